@@ -1,0 +1,30 @@
+# Two commands on a fresh Debian machine: `make run` and `make test` (see README.md).
+SWIFT_BIN ?= $(firstword $(wildcard /opt/swift/usr/bin) $(dir $(shell command -v swift 2>/dev/null)))
+export PATH := $(SWIFT_BIN):$(PATH)
+SWIFT ?= swift
+
+.PHONY: all build release test run bench clean setup-build setup-test setup-run setup-bench
+
+all: build
+
+setup-%:
+	@scripts/setup.sh $*
+
+build: setup-build
+	$(SWIFT) build
+
+release: setup-build
+	$(SWIFT) build -c release
+
+test: setup-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+run: setup-run release
+	scripts/run-demo.sh
+
+bench: setup-bench release
+	scripts/bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Every target gets the same strict settings (Hummingbird's habit): Swift 6 language mode,
+// explicit `any`, imports internal unless marked `public import`, and member import visibility.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+// Release builds skip dynamic exclusivity checks on the hot path; debug builds keep them.
+let engine: [SwiftSetting] = strict + [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "switchyard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+
+        // Pure Swift: no C, no sockets.
+        .target(name: "HTTP1", swiftSettings: engine),
+        .target(name: "Config", swiftSettings: strict),
+        .target(name: "Balancing", swiftSettings: engine),
+
+        // Thin owners of one C library each.
+        .target(name: "EventLoop", dependencies: ["CLibevent"], swiftSettings: engine),
+        .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: engine),
+        .target(name: "Regex", dependencies: ["CPCRE2"], swiftSettings: engine),
+
+        .target(name: "Cache", dependencies: ["HTTP1"], swiftSettings: engine),
+        .target(name: "Gzip", dependencies: ["HTTP1", "Deflate"], swiftSettings: engine),
+
+        .target(
+            name: "Proxy",
+            dependencies: ["Config", "HTTP1", "Balancing", "Cache", "Gzip", "Regex", "EventLoop"],
+            swiftSettings: engine
+        ),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: ["Config", "Proxy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .target(name: "SwitchyardTestSupport", dependencies: ["Proxy", "EventLoop", "HTTP1"], swiftSettings: strict),
+
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], swiftSettings: strict),
+        .testTarget(name: "BalancingTests", dependencies: ["Balancing"], swiftSettings: strict),
+        .testTarget(name: "CodecTests", dependencies: ["Deflate", "Regex"], swiftSettings: strict),
+        .testTarget(name: "CacheGzipTests", dependencies: ["Cache", "Gzip", "Deflate", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
+        .testTarget(
+            name: "ProxyTests",
+            dependencies: ["Proxy", "Config", "HTTP1", "SwitchyardTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["switchyard", "Config", "SwitchyardTestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Balancing: see docs/ARCHITECTURE.md

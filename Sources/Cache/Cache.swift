@@ -1,0 +1,1 @@
+// Cache: see docs/ARCHITECTURE.md

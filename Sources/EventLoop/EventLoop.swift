@@ -1,0 +1,2 @@
+private import CLibevent
+func _probe() -> Int32 { cswy_errno() }

@@ -1,0 +1,1 @@
+// Gzip: see docs/ARCHITECTURE.md

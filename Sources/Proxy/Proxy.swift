@@ -1,0 +1,1 @@
+// Proxy: see docs/ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// SwitchyardTestSupport: see docs/ARCHITECTURE.md

@@ -1,0 +1,4 @@
+@main
+struct Switchyard {
+    static func main() {}
+}
