@@ -56,8 +56,10 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], swiftSettings: strict),
         .testTarget(name: "BalancingTests", dependencies: ["Balancing"], swiftSettings: strict),
-        .testTarget(name: "CodecTests", dependencies: ["Deflate", "Regex"], swiftSettings: strict),
-        .testTarget(name: "CacheGzipTests", dependencies: ["Cache", "Gzip", "Deflate", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict),
+        .testTarget(name: "DeflateTests", dependencies: ["Deflate"], swiftSettings: strict),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip", "Deflate", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(
             name: "ProxyTests",
