@@ -1,30 +1,16 @@
-// libevent for the EventLoop target. Only EventLoop imports this module (privately).
+// libevent for the EventLoop target, plus the few Linux calls SwiftGlibc does not import cleanly.
+// Only EventLoop imports this module.
 #ifndef CSWY_LIBEVENT_SHIM_H
 #define CSWY_LIBEVENT_SHIM_H
 #include <event2/event.h>
-#include <event2/buffer.h>
-#include <event2/util.h>
-#include <sys/socket.h>
-#include <sys/sendfile.h>
 #include <sys/eventfd.h>
-#include <sys/uio.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <errno.h>
-#include <signal.h>
+#include <sys/socket.h>
 
-// fcntl is variadic and cannot be called from Swift: these wrap the two uses we have.
-static inline int cswy_set_nonblocking(int fd) {
-    int flags = fcntl(fd, F_GETFL, 0);
-    if (flags < 0) return -1;
-    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+// accept4 takes a transparent union in glibc's headers, which Swift cannot build: a plain wrapper.
+static inline int cswy_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
+    return accept4(fd, addr, len, flags);
 }
-static inline int cswy_set_cloexec(int fd) {
-    int flags = fcntl(fd, F_GETFD, 0);
-    if (flags < 0) return -1;
-    return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
-static inline int cswy_errno(void) { return errno; }
+static inline int cswy_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+static inline int cswy_efd_nonblock(void) { return EFD_NONBLOCK; }
+static inline int cswy_efd_cloexec(void) { return EFD_CLOEXEC; }
 #endif

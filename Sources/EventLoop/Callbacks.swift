@@ -1,0 +1,99 @@
+import Glibc
+import CLibevent
+import Synchronization
+
+// The only file in the engine with Unmanaged and @convention(c): every libevent callback and the thread entry
+// point pass through here. Watchers pass themselves *unretained* to libevent: the owner (a connection) keeps
+// the watcher alive, and `deinit` frees the event before the memory goes, so libevent never calls a dead object.
+
+/// What woke a watcher.
+public struct IOEvents: OptionSet, Sendable {
+    public let rawValue: Int16
+    public init(rawValue: Int16) { self.rawValue = rawValue }
+    public static let read = IOEvents(rawValue: Int16(EV_READ))
+    public static let write = IOEvents(rawValue: Int16(EV_WRITE))
+    public static let timeout = IOEvents(rawValue: Int16(EV_TIMEOUT))
+}
+
+private let trampoline: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) -> Void = { _, what, arg in
+    let watcher = Unmanaged<Watcher>.fromOpaque(arg!).takeUnretainedValue()
+    watcher.handler(IOEvents(rawValue: what))
+}
+
+/// A libevent event: a file descriptor's readiness, a timer (fd -1), or a signal.
+public final class Watcher {
+    private var event: OpaquePointer?
+    fileprivate let handler: (IOEvents) -> Void
+    private let loop: Loop
+    public private(set) var isArmed = false
+
+    private init(loop: Loop, fd: Int32, flags: Int16, handler: @escaping (IOEvents) -> Void) {
+        self.loop = loop
+        self.handler = handler
+        self.event = event_new(loop.base, fd, flags, trampoline, Unmanaged.passUnretained(self).toOpaque())
+        precondition(event != nil, "event_new failed")
+    }
+
+    /// Watches `fd` for `events`; persistent watchers stay armed after firing.
+    public convenience init(loop: Loop, fd: Int32, events: IOEvents, persist: Bool = true,
+                            handler: @escaping (IOEvents) -> Void) {
+        self.init(loop: loop, fd: fd, flags: events.rawValue | (persist ? Int16(EV_PERSIST) : 0), handler: handler)
+    }
+
+    /// A one-shot timer; arm it with `arm(timeoutMillis:)`.
+    public static func timer(loop: Loop, handler: @escaping () -> Void) -> Watcher {
+        Watcher(loop: loop, fd: -1, flags: 0, handler: { _ in handler() })
+    }
+
+    /// A signal handled on this loop's thread (libevent's self-pipe): no async-signal-safety concerns here.
+    public static func signal(loop: Loop, _ signum: Int32, handler: @escaping () -> Void) -> Watcher {
+        Watcher(loop: loop, fd: signum, flags: Int16(EV_SIGNAL | EV_PERSIST), handler: { _ in handler() })
+    }
+
+    deinit { if let event { event_free(event) } }
+
+    /// Arms the watcher; with a timeout it also fires `.timeout` after that many milliseconds of no events.
+    public func arm(timeoutMillis: Int? = nil) {
+        if let ms = timeoutMillis {
+            event_add(event, loop.commonTimeout(millis: ms))
+        } else {
+            event_add(event, nil)
+        }
+        isArmed = true
+    }
+
+    /// Arms with an exact timeout (not shared): for one-off timers with arbitrary durations.
+    public func arm(exactMillis ms: Int) {
+        var tv = timeval(tv_sec: ms / 1000, tv_usec: (ms % 1000) * 1000)
+        event_add(event, &tv)
+        isArmed = true
+    }
+
+    public func disarm() {
+        if isArmed { event_del(event); isArmed = false }
+    }
+}
+
+private final class ThreadBody {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+/// A plain pthread: workers are long-lived threads each running one `Loop`, not tasks.
+public struct WorkerThread: @unchecked Sendable {
+    private let handle: pthread_t
+
+    public static func spawn(_ body: @escaping @Sendable () -> Void) -> WorkerThread {
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            let b = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        return WorkerThread(handle: tid)
+    }
+
+    public func join() { pthread_join(handle, nil) }
+}

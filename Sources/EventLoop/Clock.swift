@@ -1,0 +1,18 @@
+import Glibc
+
+/// Monotonic and wall-clock readings. Coarse clocks are enough for timeouts and logs and cost no syscall.
+public enum Clock {
+    /// Monotonic nanoseconds (CLOCK_MONOTONIC).
+    public static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Wall time as (seconds, milliseconds) since the epoch.
+    public static func wallTime() -> (seconds: Int, millis: Int) {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return (ts.tv_sec, ts.tv_nsec / 1_000_000)
+    }
+}

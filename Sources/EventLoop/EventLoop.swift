@@ -1,2 +1,0 @@
-private import CLibevent
-func _probe() -> Int32 { cswy_errno() }

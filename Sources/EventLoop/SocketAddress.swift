@@ -1,0 +1,64 @@
+import Glibc
+
+/// An IPv4 or IPv6 address with a port, as a value. `bytes` is the binary address nginx calls
+/// `$binary_remote_addr` (4 or 16 bytes), which ip_hash hashes.
+public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    public enum Family: Sendable { case v4, v6 }
+    public let family: Family
+    public let bytes: [UInt8]
+    public let port: UInt16
+
+    public init(family: Family, bytes: [UInt8], port: UInt16) {
+        precondition(bytes.count == (family == .v4 ? 4 : 16))
+        self.family = family; self.bytes = bytes; self.port = port
+    }
+
+    /// `127.0.0.1`, `::1` — the address without the port, as `$remote_addr` prints it.
+    public var host: String {
+        var buf = [CChar](repeating: 0, count: 64)
+        let af = family == .v4 ? AF_INET : AF_INET6
+        _ = bytes.withUnsafeBytes { inet_ntop(af, $0.baseAddress, &buf, 64) }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `127.0.0.1:8080`, `[::1]:8080`.
+    public var description: String { family == .v4 ? "\(host):\(port)" : "[\(host)]:\(port)" }
+
+    /// Parses a numeric address with port: `127.0.0.1:80`, `[::1]:80`, `*:80`, `80` (all IPv4 addresses).
+    public static func parse(_ text: String, defaultPort: UInt16? = nil) -> SocketAddress? {
+        var hostPart = Substring(text)
+        var portPart: Substring? = nil
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if rest.hasPrefix(":") { portPart = rest.dropFirst() } else if !rest.isEmpty { return nil }
+        } else if let colon = text.lastIndex(of: ":") {
+            hostPart = text[..<colon]; portPart = text[text.index(after: colon)...]
+        } else if text.allSatisfy({ $0.isNumber }) {
+            hostPart = "*"; portPart = Substring(text)
+        }
+        let port: UInt16
+        if let p = portPart {
+            guard let v = UInt16(p) else { return nil }
+            port = v
+        } else {
+            guard let d = defaultPort else { return nil }
+            port = d
+        }
+        if hostPart == "*" || hostPart.isEmpty { return SocketAddress(family: .v4, bytes: [0, 0, 0, 0], port: port) }
+        var v4 = [UInt8](repeating: 0, count: 4)
+        if inet_pton(AF_INET, String(hostPart), &v4) == 1 { return SocketAddress(family: .v4, bytes: v4, port: port) }
+        var v6 = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET6, String(hostPart), &v6) == 1 { return SocketAddress(family: .v6, bytes: v6, port: port) }
+        return nil
+    }
+
+    /// Resolves a host name (blocking: only while loading a configuration, never on a worker).
+    public static func resolve(host: String, port: UInt16) -> [SocketAddress] {
+        if let a = parse(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)") {
+            return [a]
+        }
+        return Socket.resolve(host: host, port: port)
+    }
+}

@@ -1,0 +1,109 @@
+import EventLoop
+import Glibc
+import Synchronization
+import Testing
+
+@Suite struct LoopTests {
+    @Test func timerFiresOnceThenLoopEnds() {
+        let loop = Loop()
+        var fired = 0
+        let t = Watcher.timer(loop: loop) { fired += 1 }
+        t.arm(exactMillis: 1)
+        loop.run()  // returns when nothing is armed any more
+        #expect(fired == 1)
+    }
+
+    @Test func acceptConnectAndEchoThroughBuffers() throws {
+        let loop = Loop()
+        let lfd = try Socket.listen(SocketAddress.parse("127.0.0.1:0")!, backlog: 16, reusePort: false)
+        defer { Syscall.close(lfd) }
+        let bound = Socket.localAddress(lfd)!
+        #expect(bound.port != 0)
+
+        var serverSide: Int32 = -1
+        var received: [UInt8] = []
+        var watchers: [Watcher] = []
+        let acceptor = Watcher(loop: loop, fd: lfd, events: .read) { _ in
+            guard case .accepted(let fd, let peer) = Socket.accept(lfd) else { return }
+            #expect(peer.host == "127.0.0.1")
+            serverSide = fd
+            let buf = IOBuffer(initialCapacity: 16)
+            let r = Watcher(loop: loop, fd: fd, events: .read) { _ in
+                while case .done = buf.read(from: fd, chunk: 16) {}
+                received = Array(buf.readable)
+                if received.count == 5 { loop.stop() }
+            }
+            r.arm()
+            watchers.append(r)
+        }
+        acceptor.arm()
+
+        guard case let result = Socket.connect(bound), case .inProgress(let cfd) = result else {
+            Issue.record("connect did not start"); return
+        }
+        defer { Syscall.close(cfd) }
+        let w = Watcher(loop: loop, fd: cfd, events: .write, persist: false) { _ in
+            #expect(Socket.pendingError(cfd) == 0)
+            let msg: [UInt8] = Array("hello".utf8)
+            _ = msg.withUnsafeBytes { Syscall.write(cfd, $0) }
+        }
+        w.arm()
+        loop.run()
+        #expect(received == Array("hello".utf8))
+        Syscall.close(serverSide)
+    }
+
+    @Test func readOnClosedPeerReportsEOF() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        Syscall.close(fds[1])
+        let buf = IOBuffer(initialCapacity: 64)
+        #expect(buf.read(from: fds[0], chunk: 64) == .eof)
+        Syscall.close(fds[0])
+    }
+
+    @Test func mailboxRunsPostedWorkOnTheLoopThread() {
+        let loop = Loop()
+        let mailbox = Mailbox()
+        let ran = Atomic<Int>(0)
+        let watcher = mailbox.attach(to: loop)
+        let stopper = Watcher.timer(loop: loop) {}
+        _ = stopper
+        let thread = WorkerThread.spawn {
+            for _ in 0..<3 { mailbox.post { ran.add(1, ordering: .relaxed) } }
+        }
+        thread.join()
+        // All three posts were queued before the loop ran: one drain runs them all.
+        loop.runOnce()
+        #expect(ran.load(ordering: .relaxed) == 3)
+        watcher.disarm()
+    }
+
+    @Test func ioBufferGrowsCompactsAndReleases() {
+        let b = IOBuffer(initialCapacity: 8)
+        b.append(Array("abcdefghij".utf8))
+        #expect(b.readableCount == 10)
+        b.consume(4)
+        #expect(Array(b.readable) == Array("efghij".utf8))
+        b.reserve(12)
+        #expect(Array(b.readable) == Array("efghij".utf8))
+        b.consume(6)
+        b.release()
+        #expect(!b.hasStorage)
+        b.append("xy")
+        #expect(Array(b.readable) == Array("xy".utf8))
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1:8080", "127.0.0.1:8080"), ("8080", "0.0.0.0:8080"), ("*:80", "0.0.0.0:80"),
+        ("[::1]:443", "[::1]:443"),
+    ])
+    func parsesListenAddresses(text: String, expected: String) {
+        #expect(SocketAddress.parse(text)?.description == expected)
+    }
+
+    @Test(arguments: ["nonsense", "[::1", "1.2.3.4:99999"])
+    func rejectsBadAddresses(text: String) {
+        #expect(SocketAddress.parse(text) == nil)
+    }
+}
