@@ -50,3 +50,4 @@ protocol HeadParsing<Head> {
 }
 
 extension RequestHeadParser: HeadParsing {}
+extension ResponseHeadParser: HeadParsing {}
