@@ -1,0 +1,135 @@
+/// Incremental request-head parser: call `parse` with the read buffer each time it grows; it resumes where it
+/// stopped, so total work is linear in the head size. Lines are validated as they complete, so a bad request
+/// line is refused before its headers arrive.
+/// ```
+/// var parser = RequestHeadParser()
+/// switch readBuffer.withUnsafeBytes({ parser.parse($0) }) {
+/// case .complete(let head, let consumed): readBuffer.removeFirst(consumed); parser.reset(); serve(head)
+/// case .incomplete: break
+/// case .failed(let error): respond(error.status)
+/// }
+/// ```
+/// The buffer passed in must start at the same byte on every call until `.complete` or `.failed`; call `reset()`
+/// before parsing the next request (pipelined bytes start at `consumed`).
+public struct RequestHeadParser: Sendable {
+    public let limits: ParserLimits
+    private var framer: HeadFramer
+    private var line: RequestLine?
+    private var headers: [HeaderField] = []
+    private var summary = FieldSummary()
+    /// Set once a result other than `.incomplete` was returned; later calls repeat it until `reset()`.
+    private var finished: HeadParseResult<RequestHead>?
+
+    public init(limits: ParserLimits = ParserLimits()) {
+        self.limits = limits
+        self.framer = HeadFramer(
+            startLineMax: limits.requestLineMax, headerLineMax: limits.headerLineMax, headMax: limits.headMax)
+    }
+
+    /// Forgets the current head so the parser can read the next one.
+    public mutating func reset() {
+        framer.reset()
+        line = nil
+        headers.removeAll(keepingCapacity: true)
+        summary = FieldSummary()
+        finished = nil
+    }
+
+    public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<RequestHead> {
+        if let finished { return finished }
+        let result: HeadParseResult<RequestHead>
+        do throws(HTTPParseError) {
+            guard let head = try step(buffer) else { return .incomplete }
+            result = .complete(head.0, consumed: head.1)
+        } catch {
+            result = .failed(error)
+        }
+        finished = result
+        return result
+    }
+
+    private mutating func step(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) -> (RequestHead, Int)? {
+        while true {
+            switch framer.next(buffer) {
+            case .needMore:
+                return nil
+            case .startLineTooLong:
+                throw .tooLongURI
+            case .headerLineTooLong:
+                throw .tooLongHeaderLine
+            case .headTooLarge:
+                throw .tooLargeHeader
+            case .bareCR:
+                throw .invalidRequest
+            case .line(let start, let end):
+                if line == nil {
+                    line = try RequestLine.parse(buffer, start: start, end: end)
+                } else {
+                    try addHeader(buffer, start: start, end: end)
+                }
+            case .endOfHead(let end):
+                return (try finish(buffer, end: end), end)
+            }
+        }
+    }
+
+    private mutating func addHeader(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTPParseError) {
+        guard headers.count < limits.maxHeaders else { throw .tooManyHeaders }
+        let base = framer.headStart ?? 0
+        switch HeaderLine.parse(buffer, start: start, end: end) {
+        case .obsoleteFold:
+            throw .obsoleteLineFolding
+        case .invalid:
+            throw .invalidHeaderLine
+        case .field(let nameEnd, let valueStart, let valueEnd):
+            switch summary.record(
+                buffer, nameStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, base: base)
+            {
+            case .contentLength: throw .duplicateContentLength
+            case .transferEncoding: throw .duplicateTransferEncoding
+            case .host: throw .duplicateHost
+            case nil: break
+            }
+            if headers.isEmpty { headers.reserveCapacity(16) }
+            headers.append(
+                HeaderField(
+                    name: ByteRange(start: start - base, end: nameEnd - base),
+                    value: ByteRange(start: valueStart - base, end: valueEnd - base)))
+        }
+    }
+
+    /// Whole-head checks in nginx's order (ngx_http_process_request_header), then the copy out of the buffer.
+    private func finish(_ buffer: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> RequestHead {
+        guard let line else { throw .invalidRequest }  // unreachable: the framer needs a start line first
+        let base = framer.headStart ?? 0
+        let is11 = line.version >= .http1_1
+        if summary.host == nil && is11 { throw .missingHost }
+        if let host = summary.host {
+            let value = UnsafeRawBufferPointer(rebasing: buffer[(host.start + base)..<(host.end + base)])
+            guard HostName.isValid(value) else { throw .invalidHost }
+        }
+        if summary.contentLengthSeen && summary.contentLength == nil { throw .invalidContentLength }
+        if summary.transferEncodingSeen {
+            if !is11 { throw .transferEncodingInHTTP10 }
+            guard summary.transferEncodingIsChunked else { throw .unknownTransferEncoding }
+            if summary.contentLengthSeen { throw .contentLengthAndTransferEncoding }
+        }
+        let hostRange = line.authority.map { ByteRange(start: $0.start - base, end: $0.end - base) } ?? summary.host
+        return RequestHead(
+            bytes: Array(UnsafeRawBufferPointer(rebasing: buffer[base..<end])),
+            method: line.method,
+            methodRange: ByteRange(start: 0, end: line.methodEnd - base),
+            target: ByteRange(start: line.targetStart - base, end: line.targetEnd - base),
+            targetForm: line.form,
+            path: ByteRange(start: line.pathStart - base, end: line.pathEnd - base),
+            query: line.queryStart.map { ByteRange(start: $0 - base, end: line.targetEnd - base) },
+            version: line.version,
+            headers: headers,
+            contentLength: summary.contentLength,
+            isChunked: summary.transferEncodingIsChunked,
+            keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
+            expectsContinue: is11 && summary.expectContinue,
+            connectionUpgrade: summary.connectionUpgrade,
+            hostRange: hostRange)
+    }
+}

@@ -1,0 +1,102 @@
+/// `method SP request-target SP HTTP-version` (RFC 9112 §3), parsed strictly: single spaces, nginx's method
+/// alphabet (`A-Z`, `_`, `-`), and a target form that fits the method. Offsets are absolute in the buffer.
+struct RequestLine {
+    var method: HTTPMethod
+    var methodEnd: Int
+    var targetStart: Int
+    var targetEnd: Int
+    var form: RequestTargetForm
+    var pathStart: Int
+    var pathEnd: Int
+    var queryStart: Int?  // after "?"
+    var version: HTTPVersion
+    /// The authority of an absolute-form or authority-form target.
+    var authority: (start: Int, end: Int)?
+
+    static func parse(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTPParseError) -> RequestLine {
+        var i = start
+        while i < end {
+            let b = buffer[i]
+            if b == ASCII.sp { break }
+            guard b &- 65 < 26 || b == 95 || b == 45 else { throw .invalidMethod }
+            i += 1
+        }
+        guard i > start, i < end else { throw i == start ? .invalidMethod : .invalidRequest }
+        let methodEnd = i
+        let method = HTTPMethod(token: UnsafeRawBufferPointer(rebasing: buffer[start..<methodEnd]))
+        i += 1
+        let targetStart = i
+        while i < end {
+            let b = buffer[i]
+            if b == ASCII.sp { break }
+            // Visible ASCII and obs-text (nginx passes UTF-8 paths through); no controls, no DEL.
+            guard b > 0x20 && b != 0x7f else { throw .invalidRequest }
+            i += 1
+        }
+        // No target, no version (HTTP/0.9 is not served), or a second space.
+        guard i > targetStart, i < end else { throw .invalidRequest }
+        let targetEnd = i
+        i += 1
+        guard end - i == 8, let version = HeaderLine.version(buffer, at: i) else { throw .invalidRequest }
+        guard version.major == 1 else { throw .unsupportedVersion }
+
+        var line = RequestLine(
+            method: method, methodEnd: methodEnd, targetStart: targetStart, targetEnd: targetEnd, form: .origin,
+            pathStart: targetStart, pathEnd: targetEnd, queryStart: nil, version: version, authority: nil)
+        try line.classifyTarget(buffer)
+        return line
+    }
+
+    private mutating func classifyTarget(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) {
+        let first = buffer[targetStart]
+        if method == .connect {
+            // CONNECT takes only host:port.
+            guard first != ASCII.slash, isValidAuthority(buffer, targetStart, targetEnd) else { throw .invalidRequest }
+            form = .authority
+            authority = (targetStart, targetEnd)
+            pathStart = targetEnd
+            pathEnd = targetEnd
+            return
+        }
+        if first == ASCII.slash {
+            splitPathAndQuery(buffer, from: targetStart)
+            return
+        }
+        if first == 42 && targetEnd - targetStart == 1 {  // *
+            guard method == .options else { throw .invalidRequest }
+            form = .asterisk
+            return
+        }
+        // absolute-form: scheme "://" authority [path-abempty] ["?" query]
+        var i = targetStart
+        guard first | 0x20 &- 97 < 26 else { throw .invalidRequest }
+        while i < targetEnd {
+            let b = buffer[i]
+            guard b | 0x20 &- 97 < 26 || ASCII.isDigit(b) || b == 43 || b == 45 || b == ASCII.dot else { break }
+            i += 1
+        }
+        guard targetEnd - i >= 3, buffer[i] == ASCII.colon, buffer[i + 1] == ASCII.slash, buffer[i + 2] == ASCII.slash
+        else { throw .invalidRequest }
+        let authorityStart = i + 3
+        i = authorityStart
+        while i < targetEnd && buffer[i] != ASCII.slash && buffer[i] != ASCII.question { i += 1 }
+        guard isValidAuthority(buffer, authorityStart, i) else { throw .invalidRequest }
+        form = .absolute
+        authority = (authorityStart, i)
+        splitPathAndQuery(buffer, from: i)
+    }
+
+    private mutating func splitPathAndQuery(_ buffer: UnsafeRawBufferPointer, from: Int) {
+        pathStart = from
+        var i = from
+        while i < targetEnd && buffer[i] != ASCII.question { i += 1 }
+        pathEnd = i
+        queryStart = i < targetEnd ? i + 1 : nil
+    }
+
+    /// host[:port] without userinfo (a `@` is refused: RFC 9110 §4.2.4 deprecates it and it hides the real host).
+    private func isValidAuthority(_ buffer: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        let authority = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+        return !authority.contains(64) && HostName.isValid(authority)
+    }
+}

@@ -1,0 +1,129 @@
+/// Incremental response-head parser for upstream responses; same contract as `RequestHeadParser`.
+/// Every refusal is a 502 with nginx's "upstream sent …" wording.
+/// ```
+/// var parser = ResponseHeadParser()
+/// switch upstreamBuffer.withUnsafeBytes({ parser.parse($0) }) { … }
+/// ```
+public struct ResponseHeadParser: Sendable {
+    public let limits: ParserLimits
+    private var framer: HeadFramer
+    private var statusLine: (version: HTTPVersion, status: Int, reasonStart: Int, reasonEnd: Int)?
+    private var headers: [HeaderField] = []
+    private var summary = FieldSummary()
+    private var finished: HeadParseResult<ResponseHead>?
+
+    public init(limits: ParserLimits = ParserLimits()) {
+        self.limits = limits
+        self.framer = HeadFramer(
+            startLineMax: limits.requestLineMax, headerLineMax: limits.headerLineMax, headMax: limits.headMax)
+    }
+
+    /// Forgets the current head so the parser can read the next one (after a 1xx, or on a reused connection).
+    public mutating func reset() {
+        framer.reset()
+        statusLine = nil
+        headers.removeAll(keepingCapacity: true)
+        summary = FieldSummary()
+        finished = nil
+    }
+
+    public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<ResponseHead> {
+        if let finished { return finished }
+        let result: HeadParseResult<ResponseHead>
+        do throws(HTTPParseError) {
+            guard let head = try step(buffer) else { return .incomplete }
+            result = .complete(head.0, consumed: head.1)
+        } catch {
+            result = .failed(error)
+        }
+        finished = result
+        return result
+    }
+
+    private mutating func step(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) -> (ResponseHead, Int)? {
+        while true {
+            switch framer.next(buffer) {
+            case .needMore:
+                return nil
+            case .startLineTooLong, .headerLineTooLong, .headTooLarge:
+                throw .upstreamTooBigHeader
+            case .bareCR:
+                throw .upstreamInvalidStatusLine
+            case .line(let start, let end):
+                if statusLine == nil {
+                    statusLine = try Self.parseStatusLine(buffer, start: start, end: end)
+                } else {
+                    try addHeader(buffer, start: start, end: end)
+                }
+            case .endOfHead(let end):
+                return (try finish(buffer, end: end), end)
+            }
+        }
+    }
+
+    /// `HTTP/1.x SP 3DIGIT [SP reason]`: like nginx, a missing reason (and its space) is accepted.
+    private static func parseStatusLine(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int)
+        throws(HTTPParseError) -> (HTTPVersion, Int, Int, Int)
+    {
+        guard end - start >= 12, let version = HeaderLine.version(buffer, at: start), version.major == 1,
+            buffer[start + 8] == ASCII.sp
+        else { throw .upstreamInvalidStatusLine }
+        var status = 0
+        for i in (start + 9)..<(start + 12) {
+            let b = buffer[i]
+            guard ASCII.isDigit(b) else { throw .upstreamInvalidStatusLine }
+            status = status * 10 + Int(b - 48)
+        }
+        guard status >= 100 else { throw .upstreamInvalidStatusLine }
+        var reasonStart = start + 12
+        if reasonStart < end {
+            guard buffer[reasonStart] == ASCII.sp else { throw .upstreamInvalidStatusLine }
+            reasonStart += 1
+        }
+        for i in reasonStart..<end where !ASCII.isFieldValueByte(buffer[i]) {
+            throw .upstreamInvalidStatusLine
+        }
+        return (version, status, reasonStart, end)
+    }
+
+    private mutating func addHeader(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTPParseError) {
+        guard headers.count < limits.maxHeaders else { throw .upstreamTooBigHeader }
+        let base = framer.headStart ?? 0
+        guard case .field(let nameEnd, let valueStart, let valueEnd) = HeaderLine.parse(buffer, start: start, end: end)
+        else { throw .upstreamInvalidHeader }
+        switch summary.record(
+            buffer, nameStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, base: base)
+        {
+        case .contentLength: throw .upstreamDuplicateContentLength
+        case .transferEncoding: throw .upstreamDuplicateTransferEncoding
+        case .host, nil: break  // a Host header in a response means nothing
+        }
+        if headers.isEmpty { headers.reserveCapacity(16) }
+        headers.append(
+            HeaderField(
+                name: ByteRange(start: start - base, end: nameEnd - base),
+                value: ByteRange(start: valueStart - base, end: valueEnd - base)))
+    }
+
+    /// Framing checks as nginx's proxy module does them (since 1.23): bad length, unknown coding, or both → 502.
+    private func finish(_ buffer: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> ResponseHead {
+        guard let statusLine else { throw .upstreamInvalidStatusLine }
+        let base = framer.headStart ?? 0
+        if summary.contentLengthSeen && summary.contentLength == nil { throw .upstreamInvalidContentLength }
+        if summary.transferEncodingSeen {
+            guard summary.transferEncodingIsChunked else { throw .upstreamUnknownTransferEncoding }
+            if summary.contentLengthSeen { throw .upstreamContentLengthAndTransferEncoding }
+        }
+        let is11 = statusLine.version >= .http1_1
+        return ResponseHead(
+            bytes: Array(UnsafeRawBufferPointer(rebasing: buffer[base..<end])),
+            version: statusLine.version,
+            status: statusLine.status,
+            reason: ByteRange(start: statusLine.reasonStart - base, end: statusLine.reasonEnd - base),
+            headers: headers,
+            contentLength: summary.contentLength,
+            isChunked: summary.transferEncodingIsChunked,
+            keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
+            connectionUpgrade: summary.connectionUpgrade)
+    }
+}

@@ -1,0 +1,180 @@
+import HTTP1
+import Testing
+
+/// Everything a user of ResponseHead sees, as Strings.
+struct ResponseSummary: Equatable, Sendable, CustomStringConvertible {
+    var version = "1.1"
+    var status = 200
+    var reason = "OK"
+    var headers: [String] = []
+    var contentLength: Int64? = nil
+    var keepAlive = true
+    /// Framing after a GET and after a HEAD.
+    var framing = BodyFraming.untilClose
+    var framingAfterHead = BodyFraming.none
+    var reusable = false
+    var interim = false
+
+    init() {}
+
+    init(_ head: ResponseHead) {
+        version = "\(head.version.major).\(head.version.minor)"
+        status = head.status
+        reason = text(head.bytes(head.reason))
+        headers = head.headers.map { text(head.bytes($0.name)) + ": " + text(head.bytes($0.value)) }
+        contentLength = head.contentLength
+        keepAlive = head.keepAlive
+        framing = head.bodyFraming(requestMethod: .get)
+        framingAfterHead = head.bodyFraming(requestMethod: .head)
+        reusable = head.isReusable(requestMethod: .get)
+        interim = head.isInterim
+    }
+
+    var description: String {
+        "\(version) \(status) \(reason) \(headers) cl=\(String(describing: contentLength)) ka=\(keepAlive) \(framing)/\(framingAfterHead) reuse=\(reusable) interim=\(interim)"
+    }
+}
+
+private func response(_ build: (inout ResponseSummary) -> Void) -> Outcome<ResponseSummary> {
+    var s = ResponseSummary()
+    build(&s)
+    return .head(s)
+}
+
+func parseResponse(_ input: String, limits: ParserLimits = ParserLimits()) throws -> Outcome<ResponseSummary> {
+    switch try ParserVerifier.verify(bytes(input), make: { ResponseHeadParser(limits: limits) }) {
+    case .incomplete: return .incomplete
+    case .failed(let e): return .error(e.status, e.reason)
+    case .complete(let head, let consumed):
+        #expect(consumed == input.utf8.count)
+        return .head(ResponseSummary(head))
+    }
+}
+
+struct ResponseParserTests {
+    static let valid: [(String, Outcome<ResponseSummary>)] = [
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+            response {
+                $0.headers = ["Content-Length: 5"]; $0.contentLength = 5; $0.framing = .length(5); $0.reusable = true
+            }
+        ),
+        ("HTTP/1.1 200 OK\r\n\r\n", response { _ in }),
+        ("HTTP/1.1 200 OK\n\n", response { _ in }),
+        (
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            response { $0.headers = ["Transfer-Encoding: chunked"]; $0.framing = .chunked; $0.reusable = true }
+        ),
+        (
+            "HTTP/1.1 204 No Content\r\n\r\n",
+            response { $0.status = 204; $0.reason = "No Content"; $0.framing = .none; $0.reusable = true }
+        ),
+        (
+            "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n",
+            response {
+                $0.status = 304; $0.reason = "Not Modified"; $0.headers = ["Content-Length: 100"]
+                $0.contentLength = 100; $0.framing = .none; $0.reusable = true
+            }
+        ),
+        (
+            "HTTP/1.1 100 Continue\r\n\r\n",
+            response { $0.status = 100; $0.reason = "Continue"; $0.framing = .none; $0.reusable = true; $0.interim = true }
+        ),
+        (
+            "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+            response {
+                $0.status = 101; $0.reason = "Switching Protocols"; $0.framing = .none; $0.reusable = true
+                $0.headers = ["Connection: upgrade", "Upgrade: websocket"]
+            }
+        ),
+        // Missing reason, with and without its space (nginx accepts both).
+        ("HTTP/1.1 404\r\n\r\n", response { $0.status = 404; $0.reason = "" }),
+        ("HTTP/1.1 404 \r\n\r\n", response { $0.status = 404; $0.reason = "" }),
+        ("HTTP/1.1 599 Whatever it\tis\r\n\r\n", response { $0.status = 599; $0.reason = "Whatever it\tis" }),
+        (
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            response {
+                $0.headers = ["Connection: close", "Content-Length: 0"]; $0.contentLength = 0; $0.keepAlive = false
+                $0.framing = .length(0)
+            }
+        ),
+        ("HTTP/1.0 200 OK\r\n\r\n", response { $0.version = "1.0"; $0.keepAlive = false }),
+        (
+            "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n",
+            response {
+                $0.version = "1.0"; $0.headers = ["Connection: keep-alive", "Content-Length: 2"]
+                $0.contentLength = 2; $0.framing = .length(2); $0.reusable = true
+            }
+        ),
+        // Several Set-Cookie stay separate and in order.
+        (
+            "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nContent-Length: 0\r\nset-cookie: b=2; Path=/\r\nSet-Cookie: c=3\r\n\r\n",
+            response {
+                $0.headers = ["Set-Cookie: a=1", "Content-Length: 0", "set-cookie: b=2; Path=/", "Set-Cookie: c=3"]
+                $0.contentLength = 0; $0.framing = .length(0); $0.reusable = true
+            }
+        ),
+    ]
+
+    @Test(arguments: valid)
+    func parsesResponses(input: String, expected: Outcome<ResponseSummary>) throws {
+        #expect(try parseResponse(input) == expected, "\(input.debugDescription)")
+    }
+
+    static let invalid: [(String, String)] = [
+        ("HTTP/2.0 200 OK\r\n\r\n", "upstream sent no valid HTTP/1.0 header"),
+        ("HTTP/1.1 20 OK\r\n\r\n", "upstream sent no valid HTTP/1.0 header"),
+        ("HTTP/1.1 2000 OK\r\n\r\n", "upstream sent no valid HTTP/1.0 header"),
+        ("HTTP/1.1 099 Low\r\n\r\n", "upstream sent no valid HTTP/1.0 header"),
+        ("HTTP/1.1  200 OK\r\n\r\n", "upstream sent no valid HTTP/1.0 header"),
+        ("ICY 200 OK\r\n\r\n", "upstream sent no valid HTTP/1.0 header"),
+        ("HTTP/1.1 200 O\u{1}K\r\n\r\n", "upstream sent no valid HTTP/1.0 header"),
+        ("HTTP/1.1 200 OK\r\n folded\r\n\r\n", "upstream sent invalid header"),
+        ("HTTP/1.1 200 OK\r\nX : 1\r\n\r\n", "upstream sent invalid header"),
+        ("HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", "upstream sent invalid header"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", "upstream sent duplicate header line: \"Content-Length\""),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", "upstream sent duplicate header line: \"Transfer-Encoding\""),
+        ("HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", "upstream sent invalid \"Content-Length\" header"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "upstream sent unknown \"Transfer-Encoding\""),
+    ]
+
+    @Test(arguments: invalid)
+    func refusesMalformedResponses(input: String, reason: String) throws {
+        #expect(try parseResponse(input) == .error(502, reason), "\(input.debugDescription)")
+    }
+
+    @Test func oversizedResponseHeadsAre502() throws {
+        let limits = ParserLimits(requestLineMax: 20, headerLineMax: 16, headMax: 40, maxHeaders: 2)
+        let rows = [
+            "HTTP/1.1 200 A long reason\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX-Long-Header: 1234\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nA: 12345678\r\nB: 12345678\r\n\r\n",
+        ]
+        for input in rows {
+            #expect(
+                try parseResponse(input, limits: limits) == .error(502, "upstream sent too big header"),
+                "\(input.debugDescription)")
+        }
+    }
+
+    @Test func interimThenFinalHeadOnOneConnection() throws {
+        let wire = bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+        var parser = ResponseHeadParser()
+        let first = wire.withUnsafeBytes { parser.parse($0) }
+        guard case .complete(let interim, let consumed) = first else {
+            Issue.record("\(first)")
+            return
+        }
+        #expect(interim.isInterim && consumed == 25)
+        parser.reset()
+        let second = wire[consumed...].withUnsafeBytes { parser.parse($0) }
+        guard case .complete(let final, let rest) = second else {
+            Issue.record("\(second)")
+            return
+        }
+        #expect(final.status == 201 && !final.isInterim && consumed + rest == wire.count)
+        #expect(final.headerValues(named: "content-length").map { text($0) } == ["0"])
+    }
+}
