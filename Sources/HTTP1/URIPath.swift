@@ -1,0 +1,131 @@
+/// nginx's normalisation of a request path into `$uri`, and lookups in the raw path.
+/// ```
+/// try URIPath.normalize(head.bytes(head.path))          // "/a/%2e/b//c" → "/a/b/c"
+/// URIPath.pathParameter(named: Array("jsessionid".utf8), in: head.bytes(head.path))
+/// ```
+public enum URIPath {
+    /// Decodes `%XX`, merges repeated slashes (nginx `merge_slashes on`), and resolves `.` and `..` segments,
+    /// including ones spelled with escapes (`/%2e%2e/`), as nginx's complex-URI parser does.
+    /// Throws 400 for a path not starting with `/`, a bad or truncated escape, a decoded NUL, or `..` above
+    /// the root. A decoded `%25` or `%3F` is a literal byte, never an escape or a query start.
+    public static func normalize<C: Collection<UInt8>>(_ raw: C) throws(HTTPParseError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var it = raw.makeIterator()
+        guard it.next() == ASCII.slash else { throw .invalidURI }
+        out.append(ASCII.slash)
+        var segmentStart = 1  // index in `out` after the last slash
+        while let b = it.next() {
+            var ch = b
+            if ch == ASCII.percent {
+                guard let h = it.next().flatMap(ASCII.hexValue), let l = it.next().flatMap(ASCII.hexValue) else {
+                    throw .invalidURI
+                }
+                ch = h << 4 | l
+                guard ch != 0 else { throw .invalidURI }
+            }
+            if ch == ASCII.slash {
+                try endSegment(&out, &segmentStart)
+                if out.last != ASCII.slash { out.append(ASCII.slash) }
+                segmentStart = out.count
+            } else {
+                out.append(ch)
+            }
+        }
+        try endSegment(&out, &segmentStart)
+        return out
+    }
+
+    /// Drops a `.` segment, or a `..` segment with the one before it, at the end of `out`.
+    private static func endSegment(_ out: inout [UInt8], _ segmentStart: inout Int) throws(HTTPParseError) {
+        let length = out.count - segmentStart
+        if length == 1 && out[segmentStart] == ASCII.dot {
+            out.removeLast()
+        } else if length == 2 && out[segmentStart] == ASCII.dot && out[segmentStart + 1] == ASCII.dot {
+            // out[segmentStart - 1] is the slash before "..": the root when it is at 0.
+            guard segmentStart >= 2 else { throw .invalidURI }
+            var cut = segmentStart - 2
+            while out[cut] != ASCII.slash { cut -= 1 }
+            out.removeSubrange((cut + 1)...)
+            segmentStart = cut + 1
+        }
+    }
+
+    /// The value of path parameter `;name=value` (name ASCII case-insensitive), ending at `;`, `?`, `/`, `#` or the
+    /// end: the `;jsessionid=ID` that servlet containers put in URLs when cookies are off.
+    public static func pathParameter<N: Collection<UInt8>>(named name: N, in rawPath: ArraySlice<UInt8>)
+        -> ArraySlice<UInt8>?
+    {
+        var i = rawPath.startIndex
+        let end = rawPath.endIndex
+        while let semi = rawPath[i...].firstIndex(of: ASCII.semicolon) {
+            let nameStart = semi + 1
+            let nameEnd = nameStart + name.count
+            if nameEnd < end, rawPath[nameEnd] == ASCII.equals,
+                ASCII.equalsIgnoringCase(rawPath[nameStart..<nameEnd], name)
+            {
+                var valueEnd = nameEnd + 1
+                while valueEnd < end {
+                    let b = rawPath[valueEnd]
+                    if b == ASCII.semicolon || b == ASCII.question || b == ASCII.slash || b == ASCII.hash { break }
+                    valueEnd += 1
+                }
+                return rawPath[(nameEnd + 1)..<valueEnd]
+            }
+            i = nameStart
+        }
+        return nil
+    }
+}
+
+/// Query-string lookups with nginx's `$arg_NAME` semantics.
+/// ```
+/// QueryArgs.value(named: Array("page".utf8), in: head.bytes(head.query!))   // "2" for "?page=2&x"
+/// ```
+public enum QueryArgs {
+    /// The undecoded value of the first argument called `name` (ASCII case-insensitive) at the start of the query
+    /// or after `&`, running to the next `&`; nil when absent or when the name has no `=`.
+    public static func value<N: Collection<UInt8>>(named name: N, in query: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var i = query.startIndex
+        let end = query.endIndex
+        while i < end {
+            let argEnd = query[i...].firstIndex(of: ASCII.ampersand) ?? end
+            let nameEnd = i + name.count
+            if nameEnd < argEnd, query[nameEnd] == ASCII.equals, ASCII.equalsIgnoringCase(query[i..<nameEnd], name) {
+                return query[(nameEnd + 1)..<argEnd]
+            }
+            i = argEnd < end ? argEnd + 1 : end
+        }
+        return nil
+    }
+}
+
+/// The route of a sticky session, as nginx-upstream-jvm-route reads it from Tomcat's `JSESSIONID=ID.route`.
+/// ```
+/// SessionRoute.route(in: head)   // "tomcat1" for Cookie: JSESSIONID=8F3A.tomcat1
+/// ```
+public enum SessionRoute {
+    /// The session id from the cookie `cookieName`, else from the path parameter `parameterName`.
+    public static func sessionID(
+        in head: RequestHead, cookieName: StaticString = "JSESSIONID", parameterName: StaticString = "jsessionid"
+    ) -> ArraySlice<UInt8>? {
+        if let id = head.cookie(named: cookieName.buffer), !id.isEmpty { return id }
+        if let id = URIPath.pathParameter(named: parameterName.buffer, in: head.bytes(head.path)), !id.isEmpty {
+            return id
+        }
+        return nil
+    }
+
+    /// The text after the last `.` of the session id; nil when there is none.
+    public static func route(
+        in head: RequestHead, cookieName: StaticString = "JSESSIONID", parameterName: StaticString = "jsessionid"
+    ) -> ArraySlice<UInt8>? {
+        sessionID(in: head, cookieName: cookieName, parameterName: parameterName).flatMap(suffix(ofSessionID:))
+    }
+
+    /// The text after the last `.` of `id`; nil when there is no dot or nothing after it.
+    public static func suffix(ofSessionID id: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        guard let dot = id.lastIndex(of: ASCII.dot), dot + 1 < id.endIndex else { return nil }
+        return id[(dot + 1)...]
+    }
+}
