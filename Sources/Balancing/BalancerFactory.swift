@@ -1,0 +1,83 @@
+/// Builds an upstream's balancers: validates the configuration once (at load or reload) and then makes
+/// one balancer per worker thread, all sharing the same `PeerHealth`, ketama ring and route tables.
+///
+///     let factory = try BalancerFactory(kind: .roundRobin, affinity: .jvmRoute(spec), health: health)
+///     factory.warnings.forEach(log)        // e.g. overlapping srun_ids
+///     var lb = factory.make()              // per worker
+public struct BalancerFactory: Sendable {
+    public let kind: BalancerKind
+    public let affinity: Affinity
+    public let health: PeerHealth
+    /// Config-load warnings to log.
+    public let warnings: [String]
+    /// The `sticky learn` table in use (pass it back in on reload to keep the learned sessions).
+    public let learnTable: StickyLearnTable?
+    private let ring: KetamaRing?
+    private let binding: StickyBinding?
+    private let strict: Bool
+
+    public init(
+        kind: BalancerKind, affinity: Affinity = .none, health: PeerHealth, learnTable: StickyLearnTable? = nil
+    ) throws(BalancingConfigError) {
+        let peers = health.peers
+        guard !peers.isEmpty else { throw BalancingConfigError("no servers are defined") }
+        if !kind.supportsBackup, let backup = peers.first(where: \.isBackup) {
+            throw BalancingConfigError("balancing method does not support parameter \"backup\" (server \"\(backup.address)\")")
+        }
+        self.kind = kind
+        self.affinity = affinity
+        self.health = health
+        if case .hash(_, true) = kind {
+            ring = KetamaRing(peers: peers)
+        } else {
+            ring = nil
+        }
+        var warnings: [String] = []
+        var table: StickyLearnTable?
+        switch affinity {
+        case .none:
+            binding = nil
+            strict = false
+        case .jvmRoute(let spec):
+            let routes = try spec.routeTable(peers: peers)
+            warnings = routes.warnings
+            binding = .routes(routes)
+            strict = false
+        case .sticky(let spec):
+            strict = spec.strict
+            switch spec.method {
+            case .cookie:
+                binding = .routes(StickyCookie.routeTable(peers: peers))
+            case .route:
+                let routes = try RouteTable(peers: peers, kind: "route")
+                warnings = routes.warnings
+                binding = .routes(routes)
+            case .learn(let learn):
+                let existing = learnTable.flatMap { $0.name == learn.zoneName ? $0 : nil }
+                let chosen = existing ?? learn.makeTable()
+                table = chosen
+                binding = .learned(chosen)
+            }
+        }
+        self.warnings = warnings
+        self.learnTable = table
+    }
+
+    /// A fresh balancer for one worker thread.
+    public func make() -> any Balancer {
+        let base: any Balancer
+        switch kind {
+        case .roundRobin: base = RoundRobin(health: health)
+        case .ipHash: base = IPHash(health: health)
+        case .hash(_, false): base = Hash(health: health)
+        case .hash(_, true): base = ConsistentHash(health: health, ring: ring ?? KetamaRing(peers: health.peers))
+        case .leastConn: base = LeastConn(health: health)
+        }
+        guard let binding else { return base }
+        return Self.sticky(base, binding: binding, strict: strict)
+    }
+
+    private static func sticky<Inner: Balancer>(_ inner: Inner, binding: StickyBinding, strict: Bool) -> any Balancer {
+        StickyRoute(inner: inner, binding: binding, strict: strict)
+    }
+}

@@ -1,1 +1,0 @@
-// Balancing: see docs/ARCHITECTURE.md

@@ -1,0 +1,37 @@
+/// One `server` line of an upstream block, after address resolution (one entry per address).
+///
+///     PeerConfig("127.0.0.1:8081", weight: 5, maxFails: 3, failTimeout: .seconds(30), route: Array("tomcat1".utf8))
+public struct PeerConfig: Sendable, Hashable {
+    /// The server's address as written in the config (`host:port`, `unix:/path`): logs, status pages,
+    /// `hash … consistent` points and the default `sticky cookie` value are derived from it.
+    public var address: String
+    public var weight: Int
+    /// 0 disables failure accounting (nginx `max_fails=0`).
+    public var maxFails: Int
+    public var failTimeout: Duration
+    public var isBackup: Bool
+    public var isDown: Bool
+    /// 0 = unlimited. jvm_route's `max_busy=N` maps here too: the module skips a server with N busy
+    /// connections exactly as nginx skips one at `max_conns`.
+    public var maxConns: Int
+    /// `srun_id=` (jvm_route) or `route=` (sticky): the value a session's route must equal.
+    public var route: [UInt8]?
+    /// `drain`: only requests already bound to this server go to it.
+    public var isDraining: Bool
+
+    public init(
+        _ address: String, weight: Int = 1, maxFails: Int = 1, failTimeout: Duration = .seconds(10),
+        isBackup: Bool = false, isDown: Bool = false, maxConns: Int = 0, route: [UInt8]? = nil,
+        isDraining: Bool = false
+    ) {
+        self.address = address
+        self.weight = max(1, weight)
+        self.maxFails = max(0, maxFails)
+        self.failTimeout = failTimeout
+        self.isBackup = isBackup
+        self.isDown = isDown
+        self.maxConns = max(0, maxConns)
+        self.route = route
+        self.isDraining = isDraining
+    }
+}

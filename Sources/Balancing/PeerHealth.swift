@@ -1,0 +1,128 @@
+import Synchronization
+
+/// The peers of one upstream and their health, shared by all worker threads: one worker's discovery
+/// of a dead backend protects all of them. Lock-free: every counter is an atomic.
+///
+///     let health = PeerHealth(peers: [PeerConfig("127.0.0.1:8081"), PeerConfig("127.0.0.1:8091")])
+///     let reloaded = PeerHealth(peers: newPeers, carryingOver: health)   // servers that stay keep their history
+public final class PeerHealth: Sendable {
+    public let peers: [PeerConfig]
+    let slots: [PeerSlot]
+    /// Per-peer `fail_timeout` in nanoseconds, precomputed for the hot path.
+    let failTimeouts: [Int64]
+
+    public init(peers: [PeerConfig], carryingOver old: PeerHealth? = nil) {
+        self.peers = peers
+        self.slots = peers.map { _ in PeerSlot() }
+        self.failTimeouts = peers.map { $0.failTimeout.nanoseconds }
+        if let old {
+            carryOver(from: old)
+        }
+    }
+
+    public var count: Int { peers.count }
+
+    /// Copies failure state and counters from `old` for every server whose address appears in both
+    /// (matched by address text, in order for repeated addresses).
+    public func carryOver(from old: PeerHealth) {
+        var oldByAddress: [String: [Int]] = [:]
+        for (index, peer) in old.peers.enumerated() {
+            oldByAddress[peer.address, default: []].append(index)
+        }
+        for (index, peer) in peers.enumerated() {
+            guard var candidates = oldByAddress[peer.address], !candidates.isEmpty else { continue }
+            let source = candidates.removeFirst()
+            oldByAddress[peer.address] = candidates
+            slots[index].copyHistory(from: old.slots[source])
+        }
+    }
+
+    // MARK: - Selection (nginx's ngx_http_upstream_rr_peer_ready, without the tried bit)
+
+    enum Availability {
+        case unavailable
+        case usable
+        /// Failed `max_fails` times but `fail_timeout` has passed: one trial request may go.
+        case trial
+    }
+
+    func availability(_ index: Int, now: Int64) -> Availability {
+        let peer = peers[index]
+        if peer.isDown { return .unavailable }
+        let slot = slots[index]
+        if peer.maxConns != 0 && slot.active.load(ordering: .relaxed) >= peer.maxConns { return .unavailable }
+        if peer.maxFails != 0 && slot.fails.load(ordering: .relaxed) >= peer.maxFails {
+            let checked = slot.checked.load(ordering: .relaxed)
+            return now - checked <= failTimeouts[index] ? .unavailable : .trial
+        }
+        return .usable
+    }
+
+    /// Takes the single trial request of a failed peer: only one worker wins the race, the others see
+    /// the fresh `checked` and skip the peer for another `fail_timeout`.
+    func claimTrial(_ index: Int, now: Int64) -> Bool {
+        let slot = slots[index]
+        let checked = slot.checked.load(ordering: .relaxed)
+        guard now - checked > failTimeouts[index] else { return false }
+        return slot.checked.compareExchange(expected: checked, desired: now, ordering: .relaxed).exchanged
+    }
+
+    /// Counts a picked peer in: nginx's `conns++` and its `checked` refresh once `fail_timeout` passed.
+    func acquire(_ index: Int, now: Int64) {
+        let slot = slots[index]
+        slot.active.wrappingAdd(1, ordering: .relaxed)
+        slot.requests.wrappingAdd(1, ordering: .relaxed)
+        let checked = slot.checked.load(ordering: .relaxed)
+        if now - checked > failTimeouts[index] {
+            _ = slot.checked.compareExchange(expected: checked, desired: now, ordering: .relaxed)
+        }
+    }
+
+    /// nginx's free: a failure counts and restarts the window; a success after the window was
+    /// refreshed marks the peer healthy again. A single-server upstream is never marked failed.
+    func release(_ index: Int, failed: Bool, now: Int64, accounting: Bool) {
+        let slot = slots[index]
+        if failed {
+            slot.failures.wrappingAdd(1, ordering: .relaxed)
+        }
+        if accounting {
+            if failed {
+                slot.fails.wrappingAdd(1, ordering: .relaxed)
+                slot.accessed.store(now, ordering: .relaxed)
+                slot.checked.store(now, ordering: .relaxed)
+            } else if slot.accessed.load(ordering: .relaxed) < slot.checked.load(ordering: .relaxed) {
+                slot.fails.store(0, ordering: .relaxed)
+            }
+        } else if failed {
+            slot.accessed.store(now, ordering: .relaxed)
+        }
+        slot.active.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// Checks one candidate: skip it if tried, draining (unless the request is bound to it), down,
+    /// failed or full; take its trial if it is due one; then count it in and mark it tried.
+    func take(_ index: Int, state: inout PickState, now: Int64, allowDraining: Bool) -> Bool {
+        if state.tried.contains(index) || (!allowDraining && peers[index].isDraining) { return false }
+        switch availability(index, now: now) {
+        case .unavailable: return false
+        case .trial: if !claimTrial(index, now: now) { return false }
+        case .usable: break
+        }
+        acquire(index, now: now)
+        state.record(index)
+        return true
+    }
+
+    // MARK: - Reading
+
+    public func activeConnections(_ peer: PeerID) -> Int {
+        slots[peer.index].active.load(ordering: .relaxed)
+    }
+
+    /// Counts `sessionID` as served by `peer` for the status page's sessions-in-the-last-minute.
+    /// `StickyRoute` does this for every bound request; the engine calls it for a session a backend
+    /// just created (its Set-Cookie).
+    public func noteSession(_ peer: PeerID, sessionID: some Collection<UInt8>, now: Instant) {
+        slots[peer.index].sessions.note(hash: StableHash.hash64(sessionID), now: now)
+    }
+}

@@ -1,0 +1,31 @@
+import Synchronization
+
+/// One peer's shared counters, updated by every worker with atomics (nginx's peer fields in a `zone`).
+/// Times are nanoseconds on the caller's monotonic clock.
+final class PeerSlot: Sendable {
+    /// Failures since the server was last seen healthy (nginx `fails`).
+    let fails = Atomic<Int>(0)
+    /// Time of the latest failure (nginx `accessed`).
+    let accessed = Atomic<Int64>(0)
+    /// Start of the current `fail_timeout` window: set by a failure, or by a pick made more than
+    /// `fail_timeout` after it (nginx `checked`). A success after a later `checked` clears `fails`.
+    let checked = Atomic<Int64>(0)
+    /// Connections in flight (nginx `conns`): least_conn and max_conns read it.
+    let active = Atomic<Int>(0)
+    let requests = Atomic<Int>(0)
+    let failures = Atomic<Int>(0)
+    let sessions = SessionCounter()
+
+    init() {}
+
+    /// Copies what a reload keeps; `active` stays behind because in-flight requests release on the
+    /// runtime they started with.
+    func copyHistory(from old: PeerSlot) {
+        fails.store(old.fails.load(ordering: .relaxed), ordering: .relaxed)
+        accessed.store(old.accessed.load(ordering: .relaxed), ordering: .relaxed)
+        checked.store(old.checked.load(ordering: .relaxed), ordering: .relaxed)
+        requests.store(old.requests.load(ordering: .relaxed), ordering: .relaxed)
+        failures.store(old.failures.load(ordering: .relaxed), ordering: .relaxed)
+        sessions.copy(from: old.sessions)
+    }
+}

@@ -1,0 +1,23 @@
+/// A balancer's answer: the peer, and why it was chosen.
+///
+///     if let pick = lb.pick(ctx, state: &state, now: now), pick.role == .balanced { /* set sticky cookie */ }
+public struct Pick: Sendable, Equatable {
+    /// Why this peer: the engine sets a `sticky cookie` only for `.balanced` picks, so a session on a
+    /// fallback keeps pointing at its owner and returns there when the owner recovers.
+    public enum Role: Sendable, Equatable {
+        /// Chosen by the balancing method: no binding, or an unknown route.
+        case balanced
+        /// The server the session is bound to.
+        case owner
+        /// The session's owner is unusable; this is its deterministic stand-in.
+        case fallback
+    }
+
+    public let peer: PeerID
+    public let role: Role
+
+    public init(_ peer: PeerID, _ role: Role) {
+        self.peer = peer
+        self.role = role
+    }
+}

@@ -1,0 +1,65 @@
+/// Maps a session's route to the server that owns it: jvm_route's `srun_id=`, `sticky route`'s
+/// `route=`, or `sticky cookie`'s cookie values. Routes must match exactly.
+///
+///     let table = try RouteTable(peers: health.peers, defaultRoute: Array("a".utf8), kind: "srun_id")
+///     table.peer(for: Array("tomcat1".utf8))   // PeerID(0)
+public struct RouteTable: Sendable {
+    private let byRoute: [[UInt8]: Int]
+    /// Problems worth a config-load warning that are not errors (overlapping ids).
+    public let warnings: [String]
+
+    /// Builds the table from each peer's `route` (or `defaultRoute` when it has none; peers with
+    /// neither are not routable). Two servers with one route are an error, since a session could not
+    /// know its server; a route that is a prefix or suffix of another is a warning, because the
+    /// nginx-upstream-jvm-route module (which compares suffixes) would confuse them.
+    public init(peers: [PeerConfig], defaultRoute: [UInt8]? = nil, kind: String = "route") throws(BalancingConfigError) {
+        var byRoute: [[UInt8]: Int] = [:]
+        var ordered: [([UInt8], Int)] = []
+        for (index, peer) in peers.enumerated() {
+            guard let route = peer.route ?? defaultRoute, !route.isEmpty else { continue }
+            if let other = byRoute[route] {
+                let defaulted = peer.route == nil || peers[other].route == nil
+                throw BalancingConfigError(
+                    "duplicate \(kind) \"\(String(decoding: route, as: UTF8.self))\" in servers "
+                        + "\"\(peers[other].address)\" and \"\(peer.address)\""
+                        + (defaulted ? " (a server without \(kind)= takes \"\(String(decoding: defaultRoute ?? [], as: UTF8.self))\")" : ""))
+            }
+            byRoute[route] = index
+            ordered.append((route, index))
+        }
+        var warnings: [String] = []
+        for (short, shortIndex) in ordered {
+            for (long, longIndex) in ordered where long.count > short.count {
+                let relation: String
+                if long.starts(with: short) {
+                    relation = "a prefix"
+                } else if long.reversed().starts(with: short.reversed()) {
+                    relation = "a suffix"
+                } else {
+                    continue
+                }
+                warnings.append(
+                    "\(kind) \"\(String(decoding: short, as: UTF8.self))\" of server \"\(peers[shortIndex].address)\" is "
+                        + "\(relation) of \(kind) \"\(String(decoding: long, as: UTF8.self))\" of server "
+                        + "\"\(peers[longIndex].address)\"; switchyard matches whole routes, "
+                        + "nginx-upstream-jvm-route would confuse them")
+            }
+        }
+        self.byRoute = byRoute
+        self.warnings = warnings
+    }
+
+    /// Builds the table from explicit keys (e.g. `sticky cookie` values), one per peer.
+    init(keys: [[UInt8]]) {
+        var byRoute: [[UInt8]: Int] = [:]
+        for (index, key) in keys.enumerated() where byRoute[key] == nil {
+            byRoute[key] = index
+        }
+        self.byRoute = byRoute
+        self.warnings = []
+    }
+
+    public func peer(for route: [UInt8]) -> PeerID? {
+        byRoute[route].map(PeerID.init)
+    }
+}
