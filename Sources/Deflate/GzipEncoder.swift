@@ -1,0 +1,109 @@
+private import CZlib
+
+/// A streaming gzip compressor: one `z_stream` per response, owned by one thread (not `Sendable`).
+///
+///     let enc = try GzipEncoder(level: 6, windowBits: 15, memLevel: 8)
+///     var out: [UInt8] = []
+///     chunk.withUnsafeBytes { enc.encode($0, flush: false, end: false, into: &out) }
+///     enc.finish(into: &out)   // trailer; idempotent
+///
+/// zlib writes into one fixed scratch buffer that is appended to `output`, so the encoder's own
+/// memory is constant whatever the body size; `output` grows only by the compressed bytes produced
+/// by this call. zlib's state is released as soon as the stream ends (as nginx does), not at deinit.
+/// This file and `Inflater.swift` are the only places that touch zlib pointers.
+public final class GzipEncoder {
+    /// Scratch size per `deflate()` call; nginx's default gzip buffer is one page to 8 KiB, 16 KiB
+    /// halves the number of calls on big bodies without mattering for memory.
+    public static let scratchSize = 16 * 1024
+
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private var open: Bool
+
+    /// Uncompressed bytes consumed so far.
+    public private(set) var bytesIn = 0
+    /// Compressed bytes produced so far, gzip header and trailer included.
+    public private(set) var bytesOut = 0
+    /// True once the gzip trailer has been written (after `end: true` or `finish`).
+    public var isFinished: Bool { !open }
+
+    /// - Parameters: level 1...9 (`gzip_comp_level`); windowBits 9...15 and memLevel 1...9 (see
+    ///   `GzipMemory.parameters`). Out-of-range values are clamped, so only `Z_MEM_ERROR` throws.
+    public init(level: Int, windowBits: Int, memLevel: Int) throws(DeflateError) {
+        stream = .allocate(capacity: 1)  // zlib keeps a back-pointer to the z_stream: it must not move
+        stream.initialize(to: z_stream())
+        scratch = .allocate(capacity: Self.scratchSize)
+        let level = Int32(min(max(level, 0), 9))
+        let wbits = Int32(min(max(windowBits, 9), 15)) + 16  // +16: gzip header and trailer
+        let mem = Int32(min(max(memLevel, 1), 9))
+        let rc = cswy_deflateInit2(stream, level, Z_DEFLATED, wbits, mem, Z_DEFAULT_STRATEGY)
+        guard rc == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            scratch.deallocate()
+            throw DeflateError(.initFailed, code: rc)
+        }
+        open = true
+    }
+
+    deinit {
+        if open { deflateEnd(stream) }
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Compresses all of `input`, appending whatever zlib emits to `output`.
+    /// - `flush`: `Z_SYNC_FLUSH`, so everything given so far becomes decodable by the client now
+    ///   (used when the upstream pauses; costs a few bytes per flush).
+    /// - `end`: writes the trailer and frees zlib's state; later calls must pass no bytes.
+    public func encode(_ input: UnsafeRawBufferPointer, flush: Bool = false, end: Bool = false, into output: inout [UInt8]) {
+        guard open else {
+            precondition(input.isEmpty, "GzipEncoder.encode: bytes after end of stream")
+            return
+        }
+        var rest = input
+        // avail_in is 32-bit: feed huge buffers in slices.
+        while rest.count > Int(Int32.max) {
+            run(UnsafeRawBufferPointer(rebasing: rest[..<Int(Int32.max)]), mode: Z_NO_FLUSH, into: &output)
+            rest = UnsafeRawBufferPointer(rebasing: rest[Int(Int32.max)...])
+        }
+        run(rest, mode: end ? Z_FINISH : (flush ? Z_SYNC_FLUSH : Z_NO_FLUSH), into: &output)
+        if end {
+            deflateEnd(stream)
+            open = false
+        }
+    }
+
+    /// Ends the stream (writes the 8-byte trailer). Calling it again does nothing.
+    public func finish(into output: inout [UInt8]) {
+        guard open else { return }
+        encode(UnsafeRawBufferPointer(start: nil, count: 0), end: true, into: &output)
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, mode: Int32, into output: inout [UInt8]) {
+        stream.pointee.next_in = input.baseAddress.map {
+            UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self))
+        }
+        stream.pointee.avail_in = uInt(input.count)
+        while true {
+            stream.pointee.next_out = scratch
+            stream.pointee.avail_out = uInt(Self.scratchSize)
+            let rc = deflate(stream, mode)
+            // Z_BUF_ERROR only means "no progress possible": not an error (zlib.h).
+            precondition(rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR, "deflate() failed: \(rc)")
+            let produced = Self.scratchSize - Int(stream.pointee.avail_out)
+            if produced > 0 {
+                output.append(contentsOf: UnsafeBufferPointer(start: scratch, count: produced))
+                bytesOut += produced
+            }
+            if rc == Z_STREAM_END { break }
+            // Done when zlib took all input and did not fill the scratch (nothing left pending).
+            if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 && mode != Z_FINISH { break }
+            if rc == Z_BUF_ERROR && stream.pointee.avail_in == 0 && produced == 0 { break }
+        }
+        bytesIn += input.count
+        stream.pointee.next_in = nil
+        stream.pointee.next_out = nil
+    }
+}

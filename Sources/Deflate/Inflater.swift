@@ -1,0 +1,109 @@
+private import CZlib
+
+/// A streaming decompressor for gzip, zlib or raw deflate data, that knows where the stream ends.
+///
+///     let inf = try Inflater(format: .gzip)
+///     var plain: [UInt8] = []
+///     let used = try body.withUnsafeBytes { try inf.decode($0, into: &plain) }
+///     inf.isFinished  // true once the gzip trailer was checked; bytes after it are not consumed
+///
+/// Used by the tests and by cache revalidation paths that must look inside a stored gzip body.
+/// Not `Sendable`: one instance per stream.
+public final class Inflater {
+    public enum Format: Sendable {
+        /// RFC 1952 (`Content-Encoding: gzip`).
+        case gzip
+        /// RFC 1950 (`Content-Encoding: deflate` as most servers send it).
+        case zlib
+        /// RFC 1951 with no wrapper (what some servers wrongly send as `deflate`).
+        case raw
+        /// gzip or zlib, decided from the first bytes.
+        case auto
+    }
+
+    private static let scratchSize = 16 * 1024
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private var open: Bool
+
+    /// True once the end of the compressed stream (and its checksum) has been read.
+    public private(set) var isFinished = false
+    public private(set) var bytesIn = 0
+    public private(set) var bytesOut = 0
+
+    public init(format: Format) throws(DeflateError) {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        scratch = .allocate(capacity: Self.scratchSize)
+        let wbits: Int32
+        switch format {
+        case .gzip: wbits = 15 + 16
+        case .zlib: wbits = 15
+        case .raw: wbits = -15
+        case .auto: wbits = 15 + 32
+        }
+        let rc = cswy_inflateInit2(stream, wbits)
+        guard rc == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            scratch.deallocate()
+            throw DeflateError(.initFailed, code: rc)
+        }
+        open = true
+    }
+
+    deinit {
+        if open { inflateEnd(stream) }
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Decompresses `input`, appending the plain bytes to `output`. Returns how many input bytes were
+    /// consumed: fewer than `input.count` only when the stream ended inside `input`.
+    @discardableResult
+    public func decode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(DeflateError) -> Int {
+        guard !isFinished else {
+            if input.isEmpty { return 0 }
+            throw DeflateError(.afterEnd, code: 0)
+        }
+        guard !input.isEmpty else { return 0 }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(min(input.count, Int(Int32.max)))
+        defer {
+            stream.pointee.next_in = nil
+            stream.pointee.next_out = nil
+        }
+        let offered = Int(stream.pointee.avail_in)
+        while true {
+            stream.pointee.next_out = scratch
+            stream.pointee.avail_out = uInt(Self.scratchSize)
+            let rc = inflate(stream, Z_NO_FLUSH)
+            let produced = Self.scratchSize - Int(stream.pointee.avail_out)
+            if produced > 0 {
+                output.append(contentsOf: UnsafeBufferPointer(start: scratch, count: produced))
+                bytesOut += produced
+            }
+            switch rc {
+            case Z_STREAM_END:
+                isFinished = true
+                inflateEnd(stream)
+                open = false
+                let used = offered - Int(stream.pointee.avail_in)
+                bytesIn += used
+                return used
+            case Z_OK, Z_BUF_ERROR:
+                if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 {
+                    bytesIn += offered
+                    return offered
+                }
+                if rc == Z_BUF_ERROR && produced == 0 {
+                    bytesIn += offered - Int(stream.pointee.avail_in)
+                    return offered - Int(stream.pointee.avail_in)
+                }
+            default:
+                throw DeflateError(.corruptInput, code: rc)
+            }
+        }
+    }
+}

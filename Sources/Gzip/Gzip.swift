@@ -1,1 +1,0 @@
-// Gzip: see docs/ARCHITECTURE.md

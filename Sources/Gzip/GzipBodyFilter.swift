@@ -1,0 +1,62 @@
+public import Deflate
+
+/// The streaming gzip body filter for one response: a `GzipEncoder` plus nginx's `gzip_buffers`
+/// bound and the byte counts behind `$gzip_ratio`. Not `Sendable`: it lives on the response's loop.
+///
+///     let filter = try GzipBodyFilter(decision: d)
+///     let used = chunk.withUnsafeBytes { filter.write($0, flush: upstreamIdle, end: last, into: &out) }
+///     // used < chunk.count: `out` holds gzip_buffers' worth; send it, then offer the rest again.
+///
+/// Backpressure: `write` stops taking input once `output` holds `buffers.totalBytes` or more, the way
+/// nginx stops deflating while all its gzip buffers are busy. The engine keeps the unconsumed tail
+/// and stops reading the upstream until the client has drained `output`. `output` can exceed the bound
+/// by at most one input slice's worth of compressed bytes (one buffer size plus zlib's overhead).
+public final class GzipBodyFilter {
+    private let encoder: GzipEncoder
+    public let buffers: GzipBuffers
+
+    public init(level: Int, windowBits: Int, memLevel: Int, buffers: GzipBuffers) throws(DeflateError) {
+        encoder = try GzipEncoder(level: level, windowBits: windowBits, memLevel: memLevel)
+        self.buffers = buffers
+    }
+
+    public convenience init(decision: GzipDecision) throws(DeflateError) {
+        try self.init(
+            level: decision.level, windowBits: decision.windowBits, memLevel: decision.memLevel,
+            buffers: decision.buffers)
+    }
+
+    /// Compresses a prefix of `input` (all of it unless the gzip_buffers bound is reached) and returns
+    /// how many bytes it took. `flush` and `end` apply only once all of `input` has been taken; a
+    /// call with `end` that returns `input.count` has written the gzip trailer.
+    public func write(_ input: UnsafeRawBufferPointer, flush: Bool = false, end: Bool = false, into output: inout [UInt8]) -> Int {
+        let bound = buffers.totalBytes
+        let slice = buffers.size
+        var taken = 0
+        while output.count < bound || input.isEmpty {
+            let n = min(slice, input.count - taken)
+            let last = taken + n == input.count
+            let piece = UnsafeRawBufferPointer(rebasing: input[taken..<taken + n])
+            encoder.encode(piece, flush: last && flush, end: last && end, into: &output)
+            taken += n
+            if last { break }
+        }
+        return taken
+    }
+
+    /// Ends the stream if `write(end: true)` did not already; idempotent.
+    public func finish(into output: inout [UInt8]) { encoder.finish(into: &output) }
+
+    public var isFinished: Bool { encoder.isFinished }
+    /// Uncompressed bytes taken so far (nginx `zin`).
+    public var bytesIn: Int { encoder.bytesIn }
+    /// Compressed bytes emitted so far, header and trailer included.
+    public var bytesOut: Int { encoder.bytesOut }
+
+    /// `$gzip_ratio` once the stream has ended; nil (logged as `-`) before or when empty.
+    public var ratio: GzipRatio? {
+        guard encoder.isFinished else { return nil }
+        // nginx counts its 10-byte header plus deflate output, not the 8-byte trailer.
+        return GzipRatio(bytesIn: encoder.bytesIn, bytesOut: encoder.bytesOut - 8)
+    }
+}
