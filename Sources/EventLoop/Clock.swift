@@ -1,3 +1,4 @@
+import CLibevent
 import Glibc
 
 /// Monotonic and wall-clock readings. Coarse clocks are enough for timeouts and logs and cost no syscall.
@@ -15,4 +16,7 @@ public enum Clock {
         clock_gettime(CLOCK_REALTIME, &ts)
         return (ts.tv_sec, ts.tv_nsec / 1_000_000)
     }
+
+    /// The kernel's id of the calling thread (nginx prints it in error-log lines).
+    public static func threadID() -> Int32 { cswy_gettid() }
 }

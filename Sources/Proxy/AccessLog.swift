@@ -1,0 +1,116 @@
+import Glibc
+import Synchronization
+
+/// An open access-log file, shared by workers (each line is one write(2) on O_APPEND, so lines never
+/// interleave). Reopened on SIGUSR1.
+public final class AccessLogFile: Sendable {
+    let path: String
+    private let fdBox: Mutex<Int32>
+
+    init(path: String) {
+        self.path = path
+        fdBox = Mutex(open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644))
+    }
+
+    deinit { fdBox.withLock { if $0 >= 0 { close($0) } } }
+
+    var isOpen: Bool { fdBox.withLock { $0 >= 0 } }
+
+    func write(_ bytes: [UInt8]) {
+        let fd = fdBox.withLock { $0 }
+        guard fd >= 0 else { return }
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Opens the path again (after logrotate moved the file); keeps the old descriptor on failure.
+    func reopen() -> Bool {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { return false }
+        fdBox.withLock { old in if old >= 0 { close(old) }; old = fd }
+        return true
+    }
+}
+
+/// `log_format` escaping.
+enum LogEscape { case `default`, json, none }
+
+/// One `access_log` directive of a location: file, compiled format, buffering.
+struct AccessLogSink {
+    let file: Int              // index into Runtime.accessLogFiles
+    let format: CompiledTemplate
+    let escape: LogEscape
+    let bufferSize: Int        // 0 = write each line at once (nginx without buffer=)
+}
+
+/// A worker's pending access-log lines, per file. Lines are formatted on the worker and written with one
+/// write(2) each (or batched with `buffer=`, flushed within a second and at exit).
+final class AccessLogWriter {
+    private let files: [AccessLogFile]
+    private var pending: [[UInt8]]
+    private var line: [UInt8] = []
+
+    init(files: [AccessLogFile]) {
+        self.files = files
+        pending = Array(repeating: [], count: files.count)
+    }
+
+    func write(_ r: Request, sink: AccessLogSink) {
+        line.removeAll(keepingCapacity: true)
+        for part in sink.format.parts {
+            switch part {
+            case .literal(let b): line.append(contentsOf: b)
+            case .capture(let n): if n < r.captures.count { Self.escape(r.captures[n], sink.escape, into: &line) }
+            case .variable(let v):
+                var value: [UInt8] = []
+                r.append(v, to: &value)
+                if value.isEmpty && sink.escape != .json { line.append(UInt8(ascii: "-")); continue }
+                Self.escape(value, sink.escape, into: &line)
+            }
+        }
+        line.append(10)
+        if sink.bufferSize == 0 {
+            files[sink.file].write(line)
+        } else {
+            pending[sink.file].append(contentsOf: line)
+            if pending[sink.file].count >= sink.bufferSize { flush(sink.file) }
+        }
+    }
+
+    private func flush(_ i: Int) {
+        if pending[i].isEmpty { return }
+        files[i].write(pending[i])
+        pending[i].removeAll(keepingCapacity: true)
+    }
+
+    func flush() { for i in pending.indices { flush(i) } }
+
+    /// nginx: `default` writes `"`, `\`, and bytes outside 32…126 as `\xXX`; `json` escapes as JSON strings.
+    static func escape(_ value: [UInt8], _ mode: LogEscape, into out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        switch mode {
+        case .none:
+            out.append(contentsOf: value)
+        case .default:
+            for c in value {
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 32 || c > 126 {
+                    out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(c >> 4)], hex[Int(c & 15)]])
+                } else {
+                    out.append(c)
+                }
+            }
+        case .json:
+            for c in value {
+                switch c {
+                case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+                case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+                case 10: out.append(contentsOf: [92, UInt8(ascii: "n")])
+                case 13: out.append(contentsOf: [92, UInt8(ascii: "r")])
+                case 9: out.append(contentsOf: [92, UInt8(ascii: "t")])
+                case 0..<32:
+                    out.append(contentsOf: Array("\\u00".utf8)); out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 15)])
+                default: out.append(c)
+                }
+            }
+        }
+    }
+}

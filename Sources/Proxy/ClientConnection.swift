@@ -1,0 +1,318 @@
+import EventLoop
+import Glibc
+import Synchronization
+import HTTP1
+
+/// One client connection on a worker: reads request heads, routes them, and writes responses, one request at a
+/// time (pipelined requests wait in the input buffer). Owned by its `Worker`; all calls on the worker's thread.
+///
+/// Output always goes straight to the socket first; only what the kernel does not take is buffered, and a full
+/// buffer pauses whoever produces (the upstream, a file) until the client drains it — backpressure.
+final class ClientConnection {
+    enum Phase { case waitingHead, readingBody, processing, closing }
+
+    unowned let worker: Worker
+    let fd: Int32
+    let id: UInt64
+    let peer: SocketAddress
+    let peerText: [UInt8]
+    let listen: ListenRuntime
+    private(set) lazy var local: SocketAddress = Socket.localAddress(fd) ?? listen.address
+    var runtime: Runtime
+    let input: IOBuffer
+    let output: IOBuffer
+    private var reader: Watcher!
+    private var writer: Watcher!
+    private var parser: RequestHeadParser
+    private(set) var phase = Phase.waitingHead
+    private(set) lazy var request = Request(connection: self)
+    var requestsServed = 0
+    private var keepAlive = true
+    var exchange: ProxyExchange?
+    var fileSender: FileSender?
+    /// Called when buffered output has drained below the limit (resumes the producer).
+    private var responseDone = false
+    private var readTimeoutMillis: Int
+    static let outputLimit = 64 * 1024
+
+    init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
+        self.worker = worker
+        self.fd = fd
+        self.peer = peer
+        self.peerText = Array(peer.host.utf8)
+        self.listen = listen
+        self.id = id
+        self.runtime = worker.runtime
+        self.input = IOBuffer(initialCapacity: runtime.clientHeaderBufferSize)
+        self.output = IOBuffer(initialCapacity: 16 * 1024)
+        self.parser = RequestHeadParser(limits: runtime.limits)
+        self.readTimeoutMillis = runtime.clientHeaderTimeoutMillis
+        reader = Watcher(loop: worker.loop, fd: fd, events: .read) { [unowned self] ev in self.onReadable(ev) }
+        writer = Watcher(loop: worker.loop, fd: fd, events: .write) { [unowned self] ev in self.onWritable(ev) }
+        reader.arm(timeoutMillis: readTimeoutMillis)
+    }
+
+    // MARK: - Reading
+
+    private func onReadable(_ ev: IOEvents) {
+        if ev.contains(.timeout) { return readTimedOut() }
+        switch phase {
+        case .waitingHead:
+            if !fill() { return }
+            processInput()
+        case .readingBody:
+            if !fill() { return }
+            exchange?.clientBodyArrived()
+        case .processing:
+            // The client sent more while we work (a pipelined request, or it closed). Peek by reading into the
+            // input buffer, bounded, and stop watching when it is full: nginx does the same.
+            if input.readableCount >= runtime.limits.headMax { reader.disarm(); return }
+            _ = fill()
+        case .closing:
+            drainAndClose()
+        }
+    }
+
+    /// Reads what is available into `input`. Returns false when the connection was closed because of it.
+    private func fill() -> Bool {
+        switch input.read(from: fd, chunk: max(runtime.clientHeaderBufferSize, 4096)) {
+        case .done: return true
+        case .wouldBlock: return true
+        case .eof:
+            if phase == .processing, exchange != nil, !responseDone {
+                // Client went away mid-response: abort the upstream side too (nginx's 499).
+                request.status = request.status == 0 ? 499 : request.status
+                exchange?.abort()
+            }
+            close(); return false
+        case .error(let e):
+            worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading client request", id)
+            close(); return false
+        }
+    }
+
+    private func readTimedOut() {
+        switch phase {
+        case .waitingHead:
+            if input.isEmpty && requestsServed > 0 { close(); return }   // idle keep-alive ended
+            worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", id)
+            sendError(408, closeAfter: true)
+        case .readingBody:
+            worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", id)
+            exchange?.abort()
+            sendError(408, closeAfter: true)
+        case .processing, .closing:
+            close()
+        }
+    }
+
+    /// Parses as many request heads as the input holds and starts the first.
+    private func processInput() {
+        guard phase == .waitingHead, !input.isEmpty else { return }
+        let result = parser.parse(input.readable)
+        switch result {
+        case .incomplete:
+            if !reader.isArmed { reader.arm(timeoutMillis: runtime.clientHeaderTimeoutMillis) }
+        case .failed(let err):
+            worker.log(.info, "\(err.reason) while reading client request headers", id)
+            keepAlive = false
+            phase = .processing
+            request.reset()
+            request.startNanos = Clock.monotonicNanos()
+            sendError(err.status, closeAfter: true)
+        case .complete(let head, let consumed):
+            input.consume(consumed)
+            parser.reset()
+            begin(head, headLength: consumed)
+        }
+    }
+
+    // MARK: - Request start
+
+    private func begin(_ head: RequestHead, headLength: Int) {
+        runtime = worker.runtime      // a kept-alive connection moves to a reloaded config at its next request
+        requestsServed += 1
+        worker.stats.requests.add(1, ordering: .relaxed)
+        phase = .processing
+        responseDone = false
+        let r = request
+        r.reset()
+        r.startNanos = Clock.monotonicNanos()
+        r.head = head
+        r.requestLength = Int64(headLength)
+        keepAlive = head.keepAlive && !worker.isShuttingDown
+        if r.userVariables.count != runtime.userVariableCount {
+            r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
+        }
+        Router.route(r, runtime: runtime, listen: listen, connection: self)
+    }
+
+    var keepAliveAfterResponse: Bool {
+        get { keepAlive }
+        set { keepAlive = keepAlive && newValue }
+    }
+
+    /// Body bytes of the current request are consumed from `input` by the exchange; it asks for more here.
+    func wantBody(timeoutMillis: Int) {
+        phase = .readingBody
+        readTimeoutMillis = timeoutMillis
+        reader.arm(timeoutMillis: timeoutMillis)
+    }
+
+    /// The body was read completely: stop watching the client until the response is written.
+    func bodyComplete() {
+        phase = .processing
+        reader.arm(timeoutMillis: runtime.clientHeaderTimeoutMillis)
+    }
+
+    func pauseBody() { reader.disarm() }
+    func resumeBody() { if phase == .readingBody { reader.arm(timeoutMillis: readTimeoutMillis) } }
+
+    /// Reads body bytes straight from the socket when the exchange needs more than the input buffer holds.
+    func readMoreBody() -> Bool { fill() }
+
+    // MARK: - Writing
+
+    /// Sends bytes now if possible; keeps the rest. Returns false when the caller should pause producing.
+    @discardableResult
+    func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if phase == .closing { return false }
+        request.bytesSent += Int64(bytes.count)
+        if output.isEmpty {
+            switch Syscall.write(fd, bytes) {
+            case .done(let n):
+                if n == bytes.count { return true }
+                output.append(UnsafeRawBufferPointer(rebasing: bytes[n...]))
+            case .wouldBlock:
+                output.append(bytes)
+            case .eof, .error:
+                writeFailed(); return false
+            }
+        } else {
+            output.append(bytes)
+        }
+        if !writer.isArmed { writer.arm(timeoutMillis: sendTimeoutMillis) }
+        return output.readableCount < Self.outputLimit
+    }
+
+    func send(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { send($0) } }
+
+    /// Whether the output is below the limit (producers check before reading more).
+    var canAcceptOutput: Bool { output.readableCount < Self.outputLimit }
+
+    /// Asks for a writable event (a file sender waiting for the socket).
+    func waitWritable() { if !writer.isArmed { writer.arm(timeoutMillis: sendTimeoutMillis) } }
+    var outputIsEmpty: Bool { output.isEmpty }
+
+    private var sendTimeoutMillis: Int { request.location?.sendTimeoutMillis ?? 60_000 }
+
+    private func onWritable(_ ev: IOEvents) {
+        if ev.contains(.timeout) {
+            worker.log(.info, "client timed out (110: Connection timed out) while sending response to client", id)
+            exchange?.abort()
+            close(); return
+        }
+        switch output.write(to: fd) {
+        case .done, .wouldBlock: break
+        case .eof, .error: writeFailed(); return
+        }
+        if output.isEmpty {
+            writer.disarm()
+            if phase == .closing { startLingering(); return }
+            if let fs = fileSender { fs.resume(); return }
+            if responseDone { finishRequest(); return }
+            exchange?.clientDrained()
+        } else if output.readableCount < Self.outputLimit / 2 {
+            exchange?.clientDrained()
+        }
+    }
+
+    private func writeFailed() {
+        worker.log(.info, "writev() failed (104: Connection reset by peer) while sending to client", id)
+        if request.status == 0 { request.status = 499 }
+        exchange?.abort()
+        close()
+    }
+
+    /// The response is fully produced: finish when the output drains.
+    func responseComplete() {
+        responseDone = true
+        exchange = nil
+        fileSender = nil
+        if output.isEmpty { finishRequest() }
+    }
+
+    private func finishRequest() {
+        guard phase != .closing else { return }
+        worker.logAccess(request)
+        let loc = request.location
+        let keepaliveTimeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
+        let maxRequests = loc?.keepaliveRequests ?? 1000
+        if !keepAlive || keepaliveTimeout == 0 || requestsServed >= maxRequests || worker.isShuttingDown {
+            lingeringClose(); return
+        }
+        phase = .waitingHead
+        responseDone = false
+        if !input.isEmpty {
+            processInput(); return       // a pipelined request is already here
+        }
+        if input.hasStorage { input.release() }
+        if output.hasStorage && output.isEmpty { output.release() }
+        reader.arm(timeoutMillis: keepaliveTimeout)
+    }
+
+    // MARK: - Simple responses
+
+    /// Sends nginx's error page for `status`, honouring `error_page` only through the Router.
+    func sendError(_ status: Int, closeAfter: Bool) {
+        if closeAfter { keepAlive = false }
+        Responses.sendError(status, on: self)
+    }
+
+    // MARK: - Closing
+
+    /// nginx's lingering close: shut down our side, read what the client still sends for a short while,
+    /// so an error response is not destroyed by a TCP reset.
+    private func lingeringClose() {
+        if phase == .closing { return }
+        phase = .closing
+        if !output.isEmpty { return }   // onWritable finishes the write first, then the read side drains
+        startLingering()
+    }
+
+    private func startLingering() {
+        Socket.shutdownWrite(fd)
+        reader.arm(timeoutMillis: 5_000)
+    }
+
+    private func drainAndClose() {
+        input.clear()
+        switch input.read(from: fd, chunk: 4096) {
+        case .done: input.clear()
+        case .wouldBlock: break
+        case .eof, .error: close()
+        }
+    }
+
+    private var closed = false
+
+    func close() {
+        if closed { return }
+        closed = true
+        reader.disarm()
+        writer.disarm()
+        exchange?.abort()
+        exchange = nil
+        fileSender = nil
+        phase = .closing
+        worker.connectionClosed(self)
+    }
+
+    /// Called by the worker after removing it from its table.
+    func releaseSocket() { Syscall.close(fd) }
+
+    /// Graceful stop: close if idle between requests.
+    func closeIfIdle() {
+        if phase == .waitingHead && input.isEmpty { close() }
+    }
+}

@@ -1,0 +1,68 @@
+public import Config
+import EventLoop
+import Glibc
+import Synchronization
+
+/// The error log: `2026/11/25 09:00:00 [error] 1234#5: *7 message`, as nginx writes it.
+///
+/// Lines are written with one write(2) on an O_APPEND descriptor, so lines from several worker threads never
+/// interleave and nothing is lost at exit. The error log is not on the request hot path (only failures log),
+/// so it is written at once; `reopen()` serves SIGUSR1 (logrotate).
+public final class ErrorLogFile: Sendable {
+    private struct State { var fd: Int32; var path: String? }
+    private let state: Mutex<State>
+    public let level: LogLevel
+
+    /// `path == nil` writes to stderr.
+    public init(path: String?, level: LogLevel) {
+        self.level = level
+        var fd: Int32 = 2
+        if let path, path != "stderr" {
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if fd < 0 { fd = 2 }
+        }
+        state = Mutex(State(fd: fd, path: path == "stderr" ? nil : path))
+    }
+
+    public static let stderr = ErrorLogFile(path: nil, level: .notice)
+
+    @inline(__always) public func enabled(_ l: LogLevel) -> Bool { l >= level }
+
+    public func log(_ l: LogLevel, _ message: @autoclosure () -> String, connection: UInt64 = 0) {
+        guard l >= level else { return }
+        var line = Self.timestamp()
+        line += " [\(l.rawValue)] \(getpid())#\(Self.threadID()): "
+        if connection != 0 { line += "*\(connection) " }
+        line += message()
+        line += "\n"
+        state.withLock { s in
+            _ = line.withCString { Glibc.write(s.fd, $0, strlen($0)) }
+        }
+    }
+
+    /// Reopens the file (after logrotate renamed it). Returns an error text on failure, keeping the old file.
+    @discardableResult
+    public func reopen() -> String? {
+        state.withLock { s in
+            guard let path = s.path else { return nil }
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if fd < 0 { return "open() \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))" }
+            if s.fd != 2 { close(s.fd) }
+            s.fd = fd
+            return nil
+        }
+    }
+
+    static func threadID() -> Int32 { Clock.threadID() }
+
+    /// `2026/11/25 09:00:00` in local time, as nginx's error log prints it.
+    static func timestamp() -> String {
+        var t = time(nil)
+        var tmv = tm()
+        localtime_r(&t, &tmv)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(tmv.tm_year + 1900)/\(two(tmv.tm_mon + 1))/\(two(tmv.tm_mday)) "
+            + "\(two(tmv.tm_hour)):\(two(tmv.tm_min)):\(two(tmv.tm_sec))"
+    }
+}
+

@@ -1,0 +1,465 @@
+import Balancing
+import EventLoop
+import HTTP1
+
+typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
+
+/// One request's trip upstream, retries included: pick a server, connect (or reuse a kept-alive connection),
+/// send the head and body, parse the response head, then stream the body to the client with backpressure.
+final class ProxyExchange {
+    enum State { case idle, connecting, sending, readingHead, streaming, done }
+
+    unowned let client: ClientConnection
+    let request: Request
+    let proxy: ProxyRuntime
+    let upstream: UpstreamRuntime?
+    private var state = State.idle
+    private var conn: UpstreamConnection?
+    private var connReused = false
+    private var peer: PeerID?
+    private var pickState = PickState()
+    private var triesDone = 0
+    private let firstStart: UInt64
+    private var tryStart: UInt64 = 0
+    private var head: [UInt8] = []            // the request head sent upstream (built once)
+    private var headSent = 0
+    private var body: RequestBody
+    private var responseParser: ResponseHeadParser
+    private var framing = BodyFraming.none
+    private var remaining: Int64 = 0
+    private var decoder = ChunkedDecoder(upstream: true)
+    private var clientChunked = false
+    private var clientCloseDelimited = false
+    private var responseStarted = false
+    private var chunkOut: [UInt8] = []
+
+    init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
+        self.client = client
+        self.request = request
+        self.proxy = proxy
+        if case .upstream(let i) = proxy.target { upstream = client.runtime.upstreams[i] } else { upstream = nil }
+        firstStart = Clock.monotonicNanos()
+        responseParser = ResponseHeadParser(limits: ParserLimits(requestLineMax: proxy.bufferSize,
+                                                                   headerLineMax: proxy.bufferSize,
+                                                                   headMax: proxy.bufferSize, maxHeaders: 200))
+        body = RequestBody(head: request.head, location: request.location, proxy: proxy)
+    }
+
+    // MARK: - Start
+
+    func start() {
+        head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+        if body.needsBufferingFirst {
+            body.bufferFromClient(client)
+            if body.failed { return failClient(body.failureStatus) }
+            if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
+            client.bodyComplete()
+            head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+        }
+        nextTry()
+    }
+
+    /// The client sent more body bytes.
+    func clientBodyArrived() {
+        if body.needsBufferingFirst && !body.complete {
+            body.bufferFromClient(client)
+            if body.failed { return failClient(body.failureStatus) }
+            if body.complete {
+                client.bodyComplete()
+                head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+                nextTry()
+            }
+            return
+        }
+        if state == .sending { pumpBodyUp() }
+    }
+
+    private func nextTry() {
+        guard let (address, label) = pickPeer() else {
+            if triesDone == 0 {
+                client.worker.log(.error, "no live upstreams while connecting to upstream", client.id)
+            }
+            return failClient(lastFailure.map(NextUpstreamPolicy.clientStatus(for:)) ?? 502)
+        }
+        triesDone += 1
+        tryStart = Clock.monotonicNanos()
+        request.tries.append(UpstreamTry(address: label))
+        headSent = 0
+        body.rewind()
+        if let pooled = client.worker.pool.take(address) {
+            conn = pooled; connReused = true
+            pooled.owner = self
+            state = .sending
+            request.tries[request.tries.count - 1].connectNanos = 0
+            sendHead()
+            return
+        }
+        connReused = false
+        switch Socket.connect(address) {
+        case .connected(let fd):
+            attach(fd: fd, address: address)
+            state = .sending
+            sendHead()
+        case .inProgress(let fd):
+            attach(fd: fd, address: address)
+            state = .connecting
+            conn!.writer.arm(exactMillis: proxy.connectTimeoutMillis)
+        case .failed(let e):
+            client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
+            tryFailed(.error)
+        }
+    }
+
+    private func attach(fd: Int32, address: SocketAddress) {
+        let c = UpstreamConnection(fd: fd, address: address, bufferSize: max(proxy.bufferSize, 16 * 1024),
+                                   loop: client.worker.loop, pool: client.worker.pool)
+        c.owner = self
+        conn = c
+    }
+
+    private var lastFailure: UpstreamFailure?
+
+    /// Asks the upstream's balancer (or uses the one address of `proxy_pass http://host:port`).
+    private func pickPeer() -> (SocketAddress, [UInt8])? {
+        guard let up = upstream else {
+            guard case .address(let a) = proxy.target, triesDone == 0 || mayRetryFixed else { return nil }
+            return (a, Array(a.description.utf8))
+        }
+        let box = client.worker.balancer(for: up)
+        let ctx = client.worker.pickContext(for: request, upstream: up)
+        guard let p = box.balancer.pick(ctx, state: &pickState, now: client.worker.now()) else { return nil }
+        peer = p.peer
+        if let id = ctx.sessionID { up.health.noteSession(p.peer, sessionID: id, now: client.worker.now()) }
+        let a = up.addresses[p.peer.index]
+        return (a, Array(a.description.utf8))
+    }
+
+    private var mayRetryFixed: Bool { false }  // one address, nothing to fall back to
+
+    /// A kept-alive connection turned out dead before the server saw the request: reconnect to the same
+    /// server (the pick stands; nginx does the same for cached connections).
+    private func retrySamePeer(_ p: PeerID, _ up: UpstreamRuntime) {
+        let address = up.addresses[p.index]
+        triesDone += 1
+        tryStart = Clock.monotonicNanos()
+        request.tries.append(UpstreamTry(address: Array(address.description.utf8)))
+        headSent = 0
+        body.rewind()
+        connReused = false
+        switch Socket.connect(address) {
+        case .connected(let fd):
+            attach(fd: fd, address: address); state = .sending; sendHead()
+        case .inProgress(let fd):
+            attach(fd: fd, address: address); state = .connecting
+            conn!.writer.arm(exactMillis: proxy.connectTimeoutMillis)
+        case .failed(let e):
+            client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
+            tryFailed(.error)
+        }
+    }
+
+    // MARK: - Sending
+
+    func upstreamWritable(_ ev: IOEvents) {
+        guard let c = conn else { return }
+        if ev.contains(.timeout) {
+            let what = state == .connecting ? "upstream timed out (110: Connection timed out) while connecting to upstream"
+                                             : "upstream timed out (110: Connection timed out) while sending request to upstream"
+            client.worker.log(.error, what, client.id)
+            return tryFailed(.timeout)
+        }
+        if state == .connecting {
+            let err = Socket.pendingError(c.fd)
+            if err != 0 {
+                client.worker.log(.error, "connect() failed (\(err): \(Syscall.describe(err))) while connecting to upstream, upstream: \"\(c.address)\"", client.id)
+                return tryFailed(.error)
+            }
+            request.tries[request.tries.count - 1].connectNanos = Clock.monotonicNanos() &- tryStart
+            state = .sending
+        }
+        sendHead()
+    }
+
+    private func sendHead() {
+        guard let c = conn else { return }
+        while headSent < head.count {
+            let r = head.withUnsafeBytes { Syscall.write(c.fd, UnsafeRawBufferPointer(rebasing: $0[headSent...])) }
+            switch r {
+            case .done(let n): headSent += n
+            case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
+            case .eof, .error: return sendFailed()
+            }
+        }
+        pumpBodyUp()
+    }
+
+    /// Moves request body bytes upstream: from the buffered copy, or streamed from the client.
+    private func pumpBodyUp() {
+        guard let c = conn else { return }
+        switch body.send(to: c.fd, client: client) {
+        case .blocked:
+            c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis)
+        case .needClient:
+            c.writer.disarm()
+            client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis)
+        case .failed:
+            sendFailed()
+        case .clientFailed(let status):
+            failClient(status)
+        case .done:
+            c.writer.disarm()
+            if body.streamed { client.bodyComplete() }
+            state = .readingHead
+            c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
+        }
+    }
+
+    private func sendFailed() {
+        // A reused keep-alive connection the server had already closed: try again on a fresh one, free of charge.
+        if connReused && !body.sentAnyStreamed {
+            conn?.close(); conn = nil
+            // Not counted as a try: the same server gets a fresh connection.
+            triesDone -= 1
+            request.tries.removeLast()
+            guard let p = peer, let up = upstream else { return nextTry() }
+            return retrySamePeer(p, up)
+        }
+        client.worker.log(.error, "writev() failed (32: Broken pipe) while sending request to upstream", client.id)
+        tryFailed(.error)
+    }
+
+    // MARK: - Receiving
+
+    func upstreamReadable(_ ev: IOEvents) {
+        guard let c = conn else { return }
+        if ev.contains(.timeout) {
+            client.worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client.id)
+            return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
+        }
+        if state == .streaming { return pumpBodyDown() }
+        guard state == .readingHead || state == .sending else { return }
+        switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
+        case .done: break
+        case .wouldBlock: return
+        case .eof, .error:
+            if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
+                return sendFailed()
+            }
+            client.worker.log(.error, "upstream prematurely closed connection while reading response header from upstream", client.id)
+            return tryFailed(.error)
+        }
+        parseHead()
+    }
+
+    private func parseHead() {
+        guard let c = conn else { return }
+        switch responseParser.parse(c.buffer.readable) {
+        case .incomplete:
+            if c.buffer.readableCount >= proxy.bufferSize {
+                client.worker.log(.error, "upstream sent too big header while reading response header from upstream", client.id)
+                return tryFailed(.invalidHeader)
+            }
+        case .failed(let e):
+            client.worker.log(.error, "\(e.reason) while reading response header from upstream", client.id)
+            return tryFailed(.invalidHeader)
+        case .complete(let resp, let consumed):
+            c.buffer.consume(consumed)
+            responseParser.reset()
+            if resp.status >= 100 && resp.status < 200 && resp.status != 101 {
+                return parseHead()   // interim 1xx: skip it, wait for the final head
+            }
+            let now = Clock.monotonicNanos()
+            request.tries[request.tries.count - 1].status = resp.status
+            request.tries[request.tries.count - 1].headerNanos = now &- tryStart
+            if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
+                return tryFailed(.httpStatus(resp.status))
+            }
+            beginResponse(resp)
+        }
+    }
+
+    private func beginResponse(_ resp: ResponseHead) {
+        guard let c = conn else { return }
+        request.upstreamResponse = resp
+        if let up = upstream, let p = peer {
+            client.worker.balancer(for: up).release(p, .ok, now: client.worker.now())
+            peer = nil
+        }
+        framing = resp.bodyFraming(requestMethod: request.head.method)
+        switch framing {
+        case .length(let n): remaining = n
+        case .chunked: decoder = ChunkedDecoder(upstream: true)
+        default: break
+        }
+        let clientHTTP11 = request.head.version >= .http1_1
+        let bodyless = framing == .none
+        clientChunked = !bodyless && clientHTTP11 && (framing == .chunked || framing == .untilClose)
+        clientCloseDelimited = !bodyless && !clientHTTP11 && (framing == .chunked || framing == .untilClose)
+        if clientCloseDelimited { client.keepAliveAfterResponse = false }
+        let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
+                                            chunked: clientChunked)
+        request.status = resp.status
+        request.responseHead = out
+        responseStarted = true
+        state = .streaming
+        _ = client.send(out)
+        if bodyless || request.head.method == .head {
+            if case .length = framing { remaining = 0 }
+            return finishUpstream(reusable: framing == .none || remaining == 0)
+        }
+        if !c.buffer.isEmpty { forwardBuffered() } else { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) }
+    }
+
+    private func pumpBodyDown() {
+        guard let c = conn, state == .streaming else { return }
+        while client.canAcceptOutput {
+            switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
+            case .done:
+                forwardBuffered()
+                if state != .streaming { return }
+            case .wouldBlock:
+                c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
+                return
+            case .eof:
+                if framing == .untilClose { return endOfBody(reusable: false) }
+                client.worker.log(.error, "upstream prematurely closed connection while reading upstream", client.id)
+                return abortMidResponse()
+            case .error(let e):
+                client.worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client.id)
+                return abortMidResponse()
+            }
+        }
+        c.reader.disarm()   // the client is slow: stop reading until it drains
+    }
+
+    /// Passes what the upstream buffer holds to the client in the client's framing.
+    private func forwardBuffered() {
+        guard let c = conn else { return }
+        let chunk = c.buffer.readable
+        switch framing {
+        case .length:
+            let n = Int(min(Int64(chunk.count), remaining))
+            emit(UnsafeRawBufferPointer(rebasing: chunk[..<n]))
+            c.buffer.consume(n)
+            remaining -= Int64(n)
+            if remaining == 0 { return endOfBody(reusable: c.buffer.isEmpty) }
+        case .untilClose:
+            emit(chunk)
+            c.buffer.consume(chunk.count)
+        case .chunked:
+            do {
+                var pieces = 0
+                let (consumed, finished) = try decoder.decode(chunk) { piece in
+                    pieces += piece.count
+                    self.emit(piece)
+                }
+                c.buffer.consume(consumed)
+                if finished { return endOfBody(reusable: c.buffer.isEmpty) }
+            } catch {
+                client.worker.log(.error, "upstream sent invalid chunked response while reading upstream", client.id)
+                return abortMidResponse()
+            }
+        case .none:
+            return endOfBody(reusable: true)
+        }
+        if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
+    }
+
+    private func emit(_ piece: UnsafeRawBufferPointer) {
+        if piece.isEmpty { return }
+        request.bodyBytesSent += Int64(piece.count)
+        request.upstreamResponseLength += Int64(piece.count)
+        if clientChunked {
+            chunkOut.removeAll(keepingCapacity: true)
+            Bytes.appendHex(piece.count, to: &chunkOut)
+            chunkOut.append(13); chunkOut.append(10)
+            _ = client.send(chunkOut)
+            client.send(piece)
+            _ = client.send([13, 10])
+        } else {
+            client.send(piece)
+        }
+    }
+
+    /// The client's output drained: read more from upstream.
+    func clientDrained() {
+        if state == .streaming { pumpBodyDown() } else if state == .sending { pumpBodyUp() }
+    }
+
+    private func endOfBody(reusable: Bool) {
+        if clientChunked { _ = client.send(Array("0\r\n\r\n".utf8)) }
+        finishUpstream(reusable: reusable)
+    }
+
+    private func finishUpstream(reusable: Bool) {
+        guard let c = conn else { return }
+        request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
+        state = .done
+        conn = nil
+        c.requestsServed += 1
+        let resp = request.upstreamResponse
+        if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
+           c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty {
+            client.worker.pool.put(c, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
+        } else {
+            c.close()
+        }
+        client.responseComplete()
+    }
+
+    // MARK: - Failures
+
+    private func canRetry(_ f: UpstreamFailure) -> Bool {
+        guard let up = upstream else { return false }
+        let elapsed = Duration.nanoseconds(Int64(Clock.monotonicNanos() &- firstStart))
+        return proxy.nextUpstream.mayRetry(f, isIdempotent: request.head.method.isIdempotent,
+                                           requestSent: headSent > 0, responseBytesSentToClient: responseStarted,
+                                           tries: triesDone, peerTries: client.worker.balancer(for: up).balancer.tries,
+                                           elapsed: elapsed, requestBodyUnbuffered: body.streamed)
+    }
+
+    private func tryFailed(_ f: UpstreamFailure) {
+        lastFailure = f
+        let now = client.worker.now()
+        if let c = conn { c.close(); conn = nil }
+        if case .httpStatus = f {} else {
+            request.tries[request.tries.count - 1].failedStatus = NextUpstreamPolicy.clientStatus(for: f)
+        }
+        if let up = upstream, let p = peer {
+            client.worker.balancer(for: up).release(p, NextUpstreamPolicy.outcome(for: f), now: now)
+            peer = nil
+        }
+        if canRetry(f) { return nextTry() }
+        failClient(NextUpstreamPolicy.clientStatus(for: f))
+    }
+
+    private func failClient(_ status: Int) {
+        state = .done
+        if let c = conn { c.close(); conn = nil }
+        client.exchange = nil
+        client.sendError(status, closeAfter: body.streamed && !body.complete)
+    }
+
+    /// The response already started: the only honest signal left is closing the client connection.
+    private func abortMidResponse() {
+        state = .done
+        if let up = upstream, let p = peer {
+            client.worker.balancer(for: up).release(p, .failed, now: client.worker.now())
+            peer = nil
+        }
+        if let c = conn { c.close(); conn = nil }
+        client.exchange = nil
+        client.close()
+    }
+
+    /// The client went away or timed out.
+    func abort() {
+        guard state != .done else { return }
+        state = .done
+        if let c = conn { c.close(); conn = nil }
+        if let up = upstream, let p = peer {
+            client.worker.balancer(for: up).release(p, .ok, now: client.worker.now())
+            peer = nil
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import EventLoop
+import HTTP1
+
+/// One try at an upstream server, for `$upstream_addr`, `$upstream_status` and the timings (nginx lists every try).
+struct UpstreamTry {
+    var address: [UInt8]
+    var status: Int = 0               // 0 until a response head arrived (printed as 502/504 by cause)
+    var connectNanos: UInt64 = 0
+    var headerNanos: UInt64 = 0
+    var responseNanos: UInt64 = 0
+    var failedStatus: Int = 0         // what nginx prints when no head arrived: 502 or 504
+}
+
+/// The state of the request a connection is serving. One object per connection, reset between requests,
+/// so keep-alive traffic allocates no new request object.
+final class Request {
+    unowned(unsafe) let connection: ClientConnection
+    var head: RequestHead!
+    var server: ServerRuntime!
+    var location: LocationRuntime!
+    var uri: [UInt8] = []             // $uri: normalized, possibly rewritten
+    var args: ArraySlice<UInt8> = []  // $args
+    var hasArgs = false
+    var captures: [[UInt8]] = []      // $0..$9 of the last regex match
+    var userVariables: [[UInt8]?] = []
+    var startNanos: UInt64 = 0
+    var status = 0
+    var bodyBytesSent: Int64 = 0
+    var bytesSent: Int64 = 0
+    var requestLength: Int64 = 0
+    var tries: [UpstreamTry] = []
+    var upstreamResponse: ResponseHead?
+    var upstreamResponseLength: Int64 = 0
+    var cacheStatus: [UInt8]? = nil
+    var responseHead: [UInt8] = []    // the head sent to the client, for $sent_http_*
+    var proxy: ProxyRuntime?
+    var gzipRatio: Double? = nil
+    var rewriteCycles = 0
+    private var requestID: [UInt8]? = nil
+
+    init(connection: ClientConnection) { self.connection = connection }
+
+    func reset() {
+        head = nil; server = nil; location = nil
+        uri.removeAll(keepingCapacity: true); args = []; hasArgs = false
+        captures.removeAll(keepingCapacity: true)
+        for i in userVariables.indices { userVariables[i] = nil }
+        status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
+        tries.removeAll(keepingCapacity: true)
+        upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
+        responseHead.removeAll(keepingCapacity: true); proxy = nil; gzipRatio = nil; rewriteCycles = 0
+        requestID = nil
+    }
+
+    // MARK: - Variables
+
+    func evaluate(_ t: CompiledTemplate, into out: inout [UInt8]) {
+        for p in t.parts {
+            switch p {
+            case .literal(let b): out.append(contentsOf: b)
+            case .variable(let v): append(v, to: &out)
+            case .capture(let n): if n < captures.count { out.append(contentsOf: captures[n]) }
+            }
+        }
+    }
+
+    func evaluate(_ t: CompiledTemplate) -> [UInt8] {
+        if let c = t.constant { return c }
+        var out: [UInt8] = []
+        evaluate(t, into: &out)
+        return out
+    }
+
+    func requestHeader(_ lowercasedName: [UInt8]) -> ArraySlice<UInt8>? {
+        guard let head else { return nil }
+        for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), lowercasedName) {
+            return head.bytes(h.value)
+        }
+        return nil
+    }
+
+    /// `$host`: the Host header without port, lowercased; else the server name.
+    func hostBytes() -> [UInt8] {
+        if let h = requestHeader(Array("host".utf8)) {
+            var end = h.endIndex
+            if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
+            return Bytes.lowercased(h[h.startIndex..<end])
+        }
+        return server?.name ?? []
+    }
+
+    func append(_ v: VariableID, to out: inout [UInt8]) {
+        let c = connection
+        switch v {
+        case .remoteAddr: out.append(contentsOf: c.peerText)
+        case .remotePort: ASCIIDecimal.append(Int(c.peer.port), to: &out)
+        case .remoteUser: break  // no auth_basic in switchyard
+        case .binaryRemoteAddr: out.append(contentsOf: c.peer.bytes)
+        case .host: out.append(contentsOf: hostBytes())
+        case .hostname: out.append(contentsOf: ProcessInfo.hostname)
+        case .httpHeader(let name):
+            if name == Array("cookie".utf8) {
+                var first = true
+                for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), name) {
+                    if !first { out.append(contentsOf: [59, 32]) }  // "; "
+                    out.append(contentsOf: head.bytes(h.value)); first = false
+                }
+            } else if let value = requestHeader(name) { out.append(contentsOf: value) }
+        case .sentHTTPHeader(let name):
+            if let value = HeaderScan.value(of: name, inHead: responseHead) { out.append(contentsOf: value) }
+        case .cookie(let name):
+            for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), Array("cookie".utf8)) {
+                if let value = Cookies.value(named: name, in: head.bytes(h.value)) { out.append(contentsOf: value); break }
+            }
+        case .arg(let name): if let value = QueryArgs.value(named: name, in: args) { out.append(contentsOf: value) }
+        case .args: out.append(contentsOf: args)
+        case .isArgs: if hasArgs { out.append(UInt8(ascii: "?")) }
+        case .uri: out.append(contentsOf: uri)
+        case .requestURI: out.append(contentsOf: head.bytes(head.target))
+        case .request:
+            out.append(contentsOf: head.bytes(head.methodRange)); out.append(32)
+            out.append(contentsOf: head.bytes(head.target)); out.append(32)
+            appendProtocol(&out)
+        case .requestMethod: out.append(contentsOf: head.bytes(head.methodRange))
+        case .requestLength: ASCIIDecimal.append(requestLength, to: &out)
+        case .requestTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- startNanos, to: &out)
+        case .requestID: out.append(contentsOf: id())
+        case .scheme: out.append(contentsOf: Array("http".utf8))
+        case .serverName: out.append(contentsOf: server?.name ?? [])
+        case .serverAddr: out.append(contentsOf: Array(c.local.host.utf8))
+        case .serverPort: ASCIIDecimal.append(Int(c.local.port), to: &out)
+        case .serverProtocol: appendProtocol(&out)
+        case .status: ASCIIDecimal.append(status, to: &out)
+        case .bodyBytesSent: ASCIIDecimal.append(bodyBytesSent, to: &out)
+        case .bytesSent: ASCIIDecimal.append(bytesSent, to: &out)
+        case .connection: ASCIIDecimal.append(Int64(bitPattern: c.id), to: &out)
+        case .connectionRequests: ASCIIDecimal.append(c.requestsServed, to: &out)
+        case .contentLength: if let v = requestHeader(Array("content-length".utf8)) { out.append(contentsOf: v) }
+        case .contentType: if let v = requestHeader(Array("content-type".utf8)) { out.append(contentsOf: v) }
+        case .timeLocal: out.append(contentsOf: c.worker.clock.timeLocal())
+        case .timeISO8601: out.append(contentsOf: c.worker.clock.timeISO8601())
+        case .msec: out.append(contentsOf: LogClock.msec())
+        case .pid: ASCIIDecimal.append(Int(ProcessInfo.pid), to: &out)
+        case .proxyHost: if let p = proxy { out.append(contentsOf: p.proxyHost) }
+        case .proxyPort: if let p = proxy { out.append(contentsOf: p.proxyPort) }
+        case .proxyAddXForwardedFor:
+            if let xff = requestHeader(Array("x-forwarded-for".utf8)) {
+                out.append(contentsOf: xff); out.append(contentsOf: [44, 32])  // ", "
+            }
+            out.append(contentsOf: c.peerText)
+        case .upstreamAddr: appendTries(&out) { t, o in o.append(contentsOf: t.address) }
+        case .upstreamStatus:
+            appendTries(&out) { t, o in ASCIIDecimal.append(t.status != 0 ? t.status : t.failedStatus, to: &o) }
+        case .upstreamResponseTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.responseNanos, to: &o) }
+        case .upstreamConnectTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.connectNanos, to: &o) }
+        case .upstreamHeaderTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.headerNanos, to: &o) }
+        case .upstreamResponseLength: if !tries.isEmpty { ASCIIDecimal.append(upstreamResponseLength, to: &out) }
+        case .upstreamHTTPHeader(let name):
+            if let r = upstreamResponse, let value = r.firstHeader(name) { out.append(contentsOf: value) }
+        case .upstreamCookie(let name):
+            if let r = upstreamResponse {
+                for h in r.headers where Bytes.equalsIgnoringCase(r.bytes(h.name), Array("set-cookie".utf8)) {
+                    let v = r.bytes(h.value)
+                    if let value = Cookies.value(named: name, in: v) { out.append(contentsOf: value); break }
+                }
+            }
+        case .upstreamCacheStatus: if let s = cacheStatus { out.append(contentsOf: s) }
+        case .gzipRatio:
+            if let r = gzipRatio {
+                let hundredths = Int64((r * 100).rounded())
+                ASCIIDecimal.append(hundredths / 100, to: &out); out.append(UInt8(ascii: "."))
+                if hundredths % 100 < 10 { out.append(48) }
+                ASCIIDecimal.append(hundredths % 100, to: &out)
+            }
+        case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
+        case .mapResult(let index): c.worker.runtime.maps[index].evaluate(for: self, into: &out)
+        }
+    }
+
+    private func appendProtocol(_ out: inout [UInt8]) {
+        out.append(contentsOf: Array("HTTP/".utf8))
+        out.append(48 + head.version.major); out.append(UInt8(ascii: ".")); out.append(48 + head.version.minor)
+    }
+
+    /// nginx separates tries with ", ".
+    private func appendTries(_ out: inout [UInt8], _ each: (UpstreamTry, inout [UInt8]) -> Void) {
+        for (i, t) in tries.enumerated() {
+            if i > 0 { out.append(contentsOf: [44, 32]) }
+            each(t, &out)
+        }
+    }
+
+    private func id() -> [UInt8] {
+        if let r = requestID { return r }
+        var r: [UInt8] = []
+        r.reserveCapacity(32)
+        for _ in 0..<2 { Bytes.appendFixedHex(UInt64.random(in: .min ... .max), to: &r) }
+        requestID = r
+        return r
+    }
+}
+
+extension Bytes {
+    static func appendFixedHex(_ v: UInt64, to out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var shift = 60
+        while shift >= 0 { out.append(hex[Int((v >> UInt64(shift)) & 0xf)]); shift -= 4 }
+    }
+}
+
+/// Finds a header's value in serialized head bytes (`Name: value\r\n`), for `$sent_http_NAME`.
+enum HeaderScan {
+    static func value(of lowercasedName: [UInt8], inHead head: [UInt8]) -> ArraySlice<UInt8>? {
+        var i = 0
+        // Skip the status line.
+        while i + 1 < head.count && !(head[i] == 13 && head[i + 1] == 10) { i += 1 }
+        i += 2
+        while i < head.count {
+            var end = i
+            while end + 1 < head.count && !(head[end] == 13 && head[end + 1] == 10) { end += 1 }
+            if end == i { return nil }
+            if let colon = head[i..<end].firstIndex(of: UInt8(ascii: ":")),
+               Bytes.equalsIgnoringCase(head[i..<colon], lowercasedName) {
+                var s = colon + 1
+                while s < end && head[s] == 32 { s += 1 }
+                return head[s..<end]
+            }
+            i = end + 2
+        }
+        return nil
+    }
+}

@@ -1,0 +1,114 @@
+import EventLoop
+import HTTP1
+
+/// Responses switchyard makes itself: error pages (nginx's bodies), `return`, redirects, and the status pages.
+enum Responses {
+    /// nginx's error page body for `status`, naming switchyard where nginx names itself.
+    static func errorPage(_ status: Int, tokens: Bool) -> [UInt8] {
+        let title = "\(status) \(String(decoding: StatusLine.reason(status), as: UTF8.self))"
+        let sig = tokens ? "switchyard/\(Version.switchyard)" : "switchyard"
+        return Array("<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
+    }
+
+    static func sendError(_ status: Int, on c: ClientConnection) {
+        let r = c.request
+        if let loc = r.location, let target = loc.errorPages[status], r.rewriteCycles < 10 {
+            switch target {
+            case .redirect(let t, let code):
+                return redirect(code, location: r.evaluate(t), on: c)
+            case .uri(let uri, let override):
+                // Internal redirect: serve `uri` through its location with the error's status.
+                r.rewriteCycles += 1
+                r.uri = uri; r.hasArgs = false; r.args = []
+                Router.locate(r)
+                if case .files(let f)? = r.location.action {
+                    return StaticFiles.serve(r, files: f, on: c, status: override ?? status)
+                }
+                if case .respond(_, let body)? = r.location.action {
+                    return respond(override ?? status, body: body, on: c)
+                }
+            }
+        }
+        let page = errorPage(status, tokens: c.runtime.serverTokens)
+        let bodyless = status == 204 || status == 304 || r.head?.method == .head
+        send(status: status, contentType: Array("text/html".utf8), body: bodyless ? [] : page,
+             contentLength: Int64(page.count), on: c)
+    }
+
+    /// `return code [text|URL]`.
+    static func respond(_ status: Int, body: CompiledTemplate?, on c: ClientConnection) {
+        let r = c.request
+        if [301, 302, 303, 307, 308].contains(status), let body {
+            return redirect(status, location: r.evaluate(body), on: c)
+        }
+        guard let body else {
+            if status >= 400 { return sendError(status, on: c) }
+            return send(status: status, contentType: r.location?.defaultType ?? [], body: [], on: c)
+        }
+        let bytes = r.evaluate(body)
+        send(status: status, contentType: r.location?.defaultType ?? Array("text/plain".utf8), body: bytes, on: c)
+    }
+
+    static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection) {
+        let r = c.request
+        var loc = location
+        if loc.first == UInt8(ascii: "/") {
+            // nginx makes relative redirects absolute with the request's scheme and host.
+            var abs = Array("http://".utf8)
+            abs.append(contentsOf: r.hostBytes())
+            if c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
+            abs.append(contentsOf: loc)
+            loc = abs
+        }
+        let body = errorPage(status, tokens: c.runtime.serverTokens)
+        send(status: status, contentType: Array("text/html".utf8), body: r.head?.method == .head ? [] : body,
+             contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)
+    }
+
+    /// Sends a complete response that switchyard produced.
+    static func send(status: Int, contentType: [UInt8], body: [UInt8], contentLength: Int64? = nil,
+                     extra: [([UInt8], [UInt8])] = [], on c: ClientConnection) {
+        let r = c.request
+        r.status = status
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + body.count)
+        StatusLine.append(status, to: &out)
+        ResponseHeadBuilder.appendServer(c, &out)
+        ResponseHeadBuilder.appendDate(c, &out)
+        if !contentType.isEmpty {
+            out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: contentType)
+            out.append(contentsOf: [13, 10])
+        }
+        if status != 204 && status != 304 {
+            out.append(contentsOf: Array("Content-Length: ".utf8))
+            ASCIIDecimal.append(contentLength ?? Int64(body.count), to: &out)
+            out.append(contentsOf: [13, 10])
+        }
+        for (name, value) in extra {
+            out.append(contentsOf: name); out.append(contentsOf: [58, 32]); out.append(contentsOf: value)
+            out.append(contentsOf: [13, 10])
+        }
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
+        r.responseHead = out
+        if r.head?.method != .head { out.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
+        _ = c.send(out)
+        c.responseComplete()
+    }
+
+    /// nginx's stub_status body, byte for byte.
+    static func stubStatus(on c: ClientConnection) {
+        let s = c.worker.stats.snapshot()
+        let text = "Active connections: \(s.active) \nserver accepts handled requests\n \(s.accepted) \(s.handled) \(s.requests) \nReading: \(s.reading) Writing: \(s.writing) Waiting: \(s.waiting) \n"
+        send(status: 200, contentType: Array("text/plain".utf8), body: Array(text.utf8), on: c)
+    }
+
+    static func upstreamStatus(on c: ClientConnection) {
+        let body = StatusPages.upstreamJSON(c.runtime, now: c.worker.now())
+        send(status: 200, contentType: Array("application/json".utf8), body: body, on: c)
+    }
+
+    static func jvmRouteStatus(upstream index: Int, on c: ClientConnection) {
+        let body = StatusPages.jvmRouteText(c.runtime.upstreams[index], now: c.worker.now())
+        send(status: 200, contentType: Array("text/plain".utf8), body: body, on: c)
+    }
+}

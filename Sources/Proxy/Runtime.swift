@@ -1,0 +1,242 @@
+import Balancing
+import EventLoop
+import HTTP1
+import Regex
+
+// The compiled, immutable form of a configuration that workers serve from (nginx's cycle; Hummingbird's
+// Router → Responder). Built once per load or reload by `RuntimeBuilder`; a reload builds a new Runtime beside
+// the old one and swaps it in, so requests in flight finish on the one they started with.
+//
+// These are final classes with `let` properties only: safe to share between worker threads.
+
+/// Everything the workers need, frozen.
+public final class Runtime: @unchecked Sendable {
+    public let generation: Int
+    let listens: [ListenRuntime]
+    let upstreams: [UpstreamRuntime]
+    let workers: Int
+    let workerConnections: Int
+    let errorLog: ErrorLogFile
+    let accessLogFiles: [AccessLogFile]
+    let limits: ParserLimits
+    let serverTokens: Bool
+    let shutdownTimeoutMillis: Int?
+    let clientHeaderBufferSize: Int
+    let clientHeaderTimeoutMillis: Int
+    let defaultKeepaliveTimeoutMillis: Int
+    let userVariableCount: Int
+    let maps: [MapRuntime]
+    let defaultRoot: [UInt8]
+    let serverCount: Int
+
+    init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
+         workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
+         serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
+         defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [MapRuntime], defaultRoot: [UInt8],
+         serverCount: Int) {
+        self.generation = generation; self.listens = listens; self.upstreams = upstreams
+        self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
+        self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
+        self.shutdownTimeoutMillis = shutdownTimeoutMillis; self.clientHeaderBufferSize = clientHeaderBufferSize
+        self.clientHeaderTimeoutMillis = clientHeaderTimeoutMillis
+        self.defaultKeepaliveTimeoutMillis = defaultKeepaliveTimeoutMillis; self.userVariableCount = userVariableCount
+        self.maps = maps; self.defaultRoot = defaultRoot; self.serverCount = serverCount
+    }
+}
+
+/// One listening address and the virtual servers reachable through it.
+final class ListenRuntime: @unchecked Sendable {
+    let address: SocketAddress
+    let reusePort: Bool
+    let backlog: Int32
+    let hosts: VirtualHosts
+    init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts) {
+        self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
+    }
+}
+
+/// server_name lookup for one listen address, in nginx's order: exact, longest leading wildcard
+/// (`*.example.com`), longest trailing wildcard (`www.example.*`), then regexes in order; else the default.
+final class VirtualHosts: @unchecked Sendable {
+    let exact: [[UInt8]: ServerRuntime]
+    let leadingWildcards: [(suffix: [UInt8], server: ServerRuntime)]   // ".example.com", longest first
+    let trailingWildcards: [(prefix: [UInt8], server: ServerRuntime)]  // "www.example.", longest first
+    let regexes: [(regex: Regex, server: ServerRuntime)]
+    let defaultServer: ServerRuntime
+
+    init(exact: [[UInt8]: ServerRuntime], leadingWildcards: [([UInt8], ServerRuntime)],
+         trailingWildcards: [([UInt8], ServerRuntime)], regexes: [(Regex, ServerRuntime)], defaultServer: ServerRuntime) {
+        self.exact = exact
+        self.leadingWildcards = leadingWildcards.sorted { $0.0.count > $1.0.count }.map { (suffix: $0.0, server: $0.1) }
+        self.trailingWildcards = trailingWildcards.sorted { $0.0.count > $1.0.count }.map { (prefix: $0.0, server: $0.1) }
+        self.regexes = regexes.map { (regex: $0.0, server: $0.1) }
+        self.defaultServer = defaultServer
+    }
+}
+
+/// A `server {}` block.
+final class ServerRuntime: @unchecked Sendable {
+    let name: [UInt8]            // the first server_name, for $server_name
+    let locations: LocationTree
+    let fallback: LocationRuntime  // serves a request no location matches (nginx: 404 from the server level)
+    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime) {
+        self.name = name; self.locations = locations; self.fallback = fallback
+    }
+}
+
+/// The locations of one level: exact matches, prefixes (longest first), regexes (in order of appearance).
+final class LocationTree: @unchecked Sendable {
+    let exact: [[UInt8]: LocationRuntime]
+    let prefixes: [LocationRuntime]   // sorted by prefix length, longest first
+    let regexes: [LocationRuntime]    // in configuration order
+    init(exact: [[UInt8]: LocationRuntime], prefixes: [LocationRuntime], regexes: [LocationRuntime]) {
+        self.exact = exact
+        self.prefixes = prefixes.sorted { $0.prefix.count > $1.prefix.count }
+        self.regexes = regexes
+    }
+    static let empty = LocationTree(exact: [:], prefixes: [], regexes: [])
+}
+
+/// What a location does with a request once matched.
+enum LocationAction {
+    case proxy(ProxyRuntime)
+    case files(StaticRuntime)
+    case respond(status: Int, body: CompiledTemplate?)
+    case stubStatus
+    case upstreamStatus
+    case jvmRouteStatus(upstream: Int)
+}
+
+enum RewriteFlag { case none, last, breakHere, redirect, permanent }
+
+struct RewriteRule {
+    let regex: Regex
+    let replacement: CompiledTemplate
+    let flag: RewriteFlag
+}
+
+struct HeaderAddition {
+    let name: [UInt8]
+    let value: CompiledTemplate
+    let always: Bool
+}
+
+/// A `location` after merging: every setting it serves with.
+final class LocationRuntime: @unchecked Sendable {
+    enum Match { case exact, prefix, prefixNoRegex, regex(Regex) }
+    let match: Match
+    let prefix: [UInt8]          // the exact/prefix text; empty for regex locations
+    let displayName: String      // for logs and errors
+    let children: LocationTree
+    let action: LocationAction?
+    let rewrites: [RewriteRule]
+    let sets: [(slot: Int, value: CompiledTemplate)]
+    let addHeaders: [HeaderAddition]
+    let errorPages: [Int: ErrorPageTarget]
+    let accessLogs: [AccessLogSink]
+    let clientMaxBodySize: Int64
+    let clientBodyBufferSize: Int
+    let clientBodyTimeoutMillis: Int
+    let sendTimeoutMillis: Int
+    let keepaliveTimeoutMillis: Int
+    let keepaliveRequests: Int
+    let defaultType: [UInt8]
+    let charset: [UInt8]?
+    let mimeTypes: MimeTable
+    let gzip: GzipRuntime?
+    let expires: ExpiresRuntime?
+
+    init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
+         rewrites: [RewriteRule], sets: [(slot: Int, value: CompiledTemplate)], addHeaders: [HeaderAddition],
+         errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
+         clientBodyBufferSize: Int, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
+         keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
+         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?) {
+        self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
+        self.action = action; self.rewrites = rewrites; self.sets = sets; self.addHeaders = addHeaders
+        self.errorPages = errorPages; self.accessLogs = accessLogs; self.clientMaxBodySize = clientMaxBodySize
+        self.clientBodyBufferSize = clientBodyBufferSize; self.clientBodyTimeoutMillis = clientBodyTimeoutMillis
+        self.sendTimeoutMillis = sendTimeoutMillis; self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
+        self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
+        self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires
+    }
+}
+
+enum ErrorPageTarget {
+    case uri([UInt8], status: Int?)       // internal redirect to a location, optional status override
+    case redirect(CompiledTemplate, status: Int)
+}
+
+/// `types {}`: extension (lowercased) → content type.
+final class MimeTable: @unchecked Sendable {
+    let byExtension: [[UInt8]: [UInt8]]
+    init(_ byExtension: [[UInt8]: [UInt8]]) { self.byExtension = byExtension }
+}
+
+/// `root` / `alias` / `index` for static files.
+struct StaticRuntime {
+    let root: [UInt8]
+    let isAlias: Bool
+    let index: [[UInt8]]
+}
+
+/// `proxy_pass` and everything that shapes the request upstream and the response back.
+final class ProxyRuntime: @unchecked Sendable {
+    enum Target {
+        case upstream(Int)                 // index into Runtime.upstreams
+        case address(SocketAddress)        // proxy_pass http://127.0.0.1:8081
+    }
+    let target: Target
+    let proxyHost: [UInt8]                 // $proxy_host: "tomcat-lb", "127.0.0.1:8081"
+    let proxyPort: [UInt8]
+    let uriReplacement: [UInt8]?           // the URI part of proxy_pass, nil when absent
+    let setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)]
+    let hiddenHeaders: Set<[UInt8]>        // lowercased response header names not passed to the client
+    let httpVersion11: Bool
+    let keepaliveUpstream: Bool            // Connection header cleared + upstream keepalive configured
+    let redirect: RedirectRule
+    let nextUpstream: NextUpstreamPolicy
+    let connectTimeoutMillis: Int
+    let sendTimeoutMillis: Int
+    let readTimeoutMillis: Int
+    let bufferSize: Int
+    let requestBuffering: Bool
+
+    init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
+         setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: Set<[UInt8]>,
+         httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
+         connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
+         requestBuffering: Bool) {
+        self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
+        self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
+        self.httpVersion11 = httpVersion11; self.keepaliveUpstream = keepaliveUpstream; self.redirect = redirect
+        self.nextUpstream = nextUpstream; self.connectTimeoutMillis = connectTimeoutMillis
+        self.sendTimeoutMillis = sendTimeoutMillis; self.readTimeoutMillis = readTimeoutMillis
+        self.bufferSize = bufferSize; self.requestBuffering = requestBuffering
+    }
+}
+
+/// `proxy_redirect`: `default` rewrites `http://upstream-host/uri-part` in Location/Refresh to the location's
+/// prefix; `off` leaves them; pairs are literal from → to replacements.
+enum RedirectRule {
+    case off
+    case replace([(from: [UInt8], to: CompiledTemplate)])
+}
+
+/// One `upstream {}` block: its servers, addresses resolved at load time, and the balancing policy.
+final class UpstreamRuntime: @unchecked Sendable {
+    let name: String
+    let peers: [PeerConfig]
+    let addresses: [SocketAddress]
+    let health: PeerHealth
+    let policy: BalancerPolicy
+    let keepalive: Int                    // idle connections kept per worker (0 = none)
+    let keepaliveRequests: Int
+    let keepaliveTimeoutMillis: Int
+    init(name: String, peers: [PeerConfig], addresses: [SocketAddress], health: PeerHealth, policy: BalancerPolicy,
+         keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int) {
+        self.name = name; self.peers = peers; self.addresses = addresses; self.health = health; self.policy = policy
+        self.keepalive = keepalive; self.keepaliveRequests = keepaliveRequests
+        self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
+    }
+}

@@ -1,0 +1,454 @@
+import Balancing
+public import Config
+import EventLoop
+import Glibc
+import HTTP1
+import Regex
+
+/// Compiles a loaded `Configuration` into the `Runtime` workers serve from: templates to variable ids,
+/// regexes to pcre2 code, upstream host names to addresses (resolved here, never on a worker), servers
+/// grouped by listen address. Every error names the directive's file:line.
+public enum RuntimeBuilder {
+    public static func build(_ config: Configuration, prefix: String, generation: Int,
+                             previous: Runtime?) throws(ConfigError) -> Runtime {
+        var b = Builder(config: config, prefix: prefix, previous: previous)
+        return try b.build(generation: generation)
+    }
+}
+
+private struct Builder {
+    let config: Configuration
+    let prefix: String
+    let previous: Runtime?
+    var userSlots: [String: Int] = [:]
+    var mapIndex: [String: Int] = [:]
+    var logFiles: [String: Int] = [:]
+    var accessLogFiles: [AccessLogFile] = []
+    var upstreams: [UpstreamRuntime] = []
+    /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
+    var warnings: [ConfigDiagnostic] = []
+
+    init(config: Configuration, prefix: String, previous: Runtime?) {
+        self.config = config; self.prefix = prefix; self.previous = previous
+    }
+
+    mutating func build(generation: Int) throws(ConfigError) -> Runtime {
+        let errorLog: ErrorLogFile
+        if let e = config.main.errorLogs.first {
+            errorLog = ErrorLogFile(path: e.path == "stderr" ? nil : absolute(e.path), level: e.level)
+        } else {
+            errorLog = ErrorLogFile(path: absolute("logs/error.log"), level: .error)
+        }
+        let workers: Int
+        switch config.main.workerProcesses {
+        case .auto: workers = max(1, Int(sysconfCores()))
+        case .count(let n): workers = max(1, n)
+        }
+        guard let http = config.http else {
+            return Runtime(generation: generation, listens: [], upstreams: [], workers: workers,
+                           workerConnections: config.events.workerConnections, errorLog: errorLog, accessLogFiles: [],
+                           limits: ParserLimits(), serverTokens: true, shutdownTimeoutMillis: nil,
+                           clientHeaderBufferSize: 1024, clientHeaderTimeoutMillis: 60_000,
+                           defaultKeepaliveTimeoutMillis: 75_000, userVariableCount: 0, maps: [], defaultRoot: [],
+                           serverCount: 0)
+        }
+        collectVariables(http)
+        for up in http.upstreams { upstreams.append(try upstream(up)) }
+        let maps = try http.maps.map { m throws(ConfigError) in try map(m) }
+
+        // Servers, grouped by listen address; the first (or default_server) one is the default.
+        var byAddress: [SocketAddress: [(ServerConfig, ServerRuntime, Listen)]] = [:]
+        var order: [SocketAddress] = []
+        var serverCount = 0
+        for s in http.servers {
+            let rt = try server(s, http: http)
+            serverCount += 1
+            for l in s.listens {
+                guard case .inet(let host, let port) = l.address else {
+                    throw ConfigError("unix domain sockets are not supported in \"listen\"", at: l.location ?? s.location)
+                }
+                let text = host == "*" ? "0.0.0.0:\(port)" : (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+                guard let addr = SocketAddress.parse(text) ?? SocketAddress.resolve(host: host, port: UInt16(port)).first else {
+                    throw ConfigError("host not found in \"\(l.address)\" of the \"listen\" directive", at: l.location ?? s.location)
+                }
+                if byAddress[addr] == nil { order.append(addr) }
+                byAddress[addr, default: []].append((s, rt, l))
+            }
+        }
+        var listens: [ListenRuntime] = []
+        for addr in order {
+            let entries = byAddress[addr]!
+            let defaults = entries.filter { $0.2.defaultServer }
+            if defaults.count > 1 {
+                throw ConfigError("a duplicate default server for \(addr)", at: defaults[1].2.location)
+            }
+            let defaultServer = (defaults.first ?? entries[0]).1
+            var exact: [[UInt8]: ServerRuntime] = [:]
+            var leading: [([UInt8], ServerRuntime)] = [], trailing: [([UInt8], ServerRuntime)] = []
+            var regexes: [(Regex, ServerRuntime)] = []
+            for (cfg, rt, _) in entries {
+                for n in cfg.names {
+                    switch n {
+                    case .exact(let name): if exact[Array(name.utf8)] == nil { exact[Array(name.utf8)] = rt }
+                    case .wildcardPrefix(let w): leading.append((Array(w.hasPrefix("*") ? w.dropFirst().utf8 : w.utf8), rt))
+                    case .wildcardSuffix(let w): trailing.append((Array(w.dropLast().utf8), rt))
+                    case .regex(let pattern, let loc): regexes.append((try compileRegex(pattern, caseless: true, at: loc), rt))
+                    }
+                }
+            }
+            let reuse = entries.contains { $0.2.reuseport }
+            let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
+            listens.append(ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog),
+                                         hosts: VirtualHosts(exact: exact, leadingWildcards: leading,
+                                                             trailingWildcards: trailing, regexes: regexes,
+                                                             defaultServer: defaultServer)))
+        }
+        let client = http.settings.client
+        let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
+                                  headMax: client.largeHeaderBuffers.size * client.largeHeaderBuffers.count, maxHeaders: 100)
+        return Runtime(generation: generation, listens: listens, upstreams: upstreams, workers: workers,
+                       workerConnections: config.events.workerConnections, errorLog: errorLog,
+                       accessLogFiles: accessLogFiles, limits: limits,
+                       serverTokens: http.settings.content.serverTokens != .off,
+                       shutdownTimeoutMillis: config.main.workerShutdownTimeout.map(millis),
+                       clientHeaderBufferSize: client.headerBufferSize,
+                       clientHeaderTimeoutMillis: millis(client.headerTimeout),
+                       defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
+                       userVariableCount: userSlots.count, maps: maps,
+                       defaultRoot: Array(absolute("html").utf8), serverCount: serverCount)
+    }
+
+    // MARK: - Variables
+
+    mutating func collectVariables(_ http: HTTPConfig) {
+        for (i, m) in http.maps.enumerated() { mapIndex[m.variable.lowercased()] = i }
+        func visit(_ steps: [RewriteStep]) {
+            for case .set(let name, _, _) in steps where userSlots[name.lowercased()] == nil {
+                userSlots[name.lowercased()] = userSlots.count
+            }
+        }
+        func visit(_ l: LocationConfig) { visit(l.rewrites); l.nested.forEach(visit) }
+        for s in http.servers { visit(s.rewrites); s.locations.forEach(visit) }
+    }
+
+    func compile(_ t: Template, at loc: SourceLocation?, named: [String: Int] = [:]) throws(ConfigError) -> CompiledTemplate {
+        var parts: [CompiledTemplate.Part] = []
+        for p in t.pieces {
+            switch p {
+            case .literal(let b): parts.append(.literal(b))
+            case .capture(let n): parts.append(.capture(n))
+            case .variable(let name):
+                if let g = named[name] { parts.append(.capture(g)); continue }
+                let lower = name.lowercased()
+                guard let v = VariableID.resolve(lower, userSlot: { n in
+                    if let s = userSlots[n] { return .userVariable(s) }
+                    if let m = mapIndex[n] { return .mapResult(m) }
+                    return nil
+                }) ?? (name.hasPrefix("cookie_") ? VariableID.cookie(Array(name.dropFirst(7).utf8)) : nil) else {
+                    throw ConfigError("unknown \"\(name)\" variable", at: loc)
+                }
+                if case .cookie = v { parts.append(.variable(.cookie(Array(name.dropFirst(7).utf8)))); continue }
+                parts.append(.variable(v))
+            }
+        }
+        return CompiledTemplate(parts: parts)
+    }
+
+    func compileRegex(_ pattern: String, caseless: Bool, at loc: SourceLocation?) throws(ConfigError) -> Regex {
+        do { return try Regex(pattern, caseless: caseless) } catch { throw ConfigError(error.description, at: loc) }
+    }
+
+    // MARK: - Upstreams
+
+    mutating func upstream(_ u: UpstreamConfig) throws(ConfigError) -> UpstreamRuntime {
+        var peers: [PeerConfig] = []
+        var addresses: [SocketAddress] = []
+        for s in u.servers {
+            guard case .inet(let host, let port) = s.address else {
+                throw ConfigError("unix domain sockets are not supported in upstream \"\(u.name)\"", at: s.location)
+            }
+            let resolved = SocketAddress.resolve(host: host, port: UInt16(port))
+            if resolved.isEmpty { throw ConfigError("host not found in upstream \"\(s.address)\"", at: s.location) }
+            for a in resolved {
+                let route: [UInt8]? = s.srunID.map { Array($0.utf8) } ?? s.route.map { Array($0.utf8) }
+                peers.append(PeerConfig(a.description, weight: s.weight, maxFails: s.maxFails, failTimeout: s.failTimeout,
+                                        isBackup: s.backup, isDown: s.down,
+                                        maxConns: s.maxBusy > 0 ? s.maxBusy : s.maxConns, route: route,
+                                        isDraining: s.drain))
+                addresses.append(a)
+            }
+        }
+        let previousUpstream = previous?.upstreams.first { $0.name == u.name }
+        let health = PeerHealth(peers: peers, carryingOver: previousUpstream?.health)
+        let kind: BalancerKind
+        var hashKey: CompiledTemplate? = nil
+        switch u.balancing {
+        case .roundRobin, .random: kind = .roundRobin
+        case .ipHash: kind = .ipHash
+        case .leastConn: kind = .leastConn
+        case .hash(let t, let consistent):
+            kind = .hash(key: t.source, consistent: consistent)
+            hashKey = try compile(t, at: u.location)
+        }
+        var affinity = Affinity.none
+        var route = BalancerPolicy.RouteSource.none
+        if let j = u.jvmRoute {
+            let spec = JVMRouteSpec(cookieVariable: j.source.source,
+                                    sessionURLName: Array((j.sessionURLName ?? "jsessionid").lowercased().utf8),
+                                    reverse: j.reverse)
+            affinity = .jvmRoute(spec)
+            route = .jvmRoute(spec, cookie: Array((j.cookieName ?? "JSESSIONID").utf8))
+        } else if let sticky = u.sticky {
+            switch sticky {
+            case .route(let ts):
+                affinity = .sticky(StickySpec(method: .route(ts.map(\.source))))
+                route = .stickyRoute(try ts.map { t throws(ConfigError) in try compile(t, at: u.location) })
+            case .cookie, .learn:
+                throw ConfigError("\"sticky cookie\" and \"sticky learn\" are not supported by switchyard yet", at: u.location)
+            }
+        }
+        let factory: BalancerFactory
+        do {
+            factory = try BalancerFactory(kind: kind, affinity: affinity, health: health,
+                                          learnTable: previousUpstream?.policy.factory.learnTable)
+        } catch {
+            throw ConfigError("\(error) in upstream \"\(u.name)\"", at: u.location)
+        }
+        for w in factory.warnings { warnings.append(ConfigDiagnostic(level: .warn, message: w, location: u.location)) }
+        return UpstreamRuntime(name: u.name, peers: peers, addresses: addresses, health: health,
+                               policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route),
+                               keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
+                               keepaliveTimeoutMillis: millis(u.keepaliveTimeout))
+    }
+
+    func map(_ m: MapConfig) throws(ConfigError) -> MapRuntime {
+        var exact: [[UInt8]: CompiledTemplate] = [:]
+        var regexes: [(regex: Regex, value: CompiledTemplate)] = []
+        for e in m.entries {
+            switch e.key {
+            case .exact(let k): exact[Array(k.utf8)] = try compile(e.value, at: e.location)
+            case .regex(let p, let ci):
+                let re = try compileRegex(p, caseless: ci, at: e.location)
+                let named = Dictionary(re.namedGroups.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
+                regexes.append((re, try compile(e.value, at: e.location, named: named)))
+            }
+        }
+        return MapRuntime(source: try compile(m.source, at: m.location), exact: exact, regexes: regexes,
+                          defaultValue: try compile(m.defaultValue, at: m.location))
+    }
+
+    // MARK: - Servers and locations
+
+    mutating func server(_ s: ServerConfig, http: HTTPConfig) throws(ConfigError) -> ServerRuntime {
+        var name: [UInt8] = []
+        for n in s.names { if case .exact(let e) = n { name = Array(e.utf8); break } }
+        let tree = try locations(s.locations, http: http, serverRewrites: s.rewrites)
+        let fallback = try location(nil, settings: s.settings, match: .prefix, prefix: [], name: "server",
+                                    rewrites: s.rewrites, http: http, at: s.location)
+        return ServerRuntime(name: name, locations: tree, fallback: fallback)
+    }
+
+    mutating func locations(_ list: [LocationConfig], http: HTTPConfig, serverRewrites: [RewriteStep]) throws(ConfigError) -> LocationTree {
+        var exact: [[UInt8]: LocationRuntime] = [:]
+        var prefixes: [LocationRuntime] = [], regexes: [LocationRuntime] = []
+        for l in list {
+            let steps = serverRewrites + l.rewrites
+            switch l.match {
+            case .exact(let p):
+                exact[Array(p.utf8)] = try location(l, settings: l.settings, match: .exact, prefix: Array(p.utf8),
+                                                    name: "= \(p)", rewrites: steps, http: http, at: l.location)
+            case .prefix(let p):
+                prefixes.append(try location(l, settings: l.settings, match: .prefix, prefix: Array(p.utf8), name: p,
+                                             rewrites: steps, http: http, at: l.location))
+            case .prefixNoRegex(let p):
+                prefixes.append(try location(l, settings: l.settings, match: .prefixNoRegex, prefix: Array(p.utf8),
+                                             name: "^~ \(p)", rewrites: steps, http: http, at: l.location))
+            case .regex(let p, let ci):
+                let re = try compileRegex(p, caseless: ci, at: l.location)
+                regexes.append(try location(l, settings: l.settings, match: .regex(re), prefix: [],
+                                            name: "\(ci ? "~*" : "~") \(p)", rewrites: steps, http: http, at: l.location))
+            case .named:
+                continue   // reachable only by error_page/internal redirect (not supported yet by name)
+            }
+        }
+        return LocationTree(exact: exact, prefixes: prefixes, regexes: regexes)
+    }
+
+    mutating func location(_ l: LocationConfig?, settings: HTTPSettings, match: LocationRuntime.Match, prefix: [UInt8],
+                           name: String, rewrites steps: [RewriteStep], http: HTTPConfig,
+                           at loc: SourceLocation) throws(ConfigError) -> LocationRuntime {
+        var rewrites: [RewriteRule] = []
+        var sets: [(slot: Int, value: CompiledTemplate)] = []
+        var action: LocationAction? = nil
+        for step in steps {
+            switch step {
+            case .rewrite(let r):
+                let flag: RewriteFlag
+                switch r.flag {
+                case .none: flag = .none
+                case .last: flag = .last
+                case .break: flag = .breakHere
+                case .redirect: flag = .redirect
+                case .permanent: flag = .permanent
+                }
+                rewrites.append(RewriteRule(regex: try compileRegex(r.pattern, caseless: false, at: r.location),
+                                            replacement: try compile(r.replacement, at: r.location), flag: flag))
+            case .return(let r):
+                if action == nil { action = .respond(status: r.code, body: try r.value.map { v throws(ConfigError) in try compile(v, at: r.location) }) }
+            case .set(let variable, let value, let sl):
+                sets.append((userSlots[variable.lowercased()]!, try compile(value, at: sl)))
+            case .break:
+                break
+            }
+        }
+        let children = try l.map { l throws(ConfigError) in try locations(l.nested, http: http, serverRewrites: []) } ?? .empty
+        if action == nil, let handler = l?.handler {
+            switch handler {
+            case .proxy(let pass): action = .proxy(try proxy(pass, settings: settings.proxy, locationPrefix: prefix, http: http, at: loc))
+            case .stubStatus: action = .stubStatus
+            case .upstreamStatus: action = .upstreamStatus
+            case .jvmRouteStatus(let upstreamName):
+                guard let i = upstreams.firstIndex(where: { $0.name == upstreamName }) else {
+                    throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)
+                }
+                action = .jvmRouteStatus(upstream: i)
+            }
+        }
+        if action == nil {
+            switch settings.content.documentRoot {
+            case .root(let r): action = .files(StaticRuntime(root: Array(absolute(r).utf8), isAlias: false, index: settings.content.index.map { Array($0.utf8) }))
+            case .alias(let a): action = .files(StaticRuntime(root: Array(absolute(a).utf8), isAlias: true, index: settings.content.index.map { Array($0.utf8) }))
+            }
+        }
+        var addHeaders: [HeaderAddition] = []
+        for h in settings.content.addHeaders {
+            addHeaders.append(HeaderAddition(name: Array(h.name.utf8), value: try compile(h.value, at: h.location), always: h.always))
+        }
+        var errorPages: [Int: ErrorPageTarget] = [:]
+        for e in settings.content.errorPages {
+            let override: Int?
+            switch e.response { case .code(let c)?: override = c; default: override = nil }
+            let target: ErrorPageTarget
+            if e.uri.isLiteral, e.uri.source.hasPrefix("/") {
+                target = .uri(Array(e.uri.source.utf8), status: override)
+            } else {
+                target = .redirect(try compile(e.uri, at: e.location), status: override ?? 302)
+            }
+            for c in e.codes where errorPages[c] == nil { errorPages[c] = target }
+        }
+        var sinks: [AccessLogSink] = []
+        for a in settings.logging.accessLogs {
+            guard let format = http.logFormat(named: a.format) else {
+                throw ConfigError("unknown log format \"\(a.format)\"", at: a.location ?? loc)
+            }
+            let path = absolute(a.path)
+            let index: Int
+            if let i = logFiles[path] { index = i } else {
+                let f = AccessLogFile(path: path)
+                if !f.isOpen {
+                    throw ConfigError("open() \"\(path)\" failed (\(errnoNow()): \(Syscall.describe(errnoNow())))", at: a.location ?? loc)
+                }
+                index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index
+            }
+            let escape: LogEscape = format.escape == .json ? .json : (format.escape == .none ? .none : .default)
+            sinks.append(AccessLogSink(file: index, format: try compile(format.template, at: format.location ?? loc),
+                                       escape: escape, bufferSize: a.bufferSize ?? 0))
+        }
+        let c = settings.client, content = settings.content
+        let mime = MimeTable(Dictionary(content.types.byExtension.map { (Array($0.key.utf8), Array($0.value.utf8)) },
+                                        uniquingKeysWith: { a, _ in a }))
+        return LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
+                               rewrites: rewrites, sets: sets, addHeaders: addHeaders, errorPages: errorPages,
+                               accessLogs: sinks, clientMaxBodySize: Int64(c.maxBodySize),
+                               clientBodyBufferSize: c.bodyBufferSize, clientBodyTimeoutMillis: millis(c.bodyTimeout),
+                               sendTimeoutMillis: millis(c.sendTimeout), keepaliveTimeoutMillis: millis(c.keepaliveTimeout),
+                               keepaliveRequests: c.keepaliveRequests, defaultType: Array(content.defaultType.utf8),
+                               charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
+                               gzip: GzipRuntime(settings.gzip), expires: ExpiresRuntime(content.expires))
+    }
+
+    func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,
+               at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+        guard case .static(let url) = pass else {
+            throw ConfigError("proxy_pass with variables is not supported by switchyard yet", at: loc)
+        }
+        guard url.scheme == "http" else { throw ConfigError("https upstreams are not supported by switchyard", at: url.location) }
+        let target: ProxyRuntime.Target
+        var port = "80"
+        var keepaliveUpstream = false
+        switch url.target {
+        case .upstream(let name):
+            guard let i = upstreams.firstIndex(where: { $0.name == name }) else {
+                throw ConfigError("no upstream \"\(name)\" for \"proxy_pass\"", at: url.location)
+            }
+            target = .upstream(i)
+            keepaliveUpstream = upstreams[i].keepalive > 0
+        case .address(let host, let p):
+            guard let a = SocketAddress.resolve(host: host, port: UInt16(p)).first else {
+                throw ConfigError("host not found in upstream \"\(host):\(p)\"", at: url.location)
+            }
+            target = .address(a)
+            port = String(p)
+        case .unix:
+            throw ConfigError("unix domain sockets are not supported in \"proxy_pass\"", at: url.location)
+        }
+        var headers: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)] = []
+        for h in p.requestHeaders {
+            headers.append((Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc)))
+        }
+        // nginx reuses upstream connections only when the request is HTTP/1.1 and Connection is not "close".
+        let connectionClose = headers.contains { $0.lowercased == Array("connection".utf8) && $0.value.constant != [] }
+        keepaliveUpstream = keepaliveUpstream && p.httpVersion == .http11 && !connectionClose
+        var hidden: Set<[UInt8]> = Set(["date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
+                                        "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"].map { Array($0.utf8) })
+        for h in p.hideHeaders { hidden.insert(Array(h.lowercased().utf8)) }
+        for h in p.passHeaders { hidden.remove(Array(h.lowercased().utf8)) }
+        let redirect: RedirectRule
+        switch p.redirect {
+        case .off: redirect = .off
+        case .rules(let rules):
+            var pairs: [(from: [UInt8], to: CompiledTemplate)] = []
+            for r in rules {
+                switch r {
+                case .default:
+                    if let uri = url.uri {
+                        pairs.append((Array("http://\(url.hostHeader)\(uri)".utf8), CompiledTemplate(literal: locationPrefix)))
+                    } else {
+                        pairs.append((Array("http://\(url.hostHeader)/".utf8), CompiledTemplate(literal: Array("/".utf8))))
+                    }
+                case .literal(let from, let to):
+                    pairs.append((Array(from.source.utf8), try compile(to, at: loc)))
+                case .regex:
+                    throw ConfigError("regular expressions in \"proxy_redirect\" are not supported by switchyard yet", at: loc)
+                }
+            }
+            redirect = pairs.isEmpty ? .off : .replace(pairs)
+        }
+        let policy: NextUpstreamPolicy
+        do {
+            let flags = p.nextUpstream.isEmpty ? ["off"] : p.nextUpstream.map(\.rawValue)
+            policy = try NextUpstreamPolicy(flags: flags, tries: p.nextUpstreamTries, timeout: p.nextUpstreamTimeout)
+        } catch {
+            throw ConfigError("\(error)", at: loc)
+        }
+        return ProxyRuntime(target: target, proxyHost: Array(url.hostHeader.utf8), proxyPort: Array(port.utf8),
+                            uriReplacement: url.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: hidden,
+                            httpVersion11: p.httpVersion == .http11, keepaliveUpstream: keepaliveUpstream,
+                            redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
+                            sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),
+                            bufferSize: p.bufferSize, requestBuffering: p.requestBuffering)
+    }
+
+    func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (prefix.hasSuffix("/") ? prefix + path : prefix + "/" + path)
+    }
+}
+
+func millis(_ d: Duration) -> Int {
+    let (s, a) = d.components
+    return Int(s) * 1000 + Int(a / 1_000_000_000_000_000)
+}
+
+private func errnoNow() -> Int32 { errno }
+
+private func sysconfCores() -> Int { sysconf(Int32(_SC_NPROCESSORS_ONLN)) }

@@ -1,0 +1,272 @@
+import EventLoop
+import Glibc
+import Synchronization
+
+/// The master: owns the listening sockets, the pid file, signals and the worker threads (nginx's master
+/// process, as threads). Reload builds a new `Runtime` on the master's thread and hands it to the workers;
+/// if the build fails the old one keeps serving.
+///
+///     let code = Server(options).run(initial: runtime, reload: { try buildRuntime() })
+public final class Server {
+    public struct Options: Sendable {
+        public var pidPath: String?
+        public var daemon: Bool
+        public var user: String?
+        public var rlimitNofile: Int?
+        public init(pidPath: String?, daemon: Bool, user: String?, rlimitNofile: Int?) {
+            self.pidPath = pidPath; self.daemon = daemon; self.user = user; self.rlimitNofile = rlimitNofile
+        }
+    }
+
+    /// Builds a runtime from the configuration files again (for reload). Throws a printable error.
+    public typealias Loader = @Sendable (_ generation: Int, _ previous: Runtime?) throws -> Runtime
+
+    private let options: Options
+    private let loop = Loop()
+    private var runtime: Runtime
+    private var sockets: [SocketAddress: Int32] = [:]
+    private var workers: [(worker: WorkerHandle, thread: WorkerThread)] = []
+    private var signals: [Watcher] = []
+    private let stats = SharedStats()
+    private var stopping = false
+    private var exitCode: Int32 = 0
+    private var shutdownTimer: Watcher?
+
+    public init(options: Options, runtime: Runtime) {
+        self.options = options
+        self.runtime = runtime
+    }
+
+    private var log: ErrorLogFile { runtime.errorLog }
+
+    /// Runs until stopped; returns the process exit code.
+    public func run(reload: @escaping Loader) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        if let n = options.rlimitNofile {
+            var rl = rlimit(rlim_cur: rlim_t(n), rlim_max: rlim_t(n))
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) != 0 {
+                log.log(.alert, "setrlimit(RLIMIT_NOFILE, \(n)) failed (\(errno): \(Syscall.describe(errno)))")
+            }
+        }
+        do {
+            try bindListeners(for: runtime)
+        } catch {
+            log.log(.emerg, "\(error)")
+            return 1
+        }
+        if options.daemon && !daemonize() { return 1 }
+        if let pid = options.pidPath, !writePidFile(pid) { return 1 }
+        dropPrivileges()
+        for i in 0..<runtime.workers { startWorker(i) }
+        installSignals(reload: reload)
+        masterMailboxWatcher = masterMailbox.attach(to: loop)
+        log.log(.notice, "switchyard/\(Version.switchyard) started, \(runtime.workers) worker thread(s)")
+        loop.run()
+        for w in workers { w.thread.join() }
+        for (_, fd) in sockets { Syscall.close(fd) }
+        if let pid = options.pidPath { unlink(pid) }
+        log.log(.notice, "exit")
+        return exitCode
+    }
+
+    // MARK: - Listeners
+
+    private func bindListeners(for rt: Runtime) throws(Socket.Failure) {
+        var next: [SocketAddress: Int32] = [:]
+        for l in rt.listens {
+            if let fd = sockets[l.address] { next[l.address] = fd; continue }
+            do {
+                next[l.address] = try Socket.listen(l.address, backlog: l.backlog, reusePort: l.reusePort)
+            } catch {
+                for (a, fd) in next where sockets[a] == nil { Syscall.close(fd) }
+                throw error
+            }
+        }
+        // Sockets no longer listed close after the workers have moved to the new list (see `reloadNow`).
+        sockets = next.merging(sockets) { new, _ in new }
+        listening = next
+    }
+
+    private var listening: [SocketAddress: Int32] = [:]
+
+    private func socketList(for rt: Runtime) -> [ListenSocket] {
+        rt.listens.compactMap { l in listening[l.address].map { ListenSocket(fd: $0, listen: l) } }
+    }
+
+    // MARK: - Workers
+
+    private func startWorker(_ i: Int) {
+        let mailbox = Mailbox()
+        let handle = WorkerHandle(mailbox: mailbox)
+        let box = UncheckedBox((runtime, socketList(for: runtime), stats))
+        let thread = WorkerThread.spawn {
+            let (rt, socks, stats) = box.value
+            let w = Worker(index: i, runtime: rt, sockets: socks, stats: stats, mailbox: mailbox)
+            handle.attach(w)
+            w.run()
+        }
+        workers.append((handle, thread))
+    }
+
+    // MARK: - Signals
+
+    private func installSignals(reload: @escaping Loader) {
+        signals = [
+            Watcher.signal(loop: loop, SIGHUP) { [unowned self] in self.reloadNow(reload) },
+            Watcher.signal(loop: loop, SIGQUIT) { [unowned self] in self.stop(graceful: true) },
+            Watcher.signal(loop: loop, SIGTERM) { [unowned self] in self.stop(graceful: false) },
+            Watcher.signal(loop: loop, SIGINT) { [unowned self] in self.stop(graceful: false) },
+            Watcher.signal(loop: loop, SIGUSR1) { [unowned self] in self.reopenLogs() },
+        ]
+        for s in signals { s.arm() }
+    }
+
+    private func reloadNow(_ load: Loader) {
+        guard !stopping else { return }
+        log.log(.notice, "signal 1 (SIGHUP) received, reconfiguring")
+        let started = Clock.monotonicNanos()
+        let new: Runtime
+        do {
+            new = try load(runtime.generation + 1, runtime)
+        } catch {
+            log.log(.emerg, "\(error)")
+            log.log(.notice, "reload failed, still serving the previous configuration")
+            return
+        }
+        let old = runtime
+        do {
+            try bindListeners(for: new)
+        } catch {
+            log.log(.emerg, "\(error)")
+            log.log(.notice, "reload failed, still serving the previous configuration")
+            return
+        }
+        runtime = new
+        let socks = socketList(for: new)
+        let remaining = Atomic<Int>(workers.count)
+        let retired = sockets.filter { listening[$0.key] == nil }
+        sockets = listening
+        let box = UncheckedBox((new, socks))
+        for w in workers {
+            w.worker.post { worker in
+                let (rt, s) = box.value
+                worker.adopt(rt, sockets: s)
+                if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                    for (_, fd) in retired { Syscall.close(fd) }
+                }
+            }
+        }
+        let ms = Double(Clock.monotonicNanos() - started) / 1e6
+        log.log(.notice, "reconfigured in \(Int(ms)) ms: " + RuntimeDiff.summary(old: old, new: new))
+    }
+
+    private func stop(graceful: Bool) {
+        if stopping && graceful { return }
+        log.log(.notice, graceful ? "gracefully shutting down" : "exiting")
+        stopping = true
+        let remaining = Atomic<Int>(workers.count)
+        let me = UncheckedBox(self)
+        let master = masterMailbox
+        for w in workers {
+            w.worker.post { worker in
+                worker.beginShutdown(graceful: graceful) {
+                    if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                        master.post { me.value.finishStop() }
+                    }
+                }
+            }
+        }
+        if workers.isEmpty { finishStop() }
+        if graceful, let t = runtime.shutdownTimeoutMillis {
+            shutdownTimer = Watcher.timer(loop: loop) { [unowned self] in
+                for w in self.workers { w.worker.post { $0.forceClose() } }
+            }
+            shutdownTimer?.arm(exactMillis: t)
+        }
+    }
+
+    private func finishStop() {
+        for s in signals { s.disarm() }
+        shutdownTimer?.disarm()
+        masterMailboxWatcher?.disarm()
+        loop.stop()
+    }
+
+    private let masterMailbox = Mailbox()
+    private var masterMailboxWatcher: Watcher?
+
+    private func reopenLogs() {
+        log.log(.notice, "signal 10 (SIGUSR1) received, reopening logs")
+        if let e = runtime.errorLog.reopen() { log.log(.alert, e) }
+        for f in runtime.accessLogFiles where !f.reopen() {
+            log.log(.alert, "open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))")
+        }
+        for w in workers { w.worker.post { $0.reopenLogs() } }
+    }
+
+    // MARK: - Process
+
+    private func daemonize() -> Bool {
+        switch fork() {
+        case -1:
+            log.log(.emerg, "fork() failed (\(errno): \(Syscall.describe(errno)))"); return false
+        case 0:
+            break
+        default:
+            _exit(0)
+        }
+        setsid()
+        let null = open("/dev/null", O_RDWR)
+        if null >= 0 { dup2(null, 0); dup2(null, 1); if null > 2 { close(null) } }
+        return true
+    }
+
+    private func writePidFile(_ path: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            log.log(.emerg, "open() \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))"); return false
+        }
+        let text = "\(getpid())\n"
+        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        close(fd)
+        return true
+    }
+
+    private func dropPrivileges() {
+        guard getuid() == 0, let user = options.user else { return }
+        let parts = user.split(separator: " ")
+        guard let pw = getpwnam(String(parts[0])) else {
+            log.log(.emerg, "getpwnam(\"\(parts[0])\") failed"); return
+        }
+        var gid = pw.pointee.pw_gid
+        if parts.count > 1, let gr = getgrnam(String(parts[1])) { gid = gr.pointee.gr_gid }
+        if setgid(gid) != 0 || setuid(pw.pointee.pw_uid) != 0 {
+            log.log(.emerg, "setuid/setgid to \"\(user)\" failed (\(errno): \(Syscall.describe(errno)))")
+        }
+    }
+}
+
+/// Lets the master post work to a worker whose object is created on the worker's own thread.
+final class WorkerHandle: @unchecked Sendable {
+    private let mailbox: Mailbox
+    private var worker: Worker?      // set once, on the worker thread, before its loop runs
+
+    init(mailbox: Mailbox) { self.mailbox = mailbox }
+
+    func attach(_ w: Worker) { worker = w }
+
+    /// Runs `body` with the worker on the worker's thread.
+    func post(_ body: @escaping (Worker) -> Void) {
+        let box = UncheckedBox(body)
+        mailbox.post { [self] in
+            if let w = self.worker { box.value(w) }
+        }
+    }
+}
+
+/// Carries a non-Sendable value across a thread handoff the code has proven safe (handed over once, then
+/// used by one thread only).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,227 @@
+import EventLoop
+import Glibc
+import HTTP1
+
+/// `root` / `alias` / `index`: files sent with sendfile(2), with nginx's validators (`ETag` "mtime-size" in hex,
+/// `Last-Modified`), conditional requests (304) and a single byte range (206/416).
+enum StaticFiles {
+    static func serve(_ r: Request, files: StaticRuntime, on c: ClientConnection, status: Int = 200) {
+        let method = r.head.method
+        guard method == .get || method == .head else {
+            if status == 200 { return c.sendError(405, closeAfter: false) }
+            return c.sendError(status, closeAfter: false)
+        }
+        var path = files.root
+        if files.isAlias {
+            path.append(contentsOf: r.uri.dropFirst(r.location.prefix.count))
+        } else {
+            path.append(contentsOf: r.uri)
+        }
+        if path.last == UInt8(ascii: "/") {
+            var found = false
+            for index in files.index {
+                let candidate = path + index
+                if FileInfo.stat(candidate)?.isRegular == true { path = candidate; found = true; break }
+            }
+            if !found {
+                return c.sendError(FileInfo.stat(path) == nil ? 404 : 403, closeAfter: false)
+            }
+        }
+        guard let info = FileInfo.stat(path) else {
+            c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (2: No such file or directory)", c.id)
+            return c.sendError(status == 200 ? 404 : status, closeAfter: false)
+        }
+        if info.isDirectory {
+            var location = r.uri; location.append(UInt8(ascii: "/"))
+            if r.hasArgs { location.append(UInt8(ascii: "?")); location.append(contentsOf: r.args) }
+            return Responses.redirect(301, location: location, on: c)
+        }
+        let fd = path.withUnsafeBufferPointer { p -> Int32 in
+            var z = Array(p); z.append(0)
+            return z.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC) }
+        }
+        if fd < 0 { return c.sendError(errno == EACCES ? 403 : 404, closeAfter: false) }
+
+        var etag: [UInt8] = [UInt8(ascii: "\"")]
+        Bytes.appendHex(info.mtime, to: &etag); etag.append(UInt8(ascii: "-")); Bytes.appendHex(Int(info.size), to: &etag)
+        etag.append(UInt8(ascii: "\""))
+        let lastModified = HTTPDate.imfFixdate(Int64(info.mtime))
+
+        if status == 200, notModified(r, etag: etag, mtime: info.mtime) {
+            Syscall.close(fd)
+            return sendHead(r, c, status: 304, length: nil, type: [], etag: etag, lastModified: lastModified, range: nil, then: nil)
+        }
+        var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
+        if status == 200, let spec = r.requestHeader(Array("range".utf8)) {
+            switch ByteRangeSpec.parse(spec, size: info.size) {
+            case .satisfiable(let s, let e):
+                start = s; length = e - s + 1; range = (s, e); code = 206
+            case .unsatisfiable:
+                Syscall.close(fd)
+                var cr = Array("bytes */".utf8); ASCIIDecimal.append(info.size, to: &cr)
+                return Responses.send(status: 416, contentType: Array("text/html".utf8),
+                                      body: Responses.errorPage(416, tokens: c.runtime.serverTokens),
+                                      extra: [(Array("Content-Range".utf8), cr)], on: c)
+            case .ignored:
+                break
+            }
+        }
+        let type = contentType(path, r.location)
+        if method == .head {
+            Syscall.close(fd)
+            return sendHead(r, c, status: code, length: length, type: type, etag: etag, lastModified: lastModified,
+                            range: range.map { ($0.0, $0.1, info.size) }, then: nil)
+        }
+        let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
+        sendHead(r, c, status: code, length: length, type: type, etag: etag, lastModified: lastModified,
+                 range: range.map { ($0.0, $0.1, info.size) }, then: sender)
+    }
+
+    private static func notModified(_ r: Request, etag: [UInt8], mtime: Int) -> Bool {
+        if let inm = r.requestHeader(Array("if-none-match".utf8)) {
+            if inm.elementsEqual([UInt8(ascii: "*")]) { return true }
+            for tag in inm.split(separator: UInt8(ascii: ",")) {
+                var t = Array(tag.drop { $0 == 32 })
+                while t.last == 32 { t.removeLast() }
+                if t.starts(with: Array("W/".utf8)) { t.removeFirst(2) }
+                if t == etag { return true }
+            }
+            return false
+        }
+        if let ims = r.requestHeader(Array("if-modified-since".utf8)), let t = HTTPDate.parse(ims) {
+            return t == Int64(mtime)   // nginx's default `if_modified_since exact`
+        }
+        return false
+    }
+
+    private static func sendHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
+                                 etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
+                                 then sender: FileSender?) {
+        r.status = status
+        var out: [UInt8] = []
+        out.reserveCapacity(320)
+        StatusLine.append(status, to: &out)
+        ResponseHeadBuilder.appendServer(c, &out)
+        ResponseHeadBuilder.appendDate(c, &out)
+        if !type.isEmpty {
+            out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: type); out.append(contentsOf: [13, 10])
+        }
+        if let length {
+            out.append(contentsOf: Array("Content-Length: ".utf8)); ASCIIDecimal.append(length, to: &out)
+            out.append(contentsOf: [13, 10])
+        }
+        out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.append(contentsOf: [13, 10])
+        out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: etag); out.append(contentsOf: [13, 10])
+        if let (s, e, total) = range {
+            out.append(contentsOf: Array("Content-Range: bytes ".utf8))
+            ASCIIDecimal.append(s, to: &out); out.append(UInt8(ascii: "-")); ASCIIDecimal.append(e, to: &out)
+            out.append(UInt8(ascii: "/")); ASCIIDecimal.append(total, to: &out); out.append(contentsOf: [13, 10])
+        } else if status == 200 {
+            out.append(contentsOf: Array("Accept-Ranges: bytes\r\n".utf8))
+        }
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
+        r.responseHead = out
+        _ = c.send(out)
+        if let sender {
+            c.fileSender = sender
+            sender.resume()
+        } else {
+            c.responseComplete()
+        }
+    }
+
+    /// Content-Type from the extension, with `charset` for text types as nginx's charset_types default.
+    static func contentType(_ path: [UInt8], _ loc: LocationRuntime) -> [UInt8] {
+        var type = loc.defaultType
+        if let dot = path.lastIndex(of: UInt8(ascii: ".")), !path[dot...].contains(UInt8(ascii: "/")) {
+            let ext = Bytes.lowercased(path[(dot + 1)...])
+            if let t = loc.mimeTypes.byExtension[ext] { type = t }
+        }
+        if let cs = loc.charset, charsetTypes.contains(type) {
+            type.append(contentsOf: Array("; charset=".utf8)); type.append(contentsOf: cs)
+        }
+        return type
+    }
+
+    static let charsetTypes: Set<[UInt8]> = Set(["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
+                                                  "application/javascript", "application/rss+xml"].map { Array($0.utf8) })
+}
+
+/// Streams a file region to the client with sendfile(2) as the socket accepts it.
+final class FileSender {
+    unowned let connection: ClientConnection
+    let fd: Int32
+    var offset: Int64
+    var remaining: Int64
+
+    init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64) {
+        self.connection = connection; self.fd = fd; self.offset = offset; self.remaining = remaining
+    }
+
+    deinit { Syscall.close(fd) }
+
+    /// Sends more; the connection calls again when the socket is writable.
+    func resume() {
+        let c = connection
+        guard c.outputIsEmpty else { return }
+        while remaining > 0 {
+            switch Syscall.sendfile(c.fd, file: fd, offset: &offset, count: Int(min(remaining, 1 << 20))) {
+            case .done(let n):
+                remaining -= Int64(n)
+                c.request.bodyBytesSent += Int64(n); c.request.bytesSent += Int64(n)
+            case .wouldBlock:
+                c.waitWritable(); return
+            case .eof:
+                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
+            case .error(let e):
+                c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
+            }
+        }
+        c.responseComplete()
+    }
+}
+
+/// `stat(2)` facts for static serving.
+struct FileInfo {
+    let size: Int64
+    let mtime: Int
+    let isRegular: Bool
+    let isDirectory: Bool
+
+    static func stat(_ path: [UInt8]) -> FileInfo? {
+        var z = path; z.append(0)
+        var st = Glibc.stat()
+        let rc = z.withUnsafeBufferPointer {
+            fstatat(AT_FDCWD, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &st, 0)
+        }
+        guard rc == 0 else { return nil }
+        let mode = st.st_mode & S_IFMT
+        return FileInfo(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG, isDirectory: mode == S_IFDIR)
+    }
+}
+
+/// A single `Range: bytes=…` request (several ranges are served whole, as nginx does without multipart).
+enum ByteRangeSpec: Equatable {
+    case satisfiable(Int64, Int64)
+    case unsatisfiable
+    case ignored
+
+    static func parse<C: Collection<UInt8>>(_ value: C, size: Int64) -> ByteRangeSpec where C.Index == Int {
+        let v = Array(value)
+        guard v.starts(with: Array("bytes=".utf8)) else { return .ignored }
+        let spec = v[6...]
+        if spec.contains(UInt8(ascii: ",")) { return .ignored }
+        guard let dash = spec.firstIndex(of: UInt8(ascii: "-")) else { return .ignored }
+        let a = spec[spec.startIndex..<dash], b = spec[(dash + 1)...]
+        if a.isEmpty {
+            guard let n = ASCIIDecimal.parseInt64(b), n > 0 else { return .unsatisfiable }
+            if size == 0 { return .unsatisfiable }
+            return .satisfiable(max(0, size - n), size - 1)
+        }
+        guard let s = ASCIIDecimal.parseInt64(a) else { return .ignored }
+        if s >= size { return .unsatisfiable }
+        if b.isEmpty { return .satisfiable(s, size - 1) }
+        guard let e = ASCIIDecimal.parseInt64(b), e >= s else { return .ignored }
+        return .satisfiable(s, min(e, size - 1))
+    }
+}

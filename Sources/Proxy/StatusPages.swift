@@ -1,0 +1,77 @@
+import Balancing
+import EventLoop
+
+/// The `upstream_status` JSON page and the `jvm_route_status` text page, from the shared peer health.
+enum StatusPages {
+    static func upstreamJSON(_ rt: Runtime, now: Instant) -> [UInt8] {
+        var out = "{\"upstreams\":{"
+        for (ui, up) in rt.upstreams.enumerated() {
+            if ui > 0 { out += "," }
+            out += "\"\(jsonEscape(up.name))\":{\"servers\":["
+            for (i, s) in up.health.snapshot(now: now).enumerated() {
+                if i > 0 { out += "," }
+                let peer = up.peers[i]
+                out += "{\"server\":\"\(jsonEscape(peer.address))\",\"state\":\"\(s.state.rawValue)\",\"weight\":\(peer.weight)"
+                out += ",\"active\":\(s.active),\"requests\":\(s.requests),\"fails\":\(s.failures)"
+                out += ",\"last_failure_ms_ago\":\(s.lastFailure.map { String((now.nanoseconds &- $0.nanoseconds) / 1_000_000) } ?? "null")"
+                out += ",\"route\":\(peer.route.map { "\"\(jsonEscape(String(decoding: $0, as: UTF8.self)))\"" } ?? "null")"
+                out += ",\"sessions_last_minute\":\(s.sessionsLastMinute)}"
+            }
+            out += "]}"
+        }
+        out += "}}\n"
+        return Array(out.utf8)
+    }
+
+    /// The nginx-upstream-jvm-route module's status page: one line per server.
+    static func jvmRouteText(_ up: UpstreamRuntime, now: Instant) -> [UInt8] {
+        var out = "upstream \(up.name)\n"
+        for (i, s) in up.health.snapshot(now: now).enumerated() {
+            let peer = up.peers[i]
+            let route = peer.route.map { String(decoding: $0, as: UTF8.self) } ?? "a"
+            out += "server \(peer.address) srun_id=\(route) state=\(s.state.rawValue) active=\(s.active) requests=\(s.requests) fails=\(s.failures) sessions=\(s.sessionsLastMinute)\n"
+        }
+        return Array(out.utf8)
+    }
+
+    static func jsonEscape(_ s: String) -> String {
+        var out = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: if ch.value < 32 { out += "\\u00" + String(ch.value, radix: 16).leftPadded(2) } else { out.unicodeScalars.append(ch) }
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+/// The one `[notice]` line a reload logs: what changed.
+enum RuntimeDiff {
+    static func summary(old: Runtime, new: Runtime) -> String {
+        let oldListens = Set(old.listens.map(\.address)), newListens = Set(new.listens.map(\.address))
+        var parts: [String] = []
+        let added = newListens.subtracting(oldListens), removed = oldListens.subtracting(newListens)
+        if !added.isEmpty { parts.append("listen added \(added.map(\.description).sorted().joined(separator: " "))") }
+        if !removed.isEmpty { parts.append("listen removed \(removed.map(\.description).sorted().joined(separator: " "))") }
+        let oldUp = Dictionary(old.upstreams.map { ($0.name, Set($0.peers.map(\.address))) }, uniquingKeysWith: { a, _ in a })
+        let newUp = Dictionary(new.upstreams.map { ($0.name, Set($0.peers.map(\.address))) }, uniquingKeysWith: { a, _ in a })
+        for name in newUp.keys.sorted() {
+            guard let before = oldUp[name] else { parts.append("upstream \(name) added"); continue }
+            let now = newUp[name]!
+            let plus = now.subtracting(before).sorted(), minus = before.subtracting(now).sorted()
+            if !plus.isEmpty || !minus.isEmpty {
+                parts.append("upstream \(name): " + (plus.map { "+\($0)" } + minus.map { "-\($0)" }).joined(separator: " "))
+            }
+        }
+        for name in oldUp.keys.sorted() where newUp[name] == nil { parts.append("upstream \(name) removed") }
+        parts.append("\(new.serverCount) server(s), \(new.upstreams.count) upstream(s)")
+        return parts.joined(separator: "; ")
+    }
+}

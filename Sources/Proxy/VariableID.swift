@@ -1,0 +1,52 @@
+/// Every variable switchyard knows, resolved from its name once when a configuration is compiled.
+/// Names follow nginx's; `$http_NAME`, `$cookie_NAME`, … carry their NAME (lowercased, `_` → `-` for headers).
+enum VariableID: Sendable, Equatable {
+    case remoteAddr, remotePort, remoteUser, binaryRemoteAddr
+    case host, hostname, httpHeader([UInt8]), sentHTTPHeader([UInt8]), cookie([UInt8]), arg([UInt8])
+    case args, isArgs, uri, requestURI, request, requestMethod, requestLength, requestTime, requestID
+    case scheme, serverName, serverAddr, serverPort, serverProtocol, status, bodyBytesSent, bytesSent
+    case connection, connectionRequests, contentLength, contentType, timeLocal, timeISO8601, msec, pid
+    case proxyHost, proxyPort, proxyAddXForwardedFor
+    case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
+    case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
+    case gzipRatio
+    case userVariable(Int)      // a `set $name` or `map` result, by slot
+    case mapResult(Int)         // a `map` block, evaluated lazily, by index
+
+    /// Resolves a variable name (without `$`). `userSlot` finds `set`/`map` variables; nil means unknown.
+    static func resolve(_ name: String, userSlot: (String) -> VariableID?) -> VariableID? {
+        func suffix(_ p: String) -> [UInt8]? {
+            guard name.hasPrefix(p), name.count > p.count else { return nil }
+            return Array(name.dropFirst(p.count).lowercased().utf8)
+        }
+        func headerName(_ p: String) -> [UInt8]? {
+            suffix(p).map { $0.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : $0 } }
+        }
+        if let n = headerName("upstream_http_") { return .upstreamHTTPHeader(n) }
+        if name.hasPrefix("upstream_cookie_"), name.count > 16 { return .upstreamCookie(Array(name.dropFirst(16).utf8)) }
+        if let n = headerName("sent_http_") { return .sentHTTPHeader(n) }
+        if let n = headerName("http_") { return .httpHeader(n) }
+        if name.hasPrefix("cookie_"), name.count > 7 { return .cookie(Array(name.dropFirst(7).utf8)) }
+        if let n = suffix("arg_") { return .arg(n) }
+        if let v = fixed[name] { return v }
+        return userSlot(name)
+    }
+
+    private static let fixed: [String: VariableID] = [
+        "remote_addr": .remoteAddr, "remote_port": .remotePort, "remote_user": .remoteUser,
+        "binary_remote_addr": .binaryRemoteAddr, "host": .host, "hostname": .hostname, "args": .args,
+        "query_string": .args, "is_args": .isArgs, "uri": .uri, "document_uri": .uri, "request_uri": .requestURI,
+        "request": .request, "request_method": .requestMethod, "request_length": .requestLength,
+        "request_time": .requestTime, "request_id": .requestID, "scheme": .scheme, "server_name": .serverName,
+        "server_addr": .serverAddr, "server_port": .serverPort, "server_protocol": .serverProtocol,
+        "status": .status, "body_bytes_sent": .bodyBytesSent, "bytes_sent": .bytesSent, "connection": .connection,
+        "connection_requests": .connectionRequests, "content_length": .contentLength,
+        "content_type": .contentType, "time_local": .timeLocal, "time_iso8601": .timeISO8601, "msec": .msec,
+        "pid": .pid, "proxy_host": .proxyHost, "proxy_port": .proxyPort,
+        "proxy_add_x_forwarded_for": .proxyAddXForwardedFor, "upstream_addr": .upstreamAddr,
+        "upstream_status": .upstreamStatus, "upstream_response_time": .upstreamResponseTime,
+        "upstream_connect_time": .upstreamConnectTime, "upstream_header_time": .upstreamHeaderTime,
+        "upstream_response_length": .upstreamResponseLength, "upstream_cache_status": .upstreamCacheStatus,
+        "gzip_ratio": .gzipRatio,
+    ]
+}

@@ -1,0 +1,234 @@
+public import EventLoop
+public import HTTP1
+import Glibc
+import Synchronization
+
+/// What a mock backend answers.
+public struct MockResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// Send the body chunked (no Content-Length).
+    public var chunked: Bool
+    /// Close the connection instead of answering (a crashed app server).
+    public var dropConnection: Bool
+    /// Never answer (a hung app server: for read timeouts).
+    public var hang: Bool
+
+    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], chunked: Bool = false,
+                dropConnection: Bool = false, hang: Bool = false) {
+        self.status = status; self.headers = headers; self.body = body; self.chunked = chunked
+        self.dropConnection = dropConnection; self.hang = hang
+    }
+
+    public init(status: Int = 200, headers: [(String, String)] = [], text: String) {
+        self.init(status: status, headers: headers, body: Array(text.utf8))
+    }
+}
+
+/// A request as the mock backend saw it.
+public struct MockRequest: Sendable {
+    public let head: RequestHead
+    public let body: [UInt8]
+    public var method: String { String(decoding: head.bytes(head.methodRange), as: UTF8.self) }
+    public var target: String { String(decoding: head.bytes(head.target), as: UTF8.self) }
+    public func header(_ name: String) -> String? {
+        head.firstHeader(Array(name.lowercased().utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+/// An HTTP/1.1 backend on 127.0.0.1 with a free port, on its own thread and loop (vtc's `server s1`): every
+/// reply carries `X-Backend: <name>` so tests see who answered. Keep-alive, chunked replies, drops and hangs.
+///
+///     let b = try MockBackend(name: "tomcat1") { req in MockResponse(text: "hello") }
+///     defer { b.stop() }
+public final class MockBackend: @unchecked Sendable {
+    public typealias Handler = @Sendable (MockRequest) -> MockResponse
+    public let name: String
+    public let port: UInt16
+    private let listenFD: Int32
+    private let mailbox = Mailbox()
+    private var thread: WorkerThread?
+    private let requestCount = Atomic<Int>(0)
+    private let connectionCount = Atomic<Int>(0)
+    private let handler: Mutex<Handler>
+    private let seen = Mutex<[MockRequest]>([])
+
+    public init(name: String, handler: @escaping Handler) throws {
+        self.name = name
+        self.handler = Mutex(handler)
+        listenFD = try Socket.listen(SocketAddress.parse("127.0.0.1:0")!, backlog: 128, reusePort: false)
+        port = Socket.localAddress(listenFD)!.port
+        let me = UncheckedSendable(self)
+        thread = WorkerThread.spawn { me.value.serve() }
+    }
+
+    public var address: String { "127.0.0.1:\(port)" }
+    public var requests: Int { requestCount.load(ordering: .relaxed) }
+    public var connections: Int { connectionCount.load(ordering: .relaxed) }
+    public var received: [MockRequest] { seen.withLock { $0 } }
+
+    /// Changes the reply from now on (a node that starts failing).
+    public func setHandler(_ h: @escaping Handler) { handler.withLock { $0 = h } }
+
+    /// Stops accepting and closes every connection; returns when the thread has ended.
+    public func stop() {
+        guard let t = thread else { return }
+        thread = nil
+        mailbox.post { [me = UncheckedSendable(self)] in me.value.running = false; me.value.loop?.stop() }
+        t.join()
+        Syscall.close(listenFD)
+    }
+
+    deinit { stop() }
+
+    // MARK: - Loop thread
+
+    private var loop: Loop?
+    private var running = true
+    private var conns: [Int32: MockConnection] = [:]
+
+    private func serve() {
+        let loop = Loop()
+        self.loop = loop
+        let mb = mailbox.attach(to: loop)
+        let acceptor = Watcher(loop: loop, fd: listenFD, events: .read) { [unowned self] _ in
+            while case .accepted(let fd, _) = Socket.accept(self.listenFD) {
+                self.connectionCount.add(1, ordering: .relaxed)
+                self.conns[fd] = MockConnection(fd: fd, backend: self, loop: loop)
+            }
+        }
+        acceptor.arm()
+        loop.run()
+        acceptor.disarm(); mb.disarm()
+        for (_, c) in conns { c.close() }
+        conns.removeAll()
+        self.loop = nil
+    }
+
+    fileprivate func closed(_ c: MockConnection) {
+        conns.removeValue(forKey: c.fd)
+    }
+
+    fileprivate func respond(to req: MockRequest) -> MockResponse {
+        requestCount.add(1, ordering: .relaxed)
+        seen.withLock { $0.append(req) }
+        return handler.withLock { $0 }(req)
+    }
+}
+
+/// One connection to the mock backend.
+private final class MockConnection {
+    let fd: Int32
+    unowned let backend: MockBackend
+    let input = IOBuffer(initialCapacity: 4096)
+    var parser = RequestHeadParser()
+    var reader: Watcher!
+    var pendingHead: RequestHead?
+    var bodyNeeded = 0
+    var chunked: ChunkedDecoder?
+    var body: [UInt8] = []
+    var isClosed = false
+
+    init(fd: Int32, backend: MockBackend, loop: Loop) {
+        self.fd = fd; self.backend = backend
+        reader = Watcher(loop: loop, fd: fd, events: .read) { [unowned self] _ in self.readable() }
+        reader.arm()
+    }
+
+    func readable() {
+        while true {
+            switch input.read(from: fd, chunk: 65536) {
+            case .done: continue
+            case .wouldBlock: process(); return
+            case .eof, .error: process(); close(); return
+            }
+        }
+    }
+
+    func process() {
+        while !isClosed {
+            if let head = pendingHead {
+                if var d = chunked {
+                    var out = body
+                    guard let (used, done) = try? d.decode(input.readable, { out.append(contentsOf: $0) }) else { close(); return }
+                    body = out; chunked = d
+                    input.consume(used)
+                    if !done { return }
+                } else {
+                    let n = min(bodyNeeded, input.readableCount)
+                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input.readable[..<n]))
+                    input.consume(n); bodyNeeded -= n
+                    if bodyNeeded > 0 { return }
+                }
+                pendingHead = nil
+                chunked = nil
+                let req = MockRequest(head: head, body: body)
+                body = []
+                let resp = backend.respond(to: req)
+                if resp.hang { return }
+                if resp.dropConnection { close(); return }
+                write(resp, head: head)
+                if !head.keepAlive { close(); return }
+                continue
+            }
+            switch parser.parse(input.readable) {
+            case .incomplete: return
+            case .failed: close(); return
+            case .complete(let head, let consumed):
+                input.consume(consumed); parser.reset()
+                pendingHead = head
+                if head.isChunked { chunked = ChunkedDecoder() } else { bodyNeeded = Int(head.contentLength ?? 0) }
+            }
+        }
+    }
+
+    func write(_ r: MockResponse, head: RequestHead) {
+        var out = Array("HTTP/1.1 \(r.status) \(r.status == 200 ? "OK" : "Status")\r\n".utf8)
+        out += Array("X-Backend: \(backend.name)\r\n".utf8)
+        for (n, v) in r.headers { out += Array("\(n): \(v)\r\n".utf8) }
+        let bodyless = head.method == .head || r.status == 204 || r.status == 304
+        if r.chunked {
+            out += Array("Transfer-Encoding: chunked\r\n\r\n".utf8)
+            if !bodyless {
+                var i = 0
+                while i < r.body.count {
+                    let n = min(1000, r.body.count - i)
+                    out += Array(String(n, radix: 16).utf8) + [13, 10] + r.body[i..<(i + n)] + [13, 10]
+                    i += n
+                }
+                out += Array("0\r\n\r\n".utf8)
+            }
+        } else {
+            if !(r.status == 204 || r.status == 304) { out += Array("Content-Length: \(r.body.count)\r\n".utf8) }
+            out += [13, 10]
+            if !bodyless { out += r.body }
+        }
+        // Blocking-ish write for the test backend: retry on EAGAIN with poll.
+        var off = 0
+        while off < out.count {
+            let res = out.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[off...])) }
+            switch res {
+            case .done(let n): off += n
+            case .wouldBlock:
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&p, 1, 1000)
+            case .eof, .error: close(); return
+            }
+        }
+    }
+
+    func close() {
+        if isClosed { return }
+        isClosed = true
+        reader.disarm()
+        Syscall.close(fd)
+        backend.closed(self)
+    }
+}
+
+/// For handing a value to a thread when the code guarantees it is used by one thread at a time.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,143 @@
+import EventLoop
+public import Glibc
+
+/// Runs the real `switchyard` binary on a configuration written to a temporary prefix, in the foreground,
+/// and stops it by PID (nginx-tests' way: a heredoc config, free ports, no sleeps: readiness is polled).
+///
+///     let p = try ProxyProcess(config: "events {} http { server { listen 127.0.0.1:\(port); … } }")
+///     defer { p.stop() }
+public final class ProxyProcess {
+    public let prefix: String
+    public let pid: pid_t
+    public private(set) var exitStatus: Int32?
+
+    /// `config` is the text of conf/nginx.conf; `files` are extra files under the prefix (relative path → text).
+    /// The process's stderr goes to `prefix/stderr.log`.
+    public init(config: String, files: [String: String] = [:], waitForPort: UInt16? = nil,
+                extraArguments: [String] = []) throws {
+        prefix = try TempDir.make()
+        try TempDir.write(prefix + "/conf/nginx.conf", config)
+        for (path, text) in files { try TempDir.write(prefix + "/" + path, text) }
+        _ = mkdir(prefix + "/logs", 0o755)
+        let args = [Self.binary, "-p", prefix, "-c", prefix + "/conf/nginx.conf", "-g", "daemon off;"] + extraArguments
+        pid = try Spawn.run(args, stdoutPath: prefix + "/stdout.log", stderrPath: prefix + "/stderr.log")
+        if let port = waitForPort { try waitUntilListening(port) }
+    }
+
+    /// The switchyard executable built next to the tests (override with SWITCHYARD_BIN).
+    public static var binary: String {
+        if let env = getenv("SWITCHYARD_BIN") { return String(cString: env) }
+        return Package.root + "/.build/debug/switchyard"
+    }
+
+    public func waitUntilListening(_ port: UInt16, seconds: Int = 20) throws {
+        for _ in 0..<(seconds * 100) {
+            if let c = try? TestClient(port: port) { _ = c; return }
+            if let s = reap() { throw TestClientError("switchyard exited with \(s): \(stderr())") }
+            usleep(10_000)
+        }
+        throw TestClientError("switchyard did not listen on \(port): \(stderr())")
+    }
+
+    public func signal(_ sig: Int32) { kill(pid, sig) }
+
+    /// Sends SIGTERM (or `sig`) and waits for the exit; returns the exit status.
+    @discardableResult
+    public func stop(_ sig: Int32 = SIGTERM) -> Int32 {
+        if let s = exitStatus { return s }
+        kill(pid, sig)
+        return waitForExit(seconds: 20) ?? { kill(pid, SIGKILL); return waitForExit(seconds: 5) ?? -1 }()
+    }
+
+    public func waitForExit(seconds: Int) -> Int32? {
+        for _ in 0..<(seconds * 100) {
+            if let s = reap() { return s }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    private func reap() -> Int32? {
+        if let s = exitStatus { return s }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid {
+            let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            exitStatus = code
+            return code
+        }
+        return nil
+    }
+
+    public func stderr() -> String { (try? TempDir.read(prefix + "/stderr.log")) ?? "" }
+    public func file(_ relative: String) -> String { (try? TempDir.read(prefix + "/" + relative)) ?? "" }
+
+    deinit { _ = stop(SIGKILL) }
+}
+
+/// The package root, from this file's path (no Foundation Bundle).
+public enum Package {
+    public static var root: String {
+        var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)   // Sources/SwitchyardTestSupport/ProxyProcess.swift
+        return parts.joined(separator: "/")
+    }
+}
+
+/// Temporary directories and small file helpers for tests.
+public enum TempDir {
+    public static func make() throws -> String {
+        var template = Array("/tmp/switchyard-test-XXXXXX".utf8CString)
+        guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw TestClientError("mkdtemp failed")
+        }
+        return String(cString: p)
+    }
+
+    public static func write(_ path: String, _ text: String) throws {
+        var dir = path.split(separator: "/").dropLast().joined(separator: "/")
+        dir = "/" + dir
+        var built = ""
+        for part in dir.split(separator: "/") { built += "/" + part; _ = mkdir(built, 0o755) }
+        guard let f = fopen(path, "w") else { throw TestClientError("cannot write \(path)") }
+        fputs(text, f)
+        fclose(f)
+    }
+
+    public static func read(_ path: String) throws -> String {
+        guard let f = fopen(path, "r") else { throw TestClientError("cannot read \(path)") }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bind to 0, read it, close): the small race is accepted in tests.
+public func freePort() -> UInt16 {
+    guard let fd = try? Socket.listen(SocketAddress.parse("127.0.0.1:0")!, backlog: 1, reusePort: false) else { return 0 }
+    defer { Syscall.close(fd) }
+    return Socket.localAddress(fd)?.port ?? 0
+}
+
+/// posix_spawn without Foundation.
+enum Spawn {
+    static func run(_ args: [String], stdoutPath: String, stderrPath: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var cargs = args.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, args[0], &actions, nil, &cargs, environ)
+        if rc != 0 { throw TestClientError("posix_spawn \(args[0]) failed: \(rc)") }
+        return pid
+    }
+}

@@ -1,1 +1,0 @@
-// SwitchyardTestSupport: see docs/ARCHITECTURE.md

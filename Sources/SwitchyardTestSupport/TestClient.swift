@@ -1,0 +1,122 @@
+import EventLoop
+public import HTTP1
+import Glibc
+
+/// A response as a test client received it.
+public struct TestResponse: Sendable {
+    public let head: ResponseHead
+    public let body: [UInt8]
+    public var status: Int { head.status }
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    public func header(_ name: String) -> String? {
+        head.firstHeader(Array(name.lowercased().utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+    public func headers(_ name: String) -> [String] {
+        var out: [String] = []
+        head.forEachHeader(named: Array(name.lowercased().utf8)) { out.append(String(decoding: $0, as: UTF8.self)) }
+        return out
+    }
+}
+
+public struct TestClientError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// A blocking HTTP/1.1 client for tests: one TCP connection, raw bytes out, parsed responses in, every read
+/// bounded by a timeout so a hung server fails the test instead of hanging it.
+public final class TestClient {
+    public let fd: Int32
+    private var buffer: [UInt8] = []
+
+    public init(port: UInt16, timeoutSeconds: Int = 10) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = port.bigEndian
+        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 { let e = errno; Glibc.close(fd); throw TestClientError("connect to 127.0.0.1:\(port) failed: \(e)") }
+    }
+
+    deinit { Glibc.close(fd) }
+
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    public func send(_ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { throw TestClientError("send failed: \(errno)") }
+            off += n
+        }
+    }
+
+    /// Reads one more block; false on EOF. Throws on timeout.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 65536, 0) }
+        if n < 0 { throw TestClientError("recv failed or timed out (errno \(errno))") }
+        if n == 0 { return false }
+        buffer.append(contentsOf: chunk[0..<n])
+        return true
+    }
+
+    /// Reads one response; `method` decides whether a body follows (HEAD).
+    public func readResponse(method: HTTPMethod = .get) throws -> TestResponse {
+        var parser = ResponseHeadParser()
+        while true {
+            let r = buffer.withUnsafeBytes { parser.parse($0) }
+            switch r {
+            case .failed(let e): throw TestClientError("bad response head: \(e)")
+            case .incomplete:
+                if try !fill() { throw TestClientError("connection closed before a response head") }
+            case .complete(let head, let consumed):
+                buffer.removeFirst(consumed)
+                if head.isInterim { parser.reset(); continue }
+                return TestResponse(head: head, body: try readBody(head.bodyFraming(requestMethod: method)))
+            }
+        }
+    }
+
+    private func readBody(_ framing: BodyFraming) throws -> [UInt8] {
+        switch framing {
+        case .none: return []
+        case .length(let n):
+            while buffer.count < Int(n) { if try !fill() { throw TestClientError("closed mid-body (\(buffer.count)/\(n))") } }
+            let body = Array(buffer[0..<Int(n)]); buffer.removeFirst(Int(n)); return body
+        case .chunked:
+            var d = ChunkedDecoder()
+            var body: [UInt8] = []
+            while true {
+                let (used, done) = try buffer.withUnsafeBytes { try d.decode($0) { body.append(contentsOf: $0) } }
+                buffer.removeFirst(used)
+                if done { return body }
+                if try !fill() { throw TestClientError("closed mid-chunked-body") }
+            }
+        case .untilClose:
+            while try fill() {}
+            let body = buffer; buffer = []; return body
+        }
+    }
+
+    /// True when the server closed the connection (reads EOF within the timeout).
+    public func isClosedByPeer() -> Bool {
+        if !buffer.isEmpty { return false }
+        return (try? fill()) == false
+    }
+
+    /// One request on a fresh connection.
+    public static func get(port: UInt16, _ path: String, host: String = "localhost", headers: [String: String] = [:]) throws -> TestResponse {
+        let c = try TestClient(port: port)
+        var req = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
+        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { req += "\(k): \(v)\r\n" }
+        try c.send(req + "\r\n")
+        return try c.readResponse()
+    }
+}

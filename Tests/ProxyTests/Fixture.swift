@@ -1,0 +1,59 @@
+import Glibc
+import SwitchyardTestSupport
+
+/// A running switchyard in front of mock backends, on free ports, with the config given inline.
+struct Fixture {
+    let proxy: ProxyProcess
+    let port: UInt16
+
+    /// `http` is the body of the http block; `PORT` in it becomes the proxy's listen port.
+    init(http: String, main: String = "", files: [String: String] = [:]) throws {
+        let port = freePort()
+        let text = """
+            \(main)
+            error_log logs/error.log info;
+            pid logs/switchyard.pid;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                \(http.replacingOccurrences(of: "PORT", with: String(port)))
+            }
+            """
+        self.port = port
+        proxy = try ProxyProcess(config: text, files: files, waitForPort: port)
+    }
+
+    func get(_ path: String, headers: [String: String] = [:]) throws -> TestResponse {
+        try TestClient.get(port: port, path, headers: headers)
+    }
+
+    func client() throws -> TestClient { try TestClient(port: port) }
+
+    func errorLog() -> String { proxy.file("logs/error.log") }
+}
+
+extension String {
+    /// Foundation-free `replacingOccurrences`.
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}
+
+extension Substring {
+    func range(of needle: String) -> Range<Substring.Index>? {
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+}

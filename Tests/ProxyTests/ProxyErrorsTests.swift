@@ -1,0 +1,52 @@
+import SwitchyardTestSupport
+import Testing
+
+/// Strictness: every malformed request gets its status and the connection is closed.
+@Suite(.serialized) struct ProxyErrorsTests {
+    static let rows: [(String, String, Int)] = [
+        ("CL and TE", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("duplicate CL", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400),
+        ("obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n  b\r\n\r\n", 400),
+        ("space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+        ("no Host in 1.1", "GET / HTTP/1.1\r\n\r\n", 400),
+        ("bare CR", "GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400),
+        ("unknown coding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        ("HTTP/2.0 on 1.x", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        ("too long URI", "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        ("too long header", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 9000) + "\r\n\r\n", 431),
+        ("too large body", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", 413),
+    ]
+
+    @Test func malformedRequestsAreRejectedAndClosed() throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "must not be reached") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            client_max_body_size 1m;
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
+            """)
+        defer { f.proxy.stop() }
+        for (name, raw, status) in Self.rows {
+            let c = try f.client()
+            try c.send(raw)
+            let r = try c.readResponse()
+            #expect(r.status == status, "\(name)")
+            #expect(r.header("Connection") == "close", "\(name)")
+            #expect(c.isClosedByPeer(), "\(name)")
+        }
+        #expect(backend.requests == 0)
+        #expect(f.errorLog().contains("[info]"))
+    }
+
+    @Test func slowClientHeaderGets408() throws {
+        let f = try Fixture(http: """
+            client_header_timeout 200ms;
+            server { listen 127.0.0.1:PORT; location / { return 200 "ok"; } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\n")   // never finished
+        let r = try c.readResponse()
+        #expect(r.status == 408)
+        #expect(c.isClosedByPeer())
+    }
+}

@@ -1,0 +1,111 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// Server and location selection, rewrites, static files, logs, status.
+@Suite(.serialized) struct ProxyRoutingTests {
+    @Test func serverNamesAndLocationsFollowNginxPrecedence() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT default_server; server_name _; location / { return 200 "default"; } }
+            server { listen 127.0.0.1:PORT; server_name www.example.com; location / { return 200 "exact"; } }
+            server { listen 127.0.0.1:PORT; server_name *.example.com; location / { return 200 "wild-front"; } }
+            server { listen 127.0.0.1:PORT; server_name www.example.*; location / { return 200 "wild-back"; } }
+            server { listen 127.0.0.1:PORT; server_name ~^api\\d+\\.test$;
+                location = / { return 200 "loc-exact"; }
+                location / { return 200 "loc-root"; }
+                location /docs/ { return 200 "loc-docs"; }
+                location ^~ /images/ { return 200 "loc-images-prefix"; }
+                location ~* \\.(gif|jpg)$ { return 200 "loc-regex"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func get(_ host: String, _ path: String) throws -> String {
+            try TestClient.get(port: f.port, path, host: host).text
+        }
+        #expect(try get("www.example.com", "/") == "exact")
+        #expect(try get("mail.example.com", "/") == "wild-front")
+        #expect(try get("www.example.org", "/") == "wild-back")
+        #expect(try get("unknown.test", "/") == "default")
+        #expect(try get("api7.test", "/") == "loc-exact")
+        #expect(try get("api7.test", "/index.html") == "loc-root")
+        #expect(try get("api7.test", "/docs/a.html") == "loc-docs")
+        #expect(try get("api7.test", "/docs/a.gif") == "loc-regex")
+        #expect(try get("api7.test", "/images/a.gif") == "loc-images-prefix")
+    }
+
+    @Test func rewriteReturnAndSet() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /old/ { rewrite ^/old/(.*)$ /new/$1 last; }
+                location /new/ { proxy_pass http://\(backend.address); }
+                location /moved { rewrite ^ /elsewhere permanent; }
+                location /app/ { proxy_pass http://\(backend.address)/inner/; }
+                location /var { set $who "w$arg_id"; return 200 "$who $uri $args"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/old/page?x=1").text == "/new/page?x=1")
+        let moved = try f.get("/moved")
+        #expect(moved.status == 301)
+        #expect(moved.header("Location")?.hasSuffix("/elsewhere") == true)
+        #expect(try f.get("/app/a/b").text == "/inner/a/b")
+        #expect(try f.get("/var?id=7").text == "w7 /var id=7")
+    }
+
+    @Test func staticFilesWithValidatorsAndRanges() throws {
+        let f = try Fixture(http: """
+            types { text/html html; text/css css; }
+            default_type application/octet-stream;
+            server { listen 127.0.0.1:PORT; location / { root html; } }
+            """, files: ["html/index.html": "<h1>hi</h1>\n", "html/a.css": "0123456789"])
+        defer { f.proxy.stop() }
+        let r = try f.get("/")
+        #expect(r.status == 200)
+        #expect(r.text == "<h1>hi</h1>\n")
+        #expect(r.header("Content-Type") == "text/html")
+        let etag = try #require(r.header("ETag"))
+        #expect(try f.get("/", headers: ["If-None-Match": etag]).status == 304)
+        let lm = try #require(r.header("Last-Modified"))
+        #expect(try f.get("/", headers: ["If-Modified-Since": lm]).status == 304)
+        let part = try f.get("/a.css", headers: ["Range": "bytes=2-5"])
+        #expect(part.status == 206)
+        #expect(part.text == "2345")
+        #expect(part.header("Content-Range") == "bytes 2-5/10")
+        #expect(try f.get("/a.css", headers: ["Range": "bytes=50-"]).status == 416)
+        #expect(try f.get("/missing.css").status == 404)
+    }
+
+    @Test func accessLogInMainAndCombinedFormats() throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            log_format main '$http_x_forwarded_for $remote_addr $remote_user [$time_local] "$request" '
+                            '$status $body_bytes_sent "$http_referer" '
+                            '"$http_user_agent" "$http_cookie" $host $request_time';
+            server {
+                listen 127.0.0.1:PORT;
+                location /m { access_log logs/main.log main; proxy_pass http://\(backend.address); }
+                location /c { access_log logs/combined.log; return 204; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        _ = try f.get("/m", headers: ["User-Agent": "t/1", "Cookie": "JSESSIONID=abc.tomcat1"])
+        _ = try f.get("/c", headers: ["Referer": "http://r/"])
+        let main = f.proxy.file("logs/main.log")
+        #expect(main.hasPrefix("- 127.0.0.1 - ["))
+        #expect(main.contains("\"GET /m HTTP/1.1\" 200 2 \"-\" \"t/1\" \"JSESSIONID=abc.tomcat1\" localhost "))
+        let combined = f.proxy.file("logs/combined.log")
+        #expect(combined.hasPrefix("127.0.0.1 - - ["))
+        #expect(combined.contains("] \"GET /c HTTP/1.1\" 204 0 \"http://r/\" \"-\""))
+    }
+
+    @Test func stubStatusHasNginxBody() throws {
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location /s { stub_status; } }")
+        defer { f.proxy.stop() }
+        let text = try f.get("/s").text
+        #expect(text.hasPrefix("Active connections: 1 \nserver accepts handled requests\n 1 1 1 \nReading: 0 Writing: 1 Waiting: 0 \n"))
+    }
+}
