@@ -48,7 +48,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["Config", "Proxy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Config", "Proxy", "Regex", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(name: "SwitchyardTestSupport", dependencies: ["Proxy", "EventLoop", "HTTP1"], swiftSettings: strict),
