@@ -51,7 +51,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["Config", "Proxy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Config", "Proxy", "Regex", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(name: "SwitchyardTestSupport", dependencies: ["EventLoop", "HTTP1"], swiftSettings: strict),

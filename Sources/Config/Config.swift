@@ -1,1 +1,0 @@
-// Config: see docs/ARCHITECTURE.md

@@ -1,0 +1,107 @@
+/// Freezing the drafts: merge settings down, fill nginx's defaults, and check cross-references
+/// (upstream names, cache zones, log formats, default servers) with the location of the culprit.
+extension ConfigBuilder {
+    func finish() throws -> Configuration {
+        guard let events else { throw ConfigError("no \"events\" section in configuration", at: nil) }
+        var httpConfig: HTTPConfig?
+        if let http { httpConfig = try finish(http) }
+        return Configuration(main: main, events: events, http: httpConfig, files: [], diagnostics: diagnostics)
+    }
+
+    private func finish(_ http: HTTPDraft) throws -> HTTPConfig {
+        let upstreams = try http.upstreams.map { draft in
+            try checkBalancing(draft)
+            return draft.freeze()
+        }
+        let context = FinishContext(
+            upstreams: Set(upstreams.map(\.name)), zones: Set(http.proxyCachePaths.map(\.zoneName)),
+            formats: Set(http.logFormats.map(\.name)))
+        var servers: [ServerConfig] = []
+        var defaultServers: [ListenAddress: SourceLocation] = [:]
+        for draft in http.servers {
+            var settings = draft.settings
+            merge(&settings, from: http.settings)
+            try check(settings, context, at: draft.location)
+            var listens = draft.listens
+            if listens.isEmpty {
+                listens = [Listen(address: .inet(host: "*", port: options.defaultListenPort), location: draft.location)]
+            }
+            for listen in listens where listen.defaultServer {
+                if defaultServers[listen.address] != nil {
+                    throw ConfigError("a duplicate default server for \(listen.address)", at: listen.location)
+                }
+                defaultServers[listen.address] = listen.location
+            }
+            let locations = try draft.locations.map { try freeze($0, parent: settings, context) }
+            servers.append(ServerConfig(
+                listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settings: settings,
+                rewrites: draft.rewrites, locations: locations, location: draft.location))
+        }
+        try check(http.settings, context, at: http.location)
+        return HTTPConfig(
+            settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
+            maps: http.maps, proxyCachePaths: http.proxyCachePaths)
+    }
+
+    private struct FinishContext {
+        let upstreams: Set<String>
+        let zones: Set<String>
+        let formats: Set<String>
+    }
+
+    private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext) throws -> LocationConfig {
+        var settings = draft.settings
+        merge(&settings, from: parent)
+        try check(settings, context, at: draft.location)
+        var handler = draft.handler
+        switch handler {
+        case .proxy(.static(let url))?:
+            handler = .proxy(.static(try resolve(url, context)))
+        case .jvmRouteStatus(let name)?:
+            if !context.upstreams.contains(name) {
+                throw ConfigError("no upstream \"\(name)\" for \"jvm_route_status\"", at: draft.location)
+            }
+        default:
+            break
+        }
+        let nested = try draft.nested.map { try freeze($0, parent: settings, context) }
+        return LocationConfig(
+            match: draft.match, settings: settings, handler: handler, rewrites: draft.rewrites, nested: nested,
+            location: draft.location)
+    }
+
+    /// `proxy_pass http://NAME` names an upstream when one exists; otherwise NAME must be an address or
+    /// a host that resolves, as nginx requires at load time.
+    private func resolve(_ url: ProxyURL, _ context: FinishContext) throws -> ProxyURL {
+        guard case .upstream(let name) = url.target else { return url }
+        if context.upstreams.contains(name) { return url }
+        guard HostPort.isIPLiteral(name) || options.resolveHost(name) else {
+            throw ConfigError("host not found in upstream \"\(name)\"", at: url.location)
+        }
+        let port = url.scheme == "https" ? 443 : 80
+        return ProxyURL(
+            scheme: url.scheme, target: .address(host: name, port: port), hostHeader: url.hostHeader, uri: url.uri,
+            location: url.location)
+    }
+
+    private func check(_ settings: HTTPSettings, _ context: FinishContext, at location: SourceLocation) throws {
+        if let zone = settings.proxy.cache.zone, !context.zones.contains(zone) {
+            throw ConfigError("\"proxy_cache\" zone \"\(zone)\" is unknown", at: location)
+        }
+        for log in settings.logging.accessLogs where !context.formats.contains(log.format) {
+            throw ConfigError("unknown log format \"\(log.format)\"", at: log.location ?? location)
+        }
+    }
+
+    /// ip_hash and hash cannot honour `backup` (nginx refuses the combination).
+    private func checkBalancing(_ draft: UpstreamDraft) throws {
+        switch draft.balancing {
+        case .ipHash, .hash, .random:
+            if let server = draft.servers.first(where: \.backup) {
+                throw ConfigError("balancing method does not support parameter \"backup\"", at: server.location)
+            }
+        case .roundRobin, .leastConn:
+            break
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/// The mutable side of loading (Hummingbird's builder → frozen runtime): directive handlers write into
+/// drafts here, and `finish()` merges and freezes them into a `Configuration`.
+final class ConfigBuilder {
+    let options: LoadOptions
+    private(set) var diagnostics: [ConfigDiagnostic] = []
+    private let table: [String: [DirectiveSpec]]
+    private let merges: [DirectiveHandler.Merge]
+    private var noticedIgnored: Set<String> = []
+
+    var main: MainConfig
+    var events: EventsConfig?
+    var http: HTTPDraft?
+    private var frames: [Frame] = [.main]
+
+    enum Frame {
+        case main, events, types, map(MapDraft)
+        case http(HTTPDraft)
+        case server(ServerDraft)
+        case location(LocationDraft)
+        case upstream(UpstreamDraft)
+    }
+
+    init(options: LoadOptions) {
+        self.options = options
+        let specs = DirectiveTable.all
+        self.table = Dictionary(grouping: specs, by: \.name)
+        self.merges = specs.flatMap(\.handler.merges)
+        self.main = MainConfig(pidPath: ConfigPath.absolute("logs/switchyard.pid", base: options.prefix))
+    }
+
+    // MARK: - Walking directives
+
+    func run(_ directives: [Directive], in context: ConfigContext) throws {
+        for directive in directives {
+            switch context {
+            case .types: try addTypes(directive)
+            case .map: try addMapEntry(directive)
+            default: try dispatch(directive, in: context)
+            }
+        }
+    }
+
+    private func dispatch(_ directive: Directive, in context: ConfigContext) throws {
+        guard let specs = table[directive.name] else {
+            if IgnoredDirectives.names.contains(directive.name) {
+                if noticedIgnored.insert(directive.name).inserted {
+                    notice("directive \"\(directive.name)\" has no effect in switchyard, ignored", at: directive.location)
+                }
+                return
+            }
+            throw ConfigError("unknown directive \"\(directive.name)\"", at: directive.location)
+        }
+        guard let spec = specs.first(where: { $0.contexts.contains(context) }) else {
+            throw ConfigError("\"\(directive.name)\" directive is not allowed here", at: directive.location)
+        }
+        if !spec.isBlock && directive.block != nil {
+            throw ConfigError("directive \"\(directive.name)\" is not terminated by \";\"", at: directive.location)
+        }
+        if spec.isBlock && directive.block == nil {
+            throw ConfigError("directive \"\(directive.name)\" has no opening \"{\"", at: directive.location)
+        }
+        guard spec.arity.accepts(directive.arguments.count) else {
+            throw ConfigError("invalid number of arguments in \"\(directive.name)\" directive", at: directive.location)
+        }
+        try spec.handler.apply(self, directive)
+    }
+
+    /// Runs a block's directives with `frame` on top.
+    func runBlock(_ directive: Directive, as context: ConfigContext, frame: Frame) throws {
+        frames.append(frame)
+        defer { frames.removeLast() }
+        try run(directive.block ?? [], in: context)
+    }
+
+    // MARK: - The current level
+
+    /// The settings of the innermost http, server or location level (a `types {}` block writes there too).
+    var settings: HTTPSettings {
+        get { settingsOwner.settings }
+        set { settingsOwner.settings = newValue }
+    }
+
+    private var settingsOwner: any SettingsOwner {
+        for frame in frames.reversed() {
+            switch frame {
+            case .http(let draft): return draft
+            case .server(let draft): return draft
+            case .location(let draft): return draft
+            default: continue
+            }
+        }
+        preconditionFailure("settings outside http")
+    }
+
+    var currentServer: ServerDraft? {
+        for frame in frames.reversed() { if case .server(let draft) = frame { return draft } }
+        return nil
+    }
+
+    var currentLocation: LocationDraft? {
+        if case .location(let draft) = frames.last! { return draft }
+        return nil
+    }
+
+    var currentUpstream: UpstreamDraft {
+        guard case .upstream(let draft) = frames.last! else { preconditionFailure("not in upstream") }
+        return draft
+    }
+
+    /// Appends a rewrite-module step to the innermost server or location.
+    func addRewriteStep(_ step: RewriteStep) {
+        if let location = currentLocation {
+            location.rewrites.append(step)
+        } else {
+            currentServer!.rewrites.append(step)
+        }
+    }
+
+    // MARK: - Helpers for handlers
+
+    func absolutePath(_ path: String) -> String { ConfigPath.absolute(path, base: options.prefix) }
+
+    func notice(_ message: String, at location: SourceLocation?) {
+        diagnostics.append(ConfigDiagnostic(level: .notice, message: message, location: location))
+    }
+
+    func warn(_ message: String, at location: SourceLocation?) {
+        diagnostics.append(ConfigDiagnostic(level: .warn, message: message, location: location))
+    }
+
+    /// Validates a regex through the caller's pcre2 check; the error reads as nginx's.
+    func checkRegex(_ pattern: String, caseInsensitive: Bool, at location: SourceLocation) throws {
+        if let message = options.validateRegex(pattern, caseInsensitive) {
+            throw ConfigError(message, at: location)
+        }
+    }
+
+    func merge(_ child: inout HTTPSettings, from parent: HTTPSettings) {
+        for merge in merges { merge(&child, parent) }
+    }
+
+    // MARK: - types {} and map {} bodies
+
+    private func addTypes(_ directive: Directive) throws {
+        if directive.block != nil {
+            throw ConfigError("unexpected \"{\"", at: directive.location)
+        }
+        var types = settings.content.types
+        for ext in directive.arguments {
+            types.add(type: directive.name, extension: ext.text)
+        }
+        settings.content.$types.set(types)
+    }
+
+    private func addMapEntry(_ directive: Directive) throws {
+        guard case .map(let draft) = frames.last! else { return }
+        try draft.add(directive, builder: self)
+    }
+}

@@ -1,0 +1,129 @@
+/// Turns files into directive trees, expanding `include` in place (globs relative to the main
+/// configuration file's directory, as nginx's conf prefix) and warning once per file about U+00A0.
+struct ConfigReader {
+    let source: any ConfigSource
+    /// The directory of the main configuration file: relative includes resolve against it.
+    let confPrefix: String
+    private(set) var files: [ConfigFile] = []
+    private(set) var diagnostics: [ConfigDiagnostic] = []
+    private var depth = 0
+
+    init(source: any ConfigSource, confPrefix: String) {
+        self.source = source
+        self.confPrefix = confPrefix
+    }
+
+    /// Reads and parses the file at `path` (absolute); errors carry `at` (the include line) when given.
+    mutating func read(file path: String, includedAt: SourceLocation?) throws(ConfigError) -> [Directive] {
+        let bytes: [UInt8]
+        do {
+            bytes = try source.read(path)
+        } catch {
+            throw ConfigError(error.message, at: includedAt)
+        }
+        files.append(ConfigFile(path: path, bytes: bytes))
+        let scan = NonBreakingSpaceScan(bytes)
+        if scan.count > 0 {
+            let plural = scan.count == 1 ? "space" : "spaces"
+            diagnostics.append(ConfigDiagnostic(
+                level: .warn,
+                message: "treated \(scan.count) non-breaking \(plural) (U+00A0) as plain \(plural), the first",
+                location: SourceLocation(file: path, line: scan.firstLine)))
+        }
+        return try parse(bytes, file: path)
+    }
+
+    /// Parses `-g` text: errors say `in command line`.
+    mutating func read(commandLine text: String) throws(ConfigError) -> [Directive] {
+        try parse(Array(text.utf8), file: nil)
+    }
+
+    private mutating func parse(_ bytes: [UInt8], file: String?) throws(ConfigError) -> [Directive] {
+        var lexer = Lexer(bytes, file: file)
+        let (tokens, endLine) = try lexer.tokenize()
+        var index = 0
+        return try block(tokens, &index, file: file, endLine: endLine, nested: false)
+    }
+
+    private mutating func block(
+        _ tokens: [Token], _ index: inout Int, file: String?, endLine: Int, nested: Bool
+    ) throws(ConfigError) -> [Directive] {
+        var directives: [Directive] = []
+        while true {
+            guard index < tokens.count else {
+                if nested { throw ConfigError("unexpected end of file, expecting \"}\"", at: place(file, endLine)) }
+                return directives
+            }
+            let token = tokens[index]
+            if token.kind == .blockEnd {
+                index += 1
+                if !nested { throw ConfigError("unexpected \"}\"", at: place(file, token.line)) }
+                return directives
+            }
+            // The lexer guarantees words then `;` or `{`.
+            var words: [Token] = []
+            while tokens[index].kind == .word {
+                words.append(tokens[index])
+                index += 1
+            }
+            let terminator = tokens[index]
+            index += 1
+            let name = String(decoding: words[0].bytes, as: UTF8.self)
+            let arguments = words.dropFirst().map { Argument($0.bytes, quoted: $0.quoted) }
+            let location = place(file, terminator.line)
+            if terminator.kind == .blockStart {
+                let children = try block(tokens, &index, file: file, endLine: endLine, nested: true)
+                directives.append(Directive(name: name, arguments: arguments, block: children, location: location))
+            } else if name == "include" && !words[0].quoted {
+                directives += try include(arguments, at: location)
+            } else {
+                directives.append(Directive(name: name, arguments: arguments, block: nil, location: location))
+            }
+        }
+    }
+
+    private mutating func include(_ arguments: [Argument], at location: SourceLocation) throws(ConfigError) -> [Directive] {
+        guard arguments.count == 1 else {
+            throw ConfigError("invalid number of arguments in \"include\" directive", at: location)
+        }
+        guard depth < 32 else { throw ConfigError("include nesting is deeper than 32 files", at: location) }
+        let path = ConfigPath.absolute(arguments[0].text, base: confPrefix)
+        let paths: [String]
+        if GlobPattern.hasMagic(path) {
+            do {
+                paths = try source.glob(path)
+            } catch {
+                throw ConfigError(error.message, at: location)
+            }
+        } else {
+            paths = [path]
+        }
+        depth += 1
+        defer { depth -= 1 }
+        var directives: [Directive] = []
+        for path in paths {
+            directives += try read(file: path, includedAt: location)
+        }
+        return directives
+    }
+
+    private func place(_ file: String?, _ line: Int) -> SourceLocation {
+        file.map { SourceLocation(file: $0, line: line) } ?? .commandLine
+    }
+}
+
+/// Path arithmetic without Foundation.
+public enum ConfigPath {
+    /// `path` if absolute, else `base/path`.
+    public static func absolute(_ path: String, base: String) -> String {
+        if path.hasPrefix("/") || base.isEmpty { return path }
+        return base.hasSuffix("/") ? base + path : base + "/" + path
+    }
+
+    /// Everything before the last `/` (`/` for a file at the root, `.` when there is no slash).
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let directory = String(path[..<slash])
+        return directory.isEmpty ? "/" : directory
+    }
+}

@@ -1,0 +1,166 @@
+/// Blocks that open a level: http, server, location, upstream, map, types; and what places a server.
+extension DirectiveTable {
+    static var blocks: [DirectiveSpec] {
+        [
+        DirectiveSpec("http", [.main], .none, block: true, .custom { builder, directive in
+            if builder.http != nil { throw ConfigError("\"http\" directive is duplicate", at: directive.location) }
+            let draft = HTTPDraft(location: directive.location, prefix: builder.options.prefix)
+            builder.http = draft
+            try builder.runBlock(directive, as: .http, frame: .http(draft))
+        }),
+        DirectiveSpec("server", [.http], .none, block: true, .custom { builder, directive in
+            let draft = ServerDraft(location: directive.location)
+            builder.http!.servers.append(draft)
+            try builder.runBlock(directive, as: .server, frame: .server(draft))
+        }),
+        DirectiveSpec("location", [.server, .location], .range(1, 2), block: true, .custom(location)),
+        DirectiveSpec("upstream", [.http], .exactly(1), block: true, .custom { builder, directive in
+            let name = directive.arguments[0].text
+            if builder.http!.upstreams.contains(where: { $0.name == name }) {
+                throw ConfigError("duplicate upstream \"\(name)\"", at: directive.location)
+            }
+            let draft = UpstreamDraft(name: name, location: directive.location)
+            builder.http!.upstreams.append(draft)
+            try builder.runBlock(directive, as: .upstream, frame: .upstream(draft))
+            if draft.servers.isEmpty {
+                throw ConfigError("no servers are inside upstream", at: directive.location)
+            }
+        }),
+        DirectiveSpec("map", [.http], .exactly(2), block: true, .custom { builder, directive in
+            let source = try Values.template(directive, directive.arguments[0])
+            let target = directive.arguments[1].text
+            guard target.hasPrefix("$"), target.count > 1 else {
+                throw ConfigError("invalid variable name \"\(target)\"", at: directive.location)
+            }
+            let draft = MapDraft(source: source, variable: String(target.dropFirst()), location: directive.location)
+            try builder.runBlock(directive, as: .map, frame: .map(draft))
+            builder.http!.maps.append(draft.freeze())
+        }),
+        DirectiveSpec("types", anyHTTPLevel, .none, block: true, DirectiveHandler(merges: [DirectiveHandler.merge(\.content.$types)]) {
+            builder, directive in
+            // A level's own `types {}` replaces the inherited map instead of extending it.
+            if !builder.settings.content.$types.isSet { builder.settings.content.$types.set(MimeTypes()) }
+            try builder.runBlock(directive, as: .types, frame: .types)
+        }),
+        DirectiveSpec("listen", [.server], .atLeast(1), .custom { builder, directive in
+            builder.currentServer!.listens.append(try ListenParser.parse(directive, builder: builder))
+        }),
+        DirectiveSpec("server_name", [.server], .atLeast(1), .custom { builder, directive in
+            for argument in directive.arguments {
+                builder.currentServer!.names.append(try serverName(argument.text, directive, builder))
+            }
+        }),
+        ]
+    }
+
+    private static func serverName(_ text: String, _ directive: Directive, _ builder: ConfigBuilder) throws -> ServerName {
+        if text.hasPrefix("~") {
+            let pattern = String(text.dropFirst())
+            try builder.checkRegex(pattern, caseInsensitive: true, at: directive.location)
+            return .regex(pattern, directive.location)
+        }
+        let name = text.lowercased()
+        let stars = name.filter { $0 == "*" }.count
+        if name.hasPrefix("*.") && stars == 1 { return .wildcardPrefix(name) }
+        if name.hasSuffix(".*") && stars == 1 { return .wildcardSuffix(name) }
+        if stars > 0 {
+            throw ConfigError("invalid server name or wildcard \"\(text)\"", at: directive.location)
+        }
+        if name.hasPrefix(".") && name.count > 1 { return .wildcardPrefix(name) }
+        return .exact(name)
+    }
+
+    /// `location [=|~|~*|^~] uri { … }` and `location @name { … }`, with nginx's nesting rules.
+    private static func location(_ builder: ConfigBuilder, _ directive: Directive) throws {
+        let arguments = directive.arguments.map(\.text)
+        let match: LocationMatch
+        if arguments.count == 2 {
+            let uri = arguments[1]
+            switch arguments[0] {
+            case "=": match = .exact(uri)
+            case "^~": match = .prefixNoRegex(uri)
+            case "~": match = .regex(uri, caseInsensitive: false)
+            case "~*": match = .regex(uri, caseInsensitive: true)
+            default: throw ConfigError("invalid location modifier \"\(arguments[0])\"", at: directive.location)
+            }
+        } else {
+            let text = arguments[0]
+            if text.hasPrefix("=") {
+                match = .exact(String(text.dropFirst()))
+            } else if text.hasPrefix("^~") {
+                match = .prefixNoRegex(String(text.dropFirst(2)))
+            } else if text.hasPrefix("~*") {
+                match = .regex(String(text.dropFirst(2)), caseInsensitive: true)
+            } else if text.hasPrefix("~") {
+                match = .regex(String(text.dropFirst()), caseInsensitive: false)
+            } else if text.hasPrefix("@") {
+                match = .named(text)
+            } else {
+                match = .prefix(text)
+            }
+        }
+        if case .regex(let pattern, let caseInsensitive) = match {
+            try builder.checkRegex(pattern, caseInsensitive: caseInsensitive, at: directive.location)
+        }
+        let draft = LocationDraft(match: match, location: directive.location)
+        if let parent = builder.currentLocation {
+            try checkNesting(draft.match, inside: parent.match, at: directive.location)
+            try checkDuplicate(match, among: parent.nested, at: directive.location)
+            parent.nested.append(draft)
+        } else {
+            let server = builder.currentServer!
+            try checkDuplicate(match, among: server.locations, at: directive.location)
+            server.locations.append(draft)
+        }
+        try builder.runBlock(directive, as: .location, frame: .location(draft))
+    }
+
+    private static func checkNesting(_ child: LocationMatch, inside parent: LocationMatch, at location: SourceLocation) throws {
+        let childName = LocationDraft.name(of: child)
+        switch parent {
+        case .exact(let name):
+            throw ConfigError("location \"\(childName)\" cannot be inside the exact location \"\(name)\"", at: location)
+        case .named(let name):
+            throw ConfigError("location \"\(childName)\" cannot be inside the named location \"\(name)\"", at: location)
+        case .prefix(let name), .prefixNoRegex(let name):
+            if case .named = child {
+                throw ConfigError("named location \"\(childName)\" can be on the server level only", at: location)
+            }
+            switch child {
+            case .exact(let path), .prefix(let path), .prefixNoRegex(let path):
+                if !path.hasPrefix(name) {
+                    throw ConfigError("location \"\(path)\" is outside location \"\(name)\"", at: location)
+                }
+            default: break
+            }
+        case .regex:
+            if case .named = child {
+                throw ConfigError("named location \"\(childName)\" can be on the server level only", at: location)
+            }
+        }
+    }
+
+    private static func checkDuplicate(_ match: LocationMatch, among siblings: [LocationDraft], at location: SourceLocation) throws {
+        func key(_ match: LocationMatch) -> String? {
+            switch match {
+            case .exact(let path): return "=" + path
+            case .prefix(let path), .prefixNoRegex(let path): return "/" + path
+            case .named(let name): return name
+            case .regex: return nil
+            }
+        }
+        guard let own = key(match) else { return }
+        if siblings.contains(where: { key($0.match) == own }) {
+            throw ConfigError("duplicate location \"\(LocationDraft.name(of: match))\"", at: location)
+        }
+    }
+}
+
+extension LocationDraft {
+    static func name(of match: LocationMatch) -> String {
+        switch match {
+        case .exact(let s), .prefix(let s), .prefixNoRegex(let s), .named(let s): return s
+        case .regex(let s, _): return s
+        }
+    }
+}

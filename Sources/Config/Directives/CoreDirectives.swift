@@ -1,0 +1,83 @@
+/// Main-context and events directives.
+extension DirectiveTable {
+    static var core: [DirectiveSpec] {
+        [
+        DirectiveSpec("worker_processes", [.main], .exactly(1), .custom { builder, directive in
+            let text = directive.arguments[0].text
+            if text == "auto" {
+                builder.main.workerProcesses = .auto
+            } else {
+                let count = try Values.number(directive, directive.arguments[0])
+                builder.main.workerProcesses = .count(count)
+            }
+        }),
+        DirectiveSpec("worker_rlimit_nofile", [.main], .exactly(1), .custom { builder, directive in
+            builder.main.workerRlimitNofile = try Values.number(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("pid", [.main], .exactly(1), .custom { builder, directive in
+            builder.main.pidPath = builder.absolutePath(directive.arguments[0].text)
+        }),
+        DirectiveSpec("daemon", [.main], .exactly(1), .custom { builder, directive in
+            builder.main.daemon = try Values.flag(directive)
+        }),
+        DirectiveSpec("master_process", [.main], .exactly(1), .custom { builder, directive in
+            builder.main.masterProcess = try Values.flag(directive)
+        }),
+        DirectiveSpec("user", [.main], .range(1, 2), .custom { builder, directive in
+            builder.main.user = (directive.arguments[0].text, directive.arguments.count > 1 ? directive.arguments[1].text : nil)
+        }),
+        DirectiveSpec("worker_shutdown_timeout", [.main], .exactly(1), .custom { builder, directive in
+            builder.main.workerShutdownTimeout = try Values.milliseconds(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("error_log", [.main], .range(1, 2), .custom { builder, directive in
+            builder.main.errorLogs.append(try errorLog(builder, directive))
+        }),
+        DirectiveSpec("error_log", anyHTTPLevel, .range(1, 2), .append(\.logging.$errorLogs) { builder, directive in
+            [try errorLog(builder, directive)]
+        }),
+        ]
+    }
+
+    static var events: [DirectiveSpec] {
+        [
+        DirectiveSpec("events", [.main], .none, block: true, .custom { builder, directive in
+            if builder.events != nil {
+                throw ConfigError("\"events\" directive is duplicate", at: directive.location)
+            }
+            builder.events = EventsConfig()
+            try builder.runBlock(directive, as: .events, frame: .events)
+        }),
+        DirectiveSpec("worker_connections", [.events], .exactly(1), .custom { builder, directive in
+            builder.events!.workerConnections = try Values.number(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("use", [.events], .exactly(1), .custom { builder, directive in
+            let method = directive.arguments[0].text
+            let known = ["epoll", "poll", "select", "kqueue", "devpoll", "eventport"]
+            guard known.contains(method) else {
+                throw ConfigError("invalid event type \"\(method)\"", at: directive.location)
+            }
+            builder.events!.method = method
+        }),
+        DirectiveSpec("multi_accept", [.events], .exactly(1), .custom { builder, directive in
+            builder.events!.multiAccept = try Values.flag(directive)
+        }),
+        DirectiveSpec("accept_mutex", [.events], .exactly(1), .custom { builder, directive in
+            builder.events!.acceptMutex = try Values.flag(directive)
+        }),
+        ]
+    }
+
+    /// `error_log file|stderr [level]`.
+    static func errorLog(_ builder: ConfigBuilder, _ directive: Directive) throws -> ErrorLog {
+        let target = directive.arguments[0].text
+        var level = LogLevel.error
+        if directive.arguments.count > 1 {
+            let text = directive.arguments[1].text
+            guard let parsed = LogLevel(rawValue: text) else {
+                throw ConfigError("invalid log level \"\(text)\"", at: directive.location)
+            }
+            level = parsed
+        }
+        return ErrorLog(path: target == "stderr" ? "stderr" : builder.absolutePath(target), level: level)
+    }
+}

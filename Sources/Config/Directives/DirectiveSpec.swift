@@ -1,0 +1,56 @@
+/// The blocks a directive may appear in (nginx's `NGX_MAIN_CONF`, `NGX_HTTP_SRV_CONF`, …).
+public enum ConfigContext: String, Sendable, Hashable, CaseIterable {
+    case main, events, http, server, location, upstream, map, types
+}
+
+/// How many arguments a directive takes (nginx's `NGX_CONF_TAKE*` / `1MORE` flags).
+struct Arity: Sendable {
+    let minimum: Int
+    let maximum: Int
+
+    static let none = Arity(minimum: 0, maximum: 0)
+    static func exactly(_ count: Int) -> Arity { Arity(minimum: count, maximum: count) }
+    static func range(_ minimum: Int, _ maximum: Int) -> Arity { Arity(minimum: minimum, maximum: maximum) }
+    static func atLeast(_ minimum: Int) -> Arity { Arity(minimum: minimum, maximum: Int.max) }
+
+    func accepts(_ count: Int) -> Bool { count >= minimum && count <= maximum }
+}
+
+/// What a directive does to the configuration being built, and how its value merges downwards.
+struct DirectiveHandler {
+    typealias Apply = (ConfigBuilder, Directive) throws -> Void
+    typealias Merge = (inout HTTPSettings, HTTPSettings) -> Void
+
+    let apply: Apply
+    /// Fields this directive writes in `HTTPSettings`, inherited by lower levels that do not set them.
+    let merges: [Merge]
+
+    init(merges: [Merge] = [], _ apply: @escaping Apply) {
+        self.apply = apply
+        self.merges = merges
+    }
+}
+
+/// One row of the directive table: nginx's `ngx_command_t`.
+///
+///     DirectiveSpec("proxy_connect_timeout", [.http, .server, .location], .exactly(1),
+///                   .milliseconds(\.proxy.$connectTimeout))
+struct DirectiveSpec {
+    let name: String
+    let contexts: Set<ConfigContext>
+    let arity: Arity
+    /// Takes a `{ … }` block.
+    let isBlock: Bool
+    let handler: DirectiveHandler
+
+    init(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, block: Bool = false, _ handler: DirectiveHandler) {
+        self.name = name
+        self.contexts = contexts
+        self.arity = arity
+        self.isBlock = block
+        self.handler = handler
+    }
+}
+
+/// http, server and location: where most settings live.
+let anyHTTPLevel: Set<ConfigContext> = [.http, .server, .location]

@@ -1,0 +1,165 @@
+/// Generic setters for table rows, like nginx's `ngx_conf_set_*_slot`: parse one argument, refuse a
+/// second setting at the same level ("is duplicate"), and inherit when unset.
+typealias SettingPath<Value: Sendable> = WritableKeyPath<HTTPSettings, Setting<Value>>
+
+extension DirectiveHandler {
+    /// The shared shape: parse the directive into a value and store it once per level.
+    static func value<Value: Sendable>(
+        _ path: SettingPath<Value>, _ parse: @escaping (ConfigBuilder, Directive) throws -> Value
+    ) -> DirectiveHandler {
+        DirectiveHandler(merges: [merge(path)]) { builder, directive in
+            if builder.settings[keyPath: path].isSet {
+                throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+            }
+            let value = try parse(builder, directive)
+            builder.settings[keyPath: path].set(value)
+        }
+    }
+
+    /// Appends to a list; the first use at a level drops the inherited list (nginx's array rule).
+    static func append<Element: Sendable>(
+        _ path: SettingPath<[Element]>, _ parse: @escaping (ConfigBuilder, Directive) throws -> [Element]
+    ) -> DirectiveHandler {
+        DirectiveHandler(merges: [merge(path)]) { builder, directive in
+            let current = builder.settings[keyPath: path]
+            let items = try parse(builder, directive)
+            builder.settings[keyPath: path].set((current.isSet ? current.wrappedValue : []) + items)
+        }
+    }
+
+    static func merge<Value: Sendable>(_ path: SettingPath<Value>) -> Merge {
+        { child, parent in child[keyPath: path].inherit(from: parent[keyPath: path]) }
+    }
+
+    static func flag(_ path: SettingPath<Bool>) -> DirectiveHandler {
+        value(path) { _, directive in try Values.flag(directive) }
+    }
+
+    static func seconds(_ path: SettingPath<Duration>) -> DirectiveHandler {
+        value(path) { _, directive in try Values.seconds(directive, directive.arguments[0]) }
+    }
+
+    static func milliseconds(_ path: SettingPath<Duration>) -> DirectiveHandler {
+        value(path) { _, directive in try Values.milliseconds(directive, directive.arguments[0]) }
+    }
+
+    static func size(_ path: SettingPath<Int>) -> DirectiveHandler {
+        value(path) { _, directive in try Values.size(directive, directive.arguments[0]) }
+    }
+
+    static func offset(_ path: SettingPath<Int>) -> DirectiveHandler {
+        value(path) { _, directive in try Values.offset(directive, directive.arguments[0]) }
+    }
+
+    static func number(_ path: SettingPath<Int>) -> DirectiveHandler {
+        value(path) { _, directive in try Values.number(directive, directive.arguments[0]) }
+    }
+
+    static func string(_ path: SettingPath<String>) -> DirectiveHandler {
+        value(path) { _, directive in directive.arguments[0].text }
+    }
+
+    /// A file or directory path, made absolute against the prefix.
+    static func path(_ path: SettingPath<String>) -> DirectiveHandler {
+        value(path) { builder, directive in builder.absolutePath(directive.arguments[0].text) }
+    }
+
+    static func choice<Value: RawRepresentable & Sendable>(_ path: SettingPath<Value>) -> DirectiveHandler
+    where Value.RawValue == String {
+        value(path) { _, directive in
+            guard let choice = Value(rawValue: directive.arguments[0].text) else {
+                throw ConfigError("invalid value \"\(directive.arguments[0].text)\"", at: directive.location)
+            }
+            return choice
+        }
+    }
+
+    /// `N size`, as `proxy_buffers 4 128k`.
+    static func bufferCount(_ path: SettingPath<BufferCount>) -> DirectiveHandler {
+        value(path) { _, directive in
+            let arguments = directive.arguments
+            guard let count = Units.size(arguments[0].text), count > 0 else {
+                throw ConfigError("invalid value \"\(arguments[0].text)\" in \"\(directive.name)\" directive", at: directive.location)
+            }
+            return BufferCount(count: count, size: try Values.size(directive, arguments[1]))
+        }
+    }
+
+    /// Several words into a set or list of strings (`gzip_types`, `proxy_hide_header`).
+    static func words(_ path: SettingPath<[String]>) -> DirectiveHandler {
+        append(path) { _, directive in directive.arguments.map(\.text) }
+    }
+
+    /// A row whose value lives outside `HTTPSettings` (main, events, upstream, …).
+    static func custom(_ apply: @escaping Apply) -> DirectiveHandler {
+        DirectiveHandler(apply)
+    }
+}
+
+/// nginx's argument parsers with nginx's error wording.
+enum Values {
+    static func flag(_ directive: Directive) throws -> Bool {
+        let text = directive.arguments[0].text
+        switch text.lowercased() {
+        case "on": return true
+        case "off": return false
+        default:
+            throw ConfigError(
+                "invalid value \"\(text)\" in \"\(directive.name)\" directive, it must be \"on\" or \"off\"",
+                at: directive.location)
+        }
+    }
+
+    static func seconds(_ directive: Directive, _ argument: Argument) throws -> Duration {
+        guard let seconds = Units.seconds(argument.text) else { throw invalidValue(directive) }
+        return .seconds(seconds)
+    }
+
+    static func milliseconds(_ directive: Directive, _ argument: Argument) throws -> Duration {
+        guard let milliseconds = Units.milliseconds(argument.text) else { throw invalidValue(directive) }
+        return .milliseconds(milliseconds)
+    }
+
+    static func size(_ directive: Directive, _ argument: Argument) throws -> Int {
+        guard let size = Units.size(argument.text) else { throw invalidValue(directive) }
+        return size
+    }
+
+    static func offset(_ directive: Directive, _ argument: Argument) throws -> Int {
+        guard let size = Units.offset(argument.text) else { throw invalidValue(directive) }
+        return size
+    }
+
+    static func number(_ directive: Directive, _ argument: Argument) throws -> Int {
+        guard !argument.text.isEmpty, argument.text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+            let number = Int(argument.text)
+        else {
+            throw ConfigError("\"\(directive.name)\" directive invalid number", at: directive.location)
+        }
+        return number
+    }
+
+    static func template(_ directive: Directive, _ argument: Argument) throws -> Template {
+        do {
+            return try Template(bytes: argument.bytes)
+        } catch {
+            throw ConfigError(error.message, at: directive.location)
+        }
+    }
+
+    /// nginx's text for the size and time slots: `"proxy_buffer_size" directive invalid value`.
+    static func invalidValue(_ directive: Directive) -> ConfigError {
+        ConfigError("\"\(directive.name)\" directive invalid value", at: directive.location)
+    }
+
+    static func invalidParameter(_ directive: Directive, _ text: String) -> ConfigError {
+        ConfigError("invalid parameter \"\(text)\"", at: directive.location)
+    }
+
+    /// Splits `name=value`; nil when the argument does not start with `name=`.
+    static func parameter(_ argument: Argument, _ name: String) -> String? {
+        let text = argument.text
+        guard text.hasPrefix(name + "=") else { return nil }
+        return String(text.dropFirst(name.count + 1))
+    }
+}

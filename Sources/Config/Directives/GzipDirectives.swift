@@ -1,0 +1,45 @@
+/// ngx_http_gzip_module directives.
+extension DirectiveTable {
+    static var gzip: [DirectiveSpec] {
+        [
+        DirectiveSpec("gzip", anyHTTPLevel, .exactly(1), .flag(\.gzip.$enabled)),
+        DirectiveSpec("gzip_types", anyHTTPLevel, .atLeast(1), .value(\.gzip.$types) { _, directive in
+            // text/html is always compressed, as in nginx.
+            Set(directive.arguments.map { $0.text.lowercased() }).union(["text/html"])
+        }),
+        DirectiveSpec("gzip_min_length", anyHTTPLevel, .exactly(1), .offset(\.gzip.$minLength)),
+        DirectiveSpec("gzip_comp_level", anyHTTPLevel, .exactly(1), .value(\.gzip.$compLevel) { _, directive in
+            let level = try Values.number(directive, directive.arguments[0])
+            guard (1...9).contains(level) else {
+                throw ConfigError("value must be between 1 and 9", at: directive.location)
+            }
+            return level
+        }),
+        DirectiveSpec("gzip_http_version", anyHTTPLevel, .exactly(1), .value(\.gzip.$httpVersion) { _, directive in
+            guard let version = HTTPVersion(rawValue: directive.arguments[0].text) else {
+                throw ConfigError("invalid value \"\(directive.arguments[0].text)\"", at: directive.location)
+            }
+            return version
+        }),
+        DirectiveSpec("gzip_vary", anyHTTPLevel, .exactly(1), .flag(\.gzip.$vary)),
+        DirectiveSpec("gzip_proxied", anyHTTPLevel, .atLeast(1), .value(\.gzip.$proxied) { _, directive in
+            Set(try directive.arguments.map { argument in
+                guard let flag = GzipProxied(rawValue: argument.text) else {
+                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+                }
+                return flag
+            })
+        }),
+        DirectiveSpec("gzip_disable", anyHTTPLevel, .atLeast(1), .append(\.gzip.$disable) { builder, directive in
+            try directive.arguments.map { argument in
+                let pattern = argument.text
+                if pattern != "msie6" && pattern != "degradation" {
+                    try builder.checkRegex(pattern, caseInsensitive: true, at: directive.location)
+                }
+                return pattern
+            }
+        }),
+        DirectiveSpec("gzip_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.gzip.$buffers)),
+        ]
+    }
+}

@@ -1,0 +1,197 @@
+/// ngx_http_core_module settings, logging, headers and the small content handlers.
+extension DirectiveTable {
+    static var http: [DirectiveSpec] {
+        [
+        DirectiveSpec("default_type", anyHTTPLevel, .exactly(1), .string(\.content.$defaultType)),
+        DirectiveSpec("charset", anyHTTPLevel, .exactly(1), .value(\.content.$charset) { _, directive in
+            let text = directive.arguments[0].text
+            return text == "off" ? nil : text
+        }),
+        DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
+        DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),
+        DirectiveSpec("tcp_nodelay", anyHTTPLevel, .exactly(1), .flag(\.client.$tcpNodelay)),
+        DirectiveSpec("reset_timedout_connection", anyHTTPLevel, .exactly(1), .flag(\.client.$resetTimedoutConnection)),
+        DirectiveSpec("keepalive_timeout", anyHTTPLevel, .range(1, 2),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.client.$keepaliveTimeout), DirectiveHandler.merge(\.client.$keepaliveHeaderTimeout)]) {
+                builder, directive in
+                if builder.settings.client.$keepaliveTimeout.isSet {
+                    throw ConfigError("\"keepalive_timeout\" directive is duplicate", at: directive.location)
+                }
+                builder.settings.client.$keepaliveTimeout.set(try Values.milliseconds(directive, directive.arguments[0]))
+                let header = directive.arguments.count > 1 ? try Values.seconds(directive, directive.arguments[1]) : nil
+                builder.settings.client.$keepaliveHeaderTimeout.set(header)
+            }),
+        DirectiveSpec("keepalive_requests", anyHTTPLevel, .exactly(1), .number(\.client.$keepaliveRequests)),
+        DirectiveSpec("keepalive_time", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$keepaliveTime)),
+        DirectiveSpec("client_header_timeout", [.http, .server], .exactly(1), .milliseconds(\.client.$headerTimeout)),
+        DirectiveSpec("client_body_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$bodyTimeout)),
+        DirectiveSpec("send_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$sendTimeout)),
+        DirectiveSpec("client_max_body_size", anyHTTPLevel, .exactly(1), .offset(\.client.$maxBodySize)),
+        DirectiveSpec("client_body_buffer_size", anyHTTPLevel, .exactly(1), .size(\.client.$bodyBufferSize)),
+        DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1), .size(\.client.$headerBufferSize)),
+        DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2), .bufferCount(\.client.$largeHeaderBuffers)),
+        DirectiveSpec("client_body_temp_path", anyHTTPLevel, .range(1, 4), .value(\.client.$bodyTempPath) { builder, directive in
+            builder.absolutePath(directive.arguments[0].text)
+        }),
+        DirectiveSpec("root", anyHTTPLevel, .exactly(1), .value(\.content.$documentRoot) { builder, directive in
+            .root(builder.absolutePath(directive.arguments[0].text))
+        }),
+        DirectiveSpec("alias", [.location], .exactly(1), .value(\.content.$documentRoot) { builder, directive in
+            .alias(builder.absolutePath(directive.arguments[0].text))
+        }),
+        DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .words(\.content.$index)),
+        DirectiveSpec("internal", [.location], .none, .value(\.content.$isInternal) { _, _ in true }),
+        DirectiveSpec("expires", anyHTTPLevel, .range(1, 2), .value(\.content.$expires) { _, directive in
+            try expires(directive)
+        }),
+        DirectiveSpec("add_header", anyHTTPLevel, .range(2, 3), .append(\.content.$addHeaders) { _, directive in
+            let arguments = directive.arguments
+            if arguments.count == 3 && arguments[2].text != "always" {
+                throw ConfigError("invalid parameter \"\(arguments[2].text)\"", at: directive.location)
+            }
+            return [AddHeader(
+                name: arguments[0].text, value: try Values.template(directive, arguments[1]),
+                always: arguments.count == 3, location: directive.location)]
+        }),
+        DirectiveSpec("error_page", anyHTTPLevel, .atLeast(2), .append(\.content.$errorPages) { _, directive in
+            [try errorPage(directive)]
+        }),
+        DirectiveSpec("log_format", [.http], .atLeast(2), .custom { builder, directive in
+            var arguments = directive.arguments
+            let name = arguments.removeFirst().text
+            var escape = LogFormat.Escape.default
+            if let value = Values.parameter(arguments[0], "escape") {
+                guard let parsed = LogFormat.Escape(rawValue: value) else {
+                    throw ConfigError("unknown log format escaping \"\(value)\"", at: directive.location)
+                }
+                escape = parsed
+                arguments.removeFirst()
+            }
+            if builder.http!.logFormats.contains(where: { $0.name == name }) {
+                throw ConfigError("duplicate \"log_format\" name \"\(name)\"", at: directive.location)
+            }
+            let joined = Argument(arguments.flatMap(\.bytes))
+            builder.http!.logFormats.append(LogFormat(
+                name: name, escape: escape, template: try Values.template(directive, joined), location: directive.location))
+        }),
+        DirectiveSpec("access_log", anyHTTPLevel, .atLeast(1), .append(\.logging.$accessLogs) { builder, directive in
+            try accessLog(builder, directive)
+        }),
+        DirectiveSpec("stub_status", [.server, .location], .range(0, 1), .custom { builder, directive in
+            try setHandler(builder, directive, .stubStatus)
+        }),
+        DirectiveSpec("jvm_route_status", [.location], .exactly(1), .custom { builder, directive in
+            try setHandler(builder, directive, .jvmRouteStatus(upstream: directive.arguments[0].text))
+        }),
+        DirectiveSpec("upstream_status", [.location], .none, .custom { builder, directive in
+            try setHandler(builder, directive, .upstreamStatus)
+        }),
+        ]
+    }
+
+    /// A location has one content handler; a second one is nginx's "is duplicate".
+    static func setHandler(_ builder: ConfigBuilder, _ directive: Directive, _ handler: LocationHandler) throws {
+        guard let location = builder.currentLocation else {
+            throw ConfigError("\"\(directive.name)\" directive is not allowed here", at: directive.location)
+        }
+        if location.handler != nil {
+            throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+        }
+        location.handler = handler
+    }
+
+    static func expires(_ directive: Directive) throws -> Expires {
+        var arguments = directive.arguments.map(\.text)
+        var modified = false
+        if arguments.count == 2 {
+            guard arguments[0] == "modified" else {
+                throw ConfigError("invalid value \"\(arguments[0])\"", at: directive.location)
+            }
+            modified = true
+            arguments.removeFirst()
+        }
+        var text = arguments[0]
+        switch text {
+        case "off" where !modified: return .off
+        case "epoch" where !modified: return .epoch
+        case "max" where !modified: return .max
+        default: break
+        }
+        if text.hasPrefix("@") && !modified {
+            guard let seconds = Units.seconds(String(text.dropFirst())), seconds < 86400 else {
+                throw ConfigError("daily time value must be less than 24 hours", at: directive.location)
+            }
+            return .dailyAt(.seconds(seconds))
+        }
+        var sign = 1
+        if text.hasPrefix("-") { sign = -1; text.removeFirst() } else if text.hasPrefix("+") { text.removeFirst() }
+        guard let seconds = Units.seconds(text) else {
+            throw ConfigError("invalid value \"\(arguments[0])\"", at: directive.location)
+        }
+        let offset = Duration.seconds(sign * seconds)
+        return modified ? .afterModified(offset) : .after(offset)
+    }
+
+    /// `error_page 404 500 [=[code]] uri`.
+    static func errorPage(_ directive: Directive) throws -> ErrorPage {
+        var arguments = directive.arguments.map(\.text)
+        let uri = arguments.removeLast()
+        var response: ErrorPage.Response?
+        if let last = arguments.last, last.hasPrefix("=") {
+            arguments.removeLast()
+            if last == "=" {
+                response = .fromTarget
+            } else if let code = Int(last.dropFirst()), (100...599).contains(code) {
+                response = .code(code)
+            } else {
+                throw ConfigError("invalid value \"\(last)\"", at: directive.location)
+            }
+        }
+        if arguments.isEmpty {
+            throw ConfigError("invalid number of arguments in \"error_page\" directive", at: directive.location)
+        }
+        var codes: [Int] = []
+        for text in arguments {
+            guard let code = Int(text) else { throw ConfigError("invalid value \"\(text)\"", at: directive.location) }
+            guard (300...599).contains(code) else {
+                throw ConfigError("value \"\(text)\" must be between 300 and 599", at: directive.location)
+            }
+            codes.append(code)
+        }
+        return ErrorPage(
+            codes: codes, response: response, uri: try Values.template(directive, Argument(uri)), location: directive.location)
+    }
+
+    /// `access_log off` or `access_log path [format [buffer=size] [flush=time] [if=condition]]`.
+    static func accessLog(_ builder: ConfigBuilder, _ directive: Directive) throws -> [AccessLog] {
+        let arguments = directive.arguments
+        if arguments[0].text == "off" {
+            guard arguments.count == 1 else {
+                throw ConfigError("invalid parameter \"\(arguments[1].text)\"", at: directive.location)
+            }
+            return []
+        }
+        let target = arguments[0].text
+        var log = AccessLog(
+            path: target.hasPrefix("syslog:") ? target : builder.absolutePath(target),
+            format: arguments.count > 1 ? arguments[1].text : "combined", location: directive.location)
+        for argument in arguments.dropFirst(2) {
+            if let value = Values.parameter(argument, "buffer") {
+                guard let size = Units.size(value) else {
+                    throw ConfigError("invalid buffer size \"\(value)\"", at: directive.location)
+                }
+                log.bufferSize = size
+            } else if let value = Values.parameter(argument, "flush") {
+                guard let flush = Units.milliseconds(value) else {
+                    throw ConfigError("invalid flush time \"\(value)\"", at: directive.location)
+                }
+                log.flush = .milliseconds(flush)
+            } else if let value = Values.parameter(argument, "if") {
+                log.condition = try Values.template(directive, Argument(value))
+            } else {
+                throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+            }
+        }
+        return [log]
+    }
+}

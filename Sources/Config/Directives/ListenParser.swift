@@ -1,0 +1,105 @@
+/// `listen` arguments: the address forms and parameters nginx accepts (the ones switchyard can honour).
+enum ListenParser {
+    static func parse(_ directive: Directive, builder: ConfigBuilder) throws -> Listen {
+        let text = directive.arguments[0].text
+        var listen = Listen(address: try address(text, directive, builder), location: directive.location)
+        for argument in directive.arguments.dropFirst() {
+            let parameter = argument.text
+            switch parameter {
+            case "default_server", "default": listen.defaultServer = true
+            case "reuseport": listen.reuseport = true
+            case "deferred": listen.deferred = true
+            case "bind": listen.bind = true
+            case "ssl":
+                throw ConfigError("the \"ssl\" parameter requires ngx_http_ssl_module", at: directive.location)
+            case "http2":
+                throw ConfigError("the \"http2\" parameter requires ngx_http_v2_module", at: directive.location)
+            default:
+                if let value = Values.parameter(argument, "backlog") {
+                    guard let backlog = Int(value), backlog != 0 else {
+                        throw ConfigError("invalid backlog \"\(value)\"", at: directive.location)
+                    }
+                    listen.backlog = backlog
+                } else if let value = Values.parameter(argument, "rcvbuf") {
+                    guard let size = Units.size(value) else {
+                        throw ConfigError("invalid rcvbuf \"\(value)\"", at: directive.location)
+                    }
+                    listen.receiveBuffer = size
+                } else if let value = Values.parameter(argument, "sndbuf") {
+                    guard let size = Units.size(value) else {
+                        throw ConfigError("invalid sndbuf \"\(value)\"", at: directive.location)
+                    }
+                    listen.sendBuffer = size
+                } else if let value = Values.parameter(argument, "ipv6only") {
+                    guard value == "on" || value == "off" else {
+                        throw ConfigError("invalid ipv6only flags \"\(value)\"", at: directive.location)
+                    }
+                    listen.ipv6only = value == "on"
+                } else {
+                    throw ConfigError("invalid parameter \"\(parameter)\"", at: directive.location)
+                }
+            }
+        }
+        return listen
+    }
+
+    /// `8080`, `*:8080`, `127.0.0.1:8080`, `127.0.0.1` (port 80), `[::1]:8080`, `localhost:8080`, `unix:/path`.
+    static func address(_ text: String, _ directive: Directive, _ builder: ConfigBuilder) throws -> ListenAddress {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard !path.isEmpty else { throw ConfigError("no path in the unix domain socket \"\(text)\"", at: directive.location) }
+            return .unix(path: path)
+        }
+        let split = HostPort.split(text)
+        guard let split else {
+            throw ConfigError("invalid host in \"\(text)\" of the \"listen\" directive", at: directive.location)
+        }
+        // A bare number is a port on every address; a bare host listens on port 80.
+        if split.port == nil, let port = Int(split.host), !split.bracketed {
+            guard (1...65535).contains(port) else {
+                throw ConfigError("invalid port in \"\(text)\" of the \"listen\" directive", at: directive.location)
+            }
+            return .inet(host: "*", port: port)
+        }
+        var port = 80
+        if let portText = split.port {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw ConfigError("invalid port in \"\(text)\" of the \"listen\" directive", at: directive.location)
+            }
+            port = value
+        }
+        let host = split.host
+        if host != "*" && !split.bracketed && !HostPort.isIPv4(host) && !builder.options.resolveHost(host) {
+            throw ConfigError("host not found in \"\(text)\" of the \"listen\" directive", at: directive.location)
+        }
+        return .inet(host: host, port: port)
+    }
+}
+
+/// Splitting `host:port` without Foundation.
+enum HostPort {
+    /// nil when brackets do not close; `port` nil when absent.
+    static func split(_ text: String) -> (host: String, port: String?, bracketed: Bool)? {
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            let host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.isEmpty { return (host, nil, true) }
+            guard rest.hasPrefix(":") else { return nil }
+            return (host, String(rest.dropFirst()), true)
+        }
+        if let colon = text.lastIndex(of: ":") {
+            return (String(text[..<colon]), String(text[text.index(after: colon)...]), false)
+        }
+        return (text, nil, false)
+    }
+
+    static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isNumber) && Int(part)! <= 255
+        }
+    }
+
+    static func isIPLiteral(_ text: String) -> Bool { isIPv4(text) || text.contains(":") }
+}

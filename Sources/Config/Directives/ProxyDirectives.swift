@@ -1,0 +1,269 @@
+/// ngx_http_proxy_module directives.
+extension DirectiveTable {
+    static var proxy: [DirectiveSpec] {
+        [
+        DirectiveSpec("proxy_pass", [.location], .exactly(1), .custom { builder, directive in
+            let pass = try ProxyPassParser.parse(directive)
+            try setHandler(builder, directive, .proxy(pass))
+        }),
+        DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.proxy.$setHeaders) { _, directive in
+            [HeaderTemplate(
+                name: directive.arguments[0].text, value: try Values.template(directive, directive.arguments[1]),
+                location: directive.location)]
+        }),
+        DirectiveSpec("proxy_hide_header", anyHTTPLevel, .exactly(1), .words(\.proxy.$hideHeaders)),
+        DirectiveSpec("proxy_pass_header", anyHTTPLevel, .exactly(1), .words(\.proxy.$passHeaders)),
+        DirectiveSpec("proxy_http_version", anyHTTPLevel, .exactly(1), .value(\.proxy.$httpVersion) { _, directive in
+            guard let version = HTTPVersion(rawValue: directive.arguments[0].text) else {
+                throw ConfigError("invalid value \"\(directive.arguments[0].text)\"", at: directive.location)
+            }
+            return version
+        }),
+        DirectiveSpec("proxy_redirect", anyHTTPLevel, .range(1, 2),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$redirect)], redirect)),
+        DirectiveSpec("proxy_next_upstream", anyHTTPLevel, .atLeast(1), .value(\.proxy.$nextUpstream) { _, directive in
+            try flags(directive, NextUpstreamCondition.self)
+        }),
+        DirectiveSpec("proxy_next_upstream_tries", anyHTTPLevel, .exactly(1), .number(\.proxy.$nextUpstreamTries)),
+        DirectiveSpec("proxy_next_upstream_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$nextUpstreamTimeout)),
+        DirectiveSpec("proxy_connect_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$connectTimeout)),
+        DirectiveSpec("proxy_send_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$sendTimeout)),
+        DirectiveSpec("proxy_read_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$readTimeout)),
+        DirectiveSpec("proxy_buffer_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$bufferSize)),
+        DirectiveSpec("proxy_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.proxy.$buffers)),
+        DirectiveSpec("proxy_busy_buffers_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$busyBuffersSize)),
+        DirectiveSpec("proxy_buffering", anyHTTPLevel, .exactly(1), .flag(\.proxy.$buffering)),
+        DirectiveSpec("proxy_request_buffering", anyHTTPLevel, .exactly(1), .flag(\.proxy.$requestBuffering)),
+        DirectiveSpec("proxy_temp_path", anyHTTPLevel, .range(1, 4), .value(\.proxy.$tempPath) { builder, directive in
+            builder.absolutePath(directive.arguments[0].text)
+        }),
+        DirectiveSpec("proxy_temp_file_write_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$tempFileWriteSize)),
+        DirectiveSpec("proxy_max_temp_file_size", anyHTTPLevel, .exactly(1), .offset(\.proxy.$maxTempFileSize)),
+        DirectiveSpec("proxy_intercept_errors", anyHTTPLevel, .exactly(1), .flag(\.proxy.$interceptErrors)),
+        DirectiveSpec("proxy_pass_request_headers", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestHeaders)),
+        DirectiveSpec("proxy_pass_request_body", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestBody)),
+        DirectiveSpec("proxy_ignore_client_abort", anyHTTPLevel, .exactly(1), .flag(\.proxy.$ignoreClientAbort)),
+        DirectiveSpec("proxy_ignore_headers", anyHTTPLevel, .atLeast(1), .value(\.proxy.$ignoreHeaders) { _, directive in
+            let known = ["X-Accel-Redirect", "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Accel-Buffering",
+                         "X-Accel-Charset", "Expires", "Cache-Control", "Set-Cookie", "Vary"]
+            return Set(try directive.arguments.map { argument in
+                guard let name = known.first(where: { $0.lowercased() == argument.text.lowercased() }) else {
+                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+                }
+                return name
+            })
+        }),
+        DirectiveSpec("proxy_cache", anyHTTPLevel, .exactly(1), .value(\.proxy.cache.$zone) { _, directive in
+            let zone = directive.arguments[0].text
+            return zone == "off" ? nil : zone
+        }),
+        DirectiveSpec("proxy_cache_key", anyHTTPLevel, .exactly(1), .value(\.proxy.cache.$key) { _, directive in
+            try Values.template(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("proxy_cache_valid", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$valid) { _, directive in
+            [try cacheValid(directive)]
+        }),
+        DirectiveSpec("proxy_cache_methods", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$methods) { _, directive in
+            let known = ["GET", "HEAD", "POST", "PUT", "DELETE", "MKCOL", "COPY", "MOVE", "OPTIONS", "PROPFIND",
+                         "PROPPATCH", "LOCK", "UNLOCK", "PATCH"]
+            var methods: Set<String> = ["GET", "HEAD"]
+            for argument in directive.arguments {
+                guard known.contains(argument.text.uppercased()) else {
+                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+                }
+                methods.insert(argument.text.uppercased())
+            }
+            return methods
+        }),
+        DirectiveSpec("proxy_cache_min_uses", anyHTTPLevel, .exactly(1), .number(\.proxy.cache.$minUses)),
+        DirectiveSpec("proxy_cache_bypass", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$bypass) { _, directive in
+            try directive.arguments.map { try Values.template(directive, $0) }
+        }),
+        DirectiveSpec("proxy_no_cache", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$noCache) { _, directive in
+            try directive.arguments.map { try Values.template(directive, $0) }
+        }),
+        DirectiveSpec("proxy_cache_use_stale", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$useStale) { _, directive in
+            let known: Set<String> = ["error", "timeout", "invalid_header", "updating", "http_500", "http_502",
+                                      "http_503", "http_504", "http_403", "http_404", "http_429", "off"]
+            let words = directive.arguments.map(\.text)
+            for word in words where !known.contains(word) {
+                throw ConfigError("invalid value \"\(word)\"", at: directive.location)
+            }
+            if words.contains("off") {
+                guard words.count == 1 else { throw ConfigError("invalid value \"off\"", at: directive.location) }
+                return []
+            }
+            return Set(words)
+        }),
+        DirectiveSpec("proxy_cache_background_update", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$backgroundUpdate)),
+        DirectiveSpec("proxy_cache_lock", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$lock)),
+        DirectiveSpec("proxy_cache_lock_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.cache.$lockTimeout)),
+        DirectiveSpec("proxy_cache_lock_age", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.cache.$lockAge)),
+        DirectiveSpec("proxy_cache_revalidate", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$revalidate)),
+        DirectiveSpec("proxy_cache_convert_head", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$convertHead)),
+        DirectiveSpec("proxy_cache_path", [.http], .atLeast(2), .custom { builder, directive in
+            let path = try cachePath(builder, directive)
+            if builder.http!.proxyCachePaths.contains(where: { $0.zoneName == path.zoneName }) {
+                throw ConfigError("duplicate zone \"\(path.zoneName)\"", at: directive.location)
+            }
+            builder.http!.proxyCachePaths.append(path)
+        }),
+        ]
+    }
+
+    /// `proxy_redirect off | default | from to`: rules accumulate at one level, replacing the inherited ones.
+    private static func redirect(_ builder: ConfigBuilder, _ directive: Directive) throws {
+        let arguments = directive.arguments
+        let current = builder.settings.proxy.$redirect
+        var rules: [ProxyRedirectRule] = []
+        if current.isSet, case .rules(let existing) = current.wrappedValue { rules = existing }
+        if arguments.count == 1 {
+            switch arguments[0].text {
+            case "off":
+                builder.settings.proxy.$redirect.set(.off)
+                return
+            case "default":
+                rules.append(.default)
+            default:
+                throw ConfigError("invalid parameter \"\(arguments[0].text)\"", at: directive.location)
+            }
+        } else {
+            let from = arguments[0].text
+            let replacement = try Values.template(directive, arguments[1])
+            if from.hasPrefix("~*") {
+                let pattern = String(from.dropFirst(2))
+                try builder.checkRegex(pattern, caseInsensitive: true, at: directive.location)
+                rules.append(.regex(pattern, caseInsensitive: true, replacement: replacement))
+            } else if from.hasPrefix("~") {
+                let pattern = String(from.dropFirst())
+                try builder.checkRegex(pattern, caseInsensitive: false, at: directive.location)
+                rules.append(.regex(pattern, caseInsensitive: false, replacement: replacement))
+            } else {
+                rules.append(.literal(try Values.template(directive, arguments[0]), replacement: replacement))
+            }
+        }
+        builder.settings.proxy.$redirect.set(.rules(rules))
+    }
+
+    /// Words naming enum cases, where `off` alone means the empty set.
+    static func flags<Flag: RawRepresentable & Hashable & CaseIterable>(
+        _ directive: Directive, _ type: Flag.Type
+    ) throws -> Set<Flag> where Flag.RawValue == String {
+        let words = directive.arguments.map(\.text)
+        if words == ["off"] { return [] }
+        return Set(try words.map { word in
+            guard let flag = Flag(rawValue: word) else {
+                throw ConfigError("invalid value \"\(word)\"", at: directive.location)
+            }
+            return flag
+        })
+    }
+
+    private static func cacheValid(_ directive: Directive) throws -> CacheValid {
+        var arguments = directive.arguments
+        let time = try Values.seconds(directive, arguments.removeLast())
+        if arguments.isEmpty { return CacheValid(codes: .list([200, 301, 302]), time: time) }
+        if arguments.contains(where: { $0.text == "any" }) {
+            guard arguments.count == 1 else { throw ConfigError("invalid value \"any\"", at: directive.location) }
+            return CacheValid(codes: .any, time: time)
+        }
+        return CacheValid(codes: .list(try arguments.map { argument in
+            guard let code = Int(argument.text), (100...599).contains(code) else {
+                throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+            }
+            return code
+        }), time: time)
+    }
+
+    private static func cachePath(_ builder: ConfigBuilder, _ directive: Directive) throws -> ProxyCachePath {
+        let path = builder.absolutePath(directive.arguments[0].text)
+        var levels: [Int] = []
+        var zone: (String, Int)?
+        var inactive = Duration.seconds(600)
+        var maxSize: Int?
+        var minFree: Int?
+        var useTempPath = true
+        func invalid(_ argument: Argument) -> ConfigError {
+            ConfigError("invalid \(argument.text.split(separator: "=").first ?? "") value \"\(argument.text)\"", at: directive.location)
+        }
+        for argument in directive.arguments.dropFirst() {
+            if let value = Values.parameter(argument, "levels") {
+                let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+                levels = parts.compactMap { Int($0) }
+                guard levels.count == parts.count, (1...3).contains(levels.count), levels.allSatisfy({ $0 == 1 || $0 == 2 })
+                else { throw invalid(argument) }
+            } else if let value = Values.parameter(argument, "keys_zone") {
+                let parts = value.split(separator: ":")
+                guard parts.count == 2, !parts[0].isEmpty, let size = Units.size(String(parts[1])), size > 0 else {
+                    throw ConfigError("invalid keys zone size \"\(argument.text)\"", at: directive.location)
+                }
+                zone = (String(parts[0]), size)
+            } else if let value = Values.parameter(argument, "inactive") {
+                guard let seconds = Units.seconds(value) else { throw invalid(argument) }
+                inactive = .seconds(seconds)
+            } else if let value = Values.parameter(argument, "max_size") {
+                guard let size = Units.offset(value) else { throw invalid(argument) }
+                maxSize = size
+            } else if let value = Values.parameter(argument, "min_free") {
+                guard let size = Units.offset(value) else { throw invalid(argument) }
+                minFree = size
+            } else if let value = Values.parameter(argument, "use_temp_path") {
+                guard value == "on" || value == "off" else { throw invalid(argument) }
+                useTempPath = value == "on"
+            } else {
+                throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+            }
+        }
+        guard let zone else {
+            throw ConfigError("\"proxy_cache_path\" must have \"keys_zone\" parameter", at: directive.location)
+        }
+        return ProxyCachePath(
+            path: path, levels: levels, zoneName: zone.0, zoneSize: zone.1, inactive: inactive, maxSize: maxSize,
+            minFree: minFree, useTempPath: useTempPath, location: directive.location)
+    }
+}
+
+/// `proxy_pass URL`: scheme, host or upstream name, port, optional URI; variables make it dynamic.
+enum ProxyPassParser {
+    static func parse(_ directive: Directive) throws -> ProxyPass {
+        let argument = directive.arguments[0]
+        let text = argument.text
+        let template = try Values.template(directive, argument)
+        if !template.isLiteral { return .dynamic(template) }
+        let scheme: String
+        if text.lowercased().hasPrefix("http://") {
+            scheme = "http"
+        } else if text.lowercased().hasPrefix("https://") {
+            scheme = "https"
+        } else {
+            throw ConfigError("invalid URL prefix in \"\(text)\"", at: directive.location)
+        }
+        let rest = String(text.dropFirst(scheme.count + 3))
+        if rest.hasPrefix("unix:") {
+            // http://unix:/path/to/socket:/uri
+            let socket = rest.dropFirst(5)
+            let colon = socket.firstIndex(of: ":")
+            let path = String(socket[..<(colon ?? socket.endIndex)])
+            let uri = colon.map { String(socket[socket.index(after: $0)...]) }
+            return .static(ProxyURL(
+                scheme: scheme, target: .unix(path: path), hostHeader: "localhost", uri: uri, location: directive.location))
+        }
+        let slash = rest.firstIndex(of: "/")
+        let hostPort = String(rest[..<(slash ?? rest.endIndex)])
+        let uri = slash.map { String(rest[$0...]) }
+        guard !hostPort.isEmpty, let split = HostPort.split(hostPort), !split.host.isEmpty else {
+            throw ConfigError("no host in \"\(text)\"", at: directive.location)
+        }
+        var port = scheme == "https" ? 443 : 80
+        if let portText = split.port {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw ConfigError("invalid port in upstream \"\(hostPort)\"", at: directive.location)
+            }
+            port = value
+        }
+        // The host may still turn out to be an upstream name; ConfigBuilder.finish decides.
+        let target: ProxyTarget = split.port == nil
+            ? .upstream(split.host) : .address(host: split.host, port: port)
+        return .static(ProxyURL(scheme: scheme, target: target, hostHeader: hostPort, uri: uri, location: directive.location))
+    }
+}

@@ -1,0 +1,249 @@
+/// ngx_http_upstream_module and the session-routing directives (jvm_route, sticky).
+extension DirectiveTable {
+    static var upstream: [DirectiveSpec] {
+        [
+        DirectiveSpec("server", [.upstream], .atLeast(1), .custom { builder, directive in
+            builder.currentUpstream.servers.append(try UpstreamServerParser.parse(directive))
+        }),
+        DirectiveSpec("ip_hash", [.upstream], .none, .custom { builder, directive in
+            try setBalancing(builder, directive, .ipHash)
+        }),
+        DirectiveSpec("least_conn", [.upstream], .none, .custom { builder, directive in
+            try setBalancing(builder, directive, .leastConn)
+        }),
+        DirectiveSpec("hash", [.upstream], .range(1, 2), .custom { builder, directive in
+            if directive.arguments.count == 2 && directive.arguments[1].text != "consistent" {
+                throw ConfigError("invalid parameter \"\(directive.arguments[1].text)\"", at: directive.location)
+            }
+            let key = try Values.template(directive, directive.arguments[0])
+            try setBalancing(builder, directive, .hash(key, consistent: directive.arguments.count == 2))
+        }),
+        DirectiveSpec("random", [.upstream], .range(0, 2), .custom { builder, directive in
+            let words = directive.arguments.map(\.text)
+            guard words.isEmpty || words == ["two"] || words == ["two", "least_conn"] else {
+                throw ConfigError("invalid parameter \"\(words.last!)\"", at: directive.location)
+            }
+            try setBalancing(builder, directive, .random(twoLeastConn: !words.isEmpty))
+        }),
+        DirectiveSpec("keepalive", [.upstream], .exactly(1), .custom { builder, directive in
+            let count = try Values.number(directive, directive.arguments[0])
+            guard count > 0 else { throw ConfigError("invalid value \"\(count)\" in \"keepalive\" directive", at: directive.location) }
+            builder.currentUpstream.keepalive = count
+        }),
+        DirectiveSpec("keepalive_requests", [.upstream], .exactly(1), .custom { builder, directive in
+            builder.currentUpstream.keepaliveRequests = try Values.number(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("keepalive_timeout", [.upstream], .exactly(1), .custom { builder, directive in
+            builder.currentUpstream.keepaliveTimeout = try Values.milliseconds(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("keepalive_time", [.upstream], .exactly(1), .custom { builder, directive in
+            builder.currentUpstream.keepaliveTime = try Values.milliseconds(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("zone", [.upstream], .range(1, 2), .custom { builder, directive in
+            var size: Int?
+            if directive.arguments.count == 2 {
+                guard let parsed = Units.size(directive.arguments[1].text) else {
+                    throw ConfigError("invalid zone size \"\(directive.arguments[1].text)\"", at: directive.location)
+                }
+                size = parsed
+            }
+            builder.currentUpstream.zone = (directive.arguments[0].text, size)
+        }),
+        DirectiveSpec("jvm_route", [.upstream], .range(1, 2), .custom { builder, directive in
+            let upstream = builder.currentUpstream
+            if upstream.jvmRoute != nil { throw ConfigError("\"jvm_route\" directive is duplicate", at: directive.location) }
+            upstream.jvmRoute = try jvmRoute(directive)
+        }),
+        DirectiveSpec("sticky", [.upstream], .atLeast(1), .custom { builder, directive in
+            let upstream = builder.currentUpstream
+            if upstream.sticky != nil { throw ConfigError("\"sticky\" directive is duplicate", at: directive.location) }
+            upstream.sticky = try StickyParser.parse(directive)
+        }),
+        ]
+    }
+
+    private static func setBalancing(_ builder: ConfigBuilder, _ directive: Directive, _ balancing: Balancing) throws {
+        let upstream = builder.currentUpstream
+        if upstream.balancingLocation != nil {
+            builder.warn("load balancing method redefined", at: directive.location)
+        }
+        upstream.balancing = balancing
+        upstream.balancingLocation = directive.location
+    }
+
+    /// `jvm_route $cookie_JSESSIONID[|session_url] [reverse]`.
+    private static func jvmRoute(_ directive: Directive) throws -> JVMRoute {
+        let arguments = directive.arguments.map(\.text)
+        if arguments.count == 2 && arguments[1] != "reverse" {
+            throw ConfigError("invalid parameter \"\(arguments[1])\"", at: directive.location)
+        }
+        let parts = arguments[0].split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+        let sourceText = String(parts[0])
+        guard sourceText.hasPrefix("$") else {
+            throw ConfigError("invalid variable \"\(sourceText)\" in \"jvm_route\" directive", at: directive.location)
+        }
+        let source = try Values.template(directive, Argument(sourceText))
+        var cookieName: String?
+        if case .variable(let name)? = source.pieces.first, source.pieces.count == 1, name.lowercased().hasPrefix("cookie_") {
+            cookieName = String(name.dropFirst("cookie_".count))
+        }
+        let urlName = parts.count == 2 && !parts[1].isEmpty ? String(parts[1]) : cookieName
+        return JVMRoute(
+            source: source, cookieName: cookieName, sessionURLName: urlName, reverse: arguments.count == 2,
+            location: directive.location)
+    }
+}
+
+/// `server address [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down] [max_conns=N] [slow_start=T]
+/// [srun_id=ID] [route=R] [drain] [max_busy=N]`.
+enum UpstreamServerParser {
+    static func parse(_ directive: Directive) throws -> UpstreamServer {
+        let text = directive.arguments[0].text
+        var server = UpstreamServer(address: try address(text, directive), location: directive.location)
+        for argument in directive.arguments.dropFirst() {
+            let word = argument.text
+            func number(_ name: String, minimum: Int) throws -> Int? {
+                guard let value = Values.parameter(argument, name) else { return nil }
+                guard let number = Int(value), number >= minimum else {
+                    throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
+                }
+                return number
+            }
+            func time(_ name: String) throws -> Duration? {
+                guard let value = Values.parameter(argument, name) else { return nil }
+                guard let seconds = Units.seconds(value) else {
+                    throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
+                }
+                return .seconds(seconds)
+            }
+            func text(_ name: String) throws -> String? {
+                guard let value = Values.parameter(argument, name) else { return nil }
+                guard !value.isEmpty else { throw ConfigError("invalid parameter \"\(word)\"", at: directive.location) }
+                return value
+            }
+            switch word {
+            case "backup": server.backup = true
+            case "down": server.down = true
+            case "drain": server.drain = true
+            default:
+                if let weight = try number("weight", minimum: 1) {
+                    server.weight = weight
+                } else if let maxFails = try number("max_fails", minimum: 0) {
+                    server.maxFails = maxFails
+                } else if let failTimeout = try time("fail_timeout") {
+                    server.failTimeout = failTimeout
+                } else if let maxConns = try number("max_conns", minimum: 0) {
+                    server.maxConns = maxConns
+                } else if let slowStart = try time("slow_start") {
+                    server.slowStart = slowStart
+                } else if let srunID = try text("srun_id") {
+                    server.srunID = srunID
+                } else if let route = try text("route") {
+                    server.route = route
+                } else if let maxBusy = try number("max_busy", minimum: 0) {
+                    server.maxBusy = maxBusy
+                } else {
+                    throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
+                }
+            }
+        }
+        return server
+    }
+
+    static func address(_ text: String, _ directive: Directive) throws -> UpstreamAddress {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard !path.isEmpty else { throw ConfigError("no path in the unix domain socket \"\(text)\"", at: directive.location) }
+            return .unix(path: path)
+        }
+        guard let split = HostPort.split(text), !split.host.isEmpty, !text.contains("/") else {
+            throw ConfigError("invalid host in upstream \"\(text)\"", at: directive.location)
+        }
+        var port = 80
+        if let portText = split.port {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw ConfigError("invalid port in upstream \"\(text)\"", at: directive.location)
+            }
+            port = value
+        }
+        return .inet(host: split.host, port: port)
+    }
+}
+
+/// `sticky cookie …`, `sticky route …`, `sticky learn …` (nginx's commercial syntax).
+enum StickyParser {
+    static func parse(_ directive: Directive) throws -> Sticky {
+        let arguments = directive.arguments
+        switch arguments[0].text {
+        case "cookie":
+            guard arguments.count >= 2 else {
+                throw ConfigError("invalid number of arguments in \"sticky\" directive", at: directive.location)
+            }
+            var cookie = StickyCookie(name: arguments[1].text)
+            for argument in arguments.dropFirst(2) {
+                if let value = Values.parameter(argument, "expires") {
+                    if value == "max" {
+                        cookie.expiresMax = true
+                    } else {
+                        guard let seconds = Units.seconds(value) else { throw invalid(argument, directive) }
+                        cookie.expires = .seconds(seconds)
+                    }
+                } else if let value = Values.parameter(argument, "domain") {
+                    cookie.domain = value
+                } else if let value = Values.parameter(argument, "path") {
+                    cookie.path = value
+                } else if let value = Values.parameter(argument, "samesite") {
+                    guard ["strict", "lax", "none"].contains(value.lowercased()) else { throw invalid(argument, directive) }
+                    cookie.sameSite = value
+                } else if argument.text == "httponly" {
+                    cookie.httpOnly = true
+                } else if argument.text == "secure" {
+                    cookie.secure = true
+                } else {
+                    throw invalid(argument, directive)
+                }
+            }
+            return .cookie(cookie)
+        case "route":
+            guard arguments.count >= 2 else {
+                throw ConfigError("invalid number of arguments in \"sticky\" directive", at: directive.location)
+            }
+            return .route(try arguments.dropFirst().map { try Values.template(directive, $0) })
+        case "learn":
+            var learn = StickyLearn()
+            var hasZone = false
+            for argument in arguments.dropFirst() {
+                if let value = Values.parameter(argument, "create") {
+                    learn.create.append(try Values.template(directive, Argument(value)))
+                } else if let value = Values.parameter(argument, "lookup") {
+                    learn.lookup.append(try Values.template(directive, Argument(value)))
+                } else if let value = Values.parameter(argument, "zone") {
+                    let parts = value.split(separator: ":")
+                    guard parts.count == 2, let size = Units.size(String(parts[1])) else { throw invalid(argument, directive) }
+                    learn.zoneName = String(parts[0])
+                    learn.zoneSize = size
+                    hasZone = true
+                } else if let value = Values.parameter(argument, "timeout") {
+                    guard let seconds = Units.seconds(value) else { throw invalid(argument, directive) }
+                    learn.timeout = .seconds(seconds)
+                } else if argument.text == "header" {
+                    learn.header = true
+                } else if argument.text == "sync" {
+                    learn.sync = true
+                } else {
+                    throw invalid(argument, directive)
+                }
+            }
+            guard !learn.create.isEmpty, !learn.lookup.isEmpty, hasZone else {
+                throw ConfigError("\"sticky learn\" needs \"create\", \"lookup\" and \"zone\" parameters", at: directive.location)
+            }
+            return .learn(learn)
+        default:
+            throw ConfigError("unknown sticky method \"\(arguments[0].text)\"", at: directive.location)
+        }
+    }
+
+    private static func invalid(_ argument: Argument, _ directive: Directive) -> ConfigError {
+        ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+    }
+}

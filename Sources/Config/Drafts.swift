@@ -1,0 +1,136 @@
+/// A draft level that holds mergeable settings.
+protocol SettingsOwner: AnyObject {
+    var settings: HTTPSettings { get set }
+}
+
+/// Mutable blocks while directives run; `ConfigBuilder.finish()` turns them into the public model.
+final class HTTPDraft: SettingsOwner {
+    var settings = HTTPSettings()
+    var servers: [ServerDraft] = []
+    var upstreams: [UpstreamDraft] = []
+    var logFormats: [LogFormat] = [LogFormat.combined]
+    var maps: [MapConfig] = []
+    var proxyCachePaths: [ProxyCachePath] = []
+    let location: SourceLocation
+
+    init(location: SourceLocation, prefix: String) {
+        self.location = location
+        // Default paths are relative to the prefix, like the ones written in the file.
+        settings.proxy.tempPath = ConfigPath.absolute("proxy_temp", base: prefix)
+        settings.client.bodyTempPath = ConfigPath.absolute("client_body_temp", base: prefix)
+        settings.content.documentRoot = .root(ConfigPath.absolute("html", base: prefix))
+        settings.logging.accessLogs = [AccessLog(path: ConfigPath.absolute("logs/access.log", base: prefix), format: "combined")]
+    }
+}
+
+final class ServerDraft: SettingsOwner {
+    var settings = HTTPSettings()
+    var listens: [Listen] = []
+    var names: [ServerName] = []
+    var rewrites: [RewriteStep] = []
+    var locations: [LocationDraft] = []
+    let location: SourceLocation
+
+    init(location: SourceLocation) { self.location = location }
+}
+
+final class LocationDraft: SettingsOwner {
+    let match: LocationMatch
+    var settings = HTTPSettings()
+    var handler: LocationHandler?
+    /// The static proxy_pass before its host is checked against the upstreams.
+    var proxyPassLocation: SourceLocation?
+    var rewrites: [RewriteStep] = []
+    var nested: [LocationDraft] = []
+    let location: SourceLocation
+
+    init(match: LocationMatch, location: SourceLocation) {
+        self.match = match
+        self.location = location
+    }
+}
+
+final class UpstreamDraft {
+    let name: String
+    var servers: [UpstreamServer] = []
+    var balancing: Balancing = .roundRobin
+    var balancingLocation: SourceLocation?
+    var jvmRoute: JVMRoute?
+    var sticky: Sticky?
+    var keepalive: Int?
+    var keepaliveRequests: Int?
+    var keepaliveTimeout: Duration?
+    var keepaliveTime: Duration?
+    var zone: (name: String, size: Int?)?
+    let location: SourceLocation
+
+    init(name: String, location: SourceLocation) {
+        self.name = name
+        self.location = location
+    }
+
+    func freeze() -> UpstreamConfig {
+        UpstreamConfig(
+            name: name, servers: servers, balancing: balancing, jvmRoute: jvmRoute, sticky: sticky,
+            keepalive: keepalive, keepaliveRequests: keepaliveRequests ?? 1000,
+            keepaliveTimeout: keepaliveTimeout ?? .seconds(60), keepaliveTime: keepaliveTime ?? .seconds(3600),
+            zone: zone, location: location)
+    }
+}
+
+/// `map` body lines: `default v;`, `hostnames;`, `volatile;`, `key value;`, `~re value;`, `~*re value;`.
+final class MapDraft {
+    let source: Template
+    let variable: String
+    var defaultValue: Template?
+    var entries: [MapEntry] = []
+    var hostnames = false
+    var volatile = false
+    let location: SourceLocation
+
+    init(source: Template, variable: String, location: SourceLocation) {
+        self.source = source
+        self.variable = variable
+        self.location = location
+    }
+
+    func add(_ directive: Directive, builder: ConfigBuilder) throws {
+        if directive.block != nil { throw ConfigError("unexpected \"{\"", at: directive.location) }
+        let key = directive.name
+        if directive.arguments.isEmpty && (key == "hostnames" || key == "volatile") {
+            if key == "hostnames" { hostnames = true } else { volatile = true }
+            return
+        }
+        guard directive.arguments.count == 1 else {
+            throw ConfigError("invalid number of the map parameters", at: directive.location)
+        }
+        let value = try Values.template(directive, directive.arguments[0])
+        if key == "default" {
+            if defaultValue != nil { throw ConfigError("duplicate default map parameter", at: directive.location) }
+            defaultValue = value
+            return
+        }
+        let mapKey: MapEntry.Key
+        if key.hasPrefix("~*") {
+            mapKey = .regex(String(key.dropFirst(2)), caseInsensitive: true)
+        } else if key.hasPrefix("~") {
+            mapKey = .regex(String(key.dropFirst()), caseInsensitive: false)
+        } else {
+            // `\~` escapes a key that really starts with a tilde.
+            mapKey = .exact(key.hasPrefix("\\") ? String(key.dropFirst()) : key)
+        }
+        if case .regex(let pattern, let caseInsensitive) = mapKey {
+            try builder.checkRegex(pattern, caseInsensitive: caseInsensitive, at: directive.location)
+        }
+        if entries.contains(where: { $0.key == mapKey }) {
+            throw ConfigError("conflicting parameter \"\(key)\"", at: directive.location)
+        }
+        entries.append(MapEntry(key: mapKey, value: value, location: directive.location))
+    }
+
+    func freeze() -> MapConfig {
+        MapConfig(
+            source: source, variable: variable, defaultValue: defaultValue ?? Template(literal: ""),
+            entries: entries, hostnames: hostnames, volatile: volatile, location: location)
+    }
+}

@@ -1,0 +1,126 @@
+/// The whole loaded configuration: immutable, merged, validated. Built by `ConfigLoader`.
+///
+///     let config = try ConfigLoader(options: options).load(file: "/srv/conf/nginx.conf")
+///     for server in config.http?.servers ?? [] { print(server.listens) }
+public struct Configuration: Sendable {
+    public var main: MainConfig
+    public var events: EventsConfig
+    public var http: HTTPConfig?
+    /// Every file read, in reading order (`-T` prints them).
+    public var files: [ConfigFile]
+    /// `[warn]` and `[notice]` lines produced while loading, in order.
+    public var diagnostics: [ConfigDiagnostic]
+}
+
+/// Main-context settings.
+public struct MainConfig: Sendable {
+    public var workerProcesses: WorkerProcesses = .count(1)
+    public var workerRlimitNofile: Int? = nil
+    /// Absolute path of the pid file (default `logs/switchyard.pid` under the prefix).
+    public var pidPath: String
+    /// `error_log` lines of the main context; empty means the default `logs/error.log` at `error`.
+    public var errorLogs: [ErrorLog] = []
+    public var daemon: Bool = true
+    public var masterProcess: Bool = true
+    /// `user name [group]`: only meaningful when started as root.
+    public var user: (name: String, group: String?)? = nil
+    public var workerShutdownTimeout: Duration? = nil
+    public var location: SourceLocation? = nil
+
+    public init(pidPath: String) { self.pidPath = pidPath }
+}
+
+/// `worker_processes N | auto`.
+public enum WorkerProcesses: Sendable, Equatable {
+    case auto
+    case count(Int)
+}
+
+/// The `events {}` block.
+public struct EventsConfig: Sendable {
+    public var workerConnections: Int = 512
+    /// `use epoll|poll|select|kqueue|…`: the libevent backend to prefer; nil lets libevent choose.
+    public var method: String? = nil
+    public var multiAccept: Bool = false
+    public var acceptMutex: Bool = false
+
+    public init() {}
+}
+
+/// The `http {}` block.
+public struct HTTPConfig: Sendable {
+    /// The http-level settings (defaults applied); servers and locations hold their own merged copies.
+    public var settings: HTTPSettings
+    public var servers: [ServerConfig]
+    /// In configuration order; names are unique.
+    public var upstreams: [UpstreamConfig]
+    /// Includes nginx's predefined `combined`.
+    public var logFormats: [LogFormat]
+    public var maps: [MapConfig]
+    public var proxyCachePaths: [ProxyCachePath]
+
+    public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
+    public func logFormat(named name: String) -> LogFormat? { logFormats.first { $0.name == name } }
+}
+
+/// `log_format name [escape=default|json|none] string ...`: the strings joined into one template.
+public struct LogFormat: Sendable, Equatable {
+    public enum Escape: String, Sendable {
+        case `default`, json, none
+    }
+
+    public let name: String
+    public let escape: Escape
+    public let template: Template
+    public let location: SourceLocation?
+
+    /// nginx's built-in format.
+    public static let combined = LogFormat(
+        name: "combined", escape: .default,
+        template: try! Template(
+            "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\""),
+        location: nil)
+}
+
+/// `proxy_cache_path path [levels=1:2] keys_zone=name:size [inactive=time] [max_size=size] …`.
+public struct ProxyCachePath: Sendable, Equatable {
+    /// Absolute after load.
+    public let path: String
+    /// Directory levels, each 1 or 2 hex characters (`levels=1:2` is `[1, 2]`).
+    public let levels: [Int]
+    public let zoneName: String
+    public let zoneSize: Int
+    public let inactive: Duration
+    /// nil: no limit.
+    public let maxSize: Int?
+    public let minFree: Int?
+    public let useTempPath: Bool
+    public let location: SourceLocation
+}
+
+/// `map $source $variable { … }`.
+public struct MapConfig: Sendable, Equatable {
+    public let source: Template
+    /// The defined variable's name, without `$`.
+    public let variable: String
+    /// The value when nothing matches (empty string when no `default`).
+    public let defaultValue: Template
+    public let entries: [MapEntry]
+    /// `hostnames;`: keys may be wildcards like `*.example.com`.
+    public let hostnames: Bool
+    public let volatile: Bool
+    public let location: SourceLocation
+}
+
+/// One `key value;` line of a map. Exact keys are tried first, then regexes in order (nginx's rule).
+public struct MapEntry: Sendable, Equatable {
+    public enum Key: Sendable, Equatable {
+        case exact(String)
+        /// `~re` (case-sensitive) or `~*re`; named captures become variables usable in the value.
+        case regex(String, caseInsensitive: Bool)
+    }
+
+    public let key: Key
+    public let value: Template
+    public let location: SourceLocation
+}

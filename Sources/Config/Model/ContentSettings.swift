@@ -1,0 +1,108 @@
+/// What the response carries besides the upstream's body: files, types, charset, expiry, extra headers.
+public struct ContentSettings: Sendable {
+    @Setting public var documentRoot: DocumentRoot = .root("html")
+    @Setting public var index: [String] = ["index.html"]
+    @Setting public var defaultType: String = "text/plain"
+    /// The `types {}` map; nginx's built-in three entries until a level sets its own.
+    @Setting public var types = MimeTypes.nginxBuiltIn
+    /// `charset`; nil is `off`.
+    @Setting public var charset: String? = nil
+    @Setting public var expires: Expires = .off
+    /// `add_header`: a level that sets any does not inherit its parent's.
+    @Setting public var addHeaders: [AddHeader] = []
+    /// `error_page`: a level that sets any does not inherit its parent's.
+    @Setting public var errorPages: [ErrorPage] = []
+    @Setting public var serverTokens: ServerTokens = .on
+    /// `internal;` — the location only serves internal redirects.
+    @Setting public var isInternal: Bool = false
+
+    public init() {}
+}
+
+/// `root path` or `alias path` (the two share one slot in nginx, and inherit together).
+public enum DocumentRoot: Sendable, Equatable {
+    case root(String)
+    case alias(String)
+}
+
+/// `server_tokens on|off|build`.
+public enum ServerTokens: String, Sendable, Equatable {
+    case on, off, build
+}
+
+/// `expires`: `off`, `epoch`, `max`, `[modified] time` (negative allowed), `@15h30m`.
+public enum Expires: Sendable, Equatable {
+    case off
+    case epoch
+    case max
+    /// `Expires` = now + offset (negative means `Cache-Control: no-cache`).
+    case after(Duration)
+    /// `expires modified time`: last-modified + offset.
+    case afterModified(Duration)
+    /// `expires @15h30m`: the next time of day.
+    case dailyAt(Duration)
+}
+
+/// `add_header name value [always]`.
+public struct AddHeader: Sendable, Equatable {
+    public let name: String
+    public let value: Template
+    /// Without `always`, the header is added only to 200, 201, 204, 206, 301, 302, 303, 304, 307, 308.
+    public let always: Bool
+    public let location: SourceLocation
+}
+
+/// `error_page code ... [=[response]] uri`.
+public struct ErrorPage: Sendable, Equatable {
+    public let codes: [Int]
+    /// `=` alone: the status of the target; `=404`: that code; nil: keep the original code.
+    public let response: Response?
+    public let uri: Template
+    public let location: SourceLocation
+
+    public enum Response: Sendable, Equatable {
+        case fromTarget
+        case code(Int)
+    }
+}
+
+/// Lower-case file extension → MIME type, from `types {}` blocks (usually via `include mime.types`).
+public struct MimeTypes: Sendable, Equatable {
+    public private(set) var byExtension: [String: String]
+
+    public init(_ byExtension: [String: String] = [:]) { self.byExtension = byExtension }
+
+    /// nginx's default when no `types` block is given.
+    public static let nginxBuiltIn = MimeTypes(["html": "text/html", "gif": "image/gif", "jpg": "image/jpeg"])
+
+    public subscript(fileExtension: String) -> String? { byExtension[fileExtension.lowercased()] }
+
+    mutating func add(type: String, extension ext: String) { byExtension[ext.lowercased()] = type }
+}
+
+/// `access_log` and `error_log` below the main level.
+public struct LoggingSettings: Sendable {
+    /// `access_log`: a level that sets any does not inherit its parent's; `[]` after `off`.
+    @Setting public var accessLogs: [AccessLog] = [AccessLog(path: "logs/access.log", format: "combined")]
+    @Setting public var errorLogs: [ErrorLog] = []
+
+    public init() {}
+}
+
+/// `access_log path [format [buffer=size] [flush=time] [gzip[=level]] [if=condition]]`.
+public struct AccessLog: Sendable, Equatable {
+    /// Absolute after load (relative paths resolve against the prefix).
+    public var path: String
+    public var format: String
+    public var bufferSize: Int? = nil
+    public var flush: Duration? = nil
+    public var condition: Template? = nil
+    public var location: SourceLocation? = nil
+}
+
+/// `error_log file|stderr [level]`.
+public struct ErrorLog: Sendable, Equatable {
+    /// Absolute path, or `stderr`.
+    public var path: String
+    public var level: LogLevel
+}

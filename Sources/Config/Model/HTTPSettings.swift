@@ -1,0 +1,48 @@
+/// Everything that http, server and location levels can set and that merges downwards
+/// (http → server → location → nested location), grouped by module.
+///
+///     location.settings.proxy.readTimeout   // effective value for that location
+public struct HTTPSettings: Sendable {
+    public var proxy = ProxySettings()
+    public var gzip = GzipSettings()
+    public var client = ClientSettings()
+    public var content = ContentSettings()
+    public var logging = LoggingSettings()
+
+    public init() {}
+}
+
+/// Connection and request limits of the client side (`client_*`, `keepalive_*`, `send_timeout`, TCP flags).
+public struct ClientSettings: Sendable {
+    @Setting public var keepaliveTimeout: Duration = .seconds(75)
+    /// The optional second argument of `keepalive_timeout`: the `Keep-Alive: timeout=N` header value.
+    @Setting public var keepaliveHeaderTimeout: Duration? = nil
+    @Setting public var keepaliveRequests: Int = 1000
+    @Setting public var keepaliveTime: Duration = .seconds(3600)
+    @Setting public var headerTimeout: Duration = .seconds(60)
+    @Setting public var bodyTimeout: Duration = .seconds(60)
+    @Setting public var sendTimeout: Duration = .seconds(60)
+    /// `client_max_body_size`; 0 disables the check.
+    @Setting public var maxBodySize: Int = 1 << 20
+    @Setting public var bodyBufferSize: Int = 16384
+    @Setting public var headerBufferSize: Int = 1024
+    @Setting public var largeHeaderBuffers = BufferCount(count: 4, size: 8192)
+    @Setting public var bodyTempPath: String = "client_body_temp"
+    @Setting public var resetTimedoutConnection: Bool = false
+    /// Accepted for compatibility; switchyard proxies, it does not serve files with sendfile(2).
+    @Setting public var sendfile: Bool = false
+    @Setting public var tcpNodelay: Bool = true
+
+    public init() {}
+}
+
+/// `N size` pairs such as `proxy_buffers 4 128k` or `large_client_header_buffers 4 8k`.
+public struct BufferCount: Sendable, Equatable {
+    public var count: Int
+    public var size: Int
+
+    public init(count: Int, size: Int) {
+        self.count = count
+        self.size = size
+    }
+}

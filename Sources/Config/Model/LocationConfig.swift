@@ -1,0 +1,58 @@
+/// One `location {}` block, with settings merged from its server (or parent location).
+public struct LocationConfig: Sendable {
+    public var match: LocationMatch
+    public var settings: HTTPSettings
+    /// nil: no content handler (static files from `root`, which switchyard does not serve yet).
+    public var handler: LocationHandler?
+    /// `rewrite`/`return`/`set`/`break` in this location, in order.
+    public var rewrites: [RewriteStep]
+    /// Nested locations, in configuration order.
+    public var nested: [LocationConfig]
+    public var location: SourceLocation
+}
+
+/// How a location matches the URI (nginx: `=`, `^~`, none, `~`, `~*`, `@name`).
+public enum LocationMatch: Sendable, Equatable {
+    case exact(String)
+    case prefix(String)
+    /// `^~ /static/`: a longest-prefix match that skips the regex locations.
+    case prefixNoRegex(String)
+    case regex(String, caseInsensitive: Bool)
+    /// `@name`: only reachable through `error_page` or internal redirects.
+    case named(String)
+}
+
+/// A step of the rewrite module's script, executed in configuration order.
+public enum RewriteStep: Sendable, Equatable {
+    case rewrite(Rewrite)
+    case `return`(Return)
+    /// `set $name value`.
+    case set(variable: String, value: Template, location: SourceLocation)
+    case `break`
+}
+
+/// `rewrite regex replacement [last|break|redirect|permanent]`.
+public struct Rewrite: Sendable, Equatable {
+    public enum Flag: String, Sendable {
+        /// No flag: continue with the next step; a replacement starting with http://, https:// or $scheme
+        /// redirects with 302.
+        case none
+        case last
+        case `break`
+        case redirect
+        case permanent
+    }
+
+    public let pattern: String
+    public let replacement: Template
+    public let flag: Flag
+    public let location: SourceLocation
+}
+
+/// `return code [text|URL]` or `return URL` (302).
+public struct Return: Sendable, Equatable {
+    public let code: Int
+    /// Body text, or the `Location` for 301, 302, 303, 307, 308.
+    public let value: Template?
+    public let location: SourceLocation
+}

@@ -1,0 +1,41 @@
+/// A parsed `proxy_pass` target.
+///
+///     proxy_pass http://tomcat-lb;      -> .static(scheme: "http", target: .upstream("tomcat-lb"), uri: nil)
+///     proxy_pass http://127.0.0.1:8081/app/;  -> .static(.address(host: "127.0.0.1", port: 8081), uri: "/app/")
+///     proxy_pass http://$backend;       -> .dynamic(template) (resolved per request)
+public enum ProxyPass: Sendable, Equatable {
+    case `static`(ProxyURL)
+    /// The URL has variables; evaluate the template per request, then parse.
+    case dynamic(Template)
+}
+
+/// A `proxy_pass` URL without variables.
+public struct ProxyURL: Sendable, Equatable {
+    /// `http` or `https`.
+    public let scheme: String
+    public let target: ProxyTarget
+    /// The host part as written (`tomcat-lb`, `127.0.0.1:8081`): nginx's `$proxy_host`.
+    public let hostHeader: String
+    /// The URI part (`/app/`) when given: it replaces the matched location prefix.
+    public let uri: String?
+    public let location: SourceLocation
+}
+
+/// Where a static `proxy_pass` sends requests.
+public enum ProxyTarget: Sendable, Equatable {
+    /// An `upstream {}` block of this name.
+    case upstream(String)
+    /// A single host (IP literal or a name the loader's resolver accepted) and port.
+    case address(host: String, port: Int)
+    case unix(path: String)
+}
+
+/// What answers requests in a location.
+public enum LocationHandler: Sendable, Equatable {
+    case proxy(ProxyPass)
+    case stubStatus
+    /// `jvm_route_status upstream`: peer state of one upstream as text.
+    case jvmRouteStatus(upstream: String)
+    /// `upstream_status`: peer state of every upstream.
+    case upstreamStatus
+}

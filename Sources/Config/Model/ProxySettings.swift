@@ -1,0 +1,116 @@
+/// `proxy_*` directives (ngx_http_proxy_module) that merge downwards. `proxy_pass` itself is the
+/// location's `handler`, not a setting: nginx does not inherit it into nested locations.
+public struct ProxySettings: Sendable {
+    /// `proxy_set_header` as configured; a level that sets any does not inherit its parent's.
+    /// Use `requestHeaders` for what is actually sent.
+    @Setting public var setHeaders: [HeaderTemplate] = []
+    @Setting public var hideHeaders: [String] = []
+    @Setting public var passHeaders: [String] = []
+    @Setting public var httpVersion: HTTPVersion = .http10
+    @Setting public var redirect: ProxyRedirect = .rules([.default])
+    @Setting public var nextUpstream: Set<NextUpstreamCondition> = [.error, .timeout]
+    /// 0 means no limit.
+    @Setting public var nextUpstreamTries: Int = 0
+    /// `.zero` means no limit.
+    @Setting public var nextUpstreamTimeout: Duration = .zero
+    @Setting public var connectTimeout: Duration = .seconds(60)
+    @Setting public var sendTimeout: Duration = .seconds(60)
+    @Setting public var readTimeout: Duration = .seconds(60)
+    @Setting public var bufferSize: Int = 4096
+    @Setting public var buffers = BufferCount(count: 8, size: 4096)
+    @Setting public var busyBuffersSize: Int = 8192
+    @Setting public var buffering: Bool = true
+    @Setting public var requestBuffering: Bool = true
+    /// Absolute after load.
+    @Setting public var tempPath: String = "proxy_temp"
+    @Setting public var tempFileWriteSize: Int = 8192
+    @Setting public var maxTempFileSize: Int = 1 << 30
+    @Setting public var interceptErrors: Bool = false
+    @Setting public var passRequestHeaders: Bool = true
+    @Setting public var passRequestBody: Bool = true
+    @Setting public var ignoreClientAbort: Bool = false
+    @Setting public var ignoreHeaders: Set<String> = []
+    public var cache = ProxyCacheSettings()
+
+    public init() {}
+
+    /// nginx's headers sent unless overridden by name (case-insensitively).
+    public static let defaultRequestHeaders: [HeaderTemplate] = [
+        HeaderTemplate(name: "Host", value: try! Template("$proxy_host"), location: nil),
+        HeaderTemplate(name: "Connection", value: Template(literal: "close"), location: nil),
+    ]
+
+    /// What goes upstream: the configured headers, then each default whose name is not configured.
+    /// An empty value means "do not send the header", as in nginx.
+    public var requestHeaders: [HeaderTemplate] {
+        let configured = Set(setHeaders.map { $0.name.lowercased() })
+        return setHeaders + ProxySettings.defaultRequestHeaders.filter { !configured.contains($0.name.lowercased()) }
+    }
+}
+
+/// `proxy_set_header name value`.
+public struct HeaderTemplate: Sendable, Equatable {
+    public let name: String
+    public let value: Template
+    public let location: SourceLocation?
+}
+
+/// `proxy_redirect default | off | redirect replacement` (rules accumulate in order).
+public enum ProxyRedirect: Sendable, Equatable {
+    case off
+    case rules([ProxyRedirectRule])
+}
+
+public enum ProxyRedirectRule: Sendable, Equatable {
+    /// `proxy_redirect default`: the proxy_pass URL is replaced by the location prefix.
+    case `default`
+    case literal(Template, replacement: Template)
+    case regex(String, caseInsensitive: Bool, replacement: Template)
+}
+
+/// `proxy_next_upstream` conditions; `off` is the empty set.
+public enum NextUpstreamCondition: String, Sendable, CaseIterable {
+    case error, timeout
+    case invalidHeader = "invalid_header"
+    case http500 = "http_500"
+    case http502 = "http_502"
+    case http503 = "http_503"
+    case http504 = "http_504"
+    case http403 = "http_403"
+    case http404 = "http_404"
+    case http429 = "http_429"
+    case nonIdempotent = "non_idempotent"
+}
+
+/// `proxy_cache*` directives.
+public struct ProxyCacheSettings: Sendable {
+    /// `proxy_cache zone`; nil is `off`.
+    @Setting public var zone: String? = nil
+    @Setting public var key: Template = try! Template("$scheme$proxy_host$request_uri")
+    @Setting public var valid: [CacheValid] = []
+    @Setting public var methods: Set<String> = ["GET", "HEAD"]
+    @Setting public var minUses: Int = 1
+    @Setting public var bypass: [Template] = []
+    @Setting public var noCache: [Template] = []
+    /// `proxy_cache_use_stale`; empty is `off`.
+    @Setting public var useStale: Set<String> = []
+    @Setting public var backgroundUpdate: Bool = false
+    @Setting public var lock: Bool = false
+    @Setting public var lockTimeout: Duration = .seconds(5)
+    @Setting public var lockAge: Duration = .seconds(5)
+    @Setting public var revalidate: Bool = false
+    @Setting public var convertHead: Bool = true
+
+    public init() {}
+}
+
+/// `proxy_cache_valid [code ...] time`: no codes means 200, 301, 302; `any` matches every code.
+public struct CacheValid: Sendable, Equatable {
+    public enum Codes: Sendable, Equatable {
+        case any
+        case list([Int])
+    }
+
+    public let codes: Codes
+    public let time: Duration
+}

@@ -1,0 +1,56 @@
+/// One `server {}` block with its settings merged from http.
+public struct ServerConfig: Sendable {
+    public var listens: [Listen]
+    /// `server_name`; `[.exact("")]` when none is given, as nginx.
+    public var names: [ServerName]
+    public var settings: HTTPSettings
+    /// `rewrite`/`return`/`set`/`break` at server level, run in order before location matching.
+    public var rewrites: [RewriteStep]
+    /// Top-level locations in configuration order (nested ones hang below them).
+    public var locations: [LocationConfig]
+    public var location: SourceLocation
+}
+
+/// `listen address[:port] [default_server] [reuseport] [backlog=N] …`.
+public struct Listen: Sendable, Equatable {
+    public var address: ListenAddress
+    public var defaultServer: Bool = false
+    public var reuseport: Bool = false
+    /// nil: the system default (nginx uses 511 on Linux).
+    public var backlog: Int? = nil
+    public var receiveBuffer: Int? = nil
+    public var sendBuffer: Int? = nil
+    public var deferred: Bool = false
+    public var bind: Bool = false
+    public var ipv6only: Bool = true
+    public var location: SourceLocation?
+}
+
+/// Where a server listens.
+public enum ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    /// `host` is `*` for any IPv4 address, an IPv4/IPv6 literal (IPv6 without brackets), or a name.
+    case inet(host: String, port: Int)
+    case unix(path: String)
+
+    /// `0.0.0.0:8080`, `[::1]:80`, `unix:/tmp/s` — the form nginx prints in messages.
+    public var description: String {
+        switch self {
+        case .inet(let host, let port):
+            if host == "*" { return "0.0.0.0:\(port)" }
+            return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        case .unix(let path): return "unix:\(path)"
+        }
+    }
+}
+
+/// One `server_name` entry, lower-cased.
+public enum ServerName: Sendable, Equatable {
+    /// `www.example.com` (or `""`, the empty name).
+    case exact(String)
+    /// `*.example.com`, or `.example.com` (which also matches `example.com` itself).
+    case wildcardPrefix(String)
+    /// `www.example.*`.
+    case wildcardSuffix(String)
+    /// `~^www\d+\.example\.com$`: the pattern without `~`, matched case-insensitively.
+    case regex(String, SourceLocation)
+}

@@ -1,0 +1,89 @@
+import Config
+private import Glibc
+private import Regex
+
+/// What one invocation does, in nginx's order: version, then load the configuration, then signal,
+/// test, or serve.
+struct Launcher {
+    let invocation: Invocation
+    let output: ErrorOutput
+
+    init(invocation: Invocation) {
+        self.invocation = invocation
+        self.output = ErrorOutput(logFile: invocation.errorLog)
+    }
+
+    func run() -> Int32 {
+        if invocation.showVersion || invocation.showConfigure {
+            VersionInfo.lines(configure: invocation.showConfigure).forEach(output.line)
+            if !invocation.test && invocation.signal == nil { return 0 }
+        }
+        if let alert = output.openFailure() { output.line("switchyard: [alert] \(alert)") }
+        guard let configuration = load() else {
+            if invocation.test { output.line("switchyard: configuration file \(invocation.configFile) test failed") }
+            return 1
+        }
+        if let signal = invocation.signal {
+            return Signaller(output: output).send(signal, pidFile: configuration.main.pidPath)
+        }
+        if invocation.test {
+            if !invocation.quiet {
+                output.line("switchyard: the configuration file \(invocation.configFile) syntax is ok")
+                output.line("switchyard: configuration file \(invocation.configFile) test is successful")
+            }
+            if invocation.dump { Launcher.dump(configuration.files) }
+            return 0
+        }
+        return serve(configuration, invocation)
+    }
+
+    /// Loads and validates, printing `[warn]`/`[notice]` lines and the `[emerg]` line on failure.
+    func load() -> Configuration? {
+        let loader = ConfigLoader(options: Launcher.loadOptions(invocation))
+        var diagnostics: [ConfigDiagnostic] = []
+        defer {
+            for diagnostic in diagnostics where !(invocation.quiet && invocation.test && diagnostic.level < .error) {
+                output.line("switchyard: \(diagnostic)")
+            }
+        }
+        do {
+            return try loader.load(file: invocation.configFile, diagnostics: &diagnostics)
+        } catch {
+            diagnostics.append(ConfigDiagnostic(level: .emerg, message: error.message, location: error.location))
+            return nil
+        }
+    }
+
+    /// pcre2 checks regexes and getaddrinfo checks host names, so `-t` fails where a start would.
+    static func loadOptions(_ invocation: Invocation) -> LoadOptions {
+        LoadOptions(
+            prefix: invocation.prefix,
+            globalDirectives: invocation.globalDirectives,
+            validateRegex: { pattern, caseInsensitive in
+                do {
+                    _ = try Regex(pattern, caseless: caseInsensitive)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            },
+            resolveHost: resolves,
+            defaultListenPort: geteuid() == 0 ? 80 : 8000)
+    }
+
+    static func resolves(_ host: String) -> Bool {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, nil, &hints, &result)
+        if let result { freeaddrinfo(result) }
+        return rc == 0
+    }
+
+    /// `-T`: every file read, as nginx prints them.
+    static func dump(_ files: [ConfigFile]) {
+        for file in files {
+            ErrorOutput.standardOutput(Array("# configuration file \(file.path):\n".utf8) + file.bytes + [0x0A])
+        }
+    }
+}
