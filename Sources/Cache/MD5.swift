@@ -19,7 +19,7 @@ public struct MD5: Sendable {
             pending.append(b)
             length &+= 1
             if pending.count == 64 {
-                pending.withUnsafeBufferPointer { compress($0) }
+                compress(pending)
                 pending.removeAll(keepingCapacity: true)
             }
         }
@@ -31,7 +31,7 @@ public struct MD5: Sendable {
         update(CollectionOfOne(0x80))
         while pending.count != 56 { update(CollectionOfOne(0)) }
         for i in 0..<8 { pending.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        pending.withUnsafeBufferPointer { compress($0) }
+        compress(pending)
         var out: [UInt8] = []
         out.reserveCapacity(16)
         for word in [a0, b0, c0, d0] {
@@ -70,11 +70,11 @@ public struct MD5: Sendable {
         0x6fa8_7e4f, 0xfe2c_e6e0, 0xa301_4314, 0x4e08_11a1, 0xf753_7e82, 0xbd3a_f235, 0x2ad7_d2bb, 0xeb86_d391,
     ]
 
-    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
-        var m = [UInt32](repeating: 0, count: 16)
-        for i in 0..<16 {
-            m[i] = UInt32(block[i * 4]) | UInt32(block[i * 4 + 1]) << 8
-                | UInt32(block[i * 4 + 2]) << 16 | UInt32(block[i * 4 + 3]) << 24
+    private mutating func compress(_ block: [UInt8]) {
+        // Message word g of the block, little-endian (read on demand: no per-block allocation).
+        func m(_ g: Int) -> UInt32 {
+            UInt32(block[g * 4]) | UInt32(block[g * 4 + 1]) << 8 | UInt32(block[g * 4 + 2]) << 16
+                | UInt32(block[g * 4 + 3]) << 24
         }
         var a = a0, b = b0, c = c0, d = d0
         for i in 0..<64 {
@@ -86,7 +86,7 @@ public struct MD5: Sendable {
             case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
             default: f = c ^ (b | ~d); g = (7 * i) % 16
             }
-            f = f &+ a &+ Self.table[i] &+ m[g]
+            f = f &+ a &+ Self.table[i] &+ m(g)
             a = d
             d = c
             c = b

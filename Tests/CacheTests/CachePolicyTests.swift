@@ -216,3 +216,24 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         #expect(CacheIgnoredHeaders(headerName: name) == expected)
     }
 }
+
+@Suite struct CacheRevalidationTests {
+    @Test func conditionalHeadersFromTheEntry() {
+        let m = CacheEntryMeta(
+            key: CacheKey(b("k")), validUntil: now, lastModified: 784_111_777, etag: b("\"v1\""), storedAt: now)
+        let h = CacheRevalidation.headers(for: m)
+        #expect(h.map(\.name) == ["If-Modified-Since", "If-None-Match"])
+        #expect(h.map(\.value) == [b("Sun, 06 Nov 1994 08:49:37 GMT"), b("\"v1\"")])
+        let bare = CacheEntryMeta(key: CacheKey(b("k")), validUntil: now, storedAt: now)
+        #expect(CacheRevalidation.headers(for: bare).isEmpty)
+    }
+
+    @Test func freshUntilValidUntil() {
+        #expect(CacheRevalidation.isFresh(now + 1, now: now))
+        #expect(!CacheRevalidation.isFresh(now, now: now))
+    }
+
+    @Test func statusNamesMatchNginx() {
+        #expect(CacheStatus.allCases.map(\.rawValue) == ["MISS", "BYPASS", "EXPIRED", "STALE", "UPDATING", "REVALIDATED", "HIT"])
+    }
+}
