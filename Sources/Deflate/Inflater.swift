@@ -67,14 +67,24 @@ public final class Inflater {
             if input.isEmpty { return 0 }
             throw DeflateError(.afterEnd, code: 0)
         }
-        guard !input.isEmpty else { return 0 }
+        var used = 0
+        // avail_in is 32-bit: feed huge buffers in slices.
+        while used < input.count && !isFinished {
+            let n = min(input.count - used, Int(Int32.max))
+            let taken = try run(UnsafeRawBufferPointer(rebasing: input[used..<used + n]), into: &output)
+            used += taken
+            if taken < n && !isFinished { break }  // zlib made no progress: never spin
+        }
+        return used
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(DeflateError) -> Int {
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(min(input.count, Int(Int32.max)))
+        stream.pointee.avail_in = uInt(input.count)
         defer {
             stream.pointee.next_in = nil
             stream.pointee.next_out = nil
         }
-        let offered = Int(stream.pointee.avail_in)
         while true {
             stream.pointee.next_out = scratch
             stream.pointee.avail_out = uInt(Self.scratchSize)
@@ -84,22 +94,20 @@ public final class Inflater {
                 output.append(contentsOf: UnsafeBufferPointer(start: scratch, count: produced))
                 bytesOut += produced
             }
+            let consumed = input.count - Int(stream.pointee.avail_in)
             switch rc {
             case Z_STREAM_END:
                 isFinished = true
                 inflateEnd(stream)
                 open = false
-                let used = offered - Int(stream.pointee.avail_in)
-                bytesIn += used
-                return used
+                bytesIn += consumed
+                return consumed
             case Z_OK, Z_BUF_ERROR:
-                if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 {
-                    bytesIn += offered
-                    return offered
-                }
-                if rc == Z_BUF_ERROR && produced == 0 {
-                    bytesIn += offered - Int(stream.pointee.avail_in)
-                    return offered - Int(stream.pointee.avail_in)
+                // Done when all input is taken and zlib had room to spare (nothing left pending),
+                // or when zlib can make no progress at all.
+                if (stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0) || (rc == Z_BUF_ERROR && produced == 0) {
+                    bytesIn += consumed
+                    return consumed
                 }
             default:
                 throw DeflateError(.corruptInput, code: rc)

@@ -15,7 +15,9 @@ public struct GzipConfig: Sendable, Equatable {
     public var httpVersion = GzipHTTPVersion.http11
     /// `gzip_vary on|off` (default off).
     public var vary = false
-    /// `gzip_proxied` (default `off`).
+    /// `gzip_proxied` (default `off`). With the default, a request carrying `Via` (i.e. one that came
+    /// through a CDN or another proxy) is never compressed: the most common "gzip doesn't work behind
+    /// a CDN" surprise. `gzip_proxied any` lifts it.
     public var proxied: GzipProxied = .off
     /// `gzip_buffers number size` (default `32 4k`, one page each on x86-64 Linux).
     public var buffers = GzipBuffers(count: 32, size: 4096)

@@ -1,1 +1,0 @@
-// Cache: see docs/ARCHITECTURE.md

@@ -1,0 +1,38 @@
+/// What a cache entry knows besides its response head and body; stored in the entry file's header.
+public struct CacheEntryMeta: Sendable, Equatable {
+    public struct Flags: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// May answer requests with `Authorization` (response had public / s-maxage / must-revalidate).
+        public static let sharedWithAuthorization = Flags(rawValue: 1 << 0)
+    }
+
+    public var key: CacheKey
+    /// Absolute Unix time until which the entry is fresh.
+    public var validUntil: Int64
+    /// `Last-Modified` as Unix time, for `proxy_cache_revalidate` (If-Modified-Since).
+    public var lastModified: Int64?
+    /// `ETag` bytes, for `proxy_cache_revalidate` (If-None-Match); empty when none.
+    public var etag: [UInt8]
+    /// When the entry was stored (Unix time), like nginx's `date` field.
+    public var storedAt: Int64
+    /// Request headers the response varies on, lowercased and sorted (`CacheVary.names`).
+    public var varyNames: [[UInt8]]
+    /// `CacheVary.hash` of those request headers' values when the entry was stored.
+    public var varyHash: CacheDigest
+    public var flags: Flags
+
+    public init(
+        key: CacheKey, validUntil: Int64, lastModified: Int64? = nil, etag: [UInt8] = [], storedAt: Int64,
+        varyNames: [[UInt8]] = [], varyHash: CacheDigest = CacheVary.none, flags: Flags = []
+    ) {
+        self.key = key
+        self.validUntil = validUntil
+        self.lastModified = lastModified
+        self.etag = etag
+        self.storedAt = storedAt
+        self.varyNames = varyNames
+        self.varyHash = varyHash
+        self.flags = flags
+    }
+}

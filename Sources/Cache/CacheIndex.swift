@@ -1,0 +1,278 @@
+import Synchronization
+
+/// One key's state in the in-memory index (nginx's `ngx_http_file_cache_node_t`).
+public struct CacheIndexEntry: Sendable, Equatable {
+    /// Bytes on disk, rounded up to 4 KiB blocks as nginx counts `max_size` (0 until committed).
+    public var size: Int
+    /// Absolute Unix time until which the stored response is fresh.
+    public var validUntil: Int64
+    /// Last request for this key (Unix time): drives `inactive` and LRU order.
+    public var lastAccess: Int64
+    /// Requests seen for this key, for `proxy_cache_min_uses`.
+    public var uses: Int
+    /// A committed entry file exists.
+    public var exists: Bool
+    /// A request holds `proxy_cache_lock` and is fetching the response.
+    public var filling: Bool
+    /// When that fill started, for `proxy_cache_lock_age`.
+    public var fillStarted: Int64
+}
+
+/// Limits of one `proxy_cache_path` zone.
+public struct CacheIndexLimits: Sendable, Equatable {
+    /// nginx: "one megabyte zone can store about 8 thousand keys", i.e. 128 bytes per key.
+    public static let bytesPerEntry = 128
+
+    public var maxEntries: Int
+    /// `max_size` in bytes (Int.max when unset).
+    public var maxSize: Int
+    /// `inactive` in seconds (nginx default 10 minutes).
+    public var inactive: Int64
+
+    /// From `keys_zone=NAME:SIZE`, `max_size=` and `inactive=`.
+    public init(zoneBytes: Int, maxSize: Int = .max, inactive: Int64 = 600) {
+        self.init(maxEntries: max(zoneBytes / Self.bytesPerEntry, 1), maxSize: maxSize, inactive: inactive)
+    }
+
+    public init(maxEntries: Int, maxSize: Int = .max, inactive: Int64 = 600) {
+        self.maxEntries = max(maxEntries, 1)
+        self.maxSize = maxSize
+        self.inactive = inactive
+    }
+}
+
+/// Who fetches a missing entry under `proxy_cache_lock`.
+public enum CacheFillRole: Sendable, Equatable {
+    /// This request fetches from upstream and fills the cache; call `endFill` when done.
+    case fill
+    /// Another request is already fetching: wait (up to `proxy_cache_lock_timeout`) and look again.
+    case wait
+}
+
+/// The shared index of one cache zone: key MD5 -> `CacheIndexEntry`, in LRU order, bounded by the
+/// zone size, with `inactive` and `max_size` eviction done by `manage(now:)` (the lead's background
+/// manager calls it and unlinks the returned files).
+///
+///     let index = CacheIndex(limits: CacheIndexLimits(zoneBytes: 200 << 20, maxSize: 30 << 30, inactive: 86_400))
+///     let e = index.lookup(key, now: now)          // counts a use; e.exists -> open the file
+///     if index.beginFill(key, now: now, lockAge: 5) == .fill { ...; index.commit(key, bytes: n, validUntil: t, now: now) }
+///
+/// Thread safety: all workers share one index, guarded by one `Synchronization.Mutex`. Every method
+/// holds it only for O(1) dictionary and list updates (eviction walks are bounded by `limit`); no
+/// I/O ever happens under the lock — files to delete are handed back to the caller.
+public final class CacheIndex: Sendable {
+    private let state: Mutex<CacheIndexState>
+    public let limits: CacheIndexLimits
+
+    public init(limits: CacheIndexLimits) {
+        self.limits = limits
+        state = Mutex(CacheIndexState())
+    }
+
+    /// nginx counts disk usage in blocks; 4 KiB is the common filesystem block.
+    public static func diskUsage(bytes: Int) -> Int { (bytes + 4095) / 4096 * 4096 }
+
+    /// Records a request for `key` (creating a counting node when new, as nginx does for
+    /// `min_uses`) and returns its state after the update.
+    public func lookup(_ key: CacheDigest, now: Int64) -> CacheIndexEntry {
+        state.withLock { s in
+            if let i = s.map[key] {
+                s.nodes[i].entry.uses += 1
+                s.nodes[i].entry.lastAccess = now
+                s.moveToFront(i)
+                return s.nodes[i].entry
+            }
+            let entry = CacheIndexEntry(
+                size: 0, validUntil: 0, lastAccess: now, uses: 1, exists: false, filling: false, fillStarted: 0)
+            s.insert(key, entry, maxEntries: limits.maxEntries)
+            return entry
+        }
+    }
+
+    /// The entry without counting a use (for the manager and tests).
+    public func peek(_ key: CacheDigest) -> CacheIndexEntry? {
+        state.withLock { s in s.map[key].map { s.nodes[$0].entry } }
+    }
+
+    /// `proxy_cache_lock`: the first caller fills; others wait unless the fill is older than `lockAge`
+    /// seconds (`proxy_cache_lock_age`), in which case one more request is let through.
+    public func beginFill(_ key: CacheDigest, now: Int64, lockAge: Int64) -> CacheFillRole {
+        state.withLock { s in
+            guard let i = s.map[key] else {
+                let entry = CacheIndexEntry(
+                    size: 0, validUntil: 0, lastAccess: now, uses: 1, exists: false, filling: true, fillStarted: now)
+                s.insert(key, entry, maxEntries: limits.maxEntries)
+                return .fill
+            }
+            if s.nodes[i].entry.filling && now - s.nodes[i].entry.fillStarted < lockAge { return .wait }
+            s.nodes[i].entry.filling = true
+            s.nodes[i].entry.fillStarted = now
+            return .fill
+        }
+    }
+
+    /// Releases the fill lock (after commit, abort or error).
+    public func endFill(_ key: CacheDigest) {
+        state.withLock { s in
+            if let i = s.map[key] { s.nodes[i].entry.filling = false }
+        }
+    }
+
+    /// A new entry file was committed (`bytes` as returned by `CacheWriter.commit`).
+    public func commit(_ key: CacheDigest, bytes: Int, validUntil: Int64, now: Int64) {
+        state.withLock { s in
+            let size = Self.diskUsage(bytes: bytes)
+            if let i = s.map[key] {
+                s.totalSize += size - s.nodes[i].entry.size
+                s.nodes[i].entry.size = size
+                s.nodes[i].entry.validUntil = validUntil
+                s.nodes[i].entry.exists = true
+                s.nodes[i].entry.filling = false
+                s.nodes[i].entry.lastAccess = now
+                s.moveToFront(i)
+            } else {
+                let entry = CacheIndexEntry(
+                    size: size, validUntil: validUntil, lastAccess: now, uses: 1, exists: true, filling: false,
+                    fillStarted: 0)
+                s.insert(key, entry, maxEntries: limits.maxEntries)
+            }
+        }
+    }
+
+    /// Forgets a key (its file was found corrupt, or purged). The caller deletes the file.
+    public func remove(_ key: CacheDigest) {
+        state.withLock { s in s.remove(key) }
+    }
+
+    /// The background manager's step: drops entries idle for `inactive`, then least recently used
+    /// entries while the total exceeds `max_size`, plus entries pushed out of a full zone since the
+    /// last call. Returns the keys whose files must be deleted. Entries being filled are kept.
+    /// `limit` bounds the work done under the lock per call (nginx's manager_files).
+    public func manage(now: Int64, limit: Int = .max) -> [CacheDigest] {
+        state.withLock { s in
+            var files = s.pendingDeletes
+            s.pendingDeletes.removeAll()
+            var i = s.tail
+            var visited = 0
+            while i >= 0 && visited < limit {
+                visited += 1
+                let prev = s.nodes[i].prev
+                let e = s.nodes[i].entry
+                let idle = e.lastAccess + limits.inactive <= now
+                if !e.filling && (idle || s.totalSize > limits.maxSize) {
+                    if e.exists { files.append(s.nodes[i].key) }
+                    s.remove(s.nodes[i].key)
+                } else if !idle && s.totalSize <= limits.maxSize {
+                    break  // everything further towards the head is newer and within budget
+                }
+                i = prev
+            }
+            return files
+        }
+    }
+
+    /// Adds entries found on disk by `CacheDiskWalker` (start-up load). A key already known
+    /// (committed since start) keeps its newer state. Returns the files to delete (corrupt, stale
+    /// temps, or pushed out of a full zone).
+    public func load(_ items: [CacheDiskItem], now: Int64) -> [String] {
+        var remove: [String] = []
+        state.withLock { s in
+            for item in items {
+                switch item {
+                case .entry(let key, let bytes, let validUntil, _):
+                    if s.map[key] != nil { continue }
+                    let entry = CacheIndexEntry(
+                        size: Self.diskUsage(bytes: bytes), validUntil: validUntil, lastAccess: now, uses: 1,
+                        exists: true, filling: false, fillStarted: 0)
+                    s.insert(key, entry, maxEntries: limits.maxEntries)
+                case .corrupt(let path), .staleTemp(let path):
+                    remove.append(path)
+                }
+            }
+        }
+        return remove
+    }
+
+    public var count: Int { state.withLock { $0.map.count } }
+    /// Sum of committed entries' disk usage.
+    public var totalSize: Int { state.withLock { $0.totalSize } }
+
+    /// A copy of the whole index (tests, status pages).
+    public func snapshot() -> [CacheDigest: CacheIndexEntry] {
+        state.withLock { s in s.map.mapValues { s.nodes[$0].entry } }
+    }
+}
+
+/// The index's data behind the mutex: a dictionary into an array-backed doubly linked LRU list
+/// (head = most recent), so every update is O(1) without per-node allocation.
+struct CacheIndexState: ~Copyable {
+    struct Node {
+        var key: CacheDigest
+        var entry: CacheIndexEntry
+        var prev: Int
+        var next: Int
+    }
+
+    var nodes: [Node] = []
+    var free: [Int] = []
+    var map: [CacheDigest: Int] = [:]
+    var head = -1
+    var tail = -1
+    var totalSize = 0
+    /// Files of entries pushed out because the zone was full; handed out by `manage`.
+    var pendingDeletes: [CacheDigest] = []
+
+    mutating func insert(_ key: CacheDigest, _ entry: CacheIndexEntry, maxEntries: Int) {
+        // A full zone pushes out its least recently used entry (nginx's forced expire).
+        var i = tail
+        while map.count >= maxEntries && i >= 0 {
+            let prev = nodes[i].prev
+            if !nodes[i].entry.filling {
+                if nodes[i].entry.exists { pendingDeletes.append(nodes[i].key) }
+                remove(nodes[i].key)
+            }
+            i = prev
+        }
+        let node = Node(key: key, entry: entry, prev: -1, next: head)
+        let index: Int
+        if let f = free.popLast() {
+            nodes[f] = node
+            index = f
+        } else {
+            nodes.append(node)
+            index = nodes.count - 1
+        }
+        if head >= 0 { nodes[head].prev = index }
+        head = index
+        if tail < 0 { tail = index }
+        map[key] = index
+        totalSize += entry.size
+    }
+
+    mutating func remove(_ key: CacheDigest) {
+        guard let i = map.removeValue(forKey: key) else { return }
+        unlink(i)
+        totalSize -= nodes[i].entry.size
+        nodes[i].entry.size = 0
+        free.append(i)
+    }
+
+    mutating func moveToFront(_ i: Int) {
+        guard head != i else { return }
+        unlink(i)
+        nodes[i].prev = -1
+        nodes[i].next = head
+        if head >= 0 { nodes[head].prev = i }
+        head = i
+        if tail < 0 { tail = i }
+    }
+
+    private mutating func unlink(_ i: Int) {
+        let p = nodes[i].prev
+        let n = nodes[i].next
+        if p >= 0 { nodes[p].next = n } else { head = n }
+        if n >= 0 { nodes[n].prev = p } else { tail = p }
+        nodes[i].prev = -1
+        nodes[i].next = -1
+    }
+}

@@ -1,0 +1,182 @@
+/// Facts about the request, for the cache policy.
+public struct CacheRequestFacts: Sendable, Equatable {
+    /// The request method as sent (`GET`, `HEAD`, ...).
+    public var method: [UInt8]
+    public var hasAuthorization = false
+    /// `proxy_cache_bypass` evaluated to true (non-empty and not "0").
+    public var bypass = false
+    /// `proxy_no_cache` evaluated to true.
+    public var noCache = false
+
+    public init(method: [UInt8]) { self.method = method }
+}
+
+/// Facts about the upstream response head, for the cache policy. Values are the raw header bytes
+/// (several lines joined with ", "); nil when the header is absent.
+public struct CacheResponseFacts: Sendable, Equatable {
+    public var status: Int
+    public var cacheControl: [UInt8]?
+    public var expires: [UInt8]?
+    public var xAccelExpires: [UInt8]?
+    public var hasSetCookie = false
+    public var vary: [UInt8]?
+
+    public init(status: Int) { self.status = status }
+}
+
+/// What to do with the cache before going upstream.
+public enum CacheRequestDecision: Sendable, Equatable {
+    /// Look the key up (then HIT / MISS / EXPIRED ...).
+    case lookup
+    /// `proxy_cache_bypass`: do not serve from cache, go upstream (`$upstream_cache_status` BYPASS);
+    /// the response may still be stored.
+    case bypass
+    /// The method is not in `proxy_cache_methods`: the cache is not involved at all.
+    case notCacheable
+}
+
+/// Whether and how long to keep an upstream response.
+public enum CacheStoreDecision: Sendable, Equatable {
+    case store(CacheStorePlan)
+    case dontStore(Reason)
+
+    public enum Reason: Sendable, Equatable {
+        /// `proxy_no_cache` was true.
+        case noCacheDirective
+        /// The method is not cacheable.
+        case method
+        /// 206 and 1xx are never stored (nginx clears `Range` upstream when caching).
+        case status
+        /// `Set-Cookie` present and not in `proxy_ignore_headers`: one user's session must never be
+        /// replayed to another.
+        case setCookie
+        /// `Vary: *`, or a `Vary` longer than nginx's 128-byte limit.
+        case vary
+        /// `X-Accel-Expires: 0`.
+        case xAccelExpires
+        /// `Cache-Control: no-cache | no-store | private`, or `max-age=0`, or a malformed max-age.
+        case cacheControl
+        /// `Expires` unparseable or in the past.
+        case expires
+        /// No header gave a lifetime and no `proxy_cache_valid` line covers the status.
+        case noValidity
+        /// The request had `Authorization` and the response lacks `public`, `s-maxage` or
+        /// `must-revalidate` (RFC 9111 §3.5).
+        case authorization
+    }
+
+    public var plan: CacheStorePlan? {
+        if case .store(let p) = self { return p }
+        return nil
+    }
+}
+
+/// How to store a response the policy accepted.
+public struct CacheStorePlan: Sendable, Equatable {
+    /// Absolute Unix time until which the entry is fresh.
+    public var validUntil: Int64
+    /// The request headers the response varies on, lowercased and sorted (empty: no Vary).
+    public var varyNames: [[UInt8]]
+    /// The response may be served to requests carrying `Authorization` (public, s-maxage,
+    /// must-revalidate); stored in the entry as `CacheEntryMeta.Flags.sharedWithAuthorization`.
+    public var sharedWithAuthorization: Bool
+}
+
+/// nginx's proxy_cache rules as pure functions; time is passed in.
+///
+///     CachePolicy.request(CacheRequestFacts(method: Array("GET".utf8)), rules)  // .lookup
+///     CachePolicy.store(request, response, rules, now: now)                    // .store(plan) / .dontStore(why)
+///
+/// Lifetime precedence: `X-Accel-Expires` (unless ignored) > `Cache-Control` (unless ignored) >
+/// `Expires` (unless ignored) > `proxy_cache_valid`. X-Accel-Expires wins even over a
+/// `Cache-Control: no-store`, as in nginx >= 1.23. `Set-Cookie` and `Vary: *` refuse whatever the
+/// lifetime (safety first, issue 6).
+public enum CachePolicy {
+    /// nginx's limit on a stored Vary value (`NGX_HTTP_CACHE_VARY_LEN`).
+    public static let maxVaryLength = 128
+
+    public static func request(_ request: CacheRequestFacts, _ rules: CacheRules) -> CacheRequestDecision {
+        guard rules.methods.contains(request.method) else { return .notCacheable }
+        return request.bypass ? .bypass : .lookup
+    }
+
+    /// May an entry stored with `flags` answer this request? Only a request with `Authorization`
+    /// is restricted (RFC 9111 §3.5).
+    public static func mayServe(_ request: CacheRequestFacts, entry: CacheEntryMeta) -> Bool {
+        !request.hasAuthorization || entry.flags.contains(.sharedWithAuthorization)
+    }
+
+    public static func store(
+        _ request: CacheRequestFacts,
+        _ response: CacheResponseFacts,
+        _ rules: CacheRules,
+        now: Int64
+    ) -> CacheStoreDecision {
+        if request.noCache { return .dontStore(.noCacheDirective) }
+        guard rules.methods.contains(request.method) else { return .dontStore(.method) }
+        if response.status < 200 || response.status == 206 { return .dontStore(.status) }
+        if response.hasSetCookie && !rules.ignoreHeaders.contains(.setCookie) { return .dontStore(.setCookie) }
+
+        var varyNames: [[UInt8]] = []
+        if let vary = response.vary, !rules.ignoreHeaders.contains(.vary) {
+            guard let names = CacheVary.names(vary) else { return .dontStore(.vary) }
+            varyNames = names
+        }
+
+        let cc = response.cacheControl.map(CacheControl.init)
+        let validUntil: Int64
+        switch lifetime(response, cc: cc, rules, now: now) {
+        case .until(let t): validUntil = t
+        case .refused(let reason): return .dontStore(reason)
+        }
+
+        let shared = cc.map { $0.isPublic || $0.hasSMaxAge || $0.mustRevalidate } ?? false
+        if request.hasAuthorization && !shared { return .dontStore(.authorization) }
+        return .store(CacheStorePlan(validUntil: validUntil, varyNames: varyNames, sharedWithAuthorization: shared))
+    }
+
+    private enum Lifetime {
+        case until(Int64)
+        case refused(CacheStoreDecision.Reason)
+    }
+
+    private static func lifetime(
+        _ response: CacheResponseFacts, cc: CacheControl?, _ rules: CacheRules, now: Int64
+    ) -> Lifetime {
+        if let xae = response.xAccelExpires, !rules.ignoreHeaders.contains(.xAccelExpires) {
+            switch xAccelExpires(xae, now: now) {
+            case .some(nil): return .refused(.xAccelExpires)
+            case .some(let t?): return .until(t)
+            case .none: break  // unparseable: ignored, as nginx does
+            }
+        }
+        if let cc, !rules.ignoreHeaders.contains(.cacheControl) {
+            if cc.forbidsStoring { return .refused(.cacheControl) }
+            switch cc.freshness {
+            case .seconds(0), .malformed: return .refused(.cacheControl)
+            case .seconds(let n): return .until(now + n)
+            case .absent: break
+            }
+        }
+        if let e = response.expires, !rules.ignoreHeaders.contains(.expires) {
+            guard let t = HTTPDate.parse(e), t >= now else { return .refused(.expires) }
+            return .until(t)
+        }
+        if let seconds = rules.validity(status: response.status) { return .until(now + seconds) }
+        return .refused(.noValidity)
+    }
+
+    /// `X-Accel-Expires: N` (seconds from now) or `@N` (absolute Unix time).
+    /// Returns nil if unparseable, .some(nil) for 0 (do not cache), else the absolute time.
+    static func xAccelExpires(_ value: [UInt8], now: Int64) -> Int64?? {
+        var v = CacheControl.trim(value[...])
+        let absolute = v.first == UInt8(ascii: "@")
+        if absolute { v = v.dropFirst() }
+        guard !v.isEmpty, v.count < 19, v.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return nil
+        }
+        let n = v.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+        if absolute { return .some(n) }
+        return n == 0 ? .some(nil) : .some(now + n)
+    }
+}

@@ -1,0 +1,112 @@
+import Glibc
+
+/// The cache's only syscalls: open/pread/pwrite/fstat/rename/unlink/mkdir with EINTR retried and
+/// errno turned into `CacheStorageError`. All unsafe buffer handling of the Cache module lives here
+/// and in `CacheDiskWalker`.
+enum FileIO {
+    static func error(_ op: String) -> CacheStorageError {
+        let e = errno
+        if e == ENOSPC || e == EDQUOT { return .noSpace }
+        if e == ENOENT && (op == "open" || op == "stat") { return .notFound }
+        return .io(operation: op, errno: e)
+    }
+
+    static func openRead(_ path: String) throws(CacheStorageError) -> Int32 {
+        while true {
+            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw error("open") }
+        }
+    }
+
+    static func create(_ path: String) throws(CacheStorageError) -> Int32 {
+        while true {
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw error("open") }
+        }
+    }
+
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    static func size(_ fd: Int32) throws(CacheStorageError) -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw error("fstat") }
+        return Int(st.st_size)
+    }
+
+    /// Reads exactly `count` bytes at `offset` (fewer only at end of file).
+    @discardableResult
+    static func pread(_ fd: Int32, at offset: Int, count: Int, into output: inout [UInt8]) throws(CacheStorageError) -> Int {
+        let start = output.count
+        output += repeatElement(0, count: count)
+        var done = 0
+        var failure: CacheStorageError? = nil
+        output.withUnsafeMutableBytes { buf in
+            while done < count {
+                let n = Glibc.pread(fd, buf.baseAddress! + start + done, count - done, off_t(offset + done))
+                if n > 0 {
+                    done += n
+                } else if n == 0 {
+                    break
+                } else if errno != EINTR {
+                    failure = error("pread")
+                    break
+                }
+            }
+        }
+        output.removeLast(count - done)
+        if let failure { throw failure }
+        return done
+    }
+
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(CacheStorageError) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                throw n == 0 ? .noSpace : error("write")
+            }
+        }
+    }
+
+    static func write(_ fd: Int32, _ bytes: [UInt8]) throws(CacheStorageError) {
+        let result: Result<Void, CacheStorageError> = bytes.withUnsafeBytes { b in
+            do throws(CacheStorageError) {
+                try write(fd, b)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    static func pwrite(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws(CacheStorageError) {
+        let n = bytes.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+        guard n == bytes.count else { throw n < 0 ? error("pwrite") : .io(operation: "pwrite", errno: EIO) }
+    }
+
+    static func fsync(_ fd: Int32) throws(CacheStorageError) {
+        guard Glibc.fsync(fd) == 0 else { throw error("fsync") }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(CacheStorageError) {
+        guard Glibc.rename(from, to) == 0 else { throw error("rename") }
+    }
+
+    static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+
+    /// mkdir -p, tolerating directories created concurrently by other workers.
+    static func makeDirectories(_ path: String) throws(CacheStorageError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if Glibc.mkdir(current, 0o700) != 0 && errno != EEXIST { throw error("mkdir") }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Glibc
+import Synchronization
+
+/// Entries as files under `proxy_cache_path`, laid out by `levels` and named by the key's MD5, as
+/// nginx does (`/cache/c/29/b7f54b2df7773722d382f4809d65029c`).
+///
+///     let storage = FileStorage(root: "/home/cache", levels: CacheLevels([1, 2])!)
+///
+/// Writes go to `<final name>.<pid>.<n>.tmp` in the entry's own directory (same filesystem, like
+/// nginx's `use_temp_path=off`), then `rename(2)`: a reader sees the old entry or the new one, and a
+/// crash leaves at most a stray `.tmp` file that `CacheDiskWalker` reports for removal, never a half
+/// entry. No fsync by default (nginx does not either): the cache is disposable, and a file cut short
+/// by a power loss fails the size check on read and is a miss. `fsyncOnCommit` trades throughput for
+/// keeping entries across power loss.
+public final class FileStorage: CacheStorage {
+    public let root: String
+    public let levels: CacheLevels
+    public let fsyncOnCommit: Bool
+    private let sequence = Atomic<UInt64>(0)
+
+    public init(root: String, levels: CacheLevels, fsyncOnCommit: Bool = false) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.levels = levels
+        self.fsyncOnCommit = fsyncOnCommit
+    }
+
+    public func path(for key: CacheDigest) -> String { root + "/" + levels.relativePath(for: key) }
+
+    public func open(_ key: CacheDigest) throws(CacheStorageError) -> CacheReadHandle {
+        let fd = try FileIO.openRead(path(for: key))
+        do {
+            let layout = try Self.readLayout(fd, expected: key)
+            return CacheReadHandle(
+                meta: layout.meta, head: layout.head, fd: fd, bodyOffset: layout.bodyOffset,
+                bodyLength: layout.bodyLength, closer: { FileIO.close($0) })
+        } catch {
+            FileIO.close(fd)
+            throw error
+        }
+    }
+
+    /// Reads and validates an entry's prefix; `.corrupt` for anything that is not a whole entry.
+    static func readLayout(_ fd: Int32, expected: CacheDigest?) throws(CacheStorageError) -> CacheEntryFormat.Layout {
+        let size = try FileIO.size(fd)
+        var fixed: [UInt8] = []
+        try FileIO.pread(fd, at: 0, count: CacheEntryFormat.fixedSize, into: &fixed)
+        guard let total = CacheEntryFormat.prefixLength(fixed), total <= size else { throw .corrupt }
+        var prefix = fixed
+        try FileIO.pread(fd, at: fixed.count, count: total - fixed.count, into: &prefix)
+        guard let layout = CacheEntryFormat.decode(prefix: prefix, fileSize: size, expected: expected) else {
+            throw .corrupt
+        }
+        return layout
+    }
+
+    public func beginWrite(_ meta: CacheEntryMeta, head: [UInt8]) throws(CacheStorageError) -> any CacheWriter {
+        let final = path(for: meta.key.digest)
+        let n = sequence.add(1, ordering: .relaxed).newValue
+        let temp = "\(final).\(getpid()).\(n).tmp"
+        let fd: Int32
+        do {
+            fd = try FileIO.create(temp)
+        } catch .notFound {
+            try FileIO.makeDirectories(String(final[..<final.lastIndex(of: "/")!]))
+            fd = try FileIO.create(temp)
+        }
+        let prefix = CacheEntryFormat.prefix(meta, head: head)
+        let writer = FileCacheWriter(fd: fd, temp: temp, final: final, prefixLength: prefix.count, fsync: fsyncOnCommit)
+        do {
+            try FileIO.write(fd, prefix)
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return writer
+    }
+
+    public func remove(_ key: CacheDigest) { FileIO.unlink(path(for: key)) }
+}
+
+/// A temp file being filled; `commit` stamps the body length and renames it into place.
+final class FileCacheWriter: CacheWriter {
+    private var fd: Int32
+    private var finished = false
+    let temp: String
+    let final: String
+    let fsync: Bool
+    let prefixLength: Int
+    private var bodyBytes = 0
+
+    init(fd: Int32, temp: String, final: String, prefixLength: Int, fsync: Bool) {
+        self.fd = fd
+        self.temp = temp
+        self.final = final
+        self.prefixLength = prefixLength
+        self.fsync = fsync
+    }
+
+    deinit { abort() }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws(CacheStorageError) {
+        guard !finished, fd >= 0 else { throw .io(operation: "write", errno: EBADF) }
+        guard !bytes.isEmpty else { return }
+        do {
+            try FileIO.write(fd, bytes)
+        } catch {
+            abort()
+            throw error
+        }
+        bodyBytes += bytes.count
+    }
+
+    func commit() throws(CacheStorageError) -> Int {
+        guard !finished, fd >= 0 else { throw .io(operation: "commit", errno: EBADF) }
+        do {
+            try FileIO.pwrite(fd, CacheEntryFormat.bodyLengthBytes(UInt64(bodyBytes)), at: CacheEntryFormat.bodyLengthOffset)
+            if fsync { try FileIO.fsync(fd) }
+            FileIO.close(fd)
+            fd = -1
+            try FileIO.rename(temp, final)
+        } catch {
+            abort()
+            throw error
+        }
+        finished = true
+        return prefixLength + bodyBytes
+    }
+
+    func abort() {
+        guard !finished else { return }
+        finished = true
+        if fd >= 0 {
+            FileIO.close(fd)
+            fd = -1
+        }
+        FileIO.unlink(temp)
+    }
+}

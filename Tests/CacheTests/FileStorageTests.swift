@@ -1,0 +1,242 @@
+@testable import Cache
+import Glibc
+import Testing
+
+private func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+private let now: Int64 = 1_795_597_200
+private let levels = CacheLevels([1, 2])!
+
+private func meta(_ key: String, validUntil: Int64 = now + 3600) -> CacheEntryMeta {
+    CacheEntryMeta(
+        key: CacheKey(b(key)), validUntil: validUntil, lastModified: now - 86_400, etag: b("\"v1\""), storedAt: now,
+        varyNames: [b("accept-encoding")], varyHash: CacheVary.hash(names: [b("accept-encoding")]) { _ in b("gzip") },
+        flags: .sharedWithAuthorization)
+}
+
+private let head = b("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 11\r\n\r\n")
+
+/// Writes an entry with `body` in `chunk`-sized appends and commits it.
+@discardableResult
+private func put(_ storage: any CacheStorage, _ m: CacheEntryMeta, body: [UInt8], chunk: Int = 4) throws -> Int {
+    let w = try storage.beginWrite(m, head: head)
+    var i = 0
+    while i < body.count {
+        let n = min(chunk, body.count - i)
+        try body[i..<i + n].withUnsafeBytes { try w.append($0) }
+        i += n
+    }
+    return try w.commit()
+}
+
+private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
+    var out: [UInt8] = []
+    try h.readBody(offset: 0, count: h.bodyLength, into: &out)
+    return out
+}
+
+@Suite struct FileStorageTests {
+    @Test func roundTripKeepsHeadBodyAndMeta() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let m = meta("localhost/index.html")
+        let body = b("hello world")
+        let size = try put(storage, m, body: body)
+        #expect(dir.files() == ["/" + m.key.relativePath(levels: levels)])
+
+        let h = try storage.open(m.key.digest)
+        #expect(h.meta == m)
+        #expect(h.head == head)
+        #expect(h.bodyLength == body.count)
+        #expect(h.bodyOffset + h.bodyLength == size)
+        #expect(h.fd >= 0)
+        #expect(try readAll(h) == body)
+        // The engine sends [bodyOffset, bodyOffset + bodyLength) of fd with sendfile: check it is the body.
+        var raw: [UInt8] = []
+        try FileIO.pread(h.fd, at: h.bodyOffset, count: h.bodyLength, into: &raw)
+        #expect(raw == body)
+        h.close()
+        #expect(h.fd == -1)
+    }
+
+    @Test func emptyBodyAndLargeBody() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        try put(storage, meta("empty"), body: [])
+        #expect(try readAll(storage.open(CacheKey(b("empty")).digest)) == [])
+        let big = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try put(storage, meta("big"), body: big, chunk: 65_536)
+        #expect(try readAll(storage.open(CacheKey(b("big")).digest)) == big)
+    }
+
+    @Test func missingEntryIsNotFound() {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        #expect(throws: CacheStorageError.notFound) { try storage.open(CacheKey(b("nope")).digest) }
+    }
+
+    @Test func abortedWriteLeavesNoEntryAndNoTempFile() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let m = meta("k")
+        let w = try storage.beginWrite(m, head: head)
+        try b("partial").withUnsafeBytes { try w.append($0) }
+        #expect(dir.files().count == 1)
+        #expect(dir.files()[0].hasSuffix(".tmp"))
+        #expect(throws: CacheStorageError.notFound) { try storage.open(m.key.digest) }  // invisible until commit
+        w.abort()
+        w.abort()
+        #expect(dir.files() == [])
+        #expect(throws: CacheStorageError.notFound) { try storage.open(m.key.digest) }
+    }
+
+    @Test func abandonedWriterCleansUpOnDeinit() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        do {
+            let w = try storage.beginWrite(meta("k"), head: head)
+            try b("x").withUnsafeBytes { try w.append($0) }
+        }
+        #expect(dir.files() == [])
+    }
+
+    @Test func commitReplacesAnOldEntryWhole() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        try put(storage, meta("k"), body: b("old body"))
+        let reader = try storage.open(CacheKey(b("k")).digest)
+        try put(storage, meta("k", validUntil: now + 7200), body: b("new body, longer"))
+        #expect(try readAll(reader) == b("old body"))  // an open reader keeps its version
+        let fresh = try storage.open(CacheKey(b("k")).digest)
+        #expect(try readAll(fresh) == b("new body, longer"))
+        #expect(fresh.meta.validUntil == now + 7200)
+        #expect(dir.files().count == 1)
+    }
+
+    @Test(arguments: [0, 1, 11, 12, 50, 95, 96, 150])
+    func truncatedFileIsCorrupt(cutFromEnd: Int) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let m = meta("k")
+        try put(storage, m, body: b("hello world"))
+        let rel = "/" + m.key.relativePath(levels: levels)
+        let bytes = dir.readFile(rel)
+        let keep = cutFromEnd == 0 ? 0 : bytes.count - cutFromEnd
+        dir.writeFile(rel, Array(bytes.prefix(keep)))
+        #expect(throws: CacheStorageError.corrupt) { try storage.open(m.key.digest) }
+    }
+
+    /// Flip one byte anywhere in the header or head: the entry is rejected, never served.
+    @Test(arguments: [0, 3, 4, 9, 12, 20, 40, 50, 60, 66, 72, 76, 80, 84, 88, 90, 100, 120, 140, 160])
+    func damagedByteIsCorrupt(offset: Int) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let m = meta("localhost/index.html")
+        try put(storage, m, body: b("hello world"))
+        let rel = "/" + m.key.relativePath(levels: levels)
+        var bytes = dir.readFile(rel)
+        bytes[offset] ^= 0x5A
+        dir.writeFile(rel, bytes)
+        #expect(throws: CacheStorageError.corrupt) { try storage.open(m.key.digest) }
+    }
+
+    @Test func extraBytesAfterBodyAreCorrupt() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let m = meta("k")
+        try put(storage, m, body: b("hello"))
+        let rel = "/" + m.key.relativePath(levels: levels)
+        dir.writeFile(rel, dir.readFile(rel) + b("junk"))
+        #expect(throws: CacheStorageError.corrupt) { try storage.open(m.key.digest) }
+    }
+
+    @Test func entryUnderAnotherKeysNameIsCorrupt() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let a = meta("a")
+        let other = CacheKey(b("b")).digest
+        try put(storage, a, body: b("A"))
+        let target = "/" + levels.relativePath(for: other)
+        _ = levels.directories(for: other).reduce(dir.path) { p, d in
+            mkdir(p + "/" + d, 0o700)
+            return p + "/" + d
+        }
+        dir.writeFile(target, dir.readFile("/" + a.key.relativePath(levels: levels)))
+        #expect(throws: CacheStorageError.corrupt) { try storage.open(other) }
+    }
+
+    @Test func garbageFileIsCorrupt() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: CacheLevels([])!)
+        let key = CacheKey(b("g")).digest
+        dir.writeFile("/" + key.hex, [UInt8](repeating: 0x41, count: 500))
+        #expect(throws: CacheStorageError.corrupt) { try storage.open(key) }
+    }
+
+    @Test func variantEntryRoundTrips() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let main = CacheKey(b("h/page"))
+        let vh = CacheVary.hash(names: [b("cookie")]) { _ in b("JSESSIONID=A.tomcat1") }
+        var m = meta("h/page")
+        m.key = main.variant(vh)
+        m.varyNames = [b("cookie")]
+        m.varyHash = vh
+        try put(storage, m, body: b("user A's page"))
+        let h = try storage.open(main.variant(vh).digest)
+        #expect(h.meta.key == main.variant(vh))
+        #expect(h.meta.key.text == main.text)
+        #expect(throws: CacheStorageError.notFound) { try storage.open(main.digest) }
+    }
+
+    @Test func fullDiskIsAnErrorValue() throws {
+        // /dev/full fails every write with ENOSPC.
+        let fd = open("/dev/full", O_WRONLY)
+        try #require(fd >= 0)
+        let w = FileCacheWriter(fd: fd, temp: "/nonexistent/swy.tmp", final: "/nonexistent/swy", prefixLength: 0, fsync: false)
+        #expect(throws: CacheStorageError.noSpace) {
+            try b("body").withUnsafeBytes { try w.append($0) }
+        }
+        #expect(throws: CacheStorageError.self) { _ = try w.commit() }  // aborted: nothing to commit
+    }
+
+    @Test func unwritableRootIsAnErrorValue() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        dir.writeFile("/file", b("x"))  // a regular file where a directory is needed
+        let storage = FileStorage(root: dir.path + "/file", levels: levels)
+        #expect(throws: CacheStorageError.io(operation: "open", errno: ENOTDIR)) {
+            _ = try storage.beginWrite(meta("k"), head: head)
+        }
+    }
+
+    @Test func memoryStorageHasTheSameSemantics() throws {
+        let storage = MemoryStorage()
+        let m = meta("k")
+        let w = try storage.beginWrite(m, head: head)
+        try b("abc").withUnsafeBytes { try w.append($0) }
+        #expect(throws: CacheStorageError.notFound) { try storage.open(m.key.digest) }
+        _ = try w.commit()
+        let h = try storage.open(m.key.digest)
+        #expect(h.meta == m)
+        #expect(h.head == head)
+        #expect(h.fd == -1)
+        #expect(try readAll(h) == b("abc"))
+        let aborted = try storage.beginWrite(meta("other"), head: head)
+        aborted.abort()
+        #expect(storage.count == 1)
+        storage.remove(m.key.digest)
+        #expect(throws: CacheStorageError.notFound) { try storage.open(m.key.digest) }
+    }
+}
