@@ -3,7 +3,7 @@ import Glibc
 /// The cache's only syscalls: open/pread/pwrite/fstat/rename/unlink/mkdir with EINTR retried and
 /// errno turned into `CacheStorageError`. All unsafe buffer handling of the Cache module lives here
 /// and in `CacheDiskWalker`.
-enum FileIO {
+package enum FileIO {
     static func error(_ op: String) -> CacheStorageError {
         let e = errno
         if e == ENOSPC || e == EDQUOT { return .noSpace }
@@ -37,7 +37,7 @@ enum FileIO {
 
     /// Reads exactly `count` bytes at `offset` (fewer only at end of file).
     @discardableResult
-    static func pread(_ fd: Int32, at offset: Int, count: Int, into output: inout [UInt8]) throws(CacheStorageError) -> Int {
+    package static func pread(_ fd: Int32, at offset: Int, count: Int, into output: inout [UInt8]) throws(CacheStorageError) -> Int {
         let start = output.count
         output += repeatElement(0, count: count)
         var done = 0

@@ -79,7 +79,8 @@ public final class FileStorage: CacheStorage {
 }
 
 /// A temp file being filled; `commit` stamps the body length and renames it into place.
-final class FileCacheWriter: CacheWriter {
+/// `package` (not public) so CacheTests can drive it against /dev/full without @testable.
+package final class FileCacheWriter: CacheWriter {
     private var fd: Int32
     private var finished = false
     let temp: String
@@ -88,7 +89,7 @@ final class FileCacheWriter: CacheWriter {
     let prefixLength: Int
     private var bodyBytes = 0
 
-    init(fd: Int32, temp: String, final: String, prefixLength: Int, fsync: Bool) {
+    package init(fd: Int32, temp: String, final: String, prefixLength: Int, fsync: Bool) {
         self.fd = fd
         self.temp = temp
         self.final = final
@@ -98,7 +99,7 @@ final class FileCacheWriter: CacheWriter {
 
     deinit { abort() }
 
-    func append(_ bytes: UnsafeRawBufferPointer) throws(CacheStorageError) {
+    package func append(_ bytes: UnsafeRawBufferPointer) throws(CacheStorageError) {
         guard !finished, fd >= 0 else { throw .io(operation: "write", errno: EBADF) }
         guard !bytes.isEmpty else { return }
         do {
@@ -110,7 +111,7 @@ final class FileCacheWriter: CacheWriter {
         bodyBytes += bytes.count
     }
 
-    func commit() throws(CacheStorageError) -> Int {
+    package func commit() throws(CacheStorageError) -> Int {
         guard !finished, fd >= 0 else { throw .io(operation: "commit", errno: EBADF) }
         do {
             try FileIO.pwrite(fd, CacheEntryFormat.bodyLengthBytes(UInt64(bodyBytes)), at: CacheEntryFormat.bodyLengthOffset)
@@ -126,7 +127,7 @@ final class FileCacheWriter: CacheWriter {
         return prefixLength + bodyBytes
     }
 
-    func abort() {
+    package func abort() {
         guard !finished else { return }
         finished = true
         if fd >= 0 {

@@ -1,4 +1,4 @@
-@testable import Cache
+import Cache
 import Glibc
 import Testing
 
