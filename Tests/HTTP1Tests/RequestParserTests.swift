@@ -354,9 +354,16 @@ struct RequestParserTests {
         try expectRequest(input, .error(status, reason))
     }
 
+    /// Binary such as a TLS ClientHello is refused at its first byte, without waiting for a line end.
+    @Test(arguments: ["\u{16}\u{3}\u{1}\u{2}\u{0}", "\r\nGE\u{0}", "GET\t", "get"])
+    func badMethodBytesFailBeforeTheLineEnds(input: String) throws {
+        try expectRequest(input, .error(400, "client sent invalid method"))
+    }
+
     @Test func incompleteHeadsWait() throws {
         for input in [
-            "", "\r\n", "\r", "GET / HTTP/1.1", "GET / HTTP/1.1\r\nHost: a\r\n", "GET / HTTP/1.1\r\nHost: a\r\n\r",
+            "", "\r\n", "\r", "G", "GET", "GET\r", "X_Y-Z ", "GET \u{1}", "GET / HTTP/1.1",
+            "GET / HTTP/1.1\r\nHost: a\r\n", "GET / HTTP/1.1\r\nHost: a\r\n\r",
         ] {
             #expect(try parseRequest(input) == .incomplete, "\(input.debugDescription)")
         }
@@ -374,6 +381,9 @@ struct RequestParserTests {
         ),
         ("GET /12345 HTTP/1.1\r\nHost: a\r\n\r\n", .error(414, "client sent too long URI")),
         ("GET /123456789012345678901234567890", .error(414, "client sent too long URI")),
+        // A bad method byte before the limit is reported as such, however the bytes arrive.
+        ("G@T /123456789012345678901234567890", .error(400, "client sent invalid method")),
+        ("GET\r/123456789012345678901234567890", .error(414, "client sent too long URI")),
         // Header line of 16 bytes with CRLF passes, 17 does not.
         ("GET / HTTP/1.1\r\nHost: a\r\nX-Abcdefgh: 12\r\n\r\n", row { $0.headers.append("X-Abcdefgh: 12") }),
         ("GET / HTTP/1.1\r\nHost: a\r\nX-Abcdefgh: 123\r\n\r\n", .error(431, "client sent too long header line")),
