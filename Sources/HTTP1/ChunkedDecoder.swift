@@ -49,7 +49,8 @@ public struct ChunkedDecoder: Sendable {
     public private(set) var decodedBytes: Int64 = 0
 
     /// - Parameters:
-    ///   - limits: `headerLineMax` bounds a size line and a trailer line, `headMax` all trailers, `maxHeaders` their count.
+    ///   - limits: `headerLineMax` bounds a size line and a trailer line, `headMax` all trailers together,
+    ///     `maxHeaders` their count.
     ///   - upstream: report errors as an upstream's (502) instead of a client's (400).
     public init(limits: ParserLimits = ParserLimits(), upstream: Bool = false) {
         self.limits = limits

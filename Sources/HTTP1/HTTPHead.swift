@@ -65,6 +65,11 @@ extension HTTPHead {
         return values
     }
 
+    /// Whether the name of header `index` contains `_`: nginx drops such headers unless `underscores_in_headers on`.
+    public func nameHasUnderscore(at index: Int) -> Bool {
+        bytes(headers[index].name).contains(95)
+    }
+
     /// Whether header `index` must not be forwarded by a proxy (RFC 9110 §7.6.1): Connection, Keep-Alive,
     /// Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade, and any header named in a Connection value.
     public func isHopByHop(_ index: Int) -> Bool {

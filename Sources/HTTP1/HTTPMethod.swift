@@ -49,8 +49,17 @@ public enum HTTPMethod: Hashable, Sendable {
         switch token.count {
         case 3: self = isLiteral("GET") ? .get : isLiteral("PUT") ? .put : .other
         case 4:
-            self = isLiteral("POST") ? .post : isLiteral("HEAD") ? .head : isLiteral("COPY") ? .copy
-                : isLiteral("MOVE") ? .move : isLiteral("LOCK") ? .lock : .other
+            if isLiteral("POST") {
+                self = .post
+            } else if isLiteral("HEAD") {
+                self = .head
+            } else if isLiteral("COPY") {
+                self = .copy
+            } else if isLiteral("MOVE") {
+                self = .move
+            } else {
+                self = isLiteral("LOCK") ? .lock : .other
+            }
         case 5: self = isLiteral("PATCH") ? .patch : isLiteral("TRACE") ? .trace : isLiteral("MKCOL") ? .mkcol : .other
         case 6: self = isLiteral("DELETE") ? .delete : isLiteral("UNLOCK") ? .unlock : .other
         case 7: self = isLiteral("OPTIONS") ? .options : isLiteral("CONNECT") ? .connect : .other

@@ -4,6 +4,8 @@
 /// Line terminators: CRLF or a bare LF, as nginx accepts both (RFC 9112 §2.2 allows LF-only). A CR that
 /// is not directly before LF is left in the line for the line parser to refuse. Leading empty lines before
 /// the start line are skipped (RFC 9112 §2.2) but count towards `headMax`, so a stream of CRLFs is bounded.
+///
+/// Unsafe code: reads through the buffer's base pointer, only at indices below `buffer.count`.
 struct HeadFramer {
     enum Event {
         case needMore
@@ -44,37 +46,57 @@ struct HeadFramer {
 
     mutating func next(_ buffer: UnsafeRawBufferPointer) -> Event {
         let count = buffer.count
-        while position < count {
-            if position >= headMax { return .headTooLarge }
-            let b = buffer[position]
-            if headStart == nil {
+        guard position < count, let raw = buffer.baseAddress else { return .needMore }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        if headStart == nil {
+            while position < count {
+                if position >= headMax { return .headTooLarge }
+                let b = base[position]
                 if b == ASCII.lf {
                     position += 1
-                    continue
-                }
-                if b == ASCII.cr {
+                } else if b == ASCII.cr {
                     guard position + 1 < count else { return .needMore }
-                    guard buffer[position + 1] == ASCII.lf else { return .bareCR }
+                    guard base[position + 1] == ASCII.lf else { return .bareCR }
                     position += 2
-                    continue
+                } else {
+                    headStart = position
+                    lineStart = position
+                    break
                 }
-                headStart = position
-                lineStart = position
             }
-            if position - lineStart >= (lineIndex == 0 ? startLineMax : headerLineMax) {
-                return lineIndex == 0 ? .startLineTooLong : .headerLineTooLong
-            }
-            position += 1
-            if b == ASCII.lf {
-                let start = lineStart
-                var end = position - 1
-                if end > start && buffer[end - 1] == ASCII.cr { end -= 1 }
-                lineStart = position
-                if end == start && lineIndex > 0 { return .endOfHead(end: position) }
-                lineIndex += 1
-                return .line(start: start, end: end)
-            }
+            guard headStart != nil else { return .needMore }
         }
-        return .needMore
+        // Look for LF only as far as the limits allow: the byte at lineCap would make the line too long, the byte
+        // at headMax the head too large.
+        let lineCap = lineStart + (lineIndex == 0 ? startLineMax : headerLineMax)
+        let stop = min(count, lineCap, headMax)
+        let lf = Self.firstLF(base, from: position, to: stop)
+        if lf == stop {
+            position = stop
+            if stop == count { return .needMore }
+            if stop >= headMax { return .headTooLarge }
+            return lineIndex == 0 ? .startLineTooLong : .headerLineTooLong
+        }
+        position = lf + 1
+        let start = lineStart
+        var end = lf
+        if end > start && base[end - 1] == ASCII.cr { end -= 1 }
+        lineStart = position
+        if end == start && lineIndex > 0 { return .endOfHead(end: position) }
+        lineIndex += 1
+        return .line(start: start, end: end)
+    }
+
+    /// Index of the first LF in `from..<to`, or `to`. Eight bytes per step (the SWAR zero-byte test).
+    @inline(__always)
+    private static func firstLF(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        var p = from
+        while p + 8 <= to {
+            let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
+            if (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+            p += 8
+        }
+        while p < to && base[p] != ASCII.lf { p += 1 }
+        return p
     }
 }

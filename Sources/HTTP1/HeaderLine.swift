@@ -10,23 +10,34 @@ enum HeaderLine {
     }
 
     /// Parses `start..<end` of `buffer` (terminator already removed).
+    /// Unsafe code: reads through the base pointer, only inside `start..<end`, which the framer took from `buffer`.
     @inline(__always)
     static func parse(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) -> Parsed {
+        guard start < end, let raw = buffer.baseAddress, end <= buffer.count else { return .invalid }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
         var i = start
-        if i < end && ASCII.isOWS(buffer[i]) { return .obsoleteFold }
-        while i < end && ASCII.isTChar(buffer[i]) { i += 1 }
-        guard i > start, i < end, buffer[i] == ASCII.colon else { return .invalid }
+        if ASCII.isOWS(base[i]) { return .obsoleteFold }
+        while i < end && ASCII.isTChar(base[i]) { i += 1 }
+        guard i > start, i < end, base[i] == ASCII.colon else { return .invalid }
         let nameEnd = i
         i += 1
-        while i < end && ASCII.isOWS(buffer[i]) { i += 1 }
+        while i < end && ASCII.isOWS(base[i]) { i += 1 }
         let valueStart = i
-        var valueEnd = i
-        while i < end {
-            let b = buffer[i]
-            guard ASCII.isFieldValueByte(b) else { return .invalid }
-            i += 1
-            if !ASCII.isOWS(b) { valueEnd = i }
+        // Eight bytes per step while none is a control byte or DEL (then check byte by byte: HTAB is allowed).
+        while i + 8 <= end {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let low = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080  // some byte < 0x20
+            let d = w ^ 0x7f7f_7f7f_7f7f_7f7f
+            let del = (d &- 0x0101_0101_0101_0101) & ~d & 0x8080_8080_8080_8080  // some byte == 0x7f
+            if low | del != 0 { break }
+            i += 8
         }
+        while i < end {
+            guard ASCII.isFieldValueByte(base[i]) else { return .invalid }
+            i += 1
+        }
+        var valueEnd = end
+        while valueEnd > valueStart && ASCII.isOWS(base[valueEnd - 1]) { valueEnd -= 1 }
         return .field(nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd)
     }
 

@@ -42,6 +42,16 @@ public struct RequestHead: HTTPHead, Equatable {
         return .none
     }
 
+    /// nginx's `$request_uri`: the path and query as sent, without the scheme and host of an absolute-form target.
+    public var requestURI: ByteRange { ByteRange(start: path.start, end: target.end) }
+
+    /// nginx's `$uri`: the path percent-decoded with slashes merged and dot segments resolved (an empty
+    /// absolute-form path is `/`). Throws 400 for what nginx refuses (`..` above the root, `%00`, bad escapes).
+    public func normalizedPath() throws(HTTPParseError) -> [UInt8] {
+        if path.isEmpty && targetForm == .absolute { return [ASCII.slash] }
+        return try URIPath.normalize(bytes(path))
+    }
+
     /// The host lowercased without port or trailing dot, as nginx's `$host` (before the server_name fallback).
     public func lowercasedHost() -> [UInt8]? {
         guard let r = hostRange else { return nil }

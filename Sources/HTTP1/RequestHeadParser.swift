@@ -15,6 +15,8 @@ public struct RequestHeadParser: Sendable {
     public let limits: ParserLimits
     private var framer: HeadFramer
     private var line: RequestLine?
+    /// How far the method of an unfinished request line has been checked (absolute offset), nil once its end was seen.
+    private var methodScan: Int? = 0
     private var headers: [HeaderField] = []
     private var summary = FieldSummary()
     /// Set once a result other than `.incomplete` was returned; later calls repeat it until `reset()`.
@@ -30,6 +32,7 @@ public struct RequestHeadParser: Sendable {
     public mutating func reset() {
         framer.reset()
         line = nil
+        methodScan = 0
         headers.removeAll(keepingCapacity: true)
         summary = FieldSummary()
         finished = nil
@@ -52,12 +55,15 @@ public struct RequestHeadParser: Sendable {
         while true {
             switch framer.next(buffer) {
             case .needMore:
+                if line == nil { try checkMethodPrefix(buffer) }
                 return nil
             case .startLineTooLong:
+                try checkMethodPrefix(buffer)
                 throw .tooLongURI
             case .headerLineTooLong:
                 throw .tooLongHeaderLine
             case .headTooLarge:
+                if line == nil { try checkMethodPrefix(buffer) }
                 throw .tooLargeHeader
             case .bareCR:
                 throw .invalidRequest
@@ -71,6 +77,26 @@ public struct RequestHeadParser: Sendable {
                 return (try finish(buffer, end: end), end)
             }
         }
+    }
+
+    /// Refuses a bad method byte as soon as it arrives, before the request line ends, as nginx's byte-wise parser
+    /// does: a TLS handshake or other binary sent to a plain-HTTP port gets its 400 at once instead of waiting
+    /// for a line end that never comes. Stops at SP, CR or LF, leaving those cases to `RequestLine.parse`, so
+    /// the outcome is the same however the bytes are split.
+    private mutating func checkMethodPrefix(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) {
+        guard let scanned = methodScan, let start = framer.headStart else { return }
+        var i = max(scanned, start)
+        let end = framer.position
+        while i < end {
+            let b = buffer[i]
+            if b == ASCII.sp || b == ASCII.cr || b == ASCII.lf {
+                methodScan = nil
+                return
+            }
+            guard b &- 65 < 26 || b == 95 || b == 45 else { throw .invalidMethod }
+            i += 1
+        }
+        methodScan = i
     }
 
     private mutating func addHeader(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTPParseError) {

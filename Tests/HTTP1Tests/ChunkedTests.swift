@@ -8,7 +8,9 @@ struct ChunkedOutcome: Equatable, CustomStringConvertible {
     var finished: Bool
     var error: Int? = nil
 
-    var description: String { "body=\(body.debugDescription) consumed=\(consumed) finished=\(finished) error=\(error.map(String.init) ?? "-")" }
+    var description: String {
+        "body=\(body.debugDescription) consumed=\(consumed) finished=\(finished) error=\(error.map(String.init) ?? "-")"
+    }
 }
 
 /// Feeds `input` in pieces cut at `cuts`; each call gets only bytes not yet consumed, like a read loop.
@@ -25,7 +27,8 @@ private func decodeChunked(_ input: [UInt8], cuts: [Int], limits: ParserLimits, 
             if finished { return ChunkedOutcome(body: text(body), consumed: offset, finished: true) }
             #expect(offset == cut, "an unfinished decoder must use all its input")
         } catch {
-            return ChunkedOutcome(body: text(body), consumed: offset, finished: false, error: (error as? HTTPParseError)?.status ?? -1)
+            return ChunkedOutcome(
+                body: text(body), consumed: offset, finished: false, error: (error as? HTTPParseError)?.status ?? -1)
         }
     }
     return ChunkedOutcome(body: text(body), consumed: offset, finished: false)
@@ -149,7 +152,9 @@ struct ChunkedDecoderTests {
 }
 
 struct ChunkedEncoderTests {
-    @Test(arguments: [(1, "1\r\n"), (15, "f\r\n"), (16, "10\r\n"), (255, "ff\r\n"), (4096, "1000\r\n"), (0x7fff_ffff, "7fffffff\r\n")])
+    @Test(arguments: [
+        (1, "1\r\n"), (15, "f\r\n"), (16, "10\r\n"), (255, "ff\r\n"), (4096, "1000\r\n"), (0x7fff_ffff, "7fffffff\r\n"),
+    ])
     func chunkHeader(length: Int, expected: String) {
         var out: [UInt8] = []
         ChunkedEncoder.appendChunkHeader(length, to: &out)

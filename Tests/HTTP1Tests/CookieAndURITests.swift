@@ -158,6 +158,27 @@ struct HeadAccessorTests {
         #expect(HTTPMethod.patch.isIdempotent == false && HTTPMethod.get.isIdempotent && HTTPMethod.put.isIdempotent)
     }
 
+    @Test(arguments: [
+        ("GET /a/./b/../c%20d?x=1 HTTP/1.1\r\nHost: h\r\n\r\n", "/a/c d", "/a/./b/../c%20d?x=1"),
+        ("GET http://h/p//q?x HTTP/1.1\r\nHost: h\r\n\r\n", "/p/q", "/p//q?x"),
+        ("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n", "/", ""),
+    ])
+    func uriAndRequestURI(wire: String, uri: String, requestURI: String) throws {
+        let head = try request(wire)
+        #expect(text(try head.normalizedPath()) == uri)
+        #expect(text(head.bytes(head.requestURI)) == requestURI)
+    }
+
+    @Test func normalizedPathRefusesEscapesAboveRoot() throws {
+        let head = try request("GET /a/%2e%2e/%2e%2e/x HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(throws: HTTPParseError.invalidURI) { try head.normalizedPath() }
+    }
+
+    @Test func underscoreNamesAreFlagged() throws {
+        let head = try request("GET / HTTP/1.1\r\nHost: h\r\nX_Real: 1\r\nX-Real: 2\r\n\r\n")
+        #expect(head.headers.indices.map { head.nameHasUnderscore(at: $0) } == [false, true, false])
+    }
+
     @Test(arguments: [("[::1]:80", "[::1]"), ("a.b", "a.b"), ("A.B.", "a.b"), ("h:8080", "h")])
     func hostNormalization(host: String, expected: String) throws {
         let head = try request("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")

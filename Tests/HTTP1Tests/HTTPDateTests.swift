@@ -108,7 +108,8 @@ struct HeadWriterTests {
                 == "HTTP/1.0 200 OK\r\nServer: switchyard\r\nContent-Length: 1234567890123\r\nX-Neg: -42\r\nX-Zero: 0\r\nX-Bytes: a b\r\n\r\n"
         )
         // What the writer produces, the parser reads back.
-        guard case .complete(let head, let consumed) = w.bytes.withUnsafeBytes({ ResponseHeadParser().parseOnce($0) }) else {
+        guard case .complete(let head, let consumed) = w.bytes.withUnsafeBytes({ ResponseHeadParser().parseOnce($0) })
+        else {
             Issue.record("writer output did not parse")
             return
         }

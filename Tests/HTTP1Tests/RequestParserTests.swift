@@ -51,7 +51,12 @@ struct RequestParserTests {
                 $0.query = "x=1&y=2"
             }
         ),
-        ("GET /? HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.target = "/?"; $0.query = "" }),
+        (
+            "GET /? HTTP/1.1\r\nHost: a\r\n\r\n",
+            row {
+                $0.target = "/?"; $0.query = ""
+            }
+        ),
         (
             "GET http://Example.COM:8080/p?q HTTP/1.1\r\nHost: other\r\n\r\n",
             row {
@@ -95,26 +100,36 @@ struct RequestParserTests {
                 $0.path = "*"
             }
         ),
-        ("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.method = "HEAD"; $0.methodCase = .head }),
-        ("DELETE / HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.method = "DELETE"; $0.methodCase = .delete }),
-        ("PROPFIND / HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.method = "PROPFIND"; $0.methodCase = .propfind }),
-        ("LOCK / HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.method = "LOCK"; $0.methodCase = .lock }),
-        ("PURGE / HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.method = "PURGE"; $0.methodCase = .other }),
-        ("X_Y-Z / HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.method = "X_Y-Z"; $0.methodCase = .other }),
         // Keep-alive rules.
-        ("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", row { $0.headers.append("Connection: close"); $0.keepAlive = false }),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            row {
+                $0.headers.append("Connection: close"); $0.keepAlive = false
+            }
+        ),
         (
             "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, CLOSE\r\n\r\n",
-            row { $0.headers.append("Connection: Upgrade, CLOSE"); $0.keepAlive = false }
+            row {
+                $0.headers.append("Connection: Upgrade, CLOSE"); $0.keepAlive = false
+            }
         ),
-        ("GET / HTTP/1.0\r\n\r\n", row { $0.version = "1.0"; $0.headers = []; $0.host = nil; $0.keepAlive = false }),
+        (
+            "GET / HTTP/1.0\r\n\r\n",
+            row {
+                $0.version = "1.0"; $0.headers = []; $0.host = nil; $0.keepAlive = false
+            }
+        ),
         (
             "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
-            row { $0.version = "1.0"; $0.headers = ["Connection: Keep-Alive"]; $0.host = nil; $0.keepAlive = true }
+            row {
+                $0.version = "1.0"; $0.headers = ["Connection: Keep-Alive"]; $0.host = nil; $0.keepAlive = true
+            }
         ),
         (
             "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
-            row { $0.version = "1.0"; $0.headers = ["Connection: keep-alive, close"]; $0.host = nil; $0.keepAlive = false }
+            row {
+                $0.version = "1.0"; $0.headers = ["Connection: keep-alive, close"]; $0.host = nil; $0.keepAlive = false
+            }
         ),
         ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", row { $0.version = "1.2" }),
         // Bodies.
@@ -161,15 +176,43 @@ struct RequestParserTests {
             row { $0.headers = ["hOST: a", "X-A: x  y", "X-Empty: ", "X-Utf8: caf\u{e9}"] }
         ),
         // Host with a port and an IPv6 literal.
-        ("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", row { $0.headers = ["Host: [::1]:80"]; $0.host = "[::1]:80" }),
+        (
+            "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+            row {
+                $0.headers = ["Host: [::1]:80"]; $0.host = "[::1]:80"
+            }
+        ),
         // Pipelining: the second request starts at consumed.
         (
             "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n",
             row { $0.consumed = 27 }
         ),
         // Raw UTF-8 in the target passes (nginx does too).
-        ("GET /caf\u{e9} HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.target = "/caf\u{e9}"; $0.path = "/caf\u{e9}" }),
+        (
+            "GET /caf\u{e9} HTTP/1.1\r\nHost: a\r\n\r\n",
+            row {
+                $0.target = "/caf\u{e9}"; $0.path = "/caf\u{e9}"
+            }
+        ),
     ]
+
+    static let methods: [(String, HTTPMethod, Bool)] = [
+        ("GET", .get, true), ("HEAD", .head, true), ("POST", .post, false), ("PUT", .put, true),
+        ("DELETE", .delete, true), ("OPTIONS", .options, true), ("TRACE", .trace, true), ("PATCH", .patch, false),
+        ("PROPFIND", .propfind, true), ("PROPPATCH", .proppatch, true), ("MKCOL", .mkcol, true),
+        ("COPY", .copy, true), ("MOVE", .move, true), ("LOCK", .lock, false), ("UNLOCK", .unlock, true),
+        ("PURGE", .other, true), ("X_Y-Z", .other, true), ("GETS", .other, true), ("POS", .other, true),
+    ]
+
+    /// Every method token, its case, and nginx's idempotence (POST, LOCK, PATCH are not retried).
+    @Test(arguments: methods)
+    func recognisesMethods(method: String, expected: HTTPMethod, idempotent: Bool) throws {
+        var summary = RequestSummary()
+        summary.method = method
+        summary.methodCase = expected
+        try expectRequest("\(method) / HTTP/1.1\r\nHost: a\r\n\r\n", .head(summary))
+        #expect(expected.isIdempotent == idempotent)
+    }
 
     @Test(arguments: valid)
     func parsesValidRequests(input: String, expected: Outcome<RequestSummary>) throws {
@@ -205,7 +248,10 @@ struct RequestParserTests {
         ("\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "client sent invalid request"),
         // Header lines.
         ("GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400, "client sent invalid header line: obsolete line folding"),
-        ("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\tfolded\r\n\r\n", 400, "client sent invalid header line: obsolete line folding"),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\tfolded\r\n\r\n", 400,
+            "client sent invalid header line: obsolete line folding"
+        ),
         ("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, "client sent invalid header line"),
         ("GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400, "client sent invalid header line"),
         ("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", 400, "client sent invalid header line"),
@@ -229,25 +275,76 @@ struct RequestParserTests {
         ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "client sent invalid host header"),
         ("GET / HTTP/1.0\r\nHost: a\\b\r\n\r\n", 400, "client sent invalid host header"),
         // Content-Length.
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", 400, "client sent duplicate Content-Length header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400, "client sent duplicate Content-Length header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", 400,
+            "client sent duplicate Content-Length header"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400,
+            "client sent duplicate Content-Length header"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\n", 400,
+            "client sent invalid \"Content-Length\" header"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400,
+            "client sent invalid \"Content-Length\" header"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", 400,
+            "client sent invalid \"Content-Length\" header"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", 400,
+            "client sent invalid \"Content-Length\" header"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", 400,
+            "client sent invalid \"Content-Length\" header"
+        ),
         ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400, "client sent invalid \"Content-Length\" header"),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n", 400,
+            "client sent invalid \"Content-Length\" header"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400,
+            "client sent invalid \"Content-Length\" header"
+        ),
         // Transfer-Encoding.
-        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time"),
-        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "client sent unknown \"Transfer-Encoding\""),
-        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 501, "client sent unknown \"Transfer-Encoding\""),
-        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 501, "client sent unknown \"Transfer-Encoding\""),
-        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501, "client sent unknown \"Transfer-Encoding\""),
-        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "client sent duplicate Transfer-Encoding header"),
-        ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "client sent HTTP/1.0 request with \"Transfer-Encoding\" header"),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+            "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400,
+            "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time"
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501,
+            "client sent unknown \"Transfer-Encoding\""
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 501,
+            "client sent unknown \"Transfer-Encoding\""
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 501,
+            "client sent unknown \"Transfer-Encoding\""
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501,
+            "client sent unknown \"Transfer-Encoding\""
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+            "client sent duplicate Transfer-Encoding header"
+        ),
+        (
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+            "client sent HTTP/1.0 request with \"Transfer-Encoding\" header"
+        ),
         // nginx order: a missing Host is reported before framing problems.
         ("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400, "client sent HTTP/1.1 request without \"Host\" header"),
     ]
@@ -257,8 +354,17 @@ struct RequestParserTests {
         try expectRequest(input, .error(status, reason))
     }
 
+    /// Binary such as a TLS ClientHello is refused at its first byte, without waiting for a line end.
+    @Test(arguments: ["\u{16}\u{3}\u{1}\u{2}\u{0}", "\r\nGE\u{0}", "GET\t", "get"])
+    func badMethodBytesFailBeforeTheLineEnds(input: String) throws {
+        try expectRequest(input, .error(400, "client sent invalid method"))
+    }
+
     @Test func incompleteHeadsWait() throws {
-        for input in ["", "\r\n", "\r", "GET / HTTP/1.1", "GET / HTTP/1.1\r\nHost: a\r\n", "GET / HTTP/1.1\r\nHost: a\r\n\r"] {
+        for input in [
+            "", "\r\n", "\r", "G", "GET", "GET\r", "X_Y-Z ", "GET \u{1}", "GET / HTTP/1.1",
+            "GET / HTTP/1.1\r\nHost: a\r\n", "GET / HTTP/1.1\r\nHost: a\r\n\r",
+        ] {
             #expect(try parseRequest(input) == .incomplete, "\(input.debugDescription)")
         }
     }
@@ -267,9 +373,17 @@ struct RequestParserTests {
 
     static let limited: [(String, Outcome<RequestSummary>)] = [
         // Request line of exactly 20 bytes with CRLF passes; 21 does not, and is refused before its end arrives.
-        ("GET /1234 HTTP/1.1\r\nHost: a\r\n\r\n", row { $0.target = "/1234"; $0.path = "/1234" }),
+        (
+            "GET /1234 HTTP/1.1\r\nHost: a\r\n\r\n",
+            row {
+                $0.target = "/1234"; $0.path = "/1234"
+            }
+        ),
         ("GET /12345 HTTP/1.1\r\nHost: a\r\n\r\n", .error(414, "client sent too long URI")),
         ("GET /123456789012345678901234567890", .error(414, "client sent too long URI")),
+        // A bad method byte before the limit is reported as such, however the bytes arrive.
+        ("G@T /123456789012345678901234567890", .error(400, "client sent invalid method")),
+        ("GET\r/123456789012345678901234567890", .error(414, "client sent too long URI")),
         // Header line of 16 bytes with CRLF passes, 17 does not.
         ("GET / HTTP/1.1\r\nHost: a\r\nX-Abcdefgh: 12\r\n\r\n", row { $0.headers.append("X-Abcdefgh: 12") }),
         ("GET / HTTP/1.1\r\nHost: a\r\nX-Abcdefgh: 123\r\n\r\n", .error(431, "client sent too long header line")),
@@ -278,7 +392,10 @@ struct RequestParserTests {
         ("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n", row { $0.headers += ["A: 1", "B: 2"] }),
         ("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", .error(431, "client sent too many header lines")),
         // The head limit counts everything, leading empty lines too.
-        ("GET / HTTP/1.1\r\nHost: a\r\nA: 123456789\r\nB: 123456789\r\n\r\n", .error(431, "client sent too large request header")),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nA: 123456789\r\nB: 123456789\r\n\r\n",
+            .error(431, "client sent too large request header")
+        ),
         (String(repeating: "\r\n", count: 40), .error(431, "client sent too large request header")),
     ]
 
@@ -297,7 +414,8 @@ struct RequestParserTests {
 
     @Test func pipelinedRequestsParseOneAfterAnother() throws {
         let wire = bytes(
-            "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: b\r\nContent-Length: 0\r\n\r\nGET /3 HTTP/1.0\r\n\r\n")
+            "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: b\r\nContent-Length: 0\r\n\r\nGET /3 HTTP/1.0\r\n\r\n"
+        )
         var parser = RequestHeadParser()
         var offset = 0
         var seen: [String] = []

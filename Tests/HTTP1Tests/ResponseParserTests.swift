@@ -63,11 +63,15 @@ struct ResponseParserTests {
         ("HTTP/1.1 200 OK\n\n", response { _ in }),
         (
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-            response { $0.headers = ["Transfer-Encoding: chunked"]; $0.framing = .chunked; $0.reusable = true }
+            response {
+                $0.headers = ["Transfer-Encoding: chunked"]; $0.framing = .chunked; $0.reusable = true
+            }
         ),
         (
             "HTTP/1.1 204 No Content\r\n\r\n",
-            response { $0.status = 204; $0.reason = "No Content"; $0.framing = .none; $0.reusable = true }
+            response {
+                $0.status = 204; $0.reason = "No Content"; $0.framing = .none; $0.reusable = true
+            }
         ),
         (
             "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n",
@@ -78,7 +82,9 @@ struct ResponseParserTests {
         ),
         (
             "HTTP/1.1 100 Continue\r\n\r\n",
-            response { $0.status = 100; $0.reason = "Continue"; $0.framing = .none; $0.reusable = true; $0.interim = true }
+            response {
+                $0.status = 100; $0.reason = "Continue"; $0.framing = .none; $0.reusable = true; $0.interim = true
+            }
         ),
         (
             "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
@@ -88,9 +94,24 @@ struct ResponseParserTests {
             }
         ),
         // Missing reason, with and without its space (nginx accepts both).
-        ("HTTP/1.1 404\r\n\r\n", response { $0.status = 404; $0.reason = "" }),
-        ("HTTP/1.1 404 \r\n\r\n", response { $0.status = 404; $0.reason = "" }),
-        ("HTTP/1.1 599 Whatever it\tis\r\n\r\n", response { $0.status = 599; $0.reason = "Whatever it\tis" }),
+        (
+            "HTTP/1.1 404\r\n\r\n",
+            response {
+                $0.status = 404; $0.reason = ""
+            }
+        ),
+        (
+            "HTTP/1.1 404 \r\n\r\n",
+            response {
+                $0.status = 404; $0.reason = ""
+            }
+        ),
+        (
+            "HTTP/1.1 599 Whatever it\tis\r\n\r\n",
+            response {
+                $0.status = 599; $0.reason = "Whatever it\tis"
+            }
+        ),
         (
             "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
             response {
@@ -98,7 +119,12 @@ struct ResponseParserTests {
                 $0.framing = .length(0)
             }
         ),
-        ("HTTP/1.0 200 OK\r\n\r\n", response { $0.version = "1.0"; $0.keepAlive = false }),
+        (
+            "HTTP/1.0 200 OK\r\n\r\n",
+            response {
+                $0.version = "1.0"; $0.keepAlive = false
+            }
+        ),
         (
             "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n",
             response {
@@ -132,10 +158,19 @@ struct ResponseParserTests {
         ("HTTP/1.1 200 OK\r\n folded\r\n\r\n", "upstream sent invalid header"),
         ("HTTP/1.1 200 OK\r\nX : 1\r\n\r\n", "upstream sent invalid header"),
         ("HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", "upstream sent invalid header"),
-        ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", "upstream sent duplicate header line: \"Content-Length\""),
-        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", "upstream sent duplicate header line: \"Transfer-Encoding\""),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+            "upstream sent duplicate header line: \"Content-Length\""
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "upstream sent duplicate header line: \"Transfer-Encoding\""
+        ),
         ("HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", "upstream sent invalid \"Content-Length\" header"),
-        ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time"),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time"
+        ),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "upstream sent unknown \"Transfer-Encoding\""),
     ]
 
