@@ -9,6 +9,10 @@ public final class KetamaRing: Sendable {
     public let hashes: [UInt32]
     /// For each point, the server address it belongs to.
     public let servers: [String]
+    /// For each point, its server as an index into `names`; compared on the hot path instead of text.
+    let serverIndex: [Int]
+    /// The distinct server addresses, in config order.
+    let names: [String]
 
     public init(peers: [PeerConfig]) {
         var points: [(hash: UInt32, server: String)] = []
@@ -36,6 +40,10 @@ public final class KetamaRing: Sendable {
         }
         self.hashes = hashes
         self.servers = servers
+        var names: [String] = []
+        for peer in peers where !peer.isBackup && !names.contains(peer.address) { names.append(peer.address) }
+        self.names = names
+        self.serverIndex = servers.map { names.firstIndex(of: $0) ?? -1 }
     }
 
     /// HOST and PORT as nginx cuts them from the `server` address text.

@@ -121,3 +121,23 @@ import Testing
         #expect(health.snapshot(now: .seconds(61))[0].state == .up)
     }
 }
+
+@Suite struct StatusPageTests {
+    @Test func jvmRouteStatusPage() {
+        let cluster = Cluster()
+        var lb = cluster.worker()
+        for n in 0..<4 { _ = pickOnce(&lb, Cluster.session("P\(n).tomcat1"), at: .seconds(100)) }
+        var state = PickState()
+        _ = lb.pick(Cluster.session("Q.tomcat2"), state: &state, now: .seconds(100))  // in flight
+        cluster.kill(2, at: .seconds(95))
+        let page = String(decoding: JVMRouteStatusPage.render(upstream: "tomcats", health: cluster.health, now: .seconds(100)), as: UTF8.self)
+        #expect(page == """
+            upstream tomcats: total_busy = 1, total_requests = 6, peers: 3
+
+             peer 1: 10.0.0.1:8080(tomcat1) down: 0, fails: 0/1, busy: 0/0, weight: 1, total_req: 4, total_fails: 0, last_fail: never, state: up, sessions_last_minute: 4
+             peer 2: 10.0.0.2:8080(tomcat2) down: 0, fails: 0/1, busy: 1/0, weight: 1, total_req: 1, total_fails: 0, last_fail: never, state: up, sessions_last_minute: 1
+             peer 3: 10.0.0.3:8080(tomcat3) down: 0, fails: 1/1, busy: 0/0, weight: 1, total_req: 1, total_fails: 1, last_fail: 5s ago, state: failing, sessions_last_minute: 1
+
+            """)
+    }
+}
