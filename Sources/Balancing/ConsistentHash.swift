@@ -14,7 +14,7 @@ public struct ConsistentHash: Balancer {
     public init(health: PeerHealth, ring: KetamaRing) {
         rr = RoundRobin(health: health)
         self.ring = ring
-        peerServer = health.peers.map { ring.names.firstIndex(of: $0.address) ?? -1 }
+        peerServer = health.peers.map { ring.names.firstIndex(of: $0.serverName) ?? -1 }
     }
 
     public var health: PeerHealth { rr.health }

@@ -7,6 +7,7 @@
 ///     let spec = try StickySpec(arguments: ["learn", "create=$upstream_cookie_JSESSIONID",
 ///                                           "lookup=$cookie_JSESSIONID", "zone=client_sessions:1m"])
 public struct StickySpec: Sendable, Equatable {
+    /// `sticky learn`'s parameters.
     public struct Learn: Sendable, Equatable {
         /// Variables as written; the engine evaluates them.
         public var create: String
@@ -24,6 +25,7 @@ public struct StickySpec: Sendable, Equatable {
         }
     }
 
+    /// Where a request's route comes from.
     public enum Method: Sendable, Equatable {
         case cookie(StickyCookie)
         /// The variables, in order; the first non-empty value is the route.

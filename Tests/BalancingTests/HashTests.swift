@@ -269,3 +269,26 @@ extension String {
         #expect(first.peer != second.peer)
     }
 }
+
+@Suite struct KetamaServerNameTests {
+    @Test func aNameThatResolvedToSeveralAddressesSharesItsPoints() {
+        let peers = [
+            PeerConfig("10.1.0.1:80", server: "app.example.com:80"), PeerConfig("10.1.0.2:80", server: "app.example.com:80"),
+            PeerConfig("10.0.0.9:80"),
+        ]
+        let ring = KetamaRing(peers: peers)
+        // Two peers of one name add identical points, kept once: 160 for the name, 160 for the other server.
+        #expect(ring.hashes.count == 320)
+        var lb = ConsistentHash(health: makeHealth(peers), ring: ring)
+        var seen: Set<Int> = []
+        for n in 0..<400 {
+            let key = "k\(n)"
+            let crc = referenceCRC32(bytes(key))
+            let index = ring.firstPoint(atOrAfter: crc) % ring.hashes.count
+            let peer = pickOnce(&lb, PickContext(hashKey: bytes(key)), at: .seconds(1))!.peer.index
+            seen.insert(peer)
+            #expect((peer == 2) == (ring.servers[index] == "10.0.0.9:80"))
+        }
+        #expect(seen == [0, 1, 2])  // the name's keys rotate over both of its addresses
+    }
+}
