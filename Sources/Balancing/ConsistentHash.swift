@@ -32,8 +32,8 @@ public struct ConsistentHash: Balancer {
         while state.hashTries <= 20 {
             let server = ring.serverIndex[Int(state.hash % UInt(ring.hashes.count))]
             if let index = rr.selectSmooth(
-                in: rr.primaries, state: &state, now: now.signed, matching: { [peerServer] in peerServer[$0] == server })
-            {
+                in: rr.primaries, state: &state, now: now.signed, matching: { [peerServer] in peerServer[$0] == server }
+            ) {
                 return Pick(PeerID(index), .balanced)
             }
             state.hash &+= 1

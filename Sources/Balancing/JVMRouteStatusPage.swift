@@ -9,10 +9,15 @@ public enum JVMRouteStatusPage {
         let snapshot = health.snapshot(now: now)
         let busy = snapshot.reduce(0) { $0 + $1.active }
         let requests = snapshot.reduce(0) { $0 + $1.requests }
-        var text = "upstream \(upstream): total_busy = \(busy), total_requests = \(requests), peers: \(snapshot.count)\n\n"
+        var text =
+            "upstream \(upstream): total_busy = \(busy), total_requests = \(requests), peers: \(snapshot.count)\n\n"
         for (status, config) in zip(snapshot, health.peers) {
-            let lastFailure = status.lastFailure.map { now >= $0 ? "\((now.nanoseconds - $0.nanoseconds) / 1_000_000_000)s ago" : "0s ago" } ?? "never"
-            text += " peer \(status.peer.index + 1): \(status.address)(\(status.route ?? JVMRouteSpec.defaultSrunIDText)) "
+            let lastFailure =
+                status.lastFailure.map {
+                    now >= $0 ? "\((now.nanoseconds - $0.nanoseconds) / 1_000_000_000)s ago" : "0s ago"
+                } ?? "never"
+            text +=
+                " peer \(status.peer.index + 1): \(status.address)(\(status.route ?? JVMRouteSpec.defaultSrunIDText)) "
                 + "down: \(config.isDown ? 1 : 0), fails: \(status.fails)/\(config.maxFails), "
                 + "busy: \(status.active)/\(config.maxConns), weight: \(status.weight), "
                 + "total_req: \(status.requests), total_fails: \(status.failures), last_fail: \(lastFailure), "

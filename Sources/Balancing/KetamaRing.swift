@@ -21,8 +21,10 @@ public final class KetamaRing: Sendable {
             let base = CRC32.update(CRC32.update(CRC32.update(CRC32.initial, host), [0]), port)
             var previous: UInt32 = 0
             for _ in 0..<(peer.weight * 160) {
-                let bytes = [UInt8(previous & 0xff), UInt8(previous >> 8 & 0xff),
-                             UInt8(previous >> 16 & 0xff), UInt8(previous >> 24)]
+                let bytes = [
+                    UInt8(previous & 0xff), UInt8(previous >> 8 & 0xff),
+                    UInt8(previous >> 16 & 0xff), UInt8(previous >> 24),
+                ]
                 let hash = CRC32.finish(CRC32.update(base, bytes))
                 points.append((hash, peer.serverName))
                 previous = hash

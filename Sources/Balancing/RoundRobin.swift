@@ -51,7 +51,7 @@ public struct RoundRobin: Balancer {
             let index = 0
             let config = health.limits[index]
             guard !state.tried.contains(index), !config.isDown, !config.isDraining,
-                  config.maxConns == 0 || health.activeConnections(PeerID(index)) < config.maxConns
+                config.maxConns == 0 || health.activeConnections(PeerID(index)) < config.maxConns
             else { return nil }
             health.acquire(index, now: now)
             state.record(index)

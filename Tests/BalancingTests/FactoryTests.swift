@@ -1,14 +1,16 @@
 import Testing
+
 @testable import Balancing
 
 @Suite struct FactoryTests {
-    @Test(arguments: [
-        ("round_robin", [], BalancerKind.roundRobin),
-        ("ip_hash", [], .ipHash),
-        ("least_conn", [], .leastConn),
-        ("hash", ["$request_uri"], .hash(key: "$request_uri", consistent: false)),
-        ("hash", ["$request_uri", "consistent"], .hash(key: "$request_uri", consistent: true)),
-    ] as [(String, [String], BalancerKind)])
+    @Test(
+        arguments: [
+            ("round_robin", [], BalancerKind.roundRobin),
+            ("ip_hash", [], .ipHash),
+            ("least_conn", [], .leastConn),
+            ("hash", ["$request_uri"], .hash(key: "$request_uri", consistent: false)),
+            ("hash", ["$request_uri", "consistent"], .hash(key: "$request_uri", consistent: true)),
+        ] as [(String, [String], BalancerKind)])
     func directivesName(directive: String, arguments: [String], kind: BalancerKind) throws {
         #expect(try BalancerKind(directive: directive, arguments: arguments) == kind)
     }
@@ -20,12 +22,17 @@ import Testing
         ("fair", [], "unknown balancing method \"fair\""),
     ])
     func badDirectives(directive: String, arguments: [String], message: String) {
-        #expect(throws: BalancingConfigError(message)) { _ = try BalancerKind(directive: directive, arguments: arguments) }
+        #expect(throws: BalancingConfigError(message)) {
+            _ = try BalancerKind(directive: directive, arguments: arguments)
+        }
     }
 
     @Test func backupNeedsAMethodThatSupportsIt() {
         let health = makeHealth([PeerConfig(address("a")), PeerConfig(address("b"), isBackup: true)])
-        #expect(throws: BalancingConfigError("balancing method does not support parameter \"backup\" (server \"10.0.0.2:8080\")")) {
+        #expect(
+            throws: BalancingConfigError(
+                "balancing method does not support parameter \"backup\" (server \"10.0.0.2:8080\")")
+        ) {
             _ = try BalancerFactory(kind: .ipHash, health: health)
         }
         #expect((try? BalancerFactory(kind: .leastConn, health: health)) != nil)
@@ -33,11 +40,15 @@ import Testing
 
     @Test func everyKindMakesAWorkingBalancer() throws {
         let health = weighted([1, 1, 1])
-        for kind: BalancerKind in [.roundRobin, .ipHash, .leastConn, .hash(key: "$k", consistent: false), .hash(key: "$k", consistent: true)] {
+        for kind: BalancerKind in [
+            .roundRobin, .ipHash, .leastConn, .hash(key: "$k", consistent: false), .hash(key: "$k", consistent: true),
+        ] {
             var lb = try BalancerFactory(kind: kind, health: health).make()
             var state = PickState()
             var tried: Set<Int> = []
-            while let pick = lb.pick(PickContext(clientAddress: [1, 2, 3, 4], hashKey: bytes("k")), state: &state, now: .seconds(1)) {
+            while let pick = lb.pick(
+                PickContext(clientAddress: [1, 2, 3, 4], hashKey: bytes("k")), state: &state, now: .seconds(1))
+            {
                 tried.insert(pick.peer.index)
                 lb.release(pick.peer, .next, now: .seconds(1))
             }
@@ -86,7 +97,9 @@ import Testing
     }
 
     @Test func naturalLog() {
-        for (x, ln) in [(1.0, 0.0), (0.5, -0.693_147_180_559_945_3), (0.1, -2.302_585_092_994_046), (2.718_281_828_459_045, 1.0)] {
+        for (x, ln) in [
+            (1.0, 0.0), (0.5, -0.693_147_180_559_945_3), (0.1, -2.302_585_092_994_046), (2.718_281_828_459_045, 1.0),
+        ] {
             #expect(abs(NaturalLog.ln(x) - ln) < 1e-12)
         }
     }
@@ -104,7 +117,8 @@ import Testing
 
     @Test func snapshotStates() {
         let health = makeHealth([
-            PeerConfig(address("a")), PeerConfig(address("b"), isDown: true), PeerConfig(address("c"), isDraining: true),
+            PeerConfig(address("a")), PeerConfig(address("b"), isDown: true),
+            PeerConfig(address("c"), isDraining: true),
             PeerConfig(address("d"), isBackup: true), PeerConfig(address("e"), route: bytes("t5")),
         ])
         var lb = RoundRobin(health: health)
@@ -130,14 +144,17 @@ import Testing
         var state = PickState()
         _ = lb.pick(Cluster.session("Q.tomcat2"), state: &state, now: .seconds(100))  // in flight
         cluster.kill(2, at: .seconds(95))
-        let page = String(decoding: JVMRouteStatusPage.render(upstream: "tomcats", health: cluster.health, now: .seconds(100)), as: UTF8.self)
-        #expect(page == """
-            upstream tomcats: total_busy = 1, total_requests = 6, peers: 3
+        let page = String(
+            decoding: JVMRouteStatusPage.render(upstream: "tomcats", health: cluster.health, now: .seconds(100)),
+            as: UTF8.self)
+        #expect(
+            page == """
+                upstream tomcats: total_busy = 1, total_requests = 6, peers: 3
 
-             peer 1: 10.0.0.1:8080(tomcat1) down: 0, fails: 0/1, busy: 0/0, weight: 1, total_req: 4, total_fails: 0, last_fail: never, state: up, sessions_last_minute: 4
-             peer 2: 10.0.0.2:8080(tomcat2) down: 0, fails: 0/1, busy: 1/0, weight: 1, total_req: 1, total_fails: 0, last_fail: never, state: up, sessions_last_minute: 1
-             peer 3: 10.0.0.3:8080(tomcat3) down: 0, fails: 1/1, busy: 0/0, weight: 1, total_req: 1, total_fails: 1, last_fail: 5s ago, state: failing, sessions_last_minute: 1
+                 peer 1: 10.0.0.1:8080(tomcat1) down: 0, fails: 0/1, busy: 0/0, weight: 1, total_req: 4, total_fails: 0, last_fail: never, state: up, sessions_last_minute: 4
+                 peer 2: 10.0.0.2:8080(tomcat2) down: 0, fails: 0/1, busy: 1/0, weight: 1, total_req: 1, total_fails: 0, last_fail: never, state: up, sessions_last_minute: 1
+                 peer 3: 10.0.0.3:8080(tomcat3) down: 0, fails: 1/1, busy: 0/0, weight: 1, total_req: 1, total_fails: 1, last_fail: 5s ago, state: failing, sessions_last_minute: 1
 
-            """)
+                """)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Balancing
 
 /// nginx's ip_hash rule written out from its documentation, independently of the module.
@@ -21,7 +22,8 @@ func referenceIPHash(_ address: [UInt8], weights: [Int], usable: (Int) -> Bool =
 
 @Suite struct IPHashTests {
     @Test func handComputedVector() {
-        // 89 → (89·113+192) % 6271 = 3978 → (3978·113+168) % 6271 = 4441 → (4441·113+1) % 6271 = 154; 154 % 2 = 0.
+        // 89 → (89·113+192) % 6271 = 3978 → (3978·113+168) % 6271 = 4441 → (4441·113+1) % 6271 = 154;
+        // 154 % 2 = 0: the first server.
         var lb = IPHash(health: weighted([1, 1]))
         for last: UInt8 in [1, 7, 200, 255] {
             #expect(request(&lb, PickContext(clientAddress: [192, 168, 1, last])) == "a")
@@ -124,12 +126,16 @@ func referenceIPHash(_ address: [UInt8], weights: [Int], usable: (Int) -> Bool =
         for n in 0..<200 {
             let key = "/item/\(n)"
             let expected = referenceHash(key, weights: [2, 1, 3])
-            #expect(request(&weightedLB, PickContext(hashKey: bytes(key))) == Character(UnicodeScalar(UInt8(97 + expected))))
+            #expect(
+                request(&weightedLB, PickContext(hashKey: bytes(key))) == Character(UnicodeScalar(UInt8(97 + expected)))
+            )
         }
     }
 
     @Test func unusableServersCostARehashRound() {
-        let health = makeHealth([PeerConfig(address("a")), PeerConfig(address("b"), isDown: true), PeerConfig(address("c"))])
+        let health = makeHealth([
+            PeerConfig(address("a")), PeerConfig(address("b"), isDown: true), PeerConfig(address("c")),
+        ])
         var lb = Hash(health: health)
         for n in 0..<100 {
             let key = "k\(n)"
@@ -151,7 +157,10 @@ func referenceIPHash(_ address: [UInt8], weights: [Int], usable: (Int) -> Bool =
         var previous: UInt32 = 0
         var points: [UInt32] = []
         for _ in 0..<count {
-            let le = [UInt8(previous & 0xff), UInt8(previous >> 8 & 0xff), UInt8(previous >> 16 & 0xff), UInt8(previous >> 24)]
+            let le = [
+                UInt8(previous & 0xff), UInt8(previous >> 8 & 0xff), UInt8(previous >> 16 & 0xff),
+                UInt8(previous >> 24),
+            ]
             previous = referenceCRC32(le, start: base)
             points.append(previous)
         }
@@ -159,7 +168,9 @@ func referenceIPHash(_ address: [UInt8], weights: [Int], usable: (Int) -> Bool =
     }
 
     @Test func pointsMatchTheKetamaChain() {
-        let peers = [PeerConfig("127.0.0.1:8081"), PeerConfig("127.0.0.1:8082", weight: 2), PeerConfig("unix:/tmp/app.sock")]
+        let peers = [
+            PeerConfig("127.0.0.1:8081"), PeerConfig("127.0.0.1:8082", weight: 2), PeerConfig("unix:/tmp/app.sock"),
+        ]
         let ring = KetamaRing(peers: peers)
         let a = referencePoints(host: "127.0.0.1", port: "8081", count: 160)
         let b = referencePoints(host: "127.0.0.1", port: "8082", count: 320)
@@ -252,7 +263,9 @@ extension String {
     }
 
     @Test func honoursHealth() {
-        let health = makeHealth([PeerConfig(address("a")), PeerConfig(address("b"), isDown: true), PeerConfig(address("c"))])
+        let health = makeHealth([
+            PeerConfig(address("a")), PeerConfig(address("b"), isDown: true), PeerConfig(address("c")),
+        ])
         var lb = LeastConn(health: health)
         request(&lb, outcome: .failed)  // a (first of the tie) fails: max_fails 1
         #expect(sequence(&lb, 4) == "cccc")
@@ -273,7 +286,8 @@ extension String {
 @Suite struct KetamaServerNameTests {
     @Test func aNameThatResolvedToSeveralAddressesSharesItsPoints() {
         let peers = [
-            PeerConfig("10.1.0.1:80", server: "app.example.com:80"), PeerConfig("10.1.0.2:80", server: "app.example.com:80"),
+            PeerConfig("10.1.0.1:80", server: "app.example.com:80"),
+            PeerConfig("10.1.0.2:80", server: "app.example.com:80"),
             PeerConfig("10.0.0.9:80"),
         ]
         let ring = KetamaRing(peers: peers)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Balancing
 
 @Suite struct NextUpstreamPolicyTests {
@@ -24,7 +25,9 @@ import Testing
         Row(flags: ["error", "timeout"], failure: .invalidHeader, retry: false),
         Row(flags: ["error", "timeout"], failure: .httpStatus(502), retry: false),
         Row(flags: ["error", "http_502"], failure: .httpStatus(502), retry: true),
-        Row(flags: ["http_500", "http_503", "http_504", "http_403", "http_404", "http_429"], failure: .httpStatus(429), retry: true),
+        Row(
+            flags: ["http_500", "http_503", "http_504", "http_403", "http_404", "http_429"], failure: .httpStatus(429),
+            retry: true),
         Row(flags: ["http_500", "http_502", "http_503", "http_504"], failure: .httpStatus(501), retry: false),
         Row(flags: ["invalid_header"], failure: .invalidHeader, retry: true),
         // Non-idempotent methods are not resent once the server had them…

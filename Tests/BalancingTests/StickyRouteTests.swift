@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Balancing
 
 /// Three Tomcats t1, t2, t3 (indices 0–2) bound by jvm_route, plus helpers for sessions.
@@ -7,7 +8,9 @@ struct Cluster {
     let table: RouteTable
 
     init(extra: [PeerConfig] = [], draining: Int? = nil, strict: Bool = false) {
-        var peers = (1...3).map { PeerConfig("10.0.0.\($0):8080", maxFails: 1, failTimeout: .seconds(10), route: bytes("tomcat\($0)")) }
+        var peers = (1...3).map {
+            PeerConfig("10.0.0.\($0):8080", maxFails: 1, failTimeout: .seconds(10), route: bytes("tomcat\($0)"))
+        }
         if let draining { peers[draining].isDraining = true }
         peers += extra
         health = PeerHealth(peers: peers)

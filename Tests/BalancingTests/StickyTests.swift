@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Balancing
 
 @Suite struct StickyCookieTests {
@@ -29,9 +30,14 @@ import Testing
 
     @Test(arguments: [
         (["cookie", "srv_id"], "srv_id=V"),
-        (["cookie", "srv_id", "expires=1h", "domain=.example.com", "path=/"], "srv_id=V; max-age=3600; domain=.example.com; path=/"),
-        (["cookie", "s", "expires=max", "httponly", "secure", "samesite=lax"],
-         "s=V; expires=Thu, 31 Dec 2037 23:55:55 GMT; httponly; secure; samesite=lax"),
+        (
+            ["cookie", "srv_id", "expires=1h", "domain=.example.com", "path=/"],
+            "srv_id=V; max-age=3600; domain=.example.com; path=/"
+        ),
+        (
+            ["cookie", "s", "expires=max", "httponly", "secure", "samesite=lax"],
+            "s=V; expires=Thu, 31 Dec 2037 23:55:55 GMT; httponly; secure; samesite=lax"
+        ),
     ])
     func setCookieHeader(arguments: [String], header: String) throws {
         guard case .cookie(let cookie) = try StickySpec(arguments: arguments).method else {
@@ -48,7 +54,10 @@ import Testing
         (["route"], "invalid number of arguments in \"sticky\" directive"),
         (["route", "literal"], "invalid route \"literal\" in \"sticky\" directive: a variable is required"),
         (["learn", "lookup=$cookie_x", "zone=z:1m"], "\"create\" is required in \"sticky\" directive"),
-        (["learn", "create=$upstream_cookie_x", "lookup=$cookie_x", "zone=z"], "invalid zone \"z\" in \"sticky\" directive"),
+        (
+            ["learn", "create=$upstream_cookie_x", "lookup=$cookie_x", "zone=z"],
+            "invalid zone \"z\" in \"sticky\" directive"
+        ),
         (["learn", "create=$upstream_cookie_x", "lookup=$cookie_x"], "\"zone\" is required in \"sticky\" directive"),
         (["magic"], "invalid sticky method \"magic\""),
     ])
@@ -74,7 +83,8 @@ import Testing
     @Test func stickyRouteUsesRouteParameters() throws {
         let peers = [PeerConfig(address("a"), route: bytes("a")), PeerConfig(address("b"), route: bytes("b"))]
         let spec = try StickySpec(arguments: ["route", "$route_cookie", "$route_uri"])
-        var lb = try BalancerFactory(kind: .roundRobin, affinity: .sticky(spec), health: PeerHealth(peers: peers)).make()
+        var lb = try BalancerFactory(kind: .roundRobin, affinity: .sticky(spec), health: PeerHealth(peers: peers))
+            .make()
         #expect(pickOnce(&lb, PickContext(route: bytes("b")), at: .seconds(1)) == Pick(PeerID(1), .owner))
         #expect(pickOnce(&lb, PickContext(route: bytes("zz")), at: .seconds(1))?.role == .balanced)
     }
@@ -113,20 +123,27 @@ import Testing
 
     @Test func learnedSessionsRouteAndSurviveAReload() throws {
         let peers = [PeerConfig(address("a")), PeerConfig(address("b")), PeerConfig(address("c"))]
-        let spec = try StickySpec(arguments: ["learn", "create=$upstream_cookie_JSESSIONID", "lookup=$cookie_JSESSIONID", "zone=s:1m"])
+        let spec = try StickySpec(arguments: [
+            "learn", "create=$upstream_cookie_JSESSIONID", "lookup=$cookie_JSESSIONID", "zone=s:1m",
+        ])
         let factory = try BalancerFactory(kind: .roundRobin, affinity: .sticky(spec), health: PeerHealth(peers: peers))
         var lb = factory.make()
         let first = pickOnce(&lb, PickContext(route: bytes("NEWSESSION")), at: .seconds(1))!
         #expect(first.role == .balanced)
         // The backend answered with Set-Cookie: JSESSIONID=NEWSESSION; the engine learns it.
         factory.learnTable!.learn(bytes("NEWSESSION"), address: peers[first.peer.index].address, now: .seconds(1))
-        for _ in 0..<5 { #expect(pickOnce(&lb, PickContext(route: bytes("NEWSESSION")), at: .seconds(2)) == Pick(first.peer, .owner)) }
+        for _ in 0..<5 {
+            #expect(pickOnce(&lb, PickContext(route: bytes("NEWSESSION")), at: .seconds(2)) == Pick(first.peer, .owner))
+        }
         // Reload: server order changes, the table is handed over and still routes by address.
         let reordered = [peers[2], peers[1], peers[0]]
         let reloaded = try BalancerFactory(
-            kind: .roundRobin, affinity: .sticky(spec), health: PeerHealth(peers: reordered), learnTable: factory.learnTable)
+            kind: .roundRobin, affinity: .sticky(spec), health: PeerHealth(peers: reordered),
+            learnTable: factory.learnTable)
         var after = reloaded.make()
         let expected = reordered.firstIndex { $0.address == peers[first.peer.index].address }!
-        #expect(pickOnce(&after, PickContext(route: bytes("NEWSESSION")), at: .seconds(3)) == Pick(PeerID(expected), .owner))
+        #expect(
+            pickOnce(&after, PickContext(route: bytes("NEWSESSION")), at: .seconds(3)) == Pick(PeerID(expected), .owner)
+        )
     }
 }
