@@ -22,7 +22,8 @@ public struct BalancerFactory: Sendable {
         let peers = health.peers
         guard !peers.isEmpty else { throw BalancingConfigError("no servers are defined") }
         if !kind.supportsBackup, let backup = peers.first(where: \.isBackup) {
-            throw BalancingConfigError("balancing method does not support parameter \"backup\" (server \"\(backup.address)\")")
+            throw BalancingConfigError(
+                "balancing method does not support parameter \"backup\" (server \"\(backup.address)\")")
         }
         self.kind = kind
         self.affinity = affinity

@@ -1,7 +1,8 @@
 /// The balancing method of an upstream, named by its directive; a table row per method, as HAProxy
 /// registers its lb_ops.
 ///
-///     try BalancerKind(directive: "hash", arguments: ["$request_uri", "consistent"])   // .hash(key: "$request_uri", consistent: true)
+///     try BalancerKind(directive: "hash", arguments: ["$request_uri", "consistent"])
+///     // .hash(key: "$request_uri", consistent: true)
 public enum BalancerKind: Sendable, Equatable {
     /// The default when an upstream names no method.
     case roundRobin

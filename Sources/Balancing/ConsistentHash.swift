@@ -8,10 +8,13 @@
 public struct ConsistentHash: Balancer {
     var rr: RoundRobin
     let ring: KetamaRing
+    /// Each peer's server as an index into `ring.names` (-1 for backups).
+    let peerServer: [Int]
 
     public init(health: PeerHealth, ring: KetamaRing) {
         rr = RoundRobin(health: health)
         self.ring = ring
+        peerServer = health.peers.map { ring.names.firstIndex(of: $0.serverName) ?? -1 }
     }
 
     public var health: PeerHealth { rr.health }
@@ -27,11 +30,10 @@ public struct ConsistentHash: Balancer {
             state.hashTries = 0
         }
         while state.hashTries <= 20 {
-            let server = ring.servers[Int(state.hash % UInt(ring.hashes.count))]
+            let server = ring.serverIndex[Int(state.hash % UInt(ring.hashes.count))]
             if let index = rr.selectSmooth(
-                in: rr.primaries, state: &state, now: now.signed,
-                matching: { [health = rr.health] in health.peers[$0].address == server })
-            {
+                in: rr.primaries, state: &state, now: now.signed, matching: { [peerServer] in peerServer[$0] == server }
+            ) {
                 return Pick(PeerID(index), .balanced)
             }
             state.hash &+= 1

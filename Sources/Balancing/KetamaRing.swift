@@ -7,20 +7,26 @@
 /// and duplicates dropped; a key goes to the first point at or after `crc32(key)`, wrapping.
 public final class KetamaRing: Sendable {
     public let hashes: [UInt32]
-    /// For each point, the server address it belongs to.
+    /// For each point, the server (`PeerConfig.serverName`) it belongs to.
     public let servers: [String]
+    /// For each point, its server as an index into `names`; compared on the hot path instead of text.
+    let serverIndex: [Int]
+    /// The distinct server addresses, in config order.
+    let names: [String]
 
     public init(peers: [PeerConfig]) {
         var points: [(hash: UInt32, server: String)] = []
         for peer in peers where !peer.isBackup {
-            let (host, port) = Self.split(peer.address)
+            let (host, port) = Self.split(peer.serverName)
             let base = CRC32.update(CRC32.update(CRC32.update(CRC32.initial, host), [0]), port)
             var previous: UInt32 = 0
             for _ in 0..<(peer.weight * 160) {
-                let bytes = [UInt8(previous & 0xff), UInt8(previous >> 8 & 0xff),
-                             UInt8(previous >> 16 & 0xff), UInt8(previous >> 24)]
+                let bytes = [
+                    UInt8(previous & 0xff), UInt8(previous >> 8 & 0xff),
+                    UInt8(previous >> 16 & 0xff), UInt8(previous >> 24),
+                ]
                 let hash = CRC32.finish(CRC32.update(base, bytes))
-                points.append((hash, peer.address))
+                points.append((hash, peer.serverName))
                 previous = hash
             }
         }
@@ -36,6 +42,10 @@ public final class KetamaRing: Sendable {
         }
         self.hashes = hashes
         self.servers = servers
+        var names: [String] = []
+        for peer in peers where !peer.isBackup && !names.contains(peer.serverName) { names.append(peer.serverName) }
+        self.names = names
+        self.serverIndex = servers.map { names.firstIndex(of: $0) ?? -1 }
     }
 
     /// HOST and PORT as nginx cuts them from the `server` address text.

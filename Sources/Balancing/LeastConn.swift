@@ -33,15 +33,15 @@ public struct LeastConn: Balancer {
         var fewest = -1
         var fewestConns = 0
         var tie = false
-        for index in group where !state.tried.contains(index) && !health.peers[index].isDraining {
+        for index in group where !state.tried.contains(index) && !health.limits[index].isDraining {
             if health.availability(index, now: now) == .unavailable { continue }
             let conns = health.activeConnections(PeerID(index))
             if fewest < 0 {
                 (fewest, fewestConns, tie) = (index, conns, false)
                 continue
             }
-            let lhs = conns * health.peers[fewest].weight
-            let rhs = fewestConns * health.peers[index].weight
+            let lhs = conns * health.limits[fewest].weight
+            let rhs = fewestConns * health.limits[index].weight
             if lhs < rhs {
                 (fewest, fewestConns, tie) = (index, conns, false)
             } else if lhs == rhs {
@@ -55,8 +55,8 @@ public struct LeastConn: Balancer {
         }
         let (anchor, anchorConns) = (fewest, fewestConns)
         return rr.selectSmooth(in: group, state: &state, now: now) { index in
-            health.activeConnections(PeerID(index)) * health.peers[anchor].weight
-                == anchorConns * health.peers[index].weight
+            health.activeConnections(PeerID(index)) * health.limits[anchor].weight
+                == anchorConns * health.limits[index].weight
         }
     }
 }

@@ -28,7 +28,9 @@ public enum MD5 {
         let bitLength = UInt64(input.count) &* 8
         message.append(0x80)
         while message.count % 64 != 56 { message.append(0) }
-        for shift in stride(from: 0, to: 64, by: 8) { message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
 
         var a0: UInt32 = 0x6745_2301
         var b0: UInt32 = 0xefcd_ab89
@@ -38,7 +40,8 @@ public enum MD5 {
         for block in stride(from: 0, to: message.count, by: 64) {
             for i in 0..<16 {
                 let j = block + i * 4
-                words[i] = UInt32(message[j]) | UInt32(message[j + 1]) << 8 | UInt32(message[j + 2]) << 16
+                words[i] =
+                    UInt32(message[j]) | UInt32(message[j + 1]) << 8 | UInt32(message[j + 2]) << 16
                     | UInt32(message[j + 3]) << 24
             }
             var (a, b, c, d) = (a0, b0, c0, d0)

@@ -2,9 +2,12 @@
 ///
 ///     PeerConfig("127.0.0.1:8081", weight: 5, maxFails: 3, failTimeout: .seconds(30), route: Array("tomcat1".utf8))
 public struct PeerConfig: Sendable, Hashable {
-    /// The server's address as written in the config (`host:port`, `unix:/path`): logs, status pages,
-    /// `hash … consistent` points and the default `sticky cookie` value are derived from it.
+    /// The peer's address (`ip:port`, `unix:/path`): logs, status pages, reload matching and the default
+    /// `sticky cookie` value (nginx hashes the resolved address) use it.
     public var address: String
+    /// The `server` directive's address text when it differs from `address` (a host name that resolved
+    /// to several peers): `hash … consistent` places its points by this text, as nginx does.
+    public var server: String?
     public var weight: Int
     /// 0 disables failure accounting (nginx `max_fails=0`).
     public var maxFails: Int
@@ -22,9 +25,10 @@ public struct PeerConfig: Sendable, Hashable {
     public init(
         _ address: String, weight: Int = 1, maxFails: Int = 1, failTimeout: Duration = .seconds(10),
         isBackup: Bool = false, isDown: Bool = false, maxConns: Int = 0, route: [UInt8]? = nil,
-        isDraining: Bool = false
+        isDraining: Bool = false, server: String? = nil
     ) {
         self.address = address
+        self.server = server
         self.weight = max(1, weight)
         self.maxFails = max(0, maxFails)
         self.failTimeout = failTimeout
@@ -34,4 +38,7 @@ public struct PeerConfig: Sendable, Hashable {
         self.route = route
         self.isDraining = isDraining
     }
+
+    /// The text `hash … consistent` hashes: `server` if given, else `address`.
+    public var serverName: String { server ?? address }
 }

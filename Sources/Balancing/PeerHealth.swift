@@ -7,12 +7,15 @@ import Synchronization
 ///     let reloaded = PeerHealth(peers: newPeers, carryingOver: health)   // servers that stay keep their history
 public final class PeerHealth: Sendable {
     public let peers: [PeerConfig]
+    /// The numbers and flags the hot path reads, without touching the configs' strings.
+    let limits: [PeerLimits]
     let slots: [PeerSlot]
     /// Per-peer `fail_timeout` in nanoseconds, precomputed for the hot path.
     let failTimeouts: [Int64]
 
     public init(peers: [PeerConfig], carryingOver old: PeerHealth? = nil) {
         self.peers = peers
+        self.limits = peers.map(PeerLimits.init)
         self.slots = peers.map { _ in PeerSlot() }
         self.failTimeouts = peers.map { $0.failTimeout.nanoseconds }
         if let old {
@@ -47,7 +50,7 @@ public final class PeerHealth: Sendable {
     }
 
     func availability(_ index: Int, now: Int64) -> Availability {
-        let peer = peers[index]
+        let peer = limits[index]
         if peer.isDown { return .unavailable }
         let slot = slots[index]
         if peer.maxConns != 0 && slot.active.load(ordering: .relaxed) >= peer.maxConns { return .unavailable }
@@ -102,7 +105,7 @@ public final class PeerHealth: Sendable {
     /// Checks one candidate: skip it if tried, draining (unless the request is bound to it), down,
     /// failed or full; take its trial if it is due one; then count it in and mark it tried.
     func take(_ index: Int, state: inout PickState, now: Int64, allowDraining: Bool) -> Bool {
-        if state.tried.contains(index) || (!allowDraining && peers[index].isDraining) { return false }
+        if state.tried.contains(index) || (!allowDraining && limits[index].isDraining) { return false }
         switch availability(index, now: now) {
         case .unavailable: return false
         case .trial: if !claimTrial(index, now: now) { return false }
@@ -124,5 +127,24 @@ public final class PeerHealth: Sendable {
     /// just created (its Set-Cookie).
     public func noteSession(_ peer: PeerID, sessionID: some Collection<UInt8>, now: Instant) {
         slots[peer.index].sessions.note(hash: StableHash.hash64(sessionID), now: now)
+    }
+}
+
+/// A peer's plain-value parameters, copied out of `PeerConfig` so selection loops never retain strings.
+struct PeerLimits: Sendable {
+    let weight: Int
+    let maxFails: Int
+    let maxConns: Int
+    let isDown: Bool
+    let isBackup: Bool
+    let isDraining: Bool
+
+    init(_ config: PeerConfig) {
+        weight = config.weight
+        maxFails = config.maxFails
+        maxConns = config.maxConns
+        isDown = config.isDown
+        isBackup = config.isBackup
+        isDraining = config.isDraining
     }
 }

@@ -2,6 +2,7 @@ import Synchronization
 
 /// One server's line on the status pages (`upstream_status` JSON, `jvm_route_status`).
 public struct PeerStatus: Sendable, Equatable {
+    /// The state shown on status pages, most severe first.
     public enum State: String, Sendable, Equatable {
         case up
         /// Marked `down` in the config.

@@ -1,6 +1,7 @@
 /// What the engine knows about a request that a balancer may use; every field is already evaluated.
 ///
-///     PickContext(clientAddress: [192, 168, 1, 7], route: Array("tomcat1".utf8), sessionID: Array("8F3A.tomcat1".utf8))
+///     PickContext(clientAddress: [192, 168, 1, 7], route: Array("tomcat1".utf8),
+///                 sessionID: Array("8F3A.tomcat1".utf8))
 public struct PickContext: Sendable {
     /// The client's address in binary: 4 bytes (IPv4), 16 bytes (IPv6), empty for a UNIX socket.
     public var clientAddress: [UInt8]

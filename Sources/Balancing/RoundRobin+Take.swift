@@ -5,13 +5,13 @@ extension RoundRobin {
     }
 
     /// Sum of the primaries' weights, `down` ones included so that other clients keep their server.
-    var primaryTotalWeight: Int { primaries.reduce(0) { $0 + health.peers[$1].weight } }
+    var primaryTotalWeight: Int { primaries.reduce(0) { $0 + health.limits[$1].weight } }
 
     /// The primary that `w` (0 ≤ w < total weight) lands on, walking peers by weight.
     func primary(atWeight w: Int) -> Int {
         var rest = w
         for index in primaries {
-            let weight = health.peers[index].weight
+            let weight = health.limits[index].weight
             if rest < weight { return index }
             rest -= weight
         }

@@ -37,7 +37,7 @@ public struct RoundRobin: Balancer {
         let index = peer.index
         let failed = outcome == .failed
         if failed && !single {
-            let config = health.peers[index]
+            let config = health.limits[index]
             if config.maxFails != 0 {
                 effectiveWeight[index] = max(0, effectiveWeight[index] - config.weight / config.maxFails)
             }
@@ -49,9 +49,9 @@ public struct RoundRobin: Balancer {
     mutating func pickPeer(state: inout PickState, now: Int64) -> Int? {
         if single {
             let index = 0
-            let config = health.peers[index]
+            let config = health.limits[index]
             guard !state.tried.contains(index), !config.isDown, !config.isDraining,
-                  config.maxConns == 0 || health.activeConnections(PeerID(index)) < config.maxConns
+                config.maxConns == 0 || health.activeConnections(PeerID(index)) < config.maxConns
             else { return nil }
             health.acquire(index, now: now)
             state.record(index)
@@ -78,7 +78,7 @@ public struct RoundRobin: Balancer {
             var bestScore = Int.min
             var bestNeedsTrial = false
             for index in group where !state.tried.contains(index) && !lost.contains(index) {
-                if health.peers[index].isDraining { continue }
+                if health.limits[index].isDraining { continue }
                 if let matching, !matching(index) { continue }
                 let availability = health.availability(index, now: now)
                 if availability == .unavailable { continue }
@@ -99,7 +99,7 @@ public struct RoundRobin: Balancer {
             for index in group where eligible.contains(index) {
                 currentWeight[index] += effectiveWeight[index]
                 total += effectiveWeight[index]
-                if effectiveWeight[index] < health.peers[index].weight { effectiveWeight[index] += 1 }
+                if effectiveWeight[index] < health.limits[index].weight { effectiveWeight[index] += 1 }
             }
             currentWeight[best] -= total
             health.acquire(best, now: now)

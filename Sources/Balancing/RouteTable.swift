@@ -12,7 +12,8 @@ public struct RouteTable: Sendable {
     /// neither are not routable). Two servers with one route are an error, since a session could not
     /// know its server; a route that is a prefix or suffix of another is a warning, because the
     /// nginx-upstream-jvm-route module (which compares suffixes) would confuse them.
-    public init(peers: [PeerConfig], defaultRoute: [UInt8]? = nil, kind: String = "route") throws(BalancingConfigError) {
+    public init(peers: [PeerConfig], defaultRoute: [UInt8]? = nil, kind: String = "route") throws(BalancingConfigError)
+    {
         var byRoute: [[UInt8]: Int] = [:]
         var ordered: [([UInt8], Int)] = []
         for (index, peer) in peers.enumerated() {
@@ -22,7 +23,9 @@ public struct RouteTable: Sendable {
                 throw BalancingConfigError(
                     "duplicate \(kind) \"\(String(decoding: route, as: UTF8.self))\" in servers "
                         + "\"\(peers[other].address)\" and \"\(peer.address)\""
-                        + (defaulted ? " (a server without \(kind)= takes \"\(String(decoding: defaultRoute ?? [], as: UTF8.self))\")" : ""))
+                        + (defaulted
+                            ? " (a server without \(kind)= takes \"\(String(decoding: defaultRoute ?? [], as: UTF8.self))\")"
+                            : ""))
             }
             byRoute[route] = index
             ordered.append((route, index))

@@ -19,7 +19,8 @@ final class SessionCounter: Sendable {
         let epoch = now.nanoseconds / Self.bucketNanoseconds + 1
         let base = stripe(Int(epoch % UInt64(Self.buckets)))
         let seen = words.load(base)
-        if seen != epoch, words.compareExchange(base, expected: seen, desired: epoch) {
+        if seen > epoch { return }  // a note from a minute ago, after the bucket moved on
+        if seen < epoch, words.compareExchange(base, expected: seen, desired: epoch) {
             // This thread won the rollover: clear the stale bitmap. A note racing with the reset may be
             // lost, which an estimate tolerates.
             for word in 1...Self.wordsPerBucket { words.store(base + word, 0) }

@@ -25,8 +25,11 @@ public enum SessionRoute {
         // Path parameters: ";NAME=" anywhere in the path.
         var index = uri.startIndex
         while index < pathEnd {
-            if uri[index] == UInt8(ascii: ";"), let value = value(in: uri, nameAt: index + 1, name: name, limit: pathEnd,
-                                                            stops: [UInt8(ascii: ";"), UInt8(ascii: "/")]) {
+            if uri[index] == UInt8(ascii: ";"),
+                let value = value(
+                    in: uri, nameAt: index + 1, name: name, limit: pathEnd,
+                    stops: [UInt8(ascii: ";"), UInt8(ascii: "/")])
+            {
                 return value
             }
             index += 1
@@ -37,7 +40,8 @@ public enum SessionRoute {
         while index < fragment {
             let c = uri[index]
             if c == UInt8(ascii: "?") || c == UInt8(ascii: "&"),
-               let value = value(in: uri, nameAt: index + 1, name: name, limit: fragment, stops: [UInt8(ascii: "&")]) {
+                let value = value(in: uri, nameAt: index + 1, name: name, limit: fragment, stops: [UInt8(ascii: "&")])
+            {
                 return value
             }
             index += 1

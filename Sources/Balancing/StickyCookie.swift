@@ -7,6 +7,7 @@
 ///     let cookie = StickyCookie(name: "srv_id", path: "/")
 ///     cookie.setCookie(for: health.peers[0])   // "srv_id=…; path=/"
 public struct StickyCookie: Sendable, Equatable {
+    /// `expires=`: how long the browser keeps the cookie.
     public enum Expiry: Sendable, Equatable {
         /// `expires=max`: nginx's fixed far date.
         case max

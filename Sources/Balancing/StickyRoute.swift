@@ -66,7 +66,8 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     /// The deterministic stand-in: the highest rendezvous score among usable, non-draining, untried
     /// primaries, else among the backups.
     func fallback(key: UInt64, state: inout PickState, now: Int64) -> Int? {
-        for backups in [false, true] {
+        for pass in 0..<2 {
+            let backups = pass == 1
             var lost = TriedSet()
             while let best = bestScore(key: key, backups: backups, excluding: lost, state: state, now: now) {
                 if health.take(best, state: &state, now: now, allowDraining: false) { return best }
@@ -79,7 +80,7 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     private func bestScore(key: UInt64, backups: Bool, excluding lost: TriedSet, state: PickState, now: Int64) -> Int? {
         var best = -1
         var bestScore: UInt64 = 0
-        for (index, peer) in health.peers.enumerated() where peer.isBackup == backups {
+        for (index, peer) in health.limits.enumerated() where peer.isBackup == backups {
             if state.tried.contains(index) || lost.contains(index) || peer.isDraining { continue }
             if health.availability(index, now: now) == .unavailable { continue }
             let score = Self.score(key: key, address: addressHashes[index], weight: peer.weight)

@@ -7,6 +7,7 @@
 ///     let spec = try StickySpec(arguments: ["learn", "create=$upstream_cookie_JSESSIONID",
 ///                                           "lookup=$cookie_JSESSIONID", "zone=client_sessions:1m"])
 public struct StickySpec: Sendable, Equatable {
+    /// `sticky learn`'s parameters.
     public struct Learn: Sendable, Equatable {
         /// Variables as written; the engine evaluates them.
         public var create: String
@@ -24,6 +25,7 @@ public struct StickySpec: Sendable, Equatable {
         }
     }
 
+    /// Where a request's route comes from.
     public enum Method: Sendable, Equatable {
         case cookie(StickyCookie)
         /// The variables, in order; the first non-empty value is the route.
@@ -49,9 +51,12 @@ public struct StickySpec: Sendable, Equatable {
         switch mode {
         case "cookie": self.init(method: .cookie(try Self.cookie(rest)), strict: strict)
         case "route":
-            guard !rest.isEmpty else { throw BalancingConfigError("invalid number of arguments in \"sticky\" directive") }
+            guard !rest.isEmpty else {
+                throw BalancingConfigError("invalid number of arguments in \"sticky\" directive")
+            }
             for variable in rest where !variable.contains("$") {
-                throw BalancingConfigError("invalid route \"\(variable)\" in \"sticky\" directive: a variable is required")
+                throw BalancingConfigError(
+                    "invalid route \"\(variable)\" in \"sticky\" directive: a variable is required")
             }
             self.init(method: .route(rest), strict: strict)
         case "learn": self.init(method: .learn(try Self.learn(rest)), strict: strict)
@@ -96,21 +101,22 @@ public struct StickySpec: Sendable, Equatable {
             case ("lookup", let text?) where text.contains("$"): lookup = text
             case ("zone", let text?):
                 guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-                      let bytes = ConfigValues.size(String(text[text.index(after: colon)...])), bytes >= 8192
+                    let bytes = ConfigValues.size(String(text[text.index(after: colon)...])), bytes >= 8192
                 else { throw BalancingConfigError("invalid zone \"\(text)\" in \"sticky\" directive") }
                 zone = (String(text[..<colon]), bytes)
             case ("timeout", let text?):
                 guard let value = ConfigValues.duration(text) else { throw invalid(argument) }
                 timeout = value
             case ("header", nil): header = true
-            case ("sync", nil): break  // zone synchronisation between instances is not offered; accepted for compatibility
+            case ("sync", nil): break  // accepted for compatibility: no zone synchronisation between instances
             default: throw invalid(argument)
             }
         }
         guard let create else { throw BalancingConfigError("\"create\" is required in \"sticky\" directive") }
         guard let lookup else { throw BalancingConfigError("\"lookup\" is required in \"sticky\" directive") }
         guard let zone else { throw BalancingConfigError("\"zone\" is required in \"sticky\" directive") }
-        return Learn(create: create, lookup: lookup, zoneName: zone.0, zoneBytes: zone.1, timeout: timeout, header: header)
+        return Learn(
+            create: create, lookup: lookup, zoneName: zone.0, zoneBytes: zone.1, timeout: timeout, header: header)
     }
 
     private static func split(_ argument: String) -> (String, String?) {

@@ -15,16 +15,20 @@ func makeHealth(_ configs: [PeerConfig]) -> PeerHealth {
 
 /// Weighted peers named a, b, c… with everything else default.
 func weighted(_ weights: [Int], maxFails: Int = 1, failTimeout: Duration = .seconds(10)) -> PeerHealth {
-    makeHealth(weights.enumerated().map { index, weight in
-        PeerConfig(address(Character(UnicodeScalar(UInt8(97 + index)))), weight: weight, maxFails: maxFails,
-                   failTimeout: failTimeout)
-    })
+    makeHealth(
+        weights.enumerated().map { index, weight in
+            PeerConfig(
+                address(Character(UnicodeScalar(UInt8(97 + index)))), weight: weight, maxFails: maxFails,
+                failTimeout: failTimeout)
+        })
 }
 
 /// One request's first pick, released at once with `outcome`; returns the peer's name or "-" for none.
 @discardableResult
-func request<B: Balancer>(_ lb: inout B, _ ctx: PickContext = PickContext(), at now: Instant = .seconds(1000),
-                          outcome: PeerOutcome = .ok) -> Character {
+func request<B: Balancer>(
+    _ lb: inout B, _ ctx: PickContext = PickContext(), at now: Instant = .seconds(1000),
+    outcome: PeerOutcome = .ok
+) -> Character {
     var state = PickState()
     guard let pick = lb.pick(ctx, state: &state, now: now) else { return "-" }
     lb.release(pick.peer, outcome, now: now)
@@ -35,7 +39,9 @@ func sequence<B: Balancer>(_ lb: inout B, _ count: Int, at now: Instant = .secon
     String((0..<count).map { _ in request(&lb, at: now) })
 }
 
-func counts<B: Balancer>(_ lb: inout B, _ count: Int, ctx: PickContext = PickContext(), at now: Instant = .seconds(1000))
+func counts<B: Balancer>(
+    _ lb: inout B, _ count: Int, ctx: PickContext = PickContext(), at now: Instant = .seconds(1000)
+)
     -> [Character: Int]
 {
     var result: [Character: Int] = [:]

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Balancing
 
 @Suite struct PassiveHealthTests {
@@ -64,7 +65,8 @@ import Testing
         _ = sequence(&lb, 4, at: later)  // the trial is among these and succeeds
         #expect(health.snapshot(now: later)[0].fails == 0)
         #expect(health.snapshot(now: later)[0].state == .up)
-        #expect(sequence(&lb, 4, at: later) == "abab" || sequence(&lb, 4, at: later) == "baba")
+        let after = sequence(&lb, 4, at: later)
+        #expect(after.filter { $0 == "a" }.count == 2)
     }
 
     @Test func anotherWorkerSeesTheFailureAndOnlyOneWorkerGetsTheTrial() {
@@ -80,7 +82,8 @@ import Testing
         for _ in 0..<5 {
             for worker in 0..<2 {
                 var state = PickState()
-                let pick = worker == 0
+                let pick =
+                    worker == 0
                     ? worker1.pick(PickContext(), state: &state, now: later)!
                     : worker2.pick(PickContext(), state: &state, now: later)!
                 if pick.peer.index == 0 { trials += 1 }

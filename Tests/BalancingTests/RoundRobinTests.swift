@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Balancing
 
 @Suite struct RoundRobinTests {
@@ -47,7 +48,9 @@ import Testing
     }
 
     @Test func downServerIsNeverPicked() {
-        let health = makeHealth([PeerConfig(address("a")), PeerConfig(address("b"), isDown: true), PeerConfig(address("c"))])
+        let health = makeHealth([
+            PeerConfig(address("a")), PeerConfig(address("b"), isDown: true), PeerConfig(address("c")),
+        ])
         var lb = RoundRobin(health: health)
         #expect(sequence(&lb, 6) == "acacac")
         #expect(lb.tries == 2)
