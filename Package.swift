@@ -3,14 +3,14 @@ import PackageDescription
 
 // Every target gets the same strict settings (Hummingbird's habit): Swift 6 language mode,
 // explicit `any`, imports internal unless marked `public import`, and member import visibility.
-// The standard library's `Regex<Output>` is not imported implicitly: patterns are pcre2's (the `Regex` module),
-// as nginx's are, and the name stays unambiguous.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("MemberImportVisibility"),
-    .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]),
 ]
+// Targets that import the `Regex` module (pcre2, as nginx's patterns are) do not implicitly import the standard
+// library's `Regex<Output>`, so the name is unambiguous there.
+let pcreNames: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"])]
 // Release builds skip dynamic exclusivity checks on the hot path; debug builds keep them.
 let engine: [SwiftSetting] = strict + [
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
@@ -47,19 +47,19 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: ["Config", "HTTP1", "Balancing", "Cache", "Gzip", "Regex", "EventLoop"],
-            swiftSettings: engine
+            swiftSettings: engine + pcreNames
         ),
         .executableTarget(
             name: "switchyard",
             dependencies: ["Config", "Proxy", "Regex", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict
+            swiftSettings: strict + pcreNames
         ),
         .target(name: "SwitchyardTestSupport", dependencies: ["EventLoop", "HTTP1"], swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], swiftSettings: strict + pcreNames),
         .testTarget(name: "BalancingTests", dependencies: ["Balancing"], swiftSettings: strict),
-        .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict),
+        .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict + pcreNames),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"], swiftSettings: strict),
         .testTarget(name: "GzipTests", dependencies: ["Gzip", "Deflate", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "HTTP1"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import EventLoop
 import Balancing
 import HTTP1
 

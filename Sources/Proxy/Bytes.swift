@@ -1,3 +1,4 @@
+import HTTP1
 /// Small byte helpers for building heads and log lines without String on the hot path.
 enum Bytes {
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
@@ -13,12 +14,12 @@ enum Bytes {
     /// Seconds with three decimals from nanoseconds, as nginx prints `$request_time`.
     static func appendMillisAsSeconds(nanos: UInt64, to out: inout [UInt8]) {
         let ms = Int64(nanos / 1_000_000)
-        appendDecimal(ms / 1000, to: &out)
+        ASCIIDecimal.append(ms / 1000, to: &out)
         out.append(UInt8(ascii: "."))
         let frac = ms % 1000
         if frac < 100 { out.append(48) }
         if frac < 10 { out.append(48) }
-        appendDecimal(frac, to: &out)
+        ASCIIDecimal.append(frac, to: &out)
     }
 
     static func appendHex(_ value: Int, to out: inout [UInt8]) {

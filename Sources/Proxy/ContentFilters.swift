@@ -16,8 +16,8 @@ struct GzipRuntime {
         c.level = s.compLevel
         c.httpVersion = s.httpVersion == .http10 ? .http10 : .http11
         c.vary = s.vary
-        var proxied: GzipProxied = []
-        for p in s.proxied { if let v = GzipProxied(parameter: p.rawValue) { proxied.insert(v) } }
+        var proxied: Gzip.GzipProxied = []
+        for p in s.proxied { if let v = Gzip.GzipProxied(parameter: p.rawValue) { proxied.insert(v) } }
         c.proxied = proxied.isEmpty ? .off : proxied
         c.buffers = GzipBuffers(count: s.buffers.count, size: s.buffers.size)
         config = c

@@ -1,3 +1,4 @@
+import Config
 import Balancing
 import EventLoop
 import HTTP1

@@ -90,7 +90,7 @@ private struct Builder {
                 for n in cfg.names {
                     switch n {
                     case .exact(let name): if exact[Array(name.utf8)] == nil { exact[Array(name.utf8)] = rt }
-                    case .wildcardPrefix(let w): leading.append((Array(w.hasPrefix("*") ? w.dropFirst().utf8 : w.utf8), rt))
+                    case .wildcardPrefix(let w): leading.append((w.hasPrefix("*") ? Array(w.utf8.dropFirst()) : Array(w.utf8), rt))
                     case .wildcardSuffix(let w): trailing.append((Array(w.dropLast().utf8), rt))
                     case .regex(let pattern, let loc): regexes.append((try compileRegex(pattern, caseless: true, at: loc), rt))
                     }

@@ -1,3 +1,4 @@
+import Config
 import EventLoop
 import Glibc
 import Synchronization
@@ -42,6 +43,11 @@ public final class Server {
     /// Runs until stopped; returns the process exit code.
     public func run(reload: @escaping Loader) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with signals blocked; the master must receive the ones it handles.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for sig in [SIGHUP, SIGQUIT, SIGTERM, SIGINT, SIGUSR1] { sigaddset(&handled, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         if let n = options.rlimitNofile {
             var rl = rlimit(rlim_cur: rlim_t(n), rlim_max: rlim_t(n))
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) != 0 {

@@ -1,3 +1,4 @@
+import Config
 import EventLoop
 import Glibc
 import HTTP1

@@ -135,8 +135,17 @@ enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var cargs = args.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
+        // The child starts with no blocked signals and default handlers, whatever the test runner's threads use.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty); sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, args[0], &actions, nil, &cargs, environ)
+        let rc = posix_spawn(&pid, args[0], &actions, &attr, &cargs, environ)
         if rc != 0 { throw TestClientError("posix_spawn \(args[0]) failed: \(rc)") }
         return pid
     }

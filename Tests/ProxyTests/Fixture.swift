@@ -30,6 +30,18 @@ struct Fixture {
     func client() throws -> TestClient { try TestClient(port: port) }
 
     func errorLog() -> String { proxy.file("logs/error.log") }
+
+    /// A log file's text once it contains `needle` (a line is written just after its response is sent), or what
+    /// it holds after five seconds.
+    func logFile(_ relative: String, containing needle: String) -> String {
+        var text = ""
+        for _ in 0..<500 {
+            text = proxy.file(relative)
+            if text.contains(needle) { return text }
+            usleep(10_000)
+        }
+        return text
+    }
 }
 
 extension String {
