@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Config", "HTTP1", "SwitchyardTestSupport"],
+            dependencies: ["Proxy", "Config", "HTTP1", "Deflate", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -99,33 +99,3 @@ public enum QueryArgs {
         return nil
     }
 }
-
-/// The route of a sticky session, as nginx-upstream-jvm-route reads it from Tomcat's `JSESSIONID=ID.route`.
-/// ```
-/// SessionRoute.route(in: head)   // "tomcat1" for Cookie: JSESSIONID=8F3A.tomcat1
-/// ```
-public enum SessionRoute {
-    /// The session id from the cookie `cookieName`, else from the path parameter `parameterName`.
-    public static func sessionID(
-        in head: RequestHead, cookieName: StaticString = "JSESSIONID", parameterName: StaticString = "jsessionid"
-    ) -> ArraySlice<UInt8>? {
-        if let id = head.cookie(named: cookieName.buffer), !id.isEmpty { return id }
-        if let id = URIPath.pathParameter(named: parameterName.buffer, in: head.bytes(head.path)), !id.isEmpty {
-            return id
-        }
-        return nil
-    }
-
-    /// The text after the last `.` of the session id; nil when there is none.
-    public static func route(
-        in head: RequestHead, cookieName: StaticString = "JSESSIONID", parameterName: StaticString = "jsessionid"
-    ) -> ArraySlice<UInt8>? {
-        sessionID(in: head, cookieName: cookieName, parameterName: parameterName).flatMap(suffix(ofSessionID:))
-    }
-
-    /// The text after the last `.` of `id`; nil when there is no dot or nothing after it.
-    public static func suffix(ofSessionID id: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        guard let dot = id.lastIndex(of: ASCII.dot), dot + 1 < id.endIndex else { return nil }
-        return id[(dot + 1)...]
-    }
-}

@@ -1,14 +1,29 @@
 import Config
 import Glibc
 import Gzip
+import Regex
 import HTTP1
 
-/// A location's gzip settings in the form the Gzip module's policy reads.
+/// A location's gzip settings in the form the Gzip module's policy reads, with `gzip_disable` compiled.
 struct GzipRuntime {
     let config: GzipConfig
+    let disableRegexes: [Regex]
+    let disableMSIE6: Bool
+
+    /// `gzip_disable`: a regex on User-Agent, or nginx's `msie6` (MSIE 4–6 without SV1).
+    func disables(userAgent ua: [UInt8]) -> Bool {
+        if disableMSIE6, let i = Bytes.firstIndex(of: Array("MSIE ".utf8), in: ua), i + 6 < ua.count,
+           (UInt8(ascii: "4")...UInt8(ascii: "6")).contains(ua[i + 5]), ua[i + 6] == UInt8(ascii: "."),
+           Bytes.firstIndex(of: Array("SV1".utf8), in: ua) == nil {
+            return true
+        }
+        return disableRegexes.contains { $0.firstMatch(in: ua) != nil }
+    }
 
     init?(_ s: GzipSettings) {
         guard s.enabled else { return nil }
+        disableMSIE6 = s.disable.contains("msie6")
+        disableRegexes = s.disable.filter { $0 != "msie6" }.compactMap { try? Regex($0, caseless: true) }
         var c = GzipConfig()
         c.enabled = true
         c.types = GzipTypes(Array(s.types))

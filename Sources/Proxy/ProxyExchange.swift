@@ -1,6 +1,7 @@
 import Config
 import Balancing
 import EventLoop
+import Gzip
 import HTTP1
 
 typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
@@ -33,6 +34,8 @@ final class ProxyExchange {
     private var clientCloseDelimited = false
     private var responseStarted = false
     private var chunkOut: [UInt8] = []
+    private var gzip: GzipBodyFilter?
+    private var gzipOut: [UInt8] = []
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
@@ -50,6 +53,10 @@ final class ProxyExchange {
 
     func start() {
         head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+        // A client waiting for permission gets it as the body is about to be read (nginx does the same).
+        if request.head.expectsContinue, !body.complete, client.input.isEmpty {
+            _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
         if body.needsBufferingFirst {
             body.bufferFromClient(client)
             if body.failed { return failClient(body.failureStatus) }
@@ -294,11 +301,16 @@ final class ProxyExchange {
         }
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none
-        clientChunked = !bodyless && clientHTTP11 && (framing == .chunked || framing == .untilClose)
-        clientCloseDelimited = !bodyless && !clientHTTP11 && (framing == .chunked || framing == .untilClose)
+        let decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
+        if let d = decision, d.compress, !bodyless { gzip = try? GzipBodyFilter(decision: d) }
+        // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
+        let lengthUnknown = gzip != nil || framing == .chunked || framing == .untilClose
+        clientChunked = !bodyless && clientHTTP11 && lengthUnknown
+        clientCloseDelimited = !bodyless && !clientHTTP11 && lengthUnknown
         if clientCloseDelimited { client.keepAliveAfterResponse = false }
         let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
-                                            chunked: clientChunked)
+                                            chunked: clientChunked, gzip: gzip != nil ? decision : decision.map { d in
+                                                var v = d; v.etag = .keep; return v })
         request.status = resp.status
         request.responseHead = out
         responseStarted = true
@@ -319,6 +331,7 @@ final class ProxyExchange {
                 forwardBuffered()
                 if state != .streaming { return }
             case .wouldBlock:
+                flushCompressor(end: false)
                 c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
                 return
             case .eof:
@@ -368,8 +381,36 @@ final class ProxyExchange {
 
     private func emit(_ piece: UnsafeRawBufferPointer) {
         if piece.isEmpty { return }
-        request.bodyBytesSent += Int64(piece.count)
         request.upstreamResponseLength += Int64(piece.count)
+        if let g = gzip {
+            var offset = 0
+            while offset < piece.count {
+                gzipOut.removeAll(keepingCapacity: true)
+                offset += g.write(UnsafeRawBufferPointer(rebasing: piece[offset...]), into: &gzipOut)
+                gzipOut.withUnsafeBytes { sendFramed($0) }
+            }
+            return
+        }
+        sendFramed(piece)
+    }
+
+    /// Pushes what the compressor holds to the client, so a pausing upstream's bytes are not held back.
+    private func flushCompressor(end: Bool) {
+        guard let g = gzip else { return }
+        gzipOut.removeAll(keepingCapacity: true)
+        if end {
+            g.finish(into: &gzipOut)
+            request.gzipRatio = g.ratio.map { Array($0.text.utf8) }
+        } else {
+            _ = g.write(UnsafeRawBufferPointer(start: nil, count: 0), flush: true, into: &gzipOut)
+        }
+        gzipOut.withUnsafeBytes { sendFramed($0) }
+    }
+
+    /// Sends body bytes in the client's framing.
+    private func sendFramed(_ piece: UnsafeRawBufferPointer) {
+        if piece.isEmpty { return }
+        request.bodyBytesSent += Int64(piece.count)
         if clientChunked {
             chunkOut.removeAll(keepingCapacity: true)
             Bytes.appendHex(piece.count, to: &chunkOut)
@@ -388,6 +429,7 @@ final class ProxyExchange {
     }
 
     private func endOfBody(reusable: Bool) {
+        flushCompressor(end: true)
         if clientChunked { _ = client.send(Array("0\r\n\r\n".utf8)) }
         finishUpstream(reusable: reusable)
     }

@@ -34,7 +34,7 @@ final class Request {
     var cacheStatus: [UInt8]? = nil
     var responseHead: [UInt8] = []    // the head sent to the client, for $sent_http_*
     var proxy: ProxyRuntime?
-    var gzipRatio: Double? = nil
+    var gzipRatio: [UInt8]? = nil   // $gzip_ratio, formatted by the Gzip module
     var rewriteCycles = 0
     private var requestID: [UInt8]? = nil
 
@@ -165,13 +165,7 @@ final class Request {
                 }
             }
         case .upstreamCacheStatus: if let s = cacheStatus { out.append(contentsOf: s) }
-        case .gzipRatio:
-            if let r = gzipRatio {
-                let hundredths = Int64((r * 100).rounded())
-                ASCIIDecimal.append(hundredths / 100, to: &out); out.append(UInt8(ascii: "."))
-                if hundredths % 100 < 10 { out.append(48) }
-                ASCIIDecimal.append(hundredths % 100, to: &out)
-            }
+        case .gzipRatio: if let r = gzipRatio { out.append(contentsOf: r) }
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
         case .mapResult(let index): c.worker.runtime.maps[index].evaluate(for: self, into: &out)
         }

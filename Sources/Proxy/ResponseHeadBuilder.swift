@@ -1,3 +1,4 @@
+import Gzip
 import HTTP1
 
 /// Builds the response head for the client from an upstream response, as nginx's upstream module and header
@@ -8,8 +9,10 @@ enum ResponseHeadBuilder {
     static let hopByHop: Set<[UInt8]> = Set(["connection", "keep-alive", "transfer-encoding", "te", "trailer",
                                               "upgrade", "proxy-connection", "content-length"].map { Array($0.utf8) })
 
+    /// `gzip`: the policy's decision (header edits apply when it compresses; `Vary` whenever it says so).
     static func build(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
-                      chunked: Bool) -> [UInt8] {
+                      chunked: Bool, gzip: GzipDecision?) -> [UInt8] {
+        let compressing = gzip?.compress == true
         var out: [UInt8] = []
         out.reserveCapacity(resp.bytes.count + 256)
         StatusLine.append(resp.status, to: &out)
@@ -21,6 +24,16 @@ enum ResponseHeadBuilder {
             let name = resp.bytes(h.name)
             let lower = Bytes.lowercased(name)
             if hopByHop.contains(lower) || proxy.hiddenHeaders.contains(lower) { continue }
+            if compressing && lower == Array("accept-ranges".utf8) { continue }
+            if compressing && lower == Array("etag".utf8), let edit = gzip?.etag {
+                switch edit {
+                case .keep: break
+                case .remove: continue
+                case .replace(let tag):
+                    out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: tag); out.append(contentsOf: [13, 10])
+                    continue
+                }
+            }
             out.append(contentsOf: name)
             out.append(contentsOf: [58, 32])
             let value = resp.bytes(h.value)
@@ -31,7 +44,9 @@ enum ResponseHeadBuilder {
             }
             out.append(contentsOf: [13, 10])
         }
-        if let n = resp.contentLength, !chunked {
+        if compressing { out.append(contentsOf: Array("Content-Encoding: gzip\r\n".utf8)) }
+        if gzip?.addVary == true { out.append(contentsOf: Array("Vary: Accept-Encoding\r\n".utf8)) }
+        if let n = resp.contentLength, !chunked, !compressing {
             out.append(contentsOf: Array("Content-Length: ".utf8)); ASCIIDecimal.append(n, to: &out)
             out.append(contentsOf: [13, 10])
         }

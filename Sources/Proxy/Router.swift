@@ -73,6 +73,9 @@ enum Router {
     static func dispatch(_ r: Request, connection c: ClientConnection) {
         let loc = r.location!
         let head = r.head!
+        if head.method == .trace || head.method == .connect {
+            c.sendError(405, closeAfter: false); return   // nginx answers both with 405
+        }
         if let length = head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
             c.worker.log(.error, "client intended to send too large body: \(length) bytes", c.id)
             c.sendError(413, closeAfter: true); return

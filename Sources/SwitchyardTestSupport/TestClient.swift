@@ -67,6 +67,20 @@ public final class TestClient {
         return true
     }
 
+    /// Reads an interim (1xx) response head and returns its status.
+    public func readInterim() throws -> Int {
+        var parser = ResponseHeadParser()
+        while true {
+            switch buffer.withUnsafeBytes({ parser.parse($0) }) {
+            case .failed(let e): throw TestClientError("bad response head: \(e)")
+            case .incomplete: if try !fill() { throw TestClientError("closed before a response head") }
+            case .complete(let head, let consumed):
+                buffer.removeFirst(consumed)
+                return head.status
+            }
+        }
+    }
+
     /// Reads one response; `method` decides whether a body follows (HEAD).
     public func readResponse(method: HTTPMethod = .get) throws -> TestResponse {
         var parser = ResponseHeadParser()

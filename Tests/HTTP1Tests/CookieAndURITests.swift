@@ -124,21 +124,6 @@ struct URIPathTests {
     func queryArgument(query: String, name: String, expected: String?) {
         #expect(QueryArgs.value(named: bytes(name), in: bytes(query)[...]).map { text($0) } == expected)
     }
-
-    static let routes: [(String, String?)] = [
-        ("GET / HTTP/1.1\r\nHost: a\r\nCookie: JSESSIONID=8F3A.tomcat1\r\n\r\n", "tomcat1"),
-        ("GET /p;jsessionid=8F3A.tomcat2?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", "tomcat2"),
-        // The cookie wins over the URL.
-        ("GET /p;jsessionid=1.tomcat2 HTTP/1.1\r\nHost: a\r\nCookie: JSESSIONID=1.tomcat1\r\n\r\n", "tomcat1"),
-        ("GET / HTTP/1.1\r\nHost: a\r\nCookie: JSESSIONID=8F3A\r\n\r\n", nil),
-        ("GET / HTTP/1.1\r\nHost: a\r\nCookie: JSESSIONID=8F3A.\r\n\r\n", nil),
-        ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", nil),
-    ]
-
-    @Test(arguments: routes)
-    func sessionRoute(wire: String, expected: String?) throws {
-        #expect(SessionRoute.route(in: try request(wire)).map { text($0) } == expected)
-    }
 }
 
 struct HeadAccessorTests {

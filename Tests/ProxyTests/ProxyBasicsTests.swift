@@ -157,4 +157,35 @@ import Testing
         try c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         #expect(try c.readResponse().text == "11:11")   // a chunked body goes up with a Content-Length
     }
+
+    @Test func expectContinueTraceAndHTTP10KeepAliveRules() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: "got \(req.body.count)") }
+        defer { backend.stop() }
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }")
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        let interim = try c.readInterim()
+        #expect(interim == 100)
+        try c.send("hello")
+        #expect(try c.readResponse().text == "got 5")
+
+        #expect(try f.get("/").status == 200)
+        let t = try f.client()
+        try t.send("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try t.readResponse().status == 405)
+
+        // HTTP/1.0 without keep-alive: answered, then closed.
+        let a = try f.client()
+        try a.send("GET / HTTP/1.0\r\n\r\n")
+        let r = try a.readResponse()
+        #expect(r.header("Connection") == "close")
+        #expect(a.isClosedByPeer())
+        // HTTP/1.0 asking for keep-alive keeps the connection.
+        let k = try f.client()
+        for _ in 0..<3 {
+            try k.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try k.readResponse().header("Connection") == "keep-alive")
+        }
+    }
 }
