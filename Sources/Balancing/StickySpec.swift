@@ -18,6 +18,11 @@ public struct StickySpec: Sendable, Equatable {
         /// Learn from the response header as soon as it arrives.
         public var header: Bool
 
+        public init(create: String, lookup: String, zoneName: String, zoneBytes: Int, timeout: Duration, header: Bool) {
+            self.create = create; self.lookup = lookup; self.zoneName = zoneName
+            self.zoneBytes = zoneBytes; self.timeout = timeout; self.header = header
+        }
+
         /// A new table for this zone; the engine reuses the one it already has for `zoneName` on reload.
         public func makeTable() -> StickyLearnTable {
             StickyLearnTable(

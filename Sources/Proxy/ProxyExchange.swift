@@ -19,6 +19,7 @@ final class ProxyExchange {
     private var conn: UpstreamConnection?
     private var connReused = false
     private var peer: PeerID?
+    private var lastPick: Pick?
     private var pickState = PickState()
     private var triesDone = 0
     private let firstStart: UInt64
@@ -137,7 +138,7 @@ final class ProxyExchange {
         let ctx = client.worker.pickContext(for: request, upstream: up)
         guard let p = box.balancer.pick(ctx, state: &pickState, now: client.worker.now()) else { return nil }
         peer = p.peer
-        if let id = ctx.sessionID { up.health.noteSession(p.peer, sessionID: id, now: client.worker.now()) }
+        lastPick = p
         let a = up.addresses[p.peer.index]
         return (a, Array(a.description.utf8))
     }
@@ -308,8 +309,13 @@ final class ProxyExchange {
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown
         clientCloseDelimited = !bodyless && !clientHTTP11 && lengthUnknown
         if clientCloseDelimited { client.keepAliveAfterResponse = false }
+        var extra: [UInt8] = []
+        if let up = upstream, let pick = lastPick,
+           let line = up.policy.afterResponse(request, pick: pick, upstream: up, now: client.worker.now()) {
+            extra = line
+        }
         let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
-                                            chunked: clientChunked, gzip: gzip != nil ? decision : decision.map { d in
+                                            chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
                                                 var v = d; v.etag = .keep; return v })
         request.status = resp.status
         request.responseHead = out

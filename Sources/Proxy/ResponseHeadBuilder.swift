@@ -11,7 +11,7 @@ enum ResponseHeadBuilder {
 
     /// `gzip`: the policy's decision (header edits apply when it compresses; `Vary` whenever it says so).
     static func build(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
-                      chunked: Bool, gzip: GzipDecision?) -> [UInt8] {
+                      chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?) -> [UInt8] {
         let compressing = gzip?.compress == true
         var out: [UInt8] = []
         out.reserveCapacity(resp.bytes.count + 256)
@@ -51,6 +51,7 @@ enum ResponseHeadBuilder {
             out.append(contentsOf: [13, 10])
         }
         if chunked { out.append(contentsOf: Array("Transfer-Encoding: chunked\r\n".utf8)) }
+        out.append(contentsOf: extra)
         appendCommonTail(r, status: resp.status, connection: c, into: &out)
         return out
     }

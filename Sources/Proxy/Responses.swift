@@ -1,3 +1,4 @@
+import Balancing
 import EventLoop
 import HTTP1
 
@@ -108,7 +109,8 @@ enum Responses {
     }
 
     static func jvmRouteStatus(upstream index: Int, on c: ClientConnection) {
-        let body = StatusPages.jvmRouteText(c.runtime.upstreams[index], now: c.worker.now())
+        let up = c.runtime.upstreams[index]
+        let body = JVMRouteStatusPage.render(upstream: up.name, health: up.health, now: c.worker.now())
         send(status: 200, contentType: Array("text/plain".utf8), body: body, on: c)
     }
 }

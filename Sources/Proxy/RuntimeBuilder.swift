@@ -203,8 +203,19 @@ private struct Builder {
             case .route(let ts):
                 affinity = .sticky(StickySpec(method: .route(ts.map(\.source))))
                 route = .stickyRoute(try ts.map { t throws(ConfigError) in try compile(t, at: u.location) })
-            case .cookie, .learn:
-                throw ConfigError("\"sticky cookie\" and \"sticky learn\" are not supported by switchyard yet", at: u.location)
+            case .cookie(let c):
+                let cookie = BalancerStickyCookie(name: c.name, expires: c.expiresMax ? .max : c.expires.map { .after($0) },
+                                                    domain: c.domain, path: c.path, httpOnly: c.httpOnly, secure: c.secure,
+                                                    sameSite: c.sameSite)
+                affinity = .sticky(StickySpec(method: .cookie(cookie)))
+                route = .stickyCookie(cookie)
+            case .learn(let l):
+                let learn = StickySpec.Learn(create: l.create.map(\.source).joined(separator: " "),
+                                             lookup: l.lookup.map(\.source).joined(separator: " "), zoneName: l.zoneName,
+                                             zoneBytes: l.zoneSize, timeout: l.timeout, header: l.header)
+                affinity = .sticky(StickySpec(method: .learn(learn)))
+                route = .stickyLearn(create: try l.create.map { t throws(ConfigError) in try compile(t, at: u.location) },
+                                     lookup: try l.lookup.map { t throws(ConfigError) in try compile(t, at: u.location) })
             }
         }
         let factory: BalancerFactory

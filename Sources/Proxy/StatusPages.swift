@@ -23,17 +23,6 @@ enum StatusPages {
         return Array(out.utf8)
     }
 
-    /// The nginx-upstream-jvm-route module's status page: one line per server.
-    static func jvmRouteText(_ up: UpstreamRuntime, now: Instant) -> [UInt8] {
-        var out = "upstream \(up.name)\n"
-        for (i, s) in up.health.snapshot(now: now).enumerated() {
-            let peer = up.peers[i]
-            let route = peer.route.map { String(decoding: $0, as: UTF8.self) } ?? "a"
-            out += "server \(peer.address) srun_id=\(route) state=\(s.state.rawValue) active=\(s.active) requests=\(s.requests) fails=\(s.failures) sessions=\(s.sessionsLastMinute)\n"
-        }
-        return Array(out.utf8)
-    }
-
     static func jsonEscape(_ s: String) -> String {
         var out = ""
         for ch in s.unicodeScalars {

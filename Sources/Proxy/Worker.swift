@@ -75,6 +75,9 @@ final class Worker {
                     Syscall.close(fd)
                     continue
                 }
+                // tcp_nodelay on (nginx's default): a head and body written separately must not wait for
+                // the client's delayed ACK (40 ms per keep-alive request otherwise).
+                Socket.setNoDelay(fd)
                 stats.handled.add(1, ordering: .relaxed)
                 stats.active.add(1, ordering: .relaxed)
                 let id = stats.nextConnectionID.add(1, ordering: .relaxed).newValue

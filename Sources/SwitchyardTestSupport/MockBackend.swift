@@ -54,10 +54,11 @@ public final class MockBackend: @unchecked Sendable {
     private let handler: Mutex<Handler>
     private let seen = Mutex<[MockRequest]>([])
 
-    public init(name: String, handler: @escaping Handler) throws {
+    /// `port` 0 picks a free one; a given port lets a test bring a "restarted" node back on its old address.
+    public init(name: String, port requested: UInt16 = 0, handler: @escaping Handler) throws {
         self.name = name
         self.handler = Mutex(handler)
-        listenFD = try Socket.listen(SocketAddress.parse("127.0.0.1:0")!, backlog: 128, reusePort: false)
+        listenFD = try Socket.listen(SocketAddress.parse("127.0.0.1:\(requested)")!, backlog: 128, reusePort: false)
         port = Socket.localAddress(listenFD)!.port
         let me = UncheckedSendable(self)
         thread = WorkerThread.spawn { me.value.serve() }

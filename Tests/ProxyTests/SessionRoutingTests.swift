@@ -1,0 +1,210 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// Session routing end to end: jvm_route, sticky, ip_hash, drain, backup, the deterministic fallback.
+@Suite(.serialized) struct SessionRoutingTests {
+    /// `node=tomcat1 session=ID hits=N` → (node, session, hits).
+    static func parse(_ text: String) -> (node: String, session: String, hits: Int) {
+        var node = "", session = "", hits = 0
+        for field in text.split(separator: " ") {
+            if field.hasPrefix("node=") { node = String(field.dropFirst(5)) }
+            if field.hasPrefix("session=") { session = String(field.dropFirst(8)) }
+            if field.hasPrefix("hits=") { hits = Int(field.dropFirst(5)) ?? 0 }
+        }
+        return (node, session, hits)
+    }
+
+    static func cluster(_ extra: String = "", params: [String] = ["", "", ""], upstreamExtra: String = "jvm_route $cookie_JSESSIONID reverse;",
+                        nodes: [MockBackend], location: String = "") -> String {
+        var servers = ""
+        for (i, n) in nodes.enumerated() { servers += "server \(n.address) srun_id=tomcat\(i + 1) \(params[i]);\n" }
+        return """
+            upstream tomcat-lb { \(upstreamExtra) \(servers) }
+            \(extra)
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://tomcat-lb; \(location) }
+                location /status { upstream_status; }
+                location /jvm { jvm_route_status tomcat-lb; }
+            }
+            """
+    }
+
+    func request(_ c: TestClient, _ path: String = "/app", session: String? = nil) throws -> TestResponse {
+        var req = "GET \(path) HTTP/1.1\r\nHost: x\r\n"
+        if let s = session { req += "Cookie: JSESSIONID=\(s)\r\n" }
+        try c.send(req + "\r\n")
+        return try c.readResponse()
+    }
+
+    @Test func aSessionStaysOnItsServerFor1000Requests() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        let first = Self.parse(try request(c).text)
+        for i in 2...1000 {
+            let r = Self.parse(try request(c, session: first.session).text)
+            guard r.node == first.node, r.hits == i else {
+                Issue.record("request \(i) went to \(r.node) hits \(r.hits), expected \(first.node)"); return
+            }
+        }
+        #expect(first.session.hasSuffix("." + first.node))
+    }
+
+    @Test func newSessionsSpreadByWeight() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(params: ["weight=2", "", ""], nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        var counts: [String: Int] = [:]
+        for _ in 0..<100 { counts[Self.parse(try request(c).text).node, default: 0] += 1 }
+        #expect(counts == ["tomcat1": 50, "tomcat2": 25, "tomcat3": 25])
+    }
+
+    @Test func deadOwnerFallsBackDeterministicallyAndTheSessionReturns() throws {
+        var nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(params: Array(repeating: "max_fails=1 fail_timeout=1s", count: 3), nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        // Sessions owned by tomcat1, created on it.
+        var owned: [String] = []
+        while owned.count < 12 {
+            let r = Self.parse(try request(c).text)
+            if r.node == "tomcat1" { owned.append(r.session) }
+        }
+        let port = nodes[0].port
+        nodes[0].stop()
+        // Every request of one session reaches the same stand-in, and no error reaches the client.
+        var standIns: Set<String> = []
+        for s in owned {
+            var seen: Set<String> = []
+            for _ in 0..<5 {
+                let r = try request(c, session: s)
+                #expect(r.status == 200)
+                seen.insert(Self.parse(r.text).node)
+            }
+            #expect(seen.count == 1, "session \(s) scattered over \(seen)")
+            standIns.formUnion(seen)
+        }
+        #expect(!standIns.contains("tomcat1"))
+        #expect(standIns == ["tomcat2", "tomcat3"])   // the dead node's sessions spread over the survivors
+        // Bring tomcat1 back on its address: after fail_timeout, its sessions go home.
+        nodes[0] = try TomcatNode.start(name: "tomcat1", route: "tomcat1", port: port)
+        var home = false
+        for _ in 0..<300 where !home {
+            home = Self.parse(try request(c, session: owned[0]).text).node == "tomcat1"
+            if !home { usleep(10_000) }
+        }
+        #expect(home)
+    }
+
+    @Test func jsessionidInTheURLRoutesToo() throws {
+        let nodes = try (1...2).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        var s2 = ""
+        while s2.isEmpty { let r = Self.parse(try request(c).text); if r.node == "tomcat2" { s2 = r.session } }
+        for _ in 0..<10 {
+            #expect(Self.parse(try request(c, "/app;jsessionid=\(s2)?x=1").text).node == "tomcat2")
+            #expect(Self.parse(try request(c, "/app?jsessionid=\(s2)").text).node == "tomcat2")
+        }
+    }
+
+    @Test func drainKeepsBoundSessionsAndTakesNoNewOnes() throws {
+        let nodes = try (1...2).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        // First learn a session on tomcat1, then reload-free: a second proxy with tomcat1 draining.
+        let f1 = try Fixture(http: Self.cluster(nodes: nodes))
+        let c1 = try f1.client()
+        var s1 = ""
+        while s1.isEmpty { let r = Self.parse(try request(c1).text); if r.node == "tomcat1" { s1 = r.session } }
+        f1.proxy.stop()
+        let f = try Fixture(http: Self.cluster(params: ["drain", ""], nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        for _ in 0..<20 { #expect(Self.parse(try request(c).text).node == "tomcat2") }
+        for _ in 0..<5 { #expect(Self.parse(try request(c, session: s1).text).node == "tomcat1") }
+    }
+
+    @Test func postIsNotRetriedOnceSentButGetIs() throws {
+        let dropper = try MockBackend(name: "dropper") { _ in MockResponse(dropConnection: true) }
+        let good = try MockBackend(name: "good") { req in MockResponse(text: "good \(req.method)") }
+        defer { dropper.stop(); good.stop() }
+        let f = try Fixture(http: """
+            upstream pool { server \(dropper.address); server \(good.address); }
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://pool; } }
+            """)
+        defer { f.proxy.stop() }
+        var posts502 = 0, posts200 = 0
+        for _ in 0..<4 {
+            let c = try f.client()
+            try c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+            let r = try c.readResponse()
+            if r.status == 502 { posts502 += 1 } else if r.text == "good POST" { posts200 += 1 }
+        }
+        #expect(posts502 >= 1)            // the POST that reached the dropper is not resent
+        #expect(posts502 + posts200 == 4)
+        for _ in 0..<4 { #expect(try f.get("/g").text == "good GET") }   // a GET is retried on the next server
+    }
+
+    @Test func backupServesOnlyWhenAllPrimariesAreDown() throws {
+        let primary = try MockBackend(name: "primary") { _ in MockResponse(text: "primary") }
+        let backup = try MockBackend(name: "backup") { _ in MockResponse(text: "backup") }
+        defer { backup.stop() }
+        let f = try Fixture(http: """
+            upstream pool { server \(primary.address); server \(backup.address) backup; }
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://pool; } }
+            """)
+        defer { f.proxy.stop() }
+        for _ in 0..<5 { #expect(try f.get("/").text == "primary") }
+        primary.stop()
+        for _ in 0..<5 { #expect(try f.get("/").text == "backup") }
+    }
+
+    @Test func ipHashKeepsAClientOnOneServer() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(upstreamExtra: "ip_hash;", nodes: nodes))
+        defer { f.proxy.stop() }
+        var seen: Set<String> = []
+        for _ in 0..<30 { seen.insert(Self.parse(try f.get("/").text).node) }
+        #expect(seen.count == 1)   // 127.0.0.1: one office behind one NAT address lands on one server
+    }
+
+    @Test func stickyCookieIsSetOnceAndFollowed() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(upstreamExtra: "sticky cookie srv path=/;", nodes: nodes))
+        defer { f.proxy.stop() }
+        let first = try f.get("/")
+        let setCookie = try #require(first.headers("Set-Cookie").first { $0.hasPrefix("srv=") })
+        let value = String(setCookie.dropFirst(4).prefix { $0 != ";" })
+        let node = Self.parse(first.text).node
+        for _ in 0..<10 {
+            let r = try f.get("/", headers: ["Cookie": "srv=\(value)"])
+            #expect(Self.parse(r.text).node == node)
+            #expect(!r.headers("Set-Cookie").contains { $0.hasPrefix("srv=") })
+        }
+    }
+
+    @Test func statusPagesShowEveryServer() throws {
+        let nodes = try (1...2).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(nodes: nodes))
+        defer { f.proxy.stop() }
+        for _ in 0..<4 { _ = try f.get("/") }
+        let json = try f.get("/status").text
+        #expect(json.hasPrefix("{\"upstreams\":{\"tomcat-lb\":{\"servers\":[{\"server\":\"\(nodes[0].address)\",\"state\":\"up\""))
+        #expect(json.contains("\"route\":\"tomcat2\""))
+        #expect(json.contains("\"sessions_last_minute\":2"))
+        let text = try f.get("/jvm").text
+        #expect(text.contains(nodes[0].address) && text.contains("tomcat1"))
+    }
+}
