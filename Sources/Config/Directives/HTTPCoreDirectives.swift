@@ -125,9 +125,7 @@ extension DirectiveTable {
         }
         var sign = 1
         if text.hasPrefix("-") { sign = -1; text.removeFirst() } else if text.hasPrefix("+") { text.removeFirst() }
-        guard let seconds = Units.seconds(text) else {
-            throw ConfigError("invalid value \"\(arguments[0])\"", at: directive.location)
-        }
+        guard let seconds = Units.seconds(text) else { throw Values.invalidValue(directive) }
         let offset = Duration.seconds(sign * seconds)
         return modified ? .afterModified(offset) : .after(offset)
     }

@@ -191,7 +191,7 @@ extension DirectiveTable {
                 let parts = value.split(separator: ":", omittingEmptySubsequences: false)
                 levels = parts.compactMap { Int($0) }
                 guard levels.count == parts.count, (1...3).contains(levels.count), levels.allSatisfy({ $0 == 1 || $0 == 2 })
-                else { throw invalid(argument) }
+                else { throw ConfigError("invalid \"levels\" \"\(argument.text)\"", at: directive.location) }
             } else if let value = Values.parameter(argument, "keys_zone") {
                 let parts = value.split(separator: ":")
                 guard parts.count == 2, !parts[0].isEmpty, let size = Units.size(String(parts[1])), size > 0 else {

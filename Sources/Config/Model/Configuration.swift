@@ -115,6 +115,7 @@ public struct MapConfig: Sendable, Equatable {
 /// One `key value;` line of a map. Exact keys are tried first, then regexes in order (nginx's rule).
 public struct MapEntry: Sendable, Equatable {
     public enum Key: Sendable, Equatable {
+        /// Lower-cased: nginx matches exact keys case-insensitively.
         case exact(String)
         /// `~re` (case-sensitive) or `~*re`; named captures become variables usable in the value.
         case regex(String, caseInsensitive: Bool)
