@@ -113,3 +113,38 @@ struct ErrorMessageTests {
         #expect(loadError(["nginx.conf": "events {}"], globals: globals) == expected)
     }
 }
+
+/// Table and cross-block checks that are not single error strings.
+struct TableTests {
+    @Test func eachNameHasOneRowPerContext() {
+        var seen: Set<String> = []
+        for spec in DirectiveTable.all {
+            for context in spec.contexts {
+                #expect(seen.insert("\(spec.name) \(context)").inserted, "\(spec.name) twice in \(context)")
+            }
+        }
+    }
+
+    @Test func ignoredDirectivesAreNotAlsoImplemented() {
+        let implemented = Set(DirectiveTable.all.map(\.name))
+        #expect(IgnoredDirectives.names.isDisjoint(with: implemented))
+    }
+
+    @Test func proxyPassWithURIInRegexLocation() {
+        #expect(loadError(http("server {\nlocation ~ /a {\nproxy_pass http://127.0.0.1/x;\n}\n}")) ==
+            "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, "
+            + "or inside \"if\" statement, or inside \"limit_except\" block in /c/nginx.conf:5")
+    }
+
+    @Test func conflictingServerNamesWarn() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http("server { listen 80; server_name a; }\nserver { listen 80; server_name a b; }"), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.description) == ["[warn] conflicting server name \"a\" on 0.0.0.0:80, ignored"])
+    }
+
+    @Test func internalIsNotInherited() throws {
+        let config = try load(http("server { location / { internal; location /a {} } }"))
+        #expect(firstLocation(config).settings.content.isInternal)
+        #expect(!firstLocation(config).nested[0].settings.content.isInternal)
+    }
+}

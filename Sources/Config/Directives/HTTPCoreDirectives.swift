@@ -40,7 +40,8 @@ extension DirectiveTable {
             .alias(builder.absolutePath(directive.arguments[0].text))
         }),
         DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .words(\.content.$index)),
-        DirectiveSpec("internal", [.location], .none, .value(\.content.$isInternal) { _, _ in true }),
+        // Not inherited: `internal` marks one location only.
+        DirectiveSpec("internal", [.location], .none, .custom { builder, _ in builder.settings.content.$isInternal.set(true) }),
         DirectiveSpec("expires", anyHTTPLevel, .range(1, 2), .value(\.content.$expires) { _, directive in
             try expires(directive)
         }),

@@ -4,6 +4,18 @@ extension DirectiveTable {
         [
         DirectiveSpec("proxy_pass", [.location], .exactly(1), .custom { builder, directive in
             let pass = try ProxyPassParser.parse(directive)
+            // A regex or named location has no prefix for the URI part to replace.
+            if case .static(let url) = pass, url.uri != nil, let match = builder.currentLocation?.match {
+                switch match {
+                case .regex, .named:
+                    throw ConfigError(
+                        "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named "
+                            + "location, or inside \"if\" statement, or inside \"limit_except\" block",
+                        at: directive.location)
+                default:
+                    break
+                }
+            }
             try setHandler(builder, directive, .proxy(pass))
         }),
         DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.proxy.$setHeaders) { _, directive in
