@@ -118,6 +118,15 @@ final class ConfigBuilder {
 
     // MARK: - Helpers for handlers
 
+    private var seenOnce: Set<String> = []
+
+    /// nginx's "is duplicate" for directives outside the merged settings: once per block (`scope`).
+    func once(_ directive: Directive, scope: String = "") throws {
+        if !seenOnce.insert(scope + " " + directive.name).inserted {
+            throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+        }
+    }
+
     func absolutePath(_ path: String) -> String { ConfigPath.absolute(path, base: options.prefix) }
 
     func notice(_ message: String, at location: SourceLocation?) {

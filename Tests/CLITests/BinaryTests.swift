@@ -165,4 +165,36 @@ struct BinaryTests {
         #expect(result.status == 1)
         #expect(result.stderr == "switchyard: [alert] kill(2147483647, 15) failed (3: No such process)\n")
     }
+
+    /// The reference config as readers paste it: one warning for the spaces, then the quote's place.
+    @Test func asPublishedConfigExplainsWhatIsWrong() throws {
+        let scratch = try Scratch()
+        let published = packageRoot + "/Tests/ConfigTests/Fixtures/as-published/nginx.conf"
+        try scratch.write("conf/nginx.conf", try String(contentsOfFile: published, encoding: .utf8))
+        let file = scratch.path + "/conf/nginx.conf"
+        let result = try run(["-p", scratch.path, "-t"])
+        #expect(result.status == 1)
+        #expect(result.stderr == """
+            switchyard: [warn] treated 285 non-breaking spaces (U+00A0) as plain spaces, the first in \(file):1
+            switchyard: [emerg] unexpected typographic quote "‘" (U+2018) at column 23; use ASCII quotes ' or " in \(file):19
+            switchyard: configuration file \(file) test failed
+
+            """)
+    }
+
+    @Test func errorLogFileGetsTheSameLines() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "events {}\nhttp { gzip maybe; }\n")
+        let result = try run(["-p", scratch.path, "-e", "error.log", "-t"])
+        let logged = try String(contentsOfFile: scratch.path + "/error.log", encoding: .utf8)
+        #expect(result.status == 1)
+        #expect(logged == result.stderr)
+        #expect(logged.hasPrefix("switchyard: [emerg] invalid value \"maybe\" in \"gzip\" directive"))
+    }
+
+    @Test func globalDirectivesErrorsSayCommandLine() throws {
+        let result = try run(["-p", packageRoot, "-t", "-q", "-g", "worker_processes many;"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("switchyard: [emerg] \"worker_processes\" directive is duplicate in command line\n"))
+    }
 }

@@ -26,20 +26,25 @@ extension DirectiveTable {
             try setBalancing(builder, directive, .random(twoLeastConn: !words.isEmpty))
         }),
         DirectiveSpec("keepalive", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             let count = try Values.number(directive, directive.arguments[0])
             guard count > 0 else { throw ConfigError("invalid value \"\(count)\" in \"keepalive\" directive", at: directive.location) }
             builder.currentUpstream.keepalive = count
         }),
         DirectiveSpec("keepalive_requests", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             builder.currentUpstream.keepaliveRequests = try Values.number(directive, directive.arguments[0])
         }),
         DirectiveSpec("keepalive_timeout", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             builder.currentUpstream.keepaliveTimeout = try Values.milliseconds(directive, directive.arguments[0])
         }),
         DirectiveSpec("keepalive_time", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             builder.currentUpstream.keepaliveTime = try Values.milliseconds(directive, directive.arguments[0])
         }),
         DirectiveSpec("zone", [.upstream], .range(1, 2), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             var size: Int?
             if directive.arguments.count == 2 {
                 guard let parsed = Units.size(directive.arguments[1].text) else {
