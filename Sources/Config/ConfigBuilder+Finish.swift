@@ -74,6 +74,12 @@ extension ConfigBuilder {
     /// `proxy_pass http://NAME` names an upstream when one exists; otherwise NAME must be an address or
     /// a host that resolves, as nginx requires at load time.
     private func resolve(_ url: ProxyURL, _ context: FinishContext) throws -> ProxyURL {
+        if case .address(let host, _) = url.target {
+            guard HostPort.isIPLiteral(host) || options.resolveHost(host) else {
+                throw ConfigError("host not found in upstream \"\(url.hostHeader)\"", at: url.location)
+            }
+            return url
+        }
         guard case .upstream(let name) = url.target else { return url }
         if context.upstreams.contains(name) { return url }
         guard HostPort.isIPLiteral(name) || options.resolveHost(name) else {

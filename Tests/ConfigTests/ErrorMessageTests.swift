@@ -48,6 +48,12 @@ struct ErrorMessageTests {
          "host not found in \"nowhere:80\" of the \"listen\" directive in /c/nginx.conf:4"),
         ("duplicate default", http("server {\nlisten 80 default_server;\n}\nserver {\nlisten 80 default_server;\n}"),
          "a duplicate default server for 0.0.0.0:80 in /c/nginx.conf:7"),
+        ("upstream server host", http("upstream a {\nserver backend.invalid:8080;\n}"),
+         "host not found in upstream \"backend.invalid:8080\" in /c/nginx.conf:4"),
+        ("proxy_pass host with port", http("server {\nlocation / {\nproxy_pass http://backend.invalid:8080;\n}\n}"),
+         "host not found in upstream \"backend.invalid:8080\" in /c/nginx.conf:5"),
+        ("duplicate default spelled two ways", http("server {\nlisten 0.0.0.0:80 default_server;\n}\nserver {\nlisten 80 default;\n}"),
+         "a duplicate default server for 0.0.0.0:80 in /c/nginx.conf:7"),
         ("server parameter", http("upstream a {\nserver 127.0.0.1 bad=1;\n}"), "invalid parameter \"bad=1\" in /c/nginx.conf:4"),
         ("server weight", http("upstream a {\nserver 127.0.0.1 weight=0;\n}"), "invalid parameter \"weight=0\" in /c/nginx.conf:4"),
         ("server port", http("upstream a {\nserver 127.0.0.1:0;\n}"), "invalid port in upstream \"127.0.0.1:0\" in /c/nginx.conf:4"),
@@ -146,6 +152,11 @@ struct TableTests {
         var diagnostics: [ConfigDiagnostic] = []
         _ = try load(http("server { listen 80; server_name a; }\nserver { listen 80; server_name a b; }"), diagnostics: &diagnostics)
         #expect(diagnostics.map(\.description) == ["[warn] conflicting server name \"a\" on 0.0.0.0:80, ignored"])
+    }
+
+    @Test func definedVariablesComeFromMapAndSet() throws {
+        let config = try load(http("map $a $mapped { default 1; }\nserver { set $s 1; location / { set $l 2; } }"))
+        #expect(config.http!.definedVariables == ["mapped", "s", "l"])
     }
 
     @Test func internalIsNotInherited() throws {

@@ -3,7 +3,12 @@ extension DirectiveTable {
     static var upstream: [DirectiveSpec] {
         [
         DirectiveSpec("server", [.upstream], .atLeast(1), .custom { builder, directive in
-            builder.currentUpstream.servers.append(try UpstreamServerParser.parse(directive))
+            let server = try UpstreamServerParser.parse(directive)
+            // nginx resolves upstream host names at load time.
+            if case .inet(let host, _) = server.address, !HostPort.isIPLiteral(host), !builder.options.resolveHost(host) {
+                throw ConfigError("host not found in upstream \"\(directive.arguments[0].text)\"", at: directive.location)
+            }
+            builder.currentUpstream.servers.append(server)
         }),
         DirectiveSpec("ip_hash", [.upstream], .none, .custom { builder, directive in
             try setBalancing(builder, directive, .ipHash)
