@@ -156,6 +156,10 @@ final class ConfigBuilder {
         }
         var types = settings.content.types
         for ext in directive.arguments {
+            if let previous = types[ext.text] {
+                warn("duplicate extension \"\(ext.text.lowercased())\", content type: \"\(directive.name)\", "
+                    + "previous content type: \"\(previous)\"", at: directive.location)
+            }
             types.add(type: directive.name, extension: ext.text)
         }
         settings.content.$types.set(types)

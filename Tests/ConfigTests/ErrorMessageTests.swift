@@ -154,6 +154,15 @@ struct TableTests {
         #expect(diagnostics.map(\.description) == ["[warn] conflicting server name \"a\" on 0.0.0.0:80, ignored"])
     }
 
+    @Test func duplicateTypeExtensionWarns() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http("types {\napplication/json json JSON;\n}"), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.description) == [
+            "[warn] duplicate extension \"json\", content type: \"application/json\", previous content type: "
+                + "\"application/json\" in /c/nginx.conf:4"
+        ])
+    }
+
     @Test func definedVariablesComeFromMapAndSet() throws {
         let config = try load(http("map $a $mapped { default 1; }\nserver { set $s 1; location / { set $l 2; } }"))
         #expect(config.http!.definedVariables == ["mapped", "s", "l"])
