@@ -133,6 +133,14 @@ struct BinaryTests {
         #expect(lines.last?.contains(" --with-http_stub_status_module") == true)
     }
 
+    @Test func helpListsTheNginxFlags() throws {
+        let result = try run(["-h"])
+        #expect(result.status == 0)
+        for flag in ["-v", "-V", "-t", "-T", "-q", "-s <signal>", "-p <prefix>", "-e <file>", "-c <file>", "-g <directives>"] {
+            #expect(result.stdout.contains(flag), "\(flag)")
+        }
+    }
+
     @Test func unknownFlagExitsOne() throws {
         let result = try run(["-x"])
         #expect(result.status == 1)
