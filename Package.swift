@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "SwitchyardTestSupport", dependencies: ["EventLoop", "HTTP1"], swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], swiftSettings: strict + pcreNames),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], exclude: ["Fixtures"], swiftSettings: strict + pcreNames),
         .testTarget(name: "BalancingTests", dependencies: ["Balancing"], swiftSettings: strict),
         .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict + pcreNames),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"], swiftSettings: strict),

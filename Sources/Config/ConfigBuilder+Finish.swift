@@ -38,6 +38,7 @@ extension ConfigBuilder {
                 rewrites: draft.rewrites, locations: locations, location: draft.location))
         }
         try check(http.settings, context, at: http.location)
+        warnConflictingNames(servers)
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
             maps: http.maps, proxyCachePaths: http.proxyCachePaths)
@@ -73,6 +74,12 @@ extension ConfigBuilder {
     /// `proxy_pass http://NAME` names an upstream when one exists; otherwise NAME must be an address or
     /// a host that resolves, as nginx requires at load time.
     private func resolve(_ url: ProxyURL, _ context: FinishContext) throws -> ProxyURL {
+        if case .address(let host, _) = url.target {
+            guard HostPort.isIPLiteral(host) || options.resolveHost(host) else {
+                throw ConfigError("host not found in upstream \"\(url.hostHeader)\"", at: url.location)
+            }
+            return url
+        }
         guard case .upstream(let name) = url.target else { return url }
         if context.upstreams.contains(name) { return url }
         guard HostPort.isIPLiteral(name) || options.resolveHost(name) else {
@@ -90,6 +97,20 @@ extension ConfigBuilder {
         }
         for log in settings.logging.accessLogs where !context.formats.contains(log.format) {
             throw ConfigError("unknown log format \"\(log.format)\"", at: log.location ?? location)
+        }
+    }
+
+    /// Two servers on one address with the same exact name: the first wins, as in nginx.
+    private func warnConflictingNames(_ servers: [ServerConfig]) {
+        var seen: Set<String> = []
+        for server in servers {
+            for listen in server.listens {
+                for case .exact(let name) in server.names where !name.isEmpty {
+                    if !seen.insert("\(listen.address) \(name)").inserted {
+                        warn("conflicting server name \"\(name)\" on \(listen.address), ignored", at: nil)
+                    }
+                }
+            }
         }
     }
 

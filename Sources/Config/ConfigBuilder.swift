@@ -118,6 +118,15 @@ final class ConfigBuilder {
 
     // MARK: - Helpers for handlers
 
+    private var seenOnce: Set<String> = []
+
+    /// nginx's "is duplicate" for directives outside the merged settings: once per block (`scope`).
+    func once(_ directive: Directive, scope: String = "") throws {
+        if !seenOnce.insert(scope + " " + directive.name).inserted {
+            throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+        }
+    }
+
     func absolutePath(_ path: String) -> String { ConfigPath.absolute(path, base: options.prefix) }
 
     func notice(_ message: String, at location: SourceLocation?) {
@@ -147,6 +156,10 @@ final class ConfigBuilder {
         }
         var types = settings.content.types
         for ext in directive.arguments {
+            if let previous = types[ext.text] {
+                warn("duplicate extension \"\(ext.text.lowercased())\", content type: \"\(directive.name)\", "
+                    + "previous content type: \"\(previous)\"", at: directive.location)
+            }
             types.add(type: directive.name, extension: ext.text)
         }
         settings.content.$types.set(types)

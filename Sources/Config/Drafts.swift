@@ -116,8 +116,8 @@ final class MapDraft {
         } else if key.hasPrefix("~") {
             mapKey = .regex(String(key.dropFirst()), caseInsensitive: false)
         } else {
-            // `\~` escapes a key that really starts with a tilde.
-            mapKey = .exact(key.hasPrefix("\\") ? String(key.dropFirst()) : key)
+            // `\~` escapes a key that really starts with a tilde; nginx lowercases exact keys.
+            mapKey = .exact((key.hasPrefix("\\") ? String(key.dropFirst()) : key).lowercased())
         }
         if case .regex(let pattern, let caseInsensitive) = mapKey {
             try builder.checkRegex(pattern, caseInsensitive: caseInsensitive, at: directive.location)

@@ -57,7 +57,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
                 }
                 index += 1
             }
-            guard !name.isEmpty else { throw TemplateError("invalid variable name in \"\(source)\"") }
+            guard !name.isEmpty else { throw TemplateError("invalid variable name") }
             flush()
             pieces.append(.variable(name))
         }

@@ -143,16 +143,18 @@ public final class MatchData {
 }
 
 /// A pattern pcre2 rejected, rendered in nginx's words:
-/// `pcre2_compile() failed: missing closing parenthesis in "(a" at ""`.
+/// `pcre2_compile() failed: missing closing parenthesis in "(a"`.
 public struct RegexError: Error, Sendable, CustomStringConvertible {
     public let pattern: String
     public let message: String
     /// Byte offset in the pattern where pcre2 gave up.
     public let offset: Int
 
+    /// nginx omits `at "…"` when pcre2 stopped at the end of the pattern.
     public var description: String {
         let bytes = Array(pattern.utf8)
-        let rest = bytes[min(offset, bytes.count)...]
-        return "pcre2_compile() failed: \(message) in \"\(pattern)\" at \"\(String(decoding: rest, as: UTF8.self))\""
+        guard offset < bytes.count else { return "pcre2_compile() failed: \(message) in \"\(pattern)\"" }
+        let rest = String(decoding: bytes[offset...], as: UTF8.self)
+        return "pcre2_compile() failed: \(message) in \"\(pattern)\" at \"\(rest)\""
     }
 }

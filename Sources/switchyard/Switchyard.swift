@@ -26,19 +26,19 @@ struct Switchyard: ParsableCommand {
     @Flag(name: .customShort("q"), help: "suppress non-error messages during configuration testing")
     var quiet = false
 
-    @Option(name: .customShort("s"), help: "send signal to a master process: stop, quit, reopen, reload")
+    @Option(name: .customShort("s"), help: ArgumentHelp("send signal to a master process: stop, quit, reopen, reload", valueName: "signal"))
     var signal: ProcessSignal?
 
-    @Option(name: .customShort("p"), help: "set prefix path (default: the current directory)")
+    @Option(name: .customShort("p"), help: ArgumentHelp("set prefix path (default: the current directory)", valueName: "prefix"))
     var prefix: String?
 
-    @Option(name: .customShort("e"), help: "set error log file (default: stderr)")
+    @Option(name: .customShort("e"), help: ArgumentHelp("set error log file (default: stderr)", valueName: "file"))
     var errorLog: String?
 
-    @Option(name: .customShort("c"), help: "set configuration file (default: conf/nginx.conf)")
+    @Option(name: .customShort("c"), help: ArgumentHelp("set configuration file (default: conf/nginx.conf)", valueName: "file"))
     var configFile: String?
 
-    @Option(name: .customShort("g"), help: "set global directives out of configuration file")
+    @Option(name: .customShort("g"), help: ArgumentHelp("set global directives out of configuration file", valueName: "directives"))
     var globalDirectives: String?
 
     func run() throws {

@@ -3,6 +3,7 @@ extension DirectiveTable {
     static var core: [DirectiveSpec] {
         [
         DirectiveSpec("worker_processes", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             let text = directive.arguments[0].text
             if text == "auto" {
                 builder.main.workerProcesses = .auto
@@ -12,21 +13,27 @@ extension DirectiveTable {
             }
         }),
         DirectiveSpec("worker_rlimit_nofile", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.main.workerRlimitNofile = try Values.number(directive, directive.arguments[0])
         }),
         DirectiveSpec("pid", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.main.pidPath = builder.absolutePath(directive.arguments[0].text)
         }),
         DirectiveSpec("daemon", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.main.daemon = try Values.flag(directive)
         }),
         DirectiveSpec("master_process", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.main.masterProcess = try Values.flag(directive)
         }),
         DirectiveSpec("user", [.main], .range(1, 2), .custom { builder, directive in
+            try builder.once(directive)
             builder.main.user = (directive.arguments[0].text, directive.arguments.count > 1 ? directive.arguments[1].text : nil)
         }),
         DirectiveSpec("worker_shutdown_timeout", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.main.workerShutdownTimeout = try Values.milliseconds(directive, directive.arguments[0])
         }),
         DirectiveSpec("error_log", [.main], .range(1, 2), .custom { builder, directive in
@@ -48,9 +55,11 @@ extension DirectiveTable {
             try builder.runBlock(directive, as: .events, frame: .events)
         }),
         DirectiveSpec("worker_connections", [.events], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.events!.workerConnections = try Values.number(directive, directive.arguments[0])
         }),
         DirectiveSpec("use", [.events], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             let method = directive.arguments[0].text
             let known = ["epoll", "poll", "select", "kqueue", "devpoll", "eventport"]
             guard known.contains(method) else {
@@ -59,9 +68,11 @@ extension DirectiveTable {
             builder.events!.method = method
         }),
         DirectiveSpec("multi_accept", [.events], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.events!.multiAccept = try Values.flag(directive)
         }),
         DirectiveSpec("accept_mutex", [.events], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
             builder.events!.acceptMutex = try Values.flag(directive)
         }),
         ]

@@ -40,7 +40,8 @@ extension DirectiveTable {
             .alias(builder.absolutePath(directive.arguments[0].text))
         }),
         DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .words(\.content.$index)),
-        DirectiveSpec("internal", [.location], .none, .value(\.content.$isInternal) { _, _ in true }),
+        // Not inherited: `internal` marks one location only.
+        DirectiveSpec("internal", [.location], .none, .custom { builder, _ in builder.settings.content.$isInternal.set(true) }),
         DirectiveSpec("expires", anyHTTPLevel, .range(1, 2), .value(\.content.$expires) { _, directive in
             try expires(directive)
         }),
@@ -125,9 +126,7 @@ extension DirectiveTable {
         }
         var sign = 1
         if text.hasPrefix("-") { sign = -1; text.removeFirst() } else if text.hasPrefix("+") { text.removeFirst() }
-        guard let seconds = Units.seconds(text) else {
-            throw ConfigError("invalid value \"\(arguments[0])\"", at: directive.location)
-        }
+        guard let seconds = Units.seconds(text) else { throw Values.invalidValue(directive) }
         let offset = Duration.seconds(sign * seconds)
         return modified ? .afterModified(offset) : .after(offset)
     }

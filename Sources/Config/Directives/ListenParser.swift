@@ -68,7 +68,8 @@ enum ListenParser {
             }
             port = value
         }
-        let host = split.host
+        // `0.0.0.0` and `*` are the same socket: one spelling keeps default_server checks honest.
+        let host = split.host == "0.0.0.0" ? "*" : split.host
         if host != "*" && !split.bracketed && !HostPort.isIPv4(host) && !builder.options.resolveHost(host) {
             throw ConfigError("host not found in \"\(text)\" of the \"listen\" directive", at: directive.location)
         }

@@ -4,6 +4,18 @@ extension DirectiveTable {
         [
         DirectiveSpec("proxy_pass", [.location], .exactly(1), .custom { builder, directive in
             let pass = try ProxyPassParser.parse(directive)
+            // A regex or named location has no prefix for the URI part to replace.
+            if case .static(let url) = pass, url.uri != nil, let match = builder.currentLocation?.match {
+                switch match {
+                case .regex, .named:
+                    throw ConfigError(
+                        "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named "
+                            + "location, or inside \"if\" statement, or inside \"limit_except\" block",
+                        at: directive.location)
+                default:
+                    break
+                }
+            }
             try setHandler(builder, directive, .proxy(pass))
         }),
         DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.proxy.$setHeaders) { _, directive in
@@ -191,7 +203,7 @@ extension DirectiveTable {
                 let parts = value.split(separator: ":", omittingEmptySubsequences: false)
                 levels = parts.compactMap { Int($0) }
                 guard levels.count == parts.count, (1...3).contains(levels.count), levels.allSatisfy({ $0 == 1 || $0 == 2 })
-                else { throw invalid(argument) }
+                else { throw ConfigError("invalid \"levels\" \"\(argument.text)\"", at: directive.location) }
             } else if let value = Values.parameter(argument, "keys_zone") {
                 let parts = value.split(separator: ":")
                 guard parts.count == 2, !parts[0].isEmpty, let size = Units.size(String(parts[1])), size > 0 else {

@@ -3,7 +3,12 @@ extension DirectiveTable {
     static var upstream: [DirectiveSpec] {
         [
         DirectiveSpec("server", [.upstream], .atLeast(1), .custom { builder, directive in
-            builder.currentUpstream.servers.append(try UpstreamServerParser.parse(directive))
+            let server = try UpstreamServerParser.parse(directive)
+            // nginx resolves upstream host names at load time.
+            if case .inet(let host, _) = server.address, !HostPort.isIPLiteral(host), !builder.options.resolveHost(host) {
+                throw ConfigError("host not found in upstream \"\(directive.arguments[0].text)\"", at: directive.location)
+            }
+            builder.currentUpstream.servers.append(server)
         }),
         DirectiveSpec("ip_hash", [.upstream], .none, .custom { builder, directive in
             try setBalancing(builder, directive, .ipHash)
@@ -26,20 +31,25 @@ extension DirectiveTable {
             try setBalancing(builder, directive, .random(twoLeastConn: !words.isEmpty))
         }),
         DirectiveSpec("keepalive", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             let count = try Values.number(directive, directive.arguments[0])
             guard count > 0 else { throw ConfigError("invalid value \"\(count)\" in \"keepalive\" directive", at: directive.location) }
             builder.currentUpstream.keepalive = count
         }),
         DirectiveSpec("keepalive_requests", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             builder.currentUpstream.keepaliveRequests = try Values.number(directive, directive.arguments[0])
         }),
         DirectiveSpec("keepalive_timeout", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             builder.currentUpstream.keepaliveTimeout = try Values.milliseconds(directive, directive.arguments[0])
         }),
         DirectiveSpec("keepalive_time", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             builder.currentUpstream.keepaliveTime = try Values.milliseconds(directive, directive.arguments[0])
         }),
         DirectiveSpec("zone", [.upstream], .range(1, 2), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             var size: Int?
             if directive.arguments.count == 2 {
                 guard let parsed = Units.size(directive.arguments[1].text) else {

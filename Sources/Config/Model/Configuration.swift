@@ -60,6 +60,26 @@ public struct HTTPConfig: Sendable {
     public var proxyCachePaths: [ProxyCachePath]
 
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
+
+    /// Variables the configuration itself defines (`map` targets and `set` names), for checking that
+    /// every `$name` a template reads exists.
+    public var definedVariables: Set<String> {
+        var names = Set(maps.map(\.variable))
+        func collect(_ steps: [RewriteStep]) {
+            for case .set(let variable, _, _) in steps { names.insert(variable) }
+        }
+        func walk(_ locations: [LocationConfig]) {
+            for location in locations {
+                collect(location.rewrites)
+                walk(location.nested)
+            }
+        }
+        for server in servers {
+            collect(server.rewrites)
+            walk(server.locations)
+        }
+        return names
+    }
     public func logFormat(named name: String) -> LogFormat? { logFormats.first { $0.name == name } }
 }
 
@@ -115,6 +135,7 @@ public struct MapConfig: Sendable, Equatable {
 /// One `key value;` line of a map. Exact keys are tried first, then regexes in order (nginx's rule).
 public struct MapEntry: Sendable, Equatable {
     public enum Key: Sendable, Equatable {
+        /// Lower-cased: nginx matches exact keys case-insensitively.
         case exact(String)
         /// `~re` (case-sensitive) or `~*re`; named captures become variables usable in the value.
         case regex(String, caseInsensitive: Bool)

@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+
+/// Runs the built `switchyard` binary the way a user does.
+private let packageRoot: String = {
+    var path = #filePath
+    for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+    return path
+}()
+
+private let binary: String = {
+    let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("switchyard").path
+    if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+    return packageRoot + "/.build/debug/switchyard"
+}()
+
+private struct Run {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+private func run(_ arguments: [String]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+               stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// A scratch directory removed when the test ends.
+private final class Scratch {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "switchyard-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path + "/conf", withIntermediateDirectories: true)
+    }
+    func write(_ relative: String, _ text: String) throws {
+        try text.write(toFile: path + "/" + relative, atomically: true, encoding: .utf8)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Every top-level sample configuration (one with an `events` or `http` block) under conf/ and examples/.
+private func sampleConfigs() -> [String] {
+    var found: [String] = []
+    for directory in ["conf", "examples"] {
+        let base = packageRoot + "/" + directory
+        guard let walker = FileManager.default.enumerator(atPath: base) else { continue }
+        for case let relative as String in walker where relative.hasSuffix(".conf") {
+            let path = base + "/" + relative
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let topLevel = text.split(separator: "\n").contains { line in
+                line.hasPrefix("events") || line.hasPrefix("http")
+            }
+            if topLevel { found.append(path) }
+        }
+    }
+    return found.sorted()
+}
+
+struct BinaryTests {
+    @Test func samplesExist() {
+        #expect(sampleConfigs().contains(packageRoot + "/conf/nginx.conf"))
+    }
+
+    @Test(arguments: sampleConfigs())
+    func everySampleConfigPassesTest(path: String) throws {
+        let result = try run(["-p", packageRoot, "-c", path, "-t"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasSuffix(
+            "switchyard: the configuration file \(path) syntax is ok\nswitchyard: configuration file \(path) test is successful\n"))
+    }
+
+    @Test func brokenConfigFailsWithTheEmergLine() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "events {}\nhttp {\n  prxy_pass http://a;\n}\n")
+        let result = try run(["-p", scratch.path, "-t"])
+        let file = scratch.path + "/conf/nginx.conf"
+        #expect(result.status == 1)
+        #expect(result.stderr == """
+            switchyard: [emerg] unknown directive "prxy_pass" in \(file):3
+            switchyard: configuration file \(file) test failed
+
+            """)
+    }
+
+    @Test func quietTestPrintsNothingOnSuccess() throws {
+        let result = try run(["-p", packageRoot, "-t", "-q"])
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+    }
+
+    @Test func dumpPrintsEveryFile() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "events {}\nhttp { include a.conf; }\n")
+        try scratch.write("conf/a.conf", "gzip on;\n")
+        let result = try run(["-p", scratch.path, "-T", "-q"])
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            # configuration file \(scratch.path)/conf/nginx.conf:
+            events {}
+            http { include a.conf; }
+
+            # configuration file \(scratch.path)/conf/a.conf:
+            gzip on;
+
+
+            """)
+    }
+
+    @Test func version() throws {
+        let result = try run(["-v"])
+        #expect(result.status == 0)
+        #expect(result.stderr == "nginx version: nginx/1.22.1 (switchyard/0.1.0)\n")
+    }
+
+    @Test func versionWithConfigureArguments() throws {
+        let result = try run(["-V"])
+        let lines = result.stderr.split(separator: "\n")
+        #expect(result.status == 0)
+        #expect(lines.first == "nginx version: nginx/1.22.1 (switchyard/0.1.0)")
+        #expect(lines.last?.hasPrefix("configure arguments: --without-http_ssi_module") == true)
+        #expect(lines.last?.contains(" --without-http_fastcgi_module ") == true)
+        #expect(lines.last?.contains(" --with-http_stub_status_module") == true)
+    }
+
+    @Test func helpListsTheNginxFlags() throws {
+        let result = try run(["-h"])
+        #expect(result.status == 0)
+        for flag in ["-v", "-V", "-t", "-T", "-q", "-s <signal>", "-p <prefix>", "-e <file>", "-c <file>", "-g <directives>"] {
+            #expect(result.stdout.contains(flag), "\(flag)")
+        }
+    }
+
+    @Test func unknownFlagExitsOne() throws {
+        let result = try run(["-x"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("switchyard: Error: Unknown option '-x'"))
+    }
+
+    @Test func signalWithoutPidFile() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "events {}\n")
+        let result = try run(["-p", scratch.path, "-s", "reload"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "switchyard: [error] open() \"\(scratch.path)/logs/switchyard.pid\" failed (2: No such file or directory)\n")
+    }
+
+    @Test func signalWithInvalidPid() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "pid run.pid;\nevents {}\n")
+        try scratch.write("run.pid", "abc\n")
+        let result = try run(["-p", scratch.path, "-s", "quit"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "switchyard: [error] invalid PID number \"abc\" in \"\(scratch.path)/run.pid\"\n")
+    }
+
+    /// A pid no process can have (above Linux's pid_max) makes kill(2) fail the way a stale pid file does.
+    @Test func stopReportsAFailedKill() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "pid run.pid;\nevents {}\n")
+        try scratch.write("run.pid", "2147483647\n")
+        let result = try run(["-p", scratch.path, "-s", "stop"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "switchyard: [alert] kill(2147483647, 15) failed (3: No such process)\n")
+    }
+
+    /// The reference config as readers paste it: one warning for the spaces, then the quote's place.
+    @Test func asPublishedConfigExplainsWhatIsWrong() throws {
+        let scratch = try Scratch()
+        let published = packageRoot + "/Tests/ConfigTests/Fixtures/as-published/nginx.conf"
+        try scratch.write("conf/nginx.conf", try String(contentsOfFile: published, encoding: .utf8))
+        let file = scratch.path + "/conf/nginx.conf"
+        let result = try run(["-p", scratch.path, "-t"])
+        #expect(result.status == 1)
+        #expect(result.stderr == """
+            switchyard: [warn] treated 285 non-breaking spaces (U+00A0) as plain spaces, the first in \(file):1
+            switchyard: [emerg] unexpected typographic quote "‘" (U+2018) at column 23; use ASCII quotes ' or " in \(file):19
+            switchyard: configuration file \(file) test failed
+
+            """)
+    }
+
+    @Test func errorLogFileGetsTheSameLines() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "events {}\nhttp { gzip maybe; }\n")
+        let result = try run(["-p", scratch.path, "-e", "error.log", "-t"])
+        let logged = try String(contentsOfFile: scratch.path + "/error.log", encoding: .utf8)
+        #expect(result.status == 1)
+        #expect(logged == result.stderr)
+        #expect(logged.hasPrefix("switchyard: [emerg] invalid value \"maybe\" in \"gzip\" directive"))
+    }
+
+    @Test func globalDirectivesErrorsSayCommandLine() throws {
+        let result = try run(["-p", packageRoot, "-t", "-q", "-g", "worker_processes many;"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("switchyard: [emerg] \"worker_processes\" directive is duplicate in command line\n"))
+    }
+}

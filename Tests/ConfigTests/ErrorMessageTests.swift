@@ -1,0 +1,176 @@
+@testable import Config
+import Testing
+
+/// Every error a user can meet, compared whole, with the file and line nginx would give.
+struct ErrorMessageTests {
+    static let cases: [(String, [String: String], String)] = [
+        ("unknown directive", http("prxy_pass x;"), "unknown directive \"prxy_pass\" in /c/nginx.conf:3"),
+        ("not allowed here", http("proxy_pass http://a;"), "\"proxy_pass\" directive is not allowed here in /c/nginx.conf:3"),
+        ("arity", http("server {\nlisten;\n}"), "invalid number of arguments in \"listen\" directive in /c/nginx.conf:4"),
+        ("no opening brace", ["nginx.conf": "events {}\nhttp;"], "directive \"http\" has no opening \"{\" in /c/nginx.conf:2"),
+        ("not terminated", http("gzip on {}"), "directive \"gzip\" is not terminated by \";\" in /c/nginx.conf:3"),
+        ("flag", http("gzip maybe;"), "invalid value \"maybe\" in \"gzip\" directive, it must be \"on\" or \"off\" in /c/nginx.conf:3"),
+        ("number", http("keepalive_requests x;"), "\"keepalive_requests\" directive invalid number in /c/nginx.conf:3"),
+        ("size", http("proxy_buffer_size 12q;"), "\"proxy_buffer_size\" directive invalid value in /c/nginx.conf:3"),
+        ("time", http("proxy_connect_timeout 5q;"), "\"proxy_connect_timeout\" directive invalid value in /c/nginx.conf:3"),
+        ("enum", http("server_tokens foo;"), "invalid value \"foo\" in /c/nginx.conf:3"),
+        ("duplicate setting", http("gzip on;\ngzip off;"), "\"gzip\" directive is duplicate in /c/nginx.conf:4"),
+        ("missing include", http("include mime.types;"),
+         "open() \"/c/mime.types\" failed (2: No such file or directory) in /c/nginx.conf:3"),
+        ("include arity", http("include;"), "invalid number of arguments in \"include\" directive in /c/nginx.conf:3"),
+        ("duplicate upstream", http("upstream tomcat-lb { server 127.0.0.1; }\nupstream tomcat-lb { server 127.0.0.1; }"),
+         "duplicate upstream \"tomcat-lb\" in /c/nginx.conf:4"),
+        ("empty upstream", http("upstream a {\n}"), "no servers are inside upstream in /c/nginx.conf:3"),
+        ("unknown upstream", http("server {\nlocation / {\nproxy_pass http://tomcat-lbb;\n}\n}\nupstream tomcat-lb { server 127.0.0.1; }"),
+         "host not found in upstream \"tomcat-lbb\" in /c/nginx.conf:5"),
+        ("regex location", http("server {\nlocation ~ \"(a\" {}\n}"),
+         "pcre2_compile() failed: missing closing parenthesis in \"(a\" in /c/nginx.conf:4"),
+        ("regex with rest", http("server {\nlocation ~ \"a)b\" {}\n}"),
+         "pcre2_compile() failed: unmatched closing parenthesis in \"a)b\" at \")b\" in /c/nginx.conf:4"),
+        ("regex rewrite", http("server {\nrewrite [ /x;\n}"),
+         "pcre2_compile() failed: missing terminating ] for character class in \"[\" in /c/nginx.conf:4"),
+        ("regex server_name", http("server {\nserver_name ~(x;\n}"),
+         "pcre2_compile() failed: missing closing parenthesis in \"(x\" in /c/nginx.conf:4"),
+        ("regex map", http("map $uri $x {\n~(a 1;\n}"),
+         "pcre2_compile() failed: missing closing parenthesis in \"(a\" in /c/nginx.conf:4"),
+        ("regex gzip_disable", http("gzip_disable \"MSIE [1-6\\.\";"),
+         "pcre2_compile() failed: missing terminating ] for character class in \"MSIE [1-6\\.\" in /c/nginx.conf:3"),
+        ("stray brace", ["nginx.conf": "events {}\nhttp { }\n}"], "unexpected \"}\" in /c/nginx.conf:3"),
+        ("eof in block", ["nginx.conf": "events {}\nhttp {\n"], "unexpected end of file, expecting \"}\" in /c/nginx.conf:3"),
+        ("eof in directive", ["nginx.conf": "events {}\nhttp { gzip on"],
+         "unexpected end of file, expecting \";\" or \"}\" in /c/nginx.conf:2"),
+        ("no events", ["nginx.conf": "http {}"], "no \"events\" section in configuration"),
+        ("duplicate events", ["nginx.conf": "events {}\nevents {}"], "\"events\" directive is duplicate in /c/nginx.conf:2"),
+        ("listen port", http("server {\nlisten 99999;\n}"), "invalid port in \"99999\" of the \"listen\" directive in /c/nginx.conf:4"),
+        ("listen parameter", http("server {\nlisten 80 foo;\n}"), "invalid parameter \"foo\" in /c/nginx.conf:4"),
+        ("listen ssl", http("server {\nlisten 443 ssl;\n}"), "the \"ssl\" parameter requires ngx_http_ssl_module in /c/nginx.conf:4"),
+        ("listen host", http("server {\nlisten nowhere:80;\n}"),
+         "host not found in \"nowhere:80\" of the \"listen\" directive in /c/nginx.conf:4"),
+        ("duplicate default", http("server {\nlisten 80 default_server;\n}\nserver {\nlisten 80 default_server;\n}"),
+         "a duplicate default server for 0.0.0.0:80 in /c/nginx.conf:7"),
+        ("upstream server host", http("upstream a {\nserver backend.invalid:8080;\n}"),
+         "host not found in upstream \"backend.invalid:8080\" in /c/nginx.conf:4"),
+        ("proxy_pass host with port", http("server {\nlocation / {\nproxy_pass http://backend.invalid:8080;\n}\n}"),
+         "host not found in upstream \"backend.invalid:8080\" in /c/nginx.conf:5"),
+        ("duplicate default spelled two ways", http("server {\nlisten 0.0.0.0:80 default_server;\n}\nserver {\nlisten 80 default;\n}"),
+         "a duplicate default server for 0.0.0.0:80 in /c/nginx.conf:7"),
+        ("server parameter", http("upstream a {\nserver 127.0.0.1 bad=1;\n}"), "invalid parameter \"bad=1\" in /c/nginx.conf:4"),
+        ("server weight", http("upstream a {\nserver 127.0.0.1 weight=0;\n}"), "invalid parameter \"weight=0\" in /c/nginx.conf:4"),
+        ("server port", http("upstream a {\nserver 127.0.0.1:0;\n}"), "invalid port in upstream \"127.0.0.1:0\" in /c/nginx.conf:4"),
+        ("backup with ip_hash", http("upstream a {\nip_hash;\nserver 127.0.0.1 backup;\n}"),
+         "balancing method does not support parameter \"backup\" in /c/nginx.conf:5"),
+        ("rewrite in http", http("rewrite a b;"), "\"rewrite\" directive is not allowed here in /c/nginx.conf:3"),
+        ("return code", http("server {\nreturn abc;\n}"), "invalid return code \"abc\" in /c/nginx.conf:4"),
+        ("exact nesting", http("server {\nlocation = / {\nlocation /b {}\n}\n}"),
+         "location \"/b\" cannot be inside the exact location \"/\" in /c/nginx.conf:5"),
+        ("outside", http("server {\nlocation /a {\nlocation /b {}\n}\n}"), "location \"/b\" is outside location \"/a\" in /c/nginx.conf:5"),
+        ("named nesting", http("server {\nlocation /x {\nlocation @b {}\n}\n}"),
+         "named location \"@b\" can be on the server level only in /c/nginx.conf:5"),
+        ("duplicate location", http("server {\nlocation / {}\nlocation / {}\n}"), "duplicate location \"/\" in /c/nginx.conf:5"),
+        ("location modifier", http("server {\nlocation ~~ /a {}\n}"), "invalid location modifier \"~~\" in /c/nginx.conf:4"),
+        ("cache levels", http("proxy_cache_path /tmp/x levels=1:3 keys_zone=a:1m;"), "invalid \"levels\" \"levels=1:3\" in /c/nginx.conf:3"),
+        ("cache zone missing", http("proxy_cache_path /tmp/x levels=1:2;"),
+         "\"proxy_cache_path\" must have \"keys_zone\" parameter in /c/nginx.conf:3"),
+        ("unknown cache zone", http("server {\nlocation / {\nproxy_cache nope;\n}\n}"),
+         "\"proxy_cache\" zone \"nope\" is unknown in /c/nginx.conf:4"),
+        ("unknown log format", http("access_log /tmp/a nope;"), "unknown log format \"nope\" in /c/nginx.conf:3"),
+        ("duplicate log format", http("log_format main a;\nlog_format main b;"), "duplicate \"log_format\" name \"main\" in /c/nginx.conf:4"),
+        ("map default twice", http("map $a $b {\ndefault 1;\ndefault 2;\n}"), "duplicate default map parameter in /c/nginx.conf:5"),
+        ("map key twice", http("map $a $b {\nx 1;\nX 2;\n}"), "conflicting parameter \"X\" in /c/nginx.conf:5"),
+        ("map arity", http("map $a $b {\nx 1 2;\n}"), "invalid number of the map parameters in /c/nginx.conf:4"),
+        ("map variable", http("map $a b {\n}"), "invalid variable name \"b\" in /c/nginx.conf:3"),
+        ("template", http("server {\nreturn 200 \"${x\";\n}"), "the closing bracket in \"x\" variable is missing in /c/nginx.conf:4"),
+        ("dangling dollar", http("proxy_set_header A a$;"), "invalid variable name in /c/nginx.conf:3"),
+        ("proxy_pass scheme", http("server {\nlocation / {\nproxy_pass ftp://a;\n}\n}"),
+         "invalid URL prefix in \"ftp://a\" in /c/nginx.conf:5"),
+        ("proxy_pass twice", http("server {\nlocation / {\nproxy_pass http://127.0.0.1;\nproxy_pass http://127.0.0.1;\n}\n}"),
+         "\"proxy_pass\" directive is duplicate in /c/nginx.conf:6"),
+        ("error_page code", http("error_page 200 /x;"), "value \"200\" must be between 300 and 599 in /c/nginx.conf:3"),
+        ("expires", http("expires 1x;"), "\"expires\" directive invalid value in /c/nginx.conf:3"),
+        ("gzip level", http("gzip_comp_level 10;"), "value must be between 1 and 9 in /c/nginx.conf:3"),
+        ("error_log level", ["nginx.conf": "error_log logs/e.log loud;\nevents {}"], "invalid log level \"loud\" in /c/nginx.conf:1"),
+        ("worker_processes", ["nginx.conf": "worker_processes many;\nevents {}"],
+         "\"worker_processes\" directive invalid number in /c/nginx.conf:1"),
+        ("main duplicate", ["nginx.conf": "worker_processes 1;\nworker_processes 2;\nevents {}"],
+         "\"worker_processes\" directive is duplicate in /c/nginx.conf:2"),
+        ("events duplicate", ["nginx.conf": "events {\nworker_connections 1;\nworker_connections 2;\n}"],
+         "\"worker_connections\" directive is duplicate in /c/nginx.conf:3"),
+        ("upstream duplicate", http("upstream a {\nserver 127.0.0.1;\nkeepalive 2;\nkeepalive 3;\n}"),
+         "\"keepalive\" directive is duplicate in /c/nginx.conf:6"),
+        ("event method", ["nginx.conf": "events {\nuse kqueue2;\n}"], "invalid event type \"kqueue2\" in /c/nginx.conf:2"),
+        ("sticky method", http("upstream a {\nserver 127.0.0.1;\nsticky magic;\n}"), "unknown sticky method \"magic\" in /c/nginx.conf:5"),
+        ("sticky learn", http("upstream a {\nserver 127.0.0.1;\nsticky learn create=$x;\n}"),
+         "\"sticky learn\" needs \"create\", \"lookup\" and \"zone\" parameters in /c/nginx.conf:5"),
+        ("jvm_route flag", http("upstream a {\nserver 127.0.0.1;\njvm_route $cookie_JSESSIONID backwards;\n}"),
+         "invalid parameter \"backwards\" in /c/nginx.conf:5"),
+        ("jvm_route_status upstream", http("server {\nlocation /s {\njvm_route_status nope;\n}\n}"),
+         "no upstream \"nope\" for \"jvm_route_status\" in /c/nginx.conf:4"),
+        ("error in include", ["nginx.conf": "events {}\nhttp {\ninclude vhosts/*.conf;\n}", "vhosts/b.conf": "server {\n\nprxy_pass x;\n}"],
+         "unknown directive \"prxy_pass\" in /c/vhosts/b.conf:3"),
+        ("typographic quote", http("log_format main ‘$a’;"),
+         "unexpected typographic quote \"‘\" (U+2018) at column 17; use ASCII quotes ' or \" in /c/nginx.conf:3"),
+    ]
+
+    @Test(arguments: cases)
+    func message(name: String, files: [String: String], expected: String) {
+        #expect(loadError(files) == expected, "\(name)")
+    }
+
+    @Test(arguments: [
+        ("daemon maybe;", "invalid value \"maybe\" in \"daemon\" directive, it must be \"on\" or \"off\" in command line"),
+        ("daemon off", "unexpected end of parameter, expecting \";\" in command line"),
+        ("frobnicate on;", "unknown directive \"frobnicate\" in command line"),
+    ])
+    func commandLine(globals: String, expected: String) {
+        #expect(loadError(["nginx.conf": "events {}"], globals: globals) == expected)
+    }
+}
+
+/// Table and cross-block checks that are not single error strings.
+struct TableTests {
+    @Test func eachNameHasOneRowPerContext() {
+        var seen: Set<String> = []
+        for spec in DirectiveTable.all {
+            for context in spec.contexts {
+                #expect(seen.insert("\(spec.name) \(context)").inserted, "\(spec.name) twice in \(context)")
+            }
+        }
+    }
+
+    @Test func ignoredDirectivesAreNotAlsoImplemented() {
+        let implemented = Set(DirectiveTable.all.map(\.name))
+        #expect(IgnoredDirectives.names.isDisjoint(with: implemented))
+    }
+
+    @Test func proxyPassWithURIInRegexLocation() {
+        #expect(loadError(http("server {\nlocation ~ /a {\nproxy_pass http://127.0.0.1/x;\n}\n}")) ==
+            "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, "
+            + "or inside \"if\" statement, or inside \"limit_except\" block in /c/nginx.conf:5")
+    }
+
+    @Test func conflictingServerNamesWarn() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http("server { listen 80; server_name a; }\nserver { listen 80; server_name a b; }"), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.description) == ["[warn] conflicting server name \"a\" on 0.0.0.0:80, ignored"])
+    }
+
+    @Test func duplicateTypeExtensionWarns() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http("types {\napplication/json json JSON;\n}"), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.description) == [
+            "[warn] duplicate extension \"json\", content type: \"application/json\", previous content type: "
+                + "\"application/json\" in /c/nginx.conf:4"
+        ])
+    }
+
+    @Test func definedVariablesComeFromMapAndSet() throws {
+        let config = try load(http("map $a $mapped { default 1; }\nserver { set $s 1; location / { set $l 2; } }"))
+        #expect(config.http!.definedVariables == ["mapped", "s", "l"])
+    }
+
+    @Test func internalIsNotInherited() throws {
+        let config = try load(http("server { location / { internal; location /a {} } }"))
+        #expect(firstLocation(config).settings.content.isInternal)
+        #expect(!firstLocation(config).nested[0].settings.content.isInternal)
+    }
+}

@@ -1,0 +1,91 @@
+@testable import Config
+import Testing
+
+/// nginx's inheritance: unset values come from the parent; list directives are all-or-nothing per level.
+struct MergeTests {
+    static let config = """
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header Host $host;
+        add_header X-Http 1;
+        proxy_hide_header X-A;
+        error_page 502 /502.html;
+        proxy_read_timeout 90;
+        gzip on;
+        access_log logs/http.log;
+        server {
+            proxy_connect_timeout 5;
+            location /inherit {
+                location /inherit/deeper {}
+            }
+            location /own {
+                proxy_set_header X-Own 1;
+                add_header X-Own 1;
+                proxy_hide_header X-B;
+                error_page 404 /404.html;
+                proxy_read_timeout 10;
+                gzip off;
+                access_log logs/own.log;
+                location /own/nested {}
+            }
+        }
+        """
+
+    @Test func inheritsUnsetValuesAndWholeLists() throws {
+        let loaded = try load(http(Self.config))
+        let inherit = loaded.http!.servers[0].locations[0]
+        for settings in [inherit.settings, inherit.nested[0].settings] {
+            #expect(settings.proxy.setHeaders.map(\.name) == ["X-Real-IP", "Host"])
+            #expect(settings.content.addHeaders.map(\.name) == ["X-Http"])
+            #expect(settings.proxy.hideHeaders == ["X-A"])
+            #expect(settings.content.errorPages.map(\.codes) == [[502]])
+            #expect(settings.proxy.readTimeout == .seconds(90))
+            #expect(settings.proxy.connectTimeout == .seconds(5))
+            #expect(settings.gzip.enabled)
+            #expect(settings.logging.accessLogs.map(\.path) == ["/p/logs/http.log"])
+        }
+    }
+
+    @Test func levelThatSetsAListDropsTheParentsList() throws {
+        let loaded = try load(http(Self.config))
+        let own = loaded.http!.servers[0].locations[1]
+        for settings in [own.settings, own.nested[0].settings] {
+            #expect(settings.proxy.setHeaders.map(\.name) == ["X-Own"])
+            #expect(settings.content.addHeaders.map(\.name) == ["X-Own"])
+            #expect(settings.proxy.hideHeaders == ["X-B"])
+            #expect(settings.content.errorPages.map(\.codes) == [[404]])
+            #expect(settings.proxy.readTimeout == .seconds(10))
+            #expect(settings.proxy.connectTimeout == .seconds(5))
+            #expect(!settings.gzip.enabled)
+            #expect(settings.logging.accessLogs.map(\.path) == ["/p/logs/own.log"])
+        }
+    }
+
+    @Test func requestHeadersAddNginxDefaultsNotOverridden() throws {
+        let loaded = try load(http(Self.config))
+        let locations = loaded.http!.servers[0].locations
+        #expect(locations[0].settings.proxy.requestHeaders.map(\.name) == ["X-Real-IP", "Host", "Connection"])
+        #expect(locations[0].settings.proxy.requestHeaders[1].value.source == "$host")
+        #expect(locations[1].settings.proxy.requestHeaders.map { "\($0.name): \($0.value)" } == [
+            "X-Own: 1", "Host: $proxy_host", "Connection: close",
+        ])
+    }
+
+    @Test func typesBlockReplacesInheritedTypes() throws {
+        let loaded = try load(http("types { text/css css; }\nserver { location / { types { a/b bb; } } location /x {} }"))
+        let locations = loaded.http!.servers[0].locations
+        #expect(locations[0].settings.content.types.byExtension == ["bb": "a/b"])
+        #expect(locations[1].settings.content.types.byExtension == ["css": "text/css"])
+    }
+
+    @Test func proxyPassIsNotInheritedByNestedLocations() throws {
+        let loaded = try load(http("server { location / { proxy_pass http://127.0.0.1; location /a {} } }"))
+        #expect(firstLocation(loaded).nested[0].handler == nil)
+    }
+
+    @Test func isSetTellsWhichLevelWroteIt() throws {
+        let loaded = try load(http("gzip on;\nserver { location / {} }"))
+        #expect(loaded.http!.settings.gzip.$enabled.isSet)
+        #expect(firstLocation(loaded).settings.gzip.$enabled.isSet)
+        #expect(!firstLocation(loaded).settings.proxy.$readTimeout.isSet)
+    }
+}
