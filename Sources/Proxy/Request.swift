@@ -173,7 +173,7 @@ final class Request {
                 ASCIIDecimal.append(hundredths % 100, to: &out)
             }
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
-        case .mapResult(let index): c.worker.runtime.maps[index].evaluate(for: self, into: &out)
+        case .mapResult(let index): c.runtime.maps[index].evaluate(for: self, into: &out)
         }
     }
 
