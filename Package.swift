@@ -69,6 +69,7 @@ let package = Package(
             dependencies: ["Proxy", "Config", "HTTP1", "Deflate", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
+        .testTarget(name: "LifecycleTests", dependencies: ["SwitchyardTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CLITests",
             dependencies: ["switchyard", "Config", "SwitchyardTestSupport"],

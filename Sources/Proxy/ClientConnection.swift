@@ -17,7 +17,7 @@ final class ClientConnection {
     let id: UInt64
     let peer: SocketAddress
     let peerText: [UInt8]
-    let listen: ListenRuntime
+    private(set) var listen: ListenRuntime
     private(set) lazy var local: SocketAddress = Socket.localAddress(fd) ?? listen.address
     var runtime: Runtime
     let input: IOBuffer
@@ -131,7 +131,10 @@ final class ClientConnection {
     // MARK: - Request start
 
     private func begin(_ head: RequestHead, headLength: Int) {
-        runtime = worker.runtime      // a kept-alive connection moves to a reloaded config at its next request
+        if runtime !== worker.runtime {   // a kept-alive connection moves to a reloaded config at its next request
+            runtime = worker.runtime
+            listen = worker.listen(replacing: listen)
+        }
         requestsServed += 1
         worker.stats.requests.add(1, ordering: .relaxed)
         phase = .processing

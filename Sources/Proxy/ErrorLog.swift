@@ -24,6 +24,9 @@ public final class ErrorLogFile: Sendable {
         state = Mutex(State(fd: fd, path: path == "stderr" ? nil : path))
     }
 
+    /// Each reload opens the file again; the replaced runtime's descriptor closes with it.
+    deinit { state.withLock { if $0.fd > 2 { close($0.fd) } } }
+
     public static let stderr = ErrorLogFile(path: nil, level: .notice)
 
     @inline(__always) public func enabled(_ l: LogLevel) -> Bool { l >= level }

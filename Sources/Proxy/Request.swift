@@ -167,7 +167,7 @@ final class Request {
         case .upstreamCacheStatus: if let s = cacheStatus { out.append(contentsOf: s) }
         case .gzipRatio: if let r = gzipRatio { out.append(contentsOf: r) }
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
-        case .mapResult(let index): c.worker.runtime.maps[index].evaluate(for: self, into: &out)
+        case .mapResult(let index): c.runtime.maps[index].evaluate(for: self, into: &out)
         }
     }
 

@@ -69,7 +69,7 @@ public final class Server {
         log.log(.notice, "switchyard/\(Version.switchyard) started, \(runtime.workers) worker thread(s)")
         loop.run()
         for w in workers { w.thread.join() }
-        for (_, fd) in sockets { Syscall.close(fd) }
+        closeListeners()
         if let pid = options.pidPath { unlink(pid) }
         log.log(.notice, "exit")
         return exitCode
@@ -149,37 +149,61 @@ public final class Server {
         }
         runtime = new
         let socks = socketList(for: new)
-        let remaining = Atomic<Int>(workers.count)
         let retired = sockets.filter { listening[$0.key] == nil }
         sockets = listening
+        // The summary is logged once every worker serves the new configuration, so "reconfigured" in the log
+        // means new connections use it; removed listeners close then, when no worker watches them any more.
+        let summary = RuntimeDiff.summary(old: old, new: new)
         let box = UncheckedBox((new, socks))
+        let me = UncheckedBox(self)
+        afterEachWorker({ worker in worker.adopt(box.value.0, sockets: box.value.1) }) {
+            for (_, fd) in retired { Syscall.close(fd) }
+            let ms = Double(Clock.monotonicNanos() - started) / 1e6
+            me.value.log.log(.notice, "reconfigured in \(Int(ms.rounded(.up))) ms: " + summary)
+        }
+    }
+
+    /// Runs `body` on every worker's thread, then `then` on the master's thread once all have run it.
+    private func afterEachWorker(_ body: @escaping (Worker) -> Void, then: @escaping () -> Void) {
+        let remaining = Atomic<Int>(workers.count)
+        let master = masterMailbox
+        let done = UncheckedBox(then)
+        if workers.isEmpty { then(); return }
         for w in workers {
             w.worker.post { worker in
-                let (rt, s) = box.value
-                worker.adopt(rt, sockets: s)
+                body(worker)
                 if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                    for (_, fd) in retired { Syscall.close(fd) }
+                    master.post { done.value() }
                 }
             }
         }
-        let ms = Double(Clock.monotonicNanos() - started) / 1e6
-        log.log(.notice, "reconfigured in \(Int(ms)) ms: " + RuntimeDiff.summary(old: old, new: new))
     }
 
     private func stop(graceful: Bool) {
         if stopping && graceful { return }
         log.log(.notice, graceful ? "gracefully shutting down" : "exiting")
+        if stopping {
+            // A fast stop during a graceful one: close what is still open; the first stop's count ends the loop.
+            for w in workers { w.worker.post { $0.beginShutdown(graceful: false, stoppedAccepting: {}, done: {}) } }
+            return
+        }
         stopping = true
-        let remaining = Atomic<Int>(workers.count)
         let me = UncheckedBox(self)
         let master = masterMailbox
+        let finished = Atomic<Int>(0), notAccepting = Atomic<Int>(0)
+        let count = workers.count
         for w in workers {
             w.worker.post { worker in
-                worker.beginShutdown(graceful: graceful) {
-                    if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                worker.beginShutdown(graceful: graceful, stoppedAccepting: {
+                    // As nginx's master does on quit: new connections are refused, not left in the backlog.
+                    if notAccepting.add(1, ordering: .acquiringAndReleasing).newValue == count {
+                        master.post { me.value.closeListeners() }
+                    }
+                }, done: {
+                    if finished.add(1, ordering: .acquiringAndReleasing).newValue == count {
                         master.post { me.value.finishStop() }
                     }
-                }
+                })
             }
         }
         if workers.isEmpty { finishStop() }
@@ -189,6 +213,12 @@ public final class Server {
             }
             shutdownTimer?.arm(exactMillis: t)
         }
+    }
+
+    private func closeListeners() {
+        for (_, fd) in sockets { Syscall.close(fd) }
+        sockets.removeAll()
+        listening.removeAll()
     }
 
     private func finishStop() {
@@ -201,13 +231,19 @@ public final class Server {
     private let masterMailbox = Mailbox()
     private var masterMailboxWatcher: Watcher?
 
+    /// SIGUSR1: the workers write out their buffered lines (to the old files, as nginx does), then the files
+    /// are opened again by path: the next line goes to a new file after logrotate renamed the old one.
     private func reopenLogs() {
+        guard !stopping else { return }
         log.log(.notice, "signal 10 (SIGUSR1) received, reopening logs")
-        if let e = runtime.errorLog.reopen() { log.log(.alert, e) }
-        for f in runtime.accessLogFiles where !f.reopen() {
-            log.log(.alert, "open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))")
+        let rt = UncheckedBox(runtime)
+        afterEachWorker({ $0.flushLogs() }) {
+            if let e = rt.value.errorLog.reopen() { rt.value.errorLog.log(.alert, e) }
+            for f in rt.value.accessLogFiles where !f.reopen() {
+                rt.value.errorLog.log(.alert, "open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))")
+            }
+            rt.value.errorLog.log(.notice, "logs reopened")
         }
-        for w in workers { w.worker.post { $0.reopenLogs() } }
     }
 
     // MARK: - Process

@@ -14,7 +14,10 @@ struct ListenSocket: @unchecked Sendable {
 /// peers' health is shared through `PeerHealth`). Boxed so `pick`/`release` mutate it in place.
 final class BalancerBox {
     var balancer: any Balancer
-    init(_ b: any Balancer) { balancer = b }
+    /// Held so the upstream outlives its table entry: the table is keyed by object identity, and a freed
+    /// upstream's address reused by a later reload's upstream must not find this balancer.
+    let upstream: UpstreamRuntime
+    init(_ b: any Balancer, for up: UpstreamRuntime) { balancer = b; upstream = up }
     func release(_ p: PeerID, _ outcome: PeerOutcome, now: Instant) { balancer.release(p, outcome, now: now) }
 }
 
@@ -30,12 +33,20 @@ final class Worker {
     let pool: UpstreamPool
     let clock = LogClock()
     private(set) var accessLog: AccessLogWriter
+    /// Writers for requests that started before a reload and end after it: they log to the files of the
+    /// configuration they started on (a sink's file index means nothing in another runtime). Made on demand,
+    /// flushed and dropped every second, so an old runtime is not kept alive by its logs.
+    private var retiredLogs: [(runtime: Runtime, writer: AccessLogWriter)] = []
+    /// The current runtime's listeners by address, so a kept-alive connection routes with the reloaded
+    /// virtual hosts at its next request.
+    private var listensByAddress: [SocketAddress: ListenRuntime] = [:]
     private var connections: [Int32: ClientConnection] = [:]
     private var acceptors: [Watcher] = []
     private var mailboxWatcher: Watcher?
     private var balancers: [ObjectIdentifier: BalancerBox] = [:]
     private(set) var isShuttingDown = false
     private var onIdle: (() -> Void)?
+    private var finished = false
     private var flushTimer: Watcher?
 
     init(index: Int, runtime: Runtime, sockets: [ListenSocket], stats: SharedStats, mailbox: Mailbox) {
@@ -45,6 +56,7 @@ final class Worker {
         self.mailbox = mailbox
         self.pool = UpstreamPool(loop: loop)
         self.accessLog = AccessLogWriter(files: runtime.accessLogFiles)
+        listensByAddress = Self.listens(of: runtime)
         listen(on: sockets)
         mailboxWatcher = mailbox.attach(to: loop)
         flushTimer = Watcher.timer(loop: loop) { [unowned self] in self.periodic() }
@@ -103,20 +115,39 @@ final class Worker {
 
     // MARK: - Reload and stop (called through the mailbox, on this thread)
 
-    /// A new configuration: new requests use it; requests in flight finish on the one they started with.
+    /// A new configuration: new requests use it; requests in flight finish on the one they started with, and
+    /// a kept-alive connection moves to it at its next request (`ClientConnection.begin`).
     func adopt(_ new: Runtime, sockets: [ListenSocket]) {
+        guard !isShuttingDown else { return }
         runtime = new
         balancers.removeAll()
         accessLog.flush()
         accessLog = AccessLogWriter(files: new.accessLogFiles)
+        listensByAddress = Self.listens(of: new)
         listen(on: sockets)
     }
 
-    /// Graceful stop: stop accepting, close idle connections now, let busy ones finish, then end the loop.
-    func beginShutdown(graceful: Bool, done: @escaping () -> Void) {
+    /// The current configuration's listener for the address `old` listened on (`old` itself when the address
+    /// is gone from the configuration: the connection finishes under the configuration it came in on).
+    func listen(replacing old: ListenRuntime) -> ListenRuntime { listensByAddress[old.address] ?? old }
+
+    private static func listens(of rt: Runtime) -> [SocketAddress: ListenRuntime] {
+        Dictionary(rt.listens.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Stops accepting and, graceful, closes idle connections now and lets busy ones finish; fast, closes every
+    /// connection. `stoppedAccepting` runs once the listeners are no longer watched (the master may close
+    /// them); `done` once the loop has ended its work. A fast stop after a graceful one only closes what is
+    /// left: the callbacks of the first call stand.
+    func beginShutdown(graceful: Bool, stoppedAccepting: () -> Void, done: @escaping () -> Void) {
+        if isShuttingDown {
+            if !graceful { forceClose() }
+            return
+        }
         isShuttingDown = true
         for w in acceptors { w.disarm() }
         acceptors.removeAll()
+        stoppedAccepting()
         onIdle = { [unowned self] in
             self.finish()
             done()
@@ -124,7 +155,10 @@ final class Worker {
         if !graceful {
             for c in Array(connections.values) { c.close() }
         } else {
-            for c in Array(connections.values) { c.closeIfIdle() }
+            for c in Array(connections.values) {
+                c.keepAliveAfterResponse = false   // a response not yet begun says `Connection: close` (nginx)
+                c.closeIfIdle()
+            }
         }
         if connections.isEmpty { onIdle?() }
     }
@@ -135,7 +169,10 @@ final class Worker {
     }
 
     private func finish() {
+        guard !finished else { return }
+        finished = true
         onIdle = nil
+        flushRetiredLogs()
         accessLog.flush()
         pool.closeAll()
         flushTimer?.disarm()
@@ -144,13 +181,20 @@ final class Worker {
     }
 
     private func periodic() {
+        flushRetiredLogs()
         accessLog.flush()
         flushTimer?.arm(exactMillis: 1000)
     }
 
-    func reopenLogs() {
+    private func flushRetiredLogs() {
+        for r in retiredLogs { r.writer.flush() }
+        retiredLogs.removeAll()
+    }
+
+    /// Before the master reopens the files (SIGUSR1): buffered lines belong in the old files.
+    func flushLogs() {
+        flushRetiredLogs()
         accessLog.flush()
-        accessLog = AccessLogWriter(files: runtime.accessLogFiles)
     }
 
     // MARK: - Services for connections
@@ -159,9 +203,18 @@ final class Worker {
         runtime.errorLog.log(level, message(), connection: connection)
     }
 
+    /// Logs with the configuration the request started on (its connection's runtime).
     func logAccess(_ r: Request) {
-        guard let loc = r.location else { return }
-        for sink in loc.accessLogs { accessLog.write(r, sink: sink) }
+        guard let loc = r.location, !loc.accessLogs.isEmpty else { return }
+        let writer = r.connection.runtime === runtime ? accessLog : retiredWriter(for: r.connection.runtime)
+        for sink in loc.accessLogs { writer.write(r, sink: sink) }
+    }
+
+    private func retiredWriter(for rt: Runtime) -> AccessLogWriter {
+        if let r = retiredLogs.first(where: { $0.runtime === rt }) { return r.writer }
+        let w = AccessLogWriter(files: rt.accessLogFiles)
+        retiredLogs.append((rt, w))
+        return w
     }
 
     func now() -> Instant { Instant(nanoseconds: Clock.monotonicNanos()) }
@@ -169,7 +222,7 @@ final class Worker {
     func balancer(for up: UpstreamRuntime) -> BalancerBox {
         let key = ObjectIdentifier(up)
         if let b = balancers[key] { return b }
-        let b = BalancerBox(up.policy.makeBalancer())
+        let b = BalancerBox(up.policy.makeBalancer(), for: up)
         balancers[key] = b
         return b
     }

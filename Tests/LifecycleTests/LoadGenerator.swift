@@ -1,0 +1,78 @@
+import EventLoop
+import Glibc
+import Synchronization
+import SwitchyardTestSupport
+
+/// Several client threads, each looping GET requests on one keep-alive connection, as a browser would.
+///
+/// A connection the server closes cleanly between responses (EOF before any byte of the next response) is
+/// reopened and the request sent again: HTTP allows that for idempotent requests, and it is not a failure.
+/// A reset, a timeout, a broken or non-200 response is a failure.
+final class LoadGenerator: Sendable {
+    struct Served: Sendable { let startNanos: UInt64; let backend: String }
+    struct Totals: Sendable {
+        var served: [Served] = []
+        var failures: [String] = []
+        var cleanCloses = 0
+        var connections = 0
+    }
+
+    private let port: UInt16
+    private let running = Atomic<Bool>(true)
+    private let servedCount = Atomic<Int>(0)
+    private let totals = Mutex(Totals())
+    private let threads = Mutex<[WorkerThread]>([])
+
+    init(port: UInt16, clients: Int) {
+        self.port = port
+        let spawned = (0..<clients).map { i in WorkerThread.spawn { [self] in self.loop(client: i) } }
+        threads.withLock { $0 = spawned }
+    }
+
+    /// Requests answered so far (cheap, for polling).
+    var served: Int { servedCount.load(ordering: .relaxed) }
+
+    /// Stops the clients and returns what they saw.
+    func stop() -> Totals {
+        running.store(false, ordering: .relaxed)
+        for t in threads.withLock({ t in defer { t = [] }; return t }) { t.join() }
+        return totals.withLock { $0 }
+    }
+
+    private func loop(client: Int) {
+        var connection: TestClient?
+        var n = 0
+        while running.load(ordering: .relaxed) {
+            if connection == nil {
+                do {
+                    connection = try TestClient(port: port)
+                    totals.withLock { $0.connections += 1 }
+                } catch {
+                    totals.withLock { $0.failures.append("client \(client): \(error)") }
+                    return
+                }
+            }
+            n += 1
+            let start = nowNanos()
+            do {
+                try connection!.send("GET /load/\(client)/\(n) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                let r = try connection!.readResponse()
+                let backend = r.header("X-Backend") ?? "-"
+                guard r.status == 200, r.text == backend else {
+                    totals.withLock { $0.failures.append("client \(client) #\(n): \(r.status) from \(backend)") }
+                    connection = nil
+                    continue
+                }
+                totals.withLock { $0.served.append(Served(startNanos: start, backend: backend)) }
+                servedCount.add(1, ordering: .relaxed)
+            } catch {
+                connection = nil
+                if "\(error)".contains("closed before a response head") {
+                    totals.withLock { $0.cleanCloses += 1 }      // keep-alive ended between responses: retry
+                } else {
+                    totals.withLock { $0.failures.append("client \(client) #\(n): \(error)") }
+                }
+            }
+        }
+    }
+}
