@@ -25,7 +25,12 @@ final class UpstreamConnection {
         writer = Watcher(loop: loop, fd: fd, events: .write) { [unowned self] ev in self.owner?.upstreamWritable(ev) }
     }
 
+    private var closed = false
+
+    /// Closes once: a second close could hit a descriptor number another connection reused.
     func close() {
+        if closed { return }
+        closed = true
         reader.disarm(); writer.disarm()
         Syscall.close(fd)
     }

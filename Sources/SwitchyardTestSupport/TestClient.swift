@@ -41,7 +41,9 @@ public final class TestClient {
         let rc = withUnsafePointer(to: &sin) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        if rc != 0 { let e = errno; Glibc.close(fd); throw TestClientError("connect to 127.0.0.1:\(port) failed: \(e)") }
+        // No close here: a class whose init throws after initialising every property still runs deinit, which
+        // closes the fd. Closing twice would close whatever descriptor reused the number in the meantime.
+        if rc != 0 { throw TestClientError("connect to 127.0.0.1:\(port) failed: \(errno)") }
     }
 
     deinit { Glibc.close(fd) }

@@ -48,7 +48,7 @@ import Testing
         for i in 2...1000 {
             let r = Self.parse(try request(c, session: first.session).text)
             guard r.node == first.node, r.hits == i else {
-                Issue.record("request \(i) went to \(r.node) hits \(r.hits), expected \(first.node)"); return
+                Issue.record("request \(i) went to \(r.node) hits \(r.hits), expected \(first.node); error log: \(f.errorLog())"); return
             }
         }
         #expect(first.session.hasSuffix("." + first.node))
