@@ -1,0 +1,126 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// The reference's acceptance checks through switchyard, with real memcached and session-app processes:
+/// refreshing keeps one session, a dead app node or memcached node loses nothing.
+@Suite(.serialized) struct SessionClusterTests {
+    @Test(arguments: ClusterFixture.Variant.allCases)
+    func hundredRefreshesKeepOneSession(_ variant: ClusterFixture.Variant) throws {
+        let cluster = try ClusterFixture(variant)
+        defer { cluster.stop() }
+        var browser = Browser(port: cluster.proxyPort)
+        let first = try browser.refresh()
+        #expect(first.hits == 1)
+        #expect(first.setCookie == first.sessionID)
+        #expect(first.route.map(String.init) == first.servedBy)
+        var servedBy: Set<String> = [first.servedBy]
+        var last = first
+        for _ in 2...100 {
+            last = try browser.refresh()
+            #expect(last.sessionID == first.sessionID)
+            #expect(last.setCookie == nil)
+            servedBy.insert(last.servedBy)
+        }
+        #expect(last.hits == 100)
+        switch variant {
+        case .jvmRouteSticky:
+            #expect(servedBy == [first.servedBy], "jvm_route keeps the session on the node in its route")
+        case .roundRobinNonSticky:
+            #expect(servedBy == ["tomcat1", "tomcat2"], "round-robin spreads one session over both nodes")
+        }
+    }
+
+    @Test(arguments: ClusterFixture.Variant.allCases)
+    func killingTheOwningNodeKeepsTheSession(_ variant: ClusterFixture.Variant) throws {
+        let cluster = try ClusterFixture(variant)
+        defer { cluster.stop() }
+        var browser = Browser(port: cluster.proxyPort)
+        var page = try browser.refresh()
+        for _ in 2...10 { page = try browser.refresh() }
+        #expect(page.hits == 10)
+        let before = page
+        let owner = try #require(before.route.map(String.init))
+        let survivor = cluster.otherRoute(than: owner)
+
+        cluster.app(route: owner).stop(SIGKILL)  // a crash: no chance to hand anything over
+
+        let after = try browser.refresh()
+        #expect(after.servedBy == survivor)
+        #expect(after.base == before.base, "the id before the route is unchanged")
+        #expect(after.hits == 11, "the counter continues: nothing lost")
+        switch variant {
+        case .jvmRouteSticky:
+            // MSM sticky take-over: the route is re-stamped and the cookie set again, so the proxy routes here.
+            #expect(after.sessionID == "\(before.base).\(survivor)")
+            #expect(after.setCookie == after.sessionID)
+        case .roundRobinNonSticky:
+            // MSM non-sticky: every node serves every session, the id (route included) never changes.
+            #expect(after.sessionID == before.sessionID)
+            #expect(after.setCookie == nil)
+        }
+        for hit in 12...20 {
+            let p = try browser.refresh()
+            #expect(p.servedBy == survivor)
+            #expect(p.sessionID == after.sessionID)
+            #expect(p.hits == hit)
+        }
+        if variant == .jvmRouteSticky {
+            #expect(cluster.app(route: survivor).stderr().contains("took over session \(before.sessionID)"))
+        }
+    }
+
+    @Test(arguments: [0, 1])
+    func killingAMemcachedNodeLosesNoSessionInNonStickyMode(_ killed: Int) throws {
+        let cluster = try ClusterFixture(.roundRobinNonSticky)
+        defer { cluster.stop() }
+        var browser = Browser(port: cluster.proxyPort)
+        var page = try browser.refresh()
+        for _ in 2...10 { page = try browser.refresh() }
+        let before = page
+
+        cluster.memcached[killed].stop(SIGKILL)
+
+        var servedBy: Set<String> = []
+        for hit in 11...30 {
+            let p = try browser.refresh()
+            #expect(p.sessionID == before.sessionID)
+            #expect(p.hits == hit)
+            servedBy.insert(p.servedBy)
+        }
+        #expect(servedBy == ["tomcat1", "tomcat2"], "both nodes still read the session from the surviving memcached")
+        let node = "memcached n\(killed + 1) (127.0.0.1:\(cluster.memcachedPorts[killed])) failed"
+        #expect(cluster.apps.contains { $0.stderr().contains(node) })
+        #expect(!cluster.apps.contains { $0.stderr().contains("no longer shared") })
+    }
+
+    @Test func withoutMemcachedNodesServeLocalSessionsAndSaySo() throws {
+        let cluster = try ClusterFixture(.jvmRouteSticky, startMemcached: false)
+        defer { cluster.stop() }
+        var browser = Browser(port: cluster.proxyPort)
+        let first = try browser.refresh()
+        var last = first
+        for _ in 2...5 { last = try browser.refresh() }
+        #expect(last.sessionID == first.sessionID)
+        #expect(last.hits == 5)
+        let owner = cluster.app(route: first.servedBy)
+        #expect(owner.stderr().contains("sessions are no longer shared, serving local sessions only"))
+    }
+
+    @Test(arguments: ClusterFixture.Variant.allCases)
+    func cookielessClientsKeepTheirSessionThroughURLRewriting(_ variant: ClusterFixture.Variant) throws {
+        let cluster = try ClusterFixture(variant)
+        defer { cluster.stop() }
+        var browser = Browser(port: cluster.proxyPort, acceptsCookies: false)
+        let first = try browser.refresh()
+        #expect(first.link == "/tomcat-session/;jsessionid=\(first.sessionID)")
+        var last = first
+        for _ in 2...10 { last = try browser.refresh() }
+        #expect(last.sessionID == first.sessionID)
+        #expect(last.hits == 10)
+        if variant == .jvmRouteSticky {
+            // jvm_route reads the id from the URL when there is no cookie.
+            #expect(last.servedBy == first.servedBy)
+        }
+    }
+}
