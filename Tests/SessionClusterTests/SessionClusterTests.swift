@@ -18,7 +18,7 @@ import Testing
         var last = first
         for _ in 2...100 {
             last = try browser.refresh()
-            #expect(last.sessionID == first.sessionID)
+            try #require(last.sessionID == first.sessionID, "refresh \(last.hits) got another session")
             #expect(last.setCookie == nil)
             servedBy.insert(last.servedBy)
         }
@@ -62,7 +62,7 @@ import Testing
         for hit in 12...20 {
             let p = try browser.refresh()
             #expect(p.servedBy == survivor)
-            #expect(p.sessionID == after.sessionID)
+            try #require(p.sessionID == after.sessionID)
             #expect(p.hits == hit)
         }
         if variant == .jvmRouteSticky {
@@ -84,7 +84,7 @@ import Testing
         var servedBy: Set<String> = []
         for hit in 11...30 {
             let p = try browser.refresh()
-            #expect(p.sessionID == before.sessionID)
+            try #require(p.sessionID == before.sessionID, "the session was lost after memcached n\(killed + 1) died")
             #expect(p.hits == hit)
             servedBy.insert(p.servedBy)
         }

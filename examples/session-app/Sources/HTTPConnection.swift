@@ -26,7 +26,9 @@ final class HTTPConnection {
         reader = Watcher(loop: loop, fd: fd, events: .read) { [unowned self] events in
             if events.contains(.timeout) { self.close() } else { self.readable() }
         }
-        writer = Watcher(loop: loop, fd: fd, events: .write) { [unowned self] _ in self.flush() }
+        writer = Watcher(loop: loop, fd: fd, events: .write) { [unowned self] _ in
+            if self.flush() { self.process() }  // pipelined requests already read
+        }
         reader.arm(timeoutMillis: Self.idleMillis)
     }
 
@@ -77,24 +79,25 @@ final class HTTPConnection {
         let keepAlive = head?.keepAlive ?? false
         output = response.serialized(headRequest: head?.method == .head, keepAlive: keepAlive)
         closeAfterWrite = !keepAlive
-        flush()
+        _ = flush()
     }
 
-    private func flush() {
+    /// Writes what it can; true when everything went out and the connection stays open for the next request.
+    private func flush() -> Bool {
         while !output.isEmpty {
             switch output.withUnsafeBytes({ Syscall.write(fd, $0) }) {
             case .done(let n): output.removeFirst(n)
             case .wouldBlock:
                 if !writer.isArmed { writer.arm() }
-                reader.disarm()
-                return
-            case .eof, .error: close(); return
+                reader.disarm()  // no new requests until this response is out
+                return false
+            case .eof, .error: close(); return false
             }
         }
         writer.disarm()
-        if closeAfterWrite { close(); return }
+        if closeAfterWrite { close(); return false }
         if !reader.isArmed { reader.arm(timeoutMillis: Self.idleMillis) }
-        process()  // pipelined requests already read
+        return true
     }
 
     func close() {

@@ -83,7 +83,12 @@ final class SessionManager {
     func end(_ session: ActiveSession?, modified: Bool, path: [UInt8], lock: SessionLock?) {
         defer { if let lock { cluster?.delete(node: lock.node, key: lock.key) } }
         if case .nonSticky(.auto) = options.mode, session != nil {
-            if modified { readOnlyPaths.remove(path) } else { readOnlyPaths.insert(path) }
+            if modified {
+                readOnlyPaths.remove(path)
+            } else {
+                if readOnlyPaths.count >= 1000 { readOnlyPaths.removeAll() }  // bounded: any path can be asked for
+                readOnlyPaths.insert(path)
+            }
         }
         guard var s = session else { return }
         let write = modified || s.needsCookie

@@ -13,6 +13,7 @@ do {
     Log.write("session-app: \(error)\n\(AppOptions.usage)\n", to: 2)
     exit(2)
 }
+signal(SIGPIPE, SIG_IGN)  // a closed stdout must not kill the node; sockets use MSG_NOSIGNAL anyway
 let log = Log(node: options.jvmRoute ?? "session-app")
 do {
     let server = try AppServer(app: SessionApp(options: options, log: log), log: log)
