@@ -36,12 +36,9 @@ final class ChildProcess {
 
     /// Waits until something accepts connections on `port` (10 s at most), failing early if the process exited.
     func waitUntilListening(_ port: UInt16) throws {
-        for _ in 0..<1000 {
-            if (try? TestClient(port: port, timeoutSeconds: 1)) != nil { return }
-            if let s = reap() { throw TestClientError("\(name) exited with \(s): \(stderr())") }
-            usleep(10_000)
+        try PortProbe.waitUntilListening(port, what: name) {
+            reap().map { "status \($0): \(stderr())" }
         }
-        throw TestClientError("\(name) did not listen on \(port): \(stderr())")
     }
 
     /// Sends `sig` unless the process has been reaped already (the PID could be reused by then).

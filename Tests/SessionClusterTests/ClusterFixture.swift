@@ -105,7 +105,13 @@ final class ClusterFixture {
                 }
             }
             """
-        proxy = try ProxyProcess(config: config, waitForPort: proxyPort)
+        // Readiness through PortProbe, not `waitForPort:` (see PortProbe on TestClient's failed connects).
+        proxy = try ProxyProcess(config: config)
+        do {
+            try PortProbe.waitUntilListening(proxyPort, what: "switchyard")
+        } catch {
+            throw ProbeError(description: "\(error): \(proxy.stderr())")
+        }
     }
 
     func app(route: String) -> ChildProcess { apps[routes.firstIndex(of: route)!] }
