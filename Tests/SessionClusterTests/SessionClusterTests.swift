@@ -1,4 +1,6 @@
+import EventLoop
 import Glibc
+@testable import session_app
 import SwitchyardTestSupport
 import Testing
 
@@ -122,5 +124,42 @@ import Testing
             // jvm_route reads the id from the URL when there is no cookie.
             #expect(last.servedBy == first.servedBy)
         }
+    }
+}
+
+/// MSM's non-sticky session lock (`lockingMode`), observed in memcached itself.
+@Suite(.serialized) struct SessionLockingTests {
+    private func connections(_ cluster: ClusterFixture) -> [MemcachedConnection] {
+        cluster.memcachedPorts.map { MemcachedConnection(address: SocketAddress.parse("127.0.0.1:\($0)")!, timeoutMillis: 1000) }
+    }
+
+    @Test func eachRequestReleasesItsLock() throws {
+        let cluster = try ClusterFixture(.roundRobinNonSticky)
+        defer { cluster.stop() }
+        var browser = Browser(port: cluster.proxyPort)
+        var page = try browser.refresh()
+        for _ in 2...5 { page = try browser.refresh() }
+        for c in connections(cluster) {
+            #expect(try c.get("lock:\(page.base)") == nil)
+            #expect(try c.get(String(page.base)) != nil, "primary and backup both hold the session")
+        }
+    }
+
+    @Test func aHeldLockIsWaitedForThenTheRequestGoesOn() throws {
+        let cluster = try ClusterFixture(.roundRobinNonSticky)
+        defer { cluster.stop() }
+        var browser = Browser(port: cluster.proxyPort)
+        let first = try browser.refresh()
+        // Another node's request holds the lock (on both nodes, so whichever is the primary): the next request waits
+        // the operation timeout (500 ms here), logs it and is served anyway, as MSM does.
+        let held = connections(cluster)
+        for c in held { #expect(try c.add("lock:\(first.base)", [49], expirySeconds: 30)) }
+        let second = try browser.refresh()
+        #expect(second.sessionID == first.sessionID)
+        #expect(second.hits == 2)
+        let log = cluster.app(route: second.servedBy).stderr()
+        #expect(log.contains("session \(first.base) stayed locked for 500 ms; going on without the lock"))
+        // The lock it did not take is not its to release.
+        for c in held { #expect(try c.get("lock:\(first.base)") == [49]) }
     }
 }

@@ -10,9 +10,3 @@ struct ActiveSession {
     /// Whether the response carries `Set-Cookie: JSESSIONID=…`.
     var needsCookie: Bool { isNew || idChanged }
 }
-
-/// A non-sticky session lock held in memcached (MSM's `lock:<id>` key, taken with `add`).
-struct SessionLock {
-    let node: Int
-    let key: String
-}

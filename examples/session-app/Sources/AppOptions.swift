@@ -1,5 +1,3 @@
-import EventLoop
-
 /// The command line of one demo node, parsed into a value (MSM's `<Manager>` attributes as flags).
 ///
 ///     let o = try AppOptions.parse(["--port", "8081", "--jvm-route", "tomcat1",
@@ -122,26 +120,5 @@ struct AppOptions: Equatable {
     /// Route characters: what survives in a cookie value and a memcached key unquoted.
     private static func isRouteByte(_ b: UInt8) -> Bool {
         (b >= 48 && b <= 57) || (b | 0x20 >= 97 && b | 0x20 <= 122) || b == 45 || b == 95
-    }
-}
-
-/// One `id:host:port` entry of MSM's `memcachedNodes`.
-struct MemcachedNodeSpec: Equatable {
-    let id: String
-    let address: SocketAddress
-
-    /// `n1:127.0.0.1:11211,n2:127.0.0.1:11212` (MSM separates with spaces; commas also work on a command line).
-    static func parseList(_ text: String) throws(AppOptions.UsageError) -> [MemcachedNodeSpec] {
-        var out: [MemcachedNodeSpec] = []
-        for entry in text.split(whereSeparator: { $0 == "," || $0 == " " }) {
-            let parts = entry.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty, let a = SocketAddress.parse(String(parts[1])), a.port > 0 else {
-                throw .init("invalid memcached node \"\(entry)\" (want id:host:port with a numeric host)")
-            }
-            guard !out.contains(where: { $0.id == parts[0] }) else { throw .init("duplicate memcached node id \"\(parts[0])\"") }
-            out.append(MemcachedNodeSpec(id: String(parts[0]), address: a))
-        }
-        guard !out.isEmpty else { throw .init("--memcached names no node") }
-        return out
     }
 }

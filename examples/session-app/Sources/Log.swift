@@ -18,10 +18,11 @@ struct Log {
 
     /// Unbuffered, so lines reach a log file at once even when the process is killed.
     static func write(_ text: String, to fd: Int32) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            // write(2), not Syscall.write: that one is send(2), for sockets only.
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n <= 0 { return }
             offset += n
         }
