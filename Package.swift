@@ -55,6 +55,7 @@ let package = Package(
             swiftSettings: strict + pcreNames
         ),
         .target(name: "SwitchyardTestSupport", dependencies: ["EventLoop", "HTTP1"], swiftSettings: strict),
+        .executableTarget(name: "session-app", dependencies: ["EventLoop", "HTTP1"], path: "examples/session-app/Sources", swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], exclude: ["Fixtures"], swiftSettings: strict + pcreNames),
@@ -75,5 +76,6 @@ let package = Package(
             dependencies: ["switchyard", "Config", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
+        .testTarget(name: "SessionClusterTests", dependencies: ["session-app", "SwitchyardTestSupport"], swiftSettings: strict),
     ]
 )

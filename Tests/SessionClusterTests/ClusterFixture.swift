@@ -1,0 +1,134 @@
+import Glibc
+import SwitchyardTestSupport
+
+/// The reference topology on free ports: two memcached nodes, two session-app nodes (tomcat1, tomcat2) and
+/// switchyard in front, with the proxy configuration written inline. Everything is stopped by `stop()`.
+final class ClusterFixture {
+    /// How the proxy balances and how the app nodes keep sessions: the two variants of examples/.
+    enum Variant: String, CustomStringConvertible, CaseIterable {
+        /// `jvm_route $cookie_JSESSIONID reverse` + sticky MSM (local primary, memcached backup, failover nodes).
+        case jvmRouteSticky
+        /// Round-robin + non-sticky MSM (memcached primary and backup), the reference guide's choice.
+        case roundRobinNonSticky
+        var description: String { rawValue }
+    }
+
+    let variant: Variant
+    let directory: String
+    let memcachedPorts: [UInt16]
+    let appPorts: [UInt16]
+    let routes = ["tomcat1", "tomcat2"]
+    private(set) var memcached: [ChildProcess] = []
+    private(set) var apps: [ChildProcess] = []
+    private(set) var proxy: ProxyProcess!
+    private(set) var proxyPort: UInt16 = 0
+
+    static var appBinary: String {
+        if let env = getenv("SESSION_APP_BIN") { return String(cString: env) }
+        return Package.root + "/.build/debug/session-app"
+    }
+
+    static var memcachedBinary: String {
+        for dir in ["/usr/bin", "/usr/local/bin", "/usr/sbin"] where access(dir + "/memcached", X_OK) == 0 {
+            return dir + "/memcached"
+        }
+        return "/usr/bin/memcached"
+    }
+
+    /// `startMemcached: false` leaves the memcached ports closed (a cluster whose memcached is down).
+    init(_ variant: Variant, startMemcached: Bool = true) throws {
+        self.variant = variant
+        directory = try TempDir.make()
+        memcachedPorts = [freePort(), freePort()]
+        appPorts = [freePort(), freePort()]
+        do {
+            if startMemcached {
+                for (i, port) in memcachedPorts.enumerated() { try startMemcachedNode(i, port: port) }
+            }
+            for i in 0..<2 { try startApp(i) }
+            try startProxy()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    private func startMemcachedNode(_ i: Int, port: UInt16) throws {
+        var args = [Self.memcachedBinary, "-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", "64"]
+        if getuid() == 0 { args += ["-u", "nobody"] }  // memcached refuses to run as root without -u
+        let m = try ChildProcess(name: "memcached-n\(i + 1)", args, logDirectory: directory)
+        memcached.append(m)
+        try m.waitUntilListening(port)
+    }
+
+    var memcachedList: String {
+        memcachedPorts.enumerated().map { "n\($0.offset + 1):127.0.0.1:\($0.element)" }.joined(separator: ",")
+    }
+
+    func appArguments(_ i: Int) -> [String] {
+        var args = [Self.appBinary, "--port", String(appPorts[i]), "--jvm-route", routes[i], "--memcached", memcachedList]
+        switch variant {
+        case .jvmRouteSticky: args += ["--sticky", "--failover-node", i == 0 ? "n2" : "n1"]  // the reference: n2 on tomcat1, n1 on tomcat2
+        case .roundRobinNonSticky: args += ["--non-sticky", "--locking", "auto"]
+        }
+        // A short operation timeout keeps a test with a dead memcached quick; connection refused is immediate anyway.
+        return args + ["--operation-timeout", "500"]
+    }
+
+    private func startApp(_ i: Int) throws {
+        let app = try ChildProcess(name: routes[i], appArguments(i), logDirectory: directory)
+        apps.append(app)
+        try app.waitUntilListening(appPorts[i])
+    }
+
+    private func startProxy() throws {
+        proxyPort = freePort()
+        let balancing = variant == .jvmRouteSticky ? "jvm_route $cookie_JSESSIONID reverse;" : ""
+        let config = """
+            error_log logs/error.log info;
+            pid logs/switchyard.pid;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                upstream tomcat-lb {
+                    \(balancing)
+                    server 127.0.0.1:\(appPorts[0]) srun_id=tomcat1;
+                    server 127.0.0.1:\(appPorts[1]) srun_id=tomcat2;
+                }
+                server {
+                    listen 127.0.0.1:\(proxyPort);
+                    location / {
+                        proxy_pass http://tomcat-lb;
+                        proxy_set_header Host $host;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    }
+                }
+            }
+            """
+        // Readiness through PortProbe, not `waitForPort:` (see PortProbe on TestClient's failed connects).
+        proxy = try ProxyProcess(config: config)
+        do {
+            try PortProbe.waitUntilListening(proxyPort, what: "switchyard")
+        } catch {
+            throw ProbeError(description: "\(error): \(proxy.stderr())")
+        }
+    }
+
+    func app(route: String) -> ChildProcess { apps[routes.firstIndex(of: route)!] }
+
+    func otherRoute(than route: String) -> String { routes.first { $0 != route }! }
+
+    func proxyErrorLog() -> String { proxy?.file("logs/error.log") ?? "" }
+
+    /// Signals every process first and then waits for each, so their shutdowns overlap. memcached gets SIGKILL:
+    /// its data is throwaway and a graceful exit costs it most of a second.
+    func stop() {
+        proxy?.signal(SIGTERM)
+        for a in apps { a.signal(SIGTERM) }
+        for m in memcached { m.signal(SIGKILL) }
+        proxy?.stop()
+        for c in apps + memcached { c.stop() }
+    }
+
+    deinit { stop() }
+}
