@@ -1,4 +1,4 @@
-public import EventLoop
+import EventLoop
 public import HTTP1
 import Glibc
 import Synchronization
