@@ -26,7 +26,15 @@ final class ClientConnection {
     private var writer: Watcher!
     private var parser: RequestHeadParser
     private(set) var phase = Phase.waitingHead
-    private(set) lazy var request = Request(connection: self)
+    private var currentRequest: Request?
+    /// The request being served; created on demand and dropped while the connection idles, so an idle
+    /// keep-alive client holds no request state (nginx frees its request pool the same way).
+    var request: Request {
+        if let r = currentRequest { return r }
+        let r = Request(connection: self)
+        currentRequest = r
+        return r
+    }
     var requestsServed = 0
     private var keepAlive = true
     var exchange: ProxyExchange?
@@ -261,6 +269,7 @@ final class ClientConnection {
             processInput(); return       // a pipelined request is already here
         }
         if input.hasStorage { input.release() }
+        currentRequest = nil
         if output.hasStorage && output.isEmpty { output.release() }
         reader.arm(timeoutMillis: keepaliveTimeout)
     }

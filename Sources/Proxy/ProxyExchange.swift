@@ -95,7 +95,7 @@ final class ProxyExchange {
         request.tries.append(UpstreamTry(address: label))
         headSent = 0
         body.rewind()
-        if let pooled = client.worker.pool.take(address) {
+        if let up = upstream, let pooled = client.worker.pool.take(address, group: up.name) {
             conn = pooled; connReused = true
             pooled.owner = self
             state = .sending
@@ -449,7 +449,7 @@ final class ProxyExchange {
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty {
-            client.worker.pool.put(c, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
+            client.worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
         } else {
             c.close()
         }

@@ -12,6 +12,7 @@ final class UpstreamConnection {
     weak var owner: ProxyExchange?
     var requestsServed = 0
     var pooled = false
+    var group = ""
     private unowned let pool: UpstreamPool
 
     init(fd: Int32, address: SocketAddress, bufferSize: Int, loop: Loop, pool: UpstreamPool) {
@@ -36,42 +37,40 @@ final class UpstreamConnection {
     }
 }
 
-/// Idle keep-alive connections per upstream address, per worker (nginx's `keepalive N` cache): no locks,
-/// and keyed by address so connections survive a reload for servers that stay.
+/// Idle keep-alive connections per upstream block, per worker (nginx's `keepalive N`: at most N idle
+/// connections for the whole upstream, in each worker). No locks; keyed by upstream name so connections
+/// survive a reload for upstreams that stay. Groups hold at most N entries, so the linear scans are short.
 final class UpstreamPool {
-    private var idle: [SocketAddress: [UpstreamConnection]] = [:]
+    private var idle: [String: [UpstreamConnection]] = [:]
     let loop: Loop
 
     init(loop: Loop) { self.loop = loop }
 
-    /// A pooled connection to `address`, most recently used first (warmest), if any.
-    func take(_ address: SocketAddress) -> UpstreamConnection? {
-        guard var list = idle[address], let c = list.popLast() else { return nil }
-        idle[address] = list
+    /// The most recently pooled (warmest) idle connection of `group` to `address`, if any.
+    func take(_ address: SocketAddress, group: String) -> UpstreamConnection? {
+        guard let i = idle[group]?.lastIndex(where: { $0.address == address }) else { return nil }
+        let c = idle[group]!.remove(at: i)
         c.pooled = false
         c.reader.disarm()
         return c
     }
 
-    /// Keeps `c` for reuse, at most `limit` per address (the oldest is closed beyond that).
-    func put(_ c: UpstreamConnection, limit: Int, timeoutMillis: Int) {
+    /// Keeps `c` for reuse; beyond `limit` idle connections in the group the oldest is closed.
+    /// The connection keeps its read buffer: the next request would allocate the same again.
+    func put(_ c: UpstreamConnection, group: String, limit: Int, timeoutMillis: Int) {
         c.owner = nil
         c.pooled = true
+        c.group = group
         c.writer.disarm()
         c.buffer.clear()
-        if c.buffer.hasStorage { c.buffer.release() }
-        var list = idle[c.address, default: []]
-        if list.count >= limit, !list.isEmpty { list.removeFirst().close() }
-        list.append(c)
-        idle[c.address] = list
+        idle[group, default: []].append(c)
+        if idle[group]!.count > limit { idle[group]!.removeFirst().close() }
         c.reader.arm(timeoutMillis: timeoutMillis)
     }
 
     /// The server spoke (or closed) on an idle connection, or it idled out: it cannot be reused.
     func idleEvent(_ c: UpstreamConnection) {
-        guard var list = idle[c.address], let i = list.firstIndex(where: { $0 === c }) else { c.close(); return }
-        list.remove(at: i)
-        idle[c.address] = list
+        if let i = idle[c.group]?.firstIndex(where: { $0 === c }) { idle[c.group]!.remove(at: i) }
         c.close()
     }
 

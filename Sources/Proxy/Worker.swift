@@ -59,6 +59,10 @@ final class Worker {
         listensByAddress = Self.listens(of: runtime)
         listen(on: sockets)
         mailboxWatcher = mailbox.attach(to: loop)
+        reaper = Watcher.timer(loop: loop) { [unowned self] in
+            self.reaper.disarm()
+            self.graveyard.removeAll()
+        }
         flushTimer = Watcher.timer(loop: loop) { [unowned self] in self.periodic() }
         flushTimer?.arm(exactMillis: 1000)
     }
@@ -105,10 +109,17 @@ final class Worker {
         }
     }
 
+    /// Closed connections live until the event that closed them has unwound: code further up that callback's
+    /// stack (an exchange streaming a body, a gzip loop) may still hold unowned references to them.
+    private var graveyard: [ClientConnection] = []
+    private var reaper: Watcher!
+
     func connectionClosed(_ c: ClientConnection) {
         if connections.removeValue(forKey: c.fd) != nil {
             stats.active.subtract(1, ordering: .relaxed)
             c.releaseSocket()
+            graveyard.append(c)
+            if !reaper.isArmed { reaper.arm(exactMillis: 0) }
         }
         if isShuttingDown && connections.isEmpty { onIdle?() }
     }
