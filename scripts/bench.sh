@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HERE=$ROOT/scripts/bench
 SWITCHYARD=${SWITCHYARD:-$ROOT/.build/release/switchyard}
 NGINX=${NGINX:-/usr/sbin/nginx}
-HAPROXY=${HAPROXY:-$(command -v haproxy || true)}
+HAPROXY=${HAPROXY-$(command -v haproxy || true)}   # HAPROXY= (empty) skips the HAProxy rows
 ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
@@ -186,6 +186,8 @@ run_wrk() { # ROUND SCENARIO PROXY CONNECTIONS URL HEADER
   local hargs=(); [ -n "$header" ] && hargs=(-H "$header")
   out=$RESULTS/wrk-$scen-$proxy-$round.txt
   "${ON_LOAD_CPU[@]}" timeout $((WARMUP + 20)) wrk -t"$threads" -c"$conns" -d"${WARMUP}s" "${hargs[@]}" "$url" >/dev/null 2>&1 || true
+  # Let the proxy finish with the warm-up's abandoned exchanges (wrk closes mid-response) before measuring.
+  sleep 0.5
   if ! alive "$PROXY_PID"; then
     # A crash is a result too (counted, shown in the table); restart so the measured run still happens.
     crashes=$((crashes + 1)); report_death "$proxy" "$scen" "$round" "the warm-up"
@@ -193,11 +195,19 @@ run_wrk() { # ROUND SCENARIO PROXY CONNECTIONS URL HEADER
   fi
   local ticks0 ticks1 t0 t1 cpu
   ticks0=$(cpu_ticks "$PROXY_PID"); t0=$(date +%s%N)
-  "${ON_LOAD_CPU[@]}" timeout $((DURATION + 20)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "${hargs[@]}" "$url" >"$out" 2>&1 || true
+  "${ON_LOAD_CPU[@]}" timeout $((DURATION + 20)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "${hargs[@]}" "$url" \
+    >"$out" 2>&1 &
+  local load=$! hwm_late
+  STARTED[$load]=wrk
+  # VmHWM just before the end too, in case the proxy dies when wrk hangs up.
+  sleep "$(awk -v d="$DURATION" 'BEGIN { print (d > 1 ? d - 0.5 : d / 2) }')"
+  hwm_late=$(status_kib "$PROXY_PID" VmHWM)
+  wait "$load" || true
+  unset "STARTED[$load]"
   ticks1=$(cpu_ticks "$PROXY_PID"); t1=$(date +%s%N)
   # The proxy's CPU use over the measured run, in % of one core: 100 means the proxy was the bottleneck.
   cpu=$(awk -v a="$ticks0" -v b="$ticks1" -v hz="$CLK_TCK" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", (b - a) / hz / (ns / 1e9) * 100 }')
-  hwm=$(status_kib "$PROXY_PID" VmHWM)
+  hwm=$(status_kib "$PROXY_PID" VmHWM); hwm=${hwm:-$hwm_late}
   if ! alive "$PROXY_PID"; then crashes=$((crashes + 1)); report_death "$proxy" "$scen" "$round" "the measured run"; fi
   local rps p50 p99 errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
@@ -210,8 +220,9 @@ run_wrk() { # ROUND SCENARIO PROXY CONNECTIONS URL HEADER
     "$round" "$scen" "$proxy" "${rps:-0}" "${p50:-?}" "${p99:-?}" "$cpu" "${hwm:-?}" "$errors" "$crashes"
 }
 report_death() { # PROXY SCENARIO ROUND WHEN
-  echo "  $1 DIED during $4 of $2 (round $3); last output:"
-  grep -m3 -E 'Fatal error|crashed|Segmentation|Abort' "$RESULTS/$1-output.log" | sed 's/^/    /' || true
+  sleep 0.3 # the Swift runtime's backtracer is still writing
+  echo "  $1 DIED during $4 of $2 (round $3); its backtrace is in $RESULTS/$1-output.log:"
+  grep -E '^Fatal error|Program crashed|Segmentation fault' "$RESULTS/$1-output.log" | tail -2 | sed 's/^/    /' || true
 }
 
 cache_hits() { # PORT: is the second fetch of /1k.bin a proxy_cache HIT?
