@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# switchyard vs nginx as reverse proxies, given the very same config file (scripts/bench/proxy.conf.in).
+#
+# One backend nginx (two ports = two upstream servers) serves the files; each proxy under test is started fresh
+# for every measured run, on the same ports, so runs are independent and VmHWM (peak RSS) is per scenario.
+# Scenarios run interleaved over BENCH_ROUNDS rounds (switchyard and nginx alternate who goes first); the
+# summary reports the median req/s and latency per scenario and proxy, and prints
+#   ratio SCENARIO switchyard/nginx=X.XX
+# Everything listens on 127.0.0.1, in a temp dir under /tmp; every process started is stopped by its PID.
+#
+# Usage: scripts/bench.sh            (after `make release`; `make bench` does both)
+# Knobs (environment): BENCH_ROUNDS=3 BENCH_DURATION=5 (seconds per measured run) BENCH_WARMUP=1
+#   BENCH_IDLE_CONNS=10000 BENCH_PROFILE=1 (perf profile of switchyard at 50 connections)
+#   BENCH_PIN=1 (pin the proxy under test to the last CPU, the load generator and backend to the others)
+#   BENCH_ONLY=rr50,gzip1 (run only these scenarios) BENCH_KEEP=1 (keep the temp dir) BENCH_WRITE_DOC=1 (rewrite the generated blocks of BENCHMARKS.md) SWITCHYARD=path NGINX=path
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HERE=$ROOT/scripts/bench
+SWITCHYARD=${SWITCHYARD:-$ROOT/.build/release/switchyard}
+NGINX=${NGINX:-/usr/sbin/nginx}
+HAPROXY=${HAPROXY-$(command -v haproxy || true)}   # HAPROXY= (empty) skips the HAProxy rows
+ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_DURATION:-5}
+WARMUP=${BENCH_WARMUP:-1}
+IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
+PROFILE=${BENCH_PROFILE:-1}
+PIN=${BENCH_PIN:-1}
+WRITE_DOC=${BENCH_WRITE_DOC:-0}
+ONLY=${BENCH_ONLY:-}
+JVM_COOKIE="Cookie: JSESSIONID=ABC.tomcat1"
+
+for tool in "$SWITCHYARD" "$NGINX" wrk python3 curl; do
+  command -v "$tool" >/dev/null || { echo "bench: missing $tool (run: make bench)" >&2; exit 1; }
+done
+
+# 10,000 idle clients plus the proxy's own sockets: raise the descriptor limit as far as we may.
+ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+NOFILE=$(ulimit -n)
+if [ "$NOFILE" -lt $((IDLE_CONNS + 200)) ]; then
+  IDLE_CONNS=$((NOFILE - 200))
+  echo "bench: ulimit -n is $NOFILE; idle connections lowered to $IDLE_CONNS" >&2
+fi
+
+TMP=$(mktemp -d /tmp/switchyard-bench.XXXXXX)
+RESULTS=$TMP/results
+mkdir -p "$RESULTS"
+
+# ---- processes: every PID we start is recorded and stopped on exit -------------------------------
+declare -A STARTED=()
+stop_pid() {
+  local pid=$1 i
+  [ -n "${STARTED[$pid]:-}" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset "STARTED[$pid]"
+}
+cleanup() {
+  local pid
+  for pid in "${!STARTED[@]}"; do stop_pid "$pid"; done
+  # Keep only the results (small); the prefixes, caches and perf data go (unless BENCH_KEEP=1).
+  for kind in switchyard nginx; do
+    if [ -f "$TMP/$kind/error.log" ]; then cp "$TMP/$kind/error.log" "$RESULTS/$kind-error.log"; fi
+  done
+  [ "${BENCH_KEEP:-0}" = 1 ] || find "$TMP" -mindepth 1 -maxdepth 1 ! -name results -exec rm -rf {} + 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+NCPU=$(nproc)
+# Pin with arrays, not shell functions: `func &` would make $! a subshell's PID, not the server's.
+if [ "$PIN" = 1 ] && [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
+  PROXY_CPUS=$((NCPU - 1)); LOAD_CPUS=0-$((NCPU - 2))
+  ON_PROXY_CPU=(taskset -c "$PROXY_CPUS"); ON_LOAD_CPU=(taskset -c "$LOAD_CPUS")
+else
+  PIN=0; PROXY_CPUS=all; LOAD_CPUS=all
+  ON_PROXY_CPU=(env); ON_LOAD_CPU=(env)
+fi
+
+wait_port() { # PORT: bounded wait until something accepts on it
+  local i
+  for i in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "bench: nothing listens on 127.0.0.1:$1" >&2; return 1
+}
+
+read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY <<<"$(python3 "$HERE/free_ports.py" 9)"
+
+render() { # TEMPLATE PREFIX > file
+  sed -e "s|@DIR@|$2|g; s|@PREFIX@|$2|g; s|@NOFILE@|$NOFILE|g; s|@B1@|$B1|g; s|@B2@|$B2|g" \
+      -e "s|@P_RR@|$P_RR|g; s|@P_IPHASH@|$P_IPHASH|g; s|@P_GZIP1@|$P_GZIP1|g; s|@P_GZIP9@|$P_GZIP9|g" \
+      -e "s|@P_CACHE@|$P_CACHE|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" "$1"
+}
+
+# ---- backend ------------------------------------------------------------------------------------
+BACKEND=$TMP/backend
+mkdir -p "$BACKEND/www" "$BACKEND/logs"
+head -c 1024 /dev/urandom >"$BACKEND/www/1k.bin"
+# 100 KiB of word-like text (deterministic), about as compressible as HTML.
+python3 - "$BACKEND/www/100k.txt" <<'EOF'
+import random, sys
+rng = random.Random(7)
+words = ["session", "tomcat", "route", "proxy", "upstream", "balancer", "cookie", "request", "response",
+         "header", "keepalive", "worker", "switchyard", "nginx", "location", "server", "the", "a", "of",
+         "to", "and", "in", "is", "for", "on", "with", "<div>", "</div>", "<p>", "</p>", "class=\"row\""]
+out = []
+size = 0
+while size < 100 * 1024:
+    line = " ".join(rng.choice(words) for _ in range(rng.randint(4, 14))) + f" {rng.randint(0, 99999)}\n"
+    out.append(line); size += len(line)
+open(sys.argv[1], "w").write("".join(out)[:100 * 1024])
+EOF
+render "$HERE/backend.conf.in" "$BACKEND" >"$BACKEND/backend.conf"
+"${ON_LOAD_CPU[@]}" "$NGINX" -p "$BACKEND" -c "$BACKEND/backend.conf" -e "$BACKEND/stderr.log" \
+  >"$BACKEND/stdout.log" 2>&1 &
+STARTED[$!]=backend
+wait_port "$B1"; wait_port "$B2"
+
+# ---- proxies under test -------------------------------------------------------------------------
+PROXY_PID=
+proxy_command() { # KIND PREFIX: the exact command line (the same flags for both)
+  case $1 in
+    switchyard) echo "$SWITCHYARD -p $2 -c $2/proxy.conf -g 'daemon off;'" ;;
+    nginx) echo "$NGINX -p $2 -c $2/proxy.conf -g 'daemon off;'" ;;
+  esac
+}
+start_proxy() { # KIND
+  local kind=$1 prefix=$TMP/$1
+  LAST_START=(start_proxy "$kind")
+  rm -rf "$prefix/cache"; mkdir -p "$prefix/logs" "$prefix/cache"
+  render "$HERE/proxy.conf.in" "$prefix" >"$prefix/proxy.conf"
+  if [ "$kind" = switchyard ]; then
+    render "$HERE/only-switchyard.conf.in" "$prefix" >"$prefix/only-switchyard.conf"
+  else
+    : >"$prefix/only-switchyard.conf"
+  fi
+  local bin=$SWITCHYARD; [ "$kind" = nginx ] && bin=$NGINX
+  if (exec 3<>"/dev/tcp/127.0.0.1/$P_RR") 2>/dev/null; then
+    echo "bench: something still listens on :$P_RR before starting $kind" >&2; exit 1
+  fi
+  "${ON_PROXY_CPU[@]}" "$bin" -p "$prefix" -c "$prefix/proxy.conf" -g "daemon off;" >>"$RESULTS/$kind-output.log" 2>&1 &
+  PROXY_PID=$!; STARTED[$PROXY_PID]=$kind
+  if ! wait_port "$P_RR"; then
+    echo "bench: $kind did not start; its output:" >&2
+    tail -20 "$RESULTS/$kind-output.log" "$prefix/error.log" >&2 2>/dev/null
+    exit 1
+  fi
+}
+start_haproxy() { # LEVEL
+  local prefix=$TMP/haproxy
+  LAST_START=(start_haproxy "$1")
+  mkdir -p "$prefix"
+  render "$HERE/haproxy.cfg.in" "$prefix" | sed "s|@LEVEL@|$1|" >"$prefix/haproxy.cfg"
+  "${ON_PROXY_CPU[@]}" "$HAPROXY" -db -f "$prefix/haproxy.cfg" >>"$RESULTS/haproxy-output.log" 2>&1 &
+  PROXY_PID=$!; STARTED[$PROXY_PID]=haproxy
+  wait_port "$P_HAPROXY"
+}
+stop_proxy() { stop_pid "$PROXY_PID"; PROXY_PID=; }
+status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || true; } # PID VmRSS|VmHWM
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; } # utime + stime
+alive() { [ "$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)" != Z ] && kill -0 "$1" 2>/dev/null; }
+
+# ---- scenarios ----------------------------------------------------------------------------------
+# name | connections | port variable | path | extra header
+SCENARIOS=(
+  "rr50|50|P_RR|/1k.bin|"
+  "rr1000|1000|P_RR|/1k.bin|"
+  "ip_hash|50|P_IPHASH|/1k.bin|"
+  "jvm_route|50|P_JVM|/1k.bin|$JVM_COOKIE"
+  "gzip1|50|P_GZIP1|/100k.txt|Accept-Encoding: gzip"
+  "gzip9|50|P_GZIP9|/100k.txt|Accept-Encoding: gzip"
+  "cache_hit|50|P_CACHE|/1k.bin|"
+)
+
+to_ms() { # wrk latency text (e.g. 812.00us, 1.20ms, 2.01s) -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+run_wrk() { # ROUND SCENARIO PROXY CONNECTIONS URL HEADER
+  local round=$1 scen=$2 proxy=$3 conns=$4 url=$5 header=$6 threads=2 out crashes=0 hwm
+  local hargs=(); [ -n "$header" ] && hargs=(-H "$header")
+  out=$RESULTS/wrk-$scen-$proxy-$round.txt
+  "${ON_LOAD_CPU[@]}" timeout $((WARMUP + 20)) wrk -t"$threads" -c"$conns" -d"${WARMUP}s" "${hargs[@]}" "$url" >/dev/null 2>&1 || true
+  # Let the proxy finish with the warm-up's abandoned exchanges (wrk closes mid-response) before measuring.
+  sleep 0.5
+  if ! alive "$PROXY_PID"; then
+    # A crash is a result too (counted, shown in the table); restart so the measured run still happens.
+    crashes=$((crashes + 1)); report_death "$proxy" "$scen" "$round" "the warm-up"
+    stop_proxy; "${LAST_START[@]}"; [ "$scen" = cache_hit ] && cache_hits "$P_CACHE" >/dev/null
+  fi
+  local ticks0 ticks1 t0 t1 cpu
+  ticks0=$(cpu_ticks "$PROXY_PID"); t0=$(date +%s%N)
+  "${ON_LOAD_CPU[@]}" timeout $((DURATION + 20)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "${hargs[@]}" "$url" \
+    >"$out" 2>&1 &
+  local load=$! hwm_late
+  STARTED[$load]=wrk
+  # VmHWM just before the end too, in case the proxy dies when wrk hangs up.
+  sleep "$(awk -v d="$DURATION" 'BEGIN { print (d > 1 ? d - 0.5 : d / 2) }')"
+  hwm_late=$(status_kib "$PROXY_PID" VmHWM)
+  wait "$load" || true
+  unset "STARTED[$load]"
+  ticks1=$(cpu_ticks "$PROXY_PID"); t1=$(date +%s%N)
+  # The proxy's CPU use over the measured run, in % of one core: 100 means the proxy was the bottleneck.
+  cpu=$(awk -v a="$ticks0" -v b="$ticks1" -v hz="$CLK_TCK" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", (b - a) / hz / (ns / 1e9) * 100 }')
+  hwm=$(status_kib "$PROXY_PID" VmHWM); hwm=${hwm:-$hwm_late}
+  if ! alive "$PROXY_PID"; then crashes=$((crashes + 1)); report_death "$proxy" "$scen" "$round" "the measured run"; fi
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+  p50=$(awk '$1 == "50%" { print $2 }' "$out")
+  p99=$(awk '$1 == "99%" { print $2 }' "$out")
+  errors=$(awk '/Socket errors:/ { gsub(/,/, ""); s += $4 + $6 + $8 + $10 } /Non-2xx/ { s += $5 } END { print s + 0 }' "$out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$scen" "$proxy" "${rps:-0}" "$(to_ms "${p50:-0}")" \
+    "$(to_ms "${p99:-0}")" "${hwm:-0}" "$errors" "$crashes" "$cpu" >>"$RESULTS/runs.tsv"
+  printf '  round %s %-9s %-10s %9s req/s  p50 %8s  p99 %8s  cpu %3s%%  hwm %6s KiB  errors %s  crashes %s\n' \
+    "$round" "$scen" "$proxy" "${rps:-0}" "${p50:-?}" "${p99:-?}" "$cpu" "${hwm:-?}" "$errors" "$crashes"
+}
+report_death() { # PROXY SCENARIO ROUND WHEN
+  sleep 0.3 # the Swift runtime's backtracer is still writing
+  echo "  $1 DIED during $4 of $2 (round $3); its backtrace is in $RESULTS/$1-output.log:"
+  grep -E '^Fatal error|Program crashed|Segmentation fault' "$RESULTS/$1-output.log" | tail -2 | sed 's/^/    /' || true
+}
+
+cache_hits() { # PORT: is the second fetch of /1k.bin a proxy_cache HIT?
+  curl -s -o /dev/null "http://127.0.0.1:$1/1k.bin"
+  curl -s -D - -o /dev/null "http://127.0.0.1:$1/1k.bin" | tr -d '\r' |
+    awk -F': ' 'tolower($1) == "x-cache-status" && $2 == "HIT" { hit = 1 } END { exit !hit }'
+}
+
+backend_of() { # PORT [HEADER]: which backend port answered four requests in a row
+  local i hargs=(); [ -n "${2:-}" ] && hargs=(-H "$2")
+  for i in 1 2 3 4; do
+    curl -s -D - -o /dev/null "${hargs[@]}" "http://127.0.0.1:$1/1k.bin" | tr -d '\r' |
+      awk -F': ' 'tolower($1) == "x-backend-port" { printf "%s ", $2 }'
+  done
+}
+
+gzip_size() { # PORT PROXY LEVEL: compressed body bytes of one response, and the Content-Encoding seen
+  local headers=$TMP/gzip-headers size enc
+  size=$(curl -s -H 'Accept-Encoding: gzip' -D "$headers" -o "$TMP/gzip-body" -w '%{size_download}' \
+    "http://127.0.0.1:$1/100k.txt")
+  enc=$(tr -d '\r' <"$headers" | awk -F': ' 'tolower($1) == "content-encoding" { print $2 }')
+  if [ "$enc" = gzip ] && ! gzip -t <"$TMP/gzip-body" 2>/dev/null; then enc="gzip(CORRUPT)"; fi
+  printf '%s\t%s\t%s\t%s\n' "$2" "$3" "$size" "${enc:-identity}" >>"$RESULTS/gzip-sizes.tsv"
+  echo "  gzip level $3 via $2: $size bytes per 100 KiB response (Content-Encoding: ${enc:-none})"
+}
+
+echo "bench: results in $RESULTS (pinning: proxy on CPU $PROXY_CPUS, wrk+backend on CPU $LOAD_CPUS)"
+echo "bench: backend nginx on 127.0.0.1:$B1 and :$B2; proxies on :$P_RR (rr) :$P_IPHASH (ip_hash) :$P_JVM (jvm_route)" \
+     ":$P_GZIP1/:$P_GZIP9 (gzip 1/9) :$P_CACHE (cache)"
+
+# ---- sanity: each proxy serves, the balancers route as designed, gzip sizes --------------------
+SWITCHYARD_CACHE=yes
+for proxy in switchyard nginx; do
+  start_proxy "$proxy"
+  echo "sanity $proxy: $(proxy_command "$proxy" "$TMP/$proxy")"
+  echo "  round-robin backends: $(backend_of "$P_RR")"
+  echo "  ip_hash backends:     $(backend_of "$P_IPHASH")"
+  [ "$proxy" = switchyard ] && echo "  jvm_route backends:   $(backend_of "$P_JVM" "$JVM_COOKIE") (ABC.tomcat1 -> :$B1)"
+  gzip_size "$P_GZIP1" "$proxy" 1; gzip_size "$P_GZIP9" "$proxy" 9
+  if cache_hits "$P_CACHE"; then echo "  proxy_cache: second fetch is a HIT"
+  else
+    echo "  proxy_cache: second fetch is NOT a HIT"
+    [ "$proxy" = nginx ] && { echo "bench: nginx's proxy_cache did not HIT" >&2; exit 1; }
+    SWITCHYARD_CACHE=no
+  fi
+  stop_proxy
+done
+if [ -n "$HAPROXY" ]; then
+  for level in 1 9; do start_haproxy "$level"; gzip_size "$P_HAPROXY" haproxy "$level"; stop_proxy; done
+fi
+
+# ---- throughput rounds --------------------------------------------------------------------------
+for round in $(seq "$ROUNDS"); do
+  echo "round $round/$ROUNDS"
+  order=(switchyard nginx); [ $((round % 2)) -eq 0 ] && order=(nginx switchyard)
+  for entry in "${SCENARIOS[@]}"; do
+    IFS='|' read -r scen conns portvar path header <<<"$entry"
+    [ -n "$ONLY" ] && [[ ",$ONLY," != *",$scen,"* ]] && continue
+    for proxy in "${order[@]}"; do
+      [ "$scen" = jvm_route ] && [ "$proxy" = nginx ] && continue   # nginx has no jvm_route
+      if [ "$scen" = cache_hit ] && [ "$proxy" = switchyard ] && [ "$SWITCHYARD_CACHE" = no ]; then continue; fi
+      start_proxy "$proxy"
+      [ "$scen" = cache_hit ] && cache_hits "$P_CACHE" >/dev/null
+      run_wrk "$round" "$scen" "$proxy" "$conns" "http://127.0.0.1:${!portvar}$path" "$header"
+      stop_proxy
+    done
+    if [ "${scen#gzip}" != "$scen" ] && [ -n "$HAPROXY" ]; then
+      start_haproxy "${scen#gzip}"
+      run_wrk "$round" "$scen" haproxy "$conns" "http://127.0.0.1:$P_HAPROXY$path" "$header"
+      stop_proxy
+    fi
+  done
+done
+
+# ---- RSS with idle keep-alive clients -----------------------------------------------------------
+for proxy in switchyard nginx; do
+  start_proxy "$proxy"
+  curl -s -o /dev/null "http://127.0.0.1:$P_RR/1k.bin"
+  before=$(status_kib "$PROXY_PID" VmRSS)
+  "${ON_LOAD_CPU[@]}" python3 "$HERE/idle_conns.py" "$P_RR" "$IDLE_CONNS" /1k.bin 300 >"$TMP/idle.out" 2>&1 &
+  helper=$!; STARTED[$helper]=idle-helper
+  for _ in $(seq 1200); do grep -q '^ready' "$TMP/idle.out" && break; kill -0 "$helper" 2>/dev/null || break; sleep 0.1; done
+  read -r _ opened failed <"$TMP/idle.out" || { opened=0; failed=$IDLE_CONNS; }
+  after=$(status_kib "$PROXY_PID" VmRSS)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$proxy" "$opened" "$failed" "$before" "$after" "$(status_kib "$PROXY_PID" VmHWM)" \
+    >>"$RESULTS/idle.tsv"
+  echo "idle $proxy: $opened connections open ($failed failed), VmRSS $before -> $after KiB"
+  stop_pid "$helper"
+  stop_proxy
+done
+
+# ---- profile switchyard under the round-robin load (50 connections, and 1,000 where it is saturated) --
+if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
+  for conns in 50 1000; do
+    start_proxy switchyard
+    "${ON_LOAD_CPU[@]}" timeout $((DURATION + 20)) wrk -t2 -c"$conns" -d"$((DURATION + 2))s" "http://127.0.0.1:$P_RR/1k.bin" \
+      >/dev/null 2>&1 &
+    load=$!; STARTED[$load]=wrk
+    sleep 1
+    if perf record -e cpu-clock -F 2000 -g -p "$PROXY_PID" -o "$TMP/perf.data" -- sleep "$DURATION" >/dev/null 2>&1; then
+      # Files, not `| head` pipelines: under pipefail a closed pipe (SIGPIPE) would end the script.
+      perf report -i "$TMP/perf.data" --stdio --no-children --sort symbol -g none >"$TMP/self.txt" 2>/dev/null || true
+      perf report -i "$TMP/perf.data" --stdio --children --sort symbol -g none >"$TMP/children.txt" 2>/dev/null || true
+      perf report -i "$TMP/perf.data" --stdio --no-children --sort dso -g none 2>/dev/null |
+        awk '/^ +[0-9.]+%/ && NR < 200 { print }' >"$RESULTS/profile-rr$conns-dso.txt" || true
+      demangle=cat; command -v swift-demangle >/dev/null && demangle="swift-demangle --simplified"
+      for kind in self children; do
+        awk '/^#/ && /Samples:/ { print "#" $0 } /^ +[0-9.]+%/ { sub(/ +- +- *$/, ""); print }' "$TMP/$kind.txt" |
+          $demangle | awk 'NR <= 41' >"$RESULTS/profile-rr$conns-$kind.txt"
+      done
+      echo "profile: switchyard, rr$conns, perf cpu-clock samples (self %):"
+      awk 'NR <= 21' "$RESULTS/profile-rr$conns-self.txt"
+    else
+      echo "profile: perf record failed here (see BENCHMARKS.md for the callgrind route)"
+    fi
+    stop_pid "$load"
+    stop_proxy
+  done
+fi
+
+# ---- summary ------------------------------------------------------------------------------------
+{
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo) x $NCPU"
+  echo "kernel=$(uname -r)"
+  echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "nginx=$($NGINX -v 2>&1 | sed 's|.*/||')"
+  echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
+  echo "haproxy=$([ -n "$HAPROXY" ] && $HAPROXY -v | awk 'NR == 1 { print $3 }')"
+  echo "switchyard=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)"
+  printf 'rounds=%s\nduration=%ss\nwarmup=%ss\npin=%s\nproxy_cpus=%s\nload_cpus=%s\n' \
+    "$ROUNDS" "$DURATION" "$WARMUP" "$PIN" "$PROXY_CPUS" "$LOAD_CPUS"
+  echo "switchyard_cache=$SWITCHYARD_CACHE"
+  echo "only=$ONLY"
+} >"$RESULTS/facts.txt"
+python3 "$HERE/summarize.py" "$RESULTS" ${WRITE_DOC:+--doc-if "$WRITE_DOC" "$ROOT/BENCHMARKS.md"}
+echo "bench: raw results kept in $RESULTS"

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Summarise a scripts/bench.sh run: medians over rounds, ratio lines, the results table.
+
+Usage: summarize.py RESULTS_DIR [--doc-if FLAG BENCHMARKS.md]
+With FLAG = 1 the generated blocks of BENCHMARKS.md (between the bench:results / bench:profile markers)
+are replaced by this run's tables; the hand-written text around them is kept.
+"""
+import os
+import statistics
+import sys
+from collections import defaultdict
+
+ORDER = ["rr50", "rr1000", "ip_hash", "jvm_route", "gzip1", "gzip9", "cache_hit"]
+PROXIES = ["switchyard", "nginx", "haproxy"]
+DESCRIPTION = {
+    "rr50": "round-robin, 1 KiB, 50 keep-alive connections",
+    "rr1000": "round-robin, 1 KiB, 1,000 keep-alive connections",
+    "ip_hash": "ip_hash, 1 KiB, 50 connections",
+    "jvm_route": "jvm_route (Cookie JSESSIONID=ABC.tomcat1), 1 KiB, 50 connections",
+    "gzip1": "gzip_comp_level 1, 100 KiB text, 50 connections",
+    "gzip9": "gzip_comp_level 9, 100 KiB text, 50 connections",
+    "cache_hit": "proxy_cache HIT, 1 KiB, 50 connections",
+}
+
+
+def read_tsv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+def main():
+    results = sys.argv[1]
+    doc = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--doc-if" and sys.argv[3] == "1" else None
+    doc_path = sys.argv[4] if doc else None
+    facts = dict(line.rstrip("\n").split("=", 1) for line in open(os.path.join(results, "facts.txt")) if "=" in line)
+
+    runs = defaultdict(list)  # (scenario, proxy) -> [(rps, p50, p99, hwm, errors)]
+    for _, scen, proxy, rps, p50, p99, hwm, errors, crashes, cpu in read_tsv(os.path.join(results, "runs.tsv")):
+        runs[(scen, proxy)].append((float(rps), float(p50), float(p99), int(hwm or 0), int(errors), int(crashes),
+                                    float(cpu), float(rps) / max(float(cpu), 1) * 100))
+
+    def med(scen, proxy, i):
+        values = [r[i] for r in runs.get((scen, proxy), [])]
+        return statistics.median(values) if values else None
+
+    lines = []  # console and markdown share the table text
+    ratio_lines = []
+    table = ["| scenario | proxy | req/s (median) | p50 ms | p99 ms | proxy CPU % | req per CPU-second | "
+             "peak RSS KiB | errors | rounds |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for scen in ORDER:
+        for proxy in PROXIES:
+            rows = runs.get((scen, proxy))
+            if not rows:
+                selected = not facts.get("only") or scen in facts["only"].split(",")
+                if scen == "cache_hit" and proxy == "switchyard" and facts.get("switchyard_cache") == "no" and selected:
+                    table.append(f"| {scen} | switchyard | not implemented | | | | | | | |")
+                continue
+            crashes = sum(r[5] for r in rows)
+            errors_text = f"{sum(r[4] for r in rows)}" + (f", CRASHED {crashes}x" if crashes else "")
+            table.append(f"| {scen} | {proxy} | {med(scen, proxy, 0):,.0f} | {med(scen, proxy, 1):.2f} | "
+                         f"{med(scen, proxy, 2):.2f} | {med(scen, proxy, 6):.0f} | {med(scen, proxy, 7):,.0f} | "
+                         f"{max(r[3] for r in rows):,} | {errors_text} | {len(rows)} |")
+
+    checks = []
+    for scen in ORDER:
+        sy = med(scen, "switchyard", 0)
+        reference = "nginx"
+        ng = med(scen, "nginx", 0)
+        if scen == "jvm_route":
+            ng = med("rr50", "nginx", 0)  # nginx has no jvm_route: its round-robin is the reference
+            reference = "nginx rr50"
+        if scen == "cache_hit" and sy is None and facts.get("switchyard_cache") == "no" and (
+                not facts.get("only") or "cache_hit" in facts["only"].split(",")):
+            ratio_lines.append("ratio cache_hit switchyard/nginx=n/a (switchyard does not implement proxy_cache yet)")
+            checks.append(("cache_hit req/s >= 1.0x nginx", "not implemented", "MISSED"))
+            continue
+        if sy is None or ng is None or ng == 0:
+            continue
+        ratio = sy / ng
+        ref_scen = "rr50" if scen == "jvm_route" else scen
+        eff_sy, eff_ng = med(scen, "switchyard", 7), med(ref_scen, "nginx", 7)
+        detail = f"per proxy CPU-second {eff_sy / eff_ng:.2f}" if eff_sy and eff_ng else ""
+        if reference != "nginx":
+            detail = f"reference: {reference}; " + detail
+        ratio_lines.append(f"ratio {scen} switchyard/nginx={ratio:.2f} ({detail})")
+        if scen != "jvm_route":
+            checks.append((f"{scen} req/s >= 1.0x nginx", f"{ratio:.2f}x", "met" if ratio >= 1.0 else "MISSED"))
+            p99s, p99n = med(scen, "switchyard", 2), med(scen, "nginx", 2)
+            if scen in ("rr50", "rr1000"):
+                checks.append((f"{scen} p99 <= nginx's", f"{p99s:.2f} vs {p99n:.2f} ms",
+                               "met" if p99s <= p99n else "MISSED"))
+    rr = med("rr50", "switchyard", 0)
+    jvm = med("jvm_route", "switchyard", 0)
+    if rr and jvm:
+        cost = (rr - jvm) / rr * 100
+        ratio_lines.append(f"ratio jvm_route/rr50 switchyard={jvm / rr:.2f} (jvm_route costs {cost:.1f}% req/s)")
+        checks.append(("jvm_route costs < 3% req/s vs switchyard round-robin", f"{cost:.1f}%",
+                       "met" if cost < 3 else "MISSED"))
+        eff_rr, eff_jvm = med("rr50", "switchyard", 7), med("jvm_route", "switchyard", 7)
+        if eff_rr and eff_jvm:
+            cpu_cost = (eff_rr / eff_jvm - 1) * 100
+            ratio_lines.append(f"cost jvm_route vs rr50 switchyard: {cpu_cost:+.1f}% CPU per request")
+            checks.append(("jvm_route costs < 3% CPU per request vs switchyard round-robin", f"{cpu_cost:+.1f}%",
+                           "met" if cpu_cost < 3 else "MISSED"))
+
+    idle_table = ["| proxy | idle connections | failed | VmRSS before KiB | VmRSS after KiB | KiB per connection |",
+                  "|---|---:|---:|---:|---:|---:|"]
+    for proxy, opened, failed, before, after, _hwm in read_tsv(os.path.join(results, "idle.tsv")):
+        per = (int(after) - int(before)) / int(opened) if int(opened) else float("nan")
+        idle_table.append(f"| {proxy} | {int(opened):,} | {failed} | {int(before):,} | {int(after):,} | {per:.2f} |")
+        ratio_lines.append(f"idle {proxy} KiB/connection={per:.2f}")
+        if proxy == "switchyard":
+            checks.append(("idle keep-alive client <= 4 KiB RSS", f"{per:.2f} KiB", "met" if per <= 4 else "MISSED"))
+
+    gzip_table = ["| proxy | gzip level | compressed bytes per 100 KiB response | Content-Encoding |",
+                  "|---|---:|---:|---|"]
+    for proxy, level, size, enc in read_tsv(os.path.join(results, "gzip-sizes.tsv")):
+        gzip_table.append(f"| {proxy} | {level} | {int(size):,} | {enc} |")
+
+    check_table = ["| target | measured | |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in checks]
+
+    facts_text = (f"{facts.get('date')}, {facts.get('cpu')}, kernel {facts.get('kernel')}, load average before the "
+                  f"summary {facts.get('load')}; {facts.get('nginx')}, wrk {facts.get('wrk')}, HAProxy "
+                  f"{facts.get('haproxy')}, switchyard at {facts.get('switchyard')}; {facts.get('rounds')} rounds of "
+                  f"{facts.get('duration')} after a {facts.get('warmup')} warm-up; pinning {facts.get('pin')} "
+                  f"(proxy CPU {facts.get('proxy_cpus')}, wrk + backend CPU {facts.get('load_cpus')}).")
+    scen_list = "\n".join(f"- `{k}`: {v}" for k, v in DESCRIPTION.items())
+
+    print()
+    print("\n".join(table))
+    print()
+    print("\n".join(gzip_table))
+    print()
+    print("\n".join(idle_table))
+    print()
+    print("\n".join(check_table))
+    print()
+    print("\n".join(ratio_lines))
+
+    if doc_path:
+        profile = ""
+        for name, title in (("profile-rr50-dso.txt", "rr50 (50 connections), by binary"),
+                            ("profile-rr50-self.txt", "rr50 (50 connections), self time"),
+                            ("profile-rr50-children.txt", "rr50, inclusive time (with callees)"),
+                            ("profile-rr1000-dso.txt", "rr1000 (1,000 connections, proxy saturated), by binary"),
+                            ("profile-rr1000-self.txt", "rr1000, self time"),
+                            ("profile-rr1000-children.txt", "rr1000, inclusive time (with callees)")):
+            p = os.path.join(results, name)
+            if os.path.exists(p):
+                profile += f"perf `cpu-clock` samples, {title}:\n\n```\n" + open(p).read().rstrip() + "\n```\n\n"
+        if not profile:
+            profile = "No profile in this run (perf missing or not permitted).\n"
+        block = (f"Measured {facts_text}\n\nScenarios:\n{scen_list}\n\n" + "\n".join(table) + "\n\n```\n" +
+                 "\n".join(ratio_lines) + "\n```\n\nTargets:\n\n" + "\n".join(check_table) +
+                 "\n\nCompressed size per response (so a faster gzip cannot come from compressing less):\n\n" +
+                 "\n".join(gzip_table) + "\n\nRSS with idle keep-alive clients (one request each, then idle):\n\n" +
+                 "\n".join(idle_table) + "\n")
+        text = open(doc_path).read()
+        text = replace_block(text, "bench:results", block)
+        text = replace_block(text, "bench:profile", profile.rstrip() + "\n")
+        open(doc_path, "w").write(text)
+        print(f"bench: updated {doc_path}")
+
+
+def replace_block(text, marker, body):
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    if begin not in text or end not in text:
+        return text + f"\n{begin}\n{body}{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
+if __name__ == "__main__":
+    main()
