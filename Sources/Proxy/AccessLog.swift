@@ -7,9 +7,9 @@ public final class AccessLogFile: Sendable {
     let path: String
     private let fdBox: Mutex<Int32>
 
-    init(path: String) {
+    init(path: String, open shouldOpen: Bool = true) {
         self.path = path
-        fdBox = Mutex(open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644))
+        fdBox = Mutex(shouldOpen ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) : -1)
     }
 
     deinit { fdBox.withLock { if $0 >= 0 { close($0) } } }

@@ -9,9 +9,12 @@ import Regex
 /// regexes to pcre2 code, upstream host names to addresses (resolved here, never on a worker), servers
 /// grouped by listen address. Every error names the directive's file:line.
 public enum RuntimeBuilder {
+    /// `openFiles: false` (for `-t`) checks everything but opens no log file, so testing a configuration has
+    /// no side effects and does not need the log directories.
     public static func build(_ config: Configuration, prefix: String, generation: Int,
-                             previous: Runtime?) throws(ConfigError) -> Runtime {
+                             previous: Runtime?, openFiles: Bool = true) throws(ConfigError) -> Runtime {
         var b = Builder(config: config, prefix: prefix, previous: previous)
+        b.openFiles = openFiles
         return try b.build(generation: generation)
     }
 }
@@ -25,6 +28,7 @@ private struct Builder {
     var logFiles: [String: Int] = [:]
     var accessLogFiles: [AccessLogFile] = []
     var upstreams: [UpstreamRuntime] = []
+    var openFiles = true
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
 
@@ -35,9 +39,9 @@ private struct Builder {
     mutating func build(generation: Int) throws(ConfigError) -> Runtime {
         let errorLog: ErrorLogFile
         if let e = config.main.errorLogs.first {
-            errorLog = ErrorLogFile(path: e.path == "stderr" ? nil : absolute(e.path), level: e.level)
+            errorLog = ErrorLogFile(path: e.path == "stderr" || !openFiles ? nil : absolute(e.path), level: e.level)
         } else {
-            errorLog = ErrorLogFile(path: absolute("logs/error.log"), level: .error)
+            errorLog = ErrorLogFile(path: openFiles ? absolute("logs/error.log") : nil, level: .error)
         }
         let workers: Int
         switch config.main.workerProcesses {
@@ -183,7 +187,9 @@ private struct Builder {
         let kind: BalancerKind
         var hashKey: CompiledTemplate? = nil
         switch u.balancing {
-        case .roundRobin, .random: kind = .roundRobin
+        case .roundRobin: kind = .roundRobin
+        case .random:
+            throw ConfigError("\"random\" balancing is not supported by switchyard (use least_conn or round-robin)", at: u.location)
         case .ipHash: kind = .ipHash
         case .leastConn: kind = .leastConn
         case .hash(let t, let consistent):
@@ -278,8 +284,8 @@ private struct Builder {
                 let re = try compileRegex(p, caseless: ci, at: l.location)
                 regexes.append(try location(l, settings: l.settings, match: .regex(re), prefix: [],
                                             name: "\(ci ? "~*" : "~") \(p)", rewrites: steps, http: http, at: l.location))
-            case .named:
-                continue   // reachable only by error_page/internal redirect (not supported yet by name)
+            case .named(let n):
+                throw ConfigError("named locations (\"\(n)\") are not supported by switchyard yet", at: l.location)
             }
         }
         return LocationTree(exact: exact, prefixes: prefixes, regexes: regexes)
@@ -355,8 +361,8 @@ private struct Builder {
             let path = absolute(a.path)
             let index: Int
             if let i = logFiles[path] { index = i } else {
-                let f = AccessLogFile(path: path)
-                if !f.isOpen {
+                let f = AccessLogFile(path: path, open: openFiles)
+                if openFiles && !f.isOpen {
                     throw ConfigError("open() \"\(path)\" failed (\(errnoNow()): \(Syscall.describe(errnoNow())))", at: a.location ?? loc)
                 }
                 index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index

@@ -24,6 +24,16 @@ public final class ProxyProcess {
         if let port = waitForPort { try waitUntilListening(port) }
     }
 
+    /// Runs the binary once to completion (`-t`, `-s …`) and returns its exit status and stderr.
+    public static func run(arguments: [String], prefix: String) throws -> (status: Int32, stderr: String) {
+        let err = prefix + "/run-stderr.log"
+        let pid = try Spawn.run([binary] + arguments, stdoutPath: prefix + "/run-stdout.log", stderrPath: err)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, (try? TempDir.read(err)) ?? "")
+    }
+
     /// The switchyard executable built next to the tests (override with SWITCHYARD_BIN).
     public static var binary: String {
         if let env = getenv("SWITCHYARD_BIN") { return String(cString: env) }

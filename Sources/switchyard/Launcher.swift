@@ -1,4 +1,5 @@
 import Config
+import Proxy
 private import Glibc
 private import Regex
 
@@ -27,6 +28,14 @@ struct Launcher {
             return Signaller(output: output).send(signal, pidFile: configuration.main.pidPath)
         }
         if invocation.test {
+            // Compile the runtime too, so -t fails exactly where a start would (unknown variables, regexes…).
+            do {
+                _ = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil, openFiles: false)
+            } catch {
+                output.line("switchyard: [emerg] \(error)")
+                output.line("switchyard: configuration file \(invocation.configFile) test failed")
+                return 1
+            }
             if !invocation.quiet {
                 output.line("switchyard: the configuration file \(invocation.configFile) syntax is ok")
                 output.line("switchyard: configuration file \(invocation.configFile) test is successful")
