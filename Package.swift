@@ -29,6 +29,7 @@ let package = Package(
         // C libraries: a module map and a shim header each, nothing else.
         .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CSystem", dependencies: ["CLibevent"]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         // Pure Swift: no C, no sockets.
@@ -37,7 +38,7 @@ let package = Package(
         .target(name: "Balancing", swiftSettings: engine),
 
         // Thin owners of one C library each.
-        .target(name: "EventLoop", dependencies: ["CLibevent"], swiftSettings: engine),
+        .target(name: "EventLoop", dependencies: ["CLibevent", "CSystem"], swiftSettings: engine),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: engine),
         .target(name: "Regex", dependencies: ["CPCRE2"], swiftSettings: engine),
 

@@ -1,5 +1,5 @@
 import Glibc
-import CLibevent
+import CSystem
 import Synchronization
 
 // The only file in the engine with Unmanaged and @convention(c): every libevent callback and the thread entry
@@ -10,9 +10,9 @@ import Synchronization
 public struct IOEvents: OptionSet, Sendable {
     public let rawValue: Int16
     public init(rawValue: Int16) { self.rawValue = rawValue }
-    public static let read = IOEvents(rawValue: Int16(EV_READ))
-    public static let write = IOEvents(rawValue: Int16(EV_WRITE))
-    public static let timeout = IOEvents(rawValue: Int16(EV_TIMEOUT))
+    public static let read = IOEvents(rawValue: Int16(CSWY_EV_READ))
+    public static let write = IOEvents(rawValue: Int16(CSWY_EV_WRITE))
+    public static let timeout = IOEvents(rawValue: Int16(CSWY_EV_TIMEOUT))
 }
 
 private let trampoline: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) -> Void = { _, what, arg in
@@ -22,7 +22,7 @@ private let trampoline: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) 
 
 /// A libevent event: a file descriptor's readiness, a timer (fd -1), or a signal.
 public final class Watcher {
-    private var event: OpaquePointer?
+    private var event: UnsafeMutableRawPointer?
     fileprivate let handler: (IOEvents) -> Void
     private let loop: Loop
     public private(set) var isArmed = false
@@ -30,14 +30,14 @@ public final class Watcher {
     private init(loop: Loop, fd: Int32, flags: Int16, handler: @escaping (IOEvents) -> Void) {
         self.loop = loop
         self.handler = handler
-        self.event = event_new(loop.base, fd, flags, trampoline, Unmanaged.passUnretained(self).toOpaque())
+        self.event = cswy_event_new(loop.base, fd, flags, trampoline, Unmanaged.passUnretained(self).toOpaque())
         precondition(event != nil, "event_new failed")
     }
 
     /// Watches `fd` for `events`; persistent watchers stay armed after firing.
     public convenience init(loop: Loop, fd: Int32, events: IOEvents, persist: Bool = true,
                             handler: @escaping (IOEvents) -> Void) {
-        self.init(loop: loop, fd: fd, flags: events.rawValue | (persist ? Int16(EV_PERSIST) : 0), handler: handler)
+        self.init(loop: loop, fd: fd, flags: events.rawValue | (persist ? Int16(CSWY_EV_PERSIST) : 0), handler: handler)
     }
 
     /// A one-shot timer; arm it with `arm(timeoutMillis:)`.
@@ -47,30 +47,29 @@ public final class Watcher {
 
     /// A signal handled on this loop's thread (libevent's self-pipe): no async-signal-safety concerns here.
     public static func signal(loop: Loop, _ signum: Int32, handler: @escaping () -> Void) -> Watcher {
-        Watcher(loop: loop, fd: signum, flags: Int16(EV_SIGNAL | EV_PERSIST), handler: { _ in handler() })
+        Watcher(loop: loop, fd: signum, flags: Int16(CSWY_EV_SIGNAL | CSWY_EV_PERSIST), handler: { _ in handler() })
     }
 
-    deinit { if let event { event_free(event) } }
+    deinit { if let event { cswy_event_free(event) } }
 
     /// Arms the watcher; with a timeout it also fires `.timeout` after that many milliseconds of no events.
     public func arm(timeoutMillis: Int? = nil) {
         if let ms = timeoutMillis {
-            event_add(event, loop.commonTimeout(millis: ms))
+            cswy_event_add(event, loop.commonTimeout(millis: ms))
         } else {
-            event_add(event, nil)
+            cswy_event_add(event, nil)
         }
         isArmed = true
     }
 
     /// Arms with an exact timeout (not shared): for one-off timers with arbitrary durations.
     public func arm(exactMillis ms: Int) {
-        var tv = timeval(tv_sec: ms / 1000, tv_usec: (ms % 1000) * 1000)
-        event_add(event, &tv)
+        cswy_event_add_millis(event, ms)
         isArmed = true
     }
 
     public func disarm() {
-        if isArmed { event_del(event); isArmed = false }
+        if isArmed { cswy_event_del(event); isArmed = false }
     }
 }
 

@@ -1,4 +1,4 @@
-import CLibevent
+import CSystem
 import Glibc
 
 /// Monotonic and wall-clock readings. Coarse clocks are enough for timeouts and logs and cost no syscall.

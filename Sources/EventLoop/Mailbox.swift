@@ -1,4 +1,4 @@
-import CLibevent
+import CSystem
 import Glibc
 import Synchronization
 

@@ -1,5 +1,5 @@
 import Glibc
-import CLibevent
+import CSystem
 
 /// Socket system calls. With IOBuffer and Callbacks, one of the few files with unsafe pointer code
 /// (sockaddr conversions).

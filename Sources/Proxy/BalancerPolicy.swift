@@ -88,11 +88,11 @@ struct BalancerPolicy {
 extension Request {
     /// The first value of cookie `name` across the request's Cookie headers.
     func cookie(_ name: [UInt8]) -> [UInt8]? {
-        let head = self.head!
-        for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), Array("cookie".utf8)) {
-            if let v = Cookies.value(named: name, in: head.bytes(h.value)) { return Array(v) }
+        var found: [UInt8]? = nil
+        head.forEachHeader(named: "cookie") { v in
+            if found == nil, let value = Cookies.value(named: name, in: v) { found = Array(value) }
         }
-        return nil
+        return found
     }
 }
 

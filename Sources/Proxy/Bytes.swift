@@ -44,3 +44,30 @@ enum Bytes {
         return nil
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends a literal without building a temporary array.
+    @inline(__always)
+    mutating func append(static s: StaticString) {
+        append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+}
+
+/// A small set of lower-case header names, matched case-insensitively against raw header bytes with no
+/// allocation (a Set<[UInt8]> needs a lower-cased copy of every name it is asked about).
+struct NameSet: Sendable {
+    private let names: [[UInt8]]
+
+    init(_ names: [String]) { self.names = names.map { Array($0.lowercased().utf8) } }
+    init(bytes: [[UInt8]]) { names = bytes.map(Bytes.lowercased) }
+
+    func contains<C: Collection<UInt8>>(_ name: C) -> Bool {
+        let n = name.count
+        guard let f = name.first else { return false }
+        let first = Bytes.lower(f)
+        for candidate in names where candidate.count == n && candidate[0] == first {
+            if Bytes.equalsIgnoringCase(name, candidate) { return true }
+        }
+        return false
+    }
+}

@@ -191,7 +191,7 @@ final class ProxyRuntime: @unchecked Sendable {
     let proxyPort: [UInt8]
     let uriReplacement: [UInt8]?           // the URI part of proxy_pass, nil when absent
     let setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)]
-    let hiddenHeaders: Set<[UInt8]>        // lowercased response header names not passed to the client
+    let hiddenHeaders: NameSet             // response header names not passed to the client
     let httpVersion11: Bool
     let keepaliveUpstream: Bool            // Connection header cleared + upstream keepalive configured
     let redirect: RedirectRule
@@ -203,7 +203,7 @@ final class ProxyRuntime: @unchecked Sendable {
     let requestBuffering: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
-         setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: Set<[UInt8]>,
+         setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
          requestBuffering: Bool) {

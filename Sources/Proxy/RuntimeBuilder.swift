@@ -449,7 +449,7 @@ private struct Builder {
             throw ConfigError("\(error)", at: loc)
         }
         return ProxyRuntime(target: target, proxyHost: Array(url.hostHeader.utf8), proxyPort: Array(port.utf8),
-                            uriReplacement: url.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: hidden,
+                            uriReplacement: url.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: NameSet(bytes: Array(hidden)),
                             httpVersion11: p.httpVersion == .http11, keepaliveUpstream: keepaliveUpstream,
                             redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),

@@ -6,8 +6,8 @@ import HTTP1
 /// client's headers except those the list names and the hop-by-hop ones.
 enum UpstreamRequest {
     /// Client headers never forwarded: hop-by-hop, and the ones nginx's proxy module sets itself.
-    static let dropped: Set<[UInt8]> = Set(["connection", "keep-alive", "te", "trailer", "transfer-encoding",
-                                             "upgrade", "proxy-connection", "expect", "content-length"].map { Array($0.utf8) })
+    static let dropped = NameSet(["connection", "keep-alive", "te", "trailer", "transfer-encoding",
+                                  "upgrade", "proxy-connection", "expect", "content-length"])
 
     static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?) -> [UInt8] {
         let head = r.head!
@@ -16,7 +16,7 @@ enum UpstreamRequest {
         out.append(contentsOf: head.bytes(head.methodRange))
         out.append(32)
         appendURI(r, proxy: proxy, to: &out)
-        out.append(contentsOf: proxy.httpVersion11 ? Array(" HTTP/1.1\r\n".utf8) : Array(" HTTP/1.0\r\n".utf8))
+        if proxy.httpVersion11 { out.append(static: " HTTP/1.1\r\n") } else { out.append(static: " HTTP/1.0\r\n") }
         for h in proxy.setHeaders {
             let start = out.count
             out.append(contentsOf: h.name)
@@ -26,36 +26,23 @@ enum UpstreamRequest {
             if out.count == valueStart { out.removeSubrange(start...); continue }   // empty value: header not sent
             out.append(contentsOf: [13, 10])
         }
-        let connectionNamed = connectionTokens(head)
         for h in head.headers {
             let name = head.bytes(h.name)
-            let lower = Bytes.lowercased(name)
-            if dropped.contains(lower) || connectionNamed.contains(lower) { continue }
-            if proxy.setHeaders.contains(where: { $0.lowercased == lower }) { continue }
+            if dropped.contains(name) { continue }
+            if proxy.setHeaders.contains(where: { Bytes.equalsIgnoringCase($0.lowercased, name) }) { continue }
+            if head.isNamedInConnection(name) { continue }   // hop-by-hop by the client's Connection header
             out.append(contentsOf: name)
             out.append(contentsOf: [58, 32])
             out.append(contentsOf: head.bytes(h.value))
             out.append(contentsOf: [13, 10])
         }
         if let n = bodyLength, n > 0 || head.contentLength != nil {
-            out.append(contentsOf: Array("Content-Length: ".utf8))
+            out.append(static: "Content-Length: ")
             ASCIIDecimal.append(n, to: &out)
             out.append(contentsOf: [13, 10])
         }
         out.append(contentsOf: [13, 10])
         return out
-    }
-
-    /// Header names listed in the client's Connection header are hop-by-hop too.
-    private static func connectionTokens(_ head: RequestHead) -> Set<[UInt8]> {
-        var set: Set<[UInt8]> = []
-        for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), Array("connection".utf8)) {
-            for token in head.bytes(h.value).split(separator: 44) {
-                let t = token.drop { $0 == 32 || $0 == 9 }.reversed().drop { $0 == 32 || $0 == 9 }.reversed()
-                if !t.isEmpty { set.insert(Bytes.lowercased(t)) }
-            }
-        }
-        return set
     }
 
     private static func appendURI(_ r: Request, proxy: ProxyRuntime, to out: inout [UInt8]) {

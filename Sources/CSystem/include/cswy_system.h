@@ -1,0 +1,30 @@
+// The C calls the engine needs, behind prototypes that use only plain C types. This header includes no system
+// or libevent header on purpose: glibc headers pulled into a Clang module beside SwiftGlibc make their types
+// (fd_set, …) clash in a clean build. The definitions in system.c include the real headers.
+#ifndef CSWY_SYSTEM_H
+#define CSWY_SYSTEM_H
+
+// Linux calls Swift cannot reach through SwiftGlibc (a transparent-union argument, macros, a variadic syscall).
+int cswy_accept4(int fd, void *addr, unsigned int *len, int flags);
+int cswy_gettid(void);
+int cswy_eventfd(unsigned int initval, int flags);
+int cswy_efd_nonblock(void);
+int cswy_efd_cloexec(void);
+
+// libevent: one event_base per thread, created without libevent's locks.
+enum { CSWY_EV_TIMEOUT = 0x01, CSWY_EV_READ = 0x02, CSWY_EV_WRITE = 0x04, CSWY_EV_SIGNAL = 0x08, CSWY_EV_PERSIST = 0x10 };
+typedef void (*cswy_event_callback)(int fd, short what, void *arg);
+void *cswy_event_base_new(void);
+void cswy_event_base_free(void *base);
+int cswy_event_base_dispatch(void *base);
+int cswy_event_base_loop_once(void *base);
+int cswy_event_base_loopbreak(void *base);
+/// A shared "common timeout" of `millis` for this base (libevent's O(1) queue for equal durations).
+const void *cswy_event_base_common_timeout(void *base, long millis);
+void *cswy_event_new(void *base, int fd, short flags, cswy_event_callback cb, void *arg);
+void cswy_event_free(void *ev);
+/// Arms `ev`; `timeout` is a value from cswy_event_base_common_timeout, or NULL for none.
+int cswy_event_add(void *ev, const void *timeout);
+int cswy_event_add_millis(void *ev, long millis);
+int cswy_event_del(void *ev);
+#endif

@@ -1,0 +1,43 @@
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include "cswy_system.h"
+
+int cswy_accept4(int fd, void *addr, unsigned int *len, int flags) {
+    return accept4(fd, (struct sockaddr *)addr, (socklen_t *)len, flags);
+}
+int cswy_gettid(void) { return (int)syscall(SYS_gettid); }
+int cswy_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+int cswy_efd_nonblock(void) { return EFD_NONBLOCK; }
+int cswy_efd_cloexec(void) { return EFD_CLOEXEC; }
+
+void *cswy_event_base_new(void) {
+    struct event_config *cfg = event_config_new();
+    if (!cfg) return NULL;
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
+}
+void cswy_event_base_free(void *base) { event_base_free((struct event_base *)base); }
+int cswy_event_base_dispatch(void *base) { return event_base_dispatch((struct event_base *)base); }
+int cswy_event_base_loop_once(void *base) { return event_base_loop((struct event_base *)base, EVLOOP_ONCE); }
+int cswy_event_base_loopbreak(void *base) { return event_base_loopbreak((struct event_base *)base); }
+const void *cswy_event_base_common_timeout(void *base, long millis) {
+    struct timeval tv = { millis / 1000, (millis % 1000) * 1000 };
+    return event_base_init_common_timeout((struct event_base *)base, &tv);
+}
+void *cswy_event_new(void *base, int fd, short flags, cswy_event_callback cb, void *arg) {
+    return event_new((struct event_base *)base, fd, flags, cb, arg);
+}
+void cswy_event_free(void *ev) { event_free((struct event *)ev); }
+int cswy_event_add(void *ev, const void *timeout) { return event_add((struct event *)ev, (const struct timeval *)timeout); }
+int cswy_event_add_millis(void *ev, long millis) {
+    struct timeval tv = { millis / 1000, (millis % 1000) * 1000 };
+    return event_add((struct event *)ev, &tv);
+}
+int cswy_event_del(void *ev) { return event_del((struct event *)ev); }
