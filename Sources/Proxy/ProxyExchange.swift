@@ -337,7 +337,7 @@ final class ProxyExchange {
                 forwardBuffered()
                 if state != .streaming { return }
             case .wouldBlock:
-                flushCompressor(end: false)
+                if gzip != nil { armGzipFlush() }
                 c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
                 return
             case .eof:
@@ -400,6 +400,21 @@ final class ProxyExchange {
         sendFramed(piece)
     }
 
+    private var gzipFlushTimer: Watcher?
+
+    /// An upstream that stays quiet for 20 ms gets its compressed bytes flushed to the client (a slow stream is
+    /// never held back in the compressor); flushing at every momentary EAGAIN would cost compression and sends.
+    private func armGzipFlush() {
+        if gzipFlushTimer == nil {
+            gzipFlushTimer = Watcher.timer(loop: client.worker.loop) { [weak self] in
+                guard let self, self.state == .streaming else { return }
+                self.flushCompressor(end: false)
+            }
+        }
+        gzipFlushTimer!.disarm()
+        gzipFlushTimer!.arm(exactMillis: 20)
+    }
+
     /// Pushes what the compressor holds to the client, so a pausing upstream's bytes are not held back.
     private func flushCompressor(end: Bool) {
         guard let g = gzip else { return }
@@ -413,7 +428,7 @@ final class ProxyExchange {
         gzipOut.withUnsafeBytes { sendFramed($0) }
     }
 
-    /// Sends body bytes in the client's framing.
+    /// Sends body bytes in the client's framing: a chunk's size line, data and CRLF go out in one send.
     private func sendFramed(_ piece: UnsafeRawBufferPointer) {
         if piece.isEmpty { return }
         request.bodyBytesSent += Int64(piece.count)
@@ -421,9 +436,9 @@ final class ProxyExchange {
             chunkOut.removeAll(keepingCapacity: true)
             Bytes.appendHex(piece.count, to: &chunkOut)
             chunkOut.append(13); chunkOut.append(10)
+            chunkOut.append(contentsOf: piece)
+            chunkOut.append(13); chunkOut.append(10)
             _ = client.send(chunkOut)
-            client.send(piece)
-            _ = client.send([13, 10])
         } else {
             client.send(piece)
         }
@@ -435,6 +450,7 @@ final class ProxyExchange {
     }
 
     private func endOfBody(reusable: Bool) {
+        gzipFlushTimer?.disarm()
         flushCompressor(end: true)
         if clientChunked { _ = client.send(Array("0\r\n\r\n".utf8)) }
         finishUpstream(reusable: reusable)
