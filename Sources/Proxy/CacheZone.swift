@@ -1,0 +1,101 @@
+import Cache
+import Config
+import EventLoop
+import Glibc
+import Synchronization
+
+/// One `proxy_cache_path` zone: its files (`FileStorage`) and its shared index (`CacheIndex`), used by every
+/// worker. A reload keeps the zone object when the name and path stay, so the index survives.
+///
+///     let zone = CacheZone(config: path, errorLog: log)   // starts the loader and the manager threads
+///
+/// Two background threads per zone, as nginx's cache loader and cache manager processes: the loader walks
+/// the disk in batches at start (serving never waits for it: a lookup the index does not know yet opens the
+/// file itself), the manager enforces `inactive` and `max_size` and deletes evicted files, off the workers.
+final class CacheZone: @unchecked Sendable {
+    let name: String
+    let path: String
+    let storage: FileStorage
+    let index: CacheIndex
+    /// True until the loader has walked the whole tree.
+    private let loading = Atomic<Bool>(true)
+    private let stopped = Atomic<Bool>(false)
+    /// The error log of the runtime that created the zone (a reload keeps it: same file path in practice).
+    let errorLog: ErrorLogFile
+
+    /// Files handled per loader batch and pause between batches (nginx's loader_files / loader_sleep).
+    static let loaderBatch = 100
+    /// How often the manager runs (nginx's manager wakes up at least every 10 s; we are cheaper and prompter).
+    static let managerIntervalMillis = 200
+
+    init(config: ProxyCachePath, errorLog: ErrorLogFile) {
+        name = config.zoneName
+        path = config.path
+        let levels = CacheLevels(config.levels) ?? CacheLevels([])!
+        storage = FileStorage(root: config.path, levels: levels)
+        index = CacheIndex(limits: CacheIndexLimits(zoneBytes: config.zoneSize, maxSize: config.maxSize ?? .max,
+                                                    inactive: Int64(config.inactive.components.seconds)))
+        self.errorLog = errorLog
+        FileIOShim.makeDirectory(config.path)
+        startLoader(levels: levels)
+        startManager()
+    }
+
+    var isLoading: Bool { loading.load(ordering: .acquiring) }
+
+    /// Stops the background threads (the zone was dropped by a reload).
+    func stop() { stopped.store(true, ordering: .releasing) }
+
+    private func startLoader(levels: CacheLevels) {
+        let box = UncheckedBox(self)
+        _ = WorkerThread.spawn {
+            let zone = box.value
+            let walker = CacheDiskWalker(root: zone.path, levels: levels)
+            while !zone.stopped.load(ordering: .acquiring), let batch = walker.next(max: Self.loaderBatch) {
+                for item in batch {
+                    if case .corrupt(let p) = item {
+                        zone.errorLog.log(.error, "cache file \"\(p)\" is corrupt, removed by the cache loader")
+                    }
+                }
+                for p in zone.index.load(batch, now: Int64(time(nil))) { unlink(p) }
+            }
+            zone.loading.store(false, ordering: .releasing)
+            zone.errorLog.log(.notice, "http file cache: \(zone.path) \(zone.index.totalSize / 1_048_576)M, zone \"\(zone.name)\" loaded")
+        }
+    }
+
+    private func startManager() {
+        let box = UncheckedBox(self)
+        _ = WorkerThread.spawn {
+            let zone = box.value
+            var ts = timespec(tv_sec: 0, tv_nsec: Self.managerIntervalMillis * 1_000_000)
+            while !zone.stopped.load(ordering: .acquiring) {
+                for key in zone.index.manage(now: Int64(time(nil)), limit: 10_000) { zone.storage.remove(key) }
+                nanosleep(&ts, nil)
+            }
+        }
+    }
+
+    /// The zones a new runtime serves with: kept from `previous` when name and path match, else new.
+    /// Zones the new configuration drops stop their threads once the old runtime is gone.
+    static func zones(for paths: [ProxyCachePath], previous: [String: CacheZone], errorLog: ErrorLogFile) -> [String: CacheZone] {
+        var out: [String: CacheZone] = [:]
+        for p in paths {
+            if let old = previous[p.zoneName], old.path == p.path { out[p.zoneName] = old; continue }
+            out[p.zoneName] = CacheZone(config: p, errorLog: errorLog)
+        }
+        for (name, old) in previous where out[name] !== old { old.stop() }
+        return out
+    }
+}
+
+/// `mkdir -p` for the zone root, so the first write and the loader find it.
+enum FileIOShim {
+    static func makeDirectory(_ path: String) {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            mkdir(current, 0o700)
+        }
+    }
+}

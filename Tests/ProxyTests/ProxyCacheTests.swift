@@ -1,0 +1,243 @@
+import Glibc
+import HTTP1
+import Synchronization
+import SwitchyardTestSupport
+import Testing
+
+/// proxy_cache end to end: the real binary, a MockBackend, the cache on a temp directory.
+@Suite(.serialized) struct ProxyCacheTests {
+    /// A proxy caching everything under `/` into `dir`, with `X-Cache: $upstream_cache_status`.
+    static func fixture(_ backend: MockBackend, dir: String, zone: String = "", extra: String = "") throws -> Fixture {
+        try Fixture(http: """
+            log_format cache "$uri $upstream_cache_status";
+            proxy_cache_path \(dir) levels=1:2 keys_zone=one:1m \(zone);
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/cache.log cache;
+                location /status { stub_status; }
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_key $uri;
+                    proxy_cache_valid 200 1h;
+                    add_header X-Cache $upstream_cache_status;
+                    \(extra)
+                }
+            }
+            """)
+    }
+
+    /// Entry files under a cache directory (levels=1:2).
+    static func entries(_ dir: String) -> [String] {
+        var out: [String] = []
+        func walk(_ path: String, depth: Int) {
+            guard let d = opendir(path) else { return }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: &e.pointee.d_name) {
+                    String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+                }
+                if name == "." || name == ".." { continue }
+                if depth < 2 { walk(path + "/" + name, depth: depth + 1) } else if !name.hasSuffix(".tmp") { out.append(path + "/" + name) }
+            }
+        }
+        walk(dir, depth: 0)
+        return out
+    }
+
+    /// The entry files once there are `count` of them (the commit follows the last byte sent), or after 5 s.
+    static func entries(_ dir: String, count: Int) -> [String] {
+        var found = entries(dir)
+        for _ in 0..<500 where found.count != count {
+            usleep(10_000)
+            found = entries(dir)
+        }
+        return found
+    }
+
+    @Test(arguments: [false, true])
+    func plainResponseIsAHitOnTheSecondRequest(chunked: Bool) throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: [("Content-Type", "text/css")], body: Array("body of \(req.target)".utf8), chunked: chunked)
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        let first = try f.get("/a.css")
+        #expect(first.status == 200 && first.text == "body of /a.css")
+        #expect(first.header("X-Cache") == "MISS")
+        let second = try f.get("/a.css")
+        #expect(second.status == 200 && second.text == "body of /a.css")
+        #expect(second.header("X-Cache") == "HIT")
+        #expect(second.header("Content-Type") == "text/css")
+        #expect(second.header("Content-Length") == "14")
+        #expect(backend.requests == 1)
+        #expect(Self.entries(dir, count: 1).count == 1)
+        let log = f.logFile("logs/cache.log", containing: "/a.css HIT")
+        #expect(log.contains("/a.css MISS\n/a.css HIT"))
+    }
+
+    @Test func setCookieResponseIsFetchedEveryTime() throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Set-Cookie", "JSESSIONID=abc; Path=/")], text: "private")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        for _ in 0..<3 {
+            let r = try f.get("/session.html")
+            #expect(r.header("X-Cache") == "MISS")
+            #expect(r.header("Set-Cookie") == "JSESSIONID=abc; Path=/")
+        }
+        #expect(backend.requests == 3)
+    }
+
+    @Test func varyCookieIsNotSharedAcrossUsers() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: [("Vary", "Cookie")], text: "for \(req.header("Cookie") ?? "-")")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        #expect(try f.get("/v", headers: ["Cookie": "u=1"]).text == "for u=1")
+        let same = try f.get("/v", headers: ["Cookie": "u=1"])
+        #expect(same.text == "for u=1" && same.header("X-Cache") == "HIT")
+        let other = try f.get("/v", headers: ["Cookie": "u=2"])
+        #expect(other.text == "for u=2" && other.header("X-Cache") == "MISS")
+        #expect(backend.requests == 2)
+    }
+
+    @Test func rangeAndValidatorsAreNotSentUpstreamWhenCaching() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "0123456789") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        let r = try f.get("/r", headers: ["Range": "bytes=0-1", "If-None-Match": "\"x\""])
+        #expect(r.status == 200 && r.text == "0123456789")
+        let seen = try #require(backend.received.first)
+        #expect(seen.header("Range") == nil && seen.header("If-None-Match") == nil)
+    }
+
+    @Test func entriesSurviveARestart() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "kept") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let first = try Self.fixture(backend, dir: dir)
+        #expect(try first.get("/k.png").header("X-Cache") == "MISS")
+        first.proxy.stop()
+        let second = try Self.fixture(backend, dir: dir)
+        defer { second.proxy.stop() }
+        let r = try second.get("/k.png")
+        #expect(r.text == "kept" && r.header("X-Cache") == "HIT")
+        #expect(backend.requests == 1)
+    }
+
+    @Test func maxSizeEvictsTheLeastRecentlyUsed() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(body: [UInt8](repeating: 65, count: 1000)) }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        // Each entry takes one 4 KiB block: 16k holds four.
+        let f = try Self.fixture(backend, dir: dir, zone: "max_size=16k")
+        defer { f.proxy.stop() }
+        for i in 1...6 { #expect(try f.get("/\(i)").header("X-Cache") == "MISS") }
+        var left = Self.entries(dir).count
+        for _ in 0..<500 where left > 4 {
+            usleep(10_000)
+            left = Self.entries(dir).count
+        }
+        #expect(left == 4)
+        #expect(try f.get("/1").header("X-Cache") == "MISS")   // the oldest was evicted
+        #expect(try f.get("/6").header("X-Cache") == "HIT")
+    }
+
+    @Test func cacheLockSendsOneRequestUpstreamForFiftyMisses() throws {
+        let release = Atomic<Bool>(false)
+        let backend = try MockBackend(name: "b1") { _ in
+            for _ in 0..<1000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+            return MockResponse(text: "filled once")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_lock on; proxy_cache_lock_timeout 30s;")
+        defer { f.proxy.stop() }
+        var clients: [TestClient] = []
+        for _ in 0..<50 {
+            let c = try f.client()
+            try c.send("GET /hot.html HTTP/1.1\r\nHost: x\r\n\r\n")
+            clients.append(c)
+        }
+        // Every request reached the proxy before the fill may end: stub_status counts 50 requests besides its own.
+        var seen = 0
+        for polls in 1...500 {
+            let text = (try? f.get("/status").text) ?? ""
+            let counters = text.split(separator: "\n").dropFirst(2).first?.split(separator: " ").compactMap { Int($0) } ?? []
+            seen = (counters.last ?? 0) - polls
+            if seen >= 50 { break }
+            usleep(10_000)
+        }
+        #expect(seen == 50)
+        release.store(true, ordering: .releasing)
+        var statuses: [String: Int] = [:]
+        for c in clients {
+            let r = try c.readResponse()
+            #expect(r.text == "filled once")
+            statuses[r.header("X-Cache") ?? "-", default: 0] += 1
+        }
+        #expect(backend.requests == 1)
+        #expect(statuses == ["MISS": 1, "HIT": 49])
+    }
+
+    @Test func staleEntryServedWhenTheBackendIsDown() throws {
+        // `X-Accel-Expires: @1` stores an entry that is already expired.
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("X-Accel-Expires", "@1")], text: "old news") }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_use_stale error timeout http_502;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/s").header("X-Cache") == "MISS")
+        let expired = try f.get("/s")
+        #expect(expired.header("X-Cache") == "EXPIRED")
+        backend.stop()
+        let stale = try f.get("/s")
+        #expect(stale.status == 200 && stale.text == "old news")
+        #expect(stale.header("X-Cache") == "STALE")
+    }
+
+    @Test func corruptFileIsAMissWithAnErrorLine() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "good body") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/c.jpg").header("X-Cache") == "MISS")
+        let file = try #require(Self.entries(dir, count: 1).first)
+        #expect(truncate(file, 60) == 0)
+        let r = try f.get("/c.jpg")
+        #expect(r.status == 200 && r.text == "good body")
+        #expect(r.header("X-Cache") == "MISS")
+        #expect(backend.requests == 2)
+        #expect(f.errorLog().contains("[error]"))
+        #expect(f.errorLog().contains("is corrupt or truncated"))
+        #expect(try f.get("/c.jpg").header("X-Cache") == "HIT")   // refilled
+    }
+
+    @Test func bypassSkipsTheCache() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "x") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_bypass $arg_nocache;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/b").header("X-Cache") == "MISS")
+        #expect(try f.get("/b?nocache=1").header("X-Cache") == "BYPASS")
+        #expect(try f.get("/b").header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+}
+
+extension ProxyCacheTests {
+    @Test func unknownZoneIsAConfigurationError() throws {
+        let error = #expect(throws: TestClientError.self) {
+            _ = try Fixture(http: """
+                server { listen 127.0.0.1:PORT; location / { proxy_pass http://127.0.0.1:9; proxy_cache nozone; } }
+                """)
+        }
+        #expect(error?.description.contains("\"proxy_cache\" zone \"nozone\" is unknown") == true)
+    }
+}
