@@ -241,3 +241,26 @@ extension ProxyCacheTests {
         #expect(error?.description.contains("\"proxy_cache\" zone \"nozone\" is unknown") == true)
     }
 }
+
+extension ProxyCacheTests {
+    /// The reference vhost's static location: cached, and `expires 30d` on MISS and HIT alike.
+    @Test(arguments: [("expires 30d;", "max-age=2592000"), ("expires modified 1h;", "no-cache"), ("expires epoch;", "no-cache")])
+    func expiresOnCachedResponses(directive: String, cacheControl: String) throws {
+        // Last-Modified in 1994: `modified 1h` lies in the past, which nginx sends as no-cache.
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")], text: "img")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: directive)
+        defer { f.proxy.stop() }
+        for expected in ["MISS", "HIT"] {
+            let r = try f.get("/logo.png")
+            #expect(r.header("X-Cache") == expected)
+            #expect(r.header("Cache-Control") == cacheControl)
+            #expect(r.header("Expires") != nil)
+        }
+        if directive == "expires modified 1h;" {
+            #expect(try f.get("/logo.png").header("Expires") == "Sun, 06 Nov 1994 09:49:37 GMT")
+        }
+    }
+}
