@@ -12,6 +12,7 @@ import Synchronization
 /// Two background threads per zone, as nginx's cache loader and cache manager processes: the loader walks
 /// the disk in batches at start (serving never waits for it: a lookup the index does not know yet opens the
 /// file itself), the manager enforces `inactive` and `max_size` and deletes evicted files, off the workers.
+/// Both hold the zone weakly between steps, so a zone a reload dropped (or a failed reload built) ends them.
 final class CacheZone: @unchecked Sendable {
     let name: String
     let path: String
@@ -19,7 +20,6 @@ final class CacheZone: @unchecked Sendable {
     let index: CacheIndex
     /// True until the loader has walked the whole tree.
     private let loading = Atomic<Bool>(true)
-    private let stopped = Atomic<Bool>(false)
     /// The error log of the runtime that created the zone (a reload keeps it: same file path in practice).
     let errorLog: ErrorLogFile
 
@@ -36,22 +36,20 @@ final class CacheZone: @unchecked Sendable {
         index = CacheIndex(limits: CacheIndexLimits(zoneBytes: config.zoneSize, maxSize: config.maxSize ?? .max,
                                                     inactive: Int64(config.inactive.components.seconds)))
         self.errorLog = errorLog
-        FileIOShim.makeDirectory(config.path)
+        CacheDirectory.make(config.path)
         startLoader(levels: levels)
         startManager()
     }
 
     var isLoading: Bool { loading.load(ordering: .acquiring) }
 
-    /// Stops the background threads (the zone was dropped by a reload).
-    func stop() { stopped.store(true, ordering: .releasing) }
-
     private func startLoader(levels: CacheLevels) {
-        let box = UncheckedBox(self)
+        let weak = WeakZone(self)
+        let root = path
         _ = WorkerThread.spawn {
-            let zone = box.value
-            let walker = CacheDiskWalker(root: zone.path, levels: levels)
-            while !zone.stopped.load(ordering: .acquiring), let batch = walker.next(max: Self.loaderBatch) {
+            let walker = CacheDiskWalker(root: root, levels: levels)
+            while let batch = walker.next(max: Self.loaderBatch) {
+                guard let zone = weak.zone else { return }
                 for item in batch {
                     if case .corrupt(let p) = item {
                         zone.errorLog.log(.error, "cache file \"\(p)\" is corrupt, removed by the cache loader")
@@ -59,17 +57,18 @@ final class CacheZone: @unchecked Sendable {
                 }
                 for p in zone.index.load(batch, now: Int64(time(nil))) { unlink(p) }
             }
+            guard let zone = weak.zone else { return }
             zone.loading.store(false, ordering: .releasing)
             zone.errorLog.log(.notice, "http file cache: \(zone.path) \(zone.index.totalSize / 1_048_576)M, zone \"\(zone.name)\" loaded")
         }
     }
 
     private func startManager() {
-        let box = UncheckedBox(self)
+        let weak = WeakZone(self)
         _ = WorkerThread.spawn {
-            let zone = box.value
             var ts = timespec(tv_sec: 0, tv_nsec: Self.managerIntervalMillis * 1_000_000)
-            while !zone.stopped.load(ordering: .acquiring) {
+            while true {
+                guard let zone = weak.zone else { return }
                 for key in zone.index.manage(now: Int64(time(nil)), limit: 10_000) { zone.storage.remove(key) }
                 nanosleep(&ts, nil)
             }
@@ -77,21 +76,26 @@ final class CacheZone: @unchecked Sendable {
     }
 
     /// The zones a new runtime serves with: kept from `previous` when name and path match, else new.
-    /// Zones the new configuration drops stop their threads once the old runtime is gone.
+    /// Zones the new configuration drops stop their threads once the old runtime is gone (they are weakly held).
     static func zones(for paths: [ProxyCachePath], previous: [String: CacheZone], errorLog: ErrorLogFile) -> [String: CacheZone] {
         var out: [String: CacheZone] = [:]
         for p in paths {
             if let old = previous[p.zoneName], old.path == p.path { out[p.zoneName] = old; continue }
             out[p.zoneName] = CacheZone(config: p, errorLog: errorLog)
         }
-        for (name, old) in previous where out[name] !== old { old.stop() }
         return out
     }
 }
 
+/// The background threads' reference to their zone: gone once no runtime uses the zone.
+private final class WeakZone: @unchecked Sendable {
+    weak var zone: CacheZone?
+    init(_ zone: CacheZone) { self.zone = zone }
+}
+
 /// `mkdir -p` for the zone root, so the first write and the loader find it.
-enum FileIOShim {
-    static func makeDirectory(_ path: String) {
+enum CacheDirectory {
+    static func make(_ path: String) {
         var current = ""
         for part in path.split(separator: "/") {
             current += "/" + part

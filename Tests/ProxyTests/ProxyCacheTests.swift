@@ -264,3 +264,82 @@ extension ProxyCacheTests {
         }
     }
 }
+
+extension ProxyCacheTests {
+    /// `proxy_cache_valid`: the first line covering the status decides; a status no line covers is not stored.
+    @Test(arguments: [
+        ("proxy_cache_valid 200 1h;", 404, false),
+        ("proxy_cache_valid 404 1m;", 404, true),
+        ("proxy_cache_valid any 1m;", 500, true),
+        ("proxy_cache_valid 5m;", 302, true),
+        ("proxy_cache_valid 5m;", 404, false),
+    ])
+    func validDecidesWhichStatusesAreStored(valid: String, status: Int, cached: Bool) throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(status: status, text: "s") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://\(backend.address); proxy_cache one; \(valid)
+                             add_header X-Cache $upstream_cache_status always; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        _ = try f.get("/v")
+        let second = try f.get("/v")
+        #expect(second.status == status)
+        #expect(second.header("X-Cache") == (cached ? "HIT" : "MISS"))
+        #expect(backend.requests == (cached ? 1 : 2))
+    }
+
+    @Test func authorizationRequestsAreNotServedSharedEntries() throws {
+        let backend = try MockBackend(name: "b1") { req in MockResponse(text: "for \(req.header("Authorization") ?? "anyone")") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        #expect(try f.get("/p").text == "for anyone")
+        #expect(try f.get("/p").header("X-Cache") == "HIT")
+        let authed = try f.get("/p", headers: ["Authorization": "Basic dTpw"])
+        #expect(authed.text == "for Basic dTpw" && authed.header("X-Cache") == "MISS")
+        #expect(try f.get("/p").text == "for anyone")   // the private answer was not stored
+    }
+
+    @Test func staleServedOnAnUpstream5xxWithUseStaleHTTP500() throws {
+        let failing = Atomic<Bool>(false)
+        let backend = try MockBackend(name: "b1") { _ in
+            failing.load(ordering: .relaxed) ? MockResponse(status: 500, text: "broken")
+                                             : MockResponse(headers: [("X-Accel-Expires", "@1")], text: "good")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_use_stale http_500;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/x").text == "good")
+        failing.store(true, ordering: .relaxed)
+        let r = try f.get("/x")
+        #expect(r.status == 200 && r.text == "good" && r.header("X-Cache") == "STALE")
+    }
+
+    /// A reload keeps the zone (same name and path): no second load of the disk, entries still HIT.
+    @Test func reloadKeepsTheZone() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "r") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        _ = f.logFile("logs/error.log", containing: "zone \"one\" loaded")
+        #expect(try f.get("/r").header("X-Cache") == "MISS")
+        f.proxy.signal(SIGHUP)
+        _ = f.logFile("logs/error.log", containing: "reconfigured")
+        #expect(try f.get("/r").header("X-Cache") == "HIT")
+        #expect(f.errorLog().components("zone \"one\" loaded") == 1)
+    }
+}
+
+extension String {
+    func components(_ needle: String) -> Int {
+        var n = 0
+        var rest = Substring(self)
+        while let r = rest.range(of: needle) { n += 1; rest = rest[r.upperBound...] }
+        return n
+    }
+}
