@@ -3,6 +3,7 @@ import Cache
 import Config
 import EventLoop
 import Glibc
+import Gzip
 import HTTP1
 
 /// The cache side of one proxied request (nginx's `ngx_http_file_cache` per request): the lookup before going
@@ -35,6 +36,9 @@ final class CacheExchange {
     private var validUntil: Int64 = 0
     private var waitTimer: Watcher?
     private var waitStarted: UInt64 = 0
+
+    /// The largest cached body gzipped on a HIT (in memory, at once); bigger ones are sent as stored, with sendfile.
+    static let maxGzipOnHit = 1 << 20
 
     /// How often a `proxy_cache_lock` waiter looks at the index again.
     static let lockPollMillis = 20
@@ -176,6 +180,26 @@ final class CacheExchange {
         r.cacheStatus = Array(status.rawValue.utf8)
         r.upstreamResponse = resp
         r.status = resp.status
+        exchange.servedFromCache()
+        // gzip applies to a HIT as to a MISS (nginx filters cached responses too): small bodies compressed at once.
+        var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
+        if let d = gzip, d.compress {
+            if handle.bodyLength <= Self.maxGzipOnHit, let body = compressed(handle, d) {
+                var extra = Array("Content-Length: ".utf8)
+                ASCIIDecimal.append(body.count, to: &extra)
+                extra += [13, 10]
+                let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
+                                                    chunked: false, extra: extra, gzip: d)
+                r.responseHead = out
+                handle.close()
+                _ = c.send(out)
+                r.bodyBytesSent += Int64(body.count)
+                _ = c.send(body)
+                c.responseComplete()
+                return true
+            }
+            gzip = nil
+        }
         var extra: [UInt8] = []
         if resp.contentLength == nil {
             extra = Array("Content-Length: ".utf8)
@@ -183,9 +207,9 @@ final class CacheExchange {
             extra += [13, 10]
         }
         let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
-                                            chunked: false, extra: extra, gzip: nil)
+                                            chunked: false, extra: extra, gzip: gzip.map { d in
+                                                var v = d; v.etag = .keep; return v })
         r.responseHead = out
-        exchange.servedFromCache()
         _ = c.send(out)
         if r.head.method == .head || handle.bodyLength == 0 {
             handle.close()
@@ -199,6 +223,22 @@ final class CacheExchange {
         c.fileSender = sender
         sender.resume()
         return true
+    }
+
+    /// The entry's body gzipped; nil when it cannot be read (the caller sends it as stored).
+    private func compressed(_ handle: CacheReadHandle, _ d: GzipDecision) -> [UInt8]? {
+        var plain: [UInt8] = []
+        plain.reserveCapacity(handle.bodyLength)
+        guard (try? handle.readBody(offset: 0, count: handle.bodyLength, into: &plain)) == handle.bodyLength,
+              let filter = try? GzipBodyFilter(decision: d) else { return nil }
+        var out: [UInt8] = []
+        plain.withUnsafeBytes { p in
+            var offset = 0
+            while offset < p.count { offset += filter.write(UnsafeRawBufferPointer(rebasing: p[offset...]), into: &out) }
+        }
+        filter.finish(into: &out)
+        exchange.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }
+        return out
     }
 
     // MARK: - proxy_cache_use_stale

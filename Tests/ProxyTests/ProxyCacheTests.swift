@@ -343,3 +343,57 @@ extension String {
         return n
     }
 }
+
+extension ProxyCacheTests {
+    /// The reference deployment gzips the css it caches: a HIT is compressed for a gzip client, plain otherwise.
+    @Test func hitsAreGzippedLikeMisses() throws {
+        let css = Array(String(repeating: "body { color: #123456; }\n", count: 200).utf8)
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/css")], body: css) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            gzip on; gzip_min_length 1k; gzip_types text/css; gzip_vary on;
+            proxy_cache_path \(try TempDir.make()) levels=1:2 keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://\(backend.address); proxy_cache one; proxy_cache_valid 200 1h;
+                             add_header X-Cache $upstream_cache_status; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for expected in ["MISS", "HIT"] {
+            let r = try f.get("/site.css", headers: ["Accept-Encoding": "gzip"])
+            #expect(r.header("X-Cache") == expected)
+            #expect(r.header("Content-Encoding") == "gzip")
+            #expect(r.header("Vary") == "Accept-Encoding")
+            #expect(try ProxyGzipTests.inflate(r.body) == css)
+        }
+        let plain = try f.get("/site.css")
+        #expect(plain.header("X-Cache") == "HIT" && plain.header("Content-Encoding") == nil)
+        #expect(plain.body == css && plain.header("Vary") == "Accept-Encoding")
+        #expect(backend.requests == 1)
+    }
+}
+
+extension ProxyCacheTests {
+    /// `proxy_ignore_headers Set-Cookie` is the only way to cache such a response (the operator opts in).
+    @Test func ignoredSetCookieIsCached() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Set-Cookie", "theme=dark")], text: "t") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_ignore_headers Set-Cookie;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/t").header("X-Cache") == "MISS")
+        #expect(try f.get("/t").header("X-Cache") == "HIT")
+        #expect(backend.requests == 1)
+    }
+
+    @Test func noCacheKeepsTheResponseOutOfTheCache() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "n") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_no_cache $arg_nostore;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/n?nostore=1").header("X-Cache") == "MISS")
+        #expect(try f.get("/n").header("X-Cache") == "MISS")   // the first answer was not stored
+        #expect(try f.get("/n").header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+}
