@@ -271,14 +271,14 @@ final class CacheExchange {
             }
             return out
         }
-        var facts = CacheResponseFacts(status: resp.status)
-        facts.cacheControl = joined("cache-control")
-        facts.expires = joined("expires")
-        facts.xAccelExpires = joined("x-accel-expires")
-        facts.vary = joined("vary")
-        facts.hasSetCookie = resp.firstHeader("set-cookie") != nil
+        var answer = CacheResponseFacts(status: resp.status)
+        answer.cacheControl = joined("cache-control")
+        answer.expires = joined("expires")
+        answer.xAccelExpires = joined("x-accel-expires")
+        answer.vary = joined("vary")
+        answer.hasSetCookie = resp.firstHeader("set-cookie") != nil
         let now = Int64(time(nil))
-        guard case .store(let plan) = CachePolicy.store(self.facts, facts, location.rules, now: now) else {
+        guard case .store(let plan) = CachePolicy.store(facts, answer, location.rules, now: now) else {
             return releaseLock()
         }
         var meta = CacheEntryMeta(key: key, validUntil: plan.validUntil, storedAt: now, varyNames: plan.varyNames,

@@ -397,3 +397,23 @@ extension ProxyCacheTests {
         #expect(backend.requests == 2)
     }
 }
+
+extension ProxyCacheTests {
+    /// A cache that cannot be written (here its path is a file, as a full or broken disk would fail) still
+    /// serves every response, logs `[error]`, and stores nothing.
+    @Test func unwritableCacheStillServes() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "served anyway") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        try TempDir.write(dir + "/notadir", "x")
+        let f = try Self.fixture(backend, dir: dir + "/notadir")
+        defer { f.proxy.stop() }
+        for _ in 0..<2 {
+            let r = try f.get("/w")
+            #expect(r.status == 200 && r.text == "served anyway" && r.header("X-Cache") == "MISS")
+        }
+        #expect(backend.requests == 2)
+        let log = f.logFile("logs/error.log", containing: "not cached")
+        #expect(log.contains("[error]") && log.contains("not cached"))
+    }
+}
