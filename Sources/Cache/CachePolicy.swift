@@ -1,3 +1,5 @@
+import HTTP1
+
 /// Facts about the request, for the cache policy.
 public struct CacheRequestFacts: Sendable, Equatable {
     /// The request method as sent (`GET`, `HEAD`, ...).

@@ -1,3 +1,5 @@
+import HTTP1
+
 /// `$upstream_cache_status`, as nginx spells it in logs and `add_header`.
 ///
 ///     CacheStatus.hit.rawValue  // "HIT"
@@ -25,7 +27,7 @@ public enum CacheStatus: String, Sendable, CaseIterable {
 public enum CacheRevalidation {
     public static func headers(for meta: CacheEntryMeta) -> [(name: String, value: [UInt8])] {
         var out: [(name: String, value: [UInt8])] = []
-        if let lm = meta.lastModified { out.append(("If-Modified-Since", Array(HTTPDate.format(lm).utf8))) }
+        if let lm = meta.lastModified { out.append(("If-Modified-Since", HTTPDate.imfFixdate(lm))) }
         if !meta.etag.isEmpty { out.append(("If-None-Match", meta.etag)) }
         return out
     }

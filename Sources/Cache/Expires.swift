@@ -1,3 +1,5 @@
+import HTTP1
+
 /// The `expires` directive: `expires [modified] time | epoch | max | off | @time`.
 ///
 ///     ExpiresSetting.parse(["30d"])                 // .access(2_592_000)
@@ -91,11 +93,11 @@ public enum Expires {
         case .max:
             return ExpiresHeaders(expires: "Thu, 31 Dec 2037 23:55:55 GMT", cacheControl: "max-age=315360000")
         case .access(0), .modified(0):
-            return ExpiresHeaders(expires: HTTPDate.format(now), cacheControl: "max-age=0")
+            return ExpiresHeaders(expires: HTTPDate.text(now), cacheControl: "max-age=0")
         case .daily(let t):
             configured = t
             let localNow = now + utcOffset
-            let midnight = HTTPDate.floorDiv(localNow, 86_400) * 86_400
+            let midnight = floorDiv(localNow, 86_400) * 86_400
             var next = midnight + t
             if next - localNow <= 0 { next += 86_400 }
             expiresAt = next - utcOffset
@@ -115,7 +117,7 @@ public enum Expires {
             }
         }
         let cc = configured < 0 || maxAge < 0 ? "no-cache" : "max-age=\(maxAge)"
-        return ExpiresHeaders(expires: HTTPDate.format(expiresAt), cacheControl: cc)
+        return ExpiresHeaders(expires: HTTPDate.text(expiresAt), cacheControl: cc)
     }
 }
 

@@ -1,3 +1,4 @@
+import Cache
 import Config
 import Glibc
 import Gzip
@@ -39,47 +40,33 @@ struct GzipRuntime {
     }
 }
 
-/// `expires`: the `Expires` and `Cache-Control` headers for statuses nginx adds them to.
+/// `expires`: the `Expires` and `Cache-Control` headers for statuses nginx adds them to, computed by the
+/// Cache module's `Expires` (one implementation of nginx's rules, tested there).
 struct ExpiresRuntime {
-    let setting: Expires
+    let setting: ExpiresSetting
 
-    init?(_ e: Expires) {
-        if case .off = e { return nil }
-        setting = e
+    init?(_ e: Config.Expires) {
+        func seconds(_ d: Duration) -> Int64 { d.components.seconds }
+        switch e {
+        case .off: return nil
+        case .epoch: setting = .epoch
+        case .max: setting = .max
+        case .after(let d): setting = .access(seconds(d))
+        case .afterModified(let d): setting = .modified(seconds(d))
+        case .dailyAt(let d): setting = .daily(seconds(d))
+        }
     }
 
-    static let statuses: Set<Int> = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308]
-
-    func append(status: Int, into out: inout [UInt8]) {
-        guard Self.statuses.contains(status) else { return }
-        let now = Int64(time(nil))
-        var expiresAt: Int64
-        var maxAge: Int64
-        switch setting {
-        case .off: return
-        case .epoch:
-            out += Array("Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n".utf8); return
-        case .max:
-            out += Array("Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\nCache-Control: max-age=315360000\r\n".utf8); return
-        case .after(let d), .afterModified(let d):
-            // `modified` needs the response's Last-Modified; switchyard applies it from now (documented).
-            maxAge = d.components.seconds
-            expiresAt = now + maxAge
-        case .dailyAt(let d):
-            let dayStart = now - now % 86400
-            expiresAt = dayStart + d.components.seconds
-            if expiresAt <= now { expiresAt += 86400 }
-            maxAge = expiresAt - now
+    /// `head` is the response head built so far: `expires modified` reads its Last-Modified.
+    func append(status: Int, into head: inout [UInt8]) {
+        var lastModified: Int64? = nil
+        if case .modified = setting, let lm = HeaderScan.value(of: Array("last-modified".utf8), inHead: head) {
+            lastModified = HTTPDate.parse(lm)
         }
-        out += Array("Expires: ".utf8)
-        HTTPDate.appendIMFFixdate(expiresAt, to: &out)
-        out += [13, 10]
-        if maxAge < 0 {
-            out += Array("Cache-Control: no-cache\r\n".utf8)
-        } else {
-            out += Array("Cache-Control: max-age=".utf8)
-            ASCIIDecimal.append(maxAge, to: &out)
-            out += [13, 10]
+        guard let h = Cache.Expires.headers(setting, status: status, now: Int64(time(nil)), lastModified: lastModified) else {
+            return
         }
+        head += Array("Expires: ".utf8); head += Array(h.expires.utf8); head += [13, 10]
+        head += Array("Cache-Control: ".utf8); head += Array(h.cacheControl.utf8); head += [13, 10]
     }
 }

@@ -37,6 +37,8 @@ final class ProxyExchange {
     private var chunkOut: [UInt8] = []
     private var gzip: GzipBodyFilter?
     private var gzipOut: [UInt8] = []
+    /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
+    private var cache: CacheExchange?
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
@@ -53,6 +55,22 @@ final class ProxyExchange {
     // MARK: - Start
 
     func start() {
+        // proxy_cache hook: a HIT is served (or a proxy_cache_lock wait begins) without going upstream.
+        if let loc = proxy.cache {
+            switch CacheExchange.start(loc, exchange: self) {
+            case .served: return
+            case .waiting(let cx): cache = cx; return
+            case .fetch(let cx): cache = cx
+            }
+        }
+        startUpstream()
+    }
+
+    /// proxy_cache hook: the response came from the cache; nothing upstream to do or clean up.
+    func servedFromCache() { state = .done }
+
+    /// Goes upstream (directly, or after a cache miss or lock wait).
+    func startUpstream() {
         head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
@@ -84,6 +102,7 @@ final class ProxyExchange {
     }
 
     private func nextTry() {
+        if cache != nil { CacheExchange.stripConditionals(&head) }   // proxy_cache hook: no Range/If-* upstream
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
                 client.worker.log(.error, "no live upstreams while connecting to upstream", client.id)
@@ -294,6 +313,10 @@ final class ProxyExchange {
             client.worker.balancer(for: up).release(p, .ok, now: client.worker.now())
             peer = nil
         }
+        if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
+            if cx.serveStale(status: resp.status) { c.close(); conn = nil; return }
+            cx.responseStarted(resp)
+        }
         framing = resp.bodyFraming(requestMethod: request.head.method)
         switch framing {
         case .length(let n): remaining = n
@@ -387,6 +410,7 @@ final class ProxyExchange {
 
     private func emit(_ piece: UnsafeRawBufferPointer) {
         if piece.isEmpty { return }
+        cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
         if let g = gzip {
             var offset = 0
@@ -451,6 +475,7 @@ final class ProxyExchange {
 
     private func endOfBody(reusable: Bool) {
         gzipFlushTimer?.disarm()
+        cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
         if clientChunked { _ = client.send(Array("0\r\n\r\n".utf8)) }
         finishUpstream(reusable: reusable)
@@ -461,6 +486,7 @@ final class ProxyExchange {
         request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
         state = .done
         conn = nil
+        cache?.finish()
         c.requestsServed += 1
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
@@ -501,6 +527,9 @@ final class ProxyExchange {
     private func failClient(_ status: Int) {
         state = .done
         if let c = conn { c.close(); conn = nil }
+        // proxy_cache hook: proxy_cache_use_stale error|timeout|… answers with the expired entry.
+        if let f = lastFailure, let cx = cache, cx.serveStale(after: f) { return }
+        cache?.finish()
         client.exchange = nil
         client.sendError(status, closeAfter: body.streamed && !body.complete)
     }
@@ -508,6 +537,7 @@ final class ProxyExchange {
     /// The response already started: the only honest signal left is closing the client connection.
     private func abortMidResponse() {
         state = .done
+        cache?.finish()
         if let up = upstream, let p = peer {
             client.worker.balancer(for: up).release(p, .failed, now: client.worker.now())
             peer = nil
@@ -521,6 +551,7 @@ final class ProxyExchange {
     func abort() {
         guard state != .done else { return }
         state = .done
+        cache?.finish()
         if let c = conn { c.close(); conn = nil }
         if let up = upstream, let p = peer {
             client.worker.balancer(for: up).release(p, .ok, now: client.worker.now())

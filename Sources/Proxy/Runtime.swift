@@ -28,12 +28,14 @@ public final class Runtime: @unchecked Sendable {
     let maps: [MapRuntime]
     let defaultRoot: [UInt8]
     let serverCount: Int
+    /// `proxy_cache_path` zones by name (CacheZone.swift), carried over a reload when name and path stay.
+    let cacheZones: [String: CacheZone]
 
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
          serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [MapRuntime], defaultRoot: [UInt8],
-         serverCount: Int) {
+         serverCount: Int, cacheZones: [String: CacheZone] = [:]) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
@@ -41,6 +43,7 @@ public final class Runtime: @unchecked Sendable {
         self.clientHeaderTimeoutMillis = clientHeaderTimeoutMillis
         self.defaultKeepaliveTimeoutMillis = defaultKeepaliveTimeoutMillis; self.userVariableCount = userVariableCount
         self.maps = maps; self.defaultRoot = defaultRoot; self.serverCount = serverCount
+        self.cacheZones = cacheZones
     }
 }
 
@@ -201,18 +204,20 @@ final class ProxyRuntime: @unchecked Sendable {
     let readTimeoutMillis: Int
     let bufferSize: Int
     let requestBuffering: Bool
+    /// `proxy_cache` and friends (CacheLocation.swift); nil when the location does not cache.
+    let cache: CacheLocation?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
-         requestBuffering: Bool) {
+         requestBuffering: Bool, cache: CacheLocation? = nil) {
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
         self.httpVersion11 = httpVersion11; self.keepaliveUpstream = keepaliveUpstream; self.redirect = redirect
         self.nextUpstream = nextUpstream; self.connectTimeoutMillis = connectTimeoutMillis
         self.sendTimeoutMillis = sendTimeoutMillis; self.readTimeoutMillis = readTimeoutMillis
-        self.bufferSize = bufferSize; self.requestBuffering = requestBuffering
+        self.bufferSize = bufferSize; self.requestBuffering = requestBuffering; self.cache = cache
     }
 }
 

@@ -29,6 +29,8 @@ private struct Builder {
     var accessLogFiles: [AccessLogFile] = []
     var upstreams: [UpstreamRuntime] = []
     var openFiles = true
+    /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
+    var cacheZones: [String: CacheZone] = [:]
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
 
@@ -57,6 +59,8 @@ private struct Builder {
                            serverCount: 0)
         }
         collectVariables(http)
+        cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
+                                     start: openFiles)
         for up in http.upstreams { upstreams.append(try upstream(up)) }
         let maps = try http.maps.map { m throws(ConfigError) in try map(m) }
 
@@ -119,7 +123,7 @@ private struct Builder {
                        clientHeaderTimeoutMillis: millis(client.headerTimeout),
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
                        userVariableCount: userSlots.count, maps: maps,
-                       defaultRoot: Array(absolute("html").utf8), serverCount: serverCount)
+                       defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones)
     }
 
     // MARK: - Variables
@@ -453,7 +457,9 @@ private struct Builder {
                             httpVersion11: p.httpVersion == .http11, keepaliveUpstream: keepaliveUpstream,
                             redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),
-                            bufferSize: p.bufferSize, requestBuffering: p.requestBuffering)
+                            bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
+                            cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, zones: cacheZones, at: loc,
+                                                           compile: { t throws(ConfigError) in try compile(t, at: loc) }))
     }
 
     func absolute(_ path: String) -> String {

@@ -42,7 +42,12 @@ public final class ProxyProcess {
 
     public func waitUntilListening(_ port: UInt16, seconds: Int = 20) throws {
         for _ in 0..<(seconds * 100) {
-            if let c = try? TestClient(port: port) { _ = c; return }
+            if let c = try? TestClient(port: port) {
+                _ = c
+                // The kernel accepts as soon as the socket listens; the master writes the pid file just after.
+                for _ in 0..<200 where access(prefix + "/logs/switchyard.pid", F_OK) != 0 { usleep(5_000) }
+                return
+            }
             if let s = reap() { throw TestClientError("switchyard exited with \(s): \(stderr())") }
             usleep(10_000)
         }

@@ -1,4 +1,5 @@
 import Cache
+import HTTP1
 import Testing
 
 private func b(_ s: String) -> [UInt8] { Array(s.utf8) }
@@ -122,7 +123,7 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         StoreRow("s-maxage beats max-age", ttl: 600) { _, _, r in r.cacheControl = b("max-age=60, s-maxage=600") },
         StoreRow("max-age beats Expires", ttl: 60) { _, _, r in
             r.cacheControl = b("max-age=60")
-            r.expires = b(HTTPDate.format(now + 9999))
+            r.expires = b(httpDate(now + 9999))
         },
         StoreRow("max-age beats proxy_cache_valid", ttl: 5) { _, _, r in r.cacheControl = b("max-age=5") },
         StoreRow("max-age=0", refused: .cacheControl) { _, _, r in r.cacheControl = b("max-age=0") },
@@ -133,15 +134,15 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         StoreRow("field no-cache", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-cache=\"Set-Cookie\"") },
         StoreRow("no-cache beats Expires", refused: .cacheControl) { _, _, r in
             r.cacheControl = b("no-cache")
-            r.expires = b(HTTPDate.format(now + 9999))
+            r.expires = b(httpDate(now + 9999))
         },
         StoreRow("public alone falls through", ttl: 3600) { _, _, r in r.cacheControl = b("public") },
         StoreRow("Cache-Control ignored", ttl: 3600) { c, _, r in
             c.ignoreHeaders = .cacheControl
             r.cacheControl = b("no-store")
         },
-        StoreRow("Expires future", ttl: 120) { _, _, r in r.expires = b(HTTPDate.format(now + 120)) },
-        StoreRow("Expires beats proxy_cache_valid", ttl: 7200) { _, _, r in r.expires = b(HTTPDate.format(now + 7200)) },
+        StoreRow("Expires future", ttl: 120) { _, _, r in r.expires = b(httpDate(now + 120)) },
+        StoreRow("Expires beats proxy_cache_valid", ttl: 7200) { _, _, r in r.expires = b(httpDate(now + 7200)) },
         StoreRow("Expires past", refused: .expires) { _, _, r in r.expires = b("Thu, 01 Jan 1970 00:00:01 GMT") },
         StoreRow("Expires garbage", refused: .expires) { _, _, r in r.expires = b("0") },
         StoreRow("Expires ignored", ttl: 3600) { c, _, r in

@@ -1,0 +1,103 @@
+import Balancing
+import Cache
+import Config
+
+/// A location's `proxy_cache*` settings, compiled: the zone, the key template, the pure policy's rules,
+/// and the switches the engine acts on (bypass, no_cache, lock, use_stale).
+final class CacheLocation: @unchecked Sendable {
+    let zone: CacheZone
+    let key: CompiledTemplate
+    let rules: CacheRules
+    let bypass: [CompiledTemplate]
+    let noCache: [CompiledTemplate]
+    let useStale: StaleConditions
+    let lock: Bool
+    let lockTimeoutMillis: Int
+    let lockAgeSeconds: Int64
+
+    /// `proxy_cache_use_stale` conditions the engine serves a stale entry for.
+    struct StaleConditions: OptionSet {
+        let rawValue: UInt16
+        static let error = StaleConditions(rawValue: 1 << 0)
+        static let timeout = StaleConditions(rawValue: 1 << 1)
+        static let invalidHeader = StaleConditions(rawValue: 1 << 2)
+        static let updating = StaleConditions(rawValue: 1 << 3)
+        static let http500 = StaleConditions(rawValue: 1 << 4)
+        static let http502 = StaleConditions(rawValue: 1 << 5)
+        static let http503 = StaleConditions(rawValue: 1 << 6)
+        static let http504 = StaleConditions(rawValue: 1 << 7)
+        static let http403 = StaleConditions(rawValue: 1 << 8)
+        static let http404 = StaleConditions(rawValue: 1 << 9)
+        static let http429 = StaleConditions(rawValue: 1 << 10)
+
+        static let byName: [String: StaleConditions] = [
+            "error": .error, "timeout": .timeout, "invalid_header": .invalidHeader, "updating": .updating,
+            "http_500": .http500, "http_502": .http502, "http_503": .http503, "http_504": .http504,
+            "http_403": .http403, "http_404": .http404, "http_429": .http429,
+        ]
+
+        /// Does an upstream status let a stale entry answer instead?
+        func covers(status: Int) -> Bool {
+            switch status {
+            case 500: contains(.http500)
+            case 502: contains(.http502)
+            case 503: contains(.http503)
+            case 504: contains(.http504)
+            case 403: contains(.http403)
+            case 404: contains(.http404)
+            case 429: contains(.http429)
+            default: false
+            }
+        }
+
+        func covers(_ failure: UpstreamFailure) -> Bool {
+            switch failure {
+            case .error: contains(.error)
+            case .timeout: contains(.timeout)
+            case .invalidHeader: contains(.invalidHeader)
+            case .httpStatus(let s): covers(status: s)
+            }
+        }
+    }
+
+    init(zone: CacheZone, key: CompiledTemplate, rules: CacheRules, bypass: [CompiledTemplate],
+         noCache: [CompiledTemplate], useStale: StaleConditions, lock: Bool, lockTimeoutMillis: Int,
+         lockAgeSeconds: Int64) {
+        self.zone = zone; self.key = key; self.rules = rules; self.bypass = bypass; self.noCache = noCache
+        self.useStale = useStale; self.lock = lock; self.lockTimeoutMillis = lockTimeoutMillis
+        self.lockAgeSeconds = lockAgeSeconds
+    }
+
+    /// Compiles a location's settings; nil when `proxy_cache` is off. An unknown zone is a configuration error.
+    static func build(_ s: ProxyCacheSettings, ignoreHeaders: Set<String>, zones: [String: CacheZone], at loc: SourceLocation,
+                      compile: (Template) throws(ConfigError) -> CompiledTemplate) throws(ConfigError) -> CacheLocation? {
+        guard let name = s.zone, name != "off" else { return nil }
+        guard let zone = zones[name] else { throw ConfigError("\"proxy_cache\" zone \"\(name)\" is unknown", at: loc) }
+        var rules = CacheRules()
+        rules.valid = s.valid.map { v in
+            let seconds = Int64(v.time.components.seconds)
+            switch v.codes {
+            case .any: return .any(seconds: seconds)
+            case .list(let codes): return codes.isEmpty ? CacheValidRule(seconds: seconds) : CacheValidRule(codes: codes, seconds: seconds)
+            }
+        }
+        for m in s.methods { rules.methods.insert(Array(m.uppercased().utf8)) }
+        rules.minUses = max(1, s.minUses)
+        rules.ignoreHeaders = ignoredHeaders(ignoreHeaders)
+        var stale: StaleConditions = []
+        for c in s.useStale { if let v = StaleConditions.byName[c] { stale.insert(v) } }
+        var bypass: [CompiledTemplate] = [], noCache: [CompiledTemplate] = []
+        for t in s.bypass { bypass.append(try compile(t)) }
+        for t in s.noCache { noCache.append(try compile(t)) }
+        return CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
+                             useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
+                             lockAgeSeconds: Int64(s.lockAge.components.seconds))
+    }
+
+    /// `proxy_ignore_headers` names the cache acts on.
+    static func ignoredHeaders(_ names: Set<String>) -> CacheIgnoredHeaders {
+        var out: CacheIgnoredHeaders = []
+        for n in names { if let h = CacheIgnoredHeaders(headerName: n) { out.formUnion(h) } }
+        return out
+    }
+}

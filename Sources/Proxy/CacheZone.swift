@@ -1,0 +1,108 @@
+import Cache
+import Config
+import EventLoop
+import Glibc
+import Synchronization
+
+/// One `proxy_cache_path` zone: its files (`FileStorage`) and its shared index (`CacheIndex`), used by every
+/// worker. A reload keeps the zone object when the name and path stay, so the index survives.
+///
+///     let zone = CacheZone(config: path, errorLog: log)   // starts the loader and the manager threads
+///
+/// Two background threads per zone, as nginx's cache loader and cache manager processes: the loader walks
+/// the disk in batches at start (serving never waits for it: a lookup the index does not know yet opens the
+/// file itself), the manager enforces `inactive` and `max_size` and deletes evicted files, off the workers.
+/// Both hold the zone weakly between steps, so a zone a reload dropped (or a failed reload built) ends them.
+final class CacheZone: @unchecked Sendable {
+    let name: String
+    let path: String
+    let storage: FileStorage
+    let index: CacheIndex
+    /// True until the loader has walked the whole tree.
+    private let loading = Atomic<Bool>(true)
+    /// The error log of the runtime that created the zone (a reload keeps it: same file path in practice).
+    let errorLog: ErrorLogFile
+
+    /// Files handled per loader batch and pause between batches (nginx's loader_files / loader_sleep).
+    static let loaderBatch = 100
+    /// How often the manager runs (nginx's manager wakes up at least every 10 s; we are cheaper and prompter).
+    static let managerIntervalMillis = 200
+
+    /// `start: false` (for `-t`) builds the zone without touching the disk or starting its threads.
+    init(config: ProxyCachePath, errorLog: ErrorLogFile, start: Bool = true) {
+        name = config.zoneName
+        path = config.path
+        let levels = CacheLevels(config.levels) ?? CacheLevels([])!
+        storage = FileStorage(root: config.path, levels: levels)
+        index = CacheIndex(limits: CacheIndexLimits(zoneBytes: config.zoneSize, maxSize: config.maxSize ?? .max,
+                                                    inactive: Int64(config.inactive.components.seconds)))
+        self.errorLog = errorLog
+        guard start else { return }
+        CacheDirectory.make(config.path)
+        startLoader(levels: levels)
+        startManager()
+    }
+
+    var isLoading: Bool { loading.load(ordering: .acquiring) }
+
+    private func startLoader(levels: CacheLevels) {
+        let weak = WeakZone(self)
+        let root = path
+        _ = WorkerThread.spawn {
+            let walker = CacheDiskWalker(root: root, levels: levels)
+            while let batch = walker.next(max: Self.loaderBatch) {
+                guard let zone = weak.zone else { return }
+                for item in batch {
+                    if case .corrupt(let p) = item {
+                        zone.errorLog.log(.error, "cache file \"\(p)\" is corrupt, removed by the cache loader")
+                    }
+                }
+                for p in zone.index.load(batch, now: Int64(time(nil))) { unlink(p) }
+            }
+            guard let zone = weak.zone else { return }
+            zone.loading.store(false, ordering: .releasing)
+            zone.errorLog.log(.notice, "http file cache: \(zone.path) \(zone.index.totalSize / 1_048_576)M, zone \"\(zone.name)\" loaded")
+        }
+    }
+
+    private func startManager() {
+        let weak = WeakZone(self)
+        _ = WorkerThread.spawn {
+            var ts = timespec(tv_sec: 0, tv_nsec: Self.managerIntervalMillis * 1_000_000)
+            while true {
+                guard let zone = weak.zone else { return }
+                for key in zone.index.manage(now: Int64(time(nil)), limit: 10_000) { zone.storage.remove(key) }
+                nanosleep(&ts, nil)
+            }
+        }
+    }
+
+    /// The zones a new runtime serves with: kept from `previous` when name and path match, else new.
+    /// Zones the new configuration drops stop their threads once the old runtime is gone (they are weakly held).
+    static func zones(for paths: [ProxyCachePath], previous: [String: CacheZone], errorLog: ErrorLogFile,
+                      start: Bool = true) -> [String: CacheZone] {
+        var out: [String: CacheZone] = [:]
+        for p in paths {
+            if let old = previous[p.zoneName], old.path == p.path { out[p.zoneName] = old; continue }
+            out[p.zoneName] = CacheZone(config: p, errorLog: errorLog, start: start)
+        }
+        return out
+    }
+}
+
+/// The background threads' reference to their zone: gone once no runtime uses the zone.
+private final class WeakZone: @unchecked Sendable {
+    weak var zone: CacheZone?
+    init(_ zone: CacheZone) { self.zone = zone }
+}
+
+/// `mkdir -p` for the zone root, so the first write and the loader find it.
+enum CacheDirectory {
+    static func make(_ path: String) {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            mkdir(current, 0o700)
+        }
+    }
+}

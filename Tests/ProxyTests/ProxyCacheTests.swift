@@ -1,0 +1,419 @@
+import Glibc
+import HTTP1
+import Synchronization
+import SwitchyardTestSupport
+import Testing
+
+/// proxy_cache end to end: the real binary, a MockBackend, the cache on a temp directory.
+@Suite(.serialized) struct ProxyCacheTests {
+    /// A proxy caching everything under `/` into `dir`, with `X-Cache: $upstream_cache_status`.
+    static func fixture(_ backend: MockBackend, dir: String, zone: String = "", extra: String = "") throws -> Fixture {
+        try Fixture(http: """
+            log_format cache "$uri $upstream_cache_status";
+            proxy_cache_path \(dir) levels=1:2 keys_zone=one:1m \(zone);
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/cache.log cache;
+                location /status { stub_status; }
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_key $uri;
+                    proxy_cache_valid 200 1h;
+                    add_header X-Cache $upstream_cache_status;
+                    \(extra)
+                }
+            }
+            """)
+    }
+
+    /// Entry files under a cache directory (levels=1:2).
+    static func entries(_ dir: String) -> [String] {
+        var out: [String] = []
+        func walk(_ path: String, depth: Int) {
+            guard let d = opendir(path) else { return }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: &e.pointee.d_name) {
+                    String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+                }
+                if name == "." || name == ".." { continue }
+                if depth < 2 { walk(path + "/" + name, depth: depth + 1) } else if !name.hasSuffix(".tmp") { out.append(path + "/" + name) }
+            }
+        }
+        walk(dir, depth: 0)
+        return out
+    }
+
+    /// The entry files once there are `count` of them (the commit follows the last byte sent), or after 5 s.
+    static func entries(_ dir: String, count: Int) -> [String] {
+        var found = entries(dir)
+        for _ in 0..<500 where found.count != count {
+            usleep(10_000)
+            found = entries(dir)
+        }
+        return found
+    }
+
+    @Test(arguments: [false, true])
+    func plainResponseIsAHitOnTheSecondRequest(chunked: Bool) throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: [("Content-Type", "text/css")], body: Array("body of \(req.target)".utf8), chunked: chunked)
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        let first = try f.get("/a.css")
+        #expect(first.status == 200 && first.text == "body of /a.css")
+        #expect(first.header("X-Cache") == "MISS")
+        let second = try f.get("/a.css")
+        #expect(second.status == 200 && second.text == "body of /a.css")
+        #expect(second.header("X-Cache") == "HIT")
+        #expect(second.header("Content-Type") == "text/css")
+        #expect(second.header("Content-Length") == "14")
+        #expect(backend.requests == 1)
+        #expect(Self.entries(dir, count: 1).count == 1)
+        let log = f.logFile("logs/cache.log", containing: "/a.css HIT")
+        #expect(log.contains("/a.css MISS\n/a.css HIT"))
+    }
+
+    @Test func setCookieResponseIsFetchedEveryTime() throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Set-Cookie", "JSESSIONID=abc; Path=/")], text: "private")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        for _ in 0..<3 {
+            let r = try f.get("/session.html")
+            #expect(r.header("X-Cache") == "MISS")
+            #expect(r.header("Set-Cookie") == "JSESSIONID=abc; Path=/")
+        }
+        #expect(backend.requests == 3)
+    }
+
+    @Test func varyCookieIsNotSharedAcrossUsers() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: [("Vary", "Cookie")], text: "for \(req.header("Cookie") ?? "-")")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        #expect(try f.get("/v", headers: ["Cookie": "u=1"]).text == "for u=1")
+        let same = try f.get("/v", headers: ["Cookie": "u=1"])
+        #expect(same.text == "for u=1" && same.header("X-Cache") == "HIT")
+        let other = try f.get("/v", headers: ["Cookie": "u=2"])
+        #expect(other.text == "for u=2" && other.header("X-Cache") == "MISS")
+        #expect(backend.requests == 2)
+    }
+
+    @Test func rangeAndValidatorsAreNotSentUpstreamWhenCaching() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "0123456789") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        let r = try f.get("/r", headers: ["Range": "bytes=0-1", "If-None-Match": "\"x\""])
+        #expect(r.status == 200 && r.text == "0123456789")
+        let seen = try #require(backend.received.first)
+        #expect(seen.header("Range") == nil && seen.header("If-None-Match") == nil)
+    }
+
+    @Test func entriesSurviveARestart() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "kept") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let first = try Self.fixture(backend, dir: dir)
+        #expect(try first.get("/k.png").header("X-Cache") == "MISS")
+        first.proxy.stop()
+        let second = try Self.fixture(backend, dir: dir)
+        defer { second.proxy.stop() }
+        let r = try second.get("/k.png")
+        #expect(r.text == "kept" && r.header("X-Cache") == "HIT")
+        #expect(backend.requests == 1)
+    }
+
+    @Test func maxSizeEvictsTheLeastRecentlyUsed() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(body: [UInt8](repeating: 65, count: 1000)) }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        // Each entry takes one 4 KiB block: 16k holds four.
+        let f = try Self.fixture(backend, dir: dir, zone: "max_size=16k")
+        defer { f.proxy.stop() }
+        for i in 1...6 { #expect(try f.get("/\(i)").header("X-Cache") == "MISS") }
+        var left = Self.entries(dir).count
+        for _ in 0..<500 where left > 4 {
+            usleep(10_000)
+            left = Self.entries(dir).count
+        }
+        #expect(left == 4)
+        #expect(try f.get("/1").header("X-Cache") == "MISS")   // the oldest was evicted
+        #expect(try f.get("/6").header("X-Cache") == "HIT")
+    }
+
+    @Test func cacheLockSendsOneRequestUpstreamForFiftyMisses() throws {
+        let release = Atomic<Bool>(false)
+        let backend = try MockBackend(name: "b1") { _ in
+            for _ in 0..<1000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+            return MockResponse(text: "filled once")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_lock on; proxy_cache_lock_timeout 30s;")
+        defer { f.proxy.stop() }
+        var clients: [TestClient] = []
+        for _ in 0..<50 {
+            let c = try f.client()
+            try c.send("GET /hot.html HTTP/1.1\r\nHost: x\r\n\r\n")
+            clients.append(c)
+        }
+        // Every request reached the proxy before the fill may end: stub_status counts 50 requests besides its own.
+        var seen = 0
+        for polls in 1...500 {
+            let text = (try? f.get("/status").text) ?? ""
+            let counters = text.split(separator: "\n").dropFirst(2).first?.split(separator: " ").compactMap { Int($0) } ?? []
+            seen = (counters.last ?? 0) - polls
+            if seen >= 50 { break }
+            usleep(10_000)
+        }
+        #expect(seen == 50)
+        release.store(true, ordering: .releasing)
+        var statuses: [String: Int] = [:]
+        for c in clients {
+            let r = try c.readResponse()
+            #expect(r.text == "filled once")
+            statuses[r.header("X-Cache") ?? "-", default: 0] += 1
+        }
+        #expect(backend.requests == 1)
+        #expect(statuses == ["MISS": 1, "HIT": 49])
+    }
+
+    @Test func staleEntryServedWhenTheBackendIsDown() throws {
+        // `X-Accel-Expires: @1` stores an entry that is already expired.
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("X-Accel-Expires", "@1")], text: "old news") }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_use_stale error timeout http_502;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/s").header("X-Cache") == "MISS")
+        let expired = try f.get("/s")
+        #expect(expired.header("X-Cache") == "EXPIRED")
+        backend.stop()
+        let stale = try f.get("/s")
+        #expect(stale.status == 200 && stale.text == "old news")
+        #expect(stale.header("X-Cache") == "STALE")
+    }
+
+    @Test func corruptFileIsAMissWithAnErrorLine() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "good body") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/c.jpg").header("X-Cache") == "MISS")
+        let file = try #require(Self.entries(dir, count: 1).first)
+        #expect(truncate(file, 60) == 0)
+        let r = try f.get("/c.jpg")
+        #expect(r.status == 200 && r.text == "good body")
+        #expect(r.header("X-Cache") == "MISS")
+        #expect(backend.requests == 2)
+        #expect(f.errorLog().contains("[error]"))
+        #expect(f.errorLog().contains("is corrupt or truncated"))
+        #expect(try f.get("/c.jpg").header("X-Cache") == "HIT")   // refilled
+    }
+
+    @Test func bypassSkipsTheCache() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "x") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_bypass $arg_nocache;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/b").header("X-Cache") == "MISS")
+        #expect(try f.get("/b?nocache=1").header("X-Cache") == "BYPASS")
+        #expect(try f.get("/b").header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+}
+
+extension ProxyCacheTests {
+    @Test func unknownZoneIsAConfigurationError() throws {
+        let error = #expect(throws: TestClientError.self) {
+            _ = try Fixture(http: """
+                server { listen 127.0.0.1:PORT; location / { proxy_pass http://127.0.0.1:9; proxy_cache nozone; } }
+                """)
+        }
+        #expect(error?.description.contains("\"proxy_cache\" zone \"nozone\" is unknown") == true)
+    }
+}
+
+extension ProxyCacheTests {
+    /// The reference vhost's static location: cached, and `expires 30d` on MISS and HIT alike.
+    @Test(arguments: [("expires 30d;", "max-age=2592000"), ("expires modified 1h;", "no-cache"), ("expires epoch;", "no-cache")])
+    func expiresOnCachedResponses(directive: String, cacheControl: String) throws {
+        // Last-Modified in 1994: `modified 1h` lies in the past, which nginx sends as no-cache.
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT")], text: "img")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: directive)
+        defer { f.proxy.stop() }
+        for expected in ["MISS", "HIT"] {
+            let r = try f.get("/logo.png")
+            #expect(r.header("X-Cache") == expected)
+            #expect(r.header("Cache-Control") == cacheControl)
+            #expect(r.header("Expires") != nil)
+        }
+        if directive == "expires modified 1h;" {
+            #expect(try f.get("/logo.png").header("Expires") == "Sun, 06 Nov 1994 09:49:37 GMT")
+        }
+    }
+}
+
+extension ProxyCacheTests {
+    /// `proxy_cache_valid`: the first line covering the status decides; a status no line covers is not stored.
+    @Test(arguments: [
+        ("proxy_cache_valid 200 1h;", 404, false),
+        ("proxy_cache_valid 404 1m;", 404, true),
+        ("proxy_cache_valid any 1m;", 500, true),
+        ("proxy_cache_valid 5m;", 302, true),
+        ("proxy_cache_valid 5m;", 404, false),
+    ])
+    func validDecidesWhichStatusesAreStored(valid: String, status: Int, cached: Bool) throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(status: status, text: "s") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://\(backend.address); proxy_cache one; \(valid)
+                             add_header X-Cache $upstream_cache_status always; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        _ = try f.get("/v")
+        let second = try f.get("/v")
+        #expect(second.status == status)
+        #expect(second.header("X-Cache") == (cached ? "HIT" : "MISS"))
+        #expect(backend.requests == (cached ? 1 : 2))
+    }
+
+    @Test func authorizationRequestsAreNotServedSharedEntries() throws {
+        let backend = try MockBackend(name: "b1") { req in MockResponse(text: "for \(req.header("Authorization") ?? "anyone")") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        #expect(try f.get("/p").text == "for anyone")
+        #expect(try f.get("/p").header("X-Cache") == "HIT")
+        let authed = try f.get("/p", headers: ["Authorization": "Basic dTpw"])
+        #expect(authed.text == "for Basic dTpw" && authed.header("X-Cache") == "MISS")
+        #expect(try f.get("/p").text == "for anyone")   // the private answer was not stored
+    }
+
+    @Test func staleServedOnAnUpstream5xxWithUseStaleHTTP500() throws {
+        let failing = Atomic<Bool>(false)
+        let backend = try MockBackend(name: "b1") { _ in
+            failing.load(ordering: .relaxed) ? MockResponse(status: 500, text: "broken")
+                                             : MockResponse(headers: [("X-Accel-Expires", "@1")], text: "good")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_use_stale http_500;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/x").text == "good")
+        failing.store(true, ordering: .relaxed)
+        let r = try f.get("/x")
+        #expect(r.status == 200 && r.text == "good" && r.header("X-Cache") == "STALE")
+    }
+
+    /// A reload keeps the zone (same name and path): no second load of the disk, entries still HIT.
+    @Test func reloadKeepsTheZone() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "r") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        _ = f.logFile("logs/error.log", containing: "zone \"one\" loaded")
+        #expect(try f.get("/r").header("X-Cache") == "MISS")
+        f.proxy.signal(SIGHUP)
+        _ = f.logFile("logs/error.log", containing: "reconfigured")
+        #expect(try f.get("/r").header("X-Cache") == "HIT")
+        #expect(f.errorLog().components("zone \"one\" loaded") == 1)
+    }
+}
+
+extension String {
+    func components(_ needle: String) -> Int {
+        var n = 0
+        var rest = Substring(self)
+        while let r = rest.range(of: needle) { n += 1; rest = rest[r.upperBound...] }
+        return n
+    }
+}
+
+extension ProxyCacheTests {
+    /// The reference deployment gzips the css it caches: a HIT is compressed for a gzip client, plain otherwise.
+    @Test func hitsAreGzippedLikeMisses() throws {
+        let css = Array(String(repeating: "body { color: #123456; }\n", count: 200).utf8)
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/css")], body: css) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            gzip on; gzip_min_length 1k; gzip_types text/css; gzip_vary on;
+            proxy_cache_path \(try TempDir.make()) levels=1:2 keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://\(backend.address); proxy_cache one; proxy_cache_valid 200 1h;
+                             add_header X-Cache $upstream_cache_status; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for expected in ["MISS", "HIT"] {
+            let r = try f.get("/site.css", headers: ["Accept-Encoding": "gzip"])
+            #expect(r.header("X-Cache") == expected)
+            #expect(r.header("Content-Encoding") == "gzip")
+            #expect(r.header("Vary") == "Accept-Encoding")
+            #expect(try ProxyGzipTests.inflate(r.body) == css)
+        }
+        let plain = try f.get("/site.css")
+        #expect(plain.header("X-Cache") == "HIT" && plain.header("Content-Encoding") == nil)
+        #expect(plain.body == css && plain.header("Vary") == "Accept-Encoding")
+        #expect(backend.requests == 1)
+    }
+}
+
+extension ProxyCacheTests {
+    /// `proxy_ignore_headers Set-Cookie` is the only way to cache such a response (the operator opts in).
+    @Test func ignoredSetCookieIsCached() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Set-Cookie", "theme=dark")], text: "t") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_ignore_headers Set-Cookie;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/t").header("X-Cache") == "MISS")
+        #expect(try f.get("/t").header("X-Cache") == "HIT")
+        #expect(backend.requests == 1)
+    }
+
+    @Test func noCacheKeepsTheResponseOutOfTheCache() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "n") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_no_cache $arg_nostore;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/n?nostore=1").header("X-Cache") == "MISS")
+        #expect(try f.get("/n").header("X-Cache") == "MISS")   // the first answer was not stored
+        #expect(try f.get("/n").header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+}
+
+extension ProxyCacheTests {
+    /// A cache that cannot be written (here its path is a file, as a full or broken disk would fail) still
+    /// serves every response, logs `[error]`, and stores nothing.
+    @Test func unwritableCacheStillServes() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "served anyway") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        try TempDir.write(dir + "/notadir", "x")
+        let f = try Self.fixture(backend, dir: dir + "/notadir")
+        defer { f.proxy.stop() }
+        for _ in 0..<2 {
+            let r = try f.get("/w")
+            #expect(r.status == 200 && r.text == "served anyway" && r.header("X-Cache") == "MISS")
+        }
+        #expect(backend.requests == 2)
+        let log = f.logFile("logs/error.log", containing: "not cached")
+        #expect(log.contains("[error]") && log.contains("not cached"))
+    }
+}
