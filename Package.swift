@@ -35,14 +35,15 @@ let package = Package(
         // Pure Swift: no C, no sockets.
         .target(name: "HTTP1", swiftSettings: engine),
         .target(name: "Config", swiftSettings: strict),
-        .target(name: "Balancing", swiftSettings: engine),
+        .target(name: "Digest", swiftSettings: engine),
+        .target(name: "Balancing", dependencies: ["Digest"], swiftSettings: engine),
 
         // Thin owners of one C library each.
         .target(name: "EventLoop", dependencies: ["CLibevent", "CSystem"], swiftSettings: engine),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: engine),
         .target(name: "Regex", dependencies: ["CPCRE2"], swiftSettings: engine),
 
-        .target(name: "Cache", dependencies: ["HTTP1"], swiftSettings: engine),
+        .target(name: "Cache", dependencies: ["HTTP1", "Digest"], swiftSettings: engine),
         .target(name: "Gzip", dependencies: ["HTTP1", "Deflate"], swiftSettings: engine),
 
         .target(
@@ -60,11 +61,11 @@ let package = Package(
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], exclude: ["Fixtures"], swiftSettings: strict + pcreNames),
-        .testTarget(name: "BalancingTests", dependencies: ["Balancing"], swiftSettings: strict),
+        .testTarget(name: "BalancingTests", dependencies: ["Balancing", "Digest"], swiftSettings: strict),
         .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict + pcreNames),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"], swiftSettings: strict),
         .testTarget(name: "GzipTests", dependencies: ["Gzip", "Deflate", "HTTP1"], swiftSettings: strict),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "HTTP1", "Digest"], swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(
             name: "ProxyTests",

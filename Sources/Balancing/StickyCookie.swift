@@ -1,3 +1,4 @@
+import Digest
 /// `sticky cookie NAME [expires=] [domain=] [path=] [httponly] [secure] [samesite=]`: switchyard names
 /// the chosen server in a cookie of its own.
 ///

@@ -1,3 +1,4 @@
+import Digest
 /// The 16-byte MD5 of a cache key: what the index, the file name and the entry header all use.
 public struct CacheDigest: Sendable, Hashable, CustomStringConvertible {
     public let high: UInt64

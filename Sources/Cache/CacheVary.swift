@@ -1,3 +1,4 @@
+import Digest
 /// `Vary` handling: which request headers select a variant, and the hash of their values.
 ///
 ///     let names = CacheVary.names(Array("Accept-Encoding, Cookie".utf8))!   // [accept-encoding, cookie]

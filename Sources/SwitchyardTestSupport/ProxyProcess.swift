@@ -140,9 +140,9 @@ public func freePort() -> UInt16 {
     return Socket.localAddress(fd)?.port ?? 0
 }
 
-/// posix_spawn without Foundation.
-enum Spawn {
-    static func run(_ args: [String], stdoutPath: String, stderrPath: String) throws -> pid_t {
+/// posix_spawn without Foundation; the child starts with no blocked signals and default handlers.
+public enum Spawn {
+    public static func run(_ args: [String], stdoutPath: String, stderrPath: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Balancing
+import Digest
 
 @Suite struct StickyCookieTests {
     @Test func md5Vectors() {

@@ -1,5 +1,6 @@
 import Cache
 import Testing
+import Digest
 
 @Suite struct CacheKeyTests {
     /// nginx's documented example: levels=1:2 takes the last char, then the two before it.

@@ -1,5 +1,6 @@
 import Cache
 import Testing
+import Digest
 
 @Suite struct MD5Tests {
     /// The test suite of RFC 1321, appendix A.5.

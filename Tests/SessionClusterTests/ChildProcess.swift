@@ -12,26 +12,7 @@ final class ChildProcess {
     init(name: String, _ args: [String], logDirectory: String) throws {
         self.name = name
         logPrefix = logDirectory + "/" + name
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, logPrefix + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, logPrefix + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var cargs = args.map { strdup($0) } + [nil]
-        defer { for a in cargs { free(a) } }
-        // Default signal handling in the child, whatever the test runner's threads block.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty); sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, args[0], &actions, &attr, &cargs, environ)
-        if rc != 0 { throw TestClientError("posix_spawn \(args[0]) failed: \(rc)") }
-        self.pid = pid
+        pid = try Spawn.run(args, stdoutPath: logPrefix + ".out", stderrPath: logPrefix + ".err")
     }
 
     /// Waits until something accepts connections on `port` (10 s at most), failing early if the process exited.

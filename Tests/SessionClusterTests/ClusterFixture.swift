@@ -105,7 +105,6 @@ final class ClusterFixture {
                 }
             }
             """
-        // Readiness through PortProbe, not `waitForPort:` (see PortProbe on TestClient's failed connects).
         proxy = try ProxyProcess(config: config)
         do {
             try PortProbe.waitUntilListening(proxyPort, what: "switchyard")

@@ -100,9 +100,9 @@ public struct MD5: Sendable {
 }
 
 /// Lowercase hex, as nginx names cache files.
-enum Hex {
-    static let digits = Array("0123456789abcdef".utf8)
-    static func encode(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+public enum Hex {
+    public static let digits = Array("0123456789abcdef".utf8)
+    public static func encode(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         for b in bytes {
             out.append(digits[Int(b >> 4)])
@@ -111,7 +111,7 @@ enum Hex {
         return out
     }
 
-    static func decode(_ hex: some Collection<UInt8>) -> [UInt8]? {
+    public static func decode(_ hex: some Collection<UInt8>) -> [UInt8]? {
         guard hex.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         var high: UInt8? = nil
