@@ -55,7 +55,7 @@ final class CacheExchange {
     static func start(_ loc: CacheLocation, exchange ex: ProxyExchange) -> Start {
         let r = ex.request
         var facts = CacheRequestFacts(method: Array(r.head.bytes(r.head.methodRange)))
-        facts.hasAuthorization = r.requestHeader(Array("authorization".utf8)) != nil
+        facts.hasAuthorization = r.requestHeader("authorization") != nil
         facts.bypass = loc.bypass.contains { isTrue(r.evaluate($0)) }
         facts.noCache = loc.noCache.contains { isTrue(r.evaluate($0)) }
         let decision = CachePolicy.request(facts, loc.rules)

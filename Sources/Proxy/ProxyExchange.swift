@@ -150,19 +150,17 @@ final class ProxyExchange {
     /// Asks the upstream's balancer (or uses the one address of `proxy_pass http://host:port`).
     private func pickPeer() -> (SocketAddress, [UInt8])? {
         guard let up = upstream else {
-            guard case .address(let a) = proxy.target, triesDone == 0 || mayRetryFixed else { return nil }
-            return (a, Array(a.description.utf8))
+            // One address: nothing to fall back to after the first try.
+            guard case .address(let a, let label) = proxy.target, triesDone == 0 else { return nil }
+            return (a, label)
         }
         let box = client.worker.balancer(for: up)
         let ctx = client.worker.pickContext(for: request, upstream: up)
         guard let p = box.balancer.pick(ctx, state: &pickState, now: client.worker.now()) else { return nil }
         peer = p.peer
         lastPick = p
-        let a = up.addresses[p.peer.index]
-        return (a, Array(a.description.utf8))
+        return (up.addresses[p.peer.index], up.labels[p.peer.index])
     }
-
-    private var mayRetryFixed: Bool { false }  // one address, nothing to fall back to
 
     /// A kept-alive connection turned out dead before the server saw the request: reconnect to the same
     /// server (the pick stands; nginx does the same for cached connections).
@@ -170,7 +168,7 @@ final class ProxyExchange {
         let address = up.addresses[p.index]
         triesDone += 1
         tryStart = Clock.monotonicNanos()
-        request.tries.append(UpstreamTry(address: Array(address.description.utf8)))
+        request.tries.append(UpstreamTry(address: up.labels[p.index]))
         headSent = 0
         body.rewind()
         connReused = false

@@ -71,6 +71,9 @@ final class Request {
         return out
     }
 
+    /// A request header by literal name, case-insensitively, with no allocation.
+    func requestHeader(_ name: StaticString) -> ArraySlice<UInt8>? { head?.firstHeader(name) }
+
     func requestHeader(_ lowercasedName: [UInt8]) -> ArraySlice<UInt8>? {
         guard let head else { return nil }
         for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), lowercasedName) {
@@ -81,7 +84,7 @@ final class Request {
 
     /// `$host`: the Host header without port, lowercased; else the server name.
     func hostBytes() -> [UInt8] {
-        if let h = requestHeader(Array("host".utf8)) {
+        if let h = requestHeader("host") {
             var end = h.endIndex
             if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
             return Bytes.lowercased(h[h.startIndex..<end])
@@ -99,7 +102,7 @@ final class Request {
         case .host: out.append(contentsOf: hostBytes())
         case .hostname: out.append(contentsOf: ProcessInfo.hostname)
         case .httpHeader(let name):
-            if name == Array("cookie".utf8) {
+            if Bytes.equalsIgnoringCase(name, "cookie".utf8) {
                 var first = true
                 for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), name) {
                     if !first { out.append(contentsOf: [59, 32]) }  // "; "
@@ -109,9 +112,7 @@ final class Request {
         case .sentHTTPHeader(let name):
             if let value = HeaderScan.value(of: name, inHead: responseHead) { out.append(contentsOf: value) }
         case .cookie(let name):
-            for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), Array("cookie".utf8)) {
-                if let value = Cookies.value(named: name, in: head.bytes(h.value)) { out.append(contentsOf: value); break }
-            }
+            if let value = cookie(name) { out.append(contentsOf: value) }
         case .arg(let name): if let value = QueryArgs.value(named: name, in: args) { out.append(contentsOf: value) }
         case .args: out.append(contentsOf: args)
         case .isArgs: if hasArgs { out.append(UInt8(ascii: "?")) }
@@ -125,7 +126,7 @@ final class Request {
         case .requestLength: ASCIIDecimal.append(requestLength, to: &out)
         case .requestTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- startNanos, to: &out)
         case .requestID: out.append(contentsOf: id())
-        case .scheme: out.append(contentsOf: Array("http".utf8))
+        case .scheme: out.append(static: "http")
         case .serverName: out.append(contentsOf: server?.name ?? [])
         case .serverAddr: out.append(contentsOf: Array(c.local.host.utf8))
         case .serverPort: ASCIIDecimal.append(Int(c.local.port), to: &out)
@@ -135,8 +136,8 @@ final class Request {
         case .bytesSent: ASCIIDecimal.append(bytesSent, to: &out)
         case .connection: ASCIIDecimal.append(Int64(bitPattern: c.id), to: &out)
         case .connectionRequests: ASCIIDecimal.append(c.requestsServed, to: &out)
-        case .contentLength: if let v = requestHeader(Array("content-length".utf8)) { out.append(contentsOf: v) }
-        case .contentType: if let v = requestHeader(Array("content-type".utf8)) { out.append(contentsOf: v) }
+        case .contentLength: if let v = requestHeader("content-length") { out.append(contentsOf: v) }
+        case .contentType: if let v = requestHeader("content-type") { out.append(contentsOf: v) }
         case .timeLocal: out.append(contentsOf: c.worker.clock.timeLocal())
         case .timeISO8601: out.append(contentsOf: c.worker.clock.timeISO8601())
         case .msec: out.append(contentsOf: LogClock.msec())
@@ -144,7 +145,7 @@ final class Request {
         case .proxyHost: if let p = proxy { out.append(contentsOf: p.proxyHost) }
         case .proxyPort: if let p = proxy { out.append(contentsOf: p.proxyPort) }
         case .proxyAddXForwardedFor:
-            if let xff = requestHeader(Array("x-forwarded-for".utf8)) {
+            if let xff = requestHeader("x-forwarded-for") {
                 out.append(contentsOf: xff); out.append(contentsOf: [44, 32])  // ", "
             }
             out.append(contentsOf: c.peerText)
@@ -159,9 +160,9 @@ final class Request {
             if let r = upstreamResponse, let value = r.firstHeader(name) { out.append(contentsOf: value) }
         case .upstreamCookie(let name):
             if let r = upstreamResponse {
-                for h in r.headers where Bytes.equalsIgnoringCase(r.bytes(h.name), Array("set-cookie".utf8)) {
-                    let v = r.bytes(h.value)
-                    if let value = Cookies.value(named: name, in: v) { out.append(contentsOf: value); break }
+                var found = false
+                r.forEachHeader(named: "set-cookie") { v in
+                    if !found, let value = Cookies.value(named: name, in: v) { out.append(contentsOf: value); found = true }
                 }
             }
         case .upstreamCacheStatus: if let s = cacheStatus { out.append(contentsOf: s) }
@@ -172,7 +173,7 @@ final class Request {
     }
 
     private func appendProtocol(_ out: inout [UInt8]) {
-        out.append(contentsOf: Array("HTTP/".utf8))
+        out.append(static: "HTTP/")
         out.append(48 + head.version.major); out.append(UInt8(ascii: ".")); out.append(48 + head.version.minor)
     }
 

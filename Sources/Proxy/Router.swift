@@ -108,7 +108,7 @@ enum Router {
 extension Request {
     /// The Host header (or absolute-form authority) lowercased, without port: what server_name is matched on.
     func hostHeaderForRouting() -> [UInt8] {
-        guard let h = requestHeader(Array("host".utf8)) else { return [] }
+        guard let h = requestHeader("host") else { return [] }
         var end = h.endIndex
         if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
         var host = Bytes.lowercased(h[h.startIndex..<end])

@@ -187,7 +187,7 @@ struct StaticRuntime {
 final class ProxyRuntime: @unchecked Sendable {
     enum Target {
         case upstream(Int)                 // index into Runtime.upstreams
-        case address(SocketAddress)        // proxy_pass http://127.0.0.1:8081
+        case address(SocketAddress, label: [UInt8])   // proxy_pass http://127.0.0.1:8081; label for $upstream_addr
     }
     let target: Target
     let proxyHost: [UInt8]                 // $proxy_host: "tomcat-lb", "127.0.0.1:8081"
@@ -233,6 +233,8 @@ final class UpstreamRuntime: @unchecked Sendable {
     let name: String
     let peers: [PeerConfig]
     let addresses: [SocketAddress]
+    /// `addresses` as `$upstream_addr` prints them, formatted once per configuration, not per try.
+    let labels: [[UInt8]]
     let health: PeerHealth
     let policy: BalancerPolicy
     let keepalive: Int                    // idle connections kept per worker (0 = none)
@@ -241,6 +243,7 @@ final class UpstreamRuntime: @unchecked Sendable {
     init(name: String, peers: [PeerConfig], addresses: [SocketAddress], health: PeerHealth, policy: BalancerPolicy,
          keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int) {
         self.name = name; self.peers = peers; self.addresses = addresses; self.health = health; self.policy = policy
+        self.labels = addresses.map { Array($0.description.utf8) }
         self.keepalive = keepalive; self.keepaliveRequests = keepaliveRequests
         self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
     }

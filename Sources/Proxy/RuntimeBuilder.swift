@@ -408,7 +408,7 @@ private struct Builder {
             guard let a = SocketAddress.resolve(host: host, port: UInt16(p)).first else {
                 throw ConfigError("host not found in upstream \"\(host):\(p)\"", at: url.location)
             }
-            target = .address(a)
+            target = .address(a, label: Array(a.description.utf8))
             port = String(p)
         case .unix:
             throw ConfigError("unix domain sockets are not supported in \"proxy_pass\"", at: url.location)

@@ -53,7 +53,7 @@ enum StaticFiles {
             return sendHead(r, c, status: 304, length: nil, type: [], etag: etag, lastModified: lastModified, range: nil, then: nil)
         }
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
-        if status == 200, let spec = r.requestHeader(Array("range".utf8)) {
+        if status == 200, let spec = r.requestHeader("range") {
             switch ByteRangeSpec.parse(spec, size: info.size) {
             case .satisfiable(let s, let e):
                 start = s; length = e - s + 1; range = (s, e); code = 206
@@ -79,7 +79,7 @@ enum StaticFiles {
     }
 
     private static func notModified(_ r: Request, etag: [UInt8], mtime: Int) -> Bool {
-        if let inm = r.requestHeader(Array("if-none-match".utf8)) {
+        if let inm = r.requestHeader("if-none-match") {
             if inm.elementsEqual([UInt8(ascii: "*")]) { return true }
             for tag in inm.split(separator: UInt8(ascii: ",")) {
                 var t = Array(tag.drop { $0 == 32 })
@@ -89,7 +89,7 @@ enum StaticFiles {
             }
             return false
         }
-        if let ims = r.requestHeader(Array("if-modified-since".utf8)), let t = HTTPDate.parse(ims) {
+        if let ims = r.requestHeader("if-modified-since"), let t = HTTPDate.parse(ims) {
             return t == Int64(mtime)   // nginx's default `if_modified_since exact`
         }
         return false
