@@ -53,7 +53,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchyard",
-            dependencies: ["Config", "Proxy", "Regex", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Config", "EventLoop", "Proxy", "Regex", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict + pcreNames
         ),
         .target(name: "SwitchyardTestSupport", dependencies: ["EventLoop", "HTTP1"], swiftSettings: strict),

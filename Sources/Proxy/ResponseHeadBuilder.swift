@@ -114,12 +114,7 @@ enum StatusLine {
         out.append(static: "HTTP/1.1 ")
         ASCIIDecimal.append(status, to: &out)
         out.append(32)
-        out.append(contentsOf: reason(status))
+        if let phrase = StatusReason.phrase(for: status) { out.append(static: phrase) }
         out.append(contentsOf: [13, 10])
-    }
-
-    static func reason(_ status: Int) -> UnsafeRawBufferPointer {
-        guard let s = StatusReason.phrase(for: status) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
     }
 }

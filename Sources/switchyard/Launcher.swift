@@ -1,4 +1,5 @@
 import Config
+import EventLoop
 import Proxy
 private import Glibc
 private import Regex
@@ -80,14 +81,8 @@ struct Launcher {
             defaultListenPort: geteuid() == 0 ? 80 : 8000)
     }
 
-    static func resolves(_ host: String) -> Bool {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(host, nil, &hints, &result)
-        if let result { freeaddrinfo(result) }
-        return rc == 0
-    }
+    /// The same resolution the runtime does for upstream servers (getaddrinfo, at load only).
+    static func resolves(_ host: String) -> Bool { !SocketAddress.resolve(host: host, port: 80).isEmpty }
 
     /// `-T`: every file read, as nginx prints them.
     static func dump(_ files: [ConfigFile]) {
