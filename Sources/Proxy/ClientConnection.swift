@@ -190,6 +190,11 @@ final class ClientConnection {
     func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if phase == .closing { return false }
         request.bytesSent += Int64(bytes.count)
+        if corked {
+            let cb = worker.corkBuffer
+            if cb.readableCount + bytes.count <= Self.corkLimit { cb.append(bytes); return true }
+            if !flushCork() { return false }
+        }
         if output.isEmpty {
             switch Syscall.write(fd, bytes) {
             case .done(let n):
@@ -208,6 +213,45 @@ final class ClientConnection {
     }
 
     func send(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { send($0) } }
+
+    // MARK: - Corking
+
+    /// While corked, sends collect in the worker's cork buffer and go out in one write at `uncork()`: a proxied
+    /// response's head and its first body bytes (often the whole body) cost one syscall instead of two.
+    private var corked = false
+    private static let corkLimit = 16 * 1024
+
+    /// Starts collecting; a no-op while older output still waits for the socket (order must be kept).
+    func cork() {
+        if output.isEmpty && !corked && phase != .closing { corked = true; worker.corkBuffer.clear() }
+    }
+
+    /// Writes what was collected; finishes the request if it completed while corked.
+    func uncork() {
+        guard corked else { return }
+        if !flushCork() { return }
+        if responseDone && output.isEmpty { finishRequest() }
+    }
+
+    /// Ends corking: one write of the cork buffer, the rest kept in `output`. False when the write failed
+    /// (the connection is closed).
+    private func flushCork() -> Bool {
+        corked = false
+        let cb = worker.corkBuffer
+        defer { cb.clear() }
+        if cb.isEmpty { return true }
+        switch Syscall.write(fd, cb.readable) {
+        case .done(let n):
+            if n == cb.readableCount { return true }
+            output.append(UnsafeRawBufferPointer(rebasing: cb.readable[n...]))
+        case .wouldBlock:
+            output.append(cb.readable)
+        case .eof, .error:
+            writeFailed(); return false
+        }
+        if !writer.isArmed { writer.arm(timeoutMillis: sendTimeoutMillis) }
+        return true
+    }
 
     /// Whether the output is below the limit (producers check before reading more).
     var canAcceptOutput: Bool { output.readableCount < Self.outputLimit }
@@ -251,7 +295,7 @@ final class ClientConnection {
         responseDone = true
         exchange = nil
         fileSender = nil
-        if output.isEmpty { finishRequest() }
+        if output.isEmpty && !corked { finishRequest() }
     }
 
     private func finishRequest() {
@@ -312,6 +356,7 @@ final class ClientConnection {
     func close() {
         if closed { return }
         closed = true
+        if corked { corked = false; worker.corkBuffer.clear() }
         reader.disarm()
         writer.disarm()
         exchange?.abort()

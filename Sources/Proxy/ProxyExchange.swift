@@ -117,6 +117,7 @@ final class ProxyExchange {
         if let up = upstream, let pooled = client.worker.pool.take(address, group: up.name) {
             conn = pooled; connReused = true
             pooled.owner = self
+            pooled.reader.arm(timeoutMillis: proxy.readTimeoutMillis)   // still registered: only the timer moves
             state = .sending
             request.tries[request.tries.count - 1].connectNanos = 0
             sendHead()
@@ -342,6 +343,10 @@ final class ProxyExchange {
         request.responseHead = out
         responseStarted = true
         state = .streaming
+        // The head and the body bytes that came with it leave in one write.
+        let client = self.client
+        client.cork()
+        defer { client.uncork() }
         _ = client.send(out)
         if bodyless || request.head.method == .head {
             if case .length = framing { remaining = 0 }

@@ -47,11 +47,12 @@ final class UpstreamPool {
     init(loop: Loop) { self.loop = loop }
 
     /// The most recently pooled (warmest) idle connection of `group` to `address`, if any.
+    /// Its read watcher stays registered (the caller re-arms it with its own timeout, which only moves the
+    /// timer): dropping and re-adding it would cost two `epoll_ctl` calls per proxied request.
     func take(_ address: SocketAddress, group: String) -> UpstreamConnection? {
         guard let i = idle[group]?.lastIndex(where: { $0.address == address }) else { return nil }
         let c = idle[group]!.remove(at: i)
         c.pooled = false
-        c.reader.disarm()
         return c
     }
 
