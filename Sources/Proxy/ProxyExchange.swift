@@ -15,6 +15,8 @@ final class ProxyExchange {
     let request: Request
     let proxy: ProxyRuntime
     let upstream: UpstreamRuntime?
+    private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
+    private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
     private var state = State.idle
     private var conn: UpstreamConnection?
     private var connReused = false
@@ -44,7 +46,11 @@ final class ProxyExchange {
         self.client = client
         self.request = request
         self.proxy = proxy
-        if case .upstream(let i) = proxy.target { upstream = client.runtime.upstreams[i] } else { upstream = nil }
+        switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
+        case .upstream(let u): upstream = u; direct = nil; unusable = nil
+        case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil
+        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message)
+        }
         firstStart = Clock.monotonicNanos()
         responseParser = ResponseHeadParser(limits: ParserLimits(requestLineMax: proxy.bufferSize,
                                                                    headerLineMax: proxy.bufferSize,
@@ -102,6 +108,10 @@ final class ProxyExchange {
     }
 
     private func nextTry() {
+        if let u = unusable {   // nginx finds this out once the body is read, as here
+            client.worker.log(.error, u.message, client.id)
+            return failClient(u.status)
+        }
         if cache != nil { CacheExchange.stripConditionals(&head) }   // proxy_cache hook: no Range/If-* upstream
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
@@ -151,8 +161,8 @@ final class ProxyExchange {
     private func pickPeer() -> (SocketAddress, [UInt8])? {
         guard let up = upstream else {
             // One address: nothing to fall back to after the first try.
-            guard case .address(let a, let label) = proxy.target, triesDone == 0 else { return nil }
-            return (a, label)
+            guard let d = direct, triesDone == 0 else { return nil }
+            return (d.address, d.label)
         }
         let box = client.worker.balancer(for: up)
         let ctx = client.worker.pickContext(for: request, upstream: up)

@@ -188,9 +188,11 @@ final class ProxyRuntime: @unchecked Sendable {
     enum Target {
         case upstream(Int)                 // index into Runtime.upstreams
         case address(SocketAddress, label: [UInt8])   // proxy_pass http://127.0.0.1:8081; label for $upstream_addr
+        /// `proxy_pass http://$backend`: the URL evaluated per request; upstream names (lowercased) → index.
+        case variable(CompiledTemplate, upstreams: [[UInt8]: Int])
     }
     let target: Target
-    let proxyHost: [UInt8]                 // $proxy_host: "tomcat-lb", "127.0.0.1:8081"
+    let proxyHost: [UInt8]                 // $proxy_host: "tomcat-lb", "127.0.0.1:8081" (per request with variables)
     let proxyPort: [UInt8]
     let uriReplacement: [UInt8]?           // the URI part of proxy_pass, nil when absent
     let setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)]

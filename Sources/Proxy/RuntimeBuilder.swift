@@ -390,12 +390,21 @@ private struct Builder {
 
     func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,
                at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
-        guard case .static(let url) = pass else {
-            throw ConfigError("proxy_pass with variables is not supported by switchyard yet", at: loc)
+        let url: ProxyURL
+        switch pass {
+        case .static(let u): url = u
+        case .dynamic(let t):
+            // Evaluated per request (DynamicProxyURL): an upstream block by name, an IP address, else 502.
+            if t.source.lowercased().hasPrefix("https://") {
+                throw ConfigError("https upstreams are not supported by switchyard", at: loc)
+            }
+            let names = Dictionary(upstreams.enumerated().map { (Array($0.element.name.lowercased().utf8), $0.offset) },
+                                   uniquingKeysWith: { a, _ in a })
+            return try proxyRuntime(target: .variable(try compile(t, at: loc), upstreams: names), url: nil,
+                                    keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc)
         }
         guard url.scheme == "http" else { throw ConfigError("https upstreams are not supported by switchyard", at: url.location) }
         let target: ProxyRuntime.Target
-        var port = "80"
         var keepaliveUpstream = false
         switch url.target {
         case .upstream(let name):
@@ -409,10 +418,21 @@ private struct Builder {
                 throw ConfigError("host not found in upstream \"\(host):\(p)\"", at: url.location)
             }
             target = .address(a, label: Array(a.description.utf8))
-            port = String(p)
         case .unix:
             throw ConfigError("unix domain sockets are not supported in \"proxy_pass\"", at: url.location)
         }
+        return try proxyRuntime(target: target, url: url, keepaliveUpstream: keepaliveUpstream, settings: p,
+                                locationPrefix: locationPrefix, at: loc)
+    }
+
+    /// `url` is nil for a `proxy_pass` with variables: `$proxy_host`, `$proxy_port` and the URI part are then
+    /// known per request only, and `proxy_redirect default` has nothing to rewrite (nginx drops it too).
+    /// `keepaliveUpstream` says whether the target may keep connections; the request headers decide the rest.
+    func proxyRuntime(target: ProxyRuntime.Target, url: ProxyURL?, keepaliveUpstream: Bool, settings p: ProxySettings,
+                      locationPrefix: [UInt8], at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+        var port = "80"
+        if case .address(_, let n)? = url?.target { port = String(n) }
+        var keepaliveUpstream = keepaliveUpstream
         var headers: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)] = []
         for h in p.requestHeaders {
             headers.append((Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc)))
@@ -432,6 +452,7 @@ private struct Builder {
             for r in rules {
                 switch r {
                 case .default:
+                    guard let url else { continue }
                     if let uri = url.uri {
                         pairs.append((Array("http://\(url.hostHeader)\(uri)".utf8), CompiledTemplate(literal: locationPrefix)))
                     } else {
@@ -452,8 +473,8 @@ private struct Builder {
         } catch {
             throw ConfigError("\(error)", at: loc)
         }
-        return ProxyRuntime(target: target, proxyHost: Array(url.hostHeader.utf8), proxyPort: Array(port.utf8),
-                            uriReplacement: url.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: NameSet(bytes: Array(hidden)),
+        return ProxyRuntime(target: target, proxyHost: Array((url?.hostHeader ?? "").utf8), proxyPort: Array(port.utf8),
+                            uriReplacement: url?.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: NameSet(bytes: Array(hidden)),
                             httpVersion11: p.httpVersion == .http11, keepaliveUpstream: keepaliveUpstream,
                             redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),

@@ -110,4 +110,52 @@ import Testing
         // The readiness probe was a connection too: accepted and handled count it, requests do not.
         #expect(text == "Active connections: 1 \nserver accepts handled requests\n 3 3 2 \nReading: 0 Writing: 1 Waiting: 0 \n")
     }
+
+    /// proxy_pass with variables: an IP address and port used directly, an upstream block picked by name (with its
+    /// keep-alive pool), the evaluated URI part sent as-is, `$proxy_host`; a host name needs a resolver → 502.
+    @Test func proxyPassWithVariables() throws {
+        let echo: MockBackend.Handler = { req in
+            MockResponse(text: "\(req.target) host=\(req.header("Host") ?? "-")")
+        }
+        let a = try MockBackend(name: "a", handler: echo), b = try MockBackend(name: "b", handler: echo)
+        defer { a.stop(); b.stop() }
+        let f = try Fixture(http: """
+            upstream pool_a { server \(a.address); keepalive 4; }
+            upstream pool_b { server \(b.address); }
+            server {
+                listen 127.0.0.1:PORT;
+                location /direct/ { set $backend \(b.address); proxy_pass http://$backend; }
+                location /pool/ { proxy_pass http://$arg_pool; proxy_http_version 1.1; proxy_set_header Connection ""; }
+                location /uri/ { proxy_pass http://$arg_pool/fixed$is_args$args; }
+                location /named/ { proxy_pass http://$arg_host; }
+                location /bad/ { proxy_pass $arg_url; }
+                location /ph/ { proxy_pass http://$arg_pool; add_header X-Proxy "$proxy_host $proxy_port"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let direct = try f.get("/direct/x?y=1")
+        #expect(direct.header("X-Backend") == "b")
+        #expect(direct.text == "/direct/x?y=1 host=\(b.address)")
+        // Without a URI part the client's URI is passed unchanged; the host picks the upstream block.
+        for _ in 0..<3 {
+            let r = try f.get("/pool/p?pool=pool_a")
+            #expect(r.header("X-Backend") == "a")
+            #expect(r.text == "/pool/p?pool=pool_a host=pool_a")
+        }
+        #expect(a.connections == 1)   // pool_a's keepalive pool served the dynamic requests
+        #expect(try f.get("/pool/p?pool=POOL_B").header("X-Backend") == "b")
+        // A URI part replaces the whole request URI, as evaluated (no location prefix replacement).
+        #expect(try f.get("/uri/deep/path?pool=pool_b").text == "/fixed?pool=pool_b host=pool_b")
+        let ph = try f.get("/ph/?pool=\(a.address)")
+        #expect(ph.header("X-Proxy") == "\(a.address) \(a.port)")
+        #expect(ph.text == "/ph/?pool=\(a.address) host=\(a.address)")
+        // A name that is no upstream block would need a DNS resolver: 502 and nginx's error line.
+        #expect(try f.get("/named/?host=backend.example").status == 502)
+        #expect(f.logFile("logs/error.log", containing: "no resolver").contains("[error]"))
+        #expect(f.errorLog().contains("no resolver defined to resolve backend.example"))
+        #expect(try f.get("/named/?host=pool_a:8080").status == 502)   // with a port it names no upstream block
+        let bad = try f.get("/bad/?url=gopher://x")
+        #expect(bad.status == 500)
+        #expect(f.logFile("logs/error.log", containing: "invalid URL prefix").contains("invalid URL prefix in \"gopher://x\""))
+    }
 }
