@@ -77,7 +77,8 @@ final class ProxyExchange {
 
     /// Goes upstream (directly, or after a cache miss or lock wait).
     func startUpstream() {
-        head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+        head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
+                                      chunked: body.chunkedUpstream)
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
             _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -87,7 +88,8 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
             client.bodyComplete()
-            head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+            head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
+                                      chunked: body.chunkedUpstream)
         }
         nextTry()
     }
@@ -99,7 +101,8 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if body.complete {
                 client.bodyComplete()
-                head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+                head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
+                                      chunked: body.chunkedUpstream)
                 nextTry()
             }
             return
@@ -539,7 +542,7 @@ final class ProxyExchange {
         if let f = lastFailure, let cx = cache, cx.serveStale(after: f) { return }
         cache?.finish()
         client.exchange = nil
-        client.sendError(status, closeAfter: body.streamed && !body.complete)
+        client.sendError(status, closeAfter: !body.complete)   // unread body bytes must not parse as a request
     }
 
     /// The response already started: the only honest signal left is closing the client connection.

@@ -10,7 +10,8 @@ enum UpstreamRequest {
     static let dropped = NameSet(["connection", "keep-alive", "te", "trailer", "transfer-encoding",
                                   "upgrade", "proxy-connection", "expect", "content-length"])
 
-    static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?) -> [UInt8] {
+    /// `chunked`: the body streams re-chunked (`proxy_request_buffering off` with HTTP/1.1), no length known.
+    static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?, chunked: Bool = false) -> [UInt8] {
         let head = r.head!
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 256)
@@ -37,7 +38,9 @@ enum UpstreamRequest {
             out.append(contentsOf: head.bytes(h.value))
             out.append(contentsOf: [13, 10])
         }
-        if let n = bodyLength, n > 0 || head.contentLength != nil {
+        if chunked {
+            out.append(static: "Transfer-Encoding: chunked\r\n")
+        } else if let n = bodyLength, n > 0 || head.contentLength != nil {
             out.append(static: "Content-Length: ")
             ASCIIDecimal.append(n, to: &out)
             out.append(contentsOf: [13, 10])
