@@ -231,7 +231,7 @@ private struct Builder {
         let factory: BalancerFactory
         do {
             factory = try BalancerFactory(kind: kind, affinity: affinity, health: health,
-                                          learnTable: previousUpstream?.policy.factory.learnTable)
+                                          learnTable: previousLearnTable(for: u))
         } catch {
             throw ConfigError("\(error) in upstream \"\(u.name)\"", at: u.location)
         }
@@ -240,6 +240,13 @@ private struct Builder {
                                policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route),
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
                                keepaliveTimeoutMillis: millis(u.keepaliveTimeout))
+    }
+
+    /// The `sticky learn` table of the previous configuration with this upstream's zone name: a zone, like
+    /// nginx's shared memory zones, is found by name, so a renamed upstream keeps its learnt sessions.
+    func previousLearnTable(for u: UpstreamConfig) -> StickyLearnTable? {
+        guard case .learn(let l)? = u.sticky, let previous else { return nil }
+        return previous.upstreams.lazy.compactMap { $0.policy.factory.learnTable }.first { $0.name == l.zoneName }
     }
 
     func map(_ m: MapConfig) throws(ConfigError) -> MapRuntime {
