@@ -130,6 +130,7 @@ import Testing
                 location /named/ { proxy_pass http://$arg_host; }
                 location /bad/ { proxy_pass $arg_url; }
                 location /ph/ { proxy_pass http://$arg_pool; add_header X-Proxy "$proxy_host $proxy_port"; }
+                location ~ ^/cap/(\\w+)/(.*)$ { proxy_pass http://$1/$2$is_args$args; }
             }
             """)
         defer { f.proxy.stop() }
@@ -149,6 +150,10 @@ import Testing
         let ph = try f.get("/ph/?pool=\(a.address)")
         #expect(ph.header("X-Proxy") == "\(a.address) \(a.port)")
         #expect(ph.text == "/ph/?pool=\(a.address) host=\(a.address)")
+        // Regex captures name the group and the path (a URI part is allowed in a regex location with variables).
+        let cap = try f.get("/cap/pool_b/x/y?q=1")
+        #expect(cap.header("X-Backend") == "b")
+        #expect(cap.text == "/x/y?q=1 host=pool_b")
         // A name that is no upstream block would need a DNS resolver: 502 and nginx's error line.
         #expect(try f.get("/named/?host=backend.example").status == 502)
         #expect(f.logFile("logs/error.log", containing: "no resolver").contains("[error]"))
