@@ -71,16 +71,19 @@ struct DynamicProxyURL: Equatable {
     }
 
     /// Where the request goes, in nginx's order: an IP literal directly; a host without a port that names an
-    /// `upstream` block (case-insensitively) to that group; anything else would need a DNS resolver.
+    /// `upstream` block (case-insensitively) to that group; a host and port some `proxy_pass` without variables
+    /// names to the address resolved at load; anything else would need a DNS resolver.
     enum Destination: Equatable {
         case address(SocketAddress)
         case upstream(Int)
         case needsResolver
     }
 
-    func destination(upstreams: [[UInt8]: Int]) -> Destination {
+    func destination(_ groups: ProxyGroups) -> Destination {
         if let a = ipLiteral { return .address(a) }
-        if noPort, let i = upstreams[Bytes.lowercased(host[...])] { return .upstream(i) }
+        let name = Bytes.lowercased(host[...])
+        if noPort, let i = groups.upstreams[name] { return .upstream(i) }
+        if let a = groups.implicit[ProxyGroups.HostPort(host: name, port: port)] { return .address(a) }
         return .needsResolver
     }
 
@@ -95,6 +98,18 @@ struct DynamicProxyURL: Equatable {
     }
 }
 
+/// What a `proxy_pass` with variables can reach without a resolver, built once per configuration.
+struct ProxyGroups: Sendable {
+    struct HostPort: Hashable, Sendable {
+        let host: [UInt8]   // lowercased
+        let port: UInt16
+    }
+    /// `upstream` block names (lowercased) → index into `Runtime.upstreams`.
+    var upstreams: [[UInt8]: Int] = [:]
+    /// nginx's implicit groups: `proxy_pass http://name:port` without variables, resolved while loading.
+    var implicit: [HostPort: SocketAddress] = [:]
+}
+
 /// Where one request's `proxy_pass` leads: fixed at load for a URL without variables (no work per request),
 /// evaluated per request otherwise.
 enum ProxyDestination {
@@ -107,14 +122,14 @@ enum ProxyDestination {
         switch proxy.target {
         case .upstream(let i): return .upstream(runtime.upstreams[i])
         case .address(let a, let label): return .address(a, label: label)
-        case .variable(let template, let names):
+        case .variable(let template, let groups):
             var text: [UInt8] = []
             r.evaluate(template, into: &text)
             switch DynamicProxyURL.parse(text) {
             case .failure(let e): return .unusable(status: 500, message: e.message)
             case .success(let url):
                 r.dynamicURL = url
-                switch url.destination(upstreams: names) {
+                switch url.destination(groups) {
                 case .upstream(let i): return .upstream(runtime.upstreams[i])
                 case .address(let a): return .address(a, label: Array(a.description.utf8))
                 case .needsResolver:

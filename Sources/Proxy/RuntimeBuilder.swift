@@ -31,6 +31,8 @@ private struct Builder {
     var openFiles = true
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
     var cacheZones: [String: CacheZone] = [:]
+    /// What `proxy_pass` URLs with variables can reach (upstream blocks, implicit groups).
+    var proxyGroups = ProxyGroups()
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
 
@@ -62,6 +64,7 @@ private struct Builder {
         cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
         for up in http.upstreams { upstreams.append(try upstream(up)) }
+        proxyGroups = groupsForVariableProxyPass(http)
         let maps = try http.maps.map { m throws(ConfigError) in try map(m) }
 
         // Servers, grouped by listen address; the first (or default_server) one is the default.
@@ -407,9 +410,7 @@ private struct Builder {
             if t.source.lowercased().hasPrefix("https://") {
                 throw ConfigError("https upstreams are not supported by switchyard", at: loc)
             }
-            let names = Dictionary(upstreams.enumerated().map { (Array($0.element.name.lowercased().utf8), $0.offset) },
-                                   uniquingKeysWith: { a, _ in a })
-            return try proxyRuntime(target: .variable(try compile(t, at: loc), upstreams: names), url: nil,
+            return try proxyRuntime(target: .variable(try compile(t, at: loc), proxyGroups), url: nil,
                                     keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc)
         }
         guard url.scheme == "http" else { throw ConfigError("https upstreams are not supported by switchyard", at: url.location) }
@@ -490,6 +491,35 @@ private struct Builder {
                             bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }))
+    }
+
+    /// What `proxy_pass` URLs with variables can reach: the upstream blocks by name, and nginx's implicit groups —
+    /// every `proxy_pass http://name:port` without variables, resolved while loading. Built only when some
+    /// proxy_pass has variables, so other configurations resolve nothing twice.
+    func groupsForVariableProxyPass(_ http: HTTPConfig) -> ProxyGroups {
+        var groups = ProxyGroups()
+        var hasVariables = false
+        var statics: [(host: String, port: Int)] = []
+        func visit(_ l: LocationConfig) {
+            switch l.handler {
+            case .proxy(.dynamic)?: hasVariables = true
+            case .proxy(.static(let url))?: if case .address(let host, let port) = url.target { statics.append((host, port)) }
+            default: break
+            }
+            l.nested.forEach(visit)
+        }
+        for s in http.servers { s.locations.forEach(visit) }
+        guard hasVariables else { return groups }
+        for (i, u) in upstreams.enumerated() where groups.upstreams[Array(u.name.lowercased().utf8)] == nil {
+            groups.upstreams[Array(u.name.lowercased().utf8)] = i
+        }
+        for (host, port) in statics {
+            let key = ProxyGroups.HostPort(host: Array(host.lowercased().utf8), port: UInt16(port))
+            if groups.implicit[key] == nil, let a = SocketAddress.resolve(host: host, port: UInt16(port)).first {
+                groups.implicit[key] = a
+            }
+        }
+        return groups
     }
 
     func absolute(_ path: String) -> String {

@@ -44,7 +44,10 @@ struct DynamicProxyURLTests {
         #expect(e.message == c.1)
     }
 
-    static let upstreams: [[UInt8]: Int] = [Array("pool_a".utf8): 0, Array("pool_b".utf8): 1]
+    static let groups = ProxyGroups(
+        upstreams: [Array("pool_a".utf8): 0, Array("pool_b".utf8): 1],
+        implicit: [ProxyGroups.HostPort(host: Array("app.internal".utf8), port: 8080): SocketAddress(family: .v4, bytes: [10, 1, 2, 3], port: 8080),
+                   ProxyGroups.HostPort(host: Array("app.internal".utf8), port: 80): SocketAddress(family: .v4, bytes: [10, 1, 2, 4], port: 80)])
 
     static let destinations: [(String, DynamicProxyURL.Destination)] = [
         ("http://pool_a", .upstream(0)),
@@ -52,6 +55,10 @@ struct DynamicProxyURLTests {
         // With a port the host no longer names an upstream block (nginx compares the port too).
         ("http://pool_a:8080", .needsResolver),
         ("http://backend.example", .needsResolver),
+        // A host and port another proxy_pass (without variables) names: resolved at load, as nginx's implicit group.
+        ("http://App.Internal:8080/x", .address(SocketAddress(family: .v4, bytes: [10, 1, 2, 3], port: 8080))),
+        ("http://app.internal", .address(SocketAddress(family: .v4, bytes: [10, 1, 2, 4], port: 80))),
+        ("http://app.internal:9090", .needsResolver),
         ("http://127.0.0.1:8081", .address(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: 8081))),
         ("http://127.0.0.1", .address(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: 80))),
         ("http://[::1]:9", .address(SocketAddress(family: .v6, bytes: Array(repeating: 0, count: 15) + [1], port: 9))),
@@ -60,6 +67,6 @@ struct DynamicProxyURLTests {
     @Test(arguments: destinations)
     func findsTheDestination(_ c: (String, DynamicProxyURL.Destination)) throws {
         let url = try DynamicProxyURL.parse(Array(c.0.utf8)).get()
-        #expect(url.destination(upstreams: Self.upstreams) == c.1)
+        #expect(url.destination(Self.groups) == c.1)
     }
 }

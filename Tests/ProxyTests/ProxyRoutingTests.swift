@@ -112,7 +112,8 @@ import Testing
     }
 
     /// proxy_pass with variables: an IP address and port used directly, an upstream block picked by name (with its
-    /// keep-alive pool), the evaluated URI part sent as-is, `$proxy_host`; a host name needs a resolver → 502.
+    /// keep-alive pool), a host and port resolved at load for another proxy_pass, the evaluated URI part sent as-is,
+    /// `$proxy_host`; any other host name needs a resolver → 502.
     @Test func proxyPassWithVariables() throws {
         let echo: MockBackend.Handler = { req in
             MockResponse(text: "\(req.target) host=\(req.header("Host") ?? "-")")
@@ -128,6 +129,7 @@ import Testing
                 location /pool/ { proxy_pass http://$arg_pool; proxy_http_version 1.1; proxy_set_header Connection ""; }
                 location /uri/ { proxy_pass http://$arg_pool/fixed$is_args$args; }
                 location /named/ { proxy_pass http://$arg_host; }
+                location /static/ { proxy_pass http://localhost:\(a.port); }
                 location /bad/ { proxy_pass $arg_url; }
                 location /ph/ { proxy_pass http://$arg_pool; add_header X-Proxy "$proxy_host $proxy_port"; }
                 location ~ ^/cap/(\\w+)/(.*)$ { proxy_pass http://$1/$2$is_args$args; }
@@ -159,6 +161,10 @@ import Testing
         #expect(f.logFile("logs/error.log", containing: "no resolver").contains("[error]"))
         #expect(f.errorLog().contains("no resolver defined to resolve backend.example"))
         #expect(try f.get("/named/?host=pool_a:8080").status == 502)   // with a port it names no upstream block
+        // A host and port a proxy_pass without variables names was resolved at load (nginx's implicit group).
+        let implicit = try f.get("/named/?host=LOCALHOST:\(a.port)")
+        #expect(implicit.header("X-Backend") == "a")
+        #expect(implicit.text == "/named/?host=LOCALHOST:\(a.port) host=LOCALHOST:\(a.port)")
         let bad = try f.get("/bad/?url=gopher://x")
         #expect(bad.status == 500)
         #expect(f.logFile("logs/error.log", containing: "invalid URL prefix").contains("invalid URL prefix in \"gopher://x\""))
