@@ -16,7 +16,6 @@ struct RequestBody {
     private let framing: BodyFraming
     private let maxSize: Int64
     private let memoryLimit: Int
-    private let temp: BodyTempPath
     private(set) var needsBufferingFirst: Bool
     private(set) var streamed: Bool
     /// Streaming a chunked body: decoded from the client, framed again for the upstream.
@@ -39,7 +38,6 @@ struct RequestBody {
         framing = head.bodyFraming
         maxSize = location.clientMaxBodySize
         memoryLimit = location.clientBodyBufferSize
-        temp = location.clientBodyTemp
         rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11
         switch framing {
         case .length(let n) where n > 0:
@@ -123,7 +121,7 @@ struct RequestBody {
             return
         }
         if spool == nil {
-            switch BodySpool.create(in: temp) {
+            switch BodySpool.create(in: client.request.location.clientBodyTemp) {
             case .failure(let f): return fail(f, client)
             case .success(let s):
                 spool = s
