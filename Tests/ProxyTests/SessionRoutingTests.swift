@@ -272,4 +272,29 @@ import Testing
             }
         }
     }
+
+    /// A learnt session whose server died goes to one stand-in, every time, with no error reaching the client.
+    @Test func stickyLearnDeadOwnerHasOneStandIn() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(params: Array(repeating: "max_fails=1 fail_timeout=10s", count: 3),
+                                               upstreamExtra: Self.learn, nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        var owned: [String] = []
+        while owned.count < 6 {
+            let r = Self.parse(try request(c).text)
+            if r.node == "tomcat1" { owned.append(r.session) }
+        }
+        nodes[0].stop()
+        for s in owned {
+            var seen: Set<String> = []
+            for _ in 0..<5 {
+                let r = try request(c, session: s)
+                #expect(r.status == 200)
+                seen.insert(Self.parse(r.text).node)
+            }
+            #expect(seen.count == 1 && !seen.contains("tomcat1"), "session \(s) went to \(seen)")
+        }
+    }
 }
