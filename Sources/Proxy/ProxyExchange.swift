@@ -15,6 +15,8 @@ final class ProxyExchange {
     let request: Request
     let proxy: ProxyRuntime
     let upstream: UpstreamRuntime?
+    private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
+    private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
     private var state = State.idle
     private var conn: UpstreamConnection?
     private var connReused = false
@@ -44,7 +46,11 @@ final class ProxyExchange {
         self.client = client
         self.request = request
         self.proxy = proxy
-        if case .upstream(let i) = proxy.target { upstream = client.runtime.upstreams[i] } else { upstream = nil }
+        switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
+        case .upstream(let u): upstream = u; direct = nil; unusable = nil
+        case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil
+        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message)
+        }
         firstStart = Clock.monotonicNanos()
         responseParser = ResponseHeadParser(limits: ParserLimits(requestLineMax: proxy.bufferSize,
                                                                    headerLineMax: proxy.bufferSize,
@@ -71,7 +77,8 @@ final class ProxyExchange {
 
     /// Goes upstream (directly, or after a cache miss or lock wait).
     func startUpstream() {
-        head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+        head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
+                                      chunked: body.chunkedUpstream)
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
             _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -81,7 +88,8 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
             client.bodyComplete()
-            head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+            head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
+                                      chunked: body.chunkedUpstream)
         }
         nextTry()
     }
@@ -93,7 +101,8 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if body.complete {
                 client.bodyComplete()
-                head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream)
+                head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
+                                      chunked: body.chunkedUpstream)
                 nextTry()
             }
             return
@@ -102,6 +111,10 @@ final class ProxyExchange {
     }
 
     private func nextTry() {
+        if let u = unusable {   // nginx finds this out once the body is read, as here
+            client.worker.log(.error, u.message, client.id)
+            return failClient(u.status)
+        }
         if cache != nil { CacheExchange.stripConditionals(&head) }   // proxy_cache hook: no Range/If-* upstream
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
@@ -152,8 +165,8 @@ final class ProxyExchange {
     private func pickPeer() -> (SocketAddress, [UInt8])? {
         guard let up = upstream else {
             // One address: nothing to fall back to after the first try.
-            guard case .address(let a, let label) = proxy.target, triesDone == 0 else { return nil }
-            return (a, label)
+            guard let d = direct, triesDone == 0 else { return nil }
+            return (d.address, d.label)
         }
         let box = client.worker.balancer(for: up)
         let ctx = client.worker.pickContext(for: request, upstream: up)
@@ -534,7 +547,7 @@ final class ProxyExchange {
         if let f = lastFailure, let cx = cache, cx.serveStale(after: f) { return }
         cache?.finish()
         client.exchange = nil
-        client.sendError(status, closeAfter: body.streamed && !body.complete)
+        client.sendError(status, closeAfter: !body.complete)   // unread body bytes must not parse as a request
     }
 
     /// The response already started: the only honest signal left is closing the client connection.

@@ -34,6 +34,8 @@ final class Request {
     var cacheStatus: [UInt8]? = nil
     var responseHead: [UInt8] = []    // the head sent to the client, for $sent_http_*
     var proxy: ProxyRuntime?
+    /// The evaluated `proxy_pass` URL when it has variables ($proxy_host, $proxy_port, the URI sent upstream).
+    var dynamicURL: DynamicProxyURL?
     var gzipRatio: [UInt8]? = nil   // $gzip_ratio, formatted by the Gzip module
     var rewriteCycles = 0
     private var requestID: [UInt8]? = nil
@@ -48,7 +50,7 @@ final class Request {
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         tries.removeAll(keepingCapacity: true)
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
-        responseHead.removeAll(keepingCapacity: true); proxy = nil; gzipRatio = nil; rewriteCycles = 0
+        responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         requestID = nil
     }
 
@@ -142,8 +144,10 @@ final class Request {
         case .timeISO8601: out.append(contentsOf: c.worker.clock.timeISO8601())
         case .msec: out.append(contentsOf: LogClock.msec())
         case .pid: ASCIIDecimal.append(Int(ProcessInfo.pid), to: &out)
-        case .proxyHost: if let p = proxy { out.append(contentsOf: p.proxyHost) }
-        case .proxyPort: if let p = proxy { out.append(contentsOf: p.proxyPort) }
+        case .proxyHost:
+            if let d = dynamicURL { out.append(contentsOf: d.hostHeader) } else if let p = proxy { out.append(contentsOf: p.proxyHost) }
+        case .proxyPort:
+            if let d = dynamicURL { out.append(contentsOf: d.portText) } else if let p = proxy { out.append(contentsOf: p.proxyPort) }
         case .proxyAddXForwardedFor:
             if let xff = requestHeader("x-forwarded-for") {
                 out.append(contentsOf: xff); out.append(contentsOf: [44, 32])  // ", "

@@ -2,23 +2,33 @@ import Config
 import EventLoop
 import HTTP1
 
-/// The request body on its way upstream. Small bodies (up to `client_body_buffer_size`) and chunked bodies
-/// are read whole first, so a failed try can resend them to the next server (nginx's request buffering);
-/// a larger Content-Length body, or any body with `proxy_request_buffering off`, streams through in bounded
-/// memory and so cannot be retried once bytes went out. Chunked bodies are sent with a Content-Length:
-/// HTTP/1.0 upstreams need one, and it costs at most `client_max_body_size` of memory (nginx spools to a
-/// temp file instead — a documented difference).
+/// The request body on its way upstream, in nginx's model:
+/// - `proxy_request_buffering on` (default): the whole body is read before going upstream — in memory up to
+///   `client_body_buffer_size`, beyond that spooled to an unlinked temp file under `client_body_temp_path` — then
+///   sent with a Content-Length (a chunked body is de-chunked). Memory stays bounded whatever the size, and a
+///   failed try can resend the body to the next server.
+/// - `proxy_request_buffering off`: a Content-Length body streams through as it arrives; a chunked one streams
+///   re-chunked when `proxy_http_version 1.1` (an HTTP/1.0 upstream needs a length, so it is buffered as above).
+///   A streamed body cannot be resent once bytes went out.
 struct RequestBody {
     enum SendResult { case done, blocked, needClient, failed, clientFailed(Int) }
 
     private let framing: BodyFraming
     private let maxSize: Int64
+    private let memoryLimit: Int
     private(set) var needsBufferingFirst: Bool
     private(set) var streamed: Bool
+    /// Streaming a chunked body: decoded from the client, framed again for the upstream.
+    private let rechunked: Bool
     private var buffered: [UInt8] = []
-    private var sentOffset = 0
-    private var remaining: Int64          // streaming: bytes still to move from the client
+    private var spool: BodySpool?
+    private var sentOffset: Int64 = 0
+    private var remaining: Int64          // Content-Length bytes still to read from the client
     private var decoder = ChunkedDecoder()
+    private var decodedAll = false
+    private var staging: [UInt8] = []     // decoded pieces (buffering) or re-chunked bytes (streaming)
+    private var stagingSent = 0
+    private var received: Int64 = 0       // body bytes (decoded) taken from the client so far
     private(set) var complete: Bool
     private(set) var failed = false
     private(set) var failureStatus = 400
@@ -27,78 +37,113 @@ struct RequestBody {
     init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime) {
         framing = head.bodyFraming
         maxSize = location.clientMaxBodySize
+        memoryLimit = location.clientBodyBufferSize
+        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11
         switch framing {
         case .length(let n) where n > 0:
-            let small = n <= Int64(location.clientBodyBufferSize) && proxy.requestBuffering
-            needsBufferingFirst = small
-            streamed = !small
+            needsBufferingFirst = proxy.requestBuffering
+            streamed = !proxy.requestBuffering
             remaining = n
             complete = false
         case .chunked:
-            needsBufferingFirst = true; streamed = false; remaining = 0; complete = false
+            needsBufferingFirst = !rechunked; streamed = rechunked; remaining = 0; complete = false
         default:
             needsBufferingFirst = false; streamed = false; remaining = 0; complete = true
         }
     }
 
-    /// What the upstream's Content-Length is: nil for no body.
+    /// What the upstream's Content-Length is: nil for no body, or for a body streamed re-chunked.
     var lengthForUpstream: Int64? {
         switch framing {
         case .length(let n): return n > 0 ? n : (n == 0 ? 0 : nil)
-        case .chunked: return complete ? Int64(buffered.count) : nil
+        case .chunked: return complete && !rechunked ? received : nil
         default: return nil
         }
     }
 
+    /// The upstream request says `Transfer-Encoding: chunked`.
+    var chunkedUpstream: Bool { rechunked }
+
     var rewindable: Bool { !streamed }
+
+    /// Whether the body went to a temp file (for tests and logs).
+    var isSpooled: Bool { spool != nil }
 
     mutating func rewind() { sentOffset = 0 }
 
-    /// Moves body bytes from the client's input buffer into memory (buffered mode).
+    // MARK: - Buffering
+
+    /// Moves body bytes from the client's input buffer into memory or the temp file (buffered mode).
     mutating func bufferFromClient(_ client: ClientConnection) {
         let input = client.input
         switch framing {
         case .length:
             let take = Int(min(Int64(input.readableCount), remaining))
-            buffered.append(contentsOf: UnsafeRawBufferPointer(rebasing: input.readable[..<take]))
+            store(UnsafeRawBufferPointer(rebasing: input.readable[..<take]), client)
             input.consume(take)
             remaining -= Int64(take)
             client.request.requestLength += Int64(take)
-            if remaining == 0 { complete = true }
+            if remaining == 0 && !failed { complete = true }
         case .chunked:
+            var pieces = staging
+            staging = []
+            pieces.removeAll(keepingCapacity: true)
+            let consumed: Int
             do {
-                var body = buffered
-                let (consumed, finished) = try decoder.decode(input.readable) { body.append(contentsOf: $0) }
-                buffered = body
-                input.consume(consumed)
-                client.request.requestLength += Int64(consumed)
-                if maxSize > 0 && Int64(buffered.count) > maxSize {
-                    failed = true; failureStatus = 413
-                    client.worker.log(.error, "client intended to send too large chunked body: \(buffered.count)+ bytes", client.id)
-                }
-                if finished { complete = true }
+                let r = try decoder.decode(input.readable) { pieces.append(contentsOf: $0) }
+                consumed = r.consumed; decodedAll = r.finished
             } catch {
                 failed = true; failureStatus = 400
                 client.worker.log(.info, "client sent invalid chunked body", client.id)
+                return
             }
+            input.consume(consumed)
+            client.request.requestLength += Int64(consumed)
+            if maxSize > 0 && received + Int64(pieces.count) > maxSize {
+                failed = true; failureStatus = 413
+                client.worker.log(.error, "client intended to send too large chunked body: \(received + Int64(pieces.count))+ bytes", client.id)
+                return
+            }
+            pieces.withUnsafeBytes { store($0, client) }
+            staging = pieces
+            if decodedAll && !failed { complete = true; staging = [] }
         default:
             complete = true
         }
     }
 
+    /// Keeps body bytes: in memory while they fit `client_body_buffer_size`, then all of them in the temp file.
+    private mutating func store(_ bytes: UnsafeRawBufferPointer, _ client: ClientConnection) {
+        if bytes.isEmpty || failed { return }
+        received += Int64(bytes.count)
+        if spool == nil && buffered.count + bytes.count <= memoryLimit {
+            buffered.append(contentsOf: bytes)
+            return
+        }
+        if spool == nil {
+            switch BodySpool.create(in: client.request.location.clientBodyTemp) {
+            case .failure(let f): return fail(f, client)
+            case .success(let s):
+                spool = s
+                client.worker.log(.warn, "a client request body is buffered to a temporary file \(s.path)", client.id)
+                if let f = buffered.withUnsafeBytes({ s.append($0) }) { return fail(f, client) }
+                buffered = []
+            }
+        }
+        if let f = spool!.append(bytes) { fail(f, client) }
+    }
+
+    private mutating func fail(_ f: BodySpool.Failure, _ client: ClientConnection) {
+        failed = true; failureStatus = 500
+        client.worker.log(.crit, f.message, client.id)
+    }
+
+    // MARK: - Sending
+
     /// Writes what can be written to the upstream socket `fd`.
     mutating func send(to fd: Int32, client: ClientConnection) -> SendResult {
-        if !streamed {
-            while sentOffset < buffered.count {
-                let r = buffered.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[sentOffset...])) }
-                switch r {
-                case .done(let n): sentOffset += n
-                case .wouldBlock: return .blocked
-                case .eof, .error: return .failed
-                }
-            }
-            return .done
-        }
+        if !streamed { return sendBuffered(to: fd) }
+        if rechunked { return sendRechunked(to: fd, client: client) }
         // Streaming: copy straight from the client's input buffer to the upstream socket.
         let input = client.input
         while remaining > 0 {
@@ -119,5 +164,70 @@ struct RequestBody {
         }
         complete = true
         return .done
+    }
+
+    private mutating func sendBuffered(to fd: Int32) -> SendResult {
+        if let s = spool {
+            while sentOffset < s.size {
+                switch s.send(to: fd, offset: &sentOffset) {
+                case .done: continue
+                case .wouldBlock: return .blocked
+                case .eof, .error: return .failed
+                }
+            }
+            return .done
+        }
+        while sentOffset < Int64(buffered.count) {
+            let from = Int(sentOffset)
+            let r = buffered.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[from...])) }
+            switch r {
+            case .done(let n): sentOffset += Int64(n)
+            case .wouldBlock: return .blocked
+            case .eof, .error: return .failed
+            }
+        }
+        return .done
+    }
+
+    /// Streams a chunked body re-chunked: one client read's worth of chunks is staged at a time, so memory is
+    /// bounded by the client's input buffer, and the client is not read while the upstream is slow.
+    private mutating func sendRechunked(to fd: Int32, client: ClientConnection) -> SendResult {
+        while true {
+            while stagingSent < staging.count {
+                let from = stagingSent
+                let r = staging.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[from...])) }
+                switch r {
+                case .done(let n): stagingSent += n; sentAnyStreamed = true
+                case .wouldBlock: client.pauseBody(); return .blocked
+                case .eof, .error: return .failed
+                }
+            }
+            staging.removeAll(keepingCapacity: true)
+            stagingSent = 0
+            if decodedAll { complete = true; return .done }
+            let input = client.input
+            if input.isEmpty { return .needClient }
+            var out = staging
+            staging = []
+            let consumed: Int
+            do {
+                let r = try decoder.decode(input.readable) { piece in
+                    ChunkedEncoder.appendChunk(UnsafeRawBufferPointer(piece), to: &out)
+                }
+                consumed = r.consumed; decodedAll = r.finished
+            } catch {
+                client.worker.log(.info, "client sent invalid chunked body", client.id)
+                return .clientFailed(400)
+            }
+            input.consume(consumed)
+            client.request.requestLength += Int64(consumed)
+            received = decoder.decodedBytes
+            if maxSize > 0 && received > maxSize {
+                client.worker.log(.error, "client intended to send too large chunked body: \(received)+ bytes", client.id)
+                return .clientFailed(413)
+            }
+            if decodedAll { ChunkedEncoder.appendLastChunk(to: &out) }
+            staging = out
+        }
     }
 }

@@ -139,6 +139,7 @@ final class LocationRuntime: @unchecked Sendable {
     let accessLogs: [AccessLogSink]
     let clientMaxBodySize: Int64
     let clientBodyBufferSize: Int
+    let clientBodyTemp: BodyTempPath
     let clientBodyTimeoutMillis: Int
     let sendTimeoutMillis: Int
     let keepaliveTimeoutMillis: Int
@@ -152,13 +153,14 @@ final class LocationRuntime: @unchecked Sendable {
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          rewrites: [RewriteRule], sets: [(slot: Int, value: CompiledTemplate)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
-         clientBodyBufferSize: Int, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
+         clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
          mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.rewrites = rewrites; self.sets = sets; self.addHeaders = addHeaders
         self.errorPages = errorPages; self.accessLogs = accessLogs; self.clientMaxBodySize = clientMaxBodySize
-        self.clientBodyBufferSize = clientBodyBufferSize; self.clientBodyTimeoutMillis = clientBodyTimeoutMillis
+        self.clientBodyBufferSize = clientBodyBufferSize; self.clientBodyTemp = clientBodyTemp
+        self.clientBodyTimeoutMillis = clientBodyTimeoutMillis
         self.sendTimeoutMillis = sendTimeoutMillis; self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires
@@ -188,9 +190,11 @@ final class ProxyRuntime: @unchecked Sendable {
     enum Target {
         case upstream(Int)                 // index into Runtime.upstreams
         case address(SocketAddress, label: [UInt8])   // proxy_pass http://127.0.0.1:8081; label for $upstream_addr
+        /// `proxy_pass http://$backend`: the URL evaluated per request, then looked up in the groups.
+        case variable(CompiledTemplate, ProxyGroups)
     }
     let target: Target
-    let proxyHost: [UInt8]                 // $proxy_host: "tomcat-lb", "127.0.0.1:8081"
+    let proxyHost: [UInt8]                 // $proxy_host: "tomcat-lb", "127.0.0.1:8081" (per request with variables)
     let proxyPort: [UInt8]
     let uriReplacement: [UInt8]?           // the URI part of proxy_pass, nil when absent
     let setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)]

@@ -31,6 +31,8 @@ private struct Builder {
     var openFiles = true
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
     var cacheZones: [String: CacheZone] = [:]
+    /// What `proxy_pass` URLs with variables can reach (upstream blocks, implicit groups).
+    var proxyGroups = ProxyGroups()
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
 
@@ -62,6 +64,7 @@ private struct Builder {
         cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
         for up in http.upstreams { upstreams.append(try upstream(up)) }
+        proxyGroups = groupsForVariableProxyPass(http)
         let maps = try http.maps.map { m throws(ConfigError) in try map(m) }
 
         // Servers, grouped by listen address; the first (or default_server) one is the default.
@@ -231,7 +234,7 @@ private struct Builder {
         let factory: BalancerFactory
         do {
             factory = try BalancerFactory(kind: kind, affinity: affinity, health: health,
-                                          learnTable: previousUpstream?.policy.factory.learnTable)
+                                          learnTable: previousLearnTable(for: u))
         } catch {
             throw ConfigError("\(error) in upstream \"\(u.name)\"", at: u.location)
         }
@@ -240,6 +243,13 @@ private struct Builder {
                                policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route),
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
                                keepaliveTimeoutMillis: millis(u.keepaliveTimeout))
+    }
+
+    /// The `sticky learn` table of the previous configuration with this upstream's zone name: a zone, like
+    /// nginx's shared memory zones, is found by name, so a renamed upstream keeps its learnt sessions.
+    func previousLearnTable(for u: UpstreamConfig) -> StickyLearnTable? {
+        guard case .learn(let l)? = u.sticky, let previous else { return nil }
+        return previous.upstreams.lazy.compactMap { $0.policy.factory.learnTable }.first { $0.name == l.zoneName }
     }
 
     func map(_ m: MapConfig) throws(ConfigError) -> MapRuntime {
@@ -381,7 +391,9 @@ private struct Builder {
         return LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
                                rewrites: rewrites, sets: sets, addHeaders: addHeaders, errorPages: errorPages,
                                accessLogs: sinks, clientMaxBodySize: Int64(c.maxBodySize),
-                               clientBodyBufferSize: c.bodyBufferSize, clientBodyTimeoutMillis: millis(c.bodyTimeout),
+                               clientBodyBufferSize: c.bodyBufferSize,
+                               clientBodyTemp: BodyTempPath(directory: absolute(c.bodyTempPath), levels: c.bodyTempLevels),
+                               clientBodyTimeoutMillis: millis(c.bodyTimeout),
                                sendTimeoutMillis: millis(c.sendTimeout), keepaliveTimeoutMillis: millis(c.keepaliveTimeout),
                                keepaliveRequests: c.keepaliveRequests, defaultType: Array(content.defaultType.utf8),
                                charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
@@ -390,12 +402,19 @@ private struct Builder {
 
     func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,
                at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
-        guard case .static(let url) = pass else {
-            throw ConfigError("proxy_pass with variables is not supported by switchyard yet", at: loc)
+        let url: ProxyURL
+        switch pass {
+        case .static(let u): url = u
+        case .dynamic(let t):
+            // Evaluated per request (DynamicProxyURL): an upstream block by name, an IP address, else 502.
+            if t.source.lowercased().hasPrefix("https://") {
+                throw ConfigError("https upstreams are not supported by switchyard", at: loc)
+            }
+            return try proxyRuntime(target: .variable(try compile(t, at: loc), proxyGroups), url: nil,
+                                    keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc)
         }
         guard url.scheme == "http" else { throw ConfigError("https upstreams are not supported by switchyard", at: url.location) }
         let target: ProxyRuntime.Target
-        var port = "80"
         var keepaliveUpstream = false
         switch url.target {
         case .upstream(let name):
@@ -409,10 +428,21 @@ private struct Builder {
                 throw ConfigError("host not found in upstream \"\(host):\(p)\"", at: url.location)
             }
             target = .address(a, label: Array(a.description.utf8))
-            port = String(p)
         case .unix:
             throw ConfigError("unix domain sockets are not supported in \"proxy_pass\"", at: url.location)
         }
+        return try proxyRuntime(target: target, url: url, keepaliveUpstream: keepaliveUpstream, settings: p,
+                                locationPrefix: locationPrefix, at: loc)
+    }
+
+    /// `url` is nil for a `proxy_pass` with variables: `$proxy_host`, `$proxy_port` and the URI part are then
+    /// known per request only, and `proxy_redirect default` has nothing to rewrite (nginx drops it too).
+    /// `keepaliveUpstream` says whether the target may keep connections; the request headers decide the rest.
+    func proxyRuntime(target: ProxyRuntime.Target, url: ProxyURL?, keepaliveUpstream: Bool, settings p: ProxySettings,
+                      locationPrefix: [UInt8], at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+        var port = "80"
+        if case .address(_, let n)? = url?.target { port = String(n) }
+        var keepaliveUpstream = keepaliveUpstream
         var headers: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)] = []
         for h in p.requestHeaders {
             headers.append((Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc)))
@@ -432,6 +462,7 @@ private struct Builder {
             for r in rules {
                 switch r {
                 case .default:
+                    guard let url else { continue }
                     if let uri = url.uri {
                         pairs.append((Array("http://\(url.hostHeader)\(uri)".utf8), CompiledTemplate(literal: locationPrefix)))
                     } else {
@@ -452,14 +483,43 @@ private struct Builder {
         } catch {
             throw ConfigError("\(error)", at: loc)
         }
-        return ProxyRuntime(target: target, proxyHost: Array(url.hostHeader.utf8), proxyPort: Array(port.utf8),
-                            uriReplacement: url.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: NameSet(bytes: Array(hidden)),
+        return ProxyRuntime(target: target, proxyHost: Array((url?.hostHeader ?? "").utf8), proxyPort: Array(port.utf8),
+                            uriReplacement: url?.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: NameSet(bytes: Array(hidden)),
                             httpVersion11: p.httpVersion == .http11, keepaliveUpstream: keepaliveUpstream,
                             redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),
                             bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }))
+    }
+
+    /// What `proxy_pass` URLs with variables can reach: the upstream blocks by name, and nginx's implicit groups —
+    /// every `proxy_pass http://name:port` without variables, resolved while loading. Built only when some
+    /// proxy_pass has variables, so other configurations resolve nothing twice.
+    func groupsForVariableProxyPass(_ http: HTTPConfig) -> ProxyGroups {
+        var groups = ProxyGroups()
+        var hasVariables = false
+        var statics: [(host: String, port: Int)] = []
+        func visit(_ l: LocationConfig) {
+            switch l.handler {
+            case .proxy(.dynamic)?: hasVariables = true
+            case .proxy(.static(let url))?: if case .address(let host, let port) = url.target { statics.append((host, port)) }
+            default: break
+            }
+            l.nested.forEach(visit)
+        }
+        for s in http.servers { s.locations.forEach(visit) }
+        guard hasVariables else { return groups }
+        for (i, u) in upstreams.enumerated() where groups.upstreams[Array(u.name.lowercased().utf8)] == nil {
+            groups.upstreams[Array(u.name.lowercased().utf8)] = i
+        }
+        for (host, port) in statics {
+            let key = ProxyGroups.HostPort(host: Array(host.lowercased().utf8), port: UInt16(port))
+            if groups.implicit[key] == nil, let a = SocketAddress.resolve(host: host, port: UInt16(port)).first {
+                groups.implicit[key] = a
+            }
+        }
+        return groups
     }
 
     func absolute(_ path: String) -> String {

@@ -1,7 +1,8 @@
 import HTTP1
 
 /// Builds the request head sent upstream, as nginx's proxy module does: method, URI (the original
-/// `$request_uri`, or the location prefix replaced by proxy_pass's URI part, or the rewritten `$uri`),
+/// `$request_uri`, or the location prefix replaced by proxy_pass's URI part, or the rewritten `$uri`, or the
+/// evaluated URI part of a proxy_pass with variables),
 /// the configured `proxy_set_header` list (defaults `Host: $proxy_host`, `Connection: close`), then the
 /// client's headers except those the list names and the hop-by-hop ones.
 enum UpstreamRequest {
@@ -9,7 +10,8 @@ enum UpstreamRequest {
     static let dropped = NameSet(["connection", "keep-alive", "te", "trailer", "transfer-encoding",
                                   "upgrade", "proxy-connection", "expect", "content-length"])
 
-    static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?) -> [UInt8] {
+    /// `chunked`: the body streams re-chunked (`proxy_request_buffering off` with HTTP/1.1), no length known.
+    static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?, chunked: Bool = false) -> [UInt8] {
         let head = r.head!
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 256)
@@ -36,7 +38,9 @@ enum UpstreamRequest {
             out.append(contentsOf: head.bytes(h.value))
             out.append(contentsOf: [13, 10])
         }
-        if let n = bodyLength, n > 0 || head.contentLength != nil {
+        if chunked {
+            out.append(static: "Transfer-Encoding: chunked\r\n")
+        } else if let n = bodyLength, n > 0 || head.contentLength != nil {
             out.append(static: "Content-Length: ")
             ASCIIDecimal.append(n, to: &out)
             out.append(contentsOf: [13, 10])
@@ -47,6 +51,9 @@ enum UpstreamRequest {
 
     private static func appendURI(_ r: Request, proxy: ProxyRuntime, to out: inout [UInt8]) {
         let head = r.head!
+        // proxy_pass with variables and a URI part: that URI exactly as evaluated (nginx neither replaces the
+        // location prefix nor appends the arguments then).
+        if let uri = r.dynamicURL?.uri { out.append(contentsOf: uri); return }
         guard let replacement = proxy.uriReplacement else {
             // No URI part: the client's URI as sent, unless a rewrite changed $uri.
             if r.rewriteCycles == 0 && r.uri == ((try? URIPath.normalize(head.bytes(head.path))) ?? []) {

@@ -37,6 +37,8 @@ struct ModelTests {
         #expect(settings.proxy.cache.key.source == "$scheme$proxy_host$request_uri")
         #expect(settings.client.keepaliveTimeout == .seconds(75))
         #expect(settings.client.maxBodySize == 1 << 20)
+        #expect(settings.client.bodyTempPath == "/p/client_body_temp")
+        #expect(settings.client.bodyTempLevels == [])
         #expect(settings.logging.accessLogs == [AccessLog(path: "/p/logs/access.log", format: "combined")])
         #expect(settings.content.documentRoot == .root("/p/html"))
         #expect(settings.content.types["HTML"] == "text/html")
@@ -455,6 +457,7 @@ struct ModelTests {
         #expect(client.headerBufferSize == 2048)
         #expect(client.largeHeaderBuffers == BufferCount(count: 8, size: 16384))
         #expect(client.bodyTempPath == "/p/temp/body")
+        #expect(client.bodyTempLevels == [1, 2])
         #expect(client.sendfile)
         #expect(!client.tcpNodelay)
     }

@@ -110,4 +110,63 @@ import Testing
         // The readiness probe was a connection too: accepted and handled count it, requests do not.
         #expect(text == "Active connections: 1 \nserver accepts handled requests\n 3 3 2 \nReading: 0 Writing: 1 Waiting: 0 \n")
     }
+
+    /// proxy_pass with variables: an IP address and port used directly, an upstream block picked by name (with its
+    /// keep-alive pool), a host and port resolved at load for another proxy_pass, the evaluated URI part sent as-is,
+    /// `$proxy_host`; any other host name needs a resolver → 502.
+    @Test func proxyPassWithVariables() throws {
+        let echo: MockBackend.Handler = { req in
+            MockResponse(text: "\(req.target) host=\(req.header("Host") ?? "-")")
+        }
+        let a = try MockBackend(name: "a", handler: echo), b = try MockBackend(name: "b", handler: echo)
+        defer { a.stop(); b.stop() }
+        let f = try Fixture(http: """
+            upstream pool_a { server \(a.address); keepalive 4; }
+            upstream pool_b { server \(b.address); }
+            server {
+                listen 127.0.0.1:PORT;
+                location /direct/ { set $backend \(b.address); proxy_pass http://$backend; }
+                location /pool/ { proxy_pass http://$arg_pool; proxy_http_version 1.1; proxy_set_header Connection ""; }
+                location /uri/ { proxy_pass http://$arg_pool/fixed$is_args$args; }
+                location /named/ { proxy_pass http://$arg_host; }
+                location /static/ { proxy_pass http://localhost:\(a.port); }
+                location /bad/ { proxy_pass $arg_url; }
+                location /ph/ { proxy_pass http://$arg_pool; add_header X-Proxy "$proxy_host $proxy_port"; }
+                location ~ ^/cap/(\\w+)/(.*)$ { proxy_pass http://$1/$2$is_args$args; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let direct = try f.get("/direct/x?y=1")
+        #expect(direct.header("X-Backend") == "b")
+        #expect(direct.text == "/direct/x?y=1 host=\(b.address)")
+        // Without a URI part the client's URI is passed unchanged; the host picks the upstream block.
+        for _ in 0..<3 {
+            let r = try f.get("/pool/p?pool=pool_a")
+            #expect(r.header("X-Backend") == "a")
+            #expect(r.text == "/pool/p?pool=pool_a host=pool_a")
+        }
+        #expect(a.connections == 1)   // pool_a's keepalive pool served the dynamic requests
+        #expect(try f.get("/pool/p?pool=POOL_B").header("X-Backend") == "b")
+        // A URI part replaces the whole request URI, as evaluated (no location prefix replacement).
+        #expect(try f.get("/uri/deep/path?pool=pool_b").text == "/fixed?pool=pool_b host=pool_b")
+        let ph = try f.get("/ph/?pool=\(a.address)")
+        #expect(ph.header("X-Proxy") == "\(a.address) \(a.port)")
+        #expect(ph.text == "/ph/?pool=\(a.address) host=\(a.address)")
+        // Regex captures name the group and the path (a URI part is allowed in a regex location with variables).
+        let cap = try f.get("/cap/pool_b/x/y?q=1")
+        #expect(cap.header("X-Backend") == "b")
+        #expect(cap.text == "/x/y?q=1 host=pool_b")
+        // A name that is no upstream block would need a DNS resolver: 502 and nginx's error line.
+        #expect(try f.get("/named/?host=backend.example").status == 502)
+        #expect(f.logFile("logs/error.log", containing: "no resolver").contains("[error]"))
+        #expect(f.errorLog().contains("no resolver defined to resolve backend.example"))
+        #expect(try f.get("/named/?host=pool_a:8080").status == 502)   // with a port it names no upstream block
+        // A host and port a proxy_pass without variables names was resolved at load (nginx's implicit group).
+        let implicit = try f.get("/named/?host=LOCALHOST:\(a.port)")
+        #expect(implicit.header("X-Backend") == "a")
+        #expect(implicit.text == "/named/?host=LOCALHOST:\(a.port) host=LOCALHOST:\(a.port)")
+        let bad = try f.get("/bad/?url=gopher://x")
+        #expect(bad.status == 500)
+        #expect(f.logFile("logs/error.log", containing: "invalid URL prefix").contains("invalid URL prefix in \"gopher://x\""))
+    }
 }

@@ -207,4 +207,94 @@ import Testing
         let text = try f.get("/jvm").text
         #expect(text.contains(nodes[0].address) && text.contains("tomcat1"))
     }
+
+    static let learn = "sticky learn create=$upstream_cookie_JSESSIONID lookup=$cookie_JSESSIONID zone=client_sessions:1m;"
+
+    /// `sticky learn`: the backend's Set-Cookie teaches the table, and every later request with that cookie goes
+    /// to the server that created the session (round-robin alone would move it on each request).
+    @Test func stickyLearnFollowsTheSessionTheBackendCreated() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(upstreamExtra: Self.learn, nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        // Three new sessions, one per node (round-robin), each learnt from its Set-Cookie.
+        let sessions = try (0..<3).map { _ in Self.parse(try request(c).text) }
+        #expect(Set(sessions.map(\.node)) == ["tomcat1", "tomcat2", "tomcat3"])
+        for round in 2...200 {
+            for s in sessions {
+                let r = Self.parse(try request(c, session: s.session).text)
+                guard r.node == s.node, r.hits == round else {
+                    Issue.record("round \(round): \(s.session) went to \(r.node) hits \(r.hits), expected \(s.node)"); return
+                }
+            }
+        }
+    }
+
+    /// A cookie the table never learnt is balanced as usual (and the new session it gets is learnt in turn).
+    @Test func stickyLearnBalancesUnknownSessions() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(upstreamExtra: Self.learn, nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        let unknown = try (0..<3).map { i in Self.parse(try request(c, session: "NOPE\(i).tomcat1").text) }
+        #expect(Set(unknown.map(\.node)) == ["tomcat1", "tomcat2", "tomcat3"])
+        #expect(unknown.allSatisfy { $0.hits == 1 && !$0.session.hasPrefix("NOPE") })
+        for s in unknown {
+            #expect(Self.parse(try request(c, session: s.session).text).node == s.node)
+        }
+    }
+
+    /// The learnt table is kept across `-s reload`, even when the reloaded upstream lists its servers in another
+    /// order (the table stores addresses, not positions) and has another name (the zone is found by its name).
+    @Test func stickyLearnTableSurvivesAReload() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(upstreamExtra: Self.learn, nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        let sessions = try (0..<3).map { _ in Self.parse(try request(c).text) }
+        // The reloaded configuration lists the first and last servers the other way round.
+        let path = f.proxy.prefix + "/conf/nginx.conf"
+        let swapped = try TempDir.read(path).replacingOccurrences(of: nodes[0].address, with: "SWAP")
+            .replacingOccurrences(of: nodes[2].address, with: nodes[0].address).replacingOccurrences(of: "SWAP", with: nodes[2].address)
+            .replacingOccurrences(of: "tomcat-lb", with: "renamed-lb")
+        try TempDir.write(path, swapped)
+        f.proxy.signal(SIGHUP)
+        #expect(f.logFile("logs/error.log", containing: "reconfigured").contains("reconfigured"))
+        #expect(try TempDir.read(path).contains("server \(nodes[2].address) srun_id=tomcat1"))
+        let fresh = try f.client()
+        for s in sessions {
+            for _ in 0..<5 {
+                let r = Self.parse(try request(fresh, session: s.session).text)
+                #expect(r.node == s.node, "\(s.session) went to \(r.node) after the reload")
+            }
+        }
+    }
+
+    /// A learnt session whose server died goes to one stand-in, every time, with no error reaching the client.
+    @Test func stickyLearnDeadOwnerHasOneStandIn() throws {
+        let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Fixture(http: Self.cluster(params: Array(repeating: "max_fails=1 fail_timeout=10s", count: 3),
+                                               upstreamExtra: Self.learn, nodes: nodes))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        var owned: [String] = []
+        while owned.count < 6 {
+            let r = Self.parse(try request(c).text)
+            if r.node == "tomcat1" { owned.append(r.session) }
+        }
+        nodes[0].stop()
+        for s in owned {
+            var seen: Set<String> = []
+            for _ in 0..<5 {
+                let r = try request(c, session: s)
+                #expect(r.status == 200)
+                seen.insert(Self.parse(r.text).node)
+            }
+            #expect(seen.count == 1 && !seen.contains("tomcat1"), "session \(s) went to \(seen)")
+        }
+    }
 }

@@ -30,9 +30,34 @@ extension DirectiveTable {
         DirectiveSpec("client_body_buffer_size", anyHTTPLevel, .exactly(1), .size(\.client.$bodyBufferSize)),
         DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1), .size(\.client.$headerBufferSize)),
         DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2), .bufferCount(\.client.$largeHeaderBuffers)),
-        DirectiveSpec("client_body_temp_path", anyHTTPLevel, .range(1, 4), .value(\.client.$bodyTempPath) { builder, directive in
-            builder.absolutePath(directive.arguments[0].text)
+        // switchyard resolves host names only while loading (never on a worker), so it has no resolver for
+        // `proxy_pass` URLs with variables: saying so beats accepting a setting that would never be used.
+        DirectiveSpec("resolver", anyHTTPLevel, .atLeast(1), .custom { _, directive in
+            throw ConfigError("\"resolver\" is not supported by switchyard (no asynchronous DNS): name the backends "
+                                  + "in an upstream block or by IP address", at: directive.location)
         }),
+        DirectiveSpec("resolver_timeout", anyHTTPLevel, .exactly(1), .custom { _, directive in
+            throw ConfigError("\"resolver_timeout\" is not supported by switchyard (no asynchronous DNS)",
+                              at: directive.location)
+        }),
+        // `client_body_temp_path path [level1 [level2 [level3]]]`: levels are digit counts (1 or 2) of the
+        // subdirectories nginx spreads temp files over.
+        DirectiveSpec("client_body_temp_path", anyHTTPLevel, .range(1, 4),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.client.$bodyTempPath), DirectiveHandler.merge(\.client.$bodyTempLevels)]) {
+                builder, directive in
+                if builder.settings.client.$bodyTempPath.isSet {
+                    throw ConfigError("\"client_body_temp_path\" directive is duplicate", at: directive.location)
+                }
+                var levels: [Int] = []
+                for argument in directive.arguments.dropFirst() {
+                    guard let n = Int(argument.text), (1...2).contains(n) else {
+                        throw ConfigError("invalid value \"\(argument.text)\" in \"client_body_temp_path\" directive", at: directive.location)
+                    }
+                    levels.append(n)
+                }
+                builder.settings.client.$bodyTempPath.set(builder.absolutePath(directive.arguments[0].text))
+                builder.settings.client.$bodyTempLevels.set(levels)
+            }),
         DirectiveSpec("root", anyHTTPLevel, .exactly(1), .value(\.content.$documentRoot) { builder, directive in
             .root(builder.absolutePath(directive.arguments[0].text))
         }),

@@ -27,7 +27,10 @@ public struct ClientSettings: Sendable {
     @Setting public var bodyBufferSize: Int = 16384
     @Setting public var headerBufferSize: Int = 1024
     @Setting public var largeHeaderBuffers = BufferCount(count: 4, size: 8192)
+    /// `client_body_temp_path`: where request bodies over `client_body_buffer_size` are spooled.
     @Setting public var bodyTempPath: String = "client_body_temp"
+    /// Its levels: `client_body_temp_path /tmp/b 1 2` → `[1, 2]` (`/tmp/b/7/45/0000004567`).
+    @Setting public var bodyTempLevels: [Int] = []
     @Setting public var resetTimedoutConnection: Bool = false
     /// Accepted for compatibility; switchyard proxies, it does not serve files with sendfile(2).
     @Setting public var sendfile: Bool = false

@@ -1,0 +1,141 @@
+import EventLoop
+import HTTP1
+
+/// A `proxy_pass` URL with variables, evaluated for one request and split the way nginx's `ngx_parse_url`
+/// splits it: `http://$backend$uri` with `$backend = "10.0.0.5:8080"` gives host `10.0.0.5`, port 8080,
+/// `$proxy_host` `10.0.0.5:8080` and the URI part `/…`.
+///
+///     DynamicProxyURL.parse(Array("http://pool_a".utf8))   // host "pool_a", no port, uri nil
+struct DynamicProxyURL: Equatable {
+    /// The host as written, brackets of an IPv6 literal included.
+    var host: [UInt8]
+    var port: UInt16
+    /// No `:port` was given (only then may the host name an `upstream` block, as in nginx).
+    var noPort: Bool
+    /// `$proxy_host`: the host, plus `:port` when a port other than 80 was given.
+    var hostHeader: [UInt8]
+    /// `$proxy_port`.
+    var portText: [UInt8]
+    /// The URI part, sent as-is instead of the request's URI; nil when the URL has none.
+    var uri: [UInt8]?
+
+    /// Why an evaluated URL cannot be used; nginx answers 500 and logs the message.
+    struct Invalid: Error, Equatable { let message: String }
+
+    static func parse(_ url: [UInt8]) -> Result<DynamicProxyURL, Invalid> {
+        let text = String(decoding: url, as: UTF8.self)
+        if hasPrefixIgnoringCase(url, "https://") {
+            return .failure(Invalid(message: "https upstreams are not supported by switchyard (\"\(text)\")"))
+        }
+        guard hasPrefixIgnoringCase(url, "http://") else {
+            return .failure(Invalid(message: "invalid URL prefix in \"\(text)\""))
+        }
+        let rest = url[7...]
+        // The authority ends at the first "/" or "?" (a bare "?args" part becomes "/?args", as in nginx).
+        let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
+        let authority = rest[..<end]
+        var uri: [UInt8]? = nil
+        if end < rest.endIndex {
+            uri = rest[end] == UInt8(ascii: "?") ? [UInt8(ascii: "/")] + rest[end...] : Array(rest[end...])
+        }
+        var host = authority
+        var portPart: ArraySlice<UInt8>? = nil
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else {
+                return .failure(Invalid(message: "invalid host in upstream \"\(text.dropFirst(7))\""))
+            }
+            host = authority[...close]
+            let after = authority[(close + 1)...]
+            if !after.isEmpty {
+                guard after.first == UInt8(ascii: ":") else {
+                    return .failure(Invalid(message: "invalid host in upstream \"\(text.dropFirst(7))\""))
+                }
+                portPart = after.dropFirst()
+            }
+        } else if let colon = authority.lastIndex(of: UInt8(ascii: ":")) {
+            host = authority[..<colon]
+            portPart = authority[(colon + 1)...]
+        }
+        if host.isEmpty { return .failure(Invalid(message: "no host in upstream \"\(text.dropFirst(7))\"")) }
+        var port: UInt16 = 80
+        if let p = portPart {
+            guard let n = ASCIIDecimal.parseInt64(p), (1...65535).contains(n) else {
+                return .failure(Invalid(message: "invalid port in upstream \"\(text.dropFirst(7))\""))
+            }
+            port = UInt16(n)
+        }
+        let explicitPort = portPart != nil && port != 80
+        return .success(DynamicProxyURL(host: Array(host), port: port, noPort: portPart == nil,
+                                        hostHeader: explicitPort ? Array(authority) : Array(host),
+                                        portText: explicitPort ? Array(portPart!) : Array("80".utf8), uri: uri))
+    }
+
+    /// Where the request goes, in nginx's order: an IP literal directly; a host without a port that names an
+    /// `upstream` block (case-insensitively) to that group; a host and port some `proxy_pass` without variables
+    /// names to the address resolved at load; anything else would need a DNS resolver.
+    enum Destination: Equatable {
+        case address(SocketAddress)
+        case upstream(Int)
+        case needsResolver
+    }
+
+    func destination(_ groups: ProxyGroups) -> Destination {
+        if let a = ipLiteral { return .address(a) }
+        let name = Bytes.lowercased(host[...])
+        if noPort, let i = groups.upstreams[name] { return .upstream(i) }
+        if let a = groups.implicit[ProxyGroups.HostPort(host: name, port: port)] { return .address(a) }
+        return .needsResolver
+    }
+
+    /// `SocketAddress.parse` reads numeric addresses only, so a name (or "*") is never taken for one.
+    private var ipLiteral: SocketAddress? {
+        if host == [UInt8(ascii: "*")] { return nil }
+        return SocketAddress.parse(String(decoding: host, as: UTF8.self) + ":" + String(port))
+    }
+
+    private static func hasPrefixIgnoringCase(_ a: [UInt8], _ prefix: String) -> Bool {
+        a.count >= prefix.utf8.count && Bytes.equalsIgnoringCase(a[..<prefix.utf8.count], prefix.utf8)
+    }
+}
+
+/// What a `proxy_pass` with variables can reach without a resolver, built once per configuration.
+struct ProxyGroups: Sendable {
+    struct HostPort: Hashable, Sendable {
+        let host: [UInt8]   // lowercased
+        let port: UInt16
+    }
+    /// `upstream` block names (lowercased) → index into `Runtime.upstreams`.
+    var upstreams: [[UInt8]: Int] = [:]
+    /// nginx's implicit groups: `proxy_pass http://name:port` without variables, resolved while loading.
+    var implicit: [HostPort: SocketAddress] = [:]
+}
+
+/// Where one request's `proxy_pass` leads: fixed at load for a URL without variables (no work per request),
+/// evaluated per request otherwise.
+enum ProxyDestination {
+    case upstream(UpstreamRuntime)
+    case address(SocketAddress, label: [UInt8])
+    /// The URL cannot be used: nginx's status and error_log message, reported when the request would go upstream.
+    case unusable(status: Int, message: String)
+
+    static func resolve(_ proxy: ProxyRuntime, for r: Request, runtime: Runtime) -> ProxyDestination {
+        switch proxy.target {
+        case .upstream(let i): return .upstream(runtime.upstreams[i])
+        case .address(let a, let label): return .address(a, label: label)
+        case .variable(let template, let groups):
+            var text: [UInt8] = []
+            r.evaluate(template, into: &text)
+            switch DynamicProxyURL.parse(text) {
+            case .failure(let e): return .unusable(status: 500, message: e.message)
+            case .success(let url):
+                r.dynamicURL = url
+                switch url.destination(groups) {
+                case .upstream(let i): return .upstream(runtime.upstreams[i])
+                case .address(let a): return .address(a, label: Array(a.description.utf8))
+                case .needsResolver:
+                    return .unusable(status: 502, message: "no resolver defined to resolve \(String(decoding: url.host, as: UTF8.self))")
+                }
+            }
+        }
+    }
+}
