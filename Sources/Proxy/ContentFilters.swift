@@ -57,6 +57,12 @@ struct ExpiresRuntime {
         }
     }
 
+    /// The two headers for `status` (`expires modified` without a Last-Modified counts from now), for
+    /// rules that must see them before the head is built (`gzip_proxied` on a static file).
+    func headers(status: Int) -> ExpiresHeaders? {
+        Cache.Expires.headers(setting, status: status, now: Int64(time(nil)), lastModified: nil)
+    }
+
     /// `head` is the response head built so far: `expires modified` reads its Last-Modified.
     func append(status: Int, into head: inout [UInt8]) {
         var lastModified: Int64? = nil

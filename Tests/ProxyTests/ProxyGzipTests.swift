@@ -1,4 +1,5 @@
 import Deflate
+import HTTP1
 import SwitchyardTestSupport
 import Testing
 
@@ -94,5 +95,129 @@ import Testing
         #expect(r.header("Content-Encoding") == "gzip")
         #expect(r.header("Transfer-Encoding") == nil)
         #expect(try Self.inflate(r.body) == Self.page)
+    }
+
+    // MARK: - Static files (root / alias)
+
+    static let bigText: String = {
+        var s = ""
+        var i = 0
+        while s.utf8.count < 3 * 1024 * 1024 { s += "<tr><td>row \(i)</td><td>static and compressed</td></tr>\n"; i += 1 }
+        return s
+    }()
+
+    func staticFixture(extra: String = "") throws -> Fixture {
+        try Fixture(http: """
+            types { text/html html; text/css css; image/png png; text/plain txt; }
+            gzip on;
+            gzip_min_length 1k;
+            gzip_comp_level 1;
+            gzip_buffers 4 16k;
+            gzip_types text/css text/plain;
+            gzip_vary on;
+            log_format g '$request $status $body_bytes_sent $gzip_ratio';
+            \(extra)
+            server {
+                listen 127.0.0.1:PORT;
+                location / { access_log logs/static.log g; root html; }
+                location /old/ { expires -1; alias html/; }
+            }
+            """, files: ["html/page.html": String(decoding: Self.page, as: UTF8.self), "html/big.css": Self.bigText,
+                         "html/small.txt": "tiny\n", "html/img.png": String(decoding: Self.page, as: UTF8.self)])
+    }
+
+    @Test func staticFilesAreStreamedThroughTheCompressor() throws {
+        let f = try staticFixture()
+        defer { f.proxy.stop() }
+        let gz = ["Accept-Encoding": "gzip"]
+
+        let plain = try f.get("/page.html")
+        let etag = try #require(plain.header("ETag"))
+        #expect(plain.header("Content-Encoding") == nil && plain.header("Vary") == "Accept-Encoding")
+
+        let r = try f.get("/page.html", headers: gz)
+        #expect(r.status == 200)
+        #expect(r.header("Content-Encoding") == "gzip")
+        #expect(r.header("Transfer-Encoding") == "chunked")
+        #expect(r.header("Content-Length") == nil && r.header("Accept-Ranges") == nil)
+        #expect(r.header("Vary") == "Accept-Encoding")
+        #expect(r.header("ETag") == "W/" + etag)
+        #expect(r.header("Last-Modified") == plain.header("Last-Modified"))
+        #expect(r.header("Content-Type") == "text/html")
+        #expect(try Self.inflate(r.body) == Self.page)
+        #expect(r.body.count < Self.page.count / 10)
+        let log = f.logFile("logs/static.log", containing: "GET /page.html HTTP/1.1 200 \(r.body.count) ")
+        #expect(!log.contains("GET /page.html HTTP/1.1 200 \(r.body.count) -"))   // $gzip_ratio set
+
+        // 3 MiB: many file pieces, several event-loop turns; the whole file comes back byte for byte.
+        let big = try f.get("/big.css", headers: gz)
+        #expect(big.header("Content-Encoding") == "gzip")
+        #expect(try Self.inflate(big.body) == Array(Self.bigText.utf8))
+
+        // The weak ETag revalidates to a 304 without a body.
+        let c = try f.client()
+        try c.send("GET /page.html HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nIf-None-Match: W/\(etag)\r\n\r\n")
+        #expect(try c.readResponse().status == 304)
+        // Keep-alive works after a compressed body (the chunked body ended properly).
+        try c.send("GET /big.css HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        let again = try c.readResponse()
+        #expect(try Self.inflate(again.body) == Array(Self.bigText.utf8))
+        try c.send("GET /page.html HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        #expect(try Self.inflate(try c.readResponse().body) == Self.page)
+    }
+
+    @Test(arguments: [
+        // (path, request headers, compressed?, status)
+        ("/page.html", ["Accept-Encoding": "gzip;q=0"], false, 200),
+        ("/page.html", [:], false, 200),
+        ("/small.txt", ["Accept-Encoding": "gzip"], false, 200),         // shorter than gzip_min_length
+        ("/img.png", ["Accept-Encoding": "gzip"], false, 200),           // not in gzip_types
+        ("/page.html", ["Accept-Encoding": "gzip", "Range": "bytes=0-9"], false, 206),
+        ("/page.html", ["Accept-Encoding": "gzip", "Via": "1.1 cdn"], false, 200),   // gzip_proxied off
+        ("/old/page.html", ["Accept-Encoding": "gzip", "Via": "1.1 cdn"], false, 200),
+        ("/page.html", ["Accept-Encoding": "gzip", "User-Agent": "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"], false, 200),
+        ("/page.html", ["Accept-Encoding": "gzip", "User-Agent": "curl/8 BadBot"], false, 200),
+        ("/page.html", ["Accept-Encoding": "x-gzip"], true, 200),
+        ("/old/page.html", ["Accept-Encoding": "GZIP"], true, 200),
+    ])
+    func staticFileRules(path: String, headers: [String: String], compressed: Bool, status: Int) throws {
+        let f = try staticFixture(extra: "gzip_disable msie6 \"badbot\";")
+        defer { f.proxy.stop() }
+        let r = try f.get(path, headers: headers)
+        #expect(r.status == status)
+        #expect((r.header("Content-Encoding") == "gzip") == compressed)
+        if compressed {
+            #expect(try Self.inflate(r.body) == Self.page)
+        } else {
+            #expect(r.header("Content-Length") == String(r.body.count))
+            if status == 200 { #expect(r.body == (path.hasSuffix(".txt") ? Array("tiny\n".utf8) : Self.page)) }
+        }
+    }
+
+    @Test func staticGzipProxiedExpiredAndHeadAndHTTP10() throws {
+        let f = try staticFixture(extra: "gzip_proxied expired no_last_modified; gzip_http_version 1.0;")
+        defer { f.proxy.stop() }
+        let via = ["Accept-Encoding": "gzip", "Via": "1.1 cdn"]
+        // `expires -1` sets an Expires in the past: `expired` allows it. Without Expires and Cache-Control,
+        // nginx looks at Last-Modified: a static file has one, so `no_last_modified` refuses it.
+        let old = try f.get("/old/page.html", headers: via)
+        #expect(old.header("Content-Encoding") == "gzip")
+        #expect(old.header("Cache-Control") == "no-cache")
+        #expect(try Self.inflate(old.body) == Self.page)
+        #expect(try f.get("/page.html", headers: via).header("Content-Encoding") == nil)
+
+        // HEAD: the plain head, as nginx (no body, so nothing to compress).
+        let c = try f.client()
+        try c.send("HEAD /page.html HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        let head = try c.readResponse(method: .head)
+        #expect(head.header("Content-Encoding") == nil && head.header("Content-Length") == String(Self.page.count))
+
+        // HTTP/1.0: close-delimited, no chunked framing.
+        let ten = try f.client()
+        try ten.send("GET /big.css HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n")
+        let r = try ten.readResponse()
+        #expect(r.header("Content-Encoding") == "gzip" && r.header("Transfer-Encoding") == nil)
+        #expect(r.header("Connection") == "close")
+        #expect(try Self.inflate(r.body) == Array(Self.bigText.utf8))
     }
 }
