@@ -348,6 +348,8 @@ final class ProxyExchange {
             return finishUpstream(reusable: framing == .none || remaining == 0)
         }
         if !c.buffer.isEmpty { forwardBuffered() } else { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) }
+        // Body bytes that came with the head are in the compressor now: flush them if the upstream pauses here.
+        if gzip != nil && state == .streaming { armGzipFlush() }
     }
 
     private func pumpBodyDown() {

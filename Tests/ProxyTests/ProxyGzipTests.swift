@@ -1,4 +1,5 @@
 import Deflate
+import Glibc
 import HTTP1
 import SwitchyardTestSupport
 import Testing
@@ -14,11 +15,11 @@ import Testing
         return out
     }
 
-    func fixture(_ backend: MockBackend, extra: String = "") throws -> Fixture {
+    func fixture(_ backend: MockBackend, extra: String = "", level: Int = 6) throws -> Fixture {
         try Fixture(http: """
             gzip on;
             gzip_min_length 1k;
-            gzip_comp_level 6;
+            gzip_comp_level \(level);
             gzip_types text/plain text/css;
             gzip_vary on;
             log_format g '$request $status $gzip_ratio';
@@ -219,5 +220,167 @@ import Testing
         #expect(r.header("Content-Encoding") == "gzip" && r.header("Transfer-Encoding") == nil)
         #expect(r.header("Connection") == "close")
         #expect(try Self.inflate(r.body) == Array(Self.bigText.utf8))
+    }
+
+    // MARK: - Streaming: slow upstreams and huge bodies
+
+    /// A slow upstream sends 2000 bytes and waits; the compressor must not hold them back. The test reads
+    /// until those bytes decompress (no sleeps: the 20 ms idle flush is what delivers them), then lets the
+    /// upstream finish and checks the whole body.
+    @Test(arguments: [true, false])
+    func aSlowUpstreamsFirstBytesReachTheClientBeforeItFinishes(chunked: Bool) throws {
+        let first = Array(Self.page.prefix(2000)), rest = Array(Self.page.dropFirst(2000))
+        let gate = MockGate()
+        let backend = try MockBackend(name: "b") { _ in
+            MockResponse(headers: [("Content-Type", "text/plain")], body: first, chunked: chunked,
+                         hold: MockHold(gate: gate, rest: rest))
+        }
+        defer { backend.stop() }
+        let f = try fixture(backend)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET /slow HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        let reader = try GzipResponseReader(fd: c.fd)
+        #expect(reader.head.header("Content-Encoding") == "gzip")
+        try reader.read(untilPlain: first.count)
+        #expect(reader.plain == first)
+        #expect(!reader.finished)            // the upstream has not finished: these came from a flush
+        gate.open()
+        try reader.read(untilPlain: Int.max)
+        #expect(reader.finished)
+        #expect(reader.plain == Self.page)
+    }
+
+    /// The bytes of a generated body at `offset`: 4 KiB blocks of text, each starting with its 10-digit number.
+    static let block: [UInt8] = Array(String(repeating: "<p>generated on the fly, never held whole</p>\n", count: 90).utf8.prefix(4096))
+    @Sendable static func generated(_ offset: Int, _ buffer: UnsafeMutableRawBufferPointer) {
+        var i = 0
+        while i < buffer.count {
+            let p = offset + i, inBlock = p % 4096, n = min(4096 - inBlock, buffer.count - i)
+            block.withUnsafeBytes { buffer.baseAddress!.advanced(by: i).copyMemory(from: $0.baseAddress! + inBlock, byteCount: n) }
+            var number = p / 4096, digit = 9
+            while digit >= 0 {   // the block number's digits that fall inside this buffer
+                if digit >= inBlock && digit < inBlock + n { buffer[i + digit - inBlock] = UInt8(48 + number % 10) }
+                number /= 10; digit -= 1
+            }
+            i += n
+        }
+    }
+
+    @Test func fiveHundredMebibytesThroughTheCompressorInConstantMemory() throws {
+        let size = 500 * 1024 * 1024
+        let backend = try MockBackend(name: "b") { _ in
+            MockResponse(headers: [("Content-Type", "text/plain")], stream: MockStream(length: size, fill: Self.generated))
+        }
+        defer { backend.stop() }
+        let f = try fixture(backend, extra: "gzip_buffers 4 16k;", level: 1)
+        defer { f.proxy.stop() }
+        let before = ProxyStreamingTests.peakRSS(f.proxy.pid)
+
+        let c = try f.client()
+        try c.send("GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        let reader = try GzipResponseReader(fd: c.fd, keepPlain: false)
+        var expected = [UInt8](), mismatch: Int? = nil
+        // Every decompressed byte is compared with the generator's, as it arrives; nothing is kept.
+        reader.onPlain = { offset, bytes in
+            if mismatch != nil { return }
+            if expected.count < bytes.count { expected = [UInt8](repeating: 0, count: bytes.count) }
+            expected.withUnsafeMutableBytes { Self.generated(offset, UnsafeMutableRawBufferPointer(rebasing: $0[..<bytes.count])) }
+            if expected.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) }) != 0 { mismatch = offset }
+        }
+        try reader.read(untilPlain: Int.max)
+        #expect(reader.finished)             // zlib checked the trailer's CRC-32 and ISIZE
+        #expect(reader.plainCount == size)
+        #expect(mismatch == nil)
+        #expect(reader.compressedCount < size / 20)
+        let peak = ProxyStreamingTests.peakRSS(f.proxy.pid)
+        #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+    }
+}
+
+/// Reads one gzip-compressed response from a raw socket as it arrives: head, then chunked or close-delimited
+/// body, decompressed piece by piece, so a test can look at the first bytes before the server has finished.
+final class GzipResponseReader {
+    let fd: Int32
+    let head: TestResponseHead
+    private var buffer: [UInt8] = []
+    private var decoder: ChunkedDecoder?
+    private let inflater: Inflater
+    private let keepPlain: Bool
+    private var out: [UInt8] = []
+    private(set) var plain: [UInt8] = []
+    private(set) var plainCount = 0
+    private(set) var compressedCount = 0
+    private(set) var finished = false
+    /// Called with each run of decompressed bytes and its offset in the body.
+    var onPlain: (Int, UnsafeRawBufferPointer) -> Void = { _, _ in }
+
+    init(fd: Int32, keepPlain: Bool = true) throws {
+        self.fd = fd
+        self.keepPlain = keepPlain
+        inflater = try Inflater(format: .gzip)
+        var parser = ResponseHeadParser()
+        var buf: [UInt8] = []
+        while true {
+            switch buf.withUnsafeBytes({ parser.parse($0) }) {
+            case .failed(let e): throw TestClientError("bad response head: \(e)")
+            case .incomplete:
+                if try !Self.recv(fd, into: &buf) { throw TestClientError("closed before a response head") }
+            case .complete(let h, let consumed):
+                head = TestResponseHead(head: h)
+                buffer = Array(buf[consumed...])
+                decoder = h.isChunked ? ChunkedDecoder() : nil
+                return
+            }
+        }
+    }
+
+    /// Reads and decompresses until `count` plain bytes have arrived or the body ends.
+    func read(untilPlain count: Int) throws {
+        while true {
+            try consumeBuffer()
+            if finished || plainCount >= count { return }
+            if try !Self.recv(fd, into: &buffer) {
+                if decoder == nil { return }   // close-delimited: the end of the body
+                throw TestClientError("closed mid-body")
+            }
+        }
+    }
+
+    private func consumeBuffer() throws {
+        var gz: [UInt8] = []
+        if var d = decoder {
+            let (used, _) = try buffer.withUnsafeBytes { try d.decode($0) { gz.append(contentsOf: $0) } }
+            decoder = d
+            buffer.removeFirst(used)
+        } else {
+            gz = buffer; buffer.removeAll()
+        }
+        if gz.isEmpty { return }
+        compressedCount += gz.count
+        out.removeAll(keepingCapacity: true)
+        try gz.withUnsafeBytes { _ = try inflater.decode($0, into: &out) }
+        out.withUnsafeBytes { onPlain(plainCount, $0) }
+        plainCount += out.count
+        if keepPlain { plain += out }
+        finished = inflater.isFinished
+    }
+
+    /// One blocking recv (the client's socket has a receive timeout); false at EOF.
+    private static func recv(_ fd: Int32, into buffer: inout [UInt8]) throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 { throw TestClientError("recv failed or timed out (errno \(errno))") }
+        if n == 0 { return false }
+        buffer.append(contentsOf: chunk[..<n])
+        return true
+    }
+}
+
+/// A parsed response head with TestResponse's header lookup.
+struct TestResponseHead {
+    let head: ResponseHead
+    func header(_ name: String) -> String? {
+        head.firstHeader(Array(name.lowercased().utf8)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
