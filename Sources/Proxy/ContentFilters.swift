@@ -11,6 +11,9 @@ struct GzipRuntime {
     let disableRegexes: [Regex]
     let disableMSIE6: Bool
 
+    /// Whether `gzip_disable` has anything to check (most configurations: no).
+    var disablesAny: Bool { disableMSIE6 || !disableRegexes.isEmpty }
+
     /// `gzip_disable`: a regex on User-Agent, or nginx's `msie6` (MSIE 4–6 without SV1).
     func disables(userAgent ua: [UInt8]) -> Bool {
         if disableMSIE6, let i = Bytes.firstIndex(of: Array("MSIE ".utf8), in: ua), i + 6 < ua.count,
