@@ -8,6 +8,8 @@ import Glibc
 final class FramedChunkBuffer {
     /// Up to 8 hex digits and CRLF before the payload.
     static let headRoom = 10
+    /// CRLF after the payload, and the last-chunk `0\r\n\r\n` when the body ends with this piece.
+    static let tailRoom = 7
     let capacity: Int
     private var base: UnsafeMutableRawPointer?
     private(set) var count = 0
@@ -21,7 +23,7 @@ final class FramedChunkBuffer {
     /// The free payload space; commit what was written with `didWrite`.
     var space: UnsafeMutableRawBufferPointer {
         if base == nil {
-            guard let p = malloc(Self.headRoom + capacity + 2) else { fatalError("gzip: out of memory") }
+            guard let p = malloc(Self.headRoom + capacity + Self.tailRoom) else { fatalError("gzip: out of memory") }
             base = p
         }
         return UnsafeMutableRawBufferPointer(start: base! + Self.headRoom + count, count: capacity - count)
@@ -32,8 +34,9 @@ final class FramedChunkBuffer {
         count += n
     }
 
-    /// Hands the payload to `emit` (framed as one chunk when `chunked`) and empties the buffer.
-    func drain(chunked: Bool, _ emit: (UnsafeRawBufferPointer) -> Void) {
+    /// Hands the payload to `emit` (framed as one chunk when `chunked`, followed by the last chunk when `last`,
+    /// so the end of a body costs no extra send) and empties the buffer.
+    func drain(chunked: Bool, last: Bool = false, _ emit: (UnsafeRawBufferPointer) -> Void) {
         guard count > 0, let base else { return }
         let payload = base + Self.headRoom
         if !chunked {
@@ -52,7 +55,13 @@ final class FramedChunkBuffer {
             start.storeBytes(of: 10, toByteOffset: digits + 1, as: UInt8.self)
             payload.storeBytes(of: 13, toByteOffset: count, as: UInt8.self)
             payload.storeBytes(of: 10, toByteOffset: count + 1, as: UInt8.self)
-            emit(UnsafeRawBufferPointer(start: start, count: digits + 2 + count + 2))
+            var total = digits + 2 + count + 2
+            if last {
+                let end: StaticString = "0\r\n\r\n"
+                (payload + count + 2).copyMemory(from: end.utf8Start, byteCount: 5)
+                total += 5
+            }
+            emit(UnsafeRawBufferPointer(start: start, count: total))
         }
         count = 0
     }

@@ -52,7 +52,8 @@ public final class GzipBodyFilter {
     /// buffer (at most `outputCapacity` bytes a piece), framed as HTTP/1.1 chunks when `chunked`. zlib
     /// writes into that one buffer, reused across calls, and `emit` sees it in place: the engine sends
     /// it (copying only what the socket does not take). Nothing is held back between calls except what
-    /// zlib itself keeps; `.sync` makes everything so far decodable, `.finish` writes the trailer.
+    /// zlib itself keeps; `.sync` makes everything so far decodable, `.finish` writes the trailer (and, when
+    /// `chunked`, the last chunk `0\r\n\r\n` in the same piece: the body is complete).
     public func compress(_ input: UnsafeRawBufferPointer, flush: GzipFlush = .none, chunked: Bool,
                          emit: (UnsafeRawBufferPointer) -> Void) {
         if encoder.isFinished {
@@ -67,7 +68,7 @@ public final class GzipBodyFilter {
             if r.complete || encoder.isFinished { break }
             if output.isFull { output.drain(chunked: chunked, emit) }
         }
-        output.drain(chunked: chunked, emit)
+        output.drain(chunked: chunked, last: encoder.isFinished, emit)
         if encoder.isFinished { output.release() }
     }
 

@@ -127,7 +127,7 @@ final class GzipStream {
     /// Everything given so far becomes decodable by the client now (the upstream paused).
     func flush() { run(UnsafeRawBufferPointer(start: nil, count: 0), .sync) }
 
-    /// Writes the gzip trailer and sets `$gzip_ratio`; the caller sends the last chunk (`0\r\n\r\n`).
+    /// Writes the gzip trailer, and the last chunk (`0\r\n\r\n`) when chunked, in one send; sets `$gzip_ratio`.
     func finish() {
         run(UnsafeRawBufferPointer(start: nil, count: 0), .finish)
         client.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }

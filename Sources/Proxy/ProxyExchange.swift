@@ -461,7 +461,7 @@ final class ProxyExchange {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
-        if clientChunked { _ = client.send(Array("0\r\n\r\n".utf8)) }
+        if clientChunked && gzip == nil { _ = client.send(Array("0\r\n\r\n".utf8)) }   // gzip's last piece carries it
         finishUpstream(reusable: reusable)
     }
 

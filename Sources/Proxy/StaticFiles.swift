@@ -244,8 +244,7 @@ final class FileSender {
                 c.worker.log(.crit, "read() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
-        g.finish()
-        if chunked { _ = c.send(Array("0\r\n\r\n".utf8)) }
+        g.finish()   // the trailer and, when chunked, the last chunk
         c.responseComplete()
     }
 }
