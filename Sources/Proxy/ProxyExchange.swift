@@ -322,13 +322,16 @@ final class ProxyExchange {
         }
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none
-        let decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
+        var decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
         let lengthUnknown = compress || framing == .chunked || framing == .untilClose
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown
         clientCloseDelimited = !bodyless && !clientHTTP11 && lengthUnknown
-        if compress, let d = decision { gzip = GzipStream(decision: d, client: client, chunked: clientChunked) }
+        if compress, let d = decision {
+            gzip = GzipStream(decision: d, client: client, chunked: clientChunked)
+            if gzip == nil { decision?.reason = .disabled }   // zlib had no memory: send it plain (still chunked)
+        }
         if clientCloseDelimited { client.keepAliveAfterResponse = false }
         var extra: [UInt8] = []
         if let up = upstream, let pick = lastPick,
