@@ -11,6 +11,9 @@ private import CZlib
 /// memory is constant whatever the body size; `output` grows only by the compressed bytes produced
 /// by this call. zlib's state is released as soon as the stream ends (as nginx does), not at deinit.
 /// This file and `Inflater.swift` are the only places that touch zlib pointers.
+///
+/// `step(_:flush:into:)` is the copy-free form: zlib writes into space the caller owns (the engine's
+/// chunk buffer), for the hot path; `encode(_:flush:end:into:)` appends to an array, for everything else.
 public final class GzipEncoder {
     /// Scratch size per `deflate()` call; nginx's default gzip buffer is one page to 8 KiB, 16 KiB
     /// halves the number of calls on big bodies without mattering for memory.
@@ -81,6 +84,46 @@ public final class GzipEncoder {
         encode(UnsafeRawBufferPointer(start: nil, count: 0), end: true, into: &output)
     }
 
+    /// One `deflate()` call reading `input` and writing straight into `output` (caller-owned space, so
+    /// the compressed bytes need no intermediate copy). Returns the bytes consumed and produced, and
+    /// `complete`: everything in `input` was taken and nothing is pending for `flush` — call again with
+    /// the rest of `input` and fresh space until it is. `.finish` completes at the trailer and frees
+    /// zlib's state; after that only empty calls are allowed.
+    public func step(_ input: UnsafeRawBufferPointer, flush: GzipFlush,
+                     into output: UnsafeMutableRawBufferPointer) -> (consumed: Int, produced: Int, complete: Bool) {
+        guard open else {
+            precondition(input.isEmpty, "GzipEncoder.step: bytes after end of stream")
+            return (0, 0, true)
+        }
+        precondition(output.count > 0, "GzipEncoder.step: no output space")
+        let inCount = min(input.count, Int(Int32.max))   // avail_in and avail_out are 32-bit
+        let outCount = min(output.count, Int(Int32.max))
+        // A flush applies only once the last of `input` is handed to zlib.
+        let mode = inCount < input.count ? Z_NO_FLUSH : (flush == .finish ? Z_FINISH : (flush == .sync ? Z_SYNC_FLUSH : Z_NO_FLUSH))
+        stream.pointee.next_in = input.baseAddress.map {
+            UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self))
+        }
+        stream.pointee.avail_in = uInt(inCount)
+        stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = uInt(outCount)
+        let rc = deflate(stream, mode)
+        // Z_BUF_ERROR only means "no progress possible" (e.g. a second flush with nothing new): not an error.
+        precondition(rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR, "deflate() failed: \(rc)")
+        let consumed = inCount - Int(stream.pointee.avail_in)
+        let produced = outCount - Int(stream.pointee.avail_out)
+        stream.pointee.next_in = nil
+        stream.pointee.next_out = nil
+        bytesIn += consumed
+        bytesOut += produced
+        if rc == Z_STREAM_END {
+            deflateEnd(stream)
+            open = false
+            return (consumed, produced, consumed == input.count)
+        }
+        // Done when zlib took all input and did not fill the space (nothing left pending for this flush).
+        return (consumed, produced, consumed == input.count && produced < outCount && flush != .finish)
+    }
+
     private func run(_ input: UnsafeRawBufferPointer, mode: Int32, into output: inout [UInt8]) {
         stream.pointee.next_in = input.baseAddress.map {
             UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self))
@@ -106,4 +149,12 @@ public final class GzipEncoder {
         stream.pointee.next_in = nil
         stream.pointee.next_out = nil
     }
+}
+
+/// How much a `GzipEncoder.step` must push out: nothing (zlib decides), everything so far (`Z_SYNC_FLUSH`,
+/// decodable by the client now), or everything plus the trailer (`Z_FINISH`).
+public enum GzipFlush: Sendable {
+    case none
+    case sync
+    case finish
 }

@@ -6,6 +6,7 @@ public import Deflate
 ///     let filter = try GzipBodyFilter(decision: d)
 ///     let used = chunk.withUnsafeBytes { filter.write($0, flush: upstreamIdle, end: last, into: &out) }
 ///     // used < chunk.count: `out` holds gzip_buffers' worth; send it, then offer the rest again.
+///     chunk.withUnsafeBytes { filter.compress($0, chunked: true) { framed in send(framed) } }  // no copies
 ///
 /// Backpressure: `write` stops taking input once `output` holds `buffers.totalBytes` or more, the way
 /// nginx stops deflating while all its gzip buffers are busy. The engine keeps the unconsumed tail
@@ -15,9 +16,12 @@ public final class GzipBodyFilter {
     private let encoder: GzipEncoder
     public let buffers: GzipBuffers
 
+    private let output: FramedChunkBuffer
+
     public init(level: Int, windowBits: Int, memLevel: Int, buffers: GzipBuffers) throws(DeflateError) {
         encoder = try GzipEncoder(level: level, windowBits: windowBits, memLevel: memLevel)
         self.buffers = buffers
+        output = FramedChunkBuffer(capacity: min(max(buffers.totalBytes, 64), 64 * 1024))
     }
 
     public convenience init(decision: GzipDecision) throws(DeflateError) {
@@ -43,6 +47,34 @@ public final class GzipBodyFilter {
         }
         return taken
     }
+
+    /// Compresses all of `input` and hands the compressed bytes to `emit` as they fill the filter's output
+    /// buffer (at most `outputCapacity` bytes a piece), framed as HTTP/1.1 chunks when `chunked`. zlib
+    /// writes into that one buffer, reused across calls, and `emit` sees it in place: the engine sends
+    /// it (copying only what the socket does not take). Nothing is held back between calls except what
+    /// zlib itself keeps; `.sync` makes everything so far decodable, `.finish` writes the trailer (and, when
+    /// `chunked`, the last chunk `0\r\n\r\n` in the same piece: the body is complete).
+    public func compress(_ input: UnsafeRawBufferPointer, flush: GzipFlush = .none, chunked: Bool,
+                         emit: (UnsafeRawBufferPointer) -> Void) {
+        if encoder.isFinished {
+            precondition(input.isEmpty, "GzipBodyFilter.compress: bytes after end of stream")
+            return
+        }
+        var rest = input
+        while true {
+            let r = encoder.step(rest, flush: flush, into: output.space)
+            output.didWrite(r.produced)
+            rest = UnsafeRawBufferPointer(rebasing: rest[r.consumed...])
+            if r.complete || encoder.isFinished { break }
+            if output.isFull { output.drain(chunked: chunked, emit) }
+        }
+        output.drain(chunked: chunked, last: encoder.isFinished, emit)
+        if encoder.isFinished { output.release() }
+    }
+
+    /// Bytes of compressed output per `emit` at most: the `gzip_buffers` total, capped at 64 KiB (more
+    /// would not make fewer sends: the client's output limit is 64 KiB).
+    public var outputCapacity: Int { output.capacity }
 
     /// Ends the stream if `write(end: true)` did not already; idempotent.
     public func finish(into output: inout [UInt8]) { encoder.finish(into: &output) }

@@ -11,6 +11,9 @@ struct GzipRuntime {
     let disableRegexes: [Regex]
     let disableMSIE6: Bool
 
+    /// Whether `gzip_disable` has anything to check (most configurations: no).
+    var disablesAny: Bool { disableMSIE6 || !disableRegexes.isEmpty }
+
     /// `gzip_disable`: a regex on User-Agent, or nginx's `msie6` (MSIE 4–6 without SV1).
     func disables(userAgent ua: [UInt8]) -> Bool {
         if disableMSIE6, let i = Bytes.firstIndex(of: Array("MSIE ".utf8), in: ua), i + 6 < ua.count,
@@ -55,6 +58,12 @@ struct ExpiresRuntime {
         case .afterModified(let d): setting = .modified(seconds(d))
         case .dailyAt(let d): setting = .daily(seconds(d))
         }
+    }
+
+    /// The two headers for `status` (`expires modified` without a Last-Modified counts from now), for
+    /// rules that must see them before the head is built (`gzip_proxied` on a static file).
+    func headers(status: Int) -> ExpiresHeaders? {
+        Cache.Expires.headers(setting, status: status, now: Int64(time(nil)), lastModified: nil)
     }
 
     /// `head` is the response head built so far: `expires modified` reads its Last-Modified.

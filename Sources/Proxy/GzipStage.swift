@@ -1,4 +1,6 @@
+import Cache
 import Glibc
+import Deflate
 import Gzip
 import HTTP1
 import Regex
@@ -7,39 +9,134 @@ import Regex
 /// The policy is pure (Gzip/GzipPolicy.swift); this file only gathers the facts from the heads.
 enum GzipStage {
     static func decide(_ g: GzipRuntime, request r: Request, response resp: ResponseHead) -> GzipDecision {
-        let head = r.head!
-        var req = GzipRequestFacts(httpVersion: head.version >= .http1_1 ? .http11 : .http10,
-                                   acceptEncoding: joined(head, "accept-encoding"))
-        req.hasVia = head.firstHeader("via") != nil
-        req.hasAuthorization = head.firstHeader("authorization") != nil
-        req.isHead = head.method == .head
-        req.hasRange = head.firstHeader("range") != nil
-        if let ua = head.firstHeader("user-agent") { req.userAgentDisabled = g.disables(userAgent: Array(ua)) }
-        var res = GzipResponseFacts(status: resp.status, contentType: resp.firstHeader("content-type").map(Array.init),
-                                    contentLength: resp.contentLength.map { Int($0) })
-        res.hasContentEncoding = resp.firstHeader("content-encoding").map { !$0.isEmpty } ?? false
-        res.cacheControl = joined(resp, "cache-control")
-        if let e = resp.firstHeader("expires") {
-            let date = resp.firstHeader("date").flatMap { HTTPDate.parse($0) } ?? Int64(time(nil))
-            if let t = HTTPDate.parse(e) { res.expires = t < date ? .inThePast : .notInThePast } else { res.expires = .notInThePast }
-        }
-        res.hasLastModified = resp.firstHeader("last-modified") != nil
-        res.etag = resp.firstHeader("etag").map(Array.init)
-        resp.forEachHeader(named: "vary") { v in
-            if Bytes.firstIndex(of: Array("accept-encoding".utf8), in: Bytes.lowercased(v)) != nil || v.contains(42) {
-                res.varyCoversAcceptEncoding = true
+        let req = requestFacts(g, r)
+        var res = GzipResponseFacts(status: resp.status, contentType: nil, contentLength: resp.contentLength.map { Int($0) })
+        // One pass over the response's fields (this runs for every response in a gzip location).
+        let b = resp.bytes
+        var expires: ByteRange? = nil, date: ByteRange? = nil
+        for f in resp.headers {
+            switch f.name.end - f.name.start {
+            case 4:
+                if named(b, f.name, "etag") { if res.etag == nil { res.etag = Array(b[f.value.start..<f.value.end]) } }
+                else if named(b, f.name, "date") { if date == nil { date = f.value } }
+                else if named(b, f.name, "vary") {
+                    let v = b[f.value.start..<f.value.end]
+                    if Bytes.firstIndex(of: Array("accept-encoding".utf8), in: Bytes.lowercased(v)) != nil || v.contains(42) {
+                        res.varyCoversAcceptEncoding = true
+                    }
+                }
+            case 7:
+                if named(b, f.name, "expires"), expires == nil { expires = f.value }
+            case 12:
+                if named(b, f.name, "content-type"), res.contentType == nil { res.contentType = Array(b[f.value.start..<f.value.end]) }
+            case 13:
+                if named(b, f.name, "cache-control") { append(b, f.value, to: &res.cacheControl) }
+                else if named(b, f.name, "last-modified") { res.hasLastModified = true }
+            case 16:
+                if named(b, f.name, "content-encoding"), f.value.end > f.value.start { res.hasContentEncoding = true }
+            default:
+                break
             }
+        }
+        if let e = expires {
+            let now = date.flatMap { HTTPDate.parse(b[$0.start..<$0.end]) } ?? Int64(time(nil))
+            if let t = HTTPDate.parse(b[e.start..<e.end]) { res.expires = t < now ? .inThePast : .notInThePast } else { res.expires = .notInThePast }
         }
         return GzipPolicy.decide(g.config, req, res)
     }
 
-    /// Several header lines of one name joined with ", " (nil when absent).
-    private static func joined(_ head: some HTTPHead, _ name: StaticString) -> [UInt8]? {
-        var out: [UInt8]? = nil
-        head.forEachHeader(named: name) { v in
-            if out == nil { out = Array(v) } else { out! += [44, 32] + v }
+    /// The decision for a static file: `status` (200, or an error_page's) with `length` bytes with nginx's validators, plus whatever the
+    /// location's `expires` adds (nginx's headers filter runs before gzip, so `gzip_proxied` sees them).
+    static func decideForFile(_ g: GzipRuntime, request r: Request, status: Int, contentType: [UInt8], length: Int64,
+                              etag: [UInt8]) -> GzipDecision {
+        let req = requestFacts(g, r)
+        var res = GzipResponseFacts(status: status, contentType: contentType, contentLength: Int(length))
+        res.hasLastModified = true
+        res.etag = etag
+        if let e = r.location.expires, let h = e.headers(status: status) {
+            res.cacheControl = Array(h.cacheControl.utf8)
+            let now = Int64(time(nil))
+            res.expires = (HTTPDate.parse(Array(h.expires.utf8)) ?? now) < now ? .inThePast : .notInThePast
         }
-        return out
+        return GzipPolicy.decide(g.config, req, res)
+    }
+
+    /// The request's side, in one pass over its fields.
+    private static func requestFacts(_ g: GzipRuntime, _ r: Request) -> GzipRequestFacts {
+        let head = r.head!
+        var req = GzipRequestFacts(httpVersion: head.version >= .http1_1 ? .http11 : .http10, acceptEncoding: nil)
+        req.isHead = head.method == .head
+        let b = head.bytes
+        var ua: ByteRange? = nil
+        for f in head.headers {
+            switch f.name.end - f.name.start {
+            case 3: if named(b, f.name, "via") { req.hasVia = true }
+            case 5: if named(b, f.name, "range") { req.hasRange = true }
+            case 10: if named(b, f.name, "user-agent"), ua == nil { ua = f.value }
+            case 13: if named(b, f.name, "authorization") { req.hasAuthorization = true }
+            case 15: if named(b, f.name, "accept-encoding") { append(b, f.value, to: &req.acceptEncoding) }
+            default: break
+            }
+        }
+        if let ua, g.disablesAny { req.userAgentDisabled = g.disables(userAgent: Array(b[ua.start..<ua.end])) }
+        return req
+    }
+
+    /// Whether the field name at `range` is `lowercase` (a literal of lowercase letters and `-`), ignoring case.
+    /// Concrete and inlined: the generic header lookups cost thousands of instructions per call.
+    @inline(__always)
+    private static func named(_ bytes: [UInt8], _ range: ByteRange, _ lowercase: StaticString) -> Bool {
+        let n = lowercase.utf8CodeUnitCount
+        guard range.end - range.start == n else { return false }
+        let p = lowercase.utf8Start
+        var i = 0
+        while i < n {
+            if bytes[range.start + i] | 0x20 != p[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Several header lines of one name joined with ", ", as nginx sees a list-valued header.
+    private static func append(_ bytes: [UInt8], _ value: ByteRange, to out: inout [UInt8]?) {
+        if out == nil { out = Array(bytes[value.start..<value.end]); return }
+        out!.append(44); out!.append(32)
+        out!.append(contentsOf: bytes[value.start..<value.end])
     }
 }
 
+/// A compressed body on its way to one client, proxied or read from a file: the Gzip module's filter
+/// writing straight into its reusable buffer, each piece framed in place (chunked for HTTP/1.1,
+/// close-delimited for 1.0) and sent with one `send`, which copies only what the socket does not take.
+final class GzipStream {
+    private let filter: GzipBodyFilter
+    private let chunked: Bool
+    private unowned let client: ClientConnection
+
+    init?(decision: GzipDecision, client: ClientConnection, chunked: Bool) {
+        guard decision.compress, let f = try? GzipBodyFilter(decision: decision) else { return nil }
+        filter = f
+        self.chunked = chunked
+        self.client = client
+    }
+
+    /// Compresses and sends `piece`; a full client output only pauses the producer (the caller checks
+    /// `client.canAcceptOutput` before reading more), so at most one piece's output is over the limit.
+    func write(_ piece: UnsafeRawBufferPointer) { run(piece, .none) }
+
+    /// Everything given so far becomes decodable by the client now (the upstream paused).
+    func flush() { run(UnsafeRawBufferPointer(start: nil, count: 0), .sync) }
+
+    /// Writes the gzip trailer, and the last chunk (`0\r\n\r\n`) when chunked, in one send; sets `$gzip_ratio`.
+    func finish() {
+        run(UnsafeRawBufferPointer(start: nil, count: 0), .finish)
+        client.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, _ flush: GzipFlush) {
+        let before = filter.bytesOut
+        let c = client, chunked = chunked
+        filter.compress(input, flush: flush, chunked: chunked) { framed in _ = c.send(framed) }
+        c.request.bodyBytesSent += Int64(filter.bytesOut - before)
+    }
+}

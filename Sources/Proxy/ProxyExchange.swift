@@ -37,8 +37,7 @@ final class ProxyExchange {
     private var clientCloseDelimited = false
     private var responseStarted = false
     private var chunkOut: [UInt8] = []
-    private var gzip: GzipBodyFilter?
-    private var gzipOut: [UInt8] = []
+    private var gzip: GzipStream?
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
 
@@ -337,12 +336,16 @@ final class ProxyExchange {
         }
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none
-        let decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
-        if let d = decision, d.compress, !bodyless { gzip = try? GzipBodyFilter(decision: d) }
+        var decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
+        let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
-        let lengthUnknown = gzip != nil || framing == .chunked || framing == .untilClose
+        let lengthUnknown = compress || framing == .chunked || framing == .untilClose
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown
         clientCloseDelimited = !bodyless && !clientHTTP11 && lengthUnknown
+        if compress, let d = decision {
+            gzip = GzipStream(decision: d, client: client, chunked: clientChunked)
+            if gzip == nil { decision?.reason = .disabled }   // zlib had no memory: send it plain (still chunked)
+        }
         if clientCloseDelimited { client.keepAliveAfterResponse = false }
         var extra: [UInt8] = []
         if let up = upstream, let pick = lastPick,
@@ -366,6 +369,8 @@ final class ProxyExchange {
             return finishUpstream(reusable: framing == .none || remaining == 0)
         }
         if !c.buffer.isEmpty { forwardBuffered() } else { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) }
+        // Body bytes that came with the head are in the compressor now: flush them if the upstream pauses here.
+        if gzip != nil && state == .streaming { armGzipFlush() }
     }
 
     private func pumpBodyDown() {
@@ -428,15 +433,7 @@ final class ProxyExchange {
         if piece.isEmpty { return }
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
-        if let g = gzip {
-            var offset = 0
-            while offset < piece.count {
-                gzipOut.removeAll(keepingCapacity: true)
-                offset += g.write(UnsafeRawBufferPointer(rebasing: piece[offset...]), into: &gzipOut)
-                gzipOut.withUnsafeBytes { sendFramed($0) }
-            }
-            return
-        }
+        if let g = gzip { return g.write(piece) }
         sendFramed(piece)
     }
 
@@ -457,15 +454,7 @@ final class ProxyExchange {
 
     /// Pushes what the compressor holds to the client, so a pausing upstream's bytes are not held back.
     private func flushCompressor(end: Bool) {
-        guard let g = gzip else { return }
-        gzipOut.removeAll(keepingCapacity: true)
-        if end {
-            g.finish(into: &gzipOut)
-            request.gzipRatio = g.ratio.map { Array($0.text.utf8) }
-        } else {
-            _ = g.write(UnsafeRawBufferPointer(start: nil, count: 0), flush: true, into: &gzipOut)
-        }
-        gzipOut.withUnsafeBytes { sendFramed($0) }
+        if end { gzip?.finish() } else { gzip?.flush() }
     }
 
     /// Sends body bytes in the client's framing: a chunk's size line, data and CRLF go out in one send.
@@ -493,7 +482,7 @@ final class ProxyExchange {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
-        if clientChunked { _ = client.send(Array("0\r\n\r\n".utf8)) }
+        if clientChunked && gzip == nil { _ = client.send(Array("0\r\n\r\n".utf8)) }   // gzip's last piece carries it
         finishUpstream(reusable: reusable)
     }
 

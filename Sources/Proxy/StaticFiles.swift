@@ -1,10 +1,12 @@
 import Config
 import EventLoop
 import Glibc
+import Gzip
 import HTTP1
 
 /// `root` / `alias` / `index`: files sent with sendfile(2), with nginx's validators (`ETag` "mtime-size" in hex,
-/// `Last-Modified`), conditional requests (304) and a single byte range (206/416).
+/// `Last-Modified`), conditional requests (304) and a single byte range (206/416). With `gzip` the file is read
+/// in bounded pieces and compressed on the way out instead (nginx has no sendfile for filtered bodies either).
 enum StaticFiles {
     static func serve(_ r: Request, files: StaticRuntime, on c: ClientConnection, status: Int = 200) {
         let method = r.head.method
@@ -50,7 +52,8 @@ enum StaticFiles {
 
         if status == 200, notModified(r, etag: etag, mtime: info.mtime) {
             Syscall.close(fd)
-            return sendHead(r, c, status: 304, length: nil, type: [], etag: etag, lastModified: lastModified, range: nil, then: nil)
+            return sendHead(r, c, status: 304, length: nil, type: [], etag: etag, lastModified: lastModified, range: nil,
+                            gzip: nil, then: nil)
         }
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
         if status == 200, let spec = r.requestHeader("range") {
@@ -68,14 +71,24 @@ enum StaticFiles {
             }
         }
         let type = contentType(path, r.location)
+        let gzip = r.location.gzip.map {
+            GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag)
+        }
         if method == .head {
             Syscall.close(fd)
             return sendHead(r, c, status: code, length: length, type: type, etag: etag, lastModified: lastModified,
-                            range: range.map { ($0.0, $0.1, info.size) }, then: nil)
+                            range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: nil)
         }
         let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
-        sendHead(r, c, status: code, length: length, type: type, etag: etag, lastModified: lastModified,
-                 range: range.map { ($0.0, $0.1, info.size) }, then: sender)
+        if let d = gzip, d.compress {
+            // The compressed length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
+            let chunked = r.head.version >= .http1_1
+            if !chunked { c.keepAliveAfterResponse = false }
+            sender.gzip = GzipStream(decision: d, client: c, chunked: chunked)
+            sender.chunked = chunked
+        }
+        sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
+                 lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender)
     }
 
     private static func notModified(_ r: Request, etag: [UInt8], mtime: Int) -> Bool {
@@ -97,7 +110,8 @@ enum StaticFiles {
 
     private static func sendHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
                                  etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
-                                 then sender: FileSender?) {
+                                 gzip: GzipDecision?, then sender: FileSender?) {
+        let compressing = sender?.gzip != nil
         r.status = status
         var out: [UInt8] = []
         out.reserveCapacity(320)
@@ -112,8 +126,23 @@ enum StaticFiles {
             out.append(contentsOf: [13, 10])
         }
         out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.append(contentsOf: [13, 10])
-        out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: etag); out.append(contentsOf: [13, 10])
-        if let (s, e, total) = range {
+        var tag: [UInt8]? = etag
+        if compressing, let edit = gzip?.etag {   // a strong ETag becomes weak on a compressed body
+            switch edit {
+            case .keep: break
+            case .replace(let weak): tag = weak
+            case .remove: tag = nil
+            }
+        }
+        if let tag { out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: tag); out.append(contentsOf: [13, 10]) }
+        if compressing {
+            out.append(contentsOf: Array("Content-Encoding: gzip\r\n".utf8))
+            if sender?.chunked == true { out.append(contentsOf: Array("Transfer-Encoding: chunked\r\n".utf8)) }
+        }
+        if gzip?.addVary == true { out.append(contentsOf: Array("Vary: Accept-Encoding\r\n".utf8)) }
+        if compressing {
+            // no Accept-Ranges: byte offsets into a compressed body are not offered
+        } else if let (s, e, total) = range {
             out.append(contentsOf: Array("Content-Range: bytes ".utf8))
             ASCIIDecimal.append(s, to: &out); out.append(UInt8(ascii: "-")); ASCIIDecimal.append(e, to: &out)
             out.append(UInt8(ascii: "/")); ASCIIDecimal.append(total, to: &out); out.append(contentsOf: [13, 10])
@@ -148,12 +177,21 @@ enum StaticFiles {
                                                   "application/javascript", "application/rss+xml"].map { Array($0.utf8) })
 }
 
-/// Streams a file region to the client with sendfile(2) as the socket accepts it.
+/// Streams a file region to the client with sendfile(2) as the socket accepts it, or, with `gzip`, reads it in
+/// `pieceSize` pieces through the compressor: memory per response is one piece plus the gzip stream's buffer.
 final class FileSender {
     unowned let connection: ClientConnection
     let fd: Int32
     var offset: Int64
     var remaining: Int64
+    /// Set when the body is compressed; `chunked` is the client's framing then.
+    var gzip: GzipStream?
+    var chunked = false
+    /// nginx reads a file it must filter in `output_buffers` pieces (default 32k).
+    static let pieceSize = 32 * 1024
+    /// Input compressed per event-loop turn at most, so one big file does not hold up the worker's other clients.
+    static let turnBudget = 8 * pieceSize
+    private var piece: [UInt8] = []
 
     init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64) {
         self.connection = connection; self.fd = fd; self.offset = offset; self.remaining = remaining
@@ -165,6 +203,7 @@ final class FileSender {
     func resume() {
         let c = connection
         guard c.outputIsEmpty else { return }
+        if let g = gzip { return compressMore(g) }
         while remaining > 0 {
             switch Syscall.sendfile(c.fd, file: fd, offset: &offset, count: Int(min(remaining, 1 << 20))) {
             case .done(let n):
@@ -178,6 +217,34 @@ final class FileSender {
                 c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
+        c.responseComplete()
+    }
+
+    /// Reads and compresses while the client takes output, a bounded amount per call; a regular file's read does
+    /// not wait on the network, and one piece at a time keeps the loop responsive.
+    private func compressMore(_ g: GzipStream) {
+        let c = connection
+        if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
+        var budget = Self.turnBudget
+        while remaining > 0 {
+            // Output over the limit, or this turn's share used: continue when the socket is writable again.
+            if !c.canAcceptOutput || budget <= 0 { c.waitWritable(); return }
+            let want = Int(min(remaining, Int64(piece.count)))
+            let r = piece.withUnsafeMutableBytes { Syscall.read(fd, UnsafeMutableRawBufferPointer(rebasing: $0[..<want])) }
+            switch r {
+            case .done(let n):
+                remaining -= Int64(n); offset += Int64(n); budget -= n
+                piece.withUnsafeBytes { g.write(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                if c.phase == .closing { return }   // the client went away while we sent
+            case .eof:
+                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
+            case .wouldBlock:
+                c.waitWritable(); return
+            case .error(let e):
+                c.worker.log(.crit, "read() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
+            }
+        }
+        g.finish()   // the trailer and, when chunked, the last chunk
         c.responseComplete()
     }
 }

@@ -14,15 +14,67 @@ public struct MockResponse: Sendable {
     public var dropConnection: Bool
     /// Never answer (a hung app server: for read timeouts).
     public var hang: Bool
+    /// Send `body` (head included), then hold the rest until the test opens the gate (a slow upstream).
+    public var hold: MockHold?
+    /// A body produced piece by piece as the socket takes it instead of `body` (huge bodies, no allocation).
+    public var stream: MockStream?
 
     public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], chunked: Bool = false,
-                dropConnection: Bool = false, hang: Bool = false) {
+                dropConnection: Bool = false, hang: Bool = false, hold: MockHold? = nil, stream: MockStream? = nil) {
         self.status = status; self.headers = headers; self.body = body; self.chunked = chunked
-        self.dropConnection = dropConnection; self.hang = hang
+        self.dropConnection = dropConnection; self.hang = hang; self.hold = hold; self.stream = stream
     }
 
     public init(status: Int = 200, headers: [(String, String)] = [], text: String) {
         self.init(status: status, headers: headers, body: Array(text.utf8))
+    }
+}
+
+/// The second part of a response sent in two steps: `rest` goes out once `gate` is opened. With
+/// `Content-Length` the length covers both parts; chunked replies end after `rest`.
+///
+///     let gate = MockGate()
+///     MockResponse(body: first, hold: MockHold(gate: gate, rest: second))   // … test reads `first` … gate.open()
+public struct MockHold: Sendable {
+    public var gate: MockGate
+    public var rest: [UInt8]
+    public init(gate: MockGate, rest: [UInt8]) { self.gate = gate; self.rest = rest }
+}
+
+/// A gate a test opens from its own thread to let a held response continue: no sleeps, no timing.
+public final class MockGate: Sendable {
+    private let state = Mutex<(opened: Bool, waiter: (@Sendable () -> Void)?)>((false, nil))
+
+    public init() {}
+
+    /// Lets the held response continue (now, or as soon as it is held).
+    public func open() {
+        let w = state.withLock { s -> (@Sendable () -> Void)? in
+            s.opened = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        w?()
+    }
+
+    /// Runs `then` once the gate is open (at once if it already is).
+    func whenOpen(_ then: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if s.opened { return true }
+            s.waiter = then
+            return false
+        }
+        if now { then() }
+    }
+}
+
+/// A body of `length` bytes generated on the fly: `fill(offset, buffer)` writes the bytes at `offset`
+/// into `buffer` (at most 64 KiB a call). Sent with `Content-Length`, or chunked when the response is.
+public struct MockStream: Sendable {
+    public var length: Int
+    public var fill: @Sendable (_ offset: Int, _ buffer: UnsafeMutableRawBufferPointer) -> Void
+    public init(length: Int, fill: @escaping @Sendable (_ offset: Int, _ buffer: UnsafeMutableRawBufferPointer) -> Void) {
+        self.length = length; self.fill = fill
     }
 }
 
@@ -38,7 +90,8 @@ public struct MockRequest: Sendable {
 }
 
 /// An HTTP/1.1 backend on 127.0.0.1 with a free port, on its own thread and loop (vtc's `server s1`): every
-/// reply carries `X-Backend: <name>` so tests see who answered. Keep-alive, chunked replies, drops and hangs.
+/// reply carries `X-Backend: <name>` so tests see who answered. Keep-alive, chunked replies, drops and hangs,
+/// replies held half-sent until the test opens a `MockGate`, and generated bodies of any size (`MockStream`).
 ///
 ///     let b = try MockBackend(name: "tomcat1") { req in MockResponse(text: "hello") }
 ///     defer { b.stop() }
@@ -47,7 +100,7 @@ public final class MockBackend: @unchecked Sendable {
     public let name: String
     public let port: UInt16
     private let listenFD: Int32
-    private let mailbox = Mailbox()
+    fileprivate let mailbox = Mailbox()
     private var thread: WorkerThread?
     private let requestCount = Atomic<Int>(0)
     private let connectionCount = Atomic<Int>(0)
@@ -148,7 +201,7 @@ private final class MockConnection {
     }
 
     func process() {
-        while !isClosed {
+        while !isClosed && !held {
             if let head = pendingHead {
                 if var d = chunked {
                     var out = body
@@ -170,6 +223,13 @@ private final class MockConnection {
                 if resp.hang { return }
                 if resp.dropConnection { close(); return }
                 write(resp, head: head)
+                if let hold = resp.hold, !isClosed {
+                    // Stop here; the gate's opening resumes this connection on the backend's loop.
+                    held = true
+                    let me = UncheckedSendable(self), mailbox = backend.mailbox
+                    hold.gate.whenOpen { mailbox.post { me.value.finishHeld(hold.rest, chunked: resp.chunked, head: head) } }
+                    return
+                }
                 if !head.keepAlive { close(); return }
                 continue
             }
@@ -192,23 +252,64 @@ private final class MockConnection {
         if r.chunked {
             out += Array("Transfer-Encoding: chunked\r\n\r\n".utf8)
             if !bodyless {
-                var i = 0
-                while i < r.body.count {
-                    let n = min(1000, r.body.count - i)
-                    out += Array(String(n, radix: 16).utf8) + [13, 10] + r.body[i..<(i + n)] + [13, 10]
-                    i += n
-                }
-                out += Array("0\r\n\r\n".utf8)
+                out += Self.chunks(r.body)
+                if r.hold == nil && r.stream == nil { out += Array("0\r\n\r\n".utf8) }
             }
         } else {
-            if !(r.status == 204 || r.status == 304) { out += Array("Content-Length: \(r.body.count)\r\n".utf8) }
+            let length = r.stream?.length ?? (r.body.count + (r.hold?.rest.count ?? 0))
+            if !(r.status == 204 || r.status == 304) { out += Array("Content-Length: \(length)\r\n".utf8) }
             out += [13, 10]
-            if !bodyless { out += r.body }
+            if !bodyless && r.stream == nil { out += r.body }
         }
+        send(out)
+        if let s = r.stream, !bodyless { sendStream(s, chunked: r.chunked) }
+    }
+
+    /// `body` in chunks of at most 1000 bytes.
+    private static func chunks(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while i < body.count {
+            let n = min(1000, body.count - i)
+            out += Array(String(n, radix: 16).utf8) + [13, 10] + body[i..<(i + n)] + [13, 10]
+            i += n
+        }
+        return out
+    }
+
+    /// Whether a held response waits for its gate (no further requests are read meanwhile).
+    var held = false
+
+    /// The gate opened: the rest of a held response, then the connection carries on.
+    func finishHeld(_ rest: [UInt8], chunked: Bool, head: RequestHead) {
+        held = false
+        if isClosed { return }
+        send(chunked ? Self.chunks(rest) + Array("0\r\n\r\n".utf8) : rest)
+        if !head.keepAlive { close(); return }
+        process()
+    }
+
+    /// Generates and writes a streamed body in 64 KiB pieces as the socket takes them.
+    private func sendStream(_ s: MockStream, chunked: Bool) {
+        var piece = [UInt8](repeating: 0, count: 64 * 1024)
+        var offset = 0
+        while offset < s.length && !isClosed {
+            let n = min(piece.count, s.length - offset)
+            piece.withUnsafeMutableBytes { s.fill(offset, UnsafeMutableRawBufferPointer(rebasing: $0[..<n])) }
+            if chunked { send(Array(String(n, radix: 16).utf8) + [13, 10]) }
+            send(piece, count: n)
+            if chunked { send([13, 10]) }
+            offset += n
+        }
+        if chunked { send(Array("0\r\n\r\n".utf8)) }
+    }
+
+    private func send(_ out: [UInt8], count: Int? = nil) {
+        let total = count ?? out.count
         // Blocking-ish write for the test backend: retry on EAGAIN with poll.
         var off = 0
-        while off < out.count {
-            let res = out.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[off...])) }
+        while off < total && !isClosed {
+            let res = out.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[off..<total])) }
             switch res {
             case .done(let n): off += n
             case .wouldBlock:

@@ -141,3 +141,27 @@ private func gunzip(_ data: [UInt8]) throws -> [UInt8] {
         #expect(maxPlain <= 1024 * 1024)
     }
 }
+
+/// `step`: zlib writing into caller-owned space, however small.
+@Suite struct GzipEncoderStepTests {
+    @Test(arguments: [1, 7, 100, 65_536])
+    func stepIntoSpaceOfAnySizeGivesTheSameStreamAsEncode(space: Int) throws {
+        let input = TestData.text(50_000)
+        let enc = try GzipEncoder(level: 6, windowBits: 15, memLevel: 8)
+        var buf = [UInt8](repeating: 0, count: space)
+        var out: [UInt8] = []
+        for flush in [GzipFlush.none, .finish] {
+            var rest = flush == .none ? input[...] : input[input.endIndex...]
+            while true {
+                let r = rest.withUnsafeBytes { i in buf.withUnsafeMutableBytes { enc.step(i, flush: flush, into: $0) } }
+                out += buf[..<r.produced]
+                rest = rest.dropFirst(r.consumed)
+                if r.complete || enc.isFinished { break }
+            }
+        }
+        #expect(enc.isFinished)
+        #expect(enc.bytesIn == input.count && enc.bytesOut == out.count)
+        #expect(try gunzip(out) == input)
+        #expect(out == (try gzip(input, chunk: input.count)))   // byte-identical to the array path
+    }
+}
