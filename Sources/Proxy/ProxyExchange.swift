@@ -39,6 +39,8 @@ final class ProxyExchange {
     private var gzipOut: [UInt8] = []
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
+    /// The body is read for the cache only (a HEAD sent upstream as GET).
+    private var discardBody = false
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
@@ -102,7 +104,7 @@ final class ProxyExchange {
     }
 
     private func nextTry() {
-        if cache != nil { CacheExchange.stripConditionals(&head) }   // proxy_cache hook: no Range/If-* upstream
+        cache?.prepareUpstreamHead(&head)   // proxy_cache hook: no Range/If-* upstream, HEAD as GET, revalidation
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
                 client.worker.log(.error, "no live upstreams while connecting to upstream", client.id)
@@ -312,10 +314,12 @@ final class ProxyExchange {
             peer = nil
         }
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
-            if cx.serveStale(status: resp.status) { c.close(); conn = nil; return }
+            if cx.answeredFromCache(resp) { c.close(); conn = nil; return }
             cx.responseStarted(resp)
         }
-        framing = resp.bodyFraming(requestMethod: request.head.method)
+        // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
+        let bodyForCacheOnly = cache?.convertsHead == true
+        framing = resp.bodyFraming(requestMethod: bodyForCacheOnly ? .get : request.head.method)
         switch framing {
         case .length(let n): remaining = n
         case .chunked: decoder = ChunkedDecoder(upstream: true)
@@ -343,7 +347,8 @@ final class ProxyExchange {
         responseStarted = true
         state = .streaming
         _ = client.send(out)
-        if bodyless || request.head.method == .head {
+        if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
+        if bodyless || (request.head.method == .head && !bodyForCacheOnly) {
             if case .length = framing { remaining = 0 }
             return finishUpstream(reusable: framing == .none || remaining == 0)
         }
@@ -410,6 +415,7 @@ final class ProxyExchange {
         if piece.isEmpty { return }
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
+        if discardBody { return }
         if let g = gzip {
             var offset = 0
             while offset < piece.count {

@@ -154,12 +154,15 @@ final class FileSender {
     let fd: Int32
     var offset: Int64
     var remaining: Int64
+    /// Keeps a shared descriptor open while sending (a cache entry's `CacheFile`); nil: the sender owns `fd`.
+    private let sharedOwner: AnyObject?
 
-    init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64) {
+    init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64, sharedOwner: AnyObject? = nil) {
         self.connection = connection; self.fd = fd; self.offset = offset; self.remaining = remaining
+        self.sharedOwner = sharedOwner
     }
 
-    deinit { Syscall.close(fd) }
+    deinit { if sharedOwner == nil { Syscall.close(fd) } }
 
     /// Sends more; the connection calls again when the socket is writable.
     func resume() {

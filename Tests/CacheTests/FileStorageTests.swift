@@ -132,8 +132,9 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         #expect(throws: CacheStorageError.corrupt) { try storage.open(m.key.digest) }
     }
 
-    /// Flip one byte anywhere in the header or head: the entry is rejected, never served.
-    @Test(arguments: [0, 3, 4, 9, 12, 20, 40, 50, 60, 66, 72, 76, 80, 84, 88, 90, 100, 120, 140, 160])
+    /// Flip one byte anywhere in the header or head: the entry is rejected, never served. (Valid-until,
+    /// 48..<56, is outside the checksum: a revalidation rewrites it in place.)
+    @Test(arguments: [0, 3, 4, 9, 12, 20, 40, 56, 60, 66, 72, 76, 80, 84, 88, 90, 100, 120, 140, 160])
     func damagedByteIsCorrupt(offset: Int) throws {
         let dir = TempDirectory()
         defer { dir.remove() }
