@@ -15,7 +15,9 @@ import HTTP1
 /// an index lookup, a head built for the client and a sendfile of the body; only a cold entry is opened and
 /// read from disk (and then kept hot).
 ///
-/// `ProxyExchange` holds one while the request lives and calls it from a few marked hooks.
+/// `ProxyExchange` holds one while the request lives and calls it from a few marked hooks. The fill side
+/// (`responseStarted` … `finish`) uses only what it copied at the start (request head, worker), so a
+/// `CacheBackgroundUpdate` can keep filling after the client's request is gone.
 final class CacheExchange {
     enum Start {
         /// The response was served from the cache (HIT, or UPDATING: stale while another request refreshes).
@@ -29,7 +31,12 @@ final class CacheExchange {
     let location: CacheLocation
     let facts: CacheRequestFacts
     let key: CacheKey
+    /// Used before the response starts only (lookup, serving, lock wait): a background fill outlives it.
     private unowned let exchange: ProxyExchange
+    /// The client's request head, copied: vary hashes and the method, for as long as a fill runs.
+    private let requestHead: RequestHead
+    private unowned let worker: Worker
+    private let clientID: UInt64
     private var zone: CacheZone { location.zone }
     /// An expired entry, kept for `proxy_cache_use_stale` and `proxy_cache_revalidate`.
     private var stale: CacheHotEntry?
@@ -56,6 +63,9 @@ final class CacheExchange {
 
     private init(location: CacheLocation, facts: CacheRequestFacts, key: CacheKey, exchange: ProxyExchange) {
         self.location = location; self.facts = facts; self.key = key; self.exchange = exchange
+        requestHead = exchange.request.head
+        worker = exchange.client.worker
+        clientID = exchange.client.id
     }
 
     deinit { finish() }
@@ -128,6 +138,12 @@ final class CacheExchange {
             holdsLock = true
         }
         revalidating = location.revalidate && (!s.meta.etag.isEmpty || s.meta.lastModified != nil)
+        // proxy_cache_background_update: this request gets the stale entry now, the refresh runs on its own.
+        if holdsLock && location.backgroundUpdate && requestHead.bodyFraming == .none {
+            CacheBackgroundUpdate.start(self, request: r, proxy: exchange.proxy, upstream: exchange.upstream)
+            serve(s, as: .stale)
+            return .served
+        }
         return .fetch(self)
     }
 
@@ -135,7 +151,7 @@ final class CacheExchange {
     /// request with Authorization, not a headers-only entry for anything but HEAD.
     private func usable(_ e: CacheHotEntry) -> Bool {
         CachePolicy.mayServe(facts, entry: e.meta) && varyMatches(e.meta)
-            && (!e.meta.flags.contains(.headOnly) || exchange.request.head.method == .head)
+            && (!e.meta.flags.contains(.headOnly) || requestHead.method == .head)
     }
 
     /// Opens a cold entry and keeps it hot in the index; a damaged file is logged, removed and a miss.
@@ -178,8 +194,10 @@ final class CacheExchange {
     }
 
     private func varyHash(_ names: [[UInt8]]) -> CacheDigest {
-        let r = exchange.request
-        return CacheVary.hash(names: names) { name in r.requestHeader(name).map { Array($0) } }
+        let head = requestHead
+        return CacheVary.hash(names: names) { name in
+            head.headers.first { Bytes.equalsIgnoringCase(head.bytes($0.name), name) }.map { Array(head.bytes($0.value)) }
+        }
     }
 
     // MARK: - proxy_cache_lock
@@ -188,7 +206,7 @@ final class CacheExchange {
     /// or `proxy_cache_lock_timeout` passed.
     private func waitForFill() {
         waitStarted = Clock.monotonicNanos()
-        let t = Watcher.timer(loop: exchange.client.worker.loop) { [weak self] in self?.pollFill() }
+        let t = Watcher.timer(loop: worker.loop) { [weak self] in self?.pollFill() }
         waitTimer = t
         t.arm(exactMillis: Self.lockPollMillis)
     }
@@ -311,6 +329,21 @@ final class CacheExchange {
         return true
     }
 
+    /// A background update's answer: true when it was the 304 that refreshed the entry (nothing to store).
+    func refreshedByNotModified(_ resp: ResponseHead) -> Bool {
+        guard resp.status == 304, revalidating, let s = stale else { return false }
+        stale = nil
+        refresh(s, notModified: resp)
+        return true
+    }
+
+    /// The request head a background update sends (`prepareUpstreamHead` applied).
+    func upstreamHead(for r: Request, proxy: ProxyRuntime) -> [UInt8] {
+        var head = UpstreamRequest.build(r, proxy: proxy, bodyLength: nil)
+        prepareUpstreamHead(&head)
+        return head
+    }
+
     /// A 304 confirmed the entry: its new lifetime comes from the 304's headers or `proxy_cache_valid`
     /// for the stored status, written into the file's header and the index (the body stays).
     private func refresh(_ s: CacheHotEntry, notModified resp: ResponseHead) {
@@ -349,9 +382,8 @@ final class CacheExchange {
 
     /// The upstream response head arrived: decide whether to store it and open the temp file.
     func responseStarted(_ resp: ResponseHead) {
-        let r = exchange.request
         // A HEAD sent upstream as HEAD (convert_head off) is stored headers-only, usable by HEAD requests alone.
-        let headOnly = r.head.method == .head && !convertsHead
+        let headOnly = requestHead.method == .head && !convertsHead
         guard mayStore, uses >= location.rules.minUses else { return releaseLock() }
         let now = Int64(time(nil))
         guard case .store(let plan) = CachePolicy.store(facts, Self.facts(of: resp), location.rules, now: now) else {
@@ -421,8 +453,8 @@ final class CacheExchange {
         releaseLock()
     }
 
-    private func log(_ message: String) {
-        exchange.client.worker.log(.error, message, exchange.client.id)
+    func log(_ message: String) {
+        worker.log(.error, message, clientID)
     }
 
     // MARK: - The request sent upstream

@@ -17,6 +17,9 @@ final class CacheLocation: @unchecked Sendable {
     /// `proxy_cache_revalidate`: an expired entry with validators is asked for with If-None-Match /
     /// If-Modified-Since, and a 304 makes it fresh again.
     let revalidate: Bool
+    /// `proxy_cache_background_update`: with `use_stale updating` (or an entry's stale-while-revalidate),
+    /// the request that finds the entry expired gets it at once and the refresh runs in the background.
+    let backgroundUpdate: Bool
     /// `proxy_cache_convert_head` (default on): a HEAD goes upstream as GET, so the entry is complete.
     let convertHead: Bool
     /// `proxy_temp_path`, where responses are written first when the zone has `use_temp_path=on`.
@@ -71,10 +74,12 @@ final class CacheLocation: @unchecked Sendable {
 
     init(zone: CacheZone, key: CompiledTemplate, rules: CacheRules, bypass: [CompiledTemplate],
          noCache: [CompiledTemplate], useStale: StaleConditions, lock: Bool, lockTimeoutMillis: Int,
-         lockAgeSeconds: Int64, revalidate: Bool = false, convertHead: Bool = true, tempPath: String = "") {
+         lockAgeSeconds: Int64, revalidate: Bool = false, backgroundUpdate: Bool = false, convertHead: Bool = true,
+         tempPath: String = "") {
         self.zone = zone; self.key = key; self.rules = rules; self.bypass = bypass; self.noCache = noCache
         self.useStale = useStale; self.lock = lock; self.lockTimeoutMillis = lockTimeoutMillis
-        self.lockAgeSeconds = lockAgeSeconds; self.revalidate = revalidate; self.convertHead = convertHead
+        self.lockAgeSeconds = lockAgeSeconds; self.revalidate = revalidate; self.backgroundUpdate = backgroundUpdate
+        self.convertHead = convertHead
         self.tempPath = tempPath
     }
 
@@ -106,6 +111,7 @@ final class CacheLocation: @unchecked Sendable {
         return CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
                              useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
                              lockAgeSeconds: Int64(s.lockAge.components.seconds), revalidate: s.revalidate,
+                             backgroundUpdate: s.backgroundUpdate,
                              convertHead: s.convertHead, tempPath: tempPath)
     }
 

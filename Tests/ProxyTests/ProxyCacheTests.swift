@@ -600,3 +600,59 @@ extension ProxyCacheTests {
         }
     }
 }
+
+extension ProxyCacheTests {
+    /// `proxy_cache_background_update on`: the request that finds the entry expired gets it at once (STALE)
+    /// while the refresh runs on its own; requests meanwhile get UPDATING; the refreshed entry (a new body,
+    /// or the old one confirmed by a 304 with `proxy_cache_revalidate`) is then a HIT.
+    @Test(arguments: [false, true])
+    func backgroundUpdateServesStaleAndRefreshesAlone(revalidate: Bool) throws {
+        let release = Atomic<Bool>(false)
+        let calls = Atomic<Int>(0)
+        let backend = try MockBackend(name: "b1") { req in
+            if calls.add(1, ordering: .relaxed).newValue == 1 {
+                return MockResponse(headers: [("ETag", "\"old\""), ("X-Accel-Expires", "@1")], text: "old")
+            }
+            for _ in 0..<1000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+            if req.header("If-None-Match") == "\"old\"" { return MockResponse(status: 304, headers: [("X-Accel-Expires", "60")]) }
+            return MockResponse(headers: [("X-Accel-Expires", "60")], text: "new")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: """
+            proxy_cache_use_stale updating; proxy_cache_background_update on; \(revalidate ? "proxy_cache_revalidate on;" : "")
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/bg").text == "old")
+        let stale = try f.get("/bg")   // answered while the backend still holds the refresh
+        #expect(stale.text == "old" && stale.header("X-Cache") == "STALE")
+        for _ in 0..<500 where backend.requests < 2 { usleep(10_000) }
+        #expect(backend.received.last?.header("If-None-Match") == (revalidate ? "\"old\"" : nil))
+        let meanwhile = try f.get("/bg")
+        #expect(meanwhile.text == "old" && meanwhile.header("X-Cache") == "UPDATING")
+        release.store(true, ordering: .releasing)
+        var last = try f.get("/bg")
+        for _ in 0..<500 where last.header("X-Cache") != "HIT" {
+            usleep(10_000)
+            last = try f.get("/bg")
+        }
+        #expect(last.header("X-Cache") == "HIT" && last.text == (revalidate ? "old" : "new"))
+        #expect(backend.requests == 2)
+    }
+
+    /// A failed background update is logged; the stale entry keeps answering and the next request tries again.
+    @Test func failedBackgroundUpdateLeavesTheStaleEntry() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("X-Accel-Expires", "@1")], text: "kept") }
+        let f = try Self.fixture(backend, dir: try TempDir.make(),
+                                 extra: "proxy_cache_use_stale updating; proxy_cache_background_update on;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/f").text == "kept")
+        backend.stop()
+        for _ in 0..<2 {
+            let r = try f.get("/f")
+            #expect(r.text == "kept" && r.header("X-Cache") == "STALE")
+            _ = f.logFile("logs/error.log", containing: "while updating the cache in the background")
+        }
+        #expect(f.errorLog().contains("[error]"))
+        #expect(f.errorLog().contains("connect() failed (111: Connection refused) while updating the cache in the background"))
+    }
+}
