@@ -306,6 +306,7 @@ final class CacheExchange {
     func serveStale(after failure: UpstreamFailure) -> Bool {
         guard let s = stale, location.useStale.covers(failure) || Int64(time(nil)) < staleIfErrorUntil else { return false }
         stale = nil
+        releaseLock()   // the update failed: the next request may try again
         serve(s, as: .stale)
         return true
     }
@@ -325,6 +326,7 @@ final class CacheExchange {
                 || (CacheLocation.StaleConditions.anyStatus.covers(status: resp.status) && Int64(time(nil)) < staleIfErrorUntil)
         else { return false }
         stale = nil
+        releaseLock()
         serve(s, as: .stale)
         return true
     }
