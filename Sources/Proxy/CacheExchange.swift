@@ -84,7 +84,7 @@ final class CacheExchange {
         let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
         cx.convertsHead = loc.convertHead && r.head.method == .head
         if decision == .bypass {
-            r.cacheStatus = Array(CacheStatus.bypass.rawValue.utf8)
+            r.cacheStatus = CacheStatus.bypass.bytes
             return .fetch(cx)
         }
         return cx.lookup()
@@ -113,7 +113,7 @@ final class CacheExchange {
             stale = e
         }
         guard let s = stale else {
-            r.cacheStatus = Array(CacheStatus.miss.rawValue.utf8)
+            r.cacheStatus = CacheStatus.miss.bytes
             if location.lock {
                 if zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .wait {
                     waitForFill()
@@ -123,7 +123,7 @@ final class CacheExchange {
             }
             return .fetch(self)
         }
-        r.cacheStatus = Array(CacheStatus.expired.rawValue.utf8)
+        r.cacheStatus = CacheStatus.expired.bytes
         let windows = CachePolicy.staleWindows(cacheControl: s.response.firstHeader("cache-control").map { Array($0) },
                                                location.rules)
         staleIfErrorUntil = entryValidUntil + windows.ifError
@@ -241,7 +241,7 @@ final class CacheExchange {
     private func serve(_ e: CacheHotEntry, as status: CacheStatus) {
         let r = exchange.request, c = exchange.client
         let resp = e.response
-        r.cacheStatus = Array(status.rawValue.utf8)
+        r.cacheStatus = status.bytes
         r.upstreamResponse = resp
         r.status = resp.status
         exchange.servedFromCache()
@@ -499,4 +499,27 @@ final class CacheExchange {
         }
         head = out
     }
+}
+
+extension CacheStatus {
+    /// The `$upstream_cache_status` value as bytes, built once per status rather than per request.
+    var bytes: [UInt8] {
+        switch self {
+        case .miss: Self.missBytes
+        case .bypass: Self.bypassBytes
+        case .expired: Self.expiredBytes
+        case .stale: Self.staleBytes
+        case .updating: Self.updatingBytes
+        case .revalidated: Self.revalidatedBytes
+        case .hit: Self.hitBytes
+        }
+    }
+
+    private static let missBytes = Array(CacheStatus.miss.rawValue.utf8)
+    private static let bypassBytes = Array(CacheStatus.bypass.rawValue.utf8)
+    private static let expiredBytes = Array(CacheStatus.expired.rawValue.utf8)
+    private static let staleBytes = Array(CacheStatus.stale.rawValue.utf8)
+    private static let updatingBytes = Array(CacheStatus.updating.rawValue.utf8)
+    private static let revalidatedBytes = Array(CacheStatus.revalidated.rawValue.utf8)
+    private static let hitBytes = Array(CacheStatus.hit.rawValue.utf8)
 }
