@@ -12,6 +12,10 @@ public struct CacheControl: Sendable, Equatable {
     public var mustRevalidate = false
     /// `s-maxage` if present, else `max-age` (a shared cache prefers s-maxage).
     public var freshness: Freshness = .absent
+    /// RFC 5861 `stale-while-revalidate=N`: seconds past expiry the entry may answer while it is updated.
+    public var staleWhileRevalidate: Int64 = 0
+    /// RFC 5861 `stale-if-error=N`: seconds past expiry the entry may answer when the upstream fails.
+    public var staleIfError: Int64 = 0
 
     public enum Freshness: Sendable, Equatable {
         case absent
@@ -34,6 +38,10 @@ public struct CacheControl: Sendable, Equatable {
             case Array("must-revalidate".utf8), Array("proxy-revalidate".utf8): mustRevalidate = true
             case Array("max-age".utf8): maxAge = Self.seconds(arg)
             case Array("s-maxage".utf8): sMaxAge = Self.seconds(arg)
+            case Array("stale-while-revalidate".utf8):
+                if case .seconds(let n) = Self.seconds(arg) { staleWhileRevalidate = n }
+            case Array("stale-if-error".utf8):
+                if case .seconds(let n) = Self.seconds(arg) { staleIfError = n }
             default: break
             }
         }

@@ -1,4 +1,4 @@
-/// The on-disk layout of one cache entry (ours, not nginx's; version 1). Little-endian:
+/// The on-disk layout of one cache entry (ours, not nginx's; version 2). Little-endian:
 ///
 /// ```
 ///  0 magic "SWYC"     4 version u32     8 flags u32      12 checksum u32 (FNV-1a, see below)
@@ -8,15 +8,17 @@
 /// 92 reserved u32    96 key text, etag, vary names ("a,b"), response head bytes, then the body
 /// ```
 ///
-/// The checksum covers every byte before the body except itself and the body length (written last,
-/// at commit). A reader rejects the entry as corrupt unless magic, version, lengths, checksum,
+/// The checksum covers every byte before the body except itself, the body length (written last,
+/// at commit) and valid-until (rewritten in place when a 304 revalidates the entry: one aligned
+/// 8-byte `pwrite`, so a concurrent reader sees the old or the new time, never a torn header). A reader rejects the entry as corrupt unless magic, version, lengths, checksum,
 /// key (MD5 of the key text must equal the digest, nginx's collision check) and the exact file size
 /// (header + body length: catches truncation) all agree.
 public enum CacheEntryFormat {
     public static let magic: [UInt8] = Array("SWYC".utf8)
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     public static let fixedSize = 96
     static let bodyLengthOffset = 72
+    static let validUntilOffset = 48
     static let maxHeadLength = 1 << 20
 
     /// Everything before the body, with the body length field set to `bodyLength`.
@@ -30,7 +32,7 @@ public enum CacheEntryFormat {
         put(&out, 0, 4)  // checksum, filled below
         out += meta.key.digest.bytes
         out += meta.varyHash.bytes
-        put(&out, UInt64(bitPattern: meta.validUntil), 8)
+        put(&out, 0, 8)  // valid-until, outside the checksum
         put(&out, UInt64(bitPattern: meta.lastModified ?? -1), 8)
         put(&out, UInt64(bitPattern: meta.storedAt), 8)
         put(&out, 0, 8)  // body length, outside the checksum
@@ -46,6 +48,8 @@ public enum CacheEntryFormat {
         let sum = checksum(out)
         for i in 0..<4 { out[12 + i] = UInt8(truncatingIfNeeded: sum >> (8 * UInt32(i))) }
         for i in 0..<8 { out[bodyLengthOffset + i] = UInt8(truncatingIfNeeded: bodyLength >> (8 * UInt64(i))) }
+        let valid = UInt64(bitPattern: meta.validUntil)
+        for i in 0..<8 { out[validUntilOffset + i] = UInt8(truncatingIfNeeded: valid >> (8 * UInt64(i))) }
         return out
     }
 
@@ -53,6 +57,9 @@ public enum CacheEntryFormat {
     static func bodyLengthBytes(_ n: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) }
     }
+
+    /// The 8 bytes to write at `validUntilOffset` when a revalidation extends the entry.
+    static func validUntilBytes(_ t: Int64) -> [UInt8] { bodyLengthBytes(UInt64(bitPattern: t)) }
 
     public struct Layout: Sendable, Equatable {
         public var meta: CacheEntryMeta
@@ -81,6 +88,7 @@ public enum CacheEntryFormat {
         var zeroed = p
         for i in 12..<16 { zeroed[i] = 0 }
         for i in bodyLengthOffset..<(bodyLengthOffset + 8) { zeroed[i] = 0 }
+        for i in validUntilOffset..<(validUntilOffset + 8) { zeroed[i] = 0 }
         guard UInt32(get(p, 12, 4)) == checksum(zeroed) else { return nil }
         let bodyLength = get(p, bodyLengthOffset, 8)
         guard bodyLength <= UInt64(Int.max), UInt64(fileSize) == UInt64(total) + bodyLength else { return nil }

@@ -5,6 +5,9 @@ public struct CacheEntryMeta: Sendable, Equatable {
         public init(rawValue: UInt32) { self.rawValue = rawValue }
         /// May answer requests with `Authorization` (response had public / s-maxage / must-revalidate).
         public static let sharedWithAuthorization = Flags(rawValue: 1 << 0)
+        /// The answer to a HEAD sent upstream as HEAD (`proxy_cache_convert_head off`): headers only,
+        /// so it may answer HEAD requests but never a GET.
+        public static let headOnly = Flags(rawValue: 1 << 1)
     }
 
     public var key: CacheKey

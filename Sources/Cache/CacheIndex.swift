@@ -28,17 +28,37 @@ public struct CacheIndexLimits: Sendable, Equatable {
     public var maxSize: Int
     /// `inactive` in seconds (nginx default 10 minutes).
     public var inactive: Int64
+    /// `min_free` in bytes (0 when unset): the manager evicts while the filesystem has less free.
+    public var minFree: Int
+    /// Entries kept open and parsed for HITs (`CacheHotEntry`): bounded in number (each holds a
+    /// descriptor) and in bytes (a quarter of the zone's key budget, so `keys_zone` bounds memory).
+    public var maxHot: Int
+    public var maxHotBytes: Int
 
-    /// From `keys_zone=NAME:SIZE`, `max_size=` and `inactive=`.
-    public init(zoneBytes: Int, maxSize: Int = .max, inactive: Int64 = 600) {
-        self.init(maxEntries: max(zoneBytes / Self.bytesPerEntry, 1), maxSize: maxSize, inactive: inactive)
+    /// Descriptors a zone keeps open for HITs at most.
+    public static let defaultMaxHot = 256
+
+    /// From `keys_zone=NAME:SIZE`, `max_size=`, `inactive=` and `min_free=`.
+    public init(zoneBytes: Int, maxSize: Int = .max, inactive: Int64 = 600, minFree: Int = 0) {
+        self.init(maxEntries: max(zoneBytes / Self.bytesPerEntry, 1), maxSize: maxSize, inactive: inactive, minFree: minFree)
     }
 
-    public init(maxEntries: Int, maxSize: Int = .max, inactive: Int64 = 600) {
+    public init(maxEntries: Int, maxSize: Int = .max, inactive: Int64 = 600, minFree: Int = 0) {
         self.maxEntries = max(maxEntries, 1)
         self.maxSize = maxSize
         self.inactive = inactive
+        self.minFree = minFree
+        maxHot = min(self.maxEntries, Self.defaultMaxHot)
+        maxHotBytes = self.maxEntries * Self.bytesPerEntry / 4
     }
+}
+
+/// What `CacheIndex.find` knows about a key: its state, the entry kept ready for HITs if any, and the
+/// generation to pass back to `attachHot` (so an entry read before a newer commit is never attached).
+public struct CacheLookup: Sendable {
+    public var entry: CacheIndexEntry
+    public var hot: CacheHotEntry?
+    public var generation: UInt64
 }
 
 /// Who fetches a missing entry under `proxy_cache_lock`.
@@ -59,7 +79,8 @@ public enum CacheFillRole: Sendable, Equatable {
 ///
 /// Thread safety: all workers share one index, guarded by one `Synchronization.Mutex`. Every method
 /// holds it only for O(1) dictionary and list updates (eviction walks are bounded by `limit`); no
-/// I/O ever happens under the lock — files to delete are handed back to the caller.
+/// I/O ever happens under the lock — files to delete are handed back to the caller, and hot entries
+/// dropped under the lock are released (their descriptors closed) after it.
 public final class CacheIndex: Sendable {
     private let state: Mutex<CacheIndexState>
     public let limits: CacheIndexLimits
@@ -72,20 +93,66 @@ public final class CacheIndex: Sendable {
     /// nginx counts disk usage in blocks; 4 KiB is the common filesystem block.
     public static func diskUsage(bytes: Int) -> Int { (bytes + 4095) / 4096 * 4096 }
 
+    /// Runs `body` under the lock; hot entries it dropped are released once the lock is free.
+    private func locked<R>(_ body: (inout CacheIndexState) -> R) -> R {
+        // The dropped entries travel out of the lock in the tuple and are released right after it.
+        let (result, _) = state.withLock { s in
+            let r = body(&s)
+            let d = s.released
+            if !d.isEmpty { s.released = [] }
+            return (r, d)
+        }
+        return result
+    }
+
     /// Records a request for `key` (creating a counting node when new, as nginx does for
     /// `min_uses`) and returns its state after the update.
-    public func lookup(_ key: CacheDigest, now: Int64) -> CacheIndexEntry {
-        state.withLock { s in
+    public func lookup(_ key: CacheDigest, now: Int64) -> CacheIndexEntry { find(key, now: now).entry }
+
+    /// `lookup`, plus the entry kept ready for HITs (`attachHot`) and the node's generation.
+    public func find(_ key: CacheDigest, now: Int64) -> CacheLookup {
+        locked { s in
             if let i = s.map[key] {
                 s.nodes[i].entry.uses += 1
                 s.nodes[i].entry.lastAccess = now
                 s.moveToFront(i)
-                return s.nodes[i].entry
+                return CacheLookup(entry: s.nodes[i].entry, hot: s.nodes[i].hot, generation: s.nodes[i].generation)
             }
             let entry = CacheIndexEntry(
                 size: 0, validUntil: 0, lastAccess: now, uses: 1, exists: false, filling: false, fillStarted: 0)
-            s.insert(key, entry, maxEntries: limits.maxEntries)
-            return entry
+            let g = s.insert(key, entry, maxEntries: limits.maxEntries)
+            return CacheLookup(entry: entry, hot: nil, generation: g)
+        }
+    }
+
+    /// Keeps an opened entry ready for the next HITs, if the key still has the committed version it was
+    /// read from (`generation` from `find`/`commit`). The oldest hot entries make room (count and bytes).
+    public func attachHot(_ key: CacheDigest, _ hot: CacheHotEntry, generation: UInt64) {
+        locked { s in
+            guard let i = s.map[key], s.nodes[i].generation == generation, s.nodes[i].entry.exists,
+                  s.nodes[i].hot == nil else { return }
+            s.nodes[i].hot = hot
+            s.hotBytes += hot.cost
+            s.hotCount += 1
+            s.hotOrder.append((key, generation))
+            while s.hotCount > limits.maxHot || s.hotBytes > limits.maxHotBytes, s.hotOrderStart < s.hotOrder.count {
+                let (k, g) = s.hotOrder[s.hotOrderStart]
+                s.hotOrderStart += 1
+                if let j = s.map[k], s.nodes[j].generation == g { s.dropHot(j) }
+            }
+            s.compactHotOrder()
+        }
+    }
+
+    /// `proxy_cache_revalidate`: a 304 made the entry fresh until `validUntil` (the caller rewrote the
+    /// file). False when the key is gone meanwhile.
+    @discardableResult
+    public func refresh(_ key: CacheDigest, validUntil: Int64, now: Int64) -> Bool {
+        locked { s in
+            guard let i = s.map[key], s.nodes[i].entry.exists else { return false }
+            s.nodes[i].entry.validUntil = validUntil
+            s.nodes[i].entry.lastAccess = now
+            return true
         }
     }
 
@@ -94,10 +161,17 @@ public final class CacheIndex: Sendable {
         state.withLock { s in s.map[key].map { s.nodes[$0].entry } }
     }
 
+    /// `peek` with the hot entry and generation (a `proxy_cache_lock` waiter looking again).
+    public func peekHot(_ key: CacheDigest) -> CacheLookup? {
+        state.withLock { s in
+            s.map[key].map { CacheLookup(entry: s.nodes[$0].entry, hot: s.nodes[$0].hot, generation: s.nodes[$0].generation) }
+        }
+    }
+
     /// `proxy_cache_lock`: the first caller fills; others wait unless the fill is older than `lockAge`
     /// seconds (`proxy_cache_lock_age`), in which case one more request is let through.
     public func beginFill(_ key: CacheDigest, now: Int64, lockAge: Int64) -> CacheFillRole {
-        state.withLock { s in
+        locked { s in
             guard let i = s.map[key] else {
                 let entry = CacheIndexEntry(
                     size: 0, validUntil: 0, lastAccess: now, uses: 1, exists: false, filling: true, fillStarted: now)
@@ -118,11 +192,16 @@ public final class CacheIndex: Sendable {
         }
     }
 
-    /// A new entry file was committed (`bytes` as returned by `CacheWriter.commit`).
-    public func commit(_ key: CacheDigest, bytes: Int, validUntil: Int64, now: Int64) {
-        state.withLock { s in
+    /// A new entry file was committed (`bytes` as returned by `CacheWriter.commit`). Returns the
+    /// node's new generation (for `attachHot`); the previous version's hot entry is dropped.
+    @discardableResult
+    public func commit(_ key: CacheDigest, bytes: Int, validUntil: Int64, now: Int64) -> UInt64 {
+        locked { s in
             let size = Self.diskUsage(bytes: bytes)
             if let i = s.map[key] {
+                s.dropHot(i)
+                s.nextGeneration += 1
+                s.nodes[i].generation = s.nextGeneration
                 s.totalSize += size - s.nodes[i].entry.size
                 s.nodes[i].entry.size = size
                 s.nodes[i].entry.validUntil = validUntil
@@ -130,28 +209,33 @@ public final class CacheIndex: Sendable {
                 s.nodes[i].entry.filling = false
                 s.nodes[i].entry.lastAccess = now
                 s.moveToFront(i)
+                return s.nodes[i].generation
             } else {
                 let entry = CacheIndexEntry(
                     size: size, validUntil: validUntil, lastAccess: now, uses: 1, exists: true, filling: false,
                     fillStarted: 0)
-                s.insert(key, entry, maxEntries: limits.maxEntries)
+                return s.insert(key, entry, maxEntries: limits.maxEntries)
             }
         }
     }
 
     /// Forgets a key (its file was found corrupt, or purged). The caller deletes the file.
     public func remove(_ key: CacheDigest) {
-        state.withLock { s in s.remove(key) }
+        locked { s in s.remove(key) }
     }
 
     /// The background manager's step: drops entries idle for `inactive`, then least recently used
-    /// entries while the total exceeds `max_size`, plus entries pushed out of a full zone since the
-    /// last call. Returns the keys whose files must be deleted. Entries being filled are kept.
-    /// `limit` bounds the work done under the lock per call (nginx's manager_files).
-    public func manage(now: Int64, limit: Int = .max) -> [CacheDigest] {
-        state.withLock { s in
+    /// entries while the total exceeds `max_size` or, with `min_free`, while the filesystem's free
+    /// space (`freeBytes`, from statvfs; nil when unknown) plus what was already evicted stays below
+    /// it; plus entries pushed out of a full zone since the last call. Returns the keys whose files
+    /// must be deleted. Entries being filled are kept. `limit` bounds the work done under the lock per
+    /// call (nginx's manager_files).
+    public func manage(now: Int64, limit: Int = .max, freeBytes: Int? = nil) -> [CacheDigest] {
+        locked { s in
             var files = s.pendingDeletes
             s.pendingDeletes.removeAll()
+            var missingFree = 0
+            if limits.minFree > 0, let free = freeBytes { missingFree = max(0, limits.minFree - free) }
             var i = s.tail
             var visited = 0
             while i >= 0 && visited < limit {
@@ -159,10 +243,12 @@ public final class CacheIndex: Sendable {
                 let prev = s.nodes[i].prev
                 let e = s.nodes[i].entry
                 let idle = e.lastAccess + limits.inactive <= now
-                if !e.filling && (idle || s.totalSize > limits.maxSize) {
+                let overBudget = s.totalSize > limits.maxSize || missingFree > 0
+                if !e.filling && (idle || overBudget) {
                     if e.exists { files.append(s.nodes[i].key) }
+                    missingFree -= e.size
                     s.remove(s.nodes[i].key)
-                } else if !idle && s.totalSize <= limits.maxSize {
+                } else if !idle && !overBudget {
                     break  // everything further towards the head is newer and within budget
                 }
                 i = prev
@@ -176,7 +262,7 @@ public final class CacheIndex: Sendable {
     /// temps, or pushed out of a full zone).
     public func load(_ items: [CacheDiskItem], now: Int64) -> [String] {
         var remove: [String] = []
-        state.withLock { s in
+        locked { s in
             for item in items {
                 switch item {
                 case .entry(let key, let bytes, let validUntil, _):
@@ -211,6 +297,9 @@ struct CacheIndexState: ~Copyable {
         var entry: CacheIndexEntry
         var prev: Int
         var next: Int
+        /// Changes at every commit: tells a hot entry read from an older version apart.
+        var generation: UInt64 = 0
+        var hot: CacheHotEntry? = nil
     }
 
     var nodes: [Node] = []
@@ -221,8 +310,35 @@ struct CacheIndexState: ~Copyable {
     var totalSize = 0
     /// Files of entries pushed out because the zone was full; handed out by `manage`.
     var pendingDeletes: [CacheDigest] = []
+    var nextGeneration: UInt64 = 0
+    /// Hot entries in the order they were attached (oldest first), as (key, generation); entries
+    /// whose node changed since are skipped when popped.
+    var hotOrder: [(CacheDigest, UInt64)] = []
+    var hotOrderStart = 0
+    var hotCount = 0
+    var hotBytes = 0
+    /// Hot entries dropped under the lock, released by `CacheIndex.locked` after it.
+    var released: [CacheHotEntry] = []
 
-    mutating func insert(_ key: CacheDigest, _ entry: CacheIndexEntry, maxEntries: Int) {
+    mutating func dropHot(_ i: Int) {
+        guard let h = nodes[i].hot else { return }
+        nodes[i].hot = nil
+        hotCount -= 1
+        hotBytes -= h.cost
+        released.append(h)
+    }
+
+    /// Keeps `hotOrder` from growing with stale pairs: rebuilt when it is much longer than the live count.
+    mutating func compactHotOrder() {
+        guard hotOrder.count > 4 * max(hotCount, 16) else { return }
+        hotOrder = hotOrder[hotOrderStart...].filter { p in
+            map[p.0].map { nodes[$0].generation == p.1 && nodes[$0].hot != nil } ?? false
+        }
+        hotOrderStart = 0
+    }
+
+    @discardableResult
+    mutating func insert(_ key: CacheDigest, _ entry: CacheIndexEntry, maxEntries: Int) -> UInt64 {
         // A full zone pushes out its least recently used entry (nginx's forced expire).
         var i = tail
         while map.count >= maxEntries && i >= 0 {
@@ -233,7 +349,8 @@ struct CacheIndexState: ~Copyable {
             }
             i = prev
         }
-        let node = Node(key: key, entry: entry, prev: -1, next: head)
+        nextGeneration += 1
+        let node = Node(key: key, entry: entry, prev: -1, next: head, generation: nextGeneration)
         let index: Int
         if let f = free.popLast() {
             nodes[f] = node
@@ -247,10 +364,12 @@ struct CacheIndexState: ~Copyable {
         if tail < 0 { tail = index }
         map[key] = index
         totalSize += entry.size
+        return nextGeneration
     }
 
     mutating func remove(_ key: CacheDigest) {
         guard let i = map.removeValue(forKey: key) else { return }
+        dropHot(i)
         unlink(i)
         totalSize -= nodes[i].entry.size
         nodes[i].entry.size = 0

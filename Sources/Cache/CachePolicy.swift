@@ -168,6 +168,27 @@ public enum CachePolicy {
         return .refused(.noValidity)
     }
 
+    /// `proxy_cache_revalidate`: a 304 answered the conditional request for an entry stored with
+    /// `storedStatus`. The entry is fresh again until the time the 304's own headers give (same
+    /// precedence as for a full response), else `proxy_cache_valid` for the stored status, as nginx
+    /// does; nil when neither gives a lifetime (the entry is served but stays expired).
+    public static func revalidated(_ notModified: CacheResponseFacts, storedStatus: Int, _ rules: CacheRules, now: Int64) -> Int64? {
+        var answer = notModified
+        answer.status = storedStatus
+        guard case .until(let t) = lifetime(answer, cc: answer.cacheControl.map(CacheControl.init), rules, now: now) else {
+            return nil
+        }
+        return t
+    }
+
+    /// How long past expiry a stored response may still answer, from its `Cache-Control`
+    /// extensions (RFC 5861; nginx honours them unless `proxy_ignore_headers Cache-Control`).
+    public static func staleWindows(cacheControl: [UInt8]?, _ rules: CacheRules) -> (whileRevalidate: Int64, ifError: Int64) {
+        guard let v = cacheControl, !rules.ignoreHeaders.contains(.cacheControl) else { return (0, 0) }
+        let cc = CacheControl(v)
+        return (cc.staleWhileRevalidate, cc.staleIfError)
+    }
+
     /// `X-Accel-Expires: N` (seconds from now) or `@N` (absolute Unix time).
     /// Returns nil if unparseable, .some(nil) for 0 (do not cache), else the absolute time.
     static func xAccelExpires(_ value: [UInt8], now: Int64) -> Int64?? {

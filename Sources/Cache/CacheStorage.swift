@@ -69,6 +69,13 @@ public final class CacheReadHandle {
 
     deinit { close() }
 
+    /// Hands the descriptor to a new owner (`CacheFile`); the handle no longer closes it.
+    public func takeDescriptor() -> Int32 {
+        let d = fd
+        fd = -1
+        return d
+    }
+
     public func close() {
         if fd >= 0 {
             closer?(fd)

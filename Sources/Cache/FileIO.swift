@@ -27,6 +27,14 @@ package enum FileIO {
         }
     }
 
+    static func openWrite(_ path: String) throws(CacheStorageError) -> Int32 {
+        while true {
+            let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw error("open") }
+        }
+    }
+
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     static func size(_ fd: Int32) throws(CacheStorageError) -> Int {
@@ -97,6 +105,39 @@ package enum FileIO {
 
     static func rename(_ from: String, _ to: String) throws(CacheStorageError) {
         guard Glibc.rename(from, to) == 0 else { throw error("rename") }
+    }
+
+    /// `rename(2)`; across filesystems (a `proxy_temp_path` elsewhere) the file is copied beside `to`
+    /// first, so the entry still appears whole.
+    static func renameOrCopy(_ from: String, _ to: String) throws(CacheStorageError) {
+        if Glibc.rename(from, to) == 0 { return }
+        if errno == ENOENT, let slash = to.lastIndex(of: "/") {   // the entry's level directories are new
+            try makeDirectories(String(to[..<slash]))
+            if Glibc.rename(from, to) == 0 { return }
+        }
+        guard errno == EXDEV else { throw error("rename") }
+        let near = to + ".\(getpid()).copy.tmp"
+        let src = try openRead(from)
+        defer { close(src) }
+        let dst = try create(near)
+        var offset = 0
+        var chunk: [UInt8] = []
+        do {
+            while true {
+                chunk.removeAll(keepingCapacity: true)
+                let n = try pread(src, at: offset, count: 1 << 16, into: &chunk)
+                if n == 0 { break }
+                try write(dst, chunk)
+                offset += n
+            }
+            close(dst)
+            try rename(near, to)
+        } catch {
+            close(dst)
+            unlink(near)
+            throw error
+        }
+        unlink(from)
     }
 
     static func unlink(_ path: String) { _ = Glibc.unlink(path) }

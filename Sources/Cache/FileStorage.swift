@@ -6,8 +6,9 @@ import Synchronization
 ///
 ///     let storage = FileStorage(root: "/home/cache", levels: CacheLevels([1, 2])!)
 ///
-/// Writes go to `<final name>.<pid>.<n>.tmp` in the entry's own directory (same filesystem, like
-/// nginx's `use_temp_path=off`), then `rename(2)`: a reader sees the old entry or the new one, and a
+/// Writes go to `<final name>.<pid>.<n>.tmp` in the entry's own directory (nginx's `use_temp_path=off`),
+/// or into `proxy_temp_path` when the zone has `use_temp_path=on` (nginx's default), then `rename(2)`
+/// (a copy first when the temp directory is on another filesystem): a reader sees the old entry or the new one, and a
 /// crash leaves at most a stray `.tmp` file that `CacheDiskWalker` reports for removal, never a half
 /// entry. No fsync by default (nginx does not either): the cache is disposable, and a file cut short
 /// by a power loss fails the size check on read and is a miss. `fsyncOnCommit` trades throughput for
@@ -54,14 +55,20 @@ public final class FileStorage: CacheStorage {
     }
 
     public func beginWrite(_ meta: CacheEntryMeta, head: [UInt8]) throws(CacheStorageError) -> any CacheWriter {
+        try beginWrite(meta, head: head, tempDirectory: nil)
+    }
+
+    /// `tempDirectory`: `proxy_temp_path` for a zone with `use_temp_path=on`; nil writes beside the entry.
+    public func beginWrite(_ meta: CacheEntryMeta, head: [UInt8], tempDirectory: String?) throws(CacheStorageError) -> any CacheWriter {
         let final = path(for: meta.key.digest)
         let n = sequence.add(1, ordering: .relaxed).newValue
-        let temp = "\(final).\(getpid()).\(n).tmp"
+        let name = "\(levels.relativePath(for: meta.key.digest).split(separator: "/").last!).\(getpid()).\(n).tmp"
+        let temp = tempDirectory.map { $0 + "/" + name } ?? "\(final).\(getpid()).\(n).tmp"
         let fd: Int32
         do {
             fd = try FileIO.create(temp)
         } catch .notFound {
-            try FileIO.makeDirectories(String(final[..<final.lastIndex(of: "/")!]))
+            try FileIO.makeDirectories(String(temp[..<temp.lastIndex(of: "/")!]))
             fd = try FileIO.create(temp)
         }
         let prefix = CacheEntryFormat.prefix(meta, head: head)
@@ -76,6 +83,14 @@ public final class FileStorage: CacheStorage {
     }
 
     public func remove(_ key: CacheDigest) { FileIO.unlink(path(for: key)) }
+
+    /// `proxy_cache_revalidate`: a 304 extended the entry; its valid-until is rewritten in place
+    /// (the field is outside the checksum), head and body stay.
+    public func refresh(_ key: CacheDigest, validUntil: Int64) throws(CacheStorageError) {
+        let fd = try FileIO.openWrite(path(for: key))
+        defer { FileIO.close(fd) }
+        try FileIO.pwrite(fd, CacheEntryFormat.validUntilBytes(validUntil), at: CacheEntryFormat.validUntilOffset)
+    }
 }
 
 /// A temp file being filled; `commit` stamps the body length and renames it into place.
@@ -118,7 +133,7 @@ package final class FileCacheWriter: CacheWriter {
             if fsync { try FileIO.fsync(fd) }
             FileIO.close(fd)
             fd = -1
-            try FileIO.rename(temp, final)
+            try FileIO.renameOrCopy(temp, final)
         } catch {
             abort()
             throw error

@@ -19,19 +19,41 @@ public struct MD5: Sendable {
             pending.append(b)
             length &+= 1
             if pending.count == 64 {
-                compress(pending)
+                compress(pending, at: 0)
                 pending.removeAll(keepingCapacity: true)
             }
         }
     }
 
+    /// The same for an array, without the generic per-byte walk (a cache HIT hashes its key with this):
+    /// whole 64-byte blocks are compressed where they lie.
+    public mutating func update(_ bytes: [UInt8]) {
+        var i = 0
+        length &+= UInt64(bytes.count)
+        if !pending.isEmpty {
+            i = min(64 - pending.count, bytes.count)
+            pending += bytes[0..<i]
+            if pending.count == 64 {
+                compress(pending, at: 0)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        while bytes.count - i >= 64 {
+            compress(bytes, at: i)
+            i += 64
+        }
+        if i < bytes.count { pending += bytes[i...] }
+    }
+
     /// The 16-byte digest. Consumes the running state (call on a copy to keep hashing).
     public consuming func finalize() -> [UInt8] {
         let bitLength = length &* 8
-        update(CollectionOfOne(0x80))
-        while pending.count != 56 { update(CollectionOfOne(0)) }
-        for i in 0..<8 { pending.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        compress(pending)
+        // 0x80, zeros up to 56 bytes into a block, the bit length: ends exactly on a block boundary.
+        let zeros = (pending.count < 56 ? 55 : 119) - pending.count
+        var tail = [UInt8](repeating: 0, count: 1 + zeros + 8)
+        tail[0] = 0x80
+        for i in 0..<8 { tail[1 + zeros + i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))) }
+        update(tail)
         var out: [UInt8] = []
         out.reserveCapacity(16)
         for word in [a0, b0, c0, d0] {
@@ -41,6 +63,12 @@ public struct MD5: Sendable {
     }
 
     public static func digest(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        var md5 = MD5()
+        md5.update(bytes)
+        return md5.finalize()
+    }
+
+    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var md5 = MD5()
         md5.update(bytes)
         return md5.finalize()
@@ -70,11 +98,12 @@ public struct MD5: Sendable {
         0x6fa8_7e4f, 0xfe2c_e6e0, 0xa301_4314, 0x4e08_11a1, 0xf753_7e82, 0xbd3a_f235, 0x2ad7_d2bb, 0xeb86_d391,
     ]
 
-    private mutating func compress(_ block: [UInt8]) {
+    /// One 64-byte block starting at `base`.
+    private mutating func compress(_ block: [UInt8], at base: Int) {
         // Message word g of the block, little-endian (read on demand: no per-block allocation).
         func m(_ g: Int) -> UInt32 {
-            UInt32(block[g * 4]) | UInt32(block[g * 4 + 1]) << 8 | UInt32(block[g * 4 + 2]) << 16
-                | UInt32(block[g * 4 + 3]) << 24
+            let o = base + g * 4
+            return UInt32(block[o]) | UInt32(block[o + 1]) << 8 | UInt32(block[o + 2]) << 16 | UInt32(block[o + 3]) << 24
         }
         var a = a0, b = b0, c = c0, d = d0
         for i in 0..<64 {

@@ -7,13 +7,20 @@ import Gzip
 import HTTP1
 
 /// The cache side of one proxied request (nginx's `ngx_http_file_cache` per request): the lookup before going
-/// upstream, the HIT served from the entry file with sendfile, the `proxy_cache_lock` wait, the tee of a MISS
-/// into a `CacheWriter` and its commit, and the stale entry kept for `proxy_cache_use_stale`.
+/// upstream, the HIT served from the entry with sendfile, the `proxy_cache_lock` wait, `use_stale updating`,
+/// the conditional request of `proxy_cache_revalidate`, the tee of a MISS into a `CacheWriter` and its commit,
+/// and the stale entry kept for `proxy_cache_use_stale`.
 ///
-/// `ProxyExchange` holds one while the request lives and calls it from a few marked hooks.
+/// A HIT is cheap: the zone's index keeps recently served entries open and parsed (`CacheHotEntry`), so it is
+/// an index lookup, a head built for the client and a sendfile of the body; only a cold entry is opened and
+/// read from disk (and then kept hot).
+///
+/// `ProxyExchange` holds one while the request lives and calls it from a few marked hooks. The fill side
+/// (`responseStarted` … `finish`) uses only what it copied at the start (request head, worker), so a
+/// `CacheBackgroundUpdate` can keep filling after the client's request is gone.
 final class CacheExchange {
     enum Start {
-        /// The response was served from the cache (HIT).
+        /// The response was served from the cache (HIT, or UPDATING: stale while another request refreshes).
         case served
         /// Another request fills this key (`proxy_cache_lock`): keep this object until it calls back.
         case waiting(CacheExchange)
@@ -24,10 +31,21 @@ final class CacheExchange {
     let location: CacheLocation
     let facts: CacheRequestFacts
     let key: CacheKey
+    /// Used before the response starts only (lookup, serving, lock wait): a background fill outlives it.
     private unowned let exchange: ProxyExchange
+    /// The client's request head, copied: vary hashes and the method, for as long as a fill runs.
+    private let requestHead: RequestHead
+    private unowned let worker: Worker
+    private let clientID: UInt64
     private var zone: CacheZone { location.zone }
-    /// An expired entry, kept open for `proxy_cache_use_stale`.
-    private var stale: CacheReadHandle?
+    /// An expired entry, kept for `proxy_cache_use_stale` and `proxy_cache_revalidate`.
+    private var stale: CacheHotEntry?
+    /// Until when `stale` may answer an upstream failure whatever `use_stale` says (`stale-if-error`).
+    private var staleIfErrorUntil: Int64 = 0
+    /// If-None-Match / If-Modified-Since from `stale` go upstream (`proxy_cache_revalidate`).
+    private var revalidating = false
+    /// A HEAD goes upstream as GET (`proxy_cache_convert_head`): the body is read into the cache only.
+    private(set) var convertsHead = false
     /// False after a `proxy_cache_lock_timeout` (nginx passes the request on without caching the answer).
     private var mayStore = true
     private var uses = 1
@@ -45,6 +63,9 @@ final class CacheExchange {
 
     private init(location: CacheLocation, facts: CacheRequestFacts, key: CacheKey, exchange: ProxyExchange) {
         self.location = location; self.facts = facts; self.key = key; self.exchange = exchange
+        requestHead = exchange.request.head
+        worker = exchange.client.worker
+        clientID = exchange.client.id
     }
 
     deinit { finish() }
@@ -61,8 +82,9 @@ final class CacheExchange {
         let decision = CachePolicy.request(facts, loc.rules)
         if decision == .notCacheable { return .fetch(nil) }
         let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
+        cx.convertsHead = loc.convertHead && r.head.method == .head
         if decision == .bypass {
-            r.cacheStatus = Array(CacheStatus.bypass.rawValue.utf8)
+            r.cacheStatus = CacheStatus.bypass.bytes
             return .fetch(cx)
         }
         return cx.lookup()
@@ -74,31 +96,81 @@ final class CacheExchange {
     private func lookup() -> Start {
         let r = exchange.request
         let now = Int64(time(nil))
-        let entry = zone.index.lookup(key.digest, now: now)
-        uses = entry.uses
+        let found = zone.index.find(key.digest, now: now)
+        uses = found.entry.uses
+        var entry = found.hot
+        var entryValidUntil = found.entry.validUntil
         // While the loader runs, the index may not know an entry that is on disk: look at the file itself.
-        if entry.exists || zone.isLoading, let handle = open() {
-            if !entry.exists {
-                zone.index.commit(key.digest, bytes: handle.bodyOffset + handle.bodyLength,
-                                  validUntil: handle.meta.validUntil, now: now)
-            }
-            if !CachePolicy.mayServe(facts, entry: handle.meta) || !varyMatches(handle.meta) {
-                handle.close()   // another user's variant, or not shareable with Authorization: a plain miss
-            } else if CacheRevalidation.isFresh(handle.meta.validUntil, now: now) {
-                if serve(handle, as: .hit) { return .served }
-            } else {
-                stale = handle
-            }
+        if entry == nil, found.entry.exists || zone.isLoading, let loaded = load(known: found) {
+            entry = loaded
+            if !found.entry.exists { entryValidUntil = loaded.meta.validUntil }
         }
-        r.cacheStatus = Array((stale != nil ? CacheStatus.expired : CacheStatus.miss).rawValue.utf8)
-        if location.lock && stale == nil {
+        if let e = entry, usable(e) {
+            if CacheRevalidation.isFresh(entryValidUntil, now: now) {
+                serve(e, as: .hit)
+                return .served
+            }
+            stale = e
+        }
+        guard let s = stale else {
+            r.cacheStatus = CacheStatus.miss.bytes
+            if location.lock {
+                if zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .wait {
+                    waitForFill()
+                    return .waiting(self)
+                }
+                holdsLock = true
+            }
+            return .fetch(self)
+        }
+        r.cacheStatus = CacheStatus.expired.bytes
+        let windows = CachePolicy.staleWindows(cacheControl: s.response.firstHeader("cache-control").map { Array($0) },
+                                               location.rules)
+        staleIfErrorUntil = entryValidUntil + windows.ifError
+        // use_stale updating (or the entry's stale-while-revalidate): one request refreshes, the others get
+        // the expired entry meanwhile.
+        if location.useStale.contains(.updating) || now < entryValidUntil + windows.whileRevalidate {
             if zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .wait {
-                waitForFill()
-                return .waiting(self)
+                stale = nil
+                serve(s, as: .updating)
+                return .served
             }
             holdsLock = true
         }
+        revalidating = location.revalidate && (!s.meta.etag.isEmpty || s.meta.lastModified != nil)
+        // proxy_cache_background_update: this request gets the stale entry now, the refresh runs on its own.
+        if holdsLock && location.backgroundUpdate && requestHead.bodyFraming == .none {
+            CacheBackgroundUpdate.start(self, request: r, proxy: exchange.proxy, upstream: exchange.upstream)
+            serve(s, as: .stale)
+            return .served
+        }
         return .fetch(self)
+    }
+
+    /// May this request be answered by `e`? Not another user's Vary variant, not a private entry for a
+    /// request with Authorization, not a headers-only entry for anything but HEAD.
+    private func usable(_ e: CacheHotEntry) -> Bool {
+        CachePolicy.mayServe(facts, entry: e.meta) && varyMatches(e.meta)
+            && (!e.meta.flags.contains(.headOnly) || requestHead.method == .head)
+    }
+
+    /// Opens a cold entry and keeps it hot in the index; a damaged file is logged, removed and a miss.
+    private func load(known: CacheLookup) -> CacheHotEntry? {
+        guard let handle = open() else { return nil }
+        guard let hot = CacheHotEntry(handle: handle) else {
+            log("cache file \"\(zone.storage.path(for: key.digest))\" has a bad response header, removed")
+            handle.close()
+            zone.storage.remove(key.digest)
+            zone.index.remove(key.digest)
+            return nil
+        }
+        var generation = known.generation
+        if !known.entry.exists {
+            generation = zone.index.commit(key.digest, bytes: hot.bodyOffset + hot.bodyLength,
+                                           validUntil: hot.meta.validUntil, now: Int64(time(nil)))
+        }
+        zone.index.attachHot(key.digest, hot, generation: generation)
+        return hot
     }
 
     /// Opens the entry; a damaged file is logged, removed and treated as a miss.
@@ -122,8 +194,10 @@ final class CacheExchange {
     }
 
     private func varyHash(_ names: [[UInt8]]) -> CacheDigest {
-        let r = exchange.request
-        return CacheVary.hash(names: names) { name in r.requestHeader(name).map { Array($0) } }
+        let head = requestHead
+        return CacheVary.hash(names: names) { name in
+            head.headers.first { Bytes.equalsIgnoringCase(head.bytes($0.name), name) }.map { Array(head.bytes($0.value)) }
+        }
     }
 
     // MARK: - proxy_cache_lock
@@ -132,28 +206,27 @@ final class CacheExchange {
     /// or `proxy_cache_lock_timeout` passed.
     private func waitForFill() {
         waitStarted = Clock.monotonicNanos()
-        let t = Watcher.timer(loop: exchange.client.worker.loop) { [weak self] in self?.pollFill() }
+        let t = Watcher.timer(loop: worker.loop) { [weak self] in self?.pollFill() }
         waitTimer = t
         t.arm(exactMillis: Self.lockPollMillis)
     }
 
     private func pollFill() {
         let now = Int64(time(nil))
-        let entry = zone.index.peek(key.digest)
-        if entry?.exists == true, let handle = open() {
-            if CachePolicy.mayServe(facts, entry: handle.meta), varyMatches(handle.meta),
-               CacheRevalidation.isFresh(handle.meta.validUntil, now: now), serve(handle, as: .hit) {
-                waitTimer = nil
-                return
-            }
+        let found = zone.index.peekHot(key.digest)
+        if let f = found, f.entry.exists, CacheRevalidation.isFresh(f.entry.validUntil, now: now),
+           let e = f.hot ?? load(known: f), usable(e) {
+            waitTimer = nil
+            serve(e, as: .hit)
+            return
         }
         let waited = Int((Clock.monotonicNanos() &- waitStarted) / 1_000_000)
-        if entry?.filling == true && waited < location.lockTimeoutMillis {
+        if found?.entry.filling == true && waited < location.lockTimeoutMillis {
             waitTimer?.arm(exactMillis: Self.lockPollMillis)
             return
         }
         waitTimer = nil
-        if entry?.filling == true {
+        if found?.entry.filling == true {
             mayStore = false   // lock_timeout: pass the request on, do not cache its answer
         } else if location.lock, zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .fill {
             holdsLock = true   // the filler gave up without storing: this request fills now
@@ -163,47 +236,39 @@ final class CacheExchange {
 
     // MARK: - Serving an entry
 
-    /// Sends a stored response: the stored head rebuilt for this client, then the body with sendfile.
-    /// False (and the entry removed) when the stored head does not parse.
-    private func serve(_ handle: CacheReadHandle, as status: CacheStatus) -> Bool {
+    /// Sends a stored response: the stored head rebuilt for this client, then the body with sendfile from
+    /// the entry's shared descriptor.
+    private func serve(_ e: CacheHotEntry, as status: CacheStatus) {
         let r = exchange.request, c = exchange.client
-        var parser = ResponseHeadParser()
-        let parsed = handle.head.withUnsafeBytes { parser.parse($0) }
-        guard case .complete(let resp, _) = parsed,
-              resp.contentLength == nil || resp.contentLength == Int64(handle.bodyLength) else {
-            log("cache file \"\(zone.storage.path(for: key.digest))\" has a bad response header, removed")
-            handle.close()
-            zone.storage.remove(key.digest)
-            zone.index.remove(key.digest)
-            return false
-        }
-        r.cacheStatus = Array(status.rawValue.utf8)
+        let resp = e.response
+        r.cacheStatus = status.bytes
         r.upstreamResponse = resp
         r.status = resp.status
         exchange.servedFromCache()
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): small bodies compressed at once.
         var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
-            if handle.bodyLength <= Self.maxGzipOnHit, let body = compressed(handle, d) {
+            if e.bodyLength <= Self.maxGzipOnHit, let body = compressed(e, d) {
                 var extra = Array("Content-Length: ".utf8)
                 ASCIIDecimal.append(body.count, to: &extra)
                 extra += [13, 10]
                 let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
                                                     chunked: false, extra: extra, gzip: d)
                 r.responseHead = out
-                handle.close()
                 _ = c.send(out)
-                r.bodyBytesSent += Int64(body.count)
-                _ = c.send(body)
+                if r.head.method != .head {
+                    r.bodyBytesSent += Int64(body.count)
+                    _ = c.send(body)
+                }
                 c.responseComplete()
-                return true
+                return
             }
             gzip = nil
         }
         var extra: [UInt8] = []
         if resp.contentLength == nil {
             extra = Array("Content-Length: ".utf8)
-            ASCIIDecimal.append(handle.bodyLength, to: &extra)
+            ASCIIDecimal.append(e.bodyLength, to: &extra)
             extra += [13, 10]
         }
         let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
@@ -211,26 +276,19 @@ final class CacheExchange {
                                                 var v = d; v.etag = .keep; return v })
         r.responseHead = out
         _ = c.send(out)
-        if r.head.method == .head || handle.bodyLength == 0 {
-            handle.close()
+        if r.head.method == .head || e.bodyLength == 0 {
             c.responseComplete()
-            return true
+            return
         }
-        // The sender owns its descriptor; the handle closes its own.
-        let fd = dup(handle.fd)
-        let sender = FileSender(connection: c, fd: fd, offset: Int64(handle.bodyOffset), remaining: Int64(handle.bodyLength))
-        handle.close()
+        let sender = FileSender(connection: c, fd: e.file.fd, offset: Int64(e.bodyOffset), remaining: Int64(e.bodyLength),
+                                sharedOwner: e.file)
         c.fileSender = sender
         sender.resume()
-        return true
     }
 
     /// The entry's body gzipped; nil when it cannot be read (the caller sends it as stored).
-    private func compressed(_ handle: CacheReadHandle, _ d: GzipDecision) -> [UInt8]? {
-        var plain: [UInt8] = []
-        plain.reserveCapacity(handle.bodyLength)
-        guard (try? handle.readBody(offset: 0, count: handle.bodyLength, into: &plain)) == handle.bodyLength,
-              let filter = try? GzipBodyFilter(decision: d) else { return nil }
+    private func compressed(_ e: CacheHotEntry, _ d: GzipDecision) -> [UInt8]? {
+        guard let plain = e.readBody(), let filter = try? GzipBodyFilter(decision: d) else { return nil }
         var out: [UInt8] = []
         plain.withUnsafeBytes { p in
             var offset = 0
@@ -241,28 +299,70 @@ final class CacheExchange {
         return out
     }
 
-    // MARK: - proxy_cache_use_stale
+    // MARK: - proxy_cache_use_stale, proxy_cache_revalidate
 
-    /// The upstream failed: serve the expired entry when `proxy_cache_use_stale` covers the failure.
+    /// The upstream failed: serve the expired entry when `proxy_cache_use_stale` (or its `stale-if-error`)
+    /// covers the failure.
     func serveStale(after failure: UpstreamFailure) -> Bool {
-        guard let h = stale, location.useStale.covers(failure) else { return false }
+        guard let s = stale, location.useStale.covers(failure) || Int64(time(nil)) < staleIfErrorUntil else { return false }
         stale = nil
-        return serve(h, as: .stale)
+        releaseLock()   // the update failed: the next request may try again
+        serve(s, as: .stale)
+        return true
     }
 
-    /// The upstream answered with an error status `proxy_cache_use_stale http_5xx` covers.
-    func serveStale(status: Int) -> Bool {
-        guard let h = stale, location.useStale.covers(status: status) else { return false }
+    /// The upstream answered: a 304 to our conditional request refreshes and serves the entry (REVALIDATED);
+    /// an error status `proxy_cache_use_stale http_5xx` (or `stale-if-error`) covers serves it as STALE.
+    /// False: the answer goes to the client (and maybe into the cache) as usual.
+    func answeredFromCache(_ resp: ResponseHead) -> Bool {
+        guard let s = stale else { return false }
+        if resp.status == 304 && revalidating {
+            stale = nil
+            refresh(s, notModified: resp)
+            serve(s, as: .revalidated)
+            return true
+        }
+        guard location.useStale.covers(status: resp.status)
+                || (CacheLocation.StaleConditions.anyStatus.covers(status: resp.status) && Int64(time(nil)) < staleIfErrorUntil)
+        else { return false }
         stale = nil
-        return serve(h, as: .stale)
+        releaseLock()
+        serve(s, as: .stale)
+        return true
     }
 
-    // MARK: - Filling
+    /// A background update's answer: true when it was the 304 that refreshed the entry (nothing to store).
+    func refreshedByNotModified(_ resp: ResponseHead) -> Bool {
+        guard resp.status == 304, revalidating, let s = stale else { return false }
+        stale = nil
+        refresh(s, notModified: resp)
+        return true
+    }
 
-    /// The upstream response head arrived: decide whether to store it and open the temp file.
-    func responseStarted(_ resp: ResponseHead) {
-        let r = exchange.request
-        guard mayStore, r.head.method != .head, uses >= location.rules.minUses else { return releaseLock() }
+    /// The request head a background update sends (`prepareUpstreamHead` applied).
+    func upstreamHead(for r: Request, proxy: ProxyRuntime) -> [UInt8] {
+        var head = UpstreamRequest.build(r, proxy: proxy, bodyLength: nil)
+        prepareUpstreamHead(&head)
+        return head
+    }
+
+    /// A 304 confirmed the entry: its new lifetime comes from the 304's headers or `proxy_cache_valid`
+    /// for the stored status, written into the file's header and the index (the body stays).
+    private func refresh(_ s: CacheHotEntry, notModified resp: ResponseHead) {
+        defer { releaseLock() }
+        let now = Int64(time(nil))
+        guard mayStore, let until = CachePolicy.revalidated(Self.facts(of: resp), storedStatus: s.response.status,
+                                                            location.rules, now: now) else { return }
+        do {
+            try zone.storage.refresh(key.digest, validUntil: until)
+            zone.index.refresh(key.digest, validUntil: until, now: now)
+        } catch {
+            writeFailed(error)
+        }
+    }
+
+    /// The cache-relevant headers of an upstream response (several lines joined with ", ").
+    private static func facts(of resp: ResponseHead) -> CacheResponseFacts {
         func joined(_ name: String) -> [UInt8]? {
             var out: [UInt8]? = nil
             for h in resp.headers where Bytes.equalsIgnoringCase(resp.bytes(h.name), Array(name.utf8)) {
@@ -277,21 +377,33 @@ final class CacheExchange {
         answer.xAccelExpires = joined("x-accel-expires")
         answer.vary = joined("vary")
         answer.hasSetCookie = resp.firstHeader("set-cookie") != nil
+        return answer
+    }
+
+    // MARK: - Filling
+
+    /// The upstream response head arrived: decide whether to store it and open the temp file.
+    func responseStarted(_ resp: ResponseHead) {
+        // A HEAD sent upstream as HEAD (convert_head off) is stored headers-only, usable by HEAD requests alone.
+        let headOnly = requestHead.method == .head && !convertsHead
+        guard mayStore, uses >= location.rules.minUses else { return releaseLock() }
         let now = Int64(time(nil))
-        guard case .store(let plan) = CachePolicy.store(facts, answer, location.rules, now: now) else {
+        guard case .store(let plan) = CachePolicy.store(facts, Self.facts(of: resp), location.rules, now: now) else {
             return releaseLock()
         }
         var meta = CacheEntryMeta(key: key, validUntil: plan.validUntil, storedAt: now, varyNames: plan.varyNames,
                                   varyHash: plan.varyNames.isEmpty ? CacheVary.none : varyHash(plan.varyNames),
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
+        if headOnly { meta.flags.insert(.headOnly) }
         meta.lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
         meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
         do {
-            writer = try zone.storage.beginWrite(meta, head: resp.bytes)
+            writer = try zone.storage.beginWrite(meta, head: resp.bytes, tempDirectory: location.tempDirectory)
             validUntil = plan.validUntil
         } catch {
             writeFailed(error)
         }
+        if headOnly { bodyComplete() }   // no body will follow
     }
 
     /// A piece of the upstream body (decoded from chunked, before gzip) on its way to the client.
@@ -325,7 +437,6 @@ final class CacheExchange {
         releaseLock()
         waitTimer?.disarm()
         waitTimer = nil
-        stale?.close()
         stale = nil
     }
 
@@ -344,8 +455,8 @@ final class CacheExchange {
         releaseLock()
     }
 
-    private func log(_ message: String) {
-        exchange.client.worker.log(.error, message, exchange.client.id)
+    func log(_ message: String) {
+        worker.log(.error, message, clientID)
     }
 
     // MARK: - The request sent upstream
@@ -355,9 +466,21 @@ final class CacheExchange {
     static let strippedHeaders: [[UInt8]] = ["range", "if-range", "if-modified-since", "if-unmodified-since",
                                              "if-none-match", "if-match"].map { Array($0.utf8) }
 
-    static func stripConditionals(_ head: inout [UInt8]) {
+    /// The request head for upstream: Range and validators removed, a HEAD turned into GET
+    /// (`proxy_cache_convert_head`), and the stale entry's validators added (`proxy_cache_revalidate`).
+    /// Idempotent: a retry rebuilds the same head.
+    func prepareUpstreamHead(_ head: inout [UInt8]) {
+        var conditions: [UInt8] = []
+        if revalidating, let s = stale {
+            for h in CacheRevalidation.headers(for: s.meta) { conditions += Array(h.name.utf8) + [58, 32] + h.value + [13, 10] }
+        }
+        Self.stripConditionals(&head, adding: conditions)
+        if convertsHead && head.starts(with: Array("HEAD ".utf8)) { head.replaceSubrange(0..<4, with: Array("GET".utf8)) }
+    }
+
+    static func stripConditionals(_ head: inout [UInt8], adding extra: [UInt8] = []) {
         var out: [UInt8] = []
-        out.reserveCapacity(head.count)
+        out.reserveCapacity(head.count + extra.count)
         var i = 0
         var first = true
         while i < head.count {
@@ -369,11 +492,34 @@ final class CacheExchange {
                 let name = head[i..<colon]
                 drop = strippedHeaders.contains { Bytes.equalsIgnoringCase(name, $0) }
             }
+            if end == i { out += extra; out += head[i...]; break }   // blank line: the body (if any) follows
             if !drop { out += head[i..<lineEnd] }
-            if end == i { out += head[lineEnd...]; break }   // blank line: the body (if any) follows
             first = false
             i = lineEnd
         }
         head = out
     }
+}
+
+extension CacheStatus {
+    /// The `$upstream_cache_status` value as bytes, built once per status rather than per request.
+    var bytes: [UInt8] {
+        switch self {
+        case .miss: Self.missBytes
+        case .bypass: Self.bypassBytes
+        case .expired: Self.expiredBytes
+        case .stale: Self.staleBytes
+        case .updating: Self.updatingBytes
+        case .revalidated: Self.revalidatedBytes
+        case .hit: Self.hitBytes
+        }
+    }
+
+    private static let missBytes = Array(CacheStatus.miss.rawValue.utf8)
+    private static let bypassBytes = Array(CacheStatus.bypass.rawValue.utf8)
+    private static let expiredBytes = Array(CacheStatus.expired.rawValue.utf8)
+    private static let staleBytes = Array(CacheStatus.stale.rawValue.utf8)
+    private static let updatingBytes = Array(CacheStatus.updating.rawValue.utf8)
+    private static let revalidatedBytes = Array(CacheStatus.revalidated.rawValue.utf8)
+    private static let hitBytes = Array(CacheStatus.hit.rawValue.utf8)
 }

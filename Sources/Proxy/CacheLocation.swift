@@ -3,7 +3,7 @@ import Cache
 import Config
 
 /// A location's `proxy_cache*` settings, compiled: the zone, the key template, the pure policy's rules,
-/// and the switches the engine acts on (bypass, no_cache, lock, use_stale).
+/// and the switches the engine acts on (bypass, no_cache, lock, use_stale, revalidate, convert_head).
 final class CacheLocation: @unchecked Sendable {
     let zone: CacheZone
     let key: CompiledTemplate
@@ -14,6 +14,16 @@ final class CacheLocation: @unchecked Sendable {
     let lock: Bool
     let lockTimeoutMillis: Int
     let lockAgeSeconds: Int64
+    /// `proxy_cache_revalidate`: an expired entry with validators is asked for with If-None-Match /
+    /// If-Modified-Since, and a 304 makes it fresh again.
+    let revalidate: Bool
+    /// `proxy_cache_background_update`: with `use_stale updating` (or an entry's stale-while-revalidate),
+    /// the request that finds the entry expired gets it at once and the refresh runs in the background.
+    let backgroundUpdate: Bool
+    /// `proxy_cache_convert_head` (default on): a HEAD goes upstream as GET, so the entry is complete.
+    let convertHead: Bool
+    /// `proxy_temp_path`, where responses are written first when the zone has `use_temp_path=on`.
+    let tempPath: String
 
     /// `proxy_cache_use_stale` conditions the engine serves a stale entry for.
     struct StaleConditions: OptionSet {
@@ -29,6 +39,8 @@ final class CacheLocation: @unchecked Sendable {
         static let http403 = StaleConditions(rawValue: 1 << 8)
         static let http404 = StaleConditions(rawValue: 1 << 9)
         static let http429 = StaleConditions(rawValue: 1 << 10)
+        /// Every status condition: what an entry's `stale-if-error` covers.
+        static let anyStatus: StaleConditions = [.http500, .http502, .http503, .http504, .http403, .http404, .http429]
 
         static let byName: [String: StaleConditions] = [
             "error": .error, "timeout": .timeout, "invalid_header": .invalidHeader, "updating": .updating,
@@ -62,14 +74,21 @@ final class CacheLocation: @unchecked Sendable {
 
     init(zone: CacheZone, key: CompiledTemplate, rules: CacheRules, bypass: [CompiledTemplate],
          noCache: [CompiledTemplate], useStale: StaleConditions, lock: Bool, lockTimeoutMillis: Int,
-         lockAgeSeconds: Int64) {
+         lockAgeSeconds: Int64, revalidate: Bool = false, backgroundUpdate: Bool = false, convertHead: Bool = true,
+         tempPath: String = "") {
         self.zone = zone; self.key = key; self.rules = rules; self.bypass = bypass; self.noCache = noCache
         self.useStale = useStale; self.lock = lock; self.lockTimeoutMillis = lockTimeoutMillis
-        self.lockAgeSeconds = lockAgeSeconds
+        self.lockAgeSeconds = lockAgeSeconds; self.revalidate = revalidate; self.backgroundUpdate = backgroundUpdate
+        self.convertHead = convertHead
+        self.tempPath = tempPath
     }
 
+    /// Where a response for this location is written before it becomes an entry (nil: beside the entry).
+    var tempDirectory: String? { zone.useTempPath && !tempPath.isEmpty ? tempPath : nil }
+
     /// Compiles a location's settings; nil when `proxy_cache` is off. An unknown zone is a configuration error.
-    static func build(_ s: ProxyCacheSettings, ignoreHeaders: Set<String>, zones: [String: CacheZone], at loc: SourceLocation,
+    static func build(_ s: ProxyCacheSettings, ignoreHeaders: Set<String>, tempPath: String = "", zones: [String: CacheZone],
+                      at loc: SourceLocation,
                       compile: (Template) throws(ConfigError) -> CompiledTemplate) throws(ConfigError) -> CacheLocation? {
         guard let name = s.zone, name != "off" else { return nil }
         guard let zone = zones[name] else { throw ConfigError("\"proxy_cache\" zone \"\(name)\" is unknown", at: loc) }
@@ -91,7 +110,9 @@ final class CacheLocation: @unchecked Sendable {
         for t in s.noCache { noCache.append(try compile(t)) }
         return CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
                              useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
-                             lockAgeSeconds: Int64(s.lockAge.components.seconds))
+                             lockAgeSeconds: Int64(s.lockAge.components.seconds), revalidate: s.revalidate,
+                             backgroundUpdate: s.backgroundUpdate,
+                             convertHead: s.convertHead, tempPath: tempPath)
     }
 
     /// `proxy_ignore_headers` names the cache acts on.

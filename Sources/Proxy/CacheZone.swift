@@ -18,6 +18,9 @@ final class CacheZone: @unchecked Sendable {
     let path: String
     let storage: FileStorage
     let index: CacheIndex
+    /// `use_temp_path=on` (nginx's default): responses are written under the location's `proxy_temp_path`
+    /// and renamed into the zone; off: beside the entry.
+    let useTempPath: Bool
     /// True until the loader has walked the whole tree.
     private let loading = Atomic<Bool>(true)
     /// The error log of the runtime that created the zone (a reload keeps it: same file path in practice).
@@ -35,7 +38,9 @@ final class CacheZone: @unchecked Sendable {
         let levels = CacheLevels(config.levels) ?? CacheLevels([])!
         storage = FileStorage(root: config.path, levels: levels)
         index = CacheIndex(limits: CacheIndexLimits(zoneBytes: config.zoneSize, maxSize: config.maxSize ?? .max,
-                                                    inactive: Int64(config.inactive.components.seconds)))
+                                                    inactive: Int64(config.inactive.components.seconds),
+                                                    minFree: config.minFree ?? 0))
+        useTempPath = config.useTempPath
         self.errorLog = errorLog
         guard start else { return }
         CacheDirectory.make(config.path)
@@ -71,10 +76,18 @@ final class CacheZone: @unchecked Sendable {
             var ts = timespec(tv_sec: 0, tv_nsec: Self.managerIntervalMillis * 1_000_000)
             while true {
                 guard let zone = weak.zone else { return }
-                for key in zone.index.manage(now: Int64(time(nil)), limit: 10_000) { zone.storage.remove(key) }
+                let free = zone.index.limits.minFree > 0 ? Self.freeBytes(zone.path) : nil
+                for key in zone.index.manage(now: Int64(time(nil)), limit: 10_000, freeBytes: free) { zone.storage.remove(key) }
                 nanosleep(&ts, nil)
             }
         }
+    }
+
+    /// Space left for unprivileged users on the zone's filesystem (what `min_free` is compared with).
+    static func freeBytes(_ path: String) -> Int? {
+        var st = statvfs()
+        guard statvfs(path, &st) == 0 else { return nil }
+        return Int(st.f_bavail) * Int(st.f_frsize)
     }
 
     /// The zones a new runtime serves with: kept from `previous` when name and path match, else new.

@@ -40,6 +40,8 @@ final class ProxyExchange {
     private var gzip: GzipStream?
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
+    /// The body is read for the cache only (a HEAD sent upstream as GET).
+    private var discardBody = false
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
@@ -114,7 +116,7 @@ final class ProxyExchange {
             client.worker.log(.error, u.message, client.id)
             return failClient(u.status)
         }
-        if cache != nil { CacheExchange.stripConditionals(&head) }   // proxy_cache hook: no Range/If-* upstream
+        cache?.prepareUpstreamHead(&head)   // proxy_cache hook: no Range/If-* upstream, HEAD as GET, revalidation
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
                 client.worker.log(.error, "no live upstreams while connecting to upstream", client.id)
@@ -325,10 +327,12 @@ final class ProxyExchange {
             peer = nil
         }
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
-            if cx.serveStale(status: resp.status) { c.close(); conn = nil; return }
+            if cx.answeredFromCache(resp) { c.close(); conn = nil; return }
             cx.responseStarted(resp)
         }
-        framing = resp.bodyFraming(requestMethod: request.head.method)
+        // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
+        let bodyForCacheOnly = cache?.convertsHead == true
+        framing = resp.bodyFraming(requestMethod: bodyForCacheOnly ? .get : request.head.method)
         switch framing {
         case .length(let n): remaining = n
         case .chunked: decoder = ChunkedDecoder(upstream: true)
@@ -364,7 +368,8 @@ final class ProxyExchange {
         client.cork()
         defer { client.uncork() }
         _ = client.send(out)
-        if bodyless || request.head.method == .head {
+        if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
+        if bodyless || (request.head.method == .head && !bodyForCacheOnly) {
             if case .length = framing { remaining = 0 }
             return finishUpstream(reusable: framing == .none || remaining == 0)
         }
@@ -433,6 +438,7 @@ final class ProxyExchange {
         if piece.isEmpty { return }
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
+        if discardBody { return }
         if let g = gzip { return g.write(piece) }
         sendFramed(piece)
     }

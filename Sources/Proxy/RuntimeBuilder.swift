@@ -489,7 +489,8 @@ private struct Builder {
                             redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),
                             bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
-                            cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, zones: cacheZones, at: loc,
+                            cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
+                                                           zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }))
     }
 

@@ -192,12 +192,15 @@ final class FileSender {
     /// Input compressed per event-loop turn at most, so one big file does not hold up the worker's other clients.
     static let turnBudget = 8 * pieceSize
     private var piece: [UInt8] = []
+    /// Keeps a shared descriptor open while sending (a cache entry's `CacheFile`); nil: the sender owns `fd`.
+    private let sharedOwner: AnyObject?
 
-    init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64) {
+    init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64, sharedOwner: AnyObject? = nil) {
         self.connection = connection; self.fd = fd; self.offset = offset; self.remaining = remaining
+        self.sharedOwner = sharedOwner
     }
 
-    deinit { Syscall.close(fd) }
+    deinit { if sharedOwner == nil { Syscall.close(fd) } }
 
     /// Sends more; the connection calls again when the socket is writable.
     func resume() {

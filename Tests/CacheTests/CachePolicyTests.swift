@@ -238,3 +238,41 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         #expect(CacheStatus.allCases.map(\.rawValue) == ["MISS", "BYPASS", "EXPIRED", "STALE", "UPDATING", "REVALIDATED", "HIT"])
     }
 }
+
+/// `proxy_cache_revalidate`: the lifetime a 304 gives the entry, and the RFC 5861 windows nginx honours.
+@Suite struct CacheRevalidatedLifetimeTests {
+    @Test(arguments: [
+        ("", "", 200, Int64?.some(3600)),                      // no headers: proxy_cache_valid for the stored 200
+        ("", "", 301, Int64?.some(86_400)),                    // ... and for a stored 301
+        ("max-age=60", "", 200, Int64?.some(60)),              // the 304's own Cache-Control wins
+        ("", "120", 200, Int64?.some(120)),                    // X-Accel-Expires too
+        ("no-store", "", 200, Int64?.none),                    // the 304 forbids storing: stays expired
+    ])
+    func lifetimeAfterA304(cacheControl: String, xAccelExpires: String, storedStatus: Int, seconds: Int64?) {
+        var notModified = CacheResponseFacts(status: 304)
+        if !cacheControl.isEmpty { notModified.cacheControl = b(cacheControl) }
+        if !xAccelExpires.isEmpty { notModified.xAccelExpires = b(xAccelExpires) }
+        let until = CachePolicy.revalidated(notModified, storedStatus: storedStatus, referenceRules(), now: now)
+        #expect(until == seconds.map { now + $0 })
+    }
+
+    @Test func nothingValidForTheStoredStatusLeavesItExpired() {
+        var rules = CacheRules()
+        rules.valid = [CacheValidRule(codes: [200], seconds: 60)]
+        #expect(CachePolicy.revalidated(CacheResponseFacts(status: 304), storedStatus: 404, rules, now: now) == nil)
+    }
+
+    @Test(arguments: [
+        ("max-age=10, stale-while-revalidate=30, stale-if-error=600", false, Int64(30), Int64(600)),
+        ("max-age=10", false, 0, 0),
+        ("stale-while-revalidate=x, stale-if-error=", false, 0, 0),   // malformed: ignored
+        ("stale-while-revalidate=30", true, 0, 0),                     // proxy_ignore_headers Cache-Control
+    ])
+    func staleWindows(cacheControl: String, ignored: Bool, whileRevalidate: Int64, ifError: Int64) {
+        var rules = CacheRules()
+        if ignored { rules.ignoreHeaders = .cacheControl }
+        let w = CachePolicy.staleWindows(cacheControl: b(cacheControl), rules)
+        #expect(w.whileRevalidate == whileRevalidate && w.ifError == ifError)
+        #expect(CachePolicy.staleWindows(cacheControl: nil, rules) == (0, 0))
+    }
+}

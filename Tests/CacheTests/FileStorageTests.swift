@@ -132,8 +132,9 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         #expect(throws: CacheStorageError.corrupt) { try storage.open(m.key.digest) }
     }
 
-    /// Flip one byte anywhere in the header or head: the entry is rejected, never served.
-    @Test(arguments: [0, 3, 4, 9, 12, 20, 40, 50, 60, 66, 72, 76, 80, 84, 88, 90, 100, 120, 140, 160])
+    /// Flip one byte anywhere in the header or head: the entry is rejected, never served. (Valid-until,
+    /// 48..<56, is outside the checksum: a revalidation rewrites it in place.)
+    @Test(arguments: [0, 3, 4, 9, 12, 20, 40, 56, 60, 66, 72, 76, 80, 84, 88, 90, 100, 120, 140, 160])
     func damagedByteIsCorrupt(offset: Int) throws {
         let dir = TempDirectory()
         defer { dir.remove() }
@@ -238,5 +239,40 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         #expect(storage.count == 1)
         storage.remove(m.key.digest)
         #expect(throws: CacheStorageError.notFound) { try storage.open(m.key.digest) }
+    }
+
+    /// A 304 rewrites the entry's valid-until in place: the entry stays whole (not corrupt) and keeps its
+    /// head and body; a reader opened before sees the new time too (same file).
+    @Test func refreshRewritesValidUntilOnly() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let m = meta("localhost/r.css", validUntil: now - 10)
+        try put(storage, m, body: b("hello world"))
+        let before = try storage.open(m.key.digest)
+        try storage.refresh(m.key.digest, validUntil: now + 3600)
+        let after = try storage.open(m.key.digest)
+        #expect(after.meta.validUntil == now + 3600)
+        #expect(after.head == head && after.meta.etag == m.etag)
+        #expect(try readAll(after) == b("hello world"))
+        var raw: [UInt8] = []
+        try FileIO.pread(before.fd, at: 48, count: 8, into: &raw)
+        #expect(raw == (0..<8).map { UInt8(truncatingIfNeeded: (now + 3600) >> (8 * Int64($0))) })
+        #expect(throws: CacheStorageError.notFound) { try storage.refresh(CacheKey(b("absent")).digest, validUntil: now) }
+    }
+
+    /// `use_temp_path=on`: the response is written under the temp directory and appears in the zone only
+    /// at commit; the zone's level directories are made then.
+    @Test func tempDirectoryHoldsTheWriteUntilCommit() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path + "/zone", levels: levels)
+        let m = meta("localhost/t.css")
+        let w = try storage.beginWrite(m, head: head, tempDirectory: dir.path + "/temp")
+        try b("hello world").withUnsafeBytes { try w.append($0) }
+        #expect(dir.files().allSatisfy { $0.hasPrefix("/temp/") && $0.hasSuffix(".tmp") } && dir.files().count == 1)
+        _ = try w.commit()
+        #expect(dir.files() == ["/zone/" + m.key.relativePath(levels: levels)])
+        #expect(try readAll(storage.open(m.key.digest)) == b("hello world"))
     }
 }

@@ -17,7 +17,21 @@ import Digest
         ),
     ])
     func rfc1321Vectors(input: String, hex: String) {
-        #expect(MD5.hex(Array(input.utf8)) == hex)
+        #expect(MD5.hex(Array(input.utf8)) == hex)   // the generic path
+        #expect(Hex.encode(MD5.digest(Array(input.utf8))) == Array(hex.utf8))   // the array path
+    }
+
+    /// Array updates (whole blocks hashed in place) agree with the byte-by-byte path at every block edge.
+    @Test func arrayUpdatesEqualTheGenericPath() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        for split in [0, 1, 55, 56, 63, 64, 65, 127, 128, 999, 1000] {
+            var md5 = MD5()
+            md5.update(Array(data[..<split]))
+            md5.update(Array(data[split...]))
+            var generic = MD5()
+            generic.update(data.lazy.map { $0 })
+            #expect(md5.finalize() == generic.finalize())
+        }
     }
 
     @Test func incrementalUpdatesEqualOneShot() {

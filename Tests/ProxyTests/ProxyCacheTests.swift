@@ -417,3 +417,242 @@ extension ProxyCacheTests {
         #expect(log.contains("[error]") && log.contains("not cached"))
     }
 }
+
+extension ProxyCacheTests {
+    /// `proxy_cache_revalidate on`: an expired entry is asked for with its validator; the backend's 304
+    /// makes it fresh again (for proxy_cache_valid's hour), served whole as REVALIDATED, and the new
+    /// lifetime is on disk (it survives a restart).
+    @Test(arguments: [("ETag", "\"v1\"", "If-None-Match"),
+                      ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT", "If-Modified-Since")])
+    func revalidateTurnsA304IntoAFreshEntry(validator: String, value: String, conditional: String) throws {
+        let backend = try MockBackend(name: "b1") { req in
+            if req.header(conditional) == value { return MockResponse(status: 304, headers: [(validator, value)]) }
+            return MockResponse(headers: [(validator, value), ("X-Accel-Expires", "@1")], text: "stored body")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir, extra: "proxy_cache_revalidate on;")
+        #expect(try f.get("/rv").header("X-Cache") == "MISS")
+        _ = Self.entries(dir, count: 1)
+        let revalidated = try f.get("/rv")
+        #expect(revalidated.status == 200 && revalidated.text == "stored body")
+        #expect(revalidated.header("X-Cache") == "REVALIDATED")
+        #expect(revalidated.header(validator) == value)
+        #expect(backend.received.last?.header(conditional) == value)
+        #expect(backend.received.first?.header(conditional) == nil)
+        let hit = try f.get("/rv")
+        #expect(hit.text == "stored body" && hit.header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+        f.proxy.stop()
+        let restarted = try Self.fixture(backend, dir: dir, extra: "proxy_cache_revalidate on;")
+        defer { restarted.proxy.stop() }
+        #expect(try restarted.get("/rv").header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+
+    /// Without `proxy_cache_revalidate` (or when the resource changed) the expired entry is fetched whole.
+    @Test(arguments: [false, true])
+    func changedOrUnrevalidatedEntriesAreFetchedAgain(revalidate: Bool) throws {
+        let version = Atomic<Int>(1)
+        let backend = try MockBackend(name: "b1") { req in
+            let v = version.load(ordering: .relaxed)
+            if req.header("If-None-Match") == "\"\(v)\"" { return MockResponse(status: 304) }
+            return MockResponse(headers: [("ETag", "\"\(v)\""), ("X-Accel-Expires", v == 1 ? "@1" : "60")], text: "version \(v)")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: revalidate ? "proxy_cache_revalidate on;" : "")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/c").text == "version 1")
+        version.store(2, ordering: .relaxed)
+        let second = try f.get("/c")
+        #expect(second.text == "version 2" && second.header("X-Cache") == "EXPIRED")
+        #expect(backend.received.last?.header("If-None-Match") == (revalidate ? "\"1\"" : nil))
+        let third = try f.get("/c")
+        #expect(third.text == "version 2" && third.header("X-Cache") == "HIT")
+    }
+
+    /// `proxy_cache_use_stale updating` (or the entry's own `stale-while-revalidate`): while one request
+    /// refreshes an expired entry, the others get the old one at once (UPDATING); then the new one is a HIT.
+    @Test(arguments: [("proxy_cache_use_stale updating;", ""), ("", "stale-while-revalidate=4000000000")])
+    func staleEntryAnswersWhileAnotherRequestUpdatesIt(directive: String, cacheControl: String) throws {
+        let release = Atomic<Bool>(false)
+        let calls = Atomic<Int>(0)
+        let backend = try MockBackend(name: "b1") { _ in
+            var headers = [("X-Accel-Expires", "@1")]
+            if !cacheControl.isEmpty { headers.append(("Cache-Control", cacheControl)) }
+            if calls.add(1, ordering: .relaxed).newValue == 1 { return MockResponse(headers: headers, text: "old") }
+            for _ in 0..<1000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+            return MockResponse(headers: [("X-Accel-Expires", "60")], text: "new")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: directive)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/u").text == "old")
+        let updater = try f.client()
+        try updater.send("GET /u HTTP/1.1\r\nHost: x\r\n\r\n")
+        for _ in 0..<500 where backend.requests < 2 { usleep(10_000) }
+        let meanwhile = try f.get("/u")
+        #expect(meanwhile.text == "old" && meanwhile.header("X-Cache") == "UPDATING")
+        release.store(true, ordering: .releasing)
+        let updated = try updater.readResponse()
+        #expect(updated.text == "new" && updated.header("X-Cache") == "EXPIRED")
+        #expect(try f.get("/u").header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+
+    /// Without `use_stale updating`, a second request for an entry being refreshed goes upstream too.
+    @Test func withoutUpdatingEveryExpiredRequestGoesUpstream() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("X-Accel-Expires", "@1")], text: "e") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        _ = try f.get("/e")
+        #expect(try f.get("/e").header("X-Cache") == "EXPIRED")
+        #expect(try f.get("/e").header("X-Cache") == "EXPIRED")
+        #expect(backend.requests == 3)
+    }
+
+    /// An entry's `stale-if-error` serves it when the backend is down, with no `proxy_cache_use_stale`.
+    @Test func staleIfErrorServesTheEntryWhenTheBackendFails() throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("X-Accel-Expires", "@1"), ("Cache-Control", "stale-if-error=4000000000")], text: "fallback")
+        }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        #expect(try f.get("/sie").header("X-Cache") == "MISS")
+        backend.stop()
+        let r = try f.get("/sie")
+        #expect(r.status == 200 && r.text == "fallback" && r.header("X-Cache") == "STALE")
+    }
+
+    /// `proxy_cache_convert_head` on (default): a HEAD goes upstream as GET, the client gets the head only,
+    /// and the stored entry answers the next GET. Off: HEAD goes upstream as HEAD; its headers-only entry
+    /// answers HEADs, never a GET.
+    @Test(arguments: [true, false])
+    func convertHead(on: Bool) throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], text: "full body") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: on ? "" : "proxy_cache_convert_head off;")
+        defer { f.proxy.stop() }
+        func head() throws -> TestResponse {
+            let c = try f.client()
+            try c.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n")
+            return try c.readResponse(method: .head)
+        }
+        let first = try head()
+        #expect(first.status == 200 && first.body.isEmpty && first.header("X-Cache") == "MISS")
+        #expect(first.header("Content-Length") == "9")
+        #expect(backend.received.last?.method == (on ? "GET" : "HEAD"))
+        let second = try head()
+        #expect(second.body.isEmpty && second.header("X-Cache") == "HIT" && second.header("Content-Length") == "9")
+        let get = try f.get("/h")
+        #expect(get.text == "full body" && get.header("X-Cache") == (on ? "HIT" : "MISS"))
+        #expect(backend.requests == (on ? 1 : 2))
+    }
+}
+
+extension ProxyCacheTests {
+    /// `use_temp_path=on` (nginx's default) writes responses under proxy_temp_path first; off writes them
+    /// beside the entry. An unusable proxy_temp_path shows which one was used: the answer is served either way.
+    @Test(arguments: [("use_temp_path=on", false), ("use_temp_path=off", true), ("", false)])
+    func useTempPathDecidesWhereResponsesAreWritten(parameter: String, cached: Bool) throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "t") }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), zone: parameter, extra: "proxy_temp_path /dev/null/temp;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/t").text == "t")
+        let second = try f.get("/t")
+        #expect(second.text == "t" && second.header("X-Cache") == (cached ? "HIT" : "MISS"))
+        #expect(f.errorLog().contains("not cached") == !cached)
+    }
+
+    @Test(arguments: [("min_free=", "invalid min_free value \"min_free=\""),
+                      ("use_temp_path=maybe", "invalid use_temp_path value \"use_temp_path=maybe\""),
+                      ("min_free=1x", "invalid min_free value \"min_free=1x\"")])
+    func badCachePathParametersAreConfigurationErrors(parameter: String, message: String) throws {
+        let error = #expect(throws: TestClientError.self) {
+            _ = try Fixture(http: """
+                proxy_cache_path /tmp/never keys_zone=z:1m \(parameter);
+                server { listen 127.0.0.1:PORT; }
+                """)
+        }
+        #expect(error?.description.contains("[emerg]") == true)
+        #expect(error?.description.contains(message) == true)
+    }
+
+    /// A HIT serves the stored entry while the backend's newer answer replaces it (the index's open entry is
+    /// dropped on commit), and an evicted-then-refetched entry is read fresh from disk.
+    @Test func hitsFollowUpdatesOfTheEntry() throws {
+        let version = Atomic<Int>(1)
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("X-Accel-Expires", version.load(ordering: .relaxed) == 1 ? "@1" : "60")],
+                         text: "v\(version.load(ordering: .relaxed))")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make())
+        defer { f.proxy.stop() }
+        #expect(try f.get("/h1").text == "v1")
+        version.store(2, ordering: .relaxed)
+        #expect(try f.get("/h1").text == "v2")
+        for _ in 0..<3 {
+            let r = try f.get("/h1")
+            #expect(r.text == "v2" && r.header("X-Cache") == "HIT")
+        }
+    }
+}
+
+extension ProxyCacheTests {
+    /// `proxy_cache_background_update on`: the request that finds the entry expired gets it at once (STALE)
+    /// while the refresh runs on its own; requests meanwhile get UPDATING; the refreshed entry (a new body,
+    /// or the old one confirmed by a 304 with `proxy_cache_revalidate`) is then a HIT.
+    @Test(arguments: [false, true])
+    func backgroundUpdateServesStaleAndRefreshesAlone(revalidate: Bool) throws {
+        let release = Atomic<Bool>(false)
+        let calls = Atomic<Int>(0)
+        let backend = try MockBackend(name: "b1") { req in
+            if calls.add(1, ordering: .relaxed).newValue == 1 {
+                return MockResponse(headers: [("ETag", "\"old\""), ("X-Accel-Expires", "@1")], text: "old")
+            }
+            for _ in 0..<1000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+            if req.header("If-None-Match") == "\"old\"" { return MockResponse(status: 304, headers: [("X-Accel-Expires", "60")]) }
+            return MockResponse(headers: [("X-Accel-Expires", "60")], text: "new")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: """
+            proxy_cache_use_stale updating; proxy_cache_background_update on; \(revalidate ? "proxy_cache_revalidate on;" : "")
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/bg").text == "old")
+        let stale = try f.get("/bg")   // answered while the backend still holds the refresh
+        #expect(stale.text == "old" && stale.header("X-Cache") == "STALE")
+        for _ in 0..<500 where backend.requests < 2 { usleep(10_000) }
+        #expect(backend.received.last?.header("If-None-Match") == (revalidate ? "\"old\"" : nil))
+        let meanwhile = try f.get("/bg")
+        #expect(meanwhile.text == "old" && meanwhile.header("X-Cache") == "UPDATING")
+        release.store(true, ordering: .releasing)
+        var last = try f.get("/bg")
+        for _ in 0..<500 where last.header("X-Cache") != "HIT" {
+            usleep(10_000)
+            last = try f.get("/bg")
+        }
+        #expect(last.header("X-Cache") == "HIT" && last.text == (revalidate ? "old" : "new"))
+        #expect(backend.requests == 2)
+    }
+
+    /// A failed background update is logged; the stale entry keeps answering and the next request tries again.
+    @Test func failedBackgroundUpdateLeavesTheStaleEntry() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("X-Accel-Expires", "@1")], text: "kept") }
+        let f = try Self.fixture(backend, dir: try TempDir.make(),
+                                 extra: "proxy_cache_use_stale updating; proxy_cache_background_update on;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/f").text == "kept")
+        backend.stop()
+        for _ in 0..<2 {
+            let r = try f.get("/f")
+            #expect(r.text == "kept" && r.header("X-Cache") == "STALE")
+            _ = f.logFile("logs/error.log", containing: "while updating the cache in the background")
+        }
+        #expect(f.errorLog().contains("[error]"))
+        #expect(f.errorLog().contains("connect() failed (111: Connection refused) while updating the cache in the background"))
+    }
+}

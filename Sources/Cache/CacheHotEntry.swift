@@ -1,0 +1,56 @@
+public import HTTP1
+import Glibc
+
+/// An entry kept ready for HITs in the zone's index (what nginx gets from `open_file_cache` plus its
+/// in-memory header buffer): the open file, the parsed stored response head and the body's place, so a
+/// HIT is an index lookup, a head built for the client and a `sendfile` — no open, stat, read or parse.
+///
+///     if let hot = CacheHotEntry(handle: try storage.open(digest)) { index.attachHot(digest, hot, generation: g) }
+///
+/// Immutable and shared by all workers; a sender holding it keeps the descriptor open even after the
+/// index dropped it (update, eviction): the file is then unlinked or replaced, the descriptor still reads
+/// the version this response started with.
+public final class CacheHotEntry: Sendable {
+    public let meta: CacheEntryMeta
+    /// The stored upstream response head, parsed once.
+    public let response: ResponseHead
+    public let file: CacheFile
+    public let bodyOffset: Int
+    public let bodyLength: Int
+
+    /// What the entry costs the zone beyond its index node (charged against `keys_zone`).
+    public var cost: Int { response.bytes.count + CacheIndexLimits.bytesPerEntry }
+
+    /// Takes the handle's descriptor. Nil (the handle untouched) when it has no file, or when its stored
+    /// head does not parse or disagrees with the body length: a damaged entry, for the caller to remove.
+    public init?(handle: CacheReadHandle) {
+        guard handle.fd >= 0 else { return nil }
+        var parser = ResponseHeadParser()
+        let parsed = handle.head.withUnsafeBytes { parser.parse($0) }
+        guard case .complete(let resp, _) = parsed else { return nil }
+        // A headers-only entry keeps the GET's Content-Length with no body stored.
+        if !handle.meta.flags.contains(.headOnly), let n = resp.contentLength, n != Int64(handle.bodyLength) { return nil }
+        meta = handle.meta
+        response = resp
+        bodyOffset = handle.bodyOffset
+        bodyLength = handle.bodyLength
+        file = CacheFile(descriptor: handle.takeDescriptor())
+    }
+
+    /// Reads the whole body (for gzip on a HIT); nil when the read fails or comes up short.
+    public func readBody() -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bodyLength)
+        guard let n = try? FileIO.pread(file.fd, at: bodyOffset, count: bodyLength, into: &out), n == bodyLength else {
+            return nil
+        }
+        return out
+    }
+}
+
+/// An open entry file, closed when the last user (index, sender) lets go.
+public final class CacheFile: Sendable {
+    public let fd: Int32
+    init(descriptor: Int32) { fd = descriptor }
+    deinit { Glibc.close(fd) }
+}
