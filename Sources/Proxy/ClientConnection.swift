@@ -43,6 +43,9 @@ final class ClientConnection {
     private var responseDone = false
     private var readTimeoutMillis: Int
     static let outputLimit = 64 * 1024
+    /// Which stub_status counter this connection is in now (Waiting is what is in neither).
+    private enum Counted { case none, reading, writing }
+    private var counted = Counted.none
 
     init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
         self.worker = worker
@@ -115,9 +118,27 @@ final class ClientConnection {
         }
     }
 
+    /// Moves this connection between stub_status's Reading and Writing counters (or out of both).
+    private func count(_ new: Counted) {
+        if new == counted { return }
+        let stats = worker.stats
+        switch counted {
+        case .reading: stats.reading.subtract(1, ordering: .relaxed)
+        case .writing: stats.writing.subtract(1, ordering: .relaxed)
+        case .none: break
+        }
+        switch new {
+        case .reading: stats.reading.add(1, ordering: .relaxed)
+        case .writing: stats.writing.add(1, ordering: .relaxed)
+        case .none: break
+        }
+        counted = new
+    }
+
     /// Parses as many request heads as the input holds and starts the first.
     private func processInput() {
         guard phase == .waitingHead, !input.isEmpty else { return }
+        if counted == .none { count(.reading) }
         let result = parser.parse(input.readable)
         switch result {
         case .incomplete:
@@ -145,6 +166,7 @@ final class ClientConnection {
         }
         requestsServed += 1
         worker.stats.requests.add(1, ordering: .relaxed)
+        count(.writing)
         phase = .processing
         responseDone = false
         let r = request
@@ -300,6 +322,7 @@ final class ClientConnection {
 
     private func finishRequest() {
         guard phase != .closing else { return }
+        count(.none)
         worker.logAccess(request)
         let loc = request.location
         let keepaliveTimeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
@@ -323,6 +346,7 @@ final class ClientConnection {
     /// Sends nginx's error page for `status`, honouring `error_page` only through the Router.
     func sendError(_ status: Int, closeAfter: Bool) {
         if closeAfter { keepAlive = false }
+        count(.writing)   // an error answered while reading the head (400, 408, 414, 431) is writing too
         Responses.sendError(status, on: self)
     }
 
@@ -357,6 +381,7 @@ final class ClientConnection {
         if closed { return }
         closed = true
         if corked { corked = false; worker.corkBuffer.clear() }
+        count(.none)
         reader.disarm()
         writer.disarm()
         exchange?.abort()

@@ -111,6 +111,35 @@ import Testing
         #expect(text == "Active connections: 1 \nserver accepts handled requests\n 3 3 2 \nReading: 0 Writing: 1 Waiting: 0 \n")
     }
 
+    /// Reading, Writing and Waiting follow the connections' real state: one idle keep-alive client (waiting), one
+    /// that sent half a head (reading), and the status request itself (writing). The worker sees the other
+    /// connections' bytes in its own order, so the page is asked again (bounded) until it shows them.
+    @Test func stubStatusCountsConnectionsByState() throws {
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location /s { stub_status; } location / { return 204; } }")
+        defer { f.proxy.stop() }
+        let idle = try f.client()
+        try idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try idle.readResponse().status == 204)
+        let half = try f.client()
+        try half.send("GET / HTTP/1.1\r\nHo")
+        let expected = "Reading: 1 Writing: 1 Waiting: 1 \n"
+        var text = ""
+        for _ in 0..<200 {
+            text = try f.get("/s").text
+            if text.hasPrefix("Active connections: 3 \n") && text.hasSuffix(expected) { break }
+        }
+        #expect(text.hasPrefix("Active connections: 3 \n"))
+        #expect(text.hasSuffix(expected))
+        // The half-sent request completes: nothing is reading any more, and both clients are waiting.
+        try half.send("st: x\r\n\r\n")
+        #expect(try half.readResponse().status == 204)
+        for _ in 0..<200 {
+            text = try f.get("/s").text
+            if text.hasSuffix("Reading: 0 Writing: 1 Waiting: 2 \n") { break }
+        }
+        #expect(text.hasSuffix("Reading: 0 Writing: 1 Waiting: 2 \n"))
+    }
+
     /// proxy_pass with variables: an IP address and port used directly, an upstream block picked by name (with its
     /// keep-alive pool), a host and port resolved at load for another proxy_pass, the evaluated URI part sent as-is,
     /// `$proxy_host`; any other host name needs a resolver → 502.
