@@ -7,8 +7,9 @@ SWIFT ?= swift
 
 all: build
 
-setup-%:
-	@scripts/setup.sh $*
+# Explicit rules: make never applies a pattern rule to a .PHONY target, so `setup-%:` would silently do nothing.
+setup-build setup-test setup-run setup-bench:
+	@scripts/setup.sh $(@:setup-%=%)
 
 build: setup-build
 	$(SWIFT) build
