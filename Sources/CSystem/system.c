@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <malloc.h>
 #include <event2/event.h>
 #include "cswy_system.h"
 
@@ -13,6 +14,7 @@ int cswy_accept4(int fd, void *addr, unsigned int *len, int flags) {
 int cswy_gettid(void) { return (int)syscall(SYS_gettid); }
 int cswy_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
 int cswy_efd_nonblock(void) { return EFD_NONBLOCK; }
+int cswy_malloc_trim_threshold(int bytes) { return mallopt(M_TRIM_THRESHOLD, bytes); }
 int cswy_efd_cloexec(void) { return EFD_CLOEXEC; }
 
 void *cswy_event_base_new(void) {

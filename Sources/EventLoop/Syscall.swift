@@ -1,4 +1,5 @@
 import Glibc
+import CSystem
 
 /// Result of a non-blocking I/O call: bytes moved, "try again later", end of stream, or an errno.
 public enum IOResult: Equatable {
@@ -26,6 +27,9 @@ public enum Syscall {
     public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> IOResult {
         retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
+
+    /// How much freed memory glibc keeps at the top of an arena before giving it back (mallopt M_TRIM_THRESHOLD).
+    public static func keepFreedHeap(upTo bytes: Int) { _ = cswy_malloc_trim_threshold(Int32(bytes)) }
 
     /// A zero-length write is reported as `.done(0)`, never as end of stream.
     public static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> IOResult {

@@ -1,4 +1,5 @@
 import Config
+import Glibc
 import Balancing
 import EventLoop
 import Gzip
@@ -138,19 +139,43 @@ final class ProxyExchange {
             return
         }
         connReused = false
+        openConnection(to: address)
+    }
+
+    /// Opens a new connection for this try. Over loopback or a fast LAN the handshake is usually complete by the
+    /// time connect() says EINPROGRESS, so the head goes out at once; only when the kernel answers EAGAIN does
+    /// the exchange wait for writability (which costs an epoll round, two epoll_ctl and a getsockopt).
+    private func openConnection(to address: SocketAddress) {
         switch Socket.connect(address) {
         case .connected(let fd):
             attach(fd: fd, address: address)
-            state = .sending
+            connected()
             sendHead()
         case .inProgress(let fd):
             attach(fd: fd, address: address)
             state = .connecting
-            conn!.writer.arm(exactMillis: proxy.connectTimeoutMillis)
+            switch head.withUnsafeBytes({ Syscall.write(fd, $0) }) {
+            case .done(let n):
+                headSent = n
+                connected()
+                sendHead()
+            case .wouldBlock: conn!.writer.arm(exactMillis: proxy.connectTimeoutMillis)
+            case .eof: connectFailed(EPIPE, address)
+            case .error(let e): connectFailed(e, address)   // e.g. 111: refused, reported as nginx reports it
+            }
         case .failed(let e):
-            client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
-            tryFailed(.error)
+            connectFailed(e, address)
         }
+    }
+
+    private func connected() {
+        request.tries[request.tries.count - 1].connectNanos = Clock.monotonicNanos() &- tryStart
+        state = .sending
+    }
+
+    private func connectFailed(_ e: Int32, _ address: SocketAddress) {
+        client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
+        tryFailed(.error)
     }
 
     private func attach(fd: Int32, address: SocketAddress) {
@@ -187,16 +212,7 @@ final class ProxyExchange {
         headSent = 0
         body.rewind()
         connReused = false
-        switch Socket.connect(address) {
-        case .connected(let fd):
-            attach(fd: fd, address: address); state = .sending; sendHead()
-        case .inProgress(let fd):
-            attach(fd: fd, address: address); state = .connecting
-            conn!.writer.arm(exactMillis: proxy.connectTimeoutMillis)
-        case .failed(let e):
-            client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
-            tryFailed(.error)
-        }
+        openConnection(to: address)
     }
 
     // MARK: - Sending
@@ -211,12 +227,8 @@ final class ProxyExchange {
         }
         if state == .connecting {
             let err = Socket.pendingError(c.fd)
-            if err != 0 {
-                client.worker.log(.error, "connect() failed (\(err): \(Syscall.describe(err))) while connecting to upstream, upstream: \"\(c.address)\"", client.id)
-                return tryFailed(.error)
-            }
-            request.tries[request.tries.count - 1].connectNanos = Clock.monotonicNanos() &- tryStart
-            state = .sending
+            if err != 0 { return connectFailed(err, c.address) }
+            connected()
         }
         sendHead()
     }

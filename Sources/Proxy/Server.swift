@@ -43,6 +43,10 @@ public final class Server {
     /// Runs until stopped; returns the process exit code.
     public func run(reload: @escaping Loader) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // glibc returns freed memory at the top of a worker's arena to the kernel as soon as 128 KiB are free:
+        // under connection churn that is an mprotect per few requests (measured: 0.33 per request at 1,000
+        // clients). Keep up to 16 MiB of free heap per arena instead; idle memory is still given back beyond it.
+        Syscall.keepFreedHeap(upTo: 16 << 20)
         // A parent may have started us with signals blocked; the master must receive the ones it handles.
         var handled = sigset_t()
         sigemptyset(&handled)

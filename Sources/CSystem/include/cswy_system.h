@@ -9,6 +9,7 @@ int cswy_accept4(int fd, void *addr, unsigned int *len, int flags);
 int cswy_gettid(void);
 int cswy_eventfd(unsigned int initval, int flags);
 int cswy_efd_nonblock(void);
+int cswy_malloc_trim_threshold(int bytes);
 int cswy_efd_cloexec(void);
 
 // libevent: one event_base per thread, created without libevent's locks.
