@@ -17,6 +17,7 @@ public struct IOEvents: OptionSet, Sendable {
 
 private let trampoline: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) -> Void = { _, what, arg in
     let watcher = Unmanaged<Watcher>.fromOpaque(arg!).takeUnretainedValue()
+    if !watcher.persistent { watcher.isArmed = false }   // libevent made a one-shot event non-pending
     watcher.handler(IOEvents(rawValue: what))
 }
 
@@ -25,10 +26,12 @@ public final class Watcher {
     private var event: UnsafeMutableRawPointer?
     fileprivate let handler: (IOEvents) -> Void
     private let loop: Loop
-    public private(set) var isArmed = false
+    public fileprivate(set) var isArmed = false
+    fileprivate let persistent: Bool
 
     private init(loop: Loop, fd: Int32, flags: Int16, handler: @escaping (IOEvents) -> Void) {
         self.loop = loop
+        self.persistent = flags & Int16(CSWY_EV_PERSIST) != 0
         self.handler = handler
         self.event = cswy_event_new(loop.base, fd, flags, trampoline, Unmanaged.passUnretained(self).toOpaque())
         precondition(event != nil, "event_new failed")

@@ -39,44 +39,71 @@ final class UpstreamConnection {
 
 /// Idle keep-alive connections per upstream block, per worker (nginx's `keepalive N`: at most N idle
 /// connections for the whole upstream, in each worker). No locks; keyed by upstream name so connections
-/// survive a reload for upstreams that stay. Groups hold at most N entries, so the linear scans are short.
+/// survive a reload for upstreams that stay. Groups hold about N entries, so the linear scans are short.
+///
+/// One deliberate difference from nginx: a group may hold more than N idle connections until the end of the
+/// next event-loop pass, when the oldest beyond N are closed. Under load one pass handles many clients at
+/// once; a connection released early in the pass then serves a request read later in the same pass instead
+/// of being closed while another is opened (measured at 1,000 clients with `keepalive 32`: 0.67 new upstream
+/// connections per request when trimming at once).
 final class UpstreamPool {
-    private var idle: [String: [UpstreamConnection]] = [:]
+    private final class Group {
+        var idle: [UpstreamConnection] = []
+        var limit = 0
+    }
+    private var groups: [String: Group] = [:]
+    private var trimTimer: Watcher!
     let loop: Loop
 
-    init(loop: Loop) { self.loop = loop }
+    init(loop: Loop) {
+        self.loop = loop
+        trimTimer = Watcher.timer(loop: loop) { [unowned self] in self.trim() }
+    }
 
     /// The most recently pooled (warmest) idle connection of `group` to `address`, if any.
     /// Its read watcher stays registered (the caller re-arms it with its own timeout, which only moves the
     /// timer): dropping and re-adding it would cost two `epoll_ctl` calls per proxied request.
     func take(_ address: SocketAddress, group: String) -> UpstreamConnection? {
-        guard let i = idle[group]?.lastIndex(where: { $0.address == address }) else { return nil }
-        let c = idle[group]!.remove(at: i)
+        guard let g = groups[group], let i = g.idle.lastIndex(where: { $0.address == address }) else { return nil }
+        let c = g.idle.remove(at: i)
         c.pooled = false
         return c
     }
 
-    /// Keeps `c` for reuse; beyond `limit` idle connections in the group the oldest is closed.
-    /// The connection keeps its read buffer: the next request would allocate the same again.
+    /// Keeps `c` for reuse; beyond `limit` idle connections in the group the oldest are closed at the end of
+    /// the next loop pass. The connection keeps its read buffer: the next request would allocate the same again.
     func put(_ c: UpstreamConnection, group: String, limit: Int, timeoutMillis: Int) {
         c.owner = nil
         c.pooled = true
         c.group = group
         c.writer.disarm()
         c.buffer.clear()
-        idle[group, default: []].append(c)
-        if idle[group]!.count > limit { idle[group]!.removeFirst().close() }
+        let g: Group
+        if let found = groups[group] { g = found } else { g = Group(); groups[group] = g }
+        g.limit = limit
+        g.idle.append(c)
         c.reader.arm(timeoutMillis: timeoutMillis)
+        if g.idle.count > limit && !trimTimer.isArmed { trimTimer.arm(exactMillis: 0) }
+    }
+
+    /// Closes the oldest idle connections beyond each group's limit.
+    private func trim() {
+        for g in groups.values where g.idle.count > g.limit {
+            let excess = g.idle.count - g.limit
+            for c in g.idle[..<excess] { c.close() }
+            g.idle.removeFirst(excess)
+        }
     }
 
     /// The server spoke (or closed) on an idle connection, or it idled out: it cannot be reused.
     func idleEvent(_ c: UpstreamConnection) {
-        if let i = idle[c.group]?.firstIndex(where: { $0 === c }) { idle[c.group]!.remove(at: i) }
+        if let g = groups[c.group], let i = g.idle.firstIndex(where: { $0 === c }) { g.idle.remove(at: i) }
         c.close()
     }
 
     func closeAll() {
-        for (_, list) in idle { for c in list { c.close() } }
-        idle.removeAll()
+        trimTimer.disarm()
+        for g in groups.values { for c in g.idle { c.close() } }
+        groups.removeAll()
     }
 }

@@ -63,7 +63,6 @@ final class Worker {
         listen(on: sockets)
         mailboxWatcher = mailbox.attach(to: loop)
         reaper = Watcher.timer(loop: loop) { [unowned self] in
-            self.reaper.disarm()
             self.graveyard.removeAll()
         }
         flushTimer = Watcher.timer(loop: loop) { [unowned self] in self.periodic() }

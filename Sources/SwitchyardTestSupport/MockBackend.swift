@@ -43,25 +43,25 @@ public struct MockHold: Sendable {
 
 /// A gate a test opens from its own thread to let a held response continue: no sleeps, no timing.
 public final class MockGate: Sendable {
-    private let state = Mutex<(opened: Bool, waiter: (@Sendable () -> Void)?)>((false, nil))
+    private let state = Mutex<(opened: Bool, waiters: [@Sendable () -> Void])>((false, []))
 
     public init() {}
 
-    /// Lets the held response continue (now, or as soon as it is held).
+    /// Lets the held responses continue (now, or as soon as each is held).
     public func open() {
-        let w = state.withLock { s -> (@Sendable () -> Void)? in
+        let ws = state.withLock { s -> [@Sendable () -> Void] in
             s.opened = true
-            defer { s.waiter = nil }
-            return s.waiter
+            defer { s.waiters = [] }
+            return s.waiters
         }
-        w?()
+        for w in ws { w() }
     }
 
     /// Runs `then` once the gate is open (at once if it already is).
     func whenOpen(_ then: @escaping @Sendable () -> Void) {
         let now = state.withLock { s -> Bool in
             if s.opened { return true }
-            s.waiter = then
+            s.waiters.append(then)
             return false
         }
         if now { then() }
@@ -104,6 +104,7 @@ public final class MockBackend: @unchecked Sendable {
     private var thread: WorkerThread?
     private let requestCount = Atomic<Int>(0)
     private let connectionCount = Atomic<Int>(0)
+    private let openCount = Atomic<Int>(0)
     private let handler: Mutex<Handler>
     private let seen = Mutex<[MockRequest]>([])
 
@@ -120,6 +121,8 @@ public final class MockBackend: @unchecked Sendable {
     public var address: String { "127.0.0.1:\(port)" }
     public var requests: Int { requestCount.load(ordering: .relaxed) }
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
+    /// Connections accepted and not yet closed (by either side).
+    public var openConnections: Int { openCount.load(ordering: .relaxed) }
     public var received: [MockRequest] { seen.withLock { $0 } }
 
     /// Changes the reply from now on (a node that starts failing).
@@ -149,6 +152,7 @@ public final class MockBackend: @unchecked Sendable {
         let acceptor = Watcher(loop: loop, fd: listenFD, events: .read) { [unowned self] _ in
             while case .accepted(let fd, _) = Socket.accept(self.listenFD) {
                 self.connectionCount.add(1, ordering: .relaxed)
+                self.openCount.add(1, ordering: .relaxed)
                 self.conns[fd] = MockConnection(fd: fd, backend: self, loop: loop)
             }
         }
@@ -161,7 +165,7 @@ public final class MockBackend: @unchecked Sendable {
     }
 
     fileprivate func closed(_ c: MockConnection) {
-        conns.removeValue(forKey: c.fd)
+        if conns.removeValue(forKey: c.fd) != nil { openCount.subtract(1, ordering: .relaxed) }
     }
 
     fileprivate func respond(to req: MockRequest) -> MockResponse {
