@@ -4,6 +4,8 @@ import Glibc
 /// An entry kept ready for HITs in the zone's index (what nginx gets from `open_file_cache` plus its
 /// in-memory header buffer): the open file, the parsed stored response head and the body's place, so a
 /// HIT is an index lookup, a head built for the client and a `sendfile` — no open, stat, read or parse.
+/// A small body (up to `inlineLimit`) is read once and kept in memory: head and body then leave in one
+/// write, which for a 1 KiB response is cheaper than a write plus a sendfile (two TCP segments).
 ///
 ///     if let hot = CacheHotEntry(handle: try storage.open(digest)) { index.attachHot(digest, hot, generation: g) }
 ///
@@ -17,9 +19,12 @@ public final class CacheHotEntry: Sendable {
     public let file: CacheFile
     public let bodyOffset: Int
     public let bodyLength: Int
+    /// The whole body when it is at most `inlineLimit` bytes and could be read; else nil (sent from `file`).
+    public let inlineBody: [UInt8]?
+    public static let inlineLimit = 8 * 1024
 
     /// What the entry costs the zone beyond its index node (charged against `keys_zone`).
-    public var cost: Int { response.bytes.count + CacheIndexLimits.bytesPerEntry }
+    public var cost: Int { response.bytes.count + (inlineBody?.count ?? 0) + CacheIndexLimits.bytesPerEntry }
 
     /// Takes the handle's descriptor. Nil (the handle untouched) when it has no file, or when its stored
     /// head does not parse or disagrees with the body length: a damaged entry, for the caller to remove.
@@ -35,13 +40,19 @@ public final class CacheHotEntry: Sendable {
         bodyOffset = handle.bodyOffset
         bodyLength = handle.bodyLength
         file = CacheFile(descriptor: handle.takeDescriptor())
+        inlineBody = bodyLength > 0 && bodyLength <= Self.inlineLimit && !handle.meta.flags.contains(.headOnly)
+            ? Self.read(file.fd, at: bodyOffset, count: bodyLength) : nil
     }
 
-    /// Reads the whole body (for gzip on a HIT); nil when the read fails or comes up short.
+    /// The whole body (for gzip on a HIT); nil when the read fails or comes up short.
     public func readBody() -> [UInt8]? {
+        inlineBody ?? Self.read(file.fd, at: bodyOffset, count: bodyLength)
+    }
+
+    private static func read(_ fd: Int32, at bodyOffset: Int, count bodyLength: Int) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(bodyLength)
-        guard let n = try? FileIO.pread(file.fd, at: bodyOffset, count: bodyLength, into: &out), n == bodyLength else {
+        guard let n = try? FileIO.pread(fd, at: bodyOffset, count: bodyLength, into: &out), n == bodyLength else {
             return nil
         }
         return out

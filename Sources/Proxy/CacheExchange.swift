@@ -236,8 +236,8 @@ final class CacheExchange {
 
     // MARK: - Serving an entry
 
-    /// Sends a stored response: the stored head rebuilt for this client, then the body with sendfile from
-    /// the entry's shared descriptor.
+    /// Sends a stored response: the stored head rebuilt for this client, then the body — from memory when the
+    /// entry keeps it inline, else with sendfile from the entry's shared descriptor.
     private func serve(_ e: CacheHotEntry, as status: CacheStatus) {
         let r = exchange.request, c = exchange.client
         let resp = e.response
@@ -275,6 +275,15 @@ final class CacheExchange {
                                             chunked: false, extra: extra, gzip: gzip.map { d in
                                                 var v = d; v.etag = .keep; return v })
         r.responseHead = out
+        if let body = e.inlineBody, r.head.method != .head {
+            c.cork()   // head and body in one write
+            _ = c.send(out)
+            r.bodyBytesSent += Int64(body.count)
+            _ = c.send(body)
+            c.responseComplete()
+            c.uncork()
+            return
+        }
         _ = c.send(out)
         if r.head.method == .head || e.bodyLength == 0 {
             c.responseComplete()
