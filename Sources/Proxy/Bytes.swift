@@ -54,19 +54,38 @@ extension Array where Element == UInt8 {
 }
 
 /// A small set of lower-case header names, matched case-insensitively against raw header bytes with no
-/// allocation (a Set<[UInt8]> needs a lower-cased copy of every name it is asked about).
+/// allocation (a Set<[UInt8]> needs a lower-cased copy of every name it is asked about). The names sit in
+/// one flat array (walking an array of arrays retains each element), and a mask of their lengths rejects
+/// most names without touching the bytes at all.
 struct NameSet: Sendable {
-    private let names: [[UInt8]]
+    private struct Span { let start: Int; let count: Int }
+    private let flat: [UInt8]
+    private let spans: [Span]
+    private let lengths: UInt64   // bit n: some name has n bytes (n >= 63: bit 63)
 
-    init(_ names: [String]) { self.names = names.map { Array($0.lowercased().utf8) } }
-    init(bytes: [[UInt8]]) { names = bytes.map(Bytes.lowercased) }
+    init(_ names: [String]) { self.init(bytes: names.map { Array($0.utf8) }) }
+
+    init(bytes names: [[UInt8]]) {
+        var flat: [UInt8] = [], spans: [Span] = [], lengths: UInt64 = 0
+        for n in names where !n.isEmpty {
+            spans.append(Span(start: flat.count, count: n.count))
+            flat += n.map(Bytes.lower)
+            lengths |= 1 << UInt64(min(n.count, 63))
+        }
+        self.flat = flat; self.spans = spans; self.lengths = lengths
+    }
 
     func contains<C: Collection<UInt8>>(_ name: C) -> Bool {
         let n = name.count
-        guard let f = name.first else { return false }
+        guard lengths & (1 << UInt64(min(n, 63))) != 0, let f = name.first else { return false }
         let first = Bytes.lower(f)
-        for candidate in names where candidate.count == n && candidate[0] == first {
-            if Bytes.equalsIgnoringCase(name, candidate) { return true }
+        for s in spans where s.count == n && flat[s.start] == first {
+            var i = s.start, same = true
+            for c in name {
+                if Bytes.lower(c) != flat[i] { same = false; break }
+                i += 1
+            }
+            if same { return true }
         }
         return false
     }

@@ -86,12 +86,17 @@ final class Request {
 
     /// `$host`: the Host header without port, lowercased; else the server name.
     func hostBytes() -> [UInt8] {
-        if let h = requestHeader("host") {
-            var end = h.endIndex
-            if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
-            return Bytes.lowercased(h[h.startIndex..<end])
-        }
-        return server?.name ?? []
+        var out: [UInt8] = []
+        appendHost(to: &out)
+        return out
+    }
+
+    /// `$host` appended in place (a cache key or a header value needs no copy of its own).
+    func appendHost(to out: inout [UInt8]) {
+        guard let h = requestHeader("host") else { out.append(contentsOf: server?.name ?? []); return }
+        var end = h.endIndex
+        if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
+        for c in h[h.startIndex..<end] { out.append(Bytes.lower(c)) }
     }
 
     func append(_ v: VariableID, to out: inout [UInt8]) {
@@ -101,7 +106,7 @@ final class Request {
         case .remotePort: ASCIIDecimal.append(Int(c.peer.port), to: &out)
         case .remoteUser: break  // no auth_basic in switchyard
         case .binaryRemoteAddr: out.append(contentsOf: c.peer.bytes)
-        case .host: out.append(contentsOf: hostBytes())
+        case .host: appendHost(to: &out)
         case .hostname: out.append(contentsOf: ProcessInfo.hostname)
         case .httpHeader(let name):
             if Bytes.equalsIgnoringCase(name, "cookie".utf8) {

@@ -16,10 +16,8 @@ enum ResponseHeadBuilder {
         var out: [UInt8] = []
         out.reserveCapacity(resp.bytes.count + 256)
         StatusLine.append(resp.status, to: &out)
-        let passServer = !proxy.hiddenHeaders.contains("server".utf8)
-        let passDate = !proxy.hiddenHeaders.contains("date".utf8)
-        if !passServer { appendServer(c, &out) }
-        if !passDate { appendDate(c, &out) }
+        if !proxy.passServer { appendServer(c, &out) }
+        if !proxy.passDate { appendDate(c, &out) }
         for h in resp.headers {
             let name = resp.bytes(h.name)
             if hopByHop.contains(name) || proxy.hiddenHeaders.contains(name) { continue }
@@ -67,7 +65,7 @@ enum ResponseHeadBuilder {
         }
         if let loc = r.location {
             if let e = loc.expires { e.append(status: status, into: &out) }
-            let ok = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308].contains(status)
+            let ok = switch status { case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308: true; default: false }
             for h in loc.addHeaders where ok || h.always {
                 let start = out.count
                 out.append(contentsOf: h.name); out.append(contentsOf: [58, 32])

@@ -7,7 +7,7 @@ import Regex
 enum Router {
     static func route(_ r: Request, runtime: Runtime, listen: ListenRuntime, connection c: ClientConnection) {
         let head = r.head!
-        r.server = listen.hosts.select(host: r.hostHeaderForRouting())
+        r.server = listen.hosts.onlyServer ?? listen.hosts.select(host: r.hostHeaderForRouting())
         // $uri is the normalized path; $args the query.
         guard let normalized = try? URIPath.normalize(head.bytes(head.path)) else {
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)

@@ -66,6 +66,9 @@ final class VirtualHosts: @unchecked Sendable {
     let trailingWildcards: [(prefix: [UInt8], server: ServerRuntime)]  // "www.example.", longest first
     let regexes: [(regex: Regex, server: ServerRuntime)]
     let defaultServer: ServerRuntime
+    /// The server every request gets whatever its Host (one server block on the address, no regex names whose
+    /// captures would matter): routing then skips reading and lowercasing the Host header.
+    let onlyServer: ServerRuntime?
 
     init(exact: [[UInt8]: ServerRuntime], leadingWildcards: [([UInt8], ServerRuntime)],
          trailingWildcards: [([UInt8], ServerRuntime)], regexes: [(Regex, ServerRuntime)], defaultServer: ServerRuntime) {
@@ -74,6 +77,9 @@ final class VirtualHosts: @unchecked Sendable {
         self.trailingWildcards = trailingWildcards.sorted { $0.0.count > $1.0.count }.map { (prefix: $0.0, server: $0.1) }
         self.regexes = regexes.map { (regex: $0.0, server: $0.1) }
         self.defaultServer = defaultServer
+        let unnamed = regexes.isEmpty && exact.values.allSatisfy { $0 === defaultServer }
+            && leadingWildcards.allSatisfy { $0.1 === defaultServer } && trailingWildcards.allSatisfy { $0.1 === defaultServer }
+        onlyServer = unnamed ? defaultServer : nil
     }
 }
 
@@ -199,6 +205,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let uriReplacement: [UInt8]?           // the URI part of proxy_pass, nil when absent
     let setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)]
     let hiddenHeaders: NameSet             // response header names not passed to the client
+    let passServer: Bool                   // the upstream's Server / Date reach the client (proxy_pass_header)
+    let passDate: Bool
     let httpVersion11: Bool
     let keepaliveUpstream: Bool            // Connection header cleared + upstream keepalive configured
     let redirect: RedirectRule
@@ -218,6 +226,7 @@ final class ProxyRuntime: @unchecked Sendable {
          requestBuffering: Bool, cache: CacheLocation? = nil) {
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
+        passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)
         self.httpVersion11 = httpVersion11; self.keepaliveUpstream = keepaliveUpstream; self.redirect = redirect
         self.nextUpstream = nextUpstream; self.connectTimeoutMillis = connectTimeoutMillis
         self.sendTimeoutMillis = sendTimeoutMillis; self.readTimeoutMillis = readTimeoutMillis
