@@ -241,7 +241,7 @@ final class ClientConnection {
     /// While corked, sends collect in the worker's cork buffer and go out in one write at `uncork()`: a proxied
     /// response's head and its first body bytes (often the whole body) cost one syscall instead of two.
     private var corked = false
-    private static let corkLimit = 16 * 1024
+    static let corkLimit = 64 * 1024   // a compressed 100 KiB page, head and trailer included, is one write
 
     /// Starts collecting; a no-op while older output still waits for the socket (order must be kept).
     func cork() {

@@ -385,9 +385,12 @@ final class ProxyExchange {
             if case .length = framing { remaining = 0 }
             return finishUpstream(reusable: framing == .none || remaining == 0)
         }
-        if !c.buffer.isEmpty { forwardBuffered() } else { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) }
-        // Body bytes that came with the head are in the compressor now: flush them if the upstream pauses here.
-        if gzip != nil && state == .streaming { armGzipFlush() }
+        if !c.buffer.isEmpty { forwardBuffered() }
+        // Go on reading while the upstream has more (re-arming the read, and the gzip idle flush, when it pauses):
+        // a body already here crosses in this one callback, so a compressed response holds its zlib state
+        // (about 270 KiB) only as long as it takes, instead of across a loop pass with every other stream's,
+        // and its head leaves in one write with the first compressed bytes.
+        if state == .streaming { pumpBodyDown() }
     }
 
     private func pumpBodyDown() {

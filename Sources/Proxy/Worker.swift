@@ -33,7 +33,7 @@ final class Worker {
     let pool: UpstreamPool
     /// Where a corked client collects a response's first bytes (see `ClientConnection.cork`); one per worker
     /// because only one client is corked at a time, within one event callback.
-    let corkBuffer = IOBuffer(initialCapacity: 16 * 1024)
+    let corkBuffer = IOBuffer(initialCapacity: ClientConnection.corkLimit)
     let clock = LogClock()
     private(set) var accessLog: AccessLogWriter
     /// Writers for requests that started before a reload and end after it: they log to the files of the
