@@ -58,7 +58,7 @@ public final class Watcher {
     /// Arms the watcher; with a timeout it also fires `.timeout` after that many milliseconds of no events.
     public func arm(timeoutMillis: Int? = nil) {
         if let ms = timeoutMillis {
-            cswy_event_add(event, loop.commonTimeout(millis: ms))
+            if let t = loop.commonTimeout(millis: ms) { cswy_event_add(event, t) } else { cswy_event_add_millis(event, ms) }
         } else {
             cswy_event_add(event, nil)
         }

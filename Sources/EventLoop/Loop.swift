@@ -9,7 +9,9 @@ import CSystem
 /// libevent's internal locks because nothing else touches it.
 public final class Loop {
     let base: UnsafeMutableRawPointer
-    private var commonTimeouts: [Int: UnsafeRawPointer] = [:]
+    /// (millis, libevent's common timeout): a handful per loop, scanned linearly (cheaper than hashing an Int
+    /// on every arm, several times per request).
+    private var commonTimeouts: [(millis: Int, timeout: UnsafeRawPointer)] = []
     private var ownerThread: pthread_t?
 
     public init() {
@@ -40,10 +42,12 @@ public final class Loop {
 
     /// A libevent "common timeout" for this duration: timers sharing one duration sit in a queue instead of the
     /// heap, so arming the same connection timeout a million times costs O(1) each time.
-    func commonTimeout(millis: Int) -> UnsafeRawPointer {
-        if let t = commonTimeouts[millis] { return t }
-        let t = cswy_event_base_common_timeout(base, millis)!
-        commonTimeouts[millis] = t
+    /// Nil once libevent's 256 common timeouts are taken (a config with that many distinct timeouts): the caller
+    /// then arms an ordinary timer.
+    func commonTimeout(millis: Int) -> UnsafeRawPointer? {
+        for entry in commonTimeouts where entry.millis == millis { return entry.timeout }
+        guard let t = cswy_event_base_common_timeout(base, millis) else { return nil }
+        commonTimeouts.append((millis, t))
         return t
     }
 }

@@ -52,6 +52,17 @@ final class UpstreamPool {
         var limit = 0
     }
     private var groups: [String: Group] = [:]
+    /// The group used last: most workers talk to one upstream block, and comparing a short name is cheaper than
+    /// hashing it twice per request.
+    private var last: (name: String, group: Group)?
+
+    private func group(_ name: String, create: Bool) -> Group? {
+        if let l = last, l.name == name { return l.group }
+        var g = groups[name]
+        if g == nil && create { g = Group(); groups[name] = g }
+        if let g { last = (name, g) }
+        return g
+    }
     private var trimTimer: Watcher!
     let loop: Loop
 
@@ -64,7 +75,9 @@ final class UpstreamPool {
     /// Its read watcher stays registered (the caller re-arms it with its own timeout, which only moves the
     /// timer): dropping and re-adding it would cost two `epoll_ctl` calls per proxied request.
     func take(_ address: SocketAddress, group: String) -> UpstreamConnection? {
-        guard let g = groups[group], let i = g.idle.lastIndex(where: { $0.address == address }) else { return nil }
+        guard let g = self.group(group, create: false), let i = g.idle.lastIndex(where: { $0.address == address }) else {
+            return nil
+        }
         let c = g.idle.remove(at: i)
         c.pooled = false
         return c
@@ -78,8 +91,7 @@ final class UpstreamPool {
         c.group = group
         c.writer.disarm()
         c.buffer.clear()
-        let g: Group
-        if let found = groups[group] { g = found } else { g = Group(); groups[group] = g }
+        let g = self.group(group, create: true)!
         g.limit = limit
         g.idle.append(c)
         c.reader.arm(timeoutMillis: timeoutMillis)
@@ -97,7 +109,7 @@ final class UpstreamPool {
 
     /// The server spoke (or closed) on an idle connection, or it idled out: it cannot be reused.
     func idleEvent(_ c: UpstreamConnection) {
-        if let g = groups[c.group], let i = g.idle.firstIndex(where: { $0 === c }) { g.idle.remove(at: i) }
+        if let g = self.group(c.group, create: false), let i = g.idle.firstIndex(where: { $0 === c }) { g.idle.remove(at: i) }
         c.close()
     }
 
@@ -105,5 +117,6 @@ final class UpstreamPool {
         trimTimer.disarm()
         for g in groups.values { for c in g.idle { c.close() } }
         groups.removeAll()
+        last = nil
     }
 }
