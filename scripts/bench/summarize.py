@@ -123,7 +123,7 @@ def main():
     check_table = ["| target | measured | |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in checks]
 
     facts_text = (f"{facts.get('date')}, {facts.get('cpu')}, kernel {facts.get('kernel')}, load average before the "
-                  f"summary {facts.get('load')}; {facts.get('nginx')}, wrk {facts.get('wrk')}, HAProxy "
+                  f"summary {facts.get('load')}; nginx {facts.get('nginx')}, wrk {facts.get('wrk')}, HAProxy "
                   f"{facts.get('haproxy')}, switchyard at {facts.get('switchyard')}; {facts.get('rounds')} rounds of "
                   f"{facts.get('duration')} after a {facts.get('warmup')} warm-up; pinning {facts.get('pin')} "
                   f"(proxy CPU {facts.get('proxy_cpus')}, wrk + backend CPU {facts.get('load_cpus')}).")
