@@ -11,6 +11,21 @@ enum Bytes {
 
     static func lowercased<C: Collection<UInt8>>(_ a: C) -> [UInt8] { a.map(lower) }
 
+    /// Whether the field name at `range` of `bytes` is `lowercase` (a literal of lowercase letters and `-`),
+    /// ignoring case. Concrete and inlined: generic header lookups cost thousands of instructions per call.
+    @inline(__always)
+    static func named(_ bytes: [UInt8], _ range: ByteRange, _ lowercase: StaticString) -> Bool {
+        let n = lowercase.utf8CodeUnitCount
+        guard range.end - range.start == n else { return false }
+        let p = lowercase.utf8Start
+        var i = 0
+        while i < n {
+            if bytes[range.start + i] | 0x20 != p[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// Seconds with three decimals from nanoseconds, as nginx prints `$request_time`.
     static func appendMillisAsSeconds(nanos: UInt64, to out: inout [UInt8]) {
         let ms = Int64(nanos / 1_000_000)
@@ -47,6 +62,13 @@ enum Bytes {
 
 extension Array where Element == UInt8 {
     /// Appends a literal without building a temporary array.
+    /// Line end and field separator: two single-byte appends (a literal array would be built and walked).
+    @inline(__always)
+    mutating func appendCRLF() { append(13); append(10) }
+
+    @inline(__always)
+    mutating func appendColonSpace() { append(58); append(32) }
+
     @inline(__always)
     mutating func append(static s: StaticString) {
         append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
@@ -73,6 +95,20 @@ struct NameSet: Sendable {
             lengths |= 1 << UInt64(min(n.count, 63))
         }
         self.flat = flat; self.spans = spans; self.lengths = lengths
+    }
+
+    /// Whether `bytes[range]` is one of the names: the form for header fields, which are ranges of a head's
+    /// bytes (no slice, so no reference counting per lookup).
+    func contains(_ bytes: [UInt8], _ range: ByteRange) -> Bool {
+        let n = range.end - range.start
+        guard n > 0, lengths & (1 << UInt64(min(n, 63))) != 0 else { return false }
+        let first = Bytes.lower(bytes[range.start])
+        for s in spans where s.count == n && flat[s.start] == first {
+            var i = 1
+            while i < n && Bytes.lower(bytes[range.start + i]) == flat[s.start + i] { i += 1 }
+            if i == n { return true }
+        }
+        return false
     }
 
     func contains<C: Collection<UInt8>>(_ name: C) -> Bool {

@@ -17,23 +17,23 @@ enum GzipStage {
         for f in resp.headers {
             switch f.name.end - f.name.start {
             case 4:
-                if named(b, f.name, "etag") { if res.etag == nil { res.etag = Array(b[f.value.start..<f.value.end]) } }
-                else if named(b, f.name, "date") { if date == nil { date = f.value } }
-                else if named(b, f.name, "vary") {
+                if Bytes.named(b, f.name, "etag") { if res.etag == nil { res.etag = Array(b[f.value.start..<f.value.end]) } }
+                else if Bytes.named(b, f.name, "date") { if date == nil { date = f.value } }
+                else if Bytes.named(b, f.name, "vary") {
                     let v = b[f.value.start..<f.value.end]
                     if Bytes.firstIndex(of: Array("accept-encoding".utf8), in: Bytes.lowercased(v)) != nil || v.contains(42) {
                         res.varyCoversAcceptEncoding = true
                     }
                 }
             case 7:
-                if named(b, f.name, "expires"), expires == nil { expires = f.value }
+                if Bytes.named(b, f.name, "expires"), expires == nil { expires = f.value }
             case 12:
-                if named(b, f.name, "content-type"), res.contentType == nil { res.contentType = Array(b[f.value.start..<f.value.end]) }
+                if Bytes.named(b, f.name, "content-type"), res.contentType == nil { res.contentType = Array(b[f.value.start..<f.value.end]) }
             case 13:
-                if named(b, f.name, "cache-control") { append(b, f.value, to: &res.cacheControl) }
-                else if named(b, f.name, "last-modified") { res.hasLastModified = true }
+                if Bytes.named(b, f.name, "cache-control") { append(b, f.value, to: &res.cacheControl) }
+                else if Bytes.named(b, f.name, "last-modified") { res.hasLastModified = true }
             case 16:
-                if named(b, f.name, "content-encoding"), f.value.end > f.value.start { res.hasContentEncoding = true }
+                if Bytes.named(b, f.name, "content-encoding"), f.value.end > f.value.start { res.hasContentEncoding = true }
             default:
                 break
             }
@@ -70,31 +70,16 @@ enum GzipStage {
         var ua: ByteRange? = nil
         for f in head.headers {
             switch f.name.end - f.name.start {
-            case 3: if named(b, f.name, "via") { req.hasVia = true }
-            case 5: if named(b, f.name, "range") { req.hasRange = true }
-            case 10: if named(b, f.name, "user-agent"), ua == nil { ua = f.value }
-            case 13: if named(b, f.name, "authorization") { req.hasAuthorization = true }
-            case 15: if named(b, f.name, "accept-encoding") { append(b, f.value, to: &req.acceptEncoding) }
+            case 3: if Bytes.named(b, f.name, "via") { req.hasVia = true }
+            case 5: if Bytes.named(b, f.name, "range") { req.hasRange = true }
+            case 10: if Bytes.named(b, f.name, "user-agent"), ua == nil { ua = f.value }
+            case 13: if Bytes.named(b, f.name, "authorization") { req.hasAuthorization = true }
+            case 15: if Bytes.named(b, f.name, "accept-encoding") { append(b, f.value, to: &req.acceptEncoding) }
             default: break
             }
         }
         if let ua, g.disablesAny { req.userAgentDisabled = g.disables(userAgent: Array(b[ua.start..<ua.end])) }
         return req
-    }
-
-    /// Whether the field name at `range` is `lowercase` (a literal of lowercase letters and `-`), ignoring case.
-    /// Concrete and inlined: the generic header lookups cost thousands of instructions per call.
-    @inline(__always)
-    private static func named(_ bytes: [UInt8], _ range: ByteRange, _ lowercase: StaticString) -> Bool {
-        let n = lowercase.utf8CodeUnitCount
-        guard range.end - range.start == n else { return false }
-        let p = lowercase.utf8Start
-        var i = 0
-        while i < n {
-            if bytes[range.start + i] | 0x20 != p[i] { return false }
-            i += 1
-        }
-        return true
     }
 
     /// Several header lines of one name joined with ", ", as nginx sees a list-valued header.

@@ -18,35 +18,34 @@ enum ResponseHeadBuilder {
         StatusLine.append(resp.status, to: &out)
         if !proxy.passServer { appendServer(c, &out) }
         if !proxy.passDate { appendDate(c, &out) }
+        let b = resp.bytes
         for h in resp.headers {
-            let name = resp.bytes(h.name)
-            if hopByHop.contains(name) || proxy.hiddenHeaders.contains(name) { continue }
-            if compressing && Bytes.equalsIgnoringCase(name, "accept-ranges".utf8) { continue }
-            if compressing && Bytes.equalsIgnoringCase(name, "etag".utf8), let edit = gzip?.etag {
+            // Names and values are ranges of the upstream head's bytes, tested and copied in place.
+            if hopByHop.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
+            if compressing && Bytes.named(b, h.name, "accept-ranges") { continue }
+            if compressing && Bytes.named(b, h.name, "etag"), let edit = gzip?.etag {
                 switch edit {
                 case .keep: break
                 case .remove: continue
                 case .replace(let tag):
-                    out.append(static: "ETag: "); out.append(contentsOf: tag); out.append(contentsOf: [13, 10])
+                    out.append(static: "ETag: "); out.append(contentsOf: tag); out.appendCRLF()
                     continue
                 }
             }
-            out.append(contentsOf: name)
-            out.append(contentsOf: [58, 32])
-            let value = resp.bytes(h.value)
-            if Bytes.equalsIgnoringCase(name, "location".utf8) || Bytes.equalsIgnoringCase(name, "refresh".utf8),
-               case .replace(let rules) = proxy.redirect {
-                appendRedirected(value, rules: rules, request: r, into: &out)
+            out.append(contentsOf: b[h.name.start..<h.name.end])
+            out.appendColonSpace()
+            if case .replace(let rules) = proxy.redirect, Bytes.named(b, h.name, "location") || Bytes.named(b, h.name, "refresh") {
+                appendRedirected(b[h.value.start..<h.value.end], rules: rules, request: r, into: &out)
             } else {
-                out.append(contentsOf: value)
+                out.append(contentsOf: b[h.value.start..<h.value.end])
             }
-            out.append(contentsOf: [13, 10])
+            out.appendCRLF()
         }
         if compressing { out.append(static: "Content-Encoding: gzip\r\n") }
         if gzip?.addVary == true { out.append(static: "Vary: Accept-Encoding\r\n") }
         if let n = resp.contentLength, !chunked, !compressing {
             out.append(static: "Content-Length: "); ASCIIDecimal.append(n, to: &out)
-            out.append(contentsOf: [13, 10])
+            out.appendCRLF()
         }
         if chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
         out.append(contentsOf: extra)
@@ -68,14 +67,14 @@ enum ResponseHeadBuilder {
             let ok = switch status { case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308: true; default: false }
             for h in loc.addHeaders where ok || h.always {
                 let start = out.count
-                out.append(contentsOf: h.name); out.append(contentsOf: [58, 32])
+                out.append(contentsOf: h.name); out.appendColonSpace()
                 let v = out.count
                 r.evaluate(h.value, into: &out)
                 if out.count == v { out.removeSubrange(start...); continue }
-                out.append(contentsOf: [13, 10])
+                out.appendCRLF()
             }
         }
-        out.append(contentsOf: [13, 10])
+        out.appendCRLF()
     }
 
     private static let serverWithVersion = Array("Server: switchyard/\(Version.switchyard)\r\n".utf8)
@@ -88,7 +87,7 @@ enum ResponseHeadBuilder {
     static func appendDate(_ c: ClientConnection, _ out: inout [UInt8]) {
         out.append(static: "Date: ")
         out.append(contentsOf: c.worker.clock.httpDate())
-        out.append(contentsOf: [13, 10])
+        out.appendCRLF()
     }
 
     private static func appendRedirected(_ value: ArraySlice<UInt8>, rules: [(from: [UInt8], to: CompiledTemplate)],
@@ -113,6 +112,6 @@ enum StatusLine {
         ASCIIDecimal.append(status, to: &out)
         out.append(32)
         if let phrase = StatusReason.phrase(for: status) { out.append(static: phrase) }
-        out.append(contentsOf: [13, 10])
+        out.appendCRLF()
     }
 }

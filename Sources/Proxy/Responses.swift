@@ -78,16 +78,16 @@ enum Responses {
         ResponseHeadBuilder.appendDate(c, &out)
         if !contentType.isEmpty {
             out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: contentType)
-            out.append(contentsOf: [13, 10])
+            out.appendCRLF()
         }
         if status != 204 && status != 304 {
             out.append(contentsOf: Array("Content-Length: ".utf8))
             ASCIIDecimal.append(contentLength ?? Int64(body.count), to: &out)
-            out.append(contentsOf: [13, 10])
+            out.appendCRLF()
         }
         for (name, value) in extra {
-            out.append(contentsOf: name); out.append(contentsOf: [58, 32]); out.append(contentsOf: value)
-            out.append(contentsOf: [13, 10])
+            out.append(contentsOf: name); out.appendColonSpace(); out.append(contentsOf: value)
+            out.appendCRLF()
         }
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
         r.responseHead = out

@@ -119,13 +119,13 @@ enum StaticFiles {
         ResponseHeadBuilder.appendServer(c, &out)
         ResponseHeadBuilder.appendDate(c, &out)
         if !type.isEmpty {
-            out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: type); out.append(contentsOf: [13, 10])
+            out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: type); out.appendCRLF()
         }
         if let length {
             out.append(contentsOf: Array("Content-Length: ".utf8)); ASCIIDecimal.append(length, to: &out)
-            out.append(contentsOf: [13, 10])
+            out.appendCRLF()
         }
-        out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.append(contentsOf: [13, 10])
+        out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.appendCRLF()
         var tag: [UInt8]? = etag
         if compressing, let edit = gzip?.etag {   // a strong ETag becomes weak on a compressed body
             switch edit {
@@ -134,7 +134,7 @@ enum StaticFiles {
             case .remove: tag = nil
             }
         }
-        if let tag { out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: tag); out.append(contentsOf: [13, 10]) }
+        if let tag { out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: tag); out.appendCRLF() }
         if compressing {
             out.append(contentsOf: Array("Content-Encoding: gzip\r\n".utf8))
             if sender?.chunked == true { out.append(contentsOf: Array("Transfer-Encoding: chunked\r\n".utf8)) }
@@ -145,7 +145,7 @@ enum StaticFiles {
         } else if let (s, e, total) = range {
             out.append(contentsOf: Array("Content-Range: bytes ".utf8))
             ASCIIDecimal.append(s, to: &out); out.append(UInt8(ascii: "-")); ASCIIDecimal.append(e, to: &out)
-            out.append(UInt8(ascii: "/")); ASCIIDecimal.append(total, to: &out); out.append(contentsOf: [13, 10])
+            out.append(UInt8(ascii: "/")); ASCIIDecimal.append(total, to: &out); out.appendCRLF()
         } else if status == 200 {
             out.append(contentsOf: Array("Accept-Ranges: bytes\r\n".utf8))
         }

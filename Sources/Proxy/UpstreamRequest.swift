@@ -22,30 +22,31 @@ enum UpstreamRequest {
         for h in proxy.setHeaders {
             let start = out.count
             out.append(contentsOf: h.name)
-            out.append(contentsOf: [58, 32])
+            out.appendColonSpace()
             let valueStart = out.count
             r.evaluate(h.value, into: &out)
             if out.count == valueStart { out.removeSubrange(start...); continue }   // empty value: header not sent
-            out.append(contentsOf: [13, 10])
+            out.appendCRLF()
         }
+        let b = head.bytes
         for h in head.headers {
-            let name = head.bytes(h.name)
-            if dropped.contains(name) { continue }
+            if dropped.contains(b, h.name) { continue }
+            let name = b[h.name.start..<h.name.end]
             if proxy.setHeaders.contains(where: { Bytes.equalsIgnoringCase($0.lowercased, name) }) { continue }
             if head.isNamedInConnection(name) { continue }   // hop-by-hop by the client's Connection header
             out.append(contentsOf: name)
-            out.append(contentsOf: [58, 32])
-            out.append(contentsOf: head.bytes(h.value))
-            out.append(contentsOf: [13, 10])
+            out.appendColonSpace()
+            out.append(contentsOf: b[h.value.start..<h.value.end])
+            out.appendCRLF()
         }
         if chunked {
             out.append(static: "Transfer-Encoding: chunked\r\n")
         } else if let n = bodyLength, n > 0 || head.contentLength != nil {
             out.append(static: "Content-Length: ")
             ASCIIDecimal.append(n, to: &out)
-            out.append(contentsOf: [13, 10])
+            out.appendCRLF()
         }
-        out.append(contentsOf: [13, 10])
+        out.appendCRLF()
         return out
     }
 
