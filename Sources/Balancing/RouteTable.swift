@@ -5,6 +5,9 @@
 ///     table.peer(for: Array("tomcat1".utf8))   // PeerID(0)
 public struct RouteTable: Sendable {
     private let byRoute: [[UInt8]: Int]
+    /// The same routes in a list: a cluster has a handful of nodes, and comparing a few short routes is cheaper
+    /// than hashing the request's route (the lookup runs on every sticky request).
+    private let list: [(route: [UInt8], index: Int)]
     /// Problems worth a config-load warning that are not errors (overlapping ids).
     public let warnings: [String]
 
@@ -49,6 +52,7 @@ public struct RouteTable: Sendable {
             }
         }
         self.byRoute = byRoute
+        self.list = ordered.map { (route: $0.0, index: $0.1) }
         self.warnings = warnings
     }
 
@@ -59,10 +63,13 @@ public struct RouteTable: Sendable {
             byRoute[key] = index
         }
         self.byRoute = byRoute
+        self.list = byRoute.map { (route: $0.key, index: $0.value) }
         self.warnings = []
     }
 
     public func peer(for route: [UInt8]) -> PeerID? {
-        byRoute[route].map(PeerID.init)
+        if list.count > 8 { return byRoute[route].map(PeerID.init) }
+        for e in list where e.route == route { return PeerID(e.index) }
+        return nil
     }
 }

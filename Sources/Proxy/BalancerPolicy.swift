@@ -88,11 +88,8 @@ struct BalancerPolicy {
 extension Request {
     /// The first value of cookie `name` across the request's Cookie headers.
     func cookie(_ name: [UInt8]) -> [UInt8]? {
-        var found: [UInt8]? = nil
-        head.forEachHeader(named: "cookie") { v in
-            if found == nil, let value = Cookies.value(named: name, in: v) { found = Array(value) }
-        }
-        return found
+        let head = self.head!
+        return head.cookieRange(named: name).map { Array(head.bytes[$0.start..<$0.end]) }
     }
 }
 

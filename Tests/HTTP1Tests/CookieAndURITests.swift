@@ -29,6 +29,9 @@ struct CookieTests {
     @Test(arguments: rows)
     func cookieValue(header: String, name: String, expected: String?) {
         #expect(Cookies.value(named: bytes(name), in: bytes(header)[...]).map { text($0) } == expected)
+        let b = bytes(header)
+        let range = Cookies.valueRange(named: bytes(name), in: b, ByteRange(start: 0, end: b.count))
+        #expect(range.map { text(Array(b[$0.start..<$0.end])) } == expected)
     }
 
     @Test func acrossSeveralCookieHeaders() throws {
@@ -36,6 +39,10 @@ struct CookieTests {
         #expect(head.cookie(named: bytes("b")).map { text($0) } == "2")
         #expect(head.cookie(named: bytes("a")).map { text($0) } == "1")
         #expect(head.cookie(named: bytes("c")) == nil)
+        for (name, value) in [("b", "2"), ("a", "1"), ("A", "1")] {
+            #expect(head.cookieRange(named: bytes(name)).map { text(Array(head.bytes[$0.start..<$0.end])) } == value)
+        }
+        #expect(head.cookieRange(named: bytes("c")) == nil)
         var all: [String] = []
         head.forEachCookie { all.append(text($0) + "=" + text($1)) }
         #expect(all == ["a=1", "b=2", "a=3"])
