@@ -134,10 +134,19 @@ public enum TempDir {
 }
 
 /// A free TCP port on 127.0.0.1 (bind to 0, read it, close): the small race is accepted in tests.
+/// A port nothing listens on, below the kernel's ephemeral range (32768–60999 on Linux): a port the kernel picks
+/// for `bind(0)` comes from that range, and between this call and the proxy's own bind any outgoing connection
+/// of a test running in parallel may take it as its local port (the proxy then fails to listen).
 public func freePort() -> UInt16 {
-    guard let fd = try? Socket.listen(SocketAddress.parse("127.0.0.1:0")!, backlog: 1, reusePort: false) else { return 0 }
-    defer { Syscall.close(fd) }
-    return Socket.localAddress(fd)?.port ?? 0
+    for _ in 0..<1000 {
+        let port = UInt16.random(in: 20000..<32000)
+        guard let fd = try? Socket.listen(SocketAddress.parse("127.0.0.1:\(port)")!, backlog: 1, reusePort: false) else {
+            continue
+        }
+        Syscall.close(fd)
+        return port
+    }
+    return 0
 }
 
 /// posix_spawn without Foundation; the child starts with no blocked signals and default handlers.
