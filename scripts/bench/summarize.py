@@ -41,6 +41,17 @@ def main():
         runs[(scen, proxy)].append((float(rps), float(p50), float(p99), int(hwm or 0), int(errors), int(crashes),
                                     float(cpu), float(rps) / max(float(cpu), 1) * 100))
 
+    # Per round: switchyard's req/s over nginx's in the same round (the two run back to back, so a slow spell of
+    # this shared machine hits both); the median of those is steadier than the ratio of the two medians.
+    by_round = defaultdict(dict)
+    for rnd, scen, proxy, rps, *_ in read_tsv(os.path.join(results, "runs.tsv")):
+        by_round[(scen, rnd)][proxy] = float(rps)
+
+    def paired(scen):
+        ratios = [v["switchyard"] / v["nginx"] for (s, _), v in by_round.items()
+                  if s == scen and v.get("nginx") and "switchyard" in v]
+        return statistics.median(ratios) if ratios else None
+
     def med(scen, proxy, i):
         values = [r[i] for r in runs.get((scen, proxy), [])]
         return statistics.median(values) if values else None
@@ -83,6 +94,8 @@ def main():
         ref_scen = "rr50" if scen == "jvm_route" else scen
         eff_sy, eff_ng = med(scen, "switchyard", 7), med(ref_scen, "nginx", 7)
         detail = f"per proxy CPU-second {eff_sy / eff_ng:.2f}" if eff_sy and eff_ng else ""
+        if scen != "jvm_route" and paired(scen) is not None:
+            detail += f"; median of per-round ratios {paired(scen):.2f}"
         if reference != "nginx":
             detail = f"reference: {reference}; " + detail
         ratio_lines.append(f"ratio {scen} switchyard/nginx={ratio:.2f} ({detail})")
