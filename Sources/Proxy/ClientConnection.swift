@@ -31,7 +31,7 @@ final class ClientConnection {
     /// keep-alive client holds no request state (nginx frees its request pool the same way).
     var request: Request {
         if let r = currentRequest { return r }
-        let r = Request(connection: self)
+        let r = worker.request(for: self)
         currentRequest = r
         return r
     }
@@ -336,7 +336,11 @@ final class ClientConnection {
             processInput(); return       // a pipelined request is already here
         }
         if input.hasStorage { input.release() }
-        currentRequest = nil
+        if var r = currentRequest {
+            currentRequest = nil
+            // Only a request nothing else holds (an exchange, a background fetch) may serve another connection.
+            if isKnownUniquelyReferenced(&r) { worker.recycle(r) }
+        }
         if output.hasStorage && output.isEmpty { output.release() }
         reader.arm(timeoutMillis: keepaliveTimeout)
     }

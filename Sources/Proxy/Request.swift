@@ -11,10 +11,11 @@ struct UpstreamTry {
     var failedStatus: Int = 0         // what nginx prints when no head arrived: 502 or 504
 }
 
-/// The state of the request a connection is serving. One object per connection, reset between requests,
-/// so keep-alive traffic allocates no new request object.
+/// The state of the request a connection is serving, reset between requests. A connection gives it back to
+/// its worker while it idles (`Worker.recycle`), and the next request of any connection takes one from there, so
+/// keep-alive traffic allocates no request object and keeps the arrays' capacity.
 final class Request {
-    unowned(unsafe) let connection: ClientConnection
+    unowned(unsafe) var connection: ClientConnection
     var head: RequestHead!
     var server: ServerRuntime!
     var location: LocationRuntime!

@@ -56,8 +56,9 @@ enum UpstreamRequest {
         // location prefix nor appends the arguments then).
         if let uri = r.dynamicURL?.uri { out.append(contentsOf: uri); return }
         guard let replacement = proxy.uriReplacement else {
-            // No URI part: the client's URI as sent, unless a rewrite changed $uri.
-            if r.rewriteCycles == 0 && r.uri == ((try? URIPath.normalize(head.bytes(head.path))) ?? []) {
+            // No URI part: the client's URI as sent, unless a rewrite or an internal redirect changed $uri (each
+            // counts a cycle; until then $uri is the normalized request path).
+            if r.rewriteCycles == 0 {
                 out.append(contentsOf: head.bytes(head.target)); return
             }
             escape(r.uri, into: &out)

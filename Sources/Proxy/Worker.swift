@@ -116,6 +116,22 @@ final class Worker {
     private var graveyard: [ClientConnection] = []
     private var reaper: Watcher!
 
+    /// Requests of idle connections, reset, for the next request of any connection (bounded: memory of idle
+    /// clients stays with nobody).
+    private var spareRequests: [Request] = []
+    private static let maxSpareRequests = 64
+
+    func request(for c: ClientConnection) -> Request {
+        guard let r = spareRequests.popLast() else { return Request(connection: c) }
+        r.connection = c
+        return r
+    }
+
+    func recycle(_ r: Request) {
+        r.reset()
+        if spareRequests.count < Self.maxSpareRequests { spareRequests.append(r) }
+    }
+
     func connectionClosed(_ c: ClientConnection) {
         if connections.removeValue(forKey: c.fd) != nil {
             stats.active.subtract(1, ordering: .relaxed)

@@ -89,6 +89,28 @@ import Testing
         #expect(backend.connections == 5)
     }
 
+    /// An idle connection hands its request object to the worker, and another connection's next request takes it:
+    /// nothing of the first request (arguments, upstream tries, status) shows in the second.
+    @Test func aRecycledRequestCarriesNothingOver() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "proxied") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /p { proxy_pass http://\(backend.address); }
+                location /r { return 200 "args=$args up=$upstream_addr st=$upstream_status uri=$uri"; }
+            }
+            """, main: "worker_processes 1;")
+        defer { f.proxy.stop() }
+        let a = try f.client(), b = try f.client()
+        try a.send("GET /p?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try a.readResponse().text == "proxied")
+        for c in [b, a] {
+            try c.send("GET /r HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try c.readResponse().text == "args= up= st= uri=/r")
+        }
+    }
+
     @Test func pipelinedRequestsAnswerInOrder() throws {
         let backend = try MockBackend(name: "b1") { req in MockResponse(text: req.target) }
         defer { backend.stop() }
