@@ -171,6 +171,7 @@ SCENARIOS=(
   "rr50|50|P_RR|/1k.bin|"
   "rr1000|1000|P_RR|/1k.bin|"
   "ip_hash|50|P_IPHASH|/1k.bin|"
+  "rr_cookie|50|P_RR|/1k.bin|$JVM_COOKIE"
   "jvm_route|50|P_JVM|/1k.bin|$JVM_COOKIE"
   "gzip1|50|P_GZIP1|/100k.txt|Accept-Encoding: gzip"
   "gzip9|50|P_GZIP9|/100k.txt|Accept-Encoding: gzip"
@@ -282,7 +283,9 @@ for round in $(seq "$ROUNDS"); do
     IFS='|' read -r scen conns portvar path header <<<"$entry"
     [ -n "$ONLY" ] && [[ ",$ONLY," != *",$scen,"* ]] && continue
     for proxy in "${order[@]}"; do
-      [ "$scen" = jvm_route ] && [ "$proxy" = nginx ] && continue   # nginx has no jvm_route
+      # nginx has no jvm_route; rr_cookie is switchyard's round-robin with jvm_route's cookie, run just before
+      # it in each round, so the two differ only by sticky routing and share the machine's moment.
+      [ "$scen" = jvm_route ] || [ "$scen" = rr_cookie ] && [ "$proxy" = nginx ] && continue
       if [ "$scen" = cache_hit ] && [ "$proxy" = switchyard ] && [ "$SWITCHYARD_CACHE" = no ]; then continue; fi
       start_proxy "$proxy"
       [ "$scen" = cache_hit ] && cache_hits "$P_CACHE" >/dev/null

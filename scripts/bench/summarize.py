@@ -10,12 +10,13 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["rr50", "rr1000", "ip_hash", "jvm_route", "gzip1", "gzip9", "cache_hit"]
+ORDER = ["rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit"]
 PROXIES = ["switchyard", "nginx", "haproxy"]
 DESCRIPTION = {
     "rr50": "round-robin, 1 KiB, 50 keep-alive connections",
     "rr1000": "round-robin, 1 KiB, 1,000 keep-alive connections",
     "ip_hash": "ip_hash, 1 KiB, 50 connections",
+    "rr_cookie": "switchyard only: round-robin with jvm_route's cookie, the reference for sticky routing's cost",
     "jvm_route": "jvm_route (Cookie JSESSIONID=ABC.tomcat1), 1 KiB, 50 connections",
     "gzip1": "gzip_comp_level 1, 100 KiB text, 50 connections",
     "gzip9": "gzip_comp_level 9, 100 KiB text, 50 connections",
@@ -105,6 +106,17 @@ def main():
             if scen in ("rr50", "rr1000"):
                 checks.append((f"{scen} p99 <= nginx's", f"{p99s:.2f} vs {p99n:.2f} ms",
                                "met" if p99s <= p99n else "MISSED"))
+    # Sticky routing's cost, round by round against rr_cookie (same request, run just before it).
+    pairs = [(v["jvm_route"], v["rr_cookie"]) for v in
+             [{s: by_round[(s, rnd)].get("switchyard") for s in ("jvm_route", "rr_cookie")}
+              for rnd in sorted({r for (_, r) in by_round})] if v["jvm_route"] and v["rr_cookie"]]
+    if pairs:
+        costs = [(rc - jv) / rc * 100 for jv, rc in pairs]
+        cost = statistics.median(costs)
+        ratio_lines.append(f"cost jvm_route vs rr_cookie switchyard: {cost:.1f}% req/s (median of {len(costs)} "
+                           f"per-round pairs: {' '.join(f'{c:+.1f}' for c in costs)})")
+        checks.append(("jvm_route costs < 3% req/s vs round-robin, same request, paired rounds", f"{cost:.1f}%",
+                       "met" if cost < 3 else "MISSED"))
     rr = med("rr50", "switchyard", 0)
     jvm = med("jvm_route", "switchyard", 0)
     if rr and jvm:
