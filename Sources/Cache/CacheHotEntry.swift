@@ -31,7 +31,7 @@ public final class CacheHotEntry: Sendable {
     public init?(handle: CacheReadHandle) {
         guard handle.fd >= 0 else { return nil }
         var parser = ResponseHeadParser()
-        let parsed = handle.head.withUnsafeBytes { parser.parse($0) }
+        let parsed = parser.parse(handle.head)
         guard case .complete(let resp, _) = parsed else { return nil }
         // A headers-only entry keeps the GET's Content-Length with no body stored.
         if !handle.meta.flags.contains(.headOnly), let n = resp.contentLength, n != Int64(handle.bodyLength) { return nil }

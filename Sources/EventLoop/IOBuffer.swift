@@ -23,6 +23,11 @@ public final class IOBuffer {
     public var isEmpty: Bool { tail == head }
     public var hasStorage: Bool { storage != nil }
 
+    /// The first `n` unconsumed bytes (n ≤ readableCount). Valid until the next mutation.
+    public func readablePrefix(_ n: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: readable[..<n])
+    }
+
     /// Bytes not yet consumed. Valid until the next mutation.
     public var readable: UnsafeRawBufferPointer {
         guard let storage else { return UnsafeRawBufferPointer(start: nil, count: 0) }

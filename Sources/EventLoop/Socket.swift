@@ -4,6 +4,13 @@ import CSystem
 /// Socket system calls. With IOBuffer and Callbacks, one of the few files with unsafe pointer code
 /// (sockaddr conversions).
 public enum Socket {
+    /// `127.0.0.1`, `::1`: an address's 4 or 16 bytes as inet_ntop prints them.
+    static func text(of bytes: [UInt8], v6: Bool) -> String {
+        var buf = [CChar](repeating: 0, count: 64)
+        _ = bytes.withUnsafeBytes { inet_ntop(v6 ? AF_INET6 : AF_INET, $0.baseAddress, &buf, 64) }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public let call: String
         public let code: Int32

@@ -15,10 +15,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// `127.0.0.1`, `::1` — the address without the port, as `$remote_addr` prints it.
     public var host: String {
-        var buf = [CChar](repeating: 0, count: 64)
-        let af = family == .v4 ? AF_INET : AF_INET6
-        _ = bytes.withUnsafeBytes { inet_ntop(af, $0.baseAddress, &buf, 64) }
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        Socket.text(of: bytes, v6: family == .v6)
     }
 
     /// `127.0.0.1:8080`, `[::1]:8080`.

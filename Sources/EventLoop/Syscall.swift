@@ -37,6 +37,23 @@ public enum Syscall {
         return retrying { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// `bytes[offset...]` to a socket: the array form, so callers holding a head or a log line need no pointers.
+    public static func write(_ fd: Int32, _ bytes: [UInt8], from offset: Int = 0) -> IOResult {
+        bytes.withUnsafeBytes { write(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+    }
+
+    /// All of `bytes` to a file (log files: `write`, not `send`), retrying short writes; false on an error.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let r = bytes.withUnsafeBytes { b in retrying { Glibc.write(fd, b.baseAddress! + offset, b.count - offset) } }
+            guard case .done(let n) = r, n > 0 else { return false }
+            offset += n
+        }
+        return true
+    }
+
     /// Gathers two buffers into one send (a response head and the first body bytes).
     public static func writev(_ fd: Int32, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> IOResult {
         if b.isEmpty { return write(fd, a) }

@@ -101,11 +101,3 @@ extension HTTPHead {
         return false
     }
 }
-
-extension StaticString {
-    /// The literal's UTF-8 bytes, valid for the program's lifetime.
-    @inline(__always)
-    var buffer: UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
-    }
-}

@@ -44,7 +44,7 @@ public enum HTTPMethod: Hashable, Sendable {
     /// Recognises a method token (already validated) by its exact bytes, without allocating.
     init<C: Collection<UInt8>>(token: C) {
         @inline(__always) func isLiteral(_ n: StaticString) -> Bool {
-            token.elementsEqual(UnsafeBufferPointer(start: n.utf8Start, count: n.utf8CodeUnitCount))
+            token.elementsEqual(n.buffer)
         }
         switch token.count {
         case 3: self = isLiteral("GET") ? .get : isLiteral("PUT") ? .put : .other

@@ -27,6 +27,11 @@ public struct ResponseHeadParser: Sendable {
         finished = nil
     }
 
+    /// A head held in an array (a stored cache entry's).
+    public mutating func parse(_ bytes: [UInt8]) -> HeadParseResult<ResponseHead> {
+        bytes.withUnsafeBytes { parse($0) }
+    }
+
     public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<ResponseHead> {
         if let finished { return finished }
         let result: HeadParseResult<ResponseHead>

@@ -1,4 +1,5 @@
 import Glibc
+import EventLoop
 import Synchronization
 
 /// An open access-log file, shared by workers (each line is one write(2) on O_APPEND, so lines never
@@ -19,7 +20,7 @@ public final class AccessLogFile: Sendable {
     func write(_ bytes: [UInt8]) {
         let fd = fdBox.withLock { $0 }
         guard fd >= 0 else { return }
-        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        Syscall.writeAll(fd, bytes)
     }
 
     /// Opens the path again (after logrotate moved the file); keeps the old descriptor on failure.

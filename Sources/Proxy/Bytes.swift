@@ -71,7 +71,7 @@ extension Array where Element == UInt8 {
 
     @inline(__always)
     mutating func append(static s: StaticString) {
-        append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        append(contentsOf: s.buffer)
     }
 }
 

@@ -100,7 +100,7 @@ final class CacheBackgroundUpdate {
 
     private func sendHead() {
         while sent < head.count {
-            switch head.withUnsafeBytes({ Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[sent...])) }) {
+            switch Syscall.write(fd, head, from: sent) {
             case .done(let n): sent += n
             case .wouldBlock: writer?.arm(timeoutMillis: proxy.sendTimeoutMillis); return
             case .eof, .error: return done(failure: "writev() failed (32: Broken pipe) while updating the cache in the background")
@@ -161,7 +161,7 @@ final class CacheBackgroundUpdate {
         switch framing {
         case .length:
             let n = Int(min(Int64(chunk.count), remaining))
-            cache.bodyPiece(UnsafeRawBufferPointer(rebasing: chunk[..<n]))
+            cache.bodyPiece(buffer.readablePrefix(n))
             buffer.consume(chunk.count)
             remaining -= Int64(n)
             if remaining == 0 { return finished() }

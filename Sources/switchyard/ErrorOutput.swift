@@ -1,4 +1,5 @@
 private import Glibc
+private import EventLoop
 
 /// Where nginx-style messages go: standard error, plus the `-e` file when one is given.
 struct ErrorOutput {
@@ -34,13 +35,5 @@ struct ErrorOutput {
         return "could not open error log file: open() \"\(logFile)\" failed (\(code): \(String(cString: strerror(code))))"
     }
 
-    private static func write(_ bytes: [UInt8], to fd: Int32) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
-            offset += written
-        }
-    }
+    private static func write(_ bytes: [UInt8], to fd: Int32) { Syscall.writeAll(fd, bytes) }
 }
