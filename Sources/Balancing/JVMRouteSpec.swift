@@ -1,7 +1,7 @@
 /// `jvm_route $cookie_JSESSIONID[|session_url] [reverse];` (the nginx-upstream-jvm-route module).
 ///
 ///     let spec = try JVMRouteSpec(arguments: ["$cookie_JSESSIONID|jsessionid", "reverse"])
-///     spec.route(fromSessionID: Array("8F3A.tomcat1".utf8))   // "tomcat1"
+///     spec.route(fromSessionID: Array("8F3A.tomcat1".utf8)[...])   // "tomcat1"
 public struct JVMRouteSpec: Sendable, Equatable {
     /// The variable holding the session cookie, as written (`$cookie_JSESSIONID`); the engine evaluates it.
     public var cookieVariable: String
@@ -45,7 +45,7 @@ public struct JVMRouteSpec: Sendable, Equatable {
     }
 
     /// The route of a session id under this spec (see `SessionRoute.route`).
-    public func route(fromSessionID id: [UInt8]) -> ArraySlice<UInt8>? {
+    public func route(fromSessionID id: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         SessionRoute.route(fromSessionID: id, reverse: reverse)
     }
 

@@ -8,10 +8,11 @@ public struct PickContext: Sendable {
     /// The evaluated key of `hash KEY`.
     public var hashKey: [UInt8]?
     /// The session's route, already extracted: jvm_route's srun_id part, `sticky route`'s first
-    /// non-empty variable, `sticky cookie`'s cookie value, or `sticky learn`'s lookup value.
-    public var route: [UInt8]?
+    /// non-empty variable, `sticky cookie`'s cookie value, or `sticky learn`'s lookup value. A slice, so
+    /// the engine can hand over part of the request head without copying it.
+    public var route: ArraySlice<UInt8>?
     /// The full session id: the key of the deterministic fallback when the bound server is unusable.
-    public var sessionID: [UInt8]?
+    public var sessionID: ArraySlice<UInt8>?
     /// The location has `proxy_next_upstream off`: a bound session whose server is unusable gets no
     /// stand-in (502), as `sticky … strict` does for every location.
     public var strictAffinity: Bool
@@ -23,7 +24,7 @@ public struct PickContext: Sendable {
         self.strictAffinity = strictAffinity
         self.clientAddress = clientAddress
         self.hashKey = hashKey
-        self.route = route
-        self.sessionID = sessionID
+        self.route = route?[...]
+        self.sessionID = sessionID?[...]
     }
 }

@@ -5,9 +5,17 @@
 ///     table.peer(for: Array("tomcat1".utf8))   // PeerID(0)
 public struct RouteTable: Sendable {
     private let byRoute: [[UInt8]: Int]
-    /// The same routes in a list: a cluster has a handful of nodes, and comparing a few short routes is cheaper
-    /// than hashing the request's route (the lookup runs on every sticky request).
-    private let list: [(route: [UInt8], index: Int)]
+    /// The same routes back to back in one array, with where each one sits: a cluster has a handful of
+    /// nodes, and comparing a few short routes in place is cheaper than hashing the request's route or
+    /// walking a list of arrays (each element retained and released; the lookup runs on every sticky request).
+    private let flat: [UInt8]
+    private let entries: [Entry]
+
+    private struct Entry: Sendable {
+        let start: Int
+        let end: Int
+        let index: Int
+    }
     /// Problems worth a config-load warning that are not errors (overlapping ids).
     public let warnings: [String]
 
@@ -52,7 +60,7 @@ public struct RouteTable: Sendable {
             }
         }
         self.byRoute = byRoute
-        self.list = ordered.map { (route: $0.0, index: $0.1) }
+        (flat, entries) = Self.flatten(ordered)
         self.warnings = warnings
     }
 
@@ -63,13 +71,44 @@ public struct RouteTable: Sendable {
             byRoute[key] = index
         }
         self.byRoute = byRoute
-        self.list = byRoute.map { (route: $0.key, index: $0.value) }
+        (flat, entries) = Self.flatten(byRoute.map { ($0.key, $0.value) }.sorted { $0.1 < $1.1 })
         self.warnings = []
     }
 
-    public func peer(for route: [UInt8]) -> PeerID? {
-        if list.count > 8 { return byRoute[route].map(PeerID.init) }
-        for e in list where e.route == route { return PeerID(e.index) }
+    private static func flatten(_ routes: [([UInt8], Int)]) -> ([UInt8], [Entry]) {
+        var flat: [UInt8] = []
+        var entries: [Entry] = []
+        for (route, index) in routes {
+            entries.append(Entry(start: flat.count, end: flat.count + route.count, index: index))
+            flat.append(contentsOf: route)
+        }
+        return (flat, entries)
+    }
+
+    public func peer(for route: ArraySlice<UInt8>) -> PeerID? {
+        if entries.count > 8 { return byRoute[Array(route)].map(PeerID.init) }
+        var k = 0
+        while k < entries.count {
+            let e = entries[k]
+            if same(e.start, e.end, route) { return PeerID(e.index) }
+            k += 1
+        }
         return nil
+    }
+
+    public func peer(for route: [UInt8]) -> PeerID? { peer(for: route[...]) }
+
+    /// Compares from the end: a cluster's routes usually differ only in their last bytes (tomcat1, tomcat2).
+    @inline(__always)
+    private func same(_ start: Int, _ end: Int, _ b: ArraySlice<UInt8>) -> Bool {
+        guard end - start == b.count else { return false }
+        var i = end
+        var j = b.endIndex
+        while i > start {
+            i -= 1
+            j -= 1
+            if flat[i] != b[j] { return false }
+        }
+        return true
     }
 }

@@ -1,15 +1,17 @@
 /// Finding a Java session's id and route in a request, as jvm_route does.
 ///
-///     SessionRoute.route(fromSessionID: Array("8F3AC2.tomcat1".utf8), reverse: true)   // "tomcat1"
+///     SessionRoute.route(fromSessionID: Array("8F3AC2.tomcat1".utf8)[...], reverse: true)   // "tomcat1"
 ///     SessionRoute.sessionID(fromURI: Array("/app;jsessionid=8F3A.t1?x=1".utf8))      // "8F3A.t1"
 public enum SessionRoute {
     /// With `reverse` (Tomcat, `ID.jvmRoute`) the route is the text after the last `.`; without it
     /// (Resin, `route.ID`) the text before the first `.`. Nil when there is no `.` or the route is empty.
-    public static func route(fromSessionID id: [UInt8], reverse: Bool) -> ArraySlice<UInt8>? {
+    public static func route(fromSessionID id: ArraySlice<UInt8>, reverse: Bool) -> ArraySlice<UInt8>? {
         let dot = UInt8(ascii: ".")
         if reverse {
-            guard let last = id.lastIndex(of: dot), last + 1 < id.endIndex else { return nil }
-            return id[(last + 1)...]
+            var i = id.endIndex
+            while i > id.startIndex && id[i - 1] != dot { i -= 1 }
+            guard i > id.startIndex, i < id.endIndex else { return nil }
+            return id[i...]
         }
         guard let first = id.firstIndex(of: dot), first > id.startIndex else { return nil }
         return id[..<first]

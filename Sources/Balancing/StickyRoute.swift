@@ -14,6 +14,10 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     public private(set) var inner: Inner
     public let binding: StickyBinding
     public let strict: Bool
+    /// `binding`'s payload, unpacked once: matching the enum on every request would copy (retain) it.
+    /// `routes` is empty when the binding is a learn table.
+    private let routes: RouteTable
+    private let learned: StickyLearnTable?
     /// Stable hashes of the peers' addresses, the per-server half of the rendezvous score.
     private let addressHashes: [UInt64]
     private let peerByAddress: [String: Int]
@@ -22,6 +26,10 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
         self.inner = inner
         self.binding = binding
         self.strict = strict
+        switch binding {
+        case .routes(let table): (routes, learned) = (table, nil)
+        case .learned(let table): (routes, learned) = (RouteTable(keys: []), table)
+        }
         addressHashes = inner.health.peers.map { StableHash.hash64($0.address.utf8) }
         peerByAddress = Dictionary(inner.health.peers.enumerated().map { ($1.address, $0) }) { first, _ in first }
     }
@@ -30,13 +38,9 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     public var tries: Int { inner.tries }
 
     /// The server `route` is bound to, if any.
-    public func owner(of route: [UInt8], now: Instant) -> PeerID? {
-        switch binding {
-        case .routes(let table):
-            return table.peer(for: route)
-        case .learned(let table):
-            return table.lookup(route, now: now).flatMap { peerByAddress[$0] }.map(PeerID.init)
-        }
+    public func owner(of route: ArraySlice<UInt8>, now: Instant) -> PeerID? {
+        if learned == nil { return routes.peer(for: route) }
+        return learned?.lookup(Array(route), now: now).flatMap { peerByAddress[$0] }.map(PeerID.init)
     }
 
     public mutating func pick(_ ctx: PickContext, state: inout PickState, now: Instant) -> Pick? {

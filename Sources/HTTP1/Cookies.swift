@@ -17,36 +17,39 @@ public enum Cookies {
         return found
     }
 
-    /// `value(named:in:)` over a range of `b`: the value's range, spaces trimmed.
+    /// `value(named:in:)` over a range of `b`: the value's range, spaces trimmed. One pass: at each pair's
+    /// start the name is compared in place, and a pair that does not match is skipped to its `;` (sticky
+    /// routing asks this on every request, and a cookie header usually holds several pairs).
     public static func valueRange(named name: [UInt8], in b: [UInt8], _ header: ByteRange) -> ByteRange? {
-        var i = header.start
+        let n = name.count
         let end = header.end
+        var i = header.start
         while i < end {
-            var pairEnd = i
-            while pairEnd < end && b[pairEnd] != ASCII.semicolon { pairEnd += 1 }
-            var lo = i
-            while lo < pairEnd && ASCII.isOWS(b[lo]) { lo += 1 }
-            var eq = lo
-            while eq < pairEnd && b[eq] != ASCII.equals { eq += 1 }
-            if eq < pairEnd {
-                var nameEnd = eq
-                while nameEnd > lo && ASCII.isOWS(b[nameEnd - 1]) { nameEnd -= 1 }
-                if nameEnd - lo == name.count && sameIgnoringCase(b, lo, name) {
-                    var vs = eq + 1
-                    while vs < pairEnd && ASCII.isOWS(b[vs]) { vs += 1 }
-                    var ve = pairEnd
-                    while ve > vs && ASCII.isOWS(b[ve - 1]) { ve -= 1 }
-                    return ByteRange(start: vs, end: ve)
+            while i < end && ASCII.isOWS(b[i]) { i += 1 }
+            var j = i
+            let nameEnd = i + n
+            if nameEnd <= end {
+                while j < nameEnd {
+                    let c = b[j], m = name[j &- i]
+                    if c != m && ASCII.lower(c) != ASCII.lower(m) { break }   // the exact case is the usual one
+                    j += 1
+                }
+                if j == nameEnd {
+                    while j < end && ASCII.isOWS(b[j]) { j += 1 }
+                    if j < end && b[j] == ASCII.equals {
+                        var vs = j + 1
+                        while vs < end && ASCII.isOWS(b[vs]) { vs += 1 }
+                        var ve = vs
+                        while ve < end && b[ve] != ASCII.semicolon { ve += 1 }
+                        while ve > vs && ASCII.isOWS(b[ve - 1]) { ve -= 1 }
+                        return ByteRange(start: vs, end: ve)
+                    }
                 }
             }
-            i = pairEnd + 1
+            while j < end && b[j] != ASCII.semicolon { j += 1 }
+            i = j + 1
         }
         return nil
-    }
-
-    private static func sameIgnoringCase(_ b: [UInt8], _ at: Int, _ name: [UInt8]) -> Bool {
-        for k in 0..<name.count where ASCII.lower(b[at + k]) != ASCII.lower(name[k]) { return false }
-        return true
     }
 
     /// Calls `body` with each `name=value` pair of one Cookie header value, in order. Pairs without `=` are skipped.

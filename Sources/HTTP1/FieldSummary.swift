@@ -15,6 +15,8 @@ struct FieldSummary {
     var hasConnectionHeader = false
     var host: ByteRange?
     var expectContinue = false
+    /// A Set-Cookie field was seen (responses): sticky routing reads cookies only from heads that have one.
+    var hasSetCookie = false
 
     /// Records one field; `base` is subtracted from absolute offsets so stored ranges are head-relative.
     /// Returns the header that appeared twice where only one is allowed.
@@ -33,7 +35,10 @@ struct FieldSummary {
                 expectContinue = true
             }
         case 10:
-            guard ASCII.equalsLowercased(name, "connection") else { return nil }
+            guard ASCII.equalsLowercased(name, "connection") else {
+                if ASCII.equalsLowercased(name, "set-cookie") { hasSetCookie = true }
+                return nil
+            }
             hasConnectionHeader = true
             ConnectionTokens.forEach(value) { token in
                 if ASCII.equalsLowercased(token, "close") {

@@ -21,6 +21,8 @@ public struct ResponseHead: HTTPHead, Equatable {
     public let keepAlive: Bool
     /// Connection carries the `upgrade` token.
     public let connectionUpgrade: Bool
+    /// At least one Set-Cookie field is present.
+    public let hasSetCookie: Bool
 
     /// A 1xx head (100 Continue, 103 Early Hints…) after which the final response head follows.
     /// 101 Switching Protocols is final: the connection changes protocol.

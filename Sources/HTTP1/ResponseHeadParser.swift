@@ -129,6 +129,7 @@ public struct ResponseHeadParser: Sendable {
             contentLength: summary.contentLength,
             isChunked: summary.transferEncodingIsChunked,
             keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
-            connectionUpgrade: summary.connectionUpgrade)
+            connectionUpgrade: summary.connectionUpgrade,
+            hasSetCookie: summary.hasSetCookie)
     }
 }

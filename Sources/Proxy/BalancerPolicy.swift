@@ -5,7 +5,7 @@ import HTTP1
 /// How an upstream chooses servers, and where a request's session route comes from. The validated
 /// `BalancerFactory` makes one balancer per worker; this adds what only the engine can evaluate:
 /// the `hash` key, the session id (cookie or URL) and the `sticky route` variables.
-struct BalancerPolicy {
+final class BalancerPolicy {
     enum RouteSource {
         case none
         /// jvm_route: the session id from the cookie, else the URL's `;jsessionid=` / `?jsessionid=`.
@@ -21,6 +21,23 @@ struct BalancerPolicy {
     let factory: BalancerFactory
     let hashKey: CompiledTemplate?
     let route: RouteSource
+    /// jvm_route's fields, unpacked from `route` once: the per-request path reads them in place, where
+    /// matching the enum would copy (retain) its payload on every request.
+    private let isJVMRoute: Bool
+    private let sessionCookie: [UInt8]
+    private let sessionURLName: [UInt8]
+    private let reverse: Bool
+
+    init(factory: BalancerFactory, hashKey: CompiledTemplate?, route: RouteSource) {
+        self.factory = factory
+        self.hashKey = hashKey
+        self.route = route
+        if case .jvmRoute(let spec, let cookie) = route {
+            (isJVMRoute, sessionCookie, sessionURLName, reverse) = (true, cookie, spec.sessionURLName, spec.reverse)
+        } else {
+            (isJVMRoute, sessionCookie, sessionURLName, reverse) = (false, [], [], false)
+        }
+    }
 
     func makeBalancer() -> any Balancer { factory.make() }
 
@@ -29,22 +46,25 @@ struct BalancerPolicy {
         // `proxy_next_upstream off`: a session whose server is unusable gets 502, not a stand-in.
         ctx.strictAffinity = r.proxy?.nextUpstream.conditions.isEmpty ?? false
         if let key = hashKey { ctx.hashKey = r.evaluate(key) }
-        switch route {
-        case .none: break
-        case .jvmRoute(let spec, let cookie):
-            if let id = SessionID.find(in: r, cookie: cookie, urlName: spec.sessionURLName), !id.isEmpty {
+        if isJVMRoute {
+            // Slices of the request head: no copy of the session id or its route.
+            if let id = SessionID.find(in: r, cookie: sessionCookie, urlName: sessionURLName) {
                 ctx.sessionID = id
-                ctx.route = spec.route(fromSessionID: id).map(Array.init)
+                ctx.route = SessionRoute.route(fromSessionID: id, reverse: reverse)
             }
+            return ctx
+        }
+        switch route {
+        case .none, .jvmRoute: break
         case .stickyRoute(let templates):
             for t in templates {
                 let v = r.evaluate(t)
-                if !v.isEmpty { ctx.route = v; ctx.sessionID = v; break }
+                if !v.isEmpty { ctx.route = v[...]; ctx.sessionID = v[...]; break }
             }
         case .stickyCookie(let cookie):
             if let v = r.cookie(Array(cookie.name.utf8)), !v.isEmpty { ctx.route = v; ctx.sessionID = v }
         case .stickyLearn(_, let lookup):
-            if let v = Self.firstNonEmpty(lookup, r) { ctx.route = v; ctx.sessionID = v }
+            if let v = Self.firstNonEmpty(lookup, r) { ctx.route = v[...]; ctx.sessionID = v[...] }
         }
         return ctx
     }
@@ -52,23 +72,25 @@ struct BalancerPolicy {
     /// What a response teaches or tells the client about its server: the `sticky cookie` to set (returned as a
     /// header line) for a balanced pick, a `sticky learn` entry, and the new-session count for the status page.
     func afterResponse(_ r: Request, pick: Pick, upstream up: UpstreamRuntime, now: Instant) -> [UInt8]? {
-        let peer = up.peers[pick.peer.index]
-        switch route {
-        case .stickyCookie(let cookie) where pick.role == .balanced:
-            return Array("Set-Cookie: ".utf8) + cookie.setCookie(for: peer) + [13, 10]
-        case .stickyLearn(let create, _):
-            if let session = Self.firstNonEmpty(create, r) {
-                factory.learnTable?.learn(session, address: peer.address, now: now)
-                up.health.noteSession(pick.peer, sessionID: session, now: now)
-            }
-        case .jvmRoute(_, let cookie):
+        if isJVMRoute {
             // A session the backend just created (Set-Cookie: JSESSIONID=…) counts for the status page.
-            if let resp = r.upstreamResponse {
-                resp.forEachHeader(named: "set-cookie") { v in
-                    if let id = Cookies.value(named: cookie, in: v), !id.isEmpty {
-                        up.health.noteSession(pick.peer, sessionID: Array(id), now: now)
+            if let resp = r.upstreamResponse, resp.hasSetCookie {
+                let b = resp.bytes
+                for f in resp.headers where Bytes.named(b, f.name, "set-cookie") {
+                    if let v = Cookies.valueRange(named: sessionCookie, in: b, f.value), v.end > v.start {
+                        up.health.noteSession(pick.peer, sessionID: b[v.start..<v.end], now: now)
                     }
                 }
+            }
+            return nil
+        }
+        switch route {
+        case .stickyCookie(let cookie) where pick.role == .balanced:
+            return Array("Set-Cookie: ".utf8) + cookie.setCookie(for: up.peers[pick.peer.index]) + [13, 10]
+        case .stickyLearn(let create, _):
+            if let session = Self.firstNonEmpty(create, r) {
+                factory.learnTable?.learn(session, address: up.peers[pick.peer.index].address, now: now)
+                up.health.noteSession(pick.peer, sessionID: session, now: now)
             }
         default:
             break
@@ -86,21 +108,21 @@ struct BalancerPolicy {
 }
 
 extension Request {
-    /// The first value of cookie `name` across the request's Cookie headers.
-    func cookie(_ name: [UInt8]) -> [UInt8]? {
-        let head = self.head!
-        return head.cookieRange(named: name).map { Array(head.bytes[$0.start..<$0.end]) }
+    /// The first value of cookie `name` across the request's Cookie headers: a slice of the head, not a copy.
+    func cookie(_ name: [UInt8]) -> ArraySlice<UInt8>? {
+        guard let head else { return nil }
+        return head.cookieRange(named: name).map { head.bytes[$0.start..<$0.end] }
     }
 }
 
 /// Finds a Java session id in a request: the cookie first, then the URL (`;jsessionid=` path parameter,
-/// then `?jsessionid=` argument), names compared case-insensitively.
+/// then `?jsessionid=` argument), names compared case-insensitively. Nil when none is there or it is empty.
 enum SessionID {
-    static func find(in r: Request, cookie: [UInt8], urlName: [UInt8]) -> [UInt8]? {
-        if let v = r.cookie(cookie), !v.isEmpty { return v }
-        let head = r.head!
-        if let v = URIPath.pathParameter(named: urlName, in: head.bytes(head.path)), !v.isEmpty { return Array(v) }
-        if let v = QueryArgs.value(named: urlName, in: r.args), !v.isEmpty { return Array(v) }
+    static func find(in r: Request, cookie: [UInt8], urlName: [UInt8]) -> ArraySlice<UInt8>? {
+        guard let head = r.head else { return nil }
+        if let v = head.cookieRange(named: cookie), v.end > v.start { return head.bytes[v.start..<v.end] }
+        if let v = URIPath.pathParameter(named: urlName, in: head.bytes(head.path)), !v.isEmpty { return v }
+        if let v = QueryArgs.value(named: urlName, in: r.args), !v.isEmpty { return v }
         return nil
     }
 }

@@ -15,7 +15,7 @@ import Testing
             ("", true, nil),
         ] as [(String, Bool, String?)])
     func routeFromSessionID(id: String, reverse: Bool, route: String?) {
-        let found = SessionRoute.route(fromSessionID: bytes(id), reverse: reverse).map {
+        let found = SessionRoute.route(fromSessionID: bytes(id)[...], reverse: reverse).map {
             String(decoding: $0, as: UTF8.self)
         }
         #expect(found == route)
@@ -82,6 +82,21 @@ import Testing
                 "srun_id \"1\" of server \"10.0.0.1:8080\" is a suffix of srun_id \"tomcat11\" of server \"10.0.0.2:8080\"; "
                     + "switchyard matches whole routes, nginx-upstream-jvm-route would confuse them"
             ])
+    }
+
+    /// Small tables compare routes in place, large ones hash: both give the same answers, slices included.
+    @Test(arguments: [3, 12])
+    func lookupsAgreeAtEverySize(servers: Int) throws {
+        let peers = (0..<servers).map { PeerConfig("10.0.1.\($0 + 1):8080", route: bytes("tomcat\($0 + 1)")) }
+        let table = try RouteTable(peers: peers, kind: "srun_id")
+        for k in 0..<servers {
+            #expect(table.peer(for: bytes("tomcat\(k + 1)")) == PeerID(k))
+            let id = bytes("8F3A.tomcat\(k + 1)")
+            #expect(table.peer(for: SessionRoute.route(fromSessionID: id[...], reverse: true)!) == PeerID(k))
+        }
+        for unknown in ["tomcat0", "tomcat", "omcat1", "Tomcat1", "tomcat1 ", ""] {
+            #expect(table.peer(for: bytes(unknown)) == nil)
+        }
     }
 
     @Test func prefixOverlapWarns() throws {

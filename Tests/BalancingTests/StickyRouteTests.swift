@@ -23,7 +23,7 @@ struct Cluster {
 
     static func session(_ id: String) -> PickContext {
         let sessionID = bytes(id)
-        let route = SessionRoute.route(fromSessionID: sessionID, reverse: true).map(Array.init)
+        let route = SessionRoute.route(fromSessionID: sessionID[...], reverse: true).map(Array.init)
         return PickContext(clientAddress: [10, 1, 1, 1], route: route, sessionID: sessionID)
     }
 

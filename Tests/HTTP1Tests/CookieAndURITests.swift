@@ -24,6 +24,11 @@ struct CookieTests {
         ("b=first; b=second", "b", "first"),
         ("x=a=b", "x", "a=b"),
         ("", "a", nil),
+        ("b x=1; b=2", "b", "2"),
+        ("b; b=3", "b", "3"),
+        ("JSESSION=1; JSESSIONID", "JSESSIONID", nil),
+        ("x=JSESSIONID=1; JSESSIONID=2", "JSESSIONID", "2"),
+        ("\tb\t=\t4\t", "b", "4"),
     ]
 
     @Test(arguments: rows)

@@ -14,6 +14,7 @@ struct ResponseSummary: Equatable, Sendable, CustomStringConvertible {
     var framingAfterHead = BodyFraming.none
     var reusable = false
     var interim = false
+    var hasSetCookie = false
 
     init() {}
 
@@ -28,10 +29,11 @@ struct ResponseSummary: Equatable, Sendable, CustomStringConvertible {
         framingAfterHead = head.bodyFraming(requestMethod: .head)
         reusable = head.isReusable(requestMethod: .get)
         interim = head.isInterim
+        hasSetCookie = head.hasSetCookie
     }
 
     var description: String {
-        "\(version) \(status) \(reason) \(headers) cl=\(String(describing: contentLength)) ka=\(keepAlive) \(framing)/\(framingAfterHead) reuse=\(reusable) interim=\(interim)"
+        "\(version) \(status) \(reason) \(headers) cl=\(String(describing: contentLength)) ka=\(keepAlive) \(framing)/\(framingAfterHead) reuse=\(reusable) interim=\(interim) setCookie=\(hasSetCookie)"
     }
 }
 
@@ -137,7 +139,7 @@ struct ResponseParserTests {
             "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nContent-Length: 0\r\nset-cookie: b=2; Path=/\r\nSet-Cookie: c=3\r\n\r\n",
             response {
                 $0.headers = ["Set-Cookie: a=1", "Content-Length: 0", "set-cookie: b=2; Path=/", "Set-Cookie: c=3"]
-                $0.contentLength = 0; $0.framing = .length(0); $0.reusable = true
+                $0.contentLength = 0; $0.framing = .length(0); $0.reusable = true; $0.hasSetCookie = true
             }
         ),
     ]
