@@ -28,6 +28,8 @@ public final class Watcher {
     private let loop: Loop
     public fileprivate(set) var isArmed = false
     fileprivate let persistent: Bool
+    /// When the pending timeout fires, on `Loop.cachedMillis`'s clock; 0 when armed without one.
+    private var deadlineMillis: Int64 = 0
 
     private init(loop: Loop, fd: Int32, flags: Int16, handler: @escaping (IOEvents) -> Void) {
         self.loop = loop
@@ -56,18 +58,32 @@ public final class Watcher {
     deinit { if let event { cswy_event_free(event) } }
 
     /// Arms the watcher; with a timeout it also fires `.timeout` after that many milliseconds of no events.
+    ///
+    /// Like nginx's lazy timers, re-arming a pending watcher whose deadline would move by less than
+    /// `lazySlack(ms)` leaves it as it is: a keep-alive connection re-arms its timeouts several times per
+    /// request, each a libevent queue update. The timeout then fires at most that much early.
     public func arm(timeoutMillis: Int? = nil) {
         if let ms = timeoutMillis {
+            let deadline = loop.cachedMillis &+ Int64(ms)
+            if isArmed && deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
             if let t = loop.commonTimeout(millis: ms) { cswy_event_add(event, t) } else { cswy_event_add_millis(event, ms) }
+            deadlineMillis = deadline
         } else {
             cswy_event_add(event, nil)
+            deadlineMillis = 0
         }
         isArmed = true
     }
 
+    /// How far a pending deadline may be from the requested one and stay: nginx's 300 ms, and at most a
+    /// sixteenth of the timeout so short timeouts stay precise.
+    @inline(__always)
+    static func lazySlack(_ ms: Int) -> Int64 { Int64(min(300, ms >> 4)) }
+
     /// Arms with an exact timeout (not shared): for one-off timers with arbitrary durations.
     public func arm(exactMillis ms: Int) {
         cswy_event_add_millis(event, ms)
+        deadlineMillis = 0
         isArmed = true
     }
 

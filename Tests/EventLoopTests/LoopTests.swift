@@ -13,6 +13,31 @@ import Testing
         #expect(fired == 1)
     }
 
+    /// Re-arming a pending timer is lazy (it stays when its deadline would move less than the slack), yet a
+    /// timer re-armed again and again keeps being pushed back, and fires only once left alone.
+    @Test func rearmedTimerKeepsMovingAndFiresOnceLeftAlone() {
+        let loop = Loop()
+        let timeout = 800
+        let start = Clock.monotonicNanos()
+        func elapsed() -> Int { Int((Clock.monotonicNanos() - start) / 1_000_000) }
+        var firedAt: [Int] = []
+        let t = Watcher.timer(loop: loop) { firedAt.append(elapsed()) }
+        t.arm(timeoutMillis: timeout)
+        var lastRearm = 0
+        var ticker: Watcher!
+        ticker = Watcher.timer(loop: loop) {
+            guard elapsed() < 400 else { return }
+            t.arm(timeoutMillis: timeout)
+            lastRearm = elapsed()
+            ticker.arm(exactMillis: 2)
+        }
+        ticker.arm(exactMillis: 2)
+        loop.run()
+        #expect(firedAt.count == 1)
+        // Never earlier than the last re-arm's deadline minus the slack (50 ms for 800 ms).
+        #expect(lastRearm >= 200 && firedAt[0] >= lastRearm + timeout - 50, "fired at \(firedAt), last re-arm \(lastRearm)")
+    }
+
     @Test func acceptConnectAndEchoThroughBuffers() throws {
         let loop = Loop()
         let lfd = try Socket.listen(SocketAddress.parse("127.0.0.1:0")!, backlog: 16, reusePort: false)
