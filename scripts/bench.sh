@@ -279,12 +279,20 @@ fi
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS"
   order=(switchyard nginx); [ $((round % 2)) -eq 0 ] && order=(nginx switchyard)
-  for entry in "${SCENARIOS[@]}"; do
+  # rr_cookie and jvm_route (sticky routing's cost pair) swap places every other round, as the proxies do.
+  scenarios=("${SCENARIOS[@]}")
+  if [ $((round % 2)) -eq 0 ]; then
+    for i in "${!scenarios[@]}"; do
+      case "${scenarios[$i]}" in rr_cookie\|*) ci=$i ;; jvm_route\|*) ji=$i ;; esac
+    done
+    tmp=${scenarios[$ci]}; scenarios[$ci]=${scenarios[$ji]}; scenarios[$ji]=$tmp
+  fi
+  for entry in "${scenarios[@]}"; do
     IFS='|' read -r scen conns portvar path header <<<"$entry"
     [ -n "$ONLY" ] && [[ ",$ONLY," != *",$scen,"* ]] && continue
     for proxy in "${order[@]}"; do
-      # nginx has no jvm_route; rr_cookie is switchyard's round-robin with jvm_route's cookie, run just before
-      # it in each round, so the two differ only by sticky routing and share the machine's moment.
+      # nginx has no jvm_route; rr_cookie is switchyard's round-robin with jvm_route's cookie, run next to it
+      # in each round, so the two differ only by sticky routing and share the machine's moment.
       [ "$scen" = jvm_route ] || [ "$scen" = rr_cookie ] && [ "$proxy" = nginx ] && continue
       if [ "$scen" = cache_hit ] && [ "$proxy" = switchyard ] && [ "$SWITCHYARD_CACHE" = no ]; then continue; fi
       start_proxy "$proxy"

@@ -194,9 +194,10 @@ final class ProxyExchange {
             guard let d = direct, triesDone == 0 else { return nil }
             return (d.address, d.label)
         }
-        let box = client.worker.balancer(for: up)
-        let ctx = client.worker.pickContext(for: request, upstream: up)
-        guard let p = box.balancer.pick(ctx, state: &pickState, now: client.worker.now()) else { return nil }
+        let worker = client.worker   // one strong reference: each unowned read costs a checked retain
+        let box = worker.balancer(for: up)
+        let ctx = worker.pickContext(for: request, upstream: up)
+        guard let p = box.balancer.pick(ctx, state: &pickState, now: worker.now()) else { return nil }
         peer = p.peer
         lastPick = p
         return (up.addresses[p.peer.index], up.labels[p.peer.index])
@@ -333,9 +334,11 @@ final class ProxyExchange {
 
     private func beginResponse(_ resp: ResponseHead) {
         guard let c = conn else { return }
+        let client = self.client   // one strong reference: each unowned read costs a checked retain
+        let now = client.worker.now()
         request.upstreamResponse = resp
         if let up = upstream, let p = peer {
-            client.worker.balancer(for: up).release(p, .ok, now: client.worker.now())
+            client.worker.balancer(for: up).release(p, .ok, now: now)
             peer = nil
         }
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
@@ -365,7 +368,7 @@ final class ProxyExchange {
         if clientCloseDelimited { client.keepAliveAfterResponse = false }
         var extra: [UInt8] = []
         if let up = upstream, let pick = lastPick,
-           let line = up.policy.afterResponse(request, pick: pick, upstream: up, now: client.worker.now()) {
+           let line = up.policy.afterResponse(request, pick: pick, upstream: up, now: now) {
             extra = line
         }
         let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
@@ -376,7 +379,6 @@ final class ProxyExchange {
         responseStarted = true
         state = .streaming
         // The head and the body bytes that came with it leave in one write.
-        let client = self.client
         client.cork()
         defer { client.uncork() }
         _ = client.send(out)
@@ -514,6 +516,7 @@ final class ProxyExchange {
         conn = nil
         cache?.finish()
         c.requestsServed += 1
+        let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty {
