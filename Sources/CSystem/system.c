@@ -43,8 +43,3 @@ int cswy_event_add_millis(void *ev, long millis) {
     return event_add((struct event *)ev, &tv);
 }
 int cswy_event_del(void *ev) { return event_del((struct event *)ev); }
-long long cswy_event_base_cached_millis(void *base) {
-    struct timeval tv;
-    event_base_gettimeofday_cached((struct event_base *)base, &tv);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}

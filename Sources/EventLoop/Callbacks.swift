@@ -28,7 +28,7 @@ public final class Watcher {
     private let loop: Loop
     public fileprivate(set) var isArmed = false
     fileprivate let persistent: Bool
-    /// When the pending timeout fires, on `Loop.cachedMillis`'s clock; 0 when armed without one.
+    /// When the pending timeout fires, in monotonic milliseconds; 0 when armed without one.
     private var deadlineMillis: Int64 = 0
 
     private init(loop: Loop, fd: Int32, flags: Int16, handler: @escaping (IOEvents) -> Void) {
@@ -64,7 +64,7 @@ public final class Watcher {
     /// request, each a libevent queue update. The timeout then fires at most that much early.
     public func arm(timeoutMillis: Int? = nil) {
         if let ms = timeoutMillis {
-            let deadline = loop.cachedMillis &+ Int64(ms)
+            let deadline = Int64(Clock.monotonicNanos() / 1_000_000) &+ Int64(ms)
             if isArmed && deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
             if let t = loop.commonTimeout(millis: ms) { cswy_event_add(event, t) } else { cswy_event_add_millis(event, ms) }
             deadlineMillis = deadline

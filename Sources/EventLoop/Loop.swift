@@ -33,9 +33,6 @@ public final class Loop {
         cswy_event_base_loop_once(base)
     }
 
-    /// Milliseconds on the clock libevent times events with, read once per loop pass (no system call).
-    var cachedMillis: Int64 { Int64(cswy_event_base_cached_millis(base)) }
-
     /// Makes `run()` return after the callbacks now running. Loop thread only.
     public func stop() { cswy_event_base_loopbreak(base) }
 

@@ -27,7 +27,5 @@ void cswy_event_free(void *ev);
 /// Arms `ev`; `timeout` is a value from cswy_event_base_common_timeout, or NULL for none.
 int cswy_event_add(void *ev, const void *timeout);
 int cswy_event_add_millis(void *ev, long millis);
-/* The loop's clock in milliseconds, cached once per pass (libevent's timer clock plus its wall offset). */
-long long cswy_event_base_cached_millis(void *base);
 int cswy_event_del(void *ev);
 #endif
