@@ -12,6 +12,8 @@
 # Knobs (environment): BENCH_ROUNDS=3 BENCH_DURATION=5 (seconds per measured run) BENCH_WARMUP=1
 #   BENCH_IDLE_CONNS=10000 BENCH_PROFILE=1 (perf profile of switchyard at 50 connections)
 #   BENCH_PIN=1 (pin the proxy under test to the last CPU, the load generator and backend to the others)
+#   BENCH_CALLGRIND=1 (count switchyard's user-space instructions per request under callgrind)
+#   BENCH_CALLGRIND_REQUESTS=2000
 #   BENCH_ONLY=rr50,gzip1 (run only these scenarios) BENCH_KEEP=1 (keep the temp dir) BENCH_WRITE_DOC=1 (rewrite the generated blocks of BENCHMARKS.md) SWITCHYARD=path NGINX=path
 set -euo pipefail
 
@@ -26,6 +28,8 @@ WARMUP=${BENCH_WARMUP:-1}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 PROFILE=${BENCH_PROFILE:-1}
 PIN=${BENCH_PIN:-1}
+CALLGRIND=${BENCH_CALLGRIND:-1}
+CALLGRIND_REQUESTS=${BENCH_CALLGRIND_REQUESTS:-2000}
 WRITE_DOC=${BENCH_WRITE_DOC:-0}
 ONLY=${BENCH_ONLY:-}
 JVM_COOKIE="Cookie: JSESSIONID=ABC.tomcat1"
@@ -128,9 +132,8 @@ proxy_command() { # KIND PREFIX: the exact command line (the same flags for both
     nginx) echo "$NGINX -p $2 -c $2/proxy.conf -g 'daemon off;'" ;;
   esac
 }
-start_proxy() { # KIND
+render_proxy_conf() { # KIND: writes $TMP/KIND/proxy.conf (and the switchyard-only include)
   local kind=$1 prefix=$TMP/$1
-  LAST_START=(start_proxy "$kind")
   rm -rf "$prefix/cache"; mkdir -p "$prefix/logs" "$prefix/cache"
   render "$HERE/proxy.conf.in" "$prefix" >"$prefix/proxy.conf"
   if [ "$kind" = switchyard ]; then
@@ -138,6 +141,11 @@ start_proxy() { # KIND
   else
     : >"$prefix/only-switchyard.conf"
   fi
+}
+start_proxy() { # KIND
+  local kind=$1 prefix=$TMP/$1
+  LAST_START=(start_proxy "$kind")
+  render_proxy_conf "$kind"
   local bin=$SWITCHYARD; [ "$kind" = nginx ] && bin=$NGINX
   if (exec 3<>"/dev/tcp/127.0.0.1/$P_RR") 2>/dev/null; then
     echo "bench: something still listens on :$P_RR before starting $kind" >&2; exit 1
@@ -352,6 +360,42 @@ if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then
     stop_pid "$load"
     stop_proxy
   done
+fi
+
+# ---- user-space instructions per request (callgrind) ---------------------------------------------
+# Req/s on a shared VM moves by more than sticky routing costs; instruction counts do not. One switchyard under
+# callgrind serves the same two-client request stream (two sessions, one per server) through round-robin,
+# ip_hash and jvm_route; its counters are zeroed before and dumped after each scenario, so each dump is that
+# scenario's cost. The kernel's share (the same syscalls for all three) is not counted.
+callgrind_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,(rr_cookie|ip_hash|jvm_route), ]]; }
+if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
+   && command -v objcopy >/dev/null; then
+  render_proxy_conf switchyard
+  # valgrind cannot read the Swift toolchain's debug info; the code is the same without it.
+  objcopy --strip-debug "$SWITCHYARD" "$TMP/switchyard-nodebug"
+  valgrind --tool=callgrind --callgrind-out-file="$TMP/callgrind.out" "$TMP/switchyard-nodebug" \
+    -p "$TMP/switchyard" -c "$TMP/switchyard/proxy.conf" -g "daemon off;" >>"$RESULTS/callgrind-output.log" 2>&1 &
+  PROXY_PID=$!; STARTED[$PROXY_PID]=callgrind
+  for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$P_JVM") 2>/dev/null && break; sleep 0.1; done
+  ok=1
+  for port in "$P_RR" "$P_IPHASH" "$P_JVM"; do python3 "$HERE/two_clients.py" "$port" 50 /1k.bin || ok=0; done
+  callgrind_control -z "$PROXY_PID" >/dev/null || ok=0
+  for entry in "rr_cookie $P_RR" "ip_hash $P_IPHASH" "jvm_route $P_JVM"; do
+    read -r scen port <<<"$entry"
+    [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" /1k.bin || ok=0
+    callgrind_control -d "$scen" "$PROXY_PID" >/dev/null || ok=0   # dumps and zeroes the counters
+  done
+  stop_proxy
+  if [ "$ok" = 1 ]; then
+    for f in "$TMP"/callgrind.out.*; do
+      awk -v n="$CALLGRIND_REQUESTS" '/^desc: Trigger: dump / { scen = $4 } /^totals:/ { total = $2 }
+        END { if (scen != "") printf "%s\t%s\t%s\n", scen, n, total }' "$f"
+    done >"$RESULTS/callgrind.tsv"
+    echo "callgrind: user-space instructions per request (two alternating sessions, $CALLGRIND_REQUESTS requests):"
+    awk -F'\t' '{ printf "  %-10s %8.0f\n", $1, $3 / $2 }' "$RESULTS/callgrind.tsv"
+  else
+    echo "callgrind: the measurement failed (see $RESULTS/callgrind-output.log)"
+  fi
 fi
 
 # ---- summary ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ want=(libevent-dev libpcre2-dev zlib1g-dev pkg-config curl)
 case "${1:-build}" in
   test)  want+=(memcached nginx) ;;
   run)   want+=(memcached) ;;
-  bench) want+=(nginx wrk haproxy) ;;
+  bench) want+=(nginx wrk haproxy valgrind binutils) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

@@ -128,6 +128,23 @@ def main():
                            f"{len(cpu_costs)} per-round pairs: {' '.join(f'{c:+.1f}' for c in cpu_costs)})")
         checks.append(("jvm_route costs < 3% CPU per request vs round-robin, same request, paired rounds",
                        f"{cpu_cost:+.1f}%", "met" if cpu_cost < 3 else "MISSED"))
+    # User-space instructions per request under callgrind (bench.sh's callgrind phase): the same request stream
+    # through each balancer of one switchyard process.
+    instructions = {scen: int(total) / int(n) for scen, n, total in read_tsv(os.path.join(results, "callgrind.tsv"))
+                    if int(n) > 0}
+    if instructions:
+        ratio_lines.append("callgrind user-space instructions per request: " +
+                           ", ".join(f"{scen} {v:,.0f}" for scen, v in instructions.items()))
+    base = instructions.get("rr_cookie")
+    for scen in ("ip_hash", "jvm_route"):
+        if base and scen in instructions:
+            extra = (instructions[scen] / base - 1) * 100
+            ratio_lines.append(f"cost {scen} vs rr_cookie switchyard: {extra:+.1f}% user-space instructions per "
+                               f"request (callgrind)")
+            if scen == "jvm_route":
+                checks.append(("jvm_route costs < 3% user-space instructions per request vs round-robin, same "
+                               "requests (callgrind; the kernel's share is the same for both)", f"{extra:+.1f}%",
+                               "met" if extra < 3 else "MISSED"))
     rr = med("rr50", "switchyard", 0)
     jvm = med("jvm_route", "switchyard", 0)
     if rr and jvm:
