@@ -27,6 +27,8 @@ final class BalancerPolicy {
     private let sessionCookie: [UInt8]
     private let sessionURLName: [UInt8]
     private let reverse: Bool
+    /// `sticky cookie NAME`'s name as bytes, made once.
+    private let stickyCookieName: [UInt8]
 
     init(factory: BalancerFactory, hashKey: CompiledTemplate?, route: RouteSource) {
         self.factory = factory
@@ -37,6 +39,7 @@ final class BalancerPolicy {
         } else {
             (isJVMRoute, sessionCookie, sessionURLName, reverse) = (false, [], [], false)
         }
+        if case .stickyCookie(let cookie) = route { stickyCookieName = Array(cookie.name.utf8) } else { stickyCookieName = [] }
     }
 
     func makeBalancer() -> any Balancer { factory.make() }
@@ -61,8 +64,8 @@ final class BalancerPolicy {
                 let v = r.evaluate(t)
                 if !v.isEmpty { ctx.route = v[...]; ctx.sessionID = v[...]; break }
             }
-        case .stickyCookie(let cookie):
-            if let v = r.cookie(Array(cookie.name.utf8)), !v.isEmpty { ctx.route = v; ctx.sessionID = v }
+        case .stickyCookie:
+            if let v = r.cookie(stickyCookieName), !v.isEmpty { ctx.route = v; ctx.sessionID = v }
         case .stickyLearn(_, let lookup):
             if let v = Self.firstNonEmpty(lookup, r) { ctx.route = v[...]; ctx.sessionID = v[...] }
         }
