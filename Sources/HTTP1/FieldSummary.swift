@@ -21,22 +21,24 @@ struct FieldSummary {
     /// Records one field; `base` is subtracted from absolute offsets so stored ranges are head-relative.
     /// Returns the header that appeared twice where only one is allowed.
     mutating func record(
-        _ buffer: UnsafeRawBufferPointer, nameStart: Int, nameEnd: Int, valueStart: Int, valueEnd: Int, base: Int
+        _ buffer: ByteView, nameStart: Int, nameEnd: Int, valueStart: Int, valueEnd: Int, base: Int
     ) -> Duplicate? {
-        let name = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<nameEnd])
-        let value = UnsafeRawBufferPointer(rebasing: buffer[valueStart..<valueEnd])
-        switch name.count {
+        @inline(__always) func named(_ lowercase: StaticString) -> Bool {
+            buffer.equalsLowercased(nameStart, nameEnd, lowercase)
+        }
+        let value = buffer[valueStart..<valueEnd]
+        switch nameEnd - nameStart {
         case 4:
-            guard ASCII.equalsLowercased(name, "host") else { return nil }
+            guard named("host") else { return nil }
             if host != nil { return .host }
             host = ByteRange(start: valueStart - base, end: valueEnd - base)
         case 6:
-            if ASCII.equalsLowercased(name, "expect") && ASCII.equalsLowercased(value, "100-continue") {
+            if named("expect") && buffer.equalsLowercased(valueStart, valueEnd, "100-continue") {
                 expectContinue = true
             }
         case 10:
-            guard ASCII.equalsLowercased(name, "connection") else {
-                if ASCII.equalsLowercased(name, "set-cookie") { hasSetCookie = true }
+            guard named("connection") else {
+                if named("set-cookie") { hasSetCookie = true }
                 return nil
             }
             hasConnectionHeader = true
@@ -50,15 +52,15 @@ struct FieldSummary {
                 }
             }
         case 14:
-            guard ASCII.equalsLowercased(name, "content-length") else { return nil }
+            guard named("content-length") else { return nil }
             if contentLengthSeen { return .contentLength }
             contentLengthSeen = true
             contentLength = ASCIIDecimal.parseInt64(value)
         case 17:
-            guard ASCII.equalsLowercased(name, "transfer-encoding") else { return nil }
+            guard named("transfer-encoding") else { return nil }
             if transferEncodingSeen { return .transferEncoding }
             transferEncodingSeen = true
-            transferEncodingIsChunked = ASCII.equalsLowercased(value, "chunked")
+            transferEncodingIsChunked = buffer.equalsLowercased(valueStart, valueEnd, "chunked")
         default:
             break
         }

@@ -41,12 +41,14 @@ public enum HTTPMethod: Hashable, Sendable {
         }
     }
 
-    /// Recognises a method token (already validated) by its exact bytes, without allocating.
-    init<C: Collection<UInt8>>(token: C) {
-        @inline(__always) func isLiteral(_ n: StaticString) -> Bool {
-            token.elementsEqual(n.buffer)
-        }
-        switch token.count {
+    /// Recognises the method token (already validated) at `start..<end` of a parser's view, in place.
+    init(_ view: ByteView, _ start: Int, _ end: Int) {
+        self.init(length: end - start) { view.equals(start, end, $0) }
+    }
+
+    @inline(__always)
+    private init(length: Int, isLiteral: (StaticString) -> Bool) {
+        switch length {
         case 3: self = isLiteral("GET") ? .get : isLiteral("PUT") ? .put : .other
         case 4:
             if isLiteral("POST") {

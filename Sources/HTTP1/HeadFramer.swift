@@ -4,8 +4,6 @@
 /// Line terminators: CRLF or a bare LF, as nginx accepts both (RFC 9112 §2.2 allows LF-only). A CR that
 /// is not directly before LF is left in the line for the line parser to refuse. Leading empty lines before
 /// the start line are skipped (RFC 9112 §2.2) but count towards `headMax`, so a stream of CRLFs is bounded.
-///
-/// Unsafe code: reads through the buffer's base pointer, only at indices below `buffer.count`.
 struct HeadFramer {
     enum Event {
         case needMore
@@ -44,19 +42,18 @@ struct HeadFramer {
         lineIndex = 0
     }
 
-    mutating func next(_ buffer: UnsafeRawBufferPointer) -> Event {
+    mutating func next(_ buffer: ByteView) -> Event {
         let count = buffer.count
-        guard position < count, let raw = buffer.baseAddress else { return .needMore }
-        let base = raw.assumingMemoryBound(to: UInt8.self)
+        guard position < count else { return .needMore }
         if headStart == nil {
             while position < count {
                 if position >= headMax { return .headTooLarge }
-                let b = base[position]
+                let b = buffer[position]
                 if b == ASCII.lf {
                     position += 1
                 } else if b == ASCII.cr {
                     guard position + 1 < count else { return .needMore }
-                    guard base[position + 1] == ASCII.lf else { return .bareCR }
+                    guard buffer[position + 1] == ASCII.lf else { return .bareCR }
                     position += 2
                 } else {
                     headStart = position
@@ -70,7 +67,7 @@ struct HeadFramer {
         // at headMax the head too large.
         let lineCap = lineStart + (lineIndex == 0 ? startLineMax : headerLineMax)
         let stop = min(count, lineCap, headMax)
-        let lf = Self.firstLF(base, from: position, to: stop)
+        let lf = buffer.firstIndex(of: ASCII.lf, from: position, to: stop)
         if lf == stop {
             position = stop
             if stop == count { return .needMore }
@@ -80,23 +77,11 @@ struct HeadFramer {
         position = lf + 1
         let start = lineStart
         var end = lf
-        if end > start && base[end - 1] == ASCII.cr { end -= 1 }
+        if end > start && buffer[end - 1] == ASCII.cr { end -= 1 }
         lineStart = position
         if end == start && lineIndex > 0 { return .endOfHead(end: position) }
         lineIndex += 1
         return .line(start: start, end: end)
     }
 
-    /// Index of the first LF in `from..<to`, or `to`. Eight bytes per step (the SWAR zero-byte test).
-    @inline(__always)
-    private static func firstLF(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
-        var p = from
-        while p + 8 <= to {
-            let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
-            if (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0 { break }
-            p += 8
-        }
-        while p < to && base[p] != ASCII.lf { p += 1 }
-        return p
-    }
 }

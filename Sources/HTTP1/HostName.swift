@@ -41,7 +41,7 @@ enum HostName {
 
     /// Lowercased host without port and trailing dot; nil when invalid.
     static func normalized(_ value: ArraySlice<UInt8>) -> [UInt8]? {
-        guard let n = value.withUnsafeBufferPointer({ hostLength($0) }) else { return nil }
+        guard let n = hostLength(value) else { return nil }
         return value.prefix(n).map(ASCII.lower)
     }
 }

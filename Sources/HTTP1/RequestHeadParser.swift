@@ -3,7 +3,7 @@
 /// line is refused before its headers arrive.
 /// ```
 /// var parser = RequestHeadParser()
-/// switch readBuffer.withUnsafeBytes({ parser.parse($0) }) {
+/// switch parser.parse(ByteView(readBuffer.readable)) {
 /// case .complete(let head, let consumed): readBuffer.removeFirst(consumed); parser.reset(); serve(head)
 /// case .incomplete: break
 /// case .failed(let error): respond(error.status)
@@ -38,7 +38,7 @@ public struct RequestHeadParser: Sendable {
         finished = nil
     }
 
-    public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<RequestHead> {
+    public mutating func parse(_ buffer: ByteView) -> HeadParseResult<RequestHead> {
         if let finished { return finished }
         let result: HeadParseResult<RequestHead>
         do throws(HTTPParseError) {
@@ -51,7 +51,7 @@ public struct RequestHeadParser: Sendable {
         return result
     }
 
-    private mutating func step(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) -> (RequestHead, Int)? {
+    private mutating func step(_ buffer: ByteView) throws(HTTPParseError) -> (RequestHead, Int)? {
         while true {
             switch framer.next(buffer) {
             case .needMore:
@@ -83,7 +83,7 @@ public struct RequestHeadParser: Sendable {
     /// does: a TLS handshake or other binary sent to a plain-HTTP port gets its 400 at once instead of waiting
     /// for a line end that never comes. Stops at SP, CR or LF, leaving those cases to `RequestLine.parse`, so
     /// the outcome is the same however the bytes are split.
-    private mutating func checkMethodPrefix(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) {
+    private mutating func checkMethodPrefix(_ buffer: ByteView) throws(HTTPParseError) {
         guard let scanned = methodScan, let start = framer.headStart else { return }
         var i = max(scanned, start)
         let end = framer.position
@@ -99,7 +99,7 @@ public struct RequestHeadParser: Sendable {
         methodScan = i
     }
 
-    private mutating func addHeader(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTPParseError) {
+    private mutating func addHeader(_ buffer: ByteView, start: Int, end: Int) throws(HTTPParseError) {
         guard headers.count < limits.maxHeaders else { throw .tooManyHeaders }
         let base = framer.headStart ?? 0
         switch HeaderLine.parse(buffer, start: start, end: end) {
@@ -125,13 +125,13 @@ public struct RequestHeadParser: Sendable {
     }
 
     /// Whole-head checks in nginx's order (ngx_http_process_request_header), then the copy out of the buffer.
-    private func finish(_ buffer: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> RequestHead {
+    private func finish(_ buffer: ByteView, end: Int) throws(HTTPParseError) -> RequestHead {
         guard let line else { throw .invalidRequest }  // unreachable: the framer needs a start line first
         let base = framer.headStart ?? 0
         let is11 = line.version >= .http1_1
         if summary.host == nil && is11 { throw .missingHost }
         if let host = summary.host {
-            let value = UnsafeRawBufferPointer(rebasing: buffer[(host.start + base)..<(host.end + base)])
+            let value = buffer[(host.start + base)..<(host.end + base)]
             guard HostName.isValid(value) else { throw .invalidHost }
         }
         if summary.contentLengthSeen && summary.contentLength == nil { throw .invalidContentLength }
@@ -142,7 +142,7 @@ public struct RequestHeadParser: Sendable {
         }
         let hostRange = line.authority.map { ByteRange(start: $0.start - base, end: $0.end - base) } ?? summary.host
         return RequestHead(
-            bytes: Array(UnsafeRawBufferPointer(rebasing: buffer[base..<end])),
+            bytes: buffer.array(base, end),
             method: line.method,
             methodRange: ByteRange(start: 0, end: line.methodEnd - base),
             target: ByteRange(start: line.targetStart - base, end: line.targetEnd - base),

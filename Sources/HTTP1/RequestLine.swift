@@ -13,7 +13,7 @@ struct RequestLine {
     /// The authority of an absolute-form or authority-form target.
     var authority: (start: Int, end: Int)?
 
-    static func parse(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTPParseError) -> RequestLine {
+    static func parse(_ buffer: ByteView, start: Int, end: Int) throws(HTTPParseError) -> RequestLine {
         var i = start
         while i < end {
             let b = buffer[i]
@@ -23,7 +23,7 @@ struct RequestLine {
         }
         guard i > start, i < end else { throw i == start ? .invalidMethod : .invalidRequest }
         let methodEnd = i
-        let method = HTTPMethod(token: UnsafeRawBufferPointer(rebasing: buffer[start..<methodEnd]))
+        let method = HTTPMethod(buffer, start, methodEnd)
         i += 1
         let targetStart = i
         while i < end {
@@ -47,7 +47,7 @@ struct RequestLine {
         return line
     }
 
-    private mutating func classifyTarget(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) {
+    private mutating func classifyTarget(_ buffer: ByteView) throws(HTTPParseError) {
         let first = buffer[targetStart]
         if method == .connect {
             // CONNECT takes only host:port.
@@ -86,7 +86,7 @@ struct RequestLine {
         splitPathAndQuery(buffer, from: i)
     }
 
-    private mutating func splitPathAndQuery(_ buffer: UnsafeRawBufferPointer, from: Int) {
+    private mutating func splitPathAndQuery(_ buffer: ByteView, from: Int) {
         pathStart = from
         var i = from
         while i < targetEnd && buffer[i] != ASCII.question { i += 1 }
@@ -95,8 +95,8 @@ struct RequestLine {
     }
 
     /// host[:port] without userinfo (a `@` is refused: RFC 9110 §4.2.4 deprecates it and it hides the real host).
-    private func isValidAuthority(_ buffer: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-        let authority = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+    private func isValidAuthority(_ buffer: ByteView, _ start: Int, _ end: Int) -> Bool {
+        let authority = buffer[start..<end]
         return !authority.contains(64) && HostName.isValid(authority)
     }
 }

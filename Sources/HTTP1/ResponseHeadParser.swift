@@ -2,7 +2,7 @@
 /// Every refusal is a 502 with nginx's "upstream sent …" wording.
 /// ```
 /// var parser = ResponseHeadParser()
-/// switch upstreamBuffer.withUnsafeBytes({ parser.parse($0) }) { … }
+/// switch parser.parse(ByteView(upstreamBuffer.readable)) { … }
 /// ```
 public struct ResponseHeadParser: Sendable {
     public let limits: ParserLimits
@@ -29,10 +29,10 @@ public struct ResponseHeadParser: Sendable {
 
     /// A head held in an array (a stored cache entry's).
     public mutating func parse(_ bytes: [UInt8]) -> HeadParseResult<ResponseHead> {
-        bytes.withUnsafeBytes { parse($0) }
+        bytes.withByteView { parse($0) }
     }
 
-    public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<ResponseHead> {
+    public mutating func parse(_ buffer: ByteView) -> HeadParseResult<ResponseHead> {
         if let finished { return finished }
         let result: HeadParseResult<ResponseHead>
         do throws(HTTPParseError) {
@@ -45,7 +45,7 @@ public struct ResponseHeadParser: Sendable {
         return result
     }
 
-    private mutating func step(_ buffer: UnsafeRawBufferPointer) throws(HTTPParseError) -> (ResponseHead, Int)? {
+    private mutating func step(_ buffer: ByteView) throws(HTTPParseError) -> (ResponseHead, Int)? {
         while true {
             switch framer.next(buffer) {
             case .needMore:
@@ -67,7 +67,7 @@ public struct ResponseHeadParser: Sendable {
     }
 
     /// `HTTP/1.x SP 3DIGIT [SP reason]`: like nginx, a missing reason (and its space) is accepted.
-    private static func parseStatusLine(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int)
+    private static func parseStatusLine(_ buffer: ByteView, start: Int, end: Int)
         throws(HTTPParseError) -> (HTTPVersion, Int, Int, Int)
     {
         guard end - start >= 12, let version = HeaderLine.version(buffer, at: start), version.major == 1,
@@ -91,7 +91,7 @@ public struct ResponseHeadParser: Sendable {
         return (version, status, reasonStart, end)
     }
 
-    private mutating func addHeader(_ buffer: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTPParseError) {
+    private mutating func addHeader(_ buffer: ByteView, start: Int, end: Int) throws(HTTPParseError) {
         guard headers.count < limits.maxHeaders else { throw .upstreamTooBigHeader }
         let base = framer.headStart ?? 0
         guard case .field(let nameEnd, let valueStart, let valueEnd) = HeaderLine.parse(buffer, start: start, end: end)
@@ -111,7 +111,7 @@ public struct ResponseHeadParser: Sendable {
     }
 
     /// Framing checks as nginx's proxy module does them (since 1.23): bad length, unknown coding, or both → 502.
-    private func finish(_ buffer: UnsafeRawBufferPointer, end: Int) throws(HTTPParseError) -> ResponseHead {
+    private func finish(_ buffer: ByteView, end: Int) throws(HTTPParseError) -> ResponseHead {
         guard let statusLine else { throw .upstreamInvalidStatusLine }
         let base = framer.headStart ?? 0
         if summary.contentLengthSeen && summary.contentLength == nil { throw .upstreamInvalidContentLength }
@@ -121,7 +121,7 @@ public struct ResponseHeadParser: Sendable {
         }
         let is11 = statusLine.version >= .http1_1
         return ResponseHead(
-            bytes: Array(UnsafeRawBufferPointer(rebasing: buffer[base..<end])),
+            bytes: buffer.array(base, end),
             version: statusLine.version,
             status: statusLine.status,
             reason: ByteRange(start: statusLine.reasonStart - base, end: statusLine.reasonEnd - base),

@@ -127,7 +127,7 @@ final class CacheBackgroundUpdate {
 
     /// False while the head is incomplete or once the update ended.
     private func parseHead() -> Bool {
-        switch parser.parse(buffer.readable) {
+        switch parser.parse(ByteView(buffer.readable)) {
         case .incomplete:
             if buffer.readableCount >= proxy.bufferSize {
                 done(failure: "upstream sent too big header while updating the cache in the background")

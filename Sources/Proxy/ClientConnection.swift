@@ -139,7 +139,7 @@ final class ClientConnection {
     private func processInput() {
         guard phase == .waitingHead, !input.isEmpty else { return }
         if counted == .none { count(.reading) }
-        let result = parser.parse(input.readable)
+        let result = parser.parse(ByteView(input.readable))
         switch result {
         case .incomplete:
             if !reader.isArmed { reader.arm(timeoutMillis: runtime.clientHeaderTimeoutMillis) }

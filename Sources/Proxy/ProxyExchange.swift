@@ -307,7 +307,7 @@ final class ProxyExchange {
 
     private func parseHead() {
         guard let c = conn else { return }
-        switch responseParser.parse(c.buffer.readable) {
+        switch responseParser.parse(ByteView(c.buffer.readable)) {
         case .incomplete:
             if c.buffer.readableCount >= proxy.bufferSize {
                 client.worker.log(.error, "upstream sent too big header while reading response header from upstream", client.id)

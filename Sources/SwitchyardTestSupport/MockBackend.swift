@@ -237,7 +237,7 @@ private final class MockConnection {
                 if !head.keepAlive { close(); return }
                 continue
             }
-            switch parser.parse(input.readable) {
+            switch parser.parse(ByteView(input.readable)) {
             case .incomplete: return
             case .failed: close(); return
             case .complete(let head, let consumed):

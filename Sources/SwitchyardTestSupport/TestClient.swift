@@ -73,7 +73,7 @@ public final class TestClient {
     public func readInterim() throws -> Int {
         var parser = ResponseHeadParser()
         while true {
-            switch buffer.withUnsafeBytes({ parser.parse($0) }) {
+            switch buffer.withByteView({ parser.parse($0) }) {
             case .failed(let e): throw TestClientError("bad response head: \(e)")
             case .incomplete: if try !fill() { throw TestClientError("closed before a response head") }
             case .complete(let head, let consumed):
@@ -87,7 +87,7 @@ public final class TestClient {
     public func readResponse(method: HTTPMethod = .get) throws -> TestResponse {
         var parser = ResponseHeadParser()
         while true {
-            let r = buffer.withUnsafeBytes { parser.parse($0) }
+            let r = buffer.withByteView { parser.parse($0) }
             switch r {
             case .failed(let e): throw TestClientError("bad response head: \(e)")
             case .incomplete:

@@ -4,7 +4,7 @@ import Testing
 /// Parses a complete request (must succeed).
 func request(_ wire: String) throws -> RequestHead {
     var parser = RequestHeadParser()
-    guard case .complete(let head, _) = bytes(wire).withUnsafeBytes({ parser.parse($0) }) else {
+    guard case .complete(let head, _) = bytes(wire).withByteView({ parser.parse($0) }) else {
         throw ParserVerifier.Mismatch(description: "did not parse: \(wire.debugDescription)")
     }
     return head

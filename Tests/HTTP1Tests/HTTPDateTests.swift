@@ -108,7 +108,7 @@ struct HeadWriterTests {
                 == "HTTP/1.0 200 OK\r\nServer: switchyard\r\nContent-Length: 1234567890123\r\nX-Neg: -42\r\nX-Zero: 0\r\nX-Bytes: a b\r\n\r\n"
         )
         // What the writer produces, the parser reads back.
-        guard case .complete(let head, let consumed) = w.bytes.withUnsafeBytes({ ResponseHeadParser().parseOnce($0) })
+        guard case .complete(let head, let consumed) = w.bytes.withByteView({ ResponseHeadParser().parseOnce($0) })
         else {
             Issue.record("writer output did not parse")
             return
@@ -119,7 +119,7 @@ struct HeadWriterTests {
     @Test func relaysARequestWithARequestLine() {
         var parser = RequestHeadParser()
         let wire = bytes("PURGE /x?y HTTP/1.1\r\nHost: a\r\nX-Keep: 1\r\n\r\n")
-        guard case .complete(let head, _) = wire.withUnsafeBytes({ parser.parse($0) }) else {
+        guard case .complete(let head, _) = wire.withByteView({ parser.parse($0) }) else {
             Issue.record("did not parse")
             return
         }
@@ -147,7 +147,7 @@ struct HeadWriterTests {
 
 extension ResponseHeadParser {
     /// Parses a complete buffer with a fresh parser.
-    func parseOnce(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<ResponseHead> {
+    func parseOnce(_ buffer: ByteView) -> HeadParseResult<ResponseHead> {
         var copy = self
         return copy.parse(buffer)
     }

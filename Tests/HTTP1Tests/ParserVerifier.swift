@@ -35,7 +35,7 @@ enum ParserVerifier {
         // A fresh array per call: the parser must not rely on the buffer address staying the same.
         for cut in cuts {
             let prefix = Array(input[0..<cut])
-            let result = prefix.withUnsafeBytes { parser.parse($0) }
+            let result = prefix.withByteView { parser.parse($0) }
             if result != .incomplete { return result }
         }
         return .incomplete
@@ -45,7 +45,7 @@ enum ParserVerifier {
 /// Both head parsers, so one verifier serves requests and responses.
 protocol HeadParsing<Head> {
     associatedtype Head: Equatable & Sendable
-    mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<Head>
+    mutating func parse(_ buffer: ByteView) -> HeadParseResult<Head>
     mutating func reset()
 }
 

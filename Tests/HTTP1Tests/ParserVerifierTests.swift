@@ -4,7 +4,7 @@ import Testing
 /// A parser that wrongly decides from the first bytes it sees: the verifier must catch it.
 private struct FirstCallDecides: HeadParsing {
     var calls = 0
-    mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HeadParseResult<RequestHead> {
+    mutating func parse(_ buffer: ByteView) -> HeadParseResult<RequestHead> {
         calls += 1
         return buffer.count >= 4 && calls == 1 ? .failed(.invalidRequest) : .incomplete
     }

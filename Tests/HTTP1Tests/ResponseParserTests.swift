@@ -199,14 +199,14 @@ struct ResponseParserTests {
     @Test func interimThenFinalHeadOnOneConnection() throws {
         let wire = bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
         var parser = ResponseHeadParser()
-        let first = wire.withUnsafeBytes { parser.parse($0) }
+        let first = wire.withByteView { parser.parse($0) }
         guard case .complete(let interim, let consumed) = first else {
             Issue.record("\(first)")
             return
         }
         #expect(interim.isInterim && consumed == 25)
         parser.reset()
-        let second = wire[consumed...].withUnsafeBytes { parser.parse($0) }
+        let second = wire[consumed...].withByteView { parser.parse($0) }
         guard case .complete(let final, let rest) = second else {
             Issue.record("\(second)")
             return

@@ -322,7 +322,7 @@ final class GzipResponseReader {
         var parser = ResponseHeadParser()
         var buf: [UInt8] = []
         while true {
-            switch buf.withUnsafeBytes({ parser.parse($0) }) {
+            switch buf.withByteView({ parser.parse($0) }) {
             case .failed(let e): throw TestClientError("bad response head: \(e)")
             case .incomplete:
                 if try !Self.recv(fd, into: &buf) { throw TestClientError("closed before a response head") }

@@ -45,7 +45,7 @@ final class HTTPConnection {
     private func process() {
         while !isClosed && output.isEmpty && !closeAfterWrite {
             if !skipBody() { return }
-            switch parser.parse(input.readable) {
+            switch parser.parse(ByteView(input.readable)) {
             case .incomplete:
                 return
             case .failed(let error):

@@ -1,0 +1,141 @@
+/// A read-only, bounds-checked view of bytes that someone else owns (a connection's read buffer, an array),
+/// valid during the call it is handed to. The HTTP/1 head parsers read through it and through nothing else:
+/// every subscript is checked; the hot scans (`firstIndex(of:from:to:)`, `scan(from:to:while:)`, the field-value
+/// check) check their range once and then read eight bytes at a time; a range leaves as a copy (`array(_:_:)`).
+/// This file is the only place in the parsers that holds a pointer.
+///
+///     var parser = RequestHeadParser()
+///     let result = wire.withByteView { parser.parse($0) }      // wire: [UInt8]
+///     let result = parser.parse(ByteView(ioBuffer.readable))    // inside a read callback
+public struct ByteView: RandomAccessCollection {
+    /// Never dereferenced at or past `count` (an empty view points at a placeholder address).
+    @usableFromInline let base: UnsafePointer<UInt8>
+    public let count: Int
+
+    /// Views `raw` for the duration of the call it is passed to; the caller keeps the memory alive.
+    @inlinable
+    public init(_ raw: UnsafeRawBufferPointer) {
+        if let p = raw.baseAddress, raw.count > 0 {
+            base = p.assumingMemoryBound(to: UInt8.self)
+            count = raw.count
+        } else {
+            base = UnsafePointer(bitPattern: 1)!
+            count = 0
+        }
+    }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { count }
+    @inlinable public func index(after i: Int) -> Int { i + 1 }
+    @inlinable public func index(before i: Int) -> Int { i - 1 }
+    @inlinable public func distance(from start: Int, to end: Int) -> Int { end - start }
+    @inlinable public func index(_ i: Int, offsetBy n: Int) -> Int { i + n }
+
+    @inlinable
+    public subscript(i: Int) -> UInt8 {
+        precondition(UInt(bitPattern: i) < UInt(bitPattern: count), "ByteView index out of range")
+        return base[i]
+    }
+
+    // Scans: the range is checked once, then the loop reads without per-byte checks (these are the parsers'
+    // hot loops: every byte of every head goes through one of them).
+
+    /// The first index in `from..<to` whose byte fails `predicate`, or `to`.
+    @inline(__always)
+    func scan(from: Int, to: Int, while predicate: (UInt8) -> Bool) -> Int {
+        precondition(from >= 0 && from <= to && to <= count, "ByteView range out of range")
+        var i = from
+        while i < to && predicate(base[i]) { i += 1 }
+        return i
+    }
+
+    /// The first index in `from..<to` holding `byte`, or `to`; eight bytes per step (the SWAR zero-byte test).
+    @inline(__always)
+    func firstIndex(of byte: UInt8, from: Int, to: Int) -> Int {
+        precondition(from >= 0 && from <= to && to <= count, "ByteView range out of range")
+        let pattern = 0x0101_0101_0101_0101 &* UInt64(byte)
+        var i = from
+        while i + 8 <= to {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
+            if (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        while i < to && base[i] != byte { i += 1 }
+        return i
+    }
+
+    /// The first index in `from..<to` whose byte may not appear in a field value (a control byte other than
+    /// HTAB, or DEL), or `to`; eight bytes per step while none is below 0x20 or DEL.
+    @inline(__always)
+    func firstNonFieldValueByte(from: Int, to: Int) -> Int {
+        precondition(from >= 0 && from <= to && to <= count, "ByteView range out of range")
+        var i = from
+        while i + 8 <= to {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let low = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080  // some byte < 0x20
+            let d = w ^ 0x7f7f_7f7f_7f7f_7f7f
+            let del = (d &- 0x0101_0101_0101_0101) & ~d & 0x8080_8080_8080_8080  // some byte == 0x7f
+            if low | del != 0 { break }
+            i += 8
+        }
+        while i < to {
+            let b = base[i]
+            if !(b == 9 || (b >= 0x20 && b != 0x7f)) { break }
+            i += 1
+        }
+        return i
+    }
+
+    /// Whether `start..<end` equals `lowercase` (a literal of lowercase letters, digits and `-`), ignoring case.
+    @inline(__always)
+    func equalsLowercased(_ start: Int, _ end: Int, _ lowercase: StaticString) -> Bool {
+        precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
+        let n = lowercase.utf8CodeUnitCount
+        guard end - start == n else { return false }
+        let p = lowercase.utf8Start
+        var k = 0
+        while k < n {
+            let b = base[start + k]
+            if (b &- 65 < 26 ? b | 0x20 : b) != p[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// Whether `start..<end` holds exactly the bytes of `literal`.
+    @inline(__always)
+    func equals(_ start: Int, _ end: Int, _ literal: StaticString) -> Bool {
+        precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
+        let n = literal.utf8CodeUnitCount
+        guard end - start == n else { return false }
+        let p = literal.utf8Start
+        var k = 0
+        while k < n {
+            if base[start + k] != p[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// A copy of `start..<end`.
+    func array(_ start: Int, _ end: Int) -> [UInt8] {
+        precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
+        return Array(UnsafeBufferPointer(start: base + start, count: end - start))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Calls `body` with a view of the array's bytes.
+    @inlinable
+    public func withByteView<R>(_ body: (ByteView) throws -> R) rethrows -> R {
+        try withUnsafeBytes { try body(ByteView($0)) }
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// Calls `body` with a view of the slice's bytes (index 0 is the slice's first byte).
+    @inlinable
+    public func withByteView<R>(_ body: (ByteView) throws -> R) rethrows -> R {
+        try withUnsafeBytes { try body(ByteView($0)) }
+    }
+}
