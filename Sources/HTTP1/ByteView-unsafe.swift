@@ -1,7 +1,8 @@
 /// A read-only, bounds-checked view of bytes that someone else owns (a connection's read buffer, an array),
 /// valid during the call it is handed to. The HTTP/1 head parsers read through it and through nothing else:
 /// every subscript is checked; the hot scans (`firstIndex(of:from:to:)`, `scan(from:to:while:)`, the field-value
-/// check) check their range once and then read eight bytes at a time; a range leaves as a copy (`array(_:_:)`).
+/// check) check their range once, the line-end and field-value ones reading eight bytes per step; a range leaves
+/// as a copy (`array(_:_:)`).
 /// This file is the only place in the parsers that holds a pointer.
 ///
 ///     var parser = RequestHeadParser()
