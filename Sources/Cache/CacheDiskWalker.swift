@@ -51,9 +51,7 @@ public final class CacheDiskWalker {
                 stack.removeLast()
                 continue
             }
-            let name = withUnsafePointer(to: &ent.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
+            let name = FileIO.name(of: ent)
             if name == "." || name == ".." { continue }
             let path = top.path + "/" + name
             let type = ent.pointee.d_type == UInt8(DT_UNKNOWN) ? Self.typeOf(path) : ent.pointee.d_type

@@ -1,3 +1,4 @@
+public import HTTP1
 /// Where cache entries live. `FileStorage` is the real one (`proxy_cache_path`), `MemoryStorage`
 /// serves tests. Both are safe to share between worker threads.
 ///
@@ -17,7 +18,7 @@ public protocol CacheStorage: Sendable {
 
 /// One entry being written. Not `Sendable`: owned by the response that fills it.
 public protocol CacheWriter: AnyObject {
-    func append(_ bytes: UnsafeRawBufferPointer) throws(CacheStorageError)
+    func append(_ bytes: ByteView) throws(CacheStorageError)
     /// Makes the entry visible atomically; returns its size in bytes. After an error the entry is
     /// aborted.
     func commit() throws(CacheStorageError) -> Int

@@ -1,3 +1,4 @@
+import HTTP1
 import Glibc
 
 /// The cache's only syscalls: open/pread/pwrite/fstat/rename/unlink/mkdir with EINTR retried and
@@ -37,6 +38,13 @@ package enum FileIO {
 
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
+    /// A directory entry's name (`d_name`, a fixed-size C array).
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafePointer(to: &entry.pointee.d_name) {
+            String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+        }
+    }
+
     static func size(_ fd: Int32) throws(CacheStorageError) -> Int {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw error("fstat") }
@@ -66,6 +74,10 @@ package enum FileIO {
         output.removeLast(count - done)
         if let failure { throw failure }
         return done
+    }
+
+    static func write(_ fd: Int32, _ view: ByteView) throws(CacheStorageError) {
+        try view.withRawBytes { bytes throws(CacheStorageError) in try write(fd, bytes) }
     }
 
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(CacheStorageError) {

@@ -1,3 +1,4 @@
+package import HTTP1
 import Glibc
 import Synchronization
 
@@ -114,7 +115,7 @@ package final class FileCacheWriter: CacheWriter {
 
     deinit { abort() }
 
-    package func append(_ bytes: UnsafeRawBufferPointer) throws(CacheStorageError) {
+    package func append(_ bytes: ByteView) throws(CacheStorageError) {
         guard !finished, fd >= 0 else { throw .io(operation: "write", errno: EBADF) }
         guard !bytes.isEmpty else { return }
         do {

@@ -1,3 +1,4 @@
+import HTTP1
 import Synchronization
 
 /// Entries in a dictionary, with the same commit/abort semantics as `FileStorage`: for tests of
@@ -41,9 +42,9 @@ final class MemoryCacheWriter: CacheWriter {
         self.entry = entry
     }
 
-    func append(_ bytes: UnsafeRawBufferPointer) throws(CacheStorageError) {
+    func append(_ bytes: ByteView) throws(CacheStorageError) {
         guard entry != nil else { throw .io(operation: "write", errno: 9) }
-        entry!.body += bytes
+        entry!.body.append(contentsOf: bytes)
     }
 
     func commit() throws(CacheStorageError) -> Int {

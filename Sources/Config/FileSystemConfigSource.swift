@@ -15,7 +15,7 @@ public struct FileSystemConfigSource: ConfigSource, Sendable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let count = Glibc.read(fd, &chunk, chunk.count)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ConfigSourceError("read() \"\(path)\" failed (\(errno): \(Self.reason(errno)))")

@@ -122,6 +122,23 @@ public enum Socket {
         }
     }
 
+    /// A blocking connection whose reads and writes give up after `timeoutSeconds` (tools and test clients,
+    /// never the engine). Returns the descriptor, or the errno of the failed step.
+    public static func connectBlocking(_ address: SocketAddress, timeoutSeconds: Int) -> Result<Int32, Failure> {
+        let af = address.family == .v4 ? AF_INET : AF_INET6
+        let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { return .failure(Failure(call: "socket()", code: errno)) }
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if withSockaddr(address, { Glibc.connect(fd, $0, $1) }) != 0 {
+            let e = errno
+            Syscall.close(fd)
+            return .failure(Failure(call: "connect()", code: e))
+        }
+        return .success(fd)
+    }
+
     /// The outcome of a non-blocking connect once the socket is writable (0 = connected).
     public static func pendingError(_ fd: Int32) -> Int32 {
         var err: Int32 = 0

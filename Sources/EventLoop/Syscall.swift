@@ -28,6 +28,46 @@ public enum Syscall {
         retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 
+    /// `bytes` at `offset` of a file (one `pwrite`, retried on EINTR); a write of 0 bytes is `.eof` (a full disk).
+    public static func pwrite(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64) -> IOResult {
+        if bytes.isEmpty { return .done(0) }
+        return retrying { Glibc.pwrite(fd, bytes.baseAddress, bytes.count, off_t(offset)) }
+    }
+
+    /// Up to `count` bytes into the front of `bytes` (the array form: callers need no pointers).
+    public static func read(_ fd: Int32, into bytes: inout [UInt8], count: Int) -> IOResult {
+        precondition(count >= 0 && count <= bytes.count, "Syscall.read: count beyond the array")
+        return bytes.withUnsafeMutableBytes { read(fd, UnsafeMutableRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// Opens the file at `path` (its bytes, no NUL) read-only and close-on-exec: the descriptor, or -1 with errno set.
+    public static func openReadOnly(_ path: [UInt8]) -> Int32 {
+        withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
+    }
+
+    /// What `stat` says of a file that static serving needs.
+    public struct FileStatus: Sendable {
+        public let size: Int64
+        public let mtime: Int
+        public let isRegular: Bool
+        public let isDirectory: Bool
+    }
+
+    /// `stat` of the file at `path` (its bytes, no NUL), following links; nil with errno set when it fails.
+    public static func stat(_ path: [UInt8]) -> FileStatus? {
+        var st = Glibc.stat()
+        guard withCString(path, { fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return nil }
+        let mode = st.st_mode & S_IFMT
+        return FileStatus(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
+                          isDirectory: mode == S_IFDIR)
+    }
+
+    private static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var z = path
+        z.append(0)
+        return z.withUnsafeBufferPointer { body(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+    }
+
     /// How much freed memory glibc keeps at the top of an arena before giving it back (mallopt M_TRIM_THRESHOLD).
     public static func keepFreedHeap(upTo bytes: Int) { _ = cswy_malloc_trim_threshold(Int32(bytes)) }
 

@@ -1,3 +1,4 @@
+import HTTP1
 import Glibc
 
 /// Reusable output space for the gzip filter with head-room for an HTTP/1.1 chunk-size line before the
@@ -36,11 +37,11 @@ final class FramedChunkBuffer {
 
     /// Hands the payload to `emit` (framed as one chunk when `chunked`, followed by the last chunk when `last`,
     /// so the end of a body costs no extra send) and empties the buffer.
-    func drain(chunked: Bool, last: Bool = false, _ emit: (UnsafeRawBufferPointer) -> Void) {
+    func drain(chunked: Bool, last: Bool = false, _ emit: (ByteView) -> Void) {
         guard count > 0, let base else { return }
         let payload = base + Self.headRoom
         if !chunked {
-            emit(UnsafeRawBufferPointer(start: payload, count: count))
+            emit(ByteView(UnsafeRawBufferPointer(start: payload, count: count)))
         } else {
             var digits = 1
             while count >> (4 * digits) != 0 { digits += 1 }
@@ -61,7 +62,7 @@ final class FramedChunkBuffer {
                 (payload + count + 2).copyMemory(from: end.utf8Start, byteCount: 5)
                 total += 5
             }
-            emit(UnsafeRawBufferPointer(start: start, count: total))
+            emit(ByteView(UnsafeRawBufferPointer(start: start, count: total)))
         }
         count = 0
     }

@@ -1,12 +1,13 @@
 public import Deflate
+public import HTTP1
 
 /// The streaming gzip body filter for one response: a `GzipEncoder` plus nginx's `gzip_buffers`
 /// bound and the byte counts behind `$gzip_ratio`. Not `Sendable`: it lives on the response's loop.
 ///
 ///     let filter = try GzipBodyFilter(decision: d)
-///     let used = chunk.withUnsafeBytes { filter.write($0, flush: upstreamIdle, end: last, into: &out) }
+///     let used = chunk.withByteView { filter.write($0, flush: upstreamIdle, end: last, into: &out) }
 ///     // used < chunk.count: `out` holds gzip_buffers' worth; send it, then offer the rest again.
-///     chunk.withUnsafeBytes { filter.compress($0, chunked: true) { framed in send(framed) } }  // no copies
+///     chunk.withByteView { filter.compress($0, chunked: true) { framed in send(framed) } }  // no copies
 ///
 /// Backpressure: `write` stops taking input once `output` holds `buffers.totalBytes` or more, the way
 /// nginx stops deflating while all its gzip buffers are busy. The engine keeps the unconsumed tail
@@ -33,15 +34,16 @@ public final class GzipBodyFilter {
     /// Compresses a prefix of `input` (all of it unless the gzip_buffers bound is reached) and returns
     /// how many bytes it took. `flush` and `end` apply only once all of `input` has been taken; a
     /// call with `end` that returns `input.count` has written the gzip trailer.
-    public func write(_ input: UnsafeRawBufferPointer, flush: Bool = false, end: Bool = false, into output: inout [UInt8]) -> Int {
+    public func write(_ input: ByteView, flush: Bool = false, end: Bool = false, into output: inout [UInt8]) -> Int {
         let bound = buffers.totalBytes
         let slice = buffers.size
         var taken = 0
         while output.count < bound || input.isEmpty {
             let n = min(slice, input.count - taken)
             let last = taken + n == input.count
-            let piece = UnsafeRawBufferPointer(rebasing: input[taken..<taken + n])
-            encoder.encode(piece, flush: last && flush, end: last && end, into: &output)
+            input.slice(taken, taken + n).withRawBytes {
+                encoder.encode($0, flush: last && flush, end: last && end, into: &output)
+            }
             taken += n
             if last { break }
         }
@@ -54,17 +56,17 @@ public final class GzipBodyFilter {
     /// it (copying only what the socket does not take). Nothing is held back between calls except what
     /// zlib itself keeps; `.sync` makes everything so far decodable, `.finish` writes the trailer (and, when
     /// `chunked`, the last chunk `0\r\n\r\n` in the same piece: the body is complete).
-    public func compress(_ input: UnsafeRawBufferPointer, flush: GzipFlush = .none, chunked: Bool,
-                         emit: (UnsafeRawBufferPointer) -> Void) {
+    public func compress(_ input: ByteView, flush: GzipFlush = .none, chunked: Bool, emit: (ByteView) -> Void) {
         if encoder.isFinished {
             precondition(input.isEmpty, "GzipBodyFilter.compress: bytes after end of stream")
             return
         }
         var rest = input
         while true {
-            let r = encoder.step(rest, flush: flush, into: output.space)
+            let space = output.space
+            let r = rest.withRawBytes { encoder.step($0, flush: flush, into: space) }
             output.didWrite(r.produced)
-            rest = UnsafeRawBufferPointer(rebasing: rest[r.consumed...])
+            rest = rest.dropping(r.consumed)
             if r.complete || encoder.isFinished { break }
             if output.isFull { output.drain(chunked: chunked, emit) }
         }

@@ -3,7 +3,8 @@
 /// every subscript is checked; the hot scans (`firstIndex(of:from:to:)`, `scan(from:to:while:)`, the field-value
 /// check) check their range once, the line-end and field-value ones reading eight bytes per step; a range leaves
 /// as a copy (`array(_:_:)`).
-/// This file is the only place in the parsers that holds a pointer.
+/// The same view carries body bytes from read buffers to writers, zlib and the cache. This file, with a
+/// string literal's byte view at its end, is the only place in HTTP1 that holds a pointer.
 ///
 ///     var parser = RequestHeadParser()
 ///     let result = wire.withByteView { parser.parse($0) }      // wire: [UInt8]
@@ -24,6 +25,15 @@ public struct ByteView: RandomAccessCollection {
             count = 0
         }
     }
+
+    @usableFromInline
+    init(base: UnsafePointer<UInt8>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    /// No bytes.
+    public static var empty: ByteView { ByteView(base: UnsafePointer(bitPattern: 1)!, count: 0) }
 
     @inlinable public var startIndex: Int { 0 }
     @inlinable public var endIndex: Int { count }
@@ -87,39 +97,70 @@ public struct ByteView: RandomAccessCollection {
         return i
     }
 
-    /// Whether `start..<end` equals `lowercase` (a literal of lowercase letters, digits and `-`), ignoring case.
+    /// Whether `start..<end` holds the bytes of `literal`; with `foldingCase` the view's ASCII letters are
+    /// lowercased first (the literal is then lowercase).
     @inline(__always)
-    func equalsLowercased(_ start: Int, _ end: Int, _ lowercase: StaticString) -> Bool {
-        precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
-        let n = lowercase.utf8CodeUnitCount
-        guard end - start == n else { return false }
-        let p = lowercase.utf8Start
-        var k = 0
-        while k < n {
-            let b = base[start + k]
-            if (b &- 65 < 26 ? b | 0x20 : b) != p[k] { return false }
-            k += 1
-        }
-        return true
-    }
-
-    /// Whether `start..<end` holds exactly the bytes of `literal`.
-    @inline(__always)
-    func equals(_ start: Int, _ end: Int, _ literal: StaticString) -> Bool {
+    func matches(_ start: Int, _ end: Int, _ literal: StaticString, foldingCase: Bool = false) -> Bool {
         precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
         let n = literal.utf8CodeUnitCount
         guard end - start == n else { return false }
         let p = literal.utf8Start
         var k = 0
         while k < n {
-            if base[start + k] != p[k] { return false }
+            let b = base[start + k]
+            if (foldingCase ? ASCII.lower(b) : b) != p[k] { return false }
             k += 1
         }
         return true
     }
 
+    /// The view of `start..<end` (indices start at 0 again).
+    @inlinable
+    public func slice(_ start: Int, _ end: Int) -> ByteView {
+        precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
+        return ByteView(base: base + start, count: end - start)
+    }
+
+    /// The view from `start` to the end.
+    @inlinable
+    public func dropping(_ start: Int) -> ByteView { slice(start, count) }
+
+    /// The bytes as a raw buffer, for the system calls and zlib (which live in their own pointer files).
+    @inlinable
+    public func withRawBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: count > 0 ? base : nil, count: count))
+    }
+
+    /// Iterates by index; its own type (not `IndexingIterator`) so `_copyContents` can hand one back mid-view.
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline let view: ByteView
+        @usableFromInline var index: Int
+        @inlinable init(_ view: ByteView, at index: Int) { self.view = view; self.index = index }
+        @inlinable public mutating func next() -> UInt8? {
+            guard index < view.count else { return nil }
+            defer { index += 1 }
+            return view.base[index]
+        }
+    }
+
+    @inlinable public func makeIterator() -> Iterator { Iterator(self, at: 0) }
+
+    /// Makes `Array.append(contentsOf:)`, `+=` and `Array(_:)` copy a view with one memcpy instead of byte by byte.
+    @inlinable
+    public func _copyContents(initializing destination: UnsafeMutableBufferPointer<UInt8>) -> (Iterator, Int) {
+        let n = Swift.min(count, destination.count)
+        if n > 0 { destination.baseAddress!.initialize(from: base, count: n) }
+        return (Iterator(self, at: n), n)
+    }
+
+    /// Lets contiguous-storage fast paths read a view in place.
+    @inlinable
+    public func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
     /// A copy of `start..<end`.
-    func array(_ start: Int, _ end: Int) -> [UInt8] {
+    public func array(_ start: Int, _ end: Int) -> [UInt8] {
         precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
         return Array(UnsafeBufferPointer(start: base + start, count: end - start))
     }
@@ -138,5 +179,13 @@ extension ArraySlice where Element == UInt8 {
     @inlinable
     public func withByteView<R>(_ body: (ByteView) throws -> R) rethrows -> R {
         try withUnsafeBytes { try body(ByteView($0)) }
+    }
+}
+
+extension StaticString {
+    /// The literal's UTF-8 bytes, valid for the program's lifetime: compared and appended without a copy.
+    @inline(__always)
+    public var buffer: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
     }
 }

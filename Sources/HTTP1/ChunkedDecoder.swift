@@ -3,7 +3,7 @@
 /// validated and skipped; trailer fields are validated and discarded.
 /// ```
 /// var decoder = ChunkedDecoder()
-/// let (used, done) = try buffer.withUnsafeBytes { try decoder.decode($0) { data in forward(data) } }
+/// let (used, done) = try decoder.decode(ByteView(buffer.readable)) { data in forward(data) }
 /// buffer.removeFirst(used)
 /// ```
 /// Refuses: a missing or non-hex size, a size above 2^62, bad extension syntax, a CR not followed by LF, data not
@@ -64,14 +64,14 @@ public struct ChunkedDecoder: Sendable {
     /// - Returns: how many input bytes were used (all of them unless `finished`; bytes after the body belong to
     ///   the next message) and whether the body has ended.
     public mutating func decode(
-        _ input: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void
+        _ input: ByteView, _ emit: (ByteView) -> Void
     ) throws(HTTPParseError) -> (consumed: Int, finished: Bool) {
         var i = 0
         let count = input.count
         while i < count {
             if state == .data {
                 let n = Int(min(remaining, Int64(count - i)))
-                emit(UnsafeRawBufferPointer(rebasing: input[i..<(i + n)]))
+                emit(input.slice(i, i + n))
                 i += n
                 remaining -= Int64(n)
                 decodedBytes += Int64(n)

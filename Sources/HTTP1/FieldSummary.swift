@@ -24,7 +24,7 @@ struct FieldSummary {
         _ buffer: ByteView, nameStart: Int, nameEnd: Int, valueStart: Int, valueEnd: Int, base: Int
     ) -> Duplicate? {
         @inline(__always) func named(_ lowercase: StaticString) -> Bool {
-            buffer.equalsLowercased(nameStart, nameEnd, lowercase)
+            buffer.matches(nameStart, nameEnd, lowercase, foldingCase: true)
         }
         let value = buffer[valueStart..<valueEnd]
         switch nameEnd - nameStart {
@@ -33,7 +33,7 @@ struct FieldSummary {
             if host != nil { return .host }
             host = ByteRange(start: valueStart - base, end: valueEnd - base)
         case 6:
-            if named("expect") && buffer.equalsLowercased(valueStart, valueEnd, "100-continue") {
+            if named("expect") && buffer.matches(valueStart, valueEnd, "100-continue", foldingCase: true) {
                 expectContinue = true
             }
         case 10:
@@ -60,7 +60,7 @@ struct FieldSummary {
             guard named("transfer-encoding") else { return nil }
             if transferEncodingSeen { return .transferEncoding }
             transferEncodingSeen = true
-            transferEncodingIsChunked = buffer.equalsLowercased(valueStart, valueEnd, "chunked")
+            transferEncodingIsChunked = buffer.matches(valueStart, valueEnd, "chunked", foldingCase: true)
         default:
             break
         }

@@ -43,7 +43,7 @@ public enum HTTPMethod: Hashable, Sendable {
 
     /// Recognises the method token (already validated) at `start..<end` of a parser's view, in place.
     init(_ view: ByteView, _ start: Int, _ end: Int) {
-        self.init(length: end - start) { view.equals(start, end, $0) }
+        self.init(length: end - start) { view.matches(start, end, $0) }
     }
 
     @inline(__always)

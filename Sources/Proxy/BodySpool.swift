@@ -1,4 +1,5 @@
 import EventLoop
+import HTTP1
 import Glibc
 import Synchronization
 
@@ -68,13 +69,15 @@ final class BodySpool {
     }
 
     /// Appends `bytes`; a short write (a full disk) is a failure, never a partial body.
-    func append(_ bytes: UnsafeRawBufferPointer) -> Failure? {
+    func append(_ bytes: ByteView) -> Failure? {
         var done = 0
         while done < bytes.count {
-            let n = Glibc.pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(size) + off_t(done))
-            if n > 0 { done += n; continue }
-            let e: Int32 = n == 0 ? ENOSPC : errno
-            if e == EINTR { continue }
+            let e: Int32
+            switch Syscall.pwrite(fd, bytes.dropping(done), at: size + Int64(done)) {
+            case .done(let n): done += n; continue
+            case .eof, .wouldBlock: e = ENOSPC
+            case .error(let code): e = code
+            }
             return Failure(message: "pwrite() \"\(path)\" failed (\(e): \(Syscall.describe(e)))")
         }
         size += Int64(bytes.count)

@@ -127,7 +127,7 @@ final class CacheBackgroundUpdate {
 
     /// False while the head is incomplete or once the update ended.
     private func parseHead() -> Bool {
-        switch parser.parse(ByteView(buffer.readable)) {
+        switch parser.parse(buffer.view) {
         case .incomplete:
             if buffer.readableCount >= proxy.bufferSize {
                 done(failure: "upstream sent too big header while updating the cache in the background")
@@ -157,11 +157,11 @@ final class CacheBackgroundUpdate {
     }
 
     private func consumeBody() {
-        let chunk = buffer.readable
+        let chunk = buffer.view
         switch framing {
         case .length:
             let n = Int(min(Int64(chunk.count), remaining))
-            cache.bodyPiece(buffer.readablePrefix(n))
+            cache.bodyPiece(buffer.view(prefix: n))
             buffer.consume(chunk.count)
             remaining -= Int64(n)
             if remaining == 0 { return finished() }

@@ -299,9 +299,9 @@ final class CacheExchange {
     private func compressed(_ e: CacheHotEntry, _ d: GzipDecision) -> [UInt8]? {
         guard let plain = e.readBody(), let filter = try? GzipBodyFilter(decision: d) else { return nil }
         var out: [UInt8] = []
-        plain.withUnsafeBytes { p in
+        plain.withByteView { p in
             var offset = 0
-            while offset < p.count { offset += filter.write(UnsafeRawBufferPointer(rebasing: p[offset...]), into: &out) }
+            while offset < p.count { offset += filter.write(p.dropping(offset), into: &out) }
         }
         filter.finish(into: &out)
         exchange.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }
@@ -416,7 +416,7 @@ final class CacheExchange {
     }
 
     /// A piece of the upstream body (decoded from chunked, before gzip) on its way to the client.
-    func bodyPiece(_ piece: UnsafeRawBufferPointer) {
+    func bodyPiece(_ piece: ByteView) {
         guard let w = writer else { return }
         do {
             try w.append(piece)

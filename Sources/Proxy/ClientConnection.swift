@@ -139,7 +139,7 @@ final class ClientConnection {
     private func processInput() {
         guard phase == .waitingHead, !input.isEmpty else { return }
         if counted == .none { count(.reading) }
-        let result = parser.parse(ByteView(input.readable))
+        let result = parser.parse(input.view)
         switch result {
         case .incomplete:
             if !reader.isArmed { reader.arm(timeoutMillis: runtime.clientHeaderTimeoutMillis) }
@@ -209,7 +209,7 @@ final class ClientConnection {
 
     /// Sends bytes now if possible; keeps the rest. Returns false when the caller should pause producing.
     @discardableResult
-    func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    func send(_ bytes: ByteView) -> Bool {
         if phase == .closing { return false }
         request.bytesSent += Int64(bytes.count)
         if corked {
@@ -221,7 +221,7 @@ final class ClientConnection {
             switch Syscall.write(fd, bytes) {
             case .done(let n):
                 if n == bytes.count { return true }
-                output.append(UnsafeRawBufferPointer(rebasing: bytes[n...]))
+                output.append(bytes.dropping(n))
             case .wouldBlock:
                 output.append(bytes)
             case .eof, .error:
@@ -234,7 +234,7 @@ final class ClientConnection {
         return output.readableCount < Self.outputLimit
     }
 
-    func send(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { send($0) } }
+    func send(_ bytes: [UInt8]) -> Bool { bytes.withByteView { send($0) } }
 
     // MARK: - Corking
 
@@ -262,12 +262,12 @@ final class ClientConnection {
         let cb = worker.corkBuffer
         defer { cb.clear() }
         if cb.isEmpty { return true }
-        switch Syscall.write(fd, cb.readable) {
+        switch Syscall.write(fd, cb.view) {
         case .done(let n):
             if n == cb.readableCount { return true }
-            output.append(UnsafeRawBufferPointer(rebasing: cb.readable[n...]))
+            output.append(cb.view.dropping(n))
         case .wouldBlock:
-            output.append(cb.readable)
+            output.append(cb.view)
         case .eof, .error:
             writeFailed(); return false
         }

@@ -107,18 +107,18 @@ final class GzipStream {
 
     /// Compresses and sends `piece`; a full client output only pauses the producer (the caller checks
     /// `client.canAcceptOutput` before reading more), so at most one piece's output is over the limit.
-    func write(_ piece: UnsafeRawBufferPointer) { run(piece, .none) }
+    func write(_ piece: ByteView) { run(piece, .none) }
 
     /// Everything given so far becomes decodable by the client now (the upstream paused).
-    func flush() { run(UnsafeRawBufferPointer(start: nil, count: 0), .sync) }
+    func flush() { run(.empty, .sync) }
 
     /// Writes the gzip trailer, and the last chunk (`0\r\n\r\n`) when chunked, in one send; sets `$gzip_ratio`.
     func finish() {
-        run(UnsafeRawBufferPointer(start: nil, count: 0), .finish)
+        run(.empty, .finish)
         client.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }
     }
 
-    private func run(_ input: UnsafeRawBufferPointer, _ flush: GzipFlush) {
+    private func run(_ input: ByteView, _ flush: GzipFlush) {
         let before = filter.bytesOut
         let c = client, chunked = chunked
         filter.compress(input, flush: flush, chunked: chunked) { framed in _ = c.send(framed) }

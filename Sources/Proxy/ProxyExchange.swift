@@ -154,7 +154,7 @@ final class ProxyExchange {
         case .inProgress(let fd):
             attach(fd: fd, address: address)
             state = .connecting
-            switch head.withUnsafeBytes({ Syscall.write(fd, $0) }) {
+            switch Syscall.write(fd, head) {
             case .done(let n):
                 headSent = n
                 connected()
@@ -237,7 +237,7 @@ final class ProxyExchange {
     private func sendHead() {
         guard let c = conn else { return }
         while headSent < head.count {
-            let r = head.withUnsafeBytes { Syscall.write(c.fd, UnsafeRawBufferPointer(rebasing: $0[headSent...])) }
+            let r = Syscall.write(c.fd, head, from: headSent)
             switch r {
             case .done(let n): headSent += n
             case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
@@ -307,7 +307,7 @@ final class ProxyExchange {
 
     private func parseHead() {
         guard let c = conn else { return }
-        switch responseParser.parse(ByteView(c.buffer.readable)) {
+        switch responseParser.parse(c.buffer.view) {
         case .incomplete:
             if c.buffer.readableCount >= proxy.bufferSize {
                 client.worker.log(.error, "upstream sent too big header while reading response header from upstream", client.id)
@@ -421,11 +421,11 @@ final class ProxyExchange {
     /// Passes what the upstream buffer holds to the client in the client's framing.
     private func forwardBuffered() {
         guard let c = conn else { return }
-        let chunk = c.buffer.readable
+        let chunk = c.buffer.view
         switch framing {
         case .length:
             let n = Int(min(Int64(chunk.count), remaining))
-            emit(UnsafeRawBufferPointer(rebasing: chunk[..<n]))
+            emit(chunk.slice(0, n))
             c.buffer.consume(n)
             remaining -= Int64(n)
             if remaining == 0 { return endOfBody(reusable: c.buffer.isEmpty) }
@@ -451,7 +451,7 @@ final class ProxyExchange {
         if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
     }
 
-    private func emit(_ piece: UnsafeRawBufferPointer) {
+    private func emit(_ piece: ByteView) {
         if piece.isEmpty { return }
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
@@ -481,7 +481,7 @@ final class ProxyExchange {
     }
 
     /// Sends body bytes in the client's framing: a chunk's size line, data and CRLF go out in one send.
-    private func sendFramed(_ piece: UnsafeRawBufferPointer) {
+    private func sendFramed(_ piece: ByteView) {
         if piece.isEmpty { return }
         request.bodyBytesSent += Int64(piece.count)
         if clientChunked {

@@ -79,7 +79,7 @@ struct RequestBody {
         switch framing {
         case .length:
             let take = Int(min(Int64(input.readableCount), remaining))
-            store(UnsafeRawBufferPointer(rebasing: input.readable[..<take]), client)
+            store(input.view(prefix: take), client)
             input.consume(take)
             remaining -= Int64(take)
             client.request.requestLength += Int64(take)
@@ -90,7 +90,7 @@ struct RequestBody {
             pieces.removeAll(keepingCapacity: true)
             let consumed: Int
             do {
-                let r = try decoder.decode(input.readable) { pieces.append(contentsOf: $0) }
+                let r = try decoder.decode(input.view) { pieces.append(contentsOf: $0) }
                 consumed = r.consumed; decodedAll = r.finished
             } catch {
                 failed = true; failureStatus = 400
@@ -104,7 +104,7 @@ struct RequestBody {
                 client.worker.log(.error, "client intended to send too large chunked body: \(received + Int64(pieces.count))+ bytes", client.id)
                 return
             }
-            pieces.withUnsafeBytes { store($0, client) }
+            pieces.withByteView { store($0, client) }
             staging = pieces
             if decodedAll && !failed { complete = true; staging = [] }
         default:
@@ -113,7 +113,7 @@ struct RequestBody {
     }
 
     /// Keeps body bytes: in memory while they fit `client_body_buffer_size`, then all of them in the temp file.
-    private mutating func store(_ bytes: UnsafeRawBufferPointer, _ client: ClientConnection) {
+    private mutating func store(_ bytes: ByteView, _ client: ClientConnection) {
         if bytes.isEmpty || failed { return }
         received += Int64(bytes.count)
         if spool == nil && buffered.count + bytes.count <= memoryLimit {
@@ -126,7 +126,7 @@ struct RequestBody {
             case .success(let s):
                 spool = s
                 client.worker.log(.warn, "a client request body is buffered to a temporary file \(s.path)", client.id)
-                if let f = buffered.withUnsafeBytes({ s.append($0) }) { return fail(f, client) }
+                if let f = buffered.withByteView({ s.append($0) }) { return fail(f, client) }
                 buffered = []
             }
         }
@@ -151,7 +151,7 @@ struct RequestBody {
                 return .needClient
             }
             let n = Int(min(Int64(input.readableCount), remaining))
-            switch Syscall.write(fd, UnsafeRawBufferPointer(rebasing: input.readable[..<n])) {
+            switch Syscall.write(fd, input.view(prefix: n)) {
             case .done(let w):
                 input.consume(w); remaining -= Int64(w); sentAnyStreamed = true
                 client.request.requestLength += Int64(w)
@@ -179,7 +179,7 @@ struct RequestBody {
         }
         while sentOffset < Int64(buffered.count) {
             let from = Int(sentOffset)
-            let r = buffered.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[from...])) }
+            let r = Syscall.write(fd, buffered, from: from)
             switch r {
             case .done(let n): sentOffset += Int64(n)
             case .wouldBlock: return .blocked
@@ -195,7 +195,7 @@ struct RequestBody {
         while true {
             while stagingSent < staging.count {
                 let from = stagingSent
-                let r = staging.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[from...])) }
+                let r = Syscall.write(fd, staging, from: from)
                 switch r {
                 case .done(let n): stagingSent += n; sentAnyStreamed = true
                 case .wouldBlock: client.pauseBody(); return .blocked
@@ -211,8 +211,8 @@ struct RequestBody {
             staging = []
             let consumed: Int
             do {
-                let r = try decoder.decode(input.readable) { piece in
-                    ChunkedEncoder.appendChunk(UnsafeRawBufferPointer(piece), to: &out)
+                let r = try decoder.decode(input.view) { piece in
+                    ChunkedEncoder.appendChunk(piece, to: &out)
                 }
                 consumed = r.consumed; decodedAll = r.finished
             } catch {

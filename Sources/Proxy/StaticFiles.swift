@@ -24,13 +24,13 @@ enum StaticFiles {
             var found = false
             for index in files.index {
                 let candidate = path + index
-                if FileInfo.stat(candidate)?.isRegular == true { path = candidate; found = true; break }
+                if Syscall.stat(candidate)?.isRegular == true { path = candidate; found = true; break }
             }
             if !found {
-                return c.sendError(FileInfo.stat(path) == nil ? 404 : 403, closeAfter: false)
+                return c.sendError(Syscall.stat(path) == nil ? 404 : 403, closeAfter: false)
             }
         }
-        guard let info = FileInfo.stat(path) else {
+        guard let info = Syscall.stat(path) else {
             c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (2: No such file or directory)", c.id)
             return c.sendError(status == 200 ? 404 : status, closeAfter: false)
         }
@@ -39,10 +39,7 @@ enum StaticFiles {
             if r.hasArgs { location.append(UInt8(ascii: "?")); location.append(contentsOf: r.args) }
             return Responses.redirect(301, location: location, on: c)
         }
-        let fd = path.withUnsafeBufferPointer { p -> Int32 in
-            var z = Array(p); z.append(0)
-            return z.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC) }
-        }
+        let fd = Syscall.openReadOnly(path)
         if fd < 0 { return c.sendError(errno == EACCES ? 403 : 404, closeAfter: false) }
 
         var etag: [UInt8] = [UInt8(ascii: "\"")]
@@ -233,11 +230,11 @@ final class FileSender {
             // Output over the limit, or this turn's share used: continue when the socket is writable again.
             if !c.canAcceptOutput || budget <= 0 { c.waitWritable(); return }
             let want = Int(min(remaining, Int64(piece.count)))
-            let r = piece.withUnsafeMutableBytes { Syscall.read(fd, UnsafeMutableRawBufferPointer(rebasing: $0[..<want])) }
+            let r = Syscall.read(fd, into: &piece, count: want)
             switch r {
             case .done(let n):
                 remaining -= Int64(n); offset += Int64(n); budget -= n
-                piece.withUnsafeBytes { g.write(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+                piece[..<n].withByteView { g.write($0) }
                 if c.phase == .closing { return }   // the client went away while we sent
             case .eof:
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
@@ -252,24 +249,6 @@ final class FileSender {
     }
 }
 
-/// `stat(2)` facts for static serving.
-struct FileInfo {
-    let size: Int64
-    let mtime: Int
-    let isRegular: Bool
-    let isDirectory: Bool
-
-    static func stat(_ path: [UInt8]) -> FileInfo? {
-        var z = path; z.append(0)
-        var st = Glibc.stat()
-        let rc = z.withUnsafeBufferPointer {
-            fstatat(AT_FDCWD, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &st, 0)
-        }
-        guard rc == 0 else { return nil }
-        let mode = st.st_mode & S_IFMT
-        return FileInfo(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG, isDirectory: mode == S_IFDIR)
-    }
-}
 
 /// A single `Range: bytes=…` request (several ranges are served whole, as nginx does without multipart).
 enum ByteRangeSpec: Equatable {

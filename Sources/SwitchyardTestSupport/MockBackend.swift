@@ -68,12 +68,13 @@ public final class MockGate: Sendable {
     }
 }
 
-/// A body of `length` bytes generated on the fly: `fill(offset, buffer)` writes the bytes at `offset`
-/// into `buffer` (at most 64 KiB a call). Sent with `Content-Length`, or chunked when the response is.
+/// A body of `length` bytes generated on the fly: `fill(offset, &piece)` overwrites `piece` (at most 64 KiB,
+/// its count is what is wanted) with the bytes at `offset`. Sent with `Content-Length`, or chunked when the
+/// response is.
 public struct MockStream: Sendable {
     public var length: Int
-    public var fill: @Sendable (_ offset: Int, _ buffer: UnsafeMutableRawBufferPointer) -> Void
-    public init(length: Int, fill: @escaping @Sendable (_ offset: Int, _ buffer: UnsafeMutableRawBufferPointer) -> Void) {
+    public var fill: @Sendable (_ offset: Int, _ piece: inout [UInt8]) -> Void
+    public init(length: Int, fill: @escaping @Sendable (_ offset: Int, _ piece: inout [UInt8]) -> Void) {
         self.length = length; self.fill = fill
     }
 }
@@ -209,13 +210,13 @@ private final class MockConnection {
             if let head = pendingHead {
                 if var d = chunked {
                     var out = body
-                    guard let (used, done) = try? d.decode(input.readable, { out.append(contentsOf: $0) }) else { close(); return }
+                    guard let (used, done) = try? d.decode(ByteView(input.readable), { out.append(contentsOf: $0) }) else { close(); return }
                     body = out; chunked = d
                     input.consume(used)
                     if !done { return }
                 } else {
                     let n = min(bodyNeeded, input.readableCount)
-                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input.readable[..<n]))
+                    body.append(contentsOf: ByteView(input.readablePrefix(n)))
                     input.consume(n); bodyNeeded -= n
                     if bodyNeeded > 0 { return }
                 }
@@ -299,21 +300,22 @@ private final class MockConnection {
         var offset = 0
         while offset < s.length && !isClosed {
             let n = min(piece.count, s.length - offset)
-            piece.withUnsafeMutableBytes { s.fill(offset, UnsafeMutableRawBufferPointer(rebasing: $0[..<n])) }
+            if n < piece.count { piece = [UInt8](repeating: 0, count: n) }   // the last, shorter piece
+            s.fill(offset, &piece)
             if chunked { send(Array(String(n, radix: 16).utf8) + [13, 10]) }
-            send(piece, count: n)
+            send(piece)
             if chunked { send([13, 10]) }
             offset += n
         }
         if chunked { send(Array("0\r\n\r\n".utf8)) }
     }
 
-    private func send(_ out: [UInt8], count: Int? = nil) {
-        let total = count ?? out.count
+    private func send(_ out: [UInt8]) {
+        let total = out.count
         // Blocking-ish write for the test backend: retry on EAGAIN with poll.
         var off = 0
         while off < total && !isClosed {
-            let res = out.withUnsafeBytes { Syscall.write(fd, UnsafeRawBufferPointer(rebasing: $0[off..<total])) }
+            let res = Syscall.write(fd, out, from: off)
             switch res {
             case .done(let n): off += n
             case .wouldBlock:

@@ -103,10 +103,8 @@ public enum Package {
 public enum TempDir {
     public static func make() throws -> String {
         var template = Array("/tmp/switchyard-test-XXXXXX".utf8CString)
-        guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw TestClientError("mkdtemp failed")
-        }
-        return String(cString: p)
+        guard mkdtemp(&template) != nil else { throw TestClientError("mkdtemp failed") }
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public static func write(_ path: String, _ text: String) throws {

@@ -28,22 +28,14 @@ public struct TestClientError: Error, CustomStringConvertible {
 public final class TestClient {
     public let fd: Int32
     private var buffer: [UInt8] = []
+    private let chunk = IOBuffer(initialCapacity: 65536)
 
     public init(port: UInt16, timeoutSeconds: Int = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = port.bigEndian
-        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        switch Socket.connectBlocking(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port),
+                                      timeoutSeconds: timeoutSeconds) {
+        case .success(let fd): self.fd = fd
+        case .failure(let f): throw TestClientError("connect to 127.0.0.1:\(port): \(f)")
         }
-        // No close here: a class whose init throws after initialising every property still runs deinit, which
-        // closes the fd. Closing twice would close whatever descriptor reused the number in the meantime.
-        if rc != 0 { throw TestClientError("connect to 127.0.0.1:\(port) failed: \(errno)") }
     }
 
     deinit { Glibc.close(fd) }
@@ -53,20 +45,23 @@ public final class TestClient {
     public func send(_ bytes: [UInt8]) throws {
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { throw TestClientError("send failed: \(errno)") }
+            guard case .done(let n) = Syscall.write(fd, bytes, from: off), n > 0 else {
+                throw TestClientError("send failed: \(errno)")
+            }
             off += n
         }
     }
 
     /// Reads one more block; false on EOF. Throws on timeout.
     private func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 65536, 0) }
-        if n < 0 { throw TestClientError("recv failed or timed out (errno \(errno))") }
-        if n == 0 { return false }
-        buffer.append(contentsOf: chunk[0..<n])
-        return true
+        switch chunk.read(from: fd, chunk: 65536) {
+        case .done:
+            buffer.append(contentsOf: ByteView(chunk.readable))
+            chunk.clear()
+            return true
+        case .eof: return false
+        case .wouldBlock, .error: throw TestClientError("recv failed or timed out (errno \(errno))")
+        }
     }
 
     /// Reads an interim (1xx) response head and returns its status.
@@ -110,7 +105,7 @@ public final class TestClient {
             var d = ChunkedDecoder()
             var body: [UInt8] = []
             while true {
-                let (used, done) = try buffer.withUnsafeBytes { try d.decode($0) { body.append(contentsOf: $0) } }
+                let (used, done) = try buffer.withByteView { try d.decode($0) { body.append(contentsOf: $0) } }
                 buffer.removeFirst(used)
                 if done { return body }
                 if try !fill() { throw TestClientError("closed mid-chunked-body") }

@@ -12,7 +12,7 @@ private func hotEntry(_ storage: FileStorage, _ name: String, body: String, head
     let key = CacheKey(Array(name.utf8))
     let h = head ?? "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
     let w = try storage.beginWrite(CacheEntryMeta(key: key, validUntil: t0 + 60, storedAt: t0, flags: flags), head: Array(h.utf8))
-    try Array(body.utf8).withUnsafeBytes { try w.append($0) }
+    try Array(body.utf8).withByteView { try w.append($0) }
     _ = try w.commit()
     return CacheHotEntry(handle: try storage.open(key.digest))
 }

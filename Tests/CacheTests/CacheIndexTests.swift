@@ -1,4 +1,5 @@
 import Cache
+import HTTP1
 import Testing
 
 private func key(_ n: Int) -> CacheDigest { CacheKey(Array("key\(n)".utf8)).digest }
@@ -106,7 +107,7 @@ private let t0: Int64 = 1_795_597_200
             let m = CacheEntryMeta(key: k, validUntil: t0 + Int64(i), storedAt: t0)
             let w = try storage.beginWrite(m, head: Array("HTTP/1.1 200 OK\r\n\r\n".utf8))
             let body = [UInt8](repeating: UInt8(i), count: i * 300)
-            try body.withUnsafeBytes { try w.append($0) }
+            try body.withByteView { try w.append($0) }
             index.commit(k.digest, bytes: try w.commit(), validUntil: m.validUntil, now: t0)
         }
         // Debris the loader must report: a crashed write's temp file, and a corrupt entry.

@@ -1,4 +1,5 @@
 import Cache
+import HTTP1
 import Glibc
 import Testing
 
@@ -22,7 +23,7 @@ private func put(_ storage: any CacheStorage, _ m: CacheEntryMeta, body: [UInt8]
     var i = 0
     while i < body.count {
         let n = min(chunk, body.count - i)
-        try body[i..<i + n].withUnsafeBytes { try w.append($0) }
+        try body[i..<i + n].withByteView { try w.append($0) }
         i += n
     }
     return try w.commit()
@@ -83,7 +84,7 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         let storage = FileStorage(root: dir.path, levels: levels)
         let m = meta("k")
         let w = try storage.beginWrite(m, head: head)
-        try b("partial").withUnsafeBytes { try w.append($0) }
+        try b("partial").withByteView { try w.append($0) }
         #expect(dir.files().count == 1)
         #expect(dir.files()[0].hasSuffix(".tmp"))
         #expect(throws: CacheStorageError.notFound) { try storage.open(m.key.digest) }  // invisible until commit
@@ -99,7 +100,7 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         let storage = FileStorage(root: dir.path, levels: levels)
         do {
             let w = try storage.beginWrite(meta("k"), head: head)
-            try b("x").withUnsafeBytes { try w.append($0) }
+            try b("x").withByteView { try w.append($0) }
         }
         #expect(dir.files() == [])
     }
@@ -207,7 +208,7 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         try #require(fd >= 0)
         let w = FileCacheWriter(fd: fd, temp: "/nonexistent/swy.tmp", final: "/nonexistent/swy", prefixLength: 0, fsync: false)
         #expect(throws: CacheStorageError.noSpace) {
-            try b("body").withUnsafeBytes { try w.append($0) }
+            try b("body").withByteView { try w.append($0) }
         }
         #expect(throws: CacheStorageError.self) { _ = try w.commit() }  // aborted: nothing to commit
     }
@@ -226,7 +227,7 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         let storage = MemoryStorage()
         let m = meta("k")
         let w = try storage.beginWrite(m, head: head)
-        try b("abc").withUnsafeBytes { try w.append($0) }
+        try b("abc").withByteView { try w.append($0) }
         #expect(throws: CacheStorageError.notFound) { try storage.open(m.key.digest) }
         _ = try w.commit()
         let h = try storage.open(m.key.digest)
@@ -269,7 +270,7 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         let storage = FileStorage(root: dir.path + "/zone", levels: levels)
         let m = meta("localhost/t.css")
         let w = try storage.beginWrite(m, head: head, tempDirectory: dir.path + "/temp")
-        try b("hello world").withUnsafeBytes { try w.append($0) }
+        try b("hello world").withByteView { try w.append($0) }
         #expect(dir.files().allSatisfy { $0.hasPrefix("/temp/") && $0.hasSuffix(".tmp") } && dir.files().count == 1)
         _ = try w.commit()
         #expect(dir.files() == ["/zone/" + m.key.relativePath(levels: levels)])

@@ -16,7 +16,7 @@ private func unchunk(_ pieces: [[UInt8]]) throws -> [UInt8] {
     for p in pieces {
         var d = ChunkedDecoder()
         var got: [UInt8] = []
-        let (used, _) = try p.withUnsafeBytes { try d.decode($0) { got += $0 } }
+        let (used, _) = try p.withByteView { try d.decode($0) { got += $0 } }
         #expect(used == p.count)
         #expect(p.suffix(2) == [13, 10])
         body += got
@@ -41,10 +41,10 @@ private func gunzip(_ data: [UInt8]) throws -> (plain: [UInt8], finished: Bool) 
         var i = 0
         while i < input.count {
             let n = min(chunk, input.count - i)
-            input[i..<(i + n)].withUnsafeBytes { filter.compress($0, chunked: chunked) { pieces.append(Array($0)) } }
+            input[i..<(i + n)].withByteView { filter.compress($0, chunked: chunked) { pieces.append(Array($0)) } }
             i += n
         }
-        filter.compress(UnsafeRawBufferPointer(start: nil, count: 0), flush: .finish, chunked: chunked) { pieces.append(Array($0)) }
+        filter.compress(ByteView.empty, flush: .finish, chunked: chunked) { pieces.append(Array($0)) }
         let gz = chunked ? try unchunk(pieces) : pieces.flatMap { $0 }
         let r = try gunzip(gz)
         #expect(r.plain == input && r.finished)
@@ -64,7 +64,7 @@ private func gunzip(_ data: [UInt8]) throws -> (plain: [UInt8], finished: Bool) 
         let filter = try GzipBodyFilter(level: 1, windowBits: 15, memLevel: 8, buffers: GzipBuffers(count: 2, size: 8192))
         #expect(filter.outputCapacity == 16_384)
         var pieces: [[UInt8]] = []
-        input.withUnsafeBytes { filter.compress($0, flush: .finish, chunked: true) { pieces.append(Array($0)) } }
+        input.withByteView { filter.compress($0, flush: .finish, chunked: true) { pieces.append(Array($0)) } }
         #expect(pieces.count > 300_000 / 16_384)
         #expect(pieces.dropLast().allSatisfy { Array($0.prefix(6)) == Array("4000\r\n".utf8) })   // full 16 KiB chunks
         #expect(try gunzip(try unchunk(pieces)).plain == input)
@@ -74,21 +74,21 @@ private func gunzip(_ data: [UInt8]) throws -> (plain: [UInt8], finished: Bool) 
         let filter = try GzipBodyFilter(level: 9, windowBits: 15, memLevel: 8, buffers: GzipBuffers(count: 4, size: 16 * 1024))
         let first = text(700)
         var out: [UInt8] = []
-        first.withUnsafeBytes { filter.compress($0, chunked: false) { out += $0 } }
-        filter.compress(UnsafeRawBufferPointer(start: nil, count: 0), flush: .sync, chunked: false) { out += $0 }
+        first.withByteView { filter.compress($0, chunked: false) { out += $0 } }
+        filter.compress(ByteView.empty, flush: .sync, chunked: false) { out += $0 }
         let r = try gunzip(out)
         #expect(r.plain == first && !r.finished)
         // A second flush with nothing new adds nothing.
         var again: [UInt8] = []
-        filter.compress(UnsafeRawBufferPointer(start: nil, count: 0), flush: .sync, chunked: false) { again += $0 }
+        filter.compress(ByteView.empty, flush: .sync, chunked: false) { again += $0 }
         #expect(again.isEmpty)
     }
 
     @Test func finishTwiceAndEmptyBodies() throws {
         let filter = try GzipBodyFilter(level: 1, windowBits: 9, memLevel: 1, buffers: GzipBuffers(count: 1, size: 64))
         var out: [UInt8] = []
-        filter.compress(UnsafeRawBufferPointer(start: nil, count: 0), flush: .finish, chunked: false) { out += $0 }
-        filter.compress(UnsafeRawBufferPointer(start: nil, count: 0), flush: .finish, chunked: false) { out += $0 }
+        filter.compress(ByteView.empty, flush: .finish, chunked: false) { out += $0 }
+        filter.compress(ByteView.empty, flush: .finish, chunked: false) { out += $0 }
         let r = try gunzip(out)
         #expect(r.plain.isEmpty && r.finished)
         #expect(filter.ratio == nil)

@@ -1,5 +1,6 @@
 import Deflate
 import Gzip
+import HTTP1
 import Testing
 
 private func text(_ count: Int) -> [UInt8] {
@@ -30,7 +31,7 @@ private func stream(_ input: [UInt8], chunk: Int, buffers: GzipBuffers) throws -
         let last = i + n == input.count
         var offset = 0
         repeat {
-            let used = input[(i + offset)..<(i + n)].withUnsafeBytes {
+            let used = input[(i + offset)..<(i + n)].withByteView {
                 filter.write($0, end: last, into: &pending)
             }
             offset += used
@@ -77,7 +78,7 @@ private func stream(_ input: [UInt8], chunk: Int, buffers: GzipBuffers) throws -
     @Test func fullBuffersTakeNothingUntilDrained() throws {
         let filter = try GzipBodyFilter(level: 1, windowBits: 15, memLevel: 8, buffers: GzipBuffers(count: 1, size: 16))
         var out = [UInt8](repeating: 0, count: 16)
-        let used = Array("abc".utf8).withUnsafeBytes { filter.write($0, end: true, into: &out) }
+        let used = Array("abc".utf8).withByteView { filter.write($0, end: true, into: &out) }
         #expect(used == 0)
         #expect(!filter.isFinished)
     }
@@ -86,7 +87,7 @@ private func stream(_ input: [UInt8], chunk: Int, buffers: GzipBuffers) throws -
         let filter = try GzipBodyFilter(level: 9, windowBits: 15, memLevel: 8, buffers: GzipBuffers(count: 4, size: 16 * 1024))
         var out: [UInt8] = []
         let first = text(700)
-        _ = first.withUnsafeBytes { filter.write($0, flush: true, into: &out) }
+        _ = first.withByteView { filter.write($0, flush: true, into: &out) }
         let inf = try Inflater(format: .gzip)
         var plain: [UInt8] = []
         try out.withUnsafeBytes { _ = try inf.decode($0, into: &plain) }

@@ -20,7 +20,7 @@ private func decodeChunked(_ input: [UInt8], cuts: [Int], limits: ParserLimits, 
     var offset = 0
     for cut in cuts where cut >= offset {
         do {
-            let (used, finished) = try input[offset..<cut].withUnsafeBytes { piece in
+            let (used, finished) = try input[offset..<cut].withByteView { piece in
                 try decoder.decode(piece) { body.append(contentsOf: $0) }
             }
             offset += used
@@ -112,7 +112,7 @@ struct ChunkedDecoderTests {
         #expect(verifyChunked("zz\r\n", upstream: true).error == 502)
         do {
             var decoder = ChunkedDecoder(upstream: true)
-            _ = try bytes("zz").withUnsafeBytes { try decoder.decode($0) { _ in } }
+            _ = try bytes("zz").withByteView { try decoder.decode($0) { _ in } }
             Issue.record("no error")
         } catch {
             #expect(error as? HTTPParseError == .upstreamInvalidChunkedResponse)
@@ -134,19 +134,19 @@ struct ChunkedDecoderTests {
     @Test func errorIsSticky() throws {
         var decoder = ChunkedDecoder()
         #expect(throws: HTTPParseError.invalidChunkedBody) {
-            _ = try bytes("q").withUnsafeBytes { try decoder.decode($0) { _ in } }
+            _ = try bytes("q").withByteView { try decoder.decode($0) { _ in } }
         }
         #expect(throws: HTTPParseError.invalidChunkedBody) {
-            _ = try bytes("5\r\nhello\r\n").withUnsafeBytes { try decoder.decode($0) { _ in } }
+            _ = try bytes("5\r\nhello\r\n").withByteView { try decoder.decode($0) { _ in } }
         }
     }
 
     @Test func countsDecodedBytesAndStopsAfterTheEnd() throws {
         var decoder = ChunkedDecoder()
         let wire = bytes("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
-        let (used, finished) = try wire.withUnsafeBytes { try decoder.decode($0) { _ in } }
+        let (used, finished) = try wire.withByteView { try decoder.decode($0) { _ in } }
         #expect(used == wire.count && finished && decoder.isFinished && decoder.decodedBytes == 5)
-        let again = try bytes("1\r\nx").withUnsafeBytes { try decoder.decode($0) { _ in Issue.record("emitted") } }
+        let again = try bytes("1\r\nx").withByteView { try decoder.decode($0) { _ in Issue.record("emitted") } }
         #expect(again == (0, true))
     }
 }

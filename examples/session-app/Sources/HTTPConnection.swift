@@ -64,7 +64,7 @@ final class HTTPConnection {
     /// Discards body bytes; false while more are needed.
     private func skipBody() -> Bool {
         if var d = chunked {
-            guard let (used, done) = try? d.decode(input.readable, { _ in }) else { closeAfterWrite = true; close(); return false }
+            guard let (used, done) = try? d.decode(ByteView(input.readable), { _ in }) else { closeAfterWrite = true; close(); return false }
             input.consume(used)
             chunked = done ? nil : d
             return done
