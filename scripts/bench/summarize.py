@@ -145,19 +145,14 @@ def main():
                 checks.append(("jvm_route costs < 3% user-space instructions per request vs round-robin, same "
                                "requests (callgrind; the kernel's share is the same for both)", f"{extra:+.1f}%",
                                "met" if extra < 3 else "MISSED"))
+    # jvm_route against rr50 (a request without the cookie, medians of unpaired runs) is printed for reference
+    # only: it mixes the cookie's own parsing cost and this VM's run-to-run swings into sticky routing's cost.
+    # The targets are the paired rr_cookie and callgrind checks above.
     rr = med("rr50", "switchyard", 0)
     jvm = med("jvm_route", "switchyard", 0)
     if rr and jvm:
         cost = (rr - jvm) / rr * 100
-        ratio_lines.append(f"ratio jvm_route/rr50 switchyard={jvm / rr:.2f} (jvm_route costs {cost:.1f}% req/s)")
-        checks.append(("jvm_route costs < 3% req/s vs switchyard round-robin", f"{cost:.1f}%",
-                       "met" if cost < 3 else "MISSED"))
-        eff_rr, eff_jvm = med("rr50", "switchyard", 7), med("jvm_route", "switchyard", 7)
-        if eff_rr and eff_jvm:
-            cpu_cost = (eff_rr / eff_jvm - 1) * 100
-            ratio_lines.append(f"cost jvm_route vs rr50 switchyard: {cpu_cost:+.1f}% CPU per request")
-            checks.append(("jvm_route costs < 3% CPU per request vs switchyard round-robin", f"{cpu_cost:+.1f}%",
-                           "met" if cpu_cost < 3 else "MISSED"))
+        ratio_lines.append(f"ratio jvm_route/rr50 switchyard={jvm / rr:.2f} (unpaired, reference only: {cost:.1f}% req/s)")
 
     idle_table = ["| proxy | idle connections | failed | VmRSS before KiB | VmRSS after KiB | KiB per connection |",
                   "|---|---:|---:|---:|---:|---:|"]
