@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// `sticky learn`'s table: session id → server address, learned from the backend's Set-Cookie,
 /// bounded (least recently used entries go first) and expiring after `timeout` without use.
@@ -14,7 +14,7 @@ public final class StickyLearnTable: Sendable {
     public let capacity: Int
     public let timeout: Duration
     private let timeoutNanoseconds: Int64
-    private let lru: Mutex<LRUList>
+    private let lru: Lock<LRUList>
 
     /// nginx: "a 1-megabyte zone can store about 4000 sessions on the 64-bit platform"; 256 bytes
     /// per session keeps that ratio.
@@ -25,7 +25,7 @@ public final class StickyLearnTable: Sendable {
         self.capacity = max(1, capacity)
         self.timeout = timeout
         self.timeoutNanoseconds = timeout.nanoseconds
-        self.lru = Mutex(LRUList())
+        self.lru = Lock(LRUList())
     }
 
     /// The capacity a `zone=NAME:SIZE` of `bytes` holds.

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// One key's state in the in-memory index (nginx's `ngx_http_file_cache_node_t`).
 public struct CacheIndexEntry: Sendable, Equatable {
@@ -77,17 +77,17 @@ public enum CacheFillRole: Sendable, Equatable {
 ///     let e = index.lookup(key, now: now)          // counts a use; e.exists -> open the file
 ///     if index.beginFill(key, now: now, lockAge: 5) == .fill { ...; index.commit(key, bytes: n, validUntil: t, now: now) }
 ///
-/// Thread safety: all workers share one index, guarded by one `Synchronization.Mutex`. Every method
-/// holds it only for O(1) dictionary and list updates (eviction walks are bounded by `limit`); no
+/// Thread safety: all workers share one index, guarded by one `Lock` (a pthread mutex, which ThreadSanitizer
+/// sees). Every method holds it only for O(1) dictionary and list updates (eviction walks are bounded by `limit`); no
 /// I/O ever happens under the lock — files to delete are handed back to the caller, and hot entries
 /// dropped under the lock are released (their descriptors closed) after it.
 public final class CacheIndex: Sendable {
-    private let state: Mutex<CacheIndexState>
+    private let state: Lock<CacheIndexState>
     public let limits: CacheIndexLimits
 
     public init(limits: CacheIndexLimits) {
         self.limits = limits
-        state = Mutex(CacheIndexState())
+        state = Lock(CacheIndexState())
     }
 
     /// nginx counts disk usage in blocks; 4 KiB is the common filesystem block.

@@ -1,5 +1,5 @@
 import HTTP1
-import Synchronization
+import Locking
 
 /// Entries in a dictionary, with the same commit/abort semantics as `FileStorage`: for tests of
 /// the engine's cache paths without a disk.
@@ -10,7 +10,7 @@ public final class MemoryStorage: CacheStorage {
         var body: [UInt8]
     }
 
-    private let entries = Mutex<[CacheDigest: Stored]>([:])
+    private let entries = Lock<[CacheDigest: Stored]>([:])
 
     public init() {}
 

@@ -1,13 +1,13 @@
 import CSystem
 import Glibc
-import Synchronization
+import Locking
 
 /// The one way to reach a loop from another thread: post a closure, the loop runs it on its own thread.
 /// Backed by an eventfd watched by the loop (the loop's wake-up), and a short mutex-protected queue
 /// that only the poster and the loop touch — workers never wait on it during requests.
 public final class Mailbox: Sendable {
     private let fd: Int32
-    private let queue = Mutex<[@Sendable () -> Void]>([])
+    private let queue = Lock<[@Sendable () -> Void]>([])
 
     public init() {
         fd = cswy_eventfd(0, cswy_efd_nonblock() | cswy_efd_cloexec())

@@ -1,16 +1,16 @@
 import Glibc
 import EventLoop
-import Synchronization
+import Locking
 
 /// An open access-log file, shared by workers (each line is one write(2) on O_APPEND, so lines never
 /// interleave). Reopened on SIGUSR1.
 public final class AccessLogFile: Sendable {
     let path: String
-    private let fdBox: Mutex<Int32>
+    private let fdBox: Lock<Int32>
 
     init(path: String, open shouldOpen: Bool = true) {
         self.path = path
-        fdBox = Mutex(shouldOpen ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) : -1)
+        fdBox = Lock(shouldOpen ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) : -1)
     }
 
     deinit { fdBox.withLock { if $0 >= 0 { close($0) } } }

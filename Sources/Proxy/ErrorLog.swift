@@ -1,7 +1,7 @@
 public import Config
 import EventLoop
 import Glibc
-import Synchronization
+import Locking
 
 /// The error log: `2026/11/25 09:00:00 [error] 1234#5: *7 message`, as nginx writes it.
 ///
@@ -10,7 +10,7 @@ import Synchronization
 /// so it is written at once; `reopen()` serves SIGUSR1 (logrotate).
 public final class ErrorLogFile: Sendable {
     private struct State { var fd: Int32; var path: String? }
-    private let state: Mutex<State>
+    private let state: Lock<State>
     public let level: LogLevel
 
     /// `path == nil` writes to stderr.
@@ -21,7 +21,7 @@ public final class ErrorLogFile: Sendable {
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             if fd < 0 { fd = 2 }
         }
-        state = Mutex(State(fd: fd, path: path == "stderr" ? nil : path))
+        state = Lock(State(fd: fd, path: path == "stderr" ? nil : path))
     }
 
     /// Each reload opens the file again; the replaced runtime's descriptor closes with it.

@@ -1,6 +1,7 @@
 import EventLoop
 public import HTTP1
 import Glibc
+import Locking
 import Synchronization
 
 /// What a mock backend answers.
@@ -43,7 +44,7 @@ public struct MockHold: Sendable {
 
 /// A gate a test opens from its own thread to let a held response continue: no sleeps, no timing.
 public final class MockGate: Sendable {
-    private let state = Mutex<(opened: Bool, waiters: [@Sendable () -> Void])>((false, []))
+    private let state = Lock<(opened: Bool, waiters: [@Sendable () -> Void])>((false, []))
 
     public init() {}
 
@@ -106,13 +107,13 @@ public final class MockBackend: @unchecked Sendable {
     private let requestCount = Atomic<Int>(0)
     private let connectionCount = Atomic<Int>(0)
     private let openCount = Atomic<Int>(0)
-    private let handler: Mutex<Handler>
-    private let seen = Mutex<[MockRequest]>([])
+    private let handler: Lock<Handler>
+    private let seen = Lock<[MockRequest]>([])
 
     /// `port` 0 picks a free one; a given port lets a test bring a "restarted" node back on its old address.
     public init(name: String, port requested: UInt16 = 0, handler: @escaping Handler) throws {
         self.name = name
-        self.handler = Mutex(handler)
+        self.handler = Lock(handler)
         listenFD = try Socket.listen(SocketAddress.parse("127.0.0.1:\(requested)")!, backlog: 128, reusePort: false)
         port = Socket.localAddress(listenFD)!.port
         let me = UncheckedSendable(self)

@@ -1,11 +1,11 @@
-import Synchronization
+import Locking
 
 /// A MockBackend that behaves like a Tomcat node for session routing: a request without a known session gets
 /// `Set-Cookie: JSESSIONID=<32 hex>.<route>; Path=/; HttpOnly`; the body says `node=<name> session=<id> hits=<n>`.
 /// The session comes from the JSESSIONID cookie or a `;jsessionid=` path parameter, as Tomcat reads it.
 public enum TomcatNode {
     public static func start(name: String, route: String, port: UInt16 = 0) throws -> MockBackend {
-        let sessions = Mutex<[String: Int]>([:])
+        let sessions = Lock<[String: Int]>([:])
         return try MockBackend(name: name, port: port) { req in
             var id = req.header("Cookie").flatMap { sessionID(inCookie: $0) } ?? sessionID(inTarget: req.target)
             var headers: [(String, String)] = [("Content-Type", "text/html")]
