@@ -12,7 +12,8 @@ import Synchronization
 /// Two background threads per zone, as nginx's cache loader and cache manager processes: the loader walks
 /// the disk in batches at start (serving never waits for it: a lookup the index does not know yet opens the
 /// file itself), the manager enforces `inactive` and `max_size` and deletes evicted files, off the workers.
-/// Both hold the zone weakly between steps, so a zone a reload dropped (or a failed reload built) ends them.
+/// Both hold the zone weakly between steps, so a zone a reload dropped (or a failed reload built) ends them;
+/// nobody joins them (they are detached), and at exit they stop with the process, as nginx's helpers do.
 final class CacheZone: @unchecked Sendable {
     let name: String
     let path: String
@@ -53,7 +54,7 @@ final class CacheZone: @unchecked Sendable {
     private func startLoader(levels: CacheLevels) {
         let weak = WeakZone(self)
         let root = path
-        _ = WorkerThread.spawn {
+        WorkerThread.spawn {
             let walker = CacheDiskWalker(root: root, levels: levels)
             while let batch = walker.next(max: Self.loaderBatch) {
                 guard let zone = weak.zone else { return }
@@ -67,12 +68,12 @@ final class CacheZone: @unchecked Sendable {
             guard let zone = weak.zone else { return }
             zone.loading.store(false, ordering: .releasing)
             zone.errorLog.log(.notice, "http file cache: \(zone.path) \(zone.index.totalSize / 1_048_576)M, zone \"\(zone.name)\" loaded")
-        }
+        }.detach()
     }
 
     private func startManager() {
         let weak = WeakZone(self)
-        _ = WorkerThread.spawn {
+        WorkerThread.spawn {
             var ts = timespec(tv_sec: 0, tv_nsec: Self.managerIntervalMillis * 1_000_000)
             while true {
                 guard let zone = weak.zone else { return }
@@ -80,7 +81,7 @@ final class CacheZone: @unchecked Sendable {
                 for key in zone.index.manage(now: Int64(time(nil)), limit: 10_000, freeBytes: free) { zone.storage.remove(key) }
                 nanosleep(&ts, nil)
             }
-        }
+        }.detach()
     }
 
     /// Space left for unprivileged users on the zone's filesystem (what `min_free` is compared with).
