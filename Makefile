@@ -3,12 +3,12 @@ SWIFT_BIN ?= $(firstword $(wildcard /opt/swift/usr/bin) $(dir $(shell command -v
 export PATH := $(SWIFT_BIN):$(PATH)
 SWIFT ?= swift
 
-.PHONY: all build release test run bench clean setup-build setup-test setup-run setup-bench
+.PHONY: all build release test run bench sanitize soak clean setup-build setup-test setup-run setup-bench setup-sanitize setup-soak
 
 all: build
 
 # Explicit rules: make never applies a pattern rule to a .PHONY target, so `setup-%:` would silently do nothing.
-setup-build setup-test setup-run setup-bench:
+setup-build setup-test setup-run setup-bench setup-sanitize setup-soak:
 	@scripts/setup.sh $(@:setup-%=%)
 
 build: setup-build
@@ -27,5 +27,14 @@ run: setup-run release
 bench: setup-bench release
 	scripts/bench.sh
 
+# The suite and the proxy under load with reloads, built with AddressSanitizer then ThreadSanitizer
+# (.build-asan, .build-tsan); fails on any report. SANITIZERS="thread" runs one. See docs/SANITIZERS.md.
+sanitize: setup-sanitize
+	scripts/sanitize.sh $(SANITIZERS)
+
+# 5 million requests (jvm_route, gzip, proxy_cache) with a reload every 3 s; 0 errors and flat RSS to pass.
+soak: setup-soak release
+	scripts/soak.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan

@@ -66,6 +66,7 @@ let package = Package(
         .executableTarget(name: "session-app", dependencies: ["EventLoop", "HTTP1"], path: "examples/session-app/Sources", swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "LockingTests", dependencies: ["Locking"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], exclude: ["Fixtures"], swiftSettings: strict + pcreNames),
         .testTarget(name: "BalancingTests", dependencies: ["Balancing", "Digest"], swiftSettings: strict),
         .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict + pcreNames),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages switchyard needs to build, test, run the demo and benchmark.
-# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench]
+# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak]
 set -euo pipefail
 want=(libevent-dev libpcre2-dev zlib1g-dev pkg-config curl)
 case "${1:-build}" in
   test)  want+=(memcached nginx) ;;
   run)   want+=(memcached) ;;
   bench) want+=(nginx wrk haproxy valgrind binutils) ;;
+  sanitize) want+=(memcached nginx wrk) ;;
+  soak)  want+=(nginx wrk) ;;
 esac
 missing=()
 for p in "${want[@]}"; do
