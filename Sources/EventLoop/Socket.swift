@@ -124,19 +124,44 @@ public enum Socket {
 
     /// A blocking connection whose reads and writes give up after `timeoutSeconds` (tools and test clients,
     /// never the engine). Returns the descriptor, or the errno of the failed step.
-    public static func connectBlocking(_ address: SocketAddress, timeoutSeconds: Int) -> Result<Int32, Failure> {
+    /// `source` binds the local end first (a test client on 127.0.0.2, 127.0.0.3 …; port 0 lets the kernel pick).
+    public static func connectBlocking(_ address: SocketAddress, from source: SocketAddress? = nil,
+                                       timeoutSeconds: Int) -> Result<Int32, Failure> {
         let af = address.family == .v4 ? AF_INET : AF_INET6
         let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { return .failure(Failure(call: "socket()", code: errno)) }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if let source, withSockaddr(source, { bind(fd, $0, $1) }) != 0 {
+            let e = errno
+            Syscall.close(fd)
+            return .failure(Failure(call: "bind() to \(source)", code: e))
+        }
         if withSockaddr(address, { Glibc.connect(fd, $0, $1) }) != 0 {
             let e = errno
             Syscall.close(fd)
             return .failure(Failure(call: "connect()", code: e))
         }
         return .success(fd)
+    }
+
+    /// A socket bound to `address` that never listens, so the port is taken and a connect to it is refused
+    /// (test tools: a port held for a test, a dead upstream). The bind itself has no SO_REUSEADDR, so it
+    /// fails when any socket holds the port. `shareWithListeners` then sets SO_REUSEADDR, which lets one
+    /// listener with SO_REUSEADDR bind beside it (Linux allows that while this socket does not listen):
+    /// the port is handed over without ever being free.
+    public static func hold(_ address: SocketAddress, shareWithListeners: Bool) throws(Failure) -> Int32 {
+        let af = address.family == .v4 ? AF_INET : AF_INET6
+        let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw Failure(call: "socket()", code: errno) }
+        if withSockaddr(address, { bind(fd, $0, $1) }) != 0 {
+            let e = errno
+            Syscall.close(fd)
+            throw Failure(call: "bind() to \(address)", code: e)
+        }
+        if shareWithListeners { setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
+        return fd
     }
 
     /// The outcome of a non-blocking connect once the socket is writable (0 = connected).

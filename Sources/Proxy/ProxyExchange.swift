@@ -22,6 +22,9 @@ final class ProxyExchange {
     private var conn: UpstreamConnection?
     private var connReused = false
     private var peer: PeerID?
+    /// The peer sent a response head: its outcome is a success, though it stays counted as busy (least_conn,
+    /// max_conns) until the response ends, as nginx frees a peer when the request is finalized.
+    private var peerAnswered = false
     private var lastPick: Pick?
     private var pickState = PickState()
     private var triesDone = 0
@@ -199,6 +202,7 @@ final class ProxyExchange {
         let ctx = worker.pickContext(for: request, upstream: up)
         guard let p = box.balancer.pick(ctx, state: &pickState, now: worker.now()) else { return nil }
         peer = p.peer
+        peerAnswered = false
         lastPick = p
         return (up.addresses[p.peer.index], up.labels[p.peer.index])
     }
@@ -337,12 +341,9 @@ final class ProxyExchange {
         let client = self.client   // one strong reference: each unowned read costs a checked retain
         let now = client.worker.now()
         request.upstreamResponse = resp
-        if let up = upstream, let p = peer {
-            client.worker.balancer(for: up).release(p, .ok, now: now)
-            peer = nil
-        }
+        peerAnswered = true
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
-            if cx.answeredFromCache(resp) { c.close(); conn = nil; return }
+            if cx.answeredFromCache(resp) { releasePeer(.ok, now: now); c.close(); conn = nil; return }
             cx.responseStarted(resp)
         }
         // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
@@ -514,6 +515,7 @@ final class ProxyExchange {
         request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
         state = .done
         conn = nil
+        releasePeer(.ok, now: client.worker.now())
         cache?.finish()
         c.requestsServed += 1
         let client = self.client
@@ -545,10 +547,7 @@ final class ProxyExchange {
         if case .httpStatus = f {} else {
             request.tries[request.tries.count - 1].failedStatus = NextUpstreamPolicy.clientStatus(for: f)
         }
-        if let up = upstream, let p = peer {
-            client.worker.balancer(for: up).release(p, NextUpstreamPolicy.outcome(for: f), now: now)
-            peer = nil
-        }
+        releasePeer(NextUpstreamPolicy.outcome(for: f), now: now)
         if canRetry(f) { return nextTry() }
         failClient(NextUpstreamPolicy.clientStatus(for: f))
     }
@@ -567,10 +566,7 @@ final class ProxyExchange {
     private func abortMidResponse() {
         state = .done
         cache?.finish()
-        if let up = upstream, let p = peer {
-            client.worker.balancer(for: up).release(p, .failed, now: client.worker.now())
-            peer = nil
-        }
+        releasePeer(.failed, now: client.worker.now())
         if let c = conn { c.close(); conn = nil }
         client.exchange = nil
         client.close()
@@ -582,9 +578,14 @@ final class ProxyExchange {
         state = .done
         cache?.finish()
         if let c = conn { c.close(); conn = nil }
-        if let up = upstream, let p = peer {
-            client.worker.balancer(for: up).release(p, .ok, now: client.worker.now())
-            peer = nil
-        }
+        releasePeer(.ok, now: client.worker.now())
+    }
+
+    /// Gives the peer back to the balancer once: `outcome` counts only if it never answered with a head (a
+    /// failure after the head, like a client gone, does not mark the server failed).
+    private func releasePeer(_ outcome: PeerOutcome, now: Instant) {
+        guard let up = upstream, let p = peer else { return }
+        client.worker.balancer(for: up).release(p, peerAnswered ? .ok : outcome, now: now)
+        peer = nil
     }
 }

@@ -11,11 +11,15 @@ import Regex
 public enum RuntimeBuilder {
     /// `openFiles: false` (for `-t`) checks everything but opens no log file, so testing a configuration has
     /// no side effects and does not need the log directories.
+    /// `warn` receives the `[warn]` diagnostics found while building (overlapping srun_ids, …).
     public static func build(_ config: Configuration, prefix: String, generation: Int,
-                             previous: Runtime?, openFiles: Bool = true) throws(ConfigError) -> Runtime {
+                             previous: Runtime?, openFiles: Bool = true,
+                             warn: (ConfigDiagnostic) -> Void = { _ in }) throws(ConfigError) -> Runtime {
         var b = Builder(config: config, prefix: prefix, previous: previous)
         b.openFiles = openFiles
-        return try b.build(generation: generation)
+        let runtime = try b.build(generation: generation)
+        b.warnings.forEach(warn)
+        return runtime
     }
 }
 

@@ -110,12 +110,14 @@ public final class MockBackend: @unchecked Sendable {
     private let handler: Lock<Handler>
     private let seen = Lock<[MockRequest]>([])
 
-    /// `port` 0 picks a free one; a given port lets a test bring a "restarted" node back on its old address.
+    /// `port` 0 takes one from `freePort()` (held for the test process, so it is still this node's when a
+    /// test brings a "restarted" node back on its old address with `port:`).
     public init(name: String, port requested: UInt16 = 0, handler: @escaping Handler) throws {
         self.name = name
         self.handler = Lock(handler)
-        listenFD = try Socket.listen(SocketAddress.parse("127.0.0.1:\(requested)")!, backlog: 128, reusePort: false)
-        port = Socket.localAddress(listenFD)!.port
+        port = requested == 0 ? freePort() : requested
+        listenFD = try Socket.listen(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port), backlog: 128,
+                                     reusePort: false)
         let me = UncheckedSendable(self)
         thread = WorkerThread.spawn { me.value.serve() }
     }

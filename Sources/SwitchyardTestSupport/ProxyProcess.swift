@@ -1,5 +1,7 @@
 import EventLoop
 public import Glibc
+import Locking
+import Synchronization
 
 /// Runs the real `switchyard` binary on a configuration written to a temporary prefix, in the foreground,
 /// and stops it by PID (nginx-tests' way: a heredoc config, free ports, no sleeps: readiness is polled).
@@ -20,6 +22,9 @@ public final class ProxyProcess {
         for (path, text) in files { try TempDir.write(prefix + "/" + path, text) }
         _ = mkdir(prefix + "/logs", 0o755)
         let args = [Self.binary, "-p", prefix, "-c", prefix + "/conf/nginx.conf", "-g", "daemon off;"] + extraArguments
+        guard access(Self.binary, X_OK) == 0 else {
+            throw TestClientError("no switchyard executable at \(Self.binary): build it (swift build) with the tests")
+        }
         pid = try Spawn.run(args, stdoutPath: prefix + "/stdout.log", stderrPath: prefix + "/stderr.log")
         if let port = waitForPort { try waitUntilListening(port) }
     }
@@ -34,11 +39,8 @@ public final class ProxyProcess {
         return (code, (try? TempDir.read(err)) ?? "")
     }
 
-    /// The switchyard executable built next to the tests (override with SWITCHYARD_BIN).
-    public static var binary: String {
-        if let env = getenv("SWITCHYARD_BIN") { return String(cString: env) }
-        return Package.root + "/.build/debug/switchyard"
-    }
+    /// The switchyard executable of the build configuration that is running (override with SWITCHYARD_BIN).
+    public static var binary: String { Package.executable("switchyard", override: "SWITCHYARD_BIN") }
 
     public func waitUntilListening(_ port: UInt16, seconds: Int = 20) throws {
         for _ in 0..<(seconds * 100) {
@@ -97,6 +99,27 @@ public enum Package {
         parts.removeLast(3)   // Sources/SwitchyardTestSupport/ProxyProcess.swift
         return parts.joined(separator: "/")
     }
+
+    /// The directory of the running test executable: `.build/<triple>/debug` or `…/release`, where SwiftPM
+    /// puts the products of the same build, so `swift test -c release` runs release binaries, never a stale
+    /// debug one.
+    public static let buildDirectory: String = {
+        var path = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &path, path.count - 1)
+        guard n > 0 else { return root + "/.build/unknown-configuration" }   // the binary check then fails clearly
+        let exe = String(decoding: path[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var parts = exe.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast()
+        // A bundle layout (…/Foo.xctest/Contents/MacOS/Foo) keeps the products beside the bundle.
+        while let i = parts.lastIndex(where: { $0.hasSuffix(".xctest") }) { parts.removeLast(parts.count - i) }
+        return parts.joined(separator: "/")
+    }()
+
+    /// The product `name` built next to the tests, or the path in the environment variable `override`.
+    public static func executable(_ name: String, override: String) -> String {
+        if let env = getenv(override) { return String(cString: env) }
+        return buildDirectory + "/" + name
+    }
 }
 
 /// Temporary directories and small file helpers for tests.
@@ -131,21 +154,36 @@ public enum TempDir {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bind to 0, read it, close): the small race is accepted in tests.
-/// A port nothing listens on, below the kernel's ephemeral range (32768–60999 on Linux): a port the kernel picks
-/// for `bind(0)` comes from that range, and between this call and the proxy's own bind any outgoing connection
-/// of a test running in parallel may take it as its local port (the proxy then fails to listen).
-public func freePort() -> UInt16 {
+/// The ports this test process has handed out, each held by a socket bound to it (see `freePort`).
+private let heldPorts = Lock<[UInt16: Int32]>([:])
+
+/// Takes a port in 20000..<32000 on 127.0.0.1 and holds it for the rest of the test process.
+private func holdPort(shareWithListeners: Bool) -> UInt16 {
     for _ in 0..<1000 {
         let port = UInt16.random(in: 20000..<32000)
-        guard let fd = try? Socket.listen(SocketAddress.parse("127.0.0.1:\(port)")!, backlog: 1, reusePort: false) else {
-            continue
+        let taken = heldPorts.withLock { held -> Bool in
+            if held[port] != nil { return false }   // handed out before: never twice in one run
+            guard let fd = try? Socket.hold(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port),
+                                            shareWithListeners: shareWithListeners) else { return false }
+            held[port] = fd
+            return true
         }
-        Syscall.close(fd)
-        return port
+        if taken { return port }
     }
-    return 0
+    fatalError("no free port on 127.0.0.1 in 20000..<32000 after 1000 tries")
 }
+
+/// A port on 127.0.0.1 for a listener the test starts (a switchyard, a mock, a child process), never free
+/// between this call and the listener's bind: it is bound (not listening) by this process, so no other test
+/// or process can take it, and a connect to it is refused until the listener binds beside the holder
+/// (with SO_REUSEADDR, as switchyard, MockBackend and memcached do). The hold lasts until this process ends,
+/// so a port a test closes (a removed `listen`, a stopped node) stays its own. Below the kernel's ephemeral
+/// range (32768–60999 on Linux), so no outgoing connection's local port collides with it either.
+public func freePort() -> UInt16 { holdPort(shareWithListeners: true) }
+
+/// A port nothing can listen on for the rest of the test process: bound without SO_REUSEADDR and never
+/// listened on, so a connect to it is refused. For dead upstreams (`proxy_pass http://127.0.0.1:\(deadPort())`).
+public func deadPort() -> UInt16 { holdPort(shareWithListeners: false) }
 
 /// posix_spawn without Foundation; the child starts with no blocked signals and default handlers.
 public enum Spawn {

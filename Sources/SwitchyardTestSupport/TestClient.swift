@@ -30,8 +30,15 @@ public final class TestClient {
     private var buffer: [UInt8] = []
     private let chunk = IOBuffer(initialCapacity: 65536)
 
-    public init(port: UInt16, timeoutSeconds: Int = 10) throws {
-        switch Socket.connectBlocking(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port),
+    /// `source` is the client's own address, any of 127/8 (e.g. "127.0.3.1"): loopback accepts them all, so
+    /// one test can be many clients to `ip_hash` or `$remote_addr`.
+    public init(port: UInt16, from source: String? = nil, timeoutSeconds: Int = 10) throws {
+        var local: SocketAddress?
+        if let source {
+            guard let a = SocketAddress.parse(source + ":0") else { throw TestClientError("bad source address \(source)") }
+            local = a
+        }
+        switch Socket.connectBlocking(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port), from: local,
                                       timeoutSeconds: timeoutSeconds) {
         case .success(let fd): self.fd = fd
         case .failure(let f): throw TestClientError("connect to 127.0.0.1:\(port): \(f)")
@@ -120,6 +127,18 @@ public final class TestClient {
     public func isClosedByPeer() -> Bool {
         if !buffer.isEmpty { return false }
         return (try? fill()) == false
+    }
+
+    /// True when the server has already closed this connection while it was idle (nothing unread, EOF or
+    /// reset pending); never waits. A client checks this before reusing a kept-alive connection: a request
+    /// written after that is one the server may have read, and losing it is a failure.
+    public func closedWhileIdle() -> Bool {
+        if !buffer.isEmpty { return false }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 0) == 1 else { return false }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)
     }
 
     /// One request on a fresh connection.

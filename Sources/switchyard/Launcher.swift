@@ -31,7 +31,8 @@ struct Launcher {
         if invocation.test {
             // Compile the runtime too, so -t fails exactly where a start would (unknown variables, regexes…).
             do {
-                _ = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil, openFiles: false)
+                _ = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil,
+                                             openFiles: false, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
             } catch {
                 output.line("switchyard: [emerg] \(error)")
                 output.line("switchyard: configuration file \(invocation.configFile) test failed")

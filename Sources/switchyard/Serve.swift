@@ -7,7 +7,8 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     let output = ErrorOutput(logFile: invocation.errorLog)
     let runtime: Runtime
     do {
-        runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 1, previous: nil)
+        runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 1, previous: nil,
+                                           warn: { output.line("switchyard: \($0)") })
     } catch {
         output.line("switchyard: [emerg] \(error)")
         return 1

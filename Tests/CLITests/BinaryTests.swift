@@ -8,10 +8,12 @@ private let packageRoot: String = {
     return path
 }()
 
+/// The binary of the build configuration that is running, beside the test executable (never a fallback to
+/// `.build/debug`: a release test run would exercise a stale debug binary). SWITCHYARD_BIN overrides.
 private let binary: String = {
-    let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("switchyard").path
-    if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
-    return packageRoot + "/.build/debug/switchyard"
+    if let env = ProcessInfo.processInfo.environment["SWITCHYARD_BIN"] { return env }
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("switchyard").path
 }()
 
 private struct Run {

@@ -5,9 +5,11 @@ import SwitchyardTestSupport
 
 /// Several client threads, each looping GET requests on one keep-alive connection, as a browser would.
 ///
-/// A connection the server closes cleanly between responses (EOF before any byte of the next response) is
-/// reopened and the request sent again: HTTP allows that for idempotent requests, and it is not a failure.
-/// A reset, a timeout, a broken or non-200 response is a failure.
+/// A connection is reopened without counting a failure only when the server ended it while it was idle: the
+/// last response said `Connection: close`, or the server had already closed it before the next request was
+/// written (HTTP lets a client resend then). Once a request is written, any close, reset or timeout before
+/// its response, and any broken or non-200 response, is a failure: the proxy may have read that request and
+/// dropped it (during a reload, say), and resending it would hide the loss.
 final class LoadGenerator: Sendable {
     struct Served: Sendable { let startNanos: UInt64; let backend: String }
     struct Totals: Sendable {
@@ -43,6 +45,10 @@ final class LoadGenerator: Sendable {
         var connection: TestClient?
         var n = 0
         while running.load(ordering: .relaxed) {
+            if let c = connection, c.closedWhileIdle() {
+                connection = nil
+                totals.withLock { $0.cleanCloses += 1 }      // ended while idle: nothing was lost
+            }
             if connection == nil {
                 do {
                     connection = try TestClient(port: port)
@@ -65,13 +71,13 @@ final class LoadGenerator: Sendable {
                 }
                 totals.withLock { $0.served.append(Served(startNanos: start, backend: backend)) }
                 servedCount.add(1, ordering: .relaxed)
+                if r.header("Connection")?.lowercased() == "close" {
+                    connection = nil
+                    totals.withLock { $0.cleanCloses += 1 }  // the server said so: the next request goes elsewhere
+                }
             } catch {
                 connection = nil
-                if "\(error)".contains("closed before a response head") {
-                    totals.withLock { $0.cleanCloses += 1 }      // keep-alive ended between responses: retry
-                } else {
-                    totals.withLock { $0.failures.append("client \(client) #\(n): \(error)") }
-                }
+                totals.withLock { $0.failures.append("client \(client) #\(n): \(error)") }
             }
         }
     }

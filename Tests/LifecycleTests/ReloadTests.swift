@@ -93,7 +93,7 @@ import SwitchyardTestSupport
     @Test func peerHealthSurvivesAReload() throws {
         let live = try MockBackend(name: "live") { _ in MockResponse(text: "live") }
         defer { live.stop() }
-        let dead = freePort()   // nothing listens: connect() is refused
+        let dead = deadPort()   // bound, never listening: connect() is refused
         let port = freePort()
         func conf(_ extra: String) -> String {
             nginxConf(port: port, http: """

@@ -53,7 +53,10 @@ import SwitchyardTestSupport
                 return answered != nil && proxy.reloadsLogged == i
             }
             try #require(done, "reload \(i) did not complete:\n\(proxy.errorLog)")
-            if i == 2 { fdsEarly = openDescriptors(proxy.pid) }
+            if i == 2 {
+                fdsEarly = openDescriptors(proxy.pid)
+                try #require(fdsEarly > 0, "cannot count the descriptors of \(proxy.pid) in /proc")
+            }
             epochs.append(Epoch(signalled: signalled, answered: answered!, completed: nowNanos(), backend: next.backend))
             // Let the clients run on the new configuration before the next reload.
             let mark = load.served
@@ -64,7 +67,7 @@ import SwitchyardTestSupport
         // Reloads do not leak descriptors (each one opens the log files again; the old ones must close).
         // Old runtimes go once no request uses them (buffered log writers for them are dropped within a second).
         var fdsLate = 0
-        #expect(waitFor(seconds: 5) { fdsLate = openDescriptors(proxy.pid); return fdsLate < fdsEarly + 4 }, "\(fdsEarly) descriptors after reload 2, \(fdsLate) after reload 20: \(descriptorTargets(proxy.pid))")
+        #expect(waitFor(seconds: 5) { fdsLate = openDescriptors(proxy.pid); return fdsLate > 0 && fdsLate < fdsEarly + 4 }, "\(fdsEarly) descriptors after reload 2, \(fdsLate) after reload 20: \(descriptorTargets(proxy.pid))")
 
         // Every request that started after reload k completed, and before reload k+1 was signalled, went to
         // the backend of configuration k; those before the first reload went to the first one.

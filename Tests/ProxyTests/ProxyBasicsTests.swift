@@ -138,7 +138,7 @@ import Testing
     }
 
     @Test func refusedBackendIs502AndSilentBackendIs504() throws {
-        let dead = freePort()
+        let dead = deadPort()
         let silent = try MockBackend(name: "s") { _ in MockResponse(hang: true) }
         defer { silent.stop() }
         let f = try Fixture(http: """
@@ -158,7 +158,7 @@ import Testing
     }
 
     @Test func failedServerIsSkippedForTheNextTry() throws {
-        let dead = freePort()
+        let dead = deadPort()
         let live = try MockBackend(name: "live") { _ in MockResponse(text: "live") }
         defer { live.stop() }
         let f = try Fixture(http: """

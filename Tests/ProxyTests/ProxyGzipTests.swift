@@ -275,7 +275,7 @@ import Testing
         defer { backend.stop() }
         let f = try fixture(backend, extra: "gzip_buffers 4 16k;", level: 1)
         defer { f.proxy.stop() }
-        let before = ProxyStreamingTests.peakRSS(f.proxy.pid)
+        let before = try ProxyStreamingTests.peakRSS(f.proxy.pid)
 
         let c = try f.client()
         try c.send("GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
@@ -293,7 +293,7 @@ import Testing
         #expect(reader.plainCount == size)
         #expect(mismatch == nil)
         #expect(reader.compressedCount < size / 20)
-        let peak = ProxyStreamingTests.peakRSS(f.proxy.pid)
+        let peak = try ProxyStreamingTests.peakRSS(f.proxy.pid)
         #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
     }
 }

@@ -8,13 +8,15 @@ import Testing
 @Suite(.serialized) struct ProxyStreamingTests {
     static let size = 100 * 1024 * 1024
 
-    /// The proxy's peak resident memory (VmHWM) in KiB.
-    static func peakRSS(_ pid: pid_t) -> Int {
-        guard let text = try? TempDir.read("/proc/\(pid)/status") else { return -1 }
+    /// The proxy's peak resident memory (VmHWM) in KiB. Throws when /proc cannot tell: a memory check that
+    /// cannot measure fails instead of passing.
+    static func peakRSS(_ pid: pid_t) throws -> Int {
+        let text = try TempDir.read("/proc/\(pid)/status")
         for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? -1
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count >= 2, let kib = Int(fields[1]), kib > 0 { return kib }
         }
-        return -1
+        throw TestClientError("no VmHWM in /proc/\(pid)/status: \(text.prefix(200))")
     }
 
     @Test func hundredMebibytesDownAndUpInBoundedMemory() throws {
@@ -28,7 +30,7 @@ import Testing
             server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
             """)
         defer { f.proxy.stop() }
-        let before = Self.peakRSS(f.proxy.pid)
+        let before = try Self.peakRSS(f.proxy.pid)
 
         let down = try f.get("/big")
         #expect(down.status == 200)
@@ -39,7 +41,7 @@ import Testing
         try c.send(big)
         #expect(try c.readResponse().text == "received \(Self.size)")
 
-        let peak = Self.peakRSS(f.proxy.pid)
+        let peak = try Self.peakRSS(f.proxy.pid)
         // 200 MiB crossed the proxy; its peak memory grew by a few buffers, not by a body.
         #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
     }
@@ -51,7 +53,7 @@ import Testing
                 error_page 404 /404.html;
                 error_page 502 =503 /busy.html;
                 location / { root html; }
-                location /dead { proxy_pass http://127.0.0.1:\(freePort()); }
+                location /dead { proxy_pass http://127.0.0.1:\(deadPort()); }
             }
             """, files: ["html/404.html": "custom not found\n", "html/busy.html": "busy\n"])
         defer { f.proxy.stop() }
@@ -73,7 +75,7 @@ import Testing
             server { listen 127.0.0.1:PORT; location / { proxy_pass http://127.0.0.1:\(backend.port); } }
             """)
         defer { f.proxy.stop() }
-        let before = Self.peakRSS(f.proxy.pid)
+        let before = try Self.peakRSS(f.proxy.pid)
         let c = try f.client()
         try c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         let chunk = Array("100000\r\n".utf8) + [UInt8](repeating: 0x62, count: 1 << 20) + [13, 10]
@@ -82,7 +84,7 @@ import Testing
         let r = try c.readResponse()
         backend.join()
         #expect(r.text == "received \(200 << 20) bytes, Content-Length \(200 << 20), Transfer-Encoding -")
-        let peak = Self.peakRSS(f.proxy.pid)
+        let peak = try Self.peakRSS(f.proxy.pid)
         #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
         // nginx's warning names the temp file: in the level directories, already unlinked.
         let log = f.logFile("logs/error.log", containing: "buffered to a temporary file")

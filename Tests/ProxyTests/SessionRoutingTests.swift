@@ -73,10 +73,11 @@ import Testing
         let c = try f.client()
         // Sessions owned by tomcat1, created on it.
         var owned: [String] = []
-        while owned.count < 12 {
+        for _ in 0..<120 where owned.count < 12 {
             let r = Self.parse(try request(c).text)
             if r.node == "tomcat1" { owned.append(r.session) }
         }
+        try #require(owned.count == 12, "new sessions never reached tomcat1: \(f.errorLog())")
         let port = nodes[0].port
         nodes[0].stop()
         // Every request of one session reaches the same stand-in, and no error reaches the client.
@@ -110,7 +111,8 @@ import Testing
         defer { f.proxy.stop() }
         let c = try f.client()
         var s2 = ""
-        while s2.isEmpty { let r = Self.parse(try request(c).text); if r.node == "tomcat2" { s2 = r.session } }
+        for _ in 0..<20 where s2.isEmpty { let r = Self.parse(try request(c).text); if r.node == "tomcat2" { s2 = r.session } }
+        try #require(!s2.isEmpty, "no new session reached tomcat2")
         for _ in 0..<10 {
             #expect(Self.parse(try request(c, "/app;jsessionid=\(s2)?x=1").text).node == "tomcat2")
             #expect(Self.parse(try request(c, "/app?jsessionid=\(s2)").text).node == "tomcat2")
@@ -124,8 +126,9 @@ import Testing
         let f1 = try Fixture(http: Self.cluster(nodes: nodes))
         let c1 = try f1.client()
         var s1 = ""
-        while s1.isEmpty { let r = Self.parse(try request(c1).text); if r.node == "tomcat1" { s1 = r.session } }
+        for _ in 0..<20 where s1.isEmpty { let r = Self.parse(try request(c1).text); if r.node == "tomcat1" { s1 = r.session } }
         f1.proxy.stop()
+        try #require(!s1.isEmpty, "no new session reached tomcat1")
         let f = try Fixture(http: Self.cluster(params: ["drain", ""], nodes: nodes))
         defer { f.proxy.stop() }
         let c = try f.client()
@@ -133,12 +136,15 @@ import Testing
         for _ in 0..<5 { #expect(Self.parse(try request(c, session: s1).text).node == "tomcat1") }
     }
 
+    /// The dropper reads each request whole and closes without answering. `max_fails=0` keeps it in the
+    /// rotation, so the GETs reach it too (with the default max_fails=1 the first POST's failure would take it
+    /// out for 10 s, and the GET half would prove nothing).
     @Test func postIsNotRetriedOnceSentButGetIs() throws {
         let dropper = try MockBackend(name: "dropper") { _ in MockResponse(dropConnection: true) }
         let good = try MockBackend(name: "good") { req in MockResponse(text: "good \(req.method)") }
         defer { dropper.stop(); good.stop() }
         let f = try Fixture(http: """
-            upstream pool { server \(dropper.address); server \(good.address); }
+            upstream pool { server \(dropper.address) max_fails=0; server \(good.address); }
             server { listen 127.0.0.1:PORT; location / { proxy_pass http://pool; } }
             """)
         defer { f.proxy.stop() }
@@ -149,9 +155,14 @@ import Testing
             let r = try c.readResponse()
             if r.status == 502 { posts502 += 1 } else if r.text == "good POST" { posts200 += 1 }
         }
+        func count(_ b: MockBackend, _ method: String) -> Int { b.received.filter { $0.method == method }.count }
         #expect(posts502 >= 1)            // the POST that reached the dropper is not resent
         #expect(posts502 + posts200 == 4)
+        #expect(count(dropper, "POST") == posts502 && count(good, "POST") == posts200,
+                "dropper saw \(count(dropper, "POST")) POSTs, good \(count(good, "POST")), clients got \(posts502) 502s")
         for _ in 0..<4 { #expect(try f.get("/g").text == "good GET") }   // a GET is retried on the next server
+        #expect(count(dropper, "GET") >= 2, "the GETs never reached the failing server")
+        #expect(count(good, "GET") == 4)
     }
 
     @Test func backupServesOnlyWhenAllPrimariesAreDown() throws {
@@ -168,14 +179,32 @@ import Testing
         for _ in 0..<5 { #expect(try f.get("/").text == "backup") }
     }
 
+    /// Clients on several networks (loopback answers all of 127/8): each keeps its server, a /24 shares one,
+    /// and they land where nginx's ip_hash puts them. For 127.0.X.*, nginx hashes 127, 0, X from 89 by
+    /// `h = (h * 113 + byte) % 6271`, giving 4040 + X; over three servers of weight 1 that is server
+    /// (2 + X) % 3. An always-first or round-robin balancer fails this.
     @Test func ipHashKeepsAClientOnOneServer() throws {
         let nodes = try (1...3).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
         defer { nodes.forEach { $0.stop() } }
         let f = try Fixture(http: Self.cluster(upstreamExtra: "ip_hash;", nodes: nodes))
         defer { f.proxy.stop() }
+        func node(from source: String) throws -> String {
+            let c = try TestClient(port: f.port, from: source)
+            try c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return Self.parse(try c.readResponse().text).node
+        }
         var seen: Set<String> = []
-        for _ in 0..<30 { seen.insert(Self.parse(try f.get("/").text).node) }
-        #expect(seen.count == 1)   // 127.0.0.1: one office behind one NAT address lands on one server
+        for x in 1...6 {
+            let expected = "tomcat\((2 + x) % 3 + 1)"
+            for host in [1, 2, 200] {
+                for _ in 0..<3 {
+                    let got = try node(from: "127.0.\(x).\(host)")
+                    #expect(got == expected, "client 127.0.\(x).\(host) went to \(got), nginx sends it to \(expected)")
+                    seen.insert(got)
+                }
+            }
+        }
+        #expect(seen.count == 3)
     }
 
     @Test func stickyCookieIsSetOnceAndFollowed() throws {
@@ -282,10 +311,11 @@ import Testing
         defer { f.proxy.stop() }
         let c = try f.client()
         var owned: [String] = []
-        while owned.count < 6 {
+        for _ in 0..<60 where owned.count < 6 {
             let r = Self.parse(try request(c).text)
             if r.node == "tomcat1" { owned.append(r.session) }
         }
+        try #require(owned.count == 6, "new sessions never reached tomcat1: \(f.errorLog())")
         nodes[0].stop()
         for s in owned {
             var seen: Set<String> = []

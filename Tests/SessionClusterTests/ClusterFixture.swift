@@ -24,8 +24,7 @@ final class ClusterFixture {
     private(set) var proxyPort: UInt16 = 0
 
     static var appBinary: String {
-        if let env = getenv("SESSION_APP_BIN") { return String(cString: env) }
-        return Package.root + "/.build/debug/session-app"
+        Package.executable("session-app", override: "SESSION_APP_BIN")
     }
 
     static var memcachedBinary: String {
@@ -39,7 +38,7 @@ final class ClusterFixture {
     init(_ variant: Variant, startMemcached: Bool = true) throws {
         self.variant = variant
         directory = try TempDir.make()
-        memcachedPorts = [freePort(), freePort()]
+        memcachedPorts = startMemcached ? [freePort(), freePort()] : [deadPort(), deadPort()]
         appPorts = [freePort(), freePort()]
         do {
             if startMemcached {

@@ -32,7 +32,7 @@ struct SessionManagerTests {
     }
 
     @Test func nonStickyKeepsSessionsLocallyWhileMemcachedIsDownAndLearnsReadOnlyPaths() throws {
-        let m = try manager(["--memcached", "n1:127.0.0.1:\(freePort())", "--non-sticky", "--locking", "auto"])
+        let m = try manager(["--memcached", "n1:127.0.0.1:\(deadPort())", "--non-sticky", "--locking", "auto"])
         var s = m.create()
         s.record.hits = 1
         m.end(s, modified: true, path: page, lock: nil)
@@ -53,7 +53,7 @@ struct SessionManagerTests {
 
     @Test func stickyTakeOverNeedsTheBackup() throws {
         // Without a reachable memcached there is no backup to take over: another node's session starts anew.
-        let m = try manager(["--memcached", "n1:127.0.0.1:\(freePort())", "--sticky"])
+        let m = try manager(["--memcached", "n1:127.0.0.1:\(deadPort())", "--sticky"])
         var lock: SessionLock?
         #expect(m.begin(request(SessionID(base: "ABCD", route: "tomcat2")), path: page, lock: &lock) == nil)
     }
