@@ -1,7 +1,6 @@
 import EventLoop
 public import Glibc
 import Locking
-import Synchronization
 
 /// Runs the real `switchyard` binary on a configuration written to a temporary prefix, in the foreground,
 /// and stops it by PID (nginx-tests' way: a heredoc config, free ports, no sleeps: readiness is polled).
