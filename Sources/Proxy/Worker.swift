@@ -4,10 +4,12 @@ import EventLoop
 import Glibc
 import Synchronization
 
-/// A listening socket and the configuration it serves, handed from the master to each worker.
+/// A listening socket and the configuration it serves, handed from the master to each worker. `shared`: every
+/// worker watches this descriptor (no `reuseport`), so only one of them should be woken per connection.
 struct ListenSocket: @unchecked Sendable {
     let fd: Int32
     let listen: ListenRuntime
+    let shared: Bool
 }
 
 /// A balancer instance owned by one worker (balancers are value types with per-worker rotation state; the
@@ -77,7 +79,9 @@ final class Worker {
         for w in acceptors { w.disarm() }
         acceptors = sockets.map { s in
             let w = Watcher(loop: loop, fd: s.fd, events: .read) { [unowned self] _ in self.accept(s) }
-            w.arm()
+            // A descriptor every worker watches wakes one of them per connection (EPOLLEXCLUSIVE); a reuseport
+            // socket is this worker's own.
+            if s.shared { ExclusiveAccept.arm(w, fd: s.fd, loop: loop) } else { w.arm() }
             return w
         }
     }
@@ -99,6 +103,8 @@ final class Worker {
                 stats.handled.add(1, ordering: .relaxed)
                 stats.active.add(1, ordering: .relaxed)
                 let id = stats.nextConnectionID.add(1, ordering: .relaxed).newValue
+                // nginx's debug line; the thread id in the line's prefix names the worker that accepted.
+                if runtime.errorLog.enabled(.debug) { log(.debug, "accept: \(peer) fd:\(fd)", id) }
                 connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer, listen: s.listen, id: id)
             case .wouldBlock:
                 return
