@@ -53,6 +53,12 @@ final class Worker {
     private var onIdle: (() -> Void)?
     private var finished = false
     private var flushTimer: Watcher?
+    /// Connections between keep-alive requests, and connections whose request head is due, each oldest first:
+    /// out of slots, the worker closes idle ones first, then the oldest incomplete heads (`makeRoom`).
+    private let idleQueue = WaitQueue()
+    private let headQueue = WaitQueue()
+    /// Fires at the oldest due head's `client_header_timeout` deadline.
+    private var headTimer: Watcher!
 
     init(index: Int, runtime: Runtime, sockets: [ListenSocket], stats: SharedStats, mailbox: Mailbox) {
         self.index = index
@@ -69,6 +75,7 @@ final class Worker {
         }
         flushTimer = Watcher.timer(loop: loop) { [unowned self] in self.periodic() }
         flushTimer?.arm(exactMillis: 1000)
+        headTimer = Watcher.timer(loop: loop) { [unowned self] in self.expireHeads() }
     }
 
     func run() { loop.run() }
@@ -92,7 +99,7 @@ final class Worker {
             switch Socket.accept(s.fd) {
             case .accepted(let fd, let peer):
                 stats.accepted.add(1, ordering: .relaxed)
-                if connections.count >= runtime.workerConnections {
+                if connections.count >= runtime.workerConnections && !makeRoom() {
                     log(.alert, "\(runtime.workerConnections) worker_connections are not enough", 0)
                     Syscall.close(fd)
                     continue
@@ -114,6 +121,57 @@ final class Worker {
                 }
                 return
             }
+        }
+    }
+
+    /// Frees a slot for a new connection: closes the longest-idle keep-alive connection (nginx does), else the
+    /// connection whose request head has been due longest (a slow or stalled client: nginx keeps those, and a
+    /// slowloris then starves every new client). False when every slot is busy with a request.
+    private func makeRoom() -> Bool {
+        guard let victim = idleQueue.first ?? headQueue.first else { return false }
+        victim.evict()
+        return true
+    }
+
+    /// Moves `c` to the wait queue `kind` (out of any, for `.none`); joining `.head` starts its head deadline.
+    func wait(_ c: ClientConnection, _ kind: ClientConnection.Waiting) {
+        if c.waiting == kind { return }
+        switch c.waiting {
+        case .idle: idleQueue.remove(c)
+        case .head: headQueue.remove(c)
+        case .none: break
+        }
+        c.waiting = kind
+        switch kind {
+        case .idle:
+            idleQueue.append(c, since: 0)
+        case .head:
+            let now = Clock.monotonicNanos()
+            headQueue.append(c, since: now)
+            if !headTimer.isArmed { armHeadTimer(deadline: headDeadline(of: c), now: now) }
+        case .none:
+            break
+        }
+    }
+
+    private func headDeadline(of c: ClientConnection) -> UInt64 {
+        c.waitingSince &+ UInt64(c.runtime.clientHeaderTimeoutMillis) &* 1_000_000
+    }
+
+    private func armHeadTimer(deadline: UInt64, now: UInt64) {
+        let ms = deadline > now ? Int((deadline - now + 999_999) / 1_000_000) : 0
+        headTimer.arm(exactMillis: ms)
+    }
+
+    /// Times out every head whose deadline has passed, oldest first, then waits for the next one. The queue
+    /// is in deadline order while `client_header_timeout` stays the same; after a reload changes it, a
+    /// shorter deadline behind a longer one waits for it.
+    private func expireHeads() {
+        let now = Clock.monotonicNanos()
+        while let c = headQueue.first {
+            let deadline = headDeadline(of: c)
+            if deadline > now { return armHeadTimer(deadline: deadline, now: now) }
+            c.headTimedOut()   // leaves the queue
         }
     }
 
@@ -211,6 +269,7 @@ final class Worker {
         accessLog.flush()
         pool.closeAll()
         flushTimer?.disarm()
+        headTimer.disarm()
         mailboxWatcher?.disarm()
         loop.stop()
     }
