@@ -53,6 +53,8 @@ import Testing
         let p = try ProxyProcess(config: Self.config(["127.0.0.1:\(kept) reuseport", "127.0.0.1:\(removed)"]),
                                  waitForPort: kept)
         defer { p.stop() }
+        // The master handles signals once it has logged "started" (a SIGHUP before that is issue 13 item 1).
+        #expect(eventually { p.file("logs/error.log").contains("started") })
         try TempDir.write(p.prefix + "/conf/nginx.conf", Self.config(["127.0.0.1:\(kept) reuseport"]))
         p.signal(SIGHUP)
         #expect(eventually { p.file("logs/error.log").contains("reconfigured in") })

