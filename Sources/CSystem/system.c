@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/eventfd.h>
+#include <sys/epoll.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -43,3 +45,26 @@ int cswy_event_add_millis(void *ev, long millis) {
     return event_add((struct event *)ev, &tv);
 }
 int cswy_event_del(void *ev) { return event_del((struct event *)ev); }
+
+// libevent keeps its epoll descriptor private. The leading members read here have been the same since
+// libevent 2.0 (event-internal.h: `evsel`, `evbase`; epoll.c: `events`, `nevents`, `epfd`); the EPOLL_CTL_DEL
+// below succeeds only on an epoll instance that holds `fd`, which checks the descriptor found before any change.
+struct cswy_event_base_head { const void *evsel; void *evbase; };
+struct cswy_epollop_head { struct epoll_event *events; int nevents; int epfd; };
+
+int cswy_event_base_epoll_exclusive(void *base, int fd) {
+    const char *method = event_base_get_method((struct event_base *)base);
+    if (!method || strcmp(method, "epoll") != 0) return -1;
+    struct cswy_epollop_head *op = ((struct cswy_event_base_head *)base)->evbase;
+    if (!op) return -1;
+    // libevent registers an EV_READ event as EPOLLIN with data.fd = fd; keep both, add the flag.
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.fd = fd;
+    if (epoll_ctl(op->epfd, EPOLL_CTL_DEL, fd, &ev) != 0) return -1;
+    if (epoll_ctl(op->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+    ev.events = EPOLLIN;   // a kernel without EPOLLEXCLUSIVE (before 4.5): put the plain registration back
+    epoll_ctl(op->epfd, EPOLL_CTL_ADD, fd, &ev);
+    return -1;
+}

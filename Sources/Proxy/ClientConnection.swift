@@ -46,6 +46,14 @@ final class ClientConnection {
     /// Which stub_status counter this connection is in now (Waiting is what is in neither).
     private enum Counted { case none, reading, writing }
     private var counted = Counted.none
+    /// Which of the worker's wait queues holds this connection: `.idle` between keep-alive requests with nothing
+    /// received, `.head` while a request head is due (since accept, or since the first byte after keep-alive).
+    enum Waiting { case none, idle, head }
+    var waiting = Waiting.none
+    /// Links and entry time of the wait queue (`WaitQueue`), kept by the worker.
+    var waitPrev: ClientConnection?
+    var waitNext: ClientConnection?
+    var waitingSince: UInt64 = 0
 
     init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
         self.worker = worker
@@ -61,7 +69,9 @@ final class ClientConnection {
         self.readTimeoutMillis = runtime.clientHeaderTimeoutMillis
         reader = Watcher(loop: worker.loop, fd: fd, events: .read) { [unowned self] ev in self.onReadable(ev) }
         writer = Watcher(loop: worker.loop, fd: fd, events: .write) { [unowned self] ev in self.onWritable(ev) }
-        reader.arm(timeoutMillis: readTimeoutMillis)
+        // No read timeout while the head is due: the worker's head queue times the whole head from now.
+        reader.arm()
+        worker.wait(self, .head)
     }
 
     // MARK: - Reading
@@ -107,8 +117,7 @@ final class ClientConnection {
         switch phase {
         case .waitingHead:
             if input.isEmpty && requestsServed > 0 { close(); return }   // idle keep-alive ended
-            worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", id)
-            sendError(408, closeAfter: true)
+            headTimedOut()
         case .readingBody:
             worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", id)
             exchange?.abort()
@@ -116,6 +125,24 @@ final class ClientConnection {
         case .processing, .closing:
             close()
         }
+    }
+
+    /// `client_header_timeout` has passed since the head became due (the worker's head queue calls this).
+    func headTimedOut() {
+        worker.wait(self, .none)
+        worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", id)
+        phase = .processing   // the 408 is being sent: bytes arriving meanwhile are not a new head
+        request.reset()
+        request.startNanos = Clock.monotonicNanos()
+        sendError(408, closeAfter: true)
+    }
+
+    /// Closed to free a slot for a new connection (the worker ran out of `worker_connections`).
+    func evict() {
+        if waiting == .head {
+            worker.log(.info, "closing a connection without a complete request head: worker_connections are not enough", id)
+        }
+        close()
     }
 
     /// Moves this connection between stub_status's Reading and Writing counters (or out of both).
@@ -142,8 +169,15 @@ final class ClientConnection {
         let result = parser.parse(input.view)
         switch result {
         case .incomplete:
-            if !reader.isArmed { reader.arm(timeoutMillis: runtime.clientHeaderTimeoutMillis) }
+            if waiting != .head {
+                // The first bytes of a kept-alive (or pipelined) request: the head is due from now, timed by the
+                // worker's head queue; the keep-alive read timeout no longer applies.
+                worker.wait(self, .head)
+                reader.disarm()
+            }
+            if !reader.isArmed { reader.arm() }
         case .failed(let err):
+            worker.wait(self, .none)
             worker.log(.info, "\(err.reason) while reading client request headers", id)
             keepAlive = false
             phase = .processing
@@ -160,6 +194,7 @@ final class ClientConnection {
     // MARK: - Request start
 
     private func begin(_ head: RequestHead, headLength: Int) {
+        worker.wait(self, .none)
         if runtime !== worker.runtime {   // a kept-alive connection moves to a reloaded config at its next request
             runtime = worker.runtime
             listen = worker.listen(replacing: listen)
@@ -343,6 +378,7 @@ final class ClientConnection {
         }
         if output.hasStorage && output.isEmpty { output.release() }
         reader.arm(timeoutMillis: keepaliveTimeout)
+        worker.wait(self, .idle)
     }
 
     // MARK: - Simple responses
@@ -386,6 +422,7 @@ final class ClientConnection {
         closed = true
         if corked { corked = false; worker.corkBuffer.clear() }
         count(.none)
+        worker.wait(self, .none)
         reader.disarm()
         writer.disarm()
         exchange?.abort()

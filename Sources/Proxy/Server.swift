@@ -25,7 +25,9 @@ public final class Server {
     private let options: Options
     private let loop = Loop()
     private var runtime: Runtime
-    private var sockets: [SocketAddress: Int32] = [:]
+    private var sockets: [SocketAddress: BoundListener] = [:]
+    /// Worker threads started at `run` (a reload does not change it): a `reuseport` address gets one socket each.
+    private let workerCount: Int
     private var workers: [(worker: WorkerHandle, thread: WorkerThread)] = []
     private var signals: [Watcher] = []
     private let stats = SharedStats()
@@ -36,6 +38,7 @@ public final class Server {
     public init(options: Options, runtime: Runtime) {
         self.options = options
         self.runtime = runtime
+        self.workerCount = max(1, runtime.workers)
     }
 
     private var log: ErrorLogFile { runtime.errorLog }
@@ -81,14 +84,28 @@ public final class Server {
 
     // MARK: - Listeners
 
+    /// Binds what `rt` lists and is not bound yet: one socket per address, or with `reuseport` one per worker
+    /// (nginx's per-worker sockets: the kernel spreads connections over them). An address that stays keeps its
+    /// sockets as they were bound, so nothing in their backlogs is lost.
     private func bindListeners(for rt: Runtime) throws(Socket.Failure) {
-        var next: [SocketAddress: Int32] = [:]
+        var next: [SocketAddress: BoundListener] = [:]
         for l in rt.listens {
-            if let fd = sockets[l.address] { next[l.address] = fd; continue }
+            if let bound = sockets[l.address] {
+                next[l.address] = bound
+                if bound.reusePort != l.reusePort {
+                    log.log(.notice, "\(l.address) keeps its listening sockets\(bound.reusePort ? " with" : " without") reuseport until a restart")
+                }
+                continue
+            }
+            var fds: [Int32] = []
             do {
-                next[l.address] = try Socket.listen(l.address, backlog: l.backlog, reusePort: l.reusePort)
+                for _ in 0..<(l.reusePort ? workerCount : 1) {
+                    fds.append(try Socket.listen(l.address, backlog: l.backlog, reusePort: l.reusePort))
+                }
+                next[l.address] = BoundListener(fds: fds, reusePort: l.reusePort)
             } catch {
-                for (a, fd) in next where sockets[a] == nil { Syscall.close(fd) }
+                for fd in fds { Syscall.close(fd) }
+                for (a, b) in next where sockets[a] == nil { b.close() }
                 throw error
             }
         }
@@ -97,10 +114,19 @@ public final class Server {
         listening = next
     }
 
-    private var listening: [SocketAddress: Int32] = [:]
+    private var listening: [SocketAddress: BoundListener] = [:]
 
-    private func socketList(for rt: Runtime) -> [ListenSocket] {
-        rt.listens.compactMap { l in listening[l.address].map { ListenSocket(fd: $0, listen: l) } }
+    /// Each worker's listeners (indexed by worker): its own socket of a `reuseport` address, the shared one of
+    /// any other.
+    private func socketList(for rt: Runtime) -> [[ListenSocket]] {
+        (0..<workerCount).map { i in
+            rt.listens.compactMap { l in
+                listening[l.address].map { b in
+                    b.fds.count > 1 ? ListenSocket(fd: b.fds[i], listen: l, shared: false)
+                                    : ListenSocket(fd: b.fds[0], listen: l, shared: workerCount > 1)
+                }
+            }
+        }
     }
 
     // MARK: - Workers
@@ -108,7 +134,7 @@ public final class Server {
     private func startWorker(_ i: Int) {
         let mailbox = Mailbox()
         let handle = WorkerHandle(mailbox: mailbox)
-        let box = UncheckedBox((runtime, socketList(for: runtime), stats))
+        let box = UncheckedBox((runtime, socketList(for: runtime)[i], stats))
         let thread = WorkerThread.spawn {
             let (rt, socks, stats) = box.value
             let w = Worker(index: i, runtime: rt, sockets: socks, stats: stats, mailbox: mailbox)
@@ -160,8 +186,8 @@ public final class Server {
         let summary = RuntimeDiff.summary(old: old, new: new)
         let box = UncheckedBox((new, socks))
         let me = UncheckedBox(self)
-        afterEachWorker({ worker in worker.adopt(box.value.0, sockets: box.value.1) }) {
-            for (_, fd) in retired { Syscall.close(fd) }
+        afterEachWorker({ worker in worker.adopt(box.value.0, sockets: box.value.1[worker.index]) }) {
+            for (_, b) in retired { b.close() }
             let ms = Double(Clock.monotonicNanos() - started) / 1e6
             me.value.log.log(.notice, "reconfigured in \(Int(ms.rounded(.up))) ms: " + summary)
         }
@@ -220,7 +246,7 @@ public final class Server {
     }
 
     private func closeListeners() {
-        for (_, fd) in sockets { Syscall.close(fd) }
+        for (_, b) in sockets { b.close() }
         sockets.removeAll()
         listening.removeAll()
     }
@@ -290,6 +316,13 @@ public final class Server {
             log.log(.emerg, "setuid/setgid to \"\(user)\" failed (\(errno): \(Syscall.describe(errno)))")
         }
     }
+}
+
+/// The listening sockets of one address: one, or with `reuseport` one per worker (worker i accepts on fds[i]).
+private struct BoundListener {
+    let fds: [Int32]
+    let reusePort: Bool
+    func close() { for fd in fds { Syscall.close(fd) } }
 }
 
 /// Lets the master post work to a worker whose object is created on the worker's own thread.

@@ -4,10 +4,12 @@ import EventLoop
 import Glibc
 import Synchronization
 
-/// A listening socket and the configuration it serves, handed from the master to each worker.
+/// A listening socket and the configuration it serves, handed from the master to each worker. `shared`: every
+/// worker watches this descriptor (no `reuseport`), so only one of them should be woken per connection.
 struct ListenSocket: @unchecked Sendable {
     let fd: Int32
     let listen: ListenRuntime
+    let shared: Bool
 }
 
 /// A balancer instance owned by one worker (balancers are value types with per-worker rotation state; the
@@ -51,6 +53,12 @@ final class Worker {
     private var onIdle: (() -> Void)?
     private var finished = false
     private var flushTimer: Watcher?
+    /// Connections between keep-alive requests, and connections whose request head is due, each oldest first:
+    /// out of slots, the worker closes idle ones first, then the oldest incomplete heads (`makeRoom`).
+    private let idleQueue = WaitQueue()
+    private let headQueue = WaitQueue()
+    /// Fires at the oldest due head's `client_header_timeout` deadline.
+    private var headTimer: Watcher!
 
     init(index: Int, runtime: Runtime, sockets: [ListenSocket], stats: SharedStats, mailbox: Mailbox) {
         self.index = index
@@ -67,6 +75,7 @@ final class Worker {
         }
         flushTimer = Watcher.timer(loop: loop) { [unowned self] in self.periodic() }
         flushTimer?.arm(exactMillis: 1000)
+        headTimer = Watcher.timer(loop: loop) { [unowned self] in self.expireHeads() }
     }
 
     func run() { loop.run() }
@@ -77,7 +86,9 @@ final class Worker {
         for w in acceptors { w.disarm() }
         acceptors = sockets.map { s in
             let w = Watcher(loop: loop, fd: s.fd, events: .read) { [unowned self] _ in self.accept(s) }
-            w.arm()
+            // A descriptor every worker watches wakes one of them per connection (EPOLLEXCLUSIVE); a reuseport
+            // socket is this worker's own.
+            if s.shared { ExclusiveAccept.arm(w, fd: s.fd, loop: loop) } else { w.arm() }
             return w
         }
     }
@@ -88,7 +99,7 @@ final class Worker {
             switch Socket.accept(s.fd) {
             case .accepted(let fd, let peer):
                 stats.accepted.add(1, ordering: .relaxed)
-                if connections.count >= runtime.workerConnections {
+                if connections.count >= runtime.workerConnections && !makeRoom() {
                     log(.alert, "\(runtime.workerConnections) worker_connections are not enough", 0)
                     Syscall.close(fd)
                     continue
@@ -99,6 +110,8 @@ final class Worker {
                 stats.handled.add(1, ordering: .relaxed)
                 stats.active.add(1, ordering: .relaxed)
                 let id = stats.nextConnectionID.add(1, ordering: .relaxed).newValue
+                // nginx's debug line; the thread id in the line's prefix names the worker that accepted.
+                if runtime.errorLog.enabled(.debug) { log(.debug, "accept: \(peer) fd:\(fd)", id) }
                 connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer, listen: s.listen, id: id)
             case .wouldBlock:
                 return
@@ -108,6 +121,57 @@ final class Worker {
                 }
                 return
             }
+        }
+    }
+
+    /// Frees a slot for a new connection: closes the longest-idle keep-alive connection (nginx does), else the
+    /// connection whose request head has been due longest (a slow or stalled client: nginx keeps those, and a
+    /// slowloris then starves every new client). False when every slot is busy with a request.
+    private func makeRoom() -> Bool {
+        guard let victim = idleQueue.first ?? headQueue.first else { return false }
+        victim.evict()
+        return true
+    }
+
+    /// Moves `c` to the wait queue `kind` (out of any, for `.none`); joining `.head` starts its head deadline.
+    func wait(_ c: ClientConnection, _ kind: ClientConnection.Waiting) {
+        if c.waiting == kind { return }
+        switch c.waiting {
+        case .idle: idleQueue.remove(c)
+        case .head: headQueue.remove(c)
+        case .none: break
+        }
+        c.waiting = kind
+        switch kind {
+        case .idle:
+            idleQueue.append(c, since: 0)
+        case .head:
+            let now = Clock.monotonicNanos()
+            headQueue.append(c, since: now)
+            if !headTimer.isArmed { armHeadTimer(deadline: headDeadline(of: c), now: now) }
+        case .none:
+            break
+        }
+    }
+
+    private func headDeadline(of c: ClientConnection) -> UInt64 {
+        c.waitingSince &+ UInt64(c.runtime.clientHeaderTimeoutMillis) &* 1_000_000
+    }
+
+    private func armHeadTimer(deadline: UInt64, now: UInt64) {
+        let ms = deadline > now ? Int((deadline - now + 999_999) / 1_000_000) : 0
+        headTimer.arm(exactMillis: ms)
+    }
+
+    /// Times out every head whose deadline has passed, oldest first, then waits for the next one. The queue
+    /// is in deadline order while `client_header_timeout` stays the same; after a reload changes it, a
+    /// shorter deadline behind a longer one waits for it.
+    private func expireHeads() {
+        let now = Clock.monotonicNanos()
+        while let c = headQueue.first {
+            let deadline = headDeadline(of: c)
+            if deadline > now { return armHeadTimer(deadline: deadline, now: now) }
+            c.headTimedOut()   // leaves the queue
         }
     }
 
@@ -205,6 +269,7 @@ final class Worker {
         accessLog.flush()
         pool.closeAll()
         flushTimer?.disarm()
+        headTimer.disarm()
         mailboxWatcher?.disarm()
         loop.stop()
     }

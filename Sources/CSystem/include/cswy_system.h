@@ -28,4 +28,7 @@ void cswy_event_free(void *ev);
 int cswy_event_add(void *ev, const void *timeout);
 int cswy_event_add_millis(void *ev, long millis);
 int cswy_event_del(void *ev);
+/// Re-registers `fd`, already added for reading by an event on `base`, in libevent's epoll instance with
+/// EPOLLEXCLUSIVE. 0 on success; -1 (registration unchanged) when the backend is not epoll or the kernel refuses.
+int cswy_event_base_epoll_exclusive(void *base, int fd);
 #endif
