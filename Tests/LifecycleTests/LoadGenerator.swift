@@ -43,7 +43,7 @@ final class LoadGenerator: Sendable {
 
     private func loop(client: Int) {
         var connection: TestClient?
-        var n = 0
+        var n = 0, onConnection = 0   // requests so far, and on this connection
         while running.load(ordering: .relaxed) {
             if let c = connection, c.closedWhileIdle() {
                 connection = nil
@@ -52,6 +52,7 @@ final class LoadGenerator: Sendable {
             if connection == nil {
                 do {
                     connection = try TestClient(port: port)
+                    onConnection = 0
                     totals.withLock { $0.connections += 1 }
                 } catch {
                     totals.withLock { $0.failures.append("client \(client): \(error)") }
@@ -59,6 +60,7 @@ final class LoadGenerator: Sendable {
                 }
             }
             n += 1
+            onConnection += 1
             let start = nowNanos()
             do {
                 try connection!.send("GET /load/\(client)/\(n) HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -77,7 +79,8 @@ final class LoadGenerator: Sendable {
                 }
             } catch {
                 connection = nil
-                totals.withLock { $0.failures.append("client \(client) #\(n): \(error)") }
+                let place = onConnection > 1 ? ", request \(onConnection) on a connection whose last response said keep-alive" : ""
+                totals.withLock { $0.failures.append("client \(client) #\(n)\(place): \(error)") }
             }
         }
     }
