@@ -50,13 +50,7 @@ public final class Server {
         // under connection churn that is an mprotect per few requests (measured: 0.33 per request at 1,000
         // clients). Keep up to 16 MiB of free heap per arena instead; idle memory is still given back beyond it.
         Syscall.keepFreedHeap(upTo: 16 << 20)
-        // The signals the master handles stay blocked until its loop watches them: one that arrives while
-        // starting (a reload right after the pid file appears) is then acted on, not fatal. Worker threads
-        // inherit the mask, so only the master thread receives them. A parent may have blocked them too.
-        var handled = sigset_t()
-        sigemptyset(&handled)
-        for sig in [SIGHUP, SIGQUIT, SIGTERM, SIGINT, SIGUSR1] { sigaddset(&handled, sig) }
-        pthread_sigmask(SIG_BLOCK, &handled, nil)
+        Server.holdSignals()
         if let n = options.rlimitNofile {
             var rl = rlimit(rlim_cur: rlim_t(n), rlim_max: rlim_t(n))
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) != 0 {
@@ -84,6 +78,7 @@ public final class Server {
         if let user, !drop(to: user) { return 1 }
         for i in 0..<runtime.workers { startWorker(i) }
         masterMailboxWatcher = masterMailbox.attach(to: loop)
+        var handled = Server.handledSignals
         pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         log.log(.notice, "switchyard/\(Version.switchyard) started, \(runtime.workers) worker thread(s)")
         loop.run()
@@ -93,6 +88,22 @@ public final class Server {
         log.log(.notice, "exit")
         finishHelper()
         return exitCode
+    }
+
+    /// The signals the master handles stay blocked until its loop watches them: one that arrives while
+    /// starting (a reload right after the pid file appears) is then acted on, not fatal. Threads started
+    /// meanwhile (workers, cache loaders) inherit the mask, so only the master thread ever receives them.
+    /// Call it before building the first runtime, which starts the cache threads.
+    public static func holdSignals() {
+        var handled = handledSignals
+        pthread_sigmask(SIG_BLOCK, &handled, nil)
+    }
+
+    private static var handledSignals: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGHUP, SIGQUIT, SIGTERM, SIGINT, SIGUSR1] { sigaddset(&set, sig) }
+        return set
     }
 
     // MARK: - Listeners

@@ -5,6 +5,7 @@ import Proxy
 /// repeats load + compile on every reload (so a broken file on reload is reported and the old one kept).
 func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     let output = ErrorOutput(logFile: invocation.errorLog)
+    Server.holdSignals()   // before the cache threads start: they must not take a signal the master handles
     let runtime: Runtime
     do {
         runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 1, previous: nil)
