@@ -15,7 +15,7 @@ struct PrivilegeTests {
             """))
         defer { proxy.process.stop() }
 
-        let status = Accounts.status(of: proxy.pid)
+        let status = Accounts.statusOnceStarted(proxy)
         #expect(status["Uid"] == "\(nobody.uid)\t\(nobody.uid)\t\(nobody.uid)\t\(nobody.uid)")
         #expect(status["Gid"] == "\(group)\t\(group)\t\(group)\t\(group)")
         #expect(status["Groups"] == "\(group)")
@@ -44,7 +44,7 @@ struct PrivilegeTests {
             server { listen 127.0.0.1:PORT; location / { return 200 "ok"; } }
             """))
         defer { proxy.process.stop() }
-        let status = Accounts.status(of: proxy.pid)
+        let status = Accounts.statusOnceStarted(proxy)
         #expect(status["Uid"] == "\(daemon.uid)\t\(daemon.uid)\t\(daemon.uid)\t\(daemon.uid)")
         #expect(status["Gid"] == "\(group)\t\(group)\t\(group)\t\(group)")
         #expect(try proxy.get().status == 200)
@@ -59,7 +59,7 @@ struct PrivilegeTests {
         }
         let proxy = try LiveProxy(port: port, config: conf(""))
         defer { proxy.process.stop() }
-        #expect(Accounts.status(of: proxy.pid)["Uid"]?.hasPrefix("0\t") == false)
+        #expect(Accounts.statusOnceStarted(proxy)["Uid"]?.hasPrefix("0\t") == false)
 
         try proxy.rewrite(conf("listen 127.0.0.1:\(privileged);"))
         proxy.signal(SIGHUP)
@@ -78,7 +78,7 @@ struct PrivilegeTests {
         defer { proxy.process.stop() }
         var st = stat()
         #expect(stat(proxy.prefix + "/logs", &st) == 0 && st.st_uid == 0 && st.st_mode & 0o022 == 0)
-        #expect(Accounts.status(of: proxy.pid)["Uid"]?.hasPrefix("0\t") == false)
+        #expect(Accounts.statusOnceStarted(proxy)["Uid"]?.hasPrefix("0\t") == false)
 
         #expect(try proxy.get("/before").status == 200)
         #expect(waitFor { proxy.file("logs/access.log").contains("GET /before ") })
@@ -121,6 +121,12 @@ enum Accounts {
                 .trimmingSuffix { $0 == " " || $0 == "\t" }
         }
         return out
+    }
+
+    /// The master's status once it logged "started": the pid file appears before the drop, the workers after it.
+    static func statusOnceStarted(_ proxy: LiveProxy) -> [String: String] {
+        _ = waitFor(seconds: 20) { proxy.errorLog.contains(" started, ") }
+        return status(of: proxy.pid)
     }
 
     /// A port below 1024 that refuses a connection on 127.0.0.1.
