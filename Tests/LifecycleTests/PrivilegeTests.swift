@@ -69,6 +69,26 @@ struct PrivilegeTests {
         #expect(r.status == 200 && r.text == "ok")
     }
 
+    /// The helper opens log files only in the directories that held logs at start: a process that lost root
+    /// cannot use it to write elsewhere. A reload adding a log in another root-owned directory fails cleanly.
+    @Test func theHelperOpensLogsOnlyWhereLogsWereAtStart() throws {
+        let port = freePort()
+        func conf(_ log: String) -> String {
+            nginxConf(port: port, http: "server { listen 127.0.0.1:PORT; access_log \(log); location / { return 200 \"ok\"; } }")
+        }
+        let proxy = try LiveProxy(port: port, config: conf("logs/access.log"))
+        defer { proxy.process.stop() }
+        #expect(mkdir(proxy.prefix + "/elsewhere", 0o755) == 0)
+        #expect(Accounts.statusOnceStarted(proxy)["Uid"]?.hasPrefix("0\t") == false)
+
+        try proxy.rewrite(conf("elsewhere/access.log"))
+        proxy.signal(SIGHUP)
+        #expect(waitFor { proxy.errorLog.contains("reload failed") }, "\(proxy.errorLog)")
+        #expect(proxy.errorLog.contains("open() \"\(proxy.prefix)/elsewhere/access.log\" failed (13: Permission denied)"))
+        #expect(!proxy.exists("elsewhere/access.log"))
+        #expect(try proxy.get().status == 200, "the old configuration keeps serving")
+    }
+
     /// logrotate renames the logs in a root-owned directory; SIGUSR1 must create new ones there.
     @Test func reopenAfterRenameInARootOwnedLogsDirectory() throws {
         let port = freePort()
