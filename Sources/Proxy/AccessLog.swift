@@ -10,7 +10,7 @@ public final class AccessLogFile: Sendable {
 
     init(path: String, open shouldOpen: Bool = true) {
         self.path = path
-        fdBox = Lock(shouldOpen ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) : -1)
+        fdBox = Lock(shouldOpen ? LogFileOpener.open(path) : -1)
     }
 
     deinit { fdBox.withLock { if $0 >= 0 { close($0) } } }
@@ -25,7 +25,7 @@ public final class AccessLogFile: Sendable {
 
     /// Opens the path again (after logrotate moved the file); keeps the old descriptor on failure.
     func reopen() -> Bool {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = LogFileOpener.open(path)
         if fd < 0 { return false }
         fdBox.withLock { old in if old >= 0 { close(old) }; old = fd }
         return true

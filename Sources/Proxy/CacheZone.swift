@@ -114,9 +114,11 @@ private final class WeakZone: @unchecked Sendable {
 enum CacheDirectory {
     static func make(_ path: String) {
         var current = ""
-        for part in path.split(separator: "/") {
+        let parts = path.split(separator: "/")
+        for (i, part) in parts.enumerated() {
             current += "/" + part
-            mkdir(current, 0o700)
+            // Parents others may pass through (the workers may run as `user`); the zone itself is private.
+            mkdir(current, i == parts.count - 1 ? 0o700 : 0o755)
         }
     }
 }

@@ -18,7 +18,7 @@ public final class ErrorLogFile: Sendable {
         self.level = level
         var fd: Int32 = 2
         if let path, path != "stderr" {
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            fd = LogFileOpener.open(path)
             if fd < 0 { fd = 2 }
         }
         state = Lock(State(fd: fd, path: path == "stderr" ? nil : path))
@@ -48,7 +48,7 @@ public final class ErrorLogFile: Sendable {
     public func reopen() -> String? {
         state.withLock { s in
             guard let path = s.path else { return nil }
-            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            let fd = LogFileOpener.open(path)
             if fd < 0 { return "open() \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))" }
             if s.fd != 2 { close(s.fd) }
             s.fd = fd

@@ -14,8 +14,11 @@ public final class Server {
         public var daemon: Bool
         public var user: String?
         public var rlimitNofile: Int?
-        public init(pidPath: String?, daemon: Bool, user: String?, rlimitNofile: Int?) {
+        /// Directories the workers write in (temp and cache paths): created and given to `user` before the drop.
+        public var writableDirectories: [String]
+        public init(pidPath: String?, daemon: Bool, user: String?, rlimitNofile: Int?, writableDirectories: [String] = []) {
             self.pidPath = pidPath; self.daemon = daemon; self.user = user; self.rlimitNofile = rlimitNofile
+            self.writableDirectories = writableDirectories
         }
     }
 
@@ -50,15 +53,19 @@ public final class Server {
         // under connection churn that is an mprotect per few requests (measured: 0.33 per request at 1,000
         // clients). Keep up to 16 MiB of free heap per arena instead; idle memory is still given back beyond it.
         Syscall.keepFreedHeap(upTo: 16 << 20)
-        // A parent may have started us with signals blocked; the master must receive the ones it handles.
-        var handled = sigset_t()
-        sigemptyset(&handled)
-        for sig in [SIGHUP, SIGQUIT, SIGTERM, SIGINT, SIGUSR1] { sigaddset(&handled, sig) }
-        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+        Server.holdSignals()
         if let n = options.rlimitNofile {
             var rl = rlimit(rlim_cur: rlim_t(n), rlim_max: rlim_t(n))
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) != 0 {
                 log.log(.alert, "setrlimit(RLIMIT_NOFILE, \(n)) failed (\(errno): \(Syscall.describe(errno)))")
+            }
+        }
+        // Started as root: `user`, else nginx's default `nobody`. An unknown name stops the start, as in nginx.
+        var user: ProcessUser?
+        if getuid() == 0 {
+            switch ProcessUser.resolve(options.user) {
+            case .success(let u): user = u
+            case .failure(let e): log.log(.emerg, "\(e)"); return 1
             }
         }
         do {
@@ -68,18 +75,38 @@ public final class Server {
             return 1
         }
         if options.daemon && !daemonize() { return 1 }
-        if let pid = options.pidPath, !writePidFile(pid) { return 1 }
-        dropPrivileges()
-        for i in 0..<runtime.workers { startWorker(i) }
         installSignals(reload: reload)
+        if let user, !startHelper(for: user) { return 1 }
+        if let pid = options.pidPath, !writePidFile(pid) { finishHelper(); return 1 }
+        if let user, !drop(to: user) { return 1 }
+        for i in 0..<runtime.workers { startWorker(i) }
         masterMailboxWatcher = masterMailbox.attach(to: loop)
+        var handled = Server.handledSignals
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         log.log(.notice, "switchyard/\(Version.switchyard) started, \(runtime.workers) worker thread(s)")
         loop.run()
         for w in workers { w.thread.join() }
         closeListeners()
-        if let pid = options.pidPath { unlink(pid) }
+        if let pid = options.pidPath { removePidFile(pid) }
         log.log(.notice, "exit")
+        finishHelper()
         return exitCode
+    }
+
+    /// The signals the master handles stay blocked until its loop watches them: one that arrives while
+    /// starting (a reload right after the pid file appears) is then acted on, not fatal. Threads started
+    /// meanwhile (workers, cache loaders) inherit the mask, so only the master thread ever receives them.
+    /// Call it before building the first runtime, which starts the cache threads.
+    public static func holdSignals() {
+        var handled = handledSignals
+        pthread_sigmask(SIG_BLOCK, &handled, nil)
+    }
+
+    private static var handledSignals: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGHUP, SIGQUIT, SIGTERM, SIGINT, SIGUSR1] { sigaddset(&set, sig) }
+        return set
     }
 
     // MARK: - Listeners
@@ -100,7 +127,7 @@ public final class Server {
             var fds: [Int32] = []
             do {
                 for _ in 0..<(l.reusePort ? workerCount : 1) {
-                    fds.append(try Socket.listen(l.address, backlog: l.backlog, reusePort: l.reusePort))
+                    fds.append(try listenSocket(l.address, backlog: l.backlog, reusePort: l.reusePort))
                 }
                 next[l.address] = BoundListener(fds: fds, reusePort: l.reusePort)
             } catch {
@@ -304,16 +331,52 @@ public final class Server {
         return true
     }
 
-    private func dropPrivileges() {
-        guard getuid() == 0, let user = options.user else { return }
-        let parts = user.split(separator: " ")
-        guard let pw = getpwnam(String(parts[0])) else {
-            log.log(.emerg, "getpwnam(\"\(parts[0])\") failed"); return
+    // MARK: - Privileges (see docs/LIFECYCLE.md "Privileges")
+
+    private var helper: PrivilegedHelper?
+
+    /// Forks the root helper, before the drop: it binds privileged ports and opens root-owned logs later.
+    private func startHelper(for user: ProcessUser) -> Bool {
+        switch PrivilegedHelper.spawn(pidPath: options.pidPath, logDirectories: LogFileOpener.directories) {
+        case .success(let h):
+            helper = h
+            LogFileOpener.use(h)
+            return true
+        case .failure(let e):
+            log.log(.emerg, "\(e)")
+            return false
         }
-        var gid = pw.pointee.pw_gid
-        if parts.count > 1, let gr = getgrnam(String(parts[1])) { gid = gr.pointee.gr_gid }
-        if setgid(gid) != 0 || setuid(pw.pointee.pw_uid) != 0 {
-            log.log(.emerg, "setuid/setgid to \"\(user)\" failed (\(errno): \(Syscall.describe(errno)))")
+    }
+
+    /// Gives the workers' directories to `user`, then drops to it; on failure nothing is left running.
+    private func drop(to user: ProcessUser) -> Bool {
+        for d in options.writableDirectories { user.own(d) }
+        guard let e = user.apply() else { return true }
+        log.log(.emerg, e)
+        if let pid = options.pidPath { removePidFile(pid) }
+        finishHelper()
+        return false
+    }
+
+    private func finishHelper() {
+        LogFileOpener.use(nil)
+        helper?.finish()
+        helper = nil
+    }
+
+    /// Binds through the helper once privileges are dropped (a reload may add a port below 1024).
+    private func listenSocket(_ address: SocketAddress, backlog: Int32, reusePort: Bool) throws(Socket.Failure) -> Int32 {
+        if let helper { return try helper.listen(address, backlog: backlog, reusePort: reusePort) }
+        return try Socket.listen(address, backlog: backlog, reusePort: reusePort)
+    }
+
+    /// The pid file's directory may be root's: the helper removes it then.
+    private func removePidFile(_ path: String) {
+        if let helper {
+            let e = helper.unlinkPidFile()
+            if e != 0 && e != ENOENT { log.log(.alert, "unlink() \"\(path)\" failed (\(e): \(Syscall.describe(e)))") }
+        } else {
+            unlink(path)
         }
     }
 }

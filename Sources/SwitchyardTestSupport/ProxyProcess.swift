@@ -126,7 +126,10 @@ public enum TempDir {
     public static func make() throws -> String {
         var template = Array("/tmp/switchyard-test-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw TestClientError("mkdtemp failed") }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Started as root, the proxy serves as `nobody`: it must be able to read the prefix (as under /srv).
+        _ = chmod(path, 0o755)
+        return path
     }
 
     public static func write(_ path: String, _ text: String) throws {

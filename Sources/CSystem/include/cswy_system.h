@@ -31,4 +31,21 @@ int cswy_event_del(void *ev);
 /// Re-registers `fd`, already added for reading by an event on `base`, in libevent's epoll instance with
 /// EPOLLEXCLUSIVE. 0 on success; -1 (registration unchanged) when the backend is not epoll or the kernel refuses.
 int cswy_event_base_epoll_exclusive(void *base, int fd);
+// The privileged helper (privileged_helper.c): a root child process that binds listeners, opens log files in the
+// directories allowed at start, and removes the pid file, for a master that dropped to an unprivileged user.
+// `dirs` is `ndirs` NUL-terminated paths laid end to end. Returns the child's pid (channel in *chan) or -errno.
+int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, int *chan);
+/// A listening socket bound by the helper, or -errno; *call says which step failed (0 socket, 1 bind, 2 listen,
+/// 3 the channel).
+int cswy_helper_listen(int chan, int v6, const unsigned char *addr, unsigned short port, int backlog,
+                       int reuseport, int *call);
+/// A log file opened by the helper for append (O_CLOEXEC), or -errno.
+int cswy_helper_open_append(int chan, const char *path);
+/// Asks the helper to remove the pid file; 0 or -errno.
+int cswy_helper_unlink_pid(int chan);
+/// initgroups(3) (its gid_t argument differs in type between libcs).
+int cswy_initgroups(const char *user, unsigned int gid);
+/// getpwnam/getgrnam without passing their structs to Swift: 0, or -1 when the name is unknown.
+int cswy_lookup_user(const char *name, unsigned int *uid, unsigned int *gid);
+int cswy_lookup_group(const char *name, unsigned int *gid);
 #endif

@@ -30,7 +30,13 @@ extension DirectiveTable {
         }),
         DirectiveSpec("user", [.main], .range(1, 2), .custom { builder, directive in
             try builder.once(directive)
-            builder.main.user = (directive.arguments[0].text, directive.arguments.count > 1 ? directive.arguments[1].text : nil)
+            let user = (name: directive.arguments[0].text, group: directive.arguments.count > 1 ? directive.arguments[1].text : nil)
+            guard UserLookup.isRoot else {
+                builder.warn("the \"user\" directive makes sense only if the master process runs with super-user privileges, ignored", at: directive.location)
+                return
+            }
+            if let problem = UserLookup.problem(user: user.name, group: user.group) { throw ConfigError(problem, at: directive.location) }
+            builder.main.user = user
         }),
         DirectiveSpec("worker_shutdown_timeout", [.main], .exactly(1), .custom { builder, directive in
             try builder.once(directive)

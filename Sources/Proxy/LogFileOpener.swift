@@ -1,0 +1,42 @@
+import Glibc
+import Synchronization
+
+/// Opens every log file (error and access logs, on start, reload and SIGUSR1). Until the master drops its
+/// privileges it records each file's directory: those are the directories the privileged helper may open log
+/// files in later. After the drop, a file the user may not open (a root-owned log, a new file in a root-owned
+/// directory after logrotate renamed the old one) is opened by the helper.
+public enum LogFileOpener {
+    private struct State {
+        var directories: [String] = []
+        var helper: PrivilegedHelper?
+    }
+    private static let state = Mutex(State())
+
+    /// A descriptor open for append, or -1 with errno set.
+    static func open(_ path: String) -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let e = errno
+        let helper = state.withLock { s -> PrivilegedHelper? in
+            if fd >= 0 && s.helper == nil, let d = directory(of: path), !s.directories.contains(d) {
+                s.directories.append(d)
+            }
+            return s.helper
+        }
+        if fd >= 0 { return fd }
+        guard e == EACCES || e == EPERM, let helper else { errno = e; return -1 }
+        let viaHelper = helper.openAppend(path)
+        if viaHelper < 0 { errno = errno == EACCES ? e : errno }
+        return viaHelper
+    }
+
+    /// The directories of the log files opened so far (before the drop).
+    static var directories: [String] { state.withLock { $0.directories } }
+
+    /// From now on, files the process may not open are asked of `helper`.
+    static func use(_ helper: PrivilegedHelper?) { state.withLock { $0.helper = helper } }
+
+    static func directory(of path: String) -> String? {
+        guard path.hasPrefix("/"), let slash = path.lastIndex(of: "/") else { return nil }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
