@@ -151,6 +151,23 @@ import Testing
         #expect(backend.requests == 0)
     }
 
+    /// Item 11: errors after which nginx ends keep-alive (its special response handler: 400, 413, 414, 500,
+    /// 501) close here too; a 404 keeps the connection.
+    @Test func pipelinedRequestBehindAClosingErrorIsNotServed() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location / { return 200 "served"; } location /boom { return 500; }
+                     location /gone { return 404; } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET /gone HTTP/1.1\r\nHost: x\r\n\r\nGET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        let gone = try c.readResponse()
+        #expect(gone.status == 404 && gone.header("Connection") == "keep-alive")
+        let boom = try c.readResponse()
+        #expect(boom.status == 500 && boom.header("Connection") == "close")
+        #expect(c.isClosedByPeer())
+    }
+
     /// Item 11: Expect is never forwarded, however many times it comes; the proxy answers 100 Continue itself.
     @Test func duplicatedExpectIsAnsweredAndNotForwarded() throws {
         let backend = try MockBackend(name: "b") { req in MockResponse(body: req.body) }
