@@ -184,6 +184,15 @@ import Testing
         #expect(!raw.contains("expect"), "\(raw)")
     }
 
+    /// Item 6 for static files: a path through a regular file is ENOTDIR, logged as such (was always "2").
+    @Test func staticLookupLogsTheRealErrno() throws {
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { root html; } }", files: ["html/a.txt": "a"])
+        defer { f.proxy.stop() }
+        #expect(try f.get("/a.txt").text == "a")
+        #expect(try f.get("/a.txt/x").status == 404)
+        #expect(eventually { f.errorLog().contains("/html/a.txt/x\" failed (20: Not a directory)") }, "\(f.errorLog())")
+    }
+
     /// Item 6: the error log names the errno the call returned. A backend that resets the connection while the
     /// body streams to it makes send() fail with ECONNRESET, which used to be logged as "(32: Broken pipe)".
     @Test func sendFailureLogsTheRealErrno() throws {
