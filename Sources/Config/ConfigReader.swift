@@ -7,6 +7,13 @@ struct ConfigReader {
     private(set) var files: [ConfigFile] = []
     private(set) var diagnostics: [ConfigDiagnostic] = []
     private var depth = 0
+    /// Blocks open around the one being read, across included files.
+    private var blockDepth = 0
+    /// The deepest block nesting accepted. Everything after the reader (the builder, the merge, the runtime
+    /// builder, the location search on worker threads, even freeing the trees) walks blocks recursively, so this
+    /// bound keeps a reload from overflowing the stack: far above real configurations (a handful of levels),
+    /// far below the depth where the smallest stack runs out (see Tests/CLITests/ConfigDepthTests.swift).
+    static let maxBlockDepth = 100
 
     init(source: any ConfigSource, confPrefix: String) {
         self.source = source
@@ -72,6 +79,11 @@ struct ConfigReader {
             let arguments = words.dropFirst().map { Argument($0.bytes, quoted: $0.quoted) }
             let location = place(file, terminator.line)
             if terminator.kind == .blockStart {
+                guard blockDepth < Self.maxBlockDepth else {
+                    throw ConfigError("blocks are nested deeper than \(Self.maxBlockDepth) levels", at: location)
+                }
+                blockDepth += 1
+                defer { blockDepth -= 1 }
                 let children = try block(tokens, &index, file: file, endLine: endLine, nested: true)
                 directives.append(Directive(name: name, arguments: arguments, block: children, location: location))
             } else if name == "include" && !words[0].quoted {

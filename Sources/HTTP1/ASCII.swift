@@ -31,6 +31,17 @@ enum ASCII {
         return false
     }
 
+    /// nginx's valid header-name bytes (ngx_http_parse_header_line's `lowcase` table): letters, digits, `-`.
+    /// `_` only with `underscores_in_headers on`; any other byte makes the field invalid.
+    @inline(__always)
+    static func isNginxNameByte(_ b: UInt8) -> Bool {
+        (b | 0x20) &- 97 < 26 || b &- 48 < 10 || b == 45
+    }
+
+    /// A host name byte in an absolute-form target (nginx's sw_host): letters, digits, `-` and `.`.
+    @inline(__always)
+    static func isHostNameByte(_ b: UInt8) -> Bool { isNginxNameByte(b) || b == dot }
+
     /// Bytes allowed inside a field value: HTAB, SP, VCHAR, obs-text. CR, LF, NUL, other controls and DEL are not.
     @inline(__always)
     static func isFieldValueByte(_ b: UInt8) -> Bool {

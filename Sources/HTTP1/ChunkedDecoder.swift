@@ -57,6 +57,10 @@ public struct ChunkedDecoder: Sendable {
         self.error = upstream ? .upstreamInvalidChunkedResponse : .invalidChunkedBody
     }
 
+    /// Body bytes announced so far: those emitted plus what the current chunk still owes. Known as soon as a
+    /// size line ends, so `client_max_body_size` can refuse a body before its bytes come (nginx does).
+    public var declaredBytes: Int64 { decodedBytes + remaining }
+
     /// Whether the last chunk and trailers have been read.
     public var isFinished: Bool { state == .done }
 

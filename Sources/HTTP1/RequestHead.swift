@@ -34,6 +34,8 @@ public struct RequestHead: HTTPHead, Equatable {
     /// The host: the authority of an absolute-form or authority-form target when present (RFC 9112 §3.2.2),
     /// else the Host header value. May include a port; see `lowercasedHost()`.
     public let hostRange: ByteRange?
+    /// The first header line dropped for an invalid name (`ignore_invalid_headers`), for the log; nil when none.
+    public let ignoredLine: ByteRange?
 
     /// How the request body is delimited: chunked, a Content-Length, or no body. Requests never read until close.
     public var bodyFraming: BodyFraming {

@@ -13,17 +13,27 @@
 /// before parsing the next request (pipelined bytes start at `consumed`).
 public struct RequestHeadParser: Sendable {
     public let limits: ParserLimits
+    /// nginx's `underscores_in_headers` (default off): whether `_` is a valid header-name byte.
+    public let underscoresInHeaders: Bool
+    /// nginx's `ignore_invalid_headers` (default on): fields whose names hold bytes outside nginx's valid set
+    /// (see `ASCII.isNginxNameByte`) are dropped, so a backend that folds `X_Forwarded_For` into
+    /// `X-Forwarded-For` (CGI, WSGI) cannot be handed a spoofed one.
+    public let ignoreInvalidHeaders: Bool
     private var framer: HeadFramer
     private var line: RequestLine?
     /// How far the method of an unfinished request line has been checked (absolute offset), nil once its end was seen.
     private var methodScan: Int? = 0
     private var headers: [HeaderField] = []
     private var summary = FieldSummary()
+    /// The first dropped field line (absolute offsets), for the info log nginx writes.
+    private var ignoredLine: (start: Int, end: Int)?
     /// Set once a result other than `.incomplete` was returned; later calls repeat it until `reset()`.
     private var finished: HeadParseResult<RequestHead>?
 
-    public init(limits: ParserLimits = ParserLimits()) {
+    public init(limits: ParserLimits = ParserLimits(), underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true) {
         self.limits = limits
+        self.underscoresInHeaders = underscoresInHeaders
+        self.ignoreInvalidHeaders = ignoreInvalidHeaders
         self.framer = HeadFramer(
             startLineMax: limits.requestLineMax, headerLineMax: limits.headerLineMax, headMax: limits.headMax)
     }
@@ -35,6 +45,7 @@ public struct RequestHeadParser: Sendable {
         methodScan = 0
         headers.removeAll(keepingCapacity: true)
         summary = FieldSummary()
+        ignoredLine = nil
         finished = nil
     }
 
@@ -108,6 +119,10 @@ public struct RequestHeadParser: Sendable {
         case .invalid:
             throw .invalidHeaderLine
         case .field(let nameEnd, let valueStart, let valueEnd):
+            if ignoreInvalidHeaders && !isValidName(buffer, start, nameEnd) {
+                if ignoredLine == nil { ignoredLine = (start, end) }
+                return   // not forwarded, not seen by variables or framing (nginx: ignored with an info log)
+            }
             switch summary.record(
                 buffer, nameStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, base: base)
             {
@@ -122,6 +137,15 @@ public struct RequestHeadParser: Sendable {
                     name: ByteRange(start: start - base, end: nameEnd - base),
                     value: ByteRange(start: valueStart - base, end: valueEnd - base)))
         }
+    }
+
+    /// The name uses nginx's valid bytes only. Names are already tchars, so one cheap pass over a short name.
+    @inline(__always)
+    private func isValidName(_ buffer: ByteView, _ start: Int, _ end: Int) -> Bool {
+        if underscoresInHeaders {
+            return buffer.scan(from: start, to: end, while: { ASCII.isNginxNameByte($0) || $0 == 95 }) == end
+        }
+        return buffer.scan(from: start, to: end, while: ASCII.isNginxNameByte) == end
     }
 
     /// Whole-head checks in nginx's order (ngx_http_process_request_header), then the copy out of the buffer.
@@ -156,6 +180,7 @@ public struct RequestHeadParser: Sendable {
             keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
             expectsContinue: is11 && summary.expectContinue,
             connectionUpgrade: summary.connectionUpgrade,
-            hostRange: hostRange)
+            hostRange: hostRange,
+            ignoredLine: ignoredLine.map { ByteRange(start: $0.start - base, end: $0.end - base) })
     }
 }

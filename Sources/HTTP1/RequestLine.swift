@@ -94,9 +94,35 @@ struct RequestLine {
         queryStart = i < targetEnd ? i + 1 : nil
     }
 
-    /// host[:port] without userinfo (a `@` is refused: RFC 9110 §4.2.4 deprecates it and it hides the real host).
+    /// host[:port] as nginx's request-line parser takes it: a name of letters, digits, `.` and `-`, or an IP
+    /// literal in brackets, then an optional port of digits. Anything else (userinfo's `@`, `_`, `%`, NUL,
+    /// obs-text) is a 400: this host picks the virtual server, so it must be one nginx would also accept.
     private func isValidAuthority(_ buffer: ByteView, _ start: Int, _ end: Int) -> Bool {
-        let authority = buffer[start..<end]
-        return !authority.contains(64) && HostName.isValid(authority)
+        var i = start
+        if i < end && buffer[i] == 91 {  // [
+            i += 1
+            while i < end && buffer[i] != 93 {
+                guard Self.isIPLiteralByte(buffer[i]) else { return false }
+                i += 1
+            }
+            guard i < end else { return false }
+            i += 1
+        } else {
+            i = buffer.scan(from: i, to: end, while: ASCII.isHostNameByte)
+        }
+        if i < end {
+            guard buffer[i] == ASCII.colon,
+                buffer.scan(from: i + 1, to: end, while: ASCII.isDigit) == end else { return false }
+        }
+        return HostName.isValid(buffer[start..<end])
+    }
+
+    /// Inside `[...]`: unreserved and sub-delims and `:` (nginx's sw_host_ip_literal).
+    private static func isIPLiteralByte(_ b: UInt8) -> Bool {
+        if ASCII.isNginxNameByte(b) { return true }
+        switch b {
+        case 58, 46, 95, 126, 33, 36, 38, 39, 40, 41, 42, 43, 44, 59, 61: return true  // : . _ ~ ! $ & ' ( ) * + , ; =
+        default: return false
+        }
     }
 }

@@ -100,10 +100,11 @@ final class CacheBackgroundUpdate {
 
     private func sendHead() {
         while sent < head.count {
-            switch Syscall.write(fd, head, from: sent) {
+            let r = Syscall.write(fd, head, from: sent)
+            switch r {
             case .done(let n): sent += n
             case .wouldBlock: writer?.arm(timeoutMillis: proxy.sendTimeoutMillis); return
-            case .eof, .error: return done(failure: "writev() failed (32: Broken pipe) while updating the cache in the background")
+            case .eof, .error: return done(failure: "writev() failed \(r.failureText) while updating the cache in the background")
             }
         }
         writer?.disarm()

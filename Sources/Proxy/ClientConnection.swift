@@ -209,6 +209,9 @@ final class ClientConnection {
         r.startNanos = Clock.monotonicNanos()
         r.head = head
         r.requestLength = Int64(headLength)
+        if let line = head.ignoredLine {
+            worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", id)
+        }
         keepAlive = head.keepAlive && !worker.isShuttingDown
         if r.userVariables.count != runtime.userVariableCount {
             r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
@@ -216,9 +219,18 @@ final class ClientConnection {
         Router.route(r, runtime: runtime, listen: listen, connection: self)
     }
 
+    /// Whether the connection stays open after this response. Decided before the head is written, as nginx does
+    /// in ngx_http_update_location_config: the response that uses up `keepalive_requests` (or one under
+    /// `keepalive_timeout 0`) says `Connection: close`, so no client sends a request onto a closing socket.
     var keepAliveAfterResponse: Bool {
-        get { keepAlive }
+        get { keepAlive && locationAllowsKeepAlive }
         set { keepAlive = keepAlive && newValue }
+    }
+
+    private var locationAllowsKeepAlive: Bool {
+        let loc = currentRequest?.location
+        let timeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
+        return timeout > 0 && requestsServed < (loc?.keepaliveRequests ?? 1000) && !worker.isShuttingDown
     }
 
     /// Body bytes of the current request are consumed from `input` by the exchange; it asks for more here.
@@ -253,14 +265,15 @@ final class ClientConnection {
             if !flushCork() { return false }
         }
         if output.isEmpty {
-            switch Syscall.write(fd, bytes) {
+            let r = Syscall.write(fd, bytes)
+            switch r {
             case .done(let n):
                 if n == bytes.count { return true }
                 output.append(bytes.dropping(n))
             case .wouldBlock:
                 output.append(bytes)
             case .eof, .error:
-                writeFailed(); return false
+                writeFailed(r); return false
             }
         } else {
             output.append(bytes)
@@ -297,14 +310,15 @@ final class ClientConnection {
         let cb = worker.corkBuffer
         defer { cb.clear() }
         if cb.isEmpty { return true }
-        switch Syscall.write(fd, cb.view) {
+        let r = Syscall.write(fd, cb.view)
+        switch r {
         case .done(let n):
             if n == cb.readableCount { return true }
             output.append(cb.view.dropping(n))
         case .wouldBlock:
             output.append(cb.view)
         case .eof, .error:
-            writeFailed(); return false
+            writeFailed(r); return false
         }
         if !writer.isArmed { writer.arm(timeoutMillis: sendTimeoutMillis) }
         return true
@@ -325,9 +339,10 @@ final class ClientConnection {
             exchange?.abort()
             close(); return
         }
-        switch output.write(to: fd) {
+        let r = output.write(to: fd)
+        switch r {
         case .done, .wouldBlock: break
-        case .eof, .error: writeFailed(); return
+        case .eof, .error: writeFailed(r); return
         }
         if output.isEmpty {
             writer.disarm()
@@ -340,8 +355,8 @@ final class ClientConnection {
         }
     }
 
-    private func writeFailed() {
-        worker.log(.info, "writev() failed (104: Connection reset by peer) while sending to client", id)
+    private func writeFailed(_ result: IOResult) {
+        worker.log(.info, "writev() failed \(result.failureText) while sending to client", id)
         if request.status == 0 { request.status = 499 }
         exchange?.abort()
         close()
@@ -359,12 +374,8 @@ final class ClientConnection {
         guard phase != .closing else { return }
         count(.none)
         worker.logAccess(request)
-        let loc = request.location
-        let keepaliveTimeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
-        let maxRequests = loc?.keepaliveRequests ?? 1000
-        if !keepAlive || keepaliveTimeout == 0 || requestsServed >= maxRequests || worker.isShuttingDown {
-            lingeringClose(); return
-        }
+        if !keepAliveAfterResponse { lingeringClose(); return }
+        let keepaliveTimeout = request.location?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         phase = .waitingHead
         responseDone = false
         if !input.isEmpty {

@@ -245,7 +245,7 @@ final class ProxyExchange {
             switch r {
             case .done(let n): headSent += n
             case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
-            case .eof, .error: return sendFailed()
+            case .eof, .error: return sendFailed(r)
             }
         }
         pumpBodyUp()
@@ -260,8 +260,8 @@ final class ProxyExchange {
         case .needClient:
             c.writer.disarm()
             client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis)
-        case .failed:
-            sendFailed()
+        case .failed(let r):
+            sendFailed(r)
         case .clientFailed(let status):
             failClient(status)
         case .done:
@@ -272,7 +272,8 @@ final class ProxyExchange {
         }
     }
 
-    private func sendFailed() {
+    /// `result`: the failed call's, whose errno the log names.
+    private func sendFailed(_ result: IOResult) {
         // A reused keep-alive connection the server had already closed: try again on a fresh one, free of charge.
         if connReused && !body.sentAnyStreamed {
             conn?.close(); conn = nil
@@ -282,7 +283,7 @@ final class ProxyExchange {
             guard let p = peer, let up = upstream else { return nextTry() }
             return retrySamePeer(p, up)
         }
-        client.worker.log(.error, "writev() failed (32: Broken pipe) while sending request to upstream", client.id)
+        client.worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client.id)
         tryFailed(.error)
     }
 
@@ -296,12 +297,13 @@ final class ProxyExchange {
         }
         if state == .streaming { return pumpBodyDown() }
         guard state == .readingHead || state == .sending else { return }
-        switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
+        let r = c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024))
+        switch r {
         case .done: break
         case .wouldBlock: return
         case .eof, .error:
             if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
-                return sendFailed()
+                return sendFailed(r)
             }
             client.worker.log(.error, "upstream prematurely closed connection while reading response header from upstream", client.id)
             return tryFailed(.error)

@@ -94,7 +94,9 @@ final class Request {
 
     /// `$host` appended in place (a cache key or a header value needs no copy of its own).
     func appendHost(to out: inout [UInt8]) {
-        guard let h = requestHeader("host") else { out.append(contentsOf: server?.name ?? []); return }
+        // The absolute-form target's host first, then the Host header (nginx's $host, RFC 9112 §3.2.2).
+        guard let range = head?.hostRange else { out.append(contentsOf: server?.name ?? []); return }
+        let h = head.bytes(range)
         var end = h.endIndex
         if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
         for c in h[h.startIndex..<end] { out.append(Bytes.lower(c)) }
@@ -125,7 +127,9 @@ final class Request {
         case .args: out.append(contentsOf: args)
         case .isArgs: if hasArgs { out.append(UInt8(ascii: "?")) }
         case .uri: out.append(contentsOf: uri)
-        case .requestURI: out.append(contentsOf: head.bytes(head.target))
+        case .requestURI:   // nginx's unparsed URI: no scheme and host of an absolute-form target
+            if head.path.isEmpty && head.targetForm == .absolute { out.append(UInt8(ascii: "/")) }
+            out.append(contentsOf: head.bytes(head.requestURI))
         case .request:
             out.append(contentsOf: head.bytes(head.methodRange)); out.append(32)
             out.append(contentsOf: head.bytes(head.target)); out.append(32)

@@ -11,7 +11,8 @@ import HTTP1
 ///   re-chunked when `proxy_http_version 1.1` (an HTTP/1.0 upstream needs a length, so it is buffered as above).
 ///   A streamed body cannot be resent once bytes went out.
 struct RequestBody {
-    enum SendResult { case done, blocked, needClient, failed, clientFailed(Int) }
+    /// `failed` carries the failed call's result, so the log names the real errno.
+    enum SendResult { case done, blocked, needClient, failed(IOResult), clientFailed(Int) }
 
     private let framing: BodyFraming
     private let maxSize: Int64
@@ -99,9 +100,10 @@ struct RequestBody {
             }
             input.consume(consumed)
             client.request.requestLength += Int64(consumed)
-            if maxSize > 0 && received + Int64(pieces.count) > maxSize {
+            // The declared size counts: a size line beyond the limit is a 413 at once, not after its bytes (nginx).
+            if maxSize > 0 && decoder.declaredBytes > maxSize {
                 failed = true; failureStatus = 413
-                client.worker.log(.error, "client intended to send too large chunked body: \(received + Int64(pieces.count))+ bytes", client.id)
+                tooLarge(client)
                 return
             }
             pieces.withByteView { store($0, client) }
@@ -133,6 +135,12 @@ struct RequestBody {
         if let f = spool!.append(bytes) { fail(f, client) }
     }
 
+    /// nginx's line: the bytes already read, then what the current chunk announced beyond them.
+    private func tooLarge(_ client: ClientConnection) {
+        let read = decoder.decodedBytes
+        client.worker.log(.error, "client intended to send too large chunked body: \(read)+\(decoder.declaredBytes - read) bytes", client.id)
+    }
+
     private mutating func fail(_ f: BodySpool.Failure, _ client: ClientConnection) {
         failed = true; failureStatus = 500
         client.worker.log(.crit, f.message, client.id)
@@ -151,7 +159,8 @@ struct RequestBody {
                 return .needClient
             }
             let n = Int(min(Int64(input.readableCount), remaining))
-            switch Syscall.write(fd, input.view(prefix: n)) {
+            let r = Syscall.write(fd, input.view(prefix: n))
+            switch r {
             case .done(let w):
                 input.consume(w); remaining -= Int64(w); sentAnyStreamed = true
                 client.request.requestLength += Int64(w)
@@ -159,7 +168,7 @@ struct RequestBody {
                 client.pauseBody()
                 return .blocked
             case .eof, .error:
-                return .failed
+                return .failed(r)
             }
         }
         complete = true
@@ -169,10 +178,11 @@ struct RequestBody {
     private mutating func sendBuffered(to fd: Int32) -> SendResult {
         if let s = spool {
             while sentOffset < s.size {
-                switch s.send(to: fd, offset: &sentOffset) {
+                let r = s.send(to: fd, offset: &sentOffset)
+                switch r {
                 case .done: continue
                 case .wouldBlock: return .blocked
-                case .eof, .error: return .failed
+                case .eof, .error: return .failed(r)
                 }
             }
             return .done
@@ -183,7 +193,7 @@ struct RequestBody {
             switch r {
             case .done(let n): sentOffset += Int64(n)
             case .wouldBlock: return .blocked
-            case .eof, .error: return .failed
+            case .eof, .error: return .failed(r)
             }
         }
         return .done
@@ -199,7 +209,7 @@ struct RequestBody {
                 switch r {
                 case .done(let n): stagingSent += n; sentAnyStreamed = true
                 case .wouldBlock: client.pauseBody(); return .blocked
-                case .eof, .error: return .failed
+                case .eof, .error: return .failed(r)
                 }
             }
             staging.removeAll(keepingCapacity: true)
@@ -222,8 +232,8 @@ struct RequestBody {
             input.consume(consumed)
             client.request.requestLength += Int64(consumed)
             received = decoder.decodedBytes
-            if maxSize > 0 && received > maxSize {
-                client.worker.log(.error, "client intended to send too large chunked body: \(received)+ bytes", client.id)
+            if maxSize > 0 && decoder.declaredBytes > maxSize {
+                tooLarge(client)
                 return .clientFailed(413)
             }
             if decodedAll { ChunkedEncoder.appendLastChunk(to: &out) }

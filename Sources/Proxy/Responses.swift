@@ -13,6 +13,11 @@ enum Responses {
 
     static func sendError(_ status: Int, on c: ClientConnection) {
         let r = c.request
+        // nginx's special response handler ends keep-alive after these, so nothing pipelined behind one is served.
+        switch status {
+        case 400, 413, 414, 500, 501: c.keepAliveAfterResponse = false
+        default: break
+        }
         if let loc = r.location, let target = loc.errorPages[status], r.rewriteCycles < 10 {
             switch target {
             case .redirect(let t, let code):

@@ -9,7 +9,7 @@ enum Router {
         let head = r.head!
         r.server = listen.hosts.onlyServer ?? listen.hosts.select(host: r.hostHeaderForRouting())
         // $uri is the normalized path; $args the query.
-        guard let normalized = try? URIPath.normalize(head.bytes(head.path)) else {
+        guard let normalized = try? head.normalizedPath() else {
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)
             r.location = r.server.fallback
             c.sendError(400, closeAfter: true); return
@@ -74,7 +74,9 @@ enum Router {
         let loc = r.location!
         let head = r.head!
         if head.method == .trace || head.method == .connect {
-            c.sendError(405, closeAfter: false); return   // nginx answers both with 405
+            // nginx answers both with 405 before it decides on keep-alive, so it closes: a request pipelined
+            // behind one is never served.
+            c.sendError(405, closeAfter: true); return
         }
         if let length = head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
             c.worker.log(.error, "client intended to send too large body: \(length) bytes", c.id)
@@ -106,9 +108,11 @@ enum Router {
 }
 
 extension Request {
-    /// The Host header (or absolute-form authority) lowercased, without port: what server_name is matched on.
+    /// The absolute-form authority (else the Host header) lowercased, without port: what server_name is
+    /// matched on (RFC 9112 §3.2.2; nginx does the same).
     func hostHeaderForRouting() -> [UInt8] {
-        guard let h = requestHeader("host") else { return [] }
+        guard let range = head?.hostRange else { return [] }
+        let h = head.bytes(range)
         var end = h.endIndex
         if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
         var host = Bytes.lowercased(h[h.startIndex..<end])

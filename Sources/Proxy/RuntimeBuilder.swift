@@ -283,35 +283,70 @@ private struct Builder {
         return ServerRuntime(name: name, locations: tree, fallback: fallback)
     }
 
-    mutating func locations(_ list: [LocationConfig], http: HTTPConfig, serverRewrites: [RewriteStep]) throws(ConfigError) -> LocationTree {
+    /// One list of sibling locations being built: the trees of their nested lists are built first.
+    private struct LocationLevel {
+        let list: [LocationConfig]
+        let serverRewrites: [RewriteStep]
+        var next = 0
         var exact: [[UInt8]: LocationRuntime] = [:]
-        var prefixes: [LocationRuntime] = [], regexes: [LocationRuntime] = []
-        for l in list {
-            let steps = serverRewrites + l.rewrites
-            switch l.match {
-            case .exact(let p):
-                exact[Array(p.utf8)] = try location(l, settings: l.settings, match: .exact, prefix: Array(p.utf8),
-                                                    name: "= \(p)", rewrites: steps, http: http, at: l.location)
-            case .prefix(let p):
-                prefixes.append(try location(l, settings: l.settings, match: .prefix, prefix: Array(p.utf8), name: p,
-                                             rewrites: steps, http: http, at: l.location))
-            case .prefixNoRegex(let p):
-                prefixes.append(try location(l, settings: l.settings, match: .prefixNoRegex, prefix: Array(p.utf8),
-                                             name: "^~ \(p)", rewrites: steps, http: http, at: l.location))
-            case .regex(let p, let ci):
-                let re = try compileRegex(p, caseless: ci, at: l.location)
-                regexes.append(try location(l, settings: l.settings, match: .regex(re), prefix: [],
-                                            name: "\(ci ? "~*" : "~") \(p)", rewrites: steps, http: http, at: l.location))
-            case .named(let n):
-                throw ConfigError("named locations (\"\(n)\") are not supported by switchyard yet", at: l.location)
+        var prefixes: [LocationRuntime] = []
+        var regexes: [LocationRuntime] = []
+        init(_ list: [LocationConfig], serverRewrites: [RewriteStep]) { self.list = list; self.serverRewrites = serverRewrites }
+    }
+
+    /// Builds a list of locations and everything nested in it, children before parents, with an explicit stack:
+    /// `location` has a large frame (tens of KiB in a debug build), so recursing through it per nesting level
+    /// overflowed the stack at a depth of about a hundred (262 in release), taking a reloading server down.
+    mutating func locations(_ list: [LocationConfig], http: HTTPConfig, serverRewrites: [RewriteStep]) throws(ConfigError) -> LocationTree {
+        var stack = [LocationLevel(list, serverRewrites: serverRewrites)]
+        var childTree: LocationTree? = nil   // the finished tree of the nested list of the top level's next item
+        while var level = stack.popLast() {
+            if let children = childTree {
+                try add(level.list[level.next], children: children, to: &level, http: http)
+                level.next += 1
+                childTree = nil
             }
+            if level.next < level.list.count {
+                let nested = level.list[level.next].nested
+                stack.append(level)
+                if nested.isEmpty { childTree = .empty } else { stack.append(LocationLevel(nested, serverRewrites: [])) }
+                continue
+            }
+            let tree = LocationTree(exact: level.exact, prefixes: level.prefixes, regexes: level.regexes)
+            if stack.isEmpty { return tree }
+            childTree = tree
         }
-        return LocationTree(exact: exact, prefixes: prefixes, regexes: regexes)
+        return .empty   // unreachable: the loop returns when the outermost list is done
+    }
+
+    private mutating func add(_ l: LocationConfig, children: LocationTree, to level: inout LocationLevel,
+                              http: HTTPConfig) throws(ConfigError) {
+        let steps = level.serverRewrites + l.rewrites
+        switch l.match {
+        case .exact(let p):
+            level.exact[Array(p.utf8)] = try location(l, settings: l.settings, match: .exact, prefix: Array(p.utf8),
+                                                      name: "= \(p)", rewrites: steps, http: http, at: l.location,
+                                                      children: children)
+        case .prefix(let p):
+            level.prefixes.append(try location(l, settings: l.settings, match: .prefix, prefix: Array(p.utf8), name: p,
+                                               rewrites: steps, http: http, at: l.location, children: children))
+        case .prefixNoRegex(let p):
+            level.prefixes.append(try location(l, settings: l.settings, match: .prefixNoRegex, prefix: Array(p.utf8),
+                                               name: "^~ \(p)", rewrites: steps, http: http, at: l.location,
+                                               children: children))
+        case .regex(let p, let ci):
+            let re = try compileRegex(p, caseless: ci, at: l.location)
+            level.regexes.append(try location(l, settings: l.settings, match: .regex(re), prefix: [],
+                                              name: "\(ci ? "~*" : "~") \(p)", rewrites: steps, http: http,
+                                              at: l.location, children: children))
+        case .named(let n):
+            throw ConfigError("named locations (\"\(n)\") are not supported by switchyard yet", at: l.location)
+        }
     }
 
     mutating func location(_ l: LocationConfig?, settings: HTTPSettings, match: LocationRuntime.Match, prefix: [UInt8],
                            name: String, rewrites steps: [RewriteStep], http: HTTPConfig,
-                           at loc: SourceLocation) throws(ConfigError) -> LocationRuntime {
+                           at loc: SourceLocation, children: LocationTree = .empty) throws(ConfigError) -> LocationRuntime {
         var rewrites: [RewriteRule] = []
         var sets: [(slot: Int, value: CompiledTemplate)] = []
         var action: LocationAction? = nil
@@ -336,7 +371,6 @@ private struct Builder {
                 break
             }
         }
-        let children = try l.map { l throws(ConfigError) in try locations(l.nested, http: http, serverRewrites: []) } ?? .empty
         if action == nil, let handler = l?.handler {
             switch handler {
             case .proxy(let pass): action = .proxy(try proxy(pass, settings: settings.proxy, locationPrefix: prefix, http: http, at: loc))

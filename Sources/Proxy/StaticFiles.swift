@@ -31,7 +31,8 @@ enum StaticFiles {
             }
         }
         guard let info = Syscall.stat(path) else {
-            c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (2: No such file or directory)", c.id)
+            let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES…), not an invented one
+            c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
             return c.sendError(status == 200 ? 404 : status, closeAfter: false)
         }
         if info.isDirectory {

@@ -59,7 +59,10 @@ enum UpstreamRequest {
             // No URI part: the client's URI as sent, unless a rewrite or an internal redirect changed $uri (each
             // counts a cycle; until then $uri is the normalized request path).
             if r.rewriteCycles == 0 {
-                out.append(contentsOf: head.bytes(head.target)); return
+                // Always origin-form, as nginx sends: an absolute-form target would let the origin pick its
+                // virtual host from the client's URI and ignore the Host this proxy sets (RFC 9112 §3.2.2).
+                if head.path.isEmpty && head.targetForm == .absolute { out.append(UInt8(ascii: "/")) }
+                out.append(contentsOf: head.bytes(head.requestURI)); return
             }
             escape(r.uri, into: &out)
             appendArgs(r, &out); return
