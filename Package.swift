@@ -79,7 +79,7 @@ let package = Package(
             dependencies: ["Proxy", "Config", "HTTP1", "Deflate", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "LifecycleTests", dependencies: ["SwitchyardTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LifecycleTests", dependencies: ["SwitchyardTestSupport", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "CLITests",
             dependencies: ["switchyard", "Config", "SwitchyardTestSupport"],

@@ -13,6 +13,8 @@
 # Knobs (environment): SANITIZE_LOAD_SECONDS=20 SANITIZE_CONNECTIONS=20 SANITIZE_TESTS=1 (0: load only)
 #   SANITIZE_FILTER=regex (passed to swift test --filter) SANITIZE_KEEP=1 (keep the load's temp dir)
 #   SANITIZE_BUILD=0 (use what is already built in the scratch path)
+#   SANITIZE_LEAKS=1 (also LeakSanitizer; off by default: XCTest's runner and switchyard's last runtime at exit
+#   are reported, see docs/SANITIZERS.md)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,8 +79,8 @@ status=0
 declare -a FIGURES=()
 for kind in "${KINDS[@]}"; do
   case $kind in
-    address) scratch=$ROOT/.build-asan; opts_name=ASAN_OPTIONS ;;
-    thread) scratch=$ROOT/.build-tsan; opts_name=TSAN_OPTIONS ;;
+    address) scratch=$ROOT/.build-asan; opts_name=ASAN_OPTIONS; extra="detect_leaks=${SANITIZE_LEAKS:-0}" ;;
+    thread) scratch=$ROOT/.build-tsan; opts_name=TSAN_OPTIONS; extra="" ;;
     *) echo "sanitize: unknown sanitizer '$kind' (address or thread)" >&2; exit 2 ;;
   esac
   reports=$scratch/sanitize-reports/$kind
@@ -94,7 +96,7 @@ for kind in "${KINDS[@]}"; do
     t0=$SECONDS
     filter=(); [ -n "${SANITIZE_FILTER:-}" ] && filter=(--filter "$SANITIZE_FILTER")
     set +e
-    env "$opts_name=log_path=$reports/tests/report halt_on_error=0" SWITCHYARD_BIN="$scratch/debug/switchyard" \
+    env "$opts_name=log_path=$reports/tests/report halt_on_error=0 $extra" SWITCHYARD_BIN="$scratch/debug/switchyard" \
       nice -n 10 "$SWIFT" test --skip-build --sanitize="$kind" --scratch-path "$scratch" "${filter[@]}" >"$TMP/tests-$kind.log" 2>&1
     rc=$?
     set -e
@@ -107,7 +109,7 @@ for kind in "${KINDS[@]}"; do
   fi
 
   echo "sanitize: $kind: the proxy under wrk for ${LOAD_SECONDS}s with SIGHUP every second"
-  SAN_ENV=("$opts_name=log_path=$reports/load/report halt_on_error=0")
+  SAN_ENV=("$opts_name=log_path=$reports/load/report halt_on_error=0 $extra")
   LOAD_FAILED=0
   load_run "$kind" "$scratch"
   read -r req err bad <"$TMP/$kind/counts"

@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 import SwitchyardTestSupport
 
 /// A running switchyard whose `conf/nginx.conf` a test rewrites and reloads, as an operator would.
@@ -74,7 +74,7 @@ func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
 
 /// A latch a backend handler waits on (bounded), so a test holds a response in flight exactly as long as it needs.
 final class Gate: Sendable {
-    private let opened = Mutex(false)
+    private let opened = Lock(false)
     func open() { opened.withLock { $0 = true } }
     /// Returns true when opened within `seconds`.
     func wait(seconds: Double = 15) -> Bool { waitFor(seconds: seconds) { opened.withLock { $0 } } }

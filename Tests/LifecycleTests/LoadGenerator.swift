@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import Locking
 import Synchronization
 import SwitchyardTestSupport
 
@@ -22,8 +23,8 @@ final class LoadGenerator: Sendable {
     private let port: UInt16
     private let running = Atomic<Bool>(true)
     private let servedCount = Atomic<Int>(0)
-    private let totals = Mutex(Totals())
-    private let threads = Mutex<[WorkerThread]>([])
+    private let totals = Lock(Totals())
+    private let threads = Lock<[WorkerThread]>([])
 
     init(port: UInt16, clients: Int) {
         self.port = port

@@ -3,19 +3,19 @@ import Locking
 import Testing
 
 @Suite struct LockTests {
-    /// Four threads add 20,000 times each to one counter: with mutual exclusion none of the increments is lost.
+    /// Four threads add 5,000 times each to one counter: with mutual exclusion none of the increments is lost.
     /// (Under `make sanitize`'s ThreadSanitizer run this is also the check that TSan sees the lock: it would
     /// report the unlocked read-modify-write as a race.)
     @Test func concurrentIncrementsAreNeverLost() {
         let counter = Lock(0)
-        let threads = 4, rounds = 20_000
+        let threads = 4, rounds = 5_000
         var ids: [pthread_t] = []
         for _ in 0..<threads {
             var tid = pthread_t()
             let box = Unmanaged.passRetained(counter).toOpaque()
             let rc = pthread_create(&tid, nil, { arg in
                 let c = Unmanaged<Lock<Int>>.fromOpaque(arg!).takeRetainedValue()
-                for _ in 0..<20_000 { c.withLock { $0 += 1 } }
+                for _ in 0..<5_000 { c.withLock { $0 += 1 } }
                 return nil
             }, box)
             #expect(rc == 0)
