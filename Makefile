@@ -3,12 +3,12 @@ SWIFT_BIN ?= $(firstword $(wildcard /opt/swift/usr/bin) $(dir $(shell command -v
 export PATH := $(SWIFT_BIN):$(PATH)
 SWIFT ?= swift
 
-.PHONY: all build release test run bench sanitize soak clean setup-build setup-test setup-run setup-bench setup-sanitize setup-soak
+.PHONY: all build release test run bench sanitize soak repeat-tests clean setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests
 
 all: build
 
 # Explicit rules: make never applies a pattern rule to a .PHONY target, so `setup-%:` would silently do nothing.
-setup-build setup-test setup-run setup-bench setup-sanitize setup-soak:
+setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests:
 	@scripts/setup.sh $(@:setup-%=%)
 
 build: setup-build
@@ -35,6 +35,13 @@ sanitize: setup-sanitize
 # 5 million requests (jvm_route, gzip, proxy_cache) with a reload every 3 s; 0 errors and flat RSS to pass.
 soak: setup-soak release
 	scripts/soak.sh
+
+# The whole suite REPEAT times in a row (default 20) with the machine loaded (nginx + wrk on one core); any
+# failure is a flaky test to fix, not to retry. Not part of CI.
+REPEAT ?= 20
+repeat-tests: setup-repeat-tests
+	$(SWIFT) build --build-tests
+	scripts/repeat-tests.sh $(REPEAT)
 
 clean:
 	rm -rf .build .build-asan .build-tsan

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages switchyard needs to build, test, run the demo and benchmark.
-# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak]
+# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak|repeat-tests]
 set -euo pipefail
 want=(libevent-dev libpcre2-dev zlib1g-dev pkg-config curl)
 case "${1:-build}" in
@@ -9,6 +9,7 @@ case "${1:-build}" in
   bench) want+=(nginx wrk haproxy valgrind binutils) ;;
   sanitize) want+=(memcached nginx wrk) ;;
   soak)  want+=(nginx wrk) ;;
+  repeat-tests) want+=(memcached nginx wrk) ;;
 esac
 missing=()
 for p in "${want[@]}"; do
