@@ -47,6 +47,7 @@ if [ "$NOFILE" -lt $((IDLE_CONNS + 200)) ]; then
 fi
 
 TMP=$(mktemp -d /tmp/switchyard-bench.XXXXXX)
+chmod 755 "$TMP"   # started as root, switchyard serves as nobody (as nginx's workers): its files must be reachable
 RESULTS=$TMP/results
 mkdir -p "$RESULTS"
 

@@ -30,6 +30,7 @@ for tool in "$SWIFT" "$NGINX" wrk python3 curl; do
 done
 
 TMP=$(mktemp -d /tmp/switchyard-sanitize.XXXXXX)
+chmod 755 "$TMP"   # started as root, switchyard serves as nobody (as nginx's workers): its files must be reachable
 cleanup() {
   stop_all
   if [ "${SANITIZE_KEEP:-0}" = 1 ]; then echo "sanitize: kept $TMP"; else rm -rf "$TMP"; fi

@@ -271,6 +271,7 @@ def main():
 
     raise_nofile(args.conns + 1024)
     prefix = tempfile.mkdtemp(prefix="slowloris-")
+    os.chmod(prefix, 0o755)  # started as root, switchyard serves as nobody (as nginx's workers)
     ctx = multiprocessing.get_context("fork")
     backend_port, port = free_port(), free_port()
     backend_ready, attack_ready, attack_stop = ctx.Event(), ctx.Event(), ctx.Event()

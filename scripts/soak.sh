@@ -27,6 +27,7 @@ for tool in "$SWITCHYARD" "$NGINX" wrk python3 curl; do
 done
 
 TMP=$(mktemp -d /tmp/switchyard-soak.XXXXXX)
+chmod 755 "$TMP"   # started as root, switchyard serves as nobody (as nginx's workers): its files must be reachable
 cleanup() {
   stop_all
   if [ "${SOAK_KEEP:-0}" = 1 ]; then echo "soak: kept $TMP"; else rm -rf "$TMP"; fi
