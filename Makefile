@@ -3,7 +3,7 @@ SWIFT_BIN ?= $(firstword $(wildcard /opt/swift/usr/bin) $(dir $(shell command -v
 export PATH := $(SWIFT_BIN):$(PATH)
 SWIFT ?= swift
 
-.PHONY: all build release test run bench clean setup-build setup-test setup-run setup-bench
+.PHONY: all build release test run bench fuzz clean setup-build setup-test setup-run setup-bench
 
 all: build
 
@@ -27,5 +27,10 @@ run: setup-run release
 bench: setup-bench release
 	scripts/bench.sh
 
+# libFuzzer targets under AddressSanitizer, FUZZ_SECONDS each (default 30) or FUZZ_RUNS executions; non-zero
+# on a crash. Not part of `make test` (which replays the corpus only). See docs/FUZZING.md.
+fuzz: setup-build
+	scripts/fuzz.sh $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
