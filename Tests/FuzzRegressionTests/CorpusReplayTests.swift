@@ -10,7 +10,8 @@ import Testing
         return parts.joined(separator: "/") + "/Fuzz/corpus"
     }()
 
-    @Test(arguments: FuzzTarget.allCases)
+    // A bound, so an input that made a check hang (a timeout found by the fuzzer) fails instead of hanging.
+    @Test(.timeLimit(.minutes(2)), arguments: FuzzTarget.allCases)
     func corpusPassesItsChecks(_ target: FuzzTarget) {
         let files = ReplayFile.files(in: Self.corpus + "/" + target.name)
         #expect(files.count >= 3, "\(target.name) has a seed corpus")
