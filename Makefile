@@ -3,7 +3,7 @@ SWIFT_BIN ?= $(firstword $(wildcard /opt/swift/usr/bin) $(dir $(shell command -v
 export PATH := $(SWIFT_BIN):$(PATH)
 SWIFT ?= swift
 
-.PHONY: all build release test run bench sanitize soak repeat-tests clean setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests
+.PHONY: all build release test run bench sanitize soak repeat-tests fuzz clean setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests
 
 all: build
 
@@ -43,5 +43,10 @@ repeat-tests: setup-repeat-tests
 	$(SWIFT) build --build-tests
 	scripts/repeat-tests.sh $(REPEAT)
 
+# libFuzzer targets under AddressSanitizer, FUZZ_SECONDS each (default 30) or FUZZ_RUNS executions; non-zero
+# on a crash. Not part of `make test` (which replays the corpus only). See docs/FUZZING.md.
+fuzz: setup-build
+	scripts/fuzz.sh $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build .build-asan .build-tsan
+	rm -rf .build .build-asan .build-tsan .build-fuzz

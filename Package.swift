@@ -63,6 +63,14 @@ let package = Package(
             swiftSettings: strict + pcreNames
         ),
         .target(name: "SwitchyardTestSupport", dependencies: ["EventLoop", "HTTP1", "Locking"], swiftSettings: strict),
+        // Fuzzing (docs/FUZZING.md): the checks, one libFuzzer executable per target, and the corpus replay.
+        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Config", "Balancing", "Cache"], swiftSettings: strict),
+        .executableTarget(name: "FuzzRequestHead", dependencies: ["FuzzChecks"], path: "Fuzz/RequestHead", swiftSettings: strict),
+        .executableTarget(name: "FuzzResponseHead", dependencies: ["FuzzChecks"], path: "Fuzz/ResponseHead", swiftSettings: strict),
+        .executableTarget(name: "FuzzChunked", dependencies: ["FuzzChecks"], path: "Fuzz/Chunked", swiftSettings: strict),
+        .executableTarget(name: "FuzzSession", dependencies: ["FuzzChecks"], path: "Fuzz/Session", swiftSettings: strict),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzChecks"], path: "Fuzz/Config", swiftSettings: strict),
+        .executableTarget(name: "FuzzCacheEntry", dependencies: ["FuzzChecks"], path: "Fuzz/CacheEntry", swiftSettings: strict),
         .executableTarget(name: "session-app", dependencies: ["EventLoop", "HTTP1"], path: "examples/session-app/Sources", swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
@@ -85,6 +93,7 @@ let package = Package(
             dependencies: ["switchyard", "Config", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzChecks"], swiftSettings: strict),
         .testTarget(name: "SessionClusterTests", dependencies: ["session-app", "SwitchyardTestSupport"], swiftSettings: strict),
     ]
 )

@@ -20,7 +20,7 @@ package enum FileIO {
         }
     }
 
-    static func create(_ path: String) throws(CacheStorageError) -> Int32 {
+    package static func create(_ path: String) throws(CacheStorageError) -> Int32 {
         while true {
             let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd >= 0 { return fd }
@@ -36,7 +36,7 @@ package enum FileIO {
         }
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     /// A directory entry's name (`d_name`, a fixed-size C array).
     static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
@@ -94,7 +94,7 @@ package enum FileIO {
         }
     }
 
-    static func write(_ fd: Int32, _ bytes: [UInt8]) throws(CacheStorageError) {
+    package static func write(_ fd: Int32, _ bytes: [UInt8]) throws(CacheStorageError) {
         let result: Result<Void, CacheStorageError> = bytes.withUnsafeBytes { b in
             do throws(CacheStorageError) {
                 try write(fd, b)
@@ -152,10 +152,10 @@ package enum FileIO {
         unlink(from)
     }
 
-    static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+    package static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
     /// mkdir -p, tolerating directories created concurrently by other workers.
-    static func makeDirectories(_ path: String) throws(CacheStorageError) {
+    package static func makeDirectories(_ path: String) throws(CacheStorageError) {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part

@@ -51,31 +51,42 @@ enum GlobPattern {
     }
 
     static func matches(_ pattern: [UInt8], _ name: [UInt8]) -> Bool {
-        match(pattern[...], name[...])
+        var failed = Set<Int>()
+        return match(pattern[...], name[...], &failed)
     }
 
-    private static func match(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>) -> Bool {
+    /// `failed` remembers (pattern, name) positions already known not to match: without it each `*` retries
+    /// every split again, and `inc*****…*[1.conf` took exponential time (found by the config fuzzer).
+    private static func match(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>, _ failed: inout Set<Int>) -> Bool {
+        let key = pattern.startIndex << 32 | name.startIndex
+        if failed.contains(key) { return false }
+        let result = matchHere(pattern, name, &failed)
+        if !result { failed.insert(key) }
+        return result
+    }
+
+    private static func matchHere(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>, _ failed: inout Set<Int>) -> Bool {
         guard let first = pattern.first else { return name.isEmpty }
         let slash = UInt8(ascii: "/")
         switch first {
         case UInt8(ascii: "*"):
             var rest = name
             while true {
-                if match(pattern.dropFirst(), rest) { return true }
+                if match(pattern.dropFirst(), rest, &failed) { return true }
                 guard let next = rest.first, next != slash else { return false }
                 rest = rest.dropFirst()
             }
         case UInt8(ascii: "?"):
             guard let next = name.first, next != slash else { return false }
-            return match(pattern.dropFirst(), name.dropFirst())
+            return match(pattern.dropFirst(), name.dropFirst(), &failed)
         case UInt8(ascii: "["):
             guard let next = name.first, next != slash,
                 let (matched, rest) = matchClass(pattern.dropFirst(), next)
             else { return false }
-            return matched && match(rest, name.dropFirst())
+            return matched && match(rest, name.dropFirst(), &failed)
         default:
             guard name.first == first else { return false }
-            return match(pattern.dropFirst(), name.dropFirst())
+            return match(pattern.dropFirst(), name.dropFirst(), &failed)
         }
     }
 
