@@ -25,18 +25,8 @@ CONNS=${SANITIZE_CONNECTIONS:-20}
 TESTS=${SANITIZE_TESTS:-1}
 KINDS=("$@"); [ ${#KINDS[@]} -gt 0 ] || KINDS=(address thread)
 
-for tool in "$SWIFT" "$NGINX" wrk python3 curl; do
-  command -v "$tool" >/dev/null || { echo "sanitize: missing $tool (run: make sanitize)" >&2; exit 1; }
-done
-
-TMP=$(mktemp -d /tmp/switchyard-sanitize.XXXXXX)
-chmod 755 "$TMP"   # started as root, switchyard serves as nobody (as nginx's workers): its files must be reachable
-cleanup() {
-  stop_all
-  if [ "${SANITIZE_KEEP:-0}" = 1 ]; then echo "sanitize: kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools sanitize "$SWIFT" "$NGINX" wrk python3 curl
+run_dir sanitize "${SANITIZE_KEEP:-0}"
 
 # One process's reports: every sanitizer writes "==PID==ERROR: ..." (ASan) or "WARNING: ThreadSanitizer: ..."
 # (TSan) blocks; a summary line per report.

@@ -22,18 +22,8 @@ RSS_SLACK=${SOAK_RSS_SLACK:-5}
 MAX_MINUTES=${SOAK_MAX_MINUTES:-60}
 ACCESS_LOG=off
 
-for tool in "$SWITCHYARD" "$NGINX" wrk python3 curl; do
-  command -v "$tool" >/dev/null || { echo "soak: missing $tool (run: make soak)" >&2; exit 1; }
-done
-
-TMP=$(mktemp -d /tmp/switchyard-soak.XXXXXX)
-chmod 755 "$TMP"   # started as root, switchyard serves as nobody (as nginx's workers): its files must be reachable
-cleanup() {
-  stop_all
-  if [ "${SOAK_KEEP:-0}" = 1 ]; then echo "soak: kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools soak "$SWITCHYARD" "$NGINX" wrk python3 curl
+run_dir soak "${SOAK_KEEP:-0}"
 
 read_ports
 start_backend "$TMP/backend"

@@ -60,3 +60,18 @@ wrk_counts() {
 
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+need_tools() { # NAME TOOL...: every tool present, else say which is missing and how to get it
+  local name=$1 tool; shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$name: missing $tool (run: make $name)" >&2; exit 1; }
+  done
+}
+
+run_dir() { # NAME KEEP: sets TMP to a new directory, removed at exit with everything started (kept if KEEP=1)
+  RUN_NAME=$1; RUN_KEEP=$2
+  TMP=$(mktemp -d "/tmp/switchyard-$RUN_NAME.XXXXXX")
+  chmod 755 "$TMP"   # started as root, switchyard serves as nobody (as nginx's workers): its files must be reachable
+  trap 'stop_all; if [ "$RUN_KEEP" = 1 ]; then echo "$RUN_NAME: kept $TMP"; else rm -rf "$TMP"; fi' EXIT
+  trap 'exit 130' INT TERM
+}
