@@ -75,13 +75,30 @@ public enum ReplayFile {
 }
 
 extension FuzzEntry {
-    /// An executable's `main` when built without `-D FUZZING`: replays the files given as arguments.
-    public static func replayMain(_ target: FuzzTarget) -> Never {
+    /// Every fuzz executable's `main`: libFuzzer on `target` in a fuzzing build (`-D FUZZING`), else a replay of
+    /// the files given as arguments. The executables hold no pointer code: the entry point is here.
+    public static func main(_ target: FuzzTarget) -> Never {
+        #if FUZZING
+        selected = target
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, testOneInput))
+        #else
         exit(replay(target, paths: Array(CommandLine.arguments.dropFirst())))
+        #endif
     }
 }
 
 #if FUZZING
+/// The target of this process, set once by `FuzzEntry.main` before libFuzzer starts (one target per executable).
+nonisolated(unsafe) private var selected = FuzzTarget.requestHead
+
+/// libFuzzer calls this once per input (also exported under its well-known name).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func testOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    FuzzEntry.run(selected, bytes, count)
+}
+
 /// libFuzzer's driver, for a `main` of our own: SwiftPM links every executable's entry point as `main`, so
 /// libFuzzer's own `main` is never used; ours hands the arguments and the test callback to it.
 @_silgen_name("LLVMFuzzerRunDriver")
@@ -90,13 +107,4 @@ private func LLVMFuzzerRunDriver(
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 ) -> Int32
-
-extension FuzzEntry {
-    /// An executable's `main` in a fuzzing build: runs libFuzzer with the command line's options.
-    public static func fuzzMain(_ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Never {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, callback))
-    }
-}
 #endif
