@@ -13,9 +13,14 @@ final class HTTPDraft: SettingsOwner {
     var proxyCachePaths: [ProxyCachePath] = []
     let location: SourceLocation
 
+    /// The directives whose fields `init` presets below: their merges run even when no file writes them,
+    /// so every server and location inherits the preset (ConfigBuilder merges only the directives in use).
+    static let presetDirectives = ["proxy_temp_path", "client_body_temp_path", "root", "access_log"]
+
     init(location: SourceLocation, prefix: String) {
         self.location = location
-        // Default paths are relative to the prefix, like the ones written in the file.
+        // Default paths are relative to the prefix, like the ones written in the file. A field preset here
+        // names its directive in `presetDirectives`.
         settings.proxy.tempPath = ConfigPath.absolute("proxy_temp", base: prefix)
         settings.client.bodyTempPath = ConfigPath.absolute("client_body_temp", base: prefix)
         settings.content.documentRoot = .root(ConfigPath.absolute("html", base: prefix))

@@ -30,6 +30,27 @@ struct MergeTests {
         }
         """
 
+    /// The http level presets four prefix-relative defaults; they reach every level even when no file writes
+    /// their directives (only the directives a configuration uses are merged down).
+    @Test func prefixDefaultsReachLocationsOfAFileThatSetsNothing() throws {
+        let location = firstLocation(try load(http("server { location / { location /n {} } }")))
+        for settings in [location.settings, location.nested[0].settings] {
+            #expect(settings.proxy.tempPath == "/p/proxy_temp")
+            #expect(settings.client.bodyTempPath == "/p/client_body_temp")
+            #expect(settings.content.documentRoot == .root("/p/html"))
+            #expect(settings.logging.accessLogs.map(\.path) == ["/p/logs/access.log"])
+        }
+    }
+
+    /// A directive used at one server only is still merged down everywhere it is set.
+    @Test func aDirectiveUsedOnlyDeepInTheFileIsMergedBelowIt() throws {
+        let config = try load(http("server { location / {} } server { proxy_read_timeout 7; location / { location /n {} } }"))
+        #expect(firstLocation(config).settings.proxy.readTimeout == .seconds(60))
+        let second = config.http!.servers[1].locations[0]
+        #expect(second.settings.proxy.readTimeout == .seconds(7))
+        #expect(second.nested[0].settings.proxy.readTimeout == .seconds(7))
+    }
+
     @Test func inheritsUnsetValuesAndWholeLists() throws {
         let loaded = try load(http(Self.config))
         let inherit = loaded.http!.servers[0].locations[0]
