@@ -49,4 +49,4 @@ fuzz: setup-build
 	scripts/fuzz.sh $(FUZZ_TARGETS)
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz
+	rm -rf .build .build-asan .build-tsan .build-fuzz .build-fuzz-cov
