@@ -97,6 +97,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzChecks"], swiftSettings: strict),
+        // docs/ARCHITECTURE.md's module graph against this file.
+        .testTarget(name: "ModuleGraphTests", swiftSettings: strict),
         .testTarget(name: "SessionClusterTests", dependencies: ["session-app", "SwitchyardTestSupport"], swiftSettings: strict),
     ]
 )
