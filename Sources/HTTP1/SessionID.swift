@@ -6,7 +6,9 @@
 ///                    urlName: Array("jsessionid".utf8))   // "8F3A.tomcat1" for GET /app;jsessionid=8F3A.tomcat1
 public enum SessionID {
     /// `args` is the query searched for the argument: the request's `$args` (the head's query unless a rewrite
-    /// replaced it). The result is a slice of the head's bytes or of `args`: no copy.
+    /// replaced it). The result is a slice of the head's bytes or of `args`: no copy. Inlinable: called across
+    /// modules on every jvm_route request, it would otherwise make the caller copy the whole head (callgrind).
+    @inlinable
     public static func find(in head: RequestHead, args: ArraySlice<UInt8>?, cookie: [UInt8], urlName: [UInt8])
         -> ArraySlice<UInt8>?
     {
