@@ -58,9 +58,6 @@ public enum ASCII {
     @inlinable @inline(__always)
     public static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
 
-    @inlinable @inline(__always)
-    public static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 97 < 26 }
-
     /// Optional whitespace (RFC 9110 OWS): SP or HTAB.
     @inlinable @inline(__always)
     public static func isOWS(_ b: UInt8) -> Bool { b == sp || b == htab }
