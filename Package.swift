@@ -38,23 +38,26 @@ let package = Package(
         // The lock shared tables use (pthread, so ThreadSanitizer sees it); depends on nothing.
         .target(name: "Locking", swiftSettings: engine),
 
-        // Pure Swift: no C, no sockets.
-        .target(name: "HTTP1", swiftSettings: engine),
+        // Pure Swift: no C, no sockets. ASCIIBytes: the one set of ASCII byte helpers, all `@inlinable`.
+        .target(name: "ASCIIBytes", swiftSettings: engine),
+        .target(name: "HTTP1", dependencies: ["ASCIIBytes"], swiftSettings: engine),
         .target(name: "Config", swiftSettings: strict),
         .target(name: "Digest", swiftSettings: engine),
-        .target(name: "Balancing", dependencies: ["Digest", "Locking"], swiftSettings: engine),
+        .target(name: "Balancing", dependencies: ["ASCIIBytes", "Digest", "Locking"], swiftSettings: engine),
 
         // Thin owners of one C library each.
         .target(name: "EventLoop", dependencies: ["CLibevent", "CSystem", "Locking"], swiftSettings: engine),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: engine),
         .target(name: "Regex", dependencies: ["CPCRE2"], swiftSettings: engine),
 
-        .target(name: "Cache", dependencies: ["HTTP1", "Digest", "Locking"], swiftSettings: engine),
-        .target(name: "Gzip", dependencies: ["HTTP1", "Deflate"], swiftSettings: engine),
+        .target(name: "Cache", dependencies: ["ASCIIBytes", "HTTP1", "Digest", "Locking"], swiftSettings: engine),
+        .target(name: "Gzip", dependencies: ["ASCIIBytes", "HTTP1", "Deflate"], swiftSettings: engine),
 
         .target(
             name: "Proxy",
-            dependencies: ["Config", "HTTP1", "Balancing", "Cache", "Gzip", "Regex", "EventLoop", "Locking"],
+            dependencies: [
+                "ASCIIBytes", "Config", "HTTP1", "Balancing", "Cache", "Gzip", "Deflate", "Regex", "EventLoop", "Locking",
+            ],
             swiftSettings: engine + pcreNames
         ),
         .executableTarget(
@@ -64,7 +67,7 @@ let package = Package(
         ),
         .target(name: "SwitchyardTestSupport", dependencies: ["EventLoop", "HTTP1", "Locking"], swiftSettings: strict),
         // Fuzzing (docs/FUZZING.md): the checks, one libFuzzer executable per target, and the corpus replay.
-        .target(name: "FuzzChecks", dependencies: ["HTTP1", "Config", "Balancing", "Cache"], swiftSettings: strict),
+        .target(name: "FuzzChecks", dependencies: ["ASCIIBytes", "HTTP1", "Config", "Balancing", "Cache"], swiftSettings: strict),
         .executableTarget(name: "FuzzRequestHead", dependencies: ["FuzzChecks"], path: "Fuzz/RequestHead", swiftSettings: strict),
         .executableTarget(name: "FuzzResponseHead", dependencies: ["FuzzChecks"], path: "Fuzz/ResponseHead", swiftSettings: strict),
         .executableTarget(name: "FuzzChunked", dependencies: ["FuzzChecks"], path: "Fuzz/Chunked", swiftSettings: strict),
@@ -94,6 +97,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzChecks"], swiftSettings: strict),
+        // docs/ARCHITECTURE.md's module graph against this file.
+        .testTarget(name: "ModuleGraphTests", swiftSettings: strict),
         .testTarget(name: "SessionClusterTests", dependencies: ["session-app", "SwitchyardTestSupport"], swiftSettings: strict),
     ]
 )

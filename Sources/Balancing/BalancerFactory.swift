@@ -14,7 +14,6 @@ public struct BalancerFactory: Sendable {
     public let learnTable: StickyLearnTable?
     private let ring: KetamaRing?
     private let binding: StickyBinding?
-    private let strict: Bool
 
     public init(
         kind: BalancerKind, affinity: Affinity = .none, health: PeerHealth, learnTable: StickyLearnTable? = nil
@@ -28,7 +27,7 @@ public struct BalancerFactory: Sendable {
         self.kind = kind
         self.affinity = affinity
         self.health = health
-        if case .hash(_, true) = kind {
+        if case .hash(consistent: true) = kind {
             ring = KetamaRing(peers: peers)
         } else {
             ring = nil
@@ -38,14 +37,11 @@ public struct BalancerFactory: Sendable {
         switch affinity {
         case .none:
             binding = nil
-            strict = false
         case .jvmRoute(let spec):
             let routes = try spec.routeTable(peers: peers)
             warnings = routes.warnings
             binding = .routes(routes)
-            strict = false
         case .sticky(let spec):
-            strict = spec.strict
             switch spec.method {
             case .cookie:
                 binding = .routes(StickyCookie.routeTable(peers: peers))
@@ -70,15 +66,15 @@ public struct BalancerFactory: Sendable {
         switch kind {
         case .roundRobin: base = RoundRobin(health: health)
         case .ipHash: base = IPHash(health: health)
-        case .hash(_, false): base = Hash(health: health)
-        case .hash(_, true): base = ConsistentHash(health: health, ring: ring ?? KetamaRing(peers: health.peers))
+        case .hash(consistent: false): base = Hash(health: health)
+        case .hash(consistent: true): base = ConsistentHash(health: health, ring: ring ?? KetamaRing(peers: health.peers))
         case .leastConn: base = LeastConn(health: health)
         }
         guard let binding else { return base }
-        return Self.sticky(base, binding: binding, strict: strict)
+        return Self.sticky(base, binding: binding)
     }
 
-    private static func sticky<Inner: Balancer>(_ inner: Inner, binding: StickyBinding, strict: Bool) -> any Balancer {
-        StickyRoute(inner: inner, binding: binding, strict: strict)
+    private static func sticky<Inner: Balancer>(_ inner: Inner, binding: StickyBinding) -> any Balancer {
+        StickyRoute(inner: inner, binding: binding)
     }
 }

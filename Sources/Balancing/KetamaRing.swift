@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// The points of `hash KEY consistent`, built once per upstream and shared by the workers: exactly
 /// nginx's (and Cache::Memcached::Fast's) ketama ring, so keys map to the same servers as under nginx.
 ///
@@ -51,7 +52,7 @@ public final class KetamaRing: Sendable {
     /// HOST and PORT as nginx cuts them from the `server` address text.
     static func split(_ address: String) -> (host: [UInt8], port: [UInt8]) {
         let bytes = Array(address.utf8)
-        if bytes.count >= 5, bytes[0..<5].map({ $0 | 0x20 }) == Array("unix:".utf8) {
+        if ASCII.hasPrefixLowercased(bytes, "unix:") {
             return (Array(bytes[5...]), [])
         }
         var index = bytes.count - 1

@@ -1,7 +1,7 @@
 /// `proxy_next_upstream`, `proxy_next_upstream_tries` and `proxy_next_upstream_timeout`: whether a
 /// failed try may move on to another server, by nginx's rules.
 ///
-///     let policy = try NextUpstreamPolicy(flags: ["error", "timeout", "http_502"], tries: 3)
+///     let policy = NextUpstreamPolicy(conditions: [.error, .timeout, .http502], tries: 3)
 ///     policy.mayRetry(.httpStatus(502), isIdempotent: true, requestSent: true,
 ///                     responseBytesSentToClient: false, tries: 1, peerTries: lb.tries, elapsed: .zero)   // true
 public struct NextUpstreamPolicy: Sendable, Equatable {
@@ -34,13 +34,6 @@ public struct NextUpstreamPolicy: Sendable, Equatable {
         case httpStatus(Int)
     }
 
-    static let flagNames: [(String, Conditions)] = [
-        ("error", .error), ("timeout", .timeout), ("invalid_header", .invalidHeader),
-        ("http_500", .http500), ("http_502", .http502), ("http_503", .http503), ("http_504", .http504),
-        ("http_403", .http403), ("http_404", .http404), ("http_429", .http429),
-        ("non_idempotent", .nonIdempotent),
-    ]
-
     /// Empty means `off`.
     public var conditions: Conditions
     /// `proxy_next_upstream_tries`: 0 = limited only by the number of servers.
@@ -55,23 +48,6 @@ public struct NextUpstreamPolicy: Sendable, Equatable {
         self.conditions = conditions
         self.tries = max(0, tries)
         self.timeout = timeout
-    }
-
-    /// Parses the directive's arguments. `off` turns retries off whatever else is listed, as nginx's
-    /// merge does.
-    public init(flags: [String], tries: Int = 0, timeout: Duration = .zero) throws(BalancingConfigError) {
-        var conditions: Conditions = []
-        var off = false
-        for flag in flags {
-            if flag == "off" {
-                off = true
-            } else if let match = Self.flagNames.first(where: { $0.0 == flag }) {
-                conditions.insert(match.1)
-            } else {
-                throw BalancingConfigError("invalid value \"\(flag)\"")
-            }
-        }
-        self.init(conditions: off ? [] : conditions, tries: tries, timeout: timeout)
     }
 
     /// POST, LOCK and PATCH are the methods nginx will not resend once they reached a server.

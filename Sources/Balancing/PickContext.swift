@@ -14,7 +14,7 @@ public struct PickContext: Sendable {
     /// The full session id: the key of the deterministic fallback when the bound server is unusable.
     public var sessionID: ArraySlice<UInt8>?
     /// The location has `proxy_next_upstream off`: a bound session whose server is unusable gets no
-    /// stand-in (502), as `sticky … strict` does for every location.
+    /// stand-in (502), as nginx sends no request to another server then.
     public var strictAffinity: Bool
 
     public init(

@@ -5,15 +5,14 @@
 /// session does not scatter: its stand-in is chosen by rendezvous hashing of the session id over the
 /// usable servers (weighted: a server of weight w gets w draws, so its share is w / Σw). Every
 /// request of that session, from any worker or any switchyard with the same config, reaches the
-/// same stand-in, and returns to its owner once the owner recovers. `strict` (`proxy_next_upstream
-/// off`, `sticky … strict`) refuses instead: nil, so the engine answers 502.
+/// same stand-in, and returns to its owner once the owner recovers. `PickContext.strictAffinity`
+/// (`proxy_next_upstream off`) refuses instead: nil, so the engine answers 502.
 /// A `drain`ing server still takes the requests bound to it, and no others.
 ///
 ///     var lb = StickyRoute(inner: RoundRobin(health: health), binding: .routes(table))
 public struct StickyRoute<Inner: Balancer>: Balancer {
     public private(set) var inner: Inner
     public let binding: StickyBinding
-    public let strict: Bool
     /// `binding`'s payload, unpacked once: matching the enum on every request would copy (retain) it.
     /// `routes` is empty when the binding is a learn table.
     private let routes: RouteTable
@@ -22,10 +21,9 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     private let addressHashes: [UInt64]
     private let peerByAddress: [String: Int]
 
-    public init(inner: Inner, binding: StickyBinding, strict: Bool = false) {
+    public init(inner: Inner, binding: StickyBinding) {
         self.inner = inner
         self.binding = binding
-        self.strict = strict
         switch binding {
         case .routes(let table): (routes, learned) = (table, nil)
         case .learned(let table): (routes, learned) = (RouteTable(keys: []), table)
@@ -53,7 +51,7 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
         var result: Pick?
         if health.take(owner.index, state: &state, now: signedNow, allowDraining: true) {
             result = Pick(owner, .owner)
-        } else if !strict && !ctx.strictAffinity {
+        } else if !ctx.strictAffinity {
             let key = StableHash.hash64(ctx.sessionID ?? route)
             result = fallback(key: key, state: &state, now: signedNow).map { Pick(PeerID($0), .fallback) }
         }

@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// The `Cache-Control` directives a shared cache acts on, parsed as tokens (RFC 9111 §5.2).
 ///
 ///     CacheControl(Array("public, s-maxage=600, max-age=60".utf8)).freshness  // .seconds(600)
@@ -28,8 +29,8 @@ public struct CacheControl: Sendable, Equatable {
         var sMaxAge: Freshness = .absent
         for element in value.split(separator: UInt8(ascii: ",")) {
             let eq = element.firstIndex(of: UInt8(ascii: "="))
-            let name = Self.lowered(Self.trim(element[element.startIndex..<(eq ?? element.endIndex)]))
-            let arg = eq.map { Self.trim(element[($0 + 1)...]) }
+            let name = ASCII.lowercased(ASCII.trim(element[element.startIndex..<(eq ?? element.endIndex)]))
+            let arg = eq.map { ASCII.trim(element[($0 + 1)...]) }
             switch name {
             case Array("no-cache".utf8): noCache = true
             case Array("no-store".utf8): noStore = true
@@ -64,17 +65,5 @@ public struct CacheControl: Sendable, Equatable {
             n = n > Int64.max / 20 ? Int64.max / 20 : n * 10 + Int64(b - UInt8(ascii: "0"))
         }
         return a.isEmpty ? .malformed : .seconds(n)
-    }
-
-    static func trim(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var lo = s.startIndex
-        var hi = s.endIndex
-        while lo < hi, s[lo] == UInt8(ascii: " ") || s[lo] == UInt8(ascii: "\t") { lo += 1 }
-        while hi > lo, s[hi - 1] == UInt8(ascii: " ") || s[hi - 1] == UInt8(ascii: "\t") { hi -= 1 }
-        return s[lo..<hi]
-    }
-
-    static func lowered(_ s: ArraySlice<UInt8>) -> [UInt8] {
-        s.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
     }
 }

@@ -1,4 +1,5 @@
 import HTTP1
+import ASCIIBytes
 
 /// Facts about the request, for the cache policy.
 public struct CacheRequestFacts: Sendable, Equatable {
@@ -192,7 +193,7 @@ public enum CachePolicy {
     /// `X-Accel-Expires: N` (seconds from now) or `@N` (absolute Unix time).
     /// Returns nil if unparseable, .some(nil) for 0 (do not cache), else the absolute time.
     static func xAccelExpires(_ value: [UInt8], now: Int64) -> Int64?? {
-        var v = CacheControl.trim(value[...])
+        var v = ASCII.trim(value[...])
         let absolute = v.first == UInt8(ascii: "@")
         if absolute { v = v.dropFirst() }
         guard !v.isEmpty, v.count < 19, v.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {

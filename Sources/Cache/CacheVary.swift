@@ -1,4 +1,5 @@
 import Digest
+import ASCIIBytes
 /// `Vary` handling: which request headers select a variant, and the hash of their values.
 ///
 ///     let names = CacheVary.names(Array("Accept-Encoding, Cookie".utf8))!   // [accept-encoding, cookie]
@@ -12,7 +13,7 @@ public enum CacheVary {
         guard vary.count <= CachePolicy.maxVaryLength else { return nil }
         var names = Set<[UInt8]>()
         for element in vary.split(separator: UInt8(ascii: ",")) {
-            let name = CacheControl.lowered(CacheControl.trim(element))
+            let name = ASCII.lowercased(ASCII.trim(element))
             if name.isEmpty { continue }
             if name == [UInt8(ascii: "*")] { return nil }
             names.insert(name)

@@ -1,5 +1,6 @@
 import HTTP1
 import Balancing
+import ASCIIBytes
 
 /// Fuzz check of session-id and route extraction (jvm_route, `sticky cookie|route|learn`). The input is
 /// lines: a cookie name, a request target, a URL session-parameter name, comma-separated routes, then Cookie
@@ -23,7 +24,9 @@ public enum SessionCheck {
             let slice = head.cookie(named: cookieName)
             let range = head.cookieRange(named: cookieName).map { head.bytes[$0.start..<$0.end] }
             try require(slice == range, "cookie lookups disagree: \(slice.map(show) ?? "nil") vs \(range.map(show) ?? "nil")")
-            id = sessionID(head, cookie: cookieName, urlName: urlName)
+            // The engine's extractor (jvm_route): cookie, then `;NAME=` in the path, then the argument.
+            id = SessionID.find(in: head, args: head.query.map(head.bytes), cookie: cookieName, urlName: urlName)
+            if let id { try require(!id.isEmpty, "empty session id from \(show(lines[1]))") }
         }
         let sessionID = id ?? lines[1][...]
         let route = try checkRoute(sessionID, reverse: reverse)
@@ -52,39 +55,31 @@ public enum SessionCheck {
         }
     }
 
-    /// Balancing's URI scan (`SessionRoute.sessionID(fromURI:)`) and HTTP1's path-parameter and query lookups
-    /// the engine uses each return a non-empty value right after `NAME=`, without the bytes that end it.
+    /// HTTP1's path-parameter and argument lookups (what `SessionID.find` reads the URL with) each return the
+    /// value right after `;NAME=` (path) or `NAME=` at the start or after `&` (arguments), without the bytes
+    /// that end it.
     static func checkURI(_ uri: [UInt8], name: [UInt8]) throws(FuzzFailure) {
-        if let v = SessionRoute.sessionID(fromURI: uri, name: name) {
-            try require(!v.isEmpty && !v.contains(0x23), "session id \(show(v)) from \(show(uri)) is empty or holds '#'")
-            let fromPath = v.startIndex < (uri.firstIndex(of: 0x3f) ?? uri.endIndex)
-            let before = v.startIndex - name.count - 2
-            try require(
-                before >= 0 && uri[before + name.count + 1] == 0x3d
-                    && lowered(uri[(before + 1)..<(before + 1 + name.count)]) == lowered(name[...])
-                    && (fromPath ? uri[before] == 0x3b : uri[before] == 0x3f || uri[before] == 0x26),
-                "session id \(show(v)) from \(show(uri)) does not follow its name")
-            try require(
-                fromPath ? !v.contains { $0 == 0x3b || $0 == 0x2f || $0 == 0x3f } : !v.contains(0x26),
-                "session id \(show(v)) from \(show(uri)) runs past its end")
-        }
         if let v = URIPath.pathParameter(named: name, in: uri[...]) {
             try require(
-                !v.contains { $0 == 0x3b || $0 == 0x3f || $0 == 0x2f || $0 == 0x23 }
-                    && uri[v.startIndex - 1] == 0x3d,
+                !v.contains { $0 == 0x3b || $0 == 0x3f || $0 == 0x2f || $0 == 0x23 },
                 "path parameter \(show(v)) from \(show(uri)) runs past its end")
+            try require(
+                follows(v, in: uri, name: name) { $0 > uri.startIndex && uri[$0 - 1] == 0x3b },
+                "path parameter \(show(v)) from \(show(uri)) does not follow ;\(show(name))=")
         }
         if let v = QueryArgs.value(named: name, in: uri[...]) {
-            try require(!v.contains(0x26) && uri[v.startIndex - 1] == 0x3d, "argument \(show(v)) from \(show(uri)) runs past its end")
+            try require(!v.contains(0x26), "argument \(show(v)) from \(show(uri)) runs past its end")
+            try require(
+                follows(v, in: uri, name: name) { $0 == uri.startIndex || uri[$0 - 1] == 0x26 },
+                "argument \(show(v)) from \(show(uri)) does not follow \(show(name))=")
         }
     }
 
-    /// The session id as the engine finds it for jvm_route: cookie, then `;NAME=` in the path, then the argument.
-    static func sessionID(_ head: RequestHead, cookie: [UInt8], urlName: [UInt8]) -> ArraySlice<UInt8>? {
-        if let v = head.cookieRange(named: cookie), v.end > v.start { return head.bytes[v.start..<v.end] }
-        if let v = URIPath.pathParameter(named: urlName, in: head.bytes(head.path)), !v.isEmpty { return v }
-        if let q = head.query, let v = QueryArgs.value(named: urlName, in: head.bytes(q)), !v.isEmpty { return v }
-        return nil
+    /// `value` starts right after `NAME=` (name compared ignoring case) at a start `isStart` accepts.
+    static func follows(_ value: ArraySlice<UInt8>, in uri: [UInt8], name: [UInt8], isStart: (Int) -> Bool) -> Bool {
+        let nameStart = value.startIndex - 1 - name.count
+        guard nameStart >= uri.startIndex, uri[value.startIndex - 1] == 0x3d, isStart(nameStart) else { return false }
+        return ASCII.equalsIgnoringCase(uri[nameStart..<(value.startIndex - 1)], name)
     }
 
     /// `ID.route` (reverse, Tomcat) takes the text after the last dot, `route.ID` the text before the first.
@@ -111,7 +106,7 @@ public enum SessionCheck {
             PeerConfig("127.0.0.\(i + 1):80", route: r.isEmpty ? nil : r)
         }
         let effective = peers.map { $0.route ?? JVMRouteSpec.defaultSrunID }
-        let spec = JVMRouteSpec(cookieVariable: "$cookie_JSESSIONID")
+        let spec = JVMRouteSpec()
         let built: Result<RouteTable, BalancingConfigError>
         do throws(BalancingConfigError) { built = .success(try spec.routeTable(peers: peers)) } catch { built = .failure(error) }
         switch built {
@@ -151,6 +146,4 @@ public enum SessionCheck {
         guard case .complete(let head, _) = w.bytes.withByteView({ parser.parse($0) }) else { return nil }
         return head
     }
-
-    static func lowered(_ s: ArraySlice<UInt8>) -> [UInt8] { s.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
 }

@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Does this `Accept-Encoding` value let us send gzip? Parsed per RFC 9110 §12.5.3.
 ///
 ///     AcceptEncoding.allowsGzip(Array("gzip, deflate, br".utf8))  // true
@@ -18,11 +19,11 @@ public enum AcceptEncoding {
             for param in parts.dropFirst() {
                 let p = ASCII.trim(param)
                 guard let eq = p.firstIndex(of: UInt8(ascii: "=")) else { continue }
-                if ASCII.equalsIgnoringCase(ASCII.trim(p[..<eq]), "q") {
+                if ASCII.equalsLowercased(ASCII.trim(p[..<eq]), "q") {
                     q = qvalue(ASCII.trim(p[(eq + 1)...])) ?? 0
                 }
             }
-            if ASCII.equalsIgnoringCase(coding, "gzip") || ASCII.equalsIgnoringCase(coding, "x-gzip") {
+            if ASCII.equalsLowercased(coding, "gzip") || ASCII.equalsLowercased(coding, "x-gzip") {
                 gzipQ = max(gzipQ ?? 0, q)
             } else if coding.count == 1 && coding.first == UInt8(ascii: "*") {
                 starQ = max(starQ ?? 0, q)

@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// The `gzip*` directives of one location, already parsed (the Config module builds it).
 ///
 ///     var c = GzipConfig(); c.enabled = true; c.types = GzipTypes(["text/css", "application/json"])
@@ -111,8 +112,8 @@ public struct GzipTypes: Sendable, Hashable {
         guard let value = contentType else { return false }
         var end = value.firstIndex(of: UInt8(ascii: ";")) ?? value.endIndex
         var start = value.startIndex
-        while start < end, ASCII.isSpace(value[start]) { start += 1 }
-        while end > start, ASCII.isSpace(value[end - 1]) { end -= 1 }
+        while start < end, ASCII.isOWS(value[start]) { start += 1 }
+        while end > start, ASCII.isOWS(value[end - 1]) { end -= 1 }
         guard start < end else { return false }
         return types.contains(value[start..<end].map(ASCII.lower))
     }

@@ -1,4 +1,5 @@
 import Deflate
+import ASCIIBytes
 
 /// nginx's gzip decision as a pure function of config, request and response facts.
 ///

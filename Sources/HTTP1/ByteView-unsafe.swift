@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// A read-only, bounds-checked view of bytes that someone else owns (a connection's read buffer, an array),
 /// valid during the call it is handed to. The HTTP/1 head parsers read through it and through nothing else:
 /// every subscript is checked; the hot scans (`firstIndex(of:from:to:)`, `scan(from:to:while:)`, the field-value

@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Streaming decoder for `Transfer-Encoding: chunked` bodies (RFC 9112 §7.1), byte-exact for any split of the
 /// input, down to one byte per call. Data is handed out as slices of the input (no copy); chunk extensions are
 /// validated and skipped; trailer fields are validated and discarded.

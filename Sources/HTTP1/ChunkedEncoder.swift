@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Writes chunked framing around body bytes the caller appends itself.
 /// ```
 /// ChunkedEncoder.appendChunkHeader(data.count, to: &out); out += data; ChunkedEncoder.appendChunkEnd(to: &out)

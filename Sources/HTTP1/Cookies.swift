@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Cookie lookups with nginx's `$cookie_NAME` semantics: pairs separated by `;`, the name matched ASCII
 /// case-insensitively at the start of a pair, spaces allowed around `=`, the value running to the next `;`.
 /// Spaces around the value are trimmed (nginx keeps trailing ones; nothing sane sends them).
@@ -66,21 +67,12 @@ public enum Cookies {
         let end = header.endIndex
         while i < end {
             let pairEnd = header[i...].firstIndex(of: ASCII.semicolon) ?? end
-            let pair = trimSpaces(header[i..<pairEnd])
-            if let eq = pair.firstIndex(of: ASCII.equals), body(trimSpaces(pair[..<eq]), trimSpaces(pair[(eq + 1)...])) {
+            let pair = ASCII.trim(header[i..<pairEnd])
+            if let eq = pair.firstIndex(of: ASCII.equals), body(ASCII.trim(pair[..<eq]), ASCII.trim(pair[(eq + 1)...])) {
                 return
             }
             i = pairEnd < end ? pairEnd + 1 : end
         }
-    }
-
-    @inline(__always)
-    static func trimSpaces(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var lo = s.startIndex
-        var hi = s.endIndex
-        while lo < hi && ASCII.isOWS(s[lo]) { lo += 1 }
-        while hi > lo && ASCII.isOWS(s[hi - 1]) { hi -= 1 }
-        return s[lo..<hi]
     }
 }
 

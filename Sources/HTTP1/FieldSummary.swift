@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Facts about the framing and connection headers, gathered line by line while a head arrives so no
 /// second pass over the headers is needed.
 struct FieldSummary {

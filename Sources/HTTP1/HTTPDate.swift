@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Date formats of HTTP and of nginx's logs, written into bytes and parsed without Foundation.
 /// ```
 /// HTTPDate.appendIMFFixdate(now, to: &out)          // Wed, 25 Nov 2026 09:00:00 GMT

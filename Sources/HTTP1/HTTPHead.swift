@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// What request and response heads share: their raw bytes and header fields, with byte-level lookups.
 ///
 /// Lookups compare names ASCII case-insensitively and return slices of `bytes` (no copy).

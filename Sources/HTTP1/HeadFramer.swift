@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Splits an arriving head into lines, one call per line, remembering how far it has looked so a buffer
 /// that grows between calls is never rescanned (total work O(n), as picohttpparser's `last_len`).
 ///

@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Builds a head into one growing byte array: start line, header lines, final CRLF. No Strings, no formatting
 /// machinery: literals are copied straight from the binary and numbers are written digit by digit.
 /// ```

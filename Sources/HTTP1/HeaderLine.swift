@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Syntax of one `field-name ":" OWS field-value OWS` line (RFC 9112 §5), stricter than nginx where
 /// nginx would silently drop the line: a proxy must not forward what it did not understand.
 enum HeaderLine {

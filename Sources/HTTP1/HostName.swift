@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Host validation and normalisation with nginx's `ngx_http_validate_host` rules: no whitespace or controls,
 /// no `/` or `\`, no `..`, not empty; `[v6]` literals kept whole; port and one trailing dot dropped.
 enum HostName {

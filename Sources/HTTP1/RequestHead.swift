@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// A parsed request head: the raw bytes (copied once out of the read buffer) and offsets into them,
 /// plus the framing and connection facts gathered during the parse.
 /// ```

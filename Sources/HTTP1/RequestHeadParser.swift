@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Incremental request-head parser: call `parse` with the read buffer each time it grows; it resumes where it
 /// stopped, so total work is linear in the head size. Lines are validated as they complete, so a bad request
 /// line is refused before its headers arrive.

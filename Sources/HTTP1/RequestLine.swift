@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// `method SP request-target SP HTTP-version` (RFC 9112 §3), parsed strictly: single spaces, nginx's method
 /// alphabet (`A-Z`, `_`, `-`), and a target form that fits the method. Offsets are absolute in the buffer.
 struct RequestLine {

@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// Incremental response-head parser for upstream responses; same contract as `RequestHeadParser`.
 /// Every refusal is a 502 with nginx's "upstream sent …" wording.
 /// ```

@@ -1,3 +1,4 @@
+import ASCIIBytes
 /// nginx's normalisation of a request path into `$uri`, and lookups in the raw path.
 /// ```
 /// try URIPath.normalize(head.bytes(head.path))          // "/a/%2e/b//c" → "/a/b/c"

@@ -1,6 +1,7 @@
 import EventLoop
 import Balancing
 import HTTP1
+import ASCIIBytes
 
 /// How an upstream chooses servers, and where a request's session route comes from. The validated
 /// `BalancerFactory` makes one balancer per worker; this adds what only the engine can evaluate:
@@ -9,7 +10,7 @@ final class BalancerPolicy {
     enum RouteSource {
         case none
         /// jvm_route: the session id from the cookie, else the URL's `;jsessionid=` / `?jsessionid=`.
-        case jvmRoute(JVMRouteSpec, cookie: [UInt8])
+        case jvmRoute(JVMRouteSpec)
         /// `sticky route $a $b`: the first non-empty value is the route.
         case stickyRoute([CompiledTemplate])
         /// `sticky cookie NAME`: the cookie holds the server's route; a balanced pick sets it.
@@ -34,8 +35,8 @@ final class BalancerPolicy {
         self.factory = factory
         self.hashKey = hashKey
         self.route = route
-        if case .jvmRoute(let spec, let cookie) = route {
-            (isJVMRoute, sessionCookie, sessionURLName, reverse) = (true, cookie, spec.sessionURLName, spec.reverse)
+        if case .jvmRoute(let spec) = route {
+            (isJVMRoute, sessionCookie, sessionURLName, reverse) = (true, spec.cookieName, spec.sessionURLName, spec.reverse)
         } else {
             (isJVMRoute, sessionCookie, sessionURLName, reverse) = (false, [], [], false)
         }
@@ -51,7 +52,7 @@ final class BalancerPolicy {
         if let key = hashKey { ctx.hashKey = r.evaluate(key) }
         if isJVMRoute {
             // Slices of the request head: no copy of the session id or its route.
-            if let id = SessionID.find(in: r, cookie: sessionCookie, urlName: sessionURLName) {
+            if let head = r.head, let id = SessionID.find(in: head, args: r.args, cookie: sessionCookie, urlName: sessionURLName) {
                 ctx.sessionID = id
                 ctx.route = SessionRoute.route(fromSessionID: id, reverse: reverse)
             }
@@ -79,7 +80,7 @@ final class BalancerPolicy {
             // A session the backend just created (Set-Cookie: JSESSIONID=…) counts for the status page.
             if let resp = r.upstreamResponse, resp.hasSetCookie {
                 let b = resp.bytes
-                for f in resp.headers where Bytes.named(b, f.name, "set-cookie") {
+                for f in resp.headers where ASCII.named(b, f.name, "set-cookie") {
                     if let v = Cookies.valueRange(named: sessionCookie, in: b, f.value), v.end > v.start {
                         up.health.noteSession(pick.peer, sessionID: b[v.start..<v.end], now: now)
                     }
@@ -115,17 +116,5 @@ extension Request {
     func cookie(_ name: [UInt8]) -> ArraySlice<UInt8>? {
         guard let head else { return nil }
         return head.cookieRange(named: name).map { head.bytes[$0.start..<$0.end] }
-    }
-}
-
-/// Finds a Java session id in a request: the cookie first, then the URL (`;jsessionid=` path parameter,
-/// then `?jsessionid=` argument), names compared case-insensitively. Nil when none is there or it is empty.
-enum SessionID {
-    static func find(in r: Request, cookie: [UInt8], urlName: [UInt8]) -> ArraySlice<UInt8>? {
-        guard let head = r.head else { return nil }
-        if let v = head.cookieRange(named: cookie), v.end > v.start { return head.bytes[v.start..<v.end] }
-        if let v = URIPath.pathParameter(named: urlName, in: head.bytes(head.path)), !v.isEmpty { return v }
-        if let v = QueryArgs.value(named: urlName, in: r.args), !v.isEmpty { return v }
-        return nil
     }
 }

@@ -1,31 +1,7 @@
 import HTTP1
+import ASCIIBytes
 /// Small byte helpers for building heads and log lines without String on the hot path.
 enum Bytes {
-    @inline(__always) static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
-
-    static func equalsIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
-        guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where lower(x) != lower(y) { return false }
-        return true
-    }
-
-    static func lowercased<C: Collection<UInt8>>(_ a: C) -> [UInt8] { a.map(lower) }
-
-    /// Whether the field name at `range` of `bytes` is `lowercase` (a literal of lowercase letters and `-`),
-    /// ignoring case. Concrete and inlined: generic header lookups cost thousands of instructions per call.
-    @inline(__always)
-    static func named(_ bytes: [UInt8], _ range: ByteRange, _ lowercase: StaticString) -> Bool {
-        let n = lowercase.utf8CodeUnitCount
-        guard range.end - range.start == n else { return false }
-        let p = lowercase.utf8Start
-        var i = 0
-        while i < n {
-            if bytes[range.start + i] | 0x20 != p[i] { return false }
-            i += 1
-        }
-        return true
-    }
-
     /// Seconds with three decimals from nanoseconds, as nginx prints `$request_time`.
     static func appendMillisAsSeconds(nanos: UInt64, to out: inout [UInt8]) {
         let ms = Int64(nanos / 1_000_000)
@@ -91,7 +67,7 @@ struct NameSet: Sendable {
         var flat: [UInt8] = [], spans: [Span] = [], lengths: UInt64 = 0
         for n in names where !n.isEmpty {
             spans.append(Span(start: flat.count, count: n.count))
-            flat += n.map(Bytes.lower)
+            flat += n.map(ASCII.lower)
             lengths |= 1 << UInt64(min(n.count, 63))
         }
         self.flat = flat; self.spans = spans; self.lengths = lengths
@@ -102,10 +78,10 @@ struct NameSet: Sendable {
     func contains(_ bytes: [UInt8], _ range: ByteRange) -> Bool {
         let n = range.end - range.start
         guard n > 0, lengths & (1 << UInt64(min(n, 63))) != 0 else { return false }
-        let first = Bytes.lower(bytes[range.start])
+        let first = ASCII.lower(bytes[range.start])
         for s in spans where s.count == n && flat[s.start] == first {
             var i = 1
-            while i < n && Bytes.lower(bytes[range.start + i]) == flat[s.start + i] { i += 1 }
+            while i < n && ASCII.lower(bytes[range.start + i]) == flat[s.start + i] { i += 1 }
             if i == n { return true }
         }
         return false
@@ -114,11 +90,11 @@ struct NameSet: Sendable {
     func contains<C: Collection<UInt8>>(_ name: C) -> Bool {
         let n = name.count
         guard lengths & (1 << UInt64(min(n, 63))) != 0, let f = name.first else { return false }
-        let first = Bytes.lower(f)
+        let first = ASCII.lower(f)
         for s in spans where s.count == n && flat[s.start] == first {
             var i = s.start, same = true
             for c in name {
-                if Bytes.lower(c) != flat[i] { same = false; break }
+                if ASCII.lower(c) != flat[i] { same = false; break }
                 i += 1
             }
             if same { return true }

@@ -5,6 +5,7 @@ import EventLoop
 import Glibc
 import Gzip
 import HTTP1
+import ASCIIBytes
 
 /// The cache side of one proxied request (nginx's `ngx_http_file_cache` per request): the lookup before going
 /// upstream, the HIT served from the entry with sendfile, the `proxy_cache_lock` wait, `use_stale updating`,
@@ -196,7 +197,7 @@ final class CacheExchange {
     private func varyHash(_ names: [[UInt8]]) -> CacheDigest {
         let head = requestHead
         return CacheVary.hash(names: names) { name in
-            head.headers.first { Bytes.equalsIgnoringCase(head.bytes($0.name), name) }.map { Array(head.bytes($0.value)) }
+            head.headers.first { ASCII.equalsIgnoringCase(head.bytes($0.name), name) }.map { Array(head.bytes($0.value)) }
         }
     }
 
@@ -374,7 +375,7 @@ final class CacheExchange {
     private static func facts(of resp: ResponseHead) -> CacheResponseFacts {
         func joined(_ name: String) -> [UInt8]? {
             var out: [UInt8]? = nil
-            for h in resp.headers where Bytes.equalsIgnoringCase(resp.bytes(h.name), Array(name.utf8)) {
+            for h in resp.headers where ASCII.equalsIgnoringCase(resp.bytes(h.name), Array(name.utf8)) {
                 if out != nil { out! += [44, 32] }
                 out = (out ?? []) + resp.bytes(h.value)
             }
@@ -499,7 +500,7 @@ final class CacheExchange {
             var drop = false
             if !first, let colon = head[i..<end].firstIndex(of: UInt8(ascii: ":")) {
                 let name = head[i..<colon]
-                drop = strippedHeaders.contains { Bytes.equalsIgnoringCase(name, $0) }
+                drop = strippedHeaders.contains { ASCII.equalsIgnoringCase(name, $0) }
             }
             if end == i { out += extra; out += head[i...]; break }   // blank line: the body (if any) follows
             if !drop { out += head[i..<lineEnd] }

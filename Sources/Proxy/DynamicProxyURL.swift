@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import ASCIIBytes
 
 /// A `proxy_pass` URL with variables, evaluated for one request and split the way nginx's `ngx_parse_url`
 /// splits it: `http://$backend$uri` with `$backend = "10.0.0.5:8080"` gives host `10.0.0.5`, port 8080,
@@ -24,10 +25,10 @@ struct DynamicProxyURL: Equatable {
 
     static func parse(_ url: [UInt8]) -> Result<DynamicProxyURL, Invalid> {
         let text = String(decoding: url, as: UTF8.self)
-        if hasPrefixIgnoringCase(url, "https://") {
+        if ASCII.hasPrefixLowercased(url, "https://") {
             return .failure(Invalid(message: "https upstreams are not supported by switchyard (\"\(text)\")"))
         }
-        guard hasPrefixIgnoringCase(url, "http://") else {
+        guard ASCII.hasPrefixLowercased(url, "http://") else {
             return .failure(Invalid(message: "invalid URL prefix in \"\(text)\""))
         }
         let rest = url[7...]
@@ -81,7 +82,7 @@ struct DynamicProxyURL: Equatable {
 
     func destination(_ groups: ProxyGroups) -> Destination {
         if let a = ipLiteral { return .address(a) }
-        let name = Bytes.lowercased(host[...])
+        let name = ASCII.lowercased(host[...])
         if noPort, let i = groups.upstreams[name] { return .upstream(i) }
         if let a = groups.implicit[ProxyGroups.HostPort(host: name, port: port)] { return .address(a) }
         return .needsResolver
@@ -93,9 +94,6 @@ struct DynamicProxyURL: Equatable {
         return SocketAddress.parse(String(decoding: host, as: UTF8.self) + ":" + String(port))
     }
 
-    private static func hasPrefixIgnoringCase(_ a: [UInt8], _ prefix: String) -> Bool {
-        a.count >= prefix.utf8.count && Bytes.equalsIgnoringCase(a[..<prefix.utf8.count], prefix.utf8)
-    }
 }
 
 /// What a `proxy_pass` with variables can reach without a resolver, built once per configuration.

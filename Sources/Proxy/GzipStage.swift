@@ -4,6 +4,7 @@ import Deflate
 import Gzip
 import HTTP1
 import Regex
+import ASCIIBytes
 
 /// Gzip for a proxied response: asks the Gzip module's policy, then carries the filter for the body.
 /// The policy is pure (Gzip/GzipPolicy.swift); this file only gathers the facts from the heads.
@@ -17,23 +18,23 @@ enum GzipStage {
         for f in resp.headers {
             switch f.name.end - f.name.start {
             case 4:
-                if Bytes.named(b, f.name, "etag") { if res.etag == nil { res.etag = Array(b[f.value.start..<f.value.end]) } }
-                else if Bytes.named(b, f.name, "date") { if date == nil { date = f.value } }
-                else if Bytes.named(b, f.name, "vary") {
+                if ASCII.named(b, f.name, "etag") { if res.etag == nil { res.etag = Array(b[f.value.start..<f.value.end]) } }
+                else if ASCII.named(b, f.name, "date") { if date == nil { date = f.value } }
+                else if ASCII.named(b, f.name, "vary") {
                     let v = b[f.value.start..<f.value.end]
-                    if Bytes.firstIndex(of: Array("accept-encoding".utf8), in: Bytes.lowercased(v)) != nil || v.contains(42) {
+                    if Bytes.firstIndex(of: Array("accept-encoding".utf8), in: ASCII.lowercased(v)) != nil || v.contains(42) {
                         res.varyCoversAcceptEncoding = true
                     }
                 }
             case 7:
-                if Bytes.named(b, f.name, "expires"), expires == nil { expires = f.value }
+                if ASCII.named(b, f.name, "expires"), expires == nil { expires = f.value }
             case 12:
-                if Bytes.named(b, f.name, "content-type"), res.contentType == nil { res.contentType = Array(b[f.value.start..<f.value.end]) }
+                if ASCII.named(b, f.name, "content-type"), res.contentType == nil { res.contentType = Array(b[f.value.start..<f.value.end]) }
             case 13:
-                if Bytes.named(b, f.name, "cache-control") { append(b, f.value, to: &res.cacheControl) }
-                else if Bytes.named(b, f.name, "last-modified") { res.hasLastModified = true }
+                if ASCII.named(b, f.name, "cache-control") { append(b, f.value, to: &res.cacheControl) }
+                else if ASCII.named(b, f.name, "last-modified") { res.hasLastModified = true }
             case 16:
-                if Bytes.named(b, f.name, "content-encoding"), f.value.end > f.value.start { res.hasContentEncoding = true }
+                if ASCII.named(b, f.name, "content-encoding"), f.value.end > f.value.start { res.hasContentEncoding = true }
             default:
                 break
             }
@@ -70,11 +71,11 @@ enum GzipStage {
         var ua: ByteRange? = nil
         for f in head.headers {
             switch f.name.end - f.name.start {
-            case 3: if Bytes.named(b, f.name, "via") { req.hasVia = true }
-            case 5: if Bytes.named(b, f.name, "range") { req.hasRange = true }
-            case 10: if Bytes.named(b, f.name, "user-agent"), ua == nil { ua = f.value }
-            case 13: if Bytes.named(b, f.name, "authorization") { req.hasAuthorization = true }
-            case 15: if Bytes.named(b, f.name, "accept-encoding") { append(b, f.value, to: &req.acceptEncoding) }
+            case 3: if ASCII.named(b, f.name, "via") { req.hasVia = true }
+            case 5: if ASCII.named(b, f.name, "range") { req.hasRange = true }
+            case 10: if ASCII.named(b, f.name, "user-agent"), ua == nil { ua = f.value }
+            case 13: if ASCII.named(b, f.name, "authorization") { req.hasAuthorization = true }
+            case 15: if ASCII.named(b, f.name, "accept-encoding") { append(b, f.value, to: &req.acceptEncoding) }
             default: break
             }
         }

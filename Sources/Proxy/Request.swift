@@ -1,5 +1,6 @@
 import EventLoop
 import HTTP1
+import ASCIIBytes
 
 /// One try at an upstream server, for `$upstream_addr`, `$upstream_status` and the timings (nginx lists every try).
 struct UpstreamTry {
@@ -79,7 +80,7 @@ final class Request {
 
     func requestHeader(_ lowercasedName: [UInt8]) -> ArraySlice<UInt8>? {
         guard let head else { return nil }
-        for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), lowercasedName) {
+        for h in head.headers where ASCII.equalsIgnoringCase(head.bytes(h.name), lowercasedName) {
             return head.bytes(h.value)
         }
         return nil
@@ -99,7 +100,7 @@ final class Request {
         let h = head.bytes(range)
         var end = h.endIndex
         if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
-        for c in h[h.startIndex..<end] { out.append(Bytes.lower(c)) }
+        for c in h[h.startIndex..<end] { out.append(ASCII.lower(c)) }
     }
 
     func append(_ v: VariableID, to out: inout [UInt8]) {
@@ -112,9 +113,9 @@ final class Request {
         case .host: appendHost(to: &out)
         case .hostname: out.append(contentsOf: ProcessInfo.hostname)
         case .httpHeader(let name):
-            if Bytes.equalsIgnoringCase(name, "cookie".utf8) {
+            if ASCII.equalsIgnoringCase(name, "cookie".utf8) {
                 var first = true
-                for h in head.headers where Bytes.equalsIgnoringCase(head.bytes(h.name), name) {
+                for h in head.headers where ASCII.equalsIgnoringCase(head.bytes(h.name), name) {
                     if !first { out.append(contentsOf: [59, 32]) }  // "; "
                     out.append(contentsOf: head.bytes(h.value)); first = false
                 }
@@ -229,7 +230,7 @@ enum HeaderScan {
             while end + 1 < head.count && !(head[end] == 13 && head[end + 1] == 10) { end += 1 }
             if end == i { return nil }
             if let colon = head[i..<end].firstIndex(of: UInt8(ascii: ":")),
-               Bytes.equalsIgnoringCase(head[i..<colon], lowercasedName) {
+               ASCII.equalsIgnoringCase(head[i..<colon], lowercasedName) {
                 var s = colon + 1
                 while s < end && head[s] == 32 { s += 1 }
                 return head[s..<end]

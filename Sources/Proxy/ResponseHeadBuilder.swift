@@ -1,5 +1,6 @@
 import Gzip
 import HTTP1
+import ASCIIBytes
 
 /// Builds the response head for the client from an upstream response, as nginx's upstream module and header
 /// filter do: nginx's own status line, `Server` and `Date` (the upstream's are hidden unless passed),
@@ -22,8 +23,8 @@ enum ResponseHeadBuilder {
         for h in resp.headers {
             // Names and values are ranges of the upstream head's bytes, tested and copied in place.
             if hopByHop.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
-            if compressing && Bytes.named(b, h.name, "accept-ranges") { continue }
-            if compressing && Bytes.named(b, h.name, "etag"), let edit = gzip?.etag {
+            if compressing && ASCII.named(b, h.name, "accept-ranges") { continue }
+            if compressing && ASCII.named(b, h.name, "etag"), let edit = gzip?.etag {
                 switch edit {
                 case .keep: break
                 case .remove: continue
@@ -34,7 +35,7 @@ enum ResponseHeadBuilder {
             }
             out.append(contentsOf: b[h.name.start..<h.name.end])
             out.appendColonSpace()
-            if case .replace(let rules) = proxy.redirect, Bytes.named(b, h.name, "location") || Bytes.named(b, h.name, "refresh") {
+            if case .replace(let rules) = proxy.redirect, ASCII.named(b, h.name, "location") || ASCII.named(b, h.name, "refresh") {
                 appendRedirected(b[h.value.start..<h.value.end], rules: rules, request: r, into: &out)
             } else {
                 out.append(contentsOf: b[h.value.start..<h.value.end])

@@ -1,6 +1,7 @@
 import Config
 import HTTP1
 import Regex
+import ASCIIBytes
 
 /// Routes a parsed request: virtual server by Host, location by nginx's algorithm, rewrite/set, then the
 /// location's action. Pure decisions live in `VirtualHosts.select` and `LocationTree.find`, tested without sockets.
@@ -115,7 +116,7 @@ extension Request {
         let h = head.bytes(range)
         var end = h.endIndex
         if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
-        var host = Bytes.lowercased(h[h.startIndex..<end])
+        var host = ASCII.lowercased(h[h.startIndex..<end])
         if host.last == UInt8(ascii: ".") { host.removeLast() }   // nginx strips one trailing dot
         return host
     }

@@ -204,21 +204,21 @@ private struct Builder {
         case .ipHash: kind = .ipHash
         case .leastConn: kind = .leastConn
         case .hash(let t, let consistent):
-            kind = .hash(key: t.source, consistent: consistent)
+            kind = .hash(consistent: consistent)
             hashKey = try compile(t, at: u.location)
         }
         var affinity = Affinity.none
         var route = BalancerPolicy.RouteSource.none
         if let j = u.jvmRoute {
-            let spec = JVMRouteSpec(cookieVariable: j.source.source,
+            let spec = JVMRouteSpec(cookieName: Array((j.cookieName ?? "JSESSIONID").utf8),
                                     sessionURLName: Array((j.sessionURLName ?? "jsessionid").lowercased().utf8),
                                     reverse: j.reverse)
             affinity = .jvmRoute(spec)
-            route = .jvmRoute(spec, cookie: Array((j.cookieName ?? "JSESSIONID").utf8))
+            route = .jvmRoute(spec)
         } else if let sticky = u.sticky {
             switch sticky {
             case .route(let ts):
-                affinity = .sticky(StickySpec(method: .route(ts.map(\.source))))
+                affinity = .sticky(StickySpec(method: .route))
                 route = .stickyRoute(try ts.map { t throws(ConfigError) in try compile(t, at: u.location) })
             case .cookie(let c):
                 let cookie = BalancerStickyCookie(name: c.name, expires: c.expiresMax ? .max : c.expires.map { .after($0) },
@@ -227,9 +227,7 @@ private struct Builder {
                 affinity = .sticky(StickySpec(method: .cookie(cookie)))
                 route = .stickyCookie(cookie)
             case .learn(let l):
-                let learn = StickySpec.Learn(create: l.create.map(\.source).joined(separator: " "),
-                                             lookup: l.lookup.map(\.source).joined(separator: " "), zoneName: l.zoneName,
-                                             zoneBytes: l.zoneSize, timeout: l.timeout, header: l.header)
+                let learn = StickySpec.Learn(zoneName: l.zoneName, zoneBytes: l.zoneSize, timeout: l.timeout, header: l.header)
                 affinity = .sticky(StickySpec(method: .learn(learn)))
                 route = .stickyLearn(create: try l.create.map { t throws(ConfigError) in try compile(t, at: u.location) },
                                      lookup: try l.lookup.map { t throws(ConfigError) in try compile(t, at: u.location) })
@@ -514,13 +512,8 @@ private struct Builder {
             }
             redirect = pairs.isEmpty ? .off : .replace(pairs)
         }
-        let policy: NextUpstreamPolicy
-        do {
-            let flags = p.nextUpstream.isEmpty ? ["off"] : p.nextUpstream.map(\.rawValue)
-            policy = try NextUpstreamPolicy(flags: flags, tries: p.nextUpstreamTries, timeout: p.nextUpstreamTimeout)
-        } catch {
-            throw ConfigError("\(error)", at: loc)
-        }
+        let policy = NextUpstreamPolicy(conditions: nextUpstreamConditions(p.nextUpstream), tries: p.nextUpstreamTries,
+                                        timeout: p.nextUpstreamTimeout)
         return ProxyRuntime(target: target, proxyHost: Array((url?.hostHeader ?? "").utf8), proxyPort: Array(port.utf8),
                             uriReplacement: url?.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: NameSet(bytes: Array(hidden)),
                             httpVersion11: p.httpVersion == .http11, keepaliveUpstream: keepaliveUpstream,
@@ -530,6 +523,27 @@ private struct Builder {
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
                                                            zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }))
+    }
+
+    /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).
+    func nextUpstreamConditions(_ set: Set<NextUpstreamCondition>) -> NextUpstreamPolicy.Conditions {
+        var conditions: NextUpstreamPolicy.Conditions = []
+        for c in set {
+            switch c {
+            case .error: conditions.insert(.error)
+            case .timeout: conditions.insert(.timeout)
+            case .invalidHeader: conditions.insert(.invalidHeader)
+            case .http500: conditions.insert(.http500)
+            case .http502: conditions.insert(.http502)
+            case .http503: conditions.insert(.http503)
+            case .http504: conditions.insert(.http504)
+            case .http403: conditions.insert(.http403)
+            case .http404: conditions.insert(.http404)
+            case .http429: conditions.insert(.http429)
+            case .nonIdempotent: conditions.insert(.nonIdempotent)
+            }
+        }
+        return conditions
     }
 
     /// What `proxy_pass` URLs with variables can reach: the upstream blocks by name, and nginx's implicit groups —

@@ -3,6 +3,7 @@ import EventLoop
 import Glibc
 import Gzip
 import HTTP1
+import ASCIIBytes
 
 /// `root` / `alias` / `index`: files sent with sendfile(2), with nginx's validators (`ETag` "mtime-size" in hex,
 /// `Last-Modified`), conditional requests (304) and a single byte range (206/416). With `gzip` the file is read
@@ -162,7 +163,7 @@ enum StaticFiles {
     static func contentType(_ path: [UInt8], _ loc: LocationRuntime) -> [UInt8] {
         var type = loc.defaultType
         if let dot = path.lastIndex(of: UInt8(ascii: ".")), !path[dot...].contains(UInt8(ascii: "/")) {
-            let ext = Bytes.lowercased(path[(dot + 1)...])
+            let ext = ASCII.lowercased(path[(dot + 1)...])
             if let t = loc.mimeTypes.byExtension[ext] { type = t }
         }
         if let cs = loc.charset, charsetTypes.contains(type) {

@@ -1,4 +1,5 @@
 import HTTP1
+import ASCIIBytes
 
 /// Builds the request head sent upstream, as nginx's proxy module does: method, URI (the original
 /// `$request_uri`, or the location prefix replaced by proxy_pass's URI part, or the rewritten `$uri`, or the
@@ -32,7 +33,7 @@ enum UpstreamRequest {
         for h in head.headers {
             if dropped.contains(b, h.name) { continue }
             let name = b[h.name.start..<h.name.end]
-            if proxy.setHeaders.contains(where: { Bytes.equalsIgnoringCase($0.lowercased, name) }) { continue }
+            if proxy.setHeaders.contains(where: { ASCII.equalsIgnoringCase($0.lowercased, name) }) { continue }
             if head.isNamedInConnection(name) { continue }   // hop-by-hop by the client's Connection header
             out.append(contentsOf: name)
             out.appendColonSpace()

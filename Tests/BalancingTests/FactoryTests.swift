@@ -3,30 +3,6 @@ import Testing
 @testable import Balancing
 
 @Suite struct FactoryTests {
-    @Test(
-        arguments: [
-            ("round_robin", [], BalancerKind.roundRobin),
-            ("ip_hash", [], .ipHash),
-            ("least_conn", [], .leastConn),
-            ("hash", ["$request_uri"], .hash(key: "$request_uri", consistent: false)),
-            ("hash", ["$request_uri", "consistent"], .hash(key: "$request_uri", consistent: true)),
-        ] as [(String, [String], BalancerKind)])
-    func directivesName(directive: String, arguments: [String], kind: BalancerKind) throws {
-        #expect(try BalancerKind(directive: directive, arguments: arguments) == kind)
-    }
-
-    @Test(arguments: [
-        ("ip_hash", ["x"], "invalid number of arguments in \"ip_hash\" directive"),
-        ("hash", [], "invalid number of arguments in \"hash\" directive"),
-        ("hash", ["$a", "ketama"], "invalid parameter \"ketama\""),
-        ("fair", [], "unknown balancing method \"fair\""),
-    ])
-    func badDirectives(directive: String, arguments: [String], message: String) {
-        #expect(throws: BalancingConfigError(message)) {
-            _ = try BalancerKind(directive: directive, arguments: arguments)
-        }
-    }
-
     @Test func backupNeedsAMethodThatSupportsIt() {
         let health = makeHealth([PeerConfig(address("a")), PeerConfig(address("b"), isBackup: true)])
         #expect(
@@ -41,7 +17,7 @@ import Testing
     @Test func everyKindMakesAWorkingBalancer() throws {
         let health = weighted([1, 1, 1])
         for kind: BalancerKind in [
-            .roundRobin, .ipHash, .leastConn, .hash(key: "$k", consistent: false), .hash(key: "$k", consistent: true),
+            .roundRobin, .ipHash, .leastConn, .hash(consistent: false), .hash(consistent: true),
         ] {
             var lb = try BalancerFactory(kind: kind, health: health).make()
             var state = PickState()
@@ -60,7 +36,7 @@ import Testing
     @Test func jvmRouteFactoryReportsOverlapWarnings() throws {
         let peers = [PeerConfig(address("a"), route: bytes("1")), PeerConfig(address("b"), route: bytes("tomcat11"))]
         let factory = try BalancerFactory(
-            kind: .roundRobin, affinity: .jvmRoute(JVMRouteSpec(cookieVariable: "$cookie_JSESSIONID", reverse: true)),
+            kind: .roundRobin, affinity: .jvmRoute(JVMRouteSpec(reverse: true)),
             health: PeerHealth(peers: peers))
         #expect(factory.warnings.count == 1)
         var lb = factory.make()
@@ -81,19 +57,6 @@ import Testing
         #expect(set.count == 8)
         for index in [0, 63, 64, 127, 128, 191, 192, 500] { #expect(set.contains(PeerID(index))) }
         for index in [1, 62, 65, 126, 129, 193, 499, 501, 10_000] { #expect(!set.contains(PeerID(index))) }
-    }
-
-    @Test(arguments: [
-        ("10", Duration.seconds(10)), ("30s", .seconds(30)), ("500ms", .milliseconds(500)), ("1h30m", .seconds(5400)),
-        ("2d", .seconds(172_800)), ("1w", .seconds(604_800)),
-    ])
-    func durations(text: String, value: Duration) {
-        #expect(ConfigValues.duration(text) == value)
-    }
-
-    @Test(arguments: ["", "s", "10x", "1h30", "-5"])
-    func badDurations(text: String) {
-        #expect(ConfigValues.duration(text) == nil)
     }
 
     @Test func naturalLog() {

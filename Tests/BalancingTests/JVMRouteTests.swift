@@ -21,59 +21,11 @@ import Testing
         #expect(found == route)
     }
 
-    @Test(
-        arguments: [
-            ("/app/page;jsessionid=8F3A.tomcat1", "8F3A.tomcat1"),
-            ("/app/page;JSESSIONID=8F3A.tomcat1?x=1", "8F3A.tomcat1"),
-            ("/app/page;jsessionid=8F3A.tomcat1;other=1", "8F3A.tomcat1"),
-            ("/app;jsessionid=AB.t2/more", "AB.t2"),
-            ("/app/page?x=1&jsessionid=CD.tomcat2", "CD.tomcat2"),
-            ("/app/page?JSessionId=CD.tomcat2&y=2", "CD.tomcat2"),
-            ("/app/page?xjsessionid=CD.tomcat2", nil),
-            ("/app/page;jsessionid=", nil),
-            ("/app/page#;jsessionid=EF.t1", nil),
-            ("/app/page", nil),
-            ("/app;jsessionid=PATH.t1?jsessionid=QUERY.t2", "PATH.t1"),
-        ] as [(String, String?)])
-    func sessionIDFromURI(uri: String, id: String?) {
-        let found = SessionRoute.sessionID(fromURI: bytes(uri)).map { String(decoding: $0, as: UTF8.self) }
-        #expect(found == id)
-    }
-
-    @Test func customSessionURLName() throws {
-        let spec = try JVMRouteSpec(arguments: ["$cookie_JSESSIONID|sid", "reverse"])
-        #expect(spec.cookieVariable == "$cookie_JSESSIONID")
-        #expect(spec.reverse)
-        #expect(spec.sessionID(cookie: nil, uri: bytes("/a;SID=X.t1")).map(Array.init) == bytes("X.t1"))
-        #expect(spec.sessionID(cookie: bytes("C.t2"), uri: bytes("/a;sid=X.t1")).map(Array.init) == bytes("C.t2"))
-        #expect(spec.sessionID(cookie: [], uri: bytes("/a;sid=X.t1")).map(Array.init) == bytes("X.t1"))
-    }
-
-    @Test(
-        arguments: [
-            (["$cookie_JSESSIONID"], nil),
-            (["$cookie_JSESSIONID", "reverse"], nil),
-            (["$cookie_JSESSIONID|sessionid"], nil),
-            ([], "invalid number of arguments in \"jvm_route\" directive"),
-            (["$cookie_JSESSIONID", "reverse", "x"], "invalid number of arguments in \"jvm_route\" directive"),
-            (["$cookie_JSESSIONID", "backwards"], "invalid parameter \"backwards\" in \"jvm_route\" directive"),
-            (["cookie_JSESSIONID"], "invalid variable \"cookie_JSESSIONID\" in \"jvm_route\" directive"),
-            (["$cookie_JSESSIONID|"], "empty session_url in \"jvm_route\" directive"),
-        ] as [([String], String?)])
-    func directiveParsing(arguments: [String], expected: String?) {
-        do {
-            _ = try JVMRouteSpec(arguments: arguments)
-            #expect(expected == nil)
-        } catch {
-            #expect(error.message == expected)
-        }
-    }
-
     @Test func srunIDsMustMatchWholly() throws {
         let peers = [
             PeerConfig(address("a"), route: bytes("1")), PeerConfig(address("b"), route: bytes("tomcat11")),
         ]
-        let table = try JVMRouteSpec(cookieVariable: "$cookie_JSESSIONID", reverse: true).routeTable(peers: peers)
+        let table = try JVMRouteSpec(reverse: true).routeTable(peers: peers)
         #expect(table.peer(for: bytes("tomcat11")) == PeerID(1))
         #expect(table.peer(for: bytes("1")) == PeerID(0))
         #expect(table.peer(for: bytes("11")) == nil)
@@ -112,7 +64,7 @@ import Testing
             throws: BalancingConfigError(
                 "duplicate srun_id \"t1\" in servers \"10.0.0.1:8080\" and \"10.0.0.2:8080\"")
         ) {
-            _ = try JVMRouteSpec(cookieVariable: "$cookie_JSESSIONID").routeTable(peers: peers)
+            _ = try JVMRouteSpec().routeTable(peers: peers)
         }
     }
 
@@ -123,9 +75,9 @@ import Testing
                 "duplicate srun_id \"a\" in servers \"10.0.0.1:8080\" and \"10.0.0.2:8080\" (a server without srun_id= takes \"a\")"
             )
         ) {
-            _ = try JVMRouteSpec(cookieVariable: "$cookie_JSESSIONID").routeTable(peers: peers)
+            _ = try JVMRouteSpec().routeTable(peers: peers)
         }
-        let one = try? JVMRouteSpec(cookieVariable: "$c").routeTable(peers: [
+        let one = try? JVMRouteSpec().routeTable(peers: [
             PeerConfig(address("a")), PeerConfig(address("b"), route: bytes("b")),
         ])
         #expect(one?.peer(for: bytes("a")) == PeerID(0))

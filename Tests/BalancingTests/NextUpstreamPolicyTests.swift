@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct NextUpstreamPolicyTests {
     struct Row: Sendable, CustomStringConvertible {
-        var flags: [String]
+        var conditions: NextUpstreamPolicy.Conditions
         var failure: NextUpstreamPolicy.FailureKind
         var method = "GET"
         var requestSent = true
@@ -16,51 +16,49 @@ import Testing
         var elapsed: Duration = .seconds(1)
         var unbuffered = false
         var retry: Bool
-        var description: String { "\(flags) \(failure) \(method) sent=\(requestSent) tries=\(tries) → \(retry)" }
+        var description: String { "\(conditions.rawValue) \(failure) \(method) sent=\(requestSent) tries=\(tries) → \(retry)" }
     }
 
     static let rows: [Row] = [
-        Row(flags: ["error", "timeout"], failure: .error, retry: true),
-        Row(flags: ["error", "timeout"], failure: .timeout, retry: true),
-        Row(flags: ["error", "timeout"], failure: .invalidHeader, retry: false),
-        Row(flags: ["error", "timeout"], failure: .httpStatus(502), retry: false),
-        Row(flags: ["error", "http_502"], failure: .httpStatus(502), retry: true),
-        Row(
-            flags: ["http_500", "http_503", "http_504", "http_403", "http_404", "http_429"], failure: .httpStatus(429),
+        Row(conditions: [.error, .timeout], failure: .error, retry: true),
+        Row(conditions: [.error, .timeout], failure: .timeout, retry: true),
+        Row(conditions: [.error, .timeout], failure: .invalidHeader, retry: false),
+        Row(conditions: [.error, .timeout], failure: .httpStatus(502), retry: false),
+        Row(conditions: [.error, .http502], failure: .httpStatus(502), retry: true),
+        Row(conditions: [.http500, .http503, .http504, .http403, .http404, .http429], failure: .httpStatus(429),
             retry: true),
-        Row(flags: ["http_500", "http_502", "http_503", "http_504"], failure: .httpStatus(501), retry: false),
-        Row(flags: ["invalid_header"], failure: .invalidHeader, retry: true),
+        Row(conditions: [.http500, .http502, .http503, .http504], failure: .httpStatus(501), retry: false),
+        Row(conditions: [.invalidHeader], failure: .invalidHeader, retry: true),
         // Non-idempotent methods are not resent once the server had them…
-        Row(flags: ["error", "timeout"], failure: .error, method: "POST", retry: false),
-        Row(flags: ["error", "timeout"], failure: .timeout, method: "PATCH", retry: false),
-        Row(flags: ["error", "timeout"], failure: .error, method: "LOCK", retry: false),
+        Row(conditions: [.error, .timeout], failure: .error, method: "POST", retry: false),
+        Row(conditions: [.error, .timeout], failure: .timeout, method: "PATCH", retry: false),
+        Row(conditions: [.error, .timeout], failure: .error, method: "LOCK", retry: false),
         // …but may go elsewhere if the request never left (connect failed)…
-        Row(flags: ["error", "timeout"], failure: .error, method: "POST", requestSent: false, retry: true),
+        Row(conditions: [.error, .timeout], failure: .error, method: "POST", requestSent: false, retry: true),
         // …or with non_idempotent.
-        Row(flags: ["error", "non_idempotent"], failure: .error, method: "POST", retry: true),
-        Row(flags: ["error"], failure: .error, method: "PUT", retry: true),
-        Row(flags: ["error"], failure: .error, method: "DELETE", retry: true),
+        Row(conditions: [.error, .nonIdempotent], failure: .error, method: "POST", retry: true),
+        Row(conditions: [.error], failure: .error, method: "PUT", retry: true),
+        Row(conditions: [.error], failure: .error, method: "DELETE", retry: true),
         // Never once response bytes reached the client.
-        Row(flags: ["error", "timeout", "non_idempotent"], failure: .error, responseSent: true, retry: false),
+        Row(conditions: [.error, .timeout, .nonIdempotent], failure: .error, responseSent: true, retry: false),
         // Tries: the servers' count, or proxy_next_upstream_tries when lower.
-        Row(flags: ["error"], failure: .error, tries: 3, peerTries: 3, retry: false),
-        Row(flags: ["error"], failure: .error, tries: 2, peerTries: 3, retry: true),
-        Row(flags: ["error"], failure: .error, tries: 2, peerTries: 3, limit: 2, retry: false),
-        Row(flags: ["error"], failure: .error, tries: 1, peerTries: 1, retry: false),
+        Row(conditions: [.error], failure: .error, tries: 3, peerTries: 3, retry: false),
+        Row(conditions: [.error], failure: .error, tries: 2, peerTries: 3, retry: true),
+        Row(conditions: [.error], failure: .error, tries: 2, peerTries: 3, limit: 2, retry: false),
+        Row(conditions: [.error], failure: .error, tries: 1, peerTries: 1, retry: false),
         // proxy_next_upstream_timeout.
-        Row(flags: ["error"], failure: .error, timeout: .seconds(5), elapsed: .seconds(5), retry: false),
-        Row(flags: ["error"], failure: .error, timeout: .seconds(5), elapsed: .milliseconds(4999), retry: true),
-        // off, alone or beside other flags.
-        Row(flags: ["off"], failure: .error, retry: false),
-        Row(flags: ["error", "off"], failure: .error, retry: false),
+        Row(conditions: [.error], failure: .error, timeout: .seconds(5), elapsed: .seconds(5), retry: false),
+        Row(conditions: [.error], failure: .error, timeout: .seconds(5), elapsed: .milliseconds(4999), retry: true),
+        // `off` is the empty set.
+        Row(conditions: [], failure: .error, retry: false),
         // A streamed (unbuffered) body cannot be resent.
-        Row(flags: ["error"], failure: .error, unbuffered: true, retry: false),
-        Row(flags: ["error"], failure: .error, requestSent: false, unbuffered: true, retry: true),
+        Row(conditions: [.error], failure: .error, unbuffered: true, retry: false),
+        Row(conditions: [.error], failure: .error, requestSent: false, unbuffered: true, retry: true),
     ]
 
     @Test(arguments: rows)
-    func retryDecision(row: Row) throws {
-        let policy = try NextUpstreamPolicy(flags: row.flags, tries: row.limit, timeout: row.timeout)
+    func retryDecision(row: Row) {
+        let policy = NextUpstreamPolicy(conditions: row.conditions, tries: row.limit, timeout: row.timeout)
         let decision = policy.mayRetry(
             row.failure, isIdempotent: NextUpstreamPolicy.isIdempotent(method: Array(row.method.utf8)),
             requestSent: row.requestSent, responseBytesSentToClient: row.responseSent, tries: row.tries,
@@ -71,12 +69,6 @@ import Testing
     @Test func defaultIsErrorAndTimeout() {
         #expect(NextUpstreamPolicy.default.conditions == [.error, .timeout])
         #expect(NextUpstreamPolicy.default.tries == 0)
-    }
-
-    @Test func unknownFlagIsRejected() {
-        #expect(throws: BalancingConfigError("invalid value \"http_501\"")) {
-            _ = try NextUpstreamPolicy(flags: ["error", "http_501"])
-        }
     }
 
     @Test(arguments: [

@@ -7,7 +7,7 @@ struct Cluster {
     let health: PeerHealth
     let table: RouteTable
 
-    init(extra: [PeerConfig] = [], draining: Int? = nil, strict: Bool = false) {
+    init(extra: [PeerConfig] = [], draining: Int? = nil) {
         var peers = (1...3).map {
             PeerConfig("10.0.0.\($0):8080", maxFails: 1, failTimeout: .seconds(10), route: bytes("tomcat\($0)"))
         }
@@ -17,8 +17,8 @@ struct Cluster {
         table = try! RouteTable(peers: peers, kind: "srun_id")
     }
 
-    func worker(strict: Bool = false) -> StickyRoute<RoundRobin> {
-        StickyRoute(inner: RoundRobin(health: health), binding: .routes(table), strict: strict)
+    func worker() -> StickyRoute<RoundRobin> {
+        StickyRoute(inner: RoundRobin(health: health), binding: .routes(table))
     }
 
     static func session(_ id: String) -> PickContext {
@@ -165,16 +165,18 @@ func pickOnce<B: Balancer>(_ lb: inout B, _ ctx: PickContext, at now: Instant, o
         #expect(w1.pick(ctx, state: &s1, now: .seconds(101)) == nil)
     }
 
-    @Test func strictModeAnswersNilForADeadOwner() {
+    /// `proxy_next_upstream off` (strictAffinity): a dead owner's sessions get no stand-in, live owners still serve.
+    @Test func strictAffinityAnswersNilForADeadOwner() {
         let cluster = Cluster()
         cluster.kill(2, at: .seconds(100))
-        var strict = cluster.worker(strict: true)
-        #expect(pickOnce(&strict, Cluster.session("Z.tomcat3"), at: .seconds(101)) == nil)
-        #expect(pickOnce(&strict, Cluster.session("Z.tomcat1"), at: .seconds(101)) == Pick(PeerID(0), .owner))
-        var perLocation = cluster.worker()
-        var ctx = Cluster.session("Z.tomcat3")
-        ctx.strictAffinity = true
-        #expect(pickOnce(&perLocation, ctx, at: .seconds(101)) == nil)
+        var lb = cluster.worker()
+        var dead = Cluster.session("Z.tomcat3")
+        dead.strictAffinity = true
+        var live = Cluster.session("Z.tomcat1")
+        live.strictAffinity = true
+        #expect(pickOnce(&lb, dead, at: .seconds(101)) == nil)
+        #expect(pickOnce(&lb, live, at: .seconds(101)) == Pick(PeerID(0), .owner))
+        #expect(pickOnce(&lb, Cluster.session("Z.tomcat3"), at: .seconds(101))?.role == .fallback)
     }
 
     @Test func drainingServerKeepsItsSessionsAndGetsNoNewOnes() {

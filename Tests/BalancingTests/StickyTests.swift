@@ -19,7 +19,8 @@ import Digest
     @Test func cookieRoutesBackToItsServer() throws {
         let peers = [PeerConfig("127.0.0.1:8081"), PeerConfig("127.0.0.1:8082"), PeerConfig("127.0.0.1:8083")]
         let health = PeerHealth(peers: peers)
-        let spec = try StickySpec(arguments: ["cookie", "srv_id", "expires=1h", "path=/", "httponly"])
+        let spec = StickySpec(
+            method: .cookie(StickyCookie(name: "srv_id", expires: .after(.seconds(3600)), path: "/", httpOnly: true)))
         var lb = try BalancerFactory(kind: .roundRobin, affinity: .sticky(spec), health: health).make()
         let first = pickOnce(&lb, PickContext(), at: .seconds(1))!
         #expect(first.role == .balanced)  // the engine sets the cookie now
@@ -30,60 +31,29 @@ import Digest
     }
 
     @Test(arguments: [
-        (["cookie", "srv_id"], "srv_id=V"),
+        (StickyCookie(name: "srv_id"), "srv_id=V"),
         (
-            ["cookie", "srv_id", "expires=1h", "domain=.example.com", "path=/"],
+            StickyCookie(name: "srv_id", expires: .after(.seconds(3600)), domain: ".example.com", path: "/"),
             "srv_id=V; max-age=3600; domain=.example.com; path=/"
         ),
         (
-            ["cookie", "s", "expires=max", "httponly", "secure", "samesite=lax"],
+            StickyCookie(name: "s", expires: .max, httpOnly: true, secure: true, sameSite: "lax"),
             "s=V; expires=Thu, 31 Dec 2037 23:55:55 GMT; httponly; secure; samesite=lax"
         ),
     ])
-    func setCookieHeader(arguments: [String], header: String) throws {
-        guard case .cookie(let cookie) = try StickySpec(arguments: arguments).method else {
-            Issue.record("not a cookie spec")
-            return
-        }
+    func setCookieHeader(cookie: StickyCookie, header: String) {
         #expect(String(decoding: cookie.setCookie(for: PeerConfig("x", route: bytes("V"))), as: UTF8.self) == header)
     }
 
-    @Test(arguments: [
-        (["cookie"], "a cookie name is required in \"sticky\" directive"),
-        (["cookie", "s", "expires=soon"], "invalid parameter \"expires=soon\" in \"sticky\" directive"),
-        (["cookie", "s", "samesite=maybe"], "invalid parameter \"samesite=maybe\" in \"sticky\" directive"),
-        (["route"], "invalid number of arguments in \"sticky\" directive"),
-        (["route", "literal"], "invalid route \"literal\" in \"sticky\" directive: a variable is required"),
-        (["learn", "lookup=$cookie_x", "zone=z:1m"], "\"create\" is required in \"sticky\" directive"),
-        (
-            ["learn", "create=$upstream_cookie_x", "lookup=$cookie_x", "zone=z"],
-            "invalid zone \"z\" in \"sticky\" directive"
-        ),
-        (["learn", "create=$upstream_cookie_x", "lookup=$cookie_x"], "\"zone\" is required in \"sticky\" directive"),
-        (["magic"], "invalid sticky method \"magic\""),
-    ])
-    func specErrors(arguments: [String], message: String) {
-        #expect(throws: BalancingConfigError(message)) { _ = try StickySpec(arguments: arguments) }
-    }
-
-    @Test func learnSpecParses() throws {
-        let spec = try StickySpec(arguments: [
-            "learn", "create=$upstream_cookie_JSESSIONID", "lookup=$cookie_JSESSIONID", "zone=client_sessions:1m",
-            "timeout=1h", "header", "strict",
-        ])
-        #expect(spec.strict)
-        guard case .learn(let learn) = spec.method else {
-            Issue.record("not learn")
-            return
-        }
-        #expect(learn.zoneName == "client_sessions" && learn.zoneBytes == 1_048_576)
-        #expect(learn.timeout == .seconds(3600) && learn.header)
+    @Test func learnZoneSizesItsTable() {
+        let learn = StickySpec.Learn(zoneName: "client_sessions", zoneBytes: 1_048_576, timeout: .seconds(3600))
         #expect(learn.makeTable().capacity == 4096)
+        #expect(learn.makeTable().name == "client_sessions")
     }
 
     @Test func stickyRouteUsesRouteParameters() throws {
         let peers = [PeerConfig(address("a"), route: bytes("a")), PeerConfig(address("b"), route: bytes("b"))]
-        let spec = try StickySpec(arguments: ["route", "$route_cookie", "$route_uri"])
+        let spec = StickySpec(method: .route)
         var lb = try BalancerFactory(kind: .roundRobin, affinity: .sticky(spec), health: PeerHealth(peers: peers))
             .make()
         #expect(pickOnce(&lb, PickContext(route: bytes("b")), at: .seconds(1)) == Pick(PeerID(1), .owner))
@@ -124,9 +94,7 @@ import Digest
 
     @Test func learnedSessionsRouteAndSurviveAReload() throws {
         let peers = [PeerConfig(address("a")), PeerConfig(address("b")), PeerConfig(address("c"))]
-        let spec = try StickySpec(arguments: [
-            "learn", "create=$upstream_cookie_JSESSIONID", "lookup=$cookie_JSESSIONID", "zone=s:1m",
-        ])
+        let spec = StickySpec(method: .learn(.init(zoneName: "s", zoneBytes: 1 << 20, timeout: .seconds(600))))
         let factory = try BalancerFactory(kind: .roundRobin, affinity: .sticky(spec), health: PeerHealth(peers: peers))
         var lb = factory.make()
         let first = pickOnce(&lb, PickContext(route: bytes("NEWSESSION")), at: .seconds(1))!

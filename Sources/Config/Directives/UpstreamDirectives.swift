@@ -180,7 +180,8 @@ enum UpstreamServerParser {
     }
 }
 
-/// `sticky cookie …`, `sticky route …`, `sticky learn …` (nginx's commercial syntax).
+/// `sticky cookie …`, `sticky route …`, `sticky learn …` (nginx's commercial syntax; no `strict`: a location's
+/// `proxy_next_upstream off` is what refuses a stand-in for a session whose server is down).
 enum StickyParser {
     static func parse(_ directive: Directive) throws -> Sticky {
         let arguments = directive.arguments
@@ -218,7 +219,17 @@ enum StickyParser {
             guard arguments.count >= 2 else {
                 throw ConfigError("invalid number of arguments in \"sticky\" directive", at: directive.location)
             }
-            return .route(try arguments.dropFirst().map { try Values.template(directive, $0) })
+            // Each argument must read a variable: a plain word (`strict`, a typo) would be the same route for every
+            // request, sending them all to one server.
+            return .route(try arguments.dropFirst().map { argument in
+                let template = try Values.template(directive, argument)
+                guard template.pieces.contains(where: { if case .literal = $0 { false } else { true } }) else {
+                    throw ConfigError(
+                        "invalid route \"\(argument.text)\" in \"sticky\" directive: a variable is required",
+                        at: directive.location)
+                }
+                return template
+            })
         case "learn":
             var learn = StickyLearn()
             var hasZone = false
