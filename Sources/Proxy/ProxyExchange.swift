@@ -537,6 +537,7 @@ final class ProxyExchange {
     private func upgrade(_ resp: ResponseHead, _ c: UpstreamConnection) {
         let head = TunnelHead.build(for: request, upstream: resp, proxy: proxy, connection: client)
         request.status = resp.status
+        request.responseHead = head
         request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
         state = .done
         conn = nil

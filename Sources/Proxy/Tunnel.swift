@@ -29,6 +29,11 @@ final class Tunnel {
     /// At most this many reads and writes per callback, so one busy tunnel cannot starve the worker's others.
     private static let budget = 32
 
+    /// Bytes at the front of the downstream buffer counted already, and the 101 head's bytes not yet written:
+    /// `$bytes_sent` counts what was written, `$body_bytes_sent` what followed the head (as nginx counts them).
+    private var alreadyCounted = 0
+    private var headLeft = 0
+
     private var down: IOBuffer { client.output }
     private var up: IOBuffer { client.input }
 
@@ -56,11 +61,12 @@ final class Tunnel {
         upstream.reader.disarm()
         upstream.writer.disarm()
         let down = client.output
+        alreadyCounted = down.readableCount   // output the connection sent (and counted) before the switch
+        headLeft = head.count
         down.append(head)
         if !upstream.buffer.isEmpty { down.append(upstream.buffer.view) }
         upstream.buffer.clear()
         if upstream.buffer.hasStorage { upstream.buffer.release() }
-        request.bytesSent += Int64(head.count)
         request.requestLength += Int64(client.input.readableCount)
         machine = TunnelMachine(limit: Self.bufferLimit(proxy), pendingDown: down.readableCount,
                                 pendingUp: client.input.readableCount)
@@ -121,13 +127,23 @@ final class Tunnel {
         let r = buffer.write(to: fd)
         switch r {
         case .done(let n):
-            if f == .down { request.bytesSent += Int64(n) }
+            if f == .down { count(written: n) }
             machine.didWrite(f, .wrote(n))
         case .wouldBlock: machine.didWrite(f, .wouldBlock)
         case .eof, .error:
             log(f == .up, "writev() failed \(r.failureText) while proxying upgraded connection")
             machine.didWrite(f, .failed)
         }
+    }
+
+    private func count(written n: Int) {
+        var n = n
+        let earlier = min(n, alreadyCounted)
+        alreadyCounted -= earlier; n -= earlier
+        let head = min(n, headLeft)
+        headLeft -= head
+        request.bytesSent += Int64(n)
+        request.bodyBytesSent += Int64(n - head)
     }
 
     /// Arms exactly the watchers the machine needs; an empty buffer gives its memory back (an idle tunnel holds
