@@ -1,4 +1,5 @@
 import Glibc
+import HTTP1
 import SwitchyardTestSupport
 import Testing
 
@@ -17,7 +18,7 @@ struct WebSocketTests {
         let servers = nodes.enumerated().map { "server \($1.address) srun_id=\($1.name);" }.joined(separator: " ")
         return """
             map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-            log_format ws '$status $bytes_sent $request_length';
+            log_format ws '$status $bytes_sent $request_length $body_bytes_sent';
             upstream wsapp { \(upstream) \(servers) }
             \(extra)
             server {
@@ -45,7 +46,7 @@ struct WebSocketTests {
         // Logged on close: status 101, bytes both ways beyond the heads.
         let log = f.logFile("logs/ws.log", containing: "101 ")
         let fields = log.split(separator: "\n").first?.split(separator: " ").compactMap { Int($0) } ?? []
-        #expect(fields.count == 3 && fields[0] == 101 && fields[1] > 1024 && fields[2] > 1024, "\(log)")
+        #expect(fields.count == 4 && fields[0] == 101 && fields[1] > 1024 && fields[2] > 1024, "\(log)")
     }
 
     @Test func tenMebibytesEachWay() throws {
@@ -227,6 +228,11 @@ struct WebSocketTests {
         })
         #expect(f.logFile("logs/error.log", containing: "while proxying upgraded connection")
             .contains("upstream timed out (110: Connection timed out) while proxying upgraded connection"))
+        // Logged as nginx counts: $body_bytes_sent is what followed the 101 head (the greeting frame, 2 + 13
+        // bytes), $bytes_sent that plus the head, once.
+        let line = f.logFile("logs/ws.log", containing: "101 ").split(separator: "\n").first ?? ""
+        let fields = line.split(separator: " ").compactMap { Int($0) }
+        #expect(fields.count == 4 && fields[3] == 15 && fields[1] == fields[3] + r.head.bytes.count, "\(line)")
     }
 
     /// 1,000 tunnels open at once, each echoing after all are up; the proxy's resident memory per idle tunnel is
