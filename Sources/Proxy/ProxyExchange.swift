@@ -541,6 +541,8 @@ final class ProxyExchange {
         request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
         state = .done
         conn = nil
+        cache?.finish()   // a 101 is never stored: give back a proxy_cache_lock this request held
+        cache = nil
         Tunnel.start(client: client, upstream: c, head: head, request: request, proxy: proxy) { [self] in
             releasePeer(.ok, now: client.worker.now())
         }
