@@ -146,6 +146,25 @@ struct WebSocketTests {
         #expect(Set(after).count == 2, "\(after)")
     }
 
+    @Test func aTunnelOnACachingLocationHoldsNoCacheLock() throws {
+        try requirePython()
+        let node = try WebSocketNode("node1")
+        defer { node.stop() }
+        let caching = Self.upgradeLines
+            + " proxy_cache ws; proxy_cache_valid 200 1m; proxy_cache_lock on; proxy_cache_lock_timeout 60s;"
+        let f = try Fixture(http: Self.config([node], location: caching, extra: "proxy_cache_path cache keys_zone=ws:1m;"))
+        defer { f.proxy.stop() }
+        let flag = try TempDir.make() + "/go"
+        let holder = try PythonProcess("ws_client.py", [Self.url(f), "hold", "1", flag])
+        defer { holder.stop() }
+        #expect(eventually(seconds: 20) { holder.stdout().contains("open 1") }, "\(holder.stderr())")
+        // The same cache key while the tunnel is open: answered now, not after proxy_cache_lock_timeout.
+        let r = try TestClient.get(port: f.port, "/chat")
+        #expect(r.status == 200 && r.text == "node1")
+        try TempDir.write(flag, "")
+        #expect(holder.wait() == 0, "\(holder.stdout())")
+    }
+
     @Test func aReloadDropsNoOpenTunnel() throws {
         try requirePython()
         let node = try WebSocketNode("node1")
