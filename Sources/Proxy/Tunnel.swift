@@ -113,7 +113,7 @@ final class Tunnel {
         switch buffer.read(from: fd, chunk: max) {
         case .done(let n):
             if f == .up { request.requestLength += Int64(n) }
-            machine.didRead(f, .bytes(n))
+            machine.didRead(f, buffer.tail < buffer.capacity ? .drained(n) : .bytes(n))   // room left: drained
         case .wouldBlock: machine.didRead(f, .wouldBlock)
         case .eof: machine.didRead(f, .end)
         case .error(let e):

@@ -6,7 +6,10 @@
 struct TunnelMachine: Equatable {
     enum Flow: Int, CaseIterable { case down = 0, up = 1 }   // down: upstream → client; up: client → upstream
 
-    enum ReadResult: Equatable { case bytes(Int), wouldBlock, end, failed }
+    /// `.drained(n)`: n bytes, fewer than the space offered, so the socket is most likely empty now; the next
+    /// read waits for readiness (level-triggered, so bytes still there wake it) instead of costing a recv that
+    /// would block.
+    enum ReadResult: Equatable { case bytes(Int), drained(Int), wouldBlock, end, failed }
     enum WriteResult: Equatable { case wrote(Int), wouldBlock, failed }
 
     /// Why the tunnel ended; `.done` when both flows ended cleanly.
@@ -71,6 +74,7 @@ struct TunnelMachine: Equatable {
     mutating func didRead(_ f: Flow, _ r: ReadResult) {
         switch r {
         case .bytes(let n): self[f].buffered += n
+        case .drained(let n): self[f].buffered += n; self[f].sourceReady = false
         case .wouldBlock: self[f].sourceReady = false
         case .end: self[f].sourceEnded = true
         case .failed: end(.readFailed(f))

@@ -89,6 +89,15 @@ struct WebSocketTunnelMachineTests {
         #expect(actions == [.read(.up, max: 100), .write(.up), .read(.up, max: 100), .shutdownWrite(.up), .close(.done)])
     }
 
+    @Test func aShortReadWaitsForReadinessInsteadOfReadingAgain() {
+        var m = M(limit: 100)
+        let actions = Self.drive(&m, reads: [.down: [.drained(10)], .up: [.wouldBlock]])
+        #expect(actions == [.read(.down, max: 100), .write(.down), .read(.up, max: 100),
+                            .wait(M.Interest(readClient: true, readUpstream: true))])
+        m.upstreamReadable()
+        #expect(m.next() == .read(.down, max: 100))
+    }
+
     @Test func errorsCloseAtOnceEvenWithBytesWaiting() {
         var m = M(limit: 100, pendingDown: 10)
         m.didRead(.up, .failed)
