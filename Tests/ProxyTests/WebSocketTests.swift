@@ -123,6 +123,11 @@ struct WebSocketTests {
             let r = try PythonProcess.client(Self.url(f), "greet", cookie: "JSESSIONID=ABC123.\(owner)")
             #expect(r.status == 0 && r.output.contains("greeting \(owner) "), "\(r.output)")
         }
+        // Tomcat's URL form of the session, for clients without the cookie.
+        for owner in ["tomcat3", "tomcat2", "tomcat3"] {
+            let r = try PythonProcess.client(Self.url(f, "/chat;jsessionid=XYZ.\(owner)"), "greet")
+            #expect(r.status == 0 && r.output.contains("greeting \(owner) "), "\(r.output)")
+        }
     }
 
     @Test func anOpenTunnelKeepsItsPeerBusyForLeastConn() throws {
