@@ -93,12 +93,14 @@ wait_port() { # PORT: bounded wait until something accepts on it
   echo "bench: nothing listens on 127.0.0.1:$1" >&2; return 1
 }
 
-read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY <<<"$(python3 "$HERE/free_ports.py" 9)"
+read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR \
+  <<<"$(python3 "$HERE/free_ports.py" 12)"
 
 render() { # TEMPLATE PREFIX > file
   sed -e "s|@DIR@|$2|g; s|@PREFIX@|$2|g; s|@NOFILE@|$NOFILE|g; s|@B1@|$B1|g; s|@B2@|$B2|g" \
       -e "s|@P_RR@|$P_RR|g; s|@P_IPHASH@|$P_IPHASH|g; s|@P_GZIP1@|$P_GZIP1|g; s|@P_GZIP9@|$P_GZIP9|g" \
-      -e "s|@P_CACHE@|$P_CACHE|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" "$1"
+      -e "s|@P_CACHE@|$P_CACHE|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
+      -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" "$1"
 }
 
 # ---- backend ------------------------------------------------------------------------------------
@@ -124,6 +126,10 @@ render "$HERE/backend.conf.in" "$BACKEND" >"$BACKEND/backend.conf"
   >"$BACKEND/stdout.log" 2>&1 &
 STARTED[$!]=backend
 wait_port "$B1"; wait_port "$B2"
+# The WebSocket scenarios' backend: a 101, then an echo of every byte (scripts/bench/ws_echo.py).
+"${ON_LOAD_CPU[@]}" python3 "$HERE/ws_echo.py" "$B_WS" >"$BACKEND/ws_echo.log" 2>&1 &
+STARTED[$!]=ws-backend
+wait_port "$B_WS"
 
 # ---- proxies under test -------------------------------------------------------------------------
 PROXY_PID=
@@ -185,7 +191,10 @@ SCENARIOS=(
   "gzip1|50|P_GZIP1|/100k.txt|Accept-Encoding: gzip"
   "gzip9|50|P_GZIP9|/100k.txt|Accept-Encoding: gzip"
   "cache_hit|50|P_CACHE|/1k.bin|"
+  "ws1|1|P_WS|/ws|"
+  "ws100|100|P_WS|/ws|"
 )
+ws_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,ws(1|100), ]]; }
 
 to_ms() { # wrk latency text (e.g. 812.00us, 1.20ms, 2.01s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -233,6 +242,24 @@ report_death() { # PROXY SCENARIO ROUND WHEN
   sleep 0.3 # the Swift runtime's backtracer is still writing
   echo "  $1 DIED during $4 of $2 (round $3); its backtrace is in $RESULTS/$1-output.log:"
   grep -E '^Fatal error|Program crashed|Segmentation fault' "$RESULTS/$1-output.log" | tail -2 | sed 's/^/    /' || true
+}
+
+run_ws() { # ROUND SCENARIO PROXY TUNNELS PORT: WebSocket echoes through TUNNELS tunnels (scripts/bench/ws_load.py)
+  local round=$1 scen=$2 proxy=$3 tunnels=$4 port=$5 out crashes=0 hwm ticks0 ticks1 t0 t1 cpu
+  out=$RESULTS/ws-$scen-$proxy-$round.txt
+  ticks0=$(cpu_ticks "$PROXY_PID"); t0=$(date +%s%N)
+  "${ON_LOAD_CPU[@]}" timeout $((WARMUP + DURATION + 60)) python3 "$HERE/ws_load.py" "$port" "$tunnels" "$DURATION" "$WARMUP" \
+    >"$out" 2>&1 || true
+  ticks1=$(cpu_ticks "$PROXY_PID"); t1=$(date +%s%N)
+  cpu=$(awk -v a="$ticks0" -v b="$ticks1" -v hz="$CLK_TCK" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", (b - a) / hz / (ns / 1e9) * 100 }')
+  hwm=$(status_kib "$PROXY_PID" VmHWM)
+  if ! alive "$PROXY_PID"; then crashes=$((crashes + 1)); report_death "$proxy" "$scen" "$round" "the measured run"; fi
+  local rate p50 p99 errors
+  read -r _ rate _ p50 _ p99 _ errors < <(grep '^rate ' "$out" || echo "rate 0 p50 0 p99 0 errors 1")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$scen" "$proxy" "$rate" "$p50" "$p99" "${hwm:-0}" \
+    "$errors" "$crashes" "$cpu" >>"$RESULTS/runs.tsv"
+  printf '  round %s %-9s %-10s %9s msg/s  p50 %6sms  p99 %6sms  cpu %3s%%  hwm %6s KiB  errors %s  crashes %s\n' \
+    "$round" "$scen" "$proxy" "$rate" "$p50" "$p99" "$cpu" "${hwm:-?}" "$errors" "$crashes"
 }
 
 cache_hits() { # PORT: is the second fetch of /1k.bin a proxy_cache HIT?
@@ -284,6 +311,15 @@ if [ -n "$HAPROXY" ]; then
   for level in 1 9; do start_haproxy "$level"; gzip_size "$P_HAPROXY" haproxy "$level"; stop_proxy; done
 fi
 
+# The WebSocket load client and backend alone (no proxy): the ceiling the ws rows can reach on this machine.
+if ws_wanted; then
+  for tunnels in 1 100; do
+    line=$("${ON_LOAD_CPU[@]}" python3 "$HERE/ws_load.py" "$B_WS" "$tunnels" "$DURATION" "$WARMUP" 2>/dev/null || echo "rate 0")
+    printf 'ws%s\t%s\n' "$tunnels" "$line" >>"$RESULTS/ws-direct.tsv"
+    echo "  ws$tunnels direct (client + backend, no proxy): $line"
+  done
+fi
+
 # ---- throughput rounds --------------------------------------------------------------------------
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS"
@@ -306,9 +342,19 @@ for round in $(seq "$ROUNDS"); do
       if [ "$scen" = cache_hit ] && [ "$proxy" = switchyard ] && [ "$SWITCHYARD_CACHE" = no ]; then continue; fi
       start_proxy "$proxy"
       [ "$scen" = cache_hit ] && cache_hits "$P_CACHE" >/dev/null
-      run_wrk "$round" "$scen" "$proxy" "$conns" "http://127.0.0.1:${!portvar}$path" "$header"
+      if [ "${scen#ws}" != "$scen" ]; then
+        run_ws "$round" "$scen" "$proxy" "$conns" "${!portvar}"
+      else
+        run_wrk "$round" "$scen" "$proxy" "$conns" "http://127.0.0.1:${!portvar}$path" "$header"
+      fi
       stop_proxy
     done
+    # HAProxy, the fastest peer at 1,000 keep-alive connections, on the same two backends.
+    if [ "$scen" = rr1000 ] && [ -n "$HAPROXY" ]; then
+      start_haproxy 1
+      run_wrk "$round" "$scen" haproxy "$conns" "http://127.0.0.1:$P_HAPROXY_RR$path" "$header"
+      stop_proxy
+    fi
     if [ "${scen#gzip}" != "$scen" ] && [ -n "$HAPROXY" ]; then
       start_haproxy "${scen#gzip}"
       run_wrk "$round" "$scen" haproxy "$conns" "http://127.0.0.1:$P_HAPROXY$path" "$header"

@@ -4,12 +4,12 @@
 set -euo pipefail
 want=(libevent-dev libpcre2-dev zlib1g-dev pkg-config curl)
 case "${1:-build}" in
-  test)  want+=(memcached nginx) ;;
+  test)  want+=(memcached nginx python3-websockets) ;;
   run)   want+=(memcached) ;;
-  bench) want+=(nginx wrk haproxy valgrind binutils) ;;
-  sanitize) want+=(memcached nginx wrk) ;;
+  bench) want+=(nginx wrk haproxy valgrind binutils python3-websockets) ;;
+  sanitize) want+=(memcached nginx wrk python3-websockets) ;;
   soak)  want+=(nginx wrk) ;;
-  repeat-tests) want+=(memcached nginx wrk) ;;
+  repeat-tests) want+=(memcached nginx wrk python3-websockets) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

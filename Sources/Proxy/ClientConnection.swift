@@ -38,6 +38,8 @@ final class ClientConnection {
     var requestsServed = 0
     private var keepAlive = true
     var exchange: ProxyExchange?
+    /// After a 101 the connection is a tunnel (Tunnel.swift), which owns the socket's events until it closes.
+    private(set) var tunnel: Tunnel?
     var fileSender: FileSender?
     /// Called when buffered output has drained below the limit (resumes the producer).
     private var responseDone = false
@@ -439,8 +441,19 @@ final class ClientConnection {
         exchange?.abort()
         exchange = nil
         fileSender = nil
+        tunnel?.abort()
         phase = .closing
         worker.connectionClosed(self)
+    }
+
+    /// Upgrade tunnel hook: the tunnel watches the socket from now on and relays through `input` and `output`;
+    /// the connection keeps its slot and its stub_status Writing count, as an upgraded request does in nginx.
+    func handOver(to t: Tunnel) {
+        reader.disarm()
+        writer.disarm()
+        exchange = nil
+        keepAlive = false
+        tunnel = t
     }
 
     /// Called by the worker after removing it from its table.

@@ -344,6 +344,8 @@ final class ProxyExchange {
         let now = client.worker.now()
         request.upstreamResponse = resp
         peerAnswered = true
+        // Upgrade tunnel hook (Tunnel.swift): a 101 to a request that asked for it becomes a two-way byte tunnel.
+        if TunnelHead.upgrades(request.head, status: resp.status) { return upgrade(resp, c) }
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
             if cx.answeredFromCache(resp) { releasePeer(.ok, now: now); c.close(); conn = nil; return }
             cx.responseStarted(resp)
@@ -529,6 +531,21 @@ final class ProxyExchange {
             c.close()
         }
         client.responseComplete()
+    }
+
+    /// Upgrade tunnel hook: the tunnel takes the upstream connection; the peer stays busy until it closes.
+    private func upgrade(_ resp: ResponseHead, _ c: UpstreamConnection) {
+        let head = TunnelHead.build(for: request, upstream: resp, proxy: proxy, connection: client)
+        request.status = resp.status
+        request.responseHead = head
+        request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
+        state = .done
+        conn = nil
+        cache?.finish()   // a 101 is never stored: give back a proxy_cache_lock this request held
+        cache = nil
+        Tunnel.start(client: client, upstream: c, head: head, request: request, proxy: proxy) { [self] in
+            releasePeer(.ok, now: client.worker.now())
+        }
     }
 
     // MARK: - Failures

@@ -1,0 +1,202 @@
+import Config
+import EventLoop
+import Glibc
+
+/// An upgraded connection (a `101 Switching Protocols` to a request that asked for it): bytes flow both ways
+/// between the client and the upstream until both sides have closed, as nginx's upgraded upstream does.
+/// `TunnelMachine` decides; this class does the reads, writes and waiting on the worker's loop.
+///
+/// The client connection's own buffers carry the flows: its output (which may still hold the 101 head) is the
+/// downstream buffer, its input (bytes the client sent after the request head) the upstream one. Timeouts are
+/// nginx's: no byte either way for `proxy_read_timeout` ends the tunnel (any activity restarts the clock), and
+/// a sink that takes nothing for `proxy_send_timeout` (upstream) or `send_timeout` (client) ends it.
+final class Tunnel {
+    /// The connection owns the tunnel (`ClientConnection.tunnel`), so this reference cannot outlive it.
+    private unowned let client: ClientConnection
+    private let upstream: UpstreamConnection
+    private let request: Request
+    private var machine: TunnelMachine
+    private let idleMillis: Int
+    private let upstreamSendMillis: Int
+    private let clientSendMillis: Int
+    /// Gives the peer back to the balancer: it counts as busy (least_conn, max_conns) while the tunnel is open.
+    private var onClose: (() -> Void)?
+    private var clientReader: Watcher!
+    private var clientWriter: Watcher!
+    private var upstreamReader: Watcher!
+    private var upstreamWriter: Watcher!
+    private var idleTimer: Watcher!
+    /// At most this many reads and writes per callback, so one busy tunnel cannot starve the worker's others.
+    private static let budget = 32
+
+    /// Bytes at the front of the downstream buffer counted already, and the 101 head's bytes not yet written:
+    /// `$bytes_sent` counts what was written, `$body_bytes_sent` what followed the head (as nginx counts them).
+    private var alreadyCounted = 0
+    private var headLeft = 0
+
+    private var down: IOBuffer { client.output }
+    private var up: IOBuffer { client.input }
+
+    /// Switches `client` to a tunnel with `upstream`; `head` is the 101 head for the client. The upstream bytes
+    /// read past the 101 head and the client bytes read past the request head are relayed first.
+    @discardableResult
+    static func start(client: ClientConnection, upstream: UpstreamConnection, head: [UInt8], request: Request,
+                      proxy: ProxyRuntime, onClose: @escaping () -> Void) -> Tunnel {
+        let t = Tunnel(client: client, upstream: upstream, head: head, request: request, proxy: proxy, onClose: onClose)
+        client.handOver(to: t)
+        t.run()
+        return t
+    }
+
+    private init(client: ClientConnection, upstream: UpstreamConnection, head: [UInt8], request: Request,
+                 proxy: ProxyRuntime, onClose: @escaping () -> Void) {
+        self.client = client
+        self.upstream = upstream
+        self.request = request
+        self.onClose = onClose
+        idleMillis = proxy.readTimeoutMillis
+        upstreamSendMillis = proxy.sendTimeoutMillis
+        clientSendMillis = request.location?.sendTimeoutMillis ?? 60_000
+        // The upstream's watchers answer to the exchange or the pool: the tunnel watches the socket itself.
+        upstream.reader.disarm()
+        upstream.writer.disarm()
+        let down = client.output
+        alreadyCounted = down.readableCount   // output the connection sent (and counted) before the switch
+        headLeft = head.count
+        down.append(head)
+        if !upstream.buffer.isEmpty { down.append(upstream.buffer.view) }
+        upstream.buffer.clear()
+        if upstream.buffer.hasStorage { upstream.buffer.release() }
+        request.requestLength += Int64(client.input.readableCount)
+        machine = TunnelMachine(limit: Self.bufferLimit(proxy), pendingDown: down.readableCount,
+                                pendingUp: client.input.readableCount)
+        let loop = client.worker.loop
+        clientReader = Watcher(loop: loop, fd: client.fd, events: .read) { [unowned self] _ in
+            self.machine.clientReadable(); self.run()
+        }
+        clientWriter = Watcher(loop: loop, fd: client.fd, events: .write) { [unowned self] ev in
+            if ev.contains(.timeout) { return self.timedOut(.sendStalled(.down)) }
+            self.machine.clientWritable(); self.run()
+        }
+        upstreamReader = Watcher(loop: loop, fd: upstream.fd, events: .read) { [unowned self] _ in
+            self.machine.upstreamReadable(); self.run()
+        }
+        upstreamWriter = Watcher(loop: loop, fd: upstream.fd, events: .write) { [unowned self] ev in
+            if ev.contains(.timeout) { return self.timedOut(.sendStalled(.up)) }
+            self.machine.upstreamWritable(); self.run()
+        }
+        idleTimer = Watcher.timer(loop: loop) { [unowned self] in self.timedOut(.idle) }
+    }
+
+    /// nginx relays an upgraded connection through one `proxy_buffer_size` buffer each way; switchyard reads
+    /// upstreams in at least 16 KiB pieces (as the exchange does).
+    static func bufferLimit(_ proxy: ProxyRuntime) -> Int { max(proxy.bufferSize, 16 * 1024) }
+
+    /// Does what the machine asks until it must wait (or the budget is spent), then watches for that.
+    private func run() {
+        for _ in 0..<Self.budget {
+            switch machine.next() {
+            case .read(let f, let max): read(f, max: max)
+            case .write(let f): write(f)
+            case .shutdownWrite(let f):
+                Socket.shutdownWrite(f == .down ? client.fd : upstream.fd)
+                machine.didShutdown(f)
+            case .wait(let interest): return wait(interest)
+            case .close(let e): return finish(e)
+            }
+        }
+        wait(machine.interest)
+    }
+
+    private func read(_ f: TunnelMachine.Flow, max: Int) {
+        let (buffer, fd) = f == .down ? (down, upstream.fd) : (up, client.fd)
+        switch buffer.read(from: fd, chunk: max) {
+        case .done(let n):
+            if f == .up { request.requestLength += Int64(n) }
+            machine.didRead(f, buffer.tail < buffer.capacity ? .drained(n) : .bytes(n))   // room left: drained
+        case .wouldBlock: machine.didRead(f, .wouldBlock)
+        case .eof: machine.didRead(f, .end)
+        case .error(let e):
+            log(f == .down, "recv() failed (\(e): \(Syscall.describe(e))) while proxying upgraded connection")
+            machine.didRead(f, .failed)
+        }
+    }
+
+    private func write(_ f: TunnelMachine.Flow) {
+        let (buffer, fd) = f == .down ? (down, client.fd) : (up, upstream.fd)
+        let r = buffer.write(to: fd)
+        switch r {
+        case .done(let n):
+            if f == .down { count(written: n) }
+            machine.didWrite(f, .wrote(n))
+        case .wouldBlock: machine.didWrite(f, .wouldBlock)
+        case .eof, .error:
+            log(f == .up, "writev() failed \(r.failureText) while proxying upgraded connection")
+            machine.didWrite(f, .failed)
+        }
+    }
+
+    private func count(written n: Int) {
+        var n = n
+        let earlier = min(n, alreadyCounted)
+        alreadyCounted -= earlier; n -= earlier
+        let head = min(n, headLeft)
+        headLeft -= head
+        request.bytesSent += Int64(n)
+        request.bodyBytesSent += Int64(n - head)
+    }
+
+    /// Arms exactly the watchers the machine needs; an empty buffer gives its memory back (an idle tunnel holds
+    /// no buffers, as an idle keep-alive connection holds none).
+    private func wait(_ i: TunnelMachine.Interest) {
+        set(clientReader, i.readClient, nil)
+        set(upstreamReader, i.readUpstream, nil)
+        set(clientWriter, i.writeClient, clientSendMillis)
+        set(upstreamWriter, i.writeUpstream, upstreamSendMillis)
+        idleTimer.arm(timeoutMillis: idleMillis)   // any activity moves the idle deadline (lazily, as nginx)
+        if down.isEmpty && down.hasStorage { down.release() }
+        if up.isEmpty && up.hasStorage { up.release() }
+    }
+
+    private func set(_ w: Watcher, _ on: Bool, _ timeout: Int?) {
+        if !on { w.disarm(); return }
+        if timeout != nil || !w.isArmed { w.arm(timeoutMillis: timeout) }
+    }
+
+    private func timedOut(_ e: TunnelMachine.Ending) {
+        switch e {
+        case .idle, .sendStalled(.up):
+            log(true, "upstream timed out (110: Connection timed out) while proxying upgraded connection")
+        default:
+            log(false, "client timed out (110: Connection timed out) while proxying upgraded connection")
+        }
+        machine.timedOut(e)
+        run()
+    }
+
+    /// Closed from outside: a fast stop, or the end of `worker_shutdown_timeout`.
+    func abort() {
+        guard !machine.isClosed else { return }
+        machine.abort()
+        finish(.aborted)
+    }
+
+    private var finished = false
+
+    /// Closes both sides once, gives the peer back, logs the request (status 101, bytes both ways).
+    private func finish(_ e: TunnelMachine.Ending) {
+        if finished { return }
+        finished = true
+        for w in [clientReader, clientWriter, upstreamReader, upstreamWriter, idleTimer] { w?.disarm() }
+        upstream.close()
+        onClose?()
+        onClose = nil
+        let client = self.client
+        client.worker.logAccess(request)
+        client.close()   // leaves the worker's table; its socket closes, and this tunnel goes with it
+    }
+
+    private func log(_ upstreamSide: Bool, _ message: String) {
+        client.worker.log(upstreamSide ? .error : .info, message, client.id)
+    }
+}
