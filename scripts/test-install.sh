@@ -88,6 +88,10 @@ done
 if ldd /usr/sbin/switchyard | grep -E "/opt/swift|libswift|libFoundation|libdispatch"; then
   fail "the installed binary needs the Swift toolchain's libraries"
 fi
+# And it runs with the toolchain's folder hidden (an empty tmpfs over it, in a private mount namespace).
+toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$(PATH=/opt/swift/usr/bin:$PATH command -v swift)")")")")
+unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs "$1" && cd / && /usr/sbin/switchyard -t -q' sh "$toolchain" \
+  || fail "switchyard -t fails with $toolchain hidden"
 systemd-analyze verify /lib/systemd/system/switchyard.service || fail "systemd-analyze verify"
 man -w switchyard >/dev/null || fail "man switchyard finds no page"
 scripts/check-man.sh /usr/sbin/switchyard /usr/share/man/man8/switchyard.8.gz || fail "man page and -h differ"
