@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages switchyard needs to build, test, run the demo and benchmark.
-# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak|repeat-tests]
+# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak|repeat-tests|test-install]
 set -euo pipefail
 want=(libevent-dev libpcre2-dev zlib1g-dev pkg-config curl)
 case "${1:-build}" in
@@ -10,6 +10,7 @@ case "${1:-build}" in
   sanitize) want+=(memcached nginx wrk python3-websockets) ;;
   soak)  want+=(nginx wrk) ;;
   repeat-tests) want+=(memcached nginx wrk python3-websockets) ;;
+  test-install) want+=(lintian logrotate adduser man-db) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

@@ -1,3 +1,4 @@
+import ASCIIBytes
 import HTTP1
 
 /// When a response switches the connection to a tunnel, and the head the client gets then.
@@ -6,7 +7,7 @@ enum TunnelHead {
     /// `Upgrade` header (whether or not the configuration forwarded it). Any other answer is an ordinary response.
     static func upgrades(_ request: RequestHead, status: Int) -> Bool {
         guard status == 101 else { return false }
-        return request.headers.contains { Bytes.named(request.bytes, $0.name, "upgrade") }
+        return request.headers.contains { ASCII.named(request.bytes, $0.name, "upgrade") }
     }
 
     /// Headers of a 101 never passed on: hop-by-hop ones, except `Upgrade`, which names the new protocol.

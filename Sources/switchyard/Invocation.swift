@@ -1,7 +1,8 @@
 private import Glibc
 
-/// The flags resolved into absolute paths, as nginx resolves them: the prefix defaults to the current
-/// directory, `-c` is relative to the prefix, includes are relative to the configuration's directory.
+/// The flags resolved into absolute paths, as nginx resolves them: the prefix defaults to the compiled-in one
+/// (InstallPaths) or the current directory, `-c` is relative to the prefix, includes are relative to the
+/// configuration's directory.
 struct Invocation {
     var prefix: String
     var configFile: String
@@ -17,10 +18,10 @@ struct Invocation {
 
     init(_ flags: Switchyard) {
         let cwd = Invocation.currentDirectory()
-        var prefix = flags.prefix.map { Invocation.absolute($0, base: cwd) } ?? cwd
+        var prefix = flags.prefix.map { Invocation.absolute($0, base: cwd) } ?? InstallPaths.prefix ?? cwd
         while prefix.count > 1 && prefix.hasSuffix("/") { prefix.removeLast() }
         self.prefix = prefix
-        self.configFile = Invocation.absolute(flags.configFile ?? "conf/nginx.conf", base: prefix)
+        self.configFile = Invocation.absolute(flags.configFile ?? InstallPaths.confPath ?? "conf/nginx.conf", base: prefix)
         self.globalDirectives = flags.globalDirectives
         self.errorLog = flags.errorLog.map { $0 == "stderr" ? $0 : Invocation.absolute($0, base: prefix) }
         self.showVersion = flags.showVersion

@@ -9,7 +9,7 @@ struct Switchyard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "An nginx-compatible reverse proxy and load balancer.",
-        discussion: "Relative paths resolve against the prefix (-p, default: the current directory).")
+        discussion: "Relative paths resolve against the prefix (-p, default: \(InstallPaths.prefix ?? "the current directory")).")
 
     @Flag(name: .customShort("v"), help: "show version and exit")
     var showVersion = false
@@ -29,13 +29,13 @@ struct Switchyard: ParsableCommand {
     @Option(name: .customShort("s"), help: ArgumentHelp("send signal to a master process: stop, quit, reopen, reload", valueName: "signal"))
     var signal: ProcessSignal?
 
-    @Option(name: .customShort("p"), help: ArgumentHelp("set prefix path (default: the current directory)", valueName: "prefix"))
+    @Option(name: .customShort("p"), help: ArgumentHelp("set prefix path (default: \(InstallPaths.prefix ?? "the current directory"))", valueName: "prefix"))
     var prefix: String?
 
     @Option(name: .customShort("e"), help: ArgumentHelp("set error log file (default: stderr)", valueName: "file"))
     var errorLog: String?
 
-    @Option(name: .customShort("c"), help: ArgumentHelp("set configuration file (default: conf/nginx.conf)", valueName: "file"))
+    @Option(name: .customShort("c"), help: ArgumentHelp("set configuration file (default: \(InstallPaths.confPath ?? "conf/nginx.conf"))", valueName: "file"))
     var configFile: String?
 
     @Option(name: .customShort("g"), help: ArgumentHelp("set global directives out of configuration file", valueName: "directives"))

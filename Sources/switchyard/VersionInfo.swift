@@ -7,7 +7,8 @@ enum VersionInfo {
         var lines = ["nginx version: nginx/\(nginxVersion) (switchyard/\(switchyardVersion))"]
         if configure {
             lines.append("built by \(compiler)")
-            lines.append("configure arguments: " + NginxModule.configureArguments.joined(separator: " "))
+            lines.append("configure arguments: "
+                         + (InstallPaths.configureArguments + NginxModule.configureArguments).joined(separator: " "))
         }
         return lines
     }
