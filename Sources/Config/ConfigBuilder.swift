@@ -5,7 +5,7 @@ final class ConfigBuilder {
     private(set) var diagnostics: [ConfigDiagnostic] = []
     private let table: [String: [DirectiveSpec]]
     private let merges: [DirectiveHandler.Merge]
-    private var noticedIgnored: Set<String> = []
+    var noticedIgnored: Set<String> = []
 
     var main: MainConfig
     var events: EventsConfig?
