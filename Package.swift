@@ -54,7 +54,7 @@ let package = Package(
 
         .target(
             name: "Proxy",
-            dependencies: ["Config", "HTTP1", "Balancing", "Cache", "Gzip", "Regex", "EventLoop", "Locking"],
+            dependencies: ["Config", "HTTP1", "Balancing", "Cache", "Gzip", "Deflate", "Regex", "EventLoop", "Locking"],
             swiftSettings: engine + pcreNames
         ),
         .executableTarget(
