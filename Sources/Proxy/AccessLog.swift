@@ -79,7 +79,7 @@ final class AccessLogWriter {
             case .variable(let v):
                 var value: [UInt8] = []
                 r.append(v, to: &value)
-                if value.isEmpty && sink.escape != .json { line.append(UInt8(ascii: "-")); continue }
+                if value.isEmpty && sink.escape == .default { line.append(UInt8(ascii: "-")); continue }   // json and none: nothing
                 Self.escape(value, sink.escape, into: &line)
             }
         }

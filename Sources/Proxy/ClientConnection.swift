@@ -37,6 +37,8 @@ final class ClientConnection {
     }
     var requestsServed = 0
     private var keepAlive = true
+    /// keepalive_disable msie6 concerns POST requests only: noted at `begin` so the check needs no head copy.
+    private var requestIsPost = false
     var exchange: ProxyExchange?
     var fileSender: FileSender?
     /// Called when buffered output has drained below the limit (resumes the producer).
@@ -214,6 +216,8 @@ final class ClientConnection {
             worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", id)
         }
         keepAlive = head.keepAlive && !worker.isShuttingDown
+        requestIsPost = head.method == .post
+        sendRate = -1
         if r.userVariables.count != runtime.userVariableCount {
             r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
         }
@@ -232,7 +236,8 @@ final class ClientConnection {
         let loc = currentRequest?.location
         let timeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         return timeout > 0 && requestsServed < (loc?.keepaliveRequests ?? 1000) && !worker.isShuttingDown
-            && !(loc?.shaping.disablesKeepAlive(request) ?? false)
+            && !((requestIsPost || loc?.sniffsSafari == true)
+                 && loc?.shaping.disablesKeepAlive(request, isPost: requestIsPost) == true)
     }
 
     /// Body bytes of the current request are consumed from `input` by the exchange; it asks for more here.
@@ -260,11 +265,11 @@ final class ClientConnection {
     @discardableResult
     func send(_ bytes: ByteView) -> Bool {
         if phase == .closing { return false }
-        let r = request
-        r.bytesSent += Int64(bytes.count)
-        if r.limitRate != 0 {   // limit_rate: resolved at the first send of each request, 0 when unlimited
-            if r.limitRate < 0 { resolveRate(r) }
-            if r.limitRate > 0 { return sendLimited(bytes, r) }
+        request.bytesSent += Int64(bytes.count)
+        if sendRate != 0 {   // limit_rate: resolved at the first send of each request, 0 when unlimited
+            let r = request
+            if sendRate < 0 { resolveRate(r) }
+            if sendRate > 0 { return sendLimited(bytes, r) }
         }
         if corked {
             let cb = worker.corkBuffer
@@ -295,11 +300,16 @@ final class ClientConnection {
 
     /// Wakes a rate-limited response when its next bytes are due (nginx's delayed write event).
     private var rateTimer: Watcher?
+    /// The current request's rate: -1 until its first send reads limit_rate, then 0 (none) or bytes per second.
+    /// Kept here, not only in the Request, so an unlimited send tests one field of the connection.
+    private var sendRate = -1
 
     private func resolveRate(_ r: Request) {
-        let (rate, after) = r.location?.shaping.rate(for: r) ?? (0, 0)
+        guard let loc = r.location, loc.limitsRate else { sendRate = 0; r.limitRate = 0; return }
+        let (rate, after) = loc.shaping.rate(for: r)
         r.limitRate = rate
         r.limitRateAfter = after
+        sendRate = rate
     }
 
     /// Bytes the request may send now: nginx's `limit_rate * (elapsed + 1 s) - (sent - limit_rate_after)`, with
@@ -418,7 +428,7 @@ final class ClientConnection {
             exchange?.abort()
             close(); return
         }
-        if let limited = currentRequest, limited.limitRate > 0 {
+        if sendRate > 0, let limited = currentRequest {
             guard drainLimited(limited) else { return }
         } else {
             let r = output.write(to: fd)
@@ -465,6 +475,7 @@ final class ClientConnection {
         if !keepAliveAfterResponse { lingeringClose(); return }
         let keepaliveTimeout = request.location?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         phase = .waitingHead
+        sendRate = -1   // an error answered before the next request's head has no limit_rate
         responseDone = false
         if !input.isEmpty {
             processInput(); return       // a pipelined request is already here

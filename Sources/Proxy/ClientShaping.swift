@@ -1,16 +1,26 @@
 import HTTP1
 
 /// A location's client-side directives of issue 15 (`limit_rate`, `limit_rate_after`, `keepalive_disable`,
-/// `chunked_transfer_encoding`, `add_trailer`), kept in one value so a location that uses none of them costs
-/// one check of `isPlain` per decision.
-struct ClientShaping {
+/// `chunked_transfer_encoding`, `add_trailer`). A shared immutable object: reading one field on the hot path
+/// copies nothing.
+final class ClientShaping: @unchecked Sendable {
     /// `limit_rate`: nil when the location sets none (the common case).
-    var limitRate: CompiledTemplate? = nil
-    var limitRateAfter: CompiledTemplate? = nil
-    var keepaliveDisableMSIE6 = true
-    var keepaliveDisableSafari = false
-    var chunkedTransferEncoding = true
-    var addTrailers: [HeaderAddition] = []
+    let limitRate: CompiledTemplate?
+    let limitRateAfter: CompiledTemplate?
+    let keepaliveDisableMSIE6: Bool
+    let keepaliveDisableSafari: Bool
+    let chunkedTransferEncoding: Bool
+    let addTrailers: [HeaderAddition]
+    /// `add_trailer` is empty (the common case): one load instead of an array's count.
+    let hasTrailers: Bool
+
+    init(limitRate: CompiledTemplate? = nil, limitRateAfter: CompiledTemplate? = nil, keepaliveDisableMSIE6: Bool = true,
+         keepaliveDisableSafari: Bool = false, chunkedTransferEncoding: Bool = true, addTrailers: [HeaderAddition] = []) {
+        self.limitRate = limitRate; self.limitRateAfter = limitRateAfter
+        self.keepaliveDisableMSIE6 = keepaliveDisableMSIE6; self.keepaliveDisableSafari = keepaliveDisableSafari
+        self.chunkedTransferEncoding = chunkedTransferEncoding; self.addTrailers = addTrailers
+        hasTrailers = !addTrailers.isEmpty
+    }
 
     /// The send rate of `r` in bytes per second (0: unlimited), as nginx reads it at the first write: a
     /// constant, or the template's value parsed as a size (an invalid value means no limit).
@@ -43,9 +53,15 @@ struct ClientShaping {
 
     /// `keepalive_disable`: nginx's user-agent sniffing (ngx_http_process_user_agent). MSIE 4–6 (6 only without
     /// SV1) lose keep-alive after a POST, Safari on Mac OS X always.
-    func disablesKeepAlive(_ r: Request) -> Bool {
-        guard keepaliveDisableMSIE6 || keepaliveDisableSafari, let head = r.head else { return false }
-        if keepaliveDisableMSIE6 && !keepaliveDisableSafari && head.method != .post { return false }
+    /// `isPost` comes from the connection (read once per request): the default `msie6` then costs one test.
+    @inline(__always)
+    func disablesKeepAlive(_ r: Request, isPost: Bool) -> Bool {
+        if !keepaliveDisableSafari && (!keepaliveDisableMSIE6 || !isPost) { return false }
+        return sniffsBrowser(r)
+    }
+
+    private func sniffsBrowser(_ r: Request) -> Bool {
+        guard let head = r.head else { return false }
         guard let ua = r.requestHeader("user-agent") else { return false }
         let agent = Array(ua)
         if let i = Bytes.firstIndex(of: Self.msie, in: agent), i + 7 < agent.count {

@@ -510,7 +510,7 @@ final class ProxyExchange {
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
         if clientChunked && gzip == nil {   // gzip's last piece carries it
-            if request.location.shaping.addTrailers.isEmpty { _ = client.send(Array("0\r\n\r\n".utf8)) } else {
+            if !request.location.shaping.hasTrailers { _ = client.send(Array("0\r\n\r\n".utf8)) } else {
                 var last: [UInt8] = []
                 Trailers.appendLastChunk(request, status: request.status, into: &last)   // add_trailer
                 _ = client.send(last)

@@ -1,20 +1,27 @@
 import Regex
 
 /// What a location's `proxy_method`, `proxy_set_body` and `proxy_cookie_*` change in the request sent upstream
-/// and in the response's `Set-Cookie` headers. Empty for most locations: each use checks one optional or flag.
-struct ProxyRewrites {
+/// and in the response's `Set-Cookie` headers. A shared immutable object, empty for most locations: each use
+/// loads one optional or flag and copies nothing.
+final class ProxyRewrites: @unchecked Sendable {
     /// `proxy_method`: replaces the client's method upstream.
-    var method: CompiledTemplate? = nil
+    let method: CompiledTemplate?
     /// `proxy_set_body`: replaces the client's body upstream (the client's is still read, then dropped).
-    var body: CompiledTemplate? = nil
-    var cookieDomain: [CookieReplacement] = []
-    var cookiePath: [CookieReplacement] = []
-    var cookieFlags: [CookieFlags] = []
+    let body: CompiledTemplate?
+    let cookieDomain: [CookieReplacement]
+    let cookiePath: [CookieReplacement]
+    let cookieFlags: [CookieFlags]
     /// `proxy_pass_trailers`.
-    var passTrailers = false
-
+    let passTrailers: Bool
     /// Whether any `Set-Cookie` needs rewriting.
-    var rewritesCookies: Bool { !cookieDomain.isEmpty || !cookiePath.isEmpty || !cookieFlags.isEmpty }
+    let rewritesCookies: Bool
+
+    init(method: CompiledTemplate? = nil, body: CompiledTemplate? = nil, cookieDomain: [CookieReplacement] = [],
+         cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = [], passTrailers: Bool = false) {
+        self.method = method; self.body = body; self.cookieDomain = cookieDomain; self.cookiePath = cookiePath
+        self.cookieFlags = cookieFlags; self.passTrailers = passTrailers
+        rewritesCookies = !cookieDomain.isEmpty || !cookiePath.isEmpty || !cookieFlags.isEmpty
+    }
 
     /// `Set-Cookie` as nginx's `ngx_http_proxy_rewrite_cookie` leaves it: the `domain=` and `path=` attributes
     /// rewritten by the first rule that matches each, then the flags of the first rule naming the cookie.

@@ -41,7 +41,7 @@ struct RequestBody {
         framing = head.bodyFraming
         maxSize = location.clientMaxBodySize
         memoryLimit = location.clientBodyBufferSize
-        replaced = proxy.rewrites.body != nil
+        replaced = !proxy.plainRequest && proxy.rewrites.body != nil
         rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced
         switch framing {
         case .length(let n) where n > 0:

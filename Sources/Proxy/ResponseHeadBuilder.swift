@@ -21,6 +21,7 @@ enum ResponseHeadBuilder {
         if !proxy.passServer { appendServer(c, &out) }
         if !proxy.passDate { appendDate(c, &out) }
         let b = resp.bytes
+        let rewritesCookies = proxy.rewrites.rewritesCookies
         for h in resp.headers {
             // Names and values are ranges of the upstream head's bytes, tested and copied in place.
             if hopByHop.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
@@ -48,7 +49,7 @@ enum ResponseHeadBuilder {
                 if isLocation && out.count > start && out[start] == UInt8(ascii: "/") {
                     out.insert(contentsOf: absolutePrefix(r, c), at: start)
                 }
-            } else if proxy.rewrites.rewritesCookies && Bytes.named(b, h.name, "set-cookie") {
+            } else if rewritesCookies && Bytes.named(b, h.name, "set-cookie") {
                 proxy.rewrites.rewriteCookie(b[h.value.start..<h.value.end], request: r, into: &out)
             } else {
                 out.append(contentsOf: b[h.value.start..<h.value.end])

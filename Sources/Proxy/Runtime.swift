@@ -162,6 +162,9 @@ final class LocationRuntime: @unchecked Sendable {
     let expires: ExpiresRuntime?
     /// limit_rate, keepalive_disable, chunked_transfer_encoding, add_trailer (ClientShaping.swift).
     let shaping: ClientShaping
+    /// `limit_rate` is set, `keepalive_disable` names safari: read on every request, so kept as plain fields.
+    let limitsRate: Bool
+    let sniffsSafari: Bool
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          rewrites: [RewriteRule], sets: [(slot: Int, value: CompiledTemplate)], addHeaders: [HeaderAddition],
@@ -177,6 +180,7 @@ final class LocationRuntime: @unchecked Sendable {
         self.sendTimeoutMillis = sendTimeoutMillis; self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
+        limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
     }
 }
 
@@ -227,6 +231,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let cache: CacheLocation?
     /// proxy_method, proxy_set_body, proxy_cookie_* (ProxyRewrites.swift).
     let rewrites: ProxyRewrites
+    /// Neither proxy_method nor proxy_set_body: the request goes up as the client sent it.
+    let plainRequest: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -241,6 +247,7 @@ final class ProxyRuntime: @unchecked Sendable {
         self.sendTimeoutMillis = sendTimeoutMillis; self.readTimeoutMillis = readTimeoutMillis
         self.bufferSize = bufferSize; self.requestBuffering = requestBuffering; self.cache = cache
         self.rewrites = rewrites
+        plainRequest = rewrites.method == nil && rewrites.body == nil
     }
 }
 

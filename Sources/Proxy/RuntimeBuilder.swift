@@ -460,24 +460,25 @@ private struct Builder {
     /// limit_rate, keepalive_disable, chunked_transfer_encoding and add_trailer of one location.
     func shaping(_ settings: HTTPSettings, at loc: SourceLocation) throws(ConfigError) -> ClientShaping {
         let c = settings.client
-        var shaping = ClientShaping()
-        if let t = c.limitRate { shaping.limitRate = try compile(t, at: loc) }
-        if let t = c.limitRateAfter { shaping.limitRateAfter = try compile(t, at: loc) }
-        shaping.keepaliveDisableMSIE6 = c.keepaliveDisable.contains(.msie6)
-        shaping.keepaliveDisableSafari = c.keepaliveDisable.contains(.safari)
-        shaping.chunkedTransferEncoding = c.chunkedTransferEncoding
+        var trailers: [HeaderAddition] = []
         for h in settings.content.addTrailers {
-            shaping.addTrailers.append(HeaderAddition(name: Array(h.name.utf8), value: try compile(h.value, at: h.location),
-                                                      always: h.always))
+            trailers.append(HeaderAddition(name: Array(h.name.utf8), value: try compile(h.value, at: h.location), always: h.always))
         }
-        return shaping
+        var rate: CompiledTemplate? = nil, after: CompiledTemplate? = nil
+        if let t = c.limitRate { rate = try compile(t, at: loc) }
+        if let t = c.limitRateAfter { after = try compile(t, at: loc) }
+        return ClientShaping(limitRate: rate, limitRateAfter: after,
+                             keepaliveDisableMSIE6: c.keepaliveDisable.contains(.msie6),
+                             keepaliveDisableSafari: c.keepaliveDisable.contains(.safari),
+                             chunkedTransferEncoding: c.chunkedTransferEncoding, addTrailers: trailers)
     }
 
     /// proxy_method, proxy_set_body, proxy_cookie_* and proxy_pass_trailers of one proxied location.
     func proxyRewrites(_ p: ProxySettings, at loc: SourceLocation) throws(ConfigError) -> ProxyRewrites {
-        var rewrites = ProxyRewrites()
-        if let t = p.method { rewrites.method = try compile(t, at: loc) }
-        if let t = p.setBody { rewrites.body = try compile(t, at: loc) }
+        var method: CompiledTemplate? = nil, body: CompiledTemplate? = nil
+        var cookieDomain: [CookieReplacement] = [], cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = []
+        if let t = p.method { method = try compile(t, at: loc) }
+        if let t = p.setBody { body = try compile(t, at: loc) }
         func replacement(_ rule: CookieRewrite) throws(ConfigError) -> CookieReplacement {
             switch rule.match {
             case .literal(let t):
@@ -487,8 +488,8 @@ private struct Builder {
                                          to: try compile(rule.replacement, at: loc))
             }
         }
-        for rule in p.cookieDomain { rewrites.cookieDomain.append(try replacement(rule)) }
-        for rule in p.cookiePath { rewrites.cookiePath.append(try replacement(rule)) }
+        for rule in p.cookieDomain { cookieDomain.append(try replacement(rule)) }
+        for rule in p.cookiePath { cookiePath.append(try replacement(rule)) }
         for rule in p.cookieFlags {
             let flags: [CookieFlags.Flag] = rule.flags.map { flag in
                 switch flag {
@@ -501,14 +502,14 @@ private struct Builder {
                 }
             }
             switch rule.cookie {
-            case .literal(let t): rewrites.cookieFlags.append(CookieFlags(name: try compile(t, at: loc), regex: nil, flags: flags))
+            case .literal(let t): cookieFlags.append(CookieFlags(name: try compile(t, at: loc), regex: nil, flags: flags))
             case .regex(let pattern, let ci):
-                rewrites.cookieFlags.append(CookieFlags(name: CompiledTemplate(parts: []),
+                cookieFlags.append(CookieFlags(name: CompiledTemplate(parts: []),
                                                         regex: try compileRegex(pattern, caseless: ci, at: loc), flags: flags))
             }
         }
-        rewrites.passTrailers = p.passTrailers
-        return rewrites
+        return ProxyRewrites(method: method, body: body, cookieDomain: cookieDomain, cookiePath: cookiePath,
+                             cookieFlags: cookieFlags, passTrailers: p.passTrailers)
     }
 
     func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,

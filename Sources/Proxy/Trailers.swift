@@ -9,7 +9,7 @@ enum Trailers {
     /// Whether `r`'s response carries trailers: HTTP/1.1 with `chunked_transfer_encoding` on, a status that
     /// has a body, and at least one `add_trailer` that applies to the status (`always` or nginx's list).
     static func expected(_ r: Request, status: Int) -> Bool {
-        guard let loc = r.location, !loc.shaping.addTrailers.isEmpty, loc.shaping.chunkedTransferEncoding,
+        guard let loc = r.location, loc.shaping.hasTrailers, loc.shaping.chunkedTransferEncoding,
               let head = r.head, head.version >= .http1_1, head.method != .head, status != 204, status != 304
         else { return false }
         let listed = statuses.contains(status)

@@ -16,7 +16,7 @@ enum UpstreamRequest {
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 256)
         // proxy_method replaces the method; proxy_set_body the body (it goes out with the head).
-        if let method = proxy.rewrites.method { r.evaluate(method, into: &out) } else {
+        if !proxy.plainRequest, let method = proxy.rewrites.method { r.evaluate(method, into: &out) } else {
             out.append(contentsOf: head.bytes(head.methodRange))
         }
         out.append(32)
@@ -42,7 +42,7 @@ enum UpstreamRequest {
             out.append(contentsOf: b[h.value.start..<h.value.end])
             out.appendCRLF()
         }
-        if let template = proxy.rewrites.body {
+        if !proxy.plainRequest, let template = proxy.rewrites.body {
             let body = r.evaluate(template)
             out.append(static: "Content-Length: ")
             ASCIIDecimal.append(body.count, to: &out)

@@ -165,4 +165,18 @@ import Testing
         #expect(zipped.unicodeScalars.first == "\u{1f}")
         #expect(!zipped.contains("/kept"))
     }
+
+    /// nginx writes `-` for a missing variable only with the default escaping: `escape=none` and `json` write nothing.
+    @Test func accessLogEscapeNoneWritesNothingForMissingValues() throws {
+        let f = try Fixture(http: """
+            log_format none escape=none "$uri$arg_b|";
+            server {
+                listen 127.0.0.1:PORT;
+                location / { access_log logs/none.log none; return 204; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        _ = try f.get("/x")
+        #expect(f.logFile("logs/none.log", containing: "|") == "/x|\n")
+    }
 }
