@@ -9,7 +9,7 @@ final class ConfigBuilder {
     /// every row merged at every level, merging was half of `-t` on a 5,000-server configuration.
     private var merges: [DirectiveHandler.Merge] = []
     private var mergedNames: Set<String> = []
-    private var noticedIgnored: Set<String> = []
+    var noticedIgnored: Set<String> = []
 
     var main: MainConfig
     var events: EventsConfig?

@@ -158,3 +158,14 @@ public enum GzipFlush: Sendable {
     case sync
     case finish
 }
+
+extension GzipEncoder {
+    /// `bytes` as one complete gzip member (nginx's `access_log … gzip`: each flushed buffer is a member, and
+    /// concatenated members are one valid gzip file). Empty when zlib cannot allocate its state.
+    public static func member(_ bytes: [UInt8], level: Int) -> [UInt8] {
+        guard let encoder = try? GzipEncoder(level: level, windowBits: 15, memLevel: 8) else { return [] }
+        var out: [UInt8] = []
+        bytes.withUnsafeBytes { encoder.encode($0, end: true, into: &out) }
+        return out
+    }
+}

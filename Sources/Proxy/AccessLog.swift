@@ -1,3 +1,4 @@
+import Deflate
 import Glibc
 import EventLoop
 import Locking
@@ -41,6 +42,13 @@ struct AccessLogSink {
     let format: CompiledTemplate
     let escape: LogEscape
     let bufferSize: Int        // 0 = write each line at once (nginx without buffer=)
+    /// `if=`: the line is written unless the value is empty or "0".
+    var condition: CompiledTemplate? = nil
+    /// `gzip[=level]`: each flushed buffer is written as one gzip member.
+    var gzipLevel = 0
+    /// A path with variables: evaluated per line, the file opened, written and closed (nginx without
+    /// `open_log_file_cache`); `file` is unused then.
+    var dynamicPath: CompiledTemplate? = nil
 }
 
 /// A worker's pending access-log lines, per file. Lines are formatted on the worker and written with one
@@ -48,14 +56,21 @@ struct AccessLogSink {
 final class AccessLogWriter {
     private let files: [AccessLogFile]
     private var pending: [[UInt8]]
+    /// The gzip level of each file's buffer (0: plain), set by the sinks that write to it.
+    private var gzipLevels: [Int]
     private var line: [UInt8] = []
 
     init(files: [AccessLogFile]) {
         self.files = files
         pending = Array(repeating: [], count: files.count)
+        gzipLevels = Array(repeating: 0, count: files.count)
     }
 
     func write(_ r: Request, sink: AccessLogSink) {
+        if let condition = sink.condition {
+            let value = r.evaluate(condition)
+            if value.isEmpty || value == [UInt8(ascii: "0")] { return }
+        }
         line.removeAll(keepingCapacity: true)
         for part in sink.format.parts {
             switch part {
@@ -64,14 +79,16 @@ final class AccessLogWriter {
             case .variable(let v):
                 var value: [UInt8] = []
                 r.append(v, to: &value)
-                if value.isEmpty && sink.escape != .json { line.append(UInt8(ascii: "-")); continue }
+                if value.isEmpty && sink.escape == .default { line.append(UInt8(ascii: "-")); continue }   // json and none: nothing
                 Self.escape(value, sink.escape, into: &line)
             }
         }
         line.append(10)
+        if let path = sink.dynamicPath { return Self.write(line, toPathOf: path, r) }
         if sink.bufferSize == 0 {
             files[sink.file].write(line)
         } else {
+            gzipLevels[sink.file] = sink.gzipLevel
             pending[sink.file].append(contentsOf: line)
             if pending[sink.file].count >= sink.bufferSize { flush(sink.file) }
         }
@@ -79,11 +96,26 @@ final class AccessLogWriter {
 
     private func flush(_ i: Int) {
         if pending[i].isEmpty { return }
-        files[i].write(pending[i])
+        files[i].write(gzipLevels[i] > 0 ? GzipEncoder.member(pending[i], level: gzipLevels[i]) : pending[i])
         pending[i].removeAll(keepingCapacity: true)
     }
 
     func flush() { for i in pending.indices { flush(i) } }
+
+    /// Appends `line` to the file `path` names for this request. A value that climbs out with `..` or holds a
+    /// NUL byte writes nothing: a client must not choose where the proxy writes.
+    private static func write(_ line: [UInt8], toPathOf path: CompiledTemplate, _ r: Request) {
+        let bytes = r.evaluate(path)
+        if bytes.isEmpty || bytes.contains(0) || Bytes.firstIndex(of: Self.parent, in: bytes + [UInt8(ascii: "/")]) != nil {
+            return
+        }
+        let fd = open(String(decoding: bytes, as: UTF8.self), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        Syscall.writeAll(fd, line)
+        close(fd)
+    }
+
+    private static let parent = Array("/../".utf8)
 
     /// nginx: `default` writes `"`, `\`, and bytes outside 32…126 as `\xXX`; `json` escapes as JSON strings.
     static func escape(_ value: [UInt8], _ mode: LogEscape, into out: inout [UInt8]) {

@@ -37,6 +37,8 @@ final class ClientConnection {
     }
     var requestsServed = 0
     private var keepAlive = true
+    /// keepalive_disable msie6 concerns POST requests only: noted at `begin` so the check needs no head copy.
+    private var requestIsPost = false
     var exchange: ProxyExchange?
     /// After a 101 the connection is a tunnel (Tunnel.swift), which owns the socket's events until it closes.
     private(set) var tunnel: Tunnel?
@@ -67,7 +69,8 @@ final class ClientConnection {
         self.runtime = worker.runtime
         self.input = IOBuffer(initialCapacity: runtime.clientHeaderBufferSize)
         self.output = IOBuffer(initialCapacity: 16 * 1024)
-        self.parser = RequestHeadParser(limits: runtime.limits)
+        self.parser = RequestHeadParser(limits: runtime.limits, underscoresInHeaders: listen.underscoresInHeaders,
+                                        ignoreInvalidHeaders: listen.ignoreInvalidHeaders)
         self.readTimeoutMillis = runtime.clientHeaderTimeoutMillis
         reader = Watcher(loop: worker.loop, fd: fd, events: .read) { [unowned self] ev in self.onReadable(ev) }
         writer = Watcher(loop: worker.loop, fd: fd, events: .write) { [unowned self] ev in self.onWritable(ev) }
@@ -215,6 +218,8 @@ final class ClientConnection {
             worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", id)
         }
         keepAlive = head.keepAlive && !worker.isShuttingDown
+        requestIsPost = head.method == .post
+        sendRate = -1
         if r.userVariables.count != runtime.userVariableCount {
             r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
         }
@@ -233,6 +238,8 @@ final class ClientConnection {
         let loc = currentRequest?.location
         let timeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         return timeout > 0 && requestsServed < (loc?.keepaliveRequests ?? 1000) && !worker.isShuttingDown
+            && !((requestIsPost || loc?.sniffsSafari == true)
+                 && loc?.shaping.disablesKeepAlive(request, isPost: requestIsPost) == true)
     }
 
     /// Body bytes of the current request are consumed from `input` by the exchange; it asks for more here.
@@ -261,6 +268,11 @@ final class ClientConnection {
     func send(_ bytes: ByteView) -> Bool {
         if phase == .closing { return false }
         request.bytesSent += Int64(bytes.count)
+        if sendRate != 0 {   // limit_rate: resolved at the first send of each request, 0 when unlimited
+            let r = request
+            if sendRate < 0 { resolveRate(r) }
+            if sendRate > 0 { return sendLimited(bytes, r) }
+        }
         if corked {
             let cb = worker.corkBuffer
             if cb.readableCount + bytes.count <= Self.corkLimit { cb.append(bytes); return true }
@@ -285,6 +297,83 @@ final class ClientConnection {
     }
 
     func send(_ bytes: [UInt8]) -> Bool { bytes.withByteView { send($0) } }
+
+    // MARK: - limit_rate
+
+    /// Wakes a rate-limited response when its next bytes are due (nginx's delayed write event).
+    private var rateTimer: Watcher?
+    /// The current request's rate: -1 until its first send reads limit_rate, then 0 (none) or bytes per second.
+    /// Kept here, not only in the Request, so an unlimited send tests one field of the connection.
+    private var sendRate = -1
+
+    private func resolveRate(_ r: Request) {
+        guard let loc = r.location, loc.limitsRate else { sendRate = 0; r.limitRate = 0; return }
+        let (rate, after) = loc.shaping.rate(for: r)
+        r.limitRate = rate
+        r.limitRateAfter = after
+        sendRate = rate
+    }
+
+    /// Bytes the request may send now: nginx's `limit_rate * (elapsed + 1 s) - (sent - limit_rate_after)`, with
+    /// the elapsed time in milliseconds so the rate is smooth rather than a burst per second.
+    func rateAllowance(_ r: Request) -> Int {
+        let elapsed = Int64((Clock.monotonicNanos() &- r.startNanos) / 1_000_000)
+        let allowed = Int64(r.limitRate) * (elapsed + 1000) / 1000 - (r.rateSent - r.limitRateAfter)
+        return Int(clamping: allowed)
+    }
+
+    /// Keeps everything in `output` and writes what the rate allows (cork contents first, in order).
+    private func sendLimited(_ bytes: ByteView, _ r: Request) -> Bool {
+        if corked {
+            corked = false
+            output.append(worker.corkBuffer.view)
+            worker.corkBuffer.clear()
+        }
+        output.append(bytes)
+        guard drainLimited(r) else { return false }
+        return output.readableCount < Self.outputLimit
+    }
+
+    /// Writes `output` as far as the rate allows; false when the connection failed and was closed.
+    private func drainLimited(_ r: Request) -> Bool {
+        if rateTimer?.isArmed == true { return true }
+        while !output.isEmpty {
+            let allowance = rateAllowance(r)
+            if allowance <= 0 { waitForRate(r, deficit: -allowance); return true }
+            let n = min(allowance, output.readableCount)
+            let result = Syscall.write(fd, output.view(prefix: n))
+            switch result {
+            case .done(let k):
+                output.consume(k)
+                r.rateSent += Int64(k)
+                if k < n { if !writer.isArmed { writer.arm(timeoutMillis: sendTimeoutMillis) }; return true }
+            case .wouldBlock:
+                if !writer.isArmed { writer.arm(timeoutMillis: sendTimeoutMillis) }
+                return true
+            case .eof, .error:
+                writeFailed(result); return false
+            }
+        }
+        return true
+    }
+
+    /// Sleeps until `deficit` bytes are allowed again; the socket is not watched meanwhile.
+    func waitForRate(_ r: Request, deficit: Int) {
+        writer.disarm()
+        if rateTimer == nil {
+            rateTimer = Watcher.timer(loop: worker.loop) { [unowned self] in self.rateTimerFired() }
+        }
+        let ms = max(1, deficit * 1000 / max(r.limitRate, 1) + 1)
+        rateTimer!.arm(exactMillis: ms)
+    }
+
+    private func rateTimerFired() {
+        rateTimer?.disarm()
+        guard phase != .closing || !output.isEmpty, let r = currentRequest else { return }
+        guard drainLimited(r) else { return }
+        if rateTimer?.isArmed == true { return }
+        afterWrite()
+    }
 
     // MARK: - Corking
 
@@ -341,11 +430,20 @@ final class ClientConnection {
             exchange?.abort()
             close(); return
         }
-        let r = output.write(to: fd)
-        switch r {
-        case .done, .wouldBlock: break
-        case .eof, .error: writeFailed(r); return
+        if sendRate > 0, let limited = currentRequest {
+            guard drainLimited(limited) else { return }
+        } else {
+            let r = output.write(to: fd)
+            switch r {
+            case .done, .wouldBlock: break
+            case .eof, .error: writeFailed(r); return
+            }
         }
+        afterWrite()
+    }
+
+    /// What follows a write: the next producer step, or the end of the request.
+    private func afterWrite() {
         if output.isEmpty {
             writer.disarm()
             if phase == .closing { startLingering(); return }
@@ -379,6 +477,7 @@ final class ClientConnection {
         if !keepAliveAfterResponse { lingeringClose(); return }
         let keepaliveTimeout = request.location?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         phase = .waitingHead
+        sendRate = -1   // an error answered before the next request's head has no limit_rate
         responseDone = false
         if !input.isEmpty {
             processInput(); return       // a pipelined request is already here
@@ -434,6 +533,7 @@ final class ClientConnection {
         if closed { return }
         closed = true
         if corked { corked = false; worker.corkBuffer.clear() }
+        rateTimer?.disarm()
         count(.none)
         worker.wait(self, .none)
         reader.disarm()

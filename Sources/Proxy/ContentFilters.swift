@@ -44,30 +44,54 @@ struct GzipRuntime {
 }
 
 /// `expires`: the `Expires` and `Cache-Control` headers for statuses nginx adds them to, computed by the
-/// Cache module's `Expires` (one implementation of nginx's rules, tested there).
+/// Cache module's `Expires` (one implementation of nginx's rules, tested there). A value with variables is
+/// parsed per request as nginx's `ngx_http_parse_expires` would; an invalid or empty one adds nothing.
 struct ExpiresRuntime {
     let setting: ExpiresSetting
+    let variable: CompiledTemplate?
+    let modified: Bool
 
-    init?(_ e: Config.Expires) {
+    init?(_ e: Config.Expires, variable: CompiledTemplate? = nil) {
         func seconds(_ d: Duration) -> Int64 { d.components.seconds }
+        var parsed = ExpiresSetting.off
+        var template: CompiledTemplate? = nil
+        var modified = false
         switch e {
         case .off: return nil
-        case .epoch: setting = .epoch
-        case .max: setting = .max
-        case .after(let d): setting = .access(seconds(d))
-        case .afterModified(let d): setting = .modified(seconds(d))
-        case .dailyAt(let d): setting = .daily(seconds(d))
+        case .epoch: parsed = .epoch
+        case .max: parsed = .max
+        case .after(let d): parsed = .access(seconds(d))
+        case .afterModified(let d): parsed = .modified(seconds(d))
+        case .dailyAt(let d): parsed = .daily(seconds(d))
+        case .variable(_, let m):
+            guard let variable else { return nil }
+            template = variable
+            modified = m
         }
+        self.setting = parsed
+        self.variable = template
+        self.modified = modified
+    }
+
+    /// The setting for this request: the configured one, or the variable's value parsed.
+    func setting(for r: Request?) -> ExpiresSetting? {
+        guard let variable else { return setting }
+        guard let r else { return nil }
+        let text = String(decoding: r.evaluate(variable), as: UTF8.self)
+        if text.isEmpty { return nil }
+        return ExpiresSetting.parse(modified ? ["modified", text] : [text])
     }
 
     /// The two headers for `status` (`expires modified` without a Last-Modified counts from now), for
     /// rules that must see them before the head is built (`gzip_proxied` on a static file).
-    func headers(status: Int) -> ExpiresHeaders? {
-        Cache.Expires.headers(setting, status: status, now: Int64(time(nil)), lastModified: nil)
+    func headers(status: Int, request r: Request? = nil) -> ExpiresHeaders? {
+        guard let setting = setting(for: r) else { return nil }
+        return Cache.Expires.headers(setting, status: status, now: Int64(time(nil)), lastModified: nil)
     }
 
     /// `head` is the response head built so far: `expires modified` reads its Last-Modified.
-    func append(status: Int, into head: inout [UInt8]) {
+    func append(status: Int, request r: Request, into head: inout [UInt8]) {
+        guard let setting = setting(for: r) else { return }
         var lastModified: Int64? = nil
         if case .modified = setting, let lm = HeaderScan.value(of: Array("last-modified".utf8), inHead: head) {
             lastModified = HTTPDate.parse(lm)

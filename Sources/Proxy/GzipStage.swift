@@ -54,7 +54,7 @@ enum GzipStage {
         var res = GzipResponseFacts(status: status, contentType: contentType, contentLength: Int(length))
         res.hasLastModified = true
         res.etag = etag
-        if let e = r.location.expires, let h = e.headers(status: status) {
+        if let e = r.location.expires, let h = e.headers(status: status, request: r) {
             res.cacheControl = Array(h.cacheControl.utf8)
             let now = Int64(time(nil))
             res.expires = (HTTPDate.parse(Array(h.expires.utf8)) ?? now) < now ? .inThePast : .notInThePast

@@ -364,8 +364,9 @@ final class ProxyExchange {
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
         let lengthUnknown = compress || framing == .chunked || framing == .untilClose
-        clientChunked = !bodyless && clientHTTP11 && lengthUnknown
-        clientCloseDelimited = !bodyless && !clientHTTP11 && lengthUnknown
+        // chunked_transfer_encoding off: an unknown length is close-delimited for HTTP/1.1 clients too.
+        clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
+        clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown
         if compress, let d = decision {
             gzip = GzipStream(decision: d, client: client, chunked: clientChunked)
             if gzip == nil { decision?.reason = .disabled }   // zlib had no memory: send it plain (still chunked)
@@ -510,7 +511,13 @@ final class ProxyExchange {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
-        if clientChunked && gzip == nil { _ = client.send(Array("0\r\n\r\n".utf8)) }   // gzip's last piece carries it
+        if clientChunked && gzip == nil {   // gzip's last piece carries it
+            if !request.location.shaping.hasTrailers { _ = client.send(Array("0\r\n\r\n".utf8)) } else {
+                var last: [UInt8] = []
+                Trailers.appendLastChunk(request, status: request.status, into: &last)   // add_trailer
+                _ = client.send(last)
+            }
+        }
         finishUpstream(reusable: reusable)
     }
 

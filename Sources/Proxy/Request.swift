@@ -40,6 +40,11 @@ final class Request {
     var dynamicURL: DynamicProxyURL?
     var gzipRatio: [UInt8]? = nil   // $gzip_ratio, formatted by the Gzip module
     var rewriteCycles = 0
+    /// `$limit_rate`: bytes per second, 0 for no limit, -1 until the first send reads the location's limit_rate.
+    var limitRate = -1
+    var limitRateAfter: Int64 = 0
+    /// Bytes written to the socket while a rate applies (what the rate is measured against).
+    var rateSent: Int64 = 0
     private var requestID: [UInt8]? = nil
 
     init(connection: ClientConnection) { self.connection = connection }
@@ -54,6 +59,7 @@ final class Request {
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         requestID = nil
+        limitRate = -1; limitRateAfter = 0; rateSent = 0
     }
 
     // MARK: - Variables
@@ -182,6 +188,10 @@ final class Request {
             }
         case .upstreamCacheStatus: if let s = cacheStatus { out.append(contentsOf: s) }
         case .gzipRatio: if let r = gzipRatio { out.append(contentsOf: r) }
+        case .limitRate:
+            // Before the first send the location's limit_rate is not read yet: read it now (as nginx's getter does).
+            let rate = limitRate >= 0 ? limitRate : (location?.shaping.rate(for: self).rate ?? 0)
+            ASCIIDecimal.append(rate, to: &out)
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
         case .mapResult(let index): c.runtime.maps[index].evaluate(for: self, into: &out)
         }

@@ -34,16 +34,19 @@ struct RequestBody {
     private(set) var failed = false
     private(set) var failureStatus = 400
     private(set) var sentAnyStreamed = false
+    /// `proxy_set_body`: the client's body is read and dropped; UpstreamRequest sends the configured one.
+    private let replaced: Bool
 
     init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime) {
         framing = head.bodyFraming
         maxSize = location.clientMaxBodySize
         memoryLimit = location.clientBodyBufferSize
-        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11
+        replaced = !proxy.plainRequest && proxy.rewrites.body != nil
+        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced
         switch framing {
         case .length(let n) where n > 0:
-            needsBufferingFirst = proxy.requestBuffering
-            streamed = !proxy.requestBuffering
+            needsBufferingFirst = proxy.requestBuffering || replaced
+            streamed = !proxy.requestBuffering && !replaced
             remaining = n
             complete = false
         case .chunked:
@@ -176,6 +179,7 @@ struct RequestBody {
     }
 
     private mutating func sendBuffered(to fd: Int32) -> SendResult {
+        if replaced { return .done }
         if let s = spool {
             while sentOffset < s.size {
                 let r = s.send(to: fd, offset: &sentOffset)

@@ -1,3 +1,5 @@
+import Regex
+import EventLoop
 import Gzip
 import HTTP1
 import ASCIIBytes
@@ -20,6 +22,7 @@ enum ResponseHeadBuilder {
         if !proxy.passServer { appendServer(c, &out) }
         if !proxy.passDate { appendDate(c, &out) }
         let b = resp.bytes
+        let rewritesCookies = proxy.rewrites.rewritesCookies
         for h in resp.headers {
             // Names and values are ranges of the upstream head's bytes, tested and copied in place.
             if hopByHop.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
@@ -35,8 +38,20 @@ enum ResponseHeadBuilder {
             }
             out.append(contentsOf: b[h.name.start..<h.name.end])
             out.appendColonSpace()
-            if case .replace(let rules) = proxy.redirect, ASCII.named(b, h.name, "location") || ASCII.named(b, h.name, "refresh") {
-                appendRedirected(b[h.value.start..<h.value.end], rules: rules, request: r, into: &out)
+            let isLocation = ASCII.named(b, h.name, "location")
+            if isLocation || ASCII.named(b, h.name, "refresh") {
+                let start = out.count
+                if case .replace(let rules) = proxy.redirect {
+                    appendRedirected(b[h.value.start..<h.value.end], refresh: !isLocation, rules: rules, request: r, into: &out)
+                } else {
+                    out.append(contentsOf: b[h.value.start..<h.value.end])
+                }
+                // nginx's header filter makes a relative Location absolute (absolute_redirect on, the default).
+                if isLocation && out.count > start && out[start] == UInt8(ascii: "/") {
+                    out.insert(contentsOf: absolutePrefix(r, c), at: start)
+                }
+            } else if rewritesCookies && ASCII.named(b, h.name, "set-cookie") {
+                proxy.rewrites.rewriteCookie(b[h.value.start..<h.value.end], request: r, into: &out)
             } else {
                 out.append(contentsOf: b[h.value.start..<h.value.end])
             }
@@ -64,7 +79,7 @@ enum ResponseHeadBuilder {
             out.append(static: "Connection: close\r\n")
         }
         if let loc = r.location {
-            if let e = loc.expires { e.append(status: status, into: &out) }
+            if let e = loc.expires { e.append(status: status, request: r, into: &out) }
             let ok = switch status { case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308: true; default: false }
             for h in loc.addHeaders where ok || h.always {
                 let start = out.count
@@ -91,18 +106,46 @@ enum ResponseHeadBuilder {
         out.appendCRLF()
     }
 
-    private static func appendRedirected(_ value: ArraySlice<UInt8>, rules: [(from: [UInt8], to: CompiledTemplate)],
+    /// nginx's `ngx_http_proxy_rewrite_redirect`: the first rule that matches rewrites the value (after `url=` in
+    /// Refresh). A text rule replaces the prefix it matches (case-insensitively); a regex rule the whole value,
+    /// with its captures available to the replacement.
+    private static func appendRedirected(_ value: ArraySlice<UInt8>, refresh: Bool, rules: [RedirectReplacement],
                                          request r: Request, into out: inout [UInt8]) {
+        let v = Array(value)
+        var start = 0
+        if refresh {
+            guard let i = Bytes.firstIndex(of: Self.url, in: ASCII.lowercased(v)) else { out.append(contentsOf: v); return }
+            start = i + Self.url.count
+        }
+        let subject = Array(v[start...])
         for rule in rules {
-            if let i = Bytes.firstIndex(of: rule.from, in: Array(value)) {
-                let v = Array(value)
-                out.append(contentsOf: v[..<i])
+            if let re = rule.regex {
+                guard let groups = re.firstMatch(in: subject) else { continue }
+                r.captures = groups.map { range in range.map { Array(subject[$0]) } ?? [] }
+                out.append(contentsOf: v[..<start])
                 r.evaluate(rule.to, into: &out)
-                out.append(contentsOf: v[(i + rule.from.count)...])
                 return
             }
+            let from = rule.from.constant ?? r.evaluate(rule.from)
+            guard !from.isEmpty, subject.count >= from.count, ASCII.equalsIgnoringCase(subject[..<from.count], from) else {
+                continue
+            }
+            out.append(contentsOf: v[..<start])
+            r.evaluate(rule.to, into: &out)
+            out.append(contentsOf: subject[from.count...])
+            return
         }
-        out.append(contentsOf: value)
+        out.append(contentsOf: v)
+    }
+
+    private static let url = Array("url=".utf8)
+
+    /// `http://host[:port]` for a relative Location: the request's host, the local port unless it is 80.
+    static func absolutePrefix(_ r: Request, _ c: ClientConnection) -> [UInt8] {
+        var out = Array("http://".utf8)
+        out.append(contentsOf: r.hostBytes())
+        if c.local.port != 80 { out.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &out) }
+        return out
     }
 }
 

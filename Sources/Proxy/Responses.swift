@@ -85,7 +85,10 @@ enum Responses {
             out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: contentType)
             out.appendCRLF()
         }
-        if status != 204 && status != 304 {
+        let trailers = Trailers.expected(r, status: status)   // add_trailer: chunked, trailers after the body
+        if trailers {
+            out.append(static: "Transfer-Encoding: chunked\r\n")
+        } else if status != 204 && status != 304 {
             out.append(contentsOf: Array("Content-Length: ".utf8))
             ASCIIDecimal.append(contentLength ?? Int64(body.count), to: &out)
             out.appendCRLF()
@@ -96,7 +99,11 @@ enum Responses {
         }
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
         r.responseHead = out
-        if r.head?.method != .head { out.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
+        if trailers {
+            if !body.isEmpty { ChunkedEncoder.appendChunkHeader(body.count, to: &out); out.append(contentsOf: body); out.appendCRLF() }
+            Trailers.appendLastChunk(r, status: status, into: &out)
+            r.bodyBytesSent = Int64(body.count)
+        } else if r.head?.method != .head { out.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
         _ = c.send(out)
         c.responseComplete()
     }

@@ -53,8 +53,13 @@ final class ListenRuntime: @unchecked Sendable {
     let reusePort: Bool
     let backlog: Int32
     let hosts: VirtualHosts
-    init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts) {
+    /// The default server's `underscores_in_headers` and `ignore_invalid_headers`, for the request parser.
+    let underscoresInHeaders: Bool
+    let ignoreInvalidHeaders: Bool
+    init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts,
+         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true) {
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
+        self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
     }
 }
 
@@ -155,13 +160,18 @@ final class LocationRuntime: @unchecked Sendable {
     let mimeTypes: MimeTable
     let gzip: GzipRuntime?
     let expires: ExpiresRuntime?
+    /// limit_rate, keepalive_disable, chunked_transfer_encoding, add_trailer (ClientShaping.swift).
+    let shaping: ClientShaping
+    /// `limit_rate` is set, `keepalive_disable` names safari: read on every request, so kept as plain fields.
+    let limitsRate: Bool
+    let sniffsSafari: Bool
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          rewrites: [RewriteRule], sets: [(slot: Int, value: CompiledTemplate)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
-         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?) {
+         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping()) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.rewrites = rewrites; self.sets = sets; self.addHeaders = addHeaders
         self.errorPages = errorPages; self.accessLogs = accessLogs; self.clientMaxBodySize = clientMaxBodySize
@@ -169,7 +179,8 @@ final class LocationRuntime: @unchecked Sendable {
         self.clientBodyTimeoutMillis = clientBodyTimeoutMillis
         self.sendTimeoutMillis = sendTimeoutMillis; self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
-        self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires
+        self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
+        limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
     }
 }
 
@@ -218,12 +229,16 @@ final class ProxyRuntime: @unchecked Sendable {
     let requestBuffering: Bool
     /// `proxy_cache` and friends (CacheLocation.swift); nil when the location does not cache.
     let cache: CacheLocation?
+    /// proxy_method, proxy_set_body, proxy_cookie_* (ProxyRewrites.swift).
+    let rewrites: ProxyRewrites
+    /// Neither proxy_method nor proxy_set_body: the request goes up as the client sent it.
+    let plainRequest: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
-         requestBuffering: Bool, cache: CacheLocation? = nil) {
+         requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites()) {
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
         passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)
@@ -231,6 +246,8 @@ final class ProxyRuntime: @unchecked Sendable {
         self.nextUpstream = nextUpstream; self.connectTimeoutMillis = connectTimeoutMillis
         self.sendTimeoutMillis = sendTimeoutMillis; self.readTimeoutMillis = readTimeoutMillis
         self.bufferSize = bufferSize; self.requestBuffering = requestBuffering; self.cache = cache
+        self.rewrites = rewrites
+        plainRequest = rewrites.method == nil && rewrites.body == nil
     }
 }
 
@@ -238,7 +255,14 @@ final class ProxyRuntime: @unchecked Sendable {
 /// prefix; `off` leaves them; pairs are literal from → to replacements.
 enum RedirectRule {
     case off
-    case replace([(from: [UInt8], to: CompiledTemplate)])
+    case replace([RedirectReplacement])
+}
+
+/// One `proxy_redirect from to`: `from` is a text (prefix compare, may hold variables) or a regex.
+struct RedirectReplacement {
+    let from: CompiledTemplate
+    let regex: Regex?
+    let to: CompiledTemplate
 }
 
 /// One `upstream {}` block: its servers, addresses resolved at load time, and the balancing policy.

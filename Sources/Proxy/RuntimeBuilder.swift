@@ -113,10 +113,14 @@ private struct Builder {
             }
             let reuse = entries.contains { $0.2.reuseport }
             let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
+            // Header parsing follows the default server's ignore_invalid_headers and underscores_in_headers.
+            let defaultClient = (defaults.first ?? entries[0]).0.settings.client
             listens.append(ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog),
                                          hosts: VirtualHosts(exact: exact, leadingWildcards: leading,
                                                              trailingWildcards: trailing, regexes: regexes,
-                                                             defaultServer: defaultServer)))
+                                                             defaultServer: defaultServer),
+                                         underscoresInHeaders: defaultClient.underscoresInHeaders,
+                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders))
         }
         let client = http.settings.client
         let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
@@ -409,8 +413,14 @@ private struct Builder {
                 throw ConfigError("unknown log format \"\(a.format)\"", at: a.location ?? loc)
             }
             let path = absolute(a.path)
+            var dynamicPath: CompiledTemplate? = nil
+            if path.contains("$") {   // a path with variables: opened per line (AccessLogWriter)
+                let template: Template
+                do { template = try Template(path) } catch { throw ConfigError(error.message, at: a.location ?? loc) }
+                dynamicPath = try compile(template, at: a.location ?? loc)
+            }
             let index: Int
-            if let i = logFiles[path] { index = i } else {
+            if dynamicPath != nil { index = 0 } else if let i = logFiles[path] { index = i } else {
                 let f = AccessLogFile(path: path, open: openFiles)
                 if openFiles && !f.isOpen {
                     throw ConfigError("open() \"\(path)\" failed (\(errnoNow()): \(Syscall.describe(errnoNow())))", at: a.location ?? loc)
@@ -418,22 +428,86 @@ private struct Builder {
                 index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index
             }
             let escape: LogEscape = format.escape == .json ? .json : (format.escape == .none ? .none : .default)
-            sinks.append(AccessLogSink(file: index, format: try compile(format.template, at: format.location ?? loc),
-                                       escape: escape, bufferSize: a.bufferSize ?? 0))
+            var sink = AccessLogSink(file: index, format: try compile(format.template, at: format.location ?? loc),
+                                     escape: escape, bufferSize: a.bufferSize ?? 0)
+            if let c = a.condition { sink.condition = try compile(c, at: a.location ?? loc) }
+            sink.gzipLevel = a.gzipLevel ?? 0
+            sink.dynamicPath = dynamicPath
+            sinks.append(sink)
         }
         let c = settings.client, content = settings.content
         let mime = MimeTable(Dictionary(content.types.byExtension.map { (Array($0.key.utf8), Array($0.value.utf8)) },
                                         uniquingKeysWith: { a, _ in a }))
+        var expiresVariable: CompiledTemplate? = nil
+        if case .variable(let t, _) = content.expires { expiresVariable = try compile(t, at: loc) }
         return LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
                                rewrites: rewrites, sets: sets, addHeaders: addHeaders, errorPages: errorPages,
                                accessLogs: sinks, clientMaxBodySize: Int64(c.maxBodySize),
-                               clientBodyBufferSize: c.bodyBufferSize,
+                               // client_body_in_file_only: no body stays in memory, every one goes to a temp file.
+                               clientBodyBufferSize: c.bodyInFileOnly == .off ? c.bodyBufferSize : 0,
                                clientBodyTemp: BodyTempPath(directory: absolute(c.bodyTempPath), levels: c.bodyTempLevels),
                                clientBodyTimeoutMillis: millis(c.bodyTimeout),
                                sendTimeoutMillis: millis(c.sendTimeout), keepaliveTimeoutMillis: millis(c.keepaliveTimeout),
                                keepaliveRequests: c.keepaliveRequests, defaultType: Array(content.defaultType.utf8),
                                charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
-                               gzip: GzipRuntime(settings.gzip), expires: ExpiresRuntime(content.expires))
+                               gzip: GzipRuntime(settings.gzip),
+                               expires: ExpiresRuntime(content.expires, variable: expiresVariable),
+                               shaping: try shaping(settings, at: loc))
+    }
+
+    /// limit_rate, keepalive_disable, chunked_transfer_encoding and add_trailer of one location.
+    func shaping(_ settings: HTTPSettings, at loc: SourceLocation) throws(ConfigError) -> ClientShaping {
+        let c = settings.client
+        var trailers: [HeaderAddition] = []
+        for h in settings.content.addTrailers {
+            trailers.append(HeaderAddition(name: Array(h.name.utf8), value: try compile(h.value, at: h.location), always: h.always))
+        }
+        var rate: CompiledTemplate? = nil, after: CompiledTemplate? = nil
+        if let t = c.limitRate { rate = try compile(t, at: loc) }
+        if let t = c.limitRateAfter { after = try compile(t, at: loc) }
+        return ClientShaping(limitRate: rate, limitRateAfter: after,
+                             keepaliveDisableMSIE6: c.keepaliveDisable.contains(.msie6),
+                             keepaliveDisableSafari: c.keepaliveDisable.contains(.safari),
+                             chunkedTransferEncoding: c.chunkedTransferEncoding, addTrailers: trailers)
+    }
+
+    /// proxy_method, proxy_set_body, proxy_cookie_* and proxy_pass_trailers of one proxied location.
+    func proxyRewrites(_ p: ProxySettings, at loc: SourceLocation) throws(ConfigError) -> ProxyRewrites {
+        var method: CompiledTemplate? = nil, body: CompiledTemplate? = nil
+        var cookieDomain: [CookieReplacement] = [], cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = []
+        if let t = p.method { method = try compile(t, at: loc) }
+        if let t = p.setBody { body = try compile(t, at: loc) }
+        func replacement(_ rule: CookieRewrite) throws(ConfigError) -> CookieReplacement {
+            switch rule.match {
+            case .literal(let t):
+                return CookieReplacement(from: try compile(t, at: loc), regex: nil, to: try compile(rule.replacement, at: loc))
+            case .regex(let pattern, let ci):
+                return CookieReplacement(from: CompiledTemplate(parts: []), regex: try compileRegex(pattern, caseless: ci, at: loc),
+                                         to: try compile(rule.replacement, at: loc))
+            }
+        }
+        for rule in p.cookieDomain { cookieDomain.append(try replacement(rule)) }
+        for rule in p.cookiePath { cookiePath.append(try replacement(rule)) }
+        for rule in p.cookieFlags {
+            let flags: [CookieFlags.Flag] = rule.flags.map { flag in
+                switch flag {
+                case .secure: .secure
+                case .httpOnly: .httpOnly
+                case .sameSite(let v): .sameSite(Array(v.utf8))
+                case .noSecure: .noSecure
+                case .noHttpOnly: .noHttpOnly
+                case .noSameSite: .noSameSite
+                }
+            }
+            switch rule.cookie {
+            case .literal(let t): cookieFlags.append(CookieFlags(name: try compile(t, at: loc), regex: nil, flags: flags))
+            case .regex(let pattern, let ci):
+                cookieFlags.append(CookieFlags(name: CompiledTemplate(parts: []),
+                                                        regex: try compileRegex(pattern, caseless: ci, at: loc), flags: flags))
+            }
+        }
+        return ProxyRewrites(method: method, body: body, cookieDomain: cookieDomain, cookiePath: cookiePath,
+                             cookieFlags: cookieFlags, passTrailers: p.passTrailers)
     }
 
     func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,
@@ -494,20 +568,23 @@ private struct Builder {
         switch p.redirect {
         case .off: redirect = .off
         case .rules(let rules):
-            var pairs: [(from: [UInt8], to: CompiledTemplate)] = []
+            var pairs: [RedirectReplacement] = []
             for r in rules {
                 switch r {
                 case .default:
                     guard let url else { continue }
                     if let uri = url.uri {
-                        pairs.append((Array("http://\(url.hostHeader)\(uri)".utf8), CompiledTemplate(literal: locationPrefix)))
+                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("http://\(url.hostHeader)\(uri)".utf8)),
+                                                         regex: nil, to: CompiledTemplate(literal: locationPrefix)))
                     } else {
-                        pairs.append((Array("http://\(url.hostHeader)/".utf8), CompiledTemplate(literal: Array("/".utf8))))
+                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("http://\(url.hostHeader)/".utf8)),
+                                                         regex: nil, to: CompiledTemplate(literal: Array("/".utf8))))
                     }
                 case .literal(let from, let to):
-                    pairs.append((Array(from.source.utf8), try compile(to, at: loc)))
-                case .regex:
-                    throw ConfigError("regular expressions in \"proxy_redirect\" are not supported by switchyard yet", at: loc)
+                    pairs.append(RedirectReplacement(from: try compile(from, at: loc), regex: nil, to: try compile(to, at: loc)))
+                case .regex(let pattern, let ci, let to):
+                    pairs.append(RedirectReplacement(from: CompiledTemplate(parts: []),
+                                                     regex: try compileRegex(pattern, caseless: ci, at: loc), to: try compile(to, at: loc)))
                 }
             }
             redirect = pairs.isEmpty ? .off : .replace(pairs)
@@ -522,7 +599,8 @@ private struct Builder {
                             bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
                                                            zones: cacheZones, at: loc,
-                                                           compile: { t throws(ConfigError) in try compile(t, at: loc) }))
+                                                           compile: { t throws(ConfigError) in try compile(t, at: loc) }),
+                            rewrites: try proxyRewrites(p, at: loc))
     }
 
     /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).

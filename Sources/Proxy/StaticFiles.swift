@@ -81,7 +81,7 @@ enum StaticFiles {
         let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
         if let d = gzip, d.compress {
             // The compressed length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
-            let chunked = r.head.version >= .http1_1
+            let chunked = r.head.version >= .http1_1 && r.location.shaping.chunkedTransferEncoding
             if !chunked { c.keepAliveAfterResponse = false }
             sender.gzip = GzipStream(decision: d, client: c, chunked: chunked)
             sender.chunked = chunked
@@ -206,11 +206,19 @@ final class FileSender {
         let c = connection
         guard c.outputIsEmpty else { return }
         if let g = gzip { return compressMore(g) }
+        let r = c.request
         while remaining > 0 {
-            switch Syscall.sendfile(c.fd, file: fd, offset: &offset, count: Int(min(remaining, 1 << 20))) {
+            var count = Int(min(remaining, 1 << 20))
+            if r.limitRate > 0 {   // limit_rate: no more than the rate allows, then wait for the timer
+                let allowance = c.rateAllowance(r)
+                if allowance <= 0 { c.waitForRate(r, deficit: -allowance); return }
+                count = min(count, allowance)
+            }
+            switch Syscall.sendfile(c.fd, file: fd, offset: &offset, count: count) {
             case .done(let n):
                 remaining -= Int64(n)
-                c.request.bodyBytesSent += Int64(n); c.request.bytesSent += Int64(n)
+                r.bodyBytesSent += Int64(n); r.bytesSent += Int64(n)
+                if r.limitRate > 0 { r.rateSent += Int64(n) }
             case .wouldBlock:
                 c.waitWritable(); return
             case .eof:

@@ -16,7 +16,10 @@ enum UpstreamRequest {
         let head = r.head!
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 256)
-        out.append(contentsOf: head.bytes(head.methodRange))
+        // proxy_method replaces the method; proxy_set_body the body (it goes out with the head).
+        if !proxy.plainRequest, let method = proxy.rewrites.method { r.evaluate(method, into: &out) } else {
+            out.append(contentsOf: head.bytes(head.methodRange))
+        }
         out.append(32)
         appendURI(r, proxy: proxy, to: &out)
         if proxy.httpVersion11 { out.append(static: " HTTP/1.1\r\n") } else { out.append(static: " HTTP/1.0\r\n") }
@@ -40,7 +43,14 @@ enum UpstreamRequest {
             out.append(contentsOf: b[h.value.start..<h.value.end])
             out.appendCRLF()
         }
-        if chunked {
+        if !proxy.plainRequest, let template = proxy.rewrites.body {
+            let body = r.evaluate(template)
+            out.append(static: "Content-Length: ")
+            ASCIIDecimal.append(body.count, to: &out)
+            out.append(static: "\r\n\r\n")
+            out.append(contentsOf: body)
+            return out
+        } else if chunked {
             out.append(static: "Transfer-Encoding: chunked\r\n")
         } else if let n = bodyLength, n > 0 || head.contentLength != nil {
             out.append(static: "Content-Length: ")

@@ -10,6 +10,7 @@ enum VariableID: Sendable, Equatable {
     case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
     case gzipRatio
+    case limitRate              // $limit_rate: the response's send rate (ClientShaping)
     case userVariable(Int)      // a `set $name` or `map` result, by slot
     case mapResult(Int)         // a `map` block, evaluated lazily, by index
 
@@ -47,6 +48,6 @@ enum VariableID: Sendable, Equatable {
         "upstream_status": .upstreamStatus, "upstream_response_time": .upstreamResponseTime,
         "upstream_connect_time": .upstreamConnectTime, "upstream_header_time": .upstreamHeaderTime,
         "upstream_response_length": .upstreamResponseLength, "upstream_cache_status": .upstreamCacheStatus,
-        "gzip_ratio": .gzipRatio,
+        "gzip_ratio": .gzipRatio, "limit_rate": .limitRate,
     ]
 }

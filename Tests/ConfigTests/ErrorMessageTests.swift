@@ -199,3 +199,45 @@ struct TableTests {
         #expect(!firstLocation(config).nested[0].settings.content.isInternal)
     }
 }
+
+/// Issue 15: directives switchyard accepts are checked as nginx checks them, the ignored ones too.
+struct CoreDirectiveArgumentTests {
+    @Test func ignoredDirectivesCheckTheirArguments() {
+        #expect(loadError(http("tcp_nopush;")) == "invalid number of arguments in \"tcp_nopush\" directive in /c/nginx.conf:3")
+        #expect(loadError(http("fastcgi_connect_timeout 10q;"))
+            == "\"fastcgi_connect_timeout\" directive invalid value in /c/nginx.conf:3")
+        #expect(loadError(http("connection_pool_size 100;")) == "the pool size must be no less than 112 in /c/nginx.conf:3")
+        #expect(loadError(http("server_names_hash_bucket_size 64k;"))
+            == "\"server_names_hash_bucket_size\" directive invalid number in /c/nginx.conf:3")
+        #expect(loadError(http("lingering_close sometimes;"))
+            == "invalid value \"sometimes\" in \"lingering_close\" directive in /c/nginx.conf:3")
+        #expect(loadError(http("server { server_names_hash_max_size 512; }"))
+            == "\"server_names_hash_max_size\" directive is not allowed here in /c/nginx.conf:3")
+        #expect(loadError(http("connection_pool_size 128; request_pool_size 4k; output_buffers 2 32k; postpone_output 1460;"))
+            == "loaded")
+    }
+
+    @Test func newDirectivesCheckTheirArguments() {
+        #expect(loadError(http("limit_rate 10q;")) == "\"limit_rate\" directive invalid value in /c/nginx.conf:3")
+        #expect(loadError(http("limit_rate $arg_rate; limit_rate_after 1m;")) == "loaded")
+        #expect(loadError(http("keepalive_disable opera;")) == "invalid value \"opera\" in /c/nginx.conf:3")
+        #expect(loadError(http("client_body_in_file_only maybe;")) == "invalid value \"maybe\" in /c/nginx.conf:3")
+        #expect(loadError(http("access_log logs/a.log combined gzip=10;"))
+            == "invalid compression level \"10\" in /c/nginx.conf:3")
+        #expect(loadError(http("access_log logs/a.log combined buffer=0k;")) == "invalid buffer size \"0k\" in /c/nginx.conf:3")
+        #expect(loadError(http("access_log logs/a.log combined flush=1s;"))
+            == "no buffer is defined for access_log \"logs/a.log\" in /c/nginx.conf:3")
+        #expect(loadError(http("expires modified @10h;"))
+            == "daily time cannot be used with \"modified\" parameter in /c/nginx.conf:3")
+        #expect(loadError(http("expires modified $arg_e; proxy_ignore_headers Expires; proxy_ignore_headers Vary;")) == "loaded")
+        #expect(loadError(http("proxy_cookie_flags a secure samesite=maybe;"))
+            == "invalid parameter \"samesite=maybe\" in /c/nginx.conf:3")
+        #expect(loadError(http("proxy_cookie_path off; proxy_cookie_path /a /b;"))
+            == "\"proxy_cookie_path\" directive is duplicate in /c/nginx.conf:3")
+    }
+
+    @Test func proxyIgnoreHeadersAddsUp() throws {
+        let config = try load(http("server { location / { proxy_ignore_headers Expires; proxy_ignore_headers Vary; } }"))
+        #expect(firstLocation(config).settings.proxy.ignoreHeaders == ["Expires", "Vary"])
+    }
+}

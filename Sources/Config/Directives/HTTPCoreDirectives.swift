@@ -79,6 +79,16 @@ extension DirectiveTable {
                 name: arguments[0].text, value: try Values.template(directive, arguments[1]),
                 always: arguments.count == 3, location: directive.location)]
         }),
+        // ngx_http_headers_module: trailers go out only at the end of a chunked response (HTTP/1.1).
+        DirectiveSpec("add_trailer", anyHTTPLevel, .range(2, 3), .append(\.content.$addTrailers) { _, directive in
+            let arguments = directive.arguments
+            if arguments.count == 3 && arguments[2].text != "always" {
+                throw ConfigError("invalid parameter \"\(arguments[2].text)\"", at: directive.location)
+            }
+            return [AddHeader(
+                name: arguments[0].text, value: try Values.template(directive, arguments[1]),
+                always: arguments.count == 3, location: directive.location)]
+        }),
         DirectiveSpec("error_page", anyHTTPLevel, .atLeast(2), .append(\.content.$errorPages) { _, directive in
             [try errorPage(directive)]
         }),
@@ -112,7 +122,75 @@ extension DirectiveTable {
         DirectiveSpec("upstream_status", [.location], .none, .custom { builder, directive in
             try setHandler(builder, directive, .upstreamStatus)
         }),
+        ] + clientRows
+    }
+
+    /// Request parsing, keep-alive, request bodies and the send rate.
+    static var clientRows: [DirectiveSpec] {
+        [
+        DirectiveSpec("ignore_invalid_headers", [.http, .server], .exactly(1), .flag(\.client.$ignoreInvalidHeaders)),
+        DirectiveSpec("underscores_in_headers", [.http, .server], .exactly(1), .flag(\.client.$underscoresInHeaders)),
+        DirectiveSpec("keepalive_disable", anyHTTPLevel, .atLeast(1), .value(\.client.$keepaliveDisable) { _, directive in
+            var browsers: Set<KeepaliveDisable> = []
+            var seen: Set<String> = []
+            for argument in directive.arguments {
+                let text = argument.text
+                guard text == "none" || KeepaliveDisable(rawValue: text) != nil else {
+                    throw ConfigError("invalid value \"\(text)\"", at: directive.location)
+                }
+                guard seen.insert(text).inserted else {
+                    throw ConfigError("duplicate value \"\(text)\"", at: directive.location)
+                }
+                if let browser = KeepaliveDisable(rawValue: text) { browsers.insert(browser) }
+            }
+            return seen.contains("none") ? [] : browsers
+        }),
+        DirectiveSpec("client_body_in_file_only", anyHTTPLevel, .exactly(1), .choice(\.client.$bodyInFileOnly)),
+        DirectiveSpec("chunked_transfer_encoding", anyHTTPLevel, .exactly(1), .flag(\.client.$chunkedTransferEncoding)),
+        DirectiveSpec("limit_rate", anyHTTPLevel, .exactly(1), .value(\.client.$limitRate) { _, directive in
+            try sizeTemplate(directive)
+        }),
+        DirectiveSpec("limit_rate_after", anyHTTPLevel, .exactly(1), .value(\.client.$limitRateAfter) { _, directive in
+            try sizeTemplate(directive)
+        }),
+        DirectiveSpec("open_log_file_cache", anyHTTPLevel, .range(1, 4), .custom { builder, directive in
+            try openLogFileCache(directive)
+            builder.noticeIgnored(directive)
+        }),
         ]
+    }
+
+    /// nginx's `ngx_http_set_complex_value_size_slot`: a size, or variables whose value is parsed per request.
+    static func sizeTemplate(_ directive: Directive) throws -> Template {
+        let template = try Values.template(directive, directive.arguments[0])
+        if template.isLiteral && Units.size(directive.arguments[0].text) == nil { throw Values.invalidValue(directive) }
+        return template
+    }
+
+    /// `open_log_file_cache off | max=N [inactive=time] [min_uses=N] [valid=time]`: checked, then without effect
+    /// (switchyard opens each access log once per configuration, never per request).
+    static func openLogFileCache(_ directive: Directive) throws {
+        let arguments = directive.arguments
+        if arguments[0].text == "off" {
+            guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
+            return
+        }
+        var hasMax = false
+        for argument in arguments {
+            if let value = Values.parameter(argument, "max") {
+                guard let n = Int(value), n > 0 else { throw Values.invalidParameter(directive, argument.text) }
+                hasMax = true
+            } else if let value = Values.parameter(argument, "min_uses") {
+                guard let n = Int(value), n > 0 else { throw Values.invalidParameter(directive, argument.text) }
+            } else if let value = Values.parameter(argument, "inactive") ?? Values.parameter(argument, "valid") {
+                guard Units.seconds(value) != nil else { throw Values.invalidParameter(directive, argument.text) }
+            } else {
+                throw Values.invalidParameter(directive, argument.text)
+            }
+        }
+        if !hasMax {
+            throw ConfigError("\"open_log_file_cache\" must have \"max\" parameter", at: directive.location)
+        }
     }
 
     /// A location has one content handler; a second one is nginx's "is duplicate".
@@ -126,25 +204,35 @@ extension DirectiveTable {
         location.handler = handler
     }
 
+    /// `expires [modified] time | epoch | max | off | @time`, nginx's `ngx_http_parse_expires`; a value with
+    /// variables is parsed per request (an invalid one sets no header).
     static func expires(_ directive: Directive) throws -> Expires {
-        var arguments = directive.arguments.map(\.text)
+        var arguments = directive.arguments
         var modified = false
         if arguments.count == 2 {
-            guard arguments[0] == "modified" else {
-                throw ConfigError("invalid value \"\(arguments[0])\"", at: directive.location)
+            guard arguments[0].text == "modified" else {
+                throw ConfigError("invalid value \"\(arguments[0].text)\"", at: directive.location)
             }
             modified = true
             arguments.removeFirst()
         }
-        var text = arguments[0]
+        let template = try Values.template(directive, arguments[0])
+        if !template.isLiteral { return .variable(template, modified: modified) }
+        var text = arguments[0].text
         switch text {
         case "off" where !modified: return .off
         case "epoch" where !modified: return .epoch
         case "max" where !modified: return .max
         default: break
         }
-        if text.hasPrefix("@") && !modified {
-            guard let seconds = Units.seconds(String(text.dropFirst())), seconds < 86400 else {
+        if text.hasPrefix("@") {
+            if modified {
+                throw ConfigError("daily time cannot be used with \"modified\" parameter", at: directive.location)
+            }
+            guard let seconds = Units.seconds(String(text.dropFirst())) else {
+                throw ConfigError("\"expires\" directive invalid value", at: directive.location)
+            }
+            guard seconds <= 86400 else {
                 throw ConfigError("daily time value must be less than 24 hours", at: directive.location)
             }
             return .dailyAt(.seconds(seconds))
@@ -186,7 +274,7 @@ extension DirectiveTable {
             codes: codes, response: response, uri: try Values.template(directive, Argument(uri)), location: directive.location)
     }
 
-    /// `access_log off` or `access_log path [format [buffer=size] [flush=time] [if=condition]]`.
+    /// `access_log off` or `access_log path [format [buffer=size] [gzip[=level]] [flush=time] [if=condition]]`.
     static func accessLog(_ builder: ConfigBuilder, _ directive: Directive) throws -> [AccessLog] {
         let arguments = directive.arguments
         if arguments[0].text == "off" {
@@ -201,20 +289,32 @@ extension DirectiveTable {
             format: arguments.count > 1 ? arguments[1].text : "combined", location: directive.location)
         for argument in arguments.dropFirst(2) {
             if let value = Values.parameter(argument, "buffer") {
-                guard let size = Units.size(value) else {
+                guard let size = Units.size(value), size > 0 else {
                     throw ConfigError("invalid buffer size \"\(value)\"", at: directive.location)
                 }
                 log.bufferSize = size
             } else if let value = Values.parameter(argument, "flush") {
-                guard let flush = Units.milliseconds(value) else {
+                guard let flush = Units.milliseconds(value), flush > 0 else {
                     throw ConfigError("invalid flush time \"\(value)\"", at: directive.location)
                 }
                 log.flush = .milliseconds(flush)
+            } else if argument.text == "gzip" {
+                log.gzipLevel = 1
+            } else if let value = Values.parameter(argument, "gzip") {
+                guard let level = Int(value), (1...9).contains(level) else {
+                    throw ConfigError("invalid compression level \"\(value)\"", at: directive.location)
+                }
+                log.gzipLevel = level
             } else if let value = Values.parameter(argument, "if") {
                 log.condition = try Values.template(directive, Argument(value))
             } else {
                 throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
             }
+        }
+        // nginx: gzip without buffer= buffers 64k; flush needs a buffer.
+        if log.gzipLevel != nil && log.bufferSize == nil { log.bufferSize = 64 * 1024 }
+        if log.flush != nil && log.bufferSize == nil {
+            throw ConfigError("no buffer is defined for access_log \"\(target)\"", at: directive.location)
         }
         return [log]
     }

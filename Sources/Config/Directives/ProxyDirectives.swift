@@ -55,16 +55,39 @@ extension DirectiveTable {
         DirectiveSpec("proxy_pass_request_headers", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestHeaders)),
         DirectiveSpec("proxy_pass_request_body", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestBody)),
         DirectiveSpec("proxy_ignore_client_abort", anyHTTPLevel, .exactly(1), .flag(\.proxy.$ignoreClientAbort)),
-        DirectiveSpec("proxy_ignore_headers", anyHTTPLevel, .atLeast(1), .value(\.proxy.$ignoreHeaders) { _, directive in
-            let known = ["X-Accel-Redirect", "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Accel-Buffering",
-                         "X-Accel-Charset", "Expires", "Cache-Control", "Set-Cookie", "Vary"]
-            return Set(try directive.arguments.map { argument in
-                guard let name = known.first(where: { $0.lowercased() == argument.text.lowercased() }) else {
-                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+        // A bitmask in nginx: several directives at one level add up; a level that sets none inherits.
+        DirectiveSpec("proxy_ignore_headers", anyHTTPLevel, .atLeast(1),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$ignoreHeaders)]) { builder, directive in
+                let known = ["X-Accel-Redirect", "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Accel-Buffering",
+                             "X-Accel-Charset", "Expires", "Cache-Control", "Set-Cookie", "Vary"]
+                var names = builder.settings.proxy.$ignoreHeaders.isSet ? builder.settings.proxy.ignoreHeaders : []
+                for argument in directive.arguments {
+                    guard let name = known.first(where: { $0.lowercased() == argument.text.lowercased() }) else {
+                        throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+                    }
+                    names.insert(name)
                 }
-                return name
-            })
+                builder.settings.proxy.$ignoreHeaders.set(names)
+            }),
+        DirectiveSpec("proxy_method", anyHTTPLevel, .exactly(1), .value(\.proxy.$method) { _, directive in
+            try Values.template(directive, directive.arguments[0])
         }),
+        DirectiveSpec("proxy_set_body", anyHTTPLevel, .exactly(1), .value(\.proxy.$setBody) { _, directive in
+            try Values.template(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("proxy_pass_trailers", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passTrailers)),
+        DirectiveSpec("proxy_cookie_domain", anyHTTPLevel, .range(1, 2),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieDomain)]) { builder, directive in
+                try cookieRewrite(builder, directive, \.proxy.$cookieDomain)
+            }),
+        DirectiveSpec("proxy_cookie_path", anyHTTPLevel, .range(1, 2),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookiePath)]) { builder, directive in
+                try cookieRewrite(builder, directive, \.proxy.$cookiePath)
+            }),
+        DirectiveSpec("proxy_cookie_flags", anyHTTPLevel, .range(1, 8),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieFlags)]) { builder, directive in
+                try cookieFlags(builder, directive)
+            }),
         DirectiveSpec("proxy_cache", anyHTTPLevel, .exactly(1), .value(\.proxy.cache.$zone) { _, directive in
             let zone = directive.arguments[0].text
             return zone == "off" ? nil : zone
@@ -155,6 +178,72 @@ extension DirectiveTable {
             }
         }
         builder.settings.proxy.$redirect.set(.rules(rules))
+    }
+
+    /// `proxy_cookie_domain|path off | from to`: rules accumulate at one level; `off` clears them and
+    /// allows no other rule at that level (nginx's "is duplicate").
+    private static func cookieRewrite(_ builder: ConfigBuilder, _ directive: Directive,
+                                      _ path: SettingPath<[CookieRewrite]>) throws {
+        let arguments = directive.arguments
+        let current = builder.settings[keyPath: path]
+        if arguments.count == 1 {
+            guard arguments[0].text == "off" else {
+                throw ConfigError("invalid parameter \"\(arguments[0].text)\"", at: directive.location)
+            }
+            if current.isSet { throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location) }
+            builder.settings[keyPath: path].set([])
+            return
+        }
+        if current.isSet && current.wrappedValue.isEmpty {
+            throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+        }
+        let rule = CookieRewrite(match: try rewriteMatch(builder, directive, arguments[0]),
+                                 replacement: try Values.template(directive, arguments[1]))
+        builder.settings[keyPath: path].set((current.isSet ? current.wrappedValue : []) + [rule])
+    }
+
+    /// `~regex`, `~*regex` or a text with variables.
+    static func rewriteMatch(_ builder: ConfigBuilder, _ directive: Directive, _ argument: Argument) throws -> RewriteMatch {
+        let text = argument.text
+        if text.hasPrefix("~") {
+            let caseInsensitive = text.hasPrefix("~*")
+            let pattern = String(text.dropFirst(caseInsensitive ? 2 : 1))
+            try builder.checkRegex(pattern, caseInsensitive: caseInsensitive, at: directive.location)
+            return .regex(pattern, caseInsensitive: caseInsensitive)
+        }
+        return .literal(try Values.template(directive, argument))
+    }
+
+    private static func cookieFlags(_ builder: ConfigBuilder, _ directive: Directive) throws {
+        let arguments = directive.arguments
+        let current = builder.settings.proxy.$cookieFlags
+        if arguments.count == 1 && arguments[0].text == "off" {
+            if current.isSet { throw ConfigError("\"proxy_cookie_flags\" directive is duplicate", at: directive.location) }
+            builder.settings.proxy.$cookieFlags.set([])
+            return
+        }
+        if current.isSet && current.wrappedValue.isEmpty {
+            throw ConfigError("\"proxy_cookie_flags\" directive is duplicate", at: directive.location)
+        }
+        var flags: [CookieFlagsRule.Flag] = []
+        for argument in arguments.dropFirst() {
+            switch argument.text.lowercased() {
+            case "secure": flags.append(.secure)
+            case "httponly": flags.append(.httpOnly)
+            case "samesite=strict": flags.append(.sameSite("Strict"))
+            case "samesite=lax": flags.append(.sameSite("Lax"))
+            case "samesite=none": flags.append(.sameSite("None"))
+            case "nosecure": flags.append(.noSecure)
+            case "nohttponly": flags.append(.noHttpOnly)
+            case "nosamesite": flags.append(.noSameSite)
+            default: throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+            }
+        }
+        let cookie = try rewriteMatch(builder, directive, arguments[0])
+        if case .literal(let t) = cookie, current.wrappedValue.contains(where: { $0.cookie == .literal(t) }) && current.isSet {
+            throw ConfigError("duplicate parameter \"\(arguments[0].text)\"", at: directive.location)
+        }
+        builder.settings.proxy.$cookieFlags.set((current.isSet ? current.wrappedValue : []) + [CookieFlagsRule(cookie: cookie, flags: flags)])
     }
 
     /// Words naming enum cases, where `off` alone means the empty set.

@@ -10,6 +10,8 @@ public struct ContentSettings: Sendable {
     @Setting public var expires: Expires = .off
     /// `add_header`: a level that sets any does not inherit its parent's.
     @Setting public var addHeaders: [AddHeader] = []
+    /// `add_trailer`: a level that sets any does not inherit its parent's.
+    @Setting public var addTrailers: [AddHeader] = []
     /// `error_page`: a level that sets any does not inherit its parent's.
     @Setting public var errorPages: [ErrorPage] = []
     @Setting public var serverTokens: ServerTokens = .on
@@ -41,6 +43,8 @@ public enum Expires: Sendable, Equatable {
     case afterModified(Duration)
     /// `expires @15h30m`: the next time of day.
     case dailyAt(Duration)
+    /// `expires [modified] $var`: the value is parsed per request (invalid or empty: no header).
+    case variable(Template, modified: Bool)
 }
 
 /// `add_header name value [always]`.
@@ -97,6 +101,8 @@ public struct AccessLog: Sendable, Equatable {
     public var bufferSize: Int? = nil
     public var flush: Duration? = nil
     public var condition: Template? = nil
+    /// `gzip[=level]`: the buffer is written as one gzip member each time it is flushed.
+    public var gzipLevel: Int? = nil
     public var location: SourceLocation? = nil
 }
 

@@ -35,8 +35,33 @@ public struct ClientSettings: Sendable {
     /// Accepted for compatibility; switchyard proxies, it does not serve files with sendfile(2).
     @Setting public var sendfile: Bool = false
     @Setting public var tcpNodelay: Bool = true
+    /// `ignore_invalid_headers` (http, server): drop header lines whose names are not tokens.
+    @Setting public var ignoreInvalidHeaders: Bool = true
+    /// `underscores_in_headers` (http, server): `_` is a valid header-name byte.
+    @Setting public var underscoresInHeaders: Bool = false
+    /// `keepalive_disable none | msie6 | safari …`: browsers whose connections are not kept alive.
+    @Setting public var keepaliveDisable: Set<KeepaliveDisable> = [.msie6]
+    /// `client_body_in_file_only on | clean | off`: the whole body always goes to a temp file.
+    @Setting public var bodyInFileOnly: BodyInFileOnly = .off
+    /// `chunked_transfer_encoding`: off makes a response of unknown length close-delimited.
+    @Setting public var chunkedTransferEncoding: Bool = true
+    /// `limit_rate` bytes per second (nil: no limit); may hold variables, evaluated once per request.
+    @Setting public var limitRate: Template? = nil
+    /// `limit_rate_after`: bytes sent at full speed before `limit_rate` applies.
+    @Setting public var limitRateAfter: Template? = nil
 
     public init() {}
+}
+
+/// `keepalive_disable` browsers.
+public enum KeepaliveDisable: String, Sendable, CaseIterable {
+    case msie6, safari
+}
+
+/// `client_body_in_file_only`: `clean` removes the file after the request, `on` keeps it (switchyard unlinks its
+/// temp files at once either way: nothing outside the process reads them).
+public enum BodyInFileOnly: String, Sendable {
+    case off, on, clean
 }
 
 /// `N size` pairs such as `proxy_buffers 4 128k` or `large_client_header_buffers 4 8k`.

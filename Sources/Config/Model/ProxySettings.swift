@@ -30,6 +30,17 @@ public struct ProxySettings: Sendable {
     @Setting public var passRequestBody: Bool = true
     @Setting public var ignoreClientAbort: Bool = false
     @Setting public var ignoreHeaders: Set<String> = []
+    /// `proxy_method`: the method sent upstream instead of the client's (may hold variables).
+    @Setting public var method: Template? = nil
+    /// `proxy_set_body`: the body sent upstream instead of the client's (which is read and discarded).
+    @Setting public var setBody: Template? = nil
+    /// `proxy_cookie_domain` and `proxy_cookie_path`: Set-Cookie attribute rewrites, in order.
+    @Setting public var cookieDomain: [CookieRewrite] = []
+    @Setting public var cookiePath: [CookieRewrite] = []
+    /// `proxy_cookie_flags`: flags added to or removed from Set-Cookie, by cookie name.
+    @Setting public var cookieFlags: [CookieFlagsRule] = []
+    /// `proxy_pass_trailers` (nginx 1.27.2): pass the upstream's trailer fields to the client.
+    @Setting public var passTrailers: Bool = false
     public var cache = ProxyCacheSettings()
 
     public init() {}
@@ -113,4 +124,28 @@ public struct CacheValid: Sendable, Equatable {
 
     public let codes: Codes
     public let time: Duration
+}
+
+/// What `proxy_cookie_domain`, `proxy_cookie_path` and `proxy_redirect` match: a text (may hold variables,
+/// compared case-insensitively for domains) or a regular expression (`~`, `~*`) whose captures the
+/// replacement may use.
+public enum RewriteMatch: Sendable, Equatable {
+    case literal(Template)
+    case regex(String, caseInsensitive: Bool)
+}
+
+/// `proxy_cookie_domain domain replacement` / `proxy_cookie_path path replacement`.
+public struct CookieRewrite: Sendable, Equatable {
+    public let match: RewriteMatch
+    public let replacement: Template
+}
+
+/// `proxy_cookie_flags cookie [secure] [httponly] [samesite=strict|lax|none] [nosecure] [nohttponly] [nosamesite]`.
+public struct CookieFlagsRule: Sendable, Equatable {
+    public enum Flag: Sendable, Equatable {
+        case secure, httpOnly, sameSite(String), noSecure, noHttpOnly, noSameSite
+    }
+    /// A cookie name (case-sensitive) or a regex over it.
+    public let cookie: RewriteMatch
+    public let flags: [Flag]
 }

@@ -1,0 +1,148 @@
+/// nginx directives that mean nothing to switchyard (its tables size themselves, it has no FastCGI, no pools):
+/// accepted where nginx accepts them, their arguments checked as nginx checks them, and named once in a
+/// `[notice]`. An explicit list, never a catch-all: anything else unknown is an error.
+extension DirectiveTable {
+    static var accepted: [DirectiveSpec] {
+        let any = anyHTTPLevel
+        let server: Set<ConfigContext> = [.http, .server]
+        return [
+        // FastCGI tuning (the reference config sets these with no FastCGI backend).
+        ignored("fastcgi_connect_timeout", any, .exactly(1), .msec),
+        ignored("fastcgi_send_timeout", any, .exactly(1), .msec),
+        ignored("fastcgi_read_timeout", any, .exactly(1), .msec),
+        ignored("fastcgi_buffer_size", any, .exactly(1), .size),
+        ignored("fastcgi_buffers", any, .exactly(2), .buffers),
+        ignored("fastcgi_busy_buffers_size", any, .exactly(1), .size),
+        ignored("fastcgi_temp_file_write_size", any, .exactly(1), .size),
+        ignored("fastcgi_intercept_errors", any, .exactly(1), .flag),
+        // TCP_CORK only matters together with sendfile(2) for static files.
+        ignored("tcp_nopush", any, .exactly(1), .flag),
+        // Hash table sizing: switchyard's tables grow on their own.
+        ignored("server_names_hash_max_size", [.http], .exactly(1), .number),
+        ignored("server_names_hash_bucket_size", [.http], .exactly(1), .number),
+        ignored("variables_hash_max_size", [.http], .exactly(1), .number),
+        ignored("variables_hash_bucket_size", [.http], .exactly(1), .number),
+        ignored("map_hash_max_size", [.http], .exactly(1), .number),
+        ignored("map_hash_bucket_size", [.http], .exactly(1), .number),
+        ignored("types_hash_max_size", any, .exactly(1), .number),
+        ignored("types_hash_bucket_size", any, .exactly(1), .number),
+        ignored("proxy_headers_hash_max_size", any, .exactly(1), .number),
+        ignored("proxy_headers_hash_bucket_size", any, .exactly(1), .number),
+        // Memory pools: switchyard allocates per connection and request without nginx's pools.
+        ignored("connection_pool_size", server, .exactly(1), .poolSize),
+        ignored("request_pool_size", server, .exactly(1), .poolSize),
+        // File I/O tuning for static files.
+        ignored("open_file_cache", any, .range(1, 2), .openFileCache),
+        ignored("open_file_cache_valid", any, .exactly(1), .seconds),
+        ignored("open_file_cache_min_uses", any, .exactly(1), .number),
+        ignored("open_file_cache_errors", any, .exactly(1), .flag),
+        ignored("aio", any, .exactly(1), .aio),
+        ignored("directio", any, .exactly(1), .sizeOrOff),
+        ignored("sendfile_max_chunk", any, .exactly(1), .size),
+        // Output shaping of nginx's buffer chains: switchyard writes each piece as it is produced.
+        ignored("output_buffers", any, .exactly(2), .buffers),
+        ignored("postpone_output", any, .exactly(1), .size),
+        ignored("send_lowat", any, .exactly(1), .size),
+        ignored("client_body_in_single_buffer", any, .exactly(1), .flag),
+        // Lingering close: switchyard always lingers after an error response, for a fixed 5 s at most.
+        ignored("lingering_close", any, .exactly(1), .words(["off", "on", "always"])),
+        ignored("lingering_time", any, .exactly(1), .seconds),
+        ignored("lingering_timeout", any, .exactly(1), .msec),
+        // Scheduling knobs of nginx's own process model.
+        ignored("worker_cpu_affinity", [.main], .atLeast(1), .cpuAffinity),
+        ignored("worker_priority", [.main], .exactly(1), .priority),
+        ignored("timer_resolution", [.main], .exactly(1), .msec),
+        ignored("accept_mutex_delay", [.events], .exactly(1), .msec),
+        ]
+    }
+
+    /// How an accepted directive's arguments are checked (nginx's `ngx_conf_set_*_slot` it would use).
+    enum ArgumentCheck {
+        case flag, size, msec, seconds, number, buffers, sizeOrOff, poolSize, openFileCache, aio, cpuAffinity, priority
+        case words(Set<String>)
+    }
+
+    static func ignored(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck) -> DirectiveSpec {
+        DirectiveSpec(name, contexts, arity, .custom { builder, directive in
+            try checkArguments(directive, check)
+            builder.noticeIgnored(directive)
+        })
+    }
+
+    static func checkArguments(_ directive: Directive, _ check: ArgumentCheck) throws {
+        let arguments = directive.arguments
+        let first = arguments[0].text
+        switch check {
+        case .flag: _ = try Values.flag(directive)
+        case .size: _ = try Values.size(directive, arguments[0])
+        case .msec: _ = try Values.milliseconds(directive, arguments[0])
+        case .seconds: _ = try Values.seconds(directive, arguments[0])
+        case .number: _ = try Values.number(directive, arguments[0])
+        case .buffers:
+            guard let count = Int(first), count > 0, first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                throw ConfigError("invalid value \"\(first)\" in \"\(directive.name)\" directive", at: directive.location)
+            }
+            guard let size = Units.size(arguments[1].text), size > 0 else {
+                throw ConfigError("invalid value \"\(arguments[1].text)\" in \"\(directive.name)\" directive",
+                                  at: directive.location)
+            }
+        case .sizeOrOff:
+            if first != "off" { _ = try Values.size(directive, arguments[0]) }
+        case .poolSize:
+            // ngx_http_core_pool_size: at least NGX_MIN_POOL_SIZE (112 on 64-bit), a multiple of 16.
+            let size = try Values.size(directive, arguments[0])
+            if size < 112 { throw ConfigError("the pool size must be no less than 112", at: directive.location) }
+            if size % 16 != 0 { throw ConfigError("the pool size must be a multiple of 16", at: directive.location) }
+        case .openFileCache:
+            if first == "off" {
+                guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
+                return
+            }
+            var hasMax = false
+            for argument in arguments {
+                if let value = Values.parameter(argument, "max") {
+                    guard let n = Int(value), n > 0 else { throw Values.invalidParameter(directive, argument.text) }
+                    hasMax = true
+                } else if let value = Values.parameter(argument, "inactive") {
+                    guard Units.seconds(value) != nil else { throw Values.invalidParameter(directive, argument.text) }
+                } else {
+                    throw Values.invalidParameter(directive, argument.text)
+                }
+            }
+            if !hasMax {
+                throw ConfigError("\"open_file_cache\" must have the \"max\" parameter", at: directive.location)
+            }
+        case .aio:
+            guard first == "on" || first == "off" || first == "threads" || first.hasPrefix("threads=") else {
+                throw ConfigError("invalid value \"\(first)\" in \"aio\" directive, it must be \"on\", \"off\" or \"threads\"",
+                                  at: directive.location)
+            }
+        case .cpuAffinity:
+            if arguments.count == 1 && first == "auto" { return }
+            for argument in arguments where argument.text != "auto" {
+                guard !argument.text.isEmpty, argument.text.utf8.allSatisfy({ $0 == 48 || $0 == 49 }) else {
+                    throw ConfigError("invalid character \"\(argument.text)\" in \"worker_cpu_affinity\"", at: directive.location)
+                }
+            }
+        case .priority:
+            var digits = Substring(first)
+            if digits.hasPrefix("-") || digits.hasPrefix("+") { digits = digits.dropFirst() }
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), Int(digits) != nil else {
+                throw ConfigError("invalid number \"\(first)\"", at: directive.location)
+            }
+        case .words(let allowed):
+            guard allowed.contains(first) else {
+                throw ConfigError("invalid value \"\(first)\" in \"\(directive.name)\" directive", at: directive.location)
+            }
+        }
+    }
+}
+
+extension ConfigBuilder {
+    /// One `[notice]` per directive name that switchyard accepts without effect.
+    func noticeIgnored(_ directive: Directive) {
+        if noticedIgnored.insert(directive.name).inserted {
+            notice("directive \"\(directive.name)\" has no effect in switchyard, ignored", at: directive.location)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import HTTP1
+
+/// A location's client-side directives of issue 15 (`limit_rate`, `limit_rate_after`, `keepalive_disable`,
+/// `chunked_transfer_encoding`, `add_trailer`). A shared immutable object: reading one field on the hot path
+/// copies nothing.
+final class ClientShaping: @unchecked Sendable {
+    /// `limit_rate`: nil when the location sets none (the common case).
+    let limitRate: CompiledTemplate?
+    let limitRateAfter: CompiledTemplate?
+    let keepaliveDisableMSIE6: Bool
+    let keepaliveDisableSafari: Bool
+    let chunkedTransferEncoding: Bool
+    let addTrailers: [HeaderAddition]
+    /// `add_trailer` is empty (the common case): one load instead of an array's count.
+    let hasTrailers: Bool
+
+    init(limitRate: CompiledTemplate? = nil, limitRateAfter: CompiledTemplate? = nil, keepaliveDisableMSIE6: Bool = true,
+         keepaliveDisableSafari: Bool = false, chunkedTransferEncoding: Bool = true, addTrailers: [HeaderAddition] = []) {
+        self.limitRate = limitRate; self.limitRateAfter = limitRateAfter
+        self.keepaliveDisableMSIE6 = keepaliveDisableMSIE6; self.keepaliveDisableSafari = keepaliveDisableSafari
+        self.chunkedTransferEncoding = chunkedTransferEncoding; self.addTrailers = addTrailers
+        hasTrailers = !addTrailers.isEmpty
+    }
+
+    /// The send rate of `r` in bytes per second (0: unlimited), as nginx reads it at the first write: a
+    /// constant, or the template's value parsed as a size (an invalid value means no limit).
+    func rate(for r: Request) -> (rate: Int, after: Int64) {
+        guard let t = limitRate else { return (0, 0) }
+        let rate = Self.size(t.constant ?? r.evaluate(t)) ?? 0
+        guard rate > 0, let a = limitRateAfter else { return (rate, 0) }
+        return (rate, Int64(Self.size(a.constant ?? r.evaluate(a)) ?? 0))
+    }
+
+    /// nginx's `ngx_parse_size`: digits with an optional k/K/m/M/g/G suffix.
+    static func size(_ text: [UInt8]) -> Int? {
+        guard !text.isEmpty else { return nil }
+        var digits = text[...]
+        var scale = 1
+        switch text.last! {
+        case UInt8(ascii: "k"), UInt8(ascii: "K"): scale = 1 << 10; digits = digits.dropLast()
+        case UInt8(ascii: "m"), UInt8(ascii: "M"): scale = 1 << 20; digits = digits.dropLast()
+        case UInt8(ascii: "g"), UInt8(ascii: "G"): scale = 1 << 30; digits = digits.dropLast()
+        default: break
+        }
+        guard !digits.isEmpty, digits.count <= 15 else { return nil }
+        var n = 0
+        for c in digits {
+            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }
+            n = n * 10 + Int(c - UInt8(ascii: "0"))
+        }
+        return n * scale
+    }
+
+    /// `keepalive_disable`: nginx's user-agent sniffing (ngx_http_process_user_agent). MSIE 4–6 (6 only without
+    /// SV1) lose keep-alive after a POST, Safari on Mac OS X always.
+    /// `isPost` comes from the connection (read once per request): the default `msie6` then costs one test.
+    @inline(__always)
+    func disablesKeepAlive(_ r: Request, isPost: Bool) -> Bool {
+        if !keepaliveDisableSafari && (!keepaliveDisableMSIE6 || !isPost) { return false }
+        return sniffsBrowser(r)
+    }
+
+    private func sniffsBrowser(_ r: Request) -> Bool {
+        guard let head = r.head else { return false }
+        guard let ua = r.requestHeader("user-agent") else { return false }
+        let agent = Array(ua)
+        if let i = Bytes.firstIndex(of: Self.msie, in: agent), i + 7 < agent.count {
+            guard keepaliveDisableMSIE6, head.method == .post, agent[i + 6] == UInt8(ascii: ".") else { return false }
+            switch agent[i + 5] {
+            case UInt8(ascii: "4"), UInt8(ascii: "5"): return true
+            case UInt8(ascii: "6"): return Bytes.firstIndex(of: Self.sv1, in: agent) == nil
+            default: return false
+            }
+        }
+        guard keepaliveDisableSafari, Bytes.firstIndex(of: Self.opera, in: agent) == nil,
+              Bytes.firstIndex(of: Self.gecko, in: agent) == nil, Bytes.firstIndex(of: Self.chrome, in: agent) == nil
+        else { return false }
+        return Bytes.firstIndex(of: Self.safari, in: agent) != nil && Bytes.firstIndex(of: Self.macOSX, in: agent) != nil
+    }
+
+    private static let msie = Array("MSIE ".utf8), sv1 = Array("SV1".utf8), opera = Array("Opera".utf8)
+    private static let gecko = Array("Gecko/".utf8), chrome = Array("Chrome/".utf8)
+    private static let safari = Array("Safari/".utf8), macOSX = Array("Mac OS X".utf8)
+}

@@ -1,0 +1,148 @@
+import ASCIIBytes
+import Regex
+
+/// What a location's `proxy_method`, `proxy_set_body` and `proxy_cookie_*` change in the request sent upstream
+/// and in the response's `Set-Cookie` headers. A shared immutable object, empty for most locations: each use
+/// loads one optional or flag and copies nothing.
+final class ProxyRewrites: @unchecked Sendable {
+    /// `proxy_method`: replaces the client's method upstream.
+    let method: CompiledTemplate?
+    /// `proxy_set_body`: replaces the client's body upstream (the client's is still read, then dropped).
+    let body: CompiledTemplate?
+    let cookieDomain: [CookieReplacement]
+    let cookiePath: [CookieReplacement]
+    let cookieFlags: [CookieFlags]
+    /// `proxy_pass_trailers`.
+    let passTrailers: Bool
+    /// Whether any `Set-Cookie` needs rewriting.
+    let rewritesCookies: Bool
+
+    init(method: CompiledTemplate? = nil, body: CompiledTemplate? = nil, cookieDomain: [CookieReplacement] = [],
+         cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = [], passTrailers: Bool = false) {
+        self.method = method; self.body = body; self.cookieDomain = cookieDomain; self.cookiePath = cookiePath
+        self.cookieFlags = cookieFlags; self.passTrailers = passTrailers
+        rewritesCookies = !cookieDomain.isEmpty || !cookiePath.isEmpty || !cookieFlags.isEmpty
+    }
+
+    /// `Set-Cookie` as nginx's `ngx_http_proxy_rewrite_cookie` leaves it: the `domain=` and `path=` attributes
+    /// rewritten by the first rule that matches each, then the flags of the first rule naming the cookie.
+    func rewriteCookie(_ value: ArraySlice<UInt8>, request r: Request, into out: inout [UInt8]) {
+        var parts = CookieParts(value)
+        for i in parts.attributes.indices {
+            let name = ASCII.lowercased(parts.attributes[i].name)
+            if name == Self.domain, !cookieDomain.isEmpty {
+                parts.attributes[i].value = Self.replace(parts.attributes[i].value, cookieDomain, domain: true, r)
+            } else if name == Self.path, !cookiePath.isEmpty {
+                parts.attributes[i].value = Self.replace(parts.attributes[i].value, cookiePath, domain: false, r)
+            }
+        }
+        if let rule = cookieFlags.first(where: { $0.matches(parts.name, r) }) { parts.apply(rule.flags) }
+        parts.append(to: &out)
+    }
+
+    private static let domain = Array("domain".utf8), path = Array("path".utf8)
+
+    /// Domains compare whole and case-insensitively (a leading dot kept aside); paths by case-sensitive prefix.
+    /// A regex that matches replaces the whole value, its captures available to the replacement.
+    private static func replace(_ value: [UInt8], _ rules: [CookieReplacement], domain: Bool, _ r: Request) -> [UInt8] {
+        let dot = domain && value.first == UInt8(ascii: ".") ? 1 : 0
+        let subject = Array(value[dot...])
+        for rule in rules {
+            if let re = rule.regex {
+                guard let groups = re.firstMatch(in: subject) else { continue }
+                r.captures = groups.map { range in range.map { Array(subject[$0]) } ?? [] }
+                return Array(value[..<dot]) + r.evaluate(rule.to)
+            }
+            let from = rule.from.constant ?? r.evaluate(rule.from)
+            if domain {
+                guard ASCII.equalsIgnoringCase(subject, from) else { continue }
+                return Array(value[..<dot]) + r.evaluate(rule.to)
+            }
+            guard subject.starts(with: from) else { continue }
+            return r.evaluate(rule.to) + subject[from.count...]
+        }
+        return value
+    }
+}
+
+/// One `proxy_cookie_domain` / `proxy_cookie_path` rule, compiled.
+struct CookieReplacement {
+    let from: CompiledTemplate
+    let regex: Regex?
+    let to: CompiledTemplate
+}
+
+/// One `proxy_cookie_flags` rule, compiled.
+struct CookieFlags {
+    enum Flag { case secure, httpOnly, sameSite([UInt8]), noSecure, noHttpOnly, noSameSite }
+    let name: CompiledTemplate
+    let regex: Regex?
+    let flags: [Flag]
+
+    func matches(_ cookie: [UInt8], _ r: Request) -> Bool {
+        if let re = regex { return re.firstMatch(in: cookie) != nil }
+        return cookie == (name.constant ?? r.evaluate(name))
+    }
+}
+
+/// A `Set-Cookie` value split at its semicolons: `name=value`, then attributes as written.
+struct CookieParts {
+    struct Attribute { var lead: [UInt8] = [32]; var name: [UInt8]; var value: [UInt8]; var hasValue: Bool }
+    var first: [UInt8]
+    var attributes: [Attribute] = []
+
+    init(_ value: ArraySlice<UInt8>) {
+        let pieces = value.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
+        first = Array(pieces.first ?? [])
+        for piece in pieces.dropFirst() {
+            let trimmed = piece.drop { $0 == 32 || $0 == 9 }
+            let lead = Array(piece[..<trimmed.startIndex])
+            if let eq = trimmed.firstIndex(of: UInt8(ascii: "=")) {
+                attributes.append(Attribute(lead: lead, name: Array(trimmed[..<eq]), value: Array(trimmed[(eq + 1)...]), hasValue: true))
+            } else {
+                attributes.append(Attribute(lead: lead, name: Array(trimmed), value: [], hasValue: false))
+            }
+        }
+    }
+
+    /// The cookie's name: what precedes the first `=`.
+    var name: [UInt8] {
+        let trimmed = first.drop { $0 == 32 || $0 == 9 }
+        return Array(trimmed[..<(trimmed.firstIndex(of: UInt8(ascii: "=")) ?? trimmed.endIndex)])
+    }
+
+    private func index(of lowercased: String) -> Int? {
+        let name = Array(lowercased.utf8)
+        return attributes.firstIndex { ASCII.lowercased($0.name) == name }
+    }
+
+    mutating func apply(_ flags: [CookieFlags.Flag]) {
+        for flag in flags {
+            switch flag {
+            case .secure:
+                if index(of: "secure") == nil { attributes.append(Attribute(name: Array("Secure".utf8), value: [], hasValue: false)) }
+            case .httpOnly:
+                if index(of: "httponly") == nil {
+                    attributes.append(Attribute(name: Array("HttpOnly".utf8), value: [], hasValue: false))
+                }
+            case .sameSite(let value):
+                if let i = index(of: "samesite") { attributes[i].value = value; attributes[i].hasValue = true } else {
+                    attributes.append(Attribute(name: Array("SameSite".utf8), value: value, hasValue: true))
+                }
+            case .noSecure: if let i = index(of: "secure") { attributes.remove(at: i) }
+            case .noHttpOnly: if let i = index(of: "httponly") { attributes.remove(at: i) }
+            case .noSameSite: if let i = index(of: "samesite") { attributes.remove(at: i) }
+            }
+        }
+    }
+
+    func append(to out: inout [UInt8]) {
+        out.append(contentsOf: first)
+        for a in attributes {
+            out.append(UInt8(ascii: ";"))
+            out.append(contentsOf: a.lead)
+            out.append(contentsOf: a.name)
+            if a.hasValue { out.append(UInt8(ascii: "=")); out.append(contentsOf: a.value) }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Glibc
+import HTTP1
+import SwitchyardTestSupport
+import Testing
+
+/// Issue 15's proxy and core HTTP directives end to end: what the backend receives and what the client sees.
+@Suite(.serialized) struct CoreDirectivesTests {
+    @Test func proxyMethodAndSetBodyReplaceWhatGoesUpstream() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(text: "\(req.method) \(String(decoding: req.body, as: UTF8.self))")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /const { proxy_pass http://\(backend.address); proxy_method POST; }
+                location /var { proxy_pass http://\(backend.address); proxy_method $arg_m; }
+                location /body { proxy_pass http://\(backend.address); proxy_set_body "for $uri"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/const").text == "POST ")
+        #expect(try f.get("/var?m=PATCH").text == "PATCH ")
+        let c = try f.client()
+        try c.send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nclient")
+        let r = try c.readResponse()
+        #expect(r.text == "POST for /body")   // the client's body is read and dropped
+        #expect(backend.received.last?.header("Content-Length") == "9")
+    }
+
+    @Test func proxyRedirectRegexWithCaptures() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(status: 200, headers: [("Location", "http://backend:9000/app\(req.target)"),
+                                                ("Refresh", "5; url=http://other/x")], text: "moved")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                server_name front;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_redirect ~^http://backend:(\\d+)/app(.*)$ http://$server_name:$1$2;
+                    proxy_redirect ~*HTTP://OTHER/ /other/;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let r = try f.get("/x/y")
+        #expect(r.header("Location") == "http://front:9000/x/y")
+        #expect(r.header("Refresh") == "5; url=/other/")
+    }
+
+    @Test func proxyCookieDomainPathAndFlags() throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Set-Cookie", "a=1; Domain=.internal.example; Path=/app/x; Secure"),
+                                   ("Set-Cookie", "b=2; path=/other")], text: "ok")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cookie_domain internal.example public.example;
+                    proxy_cookie_path /app/ /;
+                    proxy_cookie_flags a nosecure httponly samesite=lax;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let cookies = try f.get("/").headers("Set-Cookie")
+        #expect(cookies == ["a=1; Domain=.public.example; Path=/x; HttpOnly; SameSite=Lax", "b=2; path=/other"])
+    }
+
+    @Test func expiresWithVariables() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { expires $arg_e; return 200 "x"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/?e=epoch").header("Expires") == "Thu, 01 Jan 1970 00:00:01 GMT")
+        #expect(try f.get("/?e=2048").header("Cache-Control") == "max-age=2048")
+        #expect(try f.get("/?e=-1h").header("Cache-Control") == "no-cache")
+        #expect(try f.get("/?e=bad").header("Expires") == nil)
+        #expect(try f.get("/").header("Expires") == nil)
+    }
+
+    /// 6,000 body bytes at 2,000 bytes per second after the first 2,000: nginx's formula allows a second's worth
+    /// at once, so the rest needs at least one more second.
+    @Test func limitRateSlowsTheResponse() throws {
+        let body = String(repeating: "z", count: 6000)
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: body) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /slow { proxy_pass http://\(backend.address); limit_rate 2k; limit_rate_after 2000; }
+                location /fast { proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let r = try f.get("/slow")
+        let elapsed = clock.now - start
+        #expect(r.text == body)
+        #expect(elapsed >= .milliseconds(900))
+        #expect(try f.get("/fast").text == body)
+    }
+
+    @Test func keepaliveDisableSafari() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { keepalive_disable safari; return 204; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15) Safari/605.1\r\n\r\n")
+        #expect(try c.readResponse().header("Connection") == "close")
+        let d = try f.client()
+        try d.send("GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/8\r\n\r\n")
+        #expect(try d.readResponse().header("Connection") == "keep-alive")
+    }
+
+    /// `underscores_in_headers on` keeps `X_Foo`; without it the line is dropped with nginx's info message.
+    @Test func underscoresInHeadersKeepsThem() throws {
+        let other = freePort()
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; underscores_in_headers on; location / { return 204; } }
+            server { listen 127.0.0.1:\(other); location / { return 204; } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/kept", headers: ["X_Kept": "1"]).status == 204)
+        #expect(try TestClient.get(port: other, "/dropped", headers: ["X_Dropped": "1"]).status == 204)
+        let log = f.logFile("logs/error.log", containing: "X_Dropped")
+        #expect(log.contains("client sent invalid header line: \"X_Dropped: 1\""))
+        #expect(!log.contains("X_Kept"))
+    }
+
+    @Test func accessLogConditionAndGzip() throws {
+        let f = try Fixture(http: """
+            log_format plain "$uri";
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    access_log logs/if.log plain if=$arg_log;
+                    access_log logs/zipped.log plain gzip flush=1s;
+                    return 204;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        _ = try f.get("/skipped?log=0")
+        _ = try f.get("/kept?log=1")
+        let text = f.logFile("logs/if.log", containing: "/kept")
+        #expect(text == "/kept\n")
+        var zipped = ""
+        for _ in 0..<500 where zipped.isEmpty { usleep(10_000); zipped = f.proxy.file("logs/zipped.log") }
+        // A gzip member (magic 1f 8b), written when the buffer flushes (within a second), not plain lines.
+        #expect(zipped.unicodeScalars.first == "\u{1f}")
+        #expect(!zipped.contains("/kept"))
+    }
+
+    /// nginx writes `-` for a missing variable only with the default escaping: `escape=none` and `json` write nothing.
+    @Test func accessLogEscapeNoneWritesNothingForMissingValues() throws {
+        let f = try Fixture(http: """
+            log_format none escape=none "$uri$arg_b|";
+            server {
+                listen 127.0.0.1:PORT;
+                location / { access_log logs/none.log none; return 204; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        _ = try f.get("/x")
+        #expect(f.logFile("logs/none.log", containing: "|") == "/x|\n")
+    }
+}
