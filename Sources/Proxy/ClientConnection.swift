@@ -36,6 +36,8 @@ final class ClientConnection {
         return r
     }
     var requestsServed = 0
+    /// The next request was already buffered when the previous one finished (`$pipe`).
+    private var nextIsPipelined = false
     private var keepAlive = true
     var exchange: ProxyExchange?
     var fileSender: FileSender?
@@ -209,6 +211,7 @@ final class ClientConnection {
         r.startNanos = Clock.monotonicNanos()
         r.head = head
         r.requestLength = Int64(headLength)
+        r.pipelined = nextIsPipelined; nextIsPipelined = false
         if let line = head.ignoredLine {
             worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", id)
         }
@@ -379,6 +382,7 @@ final class ClientConnection {
         phase = .waitingHead
         responseDone = false
         if !input.isEmpty {
+            nextIsPipelined = true
             processInput(); return       // a pipelined request is already here
         }
         if input.hasStorage { input.release() }

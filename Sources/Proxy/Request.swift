@@ -9,6 +9,8 @@ struct UpstreamTry {
     var headerNanos: UInt64 = 0
     var responseNanos: UInt64 = 0
     var failedStatus: Int = 0         // what nginx prints when no head arrived: 502 or 504
+    var bytesReceived: Int64 = 0      // $upstream_bytes_received: everything read from the upstream
+    var bytesSent: Int64 = 0          // $upstream_bytes_sent: the request head and body written
 }
 
 /// The state of the request a connection is serving, reset between requests. A connection gives it back to
@@ -39,6 +41,8 @@ final class Request {
     var dynamicURL: DynamicProxyURL?
     var gzipRatio: [UInt8]? = nil   // $gzip_ratio, formatted by the Gzip module
     var rewriteCycles = 0
+    /// `$pipe`: the request arrived behind another one on the connection, before that one was answered.
+    var pipelined = false
     private var requestID: [UInt8]? = nil
 
     init(connection: ClientConnection) { self.connection = connection }
@@ -52,6 +56,7 @@ final class Request {
         tries.removeAll(keepingCapacity: true)
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
+        pipelined = false
         requestID = nil
     }
 
@@ -121,11 +126,12 @@ final class Request {
             } else if let value = requestHeader(name) { out.append(contentsOf: value) }
         case .sentHTTPHeader(let name):
             if let value = HeaderScan.value(of: name, inHead: responseHead) { out.append(contentsOf: value) }
+        case .sentTrailer: break   // switchyard sends no trailers of its own yet
         case .cookie(let name):
             if let value = cookie(name) { out.append(contentsOf: value) }
         case .arg(let name): if let value = QueryArgs.value(named: name, in: args) { out.append(contentsOf: value) }
         case .args: out.append(contentsOf: args)
-        case .isArgs: if hasArgs { out.append(UInt8(ascii: "?")) }
+        case .isArgs: if !args.isEmpty { out.append(UInt8(ascii: "?")) }   // nginx: "?" only with args
         case .uri: out.append(contentsOf: uri)
         case .requestURI:   // nginx's unparsed URI: no scheme and host of an absolute-form target
             if head.path.isEmpty && head.targetForm == .absolute { out.append(UInt8(ascii: "/")) }
@@ -169,7 +175,15 @@ final class Request {
         case .upstreamResponseTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.responseNanos, to: &o) }
         case .upstreamConnectTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.connectNanos, to: &o) }
         case .upstreamHeaderTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.headerNanos, to: &o) }
-        case .upstreamResponseLength: if !tries.isEmpty { ASCIIDecimal.append(upstreamResponseLength, to: &out) }
+        case .upstreamResponseLength:
+            // Only the last try has a body; earlier ones print 0, as nginx lists them.
+            for i in tries.indices {
+                if i > 0 { out.append(contentsOf: [44, 32]) }
+                ASCIIDecimal.append(i == tries.count - 1 ? upstreamResponseLength : 0, to: &out)
+            }
+        case .upstreamBytesReceived: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesReceived, to: &o) }
+        case .upstreamBytesSent: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesSent, to: &o) }
+        case .pipe: out.append(pipelined ? UInt8(ascii: "p") : UInt8(ascii: "."))
         case .upstreamHTTPHeader(let name):
             if let r = upstreamResponse, let value = r.firstHeader(name) { out.append(contentsOf: value) }
         case .upstreamCookie(let name):
