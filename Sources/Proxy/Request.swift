@@ -43,6 +43,10 @@ final class Request {
     var rewriteCycles = 0
     /// `$pipe`: the request arrived behind another one on the connection, before that one was answered.
     var pipelined = false
+    /// The status of the error whose `error_page` is being served (nginx's err_status).
+    var errorStatus: Int? = nil
+    /// False once a `break` keeps a URI a rewrite changed in this location (nginx's valid_location).
+    var validLocation = true
     private var requestID: [UInt8]? = nil
 
     init(connection: ClientConnection) { self.connection = connection }
@@ -56,7 +60,7 @@ final class Request {
         tries.removeAll(keepingCapacity: true)
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
-        pipelined = false
+        pipelined = false; errorStatus = nil; validLocation = true
         requestID = nil
     }
 

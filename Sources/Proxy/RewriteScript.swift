@@ -79,6 +79,7 @@ enum RewriteScript {
                     r.args = v[...]; r.hasArgs = !v.isEmpty
                 }
             case .stop:
+                if uriChanged { r.validLocation = false }
                 uriChanged = false
                 return .proceed
             case .respond(let status, let body):
@@ -129,7 +130,7 @@ enum RewriteScript {
         r.rewriteCycles += 1
         switch rule.flag {
         case .last: uriChanged = true; return .research
-        case .breakHere: uriChanged = false; return .proceed
+        case .breakHere: uriChanged = false; r.validLocation = false; return .proceed
         default: uriChanged = true; return nil
         }
     }
@@ -137,6 +138,12 @@ enum RewriteScript {
     /// `return`: 444 closes without a response, as in nginx.
     private static func answer(_ status: Int, _ body: CompiledTemplate?, _ r: Request, _ c: ClientConnection) {
         if status == 444 { r.status = 444; c.worker.logAccess(r); c.close(); return }
+        // Serving an error_page: a redirect keeps its own status, a `return 4xx` sends that error's page,
+        // anything else goes out with the error's status (nginx's err_status).
+        if let e = r.errorStatus, !Responses.isRedirect(status), status < 400 || body != nil {
+            let text = body.map { r.evaluate($0) } ?? []
+            return Responses.send(status: e, contentType: r.location.defaultType, body: text, on: c)
+        }
         Responses.respond(status, body: body, on: c)
     }
 

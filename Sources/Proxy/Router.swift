@@ -53,6 +53,7 @@ enum Router {
         var captures: [[UInt8]] = []
         let loc = r.server.locations.find(r.uri, captures: &captures) ?? r.server.fallback
         r.location = loc
+        r.validLocation = true
         if !captures.isEmpty { r.setCaptures(captures, named: loc.namedCaptures) }
     }
 
@@ -112,7 +113,7 @@ extension VirtualHosts {
 
     /// `matched` receives a regex name's index and captures (nginx's `$1`, `$name` from server_name).
     func select(host: [UInt8], matched: (Int, [[UInt8]]) -> Void) -> ServerRuntime {
-        if host.isEmpty { return defaultServer }
+        if host.isEmpty { return exact[host] ?? defaultServer }   // no Host: the server named "" (nginx)
         if let s = exact[host] { return s }
         for w in leadingWildcards where host.count > w.suffix.count && host.suffix(w.suffix.count).elementsEqual(w.suffix) {
             return w.server

@@ -323,7 +323,14 @@ struct Builder {
 
     mutating func server(_ s: ServerConfig, http: HTTPConfig) throws(ConfigError) -> ServerRuntime {
         var name: [UInt8] = []
-        for n in s.names { if case .exact(let e) = n { name = Array(e.utf8); break } }
+        // $server_name: the first name as written (a regex with its "~", ".example.com" without the dot).
+        switch s.names.first {
+        case .exact(let e)?: name = Array(e.utf8)
+        case .wildcardPrefix(let w)?: name = Array((w.hasPrefix(".") ? String(w.dropFirst()) : w).utf8)
+        case .wildcardSuffix(let w)?: name = Array(w.utf8)
+        case .regex(let p, _)?: name = Array(("~" + p).utf8)
+        case nil: break
+        }
         let tree = try locations(s.locations, http: http)
         let fallback = try location(nil, settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)

@@ -178,4 +178,53 @@ import Testing
         #expect((Int(fields.count > 2 ? fields[2] : "") ?? 0) > 10)   // the request head
         #expect(fields.last == ".")
     }
+
+    @Test func errorPageTargetsRunTheirScript() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /e404 { error_page 404 /r405; return 404; }
+                location /e405 { error_page 405 /r200text; return 405; }
+                location /e405redirect { error_page 405 /redir; return 405; }
+                location /r405 { return 405; }
+                location /r200text { return 200 "text"; }
+                location /redir { rewrite ^ http://example.com/ redirect; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/e404").status == 405)
+        let text = try f.get("/e405")
+        #expect(text.status == 405)
+        #expect(text.text == "text")
+        let redirect = try f.get("/e405redirect")
+        #expect(redirect.status == 302)
+        #expect(redirect.header("Location") == "http://example.com/")
+    }
+
+    @Test func breakAfterRewriteSendsTheChangedURIUpstream() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /app/ { rewrite ^/app/(.*)$ /users?name=$1 break; proxy_pass http://\(backend.address)/ignored/; }
+                location /plain/ { proxy_pass http://\(backend.address)/inner/; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/app/bob").text == "/users?name=bob")
+        #expect(try f.get("/plain/x").text == "/inner/x")
+    }
+
+    @Test func serverNameVariableIsTheFirstNameAsWritten() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; server_name *.wc.example.com; location / { return 200 "$server_name"; } }
+            server { listen 127.0.0.1:PORT; server_name .dot.example.com; location / { return 200 "$server_name"; } }
+            server { listen 127.0.0.1:PORT; server_name ~^RE\\.example$; location / { return 200 "$server_name"; } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try TestClient.get(port: f.port, "/", host: "a.wc.example.com").text == "*.wc.example.com")
+        #expect(try TestClient.get(port: f.port, "/", host: "www.dot.example.com").text == "dot.example.com")
+        #expect(try TestClient.get(port: f.port, "/", host: "re.example").text == "~^RE\\.example$")
+    }
 }
