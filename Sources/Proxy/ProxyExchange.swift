@@ -129,7 +129,7 @@ final class ProxyExchange {
         }
         triesDone += 1
         tryStart = Clock.monotonicNanos()
-        request.startTry(address: label)
+        request.tries.append(UpstreamTry(address: label))
         headSent = 0
         body.rewind()
         if let up = upstream, let pooled = client.worker.pool.take(address, group: up.name) {
@@ -213,7 +213,7 @@ final class ProxyExchange {
         let address = up.addresses[p.index]
         triesDone += 1
         tryStart = Clock.monotonicNanos()
-        request.startTry(address: up.labels[p.index])
+        request.tries.append(UpstreamTry(address: up.labels[p.index]))
         headSent = 0
         body.rewind()
         connReused = false
@@ -266,7 +266,7 @@ final class ProxyExchange {
             failClient(status)
         case .done:
             c.writer.disarm()
-            request.tryBytesSent = Int64(head.count) + (body.lengthForUpstream ?? 0)
+            request.tries[request.tries.count - 1].bytesSent = Int64(head.count) + (body.lengthForUpstream ?? 0)
             if body.streamed { client.bodyComplete() }
             state = .readingHead
             c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
@@ -300,7 +300,7 @@ final class ProxyExchange {
         guard state == .readingHead || state == .sending else { return }
         let r = c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024))
         switch r {
-        case .done(let n): request.tryBytesReceived &+= Int64(n)
+        case .done(let n): request.tries[request.tries.count - 1].bytesReceived += Int64(n)
         case .wouldBlock: return
         case .eof, .error:
             if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
@@ -404,7 +404,7 @@ final class ProxyExchange {
         while client.canAcceptOutput {
             switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
             case .done(let n):
-                request.tryBytesReceived &+= Int64(n)
+                request.tries[request.tries.count - 1].bytesReceived += Int64(n)
                 forwardBuffered()
                 if state != .streaming { return }
             case .wouldBlock:

@@ -9,6 +9,8 @@ struct UpstreamTry {
     var headerNanos: UInt64 = 0
     var responseNanos: UInt64 = 0
     var failedStatus: Int = 0         // what nginx prints when no head arrived: 502 or 504
+    var bytesReceived: Int64 = 0      // $upstream_bytes_received: everything read from the upstream
+    var bytesSent: Int64 = 0          // $upstream_bytes_sent: the request head and body written
 }
 
 /// The state of the request a connection is serving, reset between requests. A connection gives it back to
@@ -30,12 +32,6 @@ final class Request {
     var bytesSent: Int64 = 0
     var requestLength: Int64 = 0
     var tries: [UpstreamTry] = []
-    /// `$upstream_bytes_received` / `_sent` of the current try: everything read from the upstream, the request
-    /// head and body written. Kept out of `UpstreamTry` so a try stays as small as it was (callgrind: a larger
-    /// one cost ~140 instructions a request in malloc); earlier tries' counts move to `earlierTryBytes`.
-    var tryBytesReceived: Int64 = 0
-    var tryBytesSent: Int64 = 0
-    var earlierTryBytes: [(received: Int64, sent: Int64)] = []
     var upstreamResponse: ResponseHead?
     var upstreamResponseLength: Int64 = 0
     var cacheStatus: [UInt8]? = nil
@@ -55,15 +51,6 @@ final class Request {
 
     init(connection: ClientConnection) { self.connection = connection }
 
-    /// A new try at an upstream: the previous try's byte counts are kept for the variables.
-    func startTry(address: [UInt8]) {
-        if !tries.isEmpty {
-            earlierTryBytes.append((tryBytesReceived, tryBytesSent))
-            tryBytesReceived = 0; tryBytesSent = 0
-        }
-        tries.append(UpstreamTry(address: address))
-    }
-
     func reset() {
         head = nil; server = nil; location = nil
         uri.removeAll(keepingCapacity: true); args = []; hasArgs = false
@@ -71,8 +58,6 @@ final class Request {
         for i in userVariables.indices { userVariables[i] = nil }
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         tries.removeAll(keepingCapacity: true)
-        tryBytesReceived = 0; tryBytesSent = 0
-        if !earlierTryBytes.isEmpty { earlierTryBytes.removeAll(keepingCapacity: true) }
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         pipelined = false; errorStatus = nil; validLocation = true
@@ -200,12 +185,8 @@ final class Request {
                 if i > 0 { out.append(contentsOf: [44, 32]) }
                 ASCIIDecimal.append(i == tries.count - 1 ? upstreamResponseLength : 0, to: &out)
             }
-        case .upstreamBytesReceived, .upstreamBytesSent:
-            for i in tries.indices {
-                if i > 0 { out.append(contentsOf: [44, 32]) }
-                let counts = i < earlierTryBytes.count ? earlierTryBytes[i] : (tryBytesReceived, tryBytesSent)
-                ASCIIDecimal.append(v == .upstreamBytesSent ? counts.1 : counts.0, to: &out)
-            }
+        case .upstreamBytesReceived: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesReceived, to: &o) }
+        case .upstreamBytesSent: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesSent, to: &o) }
         case .pipe: out.append(pipelined ? UInt8(ascii: "p") : UInt8(ascii: "."))
         case .upstreamHTTPHeader(let name):
             if let r = upstreamResponse, let value = r.firstHeader(name) { out.append(contentsOf: value) }
