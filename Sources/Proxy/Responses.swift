@@ -29,9 +29,9 @@ enum Responses {
                 Router.locate(r)
                 // The target location's rewrite script runs; its `return` answers with this error's status.
                 if !r.location.script.isEmpty {
-                    r.errorStatus = override ?? status
                     var changed = false
-                    if case .answered? = RewriteScript.run(r.location.script, r, c, uriChanged: &changed) { return }
+                    if case .answered? = RewriteScript.run(r.location.script, r, c, uriChanged: &changed,
+                                                           errorStatus: override ?? status) { return }
                 }
                 if case .files(let f)? = r.location.action {
                     return StaticFiles.serve(r, files: f, on: c, status: override ?? status)

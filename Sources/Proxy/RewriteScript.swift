@@ -68,7 +68,9 @@ enum RewriteScript {
 
     /// Runs `ops`; `uriChanged` tracks nginx's uri_changed (a rewrite without `break` makes the location be
     /// searched again after the script, as `last` does at once).
-    static func run(_ ops: [RewriteOp], _ r: Request, _ c: ClientConnection, uriChanged: inout Bool) -> Outcome? {
+    /// `errorStatus`: the error whose `error_page` this script serves (nginx's err_status), 0 for none.
+    static func run(_ ops: [RewriteOp], _ r: Request, _ c: ClientConnection, uriChanged: inout Bool,
+                    errorStatus: Int = 0) -> Outcome? {
         for op in ops {
             switch op {
             case .set(let target, let value):
@@ -83,7 +85,7 @@ enum RewriteScript {
                 uriChanged = false
                 return .proceed
             case .respond(let status, let body):
-                answer(status, body, r, c)
+                answer(status, body, r, c, errorStatus: errorStatus)
                 return .answered
             case .rewrite(let rule):
                 guard let caps = rule.regex.regex.captures(in: r.uri) else { continue }
@@ -95,7 +97,7 @@ enum RewriteScript {
             case .ifBlock(let block):
                 guard holds(block.condition, r) else { continue }
                 if let loc = block.location { r.location = loc }
-                if let outcome = run(block.ops, r, c, uriChanged: &uriChanged) { return outcome }
+                if let outcome = run(block.ops, r, c, uriChanged: &uriChanged, errorStatus: errorStatus) { return outcome }
             }
         }
         return nil
@@ -136,13 +138,14 @@ enum RewriteScript {
     }
 
     /// `return`: 444 closes without a response, as in nginx.
-    private static func answer(_ status: Int, _ body: CompiledTemplate?, _ r: Request, _ c: ClientConnection) {
+    private static func answer(_ status: Int, _ body: CompiledTemplate?, _ r: Request, _ c: ClientConnection,
+                               errorStatus: Int) {
         if status == 444 { r.status = 444; c.worker.logAccess(r); c.close(); return }
         // Serving an error_page: a redirect keeps its own status, a `return 4xx` sends that error's page,
         // anything else goes out with the error's status (nginx's err_status).
-        if let e = r.errorStatus, !Responses.isRedirect(status), status < 400 || body != nil {
+        if errorStatus != 0, !Responses.isRedirect(status), status < 400 || body != nil {
             let text = body.map { r.evaluate($0) } ?? []
-            return Responses.send(status: e, contentType: r.location.defaultType, body: text, on: c)
+            return Responses.send(status: errorStatus, contentType: r.location.defaultType, body: text, on: c)
         }
         Responses.respond(status, body: body, on: c)
     }
