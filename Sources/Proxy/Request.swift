@@ -128,7 +128,7 @@ final class Request {
                 }
             } else if let value = requestHeader(name) { out.append(contentsOf: value) }
         case .sentHTTPHeader(let name):
-            if let value = HeaderScan.value(of: name, inHead: responseHead) { out.append(contentsOf: value) }
+            HeaderScan.appendValues(of: name, inHead: responseHead, to: &out)
         case .sentTrailer: break   // switchyard sends no trailers of its own yet
         case .cookie(let name):
             if let value = cookie(name) { out.append(contentsOf: value) }
@@ -254,5 +254,30 @@ enum HeaderScan {
             i = end + 2
         }
         return nil
+    }
+
+    /// Every value of a header, joined as nginx joins repeated fields for `$sent_http_NAME`: ", " (for
+    /// Set-Cookie "; ").
+    static func appendValues(of lowercasedName: [UInt8], inHead head: [UInt8], to out: inout [UInt8]) {
+        var i = 0
+        while i + 1 < head.count && !(head[i] == 13 && head[i + 1] == 10) { i += 1 }
+        i += 2
+        var first = true
+        while i < head.count {
+            var end = i
+            while end + 1 < head.count && !(head[end] == 13 && head[end + 1] == 10) { end += 1 }
+            if end == i { return }
+            if let colon = head[i..<end].firstIndex(of: UInt8(ascii: ":")),
+               Bytes.equalsIgnoringCase(head[i..<colon], lowercasedName) {
+                var s = colon + 1
+                while s < end && head[s] == 32 { s += 1 }
+                if !first {
+                    let cookie = Bytes.equalsIgnoringCase(lowercasedName, "set-cookie".utf8)
+                    out.append(cookie ? UInt8(ascii: ";") : UInt8(ascii: ",")); out.append(32)
+                }
+                out.append(contentsOf: head[s..<end]); first = false
+            }
+            i = end + 2
+        }
     }
 }

@@ -32,4 +32,17 @@ struct RewritePartsTests {
         #expect(SetTargets.isReadOnly("uri") && SetTargets.isReadOnly("request_uri"))
         #expect(!SetTargets.isReadOnly("limit_rate") && !SetTargets.isReadOnly("http_foo") && !SetTargets.isReadOnly("mine"))
     }
+
+    @Test func sentHeaderVariableJoinsRepeatedFields() {
+        let head = Array("HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nX: y\r\ncache-control: private\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n".utf8)
+        func joined(_ name: String) -> String {
+            var out: [UInt8] = []
+            HeaderScan.appendValues(of: Array(name.utf8), inHead: head, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(joined("cache-control") == "max-age=3600, private")
+        #expect(joined("set-cookie") == "a=1; b=2")
+        #expect(joined("x") == "y")
+        #expect(joined("missing") == "")
+    }
 }
