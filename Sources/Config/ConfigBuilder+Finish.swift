@@ -67,8 +67,22 @@ extension ConfigBuilder {
         }
         let nested = try draft.nested.map { try freeze($0, parent: settings, context) }
         return LocationConfig(
-            match: draft.match, settings: settings, handler: handler, rewrites: draft.rewrites, nested: nested,
+            match: draft.match, settings: settings, handler: handler,
+            rewrites: try freezeIfs(draft.rewrites, parent: settings, context), nested: nested,
             location: draft.location)
+    }
+
+    /// The settings of each location-level `if` block, merged from the level around it, as a location's are.
+    private func freezeIfs(_ steps: [RewriteStep], parent: HTTPSettings, _ context: FinishContext) throws -> [RewriteStep] {
+        try steps.map { step in
+            guard case .if(var block) = step, var settings = block.settings else { return step }
+            merge(&settings, from: parent)
+            try check(settings, context, at: block.location)
+            block.settings = settings
+            if case .proxy(.static(let url))? = block.handler { block.handler = .proxy(.static(try resolve(url, context))) }
+            block.steps = try freezeIfs(block.steps, parent: settings, context)
+            return .if(block)
+        }
     }
 
     /// `proxy_pass http://NAME` names an upstream when one exists; otherwise NAME must be an address or

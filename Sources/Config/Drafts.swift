@@ -127,7 +127,8 @@ final class MapDraft {
         if case .regex(let pattern, let caseInsensitive) = mapKey {
             try builder.checkRegex(pattern, caseInsensitive: caseInsensitive, at: directive.location)
         }
-        if entries.contains(where: { $0.key == mapKey }) {
+        // nginx rejects a repeated exact key but accepts a repeated regex (the first one matches).
+        if case .exact = mapKey, entries.contains(where: { $0.key == mapKey }) {
             throw ConfigError("conflicting parameter \"\(key)\"", at: directive.location)
         }
         entries.append(MapEntry(key: mapKey, value: value, location: directive.location))

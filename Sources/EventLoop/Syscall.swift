@@ -51,6 +51,8 @@ public enum Syscall {
         public let mtime: Int
         public let isRegular: Bool
         public let isDirectory: Bool
+        /// The owner's execute bit (nginx's `-x` test).
+        public var isExecutable: Bool = false
     }
 
     /// `stat` of the file at `path` (its bytes, no NUL), following links; nil with errno set when it fails.
@@ -59,7 +61,7 @@ public enum Syscall {
         guard withCString(path, { fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return nil }
         let mode = st.st_mode & S_IFMT
         return FileStatus(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
-                          isDirectory: mode == S_IFDIR)
+                          isDirectory: mode == S_IFDIR, isExecutable: st.st_mode & S_IXUSR != 0)
     }
 
     private static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {

@@ -36,6 +36,8 @@ final class ClientConnection {
         return r
     }
     var requestsServed = 0
+    /// The next request was already buffered when the previous one finished (`$pipe`).
+    private var nextIsPipelined = false
     private var keepAlive = true
     /// keepalive_disable msie6 concerns POST requests only: noted at `begin` so the check needs no head copy.
     private var requestIsPost = false
@@ -214,6 +216,7 @@ final class ClientConnection {
         r.startNanos = Clock.monotonicNanos()
         r.head = head
         r.requestLength = Int64(headLength)
+        r.pipelined = nextIsPipelined; nextIsPipelined = false
         if let line = head.ignoredLine {
             worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", id)
         }
@@ -480,6 +483,7 @@ final class ClientConnection {
         sendRate = -1   // an error answered before the next request's head has no limit_rate
         responseDone = false
         if !input.isEmpty {
+            nextIsPipelined = true
             processInput(); return       // a pipelined request is already here
         }
         if input.hasStorage { input.release() }

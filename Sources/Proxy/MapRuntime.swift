@@ -1,21 +1,35 @@
+import ASCIIBytes
 import Regex
 
-/// A `map $source $result {}` block: exact keys, then regexes in order, else the default. A regex key's
-/// named captures may be used in its value (the Tomcat route recipe: `~\.(?P<route>[^.]+)$ $route;`).
+/// A `map $source $result {}` block: exact keys, then (with `hostnames`) the longest leading wildcard and the
+/// trailing wildcards, then regexes in order, else the default. Exact and wildcard keys match the value
+/// lowercased, as nginx's hash does; a regex key's named captures may be used in its value (the Tomcat route
+/// recipe: `~\.(?P<route>[^.]+)$ $route;`).
 final class MapRuntime: @unchecked Sendable {
     let source: CompiledTemplate
     let exact: [[UInt8]: CompiledTemplate]
     let regexes: [(regex: Regex, value: CompiledTemplate)]
     let defaultValue: CompiledTemplate
+    let hostnames: Bool
+    /// `*.example.com` / `.example.com` as their suffix (".example.com"), longest first; `matchesBare` for the
+    /// `.example.com` form, which also matches "example.com".
+    let leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)]
+    /// `mail.*` as its prefix ("mail."), longest first.
+    let trailing: [(prefix: [UInt8], value: CompiledTemplate)]
 
     init(source: CompiledTemplate, exact: [[UInt8]: CompiledTemplate], regexes: [(regex: Regex, value: CompiledTemplate)],
-         defaultValue: CompiledTemplate) {
+         defaultValue: CompiledTemplate, hostnames: Bool = false,
+         leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)] = [],
+         trailing: [(prefix: [UInt8], value: CompiledTemplate)] = []) {
         self.source = source; self.exact = exact; self.regexes = regexes; self.defaultValue = defaultValue
+        self.hostnames = hostnames
+        self.leading = leading.sorted { $0.suffix.count > $1.suffix.count }
+        self.trailing = trailing.sorted { $0.prefix.count > $1.prefix.count }
     }
 
     func evaluate(for r: Request, into out: inout [UInt8]) {
         let key = r.evaluate(source)
-        if let v = exact[key] { r.evaluate(v, into: &out); return }
+        if let v = lookup(key) { r.evaluate(v, into: &out); return }
         for (re, value) in regexes {
             guard let caps = re.captures(in: key) else { continue }
             let saved = r.captures
@@ -25,6 +39,23 @@ final class MapRuntime: @unchecked Sendable {
             return
         }
         r.evaluate(defaultValue, into: &out)
+    }
+
+    /// The exact and wildcard keys; nil when none matches.
+    func lookup(_ key: [UInt8]) -> CompiledTemplate? {
+        if key.isEmpty { return nil }
+        var low = ASCII.lowercased(key[...])
+        if hostnames, low.last == UInt8(ascii: ".") { low.removeLast() }
+        if let v = exact[low] { return v }
+        guard hostnames else { return nil }
+        for w in leading {
+            if low.count > w.suffix.count, low.suffix(w.suffix.count).elementsEqual(w.suffix) { return w.value }
+            if w.matchesBare, low.elementsEqual(w.suffix.dropFirst()) { return w.value }
+        }
+        for w in trailing where low.count > w.prefix.count && low.prefix(w.prefix.count).elementsEqual(w.prefix) {
+            return w.value
+        }
+        return nil
     }
 }
 

@@ -266,6 +266,7 @@ final class ProxyExchange {
             failClient(status)
         case .done:
             c.writer.disarm()
+            request.tries[request.tries.count - 1].bytesSent = Int64(head.count) + (body.lengthForUpstream ?? 0)
             if body.streamed { client.bodyComplete() }
             state = .readingHead
             c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
@@ -299,7 +300,7 @@ final class ProxyExchange {
         guard state == .readingHead || state == .sending else { return }
         let r = c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024))
         switch r {
-        case .done: break
+        case .done(let n): request.tries[request.tries.count - 1].bytesReceived += Int64(n)
         case .wouldBlock: return
         case .eof, .error:
             if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
@@ -405,7 +406,8 @@ final class ProxyExchange {
         guard let c = conn, state == .streaming else { return }
         while client.canAcceptOutput {
             switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
-            case .done:
+            case .done(let n):
+                request.tries[request.tries.count - 1].bytesReceived += Int64(n)
                 forwardBuffered()
                 if state != .streaming { return }
             case .wouldBlock:

@@ -27,6 +27,12 @@ enum Responses {
                 r.rewriteCycles += 1
                 r.uri = uri; r.hasArgs = false; r.args = []
                 Router.locate(r)
+                // The target location's rewrite script runs; its `return` answers with this error's status.
+                if !r.location.script.isEmpty {
+                    var changed = false
+                    if case .answered? = RewriteScript.run(r.location.script, r, c, uriChanged: &changed,
+                                                           errorStatus: override ?? status) { return }
+                }
                 if case .files(let f)? = r.location.action {
                     return StaticFiles.serve(r, files: f, on: c, status: override ?? status)
                 }
@@ -39,6 +45,10 @@ enum Responses {
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
         send(status: status, contentType: Array("text/html".utf8), body: bodyless ? [] : page,
              contentLength: Int64(page.count), on: c)
+    }
+
+    static func isRedirect(_ status: Int) -> Bool {
+        status == 301 || status == 302 || status == 303 || status == 307 || status == 308
     }
 
     /// `return code [text|URL]`.

@@ -8,7 +8,13 @@ import ASCIIBytes
 enum Router {
     static func route(_ r: Request, runtime: Runtime, listen: ListenRuntime, connection c: ClientConnection) {
         let head = r.head!
-        r.server = listen.hosts.onlyServer ?? listen.hosts.select(host: r.hostHeaderForRouting())
+        if let only = listen.hosts.onlyServer {
+            r.server = only
+        } else {
+            r.server = listen.hosts.select(host: r.hostHeaderForRouting()) { index, caps in
+                r.setCaptures(caps, named: listen.hosts.regexNamed.isEmpty ? [] : listen.hosts.regexNamed[index])
+            }
+        }
         // $uri is the normalized path; $args the query.
         guard let normalized = try? head.normalizedPath() else {
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)
@@ -17,10 +23,23 @@ enum Router {
         }
         r.uri = normalized
         if let q = head.query { r.args = head.bytes(q); r.hasArgs = true }
+        var uriChanged = false
+        if !r.server.script.isEmpty {
+            // nginx's server rewrite phase: once, before the search; `last` there only ends the script.
+            r.location = r.server.fallback
+            if case .answered? = RewriteScript.run(r.server.script, r, c, uriChanged: &uriChanged) { return }
+        }
         // Bodies are checked against the limit of the location that serves them (nginx: 413 before reading).
         locate(r)
         var cycles = 0
-        while applyRewrites(r, connection: c) {
+        while true {
+            let script = r.location.script
+            if script.isEmpty { break }
+            uriChanged = false
+            let outcome = RewriteScript.run(script, r, c, uriChanged: &uriChanged)
+            if case .answered? = outcome { return }
+            if !uriChanged { break }
+            // A changed URI is looked up again (nginx's post-rewrite phase), at most 10 times.
             cycles += 1
             if cycles > 10 {
                 c.worker.log(.error, "rewrite or internal redirection cycle while processing \"\(String(decoding: r.uri, as: UTF8.self))\"", c.id)
@@ -28,47 +47,15 @@ enum Router {
             }
             locate(r)
         }
-        if r.location === nil { return }   // a rewrite already answered (redirect)
         dispatch(r, connection: c)
     }
 
     static func locate(_ r: Request) {
         var captures: [[UInt8]] = []
-        r.location = r.server.locations.find(r.uri, captures: &captures) ?? r.server.fallback
-        r.captures = captures
-    }
-
-    /// Runs the location's `rewrite` and `set` directives. Returns true when a `last` rewrite asks to search the
-    /// locations again. A redirect answers the request and clears `r.location`.
-    static func applyRewrites(_ r: Request, connection c: ClientConnection) -> Bool {
-        let loc = r.location!
-        for (slot, value) in loc.sets { r.userVariables[slot] = r.evaluate(value) }
-        for rule in loc.rewrites {
-            guard let caps = rule.regex.captures(in: r.uri) else { continue }
-            r.captures = caps
-            var target = r.evaluate(rule.replacement)
-            let isAbsolute = target.starts(with: Array("http://".utf8)) || target.starts(with: Array("https://".utf8))
-            if rule.flag == .redirect || rule.flag == .permanent || isAbsolute {
-                if r.hasArgs, !target.contains(UInt8(ascii: "?")) {
-                    target.append(UInt8(ascii: "?")); target.append(contentsOf: r.args)
-                }
-                Responses.redirect(rule.flag == .permanent ? 301 : 302, location: target, on: c)
-                r.location = nil
-                return false
-            }
-            if let q = target.firstIndex(of: UInt8(ascii: "?")) {
-                r.args = target[(q + 1)...]; r.hasArgs = true
-                target = Array(target[..<q])
-            }
-            r.uri = target
-            r.rewriteCycles += 1
-            switch rule.flag {
-            case .last: return true
-            case .breakHere: return false
-            default: continue
-            }
-        }
-        return false
+        let loc = r.server.locations.find(r.uri, captures: &captures) ?? r.server.fallback
+        r.location = loc
+        r.validLocation = true
+        if !captures.isEmpty { r.setCaptures(captures, named: loc.namedCaptures) }
     }
 
     static func dispatch(_ r: Request, connection c: ClientConnection) {
@@ -123,8 +110,11 @@ extension Request {
 }
 
 extension VirtualHosts {
-    func select(host: [UInt8]) -> ServerRuntime {
-        if host.isEmpty { return defaultServer }
+    func select(host: [UInt8]) -> ServerRuntime { select(host: host) { _, _ in } }
+
+    /// `matched` receives a regex name's index and captures (nginx's `$1`, `$name` from server_name).
+    func select(host: [UInt8], matched: (Int, [[UInt8]]) -> Void) -> ServerRuntime {
+        if host.isEmpty { return exact[host] ?? defaultServer }   // no Host: the server named "" (nginx)
         if let s = exact[host] { return s }
         for w in leadingWildcards where host.count > w.suffix.count && host.suffix(w.suffix.count).elementsEqual(w.suffix) {
             return w.server
@@ -136,7 +126,9 @@ extension VirtualHosts {
         for w in trailingWildcards where host.count > w.prefix.count && host.prefix(w.prefix.count).elementsEqual(w.prefix) {
             return w.server
         }
-        for rx in regexes where rx.regex.captures(in: host) != nil { return rx.server }
+        for (i, rx) in regexes.enumerated() {
+            if let caps = rx.regex.captures(in: host) { matched(i, caps); return rx.server }
+        }
         return defaultServer
     }
 }

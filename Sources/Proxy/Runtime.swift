@@ -70,14 +70,18 @@ final class VirtualHosts: @unchecked Sendable {
     let leadingWildcards: [(suffix: [UInt8], server: ServerRuntime)]   // ".example.com", longest first
     let trailingWildcards: [(prefix: [UInt8], server: ServerRuntime)]  // "www.example.", longest first
     let regexes: [(regex: Regex, server: ServerRuntime)]
+    /// Per regex: the variable slots its named groups fill (`~^(?<name>.+)\.example\.com$` → `$name`).
+    let regexNamed: [[(group: Int, slot: Int)]]
     let defaultServer: ServerRuntime
     /// The server every request gets whatever its Host (one server block on the address, no regex names whose
     /// captures would matter): routing then skips reading and lowercasing the Host header.
     let onlyServer: ServerRuntime?
 
     init(exact: [[UInt8]: ServerRuntime], leadingWildcards: [([UInt8], ServerRuntime)],
-         trailingWildcards: [([UInt8], ServerRuntime)], regexes: [(Regex, ServerRuntime)], defaultServer: ServerRuntime) {
+         trailingWildcards: [([UInt8], ServerRuntime)], regexes: [(Regex, ServerRuntime)], defaultServer: ServerRuntime,
+         regexNamed: [[(group: Int, slot: Int)]] = []) {
         self.exact = exact
+        self.regexNamed = regexNamed
         self.leadingWildcards = leadingWildcards.sorted { $0.0.count > $1.0.count }.map { (suffix: $0.0, server: $0.1) }
         self.trailingWildcards = trailingWildcards.sorted { $0.0.count > $1.0.count }.map { (prefix: $0.0, server: $0.1) }
         self.regexes = regexes.map { (regex: $0.0, server: $0.1) }
@@ -93,8 +97,10 @@ final class ServerRuntime: @unchecked Sendable {
     let name: [UInt8]            // the first server_name, for $server_name
     let locations: LocationTree
     let fallback: LocationRuntime  // serves a request no location matches (nginx: 404 from the server level)
-    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime) {
-        self.name = name; self.locations = locations; self.fallback = fallback
+    /// The server level's rewrite script, run once before the location search (nginx's server rewrite phase).
+    let script: [RewriteOp]
+    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = []) {
+        self.name = name; self.locations = locations; self.fallback = fallback; self.script = script
     }
 }
 
@@ -123,12 +129,6 @@ enum LocationAction {
 
 enum RewriteFlag { case none, last, breakHere, redirect, permanent }
 
-struct RewriteRule {
-    let regex: Regex
-    let replacement: CompiledTemplate
-    let flag: RewriteFlag
-}
-
 struct HeaderAddition {
     let name: [UInt8]
     let value: CompiledTemplate
@@ -143,8 +143,10 @@ final class LocationRuntime: @unchecked Sendable {
     let displayName: String      // for logs and errors
     let children: LocationTree
     let action: LocationAction?
-    let rewrites: [RewriteRule]
-    let sets: [(slot: Int, value: CompiledTemplate)]
+    /// `rewrite`, `set`, `return`, `break` and `if`, in order (RewriteScript runs it).
+    let script: [RewriteOp]
+    /// The variable slots a regex location's named groups fill.
+    let namedCaptures: [(group: Int, slot: Int)]
     let addHeaders: [HeaderAddition]
     let errorPages: [Int: ErrorPageTarget]
     let accessLogs: [AccessLogSink]
@@ -167,13 +169,14 @@ final class LocationRuntime: @unchecked Sendable {
     let sniffsSafari: Bool
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
-         rewrites: [RewriteRule], sets: [(slot: Int, value: CompiledTemplate)], addHeaders: [HeaderAddition],
+         script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
          mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping()) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
-        self.action = action; self.rewrites = rewrites; self.sets = sets; self.addHeaders = addHeaders
+        self.action = action; self.script = script; self.namedCaptures = namedCaptures
+        self.addHeaders = addHeaders
         self.errorPages = errorPages; self.accessLogs = accessLogs; self.clientMaxBodySize = clientMaxBodySize
         self.clientBodyBufferSize = clientBodyBufferSize; self.clientBodyTemp = clientBodyTemp
         self.clientBodyTimeoutMillis = clientBodyTimeoutMillis

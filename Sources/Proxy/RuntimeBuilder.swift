@@ -23,7 +23,7 @@ public enum RuntimeBuilder {
     }
 }
 
-private struct Builder {
+struct Builder {
     let config: Configuration
     let prefix: String
     let previous: Runtime?
@@ -64,7 +64,7 @@ private struct Builder {
                            defaultKeepaliveTimeoutMillis: 75_000, userVariableCount: 0, maps: [], defaultRoot: [],
                            serverCount: 0)
         }
-        collectVariables(http)
+        try collectVariables(http)
         cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
         for up in http.upstreams { upstreams.append(try upstream(up)) }
@@ -101,13 +101,16 @@ private struct Builder {
             var exact: [[UInt8]: ServerRuntime] = [:]
             var leading: [([UInt8], ServerRuntime)] = [], trailing: [([UInt8], ServerRuntime)] = []
             var regexes: [(Regex, ServerRuntime)] = []
+            var regexNamed: [[(group: Int, slot: Int)]] = []
             for (cfg, rt, _) in entries {
                 for n in cfg.names {
                     switch n {
                     case .exact(let name): if exact[Array(name.utf8)] == nil { exact[Array(name.utf8)] = rt }
                     case .wildcardPrefix(let w): leading.append((w.hasPrefix("*") ? Array(w.utf8.dropFirst()) : Array(w.utf8), rt))
                     case .wildcardSuffix(let w): trailing.append((Array(w.dropLast().utf8), rt))
-                    case .regex(let pattern, let loc): regexes.append((try compileRegex(pattern, caseless: true, at: loc), rt))
+                    case .regex(let pattern, let loc):
+                        let re = try compileRegex(pattern, caseless: true, at: loc)
+                        regexes.append((re, rt)); regexNamed.append(namedSlots(re))
                     }
                 }
             }
@@ -118,7 +121,8 @@ private struct Builder {
             listens.append(ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog),
                                          hosts: VirtualHosts(exact: exact, leadingWildcards: leading,
                                                              trailingWildcards: trailing, regexes: regexes,
-                                                             defaultServer: defaultServer),
+                                                             defaultServer: defaultServer,
+                                                             regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
                                          underscoresInHeaders: defaultClient.underscoresInHeaders,
                                          ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders))
         }
@@ -139,15 +143,44 @@ private struct Builder {
 
     // MARK: - Variables
 
-    mutating func collectVariables(_ http: HTTPConfig) {
+    /// Gives every variable the configuration defines a slot: `set` targets and the named groups of regexes
+    /// (locations, server names, `rewrite`, `if`), so templates resolve them at load.
+    mutating func collectVariables(_ http: HTTPConfig) throws(ConfigError) {
         for (i, m) in http.maps.enumerated() { mapIndex[m.variable.lowercased()] = i }
-        func visit(_ steps: [RewriteStep]) {
-            for case .set(let name, _, _) in steps where userSlots[name.lowercased()] == nil {
-                userSlots[name.lowercased()] = userSlots.count
+        func add(_ name: String) {
+            let n = name.lowercased()
+            if userSlots[n] == nil { userSlots[n] = userSlots.count }
+        }
+        func visit(_ steps: [RewriteStep]) throws(ConfigError) {
+            for step in steps {
+                switch step {
+                case .set(let name, _, let at):
+                    if SetTargets.isArgs(name) { continue }
+                    if SetTargets.isReadOnly(name) { throw ConfigError("the duplicate \"\(name)\" variable", at: at) }
+                    add(name)
+                case .rewrite(let r): RegexNames.named(in: r.pattern).forEach(add)
+                case .if(let b):
+                    if case .regex(_, let pattern, _, _) = b.condition { RegexNames.named(in: pattern).forEach(add) }
+                    try visit(b.steps)
+                default: break
+                }
             }
         }
-        func visit(_ l: LocationConfig) { visit(l.rewrites); l.nested.forEach(visit) }
-        for s in http.servers { visit(s.rewrites); s.locations.forEach(visit) }
+        func visit(_ l: LocationConfig) throws(ConfigError) {
+            if case .regex(let p, _) = l.match { RegexNames.named(in: p).forEach(add) }
+            try visit(l.rewrites)
+            for n in l.nested { try visit(n) }
+        }
+        for s in http.servers {
+            for case .regex(let p, _) in s.names { RegexNames.named(in: p).forEach(add) }
+            try visit(s.rewrites)
+            for l in s.locations { try visit(l) }
+        }
+    }
+
+    /// The slots a compiled regex's named groups fill.
+    func namedSlots(_ re: Regex) -> [(group: Int, slot: Int)] {
+        re.namedGroups.compactMap { g in userSlots[g.name.lowercased()].map { (group: g.index, slot: $0) } }
     }
 
     func compile(_ t: Template, at loc: SourceLocation?, named: [String: Int] = [:]) throws(ConfigError) -> CompiledTemplate {
@@ -159,11 +192,10 @@ private struct Builder {
             case .variable(let name):
                 if let g = named[name] { parts.append(.capture(g)); continue }
                 let lower = name.lowercased()
-                guard let v = VariableID.resolve(lower, userSlot: { n in
-                    if let s = userSlots[n] { return .userVariable(s) }
-                    if let m = mapIndex[n] { return .mapResult(m) }
-                    return nil
-                }) ?? (name.hasPrefix("cookie_") ? VariableID.cookie(Array(name.dropFirst(7).utf8)) : nil) else {
+                // A `set $http_x` or a named capture shadows the built-in of that name, as in nginx.
+                if let s = userSlots[lower] { parts.append(.variable(.userVariable(s))); continue }
+                if let m = mapIndex[lower] { parts.append(.variable(.mapResult(m))); continue }
+                guard let v = VariableID.resolve(lower, userSlot: { _ in nil }) ?? (name.hasPrefix("cookie_") ? VariableID.cookie(Array(name.dropFirst(7).utf8)) : nil) else {
                     throw ConfigError("unknown \"\(name)\" variable", at: loc)
                 }
                 if case .cookie = v { parts.append(.variable(.cookie(Array(name.dropFirst(7).utf8)))); continue }
@@ -261,9 +293,23 @@ private struct Builder {
     func map(_ m: MapConfig) throws(ConfigError) -> MapRuntime {
         var exact: [[UInt8]: CompiledTemplate] = [:]
         var regexes: [(regex: Regex, value: CompiledTemplate)] = []
+        var leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)] = []
+        var trailing: [(prefix: [UInt8], value: CompiledTemplate)] = []
         for e in m.entries {
             switch e.key {
-            case .exact(let k): exact[Array(k.utf8)] = try compile(e.value, at: e.location)
+            case .exact(let k):
+                let value = try compile(e.value, at: e.location)
+                if m.hostnames, k.hasPrefix("*.") {
+                    leading.append((Array(k.utf8.dropFirst()), false, value))
+                } else if m.hostnames, k.hasPrefix("."), k.count > 1 {
+                    leading.append((Array(k.utf8), true, value))
+                } else if m.hostnames, k.hasSuffix(".*") {
+                    trailing.append((Array(k.utf8.dropLast()), value))
+                } else {
+                    var key = Array(k.utf8)
+                    if m.hostnames, key.last == UInt8(ascii: ".") { key.removeLast() }
+                    if exact[key] == nil { exact[key] = value }
+                }
             case .regex(let p, let ci):
                 let re = try compileRegex(p, caseless: ci, at: e.location)
                 let named = Dictionary(re.namedGroups.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
@@ -271,36 +317,43 @@ private struct Builder {
             }
         }
         return MapRuntime(source: try compile(m.source, at: m.location), exact: exact, regexes: regexes,
-                          defaultValue: try compile(m.defaultValue, at: m.location))
+                          defaultValue: try compile(m.defaultValue, at: m.location), hostnames: m.hostnames,
+                          leading: leading, trailing: trailing)
     }
 
     // MARK: - Servers and locations
 
     mutating func server(_ s: ServerConfig, http: HTTPConfig) throws(ConfigError) -> ServerRuntime {
         var name: [UInt8] = []
-        for n in s.names { if case .exact(let e) = n { name = Array(e.utf8); break } }
-        let tree = try locations(s.locations, http: http, serverRewrites: s.rewrites)
+        // $server_name: the first name as written (a regex with its "~", ".example.com" without the dot).
+        switch s.names.first {
+        case .exact(let e)?: name = Array(e.utf8)
+        case .wildcardPrefix(let w)?: name = Array((w.hasPrefix(".") ? String(w.dropFirst()) : w).utf8)
+        case .wildcardSuffix(let w)?: name = Array(w.utf8)
+        case .regex(let p, _)?: name = Array(("~" + p).utf8)
+        case nil: break
+        }
+        let tree = try locations(s.locations, http: http)
         let fallback = try location(nil, settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)
-        return ServerRuntime(name: name, locations: tree, fallback: fallback)
+        return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script)
     }
 
     /// One list of sibling locations being built: the trees of their nested lists are built first.
     private struct LocationLevel {
         let list: [LocationConfig]
-        let serverRewrites: [RewriteStep]
         var next = 0
         var exact: [[UInt8]: LocationRuntime] = [:]
         var prefixes: [LocationRuntime] = []
         var regexes: [LocationRuntime] = []
-        init(_ list: [LocationConfig], serverRewrites: [RewriteStep]) { self.list = list; self.serverRewrites = serverRewrites }
+        init(_ list: [LocationConfig]) { self.list = list }
     }
 
     /// Builds a list of locations and everything nested in it, children before parents, with an explicit stack:
     /// `location` has a large frame (tens of KiB in a debug build), so recursing through it per nesting level
     /// overflowed the stack at a depth of about a hundred (262 in release), taking a reloading server down.
-    mutating func locations(_ list: [LocationConfig], http: HTTPConfig, serverRewrites: [RewriteStep]) throws(ConfigError) -> LocationTree {
-        var stack = [LocationLevel(list, serverRewrites: serverRewrites)]
+    mutating func locations(_ list: [LocationConfig], http: HTTPConfig) throws(ConfigError) -> LocationTree {
+        var stack = [LocationLevel(list)]
         var childTree: LocationTree? = nil   // the finished tree of the nested list of the top level's next item
         while var level = stack.popLast() {
             if let children = childTree {
@@ -311,7 +364,7 @@ private struct Builder {
             if level.next < level.list.count {
                 let nested = level.list[level.next].nested
                 stack.append(level)
-                if nested.isEmpty { childTree = .empty } else { stack.append(LocationLevel(nested, serverRewrites: [])) }
+                if nested.isEmpty { childTree = .empty } else { stack.append(LocationLevel(nested)) }
                 continue
             }
             let tree = LocationTree(exact: level.exact, prefixes: level.prefixes, regexes: level.regexes)
@@ -323,7 +376,7 @@ private struct Builder {
 
     private mutating func add(_ l: LocationConfig, children: LocationTree, to level: inout LocationLevel,
                               http: HTTPConfig) throws(ConfigError) {
-        let steps = level.serverRewrites + l.rewrites
+        let steps = l.rewrites
         switch l.match {
         case .exact(let p):
             level.exact[Array(p.utf8)] = try location(l, settings: l.settings, match: .exact, prefix: Array(p.utf8),
@@ -340,7 +393,7 @@ private struct Builder {
             let re = try compileRegex(p, caseless: ci, at: l.location)
             level.regexes.append(try location(l, settings: l.settings, match: .regex(re), prefix: [],
                                               name: "\(ci ? "~*" : "~") \(p)", rewrites: steps, http: http,
-                                              at: l.location, children: children))
+                                              at: l.location, children: children, namedCaptures: namedSlots(re)))
         case .named(let n):
             throw ConfigError("named locations (\"\(n)\") are not supported by switchyard yet", at: l.location)
         }
@@ -348,32 +401,20 @@ private struct Builder {
 
     mutating func location(_ l: LocationConfig?, settings: HTTPSettings, match: LocationRuntime.Match, prefix: [UInt8],
                            name: String, rewrites steps: [RewriteStep], http: HTTPConfig,
-                           at loc: SourceLocation, children: LocationTree = .empty) throws(ConfigError) -> LocationRuntime {
-        var rewrites: [RewriteRule] = []
-        var sets: [(slot: Int, value: CompiledTemplate)] = []
+                           at loc: SourceLocation, children: LocationTree = .empty,
+                           namedCaptures: [(group: Int, slot: Int)] = [],
+                           handler ifHandler: LocationHandler? = nil) throws(ConfigError) -> LocationRuntime {
+        let handler = ifHandler ?? l?.handler
+        let script = try compileScript(steps, settings: settings, match: match, prefix: prefix, name: name,
+                                       handler: handler, http: http, at: loc)
+        // error_page's internal redirect serves a location whose script starts with `return` as that response.
         var action: LocationAction? = nil
-        for step in steps {
-            switch step {
-            case .rewrite(let r):
-                let flag: RewriteFlag
-                switch r.flag {
-                case .none: flag = .none
-                case .last: flag = .last
-                case .break: flag = .breakHere
-                case .redirect: flag = .redirect
-                case .permanent: flag = .permanent
-                }
-                rewrites.append(RewriteRule(regex: try compileRegex(r.pattern, caseless: false, at: r.location),
-                                            replacement: try compile(r.replacement, at: r.location), flag: flag))
-            case .return(let r):
-                if action == nil { action = .respond(status: r.code, body: try r.value.map { v throws(ConfigError) in try compile(v, at: r.location) }) }
-            case .set(let variable, let value, let sl):
-                sets.append((userSlots[variable.lowercased()]!, try compile(value, at: sl)))
-            case .break:
-                break
-            }
+        for op in script {
+            if case .set = op { continue }
+            if case .respond(let status, let body) = op { action = .respond(status: status, body: body) }
+            break
         }
-        if action == nil, let handler = l?.handler {
+        if action == nil, let handler {
             switch handler {
             case .proxy(let pass): action = .proxy(try proxy(pass, settings: settings.proxy, locationPrefix: prefix, http: http, at: loc))
             case .stubStatus: action = .stubStatus
@@ -441,7 +482,7 @@ private struct Builder {
         var expiresVariable: CompiledTemplate? = nil
         if case .variable(let t, _) = content.expires { expiresVariable = try compile(t, at: loc) }
         return LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
-                               rewrites: rewrites, sets: sets, addHeaders: addHeaders, errorPages: errorPages,
+                               script: script, namedCaptures: namedCaptures, addHeaders: addHeaders, errorPages: errorPages,
                                accessLogs: sinks, clientMaxBodySize: Int64(c.maxBodySize),
                                // client_body_in_file_only: no body stays in memory, every one goes to a temp file.
                                clientBodyBufferSize: c.bodyInFileOnly == .off ? c.bodyBufferSize : 0,

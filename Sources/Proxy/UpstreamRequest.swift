@@ -66,7 +66,8 @@ enum UpstreamRequest {
         // proxy_pass with variables and a URI part: that URI exactly as evaluated (nginx neither replaces the
         // location prefix nor appends the arguments then).
         if let uri = r.dynamicURL?.uri { out.append(contentsOf: uri); return }
-        guard let replacement = proxy.uriReplacement else {
+        // After `rewrite … break` the changed URI goes as it is: proxy_pass's URI part is ignored (nginx docs).
+        guard let replacement = proxy.uriReplacement, r.validLocation else {
             // No URI part: the client's URI as sent, unless a rewrite or an internal redirect changed $uri (each
             // counts a cycle; until then $uri is the normalized request path).
             if r.rewriteCycles == 0 {

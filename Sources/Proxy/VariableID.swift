@@ -2,14 +2,14 @@
 /// Names follow nginx's; `$http_NAME`, `$cookie_NAME`, … carry their NAME (lowercased, `_` → `-` for headers).
 enum VariableID: Sendable, Equatable {
     case remoteAddr, remotePort, remoteUser, binaryRemoteAddr
-    case host, hostname, httpHeader([UInt8]), sentHTTPHeader([UInt8]), cookie([UInt8]), arg([UInt8])
+    case host, hostname, httpHeader([UInt8]), sentHTTPHeader([UInt8]), sentTrailer([UInt8]), cookie([UInt8]), arg([UInt8])
     case args, isArgs, uri, requestURI, request, requestMethod, requestLength, requestTime, requestID
     case scheme, serverName, serverAddr, serverPort, serverProtocol, status, bodyBytesSent, bytesSent
     case connection, connectionRequests, contentLength, contentType, timeLocal, timeISO8601, msec, pid
     case proxyHost, proxyPort, proxyAddXForwardedFor
     case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
-    case gzipRatio
+    case gzipRatio, pipe, upstreamBytesReceived, upstreamBytesSent
     case limitRate              // $limit_rate: the response's send rate (ClientShaping)
     case userVariable(Int)      // a `set $name` or `map` result, by slot
     case mapResult(Int)         // a `map` block, evaluated lazily, by index
@@ -17,21 +17,25 @@ enum VariableID: Sendable, Equatable {
     /// Resolves a variable name (without `$`). `userSlot` finds `set`/`map` variables; nil means unknown.
     static func resolve(_ name: String, userSlot: (String) -> VariableID?) -> VariableID? {
         func suffix(_ p: String) -> [UInt8]? {
-            guard name.hasPrefix(p), name.count > p.count else { return nil }
+            guard name.hasPrefix(p) else { return nil }
             return Array(name.dropFirst(p.count).lowercased().utf8)
         }
         func headerName(_ p: String) -> [UInt8]? {
             suffix(p).map { $0.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : $0 } }
         }
         if let n = headerName("upstream_http_") { return .upstreamHTTPHeader(n) }
-        if name.hasPrefix("upstream_cookie_"), name.count > 16 { return .upstreamCookie(Array(name.dropFirst(16).utf8)) }
+        if name.hasPrefix("upstream_cookie_") { return .upstreamCookie(Array(name.dropFirst(16).utf8)) }
         if let n = headerName("sent_http_") { return .sentHTTPHeader(n) }
+        if let n = headerName("sent_trailer_") { return .sentTrailer(n) }
         if let n = headerName("http_") { return .httpHeader(n) }
-        if name.hasPrefix("cookie_"), name.count > 7 { return .cookie(Array(name.dropFirst(7).utf8)) }
+        if name.hasPrefix("cookie_") { return .cookie(Array(name.dropFirst(7).utf8)) }
         if let n = suffix("arg_") { return .arg(n) }
         if let v = fixed[name] { return v }
         return userSlot(name)
     }
+
+    /// A built-in with a fixed name (not a `$http_…`-style family); nil when there is none.
+    static func resolveFixed(_ lowercasedName: String) -> VariableID? { fixed[lowercasedName] }
 
     private static let fixed: [String: VariableID] = [
         "remote_addr": .remoteAddr, "remote_port": .remotePort, "remote_user": .remoteUser,
@@ -48,6 +52,7 @@ enum VariableID: Sendable, Equatable {
         "upstream_status": .upstreamStatus, "upstream_response_time": .upstreamResponseTime,
         "upstream_connect_time": .upstreamConnectTime, "upstream_header_time": .upstreamHeaderTime,
         "upstream_response_length": .upstreamResponseLength, "upstream_cache_status": .upstreamCacheStatus,
-        "gzip_ratio": .gzipRatio, "limit_rate": .limitRate,
+        "gzip_ratio": .gzipRatio, "limit_rate": .limitRate, "pipe": .pipe,
+        "upstream_bytes_received": .upstreamBytesReceived, "upstream_bytes_sent": .upstreamBytesSent,
     ]
 }

@@ -1,6 +1,8 @@
 /// The blocks a directive may appear in (nginx's `NGX_MAIN_CONF`, `NGX_HTTP_SRV_CONF`, …).
 public enum ConfigContext: String, Sendable, Hashable, CaseIterable {
     case main, events, http, server, location, upstream, map, types
+    /// Inside `if` in a server or a location (nginx's SIF and LIF).
+    case serverIf, locationIf
 }
 
 /// How many arguments a directive takes (nginx's `NGX_CONF_TAKE*` / `1MORE` flags).

@@ -32,6 +32,9 @@ extension DirectiveTable {
         DirectiveSpec("break", [.server, .location], .none, .custom { builder, _ in
             builder.addRewriteStep(.break)
         }),
+        ifBlock,
+        DirectiveSpec("rewrite_log", anyHTTPLevel, .exactly(1), .flag(\.rewrite.$log)),
+        DirectiveSpec("uninitialized_variable_warn", anyHTTPLevel, .exactly(1), .flag(\.rewrite.$uninitializedWarn)),
         ]
     }
 

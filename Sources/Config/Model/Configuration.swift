@@ -66,7 +66,7 @@ public struct HTTPConfig: Sendable {
     public var definedVariables: Set<String> {
         var names = Set(maps.map(\.variable))
         func collect(_ steps: [RewriteStep]) {
-            for case .set(let variable, _, _) in steps { names.insert(variable) }
+            names.formUnion(steps.setNames)
         }
         func walk(_ locations: [LocationConfig]) {
             for location in locations {

@@ -8,6 +8,7 @@ public struct HTTPSettings: Sendable {
     public var client = ClientSettings()
     public var content = ContentSettings()
     public var logging = LoggingSettings()
+    public var rewrite = RewriteSettings()
 
     public init() {}
 }

@@ -29,6 +29,7 @@ public enum RewriteStep: Sendable, Equatable {
     /// `set $name value`.
     case set(variable: String, value: Template, location: SourceLocation)
     case `break`
+    case `if`(IfBlock)
 }
 
 /// `rewrite regex replacement [last|break|redirect|permanent]`.

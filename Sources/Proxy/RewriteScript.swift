@@ -1,0 +1,185 @@
+import Config
+import EventLoop
+import HTTP1
+import Regex
+
+/// A regex compiled at load with the variable slots its named groups fill on a match (nginx makes every
+/// `(?<name>…)` of a location, server_name, rewrite or `if` a variable).
+struct CaptureRegex {
+    let regex: Regex
+    let named: [(group: Int, slot: Int)]
+}
+
+/// What `set` writes: a variable of the configuration's own, or `$args`.
+enum SetTarget { case user(Int), args }
+
+/// `rewrite regex replacement [flag]`, compiled.
+struct RewriteRule {
+    let regex: CaptureRegex
+    let replacement: CompiledTemplate
+    let flag: RewriteFlag
+    /// The replacement starts with http://, https:// or $scheme: a 302 even without a flag (nginx decides at load).
+    let redirects: Bool
+    /// The replacement has a `?`: what follows it are the new args, the old ones go after a `&`.
+    let setsArgs: Bool
+    /// No trailing `?`: the request's args are kept (nginx's add_args).
+    let keepsArgs: Bool
+    /// `rewrite_log on` where the rule is: the match is logged at notice.
+    let logged: Bool
+    let pattern: String
+}
+
+/// `if (condition) { … }`, compiled; `location` is the block's implicit location (nil in server context).
+final class IfRuntime {
+    let condition: RewriteCondition
+    let ops: [RewriteOp]
+    let location: LocationRuntime?
+    init(condition: RewriteCondition, ops: [RewriteOp], location: LocationRuntime?) {
+        self.condition = condition; self.ops = ops; self.location = location
+    }
+}
+
+enum RewriteCondition {
+    case variable(CompiledTemplate)
+    case compare(CompiledTemplate, CompiledTemplate, negated: Bool)
+    case regex(CompiledTemplate, CaptureRegex, negated: Bool)
+    case file(CompiledTemplate, IfCondition.FileTest, negated: Bool)
+}
+
+/// One step of a server's or location's rewrite script, in configuration order.
+enum RewriteOp {
+    case rewrite(RewriteRule)
+    case respond(status: Int, body: CompiledTemplate?)
+    case set(SetTarget, CompiledTemplate)
+    case stop
+    case ifBlock(IfRuntime)
+}
+
+/// Runs rewrite scripts as nginx's rewrite phases do.
+enum RewriteScript {
+    enum Outcome {
+        /// The script ran to its end, or to a `break`.
+        case proceed
+        /// A `rewrite … last`: look the URI up again.
+        case research
+        /// A `return` or a redirect answered the request.
+        case answered
+    }
+
+    /// Runs `ops`; `uriChanged` tracks nginx's uri_changed (a rewrite without `break` makes the location be
+    /// searched again after the script, as `last` does at once).
+    /// `errorStatus`: the error whose `error_page` this script serves (nginx's err_status), 0 for none.
+    static func run(_ ops: [RewriteOp], _ r: Request, _ c: ClientConnection, uriChanged: inout Bool,
+                    errorStatus: Int = 0) -> Outcome? {
+        for op in ops {
+            switch op {
+            case .set(let target, let value):
+                switch target {
+                case .user(let slot): r.userVariables[slot] = r.evaluate(value)
+                case .args:
+                    let v = r.evaluate(value)
+                    r.args = v[...]; r.hasArgs = !v.isEmpty
+                }
+            case .stop:
+                if uriChanged { r.validLocation = false }
+                uriChanged = false
+                return .proceed
+            case .respond(let status, let body):
+                answer(status, body, r, c, errorStatus: errorStatus)
+                return .answered
+            case .rewrite(let rule):
+                guard let caps = rule.regex.regex.captures(in: r.uri) else { continue }
+                r.setCaptures(caps, named: rule.regex.named)
+                if rule.logged {
+                    c.worker.log(.notice, "\"\(rule.pattern)\" matches \"\(String(decoding: r.uri, as: UTF8.self))\"", c.id)
+                }
+                if let outcome = apply(rule, r, c, uriChanged: &uriChanged) { return outcome }
+            case .ifBlock(let block):
+                guard holds(block.condition, r) else { continue }
+                if let loc = block.location { r.location = loc }
+                if let outcome = run(block.ops, r, c, uriChanged: &uriChanged, errorStatus: errorStatus) { return outcome }
+            }
+        }
+        return nil
+    }
+
+    /// A matched rewrite: a redirect answers; otherwise $uri (and maybe $args) change.
+    private static func apply(_ rule: RewriteRule, _ r: Request, _ c: ClientConnection, uriChanged: inout Bool) -> Outcome? {
+        var target = r.evaluate(rule.replacement)
+        if rule.redirects || rule.flag == .redirect || rule.flag == .permanent {
+            if rule.keepsArgs, !r.args.isEmpty {
+                target.append(rule.setsArgs ? UInt8(ascii: "&") : UInt8(ascii: "?"))
+                target.append(contentsOf: r.args)
+            }
+            let status = rule.flag == .permanent ? 301 : 302
+            Responses.redirect(status, location: target, on: c)
+            return .answered
+        }
+        if rule.setsArgs, let q = target.firstIndex(of: UInt8(ascii: "?")) {
+            var args = Array(target[(q + 1)...])
+            if rule.keepsArgs, !r.args.isEmpty { args.append(UInt8(ascii: "&")); args.append(contentsOf: r.args) }
+            r.args = args[...]; r.hasArgs = true
+            target.removeSubrange(q...)
+        } else if !rule.keepsArgs {
+            r.args = []; r.hasArgs = false
+        }
+        if target.isEmpty {
+            c.worker.log(.error, "the rewritten URI has a zero length", c.id)
+            c.sendError(500, closeAfter: false)
+            return .answered
+        }
+        r.uri = target
+        r.rewriteCycles += 1
+        switch rule.flag {
+        case .last: uriChanged = true; return .research
+        case .breakHere: uriChanged = false; r.validLocation = false; return .proceed
+        default: uriChanged = true; return nil
+        }
+    }
+
+    /// `return`: 444 closes without a response, as in nginx.
+    private static func answer(_ status: Int, _ body: CompiledTemplate?, _ r: Request, _ c: ClientConnection,
+                               errorStatus: Int) {
+        if status == 444 { r.status = 444; c.worker.logAccess(r); c.close(); return }
+        // Serving an error_page: a redirect keeps its own status, a `return 4xx` sends that error's page,
+        // anything else goes out with the error's status (nginx's err_status).
+        if errorStatus != 0, !Responses.isRedirect(status), status < 400 || body != nil {
+            let text = body.map { r.evaluate($0) } ?? []
+            return Responses.send(status: errorStatus, contentType: r.location.defaultType, body: text, on: c)
+        }
+        Responses.respond(status, body: body, on: c)
+    }
+
+    static func holds(_ condition: RewriteCondition, _ r: Request) -> Bool {
+        switch condition {
+        case .variable(let t):
+            let v = r.evaluate(t)
+            return !(v.isEmpty || v == [UInt8(ascii: "0")])
+        case .compare(let a, let b, let negated):
+            return (r.evaluate(a) == r.evaluate(b)) != negated
+        case .regex(let t, let re, let negated):
+            let subject = r.evaluate(t)
+            guard let caps = re.regex.captures(in: subject) else { return negated }
+            r.setCaptures(caps, named: re.named)
+            return !negated
+        case .file(let t, let test, let negated):
+            let info = Syscall.stat(r.evaluate(t))
+            let result: Bool
+            switch test {
+            case .file: result = info?.isRegular == true
+            case .directory: result = info?.isDirectory == true
+            case .exists: result = info != nil
+            case .executable: result = info?.isExecutable == true
+            }
+            return result != negated
+        }
+    }
+}
+
+extension Request {
+    /// Records a regex match: `$0`…`$n`, and the named groups' variables.
+    func setCaptures(_ caps: [[UInt8]], named: [(group: Int, slot: Int)]) {
+        captures = caps
+        for n in named where n.group < caps.count { userVariables[n.slot] = caps[n.group] }
+    }
+}

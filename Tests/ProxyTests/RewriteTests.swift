@@ -1,0 +1,230 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// The rewrite module end to end: `if` and its conditions, the script order of `rewrite`/`set`/`return`/`break`,
+/// args handling, the cycle limit, and the variables the scripts read.
+@Suite(.serialized) struct RewriteTests {
+    @Test func ifConditions() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /var { if ($arg_c) { return 204; } return 200 "no"; }
+                location /eq { if ($arg_c = 1) { return 204; } return 200 "no"; }
+                location /ne { if ($arg_c != 2) { return 204; } return 200 "no"; }
+                location /re { if ($arg_c ~ ^f(o+)$) { return 200 "o:$1"; } return 200 "no"; }
+                location /rei { if ($arg_c ~* ^FOO$) { return 204; } return 200 "no"; }
+                location /nre { if ($arg_c !~ foo) { return 204; } return 200 "no"; }
+                location /file { if (-f /etc/passwd) { return 204; } return 200 "no"; }
+                location /dir { if (-d /$arg_c) { return 204; } return 200 "no"; }
+                location /exists { if (!-e /no/such/$arg_c) { return 204; } return 200 "no"; }
+                location /exec { if (-x /bin/sh) { return 204; } return 200 "no"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/var?c=1").status == 204)
+        #expect(try f.get("/var?c=0").text == "no")
+        #expect(try f.get("/var").text == "no")
+        #expect(try f.get("/eq?c=1").status == 204)
+        #expect(try f.get("/eq?c=2").text == "no")
+        #expect(try f.get("/ne?c=1").status == 204)
+        #expect(try f.get("/ne?c=2").text == "no")
+        #expect(try f.get("/re?c=fooo").text == "o:ooo")
+        #expect(try f.get("/re?c=bar").text == "no")
+        #expect(try f.get("/rei?c=foo").status == 204)
+        #expect(try f.get("/nre?c=bar").status == 204)
+        #expect(try f.get("/nre?c=foo").text == "no")
+        #expect(try f.get("/file").status == 204)
+        #expect(try f.get("/dir?c=tmp").status == 204)
+        #expect(try f.get("/dir?c=etc/passwd").text == "no")
+        #expect(try f.get("/exists?c=x").status == 204)
+        #expect(try f.get("/exec").status == 204)
+    }
+
+    @Test func ifInALocationAppliesItsSettings() throws {
+        let a = try MockBackend(name: "a") { req in MockResponse(text: "a \(req.target)") }
+        defer { a.stop() }
+        let b = try MockBackend(name: "b") { req in MockResponse(text: "b \(req.target)") }
+        defer { b.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    add_header X-Outer 1;
+                    if ($http_x_to_b) { proxy_pass http://\(b.address); add_header X-Inner 1; }
+                    proxy_pass http://\(a.address);
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let plain = try f.get("/p")
+        #expect(plain.text == "a /p")
+        #expect(plain.header("X-Outer") == "1")
+        let toB = try f.get("/p", headers: ["X-To-B": "yes"])
+        #expect(toB.text == "b /p")
+        #expect(toB.header("X-Inner") == "1")
+        #expect(toB.header("X-Outer") == nil)   // the if's own add_header replaces the inherited ones, as in nginx
+    }
+
+    @Test func scriptRunsInOrderWithBreakAndServerLevel() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                set $s "server";
+                if ($arg_deny) { return 403; }
+                rewrite ^/srv/(.*)$ /b/$1;
+                location /a { set $x 1; rewrite ^ /b; set $x 2; }
+                location /b { return 200 "b $uri $s"; }
+                location /brk { set $x 1; break; set $x 2; return 200 "never"; }
+                location /brk2 { rewrite ^ /elsewhere break; return 200 "unreached"; }
+                location /ret { set $x 1; return 200 "x=$x"; set $x 2; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/a").text == "b /b server")          // a rewrite without flag searches again at the end
+        #expect(try f.get("/srv/z").text == "b /b/z server")   // server level runs before the search
+        #expect(try f.get("/b?deny=1").status == 403)
+        #expect(try f.get("/brk").status == 404)               // break: no more rewrite directives, static files
+        #expect(try f.get("/brk2").status == 404)
+        #expect(try f.get("/ret").text == "x=1")
+    }
+
+    @Test func rewriteArgsAndRedirects() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /add { rewrite ^ /show?c=d last; }
+                location /drop { rewrite ^ /show? last; }
+                location /keep { rewrite ^ /show last; }
+                location /show { return 200 "uri:$uri args:$args is:$is_args"; }
+                location /r1 { rewrite ^ http://example.com/?c=d redirect; }
+                location /r2 { rewrite ^ http://example.com/?c=d? permanent; }
+                location /setargs { set $args "x=1"; return 200 "$args $arg_x"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/add?a=b").text == "uri:/show args:c=d&a=b is:?")
+        #expect(try f.get("/drop?a=b").text == "uri:/show args: is:")
+        #expect(try f.get("/keep?a=b").text == "uri:/show args:a=b is:?")
+        let r1 = try f.get("/r1?a=b")
+        #expect(r1.status == 302)
+        #expect(r1.header("Location") == "http://example.com/?c=d&a=b")
+        let r2 = try f.get("/r2?a=b")
+        #expect(r2.status == 301)
+        #expect(r2.header("Location") == "http://example.com/?c=d")
+        #expect(try f.get("/setargs?q=2").text == "x=1 1")
+    }
+
+    @Test func rewriteCycleEndsIn500() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location / { rewrite ^ /again last; } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/x").status == 500)
+        #expect(f.logFile("logs/error.log", containing: "cycle").contains("rewrite or internal redirection cycle"))
+    }
+
+    @Test func namedCapturesFromServerNameAndLocation() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; server_name ~^(?<sub>[a-z]+)\\.example\\.com$;
+                location ~ ^/u/(?<uid>\\d+)$ { return 200 "sub=$sub uid=$uid 1=$1"; }
+                location / { return 200 "sub=$sub"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try TestClient.get(port: f.port, "/u/42", host: "www.example.com").text == "sub=www uid=42 1=42")
+        #expect(try TestClient.get(port: f.port, "/", host: "api.example.com").text == "sub=api")
+    }
+
+    @Test func mapHostnamesAndCaseInsensitiveKeys() throws {
+        let f = try Fixture(http: """
+            map $arg_h $m {
+                hostnames;
+                default none;
+                example.com exact;
+                *.example.com left;
+                .dot.example.com dot;
+                example.* right;
+                ~^RE\\.org$ regex;
+                ~^RE\\.org$ second;
+            }
+            server { listen 127.0.0.1:PORT; location / { return 200 "$m"; } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/?h=EXAMPLE.com.").text == "exact")
+        #expect(try f.get("/?h=a.example.com").text == "left")
+        #expect(try f.get("/?h=dot.example.com").text == "dot")
+        #expect(try f.get("/?h=a.dot.example.com").text == "dot")
+        #expect(try f.get("/?h=example.org").text == "right")
+        #expect(try f.get("/?h=RE.org").text == "regex")
+        #expect(try f.get("/?h=other").text == "none")
+    }
+
+    @Test func upstreamByteCountsPerTry() throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "hello") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            log_format u "$upstream_response_length:$upstream_bytes_received:$upstream_bytes_sent:$arg_:$pipe";
+            server { listen 127.0.0.1:PORT;
+                location / { proxy_pass http://\(backend.address); access_log logs/u.log u; } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/").text == "hello")
+        let line = f.logFile("logs/u.log", containing: ":.")
+        let fields = line.split(separator: "\n").first.map { $0.split(separator: ":", omittingEmptySubsequences: false) } ?? []
+        #expect(fields.count == 5)
+        #expect(fields.first == "5")
+        #expect((Int(fields.count > 1 ? fields[1] : "") ?? 0) > 5)    // head and body
+        #expect((Int(fields.count > 2 ? fields[2] : "") ?? 0) > 10)   // the request head
+        #expect(fields.last == ".")
+    }
+
+    @Test func errorPageTargetsRunTheirScript() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /e404 { error_page 404 /r405; return 404; }
+                location /e405 { error_page 405 /r200text; return 405; }
+                location /e405redirect { error_page 405 /redir; return 405; }
+                location /r405 { return 405; }
+                location /r200text { return 200 "text"; }
+                location /redir { rewrite ^ http://example.com/ redirect; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/e404").status == 405)
+        let text = try f.get("/e405")
+        #expect(text.status == 405)
+        #expect(text.text == "text")
+        let redirect = try f.get("/e405redirect")
+        #expect(redirect.status == 302)
+        #expect(redirect.header("Location") == "http://example.com/")
+    }
+
+    @Test func breakAfterRewriteSendsTheChangedURIUpstream() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /app/ { rewrite ^/app/(.*)$ /users?name=$1 break; proxy_pass http://\(backend.address)/ignored/; }
+                location /plain/ { proxy_pass http://\(backend.address)/inner/; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/app/bob").text == "/users?name=bob")
+        #expect(try f.get("/plain/x").text == "/inner/x")
+    }
+
+    @Test func serverNameVariableIsTheFirstNameAsWritten() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; server_name *.wc.example.com; location / { return 200 "$server_name"; } }
+            server { listen 127.0.0.1:PORT; server_name .dot.example.com; location / { return 200 "$server_name"; } }
+            server { listen 127.0.0.1:PORT; server_name ~^RE\\.example$; location / { return 200 "$server_name"; } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try TestClient.get(port: f.port, "/", host: "a.wc.example.com").text == "*.wc.example.com")
+        #expect(try TestClient.get(port: f.port, "/", host: "www.dot.example.com").text == "dot.example.com")
+        #expect(try TestClient.get(port: f.port, "/", host: "re.example").text == "~^RE\\.example$")
+    }
+}
