@@ -16,6 +16,8 @@ final class ProxyExchange {
     let request: Request
     let proxy: ProxyRuntime
     let upstream: UpstreamRuntime?
+    /// The upstream's balancer, resolved once: picks, retries and releases all use it, across a reload too.
+    private(set) var peers: UpstreamPeers?
     private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
     private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
     private var state = State.idle
@@ -33,10 +35,8 @@ final class ProxyExchange {
     private var head: [UInt8] = []            // the request head sent upstream (built once)
     private var headSent = 0
     private var body: RequestBody
-    private var responseParser: ResponseHeadParser
-    private var framing = BodyFraming.none
-    private var remaining: Int64 = 0
-    private var decoder = ChunkedDecoder(upstream: true)
+    /// The protocol of the current try: head parsing, body framing, reusability (UpstreamTransaction.swift).
+    private var tx: UpstreamTransaction
     private var clientChunked = false
     private var clientCloseDelimited = false
     private var responseStarted = false
@@ -52,14 +52,12 @@ final class ProxyExchange {
         self.request = request
         self.proxy = proxy
         switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
-        case .upstream(let u): upstream = u; direct = nil; unusable = nil
+        case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
         case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil
         case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message)
         }
         firstStart = Clock.monotonicNanos()
-        responseParser = ResponseHeadParser(limits: ParserLimits(requestLineMax: proxy.bufferSize,
-                                                                   headerLineMax: proxy.bufferSize,
-                                                                   headMax: proxy.bufferSize, maxHeaders: 200))
+        tx = UpstreamTransaction(method: request.head.method, headLimit: proxy.bufferSize)
         body = RequestBody(head: request.head, location: request.location, proxy: proxy)
     }
 
@@ -82,8 +80,10 @@ final class ProxyExchange {
 
     /// Goes upstream (directly, or after a cache miss or lock wait).
     func startUpstream() {
-        head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
-                                      chunked: body.chunkedUpstream)
+        // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
+        tx = UpstreamTransaction(method: cache?.convertsHead == true ? .get : request.head.method,
+                                 headLimit: proxy.bufferSize)
+        head = buildHead()
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
             _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -93,10 +93,15 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
             client.bodyComplete()
-            head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
-                                      chunked: body.chunkedUpstream)
+            head = buildHead()
         }
         nextTry()
+    }
+
+    /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in.
+    private func buildHead() -> [UInt8] {
+        UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
+                              cache: cache?.headEdits())
     }
 
     /// The client sent more body bytes.
@@ -106,8 +111,7 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if body.complete {
                 client.bodyComplete()
-                head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
-                                      chunked: body.chunkedUpstream)
+                head = buildHead()
                 nextTry()
             }
             return
@@ -120,7 +124,6 @@ final class ProxyExchange {
             client.worker.log(.error, u.message, client.id)
             return failClient(u.status)
         }
-        cache?.prepareUpstreamHead(&head)   // proxy_cache hook: no Range/If-* upstream, HEAD as GET, revalidation
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
                 client.worker.log(.error, "no live upstreams while connecting to upstream", client.id)
@@ -137,6 +140,7 @@ final class ProxyExchange {
             pooled.owner = self
             pooled.reader.arm(timeoutMillis: proxy.readTimeoutMillis)   // still registered: only the timer moves
             state = .sending
+            tx.restart(connected: true)
             request.tries[request.tries.count - 1].connectNanos = 0
             sendHead()
             return
@@ -149,6 +153,7 @@ final class ProxyExchange {
     /// time connect() says EINPROGRESS, so the head goes out at once; only when the kernel answers EAGAIN does
     /// the exchange wait for writability (which costs an epoll round, two epoll_ctl and a getsockopt).
     private func openConnection(to address: SocketAddress) {
+        tx.restart(connected: false)
         switch Socket.connect(address) {
         case .connected(let fd):
             attach(fd: fd, address: address)
@@ -174,6 +179,7 @@ final class ProxyExchange {
     private func connected() {
         request.tries[request.tries.count - 1].connectNanos = Clock.monotonicNanos() &- tryStart
         state = .sending
+        tx.connected()
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
@@ -197,10 +203,8 @@ final class ProxyExchange {
             guard let d = direct, triesDone == 0 else { return nil }
             return (d.address, d.label)
         }
-        let worker = client.worker   // one strong reference: each unowned read costs a checked retain
-        let box = worker.balancer(for: up)
-        let ctx = worker.pickContext(for: request, upstream: up)
-        guard let p = box.balancer.pick(ctx, state: &pickState, now: worker.now()) else { return nil }
+        guard let p = peers!.pick(for: request, state: &pickState, now: Instant(nanoseconds: Clock.monotonicNanos()))
+        else { return nil }
         peer = p.peer
         peerAnswered = false
         lastPick = p
@@ -268,6 +272,7 @@ final class ProxyExchange {
             c.writer.disarm()
             if body.streamed { client.bodyComplete() }
             state = .readingHead
+            tx.requestSent()
             c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
         }
     }
@@ -313,21 +318,22 @@ final class ProxyExchange {
 
     private func parseHead() {
         guard let c = conn else { return }
-        switch responseParser.parse(c.buffer.view) {
+        switch tx.receiveHead(c.buffer.view) {
         case .incomplete:
-            if c.buffer.readableCount >= proxy.bufferSize {
-                client.worker.log(.error, "upstream sent too big header while reading response header from upstream", client.id)
-                return tryFailed(.invalidHeader)
-            }
-        case .failed(let e):
-            client.worker.log(.error, "\(e.reason) while reading response header from upstream", client.id)
-            return tryFailed(.invalidHeader)
-        case .complete(let resp, let consumed):
+            return
+        case .interim(let consumed):
             c.buffer.consume(consumed)
-            responseParser.reset()
-            if resp.status >= 100 && resp.status < 200 && resp.status != 101 {
-                return parseHead()   // interim 1xx: skip it, wait for the final head
-            }
+            return parseHead()   // interim 1xx: skip it, wait for the final head
+        case .failed(let f):
+            client.worker.log(.error, "\(f.reason) while reading response header from upstream", client.id)
+            return tryFailed(f.kind)
+        case .upgrade(let resp, let consumed):
+            // The Upgrade exit (not taken yet: `UpstreamTransaction` is made with `upgradeRequested: false` until
+            // the tunnel lands): the sink gets the connection and the bytes past the head.
+            c.buffer.consume(consumed)
+            beginResponse(resp)
+        case .head(let resp, let consumed):
+            c.buffer.consume(consumed)
             let now = Clock.monotonicNanos()
             request.tries[request.tries.count - 1].status = resp.status
             request.tries[request.tries.count - 1].headerNanos = now &- tryStart
@@ -350,12 +356,7 @@ final class ProxyExchange {
         }
         // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
         let bodyForCacheOnly = cache?.convertsHead == true
-        framing = resp.bodyFraming(requestMethod: bodyForCacheOnly ? .get : request.head.method)
-        switch framing {
-        case .length(let n): remaining = n
-        case .chunked: decoder = ChunkedDecoder(upstream: true)
-        default: break
-        }
+        let framing = tx.framing
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none
         var decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
@@ -386,9 +387,11 @@ final class ProxyExchange {
         defer { client.uncork() }
         _ = client.send(out)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
-        if bodyless || (request.head.method == .head && !bodyForCacheOnly) {
-            if case .length = framing { remaining = 0 }
-            return finishUpstream(reusable: framing == .none || remaining == 0)
+        if bodyless {   // a HEAD, 1xx, 204, 304: done with the head
+            return finishUpstream(reusable: tx.reusableAfterHead(leftover: c.buffer.readableCount))
+        }
+        if tx.state == .done {   // Content-Length: 0: an empty body still ends (the cache stores it)
+            return endOfBody(reusable: tx.reusableAfterHead(leftover: c.buffer.readableCount))
         }
         if !c.buffer.isEmpty { forwardBuffered() }
         // Go on reading while the upstream has more (re-arming the read, and the gzip idle flush, when it pauses):
@@ -410,8 +413,11 @@ final class ProxyExchange {
                 c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
                 return
             case .eof:
-                if framing == .untilClose { return endOfBody(reusable: false) }
-                client.worker.log(.error, "upstream prematurely closed connection while reading upstream", client.id)
+                switch tx.closed() {
+                case .ended(_, let reusable): return endOfBody(reusable: reusable)
+                case .failed(let f): client.worker.log(.error, f.logLine, client.id)
+                case .more: break
+                }
                 return abortMidResponse()
             case .error(let e):
                 client.worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client.id)
@@ -424,32 +430,15 @@ final class ProxyExchange {
     /// Passes what the upstream buffer holds to the client in the client's framing.
     private func forwardBuffered() {
         guard let c = conn else { return }
-        let chunk = c.buffer.view
-        switch framing {
-        case .length:
-            let n = Int(min(Int64(chunk.count), remaining))
-            emit(chunk.slice(0, n))
-            c.buffer.consume(n)
-            remaining -= Int64(n)
-            if remaining == 0 { return endOfBody(reusable: c.buffer.isEmpty) }
-        case .untilClose:
-            emit(chunk)
-            c.buffer.consume(chunk.count)
-        case .chunked:
-            do {
-                var pieces = 0
-                let (consumed, finished) = try decoder.decode(chunk) { piece in
-                    pieces += piece.count
-                    self.emit(piece)
-                }
-                c.buffer.consume(consumed)
-                if finished { return endOfBody(reusable: c.buffer.isEmpty) }
-            } catch {
-                client.worker.log(.error, "upstream sent invalid chunked response while reading upstream", client.id)
-                return abortMidResponse()
-            }
-        case .none:
-            return endOfBody(reusable: true)
+        switch tx.receiveBody(c.buffer.view, emit: emit) {
+        case .more(let consumed):
+            c.buffer.consume(consumed)
+        case .ended(let consumed, let reusable):
+            c.buffer.consume(consumed)
+            return endOfBody(reusable: reusable)
+        case .failed(let f):
+            client.worker.log(.error, f.logLine, client.id)
+            return abortMidResponse()
         }
         if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
     }
@@ -534,11 +523,11 @@ final class ProxyExchange {
     // MARK: - Failures
 
     private func canRetry(_ f: UpstreamFailure) -> Bool {
-        guard let up = upstream else { return false }
+        guard upstream != nil else { return false }
         let elapsed = Duration.nanoseconds(Int64(Clock.monotonicNanos() &- firstStart))
         return proxy.nextUpstream.mayRetry(f, isIdempotent: request.head.method.isIdempotent,
                                            requestSent: headSent > 0, responseBytesSentToClient: responseStarted,
-                                           tries: triesDone, peerTries: client.worker.balancer(for: up).balancer.tries,
+                                           tries: triesDone, peerTries: peers?.tries ?? 1,
                                            elapsed: elapsed, requestBodyUnbuffered: body.streamed)
     }
 
@@ -586,8 +575,8 @@ final class ProxyExchange {
     /// Gives the peer back to the balancer once: `outcome` counts only if it never answered with a head (a
     /// failure after the head, like a client gone, does not mark the server failed).
     private func releasePeer(_ outcome: PeerOutcome, now: Instant) {
-        guard let up = upstream, let p = peer else { return }
-        client.worker.balancer(for: up).release(p, peerAnswered ? .ok : outcome, now: now)
+        guard let p = peer else { return }
+        peers?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil
     }
 }
