@@ -11,7 +11,7 @@ import HTTP1
 ///     CacheBackgroundUpdate.start(cacheExchange, request: r, proxy: proxy, peers: exchange.peers)   // then serve STALE
 ///
 /// It keeps itself alive until done (the request that started it is gone by then).
-final class CacheBackgroundUpdate {
+final class CacheBackgroundUpdate: UpstreamConnectionOwner {
     private let cache: CacheExchange
     private unowned let worker: Worker
     private let proxy: ProxyRuntime
@@ -20,12 +20,10 @@ final class CacheBackgroundUpdate {
     private var peer: PeerID?
     private let head: [UInt8]
     private var sent = 0
-    private var fd: Int32 = -1
-    private var reader: Watcher?
-    private var writer: Watcher?
+    /// The same connection type an exchange uses (not pooled: one request, then closed).
+    private var conn: UpstreamConnection?
     private var reaper: Watcher?
     private var ended = false
-    private let buffer: IOBuffer
     /// The protocol: a GET (or a conditional GET) whose answer only fills the cache.
     private var tx: UpstreamTransaction
     /// The reference cycle that keeps an update running; broken by `done`.
@@ -36,7 +34,6 @@ final class CacheBackgroundUpdate {
         worker = r.connection.worker
         self.proxy = proxy
         head = cache.upstreamHead(for: r, proxy: proxy)
-        buffer = IOBuffer(initialCapacity: max(proxy.bufferSize, 16 * 1024))
         tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize)
     }
 
@@ -64,30 +61,25 @@ final class CacheBackgroundUpdate {
     }
 
     private func connect(_ address: SocketAddress) {
-        switch Socket.connect(address) {
-        case .connected(let fd):
-            attach(fd)
+        switch UpstreamConnection.open(to: address, owner: self, bufferSize: max(proxy.bufferSize, 16 * 1024),
+                                       loop: worker.loop, pool: worker.pool) {
+        case .connected(let c):
+            conn = c
             tx.connected()
             sendHead()
-        case .inProgress(let fd):
-            attach(fd)
-            writer?.arm(timeoutMillis: proxy.connectTimeoutMillis)
+        case .inProgress(let c):
+            conn = c
+            c.writer.arm(timeoutMillis: proxy.connectTimeoutMillis)
         case .failed(let e):
             done(failure: "connect() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background")
         }
     }
 
-    private func attach(_ fd: Int32) {
-        self.fd = fd
-        let loop = worker.loop
-        reader = Watcher(loop: loop, fd: fd, events: .read) { [unowned self] ev in self.readable(ev) }
-        writer = Watcher(loop: loop, fd: fd, events: .write) { [unowned self] ev in self.writable(ev) }
-    }
-
-    private func writable(_ ev: IOEvents) {
+    func upstreamWritable(_ ev: IOEvents) {
+        guard let c = conn else { return }
         if ev.contains(.timeout) { return done(failure: "upstream timed out (110: Connection timed out) while updating the cache in the background") }
         if tx.state == .connecting {
-            let err = Socket.pendingError(fd)
+            let err = Socket.pendingError(c.fd)
             if err != 0 { return done(failure: "connect() failed (\(err): \(Syscall.describe(err))) while updating the cache in the background") }
             tx.connected()
         }
@@ -95,22 +87,24 @@ final class CacheBackgroundUpdate {
     }
 
     private func sendHead() {
+        guard let c = conn else { return }
         while sent < head.count {
-            let r = Syscall.write(fd, head, from: sent)
+            let r = Syscall.write(c.fd, head, from: sent)
             switch r {
             case .done(let n): sent += n
-            case .wouldBlock: writer?.arm(timeoutMillis: proxy.sendTimeoutMillis); return
+            case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
             case .eof, .error: return done(failure: "writev() failed \(r.failureText) while updating the cache in the background")
             }
         }
-        writer?.disarm()
+        c.writer.disarm()
         tx.requestSent()
-        reader?.arm(timeoutMillis: proxy.readTimeoutMillis)
+        c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
     }
 
-    private func readable(_ ev: IOEvents) {
+    func upstreamReadable(_ ev: IOEvents) {
+        guard let c = conn else { return }
         if ev.contains(.timeout) { return done(failure: "upstream timed out (110: Connection timed out) while updating the cache in the background") }
-        switch buffer.read(from: fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
+        switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
         case .done: break
         case .wouldBlock: return
         case .eof:
@@ -119,18 +113,18 @@ final class CacheBackgroundUpdate {
         case .error(let e):
             return done(failure: "recv() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background")
         }
-        if tx.state != .body && !parseHead() { return }
-        consumeBody()
+        if tx.state != .body && !parseHead(c.buffer) { return }
+        consumeBody(c.buffer)
     }
 
     /// False while the head is incomplete or once the update ended.
-    private func parseHead() -> Bool {
+    private func parseHead(_ buffer: IOBuffer) -> Bool {
         switch tx.receiveHead(buffer.view) {
         case .incomplete:
             return false
         case .interim(let consumed):
             buffer.consume(consumed)
-            return parseHead()
+            return parseHead(buffer)
         case .failed(let f):
             done(failure: "\(f.reason) while updating the cache in the background")
             return false
@@ -146,7 +140,7 @@ final class CacheBackgroundUpdate {
         }
     }
 
-    private func consumeBody() {
+    private func consumeBody(_ buffer: IOBuffer) {
         let cache = self.cache
         switch tx.receiveBody(buffer.view, emit: { cache.bodyPiece($0) }) {
         case .more(let consumed):
@@ -170,9 +164,8 @@ final class CacheBackgroundUpdate {
         guard !ended else { return }
         ended = true
         if let message = failure { cache.log(message) }
-        reader?.disarm()
-        writer?.disarm()
-        if fd >= 0 { Syscall.close(fd); fd = -1 }
+        conn?.close()
+        conn = nil
         if let p = peer {
             peers?.release(p, failure == nil ? .ok : .failed, now: worker.now())
             peer = nil

@@ -9,7 +9,7 @@ typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
 
 /// One request's trip upstream, retries included: pick a server, connect (or reuse a kept-alive connection),
 /// send the head and body, parse the response head, then stream the body to the client with backpressure.
-final class ProxyExchange {
+final class ProxyExchange: UpstreamConnectionOwner {
     enum State { case idle, connecting, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
@@ -154,20 +154,21 @@ final class ProxyExchange {
     /// the exchange wait for writability (which costs an epoll round, two epoll_ctl and a getsockopt).
     private func openConnection(to address: SocketAddress) {
         tx.restart(connected: false)
-        switch Socket.connect(address) {
-        case .connected(let fd):
-            attach(fd: fd, address: address)
+        switch UpstreamConnection.open(to: address, owner: self, bufferSize: max(proxy.bufferSize, 16 * 1024),
+                                       loop: client.worker.loop, pool: client.worker.pool) {
+        case .connected(let c):
+            conn = c
             connected()
             sendHead()
-        case .inProgress(let fd):
-            attach(fd: fd, address: address)
+        case .inProgress(let c):
+            conn = c
             state = .connecting
-            switch Syscall.write(fd, head) {
+            switch Syscall.write(c.fd, head) {
             case .done(let n):
                 headSent = n
                 connected()
                 sendHead()
-            case .wouldBlock: conn!.writer.arm(exactMillis: proxy.connectTimeoutMillis)
+            case .wouldBlock: c.writer.arm(exactMillis: proxy.connectTimeoutMillis)
             case .eof: connectFailed(EPIPE, address)
             case .error(let e): connectFailed(e, address)   // e.g. 111: refused, reported as nginx reports it
             }
@@ -185,13 +186,6 @@ final class ProxyExchange {
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
         client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
         tryFailed(.error)
-    }
-
-    private func attach(fd: Int32, address: SocketAddress) {
-        let c = UpstreamConnection(fd: fd, address: address, bufferSize: max(proxy.bufferSize, 16 * 1024),
-                                   loop: client.worker.loop, pool: client.worker.pool)
-        c.owner = self
-        conn = c
     }
 
     private var lastFailure: UpstreamFailure?
