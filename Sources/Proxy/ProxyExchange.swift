@@ -9,10 +9,12 @@ typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
 
 /// One request's trip upstream, retries included: pick a server, connect (or reuse a kept-alive connection),
 /// send the head and body, parse the response head, then stream the body to the client with backpressure.
-final class ProxyExchange: UpstreamConnectionOwner {
+final class ProxyExchange: UpstreamConnectionOwner, UpstreamUpgradeSink {
     enum State { case idle, connecting, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
+    /// The client's worker, held once: each `client.worker` read costs an unowned load and a checked retain.
+    let worker: Worker
     let request: Request
     let proxy: ProxyRuntime
     let upstream: UpstreamRuntime?
@@ -49,6 +51,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
+        worker = client.worker
         self.request = request
         self.proxy = proxy
         switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
@@ -81,8 +84,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
     /// Goes upstream (directly, or after a cache miss or lock wait).
     func startUpstream() {
         // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
-        tx = UpstreamTransaction(method: cache?.convertsHead == true ? .get : request.head.method,
-                                 headLimit: proxy.bufferSize)
+        if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
         head = buildHead()
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
@@ -121,12 +123,12 @@ final class ProxyExchange: UpstreamConnectionOwner {
 
     private func nextTry() {
         if let u = unusable {   // nginx finds this out once the body is read, as here
-            client.worker.log(.error, u.message, client.id)
+            worker.log(.error, u.message, client.id)
             return failClient(u.status)
         }
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
-                client.worker.log(.error, "no live upstreams while connecting to upstream", client.id)
+                worker.log(.error, "no live upstreams while connecting to upstream", client.id)
             }
             return failClient(lastFailure.map(NextUpstreamPolicy.clientStatus(for:)) ?? 502)
         }
@@ -135,7 +137,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
         request.tries.append(UpstreamTry(address: label))
         headSent = 0
         body.rewind()
-        if let up = upstream, let pooled = client.worker.pool.take(address, group: up.name) {
+        if let up = upstream, let pooled = worker.pool.take(address, group: up.name) {
             conn = pooled; connReused = true
             pooled.owner = self
             pooled.reader.arm(timeoutMillis: proxy.readTimeoutMillis)   // still registered: only the timer moves
@@ -155,7 +157,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
     private func openConnection(to address: SocketAddress) {
         tx.restart(connected: false)
         switch UpstreamConnection.open(to: address, owner: self, bufferSize: max(proxy.bufferSize, 16 * 1024),
-                                       loop: client.worker.loop, pool: client.worker.pool) {
+                                       loop: worker.loop, pool: worker.pool) {
         case .connected(let c):
             conn = c
             connected()
@@ -184,7 +186,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
-        client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
+        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
         tryFailed(.error)
     }
 
@@ -225,7 +227,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
         if ev.contains(.timeout) {
             let what = state == .connecting ? "upstream timed out (110: Connection timed out) while connecting to upstream"
                                              : "upstream timed out (110: Connection timed out) while sending request to upstream"
-            client.worker.log(.error, what, client.id)
+            worker.log(.error, what, client.id)
             return tryFailed(.timeout)
         }
         if state == .connecting {
@@ -282,7 +284,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
             guard let p = peer, let up = upstream else { return nextTry() }
             return retrySamePeer(p, up)
         }
-        client.worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client.id)
+        worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client.id)
         tryFailed(.error)
     }
 
@@ -291,7 +293,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
     func upstreamReadable(_ ev: IOEvents) {
         guard let c = conn else { return }
         if ev.contains(.timeout) {
-            client.worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client.id)
+            worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client.id)
             return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
         }
         if state == .streaming { return pumpBodyDown() }
@@ -304,7 +306,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
             if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
                 return sendFailed(r)
             }
-            client.worker.log(.error, "upstream prematurely closed connection while reading response header from upstream", client.id)
+            worker.log(.error, "upstream prematurely closed connection while reading response header from upstream", client.id)
             return tryFailed(.error)
         }
         parseHead()
@@ -319,13 +321,14 @@ final class ProxyExchange: UpstreamConnectionOwner {
             c.buffer.consume(consumed)
             return parseHead()   // interim 1xx: skip it, wait for the final head
         case .failed(let f):
-            client.worker.log(.error, "\(f.reason) while reading response header from upstream", client.id)
+            worker.log(.error, "\(f.reason) while reading response header from upstream", client.id)
             return tryFailed(f.kind)
         case .upgrade(let resp, let consumed):
-            // The Upgrade exit (not taken yet: `UpstreamTransaction` is made with `upgradeRequested: false` until
-            // the tunnel lands): the sink gets the connection and the bytes past the head.
             c.buffer.consume(consumed)
-            beginResponse(resp)
+            let now = Clock.monotonicNanos()
+            request.tries[request.tries.count - 1].status = resp.status
+            request.tries[request.tries.count - 1].headerNanos = now &- tryStart
+            upgraded(head: resp, connection: c, leftover: c.buffer.view)
         case .head(let resp, let consumed):
             c.buffer.consume(consumed)
             let now = Clock.monotonicNanos()
@@ -338,10 +341,17 @@ final class ProxyExchange: UpstreamConnectionOwner {
         }
     }
 
+    /// The Upgrade exit. Not taken yet: transactions are made with `upgradeRequested: false` until the tunnel
+    /// lands, and the tunnel's relay takes over here (the connection and `leftover` become the tunnel's). Until
+    /// then it answers as a 101 always has been: relayed as a bodyless response, the connection closed.
+    func upgraded(head: ResponseHead, connection c: UpstreamConnection, leftover: ByteView) {
+        beginResponse(head)
+    }
+
     private func beginResponse(_ resp: ResponseHead) {
         guard let c = conn else { return }
         let client = self.client   // one strong reference: each unowned read costs a checked retain
-        let now = client.worker.now()
+        let now = worker.now()
         request.upstreamResponse = resp
         peerAnswered = true
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
@@ -409,12 +419,12 @@ final class ProxyExchange: UpstreamConnectionOwner {
             case .eof:
                 switch tx.closed() {
                 case .ended(_, let reusable): return endOfBody(reusable: reusable)
-                case .failed(let f): client.worker.log(.error, f.logLine, client.id)
+                case .failed(let f): worker.log(.error, f.logLine, client.id)
                 case .more: break
                 }
                 return abortMidResponse()
             case .error(let e):
-                client.worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client.id)
+                worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client.id)
                 return abortMidResponse()
             }
         }
@@ -431,7 +441,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
             c.buffer.consume(consumed)
             return endOfBody(reusable: reusable)
         case .failed(let f):
-            client.worker.log(.error, f.logLine, client.id)
+            worker.log(.error, f.logLine, client.id)
             return abortMidResponse()
         }
         if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
@@ -447,12 +457,14 @@ final class ProxyExchange: UpstreamConnectionOwner {
     }
 
     private var gzipFlushTimer: Watcher?
+    /// "0\r\n\r\n", made once (not an array per chunked response).
+    private static let lastChunk: [UInt8] = { var b: [UInt8] = []; ChunkedEncoder.appendLastChunk(to: &b); return b }()
 
     /// An upstream that stays quiet for 20 ms gets its compressed bytes flushed to the client (a slow stream is
     /// never held back in the compressor); flushing at every momentary EAGAIN would cost compression and sends.
     private func armGzipFlush() {
         if gzipFlushTimer == nil {
-            gzipFlushTimer = Watcher.timer(loop: client.worker.loop) { [weak self] in
+            gzipFlushTimer = Watcher.timer(loop: worker.loop) { [weak self] in
                 guard let self, self.state == .streaming else { return }
                 self.flushCompressor(end: false)
             }
@@ -472,10 +484,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
         request.bodyBytesSent += Int64(piece.count)
         if clientChunked {
             chunkOut.removeAll(keepingCapacity: true)
-            Bytes.appendHex(piece.count, to: &chunkOut)
-            chunkOut.append(13); chunkOut.append(10)
-            chunkOut.append(contentsOf: piece)
-            chunkOut.append(13); chunkOut.append(10)
+            ChunkedEncoder.appendChunk(piece, to: &chunkOut)   // the one chunk writer (HTTP1), as RequestBody's
             _ = client.send(chunkOut)
         } else {
             client.send(piece)
@@ -491,7 +500,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
-        if clientChunked && gzip == nil { _ = client.send(Array("0\r\n\r\n".utf8)) }   // gzip's last piece carries it
+        if clientChunked && gzip == nil { _ = client.send(Self.lastChunk) }   // gzip's last piece carries it
         finishUpstream(reusable: reusable)
     }
 
@@ -500,14 +509,14 @@ final class ProxyExchange: UpstreamConnectionOwner {
         request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
         state = .done
         conn = nil
-        releasePeer(.ok, now: client.worker.now())
+        releasePeer(.ok, now: worker.now())
         cache?.finish()
         c.requestsServed += 1
         let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty {
-            client.worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
+            worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
         } else {
             c.close()
         }
@@ -527,7 +536,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
 
     private func tryFailed(_ f: UpstreamFailure) {
         lastFailure = f
-        let now = client.worker.now()
+        let now = worker.now()
         if let c = conn { c.close(); conn = nil }
         if case .httpStatus = f {} else {
             request.tries[request.tries.count - 1].failedStatus = NextUpstreamPolicy.clientStatus(for: f)
@@ -551,7 +560,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
     private func abortMidResponse() {
         state = .done
         cache?.finish()
-        releasePeer(.failed, now: client.worker.now())
+        releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         client.exchange = nil
         client.close()
@@ -563,7 +572,7 @@ final class ProxyExchange: UpstreamConnectionOwner {
         state = .done
         cache?.finish()
         if let c = conn { c.close(); conn = nil }
-        releasePeer(.ok, now: client.worker.now())
+        releasePeer(.ok, now: worker.now())
     }
 
     /// Gives the peer back to the balancer once: `outcome` counts only if it never answered with a head (a

@@ -1,9 +1,18 @@
 import EventLoop
+import HTTP1
 
 /// Who drives an upstream connection's transaction: a proxy exchange, or a cache background update.
 protocol UpstreamConnectionOwner: AnyObject {
     func upstreamReadable(_ ev: IOEvents)
     func upstreamWritable(_ ev: IOEvents)
+}
+
+/// The Upgrade exit of an upstream transaction (see UpstreamTransaction): the upstream answered
+/// `101 Switching Protocols` to a request sent with `Upgrade`. From then on `connection` and `leftover` (the
+/// bytes already read past the head) belong to the sink, which relays bytes both ways and closes it; no body
+/// is framed and the connection never goes back to the pool.
+protocol UpstreamUpgradeSink: AnyObject {
+    func upgraded(head: ResponseHead, connection: UpstreamConnection, leftover: ByteView)
 }
 
 /// A TCP connection to one upstream server. While an owner uses it, events go to that owner; while it

@@ -49,7 +49,8 @@ struct UpstreamTransaction {
     }
 
     private(set) var state = State.connecting
-    private(set) var response: ResponseHead?
+    /// The final head said the connection may stay open (`keepAlive`); the head itself goes to the executor.
+    private(set) var keepAlive = false
     private(set) var framing = BodyFraming.none
     /// Body bytes still due under `.length`.
     private(set) var remaining: Int64 = 0
@@ -71,11 +72,12 @@ struct UpstreamTransaction {
 
     /// Starts over for another try (a retry or a new connection): same request, nothing read.
     mutating func restart(connected: Bool) {
+        // A parser is clean unless a head was cut short (each complete head resets it).
+        if state == .sending || state == .awaitingHead || state == .failed { parser.reset() }
         state = connected ? .sending : .connecting
-        response = nil
+        keepAlive = false
         framing = .none
         remaining = 0
-        parser.reset()
     }
 
     // MARK: - Connecting and sending
@@ -116,12 +118,11 @@ struct UpstreamTransaction {
         case .complete(let resp, let consumed):
             parser.reset()
             if resp.status == 101 && upgradeRequested {
-                response = resp
                 state = .upgraded
                 return .upgrade(resp, consumed: consumed)
             }
             if resp.status >= 100 && resp.status < 200 && resp.status != 101 { return .interim(consumed: consumed) }
-            response = resp
+            keepAlive = resp.keepAlive
             framing = resp.bodyFraming(requestMethod: method)
             switch framing {
             case .none: state = .done
@@ -135,7 +136,7 @@ struct UpstreamTransaction {
 
     /// After `.head`: the connection may be reused now (a bodyless answer with nothing after it).
     func reusableAfterHead(leftover: Int) -> Bool {
-        state == .done && leftover == 0 && response?.keepAlive == true
+        state == .done && leftover == 0 && keepAlive
     }
 
     /// Takes body bytes: their payload (de-chunked) goes to `emit`, one or more pieces, never empty ones.
@@ -175,7 +176,7 @@ struct UpstreamTransaction {
 
     private mutating func end(consumed: Int, of available: Int) -> BodyStep {
         state = .done
-        return .ended(consumed: consumed, reusable: consumed == available && response?.keepAlive == true)
+        return .ended(consumed: consumed, reusable: consumed == available && keepAlive)
     }
 
     private mutating func fail(_ reason: String, _ kind: UpstreamFailure) -> Failure {
