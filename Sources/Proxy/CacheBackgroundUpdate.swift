@@ -11,7 +11,7 @@ import HTTP1
 ///     CacheBackgroundUpdate.start(cacheExchange, request: r, proxy: proxy, peers: exchange.peers)   // then serve STALE
 ///
 /// It keeps itself alive until done (the request that started it is gone by then).
-final class CacheBackgroundUpdate: UpstreamConnectionOwner {
+final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     private let cache: CacheExchange
     private unowned let worker: Worker
     private let proxy: ProxyRuntime
@@ -42,7 +42,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner {
     static func start(_ cache: CacheExchange, request r: Request, proxy: ProxyRuntime, peers: UpstreamPeers?) {
         let u = CacheBackgroundUpdate(cache: cache, request: r, proxy: proxy)
         let address: SocketAddress
-        if var ps = peers {
+        if let ps = peers {
             var state = PickState()
             guard let p = ps.pick(for: r, state: &state, now: u.worker.now()) else {
                 cache.log("no live upstreams while updating the cache in the background")
@@ -140,9 +140,11 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner {
         }
     }
 
+    /// The cache sink: the piece goes into the entry being filled.
+    func upstreamBody(_ piece: ByteView) { cache.bodyPiece(piece) }
+
     private func consumeBody(_ buffer: IOBuffer) {
-        let cache = self.cache
-        switch tx.receiveBody(buffer.view, emit: { cache.bodyPiece($0) }) {
+        switch tx.receiveBody(buffer.view, to: self) {
         case .more(let consumed):
             buffer.consume(consumed)
         case .ended:

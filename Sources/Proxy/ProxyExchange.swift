@@ -9,7 +9,7 @@ typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
 
 /// One request's trip upstream, retries included: pick a server, connect (or reuse a kept-alive connection),
 /// send the head and body, parse the response head, then stream the body to the client with backpressure.
-final class ProxyExchange: UpstreamConnectionOwner, UpstreamUpgradeSink {
+final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUpgradeSink {
     enum State { case idle, connecting, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
@@ -434,7 +434,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamUpgradeSink {
     /// Passes what the upstream buffer holds to the client in the client's framing.
     private func forwardBuffered() {
         guard let c = conn else { return }
-        switch tx.receiveBody(c.buffer.view, emit: emit) {
+        switch tx.receiveBody(c.buffer.view, to: self) {
         case .more(let consumed):
             c.buffer.consume(consumed)
         case .ended(let consumed, let reusable):
@@ -447,8 +447,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamUpgradeSink {
         if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
     }
 
-    private func emit(_ piece: ByteView) {
-        if piece.isEmpty { return }
+    /// The client sink: a body piece goes to the cache tee, then gzip or the client's framing.
+    func upstreamBody(_ piece: ByteView) {
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }

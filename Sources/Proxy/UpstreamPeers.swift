@@ -7,8 +7,6 @@ import Balancing
 struct UpstreamPeers {
     let upstream: UpstreamRuntime
     let box: BalancerBox
-    /// The pick context (hash key, session id, route): evaluated at the first pick, reused by retries.
-    private var context: PickContext?
 
     init(_ up: UpstreamRuntime, worker: Worker) {
         upstream = up
@@ -18,9 +16,10 @@ struct UpstreamPeers {
     /// `proxy_next_upstream_tries`' per-upstream ceiling (the balancer's own count of usable peers).
     var tries: Int { box.balancer.tries }
 
-    mutating func pick(for r: Request, state: inout PickState, now: Instant) -> Pick? {
-        if context == nil { context = upstream.policy.context(for: r) }
-        return box.balancer.pick(context!, state: &state, now: now)
+    /// The pick context (hash key, session id, route) is evaluated per pick: a retry is rare, and keeping it
+    /// would make every exchange larger.
+    func pick(for r: Request, state: inout PickState, now: Instant) -> Pick? {
+        box.balancer.pick(upstream.policy.context(for: r), state: &state, now: now)
     }
 
     func release(_ p: PeerID, _ outcome: PeerOutcome, now: Instant) { box.release(p, outcome, now: now) }

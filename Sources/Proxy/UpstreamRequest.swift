@@ -29,6 +29,7 @@ enum UpstreamRequest {
     static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?, chunked: Bool = false,
                       cache: CacheEdits? = nil) -> [UInt8] {
         let head = r.head!
+        let caching = cache != nil
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 256)
         if let c = cache, c.headAsGET, head.method == .head {
@@ -40,7 +41,7 @@ enum UpstreamRequest {
         appendURI(r, proxy: proxy, to: &out)
         if proxy.httpVersion11 { out.append(static: " HTTP/1.1\r\n") } else { out.append(static: " HTTP/1.0\r\n") }
         for h in proxy.setHeaders {
-            if cache != nil && cacheStripped.contains(h.lowercased) { continue }
+            if caching && cacheStripped.contains(h.lowercased) { continue }
             let start = out.count
             out.append(contentsOf: h.name)
             out.appendColonSpace()
@@ -52,7 +53,7 @@ enum UpstreamRequest {
         let b = head.bytes
         for h in head.headers {
             if dropped.contains(b, h.name) { continue }
-            if cache != nil && cacheStripped.contains(b, h.name) { continue }
+            if caching && cacheStripped.contains(b, h.name) { continue }
             let name = b[h.name.start..<h.name.end]
             if proxy.setHeaders.contains(where: { Bytes.equalsIgnoringCase($0.lowercased, name) }) { continue }
             if head.isNamedInConnection(name) { continue }   // hop-by-hop by the client's Connection header

@@ -11,6 +11,12 @@ import HTTP1
 ///                                           │  101 to a request that asked for an upgrade → upgraded
 ///     any failure → failed
 ///
+/// Where a transaction's body pieces go: the client sink (ProxyExchange) or the cache sink (CacheBackgroundUpdate).
+protocol UpstreamBodySink: AnyObject {
+    /// A piece of the body, de-chunked; never empty. Valid only during the call.
+    func upstreamBody(_ piece: ByteView)
+}
+
 /// The Upgrade exit: a `101 Switching Protocols` answer to a request sent with `Upgrade` ends the transaction
 /// without framing a body; the executor hands the connection and the bytes already read past the head to its
 /// sink (`UpstreamSink.upgraded(connection:leftover:)`), which relays bytes both ways from then on.
@@ -106,6 +112,7 @@ struct UpstreamTransaction {
 
     /// Parses the response head out of `bytes` (what the connection has buffered from the head's start; the
     /// parser is incremental, so each call passes the same bytes again plus what arrived).
+    @inline(__always)
     mutating func receiveHead(_ bytes: ByteView) -> HeadStep {
         if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
         guard state == .awaitingHead else { return .incomplete }
@@ -139,22 +146,22 @@ struct UpstreamTransaction {
         state == .done && leftover == 0 && keepAlive
     }
 
-    /// Takes body bytes: their payload (de-chunked) goes to `emit`, one or more pieces, never empty ones.
-    mutating func receiveBody(_ bytes: ByteView, emit: (ByteView) -> Void) -> BodyStep {
+    /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
+    mutating func receiveBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
         guard state == .body else { return .ended(consumed: 0, reusable: false) }
         switch framing {
         case .length:
             let n = Int(min(Int64(bytes.count), remaining))
-            if n > 0 { emit(bytes.slice(0, n)) }
+            if n > 0 { sink.upstreamBody(bytes.slice(0, n)) }
             remaining -= Int64(n)
             if remaining == 0 { return end(consumed: n, of: bytes.count) }
             return .more(consumed: n)
         case .untilClose:
-            if !bytes.isEmpty { emit(bytes) }
+            if !bytes.isEmpty { sink.upstreamBody(bytes) }
             return .more(consumed: bytes.count)
         case .chunked:
             do {
-                let (consumed, finished) = try decoder.decode(bytes) { piece in if !piece.isEmpty { emit(piece) } }
+                let (consumed, finished) = try decoder.decode(bytes) { piece in if !piece.isEmpty { sink.upstreamBody(piece) } }
                 if finished { return end(consumed: consumed, of: bytes.count) }
                 return .more(consumed: consumed)
             } catch {

@@ -3,6 +3,12 @@ import HTTP1
 @testable import Proxy
 import Testing
 
+/// Collects body pieces.
+final class PieceSink: UpstreamBodySink {
+    var bytes: [UInt8] = []
+    func upstreamBody(_ piece: ByteView) { #expect(!piece.isEmpty); bytes.append(contentsOf: piece) }
+}
+
 /// The upstream transaction's state machine without sockets: bytes in, steps out.
 struct UpstreamTransactionTests {
     /// A transaction whose request is out, waiting for the answer.
@@ -25,9 +31,9 @@ struct UpstreamTransactionTests {
                 h = t.receiveHead(v)
             }
             guard case .head(_, let consumed) = h, t.state == .body else { return (h, [], nil) }
-            var out: [UInt8] = []
-            let step = t.receiveBody(v.dropping(consumed)) { out.append(contentsOf: $0) }
-            return (h, out, step)
+            let sink = PieceSink()
+            let step = t.receiveBody(v.dropping(consumed), to: sink)
+            return (h, sink.bytes, step)
         }
     }
 
