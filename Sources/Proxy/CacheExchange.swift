@@ -141,7 +141,7 @@ final class CacheExchange {
         revalidating = location.revalidate && (!s.meta.etag.isEmpty || s.meta.lastModified != nil)
         // proxy_cache_background_update: this request gets the stale entry now, the refresh runs on its own.
         if holdsLock && location.backgroundUpdate && requestHead.bodyFraming == .none {
-            CacheBackgroundUpdate.start(self, request: r, proxy: exchange.proxy, upstream: exchange.upstream)
+            CacheBackgroundUpdate.start(self, request: r, proxy: exchange.proxy, peers: exchange.peers)
             serve(s, as: .stale)
             return .served
         }
@@ -349,13 +349,6 @@ final class CacheExchange {
         return true
     }
 
-    /// The request head a background update sends (`prepareUpstreamHead` applied).
-    func upstreamHead(for r: Request, proxy: ProxyRuntime) -> [UInt8] {
-        var head = UpstreamRequest.build(r, proxy: proxy, bodyLength: nil)
-        prepareUpstreamHead(&head)
-        return head
-    }
-
     /// A 304 confirmed the entry: its new lifetime comes from the 304's headers or `proxy_cache_valid`
     /// for the stored status, written into the file's header and the index (the body stays).
     private func refresh(_ s: CacheHotEntry, notModified resp: ResponseHead) {
@@ -471,43 +464,21 @@ final class CacheExchange {
 
     // MARK: - The request sent upstream
 
-    /// nginx sends a cacheable request without `Range` and validators, so the stored answer is the whole
-    /// resource, valid for every later client.
-    static let strippedHeaders: [[UInt8]] = ["range", "if-range", "if-modified-since", "if-unmodified-since",
-                                             "if-none-match", "if-match"].map { Array($0.utf8) }
-
-    /// The request head for upstream: Range and validators removed, a HEAD turned into GET
-    /// (`proxy_cache_convert_head`), and the stale entry's validators added (`proxy_cache_revalidate`).
-    /// Idempotent: a retry rebuilds the same head.
-    func prepareUpstreamHead(_ head: inout [UInt8]) {
-        var conditions: [UInt8] = []
+    /// What this request changes in the head sent upstream (`UpstreamRequest.CacheEdits`): decided before
+    /// the head is built, so nothing patches serialized bytes. Stable across retries.
+    func headEdits() -> UpstreamRequest.CacheEdits {
+        var edits = UpstreamRequest.CacheEdits(headAsGET: convertsHead)
         if revalidating, let s = stale {
-            for h in CacheRevalidation.headers(for: s.meta) { conditions += Array(h.name.utf8) + [58, 32] + h.value + [13, 10] }
+            for h in CacheRevalidation.headers(for: s.meta) {
+                edits.conditions += Array(h.name.utf8) + [58, 32] + h.value + [13, 10]
+            }
         }
-        Self.stripConditionals(&head, adding: conditions)
-        if convertsHead && head.starts(with: Array("HEAD ".utf8)) { head.replaceSubrange(0..<4, with: Array("GET".utf8)) }
+        return edits
     }
 
-    static func stripConditionals(_ head: inout [UInt8], adding extra: [UInt8] = []) {
-        var out: [UInt8] = []
-        out.reserveCapacity(head.count + extra.count)
-        var i = 0
-        var first = true
-        while i < head.count {
-            var end = i
-            while end + 1 < head.count && !(head[end] == 13 && head[end + 1] == 10) { end += 1 }
-            let lineEnd = min(end + 2, head.count)
-            var drop = false
-            if !first, let colon = head[i..<end].firstIndex(of: UInt8(ascii: ":")) {
-                let name = head[i..<colon]
-                drop = strippedHeaders.contains { ASCII.equalsIgnoringCase(name, $0) }
-            }
-            if end == i { out += extra; out += head[i...]; break }   // blank line: the body (if any) follows
-            if !drop { out += head[i..<lineEnd] }
-            first = false
-            i = lineEnd
-        }
-        head = out
+    /// The request head a background update sends.
+    func upstreamHead(for r: Request, proxy: ProxyRuntime) -> [UInt8] {
+        UpstreamRequest.build(r, proxy: proxy, bodyLength: nil, cache: headEdits())
     }
 }
 

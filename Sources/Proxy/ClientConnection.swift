@@ -9,7 +9,7 @@ import HTTP1
 ///
 /// Output always goes straight to the socket first; only what the kernel does not take is buffered, and a full
 /// buffer pauses whoever produces (the upstream, a file) until the client drains it — backpressure.
-final class ClientConnection {
+final class ClientConnection: RequestBodySource {
     enum Phase { case waitingHead, readingBody, processing, closing }
 
     unowned let worker: Worker
@@ -259,6 +259,8 @@ final class ClientConnection {
     }
 
     func pauseBody() { reader.disarm() }
+    func countBodyBytes(_ n: Int64) { request.requestLength += n }
+    func logBody(_ level: LogLevel, _ message: String) { worker.log(level, message, id) }
     func resumeBody() { if phase == .readingBody { reader.arm(timeoutMillis: readTimeoutMillis) } }
 
     /// Reads body bytes straight from the socket when the exchange needs more than the input buffer holds.

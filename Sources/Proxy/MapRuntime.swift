@@ -43,7 +43,7 @@ final class MapRuntime: @unchecked Sendable {
 
     /// The exact and wildcard keys; nil when none matches.
     func lookup(_ key: [UInt8]) -> CompiledTemplate? {
-        if key.isEmpty { return nil }
+        if key.isEmpty { return exact[[]] }   // `'' close;`: the upgrade idiom's key for "no Upgrade header"
         var low = ASCII.lowercased(key[...])
         if hostnames, low.last == UInt8(ascii: ".") { low.removeLast() }
         if let v = exact[low] { return v }

@@ -9,13 +9,17 @@ typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
 
 /// One request's trip upstream, retries included: pick a server, connect (or reuse a kept-alive connection),
 /// send the head and body, parse the response head, then stream the body to the client with backpressure.
-final class ProxyExchange {
+final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUpgradeSink {
     enum State { case idle, connecting, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
+    /// The client's worker, held once: each `client.worker` read costs an unowned load and a checked retain.
+    let worker: Worker
     let request: Request
     let proxy: ProxyRuntime
     let upstream: UpstreamRuntime?
+    /// The upstream's balancer, resolved once: picks, retries and releases all use it, across a reload too.
+    let peers: UpstreamPeers?   // a let: read in place, no copy (two retains) per pick and release
     private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
     private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
     private var state = State.idle
@@ -33,10 +37,8 @@ final class ProxyExchange {
     private var head: [UInt8] = []            // the request head sent upstream (built once)
     private var headSent = 0
     private var body: RequestBody
-    private var responseParser: ResponseHeadParser
-    private var framing = BodyFraming.none
-    private var remaining: Int64 = 0
-    private var decoder = ChunkedDecoder(upstream: true)
+    /// The protocol of the current try: head parsing, body framing, reusability (UpstreamTransaction.swift).
+    private var tx: UpstreamTransaction
     private var clientChunked = false
     private var clientCloseDelimited = false
     private var responseStarted = false
@@ -49,17 +51,17 @@ final class ProxyExchange {
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
+        worker = client.worker
         self.request = request
         self.proxy = proxy
         switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
-        case .upstream(let u): upstream = u; direct = nil; unusable = nil
-        case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil
-        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message)
+        case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
+        case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil; peers = nil
+        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message); peers = nil
         }
         firstStart = Clock.monotonicNanos()
-        responseParser = ResponseHeadParser(limits: ParserLimits(requestLineMax: proxy.bufferSize,
-                                                                   headerLineMax: proxy.bufferSize,
-                                                                   headMax: proxy.bufferSize, maxHeaders: 200))
+        tx = UpstreamTransaction(method: request.head.method, upgradeRequested: TunnelHead.requested(request.head),
+                                 headLimit: proxy.bufferSize)
         body = RequestBody(head: request.head, location: request.location, proxy: proxy)
     }
 
@@ -82,8 +84,9 @@ final class ProxyExchange {
 
     /// Goes upstream (directly, or after a cache miss or lock wait).
     func startUpstream() {
-        head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
-                                      chunked: body.chunkedUpstream)
+        // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
+        if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
+        head = buildHead()
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
             _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -93,10 +96,15 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
             client.bodyComplete()
-            head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
-                                      chunked: body.chunkedUpstream)
+            head = buildHead()
         }
         nextTry()
+    }
+
+    /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in.
+    private func buildHead() -> [UInt8] {
+        UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
+                              cache: cache?.headEdits())
     }
 
     /// The client sent more body bytes.
@@ -106,8 +114,7 @@ final class ProxyExchange {
             if body.failed { return failClient(body.failureStatus) }
             if body.complete {
                 client.bodyComplete()
-                head = UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream,
-                                      chunked: body.chunkedUpstream)
+                head = buildHead()
                 nextTry()
             }
             return
@@ -117,13 +124,12 @@ final class ProxyExchange {
 
     private func nextTry() {
         if let u = unusable {   // nginx finds this out once the body is read, as here
-            client.worker.log(.error, u.message, client.id)
+            worker.log(.error, u.message, client.id)
             return failClient(u.status)
         }
-        cache?.prepareUpstreamHead(&head)   // proxy_cache hook: no Range/If-* upstream, HEAD as GET, revalidation
         guard let (address, label) = pickPeer() else {
             if triesDone == 0 {
-                client.worker.log(.error, "no live upstreams while connecting to upstream", client.id)
+                worker.log(.error, "no live upstreams while connecting to upstream", client.id)
             }
             return failClient(lastFailure.map(NextUpstreamPolicy.clientStatus(for:)) ?? 502)
         }
@@ -132,11 +138,12 @@ final class ProxyExchange {
         request.tries.append(UpstreamTry(address: label))
         headSent = 0
         body.rewind()
-        if let up = upstream, let pooled = client.worker.pool.take(address, group: up.name) {
+        if let up = upstream, let pooled = worker.pool.take(address, group: up.name) {
             conn = pooled; connReused = true
             pooled.owner = self
             pooled.reader.arm(timeoutMillis: proxy.readTimeoutMillis)   // still registered: only the timer moves
             state = .sending
+            tx.restart(connected: true)
             request.tries[request.tries.count - 1].connectNanos = 0
             sendHead()
             return
@@ -149,20 +156,22 @@ final class ProxyExchange {
     /// time connect() says EINPROGRESS, so the head goes out at once; only when the kernel answers EAGAIN does
     /// the exchange wait for writability (which costs an epoll round, two epoll_ctl and a getsockopt).
     private func openConnection(to address: SocketAddress) {
-        switch Socket.connect(address) {
-        case .connected(let fd):
-            attach(fd: fd, address: address)
+        tx.restart(connected: false)
+        switch UpstreamConnection.open(to: address, owner: self, bufferSize: max(proxy.bufferSize, 16 * 1024),
+                                       loop: worker.loop, pool: worker.pool) {
+        case .connected(let c):
+            conn = c
             connected()
             sendHead()
-        case .inProgress(let fd):
-            attach(fd: fd, address: address)
+        case .inProgress(let c):
+            conn = c
             state = .connecting
-            switch Syscall.write(fd, head) {
+            switch Syscall.write(c.fd, head) {
             case .done(let n):
                 headSent = n
                 connected()
                 sendHead()
-            case .wouldBlock: conn!.writer.arm(exactMillis: proxy.connectTimeoutMillis)
+            case .wouldBlock: c.writer.arm(exactMillis: proxy.connectTimeoutMillis)
             case .eof: connectFailed(EPIPE, address)
             case .error(let e): connectFailed(e, address)   // e.g. 111: refused, reported as nginx reports it
             }
@@ -174,18 +183,12 @@ final class ProxyExchange {
     private func connected() {
         request.tries[request.tries.count - 1].connectNanos = Clock.monotonicNanos() &- tryStart
         state = .sending
+        tx.connected()
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
-        client.worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
+        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
         tryFailed(.error)
-    }
-
-    private func attach(fd: Int32, address: SocketAddress) {
-        let c = UpstreamConnection(fd: fd, address: address, bufferSize: max(proxy.bufferSize, 16 * 1024),
-                                   loop: client.worker.loop, pool: client.worker.pool)
-        c.owner = self
-        conn = c
     }
 
     private var lastFailure: UpstreamFailure?
@@ -197,10 +200,8 @@ final class ProxyExchange {
             guard let d = direct, triesDone == 0 else { return nil }
             return (d.address, d.label)
         }
-        let worker = client.worker   // one strong reference: each unowned read costs a checked retain
-        let box = worker.balancer(for: up)
-        let ctx = worker.pickContext(for: request, upstream: up)
-        guard let p = box.balancer.pick(ctx, state: &pickState, now: worker.now()) else { return nil }
+        guard let p = peers!.pick(for: request, state: &pickState, now: Instant(nanoseconds: Clock.monotonicNanos()))
+        else { return nil }
         peer = p.peer
         peerAnswered = false
         lastPick = p
@@ -227,7 +228,7 @@ final class ProxyExchange {
         if ev.contains(.timeout) {
             let what = state == .connecting ? "upstream timed out (110: Connection timed out) while connecting to upstream"
                                              : "upstream timed out (110: Connection timed out) while sending request to upstream"
-            client.worker.log(.error, what, client.id)
+            worker.log(.error, what, client.id)
             return tryFailed(.timeout)
         }
         if state == .connecting {
@@ -269,6 +270,7 @@ final class ProxyExchange {
             request.tries[request.tries.count - 1].bytesSent = Int64(head.count) + (body.lengthForUpstream ?? 0)
             if body.streamed { client.bodyComplete() }
             state = .readingHead
+            tx.requestSent()
             c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
         }
     }
@@ -284,7 +286,7 @@ final class ProxyExchange {
             guard let p = peer, let up = upstream else { return nextTry() }
             return retrySamePeer(p, up)
         }
-        client.worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client.id)
+        worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client.id)
         tryFailed(.error)
     }
 
@@ -293,7 +295,7 @@ final class ProxyExchange {
     func upstreamReadable(_ ev: IOEvents) {
         guard let c = conn else { return }
         if ev.contains(.timeout) {
-            client.worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client.id)
+            worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client.id)
             return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
         }
         if state == .streaming { return pumpBodyDown() }
@@ -306,7 +308,7 @@ final class ProxyExchange {
             if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
                 return sendFailed(r)
             }
-            client.worker.log(.error, "upstream prematurely closed connection while reading response header from upstream", client.id)
+            worker.log(.error, "upstream prematurely closed connection while reading response header from upstream", client.id)
             return tryFailed(.error)
         }
         parseHead()
@@ -314,21 +316,23 @@ final class ProxyExchange {
 
     private func parseHead() {
         guard let c = conn else { return }
-        switch responseParser.parse(c.buffer.view) {
+        switch tx.receiveHead(c.buffer.view) {
         case .incomplete:
-            if c.buffer.readableCount >= proxy.bufferSize {
-                client.worker.log(.error, "upstream sent too big header while reading response header from upstream", client.id)
-                return tryFailed(.invalidHeader)
-            }
-        case .failed(let e):
-            client.worker.log(.error, "\(e.reason) while reading response header from upstream", client.id)
-            return tryFailed(.invalidHeader)
-        case .complete(let resp, let consumed):
+            return
+        case .interim(let consumed):
             c.buffer.consume(consumed)
-            responseParser.reset()
-            if resp.status >= 100 && resp.status < 200 && resp.status != 101 {
-                return parseHead()   // interim 1xx: skip it, wait for the final head
-            }
+            return parseHead()   // interim 1xx: skip it, wait for the final head
+        case .failed(let f):
+            worker.log(.error, "\(f.reason) while reading response header from upstream", client.id)
+            return tryFailed(f.kind)
+        case .upgrade(let resp, let consumed):
+            c.buffer.consume(consumed)
+            let now = Clock.monotonicNanos()
+            request.tries[request.tries.count - 1].status = resp.status
+            request.tries[request.tries.count - 1].headerNanos = now &- tryStart
+            upgraded(head: resp, connection: c, leftover: c.buffer.view)
+        case .head(let resp, let consumed):
+            c.buffer.consume(consumed)
             let now = Clock.monotonicNanos()
             request.tries[request.tries.count - 1].status = resp.status
             request.tries[request.tries.count - 1].headerNanos = now &- tryStart
@@ -339,26 +343,27 @@ final class ProxyExchange {
         }
     }
 
+    /// The Upgrade exit: a 101 to a request that carried `Upgrade` (nginx's rule, TunnelHead.requested). The
+    /// tunnel takes the connection, with `leftover` (bytes after the 101 head) still in its buffer.
+    func upgraded(head: ResponseHead, connection c: UpstreamConnection, leftover: ByteView) {
+        request.upstreamResponse = head
+        peerAnswered = true
+        upgrade(head, c)
+    }
+
     private func beginResponse(_ resp: ResponseHead) {
         guard let c = conn else { return }
         let client = self.client   // one strong reference: each unowned read costs a checked retain
-        let now = client.worker.now()
+        let now = worker.now()
         request.upstreamResponse = resp
         peerAnswered = true
-        // Upgrade tunnel hook (Tunnel.swift): a 101 to a request that asked for it becomes a two-way byte tunnel.
-        if TunnelHead.upgrades(request.head, status: resp.status) { return upgrade(resp, c) }
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
             if cx.answeredFromCache(resp) { releasePeer(.ok, now: now); c.close(); conn = nil; return }
             cx.responseStarted(resp)
         }
         // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
         let bodyForCacheOnly = cache?.convertsHead == true
-        framing = resp.bodyFraming(requestMethod: bodyForCacheOnly ? .get : request.head.method)
-        switch framing {
-        case .length(let n): remaining = n
-        case .chunked: decoder = ChunkedDecoder(upstream: true)
-        default: break
-        }
+        let framing = tx.framing
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none
         var decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
@@ -390,9 +395,11 @@ final class ProxyExchange {
         defer { client.uncork() }
         _ = client.send(out)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
-        if bodyless || (request.head.method == .head && !bodyForCacheOnly) {
-            if case .length = framing { remaining = 0 }
-            return finishUpstream(reusable: framing == .none || remaining == 0)
+        if bodyless {   // a HEAD, 1xx, 204, 304: done with the head
+            return finishUpstream(reusable: tx.reusableAfterHead(leftover: c.buffer.readableCount))
+        }
+        if tx.state == .done {   // Content-Length: 0: an empty body still ends (the cache stores it)
+            return endOfBody(reusable: tx.reusableAfterHead(leftover: c.buffer.readableCount))
         }
         if !c.buffer.isEmpty { forwardBuffered() }
         // Go on reading while the upstream has more (re-arming the read, and the gzip idle flush, when it pauses):
@@ -415,11 +422,14 @@ final class ProxyExchange {
                 c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
                 return
             case .eof:
-                if framing == .untilClose { return endOfBody(reusable: false) }
-                client.worker.log(.error, "upstream prematurely closed connection while reading upstream", client.id)
+                switch tx.closed() {
+                case .ended(_, let reusable): return endOfBody(reusable: reusable)
+                case .failed(let f): worker.log(.error, f.logLine, client.id)
+                case .more: break
+                }
                 return abortMidResponse()
             case .error(let e):
-                client.worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client.id)
+                worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client.id)
                 return abortMidResponse()
             }
         }
@@ -429,38 +439,21 @@ final class ProxyExchange {
     /// Passes what the upstream buffer holds to the client in the client's framing.
     private func forwardBuffered() {
         guard let c = conn else { return }
-        let chunk = c.buffer.view
-        switch framing {
-        case .length:
-            let n = Int(min(Int64(chunk.count), remaining))
-            emit(chunk.slice(0, n))
-            c.buffer.consume(n)
-            remaining -= Int64(n)
-            if remaining == 0 { return endOfBody(reusable: c.buffer.isEmpty) }
-        case .untilClose:
-            emit(chunk)
-            c.buffer.consume(chunk.count)
-        case .chunked:
-            do {
-                var pieces = 0
-                let (consumed, finished) = try decoder.decode(chunk) { piece in
-                    pieces += piece.count
-                    self.emit(piece)
-                }
-                c.buffer.consume(consumed)
-                if finished { return endOfBody(reusable: c.buffer.isEmpty) }
-            } catch {
-                client.worker.log(.error, "upstream sent invalid chunked response while reading upstream", client.id)
-                return abortMidResponse()
-            }
-        case .none:
-            return endOfBody(reusable: true)
+        switch tx.receiveBody(c.buffer.view, to: self) {
+        case .more(let consumed):
+            c.buffer.consume(consumed)
+        case .ended(let consumed, let reusable):
+            c.buffer.consume(consumed)
+            return endOfBody(reusable: reusable)
+        case .failed(let f):
+            worker.log(.error, f.logLine, client.id)
+            return abortMidResponse()
         }
         if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
     }
 
-    private func emit(_ piece: ByteView) {
-        if piece.isEmpty { return }
+    /// The client sink: a body piece goes to the cache tee, then gzip or the client's framing.
+    func upstreamBody(_ piece: ByteView) {
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }
@@ -469,12 +462,14 @@ final class ProxyExchange {
     }
 
     private var gzipFlushTimer: Watcher?
+    /// "0\r\n\r\n", made once (not an array per chunked response).
+    private static let lastChunk: [UInt8] = { var b: [UInt8] = []; ChunkedEncoder.appendLastChunk(to: &b); return b }()
 
     /// An upstream that stays quiet for 20 ms gets its compressed bytes flushed to the client (a slow stream is
     /// never held back in the compressor); flushing at every momentary EAGAIN would cost compression and sends.
     private func armGzipFlush() {
         if gzipFlushTimer == nil {
-            gzipFlushTimer = Watcher.timer(loop: client.worker.loop) { [weak self] in
+            gzipFlushTimer = Watcher.timer(loop: worker.loop) { [weak self] in
                 guard let self, self.state == .streaming else { return }
                 self.flushCompressor(end: false)
             }
@@ -494,10 +489,7 @@ final class ProxyExchange {
         request.bodyBytesSent += Int64(piece.count)
         if clientChunked {
             chunkOut.removeAll(keepingCapacity: true)
-            Bytes.appendHex(piece.count, to: &chunkOut)
-            chunkOut.append(13); chunkOut.append(10)
-            chunkOut.append(contentsOf: piece)
-            chunkOut.append(13); chunkOut.append(10)
+            ChunkedEncoder.appendChunk(piece, to: &chunkOut)   // the one chunk writer (HTTP1), as RequestBody's
             _ = client.send(chunkOut)
         } else {
             client.send(piece)
@@ -514,7 +506,7 @@ final class ProxyExchange {
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
         if clientChunked && gzip == nil {   // gzip's last piece carries it
-            if !request.location.shaping.hasTrailers { _ = client.send(Array("0\r\n\r\n".utf8)) } else {
+            if !request.location.shaping.hasTrailers { _ = client.send(Self.lastChunk) } else {
                 var last: [UInt8] = []
                 Trailers.appendLastChunk(request, status: request.status, into: &last)   // add_trailer
                 _ = client.send(last)
@@ -528,21 +520,21 @@ final class ProxyExchange {
         request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
         state = .done
         conn = nil
-        releasePeer(.ok, now: client.worker.now())
+        releasePeer(.ok, now: worker.now())
         cache?.finish()
         c.requestsServed += 1
         let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty {
-            client.worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
+            worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
         } else {
             c.close()
         }
         client.responseComplete()
     }
 
-    /// Upgrade tunnel hook: the tunnel takes the upstream connection; the peer stays busy until it closes.
+    /// The tunnel (Tunnel.swift) takes the upstream connection; the peer stays busy until it closes.
     private func upgrade(_ resp: ResponseHead, _ c: UpstreamConnection) {
         let head = TunnelHead.build(for: request, upstream: resp, proxy: proxy, connection: client)
         request.status = resp.status
@@ -560,17 +552,17 @@ final class ProxyExchange {
     // MARK: - Failures
 
     private func canRetry(_ f: UpstreamFailure) -> Bool {
-        guard let up = upstream else { return false }
+        guard upstream != nil else { return false }
         let elapsed = Duration.nanoseconds(Int64(Clock.monotonicNanos() &- firstStart))
         return proxy.nextUpstream.mayRetry(f, isIdempotent: request.head.method.isIdempotent,
                                            requestSent: headSent > 0, responseBytesSentToClient: responseStarted,
-                                           tries: triesDone, peerTries: client.worker.balancer(for: up).balancer.tries,
+                                           tries: triesDone, peerTries: peers?.tries ?? 1,
                                            elapsed: elapsed, requestBodyUnbuffered: body.streamed)
     }
 
     private func tryFailed(_ f: UpstreamFailure) {
         lastFailure = f
-        let now = client.worker.now()
+        let now = worker.now()
         if let c = conn { c.close(); conn = nil }
         if case .httpStatus = f {} else {
             request.tries[request.tries.count - 1].failedStatus = NextUpstreamPolicy.clientStatus(for: f)
@@ -594,7 +586,7 @@ final class ProxyExchange {
     private func abortMidResponse() {
         state = .done
         cache?.finish()
-        releasePeer(.failed, now: client.worker.now())
+        releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         client.exchange = nil
         client.close()
@@ -606,14 +598,14 @@ final class ProxyExchange {
         state = .done
         cache?.finish()
         if let c = conn { c.close(); conn = nil }
-        releasePeer(.ok, now: client.worker.now())
+        releasePeer(.ok, now: worker.now())
     }
 
     /// Gives the peer back to the balancer once: `outcome` counts only if it never answered with a head (a
     /// failure after the head, like a client gone, does not mark the server failed).
     private func releasePeer(_ outcome: PeerOutcome, now: Instant) {
-        guard let up = upstream, let p = peer else { return }
-        client.worker.balancer(for: up).release(p, peerAnswered ? .ok : outcome, now: now)
+        guard let p = peer else { return }
+        peers?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil
     }
 }

@@ -2,6 +2,18 @@ import Config
 import EventLoop
 import HTTP1
 
+/// What a request body is read from: the client connection, through only what the body needs.
+protocol RequestBodySource: AnyObject {
+    /// Bytes the client sent past the head, not yet taken.
+    var input: IOBuffer { get }
+    /// `n` more bytes of the body were read (`$request_length`).
+    func countBodyBytes(_ n: Int64)
+    /// The upstream is slow: stop reading the client until it drains.
+    func pauseBody()
+    /// An error log line about this client's body.
+    func logBody(_ level: LogLevel, _ message: String)
+}
+
 /// The request body on its way upstream, in nginx's model:
 /// - `proxy_request_buffering on` (default): the whole body is read before going upstream — in memory up to
 ///   `client_body_buffer_size`, beyond that spooled to an unlinked temp file under `client_body_temp_path` — then
@@ -17,6 +29,7 @@ struct RequestBody {
     private let framing: BodyFraming
     private let maxSize: Int64
     private let memoryLimit: Int
+    private let tempPath: BodyTempPath
     private(set) var needsBufferingFirst: Bool
     private(set) var streamed: Bool
     /// Streaming a chunked body: decoded from the client, framed again for the upstream.
@@ -41,6 +54,7 @@ struct RequestBody {
         framing = head.bodyFraming
         maxSize = location.clientMaxBodySize
         memoryLimit = location.clientBodyBufferSize
+        tempPath = location.clientBodyTemp
         replaced = !proxy.plainRequest && proxy.rewrites.body != nil
         rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced
         switch framing {
@@ -78,7 +92,7 @@ struct RequestBody {
     // MARK: - Buffering
 
     /// Moves body bytes from the client's input buffer into memory or the temp file (buffered mode).
-    mutating func bufferFromClient(_ client: ClientConnection) {
+    mutating func bufferFromClient(_ client: some RequestBodySource) {
         let input = client.input
         switch framing {
         case .length:
@@ -86,27 +100,14 @@ struct RequestBody {
             store(input.view(prefix: take), client)
             input.consume(take)
             remaining -= Int64(take)
-            client.request.requestLength += Int64(take)
+            client.countBodyBytes(Int64(take))
             if remaining == 0 && !failed { complete = true }
         case .chunked:
             var pieces = staging
             staging = []
             pieces.removeAll(keepingCapacity: true)
-            let consumed: Int
-            do {
-                let r = try decoder.decode(input.view) { pieces.append(contentsOf: $0) }
-                consumed = r.consumed; decodedAll = r.finished
-            } catch {
-                failed = true; failureStatus = 400
-                client.worker.log(.info, "client sent invalid chunked body", client.id)
-                return
-            }
-            input.consume(consumed)
-            client.request.requestLength += Int64(consumed)
-            // The declared size counts: a size line beyond the limit is a 413 at once, not after its bytes (nginx).
-            if maxSize > 0 && decoder.declaredBytes > maxSize {
-                failed = true; failureStatus = 413
-                tooLarge(client)
+            if let status = decodeChunks(from: client, into: &pieces, rechunk: false) {
+                failed = true; failureStatus = status
                 return
             }
             pieces.withByteView { store($0, client) }
@@ -117,8 +118,36 @@ struct RequestBody {
         }
     }
 
+    /// Decodes what the client's input holds of a chunked body into `out` (re-chunked for the upstream when
+    /// `rechunk`): the one place a chunked request body is checked. Nil, or the status to answer: 400 for
+    /// bad framing, 413 when a declared size goes beyond `client_max_body_size` (at once, not after its bytes,
+    /// as nginx does).
+    private mutating func decodeChunks(from client: some RequestBodySource, into out: inout [UInt8], rechunk: Bool) -> Int? {
+        let input = client.input
+        let consumed: Int
+        do {
+            let r = try decoder.decode(input.view) { piece in
+                if rechunk { ChunkedEncoder.appendChunk(piece, to: &out) } else { out.append(contentsOf: piece) }
+            }
+            consumed = r.consumed; decodedAll = r.finished
+        } catch {
+            client.logBody(.info, "client sent invalid chunked body")
+            return 400
+        }
+        input.consume(consumed)
+        client.countBodyBytes(Int64(consumed))
+        if maxSize > 0 && decoder.declaredBytes > maxSize {
+            // nginx's line: the bytes already read, then what the current chunk announced beyond them.
+            let read = decoder.decodedBytes
+            client.logBody(.error, "client intended to send too large chunked body: \(read)+\(decoder.declaredBytes - read) bytes")
+            return 413
+        }
+        if rechunk && decodedAll { ChunkedEncoder.appendLastChunk(to: &out) }
+        return nil
+    }
+
     /// Keeps body bytes: in memory while they fit `client_body_buffer_size`, then all of them in the temp file.
-    private mutating func store(_ bytes: ByteView, _ client: ClientConnection) {
+    private mutating func store(_ bytes: ByteView, _ client: some RequestBodySource) {
         if bytes.isEmpty || failed { return }
         received += Int64(bytes.count)
         if spool == nil && buffered.count + bytes.count <= memoryLimit {
@@ -126,11 +155,11 @@ struct RequestBody {
             return
         }
         if spool == nil {
-            switch BodySpool.create(in: client.request.location.clientBodyTemp) {
+            switch BodySpool.create(in: tempPath) {
             case .failure(let f): return fail(f, client)
             case .success(let s):
                 spool = s
-                client.worker.log(.warn, "a client request body is buffered to a temporary file \(s.path)", client.id)
+                client.logBody(.warn, "a client request body is buffered to a temporary file \(s.path)")
                 if let f = buffered.withByteView({ s.append($0) }) { return fail(f, client) }
                 buffered = []
             }
@@ -138,21 +167,15 @@ struct RequestBody {
         if let f = spool!.append(bytes) { fail(f, client) }
     }
 
-    /// nginx's line: the bytes already read, then what the current chunk announced beyond them.
-    private func tooLarge(_ client: ClientConnection) {
-        let read = decoder.decodedBytes
-        client.worker.log(.error, "client intended to send too large chunked body: \(read)+\(decoder.declaredBytes - read) bytes", client.id)
-    }
-
-    private mutating func fail(_ f: BodySpool.Failure, _ client: ClientConnection) {
+    private mutating func fail(_ f: BodySpool.Failure, _ client: some RequestBodySource) {
         failed = true; failureStatus = 500
-        client.worker.log(.crit, f.message, client.id)
+        client.logBody(.crit, f.message)
     }
 
     // MARK: - Sending
 
     /// Writes what can be written to the upstream socket `fd`.
-    mutating func send(to fd: Int32, client: ClientConnection) -> SendResult {
+    mutating func send(to fd: Int32, client: some RequestBodySource) -> SendResult {
         if !streamed { return sendBuffered(to: fd) }
         if rechunked { return sendRechunked(to: fd, client: client) }
         // Streaming: copy straight from the client's input buffer to the upstream socket.
@@ -166,7 +189,7 @@ struct RequestBody {
             switch r {
             case .done(let w):
                 input.consume(w); remaining -= Int64(w); sentAnyStreamed = true
-                client.request.requestLength += Int64(w)
+                client.countBodyBytes(Int64(w))
             case .wouldBlock:
                 client.pauseBody()
                 return .blocked
@@ -205,7 +228,7 @@ struct RequestBody {
 
     /// Streams a chunked body re-chunked: one client read's worth of chunks is staged at a time, so memory is
     /// bounded by the client's input buffer, and the client is not read while the upstream is slow.
-    private mutating func sendRechunked(to fd: Int32, client: ClientConnection) -> SendResult {
+    private mutating func sendRechunked(to fd: Int32, client: some RequestBodySource) -> SendResult {
         while true {
             while stagingSent < staging.count {
                 let from = stagingSent
@@ -219,29 +242,13 @@ struct RequestBody {
             staging.removeAll(keepingCapacity: true)
             stagingSent = 0
             if decodedAll { complete = true; return .done }
-            let input = client.input
-            if input.isEmpty { return .needClient }
+            if client.input.isEmpty { return .needClient }
             var out = staging
             staging = []
-            let consumed: Int
-            do {
-                let r = try decoder.decode(input.view) { piece in
-                    ChunkedEncoder.appendChunk(piece, to: &out)
-                }
-                consumed = r.consumed; decodedAll = r.finished
-            } catch {
-                client.worker.log(.info, "client sent invalid chunked body", client.id)
-                return .clientFailed(400)
-            }
-            input.consume(consumed)
-            client.request.requestLength += Int64(consumed)
+            let failure = decodeChunks(from: client, into: &out, rechunk: true)
             received = decoder.decodedBytes
-            if maxSize > 0 && decoder.declaredBytes > maxSize {
-                tooLarge(client)
-                return .clientFailed(413)
-            }
-            if decodedAll { ChunkedEncoder.appendLastChunk(to: &out) }
             staging = out
+            if let status = failure { return .clientFailed(status) }
         }
     }
 }

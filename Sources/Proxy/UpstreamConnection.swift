@@ -1,6 +1,21 @@
 import EventLoop
+import HTTP1
 
-/// A TCP connection to one upstream server. While an exchange uses it, events go to that exchange; while it
+/// Who drives an upstream connection's transaction: a proxy exchange, or a cache background update.
+protocol UpstreamConnectionOwner: AnyObject {
+    func upstreamReadable(_ ev: IOEvents)
+    func upstreamWritable(_ ev: IOEvents)
+}
+
+/// The Upgrade exit of an upstream transaction (see UpstreamTransaction): the upstream answered
+/// `101 Switching Protocols` to a request sent with `Upgrade`. From then on `connection` and `leftover` (the
+/// bytes already read past the head) belong to the sink, which relays bytes both ways and closes it; no body
+/// is framed and the connection never goes back to the pool.
+protocol UpstreamUpgradeSink: AnyObject {
+    func upgraded(head: ResponseHead, connection: UpstreamConnection, leftover: ByteView)
+}
+
+/// A TCP connection to one upstream server. While an owner uses it, events go to that owner; while it
 /// sits in the worker's keep-alive pool, any readable event (the server closed it, or sent garbage) or the
 /// idle timeout closes it.
 final class UpstreamConnection {
@@ -9,7 +24,7 @@ final class UpstreamConnection {
     let buffer: IOBuffer
     private(set) var reader: Watcher!
     private(set) var writer: Watcher!
-    weak var owner: ProxyExchange?
+    weak var owner: (any UpstreamConnectionOwner)?
     var requestsServed = 0
     var pooled = false
     var group = ""
@@ -24,6 +39,27 @@ final class UpstreamConnection {
             if let o = self.owner { o.upstreamReadable(ev) } else { self.pool.idleEvent(self) }
         }
         writer = Watcher(loop: loop, fd: fd, events: .write) { [unowned self] ev in self.owner?.upstreamWritable(ev) }
+    }
+
+    /// How opening a connection went: connected at once (loopback usually is), in progress (wait for
+    /// writability, or just write), or failed with an errno.
+    enum Opening { case connected(UpstreamConnection), inProgress(UpstreamConnection), failed(Int32) }
+
+    /// Starts a connection to `address` for `owner`, with a read buffer of `bufferSize`.
+    static func open(to address: SocketAddress, owner: some UpstreamConnectionOwner, bufferSize: Int,
+                     loop: Loop, pool: UpstreamPool) -> Opening {
+        switch Socket.connect(address) {
+        case .connected(let fd):
+            let c = UpstreamConnection(fd: fd, address: address, bufferSize: bufferSize, loop: loop, pool: pool)
+            c.owner = owner
+            return .connected(c)
+        case .inProgress(let fd):
+            let c = UpstreamConnection(fd: fd, address: address, bufferSize: bufferSize, loop: loop, pool: pool)
+            c.owner = owner
+            return .inProgress(c)
+        case .failed(let e):
+            return .failed(e)
+        }
     }
 
     private var closed = false

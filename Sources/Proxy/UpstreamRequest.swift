@@ -11,19 +11,42 @@ enum UpstreamRequest {
     static let dropped = NameSet(["connection", "keep-alive", "te", "trailer", "transfer-encoding",
                                   "upgrade", "proxy-connection", "expect", "content-length"])
 
+    /// What `proxy_cache` changes in the request it sends (decided by `CacheExchange.headEdits`): nginx sends a
+    /// cacheable request without `Range` and validators, so the stored answer is the whole resource, valid
+    /// for every later client; a HEAD as GET (`proxy_cache_convert_head`); the stale entry's validators
+    /// (`proxy_cache_revalidate`).
+    struct CacheEdits {
+        var headAsGET = false
+        /// Header lines (each ending in CRLF) added last.
+        var conditions: [UInt8] = []
+    }
+
+    /// Never sent when caching, by the client or by `proxy_set_header`.
+    static let cacheStripped = NameSet(["range", "if-range", "if-modified-since", "if-unmodified-since",
+                                        "if-none-match", "if-match"])
+
     /// `chunked`: the body streams re-chunked (`proxy_request_buffering off` with HTTP/1.1), no length known.
-    static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?, chunked: Bool = false) -> [UInt8] {
+    /// `cache`: the proxy_cache edits, nil when the location does not cache.
+    static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?, chunked: Bool = false,
+                      cache: CacheEdits? = nil) -> [UInt8] {
         let head = r.head!
+        let caching = cache != nil
         var out: [UInt8] = []
         out.reserveCapacity(head.bytes.count + 256)
-        // proxy_method replaces the method; proxy_set_body the body (it goes out with the head).
-        if !proxy.plainRequest, let method = proxy.rewrites.method { r.evaluate(method, into: &out) } else {
+        // proxy_method replaces the method (proxy_set_body the body, which goes out with the head); otherwise a
+        // cache fill of a HEAD asks for the whole entry, as nginx's proxy_cache_convert_head.
+        if !proxy.plainRequest, let method = proxy.rewrites.method {
+            r.evaluate(method, into: &out)
+        } else if let c = cache, c.headAsGET, head.method == .head {
+            out.append(static: "GET")
+        } else {
             out.append(contentsOf: head.bytes(head.methodRange))
         }
         out.append(32)
         appendURI(r, proxy: proxy, to: &out)
         if proxy.httpVersion11 { out.append(static: " HTTP/1.1\r\n") } else { out.append(static: " HTTP/1.0\r\n") }
         for h in proxy.setHeaders {
+            if caching && cacheStripped.contains(h.lowercased) { continue }
             let start = out.count
             out.append(contentsOf: h.name)
             out.appendColonSpace()
@@ -35,6 +58,7 @@ enum UpstreamRequest {
         let b = head.bytes
         for h in head.headers {
             if dropped.contains(b, h.name) { continue }
+            if caching && cacheStripped.contains(b, h.name) { continue }
             let name = b[h.name.start..<h.name.end]
             if proxy.setHeaders.contains(where: { ASCII.equalsIgnoringCase($0.lowercased, name) }) { continue }
             if head.isNamedInConnection(name) { continue }   // hop-by-hop by the client's Connection header
@@ -57,6 +81,7 @@ enum UpstreamRequest {
             ASCIIDecimal.append(n, to: &out)
             out.appendCRLF()
         }
+        if let c = cache { out.append(contentsOf: c.conditions) }
         out.appendCRLF()
         return out
     }

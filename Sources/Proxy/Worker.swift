@@ -49,6 +49,8 @@ final class Worker {
     private var acceptors: [Watcher] = []
     private var mailboxWatcher: Watcher?
     private var balancers: [ObjectIdentifier: BalancerBox] = [:]
+    /// How many upstreams this worker holds a balancer for (the current runtime's only, after a reload).
+    var balancerCount: Int { balancers.count }
     private(set) var isShuttingDown = false
     private var onIdle: (() -> Void)?
     private var finished = false
@@ -313,15 +315,13 @@ final class Worker {
 
     func now() -> Instant { Instant(nanoseconds: Clock.monotonicNanos()) }
 
+    /// The balancer of a current upstream (`UpstreamPeers` asks once per request and keeps the box: an
+    /// in-flight request never comes back here, so a reload's cleared table gets no box for a retired upstream).
     func balancer(for up: UpstreamRuntime) -> BalancerBox {
         let key = ObjectIdentifier(up)
         if let b = balancers[key] { return b }
         let b = BalancerBox(up.policy.makeBalancer(), for: up)
         balancers[key] = b
         return b
-    }
-
-    func pickContext(for r: Request, upstream up: UpstreamRuntime) -> PickContext {
-        up.policy.context(for: r)
     }
 }

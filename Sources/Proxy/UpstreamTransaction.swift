@@ -1,0 +1,209 @@
+import Balancing
+import HTTP1
+
+/// One request/response on one upstream connection, as a pure state machine (SwiftNIO's style): the
+/// executor (`UpstreamTransactionIO`, `ProxyExchange`) tells it what happened on the socket and does what it
+/// answers. It owns the protocol (head parsing, interim 1xx, body framing, chunked decoding, reusability);
+/// the executor owns descriptors, timers and the sink. No sockets, no clock: UpstreamTransactionTests drive it
+/// byte by byte.
+///
+///     connecting ─connected→ sending ─requestSent→ awaitingHead ─head→ body ─end→ done(reusable)
+///                                           │  101 to a request that asked for an upgrade → upgraded
+///     any failure → failed
+///
+/// Where a transaction's body pieces go: the client sink (ProxyExchange) or the cache sink (CacheBackgroundUpdate).
+protocol UpstreamBodySink: AnyObject {
+    /// A piece of the body, de-chunked; never empty. Valid only during the call.
+    func upstreamBody(_ piece: ByteView)
+}
+
+/// The Upgrade exit: a `101 Switching Protocols` answer to a request sent with `Upgrade` ends the transaction
+/// without framing a body; the executor hands the connection and the bytes already read past the head to its
+/// sink (`UpstreamSink.upgraded(connection:leftover:)`), which relays bytes both ways from then on.
+struct UpstreamTransaction {
+    enum State: Equatable { case connecting, sending, awaitingHead, body, upgraded, done, failed }
+
+    /// Why the transaction failed: the error log's text before "while …", and the `proxy_next_upstream` kind.
+    struct Failure: Equatable {
+        let reason: String
+        let kind: UpstreamFailure
+        /// The phase it failed in, for the log's "while …" part.
+        let phase: State
+    }
+
+    /// What reading the response head gave.
+    enum HeadStep: Equatable {
+        /// More bytes are needed.
+        case incomplete
+        /// An interim 1xx head took `consumed` bytes: drop them and call again with the rest.
+        case interim(consumed: Int)
+        /// The final head: `consumed` bytes of the view were the head. The body
+        /// follows in `framing`; `.none` means the transaction is done (`reusable` says if the connection is).
+        case head(ResponseHead, consumed: Int)
+        /// The Upgrade exit: the bytes after `consumed` belong to the upgraded protocol.
+        case upgrade(ResponseHead, consumed: Int)
+        case failed(Failure)
+    }
+
+    /// What reading body bytes gave.
+    enum BodyStep: Equatable {
+        /// `consumed` bytes were used (their payload went to `emit`); more body follows.
+        case more(consumed: Int)
+        /// The body ended after `consumed` bytes; `reusable`: the connection may serve another request.
+        case ended(consumed: Int, reusable: Bool)
+        case failed(Failure)
+    }
+
+    private(set) var state = State.connecting
+    /// The final head said the connection may stay open (`keepAlive`); the head itself goes to the executor.
+    private(set) var keepAlive = false
+    private(set) var framing = BodyFraming.none
+    /// Body bytes still due under `.length`.
+    private(set) var remaining: Int64 = 0
+    /// The method sent upstream (GET for a HEAD converted by the cache): it decides whether a body follows.
+    private let method: HTTPMethod
+    private let upgradeRequested: Bool
+    private let headLimit: Int
+    private var parser: ResponseHeadParser
+    private var decoder = ChunkedDecoder(upstream: true)
+
+    /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted.
+    init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int) {
+        self.method = method
+        self.upgradeRequested = upgradeRequested
+        self.headLimit = headLimit
+        parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
+                                                         headMax: headLimit, maxHeaders: 200))
+    }
+
+    /// Starts over for another try (a retry or a new connection): same request, nothing read.
+    mutating func restart(connected: Bool) {
+        // A parser is clean unless a head was cut short (each complete head resets it).
+        if state == .sending || state == .awaitingHead || state == .failed { parser.reset() }
+        state = connected ? .sending : .connecting
+        keepAlive = false
+        framing = .none
+        remaining = 0
+    }
+
+    // MARK: - Connecting and sending
+
+    mutating func connected() { if state == .connecting { state = .sending } }
+
+    /// The whole request (head and body) is out: the answer is due.
+    mutating func requestSent() { if state == .sending { state = .awaitingHead } }
+
+    mutating func connectFailed(errno e: Int32, describe: String) -> Failure {
+        fail("connect() failed (\(e): \(describe))", .error)
+    }
+
+    /// A write failed; `text` is the failed call's errno text ("(104: Connection reset by peer)").
+    mutating func sendFailed(_ text: String) -> Failure { fail("writev() failed \(text)", .error) }
+
+    /// The phase's timer fired (connect, send or read timeout, whichever the executor armed).
+    mutating func timedOut() -> Failure { fail("upstream timed out (110: Connection timed out)", .timeout) }
+
+    /// `recv` failed.
+    mutating func receiveFailed(errno e: Int32, describe: String) -> Failure {
+        fail("recv() failed (\(e): \(describe))", .error)
+    }
+
+    // MARK: - Receiving
+
+    /// Parses the response head out of `bytes` (what the connection has buffered from the head's start; the
+    /// parser is incremental, so each call passes the same bytes again plus what arrived).
+    @inline(__always)
+    mutating func receiveHead(_ bytes: ByteView) -> HeadStep {
+        if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
+        guard state == .awaitingHead else { return .incomplete }
+        switch parser.parse(bytes) {
+        case .incomplete:
+            if bytes.count >= headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
+            return .incomplete
+        case .failed(let e):
+            return .failed(fail(e.reason, .invalidHeader))
+        case .complete(let resp, let consumed):
+            parser.reset()
+            if resp.status == 101 && upgradeRequested {
+                state = .upgraded
+                return .upgrade(resp, consumed: consumed)
+            }
+            if resp.status >= 100 && resp.status < 200 && resp.status != 101 { return .interim(consumed: consumed) }
+            keepAlive = resp.keepAlive
+            framing = resp.bodyFraming(requestMethod: method)
+            switch framing {
+            case .none: state = .done
+            case .length(let n): remaining = n; state = n == 0 ? .done : .body
+            case .chunked: decoder = ChunkedDecoder(upstream: true); state = .body
+            case .untilClose: state = .body
+            }
+            return .head(resp, consumed: consumed)
+        }
+    }
+
+    /// After `.head`: the connection may be reused now (a bodyless answer with nothing after it).
+    func reusableAfterHead(leftover: Int) -> Bool {
+        state == .done && leftover == 0 && keepAlive
+    }
+
+    /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
+    mutating func receiveBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
+        guard state == .body else { return .ended(consumed: 0, reusable: false) }
+        switch framing {
+        case .length:
+            let n = Int(min(Int64(bytes.count), remaining))
+            if n > 0 { sink.upstreamBody(bytes.slice(0, n)) }
+            remaining -= Int64(n)
+            if remaining == 0 { return end(consumed: n, of: bytes.count) }
+            return .more(consumed: n)
+        case .untilClose:
+            if !bytes.isEmpty { sink.upstreamBody(bytes) }
+            return .more(consumed: bytes.count)
+        case .chunked:
+            do {
+                let (consumed, finished) = try decoder.decode(bytes) { piece in if !piece.isEmpty { sink.upstreamBody(piece) } }
+                if finished { return end(consumed: consumed, of: bytes.count) }
+                return .more(consumed: consumed)
+            } catch {
+                return .failed(fail("upstream sent invalid chunked response", .error))
+            }
+        case .none:
+            return end(consumed: 0, of: bytes.count)
+        }
+    }
+
+    /// The server closed the connection (EOF): the end of a close-delimited body, else a failure.
+    mutating func closed() -> BodyStep {
+        if state == .body && framing == .untilClose {
+            state = .done
+            return .ended(consumed: 0, reusable: false)
+        }
+        return .failed(fail("upstream prematurely closed connection", .error))
+    }
+
+    private mutating func end(consumed: Int, of available: Int) -> BodyStep {
+        state = .done
+        return .ended(consumed: consumed, reusable: consumed == available && keepAlive)
+    }
+
+    private mutating func fail(_ reason: String, _ kind: UpstreamFailure) -> Failure {
+        let f = Failure(reason: reason, kind: kind, phase: state)
+        state = .failed
+        return f
+    }
+}
+
+extension UpstreamTransaction.Failure {
+    /// nginx's "while …" for the phase the failure happened in.
+    var whileText: String {
+        switch phase {
+        case .connecting: "while connecting to upstream"
+        case .sending: "while sending request to upstream"
+        case .awaitingHead: "while reading response header from upstream"
+        default: "while reading upstream"
+        }
+    }
+
+    /// The error log line as ProxyExchange writes it.
+    var logLine: String { reason + " " + whileText }
+}

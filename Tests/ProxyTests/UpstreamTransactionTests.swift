@@ -1,0 +1,185 @@
+import Balancing
+import HTTP1
+@testable import Proxy
+import Testing
+
+/// Collects body pieces.
+final class PieceSink: UpstreamBodySink {
+    var bytes: [UInt8] = []
+    func upstreamBody(_ piece: ByteView) { #expect(!piece.isEmpty); bytes.append(contentsOf: piece) }
+}
+
+/// The upstream transaction's state machine without sockets: bytes in, steps out.
+struct UpstreamTransactionTests {
+    /// A transaction whose request is out, waiting for the answer.
+    static func sent(_ method: HTTPMethod = .get, upgrade: Bool = false, limit: Int = 4096) -> UpstreamTransaction {
+        var t = UpstreamTransaction(method: method, upgradeRequested: upgrade, headLimit: limit)
+        t.connected()
+        t.requestSent()
+        return t
+    }
+
+    /// Feeds `text` whole: the head, then the body; returns the body payload and the last body step.
+    static func run(_ t: inout UpstreamTransaction, _ text: String) -> (head: UpstreamTransaction.HeadStep, body: [UInt8], last: UpstreamTransaction.BodyStep?) {
+        let bytes = Array(text.utf8)
+        return bytes.withByteView { all in
+            var v = all
+            var h = t.receiveHead(v)
+            for _ in 0..<10 {   // interim heads: drop them, as an executor does
+                guard case .interim(let n) = h else { break }
+                v = v.dropping(n)
+                h = t.receiveHead(v)
+            }
+            guard case .head(_, let consumed) = h, t.state == .body else { return (h, [], nil) }
+            let sink = PieceSink()
+            let step = t.receiveBody(v.dropping(consumed), to: sink)
+            return (h, sink.bytes, step)
+        }
+    }
+
+    @Test func statesFollowTheRequest() {
+        var t = UpstreamTransaction(method: .get, headLimit: 4096)
+        #expect(t.state == .connecting)
+        t.connected()
+        #expect(t.state == .sending)
+        t.requestSent()
+        #expect(t.state == .awaitingHead)
+    }
+
+    @Test func lengthBodyEndsReusable() {
+        var t = Self.sent()
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        #expect(String(decoding: r.body, as: UTF8.self) == "hello")
+        #expect(r.last == .ended(consumed: 5, reusable: true))
+        #expect(t.state == .done)
+    }
+
+    @Test func bytesAfterTheBodyMakeTheConnectionUnusable() {
+        var t = Self.sent()
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiEXTRA")
+        #expect(r.last == .ended(consumed: 2, reusable: false))
+    }
+
+    @Test func connectionCloseIsNotReusable() {
+        var t = Self.sent()
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi")
+        #expect(r.last == .ended(consumed: 2, reusable: false))
+    }
+
+    @Test func chunkedBodyIsDecoded() {
+        var t = Self.sent()
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+        #expect(String(decoding: r.body, as: UTF8.self) == "abcde")
+        if case .ended(_, let reusable) = r.last { #expect(reusable) } else { Issue.record("\(String(describing: r.last))") }
+    }
+
+    @Test func invalidChunkedFails() {
+        var t = Self.sent()
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+        guard case .failed(let f) = r.last else { Issue.record("\(String(describing: r.last))"); return }
+        #expect(f.logLine == "upstream sent invalid chunked response while reading upstream")
+        #expect(t.state == .failed)
+    }
+
+    @Test func closeDelimitedBodyEndsAtEOF() {
+        var t = Self.sent()
+        let r = Self.run(&t, "HTTP/1.0 200 OK\r\n\r\npart")
+        #expect(r.last == .more(consumed: 4))
+        #expect(t.closed() == .ended(consumed: 0, reusable: false))
+    }
+
+    @Test func eofMidBodyFails() {
+        var t = Self.sent()
+        _ = Self.run(&t, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\npart")
+        #expect(t.remaining == 6)
+        guard case .failed(let f) = t.closed() else { Issue.record("no failure"); return }
+        #expect(f.logLine == "upstream prematurely closed connection while reading upstream")
+    }
+
+    @Test func eofBeforeTheHeadIsAnError() {
+        var t = Self.sent()
+        guard case .failed(let f) = t.closed() else { Issue.record("no failure"); return }
+        #expect(f.kind == .error)
+        #expect(f.logLine == "upstream prematurely closed connection while reading response header from upstream")
+    }
+
+    @Test func interimHeadsAreSkipped() {
+        var t = Self.sent()
+        let r = Self.run(&t, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx")
+        guard case .head(let head, _) = r.head else { Issue.record("\(r.head)"); return }
+        #expect(head.status == 200)
+        #expect(r.body == [UInt8(ascii: "x")])
+    }
+
+    /// A head split at every byte parses the same.
+    @Test func headSplitAnywhere() {
+        let text = Array("HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n".utf8)
+        for cut in 1..<text.count {
+            var t = Self.sent()
+            let first = Array(text[..<cut]).withByteView { t.receiveHead($0) }
+            #expect(first == .incomplete, "cut \(cut)")
+            let second = text.withByteView { t.receiveHead($0) }
+            guard case .head(let h, let consumed) = second else { Issue.record("cut \(cut): \(second)"); continue }
+            #expect(h.status == 204 && consumed == text.count)
+            #expect(t.state == .done && t.reusableAfterHead(leftover: 0))
+        }
+    }
+
+    @Test func headAnswerHasNoBody() {
+        var t = Self.sent(.head)
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+        guard case .head = r.head else { Issue.record("\(r.head)"); return }
+        #expect(t.state == .done && t.framing == .none)
+    }
+
+    @Test func tooBigHeadFails() {
+        var t = Self.sent(limit: 64)
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "a", count: 100))
+        guard case .failed(let f) = r.head else { Issue.record("\(r.head)"); return }
+        #expect(f.kind == .invalidHeader)
+        #expect(f.logLine == "upstream sent too big header while reading response header from upstream")
+    }
+
+    @Test func garbageHeadFails() {
+        var t = Self.sent()
+        let r = Self.run(&t, "SSH-2.0-OpenSSH\r\n\r\n")
+        guard case .failed(let f) = r.head else { Issue.record("\(r.head)"); return }
+        #expect(f.kind == .invalidHeader)
+    }
+
+    @Test func timeoutsNameTheirPhase() {
+        var a = UpstreamTransaction(method: .get, headLimit: 4096)
+        #expect(a.timedOut().logLine == "upstream timed out (110: Connection timed out) while connecting to upstream")
+        var b = UpstreamTransaction(method: .get, headLimit: 4096)
+        b.connected()
+        let f = b.timedOut()
+        #expect(f.kind == .timeout && f.whileText == "while sending request to upstream")
+    }
+
+    /// The Upgrade exit: a 101 to a request that asked for it hands over the connection with the bytes past the
+    /// head; without the request asking, a 101 is an ordinary bodyless answer.
+    @Test func switchingProtocolsEndsInTheUpgradeExit() {
+        var t = Self.sent(upgrade: true)
+        let text = Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\u{81}\u{2}hi".utf8)
+        let step = text.withByteView { t.receiveHead($0) }
+        guard case .upgrade(let h, let consumed) = step else { Issue.record("\(step)"); return }
+        #expect(h.status == 101)
+        #expect(text.count - consumed == 5)   // the frame already read stays for the tunnel (0x81 is 2 UTF-8 bytes)
+        #expect(t.state == .upgraded)
+
+        var plain = Self.sent(upgrade: false)
+        let r = Self.run(&plain, "HTTP/1.1 101 Switching Protocols\r\n\r\n")
+        guard case .head(let h2, _) = r.head else { Issue.record("\(r.head)"); return }
+        #expect(h2.status == 101 && plain.state == .done)
+    }
+
+    @Test func restartForgetsTheLastTry() {
+        var t = Self.sent()
+        _ = Self.run(&t, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\npart")
+        t.restart(connected: false)
+        #expect(t.state == .connecting && !t.keepAlive && t.remaining == 0)
+        t.connected(); t.requestSent()
+        let r = Self.run(&t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        #expect(r.last == .ended(consumed: 2, reusable: true))
+    }
+}
