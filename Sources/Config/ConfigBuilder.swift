@@ -27,7 +27,8 @@ final class ConfigBuilder {
     init(options: LoadOptions) {
         self.options = options
         self.table = DirectiveTable.byName
-        self.main = MainConfig(pidPath: ConfigPath.absolute("logs/switchyard.pid", base: options.prefix))
+        self.main = MainConfig(pidPath: ConfigPath.absolute(options.defaultPaths.pid, base: options.prefix))
+        self.main.defaultErrorLogPath = ConfigPath.absolute(options.defaultPaths.errorLog, base: options.prefix)
         for name in HTTPDraft.presetDirectives { useMerges(of: name) }
     }
 

@@ -55,18 +55,22 @@ public struct LoadOptions {
     public var resolveHost: (_ host: String) -> Bool
     /// The port of a server without `listen`: nginx uses 80 as root, 8000 otherwise.
     public var defaultListenPort: Int
+    /// The pid, log and temp paths of a configuration that does not name them.
+    public var defaultPaths: DefaultPaths
 
     public init(
         prefix: String,
         globalDirectives: String? = nil,
         validateRegex: @escaping (String, Bool) -> String? = { _, _ in nil },
         resolveHost: @escaping (String) -> Bool = { $0 == "localhost" },
-        defaultListenPort: Int = 80
+        defaultListenPort: Int = 80,
+        defaultPaths: DefaultPaths = .underPrefix
     ) {
         self.prefix = prefix
         self.globalDirectives = globalDirectives
         self.validateRegex = validateRegex
         self.resolveHost = resolveHost
         self.defaultListenPort = defaultListenPort
+        self.defaultPaths = defaultPaths
     }
 }

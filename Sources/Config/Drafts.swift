@@ -17,14 +17,14 @@ final class HTTPDraft: SettingsOwner {
     /// so every server and location inherits the preset (ConfigBuilder merges only the directives in use).
     static let presetDirectives = ["proxy_temp_path", "client_body_temp_path", "root", "access_log"]
 
-    init(location: SourceLocation, prefix: String) {
+    init(location: SourceLocation, prefix: String, defaults: DefaultPaths) {
         self.location = location
         // Default paths are relative to the prefix, like the ones written in the file. A field preset here
         // names its directive in `presetDirectives`.
-        settings.proxy.tempPath = ConfigPath.absolute("proxy_temp", base: prefix)
-        settings.client.bodyTempPath = ConfigPath.absolute("client_body_temp", base: prefix)
+        settings.proxy.tempPath = ConfigPath.absolute(defaults.proxyTemp, base: prefix)
+        settings.client.bodyTempPath = ConfigPath.absolute(defaults.clientBodyTemp, base: prefix)
         settings.content.documentRoot = .root(ConfigPath.absolute("html", base: prefix))
-        settings.logging.accessLogs = [AccessLog(path: ConfigPath.absolute("logs/access.log", base: prefix), format: "combined")]
+        settings.logging.accessLogs = [AccessLog(path: ConfigPath.absolute(defaults.accessLog, base: prefix), format: "combined")]
     }
 }
 

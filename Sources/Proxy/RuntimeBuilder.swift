@@ -49,7 +49,7 @@ struct Builder {
         if let e = config.main.errorLogs.first {
             errorLog = ErrorLogFile(path: e.path == "stderr" || !openFiles ? nil : absolute(e.path), level: e.level)
         } else {
-            errorLog = ErrorLogFile(path: openFiles ? absolute("logs/error.log") : nil, level: .error)
+            errorLog = ErrorLogFile(path: openFiles ? config.main.defaultErrorLogPath : nil, level: .error)
         }
         let workers: Int
         switch config.main.workerProcesses {

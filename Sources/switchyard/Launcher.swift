@@ -79,7 +79,8 @@ struct Launcher {
                 }
             },
             resolveHost: resolves,
-            defaultListenPort: geteuid() == 0 ? 80 : 8000)
+            defaultListenPort: geteuid() == 0 ? 80 : 8000,
+            defaultPaths: InstallPaths.defaultPaths ?? .underPrefix)
     }
 
     /// The same resolution the runtime does for upstream servers (getaddrinfo, at load only).

@@ -42,6 +42,23 @@ struct MergeTests {
         }
     }
 
+    /// An installed build compiles in the system's paths (make install: /run, /var/log, /var/cache): a file
+    /// that names none of them gets those, absolute ones as they are and relative ones under the prefix.
+    @Test func compiledInDefaultPathsApplyWhereTheFileNamesNone() throws {
+        var options = testOptions()
+        options.defaultPaths = DefaultPaths(
+            pid: "/run/s.pid", errorLog: "/var/log/s/error.log", accessLog: "/var/log/s/access.log",
+            clientBodyTemp: "/var/cache/s/client_temp", proxyTemp: "tmp/proxy")
+        let source = InMemoryConfigSource(["/c/nginx.conf": "events {}\nhttp { server { location / {} } }\n"])
+        let config = try ConfigLoader(options: options, source: source).load(file: "/c/nginx.conf")
+        #expect(config.main.pidPath == "/run/s.pid")
+        #expect(config.main.defaultErrorLogPath == "/var/log/s/error.log")
+        let settings = firstLocation(config).settings
+        #expect(settings.logging.accessLogs.map(\.path) == ["/var/log/s/access.log"])
+        #expect(settings.client.bodyTempPath == "/var/cache/s/client_temp")
+        #expect(settings.proxy.tempPath == "/p/tmp/proxy")
+    }
+
     /// A directive used at one server only is still merged down everywhere it is set.
     @Test func aDirectiveUsedOnlyDeepInTheFileIsMergedBelowIt() throws {
         let config = try load(http("server { location / {} } server { proxy_read_timeout 7; location / { location /n {} } }"))

@@ -18,8 +18,11 @@ public struct MainConfig: Sendable {
     public var workerRlimitNofile: Int? = nil
     /// Absolute path of the pid file (default `logs/switchyard.pid` under the prefix).
     public var pidPath: String
-    /// `error_log` lines of the main context; empty means the default `logs/error.log` at `error`.
+    /// `error_log` lines of the main context; empty means `defaultErrorLogPath` at `error`.
     public var errorLogs: [ErrorLog] = []
+    /// Absolute path of the error log when no `error_log` is given (default `logs/error.log` under the prefix).
+    public var defaultErrorLogPath: String = ""
+
     public var daemon: Bool = true
     public var masterProcess: Bool = true
     /// `user name [group]`: only meaningful when started as root.
