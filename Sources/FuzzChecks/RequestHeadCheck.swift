@@ -41,7 +41,7 @@ public enum RequestHeadCheck {
             && h.bytes(h.path) == head.bytes(head.path) && h.query.map(h.bytes) == head.query.map(head.bytes)
             && h.version == head.version && h.contentLength == head.contentLength && h.isChunked == head.isChunked
             && h.keepAlive == head.keepAlive && h.expectsContinue == head.expectsContinue
-            && h.connectionUpgrade == head.connectionUpgrade && h.hostRange.map(h.bytes) == head.hostRange.map(head.bytes)
+            && h.connectionUpgrade == head.connectionUpgrade && h.hasUpgrade == head.hasUpgrade && h.hostRange.map(h.bytes) == head.hostRange.map(head.bytes)
             && FieldList(h) == FieldList(head)
         try require(same, "re-serialized request head parses differently: \(show(bytes)) from \(show(head.bytes))")
     }

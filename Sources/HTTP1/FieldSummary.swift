@@ -13,6 +13,8 @@ struct FieldSummary {
     var connectionClose = false
     var connectionKeepAlive = false
     var connectionUpgrade = false
+    /// An `Upgrade` field was seen (requests): a 101 answer then opens a tunnel, nginx's rule.
+    var hasUpgrade = false
     var hasConnectionHeader = false
     var host: ByteRange?
     var expectContinue = false
@@ -37,6 +39,8 @@ struct FieldSummary {
             if named("expect") && buffer.matches(valueStart, valueEnd, "100-continue", foldingCase: true) {
                 expectContinue = true
             }
+        case 7:
+            if named("upgrade") { hasUpgrade = true }
         case 10:
             guard named("connection") else {
                 if named("set-cookie") { hasSetCookie = true }

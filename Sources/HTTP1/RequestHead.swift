@@ -32,6 +32,8 @@ public struct RequestHead: HTTPHead, Equatable {
     public let expectsContinue: Bool
     /// Connection carries the `upgrade` token (WebSocket and the like).
     public let connectionUpgrade: Bool
+    /// The request carries an `Upgrade` field (with or without `Connection: upgrade`).
+    public let hasUpgrade: Bool
     /// The host: the authority of an absolute-form or authority-form target when present (RFC 9112 §3.2.2),
     /// else the Host header value. May include a port; see `lowercasedHost()`.
     public let hostRange: ByteRange?

@@ -181,6 +181,7 @@ public struct RequestHeadParser: Sendable {
             keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
             expectsContinue: is11 && summary.expectContinue,
             connectionUpgrade: summary.connectionUpgrade,
+            hasUpgrade: summary.hasUpgrade,
             hostRange: hostRange,
             ignoredLine: ignoredLine.map { ByteRange(start: $0.start - base, end: $0.end - base) })
     }

@@ -1,4 +1,3 @@
-import ASCIIBytes
 import HTTP1
 
 /// When a response switches the connection to a tunnel, and the head the client gets then.
@@ -6,9 +5,7 @@ enum TunnelHead {
     /// nginx's rule: a `101` from the upstream upgrades the connection when the client's request carried an
     /// `Upgrade` header (whether or not the configuration forwarded it); its upstream transaction then takes
     /// the Upgrade exit. Any other answer is an ordinary response.
-    static func requested(_ request: RequestHead) -> Bool {
-        request.headers.contains { ASCII.named(request.bytes, $0.name, "upgrade") }
-    }
+    static func requested(_ request: RequestHead) -> Bool { request.hasUpgrade }
 
     /// Headers of a 101 never passed on: hop-by-hop ones, except `Upgrade`, which names the new protocol.
     static let dropped = NameSet(["connection", "keep-alive", "transfer-encoding", "te", "trailer",

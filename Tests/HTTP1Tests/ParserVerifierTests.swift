@@ -20,8 +20,10 @@ struct ParserVerifierTests {
 
     @Test func connectionFlagsReachTheHead() throws {
         let upgrade = try request("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
-        #expect(upgrade.connectionUpgrade && upgrade.keepAlive)
-        let plain = try request("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        #expect(!plain.connectionUpgrade)
+        #expect(upgrade.connectionUpgrade && upgrade.hasUpgrade && upgrade.keepAlive)
+        let bare = try request("GET /ws HTTP/1.1\r\nHost: a\r\nUPGRADE: h2c\r\n\r\n")
+        #expect(bare.hasUpgrade && !bare.connectionUpgrade)
+        let plain = try request("GET / HTTP/1.1\r\nHost: a\r\nUpgrades: x\r\n\r\n")
+        #expect(!plain.connectionUpgrade && !plain.hasUpgrade)
     }
 }
