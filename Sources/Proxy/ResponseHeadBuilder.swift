@@ -81,16 +81,22 @@ enum ResponseHeadBuilder {
         if let loc = r.location {
             if let e = loc.expires { e.append(status: status, request: r, into: &out) }
             let ok = switch status { case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308: true; default: false }
-            for h in loc.addHeaders where ok || h.always {
-                let start = out.count
-                out.append(contentsOf: h.name); out.appendColonSpace()
-                let v = out.count
-                r.evaluate(h.value, into: &out)
-                if out.count == v { out.removeSubrange(start...); continue }
-                out.appendCRLF()
-            }
+            appendAddHeaders(r, loc, alwaysOnly: !ok, into: &out)
         }
         out.appendCRLF()
+    }
+
+    /// The location's `add_header` lines (only the `always` ones for other statuses); a value that evaluates
+    /// empty adds no header, as in nginx.
+    static func appendAddHeaders(_ r: Request, _ loc: LocationRuntime, alwaysOnly: Bool, into out: inout [UInt8]) {
+        for h in loc.addHeaders where !alwaysOnly || h.always {
+            let start = out.count
+            out.append(contentsOf: h.name); out.appendColonSpace()
+            let v = out.count
+            r.evaluate(h.value, into: &out)
+            if out.count == v { out.removeSubrange(start...); continue }
+            out.appendCRLF()
+        }
     }
 
     private static let serverWithVersion = Array("Server: switchyard/\(Version.switchyard)\r\n".utf8)

@@ -29,16 +29,7 @@ enum TunnelHead {
             out.appendCRLF()
         }
         out.append(static: "Connection: upgrade\r\n")
-        if let loc = r.location {
-            for h in loc.addHeaders where h.always {
-                let start = out.count
-                out.append(contentsOf: h.name); out.appendColonSpace()
-                let v = out.count
-                r.evaluate(h.value, into: &out)
-                if out.count == v { out.removeSubrange(start...); continue }
-                out.appendCRLF()
-            }
-        }
+        if let loc = r.location { ResponseHeadBuilder.appendAddHeaders(r, loc, alwaysOnly: true, into: &out) }
         out.appendCRLF()
         return out
     }

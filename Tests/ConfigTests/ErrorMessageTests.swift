@@ -217,6 +217,20 @@ struct CoreDirectiveArgumentTests {
             == "loaded")
     }
 
+    /// nginx's two file-cache directives share their parameter rules and differ in what they accept and say.
+    @Test func fileCacheDirectivesCheckTheirParameters() {
+        #expect(loadError(http("open_file_cache off; open_log_file_cache off;")) == "loaded")
+        #expect(loadError(http("open_file_cache max=1000 inactive=20s; open_log_file_cache max=10 inactive=1m min_uses=2 valid=30s;"))
+            == "loaded")
+        #expect(loadError(http("open_file_cache inactive=20s;"))
+            == "\"open_file_cache\" must have the \"max\" parameter in /c/nginx.conf:3")
+        #expect(loadError(http("open_log_file_cache valid=1m;"))
+            == "\"open_log_file_cache\" must have \"max\" parameter in /c/nginx.conf:3")
+        #expect(loadError(http("open_file_cache max=10 min_uses=2;")) == "invalid parameter \"min_uses=2\" in /c/nginx.conf:3")
+        #expect(loadError(http("open_log_file_cache max=0;")) == "invalid parameter \"max=0\" in /c/nginx.conf:3")
+        #expect(loadError(http("open_file_cache off max=1;")) == "invalid parameter \"max=1\" in /c/nginx.conf:3")
+    }
+
     @Test func newDirectivesCheckTheirArguments() {
         #expect(loadError(http("limit_rate 10q;")) == "\"limit_rate\" directive invalid value in /c/nginx.conf:3")
         #expect(loadError(http("limit_rate $arg_rate; limit_rate_after 1m;")) == "loaded")

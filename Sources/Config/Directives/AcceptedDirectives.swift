@@ -94,24 +94,8 @@ extension DirectiveTable {
             if size < 112 { throw ConfigError("the pool size must be no less than 112", at: directive.location) }
             if size % 16 != 0 { throw ConfigError("the pool size must be a multiple of 16", at: directive.location) }
         case .openFileCache:
-            if first == "off" {
-                guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
-                return
-            }
-            var hasMax = false
-            for argument in arguments {
-                if let value = Values.parameter(argument, "max") {
-                    guard let n = Int(value), n > 0 else { throw Values.invalidParameter(directive, argument.text) }
-                    hasMax = true
-                } else if let value = Values.parameter(argument, "inactive") {
-                    guard Units.seconds(value) != nil else { throw Values.invalidParameter(directive, argument.text) }
-                } else {
-                    throw Values.invalidParameter(directive, argument.text)
-                }
-            }
-            if !hasMax {
-                throw ConfigError("\"open_file_cache\" must have the \"max\" parameter", at: directive.location)
-            }
+            try fileCacheParameters(directive, counts: ["max"], times: ["inactive"],
+                                    missingMax: "\"open_file_cache\" must have the \"max\" parameter")
         case .aio:
             guard first == "on" || first == "off" || first == "threads" || first.hasPrefix("threads=") else {
                 throw ConfigError("invalid value \"\(first)\" in \"aio\" directive, it must be \"on\", \"off\" or \"threads\"",

@@ -170,6 +170,14 @@ extension DirectiveTable {
     /// `open_log_file_cache off | max=N [inactive=time] [min_uses=N] [valid=time]`: checked, then without effect
     /// (switchyard opens each access log once per configuration, never per request).
     static func openLogFileCache(_ directive: Directive) throws {
+        try fileCacheParameters(directive, counts: ["max", "min_uses"], times: ["inactive", "valid"],
+                                missingMax: "\"open_log_file_cache\" must have \"max\" parameter")
+    }
+
+    /// nginx's `open_file_cache` / `open_log_file_cache` arguments: `off` alone, or `name=value` parameters
+    /// (positive counts, times) of which `max` is required; `missingMax` is nginx's own wording for each.
+    static func fileCacheParameters(_ directive: Directive, counts: Set<String>, times: Set<String>,
+                                    missingMax: String) throws {
         let arguments = directive.arguments
         if arguments[0].text == "off" {
             guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
@@ -177,20 +185,18 @@ extension DirectiveTable {
         }
         var hasMax = false
         for argument in arguments {
-            if let value = Values.parameter(argument, "max") {
+            let parts = argument.text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]), value = parts.count == 2 ? String(parts[1]) : nil
+            if let value, counts.contains(name) {
                 guard let n = Int(value), n > 0 else { throw Values.invalidParameter(directive, argument.text) }
-                hasMax = true
-            } else if let value = Values.parameter(argument, "min_uses") {
-                guard let n = Int(value), n > 0 else { throw Values.invalidParameter(directive, argument.text) }
-            } else if let value = Values.parameter(argument, "inactive") ?? Values.parameter(argument, "valid") {
+                if name == "max" { hasMax = true }
+            } else if let value, times.contains(name) {
                 guard Units.seconds(value) != nil else { throw Values.invalidParameter(directive, argument.text) }
             } else {
                 throw Values.invalidParameter(directive, argument.text)
             }
         }
-        if !hasMax {
-            throw ConfigError("\"open_log_file_cache\" must have \"max\" parameter", at: directive.location)
-        }
+        if !hasMax { throw ConfigError(missingMax, at: directive.location) }
     }
 
     /// A location has one content handler; a second one is nginx's "is duplicate".
