@@ -71,23 +71,11 @@ extension DirectiveTable {
             try expires(directive)
         }),
         DirectiveSpec("add_header", anyHTTPLevel, .range(2, 3), .append(\.content.$addHeaders) { _, directive in
-            let arguments = directive.arguments
-            if arguments.count == 3 && arguments[2].text != "always" {
-                throw ConfigError("invalid parameter \"\(arguments[2].text)\"", at: directive.location)
-            }
-            return [AddHeader(
-                name: arguments[0].text, value: try Values.template(directive, arguments[1]),
-                always: arguments.count == 3, location: directive.location)]
+            [try addedField(directive)]
         }),
         // ngx_http_headers_module: trailers go out only at the end of a chunked response (HTTP/1.1).
         DirectiveSpec("add_trailer", anyHTTPLevel, .range(2, 3), .append(\.content.$addTrailers) { _, directive in
-            let arguments = directive.arguments
-            if arguments.count == 3 && arguments[2].text != "always" {
-                throw ConfigError("invalid parameter \"\(arguments[2].text)\"", at: directive.location)
-            }
-            return [AddHeader(
-                name: arguments[0].text, value: try Values.template(directive, arguments[1]),
-                always: arguments.count == 3, location: directive.location)]
+            [try addedField(directive)]
         }),
         DirectiveSpec("error_page", anyHTTPLevel, .atLeast(2), .append(\.content.$errorPages) { _, directive in
             [try errorPage(directive)]
@@ -169,6 +157,16 @@ extension DirectiveTable {
 
     /// `open_log_file_cache off | max=N [inactive=time] [min_uses=N] [valid=time]`: checked, then without effect
     /// (switchyard opens each access log once per configuration, never per request).
+    /// `add_header` / `add_trailer name value [always]`.
+    static func addedField(_ directive: Directive) throws -> AddHeader {
+        let arguments = directive.arguments
+        if arguments.count == 3 && arguments[2].text != "always" {
+            throw ConfigError("invalid parameter \"\(arguments[2].text)\"", at: directive.location)
+        }
+        return AddHeader(name: arguments[0].text, value: try Values.template(directive, arguments[1]),
+                         always: arguments.count == 3, location: directive.location)
+    }
+
     static func openLogFileCache(_ directive: Directive) throws {
         try fileCacheParameters(directive, counts: ["max", "min_uses"], times: ["inactive", "valid"],
                                 missingMax: "\"open_log_file_cache\" must have \"max\" parameter")
