@@ -60,6 +60,8 @@ final class ClientConnection: RequestBodySource {
     var waitPrev: ClientConnection?
     var waitNext: ClientConnection?
     var waitingSince: UInt64 = 0
+    /// When the connection was accepted (`$connection_time`).
+    let openedNanos = Clock.monotonicNanos()
 
     init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
         self.worker = worker

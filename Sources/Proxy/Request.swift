@@ -164,6 +164,11 @@ final class Request {
         case .bytesSent: ASCIIDecimal.append(bytesSent, to: &out)
         case .connection: ASCIIDecimal.append(Int64(bitPattern: c.id), to: &out)
         case .connectionRequests: ASCIIDecimal.append(c.requestsServed, to: &out)
+        case .connectionTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- c.openedNanos, to: &out)
+        case .connectionsActive: ASCIIDecimal.append(c.worker.stats.snapshot().active, to: &out)
+        case .connectionsReading: ASCIIDecimal.append(c.worker.stats.snapshot().reading, to: &out)
+        case .connectionsWriting: ASCIIDecimal.append(c.worker.stats.snapshot().writing, to: &out)
+        case .connectionsWaiting: ASCIIDecimal.append(c.worker.stats.snapshot().waiting, to: &out)
         case .contentLength: if let v = requestHeader("content-length") { out.append(contentsOf: v) }
         case .contentType: if let v = requestHeader("content-type") { out.append(contentsOf: v) }
         case .timeLocal: out.append(contentsOf: c.worker.clock.timeLocal())

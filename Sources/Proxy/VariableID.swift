@@ -5,12 +5,13 @@ enum VariableID: Sendable, Equatable {
     case host, hostname, httpHeader([UInt8]), sentHTTPHeader([UInt8]), sentTrailer([UInt8]), cookie([UInt8]), arg([UInt8])
     case args, isArgs, uri, requestURI, request, requestMethod, requestLength, requestTime, requestID
     case scheme, serverName, serverAddr, serverPort, serverProtocol, status, bodyBytesSent, bytesSent
-    case connection, connectionRequests, contentLength, contentType, timeLocal, timeISO8601, msec, pid
+    case connection, connectionRequests, connectionTime, contentLength, contentType, timeLocal, timeISO8601, msec, pid
     case proxyHost, proxyPort, proxyAddXForwardedFor
     case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
     case gzipRatio, pipe, upstreamBytesReceived, upstreamBytesSent
     case limitRate              // $limit_rate: the response's send rate (ClientShaping)
+    case connectionsActive, connectionsReading, connectionsWriting, connectionsWaiting   // stub_status's
     case userVariable(Int)      // a `set $name` or `map` result, by slot
     case mapResult(Int)         // a `map` block, evaluated lazily, by index
 
@@ -45,7 +46,9 @@ enum VariableID: Sendable, Equatable {
         "request_time": .requestTime, "request_id": .requestID, "scheme": .scheme, "server_name": .serverName,
         "server_addr": .serverAddr, "server_port": .serverPort, "server_protocol": .serverProtocol,
         "status": .status, "body_bytes_sent": .bodyBytesSent, "bytes_sent": .bytesSent, "connection": .connection,
-        "connection_requests": .connectionRequests, "content_length": .contentLength,
+        "connection_requests": .connectionRequests, "connection_time": .connectionTime,
+        "connections_active": .connectionsActive, "connections_reading": .connectionsReading,
+        "connections_writing": .connectionsWriting, "connections_waiting": .connectionsWaiting, "content_length": .contentLength,
         "content_type": .contentType, "time_local": .timeLocal, "time_iso8601": .timeISO8601, "msec": .msec,
         "pid": .pid, "proxy_host": .proxyHost, "proxy_port": .proxyPort,
         "proxy_add_x_forwarded_for": .proxyAddXForwardedFor, "upstream_addr": .upstreamAddr,

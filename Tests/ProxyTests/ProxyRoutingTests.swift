@@ -118,6 +118,31 @@ import Testing
         #expect(text == "Active connections: 1 \nserver accepts handled requests\n \(n) \(n) \(n - 1) \nReading: 0 Writing: 1 Waiting: 0 \n")
     }
 
+    /// stub_status's variables and `$connection_time`: the same figures the page shows, and the age of the
+    /// connection in seconds with milliseconds (nginx's format), growing on a kept-alive connection.
+    @Test func connectionVariablesMatchTheStatusFigures() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT;
+                location /v { return 200 "$connections_active $connections_reading $connections_writing $connections_waiting|$connection_time"; } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        var first = ""
+        _ = eventually {
+            try? c.send("GET /v HTTP/1.1\r\nHost: x\r\n\r\n")
+            first = (try? c.readResponse().text) ?? ""
+            return first.hasPrefix("1 0 1 0|")   // only this connection, writing its own response
+        }
+        #expect(first.hasPrefix("1 0 1 0|"), "\(first)")
+        let time = first.split(separator: "|").last.map(String.init) ?? ""
+        let parts = time.split(separator: ".")
+        #expect(parts.count == 2 && parts[1].count == 3 && Int(parts[0]) != nil, "\(time)")
+        usleep(30_000)   // the connection must age: the condition here is time itself
+        try c.send("GET /v HTTP/1.1\r\nHost: x\r\n\r\n")
+        let later = try c.readResponse().text.split(separator: "|").last.flatMap { Double($0) } ?? 0
+        #expect(later >= (Double(time) ?? 1e9) + 0.02, "\(time) then \(later)")
+    }
+
     /// Reading, Writing and Waiting follow the connections' real state: one idle keep-alive client (waiting), one
     /// that sent half a head (reading), and the status request itself (writing). The worker sees the other
     /// connections' bytes in its own order, so the page is asked again (bounded) until it shows them.
