@@ -3,12 +3,12 @@ SWIFT_BIN ?= $(firstword $(wildcard /opt/swift/usr/bin) $(dir $(shell command -v
 export PATH := $(SWIFT_BIN):$(PATH)
 SWIFT ?= swift
 
-.PHONY: all build release test run bench sanitize soak repeat-tests fuzz clean install-build install uninstall deb test-install setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install
+.PHONY: all build release test run bench sanitize soak repeat-tests fuzz clean install-build install uninstall deb test-install setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install setup-deb
 
 all: build
 
 # Explicit rules: make never applies a pattern rule to a .PHONY target, so `setup-%:` would silently do nothing.
-setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install:
+setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install setup-deb:
 	@scripts/setup.sh $(@:setup-%=%)
 
 build: setup-build
@@ -111,7 +111,7 @@ uninstall:
 
 # switchyard_VERSION_ARCH.deb in the checkout (scripts/build-deb.sh: install into a staging root, control
 # file with dpkg-shlibdeps' dependencies, dpkg-deb, lintian when installed).
-deb:
+deb: setup-deb
 	rm -rf .build-install/deb-root
 	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/.build-install/deb-root
 	scripts/build-deb.sh .build-install/deb-root

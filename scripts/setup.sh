@@ -10,7 +10,9 @@ case "${1:-build}" in
   sanitize) want+=(memcached nginx wrk python3-websockets) ;;
   soak)  want+=(nginx wrk) ;;
   repeat-tests) want+=(memcached nginx wrk python3-websockets) ;;
-  test-install) want+=(lintian logrotate adduser man-db) ;;
+  deb)   want+=(dpkg-dev binutils) ;;
+  # systemd for systemd-analyze verify; util-linux for setpriv/unshare (the unit's sandbox without systemd).
+  test-install) want+=(dpkg-dev binutils lintian logrotate adduser man-db systemd util-linux) ;;
 esac
 missing=()
 for p in "${want[@]}"; do
