@@ -96,7 +96,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if body.failed { return failClient(body.failureStatus) }
             if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
             client.bodyComplete()
-            head = buildHead()
+            bodyRead()
         }
         nextTry()
     }
@@ -107,6 +107,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                               cache: cache?.headEdits())
     }
 
+    /// The buffered body is complete: `$request_body` can read it (proxy_set_body, logs), then the head that
+    /// states its length is built.
+    private func bodyRead() {
+        if let bytes = body.inMemory { request.requestBody = bytes }
+        head = buildHead()
+    }
+
     /// The client sent more body bytes.
     func clientBodyArrived() {
         if body.needsBufferingFirst && !body.complete {
@@ -114,7 +121,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if body.failed { return failClient(body.failureStatus) }
             if body.complete {
                 client.bodyComplete()
-                head = buildHead()
+                bodyRead()
                 nextTry()
             }
             return

@@ -35,6 +35,8 @@ final class Request {
     var startNanos: UInt64 = 0
     var status = 0
     var bodyBytesSent: Int64 = 0
+    /// `$request_body`: the body when it was buffered in memory for proxy_pass (shared with RequestBody's buffer).
+    var requestBody: [UInt8] = []
     var bytesSent: Int64 = 0
     var requestLength: Int64 = 0
     var tries: [UpstreamTry] = []
@@ -62,6 +64,7 @@ final class Request {
         captures.removeAll(keepingCapacity: true)
         for i in userVariables.indices { userVariables[i] = nil }
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
+        if !requestBody.isEmpty { requestBody = [] }
         tries.removeAll(keepingCapacity: true)
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
@@ -164,6 +167,7 @@ final class Request {
         case .bytesSent: ASCIIDecimal.append(bytesSent, to: &out)
         case .connection: ASCIIDecimal.append(Int64(bitPattern: c.id), to: &out)
         case .connectionRequests: ASCIIDecimal.append(c.requestsServed, to: &out)
+        case .requestBody: out.append(contentsOf: requestBody)
         case .connectionTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- c.openedNanos, to: &out)
         case .connectionsActive: ASCIIDecimal.append(c.worker.stats.snapshot().active, to: &out)
         case .connectionsReading: ASCIIDecimal.append(c.worker.stats.snapshot().reading, to: &out)

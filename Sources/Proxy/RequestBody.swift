@@ -87,6 +87,10 @@ struct RequestBody {
     /// Whether the body went to a temp file (for tests and logs).
     var isSpooled: Bool { spool != nil }
 
+    /// The whole body when it was read into memory (`$request_body`, as nginx: empty when it went to a temp
+    /// file or streamed); shares the buffer's storage, no copy.
+    var inMemory: [UInt8]? { complete && !streamed && spool == nil ? buffered : nil }
+
     mutating func rewind() { sentOffset = 0 }
 
     // MARK: - Buffering

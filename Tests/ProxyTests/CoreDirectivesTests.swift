@@ -28,6 +28,34 @@ import Testing
         #expect(backend.received.last?.header("Content-Length") == "9")
     }
 
+    /// `$request_body` is the body read into memory for proxy_pass (nginx's rule): proxy_set_body can wrap it,
+    /// and the access log can show it; a body spooled to a temp file leaves it empty.
+    @Test func requestBodyVariableHoldsTheBufferedBody() throws {
+        let backend = try MockBackend(name: "b1") { req in MockResponse(text: String(decoding: req.body, as: UTF8.self)) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            log_format body '[$request_body]';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/body.log body;
+                location /wrap { proxy_pass http://\(backend.address); proxy_set_body "<$request_body>"; }
+                location /small { proxy_pass http://\(backend.address); client_body_buffer_size 4; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("POST /wrap HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        #expect(try c.readResponse().text == "<hello>")
+        try c.send("POST /wrap HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+        #expect(try c.readResponse().text == "<abcde>")
+        try c.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nspooled!!")
+        #expect(try c.readResponse().text == "spooled!!")
+        try c.send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try c.readResponse()
+        let log = f.logFile("logs/body.log", containing: "[-]\n[-]\n")
+        #expect(log == "[hello]\n[abcde]\n[-]\n[-]\n", "\(log)")   // an empty value logs as "-", as in nginx
+    }
+
     @Test func proxyRedirectRegexWithCaptures() throws {
         let backend = try MockBackend(name: "b1") { req in
             MockResponse(status: 200, headers: [("Location", "http://backend:9000/app\(req.target)"),
