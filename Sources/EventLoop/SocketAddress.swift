@@ -32,7 +32,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             if rest.hasPrefix(":") { portPart = rest.dropFirst() } else if !rest.isEmpty { return nil }
         } else if let colon = text.lastIndex(of: ":") {
             hostPart = text[..<colon]; portPart = text[text.index(after: colon)...]
-        } else if text.allSatisfy({ $0.isNumber }) {
+        } else if !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
             hostPart = "*"; portPart = Substring(text)
         }
         let port: UInt16

@@ -98,7 +98,8 @@ enum HostPort {
     static func isIPv4(_ text: String) -> Bool {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isNumber) && Int(part)! <= 255
+            // ASCII digits only: `isNumber` alone also takes `٣` or `²`, which Int() rejects (a fuzzed crash).
+            part.count <= 3 && part.allSatisfy { $0.isASCII && $0.isNumber } && (Int(part) ?? 256) <= 255
         }
     }
 
