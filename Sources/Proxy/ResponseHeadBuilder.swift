@@ -89,7 +89,12 @@ enum ResponseHeadBuilder {
     /// The location's `add_header` lines (only the `always` ones for other statuses); a value that evaluates
     /// empty adds no header, as in nginx.
     static func appendAddHeaders(_ r: Request, _ loc: LocationRuntime, alwaysOnly: Bool, into out: inout [UInt8]) {
-        for h in loc.addHeaders where !alwaysOnly || h.always {
+        appendFields(loc.addHeaders, r, alwaysOnly: alwaysOnly, into: &out)
+    }
+
+    /// `add_header` / `add_trailer` fields as `Name: value` lines, skipping those whose value is empty.
+    static func appendFields(_ fields: [HeaderAddition], _ r: Request, alwaysOnly: Bool, into out: inout [UInt8]) {
+        for h in fields where !alwaysOnly || h.always {
             let start = out.count
             out.append(contentsOf: h.name); out.appendColonSpace()
             let v = out.count

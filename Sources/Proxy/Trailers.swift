@@ -19,14 +19,8 @@ enum Trailers {
     /// The last chunk with the trailer fields whose value is not empty: `0\r\nName: value\r\n\r\n`.
     static func appendLastChunk(_ r: Request, status: Int, into out: inout [UInt8]) {
         out.append(static: "0\r\n")
-        let listed = statuses.contains(status)
-        for t in r.location?.shaping.addTrailers ?? [] where listed || t.always {
-            let start = out.count
-            out.append(contentsOf: t.name); out.appendColonSpace()
-            let v = out.count
-            r.evaluate(t.value, into: &out)
-            if out.count == v { out.removeSubrange(start...); continue }
-            out.appendCRLF()
+        if let loc = r.location {
+            ResponseHeadBuilder.appendFields(loc.shaping.addTrailers, r, alwaysOnly: !statuses.contains(status), into: &out)
         }
         out.appendCRLF()
     }
