@@ -28,6 +28,35 @@ import Testing
         #expect(backend.received.last?.header("Content-Length") == "9")
     }
 
+    /// `add_trailer`: a response switchyard makes goes out chunked with the trailer after the last chunk
+    /// (listed statuses, or `always`); a field whose value is empty is left out, as with add_header.
+    @Test func addTrailerFollowsTheLastChunk() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /t { add_trailer X-Trailer "done $uri"; add_trailer X-Empty "$arg_none"; return 200 "body"; }
+                location /e { add_trailer X-Trailer v; add_trailer X-Always yes always; return 404 "no"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func raw(_ path: String) throws -> String {
+            let c = try f.client()
+            try c.send("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(c.fd, &chunk, chunk.count)
+                if n <= 0 { break }
+                bytes += chunk[0..<n]
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let ok = try raw("/t")
+        #expect(ok.contains("Transfer-Encoding: chunked\r\n"), "\(ok)")
+        #expect(ok.hasSuffix("\r\n4\r\nbody\r\n0\r\nX-Trailer: done /t\r\n\r\n"), "\(ok)")
+        let notFound = try raw("/e")
+        #expect(notFound.hasSuffix("0\r\nX-Always: yes\r\n\r\n"), "\(notFound)")
+    }
+
     /// `$request_body` is the body read into memory for proxy_pass (nginx's rule): proxy_set_body can wrap it,
     /// and the access log can show it; a body spooled to a temp file leaves it empty.
     @Test func requestBodyVariableHoldsTheBufferedBody() throws {
