@@ -320,14 +320,22 @@ public final class Server {
         return true
     }
 
+    /// Written beside the target and renamed over it: the file appears whole, so `-s reload` (or a test) that
+    /// reads it the moment it exists never sees it empty. (Created in place, it was empty between open and write.)
     private func writePidFile(_ path: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let temp = "\(path).\(getpid()).tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 {
-            log.log(.emerg, "open() \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))"); return false
+            log.log(.emerg, "open() \"\(temp)\" failed (\(errno): \(Syscall.describe(errno)))"); return false
         }
         let text = "\(getpid())\n"
         _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
         close(fd)
+        if rename(temp, path) != 0 {
+            log.log(.emerg, "rename() \"\(temp)\" to \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))")
+            unlink(temp)
+            return false
+        }
         return true
     }
 
