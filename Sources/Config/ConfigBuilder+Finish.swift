@@ -41,7 +41,7 @@ extension ConfigBuilder {
         warnConflictingNames(servers)
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
-            maps: http.maps, proxyCachePaths: http.proxyCachePaths)
+            maps: http.maps, splitClients: http.splitClients, geos: http.geos, proxyCachePaths: http.proxyCachePaths)
     }
 
     private struct FinishContext {

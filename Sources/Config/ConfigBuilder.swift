@@ -17,7 +17,8 @@ final class ConfigBuilder {
     private var frames: [Frame] = [.main]
 
     enum Frame {
-        case main, events, types, map(MapDraft)
+        /// `map`, `split_clients`, `geo`: lines that are entries, not directives.
+        case main, events, types, entries(any EntryLines)
         case http(HTTPDraft)
         case server(ServerDraft)
         case location(LocationDraft)
@@ -176,7 +177,7 @@ final class ConfigBuilder {
     }
 
     private func addMapEntry(_ directive: Directive) throws {
-        guard case .map(let draft) = frames.last! else { return }
+        guard case .entries(let draft) = frames.last! else { return }
         try draft.add(directive, builder: self)
     }
 }

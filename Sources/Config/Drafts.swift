@@ -10,6 +10,8 @@ final class HTTPDraft: SettingsOwner {
     var upstreams: [UpstreamDraft] = []
     var logFormats: [LogFormat] = [LogFormat.combined]
     var maps: [MapConfig] = []
+    var splitClients: [SplitClientsConfig] = []
+    var geos: [GeoConfig] = []
     var proxyCachePaths: [ProxyCachePath] = []
     let location: SourceLocation
 

@@ -46,7 +46,7 @@ final class BalancerPolicy {
     func makeBalancer() -> any Balancer { factory.make() }
 
     func context(for r: Request) -> PickContext {
-        var ctx = PickContext(clientAddress: r.connection.peer.bytes)
+        var ctx = PickContext(clientAddress: r.clientAddressBytes)
         // `proxy_next_upstream off`: a session whose server is unusable gets 502, not a stand-in.
         ctx.strictAffinity = r.proxy?.nextUpstream.conditions.isEmpty ?? false
         if let key = hashKey { ctx.hashKey = r.evaluate(key) }

@@ -55,6 +55,8 @@ final class Request {
     /// Bytes written to the socket while a rate applies (what the rate is measured against).
     var rateSent: Int64 = 0
     private var requestID: [UInt8]? = nil
+    /// The client address realip found (ClientIdentity.swift); nil: the connection's peer.
+    var realClient: RealClient? = nil
 
     init(connection: ClientConnection) { self.connection = connection }
 
@@ -69,7 +71,7 @@ final class Request {
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         pipelined = false; validLocation = true
-        requestID = nil
+        requestID = nil; realClient = nil
         limitRate = -1; limitRateAfter = 0; rateSent = 0
     }
 
@@ -123,10 +125,14 @@ final class Request {
     func append(_ v: VariableID, to out: inout [UInt8]) {
         let c = connection
         switch v {
-        case .remoteAddr: out.append(contentsOf: c.peerText)
-        case .remotePort: ASCIIDecimal.append(Int(c.peer.port), to: &out)
+        case .remoteAddr: out.append(contentsOf: realClient?.text ?? c.peerText)
+        case .remotePort:
+            let port = realClient?.port ?? c.peer.port
+            if port != 0 { ASCIIDecimal.append(Int(port), to: &out) }
+        case .realIPRemoteAddr: out.append(contentsOf: c.peerText)
+        case .realIPRemotePort: ASCIIDecimal.append(Int(c.peer.port), to: &out)
         case .remoteUser: break  // no auth_basic in switchyard
-        case .binaryRemoteAddr: out.append(contentsOf: c.peer.bytes)
+        case .binaryRemoteAddr: out.append(contentsOf: clientAddressBytes)
         case .host: appendHost(to: &out)
         case .hostname: out.append(contentsOf: ProcessInfo.hostname)
         case .httpHeader(let name):
@@ -187,7 +193,7 @@ final class Request {
             if let xff = requestHeader("x-forwarded-for") {
                 out.append(contentsOf: xff); out.append(contentsOf: [44, 32])  // ", "
             }
-            out.append(contentsOf: c.peerText)
+            out.append(contentsOf: realClient?.text ?? c.peerText)
         case .upstreamAddr: appendTries(&out) { t, o in o.append(contentsOf: t.address) }
         case .upstreamStatus:
             appendTries(&out) { t, o in ASCIIDecimal.append(t.status != 0 ? t.status : t.failedStatus, to: &o) }

@@ -15,6 +15,7 @@ enum Router {
                 r.setCaptures(caps, named: listen.hosts.regexNamed.isEmpty ? [] : listen.hosts.regexNamed[index])
             }
         }
+        r.applyRealIP(r.server.fallback.identity)   // nginx's post-read phase: the server's realip settings
         // $uri is the normalized path; $args the query.
         guard let normalized = try? head.normalizedPath() else {
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)
@@ -65,6 +66,14 @@ enum Router {
             // nginx answers both with 405 before it decides on keep-alive, so it closes: a request pipelined
             // behind one is never served.
             c.sendError(405, closeAfter: true); return
+        }
+        if let identity = loc.identity {
+            // nginx's pre-access phase (realip with the location's settings), then the access phase.
+            r.applyRealIP(identity)
+            if !identity.rules.isEmpty, !AccessRule.allows(identity.rules, address: r.clientAddressBytes) {
+                c.worker.log(.error, "access forbidden by rule", c.id)
+                c.sendError(403, closeAfter: false); return
+            }
         }
         if let length = head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
             c.worker.log(.error, "client intended to send too large body: \(length) bytes", c.id)

@@ -25,7 +25,8 @@ public final class Runtime: @unchecked Sendable {
     let clientHeaderTimeoutMillis: Int
     let defaultKeepaliveTimeoutMillis: Int
     let userVariableCount: Int
-    let maps: [MapRuntime]
+    /// `map`, `split_clients` and `geo` blocks, indexed by `VariableID.mapResult`.
+    let maps: [any VariableBlock]
     let defaultRoot: [UInt8]
     let serverCount: Int
     /// `proxy_cache_path` zones by name (CacheZone.swift), carried over a reload when name and path stay.
@@ -34,7 +35,7 @@ public final class Runtime: @unchecked Sendable {
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
          serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
-         defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [MapRuntime], defaultRoot: [UInt8],
+         defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
          serverCount: Int, cacheZones: [String: CacheZone] = [:]) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
@@ -167,6 +168,9 @@ final class LocationRuntime: @unchecked Sendable {
     /// `limit_rate` is set, `keepalive_disable` names safari: read on every request, so kept as plain fields.
     let limitsRate: Bool
     let sniffsSafari: Bool
+    /// allow/deny and realip (ClientIdentity.swift); nil when the location has neither. Set once by
+    /// RuntimeBuilder before the runtime is published.
+    var identity: ClientIdentityRuntime? = nil
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],

@@ -69,7 +69,13 @@ struct Builder {
                                      start: openFiles)
         for up in http.upstreams { upstreams.append(try upstream(up)) }
         proxyGroups = groupsForVariableProxyPass(http)
-        let maps = try http.maps.map { m throws(ConfigError) in try map(m) }
+        var maps: [any VariableBlock] = try http.maps.map { m throws(ConfigError) in try map(m) }
+        for s in http.splitClients {
+            maps.append(SplitClientsRuntime(source: try compile(s.source, at: s.location), parts: s.parts))
+        }
+        for g in http.geos {
+            maps.append(GeoRuntime(g, source: try g.source.map { t throws(ConfigError) in try compile(t, at: g.location) }))
+        }
 
         // Servers, grouped by listen address; the first (or default_server) one is the default.
         var byAddress: [SocketAddress: [(ServerConfig, ServerRuntime, Listen)]] = [:]
@@ -146,7 +152,9 @@ struct Builder {
     /// Gives every variable the configuration defines a slot: `set` targets and the named groups of regexes
     /// (locations, server names, `rewrite`, `if`), so templates resolve them at load.
     mutating func collectVariables(_ http: HTTPConfig) throws(ConfigError) {
-        for (i, m) in http.maps.enumerated() { mapIndex[m.variable.lowercased()] = i }
+        // The same order as `Runtime.maps`: maps, then split_clients, then geo blocks.
+        let defined = http.maps.map(\.variable) + http.splitClients.map(\.variable) + http.geos.map(\.variable)
+        for (i, name) in defined.enumerated() { mapIndex[name.lowercased()] = i }
         func add(_ name: String) {
             let n = name.lowercased()
             if userSlots[n] == nil { userSlots[n] = userSlots.count }
@@ -481,7 +489,7 @@ struct Builder {
                                         uniquingKeysWith: { a, _ in a }))
         var expiresVariable: CompiledTemplate? = nil
         if case .variable(let t, _) = content.expires { expiresVariable = try compile(t, at: loc) }
-        return LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
+        let made = LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
                                script: script, namedCaptures: namedCaptures, addHeaders: addHeaders, errorPages: errorPages,
                                accessLogs: sinks, clientMaxBodySize: Int64(c.maxBodySize),
                                // client_body_in_file_only: no body stays in memory, every one goes to a temp file.
@@ -494,6 +502,8 @@ struct Builder {
                                gzip: GzipRuntime(settings.gzip),
                                expires: ExpiresRuntime(content.expires, variable: expiresVariable),
                                shaping: try shaping(settings, at: loc))
+        made.identity = ClientIdentityRuntime(settings.access)
+        return made
     }
 
     /// limit_rate, keepalive_disable, chunked_transfer_encoding and add_trailer of one location.

@@ -1,7 +1,7 @@
 /// Every variable switchyard knows, resolved from its name once when a configuration is compiled.
 /// Names follow nginx's; `$http_NAME`, `$cookie_NAME`, … carry their NAME (lowercased, `_` → `-` for headers).
 enum VariableID: Sendable, Equatable {
-    case remoteAddr, remotePort, remoteUser, binaryRemoteAddr
+    case remoteAddr, remotePort, remoteUser, binaryRemoteAddr, realIPRemoteAddr, realIPRemotePort
     case host, hostname, httpHeader([UInt8]), sentHTTPHeader([UInt8]), sentTrailer([UInt8]), cookie([UInt8]), arg([UInt8])
     case args, isArgs, uri, requestURI, request, requestMethod, requestLength, requestTime, requestID
     case scheme, serverName, serverAddr, serverPort, serverProtocol, status, bodyBytesSent, bytesSent
@@ -41,6 +41,7 @@ enum VariableID: Sendable, Equatable {
 
     private static let fixed: [String: VariableID] = [
         "remote_addr": .remoteAddr, "remote_port": .remotePort, "remote_user": .remoteUser,
+        "realip_remote_addr": .realIPRemoteAddr, "realip_remote_port": .realIPRemotePort,
         "binary_remote_addr": .binaryRemoteAddr, "host": .host, "hostname": .hostname, "args": .args,
         "query_string": .args, "is_args": .isArgs, "uri": .uri, "document_uri": .uri, "request_uri": .requestURI,
         "request": .request, "request_method": .requestMethod, "request_length": .requestLength,

@@ -28,13 +28,25 @@ extension DirectiveTable {
         }),
         DirectiveSpec("map", [.http], .exactly(2), block: true, .custom { builder, directive in
             let source = try Values.template(directive, directive.arguments[0])
-            let target = directive.arguments[1].text
-            guard target.hasPrefix("$"), target.count > 1 else {
-                throw ConfigError("invalid variable name \"\(target)\"", at: directive.location)
-            }
-            let draft = MapDraft(source: source, variable: String(target.dropFirst()), location: directive.location)
-            try builder.runBlock(directive, as: .map, frame: .map(draft))
+            let draft = MapDraft(source: source, variable: try definedVariable(directive, directive.arguments[1]),
+                                 location: directive.location)
+            try builder.runBlock(directive, as: .map, frame: .entries(draft))
             builder.http!.maps.append(draft.freeze())
+        }),
+        DirectiveSpec("split_clients", [.http], .exactly(2), block: true, .custom { builder, directive in
+            let draft = SplitClientsDraft(source: try Values.template(directive, directive.arguments[0]),
+                                          variable: try definedVariable(directive, directive.arguments[1]),
+                                          location: directive.location)
+            try builder.runBlock(directive, as: .map, frame: .entries(draft))
+            builder.http!.splitClients.append(try draft.freeze())
+        }),
+        DirectiveSpec("geo", [.http], .range(1, 2), block: true, .custom { builder, directive in
+            let args = directive.arguments
+            let draft = GeoDraft(source: args.count == 2 ? try Values.template(directive, args[0]) : nil,
+                                 variable: try definedVariable(directive, args[args.count - 1]),
+                                 location: directive.location)
+            try builder.runBlock(directive, as: .map, frame: .entries(draft))
+            builder.http!.geos.append(draft.freeze())
         }),
         DirectiveSpec("types", anyHTTPLevel, .none, block: true, DirectiveHandler(merges: [DirectiveHandler.merge(\.content.$types)]) {
             builder, directive in
@@ -51,6 +63,15 @@ extension DirectiveTable {
             }
         }),
         ]
+    }
+
+    /// The `$name` a map-like block defines, without the `$`.
+    private static func definedVariable(_ directive: Directive, _ argument: Argument) throws -> String {
+        let target = argument.text
+        guard target.hasPrefix("$"), target.count > 1 else {
+            throw ConfigError("invalid variable name \"\(target)\"", at: directive.location)
+        }
+        return String(target.dropFirst())
     }
 
     private static func serverName(_ text: String, _ directive: Directive, _ builder: ConfigBuilder) throws -> ServerName {

@@ -60,6 +60,8 @@ public struct HTTPConfig: Sendable {
     /// Includes nginx's predefined `combined`.
     public var logFormats: [LogFormat]
     public var maps: [MapConfig]
+    public var splitClients: [SplitClientsConfig]
+    public var geos: [GeoConfig]
     public var proxyCachePaths: [ProxyCachePath]
 
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
@@ -67,7 +69,7 @@ public struct HTTPConfig: Sendable {
     /// Variables the configuration itself defines (`map` targets and `set` names), for checking that
     /// every `$name` a template reads exists.
     public var definedVariables: Set<String> {
-        var names = Set(maps.map(\.variable))
+        var names = Set(maps.map(\.variable) + splitClients.map(\.variable) + geos.map(\.variable))
         func collect(_ steps: [RewriteStep]) {
             names.formUnion(steps.setNames)
         }

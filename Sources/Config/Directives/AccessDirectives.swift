@@ -1,0 +1,50 @@
+/// ngx_http_access_module (`allow`, `deny`) and ngx_http_realip_module (`set_real_ip_from`, `real_ip_header`,
+/// `real_ip_recursive`).
+extension DirectiveTable {
+    static var access: [DirectiveSpec] {
+        [
+        DirectiveSpec("allow", anyHTTPLevel, .exactly(1), .append(\.access.$rules) { builder, directive in
+            [AccessRule(allow: true, target: try accessTarget(builder, directive))]
+        }),
+        DirectiveSpec("deny", anyHTTPLevel, .exactly(1), .append(\.access.$rules) { builder, directive in
+            [AccessRule(allow: false, target: try accessTarget(builder, directive))]
+        }),
+        DirectiveSpec("set_real_ip_from", anyHTTPLevel, .exactly(1), .append(\.access.$realIPFrom) { builder, directive in
+            let text = directive.arguments[0].text
+            if text == "unix:" { return [.unix] }
+            return [.block(try addressBlock(builder, directive, text))]
+        }),
+        DirectiveSpec("real_ip_header", anyHTTPLevel, .exactly(1), .value(\.access.$realIPHeader) { _, directive in
+            let name = directive.arguments[0].text.lowercased()
+            switch name {
+            case "x-forwarded-for": return .xForwardedFor
+            case "proxy_protocol": return .proxyProtocol
+            default: return .named(name)
+            }
+        }),
+        DirectiveSpec("real_ip_recursive", anyHTTPLevel, .exactly(1), .flag(\.access.$realIPRecursive)),
+        ]
+    }
+
+    private static func accessTarget(_ builder: ConfigBuilder, _ directive: Directive) throws -> AccessRule.Target {
+        let text = directive.arguments[0].text
+        switch text {
+        case "all": return .all
+        case "unix:": return .unix
+        default: return .block(try addressBlock(builder, directive, text))
+        }
+    }
+
+    /// An address or CIDR block; nginx warns when the address has bits set past the prefix and uses the
+    /// masked block.
+    static func addressBlock(_ builder: ConfigBuilder, _ directive: Directive, _ text: String) throws -> CIDR {
+        switch CIDR.parse(text) {
+        case .block(let block): return block
+        case .lowBitsSet(let block):
+            builder.warn("low address bits of \(text) are meaningless", at: directive.location)
+            return block
+        case .invalid:
+            throw ConfigError("invalid parameter \"\(text)\"", at: directive.location)
+        }
+    }
+}
