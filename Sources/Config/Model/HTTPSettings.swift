@@ -9,6 +9,7 @@ public struct HTTPSettings: Sendable {
     public var content = ContentSettings()
     public var logging = LoggingSettings()
     public var rewrite = RewriteSettings()
+    public var files = FileSettings()
 
     public init() {}
 }
