@@ -62,7 +62,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         firstStart = Clock.monotonicNanos()
         tx = UpstreamTransaction(method: request.head.method, upgradeRequested: TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
-        body = RequestBody(head: request.head, location: request.location, proxy: proxy)
+        body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
     }
 
     // MARK: - Start
@@ -346,6 +346,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
                 return tryFailed(.httpStatus(resp.status))
             }
+            if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp.status) }
             beginResponse(resp)
         }
     }
@@ -393,7 +394,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
                                             chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
                                                 var v = d; v.etag = .keep; return v })
-        request.status = resp.status
+        request.status = request.errorStatus != 0 ? request.errorStatus : resp.status
         request.responseHead = out
         responseStarted = true
         state = .streaming
@@ -587,6 +588,21 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.finish()
         client.exchange = nil
         client.sendError(status, closeAfter: !body.complete)   // unread body bytes must not parse as a request
+    }
+
+    /// proxy_intercept_errors: the upstream's error is dropped (its connection closed) and the location's
+    /// error_page answers instead. A request body was read for this try: the page is asked for without it.
+    private func intercept(_ status: Int) {
+        state = .done
+        releasePeer(.ok, now: worker.now())
+        if let c = conn { c.close(); conn = nil }
+        cache?.finish()
+        client.exchange = nil
+        if request.head.bodyFraming != .none {
+            request.bodyConsumed = true
+            if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
+        }
+        client.sendError(status, closeAfter: false)
     }
 
     /// The response already started: the only honest signal left is closing the client connection.

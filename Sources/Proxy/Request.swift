@@ -30,6 +30,18 @@ final class Request {
     var pipelined = false
     /// False once a `break` keeps a URI a rewrite changed in this location (nginx's valid_location).
     var validLocation = true
+    /// Reached by an internal redirect (nginx's r->internal): `internal` locations serve only such requests.
+    var isInternal = false
+    /// An error_page is being served (nginx's r->error_page): no other one unless recursive_error_pages.
+    var servingErrorPage = false
+    /// error_page's internal redirect turned the method into GET (a HEAD stays HEAD), as nginx does.
+    var methodIsGET = false
+    /// try_files found the file under a regex location's alias: the URI goes after the alias path.
+    var addURIToAlias = false
+    /// A proxied try read the request body and its answer was replaced by an error_page (not sent again).
+    var bodyConsumed = false
+    /// The status an error_page answer goes out with (nginx's err_status); 0: the response's own.
+    var errorStatus = 0
     var captures: [[UInt8]] = []      // $0..$9 of the last regex match
     var userVariables: [[UInt8]?] = []
     var startNanos: UInt64 = 0
@@ -69,6 +81,8 @@ final class Request {
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         pipelined = false; validLocation = true
+        isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
+        bodyConsumed = false
         requestID = nil
         limitRate = -1; limitRateAfter = 0; rateSent = 0
     }

@@ -18,29 +18,8 @@ enum Responses {
         case 400, 413, 414, 500, 501: c.keepAliveAfterResponse = false
         default: break
         }
-        if let loc = r.location, let target = loc.errorPages[status], r.rewriteCycles < 10 {
-            switch target {
-            case .redirect(let t, let code):
-                return redirect(code, location: r.evaluate(t), on: c)
-            case .uri(let uri, let override):
-                // Internal redirect: serve `uri` through its location with the error's status.
-                r.rewriteCycles += 1
-                r.uri = uri; r.hasArgs = false; r.args = []
-                Router.locate(r)
-                // The target location's rewrite script runs; its `return` answers with this error's status.
-                if !r.location.script.isEmpty {
-                    var changed = false
-                    if case .answered? = RewriteScript.run(r.location.script, r, c, uriChanged: &changed,
-                                                           errorStatus: override ?? status) { return }
-                }
-                if case .files(let f)? = r.location.action {
-                    return StaticFiles.serve(r, files: f, on: c, status: override ?? status)
-                }
-                if case .respond(_, let body)? = r.location.action {
-                    return respond(override ?? status, body: body, on: c)
-                }
-            }
-        }
+        r.errorStatus = 0   // nginx's err_status becomes this error's (an error_page below may set it again)
+        if ErrorPages.serve(status, r, c) { return }
         let page = errorPage(status, tokens: c.runtime.serverTokens)
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
         send(status: status, contentType: Array("text/html".utf8), body: bodyless ? [] : page,
@@ -68,11 +47,15 @@ enum Responses {
     static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection) {
         let r = c.request
         var loc = location
-        if loc.first == UInt8(ascii: "/") {
-            // nginx makes relative redirects absolute with the request's scheme and host.
+        let style = r.location?.files.redirect ?? RedirectStyle()
+        if loc.first == UInt8(ascii: "/"), style.absolute {
+            // nginx makes relative redirects absolute (absolute_redirect) with the request's scheme and host, or
+            // the server's name (server_name_in_redirect), and the port unless 80 (port_in_redirect).
             var abs = Array("http://".utf8)
-            abs.append(contentsOf: r.hostBytes())
-            if c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
+            if style.serverName, let name = r.server?.name, !name.isEmpty { abs.append(contentsOf: name) } else {
+                abs.append(contentsOf: r.hostBytes())
+            }
+            if style.port && c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
             abs.append(contentsOf: loc)
             loc = abs
         }

@@ -15,28 +15,44 @@ enum Router {
                 r.setCaptures(caps, named: listen.hosts.regexNamed.isEmpty ? [] : listen.hosts.regexNamed[index])
             }
         }
-        // $uri is the normalized path; $args the query.
-        guard let normalized = try? head.normalizedPath() else {
+        // $uri is the normalized path; $args the query. merge_slashes is the default server's, as in nginx
+        // (the path is parsed before the Host header picks the server).
+        let merge = listen.hosts.defaultServer.mergeSlashes
+        guard let normalized = try? (merge ? head.normalizedPath() : head.normalizedPath(mergeSlashes: false)) else {
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)
             r.location = r.server.fallback
             c.sendError(400, closeAfter: true); return
         }
         r.uri = normalized
         if let q = head.query { r.args = head.bytes(q); r.hasArgs = true }
-        var uriChanged = false
+        process(r, c)
+    }
+
+    /// nginx's phases from the server rewrite on: the server's script, the location search, then the location's
+    /// part (`inLocation`). An internal redirect to a URI starts here again.
+    static func process(_ r: Request, _ c: ClientConnection) {
         if !r.server.script.isEmpty {
             // nginx's server rewrite phase: once, before the search; `last` there only ends the script.
             r.location = r.server.fallback
-            if case .answered? = RewriteScript.run(r.server.script, r, c, uriChanged: &uriChanged) { return }
+            var uriChanged = false
+            if case .answered? = RewriteScript.run(r.server.script, r, c, uriChanged: &uriChanged,
+                                                   errorStatus: r.errorStatus) { return }
         }
-        // Bodies are checked against the limit of the location that serves them (nginx: 413 before reading).
         locate(r)
+        inLocation(r, c)
+    }
+
+    /// The location's rewrite script (a changed URI is looked up again, at most 10 times), `internal`,
+    /// try_files, then the content handler. A redirect to a named location starts here.
+    static func inLocation(_ r: Request, _ c: ClientConnection) {
         var cycles = 0
         while true {
+            // `internal` is checked as the location is found, before its script (nginx's find-config phase).
+            if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
             let script = r.location.script
             if script.isEmpty { break }
-            uriChanged = false
-            let outcome = RewriteScript.run(script, r, c, uriChanged: &uriChanged)
+            var uriChanged = false
+            let outcome = RewriteScript.run(script, r, c, uriChanged: &uriChanged, errorStatus: r.errorStatus)
             if case .answered? = outcome { return }
             if !uriChanged { break }
             // A changed URI is looked up again (nginx's post-rewrite phase), at most 10 times.
@@ -46,6 +62,10 @@ enum Router {
                 c.sendError(500, closeAfter: false); return
             }
             locate(r)
+        }
+        if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
+        if let tf = r.location.files.tryFiles {
+            if TryFilesPhase.run(tf, r, c) { return }
         }
         dispatch(r, connection: c)
     }
@@ -71,8 +91,7 @@ enum Router {
             c.sendError(413, closeAfter: true); return
         }
         guard let action = loc.action else {
-            StaticFiles.serve(r, files: StaticRuntime(root: c.runtime.defaultRoot, isAlias: false,
-                                                      index: [Array("index.html".utf8)]), on: c)
+            StaticFiles.serve(r, files: loc.files.root, on: c)
             return
         }
         switch action {

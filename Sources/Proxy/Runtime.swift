@@ -99,8 +99,14 @@ final class ServerRuntime: @unchecked Sendable {
     let fallback: LocationRuntime  // serves a request no location matches (nginx: 404 from the server level)
     /// The server level's rewrite script, run once before the location search (nginx's server rewrite phase).
     let script: [RewriteOp]
-    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = []) {
+    /// `location @name`: reached only by error_page, try_files and other internal redirects, never by a URI.
+    let named: [[UInt8]: LocationRuntime]
+    /// `merge_slashes` of this server.
+    let mergeSlashes: Bool
+    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = [],
+         named: [[UInt8]: LocationRuntime] = [:], mergeSlashes: Bool = true) {
         self.name = name; self.locations = locations; self.fallback = fallback; self.script = script
+        self.named = named; self.mergeSlashes = mergeSlashes
     }
 }
 
@@ -167,13 +173,16 @@ final class LocationRuntime: @unchecked Sendable {
     /// `limit_rate` is set, `keepalive_disable` names safari: read on every request, so kept as plain fields.
     let limitsRate: Bool
     let sniffsSafari: Bool
+    /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
+    let files: LocationFiles
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
-         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping()) {
+         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
+         files: LocationFiles = LocationFiles()) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -184,12 +193,21 @@ final class LocationRuntime: @unchecked Sendable {
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
         limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
+        self.files = files
     }
 }
 
+/// `error_page`'s target and the status the answer goes out with (nginx's err_status: the error's own code
+/// without `=`, the target's with `=` alone (0), else the given code).
 enum ErrorPageTarget {
-    case uri([UInt8], status: Int?)       // internal redirect to a location, optional status override
+    case uri([UInt8], args: [UInt8]?, status: ErrorPageStatus)   // internal redirect to a URI
+    case named([UInt8], status: ErrorPageStatus)                 // `@name`
+    case dynamic(CompiledTemplate, status: ErrorPageStatus)      // with variables: decided per request
     case redirect(CompiledTemplate, status: Int)
+}
+
+enum ErrorPageStatus: Equatable {
+    case keep, fromTarget, code(Int)
 }
 
 /// `types {}`: extension (lowercased) → content type.
@@ -200,9 +218,14 @@ final class MimeTable: @unchecked Sendable {
 
 /// `root` / `alias` / `index` for static files.
 struct StaticRuntime {
+    /// The root or alias path when it has no variables.
     let root: [UInt8]
+    /// A root or alias with variables (a regex location's captures), evaluated per request.
+    var rootTemplate: CompiledTemplate? = nil
     let isAlias: Bool
-    let index: [[UInt8]]
+    /// An alias's location name, the URI prefix it replaces; nil: a regex location's alias, the whole path.
+    var aliasPrefix: [UInt8]? = nil
+    let index: [CompiledTemplate]
 }
 
 /// `proxy_pass` and everything that shapes the request upstream and the response back.
