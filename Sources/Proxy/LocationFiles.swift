@@ -10,6 +10,9 @@ struct LocationFiles {
     var recursiveErrorPages = false
     /// `proxy_intercept_errors on`: an upstream status ≥ 300 with an `error_page` is answered by that page.
     var interceptErrors = false
+    /// A proxied location whose name ends in `/`: its name without the slash is redirected to it (nginx's
+    /// auto_redirect).
+    var autoRedirect = false
 }
 
 /// `absolute_redirect`, `port_in_redirect`, `server_name_in_redirect`.

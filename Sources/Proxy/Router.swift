@@ -38,8 +38,7 @@ enum Router {
             if case .answered? = RewriteScript.run(r.server.script, r, c, uriChanged: &uriChanged,
                                                    errorStatus: r.errorStatus) { return }
         }
-        locate(r)
-        inLocation(r, c)
+        if locate(r) { inLocation(r, c) }
     }
 
     /// The location's rewrite script (a changed URI is looked up again, at most 10 times), `internal`,
@@ -61,7 +60,7 @@ enum Router {
                 c.worker.log(.error, "rewrite or internal redirection cycle while processing \"\(String(decoding: r.uri, as: UTF8.self))\"", c.id)
                 c.sendError(500, closeAfter: false); return
             }
-            locate(r)
+            if !locate(r) { return }
         }
         if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
         if let tf = r.location.files.tryFiles {
@@ -70,12 +69,21 @@ enum Router {
         dispatch(r, connection: c)
     }
 
-    static func locate(_ r: Request) {
+    /// Finds the location for `r.uri`; false when nginx's auto redirect answered instead (a 301 to `uri/`).
+    static func locate(_ r: Request) -> Bool {
         var captures: [[UInt8]] = []
-        let loc = r.server.locations.find(r.uri, captures: &captures) ?? r.server.fallback
+        var redirect = false
+        let loc = r.server.locations.find(r.uri, captures: &captures, autoRedirect: &redirect) ?? r.server.fallback
         r.location = loc
         r.validLocation = true
+        if redirect {
+            var location = r.uri; location.append(UInt8(ascii: "/"))
+            if r.hasArgs { location.append(UInt8(ascii: "?")); location.append(contentsOf: r.args) }
+            Responses.redirect(301, location: location, on: r.connection)
+            return false
+        }
         if !captures.isEmpty { r.setCaptures(captures, named: loc.namedCaptures) }
+        return true
     }
 
     static func dispatch(_ r: Request, connection c: ClientConnection) {
@@ -157,11 +165,23 @@ extension LocationTree {
     /// `^~` on it, or an exact-form prefix, skips regexes; else the first matching regex wins, else the prefix.
     /// Nested locations of the chosen prefix are searched the same way.
     func find(_ uri: [UInt8], captures: inout [[UInt8]]) -> LocationRuntime? {
+        var redirect = false
+        return find(uri, captures: &captures, autoRedirect: &redirect)
+    }
+
+    /// `autoRedirect`: set when no location is named `uri` but a proxied one is named `uri/` (nginx answers
+    /// with a 301 to it, before trying regexes).
+    func find(_ uri: [UInt8], captures: inout [[UInt8]], autoRedirect: inout Bool) -> LocationRuntime? {
         if let e = exact[uri] { return e }
         var best: LocationRuntime? = nil
         for p in prefixes where uri.starts(with: p.prefix) { best = p; break }
+        if !autoRedirects.isEmpty, best.map({ $0.prefix.count != uri.count }) ?? true, autoRedirects.contains(uri) {
+            autoRedirect = true
+            return best
+        }
         if let b = best {
-            if let nested = b.children.find(uri, captures: &captures), !(nested === b) { return nested }
+            if let nested = b.children.find(uri, captures: &captures, autoRedirect: &autoRedirect), !(nested === b) { return nested }
+            if autoRedirect { return b }
             if case .prefixNoRegex = b.match { return b }
         }
         for rx in regexes {

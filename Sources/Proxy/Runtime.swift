@@ -115,10 +115,13 @@ final class LocationTree: @unchecked Sendable {
     let exact: [[UInt8]: LocationRuntime]
     let prefixes: [LocationRuntime]   // sorted by prefix length, longest first
     let regexes: [LocationRuntime]    // in configuration order
+    /// URIs that get nginx's auto redirect: a proxied location `/a/` answers `/a` with a 301 to `/a/`.
+    let autoRedirects: Set<[UInt8]>
     init(exact: [[UInt8]: LocationRuntime], prefixes: [LocationRuntime], regexes: [LocationRuntime]) {
         self.exact = exact
         self.prefixes = prefixes.sorted { $0.prefix.count > $1.prefix.count }
         self.regexes = regexes
+        autoRedirects = Set((prefixes + exact.values).filter { $0.files.autoRedirect }.map { Array($0.prefix.dropLast()) })
     }
     static let empty = LocationTree(exact: [:], prefixes: [], regexes: [])
 }

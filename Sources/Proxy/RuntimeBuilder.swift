@@ -435,7 +435,8 @@ struct Builder {
                 action = .jvmRouteStatus(upstream: i)
             }
         }
-        let files = try locationFiles(settings, at: loc)
+        var files = try locationFiles(settings, at: loc)
+        if case .proxy? = handler, prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
         if action == nil { action = .files(files.root) }
         var addHeaders: [HeaderAddition] = []
         for h in settings.content.addHeaders {

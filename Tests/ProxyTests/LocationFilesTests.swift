@@ -102,6 +102,27 @@ struct TryFilesResolutionTests {
         #expect(try f.get("/@fallback").text == "upstream 500")   // a path, proxied by `location /`
     }
 
+    /// nginx's auto redirect: `/a` matches no location but a proxied `/a/` exists, so it is sent there with a 301
+    /// (before the regexes and the shorter prefixes are tried).
+    @Test func aProxiedLocationsNameWithoutItsSlashRedirects() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { return 200 "root"; }
+                location /a/ { proxy_pass http://127.0.0.1:PORT/a-a; }
+                location /a-a { return 204; }
+                location ~ ^/a$ { return 200 "regex"; }
+                location /files/ { return 200 "files"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let r = try f.get("/a?x=1")
+        #expect(r.status == 301)
+        #expect(r.header("Location") == "http://localhost:\(f.port)/a/?x=1")
+        #expect(try f.get("/a-a").status == 204)
+        #expect(try f.get("/files").text == "root")   // not proxied: no auto redirect
+    }
+
     @Test func tryFilesFilesDirectoriesNamedLocationsAndCodes() throws {
         let backend = try MockBackend(name: "b1") { req in
             MockResponse(text: "app " + String(decoding: req.head.bytes(req.head.requestURI), as: UTF8.self))
