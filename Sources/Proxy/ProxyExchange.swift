@@ -525,7 +525,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func finishUpstream(reusable: Bool) {
         guard let c = conn else { return }
-        request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
+        let now = Clock.monotonicNanos()
+        request.tries[request.tries.count - 1].responseNanos = now &- tryStart
         state = .done
         conn = nil
         releasePeer(.ok, now: worker.now())
@@ -534,7 +535,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
-           c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty {
+           c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty, now &- c.openedNanos < up.keepaliveTimeNanos {
             worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
         } else {
             c.close()

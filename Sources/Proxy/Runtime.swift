@@ -306,11 +306,14 @@ final class UpstreamRuntime: @unchecked Sendable {
     let keepalive: Int                    // idle connections kept per worker (0 = none)
     let keepaliveRequests: Int
     let keepaliveTimeoutMillis: Int
+    /// `keepalive_time`: a connection older than this is closed after its current request.
+    let keepaliveTimeNanos: UInt64
     init(name: String, peers: [PeerConfig], addresses: [SocketAddress], health: PeerHealth, policy: BalancerPolicy,
-         keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int) {
+         keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int, keepaliveTimeNanos: UInt64 = 3_600_000_000_000) {
         self.name = name; self.peers = peers; self.addresses = addresses; self.health = health; self.policy = policy
         self.labels = addresses.map { Array($0.description.utf8) }
         self.keepalive = keepalive; self.keepaliveRequests = keepaliveRequests
         self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
+        self.keepaliveTimeNanos = keepaliveTimeNanos
     }
 }

@@ -280,7 +280,8 @@ struct Builder {
         return UpstreamRuntime(name: u.name, peers: peers, addresses: addresses, health: health,
                                policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route),
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
-                               keepaliveTimeoutMillis: millis(u.keepaliveTimeout))
+                               keepaliveTimeoutMillis: millis(u.keepaliveTimeout),
+                               keepaliveTimeNanos: UInt64(millis(u.keepaliveTime)) * 1_000_000)
     }
 
     /// The `sticky learn` table of the previous configuration with this upstream's zone name: a zone, like
@@ -597,8 +598,12 @@ struct Builder {
         for h in p.requestHeaders {
             headers.append((Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc)))
         }
-        // nginx reuses upstream connections only when the request is HTTP/1.1 and Connection is not "close".
-        let connectionClose = headers.contains { $0.lowercased == Array("connection".utf8) && $0.value.constant != [] }
+        // nginx reuses upstream connections only when the request is HTTP/1.1 and Connection is not "close". A
+        // value with variables (`Connection $args`) is decided per request: the upstream's answer says whether
+        // the connection stays open (an empty value sends no header).
+        let connectionClose = headers.contains {
+            $0.lowercased == Array("connection".utf8) && $0.value.constant.map { !$0.isEmpty } ?? false
+        }
         keepaliveUpstream = keepaliveUpstream && p.httpVersion == .http11 && !connectionClose
         var hidden: Set<[UInt8]> = Set(["date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
                                         "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"].map { Array($0.utf8) })

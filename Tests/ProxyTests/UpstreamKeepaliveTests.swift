@@ -1,0 +1,43 @@
+import SwitchyardTestSupport
+import Testing
+
+/// Upstream keep-alive decided as nginx does: by what the upstream answers, and by `keepalive_time`.
+@Suite(.serialized) struct UpstreamKeepaliveTests {
+    /// `proxy_set_header Connection $args`: an empty value sends no header, so the connection is kept; a request
+    /// that sends `Connection: close` gets a close from the upstream and a new connection follows.
+    @Test func aConnectionHeaderWithVariablesIsDecidedPerRequest() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: req.header("Connection") == "close" ? [("Connection", "close")] : [], text: "ok")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { server \(backend.address); keepalive 1; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection $args; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for _ in 0..<3 { #expect(try f.get("/").text == "ok") }
+        #expect(backend.connections == 1)
+        #expect(try f.get("/?close").text == "ok")
+        #expect(try f.get("/").text == "ok")
+        #expect(backend.connections == 2)
+    }
+
+    /// `keepalive_time`: a connection older than that serves no further request.
+    @Test func keepaliveTimeRetiresOldConnections() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { server \(backend.address); keepalive 1; keepalive_time 50ms; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        // Requests one after another: within three seconds the first connection is past 50 ms and replaced.
+        #expect(eventually(seconds: 3) { ((try? f.get("/").text) == "ok") && backend.connections >= 2 })
+    }
+}
