@@ -135,8 +135,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return failClient(u.status)
         }
         guard let (address, label) = pickPeer() else {
-            if triesDone == 0 {
+            if let up = upstream {
+                // nginx's NGX_BUSY: no live server left; $upstream_addr names the group for this try.
                 worker.log(.error, "no live upstreams while connecting to upstream", client.id)
+                var none = UpstreamTry(address: up.nameBytes)
+                none.failedStatus = 502
+                request.tries.append(none)
+                return failClient(502)
             }
             return failClient(lastFailure.map(NextUpstreamPolicy.clientStatus(for:)) ?? 502)
         }

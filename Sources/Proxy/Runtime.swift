@@ -308,6 +308,8 @@ final class UpstreamRuntime: @unchecked Sendable {
     let keepaliveTimeoutMillis: Int
     /// `keepalive_time`: a connection older than this is closed after its current request.
     let keepaliveTimeNanos: UInt64
+    /// The name as `$upstream_addr` prints it when no server is live.
+    let nameBytes: [UInt8]
     init(name: String, peers: [PeerConfig], addresses: [SocketAddress], health: PeerHealth, policy: BalancerPolicy,
          keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int, keepaliveTimeNanos: UInt64 = 3_600_000_000_000) {
         self.name = name; self.peers = peers; self.addresses = addresses; self.health = health; self.policy = policy
@@ -315,5 +317,6 @@ final class UpstreamRuntime: @unchecked Sendable {
         self.keepalive = keepalive; self.keepaliveRequests = keepaliveRequests
         self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
         self.keepaliveTimeNanos = keepaliveTimeNanos
+        nameBytes = Array(name.utf8)
     }
 }

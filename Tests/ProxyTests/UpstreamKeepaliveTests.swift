@@ -1,7 +1,8 @@
 import SwitchyardTestSupport
 import Testing
 
-/// Upstream keep-alive decided as nginx does: by what the upstream answers, and by `keepalive_time`.
+/// Upstream keep-alive decided as nginx does (by what the upstream answers, and by `keepalive_time`), and what
+/// `$upstream_addr` says when no server is live.
 @Suite(.serialized) struct UpstreamKeepaliveTests {
     /// `proxy_set_header Connection $args`: an empty value sends no header, so the connection is kept; a request
     /// that sends `Connection: close` gets a close from the upstream and a new connection follows.
@@ -39,5 +40,25 @@ import Testing
         defer { f.proxy.stop() }
         // Requests one after another: within three seconds the first connection is past 50 ms and replaced.
         #expect(eventually(seconds: 3) { ((try? f.get("/").text) == "ok") && backend.connections >= 2 })
+    }
+
+    /// Once every server of a group has failed, nginx's pick is "busy": the try is listed under the group's name.
+    @Test func noLiveUpstreamsNamesTheGroupInUpstreamAddr() throws {
+        let (a, b) = (deadPort(), deadPort())
+        let f = try Fixture(http: """
+            upstream grp { server 127.0.0.1:\(a) max_fails=1 fail_timeout=60s; server 127.0.0.1:\(b) max_fails=1 fail_timeout=60s; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://grp; add_header X-A $upstream_addr always; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let first = try f.get("/")
+        #expect(first.status == 502)
+        #expect(first.header("X-A") == "127.0.0.1:\(a), 127.0.0.1:\(b)" || first.header("X-A") == "127.0.0.1:\(b), 127.0.0.1:\(a)")
+        let second = try f.get("/")
+        #expect(second.status == 502)
+        #expect(second.header("X-A") == "grp")
+        #expect(f.errorLog().contains("no live upstreams while connecting to upstream"))
     }
 }
