@@ -577,6 +577,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func tryFailed(_ f: UpstreamFailure) {
         lastFailure = f
         let now = worker.now()
+        endTry()
         if let c = conn { c.close(); conn = nil }
         if case .httpStatus = f {} else {
             request.tries[request.tries.count - 1].failedStatus = NextUpstreamPolicy.clientStatus(for: f)
@@ -584,6 +585,12 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(NextUpstreamPolicy.outcome(for: f), now: now)
         if canRetry(f) { return nextTry() }
         failClient(NextUpstreamPolicy.clientStatus(for: f))
+    }
+
+    /// The current try's `$upstream_response_time`, when it ends without a whole response.
+    private func endTry() {
+        guard let i = request.tries.indices.last, request.tries[i].responseNanos == .max, tryStart != 0 else { return }
+        request.tries[i].responseNanos = Clock.monotonicNanos() &- tryStart
     }
 
     private func failClient(_ status: Int) {
@@ -600,6 +607,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// error_page answers instead. A request body was read for this try: the page is asked for without it.
     private func intercept(_ status: Int) {
         state = .done
+        endTry()
         releasePeer(.ok, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         cache?.finish()
@@ -614,6 +622,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The response already started: the only honest signal left is closing the client connection.
     private func abortMidResponse() {
         state = .done
+        endTry()
         cache?.finish()
         releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
@@ -625,6 +634,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     func abort() {
         guard state != .done else { return }
         state = .done
+        endTry()
         cache?.finish()
         if let c = conn { c.close(); conn = nil }
         releasePeer(.ok, now: worker.now())

@@ -6,9 +6,10 @@ import ASCIIBytes
 struct UpstreamTry {
     var address: [UInt8]
     var status: Int = 0               // 0 until a response head arrived (printed as 502/504 by cause)
-    var connectNanos: UInt64 = 0
-    var headerNanos: UInt64 = 0
-    var responseNanos: UInt64 = 0
+    // .max: not reached in this try (nginx prints "-"): no connection, no head, or the try still running.
+    var connectNanos: UInt64 = .max
+    var headerNanos: UInt64 = .max
+    var responseNanos: UInt64 = .max
     var failedStatus: Int = 0         // what nginx prints when no head arrived: 502 or 504
     var bytesReceived: Int64 = 0      // $upstream_bytes_received: everything read from the upstream
     var bytesSent: Int64 = 0          // $upstream_bytes_sent: the request head and body written
@@ -205,9 +206,9 @@ final class Request {
         case .upstreamAddr: appendTries(&out) { t, o in o.append(contentsOf: t.address) }
         case .upstreamStatus:
             appendTries(&out) { t, o in ASCIIDecimal.append(t.status != 0 ? t.status : t.failedStatus, to: &o) }
-        case .upstreamResponseTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.responseNanos, to: &o) }
-        case .upstreamConnectTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.connectNanos, to: &o) }
-        case .upstreamHeaderTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.headerNanos, to: &o) }
+        case .upstreamResponseTime: appendTries(&out) { t, o in Self.appendTime(t.responseNanos, to: &o) }
+        case .upstreamConnectTime: appendTries(&out) { t, o in Self.appendTime(t.connectNanos, to: &o) }
+        case .upstreamHeaderTime: appendTries(&out) { t, o in Self.appendTime(t.headerNanos, to: &o) }
         case .upstreamResponseLength:
             // Only the last try has a body; earlier ones print 0, as nginx lists them.
             for i in tries.indices {
@@ -235,6 +236,11 @@ final class Request {
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
         case .mapResult(let index): c.runtime.maps[index].evaluate(for: self, into: &out)
         }
+    }
+
+    /// An upstream timing in seconds with milliseconds, or "-" when the try did not get that far.
+    private static func appendTime(_ nanos: UInt64, to out: inout [UInt8]) {
+        if nanos == .max { out.append(UInt8(ascii: "-")) } else { Bytes.appendMillisAsSeconds(nanos: nanos, to: &out) }
     }
 
     private func appendProtocol(_ out: inout [UInt8]) {

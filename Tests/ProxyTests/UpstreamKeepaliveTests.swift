@@ -61,4 +61,35 @@ import Testing
         #expect(second.header("X-A") == "grp")
         #expect(f.errorLog().contains("no live upstreams while connecting to upstream"))
     }
+
+    /// `$upstream_*_time` list "-" for what a try did not reach: a refused connection has no connect or header
+    /// time, and the try still running (add_header reads it before the body) has no response time yet.
+    @Test func upstreamTimesShowADashForWhatATryDidNotReach() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let dead = deadPort()
+        let f = try Fixture(http: """
+            upstream grp { server 127.0.0.1:\(dead); server \(backend.address); }
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://grp;
+                    add_header X-C $upstream_connect_time; add_header X-H $upstream_header_time;
+                    add_header X-R $upstream_response_time;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        // Round-robin: within two requests one goes to the dead server first.
+        var seen = false
+        for _ in 0..<2 {
+            let r = try f.get("/")
+            #expect(r.text == "ok")
+            guard let c = r.header("X-C"), c.hasPrefix("-, ") else { continue }
+            seen = true
+            #expect(r.header("X-H")?.hasPrefix("-, 0.") == true)
+            #expect(r.header("X-R")?.hasSuffix(", -") == true)
+        }
+        #expect(seen)
+    }
 }
