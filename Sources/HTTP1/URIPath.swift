@@ -31,8 +31,10 @@ public enum URIPath {
                 guard ch != 0 else { throw .invalidURI }
             }
             if ch == ASCII.slash {
+                let before = out.count
                 try endSegment(&out, &segmentStart)
-                if out.last != ASCII.slash || !mergeSlashes { out.append(ASCII.slash) }
+                // A dot segment just removed leaves its slash; otherwise `//` stays with merge_slashes off.
+                if out.count == before && (out.last != ASCII.slash || !mergeSlashes) { out.append(ASCII.slash) }
                 segmentStart = out.count
             } else {
                 out.append(ch)

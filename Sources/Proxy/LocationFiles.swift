@@ -80,6 +80,27 @@ enum FileLookup {
         return .none
     }
 
+    /// The `uri/` of a directory or auto redirect, escaped as nginx escapes it for `Location` (RFC 3986: controls,
+    /// non-ASCII, space, `"<>\\^`{|}`, and `?`, `%`, `#`), then `?args`.
+    static func slashRedirect(uri: [UInt8], args: ArraySlice<UInt8>?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(uri.count + 2 + (args?.count ?? 0))
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        for c in uri {
+            switch c {
+            case 0...0x20, 0x7f...0xff, UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"),
+                 UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"),
+                 UInt8(ascii: "?"), UInt8(ascii: "%"), UInt8(ascii: "#"):
+                out.append(UInt8(ascii: "%")); out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 0xf)])
+            default:
+                out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "/"))
+        if let args { out.append(UInt8(ascii: "?")); out.append(contentsOf: args) }
+        return out
+    }
+
     /// Splits `/path?args` as nginx's ngx_http_split_args.
     static func splitArgs(_ target: [UInt8]) -> (uri: [UInt8], args: [UInt8]?) {
         guard let q = target.firstIndex(of: UInt8(ascii: "?")) else { return (target, nil) }

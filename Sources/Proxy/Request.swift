@@ -41,6 +41,8 @@ final class Request {
     var addURIToAlias = false
     /// A proxied try read the request body and its answer was replaced by an error_page (not sent again).
     var bodyConsumed = false
+    /// The Location of a redirect an error_page took over: its answer still carries it (nginx's headers_out).
+    var pendingLocation: [UInt8]? = nil
     /// The status an error_page answer goes out with (nginx's err_status); 0: the response's own.
     var errorStatus = 0
     var captures: [[UInt8]] = []      // $0..$9 of the last regex match
@@ -83,7 +85,7 @@ final class Request {
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         pipelined = false; validLocation = true
         isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
-        bodyConsumed = false
+        bodyConsumed = false; pendingLocation = nil
         requestID = nil
         limitRate = -1; limitRateAfter = 0; rateSent = 0
     }

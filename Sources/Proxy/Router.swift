@@ -77,8 +77,7 @@ enum Router {
         r.location = loc
         r.validLocation = true
         if redirect {
-            var location = r.uri; location.append(UInt8(ascii: "/"))
-            if r.hasArgs { location.append(UInt8(ascii: "?")); location.append(contentsOf: r.args) }
+            let location = FileLookup.slashRedirect(uri: r.uri, args: r.hasArgs ? r.args : nil)
             Responses.redirect(301, location: location, on: r.connection)
             return false
         }

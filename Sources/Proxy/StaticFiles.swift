@@ -30,9 +30,7 @@ enum StaticFiles {
         }
         if info.isDirectory {
             // nginx's directory redirect: the URI with a slash, the arguments kept.
-            var location = r.uri; location.append(UInt8(ascii: "/"))
-            if r.hasArgs { location.append(UInt8(ascii: "?")); location.append(contentsOf: r.args) }
-            return Responses.redirect(301, location: location, on: c)
+            return Responses.redirect(301, location: FileLookup.slashRedirect(uri: r.uri, args: r.hasArgs ? r.args : nil), on: c)
         }
         let fd = Syscall.openReadOnly(path)
         if fd < 0 { return c.sendError(errno == EACCES ? 403 : 404, closeAfter: false) }

@@ -53,6 +53,20 @@ struct TryFilesResolutionTests {
                                     uri: bytes("/a"), lookup: lookup([:])) == .none)
     }
 
+    @Test func slashRedirectsAreEscapedAndKeepTheArguments() {
+        #expect(FileLookup.slashRedirect(uri: bytes("/dir sp"), args: nil) == bytes("/dir%20sp/"))
+        #expect(FileLookup.slashRedirect(uri: bytes("/a\"#%<>?\\^`{|}"), args: bytes("a=b")[...])
+                == bytes("/a%22%23%25%3C%3E%3F%5C%5E%60%7B%7C%7D/?a=b"))
+    }
+
+    /// merge_slashes off keeps `//`, and a `..` removes one segment, the empty ones between slashes included.
+    @Test func unmergedSlashesAndDotSegments() throws {
+        #expect(try URIPath.normalize(bytes("/foo//../bar"), mergeSlashes: false) == bytes("/foo/bar"))
+        #expect(try URIPath.normalize(bytes("/foo///../bar"), mergeSlashes: false) == bytes("/foo//bar"))
+        #expect(try URIPath.normalize(bytes("/a//b/./c"), mergeSlashes: false) == bytes("/a//b/c"))
+        #expect(try URIPath.normalize(bytes("/a//b/./c//../d")) == bytes("/a/b/d"))
+    }
+
     @Test func argumentsSplitAtTheFirstQuestionMark() {
         #expect(FileLookup.splitArgs(bytes("/fallback?a=1?b")) == (bytes("/fallback"), bytes("a=1?b")))
         #expect(FileLookup.splitArgs(bytes("/plain")).args == nil)
@@ -121,6 +135,29 @@ struct TryFilesResolutionTests {
         #expect(r.header("Location") == "http://localhost:\(f.port)/a/?x=1")
         #expect(try f.get("/a-a").status == 204)
         #expect(try f.get("/files").text == "root")   // not proxied: no auto redirect
+    }
+
+    /// A redirect is answered through error_page like an error: the page's answer keeps the first Location,
+    /// unless the page redirects again. The directory redirect is escaped.
+    @Test func errorPagesForRedirects() throws {
+        let f = try Fixture(http: """
+            root html;
+            server {
+                listen 127.0.0.1:PORT;
+                location /keep { error_page 302 /text; return 302 "first"; }
+                location /again { error_page 302 /other; return 302 "first"; }
+                location /text { return 200 "text"; }
+                location /other { return 302 "http://example.com/"; }
+            }
+            """, files: ["html/dir sp/x": ""])
+        defer { f.proxy.stop() }
+        let keep = try f.get("/keep")
+        #expect(keep.status == 302)
+        #expect(keep.header("Location") == "first")
+        #expect(keep.text == "text")
+        let again = try f.get("/again")
+        #expect(again.headers("Location") == ["http://example.com/"])
+        #expect(try f.get("/dir%20sp?a=b").header("Location") == "http://localhost:\(f.port)/dir%20sp/?a=b")
     }
 
     @Test func tryFilesFilesDirectoriesNamedLocationsAndCodes() throws {
