@@ -57,6 +57,12 @@ public struct RequestHead: HTTPHead, Equatable {
         return try URIPath.normalize(bytes(path))
     }
 
+    /// `normalizedPath()` with nginx's `merge_slashes` choice.
+    public func normalizedPath(mergeSlashes: Bool) throws(HTTPParseError) -> [UInt8] {
+        if path.isEmpty && targetForm == .absolute { return [ASCII.slash] }
+        return try URIPath.normalize(bytes(path), mergeSlashes: mergeSlashes)
+    }
+
     /// The host lowercased without port or trailing dot, as nginx's `$host` (before the server_name fallback).
     public func lowercasedHost() -> [UInt8]? {
         guard let r = hostRange else { return nil }

@@ -10,6 +10,11 @@ public enum URIPath {
     /// Throws 400 for a path not starting with `/`, a bad or truncated escape, a decoded NUL, or `..` above
     /// the root. A decoded `%25` or `%3F` is a literal byte, never an escape or a query start.
     public static func normalize<C: Collection<UInt8>>(_ raw: C) throws(HTTPParseError) -> [UInt8] {
+        try normalize(raw, mergeSlashes: true)
+    }
+
+    /// `mergeSlashes: false` is nginx's `merge_slashes off`: `//` stays in `$uri`.
+    public static func normalize<C: Collection<UInt8>>(_ raw: C, mergeSlashes: Bool) throws(HTTPParseError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var it = raw.makeIterator()
@@ -26,8 +31,10 @@ public enum URIPath {
                 guard ch != 0 else { throw .invalidURI }
             }
             if ch == ASCII.slash {
+                let before = out.count
                 try endSegment(&out, &segmentStart)
-                if out.last != ASCII.slash { out.append(ASCII.slash) }
+                // A dot segment just removed leaves its slash; otherwise `//` stays with merge_slashes off.
+                if out.count == before && (out.last != ASCII.slash || !mergeSlashes) { out.append(ASCII.slash) }
                 segmentStart = out.count
             } else {
                 out.append(ch)

@@ -62,7 +62,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         firstStart = Clock.monotonicNanos()
         tx = UpstreamTransaction(method: request.head.method, upgradeRequested: TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
-        body = RequestBody(head: request.head, location: request.location, proxy: proxy)
+        body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
     }
 
     // MARK: - Start
@@ -135,8 +135,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return failClient(u.status)
         }
         guard let (address, label) = pickPeer() else {
-            if triesDone == 0 {
+            if let up = upstream {
+                // nginx's NGX_BUSY: no live server left; $upstream_addr names the group for this try.
                 worker.log(.error, "no live upstreams while connecting to upstream", client.id)
+                var none = UpstreamTry(address: up.nameBytes)
+                none.failedStatus = 502
+                request.tries.append(none)
+                return failClient(502)
             }
             return failClient(lastFailure.map(NextUpstreamPolicy.clientStatus(for:)) ?? 502)
         }
@@ -346,6 +351,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
                 return tryFailed(.httpStatus(resp.status))
             }
+            if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp.status) }
             beginResponse(resp)
         }
     }
@@ -393,7 +399,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
                                             chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
                                                 var v = d; v.etag = .keep; return v })
-        request.status = resp.status
+        request.status = request.errorStatus != 0 ? request.errorStatus : resp.status
         request.responseHead = out
         responseStarted = true
         state = .streaming
@@ -524,7 +530,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func finishUpstream(reusable: Bool) {
         guard let c = conn else { return }
-        request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
+        let now = Clock.monotonicNanos()
+        request.tries[request.tries.count - 1].responseNanos = now &- tryStart
         state = .done
         conn = nil
         releasePeer(.ok, now: worker.now())
@@ -533,7 +540,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
-           c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty {
+           c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty, now &- c.openedNanos < up.keepaliveTimeNanos {
             worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
         } else {
             c.close()
@@ -570,6 +577,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func tryFailed(_ f: UpstreamFailure) {
         lastFailure = f
         let now = worker.now()
+        endTry()
         if let c = conn { c.close(); conn = nil }
         if case .httpStatus = f {} else {
             request.tries[request.tries.count - 1].failedStatus = NextUpstreamPolicy.clientStatus(for: f)
@@ -577,6 +585,12 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(NextUpstreamPolicy.outcome(for: f), now: now)
         if canRetry(f) { return nextTry() }
         failClient(NextUpstreamPolicy.clientStatus(for: f))
+    }
+
+    /// The current try's `$upstream_response_time`, when it ends without a whole response.
+    private func endTry() {
+        guard let i = request.tries.indices.last, request.tries[i].responseNanos == .max, tryStart != 0 else { return }
+        request.tries[i].responseNanos = Clock.monotonicNanos() &- tryStart
     }
 
     private func failClient(_ status: Int) {
@@ -589,9 +603,26 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         client.sendError(status, closeAfter: !body.complete)   // unread body bytes must not parse as a request
     }
 
+    /// proxy_intercept_errors: the upstream's error is dropped (its connection closed) and the location's
+    /// error_page answers instead. A request body was read for this try: the page is asked for without it.
+    private func intercept(_ status: Int) {
+        state = .done
+        endTry()
+        releasePeer(.ok, now: worker.now())
+        if let c = conn { c.close(); conn = nil }
+        cache?.finish()
+        client.exchange = nil
+        if request.head.bodyFraming != .none {
+            request.bodyConsumed = true
+            if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
+        }
+        client.sendError(status, closeAfter: false)
+    }
+
     /// The response already started: the only honest signal left is closing the client connection.
     private func abortMidResponse() {
         state = .done
+        endTry()
         cache?.finish()
         releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
@@ -603,6 +634,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     func abort() {
         guard state != .done else { return }
         state = .done
+        endTry()
         cache?.finish()
         if let c = conn { c.close(); conn = nil }
         releasePeer(.ok, now: worker.now())

@@ -6,9 +6,10 @@ import ASCIIBytes
 struct UpstreamTry {
     var address: [UInt8]
     var status: Int = 0               // 0 until a response head arrived (printed as 502/504 by cause)
-    var connectNanos: UInt64 = 0
-    var headerNanos: UInt64 = 0
-    var responseNanos: UInt64 = 0
+    // .max: not reached in this try (nginx prints "-"): no connection, no head, or the try still running.
+    var connectNanos: UInt64 = .max
+    var headerNanos: UInt64 = .max
+    var responseNanos: UInt64 = .max
     var failedStatus: Int = 0         // what nginx prints when no head arrived: 502 or 504
     var bytesReceived: Int64 = 0      // $upstream_bytes_received: everything read from the upstream
     var bytesSent: Int64 = 0          // $upstream_bytes_sent: the request head and body written
@@ -30,6 +31,20 @@ final class Request {
     var pipelined = false
     /// False once a `break` keeps a URI a rewrite changed in this location (nginx's valid_location).
     var validLocation = true
+    /// Reached by an internal redirect (nginx's r->internal): `internal` locations serve only such requests.
+    var isInternal = false
+    /// An error_page is being served (nginx's r->error_page): no other one unless recursive_error_pages.
+    var servingErrorPage = false
+    /// error_page's internal redirect turned the method into GET (a HEAD stays HEAD), as nginx does.
+    var methodIsGET = false
+    /// try_files found the file under a regex location's alias: the URI goes after the alias path.
+    var addURIToAlias = false
+    /// A proxied try read the request body and its answer was replaced by an error_page (not sent again).
+    var bodyConsumed = false
+    /// The Location of a redirect an error_page took over: its answer still carries it (nginx's headers_out).
+    var pendingLocation: [UInt8]? = nil
+    /// The status an error_page answer goes out with (nginx's err_status); 0: the response's own.
+    var errorStatus = 0
     var captures: [[UInt8]] = []      // $0..$9 of the last regex match
     var userVariables: [[UInt8]?] = []
     var startNanos: UInt64 = 0
@@ -71,6 +86,8 @@ final class Request {
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         pipelined = false; validLocation = true
+        isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
+        bodyConsumed = false; pendingLocation = nil
         requestID = nil; realClient = nil
         limitRate = -1; limitRateAfter = 0; rateSent = 0
     }
@@ -197,9 +214,9 @@ final class Request {
         case .upstreamAddr: appendTries(&out) { t, o in o.append(contentsOf: t.address) }
         case .upstreamStatus:
             appendTries(&out) { t, o in ASCIIDecimal.append(t.status != 0 ? t.status : t.failedStatus, to: &o) }
-        case .upstreamResponseTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.responseNanos, to: &o) }
-        case .upstreamConnectTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.connectNanos, to: &o) }
-        case .upstreamHeaderTime: appendTries(&out) { t, o in Bytes.appendMillisAsSeconds(nanos: t.headerNanos, to: &o) }
+        case .upstreamResponseTime: appendTries(&out) { t, o in Self.appendTime(t.responseNanos, to: &o) }
+        case .upstreamConnectTime: appendTries(&out) { t, o in Self.appendTime(t.connectNanos, to: &o) }
+        case .upstreamHeaderTime: appendTries(&out) { t, o in Self.appendTime(t.headerNanos, to: &o) }
         case .upstreamResponseLength:
             // Only the last try has a body; earlier ones print 0, as nginx lists them.
             for i in tries.indices {
@@ -227,6 +244,11 @@ final class Request {
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
         case .mapResult(let index): c.runtime.maps[index].evaluate(for: self, into: &out)
         }
+    }
+
+    /// An upstream timing in seconds with milliseconds, or "-" when the try did not get that far.
+    private static func appendTime(_ nanos: UInt64, to out: inout [UInt8]) {
+        if nanos == .max { out.append(UInt8(ascii: "-")) } else { Bytes.appendMillisAsSeconds(nanos: nanos, to: &out) }
     }
 
     private func appendProtocol(_ out: inout [UInt8]) {

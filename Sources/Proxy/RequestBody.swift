@@ -50,8 +50,9 @@ struct RequestBody {
     /// `proxy_set_body`: the client's body is read and dropped; UpstreamRequest sends the configured one.
     private let replaced: Bool
 
-    init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime) {
-        framing = head.bodyFraming
+    /// `bodyless`: an earlier try of an internal redirect's chain took the body (proxy_intercept_errors).
+    init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime, bodyless: Bool = false) {
+        framing = bodyless ? .none : head.bodyFraming
         maxSize = location.clientMaxBodySize
         memoryLimit = location.clientBodyBufferSize
         tempPath = location.clientBodyTemp

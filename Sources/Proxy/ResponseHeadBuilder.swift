@@ -18,7 +18,7 @@ enum ResponseHeadBuilder {
         let compressing = gzip?.compress == true
         var out: [UInt8] = []
         out.reserveCapacity(resp.bytes.count + 256)
-        StatusLine.append(resp.status, to: &out)
+        StatusLine.append(r.errorStatus != 0 ? r.errorStatus : resp.status, to: &out)   // error_page's status
         if !proxy.passServer { appendServer(c, &out) }
         if !proxy.passDate { appendDate(c, &out) }
         let b = resp.bytes

@@ -18,29 +18,9 @@ enum Responses {
         case 400, 413, 414, 500, 501: c.keepAliveAfterResponse = false
         default: break
         }
-        if let loc = r.location, let target = loc.errorPages[status], r.rewriteCycles < 10 {
-            switch target {
-            case .redirect(let t, let code):
-                return redirect(code, location: r.evaluate(t), on: c)
-            case .uri(let uri, let override):
-                // Internal redirect: serve `uri` through its location with the error's status.
-                r.rewriteCycles += 1
-                r.uri = uri; r.hasArgs = false; r.args = []
-                Router.locate(r)
-                // The target location's rewrite script runs; its `return` answers with this error's status.
-                if !r.location.script.isEmpty {
-                    var changed = false
-                    if case .answered? = RewriteScript.run(r.location.script, r, c, uriChanged: &changed,
-                                                           errorStatus: override ?? status) { return }
-                }
-                if case .files(let f)? = r.location.action {
-                    return StaticFiles.serve(r, files: f, on: c, status: override ?? status)
-                }
-                if case .respond(_, let body)? = r.location.action {
-                    return respond(override ?? status, body: body, on: c)
-                }
-            }
-        }
+        r.errorStatus = 0   // nginx's err_status becomes this error's (an error_page below may set it again)
+        r.pendingLocation = nil
+        if ErrorPages.serve(status, r, c) { return }
         let page = errorPage(status, tokens: c.runtime.serverTokens)
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
         send(status: status, contentType: Array("text/html".utf8), body: bodyless ? [] : page,
@@ -67,18 +47,38 @@ enum Responses {
 
     static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection) {
         let r = c.request
-        var loc = location
-        if loc.first == UInt8(ascii: "/") {
-            // nginx makes relative redirects absolute with the request's scheme and host.
-            var abs = Array("http://".utf8)
-            abs.append(contentsOf: r.hostBytes())
-            if c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
-            abs.append(contentsOf: loc)
-            loc = abs
+        // A redirect is an answer like an error: an error_page for its status takes over, and the Location stays
+        // for that page's answer unless it redirects again (nginx keeps headers_out.location).
+        if r.location?.errorPages[status] != nil {
+            r.errorStatus = 0
+            r.pendingLocation = location
+            if ErrorPages.serve(status, r, c) { return }
+            r.pendingLocation = nil
         }
+        let loc = absoluteLocation(location, r, c)
         let body = errorPage(status, tokens: c.runtime.serverTokens)
         send(status: status, contentType: Array("text/html".utf8), body: r.head?.method == .head ? [] : body,
              contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)
+    }
+
+    /// nginx makes a relative redirect absolute (absolute_redirect) with the request's scheme and host, or the
+    /// server's name (server_name_in_redirect), and the port unless 80 (port_in_redirect).
+    static func absoluteLocation(_ location: [UInt8], _ r: Request, _ c: ClientConnection) -> [UInt8] {
+        let style = r.location?.files.redirect ?? RedirectStyle()
+        guard location.first == UInt8(ascii: "/"), style.absolute else { return location }
+        var abs = Array("http://".utf8)
+        // The Host (valid, without port and trailing dot), else the local address, as nginx's header filter.
+        let host = r.hostHeaderForRouting()
+        if style.serverName, let name = r.server?.name, !name.isEmpty {
+            abs.append(contentsOf: name)
+        } else if !host.isEmpty {
+            abs.append(contentsOf: host)
+        } else {
+            abs.append(contentsOf: Array(c.local.host.utf8))
+        }
+        if style.port && c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
+        abs.append(contentsOf: location)
+        return abs
     }
 
     /// Sends a complete response that switchyard produced.
@@ -106,6 +106,9 @@ enum Responses {
         for (name, value) in extra {
             out.append(contentsOf: name); out.appendColonSpace(); out.append(contentsOf: value)
             out.appendCRLF()
+        }
+        if let pending = r.pendingLocation, extra.isEmpty {   // an error_page answering a redirect keeps its Location
+            out.append(static: "Location: "); out.append(contentsOf: absoluteLocation(pending, r, c)); out.appendCRLF()
         }
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
         r.responseHead = out

@@ -16,28 +16,43 @@ enum Router {
             }
         }
         r.applyRealIP(r.server.fallback.identity)   // nginx's post-read phase: the server's realip settings
-        // $uri is the normalized path; $args the query.
-        guard let normalized = try? head.normalizedPath() else {
+        // $uri is the normalized path; $args the query. merge_slashes is the default server's, as in nginx
+        // (the path is parsed before the Host header picks the server).
+        let merge = listen.hosts.defaultServer.mergeSlashes
+        guard let normalized = try? (merge ? head.normalizedPath() : head.normalizedPath(mergeSlashes: false)) else {
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)
             r.location = r.server.fallback
             c.sendError(400, closeAfter: true); return
         }
         r.uri = normalized
         if let q = head.query { r.args = head.bytes(q); r.hasArgs = true }
-        var uriChanged = false
+        process(r, c)
+    }
+
+    /// nginx's phases from the server rewrite on: the server's script, the location search, then the location's
+    /// part (`inLocation`). An internal redirect to a URI starts here again.
+    static func process(_ r: Request, _ c: ClientConnection) {
         if !r.server.script.isEmpty {
             // nginx's server rewrite phase: once, before the search; `last` there only ends the script.
             r.location = r.server.fallback
-            if case .answered? = RewriteScript.run(r.server.script, r, c, uriChanged: &uriChanged) { return }
+            var uriChanged = false
+            if case .answered? = RewriteScript.run(r.server.script, r, c, uriChanged: &uriChanged,
+                                                   errorStatus: r.errorStatus) { return }
         }
-        // Bodies are checked against the limit of the location that serves them (nginx: 413 before reading).
-        locate(r)
+        if locate(r) { inLocation(r, c) }
+    }
+
+    /// The location's rewrite script (a changed URI is looked up again, at most 10 times), `internal`,
+    /// try_files, then the content handler. A redirect to a named location starts here.
+    static func inLocation(_ r: Request, _ c: ClientConnection) {
         var cycles = 0
         while true {
+            // `internal` is checked as the location is found, before its script (nginx's find-config phase).
+            if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
             let script = r.location.script
             if script.isEmpty { break }
-            uriChanged = false
-            let outcome = RewriteScript.run(script, r, c, uriChanged: &uriChanged)
+            var uriChanged = false
+            let outcome = RewriteScript.run(script, r, c, uriChanged: &uriChanged, errorStatus: r.errorStatus)
             if case .answered? = outcome { return }
             if !uriChanged { break }
             // A changed URI is looked up again (nginx's post-rewrite phase), at most 10 times.
@@ -46,17 +61,42 @@ enum Router {
                 c.worker.log(.error, "rewrite or internal redirection cycle while processing \"\(String(decoding: r.uri, as: UTF8.self))\"", c.id)
                 c.sendError(500, closeAfter: false); return
             }
-            locate(r)
+            if !locate(r) { return }
+        }
+        if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
+        if let identity = r.location.identity, !accessPhase(identity, r, c) { return }
+        if let tf = r.location.files.tryFiles {
+            if TryFilesPhase.run(tf, r, c) { return }
         }
         dispatch(r, connection: c)
     }
 
-    static func locate(_ r: Request) {
+    /// nginx's pre-access phase (realip with the location's settings), then the access phase; false when the
+    /// request was refused. Both come after the rewrite phase and before try_files and the content handler.
+    static func accessPhase(_ identity: ClientIdentityRuntime, _ r: Request, _ c: ClientConnection) -> Bool {
+        r.applyRealIP(identity)
+        if !identity.rules.isEmpty, !AccessRule.allows(identity.rules, address: r.clientAddressBytes) {
+            c.worker.log(.error, "access forbidden by rule", c.id)
+            c.sendError(403, closeAfter: false)
+            return false
+        }
+        return true
+    }
+
+    /// Finds the location for `r.uri`; false when nginx's auto redirect answered instead (a 301 to `uri/`).
+    static func locate(_ r: Request) -> Bool {
         var captures: [[UInt8]] = []
-        let loc = r.server.locations.find(r.uri, captures: &captures) ?? r.server.fallback
+        var redirect = false
+        let loc = r.server.locations.find(r.uri, captures: &captures, autoRedirect: &redirect) ?? r.server.fallback
         r.location = loc
         r.validLocation = true
+        if redirect {
+            let location = FileLookup.slashRedirect(uri: r.uri, args: r.hasArgs ? r.args : nil)
+            Responses.redirect(301, location: location, on: r.connection)
+            return false
+        }
         if !captures.isEmpty { r.setCaptures(captures, named: loc.namedCaptures) }
+        return true
     }
 
     static func dispatch(_ r: Request, connection c: ClientConnection) {
@@ -67,21 +107,12 @@ enum Router {
             // behind one is never served.
             c.sendError(405, closeAfter: true); return
         }
-        if let identity = loc.identity {
-            // nginx's pre-access phase (realip with the location's settings), then the access phase.
-            r.applyRealIP(identity)
-            if !identity.rules.isEmpty, !AccessRule.allows(identity.rules, address: r.clientAddressBytes) {
-                c.worker.log(.error, "access forbidden by rule", c.id)
-                c.sendError(403, closeAfter: false); return
-            }
-        }
         if let length = head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
             c.worker.log(.error, "client intended to send too large body: \(length) bytes", c.id)
             c.sendError(413, closeAfter: true); return
         }
         guard let action = loc.action else {
-            StaticFiles.serve(r, files: StaticRuntime(root: c.runtime.defaultRoot, isAlias: false,
-                                                      index: [Array("index.html".utf8)]), on: c)
+            StaticFiles.serve(r, files: loc.files.root, on: c)
             return
         }
         switch action {
@@ -147,11 +178,23 @@ extension LocationTree {
     /// `^~` on it, or an exact-form prefix, skips regexes; else the first matching regex wins, else the prefix.
     /// Nested locations of the chosen prefix are searched the same way.
     func find(_ uri: [UInt8], captures: inout [[UInt8]]) -> LocationRuntime? {
+        var redirect = false
+        return find(uri, captures: &captures, autoRedirect: &redirect)
+    }
+
+    /// `autoRedirect`: set when no location is named `uri` but a proxied one is named `uri/` (nginx answers
+    /// with a 301 to it, before trying regexes).
+    func find(_ uri: [UInt8], captures: inout [[UInt8]], autoRedirect: inout Bool) -> LocationRuntime? {
         if let e = exact[uri] { return e }
         var best: LocationRuntime? = nil
         for p in prefixes where uri.starts(with: p.prefix) { best = p; break }
+        if !autoRedirects.isEmpty, best.map({ $0.prefix.count != uri.count }) ?? true, autoRedirects.contains(uri) {
+            autoRedirect = true
+            return best
+        }
         if let b = best {
-            if let nested = b.children.find(uri, captures: &captures), !(nested === b) { return nested }
+            if let nested = b.children.find(uri, captures: &captures, autoRedirect: &autoRedirect), !(nested === b) { return nested }
+            if autoRedirect { return b }
             if case .prefixNoRegex = b.match { return b }
         }
         for rx in regexes {

@@ -100,8 +100,14 @@ final class ServerRuntime: @unchecked Sendable {
     let fallback: LocationRuntime  // serves a request no location matches (nginx: 404 from the server level)
     /// The server level's rewrite script, run once before the location search (nginx's server rewrite phase).
     let script: [RewriteOp]
-    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = []) {
+    /// `location @name`: reached only by error_page, try_files and other internal redirects, never by a URI.
+    let named: [[UInt8]: LocationRuntime]
+    /// `merge_slashes` of this server.
+    let mergeSlashes: Bool
+    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = [],
+         named: [[UInt8]: LocationRuntime] = [:], mergeSlashes: Bool = true) {
         self.name = name; self.locations = locations; self.fallback = fallback; self.script = script
+        self.named = named; self.mergeSlashes = mergeSlashes
     }
 }
 
@@ -110,10 +116,13 @@ final class LocationTree: @unchecked Sendable {
     let exact: [[UInt8]: LocationRuntime]
     let prefixes: [LocationRuntime]   // sorted by prefix length, longest first
     let regexes: [LocationRuntime]    // in configuration order
+    /// URIs that get nginx's auto redirect: a proxied location `/a/` answers `/a` with a 301 to `/a/`.
+    let autoRedirects: Set<[UInt8]>
     init(exact: [[UInt8]: LocationRuntime], prefixes: [LocationRuntime], regexes: [LocationRuntime]) {
         self.exact = exact
         self.prefixes = prefixes.sorted { $0.prefix.count > $1.prefix.count }
         self.regexes = regexes
+        autoRedirects = Set((prefixes + exact.values).filter { $0.files.autoRedirect }.map { Array($0.prefix.dropLast()) })
     }
     static let empty = LocationTree(exact: [:], prefixes: [], regexes: [])
 }
@@ -171,13 +180,16 @@ final class LocationRuntime: @unchecked Sendable {
     /// allow/deny and realip (ClientIdentity.swift); nil when the location has neither. Set once by
     /// RuntimeBuilder before the runtime is published.
     var identity: ClientIdentityRuntime? = nil
+    /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
+    let files: LocationFiles
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
-         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping()) {
+         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
+         files: LocationFiles = LocationFiles()) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -188,12 +200,21 @@ final class LocationRuntime: @unchecked Sendable {
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
         limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
+        self.files = files
     }
 }
 
+/// `error_page`'s target and the status the answer goes out with (nginx's err_status: the error's own code
+/// without `=`, the target's with `=` alone (0), else the given code).
 enum ErrorPageTarget {
-    case uri([UInt8], status: Int?)       // internal redirect to a location, optional status override
+    case uri([UInt8], args: [UInt8]?, status: ErrorPageStatus)   // internal redirect to a URI
+    case named([UInt8], status: ErrorPageStatus)                 // `@name`
+    case dynamic(CompiledTemplate, status: ErrorPageStatus)      // with variables: decided per request
     case redirect(CompiledTemplate, status: Int)
+}
+
+enum ErrorPageStatus: Equatable {
+    case keep, fromTarget, code(Int)
 }
 
 /// `types {}`: extension (lowercased) → content type.
@@ -204,9 +225,14 @@ final class MimeTable: @unchecked Sendable {
 
 /// `root` / `alias` / `index` for static files.
 struct StaticRuntime {
+    /// The root or alias path when it has no variables.
     let root: [UInt8]
+    /// A root or alias with variables (a regex location's captures), evaluated per request.
+    var rootTemplate: CompiledTemplate? = nil
     let isAlias: Bool
-    let index: [[UInt8]]
+    /// An alias's location name, the URI prefix it replaces; nil: a regex location's alias, the whole path.
+    var aliasPrefix: [UInt8]? = nil
+    let index: [CompiledTemplate]
 }
 
 /// `proxy_pass` and everything that shapes the request upstream and the response back.
@@ -284,11 +310,17 @@ final class UpstreamRuntime: @unchecked Sendable {
     let keepalive: Int                    // idle connections kept per worker (0 = none)
     let keepaliveRequests: Int
     let keepaliveTimeoutMillis: Int
+    /// `keepalive_time`: a connection older than this is closed after its current request.
+    let keepaliveTimeNanos: UInt64
+    /// The name as `$upstream_addr` prints it when no server is live.
+    let nameBytes: [UInt8]
     init(name: String, peers: [PeerConfig], addresses: [SocketAddress], health: PeerHealth, policy: BalancerPolicy,
-         keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int) {
+         keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int, keepaliveTimeNanos: UInt64 = 3_600_000_000_000) {
         self.name = name; self.peers = peers; self.addresses = addresses; self.health = health; self.policy = policy
         self.labels = addresses.map { Array($0.description.utf8) }
         self.keepalive = keepalive; self.keepaliveRequests = keepaliveRequests
         self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
+        self.keepaliveTimeNanos = keepaliveTimeNanos
+        nameBytes = Array(name.utf8)
     }
 }

@@ -288,7 +288,8 @@ struct Builder {
         return UpstreamRuntime(name: u.name, peers: peers, addresses: addresses, health: health,
                                policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route),
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
-                               keepaliveTimeoutMillis: millis(u.keepaliveTimeout))
+                               keepaliveTimeoutMillis: millis(u.keepaliveTimeout),
+                               keepaliveTimeNanos: UInt64(millis(u.keepaliveTime)) * 1_000_000)
     }
 
     /// The `sticky learn` table of the previous configuration with this upstream's zone name: a zone, like
@@ -344,7 +345,16 @@ struct Builder {
         let tree = try locations(s.locations, http: http)
         let fallback = try location(nil, settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)
-        return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script)
+        // Named locations sit beside the tree: only internal redirects reach them (nginx allows them at the
+        // server level only, which the parser checks).
+        var named: [[UInt8]: LocationRuntime] = [:]
+        for l in s.locations {
+            guard case .named(let n) = l.match else { continue }
+            named[Array(n.utf8)] = try location(l, settings: l.settings, match: .prefix, prefix: [], name: n,
+                                                rewrites: l.rewrites, http: http, at: l.location)
+        }
+        return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script, named: named,
+                             mergeSlashes: s.settings.files.mergeSlashes)
     }
 
     /// One list of sibling locations being built: the trees of their nested lists are built first.
@@ -402,8 +412,8 @@ struct Builder {
             level.regexes.append(try location(l, settings: l.settings, match: .regex(re), prefix: [],
                                               name: "\(ci ? "~*" : "~") \(p)", rewrites: steps, http: http,
                                               at: l.location, children: children, namedCaptures: namedSlots(re)))
-        case .named(let n):
-            throw ConfigError("named locations (\"\(n)\") are not supported by switchyard yet", at: l.location)
+        case .named:
+            break   // built beside the tree by server(_:http:)
         }
     }
 
@@ -434,26 +444,16 @@ struct Builder {
                 action = .jvmRouteStatus(upstream: i)
             }
         }
-        if action == nil {
-            switch settings.content.documentRoot {
-            case .root(let r): action = .files(StaticRuntime(root: Array(absolute(r).utf8), isAlias: false, index: settings.content.index.map { Array($0.utf8) }))
-            case .alias(let a): action = .files(StaticRuntime(root: Array(absolute(a).utf8), isAlias: true, index: settings.content.index.map { Array($0.utf8) }))
-            }
-        }
+        var files = try locationFiles(settings, at: loc)
+        if case .proxy? = handler, prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
+        if action == nil { action = .files(files.root) }
         var addHeaders: [HeaderAddition] = []
         for h in settings.content.addHeaders {
             addHeaders.append(HeaderAddition(name: Array(h.name.utf8), value: try compile(h.value, at: h.location), always: h.always))
         }
         var errorPages: [Int: ErrorPageTarget] = [:]
         for e in settings.content.errorPages {
-            let override: Int?
-            switch e.response { case .code(let c)?: override = c; default: override = nil }
-            let target: ErrorPageTarget
-            if e.uri.isLiteral, e.uri.source.hasPrefix("/") {
-                target = .uri(Array(e.uri.source.utf8), status: override)
-            } else {
-                target = .redirect(try compile(e.uri, at: e.location), status: override ?? 302)
-            }
+            let target = try errorPageTarget(e)
             for c in e.codes where errorPages[c] == nil { errorPages[c] = target }
         }
         var sinks: [AccessLogSink] = []
@@ -501,7 +501,7 @@ struct Builder {
                                charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
                                gzip: GzipRuntime(settings.gzip),
                                expires: ExpiresRuntime(content.expires, variable: expiresVariable),
-                               shaping: try shaping(settings, at: loc))
+                               shaping: try shaping(settings, at: loc), files: files)
         made.identity = ClientIdentityRuntime(settings.access)
         return made
     }
@@ -608,8 +608,12 @@ struct Builder {
         for h in p.requestHeaders {
             headers.append((Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc)))
         }
-        // nginx reuses upstream connections only when the request is HTTP/1.1 and Connection is not "close".
-        let connectionClose = headers.contains { $0.lowercased == Array("connection".utf8) && $0.value.constant != [] }
+        // nginx reuses upstream connections only when the request is HTTP/1.1 and Connection is not "close". A
+        // value with variables (`Connection $args`) is decided per request: the upstream's answer says whether
+        // the connection stays open (an empty value sends no header).
+        let connectionClose = headers.contains {
+            $0.lowercased == Array("connection".utf8) && $0.value.constant.map { !$0.isEmpty } ?? false
+        }
         keepaliveUpstream = keepaliveUpstream && p.httpVersion == .http11 && !connectionClose
         var hidden: Set<[UInt8]> = Set(["date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
                                         "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"].map { Array($0.utf8) })

@@ -9,37 +9,28 @@ import ASCIIBytes
 /// `Last-Modified`), conditional requests (304) and a single byte range (206/416). With `gzip` the file is read
 /// in bounded pieces and compressed on the way out instead (nginx has no sendfile for filtered bodies either).
 enum StaticFiles {
-    static func serve(_ r: Request, files: StaticRuntime, on c: ClientConnection, status: Int = 200) {
-        let method = r.head.method
+    static func serve(_ r: Request, files: StaticRuntime, on c: ClientConnection) {
+        // An error_page's answer carries the error's status (nginx's err_status) and is asked for with GET.
+        let status = r.errorStatus != 0 ? r.errorStatus : 200
+        let method = r.methodIsGET ? HTTPMethod.get : r.head.method
+        if r.uri.last == UInt8(ascii: "/") && (method == .get || method == .head || method == .post) {
+            return index(r, files: files, on: c)
+        }
         guard method == .get || method == .head else {
             if status == 200 { return c.sendError(405, closeAfter: false) }
             return c.sendError(status, closeAfter: false)
         }
-        var path = files.root
-        if files.isAlias {
-            path.append(contentsOf: r.uri.dropFirst(r.location.prefix.count))
-        } else {
-            path.append(contentsOf: r.uri)
-        }
-        if path.last == UInt8(ascii: "/") {
-            var found = false
-            for index in files.index {
-                let candidate = path + index
-                if Syscall.stat(candidate)?.isRegular == true { path = candidate; found = true; break }
-            }
-            if !found {
-                return c.sendError(Syscall.stat(path) == nil ? 404 : 403, closeAfter: false)
-            }
-        }
+        let path = files.path(for: r)
         guard let info = Syscall.stat(path) else {
             let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES…), not an invented one
-            c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
-            return c.sendError(status == 200 ? 404 : status, closeAfter: false)
+            if e == EACCES || r.location.files.logNotFound || !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {
+                c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
+            }
+            return c.sendError(e == EACCES ? 403 : 404, closeAfter: false)
         }
         if info.isDirectory {
-            var location = r.uri; location.append(UInt8(ascii: "/"))
-            if r.hasArgs { location.append(UInt8(ascii: "?")); location.append(contentsOf: r.args) }
-            return Responses.redirect(301, location: location, on: c)
+            // nginx's directory redirect: the URI with a slash, the arguments kept.
+            return Responses.redirect(301, location: FileLookup.slashRedirect(uri: r.uri, args: r.hasArgs ? r.args : nil), on: c)
         }
         let fd = Syscall.openReadOnly(path)
         if fd < 0 { return c.sendError(errno == EACCES ? 403 : 404, closeAfter: false) }
@@ -88,6 +79,41 @@ enum StaticFiles {
         }
         sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
                  lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender)
+    }
+
+    /// nginx's index module for a URI ending in `/`: the first index file that exists is served through an
+    /// internal redirect to its URI (so another location may serve it); an index starting with `/` redirects
+    /// there at once. None: 404 when the directory is missing, else 403.
+    private static func index(_ r: Request, files: StaticRuntime, on c: ClientConnection) {
+        let directory = files.path(for: r)
+        for t in files.index {
+            let name = r.evaluate(t)
+            if name.first == UInt8(ascii: "/") {
+                return InternalRedirect.toURI(name, args: r.hasArgs ? r.args : nil, r, c)
+            }
+            let candidate = directory + name
+            if Syscall.stat(candidate) != nil {
+                return InternalRedirect.toURI(r.uri + name, args: r.hasArgs ? r.args : nil, r, c)
+            }
+            let e = errno
+            if e == ENOENT { continue }
+            return indexError(r, c, candidate, e)
+        }
+        guard Syscall.stat(directory)?.isDirectory == true else { return indexError(r, c, directory, errno) }
+        c.worker.log(.error, "directory index of \"\(String(decoding: directory, as: UTF8.self))\" is forbidden", c.id)
+        c.sendError(403, closeAfter: false)
+    }
+
+    private static func indexError(_ r: Request, _ c: ClientConnection, _ path: [UInt8], _ e: Int32) {
+        let text = String(decoding: path, as: UTF8.self)
+        if e == EACCES {
+            c.worker.log(.error, "\"\(text)\" is forbidden (\(e): \(Syscall.describe(e)))", c.id)
+            return c.sendError(403, closeAfter: false)
+        }
+        if r.location.files.logNotFound {
+            c.worker.log(.error, "\"\(text)\" is not found (\(e): \(Syscall.describe(e)))", c.id)
+        }
+        c.sendError(404, closeAfter: false)
     }
 
     private static func notModified(_ r: Request, etag: [UInt8], mtime: Int) -> Bool {

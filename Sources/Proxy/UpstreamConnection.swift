@@ -26,6 +26,8 @@ final class UpstreamConnection {
     private(set) var writer: Watcher!
     weak var owner: (any UpstreamConnectionOwner)?
     var requestsServed = 0
+    /// When it was opened: upstream `keepalive_time` stops reusing it after that long.
+    let openedNanos = Clock.monotonicNanos()
     var pooled = false
     var group = ""
     private unowned let pool: UpstreamPool

@@ -39,6 +39,8 @@ enum UpstreamRequest {
             r.evaluate(method, into: &out)
         } else if let c = cache, c.headAsGET, head.method == .head {
             out.append(static: "GET")
+        } else if r.methodIsGET {   // an error_page's internal redirect asks with GET
+            out.append(static: "GET")
         } else {
             out.append(contentsOf: head.bytes(head.methodRange))
         }

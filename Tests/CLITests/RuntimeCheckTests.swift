@@ -5,7 +5,7 @@ import Testing
 @Suite struct RuntimeCheckTests {
     @Test(arguments: [
         ("location / { return 200 \"$nosuchvar\"; }", "unknown \"nosuchvar\" variable in"),
-        ("location @fallback { return 204; }", "named locations (\"@fallback\") are not supported by switchyard yet in"),
+        ("location /s { jvm_route_status nosuch; }", "no upstream \"nosuch\" for \"jvm_route_status\" in"),
     ])
     func testFailsOnRuntimeErrors(location: String, message: String) throws {
         let prefix = try TempDir.make()

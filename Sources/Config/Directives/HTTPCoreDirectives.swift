@@ -61,9 +61,21 @@ extension DirectiveTable {
         DirectiveSpec("root", anyHTTPLevel, .exactly(1), .value(\.content.$documentRoot) { builder, directive in
             .root(builder.absolutePath(directive.arguments[0].text))
         }),
-        DirectiveSpec("alias", [.location], .exactly(1), .value(\.content.$documentRoot) { builder, directive in
-            .alias(builder.absolutePath(directive.arguments[0].text))
-        }),
+        DirectiveSpec("alias", [.location], .exactly(1),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.content.$documentRoot), DirectiveHandler.merge(\.files.$aliasScope)]) {
+                builder, directive in
+                if builder.settings.content.$documentRoot.isSet {
+                    throw ConfigError("\"alias\" directive is duplicate", at: directive.location)
+                }
+                builder.settings.content.$documentRoot.set(.alias(builder.absolutePath(directive.arguments[0].text)))
+                // The URI part it replaces: this location's name, or the whole path in a regex location.
+                switch builder.currentLocation?.match {
+                case .exact(let name)?, .prefix(let name)?, .prefixNoRegex(let name)?:
+                    builder.settings.files.$aliasScope.set(.prefix(name))
+                default:
+                    builder.settings.files.$aliasScope.set(.wholePath)
+                }
+            }),
         DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .words(\.content.$index)),
         // Not inherited: `internal` marks one location only.
         DirectiveSpec("internal", [.location], .none, .custom { builder, _ in builder.settings.content.$isInternal.set(true) }),

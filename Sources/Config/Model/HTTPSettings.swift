@@ -10,6 +10,7 @@ public struct HTTPSettings: Sendable {
     public var logging = LoggingSettings()
     public var rewrite = RewriteSettings()
     public var access = AccessSettings()
+    public var files = FileSettings()
 
     public init() {}
 }

@@ -1,0 +1,46 @@
+/// ngx_http_core_module's settings for files and redirects: `try_files`, the redirect style, `log_not_found`,
+/// `merge_slashes`, `recursive_error_pages`, and where an `alias` was written.
+public struct FileSettings: Sendable {
+    /// `try_files`: read only at the level that writes it (nginx does not merge it).
+    @Setting public var tryFiles: TryFiles? = nil
+    /// `merge_slashes` (http, server): `//` in the request path becomes `/` in `$uri`.
+    @Setting public var mergeSlashes: Bool = true
+    /// `absolute_redirect`: a redirect switchyard makes carries `http://host[:port]` before the path.
+    @Setting public var absoluteRedirect: Bool = true
+    /// `port_in_redirect`: that absolute redirect names the port (unless 80).
+    @Setting public var portInRedirect: Bool = true
+    /// `server_name_in_redirect`: its host is the server's first name instead of the request's Host.
+    @Setting public var serverNameInRedirect: Bool = false
+    /// `log_not_found`: a missing file is logged at `error`.
+    @Setting public var logNotFound: Bool = true
+    /// `recursive_error_pages`: an error while serving an `error_page` may use `error_page` again.
+    @Setting public var recursiveErrorPages: Bool = false
+    /// Which part of the URI an inherited `alias` replaces; set together with `alias`.
+    @Setting public var aliasScope: AliasScope = .wholePath
+
+    public init() {}
+}
+
+/// `try_files file ... uri|@name|=code`.
+public struct TryFiles: Sendable, Equatable {
+    /// The files tried in order; one ending in `/` is tried as a directory.
+    public let files: [Template]
+    public let fallback: Fallback
+    public let location: SourceLocation
+
+    public enum Fallback: Sendable, Equatable {
+        /// An internal redirect to this URI (it may hold variables and `?args`).
+        case uri(Template)
+        /// `@name`: the named location.
+        case named(String)
+        /// `=404`: the request ends with this status.
+        case code(Int)
+    }
+}
+
+/// The part of the URI an `alias` replaces: the name of the location that wrote it (a prefix or exact
+/// location), or, in a regex location, the whole path (the alias is the file's full path, usually with captures).
+public enum AliasScope: Sendable, Equatable {
+    case prefix(String)
+    case wholePath
+}

@@ -1,0 +1,73 @@
+import Config
+import EventLoop
+
+/// nginx's internal redirects: to a URI (the server's rewrite script, the location search and everything after
+/// run again) or to a named location (its rewrite script and content handler). error_page, try_files and
+/// index use them; each counts against the limit of 10 URI changes a request has.
+enum InternalRedirect {
+    static func toURI(_ uri: [UInt8], args: ArraySlice<UInt8>?, _ r: Request, _ c: ClientConnection) {
+        guard count(r, c, uri) else { return }
+        r.uri = uri
+        if let args { r.args = args; r.hasArgs = true } else { r.args = []; r.hasArgs = false }
+        r.addURIToAlias = false
+        Router.process(r, c)
+    }
+
+    /// `@name` in this request's server; nginx answers 500 when it does not exist.
+    static func toNamed(_ name: [UInt8], _ r: Request, _ c: ClientConnection) {
+        guard let loc = r.server.named[name] else {
+            c.worker.log(.error, "could not find named location \"\(String(decoding: name, as: UTF8.self))\"", c.id)
+            return c.sendError(500, closeAfter: false)
+        }
+        guard count(r, c, name) else { return }
+        r.location = loc
+        r.validLocation = true
+        Router.inLocation(r, c)
+    }
+
+    /// Counts one URI change; false (500 sent) past nginx's limit.
+    private static func count(_ r: Request, _ c: ClientConnection, _ target: [UInt8]) -> Bool {
+        r.rewriteCycles += 1
+        r.isInternal = true
+        if r.rewriteCycles > 10 {
+            c.worker.log(.error, "rewrite or internal redirection cycle while internally redirecting to \"\(String(decoding: target, as: UTF8.self))\"", c.id)
+            r.servingErrorPage = true   // the 500 is nginx's own page, not an error_page
+            c.sendError(500, closeAfter: false)
+            return false
+        }
+        return true
+    }
+}
+
+/// nginx's try_files phase: the first file that exists changes the URI and the location's content handler serves
+/// it; else the last parameter redirects (URI or @name) or ends the request with its code.
+enum TryFilesPhase {
+    /// True when the request was answered or redirected here.
+    static func run(_ tf: TryFilesRuntime, _ r: Request, _ c: ClientConnection) -> Bool {
+        let root = r.location.files.root
+        var values: [(value: [UInt8], directory: Bool)] = []
+        values.reserveCapacity(tf.files.count)
+        for f in tf.files { values.append((r.evaluate(f.template), f.directory)) }
+        let base = root.rootTemplate.map { r.evaluate($0) } ?? root.root
+        let match = FileLookup.tryFiles(values, root: base, isAlias: root.isAlias, aliasPrefix: root.aliasPrefix,
+                                        uri: r.uri) { path in
+            guard let s = Syscall.stat(path) else { return .missing }
+            return s.isDirectory ? .directory : .file
+        }
+        if case .found(let uri, let addURI) = match {
+            r.uri = uri
+            r.addURIToAlias = addURI
+            return false
+        }
+        switch tf.fallback {
+        case .code(let code):
+            c.sendError(code, closeAfter: false)
+        case .named(let name):
+            InternalRedirect.toNamed(name, r, c)
+        case .uri(let template):
+            let (uri, args) = FileLookup.splitArgs(r.evaluate(template))
+            InternalRedirect.toURI(uri, args: args.map { $0[...] }, r, c)
+        }
+        return true
+    }
+}

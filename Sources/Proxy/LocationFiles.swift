@@ -1,0 +1,118 @@
+/// What a location knows about files and redirects: its root or alias, `try_files`, `internal`, the style of the
+/// redirects it makes, and its error page rules. Built at load (RuntimeBuilder), read per request.
+struct LocationFiles {
+    var root = StaticRuntime(root: Array("html".utf8), isAlias: false, index: [CompiledTemplate(literal: Array("index.html".utf8))])
+    var tryFiles: TryFilesRuntime? = nil
+    /// `internal`: a request that was not redirected here gets 404.
+    var isInternal = false
+    var logNotFound = true
+    var redirect = RedirectStyle()
+    var recursiveErrorPages = false
+    /// `proxy_intercept_errors on`: an upstream status ≥ 300 with an `error_page` is answered by that page.
+    var interceptErrors = false
+    /// A proxied location whose name ends in `/`: its name without the slash is redirected to it (nginx's
+    /// auto_redirect).
+    var autoRedirect = false
+}
+
+/// `absolute_redirect`, `port_in_redirect`, `server_name_in_redirect`.
+struct RedirectStyle: Equatable {
+    var absolute = true
+    var port = true
+    var serverName = false
+}
+
+/// `try_files`, compiled: each file's template without its trailing `/` (which makes it a directory test).
+struct TryFilesRuntime {
+    enum Fallback {
+        case uri(CompiledTemplate)
+        case named([UInt8])
+        case code(Int)
+    }
+    let files: [(template: CompiledTemplate, directory: Bool)]
+    let fallback: Fallback
+}
+
+/// What a path on disk is, for try_files (a lookup the tests can fake).
+enum FileKind: Equatable { case file, directory, missing }
+
+/// The outcome of the file part of try_files.
+enum TryFilesMatch: Equatable {
+    /// A file matched: the URI becomes `uri`; `addURIToAlias` when a regex location's alias must get it.
+    case found(uri: [UInt8], addURIToAlias: Bool)
+    /// None matched: the last parameter decides.
+    case none
+}
+
+enum FileLookup {
+    /// nginx's ngx_http_map_uri_to_path: root + URI; an alias replaces its location's prefix of the URI, or,
+    /// in a regex location, is the whole path (unless try_files asked for the URI to go after it).
+    static func path(root: [UInt8], uri: [UInt8], isAlias: Bool, aliasPrefix: [UInt8]?, addURIToAlias: Bool) -> [UInt8] {
+        var path = root
+        if !isAlias {
+            path.append(contentsOf: uri)
+        } else if let prefix = aliasPrefix {
+            path.append(contentsOf: uri.dropFirst(min(prefix.count, uri.count)))
+        } else if addURIToAlias {
+            path.append(contentsOf: uri)
+        }
+        return path
+    }
+
+    /// The file part of nginx's try_files phase over evaluated candidates (`values[i]` without a trailing `/`
+    /// when `directory[i]`): the first that exists as the kind asked for wins.
+    static func tryFiles(_ values: [(value: [UInt8], directory: Bool)], root: [UInt8], isAlias: Bool,
+                         aliasPrefix: [UInt8]?, uri: [UInt8], lookup: ([UInt8]) -> FileKind) -> TryFilesMatch {
+        for (value, directory) in values {
+            var path = root
+            var rest = value[...]
+            if isAlias, let prefix = aliasPrefix, value.starts(with: prefix) {
+                rest = value[prefix.count...]   // the alias replaces the location's name
+            }
+            path.append(contentsOf: rest)
+            let kind = lookup(path)
+            if kind == .missing || (kind == .directory) != directory { continue }
+            if !isAlias { return .found(uri: value, addURIToAlias: false) }
+            if let prefix = aliasPrefix { return .found(uri: prefix + rest, addURIToAlias: false) }
+            // A regex location's alias: a file's URI goes after the alias; a directory leaves the URI alone.
+            return directory ? .found(uri: uri, addURIToAlias: false) : .found(uri: value, addURIToAlias: true)
+        }
+        return .none
+    }
+
+    /// The `uri/` of a directory or auto redirect, escaped as nginx escapes it for `Location` (RFC 3986: controls,
+    /// non-ASCII, space, `"<>\\^`{|}`, and `?`, `%`, `#`), then `?args`.
+    static func slashRedirect(uri: [UInt8], args: ArraySlice<UInt8>?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(uri.count + 2 + (args?.count ?? 0))
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        for c in uri {
+            switch c {
+            case 0...0x20, 0x7f...0xff, UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"),
+                 UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"),
+                 UInt8(ascii: "?"), UInt8(ascii: "%"), UInt8(ascii: "#"):
+                out.append(UInt8(ascii: "%")); out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 0xf)])
+            default:
+                out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "/"))
+        if let args { out.append(UInt8(ascii: "?")); out.append(contentsOf: args) }
+        return out
+    }
+
+    /// Splits `/path?args` as nginx's ngx_http_split_args.
+    static func splitArgs(_ target: [UInt8]) -> (uri: [UInt8], args: [UInt8]?) {
+        guard let q = target.firstIndex(of: UInt8(ascii: "?")) else { return (target, nil) }
+        return (Array(target[..<q]), Array(target[(q + 1)...]))
+    }
+}
+
+extension StaticRuntime {
+    /// The file path for the request's URI.
+    func path(for r: Request) -> [UInt8] {
+        let base = rootTemplate.map { r.evaluate($0) } ?? root
+        return FileLookup.path(root: base, uri: r.uri, isAlias: isAlias, aliasPrefix: aliasPrefix,
+                               addURIToAlias: r.addURIToAlias)
+    }
+}

@@ -1,0 +1,95 @@
+import SwitchyardTestSupport
+import Testing
+
+/// Upstream keep-alive decided as nginx does (by what the upstream answers, and by `keepalive_time`), and what
+/// `$upstream_addr` says when no server is live.
+@Suite(.serialized) struct UpstreamKeepaliveTests {
+    /// `proxy_set_header Connection $args`: an empty value sends no header, so the connection is kept; a request
+    /// that sends `Connection: close` gets a close from the upstream and a new connection follows.
+    @Test func aConnectionHeaderWithVariablesIsDecidedPerRequest() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: req.header("Connection") == "close" ? [("Connection", "close")] : [], text: "ok")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { server \(backend.address); keepalive 1; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection $args; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for _ in 0..<3 { #expect(try f.get("/").text == "ok") }
+        #expect(backend.connections == 1)
+        #expect(try f.get("/?close").text == "ok")
+        #expect(try f.get("/").text == "ok")
+        #expect(backend.connections == 2)
+    }
+
+    /// `keepalive_time`: a connection older than that serves no further request.
+    @Test func keepaliveTimeRetiresOldConnections() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { server \(backend.address); keepalive 1; keepalive_time 50ms; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        // Requests one after another: within three seconds the first connection is past 50 ms and replaced.
+        #expect(eventually(seconds: 3) { ((try? f.get("/").text) == "ok") && backend.connections >= 2 })
+    }
+
+    /// Once every server of a group has failed, nginx's pick is "busy": the try is listed under the group's name.
+    @Test func noLiveUpstreamsNamesTheGroupInUpstreamAddr() throws {
+        let (a, b) = (deadPort(), deadPort())
+        let f = try Fixture(http: """
+            upstream grp { server 127.0.0.1:\(a) max_fails=1 fail_timeout=60s; server 127.0.0.1:\(b) max_fails=1 fail_timeout=60s; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://grp; add_header X-A $upstream_addr always; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let first = try f.get("/")
+        #expect(first.status == 502)
+        #expect(first.header("X-A") == "127.0.0.1:\(a), 127.0.0.1:\(b)" || first.header("X-A") == "127.0.0.1:\(b), 127.0.0.1:\(a)")
+        let second = try f.get("/")
+        #expect(second.status == 502)
+        #expect(second.header("X-A") == "grp")
+        #expect(f.errorLog().contains("no live upstreams while connecting to upstream"))
+    }
+
+    /// `$upstream_*_time` list "-" for what a try did not reach: a refused connection has no connect or header
+    /// time, and the try still running (add_header reads it before the body) has no response time yet.
+    @Test func upstreamTimesShowADashForWhatATryDidNotReach() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let dead = deadPort()
+        let f = try Fixture(http: """
+            upstream grp { server 127.0.0.1:\(dead); server \(backend.address); }
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://grp;
+                    add_header X-C $upstream_connect_time; add_header X-H $upstream_header_time;
+                    add_header X-R $upstream_response_time;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        // Round-robin: within two requests one goes to the dead server first.
+        var seen = false
+        for _ in 0..<2 {
+            let r = try f.get("/")
+            #expect(r.text == "ok")
+            guard let c = r.header("X-C"), c.hasPrefix("-, ") else { continue }
+            seen = true
+            #expect(r.header("X-H")?.hasPrefix("-, 0.") == true)
+            #expect(r.header("X-R")?.hasSuffix(", -") == true)
+        }
+        #expect(seen)
+    }
+}
