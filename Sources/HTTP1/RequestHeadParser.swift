@@ -130,6 +130,7 @@ public struct RequestHeadParser: Sendable {
             case .contentLength: throw .duplicateContentLength
             case .transferEncoding: throw .duplicateTransferEncoding
             case .host: throw .duplicateHost
+            case .unique: throw .duplicateUniqueHeader
             case nil: break
             }
             if headers.isEmpty { headers.reserveCapacity(16) }

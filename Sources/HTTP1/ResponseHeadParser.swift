@@ -102,8 +102,9 @@ public struct ResponseHeadParser: Sendable {
         {
         case .contentLength: throw .upstreamDuplicateContentLength
         case .transferEncoding: throw .upstreamDuplicateTransferEncoding
-        case .host, nil: break  // a Host header in a response means nothing
+        case .host, .unique, nil: break  // a Host header in a response means nothing
         }
+        if summary.isRepeatedSingleResponseField(buffer, nameStart: start, nameEnd: nameEnd) { return }
         if headers.isEmpty { headers.reserveCapacity(16) }
         headers.append(
             HeaderField(
