@@ -364,6 +364,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let now = worker.now()
         request.upstreamResponse = resp
         peerAnswered = true
+        if proxy.interceptErrors && resp.status >= 300 && request.location.errorPages[resp.status] != nil {
+            return interceptError(resp, c, now: now)
+        }
         if let cx = cache {   // proxy_cache hook: use_stale http_5xx, else decide whether to store
             if cx.answeredFromCache(resp) { releasePeer(.ok, now: now); c.close(); conn = nil; return }
             cx.responseStarted(resp)
@@ -587,6 +590,24 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.finish()
         client.exchange = nil
         client.sendError(status, closeAfter: !body.complete)   // unread body bytes must not parse as a request
+    }
+
+    /// `proxy_intercept_errors on`: an upstream status with an `error_page` is answered by that page instead
+    /// of the upstream's body (nginx's ngx_http_upstream_intercept_errors); a 401 keeps its WWW-Authenticate
+    /// fields. The upstream connection is closed rather than its body read.
+    private func interceptError(_ resp: ResponseHead, _ c: UpstreamConnection, now: Instant) {
+        state = .done
+        releasePeer(.ok, now: now)
+        c.close(); conn = nil
+        cache?.finish()
+        if resp.status == 401 {
+            resp.forEachHeader(named: "www-authenticate") { v in
+                request.errorHeaders.append(static: "WWW-Authenticate: "); request.errorHeaders.append(contentsOf: v)
+                request.errorHeaders.appendCRLF()
+            }
+        }
+        client.exchange = nil
+        client.sendError(resp.status, closeAfter: !body.complete)
     }
 
     /// The response already started: the only honest signal left is closing the client connection.

@@ -47,6 +47,8 @@ final class Request {
     /// The trailer block being sent (`0\r\nName: value\r\n…`), for `$sent_trailer_*`: set only while an
     /// `add_trailer` that reads one is evaluated.
     var responseTrailers: [UInt8] = []
+    /// Fields an intercepted upstream error keeps on the error page (a 401's WWW-Authenticate).
+    var errorHeaders: [UInt8] = []
     var proxy: ProxyRuntime?
     /// The evaluated `proxy_pass` URL when it has variables ($proxy_host, $proxy_port, the URI sent upstream).
     var dynamicURL: DynamicProxyURL?
@@ -74,6 +76,7 @@ final class Request {
         pipelined = false; validLocation = true
         requestID = nil
         if !responseTrailers.isEmpty { responseTrailers = [] }
+        if !errorHeaders.isEmpty { errorHeaders = [] }
         limitRate = -1; limitRateAfter = 0; rateSent = 0
     }
 
@@ -276,11 +279,13 @@ enum HeaderScan {
     }
 
     /// Removes every `Name: value` line named `lowercasedName` after the first line (the status line, or `0` of a
-    /// trailer block) of the head that starts at `headStart` in `head`.
-    static func removeField(_ lowercasedName: [UInt8], from head: inout [UInt8], headStart: Int) {
+    /// trailer block) of the head that starts at `headStart` in `head`; `fieldsOnly`: `head` holds field lines only.
+    static func removeField(_ lowercasedName: [UInt8], from head: inout [UInt8], headStart: Int, fieldsOnly: Bool = false) {
         var i = headStart
-        while i + 1 < head.count && !(head[i] == 13 && head[i + 1] == 10) { i += 1 }
-        i += 2
+        if !fieldsOnly {
+            while i + 1 < head.count && !(head[i] == 13 && head[i + 1] == 10) { i += 1 }
+            i += 2
+        }
         while i < head.count {
             var end = i
             while end + 1 < head.count && !(head[end] == 13 && head[end + 1] == 10) { end += 1 }

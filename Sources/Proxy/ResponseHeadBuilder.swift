@@ -71,8 +71,12 @@ enum ResponseHeadBuilder {
 
     /// `Connection`, `expires` and `add_header`, then the blank line: shared by every response kind.
     static func appendCommonTail(_ r: Request, status: Int, connection c: ClientConnection, into out: inout [UInt8]) {
+        if !r.errorHeaders.isEmpty { out.append(contentsOf: r.errorHeaders) }
         if r.head != nil, r.head.version >= .http1_1 || c.keepAliveAfterResponse {
-            if c.keepAliveAfterResponse { out.append(static: "Connection: keep-alive\r\n") } else {
+            if c.keepAliveAfterResponse {
+                out.append(static: "Connection: keep-alive\r\n")
+                if let k = r.location?.keepaliveHeader { out.append(contentsOf: k) }
+            } else {
                 out.append(static: "Connection: close\r\n")
             }
         } else {

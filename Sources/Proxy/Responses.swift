@@ -23,22 +23,9 @@ enum Responses {
             case .redirect(let t, let code):
                 return redirect(code, location: r.evaluate(t), on: c)
             case .uri(let uri, let override):
-                // Internal redirect: serve `uri` through its location with the error's status.
-                r.rewriteCycles += 1
-                r.uri = uri; r.hasArgs = false; r.args = []
-                Router.locate(r)
-                // The target location's rewrite script runs; its `return` answers with this error's status.
-                if !r.location.script.isEmpty {
-                    var changed = false
-                    if case .answered? = RewriteScript.run(r.location.script, r, c, uriChanged: &changed,
-                                                           errorStatus: override ?? status) { return }
-                }
-                if case .files(let f)? = r.location.action {
-                    return StaticFiles.serve(r, files: f, on: c, status: override ?? status)
-                }
-                if case .respond(_, let body)? = r.location.action {
-                    return respond(override ?? status, body: body, on: c)
-                }
+                if errorURI(uri, status: override ?? status, on: c) { return }
+            case .dynamicURI(let t, let override):
+                if errorURI(r.evaluate(t), status: override ?? status, on: c) { return }
             }
         }
         let page = errorPage(status, tokens: c.runtime.serverTokens)
@@ -46,6 +33,37 @@ enum Responses {
         send(status: status, contentType: Array("text/html".utf8), body: bodyless ? [] : page,
              contentLength: Int64(page.count), on: c)
     }
+
+    /// Internal redirect to an `error_page` URI (its `?args` become `$args`, as ngx_http_split_args does): serve
+    /// it through its location with the error's status. False when that location produces nothing itself.
+    private static func errorURI(_ target: [UInt8], status: Int, on c: ClientConnection) -> Bool {
+        let r = c.request
+        r.rewriteCycles += 1
+        if let q = target.firstIndex(of: UInt8(ascii: "?")) {
+            r.uri = Array(target[..<q]); r.args = target[(q + 1)...]; r.hasArgs = true
+        } else {
+            r.uri = target; r.hasArgs = false; r.args = []
+        }
+        Router.locate(r)
+        // The target location's rewrite script runs; its `return` answers with this error's status.
+        if !r.location.script.isEmpty {
+            var changed = false
+            if case .answered? = RewriteScript.run(r.location.script, r, c, uriChanged: &changed, errorStatus: status) {
+                return true
+            }
+        }
+        if case .files(let f)? = r.location.action {
+            StaticFiles.serve(r, files: f, on: c, status: status)
+            return true
+        }
+        if case .respond(_, let body)? = r.location.action {
+            respond(status, body: body, on: c)
+            return true
+        }
+        return false
+    }
+
+    private static let locationName = Array("location".utf8)
 
     static func isRedirect(_ status: Int) -> Bool {
         status == 301 || status == 302 || status == 303 || status == 307 || status == 308
@@ -55,6 +73,14 @@ enum Responses {
     static func respond(_ status: Int, body: CompiledTemplate?, on c: ClientConnection) {
         let r = c.request
         if [301, 302, 303, 307, 308].contains(status), let body {
+            // nginx finalizes a redirect `return` with its code, so an error_page for that code answers instead
+            // (and the Location this return would have set is not sent).
+            if let loc = r.location, loc.errorPages[status] != nil, r.rewriteCycles < 10 {
+                // The Location stays for an error page served internally; a new redirect replaces it.
+                r.errorHeaders.append(static: "Location: ")
+                r.errorHeaders.append(contentsOf: absoluteLocation(r.evaluate(body), on: c)); r.errorHeaders.appendCRLF()
+                return sendError(status, on: c)
+            }
             return redirect(status, location: r.evaluate(body), on: c)
         }
         guard let body else {
@@ -65,17 +91,21 @@ enum Responses {
         send(status: status, contentType: r.location?.defaultType ?? Array("text/plain".utf8), body: bytes, on: c)
     }
 
+    /// nginx makes a Location that starts with "/" absolute with the request's scheme and host.
+    static func absoluteLocation(_ location: [UInt8], on c: ClientConnection) -> [UInt8] {
+        guard location.first == UInt8(ascii: "/") else { return location }
+        var abs = Array("http://".utf8)
+        abs.append(contentsOf: c.request.hostBytes())
+        if c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
+        abs.append(contentsOf: location)
+        return abs
+    }
+
     static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection) {
         let r = c.request
-        var loc = location
-        if loc.first == UInt8(ascii: "/") {
-            // nginx makes relative redirects absolute with the request's scheme and host.
-            var abs = Array("http://".utf8)
-            abs.append(contentsOf: r.hostBytes())
-            if c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
-            abs.append(contentsOf: loc)
-            loc = abs
-        }
+        let loc = absoluteLocation(location, on: c)
+        // A redirect replaces the Location an earlier `return` left for its error page (ngx_http_clear_location).
+        if !r.errorHeaders.isEmpty { HeaderScan.removeField(locationName, from: &r.errorHeaders, headStart: 0, fieldsOnly: true) }
         let body = errorPage(status, tokens: c.runtime.serverTokens)
         send(status: status, contentType: Array("text/html".utf8), body: r.head?.method == .head ? [] : body,
              contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)

@@ -167,13 +167,18 @@ final class LocationRuntime: @unchecked Sendable {
     /// `limit_rate` is set, `keepalive_disable` names safari: read on every request, so kept as plain fields.
     let limitsRate: Bool
     let sniffsSafari: Bool
+    /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.
+    let keepaliveHeader: [UInt8]?
+    /// `keepalive_time`: no request is kept alive on a connection older than this.
+    let keepaliveTimeNanos: UInt64
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
-         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping()) {
+         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
+         keepaliveHeaderSeconds: Int64? = nil, keepaliveTimeMillis: Int = 3_600_000) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -184,11 +189,14 @@ final class LocationRuntime: @unchecked Sendable {
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
         limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
+        keepaliveHeader = keepaliveHeaderSeconds.map { Array("Keep-Alive: timeout=\($0)\r\n".utf8) }
+        keepaliveTimeNanos = UInt64(max(0, keepaliveTimeMillis)) &* 1_000_000
     }
 }
 
 enum ErrorPageTarget {
     case uri([UInt8], status: Int?)       // internal redirect to a location, optional status override
+    case dynamicURI(CompiledTemplate, status: Int?)   // the same, a URI with variables evaluated per request
     case redirect(CompiledTemplate, status: Int)
 }
 
@@ -236,12 +244,15 @@ final class ProxyRuntime: @unchecked Sendable {
     let rewrites: ProxyRewrites
     /// Neither proxy_method nor proxy_set_body: the request goes up as the client sent it.
     let plainRequest: Bool
+    /// `proxy_intercept_errors`: an upstream status ≥ 300 with an `error_page` is answered by that page.
+    let interceptErrors: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
-         requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites()) {
+         requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
+         interceptErrors: Bool = false) {
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
         passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)
@@ -251,6 +262,7 @@ final class ProxyRuntime: @unchecked Sendable {
         self.bufferSize = bufferSize; self.requestBuffering = requestBuffering; self.cache = cache
         self.rewrites = rewrites
         plainRequest = rewrites.method == nil && rewrites.body == nil
+        self.interceptErrors = interceptErrors
     }
 }
 

@@ -443,6 +443,8 @@ struct Builder {
             let target: ErrorPageTarget
             if e.uri.isLiteral, e.uri.source.hasPrefix("/") {
                 target = .uri(Array(e.uri.source.utf8), status: override)
+            } else if e.uri.source.hasPrefix("/") {
+                target = .dynamicURI(try compile(e.uri, at: e.location), status: override)
             } else {
                 target = .redirect(try compile(e.uri, at: e.location), status: override ?? 302)
             }
@@ -493,7 +495,9 @@ struct Builder {
                                charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
                                gzip: GzipRuntime(settings.gzip),
                                expires: ExpiresRuntime(content.expires, variable: expiresVariable),
-                               shaping: try shaping(settings, at: loc))
+                               shaping: try shaping(settings, at: loc),
+                               keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
+                               keepaliveTimeMillis: millis(c.keepaliveTime))
     }
 
     /// limit_rate, keepalive_disable, chunked_transfer_encoding and add_trailer of one location.
@@ -641,7 +645,7 @@ struct Builder {
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
                                                            zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }),
-                            rewrites: try proxyRewrites(p, at: loc))
+                            rewrites: try proxyRewrites(p, at: loc), interceptErrors: p.interceptErrors)
     }
 
     /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).
