@@ -16,15 +16,30 @@ final class MapRuntime: @unchecked Sendable {
     let leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)]
     /// `mail.*` as its prefix ("mail."), longest first.
     let trailing: [(prefix: [UInt8], value: CompiledTemplate)]
+    /// `volatile`: evaluated at each use; otherwise the first result is kept for the rest of the request
+    /// (internal redirects included), as nginx caches a variable's value.
+    let volatile: Bool
 
     init(source: CompiledTemplate, exact: [[UInt8]: CompiledTemplate], regexes: [(regex: Regex, value: CompiledTemplate)],
          defaultValue: CompiledTemplate, hostnames: Bool = false,
          leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)] = [],
-         trailing: [(prefix: [UInt8], value: CompiledTemplate)] = []) {
+         trailing: [(prefix: [UInt8], value: CompiledTemplate)] = [], volatile: Bool = false) {
+        self.volatile = volatile
         self.source = source; self.exact = exact; self.regexes = regexes; self.defaultValue = defaultValue
         self.hostnames = hostnames
         self.leading = leading.sorted { $0.suffix.count > $1.suffix.count }
         self.trailing = trailing.sorted { $0.prefix.count > $1.prefix.count }
+    }
+
+    /// The value for `r`: cached in the request's slot `index` unless volatile.
+    func value(for r: Request, index: Int, into out: inout [UInt8]) {
+        if volatile { return evaluate(for: r, into: &out) }
+        if index < r.mapValues.count, let v = r.mapValues[index] { out.append(contentsOf: v); return }
+        var v: [UInt8] = []
+        evaluate(for: r, into: &v)
+        if r.mapValues.count <= index { r.mapValues += Array(repeating: nil, count: index + 1 - r.mapValues.count) }
+        r.mapValues[index] = v
+        out.append(contentsOf: v)
     }
 
     func evaluate(for r: Request, into out: inout [UInt8]) {

@@ -32,6 +32,8 @@ final class Request {
     var validLocation = true
     var captures: [[UInt8]] = []      // $0..$9 of the last regex match
     var userVariables: [[UInt8]?] = []
+    /// Non-volatile `map` results already computed for this request, by map index (MapRuntime.value).
+    var mapValues: [[UInt8]?] = []
     var startNanos: UInt64 = 0
     var status = 0
     var bodyBytesSent: Int64 = 0
@@ -68,6 +70,7 @@ final class Request {
         uri.removeAll(keepingCapacity: true); args = []; hasArgs = false
         captures.removeAll(keepingCapacity: true)
         for i in userVariables.indices { userVariables[i] = nil }
+        for i in mapValues.indices { mapValues[i] = nil }
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
         tries.removeAll(keepingCapacity: true)
@@ -219,7 +222,7 @@ final class Request {
             let rate = limitRate >= 0 ? limitRate : (location?.shaping.rate(for: self).rate ?? 0)
             ASCIIDecimal.append(rate, to: &out)
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
-        case .mapResult(let index): c.runtime.maps[index].evaluate(for: self, into: &out)
+        case .mapResult(let index): c.runtime.maps[index].value(for: self, index: index, into: &out)
         }
     }
 

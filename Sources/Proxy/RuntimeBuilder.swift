@@ -318,7 +318,7 @@ struct Builder {
         }
         return MapRuntime(source: try compile(m.source, at: m.location), exact: exact, regexes: regexes,
                           defaultValue: try compile(m.defaultValue, at: m.location), hostnames: m.hostnames,
-                          leading: leading, trailing: trailing)
+                          leading: leading, trailing: trailing, volatile: m.volatile)
     }
 
     // MARK: - Servers and locations

@@ -82,4 +82,39 @@ import Testing
         let t = try raw(f, "GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(t.hasSuffix("0\r\nFoo: a\r\nFoo: b\r\nX-Sent-Foo: a, b\r\n\r\n"), "\(t)")
     }
+
+    /// A `#fragment` is not part of `$uri` or `$args`; stub_status answers GET and HEAD only.
+    @Test func fragmentsAndStubStatusMethods() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { add_header X-URI "$uri"; add_header X-Args "$args"; return 204; }
+                location /stub { stub_status; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let dot = try raw(f, "GET /a/b/..#frag HTTP/1.0\r\n\r\n")
+        #expect(dot.contains("X-URI: /a/\r\n"), "\(dot)")
+        let args = try raw(f, "GET http://localhost?x=1#frag HTTP/1.0\r\n\r\n")
+        #expect(args.contains("X-URI: /\r\n") && args.contains("X-Args: x=1\r\n"), "\(args)")
+        let post = try raw(f, "POST /stub HTTP/1.0\r\n\r\n")
+        #expect(post.hasPrefix("HTTP/1.1 405 "), "\(post)")
+    }
+
+    /// A `map` result is computed once per request (it survives an internal redirect) unless `volatile`.
+    @Test func mapResultsAreCachedPerRequestUnlessVolatile() throws {
+        let f = try Fixture(http: """
+            map $uri $cached { default $uri; }
+            map $uri $fresh { volatile; default $uri; }
+            server {
+                listen 127.0.0.1:PORT;
+                location /one { set $a $cached; set $b $fresh; rewrite ^ /two last; }
+                location /two { add_header X-Cached $cached; add_header X-Fresh $fresh; return 204; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let r = try f.get("/one")
+        #expect(r.header("X-Cached") == "/one")
+        #expect(r.header("X-Fresh") == "/two")
+    }
 }
