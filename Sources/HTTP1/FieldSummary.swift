@@ -87,28 +87,23 @@ struct FieldSummary {
         return nil
     }
 
-    /// A response field nginx's upstream module keeps once (Date, Server, ETag, Location, Expires, …): true for a
-    /// repeat, which nginx ignores with a warning ("upstream sent duplicate header line").
-    mutating func isRepeatedSingleResponseField(_ buffer: ByteView, nameStart: Int, nameEnd: Int) -> Bool {
+    /// A response field nginx's upstream module keeps once (Date, Server, ETag, Location, Expires, …): a repeat is
+    /// ignored with a warning ("upstream sent duplicate header line"). Called only for a name whose cheap
+    /// fingerprint was seen before in the head (ResponseHeadParser), so a head without repeats pays nothing here.
+    static func isSingleValuedResponseField(_ buffer: ByteView, nameStart: Int, nameEnd: Int) -> Bool {
         @inline(__always) func named(_ lowercase: StaticString) -> Bool {
             buffer.matches(nameStart, nameEnd, lowercase, foldingCase: true)
         }
         switch nameEnd - nameStart {
-        case 4:
-            if named("date") { return once(1) }
-            if named("etag") { return once(2) }
-        case 6: if named("server") { return once(4) }
-        case 7: if named("expires") { return once(8) }
-        case 8: if named("location") { return once(16) }
-        case 12: if named("content-type") { return once(32) }
-        case 13:
-            if named("last-modified") { return once(64) }
-            if named("accept-ranges") { return once(128) }
-            if named("content-range") { return once(256) }
-        case 16: if named("content-encoding") { return once(512) }
-        default: break
+        case 4: return named("date") || named("etag")
+        case 6: return named("server")
+        case 7: return named("expires")
+        case 8: return named("location")
+        case 12: return named("content-type")
+        case 13: return named("last-modified") || named("accept-ranges") || named("content-range")
+        case 16: return named("content-encoding")
+        default: return false
         }
-        return false
     }
 
     /// Marks a unique field seen; true when it already was (nginx 1.23's duplicate check).
