@@ -2,7 +2,7 @@ import ASCIIBytes
 /// Facts about the framing and connection headers, gathered line by line while a head arrives so no
 /// second pass over the headers is needed.
 struct FieldSummary {
-    enum Duplicate { case contentLength, transferEncoding, host }
+    enum Duplicate { case contentLength, transferEncoding, host, unique }
 
     var contentLengthSeen = false
     /// nil when absent or not a valid non-negative decimal.
@@ -20,6 +20,8 @@ struct FieldSummary {
     var expectContinue = false
     /// A Set-Cookie field was seen (responses): sticky routing reads cookies only from heads that have one.
     var hasSetCookie = false
+    /// Request fields nginx allows once (If-*, Content-Range, Expect, Authorization), one bit each.
+    var uniqueSeen: UInt16 = 0
 
     /// Records one field; `base` is subtracted from absolute offsets so stored ranges are head-relative.
     /// Returns the header that appeared twice where only one is allowed.
@@ -36,9 +38,22 @@ struct FieldSummary {
             if host != nil { return .host }
             host = ByteRange(start: valueStart - base, end: valueEnd - base)
         case 6:
-            if named("expect") && buffer.matches(valueStart, valueEnd, "100-continue", foldingCase: true) {
+            guard named("expect") else { return nil }
+            if once(1) { return .unique }
+            if buffer.matches(valueStart, valueEnd, "100-continue", foldingCase: true) {
                 expectContinue = true
             }
+        case 8:
+            if named("if-match") && once(2) { return .unique }
+            if named("if-range") && once(4) { return .unique }
+        case 13:
+            if named("if-none-match") && once(8) { return .unique }
+            if named("content-range") && once(16) { return .unique }
+            if named("authorization") && once(32) { return .unique }
+        case 17 where named("if-modified-since"):
+            if once(64) { return .unique }
+        case 19:
+            if named("if-unmodified-since") && once(128) { return .unique }
         case 7:
             if named("upgrade") { hasUpgrade = true }
         case 10:
@@ -70,6 +85,32 @@ struct FieldSummary {
             break
         }
         return nil
+    }
+
+    /// A response field nginx's upstream module keeps once (Date, Server, ETag, Location, Expires, …): a repeat is
+    /// ignored with a warning ("upstream sent duplicate header line"). Called only for a name whose cheap
+    /// fingerprint was seen before in the head (ResponseHeadParser), so a head without repeats pays nothing here.
+    static func isSingleValuedResponseField(_ buffer: ByteView, nameStart: Int, nameEnd: Int) -> Bool {
+        @inline(__always) func named(_ lowercase: StaticString) -> Bool {
+            buffer.matches(nameStart, nameEnd, lowercase, foldingCase: true)
+        }
+        switch nameEnd - nameStart {
+        case 4: return named("date") || named("etag")
+        case 6: return named("server")
+        case 7: return named("expires")
+        case 8: return named("location")
+        case 12: return named("content-type")
+        case 13: return named("last-modified") || named("accept-ranges") || named("content-range")
+        case 16: return named("content-encoding")
+        default: return false
+        }
+    }
+
+    /// Marks a unique field seen; true when it already was (nginx 1.23's duplicate check).
+    @inline(__always)
+    private mutating func once(_ bit: UInt16) -> Bool {
+        defer { uniqueSeen |= bit }
+        return uniqueSeen & bit != 0
     }
 }
 

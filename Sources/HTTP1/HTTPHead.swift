@@ -59,6 +59,16 @@ extension HTTPHead {
         try forEachHeader(named: name.buffer, body)
     }
 
+    /// Every value of the header `lowercasedName` appended as nginx's `$http_NAME` and `$upstream_http_NAME` join
+    /// repeated fields: ", " between them, "; " for Cookie.
+    public func appendJoinedValues(of lowercasedName: [UInt8], to out: inout [UInt8]) {
+        var first = true
+        for field in headers where ASCII.equalsIgnoringCase(bytes(field.name), lowercasedName) {
+            if !first { out.append(HeaderJoin.separator(for: lowercasedName)); out.append(32) }
+            out.append(contentsOf: bytes(field.value)); first = false
+        }
+    }
+
     /// Values of every header named `name`, in order.
     public func headerValues(named name: StaticString) -> [ArraySlice<UInt8>] {
         var values: [ArraySlice<UInt8>] = []
@@ -100,5 +110,14 @@ extension HTTPHead {
             if found { return true }
         }
         return false
+    }
+}
+
+/// How nginx joins a repeated field into one variable value.
+public enum HeaderJoin {
+    /// `;` for Cookie (its own list syntax), `,` for every other field (RFC 9110 §5.3).
+    public static func separator(for lowercasedName: [UInt8]) -> UInt8 {
+        lowercasedName.count == 6 && ASCII.equalsIgnoringCase(lowercasedName, "cookie".utf8)
+            ? UInt8(ascii: ";") : UInt8(ascii: ",")
     }
 }

@@ -35,6 +35,9 @@ extension HTTPParseError {
     public static let missingHost = HTTPParseError(
         status: 400, reason: "client sent HTTP/1.1 request without \"Host\" header")
     public static let duplicateHost = HTTPParseError(status: 400, reason: "client sent duplicate Host header")
+    /// A second If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range, Content-Range, Expect or
+    /// Authorization (nginx 1.23 refuses these repeated).
+    public static let duplicateUniqueHeader = HTTPParseError(status: 400, reason: "client sent duplicate header line")
     public static let invalidHost = HTTPParseError(status: 400, reason: "client sent invalid host header")
     public static let duplicateContentLength = HTTPParseError(
         status: 400, reason: "client sent duplicate Content-Length header")

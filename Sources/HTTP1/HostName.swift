@@ -1,9 +1,9 @@
 import ASCIIBytes
 /// Host validation and normalisation with nginx's `ngx_http_validate_host` rules: no whitespace or controls,
 /// no `/` or `\`, no `..`, not empty; `[v6]` literals kept whole; port and one trailing dot dropped.
-enum HostName {
+public enum HostName {
     /// Length of the host part (port excluded, trailing dot excluded), or nil when invalid.
-    static func hostLength<C: Collection<UInt8>>(_ value: C) -> Int? where C.Index == Int {
+    public static func hostLength<C: Collection<UInt8>>(_ value: C) -> Int? where C.Index == Int {
         var hostEnd: Int?
         var inLiteral = false
         var lastDot = -2
@@ -11,10 +11,8 @@ enum HostName {
         for b in value {
             switch b {
             case ASCII.dot:
-                if hostEnd == nil {
-                    if lastDot == i - 1 { return nil }
-                    lastDot = i
-                }
+                if lastDot == i - 1 { return nil }   // anywhere, as nginx: `[v6]..:80` too
+                lastDot = i
             case ASCII.colon:
                 if hostEnd == nil && !inLiteral { hostEnd = i }
             case 91:  // [

@@ -130,6 +130,7 @@ public struct RequestHeadParser: Sendable {
             case .contentLength: throw .duplicateContentLength
             case .transferEncoding: throw .duplicateTransferEncoding
             case .host: throw .duplicateHost
+            case .unique: throw .duplicateUniqueHeader
             case nil: break
             }
             if headers.isEmpty { headers.reserveCapacity(16) }
@@ -173,7 +174,7 @@ public struct RequestHeadParser: Sendable {
             target: ByteRange(start: line.targetStart - base, end: line.targetEnd - base),
             targetForm: line.form,
             path: ByteRange(start: line.pathStart - base, end: line.pathEnd - base),
-            query: line.queryStart.map { ByteRange(start: $0 - base, end: line.targetEnd - base) },
+            query: line.queryStart.map { ByteRange(start: $0 - base, end: line.queryEnd - base) },
             version: line.version,
             headers: headers,
             contentLength: summary.contentLength,

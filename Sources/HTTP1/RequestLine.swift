@@ -10,6 +10,7 @@ struct RequestLine {
     var pathStart: Int
     var pathEnd: Int
     var queryStart: Int?  // after "?"
+    var queryEnd: Int     // before a "#fragment", else targetEnd
     var version: HTTPVersion
     /// The authority of an absolute-form or authority-form target.
     var authority: (start: Int, end: Int)?
@@ -43,7 +44,8 @@ struct RequestLine {
 
         var line = RequestLine(
             method: method, methodEnd: methodEnd, targetStart: targetStart, targetEnd: targetEnd, form: .origin,
-            pathStart: targetStart, pathEnd: targetEnd, queryStart: nil, version: version, authority: nil)
+            pathStart: targetStart, pathEnd: targetEnd, queryStart: nil, queryEnd: targetEnd, version: version,
+            authority: nil)
         try line.classifyTarget(buffer)
         return line
     }
@@ -80,20 +82,28 @@ struct RequestLine {
         else { throw .invalidRequest }
         let authorityStart = i + 3
         i = authorityStart
-        while i < targetEnd && buffer[i] != ASCII.slash && buffer[i] != ASCII.question { i += 1 }
+        while i < targetEnd && buffer[i] != ASCII.slash && buffer[i] != ASCII.question && buffer[i] != Self.hash { i += 1 }
         guard isValidAuthority(buffer, authorityStart, i) else { throw .invalidRequest }
         form = .absolute
         authority = (authorityStart, i)
         splitPathAndQuery(buffer, from: i)
     }
 
+    /// The path ends at `?` or `#`, the query at `#`: a fragment a client sent is not part of `$uri` or `$args`
+    /// (nginx's parser stops there too).
     private mutating func splitPathAndQuery(_ buffer: ByteView, from: Int) {
         pathStart = from
         var i = from
-        while i < targetEnd && buffer[i] != ASCII.question { i += 1 }
+        while i < targetEnd && buffer[i] != ASCII.question && buffer[i] != Self.hash { i += 1 }
         pathEnd = i
-        queryStart = i < targetEnd ? i + 1 : nil
+        guard i < targetEnd, buffer[i] == ASCII.question else { queryStart = nil; queryEnd = i; return }
+        queryStart = i + 1
+        i += 1
+        while i < targetEnd && buffer[i] != Self.hash { i += 1 }
+        queryEnd = i
     }
+
+    private static let hash = UInt8(ascii: "#")
 
     /// host[:port] as nginx's request-line parser takes it: a name of letters, digits, `.` and `-`, or an IP
     /// literal in brackets, then an optional port of digits. Anything else (userinfo's `@`, `_`, `%`, NUL,

@@ -11,6 +11,8 @@ public struct ResponseHeadParser: Sendable {
     private var statusLine: (version: HTTPVersion, status: Int, reasonStart: Int, reasonEnd: Int)?
     private var headers: [HeaderField] = []
     private var summary = FieldSummary()
+    /// Fingerprints of the field names seen in this head, one bit each (addHeader).
+    private var seenNames: UInt64 = 0
     private var finished: HeadParseResult<ResponseHead>?
 
     public init(limits: ParserLimits = ParserLimits()) {
@@ -25,6 +27,7 @@ public struct ResponseHeadParser: Sendable {
         statusLine = nil
         headers.removeAll(keepingCapacity: true)
         summary = FieldSummary()
+        seenNames = 0
         finished = nil
     }
 
@@ -102,13 +105,30 @@ public struct ResponseHeadParser: Sendable {
         {
         case .contentLength: throw .upstreamDuplicateContentLength
         case .transferEncoding: throw .upstreamDuplicateTransferEncoding
-        case .host, nil: break  // a Host header in a response means nothing
+        case .host, .unique, nil: break  // a Host header in a response means nothing
         }
+        // A name's fingerprint (length, first and last byte): only a repeat of one is looked at more closely.
+        let key = (nameEnd - start) &* 31 &+ Int(buffer[start] | 0x20) &+ Int(buffer[nameEnd - 1] | 0x20) &* 7
+        let bit: UInt64 = 1 << UInt64(key & 63)
+        if seenNames & bit != 0 && isRepeatedSingleField(buffer, start, nameEnd, base: base) { return }
+        seenNames |= bit
         if headers.isEmpty { headers.reserveCapacity(16) }
         headers.append(
             HeaderField(
                 name: ByteRange(start: start - base, end: nameEnd - base),
                 value: ByteRange(start: valueStart - base, end: valueEnd - base)))
+    }
+
+    /// A single-valued field (FieldSummary.isSingleValuedResponseField) whose name an earlier field has.
+    private func isRepeatedSingleField(_ buffer: ByteView, _ start: Int, _ nameEnd: Int, base: Int) -> Bool {
+        guard FieldSummary.isSingleValuedResponseField(buffer, nameStart: start, nameEnd: nameEnd) else { return false }
+        let n = nameEnd - start
+        for h in headers where h.name.end - h.name.start == n {
+            var i = 0
+            while i < n && buffer[h.name.start + base + i] | 0x20 == buffer[start + i] | 0x20 { i += 1 }
+            if i == n { return true }
+        }
+        return false
     }
 
     /// Framing checks as nginx's proxy module does them (since 1.23): bad length, unknown coding, or both → 502.

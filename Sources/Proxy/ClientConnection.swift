@@ -243,6 +243,7 @@ final class ClientConnection: RequestBodySource {
         let loc = currentRequest?.location
         let timeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         return timeout > 0 && requestsServed < (loc?.keepaliveRequests ?? 1000) && !worker.isShuttingDown
+            && (currentRequest.map { $0.startNanos &- openedNanos } ?? 0) < (loc?.keepaliveTimeNanos ?? 3_600_000_000_000)
             && !((requestIsPost || loc?.sniffsSafari == true)
                  && loc?.shaping.disablesKeepAlive(request, isPost: requestIsPost) == true)
     }

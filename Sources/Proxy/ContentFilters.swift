@@ -90,6 +90,8 @@ struct ExpiresRuntime {
     }
 
     /// `head` is the response head built so far: `expires modified` reads its Last-Modified.
+    private static let expiresName = Array("expires".utf8), cacheControlName = Array("cache-control".utf8)
+
     func append(status: Int, request r: Request, into head: inout [UInt8]) {
         guard let setting = setting(for: r) else { return }
         var lastModified: Int64? = nil
@@ -99,6 +101,9 @@ struct ExpiresRuntime {
         guard let h = Cache.Expires.headers(setting, status: status, now: Int64(time(nil)), lastModified: lastModified) else {
             return
         }
+        // nginx's expires filter replaces the response's own Expires and every Cache-Control it has.
+        HeaderScan.removeField(Self.expiresName, from: &head, headStart: 0)
+        HeaderScan.removeField(Self.cacheControlName, from: &head, headStart: 0)
         head += Array("Expires: ".utf8); head += Array(h.expires.utf8); head += [13, 10]
         head += Array("Cache-Control: ".utf8); head += Array(h.cacheControl.utf8); head += [13, 10]
     }

@@ -16,11 +16,15 @@ final class MapRuntime: @unchecked Sendable {
     let leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)]
     /// `mail.*` as its prefix ("mail."), longest first.
     let trailing: [(prefix: [UInt8], value: CompiledTemplate)]
+    /// `volatile`: evaluated at each use; otherwise the first result is kept for the rest of the request
+    /// (internal redirects included), as nginx caches a variable's value.
+    let volatile: Bool
 
     init(source: CompiledTemplate, exact: [[UInt8]: CompiledTemplate], regexes: [(regex: Regex, value: CompiledTemplate)],
          defaultValue: CompiledTemplate, hostnames: Bool = false,
          leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)] = [],
-         trailing: [(prefix: [UInt8], value: CompiledTemplate)] = []) {
+         trailing: [(prefix: [UInt8], value: CompiledTemplate)] = [], volatile: Bool = false) {
+        self.volatile = volatile
         self.source = source; self.exact = exact; self.regexes = regexes; self.defaultValue = defaultValue
         self.hostnames = hostnames
         self.leading = leading.sorted { $0.suffix.count > $1.suffix.count }

@@ -351,7 +351,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
                 return tryFailed(.httpStatus(resp.status))
             }
-            if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp.status) }
+            if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp) }
             beginResponse(resp)
         }
     }
@@ -605,7 +605,15 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// proxy_intercept_errors: the upstream's error is dropped (its connection closed) and the location's
     /// error_page answers instead. A request body was read for this try: the page is asked for without it.
-    private func intercept(_ status: Int) {
+    /// A 401 keeps its WWW-Authenticate fields on the page (nginx's ngx_http_upstream_intercept_errors).
+    private func intercept(_ resp: ResponseHead) {
+        let status = resp.status
+        if status == 401 {
+            resp.forEachHeader(named: "www-authenticate") { v in
+                request.errorHeaders.append(static: "WWW-Authenticate: "); request.errorHeaders.append(contentsOf: v)
+                request.errorHeaders.appendCRLF()
+            }
+        }
         state = .done
         endTry()
         releasePeer(.ok, now: worker.now())

@@ -47,6 +47,8 @@ final class Request {
     var errorStatus = 0
     var captures: [[UInt8]] = []      // $0..$9 of the last regex match
     var userVariables: [[UInt8]?] = []
+    /// Non-volatile `map` results already computed for this request, by map index (MapRuntime.value).
+    var mapValues: [[UInt8]?] = []
     var startNanos: UInt64 = 0
     var status = 0
     var bodyBytesSent: Int64 = 0
@@ -59,6 +61,11 @@ final class Request {
     var upstreamResponseLength: Int64 = 0
     var cacheStatus: [UInt8]? = nil
     var responseHead: [UInt8] = []    // the head sent to the client, for $sent_http_*
+    /// The trailer block being sent (`0\r\nName: value\r\n…`), for `$sent_trailer_*`: set only while an
+    /// `add_trailer` that reads one is evaluated.
+    var responseTrailers: [UInt8] = []
+    /// Fields an intercepted upstream error keeps on the error page (a 401's WWW-Authenticate).
+    var errorHeaders: [UInt8] = []
     var proxy: ProxyRuntime?
     /// The evaluated `proxy_pass` URL when it has variables ($proxy_host, $proxy_port, the URI sent upstream).
     var dynamicURL: DynamicProxyURL?
@@ -80,6 +87,7 @@ final class Request {
         uri.removeAll(keepingCapacity: true); args = []; hasArgs = false
         captures.removeAll(keepingCapacity: true)
         for i in userVariables.indices { userVariables[i] = nil }
+        for i in mapValues.indices { mapValues[i] = nil }
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
         tries.removeAll(keepingCapacity: true)
@@ -89,6 +97,8 @@ final class Request {
         isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
         bodyConsumed = false; pendingLocation = nil
         requestID = nil; realClient = nil
+        if !responseTrailers.isEmpty { responseTrailers = [] }
+        if !errorHeaders.isEmpty { errorHeaders = [] }
         limitRate = -1; limitRateAfter = 0; rateSent = 0
     }
 
@@ -133,10 +143,10 @@ final class Request {
     func appendHost(to out: inout [UInt8]) {
         // The absolute-form target's host first, then the Host header (nginx's $host, RFC 9112 §3.2.2).
         guard let range = head?.hostRange else { out.append(contentsOf: server?.name ?? []); return }
+        // nginx's ngx_http_validate_host: no port, no trailing dot, lowercase (a `[v6]` literal kept whole).
         let h = head.bytes(range)
-        var end = h.endIndex
-        if h.first != UInt8(ascii: "["), let colon = h.lastIndex(of: UInt8(ascii: ":")) { end = colon }
-        for c in h[h.startIndex..<end] { out.append(ASCII.lower(c)) }
+        let n = HostName.hostLength(h) ?? h.count
+        for c in h.prefix(n) { out.append(ASCII.lower(c)) }
     }
 
     func append(_ v: VariableID, to out: inout [UInt8]) {
@@ -148,21 +158,15 @@ final class Request {
             if port != 0 { ASCIIDecimal.append(Int(port), to: &out) }
         case .realIPRemoteAddr: out.append(contentsOf: c.peerText)
         case .realIPRemotePort: ASCIIDecimal.append(Int(c.peer.port), to: &out)
-        case .remoteUser: break  // no auth_basic in switchyard
+        case .remoteUser: if let v = requestHeader("authorization") { BasicAuth.appendUser(of: v, to: &out) }
         case .binaryRemoteAddr: out.append(contentsOf: clientAddressBytes)
         case .host: appendHost(to: &out)
         case .hostname: out.append(contentsOf: ProcessInfo.hostname)
-        case .httpHeader(let name):
-            if ASCII.equalsIgnoringCase(name, "cookie".utf8) {
-                var first = true
-                for h in head.headers where ASCII.equalsIgnoringCase(head.bytes(h.name), name) {
-                    if !first { out.append(contentsOf: [59, 32]) }  // "; "
-                    out.append(contentsOf: head.bytes(h.value)); first = false
-                }
-            } else if let value = requestHeader(name) { out.append(contentsOf: value) }
+        case .httpHeader(let name): head.appendJoinedValues(of: name, to: &out)
         case .sentHTTPHeader(let name):
             HeaderScan.appendValues(of: name, inHead: responseHead, to: &out)
-        case .sentTrailer: break   // switchyard sends no trailers of its own yet
+        case .sentTrailer(let name):
+            HeaderScan.appendValues(of: name, inHead: responseTrailers, to: &out)
         case .cookie(let name):
             if let value = cookie(name) { out.append(contentsOf: value) }
         case .arg(let name): if let value = QueryArgs.value(named: name, in: args) { out.append(contentsOf: value) }
@@ -197,7 +201,7 @@ final class Request {
         case .connectionsWriting: ASCIIDecimal.append(c.worker.stats.snapshot().writing, to: &out)
         case .connectionsWaiting: ASCIIDecimal.append(c.worker.stats.snapshot().waiting, to: &out)
         case .contentLength: if let v = requestHeader("content-length") { out.append(contentsOf: v) }
-        case .contentType: if let v = requestHeader("content-type") { out.append(contentsOf: v) }
+        case .contentType: head.appendJoinedValues(of: Self.contentTypeName, to: &out)
         case .timeLocal: out.append(contentsOf: c.worker.clock.timeLocal())
         case .timeISO8601: out.append(contentsOf: c.worker.clock.timeISO8601())
         case .msec: out.append(contentsOf: LogClock.msec())
@@ -226,8 +230,7 @@ final class Request {
         case .upstreamBytesReceived: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesReceived, to: &o) }
         case .upstreamBytesSent: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesSent, to: &o) }
         case .pipe: out.append(pipelined ? UInt8(ascii: "p") : UInt8(ascii: "."))
-        case .upstreamHTTPHeader(let name):
-            if let r = upstreamResponse, let value = r.firstHeader(name) { out.append(contentsOf: value) }
+        case .upstreamHTTPHeader(let name): upstreamResponse?.appendJoinedValues(of: name, to: &out)
         case .upstreamCookie(let name):
             if let r = upstreamResponse {
                 var found = false
@@ -242,7 +245,7 @@ final class Request {
             let rate = limitRate >= 0 ? limitRate : (location?.shaping.rate(for: self).rate ?? 0)
             ASCIIDecimal.append(rate, to: &out)
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
-        case .mapResult(let index): c.runtime.maps[index].evaluate(for: self, into: &out)
+        case .mapResult(let index): c.runtime.maps[index].value(for: self, index: index, into: &out)
         }
     }
 
@@ -250,6 +253,8 @@ final class Request {
     private static func appendTime(_ nanos: UInt64, to out: inout [UInt8]) {
         if nanos == .max { out.append(UInt8(ascii: "-")) } else { Bytes.appendMillisAsSeconds(nanos: nanos, to: &out) }
     }
+
+    private static let contentTypeName = Array("content-type".utf8)
 
     private func appendProtocol(_ out: inout [UInt8]) {
         out.append(static: "HTTP/")
@@ -304,8 +309,29 @@ enum HeaderScan {
         return nil
     }
 
-    /// Every value of a header, joined as nginx joins repeated fields for `$sent_http_NAME`: ", " (for
-    /// Set-Cookie "; ").
+    /// Removes every `Name: value` line named `lowercasedName` after the first line (the status line, or `0` of a
+    /// trailer block) of the head that starts at `headStart` in `head`; `fieldsOnly`: `head` holds field lines only.
+    static func removeField(_ lowercasedName: [UInt8], from head: inout [UInt8], headStart: Int, fieldsOnly: Bool = false) {
+        var i = headStart
+        if !fieldsOnly {
+            while i + 1 < head.count && !(head[i] == 13 && head[i + 1] == 10) { i += 1 }
+            i += 2
+        }
+        while i < head.count {
+            var end = i
+            while end + 1 < head.count && !(head[end] == 13 && head[end + 1] == 10) { end += 1 }
+            if end == i || end + 1 >= head.count { return }
+            if let colon = head[i..<end].firstIndex(of: UInt8(ascii: ":")),
+               ASCII.equalsIgnoringCase(head[i..<colon], lowercasedName) {
+                head.removeSubrange(i..<(end + 2))
+                continue
+            }
+            i = end + 2
+        }
+    }
+
+    /// Every value of a header, joined as nginx joins repeated fields for `$sent_http_NAME`: ", " ("; " for
+    /// Cookie).
     static func appendValues(of lowercasedName: [UInt8], inHead head: [UInt8], to out: inout [UInt8]) {
         var i = 0
         while i + 1 < head.count && !(head[i] == 13 && head[i + 1] == 10) { i += 1 }
@@ -319,10 +345,7 @@ enum HeaderScan {
                ASCII.equalsIgnoringCase(head[i..<colon], lowercasedName) {
                 var s = colon + 1
                 while s < end && head[s] == 32 { s += 1 }
-                if !first {
-                    let cookie = ASCII.equalsIgnoringCase(lowercasedName, "set-cookie".utf8)
-                    out.append(cookie ? UInt8(ascii: ";") : UInt8(ascii: ",")); out.append(32)
-                }
+                if !first { out.append(HeaderJoin.separator(for: lowercasedName)); out.append(32) }
                 out.append(contentsOf: head[s..<end]); first = false
             }
             i = end + 2

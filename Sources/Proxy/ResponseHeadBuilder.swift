@@ -71,8 +71,12 @@ enum ResponseHeadBuilder {
 
     /// `Connection`, `expires` and `add_header`, then the blank line: shared by every response kind.
     static func appendCommonTail(_ r: Request, status: Int, connection c: ClientConnection, into out: inout [UInt8]) {
+        if !r.errorHeaders.isEmpty { out.append(contentsOf: r.errorHeaders) }
         if r.head != nil, r.head.version >= .http1_1 || c.keepAliveAfterResponse {
-            if c.keepAliveAfterResponse { out.append(static: "Connection: keep-alive\r\n") } else {
+            if c.keepAliveAfterResponse {
+                out.append(static: "Connection: keep-alive\r\n")
+                if let k = r.location?.keepaliveHeader { out.append(contentsOf: k) }
+            } else {
                 out.append(static: "Connection: close\r\n")
             }
         } else {
@@ -92,10 +96,27 @@ enum ResponseHeadBuilder {
         appendFields(loc.addHeaders, r, alwaysOnly: alwaysOnly, into: &out)
     }
 
-    /// `add_header` / `add_trailer` fields as `Name: value` lines, skipping those whose value is empty.
-    static func appendFields(_ fields: [HeaderAddition], _ r: Request, alwaysOnly: Bool, into out: inout [UInt8]) {
+    /// `add_header` / `add_trailer` fields as `Name: value` lines, skipping those whose value is empty. `ETag`
+    /// and `Last-Modified` replace the response's own field (an empty value removes it), as nginx's headers
+    /// filter does. `fieldsStart` is where the head (or the trailer block) begins in `out`, for `$sent_*`.
+    static func appendFields(_ fields: [HeaderAddition], _ r: Request, alwaysOnly: Bool, trailers: Bool = false,
+                             fieldsStart: Int = 0, into out: inout [UInt8]) {
         for h in fields where !alwaysOnly || h.always {
+            if !trailers && (h.name.count == 4 || h.name.count == 13)
+                && (ASCII.equalsIgnoringCase(h.name, "etag".utf8) || ASCII.equalsIgnoringCase(h.name, "last-modified".utf8)) {
+                HeaderScan.removeField(h.name, from: &out, headStart: fieldsStart)
+            }
             let start = out.count
+            if h.value.readsSentFields {
+                // nginx evaluates each value with the fields added before it already in the response.
+                var value: [UInt8] = []
+                if trailers { r.responseTrailers = Array(out[fieldsStart...]) } else { r.responseHead = Array(out[fieldsStart...]) }
+                r.evaluate(h.value, into: &value)
+                if value.isEmpty { continue }
+                out.append(contentsOf: h.name); out.appendColonSpace(); out.append(contentsOf: value)
+                out.appendCRLF()
+                continue
+            }
             out.append(contentsOf: h.name); out.appendColonSpace()
             let v = out.count
             r.evaluate(h.value, into: &out)

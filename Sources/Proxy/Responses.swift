@@ -35,6 +35,7 @@ enum Responses {
     static func respond(_ status: Int, body: CompiledTemplate?, on c: ClientConnection) {
         let r = c.request
         if [301, 302, 303, 307, 308].contains(status), let body {
+            // `redirect` hands it to an error_page for that code, as nginx finalizes a redirect `return`.
             return redirect(status, location: r.evaluate(body), on: c)
         }
         guard let body else {
@@ -123,6 +124,11 @@ enum Responses {
 
     /// nginx's stub_status body, byte for byte.
     static func stubStatus(on c: ClientConnection) {
+        // nginx's stub_status answers GET and HEAD only.
+        if let m = c.request.head?.method, m != .get && m != .head {
+            if c.request.head.bodyFraming != .none { c.keepAliveAfterResponse = false }   // its body is not read
+            return sendError(405, on: c)
+        }
         let s = c.worker.stats.snapshot()
         let text = "Active connections: \(s.active) \nserver accepts handled requests\n \(s.accepted) \(s.handled) \(s.requests) \nReading: \(s.reading) Writing: \(s.writing) Waiting: \(s.waiting) \n"
         send(status: 200, contentType: Array("text/plain".utf8), body: Array(text.utf8), on: c)

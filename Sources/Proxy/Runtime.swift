@@ -182,6 +182,10 @@ final class LocationRuntime: @unchecked Sendable {
     var identity: ClientIdentityRuntime? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
+    /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.
+    let keepaliveHeader: [UInt8]?
+    /// `keepalive_time`: no request is kept alive on a connection older than this.
+    let keepaliveTimeNanos: UInt64
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
@@ -189,7 +193,8 @@ final class LocationRuntime: @unchecked Sendable {
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
          mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
-         files: LocationFiles = LocationFiles()) {
+         files: LocationFiles = LocationFiles(),
+         keepaliveHeaderSeconds: Int64? = nil, keepaliveTimeMillis: Int = 3_600_000) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -201,6 +206,8 @@ final class LocationRuntime: @unchecked Sendable {
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
         limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
         self.files = files
+        keepaliveHeader = keepaliveHeaderSeconds.map { Array("Keep-Alive: timeout=\($0)\r\n".utf8) }
+        keepaliveTimeNanos = UInt64(max(0, keepaliveTimeMillis)) &* 1_000_000
     }
 }
 

@@ -327,7 +327,7 @@ struct Builder {
         }
         return MapRuntime(source: try compile(m.source, at: m.location), exact: exact, regexes: regexes,
                           defaultValue: try compile(m.defaultValue, at: m.location), hostnames: m.hostnames,
-                          leading: leading, trailing: trailing)
+                          leading: leading, trailing: trailing, volatile: m.volatile)
     }
 
     // MARK: - Servers and locations
@@ -501,7 +501,9 @@ struct Builder {
                                charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
                                gzip: GzipRuntime(settings.gzip),
                                expires: ExpiresRuntime(content.expires, variable: expiresVariable),
-                               shaping: try shaping(settings, at: loc), files: files)
+                               shaping: try shaping(settings, at: loc), files: files,
+                               keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
+                               keepaliveTimeMillis: millis(c.keepaliveTime))
         made.identity = ClientIdentityRuntime(settings.access)
         return made
     }

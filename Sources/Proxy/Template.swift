@@ -7,9 +7,20 @@ struct CompiledTemplate: Sendable {
         case capture(Int)          // $1..$9 of the last regex match (location, rewrite)
     }
     let parts: [Part]
+    /// Reads `$sent_http_*` or `$sent_trailer_*`: then the head (or trailer) built so far is handed to it, as
+    /// nginx's header filter sees the fields already added. Decided at load, so other templates pay nothing.
+    let readsSentFields: Bool
 
-    init(parts: [Part]) { self.parts = parts }
-    init(literal: [UInt8]) { parts = [.literal(literal)] }
+    init(parts: [Part]) {
+        self.parts = parts
+        readsSentFields = parts.contains { p in
+            switch p {
+            case .variable(.sentHTTPHeader), .variable(.sentTrailer): return true
+            default: return false
+            }
+        }
+    }
+    init(literal: [UInt8]) { parts = [.literal(literal)]; readsSentFields = false }
 
     /// The bytes when the template has no variables (decided at load time).
     var constant: [UInt8]? {

@@ -18,9 +18,11 @@ enum Trailers {
 
     /// The last chunk with the trailer fields whose value is not empty: `0\r\nName: value\r\n\r\n`.
     static func appendLastChunk(_ r: Request, status: Int, into out: inout [UInt8]) {
+        let start = out.count
         out.append(static: "0\r\n")
         if let loc = r.location {
-            ResponseHeadBuilder.appendFields(loc.shaping.addTrailers, r, alwaysOnly: !statuses.contains(status), into: &out)
+            ResponseHeadBuilder.appendFields(loc.shaping.addTrailers, r, alwaysOnly: !statuses.contains(status),
+                                             trailers: true, fieldsStart: start, into: &out)
         }
         out.appendCRLF()
     }

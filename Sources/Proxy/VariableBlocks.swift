@@ -4,7 +4,24 @@ import Config
 /// A block that defines a variable from other values, evaluated when a template reads it: `map`
 /// (MapRuntime.swift), `split_clients` and `geo`. `Runtime.maps` holds them in one index space.
 protocol VariableBlock: AnyObject, Sendable {
+    /// `volatile` (map only): evaluated at each use instead of once per request.
+    var volatile: Bool { get }
     func evaluate(for r: Request, into out: inout [UInt8])
+}
+
+extension VariableBlock {
+    var volatile: Bool { false }
+
+    /// The value for `r`: cached in the request's slot `index` unless volatile.
+    func value(for r: Request, index: Int, into out: inout [UInt8]) {
+        if volatile { return evaluate(for: r, into: &out) }
+        if index < r.mapValues.count, let v = r.mapValues[index] { out.append(contentsOf: v); return }
+        var v: [UInt8] = []
+        evaluate(for: r, into: &v)
+        if r.mapValues.count <= index { r.mapValues += Array(repeating: nil, count: index + 1 - r.mapValues.count) }
+        r.mapValues[index] = v
+        out.append(contentsOf: v)
+    }
 }
 
 extension MapRuntime: VariableBlock {}

@@ -345,6 +345,20 @@ struct RequestParserTests {
             "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
             "client sent HTTP/1.0 request with \"Transfer-Encoding\" header"
         ),
+        // Fields nginx allows once.
+        ("GET / HTTP/1.1\r\nHost: a\r\nIf-Match: x\r\nIf-Match: y\r\n\r\n", 400, "client sent duplicate header line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: x\r\nif-none-match: x\r\n\r\n", 400,
+         "client sent duplicate header line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nIf-Modified-Since: x\r\nIf-Modified-Since: y\r\n\r\n", 400,
+         "client sent duplicate header line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nIf-Unmodified-Since: x\r\nIf-Unmodified-Since: y\r\n\r\n", 400,
+         "client sent duplicate header line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nIf-Range: x\r\nIf-Range: y\r\n\r\n", 400, "client sent duplicate header line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Range: x\r\nContent-Range: y\r\n\r\n", 400,
+         "client sent duplicate header line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nExpect: x\r\nExpect: y\r\n\r\n", 400, "client sent duplicate header line"),
+        ("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\nAuthorization: y\r\n\r\n", 400,
+         "client sent duplicate header line"),
         // nginx order: a missing Host is reported before framing problems.
         ("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400, "client sent HTTP/1.1 request without \"Host\" header"),
     ]

@@ -142,6 +142,14 @@ struct ResponseParserTests {
                 $0.contentLength = 0; $0.framing = .length(0); $0.reusable = true; $0.hasSetCookie = true
             }
         ),
+        // nginx keeps the first of a repeated single-valued field and ignores the rest; list fields stay.
+        (
+            "HTTP/1.1 200 OK\r\nExpires: foo\r\nexpires: bar\r\nLink: a\r\nLink: b\r\nContent-Length: 0\r\n\r\n",
+            response {
+                $0.headers = ["Expires: foo", "Link: a", "Link: b", "Content-Length: 0"]
+                $0.contentLength = 0; $0.framing = .length(0); $0.reusable = true
+            }
+        ),
     ]
 
     @Test(arguments: valid)

@@ -1,0 +1,120 @@
+import Glibc
+import HTTP1
+import SwitchyardTestSupport
+import Testing
+
+/// Header variables and header edits as nginx's http_headers_multi.t, headers.t and http_host.t describe them:
+/// what a client sees in the response head.
+@Suite(.serialized) struct HeaderVariablesTests {
+    private func raw(_ f: Fixture, _ request: String) throws -> String {
+        let c = try f.client()
+        try c.send(request)
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(c.fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Repeated request fields are one value joined with ", " ("; " for Cookie); `$remote_user` is the Basic
+    /// user; `$host` has no port and no trailing dot.
+    @Test func requestFieldVariablesJoinRepeatedFields() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    add_header X-Foo $http_foo; add_header X-Cookie $http_cookie; add_header X-CT $content_type;
+                    add_header X-User $remote_user; add_header X-Host $host;
+                    return 204;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let r = try raw(f, "GET / HTTP/1.1\r\nHost: Example.COM.:8080\r\nFoo: a\r\nFoo: b\r\nCookie: x=1\r\nCookie: y=2\r\n"
+                        + "Content-Type: t1\r\nContent-Type: t2\r\nAuthorization: Basic dXNlcjpzZWNyZXQ=\r\nConnection: close\r\n\r\n")
+        #expect(r.contains("X-Foo: a, b\r\n"), "\(r)")
+        #expect(r.contains("X-Cookie: x=1; y=2\r\n"), "\(r)")
+        #expect(r.contains("X-CT: t1, t2\r\n"), "\(r)")
+        #expect(r.contains("X-User: user\r\n"), "\(r)")
+        #expect(r.contains("X-Host: example.com\r\n"), "\(r)")
+        let v6 = try raw(f, "GET / HTTP/1.0\r\nHost: [::1]:80\r\n\r\n")
+        #expect(v6.contains("X-Host: [::1]\r\n"), "\(v6)")
+        let twice = try raw(f, "GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: x\r\nIf-None-Match: y\r\n\r\n")
+        #expect(twice.hasPrefix("HTTP/1.1 400 "), "\(twice)")
+    }
+
+    /// `$sent_http_NAME` in add_header sees the fields added before it; `$upstream_http_NAME` joins repeated
+    /// upstream fields; a repeated upstream Expires keeps its first value; add_header ETag '' removes the ETag.
+    @Test func responseFieldVariablesAndReplacedFields() throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Bar", "one"), ("Bar", "two"), ("Expires", "foo"), ("Expires", "bar"), ("ETag", "\"e\"")],
+                         text: "ok")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /s {
+                    add_header Link foo; add_header Link bar;
+                    add_header X-Sent-Link $sent_http_link;
+                    return 204;
+                }
+                location /u {
+                    add_header X-Up-Bar $upstream_http_bar;
+                    add_header ETag '';
+                    proxy_pass http://\(backend.address);
+                }
+                location /t {
+                    add_trailer Foo a; add_trailer Foo b; add_trailer X-Sent-Foo $sent_trailer_foo;
+                    return 200 "";
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let s = try raw(f, "GET /s HTTP/1.0\r\n\r\n")
+        #expect(s.contains("X-Sent-Link: foo, bar\r\n"), "\(s)")
+        let u = try raw(f, "GET /u HTTP/1.0\r\n\r\n")
+        #expect(u.contains("X-Up-Bar: one, two\r\n"), "\(u)")
+        #expect(u.contains("Expires: foo\r\n") && !u.contains("bar\r\n\r\n") && !u.contains("Expires: bar"), "\(u)")
+        #expect(!u.contains("ETag"), "\(u)")
+        let t = try raw(f, "GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(t.hasSuffix("0\r\nFoo: a\r\nFoo: b\r\nX-Sent-Foo: a, b\r\n\r\n"), "\(t)")
+    }
+
+    /// A `#fragment` is not part of `$uri` or `$args`; stub_status answers GET and HEAD only.
+    @Test func fragmentsAndStubStatusMethods() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { add_header X-URI "$uri"; add_header X-Args "$args"; return 204; }
+                location /stub { stub_status; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let dot = try raw(f, "GET /a/b/..#frag HTTP/1.0\r\n\r\n")
+        #expect(dot.contains("X-URI: /a/\r\n"), "\(dot)")
+        let args = try raw(f, "GET http://localhost?x=1#frag HTTP/1.0\r\n\r\n")
+        #expect(args.contains("X-URI: /\r\n") && args.contains("X-Args: x=1\r\n"), "\(args)")
+        let post = try raw(f, "POST /stub HTTP/1.0\r\n\r\n")
+        #expect(post.hasPrefix("HTTP/1.1 405 "), "\(post)")
+    }
+
+    /// A `map` result is computed once per request (it survives an internal redirect) unless `volatile`.
+    @Test func mapResultsAreCachedPerRequestUnlessVolatile() throws {
+        let f = try Fixture(http: """
+            map $uri $cached { default $uri; }
+            map $uri $fresh { volatile; default $uri; }
+            server {
+                listen 127.0.0.1:PORT;
+                location /one { set $a $cached; set $b $fresh; rewrite ^ /two last; }
+                location /two { add_header X-Cached $cached; add_header X-Fresh $fresh; return 204; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let r = try f.get("/one")
+        #expect(r.header("X-Cached") == "/one")
+        #expect(r.header("X-Fresh") == "/two")
+    }
+}
