@@ -111,8 +111,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The buffered body is complete: `$request_body` can read it (proxy_set_body, logs), then the head that
     /// states its length is built.
     private func bodyRead() {
-        if let bytes = body.inMemory { request.requestBody = bytes }
+        keepBodyForVariables()
         head = buildHead()
+    }
+
+    /// `$request_body` (the body when it is in memory) and `$request_body_file` (the temp file's name).
+    private func keepBodyForVariables() {
+        if let bytes = body.inMemory { request.requestBody = bytes }
+        if let path = body.filePath { request.requestBodyFile = Array(path.utf8) }
     }
 
     /// The client sent more body bytes.
@@ -174,7 +180,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .inProgress(let c):
             conn = c
             state = .connecting
-            switch Syscall.write(c.fd, head) {
+            switch body.writeHead(head, to: c.fd, client: client) {
             case .done(let n):
                 headSent = n
                 connected()
@@ -250,7 +256,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func sendHead() {
         guard let c = conn else { return }
         while headSent < head.count {
-            let r = Syscall.write(c.fd, head, from: headSent)
+            let r = headSent == 0 ? body.writeHead(head, to: c.fd, client: client) : Syscall.write(c.fd, head, from: headSent)
             switch r {
             case .done(let n): headSent += n
             case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
@@ -276,7 +282,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .done:
             c.writer.disarm()
             request.tries[request.tries.count - 1].bytesSent = Int64(head.count) + (body.lengthForUpstream ?? 0)
-            if body.streamed { client.bodyComplete() }
+            if body.streamed { client.bodyComplete(); keepBodyForVariables() }
             state = .readingHead
             tx.requestSent()
             c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
