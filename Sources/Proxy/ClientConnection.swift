@@ -39,9 +39,12 @@ final class ClientConnection: RequestBodySource {
     /// The next request was already buffered when the previous one finished (`$pipe`).
     private var nextIsPipelined = false
     private var keepAlive = true
-    /// The current request's body while nothing has taken it (BodyDiscard.swift): a proxied request claims it,
-    /// any other answer leaves it to be skipped before the next request is read.
-    private(set) var unreadBody: BodyDiscard?
+    /// The current request's body while nothing has taken it: a proxied request claims it, any other answer
+    /// leaves it to be skipped before the next request is read. A plain value, so a request with no body pays
+    /// two stores for it.
+    private(set) var unreadBody = BodyFraming.none
+    /// The skip under way (BodyDiscard.swift), made when skipping starts.
+    private var skipping: BodyDiscard?
     /// keepalive_disable msie6 concerns POST requests only: noted at `begin` so the check needs no head copy.
     private var requestIsPost = false
     var exchange: ProxyExchange?
@@ -230,7 +233,7 @@ final class ClientConnection: RequestBodySource {
         }
         keepAlive = head.keepAlive && !worker.isShuttingDown
         requestIsPost = head.method == .post
-        unreadBody = BodyDiscard(head.bodyFraming)
+        unreadBody = head.bodyFraming
         sendRate = -1
         if r.userVariables.count != runtime.userVariableCount {
             r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
@@ -268,17 +271,23 @@ final class ClientConnection: RequestBodySource {
     }
 
     /// A proxied request reads its body itself (RequestBody.swift): nothing is left to discard.
-    func claimBody() { unreadBody = nil }
+    func claimBody() { unreadBody = .none }
+
+    /// Skips what the input holds of the unread body; it is gone once the step is not `.more`.
+    private func skipUnread() -> BodyDiscard.Step {
+        if skipping == nil { skipping = BodyDiscard(unreadBody) }
+        guard skipping != nil else { unreadBody = .none; return .done }
+        let step = skipping!.skip(input)
+        if step != .more { skipping = nil; unreadBody = .none }
+        return step
+    }
 
     /// An answer is about to go out without reading the body: skip what already came, as nginx does before it
     /// answers. False when that showed bad chunked framing and a 400 went out instead.
     func discardBodyBeforeResponse() -> Bool {
-        guard var discard = unreadBody else { return true }
-        unreadBody = nil
-        switch discard.skip(input) {
+        switch skipUnread() {
         case .done: return true
         case .more:
-            unreadBody = discard
             // A client waiting for 100 Continue may never send the body: the connection ends with this answer.
             if request.head?.expectsContinue == true { keepAliveAfterResponse = false }
             return true
@@ -511,7 +520,7 @@ final class ClientConnection: RequestBodySource {
         count(.none)
         worker.logAccess(request)
         if !keepAliveAfterResponse { lingeringClose(); return }
-        if unreadBody != nil, !discardRest() { return }
+        if unreadBody != .none, !discardRest() { return }
         awaitNextRequest()
     }
 
@@ -519,14 +528,11 @@ final class ClientConnection: RequestBodySource {
     /// (nginx keeps the connection alive the same way). False while bytes are still due (the reader waits in
     /// `.discardingBody`, as long as nginx's lingering timeout) or after bad chunked framing (closed).
     private func discardRest() -> Bool {
-        guard var discard = unreadBody else { return true }
-        let step = discard.skip(input)
-        unreadBody = step == .done ? nil : discard
-        switch step {
+        switch skipUnread() {
         case .done:
             return true
         case .more where request.head?.expectsContinue == true:
-            unreadBody = nil   // no 100 Continue went out: the body may never come
+            skipping = nil; unreadBody = .none   // no 100 Continue went out: the body may never come
             lingeringClose()
             return false
         case .more:
@@ -534,7 +540,6 @@ final class ClientConnection: RequestBodySource {
             reader.arm(timeoutMillis: 5_000)
             return false
         case .invalid:
-            unreadBody = nil
             worker.log(.info, "client sent invalid chunked body", id)
             keepAlive = false
             lingeringClose()

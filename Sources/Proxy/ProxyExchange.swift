@@ -180,7 +180,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .inProgress(let c):
             conn = c
             state = .connecting
-            switch body.writeHead(head, to: c.fd, client: client) {
+            switch body.joinsHead ? body.writeHead(head, to: c.fd, client: client) : Syscall.write(c.fd, head) {
             case .done(let n):
                 headSent = n
                 connected()
@@ -256,7 +256,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func sendHead() {
         guard let c = conn else { return }
         while headSent < head.count {
-            let r = headSent == 0 ? body.writeHead(head, to: c.fd, client: client) : Syscall.write(c.fd, head, from: headSent)
+            let r = headSent == 0 && body.joinsHead ? body.writeHead(head, to: c.fd, client: client)
+                                                   : Syscall.write(c.fd, head, from: headSent)
             switch r {
             case .done(let n): headSent += n
             case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return

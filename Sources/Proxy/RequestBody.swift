@@ -216,11 +216,20 @@ struct RequestBody {
 
     // MARK: - Sending
 
-    /// The head's first write. A streamed body's first bytes go in the same writev, as nginx sends them: one
-    /// segment, so the upstream's first read has both. Answers for the head only (body bytes it took are
-    /// accounted here); a chunked body the client framed badly is left for `send` to report (`badFraming`).
+    /// Whether the head's first write carries body bytes too (`writeHead`): a streamed body, or one in memory.
+    var joinsHead: Bool { streamed || (!replaced && spool == nil && !buffered.isEmpty) }
+
+    /// The head's first write. The body's first bytes go in the same writev, as nginx sends them: one segment,
+    /// so the upstream's first read has both. Answers for the head only (body bytes it took are accounted
+    /// here); a chunked body the client framed badly is left for `send` to report (`badFraming`).
     mutating func writeHead(_ head: [UInt8], to fd: Int32, client: some RequestBodySource) -> IOResult {
-        guard streamed else { return Syscall.write(fd, head) }
+        guard streamed else {
+            guard joinsHead else { return Syscall.write(fd, head) }
+            let r = head.withByteView { h in buffered.withByteView { Syscall.writev(fd, h, $0) } }
+            guard case .done(let n) = r, n > head.count else { return r }
+            sentOffset = Int64(n - head.count)
+            return .done(head.count)
+        }
         let input = client.input
         if rechunked {
             if staging.isEmpty && !decodedAll && !input.isEmpty {
