@@ -6,8 +6,20 @@ import Synchronization
 /// `client_body_temp_path`: the directory (absolute) and its levels, as nginx lays temp files out —
 /// `client_body_temp_path /var/tmp/body 1 2` puts file `0000004567` at `/var/tmp/body/7/56/0000004567`.
 struct BodyTempPath: Sendable {
+    /// `client_body_in_file_only`: whether every body goes to a file, and what becomes of the file.
+    enum FileOnly: Sendable {
+        /// Off: only a body over `client_body_buffer_size` is spooled, to a file unlinked as soon as it is
+        /// created (nginx's non-persistent temp file: its name is known, the file is gone).
+        case off
+        /// On: every body goes to a file that stays after the request (for an upload handler to pick up).
+        case keep
+        /// Clean: every body goes to a file, removed when the request ends.
+        case clean
+    }
+
     let directory: String
     let levels: [Int]
+    var fileOnly = FileOnly.off
 
     /// The file for temp number `n`: ten digits, the level directories taken from its last digits.
     func path(for n: UInt32) -> (directories: [String], file: String) {
@@ -27,7 +39,8 @@ struct BodyTempPath: Sendable {
 /// A request body spooled to disk: a temp file unlinked right after it was created (so nothing is left behind,
 /// whatever happens to the request or the process), appended to while the body arrives, then sent upstream with
 /// sendfile(2) — as often as retries need. Writes are synchronous and bounded by the client's input buffer,
-/// as nginx's are. This file holds the spool's syscalls.
+/// as nginx's are. This file holds the spool's syscalls. With `client_body_in_file_only` the file keeps its
+/// name: `on` leaves it behind, `clean` removes it when the spool goes (the request's end).
 final class BodySpool {
     /// What went wrong, as nginx's `[crit]` line words it; the request gets a 500.
     struct Failure: Error { let message: String }
@@ -36,13 +49,20 @@ final class BodySpool {
     private(set) var size: Int64 = 0
     /// The name it had before it was unlinked, for log lines (nginx names it too).
     let path: String
+    /// `client_body_in_file_only clean`: the file is removed when the spool goes.
+    private let removeAtEnd: Bool
 
     /// Temp numbers are shared by every worker thread; O_EXCL settles any clash with another process.
     private static let counter = Atomic<UInt32>(UInt32(truncatingIfNeeded: getpid()) &* 7919)
 
-    private init(fd: Int32, path: String) { self.fd = fd; self.path = path }
+    private init(fd: Int32, path: String, removeAtEnd: Bool) {
+        self.fd = fd; self.path = path; self.removeAtEnd = removeAtEnd
+    }
 
-    deinit { _ = Glibc.close(fd) }
+    deinit {
+        _ = Glibc.close(fd)
+        if removeAtEnd { _ = unlink(path) }
+    }
 
     static func create(in temp: BodyTempPath) -> Result<BodySpool, Failure> {
         var madeDirectories = false
@@ -51,8 +71,8 @@ final class BodySpool {
             let (dirs, file) = temp.path(for: n)
             let fd = Glibc.open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd >= 0 {
-                _ = unlink(file)
-                return .success(BodySpool(fd: fd, path: file))
+                if temp.fileOnly == .off { _ = unlink(file) }
+                return .success(BodySpool(fd: fd, path: file, removeAtEnd: temp.fileOnly == .clean))
             }
             let e = errno
             if e == EINTR { continue }

@@ -20,4 +20,8 @@ extension Syscall {
     static func pwrite(_ fd: Int32, _ bytes: ByteView, at offset: Int64) -> IOResult {
         bytes.withRawBytes { pwrite(fd, $0, at: offset) }
     }
+
+    static func writev(_ fd: Int32, _ a: ByteView, _ b: ByteView) -> IOResult {
+        a.withRawBytes { x in b.withRawBytes { writev(fd, x, $0) } }
+    }
 }

@@ -10,7 +10,7 @@ import HTTP1
 /// Output always goes straight to the socket first; only what the kernel does not take is buffered, and a full
 /// buffer pauses whoever produces (the upstream, a file) until the client drains it — backpressure.
 final class ClientConnection: RequestBodySource {
-    enum Phase { case waitingHead, readingBody, processing, closing }
+    enum Phase { case waitingHead, readingBody, processing, discardingBody, closing }
 
     unowned let worker: Worker
     let fd: Int32
@@ -39,6 +39,12 @@ final class ClientConnection: RequestBodySource {
     /// The next request was already buffered when the previous one finished (`$pipe`).
     private var nextIsPipelined = false
     private var keepAlive = true
+    /// The current request's body while nothing has taken it: a proxied request claims it, any other answer
+    /// leaves it to be skipped before the next request is read. A plain value, so a request with no body pays
+    /// two stores for it.
+    private(set) var unreadBody = BodyFraming.none
+    /// The skip under way (BodyDiscard.swift), made when skipping starts.
+    private var skipping: BodyDiscard?
     /// keepalive_disable msie6 concerns POST requests only: noted at `begin` so the check needs no head copy.
     private var requestIsPost = false
     var exchange: ProxyExchange?
@@ -99,6 +105,9 @@ final class ClientConnection: RequestBodySource {
             // input buffer, bounded, and stop watching when it is full: nginx does the same.
             if input.readableCount >= runtime.limits.headMax { reader.disarm(); return }
             _ = fill()
+        case .discardingBody:
+            if !fill() { return }
+            if discardRest() { awaitNextRequest() }
         case .closing:
             drainAndClose()
         }
@@ -131,7 +140,7 @@ final class ClientConnection: RequestBodySource {
             worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", id)
             exchange?.abort()
             sendError(408, closeAfter: true)
-        case .processing, .closing:
+        case .processing, .discardingBody, .closing:
             close()
         }
     }
@@ -224,6 +233,7 @@ final class ClientConnection: RequestBodySource {
         }
         keepAlive = head.keepAlive && !worker.isShuttingDown
         requestIsPost = head.method == .post
+        unreadBody = head.bodyFraming
         sendRate = -1
         if r.userVariables.count != runtime.userVariableCount {
             r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
@@ -259,6 +269,34 @@ final class ClientConnection: RequestBodySource {
     func bodyComplete() {
         phase = .processing
         reader.arm(timeoutMillis: runtime.clientHeaderTimeoutMillis)
+    }
+
+    /// A proxied request reads its body itself (RequestBody.swift): nothing is left to discard.
+    func claimBody() { unreadBody = .none }
+
+    /// Skips what the input holds of the unread body; it is gone once the step is not `.more`.
+    private func skipUnread() -> BodyDiscard.Step {
+        if skipping == nil { skipping = BodyDiscard(unreadBody) }
+        guard skipping != nil else { unreadBody = .none; return .done }
+        let step = skipping!.skip(input)
+        if step != .more { skipping = nil; unreadBody = .none }
+        return step
+    }
+
+    /// An answer is about to go out without reading the body: skip what already came, as nginx does before it
+    /// answers. False when that showed bad chunked framing and a 400 went out instead.
+    func discardBodyBeforeResponse() -> Bool {
+        switch skipUnread() {
+        case .done: return true
+        case .more:
+            // A client waiting for 100 Continue may never send the body: the connection ends with this answer.
+            if request.head?.expectsContinue == true { keepAliveAfterResponse = false }
+            return true
+        case .invalid:
+            worker.log(.info, "client sent invalid chunked body", id)
+            sendError(400, closeAfter: true)
+            return false
+        }
     }
 
     func pauseBody() { reader.disarm() }
@@ -483,6 +521,35 @@ final class ClientConnection: RequestBodySource {
         count(.none)
         worker.logAccess(request)
         if !keepAliveAfterResponse { lingeringClose(); return }
+        if unreadBody != .none, !discardRest() { return }
+        awaitNextRequest()
+    }
+
+    /// The response went out before the body it ignored was all here: skip the rest, then serve what follows
+    /// (nginx keeps the connection alive the same way). False while bytes are still due (the reader waits in
+    /// `.discardingBody`, as long as nginx's lingering timeout) or after bad chunked framing (closed).
+    private func discardRest() -> Bool {
+        switch skipUnread() {
+        case .done:
+            return true
+        case .more where request.head?.expectsContinue == true:
+            skipping = nil; unreadBody = .none   // no 100 Continue went out: the body may never come
+            lingeringClose()
+            return false
+        case .more:
+            phase = .discardingBody
+            reader.arm(timeoutMillis: 5_000)
+            return false
+        case .invalid:
+            worker.log(.info, "client sent invalid chunked body", id)
+            keepAlive = false
+            lingeringClose()
+            return false
+        }
+    }
+
+    /// Keep-alive: the next request is read (at once when it is already here).
+    private func awaitNextRequest() {
         let keepaliveTimeout = request.location?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         phase = .waitingHead
         sendRate = -1   // an error answered before the next request's head has no limit_rate

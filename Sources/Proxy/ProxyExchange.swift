@@ -86,6 +86,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     func startUpstream() {
         // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
         if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
+        client.claimBody()   // the body is read here (a cache HIT leaves it to the connection to skip)
         head = buildHead()
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
@@ -110,8 +111,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The buffered body is complete: `$request_body` can read it (proxy_set_body, logs), then the head that
     /// states its length is built.
     private func bodyRead() {
-        if let bytes = body.inMemory { request.requestBody = bytes }
+        keepBodyForVariables()
         head = buildHead()
+    }
+
+    /// `$request_body` (the body when it is in memory) and `$request_body_file` (the temp file's name).
+    private func keepBodyForVariables() {
+        if let bytes = body.inMemory { request.requestBody = bytes }
+        if let path = body.filePath { request.requestBodyFile = Array(path.utf8) }
     }
 
     /// The client sent more body bytes.
@@ -178,7 +185,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .inProgress(let c):
             conn = c
             state = .connecting
-            switch Syscall.write(c.fd, head) {
+            switch body.joinsHead ? body.writeHead(head, to: c.fd, client: client) : Syscall.write(c.fd, head) {
             case .done(let n):
                 headSent = n
                 connected()
@@ -254,7 +261,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func sendHead() {
         guard let c = conn else { return }
         while headSent < head.count {
-            let r = Syscall.write(c.fd, head, from: headSent)
+            let r = headSent == 0 && body.joinsHead ? body.writeHead(head, to: c.fd, client: client)
+                                                   : Syscall.write(c.fd, head, from: headSent)
             switch r {
             case .done(let n): headSent += n
             case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
@@ -280,7 +288,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .done:
             c.writer.disarm()
             request.tries[request.tries.count - 1].bytesSent = Int64(head.count) + (body.lengthForUpstream ?? 0)
-            if body.streamed { client.bodyComplete() }
+            if body.streamed { client.bodyComplete(); keepBodyForVariables() }
             state = .readingHead
             tx.requestSent()
             c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)

@@ -14,13 +14,23 @@ final class ProxyRewrites: @unchecked Sendable {
     let cookieFlags: [CookieFlags]
     /// `proxy_pass_trailers`.
     let passTrailers: Bool
+    /// `proxy_pass_request_headers`: off sends only the `proxy_set_header` list (and the body's framing).
+    let passRequestHeaders: Bool
+    /// `proxy_pass_request_body`: off reads the client's body and sends none (nor its length).
+    let passRequestBody: Bool
+    /// `proxy_set_header Content-Length …`: the configured value replaces the body's length (as in nginx, where
+    /// the length is one of the proxy_set_header defaults).
+    let setsContentLength: Bool
     /// Whether any `Set-Cookie` needs rewriting.
     let rewritesCookies: Bool
 
     init(method: CompiledTemplate? = nil, body: CompiledTemplate? = nil, cookieDomain: [CookieReplacement] = [],
-         cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = [], passTrailers: Bool = false) {
+         cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = [], passTrailers: Bool = false,
+         passRequestHeaders: Bool = true, passRequestBody: Bool = true, setsContentLength: Bool = false) {
         self.method = method; self.body = body; self.cookieDomain = cookieDomain; self.cookiePath = cookiePath
         self.cookieFlags = cookieFlags; self.passTrailers = passTrailers
+        self.passRequestHeaders = passRequestHeaders; self.passRequestBody = passRequestBody
+        self.setsContentLength = setsContentLength
         rewritesCookies = !cookieDomain.isEmpty || !cookiePath.isEmpty || !cookieFlags.isEmpty
     }
 

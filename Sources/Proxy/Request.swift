@@ -54,6 +54,8 @@ final class Request {
     var bodyBytesSent: Int64 = 0
     /// `$request_body`: the body when it was buffered in memory for proxy_pass (shared with RequestBody's buffer).
     var requestBody: [UInt8] = []
+    /// `$request_body_file`: the temp file's name when the body went to one.
+    var requestBodyFile: [UInt8] = []
     var bytesSent: Int64 = 0
     var requestLength: Int64 = 0
     var tries: [UpstreamTry] = []
@@ -90,6 +92,7 @@ final class Request {
         for i in mapValues.indices { mapValues[i] = nil }
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
+        if !requestBodyFile.isEmpty { requestBodyFile = [] }
         tries.removeAll(keepingCapacity: true)
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
@@ -195,6 +198,7 @@ final class Request {
         case .connection: ASCIIDecimal.append(Int64(bitPattern: c.id), to: &out)
         case .connectionRequests: ASCIIDecimal.append(c.requestsServed, to: &out)
         case .requestBody: out.append(contentsOf: requestBody)
+        case .requestBodyFile: out.append(contentsOf: requestBodyFile)
         case .connectionTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- c.openedNanos, to: &out)
         case .connectionsActive: ASCIIDecimal.append(c.worker.stats.snapshot().active, to: &out)
         case .connectionsReading: ASCIIDecimal.append(c.worker.stats.snapshot().reading, to: &out)

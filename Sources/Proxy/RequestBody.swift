@@ -22,6 +22,9 @@ protocol RequestBodySource: AnyObject {
 /// - `proxy_request_buffering off`: a Content-Length body streams through as it arrives; a chunked one streams
 ///   re-chunked when `proxy_http_version 1.1` (an HTTP/1.0 upstream needs a length, so it is buffered as above).
 ///   A streamed body cannot be resent once bytes went out.
+/// - `client_body_in_file_only on|clean` (buffered mode only): every body goes to the temp file, whose name
+///   `$request_body_file` gives; `proxy_pass_request_body off` and `proxy_set_body`: the client's body is read
+///   as usual, then not sent.
 struct RequestBody {
     /// `failed` carries the failed call's result, so the log names the real errno.
     enum SendResult { case done, blocked, needClient, failed(IOResult), clientFailed(Int) }
@@ -42,30 +45,44 @@ struct RequestBody {
     private var decodedAll = false
     private var staging: [UInt8] = []     // decoded pieces (buffering) or re-chunked bytes (streaming)
     private var stagingSent = 0
+    /// The status a chunked body's framing called for while the head was written (`writeHead`).
+    private var badFraming: Int?
     private var received: Int64 = 0       // body bytes (decoded) taken from the client so far
     private(set) var complete: Bool
     private(set) var failed = false
     private(set) var failureStatus = 400
     private(set) var sentAnyStreamed = false
-    /// `proxy_set_body`: the client's body is read and dropped; UpstreamRequest sends the configured one.
+    /// `proxy_set_body` or `proxy_pass_request_body off`: the client's body is read and not sent
+    /// (UpstreamRequest sends the configured one, or none).
     private let replaced: Bool
+    /// A streamed body that fits `client_body_buffer_size` is also kept, so `$request_body` reads it after it went
+    /// upstream (an error page, a log), as nginx's buffers still hold it.
+    private var captured: [UInt8] = []
+    private var capturing = false
+    private let captureLimit: Int
+    /// The error log level of nginx's "buffered to a temporary file" line: notice when every body goes there.
+    private let spoolLogLevel: LogLevel
 
     /// `bodyless`: an earlier try of an internal redirect's chain took the body (proxy_intercept_errors).
     init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime, bodyless: Bool = false) {
         framing = bodyless ? .none : head.bodyFraming
         maxSize = location.clientMaxBodySize
-        memoryLimit = location.clientBodyBufferSize
         tempPath = location.clientBodyTemp
-        replaced = !proxy.plainRequest && proxy.rewrites.body != nil
+        captureLimit = location.clientBodyBufferSize
+        memoryLimit = tempPath.fileOnly == .off ? captureLimit : 0
+        spoolLogLevel = tempPath.fileOnly == .off ? .warn : .notice
+        replaced = !proxy.plainRequest && (proxy.rewrites.body != nil || !proxy.rewrites.passRequestBody)
         rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced
         switch framing {
         case .length(let n) where n > 0:
             needsBufferingFirst = proxy.requestBuffering || replaced
             streamed = !proxy.requestBuffering && !replaced
+            capturing = streamed && n <= captureLimit
             remaining = n
             complete = false
         case .chunked:
             needsBufferingFirst = !rechunked; streamed = rechunked; remaining = 0; complete = false
+            capturing = rechunked
         default:
             needsBufferingFirst = false; streamed = false; remaining = 0; complete = true
         }
@@ -88,9 +105,17 @@ struct RequestBody {
     /// Whether the body went to a temp file (for tests and logs).
     var isSpooled: Bool { spool != nil }
 
+    /// `$request_body_file`: the temp file's name (it no longer exists unless `client_body_in_file_only`).
+    var filePath: String? { spool?.path }
+
     /// The whole body when it was read into memory (`$request_body`, as nginx: empty when it went to a temp
-    /// file or streamed); shares the buffer's storage, no copy.
-    var inMemory: [UInt8]? { complete && !streamed && spool == nil ? buffered : nil }
+    /// file); shares the buffer's storage, no copy. A streamed body is there when it fitted
+    /// `client_body_buffer_size`.
+    var inMemory: [UInt8]? {
+        guard complete else { return nil }
+        if streamed { return capturing ? captured : nil }
+        return spool == nil ? buffered : nil
+    }
 
     mutating func rewind() { sentOffset = 0 }
 
@@ -130,14 +155,21 @@ struct RequestBody {
     private mutating func decodeChunks(from client: some RequestBodySource, into out: inout [UInt8], rechunk: Bool) -> Int? {
         let input = client.input
         let consumed: Int
+        let start = out.count
         do {
-            let r = try decoder.decode(input.view) { piece in
-                if rechunk { ChunkedEncoder.appendChunk(piece, to: &out) } else { out.append(contentsOf: piece) }
-            }
+            let r = try decoder.decode(input.view) { piece in out.append(contentsOf: piece) }
             consumed = r.consumed; decodedAll = r.finished
         } catch {
             client.logBody(.info, "client sent invalid chunked body")
             return 400
+        }
+        if rechunk && out.count > start {
+            // What one read brought goes up as one chunk, however the client cut it (nginx does the same).
+            if capturing { capture(out[start...]) }
+            var size: [UInt8] = []
+            ChunkedEncoder.appendChunkHeader(out.count - start, to: &size)
+            out.insert(contentsOf: size, at: start)
+            ChunkedEncoder.appendChunkEnd(to: &out)
         }
         input.consume(consumed)
         client.countBodyBytes(Int64(consumed))
@@ -164,12 +196,18 @@ struct RequestBody {
             case .failure(let f): return fail(f, client)
             case .success(let s):
                 spool = s
-                client.logBody(.warn, "a client request body is buffered to a temporary file \(s.path)")
+                client.logBody(spoolLogLevel, "a client request body is buffered to a temporary file \(s.path)")
                 if let f = buffered.withByteView({ s.append($0) }) { return fail(f, client) }
                 buffered = []
             }
         }
         if let f = spool!.append(bytes) { fail(f, client) }
+    }
+
+    /// Keeps a copy of streamed bytes for `$request_body` while the body fits `client_body_buffer_size`.
+    private mutating func capture(_ bytes: some Collection<UInt8>) {
+        if captured.count + bytes.count > captureLimit { capturing = false; captured = []; return }
+        captured.append(contentsOf: bytes)
     }
 
     private mutating func fail(_ f: BodySpool.Failure, _ client: some RequestBodySource) {
@@ -178,6 +216,44 @@ struct RequestBody {
     }
 
     // MARK: - Sending
+
+    /// Whether the head's first write carries body bytes too (`writeHead`): a streamed body, or one in memory.
+    var joinsHead: Bool { streamed || (!replaced && spool == nil && !buffered.isEmpty) }
+
+    /// The head's first write. The body's first bytes go in the same writev, as nginx sends them: one segment,
+    /// so the upstream's first read has both. Answers for the head only (body bytes it took are accounted
+    /// here); a chunked body the client framed badly is left for `send` to report (`badFraming`).
+    mutating func writeHead(_ head: [UInt8], to fd: Int32, client: some RequestBodySource) -> IOResult {
+        guard streamed else {
+            guard joinsHead else { return Syscall.write(fd, head) }
+            let r = head.withByteView { h in buffered.withByteView { Syscall.writev(fd, h, $0) } }
+            guard case .done(let n) = r, n > head.count else { return r }
+            sentOffset = Int64(n - head.count)
+            return .done(head.count)
+        }
+        let input = client.input
+        if rechunked {
+            if staging.isEmpty && !decodedAll && !input.isEmpty {
+                var out = staging
+                staging = []
+                badFraming = decodeChunks(from: client, into: &out, rechunk: true)
+                received = decoder.decodedBytes
+                staging = badFraming == nil ? out : []
+            }
+            let r = head.withByteView { h in staging.withByteView { Syscall.writev(fd, h, $0) } }
+            guard case .done(let n) = r, n > head.count else { return r }
+            stagingSent = n - head.count; sentAnyStreamed = true
+            return .done(head.count)
+        }
+        let n = Int(min(Int64(input.readableCount), remaining))
+        let r = head.withByteView { Syscall.writev(fd, $0, input.view(prefix: n)) }
+        guard case .done(let w) = r, w > head.count else { return r }
+        let k = w - head.count
+        if capturing { captured.append(contentsOf: input.view(prefix: k)) }
+        input.consume(k); remaining -= Int64(k); sentAnyStreamed = true
+        client.countBodyBytes(Int64(k))
+        return .done(head.count)
+    }
 
     /// Writes what can be written to the upstream socket `fd`.
     mutating func send(to fd: Int32, client: some RequestBodySource) -> SendResult {
@@ -193,6 +269,7 @@ struct RequestBody {
             let r = Syscall.write(fd, input.view(prefix: n))
             switch r {
             case .done(let w):
+                if capturing { captured.append(contentsOf: input.view(prefix: w)) }
                 input.consume(w); remaining -= Int64(w); sentAnyStreamed = true
                 client.countBodyBytes(Int64(w))
             case .wouldBlock:
@@ -234,6 +311,7 @@ struct RequestBody {
     /// Streams a chunked body re-chunked: one client read's worth of chunks is staged at a time, so memory is
     /// bounded by the client's input buffer, and the client is not read while the upstream is slow.
     private mutating func sendRechunked(to fd: Int32, client: some RequestBodySource) -> SendResult {
+        if let status = badFraming { return .clientFailed(status) }
         while true {
             while stagingSent < staging.count {
                 let from = stagingSent

@@ -85,6 +85,8 @@ enum Responses {
     /// Sends a complete response that switchyard produced.
     static func send(status: Int, contentType: [UInt8], body: [UInt8], contentLength: Int64? = nil,
                      extra: [([UInt8], [UInt8])] = [], on c: ClientConnection) {
+        // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead.
+        if c.unreadBody != .none, !c.discardBodyBeforeResponse() { return }
         let r = c.request
         r.status = status
         var out: [UInt8] = []

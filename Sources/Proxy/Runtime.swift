@@ -271,7 +271,7 @@ final class ProxyRuntime: @unchecked Sendable {
     let cache: CacheLocation?
     /// proxy_method, proxy_set_body, proxy_cookie_* (ProxyRewrites.swift).
     let rewrites: ProxyRewrites
-    /// Neither proxy_method nor proxy_set_body: the request goes up as the client sent it.
+    /// Neither proxy_method, proxy_set_body nor proxy_pass_request_* off: the request goes up as the client sent it.
     let plainRequest: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
@@ -287,7 +287,8 @@ final class ProxyRuntime: @unchecked Sendable {
         self.sendTimeoutMillis = sendTimeoutMillis; self.readTimeoutMillis = readTimeoutMillis
         self.bufferSize = bufferSize; self.requestBuffering = requestBuffering; self.cache = cache
         self.rewrites = rewrites
-        plainRequest = rewrites.method == nil && rewrites.body == nil
+        plainRequest = rewrites.method == nil && rewrites.body == nil && rewrites.passRequestHeaders
+            && rewrites.passRequestBody && !rewrites.setsContentLength
     }
 }
 

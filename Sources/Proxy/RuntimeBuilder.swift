@@ -492,9 +492,9 @@ struct Builder {
         let made = LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
                                script: script, namedCaptures: namedCaptures, addHeaders: addHeaders, errorPages: errorPages,
                                accessLogs: sinks, clientMaxBodySize: Int64(c.maxBodySize),
-                               // client_body_in_file_only: no body stays in memory, every one goes to a temp file.
-                               clientBodyBufferSize: c.bodyInFileOnly == .off ? c.bodyBufferSize : 0,
-                               clientBodyTemp: BodyTempPath(directory: absolute(c.bodyTempPath), levels: c.bodyTempLevels),
+                               clientBodyBufferSize: c.bodyBufferSize,
+                               clientBodyTemp: BodyTempPath(directory: absolute(c.bodyTempPath), levels: c.bodyTempLevels,
+                                                            fileOnly: bodyFileOnly(c.bodyInFileOnly)),
                                clientBodyTimeoutMillis: millis(c.bodyTimeout),
                                sendTimeoutMillis: millis(c.sendTimeout), keepaliveTimeoutMillis: millis(c.keepaliveTimeout),
                                keepaliveRequests: c.keepaliveRequests, defaultType: Array(content.defaultType.utf8),
@@ -525,6 +525,15 @@ struct Builder {
     }
 
     /// proxy_method, proxy_set_body, proxy_cookie_* and proxy_pass_trailers of one proxied location.
+    /// `client_body_in_file_only`: no body stays in memory, every one goes to a temp file (kept with `on`).
+    func bodyFileOnly(_ mode: BodyInFileOnly) -> BodyTempPath.FileOnly {
+        switch mode {
+        case .off: .off
+        case .on: .keep
+        case .clean: .clean
+        }
+    }
+
     func proxyRewrites(_ p: ProxySettings, at loc: SourceLocation) throws(ConfigError) -> ProxyRewrites {
         var method: CompiledTemplate? = nil, body: CompiledTemplate? = nil
         var cookieDomain: [CookieReplacement] = [], cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = []
@@ -560,7 +569,9 @@ struct Builder {
             }
         }
         return ProxyRewrites(method: method, body: body, cookieDomain: cookieDomain, cookiePath: cookiePath,
-                             cookieFlags: cookieFlags, passTrailers: p.passTrailers)
+                             cookieFlags: cookieFlags, passTrailers: p.passTrailers,
+                             passRequestHeaders: p.passRequestHeaders, passRequestBody: p.passRequestBody,
+                             setsContentLength: p.setHeaders.contains { $0.name.lowercased() == "content-length" })
     }
 
     func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,

@@ -58,7 +58,9 @@ enum UpstreamRequest {
             out.appendCRLF()
         }
         let b = head.bytes
-        for h in head.headers {
+        // proxy_pass_request_headers off: only the proxy_set_header list (and the body's framing) goes up.
+        let passHeaders = proxy.plainRequest || proxy.rewrites.passRequestHeaders
+        for h in head.headers where passHeaders {
             if dropped.contains(b, h.name) { continue }
             if caching && cacheStripped.contains(b, h.name) { continue }
             let name = b[h.name.start..<h.name.end]
@@ -76,6 +78,8 @@ enum UpstreamRequest {
             out.append(static: "\r\n\r\n")
             out.append(contentsOf: body)
             return out
+        } else if !proxy.plainRequest && (!proxy.rewrites.passRequestBody || proxy.rewrites.setsContentLength) {
+            // No body goes up (nginx would still state the client's length), or proxy_set_header states it.
         } else if chunked {
             out.append(static: "Transfer-Encoding: chunked\r\n")
         } else if let n = bodyLength, n > 0 || head.contentLength != nil {

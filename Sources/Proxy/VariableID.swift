@@ -5,7 +5,7 @@ enum VariableID: Sendable, Equatable {
     case host, hostname, httpHeader([UInt8]), sentHTTPHeader([UInt8]), sentTrailer([UInt8]), cookie([UInt8]), arg([UInt8])
     case args, isArgs, uri, requestURI, request, requestMethod, requestLength, requestTime, requestID
     case scheme, serverName, serverAddr, serverPort, serverProtocol, status, bodyBytesSent, bytesSent
-    case requestBody
+    case requestBody, requestBodyFile
     case connection, connectionRequests, connectionTime, contentLength, contentType, timeLocal, timeISO8601, msec, pid
     case proxyHost, proxyPort, proxyAddXForwardedFor
     case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
@@ -49,6 +49,7 @@ enum VariableID: Sendable, Equatable {
         "server_addr": .serverAddr, "server_port": .serverPort, "server_protocol": .serverProtocol,
         "status": .status, "body_bytes_sent": .bodyBytesSent, "bytes_sent": .bytesSent, "connection": .connection,
         "connection_requests": .connectionRequests, "connection_time": .connectionTime, "request_body": .requestBody,
+        "request_body_file": .requestBodyFile,
         "connections_active": .connectionsActive, "connections_reading": .connectionsReading,
         "connections_writing": .connectionsWriting, "connections_waiting": .connectionsWaiting, "content_length": .contentLength,
         "content_type": .contentType, "time_local": .timeLocal, "time_iso8601": .timeISO8601, "msec": .msec,

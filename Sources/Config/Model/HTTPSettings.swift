@@ -61,8 +61,8 @@ public enum KeepaliveDisable: String, Sendable, CaseIterable {
     case msie6, safari
 }
 
-/// `client_body_in_file_only`: `clean` removes the file after the request, `on` keeps it (switchyard unlinks its
-/// temp files at once either way: nothing outside the process reads them).
+/// `client_body_in_file_only`: every body goes to a temp file named by `$request_body_file`; `clean` removes the
+/// file after the request, `on` keeps it (for whatever reads it, say an upload handler).
 public enum BodyInFileOnly: String, Sendable {
     case off, on, clean
 }
