@@ -369,11 +369,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             cx.responseStarted(resp)
         }
         // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
-        let bodyForCacheOnly = cache?.convertsHead == true
+        // A response being stored also passes the not_modified filter: a 304 to the client, the body to the cache.
+        let notModified = cache?.answersNotModified(resp, request: request) == true
+        let bodyForCacheOnly = cache?.convertsHead == true || notModified
         let framing = tx.framing
         let clientHTTP11 = request.head.version >= .http1_1
-        let bodyless = framing == .none
-        var decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
+        let bodyless = framing == .none || notModified
+        var decision = notModified ? nil : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
         let lengthUnknown = compress || framing == .chunked || framing == .untilClose
@@ -392,8 +394,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
                                             chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
-                                                var v = d; v.etag = .keep; return v })
-        request.status = resp.status
+                                                var v = d; v.etag = .keep; return v }, filtered: notModified ? .notModified : nil)
+        request.status = notModified ? 304 : resp.status
         request.responseHead = out
         responseStarted = true
         state = .streaming
@@ -402,7 +404,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         defer { client.uncork() }
         _ = client.send(out)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
-        if bodyless {   // a HEAD, 1xx, 204, 304: done with the head
+        if framing == .none {   // a HEAD, 1xx, 204, 304: done with the head
             return finishUpstream(reusable: tx.reusableAfterHead(leftover: c.buffer.readableCount))
         }
         if tx.state == .done {   // Content-Length: 0: an empty body still ends (the cache stores it)

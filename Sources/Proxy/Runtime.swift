@@ -167,13 +167,16 @@ final class LocationRuntime: @unchecked Sendable {
     /// `limit_rate` is set, `keepalive_disable` names safari: read on every request, so kept as plain fields.
     let limitsRate: Bool
     let sniffsSafari: Bool
+    /// if_modified_since, etag, max_ranges (ResponseFilters.swift).
+    let filters: ResponseFilters
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
-         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping()) {
+         mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
+         filters: ResponseFilters = ResponseFilters()) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -184,6 +187,7 @@ final class LocationRuntime: @unchecked Sendable {
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
         limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
+        self.filters = filters
     }
 }
 

@@ -493,7 +493,7 @@ struct Builder {
                                charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
                                gzip: GzipRuntime(settings.gzip),
                                expires: ExpiresRuntime(content.expires, variable: expiresVariable),
-                               shaping: try shaping(settings, at: loc))
+                               shaping: try shaping(settings, at: loc), filters: ResponseFilters(content))
     }
 
     /// limit_rate, keepalive_disable, chunked_transfer_encoding and add_trailer of one location.
