@@ -413,8 +413,11 @@ final class CacheExchange {
                                   varyHash: plan.varyNames.isEmpty ? CacheVary.none : varyHash(plan.varyNames),
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
         if headOnly { meta.flags.insert(.headOnly) }
-        meta.lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
-        meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
+        // Validators for proxy_cache_revalidate: of a 200 or 206 only, as nginx (a 201 is fetched again whole).
+        if resp.status == 200 || resp.status == 206 {
+            meta.lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
+            meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
+        }
         do {
             writer = try zone.storage.beginWrite(meta, head: resp.bytes, tempDirectory: location.tempDirectory)
             validUntil = plan.validUntil

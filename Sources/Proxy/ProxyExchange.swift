@@ -405,6 +405,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         _ = client.send(out)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
         if framing == .none {   // a HEAD, 1xx, 204, 304: done with the head
+            cache?.bodyComplete()   // proxy_cache hook: a 204 is stored too
             return finishUpstream(reusable: tx.reusableAfterHead(leftover: c.buffer.readableCount))
         }
         if tx.state == .done {   // Content-Length: 0: an empty body still ends (the cache stores it)

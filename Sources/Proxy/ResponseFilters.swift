@@ -1,3 +1,4 @@
+import ASCIIBytes
 import Config
 import HTTP1
 
@@ -9,8 +10,18 @@ struct ResponseFilters {
     var etag = true
     /// 0 disables ranges (no Accept-Ranges either).
     var maxRanges = Int.max
+    /// `add_header Last-Modified …`: replaces the file's (empty: none), and If-Range compares with it, since
+    /// nginx's range filter runs after add_header (the not_modified filter before it).
+    var lastModifiedHeader: CompiledTemplate?
 
     init() {}
+
+    /// Notes an `add_header Last-Modified` of the location.
+    mutating func adopt(_ addHeaders: [HeaderAddition]) {
+        lastModifiedHeader = addHeaders.first { ASCII.equalsIgnoringCase($0.name, Self.lastModified) }?.value
+    }
+
+    private static let lastModified = Array("last-modified".utf8)
 
     init(_ content: ContentSettings) {
         switch content.ifModifiedSince {

@@ -187,7 +187,9 @@ final class LocationRuntime: @unchecked Sendable {
         self.keepaliveRequests = keepaliveRequests; self.defaultType = defaultType; self.charset = charset
         self.mimeTypes = mimeTypes; self.gzip = gzip; self.expires = expires; self.shaping = shaping
         limitsRate = shaping.limitRate != nil; sniffsSafari = shaping.keepaliveDisableSafari
-        self.filters = filters
+        var f = filters
+        f.adopt(addHeaders)
+        self.filters = f
     }
 }
 

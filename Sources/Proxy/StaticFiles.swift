@@ -66,7 +66,7 @@ enum StaticFiles {
                 return c.sendError(412, closeAfter: false)
             case .send: break
             }
-            switch ranges(fields, filters, etag: etag, mtime: Int64(info.mtime), size: info.size) {
+            switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)), size: info.size) {
             case .whole: break
             case .unsatisfiable:
                 Syscall.close(fd)
@@ -122,7 +122,9 @@ enum StaticFiles {
             out.append(contentsOf: Array("Content-Length: ".utf8)); ASCIIDecimal.append(length, to: &out)
             out.appendCRLF()
         }
-        out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.appendCRLF()
+        if r.location.filters.lastModifiedHeader == nil {   // else add_header's replaces it
+            out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.appendCRLF()
+        }
         var tag: [UInt8]? = etag
         if compressing, let edit = gzip?.etag {   // a strong ETag becomes weak on a compressed body
             switch edit {

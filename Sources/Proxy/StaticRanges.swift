@@ -11,11 +11,17 @@ extension StaticFiles {
                                          mode: filters.ifModifiedSince)
     }
 
-    static func ranges(_ fields: ConditionalFields, _ filters: ResponseFilters, etag: [UInt8], mtime: Int64,
+    static func ranges(_ fields: ConditionalFields, _ filters: ResponseFilters, etag: [UInt8], mtime: Int64?,
                        size: Int64) -> RangeVerdict {
         guard fields.range != nil, filters.maxRanges > 0 else { return .whole }
         return RangeFilter.evaluate(fields, length: size, lastModified: mtime, etag: etag.isEmpty ? nil : etag[...],
                                     maxRanges: filters.maxRanges)
+    }
+
+    /// The Last-Modified time the range filter sees: the file's, or the one `add_header` gives (nil if empty).
+    static func headerMtime(_ r: Request, _ filters: ResponseFilters, _ mtime: Int64) -> Int64? {
+        guard let t = filters.lastModifiedHeader else { return mtime }
+        return HTTPDate.parse(r.evaluate(t))
     }
 
     /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers.
