@@ -438,6 +438,20 @@ final class CacheExchange {
                                          mode: r.location.filters.ifModifiedSince) == .notModified
     }
 
+    /// nginx's range filter on a response being stored: one part (nginx's `single_range` for a cacheable
+    /// response) when the upstream said Accept-Ranges and gave the length; the client gets that part while the
+    /// whole body fills the entry. Nil: send it as it is.
+    func singleRange(_ resp: ResponseHead, request r: Request) -> ByteSpan? {
+        guard writer != nil, resp.status == 200, !convertsHead, let length = resp.contentLength,
+              r.location.filters.maxRanges > 0, resp.firstHeader("accept-ranges") != nil else { return nil }
+        let fields = ConditionalFields(r.head)
+        guard fields.range != nil else { return nil }
+        let lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
+        guard case .partial(let spans) = RangeFilter.evaluate(fields, length: length, lastModified: lastModified,
+                                                              etag: resp.firstHeader("etag"), maxRanges: 1) else { return nil }
+        return spans[0]
+    }
+
     /// A piece of the upstream body (decoded from chunked, before gzip) on its way to the client.
     func bodyPiece(_ piece: ByteView) {
         guard let w = writer else { return }

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import HTTP1
 import SwitchyardTestSupport
 import Testing
@@ -165,5 +166,118 @@ import Testing
         _ = try f.get("/w")
         let r = try f.get("/w", headers: ["Range": "bytes=0-1"])
         #expect(r.status == 200 && r.text == "0123456789" && r.header("X-Cache") == "HIT")
+    }
+
+    @Test func responseBeingStoredAnswersOneRange() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        let first = try f.get("/f", headers: ["Range": "bytes=4-7"])
+        #expect(first.status == 206 && first.text == "THIS" && first.header("X-Cache") == "MISS")
+        #expect(first.header("Content-Range") == "bytes 4-7/19" && first.header("Content-Length") == "4")
+        // The whole body went into the entry.
+        let hit = try f.get("/f")
+        #expect(hit.status == 200 && hit.text == Self.text && hit.header("X-Cache") == "HIT")
+        #expect(backend.requests == 1)
+    }
+}
+
+/// proxy_cache's breadth: a zone named by a variable, bypass and no_cache with several values, the lifetime
+/// headers nginx reads on any cacheable status.
+@Suite(.serialized) struct CacheBreadthTests {
+    @Test func zoneNamedByAVariable() throws {
+        let backend = try MockBackend(name: "b1") { req in MockResponse(text: "body of \(req.target)") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=A:1m;
+            proxy_cache_path \(try TempDir.make()) keys_zone=B:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache $arg_c;
+                    proxy_cache_key $uri;
+                    proxy_cache_valid any 1m;
+                    add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/x?c=A").header("X-Cache") == "MISS")
+        #expect(try f.get("/x?c=A").header("X-Cache") == "HIT")
+        #expect(try f.get("/x?c=B").header("X-Cache") == "MISS")   // another zone, another entry
+        #expect(try f.get("/x?c=nope").status == 500)
+        let none = try f.get("/x")
+        #expect(none.status == 200 && none.header("X-Cache") == nil)
+        #expect(f.errorLog().contains("cache \"nope\" not found"))
+        #expect(backend.requests == 3)
+    }
+
+    @Test func bypassAndNoCacheWithSeveralValues() throws {
+        let served = Atomic<Int>(0)
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(text: "v\(served.add(1, ordering: .relaxed).newValue)")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_key $uri;
+                    proxy_cache_valid any 1m;
+                    proxy_cache_bypass $arg_a $http_x_b;
+                    proxy_no_cache $arg_n $http_x_n;
+                    add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/t").text == "v1")
+        #expect(try f.get("/t").text == "v1")
+        // Either value true: bypassed, and the answer replaces the entry.
+        let b1 = try f.get("/t", headers: ["X-B": "1"])
+        #expect(b1.text == "v2" && b1.header("X-Cache") == "BYPASS")
+        #expect(try f.get("/t?a=yes").text == "v3")
+        #expect(try f.get("/t").text == "v3")
+        // "0" and empty are false.
+        #expect(try f.get("/t?a=0", headers: ["X-B": ""]).header("X-Cache") == "HIT")
+        // no_cache with either value true: fetched but not stored.
+        #expect(try f.get("/u", headers: ["X-N": "1"]).text == "v4")
+        #expect(try f.get("/u?n=1").text == "v5")
+        #expect(try f.get("/u").header("X-Cache") == "MISS")
+        #expect(try f.get("/u").header("X-Cache") == "HIT")
+    }
+
+    @Test func lifetimeHeadersOnA204AndTheFirstXAccelExpires() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            switch req.target {
+            case "/expires": MockResponse(status: 204, headers: [("Expires", "Thu, 31 Dec 2037 23:55:55 GMT")])
+            case "/dup": MockResponse(headers: [("X-Accel-Expires", "60"), ("X-Accel-Expires", "0")], text: "d")
+            default: MockResponse(status: 204, headers: [("Cache-Control", "max-age=60")])
+            }
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for path in ["/expires", "/cc", "/dup"] {
+            _ = try f.get(path)
+            let again = try f.get(path)
+            #expect(again.header("X-Cache") == "HIT", "\(path)")
+        }
+        #expect(backend.requests == 3)
     }
 }
