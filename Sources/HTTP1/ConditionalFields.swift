@@ -40,6 +40,23 @@ public struct ConditionalFields: Sendable, Equatable {
         }
     }
 
+    /// Whether the head has any of these fields: one cheap pass, so a request without them (nearly every one)
+    /// never builds the struct.
+    public static func present(in head: RequestHead) -> Bool {
+        let b = head.bytes
+        for f in head.headers {
+            switch f.name.end - f.name.start {
+            case 5: if ASCII.named(b, f.name, "range") { return true }
+            case 8: if ASCII.named(b, f.name, "if-match") || ASCII.named(b, f.name, "if-range") { return true }
+            case 13: if ASCII.named(b, f.name, "if-none-match") { return true }
+            case 17: if ASCII.named(b, f.name, "if-modified-since") { return true }
+            case 19: if ASCII.named(b, f.name, "if-unmodified-since") { return true }
+            default: break
+            }
+        }
+        return false
+    }
+
     /// No precondition: the not_modified filter has nothing to decide.
     public var hasPreconditions: Bool {
         ifModifiedSince != nil || ifUnmodifiedSince != nil || ifMatch != nil || ifNoneMatch != nil

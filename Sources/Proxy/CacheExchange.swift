@@ -430,7 +430,7 @@ final class CacheExchange {
     /// nginx's not_modified filter on a response being stored (nginx disables it for responses it does not
     /// cache): true when the client gets a 304 while the body goes on into the entry.
     func answersNotModified(_ resp: ResponseHead, request r: Request) -> Bool {
-        guard writer != nil, resp.status == 200, !convertsHead else { return false }
+        guard writer != nil, resp.status == 200, !convertsHead, ConditionalFields.present(in: r.head) else { return false }
         let fields = ConditionalFields(r.head)
         guard fields.hasPreconditions else { return false }
         let lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
@@ -443,7 +443,8 @@ final class CacheExchange {
     /// whole body fills the entry. Nil: send it as it is.
     func singleRange(_ resp: ResponseHead, request r: Request) -> ByteSpan? {
         guard writer != nil, resp.status == 200, !convertsHead, let length = resp.contentLength,
-              r.location.filters.maxRanges > 0, resp.firstHeader("accept-ranges") != nil else { return nil }
+              r.location.filters.maxRanges > 0, resp.firstHeader("accept-ranges") != nil,
+              ConditionalFields.present(in: r.head) else { return nil }
         let fields = ConditionalFields(r.head)
         guard fields.range != nil else { return nil }
         let lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }

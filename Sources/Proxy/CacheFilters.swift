@@ -22,7 +22,7 @@ enum CacheFilters {
     /// True when the filters answered (the caller sends nothing more).
     static func answer(_ e: CacheHotEntry, request r: Request, proxy: ProxyRuntime, connection c: ClientConnection) -> Bool {
         let resp = e.response
-        guard resp.status == 200, !e.meta.flags.contains(.headOnly) else { return false }
+        guard resp.status == 200, !e.meta.flags.contains(.headOnly), ConditionalFields.present(in: r.head) else { return false }
         let fields = ConditionalFields(r.head)
         let wantsRange = fields.range != nil
         guard fields.hasPreconditions || wantsRange else { return false }

@@ -54,7 +54,7 @@ enum StaticFiles {
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
         var multipart: MultipartRanges? = nil
-        if status == 200 {
+        if status == 200, ConditionalFields.present(in: r.head) {
             let fields = ConditionalFields(r.head)
             switch conditional(fields, filters, etag: etag, mtime: Int64(info.mtime)) {
             case .notModified:
