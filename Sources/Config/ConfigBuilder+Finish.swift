@@ -106,7 +106,8 @@ extension ConfigBuilder {
     }
 
     private func check(_ settings: HTTPSettings, _ context: FinishContext, at location: SourceLocation) throws {
-        if let zone = settings.proxy.cache.zone, !context.zones.contains(zone) {
+        // `proxy_cache $variable` names its zone per request (an unknown one is a 500 then, as in nginx).
+        if let zone = settings.proxy.cache.zone, !zone.contains("$"), !context.zones.contains(zone) {
             throw ConfigError("\"proxy_cache\" zone \"\(zone)\" is unknown", at: location)
         }
         for log in settings.logging.accessLogs where !context.formats.contains(log.format) {

@@ -74,8 +74,20 @@ final class CacheExchange {
     // MARK: - Before going upstream
 
     /// Decides BYPASS / lookup, serves a fresh entry, or sets up a fill.
-    static func start(_ loc: CacheLocation, exchange ex: ProxyExchange) -> Start {
+    static func start(_ configured: CacheLocation, exchange ex: ProxyExchange) -> Start {
         let r = ex.request
+        var loc = configured
+        if let selector = configured.selector {   // proxy_cache $variable: empty is off, an unknown zone a 500
+            let name = r.evaluate(selector.name)
+            if name.isEmpty { return .fetch(nil) }
+            guard let chosen = selector.byName[name] else {
+                ex.client.worker.log(.error, "cache \"\(String(decoding: name, as: UTF8.self))\" not found", ex.client.id)
+                ex.servedFromCache()
+                ex.client.sendError(500, closeAfter: false)
+                return .served
+            }
+            loc = chosen
+        }
         var facts = CacheRequestFacts(method: Array(r.head.bytes(r.head.methodRange)))
         facts.hasAuthorization = r.requestHeader("authorization") != nil
         facts.bypass = loc.bypass.contains { isTrue(r.evaluate($0)) }
@@ -246,6 +258,8 @@ final class CacheExchange {
         r.upstreamResponse = resp
         r.status = resp.status
         exchange.servedFromCache()
+        // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
+        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c) { return }
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): small bodies compressed at once.
         var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
@@ -376,8 +390,9 @@ final class CacheExchange {
         }
         var answer = CacheResponseFacts(status: resp.status)
         answer.cacheControl = joined("cache-control")
-        answer.expires = joined("expires")
-        answer.xAccelExpires = joined("x-accel-expires")
+        // A duplicate Expires or X-Accel-Expires is ignored: the first line counts, as in nginx.
+        answer.expires = resp.firstHeader("expires").map { Array($0) }
+        answer.xAccelExpires = resp.firstHeader("x-accel-expires").map { Array($0) }
         answer.vary = joined("vary")
         answer.hasSetCookie = resp.firstHeader("set-cookie") != nil
         return answer
@@ -398,8 +413,11 @@ final class CacheExchange {
                                   varyHash: plan.varyNames.isEmpty ? CacheVary.none : varyHash(plan.varyNames),
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
         if headOnly { meta.flags.insert(.headOnly) }
-        meta.lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
-        meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
+        // Validators for proxy_cache_revalidate: of a 200 or 206 only, as nginx (a 201 is fetched again whole).
+        if resp.status == 200 || resp.status == 206 {
+            meta.lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
+            meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
+        }
         do {
             writer = try zone.storage.beginWrite(meta, head: resp.bytes, tempDirectory: location.tempDirectory)
             validUntil = plan.validUntil
@@ -407,6 +425,32 @@ final class CacheExchange {
             writeFailed(error)
         }
         if headOnly { bodyComplete() }   // no body will follow
+    }
+
+    /// nginx's not_modified filter on a response being stored (nginx disables it for responses it does not
+    /// cache): true when the client gets a 304 while the body goes on into the entry.
+    func answersNotModified(_ resp: ResponseHead, request r: Request) -> Bool {
+        guard writer != nil, resp.status == 200, !convertsHead, ConditionalFields.present(in: r.head) else { return false }
+        let fields = ConditionalFields(r.head)
+        guard fields.hasPreconditions else { return false }
+        let lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
+        return NotModifiedFilter.verdict(fields, lastModified: lastModified, etag: resp.firstHeader("etag"),
+                                         mode: r.location.filters.ifModifiedSince) == .notModified
+    }
+
+    /// nginx's range filter on a response being stored: one part (nginx's `single_range` for a cacheable
+    /// response) when the upstream said Accept-Ranges and gave the length; the client gets that part while the
+    /// whole body fills the entry. Nil: send it as it is.
+    func singleRange(_ resp: ResponseHead, request r: Request) -> ByteSpan? {
+        guard writer != nil, resp.status == 200, !convertsHead, let length = resp.contentLength,
+              r.location.filters.maxRanges > 0, resp.firstHeader("accept-ranges") != nil,
+              ConditionalFields.present(in: r.head) else { return nil }
+        let fields = ConditionalFields(r.head)
+        guard fields.range != nil else { return nil }
+        let lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
+        guard case .partial(let spans) = RangeFilter.evaluate(fields, length: length, lastModified: lastModified,
+                                                              etag: resp.firstHeader("etag"), maxRanges: 1) else { return nil }
+        return spans[0]
     }
 
     /// A piece of the upstream body (decoded from chunked, before gzip) on its way to the client.

@@ -5,7 +5,16 @@ import Config
 /// A location's `proxy_cache*` settings, compiled: the zone, the key template, the pure policy's rules,
 /// and the switches the engine acts on (bypass, no_cache, lock, use_stale, revalidate, convert_head).
 final class CacheLocation: @unchecked Sendable {
-    let zone: CacheZone
+    /// The zone; nil only for a `proxy_cache $variable` location, which is never used as it is (`selector`).
+    private let zoneOrNil: CacheZone?
+    var zone: CacheZone { zoneOrNil! }
+    /// `proxy_cache $variable`: the zone named by the value, each with this location's settings.
+    let selector: ZoneSelector?
+
+    struct ZoneSelector {
+        let name: CompiledTemplate
+        let byName: [[UInt8]: CacheLocation]
+    }
     let key: CompiledTemplate
     let rules: CacheRules
     let bypass: [CompiledTemplate]
@@ -72,11 +81,11 @@ final class CacheLocation: @unchecked Sendable {
         }
     }
 
-    init(zone: CacheZone, key: CompiledTemplate, rules: CacheRules, bypass: [CompiledTemplate],
+    init(zone: CacheZone?, key: CompiledTemplate, rules: CacheRules, bypass: [CompiledTemplate],
          noCache: [CompiledTemplate], useStale: StaleConditions, lock: Bool, lockTimeoutMillis: Int,
          lockAgeSeconds: Int64, revalidate: Bool = false, backgroundUpdate: Bool = false, convertHead: Bool = true,
-         tempPath: String = "") {
-        self.zone = zone; self.key = key; self.rules = rules; self.bypass = bypass; self.noCache = noCache
+         tempPath: String = "", selector: ZoneSelector? = nil) {
+        self.zoneOrNil = zone; self.selector = selector; self.key = key; self.rules = rules; self.bypass = bypass; self.noCache = noCache
         self.useStale = useStale; self.lock = lock; self.lockTimeoutMillis = lockTimeoutMillis
         self.lockAgeSeconds = lockAgeSeconds; self.revalidate = revalidate; self.backgroundUpdate = backgroundUpdate
         self.convertHead = convertHead
@@ -91,7 +100,25 @@ final class CacheLocation: @unchecked Sendable {
                       at loc: SourceLocation,
                       compile: (Template) throws(ConfigError) -> CompiledTemplate) throws(ConfigError) -> CacheLocation? {
         guard let name = s.zone, name != "off" else { return nil }
+        if name.contains("$") {   // proxy_cache $variable: chosen per request among every zone
+            let template: Template
+            do { template = try Template(name) } catch { throw ConfigError(error.message, at: loc) }
+            let selectorName = try compile(template)
+            var byName: [[UInt8]: CacheLocation] = [:]
+            for (zoneName, zone) in zones {
+                byName[Array(zoneName.utf8)] = try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath,
+                                                         compile: compile)
+            }
+            return try build(s, zone: nil, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile,
+                             selector: ZoneSelector(name: selectorName, byName: byName))
+        }
         guard let zone = zones[name] else { throw ConfigError("\"proxy_cache\" zone \"\(name)\" is unknown", at: loc) }
+        return try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile)
+    }
+
+    private static func build(_ s: ProxyCacheSettings, zone: CacheZone?, ignoreHeaders: Set<String>, tempPath: String,
+                              compile: (Template) throws(ConfigError) -> CompiledTemplate,
+                              selector: ZoneSelector? = nil) throws(ConfigError) -> CacheLocation {
         var rules = CacheRules()
         rules.valid = s.valid.map { v in
             let seconds = Int64(v.time.components.seconds)
@@ -112,7 +139,7 @@ final class CacheLocation: @unchecked Sendable {
                              useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
                              lockAgeSeconds: Int64(s.lockAge.components.seconds), revalidate: s.revalidate,
                              backgroundUpdate: s.backgroundUpdate,
-                             convertHead: s.convertHead, tempPath: tempPath)
+                             convertHead: s.convertHead, tempPath: tempPath, selector: selector)
     }
 
     /// `proxy_ignore_headers` names the cache acts on.

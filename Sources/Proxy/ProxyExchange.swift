@@ -48,6 +48,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private var cache: CacheExchange?
     /// The body is read for the cache only (a HEAD sent upstream as GET).
     private var discardBody = false
+    /// A response being stored answered with one range (CacheExchange.singleRange): the body offsets still to
+    /// skip, and then to send.
+    private var rangeSkip: Int64 = 0
+    private var rangeLeft: Int64 = -1
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
@@ -383,11 +387,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             cx.responseStarted(resp)
         }
         // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
-        let bodyForCacheOnly = cache?.convertsHead == true
+        // A response being stored also passes the not_modified filter: a 304 to the client, the body to the cache.
+        let notModified = cache?.answersNotModified(resp, request: request) == true
+        let part = notModified ? nil : cache?.singleRange(resp, request: request)
+        let bodyForCacheOnly = cache?.convertsHead == true || notModified
         let framing = tx.framing
         let clientHTTP11 = request.head.version >= .http1_1
-        let bodyless = framing == .none
-        var decision = request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
+        let bodyless = framing == .none || notModified
+        var decision = notModified ? nil : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
         let lengthUnknown = compress || framing == .chunked || framing == .untilClose
@@ -404,10 +411,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
            let line = up.policy.afterResponse(request, pick: pick, upstream: up, now: now) {
             extra = line
         }
+        if let s = part, let length = resp.contentLength {   // 206: Content-Range and the part's length
+            extra += Array("Content-Range: ".utf8) + ContentRange.single(s, length: length)
+                + Array("\r\nContent-Length: ".utf8)
+            ASCIIDecimal.append(s.count, to: &extra)
+            extra += [13, 10]
+            rangeSkip = s.start; rangeLeft = s.count
+        }
         let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
                                             chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
-                                                var v = d; v.etag = .keep; return v })
-        request.status = request.errorStatus != 0 ? request.errorStatus : resp.status
+                                                var v = d; v.etag = .keep; return v },
+                                            filtered: notModified ? .notModified : (part != nil ? .singleRange : nil))
+        request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
         request.responseHead = out
         responseStarted = true
         state = .streaming
@@ -416,7 +431,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         defer { client.uncork() }
         _ = client.send(out)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
-        if bodyless {   // a HEAD, 1xx, 204, 304: done with the head
+        if framing == .none {   // a HEAD, 1xx, 204, 304: done with the head
+            cache?.bodyComplete()   // proxy_cache hook: a 204 is stored too
             return finishUpstream(reusable: tx.reusableAfterHead(leftover: c.buffer.readableCount))
         }
         if tx.state == .done {   // Content-Length: 0: an empty body still ends (the cache stores it)
@@ -478,8 +494,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }
+        if rangeLeft >= 0 { return sendRangePart(piece) }
         if let g = gzip { return g.write(piece) }
         sendFramed(piece)
+    }
+
+    /// The part of `piece` inside the range the client asked for (the cache got all of it).
+    private func sendRangePart(_ piece: ByteView) {
+        let skip = Int(min(rangeSkip, Int64(piece.count)))
+        rangeSkip -= Int64(skip)
+        let take = Int(min(rangeLeft, Int64(piece.count - skip)))
+        rangeLeft -= Int64(take)
+        if take > 0 { sendFramed(piece.slice(skip, skip + take)) }
     }
 
     private var gzipFlushTimer: Watcher?

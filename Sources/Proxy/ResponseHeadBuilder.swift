@@ -13,12 +13,14 @@ enum ResponseHeadBuilder {
                                    "upgrade", "proxy-connection", "content-length"])
 
     /// `gzip`: the policy's decision (header edits apply when it compresses; `Vary` whenever it says so).
+    /// `filtered`: a 304 / 206 made from a stored 200 (CacheFilters.swift): its status, the fields it drops,
+    /// and no Content-Length of the stored response (the caller's `extra` has the new one).
     static func build(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
-                      chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?) -> [UInt8] {
+                      chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil) -> [UInt8] {
         let compressing = gzip?.compress == true
         var out: [UInt8] = []
         out.reserveCapacity(resp.bytes.count + 256)
-        StatusLine.append(r.errorStatus != 0 ? r.errorStatus : resp.status, to: &out)   // error_page's status
+        StatusLine.append(filtered?.status ?? (r.errorStatus != 0 ? r.errorStatus : resp.status), to: &out)   // error_page's status
         if !proxy.passServer { appendServer(c, &out) }
         if !proxy.passDate { appendDate(c, &out) }
         let b = resp.bytes
@@ -26,6 +28,7 @@ enum ResponseHeadBuilder {
         for h in resp.headers {
             // Names and values are ranges of the upstream head's bytes, tested and copied in place.
             if hopByHop.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
+            if let f = filtered, f.dropped.contains(b, h.name) { continue }
             if compressing && ASCII.named(b, h.name, "accept-ranges") { continue }
             if compressing && ASCII.named(b, h.name, "etag"), let edit = gzip?.etag {
                 switch edit {
@@ -59,13 +62,13 @@ enum ResponseHeadBuilder {
         }
         if compressing { out.append(static: "Content-Encoding: gzip\r\n") }
         if gzip?.addVary == true { out.append(static: "Vary: Accept-Encoding\r\n") }
-        if let n = resp.contentLength, !chunked, !compressing {
+        if let n = resp.contentLength, !chunked, !compressing, filtered == nil {
             out.append(static: "Content-Length: "); ASCIIDecimal.append(n, to: &out)
             out.appendCRLF()
         }
         if chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
         out.append(contentsOf: extra)
-        appendCommonTail(r, status: resp.status, connection: c, into: &out)
+        appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &out)
         return out
     }
 

@@ -186,6 +186,8 @@ final class LocationRuntime: @unchecked Sendable {
     let keepaliveHeader: [UInt8]?
     /// `keepalive_time`: no request is kept alive on a connection older than this.
     let keepaliveTimeNanos: UInt64
+    /// if_modified_since, etag, max_ranges (ResponseFilters.swift).
+    let filters: ResponseFilters
 
     init(match: Match, prefix: [UInt8], displayName: String, children: LocationTree, action: LocationAction?,
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
@@ -194,7 +196,8 @@ final class LocationRuntime: @unchecked Sendable {
          keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
          mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
          files: LocationFiles = LocationFiles(),
-         keepaliveHeaderSeconds: Int64? = nil, keepaliveTimeMillis: Int = 3_600_000) {
+         keepaliveHeaderSeconds: Int64? = nil, keepaliveTimeMillis: Int = 3_600_000,
+         filters: ResponseFilters = ResponseFilters()) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -208,6 +211,9 @@ final class LocationRuntime: @unchecked Sendable {
         self.files = files
         keepaliveHeader = keepaliveHeaderSeconds.map { Array("Keep-Alive: timeout=\($0)\r\n".utf8) }
         keepaliveTimeNanos = UInt64(max(0, keepaliveTimeMillis)) &* 1_000_000
+        var f = filters
+        f.adopt(addHeaders)
+        self.filters = f
     }
 }
 

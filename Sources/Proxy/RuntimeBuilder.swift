@@ -503,7 +503,8 @@ struct Builder {
                                expires: ExpiresRuntime(content.expires, variable: expiresVariable),
                                shaping: try shaping(settings, at: loc), files: files,
                                keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
-                               keepaliveTimeMillis: millis(c.keepaliveTime))
+                               keepaliveTimeMillis: millis(c.keepaliveTime),
+                               filters: ResponseFilters(content))
         made.identity = ClientIdentityRuntime(settings.access)
         return made
     }

@@ -39,28 +39,42 @@ enum StaticFiles {
         Bytes.appendHex(info.mtime, to: &etag); etag.append(UInt8(ascii: "-")); Bytes.appendHex(Int(info.size), to: &etag)
         etag.append(UInt8(ascii: "\""))
         let lastModified = HTTPDate.imfFixdate(Int64(info.mtime))
+        let filters = r.location.filters
+        if !filters.etag { etag = [] }
 
-        if status == 200, notModified(r, etag: etag, mtime: info.mtime) {
-            Syscall.close(fd)
-            return sendHead(r, c, status: 304, length: nil, type: [], etag: etag, lastModified: lastModified, range: nil,
-                            gzip: nil, then: nil)
-        }
+        // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
-        if status == 200, let spec = r.requestHeader("range") {
-            switch ByteRangeSpec.parse(spec, size: info.size) {
-            case .satisfiable(let s, let e):
-                start = s; length = e - s + 1; range = (s, e); code = 206
+        var multipart: MultipartRanges? = nil
+        if status == 200, ConditionalFields.present(in: r.head) {
+            let fields = ConditionalFields(r.head)
+            switch conditional(fields, filters, etag: etag, mtime: Int64(info.mtime)) {
+            case .notModified:
+                Syscall.close(fd)
+                return sendHead(r, c, status: 304, length: nil, type: [], etag: etag, lastModified: lastModified,
+                                range: nil, gzip: nil, then: nil)
+            case .preconditionFailed:
+                Syscall.close(fd)
+                return c.sendError(412, closeAfter: false)
+            case .send: break
+            }
+            switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)), size: info.size) {
+            case .whole: break
             case .unsatisfiable:
                 Syscall.close(fd)
-                var cr = Array("bytes */".utf8); ASCIIDecimal.append(info.size, to: &cr)
-                return Responses.send(status: 416, contentType: Array("text/html".utf8),
-                                      body: Responses.errorPage(416, tokens: c.runtime.serverTokens),
-                                      extra: [(Array("Content-Range".utf8), cr)], on: c)
-            case .ignored:
-                break
+                return sendRangeNotSatisfiable(size: info.size, on: c)
+            case .partial(let spans):
+                code = 206
+                if spans.count == 1 {
+                    start = spans[0].start; length = spans[0].count; range = (spans[0].start, spans[0].end - 1)
+                } else {
+                    let parts = MultipartRanges(spans: spans, length: info.size, contentType: contentType(path, r.location)[...],
+                                                boundary: Self.boundary(c))
+                    multipart = parts
+                    length = parts.contentLength
+                }
             }
         }
-        let type = contentType(path, r.location)
+        let type = multipart?.contentType ?? contentType(path, r.location)
         let gzip = r.location.gzip.map {
             GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag)
         }
@@ -70,6 +84,7 @@ enum StaticFiles {
                             range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: nil)
         }
         let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
+        if let m = multipart { sender.sendParts(m) }
         if let d = gzip, d.compress {
             // The compressed length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
             let chunked = r.head.version >= .http1_1 && r.location.shaping.chunkedTransferEncoding
@@ -116,23 +131,6 @@ enum StaticFiles {
         c.sendError(404, closeAfter: false)
     }
 
-    private static func notModified(_ r: Request, etag: [UInt8], mtime: Int) -> Bool {
-        if let inm = r.requestHeader("if-none-match") {
-            if inm.elementsEqual([UInt8(ascii: "*")]) { return true }
-            for tag in inm.split(separator: UInt8(ascii: ",")) {
-                var t = Array(tag.drop { $0 == 32 })
-                while t.last == 32 { t.removeLast() }
-                if t.starts(with: Array("W/".utf8)) { t.removeFirst(2) }
-                if t == etag { return true }
-            }
-            return false
-        }
-        if let ims = r.requestHeader("if-modified-since"), let t = HTTPDate.parse(ims) {
-            return t == Int64(mtime)   // nginx's default `if_modified_since exact`
-        }
-        return false
-    }
-
     private static func sendHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
                                  etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
                                  gzip: GzipDecision?, then sender: FileSender?) {
@@ -150,7 +148,9 @@ enum StaticFiles {
             out.append(contentsOf: Array("Content-Length: ".utf8)); ASCIIDecimal.append(length, to: &out)
             out.appendCRLF()
         }
-        out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.appendCRLF()
+        if r.location.filters.lastModifiedHeader == nil {   // else add_header's replaces it
+            out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.appendCRLF()
+        }
         var tag: [UInt8]? = etag
         if compressing, let edit = gzip?.etag {   // a strong ETag becomes weak on a compressed body
             switch edit {
@@ -159,7 +159,7 @@ enum StaticFiles {
             case .remove: tag = nil
             }
         }
-        if let tag { out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: tag); out.appendCRLF() }
+        if let tag, !tag.isEmpty { out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: tag); out.appendCRLF() }
         if compressing {
             out.append(contentsOf: Array("Content-Encoding: gzip\r\n".utf8))
             if sender?.chunked == true { out.append(contentsOf: Array("Transfer-Encoding: chunked\r\n".utf8)) }
@@ -171,7 +171,7 @@ enum StaticFiles {
             out.append(contentsOf: Array("Content-Range: bytes ".utf8))
             ASCIIDecimal.append(s, to: &out); out.append(UInt8(ascii: "-")); ASCIIDecimal.append(e, to: &out)
             out.append(UInt8(ascii: "/")); ASCIIDecimal.append(total, to: &out); out.appendCRLF()
-        } else if status == 200 {
+        } else if status == 200 && r.location.filters.maxRanges > 0 {
             out.append(contentsOf: Array("Accept-Ranges: bytes\r\n".utf8))
         }
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
@@ -227,13 +227,20 @@ final class FileSender {
 
     deinit { if sharedOwner == nil { Syscall.close(fd) } }
 
+    /// `multipart/byteranges`: the parts after the current one, and the closing boundary (StaticRanges.swift).
+    var nextParts: ArraySlice<(header: [UInt8], span: ByteSpan)> = []
+    var closingBoundary: [UInt8] = []
+    /// Where the body starts in `fd` (a cache entry's body follows its header).
+    var base: Int64 = 0
+
     /// Sends more; the connection calls again when the socket is writable.
     func resume() {
         let c = connection
         guard c.outputIsEmpty else { return }
         if let g = gzip { return compressMore(g) }
         let r = c.request
-        while remaining > 0 {
+        while remaining > 0 || startNextPart() {
+            if !c.outputIsEmpty { c.waitWritable(); return }   // a part's header is still queued
             var count = Int(min(remaining, 1 << 20))
             if r.limitRate > 0 {   // limit_rate: no more than the rate allows, then wait for the timer
                 let allowance = c.rateAllowance(r)
@@ -282,32 +289,5 @@ final class FileSender {
         }
         g.finish()   // the trailer and, when chunked, the last chunk
         c.responseComplete()
-    }
-}
-
-
-/// A single `Range: bytes=…` request (several ranges are served whole, as nginx does without multipart).
-enum ByteRangeSpec: Equatable {
-    case satisfiable(Int64, Int64)
-    case unsatisfiable
-    case ignored
-
-    static func parse<C: Collection<UInt8>>(_ value: C, size: Int64) -> ByteRangeSpec where C.Index == Int {
-        let v = Array(value)
-        guard v.starts(with: Array("bytes=".utf8)) else { return .ignored }
-        let spec = v[6...]
-        if spec.contains(UInt8(ascii: ",")) { return .ignored }
-        guard let dash = spec.firstIndex(of: UInt8(ascii: "-")) else { return .ignored }
-        let a = spec[spec.startIndex..<dash], b = spec[(dash + 1)...]
-        if a.isEmpty {
-            guard let n = ASCIIDecimal.parseInt64(b), n > 0 else { return .unsatisfiable }
-            if size == 0 { return .unsatisfiable }
-            return .satisfiable(max(0, size - n), size - 1)
-        }
-        guard let s = ASCIIDecimal.parseInt64(a) else { return .ignored }
-        if s >= size { return .unsatisfiable }
-        if b.isEmpty { return .satisfiable(s, size - 1) }
-        guard let e = ASCIIDecimal.parseInt64(b), e >= s else { return .ignored }
-        return .satisfiable(s, min(e, size - 1))
     }
 }

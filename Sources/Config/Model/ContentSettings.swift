@@ -17,6 +17,10 @@ public struct ContentSettings: Sendable {
     @Setting public var serverTokens: ServerTokens = .on
     /// `internal;` — the location only serves internal redirects.
     @Setting public var isInternal: Bool = false
+    /// `if_modified_since`, `etag`, `max_ranges` (nil: unlimited): the not_modified and range filters.
+    @Setting public var ifModifiedSince: IfModifiedSince = .exact
+    @Setting public var etag: Bool = true
+    @Setting public var maxRanges: Int? = nil
 
     public init() {}
 }
@@ -25,6 +29,11 @@ public struct ContentSettings: Sendable {
 public enum DocumentRoot: Sendable, Equatable {
     case root(String)
     case alias(String)
+}
+
+/// `if_modified_since off|exact|before`.
+public enum IfModifiedSince: String, Sendable, Equatable {
+    case off, exact, before
 }
 
 /// `server_tokens on|off|build`.

@@ -1,0 +1,117 @@
+import Cache
+import EventLoop
+import HTTP1
+
+/// A response head made from a stored 200 by the not_modified or range filter.
+struct FilteredHead {
+    let status: Int
+    /// Stored fields the new head leaves out.
+    let dropped: NameSet
+
+    /// nginx's 304: no Content-Type, Content-Length, Accept-Ranges or Content-Encoding.
+    static let notModified = FilteredHead(status: 304, dropped: NameSet(["content-type", "accept-ranges", "content-encoding"]))
+    static let singleRange = FilteredHead(status: 206, dropped: NameSet(["accept-ranges", "content-range"]))
+    static let multipart = FilteredHead(status: 206, dropped: NameSet(["accept-ranges", "content-range", "content-type"]))
+}
+
+/// nginx's not_modified and range filters on a response served from the cache: a client that has the entry
+/// (If-None-Match, If-Modified-Since) gets a 304, a failed If-Match / If-Unmodified-Since a 412, a Range a 206
+/// (one part, or `multipart/byteranges`) or a 416. Ranges need the stored response to have said
+/// `Accept-Ranges`, as in nginx.
+enum CacheFilters {
+    /// True when the filters answered (the caller sends nothing more).
+    static func answer(_ e: CacheHotEntry, request r: Request, proxy: ProxyRuntime, connection c: ClientConnection) -> Bool {
+        let resp = e.response
+        guard resp.status == 200, !e.meta.flags.contains(.headOnly), ConditionalFields.present(in: r.head) else { return false }
+        let fields = ConditionalFields(r.head)
+        let wantsRange = fields.range != nil
+        guard fields.hasPreconditions || wantsRange else { return false }
+        let etag = resp.firstHeader("etag")
+        let lastModified = e.meta.lastModified
+        let filters = r.location.filters
+        if fields.hasPreconditions {
+            switch NotModifiedFilter.verdict(fields, lastModified: lastModified, etag: etag, mode: filters.ifModifiedSince) {
+            case .notModified:
+                send(head: build(r, resp, proxy, c, .notModified, extra: []), body: nil, r, c)
+                return true
+            case .preconditionFailed:
+                c.sendError(412, closeAfter: false)
+                return true
+            case .send: break
+            }
+        }
+        guard wantsRange, filters.maxRanges > 0, r.head.version >= .http1_0, resp.firstHeader("accept-ranges") != nil
+        else { return false }
+        let length = Int64(e.bodyLength)
+        switch RangeFilter.evaluate(fields, length: length, lastModified: lastModified, etag: etag, maxRanges: filters.maxRanges) {
+        case .whole:
+            return false
+        case .unsatisfiable:
+            StaticFiles.sendRangeNotSatisfiable(size: length, on: c)
+            return true
+        case .partial(let spans) where spans.count == 1:
+            let s = spans[0]
+            var extra = Array("Content-Range: ".utf8) + ContentRange.single(s, length: length) + [13, 10]
+            appendLength(s.count, to: &extra)
+            let head = build(r, resp, proxy, c, .singleRange, extra: extra)
+            if let body = e.inlineBody {
+                send(head: head, body: Array(body[Int(s.start)..<Int(s.end)]), r, c)
+            } else {
+                send(head: head, file: e, offset: s.start, count: s.count, parts: nil, r, c)
+            }
+            return true
+        case .partial(let spans):
+            let m = MultipartRanges(spans: spans, length: length, contentType: resp.firstHeader("content-type") ?? [],
+                                    boundary: StaticFiles.boundary(c))
+            var extra = Array("Content-Type: ".utf8) + m.contentType + [13, 10]
+            appendLength(m.contentLength, to: &extra)
+            let head = build(r, resp, proxy, c, .multipart, extra: extra)
+            if let body = e.inlineBody {
+                send(head: head, body: m.body(from: body), r, c)
+            } else {
+                send(head: head, file: e, offset: 0, count: 0, parts: m, r, c)
+            }
+            return true
+        }
+    }
+
+    private static func appendLength(_ n: Int64, to out: inout [UInt8]) {
+        out += Array("Content-Length: ".utf8)
+        ASCIIDecimal.append(n, to: &out)
+        out += [13, 10]
+    }
+
+    private static func build(_ r: Request, _ resp: ResponseHead, _ proxy: ProxyRuntime, _ c: ClientConnection,
+                              _ f: FilteredHead, extra: [UInt8]) -> [UInt8] {
+        r.status = f.status
+        let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: proxy, connection: c, chunked: false,
+                                            extra: extra, gzip: nil, filtered: f)
+        r.responseHead = out
+        return out
+    }
+
+    /// Head and body (nil: none) in one write.
+    private static func send(head: [UInt8], body: [UInt8]?, _ r: Request, _ c: ClientConnection) {
+        c.cork()
+        _ = c.send(head)
+        if let body, r.head.method != .head {
+            r.bodyBytesSent += Int64(body.count)
+            _ = c.send(body)
+        }
+        c.responseComplete()
+        c.uncork()
+    }
+
+    /// Head, then the entry's bytes with sendfile from its shared descriptor.
+    private static func send(head: [UInt8], file e: CacheHotEntry, offset: Int64, count: Int64, parts: MultipartRanges?,
+                             _ r: Request, _ c: ClientConnection) {
+        _ = c.send(head)
+        if r.head.method == .head { return c.responseComplete() }
+        let base = Int64(e.bodyOffset)
+        let sender = FileSender(connection: c, fd: e.file.fd, offset: base + offset, remaining: count, sharedOwner: e.file)
+        sender.base = base
+        if let m = parts { sender.sendParts(m) }
+        c.fileSender = sender
+        sender.resume()
+    }
+}

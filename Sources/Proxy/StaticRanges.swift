@@ -1,0 +1,65 @@
+import EventLoop
+import HTTP1
+
+/// The not_modified and range filters applied to a static file: the pure decisions of HTTP1's
+/// `NotModifiedFilter` and `RangeFilter` with the location's `if_modified_since`, `etag` and `max_ranges`.
+extension StaticFiles {
+    static func conditional(_ fields: ConditionalFields, _ filters: ResponseFilters, etag: [UInt8],
+                            mtime: Int64) -> ConditionalVerdict {
+        guard fields.hasPreconditions else { return .send }
+        return NotModifiedFilter.verdict(fields, lastModified: mtime, etag: etag.isEmpty ? nil : etag[...],
+                                         mode: filters.ifModifiedSince)
+    }
+
+    static func ranges(_ fields: ConditionalFields, _ filters: ResponseFilters, etag: [UInt8], mtime: Int64?,
+                       size: Int64) -> RangeVerdict {
+        guard fields.range != nil, filters.maxRanges > 0 else { return .whole }
+        return RangeFilter.evaluate(fields, length: size, lastModified: mtime, etag: etag.isEmpty ? nil : etag[...],
+                                    maxRanges: filters.maxRanges)
+    }
+
+    /// The Last-Modified time the range filter sees: the file's, or the one `add_header` gives (nil if empty).
+    static func headerMtime(_ r: Request, _ filters: ResponseFilters, _ mtime: Int64) -> Int64? {
+        guard let t = filters.lastModifiedHeader else { return mtime }
+        return HTTPDate.parse(r.evaluate(t))
+    }
+
+    /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers.
+    static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
+        Responses.send(status: 416, contentType: Array("text/html".utf8),
+                       body: Responses.errorPage(416, tokens: c.runtime.serverTokens),
+                       extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], on: c)
+    }
+
+    /// A multipart boundary: unique enough per response (nginx uses a counter; only the body must not contain it).
+    static func boundary(_ c: ClientConnection) -> UInt64 {
+        Clock.monotonicNanos() &+ c.id &* 0x9E37_79B9_7F4A_7C15
+    }
+}
+
+extension FileSender {
+    /// Sends `m`'s parts: this sender's region becomes the first part, its header queued first.
+    func sendParts(_ m: MultipartRanges) {
+        nextParts = m.parts[...]
+        closingBoundary = m.trailer
+        remaining = 0
+    }
+
+    /// Queues the next part's header and points the sender at its bytes; after the last, the closing boundary.
+    /// False when nothing is left to send.
+    func startNextPart() -> Bool {
+        guard let part = nextParts.first else {
+            if closingBoundary.isEmpty { return false }
+            connection.request.bodyBytesSent += Int64(closingBoundary.count)
+            _ = connection.send(closingBoundary)
+            closingBoundary = []
+            return false
+        }
+        nextParts = nextParts.dropFirst()
+        connection.request.bodyBytesSent += Int64(part.header.count)
+        _ = connection.send(part.header)
+        offset = base + part.span.start
+        remaining = part.span.count
+        return true
+    }
+}

@@ -1,0 +1,283 @@
+import Glibc
+import Synchronization
+import HTTP1
+import SwitchyardTestSupport
+import Testing
+
+/// nginx's not_modified and range filters end to end: static files, cache HITs and responses being stored.
+@Suite(.serialized) struct ConditionalRangeTests {
+    static let text = "SEE-THIS-0123456789"
+
+    static func staticFixture(_ extra: String = "") throws -> Fixture {
+        try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root files;
+                \(extra)
+                location /one { max_ranges 1; }
+                location /none { max_ranges 0; }
+            }
+            """, files: ["files/t.txt": text, "files/one/t.txt": text, "files/none/t.txt": text])
+    }
+
+    @Test func staticFileAnswers304And412() throws {
+        let f = try Self.staticFixture()
+        defer { f.proxy.stop() }
+        let full = try f.get("/t.txt")
+        let lm = try #require(full.header("Last-Modified")), tag = try #require(full.header("ETag"))
+        #expect(full.header("Accept-Ranges") == "bytes")
+        let ims = try f.get("/t.txt", headers: ["If-Modified-Since": lm])
+        #expect(ims.status == 304 && ims.body.isEmpty)
+        #expect(ims.header("ETag") == tag && ims.header("Content-Length") == nil && ims.header("Accept-Ranges") == nil)
+        #expect(try f.get("/t.txt", headers: ["If-None-Match": "\"a\", \(tag)"]).status == 304)
+        #expect(try f.get("/t.txt", headers: ["If-None-Match": "\"other\""]).status == 200)
+        // exact (the default): a later date is not the file's date.
+        #expect(try f.get("/t.txt", headers: ["If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"]).status == 200)
+        #expect(try f.get("/t.txt", headers: ["If-Unmodified-Since": "Fri, 05 Jul 1985 14:30:52 GMT"]).status == 412)
+        #expect(try f.get("/t.txt", headers: ["If-Unmodified-Since": lm]).status == 200)
+        #expect(try f.get("/t.txt", headers: ["If-Match": "\"nope\""]).status == 412)
+        #expect(try f.get("/t.txt", headers: ["If-Match": tag]).text == Self.text)
+    }
+
+    @Test func ifModifiedSinceBeforeAndEtagOff() throws {
+        let f = try Self.staticFixture("if_modified_since before; etag off;")
+        defer { f.proxy.stop() }
+        let full = try f.get("/t.txt")
+        #expect(full.header("ETag") == nil)
+        #expect(try f.get("/t.txt", headers: ["If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"]).status == 304)
+        #expect(try f.get("/t.txt", headers: ["If-Modified-Since": "Fri, 05 Jul 1985 14:30:52 GMT"]).status == 200)
+        #expect(try f.get("/t.txt", headers: ["If-None-Match": "*"]).status == 200)   // no ETag to match
+    }
+
+    @Test func staticFileRanges() throws {
+        let f = try Self.staticFixture()
+        defer { f.proxy.stop() }
+        let one = try f.get("/t.txt", headers: ["Range": "bytes=4-7"])
+        #expect(one.status == 206 && one.text == "THIS")
+        #expect(one.header("Content-Range") == "bytes 4-7/19" && one.header("Content-Length") == "4")
+        let suffix = try f.get("/t.txt", headers: ["Range": "bytes=-4"])
+        #expect(suffix.status == 206 && suffix.text == "6789")
+        let multi = try f.get("/t.txt", headers: ["Range": "bytes=0-2,4-7"])
+        #expect(multi.status == 206)
+        let type = try #require(multi.header("Content-Type"))
+        #expect(type.hasPrefix("multipart/byteranges; boundary="))
+        let boundary = String(type.dropFirst("multipart/byteranges; boundary=".count))
+        #expect(multi.text == "\r\n--\(boundary)\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-2/19\r\n\r\nSEE"
+                + "\r\n--\(boundary)\r\nContent-Type: text/plain\r\nContent-Range: bytes 4-7/19\r\n\r\nTHIS"
+                + "\r\n--\(boundary)--\r\n")
+        #expect(multi.header("Content-Length") == String(multi.body.count))
+        let bad = try f.get("/t.txt", headers: ["Range": "bytes=100-"])
+        #expect(bad.status == 416 && bad.header("Content-Range") == "bytes */19")
+        // If-Range that does not hold, more parts than max_ranges, max_ranges 0: the whole file.
+        let stale = try f.get("/t.txt", headers: ["Range": "bytes=0-2", "If-Range": "\"old\""])
+        #expect(stale.status == 200 && stale.text == Self.text)
+        let tag = try #require(try f.get("/t.txt").header("ETag"))
+        #expect(try f.get("/t.txt", headers: ["Range": "bytes=0-2", "If-Range": tag]).text == "SEE")
+        #expect(try f.get("/one/t.txt", headers: ["Range": "bytes=0-2,4-7"]).status == 200)
+        #expect(try f.get("/one/t.txt", headers: ["Range": "bytes=0-2"]).status == 206)
+        let none = try f.get("/none/t.txt", headers: ["Range": "bytes=0-2"])
+        #expect(none.status == 200 && none.header("Accept-Ranges") == nil)
+    }
+
+    static func cacheFixture(_ backend: MockBackend, extra: String = "") throws -> Fixture {
+        try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_valid 200 1h;
+                    add_header X-Cache $upstream_cache_status;
+                    \(extra)
+                }
+            }
+            """)
+    }
+
+    static let lastModified = "Sun, 09 Sep 2001 01:46:40 GMT"
+
+    static func validatedBackend() throws -> MockBackend {
+        try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("ETag", "\"v1\""), ("Last-Modified", lastModified), ("Accept-Ranges", "bytes"),
+                                   ("Content-Type", "text/plain")], text: text)
+        }
+    }
+
+    @Test func cachedEntryAnswers304And412() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/c").header("X-Cache") == "MISS")
+        let inm = try f.get("/c", headers: ["If-None-Match": "\"v1\""])
+        #expect(inm.status == 304 && inm.header("X-Cache") == "HIT" && inm.body.isEmpty)
+        #expect(inm.header("ETag") == "\"v1\"" && inm.header("Content-Type") == nil && inm.header("Content-Length") == nil)
+        #expect(try f.get("/c", headers: ["If-Modified-Since": Self.lastModified]).status == 304)
+        #expect(try f.get("/c", headers: ["If-None-Match": "\"v2\""]).status == 200)
+        #expect(try f.get("/c", headers: ["If-Unmodified-Since": "Fri, 05 Jul 1985 14:30:52 GMT"]).status == 412)
+        #expect(try f.get("/c", headers: ["If-Match": "\"v2\""]).status == 412)
+        #expect(backend.requests == 1)
+    }
+
+    @Test func responseBeingStoredAnswers304AndIsStillStored() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        let miss = try f.get("/m", headers: ["If-None-Match": "\"v1\""])
+        #expect(miss.status == 304 && miss.header("X-Cache") == "MISS" && miss.body.isEmpty)
+        let hit = try f.get("/m")
+        #expect(hit.status == 200 && hit.header("X-Cache") == "HIT" && hit.text == Self.text)
+        #expect(backend.requests == 1)
+    }
+
+    @Test func proxiedResponseNotStoredIsNotFiltered() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/p", headers: ["If-Modified-Since": Self.lastModified]).status == 200)
+    }
+
+    @Test func cachedEntryRanges() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        _ = try f.get("/r")
+        let one = try f.get("/r", headers: ["Range": "bytes=4-"])
+        #expect(one.status == 206 && one.text == "THIS-0123456789" && one.header("X-Cache") == "HIT")
+        #expect(one.header("Content-Range") == "bytes 4-18/19")
+        let multi = try f.get("/r", headers: ["Range": "bytes=0-2,4-7"])
+        #expect(multi.status == 206 && multi.text.contains("\r\n\r\nSEE\r\n--") && multi.text.contains("\r\n\r\nTHIS\r\n--"))
+        #expect(multi.header("Content-Length") == String(multi.body.count))
+        #expect(try f.get("/r", headers: ["Range": "bytes=50-"]).header("Content-Range") == "bytes */19")
+        #expect(backend.requests == 1)
+    }
+
+    @Test func cachedEntryWithoutAcceptRangesIsSentWhole() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "0123456789") }
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        _ = try f.get("/w")
+        let r = try f.get("/w", headers: ["Range": "bytes=0-1"])
+        #expect(r.status == 200 && r.text == "0123456789" && r.header("X-Cache") == "HIT")
+    }
+
+    @Test func responseBeingStoredAnswersOneRange() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        let first = try f.get("/f", headers: ["Range": "bytes=4-7"])
+        #expect(first.status == 206 && first.text == "THIS" && first.header("X-Cache") == "MISS")
+        #expect(first.header("Content-Range") == "bytes 4-7/19" && first.header("Content-Length") == "4")
+        // The whole body went into the entry.
+        let hit = try f.get("/f")
+        #expect(hit.status == 200 && hit.text == Self.text && hit.header("X-Cache") == "HIT")
+        #expect(backend.requests == 1)
+    }
+}
+
+/// proxy_cache's breadth: a zone named by a variable, bypass and no_cache with several values, the lifetime
+/// headers nginx reads on any cacheable status.
+@Suite(.serialized) struct CacheBreadthTests {
+    @Test func zoneNamedByAVariable() throws {
+        let backend = try MockBackend(name: "b1") { req in MockResponse(text: "body of \(req.target)") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=A:1m;
+            proxy_cache_path \(try TempDir.make()) keys_zone=B:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache $arg_c;
+                    proxy_cache_key $uri;
+                    proxy_cache_valid any 1m;
+                    add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/x?c=A").header("X-Cache") == "MISS")
+        #expect(try f.get("/x?c=A").header("X-Cache") == "HIT")
+        #expect(try f.get("/x?c=B").header("X-Cache") == "MISS")   // another zone, another entry
+        #expect(try f.get("/x?c=nope").status == 500)
+        let none = try f.get("/x")
+        #expect(none.status == 200 && none.header("X-Cache") == nil)
+        #expect(f.errorLog().contains("cache \"nope\" not found"))
+        #expect(backend.requests == 3)
+    }
+
+    @Test func bypassAndNoCacheWithSeveralValues() throws {
+        let served = Atomic<Int>(0)
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(text: "v\(served.add(1, ordering: .relaxed).newValue)")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_key $uri;
+                    proxy_cache_valid any 1m;
+                    proxy_cache_bypass $arg_a $http_x_b;
+                    proxy_no_cache $arg_n $http_x_n;
+                    add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/t").text == "v1")
+        #expect(try f.get("/t").text == "v1")
+        // Either value true: bypassed, and the answer replaces the entry.
+        let b1 = try f.get("/t", headers: ["X-B": "1"])
+        #expect(b1.text == "v2" && b1.header("X-Cache") == "BYPASS")
+        #expect(try f.get("/t?a=yes").text == "v3")
+        #expect(try f.get("/t").text == "v3")
+        // "0" and empty are false.
+        #expect(try f.get("/t?a=0", headers: ["X-B": ""]).header("X-Cache") == "HIT")
+        // no_cache with either value true: fetched but not stored.
+        #expect(try f.get("/u", headers: ["X-N": "1"]).text == "v4")
+        #expect(try f.get("/u?n=1").text == "v5")
+        #expect(try f.get("/u").header("X-Cache") == "MISS")
+        #expect(try f.get("/u").header("X-Cache") == "HIT")
+    }
+
+    @Test func lifetimeHeadersOnA204AndTheFirstXAccelExpires() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            switch req.target {
+            case "/expires": MockResponse(status: 204, headers: [("Expires", "Thu, 31 Dec 2037 23:55:55 GMT")])
+            case "/dup": MockResponse(headers: [("X-Accel-Expires", "60"), ("X-Accel-Expires", "0")], text: "d")
+            default: MockResponse(status: 204, headers: [("Cache-Control", "max-age=60")])
+            }
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for path in ["/expires", "/cc", "/dup"] {
+            _ = try f.get(path)
+            let again = try f.get(path)
+            #expect(again.header("X-Cache") == "HIT", "\(path)")
+        }
+        #expect(backend.requests == 3)
+    }
+}
