@@ -20,7 +20,7 @@ struct VerifiedCookies {
     mutating func verdict(for value: ArraySlice<UInt8>, signer: CookieSigner, unixTime: Int64) -> CookieSigner.Verdict {
         guard value.count > CookieSigner.suffixLength else { return .tampered }
         let slot = (Int(value[value.endIndex - 1]) &* 131 &+ Int(value[value.endIndex - 2])) & (Self.slotCount - 1)
-        if !slots.isEmpty, let hit = slots[slot], hit.value.elementsEqual(value) {
+        if !slots.isEmpty, matches(slot, value), let hit = slots[slot] {
             if hit.expires > unixTime { return .valid(serverIDLength: hit.serverIDLength, expires: hit.expires) }
             slots[slot] = nil
             return .expired
@@ -31,5 +31,11 @@ struct VerifiedCookies {
             slots[slot] = Entry(value: Array(value), serverIDLength: length, expires: expires)
         }
         return verdict
+    }
+
+    /// Whether `slot` holds exactly `value` (eight bytes a step, see `BytesEqual`).
+    private func matches(_ slot: Int, _ value: ArraySlice<UInt8>) -> Bool {
+        guard let stored = slots[slot]?.value else { return false }
+        return BytesEqual.same(stored, value)
     }
 }

@@ -97,9 +97,11 @@ final class BalancerPolicy {
             }
             return nil
         }
-        switch route {
-        case .stickyCookie(let cookie) where pick.role == .balanced || pick.refresh:
+        // The role first: binding the cookie's payload on every response would retain it for nothing.
+        if pick.role == .balanced || pick.refresh, case .stickyCookie(let cookie) = route {
             return cookie.header(for: up.peers[pick.peer.index], request: r, unixTime: Int64(time(nil)))
+        }
+        switch route {
         case .stickyLearn(let create, _):
             if let session = Self.firstNonEmpty(create, r) {
                 factory.learnTable?.learn(session, address: up.peers[pick.peer.index].address, now: now)
