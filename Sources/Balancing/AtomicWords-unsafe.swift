@@ -2,7 +2,7 @@ import Synchronization
 
 /// A fixed-size array of atomic 64-bit words. `Atomic` cannot live in a Swift array, so this owns
 /// raw memory: allocated and initialised in `init`, torn down in `deinit`, never exposed.
-/// This is the module's only unsafe pointer code.
+/// With `BytesEqual-unsafe.swift`, the module's only unsafe pointer code.
 final class AtomicWords: @unchecked Sendable {  // the pointee is atomics only; the pointer never changes
     private let base: UnsafeMutablePointer<Atomic<UInt64>>
     let count: Int

@@ -12,11 +12,17 @@ public struct BalancerFactory: Sendable {
     public let warnings: [String]
     /// The `sticky learn` table in use (pass it back in on reload to keep the learned sessions).
     public let learnTable: StickyLearnTable?
+    /// jvm_route's `failback=stay` table (pass it back in on reload to keep the moved sessions).
+    public let failbackTable: FailbackTable?
+    /// Session-routing events for the status pages (pass them back in on reload to keep counting).
+    public let counters: SessionRoutingCounters
     private let ring: KetamaRing?
     private let binding: StickyBinding?
+    private let signer: CookieSigner?
 
     public init(
-        kind: BalancerKind, affinity: Affinity = .none, health: PeerHealth, learnTable: StickyLearnTable? = nil
+        kind: BalancerKind, affinity: Affinity = .none, health: PeerHealth, learnTable: StickyLearnTable? = nil,
+        failbackTable: FailbackTable? = nil, counters: SessionRoutingCounters? = nil
     ) throws(BalancingConfigError) {
         let peers = health.peers
         guard !peers.isEmpty else { throw BalancingConfigError("no servers are defined") }
@@ -34,6 +40,8 @@ public struct BalancerFactory: Sendable {
         }
         var warnings: [String] = []
         var table: StickyLearnTable?
+        var moved: FailbackTable?
+        var signer: CookieSigner?
         switch affinity {
         case .none:
             binding = nil
@@ -41,10 +49,12 @@ public struct BalancerFactory: Sendable {
             let routes = try spec.routeTable(peers: peers)
             warnings = routes.warnings
             binding = .routes(routes)
+            moved = spec.failback.table(reusing: failbackTable)
         case .sticky(let spec):
             switch spec.method {
-            case .cookie:
+            case .cookie(let cookie):
                 binding = .routes(StickyCookie.routeTable(peers: peers))
+                signer = cookie.signer
             case .route:
                 let routes = try RouteTable(peers: peers, kind: "route")
                 warnings = routes.warnings
@@ -58,6 +68,9 @@ public struct BalancerFactory: Sendable {
         }
         self.warnings = warnings
         self.learnTable = table
+        self.failbackTable = moved
+        self.signer = signer
+        self.counters = counters ?? SessionRoutingCounters()
     }
 
     /// A fresh balancer for one worker thread.
@@ -71,10 +84,10 @@ public struct BalancerFactory: Sendable {
         case .leastConn: base = LeastConn(health: health)
         }
         guard let binding else { return base }
-        return Self.sticky(base, binding: binding)
+        return sticky(base, binding: binding)
     }
 
-    private static func sticky<Inner: Balancer>(_ inner: Inner, binding: StickyBinding) -> any Balancer {
-        StickyRoute(inner: inner, binding: binding)
+    private func sticky<Inner: Balancer>(_ inner: Inner, binding: StickyBinding) -> any Balancer {
+        StickyRoute(inner: inner, binding: binding, failback: failbackTable, signer: signer, counters: counters)
     }
 }

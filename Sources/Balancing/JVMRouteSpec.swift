@@ -10,17 +10,43 @@ public struct JVMRouteSpec: Sendable, Equatable {
     public var sessionURLName: [UInt8]
     /// Tomcat (`ID.route`) when true, Resin (`route.ID`) when false.
     public var reverse: Bool
+    /// What happens to the sessions a stand-in served once their owner is usable again.
+    public var failback: Failback
+
+    /// `failback=stay|return`.
+    public enum Failback: Sendable, Equatable {
+        /// A session a stand-in served stays there until it has been idle for `timeout` (at most `capacity`
+        /// sessions remembered, least recently used first out): the stand-in holds its newest state.
+        case stay(capacity: Int, timeout: Duration)
+        /// The owner takes its sessions back as soon as it is usable (nginx-upstream-jvm-route's behaviour).
+        case `return`
+
+        /// `failback_timeout`'s default: Tomcat's default session-timeout, so an entry outlives the session.
+        public static let defaultTimeout: Duration = .seconds(1800)
+        /// `failback_zone`'s default, 4 MiB: about 16,000 sessions at `sticky learn`'s 256 bytes a session.
+        public static let defaultZoneBytes = 4 << 20
+        public static let standard = Failback.stay(
+            capacity: StickyLearnTable.capacity(forZoneBytes: defaultZoneBytes), timeout: defaultTimeout)
+
+        /// A new table for `.stay`, or `previous` when it has the same size and timeout (kept across a reload).
+        func table(reusing previous: FailbackTable?) -> FailbackTable? {
+            guard case .stay(let capacity, let timeout) = self else { return nil }
+            if let previous, previous.capacity == max(1, capacity), previous.timeout == timeout { return previous }
+            return FailbackTable(capacity: capacity, timeout: timeout)
+        }
+    }
 
     /// The srun_id of a server without `srun_id=`, as the module defines it.
     public static let defaultSrunID: [UInt8] = Array("a".utf8)
 
     public init(
         cookieName: [UInt8] = Array("JSESSIONID".utf8), sessionURLName: [UInt8] = Array("jsessionid".utf8),
-        reverse: Bool = false
+        reverse: Bool = false, failback: Failback = .standard
     ) {
         self.cookieName = cookieName
         self.sessionURLName = sessionURLName
         self.reverse = reverse
+        self.failback = failback
     }
 
     /// The route of a session id under this spec (see `SessionRoute.route`).

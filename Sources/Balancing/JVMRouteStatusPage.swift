@@ -5,7 +5,12 @@
 ///
 ///     JVMRouteStatusPage.render(upstream: "tomcats", health: health, now: now)   // text/plain body
 public enum JVMRouteStatusPage {
-    public static func render(upstream: String, health: PeerHealth, now: Instant) -> [UInt8] {
+    /// `sessions`: the upstream's session-routing counters; their lines appear once something was counted (or a
+    /// failback table exists).
+    public static func render(
+        upstream: String, health: PeerHealth, now: Instant, sessions: SessionRoutingCounters.Snapshot? = nil,
+        failback: Bool = false
+    ) -> [UInt8] {
         let snapshot = health.snapshot(now: now)
         let busy = snapshot.reduce(0) { $0 + $1.active }
         let requests = snapshot.reduce(0) { $0 + $1.requests }
@@ -22,6 +27,15 @@ public enum JVMRouteStatusPage {
                 + "busy: \(status.active)/\(config.maxConns), weight: \(status.weight), "
                 + "total_req: \(status.requests), total_fails: \(status.failures), last_fail: \(lastFailure), "
                 + "state: \(status.state.rawValue), sessions_last_minute: \(status.sessionsLastMinute)\n"
+        }
+        if let s = sessions {
+            if failback || s.failbackMoved > 0 {
+                text += "\nfailback: stay, moved_sessions: \(s.failbackEntries), moves: \(s.failbackMoved), "
+                    + "kept_on_stand_in: \(s.failbackKept), restamped: \(s.failbackRestamped)\n"
+            }
+            if s.cookiesTampered > 0 || s.cookiesExpired > 0 {
+                text += "\nsigned cookies rejected: tampered: \(s.cookiesTampered), expired: \(s.cookiesExpired)\n"
+            }
         }
         return Array(text.utf8)
     }

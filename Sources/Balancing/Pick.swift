@@ -15,6 +15,9 @@ public struct Pick: Sendable, Equatable {
 
     public let peer: PeerID
     public let role: Role
+    /// The request's signed sticky cookie is past half its lifetime: the engine sends a fresh one naming the
+    /// same server, so an active client's cookie never expires.
+    public var refresh = false
 
     public init(_ peer: PeerID, _ role: Role) {
         self.peer = peer

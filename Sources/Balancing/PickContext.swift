@@ -16,6 +16,9 @@ public struct PickContext: Sendable {
     /// The location has `proxy_next_upstream off`: a bound session whose server is unusable gets no
     /// stand-in (502), as nginx sends no request to another server then.
     public var strictAffinity: Bool
+    /// Wall-clock Unix seconds, for signed sticky cookies' expiry (the engine sets it only when cookies are
+    /// signed; balancing otherwise runs on the monotonic `Instant` it is given).
+    public var unixTime: Int64 = 0
 
     public init(
         clientAddress: [UInt8] = [], hashKey: [UInt8]? = nil, route: [UInt8]? = nil, sessionID: [UInt8]? = nil,

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Session affinity around any balancing method (jvm_route and `sticky`): a request whose route names
 /// a server goes to it; a request with no route, or an unknown one, goes to `inner`.
 ///
@@ -5,9 +7,14 @@
 /// session does not scatter: its stand-in is chosen by rendezvous hashing of the session id over the
 /// usable servers (weighted: a server of weight w gets w draws, so its share is w / Σw). Every
 /// request of that session, from any worker or any switchyard with the same config, reaches the
-/// same stand-in, and returns to its owner once the owner recovers. `PickContext.strictAffinity`
+/// same stand-in, and returns to its owner once the owner recovers (unless `failback` says otherwise). `PickContext.strictAffinity`
 /// (`proxy_next_upstream off`) refuses instead: nil, so the engine answers 502.
 /// A `drain`ing server still takes the requests bound to it, and no others.
+///
+/// With a `failback` table (jvm_route's `failback=stay`) a session a stand-in served is remembered there, and
+/// keeps going to that stand-in after its owner recovers, until it has been idle for the table's timeout. With
+/// a `signer` (`sticky cookie … sign=`) the route is a signed cookie value: verified (once per worker, then
+/// remembered), and ignored when tampered with or expired, so the request is balanced and gets a new cookie.
 ///
 ///     var lb = StickyRoute(inner: RoundRobin(health: health), binding: .routes(table))
 public struct StickyRoute<Inner: Balancer>: Balancer {
@@ -20,10 +27,20 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     /// Stable hashes of the peers' addresses, the per-server half of the rendezvous score.
     private let addressHashes: [UInt64]
     private let peerByAddress: [String: Int]
+    private let failback: FailbackTable?
+    private let signer: CookieSigner?
+    private let counters: SessionRoutingCounters?
+    private var verified = VerifiedCookies()
 
-    public init(inner: Inner, binding: StickyBinding) {
+    public init(
+        inner: Inner, binding: StickyBinding, failback: FailbackTable? = nil, signer: CookieSigner? = nil,
+        counters: SessionRoutingCounters? = nil
+    ) {
         self.inner = inner
         self.binding = binding
+        self.failback = failback
+        self.signer = signer
+        self.counters = counters
         switch binding {
         case .routes(let table): (routes, learned) = (table, nil)
         case .learned(let table): (routes, learned) = (RouteTable(keys: []), table)
@@ -42,23 +59,65 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     }
 
     public mutating func pick(_ ctx: PickContext, state: inout PickState, now: Instant) -> Pick? {
-        guard let route = ctx.route, !route.isEmpty, let owner = owner(of: route, now: now) else {
+        var route = ctx.route
+        var refresh = false
+        if let signer, let raw = route, !raw.isEmpty {
+            switch verified.verdict(for: raw, signer: signer, unixTime: ctx.unixTime) {
+            case .valid(let length, let expires):
+                route = raw.prefix(length)
+                refresh = expires - ctx.unixTime < signer.lifetimeSeconds / 2
+            case .tampered:
+                counters?.cookiesTampered.wrappingAdd(1, ordering: .relaxed)
+                route = nil
+            case .expired:
+                counters?.cookiesExpired.wrappingAdd(1, ordering: .relaxed)
+                route = nil
+            }
+        }
+        guard let route, !route.isEmpty, let owner = owner(of: route, now: now) else {
             let pick = inner.pick(ctx, state: &state, now: now)
             if let pick, let session = ctx.sessionID { health.noteSession(pick.peer, sessionID: session, now: now) }
             return pick
         }
+        let session = ctx.sessionID ?? route
         let signedNow = now.signed
         var result: Pick?
-        if health.take(owner.index, state: &state, now: signedNow, allowDraining: true) {
+        if let failback, !ctx.strictAffinity, let moved = standIn(failback, session, owner: owner, state: &state, now: now) {
+            result = moved
+        } else if health.take(owner.index, state: &state, now: signedNow, allowDraining: true) {
             result = Pick(owner, .owner)
+            result?.refresh = refresh
         } else if !ctx.strictAffinity {
-            let key = StableHash.hash64(ctx.sessionID ?? route)
+            let key = StableHash.hash64(session)
             result = fallback(key: key, state: &state, now: signedNow).map { Pick(PeerID($0), .fallback) }
+            if let failback, let moved = result {
+                failback.record(session, standIn: addressHashes[moved.peer.index], now: now)
+                counters?.failbackMoved.wrappingAdd(1, ordering: .relaxed)
+            }
         }
         if let result {
-            health.noteSession(result.peer, sessionID: ctx.sessionID ?? route, now: now)
+            health.noteSession(result.peer, sessionID: session, now: now)
         }
         return result
+    }
+
+    /// The stand-in a moved session stays on, taken for this try; nil when the session never moved, or its
+    /// stand-in is gone from the upstream or unusable (then the entry goes: the owner, or a new stand-in, serves).
+    private func standIn(
+        _ table: FailbackTable, _ session: ArraySlice<UInt8>, owner: PeerID, state: inout PickState, now: Instant
+    ) -> Pick? {
+        guard let hash = table.standIn(for: session, now: now) else { return nil }
+        guard let index = addressHashes.firstIndex(of: hash), index != owner.index else {
+            table.forget(session)
+            return nil
+        }
+        if state.tried.contains(index) { return nil }  // this request's retry: the entry stands for the next one
+        guard health.take(index, state: &state, now: now.signed, allowDraining: true) else {
+            table.forget(session)
+            return nil
+        }
+        counters?.failbackKept.wrappingAdd(1, ordering: .relaxed)
+        return Pick(PeerID(index), .fallback)
     }
 
     public mutating func release(_ peer: PeerID, _ outcome: PeerOutcome, now: Instant) {

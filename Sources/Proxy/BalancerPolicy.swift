@@ -2,6 +2,7 @@ import EventLoop
 import Balancing
 import HTTP1
 import ASCIIBytes
+import Glibc
 
 /// How an upstream chooses servers, and where a request's session route comes from. The validated
 /// `BalancerFactory` makes one balancer per worker; this adds what only the engine can evaluate:
@@ -14,7 +15,7 @@ final class BalancerPolicy {
         /// `sticky route $a $b`: the first non-empty value is the route.
         case stickyRoute([CompiledTemplate])
         /// `sticky cookie NAME`: the cookie holds the server's route; a balanced pick sets it.
-        case stickyCookie(StickyCookie)
+        case stickyCookie(StickyCookieIssuer)
         /// `sticky learn`: `lookup` finds the session, `create` (read from the response) teaches the table.
         case stickyLearn(create: [CompiledTemplate], lookup: [CompiledTemplate])
     }
@@ -30,6 +31,8 @@ final class BalancerPolicy {
     private let reverse: Bool
     /// `sticky cookie NAME`'s name as bytes, made once.
     private let stickyCookieName: [UInt8]
+    /// `sticky cookie … sign=`: picks need the wall clock (the values expire).
+    private let signedCookie: Bool
 
     init(factory: BalancerFactory, hashKey: CompiledTemplate?, route: RouteSource) {
         self.factory = factory
@@ -40,7 +43,11 @@ final class BalancerPolicy {
         } else {
             (isJVMRoute, sessionCookie, sessionURLName, reverse) = (false, [], [], false)
         }
-        if case .stickyCookie(let cookie) = route { stickyCookieName = Array(cookie.name.utf8) } else { stickyCookieName = [] }
+        if case .stickyCookie(let cookie) = route {
+            (stickyCookieName, signedCookie) = (Array(cookie.spec.name.utf8), cookie.isSigned)
+        } else {
+            (stickyCookieName, signedCookie) = ([], false)
+        }
     }
 
     func makeBalancer() -> any Balancer { factory.make() }
@@ -67,6 +74,7 @@ final class BalancerPolicy {
             }
         case .stickyCookie:
             if let v = r.cookie(stickyCookieName), !v.isEmpty { ctx.route = v; ctx.sessionID = v }
+            if signedCookie { ctx.unixTime = Int64(time(nil)) }
         case .stickyLearn(_, let lookup):
             if let v = Self.firstNonEmpty(lookup, r) { ctx.route = v[...]; ctx.sessionID = v[...] }
         }
@@ -83,14 +91,17 @@ final class BalancerPolicy {
                 for f in resp.headers where ASCII.named(b, f.name, "set-cookie") {
                     if let v = Cookies.valueRange(named: sessionCookie, in: b, f.value), v.end > v.start {
                         up.health.noteSession(pick.peer, sessionID: b[v.start..<v.end], now: now)
+                        forgetRestamped(r, newID: b[v.start..<v.end])
                     }
                 }
             }
             return nil
         }
+        // The role first: binding the cookie's payload on every response would retain it for nothing.
+        if pick.role == .balanced || pick.refresh, case .stickyCookie(let cookie) = route {
+            return cookie.header(for: up.peers[pick.peer.index], request: r, unixTime: Int64(time(nil)))
+        }
         switch route {
-        case .stickyCookie(let cookie) where pick.role == .balanced:
-            return Array("Set-Cookie: ".utf8) + cookie.setCookie(for: up.peers[pick.peer.index]) + [13, 10]
         case .stickyLearn(let create, _):
             if let session = Self.firstNonEmpty(create, r) {
                 factory.learnTable?.learn(session, address: up.peers[pick.peer.index].address, now: now)
@@ -100,6 +111,16 @@ final class BalancerPolicy {
             break
         }
         return nil
+    }
+
+    /// failback=stay: the application set a new session id (a re-stamp after a take-over, or a new session), so
+    /// the cookie tells the truth again and the request's moved-session entry goes.
+    private func forgetRestamped(_ r: Request, newID: ArraySlice<UInt8>) {
+        guard let table = factory.failbackTable, table.count > 0, let head = r.head,
+              let old = SessionID.find(in: head, args: r.args, cookie: sessionCookie, urlName: sessionURLName),
+              !old.elementsEqual(newID)
+        else { return }
+        if table.forget(old) { factory.counters.noteRestamp() }
     }
 
     private static func firstNonEmpty(_ templates: [CompiledTemplate], _ r: Request) -> [UInt8]? {

@@ -143,7 +143,10 @@ enum Responses {
 
     static func jvmRouteStatus(upstream index: Int, on c: ClientConnection) {
         let up = c.runtime.upstreams[index]
-        let body = JVMRouteStatusPage.render(upstream: up.name, health: up.health, now: c.worker.now())
+        let factory = up.policy.factory
+        let body = JVMRouteStatusPage.render(upstream: up.name, health: up.health, now: c.worker.now(),
+                                             sessions: factory.counters.snapshot(table: factory.failbackTable),
+                                             failback: factory.failbackTable != nil)
         send(status: 200, contentType: Array("text/plain".utf8), body: body, on: c)
     }
 }

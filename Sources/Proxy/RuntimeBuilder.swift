@@ -256,7 +256,7 @@ struct Builder {
         if let j = u.jvmRoute {
             let spec = JVMRouteSpec(cookieName: Array((j.cookieName ?? "JSESSIONID").utf8),
                                     sessionURLName: Array((j.sessionURLName ?? "jsessionid").lowercased().utf8),
-                                    reverse: j.reverse)
+                                    reverse: j.reverse, failback: failback(j))
             affinity = .jvmRoute(spec)
             route = .jvmRoute(spec)
         } else if let sticky = u.sticky {
@@ -265,11 +265,9 @@ struct Builder {
                 affinity = .sticky(StickySpec(method: .route))
                 route = .stickyRoute(try ts.map { t throws(ConfigError) in try compile(t, at: u.location) })
             case .cookie(let c):
-                let cookie = BalancerStickyCookie(name: c.name, expires: c.expiresMax ? .max : c.expires.map { .after($0) },
-                                                    domain: c.domain, path: c.path, httpOnly: c.httpOnly, secure: c.secure,
-                                                    sameSite: c.sameSite)
-                affinity = .sticky(StickySpec(method: .cookie(cookie)))
-                route = .stickyCookie(cookie)
+                let issuer = try stickyCookie(c, in: u)
+                affinity = .sticky(StickySpec(method: .cookie(issuer.spec)))
+                route = .stickyCookie(issuer)
             case .learn(let l):
                 let learn = StickySpec.Learn(zoneName: l.zoneName, zoneBytes: l.zoneSize, timeout: l.timeout, header: l.header)
                 affinity = .sticky(StickySpec(method: .learn(learn)))
@@ -280,7 +278,9 @@ struct Builder {
         let factory: BalancerFactory
         do {
             factory = try BalancerFactory(kind: kind, affinity: affinity, health: health,
-                                          learnTable: previousLearnTable(for: u))
+                                          learnTable: previousLearnTable(for: u),
+                                          failbackTable: previousUpstream?.policy.factory.failbackTable,
+                                          counters: previousUpstream?.policy.factory.counters)
         } catch {
             throw ConfigError("\(error) in upstream \"\(u.name)\"", at: u.location)
         }
@@ -290,6 +290,41 @@ struct Builder {
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
                                keepaliveTimeoutMillis: millis(u.keepaliveTimeout),
                                keepaliveTimeNanos: UInt64(millis(u.keepaliveTime)) * 1_000_000)
+    }
+
+    /// jvm_route's `failback=` and its table's size and timeout.
+    func failback(_ j: JVMRoute) -> JVMRouteSpec.Failback {
+        if j.failbackReturn { return .return }
+        let bytes = j.failbackZoneSize ?? JVMRouteSpec.Failback.defaultZoneBytes
+        return .stay(capacity: StickyLearnTable.capacity(forZoneBytes: bytes),
+                     timeout: j.failbackTimeout ?? JVMRouteSpec.Failback.defaultTimeout)
+    }
+
+    /// `sticky cookie`: literal attributes go to the balancing spec, ones with variables are compiled for the
+    /// engine; `sign=` reads its key file now, so a reload reads it again.
+    func stickyCookie(_ c: Config.StickyCookie, in u: UpstreamConfig) throws(ConfigError) -> StickyCookieIssuer {
+        func template(_ text: String?) throws(ConfigError) -> CompiledTemplate? {
+            guard let text else { return nil }
+            let t: Template
+            do { t = try Template(text) } catch { throw ConfigError(error.message, at: u.location) }
+            return try compile(t, at: u.location)
+        }
+        var signer: CookieSigner?
+        if let file = c.signKeyFile {
+            let path = absolute(file)
+            do {
+                let text = try StickyCookieIssuer.readKeyFile(path)
+                let lifetime = c.signTimeout ?? (c.expiresMax ? nil : c.expires) ?? .seconds(3600)
+                signer = try CookieSigner(keys: try CookieSigner.keys(fromFile: text), lifetime: lifetime, cookieName: c.name)
+            } catch {
+                throw ConfigError("\(error) (sticky cookie \"\(c.name)\" sign=)", at: u.location)
+            }
+        }
+        let spec = BalancerStickyCookie(name: c.name, expires: c.expiresMax ? .max : c.expires.map { .after($0) },
+                                        domain: c.domain, path: c.path, httpOnly: c.httpOnly, secure: c.secure,
+                                        sameSite: c.sameSite, partitioned: c.partitioned, signer: signer)
+        return StickyCookieIssuer(spec: spec, domain: try template(c.domain), path: try template(c.path),
+                                  sameSite: try template(c.sameSite))
     }
 
     /// The `sticky learn` table of the previous configuration with this upstream's zone name: a zone, like

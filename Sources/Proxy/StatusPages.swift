@@ -17,7 +17,15 @@ enum StatusPages {
                 out += ",\"route\":\(peer.route.map { "\"\(jsonEscape(String(decoding: $0, as: UTF8.self)))\"" } ?? "null")"
                 out += ",\"sessions_last_minute\":\(s.sessionsLastMinute)}"
             }
-            out += "]}"
+            out += "]"
+            let sessions = up.policy.factory.counters.snapshot(table: up.policy.factory.failbackTable)
+            out += ",\"sticky_cookies_tampered\":\(sessions.cookiesTampered)"
+            out += ",\"sticky_cookies_expired\":\(sessions.cookiesExpired)"
+            if up.policy.factory.failbackTable != nil {
+                out += ",\"failback\":{\"moved_sessions\":\(sessions.failbackEntries),\"moves\":\(sessions.failbackMoved)"
+                out += ",\"kept_on_stand_in\":\(sessions.failbackKept),\"restamped\":\(sessions.failbackRestamped)}"
+            }
+            out += "}"
         }
         out += "}}\n"
         return Array(out.utf8)

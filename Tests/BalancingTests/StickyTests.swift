@@ -30,19 +30,64 @@ import Digest
         }
     }
 
+    /// nginx's attribute order and texts (upstream_sticky.t): `expires=` and `max-age` together, path last.
     @Test(arguments: [
         (StickyCookie(name: "srv_id"), "srv_id=V"),
         (
-            StickyCookie(name: "srv_id", expires: .after(.seconds(3600)), domain: ".example.com", path: "/"),
-            "srv_id=V; max-age=3600; domain=.example.com; path=/"
+            StickyCookie(name: "srv_id", expires: .after(.seconds(3780)), domain: ".example.com", path: "/"),
+            "srv_id=V; expires=Thu, 01-Jan-26 01:03:00 GMT; max-age=3780; domain=.example.com; path=/"
         ),
         (
             StickyCookie(name: "s", expires: .max, httpOnly: true, secure: true, sameSite: "lax"),
-            "s=V; expires=Thu, 31 Dec 2037 23:55:55 GMT; httponly; secure; samesite=lax"
+            "s=V; expires=Thu, 31-Dec-37 23:55:55 GMT; max-age=315360000; httponly; secure; samesite=lax"
+        ),
+        (
+            StickyCookie(name: "s", secure: true, sameSite: "None", partitioned: true),
+            "s=V; secure; samesite=None; partitioned"
         ),
     ])
     func setCookieHeader(cookie: StickyCookie, header: String) {
-        #expect(String(decoding: cookie.setCookie(for: PeerConfig("x", route: bytes("V"))), as: UTF8.self) == header)
+        // 2026-01-01 00:00:00 UTC
+        let text = cookie.setCookie(for: PeerConfig("x", route: bytes("V")), unixTime: 1_767_225_600)
+        #expect(String(decoding: text, as: UTF8.self) == header)
+    }
+
+    /// `ngx_http_cookie_time`: two-digit years up to 2037, four after.
+    @Test(arguments: [
+        (Int64(0), "Thu, 01-Jan-70 00:00:00 GMT"),
+        (Int64(951_782_400), "Tue, 29-Feb-00 00:00:00 GMT"),
+        (Int64(2_145_916_555), "Thu, 31-Dec-37 23:55:55 GMT"),
+        (Int64(2_208_988_800), "Sun, 01-Jan-2040 00:00:00 GMT"),
+    ])
+    func cookieDate(_ t: Int64, _ text: String) {
+        var out: [UInt8] = []
+        CookieDate.append(t, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == text)
+    }
+
+    /// A domain or path that would end its attribute and start another is left out and reported, never sent.
+    @Test(arguments: ["a.example;Secure", "a.example, b=1", "a example", "a\texample", "a\u{7F}", "x\r\nSet-Cookie: y=1"])
+    func attributesThatWouldInjectAreDropped(_ bad: String) {
+        let cookie = StickyCookie(name: "s", httpOnly: true)
+        var dropped: [String] = []
+        let header = cookie.setCookie(value: bytes("V"), domain: bytes(bad), path: bytes(bad), sameSite: nil,
+                                      unixTime: 0, dropped: &dropped)
+        #expect(String(decoding: header, as: UTF8.self) == "s=V; httponly")
+        #expect(dropped == ["domain", "path"])
+    }
+
+    /// samesite from a variable: strict, lax or none as given, anything else strict (nginx), empty left out.
+    @Test func sameSiteFromAVariable() {
+        let cookie = StickyCookie(name: "s")
+        func header(_ v: String) -> String {
+            var dropped: [String] = []
+            return String(decoding: cookie.setCookie(value: bytes("V"), domain: nil, path: nil, sameSite: bytes(v),
+                                                     unixTime: 0, dropped: &dropped), as: UTF8.self)
+        }
+        #expect(header("Lax") == "s=V; samesite=Lax")
+        #expect(header("none") == "s=V; samesite=none")
+        #expect(header("lax; Secure") == "s=V; samesite=strict")
+        #expect(header("") == "s=V")
     }
 
     @Test func learnZoneSizesItsTable() {

@@ -17,7 +17,13 @@ final class ClusterFixture {
     let directory: String
     let memcachedPorts: [UInt16]
     let appPorts: [UInt16]
-    let routes = ["tomcat1", "tomcat2"]
+    let routes: [String]
+    /// The app nodes' session mode instead of the variant's (e.g. `["--replicated"]`).
+    let appMode: [String]?
+    /// Added to `jvm_route $cookie_JSESSIONID reverse` (e.g. `failback=return`).
+    let jvmRouteParameters: String
+    /// Added to every `server` line (e.g. `fail_timeout=1s`).
+    let serverParameters: String
     private(set) var memcached: [ChildProcess] = []
     private(set) var apps: [ChildProcess] = []
     private(set) var proxy: ProxyProcess!
@@ -34,17 +40,23 @@ final class ClusterFixture {
         return "/usr/bin/memcached"
     }
 
-    /// `startMemcached: false` leaves the memcached ports closed (a cluster whose memcached is down).
-    init(_ variant: Variant, startMemcached: Bool = true) throws {
+    /// `startMemcached: false` leaves the memcached ports closed (a cluster whose memcached is down). `nodes` app
+    /// nodes are named tomcat1, tomcat2, …
+    init(_ variant: Variant, startMemcached: Bool = true, nodes: Int = 2, appMode: [String]? = nil,
+         jvmRouteParameters: String = "", serverParameters: String = "") throws {
         self.variant = variant
+        self.appMode = appMode
+        self.jvmRouteParameters = jvmRouteParameters
+        self.serverParameters = serverParameters
+        routes = (1...nodes).map { "tomcat\($0)" }
         directory = try TempDir.make()
         memcachedPorts = startMemcached ? [freePort(), freePort()] : [deadPort(), deadPort()]
-        appPorts = [freePort(), freePort()]
+        appPorts = (0..<nodes).map { _ in freePort() }
         do {
             if startMemcached {
                 for (i, port) in memcachedPorts.enumerated() { try startMemcachedNode(i, port: port) }
             }
-            for i in 0..<2 { try startApp(i) }
+            for i in 0..<nodes { try startApp(i) }
             try startProxy()
         } catch {
             stop()
@@ -67,7 +79,8 @@ final class ClusterFixture {
     func appArguments(_ i: Int) -> [String] {
         var args = [Self.appBinary, "--port", String(appPorts[i]), "--jvm-route", routes[i], "--memcached", memcachedList]
         switch variant {
-        case .jvmRouteSticky: args += ["--sticky", "--failover-node", i == 0 ? "n2" : "n1"]  // the reference: n2 on tomcat1, n1 on tomcat2
+        case _ where appMode != nil: args += appMode!
+        case .jvmRouteSticky: args += ["--sticky", "--failover-node", i % 2 == 0 ? "n2" : "n1"]  // the reference: n2 on tomcat1, n1 on tomcat2
         case .roundRobinNonSticky: args += ["--non-sticky", "--locking", "auto"]
         }
         // A short operation timeout keeps a test with a dead memcached quick; connection refused is immediate anyway.
@@ -80,9 +93,19 @@ final class ClusterFixture {
         try app.waitUntilListening(appPorts[i])
     }
 
+    /// Starts a stopped node again on its port: a new process, with no sessions in memory.
+    func restartApp(route: String) throws {
+        let i = routes.firstIndex(of: route)!
+        apps[i].stop(SIGKILL)
+        let app = try ChildProcess(name: routes[i] + "-restarted", appArguments(i), logDirectory: directory)
+        apps[i] = app
+        try app.waitUntilListening(appPorts[i])
+    }
+
     private func startProxy() throws {
         proxyPort = freePort()
-        let balancing = variant == .jvmRouteSticky ? "jvm_route $cookie_JSESSIONID reverse;" : ""
+        let balancing = variant == .jvmRouteSticky ? "jvm_route $cookie_JSESSIONID reverse \(jvmRouteParameters);" : ""
+        let servers = zip(appPorts, routes).map { "server 127.0.0.1:\($0) srun_id=\($1) \(serverParameters);" }
         let config = """
             error_log logs/error.log info;
             pid logs/switchyard.pid;
@@ -91,11 +114,11 @@ final class ClusterFixture {
                 access_log off;
                 upstream tomcat-lb {
                     \(balancing)
-                    server 127.0.0.1:\(appPorts[0]) srun_id=tomcat1;
-                    server 127.0.0.1:\(appPorts[1]) srun_id=tomcat2;
+                    \(servers.joined(separator: "\n                    "))
                 }
                 server {
                     listen 127.0.0.1:\(proxyPort);
+                    location = /jvm-status { jvm_route_status tomcat-lb; }
                     location / {
                         proxy_pass http://tomcat-lb;
                         proxy_set_header Host $host;

@@ -59,7 +59,7 @@ extension DirectiveTable {
             }
             builder.currentUpstream.zone = (directive.arguments[0].text, size)
         }),
-        DirectiveSpec("jvm_route", [.upstream], .range(1, 2), .custom { builder, directive in
+        DirectiveSpec("jvm_route", [.upstream], .atLeast(1), .custom { builder, directive in
             let upstream = builder.currentUpstream
             if upstream.jvmRoute != nil { throw ConfigError("\"jvm_route\" directive is duplicate", at: directive.location) }
             upstream.jvmRoute = try jvmRoute(directive)
@@ -81,12 +81,10 @@ extension DirectiveTable {
         upstream.balancingLocation = directive.location
     }
 
-    /// `jvm_route $cookie_JSESSIONID[|session_url] [reverse]`.
+    /// `jvm_route $cookie_JSESSIONID[|session_url] [reverse] [failback=stay|return] [failback_timeout=time]
+    /// [failback_zone=size]`.
     private static func jvmRoute(_ directive: Directive) throws -> JVMRoute {
         let arguments = directive.arguments.map(\.text)
-        if arguments.count == 2 && arguments[1] != "reverse" {
-            throw ConfigError("invalid parameter \"\(arguments[1])\"", at: directive.location)
-        }
         let parts = arguments[0].split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
         let sourceText = String(parts[0])
         guard sourceText.hasPrefix("$") else {
@@ -98,9 +96,37 @@ extension DirectiveTable {
             cookieName = String(name.dropFirst("cookie_".count))
         }
         let urlName = parts.count == 2 && !parts[1].isEmpty ? String(parts[1]) : cookieName
+        var reverse = false
+        var failbackReturn = false
+        var failbackTimeout: Duration?
+        var failbackZone: Int?
+        for argument in directive.arguments.dropFirst() {
+            let word = argument.text
+            if word == "reverse" && !reverse {
+                reverse = true
+            } else if let value = Values.parameter(argument, "failback") {
+                guard value == "stay" || value == "return" else {
+                    throw ConfigError("invalid parameter \"\(word)\" (failback=stay or failback=return)", at: directive.location)
+                }
+                failbackReturn = value == "return"
+            } else if let value = Values.parameter(argument, "failback_timeout") {
+                guard let seconds = Units.seconds(value), seconds > 0 else {
+                    throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
+                }
+                failbackTimeout = .seconds(seconds)
+            } else if let value = Values.parameter(argument, "failback_zone") {
+                guard let size = Units.size(value), size > 0 else {
+                    throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
+                }
+                failbackZone = size
+            } else {
+                throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
+            }
+        }
         return JVMRoute(
-            source: source, cookieName: cookieName, sessionURLName: urlName, reverse: arguments.count == 2,
-            location: directive.location)
+            source: source, cookieName: cookieName, sessionURLName: urlName, reverse: reverse,
+            location: directive.location, failbackReturn: failbackReturn, failbackTimeout: failbackTimeout,
+            failbackZoneSize: failbackZone)
     }
 }
 
@@ -200,19 +226,40 @@ enum StickyParser {
                         cookie.expires = .seconds(seconds)
                     }
                 } else if let value = Values.parameter(argument, "domain") {
-                    cookie.domain = value
+                    cookie.domain = try attribute(value, argument, directive)
                 } else if let value = Values.parameter(argument, "path") {
-                    cookie.path = value
+                    cookie.path = try attribute(value, argument, directive)
                 } else if let value = Values.parameter(argument, "samesite") {
-                    guard ["strict", "lax", "none"].contains(value.lowercased()) else { throw invalid(argument, directive) }
+                    // A variable is checked per request (an unknown value becomes strict, as in nginx).
+                    let template = try Values.template(directive, Argument(value))
+                    guard hasVariables(template) || ["strict", "lax", "none"].contains(value.lowercased()) else {
+                        throw invalid(argument, directive)
+                    }
                     cookie.sameSite = value
                 } else if argument.text == "httponly" {
                     cookie.httpOnly = true
                 } else if argument.text == "secure" {
                     cookie.secure = true
+                } else if argument.text == "partitioned" {
+                    cookie.partitioned = true
+                } else if let value = Values.parameter(argument, "sign") {
+                    guard !value.isEmpty else { throw invalid(argument, directive) }
+                    // Relative to the configuration file naming it (for the main file, nginx's conf prefix).
+                    cookie.signKeyFile = ConfigPath.absolute(
+                        value, base: directive.location.file.map(ConfigPath.directory(of:)) ?? "")
+                } else if let value = Values.parameter(argument, "sign_timeout") {
+                    guard let seconds = Units.seconds(value), seconds > 0 else { throw invalid(argument, directive) }
+                    cookie.signTimeout = .seconds(seconds)
                 } else {
                     throw invalid(argument, directive)
                 }
+            }
+            if cookie.partitioned && !cookie.secure {
+                // Browsers ignore a Partitioned cookie without Secure (CHIPS).
+                throw ConfigError("\"partitioned\" needs \"secure\" in \"sticky\" directive", at: directive.location)
+            }
+            if cookie.signTimeout != nil && cookie.signKeyFile == nil {
+                throw ConfigError("\"sign_timeout\" needs \"sign\" in \"sticky\" directive", at: directive.location)
             }
             return .cookie(cookie)
         case "route":
@@ -262,6 +309,23 @@ enum StickyParser {
         default:
             throw ConfigError("unknown sticky method \"\(arguments[0].text)\"", at: directive.location)
         }
+    }
+
+    /// A `domain=` or `path=` value: a literal one may not hold what would end the attribute and start another
+    /// (`;`, `,`, whitespace, control bytes); one with variables is checked each time the cookie is built.
+    private static func attribute(_ value: String, _ argument: Argument, _ directive: Directive) throws -> String {
+        let template = try Values.template(directive, Argument(value))
+        guard !value.isEmpty else { throw invalid(argument, directive) }
+        if !hasVariables(template), value.utf8.contains(where: { $0 <= 32 || $0 == 127 || $0 == 59 || $0 == 44 }) {
+            throw ConfigError(
+                "invalid parameter \"\(argument.text)\": \";\", \",\", whitespace and control characters "
+                    + "would add cookie attributes", at: directive.location)
+        }
+        return value
+    }
+
+    private static func hasVariables(_ t: Template) -> Bool {
+        t.pieces.contains { if case .literal = $0 { false } else { true } }
     }
 
     private static func invalid(_ argument: Argument, _ directive: Directive) -> ConfigError {

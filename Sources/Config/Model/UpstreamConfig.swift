@@ -66,7 +66,7 @@ public enum UpstreamAddress: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// `jvm_route $cookie_JSESSIONID|jsessionid reverse;`
+/// `jvm_route $cookie_JSESSIONID|jsessionid reverse [failback=stay|return] [failback_timeout=time] [failback_zone=size];`
 public struct JVMRoute: Sendable, Equatable {
     /// The session source, usually `$cookie_JSESSIONID`.
     public let source: Template
@@ -77,6 +77,13 @@ public struct JVMRoute: Sendable, Equatable {
     /// `reverse`: the route is after the last `.` (Tomcat); otherwise before the first (Resin).
     public let reverse: Bool
     public let location: SourceLocation
+    /// `failback=return`: a recovered owner takes its sessions back at once (the module's behaviour). The default,
+    /// `stay`, keeps a session a stand-in served on that stand-in until it is idle.
+    public var failbackReturn: Bool = false
+    /// `failback_timeout=`: how long a moved session may be idle before it goes back to its owner (nil: default).
+    public var failbackTimeout: Duration? = nil
+    /// `failback_zone=`: the moved-session table's size in bytes (nil: default).
+    public var failbackZoneSize: Int? = nil
 }
 
 /// `sticky cookie|route|learn …` (nginx's commercial syntax).
@@ -87,17 +94,24 @@ public enum Sticky: Sendable, Equatable {
     case learn(StickyLearn)
 }
 
-/// `sticky cookie name [expires=time|max] [domain=] [path=] [httponly] [secure] [samesite=]`.
+/// `sticky cookie name [expires=time|max] [domain=] [path=] [httponly] [secure] [samesite=] [partitioned]
+/// [sign=file] [sign_timeout=time]`.
 public struct StickyCookie: Sendable, Equatable {
     public var name: String
     public var expires: Duration? = nil
     /// `expires=max`.
     public var expiresMax: Bool = false
+    /// `domain=`, `path=`, `samesite=` as written (they may hold variables).
     public var domain: String? = nil
     public var path: String? = nil
     public var httpOnly: Bool = false
     public var secure: Bool = false
     public var sameSite: String? = nil
+    public var partitioned: Bool = false
+    /// `sign=`: the key file (read when the configuration is applied, so again at each reload).
+    public var signKeyFile: String? = nil
+    /// `sign_timeout=`: how long a signed value verifies (nil: `expires=`'s time, else one hour).
+    public var signTimeout: Duration? = nil
 }
 
 /// `sticky learn create=$v lookup=$v zone=name:size [timeout=time] [header] [sync]`.

@@ -12,6 +12,11 @@ struct AppOptions: Equatable {
         case sticky(failoverNodes: [String])
         /// memcached primary (plus a backup node), loaded at the start of each request, written back at the end.
         case nonSticky(locking: LockingMode)
+        /// Tomcat with DeltaManager-style replication, no MSM: every change is copied out (to memcached here), a
+        /// node serves another node's session from that copy and keeps its id (no re-stamp), and trusts its own
+        /// memory for sessions stamped with its own route. So a node that comes back serves a stale copy of such a
+        /// session, or none at all: the failback problem a proxy has to avoid.
+        case replicated
     }
 
     /// MSM's `lockingMode` for non-sticky sessions.
@@ -31,7 +36,8 @@ struct AppOptions: Equatable {
 
     static let usage = """
         usage: session-app --port N [--jvm-route ROUTE]
-                           [--memcached n1:HOST:PORT,n2:HOST:PORT [--sticky [--failover-node ID] | --non-sticky [--locking none|all|auto]]]
+                           [--memcached n1:HOST:PORT,n2:HOST:PORT [--sticky [--failover-node ID] | --non-sticky [--locking none|all|auto]
+                                                                   | --replicated]]
                            [--ignore-pattern '.*\\.(png|gif|jpg|css|js)$'] [--operation-timeout MS] [--session-timeout S]
         Serves /tomcat-session/ like a Tomcat node behind memcached-session-manager.
         """
@@ -44,6 +50,7 @@ struct AppOptions: Equatable {
     static func parse(_ arguments: [String]) throws(UsageError) -> AppOptions {
         var o = AppOptions()
         var sticky: Bool?
+        var replicated = false
         var failover: [String] = []
         var locking: LockingMode?
         var i = 0
@@ -67,6 +74,7 @@ struct AppOptions: Equatable {
                 o.memcachedNodes = try MemcachedNodeSpec.parseList(try value(flag))
             case "--sticky": sticky = true
             case "--non-sticky": sticky = false
+            case "--replicated": replicated = true
             case "--failover-node", "--failover-nodes":
                 failover += try value(flag).split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             case "--locking":
@@ -91,6 +99,14 @@ struct AppOptions: Equatable {
                 throw UsageError("unknown argument \"\(flag)\"")
             }
             i += 1
+        }
+        if replicated {
+            guard !o.memcachedNodes.isEmpty else { throw UsageError("--replicated needs --memcached") }
+            guard sticky == nil, failover.isEmpty, locking == nil else {
+                throw UsageError("--replicated excludes --sticky, --non-sticky, --failover-node and --locking")
+            }
+            o.mode = .replicated
+            return o
         }
         try o.settleMode(sticky: sticky, failover: failover, locking: locking)
         return o

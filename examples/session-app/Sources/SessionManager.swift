@@ -58,6 +58,14 @@ final class SessionManager {
         case .nonSticky(let locking):
             if needsLock(locking, path: path) { lock = acquireLock(base: id.base) }
             candidates = loadAll(base: id.base) + (local[id.base].map { [$0] } ?? [])
+        case .replicated:
+            // Its own route: memory only (this node believes it is the session's home). Another's: the copy.
+            if ours {
+                guard let r = local[id.base] else { return nil }
+                candidates = [r]
+            } else {
+                candidates = loadAll(base: id.base) + (local[id.base].map { [$0] } ?? [])
+            }
         }
         guard var record = candidates.max(by: { $0.revision < $1.revision }) else { return nil }
         if record.isExpired(now: now, timeoutSeconds: options.sessionTimeoutSeconds) {
@@ -105,6 +113,12 @@ final class SessionManager {
                                 expirySeconds: options.sessionTimeoutSeconds)
                 }
             }
+        case .replicated:
+            local[s.id.base] = s.record
+            guard write, let cluster else { return }
+            for node in placement.nonSticky(base: s.id.base) {
+                _ = cluster.set(node: node, key: s.id.base, value: s.record.encoded(), expirySeconds: options.sessionTimeoutSeconds)
+            }
         case .nonSticky:
             guard write, let cluster else { return }
             var stored = false
@@ -131,6 +145,7 @@ final class SessionManager {
         case .sticky(let f):
             return "sticky MSM: local primary, backup in memcached \(nodes)" + (f.isEmpty ? "" : "; failover node \(f.joined(separator: ","))")
         case .nonSticky(let l): return "non-sticky MSM: memcached \(nodes) primary + backup; locking \(l.rawValue)"
+        case .replicated: return "replicated (DeltaManager-like, no re-stamp): memory, every change copied to \(nodes)"
         }
     }
 
