@@ -22,8 +22,15 @@ final class ClientConnection: RequestBodySource {
     var runtime: Runtime
     let input: IOBuffer
     let output: IOBuffer
-    private var reader: Watcher!
-    private var writer: Watcher!
+    /// Where bytes are read and written: the socket, or TLS over it (`listen … ssl`, ClientTLS.swift).
+    var transport: Transport
+    /// TLS on a `listen … ssl` address: `.peek` until the first byte tells a ClientHello from plain HTTP,
+    /// `.handshake` until the handshake completes, then `.none`.
+    var tlsPhase = TLSPhase.none
+    /// Plain HTTP arrived on a TLS address: its head is read, then answered with nginx's 497 (a 400).
+    var plainOnTLSPort = false
+    private(set) var reader: Watcher!
+    private(set) var writer: Watcher!
     private var parser: RequestHeadParser
     private(set) var phase = Phase.waitingHead
     private var currentRequest: Request?
@@ -66,6 +73,8 @@ final class ClientConnection: RequestBodySource {
     init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
         self.worker = worker
         self.fd = fd
+        self.transport = Transport(fd: fd)
+        self.tlsPhase = listen.ssl ? .peek : .none
         self.peer = peer
         self.peerText = Array(peer.host.utf8)
         self.listen = listen
@@ -89,6 +98,7 @@ final class ClientConnection: RequestBodySource {
         if ev.contains(.timeout) { return readTimedOut() }
         switch phase {
         case .waitingHead:
+            if tlsPhase != .none && !continueTLS() { return }
             if !fill() { return }
             processInput()
         case .readingBody:
@@ -106,7 +116,7 @@ final class ClientConnection: RequestBodySource {
 
     /// Reads what is available into `input`. Returns false when the connection was closed because of it.
     private func fill() -> Bool {
-        switch input.read(from: fd, chunk: max(runtime.clientHeaderBufferSize, 4096)) {
+        switch transport.read(into: input, chunk: max(runtime.clientHeaderBufferSize, 4096)) {
         case .done: return true
         case .wouldBlock: return true
         case .eof:
@@ -286,7 +296,7 @@ final class ClientConnection: RequestBodySource {
             if !flushCork() { return false }
         }
         if output.isEmpty {
-            let r = Syscall.write(fd, bytes)
+            let r = transport.write(bytes)
             switch r {
             case .done(let n):
                 if n == bytes.count { return true }
@@ -348,7 +358,7 @@ final class ClientConnection: RequestBodySource {
             let allowance = rateAllowance(r)
             if allowance <= 0 { waitForRate(r, deficit: -allowance); return true }
             let n = min(allowance, output.readableCount)
-            let result = Syscall.write(fd, output.view(prefix: n))
+            let result = transport.write(output.view(prefix: n))
             switch result {
             case .done(let k):
                 output.consume(k)
@@ -408,7 +418,7 @@ final class ClientConnection: RequestBodySource {
         let cb = worker.corkBuffer
         defer { cb.clear() }
         if cb.isEmpty { return true }
-        let r = Syscall.write(fd, cb.view)
+        let r = transport.write(cb.view)
         switch r {
         case .done(let n):
             if n == cb.readableCount { return true }
@@ -432,6 +442,10 @@ final class ClientConnection: RequestBodySource {
     private var sendTimeoutMillis: Int { request.location?.sendTimeoutMillis ?? 60_000 }
 
     private func onWritable(_ ev: IOEvents) {
+        if tlsPhase == .handshake && !ev.contains(.timeout) {
+            if continueTLS() { onReadable(.read) }
+            return
+        }
         if ev.contains(.timeout) {
             worker.log(.info, "client timed out (110: Connection timed out) while sending response to client", id)
             exchange?.abort()
@@ -440,7 +454,7 @@ final class ClientConnection: RequestBodySource {
         if sendRate > 0, let limited = currentRequest {
             guard drainLimited(limited) else { return }
         } else {
-            let r = output.write(to: fd)
+            let r = transport.write(from: output)
             switch r {
             case .done, .wouldBlock: break
             case .eof, .error: writeFailed(r); return
@@ -522,7 +536,7 @@ final class ClientConnection: RequestBodySource {
     }
 
     private func startLingering() {
-        Socket.shutdownWrite(fd)
+        transport.shutdownWrite()
         reader.arm(timeoutMillis: 5_000)
     }
 
@@ -550,6 +564,7 @@ final class ClientConnection: RequestBodySource {
         exchange = nil
         fileSender = nil
         tunnel?.abort()
+        if phase != .closing { transport.tls?.shutdown() }   // close_notify, as nginx's ngx_ssl_shutdown
         phase = .closing
         worker.connectionClosed(self)
     }

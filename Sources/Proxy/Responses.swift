@@ -15,7 +15,7 @@ enum Responses {
         let r = c.request
         // nginx's special response handler ends keep-alive after these, so nothing pipelined behind one is served.
         switch status {
-        case 400, 413, 414, 500, 501: c.keepAliveAfterResponse = false
+        case 400, 413, 414, 495, 496, 497, 500, 501: c.keepAliveAfterResponse = false
         default: break
         }
         if let loc = r.location, let target = loc.errorPages[status], r.rewriteCycles < 10 {
@@ -40,6 +40,10 @@ enum Responses {
                     return respond(override ?? status, body: body, on: c)
                 }
             }
+        }
+        if let tlsPage = TLSChecks.errorPage(status, tokens: c.runtime.serverTokens) {   // 495-497 answer 400
+            return send(status: 400, contentType: Array("text/html".utf8), body: r.head?.method == .head ? [] : tlsPage,
+                        contentLength: Int64(tlsPage.count), on: c)
         }
         let page = errorPage(status, tokens: c.runtime.serverTokens)
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
@@ -70,9 +74,9 @@ enum Responses {
         var loc = location
         if loc.first == UInt8(ascii: "/") {
             // nginx makes relative redirects absolute with the request's scheme and host.
-            var abs = Array("http://".utf8)
+            var abs = Array((c.isTLS ? "https://" : "http://").utf8)
             abs.append(contentsOf: r.hostBytes())
-            if c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
+            if c.local.port != (c.isTLS ? 443 : 80) { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
             abs.append(contentsOf: loc)
             loc = abs
         }

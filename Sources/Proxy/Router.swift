@@ -15,6 +15,7 @@ enum Router {
                 r.setCaptures(caps, named: listen.hosts.regexNamed.isEmpty ? [] : listen.hosts.regexNamed[index])
             }
         }
+        if c.plainOnTLSPort || c.isTLS, TLSChecks.refuse(r, connection: c) { return }
         // $uri is the normalized path; $args the query.
         guard let normalized = try? head.normalizedPath() else {
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)

@@ -30,12 +30,14 @@ public final class Runtime: @unchecked Sendable {
     let serverCount: Int
     /// `proxy_cache_path` zones by name (CacheZone.swift), carried over a reload when name and path stay.
     let cacheZones: [String: CacheZone]
+    /// TLS contexts by what they were built from, so a reload keeps unchanged ones (and their session caches).
+    let tlsContexts: [String: TLSContext]
 
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
          serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [MapRuntime], defaultRoot: [UInt8],
-         serverCount: Int, cacheZones: [String: CacheZone] = [:]) {
+         serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:]) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
@@ -44,6 +46,7 @@ public final class Runtime: @unchecked Sendable {
         self.defaultKeepaliveTimeoutMillis = defaultKeepaliveTimeoutMillis; self.userVariableCount = userVariableCount
         self.maps = maps; self.defaultRoot = defaultRoot; self.serverCount = serverCount
         self.cacheZones = cacheZones
+        self.tlsContexts = tlsContexts
     }
 }
 
@@ -56,10 +59,13 @@ final class ListenRuntime: @unchecked Sendable {
     /// The default server's `underscores_in_headers` and `ignore_invalid_headers`, for the request parser.
     let underscoresInHeaders: Bool
     let ignoreInvalidHeaders: Bool
+    /// `listen … ssl`: connections start with a TLS handshake (servers' contexts in `ServerRuntime.tls`).
+    let ssl: Bool
     init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts,
-         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true) {
+         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, ssl: Bool = false) {
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
         self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
+        self.ssl = ssl
     }
 }
 
@@ -99,8 +105,15 @@ final class ServerRuntime: @unchecked Sendable {
     let fallback: LocationRuntime  // serves a request no location matches (nginx: 404 from the server level)
     /// The server level's rewrite script, run once before the location search (nginx's server rewrite phase).
     let script: [RewriteOp]
-    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = []) {
+    /// The server's TLS context (its certificates), chosen by SNI or as its address's default.
+    let tls: TLSContext?
+    let rejectHandshake: Bool
+    /// ssl_verify_client: checked before each request (495, 496).
+    let verifyClient: TLSContext.VerifyClient
+    init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = [],
+         tls: TLSContext? = nil, rejectHandshake: Bool = false, verifyClient: TLSContext.VerifyClient = .off) {
         self.name = name; self.locations = locations; self.fallback = fallback; self.script = script
+        self.tls = tls; self.rejectHandshake = rejectHandshake; self.verifyClient = verifyClient
     }
 }
 

@@ -35,6 +35,8 @@ struct Builder {
     var openFiles = true
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
     var cacheZones: [String: CacheZone] = [:]
+    /// TLS contexts by what they were built from (TLSContextBuilder.swift), kept across reloads when unchanged.
+    var tlsContexts: [String: TLSContext] = [:]
     /// What `proxy_pass` URLs with variables can reach (upstream blocks, implicit groups).
     var proxyGroups = ProxyGroups()
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
@@ -115,6 +117,12 @@ struct Builder {
                 }
             }
             let reuse = entries.contains { $0.2.reuseport }
+            let ssl = entries.contains { $0.2.ssl || $0.0.settings.ssl.enabled }
+            if ssl, (defaults.first ?? entries[0]).1.tls == nil {
+                let l = (defaults.first ?? entries[0]).2
+                throw ConfigError("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+                                  at: l.location ?? (defaults.first ?? entries[0]).0.location)
+            }
             let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
             // Header parsing follows the default server's ignore_invalid_headers and underscores_in_headers.
             let defaultClient = (defaults.first ?? entries[0]).0.settings.client
@@ -124,7 +132,7 @@ struct Builder {
                                                              defaultServer: defaultServer,
                                                              regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
                                          underscoresInHeaders: defaultClient.underscoresInHeaders,
-                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders))
+                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders, ssl: ssl))
         }
         let client = http.settings.client
         let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
@@ -138,7 +146,8 @@ struct Builder {
                        clientHeaderTimeoutMillis: millis(client.headerTimeout),
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
                        userVariableCount: userSlots.count, maps: maps,
-                       defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones)
+                       defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
+                       tlsContexts: tlsContexts)
     }
 
     // MARK: - Variables
@@ -336,7 +345,9 @@ struct Builder {
         let tree = try locations(s.locations, http: http)
         let fallback = try location(nil, settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)
-        return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script)
+        return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script,
+                             tls: try serverTLS(s, name: name), rejectHandshake: s.settings.ssl.rejectHandshake,
+                             verifyClient: TLSFiles.verifyMode(s.settings.ssl.verifyClient))
     }
 
     /// One list of sibling locations being built: the trees of their nested lists are built first.

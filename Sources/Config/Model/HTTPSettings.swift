@@ -9,6 +9,8 @@ public struct HTTPSettings: Sendable {
     public var content = ContentSettings()
     public var logging = LoggingSettings()
     public var rewrite = RewriteSettings()
+    public var ssl = SSLSettings()
+    public var proxySSL = ProxySSLSettings()
 
     public init() {}
 }
