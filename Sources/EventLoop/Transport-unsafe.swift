@@ -23,6 +23,11 @@ public struct Transport {
         return Syscall.write(fd, bytes)
     }
 
+    /// `bytes[offset...]`: the array form, for heads held in arrays.
+    public func write(_ bytes: [UInt8], from offset: Int) -> IOResult {
+        bytes.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+    }
+
     /// Writes `buffer`'s readable bytes, consuming what was written.
     @inline(__always)
     public func write(from buffer: IOBuffer) -> IOResult {

@@ -149,6 +149,10 @@ final class ClientConnection: RequestBodySource {
     /// `client_header_timeout` has passed since the head became due (the worker's head queue calls this).
     func headTimedOut() {
         worker.wait(self, .none)
+        if tlsPhase != .none {   // no request to answer yet: nginx closes a handshake that took too long
+            worker.log(.info, "client timed out (110: Connection timed out) while SSL handshaking", id)
+            close(); return
+        }
         worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", id)
         phase = .processing   // the 408 is being sent: bytes arriving meanwhile are not a new head
         request.reset()

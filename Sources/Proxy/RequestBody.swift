@@ -179,7 +179,7 @@ struct RequestBody {
     // MARK: - Sending
 
     /// Writes what can be written to the upstream socket `fd`.
-    mutating func send(to fd: Int32, client: some RequestBodySource) -> SendResult {
+    mutating func send(to fd: Transport, client: some RequestBodySource) -> SendResult {
         if !streamed { return sendBuffered(to: fd) }
         if rechunked { return sendRechunked(to: fd, client: client) }
         // Streaming: copy straight from the client's input buffer to the upstream socket.
@@ -189,7 +189,7 @@ struct RequestBody {
                 return .needClient
             }
             let n = Int(min(Int64(input.readableCount), remaining))
-            let r = Syscall.write(fd, input.view(prefix: n))
+            let r = fd.write(input.view(prefix: n))
             switch r {
             case .done(let w):
                 input.consume(w); remaining -= Int64(w); sentAnyStreamed = true
@@ -205,7 +205,7 @@ struct RequestBody {
         return .done
     }
 
-    private mutating func sendBuffered(to fd: Int32) -> SendResult {
+    private mutating func sendBuffered(to fd: Transport) -> SendResult {
         if replaced { return .done }
         if let s = spool {
             while sentOffset < s.size {
@@ -220,7 +220,7 @@ struct RequestBody {
         }
         while sentOffset < Int64(buffered.count) {
             let from = Int(sentOffset)
-            let r = Syscall.write(fd, buffered, from: from)
+            let r = fd.write(buffered, from: from)
             switch r {
             case .done(let n): sentOffset += Int64(n)
             case .wouldBlock: return .blocked
@@ -232,11 +232,11 @@ struct RequestBody {
 
     /// Streams a chunked body re-chunked: one client read's worth of chunks is staged at a time, so memory is
     /// bounded by the client's input buffer, and the client is not read while the upstream is slow.
-    private mutating func sendRechunked(to fd: Int32, client: some RequestBodySource) -> SendResult {
+    private mutating func sendRechunked(to fd: Transport, client: some RequestBodySource) -> SendResult {
         while true {
             while stagingSent < staging.count {
                 let from = stagingSent
-                let r = Syscall.write(fd, staging, from: from)
+                let r = fd.write(staging, from: from)
                 switch r {
                 case .done(let n): stagingSent += n; sentAnyStreamed = true
                 case .wouldBlock: client.pauseBody(); return .blocked

@@ -249,12 +249,16 @@ final class ProxyRuntime: @unchecked Sendable {
     let rewrites: ProxyRewrites
     /// Neither proxy_method nor proxy_set_body: the request goes up as the client sent it.
     let plainRequest: Bool
+    /// `proxy_pass https://…`: TLS toward the upstream (UpstreamTLS.swift).
+    let tls: UpstreamTLS?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
-         requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites()) {
+         requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
+         tls: UpstreamTLS? = nil) {
+        self.tls = tls
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
         passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)

@@ -427,7 +427,9 @@ struct Builder {
         }
         if action == nil, let handler {
             switch handler {
-            case .proxy(let pass): action = .proxy(try proxy(pass, settings: settings.proxy, locationPrefix: prefix, http: http, at: loc))
+            case .proxy(let pass):
+                action = .proxy(try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
+                                          http: http, at: loc))
             case .stubStatus: action = .stubStatus
             case .upstreamStatus: action = .upstreamStatus
             case .jvmRouteStatus(let upstreamName):
@@ -562,8 +564,8 @@ struct Builder {
                              cookieFlags: cookieFlags, passTrailers: p.passTrailers)
     }
 
-    func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,
-               at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+    mutating func proxy(_ pass: ProxyPass, settings p: ProxySettings, ssl: ProxySSLSettings, locationPrefix: [UInt8],
+                        http: HTTPConfig, at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
         let url: ProxyURL
         switch pass {
         case .static(let u): url = u
@@ -575,7 +577,7 @@ struct Builder {
             return try proxyRuntime(target: .variable(try compile(t, at: loc), proxyGroups), url: nil,
                                     keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc)
         }
-        guard url.scheme == "http" else { throw ConfigError("https upstreams are not supported by switchyard", at: url.location) }
+        let tls = url.scheme == "https" ? try upstreamTLS(ssl, host: url.hostHeader, at: url.location) : nil
         let target: ProxyRuntime.Target
         var keepaliveUpstream = false
         switch url.target {
@@ -594,14 +596,14 @@ struct Builder {
             throw ConfigError("unix domain sockets are not supported in \"proxy_pass\"", at: url.location)
         }
         return try proxyRuntime(target: target, url: url, keepaliveUpstream: keepaliveUpstream, settings: p,
-                                locationPrefix: locationPrefix, at: loc)
+                                locationPrefix: locationPrefix, at: loc, tls: tls)
     }
 
     /// `url` is nil for a `proxy_pass` with variables: `$proxy_host`, `$proxy_port` and the URI part are then
     /// known per request only, and `proxy_redirect default` has nothing to rewrite (nginx drops it too).
     /// `keepaliveUpstream` says whether the target may keep connections; the request headers decide the rest.
     func proxyRuntime(target: ProxyRuntime.Target, url: ProxyURL?, keepaliveUpstream: Bool, settings p: ProxySettings,
-                      locationPrefix: [UInt8], at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+                      locationPrefix: [UInt8], at loc: SourceLocation, tls: UpstreamTLS? = nil) throws(ConfigError) -> ProxyRuntime {
         var port = "80"
         if case .address(_, let n)? = url?.target { port = String(n) }
         var keepaliveUpstream = keepaliveUpstream
@@ -626,10 +628,10 @@ struct Builder {
                 case .default:
                     guard let url else { continue }
                     if let uri = url.uri {
-                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("http://\(url.hostHeader)\(uri)".utf8)),
+                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("\(url.scheme)://\(url.hostHeader)\(uri)".utf8)),
                                                          regex: nil, to: CompiledTemplate(literal: locationPrefix)))
                     } else {
-                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("http://\(url.hostHeader)/".utf8)),
+                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("\(url.scheme)://\(url.hostHeader)/".utf8)),
                                                          regex: nil, to: CompiledTemplate(literal: Array("/".utf8))))
                     }
                 case .literal(let from, let to):
@@ -652,7 +654,7 @@ struct Builder {
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
                                                            zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }),
-                            rewrites: try proxyRewrites(p, at: loc))
+                            rewrites: try proxyRewrites(p, at: loc), tls: tls)
     }
 
     /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).

@@ -65,7 +65,7 @@ struct NginxModule {
         NginxModule(name: "http_upstream_random_module", builtByDefault: true, implemented: false),
         NginxModule(name: "http_upstream_keepalive_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_zone_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_ssl_module", builtByDefault: false, implemented: false),
+        NginxModule(name: "http_ssl_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_v2_module", builtByDefault: false, implemented: false),
         NginxModule(name: "http_realip_module", builtByDefault: false, implemented: false),
         NginxModule(name: "http_addition_module", builtByDefault: false, implemented: false),
