@@ -493,3 +493,39 @@ int cswy_tls_peer_fingerprint(void *ssl, char *out, int max) {
     }
     return w;
 }
+
+int cswy_tls_peer_extra(void *ssl, int kind, char *out, int max) {
+    if (kind == 5) {
+        STACK_OF(SSL_CIPHER) *list = SSL_get_client_ciphers(ssl);
+        int w = 0;
+        for (int i = 0; list && i < sk_SSL_CIPHER_num(list); i++) {
+            const char *name = SSL_CIPHER_get_name(sk_SSL_CIPHER_value(list, i));
+            int n = snprintf(out + w, max - w, "%s%s", w ? ":" : "", name);
+            if (n < 0 || w + n >= max) break;
+            w += n;
+        }
+        return w;
+    }
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return 0;
+    int n = 0;
+    if (kind == 0 || kind == 1) {
+        char *line = X509_NAME_oneline(kind == 0 ? X509_get_subject_name(cert) : X509_get_issuer_name(cert), NULL, 0);
+        if (line) { n = snprintf(out, max, "%s", line); OPENSSL_free(line); }
+    } else if (kind == 2 || kind == 3) {
+        BIO *bio = BIO_new(BIO_s_mem());
+        ASN1_TIME_print(bio, kind == 2 ? X509_get0_notBefore(cert) : X509_get0_notAfter(cert));
+        n = bio_text(bio, out, max);
+    } else if (kind == 4) {
+        int days = 0, secs = 0;
+        if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)) == 1) {
+            if (days < 0 || (days == 0 && secs < 0)) days = 0;
+            n = snprintf(out, max, "%d", days);
+        }
+    }
+    X509_free(cert);
+    if (n >= max) n = max - 1;
+    return n < 0 ? 0 : n;
+}
+
+const char *cswy_tls_library_version(void) { return OpenSSL_version(OPENSSL_VERSION); }

@@ -21,6 +21,9 @@ public final class TLSContext: @unchecked Sendable {
 
     deinit { cswy_tls_ctx_free(pointer) }
 
+    /// The OpenSSL library in use ("OpenSSL 3.0.19 27 Jan 2026"), for `-V`.
+    public static var libraryVersion: String { String(cString: cswy_tls_library_version()) }
+
     /// The thread's queued OpenSSL errors (cleared), in parentheses as nginx appends them.
     static func errorText(errno code: Int32 = 0) -> String {
         var buf = [CChar](repeating: 0, count: 1024)

@@ -167,6 +167,12 @@ public final class TLSStream {
     public var peerCertificate: [UInt8] { peerText { cswy_tls_peer_pem(ssl, $0, $1) } }
     public var peerSerial: [UInt8] { peerText { cswy_tls_peer_serial(ssl, $0, $1) } }
     public var peerFingerprint: [UInt8] { peerText { cswy_tls_peer_fingerprint(ssl, $0, $1) } }
+    public var peerSubjectLegacy: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 0, $0, $1) } }
+    public var peerIssuerLegacy: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 1, $0, $1) } }
+    public var peerValidFrom: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 2, $0, $1) } }
+    public var peerValidUntil: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 3, $0, $1) } }
+    public var peerDaysRemaining: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 4, $0, $1) } }
+    public var clientCiphers: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 5, $0, $1) } }
 }
 
 /// A TLS session kept to resume a later connection to the same upstream.

@@ -587,6 +587,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(.ok, now: worker.now())
         cache?.finish()
         c.requestsServed += 1
+        // TLS 1.3 sends its session ticket after the handshake: the session is resumable only now.
+        if c.requestsServed == 1, let up = proxy.tls, let tls = c.transport.tls { up.keep(tls.session, for: c.address) }
         let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,

@@ -11,6 +11,9 @@ enum TLSVariable: String, Sendable, Equatable {
     case sslClientCert = "ssl_client_cert", sslClientRawCert = "ssl_client_raw_cert"
     case sslClientEscapedCert = "ssl_client_escaped_cert", sslClientSerial = "ssl_client_serial"
     case sslClientFingerprint = "ssl_client_fingerprint"
+    case sslClientSDNLegacy = "ssl_client_s_dn_legacy", sslClientIDNLegacy = "ssl_client_i_dn_legacy"
+    case sslClientVStart = "ssl_client_v_start", sslClientVEnd = "ssl_client_v_end"
+    case sslClientVRemain = "ssl_client_v_remain", sslCiphers = "ssl_ciphers"
 }
 
 enum TLSVariables {
@@ -45,6 +48,12 @@ enum TLSVariables {
             }
         case .sslClientSerial: out.append(contentsOf: tls.peerSerial)
         case .sslClientFingerprint: out.append(contentsOf: tls.peerFingerprint)
+        case .sslClientSDNLegacy: out.append(contentsOf: tls.peerSubjectLegacy)
+        case .sslClientIDNLegacy: out.append(contentsOf: tls.peerIssuerLegacy)
+        case .sslClientVStart: out.append(contentsOf: tls.peerValidFrom)
+        case .sslClientVEnd: out.append(contentsOf: tls.peerValidUntil)
+        case .sslClientVRemain: out.append(contentsOf: tls.peerDaysRemaining)
+        case .sslCiphers: out.append(contentsOf: tls.clientCiphers)
         }
     }
 

@@ -93,5 +93,10 @@ int cswy_tls_peer_pem(void *ssl, char *out, int max);
 /// The peer certificate's serial in hex / SHA-1 fingerprint in hex; the length written.
 int cswy_tls_peer_serial(void *ssl, char *out, int max);
 int cswy_tls_peer_fingerprint(void *ssl, char *out, int max);
+/// More of the client certificate and hello: 0 subject and 1 issuer in the legacy one-line form, 2 notBefore,
+/// 3 notAfter (nginx's "%b %e %T %Y GMT"), 4 days remaining, 5 the client's cipher list joined by ':'.
+int cswy_tls_peer_extra(void *ssl, int kind, char *out, int max);
+/// "OpenSSL 3.0.x …" of the library in use.
+const char *cswy_tls_library_version(void);
 
 #endif
