@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSystem", dependencies: ["CLibevent"]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CTLS", dependencies: ["COpenSSL"]),
 
         // The lock shared tables use (pthread, so ThreadSanitizer sees it); depends on nothing.
         .target(name: "Locking", swiftSettings: engine),
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "Balancing", dependencies: ["ASCIIBytes", "Digest", "Locking"], swiftSettings: engine),
 
         // Thin owners of one C library each.
-        .target(name: "EventLoop", dependencies: ["CLibevent", "CSystem", "Locking"], swiftSettings: engine),
+        .target(name: "EventLoop", dependencies: ["CLibevent", "CSystem", "CTLS", "Locking"], swiftSettings: engine),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: engine),
         .target(name: "Regex", dependencies: ["CPCRE2"], swiftSettings: engine),
 

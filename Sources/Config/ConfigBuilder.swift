@@ -139,6 +139,9 @@ final class ConfigBuilder {
     }
 
     func absolutePath(_ path: String) -> String { ConfigPath.absolute(path, base: options.prefix) }
+    /// The main configuration file's directory: ssl_* files resolve against it, as nginx's conf prefix.
+    var confPrefix = ""
+    func confPath(_ path: String) -> String { ConfigPath.absolute(path, base: confPrefix.isEmpty ? options.prefix : confPrefix) }
 
     func notice(_ message: String, at location: SourceLocation?) {
         diagnostics.append(ConfigDiagnostic(level: .notice, message: message, location: location))

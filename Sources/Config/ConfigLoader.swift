@@ -23,6 +23,7 @@ public struct ConfigLoader {
     public func load(file: String, diagnostics: inout [ConfigDiagnostic]) throws(ConfigError) -> Configuration {
         var reader = ConfigReader(source: source, confPrefix: ConfigPath.directory(of: file))
         let builder = ConfigBuilder(options: options)
+        builder.confPrefix = ConfigPath.directory(of: file)
         defer { diagnostics = reader.diagnostics + builder.diagnostics }
         do {
             var directives = try reader.read(file: file, includedAt: nil)

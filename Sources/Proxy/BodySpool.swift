@@ -105,7 +105,15 @@ final class BodySpool {
     }
 
     /// Sends the file from `offset` (advanced) to the socket `socket` without copying through user space.
-    func send(to socket: Int32, offset: inout Int64) -> IOResult {
-        Syscall.sendfile(socket, file: fd, offset: &offset, count: Int(min(size - offset, 1 << 30)))
+    func send(to socket: Transport, offset: inout Int64) -> IOResult {
+        if socket.canSendFile {
+            return Syscall.sendfile(socket.fd, file: fd, offset: &offset, count: Int(min(size - offset, 1 << 30)))
+        }
+        // TLS: a piece read from the file, encrypted; what the socket refused is read again next time.
+        var piece = [UInt8](repeating: 0, count: Int(min(size - offset, 64 * 1024)))
+        guard case .done(let n) = Syscall.pread(fd, into: &piece, count: piece.count, at: offset) else { return .error(EIO) }
+        let r = socket.write(piece[..<n].withByteView { $0 })
+        if case .done(let k) = r { offset += Int64(k) }
+        return r
     }
 }

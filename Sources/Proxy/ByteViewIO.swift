@@ -4,6 +4,10 @@ import HTTP1
 // The engine's buffers and system calls (EventLoop) speak raw buffers; the rest of the engine passes bytes
 // as `ByteView`s. These are the crossings, so no other file in Proxy holds a pointer.
 
+extension Transport {
+    func write(_ bytes: ByteView) -> IOResult { bytes.withRawBytes { write($0) } }
+}
+
 extension IOBuffer {
     /// The readable bytes, viewed until the buffer next changes.
     var view: ByteView { ByteView(readable) }

@@ -22,8 +22,15 @@ final class ClientConnection: RequestBodySource {
     var runtime: Runtime
     let input: IOBuffer
     let output: IOBuffer
-    private var reader: Watcher!
-    private var writer: Watcher!
+    /// Where bytes are read and written: the socket, or TLS over it (`listen … ssl`, ClientTLS.swift).
+    var transport: Transport
+    /// TLS on a `listen … ssl` address: `.peek` until the first byte tells a ClientHello from plain HTTP,
+    /// `.handshake` until the handshake completes, then `.none`.
+    var tlsPhase = TLSPhase.none
+    /// Plain HTTP arrived on a TLS address: its head is read, then answered with nginx's 497 (a 400).
+    var plainOnTLSPort = false
+    private(set) var reader: Watcher!
+    private(set) var writer: Watcher!
     private var parser: RequestHeadParser
     private(set) var phase = Phase.waitingHead
     private var currentRequest: Request?
@@ -72,6 +79,8 @@ final class ClientConnection: RequestBodySource {
     init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
         self.worker = worker
         self.fd = fd
+        self.transport = Transport(fd: fd)
+        self.tlsPhase = listen.ssl ? .peek : .none
         self.peer = peer
         self.peerText = Array(peer.host.utf8)
         self.listen = listen
@@ -95,6 +104,7 @@ final class ClientConnection: RequestBodySource {
         if ev.contains(.timeout) { return readTimedOut() }
         switch phase {
         case .waitingHead:
+            if tlsPhase != .none && !continueTLS() { return }
             if !fill() { return }
             processInput()
         case .readingBody:
@@ -115,7 +125,7 @@ final class ClientConnection: RequestBodySource {
 
     /// Reads what is available into `input`. Returns false when the connection was closed because of it.
     private func fill() -> Bool {
-        switch input.read(from: fd, chunk: max(runtime.clientHeaderBufferSize, 4096)) {
+        switch transport.read(into: input, chunk: max(runtime.clientHeaderBufferSize, 4096)) {
         case .done: return true
         case .wouldBlock: return true
         case .eof:
@@ -148,6 +158,10 @@ final class ClientConnection: RequestBodySource {
     /// `client_header_timeout` has passed since the head became due (the worker's head queue calls this).
     func headTimedOut() {
         worker.wait(self, .none)
+        if tlsPhase != .none {   // no request to answer yet: nginx closes a handshake that took too long
+            worker.log(.info, "client timed out (110: Connection timed out) while SSL handshaking", id)
+            close(); return
+        }
         worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", id)
         phase = .processing   // the 408 is being sent: bytes arriving meanwhile are not a new head
         request.reset()
@@ -325,7 +339,7 @@ final class ClientConnection: RequestBodySource {
             if !flushCork() { return false }
         }
         if output.isEmpty {
-            let r = Syscall.write(fd, bytes)
+            let r = transport.write(bytes)
             switch r {
             case .done(let n):
                 if n == bytes.count { return true }
@@ -387,7 +401,7 @@ final class ClientConnection: RequestBodySource {
             let allowance = rateAllowance(r)
             if allowance <= 0 { waitForRate(r, deficit: -allowance); return true }
             let n = min(allowance, output.readableCount)
-            let result = Syscall.write(fd, output.view(prefix: n))
+            let result = transport.write(output.view(prefix: n))
             switch result {
             case .done(let k):
                 output.consume(k)
@@ -447,7 +461,7 @@ final class ClientConnection: RequestBodySource {
         let cb = worker.corkBuffer
         defer { cb.clear() }
         if cb.isEmpty { return true }
-        let r = Syscall.write(fd, cb.view)
+        let r = transport.write(cb.view)
         switch r {
         case .done(let n):
             if n == cb.readableCount { return true }
@@ -471,6 +485,10 @@ final class ClientConnection: RequestBodySource {
     private var sendTimeoutMillis: Int { request.location?.sendTimeoutMillis ?? 60_000 }
 
     private func onWritable(_ ev: IOEvents) {
+        if tlsPhase == .handshake && !ev.contains(.timeout) {
+            if continueTLS() { onReadable(.read) }
+            return
+        }
         if ev.contains(.timeout) {
             worker.log(.info, "client timed out (110: Connection timed out) while sending response to client", id)
             exchange?.abort()
@@ -479,7 +497,7 @@ final class ClientConnection: RequestBodySource {
         if sendRate > 0, let limited = currentRequest {
             guard drainLimited(limited) else { return }
         } else {
-            let r = output.write(to: fd)
+            let r = transport.write(from: output)
             switch r {
             case .done, .wouldBlock: break
             case .eof, .error: writeFailed(r); return
@@ -590,7 +608,7 @@ final class ClientConnection: RequestBodySource {
     }
 
     private func startLingering() {
-        Socket.shutdownWrite(fd)
+        transport.shutdownWrite()
         reader.arm(timeoutMillis: 5_000)
     }
 
@@ -618,6 +636,7 @@ final class ClientConnection: RequestBodySource {
         exchange = nil
         fileSender = nil
         tunnel?.abort()
+        if phase != .closing { transport.tls?.shutdown() }   // close_notify, as nginx's ngx_ssl_shutdown
         phase = .closing
         worker.connectionClosed(self)
     }

@@ -10,7 +10,7 @@ typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
 /// One request's trip upstream, retries included: pick a server, connect (or reuse a kept-alive connection),
 /// send the head and body, parse the response head, then stream the body to the client with backpressure.
 final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUpgradeSink {
-    enum State { case idle, connecting, sending, readingHead, streaming, done }
+    enum State { case idle, connecting, handshaking, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
     /// The client's worker, held once: each `client.worker` read costs an unowned load and a checked retain.
@@ -185,10 +185,12 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .connected(let c):
             conn = c
             connected()
+            if proxy.tls != nil { return startTLS(c) }
             sendHead()
         case .inProgress(let c):
             conn = c
             state = .connecting
+            if proxy.tls != nil { c.writer.arm(exactMillis: proxy.connectTimeoutMillis); return }
             switch body.joinsHead ? body.writeHead(head, to: c.fd, client: client) : Syscall.write(c.fd, head) {
             case .done(let n):
                 headSent = n
@@ -249,15 +251,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     func upstreamWritable(_ ev: IOEvents) {
         guard let c = conn else { return }
         if ev.contains(.timeout) {
+            if state == .handshaking { return handshakeFailed("upstream timed out (110: Connection timed out) while SSL handshaking to upstream", .timeout) }
             let what = state == .connecting ? "upstream timed out (110: Connection timed out) while connecting to upstream"
                                              : "upstream timed out (110: Connection timed out) while sending request to upstream"
             worker.log(.error, what, client.id)
             return tryFailed(.timeout)
         }
+        if state == .handshaking { return continueTLS(c) }
         if state == .connecting {
             let err = Socket.pendingError(c.fd)
             if err != 0 { return connectFailed(err, c.address) }
             connected()
+            if proxy.tls != nil { return startTLS(c) }
         }
         sendHead()
     }
@@ -265,8 +270,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func sendHead() {
         guard let c = conn else { return }
         while headSent < head.count {
-            let r = headSent == 0 && body.joinsHead ? body.writeHead(head, to: c.fd, client: client)
-                                                   : Syscall.write(c.fd, head, from: headSent)
+            // The body's first bytes join the head's write on plain TCP (writev); TLS writes the head alone.
+            let r = headSent == 0 && body.joinsHead && c.transport.tls == nil
+                ? body.writeHead(head, to: c.fd, client: client) : c.transport.write(head, from: headSent)
             switch r {
             case .done(let n): headSent += n
             case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
@@ -279,7 +285,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// Moves request body bytes upstream: from the buffered copy, or streamed from the client.
     private func pumpBodyUp() {
         guard let c = conn else { return }
-        switch body.send(to: c.fd, client: client) {
+        switch body.send(to: c.transport, client: client) {
         case .blocked:
             c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis)
         case .needClient:
@@ -318,13 +324,17 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     func upstreamReadable(_ ev: IOEvents) {
         guard let c = conn else { return }
+        if state == .handshaking {
+            if ev.contains(.timeout) { return handshakeFailed("upstream timed out (110: Connection timed out) while SSL handshaking to upstream", .timeout) }
+            return continueTLS(c)
+        }
         if ev.contains(.timeout) {
             worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client.id)
             return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
         }
         if state == .streaming { return pumpBodyDown() }
         guard state == .readingHead || state == .sending else { return }
-        let r = c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024))
+        let r = c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024))
         switch r {
         case .done(let n): request.tries[request.tries.count - 1].bytesReceived += Int64(n)
         case .wouldBlock: return
@@ -449,7 +459,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func pumpBodyDown() {
         guard let c = conn, state == .streaming else { return }
         while client.canAcceptOutput {
-            switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
+            switch c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
                 forwardBuffered()
@@ -562,6 +572,54 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         finishUpstream(reusable: reusable)
     }
 
+    // MARK: - TLS to the upstream
+
+    /// Starts the TLS handshake on a new connection: SNI and a kept session as proxy_ssl_* say.
+    private func startTLS(_ c: UpstreamConnection) {
+        guard let up = proxy.tls else { return sendHead() }
+        let stream = TLSStream(context: up.context, fd: c.fd)
+        let name = up.serverName(for: request, proxyHost: proxy.proxyHost)
+        if up.sendsServerName && UpstreamTLS.sendable(name) { stream.setServerName(name) }
+        if let s = up.session(for: c.address) { stream.resume(s) }
+        c.transport.tls = stream
+        state = .handshaking
+        continueTLS(c)
+    }
+
+    private func continueTLS(_ c: UpstreamConnection) {
+        guard let up = proxy.tls, let tls = c.transport.tls else { return }
+        switch tls.handshake() {
+        case .done:
+            c.reader.disarm(); c.writer.disarm()
+            if up.verify {
+                let name = up.serverName(for: request, proxyHost: proxy.proxyHost)
+                if let failure = tls.verificationFailure {
+                    return handshakeFailed("upstream SSL certificate verify error: \(failure) while SSL handshaking to upstream", .error)
+                }
+                if !tls.certificateMatches(host: name) {
+                    return handshakeFailed("upstream SSL certificate does not match \"\(name)\" while SSL handshaking to upstream", .error)
+                }
+            }
+            up.keep(tls.session, for: c.address)
+            state = .sending
+            sendHead()
+        case .wantRead:
+            c.writer.disarm()
+            c.reader.arm(timeoutMillis: proxy.connectTimeoutMillis)
+        case .wantWrite:
+            c.writer.arm(exactMillis: proxy.connectTimeoutMillis)
+        case .closed:
+            handshakeFailed("peer closed connection in SSL handshake while SSL handshaking to upstream", .error)
+        case .failed(let text):
+            handshakeFailed("SSL_do_handshake() failed\(text) while SSL handshaking to upstream", .error)
+        }
+    }
+
+    private func handshakeFailed(_ message: String, _ kind: UpstreamFailure) {
+        worker.log(.error, message, client.id)
+        tryFailed(kind)
+    }
+
     private func finishUpstream(reusable: Bool) {
         guard let c = conn else { return }
         let now = Clock.monotonicNanos()
@@ -571,6 +629,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(.ok, now: worker.now())
         cache?.finish()
         c.requestsServed += 1
+        // TLS 1.3 sends its session ticket after the handshake: the session is resumable only now.
+        if c.requestsServed == 1, let up = proxy.tls, let tls = c.transport.tls { up.keep(tls.session, for: c.address) }
         let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,

@@ -187,7 +187,9 @@ final class Request {
         case .requestLength: ASCIIDecimal.append(requestLength, to: &out)
         case .requestTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- startNanos, to: &out)
         case .requestID: out.append(contentsOf: id())
-        case .scheme: out.append(static: "http")
+        case .scheme: if c.isTLS { out.append(static: "https") } else { out.append(static: "http") }
+        case .https: if c.isTLS { out.append(static: "on") }
+        case .ssl(let v): TLSVariables.append(v, connection: c, to: &out)
         case .serverName: out.append(contentsOf: server?.name ?? [])
         case .serverAddr: out.append(contentsOf: Array(c.local.host.utf8))
         case .serverPort: ASCIIDecimal.append(Int(c.local.port), to: &out)

@@ -256,7 +256,7 @@ struct RequestBody {
     }
 
     /// Writes what can be written to the upstream socket `fd`.
-    mutating func send(to fd: Int32, client: some RequestBodySource) -> SendResult {
+    mutating func send(to fd: Transport, client: some RequestBodySource) -> SendResult {
         if !streamed { return sendBuffered(to: fd) }
         if rechunked { return sendRechunked(to: fd, client: client) }
         // Streaming: copy straight from the client's input buffer to the upstream socket.
@@ -266,7 +266,7 @@ struct RequestBody {
                 return .needClient
             }
             let n = Int(min(Int64(input.readableCount), remaining))
-            let r = Syscall.write(fd, input.view(prefix: n))
+            let r = fd.write(input.view(prefix: n))
             switch r {
             case .done(let w):
                 if capturing { captured.append(contentsOf: input.view(prefix: w)) }
@@ -283,7 +283,7 @@ struct RequestBody {
         return .done
     }
 
-    private mutating func sendBuffered(to fd: Int32) -> SendResult {
+    private mutating func sendBuffered(to fd: Transport) -> SendResult {
         if replaced { return .done }
         if let s = spool {
             while sentOffset < s.size {
@@ -298,7 +298,7 @@ struct RequestBody {
         }
         while sentOffset < Int64(buffered.count) {
             let from = Int(sentOffset)
-            let r = Syscall.write(fd, buffered, from: from)
+            let r = fd.write(buffered, from: from)
             switch r {
             case .done(let n): sentOffset += Int64(n)
             case .wouldBlock: return .blocked
@@ -310,12 +310,12 @@ struct RequestBody {
 
     /// Streams a chunked body re-chunked: one client read's worth of chunks is staged at a time, so memory is
     /// bounded by the client's input buffer, and the client is not read while the upstream is slow.
-    private mutating func sendRechunked(to fd: Int32, client: some RequestBodySource) -> SendResult {
+    private mutating func sendRechunked(to fd: Transport, client: some RequestBodySource) -> SendResult {
         if let status = badFraming { return .clientFailed(status) }
         while true {
             while stagingSent < staging.count {
                 let from = stagingSent
-                let r = Syscall.write(fd, staging, from: from)
+                let r = fd.write(staging, from: from)
                 switch r {
                 case .done(let n): stagingSent += n; sentAnyStreamed = true
                 case .wouldBlock: client.pauseBody(); return .blocked

@@ -15,12 +15,16 @@ enum Responses {
         let r = c.request
         // nginx's special response handler ends keep-alive after these, so nothing pipelined behind one is served.
         switch status {
-        case 400, 413, 414, 500, 501: c.keepAliveAfterResponse = false
+        case 400, 413, 414, 495, 496, 497, 500, 501: c.keepAliveAfterResponse = false
         default: break
         }
         r.errorStatus = 0   // nginx's err_status becomes this error's (an error_page below may set it again)
         r.pendingLocation = nil
         if ErrorPages.serve(status, r, c) { return }
+        if let tlsPage = TLSChecks.errorPage(status, tokens: c.runtime.serverTokens) {   // 495-497 answer 400
+            return send(status: 400, contentType: Array("text/html".utf8), body: r.head?.method == .head ? [] : tlsPage,
+                        contentLength: Int64(tlsPage.count), on: c)
+        }
         let page = errorPage(status, tokens: c.runtime.serverTokens)
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
         send(status: status, contentType: Array("text/html".utf8), body: bodyless ? [] : page,
@@ -67,7 +71,7 @@ enum Responses {
     static func absoluteLocation(_ location: [UInt8], _ r: Request, _ c: ClientConnection) -> [UInt8] {
         let style = r.location?.files.redirect ?? RedirectStyle()
         guard location.first == UInt8(ascii: "/"), style.absolute else { return location }
-        var abs = Array("http://".utf8)
+        var abs = Array((c.isTLS ? "https://" : "http://").utf8)
         // The Host (valid, without port and trailing dot), else the local address, as nginx's header filter.
         let host = r.hostHeaderForRouting()
         if style.serverName, let name = r.server?.name, !name.isEmpty {
@@ -77,7 +81,7 @@ enum Responses {
         } else {
             abs.append(contentsOf: Array(c.local.host.utf8))
         }
-        if style.port && c.local.port != 80 { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
+        if style.port && c.local.port != (c.isTLS ? 443 : 80) { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
         abs.append(contentsOf: location)
         return abs
     }

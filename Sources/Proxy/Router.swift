@@ -16,6 +16,7 @@ enum Router {
             }
         }
         r.applyRealIP(r.server.fallback.identity)   // nginx's post-read phase: the server's realip settings
+        if c.plainOnTLSPort || c.isTLS, TLSChecks.refuse(r, connection: c) { return }
         // $uri is the normalized path; $args the query. merge_slashes is the default server's, as in nginx
         // (the path is parsed before the Host header picks the server).
         let merge = listen.hosts.defaultServer.mergeSlashes

@@ -31,12 +31,14 @@ public final class Runtime: @unchecked Sendable {
     let serverCount: Int
     /// `proxy_cache_path` zones by name (CacheZone.swift), carried over a reload when name and path stay.
     let cacheZones: [String: CacheZone]
+    /// TLS contexts by what they were built from, so a reload keeps unchanged ones (and their session caches).
+    let tlsContexts: [String: TLSContext]
 
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
          serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
-         serverCount: Int, cacheZones: [String: CacheZone] = [:]) {
+         serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:]) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
@@ -45,6 +47,7 @@ public final class Runtime: @unchecked Sendable {
         self.defaultKeepaliveTimeoutMillis = defaultKeepaliveTimeoutMillis; self.userVariableCount = userVariableCount
         self.maps = maps; self.defaultRoot = defaultRoot; self.serverCount = serverCount
         self.cacheZones = cacheZones
+        self.tlsContexts = tlsContexts
     }
 }
 
@@ -57,10 +60,13 @@ final class ListenRuntime: @unchecked Sendable {
     /// The default server's `underscores_in_headers` and `ignore_invalid_headers`, for the request parser.
     let underscoresInHeaders: Bool
     let ignoreInvalidHeaders: Bool
+    /// `listen … ssl`: connections start with a TLS handshake (servers' contexts in `ServerRuntime.tls`).
+    let ssl: Bool
     init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts,
-         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true) {
+         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, ssl: Bool = false) {
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
         self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
+        self.ssl = ssl
     }
 }
 
@@ -104,10 +110,17 @@ final class ServerRuntime: @unchecked Sendable {
     let named: [[UInt8]: LocationRuntime]
     /// `merge_slashes` of this server.
     let mergeSlashes: Bool
+    /// The server's TLS context (its certificates), chosen by SNI or as its address's default.
+    let tls: TLSContext?
+    let rejectHandshake: Bool
+    /// ssl_verify_client: checked before each request (495, 496).
+    let verifyClient: TLSContext.VerifyClient
     init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = [],
-         named: [[UInt8]: LocationRuntime] = [:], mergeSlashes: Bool = true) {
+         named: [[UInt8]: LocationRuntime] = [:], mergeSlashes: Bool = true,
+         tls: TLSContext? = nil, rejectHandshake: Bool = false, verifyClient: TLSContext.VerifyClient = .off) {
         self.name = name; self.locations = locations; self.fallback = fallback; self.script = script
         self.named = named; self.mergeSlashes = mergeSlashes
+        self.tls = tls; self.rejectHandshake = rejectHandshake; self.verifyClient = verifyClient
     }
 }
 
@@ -279,12 +292,16 @@ final class ProxyRuntime: @unchecked Sendable {
     let rewrites: ProxyRewrites
     /// Neither proxy_method, proxy_set_body nor proxy_pass_request_* off: the request goes up as the client sent it.
     let plainRequest: Bool
+    /// `proxy_pass https://…`: TLS toward the upstream (UpstreamTLS.swift).
+    let tls: UpstreamTLS?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
-         requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites()) {
+         requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
+         tls: UpstreamTLS? = nil) {
+        self.tls = tls
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
         passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)

@@ -35,6 +35,8 @@ struct Builder {
     var openFiles = true
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
     var cacheZones: [String: CacheZone] = [:]
+    /// TLS contexts by what they were built from (TLSContextBuilder.swift), kept across reloads when unchanged.
+    var tlsContexts: [String: TLSContext] = [:]
     /// What `proxy_pass` URLs with variables can reach (upstream blocks, implicit groups).
     var proxyGroups = ProxyGroups()
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
@@ -121,6 +123,12 @@ struct Builder {
                 }
             }
             let reuse = entries.contains { $0.2.reuseport }
+            let ssl = entries.contains { $0.2.ssl || $0.0.settings.ssl.enabled }
+            if ssl, (defaults.first ?? entries[0]).1.tls == nil {
+                let l = (defaults.first ?? entries[0]).2
+                throw ConfigError("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+                                  at: l.location ?? (defaults.first ?? entries[0]).0.location)
+            }
             let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
             // Header parsing follows the default server's ignore_invalid_headers and underscores_in_headers.
             let defaultClient = (defaults.first ?? entries[0]).0.settings.client
@@ -130,7 +138,7 @@ struct Builder {
                                                              defaultServer: defaultServer,
                                                              regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
                                          underscoresInHeaders: defaultClient.underscoresInHeaders,
-                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders))
+                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders, ssl: ssl))
         }
         let client = http.settings.client
         let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
@@ -144,7 +152,8 @@ struct Builder {
                        clientHeaderTimeoutMillis: millis(client.headerTimeout),
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
                        userVariableCount: userSlots.count, maps: maps,
-                       defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones)
+                       defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
+                       tlsContexts: tlsContexts)
     }
 
     // MARK: - Variables
@@ -389,7 +398,9 @@ struct Builder {
                                                 rewrites: l.rewrites, http: http, at: l.location)
         }
         return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script, named: named,
-                             mergeSlashes: s.settings.files.mergeSlashes)
+                             mergeSlashes: s.settings.files.mergeSlashes,
+                             tls: try serverTLS(s, name: name), rejectHandshake: s.settings.ssl.rejectHandshake,
+                             verifyClient: TLSFiles.verifyMode(s.settings.ssl.verifyClient))
     }
 
     /// One list of sibling locations being built: the trees of their nested lists are built first.
@@ -469,7 +480,9 @@ struct Builder {
         }
         if action == nil, let handler {
             switch handler {
-            case .proxy(let pass): action = .proxy(try proxy(pass, settings: settings.proxy, locationPrefix: prefix, http: http, at: loc))
+            case .proxy(let pass):
+                action = .proxy(try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
+                                          http: http, at: loc))
             case .stubStatus: action = .stubStatus
             case .upstreamStatus: action = .upstreamStatus
             case .jvmRouteStatus(let upstreamName):
@@ -610,8 +623,8 @@ struct Builder {
                              setsContentLength: p.setHeaders.contains { $0.name.lowercased() == "content-length" })
     }
 
-    func proxy(_ pass: ProxyPass, settings p: ProxySettings, locationPrefix: [UInt8], http: HTTPConfig,
-               at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+    mutating func proxy(_ pass: ProxyPass, settings p: ProxySettings, ssl: ProxySSLSettings, locationPrefix: [UInt8],
+                        http: HTTPConfig, at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
         let url: ProxyURL
         switch pass {
         case .static(let u): url = u
@@ -623,7 +636,7 @@ struct Builder {
             return try proxyRuntime(target: .variable(try compile(t, at: loc), proxyGroups), url: nil,
                                     keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc)
         }
-        guard url.scheme == "http" else { throw ConfigError("https upstreams are not supported by switchyard", at: url.location) }
+        let tls = url.scheme == "https" ? try upstreamTLS(ssl, host: url.hostHeader, at: url.location) : nil
         let target: ProxyRuntime.Target
         var keepaliveUpstream = false
         switch url.target {
@@ -642,14 +655,14 @@ struct Builder {
             throw ConfigError("unix domain sockets are not supported in \"proxy_pass\"", at: url.location)
         }
         return try proxyRuntime(target: target, url: url, keepaliveUpstream: keepaliveUpstream, settings: p,
-                                locationPrefix: locationPrefix, at: loc)
+                                locationPrefix: locationPrefix, at: loc, tls: tls)
     }
 
     /// `url` is nil for a `proxy_pass` with variables: `$proxy_host`, `$proxy_port` and the URI part are then
     /// known per request only, and `proxy_redirect default` has nothing to rewrite (nginx drops it too).
     /// `keepaliveUpstream` says whether the target may keep connections; the request headers decide the rest.
     func proxyRuntime(target: ProxyRuntime.Target, url: ProxyURL?, keepaliveUpstream: Bool, settings p: ProxySettings,
-                      locationPrefix: [UInt8], at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+                      locationPrefix: [UInt8], at loc: SourceLocation, tls: UpstreamTLS? = nil) throws(ConfigError) -> ProxyRuntime {
         var port = "80"
         if case .address(_, let n)? = url?.target { port = String(n) }
         var keepaliveUpstream = keepaliveUpstream
@@ -678,10 +691,10 @@ struct Builder {
                 case .default:
                     guard let url else { continue }
                     if let uri = url.uri {
-                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("http://\(url.hostHeader)\(uri)".utf8)),
+                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("\(url.scheme)://\(url.hostHeader)\(uri)".utf8)),
                                                          regex: nil, to: CompiledTemplate(literal: locationPrefix)))
                     } else {
-                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("http://\(url.hostHeader)/".utf8)),
+                        pairs.append(RedirectReplacement(from: CompiledTemplate(literal: Array("\(url.scheme)://\(url.hostHeader)/".utf8)),
                                                          regex: nil, to: CompiledTemplate(literal: Array("/".utf8))))
                     }
                 case .literal(let from, let to):
@@ -704,7 +717,7 @@ struct Builder {
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
                                                            zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }),
-                            rewrites: try proxyRewrites(p, at: loc))
+                            rewrites: try proxyRewrites(p, at: loc), tls: tls)
     }
 
     /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).

@@ -238,6 +238,7 @@ final class FileSender {
         let c = connection
         guard c.outputIsEmpty else { return }
         if let g = gzip { return compressMore(g) }
+        if !c.transport.canSendFile { return copyMore() }
         let r = c.request
         while remaining > 0 || startNextPart() {
             if !c.outputIsEmpty { c.waitWritable(); return }   // a part's header is still queued
@@ -258,6 +259,34 @@ final class FileSender {
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
             case .error(let e):
                 c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
+            }
+        }
+        c.responseComplete()
+    }
+
+    /// TLS cannot use sendfile: the file is read a piece at a time and sent through the connection (which
+    /// applies limit_rate), a bounded amount per turn.
+    private func copyMore() {
+        let c = connection
+        let r = c.request
+        if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
+        var budget = Self.turnBudget
+        while remaining > 0 {
+            if budget <= 0 { c.waitWritable(); return }
+            let want = Int(min(remaining, Int64(piece.count)))
+            switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
+            case .done(let n):
+                remaining -= Int64(n); offset += Int64(n); budget -= n
+                r.bodyBytesSent += Int64(n)
+                let more = piece[..<n].withByteView { c.send($0) }
+                if c.phase == .closing { return }
+                if !more || !c.outputIsEmpty { c.waitWritable(); return }   // resumed once the output drains
+            case .eof:
+                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
+            case .wouldBlock:
+                c.waitWritable(); return
+            case .error(let e):
+                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
         c.responseComplete()

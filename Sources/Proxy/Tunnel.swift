@@ -99,7 +99,7 @@ final class Tunnel {
             case .read(let f, let max): read(f, max: max)
             case .write(let f): write(f)
             case .shutdownWrite(let f):
-                Socket.shutdownWrite(f == .down ? client.fd : upstream.fd)
+                (f == .down ? client.transport : upstream.transport).shutdownWrite()
                 machine.didShutdown(f)
             case .wait(let interest): return wait(interest)
             case .close(let e): return finish(e)
@@ -109,8 +109,8 @@ final class Tunnel {
     }
 
     private func read(_ f: TunnelMachine.Flow, max: Int) {
-        let (buffer, fd) = f == .down ? (down, upstream.fd) : (up, client.fd)
-        switch buffer.read(from: fd, chunk: max) {
+        let (buffer, transport) = f == .down ? (down, upstream.transport) : (up, client.transport)
+        switch transport.read(into: buffer, chunk: max) {
         case .done(let n):
             if f == .up { request.requestLength += Int64(n) }
             machine.didRead(f, buffer.tail < buffer.capacity ? .drained(n) : .bytes(n))   // room left: drained
@@ -123,8 +123,8 @@ final class Tunnel {
     }
 
     private func write(_ f: TunnelMachine.Flow) {
-        let (buffer, fd) = f == .down ? (down, client.fd) : (up, upstream.fd)
-        let r = buffer.write(to: fd)
+        let (buffer, transport) = f == .down ? (down, client.transport) : (up, upstream.transport)
+        let r = transport.write(from: buffer)
         switch r {
         case .done(let n):
             if f == .down { count(written: n) }

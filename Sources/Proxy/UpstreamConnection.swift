@@ -22,6 +22,8 @@ final class UpstreamConnection {
     let fd: Int32
     let address: SocketAddress
     let buffer: IOBuffer
+    /// The socket, or TLS over it for `proxy_pass https://` (the handshake is the owner's, UpstreamHandshake.swift).
+    var transport: Transport
     private(set) var reader: Watcher!
     private(set) var writer: Watcher!
     weak var owner: (any UpstreamConnectionOwner)?
@@ -34,6 +36,7 @@ final class UpstreamConnection {
 
     init(fd: Int32, address: SocketAddress, bufferSize: Int, loop: Loop, pool: UpstreamPool) {
         self.fd = fd
+        self.transport = Transport(fd: fd)
         self.address = address
         self.buffer = IOBuffer(initialCapacity: bufferSize)
         self.pool = pool
@@ -71,6 +74,7 @@ final class UpstreamConnection {
         if closed { return }
         closed = true
         reader.disarm(); writer.disarm()
+        transport.tls?.shutdown()
         Syscall.close(fd)
     }
 }
@@ -147,6 +151,9 @@ final class UpstreamPool {
 
     /// The server spoke (or closed) on an idle connection, or it idled out: it cannot be reused.
     func idleEvent(_ c: UpstreamConnection) {
+        // TLS: a session ticket or other record that carries no data arrives after a response; read it, and
+        // keep the connection when nothing else came.
+        if c.transport.tls != nil, c.buffer.isEmpty, case .wouldBlock = c.transport.read(into: c.buffer, chunk: 4096) { return }
         if let g = self.group(c.group, create: false), let i = g.idle.firstIndex(where: { $0 === c }) { g.idle.remove(at: i) }
         c.close()
     }

@@ -12,6 +12,7 @@ enum VariableID: Sendable, Equatable {
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
     case gzipRatio, pipe, upstreamBytesReceived, upstreamBytesSent
     case limitRate              // $limit_rate: the response's send rate (ClientShaping)
+    case https, ssl(TLSVariable)   // $https, $ssl_* (TLSVariables.swift)
     case connectionsActive, connectionsReading, connectionsWriting, connectionsWaiting   // stub_status's
     case userVariable(Int)      // a `set $name` or `map` result, by slot
     case mapResult(Int)         // a `map` block, evaluated lazily, by index
@@ -33,6 +34,7 @@ enum VariableID: Sendable, Equatable {
         if name.hasPrefix("cookie_") { return .cookie(Array(name.dropFirst(7).utf8)) }
         if let n = suffix("arg_") { return .arg(n) }
         if let v = fixed[name] { return v }
+        if let v = TLSVariable(rawValue: name) { return .ssl(v) }
         return userSlot(name)
     }
 
@@ -58,7 +60,7 @@ enum VariableID: Sendable, Equatable {
         "upstream_status": .upstreamStatus, "upstream_response_time": .upstreamResponseTime,
         "upstream_connect_time": .upstreamConnectTime, "upstream_header_time": .upstreamHeaderTime,
         "upstream_response_length": .upstreamResponseLength, "upstream_cache_status": .upstreamCacheStatus,
-        "gzip_ratio": .gzipRatio, "limit_rate": .limitRate, "pipe": .pipe,
+        "gzip_ratio": .gzipRatio, "limit_rate": .limitRate, "pipe": .pipe, "https": .https,
         "upstream_bytes_received": .upstreamBytesReceived, "upstream_bytes_sent": .upstreamBytesSent,
     ]
 }

@@ -1,3 +1,5 @@
+import EventLoop
+
 /// `-v` and `-V` text in the form nginx tooling parses.
 enum VersionInfo {
     static let nginxVersion = "1.22.1"
@@ -7,6 +9,8 @@ enum VersionInfo {
         var lines = ["nginx version: nginx/\(nginxVersion) (switchyard/\(switchyardVersion))"]
         if configure {
             lines.append("built by \(compiler)")
+            lines.append("built with \(TLSContext.libraryVersion)")
+            lines.append("TLS SNI support enabled")
             lines.append("configure arguments: "
                          + (InstallPaths.configureArguments + NginxModule.configureArguments).joined(separator: " "))
         }
@@ -65,7 +69,7 @@ struct NginxModule {
         NginxModule(name: "http_upstream_random_module", builtByDefault: true, implemented: false),
         NginxModule(name: "http_upstream_keepalive_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_zone_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_ssl_module", builtByDefault: false, implemented: false),
+        NginxModule(name: "http_ssl_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_v2_module", builtByDefault: false, implemented: false),
         NginxModule(name: "http_realip_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_addition_module", builtByDefault: false, implemented: false),

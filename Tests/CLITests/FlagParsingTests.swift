@@ -49,7 +49,7 @@ struct FlagParsingTests {
         #expect(arguments.contains("--without-http_fastcgi_module"))
         #expect(arguments.contains("--with-http_stub_status_module"))
         #expect(!arguments.contains { $0.contains("http_proxy_module") })
-        #expect(!arguments.contains { $0.contains("http_ssl_module") })
+        #expect(arguments.contains("--with-http_ssl_module"))
         #expect(arguments.count == NginxModule.all.filter { $0.builtByDefault != $0.implemented }.count + 1)
     }
 }

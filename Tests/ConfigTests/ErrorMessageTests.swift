@@ -48,7 +48,7 @@ struct ErrorMessageTests {
         ("duplicate events", ["nginx.conf": "events {}\nevents {}"], "\"events\" directive is duplicate in /c/nginx.conf:2"),
         ("listen port", http("server {\nlisten 99999;\n}"), "invalid port in \"99999\" of the \"listen\" directive in /c/nginx.conf:4"),
         ("listen parameter", http("server {\nlisten 80 foo;\n}"), "invalid parameter \"foo\" in /c/nginx.conf:4"),
-        ("listen ssl", http("server {\nlisten 443 ssl;\n}"), "the \"ssl\" parameter requires ngx_http_ssl_module in /c/nginx.conf:4"),
+        ("ssl_protocols", http("server {\nssl_protocols TLSv9;\n}"), "invalid value \"TLSv9\" in \"ssl_protocols\" directive in /c/nginx.conf:4"),
         ("listen host", http("server {\nlisten nowhere:80;\n}"),
          "host not found in \"nowhere:80\" of the \"listen\" directive in /c/nginx.conf:4"),
         ("duplicate default", http("server {\nlisten 80 default_server;\n}\nserver {\nlisten 80 default_server;\n}"),

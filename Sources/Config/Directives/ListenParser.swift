@@ -10,10 +10,10 @@ enum ListenParser {
             case "reuseport": listen.reuseport = true
             case "deferred": listen.deferred = true
             case "bind": listen.bind = true
-            case "ssl":
-                throw ConfigError("the \"ssl\" parameter requires ngx_http_ssl_module", at: directive.location)
+            case "ssl": listen.ssl = true
             case "http2":
-                throw ConfigError("the \"http2\" parameter requires ngx_http_v2_module", at: directive.location)
+                listen.http2 = true
+                builder.noticeHTTP2(at: directive.location)
             default:
                 if let value = Values.parameter(argument, "backlog") {
                     guard let backlog = Int(value), backlog != 0 else {

@@ -11,6 +11,8 @@ public struct HTTPSettings: Sendable {
     public var rewrite = RewriteSettings()
     public var access = AccessSettings()
     public var files = FileSettings()
+    public var ssl = SSLSettings()
+    public var proxySSL = ProxySSLSettings()
 
     public init() {}
 }

@@ -23,6 +23,10 @@ public struct Listen: Sendable, Equatable {
     public var deferred: Bool = false
     public var bind: Bool = false
     public var ipv6only: Bool = true
+    /// `listen … ssl`: connections on the address speak TLS.
+    public var ssl: Bool = false
+    /// `listen … http2`: accepted, HTTP/2 is not served (ALPN offers http/1.1 only).
+    public var http2: Bool = false
     public var location: SourceLocation?
 }
 

@@ -1,0 +1,531 @@
+// OpenSSL for the engine: SSL on the socket itself (a socket BIO on switchyard's own non-blocking descriptors
+// and event loop, as nginx does), so a TLS read or write is one SSL_read/SSL_write with no extra copy.
+#include "cswy_tls.h"
+
+#include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <openssl/rand.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+
+// MARK: errors
+
+int cswy_tls_error(char *buf, int len, int sys_errno) {
+    int n = 0;
+    buf[0] = 0;
+    unsigned long e;
+    const char *data;
+    int flags;
+    while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+        if (n == 0) n = snprintf(buf, len, "SSL:");
+        if (n >= len - 1) continue;
+        buf[n++] = ' ';
+        buf[n] = 0;
+        ERR_error_string_n(e, buf + n, len - n);
+        n += (int)strlen(buf + n);
+        if (data && *data && (flags & ERR_TXT_STRING) && n < len - 2) {
+            n += snprintf(buf + n, len - n, ":%s", data);
+        }
+        if (n >= len) n = len - 1;
+    }
+    if (n == 0 && sys_errno != 0) n = snprintf(buf, len, "%d: %s", sys_errno, strerror(sys_errno));
+    if (n >= len) n = len - 1;
+    return n;
+}
+
+// MARK: contexts
+
+static int ticket_index = -1;
+
+void *cswy_tls_ctx_new(int server) {
+    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    if (!ctx) return NULL;
+    // nginx's options: no compression, no client-initiated renegotiation, an EOF without close_notify is
+    // an ordinary end of stream; partial writes so a full socket leaves the rest to the caller's buffer.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF
+                             | SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+                          | SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
+    SSL_CTX_set_read_ahead(ctx, 0);
+    // nginx's defaults: TLSv1.2 TLSv1.3, HIGH:!aNULL:!MD5.
+    cswy_tls_ctx_protocols(ctx, CSWY_TLS_V1_2 | CSWY_TLS_V1_3);
+    SSL_CTX_set_cipher_list(ctx, "HIGH:!aNULL:!MD5");
+    if (!server) SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    return ctx;
+}
+
+void cswy_tls_ctx_free(void *ctx) { SSL_CTX_free(ctx); }
+
+int cswy_tls_ctx_protocols(void *ctx, int mask) {
+    long no = SSL_OP_NO_SSLv3;
+    if (!(mask & CSWY_TLS_V1)) no |= SSL_OP_NO_TLSv1;
+    if (!(mask & CSWY_TLS_V1_1)) no |= SSL_OP_NO_TLSv1_1;
+    if (!(mask & CSWY_TLS_V1_2)) no |= SSL_OP_NO_TLSv1_2;
+    if (!(mask & CSWY_TLS_V1_3)) no |= SSL_OP_NO_TLSv1_3;
+    SSL_CTX_clear_options(ctx, SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3);
+    SSL_CTX_set_options(ctx, no);
+    // OpenSSL 3's default security level refuses TLSv1 and TLSv1.1: naming them asks for them.
+    if (mask & (CSWY_TLS_V1 | CSWY_TLS_V1_1)) SSL_CTX_set_security_level(ctx, 0);
+    return 0;
+}
+
+int cswy_tls_ctx_ciphers(void *ctx, const char *list) {
+    return SSL_CTX_set_cipher_list(ctx, list) == 1 ? 0 : -1;
+}
+
+void cswy_tls_ctx_prefer_server_ciphers(void *ctx, int on) {
+    if (on) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    else SSL_CTX_clear_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+}
+
+int cswy_tls_ctx_curves(void *ctx, const char *list) {
+    return SSL_CTX_set1_groups_list(ctx, list) == 1 ? 0 : -1;
+}
+
+int cswy_tls_ctx_conf_command(void *ctx, const char *name, const char *value) {
+    SSL_CONF_CTX *cctx = SSL_CONF_CTX_new();
+    if (!cctx) return -1;
+    SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CERTIFICATE
+                                 | SSL_CONF_FLAG_SHOW_ERRORS);
+    SSL_CONF_CTX_set_ssl_ctx(cctx, ctx);
+    int rc = SSL_CONF_cmd(cctx, name, value);
+    SSL_CONF_CTX_finish(cctx);
+    SSL_CONF_CTX_free(cctx);
+    return rc > 0 ? 0 : -1;
+}
+
+static int password_callback(char *buf, int size, int rwflag, void *u) {
+    (void)rwflag;
+    const char *pw = u;
+    if (!pw) return 0;
+    int n = (int)strlen(pw);
+    if (n > size) n = size;
+    memcpy(buf, pw, n);
+    return n;
+}
+
+int cswy_tls_ctx_certificate(void *ctx, const char *cert, const char *key, const char *passwords, int count,
+                             int *what) {
+    *what = 1;
+    BIO *bio = BIO_new_file(cert, "r");
+    if (!bio) return -1;
+    X509 *x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
+    if (!x) { BIO_free(bio); return -1; }
+    if (SSL_CTX_use_certificate(ctx, x) != 1) { X509_free(x); BIO_free(bio); return -1; }
+    X509_free(x);
+    // The rest of the file is the chain, kept with this certificate (RSA and ECDSA each have their own).
+    SSL_CTX_clear_chain_certs(ctx);
+    X509 *ca;
+    while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) { X509_free(ca); BIO_free(bio); return -1; }
+    }
+    unsigned long last = ERR_peek_last_error();
+    if (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE) ERR_clear_error();
+    BIO_free(bio);
+    if (ERR_peek_error() != 0) return -1;
+
+    *what = 2;
+    EVP_PKEY *pkey = NULL;
+    const char *pw = count > 0 ? passwords : NULL;
+    for (int i = 0;; i++) {
+        bio = BIO_new_file(key, "r");
+        if (!bio) return -1;
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, password_callback, (void *)pw);
+        BIO_free(bio);
+        if (pkey || i + 1 >= count) break;
+        ERR_clear_error();
+        pw += strlen(pw) + 1;
+    }
+    if (!pkey) return -1;
+    *what = 3;
+    int rc = SSL_CTX_use_PrivateKey(ctx, pkey);
+    EVP_PKEY_free(pkey);
+    return rc == 1 ? 0 : -1;
+}
+
+int cswy_tls_ctx_dhparam(void *ctx, const char *path) {
+    BIO *bio = BIO_new_file(path, "r");
+    if (!bio) return -1;
+    EVP_PKEY *dh = PEM_read_bio_Parameters(bio, NULL);
+    BIO_free(bio);
+    if (!dh) return -1;
+    if (SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) { EVP_PKEY_free(dh); return -1; }
+    return 0;
+}
+
+void cswy_tls_ctx_session_cache(void *ctx, int mode, long size, long timeout_seconds,
+                                const unsigned char *id_context, int id_len) {
+    SSL_CTX_set_timeout(ctx, timeout_seconds);
+    if (mode == CSWY_TLS_CACHE_OFF) { SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF); return; }
+    if (id_len > SSL_MAX_SID_CTX_LENGTH) id_len = SSL_MAX_SID_CTX_LENGTH;
+    SSL_CTX_set_session_id_context(ctx, id_context, id_len);
+    if (mode == CSWY_TLS_CACHE_NONE) {
+        // Resumption is offered but nothing is stored (nginx's "none", kept for clients that need the offer).
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_AUTO_CLEAR
+                                            | SSL_SESS_CACHE_NO_INTERNAL);
+        SSL_CTX_sess_set_cache_size(ctx, 1);
+        return;
+    }
+    // OpenSSL's internal store is one locked table per context: every worker thread shares it.
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    SSL_CTX_sess_set_cache_size(ctx, size);
+}
+
+void cswy_tls_ctx_tickets(void *ctx, int on) {
+    if (on) SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+    else SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+}
+
+typedef struct {
+    int count;
+    int size;
+    unsigned char keys[];
+} ticket_keys;
+
+static void ticket_keys_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+    (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+    if (ptr) OPENSSL_clear_free(ptr, sizeof(ticket_keys) + ((ticket_keys *)ptr)->count * ((ticket_keys *)ptr)->size);
+}
+
+// nginx's key files: 16 bytes of name, then HMAC and AES keys of 16 (48-byte file, AES-128) or 32 bytes
+// (80-byte file, AES-256); HMAC-SHA256 either way. The first key encrypts, every key decrypts.
+static int ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
+                           EVP_MAC_CTX *hctx, int enc) {
+    ticket_keys *tk = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ticket_index);
+    if (!tk) return -1;
+    int half = tk->size == 48 ? 16 : 32;
+    const EVP_CIPHER *cipher = half == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
+    const unsigned char *key = NULL;
+    int i = 0;
+    if (enc) {
+        key = tk->keys;
+        memcpy(name, key, 16);
+        if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(cipher)) != 1) return -1;
+        if (EVP_EncryptInit_ex(ectx, cipher, NULL, key + 16 + half, iv) != 1) return -1;
+    } else {
+        for (i = 0; i < tk->count; i++) {
+            if (memcmp(name, tk->keys + i * tk->size, 16) == 0) { key = tk->keys + i * tk->size; break; }
+        }
+        if (!key) return 0;
+        if (EVP_DecryptInit_ex(ectx, cipher, NULL, key + 16 + half, iv) != 1) return -1;
+    }
+    OSSL_PARAM params[3];
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)(key + 16), half);
+    params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+    params[2] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_CTX_set_params(hctx, params) != 1) return -1;
+    return enc ? 1 : (i == 0 ? 1 : 2);   // 2: decrypted with an older key, a new ticket is issued
+}
+
+int cswy_tls_ctx_ticket_keys(void *ctx, const unsigned char *keys, int count, int size) {
+    if (ticket_index < 0) {
+        // Indexes are process-wide: made once, on the master thread, before any worker runs.
+        ticket_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ticket_keys_free);
+        if (ticket_index < 0) return -1;
+    }
+    ticket_keys *tk = OPENSSL_malloc(sizeof(ticket_keys) + (size_t)count * size);
+    if (!tk) return -1;
+    tk->count = count;
+    tk->size = size;
+    memcpy(tk->keys, keys, (size_t)count * size);
+    if (SSL_CTX_set_ex_data(ctx, ticket_index, tk) != 1) { OPENSSL_free(tk); return -1; }
+    return SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_callback) == 1 ? 0 : -1;
+}
+
+static const unsigned char http1_protocols[] = "\x08http/1.1\x08http/1.0\x08http/0.9";
+
+static int alpn_callback(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+                         unsigned int inlen, void *arg) {
+    (void)ssl; (void)arg;
+    if (SSL_select_next_proto((unsigned char **)out, outlen, http1_protocols, sizeof(http1_protocols) - 1, in,
+                              inlen) != OPENSSL_NPN_NEGOTIATED) {
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+void cswy_tls_ctx_alpn_http1(void *ctx) { SSL_CTX_set_alpn_select_cb(ctx, alpn_callback, NULL); }
+
+// Verification errors are judged after the handshake (nginx's 495/496 pages, optional_no_ca): the handshake
+// itself goes on whatever the chain's verdict.
+static int verify_accept_all(int ok, X509_STORE_CTX *store) { (void)ok; (void)store; return 1; }
+
+int cswy_tls_ctx_verify_client(void *ctx, int mode, const char *client_ca, const char *trusted, int depth,
+                               int *what) {
+    if (mode == CSWY_TLS_VERIFY_OFF) return 0;
+    int flags = SSL_VERIFY_PEER;
+    SSL_CTX_set_verify(ctx, flags, verify_accept_all);
+    SSL_CTX_set_verify_depth(ctx, depth);
+    if (client_ca && *client_ca) {
+        *what = 1;
+        if (SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1) return -1;
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(client_ca);
+        if (!names) return -1;
+        SSL_CTX_set_client_CA_list(ctx, names);
+    }
+    if (trusted && *trusted) {
+        *what = 2;
+        if (SSL_CTX_load_verify_locations(ctx, trusted, NULL) != 1) return -1;
+    }
+    ERR_clear_error();
+    return 0;
+}
+
+int cswy_tls_ctx_crl(void *ctx, const char *path) {
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+    if (!lookup || X509_LOOKUP_load_file(lookup, path, X509_FILETYPE_PEM) != 1) return -1;
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    return 0;
+}
+
+int cswy_tls_ctx_trusted(void *ctx, const char *path, int depth) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_accept_all);
+    SSL_CTX_set_verify_depth(ctx, depth);
+    if (path && *path && SSL_CTX_load_verify_locations(ctx, path, NULL) != 1) return -1;
+    ERR_clear_error();
+    return 0;
+}
+
+static cswy_tls_sni_resolver sni_resolver;
+
+static int sni_callback(SSL *ssl, int *alert, void *arg) {
+    (void)arg;
+    void *app = SSL_get_app_data(ssl);
+    if (!app || !sni_resolver) return SSL_TLSEXT_ERR_OK;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    void *chosen = NULL;
+    if (sni_resolver(app, name, name ? (long)strlen(name) : 0, &chosen) != 0) {
+        *alert = SSL_AD_UNRECOGNIZED_NAME;
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    SSL_CTX *ctx = chosen;
+    if (ctx && ctx != SSL_get_SSL_CTX(ssl)) {
+        // SSL_set_SSL_CTX swaps the certificates only: the rest of the chosen server's settings follow by hand.
+        SSL_set_SSL_CTX(ssl, ctx);
+        SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), SSL_CTX_get_verify_callback(ctx));
+        SSL_set_verify_depth(ssl, SSL_CTX_get_verify_depth(ctx));
+        SSL_clear_options(ssl, SSL_get_options(ssl) & ~SSL_CTX_get_options(ctx));
+        SSL_set_options(ssl, SSL_CTX_get_options(ctx));
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+void cswy_tls_ctx_sni(void *ctx, cswy_tls_sni_resolver resolve) {
+    sni_resolver = resolve;
+    SSL_CTX_set_tlsext_servername_callback((SSL_CTX *)ctx, sni_callback);
+}
+
+// MARK: connections
+
+void *cswy_tls_new(void *ctx, int fd, int server, void *app) {
+    SSL *ssl = SSL_new(ctx);
+    if (!ssl) return NULL;
+    if (SSL_set_fd(ssl, fd) != 1) { SSL_free(ssl); return NULL; }
+    if (server) SSL_set_accept_state(ssl); else SSL_set_connect_state(ssl);
+    SSL_set_app_data(ssl, app);
+    return ssl;
+}
+
+void cswy_tls_free(void *ssl) { SSL_free(ssl); }
+
+void cswy_tls_set_app(void *ssl, void *app) { SSL_set_app_data((SSL *)ssl, app); }
+
+int cswy_tls_set_host_name(void *ssl, const char *name) {
+    return SSL_set_tlsext_host_name((SSL *)ssl, name) == 1 ? 0 : -1;
+}
+
+void cswy_tls_set_session(void *ssl, void *session) { SSL_set_session(ssl, session); }
+void *cswy_tls_get_session(void *ssl) { return SSL_get1_session(ssl); }
+void cswy_tls_session_free(void *session) { SSL_SESSION_free(session); }
+
+static int outcome(SSL *ssl, int rc) {
+    switch (SSL_get_error(ssl, rc)) {
+    case SSL_ERROR_WANT_READ: return CSWY_TLS_WANT_READ;
+    case SSL_ERROR_WANT_WRITE: return CSWY_TLS_WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN: return CSWY_TLS_EOF;
+    case SSL_ERROR_SYSCALL:
+        if (ERR_peek_error() == 0 && errno == 0) return CSWY_TLS_EOF;
+        return CSWY_TLS_ERROR;
+    default: return CSWY_TLS_ERROR;
+    }
+}
+
+int cswy_tls_handshake(void *ssl) {
+    ERR_clear_error();
+    errno = 0;
+    int rc = SSL_do_handshake(ssl);
+    if (rc == 1) return CSWY_TLS_OK;
+    return outcome(ssl, rc);
+}
+
+long cswy_tls_read(void *ssl, void *buf, long len) {
+    ERR_clear_error();
+    errno = 0;
+    int rc = SSL_read(ssl, buf, len > 0x7fffffff ? 0x7fffffff : (int)len);
+    if (rc > 0) return rc;
+    return outcome(ssl, rc);
+}
+
+long cswy_tls_write(void *ssl, const void *buf, long len) {
+    long done = 0;
+    while (done < len) {
+        ERR_clear_error();
+        errno = 0;
+        long want = len - done;
+        int rc = SSL_write(ssl, (const char *)buf + done, want > 0x40000000 ? 0x40000000 : (int)want);
+        if (rc > 0) { done += rc; continue; }
+        int r = outcome(ssl, rc);
+        return done > 0 ? done : r;   // an error after some bytes shows at the next call
+    }
+    return done;
+}
+
+int cswy_tls_pending(void *ssl) { return SSL_pending(ssl); }
+
+void cswy_tls_shutdown(void *ssl) {
+    if (!SSL_is_init_finished((SSL *)ssl)) return;
+    ERR_clear_error();
+    SSL_set_quiet_shutdown(ssl, 0);
+    SSL_shutdown(ssl);
+    ERR_clear_error();
+}
+
+// MARK: variables
+
+const char *cswy_tls_protocol(void *ssl) { return SSL_get_version(ssl); }
+
+const char *cswy_tls_cipher(void *ssl) { return SSL_get_cipher_name((SSL *)ssl); }
+
+const char *cswy_tls_server_name(void *ssl) { return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name); }
+
+const char *cswy_tls_alpn(void *ssl, int *len) {
+    const unsigned char *p = NULL;
+    unsigned int n = 0;
+    SSL_get0_alpn_selected(ssl, &p, &n);
+    *len = (int)n;
+    return (const char *)p;
+}
+
+int cswy_tls_session_reused(void *ssl) { return SSL_session_reused(ssl); }
+
+int cswy_tls_session_id(void *ssl, unsigned char *out, int max) {
+    SSL_SESSION *s = SSL_get0_session(ssl);
+    if (!s) return 0;
+    unsigned int n = 0;
+    const unsigned char *id = SSL_SESSION_get_id(s, &n);
+    if ((int)n > max) n = max;
+    memcpy(out, id, n);
+    return (int)n;
+}
+
+long cswy_tls_verify_result(void *ssl, const char **text) {
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) { *text = NULL; return -1; }
+    X509_free(cert);
+    long rc = SSL_get_verify_result(ssl);
+    *text = X509_verify_cert_error_string(rc);
+    return rc;
+}
+
+int cswy_tls_check_host(void *ssl, const char *host) {
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return 0;
+    int ok = X509_check_host(cert, host, strlen(host), 0, NULL) == 1;
+    X509_free(cert);
+    return ok;
+}
+
+static int bio_text(BIO *bio, char *out, int max) {
+    char *p = NULL;
+    long n = BIO_get_mem_data(bio, &p);
+    if (n > max) n = max;
+    if (n > 0) memcpy(out, p, n);
+    BIO_free(bio);
+    return n > 0 ? (int)n : 0;
+}
+
+int cswy_tls_peer_subject(void *ssl, int issuer, char *out, int max) {
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    X509_NAME_print_ex(bio, issuer ? X509_get_issuer_name(cert) : X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    X509_free(cert);
+    return bio_text(bio, out, max);
+}
+
+int cswy_tls_peer_pem(void *ssl, char *out, int max) {
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, cert);
+    X509_free(cert);
+    return bio_text(bio, out, max);
+}
+
+int cswy_tls_peer_serial(void *ssl, char *out, int max) {
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    i2a_ASN1_INTEGER(bio, X509_get_serialNumber(cert));
+    X509_free(cert);
+    return bio_text(bio, out, max);
+}
+
+int cswy_tls_peer_fingerprint(void *ssl, char *out, int max) {
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return 0;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int ok = X509_digest(cert, EVP_sha1(), md, &n);
+    X509_free(cert);
+    if (!ok) return 0;
+    int w = 0;
+    for (unsigned int i = 0; i < n && w + 2 <= max; i++) {
+        static const char hex[] = "0123456789abcdef";
+        out[w++] = hex[md[i] >> 4];
+        out[w++] = hex[md[i] & 15];
+    }
+    return w;
+}
+
+int cswy_tls_peer_extra(void *ssl, int kind, char *out, int max) {
+    if (kind == 5) {
+        STACK_OF(SSL_CIPHER) *list = SSL_get_client_ciphers(ssl);
+        int w = 0;
+        for (int i = 0; list && i < sk_SSL_CIPHER_num(list); i++) {
+            const char *name = SSL_CIPHER_get_name(sk_SSL_CIPHER_value(list, i));
+            int n = snprintf(out + w, max - w, "%s%s", w ? ":" : "", name);
+            if (n < 0 || w + n >= max) break;
+            w += n;
+        }
+        return w;
+    }
+    X509 *cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return 0;
+    int n = 0;
+    if (kind == 0 || kind == 1) {
+        char *line = X509_NAME_oneline(kind == 0 ? X509_get_subject_name(cert) : X509_get_issuer_name(cert), NULL, 0);
+        if (line) { n = snprintf(out, max, "%s", line); OPENSSL_free(line); }
+    } else if (kind == 2 || kind == 3) {
+        BIO *bio = BIO_new(BIO_s_mem());
+        ASN1_TIME_print(bio, kind == 2 ? X509_get0_notBefore(cert) : X509_get0_notAfter(cert));
+        n = bio_text(bio, out, max);
+    } else if (kind == 4) {
+        int days = 0, secs = 0;
+        if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)) == 1) {
+            if (days < 0 || (days == 0 && secs < 0)) days = 0;
+            n = snprintf(out, max, "%d", days);
+        }
+    }
+    X509_free(cert);
+    if (n >= max) n = max - 1;
+    return n < 0 ? 0 : n;
+}
+
+const char *cswy_tls_library_version(void) { return OpenSSL_version(OPENSSL_VERSION); }

@@ -1,0 +1,132 @@
+/// ngx_http_ssl_module (`ssl_*`, http and server levels) and the `proxy_ssl_*` directives of ngx_http_proxy_module.
+/// Files are only named here; RuntimeBuilder loads them, so a bad certificate is `[emerg] … in file:line`.
+extension DirectiveTable {
+    static var ssl: [DirectiveSpec] {
+        let server: Set<ConfigContext> = [.http, .server]
+        return [
+        DirectiveSpec("ssl", server, .exactly(1), .value(\.ssl.$enabled) { builder, directive in
+            builder.warn("the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead",
+                         at: directive.location)
+            return try Values.flag(directive)
+        }),
+        DirectiveSpec("ssl_certificate", server, .exactly(1), .append(\.ssl.$certificates) { b, d in [b.confFile(d)] }),
+        DirectiveSpec("ssl_certificate_key", server, .exactly(1), .append(\.ssl.$certificateKeys) { b, d in [b.confFile(d)] }),
+        DirectiveSpec("ssl_password_file", server, .exactly(1), .value(\.ssl.$passwordFile) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_protocols", server, .atLeast(1), .value(\.ssl.$protocols) { _, d in try SSLValues.protocols(d) }),
+        DirectiveSpec("ssl_ciphers", server, .exactly(1), .string(\.ssl.$ciphers)),
+        DirectiveSpec("ssl_prefer_server_ciphers", server, .exactly(1), .flag(\.ssl.$preferServerCiphers)),
+        DirectiveSpec("ssl_ecdh_curve", server, .exactly(1), .string(\.ssl.$ecdhCurve)),
+        DirectiveSpec("ssl_dhparam", server, .exactly(1), .value(\.ssl.$dhparam) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_conf_command", server, .exactly(2), .append(\.ssl.$confCommands) { _, d in
+            [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
+        }),
+        DirectiveSpec("ssl_session_cache", server, .range(1, 2), .value(\.ssl.$sessionCache) { _, d in
+            try SSLValues.sessionCache(d)
+        }),
+        DirectiveSpec("ssl_session_timeout", server, .exactly(1), .seconds(\.ssl.$sessionTimeout)),
+        DirectiveSpec("ssl_session_tickets", server, .exactly(1), .flag(\.ssl.$sessionTickets)),
+        DirectiveSpec("ssl_session_ticket_key", server, .exactly(1), .append(\.ssl.$sessionTicketKeys) { b, d in [b.confFile(d)] }),
+        DirectiveSpec("ssl_reject_handshake", server, .exactly(1), .flag(\.ssl.$rejectHandshake)),
+        DirectiveSpec("ssl_verify_client", server, .exactly(1), .choice(\.ssl.$verifyClient)),
+        DirectiveSpec("ssl_verify_depth", server, .exactly(1), .number(\.ssl.$verifyDepth)),
+        DirectiveSpec("ssl_client_certificate", server, .exactly(1), .value(\.ssl.$clientCertificate) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_trusted_certificate", server, .exactly(1), .value(\.ssl.$trustedCertificate) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_crl", server, .exactly(1), .value(\.ssl.$crl) { b, d in b.confFile(d) }),
+        DirectiveSpec("http2", server, .exactly(1), .custom { builder, directive in
+            _ = try Values.flag(directive)
+            builder.noticeHTTP2(at: directive.location)
+        }),
+        ignored("ssl_buffer_size", server, .exactly(1), .size),
+        ignored("ssl_early_data", server, .exactly(1), .flag),
+        ignored("ssl_stapling", server, .exactly(1), .flag),
+        ignored("ssl_stapling_verify", server, .exactly(1), .flag),
+        noticed("ssl_stapling_file", server),
+        noticed("ssl_stapling_responder", server),
+        noticed("ssl_ocsp", server),
+        noticed("ssl_ocsp_responder", server),
+        noticed("ssl_ocsp_cache", server),
+
+        DirectiveSpec("proxy_ssl_server_name", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$serverName)),
+        DirectiveSpec("proxy_ssl_name", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$name) { _, d in
+            try Values.template(d, d.arguments[0])
+        }),
+        DirectiveSpec("proxy_ssl_verify", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$verify)),
+        DirectiveSpec("proxy_ssl_verify_depth", anyHTTPLevel, .exactly(1), .number(\.proxySSL.$verifyDepth)),
+        DirectiveSpec("proxy_ssl_trusted_certificate", anyHTTPLevel, .exactly(1),
+                      .value(\.proxySSL.$trustedCertificate) { b, d in b.confFile(d) }),
+        DirectiveSpec("proxy_ssl_protocols", anyHTTPLevel, .atLeast(1), .value(\.proxySSL.$protocols) { _, d in
+            try SSLValues.protocols(d)
+        }),
+        DirectiveSpec("proxy_ssl_ciphers", anyHTTPLevel, .exactly(1), .string(\.proxySSL.$ciphers)),
+        DirectiveSpec("proxy_ssl_certificate", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$certificate) { b, d in b.confFile(d) }),
+        DirectiveSpec("proxy_ssl_certificate_key", anyHTTPLevel, .exactly(1),
+                      .value(\.proxySSL.$certificateKey) { b, d in b.confFile(d) }),
+        DirectiveSpec("proxy_ssl_password_file", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$passwordFile) { b, d in b.confFile(d) }),
+        DirectiveSpec("proxy_ssl_session_reuse", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$sessionReuse)),
+        DirectiveSpec("proxy_ssl_conf_command", anyHTTPLevel, .exactly(2), .append(\.proxySSL.$confCommands) { _, d in
+            [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
+        }),
+        noticed("proxy_ssl_crl", anyHTTPLevel),
+        ]
+    }
+}
+
+extension DirectiveTable {
+    /// A directive taking any one argument that switchyard does not act on (OCSP), named in a `[notice]`.
+    static func noticed(_ name: String, _ contexts: Set<ConfigContext>) -> DirectiveSpec {
+        DirectiveSpec(name, contexts, .exactly(1), .custom { builder, directive in builder.noticeIgnored(directive) })
+    }
+}
+
+/// nginx's parsers for the ssl values.
+enum SSLValues {
+    static func protocols(_ directive: Directive) throws -> [SSLProtocol] {
+        try directive.arguments.map { argument in
+            guard let p = SSLProtocol(rawValue: argument.text) else {
+                throw ConfigError("invalid value \"\(argument.text)\" in \"\(directive.name)\" directive", at: directive.location)
+            }
+            return p
+        }
+    }
+
+    /// `off`, `none`, `builtin[:N]`, `shared:NAME:SIZE` (nginx stores about 4000 sessions per megabyte).
+    static func sessionCache(_ directive: Directive) throws -> SSLSessionCache {
+        let args = directive.arguments.map(\.text)
+        if args.count == 1 && args[0] == "off" { return .off }
+        if args.count == 1 && args[0] == "none" { return .none }
+        var sessions = 0
+        var shared: String?
+        for text in args {
+            if text == "builtin" { sessions += 20480; continue }
+            if text.hasPrefix("builtin:"), let n = Int(text.dropFirst(8)), n > 0 { sessions += n; continue }
+            if text.hasPrefix("shared:") {
+                let rest = text.dropFirst(7)
+                if let colon = rest.lastIndex(of: ":"), colon != rest.startIndex,
+                   let size = Units.size(String(rest[rest.index(after: colon)...])) {
+                    guard size >= 8192 else {
+                        throw ConfigError("session cache \"\(text)\" is too small", at: directive.location)
+                    }
+                    shared = String(rest[..<colon])
+                    sessions += max(1, size / 256)
+                    continue
+                }
+            }
+            throw ConfigError("invalid session cache \"\(text)\"", at: directive.location)
+        }
+        return .store(sessions: sessions, sharedName: shared)
+    }
+}
+
+extension ConfigBuilder {
+    /// A file path of an ssl directive: relative to the main configuration file's directory, as nginx's.
+    func confFile(_ directive: Directive) -> SSLFile {
+        SSLFile(path: confPath(directive.arguments[0].text), location: directive.location)
+    }
+
+    /// One `[notice]` per load for `listen … http2` and `http2 on`.
+    func noticeHTTP2(at location: SourceLocation?) {
+        if noticedIgnored.insert("http2").inserted {
+            notice("HTTP/2 is not served yet: \"http2\" is accepted and ALPN offers http/1.1 only", at: location)
+        }
+    }
+}

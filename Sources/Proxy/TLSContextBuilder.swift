@@ -1,0 +1,158 @@
+import Config
+import EventLoop
+import Glibc
+
+// The TLS contexts of a configuration: one per server block that names certificates (as nginx, whether or not
+// it listens with ssl) and one per location that proxies to https. A context whose settings and files are
+// byte-for-byte those of the running configuration's is kept across a reload, with its session cache.
+
+extension Builder {
+    /// The server's context, or nil when it names no certificate and does not reject handshakes.
+    mutating func serverTLS(_ s: ServerConfig, name: [UInt8]) throws(ConfigError) -> TLSContext? {
+        let ssl = s.settings.ssl
+        guard !ssl.certificates.isEmpty || ssl.rejectHandshake else { return nil }
+        if ssl.certificateKeys.count < ssl.certificates.count {
+            let cert = ssl.certificates[ssl.certificateKeys.count]
+            throw ConfigError("no \"ssl_certificate_key\" is defined for certificate \"\(cert.path)\"", at: cert.location)
+        }
+        var key = "server|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.preferServerCiphers)|\(ssl.ecdhCurve)|\(ssl.sessionCache)"
+            + "|\(ssl.sessionTimeout)|\(ssl.sessionTickets)|\(ssl.verifyClient)|\(ssl.verifyDepth)|\(ssl.confCommands)"
+            + "|\(String(decoding: name, as: UTF8.self))"
+        var files: [SSLFile] = ssl.certificates + ssl.certificateKeys + ssl.sessionTicketKeys
+        for f in [ssl.passwordFile, ssl.dhparam, ssl.clientCertificate, ssl.trustedCertificate, ssl.crl] {
+            if let f { files.append(f) }
+        }
+        for f in files { key += "|" + f.path + ":" + String(decoding: TLSFiles.read(f.path) ?? [], as: UTF8.self) }
+        if let kept = previous?.tlsContexts[key] { tlsContexts[key] = kept; return kept }
+
+        let ctx = TLSContext(server: true)
+        func fail(_ f: TLSContext.Failure, _ at: SourceLocation?) -> ConfigError { ConfigError(f.message, at: at) }
+        ctx.setProtocols(TLSFiles.protocols(ssl.protocols))
+        let at = ssl.certificates.first?.location ?? s.location
+        do { try ctx.setCiphers(ssl.ciphers) } catch { throw fail(error, at) }
+        ctx.preferServerCiphers(ssl.preferServerCiphers)
+        if ssl.ecdhCurve != "auto" {
+            do { try ctx.setCurves(ssl.ecdhCurve) } catch { throw fail(error, at) }
+        }
+        let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try TLSFiles.passwords(f) } ?? []
+        for (cert, keyFile) in zip(ssl.certificates, ssl.certificateKeys) {
+            do { try ctx.useCertificate(cert.path, key: keyFile.path, passwords: passwords) } catch {
+                throw fail(error, error.message.contains("certificate key") || error.message.contains("PrivateKey")
+                           ? keyFile.location : cert.location)
+            }
+        }
+        if let dh = ssl.dhparam {
+            do { try ctx.useDHParameters(dh.path) } catch { throw fail(error, dh.location) }
+        }
+        for c in ssl.confCommands {
+            do { try ctx.confCommand(c.name, c.value) } catch { throw fail(error, at) }
+        }
+        let cache: TLSContext.SessionCache
+        switch ssl.sessionCache {
+        case .off: cache = .off
+        case .none: cache = .none
+        case .store(let n, _): cache = .store(sessions: n)
+        }
+        ctx.setSessionCache(cache, timeoutSeconds: Int(ssl.sessionTimeout.components.seconds),
+                            idContext: TLSFiles.idContext(key))
+        ctx.setTickets(ssl.sessionTickets)
+        if !ssl.sessionTicketKeys.isEmpty {
+            var keys: [[UInt8]] = []
+            for f in ssl.sessionTicketKeys {
+                guard let bytes = TLSFiles.read(f.path) else {
+                    throw ConfigError("open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: f.location)
+                }
+                guard bytes.count == 48 || bytes.count == 80 else {
+                    throw ConfigError("\"\(f.path)\" must be 48 or 80 bytes", at: f.location)
+                }
+                if let first = keys.first, first.count != bytes.count {
+                    throw ConfigError("\"\(f.path)\" must be \(first.count) bytes, as the other keys", at: f.location)
+                }
+                keys.append(bytes)
+            }
+            do { try ctx.setTicketKeys(keys) } catch { throw fail(error, ssl.sessionTicketKeys[0].location) }
+        }
+        if ssl.verifyClient != .off {
+            let mode = TLSFiles.verifyMode(ssl.verifyClient)
+            if mode != .optionalNoCA && ssl.clientCertificate == nil && ssl.trustedCertificate == nil {
+                throw ConfigError("no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client", at: at)
+            }
+            do {
+                try ctx.verifyClients(mode, clientCA: ssl.clientCertificate?.path, trusted: ssl.trustedCertificate?.path,
+                                      depth: ssl.verifyDepth)
+            } catch { throw fail(error, ssl.clientCertificate?.location ?? ssl.trustedCertificate?.location ?? at) }
+        }
+        if let crl = ssl.crl {
+            do { try ctx.useCRL(crl.path) } catch { throw fail(error, crl.location) }
+        }
+        ctx.offerHTTP1()
+        ctx.enableServerNameSelection()
+        tlsContexts[key] = ctx
+        return ctx
+    }
+}
+
+/// Reading the files ssl directives name.
+enum TLSFiles {
+    static func read(_ path: String) -> [UInt8]? {
+        let fd = Syscall.openReadOnly(Array(path.utf8))
+        if fd < 0 { return nil }
+        defer { Syscall.close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            guard case .done(let n) = Syscall.read(fd, into: &chunk, count: chunk.count) else { break }
+            out.append(contentsOf: chunk.prefix(n))
+        }
+        return out
+    }
+
+    /// ssl_password_file: one password a line.
+    static func passwords(_ f: SSLFile) throws(ConfigError) -> [String] {
+        guard let bytes = read(f.path) else {
+            throw ConfigError("open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: f.location)
+        }
+        let lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == 13 ? line.dropLast() : line, as: UTF8.self)
+        }
+        let passwords = lines.last == "" ? Array(lines.dropLast()) : lines
+        if passwords.isEmpty { throw ConfigError("empty file \"\(f.path)\"", at: f.location) }
+        return passwords
+    }
+
+    static func verifyMode(_ v: SSLVerifyClient) -> TLSContext.VerifyClient {
+        switch v {
+        case .on: return .on
+        case .optional: return .optional
+        case .optionalNoCA: return .optionalNoCA
+        case .off: return .off
+        }
+    }
+
+    static func protocols(_ list: [SSLProtocol]) -> TLSContext.Protocols {
+        var p: TLSContext.Protocols = []
+        for v in list {
+            switch v {
+            case .tls1: p.insert(.tls1)
+            case .tls1_1: p.insert(.tls1_1)
+            case .tls1_2: p.insert(.tls1_2)
+            case .tls1_3: p.insert(.tls1_3)
+            case .ssl2, .ssl3: break
+            }
+        }
+        return p
+    }
+
+    /// 32 bytes that differ between servers whose certificates or settings differ, so a session is resumed
+    /// only where it was made (nginx hashes the certificates).
+    static func idContext(_ key: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for round in 0..<4 {
+            for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h = (h ^ UInt64(round)) &* 0x100_0000_01b3
+            for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: h >> (8 * UInt64(i)))) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,91 @@
+import Config
+import EventLoop
+import Locking
+
+/// TLS toward the upstream of one `proxy_pass https://…` location: the client context (protocols, ciphers,
+/// trusted CAs, client certificate), the name sent in SNI and checked against the certificate, and the sessions
+/// kept per server address for `proxy_ssl_session_reuse` (shared by the workers, behind a lock taken once per new
+/// connection, never per request on a kept-alive one).
+final class UpstreamTLS: @unchecked Sendable {
+    let context: TLSContext
+    /// proxy_ssl_server_name: send the name in SNI.
+    let sendsServerName: Bool
+    /// proxy_ssl_name; nil: the proxy_pass host without its port.
+    let name: CompiledTemplate?
+    let defaultName: [UInt8]
+    let verify: Bool
+    let sessionReuse: Bool
+    private let sessions = Lock<[SocketAddress: TLSSession]>([:])
+
+    init(context: TLSContext, sendsServerName: Bool, name: CompiledTemplate?, defaultName: [UInt8], verify: Bool,
+         sessionReuse: Bool) {
+        self.context = context; self.sendsServerName = sendsServerName; self.name = name
+        self.defaultName = defaultName; self.verify = verify; self.sessionReuse = sessionReuse
+    }
+
+    func session(for address: SocketAddress) -> TLSSession? {
+        sessionReuse ? sessions.withLock { $0[address] } : nil
+    }
+
+    func keep(_ session: TLSSession?, for address: SocketAddress) {
+        guard sessionReuse, let session else { return }
+        sessions.withLock { $0[address] = session }
+    }
+
+    /// The name for SNI and verification: proxy_ssl_name, else the proxy_pass host; a port is dropped
+    /// (nginx's ngx_http_upstream_ssl_name).
+    func serverName(for r: Request, proxyHost: [UInt8]) -> String {
+        let bytes = name.map { r.evaluate($0) } ?? (defaultName.isEmpty ? proxyHost : defaultName)
+        var start = 0
+        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) { start = close }
+        let end = bytes[start...].firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
+    /// Whether `name` may go in SNI: not empty, not an address literal (RFC 6066).
+    static func sendable(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix("[") && SocketAddress.parse(name + ":1") == nil
+    }
+}
+
+extension Builder {
+    /// The client context of a `proxy_pass https://` location, kept across reloads when unchanged.
+    mutating func upstreamTLS(_ ssl: ProxySSLSettings, host: String, at loc: SourceLocation) throws(ConfigError) -> UpstreamTLS {
+        var key = "upstream|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.verify)|\(ssl.verifyDepth)|\(ssl.confCommands)|\(ssl.sessionReuse)"
+        for f in [ssl.trustedCertificate, ssl.certificate, ssl.certificateKey, ssl.passwordFile] {
+            if let f { key += "|" + f.path + ":" + String(decoding: TLSFiles.read(f.path) ?? [], as: UTF8.self) }
+        }
+        let ctx: TLSContext
+        if let kept = previous?.tlsContexts[key] ?? tlsContexts[key] {
+            ctx = kept
+        } else {
+            ctx = TLSContext(server: false)
+            ctx.setProtocols(TLSFiles.protocols(ssl.protocols))
+            do { try ctx.setCiphers(ssl.ciphers) } catch { throw ConfigError(error.message, at: loc) }
+            if ssl.verify {
+                do { try ctx.trust(ssl.trustedCertificate?.path, depth: ssl.verifyDepth) } catch {
+                    throw ConfigError(error.message, at: ssl.trustedCertificate?.location ?? loc)
+                }
+            }
+            if let cert = ssl.certificate {
+                guard let key = ssl.certificateKey else {
+                    throw ConfigError("no \"proxy_ssl_certificate_key\" is defined for certificate \"\(cert.path)\"", at: cert.location)
+                }
+                let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try TLSFiles.passwords(f) } ?? []
+                do { try ctx.useCertificate(cert.path, key: key.path, passwords: passwords) } catch {
+                    throw ConfigError(error.message, at: cert.location)
+                }
+            }
+            for c in ssl.confCommands {
+                do { try ctx.confCommand(c.name, c.value) } catch { throw ConfigError(error.message, at: loc) }
+            }
+        }
+        tlsContexts[key] = ctx
+        if ssl.verify && ssl.trustedCertificate == nil {
+            throw ConfigError("no proxy_ssl_trusted_certificate for proxy_ssl_verify", at: loc)
+        }
+        let name = try ssl.name.map { t throws(ConfigError) in try compile(t, at: loc) }
+        return UpstreamTLS(context: ctx, sendsServerName: ssl.serverName, name: name, defaultName: Array(host.utf8),
+                           verify: ssl.verify, sessionReuse: ssl.sessionReuse)
+    }
+}

@@ -1,0 +1,107 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// TLS toward the upstream (`proxy_pass https://…`): the backends are switchyards with `listen … ssl` that
+/// answer with what they saw (SNI, session reuse, connection number).
+@Suite(.serialized) struct UpstreamTLSTests {
+    let kit: TLSTestKit
+
+    init() throws { kit = try TLSTestKit() }
+
+    /// A TLS backend with `cert` that answers `backend <SNI> <reused> <connection>`.
+    func backend(_ cert: String) throws -> Fixture {
+        try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT ssl;
+                ssl_certificate \(kit.path(cert + ".crt")); ssl_certificate_key \(kit.path(cert + ".key"));
+                ssl_session_cache shared:SSL:1m;
+                keepalive_timeout 60s;
+                location / { return 200 "backend [$ssl_server_name] $ssl_session_reused $connection"; }
+            }
+            """)
+    }
+
+    @Test func proxiesToAnHTTPSBackendWithSNIAndVerification() throws {
+        defer { kit.remove() }
+        let good = try backend("rsa")
+        defer { good.proxy.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /plain { proxy_pass https://127.0.0.1:\(good.port); }
+                location /sni {
+                    proxy_pass https://127.0.0.1:\(good.port);
+                    proxy_ssl_server_name on; proxy_ssl_name localhost;
+                    proxy_ssl_verify on; proxy_ssl_trusted_certificate \(kit.path("ca.crt"));
+                }
+                location /wrong {
+                    proxy_pass https://127.0.0.1:\(good.port);
+                    proxy_ssl_name wrong.test;
+                    proxy_ssl_verify on; proxy_ssl_trusted_certificate \(kit.path("ca.crt"));
+                }
+                location /untrusted {
+                    proxy_pass https://127.0.0.1:\(good.port);
+                    proxy_ssl_name localhost;
+                    proxy_ssl_verify on; proxy_ssl_trusted_certificate \(kit.path("client-ca.crt"));
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let plain = try f.get("/plain")
+        #expect(plain.status == 200)
+        #expect(plain.text.hasPrefix("backend [] "))   // no SNI unless proxy_ssl_server_name on
+        let sni = try f.get("/sni")
+        #expect(sni.status == 200)
+        #expect(sni.text.hasPrefix("backend [localhost] "))
+        #expect(try f.get("/wrong").status == 502)
+        #expect(f.errorLog().contains("upstream SSL certificate does not match \"wrong.test\" while SSL handshaking to upstream"))
+        #expect(try f.get("/untrusted").status == 502)
+        #expect(f.errorLog().contains("upstream SSL certificate verify error: (21:unable to verify the first certificate) while SSL handshaking to upstream"))
+    }
+
+    @Test func anExpiredBackendCertificateFailsAndCountsForMaxFails() throws {
+        defer { kit.remove() }
+        let expired = try backend("expired")
+        defer { expired.proxy.stop() }
+        let good = try backend("rsa")
+        defer { good.proxy.stop() }
+        let f = try Fixture(http: """
+            upstream up {
+                server 127.0.0.1:\(expired.port) max_fails=1 fail_timeout=60s;
+                server 127.0.0.1:\(good.port);
+            }
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass https://up; proxy_ssl_name localhost;
+                    proxy_ssl_verify on; proxy_ssl_trusted_certificate \(kit.path("ca.crt"));
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for _ in 0..<4 { #expect(try f.get("/").status == 200) }   // the expired one fails once, then rests
+        #expect(f.errorLog().contains("upstream SSL certificate verify error: (10:certificate has expired)"))
+        #expect(f.errorLog().components("certificate has expired").count == 2)
+    }
+
+    @Test func keepsTLSConnectionsAliveAndReusesSessions() throws {
+        defer { kit.remove() }
+        let b = try backend("rsa")
+        defer { b.proxy.stop() }
+        let f = try Fixture(http: """
+            upstream pooled { server 127.0.0.1:\(b.port); keepalive 4; }
+            server {
+                listen 127.0.0.1:PORT;
+                location /pooled { proxy_pass https://pooled; proxy_http_version 1.1; proxy_set_header Connection ""; }
+                location /fresh { proxy_pass https://127.0.0.1:\(b.port); proxy_ssl_protocols TLSv1.2; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let first = try f.get("/pooled").text, second = try f.get("/pooled").text
+        #expect(first.split(separator: " ").last == second.split(separator: " ").last)   // one backend connection
+        _ = try f.get("/fresh")
+        let resumed = try f.get("/fresh").text
+        #expect(resumed.split(separator: " ")[2] == "r")
+    }
+}
