@@ -6,18 +6,6 @@ import Testing
 /// error_page after a redirect `return`, proxy_intercept_errors and the keep-alive header fields, as nginx's
 /// http_error_page.t, rewrite.t, proxy_intercept_errors.t and http_keepalive.t describe them.
 @Suite(.serialized) struct ErrorPageTests {
-    private func raw(_ f: Fixture, _ request: String) throws -> String {
-        let c = try f.client()
-        try c.send(request)
-        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(c.fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     /// A redirect `return` with an error_page for its code is answered by the page: a new redirect replaces the
     /// Location the return set, an internally served page keeps it; `?args` of the error_page URI are `$args`.
     @Test func redirectReturnGoesThroughErrorPage() throws {
@@ -32,11 +20,11 @@ import Testing
             }
             """)
         defer { f.proxy.stop() }
-        let a = try raw(f, "GET /a HTTP/1.0\r\n\r\n")
+        let a = try f.raw("GET /a HTTP/1.0\r\n\r\n")
         #expect(a.hasPrefix("HTTP/1.1 302 ") && a.contains("Location: http://example.com/\r\n") && !a.contains("first"), "\(a)")
-        let b = try raw(f, "GET /b?x=7 HTTP/1.0\r\n\r\n")
+        let b = try f.raw("GET /b?x=7 HTTP/1.0\r\n\r\n")
         #expect(b.contains("Location: http://example.com/7\r\n") && !b.contains("first"), "\(b)")
-        let c = try raw(f, "GET /c HTTP/1.0\r\n\r\n")
+        let c = try f.raw("GET /c HTTP/1.0\r\n\r\n")
         #expect(c.hasPrefix("HTTP/1.1 302 ") && c.contains("Location: first\r\n") && c.hasSuffix("text"), "\(c)")
     }
 
@@ -60,9 +48,9 @@ import Testing
             """)
         defer { f.proxy.stop() }
         #expect(try f.get("/x").text == "SEE-THIS")
-        let e = try raw(f, "GET /500 HTTP/1.0\r\n\r\n")
+        let e = try f.raw("GET /500 HTTP/1.0\r\n\r\n")
         #expect(e.hasPrefix("HTTP/1.1 500 ") && e.hasSuffix("intercepted"), "\(e)")
-        let a = try raw(f, "GET /auth HTTP/1.0\r\n\r\n")
+        let a = try f.raw("GET /auth HTTP/1.0\r\n\r\n")
         #expect(a.hasPrefix("HTTP/1.1 401 ") && a.contains("WWW-Authenticate: foo\r\nWWW-Authenticate: bar\r\n")
                 && a.hasSuffix("intercepted"), "\(a)")
     }

@@ -31,6 +31,19 @@ struct Fixture {
 
     func errorLog() -> String { proxy.file("logs/error.log") }
 
+    /// Sends `request` on a new connection and returns every byte the proxy writes until it closes.
+    func raw(_ request: String) throws -> String {
+        let c = try client()
+        try c.send(request)
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(c.fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// A log file's text once it contains `needle` (a line is written just after its response is sent), or what
     /// it holds after five seconds.
     func logFile(_ relative: String, containing needle: String) -> String {

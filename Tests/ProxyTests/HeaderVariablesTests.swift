@@ -6,18 +6,6 @@ import Testing
 /// Header variables and header edits as nginx's http_headers_multi.t, headers.t and http_host.t describe them:
 /// what a client sees in the response head.
 @Suite(.serialized) struct HeaderVariablesTests {
-    private func raw(_ f: Fixture, _ request: String) throws -> String {
-        let c = try f.client()
-        try c.send(request)
-        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(c.fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     /// Repeated request fields are one value joined with ", " ("; " for Cookie); `$remote_user` is the Basic
     /// user; `$host` has no port and no trailing dot.
     @Test func requestFieldVariablesJoinRepeatedFields() throws {
@@ -32,16 +20,16 @@ import Testing
             }
             """)
         defer { f.proxy.stop() }
-        let r = try raw(f, "GET / HTTP/1.1\r\nHost: Example.COM.:8080\r\nFoo: a\r\nFoo: b\r\nCookie: x=1\r\nCookie: y=2\r\n"
+        let r = try f.raw("GET / HTTP/1.1\r\nHost: Example.COM.:8080\r\nFoo: a\r\nFoo: b\r\nCookie: x=1\r\nCookie: y=2\r\n"
                         + "Content-Type: t1\r\nContent-Type: t2\r\nAuthorization: Basic dXNlcjpzZWNyZXQ=\r\nConnection: close\r\n\r\n")
         #expect(r.contains("X-Foo: a, b\r\n"), "\(r)")
         #expect(r.contains("X-Cookie: x=1; y=2\r\n"), "\(r)")
         #expect(r.contains("X-CT: t1, t2\r\n"), "\(r)")
         #expect(r.contains("X-User: user\r\n"), "\(r)")
         #expect(r.contains("X-Host: example.com\r\n"), "\(r)")
-        let v6 = try raw(f, "GET / HTTP/1.0\r\nHost: [::1]:80\r\n\r\n")
+        let v6 = try f.raw("GET / HTTP/1.0\r\nHost: [::1]:80\r\n\r\n")
         #expect(v6.contains("X-Host: [::1]\r\n"), "\(v6)")
-        let twice = try raw(f, "GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: x\r\nIf-None-Match: y\r\n\r\n")
+        let twice = try f.raw("GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: x\r\nIf-None-Match: y\r\n\r\n")
         #expect(twice.hasPrefix("HTTP/1.1 400 "), "\(twice)")
     }
 
@@ -73,13 +61,13 @@ import Testing
             }
             """)
         defer { f.proxy.stop() }
-        let s = try raw(f, "GET /s HTTP/1.0\r\n\r\n")
+        let s = try f.raw("GET /s HTTP/1.0\r\n\r\n")
         #expect(s.contains("X-Sent-Link: foo, bar\r\n"), "\(s)")
-        let u = try raw(f, "GET /u HTTP/1.0\r\n\r\n")
+        let u = try f.raw("GET /u HTTP/1.0\r\n\r\n")
         #expect(u.contains("X-Up-Bar: one, two\r\n"), "\(u)")
         #expect(u.contains("Expires: foo\r\n") && !u.contains("bar\r\n\r\n") && !u.contains("Expires: bar"), "\(u)")
         #expect(!u.contains("ETag"), "\(u)")
-        let t = try raw(f, "GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let t = try f.raw("GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(t.hasSuffix("0\r\nFoo: a\r\nFoo: b\r\nX-Sent-Foo: a, b\r\n\r\n"), "\(t)")
     }
 
@@ -93,11 +81,11 @@ import Testing
             }
             """)
         defer { f.proxy.stop() }
-        let dot = try raw(f, "GET /a/b/..#frag HTTP/1.0\r\n\r\n")
+        let dot = try f.raw("GET /a/b/..#frag HTTP/1.0\r\n\r\n")
         #expect(dot.contains("X-URI: /a/\r\n"), "\(dot)")
-        let args = try raw(f, "GET http://localhost?x=1#frag HTTP/1.0\r\n\r\n")
+        let args = try f.raw("GET http://localhost?x=1#frag HTTP/1.0\r\n\r\n")
         #expect(args.contains("X-URI: /\r\n") && args.contains("X-Args: x=1\r\n"), "\(args)")
-        let post = try raw(f, "POST /stub HTTP/1.0\r\n\r\n")
+        let post = try f.raw("POST /stub HTTP/1.0\r\n\r\n")
         #expect(post.hasPrefix("HTTP/1.1 405 "), "\(post)")
     }
 
