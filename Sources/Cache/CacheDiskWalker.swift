@@ -22,7 +22,7 @@ public enum CacheDiskItem: Sendable, Equatable {
 /// the name) are skipped, since a write may be in progress.
 public final class CacheDiskWalker {
     private struct Level {
-        let dir: OpaquePointer
+        let dir: DirectoryStream
         let path: String
         let depth: Int
     }
@@ -35,29 +35,24 @@ public final class CacheDiskWalker {
         self.levels = levels
         ownTempMarker = ".\(getpid())."
         let root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
-        if let d = opendir(root) { stack.append(Level(dir: d, path: root, depth: 0)) }
-    }
-
-    deinit {
-        for level in stack { closedir(level.dir) }
+        if let d = DirectoryStream(path: root) { stack.append(Level(dir: d, path: root, depth: 0)) }
     }
 
     /// Up to `max` items, or nil once the whole tree has been walked.
     public func next(max: Int) -> [CacheDiskItem]? {
         var items: [CacheDiskItem] = []
         while items.count < max, let top = stack.last {
-            guard let ent = readdir(top.dir) else {
-                closedir(top.dir)
+            guard let entry = top.dir.next() else {
                 stack.removeLast()
                 continue
             }
-            let name = FileIO.name(of: ent)
+            let name = entry.name
             if name == "." || name == ".." { continue }
             let path = top.path + "/" + name
-            let type = ent.pointee.d_type == UInt8(DT_UNKNOWN) ? Self.typeOf(path) : ent.pointee.d_type
+            let type = entry.type == UInt8(DT_UNKNOWN) ? Self.typeOf(path) : entry.type
             if top.depth < levels.lengths.count {
                 guard type == UInt8(DT_DIR), name.utf8.count == levels.lengths[top.depth], Self.isHex(name) else { continue }
-                if let d = opendir(path) { stack.append(Level(dir: d, path: path, depth: top.depth + 1)) }
+                if let d = DirectoryStream(path: path) { stack.append(Level(dir: d, path: path, depth: top.depth + 1)) }
                 continue
             }
             guard type == UInt8(DT_REG) else { continue }

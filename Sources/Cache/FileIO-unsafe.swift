@@ -3,7 +3,7 @@ import Glibc
 
 /// The cache's only syscalls: open/pread/pwrite/fstat/rename/unlink/mkdir with EINTR retried and
 /// errno turned into `CacheStorageError`. All unsafe buffer handling of the Cache module lives here
-/// and in `CacheDiskWalker`.
+/// and in `DirectoryStream` (the loader's directory reads).
 package enum FileIO {
     static func error(_ op: String) -> CacheStorageError {
         let e = errno
@@ -37,13 +37,6 @@ package enum FileIO {
     }
 
     package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
-
-    /// A directory entry's name (`d_name`, a fixed-size C array).
-    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
-        withUnsafePointer(to: &entry.pointee.d_name) {
-            String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-        }
-    }
 
     static func size(_ fd: Int32) throws(CacheStorageError) -> Int {
         var st = stat()

@@ -10,7 +10,7 @@ private import CZlib
 /// zlib writes into one fixed scratch buffer that is appended to `output`, so the encoder's own
 /// memory is constant whatever the body size; `output` grows only by the compressed bytes produced
 /// by this call. zlib's state is released as soon as the stream ends (as nginx does), not at deinit.
-/// This file and `Inflater.swift` are the only places that touch zlib pointers.
+/// This file and `Inflater-unsafe.swift` are the only places that touch zlib pointers.
 ///
 /// `step(_:flush:into:)` is the copy-free form: zlib writes into space the caller owns (the engine's
 /// chunk buffer), for the hot path; `encode(_:flush:end:into:)` appends to an array, for everything else.
