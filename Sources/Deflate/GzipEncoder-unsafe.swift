@@ -19,8 +19,9 @@ public final class GzipEncoder {
     /// halves the number of calls on big bodies without mattering for memory.
     public static let scratchSize = 16 * 1024
 
-    private let stream: UnsafeMutablePointer<z_stream>
-    private let scratch: UnsafeMutablePointer<UInt8>
+    private let memory: ZStreamMemory
+    private var stream: UnsafeMutablePointer<z_stream> { memory.stream }
+    private var scratch: UnsafeMutablePointer<UInt8> { memory.scratch }
     private var open: Bool
 
     /// Uncompressed bytes consumed so far.
@@ -33,27 +34,22 @@ public final class GzipEncoder {
     /// - Parameters: level 1...9 (`gzip_comp_level`); windowBits 9...15 and memLevel 1...9 (see
     ///   `GzipMemory.parameters`). Out-of-range values are clamped, so only `Z_MEM_ERROR` throws.
     public init(level: Int, windowBits: Int, memLevel: Int) throws(DeflateError) {
-        stream = .allocate(capacity: 1)  // zlib keeps a back-pointer to the z_stream: it must not move
-        stream.initialize(to: z_stream())
-        scratch = .allocate(capacity: Self.scratchSize)
+        let memory = ZStreamMemory(scratchSize: Self.scratchSize)
         let level = Int32(min(max(level, 0), 9))
         let wbits = Int32(min(max(windowBits, 9), 15)) + 16  // +16: gzip header and trailer
         let mem = Int32(min(max(memLevel, 1), 9))
-        let rc = cswy_deflateInit2(stream, level, Z_DEFLATED, wbits, mem, Z_DEFAULT_STRATEGY)
+        let rc = cswy_deflateInit2(memory.stream, level, Z_DEFLATED, wbits, mem, Z_DEFAULT_STRATEGY)
         guard rc == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            scratch.deallocate()
+            memory.release()
             throw DeflateError(.initFailed, code: rc)
         }
+        self.memory = memory
         open = true
     }
 
     deinit {
         if open { deflateEnd(stream) }
-        stream.deinitialize(count: 1)
-        stream.deallocate()
-        scratch.deallocate()
+        memory.release()
     }
 
     /// Compresses all of `input`, appending whatever zlib emits to `output`.

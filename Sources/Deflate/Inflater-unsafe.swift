@@ -22,8 +22,9 @@ public final class Inflater {
     }
 
     private static let scratchSize = 16 * 1024
-    private let stream: UnsafeMutablePointer<z_stream>
-    private let scratch: UnsafeMutablePointer<UInt8>
+    private let memory: ZStreamMemory
+    private var stream: UnsafeMutablePointer<z_stream> { memory.stream }
+    private var scratch: UnsafeMutablePointer<UInt8> { memory.scratch }
     private var open: Bool
 
     /// True once the end of the compressed stream (and its checksum) has been read.
@@ -32,9 +33,7 @@ public final class Inflater {
     public private(set) var bytesOut = 0
 
     public init(format: Format) throws(DeflateError) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        scratch = .allocate(capacity: Self.scratchSize)
+        let memory = ZStreamMemory(scratchSize: Self.scratchSize)
         let wbits: Int32
         switch format {
         case .gzip: wbits = 15 + 16
@@ -42,21 +41,18 @@ public final class Inflater {
         case .raw: wbits = -15
         case .auto: wbits = 15 + 32
         }
-        let rc = cswy_inflateInit2(stream, wbits)
+        let rc = cswy_inflateInit2(memory.stream, wbits)
         guard rc == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            scratch.deallocate()
+            memory.release()
             throw DeflateError(.initFailed, code: rc)
         }
+        self.memory = memory
         open = true
     }
 
     deinit {
         if open { inflateEnd(stream) }
-        stream.deinitialize(count: 1)
-        stream.deallocate()
-        scratch.deallocate()
+        memory.release()
     }
 
     /// Decompresses `input`, appending the plain bytes to `output`. Returns how many input bytes were

@@ -5,58 +5,22 @@
 /// Written here (rather than linking a crypto library) because the Cache target must stay free of
 /// C dependencies; it hashes one short key per request, so clarity wins over speed.
 public struct MD5: Sendable {
-    private var a0: UInt32 = 0x6745_2301
-    private var b0: UInt32 = 0xEFCD_AB89
-    private var c0: UInt32 = 0x98BA_DCFE
-    private var d0: UInt32 = 0x1032_5476
-    private var pending: [UInt8] = []
-    private var length: UInt64 = 0
+    private var blocks = BlockHasher(MD5Rounds())
 
     public init() {}
 
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
-        for b in bytes {
-            pending.append(b)
-            length &+= 1
-            if pending.count == 64 {
-                compress(pending, at: 0)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-    }
+    public mutating func update(_ bytes: some Sequence<UInt8>) { blocks.update(bytes) }
 
-    /// The same for an array, without the generic per-byte walk (a cache HIT hashes its key with this):
-    /// whole 64-byte blocks are compressed where they lie.
-    public mutating func update(_ bytes: [UInt8]) {
-        var i = 0
-        length &+= UInt64(bytes.count)
-        if !pending.isEmpty {
-            i = min(64 - pending.count, bytes.count)
-            pending += bytes[0..<i]
-            if pending.count == 64 {
-                compress(pending, at: 0)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while bytes.count - i >= 64 {
-            compress(bytes, at: i)
-            i += 64
-        }
-        if i < bytes.count { pending += bytes[i...] }
-    }
+    /// The same for an array: whole 64-byte blocks are compressed where they lie.
+    public mutating func update(_ bytes: [UInt8]) { blocks.update(bytes) }
 
     /// The 16-byte digest. Consumes the running state (call on a copy to keep hashing).
     public consuming func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        // 0x80, zeros up to 56 bytes into a block, the bit length: ends exactly on a block boundary.
-        let zeros = (pending.count < 56 ? 55 : 119) - pending.count
-        var tail = [UInt8](repeating: 0, count: 1 + zeros + 8)
-        tail[0] = 0x80
-        for i in 0..<8 { tail[1 + zeros + i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))) }
-        update(tail)
+        blocks.pad()
+        let r = blocks.compression
         var out: [UInt8] = []
         out.reserveCapacity(16)
-        for word in [a0, b0, c0, d0] {
+        for word in [r.a0, r.b0, r.c0, r.d0] {
             for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }
         }
         return out
@@ -77,6 +41,15 @@ public struct MD5: Sendable {
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         String(decoding: Hex.encode(digest(bytes)), as: UTF8.self)
     }
+}
+
+/// MD5's state and its four rounds (RFC 1321 §3.4).
+private struct MD5Rounds: BlockCompression {
+    static let bigEndianLength = false
+    var a0: UInt32 = 0x6745_2301
+    var b0: UInt32 = 0xEFCD_AB89
+    var c0: UInt32 = 0x98BA_DCFE
+    var d0: UInt32 = 0x1032_5476
 
     // Per-round shift amounts (RFC 1321 §3.4).
     private static let shifts: [UInt32] = [
@@ -99,7 +72,7 @@ public struct MD5: Sendable {
     ]
 
     /// One 64-byte block starting at `base`.
-    private mutating func compress(_ block: [UInt8], at base: Int) {
+    mutating func compress(_ block: [UInt8], at base: Int) {
         // Message word g of the block, little-endian (read on demand: no per-block allocation).
         func m(_ g: Int) -> UInt32 {
             let o = base + g * 4
@@ -125,39 +98,5 @@ public struct MD5: Sendable {
         b0 = b0 &+ b
         c0 = c0 &+ c
         d0 = d0 &+ d
-    }
-}
-
-/// Lowercase hex, as nginx names cache files.
-public enum Hex {
-    public static let digits = Array("0123456789abcdef".utf8)
-    public static func encode(_ bytes: some Sequence<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return out
-    }
-
-    public static func decode(_ hex: some Collection<UInt8>) -> [UInt8]? {
-        guard hex.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var high: UInt8? = nil
-        for c in hex {
-            let v: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-            if let h = high {
-                out.append(h << 4 | v)
-                high = nil
-            } else {
-                high = v
-            }
-        }
-        return out
     }
 }

@@ -6,64 +6,25 @@
 /// bytes when a cookie is issued or first seen by a worker, so it is written for clarity; whole blocks of an
 /// array are still compressed where they lie.
 public struct SHA256: Sendable {
-    private var h0: UInt32 = 0x6a09_e667
-    private var h1: UInt32 = 0xbb67_ae85
-    private var h2: UInt32 = 0x3c6e_f372
-    private var h3: UInt32 = 0xa54f_f53a
-    private var h4: UInt32 = 0x510e_527f
-    private var h5: UInt32 = 0x9b05_688c
-    private var h6: UInt32 = 0x1f83_d9ab
-    private var h7: UInt32 = 0x5be0_cd19
-    private var pending: [UInt8] = []
-    private var length: UInt64 = 0
+    private var blocks = BlockHasher(SHA256Rounds())
 
     public static let blockSize = 64
     public static let digestSize = 32
 
     public init() {}
 
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
-        for b in bytes {
-            pending.append(b)
-            length &+= 1
-            if pending.count == 64 {
-                compress(pending, at: 0)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-    }
+    public mutating func update(_ bytes: some Sequence<UInt8>) { blocks.update(bytes) }
 
     /// The same for an array: whole 64-byte blocks are compressed in place.
-    public mutating func update(_ bytes: [UInt8]) {
-        var i = 0
-        length &+= UInt64(bytes.count)
-        if !pending.isEmpty {
-            i = min(64 - pending.count, bytes.count)
-            pending += bytes[0..<i]
-            if pending.count == 64 {
-                compress(pending, at: 0)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while bytes.count - i >= 64 {
-            compress(bytes, at: i)
-            i += 64
-        }
-        if i < bytes.count { pending += bytes[i...] }
-    }
+    public mutating func update(_ bytes: [UInt8]) { blocks.update(bytes) }
 
     /// The 32-byte digest. Consumes the running state (call on a copy to keep hashing).
     public consuming func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        // 0x80, zeros up to 56 bytes into a block, the big-endian bit length: ends on a block boundary.
-        let zeros = (pending.count < 56 ? 55 : 119) - pending.count
-        var tail = [UInt8](repeating: 0, count: 1 + zeros + 8)
-        tail[0] = 0x80
-        for i in 0..<8 { tail[1 + zeros + i] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * UInt64(i))) }
-        update(tail)
+        blocks.pad()
+        let r = blocks.compression
         var out: [UInt8] = []
         out.reserveCapacity(32)
-        for word in [h0, h1, h2, h3, h4, h5, h6, h7] {
+        for word in [r.h0, r.h1, r.h2, r.h3, r.h4, r.h5, r.h6, r.h7] {
             for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32(i)))) }
         }
         return out
@@ -80,6 +41,19 @@ public struct SHA256: Sendable {
         sha.update(bytes)
         return sha.finalize()
     }
+}
+
+/// SHA-256's eight working words and its 64 rounds (FIPS 180-4 §6.2).
+private struct SHA256Rounds: BlockCompression {
+    static let bigEndianLength = true
+    var h0: UInt32 = 0x6a09_e667
+    var h1: UInt32 = 0xbb67_ae85
+    var h2: UInt32 = 0x3c6e_f372
+    var h3: UInt32 = 0xa54f_f53a
+    var h4: UInt32 = 0x510e_527f
+    var h5: UInt32 = 0x9b05_688c
+    var h6: UInt32 = 0x1f83_d9ab
+    var h7: UInt32 = 0x5be0_cd19
 
     // The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 §4.2.2).
     private static let k: [UInt32] = [
@@ -97,7 +71,7 @@ public struct SHA256: Sendable {
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
     /// One 64-byte block starting at `base`.
-    private mutating func compress(_ block: [UInt8], at base: Int) {
+    mutating func compress(_ block: [UInt8], at base: Int) {
         var w = [UInt32](repeating: 0, count: 64)
         for t in 0..<16 {
             let o = base + t * 4
