@@ -30,6 +30,11 @@ final class AtomicWords: @unchecked Sendable {  // the pointee is atomics only; 
         base[index].store(value, ordering: .relaxed)
     }
 
+    func add(_ index: Int, _ value: UInt64) {
+        precondition(index >= 0 && index < count)
+        base[index].wrappingAdd(value, ordering: .relaxed)
+    }
+
     func setBits(_ index: Int, _ mask: UInt64) {
         precondition(index >= 0 && index < count)
         base[index].bitwiseOr(mask, ordering: .relaxed)

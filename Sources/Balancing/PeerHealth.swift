@@ -53,7 +53,10 @@ public final class PeerHealth: Sendable {
         let peer = limits[index]
         if peer.isDown { return .unavailable }
         let slot = slots[index]
-        if peer.maxConns != 0 && slot.active.load(ordering: .relaxed) >= peer.maxConns { return .unavailable }
+        if peer.maxConns != 0 && slot.active.load(ordering: .relaxed) >= peer.maxConns {
+            slot.metrics.noteMaxConns()
+            return .unavailable
+        }
         if peer.maxFails != 0 && slot.fails.load(ordering: .relaxed) >= peer.maxFails {
             let checked = slot.checked.load(ordering: .relaxed)
             return now - checked <= failTimeouts[index] ? .unavailable : .trial
@@ -90,7 +93,8 @@ public final class PeerHealth: Sendable {
         }
         if accounting {
             if failed {
-                slot.fails.wrappingAdd(1, ordering: .relaxed)
+                let fails = slot.fails.wrappingAdd(1, ordering: .relaxed).newValue
+                if fails == limits[index].maxFails { slot.metrics.noteUnavailable() }
                 slot.accessed.store(now, ordering: .relaxed)
                 slot.checked.store(now, ordering: .relaxed)
             } else if slot.accessed.load(ordering: .relaxed) < slot.checked.load(ordering: .relaxed) {
@@ -121,6 +125,14 @@ public final class PeerHealth: Sendable {
     public func activeConnections(_ peer: PeerID) -> Int {
         slots[peer.index].active.load(ordering: .relaxed)
     }
+
+    /// Counts one answered try of `peer` in its metrics (status class, header and response times).
+    public func record(_ peer: PeerID, status: Int, headerNanos: UInt64, responseNanos: UInt64) {
+        slots[peer.index].metrics.record(status: status, headerNanos: headerNanos, responseNanos: responseNanos)
+    }
+
+    /// Every server's metrics, in config order.
+    public func metrics() -> [PeerMetricsSnapshot] { slots.map(\.metrics.snapshot) }
 
     /// Counts `sessionID` as served by `peer` for the status page's sessions-in-the-last-minute.
     /// `StickyRoute` does this for every bound request; the engine calls it for a session a backend

@@ -15,6 +15,7 @@ final class PeerSlot: Sendable {
     let requests = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let sessions = SessionCounter()
+    let metrics = PeerMetrics()
 
     init() {}
 
@@ -27,5 +28,6 @@ final class PeerSlot: Sendable {
         requests.store(old.requests.load(ordering: .relaxed), ordering: .relaxed)
         failures.store(old.failures.load(ordering: .relaxed), ordering: .relaxed)
         sessions.copy(from: old.sessions)
+        metrics.copy(from: old.metrics)
     }
 }

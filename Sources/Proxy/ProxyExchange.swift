@@ -227,6 +227,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         guard let p = peers!.pick(for: request, state: &pickState, now: Instant(nanoseconds: Clock.monotonicNanos()))
         else { return nil }
+        let counters = up.policy.factory.counters
+        if triesDone > 0 { counters.noteRetry() }
+        counters.note(p.role)
         peer = p.peer
         peerAnswered = false
         lastPick = p
@@ -746,6 +749,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// failure after the head, like a client gone, does not mark the server failed).
     private func releasePeer(_ outcome: PeerOutcome, now: Instant) {
         guard let p = peer else { return }
+        if let ps = peers, let t = request.tries.last, t.status != 0 {   // the metrics page's per-server figures
+            ps.upstream.health.record(p, status: t.status, headerNanos: t.headerNanos, responseNanos: t.responseNanos)
+        }
         peers?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil
     }

@@ -145,6 +145,15 @@ enum Responses {
         send(status: 200, contentType: Array("application/json".utf8), body: body, on: c)
     }
 
+    static func metrics(on c: ClientConnection) {
+        if let m = c.request.head?.method, m != .get && m != .head {
+            if c.request.head.bodyFraming != .none { c.keepAliveAfterResponse = false }   // its body is not read
+            return sendError(405, on: c)
+        }
+        let body = MetricsPage.render(c.runtime, stats: c.worker.stats, now: c.worker.now())
+        send(status: 200, contentType: Array("text/plain; version=0.0.4; charset=utf-8".utf8), body: body, on: c)
+    }
+
     static func jvmRouteStatus(upstream index: Int, on c: ClientConnection) {
         let up = c.runtime.upstreams[index]
         let factory = up.policy.factory

@@ -130,6 +130,8 @@ enum Router {
             Responses.stubStatus(on: c)
         case .upstreamStatus:
             Responses.upstreamStatus(on: c)
+        case .metrics:
+            Responses.metrics(on: c)
         case .jvmRouteStatus(let index):
             Responses.jvmRouteStatus(upstream: index, on: c)
         }

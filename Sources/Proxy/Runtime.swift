@@ -147,6 +147,7 @@ enum LocationAction {
     case respond(status: Int, body: CompiledTemplate?)
     case stubStatus
     case upstreamStatus
+    case metrics
     case jvmRouteStatus(upstream: Int)
 }
 

@@ -485,6 +485,7 @@ struct Builder {
                                           http: http, at: loc))
             case .stubStatus: action = .stubStatus
             case .upstreamStatus: action = .upstreamStatus
+            case .metrics: action = .metrics
             case .jvmRouteStatus(let upstreamName):
                 guard let i = upstreams.firstIndex(where: { $0.name == upstreamName }) else {
                     throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)

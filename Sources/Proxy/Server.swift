@@ -49,6 +49,7 @@ public final class Server {
     /// Runs until stopped; returns the process exit code.
     public func run(reload: @escaping Loader) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        stats.startTime.store(Int(time(nil)), ordering: .relaxed)
         // glibc returns freed memory at the top of a worker's arena to the kernel as soon as 128 KiB are free:
         // under connection churn that is an mprotect per few requests (measured: 0.33 per request at 1,000
         // clients). Keep up to 16 MiB of free heap per arena instead; idle memory is still given back beyond it.
@@ -194,6 +195,7 @@ public final class Server {
         } catch {
             log.log(.emerg, "\(error)")
             log.log(.notice, "reload failed, still serving the previous configuration")
+            stats.noteReload(ok: false, time: Int(time(nil)))
             return
         }
         let old = runtime
@@ -202,9 +204,11 @@ public final class Server {
         } catch {
             log.log(.emerg, "\(error)")
             log.log(.notice, "reload failed, still serving the previous configuration")
+            stats.noteReload(ok: false, time: Int(time(nil)))
             return
         }
         runtime = new
+        stats.noteReload(ok: true, time: Int(time(nil)))
         let socks = socketList(for: new)
         let retired = sockets.filter { listening[$0.key] == nil }
         sockets = listening

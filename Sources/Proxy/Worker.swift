@@ -301,6 +301,7 @@ final class Worker {
 
     /// Logs with the configuration the request started on (its connection's runtime).
     func logAccess(_ r: Request) {
+        stats.countResponse(r.status)
         guard let loc = r.location, !loc.accessLogs.isEmpty else { return }
         let writer = r.connection.runtime === runtime ? accessLog : retiredWriter(for: r.connection.runtime)
         for sink in loc.accessLogs { writer.write(r, sink: sink) }

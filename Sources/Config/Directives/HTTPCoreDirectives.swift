@@ -122,6 +122,9 @@ extension DirectiveTable {
         DirectiveSpec("upstream_status", [.location], .none, .custom { builder, directive in
             try setHandler(builder, directive, .upstreamStatus)
         }),
+        DirectiveSpec("metrics", [.location], .none, .custom { builder, directive in
+            try setHandler(builder, directive, .metrics)
+        }),
         ] + clientRows
     }
 

@@ -38,4 +38,6 @@ public enum LocationHandler: Sendable, Equatable {
     case jvmRouteStatus(upstream: String)
     /// `upstream_status`: peer state of every upstream.
     case upstreamStatus
+    /// `metrics`: the Prometheus text exposition of the process, upstream and server counters.
+    case metrics
 }
