@@ -32,7 +32,7 @@ let package = Package(
         // C libraries: a module map and a shim header each, nothing else.
         .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CSystem", dependencies: ["CLibevent"]),
+        .target(name: "CSystem", dependencies: ["CLibevent"], linkerSettings: [.linkedLibrary("crypt")]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CTLS", dependencies: ["COpenSSL"]),
@@ -58,7 +58,8 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: [
-                "ASCIIBytes", "Config", "HTTP1", "Balancing", "Cache", "Gzip", "Deflate", "Regex", "EventLoop", "Locking",
+                "ASCIIBytes", "Config", "HTTP1", "Balancing", "Cache", "Gzip", "Deflate", "Digest", "Regex", "EventLoop",
+                "Locking",
             ],
             swiftSettings: engine + pcreNames
         ),
@@ -89,7 +90,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Config", "HTTP1", "Deflate", "SwitchyardTestSupport"],
+            dependencies: ["Proxy", "Config", "HTTP1", "Deflate", "Digest", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "LifecycleTests", dependencies: ["SwitchyardTestSupport", "Locking"], swiftSettings: strict),

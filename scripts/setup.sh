@@ -2,7 +2,7 @@
 # Installs the system packages switchyard needs to build, test, run the demo and benchmark.
 # Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak|repeat-tests|test-install]
 set -euo pipefail
-want=(libevent-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config curl)
+want=(libevent-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config curl)
 case "${1:-build}" in
   test)  want+=(memcached nginx python3-websockets openssl prometheus) ;;   # prometheus: promtool checks the metrics page
   run)   want+=(memcached) ;;

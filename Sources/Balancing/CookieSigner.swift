@@ -82,7 +82,7 @@ public struct CookieSigner: Sendable, Equatable {
         Self.appendExpiry(unixTime + lifetimeSeconds, to: &out)
         let mac = macs[0].authenticate(prefix + out)
         out.append(UInt8(ascii: "."))
-        Base64URL.append(mac.prefix(Self.macBytes), to: &out)
+        Base64.append(mac.prefix(Self.macBytes), to: &out, alphabet: Base64.url, padded: false)
         return out
     }
 
@@ -105,7 +105,7 @@ public struct CookieSigner: Sendable, Equatable {
         let presented = value[macStart...]
         for mac in macs {
             var expected: [UInt8] = []
-            Base64URL.append(mac.authenticate(signed).prefix(Self.macBytes), to: &expected)
+            Base64.append(mac.authenticate(signed).prefix(Self.macBytes), to: &expected, alphabet: Base64.url, padded: false)
             if HMACSHA256.equal(expected, presented) {
                 return expires > unixTime ? .valid(serverIDLength: expiryStart - 1 - start, expires: expires) : .expired
             }
@@ -123,24 +123,5 @@ public struct CookieSigner: Sendable, Equatable {
             v /= 10
         }
         out += digits
-    }
-}
-
-/// Unpadded base64url (RFC 4648 §5): cookie-safe characters only.
-enum Base64URL {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-    static func append(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
-        var bits: UInt32 = 0
-        var count = 0
-        for b in bytes {
-            bits = bits << 8 | UInt32(b)
-            count += 8
-            while count >= 6 {
-                count -= 6
-                out.append(alphabet[Int((bits >> UInt32(count)) & 63)])
-            }
-        }
-        if count > 0 { out.append(alphabet[Int((bits << UInt32(6 - count)) & 63)]) }
     }
 }

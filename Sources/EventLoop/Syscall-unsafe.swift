@@ -51,6 +51,9 @@ public enum Syscall {
         public let mtime: Int
         public let isRegular: Bool
         public let isDirectory: Bool
+        /// Identity and change stamp, to see that a file was replaced or rewritten within the same second.
+        public var inode: UInt64 = 0
+        public var mtimeNanoseconds: Int = 0
         /// The owner's execute bit (nginx's `-x` test).
         public var isExecutable: Bool = false
     }
@@ -61,7 +64,8 @@ public enum Syscall {
         guard withCString(path, { fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return nil }
         let mode = st.st_mode & S_IFMT
         return FileStatus(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
-                          isDirectory: mode == S_IFDIR, isExecutable: st.st_mode & S_IXUSR != 0)
+                          isDirectory: mode == S_IFDIR, inode: UInt64(st.st_ino), mtimeNanoseconds: st.st_mtim.tv_nsec,
+                          isExecutable: st.st_mode & S_IXUSR != 0)
     }
 
     private static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
@@ -125,6 +129,18 @@ public enum Syscall {
     }
 
     public static var errnoText: String { describe(errno) }
+
+    /// The system's crypt(3) check of an htpasswd hash (DES, `$1$`, `$5$`, `$6$`, `$y$`, `$2b$`…): nil when crypt
+    /// cannot read the hash. A NUL in either ends it, as for any C string.
+    public static func cryptMatches(password: [UInt8], stored: [UInt8]) -> Bool? {
+        let pw = password.map { CChar(bitPattern: $0) } + [0]
+        let hash = stored.map { CChar(bitPattern: $0) } + [0]
+        switch cswy_crypt_matches(pw, hash) {
+        case 1: return true
+        case 0: return false
+        default: return nil
+        }
+    }
 
     public static func describe(_ code: Int32) -> String {
         guard let s = strerror(code) else { return "error \(code)" }

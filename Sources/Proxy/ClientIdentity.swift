@@ -8,12 +8,17 @@ import ASCIIBytes
 final class ClientIdentityRuntime: @unchecked Sendable {
     let rules: [AccessRule]
     let realIP: RealIPRuntime?
+    let auth: AuthBasicRuntime?
+    /// `satisfy any`: the address rules or basic authentication suffice (default: both must pass).
+    let satisfyAny: Bool
 
-    init?(_ s: AccessSettings) {
-        if s.rules.isEmpty && s.realIPFrom.isEmpty { return nil }
+    init?(_ s: AccessSettings, auth: AuthBasicRuntime?) {
+        if s.rules.isEmpty && s.realIPFrom.isEmpty && auth == nil { return nil }
         rules = s.rules
         realIP = s.realIPFrom.isEmpty ? nil
             : RealIPRuntime(trusted: s.realIPFrom, header: s.realIPHeader, recursive: s.realIPRecursive)
+        self.auth = auth
+        satisfyAny = s.satisfyAny
     }
 }
 

@@ -74,14 +74,36 @@ enum Router {
 
     /// nginx's pre-access phase (realip with the location's settings), then the access phase; false when the
     /// request was refused. Both come after the rewrite phase and before try_files and the content handler.
+    /// `satisfy all` needs every module that has a say to allow; `satisfy any` needs one, and otherwise answers
+    /// with the refusal, 401 before 403 (nginx's access_code), so a browser still gets its password prompt.
     static func accessPhase(_ identity: ClientIdentityRuntime, _ r: Request, _ c: ClientConnection) -> Bool {
         r.applyRealIP(identity)
-        if !identity.rules.isEmpty, !AccessRule.allows(identity.rules, address: r.clientAddressBytes) {
-            c.worker.log(.error, "access forbidden by rule", c.id)
-            c.sendError(403, closeAfter: false)
-            return false
+        var refusal = 0
+        if !identity.rules.isEmpty {
+            if AccessRule.allows(identity.rules, address: r.clientAddressBytes) {
+                if identity.satisfyAny { return true }
+            } else {
+                c.worker.log(.error, "access forbidden by rule", c.id)
+                if !identity.satisfyAny { return refuse(403, r, c) }
+                refusal = 403
+            }
         }
-        return true
+        if let auth = identity.auth {
+            switch AuthBasicCheck.run(auth, r, c) {
+            case .declined: break
+            case .allowed: return true
+            case .refused(let status):
+                if !identity.satisfyAny || (status != 401 && status != 403) { return refuse(status, r, c) }
+                if refusal != 401 { refusal = status }
+            }
+        }
+        return refusal == 0 ? true : refuse(refusal, r, c)
+    }
+
+    private static func refuse(_ status: Int, _ r: Request, _ c: ClientConnection) -> Bool {
+        if status != 401 && !r.errorHeaders.isEmpty { r.errorHeaders = [] }   // no challenge on a 403 or 500
+        c.sendError(status, closeAfter: false)
+        return false
     }
 
     /// Finds the location for `r.uri`; false when nginx's auto redirect answered instead (a 301 to `uri/`).

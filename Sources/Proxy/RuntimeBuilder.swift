@@ -554,8 +554,16 @@ struct Builder {
                                keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content))
-        made.identity = ClientIdentityRuntime(settings.access)
+        made.identity = ClientIdentityRuntime(settings.access, auth: try authBasic(settings.access, at: loc))
         return made
+    }
+
+    /// auth_basic of one location: nil unless both the realm and the user file are set (nginx's rule).
+    func authBasic(_ access: AccessSettings, at loc: SourceLocation) throws(ConfigError) -> AuthBasicRuntime? {
+        guard let realm = access.authBasicRealm, let file = access.authBasicUserFile else { return nil }
+        let base = file.base.hasSuffix("/") ? file.base : file.base + "/"
+        return AuthBasicRuntime(realm: try compile(realm, at: loc), userFile: try compile(file.path, at: loc),
+                                base: Array(base.utf8))
     }
 
     /// limit_rate, keepalive_disable, chunked_transfer_encoding and add_trailer of one location.

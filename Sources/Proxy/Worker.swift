@@ -32,6 +32,8 @@ final class Worker {
     let mailbox: Mailbox
     private(set) var runtime: Runtime
     let stats: SharedStats
+    /// auth_basic's user files, parsed once per change.
+    let htpasswd = HtpasswdCache()
     let pool: UpstreamPool
     /// Where a corked client collects a response's first bytes (see `ClientConnection.cork`); one per worker
     /// because only one client is corked at a time, within one event callback.

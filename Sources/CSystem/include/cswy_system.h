@@ -48,4 +48,7 @@ int cswy_initgroups(const char *user, unsigned int gid);
 /// getpwnam/getgrnam without passing their structs to Swift: 0, or -1 when the name is unknown.
 int cswy_lookup_user(const char *name, unsigned int *uid, unsigned int *gid);
 int cswy_lookup_group(const char *name, unsigned int *gid);
+/// crypt_r(3) of `password` with the setting of `stored`, compared with `stored` in constant time (password.c):
+/// 1 when they match, 0 when not, -1 when crypt cannot read the hash (unknown method, invalid, no memory).
+int cswy_crypt_matches(const char *password, const char *stored);
 #endif

@@ -1,4 +1,5 @@
-/// ngx_http_access_module (`allow`, `deny`) and ngx_http_realip_module (`set_real_ip_from`, `real_ip_header`,
+/// ngx_http_access_module (`allow`, `deny`), ngx_http_auth_basic_module (`auth_basic`, `auth_basic_user_file`),
+/// `satisfy`, and ngx_http_realip_module (`set_real_ip_from`, `real_ip_header`,
 /// `real_ip_recursive`).
 extension DirectiveTable {
     static var access: [DirectiveSpec] {
@@ -23,6 +24,21 @@ extension DirectiveTable {
             }
         }),
         DirectiveSpec("real_ip_recursive", anyHTTPLevel, .exactly(1), .flag(\.access.$realIPRecursive)),
+        DirectiveSpec("auth_basic", anyHTTPLevel, .exactly(1), .value(\.access.$authBasicRealm) { _, directive in
+            directive.arguments[0].text == "off" ? nil : try Values.template(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("auth_basic_user_file", anyHTTPLevel, .exactly(1), .value(\.access.$authBasicUserFile) { builder, directive in
+            AuthUserFile(path: try Values.template(directive, directive.arguments[0]),
+                         base: builder.confPrefix.isEmpty ? builder.options.prefix : builder.confPrefix)
+        }),
+        DirectiveSpec("satisfy", anyHTTPLevel, .exactly(1), .value(\.access.$satisfyAny) { _, directive in
+            switch directive.arguments[0].text {
+            case "all": return false
+            case "any": return true
+            default:
+                throw ConfigError("invalid value \"\(directive.arguments[0].text)\" in \"satisfy\" directive, it must be \"all\" or \"any\"", at: directive.location)
+            }
+        }),
         ]
     }
 

@@ -1,4 +1,5 @@
-/// ngx_http_access_module and ngx_http_realip_module: who the client is, and whether it may in.
+/// ngx_http_access_module, ngx_http_auth_basic_module and ngx_http_realip_module: who the client is, and whether
+/// it may in.
 public struct AccessSettings: Sendable {
     /// `allow` / `deny`, in file order; a level that has any does not inherit its parent's.
     @Setting public var rules: [AccessRule] = []
@@ -8,8 +9,26 @@ public struct AccessSettings: Sendable {
     @Setting public var realIPHeader: RealIPHeader = .named("x-real-ip")
     /// `real_ip_recursive`: skip trusted addresses from the right of `X-Forwarded-For`.
     @Setting public var realIPRecursive: Bool = false
+    /// `auth_basic`: the realm (variables allowed), or nil for `off`.
+    @Setting public var authBasicRealm: Template? = nil
+    /// `auth_basic_user_file`: the htpasswd file (variables allowed).
+    @Setting public var authBasicUserFile: AuthUserFile? = nil
+    /// `satisfy any`: either the address rules or basic authentication lets a request in (default `all`: both).
+    @Setting public var satisfyAny: Bool = false
 
     public init() {}
+}
+
+/// `auth_basic_user_file`'s path, which may hold variables; a relative one is relative to the directory of the
+/// main configuration file (nginx's conf prefix), kept here as `base`.
+public struct AuthUserFile: Sendable, Equatable {
+    public let path: Template
+    public let base: String
+
+    public init(path: Template, base: String) {
+        self.path = path
+        self.base = base
+    }
 }
 
 /// One `allow` or `deny` line.
