@@ -3,7 +3,9 @@
 # Load: an nginx (one worker) serving a small file, and wrk hammering it, both pinned to the last core.
 # Usage: scripts/repeat-tests.sh [N]   (after `swift build --build-tests`; make repeat-tests does both)
 # Every process it starts is stopped by PID on exit. Runs use a copy of the debug build, so the tree may
-# be rebuilt meanwhile; a run's log is kept only when it fails.
+# be rebuilt meanwhile; a run's log is kept only when it fails. The tests still read files of the tree (the man
+# page, docs/, Package.swift, the fuzz corpus), so an edit during the runs can fail them: the script stops,
+# saying so, when the tree no longer matches the state it started from.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
@@ -28,8 +30,14 @@ taskset -c "$core" wrk -t1 -c32 -d$((runs * 300))s "http://127.0.0.1:$port/" > /
 cleanup() { kill "$wrk_pid" "$nginx_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work/debug"; }
 trap cleanup EXIT
 
+tree_state() { { git rev-parse HEAD; git status --porcelain --untracked-files=no; git diff; } 2>/dev/null | md5sum; }
+start_state=$(tree_state)
 passed=0; failed=0
 for i in $(seq 1 "$runs"); do
+    if [ "$(tree_state)" != "$start_state" ]; then
+        echo "repeat-tests: the tree changed after run $((i - 1)); the runs after that would not test one state: stopping"
+        break
+    fi
     log="$work/run-$i.log"
     start=$(date +%s)
     if timeout 900 "$bin" --testing-library swift-testing > "$log" 2>&1; then
