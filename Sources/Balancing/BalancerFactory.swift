@@ -82,6 +82,7 @@ public struct BalancerFactory: Sendable {
         case .hash(consistent: false): base = Hash(health: health)
         case .hash(consistent: true): base = ConsistentHash(health: health, ring: ring ?? KetamaRing(peers: health.peers))
         case .leastConn: base = LeastConn(health: health)
+        case .random(let two): base = RandomPick(health: health, two: two, seed: UInt64.random(in: .min ... .max))
         }
         guard let binding else { return base }
         return sticky(base, binding: binding)

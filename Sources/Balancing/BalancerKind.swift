@@ -8,12 +8,14 @@ public enum BalancerKind: Sendable, Equatable {
     /// `hash KEY [consistent]`; the engine evaluates the key and passes it in `PickContext.hashKey`.
     case hash(consistent: Bool)
     case leastConn
+    /// `random` (`two`: of two random servers, the less loaded, by least_conn).
+    case random(two: Bool)
 
     /// nginx accepts `backup` servers only with round-robin and least_conn.
     public var supportsBackup: Bool {
         switch self {
         case .roundRobin, .leastConn: return true
-        case .ipHash, .hash: return false
+        case .ipHash, .hash, .random: return false
         }
     }
 }

@@ -252,8 +252,7 @@ struct Builder {
         var hashKey: CompiledTemplate? = nil
         switch u.balancing {
         case .roundRobin: kind = .roundRobin
-        case .random:
-            throw ConfigError("\"random\" balancing is not supported by switchyard (use least_conn or round-robin)", at: u.location)
+        case .random(let two): kind = .random(two: two)
         case .ipHash: kind = .ipHash
         case .leastConn: kind = .leastConn
         case .hash(let t, let consistent):

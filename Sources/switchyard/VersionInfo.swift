@@ -66,7 +66,7 @@ struct NginxModule {
         NginxModule(name: "http_upstream_hash_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_ip_hash_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_least_conn_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_upstream_random_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_upstream_random_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_keepalive_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_zone_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_ssl_module", builtByDefault: false, implemented: true),

@@ -17,7 +17,8 @@ import Testing
     @Test func everyKindMakesAWorkingBalancer() throws {
         let health = weighted([1, 1, 1])
         for kind: BalancerKind in [
-            .roundRobin, .ipHash, .leastConn, .hash(consistent: false), .hash(consistent: true),
+            .roundRobin, .ipHash, .leastConn, .hash(consistent: false), .hash(consistent: true), .random(two: false),
+            .random(two: true),
         ] {
             var lb = try BalancerFactory(kind: kind, health: health).make()
             var state = PickState()

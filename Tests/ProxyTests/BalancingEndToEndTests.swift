@@ -102,6 +102,32 @@ import Testing
         #expect(seen == ["a", "b"])
     }
 
+    // MARK: - random
+
+    /// `random two least_conn`: of its two draws (with two servers, both), the idle one; plain `random` spreads
+    /// by weight. Round-robin would alternate in the first case and split 1:1 in the second.
+    @Test func randomTwoAvoidsABusyServerAndRandomFollowsWeights() throws {
+        let gate = MockGate()
+        let nodes = try Self.backends(["a", "b"], gate: gate)
+        defer { gate.open(); nodes.forEach { $0.stop() } }
+        let f = try Self.fixture("random two least_conn; " + Self.servers(nodes))
+        defer { f.proxy.stop() }
+        let slow = try f.client()
+        try slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        var busy: MockBackend?
+        #expect(eventually { busy = nodes.first { $0.requests == 1 }; return busy != nil })
+        let idle = try #require(nodes.first { $0 !== busy })
+        for i in 0..<6 { #expect(try Self.who(f, "/fast/\(i)") == idle.name, "request \(i) went to the busy server") }
+        gate.open()
+        #expect(try slow.readResponse().text == "slow " + busy!.name)
+
+        let g = try Self.fixture("random; " + Self.servers(nodes, ["a": "weight=9"]))
+        defer { g.proxy.stop() }
+        var a = 0
+        for i in 0..<100 where try Self.who(g, "/w/\(i)") == "a" { a += 1 }
+        #expect(a >= 75, "weight 9:1 gave a \(a) of 100")   // 90 expected; below 75 is over 5 standard deviations
+    }
+
     // MARK: - max_conns
 
     /// `max_conns=1`: while its one request is in flight, the server is skipped; after, it serves again.
