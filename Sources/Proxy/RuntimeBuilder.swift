@@ -400,7 +400,8 @@ struct Builder {
         return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script, named: named,
                              mergeSlashes: s.settings.files.mergeSlashes,
                              tls: try serverTLS(s, name: name), rejectHandshake: s.settings.ssl.rejectHandshake,
-                             verifyClient: TLSFiles.verifyMode(s.settings.ssl.verifyClient))
+                             verifyClient: TLSFiles.verifyMode(s.settings.ssl.verifyClient),
+                             dynamicCertificates: try dynamicCertificates(s))
     }
 
     /// One list of sibling locations being built: the trees of their nested lists are built first.

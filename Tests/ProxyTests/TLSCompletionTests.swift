@@ -2,7 +2,8 @@ import Glibc
 import SwitchyardTestSupport
 import Testing
 
-/// The last parts of TLS (issue 17): a cache's background update to an https origin, `proxy_pass https://$var`. Origins are switchyards with `listen … ssl` that say what they saw.
+/// The last parts of TLS (issue 17): a cache's background update to an https origin, `proxy_pass https://$var`,
+/// and `ssl_certificate` with variables. Origins are switchyards with `listen … ssl` that say what they saw.
 @Suite(.serialized) struct TLSCompletionTests {
     let kit: TLSTestKit
 
@@ -89,5 +90,68 @@ import Testing
         #expect(fromVariable.status == 200 && fromVariable.text.hasSuffix(" TLSv1.3 []"), "\(fromVariable.text)")
         // http:// from the same variable speaks plain HTTP: the TLS port answers nginx's 400.
         #expect(try f.get("/plain").status == 400)
+    }
+
+    /// `ssl_certificate $var` / `ssl_certificate_key $var`: loaded at each handshake with the variables of the
+    /// server SNI chose (`$ssl_server_name`, a map), `data:` values, ssl_password_file; a server without
+    /// certificates gets its address's default ones; a name that loads nothing fails that handshake only.
+    @Test func certificatesWithVariables() throws {
+        defer { kit.remove() }
+        for (copy, from) in [("localhost", "rsa"), ("wrong.test", "wrong"), ("plain", "ec")] {
+            try TempDir.write(kit.path(copy + ".crt"), try TempDir.read(kit.path(from + ".crt")))
+            try TempDir.write(kit.path(copy + ".key"), try TempDir.read(kit.path(from + ".key")))
+        }
+        try TempDir.write(kit.path("passwords"), "not-this-one\nsecret\n")
+        let pem = try TempDir.read(kit.path("ec.crt")), key = try TempDir.read(kit.path("ec.key"))
+        let f = try Fixture(http: """
+            map $ssl_server_name $inline_cert { default 'data:\(pem)'; }
+            map $ssl_server_name $inline_key { default 'data:\(key)'; }
+            map $ssl_server_name $kind { default encrypted; }
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name localhost;
+                ssl_certificate \(kit.dir)/$ssl_server_name.crt; ssl_certificate_key \(kit.dir)/$ssl_server_name.key;
+                location / { return 200 "$server_name $ssl_server_name"; }
+            }
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name plain;
+                location / { return 200 "$server_name $ssl_server_name"; }
+            }
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name inline;
+                ssl_certificate $inline_cert; ssl_certificate_key $inline_key;
+                location / { return 200 "$server_name"; }
+            }
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name password;
+                ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.dir)/rsa-$kind.key;
+                ssl_password_file \(kit.path("passwords"));
+                location / { return 200 "$server_name"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func one(_ sni: String) throws -> TLSTestKit.Connection {
+            try #require(try kit.connect(port: f.port, request: "GET / HTTP/1.0\r\nHost: \(sni)\r\n\r\n", sni: sni).first)
+        }
+        let localhost = try one("localhost")
+        #expect(localhost.subject.contains("CN = localhost") && localhost.body == "localhost localhost", "\(localhost)")
+        // No server has that name: the default server, its names evaluated with the name SNI sent.
+        let wrong = try one("wrong.test")
+        #expect(wrong.subject.contains("CN = wrong.test") && wrong.body == "localhost wrong.test", "\(wrong)")
+        // A server without certificates: the default server's, evaluated with this server's variables (nginx's no_ctx).
+        let plain = try one("plain")
+        #expect(plain.subject.contains("CN = ec.test") && plain.body == "plain plain", "\(plain)")
+        let inline = try one("inline")
+        #expect(inline.subject.contains("CN = ec.test") && inline.body == "inline", "\(inline)")
+        let password = try one("password")
+        #expect(password.subject.contains("CN = localhost") && password.body == "password", "\(password)")
+        // No file for the name: that handshake fails, logged; the next one is served.
+        let missing = try one("nx.test")
+        #expect(missing.status == nil && !missing.error.isEmpty, "\(missing)")
+        #expect(f.errorLog().contains("cannot load certificate \"\(kit.dir)/nx.test.crt\""), "\(f.errorLog())")
+        #expect(try one("localhost").body == "localhost localhost")
     }
 }
