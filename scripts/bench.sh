@@ -14,6 +14,7 @@
 #   BENCH_PIN=1 (pin the proxy under test to the last CPU, the load generator and backend to the others)
 #   BENCH_CALLGRIND=1 (count switchyard's user-space instructions per request under callgrind)
 #   BENCH_CALLGRIND_REQUESTS=2000
+#   BENCH_TLS_CLIENTS=4 (parallel `openssl s_time` clients in the handshake scenarios) BENCH_TLS_IDLE_CONNS=2000
 #   BENCH_ONLY=rr50,gzip1 (run only these scenarios) BENCH_KEEP=1 (keep the temp dir) BENCH_WRITE_DOC=1 (rewrite the generated blocks of BENCHMARKS.md) SWITCHYARD=path NGINX=path
 set -euo pipefail
 
@@ -32,9 +33,11 @@ CALLGRIND=${BENCH_CALLGRIND:-1}
 CALLGRIND_REQUESTS=${BENCH_CALLGRIND_REQUESTS:-2000}
 WRITE_DOC=${BENCH_WRITE_DOC:-0}
 ONLY=${BENCH_ONLY:-}
+TLS_CLIENTS=${BENCH_TLS_CLIENTS:-4}
+TLS_IDLE_CONNS=${BENCH_TLS_IDLE_CONNS:-2000}
 JVM_COOKIE="Cookie: JSESSIONID=ABC.tomcat1"
 
-for tool in "$SWITCHYARD" "$NGINX" wrk python3 curl; do
+for tool in "$SWITCHYARD" "$NGINX" wrk python3 curl openssl; do
   command -v "$tool" >/dev/null || { echo "bench: missing $tool (run: make bench)" >&2; exit 1; }
 done
 
@@ -93,14 +96,24 @@ wait_port() { # PORT: bounded wait until something accepts on it
   echo "bench: nothing listens on 127.0.0.1:$1" >&2; return 1
 }
 
-read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR \
-  <<<"$(python3 "$HERE/free_ports.py" 12)"
+read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR P_TLS_EC P_TLS_RSA \
+  <<<"$(python3 "$HERE/free_ports.py" 14)"
+
+# TLS scenarios' certificates (self-signed): ECDSA P-256 and RSA 2048, readable by the proxies' user.
+TLS_DIR=$TMP/tls
+mkdir -p "$TLS_DIR"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TLS_DIR/ec.key" \
+  -out "$TLS_DIR/ec.crt" -days 2 -subj /CN=bench-ec 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS_DIR/rsa.key" -out "$TLS_DIR/rsa.crt" -days 2 \
+  -subj /CN=bench-rsa 2>/dev/null
+chmod 755 "$TLS_DIR"; chmod 644 "$TLS_DIR"/*
 
 render() { # TEMPLATE PREFIX > file
   sed -e "s|@DIR@|$2|g; s|@PREFIX@|$2|g; s|@NOFILE@|$NOFILE|g; s|@B1@|$B1|g; s|@B2@|$B2|g" \
       -e "s|@P_RR@|$P_RR|g; s|@P_IPHASH@|$P_IPHASH|g; s|@P_GZIP1@|$P_GZIP1|g; s|@P_GZIP9@|$P_GZIP9|g" \
       -e "s|@P_CACHE@|$P_CACHE|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
-      -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" "$1"
+      -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" \
+      -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g" "$1"
 }
 
 # ---- backend ------------------------------------------------------------------------------------
@@ -193,8 +206,13 @@ SCENARIOS=(
   "cache_hit|50|P_CACHE|/1k.bin|"
   "ws1|1|P_WS|/ws|"
   "ws100|100|P_WS|/ws|"
+  "tls_rr50|50|P_TLS_EC|/1k.bin|"
+  "tls_new_ec|$TLS_CLIENTS|P_TLS_EC|/hs|"
+  "tls_new_rsa|$TLS_CLIENTS|P_TLS_RSA|/hs|"
+  "tls_resume|$TLS_CLIENTS|P_TLS_EC|/hs|"
 )
 ws_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,ws(1|100), ]]; }
+tls_idle_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *,tls_idle,* ]]; }
 
 to_ms() { # wrk latency text (e.g. 812.00us, 1.20ms, 2.01s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -262,6 +280,41 @@ run_ws() { # ROUND SCENARIO PROXY TUNNELS PORT: WebSocket echoes through TUNNELS
     "$round" "$scen" "$proxy" "$rate" "$p50" "$p99" "$cpu" "${hwm:-?}" "$errors" "$crashes"
 }
 
+run_handshakes() { # ROUND SCENARIO PROXY CLIENTS PORT: TLS 1.3 connections per second, each a handshake and one request
+  # CLIENTS `openssl s_time` processes at once, each connecting again and again for DURATION seconds and sending
+  # `GET /hs` (answered by the proxy itself, `return 200`) on each connection: new sessions (-new), or resuming
+  # the previous connection's session (-reuse; the ticket arrives with the response). The rate is the
+  # connections all clients completed over the wall time; resumed counts the connections s_time marked `r`.
+  local round=$1 scen=$2 proxy=$3 clients=$4 port=$5 mode=new out crashes=0 hwm ticks0 ticks1 t0 t1 cpu i p
+  local pids=() total=0 resumed=0 errors=0 rate n
+  [ "$scen" = tls_resume ] && mode=reuse
+  out=$RESULTS/hs-$scen-$proxy-$round
+  "${ON_LOAD_CPU[@]}" timeout $((WARMUP + 20)) openssl s_time -connect "127.0.0.1:$port" -"$mode" -time "$WARMUP" \
+    -www /hs >/dev/null 2>&1 || true
+  ticks0=$(cpu_ticks "$PROXY_PID"); t0=$(date +%s%N)
+  for i in $(seq "$clients"); do
+    "${ON_LOAD_CPU[@]}" timeout $((DURATION + 20)) openssl s_time -connect "127.0.0.1:$port" -"$mode" -time "$DURATION" \
+      -www /hs >"$out-$i.txt" 2>&1 &
+    pids+=($!); STARTED[$!]=s_time
+  done
+  for p in "${pids[@]}"; do wait "$p" || errors=$((errors + 1)); unset "STARTED[$p]"; done
+  ticks1=$(cpu_ticks "$PROXY_PID"); t1=$(date +%s%N)
+  cpu=$(awk -v a="$ticks0" -v b="$ticks1" -v hz="$CLK_TCK" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", (b - a) / hz / (ns / 1e9) * 100 }')
+  hwm=$(status_kib "$PROXY_PID" VmHWM)
+  if ! alive "$PROXY_PID"; then crashes=$((crashes + 1)); report_death "$proxy" "$scen" "$round" "the measured run"; fi
+  for i in $(seq "$clients"); do
+    # The timed phase's last "N connections in X.XXs" line; its progress line has one character per connection.
+    n=$(awk '/ connections in [0-9.]+s;/ { n = $1 } END { print n + 0 }' "$out-$i.txt")
+    total=$((total + n))
+    resumed=$((resumed + $(awk '/^[rt3*]+$/ { line = $0 } END { print gsub(/r/, "", line) }' "$out-$i.txt")))
+  done
+  rate=$(awk -v n="$total" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$scen" "$proxy" "$rate" 0 0 "${hwm:-0}" "$errors" \
+    "$crashes" "$cpu" >>"$RESULTS/runs.tsv"
+  printf '  round %s %-11s %-10s %7s conn/s  (%s connections, %s resumed)  cpu %3s%%  hwm %6s KiB  errors %s  crashes %s\n' \
+    "$round" "$scen" "$proxy" "$rate" "$total" "$resumed" "$cpu" "${hwm:-?}" "$errors" "$crashes"
+}
+
 cache_hits() { # PORT: is the second fetch of /1k.bin a proxy_cache HIT?
   curl -s -o /dev/null "http://127.0.0.1:$1/1k.bin"
   curl -s -D - -o /dev/null "http://127.0.0.1:$1/1k.bin" | tr -d '\r' |
@@ -299,6 +352,8 @@ for proxy in switchyard nginx; do
   echo "  ip_hash backends:     $(backend_of "$P_IPHASH")"
   [ "$proxy" = switchyard ] && echo "  jvm_route backends:   $(backend_of "$P_JVM" "$JVM_COOKIE") (ABC.tomcat1 -> :$B1)"
   gzip_size "$P_GZIP1" "$proxy" 1; gzip_size "$P_GZIP9" "$proxy" 9
+  echo "  https (TLS 1.3, ECDSA / RSA): $(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$P_TLS_EC/1k.bin")" \
+       "/ $(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$P_TLS_RSA/1k.bin")"
   if cache_hits "$P_CACHE"; then echo "  proxy_cache: second fetch is a HIT"
   else
     echo "  proxy_cache: second fetch is NOT a HIT"
@@ -344,6 +399,10 @@ for round in $(seq "$ROUNDS"); do
       [ "$scen" = cache_hit ] && cache_hits "$P_CACHE" >/dev/null
       if [ "${scen#ws}" != "$scen" ]; then
         run_ws "$round" "$scen" "$proxy" "$conns" "${!portvar}"
+      elif [ "$scen" = tls_rr50 ]; then
+        run_wrk "$round" "$scen" "$proxy" "$conns" "https://127.0.0.1:${!portvar}$path" "$header"
+      elif [ "${scen#tls_}" != "$scen" ]; then
+        run_handshakes "$round" "$scen" "$proxy" "$conns" "${!portvar}"
       else
         run_wrk "$round" "$scen" "$proxy" "$conns" "http://127.0.0.1:${!portvar}$path" "$header"
       fi
@@ -379,6 +438,25 @@ for proxy in switchyard nginx; do
   stop_pid "$helper"
   stop_proxy
 done
+
+# ---- RSS with idle TLS clients (one request each over TLS 1.3, ECDSA, then idle) -----------------
+if tls_idle_wanted; then
+  for proxy in switchyard nginx; do
+    start_proxy "$proxy"
+    curl -sk -o /dev/null "https://127.0.0.1:$P_TLS_EC/1k.bin"
+    before=$(status_kib "$PROXY_PID" VmRSS)
+    "${ON_LOAD_CPU[@]}" python3 "$HERE/idle_conns.py" "$P_TLS_EC" "$TLS_IDLE_CONNS" /1k.bin 300 tls >"$TMP/tls-idle.out" 2>&1 &
+    helper=$!; STARTED[$helper]=idle-helper
+    for _ in $(seq 1200); do grep -q '^ready' "$TMP/tls-idle.out" && break; kill -0 "$helper" 2>/dev/null || break; sleep 0.1; done
+    read -r _ opened failed <"$TMP/tls-idle.out" || { opened=0; failed=$TLS_IDLE_CONNS; }
+    after=$(status_kib "$PROXY_PID" VmRSS)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$proxy" "$opened" "$failed" "$before" "$after" "$(status_kib "$PROXY_PID" VmHWM)" \
+      >>"$RESULTS/tls-idle.tsv"
+    echo "tls idle $proxy: $opened TLS connections open ($failed failed), VmRSS $before -> $after KiB"
+    stop_pid "$helper"
+    stop_proxy
+  done
+fi
 
 # ---- profile switchyard under the round-robin load (50 connections, and 1,000 where it is saturated) --
 if [ "$PROFILE" = 1 ] && command -v perf >/dev/null; then

@@ -109,20 +109,30 @@ static int password_callback(char *buf, int size, int rwflag, void *u) {
     return n;
 }
 
-int cswy_tls_ctx_certificate(void *ctx, const char *cert, const char *key, const char *passwords, int count,
-                             int *what) {
+// A certificate or key named by a path, or given inline after nginx's "data:" prefix.
+static BIO *source_bio(const char *source) {
+    if (strncmp(source, "data:", 5) == 0) return BIO_new_mem_buf(source + 5, -1);
+    return BIO_new_file(source, "r");
+}
+
+// One certificate (with its chain) and its key into a context (ctx) or a connection (ssl): the same steps
+// at load and, for ssl_certificate with variables, at each handshake.
+static int load_pair(SSL_CTX *ctx, SSL *ssl, const char *cert, const char *key, const char *passwords, int count,
+                     int *what) {
     *what = 1;
-    BIO *bio = BIO_new_file(cert, "r");
+    BIO *bio = source_bio(cert);
     if (!bio) return -1;
     X509 *x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
     if (!x) { BIO_free(bio); return -1; }
-    if (SSL_CTX_use_certificate(ctx, x) != 1) { X509_free(x); BIO_free(bio); return -1; }
+    if ((ctx ? SSL_CTX_use_certificate(ctx, x) : SSL_use_certificate(ssl, x)) != 1) { X509_free(x); BIO_free(bio); return -1; }
     X509_free(x);
     // The rest of the file is the chain, kept with this certificate (RSA and ECDSA each have their own).
-    SSL_CTX_clear_chain_certs(ctx);
+    if (ctx) SSL_CTX_clear_chain_certs(ctx); else SSL_clear_chain_certs(ssl);
     X509 *ca;
     while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) { X509_free(ca); BIO_free(bio); return -1; }
+        if ((ctx ? SSL_CTX_add0_chain_cert(ctx, ca) : SSL_add0_chain_cert(ssl, ca)) != 1) {
+            X509_free(ca); BIO_free(bio); return -1;
+        }
     }
     unsigned long last = ERR_peek_last_error();
     if (ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE) ERR_clear_error();
@@ -133,7 +143,7 @@ int cswy_tls_ctx_certificate(void *ctx, const char *cert, const char *key, const
     EVP_PKEY *pkey = NULL;
     const char *pw = count > 0 ? passwords : NULL;
     for (int i = 0;; i++) {
-        bio = BIO_new_file(key, "r");
+        bio = source_bio(key);
         if (!bio) return -1;
         pkey = PEM_read_bio_PrivateKey(bio, NULL, password_callback, (void *)pw);
         BIO_free(bio);
@@ -143,9 +153,35 @@ int cswy_tls_ctx_certificate(void *ctx, const char *cert, const char *key, const
     }
     if (!pkey) return -1;
     *what = 3;
-    int rc = SSL_CTX_use_PrivateKey(ctx, pkey);
+    int rc = ctx ? SSL_CTX_use_PrivateKey(ctx, pkey) : SSL_use_PrivateKey(ssl, pkey);
     EVP_PKEY_free(pkey);
     return rc == 1 ? 0 : -1;
+}
+
+int cswy_tls_ctx_certificate(void *ctx, const char *cert, const char *key, const char *passwords, int count,
+                             int *what) {
+    return load_pair(ctx, NULL, cert, key, passwords, count, what);
+}
+
+int cswy_tls_use_certificate(void *ssl, const char *cert, const char *key, const char *passwords, int count,
+                             int *what) {
+    ERR_clear_error();
+    return load_pair(NULL, ssl, cert, key, passwords, count, what);
+}
+
+static cswy_tls_cert_loader cert_loader;
+
+// OpenSSL asks for the certificates once the ClientHello (and SNI) is known: the connection's owner loads them.
+static int cert_callback(SSL *ssl, void *arg) {
+    (void)arg;
+    void *app = SSL_get_app_data(ssl);
+    if (!app || !cert_loader) return 1;
+    return cert_loader(app) == 0 ? 1 : 0;
+}
+
+void cswy_tls_ctx_cert_loader(void *ctx, cswy_tls_cert_loader load) {
+    cert_loader = load;
+    SSL_CTX_set_cert_cb((SSL_CTX *)ctx, cert_callback, NULL);
 }
 
 int cswy_tls_ctx_dhparam(void *ctx, const char *path) {

@@ -61,18 +61,27 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// A certificate file (certificate, then its chain) and its key; an encrypted key is tried with each
-    /// password in turn (ssl_password_file).
+    /// password in turn (ssl_password_file). Either may be inline PEM after `data:`, as in nginx.
     public func useCertificate(_ cert: String, key: String, passwords: [String]) throws(Failure) {
+        var what: Int32 = 0
+        let rc = Self.withPasswords(passwords) { cswy_tls_ctx_certificate(pointer, cert, key, $0, $1, &what) }
+        if rc != 0 { throw Self.certificateFailure(what, cert: cert, key: key) }
+    }
+
+    /// `passwords` as C wants them: NUL-terminated strings back to back, and their count.
+    static func withPasswords(_ passwords: [String], _ body: (UnsafePointer<CChar>, Int32) -> Int32) -> Int32 {
         var joined: [CChar] = []
         for p in passwords { joined.append(contentsOf: p.utf8CString) }
         if joined.isEmpty { joined = [0] }
-        var what: Int32 = 0
-        let rc = cswy_tls_ctx_certificate(pointer, cert, key, joined, Int32(passwords.count), &what)
-        if rc == 0 { return }
+        return joined.withUnsafeBufferPointer { body($0.baseAddress!, Int32(passwords.count)) }
+    }
+
+    /// nginx's message for the step of a certificate load that failed (1 certificate, 2 key, 3 pairing).
+    static func certificateFailure(_ what: Int32, cert: String, key: String) -> Failure {
         switch what {
-        case 1: throw Failure(message: "cannot load certificate \"\(cert)\": PEM_read_bio_X509_AUX() failed" + Self.errorText())
-        case 2: throw Failure(message: "cannot load certificate key \"\(key)\": PEM_read_bio_PrivateKey() failed" + Self.errorText())
-        default: throw Failure(message: "SSL_CTX_use_PrivateKey(\"\(key)\") failed" + Self.errorText())
+        case 1: return Failure(message: "cannot load certificate \"\(cert)\": PEM_read_bio_X509_AUX() failed" + errorText())
+        case 2: return Failure(message: "cannot load certificate key \"\(key)\": PEM_read_bio_PrivateKey() failed" + errorText())
+        default: return Failure(message: "SSL_CTX_use_PrivateKey(\"\(key)\") failed" + errorText())
         }
     }
 
@@ -130,6 +139,17 @@ public final class TLSContext: @unchecked Sendable {
 
     /// Lets SNI choose among server contexts (the connection's `TLSStream.chooseServer` decides).
     public func enableServerNameSelection() { cswy_tls_ctx_sni(pointer, sniTrampoline) }
+
+    /// ssl_certificate with variables: each handshake on this context asks the connection's
+    /// `TLSStream.loadCertificates` for its certificates, once SNI is known.
+    public func loadCertificatesPerHandshake() { cswy_tls_ctx_cert_loader(pointer, certificateTrampoline) }
+}
+
+/// OpenSSL calls this during a ClientHello, after SNI, with the connection's stream as `app`; 0 when loaded.
+private let certificateTrampoline: cswy_tls_cert_loader = { app in
+    let stream = Unmanaged<TLSStream>.fromOpaque(app!).takeUnretainedValue()
+    guard let load = stream.loadCertificates else { return 0 }
+    return load(stream) ? 0 : 1
 }
 
 /// OpenSSL calls this during a ClientHello with the connection's stream as `app`.

@@ -21,6 +21,11 @@ public final class TLSStream {
 
     /// Server side: picks the context for the name the client sent (lower-cased; nil when it sent none).
     public var chooseServer: (([UInt8]?) -> ServerChoice)?
+    /// Server side, a context with `loadCertificatesPerHandshake`: gives this connection its certificates
+    /// (`useCertificate`) after SNI; false fails the handshake.
+    public var loadCertificates: ((TLSStream) -> Bool)?
+    /// What the owner's `chooseServer` picked, kept for its later callbacks (the proxy's server object).
+    public var chosen: AnyObject?
 
     /// A stream over `fd` from `context` (server or client side as the context is).
     public init(context: TLSContext, fd: Int32) {
@@ -93,6 +98,13 @@ public final class TLSStream {
         case .closed: return .error(EPIPE)
         default: return .error(errno == 0 ? EPROTO : errno)
         }
+    }
+
+    /// A certificate and its key for this connection only (ssl_certificate with variables), paths or `data:`.
+    public func useCertificate(_ cert: String, key: String, passwords: [String]) throws(TLSContext.Failure) {
+        var what: Int32 = 0
+        let rc = TLSContext.withPasswords(passwords) { cswy_tls_use_certificate(ssl, cert, key, $0, $1, &what) }
+        if rc != 0 { throw TLSContext.certificateFailure(what, cert: cert, key: key) }
     }
 
     /// Sends close_notify (once the handshake completed); the caller then closes the socket.

@@ -6,7 +6,8 @@ import HTTP1
 /// (nginx's background subrequest). It sends the request built from the client's (conditional with
 /// `proxy_cache_revalidate`), reads the answer and only fills the cache through the `CacheExchange` that
 /// holds the key's update lock; nothing goes to any client. One try, with the location's timeouts: a failure
-/// is logged and the stale entry stays for the next request to try again.
+/// is logged and the stale entry stays for the next request to try again. An https upstream gets the exchange's
+/// TLS (UpstreamHandshake.swift) and every byte goes through the connection's transport.
 ///
 ///     CacheBackgroundUpdate.start(cacheExchange, request: r, proxy: proxy, peers: exchange.peers)   // then serve STALE
 ///
@@ -22,6 +23,10 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     private var sent = 0
     /// The same connection type an exchange uses (not pooled: one request, then closed).
     private var conn: UpstreamConnection?
+    /// TLS toward the upstream (the client request's choice), and the name it checks; nil for plain HTTP.
+    private let tls: UpstreamTLS?
+    private let tlsName: String
+    private var handshaking = false
     private var reaper: Watcher?
     private var ended = false
     /// The protocol: a GET (or a conditional GET) whose answer only fills the cache.
@@ -35,6 +40,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         self.proxy = proxy
         head = cache.upstreamHead(for: r, proxy: proxy)
         tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize)
+        if case .variable = proxy.target { tls = r.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
+        tlsName = tls?.serverName(for: r, proxy: proxy) ?? ""
     }
 
     /// Picks a server (with the client's request, while it exists) and starts the exchange.
@@ -51,8 +58,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             u.peers = ps
             u.peer = p.peer
             address = ps.upstream.addresses[p.peer.index]
-        } else if case .address(let a, _) = proxy.target {
-            address = a
+        } else if case .address(let a, _) = ProxyDestination.resolve(proxy, for: r, runtime: r.connection.runtime) {
+            address = a   // proxy_pass to one address, fixed or from variables
         } else {
             return cache.finish()
         }
@@ -66,6 +73,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         case .connected(let c):
             conn = c
             tx.connected()
+            if tls != nil { return startTLS(c) }
             sendHead()
         case .inProgress(let c):
             conn = c
@@ -78,18 +86,43 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     func upstreamWritable(_ ev: IOEvents) {
         guard let c = conn else { return }
         if ev.contains(.timeout) { return done(failure: "upstream timed out (110: Connection timed out) while updating the cache in the background") }
+        if handshaking { return continueTLS(c) }
         if tx.state == .connecting {
             let err = Socket.pendingError(c.fd)
             if err != 0 { return done(failure: "connect() failed (\(err): \(Syscall.describe(err))) while updating the cache in the background") }
             tx.connected()
+            if tls != nil { return startTLS(c) }
         }
         sendHead()
+    }
+
+    private func startTLS(_ c: UpstreamConnection) {
+        guard let up = tls else { return sendHead() }
+        handshaking = true
+        handshook(UpstreamHandshake.start(c, up, name: tlsName, timeoutMillis: proxy.connectTimeoutMillis))
+    }
+
+    private func continueTLS(_ c: UpstreamConnection) {
+        guard let up = tls else { return }
+        handshook(UpstreamHandshake.step(c, up, name: tlsName, timeoutMillis: proxy.connectTimeoutMillis))
+    }
+
+    private func handshook(_ step: UpstreamHandshake.Step) {
+        switch step {
+        case .done:
+            handshaking = false
+            sendHead()
+        case .pending:
+            break
+        case .failed(let reason, _):
+            done(failure: "\(reason) while SSL handshaking to upstream, updating the cache in the background")
+        }
     }
 
     private func sendHead() {
         guard let c = conn else { return }
         while sent < head.count {
-            let r = Syscall.write(c.fd, head, from: sent)
+            let r = c.transport.write(head, from: sent)
             switch r {
             case .done(let n): sent += n
             case .wouldBlock: c.writer.arm(timeoutMillis: proxy.sendTimeoutMillis); return
@@ -104,7 +137,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     func upstreamReadable(_ ev: IOEvents) {
         guard let c = conn else { return }
         if ev.contains(.timeout) { return done(failure: "upstream timed out (110: Connection timed out) while updating the cache in the background") }
-        switch c.buffer.read(from: c.fd, chunk: max(proxy.bufferSize, 16 * 1024)) {
+        if handshaking { return continueTLS(c) }
+        switch c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) {
         case .done: break
         case .wouldBlock: return
         case .eof:

@@ -27,7 +27,8 @@ extension ClientConnection {
             }
             guard let ctx = listen.hosts.defaultServer.tls else { close(); return false }
             let stream = TLSStream(context: ctx, fd: fd)
-            stream.chooseServer = { [unowned self] name in self.serverForName(name) }
+            stream.chooseServer = { [unowned self, unowned stream] name in self.serverForName(name, stream) }
+            stream.loadCertificates = { [unowned self] stream in self.loadCertificates(stream) }
             transport.tls = stream
             tlsPhase = .handshake
         }
@@ -35,7 +36,7 @@ extension ClientConnection {
         switch tls.handshake() {
         case .done:
             tlsPhase = .none
-            tls.chooseServer = nil
+            tls.chooseServer = nil; tls.loadCertificates = nil; tls.chosen = nil
             writer.disarm()
             return true
         case .wantRead:
@@ -53,11 +54,32 @@ extension ClientConnection {
     }
 
     /// SNI: the context of the server the name selects on this address (its default without a name).
-    private func serverForName(_ name: [UInt8]?) -> TLSStream.ServerChoice {
+    private func serverForName(_ name: [UInt8]?, _ stream: TLSStream) -> TLSStream.ServerChoice {
         let server = name.map { listen.hosts.select(host: $0) } ?? listen.hosts.defaultServer
+        stream.chosen = server
         if server.rejectHandshake { return .reject }
         guard let ctx = server.tls else { return .keep }
         return .use(ctx)
+    }
+
+    /// ssl_certificate with variables: the pairs of the server whose context the handshake uses (SNI's choice,
+    /// else the address's default), evaluated with the variables of the server SNI chose, as nginx does.
+    private func loadCertificates(_ stream: TLSStream) -> Bool {
+        let hosts = listen.hosts
+        let chosen = stream.chosen as? ServerRuntime ?? hosts.defaultServer
+        guard let certificates = (chosen.tls != nil ? chosen : hosts.defaultServer).dynamicCertificates else { return true }
+        let r = request
+        r.head = DynamicCertificates.handshakeHead
+        r.server = chosen
+        defer { r.reset() }
+        for pair in certificates.pairs {
+            let cert = certificates.source(r.evaluate(pair.cert)), key = certificates.source(r.evaluate(pair.key))
+            do { try stream.useCertificate(cert, key: key, passwords: certificates.passwords) } catch {
+                worker.log(.error, error.message + " while SSL handshaking", id)
+                return false
+            }
+        }
+        return true
     }
 
     var isTLS: Bool { transport.tls != nil }

@@ -4,7 +4,7 @@ import ASCIIBytes
 
 /// A `proxy_pass` URL with variables, evaluated for one request and split the way nginx's `ngx_parse_url`
 /// splits it: `http://$backend$uri` with `$backend = "10.0.0.5:8080"` gives host `10.0.0.5`, port 8080,
-/// `$proxy_host` `10.0.0.5:8080` and the URI part `/…`.
+/// `$proxy_host` `10.0.0.5:8080` and the URI part `/…`. `https://` means TLS toward the server (default port 443).
 ///
 ///     DynamicProxyURL.parse(Array("http://pool_a".utf8))   // host "pool_a", no port, uri nil
 struct DynamicProxyURL: Equatable {
@@ -19,19 +19,21 @@ struct DynamicProxyURL: Equatable {
     var portText: [UInt8]
     /// The URI part, sent as-is instead of the request's URI; nil when the URL has none.
     var uri: [UInt8]?
+    /// `https://`: the try handshakes TLS with the location's proxy_ssl_* settings.
+    var secure = false
 
     /// Why an evaluated URL cannot be used; nginx answers 500 and logs the message.
     struct Invalid: Error, Equatable { let message: String }
 
     static func parse(_ url: [UInt8]) -> Result<DynamicProxyURL, Invalid> {
         let text = String(decoding: url, as: UTF8.self)
-        if ASCII.hasPrefixLowercased(url, "https://") {
-            return .failure(Invalid(message: "https upstreams are not supported by switchyard (\"\(text)\")"))
-        }
-        guard ASCII.hasPrefixLowercased(url, "http://") else {
+        let secure = ASCII.hasPrefixLowercased(url, "https://")
+        guard secure || ASCII.hasPrefixLowercased(url, "http://") else {
             return .failure(Invalid(message: "invalid URL prefix in \"\(text)\""))
         }
-        let rest = url[7...]
+        let schemeLength = secure ? 8 : 7
+        let defaultPort: UInt16 = secure ? 443 : 80
+        let rest = url[schemeLength...]
         // The authority ends at the first "/" or "?" (a bare "?args" part becomes "/?args", as in nginx).
         let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
         let authority = rest[..<end]
@@ -43,13 +45,13 @@ struct DynamicProxyURL: Equatable {
         var portPart: ArraySlice<UInt8>? = nil
         if authority.first == UInt8(ascii: "[") {
             guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else {
-                return .failure(Invalid(message: "invalid host in upstream \"\(text.dropFirst(7))\""))
+                return .failure(Invalid(message: "invalid host in upstream \"\(text.dropFirst(schemeLength))\""))
             }
             host = authority[...close]
             let after = authority[(close + 1)...]
             if !after.isEmpty {
                 guard after.first == UInt8(ascii: ":") else {
-                    return .failure(Invalid(message: "invalid host in upstream \"\(text.dropFirst(7))\""))
+                    return .failure(Invalid(message: "invalid host in upstream \"\(text.dropFirst(schemeLength))\""))
                 }
                 portPart = after.dropFirst()
             }
@@ -57,18 +59,19 @@ struct DynamicProxyURL: Equatable {
             host = authority[..<colon]
             portPart = authority[(colon + 1)...]
         }
-        if host.isEmpty { return .failure(Invalid(message: "no host in upstream \"\(text.dropFirst(7))\"")) }
-        var port: UInt16 = 80
+        if host.isEmpty { return .failure(Invalid(message: "no host in upstream \"\(text.dropFirst(schemeLength))\"")) }
+        var port = defaultPort
         if let p = portPart {
             guard let n = ASCIIDecimal.parseInt64(p), (1...65535).contains(n) else {
-                return .failure(Invalid(message: "invalid port in upstream \"\(text.dropFirst(7))\""))
+                return .failure(Invalid(message: "invalid port in upstream \"\(text.dropFirst(schemeLength))\""))
             }
             port = UInt16(n)
         }
-        let explicitPort = portPart != nil && port != 80
+        let explicitPort = portPart != nil && port != defaultPort
         return .success(DynamicProxyURL(host: Array(host), port: port, noPort: portPart == nil,
                                         hostHeader: explicitPort ? Array(authority) : Array(host),
-                                        portText: explicitPort ? Array(portPart!) : Array("80".utf8), uri: uri))
+                                        portText: explicitPort ? Array(portPart!) : Array(String(defaultPort).utf8), uri: uri,
+                                        secure: secure))
     }
 
     /// Where the request goes, in nginx's order: an IP literal directly; a host without a port that names an

@@ -22,6 +22,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     let peers: UpstreamPeers?   // a let: read in place, no copy (two retains) per pick and release
     private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
     private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
+    /// TLS toward the upstream: `proxy_pass https://…`, or a URL with variables that evaluated to https.
+    private let tls: UpstreamTLS?
     private var state = State.idle
     private var conn: UpstreamConnection?
     private var connReused = false
@@ -63,6 +65,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil; peers = nil
         case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message); peers = nil
         }
+        if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
         tx = UpstreamTransaction(method: request.head.method, upgradeRequested: TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
@@ -185,12 +188,12 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .connected(let c):
             conn = c
             connected()
-            if proxy.tls != nil { return startTLS(c) }
+            if tls != nil { return startTLS(c) }
             sendHead()
         case .inProgress(let c):
             conn = c
             state = .connecting
-            if proxy.tls != nil { c.writer.arm(exactMillis: proxy.connectTimeoutMillis); return }
+            if tls != nil { c.writer.arm(exactMillis: proxy.connectTimeoutMillis); return }
             switch body.joinsHead ? body.writeHead(head, to: c.fd, client: client) : Syscall.write(c.fd, head) {
             case .done(let n):
                 headSent = n
@@ -265,7 +268,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             let err = Socket.pendingError(c.fd)
             if err != 0 { return connectFailed(err, c.address) }
             connected()
-            if proxy.tls != nil { return startTLS(c) }
+            if tls != nil { return startTLS(c) }
         }
         sendHead()
     }
@@ -577,44 +580,29 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     // MARK: - TLS to the upstream
 
-    /// Starts the TLS handshake on a new connection: SNI and a kept session as proxy_ssl_* say.
+    /// Starts the TLS handshake on a new connection (UpstreamHandshake.swift, shared with the cache's updates).
     private func startTLS(_ c: UpstreamConnection) {
-        guard let up = proxy.tls else { return sendHead() }
-        let stream = TLSStream(context: up.context, fd: c.fd)
-        let name = up.serverName(for: request, proxyHost: proxy.proxyHost)
-        if up.sendsServerName && UpstreamTLS.sendable(name) { stream.setServerName(name) }
-        if let s = up.session(for: c.address) { stream.resume(s) }
-        c.transport.tls = stream
+        guard let up = tls else { return sendHead() }
         state = .handshaking
-        continueTLS(c)
+        handshook(UpstreamHandshake.start(c, up, name: up.serverName(for: request, proxy: proxy),
+                                          timeoutMillis: proxy.connectTimeoutMillis))
     }
 
     private func continueTLS(_ c: UpstreamConnection) {
-        guard let up = proxy.tls, let tls = c.transport.tls else { return }
-        switch tls.handshake() {
+        guard let up = tls else { return }
+        handshook(UpstreamHandshake.step(c, up, name: up.serverName(for: request, proxy: proxy),
+                                         timeoutMillis: proxy.connectTimeoutMillis))
+    }
+
+    private func handshook(_ step: UpstreamHandshake.Step) {
+        switch step {
         case .done:
-            c.reader.disarm(); c.writer.disarm()
-            if up.verify {
-                let name = up.serverName(for: request, proxyHost: proxy.proxyHost)
-                if let failure = tls.verificationFailure {
-                    return handshakeFailed("upstream SSL certificate verify error: \(failure) while SSL handshaking to upstream", .error)
-                }
-                if !tls.certificateMatches(host: name) {
-                    return handshakeFailed("upstream SSL certificate does not match \"\(name)\" while SSL handshaking to upstream", .error)
-                }
-            }
-            up.keep(tls.session, for: c.address)
             state = .sending
             sendHead()
-        case .wantRead:
-            c.writer.disarm()
-            c.reader.arm(timeoutMillis: proxy.connectTimeoutMillis)
-        case .wantWrite:
-            c.writer.arm(exactMillis: proxy.connectTimeoutMillis)
-        case .closed:
-            handshakeFailed("peer closed connection in SSL handshake while SSL handshaking to upstream", .error)
-        case .failed(let text):
-            handshakeFailed("SSL_do_handshake() failed\(text) while SSL handshaking to upstream", .error)
+        case .pending:
+            break
+        case .failed(let reason, let kind):
+            handshakeFailed("\(reason) while SSL handshaking to upstream", kind)
         }
     }
 
@@ -633,7 +621,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.finish()
         c.requestsServed += 1
         // TLS 1.3 sends its session ticket after the handshake: the session is resumable only now.
-        if c.requestsServed == 1, let up = proxy.tls, let tls = c.transport.tls { up.keep(tls.session, for: c.address) }
+        if c.requestsServed == 1, let up = tls, let stream = c.transport.tls { up.keep(stream.session, for: c.address) }
         let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,

@@ -115,12 +115,16 @@ final class ServerRuntime: @unchecked Sendable {
     let rejectHandshake: Bool
     /// ssl_verify_client: checked before each request (495, 496).
     let verifyClient: TLSContext.VerifyClient
+    /// ssl_certificate with variables: what each handshake on `tls` loads (DynamicCertificates.swift).
+    let dynamicCertificates: DynamicCertificates?
     init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = [],
          named: [[UInt8]: LocationRuntime] = [:], mergeSlashes: Bool = true,
-         tls: TLSContext? = nil, rejectHandshake: Bool = false, verifyClient: TLSContext.VerifyClient = .off) {
+         tls: TLSContext? = nil, rejectHandshake: Bool = false, verifyClient: TLSContext.VerifyClient = .off,
+         dynamicCertificates: DynamicCertificates? = nil) {
         self.name = name; self.locations = locations; self.fallback = fallback; self.script = script
         self.named = named; self.mergeSlashes = mergeSlashes
         self.tls = tls; self.rejectHandshake = rejectHandshake; self.verifyClient = verifyClient
+        self.dynamicCertificates = dynamicCertificates
     }
 }
 

@@ -399,7 +399,8 @@ struct Builder {
         return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script, named: named,
                              mergeSlashes: s.settings.files.mergeSlashes,
                              tls: try serverTLS(s, name: name), rejectHandshake: s.settings.ssl.rejectHandshake,
-                             verifyClient: TLSFiles.verifyMode(s.settings.ssl.verifyClient))
+                             verifyClient: TLSFiles.verifyMode(s.settings.ssl.verifyClient),
+                             dynamicCertificates: try dynamicCertificates(s))
     }
 
     /// One list of sibling locations being built: the trees of their nested lists are built first.
@@ -637,12 +638,11 @@ struct Builder {
         switch pass {
         case .static(let u): url = u
         case .dynamic(let t):
-            // Evaluated per request (DynamicProxyURL): an upstream block by name, an IP address, else 502.
-            if t.source.lowercased().hasPrefix("https://") {
-                throw ConfigError("https upstreams are not supported by switchyard", at: loc)
-            }
+            // Evaluated per request (DynamicProxyURL): an upstream block by name, an IP address, else 502. As
+            // nginx, TLS is prepared for every such location; an https URL uses it (proxy_ssl_* apply).
+            let tls = try upstreamTLS(ssl, host: "", at: loc)
             return try proxyRuntime(target: .variable(try compile(t, at: loc), proxyGroups), url: nil,
-                                    keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc)
+                                    keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc, tls: tls)
         }
         let tls = url.scheme == "https" ? try upstreamTLS(ssl, host: url.hostHeader, at: url.location) : nil
         let target: ProxyRuntime.Target

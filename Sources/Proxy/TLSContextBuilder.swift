@@ -23,7 +23,9 @@ extension Builder {
             if let f { files.append(f) }
         }
         for f in files { key += "|" + f.path + ":" + String(decoding: TLSFiles.read(f.path) ?? [], as: UTF8.self) }
-        if let kept = previous?.tlsContexts[key] { tlsContexts[key] = kept; return kept }
+        // Kept from the running configuration, or shared with a server of this one built from the same settings
+        // and files (its sessions and tickets then resume on either, as the same id context says they may).
+        if let kept = previous?.tlsContexts[key] ?? tlsContexts[key] { tlsContexts[key] = kept; return kept }
 
         let ctx = TLSContext(server: true)
         func fail(_ f: TLSContext.Failure, _ at: SourceLocation?) -> ConfigError { ConfigError(f.message, at: at) }
@@ -35,10 +37,14 @@ extension Builder {
             do { try ctx.setCurves(ssl.ecdhCurve) } catch { throw fail(error, at) }
         }
         let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try TLSFiles.passwords(f) } ?? []
-        for (cert, keyFile) in zip(ssl.certificates, ssl.certificateKeys) {
-            do { try ctx.useCertificate(cert.path, key: keyFile.path, passwords: passwords) } catch {
-                throw fail(error, error.message.contains("certificate key") || error.message.contains("PrivateKey")
-                           ? keyFile.location : cert.location)
+        if DynamicCertificates.named(in: ssl) {
+            ctx.loadCertificatesPerHandshake()   // nothing loaded now: each handshake evaluates the names
+        } else {
+            for (cert, keyFile) in zip(ssl.certificates, ssl.certificateKeys) {
+                do { try ctx.useCertificate(cert.path, key: keyFile.path, passwords: passwords) } catch {
+                    throw fail(error, error.message.contains("certificate key") || error.message.contains("PrivateKey")
+                               ? keyFile.location : cert.location)
+                }
             }
         }
         if let dh = ssl.dhparam {

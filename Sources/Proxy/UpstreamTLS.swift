@@ -42,6 +42,12 @@ final class UpstreamTLS: @unchecked Sendable {
         return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
+    /// The name of `r`'s try: a `proxy_pass` with variables names its evaluated host (nginx's u->ssl_name).
+    func serverName(for r: Request, proxy: ProxyRuntime) -> String {
+        if case .variable = proxy.target, let url = r.dynamicURL { return serverName(for: r, proxyHost: url.host) }
+        return serverName(for: r, proxyHost: proxy.proxyHost)
+    }
+
     /// Whether `name` may go in SNI: not empty, not an address literal (RFC 6066).
     static func sendable(_ name: String) -> Bool {
         !name.isEmpty && !name.hasPrefix("[") && SocketAddress.parse(name + ":1") == nil

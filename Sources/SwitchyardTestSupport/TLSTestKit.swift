@@ -149,11 +149,8 @@ public final class TLSTestKit {
                 print("reused=" + str(s.session_reused))
                 print("alpn=" + str(s.selected_alpn_protocol() or ""))
                 der = s.getpeercert(binary_form=True)
-                if der:
-                    import subprocess
-                    pem = ssl.DER_cert_to_PEM_cert(der)
-                    subj = subprocess.run(["openssl", "x509", "-noout", "-subject"], input=pem.encode(), capture_output=True).stdout.decode().strip()
-                    print("subject=" + subj)
+                # The request goes first: the subject below runs openssl (100-250 ms), which must not count
+                # against the server's client_header_timeout.
                 s.sendall(request.encode("latin-1"))
                 data = b""
                 while True:
@@ -166,6 +163,11 @@ public final class TLSTestKit {
                     data += chunk
                 # TLS 1.3 sends the session ticket after the handshake: read it before keeping the session.
                 session = s.session
+                if der:
+                    import subprocess
+                    pem = ssl.DER_cert_to_PEM_cert(der)
+                    subj = subprocess.run(["openssl", "x509", "-noout", "-subject"], input=pem.encode(), capture_output=True).stdout.decode().strip()
+                    print("subject=" + subj)
                 print("response=" + esc(data))
                 s.close()
             except Exception as e:

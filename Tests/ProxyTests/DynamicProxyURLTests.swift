@@ -13,6 +13,9 @@ struct DynamicProxyURLTests {
         ("http://10.0.0.1:9000/a/b?c=d", "10.0.0.1", 9000, "10.0.0.1:9000", "9000", "/a/b?c=d"),
         ("http://backend?x=1", "backend", 80, "backend", "80", "/?x=1"),
         ("http://[::1]:8080/v6", "[::1]", 8080, "[::1]:8080", "8080", "/v6"),
+        ("https://pool_a", "pool_a", 443, "pool_a", "443", nil),
+        ("HTTPS://127.0.0.1:443/x", "127.0.0.1", 443, "127.0.0.1", "443", "/x"),
+        ("https://127.0.0.1:8443/x", "127.0.0.1", 8443, "127.0.0.1:8443", "8443", "/x"),
     ]
 
     @Test(arguments: splits)
@@ -23,6 +26,7 @@ struct DynamicProxyURLTests {
         #expect(String(decoding: url.hostHeader, as: UTF8.self) == c.3)
         #expect(String(decoding: url.portText, as: UTF8.self) == c.4)
         #expect(url.uri.map { String(decoding: $0, as: UTF8.self) } == c.5)
+        #expect(url.secure == c.0.lowercased().hasPrefix("https://"))
     }
 
     static let invalid: [(String, String)] = [
@@ -33,7 +37,8 @@ struct DynamicProxyURLTests {
         ("http://a:0", "invalid port in upstream \"a:0\""),
         ("http://a:70000", "invalid port in upstream \"a:70000\""),
         ("http://a:x/", "invalid port in upstream \"a:x/\""),
-        ("https://a", "https upstreams are not supported by switchyard (\"https://a\")"),
+        ("https://", "no host in upstream \"\""),
+        ("https://a:0", "invalid port in upstream \"a:0\""),
     ]
 
     @Test(arguments: invalid)

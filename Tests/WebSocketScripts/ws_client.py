@@ -1,6 +1,6 @@
 """A WebSocket client for switchyard's tests (Debian python3-websockets); prints what it saw, one line each.
 
-ws_client.py URL MODE [ARG...] [--cookie VALUE]
+ws_client.py URL MODE [ARG...] [--cookie VALUE]     (a wss:// URL: TLS, the certificate not checked)
   echo            greeting, a text and a binary frame echoed, a ping answered by a pong
   bulk MIB        MIB MiB each way in 64 KiB binary messages, echoes checked byte for byte
   close-client    the client closes: the close handshake completes with 1000
@@ -14,6 +14,7 @@ Exits 0 when everything matched, 1 otherwise.
 import asyncio
 import hashlib
 import os
+import ssl
 import sys
 import time
 
@@ -27,7 +28,12 @@ def fail(msg):
 
 async def connect(url, cookie):
     headers = [("Cookie", cookie)] if cookie else None
-    ws = await websockets.connect(url, extra_headers=headers, max_size=None, max_queue=None,
+    tls = None
+    if url.startswith("wss://"):
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
+    ws = await websockets.connect(url, extra_headers=headers, max_size=None, max_queue=None, ssl=tls,
                                   ping_interval=None, open_timeout=30, close_timeout=10)
     greeting = await ws.recv()
     return ws, greeting

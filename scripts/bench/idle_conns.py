@@ -3,11 +3,12 @@
 
 Prints "ready OPEN FAILED" once every connection has its response, then holds them until SIGTERM or HOLD
 seconds pass (bounded even if nobody stops it). Used by scripts/bench.sh to measure RSS per idle client.
-Usage: idle_conns.py PORT COUNT PATH HOLD
+Usage: idle_conns.py PORT COUNT PATH HOLD [tls]      (tls: each connection is TLS, the certificate not checked)
 """
 import resource
 import signal
 import socket
+import ssl
 import sys
 import time
 
@@ -39,12 +40,19 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, count + 64)), hard))
     request = f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+    tls = None
+    if len(sys.argv) > 5 and sys.argv[5] == "tls":
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
     socks, failed = [], 0
     for _ in range(count):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(10)
         try:
             s.connect(("127.0.0.1", port))
+            if tls:
+                s = tls.wrap_socket(s, server_hostname="bench")
             if one_request(s, request):
                 socks.append(s)
                 continue

@@ -10,7 +10,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "ws1", "ws100"]
+ORDER = ["rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "ws1", "ws100",
+         "tls_rr50", "tls_new_ec", "tls_new_rsa", "tls_resume"]
 PROXIES = ["switchyard", "nginx", "haproxy"]
 DESCRIPTION = {
     "rr50": "round-robin, 1 KiB, 50 keep-alive connections",
@@ -23,6 +24,12 @@ DESCRIPTION = {
     "cache_hit": "proxy_cache HIT, 1 KiB, 50 connections",
     "ws1": "WebSocket, one tunnel, one 32-byte frame in flight, echoed (msg/s in the req/s column)",
     "ws100": "WebSocket, 100 tunnels, one 32-byte frame in flight on each (msg/s in the req/s column)",
+    "tls_rr50": "round-robin, 1 KiB, 50 keep-alive TLS 1.3 connections (ECDSA P-256), wrk over https",
+    "tls_new_ec": "new TLS 1.3 connections per second, ECDSA P-256: a full handshake and one `GET /hs` answered by the "
+                  "proxy on each, `openssl s_time -new -www /hs` x BENCH_TLS_CLIENTS (conn/s in the req/s column)",
+    "tls_new_rsa": "the same with an RSA 2048 certificate",
+    "tls_resume": "resumed TLS 1.3 connections per second (session ticket of the previous connection, "
+                  "`openssl s_time -reuse -www /hs`), ECDSA",
 }
 
 
@@ -105,6 +112,8 @@ def main():
             detail = f"reference: {reference}; " + detail
         ratio_lines.append(f"ratio {scen} switchyard/nginx={ratio:.2f} ({detail})")
         unit = "msg/s" if scen.startswith("ws") else "req/s"
+        if scen.startswith("tls_") and scen != "tls_rr50":
+            unit = "connections/s"
         if scen != "jvm_route":
             checks.append((f"{scen} {unit} >= 1.0x nginx", f"{ratio:.2f}x", "met" if ratio >= 1.0 else "MISSED"))
             p99s, p99n = med(scen, "switchyard", 2), med(scen, "nginx", 2)
@@ -176,6 +185,13 @@ def main():
         if proxy == "switchyard":
             checks.append(("idle keep-alive client <= 4 KiB RSS", f"{per:.2f} KiB", "met" if per <= 4 else "MISSED"))
 
+    tls_idle_table = ["| proxy | idle TLS connections | failed | VmRSS before KiB | VmRSS after KiB | KiB per connection |",
+                      "|---|---:|---:|---:|---:|---:|"]
+    for proxy, opened, failed, before, after, _hwm in read_tsv(os.path.join(results, "tls-idle.tsv")):
+        per = (int(after) - int(before)) / int(opened) if int(opened) else float("nan")
+        tls_idle_table.append(f"| {proxy} | {int(opened):,} | {failed} | {int(before):,} | {int(after):,} | {per:.2f} |")
+        ratio_lines.append(f"tls idle {proxy} KiB/connection={per:.2f}")
+
     gzip_table = ["| proxy | gzip level | compressed bytes per 100 KiB response | Content-Encoding |",
                   "|---|---:|---:|---|"]
     for proxy, level, size, enc in read_tsv(os.path.join(results, "gzip-sizes.tsv")):
@@ -197,6 +213,9 @@ def main():
     print()
     print("\n".join(idle_table))
     print()
+    if len(tls_idle_table) > 2:
+        print("\n".join(tls_idle_table))
+        print()
     print("\n".join(check_table))
     print()
     print("\n".join(ratio_lines))
@@ -218,7 +237,9 @@ def main():
                  "\n".join(ratio_lines) + "\n```\n\nTargets:\n\n" + "\n".join(check_table) +
                  "\n\nCompressed size per response (so a faster gzip cannot come from compressing less):\n\n" +
                  "\n".join(gzip_table) + "\n\nRSS with idle keep-alive clients (one request each, then idle):\n\n" +
-                 "\n".join(idle_table) + "\n")
+                 "\n".join(idle_table) + "\n" +
+                 ("\nRSS with idle TLS clients (one request each over TLS 1.3, then idle):\n\n" +
+                  "\n".join(tls_idle_table) + "\n" if len(tls_idle_table) > 2 else ""))
         text = open(doc_path).read()
         text = replace_block(text, "bench:results", block)
         text = replace_block(text, "bench:profile", profile.rstrip() + "\n")

@@ -29,7 +29,12 @@ int cswy_tls_ctx_curves(void *ctx, const char *list);
 int cswy_tls_ctx_conf_command(void *ctx, const char *name, const char *value);
 /// A certificate (with its chain) and its key; `passwords` holds `count` NUL-terminated strings back to back,
 /// tried in turn for an encrypted key. `what` names the step that failed (1 certificate, 2 key, 3 pairing).
+/// Either file may be given inline as nginx's `data:` followed by the PEM text.
 int cswy_tls_ctx_certificate(void *ctx, const char *cert, const char *key, const char *passwords, int count, int *what);
+/// ssl_certificate with variables: `load(app)` is called during each handshake, after SNI, and returns 0 once it
+/// gave the connection its certificates (cswy_tls_use_certificate), else the handshake fails.
+typedef int (*cswy_tls_cert_loader)(void *app);
+void cswy_tls_ctx_cert_loader(void *ctx, cswy_tls_cert_loader load);
 int cswy_tls_ctx_dhparam(void *ctx, const char *path);
 void cswy_tls_ctx_session_cache(void *ctx, int mode, long size, long timeout_seconds,
                                 const unsigned char *id_context, int id_len);
@@ -56,6 +61,8 @@ void *cswy_tls_new(void *ctx, int fd, int server, void *app);
 void cswy_tls_free(void *ssl);
 /// What the SNI resolver receives as `app`.
 void cswy_tls_set_app(void *ssl, void *app);
+/// A certificate and key for this connection only, as cswy_tls_ctx_certificate does for a context.
+int cswy_tls_use_certificate(void *ssl, const char *cert, const char *key, const char *passwords, int count, int *what);
 /// Client side: the SNI name to send and the name the certificate must match (NULL: none).
 int cswy_tls_set_host_name(void *ssl, const char *name);
 /// Client side: resume this session (from cswy_tls_get_session); takes no ownership.

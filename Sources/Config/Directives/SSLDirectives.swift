@@ -118,9 +118,18 @@ enum SSLValues {
 }
 
 extension ConfigBuilder {
-    /// A file path of an ssl directive: relative to the main configuration file's directory, as nginx's.
+    /// A file path of an ssl directive: relative to the main configuration file's directory, as nginx's;
+    /// `data:` and PEM text as they are. A name with variables keeps its template too (ssl_certificate uses it).
     func confFile(_ directive: Directive) -> SSLFile {
-        SSLFile(path: confPath(directive.arguments[0].text), location: directive.location)
+        let text = directive.arguments[0].text
+        if let t = try? Template(text), t.pieces.contains(where: { if case .literal = $0 { false } else { true } }) {
+            var f = SSLFile(path: confPath(text), location: directive.location)
+            f.variable = t
+            f.directory = String(confPath("x").dropLast())
+            return f
+        }
+        if text.hasPrefix("data:") { return SSLFile(path: text, location: directive.location) }
+        return SSLFile(path: confPath(text), location: directive.location)
     }
 
     /// One `[notice]` per load for `listen … http2` and `http2 on`.

@@ -3,6 +3,11 @@
 public struct SSLFile: Sendable, Equatable {
     public var path: String
     public var location: SourceLocation?
+    /// The name as written when it holds variables (`ssl_certificate $ssl_server_name.crt`): nginx evaluates it
+    /// at each handshake; a relative result resolves against `directory`.
+    public var variable: Template? = nil
+    /// The configuration's directory, ending in "/" (set with `variable`).
+    public var directory: String = ""
 
     public init(path: String, location: SourceLocation?) { self.path = path; self.location = location }
 }
