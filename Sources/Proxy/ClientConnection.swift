@@ -579,8 +579,10 @@ final class ClientConnection: RequestBodySource {
         if input.hasStorage { input.release() }
         if var r = currentRequest {
             currentRequest = nil
-            // Only a request nothing else holds (an exchange, a background fetch) may serve another connection.
-            if isKnownUniquelyReferenced(&r) { worker.recycle(r) }
+            // Only a request nothing else holds may serve another connection: one its exchange still holds (it
+            // is unwinding) or a background fetch does, the worker takes back once they let go.
+            let held = !isKnownUniquelyReferenced(&r)   // asked before `r` is passed on (a copy would count)
+            worker.recycle(r, stillHeld: held)
         }
         if output.hasStorage && output.isEmpty { output.release() }
         reader.arm(timeoutMillis: keepaliveTimeout)

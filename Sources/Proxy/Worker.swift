@@ -185,17 +185,33 @@ final class Worker {
     /// Requests of idle connections, reset, for the next request of any connection (bounded: memory of idle
     /// clients stays with nobody).
     private var spareRequests: [Request] = []
-    private static let maxSpareRequests = 64
+    /// Requests given back while something still held them: a proxied request comes back while its exchange
+    /// is still unwinding (it lives until the event that finished the response returns). Reset and reused once
+    /// nothing else holds them, so keep-alive traffic allocates no request and keeps its buffers' capacity.
+    private var returningRequests: [Request] = []
 
     func request(for c: ClientConnection) -> Request {
-        guard let r = spareRequests.popLast() else { return Request(connection: c) }
-        r.connection = c
-        return r
+        if let r = spareRequests.popLast() {
+            r.connection = c
+            return r
+        }
+        while var r = returningRequests.popLast() {
+            guard isKnownUniquelyReferenced(&r) else { continue }   // still held (a background fetch): not ours
+            r.reset()
+            r.connection = c
+            return r
+        }
+        return Request(connection: c)
     }
 
-    func recycle(_ r: Request) {
-        r.reset()
-        if spareRequests.count < Self.maxSpareRequests { spareRequests.append(r) }
+    /// `stillHeld`: something besides the caller holds `r` (its exchange, unwinding): reset it later, not now.
+    func recycle(_ r: Request, stillHeld: Bool) {
+        if !stillHeld {
+            r.reset()
+            if spareRequests.count < 64 { spareRequests.append(r) }
+        } else if returningRequests.count < 64 {
+            returningRequests.append(r)
+        }
     }
 
     func connectionClosed(_ c: ClientConnection) {
