@@ -68,8 +68,10 @@ public struct ByteView: RandomAccessCollection {
         let pattern = 0x0101_0101_0101_0101 &* UInt64(byte)
         var i = from
         while i + 8 <= to {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
-            if (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) ^ pattern
+            let found = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+            // The lowest flag is exact (a borrow only runs upward from a match): no byte-by-byte walk to it.
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
             i += 8
         }
         while i < to && base[i] != byte { i += 1 }

@@ -150,6 +150,18 @@ struct ResponseParserTests {
                 $0.contentLength = 0; $0.framing = .length(0); $0.reusable = true
             }
         ),
+        // Repeats of single-valued fields go in any spelling; request-only "once" fields (Host, If-Match) and
+        // Connection stay, and every Connection token counts.
+        (
+            "HTTP/1.1 200 OK\r\nServer: a\r\nDate: d1\r\nSERVER: b\r\nHost: x\r\nHost: y\r\nIf-Match: 1\r\n"
+                + "If-Match: 2\r\nETag: \"1\"\r\nDate: d2\r\netag: \"2\"\r\nConnection: keep-alive\r\n"
+                + "Connection: close\r\nContent-Length: 0\r\n\r\n",
+            response {
+                $0.headers = ["Server: a", "Date: d1", "Host: x", "Host: y", "If-Match: 1", "If-Match: 2", "ETag: \"1\"",
+                              "Connection: keep-alive", "Connection: close", "Content-Length: 0"]
+                $0.contentLength = 0; $0.framing = .length(0); $0.keepAlive = false
+            }
+        ),
     ]
 
     @Test(arguments: valid)
