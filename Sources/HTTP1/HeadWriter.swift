@@ -46,6 +46,10 @@ public struct HeadWriter: Sendable {
     /// `HTTP/1.1 404 Not Found\r\n`; a code with no known phrase gets `HTTP/1.1 599 \r\n`, as nginx writes it.
     @inlinable
     public mutating func appendStatusLine(_ status: Int, version: HTTPVersion = .http1_1) {
+        if version.major == 1 && version.minor == 1, let line = StatusReason.line(for: status) {   // one copy
+            bytes.append(contentsOf: line.buffer)
+            return
+        }
         appendVersion(version)
         bytes.append(ASCII.sp)
         appendStatusCode(status)

@@ -148,9 +148,7 @@ enum ResponseHeadBuilder {
     }
 
     static func appendDate(_ c: ClientConnection, _ out: inout [UInt8]) {
-        out.append(static: "Date: ")
-        out.append(contentsOf: c.worker.clock.httpDate())
-        out.appendCRLF()
+        out.append(contentsOf: c.worker.clock.httpDateLine())
     }
 
     /// nginx's `ngx_http_proxy_rewrite_redirect`: the first rule that matches rewrites the value (after `url=` in

@@ -45,6 +45,19 @@ struct HeadWriterFieldTests {
         #expect(text(w.bytes) == "PURGE /x?y HTTP/1.0\r\n")
     }
 
+    /// The usual statuses are written from whole lines, the others from their phrases: the same bytes.
+    @Test func everyStatusLineReadsCodeAndPhrase() {
+        for status in 100...599 {
+            var w = HeadWriter()
+            w.appendStatusLine(status)
+            let phrase = StatusReason.phrase(for: status).map { "\($0)" } ?? ""
+            #expect(text(w.bytes) == "HTTP/1.1 \(status) \(phrase)\r\n")
+        }
+        var old = HeadWriter()
+        old.appendStatusLine(200, version: .http1_0)
+        #expect(text(old.bytes) == "HTTP/1.0 200 OK\r\n")
+    }
+
     @Test func reusesTheBufferItIsGiven() {
         var kept: [UInt8] = []
         kept.reserveCapacity(1024)
