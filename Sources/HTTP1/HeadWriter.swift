@@ -94,6 +94,11 @@ public struct HeadWriter: Sendable {
     /// method, a rewritten and escaped URI).
     @inlinable
     public mutating func appendRequestLineEnd(_ version: HTTPVersion) {
+        if version.major == 1 && version.minor <= 1 {   // one literal copy
+            let end: StaticString = version.minor == 1 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n"
+            append(end)
+            return
+        }
         bytes.append(ASCII.sp)
         appendVersion(version)
         appendCRLF()

@@ -39,19 +39,27 @@ enum UpstreamRequest {
                       cache: CacheEdits? = nil, into w: inout HeadWriter) {
         let head = r.head!
         let caching = cache != nil
-        // proxy_method replaces the method (proxy_set_body the body, which goes out with the head); otherwise a
-        // cache fill of a HEAD asks for the whole entry, as nginx's proxy_cache_convert_head.
-        if !proxy.plainRequest, let method = proxy.rewrites.method {
-            r.evaluate(method, into: &w.bytes)
-        } else if let c = cache, c.headAsGET, head.method == .head {
-            w.append("GET")
-        } else if r.methodIsGET {   // an error_page's internal redirect asks with GET
-            w.append("GET")
+        let methodAsSent = (proxy.plainRequest || proxy.rewrites.method == nil) && !r.methodIsGET
+            && !(caching && head.method == .head && cache!.headAsGET)
+        if methodAsSent && r.dynamicURL == nil && (proxy.uriReplacement == nil || !r.validLocation)
+            && r.rewriteCycles == 0 && head.targetForm == .origin && head.methodRange.end + 1 == head.requestURI.start {
+            // The usual case, method and URI as the client sent them (what appendURI would write): one copy.
+            w.append(head.bytes, ByteRange(start: head.methodRange.start, end: head.requestURI.end))
         } else {
-            w.append(head.bytes, head.methodRange)
+            // proxy_method replaces the method (proxy_set_body the body, which goes out with the head); otherwise
+            // a cache fill of a HEAD asks for the whole entry, as nginx's proxy_cache_convert_head.
+            if !proxy.plainRequest, let method = proxy.rewrites.method {
+                r.evaluate(method, into: &w.bytes)
+            } else if let c = cache, c.headAsGET, head.method == .head {
+                w.append("GET")
+            } else if r.methodIsGET {   // an error_page's internal redirect asks with GET
+                w.append("GET")
+            } else {
+                w.append(head.bytes, head.methodRange)
+            }
+            w.append(32)
+            appendURI(r, proxy: proxy, to: &w.bytes)
         }
-        w.append(32)
-        appendURI(r, proxy: proxy, to: &w.bytes)
         w.appendRequestLineEnd(proxy.httpVersion11 ? .http1_1 : .http1_0)
         // By index: a `for` over the tuples would copy each (three retains) to read two of its fields.
         let sets = proxy.setHeaders
