@@ -232,6 +232,7 @@ final class Worker {
         guard !isShuttingDown else { return }
         runtime = new
         balancers.removeAll()
+        lastBalancer = nil
         accessLog.flush()
         accessLog = AccessLogWriter(files: new.accessLogFiles)
         listensByAddress = Self.listens(of: new)
@@ -335,9 +336,19 @@ final class Worker {
     /// in-flight request never comes back here, so a reload's cleared table gets no box for a retired upstream).
     func balancer(for up: UpstreamRuntime) -> BalancerBox {
         let key = ObjectIdentifier(up)
-        if let b = balancers[key] { return b }
-        let b = BalancerBox(up.policy.makeBalancer(), for: up)
-        balancers[key] = b
+        if let last = lastBalancer, last.key == key { return last.box }
+        let b: BalancerBox
+        if let found = balancers[key] {
+            b = found
+        } else {
+            b = BalancerBox(up.policy.makeBalancer(), for: up)
+            balancers[key] = b
+        }
+        lastBalancer = (key, b)
         return b
     }
+
+    /// The box asked for last (a worker mostly serves one upstream block): compared before the table is hashed.
+    /// Cleared with the table.
+    private var lastBalancer: (key: ObjectIdentifier, box: BalancerBox)?
 }
