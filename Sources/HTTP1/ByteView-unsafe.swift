@@ -61,6 +61,37 @@ public struct ByteView: RandomAccessCollection {
         return i
     }
 
+    /// `scan(from:to:while: ASCII.isTChar)` eight bytes per step while they are letters, digits or `-` (what
+    /// field names are made of), then byte by byte from the first other byte: the end of a field name.
+    @inline(__always)
+    func scanToken(from: Int, to: Int) -> Int {
+        precondition(from >= 0 && from <= to && to <= count, "ByteView range out of range")
+        var i = from
+        while i + 8 <= to {
+            let ok = Self.alphanumericOrDash(UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
+            if ok != 0x8080_8080_8080_8080 {
+                i &+= (~ok & 0x8080_8080_8080_8080).trailingZeroBitCount >> 3   // each byte is tested alone: exact
+                break
+            }
+            i += 8
+        }
+        while i < to && ASCII.isTChar(base[i]) { i += 1 }
+        return i
+    }
+
+    /// 0x80 in each byte of `w` that is an ASCII letter, digit or `-`, 0 in the others. Bytes are tested with
+    /// their top bit cleared, so no carry crosses into a neighbour (a byte with the top bit set is no match).
+    @inline(__always)
+    static func alphanumericOrDash(_ w: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let low7 = w & 0x7f7f_7f7f_7f7f_7f7f
+        let folded = low7 | 0x2020_2020_2020_2020
+        let letter = (folded &+ 0x1f1f_1f1f_1f1f_1f1f) & ~(folded &+ 0x0505_0505_0505_0505)   // 0x61...0x7a
+        let digit = (low7 &+ 0x5050_5050_5050_5050) & ~(low7 &+ 0x4646_4646_4646_4646)       // 0x30...0x39
+        let dash = ~((low7 ^ 0x2d2d_2d2d_2d2d_2d2d) &+ 0x7f7f_7f7f_7f7f_7f7f)               // 0x2d
+        return (letter | digit | dash) & ~w & high
+    }
+
     /// The first index in `from..<to` holding `byte`, or `to`; eight bytes per step (the SWAR zero-byte test).
     @inline(__always)
     func firstIndex(of byte: UInt8, from: Int, to: Int) -> Int {
@@ -68,8 +99,10 @@ public struct ByteView: RandomAccessCollection {
         let pattern = 0x0101_0101_0101_0101 &* UInt64(byte)
         var i = from
         while i + 8 <= to {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
-            if (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) ^ pattern
+            let found = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+            // The lowest flag is exact (a borrow only runs upward from a match): no byte-by-byte walk to it.
+            if found != 0 { return i &+ found.trailingZeroBitCount >> 3 }
             i += 8
         }
         while i < to && base[i] != byte { i += 1 }
@@ -82,13 +115,23 @@ public struct ByteView: RandomAccessCollection {
     func firstNonFieldValueByte(from: Int, to: Int) -> Int {
         precondition(from >= 0 && from <= to && to <= count, "ByteView range out of range")
         var i = from
+        var flagged = false
         while i + 8 <= to {
             let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
             let low = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080  // some byte < 0x20
             let d = w ^ 0x7f7f_7f7f_7f7f_7f7f
             let del = (d &- 0x0101_0101_0101_0101) & ~d & 0x8080_8080_8080_8080  // some byte == 0x7f
-            if low | del != 0 { break }
+            if low | del != 0 { flagged = true; break }
             i += 8
+        }
+        // The last bytes, when every word before them was clean: one load of the range's last eight (those
+        // before `i` are known good) instead of up to seven single bytes. A flagged word is walked byte by byte.
+        if !flagged && i < to && to - from >= 8 {
+            let w = UnsafeRawPointer(base + (to - 8)).loadUnaligned(as: UInt64.self)
+            let low = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
+            let d = w ^ 0x7f7f_7f7f_7f7f_7f7f
+            let del = (d &- 0x0101_0101_0101_0101) & ~d & 0x8080_8080_8080_8080
+            if low | del == 0 { return to }
         }
         while i < to {
             let b = base[i]

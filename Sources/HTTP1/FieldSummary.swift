@@ -22,6 +22,11 @@ struct FieldSummary {
     var hasSetCookie = false
     /// Request fields nginx allows once (If-*, Content-Range, Expect, Authorization), one bit each.
     var uniqueSeen: UInt16 = 0
+    /// Fingerprints of the response field names seen so far, one bit each (`recordResponse`).
+    var seenNames: UInt64 = 0
+
+    /// What `recordResponse` makes of one upstream field.
+    enum ResponseVerdict { case keep, repeated, duplicateContentLength, duplicateTransferEncoding }
 
     /// Records one field; `base` is subtracted from absolute offsets so stored ranges are head-relative.
     /// Returns the header that appeared twice where only one is allowed.
@@ -87,9 +92,77 @@ struct FieldSummary {
         return nil
     }
 
+    /// Records one field of an upstream response: the framing and Connection facts and Set-Cookie, and whether
+    /// it repeats a single-valued field (nginx's upstream module keeps the first Date, Server, ETag, Location, …
+    /// and ignores the repeat). Only the fields a response's framing needs are looked at by name; the repeat
+    /// check costs a fingerprint (length, first and last byte) per field, and a closer look only when a
+    /// fingerprint comes again. `earlier`: the fields kept so far, head-relative (`base` is the head's offset).
+    mutating func recordResponse(
+        _ buffer: ByteView, nameStart: Int, nameEnd: Int, valueStart: Int, valueEnd: Int, base: Int,
+        earlier: [HeaderField]
+    ) -> ResponseVerdict {
+        @inline(__always) func named(_ lowercase: StaticString) -> Bool {
+            buffer.matches(nameStart, nameEnd, lowercase, foldingCase: true)
+        }
+        switch nameEnd - nameStart {
+        case 10:
+            if named("connection") {
+                hasConnectionHeader = true
+                ConnectionTokens.forEach(buffer[valueStart..<valueEnd]) { token in
+                    if ASCII.equalsLowercased(token, "close") {
+                        connectionClose = true
+                    } else if ASCII.equalsLowercased(token, "keep-alive") {
+                        connectionKeepAlive = true
+                    } else if ASCII.equalsLowercased(token, "upgrade") {
+                        connectionUpgrade = true
+                    }
+                }
+                return .keep
+            }
+            if named("set-cookie") { hasSetCookie = true; return .keep }
+        case 14:
+            if named("content-length") {
+                if contentLengthSeen { return .duplicateContentLength }
+                contentLengthSeen = true
+                contentLength = ASCIIDecimal.parseInt64(buffer[valueStart..<valueEnd])
+                return .keep
+            }
+        case 17:
+            if named("transfer-encoding") {
+                if transferEncodingSeen { return .duplicateTransferEncoding }
+                transferEncodingSeen = true
+                transferEncodingIsChunked = buffer.matches(valueStart, valueEnd, "chunked", foldingCase: true)
+                return .keep
+            }
+        default:
+            break
+        }
+        let key = (nameEnd - nameStart) &* 31 &+ Int(buffer[nameStart] | 0x20) &+ Int(buffer[nameEnd - 1] | 0x20) &* 7
+        let bit: UInt64 = 1 << UInt64(key & 63)
+        if seenNames & bit != 0 && Self.repeatsSingleField(buffer, nameStart, nameEnd, base: base, earlier: earlier) {
+            return .repeated
+        }
+        seenNames |= bit
+        return .keep
+    }
+
+    /// A single-valued response field (`isSingleValuedResponseField`) whose name an earlier field has.
+    private static func repeatsSingleField(
+        _ buffer: ByteView, _ start: Int, _ nameEnd: Int, base: Int, earlier: [HeaderField]
+    ) -> Bool {
+        guard isSingleValuedResponseField(buffer, nameStart: start, nameEnd: nameEnd) else { return false }
+        let n = nameEnd - start
+        for h in earlier where h.name.end - h.name.start == n {
+            var i = 0
+            while i < n && buffer[h.name.start + base + i] | 0x20 == buffer[start + i] | 0x20 { i += 1 }
+            if i == n { return true }
+        }
+        return false
+    }
+
     /// A response field nginx's upstream module keeps once (Date, Server, ETag, Location, Expires, …): a repeat is
     /// ignored with a warning ("upstream sent duplicate header line"). Called only for a name whose cheap
-    /// fingerprint was seen before in the head (ResponseHeadParser), so a head without repeats pays nothing here.
+    /// fingerprint was seen before in the head (`recordResponse`), so a head without repeats pays nothing here.
     static func isSingleValuedResponseField(_ buffer: ByteView, nameStart: Int, nameEnd: Int) -> Bool {
         @inline(__always) func named(_ lowercase: StaticString) -> Bool {
             buffer.matches(nameStart, nameEnd, lowercase, foldingCase: true)

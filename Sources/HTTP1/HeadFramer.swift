@@ -67,7 +67,7 @@ struct HeadFramer {
         // Look for LF only as far as the limits allow: the byte at lineCap would make the line too long, the byte
         // at headMax the head too large.
         let lineCap = lineStart + (lineIndex == 0 ? startLineMax : headerLineMax)
-        let stop = min(count, lineCap, headMax)
+        let stop = min(min(count, lineCap), headMax)   // two-argument mins: no variadic array to optimise away
         let lf = buffer.firstIndex(of: ASCII.lf, from: position, to: stop)
         if lf == stop {
             position = stop

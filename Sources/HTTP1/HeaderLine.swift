@@ -15,7 +15,7 @@ enum HeaderLine {
     static func parse(_ buffer: ByteView, start: Int, end: Int) -> Parsed {
         guard start >= 0, start < end, end <= buffer.count else { return .invalid }
         if ASCII.isOWS(buffer[start]) { return .obsoleteFold }
-        let nameEnd = buffer.scan(from: start, to: end, while: ASCII.isTChar)
+        let nameEnd = buffer.scanToken(from: start, to: end)
         guard nameEnd > start, nameEnd < end, buffer[nameEnd] == ASCII.colon else { return .invalid }
         let valueStart = buffer.scan(from: nameEnd + 1, to: end, while: ASCII.isOWS)
         guard buffer.firstNonFieldValueByte(from: valueStart, to: end) == end else { return .invalid }

@@ -4,25 +4,73 @@
 ///     if head.isInterim { parser.reset(); continue }   // 100 Continue: the real head follows
 ///     let framing = head.bodyFraming(requestMethod: request.method)
 /// ```
+/// The fields live in one immutable object (`Fields`): a head is passed, stored and dropped as one reference,
+/// and an optional head is a nullable pointer. As a struct of ten fields every copy of a `ResponseHead?` went
+/// through the runtime's generic value witnesses (about 1,000 instructions a proxied request, callgrind).
 public struct ResponseHead: HTTPHead, Equatable {
-    public let bytes: [UInt8]
-    public let version: HTTPVersion
-    public let status: Int
+    @usableFromInline
+    final class Fields: Sendable {
+        @usableFromInline let bytes: [UInt8]
+        @usableFromInline let version: HTTPVersion
+        @usableFromInline let status: Int
+        @usableFromInline let reason: ByteRange
+        @usableFromInline let headers: [HeaderField]
+        @usableFromInline let contentLength: Int64?
+        @usableFromInline let isChunked: Bool
+        @usableFromInline let keepAlive: Bool
+        @usableFromInline let connectionUpgrade: Bool
+        @usableFromInline let hasSetCookie: Bool
+
+        init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
+             contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool) {
+            self.bytes = bytes
+            self.version = version
+            self.status = status
+            self.reason = reason
+            self.headers = headers
+            self.contentLength = contentLength
+            self.isChunked = isChunked
+            self.keepAlive = keepAlive
+            self.connectionUpgrade = connectionUpgrade
+            self.hasSetCookie = hasSetCookie
+        }
+    }
+
+    @usableFromInline let fields: Fields
+
+    init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
+         contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool) {
+        fields = Fields(bytes: bytes, version: version, status: status, reason: reason, headers: headers,
+                        contentLength: contentLength, isChunked: isChunked, keepAlive: keepAlive,
+                        connectionUpgrade: connectionUpgrade, hasSetCookie: hasSetCookie)
+    }
+
+    @inlinable public var bytes: [UInt8] { fields.bytes }
+    @inlinable public var version: HTTPVersion { fields.version }
+    @inlinable public var status: Int { fields.status }
     /// The reason phrase, possibly empty.
-    public let reason: ByteRange
+    @inlinable public var reason: ByteRange { fields.reason }
     /// Header fields in order; repeated fields such as Set-Cookie stay separate and in order.
-    public let headers: [HeaderField]
+    @inlinable public var headers: [HeaderField] { fields.headers }
     /// Content-Length when present (always valid once parsed).
-    public let contentLength: Int64?
+    @inlinable public var contentLength: Int64? { fields.contentLength }
     /// Transfer-Encoding: chunked.
-    public let isChunked: Bool
+    @inlinable public var isChunked: Bool { fields.isChunked }
     /// The server allows the connection to be reused: HTTP/1.1 without `Connection: close`, HTTP/1.0 only with
     /// `Connection: keep-alive`. A body read until close also ends the connection; see `bodyFraming`.
-    public let keepAlive: Bool
+    @inlinable public var keepAlive: Bool { fields.keepAlive }
     /// Connection carries the `upgrade` token.
-    public let connectionUpgrade: Bool
+    @inlinable public var connectionUpgrade: Bool { fields.connectionUpgrade }
     /// At least one Set-Cookie field is present.
-    public let hasSetCookie: Bool
+    @inlinable public var hasSetCookie: Bool { fields.hasSetCookie }
+
+    public static func == (a: ResponseHead, b: ResponseHead) -> Bool {
+        if a.fields === b.fields { return true }
+        return a.bytes == b.bytes && a.version == b.version && a.status == b.status && a.reason == b.reason
+            && a.headers == b.headers && a.contentLength == b.contentLength && a.isChunked == b.isChunked
+            && a.keepAlive == b.keepAlive && a.connectionUpgrade == b.connectionUpgrade
+            && a.hasSetCookie == b.hasSetCookie
+    }
 
     /// A 1xx head (100 Continue, 103 Early Hints…) after which the final response head follows.
     /// 101 Switching Protocols is final: the connection changes protocol.

@@ -11,9 +11,10 @@ public struct ResponseHeadParser: Sendable {
     private var statusLine: (version: HTTPVersion, status: Int, reasonStart: Int, reasonEnd: Int)?
     private var headers: [HeaderField] = []
     private var summary = FieldSummary()
-    /// Fingerprints of the field names seen in this head, one bit each (addHeader).
-    private var seenNames: UInt64 = 0
-    private var finished: HeadParseResult<ResponseHead>?
+    /// The result once it is not `.incomplete`, repeated until `reset()`: kept as two plain optionals, which
+    /// copy and destroy inline, where an optional generic enum went through the runtime's value witnesses.
+    private var completed: (head: ResponseHead, consumed: Int)?
+    private var failure: HTTPParseError?
 
     public init(limits: ParserLimits = ParserLimits()) {
         self.limits = limits
@@ -25,10 +26,12 @@ public struct ResponseHeadParser: Sendable {
     public mutating func reset() {
         framer.reset()
         statusLine = nil
-        headers.removeAll(keepingCapacity: true)
+        // The finished head shares the fields' storage: keeping its capacity would copy it here, for nothing
+        // when no other head follows. The next head's first field allocates again.
+        headers = []
         summary = FieldSummary()
-        seenNames = 0
-        finished = nil
+        completed = nil
+        failure = nil
     }
 
     /// A head held in an array (a stored cache entry's).
@@ -37,16 +40,16 @@ public struct ResponseHeadParser: Sendable {
     }
 
     public mutating func parse(_ buffer: ByteView) -> HeadParseResult<ResponseHead> {
-        if let finished { return finished }
-        let result: HeadParseResult<ResponseHead>
+        if let completed { return .complete(completed.head, consumed: completed.consumed) }
+        if let failure { return .failed(failure) }
         do throws(HTTPParseError) {
             guard let head = try step(buffer) else { return .incomplete }
-            result = .complete(head.0, consumed: head.1)
+            completed = head
+            return .complete(head.0, consumed: head.1)
         } catch {
-            result = .failed(error)
+            failure = error
+            return .failed(error)
         }
-        finished = result
-        return result
     }
 
     private mutating func step(_ buffer: ByteView) throws(HTTPParseError) -> (ResponseHead, Int)? {
@@ -100,35 +103,20 @@ public struct ResponseHeadParser: Sendable {
         let base = framer.headStart ?? 0
         guard case .field(let nameEnd, let valueStart, let valueEnd) = HeaderLine.parse(buffer, start: start, end: end)
         else { throw .upstreamInvalidHeader }
-        switch summary.record(
-            buffer, nameStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, base: base)
+        switch summary.recordResponse(
+            buffer, nameStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, base: base,
+            earlier: headers)
         {
-        case .contentLength: throw .upstreamDuplicateContentLength
-        case .transferEncoding: throw .upstreamDuplicateTransferEncoding
-        case .host, .unique, nil: break  // a Host header in a response means nothing
+        case .duplicateContentLength: throw .upstreamDuplicateContentLength
+        case .duplicateTransferEncoding: throw .upstreamDuplicateTransferEncoding
+        case .repeated: return   // a single-valued field sent again: the first one stands
+        case .keep: break
         }
-        // A name's fingerprint (length, first and last byte): only a repeat of one is looked at more closely.
-        let key = (nameEnd - start) &* 31 &+ Int(buffer[start] | 0x20) &+ Int(buffer[nameEnd - 1] | 0x20) &* 7
-        let bit: UInt64 = 1 << UInt64(key & 63)
-        if seenNames & bit != 0 && isRepeatedSingleField(buffer, start, nameEnd, base: base) { return }
-        seenNames |= bit
         if headers.isEmpty { headers.reserveCapacity(16) }
         headers.append(
             HeaderField(
                 name: ByteRange(start: start - base, end: nameEnd - base),
                 value: ByteRange(start: valueStart - base, end: valueEnd - base)))
-    }
-
-    /// A single-valued field (FieldSummary.isSingleValuedResponseField) whose name an earlier field has.
-    private func isRepeatedSingleField(_ buffer: ByteView, _ start: Int, _ nameEnd: Int, base: Int) -> Bool {
-        guard FieldSummary.isSingleValuedResponseField(buffer, nameStart: start, nameEnd: nameEnd) else { return false }
-        let n = nameEnd - start
-        for h in headers where h.name.end - h.name.start == n {
-            var i = 0
-            while i < n && buffer[h.name.start + base + i] | 0x20 == buffer[start + i] | 0x20 { i += 1 }
-            if i == n { return true }
-        }
-        return false
     }
 
     /// Framing checks as nginx's proxy module does them (since 1.23): bad length, unknown coding, or both → 502.

@@ -3,6 +3,21 @@
 /// StatusReason.phrase(for: 404)   // "Not Found"
 /// ```
 public enum StatusReason {
+    /// The whole HTTP/1.1 status line (CRLF included) of the statuses a proxy sends most, so a head starts
+    /// with one copy; nil for the others, which are written from `phrase(for:)`.
+    public static func line(for status: Int) -> StaticString? {
+        switch status {
+        case 200: "HTTP/1.1 200 OK\r\n"
+        case 204: "HTTP/1.1 204 No Content\r\n"
+        case 206: "HTTP/1.1 206 Partial Content\r\n"
+        case 301: "HTTP/1.1 301 Moved Permanently\r\n"
+        case 302: "HTTP/1.1 302 Moved Temporarily\r\n"
+        case 304: "HTTP/1.1 304 Not Modified\r\n"
+        case 404: "HTTP/1.1 404 Not Found\r\n"
+        default: nil
+        }
+    }
+
     /// The phrase for `status`, or nil for a code without a standard phrase.
     public static func phrase(for status: Int) -> StaticString? {
         switch status {

@@ -8,6 +8,8 @@ final class LogClock {
     private var local: [UInt8] = []
     private var iso: [UInt8] = []
     private var http: [UInt8] = []
+    /// `Date: …\r\n`, the whole header line: one copy per response head instead of three appends.
+    private var dateLine: [UInt8] = []
 
     private func refresh() {
         let now = time(nil)
@@ -17,6 +19,7 @@ final class LogClock {
         localtime_r(&t, &tmv)
         let offset = tmv.tm_gmtoff / 60   // $time_local and $time_iso8601 are in local time, as nginx prints them
         http = HTTPDate.imfFixdate(Int64(now))
+        dateLine = Array("Date: ".utf8) + http + [13, 10]
         local.removeAll(keepingCapacity: true); HTTPDate.appendTimeLocal(Int64(now), utcOffsetMinutes: offset, to: &local)
         iso.removeAll(keepingCapacity: true); HTTPDate.appendISO8601(Int64(now), utcOffsetMinutes: offset, to: &iso)
     }
@@ -24,6 +27,7 @@ final class LogClock {
     func timeLocal() -> [UInt8] { refresh(); return local }
     func timeISO8601() -> [UInt8] { refresh(); return iso }
     func httpDate() -> [UInt8] { refresh(); return http }
+    func httpDateLine() -> [UInt8] { refresh(); return dateLine }
 
     /// `$msec`: seconds with millisecond resolution.
     static func msec() -> [UInt8] {

@@ -36,7 +36,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private var triesDone = 0
     private let firstStart: UInt64
     private var tryStart: UInt64 = 0
-    private var head: [UInt8] = []            // the request head sent upstream (built once)
+    /// The request head sent upstream, built (once, or again when the body's length is known) into the
+    /// request's buffer, which keeps its capacity across keep-alive requests.
+    private var head: [UInt8] { request.upstreamHead }
     private var headSent = 0
     private var body: RequestBody
     /// The protocol of the current try: head parsing, body framing, reusability (UpstreamTransaction.swift).
@@ -94,7 +96,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
         if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
         client.claimBody()   // the body is read here (a cache HIT leaves it to the connection to skip)
-        head = buildHead()
+        buildHead()
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
             _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -110,16 +112,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in.
-    private func buildHead() -> [UInt8] {
-        UpstreamRequest.build(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
-                              cache: cache?.headEdits())
+    private func buildHead() {
+        var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
+        UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
+                              cache: cache?.headEdits(), into: &w)
+        request.upstreamHead = w.bytes
     }
 
     /// The buffered body is complete: `$request_body` can read it (proxy_set_body, logs), then the head that
     /// states its length is built.
     private func bodyRead() {
         keepBodyForVariables()
-        head = buildHead()
+        buildHead()
     }
 
     /// `$request_body` (the body when it is in memory) and `$request_body_file` (the temp file's name).
@@ -434,18 +438,20 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             extra += [13, 10]
             rangeSkip = s.start; rangeLeft = s.count
         }
-        let out = ResponseHeadBuilder.build(for: request, upstream: resp, proxy: proxy, connection: client,
-                                            chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
-                                                var v = d; v.etag = .keep; return v },
-                                            filtered: notModified ? .notModified : (part != nil ? .singleRange : nil))
+        // Written into the request's head buffer (kept for $sent_http_*), whose capacity the last request left.
+        var w = HeadWriter(reusing: &request.responseHead, minimumCapacity: resp.bytes.count + 256)
+        ResponseHeadBuilder.write(for: request, upstream: resp, proxy: proxy, connection: client,
+                                  chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
+                                      var v = d; v.etag = .keep; return v },
+                                  filtered: notModified ? .notModified : (part != nil ? .singleRange : nil), into: &w)
+        request.responseHead = w.bytes
         request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
-        request.responseHead = out
         responseStarted = true
         state = .streaming
         // The head and the body bytes that came with it leave in one write.
         client.cork()
         defer { client.uncork() }
-        _ = client.send(out)
+        _ = client.send(request.responseHead)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
         if framing == .none {   // a HEAD, 1xx, 204, 304: done with the head
             cache?.bodyComplete()   // proxy_cache hook: a 204 is stored too

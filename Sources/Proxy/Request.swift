@@ -63,6 +63,9 @@ final class Request {
     var upstreamResponseLength: Int64 = 0
     var cacheStatus: [UInt8]? = nil
     var responseHead: [UInt8] = []    // the head sent to the client, for $sent_http_*
+    /// The head a proxied request sends upstream (ProxyExchange): kept here, like `responseHead`, so its
+    /// capacity serves the next request and building a head allocates nothing.
+    var upstreamHead: [UInt8] = []
     /// The trailer block being sent (`0\r\nName: value\r\n…`), for `$sent_trailer_*`: set only while an
     /// `add_trailer` that reads one is evaluated.
     var responseTrailers: [UInt8] = []
@@ -96,6 +99,8 @@ final class Request {
         tries.removeAll(keepingCapacity: true)
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
+        // A head buffer grown large (proxy_set_body, huge fields) is not kept for the next request.
+        if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else { upstreamHead.removeAll(keepingCapacity: true) }
         pipelined = false; validLocation = true
         isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
         bodyConsumed = false; pendingLocation = nil

@@ -17,17 +17,30 @@ enum ResponseHeadBuilder {
     /// and no Content-Length of the stored response (the caller's `extra` has the new one).
     static func build(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
                       chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil) -> [UInt8] {
+        var w = HeadWriter(capacity: resp.bytes.count + 256)
+        write(for: r, upstream: resp, proxy: proxy, connection: c, chunked: chunked, extra: extra, gzip: gzip,
+              filtered: filtered, into: &w)
+        return w.bytes
+    }
+
+    /// `build` into a writer the caller owns (the proxy's: the request's reused head buffer, no allocation).
+    static func write(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
+                      chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil,
+                      into w: inout HeadWriter) {
         let compressing = gzip?.compress == true
-        var out: [UInt8] = []
-        out.reserveCapacity(resp.bytes.count + 256)
-        StatusLine.append(filtered?.status ?? (r.errorStatus != 0 ? r.errorStatus : resp.status), to: &out)   // error_page's status
-        if !proxy.passServer { appendServer(c, &out) }
-        if !proxy.passDate { appendDate(c, &out) }
+        w.appendStatusLine(filtered?.status ?? (r.errorStatus != 0 ? r.errorStatus : resp.status))   // error_page's status
+        if !proxy.passServer { appendServer(c, &w.bytes) }
+        if !proxy.passDate { appendDate(c, &w.bytes) }
         let b = resp.bytes
+        // Held once here: a static's accessor (and a class's field) read per field costs a call and a retain.
+        let hop = hopByHop, hidden = proxy.hiddenHeaders
         let rewritesCookies = proxy.rewrites.rewritesCookies
+        // Kept fields are relayed as received, neighbours in one copy (HeadWriter.relayField); anything else
+        // written in between flushes the run first, so the order stays the upstream's.
+        var run = HeadWriter.FieldRun()
         for h in resp.headers {
             // Names and values are ranges of the upstream head's bytes, tested and copied in place.
-            if hopByHop.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
+            if hop.contains(b, h.name) || hidden.contains(b, h.name) { continue }
             if let f = filtered, f.dropped.contains(b, h.name) { continue }
             if compressing && ASCII.named(b, h.name, "accept-ranges") { continue }
             if compressing && ASCII.named(b, h.name, "etag"), let edit = gzip?.etag {
@@ -35,53 +48,52 @@ enum ResponseHeadBuilder {
                 case .keep: break
                 case .remove: continue
                 case .replace(let tag):
-                    out.append(static: "ETag: "); out.append(contentsOf: tag); out.appendCRLF()
+                    w.flush(b, run: &run)
+                    w.appendHeader("ETag", tag)
                     continue
                 }
             }
-            out.append(contentsOf: b[h.name.start..<h.name.end])
-            out.appendColonSpace()
             let isLocation = ASCII.named(b, h.name, "location")
             if isLocation || ASCII.named(b, h.name, "refresh") {
-                let start = out.count
+                w.flush(b, run: &run)
+                w.appendName(of: b, h.name)
+                let start = w.count
                 if case .replace(let rules) = proxy.redirect {
-                    appendRedirected(b[h.value.start..<h.value.end], refresh: !isLocation, rules: rules, request: r, into: &out)
+                    appendRedirected(b[h.value.start..<h.value.end], refresh: !isLocation, rules: rules, request: r,
+                                     into: &w.bytes)
                 } else {
-                    out.append(contentsOf: b[h.value.start..<h.value.end])
+                    w.append(b, h.value)
                 }
                 // nginx's header filter makes a relative Location absolute (absolute_redirect on, the default).
-                if isLocation && out.count > start && out[start] == UInt8(ascii: "/") {
-                    out.insert(contentsOf: absolutePrefix(r, c), at: start)
+                if isLocation && w.count > start && w.bytes[start] == UInt8(ascii: "/") {
+                    w.bytes.insert(contentsOf: absolutePrefix(r, c), at: start)
                 }
+                w.appendCRLF()
             } else if rewritesCookies && ASCII.named(b, h.name, "set-cookie") {
-                proxy.rewrites.rewriteCookie(b[h.value.start..<h.value.end], request: r, into: &out)
+                w.flush(b, run: &run)
+                w.appendName(of: b, h.name)
+                proxy.rewrites.rewriteCookie(b[h.value.start..<h.value.end], request: r, into: &w.bytes)
+                w.appendCRLF()
             } else {
-                out.append(contentsOf: b[h.value.start..<h.value.end])
+                w.relayField(of: b, h, run: &run)
             }
-            out.appendCRLF()
         }
-        if compressing { out.append(static: "Content-Encoding: gzip\r\n") }
-        if gzip?.addVary == true { out.append(static: "Vary: Accept-Encoding\r\n") }
-        if let n = resp.contentLength, !chunked, !compressing, filtered == nil {
-            out.append(static: "Content-Length: "); ASCIIDecimal.append(n, to: &out)
-            out.appendCRLF()
-        }
-        if chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
-        out.append(contentsOf: extra)
-        appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &out)
-        return out
+        w.flush(b, run: &run)
+        if compressing { w.append("Content-Encoding: gzip\r\n") }
+        if gzip?.addVary == true { w.append("Vary: Accept-Encoding\r\n") }
+        if let n = resp.contentLength, !chunked, !compressing, filtered == nil { w.appendHeader("Content-Length", n) }
+        if chunked { w.append("Transfer-Encoding: chunked\r\n") }
+        if !extra.isEmpty { w.append(contentsOf: extra) }
+        appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &w.bytes)
     }
 
     /// `Connection`, `expires` and `add_header`, then the blank line: shared by every response kind.
     static func appendCommonTail(_ r: Request, status: Int, connection c: ClientConnection, into out: inout [UInt8]) {
         if !r.errorHeaders.isEmpty { out.append(contentsOf: r.errorHeaders) }
-        if r.head != nil, r.head.version >= .http1_1 || c.keepAliveAfterResponse {
-            if c.keepAliveAfterResponse {
-                out.append(static: "Connection: keep-alive\r\n")
-                if let k = r.location?.keepaliveHeader { out.append(contentsOf: k) }
-            } else {
-                out.append(static: "Connection: close\r\n")
-            }
+        // Asked once: the answer reads the location's keep-alive limits through several references.
+        if r.head != nil && c.keepAliveAfterResponse {
+            out.append(static: "Connection: keep-alive\r\n")
+            if let k = r.location?.keepaliveHeader { out.append(contentsOf: k) }
         } else {
             out.append(static: "Connection: close\r\n")
         }
@@ -136,9 +148,7 @@ enum ResponseHeadBuilder {
     }
 
     static func appendDate(_ c: ClientConnection, _ out: inout [UInt8]) {
-        out.append(static: "Date: ")
-        out.append(contentsOf: c.worker.clock.httpDate())
-        out.appendCRLF()
+        out.append(contentsOf: c.worker.clock.httpDateLine())
     }
 
     /// nginx's `ngx_http_proxy_rewrite_redirect`: the first rule that matches rewrites the value (after `url=` in
@@ -181,16 +191,5 @@ enum ResponseHeadBuilder {
         out.append(contentsOf: r.hostBytes())
         if c.local.port != 80 { out.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &out) }
         return out
-    }
-}
-
-/// `HTTP/1.1 200 OK\r\n`: nginx's own status line, whatever reason the upstream sent.
-enum StatusLine {
-    static func append(_ status: Int, to out: inout [UInt8]) {
-        out.append(static: "HTTP/1.1 ")
-        ASCIIDecimal.append(status, to: &out)
-        out.append(32)
-        if let phrase = StatusReason.phrase(for: status) { out.append(static: phrase) }
-        out.appendCRLF()
     }
 }

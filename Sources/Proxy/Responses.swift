@@ -93,9 +93,9 @@ enum Responses {
         if c.unreadBody != .none, !c.discardBodyBeforeResponse() { return }
         let r = c.request
         r.status = status
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + body.count)
-        StatusLine.append(status, to: &out)
+        var line = HeadWriter(capacity: 256 + body.count)
+        line.appendStatusLine(status)
+        var out = line.bytes
         ResponseHeadBuilder.appendServer(c, &out)
         ResponseHeadBuilder.appendDate(c, &out)
         if !contentType.isEmpty {

@@ -279,6 +279,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let proxyPort: [UInt8]
     let uriReplacement: [UInt8]?           // the URI part of proxy_pass, nil when absent
     let setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)]
+    /// The names `setHeaders` sets: a client field by one of them is not passed (tested by range, no copy).
+    let setHeaderNames: NameSet
     let hiddenHeaders: NameSet             // response header names not passed to the client
     let passServer: Bool                   // the upstream's Server / Date reach the client (proxy_pass_header)
     let passDate: Bool
@@ -309,6 +311,7 @@ final class ProxyRuntime: @unchecked Sendable {
         self.tls = tls
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
+        setHeaderNames = NameSet(bytes: setHeaders.map { $0.lowercased })
         passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)
         self.httpVersion11 = httpVersion11; self.keepaliveUpstream = keepaliveUpstream; self.redirect = redirect
         self.nextUpstream = nextUpstream; self.connectTimeoutMillis = connectTimeoutMillis

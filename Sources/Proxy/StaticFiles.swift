@@ -136,9 +136,9 @@ enum StaticFiles {
                                  gzip: GzipDecision?, then sender: FileSender?) {
         let compressing = sender?.gzip != nil
         r.status = status
-        var out: [UInt8] = []
-        out.reserveCapacity(320)
-        StatusLine.append(status, to: &out)
+        var line = HeadWriter(capacity: 320)
+        line.appendStatusLine(status)
+        var out = line.bytes
         ResponseHeadBuilder.appendServer(c, &out)
         ResponseHeadBuilder.appendDate(c, &out)
         if !type.isEmpty {

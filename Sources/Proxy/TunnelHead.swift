@@ -15,22 +15,18 @@ enum TunnelHead {
     /// (`proxy_hide_header` applies), `Connection: upgrade`, then `add_header … always`.
     static func build(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime,
                       connection c: ClientConnection) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(resp.bytes.count + 128)
-        StatusLine.append(resp.status, to: &out)
-        if !proxy.passServer { ResponseHeadBuilder.appendServer(c, &out) }
-        if !proxy.passDate { ResponseHeadBuilder.appendDate(c, &out) }
+        var w = HeadWriter(capacity: resp.bytes.count + 128)
+        w.appendStatusLine(resp.status)
+        if !proxy.passServer { ResponseHeadBuilder.appendServer(c, &w.bytes) }
+        if !proxy.passDate { ResponseHeadBuilder.appendDate(c, &w.bytes) }
         let b = resp.bytes
         for h in resp.headers {
             if dropped.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
-            out.append(contentsOf: b[h.name.start..<h.name.end])
-            out.appendColonSpace()
-            out.append(contentsOf: b[h.value.start..<h.value.end])
-            out.appendCRLF()
+            w.appendField(of: b, name: h.name, value: h.value)
         }
-        out.append(static: "Connection: upgrade\r\n")
-        if let loc = r.location { ResponseHeadBuilder.appendAddHeaders(r, loc, alwaysOnly: true, into: &out) }
-        out.appendCRLF()
-        return out
+        w.append("Connection: upgrade\r\n")
+        if let loc = r.location { ResponseHeadBuilder.appendAddHeaders(r, loc, alwaysOnly: true, into: &w.bytes) }
+        w.appendEnd()
+        return w.bytes
     }
 }

@@ -29,67 +29,78 @@ enum UpstreamRequest {
     /// `cache`: the proxy_cache edits, nil when the location does not cache.
     static func build(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?, chunked: Bool = false,
                       cache: CacheEdits? = nil) -> [UInt8] {
+        var w = HeadWriter(capacity: r.head.bytes.count + 256)
+        write(r, proxy: proxy, bodyLength: bodyLength, chunked: chunked, cache: cache, into: &w)
+        return w.bytes
+    }
+
+    /// `build` into a writer the caller owns (the exchange's: the request's reused buffer, no allocation).
+    static func write(_ r: Request, proxy: ProxyRuntime, bodyLength: Int64?, chunked: Bool = false,
+                      cache: CacheEdits? = nil, into w: inout HeadWriter) {
         let head = r.head!
         let caching = cache != nil
-        var out: [UInt8] = []
-        out.reserveCapacity(head.bytes.count + 256)
-        // proxy_method replaces the method (proxy_set_body the body, which goes out with the head); otherwise a
-        // cache fill of a HEAD asks for the whole entry, as nginx's proxy_cache_convert_head.
-        if !proxy.plainRequest, let method = proxy.rewrites.method {
-            r.evaluate(method, into: &out)
-        } else if let c = cache, c.headAsGET, head.method == .head {
-            out.append(static: "GET")
-        } else if r.methodIsGET {   // an error_page's internal redirect asks with GET
-            out.append(static: "GET")
+        let methodAsSent = (proxy.plainRequest || proxy.rewrites.method == nil) && !r.methodIsGET
+            && !(caching && head.method == .head && cache!.headAsGET)
+        if methodAsSent && r.dynamicURL == nil && (proxy.uriReplacement == nil || !r.validLocation)
+            && r.rewriteCycles == 0 && head.targetForm == .origin && head.methodRange.end + 1 == head.requestURI.start {
+            // The usual case, method and URI as the client sent them (what appendURI would write): one copy.
+            w.append(head.bytes, ByteRange(start: head.methodRange.start, end: head.requestURI.end))
         } else {
-            out.append(contentsOf: head.bytes(head.methodRange))
+            // proxy_method replaces the method (proxy_set_body the body, which goes out with the head); otherwise
+            // a cache fill of a HEAD asks for the whole entry, as nginx's proxy_cache_convert_head.
+            if !proxy.plainRequest, let method = proxy.rewrites.method {
+                r.evaluate(method, into: &w.bytes)
+            } else if let c = cache, c.headAsGET, head.method == .head {
+                w.append("GET")
+            } else if r.methodIsGET {   // an error_page's internal redirect asks with GET
+                w.append("GET")
+            } else {
+                w.append(head.bytes, head.methodRange)
+            }
+            w.append(32)
+            appendURI(r, proxy: proxy, to: &w.bytes)
         }
-        out.append(32)
-        appendURI(r, proxy: proxy, to: &out)
-        if proxy.httpVersion11 { out.append(static: " HTTP/1.1\r\n") } else { out.append(static: " HTTP/1.0\r\n") }
-        for h in proxy.setHeaders {
-            if caching && cacheStripped.contains(h.lowercased) { continue }
-            let start = out.count
-            out.append(contentsOf: h.name)
-            out.appendColonSpace()
-            let valueStart = out.count
-            r.evaluate(h.value, into: &out)
-            if out.count == valueStart { out.removeSubrange(start...); continue }   // empty value: header not sent
-            out.appendCRLF()
+        w.appendRequestLineEnd(proxy.httpVersion11 ? .http1_1 : .http1_0)
+        // By index: a `for` over the tuples would copy each (three retains) to read two of its fields.
+        let sets = proxy.setHeaders
+        for i in sets.indices {
+            if caching && cacheStripped.contains(sets[i].lowercased) { continue }
+            let field = w.beginField(sets[i].name)
+            r.evaluate(sets[i].value, into: &w.bytes)
+            w.endFieldUnlessEmpty(field)   // empty value: header not sent
         }
         let b = head.bytes
         // proxy_pass_request_headers off: only the proxy_set_header list (and the body's framing) goes up.
-        let passHeaders = proxy.plainRequest || proxy.rewrites.passRequestHeaders
-        for h in head.headers where passHeaders {
-            if dropped.contains(b, h.name) { continue }
-            if caching && cacheStripped.contains(b, h.name) { continue }
-            let name = b[h.name.start..<h.name.end]
-            if proxy.setHeaders.contains(where: { ASCII.equalsIgnoringCase($0.lowercased, name) }) { continue }
-            if head.isNamedInConnection(name) { continue }   // hop-by-hop by the client's Connection header
-            out.append(contentsOf: name)
-            out.appendColonSpace()
-            out.append(contentsOf: b[h.value.start..<h.value.end])
-            out.appendCRLF()
+        if proxy.plainRequest || proxy.rewrites.passRequestHeaders {
+            // Held once: a static's accessor (and a class's field) read per field costs a call and a retain.
+            let drop = dropped, setNames = proxy.setHeaderNames
+            // A header the client's Connection names is hop-by-hop: looked for only when there is one.
+            let hasConnection = head.headers.contains { ASCII.named(b, $0.name, "connection") }
+            var run = HeadWriter.FieldRun()   // passed fields as received, neighbours in one copy
+            for h in head.headers {
+                if drop.contains(b, h.name) { continue }
+                if caching && cacheStripped.contains(b, h.name) { continue }
+                if setNames.contains(b, h.name) { continue }
+                if hasConnection && head.isNamedInConnection(b[h.name.start..<h.name.end]) { continue }
+                w.relayField(of: b, h, run: &run)
+            }
+            w.flush(b, run: &run)
         }
         if !proxy.plainRequest, let template = proxy.rewrites.body {
             let body = r.evaluate(template)
-            out.append(static: "Content-Length: ")
-            ASCIIDecimal.append(body.count, to: &out)
-            out.append(static: "\r\n\r\n")
-            out.append(contentsOf: body)
-            return out
+            w.appendHeader("Content-Length", body.count)
+            w.appendEnd()
+            w.append(contentsOf: body)
+            return
         } else if !proxy.plainRequest && (!proxy.rewrites.passRequestBody || proxy.rewrites.setsContentLength) {
             // No body goes up (nginx would still state the client's length), or proxy_set_header states it.
         } else if chunked {
-            out.append(static: "Transfer-Encoding: chunked\r\n")
+            w.append("Transfer-Encoding: chunked\r\n")
         } else if let n = bodyLength, n > 0 || head.contentLength != nil {
-            out.append(static: "Content-Length: ")
-            ASCIIDecimal.append(n, to: &out)
-            out.appendCRLF()
+            w.appendHeader("Content-Length", n)
         }
-        if let c = cache { out.append(contentsOf: c.conditions) }
-        out.appendCRLF()
-        return out
+        if let c = cache { w.append(contentsOf: c.conditions) }
+        w.appendEnd()
     }
 
     private static func appendURI(_ r: Request, proxy: ProxyRuntime, to out: inout [UInt8]) {
@@ -125,9 +136,11 @@ enum UpstreamRequest {
         if r.hasArgs { out.append(UInt8(ascii: "?")); out.append(contentsOf: r.args) }
     }
 
+    private static let hexDigits: StaticString = "0123456789ABCDEF"
+
     /// Percent-encodes what may not appear raw in a request-target (nginx's NGX_ESCAPE_URI set, simplified).
     static func escape(_ uri: [UInt8], into out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        let hex = Self.hexDigits.utf8Start   // a literal: no array built per call
         for c in uri {
             if c <= 0x20 || c >= 0x7f || c == UInt8(ascii: "%") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#")
                 || c == UInt8(ascii: "\"") {

@@ -187,17 +187,33 @@ final class Worker {
     /// Requests of idle connections, reset, for the next request of any connection (bounded: memory of idle
     /// clients stays with nobody).
     private var spareRequests: [Request] = []
-    private static let maxSpareRequests = 64
+    /// Requests given back while something still held them: a proxied request comes back while its exchange
+    /// is still unwinding (it lives until the event that finished the response returns). Reset and reused once
+    /// nothing else holds them, so keep-alive traffic allocates no request and keeps its buffers' capacity.
+    private var returningRequests: [Request] = []
 
     func request(for c: ClientConnection) -> Request {
-        guard let r = spareRequests.popLast() else { return Request(connection: c) }
-        r.connection = c
-        return r
+        if let r = spareRequests.popLast() {
+            r.connection = c
+            return r
+        }
+        while var r = returningRequests.popLast() {
+            guard isKnownUniquelyReferenced(&r) else { continue }   // still held (a background fetch): not ours
+            r.reset()
+            r.connection = c
+            return r
+        }
+        return Request(connection: c)
     }
 
-    func recycle(_ r: Request) {
-        r.reset()
-        if spareRequests.count < Self.maxSpareRequests { spareRequests.append(r) }
+    /// `stillHeld`: something besides the caller holds `r` (its exchange, unwinding): reset it later, not now.
+    func recycle(_ r: Request, stillHeld: Bool) {
+        if !stillHeld {
+            r.reset()
+            if spareRequests.count < 64 { spareRequests.append(r) }
+        } else if returningRequests.count < 64 {
+            returningRequests.append(r)
+        }
     }
 
     func connectionClosed(_ c: ClientConnection) {
@@ -218,6 +234,7 @@ final class Worker {
         guard !isShuttingDown else { return }
         runtime = new
         balancers.removeAll()
+        lastBalancer = nil
         accessLog.flush()
         accessLog = AccessLogWriter(files: new.accessLogFiles)
         listensByAddress = Self.listens(of: new)
@@ -322,9 +339,19 @@ final class Worker {
     /// in-flight request never comes back here, so a reload's cleared table gets no box for a retired upstream).
     func balancer(for up: UpstreamRuntime) -> BalancerBox {
         let key = ObjectIdentifier(up)
-        if let b = balancers[key] { return b }
-        let b = BalancerBox(up.policy.makeBalancer(), for: up)
-        balancers[key] = b
+        if let last = lastBalancer, last.key == key { return last.box }
+        let b: BalancerBox
+        if let found = balancers[key] {
+            b = found
+        } else {
+            b = BalancerBox(up.policy.makeBalancer(), for: up)
+            balancers[key] = b
+        }
+        lastBalancer = (key, b)
         return b
     }
+
+    /// The box asked for last (a worker mostly serves one upstream block): compared before the table is hashed.
+    /// Cleared with the table.
+    private var lastBalancer: (key: ObjectIdentifier, box: BalancerBox)?
 }

@@ -150,6 +150,18 @@ struct ResponseParserTests {
                 $0.contentLength = 0; $0.framing = .length(0); $0.reusable = true
             }
         ),
+        // Repeats of single-valued fields go in any spelling; request-only "once" fields (Host, If-Match) and
+        // Connection stay, and every Connection token counts.
+        (
+            "HTTP/1.1 200 OK\r\nServer: a\r\nDate: d1\r\nSERVER: b\r\nHost: x\r\nHost: y\r\nIf-Match: 1\r\n"
+                + "If-Match: 2\r\nETag: \"1\"\r\nDate: d2\r\netag: \"2\"\r\nConnection: keep-alive\r\n"
+                + "Connection: close\r\nContent-Length: 0\r\n\r\n",
+            response {
+                $0.headers = ["Server: a", "Date: d1", "Host: x", "Host: y", "If-Match: 1", "If-Match: 2", "ETag: \"1\"",
+                              "Connection: keep-alive", "Connection: close", "Content-Length: 0"]
+                $0.contentLength = 0; $0.framing = .length(0); $0.keepAlive = false
+            }
+        ),
     ]
 
     @Test(arguments: valid)
@@ -204,6 +216,38 @@ struct ResponseParserTests {
         }
     }
 
+    /// Field names are scanned eight bytes at a time while they hold letters, digits and `-`: every other token
+    /// byte, and bytes that are no token byte, at every position of names up to 20 bytes long.
+    @Test func fieldNameBytesAtEveryPosition() {
+        let tokenBytes = Array("!#$%&'*+.^_`|~".utf8)
+        let otherBytes: [UInt8] = [UInt8(ascii: "("), UInt8(ascii: "@"), UInt8(ascii: "{"), UInt8(ascii: "\""),
+                                   UInt8(ascii: "/"), 0x7f, 0x80, 0xff, 0x01]
+        for length in 1...20 {
+            for position in 0..<length {
+                for b in tokenBytes + otherBytes {
+                    var name = Array("aZ0-".utf8.map { $0 }).cycled(to: length)
+                    name[position] = b
+                    let wire = bytes("HTTP/1.1 200 OK\r\n") + name + bytes(": v\r\nContent-Length: 0\r\n\r\n")
+                    var parser = ResponseHeadParser()
+                    let result = parser.parse(wire)
+                    if tokenBytes.contains(b) {
+                        guard case .complete(let head, _) = result else {
+                            Issue.record("\(name) refused: \(result)")
+                            continue
+                        }
+                        #expect(head.headers.count == 2 && Array(head.name(at: 0)) == name)
+                    } else {
+                        guard case .failed(let e) = result else {
+                            Issue.record("\(name) accepted: \(result)")
+                            continue
+                        }
+                        #expect(e.reason == "upstream sent invalid header")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func interimThenFinalHeadOnOneConnection() throws {
         let wire = bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
         var parser = ResponseHeadParser()
@@ -222,4 +266,9 @@ struct ResponseParserTests {
         #expect(final.status == 201 && !final.isInterim && consumed + rest == wire.count)
         #expect(final.headerValues(named: "content-length").map { text($0) } == ["0"])
     }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes repeated until `count` long.
+    fileprivate func cycled(to count: Int) -> [UInt8] { (0..<count).map { self[$0 % self.count] } }
 }
