@@ -55,7 +55,7 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     /// The server `route` is bound to, if any.
     public func owner(of route: ArraySlice<UInt8>, now: Instant) -> PeerID? {
         if learned == nil { return routes.peer(for: route) }
-        return learned?.lookup(Array(route), now: now).flatMap { peerByAddress[$0] }.map(PeerID.init)
+        return learned?.lookup(route, now: now).flatMap { peerByAddress[$0] }.map(PeerID.init)
     }
 
     public mutating func pick(_ ctx: PickContext, state: inout PickState, now: Instant) -> Pick? {
