@@ -18,17 +18,27 @@ public final class FailbackTable: Sendable {
     public let capacity: Int
     public let timeout: Duration
     private let timeoutNanoseconds: Int64
-    private let shards: [Lock<BoundedLRU<UInt64>>]
+    private let shards: [Lock<BoundedLRU<Moved>>]
     private let entries = Atomic<Int>(0)
+    /// `share=memcached://…`: moves and forgets are also written to memcached (and read back on a miss).
+    public let share: RouteShare?
+
+    /// A stand-in's address hash; with `share`, also its address and when the entry was last written.
+    struct Moved: Sendable {
+        var standIn: UInt64
+        var address: String?
+        var sharedAt: Int64
+    }
 
     static let shardCount = 16
 
-    public init(capacity: Int, timeout: Duration) {
+    public init(capacity: Int, timeout: Duration, share: RouteShare? = nil) {
         self.capacity = max(1, capacity)
         self.timeout = timeout
+        self.share = share
         timeoutNanoseconds = timeout.nanoseconds
         let perShard = (self.capacity + Self.shardCount - 1) / Self.shardCount
-        shards = (0..<Self.shardCount).map { _ in Lock(BoundedLRU<UInt64>(capacity: perShard)) }
+        shards = (0..<Self.shardCount).map { _ in Lock(BoundedLRU<Moved>(capacity: perShard)) }
     }
 
     /// Sessions held now (expired ones count until a lookup or a write finds them).
@@ -39,14 +49,36 @@ public final class FailbackTable: Sendable {
     public func standIn(for session: ArraySlice<UInt8>, now: Instant) -> UInt64? {
         if entries.load(ordering: .relaxed) == 0 { return nil }
         let hash = StableHash.hash64(session)
-        return update(hash) { $0.get(hash: hash, key: session, now: now.signed, timeout: timeoutNanoseconds) }
+        guard let moved = update(hash, { $0.get(hash: hash, key: session, now: now.signed, timeout: timeoutNanoseconds) })
+        else { return nil }
+        // In use for half its memcached lifetime: written again, so the other instances keep it as long as we do.
+        if let share, let address = moved.address, now.signed - moved.sharedAt > share.refreshNanoseconds {
+            record(session, standIn: moved.standIn, address: address, now: now)
+        }
+        return moved.standIn
     }
 
     /// Remembers that `session` is now served by `standIn` (an address hash, see `StableHash`).
     public func record(_ session: ArraySlice<UInt8>, standIn: UInt64, now: Instant) {
+        record(session, standIn: standIn, address: nil, now: now)
+    }
+
+    /// Remembers the move, and with `share` writes it to memcached as the stand-in's address.
+    public func record(_ session: ArraySlice<UInt8>, standIn: UInt64, address: String?, now: Instant) {
         guard !session.isEmpty else { return }
+        store(session, Moved(standIn: standIn, address: address, sharedAt: now.signed), now: now)
+        if let share, let address { share.noteSet(session, value: Array(address.utf8)) }
+    }
+
+    /// A move memcached knew (another switchyard made it): kept here, not written back.
+    public func adopt(_ session: ArraySlice<UInt8>, address: String, now: Instant) {
+        guard !session.isEmpty else { return }
+        store(session, Moved(standIn: StableHash.hash64(address.utf8), address: address, sharedAt: now.signed), now: now)
+    }
+
+    private func store(_ session: ArraySlice<UInt8>, _ moved: Moved, now: Instant) {
         let hash = StableHash.hash64(session)
-        update(hash) { $0.set(hash: hash, key: session, value: standIn, now: now.signed, timeout: timeoutNanoseconds) }
+        update(hash) { $0.set(hash: hash, key: session, value: moved, now: now.signed, timeout: timeoutNanoseconds) }
     }
 
     /// Forgets `session` (its app re-stamped it, or its stand-in is gone). True when there was an entry.
@@ -54,11 +86,13 @@ public final class FailbackTable: Sendable {
     public func forget(_ session: ArraySlice<UInt8>) -> Bool {
         if entries.load(ordering: .relaxed) == 0 { return false }
         let hash = StableHash.hash64(session)
-        return update(hash) { $0.remove(hash: hash, key: session) }
+        let removed = update(hash) { $0.remove(hash: hash, key: session) }
+        if removed { share?.noteDelete(session) }
+        return removed
     }
 
     /// Runs `body` on the session's shard and keeps `entries` in step with the shard's size.
-    private func update<T>(_ hash: UInt64, _ body: (inout BoundedLRU<UInt64>) -> T) -> T {
+    private func update<T>(_ hash: UInt64, _ body: (inout BoundedLRU<Moved>) -> T) -> T {
         let (result, delta) = shards[Int(hash >> 60)].withLock { shard -> (T, Int) in
             let before = shard.count
             let result = body(&shard)

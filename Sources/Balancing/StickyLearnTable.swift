@@ -14,18 +14,27 @@ public final class StickyLearnTable: Sendable {
     public let capacity: Int
     public let timeout: Duration
     private let timeoutNanoseconds: Int64
-    private let lru: Lock<BoundedLRU<String>>
+    private let lru: Lock<BoundedLRU<Learned>>
+    /// `share=memcached://…`: what the table learns is also written to memcached (and read back on a miss).
+    public let share: RouteShare?
+
+    /// An address, and when it was last written to memcached (with `share`).
+    struct Learned: Sendable {
+        var address: String
+        var sharedAt: Int64
+    }
 
     /// nginx: "a 1-megabyte zone can store about 4000 sessions on the 64-bit platform"; 256 bytes
     /// per session keeps that ratio.
     public static let bytesPerSession = 256
 
-    public init(name: String, capacity: Int, timeout: Duration = .seconds(600)) {
+    public init(name: String, capacity: Int, timeout: Duration = .seconds(600), share: RouteShare? = nil) {
         self.name = name
         self.capacity = max(1, capacity)
         self.timeout = timeout
         self.timeoutNanoseconds = timeout.nanoseconds
-        self.lru = Lock(BoundedLRU<String>(capacity: max(1, capacity)))
+        self.lru = Lock(BoundedLRU<Learned>(capacity: max(1, capacity)))
+        self.share = share
     }
 
     /// The capacity a `zone=NAME:SIZE` of `bytes` holds.
@@ -35,9 +44,21 @@ public final class StickyLearnTable: Sendable {
 
     public func learn(_ session: ArraySlice<UInt8>, address: String, now: Instant) {
         guard !session.isEmpty else { return }
+        store(session, address: address, now: now)
+        share?.noteSet(session, value: Array(address.utf8))
+    }
+
+    /// A route memcached knew (another switchyard learnt it): kept here, not written back.
+    public func adopt(_ session: ArraySlice<UInt8>, address: String, now: Instant) {
+        guard !session.isEmpty else { return }
+        store(session, address: address, now: now)
+    }
+
+    private func store(_ session: ArraySlice<UInt8>, address: String, now: Instant) {
         let hash = StableHash.hash64(session)
         let timeout = timeoutNanoseconds
-        lru.withLock { $0.set(hash: hash, key: session, value: address, now: now.signed, timeout: timeout) }
+        let entry = Learned(address: address, sharedAt: now.signed)
+        lru.withLock { $0.set(hash: hash, key: session, value: entry, now: now.signed, timeout: timeout) }
     }
 
     public func lookup(_ session: [UInt8], now: Instant) -> String? { lookup(session[...], now: now) }
@@ -46,7 +67,12 @@ public final class StickyLearnTable: Sendable {
     public func lookup(_ session: ArraySlice<UInt8>, now: Instant) -> String? {
         let hash = StableHash.hash64(session)
         let timeout = timeoutNanoseconds
-        return lru.withLock { $0.get(hash: hash, key: session, now: now.signed, timeout: timeout) }
+        guard let entry = lru.withLock({ $0.get(hash: hash, key: session, now: now.signed, timeout: timeout) }) else {
+            return nil
+        }
+        // In use for half its memcached lifetime: written again, so the other instances keep it as long as we do.
+        if let share, now.signed - entry.sharedAt > share.refreshNanoseconds { learn(session, address: entry.address, now: now) }
+        return entry.address
     }
 
     public var count: Int { lru.withLock { $0.count } }

@@ -91,7 +91,8 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
             let key = StableHash.hash64(session)
             result = fallback(key: key, state: &state, now: signedNow).map { Pick(PeerID($0), .fallback) }
             if let failback, let moved = result {
-                failback.record(session, standIn: addressHashes[moved.peer.index], now: now)
+                failback.record(session, standIn: addressHashes[moved.peer.index],
+                                address: failback.share == nil ? nil : health.peers[moved.peer.index].address, now: now)
                 counters?.failbackMoved.wrappingAdd(1, ordering: .relaxed)
             }
         }
