@@ -40,9 +40,12 @@ import Testing
         var lru = BoundedLRU<Int>(capacity: 4)
         let a = bytes("a")[...], b = bytes("b")[...]
         lru.set(hash: 7, key: a, value: 1, now: 0, timeout: 60)
-        #expect(lru.get(hash: 7, key: b, now: 1, timeout: 60) == nil, "same hash, another id")
-        #expect(!lru.remove(hash: 7, key: b))
-        #expect(lru.remove(hash: 7, key: a))
+        let other = lru.get(hash: 7, key: b, now: 1, timeout: 60)
+        #expect(other == nil, "same hash, another id")
+        let removedOther = lru.remove(hash: 7, key: b)
+        let removed = lru.remove(hash: 7, key: a)
+        #expect(!removedOther)
+        #expect(removed)
         #expect(lru.count == 0)
     }
 }

@@ -58,6 +58,7 @@ import Testing
             events { worker_connections 1024; }
             http {
                 access_log off;
+                keepalive_requests 100000;
                 upstream tomcat-lb {
                     \(upstream)
                     \(servers.joined(separator: "\n        "))
@@ -132,19 +133,21 @@ import Testing
 
         #expect(try Self.agreement(portB, sessions) == 10_000, "through B: \(b.file("logs/error.log"))")
 
+        // The next two checks take every fifth session (2,000), to keep the test under two minutes on a busy machine.
+        let sample = stride(from: 0, to: sessions.count, by: 5).map { sessions[$0] }
         a.stop()
         a = try ProxyProcess(config: config(portA), waitForPort: portA)
-        #expect(try Self.agreement(portA, sessions) == 10_000, "through A restarted: \(a.file("logs/error.log"))")
+        #expect(try Self.agreement(portA, sample) == sample.count, "through A restarted: \(a.file("logs/error.log"))")
 
         memcached.stop(0)
         b.stop()
         b = try ProxyProcess(config: config(portB), waitForPort: portB)
-        #expect(try Self.agreement(portB, sessions) == 10_000, "through a new B, node 1 down: \(b.file("logs/error.log"))")
+        #expect(try Self.agreement(portB, sample) == sample.count, "through a new B, node 1 down: \(b.file("logs/error.log"))")
         let downLine = "memcached 127.0.0.1:\(memcached.ports[0]) is unreachable"
         #expect(Self.lines(b.file("logs/error.log"), containing: downLine) == 1, "logged once: \(b.file("logs/error.log"))")
 
-        // tomcat3 dies: its sessions each go to one stand-in, the same one through A and through B.
-        nodes[2].stop()
+        // tomcat3 fails (it drops every connection): its sessions each go to one stand-in, the same through A and B.
+        nodes[2].setHandler { _ in MockResponse(dropConnection: true) }
         let orphans = sessions.filter { $0.node == "tomcat3" }.prefix(300)
         let viaA = try TestClient(port: portA)
         let viaB = try TestClient(port: portB)
