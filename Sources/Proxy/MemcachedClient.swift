@@ -95,7 +95,12 @@ final class MemcachedClient {
         for lookup in active where !lookup.done && lookup.deadlineNanos <= now {
             let asked = lookup.next > 0 ? connections[lookup.replicas[lookup.next - 1]] : nil
             lookup.finish(nil)   // first: the node's failure below must not send it elsewhere
-            if let asked, asked.isAwaiting(lookup) { asked.fail("no answer within the share timeout") }
+            // A node silent for a second with a lookup waiting is taken for down; one that answers, if late,
+            // is kept (the late answer is dropped when it comes).
+            if let asked, asked.isAwaiting(lookup),
+               now &- asked.lastHeardNanos > UInt64(MemcachedNodeConnection.silenceMillis) &* 1_000_000 {
+                asked.fail("no answer for \(MemcachedNodeConnection.silenceMillis) ms")
+            }
         }
         active.removeAll { $0.done }
         if let next = active.lazy.map(\.deadlineNanos).min(), next < timerDeadline {

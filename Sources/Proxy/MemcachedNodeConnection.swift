@@ -31,8 +31,12 @@ final class MemcachedNodeConnection {
     private var awaiting: [MemcachedLookup] = []
     private var awaitingHead = 0
     private var readBuffer: [UInt8] = []
+    /// When the node last sent bytes (or the connection opened): a lookup that times out marks the node down
+    /// only when it has been silent for `silenceMillis` (a busy loop reading late is no dead node).
+    private(set) var lastHeardNanos: UInt64 = 0
 
     static let retryMillis = 1000
+    static let silenceMillis = 1000
     static let connectTimeoutMillis = 1000
     /// Writes queued beyond this while the node is slow are dropped (the local tables hold them).
     static let outLimit = 1 << 20
@@ -135,6 +139,7 @@ final class MemcachedNodeConnection {
     private func connected() {
         state = .connected
         probing = false
+        lastHeardNanos = Clock.monotonicNanos()
         reader?.arm()
         if client.nodes.noteUp(index) { client.log(.notice, "memcached \(address) is reachable again") }
         flush()
@@ -155,6 +160,7 @@ final class MemcachedNodeConnection {
         if readBuffer.isEmpty { readBuffer = [UInt8](repeating: 0, count: 16 * 1024) }
         switch Syscall.read(fd, into: &readBuffer, count: readBuffer.count) {
         case .done(let n):
+            lastHeardNanos = Clock.monotonicNanos()
             parser.feed(readBuffer[0..<n])
             deliver()
         case .wouldBlock: return
