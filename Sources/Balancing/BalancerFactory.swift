@@ -20,9 +20,11 @@ public struct BalancerFactory: Sendable {
     private let binding: StickyBinding?
     private let signer: CookieSigner?
 
+    /// `share`: the memcached link of the learn table or failback table (`share=`); a table is kept across a
+    /// reload only with the same link.
     public init(
         kind: BalancerKind, affinity: Affinity = .none, health: PeerHealth, learnTable: StickyLearnTable? = nil,
-        failbackTable: FailbackTable? = nil, counters: SessionRoutingCounters? = nil
+        failbackTable: FailbackTable? = nil, counters: SessionRoutingCounters? = nil, share: RouteShare? = nil
     ) throws(BalancingConfigError) {
         let peers = health.peers
         guard !peers.isEmpty else { throw BalancingConfigError("no servers are defined") }
@@ -49,7 +51,7 @@ public struct BalancerFactory: Sendable {
             let routes = try spec.routeTable(peers: peers)
             warnings = routes.warnings
             binding = .routes(routes)
-            moved = spec.failback.table(reusing: failbackTable)
+            moved = spec.failback.table(reusing: failbackTable, share: share)
         case .sticky(let spec):
             switch spec.method {
             case .cookie(let cookie):
@@ -60,8 +62,8 @@ public struct BalancerFactory: Sendable {
                 warnings = routes.warnings
                 binding = .routes(routes)
             case .learn(let learn):
-                let existing = learnTable.flatMap { $0.name == learn.zoneName ? $0 : nil }
-                let chosen = existing ?? learn.makeTable()
+                let existing = learnTable.flatMap { $0.name == learn.zoneName && $0.share === share ? $0 : nil }
+                let chosen = existing ?? learn.makeTable(share: share)
                 table = chosen
                 binding = .learned(chosen)
             }

@@ -28,11 +28,14 @@ public struct JVMRouteSpec: Sendable, Equatable {
         public static let standard = Failback.stay(
             capacity: StickyLearnTable.capacity(forZoneBytes: defaultZoneBytes), timeout: defaultTimeout)
 
-        /// A new table for `.stay`, or `previous` when it has the same size and timeout (kept across a reload).
-        func table(reusing previous: FailbackTable?) -> FailbackTable? {
+        /// A new table for `.stay`, or `previous` when it has the same size, timeout and sharing (kept across a
+        /// reload).
+        func table(reusing previous: FailbackTable?, share: RouteShare? = nil) -> FailbackTable? {
             guard case .stay(let capacity, let timeout) = self else { return nil }
-            if let previous, previous.capacity == max(1, capacity), previous.timeout == timeout { return previous }
-            return FailbackTable(capacity: capacity, timeout: timeout)
+            if let previous, previous.capacity == max(1, capacity), previous.timeout == timeout, previous.share === share {
+                return previous
+            }
+            return FailbackTable(capacity: capacity, timeout: timeout, share: share)
         }
     }
 

@@ -55,7 +55,7 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     /// The server `route` is bound to, if any.
     public func owner(of route: ArraySlice<UInt8>, now: Instant) -> PeerID? {
         if learned == nil { return routes.peer(for: route) }
-        return learned?.lookup(Array(route), now: now).flatMap { peerByAddress[$0] }.map(PeerID.init)
+        return learned?.lookup(route, now: now).flatMap { peerByAddress[$0] }.map(PeerID.init)
     }
 
     public mutating func pick(_ ctx: PickContext, state: inout PickState, now: Instant) -> Pick? {
@@ -91,7 +91,8 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
             let key = StableHash.hash64(session)
             result = fallback(key: key, state: &state, now: signedNow).map { Pick(PeerID($0), .fallback) }
             if let failback, let moved = result {
-                failback.record(session, standIn: addressHashes[moved.peer.index], now: now)
+                failback.record(session, standIn: addressHashes[moved.peer.index],
+                                address: failback.share == nil ? nil : health.peers[moved.peer.index].address, now: now)
                 counters?.failbackMoved.wrappingAdd(1, ordering: .relaxed)
             }
         }

@@ -17,9 +17,10 @@ public struct StickySpec: Sendable, Equatable {
         }
 
         /// A new table for this zone; the engine reuses the one it already has for `zoneName` on reload.
-        public func makeTable() -> StickyLearnTable {
+        public func makeTable(share: RouteShare? = nil) -> StickyLearnTable {
             StickyLearnTable(
-                name: zoneName, capacity: StickyLearnTable.capacity(forZoneBytes: zoneBytes), timeout: timeout)
+                name: zoneName, capacity: StickyLearnTable.capacity(forZoneBytes: zoneBytes), timeout: timeout,
+                share: share)
         }
     }
 

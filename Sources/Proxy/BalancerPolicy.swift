@@ -23,6 +23,8 @@ final class BalancerPolicy {
     let factory: BalancerFactory
     let hashKey: CompiledTemplate?
     let route: RouteSource
+    /// `share=memcached://…` on `sticky learn` or jvm_route (SharedRoutes.swift); nil: nothing shared.
+    let share: SharedRoutes?
     /// jvm_route's fields, unpacked from `route` once: the per-request path reads them in place, where
     /// matching the enum would copy (retain) its payload on every request.
     private let isJVMRoute: Bool
@@ -34,10 +36,11 @@ final class BalancerPolicy {
     /// `sticky cookie … sign=`: picks need the wall clock (the values expire).
     private let signedCookie: Bool
 
-    init(factory: BalancerFactory, hashKey: CompiledTemplate?, route: RouteSource) {
+    init(factory: BalancerFactory, hashKey: CompiledTemplate?, route: RouteSource, share: SharedRoutes? = nil) {
         self.factory = factory
         self.hashKey = hashKey
         self.route = route
+        self.share = share
         if case .jvmRoute(let spec) = route {
             (isJVMRoute, sessionCookie, sessionURLName, reverse) = (true, spec.cookieName, spec.sessionURLName, spec.reverse)
         } else {

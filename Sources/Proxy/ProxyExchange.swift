@@ -10,7 +10,8 @@ typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
 /// One request's trip upstream, retries included: pick a server, connect (or reuse a kept-alive connection),
 /// send the head and body, parse the response head, then stream the body to the client with backpressure.
 final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUpgradeSink {
-    enum State { case idle, connecting, handshaking, sending, readingHead, streaming, done }
+    /// `resolvingRoute`: the first pick waits for a shared-route lookup (`share=`, ProxyExchange+SharedRoute.swift).
+    enum State { case idle, resolvingRoute, connecting, handshaking, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
     /// The client's worker, held once: each `client.worker` read costs an unowned load and a checked retain.
@@ -108,7 +109,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             client.bodyComplete()
             bodyRead()
         }
-        nextTry()
+        firstTry()
     }
 
     /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in.
@@ -140,11 +141,28 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if body.complete {
                 client.bodyComplete()
                 bodyRead()
-                nextTry()
+                firstTry()
             }
             return
         }
         if state == .sending { pumpBodyUp() }
+    }
+
+    /// The first try. With `share=` on the upstream, a request whose session the local table does not know first
+    /// asks memcached (at most the share's timeout): the pick is one step later, and then the same as ever.
+    private func firstTry() {
+        if let shared = upstream?.policy.share, unusable == nil, startSharedLookup(shared) {
+            state = .resolvingRoute
+            return   // sharedRouteResolved() goes on
+        }
+        nextTry()
+    }
+
+    /// The shared lookup ended (a hit is in the local table now; a miss or a timeout changes nothing): pick.
+    func sharedRouteResolved() {
+        guard state == .resolvingRoute else { return }
+        state = .idle
+        nextTry()
     }
 
     private func nextTry() {
@@ -240,6 +258,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         peer = p.peer
         peerAnswered = false
         lastPick = p
+        if let shared = up.policy.share { sendSharedWrites(shared) }   // a move the pick recorded
         return (up.addresses[p.peer.index], up.labels[p.peer.index])
     }
 
@@ -431,6 +450,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
            let line = up.policy.afterResponse(request, pick: pick, upstream: up, now: now) {
             extra = line
         }
+        if let shared = upstream?.policy.share { sendSharedWrites(shared) }   // what the response taught
         if let s = part, let length = resp.contentLength {   // 206: Content-Range and the part's length
             extra += Array("Content-Range: ".utf8) + ContentRange.single(s, length: length)
                 + Array("\r\nContent-Length: ".utf8)
@@ -731,6 +751,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// The client went away or timed out.
     func abort() {
+        if state == .resolvingRoute, let shared = upstream?.policy.share { cancelSharedLookup(shared) }
         guard state != .done else { return }
         state = .done
         endTry()

@@ -284,17 +284,19 @@ struct Builder {
             }
         }
         let factory: BalancerFactory
+        let share = try routeShare(for: u, previousUpstream: previousUpstream)
         do {
             factory = try BalancerFactory(kind: kind, affinity: affinity, health: health,
                                           learnTable: previousLearnTable(for: u),
                                           failbackTable: previousUpstream?.policy.factory.failbackTable,
-                                          counters: previousUpstream?.policy.factory.counters)
+                                          counters: previousUpstream?.policy.factory.counters, share: share)
         } catch {
             throw ConfigError("\(error) in upstream \"\(u.name)\"", at: u.location)
         }
         for w in factory.warnings { warnings.append(ConfigDiagnostic(level: .warn, message: w, location: u.location)) }
+        let shared = try sharedRoutes(share, factory: factory, in: u)
         return UpstreamRuntime(name: u.name, peers: peers, addresses: addresses, health: health,
-                               policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route),
+                               policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route, share: shared),
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
                                keepaliveTimeoutMillis: millis(u.keepaliveTimeout),
                                keepaliveTimeNanos: UInt64(millis(u.keepaliveTime)) * 1_000_000)

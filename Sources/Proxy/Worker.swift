@@ -63,6 +63,8 @@ final class Worker {
     private let headQueue = WaitQueue()
     /// Fires at the oldest due head's `client_header_timeout` deadline.
     private var headTimer: Watcher!
+    /// `share=memcached://…`: this worker's client per node list (MemcachedClient.swift).
+    private var memcachedClients: [ObjectIdentifier: MemcachedClient] = [:]
 
     init(index: Int, runtime: Runtime, sockets: [ListenSocket], stats: SharedStats, mailbox: Mailbox) {
         self.index = index
@@ -239,6 +241,7 @@ final class Worker {
         accessLog = AccessLogWriter(files: new.accessLogFiles)
         listensByAddress = Self.listens(of: new)
         listen(on: sockets)
+        closeUnusedMemcachedClients()
     }
 
     /// The current configuration's listener for the address `old` listened on (`old` itself when the address
@@ -289,6 +292,8 @@ final class Worker {
         flushRetiredLogs()
         accessLog.flush()
         pool.closeAll()
+        for c in memcachedClients.values { c.close() }
+        memcachedClients.removeAll()
         flushTimer?.disarm()
         headTimer.disarm()
         mailboxWatcher?.disarm()
@@ -298,6 +303,7 @@ final class Worker {
     private func periodic() {
         flushRetiredLogs()
         accessLog.flush()
+        for c in memcachedClients.values { c.sendPendingWrites() }
         flushTimer?.arm(exactMillis: 1000)
     }
 
@@ -334,6 +340,25 @@ final class Worker {
     }
 
     func now() -> Instant { Instant(nanoseconds: Clock.monotonicNanos()) }
+
+    /// This worker's memcached client for `shared`'s node list, made on first use.
+    func memcached(_ shared: SharedRoutes) -> MemcachedClient {
+        let key = ObjectIdentifier(shared.share.nodes)
+        if let c = memcachedClients[key] { return c }
+        let c = MemcachedClient(nodes: shared.share.nodes, addresses: shared.addresses, worker: self)
+        memcachedClients[key] = c
+        return c
+    }
+
+    /// After a reload: clients of node lists the configuration no longer names close (their lookups end now).
+    private func closeUnusedMemcachedClients() {
+        guard !memcachedClients.isEmpty else { return }
+        let used = Set(runtime.upstreams.compactMap { $0.policy.share.map { ObjectIdentifier($0.share.nodes) } })
+        for (key, c) in memcachedClients where !used.contains(key) {
+            c.close()
+            memcachedClients[key] = nil
+        }
+    }
 
     /// The balancer of a current upstream (`UpstreamPeers` asks once per request and keeps the box: an
     /// in-flight request never comes back here, so a reload's cleared table gets no box for a retired upstream).

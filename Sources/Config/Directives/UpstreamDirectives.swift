@@ -100,8 +100,10 @@ extension DirectiveTable {
         var failbackReturn = false
         var failbackTimeout: Duration?
         var failbackZone: Int?
+        var share = RouteShareParameters()
         for argument in directive.arguments.dropFirst() {
             let word = argument.text
+            if try share.read(argument, in: directive) { continue }
             if word == "reverse" && !reverse {
                 reverse = true
             } else if let value = Values.parameter(argument, "failback") {
@@ -123,10 +125,14 @@ extension DirectiveTable {
                 throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
             }
         }
+        let shared = try share.finish(in: directive)
+        if shared != nil && failbackReturn {
+            throw ConfigError("\"share\" needs failback=stay: failback=return keeps no table", at: directive.location)
+        }
         return JVMRoute(
             source: source, cookieName: cookieName, sessionURLName: urlName, reverse: reverse,
             location: directive.location, failbackReturn: failbackReturn, failbackTimeout: failbackTimeout,
-            failbackZoneSize: failbackZone)
+            failbackZoneSize: failbackZone, share: shared)
     }
 }
 
@@ -280,7 +286,9 @@ enum StickyParser {
         case "learn":
             var learn = StickyLearn()
             var hasZone = false
+            var share = RouteShareParameters()
             for argument in arguments.dropFirst() {
+                if try share.read(argument, in: directive) { continue }
                 if let value = Values.parameter(argument, "create") {
                     learn.create.append(try Values.template(directive, Argument(value)))
                 } else if let value = Values.parameter(argument, "lookup") {
@@ -305,6 +313,7 @@ enum StickyParser {
             guard !learn.create.isEmpty, !learn.lookup.isEmpty, hasZone else {
                 throw ConfigError("\"sticky learn\" needs \"create\", \"lookup\" and \"zone\" parameters", at: directive.location)
             }
+            learn.share = try share.finish(in: directive)
             return .learn(learn)
         default:
             throw ConfigError("unknown sticky method \"\(arguments[0].text)\"", at: directive.location)

@@ -84,6 +84,8 @@ public struct JVMRoute: Sendable, Equatable {
     public var failbackTimeout: Duration? = nil
     /// `failback_zone=`: the moved-session table's size in bytes (nil: default).
     public var failbackZoneSize: Int? = nil
+    /// `share=memcached://…`: the moved-session table is shared with every switchyard listing the same nodes.
+    public var share: RouteShareConfig? = nil
 }
 
 /// `sticky cookie|route|learn …` (nginx's commercial syntax).
@@ -123,4 +125,19 @@ public struct StickyLearn: Sendable, Equatable {
     public var timeout: Duration = .seconds(600)
     public var header: Bool = false
     public var sync: Bool = false
+    /// `share=memcached://…`: the table is shared with every switchyard listing the same nodes.
+    public var share: RouteShareConfig? = nil
+}
+
+/// `share=memcached://HOST:PORT[,HOST:PORT…] [share_timeout=time]` on `sticky learn` and `jvm_route`.
+public struct RouteShareConfig: Sendable, Equatable {
+    /// `host:port` as written, in order (every instance must list them alike).
+    public var nodes: [String]
+    /// `share_timeout=`: how long a pick waits for a lookup (nil: the default).
+    public var timeout: Duration? = nil
+
+    public init(nodes: [String], timeout: Duration? = nil) {
+        self.nodes = nodes
+        self.timeout = timeout
+    }
 }

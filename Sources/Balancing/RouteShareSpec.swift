@@ -1,0 +1,20 @@
+/// `share=memcached://HOST:PORT[,HOST:PORT…] [share_timeout=TIME]` on `sticky learn` and `jvm_route`, as
+/// Config parsed it: the memcached nodes every switchyard of a cluster lists in the same order, and how long a
+/// pick may wait for a lookup.
+///
+///     RouteShareSpec(nodes: ["127.0.0.1:11211", "127.0.0.1:11212"], timeout: .milliseconds(50))
+public struct RouteShareSpec: Sendable, Equatable {
+    /// `host:port` as written; the engine resolves them at load.
+    public var nodes: [String]
+    /// How long the first pick of a request whose session the local table does not know waits for memcached.
+    public var timeout: Duration
+
+    /// Loopback and LAN memcached answer in well under a millisecond; a node that does not answer in 50 ms is
+    /// taken for down (the request is routed with what the proxy knows, the node is retried a second later).
+    public static let defaultTimeout: Duration = .milliseconds(50)
+
+    public init(nodes: [String], timeout: Duration = defaultTimeout) {
+        self.nodes = nodes
+        self.timeout = timeout
+    }
+}
