@@ -46,6 +46,20 @@ struct BlockHasher<Compression: BlockCompression>: Sendable {
         if i < bytes.count { pending += bytes[i...] }
     }
 
+    /// The digest: the padding appended, then `words` of the final state in the hash's byte order (the same
+    /// order as its length: little-endian for MD5, big-endian for SHA).
+    mutating func finish(_ words: (Compression) -> [UInt32]) -> [UInt8] {
+        pad()
+        var out: [UInt8] = []
+        for word in words(compression) {
+            for i in 0..<4 {
+                let shift = Compression.bigEndianLength ? 24 - 8 * UInt32(i) : 8 * UInt32(i)
+                out.append(UInt8(truncatingIfNeeded: word >> shift))
+            }
+        }
+        return out
+    }
+
     /// Appends the padding; `compression` then holds the final state.
     mutating func pad() {
         let bitLength = length &* 8

@@ -15,16 +15,7 @@ public struct MD5: Sendable {
     public mutating func update(_ bytes: [UInt8]) { blocks.update(bytes) }
 
     /// The 16-byte digest. Consumes the running state (call on a copy to keep hashing).
-    public consuming func finalize() -> [UInt8] {
-        blocks.pad()
-        let r = blocks.compression
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        for word in [r.a0, r.b0, r.c0, r.d0] {
-            for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }
-        }
-        return out
-    }
+    public consuming func finalize() -> [UInt8] { blocks.finish { r in [r.a0, r.b0, r.c0, r.d0] } }
 
     public static func digest(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var md5 = MD5()

@@ -9,16 +9,7 @@ public struct SHA1: Sendable {
     public mutating func update(_ bytes: [UInt8]) { blocks.update(bytes) }
 
     /// The 20-byte digest. Consumes the running state.
-    public consuming func finalize() -> [UInt8] {
-        blocks.pad()
-        let r = blocks.compression
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
-        for word in [r.h0, r.h1, r.h2, r.h3, r.h4] {
-            for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32(i)))) }
-        }
-        return out
-    }
+    public consuming func finalize() -> [UInt8] { blocks.finish { r in [r.h0, r.h1, r.h2, r.h3, r.h4] } }
 
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var sha = SHA1()

@@ -19,16 +19,7 @@ public struct SHA256: Sendable {
     public mutating func update(_ bytes: [UInt8]) { blocks.update(bytes) }
 
     /// The 32-byte digest. Consumes the running state (call on a copy to keep hashing).
-    public consuming func finalize() -> [UInt8] {
-        blocks.pad()
-        let r = blocks.compression
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for word in [r.h0, r.h1, r.h2, r.h3, r.h4, r.h5, r.h6, r.h7] {
-            for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32(i)))) }
-        }
-        return out
-    }
+    public consuming func finalize() -> [UInt8] { blocks.finish { r in [r.h0, r.h1, r.h2, r.h3, r.h4, r.h5, r.h6, r.h7] } }
 
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var sha = SHA256()

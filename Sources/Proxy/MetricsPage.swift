@@ -68,60 +68,53 @@ enum MetricsPage {
             for (up, c) in routed { page.sample([("upstream", up.name)], c.failbackEntries) }
         }
 
-        let servers = ups.map { up in (up, up.health.snapshot(now: now), up.health.metrics(), labels(for: up)) }
-        page.family("server_status", .gauge, "The server's state, one-hot: up, down (failed max_fails), maint (down in the configuration), draining, backup.")
-        for (up, status, _, names) in servers {
-            for (s, name) in zip(status, names) {
-                let state = stateName(s.state)
-                for candidate in ["up", "down", "maint", "draining", "backup"] {
-                    page.sample([("upstream", up.name), ("server", name), ("state", candidate)], candidate == state ? 1 : 0)
-                }
+        var servers: [ServerFigures] = []
+        for up in ups {
+            let names = labels(for: up)
+            for (i, (status, metrics)) in zip(up.health.snapshot(now: now), up.health.metrics()).enumerated() {
+                servers.append(ServerFigures(labels: [("upstream", up.name), ("server", names[i])],
+                                             status: status, metrics: metrics))
             }
         }
-        page.family("server_weight", .gauge, "The server's configured weight.")
-        for (up, status, _, names) in servers {
-            for (s, name) in zip(status, names) { page.sample([("upstream", up.name), ("server", name)], s.weight) }
+        page.family("server_status", .gauge, "The server's state, one-hot: up, down (failed max_fails), maint (down in the configuration), draining, backup.")
+        for s in servers {
+            let state = stateName(s.status.state)
+            for candidate in ["up", "down", "maint", "draining", "backup"] {
+                page.sample(s.labels + [("state", candidate)], candidate == state ? 1 : 0)
+            }
         }
-        page.family("server_current_connections", .gauge, "Requests in flight to the server.")
-        for (up, status, _, names) in servers {
-            for (s, name) in zip(status, names) { page.sample([("upstream", up.name), ("server", name)], s.active) }
-        }
-        page.family("server_requests_total", .counter, "Tries sent to the server.")
-        for (up, status, _, names) in servers {
-            for (s, name) in zip(status, names) { page.sample([("upstream", up.name), ("server", name)], s.requests) }
-        }
-        page.family("server_failures_total", .counter, "Tries that failed (error, timeout or a proxy_next_upstream status).")
-        for (up, status, _, names) in servers {
-            for (s, name) in zip(status, names) { page.sample([("upstream", up.name), ("server", name)], s.failures) }
-        }
-        page.family("server_sessions", .gauge, "Distinct session ids routed to the server in the last minute (an estimate).")
-        for (up, status, _, names) in servers {
-            for (s, name) in zip(status, names) { page.sample([("upstream", up.name), ("server", name)], s.sessionsLastMinute) }
+        let plain: [(String, Exposition.Kind, String, (ServerFigures) -> Int)] = [
+            ("server_weight", .gauge, "The server's configured weight.", { $0.status.weight }),
+            ("server_current_connections", .gauge, "Requests in flight to the server.", { $0.status.active }),
+            ("server_requests_total", .counter, "Tries sent to the server.", { $0.status.requests }),
+            ("server_failures_total", .counter, "Tries that failed (error, timeout or a proxy_next_upstream status).",
+             { $0.status.failures }),
+            ("server_sessions", .gauge, "Distinct session ids routed to the server in the last minute (an estimate).",
+             { $0.status.sessionsLastMinute }),
+            ("server_unavailable_total", .counter, "Times the server was marked unavailable (max_fails reached).",
+             { $0.metrics.unavailablePeriods }),
+            ("server_max_conns_skips_total", .counter, "Times a pick passed the server over because it was at max_conns.",
+             { $0.metrics.maxConnsRefusals }),
+        ]
+        for (name, kind, help, value) in plain {
+            page.family(name, kind, help)
+            for s in servers { page.sample(s.labels, value(s)) }
         }
         page.family("server_http_responses_total", .counter, "Responses from the server, by status class.")
-        for (up, _, metrics, names) in servers {
-            for (m, name) in zip(metrics, names) {
-                for (i, n) in m.responsesByClass.enumerated() {
-                    page.sample([("upstream", up.name), ("server", name), ("code", "\(i + 1)xx")], n)
-                }
-            }
-        }
-        page.family("server_unavailable_total", .counter, "Times the server was marked unavailable (max_fails reached).")
-        for (up, _, metrics, names) in servers {
-            for (m, name) in zip(metrics, names) { page.sample([("upstream", up.name), ("server", name)], m.unavailablePeriods) }
-        }
-        page.family("server_max_conns_skips_total", .counter, "Times a pick passed the server over because it was at max_conns.")
-        for (up, _, metrics, names) in servers {
-            for (m, name) in zip(metrics, names) { page.sample([("upstream", up.name), ("server", name)], m.maxConnsRefusals) }
+        for s in servers {
+            for (i, n) in s.metrics.responsesByClass.enumerated() { page.sample(s.labels + [("code", "\(i + 1)xx")], n) }
         }
         page.family("server_header_time_seconds", .histogram, "Time from the start of a try to the response head.")
-        for (up, _, metrics, names) in servers {
-            for (m, name) in zip(metrics, names) { page.histogram([("upstream", up.name), ("server", name)], m.headerTime) }
-        }
+        for s in servers { page.histogram(s.labels, s.metrics.headerTime) }
         page.family("server_response_time_seconds", .histogram, "Time from the start of a try to the end of the response.")
-        for (up, _, metrics, names) in servers {
-            for (m, name) in zip(metrics, names) { page.histogram([("upstream", up.name), ("server", name)], m.responseTime) }
-        }
+        for s in servers { page.histogram(s.labels, s.metrics.responseTime) }
+    }
+
+    /// One server's figures at the moment of the scrape, with its series labels.
+    private struct ServerFigures {
+        let labels: [(String, String)]
+        let status: PeerStatus
+        let metrics: PeerMetricsSnapshot
     }
 
     private static func stateName(_ state: PeerStatus.State) -> String {
