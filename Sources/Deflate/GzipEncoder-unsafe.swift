@@ -1,4 +1,4 @@
-private import CZlib
+internal import CZlib  // internal: ZStreamMemory below hands z_stream pointers to Inflater too
 
 /// A streaming gzip compressor: one `z_stream` per response, owned by one thread (not `Sendable`).
 ///
@@ -10,7 +10,8 @@ private import CZlib
 /// zlib writes into one fixed scratch buffer that is appended to `output`, so the encoder's own
 /// memory is constant whatever the body size; `output` grows only by the compressed bytes produced
 /// by this call. zlib's state is released as soon as the stream ends (as nginx does), not at deinit.
-/// This file and `Inflater-unsafe.swift` are the only places that touch zlib pointers.
+/// This file (with `ZStreamMemory`, shared with `Inflater`) and `Inflater-unsafe.swift` are the only places that
+/// touch zlib pointers.
 ///
 /// `step(_:flush:into:)` is the copy-free form: zlib writes into space the caller owns (the engine's
 /// chunk buffer), for the hot path; `encode(_:flush:end:into:)` appends to an array, for everything else.
@@ -163,5 +164,25 @@ extension GzipEncoder {
         var out: [UInt8] = []
         bytes.withUnsafeBytes { encoder.encode($0, end: true, into: &out) }
         return out
+    }
+}
+
+/// The memory one zlib stream works in, for `GzipEncoder` and `Inflater`: the `z_stream` (zlib keeps a
+/// back-pointer to it, so it is allocated once and never moves) and the fixed scratch buffer zlib writes output
+/// into. A value: the owner calls `release()` once, after `deflateEnd`/`inflateEnd` (or when the init failed).
+struct ZStreamMemory {
+    let stream: UnsafeMutablePointer<z_stream>
+    let scratch: UnsafeMutablePointer<UInt8>
+
+    init(scratchSize: Int) {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        scratch = .allocate(capacity: scratchSize)
+    }
+
+    func release() {
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        scratch.deallocate()
     }
 }
