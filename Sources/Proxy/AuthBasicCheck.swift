@@ -32,19 +32,17 @@ enum AuthBasicCheck {
         }
         var path = r.evaluate(auth.userFile)
         if path.first != UInt8(ascii: "/") { path = auth.base + path }
-        let pathText = String(decoding: path, as: UTF8.self)
         let file: HtpasswdFile
         switch c.worker.htpasswd.file(at: path) {
         case .success(let f): file = f
         case .failure(let e):
             // nginx: a missing file refuses (403) at error level; any other failure is a 500 at crit.
             let missing = e.code == ENOENT
-            c.worker.log(missing ? .error : .crit, "open() \"\(pathText)\" failed (\(e.code): \(Syscall.describe(e.code)))", c.id)
+            c.worker.log(missing ? .error : .crit, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e.code): \(Syscall.describe(e.code)))", c.id)
             return .refused(missing ? 403 : 500)
         }
-        let user = String(decoding: credentials.user, as: UTF8.self)
         guard let stored = file.entries[credentials.user] else {
-            c.worker.log(.error, "user \"\(user)\" was not found in \"\(pathText)\"", c.id)
+            c.worker.log(.error, "user \"\(String(decoding: credentials.user, as: UTF8.self))\" was not found in \"\(String(decoding: path, as: UTF8.self))\"", c.id)
             return challenge(realm, r)
         }
         let matches: Bool
@@ -59,7 +57,7 @@ enum AuthBasicCheck {
             matches = m
         }
         if matches { return .allowed }
-        c.worker.log(.error, "user \"\(user)\": password mismatch", c.id)
+        c.worker.log(.error, "user \"\(String(decoding: credentials.user, as: UTF8.self))\": password mismatch", c.id)
         return challenge(realm, r)
     }
 

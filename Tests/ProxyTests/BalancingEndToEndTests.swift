@@ -79,6 +79,18 @@ import Testing
         #expect(moved > 0 && moved < keys.count)
     }
 
+    /// Holds `/slow` on one server, checks that six new requests all go to the other, then lets it finish.
+    static func newRequestsAvoidABusyServer(_ f: Fixture, _ nodes: [MockBackend], gate: MockGate) throws {
+        let slow = try f.client()
+        try slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        var busy: MockBackend?
+        #expect(eventually { busy = nodes.first { $0.requests == 1 }; return busy != nil })
+        let idle = try #require(nodes.first { $0 !== busy })
+        for i in 0..<6 { #expect(try who(f, "/fast/\(i)") == idle.name, "request \(i) went to the busy server") }
+        gate.open()
+        #expect(try slow.readResponse().text == "slow " + busy!.name)
+    }
+
     // MARK: - least_conn
 
     /// A server busy with a long response gets no new request while the other is idle; once it is free, both
@@ -89,14 +101,7 @@ import Testing
         defer { gate.open(); nodes.forEach { $0.stop() } }
         let f = try Self.fixture("least_conn; " + Self.servers(nodes))
         defer { f.proxy.stop() }
-        let slow = try f.client()
-        try slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        var busy: MockBackend?
-        #expect(eventually { busy = nodes.first { $0.requests == 1 }; return busy != nil })
-        let idle = try #require(nodes.first { $0 !== busy })
-        for i in 0..<6 { #expect(try Self.who(f, "/fast/\(i)") == idle.name, "request \(i) went to the busy server") }
-        gate.open()
-        #expect(try slow.readResponse().text == "slow " + busy!.name)
+        try Self.newRequestsAvoidABusyServer(f, nodes, gate: gate)
         var seen: Set<String> = []
         for i in 0..<4 { seen.insert(try Self.who(f, "/after/\(i)")) }
         #expect(seen == ["a", "b"])
@@ -112,14 +117,7 @@ import Testing
         defer { gate.open(); nodes.forEach { $0.stop() } }
         let f = try Self.fixture("random two least_conn; " + Self.servers(nodes))
         defer { f.proxy.stop() }
-        let slow = try f.client()
-        try slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        var busy: MockBackend?
-        #expect(eventually { busy = nodes.first { $0.requests == 1 }; return busy != nil })
-        let idle = try #require(nodes.first { $0 !== busy })
-        for i in 0..<6 { #expect(try Self.who(f, "/fast/\(i)") == idle.name, "request \(i) went to the busy server") }
-        gate.open()
-        #expect(try slow.readResponse().text == "slow " + busy!.name)
+        try Self.newRequestsAvoidABusyServer(f, nodes, gate: gate)
 
         let g = try Self.fixture("random; " + Self.servers(nodes, ["a": "weight=9"]))
         defer { g.proxy.stop() }
