@@ -15,7 +15,8 @@ extension ConfigBuilder {
         }
         let context = FinishContext(
             upstreams: Set(upstreams.map(\.name)), zones: Set(http.proxyCachePaths.map(\.zoneName)),
-            formats: Set(http.logFormats.map(\.name)))
+            formats: Set(http.logFormats.map(\.name)),
+            limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }))
         var servers: [ServerConfig] = []
         var defaultServers: [ListenAddress: SourceLocation] = [:]
         for draft in http.servers {
@@ -41,13 +42,16 @@ extension ConfigBuilder {
         warnConflictingNames(servers)
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
-            maps: http.maps, splitClients: http.splitClients, geos: http.geos, proxyCachePaths: http.proxyCachePaths)
+            maps: http.maps, splitClients: http.splitClients, geos: http.geos, proxyCachePaths: http.proxyCachePaths,
+            limitZones: http.limitZones)
     }
 
     private struct FinishContext {
         let upstreams: Set<String>
         let zones: Set<String>
         let formats: Set<String>
+        /// Zone name → the directive that declared it (`limit_req_zone` or `limit_conn_zone`).
+        let limitZones: [String: String]
     }
 
     private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext) throws -> LocationConfig {
@@ -113,6 +117,23 @@ extension ConfigBuilder {
         for log in settings.logging.accessLogs where !context.formats.contains(log.format) {
             throw ConfigError("unknown log format \"\(log.format)\"", at: log.location ?? location)
         }
+        for limit in settings.limits.requests {
+            try checkLimitZone(limit.zone, declaredBy: "limit_req_zone", context, at: limit.location)
+        }
+        for limit in settings.limits.connections {
+            try checkLimitZone(limit.zone, declaredBy: "limit_conn_zone", context, at: limit.location)
+        }
+    }
+
+    /// A zone `limit_req` or `limit_conn` names: nginx adds it as a zero-size zone that only the matching
+    /// `*_zone` directive gives a size, so an undeclared one fails as that, and another module's as a clash.
+    private func checkLimitZone(_ name: String, declaredBy directive: String, _ context: FinishContext,
+                                at location: SourceLocation) throws {
+        guard let declared = context.limitZones[name] else {
+            if context.zones.contains(name) { throw DirectiveTable.differentUse(name, location) }
+            throw ConfigError("zero size shared memory zone \"\(name)\"", at: location)
+        }
+        if declared != directive { throw DirectiveTable.differentUse(name, location) }
     }
 
     /// Two servers on one address with the same exact name: the first wins, as in nginx.

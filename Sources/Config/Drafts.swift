@@ -13,6 +13,8 @@ final class HTTPDraft: SettingsOwner {
     var splitClients: [SplitClientsConfig] = []
     var geos: [GeoConfig] = []
     var proxyCachePaths: [ProxyCachePath] = []
+    /// `limit_req_zone` and `limit_conn_zone`, in file order; names are unique.
+    var limitZones: [LimitZoneConfig] = []
     let location: SourceLocation
 
     /// The directives whose fields `init` presets below: their merges run even when no file writes them,

@@ -63,6 +63,8 @@ public struct HTTPConfig: Sendable {
     public var splitClients: [SplitClientsConfig]
     public var geos: [GeoConfig]
     public var proxyCachePaths: [ProxyCachePath]
+    /// `limit_req_zone` and `limit_conn_zone`: tables shared by every worker.
+    public var limitZones: [LimitZoneConfig]
 
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 

@@ -10,6 +10,7 @@ public struct HTTPSettings: Sendable {
     public var logging = LoggingSettings()
     public var rewrite = RewriteSettings()
     public var access = AccessSettings()
+    public var limits = LimitSettings()
     public var files = FileSettings()
     public var ssl = SSLSettings()
     public var proxySSL = ProxySSLSettings()
