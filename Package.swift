@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "Config", swiftSettings: strict),
         .target(name: "Digest", swiftSettings: engine),
         .target(name: "Balancing", dependencies: ["ASCIIBytes", "Digest", "Locking"], swiftSettings: engine),
+        // limit_req's leaky bucket and limit_conn's counts: zone tables shared by the workers.
+        .target(name: "Limits", dependencies: ["Locking"], swiftSettings: engine),
 
         // Thin owners of one C library each.
         .target(name: "EventLoop", dependencies: ["CLibevent", "CSystem", "CTLS", "Locking"], swiftSettings: engine),
@@ -59,7 +61,7 @@ let package = Package(
             name: "Proxy",
             dependencies: [
                 "ASCIIBytes", "Config", "HTTP1", "Balancing", "Cache", "Gzip", "Deflate", "Digest", "Regex", "EventLoop",
-                "Locking",
+                "Limits", "Locking",
             ],
             swiftSettings: engine + pcreNames
         ),
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "LockingTests", dependencies: ["Locking"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], exclude: ["Fixtures"], swiftSettings: strict + pcreNames),
         .testTarget(name: "BalancingTests", dependencies: ["Balancing", "Digest"], swiftSettings: strict),
+        .testTarget(name: "LimitsTests", dependencies: ["Limits", "Locking"], swiftSettings: strict),
         .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict + pcreNames),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"], swiftSettings: strict),
         .testTarget(name: "GzipTests", dependencies: ["Gzip", "Deflate", "HTTP1"], swiftSettings: strict),
