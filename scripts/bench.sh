@@ -96,8 +96,8 @@ wait_port() { # PORT: bounded wait until something accepts on it
   echo "bench: nothing listens on 127.0.0.1:$1" >&2; return 1
 }
 
-read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR P_TLS_EC P_TLS_RSA \
-  <<<"$(python3 "$HERE/free_ports.py" 14)"
+read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR P_TLS_EC P_TLS_RSA P_FRONT \
+  <<<"$(python3 "$HERE/free_ports.py" 15)"
 
 # TLS scenarios' certificates (self-signed): ECDSA P-256 and RSA 2048, readable by the proxies' user.
 TLS_DIR=$TMP/tls
@@ -113,7 +113,7 @@ render() { # TEMPLATE PREFIX > file
       -e "s|@P_RR@|$P_RR|g; s|@P_IPHASH@|$P_IPHASH|g; s|@P_GZIP1@|$P_GZIP1|g; s|@P_GZIP9@|$P_GZIP9|g" \
       -e "s|@P_CACHE@|$P_CACHE|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
       -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" \
-      -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g" "$1"
+      -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g; s|@P_FRONT@|$P_FRONT|g" "$1"
 }
 
 # ---- backend ------------------------------------------------------------------------------------
@@ -197,6 +197,7 @@ alive() { [ "$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)"
 # name | connections | port variable | path | extra header
 SCENARIOS=(
   "rr50|50|P_RR|/1k.bin|"
+  "front_rr50|50|P_FRONT|/1k.bin|X-Forwarded-For: 192.0.2.1"
   "rr1000|1000|P_RR|/1k.bin|"
   "ip_hash|50|P_IPHASH|/1k.bin|"
   "rr_cookie|50|P_RR|/1k.bin|$JVM_COOKIE"

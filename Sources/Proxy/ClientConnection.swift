@@ -437,6 +437,26 @@ final class ClientConnection: RequestBodySource {
         afterWrite()
     }
 
+    // MARK: - limit_req's delay
+
+    /// Wakes a request limit_req holds back (nginx's delayed write event); made on first use.
+    private var delayTimer: Watcher?
+
+    /// Holds the current request for `millis`, then runs the phases after limit_req. The socket stays
+    /// watched meanwhile, so a client that gives up is noticed and closed, which cancels the wait.
+    func delayRequest(millis: Int) {
+        if delayTimer == nil {
+            delayTimer = Watcher.timer(loop: worker.loop) { [unowned self] in self.delayElapsed() }
+        }
+        delayTimer!.arm(exactMillis: millis)
+    }
+
+    private func delayElapsed() {
+        delayTimer?.disarm()
+        guard !closed, let r = currentRequest else { return }
+        Router.afterRequestLimits(r, self)
+    }
+
     // MARK: - Corking
 
     /// While corked, sends collect in the worker's cork buffer and go out in one write at `uncork()`: a proxied
@@ -540,6 +560,7 @@ final class ClientConnection: RequestBodySource {
         guard phase != .closing else { return }
         count(.none)
         worker.logAccess(request)
+        if !request.connectionHolds.isEmpty { request.releaseConnectionHolds() }   // after the log, as nginx's pool cleanup
         if !keepAliveAfterResponse { lingeringClose(); return }
         if unreadBody != .none, !discardRest() { return }
         awaitNextRequest()
@@ -632,6 +653,8 @@ final class ClientConnection: RequestBodySource {
         closed = true
         if corked { corked = false; worker.corkBuffer.clear() }
         rateTimer?.disarm()
+        delayTimer?.disarm()
+        if let r = currentRequest, !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }
         count(.none)
         worker.wait(self, .none)
         reader.disarm()

@@ -41,6 +41,9 @@ final class Request {
     var addURIToAlias = false
     /// A proxied try read the request body and its answer was replaced by an error_page (not sent again).
     var bodyConsumed = false
+    /// `$limit_req_status` and `$limit_conn_status` (LimitPhase.swift); set, each module has had its say.
+    var limitReqStatus = LimitStatus.unset
+    var limitConnStatus = LimitStatus.unset
     /// The Location of a redirect an error_page took over: its answer still carries it (nginx's headers_out).
     var pendingLocation: [UInt8]? = nil
     /// The status an error_page answer goes out with (nginx's err_status); 0: the response's own.
@@ -84,6 +87,8 @@ final class Request {
     private var requestID: [UInt8]? = nil
     /// The client address realip found (ClientIdentity.swift); nil: the connection's peer.
     var realClient: RealClient? = nil
+    /// What limit_conn counted for this request, given back when it ends (LimitPhase.swift).
+    var connectionHolds: [ConnectionHold] = []
 
     init(connection: ClientConnection) { self.connection = connection }
 
@@ -108,6 +113,8 @@ final class Request {
         if !responseTrailers.isEmpty { responseTrailers = [] }
         if !errorHeaders.isEmpty { errorHeaders = [] }
         limitRate = -1; limitRateAfter = 0; rateSent = 0
+        limitReqStatus = .unset; limitConnStatus = .unset
+        if !connectionHolds.isEmpty { releaseConnectionHolds() }   // the connection gave them back already
     }
 
     // MARK: - Variables
@@ -164,6 +171,8 @@ final class Request {
         case .remotePort:
             let port = realClient?.port ?? c.peer.port
             if port != 0 { ASCIIDecimal.append(Int(port), to: &out) }
+        case .limitReqStatus: out.append(contentsOf: limitReqStatus.text)
+        case .limitConnStatus: out.append(contentsOf: limitConnStatus.text)
         case .realIPRemoteAddr: out.append(contentsOf: c.peerText)
         case .realIPRemotePort: ASCIIDecimal.append(Int(c.peer.port), to: &out)
         case .remoteUser: if let v = requestHeader("authorization") { BasicAuth.appendUser(of: v, to: &out) }

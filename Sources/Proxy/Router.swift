@@ -65,6 +65,26 @@ enum Router {
             if !locate(r) { return }
         }
         if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
+        preaccess(r, c)
+    }
+
+    /// nginx's pre-access phase, in its order: realip with the location's settings, then limit_req, which
+    /// may hold the request back (the connection's timer resumes it at `afterRequestLimits`).
+    static func preaccess(_ r: Request, _ c: ClientConnection) {
+        if let identity = r.location.identity { r.applyRealIP(identity) }
+        if let limits = r.location.limits {
+            switch LimitPhase.requests(limits, r, c) {
+            case .proceed: break
+            case .answered: return
+            case .delayed(let millis): c.delayRequest(millis: millis); return
+            }
+        }
+        afterRequestLimits(r, c)
+    }
+
+    /// The rest of the pre-access phase (limit_conn), the access phase, try_files, then the content handler.
+    static func afterRequestLimits(_ r: Request, _ c: ClientConnection) {
+        if let limits = r.location.limits, !LimitPhase.connections(limits, r, c) { return }
         if let identity = r.location.identity, !accessPhase(identity, r, c) { return }
         if let tf = r.location.files.tryFiles {
             if TryFilesPhase.run(tf, r, c) { return }
@@ -72,12 +92,11 @@ enum Router {
         dispatch(r, connection: c)
     }
 
-    /// nginx's pre-access phase (realip with the location's settings), then the access phase; false when the
-    /// request was refused. Both come after the rewrite phase and before try_files and the content handler.
+    /// nginx's access phase; false when the request was refused. It comes after the pre-access phase (realip
+    /// ran there) and before try_files and the content handler.
     /// `satisfy all` needs every module that has a say to allow; `satisfy any` needs one, and otherwise answers
     /// with the refusal, 401 before 403 (nginx's access_code), so a browser still gets its password prompt.
     static func accessPhase(_ identity: ClientIdentityRuntime, _ r: Request, _ c: ClientConnection) -> Bool {
-        r.applyRealIP(identity)
         var refusal = 0
         if !identity.rules.isEmpty {
             if AccessRule.allows(identity.rules, address: r.clientAddressBytes) {

@@ -33,12 +33,15 @@ public final class Runtime: @unchecked Sendable {
     let cacheZones: [String: CacheZone]
     /// TLS contexts by what they were built from, so a reload keeps unchanged ones (and their session caches).
     let tlsContexts: [String: TLSContext]
+    /// limit_req and limit_conn zones by name, carried over a reload that keeps name and size.
+    let limitZones: LimitZoneSet
 
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
          serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
-         serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:]) {
+         serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
+         limitZones: LimitZoneSet = LimitZoneSet()) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
@@ -48,6 +51,7 @@ public final class Runtime: @unchecked Sendable {
         self.maps = maps; self.defaultRoot = defaultRoot; self.serverCount = serverCount
         self.cacheZones = cacheZones
         self.tlsContexts = tlsContexts
+        self.limitZones = limitZones
     }
 }
 
@@ -198,6 +202,8 @@ final class LocationRuntime: @unchecked Sendable {
     /// allow/deny and realip (ClientIdentity.swift); nil when the location has neither. Set once by
     /// RuntimeBuilder before the runtime is published.
     var identity: ClientIdentityRuntime? = nil
+    /// limit_req and limit_conn (LimitsRuntime.swift); nil when the location has neither. Set like `identity`.
+    var limits: LimitsRuntime? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

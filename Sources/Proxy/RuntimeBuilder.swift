@@ -35,6 +35,9 @@ struct Builder {
     var openFiles = true
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
     var cacheZones: [String: CacheZone] = [:]
+    /// limit_req and limit_conn zones (LimitsRuntime.swift), and their keys compiled once.
+    var limitZones = LimitZoneSet()
+    var limitKeys: [String: (CompiledTemplate, String)] = [:]
     /// TLS contexts by what they were built from (TLSContextBuilder.swift), kept across reloads when unchanged.
     var tlsContexts: [String: TLSContext] = [:]
     /// What `proxy_pass` URLs with variables can reach (upstream blocks, implicit groups).
@@ -69,6 +72,7 @@ struct Builder {
         try collectVariables(http)
         cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
+        limitZones = try LimitZoneSet(http.limitZones, previous: previous?.limitZones)
         for up in http.upstreams { upstreams.append(try upstream(up)) }
         proxyGroups = groupsForVariableProxyPass(http)
         var maps: [any VariableBlock] = try http.maps.map { m throws(ConfigError) in try map(m) }
@@ -153,7 +157,7 @@ struct Builder {
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
                        userVariableCount: userSlots.count, maps: maps,
                        defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
-                       tlsContexts: tlsContexts)
+                       tlsContexts: tlsContexts, limitZones: limitZones)
     }
 
     // MARK: - Variables
@@ -557,6 +561,7 @@ struct Builder {
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content))
         made.identity = ClientIdentityRuntime(settings.access, auth: try authBasic(settings.access, at: loc))
+        made.limits = try limits(settings.limits, at: loc)
         return made
     }
 

@@ -12,6 +12,7 @@ enum VariableID: Sendable, Equatable {
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
     case gzipRatio, pipe, upstreamBytesReceived, upstreamBytesSent
     case limitRate              // $limit_rate: the response's send rate (ClientShaping)
+    case limitReqStatus, limitConnStatus   // LimitPhase.swift
     case https, ssl(TLSVariable)   // $https, $ssl_* (TLSVariables.swift)
     case connectionsActive, connectionsReading, connectionsWriting, connectionsWaiting   // stub_status's
     case userVariable(Int)      // a `set $name` or `map` result, by slot
@@ -60,7 +61,8 @@ enum VariableID: Sendable, Equatable {
         "upstream_status": .upstreamStatus, "upstream_response_time": .upstreamResponseTime,
         "upstream_connect_time": .upstreamConnectTime, "upstream_header_time": .upstreamHeaderTime,
         "upstream_response_length": .upstreamResponseLength, "upstream_cache_status": .upstreamCacheStatus,
-        "gzip_ratio": .gzipRatio, "limit_rate": .limitRate, "pipe": .pipe, "https": .https,
+        "gzip_ratio": .gzipRatio, "limit_rate": .limitRate,
+        "limit_req_status": .limitReqStatus, "limit_conn_status": .limitConnStatus, "pipe": .pipe, "https": .https,
         "upstream_bytes_received": .upstreamBytesReceived, "upstream_bytes_sent": .upstreamBytesSent,
     ]
 }
