@@ -55,6 +55,15 @@ extension Transport {
         let r = Syscall.retrying { recv(fd, &byte, 1, Int32(MSG_PEEK)) }
         return (r, byte)
     }
+
+    /// Plain bytes off the socket into the front of `bytes`, below TLS: a PROXY protocol header on a TLS address
+    /// is peeked (`peek`: left on the socket), then exactly its length is taken, so the ClientHello that follows
+    /// stays on the socket for OpenSSL.
+    public func receivePlain(into bytes: inout [UInt8], peek: Bool) -> IOResult {
+        bytes.withUnsafeMutableBytes { b in
+            Syscall.retrying { recv(fd, b.baseAddress, b.count, peek ? Int32(MSG_PEEK) : 0) }
+        }
+    }
 }
 
 extension Syscall {

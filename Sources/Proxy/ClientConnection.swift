@@ -31,6 +31,9 @@ final class ClientConnection: RequestBodySource {
     var tlsPhase = TLSPhase.none
     /// Plain HTTP arrived on a TLS address: its head is read, then answered with nginx's 497 (a 400).
     var plainOnTLSPort = false
+    /// `listen … proxy_protocol`: the PROXY header is still to come (ClientProxyProtocol.swift), and what it said.
+    var proxyHeaderDue: Bool
+    var proxyProtocol: ProxyProtocolInfo?
     private(set) var reader: Watcher!
     private(set) var writer: Watcher!
     private var parser: RequestHeadParser
@@ -83,6 +86,7 @@ final class ClientConnection: RequestBodySource {
         self.fd = fd
         self.transport = Transport(fd: fd)
         self.tlsPhase = listen.ssl ? .peek : .none
+        self.proxyHeaderDue = listen.proxyProtocol
         self.peer = peer
         self.peerText = Array(peer.host.utf8)
         self.listen = listen
@@ -106,8 +110,10 @@ final class ClientConnection: RequestBodySource {
         if ev.contains(.timeout) { return readTimedOut() }
         switch phase {
         case .waitingHead:
+            if proxyHeaderDue && tlsPhase == .peek && !takeProxyHeaderBeforeTLS() { return }
             if tlsPhase != .none && !continueTLS() { return }
             if !fill() { return }
+            if proxyHeaderDue && !takeProxyHeader() { return }
             processInput()
         case .readingBody:
             if !fill() { return }

@@ -120,7 +120,11 @@ extension Request {
         guard realIP.isTrusted(connection.peer.bytes) else { return }
         var values: [ArraySlice<UInt8>] = []
         switch realIP.header {
-        case .proxyProtocol: return   // no PROXY protocol listener yet: nothing to read, as nginx declines
+        case .proxyProtocol:
+            // The header's client, when the listener reads one and it named an address (nginx declines otherwise).
+            guard let pp = connection.proxyProtocol, let bytes = pp.sourceBytes else { return }
+            realClient = RealClient(bytes: bytes, port: pp.sourcePort)
+            return
         case .xForwardedFor: values = requestHeaders(realIP.headerName)
         case .named:
             guard let v = requestHeader(realIP.headerName) else { return }

@@ -171,6 +171,11 @@ final class Request {
         case .remotePort:
             let port = realClient?.port ?? c.peer.port
             if port != 0 { ASCIIDecimal.append(Int(port), to: &out) }
+        case .proxyProtocolAddr: if let pp = c.proxyProtocol { out.append(contentsOf: pp.sourceText) }
+        case .proxyProtocolPort: if let pp = c.proxyProtocol { ASCIIDecimal.append(Int(pp.sourcePort), to: &out) }
+        case .proxyProtocolServerAddr: if let pp = c.proxyProtocol { out.append(contentsOf: pp.destinationText) }
+        case .proxyProtocolServerPort: if let pp = c.proxyProtocol { ASCIIDecimal.append(Int(pp.destinationPort), to: &out) }
+        case .proxyProtocolTLV(let name): c.proxyProtocol?.appendTLV(name, to: &out, connection: c)
         case .limitReqStatus: out.append(contentsOf: limitReqStatus.text)
         case .limitConnStatus: out.append(contentsOf: limitConnStatus.text)
         case .realIPRemoteAddr: out.append(contentsOf: c.peerText)

@@ -66,11 +66,14 @@ final class ListenRuntime: @unchecked Sendable {
     let ignoreInvalidHeaders: Bool
     /// `listen … ssl`: connections start with a TLS handshake (servers' contexts in `ServerRuntime.tls`).
     let ssl: Bool
+    /// `listen … proxy_protocol`: each connection starts with a PROXY protocol header (ClientProxyProtocol.swift).
+    let proxyProtocol: Bool
     init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts,
-         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, ssl: Bool = false) {
+         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, ssl: Bool = false,
+         proxyProtocol: Bool = false) {
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
         self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
-        self.ssl = ssl
+        self.ssl = ssl; self.proxyProtocol = proxyProtocol
     }
 }
 

@@ -142,7 +142,8 @@ struct Builder {
                                                              defaultServer: defaultServer,
                                                              regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
                                          underscoresInHeaders: defaultClient.underscoresInHeaders,
-                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders, ssl: ssl))
+                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders, ssl: ssl,
+                                         proxyProtocol: entries.contains { $0.2.proxyProtocol }))
         }
         let client = http.settings.client
         let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,

@@ -1,3 +1,5 @@
+import HTTP1
+
 /// Every variable switchyard knows, resolved from its name once when a configuration is compiled.
 /// Names follow nginx's; `$http_NAME`, `$cookie_NAME`, … carry their NAME (lowercased, `_` → `-` for headers).
 enum VariableID: Sendable, Equatable {
@@ -13,6 +15,9 @@ enum VariableID: Sendable, Equatable {
     case gzipRatio, pipe, upstreamBytesReceived, upstreamBytesSent
     case limitRate              // $limit_rate: the response's send rate (ClientShaping)
     case limitReqStatus, limitConnStatus   // LimitPhase.swift
+    /// `$proxy_protocol_addr`, `_port`, `_server_addr`, `_server_port`, `_tlv_NAME` (ClientProxyProtocol.swift).
+    case proxyProtocolAddr, proxyProtocolPort, proxyProtocolServerAddr, proxyProtocolServerPort
+    case proxyProtocolTLV(ProxyProtocol.TLVName)
     case https, ssl(TLSVariable)   // $https, $ssl_* (TLSVariables.swift)
     case connectionsActive, connectionsReading, connectionsWriting, connectionsWaiting   // stub_status's
     case userVariable(Int)      // a `set $name` or `map` result, by slot
@@ -34,6 +39,7 @@ enum VariableID: Sendable, Equatable {
         if let n = headerName("http_") { return .httpHeader(n) }
         if name.hasPrefix("cookie_") { return .cookie(Array(name.dropFirst(7).utf8)) }
         if let n = suffix("arg_") { return .arg(n) }
+        if name.hasPrefix("proxy_protocol_tlv_") { return .proxyProtocolTLV(ProxyProtocol.TLVName(String(name.dropFirst(19)))) }
         if let v = fixed[name] { return v }
         if let v = TLSVariable(rawValue: name) { return .ssl(v) }
         return userSlot(name)
@@ -62,7 +68,9 @@ enum VariableID: Sendable, Equatable {
         "upstream_connect_time": .upstreamConnectTime, "upstream_header_time": .upstreamHeaderTime,
         "upstream_response_length": .upstreamResponseLength, "upstream_cache_status": .upstreamCacheStatus,
         "gzip_ratio": .gzipRatio, "limit_rate": .limitRate,
-        "limit_req_status": .limitReqStatus, "limit_conn_status": .limitConnStatus, "pipe": .pipe, "https": .https,
+        "limit_req_status": .limitReqStatus, "limit_conn_status": .limitConnStatus,
+        "proxy_protocol_addr": .proxyProtocolAddr, "proxy_protocol_port": .proxyProtocolPort,
+        "proxy_protocol_server_addr": .proxyProtocolServerAddr, "proxy_protocol_server_port": .proxyProtocolServerPort, "pipe": .pipe, "https": .https,
         "upstream_bytes_received": .upstreamBytesReceived, "upstream_bytes_sent": .upstreamBytesSent,
     ]
 }

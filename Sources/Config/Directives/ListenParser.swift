@@ -11,6 +11,7 @@ enum ListenParser {
             case "deferred": listen.deferred = true
             case "bind": listen.bind = true
             case "ssl": listen.ssl = true
+            case "proxy_protocol": listen.proxyProtocol = true
             case "http2":
                 listen.http2 = true
                 builder.noticeHTTP2(at: directive.location)

@@ -27,6 +27,8 @@ public struct Listen: Sendable, Equatable {
     public var ssl: Bool = false
     /// `listen … http2`: accepted, HTTP/2 is not served (ALPN offers http/1.1 only).
     public var http2: Bool = false
+    /// `listen … proxy_protocol`: every connection starts with a PROXY protocol header (v1 or v2).
+    public var proxyProtocol: Bool = false
     public var location: SourceLocation?
 }
 
