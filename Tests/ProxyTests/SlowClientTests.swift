@@ -86,8 +86,10 @@ import Testing
         let elapsed = nowMillis() - start
         let r = try c.readResponse()
         #expect(r.status == 408)
+        // What shows the whole head is timed: the trickle was cut off before its 40 bytes (4 s) were out. An
+        // upper bound on the time would measure the machine's load instead (2,774 ms once at load 13).
         #expect(sent < bytes.count, "the whole head was trickled without a timeout")
-        #expect(elapsed >= 900 && elapsed < 2_500, "timed out after \(elapsed) ms, client_header_timeout is 1 s")
+        #expect(elapsed >= 900, "timed out after \(elapsed) ms, before client_header_timeout's 1 s")
     }
 }
 
