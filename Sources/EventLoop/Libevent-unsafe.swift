@@ -41,16 +41,22 @@ private let trampoline: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) 
     watcher.handler(IOEvents(rawValue: what))
 }
 
+extension Watcher {
+    /// A libevent event on `base` that calls this watcher back (passed unretained: see `trampoline`).
+    func makeEvent(base: EventBase, fd: Int32, flags: Int16) -> LibeventEvent {
+        LibeventEvent(cswy_event_new(base.pointer, fd, flags, trampoline, Unmanaged.passUnretained(self).toOpaque()))
+    }
+}
+
 /// A libevent `event` that calls back one `Watcher`; nil only until the watcher's `init` created it.
 struct LibeventEvent {
     private var pointer: UnsafeMutableRawPointer?
 
     init() { pointer = nil }
 
-    init(base: EventBase, fd: Int32, flags: Int16, calling watcher: Watcher) {
-        pointer = cswy_event_new(base.pointer, fd, flags, trampoline, Unmanaged.passUnretained(watcher).toOpaque())
-        precondition(pointer != nil, "event_new failed")
-    }
+    fileprivate init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
+
+    var isCreated: Bool { pointer != nil }
 
     func free() { if let pointer { cswy_event_free(pointer) } }
 

@@ -29,7 +29,8 @@ public final class Watcher {
         self.loop = loop
         self.persistent = flags & Int16(CSWY_EV_PERSIST) != 0
         self.handler = handler
-        self.event = LibeventEvent(base: loop.base, fd: fd, flags: flags, calling: self)
+        self.event = makeEvent(base: loop.base, fd: fd, flags: flags)
+        precondition(event.isCreated, "event_new failed")
     }
 
     /// Watches `fd` for `events`; persistent watchers stay armed after firing.
