@@ -16,6 +16,6 @@ public enum ExclusiveAccept {
     @discardableResult
     public static func arm(_ watcher: Watcher, fd: Int32, loop: Loop) -> Bool {
         watcher.arm()
-        return cswy_event_base_epoll_exclusive(loop.base, fd) == 0
+        return loop.base.epollExclusive(fd) == 0
     }
 }

@@ -63,7 +63,7 @@ public final class GzipBodyFilter {
         }
         var rest = input
         while true {
-            let space = output.space
+            let space = output.storage.space
             let r = rest.withRawBytes { encoder.step($0, flush: flush, into: space) }
             output.didWrite(r.produced)
             rest = rest.dropping(r.consumed)

@@ -26,7 +26,7 @@ func filesWithPointerCode(under root: String) throws -> [String] {
 @Suite struct UnsafeFilesTests {
     @Test func pointerCodeLivesOnlyInFilesNamedUnsafe() throws {
         let files = try filesWithPointerCode(under: sourcesRoot)
-        #expect(files.count > 10, "the scan found \(files.count) files: is \(sourcesRoot) the source tree?")
+        #expect(files.count >= 5, "the scan found \(files.count) files: is \(sourcesRoot) the source tree?")
         let misnamed = files.filter { !$0.hasSuffix("-unsafe.swift") }
         #expect(misnamed.isEmpty, "pointer code outside a file named …-unsafe.swift: \(misnamed)")
     }
@@ -39,7 +39,7 @@ func filesWithPointerCode(under root: String) throws -> [String] {
         }
         let section = doc[start.upperBound...].prefix { $0 != "#" }
         let files = try filesWithPointerCode(under: sourcesRoot)
-        // The doc names a file by its base name (`Socket-unsafe.swift`) once its folder was said.
+        // The doc names a file by its base name (`Kernel-unsafe.swift`) once its folder was said.
         let missing = files.filter { !section.contains(($0 as NSString).lastPathComponent) }
         #expect(missing.isEmpty, "unsafe files missing from docs/ARCHITECTURE.md: \(missing)")
     }

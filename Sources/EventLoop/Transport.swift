@@ -1,8 +1,8 @@
 import Glibc
 
 /// The one seam every connection reads and writes through: the socket itself, or TLS over it. Plain TCP
-/// costs one nil check per call over the system call it always made. One of the named unsafe files (the
-/// buffers it hands on).
+/// costs one nil check per call over the system call it always made. The writes of a raw buffer (`write(_:)`,
+/// `write(_:from:)`) are in `Kernel-unsafe.swift`, with the system calls they make.
 public struct Transport {
     public let fd: Int32
     /// Set once a TLS handshake starts on the socket; nil for plain TCP.
@@ -15,17 +15,6 @@ public struct Transport {
     public func read(into buffer: IOBuffer, chunk: Int) -> IOResult {
         if let tls { return tls.read(into: buffer, chunk: chunk) }
         return buffer.read(from: fd, chunk: chunk)
-    }
-
-    @inline(__always)
-    public func write(_ bytes: UnsafeRawBufferPointer) -> IOResult {
-        if let tls { return tls.write(bytes) }
-        return Syscall.write(fd, bytes)
-    }
-
-    /// `bytes[offset...]`: the array form, for heads held in arrays.
-    public func write(_ bytes: [UInt8], from offset: Int) -> IOResult {
-        bytes.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
     }
 
     /// Writes `buffer`'s readable bytes, consuming what was written.
@@ -54,23 +43,5 @@ extension Transport {
         var byte: UInt8 = 0
         let r = Syscall.retrying { recv(fd, &byte, 1, Int32(MSG_PEEK)) }
         return (r, byte)
-    }
-
-    /// Plain bytes off the socket into the front of `bytes`, below TLS: a PROXY protocol header on a TLS address
-    /// is peeked (`peek`: left on the socket), then exactly its length is taken, so the ClientHello that follows
-    /// stays on the socket for OpenSSL.
-    public func receivePlain(into bytes: inout [UInt8], peek: Bool) -> IOResult {
-        bytes.withUnsafeMutableBytes { b in
-            Syscall.retrying { recv(fd, b.baseAddress, b.count, peek ? Int32(MSG_PEEK) : 0) }
-        }
-    }
-}
-
-extension Syscall {
-    /// Up to `count` bytes of a file at `offset` into the front of `bytes` (files sent over TLS, which cannot
-    /// use sendfile).
-    public static func pread(_ fd: Int32, into bytes: inout [UInt8], count: Int, at offset: Int64) -> IOResult {
-        precondition(count >= 0 && count <= bytes.count, "Syscall.pread: count beyond the array")
-        return bytes.withUnsafeMutableBytes { b in retrying { Glibc.pread(fd, b.baseAddress, count, off_t(offset)) } }
     }
 }

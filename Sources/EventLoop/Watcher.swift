@@ -1,10 +1,8 @@
-import Glibc
 import CSystem
-import Synchronization
 
-// The only file in the engine with Unmanaged and @convention(c): every libevent callback and the thread entry
-// point pass through here. Watchers pass themselves *unretained* to libevent: the owner (a connection) keeps
-// the watcher alive, and `deinit` frees the event before the memory goes, so libevent never calls a dead object.
+// Watchers pass themselves *unretained* to libevent (`Libevent-unsafe.swift` holds the callback and the
+// event's pointer): the owner (a connection) keeps the watcher alive, and `deinit` frees the event before the
+// memory goes, so libevent never calls a dead object.
 
 /// What woke a watcher.
 public struct IOEvents: OptionSet, Sendable {
@@ -15,19 +13,15 @@ public struct IOEvents: OptionSet, Sendable {
     public static let timeout = IOEvents(rawValue: Int16(CSWY_EV_TIMEOUT))
 }
 
-private let trampoline: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) -> Void = { _, what, arg in
-    let watcher = Unmanaged<Watcher>.fromOpaque(arg!).takeUnretainedValue()
-    if !watcher.persistent { watcher.isArmed = false }   // libevent made a one-shot event non-pending
-    watcher.handler(IOEvents(rawValue: what))
-}
-
 /// A libevent event: a file descriptor's readiness, a timer (fd -1), or a signal.
 public final class Watcher {
-    private var event: UnsafeMutableRawPointer?
-    fileprivate let handler: (IOEvents) -> Void
+    /// Set once in `init` (libevent needs `self` to create it).
+    private var event = LibeventEvent()
+    /// Internal, not private: libevent's callback (`Libevent-unsafe.swift`) calls it and clears `isArmed`.
+    let handler: (IOEvents) -> Void
     private let loop: Loop
-    public fileprivate(set) var isArmed = false
-    fileprivate let persistent: Bool
+    public internal(set) var isArmed = false
+    let persistent: Bool
     /// When the pending timeout fires, in monotonic milliseconds; 0 when armed without one.
     private var deadlineMillis: Int64 = 0
 
@@ -35,8 +29,8 @@ public final class Watcher {
         self.loop = loop
         self.persistent = flags & Int16(CSWY_EV_PERSIST) != 0
         self.handler = handler
-        self.event = cswy_event_new(loop.base, fd, flags, trampoline, Unmanaged.passUnretained(self).toOpaque())
-        precondition(event != nil, "event_new failed")
+        self.event = makeEvent(base: loop.base, fd: fd, flags: flags)
+        precondition(event.isCreated, "event_new failed")
     }
 
     /// Watches `fd` for `events`; persistent watchers stay armed after firing.
@@ -55,7 +49,7 @@ public final class Watcher {
         Watcher(loop: loop, fd: signum, flags: Int16(CSWY_EV_SIGNAL | CSWY_EV_PERSIST), handler: { _ in handler() })
     }
 
-    deinit { if let event { cswy_event_free(event) } }
+    deinit { event.free() }
 
     /// Arms the watcher; with a timeout it also fires `.timeout` after that many milliseconds of no events.
     ///
@@ -66,10 +60,10 @@ public final class Watcher {
         if let ms = timeoutMillis {
             let deadline = Int64(Clock.monotonicNanos() / 1_000_000) &+ Int64(ms)
             if isArmed && deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
-            if let t = loop.commonTimeout(millis: ms) { cswy_event_add(event, t) } else { cswy_event_add_millis(event, ms) }
+            if let t = loop.commonTimeout(millis: ms) { event.add(timeout: t) } else { event.add(millis: ms) }
             deadlineMillis = deadline
         } else {
-            cswy_event_add(event, nil)
+            event.add()
             deadlineMillis = 0
         }
         isArmed = true
@@ -82,40 +76,12 @@ public final class Watcher {
 
     /// Arms with an exact timeout (not shared): for one-off timers with arbitrary durations.
     public func arm(exactMillis ms: Int) {
-        cswy_event_add_millis(event, ms)
+        event.add(millis: ms)
         deadlineMillis = 0
         isArmed = true
     }
 
     public func disarm() {
-        if isArmed { cswy_event_del(event); isArmed = false }
+        if isArmed { event.remove(); isArmed = false }
     }
-}
-
-private final class ThreadBody {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
-}
-
-/// A plain pthread: workers are long-lived threads each running one `Loop`, not tasks.
-public struct WorkerThread: @unchecked Sendable {
-    private let handle: pthread_t
-
-    public static func spawn(_ body: @escaping @Sendable () -> Void) -> WorkerThread {
-        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            let b = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
-            b.body()
-            return nil
-        }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        return WorkerThread(handle: tid)
-    }
-
-    public func join() { pthread_join(handle, nil) }
-
-    /// For a thread nobody waits for (it ends on its own): its resources go when it returns. A thread
-    /// neither joined nor detached is a leak (ThreadSanitizer reports it at exit).
-    public func detach() { pthread_detach(handle) }
 }

@@ -1,58 +1,13 @@
 import Glibc
-import CSystem
 
-/// Socket system calls. With IOBuffer and Callbacks, one of the few files with unsafe pointer code
-/// (sockaddr conversions).
+/// Socket system calls. The ones that convert `sockaddr`s (bind, connect, accept, getsockname, getaddrinfo,
+/// inet_ntop) are in `Kernel-unsafe.swift`.
 public enum Socket {
-    /// `127.0.0.1`, `::1`: an address's 4 or 16 bytes as inet_ntop prints them.
-    static func text(of bytes: [UInt8], v6: Bool) -> String {
-        var buf = [CChar](repeating: 0, count: 64)
-        _ = bytes.withUnsafeBytes { inet_ntop(v6 ? AF_INET6 : AF_INET, $0.baseAddress, &buf, 64) }
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     public struct Failure: Error, CustomStringConvertible {
         public let call: String
         public let code: Int32
         public init(call: String, code: Int32) { self.call = call; self.code = code }
         public var description: String { "\(call) failed (\(code): \(Syscall.describe(code)))" }
-    }
-
-    private static func withSockaddr<R>(_ a: SocketAddress, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        switch a.family {
-        case .v4:
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = a.port.bigEndian
-            withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: a.bytes) }
-            return withUnsafePointer(to: &sin) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        case .v6:
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = a.port.bigEndian
-            withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: a.bytes) }
-            return withUnsafePointer(to: &sin6) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        }
-    }
-
-    static func address(from storage: UnsafePointer<sockaddr_storage>) -> SocketAddress? {
-        let raw = UnsafeRawPointer(storage)
-        switch Int32(storage.pointee.ss_family) {
-        case AF_INET:
-            let sin = raw.load(as: sockaddr_in.self)
-            let bytes = withUnsafeBytes(of: sin.sin_addr) { Array($0) }
-            return SocketAddress(family: .v4, bytes: bytes, port: UInt16(bigEndian: sin.sin_port))
-        case AF_INET6:
-            let sin6 = raw.load(as: sockaddr_in6.self)
-            let bytes = withUnsafeBytes(of: sin6.sin6_addr) { Array($0) }
-            return SocketAddress(family: .v6, bytes: bytes, port: UInt16(bigEndian: sin6.sin6_port))
-        default:
-            return nil
-        }
     }
 
     private static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
@@ -68,7 +23,7 @@ public enum Socket {
         setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
         if reusePort { setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
         if address.family == .v6 { setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
-        let rc = withSockaddr(address) { bind(fd, $0, $1) }
+        let rc = bind(fd, to: address)
         if rc != 0 { let e = errno; Syscall.close(fd); throw Failure(call: "bind() to \(address)", code: e) }
         if Glibc.listen(fd, backlog) != 0 { let e = errno; Syscall.close(fd); throw Failure(call: "listen() to \(address)", code: e) }
         return fd
@@ -78,26 +33,6 @@ public enum Socket {
         case accepted(fd: Int32, peer: SocketAddress)
         case wouldBlock
         case failed(Int32)
-    }
-
-    public static func accept(_ listenFD: Int32) -> AcceptResult {
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        while true {
-            let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    cswy_accept4(listenFD, $0, &len, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-                }
-            }
-            if fd >= 0 {
-                let peer = address(from: &storage) ?? SocketAddress(family: .v4, bytes: [0, 0, 0, 0], port: 0)
-                return .accepted(fd: fd, peer: peer)
-            }
-            let e = errno
-            if e == EINTR || e == ECONNABORTED { continue }
-            if e == EAGAIN || e == EWOULDBLOCK { return .wouldBlock }
-            return .failed(e)
-        }
     }
 
     public enum ConnectResult {
@@ -113,7 +48,7 @@ public enum Socket {
         if fd < 0 { return .failed(errno) }
         setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         while true {
-            let rc = withSockaddr(address) { Glibc.connect(fd, $0, $1) }
+            let rc = connect(fd, to: address)
             if rc == 0 { return .connected(fd) }
             let e = errno
             if e == EINTR { continue }
@@ -134,12 +69,12 @@ public enum Socket {
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        if let source, withSockaddr(source, { bind(fd, $0, $1) }) != 0 {
+        if let source, bind(fd, to: source) != 0 {
             let e = errno
             Syscall.close(fd)
             return .failure(Failure(call: "bind() to \(source)", code: e))
         }
-        if withSockaddr(address, { Glibc.connect(fd, $0, $1) }) != 0 {
+        if connect(fd, to: address) != 0 {
             let e = errno
             Syscall.close(fd)
             return .failure(Failure(call: "connect()", code: e))
@@ -156,7 +91,7 @@ public enum Socket {
         let af = address.family == .v4 ? AF_INET : AF_INET6
         let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { throw Failure(call: "socket()", code: errno) }
-        if withSockaddr(address, { bind(fd, $0, $1) }) != 0 {
+        if bind(fd, to: address) != 0 {
             let e = errno
             Syscall.close(fd)
             throw Failure(call: "bind() to \(address)", code: e)
@@ -175,36 +110,6 @@ public enum Socket {
 
     public static func setNoDelay(_ fd: Int32) { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
 
-    public static func localAddress(_ fd: Int32) -> SocketAddress? {
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return rc == 0 ? address(from: &storage) : nil
-    }
-
     /// Half-closes the write side (lingering close, as nginx does before closing on an error response).
     public static func shutdownWrite(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
-
-    static func resolve(host: String, port: UInt16) -> [SocketAddress] {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var res: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &res) == 0 else { return [] }
-        defer { freeaddrinfo(res) }
-        var out: [SocketAddress] = []
-        var p = res
-        while let ai = p {
-            if let sa = ai.pointee.ai_addr {
-                var storage = sockaddr_storage()
-                withUnsafeMutableBytes(of: &storage) { dst in
-                    dst.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: Int(ai.pointee.ai_addrlen)))
-                }
-                if let a = address(from: &storage), !out.contains(a) { out.append(a) }
-            }
-            p = ai.pointee.ai_next
-        }
-        return out
-    }
 }

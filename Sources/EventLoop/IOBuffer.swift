@@ -1,0 +1,60 @@
+/// A growable byte buffer with a read cursor, backed by malloc'd storage (NIO ByteBuffer idea, much smaller).
+///
+/// Readable bytes are `storage[head..<tail]`. The storage is released with `release()` when a connection goes
+/// idle, so an idle keep-alive client costs no buffer. What touches the storage's pointer (`readable`,
+/// `writable`, `reserve`, `append`) is in `Kernel-unsafe.swift`.
+public final class IOBuffer {
+    /// Internal, with the cursors' setters, for the extension in `Kernel-unsafe.swift`.
+    var storage = ByteStorage()
+    public internal(set) var capacity: Int
+    public internal(set) var head = 0
+    public internal(set) var tail = 0
+    /// The capacity allocated on first use.
+    public let initialCapacity: Int
+
+    public init(initialCapacity: Int) {
+        self.initialCapacity = max(initialCapacity, 64)
+        self.capacity = 0
+    }
+
+    deinit { storage.deallocate() }
+
+    public var readableCount: Int { tail - head }
+    public var isEmpty: Bool { tail == head }
+    public var hasStorage: Bool { storage.isAllocated }
+
+    public func consume(_ n: Int) {
+        precondition(n <= tail - head, "IOBuffer: consuming more than is readable")
+        head += n
+        if head == tail { head = 0; tail = 0 }
+    }
+
+    public func clear() { head = 0; tail = 0 }
+
+    /// Frees the storage; the next write allocates `initialCapacity` again.
+    public func release() {
+        precondition(head == tail, "IOBuffer: releasing unread bytes")
+        storage.deallocate(); storage = ByteStorage(); capacity = 0; head = 0; tail = 0
+    }
+
+    public func didWrite(_ n: Int) {
+        precondition(tail + n <= capacity)
+        tail += n
+    }
+
+    /// Reads once from `fd` into the tail, growing by at most `chunk` bytes. `.done(n)` means n bytes arrived.
+    public func read(from fd: Int32, chunk: Int) -> IOResult {
+        if capacity - tail < chunk / 2 || !storage.isAllocated { reserve(chunk) }
+        let r = Syscall.read(fd, writable)
+        if case .done(let n) = r { tail += n }
+        return r
+    }
+
+    /// Writes readable bytes to `fd`, consuming what was written.
+    public func write(to fd: Int32) -> IOResult {
+        if isEmpty { return .done(0) }
+        let r = Syscall.write(fd, readable)
+        if case .done(let n) = r { consume(n) }
+        return r
+    }
+}

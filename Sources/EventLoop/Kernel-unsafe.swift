@@ -1,0 +1,306 @@
+import Glibc
+import CSystem
+
+// The kernel's pointers: the system calls that take buffers, C strings or `sockaddr`s, the malloc'd storage of
+// `IOBuffer`, and the thread entry point. `Syscall`, `Socket`, `IOBuffer`, `Transport` and `WorkerThread` keep
+// their logic in their own files; what is here is what hands memory to C, as extensions of those types, so the
+// hot path (read, write, the buffers) compiles exactly as before.
+
+// MARK: - System calls with buffers and C strings
+
+extension Syscall {
+    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> IOResult {
+        retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// `bytes` at `offset` of a file (one `pwrite`, retried on EINTR); a write of 0 bytes is `.eof` (a full disk).
+    public static func pwrite(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64) -> IOResult {
+        if bytes.isEmpty { return .done(0) }
+        return retrying { Glibc.pwrite(fd, bytes.baseAddress, bytes.count, off_t(offset)) }
+    }
+
+    /// Up to `count` bytes into the front of `bytes` (the array form: callers need no pointers).
+    public static func read(_ fd: Int32, into bytes: inout [UInt8], count: Int) -> IOResult {
+        precondition(count >= 0 && count <= bytes.count, "Syscall.read: count beyond the array")
+        return bytes.withUnsafeMutableBytes { read(fd, UnsafeMutableRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// Up to `count` bytes of a file at `offset` into the front of `bytes` (files sent over TLS, which cannot
+    /// use sendfile).
+    public static func pread(_ fd: Int32, into bytes: inout [UInt8], count: Int, at offset: Int64) -> IOResult {
+        precondition(count >= 0 && count <= bytes.count, "Syscall.pread: count beyond the array")
+        return bytes.withUnsafeMutableBytes { b in retrying { Glibc.pread(fd, b.baseAddress, count, off_t(offset)) } }
+    }
+
+    /// Opens the file at `path` (its bytes, no NUL) read-only and close-on-exec: the descriptor, or -1 with errno set.
+    public static func openReadOnly(_ path: [UInt8]) -> Int32 {
+        withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
+    }
+
+    /// `stat` of the file at `path` (its bytes, no NUL), following links; nil with errno set when it fails.
+    public static func stat(_ path: [UInt8]) -> FileStatus? {
+        var st = Glibc.stat()
+        guard withCString(path, { fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return nil }
+        let mode = st.st_mode & S_IFMT
+        return FileStatus(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
+                          isDirectory: mode == S_IFDIR, inode: UInt64(st.st_ino), mtimeNanoseconds: st.st_mtim.tv_nsec,
+                          isExecutable: st.st_mode & S_IXUSR != 0)
+    }
+
+    private static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var z = path
+        z.append(0)
+        return z.withUnsafeBufferPointer { body(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+    }
+
+    /// A zero-length write is reported as `.done(0)`, never as end of stream.
+    public static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> IOResult {
+        if buffer.isEmpty { return .done(0) }
+        return retrying { Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// `bytes[offset...]` to a socket: the array form, so callers holding a head or a log line need no pointers.
+    public static func write(_ fd: Int32, _ bytes: [UInt8], from offset: Int = 0) -> IOResult {
+        bytes.withUnsafeBytes { write(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+    }
+
+    /// All of `bytes` to a file (log files: `write`, not `send`), retrying short writes; false on an error.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let r = bytes.withUnsafeBytes { b in retrying { Glibc.write(fd, b.baseAddress! + offset, b.count - offset) } }
+            guard case .done(let n) = r, n > 0 else { return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// Gathers two buffers into one send (a response head and the first body bytes).
+    public static func writev(_ fd: Int32, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> IOResult {
+        if b.isEmpty { return write(fd, a) }
+        if a.isEmpty { return write(fd, b) }
+        var iov = (iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
+                   iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count))
+        return withUnsafeMutablePointer(to: &iov) { p in
+            p.withMemoryRebound(to: iovec.self, capacity: 2) { base in
+                var msg = msghdr()
+                msg.msg_iov = base
+                msg.msg_iovlen = 2
+                return retrying { Glibc.sendmsg(fd, &msg, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+    }
+}
+
+// MARK: - Socket addresses
+
+extension Socket {
+    /// `127.0.0.1`, `::1`: an address's 4 or 16 bytes as inet_ntop prints them.
+    static func text(of bytes: [UInt8], v6: Bool) -> String {
+        var buf = [CChar](repeating: 0, count: 64)
+        _ = bytes.withUnsafeBytes { inet_ntop(v6 ? AF_INET6 : AF_INET, $0.baseAddress, &buf, 64) }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func withSockaddr<R>(_ a: SocketAddress, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        switch a.family {
+        case .v4:
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = a.port.bigEndian
+            withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: a.bytes) }
+            return withUnsafePointer(to: &sin) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        case .v6:
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = a.port.bigEndian
+            withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: a.bytes) }
+            return withUnsafePointer(to: &sin6) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+    }
+
+    /// bind(2) of `fd` to `address`: 0, or -1 with errno set.
+    static func bind(_ fd: Int32, to address: SocketAddress) -> Int32 {
+        withSockaddr(address) { Glibc.bind(fd, $0, $1) }
+    }
+
+    /// connect(2) of `fd` to `address`: 0, or -1 with errno set.
+    static func connect(_ fd: Int32, to address: SocketAddress) -> Int32 {
+        withSockaddr(address) { Glibc.connect(fd, $0, $1) }
+    }
+
+    static func address(from storage: UnsafePointer<sockaddr_storage>) -> SocketAddress? {
+        let raw = UnsafeRawPointer(storage)
+        switch Int32(storage.pointee.ss_family) {
+        case AF_INET:
+            let sin = raw.load(as: sockaddr_in.self)
+            let bytes = withUnsafeBytes(of: sin.sin_addr) { Array($0) }
+            return SocketAddress(family: .v4, bytes: bytes, port: UInt16(bigEndian: sin.sin_port))
+        case AF_INET6:
+            let sin6 = raw.load(as: sockaddr_in6.self)
+            let bytes = withUnsafeBytes(of: sin6.sin6_addr) { Array($0) }
+            return SocketAddress(family: .v6, bytes: bytes, port: UInt16(bigEndian: sin6.sin6_port))
+        default:
+            return nil
+        }
+    }
+
+    public static func accept(_ listenFD: Int32) -> AcceptResult {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        while true {
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    cswy_accept4(listenFD, $0, &len, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd >= 0 {
+                let peer = address(from: &storage) ?? SocketAddress(family: .v4, bytes: [0, 0, 0, 0], port: 0)
+                return .accepted(fd: fd, peer: peer)
+            }
+            let e = errno
+            if e == EINTR || e == ECONNABORTED { continue }
+            if e == EAGAIN || e == EWOULDBLOCK { return .wouldBlock }
+            return .failed(e)
+        }
+    }
+
+    public static func localAddress(_ fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return rc == 0 ? address(from: &storage) : nil
+    }
+
+    static func resolve(host: String, port: UInt16) -> [SocketAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &res) == 0 else { return [] }
+        defer { freeaddrinfo(res) }
+        var out: [SocketAddress] = []
+        var p = res
+        while let ai = p {
+            if let sa = ai.pointee.ai_addr {
+                var storage = sockaddr_storage()
+                withUnsafeMutableBytes(of: &storage) { dst in
+                    dst.copyMemory(from: UnsafeRawBufferPointer(start: sa, count: Int(ai.pointee.ai_addrlen)))
+                }
+                if let a = address(from: &storage), !out.contains(a) { out.append(a) }
+            }
+            p = ai.pointee.ai_next
+        }
+        return out
+    }
+}
+
+// MARK: - IOBuffer's storage
+
+/// `IOBuffer`'s malloc'd bytes (nil until first use, and again after `release()`).
+struct ByteStorage {
+    var base: UnsafeMutableRawPointer?
+
+    var isAllocated: Bool { base != nil }
+
+    /// Frees the bytes; the owner drops this value (or is going away).
+    func deallocate() { free(base) }
+}
+
+extension IOBuffer {
+    /// The first `n` unconsumed bytes (n ≤ readableCount). Valid until the next mutation.
+    public func readablePrefix(_ n: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: readable[..<n])
+    }
+
+    /// Bytes not yet consumed. Valid until the next mutation.
+    public var readable: UnsafeRawBufferPointer {
+        guard let base = storage.base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + head, count: tail - head)
+    }
+
+    /// Makes room for at least `n` more bytes at the tail, compacting first and growing only when needed.
+    public func reserve(_ n: Int) {
+        if capacity - tail >= n { return }
+        if head > 0 {
+            let count = tail - head
+            if count > 0 { memmove(storage.base!, storage.base! + head, count) }
+            head = 0; tail = count
+            if capacity - tail >= n { return }
+        }
+        var newCapacity = max(capacity, initialCapacity)
+        while newCapacity - tail < n { newCapacity *= 2 }
+        guard let grown = realloc(storage.base, newCapacity) else { fatalError("IOBuffer: out of memory") }
+        storage.base = grown; capacity = newCapacity
+    }
+
+    /// Free space at the tail (call `reserve` first); commit what was written with `didWrite`.
+    public var writable: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: storage.base.map { $0 + tail }, count: capacity - tail)
+    }
+
+    public func append(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        memcpy(storage.base! + tail, bytes.baseAddress!, bytes.count)
+        tail += bytes.count
+    }
+
+    public func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
+    public func append(_ bytes: ArraySlice<UInt8>) { bytes.withUnsafeBytes { append($0) } }
+    public func append(_ s: StaticString) {
+        append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+}
+
+// MARK: - Transport's buffer writes
+
+extension Transport {
+    @inline(__always)
+    public func write(_ bytes: UnsafeRawBufferPointer) -> IOResult {
+        if let tls { return tls.write(bytes) }
+        return Syscall.write(fd, bytes)
+    }
+
+    /// `bytes[offset...]`: the array form, for heads held in arrays.
+    public func write(_ bytes: [UInt8], from offset: Int) -> IOResult {
+        bytes.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+    }
+
+    /// Plain bytes off the socket into the front of `bytes`, below TLS: a PROXY protocol header on a TLS address
+    /// is peeked (`peek`: left on the socket), then exactly its length is taken, so the ClientHello that follows
+    /// stays on the socket for OpenSSL.
+    public func receivePlain(into bytes: inout [UInt8], peek: Bool) -> IOResult {
+        bytes.withUnsafeMutableBytes { b in
+            Syscall.retrying { recv(fd, b.baseAddress, b.count, peek ? Int32(MSG_PEEK) : 0) }
+        }
+    }
+}
+
+// MARK: - The thread entry point
+
+private final class ThreadBody {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+extension WorkerThread {
+    /// pthread_create with `body` passed to the C entry point as a retained box, released there.
+    public static func spawn(_ body: @escaping @Sendable () -> Void) -> WorkerThread {
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            let b = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        return WorkerThread(handle: tid)
+    }
+}
