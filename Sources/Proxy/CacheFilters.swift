@@ -32,7 +32,16 @@ enum CacheFilters {
         let lastModified = e.meta.lastModified
         let filters = r.location.filters
         if fields.hasPreconditions {
-            switch NotModifiedFilter.verdict(fields, lastModified: lastModified, etag: etag, mode: filters.ifModifiedSince) {
+            // RFC 9110 §13.2.2: If-None-Match, when present, decides alone (nginx requires If-Modified-Since to
+            // agree too); RFC 9111 §4.3.2: a stored response without Last-Modified is compared by its Date, else
+            // the time it was stored.
+            var f = fields
+            if f.ifNoneMatch != nil { f.ifModifiedSince = nil }
+            var validatorTime = lastModified
+            if validatorTime == nil, f.ifModifiedSince != nil, f.ifUnmodifiedSince == nil {
+                validatorTime = resp.firstHeader("date").flatMap { HTTPDate.parse($0) } ?? e.meta.storedAt
+            }
+            switch NotModifiedFilter.verdict(f, lastModified: validatorTime, etag: etag, mode: filters.cacheIfModifiedSince) {
             case .notModified:
                 send(head: build(r, resp, proxy, c, .notModified, extra: [], age: age), body: nil, r, c)
                 return true

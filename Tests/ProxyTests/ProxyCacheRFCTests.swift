@@ -204,6 +204,46 @@ import Testing
         #expect(r.header("X-A") == nil && r.header("X-B") == nil && r.header("X-C") == "3")
     }
 
+    // MARK: - 8. Conditional requests answered from the cache (RFC 9110 §13.1, §13.2.2; RFC 9111 §4.3.2)
+
+    /// A fresh entry answers a client's If-None-Match / If-Modified-Since with a 304 as the RFC evaluates them:
+    /// If-None-Match alone decides when present, If-Modified-Since means "not modified since" (a later time is a
+    /// 304 too), and without Last-Modified the stored Date is compared. `if_modified_since exact;` keeps nginx's.
+    static let conditionals: [(String, [String: String], String, Int)] = [
+        // stored Last-Modified, request fields, extra directive, expected status
+        ("Sun, 06 Nov 1994 08:49:37 GMT", ["If-None-Match": "\"e1\"", "If-Modified-Since": "Sat, 05 Nov 1994 08:49:37 GMT"], "", 304),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", ["If-None-Match": "W/\"e1\""], "", 304),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", ["If-None-Match": "\"e2\"", "If-Modified-Since": "Sun, 06 Nov 1994 08:49:37 GMT"], "", 200),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", ["If-Modified-Since": "Mon, 07 Nov 1994 08:49:37 GMT"], "", 304),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", ["If-Modified-Since": "Sun, 06 Nov 1994 08:49:37 GMT"], "", 304),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", ["If-Modified-Since": "Sat, 05 Nov 1994 08:49:37 GMT"], "", 200),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", ["If-Modified-Since": "Mon, 07 Nov 1994 08:49:37 GMT"], "if_modified_since exact;", 200),
+        ("", ["If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"], "", 304),   // compared with the stored Date
+        ("", ["If-Modified-Since": "Sun, 06 Nov 1994 08:49:37 GMT"], "", 200),
+    ]
+
+    @Test(arguments: conditionals)
+    func conditionalRequestsAreAnsweredFromTheCache(lastModified: String, fields: [String: String], directive: String,
+                                                     status: Int) throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            var headers = [("ETag", "\"e1\""), ("Cache-Control", "max-age=600"), ("Date", Self.httpDate(Self.now))]
+            if !lastModified.isEmpty { headers.append(("Last-Modified", lastModified)) }
+            return MockResponse(headers: headers, text: "conditional")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir, extra: directive)
+        defer { f.proxy.stop() }
+        _ = try f.get("/c")
+        _ = ProxyCacheTests.entries(dir, count: 1)
+        let r = try f.get("/c", headers: fields)
+        #expect(r.header("X-Cache") == "HIT")
+        #expect(r.status == status)
+        #expect(r.text == (status == 304 ? "" : "conditional"))
+        if status == 304 { #expect(r.header("ETag") == "\"e1\"" && r.header("Age") != nil) }
+        #expect(backend.requests == 1)
+    }
+
     // MARK: - 5. Interim responses (RFC 9111 §3)
 
     /// A 103 before the final response is not what gets stored: the HIT is the 200, without the 103's fields,
