@@ -45,6 +45,12 @@ final class CacheExchange {
     private var staleIfErrorUntil: Int64 = 0
     /// If-None-Match / If-Modified-Since from `stale` go upstream (`proxy_cache_revalidate`).
     private var revalidating = false
+    /// An unsafe request (POST, PUT, DELETE, …): nothing is looked up or stored, a non-error answer invalidates.
+    private var invalidation: Invalidation?
+    private struct Invalidation {
+        let uri: [UInt8]
+        let host: [UInt8]
+    }
     /// A HEAD goes upstream as GET (`proxy_cache_convert_head`): the body is read into the cache only.
     private(set) var convertsHead = false
     /// False after a `proxy_cache_lock_timeout` (nginx passes the request on without caching the answer).
@@ -95,7 +101,14 @@ final class CacheExchange {
         facts.bypass = loc.bypass.contains { isTrue(r.evaluate($0)) }
         facts.noCache = loc.noCache.contains { isTrue(r.evaluate($0)) }
         let decision = CachePolicy.request(facts, loc.rules)
-        if decision == .notCacheable { return .fetch(nil) }
+        if decision == .notCacheable {
+            // RFC 9111 §4.4: an unsafe method's non-error answer invalidates the URI's entry (responseStarted).
+            guard !CacheInvalidation.isSafe(facts.method) else { return .fetch(nil) }
+            let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
+            cx.invalidation = Invalidation(uri: Array(r.head.bytes(r.head.requestURI)), host: r.hostBytes())
+            cx.mayStore = false
+            return .fetch(cx)
+        }
         let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
         cx.convertsHead = loc.convertHead && r.head.method == .head
         if decision == .bypass {
@@ -429,6 +442,10 @@ final class CacheExchange {
 
     /// The upstream response head arrived: decide whether to store it and open the temp file.
     func responseStarted(_ resp: ResponseHead) {
+        if let inv = invalidation {
+            if CacheInvalidation.invalidates(status: resp.status) { invalidate(inv, after: resp) }
+            return
+        }
         // A HEAD sent upstream as HEAD (convert_head off) is stored headers-only, usable by HEAD requests alone.
         let headOnly = requestHead.method == .head && !convertsHead
         guard mayStore, uses >= location.rules.minUses else { return releaseLock() }
@@ -456,6 +473,24 @@ final class CacheExchange {
             writeFailed(error)
         }
         if headOnly { bodyComplete() }   // no body will follow
+    }
+
+    /// RFC 9111 §4.4: drops the entries for the request's URI and the same-host URIs of the answer's `Location`
+    /// and `Content-Location` (the key's request-URI suffix replaced by theirs).
+    private func invalidate(_ inv: Invalidation, after resp: ResponseHead) {
+        var locations: [[UInt8]] = []
+        if let l = resp.firstHeader("location") { locations.append(Array(l)) }
+        if let l = resp.firstHeader("content-location") { locations.append(Array(l)) }
+        for k in CacheInvalidation.keys(requestKey: key.text, requestURI: inv.uri, host: inv.host, locations: locations) {
+            zone.index.remove(k.digest)
+            zone.storage.remove(k.digest)
+        }
+    }
+
+    /// The edits for the request sent upstream; nil when this request is not cached (an invalidating one goes as
+    /// it came, validators and all).
+    func headEditsIfCaching() -> UpstreamRequest.CacheEdits? {
+        invalidation == nil ? headEdits() : nil
     }
 
     /// nginx's not_modified filter on a response being stored (nginx disables it for responses it does not

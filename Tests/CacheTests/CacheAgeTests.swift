@@ -115,3 +115,28 @@ private let now: Int64 = 1_795_597_200  // Wed, 25 Nov 2026 09:00:00 GMT: the cl
                 + "Content-Type: text/html\r\n\r\n")
     }
 }
+
+/// RFC 9111 §4.4: which keys an unsafe request's answer drops.
+@Suite struct CacheInvalidationTests {
+    @Test func safeMethods() {
+        for m in ["GET", "HEAD", "OPTIONS", "TRACE"] { #expect(CacheInvalidation.isSafe(b(m))) }
+        for m in ["POST", "PUT", "DELETE", "PATCH", "PURGE", "get"] { #expect(!CacheInvalidation.isSafe(b(m))) }
+        #expect(CacheInvalidation.invalidates(status: 200) && CacheInvalidation.invalidates(status: 303))
+        #expect(!CacheInvalidation.invalidates(status: 404) && !CacheInvalidation.invalidates(status: 500))
+    }
+
+    @Test(arguments: [
+        ("/b?x", "httpbackend/b?x"), ("http://example.com/b", "httpbackend/b"), ("HTTPS://Example.COM:8443/b#f", "httpbackend/b"),
+        ("http://example.com", "httpbackend/"), ("http://other.example/b", ""), ("//example.com/b", ""), ("b", ""),
+    ])
+    func locationsOnTheSameHost(location: String, expected: String) {
+        let keys = CacheInvalidation.keys(requestKey: b("httpbackend/a?x"), requestURI: b("/a?x"), host: b("example.com"),
+                                          locations: [b(location)])
+        #expect(keys.map { String(decoding: $0.text, as: UTF8.self) } == ["httpbackend/a?x"] + (expected.isEmpty ? [] : [expected]))
+    }
+
+    @Test func aKeyNotEndingWithTheURIDropsOnlyItself() {
+        let keys = CacheInvalidation.keys(requestKey: b("POST/a"), requestURI: b("/a?x"), host: b("h"), locations: [b("/b")])
+        #expect(keys.map(\.text) == [b("POST/a")])
+    }
+}

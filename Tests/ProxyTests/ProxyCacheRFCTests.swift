@@ -244,6 +244,44 @@ import Testing
         #expect(backend.requests == 1)
     }
 
+    // MARK: - Issue point 4. Invalidation by unsafe methods (RFC 9111 §4.4)
+
+    /// A non-error answer to POST, PUT, DELETE (any method not known to be safe) drops the stored response for its
+    /// URI, and for the same-host URIs its Location and Content-Location name; an error answer drops nothing.
+    static let unsafeRequests: [(String, Int, [(String, String)], [String: Bool])] = [
+        // method, status, answer's fields → which of /doc, /other are fetched again
+        ("POST", 200, [], ["/doc": true, "/other": false]),
+        ("DELETE", 204, [], ["/doc": true, "/other": false]),
+        ("PATCH", 200, [], ["/doc": true, "/other": false]),
+        ("POST", 500, [], ["/doc": false, "/other": false]),
+        ("POST", 303, [("Location", "http://localhost/other")], ["/doc": true, "/other": true]),
+        ("PUT", 201, [("Content-Location", "/other")], ["/doc": true, "/other": true]),
+        ("POST", 303, [("Location", "http://elsewhere.example/other")], ["/doc": true, "/other": false]),
+    ]
+
+    @Test(arguments: unsafeRequests)
+    func unsafeMethodsInvalidate(method: String, status: Int, fields: [(String, String)], refetched: [String: Bool]) throws {
+        let backend = try MockBackend(name: "b1") { req in
+            if req.method != "GET" { return MockResponse(status: status, headers: fields, text: "done") }
+            return MockResponse(headers: [("Cache-Control", "max-age=600")], text: "page \(req.target)")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        for path in ["/doc", "/other"] { _ = try f.get(path) }
+        _ = ProxyCacheTests.entries(dir, count: 2)
+        for path in ["/doc", "/other"] { #expect(try f.get(path).header("X-Cache") == "HIT") }
+        let answer = try f.raw("\(method) /doc HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 \(status)"))
+        #expect(backend.received.last?.method == method)
+        for path in ["/doc", "/other"] {
+            let r = try f.get(path)
+            #expect(r.text == "page \(path)")
+            #expect(r.header("X-Cache") == (refetched[path]! ? "MISS" : "HIT"), "\(path)")
+        }
+    }
+
     // MARK: - 5. Interim responses (RFC 9111 §3)
 
     /// A 103 before the final response is not what gets stored: the HIT is the 200, without the 103's fields,
