@@ -1,11 +1,11 @@
-/// The on-disk layout of one cache entry (ours, not nginx's; version 2). Little-endian:
+/// The on-disk layout of one cache entry (ours, not nginx's; version 3). Little-endian:
 ///
 /// ```
 ///  0 magic "SWYC"     4 version u32     8 flags u32      12 checksum u32 (FNV-1a, see below)
 /// 16 key MD5 [16]    32 vary hash [16]
 /// 48 valid-until i64 56 last-modified i64 (-1: none)     64 stored-at i64
 /// 72 body length u64 80 key length u32  84 head length u32 88 etag length u16  90 vary length u16
-/// 92 reserved u32    96 key text, etag, vary names ("a,b"), response head bytes, then the body
+/// 92 initial age u32 96 key text, etag, vary names ("a,b"), response head bytes, then the body
 /// ```
 ///
 /// The checksum covers every byte before the body except itself, the body length (written last,
@@ -13,9 +13,12 @@
 /// 8-byte `pwrite`, so a concurrent reader sees the old or the new time, never a torn header). A reader rejects the entry as corrupt unless magic, version, lengths, checksum,
 /// key (MD5 of the key text must equal the digest, nginx's collision check) and the exact file size
 /// (header + body length: catches truncation) all agree.
+///
+/// Version 3 (RFC 9111 ages) added the initial age and stores heads without `Age`, `Connection` and the fields
+/// it names; a version 2 file is not ours any more: the loader removes it, a lookup finds it corrupt (a MISS).
 public enum CacheEntryFormat {
     public static let magic: [UInt8] = Array("SWYC".utf8)
-    public static let version: UInt32 = 2
+    public static let version: UInt32 = 3
     public static let fixedSize = 96
     static let bodyLengthOffset = 72
     static let validUntilOffset = 48
@@ -40,7 +43,7 @@ public enum CacheEntryFormat {
         put(&out, UInt64(head.count), 4)
         put(&out, UInt64(meta.etag.count), 2)
         put(&out, UInt64(vary.count), 2)
-        put(&out, 0, 4)
+        put(&out, UInt64(min(max(meta.initialAge, 0), CacheAge.maxDelta)), 4)
         out += meta.key.text
         out += meta.etag
         out += vary
@@ -112,6 +115,7 @@ public enum CacheEntryFormat {
             storedAt: Int64(bitPattern: get(p, 64, 8)),
             varyNames: vary.isEmpty ? [] : vary.split(separator: UInt8(ascii: ",")).map(Array.init),
             varyHash: varyHash, flags: CacheEntryMeta.Flags(rawValue: UInt32(get(p, 8, 4))))
+        meta.initialAge = Int64(get(p, 92, 4))
         if key.digest != digest { meta.key = key.variant(varyHash) }
         guard meta.key.digest == digest else { return nil }
         return Layout(meta: meta, head: head, bodyOffset: total, bodyLength: Int(bodyLength))

@@ -17,8 +17,11 @@ public struct CacheEntryMeta: Sendable, Equatable {
     public var lastModified: Int64?
     /// `ETag` bytes, for `proxy_cache_revalidate` (If-None-Match); empty when none.
     public var etag: [UInt8]
-    /// When the entry was stored (Unix time), like nginx's `date` field.
+    /// When the entry was stored (Unix time), like nginx's `date` field: RFC 9111's response_time.
     public var storedAt: Int64
+    /// The response's age when stored (RFC 9111 §4.2.3's corrected_initial_age, seconds): a HIT's `Age` is this
+    /// plus the time since `storedAt` (`CacheAge.current`).
+    public var initialAge: Int64 = 0
     /// Request headers the response varies on, lowercased and sorted (`CacheVary.names`).
     public var varyNames: [[UInt8]]
     /// `CacheVary.hash` of those request headers' values when the entry was stored.

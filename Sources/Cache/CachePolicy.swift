@@ -23,6 +23,10 @@ public struct CacheResponseFacts: Sendable, Equatable {
     public var xAccelExpires: [UInt8]?
     public var hasSetCookie = false
     public var vary: [UInt8]?
+    /// The first `Date` field (RFC 9111 §4.2.3's date_value; unparseable counts as absent).
+    public var date: [UInt8]?
+    /// The first `Age` field (age_value: set by a cache between the origin and us).
+    public var age: [UInt8]?
 
     public init(status: Int) { self.status = status }
 }
@@ -83,6 +87,8 @@ public struct CacheStorePlan: Sendable, Equatable {
     /// The response may be served to requests carrying `Authorization` (public, s-maxage,
     /// must-revalidate); stored in the entry as `CacheEntryMeta.Flags.sharedWithAuthorization`.
     public var sharedWithAuthorization: Bool
+    /// RFC 9111 §4.2.3's corrected_initial_age (seconds), stored in the entry: the response's age when received.
+    public var initialAge: Int64 = 0
 }
 
 /// nginx's proxy_cache rules as pure functions; time is passed in.
@@ -109,11 +115,13 @@ public enum CachePolicy {
         !request.hasAuthorization || entry.flags.contains(.sharedWithAuthorization)
     }
 
+    /// `now` is when the response arrived (response_time), `requestTime` when its request was sent (nil: `now`).
     public static func store(
         _ request: CacheRequestFacts,
         _ response: CacheResponseFacts,
         _ rules: CacheRules,
-        now: Int64
+        now: Int64,
+        requestTime: Int64? = nil
     ) -> CacheStoreDecision {
         if request.noCache { return .dontStore(.noCacheDirective) }
         guard rules.methods.contains(request.method) else { return .dontStore(.method) }
@@ -127,15 +135,23 @@ public enum CachePolicy {
         }
 
         let cc = response.cacheControl.map(CacheControl.init)
+        let age = initialAge(response, now: now, requestTime: requestTime ?? now)
         let validUntil: Int64
-        switch lifetime(response, cc: cc, rules, now: now) {
+        switch lifetime(response, cc: cc, rules, now: now, initialAge: age) {
         case .until(let t): validUntil = t
         case .refused(let reason): return .dontStore(reason)
         }
 
         let shared = cc.map { $0.isPublic || $0.hasSMaxAge || $0.mustRevalidate } ?? false
         if request.hasAuthorization && !shared { return .dontStore(.authorization) }
-        return .store(CacheStorePlan(validUntil: validUntil, varyNames: varyNames, sharedWithAuthorization: shared))
+        return .store(CacheStorePlan(validUntil: validUntil, varyNames: varyNames, sharedWithAuthorization: shared,
+                                     initialAge: age))
+    }
+
+    /// RFC 9111 §4.2.3's corrected_initial_age of a response received at `now`.
+    public static func initialAge(_ response: CacheResponseFacts, now: Int64, requestTime: Int64) -> Int64 {
+        CacheAge.initial(date: response.date.flatMap { HTTPDate.parse($0) }, age: response.age.flatMap { CacheAge.parse($0) },
+                         requestTime: requestTime, responseTime: now)
     }
 
     private enum Lifetime {
@@ -143,9 +159,14 @@ public enum CachePolicy {
         case refused(CacheStoreDecision.Reason)
     }
 
+    /// Until when a response received at `now`, `initialAge` seconds old then, is fresh (RFC 9111 §4.2: while
+    /// its current age is below its freshness lifetime). `X-Accel-Expires` is nginx's own instruction to this
+    /// proxy and counts from now; the others count the age, and a response already as old as its lifetime is
+    /// refused as `max-age=0` is.
     private static func lifetime(
-        _ response: CacheResponseFacts, cc: CacheControl?, _ rules: CacheRules, now: Int64
+        _ response: CacheResponseFacts, cc: CacheControl?, _ rules: CacheRules, now: Int64, initialAge: Int64
     ) -> Lifetime {
+        let born = now - initialAge
         if let xae = response.xAccelExpires, !rules.ignoreHeaders.contains(.xAccelExpires) {
             switch xAccelExpires(xae, now: now) {
             case .some(nil): return .refused(.xAccelExpires)
@@ -157,15 +178,20 @@ public enum CachePolicy {
             if cc.forbidsStoring { return .refused(.cacheControl) }
             switch cc.freshness {
             case .seconds(0), .malformed: return .refused(.cacheControl)
-            case .seconds(let n): return .until(now + n)
+            case .seconds(let n): return n > initialAge ? .until(born + n) : .refused(.cacheControl)
             case .absent: break
             }
         }
         if let e = response.expires, !rules.ignoreHeaders.contains(.expires) {
-            guard let t = HTTPDate.parse(e), t >= now else { return .refused(.expires) }
-            return .until(t)
+            // §4.2.1: the lifetime is Expires minus Date (the receive time without a valid Date), both from the
+            // origin's clock, so a clock that is off neither stretches nor cuts it.
+            let date = response.date.flatMap { HTTPDate.parse($0) } ?? now
+            guard let t = HTTPDate.parse(e), t - date > initialAge else { return .refused(.expires) }
+            return .until(born + (t - date))
         }
-        if let seconds = rules.validity(status: response.status) { return .until(now + seconds) }
+        if let seconds = rules.validity(status: response.status) {
+            return seconds > initialAge ? .until(born + seconds) : .refused(.noValidity)
+        }
         return .refused(.noValidity)
     }
 
@@ -173,10 +199,18 @@ public enum CachePolicy {
     /// `storedStatus`. The entry is fresh again until the time the 304's own headers give (same
     /// precedence as for a full response), else `proxy_cache_valid` for the stored status, as nginx
     /// does; nil when neither gives a lifetime (the entry is served but stays expired).
-    public static func revalidated(_ notModified: CacheResponseFacts, storedStatus: Int, _ rules: CacheRules, now: Int64) -> Int64? {
-        var answer = notModified
+    ///
+    /// `updated`: the stored response's fields after the 304's replaced theirs (RFC 9111 §4.3.4), so a 304
+    /// without `Cache-Control` keeps the stored one; `X-Accel-Expires` is the 304's own only, as in nginx. The age
+    /// is the 304's (its `Date` and `Age`, received at `now`). Nil: the entry stays expired.
+    public static func revalidated(_ notModified: CacheResponseFacts, updated: CacheResponseFacts? = nil, storedStatus: Int,
+                                   _ rules: CacheRules, now: Int64, requestTime: Int64? = nil) -> Int64? {
+        var answer = updated ?? notModified
         answer.status = storedStatus
-        guard case .until(let t) = lifetime(answer, cc: answer.cacheControl.map(CacheControl.init), rules, now: now) else {
+        answer.xAccelExpires = notModified.xAccelExpires
+        let age = initialAge(notModified, now: now, requestTime: requestTime ?? now)
+        guard case .until(let t) = lifetime(answer, cc: answer.cacheControl.map(CacheControl.init), rules, now: now,
+                                            initialAge: age) else {
             return nil
         }
         return t

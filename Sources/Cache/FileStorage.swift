@@ -85,6 +85,32 @@ public final class FileStorage: CacheStorage {
 
     public func remove(_ key: CacheDigest) { FileIO.unlink(path(for: key)) }
 
+    /// `proxy_cache_revalidate`: a 304 updated the stored head (RFC 9111 §4.3.4). A new entry with `meta` and
+    /// `head`, its body copied from the current one (open as `fd`, body at `offset`), replaces it as a new response
+    /// does (temp file, rename): readers of the old version keep it. Returns the new entry's size.
+    public func rewrite(_ meta: CacheEntryMeta, head: [UInt8], bodyFrom fd: Int32, offset: Int, length: Int,
+                        tempDirectory: String?) throws(CacheStorageError) -> Int {
+        guard let w = try beginWrite(meta, head: head, tempDirectory: tempDirectory) as? FileCacheWriter else {
+            throw .io(operation: "write", errno: EBADF)
+        }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(min(length, 1 << 16))
+        var done = 0
+        do throws(CacheStorageError) {
+            while done < length {
+                chunk.removeAll(keepingCapacity: true)
+                let n = try FileIO.pread(fd, at: offset + done, count: min(1 << 16, length - done), into: &chunk)
+                guard n > 0 else { throw .corrupt }
+                try w.append(bytes: chunk)
+                done += n
+            }
+        } catch {
+            w.abort()
+            throw error
+        }
+        return try w.commit()
+    }
+
     /// `proxy_cache_revalidate`: a 304 extended the entry; its valid-until is rewritten in place
     /// (the field is outside the checksum), head and body stay.
     public func refresh(_ key: CacheDigest, validUntil: Int64) throws(CacheStorageError) {
@@ -116,6 +142,18 @@ package final class FileCacheWriter: CacheWriter {
     deinit { abort() }
 
     package func append(_ bytes: ByteView) throws(CacheStorageError) {
+        guard !finished, fd >= 0 else { throw .io(operation: "write", errno: EBADF) }
+        guard !bytes.isEmpty else { return }
+        do {
+            try FileIO.write(fd, bytes)
+        } catch {
+            abort()
+            throw error
+        }
+        bodyBytes += bytes.count
+    }
+
+    package func append(bytes: [UInt8]) throws(CacheStorageError) {
         guard !finished, fd >= 0 else { throw .io(operation: "write", errno: EBADF) }
         guard !bytes.isEmpty else { return }
         do {

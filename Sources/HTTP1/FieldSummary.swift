@@ -16,6 +16,9 @@ struct FieldSummary {
     /// An `Upgrade` field was seen (requests): a 101 answer then opens a tunnel, nginx's rule.
     var hasUpgrade = false
     var hasConnectionHeader = false
+    /// A response's Connection names a field other than the hop-by-hop ones (`close`, `keep-alive`, `upgrade`):
+    /// that field is for this hop only (RFC 9110 §7.6.1).
+    var connectionNamesFields = false
     var host: ByteRange?
     var expectContinue = false
     /// A Set-Cookie field was seen (responses): sticky routing reads cookies only from heads that have one.
@@ -115,6 +118,8 @@ struct FieldSummary {
                         connectionKeepAlive = true
                     } else if ASCII.equalsLowercased(token, "upgrade") {
                         connectionUpgrade = true
+                    } else if !token.isEmpty {
+                        connectionNamesFields = true
                     }
                 }
                 return .keep

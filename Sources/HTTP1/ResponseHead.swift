@@ -20,9 +20,11 @@ public struct ResponseHead: HTTPHead, Equatable {
         @usableFromInline let keepAlive: Bool
         @usableFromInline let connectionUpgrade: Bool
         @usableFromInline let hasSetCookie: Bool
+        @usableFromInline let connectionNamesFields: Bool
 
         init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
-             contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool) {
+             contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
+             connectionNamesFields: Bool) {
             self.bytes = bytes
             self.version = version
             self.status = status
@@ -33,16 +35,19 @@ public struct ResponseHead: HTTPHead, Equatable {
             self.keepAlive = keepAlive
             self.connectionUpgrade = connectionUpgrade
             self.hasSetCookie = hasSetCookie
+            self.connectionNamesFields = connectionNamesFields
         }
     }
 
     @usableFromInline let fields: Fields
 
     init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
-         contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool) {
+         contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
+         connectionNamesFields: Bool = false) {
         fields = Fields(bytes: bytes, version: version, status: status, reason: reason, headers: headers,
                         contentLength: contentLength, isChunked: isChunked, keepAlive: keepAlive,
-                        connectionUpgrade: connectionUpgrade, hasSetCookie: hasSetCookie)
+                        connectionUpgrade: connectionUpgrade, hasSetCookie: hasSetCookie,
+                        connectionNamesFields: connectionNamesFields)
     }
 
     @inlinable public var bytes: [UInt8] { fields.bytes }
@@ -63,6 +68,9 @@ public struct ResponseHead: HTTPHead, Equatable {
     @inlinable public var connectionUpgrade: Bool { fields.connectionUpgrade }
     /// At least one Set-Cookie field is present.
     @inlinable public var hasSetCookie: Bool { fields.hasSetCookie }
+    /// Connection names a field besides close, keep-alive and upgrade (RFC 9110 §7.6.1: that field is for this hop
+    /// only and is not forwarded).
+    @inlinable public var connectionNamesFields: Bool { fields.connectionNamesFields }
 
     public static func == (a: ResponseHead, b: ResponseHead) -> Bool {
         if a.fields === b.fields { return true }

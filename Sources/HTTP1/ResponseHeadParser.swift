@@ -139,6 +139,7 @@ public struct ResponseHeadParser: Sendable {
             isChunked: summary.transferEncodingIsChunked,
             keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
             connectionUpgrade: summary.connectionUpgrade,
-            hasSetCookie: summary.hasSetCookie)
+            hasSetCookie: summary.hasSetCookie,
+            connectionNamesFields: summary.connectionNamesFields)
     }
 }

@@ -45,6 +45,12 @@ final class CacheExchange {
     private var staleIfErrorUntil: Int64 = 0
     /// If-None-Match / If-Modified-Since from `stale` go upstream (`proxy_cache_revalidate`).
     private var revalidating = false
+    /// An unsafe request (POST, PUT, DELETE, …): nothing is looked up or stored, a non-error answer invalidates.
+    private var invalidation: Invalidation?
+    private struct Invalidation {
+        let uri: [UInt8]
+        let host: [UInt8]
+    }
     /// A HEAD goes upstream as GET (`proxy_cache_convert_head`): the body is read into the cache only.
     private(set) var convertsHead = false
     /// False after a `proxy_cache_lock_timeout` (nginx passes the request on without caching the answer).
@@ -55,6 +61,8 @@ final class CacheExchange {
     private var validUntil: Int64 = 0
     private var waitTimer: Watcher?
     private var waitStarted: UInt64 = 0
+    /// When the request went upstream (RFC 9111 §4.2.3's request_time, for the response's age).
+    private var requestTime = Int64(time(nil))
 
     /// The largest cached body gzipped on a HIT (in memory, at once); bigger ones are sent as stored, with sendfile.
     static let maxGzipOnHit = 1 << 20
@@ -93,7 +101,14 @@ final class CacheExchange {
         facts.bypass = loc.bypass.contains { isTrue(r.evaluate($0)) }
         facts.noCache = loc.noCache.contains { isTrue(r.evaluate($0)) }
         let decision = CachePolicy.request(facts, loc.rules)
-        if decision == .notCacheable { return .fetch(nil) }
+        if decision == .notCacheable {
+            // RFC 9111 §4.4: an unsafe method's non-error answer invalidates the URI's entry (responseStarted).
+            guard !CacheInvalidation.isSafe(facts.method) else { return .fetch(nil) }
+            let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
+            cx.invalidation = Invalidation(uri: Array(r.head.bytes(r.head.requestURI)), host: r.hostBytes())
+            cx.mayStore = false
+            return .fetch(cx)
+        }
         let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
         cx.convertsHead = loc.convertHead && r.head.method == .head
         if decision == .bypass {
@@ -258,8 +273,10 @@ final class CacheExchange {
         r.upstreamResponse = resp
         r.status = resp.status
         exchange.servedFromCache()
+        // RFC 9111 §4.2.3: every response from the cache says how old it is (the stored head has no Age).
+        let age = CacheAge.current(initialAge: e.meta.initialAge, storedAt: e.meta.storedAt, now: Int64(time(nil)))
         // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
-        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c) { return }
+        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age) { return }
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): small bodies compressed at once.
         var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
@@ -268,7 +285,7 @@ final class CacheExchange {
                 ASCIIDecimal.append(body.count, to: &extra)
                 extra += [13, 10]
                 let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
-                                                    chunked: false, extra: extra, gzip: d)
+                                                    chunked: false, extra: extra, gzip: d, age: age)
                 r.responseHead = out
                 _ = c.send(out)
                 if r.head.method != .head {
@@ -288,7 +305,7 @@ final class CacheExchange {
         }
         let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
                                             chunked: false, extra: extra, gzip: gzip.map { d in
-                                                var v = d; v.etag = .keep; return v })
+                                                var v = d; v.etag = .keep; return v }, age: age)
         r.responseHead = out
         if let body = e.inlineBody, r.head.method != .head {
             c.cork()   // head and body in one write
@@ -342,8 +359,7 @@ final class CacheExchange {
         guard let s = stale else { return false }
         if resp.status == 304 && revalidating {
             stale = nil
-            refresh(s, notModified: resp)
-            serve(s, as: .revalidated)
+            serve(refresh(s, notModified: resp), as: .revalidated)
             return true
         }
         guard location.useStale.covers(status: resp.status)
@@ -359,22 +375,44 @@ final class CacheExchange {
     func refreshedByNotModified(_ resp: ResponseHead) -> Bool {
         guard resp.status == 304, revalidating, let s = stale else { return false }
         stale = nil
-        refresh(s, notModified: resp)
+        _ = refresh(s, notModified: resp)
         return true
     }
 
-    /// A 304 confirmed the entry: its new lifetime comes from the 304's headers or `proxy_cache_valid`
-    /// for the stored status, written into the file's header and the index (the body stays).
-    private func refresh(_ s: CacheHotEntry, notModified resp: ResponseHead) {
+    /// A 304 confirmed the entry (RFC 9111 §4.3.4): its fields replace the stored ones (CacheStoredHead.updated),
+    /// the entry is written again with the updated head and the same body, and its lifetime comes from the updated
+    /// fields (else `proxy_cache_valid` for the stored status; nginx reads the 304's alone), its age from the 304.
+    /// Returns the entry to serve: the updated one, or `s` when it could not be written.
+    private func refresh(_ s: CacheHotEntry, notModified resp: ResponseHead) -> CacheHotEntry {
         defer { releaseLock() }
+        guard mayStore else { return s }
         let now = Int64(time(nil))
-        guard mayStore, let until = CachePolicy.revalidated(Self.facts(of: resp), storedStatus: s.response.status,
-                                                            location.rules, now: now) else { return }
+        let head = CacheStoredHead.updated(s.response, with: resp)
+        var parser = ResponseHeadParser()
+        guard case .complete(let updated, _) = parser.parse(head) else { return s }
+        let answer = Self.facts(of: resp)
+        var meta = s.meta
+        if let until = CachePolicy.revalidated(answer, updated: Self.facts(of: updated), storedStatus: s.response.status,
+                                               location.rules, now: now, requestTime: requestTime) {
+            meta.validUntil = until
+        }
+        meta.storedAt = now
+        meta.initialAge = CachePolicy.initialAge(answer, now: now, requestTime: requestTime)
+        if s.response.status == 200 || s.response.status == 206 {
+            meta.lastModified = updated.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
+            meta.etag = updated.firstHeader("etag").map { Array($0) } ?? []
+        }
         do {
-            try zone.storage.refresh(key.digest, validUntil: until)
-            zone.index.refresh(key.digest, validUntil: until, now: now)
+            let bytes = try zone.storage.rewrite(meta, head: head, bodyFrom: s.file.fd, offset: s.bodyOffset,
+                                                 length: s.bodyLength, tempDirectory: location.tempDirectory)
+            let generation = zone.index.commit(key.digest, bytes: bytes, validUntil: meta.validUntil, now: now)
+            guard let handle = try? zone.storage.open(key.digest) else { return s }
+            guard let hot = CacheHotEntry(handle: handle) else { handle.close(); return s }
+            zone.index.attachHot(key.digest, hot, generation: generation)
+            return hot
         } catch {
             writeFailed(error)
+            return s
         }
     }
 
@@ -395,6 +433,8 @@ final class CacheExchange {
         answer.xAccelExpires = resp.firstHeader("x-accel-expires").map { Array($0) }
         answer.vary = joined("vary")
         answer.hasSetCookie = resp.firstHeader("set-cookie") != nil
+        answer.date = resp.firstHeader("date").map { Array($0) }
+        answer.age = resp.firstHeader("age").map { Array($0) }
         return answer
     }
 
@@ -402,16 +442,22 @@ final class CacheExchange {
 
     /// The upstream response head arrived: decide whether to store it and open the temp file.
     func responseStarted(_ resp: ResponseHead) {
+        if let inv = invalidation {
+            if CacheInvalidation.invalidates(status: resp.status) { invalidate(inv, after: resp) }
+            return
+        }
         // A HEAD sent upstream as HEAD (convert_head off) is stored headers-only, usable by HEAD requests alone.
         let headOnly = requestHead.method == .head && !convertsHead
         guard mayStore, uses >= location.rules.minUses else { return releaseLock() }
         let now = Int64(time(nil))
-        guard case .store(let plan) = CachePolicy.store(facts, Self.facts(of: resp), location.rules, now: now) else {
+        guard case .store(let plan) = CachePolicy.store(facts, Self.facts(of: resp), location.rules, now: now,
+                                                        requestTime: requestTime) else {
             return releaseLock()
         }
         var meta = CacheEntryMeta(key: key, validUntil: plan.validUntil, storedAt: now, varyNames: plan.varyNames,
                                   varyHash: plan.varyNames.isEmpty ? CacheVary.none : varyHash(plan.varyNames),
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
+        meta.initialAge = plan.initialAge
         if headOnly { meta.flags.insert(.headOnly) }
         // Validators for proxy_cache_revalidate: of a 200 or 206 only, as nginx (a 201 is fetched again whole).
         if resp.status == 200 || resp.status == 206 {
@@ -419,12 +465,32 @@ final class CacheExchange {
             meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
         }
         do {
-            writer = try zone.storage.beginWrite(meta, head: resp.bytes, tempDirectory: location.tempDirectory)
+            // Without Age, Connection and the fields it names (RFC 9111 §3.1): a HIT relays the stored fields as they are.
+            writer = try zone.storage.beginWrite(meta, head: CacheStoredHead.forStorage(resp),
+                                                 tempDirectory: location.tempDirectory)
             validUntil = plan.validUntil
         } catch {
             writeFailed(error)
         }
         if headOnly { bodyComplete() }   // no body will follow
+    }
+
+    /// RFC 9111 §4.4: drops the entries for the request's URI and the same-host URIs of the answer's `Location`
+    /// and `Content-Location` (the key's request-URI suffix replaced by theirs).
+    private func invalidate(_ inv: Invalidation, after resp: ResponseHead) {
+        var locations: [[UInt8]] = []
+        if let l = resp.firstHeader("location") { locations.append(Array(l)) }
+        if let l = resp.firstHeader("content-location") { locations.append(Array(l)) }
+        for k in CacheInvalidation.keys(requestKey: key.text, requestURI: inv.uri, host: inv.host, locations: locations) {
+            zone.index.remove(k.digest)
+            zone.storage.remove(k.digest)
+        }
+    }
+
+    /// The edits for the request sent upstream; nil when this request is not cached (an invalidating one goes as
+    /// it came, validators and all).
+    func headEditsIfCaching() -> UpstreamRequest.CacheEdits? {
+        invalidation == nil ? headEdits() : nil
     }
 
     /// nginx's not_modified filter on a response being stored (nginx disables it for responses it does not
@@ -511,6 +577,7 @@ final class CacheExchange {
     /// What this request changes in the head sent upstream (`UpstreamRequest.CacheEdits`): decided before
     /// the head is built, so nothing patches serialized bytes. Stable across retries.
     func headEdits() -> UpstreamRequest.CacheEdits {
+        requestTime = Int64(time(nil))   // built as the request goes upstream (each try)
         var edits = UpstreamRequest.CacheEdits(headAsGET: convertsHead)
         if revalidating, let s = stale {
             for h in CacheRevalidation.headers(for: s.meta) {

@@ -20,7 +20,9 @@ struct FilteredHead {
 /// `Accept-Ranges`, as in nginx.
 enum CacheFilters {
     /// True when the filters answered (the caller sends nothing more).
-    static func answer(_ e: CacheHotEntry, request r: Request, proxy: ProxyRuntime, connection c: ClientConnection) -> Bool {
+    /// `age`: the entry's current `Age`, sent with the 304 or 206 too.
+    static func answer(_ e: CacheHotEntry, request r: Request, proxy: ProxyRuntime, connection c: ClientConnection,
+                       age: Int64) -> Bool {
         let resp = e.response
         guard resp.status == 200, !e.meta.flags.contains(.headOnly), ConditionalFields.present(in: r.head) else { return false }
         let fields = ConditionalFields(r.head)
@@ -30,9 +32,18 @@ enum CacheFilters {
         let lastModified = e.meta.lastModified
         let filters = r.location.filters
         if fields.hasPreconditions {
-            switch NotModifiedFilter.verdict(fields, lastModified: lastModified, etag: etag, mode: filters.ifModifiedSince) {
+            // RFC 9110 §13.2.2: If-None-Match, when present, decides alone (nginx requires If-Modified-Since to
+            // agree too); RFC 9111 §4.3.2: a stored response without Last-Modified is compared by its Date, else
+            // the time it was stored.
+            var f = fields
+            if f.ifNoneMatch != nil { f.ifModifiedSince = nil }
+            var validatorTime = lastModified
+            if validatorTime == nil, f.ifModifiedSince != nil, f.ifUnmodifiedSince == nil {
+                validatorTime = resp.firstHeader("date").flatMap { HTTPDate.parse($0) } ?? e.meta.storedAt
+            }
+            switch NotModifiedFilter.verdict(f, lastModified: validatorTime, etag: etag, mode: filters.cacheIfModifiedSince) {
             case .notModified:
-                send(head: build(r, resp, proxy, c, .notModified, extra: []), body: nil, r, c)
+                send(head: build(r, resp, proxy, c, .notModified, extra: [], age: age), body: nil, r, c)
                 return true
             case .preconditionFailed:
                 c.sendError(412, closeAfter: false)
@@ -53,7 +64,7 @@ enum CacheFilters {
             let s = spans[0]
             var extra = Array("Content-Range: ".utf8) + ContentRange.single(s, length: length) + [13, 10]
             appendLength(s.count, to: &extra)
-            let head = build(r, resp, proxy, c, .singleRange, extra: extra)
+            let head = build(r, resp, proxy, c, .singleRange, extra: extra, age: age)
             if let body = e.inlineBody {
                 send(head: head, body: Array(body[Int(s.start)..<Int(s.end)]), r, c)
             } else {
@@ -65,7 +76,7 @@ enum CacheFilters {
                                     boundary: StaticFiles.boundary(c))
             var extra = Array("Content-Type: ".utf8) + m.contentType + [13, 10]
             appendLength(m.contentLength, to: &extra)
-            let head = build(r, resp, proxy, c, .multipart, extra: extra)
+            let head = build(r, resp, proxy, c, .multipart, extra: extra, age: age)
             if let body = e.inlineBody {
                 send(head: head, body: m.body(from: body), r, c)
             } else {
@@ -82,10 +93,10 @@ enum CacheFilters {
     }
 
     private static func build(_ r: Request, _ resp: ResponseHead, _ proxy: ProxyRuntime, _ c: ClientConnection,
-                              _ f: FilteredHead, extra: [UInt8]) -> [UInt8] {
+                              _ f: FilteredHead, extra: [UInt8], age: Int64) -> [UInt8] {
         r.status = f.status
         let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: proxy, connection: c, chunked: false,
-                                            extra: extra, gzip: nil, filtered: f)
+                                            extra: extra, gzip: nil, filtered: f, age: age)
         r.responseHead = out
         return out
     }

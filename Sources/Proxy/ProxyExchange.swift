@@ -116,7 +116,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func buildHead() {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
         UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
-                              cache: cache?.headEdits(), into: &w)
+                              cache: cache?.headEditsIfCaching(), into: &w)
         request.upstreamHead = w.bytes
     }
 

@@ -6,6 +6,9 @@ import HTTP1
 /// static files and cached responses.
 struct ResponseFilters {
     var ifModifiedSince: IfModifiedSinceMode = .exact
+    /// How If-Modified-Since is compared with a response served from the cache: RFC 9110 §13.1.3's "not modified
+    /// since" (`.before`) unless `if_modified_since` is set, which keeps nginx's comparison.
+    var cacheIfModifiedSince: IfModifiedSinceMode = .before
     /// `etag off`: static files carry no ETag (and If-None-Match cannot match one).
     var etag = true
     /// 0 disables ranges (no Accept-Ranges either).
@@ -29,6 +32,7 @@ struct ResponseFilters {
         case .exact: ifModifiedSince = .exact
         case .before: ifModifiedSince = .before
         }
+        cacheIfModifiedSince = content.$ifModifiedSince.isSet ? ifModifiedSince : .before
         etag = content.etag
         maxRanges = content.maxRanges ?? Int.max
     }

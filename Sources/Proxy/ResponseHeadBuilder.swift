@@ -1,3 +1,4 @@
+import Cache
 import Regex
 import EventLoop
 import Gzip
@@ -15,18 +16,20 @@ enum ResponseHeadBuilder {
     /// `gzip`: the policy's decision (header edits apply when it compresses; `Vary` whenever it says so).
     /// `filtered`: a 304 / 206 made from a stored 200 (CacheFilters.swift): its status, the fields it drops,
     /// and no Content-Length of the stored response (the caller's `extra` has the new one).
+    /// `age`: the `Age` of a response served from the cache (RFC 9111 §4.2.3; its stored head has none).
     static func build(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
-                      chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil) -> [UInt8] {
+                      chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil,
+                      age: Int64? = nil) -> [UInt8] {
         var w = HeadWriter(capacity: resp.bytes.count + 256)
         write(for: r, upstream: resp, proxy: proxy, connection: c, chunked: chunked, extra: extra, gzip: gzip,
-              filtered: filtered, into: &w)
+              filtered: filtered, age: age, into: &w)
         return w.bytes
     }
 
     /// `build` into a writer the caller owns (the proxy's: the request's reused head buffer, no allocation).
     static func write(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
                       chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil,
-                      into w: inout HeadWriter) {
+                      age: Int64? = nil, into w: inout HeadWriter) {
         let compressing = gzip?.compress == true
         w.appendStatusLine(filtered?.status ?? (r.errorStatus != 0 ? r.errorStatus : resp.status))   // error_page's status
         if !proxy.passServer { appendServer(c, &w.bytes) }
@@ -38,9 +41,14 @@ enum ResponseHeadBuilder {
         // Kept fields are relayed as received, neighbours in one copy (HeadWriter.relayField); anything else
         // written in between flushes the run first, so the order stays the upstream's.
         var run = HeadWriter.FieldRun()
+        // Fields the upstream's Connection names are for that hop only (RFC 9110 §7.6.1); a stored head has none.
+        let listed = resp.connectionNamesFields ? CacheStoredHead.connectionListed(resp) : []
         for h in resp.headers {
             // Names and values are ranges of the upstream head's bytes, tested and copied in place.
             if hop.contains(b, h.name) || hidden.contains(b, h.name) { continue }
+            if !listed.isEmpty && listed.contains(where: { ASCII.equalsIgnoringCase(b[h.name.start..<h.name.end], $0) }) {
+                continue
+            }
             if let f = filtered, f.dropped.contains(b, h.name) { continue }
             if compressing && ASCII.named(b, h.name, "accept-ranges") { continue }
             if compressing && ASCII.named(b, h.name, "etag"), let edit = gzip?.etag {
@@ -83,6 +91,7 @@ enum ResponseHeadBuilder {
         if gzip?.addVary == true { w.append("Vary: Accept-Encoding\r\n") }
         if let n = resp.contentLength, !chunked, !compressing, filtered == nil { w.appendHeader("Content-Length", n) }
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }
+        if let a = age { w.appendHeader("Age", a) }
         if !extra.isEmpty { w.append(contentsOf: extra) }
         appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &w.bytes)
     }

@@ -19,6 +19,8 @@ public struct MockResponse: Sendable {
     public var hold: MockHold?
     /// A body produced piece by piece as the socket takes it instead of `body` (huge bodies, no allocation).
     public var stream: MockStream?
+    /// Raw bytes sent before the response's status line: interim (1xx) heads, e.g. a 103 Early Hints.
+    public var interim: [UInt8] = []
 
     public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], chunked: Bool = false,
                 dropConnection: Bool = false, hang: Bool = false, hold: MockHold? = nil, stream: MockStream? = nil) {
@@ -253,7 +255,7 @@ private final class MockConnection {
     }
 
     func write(_ r: MockResponse, head: RequestHead) {
-        var out = Array("HTTP/1.1 \(r.status) \(r.status == 200 ? "OK" : "Status")\r\n".utf8)
+        var out = r.interim + Array("HTTP/1.1 \(r.status) \(r.status == 200 ? "OK" : "Status")\r\n".utf8)
         out += Array("X-Backend: \(backend.name)\r\n".utf8)
         for (n, v) in r.headers { out += Array("\(n): \(v)\r\n".utf8) }
         let bodyless = head.method == .head || r.status == 204 || r.status == 304

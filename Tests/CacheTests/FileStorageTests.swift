@@ -185,6 +185,23 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         #expect(throws: CacheStorageError.corrupt) { try storage.open(key) }
     }
 
+    /// Version 3 keeps the initial age; a version 2 file (no age, heads with Age and Connection) is not read as
+    /// one: it is corrupt (a MISS, removed), never served.
+    @Test func initialAgeRoundTripsAndVersion2IsCorrupt() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: CacheLevels([])!)
+        var m = meta("aged")
+        m.initialAge = 1234
+        try put(storage, m, body: b("hello world"))
+        #expect(try storage.open(m.key.digest).meta.initialAge == 1234)
+        var bytes = dir.readFile("/" + m.key.digest.hex)
+        #expect(bytes[4] == 3 && bytes[92] == 0xD2 && bytes[93] == 0x04)
+        bytes[4] = 2
+        dir.writeFile("/" + m.key.digest.hex, bytes)
+        #expect(throws: CacheStorageError.corrupt) { try storage.open(m.key.digest) }
+    }
+
     @Test func variantEntryRoundTrips() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
