@@ -43,7 +43,7 @@ struct RealIPRuntime {
     /// named header) read as one comma list from the right. Each entry replaces the address; without
     /// `recursive` the last entry wins, with it the walk goes on while the entry is itself trusted. An entry
     /// that is not an address (an optional `:port` or `[v6]:port` is allowed) ends it with no change.
-    func resolve(_ values: [ArraySlice<UInt8>]) -> (address: [UInt8], port: UInt16)? {
+    func resolve<Values: BidirectionalCollection<ArraySlice<UInt8>>>(_ values: Values) -> (address: [UInt8], port: UInt16)? {
         var found: (address: [UInt8], port: UInt16)? = nil
         for value in values.reversed() {
             var end = value.endIndex
@@ -64,36 +64,59 @@ struct RealIPRuntime {
         return found
     }
 
-    /// `192.0.2.1`, `192.0.2.1:123`, `2001:db8::1`, `[2001:db8::1]:123`.
+    /// `192.0.2.1`, `192.0.2.1:123`, `2001:db8::1`, `[2001:db8::1]:123`, read as bytes.
     static func address(_ text: ArraySlice<UInt8>) -> (address: [UInt8], port: UInt16)? {
-        let s = String(decoding: text, as: UTF8.self)
-        if s.hasPrefix("[") {
-            guard let close = s.firstIndex(of: "]"), let bytes = IPAddressText.parse(s[s.index(after: s.startIndex)..<close])
+        let colon = UInt8(ascii: ":")
+        if text.first == UInt8(ascii: "[") {
+            guard let close = text.firstIndex(of: UInt8(ascii: "]")),
+                  let bytes = IPAddressText.parse(bytes: text[(text.startIndex + 1)..<close]), bytes.count == 16
             else { return nil }
-            let rest = s[s.index(after: close)...]
+            let rest = text[(close + 1)...]
             if rest.isEmpty { return (bytes, 0) }
-            guard rest.hasPrefix(":"), let port = UInt16(rest.dropFirst()), port > 0 else { return nil }
+            guard rest.first == colon, let port = port(rest.dropFirst()) else { return nil }
             return (bytes, port)
         }
-        if let bytes = IPAddressText.parse(Substring(s)) { return (bytes, 0) }
-        // v4 with a port: exactly one colon.
-        guard let colon = s.firstIndex(of: ":"), s[s.index(after: colon)...].firstIndex(of: ":") == nil,
-              let bytes = IPAddressText.parseV4(s[..<colon]), let port = UInt16(s[s.index(after: colon)...]), port > 0
-        else { return nil }
+        guard let first = text.firstIndex(of: colon) else { return IPAddressText.parseV4(bytes: text).map { ($0, 0) } }
+        // v4 with a port: exactly one colon; more is IPv6 without one.
+        if text[(first + 1)...].contains(colon) { return IPAddressText.parse(bytes: text).map { ($0, 0) } }
+        guard let bytes = IPAddressText.parseV4(bytes: text[..<first]), let port = port(text[(first + 1)...]) else { return nil }
         return (bytes, port)
+    }
+
+    /// 1 to 65535, ASCII digits only.
+    private static func port(_ digits: ArraySlice<UInt8>) -> UInt16? {
+        guard !digits.isEmpty, digits.count <= 5 else { return nil }
+        var n = 0
+        for c in digits {
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+            n = n * 10 + Int(c - UInt8(ascii: "0"))
+        }
+        return n > 0 && n <= 65535 ? UInt16(n) : nil
     }
 }
 
 /// The client address realip found for this request (nil on Request: the connection's peer).
 final class RealClient {
     let bytes: [UInt8]
-    let text: [UInt8]
+    /// `$remote_addr`, made when something reads it (a limit key or allow/deny needs only the bytes).
+    lazy var text: [UInt8] = RealClient.text(of: bytes)
     /// 0 when the header gave none: `$remote_port` is then empty, as in nginx.
     let port: UInt16
 
     init(bytes: [UInt8], port: UInt16) {
         self.bytes = bytes; self.port = port
-        text = Array(SocketAddress(family: bytes.count == 16 ? .v6 : .v4, bytes: bytes, port: port).host.utf8)
+    }
+
+    /// `192.0.2.1` without a String on the way; IPv6 takes inet_ntop's form.
+    private static func text(of bytes: [UInt8]) -> [UInt8] {
+        guard bytes.count == 4 else { return Array(SocketAddress(family: .v6, bytes: bytes, port: 0).host.utf8) }
+        var t: [UInt8] = []
+        t.reserveCapacity(15)
+        for (i, b) in bytes.enumerated() {
+            if i > 0 { t.append(UInt8(ascii: ".")) }
+            ASCIIDecimal.append(Int(b), to: &t)
+        }
+        return t
     }
 }
 
@@ -118,19 +141,29 @@ extension Request {
     func applyRealIP(_ identity: ClientIdentityRuntime?) {
         guard realClient == nil, let realIP = identity?.realIP, head != nil else { return }
         guard realIP.isTrusted(connection.peer.bytes) else { return }
-        var values: [ArraySlice<UInt8>] = []
+        let found: (address: [UInt8], port: UInt16)?
         switch realIP.header {
         case .proxyProtocol:
             // The header's client, when the listener reads one and it named an address (nginx declines otherwise).
             guard let pp = connection.proxyProtocol, let bytes = pp.sourceBytes else { return }
             realClient = RealClient(bytes: bytes, port: pp.sourcePort)
             return
-        case .xForwardedFor: values = requestHeaders(realIP.headerName)
+        case .xForwardedFor:
+            // One X-Forwarded-For line is the usual case: read in place, no list of lines made.
+            guard let head else { return }
+            var first: ArraySlice<UInt8>? = nil
+            var lines = 0
+            for h in head.headers where ASCII.equalsIgnoringCase(head.bytes(h.name), realIP.headerName) {
+                if lines == 0 { first = head.bytes(h.value) }
+                lines += 1
+            }
+            guard let first else { return }
+            found = lines == 1 ? realIP.resolve(CollectionOfOne(first)) : realIP.resolve(requestHeaders(realIP.headerName))
         case .named:
             guard let v = requestHeader(realIP.headerName) else { return }
-            values.append(v)
+            found = realIP.resolve(CollectionOfOne(v))
         }
-        guard let found = realIP.resolve(values) else { return }
+        guard let found else { return }
         realClient = RealClient(bytes: found.address, port: found.port)
     }
 }

@@ -30,6 +30,14 @@ import Testing
         #expect(CIDR.parse(text) == .invalid)
     }
 
+    /// realip's byte reader agrees with the text one on every form, good or bad.
+    @Test(arguments: ["10.0.0.1", "0.0.0.0", "255.255.255.255", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4",
+                      "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4/8", "١.2.3.4", "", "::1", "2001:db8::1", "::ffff:1.2.3.4",
+                      "1::2::3", "g::1", "1000.1.1.1", " 1.2.3.4"])
+    func bytesAndTextAgree(text: String) {
+        #expect(IPAddressText.parse(bytes: Array(text.utf8)[...]) == IPAddressText.parse(Substring(text)), "\(text)")
+    }
+
     @Test func lowBitsAreMaskedWithAWarning() throws {
         #expect(CIDR.parse("10.0.0.1/8") == .lowBitsSet(CIDR(address: [10, 0, 0, 0], prefixLength: 8)))
         var diagnostics: [ConfigDiagnostic] = []
