@@ -508,10 +508,12 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
   for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$P_JVM") 2>/dev/null && break; sleep 0.1; done
   ok=1
   for port in "$P_RR" "$P_IPHASH" "$P_JVM"; do python3 "$HERE/two_clients.py" "$port" 50 /1k.bin || ok=0; done
+  python3 "$HERE/two_clients.py" "$P_FRONT" 50 /1k.bin "X-Forwarded-For: 192.0.2.1" || ok=0
   callgrind_control -z "$PROXY_PID" >/dev/null || ok=0
-  for entry in "rr_cookie $P_RR" "ip_hash $P_IPHASH" "jvm_route $P_JVM"; do
-    read -r scen port <<<"$entry"
-    [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" /1k.bin || ok=0
+  # front_rr50: rr_cookie's requests through realip, a limit_req zone and allow/deny (issue 16's cost).
+  for entry in "rr_cookie $P_RR" "ip_hash $P_IPHASH" "jvm_route $P_JVM" "front_rr50 $P_FRONT X-Forwarded-For: 192.0.2.1"; do
+    read -r scen port header <<<"$entry"
+    [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" /1k.bin ${header:+"$header"} || ok=0
     callgrind_control -d "$scen" "$PROXY_PID" >/dev/null || ok=0   # dumps and zeroes the counters
   done
   stop_proxy

@@ -172,11 +172,15 @@ def main():
         ratio_lines.append("callgrind user-space instructions per request: " +
                            ", ".join(f"{scen} {v:,.0f}" for scen, v in instructions.items()))
     base = instructions.get("rr_cookie")
-    for scen in ("ip_hash", "jvm_route"):
+    for scen in ("ip_hash", "jvm_route", "front_rr50"):
         if base and scen in instructions:
             extra = (instructions[scen] / base - 1) * 100
             ratio_lines.append(f"cost {scen} vs rr_cookie switchyard: {extra:+.1f}% user-space instructions per "
                                f"request (callgrind)")
+            if scen == "front_rr50":
+                checks.append(("realip + limit_req + allow/deny cost < 5% user-space instructions per request vs "
+                               "rr_cookie (callgrind, same requests plus X-Forwarded-For)", f"{extra:+.1f}%",
+                               "met" if extra < 5 else "MISSED"))
             if scen == "jvm_route":
                 checks.append(("jvm_route costs < 3% user-space instructions per request vs round-robin, same "
                                "requests (callgrind; the kernel's share is the same for both)", f"{extra:+.1f}%",

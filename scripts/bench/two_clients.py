@@ -1,14 +1,15 @@
-"""two_clients.py PORT N PATH: N keep-alive requests from two clients taking turns, one carrying the session
+"""two_clients.py PORT N PATH [HEADER]: N keep-alive requests from two clients taking turns, one carrying the session
 cookie JSESSIONID=ABC.tomcat1 and the other ABC.tomcat2, so a round-robin, ip_hash and jvm_route proxy all
 keep their upstream connections busy the same way. Used by bench.sh's callgrind phase; each response is
-read whole before the next request."""
+read whole before the next request. HEADER (`Name: value`) goes on every request (front_rr50's X-Forwarded-For)."""
 import socket
 import sys
 
 port, n = int(sys.argv[1]), int(sys.argv[2])
 path = sys.argv[3] if len(sys.argv) > 3 else "/1k.bin"
+extra = sys.argv[4] + "\r\n" if len(sys.argv) > 4 else ""
 socks = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(2)]
-requests = [f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: JSESSIONID=ABC.tomcat{k + 1}\r\n\r\n".encode()
+requests = [f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: JSESSIONID=ABC.tomcat{k + 1}\r\n{extra}\r\n".encode()
             for k in range(2)]
 for i in range(n):
     s = socks[i % 2]
