@@ -147,8 +147,8 @@ import Testing
     }
 
     /// limit_conn counts requests in progress per key: while one is held upstream the next is refused, in any
-    /// location of the zone; a location of another zone, or without a limit, is not; once the first ends the
-    /// key is free again. nginx-tests limit_conn.t.
+    /// location of the zone; a location of another zone, or without a limit, is not; a dry run serves and tells;
+    /// once the first ends the key is free again. nginx-tests limit_conn.t and limit_conn_dry_run.t.
     @Test func limitConnCountsRequestsInProgress() throws {
         let gate = MockGate()
         let backend = try MockBackend(name: "slow") { _ in
@@ -167,6 +167,7 @@ import Testing
                 location /zone { limit_conn other 1; try_files /index.html =404; }
                 location /custom { limit_conn addr 1; limit_conn_status 501; limit_conn_log_level info; try_files /index.html =404; }
                 location /free { try_files /index.html =404; }
+                location /dry { limit_conn addr 1; limit_conn_dry_run on; try_files /index.html =404; }
             }
             """)
         defer { f.proxy.stop() }
@@ -180,6 +181,10 @@ import Testing
         #expect(try f.get("/zone").header("X-Status") == "PASSED")
         let free = try f.get("/free")
         #expect(free.status == 200 && free.header("X-Status") == nil)
+        // Dry run: counted and logged as a refusal, but served.
+        let dry = try f.get("/dry")
+        #expect(dry.status == 200 && dry.header("X-Status") == "REJECTED_DRY_RUN")
+        #expect(f.logFile("logs/error.log", containing: "limiting connections, dry run,").contains("by zone \"addr\""))
         gate.open()
         #expect(try held.readResponse().text == "ok")
         #expect(try f.get("/same").status == 200)
@@ -208,31 +213,6 @@ import Testing
         #expect(try f.get("/same").status == 503)
         close(c.fd)
         #expect(eventually { (try? f.get("/same").status) == 200 })
-    }
-
-    @Test func limitConnDryRun() throws {
-        let gate = MockGate()
-        let backend = try MockBackend(name: "slow") { _ in
-            MockResponse(body: Array("o".utf8), hold: MockHold(gate: gate, rest: Array("k".utf8)))
-        }
-        defer { backend.stop() }
-        let f = try Self.fixture("""
-            limit_conn_zone $binary_remote_addr zone=addr:1m;
-            server {
-                listen 127.0.0.1:PORT;
-                root html;
-                add_header X-Status $limit_conn_status always;
-                location / { proxy_pass http://\(backend.address); limit_conn addr 1; }
-                location /dry { limit_conn addr 1; limit_conn_dry_run on; try_files /index.html =404; }
-            }
-            """)
-        defer { f.proxy.stop(); gate.open() }
-        let held = try f.client()
-        try held.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(eventually { backend.requests == 1 })
-        let dry = try f.get("/dry")
-        #expect(dry.status == 200 && dry.header("X-Status") == "REJECTED_DRY_RUN")
-        #expect(f.logFile("logs/error.log", containing: "limiting connections, dry run,").contains("by zone \"addr\""))
     }
 
     /// A reload that keeps a zone keeps its counts (nginx reuses the shared memory zone); one that changes
