@@ -70,10 +70,22 @@ extension ConfigBuilder {
             break
         }
         let nested = try draft.nested.map { try freeze($0, parent: settings, context) }
+        let limitExcept = try draft.limitExcept.map { l in try freezeLimitExcept(l, parent: settings, context) }
         return LocationConfig(
             match: draft.match, settings: settings, handler: handler,
             rewrites: try freezeIfs(draft.rewrites, parent: settings, context), nested: nested,
-            location: draft.location)
+            location: draft.location, limitExcept: limitExcept)
+    }
+
+    /// `limit_except`'s block merged from its location. Out of line: `freeze` recurses once per nesting level, and
+    /// a second HTTPSettings in its frame would halve the depth the stack allows (ConfigDepthTests).
+    @inline(never)
+    private func freezeLimitExcept(_ l: (methods: [String], settings: HTTPSettings, location: SourceLocation),
+                                   parent: HTTPSettings, _ context: FinishContext) throws -> LimitExcept {
+        var inner = l.settings
+        merge(&inner, from: parent)
+        try check(inner, context, at: l.location)
+        return LimitExcept(methods: Set(l.methods), settings: inner, location: l.location)
     }
 
     /// The settings of each location-level `if` block, merged from the level around it, as a location's are.

@@ -51,6 +51,8 @@ final class LocationDraft: SettingsOwner {
     var proxyPassLocation: SourceLocation?
     var rewrites: [RewriteStep] = []
     var nested: [LocationDraft] = []
+    /// `limit_except`: its methods and the settings its block wrote (merged from this location at finish).
+    var limitExcept: (methods: [String], settings: HTTPSettings, location: SourceLocation)?
     let location: SourceLocation
 
     init(match: LocationMatch, location: SourceLocation) {

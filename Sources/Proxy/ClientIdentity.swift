@@ -22,6 +22,28 @@ final class ClientIdentityRuntime: @unchecked Sendable {
     }
 }
 
+/// A location's `limit_except`: the methods it lets through, and the access settings for the others (nil when
+/// the block has none: nginx's merged configuration then has no rules either).
+final class LimitExceptRuntime: @unchecked Sendable {   // immutable after load
+    let methods: Set<HTTPMethod>
+    let identity: ClientIdentityRuntime?
+
+    init(methods: Set<String>, identity: ClientIdentityRuntime?) {
+        let table: [String: HTTPMethod] = [
+            "GET": .get, "HEAD": .head, "POST": .post, "PUT": .put, "DELETE": .delete, "MKCOL": .mkcol, "COPY": .copy,
+            "MOVE": .move, "OPTIONS": .options, "PROPFIND": .propfind, "PROPPATCH": .proppatch, "LOCK": .lock,
+            "UNLOCK": .unlock, "PATCH": .patch,
+        ]
+        self.methods = Set(methods.compactMap { table[$0] })
+        self.identity = identity
+    }
+
+    /// The access settings for a request of `method`.
+    func identity(for method: HTTPMethod, location: ClientIdentityRuntime?) -> ClientIdentityRuntime? {
+        methods.contains(method) ? location : identity
+    }
+}
+
 struct RealIPRuntime {
     let trusted: [RealIPSource]
     let header: RealIPHeader

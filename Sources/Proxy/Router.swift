@@ -85,7 +85,9 @@ enum Router {
     /// The rest of the pre-access phase (limit_conn), the access phase, try_files, then the content handler.
     static func afterRequestLimits(_ r: Request, _ c: ClientConnection) {
         if let limits = r.location.limits, !LimitPhase.connections(limits, r, c) { return }
-        if let identity = r.location.identity, !accessPhase(identity, r, c) { return }
+        var identity = r.location.identity
+        if let le = r.location.limitExcept { identity = le.identity(for: r.head.method, location: identity) }
+        if let identity, !accessPhase(identity, r, c) { return }
         if let tf = r.location.files.tryFiles {
             if TryFilesPhase.run(tf, r, c) { return }
         }

@@ -207,6 +207,8 @@ final class LocationRuntime: @unchecked Sendable {
     var identity: ClientIdentityRuntime? = nil
     /// limit_req and limit_conn (LimitsRuntime.swift); nil when the location has neither. Set like `identity`.
     var limits: LimitsRuntime? = nil
+    /// `limit_except`: another method is checked by its block's access settings instead of `identity`.
+    var limitExcept: LimitExceptRuntime? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

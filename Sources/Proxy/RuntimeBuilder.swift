@@ -563,6 +563,11 @@ struct Builder {
                                filters: ResponseFilters(content))
         made.identity = ClientIdentityRuntime(settings.access, auth: try authBasic(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
+        if let le = l?.limitExcept {
+            made.limitExcept = LimitExceptRuntime(
+                methods: le.methods,
+                identity: ClientIdentityRuntime(le.settings.access, auth: try authBasic(le.settings.access, at: le.location)))
+        }
         return made
     }
 

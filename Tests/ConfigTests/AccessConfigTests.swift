@@ -38,6 +38,32 @@ import Testing
         #expect(IPAddressText.parse(bytes: Array(text.utf8)[...]) == IPAddressText.parse(Substring(text)), "\(text)")
     }
 
+    /// `limit_except`: its methods (GET brings HEAD), its block's rules merged from the location, nginx's errors.
+    @Test func limitExcept() throws {
+        let config = try load(http("""
+            server {
+                listen 80;
+                location / { allow 10.0.0.0/8; limit_except GET post { deny all; } }
+                location /b { limit_except PUT { auth_basic "x"; auth_basic_user_file users; } }
+            }
+            """))
+        let locs = config.http!.servers[0].locations
+        let first = try #require(locs[0].limitExcept)
+        #expect(first.methods == ["GET", "HEAD", "POST"])
+        #expect(first.settings.access.rules == [AccessRule(allow: false, target: .all)])
+        #expect(locs[0].settings.access.rules == [AccessRule(allow: true, target: .block(CIDR(address: [10, 0, 0, 0], prefixLength: 8)))])
+        let second = try #require(locs[1].limitExcept)
+        #expect(second.settings.access.authBasicRealm != nil && second.settings.access.authBasicUserFile != nil)
+        #expect(loadError(http("server { location / { limit_except FETCH { deny all; } } }"))
+                == "invalid method \"FETCH\" in /c/nginx.conf:3")
+        #expect(loadError(http("server { location / { limit_except GET { deny all; } limit_except POST { } } }"))
+                == "\"limit_except\" directive is duplicate in /c/nginx.conf:3")
+        #expect(loadError(http("server { location / { limit_except GET { return 403; } } }"))
+                == "\"return\" directive is not allowed here in /c/nginx.conf:3")
+        #expect(loadError(http("server { limit_except GET { deny all; } }"))
+                == "\"limit_except\" directive is not allowed here in /c/nginx.conf:3")
+    }
+
     @Test func lowBitsAreMaskedWithAWarning() throws {
         #expect(CIDR.parse("10.0.0.1/8") == .lowBitsSet(CIDR(address: [10, 0, 0, 0], prefixLength: 8)))
         var diagnostics: [ConfigDiagnostic] = []

@@ -61,6 +61,25 @@ import Testing
         #expect(f.logFile("logs/error.log", containing: "access forbidden by rule").contains("access forbidden by rule"))
     }
 
+    /// `limit_except GET { deny all; }`: GET and HEAD pass, other methods get the block's 403; the block's
+    /// rules replace the location's for those methods only.
+    @Test func limitExceptChecksOtherMethods() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { root /nonexistent; limit_except GET { deny all; } }
+                location /open { root /nonexistent; deny all; limit_except GET { allow all; } }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/").status == 404)
+        #expect(try f.raw("HEAD / HTTP/1.0\r\n\r\n").hasPrefix("HTTP/1.1 404"))
+        #expect(try f.raw("POST / HTTP/1.0\r\nContent-Length: 0\r\n\r\n").hasPrefix("HTTP/1.1 403"))
+        #expect(try f.raw("DELETE / HTTP/1.0\r\n\r\n").hasPrefix("HTTP/1.1 403"))
+        #expect(try f.get("/open").status == 403)
+        #expect(try f.raw("POST /open HTTP/1.0\r\nContent-Length: 0\r\n\r\n").hasPrefix("HTTP/1.1 405"))   // past access: static files take GET only
+    }
+
     /// The status pages are kept to operators like any location: stub_status, upstream_status and
     /// jvm_route_status answer the allowed network and refuse the rest, with the forwarded client deciding
     /// behind a trusted balancer.

@@ -14,6 +14,7 @@ extension DirectiveTable {
             try builder.runBlock(directive, as: .server, frame: .server(draft))
         }),
         DirectiveSpec("location", [.server, .location], .range(1, 2), block: true, .custom(location)),
+        DirectiveSpec("limit_except", [.location], .atLeast(1), block: true, .custom(limitExcept)),
         DirectiveSpec("upstream", [.http], .exactly(1), block: true, .custom { builder, directive in
             let name = directive.arguments[0].text
             if builder.http!.upstreams.contains(where: { $0.name == name }) {
@@ -183,5 +184,27 @@ extension LocationDraft {
         case .exact(let s), .prefix(let s), .prefixNoRegex(let s), .named(let s): return s
         case .regex(let s, _): return s
         }
+    }
+}
+
+extension DirectiveTable {
+    /// `limit_except GET POST { … }` in a location: once per location, known methods only.
+    private static func limitExcept(_ builder: ConfigBuilder, _ directive: Directive) throws {
+        guard let owner = builder.currentLocation else {
+            throw ConfigError("\"limit_except\" directive is not allowed here", at: directive.location)
+        }
+        if owner.limitExcept != nil { throw ConfigError("\"limit_except\" directive is duplicate", at: directive.location) }
+        var methods: Set<String> = []
+        for argument in directive.arguments {
+            let name = argument.text.uppercased()
+            guard LimitExcept.knownMethods.contains(name) else {
+                throw ConfigError("invalid method \"\(argument.text)\"", at: directive.location)
+            }
+            methods.insert(name)
+            if name == "GET" { methods.insert("HEAD") }
+        }
+        let draft = LocationDraft(match: .named("limit_except"), location: directive.location)
+        try builder.runBlock(directive, as: .limitExcept, frame: .location(draft))
+        owner.limitExcept = (methods.sorted(), draft.settings, directive.location)
     }
 }

@@ -3,6 +3,8 @@ public enum ConfigContext: String, Sendable, Hashable, CaseIterable {
     case main, events, http, server, location, upstream, map, types
     /// Inside `if` in a server or a location (nginx's SIF and LIF).
     case serverIf, locationIf
+    /// Inside `limit_except` (nginx's LMT).
+    case limitExcept
 }
 
 /// How many arguments a directive takes (nginx's `NGX_CONF_TAKE*` / `1MORE` flags).

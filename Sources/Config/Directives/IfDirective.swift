@@ -35,6 +35,7 @@ enum IfContext {
         switch context {
         case .locationIf: return inLocation.contains(spec.name) && spec.contexts.contains(.location)
         case .serverIf: return inServer.contains(spec.name) && spec.contexts.contains(.server)
+        case .limitExcept: return LimitExcept.allowed.contains(spec.name) && spec.contexts.contains(.location)
         default: return false
         }
     }

@@ -9,6 +9,27 @@ public struct LocationConfig: Sendable {
     /// Nested locations, in configuration order.
     public var nested: [LocationConfig]
     public var location: SourceLocation
+    /// `limit_except METHOD … { … }`: requests with another method get these settings' access rules.
+    public var limitExcept: LimitExcept? = nil
+}
+
+/// `limit_except GET { deny all; }`: the methods let through as the location says (`GET` brings `HEAD`); any
+/// other method is checked by the block's `allow`/`deny`/`auth_basic`, merged from the location as nginx merges
+/// the block's own location configuration.
+public final class LimitExcept: Sendable {   // a class: a location holds a reference, not a second HTTPSettings
+    public let methods: Set<String>
+    public let settings: HTTPSettings
+    public let location: SourceLocation
+
+    init(methods: Set<String>, settings: HTTPSettings, location: SourceLocation) {
+        self.methods = methods; self.settings = settings; self.location = location
+    }
+
+    /// nginx's NGX_HTTP_LMT_CONF directives that switchyard has: access and basic authentication.
+    static let allowed: Set<String> = ["allow", "deny", "auth_basic", "auth_basic_user_file"]
+    /// The methods nginx's limit_except knows.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "MKCOL", "COPY", "MOVE", "OPTIONS",
+                                            "PROPFIND", "PROPPATCH", "LOCK", "UNLOCK", "PATCH"]
 }
 
 /// How a location matches the URI (nginx: `=`, `^~`, none, `~`, `~*`, `@name`).
