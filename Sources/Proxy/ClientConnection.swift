@@ -375,6 +375,7 @@ final class ClientConnection: RequestBodySource {
     private var sendRate = -1
 
     private func resolveRate(_ r: Request) {
+        if r.limitRate >= 0 { sendRate = r.limitRate; return }   // `set $limit_rate` already chose it
         guard let loc = r.location, loc.limitsRate else { sendRate = 0; r.limitRate = 0; return }
         let (rate, after) = loc.shaping.rate(for: r)
         r.limitRate = rate

@@ -8,6 +8,9 @@ enum SetTargets {
         return n == "args" || n == "query_string"
     }
 
+    /// `set $limit_rate …` sets the response's rate (nginx's variable set handler), not a slot.
+    static func isLimitRate(_ name: String) -> Bool { name.lowercased() == "limit_rate" }
+
     /// Built-in variables nginx does not let `set` change (`set $uri …` is "the duplicate "uri" variable").
     /// Prefix families (`$http_…`, `$arg_…`) may be shadowed, as nginx allows; `$limit_rate` is changeable.
     static func isReadOnly(_ name: String) -> Bool {
@@ -56,7 +59,8 @@ extension Builder {
             case .return(let r):
                 ops.append(.respond(status: r.code, body: try r.value.map { v throws(ConfigError) in try compile(v, at: r.location) }))
             case .set(let variable, let value, let at):
-                let target: SetTarget = SetTargets.isArgs(variable) ? .args : .user(userSlots[variable.lowercased()]!)
+                let target: SetTarget = SetTargets.isArgs(variable) ? .args
+                    : SetTargets.isLimitRate(variable) ? .limitRate : .user(userSlots[variable.lowercased()]!)
                 ops.append(.set(target, try compile(value, at: at)))
             case .break:
                 ops.append(.stop)

@@ -11,7 +11,7 @@ struct CaptureRegex {
 }
 
 /// What `set` writes: a variable of the configuration's own, or `$args`.
-enum SetTarget { case user(Int), args }
+enum SetTarget { case user(Int), args, limitRate }
 
 /// `rewrite regex replacement [flag]`, compiled.
 struct RewriteRule {
@@ -79,6 +79,14 @@ enum RewriteScript {
                 case .args:
                     let v = r.evaluate(value)
                     r.args = v[...]; r.hasArgs = !v.isEmpty
+                case .limitRate:
+                    // A size (`40k`); anything else is logged and changes nothing, as nginx's set handler does.
+                    let v = r.evaluate(value)
+                    if let rate = Units.size(String(decoding: v, as: UTF8.self)) {
+                        r.limitRate = rate
+                    } else {
+                        c.worker.log(.error, "invalid $limit_rate \"\(String(decoding: v, as: UTF8.self))\"", c.id)
+                    }
                 }
             case .stop:
                 if uriChanged { r.validLocation = false }

@@ -177,7 +177,7 @@ struct Builder {
             for step in steps {
                 switch step {
                 case .set(let name, _, let at):
-                    if SetTargets.isArgs(name) { continue }
+                    if SetTargets.isArgs(name) || SetTargets.isLimitRate(name) { continue }
                     if SetTargets.isReadOnly(name) { throw ConfigError("the duplicate \"\(name)\" variable", at: at) }
                     add(name)
                 case .rewrite(let r): RegexNames.named(in: r.pattern).forEach(add)

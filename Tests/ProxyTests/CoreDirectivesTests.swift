@@ -168,6 +168,29 @@ import Testing
         #expect(try f.get("/fast").text == body)
     }
 
+    /// `set $limit_rate` sets the rate (a size, `40k`), which `$limit_rate` then reads back in bytes; a value
+    /// that is no size is logged and changes nothing (nginx-tests http_variables.t). The set rate slows the send.
+    @Test func setLimitRate() throws {
+        let body = String(repeating: "z", count: 3000)
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: body) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /rate { set $limit_rate $arg_l; add_header X-Rate $limit_rate; return 200 OK; }
+                location /slow { set $limit_rate 1k; proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/rate?l=40k").header("X-Rate") == "40960")
+        #expect(try f.get("/rate?l=bad").header("X-Rate") == "0")
+        #expect(f.logFile("logs/error.log", containing: "invalid $limit_rate").contains("invalid $limit_rate \"bad\""))
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try f.get("/slow").text == body)
+        #expect(clock.now - start >= .milliseconds(900))   // 3,000 bytes at 1,024 a second, the first second's free
+    }
+
     @Test func keepaliveDisableSafari() throws {
         let f = try Fixture(http: """
             server {
