@@ -48,9 +48,12 @@ enum GzipStage {
 
     /// The decision for a static file: `status` (200, or an error_page's) with `length` bytes with nginx's validators, plus whatever the
     /// location's `expires` adds (nginx's headers filter runs before gzip, so `gzip_proxied` sees them).
+    /// A file's decision. A HEAD gets the head a GET would (nginx's gzip header filter runs before HEAD drops the
+    /// body), so it is decided as a GET; the caller sends no body.
     static func decideForFile(_ g: GzipRuntime, request r: Request, status: Int, contentType: [UInt8], length: Int64,
                               etag: [UInt8]) -> GzipDecision {
-        let req = requestFacts(g, r)
+        var req = requestFacts(g, r)
+        req.isHead = false
         var res = GzipResponseFacts(status: status, contentType: contentType, contentLength: Int(length))
         res.hasLastModified = true
         res.etag = etag

@@ -79,9 +79,12 @@ enum StaticFiles {
             GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag)
         }
         if method == .head {
+            // The head a GET would get: compressed means Content-Encoding and no length (nor chunked, as nginx).
             Syscall.close(fd)
-            return sendHead(r, c, status: code, length: length, type: type, etag: etag, lastModified: lastModified,
-                            range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: nil)
+            let compressed = gzip?.compress == true
+            return sendHead(r, c, status: code, length: compressed ? nil : length, type: type, etag: etag,
+                            lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
+                            then: nil, compressedHead: compressed)
         }
         let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
         if let m = multipart { sender.sendParts(m) }
@@ -133,8 +136,8 @@ enum StaticFiles {
 
     private static func sendHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
                                  etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
-                                 gzip: GzipDecision?, then sender: FileSender?) {
-        let compressing = sender?.gzip != nil
+                                 gzip: GzipDecision?, then sender: FileSender?, compressedHead: Bool = false) {
+        let compressing = sender?.gzip != nil || compressedHead
         r.status = status
         var line = HeadWriter(capacity: 320)
         line.appendStatusLine(status)
