@@ -113,7 +113,7 @@ enum RewriteScript {
 
     /// A matched rewrite: a redirect answers; otherwise $uri (and maybe $args) change.
     private static func apply(_ rule: RewriteRule, _ r: Request, _ c: ClientConnection, uriChanged: inout Bool) -> Outcome? {
-        var target = r.evaluate(rule.replacement)
+        var target = rule.setsArgs ? replacementWithArgs(rule.replacement, r) : r.evaluate(rule.replacement)
         if rule.redirects || rule.flag == .redirect || rule.flag == .permanent {
             if rule.keepsArgs, !r.args.isEmpty {
                 target.append(rule.setsArgs ? UInt8(ascii: "&") : UInt8(ascii: "?"))
@@ -142,6 +142,42 @@ enum RewriteScript {
         case .last: uriChanged = true; return .research
         case .breakHere: uriChanged = false; r.validLocation = false; return .proceed
         default: uriChanged = true; return nil
+        }
+    }
+
+    /// A replacement with new args (`$1?c=$1`): a capture after the `?` is escaped for the query when the
+    /// request's path came percent-encoded, so `%25` stays `%25` in `$args` (nginx's copy_capture_code with
+    /// is_args and quoted_uri; nginx-tests rewrite.t).
+    private static func replacementWithArgs(_ t: CompiledTemplate, _ r: Request) -> [UInt8] {
+        let head = r.head!
+        let path = head.bytes(head.target).prefix { $0 != UInt8(ascii: "?") }
+        guard path.contains(UInt8(ascii: "%")) else { return r.evaluate(t) }
+        var out: [UInt8] = []
+        var inArgs = false
+        for part in t.parts {
+            switch part {
+            case .literal(let b):
+                out.append(contentsOf: b)
+                if !inArgs, b.contains(UInt8(ascii: "?")) { inArgs = true }
+            case .variable(let v): r.append(v, to: &out)
+            case .capture(let n):
+                guard n < r.captures.count else { continue }
+                if inArgs { escapeArgs(r.captures[n], into: &out) } else { out.append(contentsOf: r.captures[n]) }
+            }
+        }
+        return out
+    }
+
+    /// nginx's NGX_ESCAPE_ARGS: controls, space, `#`, `%`, `&`, `+`, `;`, `?`, and bytes from 0x7f up.
+    private static func escapeArgs(_ bytes: [UInt8], into out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        for b in bytes {
+            switch b {
+            case 0...0x20, 0x23, 0x25, 0x26, 0x2b, 0x3b, 0x3f, 0x7f...0xff:
+                out.append(UInt8(ascii: "%")); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0x0f)])
+            default:
+                out.append(b)
+            }
         }
     }
 

@@ -115,6 +115,20 @@ import Testing
         #expect(try f.get("/setargs?q=2").text == "x=1 1")
     }
 
+    /// A capture copied into new args is escaped for the query when the path came percent-encoded: `%25` in
+    /// the path is `%` in `$uri` and stays `%25` in `$args` (nginx-tests rewrite.t "escape with added args").
+    @Test func capturesInNewArgsAreEscaped() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /dup { rewrite ^(.*) $1?c=$1; return 200 "uri:$uri args:$args"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/dup/%25%20x?a=b").text == "uri:/dup/% x args:c=/dup/%25%20x&a=b")
+        #expect(try f.get("/dup/plain?a=b").text == "uri:/dup/plain args:c=/dup/plain&a=b")
+    }
+
     @Test func rewriteCycleEndsIn500() throws {
         let f = try Fixture(http: """
             server { listen 127.0.0.1:PORT; location / { rewrite ^ /again last; } }
