@@ -154,15 +154,11 @@ package final class FileCacheWriter: CacheWriter {
     }
 
     package func append(bytes: [UInt8]) throws(CacheStorageError) {
-        guard !finished, fd >= 0 else { throw .io(operation: "write", errno: EBADF) }
-        guard !bytes.isEmpty else { return }
-        do {
-            try FileIO.write(fd, bytes)
-        } catch {
-            abort()
-            throw error
+        var failure: CacheStorageError?
+        bytes.withByteView { view in
+            do throws(CacheStorageError) { try append(view) } catch { failure = error }
         }
-        bodyBytes += bytes.count
+        if let failure { throw failure }
     }
 
     package func commit() throws(CacheStorageError) -> Int {
