@@ -1,3 +1,4 @@
+import ASCIIBytes
 import Config
 import EventLoop
 
@@ -69,5 +70,36 @@ enum TryFilesPhase {
             InternalRedirect.toURI(uri, args: args.map { $0[...] }, r, c)
         }
         return true
+    }
+}
+
+/// nginx's ngx_http_parse_unsafe_uri, for a redirect an upstream names: `%XX` decoded (a bad escape or a NUL
+/// refuses it), then no `..` segment.
+enum URIPathSafety {
+    static func decodedSafe(_ uri: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(uri.count)
+        var i = 0
+        while i < uri.count {
+            var b = uri[i]
+            if b == UInt8(ascii: "%") {
+                guard i + 2 < uri.count, let h = ASCII.hexValue(uri[i + 1]), let l = ASCII.hexValue(uri[i + 2]) else { return nil }
+                b = h << 4 | l
+                i += 2
+            }
+            if b == 0 { return nil }
+            out.append(b)
+            i += 1
+        }
+        return out.first == UInt8(ascii: "/") && !climbs(out) ? out : nil
+    }
+
+    static func climbs(_ uri: [UInt8]) -> Bool {
+        var start = 0
+        for i in 0...uri.count where i == uri.count || uri[i] == UInt8(ascii: "/") {
+            if i - start == 2, uri[start] == UInt8(ascii: "."), uri[start + 1] == UInt8(ascii: ".") { return true }
+            start = i + 1
+        }
+        return false
     }
 }

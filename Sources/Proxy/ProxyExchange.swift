@@ -402,6 +402,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
                 return tryFailed(.httpStatus(resp.status))
             }
+            if proxy.followsAccelRedirect, let target = resp.firstHeader("x-accel-redirect") {
+                return acceleratedRedirect(Array(target), resp)
+            }
             if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp) }
             beginResponse(resp)
         }
@@ -736,6 +739,31 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
         }
         client.sendError(status, closeAfter: false)
+    }
+
+    /// `X-Accel-Redirect: /uri?args` or `@name` from the upstream: its answer is dropped (its connection closed)
+    /// and the request goes on as an internal redirect there, asked with GET (a HEAD stays HEAD), as nginx's
+    /// ngx_http_upstream_process_headers does. A URI that is not absolute or climbs out with `..` is a 404.
+    private func acceleratedRedirect(_ target: [UInt8], _ resp: ResponseHead) {
+        request.upstreamResponse = resp   // $upstream_http_* still read it after the redirect
+        state = .done
+        endTry()
+        releasePeer(.ok, now: worker.now())
+        if let c = conn { c.close(); conn = nil }
+        cache?.finish()
+        client.exchange = nil
+        if request.head.bodyFraming != .none {
+            request.bodyConsumed = true
+            if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
+        }
+        if target.first == UInt8(ascii: "@") { return InternalRedirect.toNamed(target, request, client) }
+        let (raw, args) = FileLookup.splitArgs(target)
+        guard let uri = URIPathSafety.decodedSafe(raw) else {
+            worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client.id)
+            return client.sendError(404, closeAfter: false)
+        }
+        if request.head.method != .head { request.methodIsGET = true }
+        InternalRedirect.toURI(uri, args: args.map { $0[...] }, request, client)
     }
 
     /// The response already started: the only honest signal left is closing the client connection.

@@ -202,7 +202,9 @@ final class Request {
             out.append(contentsOf: head.bytes(head.methodRange)); out.append(32)
             out.append(contentsOf: head.bytes(head.target)); out.append(32)
             appendProtocol(&out)
-        case .requestMethod: out.append(contentsOf: head.bytes(head.methodRange))
+        case .requestMethod:
+            // An internal redirect that asks with GET (error_page, X-Accel-Redirect) changes it, as in nginx.
+            if methodIsGET { out.append(contentsOf: [0x47, 0x45, 0x54]) } else { out.append(contentsOf: head.bytes(head.methodRange)) }
         case .requestLength: ASCIIDecimal.append(requestLength, to: &out)
         case .requestTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- startNanos, to: &out)
         case .requestID: out.append(contentsOf: id())

@@ -312,14 +312,17 @@ final class ProxyRuntime: @unchecked Sendable {
     let plainRequest: Bool
     /// `proxy_pass https://…`: TLS toward the upstream (UpstreamTLS.swift).
     let tls: UpstreamTLS?
+    /// An upstream's `X-Accel-Redirect` is followed (unless `proxy_ignore_headers X-Accel-Redirect`).
+    let followsAccelRedirect: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
-         tls: UpstreamTLS? = nil) {
+         tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true) {
         self.tls = tls
+        self.followsAccelRedirect = followsAccelRedirect
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
         setHeaderNames = NameSet(bytes: setHeaders.map { $0.lowercased })

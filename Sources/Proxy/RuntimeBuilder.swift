@@ -738,7 +738,8 @@ struct Builder {
                             cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
                                                            zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }),
-                            rewrites: try proxyRewrites(p, at: loc), tls: tls)
+                            rewrites: try proxyRewrites(p, at: loc), tls: tls,
+                            followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"))
     }
 
     /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).

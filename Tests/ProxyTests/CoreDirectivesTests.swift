@@ -191,6 +191,39 @@ import Testing
         #expect(clock.now - start >= .milliseconds(900))   // 3,000 bytes at 1,024 a second, the first second's free
     }
 
+    /// `X-Accel-Redirect` from an upstream: its answer is dropped and the request goes on internally (the URI
+    /// decoded, asked with GET, `$upstream_http_*` still readable), to `@name` too; `..` is a 404, and
+    /// `proxy_ignore_headers X-Accel-Redirect` passes the upstream's answer instead.
+    @Test func xAccelRedirectIsFollowed() throws {
+        let backend = try MockBackend(name: "app") { req in
+            let target = req.header("X-Want") ?? "/files/a.txt"
+            return MockResponse(status: 204, headers: [("X-Accel-Redirect", target)], body: [])
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root html;
+                location /app { proxy_pass http://\(backend.address); }
+                location /ignored { proxy_pass http://\(backend.address); proxy_ignore_headers X-Accel-Redirect; }
+                location /files/ { internal; add_header X-Method $request_method; add_header X-Xar $upstream_http_x_accel_redirect; }
+                location @named { return 200 "named $uri"; }
+            }
+            """, files: ["html/files/a.txt": "protected\n", "html/files/b c.txt": "spaced\n"])
+        defer { f.proxy.stop() }
+        #expect(try f.get("/files/a.txt").status == 404)   // internal: not reachable directly
+        let r = try f.get("/app")
+        #expect(r.status == 200 && r.text == "protected\n")
+        #expect(r.header("X-Method") == "GET" && r.header("X-Xar") == "/files/a.txt")
+        let post = try f.raw("POST /app HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(post.hasPrefix("HTTP/1.1 200") && post.contains("X-Method: GET"))
+        #expect(try f.get("/app", headers: ["X-Want": "/files/b%20c.txt"]).text == "spaced\n")
+        #expect(try f.get("/app", headers: ["X-Want": "@named"]).text == "named /app")
+        #expect(try f.get("/app", headers: ["X-Want": "/files/../a.txt"]).status == 404)
+        #expect(try f.get("/app", headers: ["X-Want": "/files/.%2e/a.txt"]).status == 404)
+        #expect(try f.get("/ignored").status == 204)
+    }
+
     @Test func keepaliveDisableSafari() throws {
         let f = try Fixture(http: """
             server {
