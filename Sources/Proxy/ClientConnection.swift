@@ -141,6 +141,7 @@ final class ClientConnection: RequestBodySource {
                 // Client went away mid-response: abort the upstream side too (nginx's 499).
                 request.status = request.status == 0 ? 499 : request.status
                 exchange?.abort()
+                worker.logAccess(request)   // nginx logs the abandoned request, with its upstream times so far
             }
             close(); return false
         case .error(let e):

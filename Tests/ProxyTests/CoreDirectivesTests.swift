@@ -224,6 +224,26 @@ import Testing
         #expect(try f.get("/ignored").status == 204)
     }
 
+    /// A client that leaves while its request waits on the upstream is logged as nginx logs it: 499, with the
+    /// upstream's times so far (no header time: none came). nginx-tests proxy.t "client close".
+    @Test func anAbandonedRequestIsLogged() throws {
+        let backend = try MockBackend(name: "hung") { _ in MockResponse(hang: true) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            log_format t '$status $upstream_header_time $request_uri';
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://\(backend.address); access_log logs/t.log t; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET /left HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(eventually { backend.requests == 1 })
+        close(c.fd)
+        #expect(f.logFile("logs/t.log", containing: "/left").contains("499 - /left"))
+    }
+
     @Test func keepaliveDisableSafari() throws {
         let f = try Fixture(http: """
             server {
