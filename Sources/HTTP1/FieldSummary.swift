@@ -23,6 +23,8 @@ struct FieldSummary {
     var expectContinue = false
     /// A Set-Cookie field was seen (responses): sticky routing reads cookies only from heads that have one.
     var hasSetCookie = false
+    /// An X-Accel-Redirect field was seen (responses): the proxy looks it up only when there is one.
+    var hasAccelRedirect = false
     /// Request fields nginx allows once (If-*, Content-Range, Expect, Authorization), one bit each.
     var uniqueSeen: UInt16 = 0
     /// Fingerprints of the response field names seen so far, one bit each (`recordResponse`).
@@ -125,6 +127,8 @@ struct FieldSummary {
                 return .keep
             }
             if named("set-cookie") { hasSetCookie = true; return .keep }
+        case 16:
+            if named("x-accel-redirect") { hasAccelRedirect = true; return .keep }
         case 14:
             if named("content-length") {
                 if contentLengthSeen { return .duplicateContentLength }

@@ -21,10 +21,11 @@ public struct ResponseHead: HTTPHead, Equatable {
         @usableFromInline let connectionUpgrade: Bool
         @usableFromInline let hasSetCookie: Bool
         @usableFromInline let connectionNamesFields: Bool
+        @usableFromInline let hasAccelRedirect: Bool
 
         init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
              contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
-             connectionNamesFields: Bool) {
+             connectionNamesFields: Bool, hasAccelRedirect: Bool) {
             self.bytes = bytes
             self.version = version
             self.status = status
@@ -36,6 +37,7 @@ public struct ResponseHead: HTTPHead, Equatable {
             self.connectionUpgrade = connectionUpgrade
             self.hasSetCookie = hasSetCookie
             self.connectionNamesFields = connectionNamesFields
+            self.hasAccelRedirect = hasAccelRedirect
         }
     }
 
@@ -43,11 +45,11 @@ public struct ResponseHead: HTTPHead, Equatable {
 
     init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
          contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
-         connectionNamesFields: Bool = false) {
+         connectionNamesFields: Bool = false, hasAccelRedirect: Bool = false) {
         fields = Fields(bytes: bytes, version: version, status: status, reason: reason, headers: headers,
                         contentLength: contentLength, isChunked: isChunked, keepAlive: keepAlive,
                         connectionUpgrade: connectionUpgrade, hasSetCookie: hasSetCookie,
-                        connectionNamesFields: connectionNamesFields)
+                        connectionNamesFields: connectionNamesFields, hasAccelRedirect: hasAccelRedirect)
     }
 
     @inlinable public var bytes: [UInt8] { fields.bytes }
@@ -71,6 +73,8 @@ public struct ResponseHead: HTTPHead, Equatable {
     /// Connection names a field besides close, keep-alive and upgrade (RFC 9110 §7.6.1: that field is for this hop
     /// only and is not forwarded).
     @inlinable public var connectionNamesFields: Bool { fields.connectionNamesFields }
+    /// An X-Accel-Redirect field is present (the proxy follows it).
+    @inlinable public var hasAccelRedirect: Bool { fields.hasAccelRedirect }
 
     public static func == (a: ResponseHead, b: ResponseHead) -> Bool {
         if a.fields === b.fields { return true }

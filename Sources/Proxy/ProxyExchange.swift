@@ -402,7 +402,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
                 return tryFailed(.httpStatus(resp.status))
             }
-            if proxy.followsAccelRedirect, let target = resp.firstHeader("x-accel-redirect") {
+            if resp.hasAccelRedirect, proxy.followsAccelRedirect, let target = resp.firstHeader("x-accel-redirect") {
                 return acceleratedRedirect(Array(target), resp)
             }
             if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp) }
