@@ -12,7 +12,7 @@ enum ErrorPages {
         switch target {
         case .uri(let uri, let args, let s):
             setStatus(s, status, r)
-            toURI(uri, args: args.map { $0[...] }, r, c)
+            InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, r, c)
         case .named(let name, let s):
             setStatus(s, status, r)
             InternalRedirect.toNamed(name, r, c)
@@ -21,7 +21,7 @@ enum ErrorPages {
             if value.first == UInt8(ascii: "/") {
                 setStatus(s, status, r)
                 let (uri, args) = FileLookup.splitArgs(value)
-                toURI(uri, args: args.map { $0[...] }, r, c)
+                InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, r, c)
             } else if value.first == UInt8(ascii: "@") {
                 setStatus(s, status, r)
                 InternalRedirect.toNamed(value, r, c)
@@ -45,11 +45,6 @@ enum ErrorPages {
         }
     }
 
-    /// A redirect to a URI asks for it with GET (a HEAD stays HEAD), as nginx does.
-    private static func toURI(_ uri: [UInt8], args: ArraySlice<UInt8>?, _ r: Request, _ c: ClientConnection) {
-        if r.head.method != .head { r.methodIsGET = true }
-        InternalRedirect.toURI(uri, args: args, r, c)
-    }
 
     /// `proxy_intercept_errors on`: whether an upstream answer with `status` is replaced by an error_page.
     static func intercepts(_ status: Int, _ r: Request) -> Bool {

@@ -1,6 +1,7 @@
 import ASCIIBytes
 import Config
 import EventLoop
+import HTTP1
 
 /// nginx's internal redirects: to a URI (the server's rewrite script, the location search and everything after
 /// run again) or to a named location (its rewrite script and content handler). error_page, try_files and
@@ -12,6 +13,12 @@ enum InternalRedirect {
         if let args { r.args = args; r.hasArgs = true } else { r.args = []; r.hasArgs = false }
         r.addURIToAlias = false
         Router.process(r, c)
+    }
+
+    /// The same, asking with GET (a HEAD stays HEAD), as nginx's error_page and X-Accel-Redirect do.
+    static func toURIAskingGET(_ uri: [UInt8], args: ArraySlice<UInt8>?, _ r: Request, _ c: ClientConnection) {
+        if r.head.method != .head { r.methodIsGET = true }
+        toURI(uri, args: args, r, c)
     }
 
     /// `@name` in this request's server; nginx answers 500 when it does not exist.

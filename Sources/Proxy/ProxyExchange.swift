@@ -728,6 +728,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 request.errorHeaders.appendCRLF()
             }
         }
+        dropUpstreamAnswer()
+        client.sendError(status, closeAfter: false)
+    }
+
+    /// The upstream's answer is not relayed (an intercepted error, an X-Accel-Redirect): the try ends, its
+    /// connection closes, and the request is handed back to be answered another way. A request body was read
+    /// for this try: what follows asks without it.
+    private func dropUpstreamAnswer() {
         state = .done
         endTry()
         releasePeer(.ok, now: worker.now())
@@ -738,7 +746,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             request.bodyConsumed = true
             if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
         }
-        client.sendError(status, closeAfter: false)
     }
 
     /// `X-Accel-Redirect: /uri?args` or `@name` from the upstream: its answer is dropped (its connection closed)
@@ -746,24 +753,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// ngx_http_upstream_process_headers does. A URI that is not absolute or climbs out with `..` is a 404.
     private func acceleratedRedirect(_ target: [UInt8], _ resp: ResponseHead) {
         request.upstreamResponse = resp   // $upstream_http_* still read it after the redirect
-        state = .done
-        endTry()
-        releasePeer(.ok, now: worker.now())
-        if let c = conn { c.close(); conn = nil }
-        cache?.finish()
-        client.exchange = nil
-        if request.head.bodyFraming != .none {
-            request.bodyConsumed = true
-            if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
-        }
+        dropUpstreamAnswer()
         if target.first == UInt8(ascii: "@") { return InternalRedirect.toNamed(target, request, client) }
         let (raw, args) = FileLookup.splitArgs(target)
         guard let uri = URIPathSafety.decodedSafe(raw) else {
             worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client.id)
             return client.sendError(404, closeAfter: false)
         }
-        if request.head.method != .head { request.methodIsGET = true }
-        InternalRedirect.toURI(uri, args: args.map { $0[...] }, request, client)
+        InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, request, client)
     }
 
     /// The response already started: the only honest signal left is closing the client connection.
