@@ -19,20 +19,8 @@ SWITCHYARD=${SWITCHYARD:-$ROOT/.build/release/switchyard}
 NGINX=${NGINX:-/usr/sbin/nginx}
 MEMCACHED=${MEMCACHED:-$(command -v memcached || echo /usr/bin/memcached)}
 N=${1:-10000}
-for tool in "$SWITCHYARD" "$NGINX" "$MEMCACHED" python3; do
-  command -v "$tool" >/dev/null || { echo "shared_routes: missing $tool" >&2; exit 1; }
-done
-
-TMP=$(mktemp -d /tmp/switchyard-shared-routes.XXXXXX)
-chmod 755 "$TMP"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "${KEEP:-0}" = 1 ]; then echo "shared_routes: kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
+. "$HERE/scratch.sh"
+bench_scratch shared_routes "$SWITCHYARD" "$NGINX" "$MEMCACHED" python3
 
 read -r B1 B2 M1 M2 PA PB <<<"$(python3 "$HERE/free_ports.py" 6)"
 user=(); [ "$(id -u)" = 0 ] && user=(-u nobody)

@@ -17,20 +17,8 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 MEMCACHED=${MEMCACHED:-$(command -v memcached || echo /usr/bin/memcached)}
 SCENARIOS=${SCENARIOS:-learn learn_shared}
 N=${1:-2000}
-for tool in "$SWITCHYARD" "$NGINX" "$MEMCACHED" valgrind callgrind_control objcopy python3; do
-  command -v "$tool" >/dev/null || { echo "sticky_learn: missing $tool" >&2; exit 1; }
-done
-
-TMP=$(mktemp -d /tmp/switchyard-sticky-learn.XXXXXX)
-chmod 755 "$TMP"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "${KEEP:-0}" = 1 ]; then echo "sticky_learn: kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
+. "$HERE/scratch.sh"
+bench_scratch sticky_learn "$SWITCHYARD" "$NGINX" "$MEMCACHED" valgrind callgrind_control objcopy python3
 
 read -r B1 B2 M1 P_LEARN P_SHARED <<<"$(python3 "$HERE/free_ports.py" 5)"
 mkdir -p "$TMP/proxy"

@@ -13,20 +13,8 @@ HERE=$ROOT/scripts/bench
 SWITCHYARD=${SWITCHYARD:-$ROOT/.build/release/switchyard}
 NGINX=${NGINX:-/usr/sbin/nginx}
 N=${1:-2000}
-for tool in "$SWITCHYARD" "$NGINX" valgrind callgrind_control objcopy python3; do
-  command -v "$tool" >/dev/null || { echo "sticky_sign: missing $tool" >&2; exit 1; }
-done
-
-TMP=$(mktemp -d /tmp/switchyard-sticky-sign.XXXXXX)
-chmod 755 "$TMP"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "${KEEP:-0}" = 1 ]; then echo "sticky_sign: kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
+. "$HERE/scratch.sh"
+bench_scratch sticky_sign "$SWITCHYARD" "$NGINX" valgrind callgrind_control objcopy python3
 
 read -r B1 B2 P_PLAIN P_SIGNED <<<"$(python3 "$HERE/free_ports.py" 4)"
 mkdir -p "$TMP/www" "$TMP/proxy"
