@@ -1,7 +1,8 @@
 // The privileged helper: when switchyard starts as root it forks this process before dropping to `user`
 // (nginx keeps a root master for the same reasons). It stays root and answers three requests from the master,
-// one at a time, over a SOCK_SEQPACKET socketpair: bind+listen an address (the socket goes back with
-// SCM_RIGHTS), open a log file for append in a directory that held a log file at start, and remove the pid file.
+// one at a time, over a SOCK_SEQPACKET socketpair: bind+listen an address or a UNIX-domain socket file (the
+// socket goes back with SCM_RIGHTS), open a log file for append in a directory that held a log file at start,
+// remove the pid file, and remove a socket file it bound itself.
 // It holds no other descriptor and exits when the channel closes or the master dies (PR_SET_PDEATHSIG).
 // It is written in C and calls only async-signal-safe functions: it runs right after fork() in a process whose
 // other threads (cache loaders) may hold locks.
@@ -12,16 +13,18 @@
 #include <pwd.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "cswy_system.h"
 
-enum { OP_LISTEN = 'L', OP_OPEN = 'O', OP_UNLINK_PID = 'U' };
+enum { OP_LISTEN = 'L', OP_OPEN = 'O', OP_UNLINK_PID = 'U', OP_LISTEN_UNIX = 'S', OP_UNLINK_SOCKET = 'R' };
 enum { CALL_SOCKET = 0, CALL_BIND = 1, CALL_LISTEN = 2, CALL_CHANNEL = 3, CALL_OPEN = 4 };
 enum { MAX_REQUEST = 4200 };
 
@@ -83,6 +86,62 @@ static void do_listen(int chan, const struct listen_request *r) {
     if (rc != 0) { int e = errno; close(fd); answer(chan, e, CALL_BIND, -1); return; }
     if (listen(fd, r->backlog) != 0) { int e = errno; close(fd); answer(chan, e, CALL_LISTEN, -1); return; }
     answer(chan, 0, 0, fd);
+}
+
+/// The socket files this helper bound: the only ones it removes (a fixed table, no malloc after fork).
+enum { MAX_SOCKET_FILES = 64 };
+static char socket_files[MAX_SOCKET_FILES][sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static int unix_address(const char *path, struct sockaddr_un *sa, socklen_t *len) {
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof sa->sun_path) return ENAMETOOLONG;
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    memcpy(sa->sun_path, path, n);
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+    return 0;
+}
+
+/// The same socket Socket.listen makes for `unix:path`: a stale socket file (one that refuses connections)
+/// is removed first, the new file is made writable by all, as nginx makes it.
+static void do_listen_unix(int chan, int backlog, const char *path) {
+    struct sockaddr_un sa;
+    socklen_t len;
+    int e = unix_address(path, &sa, &len);
+    if (e) { answer(chan, e, CALL_BIND, -1); return; }
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (probe >= 0) {
+            if (connect(probe, (struct sockaddr *)&sa, len) != 0 && errno == ECONNREFUSED) unlink(path);
+            close(probe);
+        }
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) { answer(chan, errno, CALL_SOCKET, -1); return; }
+    if (bind(fd, (struct sockaddr *)&sa, len) != 0) { e = errno; close(fd); answer(chan, e, CALL_BIND, -1); return; }
+    if (chmod(path, 0666) != 0 || listen(fd, backlog) != 0) {
+        e = errno; close(fd); unlink(path); answer(chan, e, CALL_LISTEN, -1); return;
+    }
+    for (int i = 0; i < MAX_SOCKET_FILES; i++) {
+        if (socket_files[i][0] == 0 || strcmp(socket_files[i], path) == 0) { strcpy(socket_files[i], path); break; }
+    }
+    answer(chan, 0, 0, fd);
+}
+
+/// Removes a socket file this helper bound, if it is still a socket.
+static void do_unlink_socket(int chan, const char *path) {
+    for (int i = 0; i < MAX_SOCKET_FILES; i++) {
+        if (socket_files[i][0] == 0 || strcmp(socket_files[i], path) != 0) continue;
+        struct stat st;
+        int e = 0;
+        if (lstat(path, &st) != 0) e = errno;
+        else if (!S_ISSOCK(st.st_mode)) e = EPERM;
+        else if (unlink(path) != 0) e = errno;
+        answer(chan, e, CALL_OPEN, -1);
+        return;
+    }
+    answer(chan, EACCES, CALL_OPEN, -1);
 }
 
 /// Whether `path` names a file directly inside one of the allowed directories (exact text, so no `..` escapes).
@@ -148,6 +207,18 @@ static void helper_main(int chan, pid_t parent, const char *pid_path, const char
         case OP_OPEN:
             do_open(chan, request + 1, dirs, dirs_len);
             break;
+        case OP_LISTEN_UNIX:
+            if (n > 1 + (ssize_t)sizeof(int)) {
+                int backlog;
+                memcpy(&backlog, request + 1, sizeof backlog);
+                do_listen_unix(chan, backlog, request + 1 + sizeof backlog);
+            } else {
+                answer(chan, EINVAL, CALL_CHANNEL, -1);
+            }
+            break;
+        case OP_UNLINK_SOCKET:
+            do_unlink_socket(chan, request + 1);
+            break;
         case OP_UNLINK_PID:
             if (pid_path[0] && unlink(pid_path) != 0) answer(chan, errno, CALL_OPEN, -1);
             else answer(chan, 0, 0, -1);
@@ -158,7 +229,14 @@ static void helper_main(int chan, pid_t parent, const char *pid_path, const char
     }
 }
 
-int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, int *chan) {
+int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, const char *sockets, int sockets_len,
+                      int *chan) {
+    // The socket files bound before the helper existed are its to remove too.
+    for (int at = 0, i = 0; at < sockets_len && i < MAX_SOCKET_FILES; i++) {
+        size_t n = strlen(sockets + at);
+        if (n < sizeof socket_files[i]) memcpy(socket_files[i], sockets + at, n + 1);
+        at += (int)n + 1;
+    }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
     pid_t parent = getpid();
@@ -213,6 +291,30 @@ int cswy_helper_listen(int chan, int v6, const unsigned char *addr, unsigned sho
     int rc = ask(chan, &r, sizeof r, &fd, call);
     if (rc < 0) return rc;
     return fd >= 0 ? fd : -EPIPE;
+}
+
+int cswy_helper_listen_unix(int chan, const char *path, int backlog, int *call) {
+    char request[1 + sizeof(int) + sizeof(((struct sockaddr_un *)0)->sun_path)];
+    size_t len = strlen(path);
+    *call = CALL_BIND;
+    if (len + 1 > sizeof(((struct sockaddr_un *)0)->sun_path)) return -ENAMETOOLONG;
+    request[0] = OP_LISTEN_UNIX;
+    memcpy(request + 1, &backlog, sizeof backlog);
+    memcpy(request + 1 + sizeof backlog, path, len);
+    int fd;
+    int rc = ask(chan, request, 1 + sizeof backlog + len, &fd, call);
+    if (rc < 0) return rc;
+    return fd >= 0 ? fd : -EPIPE;
+}
+
+int cswy_helper_unlink_socket(int chan, const char *path) {
+    char request[1 + sizeof(((struct sockaddr_un *)0)->sun_path)];
+    size_t len = strlen(path);
+    if (len + 1 > sizeof request - 1) return -ENAMETOOLONG;
+    request[0] = OP_UNLINK_SOCKET;
+    memcpy(request + 1, path, len);
+    int call;
+    return ask(chan, request, 1 + len, NULL, &call);
 }
 
 int cswy_helper_open_append(int chan, const char *path) {

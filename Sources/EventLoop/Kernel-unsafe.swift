@@ -121,17 +121,29 @@ extension Socket {
             return withUnsafePointer(to: &sin6) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
+        case .unix:
+            var sun = sockaddr_un()
+            sun.sun_family = sa_family_t(AF_UNIX)
+            let path = Array(a.path.utf8)
+            precondition(path.count <= SocketAddress.maxUnixPathLength, "checked by bind and connect")
+            withUnsafeMutableBytes(of: &sun.sun_path) { $0.copyBytes(from: path) }
+            let length = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)! + path.count + 1
+            return withUnsafePointer(to: &sun) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
+            }
         }
     }
 
     /// bind(2) of `fd` to `address`: 0, or -1 with errno set.
     static func bind(_ fd: Int32, to address: SocketAddress) -> Int32 {
-        withSockaddr(address) { Glibc.bind(fd, $0, $1) }
+        if address.path.utf8.count > SocketAddress.maxUnixPathLength { errno = ENAMETOOLONG; return -1 }
+        return withSockaddr(address) { Glibc.bind(fd, $0, $1) }
     }
 
     /// connect(2) of `fd` to `address`: 0, or -1 with errno set.
     static func connect(_ fd: Int32, to address: SocketAddress) -> Int32 {
-        withSockaddr(address) { Glibc.connect(fd, $0, $1) }
+        if address.path.utf8.count > SocketAddress.maxUnixPathLength { errno = ENAMETOOLONG; return -1 }
+        return withSockaddr(address) { Glibc.connect(fd, $0, $1) }
     }
 
     static func address(from storage: UnsafePointer<sockaddr_storage>) -> SocketAddress? {
@@ -145,6 +157,11 @@ extension Socket {
             let sin6 = raw.load(as: sockaddr_in6.self)
             let bytes = withUnsafeBytes(of: sin6.sin6_addr) { Array($0) }
             return SocketAddress(family: .v6, bytes: bytes, port: UInt16(bigEndian: sin6.sin6_port))
+        case AF_UNIX:
+            // An unnamed client socket (and an abstract one) has no path: nginx prints it `unix:`.
+            let sun = raw.load(as: sockaddr_un.self)
+            let path = withUnsafeBytes(of: sun.sun_path) { Array($0.prefix { $0 != 0 }) }
+            return SocketAddress(unixPath: String(decoding: path, as: UTF8.self))
         default:
             return nil
         }

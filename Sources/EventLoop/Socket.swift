@@ -15,18 +15,61 @@ public enum Socket {
         _ = setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// A non-blocking listening socket with SO_REUSEADDR (and SO_REUSEPORT when asked).
+    /// AF_INET, AF_INET6 or AF_UNIX.
+    static func domain(_ address: SocketAddress) -> Int32 {
+        switch address.family {
+        case .v4: return AF_INET
+        case .v6: return AF_INET6
+        case .unix: return AF_UNIX
+        }
+    }
+
+    /// A non-blocking listening socket with SO_REUSEADDR (and SO_REUSEPORT when asked). A UNIX-domain
+    /// address first clears a stale socket file (one nobody accepts on: a crash left it), and its new file is
+    /// made writable by all, as nginx makes it; a live socket's file is left alone and the bind fails.
     public static func listen(_ address: SocketAddress, backlog: Int32, reusePort: Bool) throws(Failure) -> Int32 {
-        let af = address.family == .v4 ? AF_INET : AF_INET6
-        let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { throw Failure(call: "socket()", code: errno) }
-        setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-        if reusePort { setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
+        if address.family == .unix {
+            removeStaleSocketFile(address)
+        } else {
+            setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            if reusePort { setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
+        }
         if address.family == .v6 { setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
         let rc = bind(fd, to: address)
         if rc != 0 { let e = errno; Syscall.close(fd); throw Failure(call: "bind() to \(address)", code: e) }
-        if Glibc.listen(fd, backlog) != 0 { let e = errno; Syscall.close(fd); throw Failure(call: "listen() to \(address)", code: e) }
+        if address.family == .unix, chmod(address.path, 0o666) != 0 {
+            let e = errno; Syscall.close(fd); unlink(address.path); throw Failure(call: "chmod() \"\(address.path)\"", code: e)
+        }
+        if Glibc.listen(fd, backlog) != 0 {
+            let e = errno
+            Syscall.close(fd)
+            if address.family == .unix { unlink(address.path) }
+            throw Failure(call: "listen() to \(address)", code: e)
+        }
         return fd
+    }
+
+    /// Unlinks `address`'s file when it is a socket that refuses connections. Anything else (a regular
+    /// file, a socket a running server accepts on) stays, and the bind reports it.
+    private static func removeStaleSocketFile(_ address: SocketAddress) {
+        var st = stat()
+        guard lstat(address.path, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else { return }
+        // Non-blocking: a live server with a full backlog answers EAGAIN at once, and keeps its file.
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if probe < 0 { return }
+        let rc = connect(probe, to: address)
+        let e = errno
+        Syscall.close(probe)
+        if rc != 0 && e == ECONNREFUSED { unlink(address.path) }
+    }
+
+    /// Removes a UNIX-domain listener's socket file (on exit, and when a reload drops the address, as nginx
+    /// does); 0 or the errno of the unlink.
+    public static func removeSocketFile(_ address: SocketAddress) -> Int32 {
+        guard address.family == .unix, !address.path.isEmpty else { return 0 }
+        return unlink(address.path) == 0 ? 0 : errno
     }
 
     public enum AcceptResult {
@@ -41,12 +84,11 @@ public enum Socket {
         case failed(Int32)
     }
 
-    /// Starts a non-blocking connect with TCP_NODELAY set.
+    /// Starts a non-blocking connect with TCP_NODELAY set (on TCP).
     public static func connect(_ address: SocketAddress) -> ConnectResult {
-        let af = address.family == .v4 ? AF_INET : AF_INET6
-        let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { return .failed(errno) }
-        setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        if address.family != .unix { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
         while true {
             let rc = connect(fd, to: address)
             if rc == 0 { return .connected(fd) }
@@ -63,8 +105,7 @@ public enum Socket {
     /// `source` binds the local end first (a test client on 127.0.0.2, 127.0.0.3 …; port 0 lets the kernel pick).
     public static func connectBlocking(_ address: SocketAddress, from source: SocketAddress? = nil,
                                        timeoutSeconds: Int) -> Result<Int32, Failure> {
-        let af = address.family == .v4 ? AF_INET : AF_INET6
-        let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { return .failure(Failure(call: "socket()", code: errno)) }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -88,8 +129,7 @@ public enum Socket {
     /// listener with SO_REUSEADDR bind beside it (Linux allows that while this socket does not listen):
     /// the port is handed over without ever being free.
     public static func hold(_ address: SocketAddress, shareWithListeners: Bool) throws(Failure) -> Int32 {
-        let af = address.family == .v4 ? AF_INET : AF_INET6
-        let fd = socket(af, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { throw Failure(call: "socket()", code: errno) }
         if bind(fd, to: address) != 0 {
             let e = errno

@@ -1,25 +1,43 @@
 import Glibc
 
-/// An IPv4 or IPv6 address with a port, as a value. `bytes` is the binary address nginx calls
-/// `$binary_remote_addr` (4 or 16 bytes), which ip_hash hashes.
+/// An IPv4 or IPv6 address with a port, or a UNIX-domain socket's path, as a value. `bytes` is the binary
+/// address nginx calls `$binary_remote_addr` (4 or 16 bytes; none for a UNIX-domain socket), which ip_hash
+/// hashes and allow/deny match.
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
-    public enum Family: Sendable { case v4, v6 }
+    public enum Family: Sendable { case v4, v6, unix }
     public let family: Family
     public let bytes: [UInt8]
     public let port: UInt16
+    /// The socket file of a UNIX-domain address (empty for an unnamed client socket, and for v4/v6).
+    public let path: String
 
     public init(family: Family, bytes: [UInt8], port: UInt16) {
-        precondition(bytes.count == (family == .v4 ? 4 : 16))
-        self.family = family; self.bytes = bytes; self.port = port
+        precondition(family != .unix && bytes.count == (family == .v4 ? 4 : 16))
+        self.family = family; self.bytes = bytes; self.port = port; self.path = ""
     }
 
-    /// `127.0.0.1`, `::1` — the address without the port, as `$remote_addr` prints it.
+    /// `unix:/run/app.sock`: a UNIX-domain socket (`path` empty: a client's unnamed socket).
+    public init(unixPath path: String) {
+        self.family = .unix; self.bytes = []; self.port = 0; self.path = path
+    }
+
+    /// The longest path a `sockaddr_un` holds (108 bytes with its terminating NUL on Linux).
+    public static let maxUnixPathLength = 107
+
+    /// `127.0.0.1`, `::1`, `unix:/path`: the address without the port, as `$remote_addr` and `$server_addr`
+    /// print it (nginx's text for a UNIX-domain client is `unix:`).
     public var host: String {
-        Socket.text(of: bytes, v6: family == .v6)
+        family == .unix ? "unix:\(path)" : Socket.text(of: bytes, v6: family == .v6)
     }
 
-    /// `127.0.0.1:8080`, `[::1]:8080`.
-    public var description: String { family == .v4 ? "\(host):\(port)" : "[\(host)]:\(port)" }
+    /// `127.0.0.1:8080`, `[::1]:8080`, `unix:/path`.
+    public var description: String {
+        switch family {
+        case .v4: return "\(host):\(port)"
+        case .v6: return "[\(host)]:\(port)"
+        case .unix: return host
+        }
+    }
 
     /// Parses a numeric address with port: `127.0.0.1:80`, `[::1]:80`, `*:80`, `80` (all IPv4 addresses).
     public static func parse(_ text: String, defaultPort: UInt16? = nil) -> SocketAddress? {

@@ -12,11 +12,12 @@ final class ClientIdentityRuntime: @unchecked Sendable {
     /// `satisfy any`: the address rules or basic authentication suffice (default: both must pass).
     let satisfyAny: Bool
 
-    init?(_ s: AccessSettings, auth: AuthBasicRuntime?) {
-        if s.rules.isEmpty && s.realIPFrom.isEmpty && auth == nil { return nil }
+    /// `trusted`: `set_real_ip_from` with its host names resolved.
+    init?(_ s: AccessSettings, trusted: [RealIPSource], auth: AuthBasicRuntime?) {
+        if s.rules.isEmpty && trusted.isEmpty && auth == nil { return nil }
         rules = s.rules
-        realIP = s.realIPFrom.isEmpty ? nil
-            : RealIPRuntime(trusted: s.realIPFrom, header: s.realIPHeader, recursive: s.realIPRecursive)
+        realIP = trusted.isEmpty ? nil
+            : RealIPRuntime(trusted: trusted, header: s.realIPHeader, recursive: s.realIPRecursive)
         self.auth = auth
         satisfyAny = s.satisfyAny
     }
@@ -59,7 +60,7 @@ struct RealIPRuntime {
         }
     }
 
-    func isTrusted(_ address: [UInt8]?) -> Bool { trusted.contains { $0.contains(address) } }
+    func isTrusted(_ address: [UInt8]) -> Bool { trusted.contains { $0.contains(address) } }
 
     /// nginx's ngx_http_get_forwarded_addr: the values (every `X-Forwarded-For` line in order, or the one
     /// named header) read as one comma list from the right. Each entry replaces the address; without

@@ -21,6 +21,8 @@ struct DynamicProxyURL: Equatable {
     var uri: [UInt8]?
     /// `https://`: the try handshakes TLS with the location's proxy_ssl_* settings.
     var secure = false
+    /// `http://unix:/path:/uri`: the socket file (the host is then `localhost`, as in nginx).
+    var unixPath: [UInt8]? = nil
 
     /// Why an evaluated URL cannot be used; nginx answers 500 and logs the message.
     struct Invalid: Error, Equatable { let message: String }
@@ -34,6 +36,7 @@ struct DynamicProxyURL: Equatable {
         let schemeLength = secure ? 8 : 7
         let defaultPort: UInt16 = secure ? 443 : 80
         let rest = url[schemeLength...]
+        if ASCII.hasPrefixLowercased(rest, "unix:") { return unix(rest.dropFirst(5), secure: secure) }
         // The authority ends at the first "/" or "?" (a bare "?args" part becomes "/?args", as in nginx).
         let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? rest.endIndex
         let authority = rest[..<end]
@@ -74,6 +77,20 @@ struct DynamicProxyURL: Equatable {
                                         secure: secure))
     }
 
+    /// `unix:/path` or `unix:/path:/uri` (nginx's ngx_parse_unix_domain_url): the path ends at the first ":".
+    private static func unix(_ rest: ArraySlice<UInt8>, secure: Bool) -> Result<DynamicProxyURL, Invalid> {
+        let colon = rest.firstIndex(of: UInt8(ascii: ":"))
+        let path = rest[..<(colon ?? rest.endIndex)]
+        let shown = "unix:" + String(decoding: rest, as: UTF8.self)
+        if path.isEmpty { return .failure(Invalid(message: "no path in the unix domain socket \"\(shown)\"")) }
+        if path.count > SocketAddress.maxUnixPathLength {
+            return .failure(Invalid(message: "too long path in the unix domain socket \"\(shown)\""))
+        }
+        let uri = colon.flatMap { $0 + 1 < rest.endIndex ? Array(rest[($0 + 1)...]) : nil }
+        return .success(DynamicProxyURL(host: Array("localhost".utf8), port: 0, noPort: false, hostHeader: Array("localhost".utf8),
+                                        portText: [], uri: uri, secure: secure, unixPath: Array(path)))
+    }
+
     /// Where the request goes, in nginx's order: an IP literal directly; a host without a port that names an
     /// `upstream` block (case-insensitively) to that group; a host and port some `proxy_pass` without variables
     /// names to the address resolved at load; anything else would need a DNS resolver.
@@ -84,6 +101,7 @@ struct DynamicProxyURL: Equatable {
     }
 
     func destination(_ groups: ProxyGroups) -> Destination {
+        if let unixPath { return .address(SocketAddress(unixPath: String(decoding: unixPath, as: UTF8.self))) }
         if let a = ipLiteral { return .address(a) }
         let name = ASCII.lowercased(host[...])
         if noPort, let i = groups.upstreams[name] { return .upstream(i) }

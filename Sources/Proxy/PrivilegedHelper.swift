@@ -15,23 +15,31 @@ final class PrivilegedHelper: Sendable {
         self.channel = Mutex(channel)
     }
 
-    /// Forks the helper. `logDirectories` are the only directories it will open log files in.
-    static func spawn(pidPath: String?, logDirectories: [String]) -> Result<PrivilegedHelper, Socket.Failure> {
-        var dirs: [CChar] = []
-        for d in logDirectories { dirs += d.utf8.map { CChar(bitPattern: $0) } + [0] }
-        if dirs.isEmpty { dirs = [0] }
+    /// Forks the helper. `logDirectories` are the only directories it will open log files in; `socketFiles`
+    /// (UNIX-domain listeners bound already) and those it binds later are the only files it will remove.
+    static func spawn(pidPath: String?, logDirectories: [String], socketFiles: [String]) -> Result<PrivilegedHelper, Socket.Failure> {
+        let dirs = nulSeparated(logDirectories), sockets = nulSeparated(socketFiles)
         var chan: Int32 = -1
-        let pid = cswy_helper_spawn(pidPath ?? "", dirs, Int32(logDirectories.isEmpty ? 0 : dirs.count), &chan)
+        let pid = cswy_helper_spawn(pidPath ?? "", dirs, Int32(logDirectories.isEmpty ? 0 : dirs.count),
+                                    sockets, Int32(socketFiles.isEmpty ? 0 : sockets.count), &chan)
         if pid < 0 { return .failure(Socket.Failure(call: "fork() of the privileged helper", code: -pid)) }
         return .success(PrivilegedHelper(pid: pid, channel: chan))
+    }
+
+    private static func nulSeparated(_ texts: [String]) -> [CChar] {
+        var out: [CChar] = []
+        for t in texts { out += t.utf8.map { CChar(bitPattern: $0) } + [0] }
+        return out.isEmpty ? [0] : out
     }
 
     /// The listening socket Socket.listen would make, bound by root.
     func listen(_ address: SocketAddress, backlog: Int32, reusePort: Bool) throws(Socket.Failure) -> Int32 {
         var call: Int32 = 3
         let fd = channel.withLock { chan in
-            cswy_helper_listen(chan, address.family == .v6 ? 1 : 0, address.bytes, address.port, backlog,
-                               reusePort ? 1 : 0, &call)
+            address.family == .unix
+                ? cswy_helper_listen_unix(chan, address.path, backlog, &call)
+                : cswy_helper_listen(chan, address.family == .v6 ? 1 : 0, address.bytes, address.port, backlog,
+                                     reusePort ? 1 : 0, &call)
         }
         if fd >= 0 { return fd }
         let name = ["socket()", "bind() to \(address)", "listen() to \(address)"]
@@ -44,6 +52,10 @@ final class PrivilegedHelper: Sendable {
         if fd < 0 { errno = -fd; return -1 }
         return fd
     }
+
+    /// Removes a UNIX-domain listener's socket file the helper knows (bound by it, or before it started);
+    /// 0, or the errno of the failed unlink.
+    func unlinkSocketFile(_ path: String) -> Int32 { -channel.withLock { cswy_helper_unlink_socket($0, path) } }
 
     /// 0, or the errno of the failed unlink.
     func unlinkPidFile() -> Int32 { -channel.withLock { cswy_helper_unlink_pid($0) } }

@@ -179,7 +179,7 @@ final class Request {
         case .limitReqStatus: out.append(contentsOf: limitReqStatus.text)
         case .limitConnStatus: out.append(contentsOf: limitConnStatus.text)
         case .realIPRemoteAddr: out.append(contentsOf: c.peerText)
-        case .realIPRemotePort: ASCIIDecimal.append(Int(c.peer.port), to: &out)
+        case .realIPRemotePort: if c.peer.port != 0 { ASCIIDecimal.append(Int(c.peer.port), to: &out) }
         case .remoteUser: if let v = requestHeader("authorization") { BasicAuth.appendUser(of: v, to: &out) }
         case .binaryRemoteAddr: out.append(contentsOf: clientAddressBytes)
         case .host: appendHost(to: &out)
@@ -213,7 +213,7 @@ final class Request {
         case .ssl(let v): TLSVariables.append(v, connection: c, to: &out)
         case .serverName: out.append(contentsOf: server?.name ?? [])
         case .serverAddr: out.append(contentsOf: Array(c.local.host.utf8))
-        case .serverPort: ASCIIDecimal.append(Int(c.local.port), to: &out)
+        case .serverPort: if c.local.family != .unix { ASCIIDecimal.append(Int(c.local.port), to: &out) }
         case .serverProtocol: appendProtocol(&out)
         case .status: ASCIIDecimal.append(status, to: &out)
         case .bodyBytesSent: ASCIIDecimal.append(bodyBytesSent, to: &out)

@@ -91,12 +91,20 @@ struct Builder {
             let rt = try server(s, http: http)
             serverCount += 1
             for l in s.listens {
-                guard case .inet(let host, let port) = l.address else {
-                    throw ConfigError("unix domain sockets are not supported in \"listen\"", at: l.location ?? s.location)
-                }
-                let text = host == "*" ? "0.0.0.0:\(port)" : (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
-                guard let addr = SocketAddress.parse(text) ?? SocketAddress.resolve(host: host, port: UInt16(port)).first else {
-                    throw ConfigError("host not found in \"\(l.address)\" of the \"listen\" directive", at: l.location ?? s.location)
+                let addr: SocketAddress
+                switch l.address {
+                case .unix(let path):
+                    addr = try unixAddress(path, in: "listen", at: l.location ?? s.location)
+                    if l.reuseport {
+                        throw ConfigError("\"reuseport\" is not supported on a unix domain socket in \"listen\"",
+                                          at: l.location ?? s.location)
+                    }
+                case .inet(let host, let port):
+                    let text = host == "*" ? "0.0.0.0:\(port)" : (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+                    guard let a = SocketAddress.parse(text) ?? SocketAddress.resolve(host: host, port: UInt16(port)).first else {
+                        throw ConfigError("host not found in \"\(l.address)\" of the \"listen\" directive", at: l.location ?? s.location)
+                    }
+                    addr = a
                 }
                 if byAddress[addr] == nil { order.append(addr) }
                 byAddress[addr, default: []].append((s, rt, l))
@@ -227,6 +235,15 @@ struct Builder {
         return CompiledTemplate(parts: parts)
     }
 
+    /// A `unix:` address of `listen`, `server` or `proxy_pass`, checked as nginx checks it.
+    func unixAddress(_ path: String, in directive: String, at loc: SourceLocation?) throws(ConfigError) -> SocketAddress {
+        if path.isEmpty { throw ConfigError("no path in the unix domain socket in \"\(directive)\"", at: loc) }
+        if path.utf8.count > SocketAddress.maxUnixPathLength {
+            throw ConfigError("too long path in the unix domain socket in \"\(directive)\"", at: loc)
+        }
+        return SocketAddress(unixPath: path)
+    }
+
     func compileRegex(_ pattern: String, caseless: Bool, at loc: SourceLocation?) throws(ConfigError) -> Regex {
         do { return try Regex(pattern, caseless: caseless) } catch { throw ConfigError(error.description, at: loc) }
     }
@@ -237,11 +254,14 @@ struct Builder {
         var peers: [PeerConfig] = []
         var addresses: [SocketAddress] = []
         for s in u.servers {
-            guard case .inet(let host, let port) = s.address else {
-                throw ConfigError("unix domain sockets are not supported in upstream \"\(u.name)\"", at: s.location)
+            let resolved: [SocketAddress]
+            switch s.address {
+            case .unix(let path):
+                resolved = [try unixAddress(path, in: "upstream", at: s.location)]
+            case .inet(let host, let port):
+                resolved = SocketAddress.resolve(host: host, port: UInt16(port))
+                if resolved.isEmpty { throw ConfigError("host not found in upstream \"\(s.address)\"", at: s.location) }
             }
-            let resolved = SocketAddress.resolve(host: host, port: UInt16(port))
-            if resolved.isEmpty { throw ConfigError("host not found in upstream \"\(s.address)\"", at: s.location) }
             for a in resolved {
                 let route: [UInt8]? = s.srunID.map { Array($0.utf8) } ?? s.route.map { Array($0.utf8) }
                 peers.append(PeerConfig(a.description, weight: s.weight, maxFails: s.maxFails, failTimeout: s.failTimeout,
@@ -561,14 +581,30 @@ struct Builder {
                                keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content))
-        made.identity = ClientIdentityRuntime(settings.access, auth: try authBasic(settings.access, at: loc))
+        made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
+                                              auth: try authBasic(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
         if let le = l?.limitExcept {
             made.limitExcept = LimitExceptRuntime(
                 methods: le.methods,
-                identity: ClientIdentityRuntime(le.settings.access, auth: try authBasic(le.settings.access, at: le.location)))
+                identity: ClientIdentityRuntime(le.settings.access, trusted: try resolved(le.settings.access.realIPFrom),
+                                                auth: try authBasic(le.settings.access, at: le.location)))
         }
         return made
+    }
+
+    /// `set_real_ip_from` with each host name replaced by its addresses (exact blocks), as nginx resolves them
+    /// at load.
+    func resolved(_ sources: [RealIPSource]) throws(ConfigError) -> [RealIPSource] {
+        guard sources.contains(where: { if case .host = $0 { return true } else { return false } }) else { return sources }
+        var out: [RealIPSource] = []
+        for source in sources {
+            guard case .host(let name, let at) = source else { out.append(source); continue }
+            let addresses = SocketAddress.resolve(host: name, port: 0)
+            if addresses.isEmpty { throw ConfigError("host not found in set_real_ip_from \"\(name)\"", at: at) }
+            for a in addresses { out.append(.block(CIDR(address: a.bytes, prefixLength: a.bytes.count * 8))) }
+        }
+        return out
     }
 
     /// auth_basic of one location: nil unless both the realm and the user file are set (nginx's rule).
@@ -672,8 +708,9 @@ struct Builder {
                 throw ConfigError("host not found in upstream \"\(host):\(p)\"", at: url.location)
             }
             target = .address(a, label: Array(a.description.utf8))
-        case .unix:
-            throw ConfigError("unix domain sockets are not supported in \"proxy_pass\"", at: url.location)
+        case .unix(let path):
+            let a = try unixAddress(path, in: "proxy_pass", at: url.location)
+            target = .address(a, label: Array(a.description.utf8))
         }
         return try proxyRuntime(target: target, url: url, keepaliveUpstream: keepaliveUpstream, settings: p,
                                 locationPrefix: locationPrefix, at: loc, tls: tls)

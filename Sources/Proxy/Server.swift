@@ -130,10 +130,10 @@ public final class Server {
                 for _ in 0..<(l.reusePort ? workerCount : 1) {
                     fds.append(try listenSocket(l.address, backlog: l.backlog, reusePort: l.reusePort))
                 }
-                next[l.address] = BoundListener(fds: fds, reusePort: l.reusePort)
+                next[l.address] = BoundListener(address: l.address, fds: fds, reusePort: l.reusePort)
             } catch {
                 for fd in fds { Syscall.close(fd) }
-                for (a, b) in next where sockets[a] == nil { b.close() }
+                for (a, b) in next where sockets[a] == nil { retire(b, deleting: false) }
                 throw error
             }
         }
@@ -218,7 +218,7 @@ public final class Server {
         let box = UncheckedBox((new, socks))
         let me = UncheckedBox(self)
         afterEachWorker({ worker in worker.adopt(box.value.0, sockets: box.value.1[worker.index]) }) {
-            for (_, b) in retired { b.close() }
+            for (_, b) in retired { me.value.retire(b, deleting: true) }
             let ms = Double(Clock.monotonicNanos() - started) / 1e6
             me.value.log.log(.notice, "reconfigured in \(Int(ms.rounded(.up))) ms: " + summary)
         }
@@ -277,12 +277,24 @@ public final class Server {
     }
 
     private func closeListeners() {
-        for (_, b) in sockets { b.close() }
+        for (_, b) in sockets { retire(b, deleting: false) }
         sockets.removeAll()
         listening.removeAll()
     }
 
+    /// Closes a listener; a UNIX-domain one's socket file goes with it, as nginx removes it on exit and when a
+    /// reload drops the address (with a warning then).
+    private func retire(_ b: BoundListener, deleting warn: Bool) {
+        b.close()
+        guard b.address.family == .unix else { return }
+        if warn { log.log(.warn, "deleting socket \(b.address.path)") }
+        // Once privileges are dropped the file's directory may be root's: the helper removes it then.
+        let e = helper?.unlinkSocketFile(b.address.path) ?? Socket.removeSocketFile(b.address)
+        if e != 0 && e != ENOENT { log.log(.alert, "unlink() \"\(b.address.path)\" failed (\(e): \(Syscall.describe(e)))") }
+    }
+
     private func finishStop() {
+        closeListeners()
         for s in signals { s.disarm() }
         shutdownTimer?.disarm()
         masterMailboxWatcher?.disarm()
@@ -349,7 +361,9 @@ public final class Server {
 
     /// Forks the root helper, before the drop: it binds privileged ports and opens root-owned logs later.
     private func startHelper(for user: ProcessUser) -> Bool {
-        switch PrivilegedHelper.spawn(pidPath: options.pidPath, logDirectories: LogFileOpener.directories) {
+        let socketFiles = sockets.keys.filter { $0.family == .unix }.map(\.path)
+        switch PrivilegedHelper.spawn(pidPath: options.pidPath, logDirectories: LogFileOpener.directories,
+                                      socketFiles: socketFiles) {
         case .success(let h):
             helper = h
             LogFileOpener.use(h)
@@ -395,6 +409,7 @@ public final class Server {
 
 /// The listening sockets of one address: one, or with `reuseport` one per worker (worker i accepts on fds[i]).
 private struct BoundListener {
+    let address: SocketAddress
     let fds: [Int32]
     let reusePort: Bool
     func close() { for fd in fds { Syscall.close(fd) } }

@@ -81,6 +81,7 @@ final class GeoRuntime: VariableBlock, @unchecked Sendable {
             a = IPAddressText.parse(Substring(decoding: r.evaluate(source), as: UTF8.self)) ?? [255, 255, 255, 255]
         } else {
             a = r.clientAddressBytes
+            if a.isEmpty { a = [255, 255, 255, 255] }   // a UNIX-domain client, as nginx's geo reads it
         }
         if let proxies, proxies.isTrusted(a), let found = proxies.resolve(r.requestHeaders(proxies.headerName)) {
             a = found.address

@@ -114,17 +114,30 @@ public final class MockBackend: @unchecked Sendable {
 
     /// `port` 0 takes one from `freePort()` (held for the test process, so it is still this node's when a
     /// test brings a "restarted" node back on its old address with `port:`).
-    public init(name: String, port requested: UInt16 = 0, handler: @escaping Handler) throws {
+    public convenience init(name: String, port requested: UInt16 = 0, handler: @escaping Handler) throws {
+        let port = requested == 0 ? freePort() : requested
+        try self.init(name: name, listening: SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port), handler: handler)
+    }
+
+    /// A backend on a UNIX-domain socket (`server unix:/path`, `proxy_pass http://unix:/path:`).
+    public convenience init(name: String, unixPath: String, handler: @escaping Handler) throws {
+        try self.init(name: name, listening: SocketAddress(unixPath: unixPath), handler: handler)
+    }
+
+    private init(name: String, listening: SocketAddress, handler: @escaping Handler) throws {
         self.name = name
         self.handler = Lock(handler)
-        port = requested == 0 ? freePort() : requested
-        listenFD = try Socket.listen(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port), backlog: 128,
-                                     reusePort: false)
+        self.listening = listening
+        port = listening.port
+        address = listening.family == .unix ? listening.description : "127.0.0.1:\(port)"
+        listenFD = try Socket.listen(listening, backlog: 128, reusePort: false)
         let me = UncheckedSendable(self)
         thread = WorkerThread.spawn { me.value.serve() }
     }
 
-    public var address: String { "127.0.0.1:\(port)" }
+    /// `127.0.0.1:PORT` or `unix:/path`: what an upstream's `server` line names.
+    public let address: String
+    private let listening: SocketAddress
     public var requests: Int { requestCount.load(ordering: .relaxed) }
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
     /// Connections accepted and not yet closed (by either side).
@@ -141,6 +154,7 @@ public final class MockBackend: @unchecked Sendable {
         mailbox.post { [me = UncheckedSendable(self)] in me.value.running = false; me.value.loop?.stop() }
         t.join()
         Syscall.close(listenFD)
+        _ = Socket.removeSocketFile(listening)
     }
 
     deinit { stop() }

@@ -45,6 +45,14 @@ public final class TestClient {
         }
     }
 
+    /// A client of a `listen unix:/path` socket.
+    public init(unixPath: String, timeoutSeconds: Int = 10) throws {
+        switch Socket.connectBlocking(SocketAddress(unixPath: unixPath), timeoutSeconds: timeoutSeconds) {
+        case .success(let fd): self.fd = fd
+        case .failure(let f): throw TestClientError("connect to unix:\(unixPath): \(f)")
+        }
+    }
+
     deinit { Glibc.close(fd) }
 
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
@@ -143,7 +151,12 @@ public final class TestClient {
 
     /// One request on a fresh connection.
     public static func get(port: UInt16, _ path: String, host: String = "localhost", headers: [String: String] = [:]) throws -> TestResponse {
-        let c = try TestClient(port: port)
+        try get(client: TestClient(port: port), path, host: host, headers: headers)
+    }
+
+    /// One GET on `client`'s connection, with `Connection: close`.
+    public static func get(client c: TestClient, _ path: String, host: String = "localhost",
+                           headers: [String: String] = [:]) throws -> TestResponse {
         var req = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
         for (k, v) in headers.sorted(by: { $0.key < $1.key }) { req += "\(k): \(v)\r\n" }
         try c.send(req + "\r\n")

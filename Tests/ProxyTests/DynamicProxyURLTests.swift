@@ -16,6 +16,9 @@ struct DynamicProxyURLTests {
         ("https://pool_a", "pool_a", 443, "pool_a", "443", nil),
         ("HTTPS://127.0.0.1:443/x", "127.0.0.1", 443, "127.0.0.1", "443", "/x"),
         ("https://127.0.0.1:8443/x", "127.0.0.1", 8443, "127.0.0.1:8443", "8443", "/x"),
+        // A socket: nginx's host is `localhost` and the port empty; the path ends at the first ":".
+        ("http://unix:/run/app.sock", "localhost", 0, "localhost", "", nil),
+        ("http://unix:/run/app.sock:/in/x?y", "localhost", 0, "localhost", "", "/in/x?y"),
     ]
 
     @Test(arguments: splits)
@@ -39,6 +42,9 @@ struct DynamicProxyURLTests {
         ("http://a:x/", "invalid port in upstream \"a:x/\""),
         ("https://", "no host in upstream \"\""),
         ("https://a:0", "invalid port in upstream \"a:0\""),
+        ("http://unix:", "no path in the unix domain socket \"unix:\""),
+        ("http://unix::/x", "no path in the unix domain socket \"unix::/x\""),
+        ("http://unix:/\(String(repeating: "s", count: 107))", "too long path in the unix domain socket \"unix:/\(String(repeating: "s", count: 107))\""),
     ]
 
     @Test(arguments: invalid)
@@ -67,6 +73,7 @@ struct DynamicProxyURLTests {
         ("http://127.0.0.1:8081", .address(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: 8081))),
         ("http://127.0.0.1", .address(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: 80))),
         ("http://[::1]:9", .address(SocketAddress(family: .v6, bytes: Array(repeating: 0, count: 15) + [1], port: 9))),
+        ("http://unix:/run/pool_a.sock:/", .address(SocketAddress(unixPath: "/run/pool_a.sock"))),
     ]
 
     @Test(arguments: destinations)

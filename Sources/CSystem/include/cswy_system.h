@@ -34,11 +34,17 @@ int cswy_event_base_epoll_exclusive(void *base, int fd);
 // The privileged helper (privileged_helper.c): a root child process that binds listeners, opens log files in the
 // directories allowed at start, and removes the pid file, for a master that dropped to an unprivileged user.
 // `dirs` is `ndirs` NUL-terminated paths laid end to end. Returns the child's pid (channel in *chan) or -errno.
-int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, int *chan);
+/// `sockets`: NUL-separated UNIX-domain socket files already bound, which the helper may remove at exit.
+int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, const char *sockets, int sockets_len,
+                      int *chan);
 /// A listening socket bound by the helper, or -errno; *call says which step failed (0 socket, 1 bind, 2 listen,
 /// 3 the channel).
 int cswy_helper_listen(int chan, int v6, const unsigned char *addr, unsigned short port, int backlog,
                        int reuseport, int *call);
+/// A listening UNIX-domain socket bound by the helper at `path` (a stale socket file replaced), or -errno.
+int cswy_helper_listen_unix(int chan, const char *path, int backlog, int *call);
+/// Asks the helper to remove a socket file it bound; 0 or -errno.
+int cswy_helper_unlink_socket(int chan, const char *path);
 /// A log file opened by the helper for append (O_CLOEXEC), or -errno.
 int cswy_helper_open_append(int chan, const char *path);
 /// Asks the helper to remove the pid file; 0 or -errno.

@@ -13,6 +13,7 @@ extension DirectiveTable {
         DirectiveSpec("set_real_ip_from", anyHTTPLevel, .exactly(1), .append(\.access.$realIPFrom) { builder, directive in
             let text = directive.arguments[0].text
             if text == "unix:" { return [.unix] }
+            if case .invalid = CIDR.parse(text), isHostName(text) { return [.host(text, at: directive.location)] }
             return [.block(try addressBlock(builder, directive, text))]
         }),
         DirectiveSpec("real_ip_header", anyHTTPLevel, .exactly(1), .value(\.access.$realIPHeader) { _, directive in
@@ -53,6 +54,14 @@ extension DirectiveTable {
 
     /// An address or CIDR block; nginx warns when the address has bits set past the prefix and uses the
     /// masked block.
+    /// Letters, digits, `-` and `.`, starting with a letter or digit: a name to resolve, not a mistyped address.
+    static func isHostName(_ text: String) -> Bool {
+        guard let first = text.utf8.first, first != UInt8(ascii: "-"), first != UInt8(ascii: ".") else { return false }
+        return text.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+        } && text.utf8.contains { c in c | 0x20 >= 0x61 && c | 0x20 <= 0x7A }
+    }
+
     static func addressBlock(_ builder: ConfigBuilder, _ directive: Directive, _ text: String) throws -> CIDR {
         switch CIDR.parse(text) {
         case .block(let block): return block

@@ -49,17 +49,17 @@ public struct AccessRule: Sendable, Equatable {
     }
 
     /// nginx's access phase: the first rule that matches decides; none matching lets the request in.
-    /// `address` is the binary client address (4 or 16 bytes), or nil for a UNIX-domain client.
-    public static func allows(_ rules: [AccessRule], address: [UInt8]?) -> Bool {
+    /// `address` is the binary client address: 4 or 16 bytes, none for a UNIX-domain client.
+    public static func allows(_ rules: [AccessRule], address: [UInt8]) -> Bool {
         for rule in rules where rule.matches(address) { return rule.allow }
         return true
     }
 
-    func matches(_ address: [UInt8]?) -> Bool {
+    func matches(_ address: [UInt8]) -> Bool {
         switch target {
         case .all: return true
-        case .unix: return address == nil
-        case .block(let cidr): return address.map(cidr.contains) ?? false
+        case .unix: return address.isEmpty
+        case .block(let cidr): return cidr.contains(address)
         }
     }
 }
@@ -68,11 +68,15 @@ public struct AccessRule: Sendable, Equatable {
 public enum RealIPSource: Sendable, Equatable {
     case block(CIDR)
     case unix
+    /// A host name: the runtime builder resolves it to one block per address at load, as nginx does.
+    case host(String, at: SourceLocation)
 
-    public func contains(_ address: [UInt8]?) -> Bool {
+    /// `address`: 4 or 16 bytes, none for a UNIX-domain client.
+    public func contains(_ address: [UInt8]) -> Bool {
         switch self {
-        case .unix: return address == nil
-        case .block(let cidr): return address.map(cidr.contains) ?? false
+        case .unix: return address.isEmpty
+        case .block(let cidr): return cidr.contains(address)
+        case .host: return false
         }
     }
 }
