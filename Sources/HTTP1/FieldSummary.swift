@@ -23,8 +23,8 @@ struct FieldSummary {
     var expectContinue = false
     /// A Set-Cookie field was seen (responses): sticky routing reads cookies only from heads that have one.
     var hasSetCookie = false
-    /// An X-Accel-Redirect field was seen (responses): the proxy looks it up only when there is one.
-    var hasAccelRedirect = false
+    /// The X-Accel-* instructions seen (responses): the proxy looks one up only when it is there.
+    var accel: AccelFields = []
     /// Request fields nginx allows once (If-*, Content-Range, Expect, Authorization), one bit each.
     var uniqueSeen: UInt16 = 0
     /// Fingerprints of the response field names seen so far, one bit each (`recordResponse`).
@@ -128,7 +128,9 @@ struct FieldSummary {
             }
             if named("set-cookie") { hasSetCookie = true; return .keep }
         case 16:
-            if named("x-accel-redirect") { hasAccelRedirect = true; return .keep }
+            if named("x-accel-redirect") { accel.insert(.redirect); return .keep }
+        case 18:
+            if named("x-accel-limit-rate") { accel.insert(.limitRate); return .keep }
         case 14:
             if named("content-length") {
                 if contentLengthSeen { return .duplicateContentLength }

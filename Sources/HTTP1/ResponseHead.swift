@@ -21,11 +21,11 @@ public struct ResponseHead: HTTPHead, Equatable {
         @usableFromInline let connectionUpgrade: Bool
         @usableFromInline let hasSetCookie: Bool
         @usableFromInline let connectionNamesFields: Bool
-        @usableFromInline let hasAccelRedirect: Bool
+        @usableFromInline let accel: AccelFields
 
         init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
              contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
-             connectionNamesFields: Bool, hasAccelRedirect: Bool) {
+             connectionNamesFields: Bool, accel: AccelFields) {
             self.bytes = bytes
             self.version = version
             self.status = status
@@ -37,7 +37,7 @@ public struct ResponseHead: HTTPHead, Equatable {
             self.connectionUpgrade = connectionUpgrade
             self.hasSetCookie = hasSetCookie
             self.connectionNamesFields = connectionNamesFields
-            self.hasAccelRedirect = hasAccelRedirect
+            self.accel = accel
         }
     }
 
@@ -45,11 +45,11 @@ public struct ResponseHead: HTTPHead, Equatable {
 
     init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
          contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
-         connectionNamesFields: Bool = false, hasAccelRedirect: Bool = false) {
+         connectionNamesFields: Bool = false, accel: AccelFields = []) {
         fields = Fields(bytes: bytes, version: version, status: status, reason: reason, headers: headers,
                         contentLength: contentLength, isChunked: isChunked, keepAlive: keepAlive,
                         connectionUpgrade: connectionUpgrade, hasSetCookie: hasSetCookie,
-                        connectionNamesFields: connectionNamesFields, hasAccelRedirect: hasAccelRedirect)
+                        connectionNamesFields: connectionNamesFields, accel: accel)
     }
 
     @inlinable public var bytes: [UInt8] { fields.bytes }
@@ -73,8 +73,8 @@ public struct ResponseHead: HTTPHead, Equatable {
     /// Connection names a field besides close, keep-alive and upgrade (RFC 9110 §7.6.1: that field is for this hop
     /// only and is not forwarded).
     @inlinable public var connectionNamesFields: Bool { fields.connectionNamesFields }
-    /// An X-Accel-Redirect field is present (the proxy follows it).
-    @inlinable public var hasAccelRedirect: Bool { fields.hasAccelRedirect }
+    /// The X-Accel-* instructions present (the proxy acts on them).
+    @inlinable public var accel: AccelFields { fields.accel }
 
     public static func == (a: ResponseHead, b: ResponseHead) -> Bool {
         if a.fields === b.fields { return true }
@@ -101,4 +101,15 @@ public struct ResponseHead: HTTPHead, Equatable {
     public func isReusable(requestMethod: HTTPMethod) -> Bool {
         keepAlive && bodyFraming(requestMethod: requestMethod) != .untilClose
     }
+}
+
+/// nginx's X-Accel-* response fields that instruct the proxy, noted while the head is parsed so a head
+/// without them costs no lookup.
+public struct AccelFields: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// X-Accel-Redirect: an internal redirect instead of this response.
+    public static let redirect = AccelFields(rawValue: 1)
+    /// X-Accel-Limit-Rate: the response's send rate.
+    public static let limitRate = AccelFields(rawValue: 2)
 }

@@ -140,6 +140,6 @@ public struct ResponseHeadParser: Sendable {
             keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
             connectionUpgrade: summary.connectionUpgrade,
             hasSetCookie: summary.hasSetCookie,
-            connectionNamesFields: summary.connectionNamesFields, hasAccelRedirect: summary.hasAccelRedirect)
+            connectionNamesFields: summary.connectionNamesFields, accel: summary.accel)
     }
 }

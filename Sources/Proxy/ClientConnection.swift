@@ -376,7 +376,11 @@ final class ClientConnection: RequestBodySource {
     private var sendRate = -1
 
     private func resolveRate(_ r: Request) {
-        if r.limitRate >= 0 { sendRate = r.limitRate; return }   // `set $limit_rate` already chose it
+        if r.limitRate >= 0 {   // `set $limit_rate` or X-Accel-Limit-Rate already chose it
+            sendRate = r.limitRate
+            if r.limitRate > 0, let loc = r.location { r.limitRateAfter = loc.shaping.after(for: r) }
+            return
+        }
         guard let loc = r.location, loc.limitsRate else { sendRate = 0; r.limitRate = 0; return }
         let (rate, after) = loc.shaping.rate(for: r)
         r.limitRate = rate

@@ -27,8 +27,14 @@ final class ClientShaping: @unchecked Sendable {
     func rate(for r: Request) -> (rate: Int, after: Int64) {
         guard let t = limitRate else { return (0, 0) }
         let rate = Self.size(t.constant ?? r.evaluate(t)) ?? 0
-        guard rate > 0, let a = limitRateAfter else { return (rate, 0) }
-        return (rate, Int64(Self.size(a.constant ?? r.evaluate(a)) ?? 0))
+        return (rate, rate > 0 ? after(for: r) : 0)
+    }
+
+    /// `limit_rate_after` alone, for a rate set another way (`set $limit_rate`, `X-Accel-Limit-Rate`): nginx
+    /// reads it from the location either way.
+    func after(for r: Request) -> Int64 {
+        guard let a = limitRateAfter else { return 0 }
+        return Int64(Self.size(a.constant ?? r.evaluate(a)) ?? 0)
     }
 
     /// nginx's `ngx_parse_size`: digits with an optional k/K/m/M/g/G suffix.

@@ -402,8 +402,15 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
                 return tryFailed(.httpStatus(resp.status))
             }
-            if resp.hasAccelRedirect, proxy.followsAccelRedirect, let target = resp.firstHeader("x-accel-redirect") {
-                return acceleratedRedirect(Array(target), resp)
+            if !resp.accel.isEmpty {
+                // nginx reads X-Accel-Limit-Rate first, so it holds across the X-Accel-Redirect below too.
+                if resp.accel.contains(.limitRate), proxy.honoursAccelLimitRate,
+                   let value = resp.firstHeader("x-accel-limit-rate"), let rate = ASCIIDecimal.parseInt64(value) {
+                    request.limitRate = Int(clamping: rate)
+                }
+                if resp.accel.contains(.redirect), proxy.followsAccelRedirect, let target = resp.firstHeader("x-accel-redirect") {
+                    return acceleratedRedirect(Array(target), resp)
+                }
             }
             if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp) }
             beginResponse(resp)

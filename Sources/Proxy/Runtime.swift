@@ -314,15 +314,18 @@ final class ProxyRuntime: @unchecked Sendable {
     let tls: UpstreamTLS?
     /// An upstream's `X-Accel-Redirect` is followed (unless `proxy_ignore_headers X-Accel-Redirect`).
     let followsAccelRedirect: Bool
+    /// An upstream's `X-Accel-Limit-Rate` sets the response's rate (unless ignored the same way).
+    let honoursAccelLimitRate: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
-         tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true) {
+         tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true) {
         self.tls = tls
         self.followsAccelRedirect = followsAccelRedirect
+        self.honoursAccelLimitRate = honoursAccelLimitRate
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
         setHeaderNames = NameSet(bytes: setHeaders.map { $0.lowercased })

@@ -776,7 +776,8 @@ struct Builder {
                                                            zones: cacheZones, at: loc,
                                                            compile: { t throws(ConfigError) in try compile(t, at: loc) }),
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,
-                            followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"))
+                            followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
+                            honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"))
     }
 
     /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).

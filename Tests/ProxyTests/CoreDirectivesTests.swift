@@ -191,6 +191,41 @@ import Testing
         #expect(clock.now - start >= .milliseconds(900))   // 3,000 bytes at 1,024 a second, the first second's free
     }
 
+    /// `X-Accel-Limit-Rate` from an upstream sets the response's rate, above the location's own `limit_rate`
+    /// (also across an `X-Accel-Redirect`), and is not passed on; `proxy_ignore_headers` turns it off.
+    @Test func xAccelLimitRateSetsTheRate() throws {
+        let body = String(repeating: "z", count: 3000)
+        let backend = try MockBackend(name: "app") { req in
+            if req.target.hasPrefix("/redirect") {
+                return MockResponse(status: 204, headers: [("X-Accel-Redirect", "/files/big"), ("X-Accel-Limit-Rate", "1000")], body: [])
+            }
+            return MockResponse(status: 200, headers: [("X-Accel-Limit-Rate", "1000")], body: Array(body.utf8))
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                add_header X-Rate $limit_rate;
+                location /slow { proxy_pass http://\(backend.address); limit_rate 0; }
+                location /ignored { proxy_pass http://\(backend.address); proxy_ignore_headers X-Accel-Limit-Rate; }
+                location /redirect { proxy_pass http://\(backend.address); }
+                location /files/ { root html; limit_rate 0; }
+            }
+            """, files: ["html/files/big": body])
+        defer { f.proxy.stop() }
+        let clock = ContinuousClock()
+        for path in ["/slow", "/redirect"] {
+            let start = clock.now
+            let r = try f.get(path)
+            #expect(r.text == body)
+            #expect(r.header("X-Accel-Limit-Rate") == nil)
+            #expect(r.header("X-Rate") == "1000")
+            #expect(clock.now - start >= .milliseconds(900), "\(path)")   // 3,000 bytes at 1,000 a second
+        }
+        let ignored = try f.get("/ignored")
+        #expect(ignored.text == body && ignored.header("X-Rate") == "0")
+    }
+
     /// `X-Accel-Redirect` from an upstream: its answer is dropped and the request goes on internally (the URI
     /// decoded, asked with GET, `$upstream_http_*` still readable), to `@name` too; `..` is a 404, and
     /// `proxy_ignore_headers X-Accel-Redirect` passes the upstream's answer instead.
