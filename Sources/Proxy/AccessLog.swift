@@ -79,7 +79,12 @@ final class AccessLogWriter {
             case .variable(let v):
                 var value: [UInt8] = []
                 r.append(v, to: &value)
-                if value.isEmpty && sink.escape == .default { line.append(UInt8(ascii: "-")); continue }   // json and none: nothing
+                // nginx writes `-` for a variable not found; json and none write nothing, and so does a value that
+                // is there but empty (an empty $uri, `set $x ""`, a header sent with no value).
+                if value.isEmpty && sink.escape == .default {
+                    if !r.isFoundEmpty(v) { line.append(UInt8(ascii: "-")) }
+                    continue
+                }
                 Self.escape(value, sink.escape, into: &line)
             }
         }

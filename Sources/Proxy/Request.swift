@@ -164,6 +164,20 @@ final class Request {
         for c in h.prefix(n) { out.append(ASCII.lower(c)) }
     }
 
+    /// Whether an empty value of `v` is one nginx found (an empty string), not a variable that is not there
+    /// (which a log writes as `-`). Asked only for empty values, so the usual line pays nothing.
+    func isFoundEmpty(_ v: VariableID) -> Bool {
+        switch v {
+        case .uri: return head != nil
+        case .args: return hasArgs
+        case .isArgs, .mapResult: return true
+        case .userVariable(let slot): return slot < userVariables.count && userVariables[slot] != nil
+        case .httpHeader(let name): return head?.firstHeader(name) != nil
+        case .sentHTTPHeader(let name): return HeaderScan.value(of: name, inHead: responseHead) != nil
+        default: return false
+        }
+    }
+
     func append(_ v: VariableID, to out: inout [UInt8]) {
         let c = connection
         switch v {

@@ -33,6 +33,28 @@ import Testing
         #expect(twice.hasPrefix("HTTP/1.1 400 "), "\(twice)")
     }
 
+    /// An access log writes `-` for a variable that is not there, and nothing for one that is there but empty:
+    /// no query vs an empty one, a missing header vs an empty one, `set $x ""`, an empty `$uri` (a bad path).
+    @Test func logLinesTellNotFoundFromEmpty() throws {
+        let f = try Fixture(http: """
+            log_format v "[$args][$http_x_e][$sent_http_x_s][$mine][$uri]";
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/v.log v;
+                location / { set $mine $arg_m; add_header X-S $arg_s; return 204; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        _ = try f.raw("GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        _ = try f.raw("GET /b? HTTP/1.1\r\nHost: h\r\nX-E:\r\nConnection: close\r\n\r\n")
+        _ = try f.raw("GET /../c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        let log = f.logFile("logs/v.log", containing: "[]\n")
+        let lines = log.split(separator: "\n").map(String.init)
+        #expect(lines.contains("[-][-][-][][/a]"), "\(log)")   // $mine was set (to the empty $arg_m)
+        #expect(lines.contains("[][][-][][/b]"), "\(log)")
+        #expect(lines.contains("[-][-][-][-][]"), "\(log)")    // 400 before the rewrite phase: nothing was set
+    }
+
     /// `$sent_http_NAME` in add_header sees the fields added before it; `$upstream_http_NAME` joins repeated
     /// upstream fields; a repeated upstream Expires keeps its first value; add_header ETag '' removes the ETag.
     @Test func responseFieldVariablesAndReplacedFields() throws {
