@@ -1,3 +1,4 @@
+import Config
 import Deflate
 import Glibc
 import EventLoop
@@ -49,6 +50,8 @@ struct AccessLogSink {
     /// A path with variables: evaluated per line, the file opened, written and closed (nginx without
     /// `open_log_file_cache`); `file` is unused then.
     var dynamicPath: CompiledTemplate? = nil
+    /// With `open_log_file_cache`: its index in `Runtime.logFileCaches`, whose table keeps such files open.
+    var fileCache: Int? = nil
 }
 
 /// A worker's pending access-log lines, per file. Lines are formatted on the worker and written with one
@@ -59,11 +62,26 @@ final class AccessLogWriter {
     /// The gzip level of each file's buffer (0: plain), set by the sinks that write to it.
     private var gzipLevels: [Int]
     private var line: [UInt8] = []
+    /// Each `open_log_file_cache`'s table, made on first use.
+    private var caches: [LogFileCache?]
+    private let cacheSpecs: [OpenLogFileCache]
 
-    init(files: [AccessLogFile]) {
+    init(files: [AccessLogFile], caches: [OpenLogFileCache] = []) {
         self.files = files
         pending = Array(repeating: [], count: files.count)
         gzipLevels = Array(repeating: 0, count: files.count)
+        cacheSpecs = caches
+        self.caches = Array(repeating: nil, count: caches.count)
+    }
+
+    deinit { closeCachedFiles() }
+
+    /// Closes the descriptors open_log_file_cache keeps (a reload's old writer; SIGUSR1, as the files are then
+    /// opened again by path).
+    func closeCachedFiles() {
+        var closing: [Int32] = []
+        for i in caches.indices { caches[i]?.removeAll(closing: &closing) }
+        for fd in closing { close(fd) }
     }
 
     func write(_ r: Request, sink: AccessLogSink) {
@@ -89,7 +107,7 @@ final class AccessLogWriter {
             }
         }
         line.append(10)
-        if let path = sink.dynamicPath { return Self.write(line, toPathOf: path, r) }
+        if let path = sink.dynamicPath { return write(line, toPathOf: path, cache: sink.fileCache, r) }
         if sink.bufferSize == 0 {
             files[sink.file].write(line)
         } else {
@@ -107,17 +125,37 @@ final class AccessLogWriter {
 
     func flush() { for i in pending.indices { flush(i) } }
 
-    /// Appends `line` to the file `path` names for this request. A value that climbs out with `..` or holds a
-    /// NUL byte writes nothing: a client must not choose where the proxy writes.
-    private static func write(_ line: [UInt8], toPathOf path: CompiledTemplate, _ r: Request) {
+    /// Appends `line` to the file `path` names for this request, through the location's open_log_file_cache
+    /// when it has one. A value that climbs out with `..` or holds a NUL byte writes nothing: a client must not
+    /// choose where the proxy writes.
+    private func write(_ line: [UInt8], toPathOf path: CompiledTemplate, cache: Int?, _ r: Request) {
         let bytes = r.evaluate(path)
         if bytes.isEmpty || bytes.contains(0) || Bytes.firstIndex(of: Self.parent, in: bytes + [UInt8(ascii: "/")]) != nil {
             return
         }
+        guard let cache else {
+            let fd = open(String(decoding: bytes, as: UTF8.self), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return }
+            Syscall.writeAll(fd, line)
+            close(fd)
+            return
+        }
+        if caches[cache] == nil {
+            let spec = cacheSpecs[cache]
+            caches[cache] = LogFileCache(max: spec.max, minUses: spec.minUses, inactiveMillis: Int64(spec.inactiveSeconds) * 1000,
+                                         validMillis: Int64(spec.validSeconds) * 1000)
+        }
+        let now = Int64(Clock.monotonicNanos() / 1_000_000)
+        var closing: [Int32] = []
+        defer { for fd in closing { close(fd) } }
+        if case .cached(let fd) = caches[cache]!.begin(bytes, now: now, closing: &closing) {
+            Syscall.writeAll(fd, line)
+            return
+        }
         let fd = open(String(decoding: bytes, as: UTF8.self), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { caches[cache]!.openFailed(bytes, closing: &closing); return }
         Syscall.writeAll(fd, line)
-        close(fd)
+        if caches[cache]!.opened(bytes, fd: fd, now: now, closing: &closing) { close(fd) }
     }
 
     private static let parent = Array("/../".utf8)

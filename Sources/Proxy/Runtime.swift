@@ -1,3 +1,4 @@
+import Config
 import Balancing
 import EventLoop
 import HTTP1
@@ -35,13 +36,15 @@ public final class Runtime: @unchecked Sendable {
     let tlsContexts: [String: TLSContext]
     /// limit_req and limit_conn zones by name, carried over a reload that keeps name and size.
     let limitZones: LimitZoneSet
+    /// `open_log_file_cache` directives, indexed by `AccessLogSink.fileCache` (each worker keeps its own table).
+    let logFileCaches: [OpenLogFileCache]
 
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
          serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
          serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
-         limitZones: LimitZoneSet = LimitZoneSet()) {
+         limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = []) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
@@ -52,6 +55,7 @@ public final class Runtime: @unchecked Sendable {
         self.cacheZones = cacheZones
         self.tlsContexts = tlsContexts
         self.limitZones = limitZones
+        self.logFileCaches = logFileCaches
     }
 }
 

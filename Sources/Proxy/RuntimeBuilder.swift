@@ -31,6 +31,9 @@ struct Builder {
     var mapIndex: [String: Int] = [:]
     var logFiles: [String: Int] = [:]
     var accessLogFiles: [AccessLogFile] = []
+    /// `open_log_file_cache` directives in use, and each one's index by where it is written.
+    var logFileCaches: [OpenLogFileCache] = []
+    var logFileCacheIndex: [SourceLocation: Int] = [:]
     var upstreams: [UpstreamRuntime] = []
     var openFiles = true
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
@@ -166,7 +169,7 @@ struct Builder {
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
                        userVariableCount: userSlots.count, maps: maps,
                        defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
-                       tlsContexts: tlsContexts, limitZones: limitZones)
+                       tlsContexts: tlsContexts, limitZones: limitZones, logFileCaches: logFileCaches)
     }
 
     // MARK: - Variables
@@ -558,6 +561,15 @@ struct Builder {
             if let c = a.condition { sink.condition = try compile(c, at: a.location ?? loc) }
             sink.gzipLevel = a.gzipLevel ?? 0
             sink.dynamicPath = dynamicPath
+            if dynamicPath != nil, let cache = settings.logging.openLogFileCache {
+                if let i = logFileCacheIndex[cache.location] {
+                    sink.fileCache = i
+                } else {
+                    sink.fileCache = logFileCaches.count
+                    logFileCacheIndex[cache.location] = logFileCaches.count
+                    logFileCaches.append(cache)
+                }
+            }
             sinks.append(sink)
         }
         let c = settings.client, content = settings.content

@@ -72,7 +72,7 @@ final class Worker {
         self.stats = stats
         self.mailbox = mailbox
         self.pool = UpstreamPool(loop: loop)
-        self.accessLog = AccessLogWriter(files: runtime.accessLogFiles)
+        self.accessLog = AccessLogWriter(files: runtime.accessLogFiles, caches: runtime.logFileCaches)
         listensByAddress = Self.listens(of: runtime)
         listen(on: sockets)
         mailboxWatcher = mailbox.attach(to: loop)
@@ -238,7 +238,7 @@ final class Worker {
         balancers.removeAll()
         lastBalancer = nil
         accessLog.flush()
-        accessLog = AccessLogWriter(files: new.accessLogFiles)
+        accessLog = AccessLogWriter(files: new.accessLogFiles, caches: new.logFileCaches)
         listensByAddress = Self.listens(of: new)
         listen(on: sockets)
         closeUnusedMemcachedClients()
@@ -316,6 +316,7 @@ final class Worker {
     func flushLogs() {
         flushRetiredLogs()
         accessLog.flush()
+        accessLog.closeCachedFiles()
     }
 
     // MARK: - Services for connections
@@ -334,7 +335,7 @@ final class Worker {
 
     private func retiredWriter(for rt: Runtime) -> AccessLogWriter {
         if let r = retiredLogs.first(where: { $0.runtime === rt }) { return r.writer }
-        let w = AccessLogWriter(files: rt.accessLogFiles)
+        let w = AccessLogWriter(files: rt.accessLogFiles, caches: rt.logFileCaches)
         retiredLogs.append((rt, w))
         return w
     }

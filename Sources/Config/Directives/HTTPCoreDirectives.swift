@@ -156,9 +156,8 @@ extension DirectiveTable {
         DirectiveSpec("limit_rate_after", anyHTTPLevel, .exactly(1), .value(\.client.$limitRateAfter) { _, directive in
             try sizeTemplate(directive)
         }),
-        DirectiveSpec("open_log_file_cache", anyHTTPLevel, .range(1, 4), .custom { builder, directive in
+        DirectiveSpec("open_log_file_cache", anyHTTPLevel, .range(1, 4), .value(\.logging.$openLogFileCache) { _, directive in
             try openLogFileCache(directive)
-            builder.noticeIgnored(directive)
         }),
         ]
     }
@@ -170,8 +169,6 @@ extension DirectiveTable {
         return template
     }
 
-    /// `open_log_file_cache off | max=N [inactive=time] [min_uses=N] [valid=time]`: checked, then without effect
-    /// (switchyard opens each access log once per configuration, never per request).
     /// `add_header` / `add_trailer name value [always]`.
     static func addedField(_ directive: Directive) throws -> AddHeader {
         let arguments = directive.arguments
@@ -182,9 +179,23 @@ extension DirectiveTable {
                          always: arguments.count == 3, location: directive.location)
     }
 
-    static func openLogFileCache(_ directive: Directive) throws {
+    /// `open_log_file_cache off | max=N [inactive=time] [min_uses=N] [valid=time]`: for access logs whose
+    /// paths hold variables (the others are opened once per configuration anyway).
+    static func openLogFileCache(_ directive: Directive) throws -> OpenLogFileCache? {
         try fileCacheParameters(directive, counts: ["max", "min_uses"], times: ["inactive", "valid"],
                                 missingMax: "\"open_log_file_cache\" must have \"max\" parameter")
+        if directive.arguments[0].text == "off" { return nil }
+        var cache = OpenLogFileCache(max: 0, location: directive.location)
+        for argument in directive.arguments {
+            let parts = argument.text.split(separator: "=", maxSplits: 1).map(String.init)
+            switch parts[0] {
+            case "max": cache.max = Int(parts[1])!
+            case "min_uses": cache.minUses = Int(parts[1])!
+            case "inactive": cache.inactiveSeconds = Units.seconds(parts[1])!
+            default: cache.validSeconds = Units.seconds(parts[1])!
+            }
+        }
+        return cache
     }
 
     /// nginx's `open_file_cache` / `open_log_file_cache` arguments: `off` alone, or `name=value` parameters

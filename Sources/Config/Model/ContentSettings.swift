@@ -98,8 +98,28 @@ public struct LoggingSettings: Sendable {
     /// `access_log`: a level that sets any does not inherit its parent's; `[]` after `off`.
     @Setting public var accessLogs: [AccessLog] = [AccessLog(path: "logs/access.log", format: "combined")]
     @Setting public var errorLogs: [ErrorLog] = []
+    /// `open_log_file_cache`: descriptors of log files whose paths hold variables, kept open; nil for `off`.
+    @Setting public var openLogFileCache: OpenLogFileCache? = nil
 
     public init() {}
+}
+
+/// `open_log_file_cache max=N [inactive=time] [min_uses=N] [valid=time]`, with nginx's defaults.
+public struct OpenLogFileCache: Sendable, Equatable {
+    public var max: Int
+    /// An entry not used for this long is closed.
+    public var inactiveSeconds = 10
+    /// A file is kept open once it was written this many times while in the cache.
+    public var minUses = 1
+    /// How long a kept descriptor is used before the path is opened again.
+    public var validSeconds = 60
+    /// Where the directive is: the cache belongs to it, shared by the levels that inherit it.
+    public var location: SourceLocation
+
+    public init(max: Int, location: SourceLocation) {
+        self.max = max
+        self.location = location
+    }
 }
 
 /// `access_log path [format [buffer=size] [flush=time] [gzip[=level]] [if=condition]]`.
