@@ -51,7 +51,9 @@ void *cswy_tls_ctx_new(int server) {
                              | SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                           | SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
-    SSL_CTX_set_read_ahead(ctx, 0);
+    // nginx's read-ahead: one read(2) takes a whole flight of records, not a 5-byte header and then its body.
+    // Readers must then drain OpenSSL's buffer too (cswy_tls_has_pending): no readiness event announces it.
+    SSL_CTX_set_read_ahead(ctx, 1);
     // nginx's defaults: TLSv1.2 TLSv1.3, HIGH:!aNULL:!MD5.
     cswy_tls_ctx_protocols(ctx, CSWY_TLS_V1_2 | CSWY_TLS_V1_3);
     SSL_CTX_set_cipher_list(ctx, "HIGH:!aNULL:!MD5");
@@ -423,6 +425,8 @@ long cswy_tls_write(void *ssl, const void *buf, long len) {
 }
 
 int cswy_tls_pending(void *ssl) { return SSL_pending(ssl); }
+
+int cswy_tls_has_pending(void *ssl) { return SSL_has_pending(ssl); }
 
 void cswy_tls_shutdown(void *ssl) {
     if (!SSL_is_init_finished((SSL *)ssl)) return;

@@ -231,17 +231,16 @@ public final class TLSStream {
     }
 
     /// Reads decrypted bytes into `buffer` (growing it by about `chunk`): records until the socket has no more
-    /// or the space is used, then whatever of a record OpenSSL still holds, so nothing waits inside the
-    /// connection where no readiness event would announce it.
+    /// or the space is used, then whatever OpenSSL still holds (a record's rest, or records it read ahead, at
+    /// most its read buffer), so nothing waits inside the connection where no readiness event would announce it.
     public func read(into buffer: IOBuffer, chunk: Int) -> IOResult {
         if buffer.capacity - buffer.tail < chunk / 2 || !buffer.hasStorage { buffer.reserve(chunk) }
         var total = 0
         while true {
             let space = buffer.writable
             if space.count == 0 {
-                let pending = Int(cswy_tls_pending(ssl))
-                if pending == 0 { break }
-                buffer.reserve(pending)
+                if cswy_tls_has_pending(ssl) == 0 { break }
+                buffer.reserve(max(Int(cswy_tls_pending(ssl)), 16_384))
                 continue
             }
             let n = cswy_tls_read(ssl, space.baseAddress, space.count)

@@ -79,6 +79,8 @@ long cswy_tls_read(void *ssl, void *buf, long len);
 long cswy_tls_write(void *ssl, const void *buf, long len);
 /// Decrypted bytes waiting inside the connection (a record read in part).
 int cswy_tls_pending(void *ssl);
+/// 1 when OpenSSL holds bytes not yet returned: decrypted, or read ahead from the socket and not yet processed.
+int cswy_tls_has_pending(void *ssl);
 /// Sends close_notify once, without waiting for the peer's.
 void cswy_tls_shutdown(void *ssl);
 
