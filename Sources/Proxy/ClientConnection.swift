@@ -573,14 +573,22 @@ final class ClientConnection: RequestBodySource {
         count(.none)
         worker.logAccess(request)
         if !request.connectionHolds.isEmpty { request.releaseConnectionHolds() }   // after the log, as nginx's pool cleanup
-        if !keepAliveAfterResponse { lingeringClose(); return }
+        if !keepAliveAfterResponse { return closeAfterLastResponse() }
         if unreadBody != .none, !discardRest() { return }
         awaitNextRequest()
     }
 
+    /// The last response is out: close at once, or linger (nginx's ngx_http_finalize_connection). With
+    /// `lingering_close on`, only when the client may still be sending: a body left unread, or bytes past the
+    /// request already here. Otherwise the close saves the shutdown, a wait and a read per connection.
+    private func closeAfterLastResponse() {
+        let lingering = request.location?.lingering ?? .standard
+        if lingering.lingers(mayStillSend: unreadBody != .none || !input.isEmpty) { lingeringClose() } else { close() }
+    }
+
     /// The response went out before the body it ignored was all here: skip the rest, then serve what follows
     /// (nginx keeps the connection alive the same way). False while bytes are still due (the reader waits in
-    /// `.discardingBody`, as long as nginx's lingering timeout) or after bad chunked framing (closed).
+    /// `.discardingBody`, each read within lingering_timeout, as nginx's) or after bad chunked framing (closed).
     private func discardRest() -> Bool {
         switch skipUnread() {
         case .done:
@@ -591,7 +599,7 @@ final class ClientConnection: RequestBodySource {
             return false
         case .more:
             phase = .discardingBody
-            reader.arm(timeoutMillis: 5_000)
+            reader.arm(timeoutMillis: (request.location?.lingering ?? .standard).timeoutMillis)
             return false
         case .invalid:
             worker.log(.info, "client sent invalid chunked body", id)
@@ -646,16 +654,22 @@ final class ClientConnection: RequestBodySource {
 
     private func startLingering() {
         transport.shutdownWrite()
-        reader.arm(timeoutMillis: 5_000)
+        let lingering = currentRequest?.location?.lingering ?? .standard
+        lingerDeadline = Clock.monotonicNanos() &+ UInt64(lingering.timeMillis) &* 1_000_000
+        reader.arm(timeoutMillis: lingering.timeoutMillis)
     }
+
+    /// When a lingering close gives up reading (lingering_time from its start).
+    private var lingerDeadline: UInt64 = 0
 
     private func drainAndClose() {
         input.clear()
         switch input.read(from: fd, chunk: 4096) {
         case .done: input.clear()
         case .wouldBlock: break
-        case .eof, .error: close()
+        case .eof, .error: return close()
         }
+        if Clock.monotonicNanos() >= lingerDeadline { close() }
     }
 
     private var closed = false

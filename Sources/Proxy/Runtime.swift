@@ -213,6 +213,8 @@ final class LocationRuntime: @unchecked Sendable {
     var limits: LimitsRuntime? = nil
     /// `limit_except`: another method is checked by its block's access settings instead of `identity`.
     var limitExcept: LimitExceptRuntime? = nil
+    /// lingering_close, lingering_time, lingering_timeout. Set like `identity`.
+    var lingering = Lingering.standard
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

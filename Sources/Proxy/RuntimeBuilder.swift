@@ -593,6 +593,8 @@ struct Builder {
                                keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content))
+        made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
+                                   timeoutMillis: millis(c.lingeringTimeout))
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
                                               auth: try authBasic(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)

@@ -191,6 +191,35 @@ import Testing
         #expect(clock.now - start >= .milliseconds(900))   // 3,000 bytes at 1,024 a second, the first second's free
     }
 
+    /// `lingering_close on` (the default) closes a finished `Connection: close` request at once, and lingers only
+    /// while the client may still be sending (an unread body); `always` lingers anyway, `off` never. A lingering
+    /// connection is still open after the client read the end of the response, so stub_status counts it.
+    @Test func lingeringCloseFollowsNginxsHeuristic() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location = /status { stub_status; }
+                location / { return 200 "ok"; }
+                location /always { lingering_close always; return 200 "ok"; }
+                location /off { lingering_close off; return 200 "ok"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func activeAfter(_ request: String) throws -> String {
+            let c = try f.client()
+            try c.send(request)
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while read(c.fd, &chunk, chunk.count) > 0 {}   // to the server's FIN; the socket stays open here
+            let status = try f.get("/status").text
+            return String((status.split(separator: "\n").first ?? "").split(separator: " ").joined(separator: " "))   // nginx ends it with a space
+        }
+        let close = "Host: h\r\nConnection: close\r\n"
+        #expect(try activeAfter("GET / HTTP/1.1\r\n\(close)\r\n") == "Active connections: 1")
+        #expect(try activeAfter("GET /always HTTP/1.1\r\n\(close)\r\n") == "Active connections: 2")
+        #expect(try activeAfter("POST / HTTP/1.1\r\n\(close)Content-Length: 100\r\n\r\n") == "Active connections: 2")
+        #expect(try activeAfter("POST /off HTTP/1.1\r\n\(close)Content-Length: 100\r\n\r\n") == "Active connections: 1")
+    }
+
     /// `X-Accel-Limit-Rate` from an upstream sets the response's rate, above the location's own `limit_rate`
     /// (also across an `X-Accel-Redirect`), and is not passed on; `proxy_ignore_headers` turns it off.
     @Test func xAccelLimitRateSetsTheRate() throws {

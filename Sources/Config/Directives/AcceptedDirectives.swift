@@ -44,10 +44,6 @@ extension DirectiveTable {
         ignored("postpone_output", any, .exactly(1), .size),
         ignored("send_lowat", any, .exactly(1), .size),
         ignored("client_body_in_single_buffer", any, .exactly(1), .flag),
-        // Lingering close: switchyard always lingers after an error response, for a fixed 5 s at most.
-        ignored("lingering_close", any, .exactly(1), .words(["off", "on", "always"])),
-        ignored("lingering_time", any, .exactly(1), .seconds),
-        ignored("lingering_timeout", any, .exactly(1), .msec),
         // Scheduling knobs of nginx's own process model.
         ignored("worker_cpu_affinity", [.main], .atLeast(1), .cpuAffinity),
         ignored("worker_priority", [.main], .exactly(1), .priority),

@@ -150,6 +150,9 @@ extension DirectiveTable {
         }),
         DirectiveSpec("client_body_in_file_only", anyHTTPLevel, .exactly(1), .choice(\.client.$bodyInFileOnly)),
         DirectiveSpec("chunked_transfer_encoding", anyHTTPLevel, .exactly(1), .flag(\.client.$chunkedTransferEncoding)),
+        DirectiveSpec("lingering_close", anyHTTPLevel, .exactly(1), .choice(\.client.$lingeringClose)),
+        DirectiveSpec("lingering_time", anyHTTPLevel, .exactly(1), .seconds(\.client.$lingeringTime)),
+        DirectiveSpec("lingering_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$lingeringTimeout)),
         DirectiveSpec("limit_rate", anyHTTPLevel, .exactly(1), .value(\.client.$limitRate) { _, directive in
             try sizeTemplate(directive)
         }),

@@ -55,8 +55,19 @@ public struct ClientSettings: Sendable {
     @Setting public var limitRate: Template? = nil
     /// `limit_rate_after`: bytes sent at full speed before `limit_rate` applies.
     @Setting public var limitRateAfter: Template? = nil
+    /// `lingering_close`: after the last response, read what the client still sends before closing (`on`: only
+    /// when it may still be sending; `always`; `off`).
+    @Setting public var lingeringClose: LingeringClose = .on
+    /// `lingering_time`: the longest a lingering close (or a discarded request body) is read.
+    @Setting public var lingeringTime: Duration = .seconds(30)
+    /// `lingering_timeout`: the longest wait for the next bytes meanwhile.
+    @Setting public var lingeringTimeout: Duration = .seconds(5)
 
     public init() {}
+}
+
+public enum LingeringClose: String, Sendable {
+    case off, on, always
 }
 
 /// `keepalive_disable` browsers.
