@@ -27,6 +27,9 @@ public struct CacheResponseFacts: Sendable, Equatable {
     public var date: [UInt8]?
     /// The first `Age` field (age_value: set by a cache between the origin and us).
     public var age: [UInt8]?
+    /// The targeted field that decides instead of `Cache-Control` and `Expires` (RFC 9213: the first of
+    /// `CacheRules.targetFields` with a valid value, `CacheTargetedField.select`); nil when none.
+    public var targeted: [UInt8]?
 
     public init(status: Int) { self.status = status }
 }
@@ -40,6 +43,11 @@ public enum CacheRequestDecision: Sendable, Equatable {
     case bypass
     /// The method is not in `proxy_cache_methods`: the cache is not involved at all.
     case notCacheable
+}
+
+extension CacheResponseFacts {
+    /// The directives that decide: the targeted field's when there is one (RFC 9213 §2.2), else `Cache-Control`'s.
+    public var directives: [UInt8]? { targeted ?? cacheControl }
 }
 
 /// Whether and how long to keep an upstream response.
@@ -99,7 +107,8 @@ public struct CacheStorePlan: Sendable, Equatable {
 /// Lifetime precedence: `X-Accel-Expires` (unless ignored) > `Cache-Control` (unless ignored) >
 /// `Expires` (unless ignored) > `proxy_cache_valid`. X-Accel-Expires wins even over a
 /// `Cache-Control: no-store`, as in nginx >= 1.23. `Set-Cookie` and `Vary: *` refuse whatever the
-/// lifetime (safety first, issue 6).
+/// lifetime (safety first, issue 6). A targeted field (RFC 9213: `CDN-Cache-Control`, `proxy_cache_target_field`)
+/// takes the place of `Cache-Control` and `Expires` both; `proxy_ignore_headers Cache-Control` ignores it too.
 public enum CachePolicy {
     /// nginx's limit on a stored Vary value (`NGX_HTTP_CACHE_VARY_LEN`).
     public static let maxVaryLength = 128
@@ -134,7 +143,7 @@ public enum CachePolicy {
             varyNames = names
         }
 
-        let cc = response.cacheControl.map(CacheControl.init)
+        let cc = response.directives.map(CacheControl.init)
         let age = initialAge(response, now: now, requestTime: requestTime ?? now)
         let validUntil: Int64
         switch lifetime(response, cc: cc, rules, now: now, initialAge: age) {
@@ -182,7 +191,8 @@ public enum CachePolicy {
             case .absent: break
             }
         }
-        if let e = response.expires, !rules.ignoreHeaders.contains(.expires) {
+        if let e = response.expires, !rules.ignoreHeaders.contains(.expires),
+           response.targeted == nil || rules.ignoreHeaders.contains(.cacheControl) {
             // §4.2.1: the lifetime is Expires minus Date (the receive time without a valid Date), both from the
             // origin's clock, so a clock that is off neither stretches nor cuts it.
             let date = response.date.flatMap { HTTPDate.parse($0) } ?? now
@@ -209,14 +219,14 @@ public enum CachePolicy {
         answer.status = storedStatus
         answer.xAccelExpires = notModified.xAccelExpires
         let age = initialAge(notModified, now: now, requestTime: requestTime ?? now)
-        guard case .until(let t) = lifetime(answer, cc: answer.cacheControl.map(CacheControl.init), rules, now: now,
+        guard case .until(let t) = lifetime(answer, cc: answer.directives.map(CacheControl.init), rules, now: now,
                                             initialAge: age) else {
             return nil
         }
         return t
     }
 
-    /// How long past expiry a stored response may still answer, from its `Cache-Control`
+    /// How long past expiry a stored response may still answer, from its `Cache-Control` (or targeted field's)
     /// extensions (RFC 5861; nginx honours them unless `proxy_ignore_headers Cache-Control`).
     public static func staleWindows(cacheControl: [UInt8]?, _ rules: CacheRules) -> (whileRevalidate: Int64, ifError: Int64) {
         guard let v = cacheControl, !rules.ignoreHeaders.contains(.cacheControl) else { return (0, 0) }

@@ -152,7 +152,8 @@ final class CacheExchange {
             return .fetch(self)
         }
         r.cacheStatus = CacheStatus.expired.bytes
-        let windows = CachePolicy.staleWindows(cacheControl: s.response.firstHeader("cache-control").map { Array($0) },
+        let windows = CachePolicy.staleWindows(cacheControl: CacheResponseFacts.directives(of: s.response,
+                                                                                             targetFields: location.rules.targetFields),
                                                location.rules)
         staleIfErrorUntil = entryValidUntil + windows.ifError
         // use_stale updating (or the entry's stale-while-revalidate): one request refreshes, the others get
@@ -390,9 +391,9 @@ final class CacheExchange {
         let head = CacheStoredHead.updated(s.response, with: resp)
         var parser = ResponseHeadParser()
         guard case .complete(let updated, _) = parser.parse(head) else { return s }
-        let answer = Self.facts(of: resp)
+        let answer = facts(of: resp)
         var meta = s.meta
-        if let until = CachePolicy.revalidated(answer, updated: Self.facts(of: updated), storedStatus: s.response.status,
+        if let until = CachePolicy.revalidated(answer, updated: facts(of: updated), storedStatus: s.response.status,
                                                location.rules, now: now, requestTime: requestTime) {
             meta.validUntil = until
         }
@@ -416,26 +417,9 @@ final class CacheExchange {
         }
     }
 
-    /// The cache-relevant headers of an upstream response (several lines joined with ", ").
-    private static func facts(of resp: ResponseHead) -> CacheResponseFacts {
-        func joined(_ name: String) -> [UInt8]? {
-            var out: [UInt8]? = nil
-            for h in resp.headers where ASCII.equalsIgnoringCase(resp.bytes(h.name), Array(name.utf8)) {
-                if out != nil { out! += [44, 32] }
-                out = (out ?? []) + resp.bytes(h.value)
-            }
-            return out
-        }
-        var answer = CacheResponseFacts(status: resp.status)
-        answer.cacheControl = joined("cache-control")
-        // A duplicate Expires or X-Accel-Expires is ignored: the first line counts, as in nginx.
-        answer.expires = resp.firstHeader("expires").map { Array($0) }
-        answer.xAccelExpires = resp.firstHeader("x-accel-expires").map { Array($0) }
-        answer.vary = joined("vary")
-        answer.hasSetCookie = resp.firstHeader("set-cookie") != nil
-        answer.date = resp.firstHeader("date").map { Array($0) }
-        answer.age = resp.firstHeader("age").map { Array($0) }
-        return answer
+    /// The cache-relevant headers of an upstream response, with this location's RFC 9213 target list.
+    private func facts(of resp: ResponseHead) -> CacheResponseFacts {
+        CacheResponseFacts(resp, targetFields: location.rules.targetFields)
     }
 
     // MARK: - Filling
@@ -450,7 +434,7 @@ final class CacheExchange {
         let headOnly = requestHead.method == .head && !convertsHead
         guard mayStore, uses >= location.rules.minUses else { return releaseLock() }
         let now = Int64(time(nil))
-        guard case .store(let plan) = CachePolicy.store(facts, Self.facts(of: resp), location.rules, now: now,
+        guard case .store(let plan) = CachePolicy.store(facts, facts(of: resp), location.rules, now: now,
                                                         requestTime: requestTime) else {
             return releaseLock()
         }

@@ -276,3 +276,59 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         #expect(CachePolicy.staleWindows(cacheControl: nil, rules) == (0, 0))
     }
 }
+
+/// RFC 9213: which targeted field decides, and what it overrides.
+@Suite struct CacheTargetedFieldTests {
+    @Test(arguments: [
+        ("max-age=600", true), ("no-store", true), ("private, max-age=60", true), ("no-cache=\"set-cookie, x\"", true),
+        ("max-age=60;a=1, s-maxage=?1", true), ("x=(a b);c, y=:YWJj:, z=-1.25", true),
+        ("", false), ("  ", false), ("Max-Age=60", false), ("max-age=\"60", false), ("max-age=60,", false),
+        ("max-age=60 s-maxage=1", false), ("max-age=1234567890123456", false), ("a=1.2345", false), ("a=\"\u{1}\"", false),
+    ])
+    func dictionaryValidity(value: String, valid: Bool) {
+        #expect(CacheTargetedField.isValidDictionary(b(value)) == valid)
+    }
+
+    @Test func firstValidInListOrderWins() {
+        #expect(CacheTargetedField.select([nil, b("max-age=\"x"), b("max-age=5"), b("max-age=9")]) == b("max-age=5"))
+        #expect(CacheTargetedField.select([nil, b("")]) == nil)
+    }
+
+    @Test func targetListFromAResponseHead() throws {
+        var parser = ResponseHeadParser()
+        let head = b("HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nCDN-Cache-Control: max-age=60\r\nX-Mine: no-cache\r\n\r\n")
+        guard case .complete(let resp, _) = parser.parse(head) else { Issue.record("parse"); return }
+        #expect(CacheResponseFacts(resp, targetFields: [b("cdn-cache-control")]).targeted == b("max-age=60"))
+        #expect(CacheResponseFacts(resp, targetFields: [b("x-mine"), b("cdn-cache-control")]).targeted == b("no-cache"))
+        #expect(CacheResponseFacts(resp, targetFields: []).targeted == nil)
+        #expect(CacheResponseFacts.directives(of: resp, targetFields: []) == b("no-store"))
+    }
+
+    @Test(arguments: [
+        // Cache-Control, Expires in seconds from now, targeted → seconds of freshness (nil: not stored)
+        ("no-store", Int64?.none, "max-age=60", Int64?.some(60)),
+        ("max-age=60", nil, "no-store", nil),
+        ("max-age=60", nil, "s-maxage=30, max-age=90", 30),
+        ("", 7200, "max-age=60", 60),         // Expires is ignored too
+        ("", 7200, "public", 3600),           // ... even when the targeted field gives no lifetime: proxy_cache_valid
+    ])
+    func targetedReplacesCacheControlAndExpires(cacheControl: String, expires: Int64?, targeted: String, ttl: Int64?) {
+        var r = CacheResponseFacts(status: 200)
+        if !cacheControl.isEmpty { r.cacheControl = b(cacheControl) }
+        if let e = expires { r.expires = b(httpDate(now + e)) }
+        r.targeted = b(targeted)
+        var rules = CacheRules()
+        rules.valid = [CacheValidRule(codes: [200], seconds: 3600)]
+        let d = CachePolicy.store(CacheRequestFacts(method: b("GET")), r, rules, now: now)
+        #expect(d.plan?.validUntil == ttl.map { now + $0 })
+    }
+
+    @Test func ignoringCacheControlIgnoresTargetedFieldsToo() {
+        var r = CacheResponseFacts(status: 200)
+        r.targeted = b("no-store")
+        r.expires = b(httpDate(now + 120))
+        var rules = CacheRules()
+        rules.ignoreHeaders = .cacheControl
+        #expect(CachePolicy.store(CacheRequestFacts(method: b("GET")), r, rules, now: now).plan?.validUntil == now + 120)
+    }
+}
