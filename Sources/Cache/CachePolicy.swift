@@ -63,8 +63,10 @@ public enum CacheStoreDecision: Sendable, Equatable {
         /// 206 and 1xx are never stored (nginx clears `Range` upstream when caching).
         case status
         /// `Set-Cookie` present and not in `proxy_ignore_headers`: one user's session must never be
-        /// replayed to another.
+        /// replayed to another (unless `private="Set-Cookie"` or `no-cache="Set-Cookie"` has it left out).
         case setCookie
+        /// `must-understand` on a status code whose caching rules this cache does not implement (RFC 9111 §5.2.2.3).
+        case mustUnderstand
         /// `Vary: *`, or a `Vary` longer than nginx's 128-byte limit.
         case vary
         /// `X-Accel-Expires: 0`.
@@ -97,6 +99,9 @@ public struct CacheStorePlan: Sendable, Equatable {
     public var sharedWithAuthorization: Bool
     /// RFC 9111 §4.2.3's corrected_initial_age (seconds), stored in the entry: the response's age when received.
     public var initialAge: Int64 = 0
+    /// Fields the stored copy leaves out, lowercased: those `private="…"` and `no-cache="…"` name (§5.2.2.4,
+    /// §5.2.2.7: a shared cache stores the rest; a field it may not use without revalidation it does not keep).
+    public var strippedFields: [[UInt8]] = []
 }
 
 /// nginx's proxy_cache rules as pure functions; time is passed in.
@@ -135,7 +140,12 @@ public enum CachePolicy {
         if request.noCache { return .dontStore(.noCacheDirective) }
         guard rules.methods.contains(request.method) else { return .dontStore(.method) }
         if response.status < 200 || response.status == 206 { return .dontStore(.status) }
-        if response.hasSetCookie && !rules.ignoreHeaders.contains(.setCookie) { return .dontStore(.setCookie) }
+        let cc = rules.ignoreHeaders.contains(.cacheControl) ? nil : response.directives.map(CacheControl.init)
+        let stripped = cc?.strippedFields ?? []
+        if response.hasSetCookie && !rules.ignoreHeaders.contains(.setCookie) && !stripped.contains(setCookie) {
+            return .dontStore(.setCookie)
+        }
+        if let cc, cc.mustUnderstand, !understands(status: response.status) { return .dontStore(.mustUnderstand) }
 
         var varyNames: [[UInt8]] = []
         if let vary = response.vary, !rules.ignoreHeaders.contains(.vary) {
@@ -143,7 +153,6 @@ public enum CachePolicy {
             varyNames = names
         }
 
-        let cc = response.directives.map(CacheControl.init)
         let age = initialAge(response, now: now, requestTime: requestTime ?? now)
         let validUntil: Int64
         switch lifetime(response, cc: cc, rules, now: now, initialAge: age) {
@@ -154,7 +163,24 @@ public enum CachePolicy {
         let shared = cc.map { $0.isPublic || $0.hasSMaxAge || $0.mustRevalidate } ?? false
         if request.hasAuthorization && !shared { return .dontStore(.authorization) }
         return .store(CacheStorePlan(validUntil: validUntil, varyNames: varyNames, sharedWithAuthorization: shared,
-                                     initialAge: age))
+                                     initialAge: age, strippedFields: stripped))
+    }
+
+    private static let setCookie = Array("set-cookie".utf8)
+
+    /// The status codes whose caching rules this cache implements, for `must-understand` (RFC 9111 §5.2.2.3): the
+    /// final codes RFC 9110 defines, but 206 (a partial response is never stored) and 304 (it only updates an entry).
+    public static func understands(status: Int) -> Bool {
+        switch status {
+        case 200...205, 300...303, 305, 307, 308, 400...417, 421, 422, 426, 500...505: true
+        default: false
+        }
+    }
+
+    /// The fields a stored copy of a response with these directives leaves out (`CacheStorePlan.strippedFields`).
+    public static func strippedFields(_ response: CacheResponseFacts, _ rules: CacheRules) -> [[UInt8]] {
+        guard !rules.ignoreHeaders.contains(.cacheControl), let d = response.directives else { return [] }
+        return CacheControl(d).strippedFields
     }
 
     /// RFC 9111 §4.2.3's corrected_initial_age of a response received at `now`.
@@ -184,7 +210,9 @@ public enum CachePolicy {
             }
         }
         if let cc, !rules.ignoreHeaders.contains(.cacheControl) {
-            if cc.forbidsStoring { return .refused(.cacheControl) }
+            // must-understand on a status this cache knows: no-store was for caches that do not (§5.2.2.3).
+            let noStore = cc.noStore && !(cc.mustUnderstand && understands(status: response.status))
+            if cc.noCache || cc.isPrivate || noStore { return .refused(.cacheControl) }
             switch cc.freshness {
             case .seconds(0), .malformed: return .refused(.cacheControl)
             case .seconds(let n): return n > initialAge ? .until(born + n) : .refused(.cacheControl)

@@ -388,9 +388,17 @@ final class CacheExchange {
         defer { releaseLock() }
         guard mayStore else { return s }
         let now = Int64(time(nil))
-        let head = CacheStoredHead.updated(s.response, with: resp)
+        var head = CacheStoredHead.updated(s.response, with: resp)
         var parser = ResponseHeadParser()
-        guard case .complete(let updated, _) = parser.parse(head) else { return s }
+        guard case .complete(var updated, _) = parser.parse(head) else { return s }
+        // The updated directives may name fields to leave out (private="…", no-cache="…").
+        let strip = CachePolicy.strippedFields(facts(of: updated), location.rules)
+        if !strip.isEmpty {
+            head = CacheStoredHead.updated(s.response, with: resp, without: strip)
+            parser = ResponseHeadParser()
+            guard case .complete(let again, _) = parser.parse(head) else { return s }
+            updated = again
+        }
         let answer = facts(of: resp)
         var meta = s.meta
         if let until = CachePolicy.revalidated(answer, updated: facts(of: updated), storedStatus: s.response.status,
@@ -449,8 +457,9 @@ final class CacheExchange {
             meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
         }
         do {
-            // Without Age, Connection and the fields it names (RFC 9111 §3.1): a HIT relays the stored fields as they are.
-            writer = try zone.storage.beginWrite(meta, head: CacheStoredHead.forStorage(resp),
+            // Without Age, Connection and the fields it names (RFC 9111 §3.1), nor those private="…" / no-cache="…"
+            // name (§5.2.2.4, §5.2.2.7): a HIT relays the stored fields as they are.
+            writer = try zone.storage.beginWrite(meta, head: CacheStoredHead.forStorage(resp, without: plan.strippedFields),
                                                  tempDirectory: location.tempDirectory)
             validUntil = plan.validUntil
         } catch {

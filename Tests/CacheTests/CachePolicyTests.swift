@@ -131,7 +131,27 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         StoreRow("no-cache", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-cache") },
         StoreRow("no-store", refused: .cacheControl) { _, _, r in r.cacheControl = b("No-Store") },
         StoreRow("private", refused: .cacheControl) { _, _, r in r.cacheControl = b("private, max-age=600") },
-        StoreRow("field no-cache", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-cache=\"Set-Cookie\"") },
+        StoreRow("field no-cache stores", ttl: 3600) { _, _, r in r.cacheControl = b("no-cache=\"X-Secret\"") },
+        StoreRow("field private stores the Set-Cookie response", ttl: 60) { _, _, r in
+            r.cacheControl = b("private=\"Set-Cookie\", max-age=60")
+            r.hasSetCookie = true
+        },
+        StoreRow("field private naming another field keeps Set-Cookie out", refused: .setCookie) { _, _, r in
+            r.cacheControl = b("private=\"X-User\", max-age=60")
+            r.hasSetCookie = true
+        },
+        StoreRow("empty field list is unqualified", refused: .cacheControl) { _, _, r in r.cacheControl = b("private=\"\"") },
+        StoreRow("unterminated field list is unqualified", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-cache=\"a, max-age=60") },
+        StoreRow("must-understand lifts no-store", ttl: 600) { _, _, r in r.cacheControl = b("must-understand, no-store, max-age=600") },
+        StoreRow("must-understand for a 404", ttl: 600) { _, _, r in
+            r.status = 404
+            r.cacheControl = b("no-store, must-understand, max-age=600")
+        },
+        StoreRow("must-understand, unknown status", refused: .mustUnderstand) { _, _, r in
+            r.status = 299
+            r.cacheControl = b("must-understand, max-age=600")
+        },
+        StoreRow("no-store without must-understand", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-store, max-age=600") },
         StoreRow("no-cache beats Expires", refused: .cacheControl) { _, _, r in
             r.cacheControl = b("no-cache")
             r.expires = b(httpDate(now + 9999))
@@ -330,5 +350,39 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         var rules = CacheRules()
         rules.ignoreHeaders = .cacheControl
         #expect(CachePolicy.store(CacheRequestFacts(method: b("GET")), r, rules, now: now).plan?.validUntil == now + 120)
+    }
+}
+
+/// RFC 9111 §5.2.2: directives with field names, and the fields a stored copy leaves out.
+@Suite struct CacheFieldDirectiveTests {
+    @Test(arguments: [
+        ("no-cache=\"X-A, x-b\", max-age=60", [b("x-a"), b("x-b")]),
+        ("private=Set-Cookie, no-cache=\"set-cookie\"", [b("set-cookie")]),
+        ("private=\"Set-Cookie\", no-cache=\"X-A\"", [b("x-a"), b("set-cookie")]),
+        ("max-age=60", []),
+        ("no-cache", []),
+    ])
+    func strippedFields(value: String, fields: [[UInt8]]) {
+        #expect(CacheControl(b(value)).strippedFields == fields)
+        var r = CacheResponseFacts(status: 200)
+        r.cacheControl = b(value)
+        #expect(CachePolicy.strippedFields(r, CacheRules()) == fields)
+    }
+
+    @Test func aCommaInsideQuotesDoesNotEndTheDirective() {
+        let cc = CacheControl(b("no-cache=\"a, b\", max-age=60"))
+        #expect(!cc.noCache && cc.noCacheFields == [b("a"), b("b")] && cc.freshness == .seconds(60))
+    }
+
+    @Test func thePlanCarriesTheFieldsToLeaveOut() {
+        var r = CacheResponseFacts(status: 200)
+        r.cacheControl = b("private=\"Set-Cookie\", max-age=60")
+        r.hasSetCookie = true
+        #expect(CachePolicy.store(CacheRequestFacts(method: b("GET")), r, referenceRules(), now: now).plan?.strippedFields == [b("set-cookie")])
+    }
+
+    @Test(arguments: [(200, true), (404, true), (501, true), (206, false), (304, false), (299, false), (599, false)])
+    func understoodStatuses(status: Int, understood: Bool) {
+        #expect(CachePolicy.understands(status: status) == understood)
     }
 }

@@ -57,3 +57,71 @@ import Testing
         #expect(try f.get("/p").header("Switchyard-Cache-Control") == "max-age=60")
     }
 }
+
+extension ProxyCacheDirectiveTests {
+    // MARK: - Issue point 9. must-understand, no-cache and private with field names (RFC 9111 §5.2.2)
+
+    /// `private="Set-Cookie"`: stored, without that field (the MISS still gives its client the cookie);
+    /// `no-cache="X-Secret"`: stored, and the field is never served from the cache.
+    @Test(arguments: [("private=\"Set-Cookie\", max-age=600", "Set-Cookie", "s=1"),
+                      ("no-cache=\"X-Secret\", max-age=600", "X-Secret", "hush"),
+                      ("private=X-Secret, no-cache=\"X-Other, X-Secret\", max-age=600", "X-Secret", "hush")])
+    func namedFieldsAreLeftOutOfTheStoredCopy(cacheControl: String, field: String, value: String) throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Cache-Control", cacheControl), (field, value), ("X-Kept", "k")], text: "named")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        let miss = try f.get("/n")
+        #expect(miss.header("X-Cache") == "MISS" && miss.header(field) == value)
+        let stored = try ProxyCacheRFCTests.entryBytes(dir)
+        #expect(!ProxyCacheRFCTests.contains(stored, value) && ProxyCacheRFCTests.contains(stored, "X-Kept: k"))
+        let hit = try f.get("/n")
+        #expect(hit.header("X-Cache") == "HIT" && hit.text == "named")
+        #expect(hit.header(field) == nil && hit.header("X-Kept") == "k")
+        #expect(backend.requests == 1)
+    }
+
+    /// `must-understand, no-store`: a cache that knows the status code's rules stores it (no-store was for those
+    /// that do not); an unknown status code is never stored.
+    @Test(arguments: [(200, true), (404, true), (299, false)])
+    func mustUnderstand(status: Int, stored: Bool) throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(status: status, headers: [("Cache-Control", "must-understand, no-store, max-age=600")], text: "mu")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir, extra: "proxy_cache_valid any 1h;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/mu").status == status)
+        if stored { _ = ProxyCacheTests.entries(dir, count: 1) } else { usleep(100_000) }
+        #expect(try f.get("/mu").status == status)   // (add_header X-Cache is for 2xx/3xx only)
+        #expect(backend.requests == (stored ? 1 : 2))
+    }
+
+    /// A 304 whose Cache-Control names a field keeps it out of the updated entry too.
+    @Test func revalidationLeavesNamedFieldsOut() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            if req.header("If-None-Match") == "\"v1\"" {
+                return MockResponse(status: 304, headers: [("ETag", "\"v1\""), ("Cache-Control", "no-cache=\"X-Token\", max-age=600"),
+                                                           ("X-Token", "t2")])
+            }
+            return MockResponse(headers: [("ETag", "\"v1\""), ("Cache-Control", "max-age=1"), ("X-Token", "t1")], text: "r")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir, extra: "proxy_cache_revalidate on;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/r").header("X-Token") == "t1")
+        _ = ProxyCacheTests.entries(dir, count: 1)
+        usleep(2_100_000)
+        let revalidated = try f.get("/r")
+        #expect(revalidated.header("X-Cache") == "REVALIDATED" && revalidated.header("X-Token") == nil)
+        let hit = try f.get("/r")
+        #expect(hit.header("X-Cache") == "HIT" && hit.header("X-Token") == nil)
+        let stored = try ProxyCacheRFCTests.entryBytes(dir)
+        #expect(!ProxyCacheRFCTests.contains(stored, "X-Token:") && !ProxyCacheRFCTests.contains(stored, "t1"))
+    }
+}
