@@ -125,3 +125,51 @@ extension ProxyCacheDirectiveTests {
         #expect(!ProxyCacheRFCTests.contains(stored, "X-Token:") && !ProxyCacheRFCTests.contains(stored, "t1"))
     }
 }
+
+extension ProxyCacheDirectiveTests {
+    // MARK: - Issue point 10. Heuristically cacheable status codes (RFC 9110 §15.1)
+
+    /// With explicit freshness (max-age, s-maxage or Expires) a heuristically cacheable status is stored though no
+    /// `proxy_cache_valid` line lists it (here: only 200).
+    static let heuristic: [(Int, String)] = [203, 204, 300, 301, 308, 404, 405, 410, 414, 501].flatMap { status in
+        [(status, "Cache-Control"), (status, "Expires")]
+    } + [(404, "s-maxage")]
+
+    @Test(arguments: heuristic)
+    func heuristicallyCacheableStatusesWithExplicitFreshness(status: Int, freshness: String) throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            let field: (String, String) = switch freshness {
+            case "Expires": ("Expires", ProxyCacheRFCTests.httpDate(ProxyCacheRFCTests.now + 600))
+            case "s-maxage": ("Cache-Control", "s-maxage=600")
+            default: ("Cache-Control", "max-age=600")
+            }
+            var headers = [field, ("Date", ProxyCacheRFCTests.httpDate(ProxyCacheRFCTests.now))]
+            if status / 100 == 3 { headers.append(("Location", "http://localhost/elsewhere")) }
+            return MockResponse(status: status, headers: headers, body: status == 204 ? [] : Array("status \(status)".utf8))
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/s").status == status)
+        _ = ProxyCacheTests.entries(dir, count: 1)
+        let second = try f.get("/s")
+        #expect(second.status == status && second.text == (status == 204 ? "" : "status \(status)"))
+        #expect(backend.requests == 1)
+    }
+
+    /// Without explicit freshness, nginx's rule stays: only what `proxy_cache_valid` lists is stored.
+    @Test(arguments: [404, 410])
+    func withoutExplicitFreshnessProxyCacheValidDecides(status: Int) throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(status: status, text: "no lifetime") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        _ = try f.get("/s")
+        usleep(100_000)
+        _ = try f.get("/s")
+        #expect(backend.requests == 2)
+        #expect(ProxyCacheTests.entries(dir).isEmpty)
+    }
+}
