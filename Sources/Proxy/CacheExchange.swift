@@ -278,22 +278,14 @@ final class CacheExchange {
         let age = CacheAge.current(initialAge: e.meta.initialAge, storedAt: e.meta.storedAt, now: Int64(time(nil)))
         // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
         if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age) { return }
-        // gzip applies to a HIT as to a MISS (nginx filters cached responses too): small bodies compressed at once.
+        // gzip applies to a HIT as to a MISS (nginx filters cached responses too): the entry's gzip variant, compressed
+        // once and stored beside it (CacheGzipHit.swift), is sent; bodies over 1 MiB are sent as stored.
         var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
-            if e.bodyLength <= Self.maxGzipOnHit, let body = compressed(e, d) {
-                var extra = Array("Content-Length: ".utf8)
-                ASCIIDecimal.append(body.count, to: &extra)
-                extra += [13, 10]
-                let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
-                                                    chunked: false, extra: extra, gzip: d, age: age)
-                r.responseHead = out
-                _ = c.send(out)
-                if r.head.method != .head {
-                    r.bodyBytesSent += Int64(body.count)
-                    _ = c.send(body)
-                }
-                c.responseComplete()
+            if e.bodyLength <= Self.maxGzipOnHit,
+               let body = CacheGzipHit.body(of: e, key: key, decision: d, zone: zone,
+                                            tempDirectory: { [location] in location.tempDirectory }, log: log) {
+                serveCompressed(e, body, d, age: age)
                 return
             }
             gzip = nil
@@ -328,17 +320,40 @@ final class CacheExchange {
         sender.resume()
     }
 
-    /// The entry's body gzipped; nil when it cannot be read (the caller sends it as stored).
-    private func compressed(_ e: CacheHotEntry, _ d: GzipDecision) -> [UInt8]? {
-        guard let plain = e.readBody(), let filter = try? GzipBodyFilter(decision: d) else { return nil }
-        var out: [UInt8] = []
-        plain.withByteView { p in
-            var offset = 0
-            while offset < p.count { offset += filter.write(p.dropping(offset), into: &out) }
+    /// A compressed HIT: the entry's head with gzip's edits and the compressed length, then the variant's bytes
+    /// (inline in the same write, or with sendfile from the variant's file).
+    private func serveCompressed(_ e: CacheHotEntry, _ body: CacheGzipHit.Body, _ d: GzipDecision, age: Int64) {
+        let r = exchange.request, c = exchange.client
+        let out = ResponseHeadBuilder.build(for: r, upstream: e.response, proxy: exchange.proxy, connection: c,
+                                            chunked: false, gzip: d, age: age, bodyLength: body.count)
+        r.responseHead = out
+        // nginx counts the 10-byte gzip header and the deflate bytes, not the 8-byte trailer.
+        r.gzipRatio = GzipRatio(bytesIn: e.bodyLength, bytesOut: body.count - 8)
+        let inline: [UInt8]?
+        switch body {
+        case .bytes(let b): inline = b
+        case .entry(let v): inline = v.inlineBody
         }
-        filter.finish(into: &out)
-        exchange.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }
-        return out
+        if r.head.method == .head || body.count == 0 {
+            _ = c.send(out)
+            c.responseComplete()
+            return
+        }
+        if let inline {
+            c.cork()   // head and body in one write
+            _ = c.send(out)
+            r.bodyBytesSent += Int64(inline.count)
+            _ = c.send(inline)
+            c.responseComplete()
+            c.uncork()
+            return
+        }
+        guard case .entry(let v) = body else { return }
+        _ = c.send(out)
+        let sender = FileSender(connection: c, fd: v.file.fd, offset: Int64(v.bodyOffset), remaining: Int64(v.bodyLength),
+                                sharedOwner: v.file)
+        c.fileSender = sender
+        sender.resume()
     }
 
     // MARK: - proxy_cache_use_stale, proxy_cache_revalidate
@@ -450,6 +465,7 @@ final class CacheExchange {
                                   varyHash: plan.varyNames.isEmpty ? CacheVary.none : varyHash(plan.varyNames),
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
         meta.initialAge = plan.initialAge
+        meta.bodyID = UInt64.random(in: 1...UInt64.max)   // a gzip variant is tied to this body (CacheGzipVariant)
         if headOnly { meta.flags.insert(.headOnly) }
         // Validators for proxy_cache_revalidate: of a 200 or 206 only, as nginx (a 201 is fetched again whole).
         if resp.status == 200 || resp.status == 206 {
@@ -475,8 +491,10 @@ final class CacheExchange {
         if let l = resp.firstHeader("location") { locations.append(Array(l)) }
         if let l = resp.firstHeader("content-location") { locations.append(Array(l)) }
         for k in CacheInvalidation.keys(requestKey: key.text, requestURI: inv.uri, host: inv.host, locations: locations) {
-            zone.index.remove(k.digest)
-            zone.storage.remove(k.digest)
+            for d in [k.digest, k.gzipVariant.digest] {   // and its gzip variant
+                zone.index.remove(d)
+                zone.storage.remove(d)
+            }
         }
     }
 
