@@ -86,6 +86,32 @@ import Testing
         #expect(backend.requests == 1)
     }
 
+    /// An entry file of the previous format (version 3: no body id) left by an older switchyard is a MISS, removed
+    /// and stored again, never served or a crash.
+    @Test func aVersion3EntryIsAMiss() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], body: Self.page) }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        var f = try ProxyCacheTests.fixture(backend, dir: dir)
+        _ = try f.get("/old")
+        let path = try #require(ProxyCacheTests.entries(dir, count: 1).first)
+        f.proxy.stop()
+        var bytes = try Self.fileBytes(path)
+        #expect(bytes[4] == 4)
+        bytes[4] = 3
+        try Self.writeFile(path, bytes)
+        f = try ProxyCacheTests.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        // The zone's loader removes it (so it cannot race the new entry written under the same name).
+        #expect(ProxyCacheTests.entries(dir, count: 0).isEmpty)
+        let again = try f.get("/old")
+        #expect(again.status == 200 && again.body == Self.page && again.header("X-Cache") == "MISS")
+        #expect(backend.requests == 2)
+        _ = ProxyCacheTests.entries(dir, count: 1)
+        #expect(try f.get("/old").header("X-Cache") == "HIT")
+        #expect(try Self.fileBytes(path)[4] == 4)
+    }
+
     /// Another `gzip_comp_level` on the same entry gets its own bytes, never the other level's.
     @Test func anotherLevelGetsItsOwnBytes() throws {
         let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], body: Self.page) }
