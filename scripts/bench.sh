@@ -97,7 +97,7 @@ wait_port() { # PORT: bounded wait until something accepts on it
 }
 
 read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR P_TLS_EC P_TLS_RSA P_FRONT \
-  <<<"$(python3 "$HERE/free_ports.py" 15)"
+  P_CACHE_GZIP <<<"$(python3 "$HERE/free_ports.py" 16)"
 
 # TLS scenarios' certificates (self-signed): ECDSA P-256 and RSA 2048, readable by the proxies' user.
 TLS_DIR=$TMP/tls
@@ -111,7 +111,7 @@ chmod 755 "$TLS_DIR"; chmod 644 "$TLS_DIR"/*
 render() { # TEMPLATE PREFIX > file
   sed -e "s|@DIR@|$2|g; s|@PREFIX@|$2|g; s|@NOFILE@|$NOFILE|g; s|@B1@|$B1|g; s|@B2@|$B2|g" \
       -e "s|@P_RR@|$P_RR|g; s|@P_IPHASH@|$P_IPHASH|g; s|@P_GZIP1@|$P_GZIP1|g; s|@P_GZIP9@|$P_GZIP9|g" \
-      -e "s|@P_CACHE@|$P_CACHE|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
+      -e "s|@P_CACHE@|$P_CACHE|g; s|@P_CACHE_GZIP@|$P_CACHE_GZIP|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
       -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" \
       -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g; s|@P_FRONT@|$P_FRONT|g" "$1"
 }
@@ -205,6 +205,7 @@ SCENARIOS=(
   "gzip1|50|P_GZIP1|/100k.txt|Accept-Encoding: gzip"
   "gzip9|50|P_GZIP9|/100k.txt|Accept-Encoding: gzip"
   "cache_hit|50|P_CACHE|/1k.bin|"
+  "cache_gzip1|50|P_CACHE_GZIP|/100k.txt|Accept-Encoding: gzip"
   "ws1|1|P_WS|/ws|"
   "ws100|100|P_WS|/ws|"
   "tls_rr50|50|P_TLS_EC|/1k.bin|"
@@ -229,7 +230,7 @@ run_wrk() { # ROUND SCENARIO PROXY CONNECTIONS URL HEADER
   if ! alive "$PROXY_PID"; then
     # A crash is a result too (counted, shown in the table); restart so the measured run still happens.
     crashes=$((crashes + 1)); report_death "$proxy" "$scen" "$round" "the warm-up"
-    stop_proxy; "${LAST_START[@]}"; [ "$scen" = cache_hit ] && cache_hits "$P_CACHE" >/dev/null
+    stop_proxy; "${LAST_START[@]}"; warm_cache "$scen"
   fi
   local ticks0 ticks1 t0 t1 cpu
   ticks0=$(cpu_ticks "$PROXY_PID"); t0=$(date +%s%N)
@@ -322,6 +323,23 @@ cache_hits() { # PORT: is the second fetch of /1k.bin a proxy_cache HIT?
     awk -F': ' 'tolower($1) == "x-cache-status" && $2 == "HIT" { hit = 1 } END { exit !hit }'
 }
 
+cache_gzip_hits() { # PORT: is the third gzip fetch of /100k.txt a compressed proxy_cache HIT? (MISS fills the entry,
+  # the first HIT stores its gzip variant in switchyard; nginx compresses every HIT)
+  local i
+  for i in 1 2; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$1/100k.txt"; done
+  curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$1/100k.txt" | tr -d '\r' |
+    awk -F': ' 'tolower($1) == "x-cache-status" && $2 == "HIT" { hit = 1 }
+                tolower($1) == "content-encoding" && $2 == "gzip" { gz = 1 } END { exit !(hit && gz) }'
+}
+
+warm_cache() { # SCENARIO: the cache scenarios measure HITs: fill the entry first
+  case "$1" in
+    cache_hit) cache_hits "$P_CACHE" >/dev/null ;;
+    cache_gzip1) cache_gzip_hits "$P_CACHE_GZIP" >/dev/null ;;
+  esac
+  return 0
+}
+
 backend_of() { # PORT [HEADER]: which backend port answered four requests in a row
   local i hargs=(); [ -n "${2:-}" ] && hargs=(-H "$2")
   for i in 1 2 3 4; do
@@ -342,7 +360,7 @@ gzip_size() { # PORT PROXY LEVEL: compressed body bytes of one response, and the
 
 echo "bench: results in $RESULTS (pinning: proxy on CPU $PROXY_CPUS, wrk+backend on CPU $LOAD_CPUS)"
 echo "bench: backend nginx on 127.0.0.1:$B1 and :$B2; proxies on :$P_RR (rr) :$P_IPHASH (ip_hash) :$P_JVM (jvm_route)" \
-     ":$P_GZIP1/:$P_GZIP9 (gzip 1/9) :$P_CACHE (cache)"
+     ":$P_GZIP1/:$P_GZIP9 (gzip 1/9) :$P_CACHE (cache) :$P_CACHE_GZIP (cache + gzip 1)"
 
 # ---- sanity: each proxy serves, the balancers route as designed, gzip sizes --------------------
 SWITCHYARD_CACHE=yes
@@ -355,6 +373,8 @@ for proxy in switchyard nginx; do
   gzip_size "$P_GZIP1" "$proxy" 1; gzip_size "$P_GZIP9" "$proxy" 9
   echo "  https (TLS 1.3, ECDSA / RSA): $(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$P_TLS_EC/1k.bin")" \
        "/ $(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$P_TLS_RSA/1k.bin")"
+  if cache_gzip_hits "$P_CACHE_GZIP"; then echo "  proxy_cache + gzip: third fetch is a compressed HIT"
+  else echo "  proxy_cache + gzip: third fetch is NOT a compressed HIT"; fi
   if cache_hits "$P_CACHE"; then echo "  proxy_cache: second fetch is a HIT"
   else
     echo "  proxy_cache: second fetch is NOT a HIT"
@@ -397,7 +417,7 @@ for round in $(seq "$ROUNDS"); do
       [ "$scen" = jvm_route ] || [ "$scen" = rr_cookie ] && [ "$proxy" = nginx ] && continue
       if [ "$scen" = cache_hit ] && [ "$proxy" = switchyard ] && [ "$SWITCHYARD_CACHE" = no ]; then continue; fi
       start_proxy "$proxy"
-      [ "$scen" = cache_hit ] && cache_hits "$P_CACHE" >/dev/null
+      warm_cache "$scen"
       if [ "${scen#ws}" != "$scen" ]; then
         run_ws "$round" "$scen" "$proxy" "$conns" "${!portvar}"
       elif [ "$scen" = tls_rr50 ]; then
@@ -493,7 +513,10 @@ fi
 # callgrind serves the same two-client request stream (two sessions, one per server) through round-robin,
 # ip_hash and jvm_route; its counters are zeroed before and dumped after each scenario, so each dump is that
 # scenario's cost. The kernel's share (the same syscalls for all three) is not counted.
-callgrind_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,(rr_cookie|ip_hash|jvm_route), ]]; }
+# cache_gzip1's pair: a compressed HIT and an identity HIT of the same 100 KiB entry (issue 20: within 10%).
+balancers_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,(rr_cookie|ip_hash|jvm_route|front_rr50), ]]; }
+cache_gzip_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *,cache_gzip1,* ]]; }
+callgrind_wanted() { balancers_wanted || cache_gzip_wanted; }
 if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
    && command -v objcopy >/dev/null; then
   render_proxy_conf switchyard
@@ -507,15 +530,30 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
   PROXY_PID=$!; STARTED[$PROXY_PID]=callgrind
   for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$P_JVM") 2>/dev/null && break; sleep 0.1; done
   ok=1
-  for port in "$P_RR" "$P_IPHASH" "$P_JVM"; do python3 "$HERE/two_clients.py" "$port" 50 /1k.bin || ok=0; done
-  python3 "$HERE/two_clients.py" "$P_FRONT" 50 /1k.bin "X-Forwarded-For: 192.0.2.1" || ok=0
-  callgrind_control -z "$PROXY_PID" >/dev/null || ok=0
-  # front_rr50: rr_cookie's requests through realip, a limit_req zone and allow/deny (issue 16's cost).
-  for entry in "rr_cookie $P_RR" "ip_hash $P_IPHASH" "jvm_route $P_JVM" "front_rr50 $P_FRONT X-Forwarded-For: 192.0.2.1"; do
-    read -r scen port header <<<"$entry"
-    [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" /1k.bin ${header:+"$header"} || ok=0
-    callgrind_control -d "$scen" "$PROXY_PID" >/dev/null || ok=0   # dumps and zeroes the counters
-  done
+  if balancers_wanted; then
+    for port in "$P_RR" "$P_IPHASH" "$P_JVM"; do python3 "$HERE/two_clients.py" "$port" 50 /1k.bin || ok=0; done
+    python3 "$HERE/two_clients.py" "$P_FRONT" 50 /1k.bin "X-Forwarded-For: 192.0.2.1" || ok=0
+    callgrind_control -z "$PROXY_PID" >/dev/null || ok=0
+    # front_rr50: rr_cookie's requests through realip, a limit_req zone and allow/deny (issue 16's cost).
+    for entry in "rr_cookie $P_RR" "ip_hash $P_IPHASH" "jvm_route $P_JVM" "front_rr50 $P_FRONT X-Forwarded-For: 192.0.2.1"; do
+      read -r scen port header <<<"$entry"
+      [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" /1k.bin ${header:+"$header"} || ok=0
+      callgrind_control -d "$scen" "$PROXY_PID" >/dev/null || ok=0   # dumps and zeroes the counters
+    done
+  fi
+  if cache_gzip_wanted; then
+    # Fill the entry and its gzip variant, warm both paths, then count each kind of HIT on its own.
+    cache_gzip_hits "$P_CACHE_GZIP" || ok=0
+    for header in "Accept-Encoding: gzip" ""; do
+      python3 "$HERE/two_clients.py" "$P_CACHE_GZIP" 50 /100k.txt ${header:+"$header"} || ok=0
+    done
+    callgrind_control -z "$PROXY_PID" >/dev/null || ok=0
+    for entry in "cache_gzip1|Accept-Encoding: gzip" "cache_plain|"; do
+      IFS='|' read -r scen header <<<"$entry"
+      [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$P_CACHE_GZIP" "$CALLGRIND_REQUESTS" /100k.txt ${header:+"$header"} || ok=0
+      callgrind_control -d "$scen" "$PROXY_PID" >/dev/null || ok=0
+    done
+  fi
   stop_proxy
   if [ "$ok" = 1 ]; then
     for f in "$TMP"/callgrind.out.*; do

@@ -1,11 +1,12 @@
-/// The on-disk layout of one cache entry (ours, not nginx's; version 3). Little-endian:
+/// The on-disk layout of one cache entry (ours, not nginx's; version 4). Little-endian:
 ///
 /// ```
 ///  0 magic "SWYC"     4 version u32     8 flags u32      12 checksum u32 (FNV-1a, see below)
 /// 16 key MD5 [16]    32 vary hash [16]
 /// 48 valid-until i64 56 last-modified i64 (-1: none)     64 stored-at i64
 /// 72 body length u64 80 key length u32  84 head length u32 88 etag length u16  90 vary length u16
-/// 92 initial age u32 96 key text, etag, vary names ("a,b"), response head bytes, then the body
+/// 92 initial age u32 96 body id u64     104 gzip parameters u32  108 zero u32
+/// 112 key text, etag, vary names ("a,b"), response head bytes, then the body
 /// ```
 ///
 /// The checksum covers every byte before the body except itself, the body length (written last,
@@ -15,11 +16,13 @@
 /// (header + body length: catches truncation) all agree.
 ///
 /// Version 3 (RFC 9111 ages) added the initial age and stores heads without `Age`, `Connection` and the fields
-/// it names; a version 2 file is not ours any more: the loader removes it, a lookup finds it corrupt (a MISS).
+/// it names. Version 4 (gzip compressed once) added the body id, which a gzip variant entry (flag `gzipVariant`,
+/// stored under `CacheKey.gzipVariant`) shares with the entry it was compressed from, and the zlib parameters it
+/// was compressed with. An older file is not ours any more: the loader removes it, a lookup finds it corrupt (a MISS).
 public enum CacheEntryFormat {
     public static let magic: [UInt8] = Array("SWYC".utf8)
-    public static let version: UInt32 = 3
-    public static let fixedSize = 96
+    public static let version: UInt32 = 4
+    public static let fixedSize = 112
     static let bodyLengthOffset = 72
     static let validUntilOffset = 48
     static let maxHeadLength = 1 << 20
@@ -44,6 +47,9 @@ public enum CacheEntryFormat {
         put(&out, UInt64(meta.etag.count), 2)
         put(&out, UInt64(vary.count), 2)
         put(&out, UInt64(min(max(meta.initialAge, 0), CacheAge.maxDelta)), 4)
+        put(&out, meta.bodyID, 8)
+        put(&out, UInt64(meta.gzipParameters), 4)
+        put(&out, 0, 4)
         out += meta.key.text
         out += meta.etag
         out += vary
@@ -107,16 +113,23 @@ public enum CacheEntryFormat {
         let vary = p[at..<at + varyLen]; at += varyLen
         let head = Array(p[at..<at + headLen])
         let key = CacheKey(keyText)
+        let flags = CacheEntryMeta.Flags(rawValue: UInt32(get(p, 8, 4)))
         // A different key text with the same MD5 would be another resource: never serve it.
-        guard key.digest == digest || isVariant(p) else { return nil }
+        guard key.digest == digest || isVariant(p) || flags.contains(.gzipVariant) else { return nil }
         let lm = Int64(bitPattern: get(p, 56, 8))
         var meta = CacheEntryMeta(
             key: key, validUntil: Int64(bitPattern: get(p, 48, 8)), lastModified: lm < 0 ? nil : lm, etag: etag,
             storedAt: Int64(bitPattern: get(p, 64, 8)),
             varyNames: vary.isEmpty ? [] : vary.split(separator: UInt8(ascii: ",")).map(Array.init),
-            varyHash: varyHash, flags: CacheEntryMeta.Flags(rawValue: UInt32(get(p, 8, 4))))
+            varyHash: varyHash, flags: flags)
         meta.initialAge = Int64(get(p, 92, 4))
-        if key.digest != digest { meta.key = key.variant(varyHash) }
+        meta.bodyID = get(p, 96, 8)
+        meta.gzipParameters = UInt32(get(p, 104, 4))
+        if flags.contains(.gzipVariant) {
+            meta.key = key.gzipVariant
+        } else if key.digest != digest {
+            meta.key = key.variant(varyHash)
+        }
         guard meta.key.digest == digest else { return nil }
         return Layout(meta: meta, head: head, bodyOffset: total, bodyLength: Int(bodyLength))
     }

@@ -8,6 +8,9 @@ public struct CacheEntryMeta: Sendable, Equatable {
         /// The answer to a HEAD sent upstream as HEAD (`proxy_cache_convert_head off`): headers only,
         /// so it may answer HEAD requests but never a GET.
         public static let headOnly = Flags(rawValue: 1 << 1)
+        /// The gzip-compressed body of another entry (`CacheKey.gzipVariant`, the same `bodyID`): served with that
+        /// entry's head to requests whose gzip decision compresses, so a HIT never compresses again.
+        public static let gzipVariant = Flags(rawValue: 1 << 2)
     }
 
     public var key: CacheKey
@@ -27,6 +30,11 @@ public struct CacheEntryMeta: Sendable, Equatable {
     /// `CacheVary.hash` of those request headers' values when the entry was stored.
     public var varyHash: CacheDigest
     public var flags: Flags
+    /// Names the stored body (random, set when a response is stored, kept by a 304's update); a gzip variant carries
+    /// the id of the body it was compressed from, so it is used only while that body is the one stored.
+    public var bodyID: UInt64 = 0
+    /// A gzip variant's zlib parameters (`CacheGzipVariant.parameters`); 0 for other entries.
+    public var gzipParameters: UInt32 = 0
 
     public init(
         key: CacheKey, validUntil: Int64, lastModified: Int64? = nil, etag: [UInt8] = [], storedAt: Int64,

@@ -21,6 +21,11 @@ public struct CacheDigest: Sendable, Hashable, CustomStringConvertible {
         self.init(bytes: raw)
     }
 
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     public var bytes: [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
             + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
@@ -47,6 +52,13 @@ public struct CacheKey: Sendable, Hashable {
     /// responses that differ by `Accept-Encoding`, `Cookie`, … live in separate files.
     public func variant(_ varyHash: CacheDigest) -> CacheKey {
         CacheKey(text: text, digest: CacheDigest(bytes: MD5.digest(digest.bytes + varyHash.bytes))!)
+    }
+
+    /// The key of this key's gzip variant (`CacheEntryMeta.Flags.gzipVariant`): the digest with fixed bits flipped,
+    /// no hashing on a HIT. Another key's MD5 landing there is as unlikely as an MD5 collision, and the entry's
+    /// key text and flag are checked on read anyway.
+    public var gzipVariant: CacheKey {
+        CacheKey(text: text, digest: CacheDigest(high: digest.high ^ 0x677A_6970_5F76_6172, low: digest.low ^ 0x6961_6E74_5F76_3031))
     }
 
     private init(text: [UInt8], digest: CacheDigest) {

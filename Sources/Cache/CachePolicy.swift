@@ -27,6 +27,9 @@ public struct CacheResponseFacts: Sendable, Equatable {
     public var date: [UInt8]?
     /// The first `Age` field (age_value: set by a cache between the origin and us).
     public var age: [UInt8]?
+    /// The targeted field that decides instead of `Cache-Control` and `Expires` (RFC 9213: the first of
+    /// `CacheRules.targetFields` with a valid value, `CacheTargetedField.select`); nil when none.
+    public var targeted: [UInt8]?
 
     public init(status: Int) { self.status = status }
 }
@@ -42,6 +45,11 @@ public enum CacheRequestDecision: Sendable, Equatable {
     case notCacheable
 }
 
+extension CacheResponseFacts {
+    /// The directives that decide: the targeted field's when there is one (RFC 9213 §2.2), else `Cache-Control`'s.
+    public var directives: [UInt8]? { targeted ?? cacheControl }
+}
+
 /// Whether and how long to keep an upstream response.
 public enum CacheStoreDecision: Sendable, Equatable {
     case store(CacheStorePlan)
@@ -55,8 +63,10 @@ public enum CacheStoreDecision: Sendable, Equatable {
         /// 206 and 1xx are never stored (nginx clears `Range` upstream when caching).
         case status
         /// `Set-Cookie` present and not in `proxy_ignore_headers`: one user's session must never be
-        /// replayed to another.
+        /// replayed to another (unless `private="Set-Cookie"` or `no-cache="Set-Cookie"` has it left out).
         case setCookie
+        /// `must-understand` on a status code whose caching rules this cache does not implement (RFC 9111 §5.2.2.3).
+        case mustUnderstand
         /// `Vary: *`, or a `Vary` longer than nginx's 128-byte limit.
         case vary
         /// `X-Accel-Expires: 0`.
@@ -89,6 +99,9 @@ public struct CacheStorePlan: Sendable, Equatable {
     public var sharedWithAuthorization: Bool
     /// RFC 9111 §4.2.3's corrected_initial_age (seconds), stored in the entry: the response's age when received.
     public var initialAge: Int64 = 0
+    /// Fields the stored copy leaves out, lowercased: those `private="…"` and `no-cache="…"` name (§5.2.2.4,
+    /// §5.2.2.7: a shared cache stores the rest; a field it may not use without revalidation it does not keep).
+    public var strippedFields: [[UInt8]] = []
 }
 
 /// nginx's proxy_cache rules as pure functions; time is passed in.
@@ -99,7 +112,8 @@ public struct CacheStorePlan: Sendable, Equatable {
 /// Lifetime precedence: `X-Accel-Expires` (unless ignored) > `Cache-Control` (unless ignored) >
 /// `Expires` (unless ignored) > `proxy_cache_valid`. X-Accel-Expires wins even over a
 /// `Cache-Control: no-store`, as in nginx >= 1.23. `Set-Cookie` and `Vary: *` refuse whatever the
-/// lifetime (safety first, issue 6).
+/// lifetime (safety first, issue 6). A targeted field (RFC 9213: `CDN-Cache-Control`, `proxy_cache_target_field`)
+/// takes the place of `Cache-Control` and `Expires` both; `proxy_ignore_headers Cache-Control` ignores it too.
 public enum CachePolicy {
     /// nginx's limit on a stored Vary value (`NGX_HTTP_CACHE_VARY_LEN`).
     public static let maxVaryLength = 128
@@ -126,7 +140,12 @@ public enum CachePolicy {
         if request.noCache { return .dontStore(.noCacheDirective) }
         guard rules.methods.contains(request.method) else { return .dontStore(.method) }
         if response.status < 200 || response.status == 206 { return .dontStore(.status) }
-        if response.hasSetCookie && !rules.ignoreHeaders.contains(.setCookie) { return .dontStore(.setCookie) }
+        let cc = rules.ignoreHeaders.contains(.cacheControl) ? nil : response.directives.map(CacheControl.init)
+        let stripped = cc?.strippedFields ?? []
+        if response.hasSetCookie && !rules.ignoreHeaders.contains(.setCookie) && !stripped.contains(setCookie) {
+            return .dontStore(.setCookie)
+        }
+        if let cc, cc.mustUnderstand, !understands(status: response.status) { return .dontStore(.mustUnderstand) }
 
         var varyNames: [[UInt8]] = []
         if let vary = response.vary, !rules.ignoreHeaders.contains(.vary) {
@@ -134,7 +153,6 @@ public enum CachePolicy {
             varyNames = names
         }
 
-        let cc = response.cacheControl.map(CacheControl.init)
         let age = initialAge(response, now: now, requestTime: requestTime ?? now)
         let validUntil: Int64
         switch lifetime(response, cc: cc, rules, now: now, initialAge: age) {
@@ -145,7 +163,24 @@ public enum CachePolicy {
         let shared = cc.map { $0.isPublic || $0.hasSMaxAge || $0.mustRevalidate } ?? false
         if request.hasAuthorization && !shared { return .dontStore(.authorization) }
         return .store(CacheStorePlan(validUntil: validUntil, varyNames: varyNames, sharedWithAuthorization: shared,
-                                     initialAge: age))
+                                     initialAge: age, strippedFields: stripped))
+    }
+
+    private static let setCookie = Array("set-cookie".utf8)
+
+    /// The status codes whose caching rules this cache implements, for `must-understand` (RFC 9111 §5.2.2.3): the
+    /// final codes RFC 9110 defines, but 206 (a partial response is never stored) and 304 (it only updates an entry).
+    public static func understands(status: Int) -> Bool {
+        switch status {
+        case 200...205, 300...303, 305, 307, 308, 400...417, 421, 422, 426, 500...505: true
+        default: false
+        }
+    }
+
+    /// The fields a stored copy of a response with these directives leaves out (`CacheStorePlan.strippedFields`).
+    public static func strippedFields(_ response: CacheResponseFacts, _ rules: CacheRules) -> [[UInt8]] {
+        guard !rules.ignoreHeaders.contains(.cacheControl), let d = response.directives else { return [] }
+        return CacheControl(d).strippedFields
     }
 
     /// RFC 9111 §4.2.3's corrected_initial_age of a response received at `now`.
@@ -175,14 +210,17 @@ public enum CachePolicy {
             }
         }
         if let cc, !rules.ignoreHeaders.contains(.cacheControl) {
-            if cc.forbidsStoring { return .refused(.cacheControl) }
+            // must-understand on a status this cache knows: no-store was for caches that do not (§5.2.2.3).
+            let noStore = cc.noStore && !(cc.mustUnderstand && understands(status: response.status))
+            if cc.noCache || cc.isPrivate || noStore { return .refused(.cacheControl) }
             switch cc.freshness {
             case .seconds(0), .malformed: return .refused(.cacheControl)
             case .seconds(let n): return n > initialAge ? .until(born + n) : .refused(.cacheControl)
             case .absent: break
             }
         }
-        if let e = response.expires, !rules.ignoreHeaders.contains(.expires) {
+        if let e = response.expires, !rules.ignoreHeaders.contains(.expires),
+           response.targeted == nil || rules.ignoreHeaders.contains(.cacheControl) {
             // §4.2.1: the lifetime is Expires minus Date (the receive time without a valid Date), both from the
             // origin's clock, so a clock that is off neither stretches nor cuts it.
             let date = response.date.flatMap { HTTPDate.parse($0) } ?? now
@@ -209,14 +247,14 @@ public enum CachePolicy {
         answer.status = storedStatus
         answer.xAccelExpires = notModified.xAccelExpires
         let age = initialAge(notModified, now: now, requestTime: requestTime ?? now)
-        guard case .until(let t) = lifetime(answer, cc: answer.cacheControl.map(CacheControl.init), rules, now: now,
+        guard case .until(let t) = lifetime(answer, cc: answer.directives.map(CacheControl.init), rules, now: now,
                                             initialAge: age) else {
             return nil
         }
         return t
     }
 
-    /// How long past expiry a stored response may still answer, from its `Cache-Control`
+    /// How long past expiry a stored response may still answer, from its `Cache-Control` (or targeted field's)
     /// extensions (RFC 5861; nginx honours them unless `proxy_ignore_headers Cache-Control`).
     public static func staleWindows(cacheControl: [UInt8]?, _ rules: CacheRules) -> (whileRevalidate: Int64, ifError: Int64) {
         guard let v = cacheControl, !rules.ignoreHeaders.contains(.cacheControl) else { return (0, 0) }

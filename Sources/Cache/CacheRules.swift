@@ -12,6 +12,10 @@ public struct CacheRules: Sendable, Equatable {
     public var methods: Set<[UInt8]> = [Array("GET".utf8), Array("HEAD".utf8)]
     /// `proxy_cache_min_uses` (default 1).
     public var minUses = 1
+    /// RFC 9213's target list, lowercased, most specific first: `proxy_cache_target_field`'s names, then
+    /// `cdn-cache-control` (empty with `proxy_cache_target_field off`).
+    public var targetFields: [[UInt8]] = [CacheRules.cdnCacheControl]
+    public static let cdnCacheControl = Array("cdn-cache-control".utf8)
 
     public init() {}
 

@@ -11,8 +11,9 @@ public enum CacheStoredHead {
     /// The head to store: the upstream's, without `Connection`, the fields it names (RFC 9110 §7.6.1: they are
     /// for the hop that brought the response) and `Age` (the entry's age is computed when served: CacheAge).
     /// The upstream's bytes unchanged when there is nothing to leave out.
-    public static func forStorage(_ resp: ResponseHead) -> [UInt8] {
-        let listed = connectionListed(resp)
+    /// `without`: more lowercased field names to leave out (`CacheStorePlan.strippedFields`).
+    public static func forStorage(_ resp: ResponseHead, without: [[UInt8]] = []) -> [UInt8] {
+        let listed = connectionListed(resp) + without
         guard resp.headers.contains(where: { leftOut(resp, $0, listed) }) else { return resp.bytes }
         return rebuild(statusLineOf: resp, fields: resp.headers.lazy.filter { !leftOut(resp, $0, listed) }.map { (resp, $0) })
     }
@@ -21,8 +22,9 @@ public enum CacheStoredHead {
     /// name, the others stay. Not taken from the 304: the framing and content fields the stored body depends on
     /// (`Content-Length`, `Content-Encoding`, `Content-Range`, `Transfer-Encoding`), `Age`, hop-by-hop fields,
     /// `Connection` and the fields it names.
-    public static func updated(_ stored: ResponseHead, with notModified: ResponseHead) -> [UInt8] {
-        let listed = connectionListed(notModified)
+    /// `without`: lowercased names the updated head leaves out (the updated directives' `strippedFields`).
+    public static func updated(_ stored: ResponseHead, with notModified: ResponseHead, without: [[UInt8]] = []) -> [UInt8] {
+        let listed = connectionListed(notModified) + without
         let taken = notModified.headers.filter { h in
             !leftOut(notModified, h, listed) && !keptFromStored.contains { ASCII.equalsIgnoringCase(notModified.bytes(h.name), $0) }
         }
@@ -30,7 +32,7 @@ public enum CacheStoredHead {
             let name = stored.bytes(h.name)
             return taken.contains { ASCII.equalsIgnoringCase(notModified.bytes($0.name), name) }
         }
-        let storedListed = connectionListed(stored)
+        let storedListed = connectionListed(stored) + without
         let kept = stored.headers.filter { !replaced($0) && !leftOut(stored, $0, storedListed) }
         return rebuild(statusLineOf: stored, fields: kept.map { (stored, $0) } + taken.map { (notModified, $0) })
     }

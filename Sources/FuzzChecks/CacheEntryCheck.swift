@@ -3,7 +3,8 @@ import HTTP1
 import Glibc
 
 /// Fuzz check of the cache entry reader (`FileStorage.open`, then `CacheHotEntry`) over damaged files. The
-/// first input byte picks the mode. Odd: the rest is the file, as found on disk. Even: the rest is NUL-separated
+/// first input byte picks the mode. Odd: the rest is the file, as found on disk. Even (bit 2: headers only, 4: a
+/// Last-Modified, 8: a gzip variant entry, the high four: the etag length): the rest is NUL-separated
 /// key text, stored response head, body and damage; a well-formed entry is written from the first three (what
 /// the cache writes), then the damage is applied: each three bytes flip bits at one offset (two bytes of offset,
 /// one of mask), and a last odd byte cuts the file short. Checks: the reader returns an entry or `.corrupt`,
@@ -32,9 +33,12 @@ public enum CacheEntryCheck {
         let body = parts.count > 2 ? parts[2] : []
         let damage = parts.count > 3 ? parts[3] : []
         let flags: CacheEntryMeta.Flags = mode & 2 == 2 ? .headOnly : []
-        let meta = CacheEntryMeta(
+        var meta = CacheEntryMeta(
             key: key, validUntil: Int64(mode) << 20, lastModified: mode & 4 == 4 ? 1_700_000_000 : nil,
             etag: Array(head.prefix(Int(mode >> 4))), storedAt: 1_600_000_000, flags: flags)
+        meta.bodyID = UInt64(mode) &* 0x9E37_79B9_7F4A_7C15
+        // Mode bit 8: a gzip variant entry (its own key, flag and zlib parameters).
+        if mode & 8 == 8 { meta = CacheGzipVariant.meta(of: meta, parameters: UInt32(mode)) }
         let entry = CacheEntryFormat.prefix(meta, head: head, bodyLength: UInt64(body.count)) + body
         var file = entry
         var i = 0
@@ -43,7 +47,7 @@ public enum CacheEntryCheck {
             i += 3
         }
         if i < damage.count { file = Array(file.prefix(Int(damage[i]) * file.count / 256)) }
-        try read(file, digest: key.digest, intact: file == entry ? (meta, head, body) : nil)
+        try read(file, digest: meta.key.digest, intact: file == entry ? (meta, head, body) : nil)
     }
 
     static func read(

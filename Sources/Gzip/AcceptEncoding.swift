@@ -9,18 +9,31 @@ import ASCIIBytes
 /// `ngx_http_gzip_quantity` does. Deviation from nginx, on purpose (issue 5): nginx ignores `*` and
 /// `x-gzip` and only looks for the token `gzip`; we accept both, so a client that says `*` gets gzip.
 public enum AcceptEncoding {
-    public static func allowsGzip(_ value: [UInt8]) -> Bool {
+    public static func allowsGzip(_ value: [UInt8]) -> Bool { allowsGzip(value[...]) }
+
+    /// The same, read in place (the request head's bytes): no element or parameter arrays.
+    public static func allowsGzip(_ value: ArraySlice<UInt8>) -> Bool {
         var gzipQ: Int? = nil  // thousandths; the highest if listed twice
         var starQ: Int? = nil
-        for element in ASCII.elements(value) {
-            let parts = element.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
-            let coding = ASCII.trim(parts[0])
+        var i = value.startIndex
+        while i < value.endIndex {
+            var end = i
+            while end < value.endIndex && value[end] != UInt8(ascii: ",") { end += 1 }
+            let element = value[i..<end]
+            i = end + 1
+            let semicolon = element.firstIndex(of: UInt8(ascii: ";")) ?? element.endIndex
+            let coding = ASCII.trim(element[..<semicolon])
+            if coding.isEmpty { continue }
             var q = 1000
-            for param in parts.dropFirst() {
-                let p = ASCII.trim(param)
-                guard let eq = p.firstIndex(of: UInt8(ascii: "=")) else { continue }
-                if ASCII.equalsLowercased(ASCII.trim(p[..<eq]), "q") {
-                    q = qvalue(ASCII.trim(p[(eq + 1)...])) ?? 0
+            var p = semicolon
+            while p < element.endIndex {   // at a ';': one parameter up to the next
+                var next = p + 1
+                while next < element.endIndex && element[next] != UInt8(ascii: ";") { next += 1 }
+                let param = ASCII.trim(element[(p + 1)..<next])
+                p = next
+                guard let eq = param.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                if ASCII.equalsLowercased(ASCII.trim(param[..<eq]), "q") {
+                    q = qvalue(ASCII.trim(param[(eq + 1)...])) ?? 0
                 }
             }
             if ASCII.equalsLowercased(coding, "gzip") || ASCII.equalsLowercased(coding, "x-gzip") {

@@ -32,8 +32,10 @@ public struct GzipDecision: Sendable, Equatable {
 
     public enum ETagEdit: Sendable, Equatable {
         case keep
-        /// Replace the ETag with this value (a strong `"x"` becomes `W/"x"`).
+        /// Replace the ETag with this value.
         case replace([UInt8])
+        /// Make the strong ETag weak: `W/` before its value (`"x"` becomes `W/"x"`), written as the head is.
+        case weaken
         /// Drop a malformed ETag: it cannot be weakened, and a compressed body must not carry it.
         case remove
     }

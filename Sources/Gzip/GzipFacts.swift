@@ -3,6 +3,9 @@ public struct GzipRequestFacts: Sendable, Equatable {
     public var httpVersion: GzipHTTPVersion
     /// The `Accept-Encoding` value (several header lines joined with ", "); nil when absent.
     public var acceptEncoding: [UInt8]?
+    /// `AcceptEncoding.allowsGzip` already applied by the engine to a single line, in place (no copy of the value);
+    /// nil: the policy reads `acceptEncoding`.
+    public var acceptsGzip: Bool? = nil
     public var hasVia = false
     public var hasAuthorization = false
     public var isHead = false

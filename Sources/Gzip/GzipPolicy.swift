@@ -57,7 +57,8 @@ public enum GzipPolicy {
     private static func clientRefuses(
         _ config: GzipConfig, _ request: GzipRequestFacts, _ response: GzipResponseFacts
     ) -> GzipDecision.Reason? {
-        guard let ae = request.acceptEncoding, AcceptEncoding.allowsGzip(ae) else { return .notAccepted }
+        let accepted = request.acceptsGzip ?? request.acceptEncoding.map { AcceptEncoding.allowsGzip($0) } ?? false
+        guard accepted else { return .notAccepted }
         if request.httpVersion < config.httpVersion { return .httpVersion }
         if request.hasVia && !proxiedAllows(config.proxied, request, response) { return .proxied }
         if request.userAgentDisabled { return .userAgent }
@@ -90,7 +91,7 @@ public enum GzipPolicy {
     /// nginx `ngx_http_weak_etag`: `W/…` stays, `"…"` gains `W/`, anything else is dropped.
     static func weakened(_ etag: [UInt8]) -> GzipDecision.ETagEdit {
         if etag.count >= 2 && etag[0] == UInt8(ascii: "W") && etag[1] == UInt8(ascii: "/") { return .keep }
-        if etag.first == UInt8(ascii: "\"") { return .replace(Array("W/".utf8) + etag) }
+        if etag.first == UInt8(ascii: "\"") { return .weaken }
         return .remove
     }
 }

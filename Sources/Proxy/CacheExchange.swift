@@ -152,7 +152,8 @@ final class CacheExchange {
             return .fetch(self)
         }
         r.cacheStatus = CacheStatus.expired.bytes
-        let windows = CachePolicy.staleWindows(cacheControl: s.response.firstHeader("cache-control").map { Array($0) },
+        let windows = CachePolicy.staleWindows(cacheControl: CacheResponseFacts.directives(of: s.response,
+                                                                                             targetFields: location.rules.targetFields),
                                                location.rules)
         staleIfErrorUntil = entryValidUntil + windows.ifError
         // use_stale updating (or the entry's stale-while-revalidate): one request refreshes, the others get
@@ -277,22 +278,14 @@ final class CacheExchange {
         let age = CacheAge.current(initialAge: e.meta.initialAge, storedAt: e.meta.storedAt, now: Int64(time(nil)))
         // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
         if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age) { return }
-        // gzip applies to a HIT as to a MISS (nginx filters cached responses too): small bodies compressed at once.
+        // gzip applies to a HIT as to a MISS (nginx filters cached responses too): the entry's gzip variant, compressed
+        // once and stored beside it (CacheGzipHit.swift), is sent; bodies over 1 MiB are sent as stored.
         var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
-            if e.bodyLength <= Self.maxGzipOnHit, let body = compressed(e, d) {
-                var extra = Array("Content-Length: ".utf8)
-                ASCIIDecimal.append(body.count, to: &extra)
-                extra += [13, 10]
-                let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
-                                                    chunked: false, extra: extra, gzip: d, age: age)
-                r.responseHead = out
-                _ = c.send(out)
-                if r.head.method != .head {
-                    r.bodyBytesSent += Int64(body.count)
-                    _ = c.send(body)
-                }
-                c.responseComplete()
+            if e.bodyLength <= Self.maxGzipOnHit,
+               let body = CacheGzipHit.body(of: e, key: key, decision: d, zone: zone,
+                                            tempDirectory: { [location] in location.tempDirectory }, log: log) {
+                serveCompressed(e, body, d, age: age)
                 return
             }
             gzip = nil
@@ -327,17 +320,40 @@ final class CacheExchange {
         sender.resume()
     }
 
-    /// The entry's body gzipped; nil when it cannot be read (the caller sends it as stored).
-    private func compressed(_ e: CacheHotEntry, _ d: GzipDecision) -> [UInt8]? {
-        guard let plain = e.readBody(), let filter = try? GzipBodyFilter(decision: d) else { return nil }
-        var out: [UInt8] = []
-        plain.withByteView { p in
-            var offset = 0
-            while offset < p.count { offset += filter.write(p.dropping(offset), into: &out) }
+    /// A compressed HIT: the entry's head with gzip's edits and the compressed length, then the variant's bytes
+    /// (inline in the same write, or with sendfile from the variant's file).
+    private func serveCompressed(_ e: CacheHotEntry, _ body: CacheGzipHit.Body, _ d: GzipDecision, age: Int64) {
+        let r = exchange.request, c = exchange.client
+        let out = ResponseHeadBuilder.build(for: r, upstream: e.response, proxy: exchange.proxy, connection: c,
+                                            chunked: false, gzip: d, age: age, bodyLength: body.count)
+        r.responseHead = out
+        // nginx counts the 10-byte gzip header and the deflate bytes, not the 8-byte trailer.
+        r.gzipRatio = GzipRatio(bytesIn: e.bodyLength, bytesOut: body.count - 8)
+        let inline: [UInt8]?
+        switch body {
+        case .bytes(let b): inline = b
+        case .entry(let v): inline = v.inlineBody
         }
-        filter.finish(into: &out)
-        exchange.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }
-        return out
+        if r.head.method == .head || body.count == 0 {
+            _ = c.send(out)
+            c.responseComplete()
+            return
+        }
+        if let inline {
+            c.cork()   // head and body in one write
+            _ = c.send(out)
+            r.bodyBytesSent += Int64(inline.count)
+            _ = c.send(inline)
+            c.responseComplete()
+            c.uncork()
+            return
+        }
+        guard case .entry(let v) = body else { return }
+        _ = c.send(out)
+        let sender = FileSender(connection: c, fd: v.file.fd, offset: Int64(v.bodyOffset), remaining: Int64(v.bodyLength),
+                                sharedOwner: v.file)
+        c.fileSender = sender
+        sender.resume()
     }
 
     // MARK: - proxy_cache_use_stale, proxy_cache_revalidate
@@ -387,12 +403,20 @@ final class CacheExchange {
         defer { releaseLock() }
         guard mayStore else { return s }
         let now = Int64(time(nil))
-        let head = CacheStoredHead.updated(s.response, with: resp)
+        var head = CacheStoredHead.updated(s.response, with: resp)
         var parser = ResponseHeadParser()
-        guard case .complete(let updated, _) = parser.parse(head) else { return s }
-        let answer = Self.facts(of: resp)
+        guard case .complete(var updated, _) = parser.parse(head) else { return s }
+        // The updated directives may name fields to leave out (private="…", no-cache="…").
+        let strip = CachePolicy.strippedFields(facts(of: updated), location.rules)
+        if !strip.isEmpty {
+            head = CacheStoredHead.updated(s.response, with: resp, without: strip)
+            parser = ResponseHeadParser()
+            guard case .complete(let again, _) = parser.parse(head) else { return s }
+            updated = again
+        }
+        let answer = facts(of: resp)
         var meta = s.meta
-        if let until = CachePolicy.revalidated(answer, updated: Self.facts(of: updated), storedStatus: s.response.status,
+        if let until = CachePolicy.revalidated(answer, updated: facts(of: updated), storedStatus: s.response.status,
                                                location.rules, now: now, requestTime: requestTime) {
             meta.validUntil = until
         }
@@ -416,26 +440,9 @@ final class CacheExchange {
         }
     }
 
-    /// The cache-relevant headers of an upstream response (several lines joined with ", ").
-    private static func facts(of resp: ResponseHead) -> CacheResponseFacts {
-        func joined(_ name: String) -> [UInt8]? {
-            var out: [UInt8]? = nil
-            for h in resp.headers where ASCII.equalsIgnoringCase(resp.bytes(h.name), Array(name.utf8)) {
-                if out != nil { out! += [44, 32] }
-                out = (out ?? []) + resp.bytes(h.value)
-            }
-            return out
-        }
-        var answer = CacheResponseFacts(status: resp.status)
-        answer.cacheControl = joined("cache-control")
-        // A duplicate Expires or X-Accel-Expires is ignored: the first line counts, as in nginx.
-        answer.expires = resp.firstHeader("expires").map { Array($0) }
-        answer.xAccelExpires = resp.firstHeader("x-accel-expires").map { Array($0) }
-        answer.vary = joined("vary")
-        answer.hasSetCookie = resp.firstHeader("set-cookie") != nil
-        answer.date = resp.firstHeader("date").map { Array($0) }
-        answer.age = resp.firstHeader("age").map { Array($0) }
-        return answer
+    /// The cache-relevant headers of an upstream response, with this location's RFC 9213 target list.
+    private func facts(of resp: ResponseHead) -> CacheResponseFacts {
+        CacheResponseFacts(resp, targetFields: location.rules.targetFields)
     }
 
     // MARK: - Filling
@@ -450,7 +457,7 @@ final class CacheExchange {
         let headOnly = requestHead.method == .head && !convertsHead
         guard mayStore, uses >= location.rules.minUses else { return releaseLock() }
         let now = Int64(time(nil))
-        guard case .store(let plan) = CachePolicy.store(facts, Self.facts(of: resp), location.rules, now: now,
+        guard case .store(let plan) = CachePolicy.store(facts, facts(of: resp), location.rules, now: now,
                                                         requestTime: requestTime) else {
             return releaseLock()
         }
@@ -458,6 +465,7 @@ final class CacheExchange {
                                   varyHash: plan.varyNames.isEmpty ? CacheVary.none : varyHash(plan.varyNames),
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
         meta.initialAge = plan.initialAge
+        meta.bodyID = UInt64.random(in: 1...UInt64.max)   // a gzip variant is tied to this body (CacheGzipVariant)
         if headOnly { meta.flags.insert(.headOnly) }
         // Validators for proxy_cache_revalidate: of a 200 or 206 only, as nginx (a 201 is fetched again whole).
         if resp.status == 200 || resp.status == 206 {
@@ -465,8 +473,9 @@ final class CacheExchange {
             meta.etag = resp.firstHeader("etag").map { Array($0) } ?? []
         }
         do {
-            // Without Age, Connection and the fields it names (RFC 9111 §3.1): a HIT relays the stored fields as they are.
-            writer = try zone.storage.beginWrite(meta, head: CacheStoredHead.forStorage(resp),
+            // Without Age, Connection and the fields it names (RFC 9111 §3.1), nor those private="…" / no-cache="…"
+            // name (§5.2.2.4, §5.2.2.7): a HIT relays the stored fields as they are.
+            writer = try zone.storage.beginWrite(meta, head: CacheStoredHead.forStorage(resp, without: plan.strippedFields),
                                                  tempDirectory: location.tempDirectory)
             validUntil = plan.validUntil
         } catch {
@@ -482,8 +491,10 @@ final class CacheExchange {
         if let l = resp.firstHeader("location") { locations.append(Array(l)) }
         if let l = resp.firstHeader("content-location") { locations.append(Array(l)) }
         for k in CacheInvalidation.keys(requestKey: key.text, requestURI: inv.uri, host: inv.host, locations: locations) {
-            zone.index.remove(k.digest)
-            zone.storage.remove(k.digest)
+            for d in [k.digest, k.gzipVariant.digest] {   // and its gzip variant
+                zone.index.remove(d)
+                zone.storage.remove(d)
+            }
         }
     }
 

@@ -130,6 +130,7 @@ final class CacheLocation: @unchecked Sendable {
         for m in s.methods { rules.methods.insert(Array(m.uppercased().utf8)) }
         rules.minUses = max(1, s.minUses)
         rules.ignoreHeaders = ignoredHeaders(ignoreHeaders)
+        rules.targetFields = s.targetFields.map { Array($0.utf8) }
         var stale: StaleConditions = []
         for c in s.useStale { if let v = StaleConditions.byName[c] { stale.insert(v) } }
         var bypass: [CompiledTemplate] = [], noCache: [CompiledTemplate] = []

@@ -71,18 +71,28 @@ enum GzipStage {
         var req = GzipRequestFacts(httpVersion: head.version >= .http1_1 ? .http11 : .http10, acceptEncoding: nil)
         req.isHead = head.method == .head
         let b = head.bytes
-        var ua: ByteRange? = nil
+        var ua: ByteRange? = nil, acceptEncoding: ByteRange? = nil
         for f in head.headers {
             switch f.name.end - f.name.start {
             case 3: if ASCII.named(b, f.name, "via") { req.hasVia = true }
             case 5: if ASCII.named(b, f.name, "range") { req.hasRange = true }
             case 10: if ASCII.named(b, f.name, "user-agent"), ua == nil { ua = f.value }
             case 13: if ASCII.named(b, f.name, "authorization") { req.hasAuthorization = true }
-            case 15: if ASCII.named(b, f.name, "accept-encoding") { append(b, f.value, to: &req.acceptEncoding) }
+            case 15:
+                if ASCII.named(b, f.name, "accept-encoding") {
+                    if let first = acceptEncoding {   // a second line: join them, as nginx sees a list
+                        if req.acceptEncoding == nil { append(b, first, to: &req.acceptEncoding) }
+                        append(b, f.value, to: &req.acceptEncoding)
+                    } else {
+                        acceptEncoding = f.value
+                    }
+                }
             default: break
             }
         }
         if let ua, g.disablesAny { req.userAgentDisabled = g.disables(userAgent: Array(b[ua.start..<ua.end])) }
+        // One line (the usual case) is read in place, without a copy; several were joined above.
+        if req.acceptEncoding == nil, let v = acceptEncoding { req.acceptsGzip = AcceptEncoding.allowsGzip(b[v.start..<v.end]) }
         return req
     }
 
@@ -119,7 +129,7 @@ final class GzipStream {
     /// Writes the gzip trailer, and the last chunk (`0\r\n\r\n`) when chunked, in one send; sets `$gzip_ratio`.
     func finish() {
         run(.empty, .finish)
-        client.request.gzipRatio = filter.ratio.map { Array($0.text.utf8) }
+        client.request.gzipRatio = filter.ratio
     }
 
     private func run(_ input: ByteView, _ flush: GzipFlush) {

@@ -1,4 +1,5 @@
 import EventLoop
+import Gzip
 import HTTP1
 import ASCIIBytes
 
@@ -77,7 +78,7 @@ final class Request {
     var proxy: ProxyRuntime?
     /// The evaluated `proxy_pass` URL when it has variables ($proxy_host, $proxy_port, the URI sent upstream).
     var dynamicURL: DynamicProxyURL?
-    var gzipRatio: [UInt8]? = nil   // $gzip_ratio, formatted by the Gzip module
+    var gzipRatio: GzipRatio? = nil   // $gzip_ratio, formatted (by the Gzip module) only when a log asks
     var rewriteCycles = 0
     /// `$limit_rate`: bytes per second, 0 for no limit, -1 until the first send reads the location's limit_rate.
     var limitRate = -1
@@ -280,7 +281,7 @@ final class Request {
                 }
             }
         case .upstreamCacheStatus: if let s = cacheStatus { out.append(contentsOf: s) }
-        case .gzipRatio: if let r = gzipRatio { out.append(contentsOf: r) }
+        case .gzipRatio: if let r = gzipRatio { out.append(contentsOf: r.text.utf8) }
         case .limitRate:
             // Before the first send the location's limit_rate is not read yet: read it now (as nginx's getter does).
             let rate = limitRate >= 0 ? limitRate : (location?.shaping.rate(for: self).rate ?? 0)

@@ -17,19 +17,20 @@ enum ResponseHeadBuilder {
     /// `filtered`: a 304 / 206 made from a stored 200 (CacheFilters.swift): its status, the fields it drops,
     /// and no Content-Length of the stored response (the caller's `extra` has the new one).
     /// `age`: the `Age` of a response served from the cache (RFC 9111 §4.2.3; its stored head has none).
+    /// `bodyLength`: the `Content-Length` of a body that is not the upstream's as it came (a compressed cache HIT).
     static func build(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
                       chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil,
-                      age: Int64? = nil) -> [UInt8] {
+                      age: Int64? = nil, bodyLength: Int? = nil) -> [UInt8] {
         var w = HeadWriter(capacity: resp.bytes.count + 256)
         write(for: r, upstream: resp, proxy: proxy, connection: c, chunked: chunked, extra: extra, gzip: gzip,
-              filtered: filtered, age: age, into: &w)
+              filtered: filtered, age: age, bodyLength: bodyLength, into: &w)
         return w.bytes
     }
 
     /// `build` into a writer the caller owns (the proxy's: the request's reused head buffer, no allocation).
     static func write(for r: Request, upstream resp: ResponseHead, proxy: ProxyRuntime, connection c: ClientConnection,
                       chunked: Bool, extra: [UInt8] = [], gzip: GzipDecision?, filtered: FilteredHead? = nil,
-                      age: Int64? = nil, into w: inout HeadWriter) {
+                      age: Int64? = nil, bodyLength: Int? = nil, into w: inout HeadWriter) {
         let compressing = gzip?.compress == true
         w.appendStatusLine(filtered?.status ?? (r.errorStatus != 0 ? r.errorStatus : resp.status))   // error_page's status
         if !proxy.passServer { appendServer(c, &w.bytes) }
@@ -58,6 +59,12 @@ enum ResponseHeadBuilder {
                 case .replace(let tag):
                     w.flush(b, run: &run)
                     w.appendHeader("ETag", tag)
+                    continue
+                case .weaken:
+                    w.flush(b, run: &run)
+                    w.append("ETag: W/")
+                    w.append(b, h.value)
+                    w.appendCRLF()
                     continue
                 }
             }
@@ -89,7 +96,11 @@ enum ResponseHeadBuilder {
         w.flush(b, run: &run)
         if compressing { w.append("Content-Encoding: gzip\r\n") }
         if gzip?.addVary == true { w.append("Vary: Accept-Encoding\r\n") }
-        if let n = resp.contentLength, !chunked, !compressing, filtered == nil { w.appendHeader("Content-Length", n) }
+        if let n = bodyLength {
+            w.appendHeader("Content-Length", Int64(n))
+        } else if let n = resp.contentLength, !chunked, !compressing, filtered == nil {
+            w.appendHeader("Content-Length", n)
+        }
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }
         if let a = age { w.appendHeader("Age", a) }
         if !extra.isEmpty { w.append(contentsOf: extra) }

@@ -752,6 +752,11 @@ struct Builder {
         var hidden: Set<[UInt8]> = Set(["date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
                                         "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"].map { Array($0.utf8) })
         for h in p.hideHeaders { hidden.insert(Array(h.lowercased().utf8)) }
+        // Targeted fields of switchyard's own (proxy_cache_target_field) are for this cache only; CDN-Cache-Control
+        // is for every CDN, one in front of switchyard too, so it is passed on.
+        if p.cache.zone != nil {
+            for f in p.cache.targetFields where f != "cdn-cache-control" { hidden.insert(Array(f.utf8)) }
+        }
         for h in p.passHeaders { hidden.remove(Array(h.lowercased().utf8)) }
         let redirect: RedirectRule
         switch p.redirect {

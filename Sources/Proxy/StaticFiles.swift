@@ -159,6 +159,7 @@ enum StaticFiles {
             switch edit {
             case .keep: break
             case .replace(let weak): tag = weak
+            case .weaken: tag = Array("W/".utf8) + etag
             case .remove: tag = nil
             }
         }

@@ -131,7 +131,27 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         StoreRow("no-cache", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-cache") },
         StoreRow("no-store", refused: .cacheControl) { _, _, r in r.cacheControl = b("No-Store") },
         StoreRow("private", refused: .cacheControl) { _, _, r in r.cacheControl = b("private, max-age=600") },
-        StoreRow("field no-cache", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-cache=\"Set-Cookie\"") },
+        StoreRow("field no-cache stores", ttl: 3600) { _, _, r in r.cacheControl = b("no-cache=\"X-Secret\"") },
+        StoreRow("field private stores the Set-Cookie response", ttl: 60) { _, _, r in
+            r.cacheControl = b("private=\"Set-Cookie\", max-age=60")
+            r.hasSetCookie = true
+        },
+        StoreRow("field private naming another field keeps Set-Cookie out", refused: .setCookie) { _, _, r in
+            r.cacheControl = b("private=\"X-User\", max-age=60")
+            r.hasSetCookie = true
+        },
+        StoreRow("empty field list is unqualified", refused: .cacheControl) { _, _, r in r.cacheControl = b("private=\"\"") },
+        StoreRow("unterminated field list is unqualified", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-cache=\"a, max-age=60") },
+        StoreRow("must-understand lifts no-store", ttl: 600) { _, _, r in r.cacheControl = b("must-understand, no-store, max-age=600") },
+        StoreRow("must-understand for a 404", ttl: 600) { _, _, r in
+            r.status = 404
+            r.cacheControl = b("no-store, must-understand, max-age=600")
+        },
+        StoreRow("must-understand, unknown status", refused: .mustUnderstand) { _, _, r in
+            r.status = 299
+            r.cacheControl = b("must-understand, max-age=600")
+        },
+        StoreRow("no-store without must-understand", refused: .cacheControl) { _, _, r in r.cacheControl = b("no-store, max-age=600") },
         StoreRow("no-cache beats Expires", refused: .cacheControl) { _, _, r in
             r.cacheControl = b("no-cache")
             r.expires = b(httpDate(now + 9999))
@@ -274,5 +294,95 @@ struct StoreRow: CustomTestStringConvertible, Sendable {
         let w = CachePolicy.staleWindows(cacheControl: b(cacheControl), rules)
         #expect(w.whileRevalidate == whileRevalidate && w.ifError == ifError)
         #expect(CachePolicy.staleWindows(cacheControl: nil, rules) == (0, 0))
+    }
+}
+
+/// RFC 9213: which targeted field decides, and what it overrides.
+@Suite struct CacheTargetedFieldTests {
+    @Test(arguments: [
+        ("max-age=600", true), ("no-store", true), ("private, max-age=60", true), ("no-cache=\"set-cookie, x\"", true),
+        ("max-age=60;a=1, s-maxage=?1", true), ("x=(a b);c, y=:YWJj:, z=-1.25", true),
+        ("", false), ("  ", false), ("Max-Age=60", false), ("max-age=\"60", false), ("max-age=60,", false),
+        ("max-age=60 s-maxage=1", false), ("max-age=1234567890123456", false), ("a=1.2345", false), ("a=\"\u{1}\"", false),
+    ])
+    func dictionaryValidity(value: String, valid: Bool) {
+        #expect(CacheTargetedField.isValidDictionary(b(value)) == valid)
+    }
+
+    @Test func firstValidInListOrderWins() {
+        #expect(CacheTargetedField.select([nil, b("max-age=\"x"), b("max-age=5"), b("max-age=9")]) == b("max-age=5"))
+        #expect(CacheTargetedField.select([nil, b("")]) == nil)
+    }
+
+    @Test func targetListFromAResponseHead() throws {
+        var parser = ResponseHeadParser()
+        let head = b("HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nCDN-Cache-Control: max-age=60\r\nX-Mine: no-cache\r\n\r\n")
+        guard case .complete(let resp, _) = parser.parse(head) else { Issue.record("parse"); return }
+        #expect(CacheResponseFacts(resp, targetFields: [b("cdn-cache-control")]).targeted == b("max-age=60"))
+        #expect(CacheResponseFacts(resp, targetFields: [b("x-mine"), b("cdn-cache-control")]).targeted == b("no-cache"))
+        #expect(CacheResponseFacts(resp, targetFields: []).targeted == nil)
+        #expect(CacheResponseFacts.directives(of: resp, targetFields: []) == b("no-store"))
+    }
+
+    @Test(arguments: [
+        // Cache-Control, Expires in seconds from now, targeted → seconds of freshness (nil: not stored)
+        ("no-store", Int64?.none, "max-age=60", Int64?.some(60)),
+        ("max-age=60", nil, "no-store", nil),
+        ("max-age=60", nil, "s-maxage=30, max-age=90", 30),
+        ("", 7200, "max-age=60", 60),         // Expires is ignored too
+        ("", 7200, "public", 3600),           // ... even when the targeted field gives no lifetime: proxy_cache_valid
+    ])
+    func targetedReplacesCacheControlAndExpires(cacheControl: String, expires: Int64?, targeted: String, ttl: Int64?) {
+        var r = CacheResponseFacts(status: 200)
+        if !cacheControl.isEmpty { r.cacheControl = b(cacheControl) }
+        if let e = expires { r.expires = b(httpDate(now + e)) }
+        r.targeted = b(targeted)
+        var rules = CacheRules()
+        rules.valid = [CacheValidRule(codes: [200], seconds: 3600)]
+        let d = CachePolicy.store(CacheRequestFacts(method: b("GET")), r, rules, now: now)
+        #expect(d.plan?.validUntil == ttl.map { now + $0 })
+    }
+
+    @Test func ignoringCacheControlIgnoresTargetedFieldsToo() {
+        var r = CacheResponseFacts(status: 200)
+        r.targeted = b("no-store")
+        r.expires = b(httpDate(now + 120))
+        var rules = CacheRules()
+        rules.ignoreHeaders = .cacheControl
+        #expect(CachePolicy.store(CacheRequestFacts(method: b("GET")), r, rules, now: now).plan?.validUntil == now + 120)
+    }
+}
+
+/// RFC 9111 §5.2.2: directives with field names, and the fields a stored copy leaves out.
+@Suite struct CacheFieldDirectiveTests {
+    @Test(arguments: [
+        ("no-cache=\"X-A, x-b\", max-age=60", [b("x-a"), b("x-b")]),
+        ("private=Set-Cookie, no-cache=\"set-cookie\"", [b("set-cookie")]),
+        ("private=\"Set-Cookie\", no-cache=\"X-A\"", [b("x-a"), b("set-cookie")]),
+        ("max-age=60", []),
+        ("no-cache", []),
+    ])
+    func strippedFields(value: String, fields: [[UInt8]]) {
+        #expect(CacheControl(b(value)).strippedFields == fields)
+        var r = CacheResponseFacts(status: 200)
+        r.cacheControl = b(value)
+        #expect(CachePolicy.strippedFields(r, CacheRules()) == fields)
+    }
+
+    @Test func aCommaInsideQuotesDoesNotEndTheDirective() {
+        let cc = CacheControl(b("no-cache=\"a, b\", max-age=60"))
+        #expect(!cc.noCache && cc.noCacheFields == [b("a"), b("b")] && cc.freshness == .seconds(60))
+    }
+
+    @Test func thePlanCarriesTheFieldsToLeaveOut() {
+        var r = CacheResponseFacts(status: 200)
+        r.cacheControl = b("private=\"Set-Cookie\", max-age=60")
+        r.hasSetCookie = true
+        #expect(CachePolicy.store(CacheRequestFacts(method: b("GET")), r, referenceRules(), now: now).plan?.strippedFields == [b("set-cookie")])
+    }
+
+    @Test(arguments: [(200, true), (404, true), (501, true), (206, false), (304, false), (299, false), (599, false)])
+    func understoodStatuses(status: Int, understood: Bool) {
+        #expect(CachePolicy.understands(status: status) == understood)
     }
 }

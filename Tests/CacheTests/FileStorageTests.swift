@@ -185,9 +185,11 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         #expect(throws: CacheStorageError.corrupt) { try storage.open(key) }
     }
 
-    /// Version 3 keeps the initial age; a version 2 file (no age, heads with Age and Connection) is not read as
-    /// one: it is corrupt (a MISS, removed), never served.
-    @Test func initialAgeRoundTripsAndVersion2IsCorrupt() throws {
+    /// Version 3 kept the initial age, version 4 the body id and gzip parameters; an older file (a version 3 one has
+    /// no body id, a version 2 one no age and heads with Age and Connection) is not read as one: it is corrupt (a
+    /// MISS, removed), never served.
+    @Test(arguments: [UInt8(2), 3])
+    func initialAgeRoundTripsAndOlderVersionsAreCorrupt(older: UInt8) throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let storage = FileStorage(root: dir.path, levels: CacheLevels([])!)
@@ -196,10 +198,52 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         try put(storage, m, body: b("hello world"))
         #expect(try storage.open(m.key.digest).meta.initialAge == 1234)
         var bytes = dir.readFile("/" + m.key.digest.hex)
-        #expect(bytes[4] == 3 && bytes[92] == 0xD2 && bytes[93] == 0x04)
-        bytes[4] = 2
+        #expect(bytes[4] == 4 && bytes[92] == 0xD2 && bytes[93] == 0x04)
+        bytes[4] = older
         dir.writeFile("/" + m.key.digest.hex, bytes)
         #expect(throws: CacheStorageError.corrupt) { try storage.open(m.key.digest) }
+    }
+
+    /// A gzip variant lives under its own key, keeps the body id and zlib parameters, and names the main key's text.
+    @Test func gzipVariantEntryRoundTrips() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        var source = meta("h/page")
+        source.bodyID = 0x0123_4567_89AB_CDEF
+        let parameters = CacheGzipVariant.parameters(level: 1, windowBits: 15, memLevel: 8)
+        let v = CacheGzipVariant.meta(of: source, parameters: parameters)
+        #expect(v.key == source.key.gzipVariant && v.key.text == source.key.text && v.key.digest != source.key.digest)
+        let w = try storage.beginWrite(v, head: CacheGzipVariant.head(bodyLength: 3))
+        try b("gz!").withByteView { try w.append($0) }
+        _ = try w.commit()
+        let h = try storage.open(source.key.gzipVariant.digest)
+        #expect(h.meta == v && h.meta.bodyID == source.bodyID && h.meta.gzipParameters == parameters)
+        #expect(CacheGzipVariant.matches(h.meta, source, parameters: parameters))
+        #expect(throws: CacheStorageError.notFound) { try storage.open(source.key.digest) }
+        // Its flags damaged: refused (the checksum covers them), never read as another key's entry.
+        var bytes = dir.readFile("/" + levels.relativePath(for: v.key.digest))
+        bytes[8] = 0
+        dir.writeFile("/" + levels.relativePath(for: v.key.digest), bytes)
+        #expect(throws: CacheStorageError.corrupt) { try storage.open(source.key.gzipVariant.digest) }
+    }
+
+    @Test func gzipVariantMatchesOnlyItsBodyAndSettings() {
+        var source = meta("k")
+        source.bodyID = 7
+        let p1 = CacheGzipVariant.parameters(level: 1, windowBits: 15, memLevel: 8)
+        let p9 = CacheGzipVariant.parameters(level: 9, windowBits: 15, memLevel: 8)
+        let v = CacheGzipVariant.meta(of: source, parameters: p1)
+        #expect(CacheGzipVariant.matches(v, source, parameters: p1))
+        #expect(!CacheGzipVariant.matches(v, source, parameters: p9))   // another gzip_comp_level
+        var refilled = source
+        refilled.bodyID = 8
+        #expect(!CacheGzipVariant.matches(v, refilled, parameters: p1))  // a new response replaced the body
+        var unnamed = source
+        unnamed.bodyID = 0
+        #expect(!CacheGzipVariant.matches(CacheGzipVariant.meta(of: unnamed, parameters: p1), unnamed, parameters: p1))
+        #expect(!CacheGzipVariant.matches(source, source, parameters: 0))   // not a variant at all
+        #expect(p1 != CacheGzipVariant.parameters(level: 1, windowBits: 14, memLevel: 7))
     }
 
     @Test func variantEntryRoundTrips() throws {

@@ -14,6 +14,8 @@ struct ErrorMessageTests {
         ("size", http("proxy_buffer_size 12q;"), "\"proxy_buffer_size\" directive invalid value in /c/nginx.conf:3"),
         ("time", http("proxy_connect_timeout 5q;"), "\"proxy_connect_timeout\" directive invalid value in /c/nginx.conf:3"),
         ("enum", http("server_tokens foo;"), "invalid value \"foo\" in /c/nginx.conf:3"),
+        ("target field", http("proxy_cache_target_field Cache-Control;"), "invalid value \"Cache-Control\" in /c/nginx.conf:3"),
+        ("target field name", http("proxy_cache_target_field \"a b\";"), "invalid value \"a b\" in /c/nginx.conf:3"),
         ("duplicate setting", http("gzip on;\ngzip off;"), "\"gzip\" directive is duplicate in /c/nginx.conf:4"),
         ("missing include", http("include mime.types;"),
          "open() \"/c/mime.types\" failed (2: No such file or directory) in /c/nginx.conf:3"),

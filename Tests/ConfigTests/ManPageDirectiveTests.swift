@@ -27,7 +27,7 @@ struct ManPageDirectiveTests {
         #expect(listed.subtracting(table).sorted() == [], "not directives any more: remove them from packaging/switchyard.8")
     }
 
-    @Test(arguments: ["jvm_route", "sticky", "jvm_route_status", "upstream_status", "stub_status"])
+    @Test(arguments: ["jvm_route", "sticky", "jvm_route_status", "upstream_status", "stub_status", "proxy_cache_target_field"])
     func switchyardOnlyDirectiveIsDescribed(name: String) {
         #expect(DirectiveTable.byName[name] != nil)
         let sections = Self.page.split(separator: "\n.SH ")

@@ -98,6 +98,21 @@ import Testing
         #expect(try Self.inflate(r.body) == Self.page)
     }
 
+    /// Accept-Encoding over several lines is one list (RFC 9110 §5.3): what the second line says counts, and a refusal
+    /// by name on one line beats a wildcard on the other.
+    @Test(arguments: [(["deflate", "gzip"], true), (["gzip;q=0", "*"], false), (["br", "*;q=0.5"], true), (["br"], false)])
+    func acceptEncodingOverSeveralLines(lines: [String], compressed: Bool) throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(headers: [("Content-Type", "text/plain")], body: Self.page) }
+        defer { backend.stop() }
+        let f = try fixture(backend)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\n" + lines.map { "Accept-Encoding: \($0)\r\n" }.joined() + "\r\n")
+        let r = try c.readResponse()
+        #expect((r.header("Content-Encoding") == "gzip") == compressed)
+        #expect(try (compressed ? Self.inflate(r.body) : r.body) == Self.page)
+    }
+
     // MARK: - Static files (root / alias)
 
     static let bigText: String = {

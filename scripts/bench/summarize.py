@@ -10,7 +10,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["rr50", "front_rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "ws1", "ws100",
+ORDER = ["rr50", "front_rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "cache_gzip1", "ws1", "ws100",
          "tls_rr50", "tls_new_ec", "tls_new_rsa", "tls_resume"]
 PROXIES = ["switchyard", "nginx", "haproxy"]
 DESCRIPTION = {
@@ -24,6 +24,8 @@ DESCRIPTION = {
     "gzip1": "gzip_comp_level 1, 100 KiB text, 50 connections",
     "gzip9": "gzip_comp_level 9, 100 KiB text, 50 connections",
     "cache_hit": "proxy_cache HIT, 1 KiB, 50 connections",
+    "cache_gzip1": "proxy_cache HIT of 100 KiB text with gzip_comp_level 1, gzip clients, 50 connections (switchyard "
+                   "sends the gzip variant stored by the first HIT; nginx compresses every HIT)",
     "ws1": "WebSocket, one tunnel, one 32-byte frame in flight, echoed (msg/s in the req/s column)",
     "ws100": "WebSocket, 100 tunnels, one 32-byte frame in flight on each (msg/s in the req/s column)",
     "tls_rr50": "round-robin, 1 KiB, 50 keep-alive TLS 1.3 connections (ECDSA P-256), wrk over https",
@@ -117,7 +119,8 @@ def main():
         if scen.startswith("tls_") and scen != "tls_rr50":
             unit = "connections/s"
         if scen != "jvm_route":
-            checks.append((f"{scen} {unit} >= 1.0x nginx", f"{ratio:.2f}x", "met" if ratio >= 1.0 else "MISSED"))
+            target = 10.0 if scen == "cache_gzip1" else 1.0   # compressed once against compressed per HIT (issue 20)
+            checks.append((f"{scen} {unit} >= {target:.1f}x nginx", f"{ratio:.2f}x", "met" if ratio >= target else "MISSED"))
             p99s, p99n = med(scen, "switchyard", 2), med(scen, "nginx", 2)
             if scen in ("rr50", "rr1000"):
                 checks.append((f"{scen} p99 <= nginx's", f"{p99s:.2f} vs {p99n:.2f} ms",
@@ -185,6 +188,13 @@ def main():
                 checks.append(("jvm_route costs < 3% user-space instructions per request vs round-robin, same "
                                "requests (callgrind; the kernel's share is the same for both)", f"{extra:+.1f}%",
                                "met" if extra < 3 else "MISSED"))
+    # A compressed HIT against an identity HIT of the same entry (issue 20: within 10%).
+    if "cache_gzip1" in instructions and "cache_plain" in instructions:
+        extra = (instructions["cache_gzip1"] / instructions["cache_plain"] - 1) * 100
+        ratio_lines.append(f"cost cache_gzip1 vs cache_plain switchyard: {extra:+.1f}% user-space instructions per "
+                           f"request (callgrind, the same 100 KiB entry)")
+        checks.append(("compressed cache HIT costs <= identity HIT of the same entry +10% user-space instructions "
+                       "(callgrind)", f"{extra:+.1f}%", "met" if extra <= 10 else "MISSED"))
     # jvm_route against rr50 (a request without the cookie, medians of unpaired runs) is printed for reference
     # only: it mixes the cookie's own parsing cost and this VM's run-to-run swings into sticky routing's cost.
     # The targets are the paired rr_cookie and callgrind checks above.

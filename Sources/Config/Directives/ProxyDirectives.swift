@@ -136,6 +136,21 @@ extension DirectiveTable {
         DirectiveSpec("proxy_cache_lock_age", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.cache.$lockAge)),
         DirectiveSpec("proxy_cache_revalidate", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$revalidate)),
         DirectiveSpec("proxy_cache_convert_head", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$convertHead)),
+        // switchyard's: RFC 9213 targeted fields this cache obeys before CDN-Cache-Control (`off`: none, not even that).
+        DirectiveSpec("proxy_cache_target_field", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$targetFields) { _, directive in
+            let words = directive.arguments.map(\.text)
+            if words == ["off"] { return [] }
+            var names: [String] = []
+            for word in words {
+                let lower = word.lowercased()
+                guard !word.isEmpty, word.utf8.allSatisfy({ b in (b | 0x20) &- 97 < 26 || b &- 48 < 10 || "!#$%&'*+-.^_`|~".utf8.contains(b) }), lower != "cache-control", lower != "off" else {
+                    throw ConfigError("invalid value \"\(word)\"", at: directive.location)
+                }
+                if !names.contains(lower) { names.append(lower) }
+            }
+            if !names.contains("cdn-cache-control") { names.append("cdn-cache-control") }
+            return names
+        }),
         DirectiveSpec("proxy_cache_path", [.http], .atLeast(2), .custom { builder, directive in
             let path = try cachePath(builder, directive)
             if builder.http!.proxyCachePaths.contains(where: { $0.zoneName == path.zoneName }) {
