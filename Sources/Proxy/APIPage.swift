@@ -32,6 +32,9 @@ enum APIPage {
         var members: [(String, JSON)] = [
             ("id", .int(s.id)), ("server", .string(c.address)), ("name", .string(c.address)),
             ("backup", .bool(c.isBackup)), ("weight", .int(c.weight)), ("state", .string(state(status.state))),
+            // Before any nested object, so a deploy script can pick them out of one peer with sed.
+            ("sessions", .int(health.boundSessions(PeerID(index), now: now))),
+            ("drained", .bool(health.drained(PeerID(index), now: now))),
             ("active", .int(status.active)),
         ]
         if c.maxConns > 0 { members.append(("max_conns", .int(c.maxConns))) }
@@ -42,8 +45,6 @@ enum APIPage {
             ("downtime", .int(0)),
             ("max_fails", .int(c.maxFails)), ("fail_timeout", .string("\(c.failTimeout.components.seconds)s")),
             ("down", .bool(c.isDown)), ("drain", .bool(c.isDraining)),
-            ("sessions", .int(health.boundSessions(PeerID(index), now: now))),
-            ("drained", .bool(health.drained(PeerID(index), now: now))),
         ]
         if let route = c.route { members.append(("route", .string(String(decoding: route, as: UTF8.self)))) }
         return .object(members)
