@@ -19,6 +19,7 @@ import Testing
                 location / { proxy_pass http://pool; }
                 location /api { api write=on; allow 127.0.0.1; deny all; }
                 location /ro/api { api; }
+                location /closed/api { api write=on; deny all; }
             }
             """
     }
@@ -108,6 +109,41 @@ import Testing
         #expect(got == status)
         #expect(error["error"]?["code"] == .string(code) && error["error"]?["status"] == .int(status))
         #expect(try Self.call(f, "GET", "/api/9/http/upstreams/pool/servers").1 == before)
+    }
+
+    /// A body that arrives after its head, and one sent after `Expect: 100-continue` is granted.
+    @Test func bodiesThatComeLaterAndAfterContinue() throws {
+        let b = try Self.backends(["a", "b"])
+        let f = try Fixture(http: Self.http(b))
+        defer { f.proxy.stop() }
+        let body = #"{"weight": 4}"#
+        let c = try f.client()
+        try c.send("PATCH /api/9/http/upstreams/pool/servers/0 HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n{\"wei")
+        usleep(50_000)   // the rest in a later read
+        try c.send(String(body.dropFirst(5)))
+        let r = try c.readResponse()
+        #expect(r.status == 200)
+        #expect(try JSON.parse(r.body)["weight"] == .int(4))
+        // The same connection stays usable (the body was consumed exactly).
+        try c.send("GET /api/9/http/upstreams/pool/servers/0 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try JSON.parse(try c.readResponse().body)["weight"] == .int(4))
+
+        let e = try f.client()
+        try e.send("PATCH /api/9/http/upstreams/pool/servers/1 HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 14\r\n\r\n")
+        #expect(try e.readInterim() == 100)
+        try e.send(#"{"weight": 6} "#)
+        #expect(try e.readResponse().status == 200)
+        #expect(try Self.call(f, "GET", "/api/9/http/upstreams/pool/servers/1").1["weight"] == .int(6))
+    }
+
+    @Test func accessControlRunsFirst() throws {
+        let b = try Self.backends(["a"])
+        let f = try Fixture(http: Self.http(b))
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("PATCH /closed/api/9/http/upstreams/pool/servers/0 HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\n{\"down\": true}")
+        #expect(try c.readResponse().status == 403)
+        #expect(try Self.call(f, "GET", "/api/9/http/upstreams/pool/servers/0").1["down"] == .bool(false))
     }
 
     @Test func addAndDeleteNeedAZone() throws {
