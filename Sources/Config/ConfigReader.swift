@@ -9,6 +9,8 @@ struct ConfigReader {
     private var depth = 0
     /// Blocks open around the one being read, across included files.
     private var blockDepth = 0
+    /// The innermost open block is an `upstream` (across included files): only there is `state FILE` read.
+    private var inUpstream = false
     /// The deepest block nesting accepted. Everything after the reader (the builder, the merge, the runtime
     /// builder, the location search on worker threads, even freeing the trees) walks blocks recursively, so this
     /// bound keeps a reload from overflowing the stack: far above real configurations (a handful of levels),
@@ -83,12 +85,14 @@ struct ConfigReader {
                     throw ConfigError("blocks are nested deeper than \(Self.maxBlockDepth) levels", at: location)
                 }
                 blockDepth += 1
-                defer { blockDepth -= 1 }
+                let outer = inUpstream
+                inUpstream = name == "upstream"
+                defer { blockDepth -= 1; inUpstream = outer }
                 let children = try block(tokens, &index, file: file, endLine: endLine, nested: true)
                 directives.append(Directive(name: name, arguments: arguments, block: children, location: location))
             } else if name == "include" && !words[0].quoted {
                 directives += try include(arguments, at: location)
-            } else if name == "state" && arguments.count == 1 {
+            } else if name == "state" && inUpstream && !words[0].quoted && arguments.count == 1 {
                 directives += try state(arguments[0].text, at: location)
             } else {
                 directives.append(Directive(name: name, arguments: arguments, block: nil, location: location))

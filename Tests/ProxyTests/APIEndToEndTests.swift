@@ -88,6 +88,18 @@ import Testing
         #expect(back == ["a", "b"])
     }
 
+    /// Four worker threads: after the PATCH returns, no worker sends a new request to the drained server.
+    @Test func anEditReachesEveryWorker() throws {
+        let b = try Self.backends(["a", "b"])
+        let f = try Fixture(http: Self.http(b), main: "worker_processes 4;")
+        defer { f.proxy.stop() }
+        var seen: Set<String> = []
+        for _ in 0..<16 { seen.insert(try Self.who(f)) }
+        #expect(seen == ["a", "b"])
+        #expect(try Self.call(f, "PATCH", "/api/9/http/upstreams/pool/servers/1", #"{"down": true}"#).0 == 200)
+        for _ in 0..<40 { #expect(try Self.who(f) == "a") }   // each on a new connection, spread over the workers
+    }
+
     @Test(arguments: [
         ("PATCH", "/api/9/http/upstreams/pool/servers/0", #"{"weight": 0}"#, 400, "UpstreamConfFormatError"),
         ("PATCH", "/api/9/http/upstreams/pool/servers/0", #"{"weight": 2, "colour": "red"}"#, 400, "UpstreamConfFormatError"),

@@ -124,4 +124,15 @@ import Testing
                                     source: InMemoryConfigSource(["/c/nginx.conf": conf, "/c/u.state": "keepalive 4;\n"])).load(file: "/c/nginx.conf")
         #expect(bad == nil)
     }
+
+    /// `state` is read as a file only as an upstream's directive: elsewhere (a map's key) it is a plain word.
+    @Test func stateOutsideAnUpstreamIsAPlainWord() throws {
+        let conf = """
+            events {}
+            http { map $arg_x $y { state on; default off; } server { listen 127.0.0.1:1; return 200 $y; } }
+            """
+        let config = try ConfigLoader(options: LoadOptions(prefix: "/tmp"),
+                                      source: InMemoryConfigSource(["/c/nginx.conf": conf, "/c/on": "server 10.0.0.1;"])).load(file: "/c/nginx.conf")
+        #expect(config.files.map(\.path) == ["/c/nginx.conf"])
+    }
 }
