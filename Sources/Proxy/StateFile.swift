@@ -13,13 +13,27 @@ enum StateFile {
             let c = s.config
             out += "server \(c.address) weight=\(c.weight) max_fails=\(c.maxFails) fail_timeout=\(c.failTimeout.components.seconds)s"
             if c.maxConns > 0 { out += " max_conns=\(c.maxConns)" }
-            if let route = c.route { out += " route=\(String(decoding: route, as: UTF8.self))" }
+            if let route = c.route { out += " " + word("route=" + String(decoding: route, as: UTF8.self)) }
             if c.isBackup { out += " backup" }
             if c.isDown { out += " down" }
             if c.isDraining { out += " drain" }
             out += ";\n"
         }
         return Array(out.utf8)
+    }
+
+    /// A configuration word: quoted (with `"` and `\` escaped) unless it is only letters, digits and `=._~:-`.
+    static func word(_ text: String) -> String {
+        let plain = text.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "=._~:-".utf8.contains(b)
+        }
+        if plain { return text }
+        var quoted = "\""
+        for ch in text {
+            if ch == "\"" || ch == "\\" { quoted.append("\\") }
+            quoted.append(ch)
+        }
+        return quoted + "\""
     }
 
     /// Writes `list` to `path`; the error text (nginx's wording) when it could not.

@@ -71,6 +71,28 @@ import Testing
         #expect(l.servers.map(\.id) == [2] && l.nextID == 3)
     }
 
+    /// Random JSON bodies: each either changes the server within the fields' ranges or throws and changes nothing.
+    @Test func anyBodyIsAppliedWhollyOrNotAtAll() throws {
+        var seed: UInt64 = 42
+        func next(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int(seed >> 33) % n }
+        let names = ["weight", "max_conns", "max_fails", "fail_timeout", "down", "drain", "backup", "route", "id", "server", "other"]
+        let values: [JSON] = [.int(0), .int(1), .int(-1), .int(7), .int(2_000_000_000), .bool(true), .bool(false),
+                              .string("10s"), .string("x"), .string(""), .null, .double(1.5), .array([]), .object([])]
+        for _ in 0..<5_000 {
+            var l = Self.list(["10.0.0.1:80", "10.0.0.2:80"])
+            let before = l
+            let body = JSON.object((0..<next(4)).map { _ in (names[next(names.count)], values[next(values.count)]) })
+            do {
+                _ = try ServerEdits.patch(id: 0, body: body, list: &l)
+                let c = l.servers[0].config
+                #expect(c.weight >= 1 && c.weight <= ServerFields.maxWeight && c.maxConns >= 0 && c.maxFails >= 0)
+                #expect(l.servers[1] == before.servers[1] && l.servers.count == 2)
+            } catch {
+                #expect(l == before)
+            }
+        }
+    }
+
     @Test func parseAddressTakesIPsOnly() {
         #expect(ServerFields.parseAddress("10.0.0.1")?.description == "10.0.0.1:80")
         #expect(ServerFields.parseAddress("10.0.0.1:8081")?.description == "10.0.0.1:8081")
@@ -101,7 +123,7 @@ import Testing
     @Test func theStateFileReadsBackAsTheSameServers() throws {
         var l = Self.list(["127.0.0.1:8081", "127.0.0.1:8091"])
         _ = try ServerEdits.patch(id: 0, body: Self.body(#"{"drain": true, "weight": 3, "max_conns": 7, "route": "tomcat1"}"#), list: &l)
-        _ = try ServerEdits.patch(id: 1, body: Self.body(#"{"backup": true, "down": true, "fail_timeout": 5}"#), list: &l)
+        _ = try ServerEdits.patch(id: 1, body: Self.body(#"{"backup": true, "down": true, "fail_timeout": 5, "route": "a\"{#$b'"}"#), list: &l)
         let state = String(decoding: StateFile.text(l), as: UTF8.self)
         let conf = """
             events {}
@@ -114,7 +136,7 @@ import Testing
         #expect(up.servers.count == 2)   // the file's servers replace the seed line
         let first = up.servers[0], second = up.servers[1]
         #expect(first.weight == 3 && first.maxConns == 7 && first.drain && first.route == "tomcat1")
-        #expect(second.backup && second.down && second.failTimeout == .seconds(5))
+        #expect(second.backup && second.down && second.failTimeout == .seconds(5) && second.route == "a\"{#$b'")
         // No file yet: the block's own lines.
         let fresh = try ConfigLoader(options: LoadOptions(prefix: "/tmp"),
                                      source: InMemoryConfigSource(["/c/nginx.conf": conf])).load(file: "/c/nginx.conf")
