@@ -53,7 +53,9 @@ import Testing
             if Clock.seconds() - start < 1 { for i in onFirst.indices { _ = refresh(&onFirst[i]) } }
             for i in onSecond.indices { _ = refresh(&onSecond[i]) }
             var visitor = Browser(port: port)
-            let draining = Clock.seconds() - start > 1 && !script.stdout().contains("undraining")
+            // Draining from the script's first poll (its PATCH has returned) until it says it undrains.
+            let log = script.stdout()
+            let draining = log.contains("within drain_idle") && !log.contains("undraining")
             if let page = refresh(&visitor), page.servedBy == "tomcat1", draining {
                 newOnFirstWhileDraining += 1
             }
