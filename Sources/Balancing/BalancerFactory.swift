@@ -16,6 +16,8 @@ public struct BalancerFactory: Sendable {
     public let failbackTable: FailbackTable?
     /// Session-routing events for the status pages (pass them back in on reload to keep counting).
     public let counters: SessionRoutingCounters
+    /// The memcached link given at init (the runtime API makes its next version with the same one).
+    public let share: RouteShare?
     private let ring: KetamaRing?
     private let binding: StickyBinding?
     private let signer: CookieSigner?
@@ -73,6 +75,7 @@ public struct BalancerFactory: Sendable {
         self.failbackTable = moved
         self.signer = signer
         self.counters = counters ?? SessionRoutingCounters()
+        self.share = share
     }
 
     /// A fresh balancer for one worker thread.

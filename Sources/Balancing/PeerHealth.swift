@@ -13,13 +13,45 @@ public final class PeerHealth: Sendable {
     /// Per-peer `fail_timeout` in nanoseconds, precomputed for the hot path.
     let failTimeouts: [Int64]
 
-    public init(peers: [PeerConfig], carryingOver old: PeerHealth? = nil) {
+    /// `drain_idle`: how long a session counts as bound to its server (`boundSessions`, `drained`).
+    public let sessionWindow: Duration
+
+    public init(peers: [PeerConfig], carryingOver old: PeerHealth? = nil, sessionWindow: Duration = .seconds(600)) {
         self.peers = peers
+        self.sessionWindow = sessionWindow
         self.limits = peers.map(PeerLimits.init)
-        self.slots = peers.map { _ in PeerSlot() }
+        self.slots = peers.map { _ in PeerSlot(sessionWindow: sessionWindow) }
         self.failTimeouts = peers.map { $0.failTimeout.nanoseconds }
         if let old {
             carryOver(from: old)
+        }
+    }
+
+    private init(peers: [PeerConfig], slots: [PeerSlot], sessionWindow: Duration) {
+        self.peers = peers
+        self.sessionWindow = sessionWindow
+        self.limits = peers.map(PeerLimits.init)
+        self.slots = slots
+        self.failTimeouts = peers.map { $0.failTimeout.nanoseconds }
+    }
+
+    /// The same upstream with edited servers (the runtime API): `sources[i]` is the index in this health of new
+    /// server i, which then shares its counters (in-flight requests of this version release into the same
+    /// slot), or nil for a new server.
+    public func successor(peers: [PeerConfig], sources: [Int?]) -> PeerHealth {
+        let shared = zip(peers.indices, sources).map { _, source in source.map { slots[$0] } ?? PeerSlot(sessionWindow: sessionWindow) }
+        return PeerHealth(peers: peers, slots: shared, sessionWindow: sessionWindow)
+    }
+
+    /// Starts the drain clock of servers that began draining and stops it for those that no longer do.
+    public func updateDrainClocks(now: Instant) {
+        for (index, peer) in peers.enumerated() {
+            let slot = slots[index]
+            if !peer.isDraining {
+                slot.drainingSince.store(0, ordering: .relaxed)
+            } else if slot.drainingSince.load(ordering: .relaxed) == 0 {
+                slot.drainingSince.store(max(1, now.signed), ordering: .relaxed)
+            }
         }
     }
 
@@ -138,7 +170,25 @@ public final class PeerHealth: Sendable {
     /// `StickyRoute` does this for every bound request; the engine calls it for a session a backend
     /// just created (its Set-Cookie).
     public func noteSession(_ peer: PeerID, sessionID: some Collection<UInt8>, now: Instant) {
-        slots[peer.index].sessions.note(hash: StableHash.hash64(sessionID), now: now)
+        let slot = slots[peer.index]
+        let hash = StableHash.hash64(sessionID)
+        slot.sessions.note(hash: hash, now: now)
+        slot.bound.note(hash: hash, now: now)
+        slot.lastSession.store(now.signed, ordering: .relaxed)
+    }
+
+    /// Distinct sessions routed to `peer` within `sessionWindow` (an estimate, exactly 0 when there were none).
+    public func boundSessions(_ peer: PeerID, now: Instant) -> Int { slots[peer.index].bound.estimate(now: now) }
+
+    /// The drain's done signal: `peer` is draining, and no session has reached it for `sessionWindow`, counted
+    /// from the later of its last session and the start of the drain.
+    public func drained(_ peer: PeerID, now: Instant) -> Bool {
+        guard peers[peer.index].isDraining else { return false }
+        let slot = slots[peer.index]
+        let since = slot.drainingSince.load(ordering: .relaxed)
+        guard since != 0 else { return false }
+        let quiet = max(since, slot.lastSession.load(ordering: .relaxed))
+        return now.signed - quiet >= sessionWindow.nanoseconds
     }
 }
 

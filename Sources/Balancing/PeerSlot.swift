@@ -15,9 +15,17 @@ final class PeerSlot: Sendable {
     let requests = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let sessions = SessionCounter()
+    /// Sessions within `drain_idle`: the API's and the metrics' `sessions`, and the drain's done signal.
+    let bound: SessionCounter
+    /// When a session was last routed here (0: never), so `drained` is exact where `bound` is bucketed.
+    let lastSession = Atomic<Int64>(0)
+    /// When the server started draining (0: it is not draining, or not since this process knew it).
+    let drainingSince = Atomic<Int64>(0)
     let metrics = PeerMetrics()
 
-    init() {}
+    init(sessionWindow: Duration) {
+        bound = SessionCounter(window: sessionWindow)
+    }
 
     /// Copies what a reload keeps; `active` stays behind because in-flight requests release on the
     /// runtime they started with.
@@ -28,6 +36,9 @@ final class PeerSlot: Sendable {
         requests.store(old.requests.load(ordering: .relaxed), ordering: .relaxed)
         failures.store(old.failures.load(ordering: .relaxed), ordering: .relaxed)
         sessions.copy(from: old.sessions)
+        bound.copy(from: old.bound)
+        lastSession.store(old.lastSession.load(ordering: .relaxed), ordering: .relaxed)
+        drainingSince.store(old.drainingSince.load(ordering: .relaxed), ordering: .relaxed)
         metrics.copy(from: old.metrics)
     }
 }

@@ -1,22 +1,26 @@
-/// Estimates how many distinct sessions a peer served in the last minute, lock-free and in fixed
-/// memory: six 10-second buckets, each a 1024-bit linear-counting bitmap of hashed session ids.
-/// The estimate ORs the buckets of the last minute and counts zero bits (Whang et al.'s linear
-/// counting); it is good to a few percent up to a few thousand sessions a minute.
+/// Estimates how many distinct sessions a peer served within a window (a minute for the status pages,
+/// `drain_idle` for the API and metrics), lock-free and in fixed memory: six buckets of a sixth of the window,
+/// each a 1024-bit linear-counting bitmap of hashed session ids. The estimate ORs the buckets of the window
+/// and counts zero bits (Whang et al.'s linear counting); it is good to a few percent up to a few thousand
+/// sessions a window, and exactly 0 when no session was noted in it.
 final class SessionCounter: Sendable {
     static let buckets = 6
-    static let bucketNanoseconds: UInt64 = 10_000_000_000
+    let bucketNanoseconds: UInt64
     static let wordsPerBucket = 16
     static var bits: Int { wordsPerBucket * 64 }
 
     /// Word 0 of each bucket's stripe holds its epoch (bucket number + 1, 0 = never used), then the bitmap.
     private let words = AtomicWords(count: SessionCounter.buckets * (SessionCounter.wordsPerBucket + 1))
 
-    init() {}
+    /// `window`: how far back `estimate` looks (a sixth of it per bucket, at least a millisecond).
+    init(window: Duration = .seconds(60)) {
+        bucketNanoseconds = UInt64(max(1_000_000, window.nanoseconds / Int64(Self.buckets)))
+    }
 
     private func stripe(_ bucket: Int) -> Int { bucket * (Self.wordsPerBucket + 1) }
 
     func note(hash: UInt64, now: Instant) {
-        let epoch = now.nanoseconds / Self.bucketNanoseconds + 1
+        let epoch = now.nanoseconds / bucketNanoseconds + 1
         let base = stripe(Int(epoch % UInt64(Self.buckets)))
         let seen = words.load(base)
         if seen > epoch { return }  // a note from a minute ago, after the bucket moved on
@@ -29,9 +33,9 @@ final class SessionCounter: Sendable {
         words.setBits(base + 1 + bit / 64, 1 << UInt64(bit % 64))
     }
 
-    /// Distinct sessions noted in the last 60 seconds (the current bucket and the five before it).
+    /// Distinct sessions noted within the window (the current bucket and the five before it).
     func estimate(now: Instant) -> Int {
-        let current = now.nanoseconds / Self.bucketNanoseconds + 1
+        let current = now.nanoseconds / bucketNanoseconds + 1
         var union = [UInt64](repeating: 0, count: Self.wordsPerBucket)
         for bucket in 0..<Self.buckets {
             let base = stripe(bucket)
@@ -47,6 +51,7 @@ final class SessionCounter: Sendable {
     }
 
     func copy(from old: SessionCounter) {
+        guard old.bucketNanoseconds == bucketNanoseconds else { return }  // another window: its buckets mean other times
         for index in 0..<words.count { words.store(index, old.words.load(index)) }
     }
 }

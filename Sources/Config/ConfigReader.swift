@@ -9,6 +9,8 @@ struct ConfigReader {
     private var depth = 0
     /// Blocks open around the one being read, across included files.
     private var blockDepth = 0
+    /// The innermost open block is an `upstream` (across included files): only there is `state FILE` read.
+    private var inUpstream = false
     /// The deepest block nesting accepted. Everything after the reader (the builder, the merge, the runtime
     /// builder, the location search on worker threads, even freeing the trees) walks blocks recursively, so this
     /// bound keeps a reload from overflowing the stack: far above real configurations (a handful of levels),
@@ -83,11 +85,15 @@ struct ConfigReader {
                     throw ConfigError("blocks are nested deeper than \(Self.maxBlockDepth) levels", at: location)
                 }
                 blockDepth += 1
-                defer { blockDepth -= 1 }
+                let outer = inUpstream
+                inUpstream = name == "upstream"
+                defer { blockDepth -= 1; inUpstream = outer }
                 let children = try block(tokens, &index, file: file, endLine: endLine, nested: true)
                 directives.append(Directive(name: name, arguments: arguments, block: children, location: location))
             } else if name == "include" && !words[0].quoted {
                 directives += try include(arguments, at: location)
+            } else if name == "state" && inUpstream && !words[0].quoted && arguments.count == 1 {
+                directives += try state(arguments[0].text, at: location)
             } else {
                 directives.append(Directive(name: name, arguments: arguments, block: nil, location: location))
             }
@@ -117,6 +123,26 @@ struct ConfigReader {
             directives += try read(file: path, includedAt: location)
         }
         return directives
+    }
+
+    /// nginx Plus's `state FILE` in an upstream: the file holds `server` lines that the upstream reads as its
+    /// own (the runtime API writes it). A missing file is an upstream with the block's own servers (a first start).
+    private mutating func state(_ text: String, at location: SourceLocation) throws(ConfigError) -> [Directive] {
+        let path = ConfigPath.absolute(text, base: confPrefix)
+        let directive = Directive(name: "state", arguments: [Argument(path)], block: nil, location: location)
+        let bytes: [UInt8]
+        do {
+            bytes = try source.read(path)
+        } catch {
+            if error.missing { return [directive] }
+            throw ConfigError(error.message, at: location)
+        }
+        files.append(ConfigFile(path: path, bytes: bytes))
+        let lines = try parse(bytes, file: path)
+        for line in lines where line.name != "server" || line.block != nil {
+            throw ConfigError("unexpected \"\(line.name)\" in state file, only \"server\" lines", at: line.location)
+        }
+        return [directive] + lines
     }
 
     private func place(_ file: String?, _ line: Int) -> SourceLocation {

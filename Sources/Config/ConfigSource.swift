@@ -15,6 +15,9 @@ public struct ConfigSourceError: Error, Sendable, Equatable {
 
     public init(_ message: String) { self.message = message }
 
+    /// The file does not exist (ENOENT): `state` files may not exist yet.
+    public var missing: Bool { message.hasSuffix("failed (2: No such file or directory)") }
+
     public static func open(_ path: String, errno: Int32, reason: String) -> ConfigSourceError {
         ConfigSourceError("open() \"\(path)\" failed (\(errno): \(reason))")
     }

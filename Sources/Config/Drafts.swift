@@ -73,6 +73,8 @@ final class UpstreamDraft {
     var keepaliveTimeout: Duration?
     var keepaliveTime: Duration?
     var zone: (name: String, size: Int?)?
+    var stateFile: String?
+    var drainIdle: Duration?
     let location: SourceLocation
 
     init(name: String, location: SourceLocation) {
@@ -81,11 +83,19 @@ final class UpstreamDraft {
     }
 
     func freeze() -> UpstreamConfig {
-        UpstreamConfig(
+        // With `state`, the file's servers are the upstream's; the block's own lines only seed a first start.
+        var servers = self.servers
+        if let stateFile, servers.contains(where: { $0.location.file == stateFile }) {
+            servers.removeAll { $0.location.file != stateFile }
+        }
+        var config = UpstreamConfig(
             name: name, servers: servers, balancing: balancing, jvmRoute: jvmRoute, sticky: sticky,
             keepalive: keepalive, keepaliveRequests: keepaliveRequests ?? 1000,
             keepaliveTimeout: keepaliveTimeout ?? .seconds(60), keepaliveTime: keepaliveTime ?? .seconds(3600),
             zone: zone, location: location)
+        config.stateFile = stateFile
+        config.drainIdle = drainIdle
+        return config
     }
 }
 

@@ -86,7 +86,7 @@ final class BalancerPolicy {
 
     /// What a response teaches or tells the client about its server: the `sticky cookie` to set (returned as a
     /// header line) for a balanced pick, a `sticky learn` entry, and the new-session count for the status page.
-    func afterResponse(_ r: Request, pick: Pick, upstream up: UpstreamRuntime, now: Instant) -> [UInt8]? {
+    func afterResponse(_ r: Request, pick: Pick, set up: ServerSet, now: Instant) -> [UInt8]? {
         if isJVMRoute {
             // A session the backend just created (Set-Cookie: JSESSIONID=…) counts for the status page.
             if let resp = r.upstreamResponse, resp.hasSetCookie {

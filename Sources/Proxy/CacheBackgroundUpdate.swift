@@ -57,7 +57,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             }
             u.peers = ps
             u.peer = p.peer
-            address = ps.upstream.addresses[p.peer.index]
+            address = ps.set.addresses[p.peer.index]
         } else if case .address(let a, _) = ProxyDestination.resolve(proxy, for: r, runtime: r.connection.runtime) {
             address = a   // proxy_pass to one address, fixed or from variables
         } else {

@@ -60,6 +60,8 @@ final class ClientConnection: RequestBodySource {
     /// keepalive_disable msie6 concerns POST requests only: noted at `begin` so the check needs no head copy.
     private var requestIsPost = false
     var exchange: ProxyExchange?
+    /// A runtime API request's body on its way in (APIHandler.swift).
+    var apiBody: APIBodyReader?
     /// After a 101 the connection is a tunnel (Tunnel.swift), which owns the socket's events until it closes.
     private(set) var tunnel: Tunnel?
     var fileSender: FileSender?
@@ -117,7 +119,7 @@ final class ClientConnection: RequestBodySource {
             processInput()
         case .readingBody:
             if !fill() { return }
-            exchange?.clientBodyArrived()
+            if let e = exchange { e.clientBodyArrived() } else if let a = apiBody { _ = a.take(from: self) }
         case .processing:
             // The client sent more while we work (a pipelined request, or it closed). Peek by reading into the
             // input buffer, bounded, and stop watching when it is full: nginx does the same.

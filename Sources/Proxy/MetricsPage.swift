@@ -70,10 +70,12 @@ enum MetricsPage {
 
         var servers: [ServerFigures] = []
         for up in ups {
-            let names = labels(for: up)
-            for (i, (status, metrics)) in zip(up.health.snapshot(now: now), up.health.metrics()).enumerated() {
+            let set = up.current   // one version: its peers, health and indices agree
+            let names = labels(for: set.peers)
+            for (i, (status, metrics)) in zip(set.health.snapshot(now: now), set.health.metrics()).enumerated() {
                 servers.append(ServerFigures(labels: [("upstream", up.name), ("server", names[i])],
-                                             status: status, metrics: metrics))
+                                             status: status, metrics: metrics,
+                                             sessions: set.health.boundSessions(PeerID(i), now: now)))
             }
         }
         page.family("server_status", .gauge, "The server's state, one-hot: up, down (failed max_fails), maint (down in the configuration), draining, backup.")
@@ -89,8 +91,8 @@ enum MetricsPage {
             ("server_requests_total", .counter, "Tries sent to the server.", { $0.status.requests }),
             ("server_failures_total", .counter, "Tries that failed (error, timeout or a proxy_next_upstream status).",
              { $0.status.failures }),
-            ("server_sessions", .gauge, "Distinct session ids routed to the server in the last minute (an estimate).",
-             { $0.status.sessionsLastMinute }),
+            ("server_sessions", .gauge, "Distinct session ids routed to the server within drain_idle (an estimate).",
+             { $0.sessions }),
             ("server_unavailable_total", .counter, "Times the server was marked unavailable (max_fails reached).",
              { $0.metrics.unavailablePeriods }),
             ("server_max_conns_skips_total", .counter, "Times a pick passed the server over because it was at max_conns.",
@@ -115,6 +117,8 @@ enum MetricsPage {
         let labels: [(String, String)]
         let status: PeerStatus
         let metrics: PeerMetricsSnapshot
+        /// Sessions within the upstream's `drain_idle`.
+        let sessions: Int
     }
 
     private static func stateName(_ state: PeerStatus.State) -> String {
@@ -129,9 +133,9 @@ enum MetricsPage {
 
     /// The `server` label of each peer: its address as configured, with `#2`, `#3`… on repeats, so that every
     /// series stays unique when an upstream lists one address twice.
-    private static func labels(for up: UpstreamRuntime) -> [String] {
+    private static func labels(for peers: [PeerConfig]) -> [String] {
         var seen: [String: Int] = [:]
-        return up.peers.map { peer in
+        return peers.map { peer in
             let n = (seen[peer.address] ?? 0) + 1
             seen[peer.address] = n
             return n == 1 ? peer.address : "\(peer.address)#\(n)"

@@ -259,16 +259,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         peerAnswered = false
         lastPick = p
         if let shared = up.policy.share { sendSharedWrites(shared) }   // a move the pick recorded
-        return (up.addresses[p.peer.index], up.labels[p.peer.index])
+        let set = peers!.set
+        return (set.addresses[p.peer.index], set.labels[p.peer.index])
     }
 
     /// A kept-alive connection turned out dead before the server saw the request: reconnect to the same
     /// server (the pick stands; nginx does the same for cached connections).
     private func retrySamePeer(_ p: PeerID, _ up: UpstreamRuntime) {
-        let address = up.addresses[p.index]
+        let set = peers!.set
+        let address = set.addresses[p.index]
         triesDone += 1
         tryStart = Clock.monotonicNanos()
-        request.tries.append(UpstreamTry(address: up.labels[p.index]))
+        request.tries.append(UpstreamTry(address: set.labels[p.index]))
         headSent = 0
         body.rewind()
         connReused = false
@@ -456,8 +458,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         if clientCloseDelimited { client.keepAliveAfterResponse = false }
         var extra: [UInt8] = []
-        if let up = upstream, let pick = lastPick,
-           let line = up.policy.afterResponse(request, pick: pick, upstream: up, now: now) {
+        if let ps = peers, let pick = lastPick,
+           let line = ps.set.policy.afterResponse(request, pick: pick, set: ps.set, now: now) {
             extra = line
         }
         if let shared = upstream?.policy.share { sendSharedWrites(shared) }   // what the response taught
@@ -797,7 +799,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func releasePeer(_ outcome: PeerOutcome, now: Instant) {
         guard let p = peer else { return }
         if let ps = peers, let t = request.tries.last, t.status != 0 {   // the metrics page's per-server figures
-            ps.upstream.health.record(p, status: t.status, headerNanos: t.headerNanos, responseNanos: t.responseNanos)
+            ps.set.health.record(p, status: t.status, headerNanos: t.headerNanos, responseNanos: t.responseNanos)
         }
         peers?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil

@@ -157,7 +157,7 @@ enum Responses {
     static func jvmRouteStatus(upstream index: Int, on c: ClientConnection) {
         let up = c.runtime.upstreams[index]
         let factory = up.policy.factory
-        let body = JVMRouteStatusPage.render(upstream: up.name, health: up.health, now: c.worker.now(),
+        let body = JVMRouteStatusPage.render(upstream: up.name, health: up.current.health, now: c.worker.now(),
                                              sessions: factory.counters.snapshot(table: factory.failbackTable),
                                              failback: factory.failbackTable != nil)
         send(status: 200, contentType: Array("text/plain".utf8), body: body, on: c)

@@ -175,6 +175,8 @@ enum Router {
             Responses.upstreamStatus(on: c)
         case .metrics:
             Responses.metrics(on: c)
+        case .api(let write):
+            APIHandler.serve(on: c, write: write)
         case .jvmRouteStatus(let index):
             Responses.jvmRouteStatus(upstream: index, on: c)
         }

@@ -164,6 +164,8 @@ enum LocationAction {
     case upstreamStatus
     case metrics
     case jvmRouteStatus(upstream: Int)
+    /// `api [write=on]`: the runtime API for upstream servers (APIHandler.swift).
+    case api(write: Bool)
 }
 
 enum RewriteFlag { case none, last, breakHere, redirect, permanent }
@@ -360,15 +362,18 @@ struct RedirectReplacement {
     let to: CompiledTemplate
 }
 
-/// One `upstream {}` block: its servers, addresses resolved at load time, and the balancing policy.
+/// One `upstream {}` block: its servers (a published `ServerSet` the runtime API may replace) and settings.
 final class UpstreamRuntime: @unchecked Sendable {
     let name: String
-    let peers: [PeerConfig]
-    let addresses: [SocketAddress]
-    /// `addresses` as `$upstream_addr` prints them, formatted once per configuration, not per try.
-    let labels: [[UInt8]]
-    let health: PeerHealth
+    /// The servers, their health and the balancer policy, as the current version has them. Per-request code
+    /// reads them from its `UpstreamPeers` (the version its balancer was made from), never from here.
+    let servers: UpstreamServers
+    /// The configuration's policy: its session tables, counters and memcached link are every version's.
     let policy: BalancerPolicy
+    /// `zone`: servers may be added and deleted through the API (nginx Plus's rule).
+    let zone: Bool
+    /// `state FILE`: where API edits are written (absolute path), so a restart reads them back.
+    let stateFile: String?
     let keepalive: Int                    // idle connections kept per worker (0 = none)
     let keepaliveRequests: Int
     let keepaliveTimeoutMillis: Int
@@ -376,13 +381,22 @@ final class UpstreamRuntime: @unchecked Sendable {
     let keepaliveTimeNanos: UInt64
     /// The name as `$upstream_addr` prints it when no server is live.
     let nameBytes: [UInt8]
-    init(name: String, peers: [PeerConfig], addresses: [SocketAddress], health: PeerHealth, policy: BalancerPolicy,
+    init(name: String, servers: ServerSet, zone: Bool = false, stateFile: String? = nil,
          keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int, keepaliveTimeNanos: UInt64 = 3_600_000_000_000) {
-        self.name = name; self.peers = peers; self.addresses = addresses; self.health = health; self.policy = policy
-        self.labels = addresses.map { Array($0.description.utf8) }
+        self.name = name
+        self.servers = UpstreamServers(servers)
+        self.policy = servers.policy
+        self.zone = zone; self.stateFile = stateFile
         self.keepalive = keepalive; self.keepaliveRequests = keepaliveRequests
         self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
         self.keepaliveTimeNanos = keepaliveTimeNanos
         nameBytes = Array(name.utf8)
     }
+
+    /// The current version (takes the set's lock: status pages and the API, not the request path).
+    var current: ServerSet { servers.current }
+    /// The current version's servers (reload summaries).
+    var peers: [PeerConfig] { current.peers }
+    /// The current version's health (tests and pages that read one figure).
+    var health: PeerHealth { current.health }
 }

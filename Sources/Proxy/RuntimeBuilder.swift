@@ -254,8 +254,7 @@ struct Builder {
     // MARK: - Upstreams
 
     mutating func upstream(_ u: UpstreamConfig) throws(ConfigError) -> UpstreamRuntime {
-        var peers: [PeerConfig] = []
-        var addresses: [SocketAddress] = []
+        var lines: [(PeerConfig, SocketAddress)] = []
         for s in u.servers {
             let resolved: [SocketAddress]
             switch s.address {
@@ -267,15 +266,21 @@ struct Builder {
             }
             for a in resolved {
                 let route: [UInt8]? = s.srunID.map { Array($0.utf8) } ?? s.route.map { Array($0.utf8) }
-                peers.append(PeerConfig(a.description, weight: s.weight, maxFails: s.maxFails, failTimeout: s.failTimeout,
-                                        isBackup: s.backup, isDown: s.down,
-                                        maxConns: s.maxBusy > 0 ? s.maxBusy : s.maxConns, route: route,
-                                        isDraining: s.drain))
-                addresses.append(a)
+                lines.append((PeerConfig(a.description, weight: s.weight, maxFails: s.maxFails, failTimeout: s.failTimeout,
+                                         isBackup: s.backup, isDown: s.down,
+                                         maxConns: s.maxBusy > 0 ? s.maxBusy : s.maxConns, route: route,
+                                         isDraining: s.drain), a))
             }
         }
         let previousUpstream = previous?.upstreams.first { $0.name == u.name }
-        let health = PeerHealth(peers: peers, carryingOver: previousUpstream?.health)
+        let previousSet = previousUpstream?.current
+        // Servers that stay keep their ids and the runtime API's edits (ServerList.merging).
+        let list = ServerList.merging(lines: lines, previous: previousSet?.list, fromStateFile: u.stateFile != nil)
+        if list.servers.isEmpty { throw ConfigError("no servers are defined in upstream \"\(u.name)\"", at: u.location) }
+        let peers = list.servers.map(\.config)
+        let health = PeerHealth(peers: peers, carryingOver: previousSet?.health,
+                                sessionWindow: u.drainIdle ?? .seconds(600))
+        health.updateDrainClocks(now: Instant(nanoseconds: Clock.monotonicNanos()))
         let kind: BalancerKind
         var hashKey: CompiledTemplate? = nil
         switch u.balancing {
@@ -323,8 +328,9 @@ struct Builder {
         }
         for w in factory.warnings { warnings.append(ConfigDiagnostic(level: .warn, message: w, location: u.location)) }
         let shared = try sharedRoutes(share, factory: factory, in: u)
-        return UpstreamRuntime(name: u.name, peers: peers, addresses: addresses, health: health,
-                               policy: BalancerPolicy(factory: factory, hashKey: hashKey, route: route, share: shared),
+        let policy = BalancerPolicy(factory: factory, hashKey: hashKey, route: route, share: shared)
+        let set = ServerSet(version: (previousSet?.version ?? 0) + 1, list: list, health: health, policy: policy)
+        return UpstreamRuntime(name: u.name, servers: set, zone: u.zone != nil, stateFile: u.stateFile,
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
                                keepaliveTimeoutMillis: millis(u.keepaliveTimeout),
                                keepaliveTimeNanos: UInt64(millis(u.keepaliveTime)) * 1_000_000)
@@ -516,6 +522,7 @@ struct Builder {
             case .stubStatus: action = .stubStatus
             case .upstreamStatus: action = .upstreamStatus
             case .metrics: action = .metrics
+            case .api(let write): action = .api(write: write)
             case .jvmRouteStatus(let upstreamName):
                 guard let i = upstreams.firstIndex(where: { $0.name == upstreamName }) else {
                     throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)

@@ -8,9 +8,10 @@ enum StatusPages {
         for (ui, up) in rt.upstreams.enumerated() {
             if ui > 0 { out += "," }
             out += "\"\(jsonEscape(up.name))\":{\"servers\":["
-            for (i, s) in up.health.snapshot(now: now).enumerated() {
+            let set = up.current   // one version: its peers and health agree
+            for (i, s) in set.health.snapshot(now: now).enumerated() {
                 if i > 0 { out += "," }
-                let peer = up.peers[i]
+                let peer = set.peers[i]
                 out += "{\"server\":\"\(jsonEscape(peer.address))\",\"state\":\"\(s.state.rawValue)\",\"weight\":\(peer.weight)"
                 out += ",\"active\":\(s.active),\"requests\":\(s.requests),\"fails\":\(s.failures)"
                 out += ",\"last_failure_ms_ago\":\(s.lastFailure.map { String((now.nanoseconds &- $0.nanoseconds) / 1_000_000) } ?? "null")"

@@ -13,6 +13,9 @@ struct UpstreamPeers {
         box = worker.balancer(for: up)
     }
 
+    /// The servers' version the box's balancer picks from: addresses, labels and health by pick index.
+    var set: ServerSet { box.set }
+
     /// `proxy_next_upstream_tries`' per-upstream ceiling (the balancer's own count of usable peers).
     var tries: Int { box.balancer.tries }
 

@@ -19,7 +19,9 @@ final class BalancerBox {
     /// Held so the upstream outlives its table entry: the table is keyed by object identity, and a freed
     /// upstream's address reused by a later reload's upstream must not find this balancer.
     let upstream: UpstreamRuntime
-    init(_ b: any Balancer, for up: UpstreamRuntime) { balancer = b; upstream = up }
+    /// The version of the upstream's servers the balancer was made from: its picks index these arrays.
+    let set: ServerSet
+    init(_ b: any Balancer, set: ServerSet, for up: UpstreamRuntime) { balancer = b; self.set = set; upstream = up }
     func release(_ p: PeerID, _ outcome: PeerOutcome, now: Instant) { balancer.release(p, outcome, now: now) }
 }
 
@@ -363,14 +365,18 @@ final class Worker {
 
     /// The balancer of a current upstream (`UpstreamPeers` asks once per request and keeps the box: an
     /// in-flight request never comes back here, so a reload's cleared table gets no box for a retired upstream).
+    /// One atomic load tells whether the runtime API published a new version of the servers since the box was
+    /// made; only then is the version's lock taken, once per worker, to make a balancer for it.
     func balancer(for up: UpstreamRuntime) -> BalancerBox {
         let key = ObjectIdentifier(up)
-        if let last = lastBalancer, last.key == key { return last.box }
+        let version = up.servers.version.load(ordering: .acquiring)
+        if let last = lastBalancer, last.key == key, last.box.set.version == version { return last.box }
         let b: BalancerBox
-        if let found = balancers[key] {
+        if let found = balancers[key], found.set.version == version {
             b = found
         } else {
-            b = BalancerBox(up.policy.makeBalancer(), for: up)
+            let set = up.current
+            b = BalancerBox(set.policy.makeBalancer(), set: set, for: up)
             balancers[key] = b
         }
         lastBalancer = (key, b)

@@ -44,6 +44,9 @@ final class ChildProcess {
         return nil
     }
 
+    /// Whether the process has exited (reaping it if so).
+    var hasExited: Bool { reap() != nil }
+
     private func reap() -> Int32? {
         if let s = exitStatus { return s }
         var status: Int32 = 0

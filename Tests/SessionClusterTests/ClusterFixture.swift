@@ -24,6 +24,9 @@ final class ClusterFixture {
     let jvmRouteParameters: String
     /// Added to every `server` line (e.g. `fail_timeout=1s`).
     let serverParameters: String
+    /// Added to the upstream block (e.g. `zone tomcat-lb 64k; drain_idle 2s;`) and to the server block (a location).
+    let upstreamDirectives: String
+    let serverDirectives: String
     private(set) var memcached: [ChildProcess] = []
     private(set) var apps: [ChildProcess] = []
     private(set) var proxy: ProxyProcess!
@@ -43,7 +46,10 @@ final class ClusterFixture {
     /// `startMemcached: false` leaves the memcached ports closed (a cluster whose memcached is down). `nodes` app
     /// nodes are named tomcat1, tomcat2, …
     init(_ variant: Variant, startMemcached: Bool = true, nodes: Int = 2, appMode: [String]? = nil,
-         jvmRouteParameters: String = "", serverParameters: String = "") throws {
+         jvmRouteParameters: String = "", serverParameters: String = "", upstreamDirectives: String = "",
+         serverDirectives: String = "") throws {
+        self.upstreamDirectives = upstreamDirectives
+        self.serverDirectives = serverDirectives
         self.variant = variant
         self.appMode = appMode
         self.jvmRouteParameters = jvmRouteParameters
@@ -114,11 +120,13 @@ final class ClusterFixture {
                 access_log off;
                 upstream tomcat-lb {
                     \(balancing)
+                    \(upstreamDirectives)
                     \(servers.joined(separator: "\n                    "))
                 }
                 server {
                     listen 127.0.0.1:\(proxyPort);
                     location = /jvm-status { jvm_route_status tomcat-lb; }
+                    \(serverDirectives)
                     location / {
                         proxy_pass http://tomcat-lb;
                         proxy_set_header Host $host;

@@ -125,6 +125,16 @@ extension DirectiveTable {
         DirectiveSpec("metrics", [.location], .none, .custom { builder, directive in
             try setHandler(builder, directive, .metrics)
         }),
+        DirectiveSpec("api", [.location], .range(0, 1), .custom { builder, directive in
+            var write = false
+            if let argument = directive.arguments.first {
+                guard let value = Values.parameter(argument, "write"), value == "on" || value == "off" else {
+                    throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+                }
+                write = value == "on"
+            }
+            try setHandler(builder, directive, .api(write: write))
+        }),
         ] + clientRows
     }
 

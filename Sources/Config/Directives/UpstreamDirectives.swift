@@ -59,6 +59,18 @@ extension DirectiveTable {
             }
             builder.currentUpstream.zone = (directive.arguments[0].text, size)
         }),
+        DirectiveSpec("state", [.upstream], .exactly(1), .custom { builder, directive in
+            // The reader made the path absolute and read the file's `server` lines in after this directive.
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
+            builder.currentUpstream.stateFile = directive.arguments[0].text
+        }),
+        DirectiveSpec("drain_idle", [.upstream], .exactly(1), .custom { builder, directive in
+            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
+            guard let ms = Units.milliseconds(directive.arguments[0].text), ms > 0 else {
+                throw ConfigError("invalid value \"\(directive.arguments[0].text)\" in \"drain_idle\" directive", at: directive.location)
+            }
+            builder.currentUpstream.drainIdle = .milliseconds(ms)
+        }),
         DirectiveSpec("jvm_route", [.upstream], .atLeast(1), .custom { builder, directive in
             let upstream = builder.currentUpstream
             if upstream.jvmRoute != nil { throw ConfigError("\"jvm_route\" directive is duplicate", at: directive.location) }

@@ -40,4 +40,6 @@ public enum LocationHandler: Sendable, Equatable {
     case upstreamStatus
     /// `metrics`: the Prometheus text exposition of the process, upstream and server counters.
     case metrics
+    /// `api [write=on]`: nginx Plus's runtime API for upstream servers; without `write=on`, read only.
+    case api(write: Bool)
 }

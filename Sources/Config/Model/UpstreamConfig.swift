@@ -14,6 +14,10 @@ public struct UpstreamConfig: Sendable {
     /// `zone name [size]`: peer state shared by all workers.
     public var zone: (name: String, size: Int?)?
     public var location: SourceLocation
+    /// `state FILE` (nginx Plus): the absolute path the runtime API writes the servers to.
+    public var stateFile: String? = nil
+    /// `drain_idle TIME`: how long a session counts as bound to its server (the API's `sessions`, `drained`).
+    public var drainIdle: Duration? = nil
 }
 
 /// The balancing method of an upstream.
