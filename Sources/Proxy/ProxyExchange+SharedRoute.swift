@@ -19,8 +19,12 @@ extension ProxyExchange: MemcachedLookupWaiter {
     }
 
     func memcachedAnswered(_ lookup: MemcachedLookup, value: [UInt8]?) {
-        if let value, let shared = upstream?.policy.share {
-            shared.adopt(session: lookup.session, value: value, now: worker.now())
+        if let shared = upstream?.policy.share {
+            if let value {
+                shared.adopt(session: lookup.session, value: value, now: worker.now())
+            } else {
+                shared.misses.note(lookup.session[...], now: worker.now())
+            }
         }
         sharedRouteResolved()
     }

@@ -26,7 +26,8 @@ extension Builder {
             return nil
         }
         _ = try shareAddresses(config.nodes, in: u)
-        let spec = RouteShareSpec(nodes: config.nodes, timeout: config.timeout ?? RouteShareSpec.defaultTimeout)
+        let spec = RouteShareSpec(nodes: config.nodes, timeout: config.timeout ?? RouteShareSpec.defaultTimeout,
+                                  recheck: config.recheck ?? RouteShareSpec.defaultRecheck)
         if let old, old.spec == spec, old.namespace == namespace, old.name == name,
            old.ttlSeconds == max(1, Int(ttl.components.seconds)) {
             return old

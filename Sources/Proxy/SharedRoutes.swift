@@ -17,11 +17,20 @@ final class SharedRoutes: @unchecked Sendable {   // immutable after load, like 
     let table: Table
     let addresses: [SocketAddress]
     let timeoutMillis: Int
+    /// Sessions memcached did not know lately (`share_recheck`): not asked about again meanwhile.
+    let misses: RecentMisses
 
     init(share: RouteShare, table: Table, addresses: [SocketAddress]) {
         self.share = share
         self.table = table
         self.addresses = addresses
+        // Only jvm_route asks about sessions it has no reason to think moved; sticky learn asks about a session it
+        // has never seen, which another instance may be writing this very moment, so a miss is not kept there.
+        if case .moved(let moved) = table {
+            misses = RecentMisses(capacity: moved.capacity, window: share.spec.recheck)
+        } else {
+            misses = RecentMisses(capacity: 1, window: .zero)
+        }
         let ms = share.spec.timeout.components
         timeoutMillis = max(1, Int(ms.seconds) * 1000 + Int(ms.attoseconds / 1_000_000_000_000_000))
     }
@@ -36,7 +45,7 @@ final class SharedRoutes: @unchecked Sendable {   // immutable after load, like 
             return Array(session)
         case .moved(let moved):
             guard let session = ctx.sessionID, !session.isEmpty, ctx.route != nil,
-                  moved.standIn(for: session, now: now) == nil
+                  moved.standIn(for: session, now: now) == nil, !misses.contains(session, now: now)
             else { return nil }
             return Array(session)
         }

@@ -8,6 +8,7 @@ import Testing
         let config = try load(http("""
             upstream a { server 127.0.0.1; sticky learn create=$upstream_cookie_s lookup=$cookie_s zone=z:1m share=memcached://127.0.0.1:11211,[::1]:11212 share_timeout=20ms; }
             upstream b { server 127.0.0.1; jvm_route $cookie_JSESSIONID reverse share=memcached://localhost:11211; }
+            upstream d { server 127.0.0.1; jvm_route $cookie_JSESSIONID share=memcached://localhost:11211 share_recheck=5s; }
             upstream c { server 127.0.0.1; sticky learn create=$upstream_cookie_s lookup=$cookie_s zone=y:1m; }
             """))
         let upstreams = config.http!.upstreams
@@ -15,7 +16,8 @@ import Testing
         #expect(learn.share == RouteShareConfig(nodes: ["127.0.0.1:11211", "[::1]:11212"], timeout: .milliseconds(20)))
         #expect(upstreams[1].jvmRoute?.share == RouteShareConfig(nodes: ["localhost:11211"]))
         #expect(upstreams[1].jvmRoute?.failbackReturn == false)
-        guard case .learn(let plain)? = upstreams[2].sticky else { Issue.record("no sticky learn"); return }
+        #expect(upstreams[2].jvmRoute?.share == RouteShareConfig(nodes: ["localhost:11211"], recheck: .seconds(5)))
+        guard case .learn(let plain)? = upstreams[3].sticky else { Issue.record("no sticky learn"); return }
         #expect(plain.share == nil)
     }
 
@@ -33,6 +35,16 @@ import Testing
         #expect(loadError(http("upstream a {\nserver 127.0.0.1;\n\(learn)\n}")) == message)
         let jvm = "jvm_route $cookie_JSESSIONID \(parameter);"
         #expect(loadError(http("upstream a {\nserver 127.0.0.1;\n\(jvm)\n}")) == message)
+    }
+
+    @Test func shareRecheckIsJvmRoutes() {
+        #expect(loadError(http("upstream a {\nserver 127.0.0.1;\njvm_route $cookie_J share_recheck=1s;\n}"))
+            == "\"share_recheck\" needs \"share=memcached://...\" in /c/nginx.conf:5")
+        #expect(loadError(http("upstream a {\nserver 127.0.0.1;\njvm_route $cookie_J share=memcached://a:1 share_recheck=x;\n}"))
+            == "invalid parameter \"share_recheck=x\" in /c/nginx.conf:5")
+        let learn = "sticky learn create=$upstream_cookie_s lookup=$cookie_s zone=z:1m share=memcached://a:1 share_recheck=1s;"
+        #expect(loadError(http("upstream a {\nserver 127.0.0.1;\n\(learn)\n}"))
+            == "\"share_recheck\" is for jvm_route: sticky learn asks only about sessions it has not seen in /c/nginx.conf:5")
     }
 
     @Test func failbackReturnHasNothingToShare() {

@@ -212,6 +212,46 @@ import Testing
         #expect(!b.file("logs/error.log").contains("unreachable"), "no memcached trouble to report")
     }
 
+    /// jvm_route asks memcached about a session that never moved once per `share_recheck` window (1 s by default),
+    /// not on every request; `share_recheck=0` asks every time. Counted by memcached itself (`stats`: cmd_get).
+    @Test func anUnmovedSessionIsAskedAboutOncePerRecheck() throws {
+        let memcached = try MemcachedPair()
+        defer { memcached.stopAll() }
+        let nodes = try (1...2).map { try TomcatNode.start(name: "tomcat\($0)", route: "tomcat\($0)") }
+        defer { nodes.forEach { $0.stop() } }
+        func lookups() -> Int { memcached.ports.map { Self.memcachedGets($0) }.reduce(0, +) }
+        // A miss asks both of the key's nodes: two gets a lookup. An hour's window keeps the count free of timing.
+        for (recheck, expected) in [("share_recheck=1h", 2), ("share_recheck=0", 40)] {
+            let port = freePort()
+            let upstream = "jvm_route $cookie_JSESSIONID reverse share=\(memcached.url) share_timeout=2s \(recheck);"
+            let p = try ProxyProcess(config: Self.config(port: port, nodes: nodes, upstream: upstream), waitForPort: port)
+            defer { p.stop() }
+            let c = try TestClient(port: port)
+            let session = try Self.get(c, session: nil).session
+            let before = lookups()
+            for _ in 0..<20 { _ = try Self.get(c, session: session) }
+            let asked = lookups() - before
+            #expect(asked == expected, "\(recheck): \(asked) gets for 20 requests")
+        }
+    }
+
+    /// memcached's own count of get commands.
+    static func memcachedGets(_ port: UInt16) -> Int {
+        guard let c = try? TestClient(port: port) else { return -1 }
+        try? c.send("stats\r\n")
+        var text = ""
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        while !text.contains("END\r\n") {
+            let n = read(c.fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            text += String(decoding: chunk[0..<n], as: UTF8.self)
+        }
+        for line in text.split(separator: "\r\n") where line.hasPrefix("STAT cmd_get ") {
+            return Int(line.dropFirst(13)) ?? -1
+        }
+        return -1
+    }
+
     /// memcached down from the start: every request is served from the local table, the outage is logged once
     /// per node, and when memcached comes up it is logged once and used again.
     @Test func memcachedDownNeverFailsARequestAndIsLoggedOnceEachWay() throws {

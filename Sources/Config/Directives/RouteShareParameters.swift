@@ -1,14 +1,15 @@
-/// `share=memcached://HOST:PORT[,HOST:PORT…]` and `share_timeout=TIME`, the parameters that share `sticky
-/// learn`'s table and jvm_route's failback table through memcached (issue 19, part 3).
+/// `share=memcached://HOST:PORT[,HOST:PORT…]`, `share_timeout=TIME` and `share_recheck=TIME`, the parameters that
+/// share `sticky learn`'s table and jvm_route's failback table through memcached (issue 19, part 3).
 ///
 ///     var reader = RouteShareParameters()
-///     try reader.read(argument, in: directive)   // true: it was share= or share_timeout=
+///     try reader.read(argument, in: directive)   // true: it was one of the three
 ///     let share = try reader.finish(in: directive)
 struct RouteShareParameters {
     private var nodes: [String]?
     private var timeout: Duration?
+    private var recheck: Duration?
 
-    /// Reads `argument` when it is one of the two parameters.
+    /// Reads `argument` when it is one of the three parameters.
     mutating func read(_ argument: Argument, in directive: Directive) throws -> Bool {
         if let value = Values.parameter(argument, "share") {
             guard nodes == nil, let list = Self.nodes(value) else {
@@ -26,18 +27,26 @@ struct RouteShareParameters {
             timeout = .milliseconds(millis)
             return true
         }
+        if let value = Values.parameter(argument, "share_recheck") {
+            guard let millis = Units.milliseconds(value), millis >= 0 else {
+                throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+            }
+            recheck = .milliseconds(millis)
+            return true
+        }
         return false
     }
 
-    /// The share, nil without `share=`; `share_timeout=` alone is an error.
+    /// The share, nil without `share=`; `share_timeout=` or `share_recheck=` alone is an error.
     func finish(in directive: Directive) throws -> RouteShareConfig? {
         guard let nodes else {
-            if timeout != nil {
-                throw ConfigError("\"share_timeout\" needs \"share=memcached://...\"", at: directive.location)
+            if timeout != nil || recheck != nil {
+                let name = timeout != nil ? "share_timeout" : "share_recheck"
+                throw ConfigError("\"\(name)\" needs \"share=memcached://...\"", at: directive.location)
             }
             return nil
         }
-        return RouteShareConfig(nodes: nodes, timeout: timeout)
+        return RouteShareConfig(nodes: nodes, timeout: timeout, recheck: recheck)
     }
 
     /// `memcached://h1:p1,h2:p2` → ["h1:p1", "h2:p2"]: each node a host (or `[IPv6]`) and a port 1-65535,

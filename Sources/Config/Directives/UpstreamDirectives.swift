@@ -326,6 +326,10 @@ enum StickyParser {
                 throw ConfigError("\"sticky learn\" needs \"create\", \"lookup\" and \"zone\" parameters", at: directive.location)
             }
             learn.share = try share.finish(in: directive)
+            if learn.share?.recheck != nil {
+                throw ConfigError("\"share_recheck\" is for jvm_route: sticky learn asks only about sessions it has not seen",
+                                  at: directive.location)
+            }
             return .learn(learn)
         default:
             throw ConfigError("unknown sticky method \"\(arguments[0].text)\"", at: directive.location)

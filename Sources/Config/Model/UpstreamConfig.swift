@@ -133,15 +133,19 @@ public struct StickyLearn: Sendable, Equatable {
     public var share: RouteShareConfig? = nil
 }
 
-/// `share=memcached://HOST:PORT[,HOST:PORT…] [share_timeout=time]` on `sticky learn` and `jvm_route`.
+/// `share=memcached://HOST:PORT[,HOST:PORT…] [share_timeout=time] [share_recheck=time]` on `sticky learn` and
+/// `jvm_route`.
 public struct RouteShareConfig: Sendable, Equatable {
     /// `host:port` as written, in order (every instance must list them alike).
     public var nodes: [String]
     /// `share_timeout=`: how long a pick waits for a lookup (nil: the default).
     public var timeout: Duration? = nil
+    /// `share_recheck=`: how long a session memcached did not know is not asked about again (nil: the default).
+    public var recheck: Duration? = nil
 
-    public init(nodes: [String], timeout: Duration? = nil) {
+    public init(nodes: [String], timeout: Duration? = nil, recheck: Duration? = nil) {
         self.nodes = nodes
         self.timeout = timeout
+        self.recheck = recheck
     }
 }
