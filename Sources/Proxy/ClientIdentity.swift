@@ -45,11 +45,17 @@ final class LimitExceptRuntime: @unchecked Sendable {   // immutable after load
     }
 }
 
-struct RealIPRuntime {
+/// A shared immutable object: the request path reads it through one reference, with the trusted IPv4 blocks
+/// kept as network and mask words so the usual check is a few integer compares.
+final class RealIPRuntime: @unchecked Sendable {
     let trusted: [RealIPSource]
     let header: RealIPHeader
     let headerName: [UInt8]
     let recursive: Bool
+    /// The IPv4 blocks of `trusted`, as words; the others (IPv6, and IPv4 for a mapped IPv6 peer) go through
+    /// `trusted`.
+    private let v4: [(network: UInt32, mask: UInt32)]
+    private let trustsUnix: Bool
 
     init(trusted: [RealIPSource], header: RealIPHeader, recursive: Bool) {
         self.trusted = trusted; self.header = header; self.recursive = recursive
@@ -58,9 +64,29 @@ struct RealIPRuntime {
         case .proxyProtocol: headerName = []
         case .named(let name): headerName = Array(name.utf8)
         }
+        v4 = trusted.compactMap { source in
+            guard case .block(let cidr) = source, cidr.address.count == 4 else { return nil }
+            let mask: UInt32 = cidr.prefixLength == 0 ? 0 : ~0 << UInt32(32 - cidr.prefixLength)
+            return (RealIPRuntime.word(cidr.address), mask)
+        }
+        trustsUnix = trusted.contains(.unix)
     }
 
-    func isTrusted(_ address: [UInt8]) -> Bool { trusted.contains { $0.contains(address) } }
+    func isTrusted(_ address: [UInt8]) -> Bool {
+        switch address.count {
+        case 4:
+            let a = RealIPRuntime.word(address)
+            for block in v4 where a & block.mask == block.network { return true }
+            return false
+        case 0: return trustsUnix
+        default: return trusted.contains { $0.contains(address) }
+        }
+    }
+
+    @inline(__always)
+    private static func word(_ b: [UInt8]) -> UInt32 {
+        UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])
+    }
 
     /// nginx's ngx_http_get_forwarded_addr: the values (every `X-Forwarded-For` line in order, or the one
     /// named header) read as one comma list from the right. Each entry replaces the address; without
@@ -118,20 +144,16 @@ struct RealIPRuntime {
     }
 }
 
-/// The client address realip found for this request (nil on Request: the connection's peer).
-final class RealClient {
+/// The client address realip found for this request (nil on Request: the connection's peer). A value kept in the
+/// request, so finding one allocates nothing beyond its bytes; `$remote_addr`'s text is made when something reads
+/// it (a limit key or allow/deny needs only the bytes) and kept in the request.
+struct RealClient {
     let bytes: [UInt8]
-    /// `$remote_addr`, made when something reads it (a limit key or allow/deny needs only the bytes).
-    lazy var text: [UInt8] = RealClient.text(of: bytes)
     /// 0 when the header gave none: `$remote_port` is then empty, as in nginx.
     let port: UInt16
 
-    init(bytes: [UInt8], port: UInt16) {
-        self.bytes = bytes; self.port = port
-    }
-
     /// `192.0.2.1` without a String on the way; IPv6 takes inet_ntop's form.
-    private static func text(of bytes: [UInt8]) -> [UInt8] {
+    static func text(of bytes: [UInt8]) -> [UInt8] {
         guard bytes.count == 4 else { return Array(SocketAddress(family: .v6, bytes: bytes, port: 0).host.utf8) }
         var t: [UInt8] = []
         t.reserveCapacity(15)
@@ -156,6 +178,15 @@ extension Request {
 
     /// The binary client address after realip.
     var clientAddressBytes: [UInt8] { realClient?.bytes ?? connection.peer.bytes }
+
+    /// `$remote_addr`: realip's address as text (made once per request), else the peer's.
+    var remoteAddrText: [UInt8] {
+        guard let real = realClient else { return connection.peerText }
+        if let t = realClientText { return t }
+        let t = RealClient.text(of: real.bytes)
+        realClientText = t
+        return t
+    }
 
     /// nginx's realip phase: with `set_real_ip_from` trusting the connection's address, the address the
     /// configured header names becomes `$remote_addr` for the rest of the request. Runs at most once: after

@@ -88,6 +88,8 @@ final class Request {
     private var requestID: [UInt8]? = nil
     /// The client address realip found (ClientIdentity.swift); nil: the connection's peer.
     var realClient: RealClient? = nil
+    /// realClient's `$remote_addr` text, once read.
+    var realClientText: [UInt8]? = nil
     /// What limit_conn counted for this request, given back when it ends (LimitPhase.swift).
     var connectionHolds: [ConnectionHold] = []
 
@@ -110,7 +112,7 @@ final class Request {
         pipelined = false; validLocation = true
         isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
         bodyConsumed = false; pendingLocation = nil
-        requestID = nil; realClient = nil
+        requestID = nil; realClient = nil; realClientText = nil
         if !responseTrailers.isEmpty { responseTrailers = [] }
         if !errorHeaders.isEmpty { errorHeaders = [] }
         limitRate = -1; limitRateAfter = 0; rateSent = 0
@@ -132,6 +134,12 @@ final class Request {
 
     func evaluate(_ t: CompiledTemplate) -> [UInt8] {
         if let c = t.constant { return c }
+        // A key that is the client's address alone (limit_req_zone, limit_conn_zone, map, hash): the bytes the
+        // request already holds, not a copy.
+        if t.parts.count == 1, case .variable(let v) = t.parts[0] {
+            if case .binaryRemoteAddr = v { return clientAddressBytes }
+            if case .remoteAddr = v { return remoteAddrText }
+        }
         var out: [UInt8] = []
         evaluate(t, into: &out)
         return out
@@ -182,7 +190,7 @@ final class Request {
     func append(_ v: VariableID, to out: inout [UInt8]) {
         let c = connection
         switch v {
-        case .remoteAddr: out.append(contentsOf: realClient?.text ?? c.peerText)
+        case .remoteAddr: out.append(contentsOf: remoteAddrText)
         case .remotePort:
             let port = realClient?.port ?? c.peer.port
             if port != 0 { ASCIIDecimal.append(Int(port), to: &out) }
@@ -256,7 +264,7 @@ final class Request {
             if let xff = requestHeader("x-forwarded-for") {
                 out.append(contentsOf: xff); out.append(contentsOf: [44, 32])  // ", "
             }
-            out.append(contentsOf: realClient?.text ?? c.peerText)
+            out.append(contentsOf: remoteAddrText)
         case .upstreamAddr: appendTries(&out) { t, o in o.append(contentsOf: t.address) }
         case .upstreamStatus:
             appendTries(&out) { t, o in ASCIIDecimal.append(t.status != 0 ? t.status : t.failedStatus, to: &o) }
