@@ -10,7 +10,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["rr50", "front_rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "ws1", "ws100",
+ORDER = ["rr50", "front_rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "return200", "static1k", "ws1", "ws100",
          "tls_rr50", "tls_new_ec", "tls_new_rsa", "tls_resume"]
 PROXIES = ["switchyard", "nginx", "haproxy"]
 DESCRIPTION = {
@@ -24,6 +24,8 @@ DESCRIPTION = {
     "gzip1": "gzip_comp_level 1, 100 KiB text, 50 connections",
     "gzip9": "gzip_comp_level 9, 100 KiB text, 50 connections",
     "cache_hit": "proxy_cache HIT, 1 KiB, 50 connections",
+    "return200": "`location = /r { return 200 \"ok\"; }`, answered by the proxy itself, 50 connections",
+    "static1k": "a 1 KiB file served by `root` (no upstream), 50 connections",
     "ws1": "WebSocket, one tunnel, one 32-byte frame in flight, echoed (msg/s in the req/s column)",
     "ws100": "WebSocket, 100 tunnels, one 32-byte frame in flight on each (msg/s in the req/s column)",
     "tls_rr50": "round-robin, 1 KiB, 50 keep-alive TLS 1.3 connections (ECDSA P-256), wrk over https",
