@@ -34,6 +34,11 @@ enum StaticFiles {
             Syscall.close(fd)
             return redirectDirectory(r, on: c)
         }
+        if !info.isRegular {   // a FIFO or a device: nginx's "is not a regular file", 404
+            Syscall.close(fd)
+            c.worker.log(.crit, "\"\(String(decoding: path, as: UTF8.self))\" is not a regular file", c.id)
+            return c.sendError(404, closeAfter: false)
+        }
         // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
         // worker's memo (the same text while the file's size and mtime stay), its body from one read.
         if status == 200 && method == .get && info.size <= smallFile && r.location.gzip == nil

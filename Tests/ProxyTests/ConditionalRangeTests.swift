@@ -65,6 +65,10 @@ import Testing
         let third = try f.get("/t.txt")
         #expect(third.text == big && third.header("Content-Length") == "40000")
         #expect(try f.get("/t.txt", headers: ["Range": "bytes=39998-"]).text == "89")
+        // A FIFO is not a regular file: 404 at once (opened non-blocking, never waited on), as nginx.
+        #expect(mkfifo(f.proxy.prefix + "/files/fifo", 0o644) == 0)
+        #expect(try f.get("/fifo").status == 404)
+        #expect(f.errorLog().contains("/files/fifo\" is not a regular file"))
     }
 
     @Test func ifModifiedSinceBeforeAndEtagOff() throws {
