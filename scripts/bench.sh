@@ -97,7 +97,7 @@ wait_port() { # PORT: bounded wait until something accepts on it
 }
 
 read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR P_TLS_EC P_TLS_RSA P_FRONT \
-  P_CACHE_GZIP <<<"$(python3 "$HERE/free_ports.py" 16)"
+  P_CACHE_GZIP P_LOCAL <<<"$(python3 "$HERE/free_ports.py" 17)"
 
 # TLS scenarios' certificates (self-signed): ECDSA P-256 and RSA 2048, readable by the proxies' user.
 TLS_DIR=$TMP/tls
@@ -113,7 +113,8 @@ render() { # TEMPLATE PREFIX > file
       -e "s|@P_RR@|$P_RR|g; s|@P_IPHASH@|$P_IPHASH|g; s|@P_GZIP1@|$P_GZIP1|g; s|@P_GZIP9@|$P_GZIP9|g" \
       -e "s|@P_CACHE@|$P_CACHE|g; s|@P_CACHE_GZIP@|$P_CACHE_GZIP|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
       -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" \
-      -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g; s|@P_FRONT@|$P_FRONT|g" "$1"
+      -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g; s|@P_FRONT@|$P_FRONT|g" \
+      -e "s|@P_LOCAL@|$P_LOCAL|g; s|@WWW@|$TMP/backend/www|g" "$1"
 }
 
 # ---- backend ------------------------------------------------------------------------------------
@@ -206,6 +207,8 @@ SCENARIOS=(
   "gzip9|50|P_GZIP9|/100k.txt|Accept-Encoding: gzip"
   "cache_hit|50|P_CACHE|/1k.bin|"
   "cache_gzip1|50|P_CACHE_GZIP|/100k.txt|Accept-Encoding: gzip"
+  "return200|50|P_LOCAL|/r|"
+  "static1k|50|P_LOCAL|/1k.bin|"
   "ws1|1|P_WS|/ws|"
   "ws100|100|P_WS|/ws|"
   "tls_rr50|50|P_TLS_EC|/1k.bin|"
@@ -514,7 +517,7 @@ fi
 # ip_hash and jvm_route; its counters are zeroed before and dumped after each scenario, so each dump is that
 # scenario's cost. The kernel's share (the same syscalls for all three) is not counted.
 # cache_gzip1's pair: a compressed HIT and an identity HIT of the same 100 KiB entry (issue 20: within 10%).
-balancers_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,(rr_cookie|ip_hash|jvm_route|front_rr50), ]]; }
+balancers_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,(rr_cookie|ip_hash|jvm_route|front_rr50|return200|static1k), ]]; }
 cache_gzip_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *,cache_gzip1,* ]]; }
 callgrind_wanted() { balancers_wanted || cache_gzip_wanted; }
 if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
@@ -533,11 +536,15 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
   if balancers_wanted; then
     for port in "$P_RR" "$P_IPHASH" "$P_JVM"; do python3 "$HERE/two_clients.py" "$port" 50 /1k.bin || ok=0; done
     python3 "$HERE/two_clients.py" "$P_FRONT" 50 /1k.bin "X-Forwarded-For: 192.0.2.1" || ok=0
+    python3 "$HERE/two_clients.py" "$P_LOCAL" 50 /r || ok=0
+    python3 "$HERE/two_clients.py" "$P_LOCAL" 50 /1k.bin || ok=0
     callgrind_control -z "$PROXY_PID" >/dev/null || ok=0
     # front_rr50: rr_cookie's requests through realip, a limit_req zone and allow/deny (issue 16's cost).
-    for entry in "rr_cookie $P_RR" "ip_hash $P_IPHASH" "jvm_route $P_JVM" "front_rr50 $P_FRONT X-Forwarded-For: 192.0.2.1"; do
-      read -r scen port header <<<"$entry"
-      [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" /1k.bin ${header:+"$header"} || ok=0
+    # return200 and static1k: responses switchyard makes itself (`return 200 "ok"`, a 1 KiB file from root).
+    for entry in "rr_cookie $P_RR /1k.bin" "ip_hash $P_IPHASH /1k.bin" "jvm_route $P_JVM /1k.bin" \
+                 "front_rr50 $P_FRONT /1k.bin X-Forwarded-For: 192.0.2.1" "return200 $P_LOCAL /r" "static1k $P_LOCAL /1k.bin"; do
+      read -r scen port path header <<<"$entry"
+      [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" "$path" ${header:+"$header"} || ok=0
       callgrind_control -d "$scen" "$PROXY_PID" >/dev/null || ok=0   # dumps and zeroes the counters
     done
   fi

@@ -19,9 +19,19 @@ extension ConfigBuilder {
             limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }))
         var servers: [ServerConfig] = []
         var defaultServers: [ListenAddress: SourceLocation] = [:]
+        // Servers no directive wrote settings in (listen and server_name are not settings) all merge to the same
+        // value: merged once, copied to each.
+        var untouched: HTTPSettings? = nil
         for draft in http.servers {
             var settings = draft.settings
-            merge(&settings, from: http.settings)
+            if draft.touched {
+                merge(&settings, from: http.settings)
+            } else if let known = untouched {
+                settings = known
+            } else {
+                merge(&settings, from: http.settings)
+                untouched = settings
+            }
             try check(settings, context, at: draft.location)
             var listens = draft.listens
             if listens.isEmpty {

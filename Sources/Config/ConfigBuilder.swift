@@ -86,9 +86,15 @@ final class ConfigBuilder {
     // MARK: - The current level
 
     /// The settings of the innermost http, server or location level (a `types {}` block writes there too).
+    /// Changed in place (`_modify`): a directive writing one field does not copy the whole HTTPSettings out of
+    /// its draft and back.
     var settings: HTTPSettings {
         get { settingsOwner.settings }
-        set { settingsOwner.settings = newValue }
+        _modify {
+            let owner = settingsOwner
+            owner.touched = true
+            yield &owner.settings
+        }
     }
 
     private var settingsOwner: any SettingsOwner {
@@ -158,8 +164,11 @@ final class ConfigBuilder {
         }
     }
 
+    /// Out of line: the parent's copy (one per merge, not one per directive) stays out of freeze's recursive frame.
+    @inline(never)
     func merge(_ child: inout HTTPSettings, from parent: HTTPSettings) {
-        for merge in merges { merge(&child, parent) }
+        var parent = parent
+        for merge in merges { merge(&child, &parent) }
     }
 
     // MARK: - types {} and map {} bodies

@@ -1,11 +1,22 @@
+extension HTTPSettings {
+    /// Every field at its default, unset: built once and copied for each server and location draft (building
+    /// one allocates its sets and strings again).
+    static let unset = HTTPSettings()
+}
+
 /// A draft level that holds mergeable settings.
 protocol SettingsOwner: AnyObject {
     var settings: HTTPSettings { get set }
+    /// Whether a directive wrote to `settings` at this level. Untouched levels under one parent all merge to the
+    /// same settings (not the parent's own: `internal` and the like are not inherited), so the servers of an
+    /// http block that set none are merged once (ConfigBuilder+Finish.swift).
+    var touched: Bool { get set }
 }
 
 /// Mutable blocks while directives run; `ConfigBuilder.finish()` turns them into the public model.
 final class HTTPDraft: SettingsOwner {
     var settings = HTTPSettings()
+    var touched = false
     var servers: [ServerDraft] = []
     var upstreams: [UpstreamDraft] = []
     var logFormats: [LogFormat] = [LogFormat.combined]
@@ -33,7 +44,8 @@ final class HTTPDraft: SettingsOwner {
 }
 
 final class ServerDraft: SettingsOwner {
-    var settings = HTTPSettings()
+    var settings = HTTPSettings.unset
+    var touched = false
     var listens: [Listen] = []
     var names: [ServerName] = []
     var rewrites: [RewriteStep] = []
@@ -45,7 +57,8 @@ final class ServerDraft: SettingsOwner {
 
 final class LocationDraft: SettingsOwner {
     let match: LocationMatch
-    var settings = HTTPSettings()
+    var settings = HTTPSettings.unset
+    var touched = false
     var handler: LocationHandler?
     /// The static proxy_pass before its host is checked against the upstreams.
     var proxyPassLocation: SourceLocation?

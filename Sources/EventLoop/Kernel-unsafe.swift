@@ -8,6 +8,15 @@ import CSystem
 
 // MARK: - System calls with buffers and C strings
 
+extension Syscall.FileStatus {
+    init(_ st: Glibc.stat) {
+        let mode = st.st_mode & S_IFMT
+        self.init(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
+                  isDirectory: mode == S_IFDIR, inode: UInt64(st.st_ino), mtimeNanoseconds: st.st_mtim.tv_nsec,
+                  isExecutable: st.st_mode & S_IXUSR != 0)
+    }
+}
+
 extension Syscall {
     public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> IOResult {
         retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
@@ -37,20 +46,48 @@ extension Syscall {
         withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
     }
 
+    /// Opens a file to serve (nginx's flags: read-only, non-blocking, close-on-exec), so its `fstat` replaces a
+    /// `stat` of the path: the descriptor, or -1 with errno set.
+    public static func openToServe(_ path: [UInt8]) -> Int32 {
+        withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+    }
+
+    /// `fstat` of an open descriptor; nil with errno set when it fails.
+    public static func fstat(_ fd: Int32) -> FileStatus? {
+        var st = Glibc.stat()
+        guard Glibc.fstat(fd, &st) == 0 else { return nil }
+        return FileStatus(st)
+    }
+
+    /// Reads up to `count` bytes of a file at `offset` onto the end of `bytes` (one `pread`, retried on EINTR):
+    /// a small file's body joins its head in one buffer, so both leave in one write.
+    public static func appendRead(_ fd: Int32, count: Int, at offset: Int64, to bytes: inout [UInt8]) -> IOResult {
+        if count == 0 { return .done(0) }
+        // Read into scratch memory, then one copy onto the array: growing the array first would zero it byte by byte.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { scratch in
+            let r = retrying { Glibc.pread(fd, scratch.baseAddress, count, off_t(offset)) }
+            if case .done(let n) = r { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<n])) }
+            return r
+        }
+    }
+
     /// `stat` of the file at `path` (its bytes, no NUL), following links; nil with errno set when it fails.
     public static func stat(_ path: [UInt8]) -> FileStatus? {
         var st = Glibc.stat()
         guard withCString(path, { fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return nil }
-        let mode = st.st_mode & S_IFMT
-        return FileStatus(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
-                          isDirectory: mode == S_IFDIR, inode: UInt64(st.st_ino), mtimeNanoseconds: st.st_mtim.tv_nsec,
-                          isExecutable: st.st_mode & S_IXUSR != 0)
+        return FileStatus(st)
     }
 
+    /// The path NUL-terminated in scratch memory (the stack, for any path a file system takes): no array copy
+    /// and no malloc per open or stat.
     private static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-        var z = path
-        z.append(0)
-        return z.withUnsafeBufferPointer { body(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: path.count + 1) { z in
+            path.withUnsafeBytes { p in
+                if let from = p.baseAddress { UnsafeMutableRawPointer(z.baseAddress!).copyMemory(from: from, byteCount: p.count) }
+            }
+            z[path.count] = 0
+            return body(UnsafePointer(z.baseAddress!))
+        }
     }
 
     /// A zero-length write is reported as `.done(0)`, never as end of stream.

@@ -13,11 +13,15 @@ enum Bytes {
         ASCIIDecimal.append(frac, to: &out)
     }
 
+    /// Lower-case hex digits of a non-negative value (nginx's ETag parts); digits computed, no table array.
     static func appendHex(_ value: Int, to out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         if value == 0 { out.append(48); return }
         var shift = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4
-        while shift > 0 { shift -= 4; out.append(hex[(value >> shift) & 0xf]) }
+        while shift > 0 {
+            shift -= 4
+            let d = UInt8(truncatingIfNeeded: (value >> shift) & 0xf)
+            out.append(d < 10 ? 48 + d : 87 + d)
+        }
     }
 
     static func firstIndex<C: Collection<UInt8>>(of needle: [UInt8], in hay: C) -> C.Index? where C.Index == Int {

@@ -247,8 +247,11 @@ final class ClientConnection: RequestBodySource {
         count(.writing)
         phase = .processing
         responseDone = false
+        // A request the worker hands out now was reset when it was taken back; one this connection still holds
+        // (a pipelined request, an answered error) is reset here.
+        let fresh = currentRequest == nil
         let r = request
-        r.reset()
+        if !fresh { r.reset() }
         r.startNanos = Clock.monotonicNanos()
         r.head = head
         r.requestLength = Int64(headLength)

@@ -106,7 +106,9 @@ final class Request {
         if !requestBodyFile.isEmpty { requestBodyFile = [] }
         tries.removeAll(keepingCapacity: true)
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
-        responseHead.removeAll(keepingCapacity: true); proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
+        // A buffer a small file's body grew (StaticFiles.sendSmall) is not kept either.
+        if responseHead.capacity > 32 * 1024 { responseHead = [] } else { responseHead.removeAll(keepingCapacity: true) }
+        proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         // A head buffer grown large (proxy_set_body, huge fields) is not kept for the next request.
         if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else { upstreamHead.removeAll(keepingCapacity: true) }
         pipelined = false; validLocation = true

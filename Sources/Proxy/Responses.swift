@@ -86,45 +86,44 @@ enum Responses {
         return abs
     }
 
-    /// Sends a complete response that switchyard produced.
+    /// Sends a complete response that switchyard produced: head and body in one buffer (the request's kept head
+    /// buffer, so no allocation), one write.
     static func send(status: Int, contentType: [UInt8], body: [UInt8], contentLength: Int64? = nil,
                      extra: [([UInt8], [UInt8])] = [], on c: ClientConnection) {
         // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead.
         if c.unreadBody != .none, !c.discardBodyBeforeResponse() { return }
         let r = c.request
         r.status = status
-        var line = HeadWriter(capacity: 256 + body.count)
-        line.appendStatusLine(status)
-        var out = line.bytes
-        ResponseHeadBuilder.appendServer(c, &out)
-        ResponseHeadBuilder.appendDate(c, &out)
-        if !contentType.isEmpty {
-            out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: contentType)
-            out.appendCRLF()
-        }
+        var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256 + body.count)
+        w.appendStatusLine(status)
+        ResponseHeadBuilder.appendServer(c, &w.bytes)
+        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        if !contentType.isEmpty { w.appendHeader("Content-Type", contentType) }
         let trailers = Trailers.expected(r, status: status)   // add_trailer: chunked, trailers after the body
         if trailers {
-            out.append(static: "Transfer-Encoding: chunked\r\n")
+            w.append("Transfer-Encoding: chunked\r\n")
         } else if status != 204 && status != 304 {
-            out.append(contentsOf: Array("Content-Length: ".utf8))
-            ASCIIDecimal.append(contentLength ?? Int64(body.count), to: &out)
-            out.appendCRLF()
+            w.appendHeader("Content-Length", contentLength ?? Int64(body.count))
         }
-        for (name, value) in extra {
-            out.append(contentsOf: name); out.appendColonSpace(); out.append(contentsOf: value)
-            out.appendCRLF()
-        }
+        for (name, value) in extra { w.appendHeader(name, value) }
         if let pending = r.pendingLocation, extra.isEmpty {   // an error_page answering a redirect keeps its Location
-            out.append(static: "Location: "); out.append(contentsOf: absoluteLocation(pending, r, c)); out.appendCRLF()
+            w.appendHeader("Location", absoluteLocation(pending, r, c))
         }
-        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
-        r.responseHead = out
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
         if trailers {
+            r.responseHead = w.bytes   // the trailers' values may read $sent_http_*
+            var out = r.responseHead
             if !body.isEmpty { ChunkedEncoder.appendChunkHeader(body.count, to: &out); out.append(contentsOf: body); out.appendCRLF() }
             Trailers.appendLastChunk(r, status: status, into: &out)
             r.bodyBytesSent = Int64(body.count)
-        } else if r.head?.method != .head { out.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
-        _ = c.send(out)
+            _ = c.send(out)
+            return c.responseComplete()
+        }
+        let headCount = w.count
+        if r.head?.method != .head { w.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
+        _ = c.send(w.bytes)
+        if w.count > headCount { w.bytes.removeSubrange(headCount...) }   // the head alone stays, for $sent_http_*
+        r.responseHead = w.bytes
         c.responseComplete()
     }
 

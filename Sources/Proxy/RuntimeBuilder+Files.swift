@@ -51,7 +51,12 @@ extension Builder {
     }
 
     private func template(_ text: String, at loc: SourceLocation) throws(ConfigError) -> Template {
-        do { return try Template(text) } catch { throw ConfigError(error.message, at: loc) }
+        if let known = memo.parsed[text] { return known }   // the same root or index in many locations
+        do {
+            let t = try Template(text)
+            memo.parsed[text] = t
+            return t
+        } catch { throw ConfigError(error.message, at: loc) }
     }
 
     /// `error_page`: a literal `/uri` or `@name` is decided here; one with variables per request.

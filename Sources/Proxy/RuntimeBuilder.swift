@@ -47,6 +47,8 @@ struct Builder {
     var proxyGroups = ProxyGroups()
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
+    /// What many locations build alike, built once (BuildMemo.swift).
+    let memo = BuildMemo()
 
     init(config: Configuration, prefix: String, previous: Runtime?) {
         self.config = config; self.prefix = prefix; self.previous = previous
@@ -217,6 +219,14 @@ struct Builder {
     }
 
     func compile(_ t: Template, at loc: SourceLocation?, named: [String: Int] = [:]) throws(ConfigError) -> CompiledTemplate {
+        // Variables resolve the same everywhere once collectVariables ran (captures aside): each text compiles once.
+        if named.isEmpty, let done = memo.templates[t] { return done }
+        let compiled = try compileTemplate(t, at: loc, named: named)
+        if named.isEmpty { memo.templates[t] = compiled }
+        return compiled
+    }
+
+    private func compileTemplate(_ t: Template, at loc: SourceLocation?, named: [String: Int]) throws(ConfigError) -> CompiledTemplate {
         var parts: [CompiledTemplate.Part] = []
         for p in t.pieces {
             switch p {
@@ -499,6 +509,51 @@ struct Builder {
         }
     }
 
+    /// A location's access_log lines as sinks; locations that inherit the same lines share the previous one's.
+    private mutating func accessLogSinks(_ logs: [AccessLog], cache: OpenLogFileCache?, http: HTTPConfig,
+                                         at loc: SourceLocation) throws(ConfigError) -> [AccessLogSink] {
+        if let known = memo.accessLogs, known.logs == logs, known.cache == cache { return known.sinks }
+        var sinks: [AccessLogSink] = []
+        for a in logs {
+            guard let format = http.logFormat(named: a.format) else {
+                throw ConfigError("unknown log format \"\(a.format)\"", at: a.location ?? loc)
+            }
+            let path = absolute(a.path)
+            var dynamicPath: CompiledTemplate? = nil
+            if path.contains("$") {   // a path with variables: opened per line (AccessLogWriter)
+                let template: Template
+                do { template = try Template(path) } catch { throw ConfigError(error.message, at: a.location ?? loc) }
+                dynamicPath = try compile(template, at: a.location ?? loc)
+            }
+            let index: Int
+            if dynamicPath != nil { index = 0 } else if let i = logFiles[path] { index = i } else {
+                let f = AccessLogFile(path: path, open: openFiles)
+                if openFiles && !f.isOpen {
+                    throw ConfigError("open() \"\(path)\" failed (\(errnoNow()): \(Syscall.describe(errnoNow())))", at: a.location ?? loc)
+                }
+                index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index
+            }
+            let escape: LogEscape = format.escape == .json ? .json : (format.escape == .none ? .none : .default)
+            var sink = AccessLogSink(file: index, format: try compile(format.template, at: format.location ?? loc),
+                                     escape: escape, bufferSize: a.bufferSize ?? 0)
+            if let c = a.condition { sink.condition = try compile(c, at: a.location ?? loc) }
+            sink.gzipLevel = a.gzipLevel ?? 0
+            sink.dynamicPath = dynamicPath
+            if dynamicPath != nil, let cache {
+                if let i = logFileCacheIndex[cache.location] {
+                    sink.fileCache = i
+                } else {
+                    sink.fileCache = logFileCaches.count
+                    logFileCacheIndex[cache.location] = logFileCaches.count
+                    logFileCaches.append(cache)
+                }
+            }
+            sinks.append(sink)
+        }
+        memo.accessLogs = (logs, cache, sinks)
+        return sinks
+    }
+
     mutating func location(_ l: LocationConfig?, settings: HTTPSettings, match: LocationRuntime.Match, prefix: [UInt8],
                            name: String, rewrites steps: [RewriteStep], http: HTTPConfig,
                            at loc: SourceLocation, children: LocationTree = .empty,
@@ -542,46 +597,9 @@ struct Builder {
             let target = try errorPageTarget(e)
             for c in e.codes where errorPages[c] == nil { errorPages[c] = target }
         }
-        var sinks: [AccessLogSink] = []
-        for a in settings.logging.accessLogs {
-            guard let format = http.logFormat(named: a.format) else {
-                throw ConfigError("unknown log format \"\(a.format)\"", at: a.location ?? loc)
-            }
-            let path = absolute(a.path)
-            var dynamicPath: CompiledTemplate? = nil
-            if path.contains("$") {   // a path with variables: opened per line (AccessLogWriter)
-                let template: Template
-                do { template = try Template(path) } catch { throw ConfigError(error.message, at: a.location ?? loc) }
-                dynamicPath = try compile(template, at: a.location ?? loc)
-            }
-            let index: Int
-            if dynamicPath != nil { index = 0 } else if let i = logFiles[path] { index = i } else {
-                let f = AccessLogFile(path: path, open: openFiles)
-                if openFiles && !f.isOpen {
-                    throw ConfigError("open() \"\(path)\" failed (\(errnoNow()): \(Syscall.describe(errnoNow())))", at: a.location ?? loc)
-                }
-                index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index
-            }
-            let escape: LogEscape = format.escape == .json ? .json : (format.escape == .none ? .none : .default)
-            var sink = AccessLogSink(file: index, format: try compile(format.template, at: format.location ?? loc),
-                                     escape: escape, bufferSize: a.bufferSize ?? 0)
-            if let c = a.condition { sink.condition = try compile(c, at: a.location ?? loc) }
-            sink.gzipLevel = a.gzipLevel ?? 0
-            sink.dynamicPath = dynamicPath
-            if dynamicPath != nil, let cache = settings.logging.openLogFileCache {
-                if let i = logFileCacheIndex[cache.location] {
-                    sink.fileCache = i
-                } else {
-                    sink.fileCache = logFileCaches.count
-                    logFileCacheIndex[cache.location] = logFileCaches.count
-                    logFileCaches.append(cache)
-                }
-            }
-            sinks.append(sink)
-        }
+        let sinks = try accessLogSinks(settings.logging.accessLogs, cache: settings.logging.openLogFileCache, http: http, at: loc)
         let c = settings.client, content = settings.content
-        let mime = MimeTable(Dictionary(content.types.byExtension.map { (Array($0.key.utf8), Array($0.value.utf8)) },
-                                        uniquingKeysWith: { a, _ in a }))
+        let mime = memo.mimeTable(content.types)
         var expiresVariable: CompiledTemplate? = nil
         if case .variable(let t, _) = content.expires { expiresVariable = try compile(t, at: loc) }
         let made = LocationRuntime(match: match, prefix: prefix, displayName: name, children: children, action: action,
@@ -745,9 +763,8 @@ struct Builder {
         var port = "80"
         if case .address(_, let n)? = url?.target { port = String(n) }
         var keepaliveUpstream = keepaliveUpstream
-        var headers: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)] = []
-        for h in p.requestHeaders {
-            headers.append((Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc)))
+        let headers = try memo.requestHeaders(p.setHeaders) { h throws(ConfigError) in
+            (Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc))
         }
         // nginx reuses upstream connections only when the request is HTTP/1.1 and Connection is not "close". A
         // value with variables (`Connection $args`) is decided per request: the upstream's answer says whether
@@ -756,15 +773,6 @@ struct Builder {
             $0.lowercased == Array("connection".utf8) && $0.value.constant.map { !$0.isEmpty } ?? false
         }
         keepaliveUpstream = keepaliveUpstream && p.httpVersion == .http11 && !connectionClose
-        var hidden: Set<[UInt8]> = Set(["date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
-                                        "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"].map { Array($0.utf8) })
-        for h in p.hideHeaders { hidden.insert(Array(h.lowercased().utf8)) }
-        // Targeted fields of switchyard's own (proxy_cache_target_field) are for this cache only; CDN-Cache-Control
-        // is for every CDN, one in front of switchyard too, so it is passed on.
-        if p.cache.zone != nil {
-            for f in p.cache.targetFields where f != "cdn-cache-control" { hidden.insert(Array(f.utf8)) }
-        }
-        for h in p.passHeaders { hidden.remove(Array(h.lowercased().utf8)) }
         let redirect: RedirectRule
         switch p.redirect {
         case .off: redirect = .off
@@ -793,7 +801,7 @@ struct Builder {
         let policy = NextUpstreamPolicy(conditions: nextUpstreamConditions(p.nextUpstream), tries: p.nextUpstreamTries,
                                         timeout: p.nextUpstreamTimeout)
         return ProxyRuntime(target: target, proxyHost: Array((url?.hostHeader ?? "").utf8), proxyPort: Array(port.utf8),
-                            uriReplacement: url?.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: NameSet(bytes: Array(hidden)),
+                            uriReplacement: url?.uri.map { Array($0.utf8) }, setHeaders: headers, hiddenHeaders: memo.hiddenHeaders(hide: p.hideHeaders + ownTargetFields(p), pass: p.passHeaders),
                             httpVersion11: p.httpVersion == .http11, keepaliveUpstream: keepaliveUpstream,
                             redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),
@@ -804,6 +812,13 @@ struct Builder {
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"))
+    }
+
+    /// Targeted fields of switchyard's own (proxy_cache_target_field) are for this cache only, so they are hidden
+    /// from clients like proxy_hide_header's; CDN-Cache-Control is for every CDN, one in front of switchyard too,
+    /// so it is passed on.
+    func ownTargetFields(_ p: ProxySettings) -> [String] {
+        p.cache.zone == nil ? [] : p.cache.targetFields.filter { $0 != "cdn-cache-control" }
     }
 
     /// Config's `proxy_next_upstream` set as Balancing's conditions (an empty set is `off`).

@@ -21,26 +21,47 @@ enum StaticFiles {
             return c.sendError(status, closeAfter: false)
         }
         let path = files.path(for: r)
-        guard let info = Syscall.stat(path) else {
-            let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES…), not an invented one
-            if e == EACCES || r.location.files.logNotFound || !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {
-                c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
-            }
-            return c.sendError(e == EACCES ? 403 : 404, closeAfter: false)
+        // open, then fstat: the syscalls nginx makes (a stat of the path first would be one more).
+        let fd = Syscall.openToServe(path)
+        if fd < 0 { return openFailed(r, files, path, errno, on: c) }
+        guard let info = Syscall.fstat(fd) else {
+            let e = errno
+            Syscall.close(fd)
+            c.worker.log(.crit, "fstat() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
+            return c.sendError(500, closeAfter: false)
         }
         if info.isDirectory {
-            // nginx's directory redirect: the URI with a slash, the arguments kept.
-            return Responses.redirect(301, location: FileLookup.slashRedirect(uri: r.uri, args: r.hasArgs ? r.args : nil), on: c)
+            Syscall.close(fd)
+            return redirectDirectory(r, on: c)
         }
-        let fd = Syscall.openReadOnly(path)
-        if fd < 0 { return c.sendError(errno == EACCES ? 403 : 404, closeAfter: false) }
+        if !info.isRegular {   // a FIFO or a device: nginx's "is not a regular file", 404
+            Syscall.close(fd)
+            c.worker.log(.crit, "\"\(String(decoding: path, as: UTF8.self))\" is not a regular file", c.id)
+            return c.sendError(404, closeAfter: false)
+        }
+        // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
+        // worker's memo (the same text while the file's size and mtime stay), its body from one read.
+        if status == 200 && method == .get && info.size <= smallFile && r.location.gzip == nil
+            && !ConditionalFields.present(in: r.head) {
+            r.status = 200
+            var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
+            w.appendStatusLine(200)
+            ResponseHeadBuilder.appendServer(c, &w.bytes)
+            ResponseHeadBuilder.appendDate(c, &w.bytes)
+            w.append(contentsOf: c.worker.staticMemo.wholeFileFields(path, info, r.location))
+            ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w.bytes)
+            return sendBody(r, c, fd: fd, offset: 0, length: info.size, after: &w)
+        }
 
-        var etag: [UInt8] = [UInt8(ascii: "\"")]
-        Bytes.appendHex(info.mtime, to: &etag); etag.append(UInt8(ascii: "-")); Bytes.appendHex(Int(info.size), to: &etag)
-        etag.append(UInt8(ascii: "\""))
-        let lastModified = HTTPDate.imfFixdate(Int64(info.mtime))
         let filters = r.location.filters
-        if !filters.etag { etag = [] }
+        var etag: [UInt8] = []
+        if filters.etag {
+            etag.reserveCapacity(24)
+            etag.append(UInt8(ascii: "\""))
+            Bytes.appendHex(info.mtime, to: &etag); etag.append(UInt8(ascii: "-")); Bytes.appendHex(Int(info.size), to: &etag)
+            etag.append(UInt8(ascii: "\""))
+        }
+        let lastModified = c.worker.staticMemo.lastModified(info.mtime)
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
@@ -74,7 +95,7 @@ enum StaticFiles {
                 }
             }
         }
-        let type = multipart?.contentType ?? contentType(path, r.location)
+        let type = multipart?.contentType ?? c.worker.staticMemo.contentType(path, r.location)
         let gzip = r.location.gzip.map {
             GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag)
         }
@@ -85,6 +106,10 @@ enum StaticFiles {
             return sendHead(r, c, status: code, length: compressed ? nil : length, type: type, etag: etag,
                             lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
                             then: nil, compressedHead: compressed)
+        }
+        if multipart == nil && gzip?.compress != true && length <= smallFile {
+            return sendSmall(r, c, fd: fd, status: code, offset: start, length: length, type: type, etag: etag,
+                             lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip)
         }
         let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
         if let m = multipart { sender.sendParts(m) }
@@ -97,6 +122,64 @@ enum StaticFiles {
         }
         sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
                  lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender)
+    }
+
+    /// The open failed: `stat` tells what the path is, as it did when it was asked first. A directory nobody may
+    /// read still redirects; a missing file is 404 (logged as nginx logs it); else the open's own error.
+    private static func openFailed(_ r: Request, _ files: StaticRuntime, _ path: [UInt8], _ openErrno: Int32,
+                                   on c: ClientConnection) {
+        guard let info = Syscall.stat(path) else {
+            let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES…), not an invented one
+            if e == EACCES || r.location.files.logNotFound || !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {
+                c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
+            }
+            return c.sendError(e == EACCES ? 403 : 404, closeAfter: false)
+        }
+        if info.isDirectory { return redirectDirectory(r, on: c) }
+        c.sendError(openErrno == EACCES ? 403 : 404, closeAfter: false)
+    }
+
+    /// nginx's directory redirect: the URI with a slash, the arguments kept.
+    private static func redirectDirectory(_ r: Request, on c: ClientConnection) {
+        Responses.redirect(301, location: FileLookup.slashRedirect(uri: r.uri, args: r.hasArgs ? r.args : nil), on: c)
+    }
+
+    /// Bodies up to this size are read into the head's buffer and leave with it in one write (nginx, without
+    /// sendfile, reads a file into its output buffer and writes head and body with one writev).
+    static let smallFile: Int64 = 16 * 1024
+
+    /// A small file's head and body in one buffer, one write; the descriptor is closed here.
+    private static func sendSmall(_ r: Request, _ c: ClientConnection, fd: Int32, status: Int, offset: Int64,
+                                  length: Int64, type: [UInt8], etag: [UInt8], lastModified: [UInt8],
+                                  range: (Int64, Int64, Int64)?, gzip: GzipDecision?) {
+        r.status = status
+        var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(length))
+        writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
+                  range: range, gzip: gzip, compressing: false, chunked: false, into: &w)
+        sendBody(r, c, fd: fd, offset: offset, length: length, after: &w)
+    }
+
+    /// `length` bytes of `fd` from `offset` appended to the head in `w`, sent in one write; `fd` is closed here.
+    private static func sendBody(_ r: Request, _ c: ClientConnection, fd: Int32, offset: Int64, length: Int64,
+                                 after w: inout HeadWriter) {
+        let headCount = w.count
+        let read = Syscall.appendRead(fd, count: Int(length), at: offset, to: &w.bytes)
+        Syscall.close(fd)
+        guard case .done(let n) = read, n == Int(length) else {
+            w.bytes.removeSubrange(headCount...)
+            r.responseHead = w.bytes
+            switch read {
+            case .error(let e): c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id)
+            default: c.worker.log(.error, "file was truncated while sending", c.id)
+            }
+            c.close()
+            return
+        }
+        r.bodyBytesSent += length
+        _ = c.send(w.bytes)
+        w.bytes.removeSubrange(headCount...)   // the head alone stays, for $sent_http_*
+        r.responseHead = w.bytes
+        c.responseComplete()
     }
 
     /// nginx's index module for a URI ending in `/`: the first index file that exists is served through an
@@ -137,22 +220,41 @@ enum StaticFiles {
     private static func sendHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
                                  etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
                                  gzip: GzipDecision?, then sender: FileSender?, compressedHead: Bool = false) {
-        let compressing = sender?.gzip != nil || compressedHead
         r.status = status
-        var line = HeadWriter(capacity: 320)
-        line.appendStatusLine(status)
-        var out = line.bytes
-        ResponseHeadBuilder.appendServer(c, &out)
-        ResponseHeadBuilder.appendDate(c, &out)
-        if !type.isEmpty {
-            out.append(contentsOf: Array("Content-Type: ".utf8)); out.append(contentsOf: type); out.appendCRLF()
+        var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512)
+        writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
+                  range: range, gzip: gzip, compressing: sender?.gzip != nil || compressedHead,
+                  chunked: sender?.chunked == true, into: &w)
+        r.responseHead = w.bytes
+        _ = c.send(r.responseHead)
+        if let sender {
+            c.fileSender = sender
+            sender.resume()
+        } else {
+            c.responseComplete()
         }
-        if let length {
-            out.append(contentsOf: Array("Content-Length: ".utf8)); ASCIIDecimal.append(length, to: &out)
-            out.appendCRLF()
-        }
-        if r.location.filters.lastModifiedHeader == nil {   // else add_header's replaces it
-            out.append(contentsOf: Array("Last-Modified: ".utf8)); out.append(contentsOf: lastModified); out.appendCRLF()
+    }
+
+    /// The head of a file's response, literals copied straight into the request's kept head buffer.
+    private static func writeHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
+                                  etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
+                                  gzip: GzipDecision?, compressing: Bool, chunked: Bool, into w: inout HeadWriter) {
+        w.appendStatusLine(status)
+        ResponseHeadBuilder.appendServer(c, &w.bytes)
+        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        appendFileFields(r.location, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
+                         range: range, gzip: gzip, compressing: compressing, chunked: chunked, into: &w)
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
+    }
+
+    /// The fields that describe the file: from Content-Type to Accept-Ranges.
+    static func appendFileFields(_ loc: LocationRuntime, status: Int, length: Int64?, type: [UInt8], etag: [UInt8],
+                                 lastModified: [UInt8], range: (Int64, Int64, Int64)?, gzip: GzipDecision?,
+                                 compressing: Bool, chunked: Bool, into w: inout HeadWriter) {
+        if !type.isEmpty { w.appendHeader("Content-Type", type) }
+        if let length { w.appendHeader("Content-Length", length) }
+        if loc.filters.lastModifiedHeader == nil {   // else add_header's replaces it
+            w.appendHeader("Last-Modified", lastModified)
         }
         var tag: [UInt8]? = etag
         if compressing, let edit = gzip?.etag {   // a strong ETag becomes weak on a compressed body
@@ -163,29 +265,20 @@ enum StaticFiles {
             case .remove: tag = nil
             }
         }
-        if let tag, !tag.isEmpty { out.append(contentsOf: Array("ETag: ".utf8)); out.append(contentsOf: tag); out.appendCRLF() }
+        if let tag, !tag.isEmpty { w.appendHeader("ETag", tag) }
         if compressing {
-            out.append(contentsOf: Array("Content-Encoding: gzip\r\n".utf8))
-            if sender?.chunked == true { out.append(contentsOf: Array("Transfer-Encoding: chunked\r\n".utf8)) }
+            w.append("Content-Encoding: gzip\r\n")
+            if chunked { w.append("Transfer-Encoding: chunked\r\n") }
         }
-        if gzip?.addVary == true { out.append(contentsOf: Array("Vary: Accept-Encoding\r\n".utf8)) }
+        if gzip?.addVary == true { w.append("Vary: Accept-Encoding\r\n") }
         if compressing {
             // no Accept-Ranges: byte offsets into a compressed body are not offered
         } else if let (s, e, total) = range {
-            out.append(contentsOf: Array("Content-Range: bytes ".utf8))
-            ASCIIDecimal.append(s, to: &out); out.append(UInt8(ascii: "-")); ASCIIDecimal.append(e, to: &out)
-            out.append(UInt8(ascii: "/")); ASCIIDecimal.append(total, to: &out); out.appendCRLF()
-        } else if status == 200 && r.location.filters.maxRanges > 0 {
-            out.append(contentsOf: Array("Accept-Ranges: bytes\r\n".utf8))
-        }
-        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &out)
-        r.responseHead = out
-        _ = c.send(out)
-        if let sender {
-            c.fileSender = sender
-            sender.resume()
-        } else {
-            c.responseComplete()
+            w.append("Content-Range: bytes ")
+            w.appendDecimal(s); w.append(UInt8(ascii: "-")); w.appendDecimal(e)
+            w.append(UInt8(ascii: "/")); w.appendDecimal(total); w.appendCRLF()
+        } else if status == 200 && loc.filters.maxRanges > 0 {
+            w.append("Accept-Ranges: bytes\r\n")
         }
     }
 

@@ -41,6 +41,8 @@ final class Worker {
     /// because only one client is corked at a time, within one event callback.
     let corkBuffer = IOBuffer(initialCapacity: ClientConnection.corkLimit)
     let clock = LogClock()
+    /// A static file's Content-Type and Last-Modified text, reused while they stay the same (StaticHeadMemo.swift).
+    let staticMemo = StaticHeadMemo()
     private(set) var accessLog: AccessLogWriter
     /// Writers for requests that started before a reload and end after it: they log to the files of the
     /// configuration they started on (a sink's file index means nothing in another runtime). Made on demand,
@@ -237,6 +239,7 @@ final class Worker {
     func adopt(_ new: Runtime, sockets: [ListenSocket]) {
         guard !isShuttingDown else { return }
         runtime = new
+        staticMemo.clear()
         balancers.removeAll()
         lastBalancer = nil
         accessLog.flush()

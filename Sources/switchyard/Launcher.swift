@@ -1,4 +1,5 @@
 import Config
+import Glibc
 import EventLoop
 import Proxy
 private import Glibc
@@ -30,9 +31,10 @@ struct Launcher {
         }
         if invocation.test {
             // Compile the runtime too, so -t fails exactly where a start would (unknown variables, regexes…).
+            let runtime: Runtime
             do {
-                _ = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil,
-                                             openFiles: false, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
+                runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil,
+                                                   openFiles: false, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
             } catch {
                 output.line("switchyard: [emerg] \(error)")
                 output.line("switchyard: configuration file \(invocation.configFile) test failed")
@@ -43,7 +45,9 @@ struct Launcher {
                 output.line("switchyard: configuration file \(invocation.configFile) test is successful")
             }
             if invocation.dump { Launcher.dump(configuration.files) }
-            return 0
+            // As nginx's -t, the process ends without freeing what it built: taking 20,000 locations apart object
+            // by object would cost a tenth of the whole check, for memory the exit gives back anyway.
+            withExtendedLifetime((runtime, configuration)) { () -> Never in exit(0) }
         }
         return serve(configuration, invocation)
     }

@@ -39,6 +39,38 @@ import Testing
         #expect(try f.get("/t.txt", headers: ["If-Match": tag]).text == Self.text)
     }
 
+    /// A file rewritten between requests is served as it is now (nginx without open_file_cache): a small file's
+    /// fields come from the worker's memo of the previous response while its size and mtime stay, and its body
+    /// is read again for every request.
+    @Test func aChangedFileIsServedAsItIsNow() throws {
+        let f = try Self.staticFixture()
+        defer { f.proxy.stop() }
+        let path = f.proxy.prefix + "/files/t.txt"
+        #expect(try f.get("/t.txt").text == Self.text)
+        var times = [timespec(tv_sec: 2_000_000_000, tv_nsec: 0), timespec(tv_sec: 2_000_000_000, tv_nsec: 0)]
+        // The same size, a new mtime: new body, ETag and Last-Modified.
+        try TempDir.write(path, "see-this-9876543210")
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        let second = try f.get("/t.txt")
+        #expect(second.text == "see-this-9876543210")
+        #expect(second.header("ETag") == "\"77359400-13\"")
+        #expect(second.header("Last-Modified") == "Wed, 18 May 2033 03:33:20 GMT")
+        // The same size and mtime, new bytes (no stat can tell): still the file's bytes of now.
+        try TempDir.write(path, "SAME-SIZE-012345678")
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        #expect(try f.get("/t.txt").text == "SAME-SIZE-012345678")
+        // Larger than a small file (sent from the file, not read into the head's buffer): whole.
+        let big = String(repeating: "0123456789", count: 4_000)
+        try TempDir.write(path, big)
+        let third = try f.get("/t.txt")
+        #expect(third.text == big && third.header("Content-Length") == "40000")
+        #expect(try f.get("/t.txt", headers: ["Range": "bytes=39998-"]).text == "89")
+        // A FIFO is not a regular file: 404 at once (opened non-blocking, never waited on), as nginx.
+        #expect(mkfifo(f.proxy.prefix + "/files/fifo", 0o644) == 0)
+        #expect(try f.get("/fifo").status == 404)
+        #expect(f.errorLog().contains("/files/fifo\" is not a regular file"))
+    }
+
     @Test func ifModifiedSinceBeforeAndEtagOff() throws {
         let f = try Self.staticFixture("if_modified_since before; etag off;")
         defer { f.proxy.stop() }

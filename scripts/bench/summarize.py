@@ -10,7 +10,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["rr50", "front_rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "cache_gzip1", "ws1", "ws100",
+ORDER = ["rr50", "front_rr50", "rr1000", "ip_hash", "rr_cookie", "jvm_route", "gzip1", "gzip9", "cache_hit", "cache_gzip1", "return200", "static1k", "ws1", "ws100",
          "tls_rr50", "tls_new_ec", "tls_new_rsa", "tls_resume"]
 PROXIES = ["switchyard", "nginx", "haproxy"]
 DESCRIPTION = {
@@ -26,6 +26,8 @@ DESCRIPTION = {
     "cache_hit": "proxy_cache HIT, 1 KiB, 50 connections",
     "cache_gzip1": "proxy_cache HIT of 100 KiB text with gzip_comp_level 1, gzip clients, 50 connections (switchyard "
                    "sends the gzip variant stored by the first HIT; nginx compresses every HIT)",
+    "return200": "`location = /r { return 200 \"ok\"; }`, answered by the proxy itself, 50 connections",
+    "static1k": "a 1 KiB file served by `root` (no upstream), 50 connections",
     "ws1": "WebSocket, one tunnel, one 32-byte frame in flight, echoed (msg/s in the req/s column)",
     "ws100": "WebSocket, 100 tunnels, one 32-byte frame in flight on each (msg/s in the req/s column)",
     "tls_rr50": "round-robin, 1 KiB, 50 keep-alive TLS 1.3 connections (ECDSA P-256), wrk over https",

@@ -23,7 +23,9 @@ struct Arity: Sendable {
 /// What a directive does to the configuration being built, and how its value merges downwards.
 struct DirectiveHandler {
     typealias Apply = (ConfigBuilder, Directive) throws -> Void
-    typealias Merge = (inout HTTPSettings, HTTPSettings) -> Void
+    /// Child, then parent: the parent is `inout` only so its field is read in place (a key-path read of a value
+    /// copies the whole HTTPSettings first); a merge never changes it.
+    typealias Merge = (inout HTTPSettings, inout HTTPSettings) -> Void
 
     let apply: Apply
     /// Fields this directive writes in `HTTPSettings`, inherited by lower levels that do not set them.

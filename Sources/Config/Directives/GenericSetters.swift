@@ -8,7 +8,7 @@ extension DirectiveHandler {
         _ path: SettingPath<Value>, _ parse: @escaping (ConfigBuilder, Directive) throws -> Value
     ) -> DirectiveHandler {
         DirectiveHandler(merges: [merge(path)]) { builder, directive in
-            if builder.settings[keyPath: path].isSet {
+            if isSet(&builder.settings[keyPath: path]) {
                 throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
             }
             let value = try parse(builder, directive)
@@ -21,15 +21,24 @@ extension DirectiveHandler {
         _ path: SettingPath<[Element]>, _ parse: @escaping (ConfigBuilder, Directive) throws -> [Element]
     ) -> DirectiveHandler {
         DirectiveHandler(merges: [merge(path)]) { builder, directive in
-            let current = builder.settings[keyPath: path]
+            let current = read(&builder.settings[keyPath: path])
             let items = try parse(builder, directive)
             builder.settings[keyPath: path].set((current.isSet ? current.wrappedValue : []) + items)
         }
     }
 
     static func merge<Value: Sendable>(_ path: SettingPath<Value>) -> Merge {
-        { child, parent in child[keyPath: path].inherit(from: parent[keyPath: path]) }
+        { child, parent in inherit(&child[keyPath: path], from: &parent[keyPath: path]) }
     }
+
+    /// Both sides are inout so each key path is applied in place, with no copy of the settings it starts from.
+    private static func inherit<Value>(_ child: inout Setting<Value>, from parent: inout Setting<Value>) {
+        child.inherit(from: parent)
+    }
+
+    /// A field read through an inout key-path access, for the same reason (a plain read copies the root).
+    static func isSet<Value>(_ setting: inout Setting<Value>) -> Bool { setting.isSet }
+    static func read<Value>(_ setting: inout Setting<Value>) -> Setting<Value> { setting }
 
     static func flag(_ path: SettingPath<Bool>) -> DirectiveHandler {
         value(path) { _, directive in try Values.flag(directive) }

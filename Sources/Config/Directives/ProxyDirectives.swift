@@ -200,7 +200,7 @@ extension DirectiveTable {
     private static func cookieRewrite(_ builder: ConfigBuilder, _ directive: Directive,
                                       _ path: SettingPath<[CookieRewrite]>) throws {
         let arguments = directive.arguments
-        let current = builder.settings[keyPath: path]
+        let current = DirectiveHandler.read(&builder.settings[keyPath: path])
         if arguments.count == 1 {
             guard arguments[0].text == "off" else {
                 throw ConfigError("invalid parameter \"\(arguments[0].text)\"", at: directive.location)
