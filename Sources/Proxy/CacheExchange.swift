@@ -300,15 +300,7 @@ final class CacheExchange {
                                             chunked: false, extra: extra, gzip: gzip.map { d in
                                                 var v = d; v.etag = .keep; return v }, age: age)
         r.responseHead = out
-        if let body = e.inlineBody, r.head.method != .head {
-            c.cork()   // head and body in one write
-            _ = c.send(out)
-            r.bodyBytesSent += Int64(body.count)
-            _ = c.send(body)
-            c.responseComplete()
-            c.uncork()
-            return
-        }
+        if let body = e.inlineBody, r.head.method != .head { return sendWhole(out, body) }
         _ = c.send(out)
         if r.head.method == .head || e.bodyLength == 0 {
             c.responseComplete()
@@ -318,6 +310,17 @@ final class CacheExchange {
                                 sharedOwner: e.file)
         c.fileSender = sender
         sender.resume()
+    }
+
+    /// A HIT whose body is in memory: head and body in one write, and the response is done.
+    private func sendWhole(_ head: [UInt8], _ body: [UInt8]) {
+        let r = exchange.request, c = exchange.client
+        c.cork()
+        _ = c.send(head)
+        r.bodyBytesSent += Int64(body.count)
+        _ = c.send(body)
+        c.responseComplete()
+        c.uncork()
     }
 
     /// A compressed HIT: the entry's head with gzip's edits and the compressed length, then the variant's bytes
@@ -339,15 +342,7 @@ final class CacheExchange {
             c.responseComplete()
             return
         }
-        if let inline {
-            c.cork()   // head and body in one write
-            _ = c.send(out)
-            r.bodyBytesSent += Int64(inline.count)
-            _ = c.send(inline)
-            c.responseComplete()
-            c.uncork()
-            return
-        }
+        if let inline { return sendWhole(out, inline) }
         guard case .entry(let v) = body else { return }
         _ = c.send(out)
         let sender = FileSender(connection: c, fd: v.file.fd, offset: Int64(v.bodyOffset), remaining: Int64(v.bodyLength),

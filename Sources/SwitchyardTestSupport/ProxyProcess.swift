@@ -143,6 +143,11 @@ public enum TempDir {
     }
 
     public static func read(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// A file's bytes (a cache entry, a gzip variant).
+    public static func readBytes(_ path: String) throws -> [UInt8] {
         guard let f = fopen(path, "r") else { throw TestClientError("cannot read \(path)") }
         defer { fclose(f) }
         var out: [UInt8] = []
@@ -152,7 +157,7 @@ public enum TempDir {
             if n <= 0 { break }
             out.append(contentsOf: buf[0..<n])
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
 

@@ -18,18 +18,7 @@ import Testing
         return out
     }
 
-    static func fileBytes(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        var out: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            out += chunk[0..<n]
-        }
-        return out
-    }
+    static func fileBytes(_ path: String) throws -> [UInt8] { try TempDir.readBytes(path) }
 
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_TRUNC)

@@ -14,17 +14,7 @@ import Testing
     /// The one entry file's bytes once it is there.
     static func entryBytes(_ dir: String) throws -> [UInt8] {
         let files = ProxyCacheTests.entries(dir, count: 1)
-        let path = try #require(files.first)
-        let fd = open(path, O_RDONLY)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        var out: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            out += chunk[0..<n]
-        }
-        return out
+        return try TempDir.readBytes(try #require(files.first))
     }
 
     /// The entry's valid-until (CacheEntryFormat: little-endian i64 at offset 48).
