@@ -9,63 +9,66 @@ enum MetricsPage {
         var page = Exposition()
         process(stats, into: &page)
         upstreams(rt, now: now, into: &page)
-        return Array(page.text.utf8)
+        return page.bytes
     }
+
+    private static let none = Exposition.Labels()
 
     private static func process(_ stats: SharedStats, into page: inout Exposition) {
         let s = stats.snapshot(), p = stats.processFigures()
         page.family("process_start_time_seconds", .gauge, "Start time of the process since the Unix epoch, in seconds.")
-        page.sample([], p.startTime)
+        page.sample(none, p.startTime)
         page.family("process_connections_accepted_total", .counter, "Client connections accepted.")
-        page.sample([], s.accepted)
+        page.sample(none, s.accepted)
         page.family("process_connections_handled_total", .counter, "Client connections handled.")
-        page.sample([], s.handled)
+        page.sample(none, s.handled)
         page.family("process_current_connections", .gauge, "Open client connections.")
-        page.sample([], s.active)
+        page.sample(none, s.active)
         page.family("process_current_connections_by_state", .gauge,
                     "Open client connections reading a request head, writing a response, or waiting (idle keep-alive).")
-        page.sample([("state", "reading")], s.reading)
-        page.sample([("state", "writing")], s.writing)
-        page.sample([("state", "waiting")], s.waiting)
+        page.sample(none, s.reading, with: ("state", Array("reading".utf8)))
+        page.sample(none, s.writing, with: ("state", Array("writing".utf8)))
+        page.sample(none, s.waiting, with: ("state", Array("waiting".utf8)))
         page.family("process_requests_total", .counter, "Client requests read.")
-        page.sample([], s.requests)
+        page.sample(none, s.requests)
         page.family("process_http_responses_total", .counter, "Responses logged, by status class.")
-        for (i, n) in p.responsesByClass.enumerated() { page.sample([("code", "\(i + 1)xx")], n) }
+        for (i, n) in p.responsesByClass.enumerated() { page.sample(none, n, with: ("code", Exposition.statusClasses[i])) }
         page.family("process_reloads_total", .counter, "Reloads (SIGHUP), by result.")
-        page.sample([("result", "ok")], p.reloads)
-        page.sample([("result", "failed")], p.failedReloads)
+        page.sample(none, p.reloads, with: ("result", Array("ok".utf8)))
+        page.sample(none, p.failedReloads, with: ("result", Array("failed".utf8)))
         page.family("process_last_reload_success", .gauge, "1 when the last reload succeeded or none was tried, else 0.")
-        page.sample([], p.lastReloadFailed ? 0 : 1)
+        page.sample(none, p.lastReloadFailed ? 0 : 1)
         page.family("process_last_reload_time_seconds", .gauge, "Time of the last reload attempt since the Unix epoch (0: none).")
-        page.sample([], p.lastReloadTime)
+        page.sample(none, p.lastReloadTime)
     }
 
     private static func upstreams(_ rt: Runtime, now: Instant, into page: inout Exposition) {
         let ups = rt.upstreams
         let counters = ups.map { $0.policy.factory.counters.snapshot(table: $0.policy.factory.failbackTable) }
+        let upstreamLabels = ups.map { Exposition.Labels([("upstream", $0.name)]) }
         page.family("upstream_retries_total", .counter, "Tries after a failed one (proxy_next_upstream).")
-        for (up, c) in zip(ups, counters) { page.sample([("upstream", up.name)], c.retries) }
+        for (label, c) in zip(upstreamLabels, counters) { page.sample(label, c.retries) }
 
-        let routed = zip(ups, counters).filter { $0.0.policy.factory.affinity != .none }
+        let routed = zip(ups, zip(upstreamLabels, counters)).filter { $0.0.policy.factory.affinity != .none }.map(\.1)
         if !routed.isEmpty {
             page.family("upstream_session_picks_total", .counter,
                         "Session-routed requests: to the session's server (hit), placed afresh (miss), or to the unusable owner's stand-in (failover).")
-            for (up, c) in routed {
-                page.sample([("upstream", up.name), ("result", "hit")], c.ownerPicks)
-                page.sample([("upstream", up.name), ("result", "miss")], c.balancedPicks)
-                page.sample([("upstream", up.name), ("result", "failover")], c.fallbackPicks)
+            for (label, c) in routed {
+                page.sample(label, c.ownerPicks, with: ("result", Array("hit".utf8)))
+                page.sample(label, c.balancedPicks, with: ("result", Array("miss".utf8)))
+                page.sample(label, c.fallbackPicks, with: ("result", Array("failover".utf8)))
             }
             page.family("upstream_sticky_cookies_rejected_total", .counter,
                         "Signed sticky cookies ignored, by reason.")
-            for (up, c) in routed {
-                page.sample([("upstream", up.name), ("reason", "tampered")], c.cookiesTampered)
-                page.sample([("upstream", up.name), ("reason", "expired")], c.cookiesExpired)
+            for (label, c) in routed {
+                page.sample(label, c.cookiesTampered, with: ("reason", Array("tampered".utf8)))
+                page.sample(label, c.cookiesExpired, with: ("reason", Array("expired".utf8)))
             }
             page.family("upstream_route_restamps_total", .counter,
                         "Session cookies the application re-stamped with a new route after a failover.")
-            for (up, c) in routed { page.sample([("upstream", up.name)], c.failbackRestamped) }
+            for (label, c) in routed { page.sample(label, c.failbackRestamped) }
             page.family("upstream_failback_sessions", .gauge, "Sessions held on their stand-in (jvm_route failback=stay).")
-            for (up, c) in routed { page.sample([("upstream", up.name)], c.failbackEntries) }
+            for (label, c) in routed { page.sample(label, c.failbackEntries) }
         }
 
         var servers: [ServerFigures] = []
@@ -73,7 +76,7 @@ enum MetricsPage {
             let set = up.current   // one version: its peers, health and indices agree
             let names = labels(for: set.peers)
             for (i, (status, metrics)) in zip(set.health.snapshot(now: now), set.health.metrics()).enumerated() {
-                servers.append(ServerFigures(labels: [("upstream", up.name), ("server", names[i])],
+                servers.append(ServerFigures(labels: Exposition.Labels([("upstream", up.name), ("server", names[i])]),
                                              status: status, metrics: metrics,
                                              sessions: set.health.boundSessions(PeerID(i), now: now)))
             }
@@ -81,8 +84,8 @@ enum MetricsPage {
         page.family("server_status", .gauge, "The server's state, one-hot: up, down (failed max_fails), maint (down in the configuration), draining, backup.")
         for s in servers {
             let state = stateName(s.status.state)
-            for candidate in ["up", "down", "maint", "draining", "backup"] {
-                page.sample(s.labels + [("state", candidate)], candidate == state ? 1 : 0)
+            for (candidate, text) in zip(stateNames, stateTexts) {
+                page.sample(s.labels, candidate == state ? 1 : 0, with: ("state", text))
             }
         }
         let plain: [(String, Exposition.Kind, String, (ServerFigures) -> Int)] = [
@@ -104,7 +107,7 @@ enum MetricsPage {
         }
         page.family("server_http_responses_total", .counter, "Responses from the server, by status class.")
         for s in servers {
-            for (i, n) in s.metrics.responsesByClass.enumerated() { page.sample(s.labels + [("code", "\(i + 1)xx")], n) }
+            for (i, n) in s.metrics.responsesByClass.enumerated() { page.sample(s.labels, n, with: ("code", Exposition.statusClasses[i])) }
         }
         page.family("server_header_time_seconds", .histogram, "Time from the start of a try to the response head.")
         for s in servers { page.histogram(s.labels, s.metrics.headerTime) }
@@ -114,12 +117,16 @@ enum MetricsPage {
 
     /// One server's figures at the moment of the scrape, with its series labels.
     private struct ServerFigures {
-        let labels: [(String, String)]
+        let labels: Exposition.Labels
         let status: PeerStatus
         let metrics: PeerMetricsSnapshot
         /// Sessions within the upstream's `drain_idle`.
         let sessions: Int
     }
+
+    /// The `state` label's values, in the one-hot order.
+    private static let stateNames = ["up", "down", "maint", "draining", "backup"]
+    private static let stateTexts = stateNames.map { Array($0.utf8) }
 
     private static func stateName(_ state: PeerStatus.State) -> String {
         switch state {
