@@ -52,6 +52,9 @@ def launch(profile):
     def die_with_parent():
         # If this script is killed, Chromium goes too (its own children follow their parent).
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        # The lowest priority: a browser starting up must not starve the timing-sensitive tests of the suite
+        # running beside this one (its own waits are bounded generously).
+        os.nice(19)
 
     args = [chromium_path(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
