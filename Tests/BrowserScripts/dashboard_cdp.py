@@ -195,6 +195,7 @@ async def drive(ws_url, page_url, api_url, upstream, server_id, action, state, s
             await dt.call(domain + ".enable")
         await dt.viewport(1280, 800, False)
         await dt.call("Page.navigate", url=page_url)
+        loaded = time.monotonic()
 
         # The table fills: one row per server of the API's upstream, each with its state, and a rate once two
         # polls have been compared.
@@ -202,7 +203,7 @@ async def drive(ws_url, page_url, api_url, upstream, server_id, action, state, s
             "%s/9/http/upstreams/%s" % (api_url.rstrip("/"), upstream), timeout=10))["peers"])
         rows = await dt.wait_for("rows", "(() => { const r = %s; return r.length >= %d && "
                                  "[...r].every(t => t.dataset.state) ? r.length : 0; })()" % (rows_expr(upstream), expected))
-        say("rows %d" % rows)
+        say("rows %d after %.2f s" % (rows, time.monotonic() - loaded))
         rate = await dt.wait_for("rate", "(() => { const n = [...%s].map(t => parseFloat(t.querySelector('td[data-label=\"Req/s\"]')"
                                  ".textContent)).filter(x => x > 0); return n.length ? n.join(',') : ''; })()" % rows_expr(upstream))
         say("rate " + rate)
@@ -237,9 +238,11 @@ async def drive(ws_url, page_url, api_url, upstream, server_id, action, state, s
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
             await dt.call("Input.dispatchMouseEvent", type=kind, x=where[0], y=where[1], button="left", clickCount=1)
         say("clicked %s (%s)" % (action, where[3]))
+        clicked = time.monotonic()
         row = "document.querySelector('section[data-upstream=\"%s\"] tr[data-id=\"%d\"]')" % (upstream, server_id)
         await dt.wait_for("state " + state, "%s.dataset.state === %s" % (row, json.dumps(state)))
-        say("page %s, button %s, drain cell %s" % (state, await dt.js(button + ".dataset.action"),
+        shown = time.monotonic() - clicked
+        say("page %s after %.2f s, button %s, drain cell %s" % (state, shown, await dt.js(button + ".dataset.action"),
                                                    await dt.js(row + ".querySelector('td[data-label=\"Drain\"]').textContent")))
         peer = api_server(api_url, upstream, server_id)
         say("api %s drain=%s" % (peer["state"], json.dumps(peer.get("drain"))))
