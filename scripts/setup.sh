@@ -4,12 +4,12 @@
 set -euo pipefail
 want=(libevent-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config curl)
 case "${1:-build}" in
-  test)  want+=(memcached nginx python3-websockets openssl prometheus) ;;   # prometheus: promtool checks the metrics page
+  test)  want+=(memcached nginx python3-websockets openssl prometheus chromium) ;;   # prometheus: promtool checks the metrics page; chromium: the dashboard's browser test
   run)   want+=(memcached) ;;
   bench) want+=(nginx wrk haproxy valgrind binutils python3-websockets) ;;
-  sanitize) want+=(memcached nginx wrk python3-websockets prometheus) ;;
+  sanitize) want+=(memcached nginx wrk python3-websockets prometheus chromium) ;;
   soak)  want+=(nginx wrk) ;;
-  repeat-tests) want+=(memcached nginx wrk python3-websockets prometheus) ;;
+  repeat-tests) want+=(memcached nginx wrk python3-websockets prometheus chromium) ;;
   deb)   want+=(dpkg-dev binutils) ;;
   # systemd for systemd-analyze verify; util-linux for setpriv/unshare (the unit's sandbox without systemd).
   test-install) want+=(dpkg-dev binutils lintian logrotate adduser man-db systemd util-linux) ;;

@@ -1,7 +1,7 @@
 import Balancing
 
 /// The runtime API's read side: upstreams and their servers as nginx Plus's JSON shows them, with the session
-/// figures only switchyard has (`sessions`, `drained`).
+/// figures only switchyard has (`sessions`, `drained`; per session-routed upstream, `session_picks`).
 enum APIPage {
     static func upstreams(_ ups: [UpstreamRuntime], now: Instant) -> JSON {
         .object(ups.map { ($0.name, upstream($0, now: now)) })
@@ -18,6 +18,14 @@ enum APIPage {
         var members: [(String, JSON)] = [("peers", .array(peers)), ("keepalive", .int(up.keepalive)), ("zombies", .int(0))]
         if up.zone { members.append(("zone", .string(up.name))) }
         members.append(("drain_idle", .string("\(set.health.sessionWindow.components.seconds)s")))
+        let factory = up.policy.factory
+        if factory.affinity != .none {
+            // The metrics' session picks, for the dashboard's sticky hit and failover rates.
+            let c = factory.counters.snapshot(table: factory.failbackTable)
+            members.append(("session_picks", .object([
+                ("hit", .int(c.ownerPicks)), ("miss", .int(c.balancedPicks)), ("failover", .int(c.fallbackPicks)),
+            ])))
+        }
         return .object(members)
     }
 

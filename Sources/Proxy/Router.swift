@@ -177,6 +177,8 @@ enum Router {
             Responses.metrics(on: c)
         case .api(let write):
             APIHandler.serve(on: c, write: write)
+        case .dashboard(let page):
+            page.serve(on: c)
         case .jvmRouteStatus(let index):
             Responses.jvmRouteStatus(upstream: index, on: c)
         }

@@ -166,6 +166,8 @@ enum LocationAction {
     case jvmRouteStatus(upstream: Int)
     /// `api [write=on]`: the runtime API for upstream servers (APIHandler.swift).
     case api(write: Bool)
+    /// `dashboard [api=URI]`: the live page over the API, built at load (DashboardPage.swift).
+    case dashboard(DashboardPage)
 }
 
 enum RewriteFlag { case none, last, breakHere, redirect, permanent }

@@ -578,6 +578,7 @@ struct Builder {
             case .upstreamStatus: action = .upstreamStatus
             case .metrics: action = .metrics
             case .api(let write): action = .api(write: write)
+            case .dashboard(let api): action = .dashboard(DashboardPage(api: api))
             case .jvmRouteStatus(let upstreamName):
                 guard let i = upstreams.firstIndex(where: { $0.name == upstreamName }) else {
                     throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)

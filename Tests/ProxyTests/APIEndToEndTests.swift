@@ -158,6 +158,31 @@ import Testing
         #expect(try Self.call(f, "GET", "/api/9/http/upstreams/pool/servers/0").1["down"] == .bool(false))
     }
 
+    /// The metrics' session picks, per session-routed upstream, for the dashboard's rates; none elsewhere.
+    @Test func sessionPicksOfASessionRoutedUpstream() throws {
+        let b = try Self.backends(["t1", "t2"])
+        let f = try Fixture(http: """
+            upstream tomcats {
+                jvm_route $cookie_JSESSIONID reverse;
+                server \(b[0].address) srun_id=tomcat1;
+                server \(b[1].address) srun_id=tomcat2 down;
+            }
+            upstream pool { server \(b[0].address); }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://tomcats; }
+                location /api { api; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for _ in 0..<3 { _ = try f.get("/", headers: ["Cookie": "JSESSIONID=A1.tomcat1"]) }   // its owner
+        for _ in 0..<2 { _ = try f.get("/", headers: ["Cookie": "JSESSIONID=B2.tomcat2"]) }   // owner down: stand-in
+        _ = try f.get("/")                                                                      // no session
+        let (_, all) = try Self.call(f, "GET", "/api/9/http/upstreams")
+        #expect(all["tomcats"]?["session_picks"] == .object([("hit", .int(3)), ("miss", .int(1)), ("failover", .int(2))]))
+        #expect(all["pool"] != nil && all["pool"]?["session_picks"] == nil)
+    }
+
     @Test func addAndDeleteNeedAZone() throws {
         let b = try Self.backends(["a", "b"])
         let f = try Fixture(http: Self.http(b, upstream: ""))

@@ -27,11 +27,16 @@ final class PythonProcess {
     let err: String
     private(set) var exitStatus: Int32?
 
-    init(_ script: String, _ args: [String]) throws {
+    convenience init(_ script: String, _ args: [String]) throws {
+        try self.init(path: WebSocketPython.script(script), args)
+    }
+
+    /// Any script of Tests/ (the dashboard's browser driver lives in Tests/BrowserScripts).
+    init(path: String, _ args: [String]) throws {
         let dir = try TempDir.make()
         out = dir + "/stdout"
         err = dir + "/stderr"
-        pid = try Spawn.run([WebSocketPython.python, WebSocketPython.script(script)] + args, stdoutPath: out, stderrPath: err)
+        pid = try Spawn.run([WebSocketPython.python, path] + args, stdoutPath: out, stderrPath: err)
     }
 
     func stdout() -> String { (try? TempDir.read(out)) ?? "" }

@@ -135,6 +135,16 @@ extension DirectiveTable {
             }
             try setHandler(builder, directive, .api(write: write))
         }),
+        DirectiveSpec("dashboard", [.location], .range(0, 1), .custom { builder, directive in
+            var api = "/api"
+            if let argument = directive.arguments.first {
+                guard let value = Values.parameter(argument, "api"), dashboardAPIIsValid(value) else {
+                    throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+                }
+                api = value
+            }
+            try setHandler(builder, directive, .dashboard(api: api))
+        }),
         ] + clientRows
     }
 
@@ -234,6 +244,13 @@ extension DirectiveTable {
             }
         }
         if !hasMax { throw ConfigError(missingMax, at: directive.location) }
+    }
+
+    /// The API's URI is written into the page's script: a path (`/api`) or an http(s) URL, of visible ASCII
+    /// with none of the characters that would end a string or a tag there.
+    static func dashboardAPIIsValid(_ value: String) -> Bool {
+        guard value.hasPrefix("/") || value.hasPrefix("http://") || value.hasPrefix("https://") else { return false }
+        return value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !Array("\"'`<>\\".utf8).contains($0) }
     }
 
     /// A location has one content handler; a second one is nginx's "is duplicate".

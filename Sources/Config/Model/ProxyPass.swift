@@ -42,4 +42,6 @@ public enum LocationHandler: Sendable, Equatable {
     case metrics
     /// `api [write=on]`: nginx Plus's runtime API for upstream servers; without `write=on`, read only.
     case api(write: Bool)
+    /// `dashboard [api=URI]`: a live HTML page over the runtime API at `api` (default `/api`).
+    case dashboard(api: String)
 }
