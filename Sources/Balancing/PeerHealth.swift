@@ -177,6 +177,22 @@ public final class PeerHealth: Sendable {
         slots[peer.index].unhealthy.store(unhealthy, ordering: .relaxed)
     }
 
+    /// Health checks brought `peer` back at `now`: its `slow_start` ramp starts.
+    public func noteHealthy(_ peer: PeerID, now: Instant) {
+        slots[peer.index].healthySince.store(max(1, now.signed), ordering: .relaxed)
+    }
+
+    /// The weight a pick may give `index` at `now`: its weight, or during `slow_start` after its recovery a share of
+    /// it growing linearly from 1 (nginx Plus ramps from zero; a round-robin turn needs a weight of at least 1).
+    func weightCap(_ index: Int, now: Int64) -> Int {
+        let limit = limits[index]
+        guard limit.slowStartNanos > 0 else { return limit.weight }
+        let since = slots[index].healthySince.load(ordering: .relaxed)
+        let elapsed = now - since
+        guard since != 0, elapsed < limit.slowStartNanos else { return limit.weight }
+        return max(1, Int(Int64(limit.weight) * max(0, elapsed) / limit.slowStartNanos))
+    }
+
     /// Counts one check of `peer`; `becameUnhealthy` when it made the server unhealthy.
     public func recordCheck(_ peer: PeerID, passed: Bool, becameUnhealthy: Bool) {
         let c = slots[peer.index].healthChecks
@@ -244,8 +260,11 @@ struct PeerLimits: Sendable {
     let isDown: Bool
     let isBackup: Bool
     let isDraining: Bool
+    /// `slow_start` in nanoseconds (0: none).
+    let slowStartNanos: Int64
 
     init(_ config: PeerConfig) {
+        slowStartNanos = config.slowStart.nanoseconds
         weight = config.weight
         maxFails = config.maxFails
         maxConns = config.maxConns

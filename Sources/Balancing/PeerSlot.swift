@@ -26,6 +26,9 @@ final class PeerSlot: Sendable {
     /// pick (one relaxed load, no lock).
     let unhealthy = Atomic<Bool>(false)
     let healthChecks = HealthCheckCounters()
+    /// When health checks last brought the server back (0: not since this process knew it): `slow_start` ramps
+    /// its weight from then.
+    let healthySince = Atomic<Int64>(0)
 
     init(sessionWindow: Duration) {
         bound = SessionCounter(window: sessionWindow)
@@ -46,5 +49,6 @@ final class PeerSlot: Sendable {
         metrics.copy(from: old.metrics)
         unhealthy.store(old.unhealthy.load(ordering: .relaxed), ordering: .relaxed)
         healthChecks.copy(from: old.healthChecks)
+        healthySince.store(old.healthySince.load(ordering: .relaxed), ordering: .relaxed)
     }
 }

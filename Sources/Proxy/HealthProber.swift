@@ -93,6 +93,9 @@ final class HealthProber {
         health.recordCheck(peer, passed: outcome.passed, becameUnhealthy: change == .becameUnhealthy)
         // A server is out while any check of its upstream holds it unhealthy.
         let unhealthy = runs.contains { $0.check.upstream === check.upstream && $0.states[id]?.unhealthy == true }
+        if health.isUnhealthy(peer) && !unhealthy {   // back in rotation: `slow_start` ramps from now
+            health.noteHealthy(peer, now: Instant(nanoseconds: Clock.monotonicNanos()))
+        }
         health.setUnhealthy(peer, unhealthy)
         guard let change else { return }
         let tail = ", health check \"\(check.matchName)\" of peer \(set.addresses[index]) in upstream \"\(check.upstream.name)\""

@@ -293,7 +293,7 @@ struct Builder {
                 lines.append((PeerConfig(a.description, weight: s.weight, maxFails: s.maxFails, failTimeout: s.failTimeout,
                                          isBackup: s.backup, isDown: s.down,
                                          maxConns: s.maxBusy > 0 ? s.maxBusy : s.maxConns, route: route,
-                                         isDraining: s.drain), a))
+                                         isDraining: s.drain, slowStart: s.slowStart), a))
             }
         }
         let previousUpstream = previous?.upstreams.first { $0.name == u.name }

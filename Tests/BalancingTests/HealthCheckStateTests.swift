@@ -66,3 +66,29 @@ import Testing
         #expect(edited.healthChecks(PeerID(2)).lastPassed == nil)
     }
 }
+
+/// `slow_start`: a server the health checks bring back ramps its round-robin weight up linearly.
+@Suite struct SlowStartTests {
+    static func share(_ health: PeerHealth, at seconds: UInt64) -> Double {
+        var rr = RoundRobin(health: health)
+        var b = 0
+        for _ in 0..<1100 where pickOnce(&rr, PickContext(), at: .seconds(seconds))?.peer == PeerID(1) { b += 1 }
+        return Double(b) / 1100
+    }
+
+    @Test func theWeightRampsFromItsRecovery() {
+        let health = PeerHealth(peers: [PeerConfig("10.0.0.1:80", weight: 10),
+                                        PeerConfig("10.0.0.2:80", weight: 10, slowStart: .seconds(10))])
+        #expect(abs(Self.share(health, at: 100) - 0.5) < 0.01)   // never recovered: its full weight
+        health.noteHealthy(PeerID(1), now: .seconds(100))
+        #expect(abs(Self.share(health, at: 101) - 1.0 / 11) < 0.01)   // 1 of 10 after a tenth of the time
+        #expect(abs(Self.share(health, at: 105) - 5.0 / 15) < 0.01)
+        #expect(abs(Self.share(health, at: 110) - 0.5) < 0.01)
+    }
+
+    @Test func withoutSlowStartTheWeightIsWholeAtOnce() {
+        let health = weighted([10, 10])
+        health.noteHealthy(PeerID(1), now: .seconds(100))
+        #expect(abs(Self.share(health, at: 101) - 0.5) < 0.01)
+    }
+}
