@@ -80,6 +80,8 @@ import Testing
         let log = f.logFile("logs/error.log", containing: "peer is unhealthy")
         #expect(log.contains("[warn]") && log.contains(
             "peer is unhealthy while checking status code, health check \"\" of peer \(nodes[1].address) in upstream \"pool\""))
+        // One prober for the process, not one per worker: the change is logged once.
+        #expect(log.split(separator: "\n").filter { $0.contains("peer is unhealthy") }.count == 1)
         let hc = try #require(try Self.peer(f, 1)["health_checks"])
         #expect(hc["unhealthy"] == .int(1) && (hc["fails"]?.int ?? 0) >= 2 && hc["last_passed"] == .bool(false))
         let metrics = try f.get("/metrics").text
@@ -149,7 +151,7 @@ import Testing
 
     @Test func anUnreachableServerIsLoggedWithTheConnectError() throws {
         let nodes = try [Node("a")]
-        let closed = freePort()
+        let closed = deadPort()
         let f = try Fixture(http: """
             upstream pool { zone pool 64k; server \(nodes[0].address); server 127.0.0.1:\(closed); }
             server {
