@@ -14,6 +14,9 @@ final class HealthCheckRuntime: @unchecked Sendable {
     let sendTimeoutMillis: Int
     let readTimeoutMillis: Int
     let bufferSize: Int
+    /// `proxy_pass https://`: the location's TLS toward the upstream, and the name SNI and verification use.
+    let tls: UpstreamTLS?
+    let tlsName: String
 
     init(upstream: UpstreamRuntime, config: HealthCheck, match: HealthMatch, proxy: ProxyRuntime) {
         self.upstream = upstream
@@ -30,6 +33,8 @@ final class HealthCheckRuntime: @unchecked Sendable {
         sendTimeoutMillis = proxy.sendTimeoutMillis
         readTimeoutMillis = proxy.readTimeoutMillis
         bufferSize = max(proxy.bufferSize, 4096)
+        tls = proxy.tls
+        tlsName = proxy.tls?.serverName(proxyHost: proxy.proxyHost) ?? ""
     }
 
     /// Sets the servers' starting standing when a configuration is built (before any worker picks from it):

@@ -5,7 +5,8 @@ import HTTP1
 /// One health check of one server: connect, send the check's GET, read the head (and up to 256 KiB of the body
 /// when the match tests it), then hand the verdict to the prober. The same UpstreamConnection and
 /// UpstreamTransaction a proxied request uses (CacheBackgroundUpdate's pattern: a request with no client), never
-/// pooled; bounded by the location's proxy_connect_timeout, proxy_send_timeout and proxy_read_timeout.
+/// pooled; bounded by the location's proxy_connect_timeout, proxy_send_timeout and proxy_read_timeout. An https
+/// upstream gets the location's TLS (UpstreamHandshake.swift), with proxy_ssl_name when it is a constant.
 final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
     /// How the check went: passed, or failed with nginx Plus's "while …" words and the I/O error if there was one.
     struct Outcome: Equatable {
@@ -25,6 +26,7 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
     private var head: ResponseHead?
     private var body: [UInt8] = []
     private var ended = false
+    private var handshaking = false
     private let finish: (Outcome) -> Void
 
     init(check: HealthCheckRuntime, loop: Loop, pool: UpstreamPool, finish: @escaping (Outcome) -> Void) {
@@ -40,7 +42,7 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
         case .connected(let c):
             conn = c
             tx.connected()
-            send()
+            connected(c)
         case .inProgress(let c):
             conn = c
             c.writer.arm(timeoutMillis: check.connectTimeoutMillis)
@@ -59,15 +61,33 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
         guard !ended, let c = conn else { return }
         let connecting = tx.state == .connecting
         if ev.contains(.timeout) {
-            return done(false, connecting ? "connecting to upstream" : "sending request to upstream",
+            return done(false, connecting ? "connecting to upstream"
+                               : handshaking ? "SSL handshaking to upstream" : "sending request to upstream",
                         "upstream timed out (110: Connection timed out)")
         }
         if connecting {
             let err = Socket.pendingError(c.fd)
             if err != 0 { return done(false, "connecting to upstream", "connect() failed (\(err): \(Syscall.describe(err)))") }
             tx.connected()
+            return connected(c)
         }
+        if handshaking { return handshook(UpstreamHandshake.step(c, check.tls!, name: check.tlsName, timeoutMillis: check.connectTimeoutMillis)) }
         send()
+    }
+
+    /// An https upstream: the same handshake (SNI, verification, kept session) a proxied request makes, first.
+    private func connected(_ c: UpstreamConnection) {
+        guard let tls = check.tls else { return send() }
+        handshaking = true
+        handshook(UpstreamHandshake.start(c, tls, name: check.tlsName, timeoutMillis: check.connectTimeoutMillis))
+    }
+
+    private func handshook(_ step: UpstreamHandshake.Step) {
+        switch step {
+        case .done: handshaking = false; send()
+        case .pending: break
+        case .failed(let reason, _): done(false, "SSL handshaking to upstream", reason)
+        }
     }
 
     private func send() {
@@ -87,6 +107,10 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
 
     func upstreamReadable(_ ev: IOEvents) {
         guard !ended, let c = conn else { return }
+        if handshaking {
+            if ev.contains(.timeout) { return done(false, "SSL handshaking to upstream", "upstream timed out (110: Connection timed out)") }
+            return handshook(UpstreamHandshake.step(c, check.tls!, name: check.tlsName, timeoutMillis: check.connectTimeoutMillis))
+        }
         let phase = head == nil ? "reading response header from upstream" : "reading upstream"
         if ev.contains(.timeout) { return done(false, phase, "upstream timed out (110: Connection timed out)") }
         switch c.transport.read(into: c.buffer, chunk: check.bufferSize) {

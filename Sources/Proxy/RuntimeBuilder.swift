@@ -261,9 +261,6 @@ struct Builder {
     mutating func addHealthChecks(_ checks: [HealthCheck], proxy p: ProxyRuntime, http: HTTPConfig) throws(ConfigError) {
         guard case .upstream(let i) = p.target else { return }
         for c in checks where healthCheckPlaces.insert(c.location).inserted {
-            if p.tls != nil {
-                throw ConfigError("\"health_check\" of an https upstream is not supported in switchyard", at: c.location)
-            }
             var match = HealthMatch.standard
             if let name = c.match {
                 guard let m = http.matches.first(where: { $0.name == name }) else {

@@ -190,4 +190,40 @@ import Testing
         #expect(Self.state(f, 1) == "up")
         #expect(eventually { (try? Self.who(f)) == "b" })
     }
+
+    /// An https upstream: the check makes the handshake a proxied request makes (SNI, verification); a server that
+    /// does not speak TLS fails it.
+    @Test func anHTTPSUpstreamIsCheckedOverTLS() throws {
+        let kit = try TLSTestKit()
+        defer { kit.remove() }
+        let tlsBackend = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT ssl;
+                ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+                location /health { return 200 "healthy [$ssl_server_name]"; }
+            }
+            """)
+        defer { tlsBackend.proxy.stop() }
+        let plain = try Node("plain")
+        let f = try Fixture(http: """
+            upstream pool { zone pool 64k; server 127.0.0.1:\(tlsBackend.port); server \(plain.address); }
+            match sni { status 200; body ~ "^healthy \\[localhost\\]$"; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass https://pool;
+                    proxy_ssl_server_name on; proxy_ssl_name localhost;
+                    proxy_ssl_verify on; proxy_ssl_trusted_certificate \(kit.path("ca.crt"));
+                    health_check interval=50ms uri=/health match=sni;
+                }
+                location /api { api; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(eventually { Self.checks(f, 0) >= 2 && Self.state(f, 1) == "unhealthy" })
+        #expect(Self.state(f, 0) == "up")
+        #expect(try Self.peer(f, 0)["health_checks"]?["last_passed"] == .bool(true))
+        let log = f.logFile("logs/error.log", containing: "peer is unhealthy")
+        #expect(log.contains("peer is unhealthy while SSL handshaking to upstream, health check \"sni\" of peer \(plain.address)"))
+    }
 }
