@@ -21,12 +21,15 @@ public struct PeerConfig: Sendable, Hashable {
     public var route: [UInt8]?
     /// `drain`: only requests already bound to this server go to it.
     public var isDraining: Bool
+    /// `slow_start=`: after its health checks bring it back, the server's weight ramps up from 1 over this time.
+    public var slowStart: Duration = .zero
 
     public init(
         _ address: String, weight: Int = 1, maxFails: Int = 1, failTimeout: Duration = .seconds(10),
         isBackup: Bool = false, isDown: Bool = false, maxConns: Int = 0, route: [UInt8]? = nil,
-        isDraining: Bool = false, server: String? = nil
+        isDraining: Bool = false, server: String? = nil, slowStart: Duration = .zero
     ) {
+        self.slowStart = slowStart
         self.address = address
         self.server = server
         self.weight = max(1, weight)

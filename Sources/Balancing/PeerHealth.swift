@@ -39,9 +39,23 @@ public final class PeerHealth: Sendable {
     /// server i, which then shares its counters (in-flight requests of this version release into the same
     /// slot), or nil for a new server.
     public func successor(peers: [PeerConfig], sources: [Int?]) -> PeerHealth {
-        let shared = zip(peers.indices, sources).map { _, source in source.map { slots[$0] } ?? PeerSlot(sessionWindow: sessionWindow) }
-        return PeerHealth(peers: peers, slots: shared, sessionWindow: sessionWindow)
+        let waits = newServersUnhealthy.load(ordering: .relaxed)
+        let shared = zip(peers.indices, sources).map { _, source in
+            source.map { slots[$0] } ?? {
+                let slot = PeerSlot(sessionWindow: sessionWindow)
+                slot.unhealthy.store(waits, ordering: .relaxed)   // `mandatory`: out until its first check passes
+                return slot
+            }()
+        }
+        let next = PeerHealth(peers: peers, slots: shared, sessionWindow: sessionWindow)
+        next.newServersUnhealthy.store(waits, ordering: .relaxed)
+        return next
     }
+
+    /// `health_check … mandatory`: a server the runtime API adds waits for its first passing check.
+    let newServersUnhealthy = Atomic<Bool>(false)
+
+    public func setNewServersUnhealthy(_ waits: Bool) { newServersUnhealthy.store(waits, ordering: .relaxed) }
 
     /// Starts the drain clock of servers that began draining and stops it for those that no longer do.
     public func updateDrainClocks(now: Instant) {
@@ -85,6 +99,7 @@ public final class PeerHealth: Sendable {
         let peer = limits[index]
         if peer.isDown { return .unavailable }
         let slot = slots[index]
+        if slot.unhealthy.load(ordering: .relaxed) { return .unavailable }
         if peer.maxConns != 0 && slot.active.load(ordering: .relaxed) >= peer.maxConns {
             slot.metrics.noteMaxConns()
             return .unavailable
@@ -152,6 +167,51 @@ public final class PeerHealth: Sendable {
         return true
     }
 
+    // MARK: - Health checks (the prober's side; PeerSlot.unhealthy is what picks read)
+
+    /// Whether health checks keep `peer` out of rotation.
+    public func isUnhealthy(_ peer: PeerID) -> Bool { slots[peer.index].unhealthy.load(ordering: .relaxed) }
+
+    /// Takes `peer` out of rotation (or puts it back) for every worker at once.
+    public func setUnhealthy(_ peer: PeerID, _ unhealthy: Bool) {
+        slots[peer.index].unhealthy.store(unhealthy, ordering: .relaxed)
+    }
+
+    /// Health checks brought `peer` back at `now`: its `slow_start` ramp starts.
+    public func noteHealthy(_ peer: PeerID, now: Instant) {
+        slots[peer.index].healthySince.store(max(1, now.signed), ordering: .relaxed)
+    }
+
+    /// The weight a pick may give `index` at `now`: its weight, or during `slow_start` after its recovery a share of
+    /// it growing linearly from 1 (nginx Plus ramps from zero; a round-robin turn needs a weight of at least 1).
+    func weightCap(_ index: Int, now: Int64) -> Int {
+        let limit = limits[index]
+        guard limit.slowStartNanos > 0 else { return limit.weight }
+        let since = slots[index].healthySince.load(ordering: .relaxed)
+        let elapsed = now - since
+        guard since != 0, elapsed < limit.slowStartNanos else { return limit.weight }
+        return max(1, Int(Int64(limit.weight) * max(0, elapsed) / limit.slowStartNanos))
+    }
+
+    /// Counts one check of `peer`; `becameUnhealthy` when it made the server unhealthy.
+    public func recordCheck(_ peer: PeerID, passed: Bool, becameUnhealthy: Bool) {
+        let c = slots[peer.index].healthChecks
+        c.checks.wrappingAdd(1, ordering: .relaxed)
+        if !passed { c.fails.wrappingAdd(1, ordering: .relaxed) }
+        if becameUnhealthy { c.unhealthy.wrappingAdd(1, ordering: .relaxed) }
+        c.lastPassed.store(passed ? 2 : 1, ordering: .relaxed)
+    }
+
+    public func healthChecks(_ peer: PeerID) -> HealthCheckSnapshot {
+        let slot = slots[peer.index]
+        let c = slot.healthChecks
+        let last = c.lastPassed.load(ordering: .relaxed)
+        return HealthCheckSnapshot(checks: c.checks.load(ordering: .relaxed), fails: c.fails.load(ordering: .relaxed),
+                                   unhealthy: c.unhealthy.load(ordering: .relaxed),
+                                   lastPassed: last == 0 ? nil : last == 2,
+                                   isUnhealthy: slot.unhealthy.load(ordering: .relaxed))
+    }
+
     // MARK: - Reading
 
     public func activeConnections(_ peer: PeerID) -> Int {
@@ -200,8 +260,11 @@ struct PeerLimits: Sendable {
     let isDown: Bool
     let isBackup: Bool
     let isDraining: Bool
+    /// `slow_start` in nanoseconds (0: none).
+    let slowStartNanos: Int64
 
     init(_ config: PeerConfig) {
+        slowStartNanos = config.slowStart.nanoseconds
         weight = config.weight
         maxFails = config.maxFails
         maxConns = config.maxConns

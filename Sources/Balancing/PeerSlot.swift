@@ -22,6 +22,13 @@ final class PeerSlot: Sendable {
     /// When the server started draining (0: it is not draining, or not since this process knew it).
     let drainingSince = Atomic<Int64>(0)
     let metrics = PeerMetrics()
+    /// Out of rotation for every worker because of its health checks: written only by the prober, read by every
+    /// pick (one relaxed load, no lock).
+    let unhealthy = Atomic<Bool>(false)
+    let healthChecks = HealthCheckCounters()
+    /// When health checks last brought the server back (0: not since this process knew it): `slow_start` ramps
+    /// its weight from then.
+    let healthySince = Atomic<Int64>(0)
 
     init(sessionWindow: Duration) {
         bound = SessionCounter(window: sessionWindow)
@@ -40,5 +47,8 @@ final class PeerSlot: Sendable {
         lastSession.store(old.lastSession.load(ordering: .relaxed), ordering: .relaxed)
         drainingSince.store(old.drainingSince.load(ordering: .relaxed), ordering: .relaxed)
         metrics.copy(from: old.metrics)
+        unhealthy.store(old.unhealthy.load(ordering: .relaxed), ordering: .relaxed)
+        healthChecks.copy(from: old.healthChecks)
+        healthySince.store(old.healthySince.load(ordering: .relaxed), ordering: .relaxed)
     }
 }

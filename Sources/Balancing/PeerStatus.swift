@@ -9,6 +9,8 @@ public struct PeerStatus: Sendable, Equatable {
         case down
         /// Failed `max_fails` times and inside its `fail_timeout`: skipped.
         case failing
+        /// Failed its health checks (or, `mandatory`, has not passed one yet): out of rotation.
+        case unhealthy
         case draining
         /// A healthy backup server.
         case backup
@@ -41,6 +43,8 @@ extension PeerHealth {
             let state: PeerStatus.State
             if peer.isDown {
                 state = .down
+            } else if slot.unhealthy.load(ordering: .relaxed) {
+                state = .unhealthy
             } else if peer.maxFails != 0 && fails >= peer.maxFails && peers.count > 1
                 && now.signed - slot.checked.load(ordering: .relaxed) <= failTimeouts[index]
             {

@@ -83,6 +83,9 @@ public struct RoundRobin: Balancer {
                 let availability = health.availability(index, now: now)
                 if availability == .unavailable { continue }
                 eligible.insert(index)
+                if health.limits[index].slowStartNanos != 0 {   // slow_start: hold the weight to its ramp
+                    effectiveWeight[index] = min(effectiveWeight[index], health.weightCap(index, now: now))
+                }
                 let score = currentWeight[index] + effectiveWeight[index]
                 if best < 0 || score > bestScore {
                     best = index
@@ -99,7 +102,9 @@ public struct RoundRobin: Balancer {
             for index in group where eligible.contains(index) {
                 currentWeight[index] += effectiveWeight[index]
                 total += effectiveWeight[index]
-                if effectiveWeight[index] < health.limits[index].weight { effectiveWeight[index] += 1 }
+                let limit = health.limits[index]
+                let cap = limit.slowStartNanos == 0 ? limit.weight : health.weightCap(index, now: now)
+                if effectiveWeight[index] < cap { effectiveWeight[index] += 1 }
             }
             currentWeight[best] -= total
             health.acquire(best, now: now)

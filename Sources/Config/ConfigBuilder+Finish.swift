@@ -16,6 +16,7 @@ extension ConfigBuilder {
         let context = FinishContext(
             upstreams: Set(upstreams.map(\.name)), zones: Set(http.proxyCachePaths.map(\.zoneName)),
             formats: Set(http.logFormats.map(\.name)),
+            zonedUpstreams: Set(upstreams.filter { $0.zone != nil }.map(\.name)), matches: Set(http.matches.map(\.name)),
             limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }))
         var servers: [ServerConfig] = []
         var defaultServers: [ListenAddress: SourceLocation] = [:]
@@ -53,13 +54,16 @@ extension ConfigBuilder {
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
             maps: http.maps, splitClients: http.splitClients, geos: http.geos, proxyCachePaths: http.proxyCachePaths,
-            limitZones: http.limitZones)
+            limitZones: http.limitZones, matches: http.matches)
     }
 
     private struct FinishContext {
         let upstreams: Set<String>
         let zones: Set<String>
         let formats: Set<String>
+        /// Upstreams with a `zone` (the ones `health_check` may check) and the `match` blocks' names.
+        let zonedUpstreams: Set<String>
+        let matches: Set<String>
         /// Zone name → the directive that declared it (`limit_req_zone` or `limit_conn_zone`).
         let limitZones: [String: String]
     }
@@ -79,12 +83,32 @@ extension ConfigBuilder {
         default:
             break
         }
+        if !draft.healthChecks.isEmpty { try checkHealthChecks(draft.healthChecks, handler: handler, context) }
         let nested = try draft.nested.map { try freeze($0, parent: settings, context) }
         let limitExcept = try draft.limitExcept.map { l in try freezeLimitExcept(l, parent: settings, context) }
         return LocationConfig(
             match: draft.match, settings: settings, handler: handler,
             rewrites: try freezeIfs(draft.rewrites, parent: settings, context), nested: nested,
-            location: draft.location, limitExcept: limitExcept)
+            location: draft.location, limitExcept: limitExcept, healthChecks: draft.healthChecks)
+    }
+
+    /// `health_check` checks the upstream group the location's `proxy_pass` names, which must have a `zone`
+    /// (nginx Plus: the group must reside in shared memory); its `match` must exist.
+    @inline(never)
+    private func checkHealthChecks(_ checks: [HealthCheck], handler: LocationHandler?, _ context: FinishContext) throws {
+        for check in checks {
+            guard case .proxy(.static(let url))? = handler, case .upstream(let name) = url.target,
+                  context.upstreams.contains(name)
+            else {
+                throw ConfigError("\"health_check\" requires \"proxy_pass\" to an upstream group", at: check.location)
+            }
+            if !context.zonedUpstreams.contains(name) {
+                throw ConfigError("upstream \"\(name)\" must reside in shared memory", at: check.location)
+            }
+            if let match = check.match, !context.matches.contains(match) {
+                throw ConfigError("match \"\(match)\" not found", at: check.location)
+            }
+        }
     }
 
     /// `limit_except`'s block merged from its location. Out of line: `freeze` recurses once per nesting level, and

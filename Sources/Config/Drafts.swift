@@ -26,6 +26,8 @@ final class HTTPDraft: SettingsOwner {
     var proxyCachePaths: [ProxyCachePath] = []
     /// `limit_req_zone` and `limit_conn_zone`, in file order; names are unique.
     var limitZones: [LimitZoneConfig] = []
+    /// `match` blocks (health checks), in file order; names are unique.
+    var matches: [MatchConfig] = []
     let location: SourceLocation
 
     /// The directives whose fields `init` presets below: their merges run even when no file writes them,
@@ -66,6 +68,8 @@ final class LocationDraft: SettingsOwner {
     var nested: [LocationDraft] = []
     /// `limit_except`: its methods and the settings its block wrote (merged from this location at finish).
     var limitExcept: (methods: [String], settings: HTTPSettings, location: SourceLocation)?
+    /// `health_check` lines: checked against the upstream `proxy_pass` names when the configuration is finished.
+    var healthChecks: [HealthCheck] = []
     let location: SourceLocation
 
     init(match: LocationMatch, location: SourceLocation) {

@@ -49,12 +49,19 @@ enum APIPage {
         members += [
             ("requests", .int(status.requests)), ("responses", .object(responses)), ("fails", .int(status.failures)),
             ("unavail", .int(metrics.unavailablePeriods)),
-            ("health_checks", .object([("checks", .int(0)), ("fails", .int(0)), ("unhealthy", .int(0))])),
+            ("health_checks", healthChecks(health.healthChecks(PeerID(index)))),
             ("downtime", .int(0)),
             ("max_fails", .int(c.maxFails)), ("fail_timeout", .string("\(c.failTimeout.components.seconds)s")),
             ("down", .bool(c.isDown)), ("drain", .bool(c.isDraining)),
         ]
         if let route = c.route { members.append(("route", .string(String(decoding: route, as: UTF8.self)))) }
+        return .object(members)
+    }
+
+    /// nginx Plus's `health_checks` object; `last_passed` only once the server was checked.
+    static func healthChecks(_ h: HealthCheckSnapshot) -> JSON {
+        var members: [(String, JSON)] = [("checks", .int(h.checks)), ("fails", .int(h.fails)), ("unhealthy", .int(h.unhealthy))]
+        if let passed = h.lastPassed { members.append(("last_passed", .bool(passed))) }
         return .object(members)
     }
 
@@ -64,6 +71,7 @@ enum APIPage {
         case .up, .backup: return "up"
         case .down: return "down"
         case .failing: return "unavail"
+        case .unhealthy: return "unhealthy"
         case .draining: return "draining"
         }
     }

@@ -168,7 +168,7 @@ enum ServerFields {
         var members: [(String, JSON)] = [
             ("id", .int(s.id)), ("server", .string(c.address)), ("weight", .int(c.weight)),
             ("max_conns", .int(c.maxConns)), ("max_fails", .int(c.maxFails)),
-            ("fail_timeout", .string("\(c.failTimeout.components.seconds)s")), ("slow_start", .string("0s")),
+            ("fail_timeout", .string("\(c.failTimeout.components.seconds)s")), ("slow_start", .string("\(c.slowStart.components.seconds)s")),
         ]
         if let route = c.route { members.append(("route", .string(String(decoding: route, as: UTF8.self)))) }
         members += [("backup", .bool(c.isBackup)), ("down", .bool(c.isDown))]

@@ -78,10 +78,11 @@ enum MetricsPage {
             for (i, (status, metrics)) in zip(set.health.snapshot(now: now), set.health.metrics()).enumerated() {
                 servers.append(ServerFigures(labels: Exposition.Labels([("upstream", up.name), ("server", names[i])]),
                                              status: status, metrics: metrics,
-                                             sessions: set.health.boundSessions(PeerID(i), now: now)))
+                                             sessions: set.health.boundSessions(PeerID(i), now: now),
+                                             checks: set.health.healthChecks(PeerID(i))))
             }
         }
-        page.family("server_status", .gauge, "The server's state, one-hot: up, down (failed max_fails), maint (down in the configuration), draining, backup.")
+        page.family("server_status", .gauge, "The server's state, one-hot: up, down (failed max_fails), unhealthy (failed its health checks), maint (down in the configuration), draining, backup.")
         for s in servers {
             let state = stateName(s.status.state)
             for (candidate, text) in zip(stateNames, stateTexts) {
@@ -100,6 +101,10 @@ enum MetricsPage {
              { $0.metrics.unavailablePeriods }),
             ("server_max_conns_skips_total", .counter, "Times a pick passed the server over because it was at max_conns.",
              { $0.metrics.maxConnsRefusals }),
+            ("server_checks_total", .counter, "Active health checks of the server (health_check).", { $0.checks.checks }),
+            ("server_check_failures_total", .counter, "Active health checks the server failed.", { $0.checks.fails }),
+            ("server_check_up_down_total", .counter, "Times the server became unhealthy by its health checks.",
+             { $0.checks.unhealthy }),
         ]
         for (name, kind, help, value) in plain {
             page.family(name, kind, help)
@@ -122,10 +127,11 @@ enum MetricsPage {
         let metrics: PeerMetricsSnapshot
         /// Sessions within the upstream's `drain_idle`.
         let sessions: Int
+        let checks: HealthCheckSnapshot
     }
 
     /// The `state` label's values, in the one-hot order.
-    private static let stateNames = ["up", "down", "maint", "draining", "backup"]
+    private static let stateNames = ["up", "down", "unhealthy", "maint", "draining", "backup"]
     private static let stateTexts = stateNames.map { Array($0.utf8) }
 
     private static func stateName(_ state: PeerStatus.State) -> String {
@@ -133,6 +139,7 @@ enum MetricsPage {
         case .up: return "up"
         case .down: return "maint"       // `down` in the configuration: HAProxy's MAINT
         case .failing: return "down"     // failed max_fails: HAProxy's DOWN
+        case .unhealthy: return "unhealthy"   // failed its health checks
         case .draining: return "draining"
         case .backup: return "backup"
         }

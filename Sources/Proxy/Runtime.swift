@@ -38,10 +38,12 @@ public final class Runtime: @unchecked Sendable {
     let limitZones: LimitZoneSet
     /// `open_log_file_cache` directives, indexed by `AccessLogSink.fileCache` (each worker keeps its own table).
     let logFileCaches: [OpenLogFileCache]
+    /// `health_check` lines: one prober for the whole process runs them (HealthProber.swift, on worker 0).
+    let healthChecks: [HealthCheckRuntime]
 
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
-         serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
+         healthChecks: [HealthCheckRuntime] = [], serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
          serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
          limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = []) {
@@ -56,6 +58,7 @@ public final class Runtime: @unchecked Sendable {
         self.tlsContexts = tlsContexts
         self.limitZones = limitZones
         self.logFileCaches = logFileCaches
+        self.healthChecks = healthChecks
     }
 }
 

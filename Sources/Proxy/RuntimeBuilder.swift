@@ -35,6 +35,9 @@ struct Builder {
     var logFileCaches: [OpenLogFileCache] = []
     var logFileCacheIndex: [SourceLocation: Int] = [:]
     var upstreams: [UpstreamRuntime] = []
+    /// `health_check` lines, by where they are written (a location may be built twice: `if` blocks).
+    var healthChecks: [HealthCheckRuntime] = []
+    var healthCheckPlaces: Set<SourceLocation> = []
     var openFiles = true
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
     var cacheZones: [String: CacheZone] = [:]
@@ -161,9 +164,10 @@ struct Builder {
         let client = http.settings.client
         let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
                                   headMax: client.largeHeaderBuffers.size * client.largeHeaderBuffers.count, maxHeaders: 100)
+        HealthCheckRuntime.settle(upstreams, checks: healthChecks)
         return Runtime(generation: generation, listens: listens, upstreams: upstreams, workers: workers,
                        workerConnections: config.events.workerConnections, errorLog: errorLog,
-                       accessLogFiles: accessLogFiles, limits: limits,
+                       accessLogFiles: accessLogFiles, limits: limits, healthChecks: healthChecks,
                        serverTokens: http.settings.content.serverTokens != .off,
                        shutdownTimeoutMillis: config.main.workerShutdownTimeout.map(millis),
                        clientHeaderBufferSize: client.headerBufferSize,
@@ -261,6 +265,23 @@ struct Builder {
         do { return try Regex(pattern, caseless: caseless) } catch { throw ConfigError(error.description, at: loc) }
     }
 
+    // MARK: - Health checks
+
+    /// A location's `health_check` lines, for the upstream its proxy_pass names (Config checked that it is one).
+    mutating func addHealthChecks(_ checks: [HealthCheck], proxy p: ProxyRuntime, http: HTTPConfig) throws(ConfigError) {
+        guard case .upstream(let i) = p.target else { return }
+        for c in checks where healthCheckPlaces.insert(c.location).inserted {
+            var match = HealthMatch.standard
+            if let name = c.match {
+                guard let m = http.matches.first(where: { $0.name == name }) else {
+                    throw ConfigError("match \"\(name)\" not found", at: c.location)
+                }
+                match = try HealthMatch(m)
+            }
+            healthChecks.append(HealthCheckRuntime(upstream: upstreams[i], config: c, match: match, proxy: p))
+        }
+    }
+
     // MARK: - Upstreams
 
     mutating func upstream(_ u: UpstreamConfig) throws(ConfigError) -> UpstreamRuntime {
@@ -279,7 +300,7 @@ struct Builder {
                 lines.append((PeerConfig(a.description, weight: s.weight, maxFails: s.maxFails, failTimeout: s.failTimeout,
                                          isBackup: s.backup, isDown: s.down,
                                          maxConns: s.maxBusy > 0 ? s.maxBusy : s.maxConns, route: route,
-                                         isDraining: s.drain), a))
+                                         isDraining: s.drain, slowStart: s.slowStart), a))
             }
         }
         let previousUpstream = previous?.upstreams.first { $0.name == u.name }
@@ -572,8 +593,10 @@ struct Builder {
         if action == nil, let handler {
             switch handler {
             case .proxy(let pass):
-                action = .proxy(try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
-                                          http: http, at: loc))
+                let p = try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
+                                  http: http, at: loc)
+                action = .proxy(p)
+                if let checks = l?.healthChecks, !checks.isEmpty { try addHealthChecks(checks, proxy: p, http: http) }
             case .stubStatus: action = .stubStatus
             case .upstreamStatus: action = .upstreamStatus
             case .metrics: action = .metrics

@@ -12,6 +12,7 @@ enum StateFile {
         for s in list.servers {
             let c = s.config
             out += "server \(c.address) weight=\(c.weight) max_fails=\(c.maxFails) fail_timeout=\(c.failTimeout.components.seconds)s"
+            if c.slowStart > .zero { out += " slow_start=\(c.slowStart.components.seconds)s" }
             if c.maxConns > 0 { out += " max_conns=\(c.maxConns)" }
             if let route = c.route { out += " " + word("route=" + String(decoding: route, as: UTF8.self)) }
             if c.isBackup { out += " backup" }

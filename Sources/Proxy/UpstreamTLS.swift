@@ -35,7 +35,16 @@ final class UpstreamTLS: @unchecked Sendable {
     /// The name for SNI and verification: proxy_ssl_name, else the proxy_pass host; a port is dropped
     /// (nginx's ngx_http_upstream_ssl_name).
     func serverName(for r: Request, proxyHost: [UInt8]) -> String {
-        let bytes = name.map { r.evaluate($0) } ?? (defaultName.isEmpty ? proxyHost : defaultName)
+        Self.host(name.map { r.evaluate($0) } ?? (defaultName.isEmpty ? proxyHost : defaultName))
+    }
+
+    /// The name with no request to evaluate it (a health check): proxy_ssl_name when constant, else the
+    /// proxy_pass host.
+    func serverName(proxyHost: [UInt8]) -> String {
+        Self.host(name?.constant ?? (defaultName.isEmpty ? proxyHost : defaultName))
+    }
+
+    private static func host(_ bytes: [UInt8]) -> String {
         var start = 0
         if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) { start = close }
         let end = bytes[start...].firstIndex(of: UInt8(ascii: ":")) ?? bytes.count

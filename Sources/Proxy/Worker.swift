@@ -67,6 +67,8 @@ final class Worker {
     private let headQueue = WaitQueue()
     /// Fires at the oldest due head's `client_header_timeout` deadline.
     private var headTimer: Watcher!
+    /// Worker 0 runs the current runtime's health checks: one prober for the whole process (HealthProber.swift).
+    private var prober: HealthProber?
     /// `share=memcached://…`: this worker's client per node list (MemcachedClient.swift).
     private var memcachedClients: [ObjectIdentifier: MemcachedClient] = [:]
 
@@ -86,6 +88,13 @@ final class Worker {
         flushTimer = Watcher.timer(loop: loop) { [unowned self] in self.periodic() }
         flushTimer?.arm(exactMillis: 1000)
         headTimer = Watcher.timer(loop: loop) { [unowned self] in self.expireHeads() }
+        startProber()
+    }
+
+    /// Worker 0's prober for `runtime`'s health checks (none without `health_check`).
+    private func startProber() {
+        prober?.stop()
+        prober = index == 0 && !runtime.healthChecks.isEmpty ? HealthProber(runtime: runtime, loop: loop, pool: pool) : nil
     }
 
     func run() { loop.run() }
@@ -247,6 +256,7 @@ final class Worker {
         listensByAddress = Self.listens(of: new)
         listen(on: sockets)
         closeUnusedMemcachedClients()
+        startProber()
     }
 
     /// The current configuration's listener for the address `old` listened on (`old` itself when the address
@@ -267,6 +277,7 @@ final class Worker {
             return
         }
         isShuttingDown = true
+        prober?.stop()
         for w in acceptors { w.disarm() }
         acceptors.removeAll()
         stoppedAccepting()

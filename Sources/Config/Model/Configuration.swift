@@ -65,6 +65,8 @@ public struct HTTPConfig: Sendable {
     public var proxyCachePaths: [ProxyCachePath]
     /// `limit_req_zone` and `limit_conn_zone`: tables shared by every worker.
     public var limitZones: [LimitZoneConfig]
+    /// `match` blocks for `health_check`.
+    public var matches: [MatchConfig] = []
 
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 

@@ -11,6 +11,8 @@ public struct LocationConfig: Sendable {
     public var location: SourceLocation
     /// `limit_except METHOD … { … }`: requests with another method get these settings' access rules.
     public var limitExcept: LimitExcept? = nil
+    /// `health_check` lines (the location's `proxy_pass` names a zoned upstream).
+    public var healthChecks: [HealthCheck] = []
 }
 
 /// `limit_except GET { deny all; }`: the methods let through as the location says (`GET` brings `HEAD`); any
