@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What operating switchyard live costs the requests it proxies (issue 18's measure): user-space instructions per
-# proxied request with and without `metrics`, `api` and `zone` configured, and per scrape of /metrics and per GET
+# proxied request with and without `metrics`, `api`, `zone` and `health_check` (every second, so the probes'
+# own work falls in the count) configured, and per scrape of /metrics and per GET
 # of the API's upstream list, under callgrind. From those, the share of a worker's instructions that Prometheus
 # scraping 10 times a second takes at a given request rate (RATE, default 20000 req/s, about one worker's rr50 on
 # this machine): 10 × scrape / (RATE × request).
@@ -46,7 +47,7 @@ http {
     server { listen 127.0.0.1:$P_PLAIN; location / { proxy_pass http://plain; } }
     server {
         listen 127.0.0.1:$P_OPS;
-        location / { proxy_pass http://ops; }
+        location / { proxy_pass http://ops; health_check interval=1s uri=/1k.bin; }
         location /metrics { metrics; allow 127.0.0.1; deny all; }
         location /api { api write=on; allow 127.0.0.1; deny all; }
     }
@@ -92,7 +93,7 @@ done | awk -v n="$N" -v s="$SCRAPES" -v rate="$RATE" '
   END {
     plain = total["plain"] / n; ops = total["ops"] / n; m = total["metrics"] / s; a = total["api"] / s
     printf "proxied request, plain upstream:                 %9.0f instructions\n", plain
-    printf "proxied request, zone + metrics + api locations: %9.0f instructions (%+.1f%%)\n", ops, (ops / plain - 1) * 100
+    printf "proxied request, zone + metrics + api + health:  %9.0f instructions (%+.1f%%)\n", ops, (ops / plain - 1) * 100
     printf "one /metrics scrape:                             %9.0f instructions\n", m
     printf "one GET /api/9/http/upstreams:                   %9.0f instructions\n", a
     printf "10 scrapes a second at %d req/s: %.3f%% of the worker'"'"'s instructions (target < 1%%)\n", rate, 10 * m / (rate * ops) * 100
