@@ -28,20 +28,7 @@ sed -e "s|@DIR@|$TMP|g; s|@NOFILE@|1024|g; s|@B1@|$B1|g; s|@B2@|$B2|g" "$HERE/ba
 "$NGINX" -p "$TMP" -c "$TMP/backend.conf" >/dev/null 2>&1 &
 PIDS+=($!)
 
-user=""; [ "$(id -u)" = 0 ] && user="user root;"
-cat >"$TMP/proxy/proxy.conf" <<CONF
-master_process off;
-worker_processes 1;
-pid $TMP/proxy/proxy.pid;
-error_log $TMP/proxy/error.log error;
-$user
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_timeout 120s;
-    keepalive_requests 1000000;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
+{ proxy_conf_head "$TMP/proxy"; cat <<CONF; } >"$TMP/proxy/proxy.conf"
     upstream plain { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 32; }
     upstream ops   { zone ops 64k; server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 32; }
     server { listen 127.0.0.1:$P_PLAIN; location / { proxy_pass http://plain; } }

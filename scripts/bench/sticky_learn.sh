@@ -49,26 +49,13 @@ CONF
 "$NGINX" -p "$TMP" -c "$TMP/backend.conf" >/dev/null 2>&1 &
 PIDS+=($!)
 
-root=""; [ "$(id -u)" = 0 ] && root="user root;"
 learn="sticky learn create=\$upstream_cookie_JSESSIONID lookup=\$cookie_JSESSIONID zone=z:1m"
 shared_block=""
 if [[ " $SCENARIOS " == *" learn_shared "* ]]; then
   shared_block="upstream shared { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 32; $learn share=memcached://127.0.0.1:$M1; }
     server { listen 127.0.0.1:$P_SHARED; location / { proxy_pass http://shared; } }"
 fi
-cat >"$TMP/proxy/proxy.conf" <<CONF
-master_process off;
-worker_processes 1;
-pid $TMP/proxy/proxy.pid;
-error_log $TMP/proxy/error.log error;
-$root
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_timeout 120s;
-    keepalive_requests 1000000;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
+{ proxy_conf_head "$TMP/proxy"; cat <<CONF; } >"$TMP/proxy/proxy.conf"
     upstream plain { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 32; $learn; }
     server { listen 127.0.0.1:$P_LEARN; location / { proxy_pass http://plain; } }
     $shared_block

@@ -24,20 +24,7 @@ sed -e "s|@DIR@|$TMP|g; s|@NOFILE@|1024|g; s|@B1@|$B1|g; s|@B2@|$B2|g" "$HERE/ba
 PIDS+=($!)
 
 echo "k1-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$TMP/proxy/sticky.keys"
-user=""; [ "$(id -u)" = 0 ] && user="user root;"
-cat >"$TMP/proxy/proxy.conf" <<EOF
-master_process off;
-worker_processes 1;
-pid $TMP/proxy/proxy.pid;
-error_log $TMP/proxy/error.log error;
-$user
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_timeout 120s;
-    keepalive_requests 1000000;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
+{ proxy_conf_head "$TMP/proxy"; cat <<EOF; } >"$TMP/proxy/proxy.conf"
     upstream plain  { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 32; sticky cookie srv path=/; }
     upstream signed { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 32; sticky cookie srv path=/ sign=sticky.keys; }
     server { listen 127.0.0.1:$P_PLAIN;  location / { proxy_pass http://plain; } }
