@@ -97,22 +97,21 @@ enum APIHandler {
             do { json = try JSON.parse(body) } catch { throw APIError.format("invalid JSON: \(error)") }
         }
         let worker = c.worker, id = c.id
-        let persist: (ServerList) -> Void = { list in
-            guard let path = up.stateFile, let failure = StateFile.write(list, to: path) else { return }
+        let report: (String) -> Void = { failure in
             worker.log(.error, "\(failure) while saving the state of upstream \"\(name)\"", id)
         }
         let now = worker.now()
         switch (target, method) {
         case (.server(_, let sid), .patch):
-            return (200, try up.servers.edit(now: now, persist: persist) { (list: inout ServerList) throws(APIError) in
+            return (200, try up.servers.edit(now: now, report: report) { (list: inout ServerList) throws(APIError) in
                 try ServerEdits.patch(id: sid, body: json, list: &list)
             })
         case (.server(_, let sid), _):
-            return (200, try up.servers.edit(now: now, persist: persist) { (list: inout ServerList) throws(APIError) in
+            return (200, try up.servers.edit(now: now, report: report) { (list: inout ServerList) throws(APIError) in
                 try ServerEdits.delete(id: sid, list: &list)
             })
         default:
-            return (201, try up.servers.edit(now: now, persist: persist) { (list: inout ServerList) throws(APIError) in
+            return (201, try up.servers.edit(now: now, report: report) { (list: inout ServerList) throws(APIError) in
                 try ServerEdits.add(body: json, list: &list)
             })
         }

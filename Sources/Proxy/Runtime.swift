@@ -60,6 +60,14 @@ public final class Runtime: @unchecked Sendable {
         self.logFileCaches = logFileCaches
         self.healthChecks = healthChecks
     }
+
+    /// The reload that built this runtime commits: each upstream's servers take over the runtime API's edits
+    /// from the servers they were merged from (UpstreamServers.commit). Before any worker serves this runtime.
+    func commit(now: Instant, report: (String) -> Void) {
+        for u in upstreams {
+            u.servers.commit(now: now) { failure in report("\(failure) while saving the state of upstream \"\(u.name)\"") }
+        }
+    }
 }
 
 /// One listening address and the virtual servers reachable through it.
@@ -378,7 +386,7 @@ final class UpstreamRuntime: @unchecked Sendable {
     /// `zone`: servers may be added and deleted through the API (nginx Plus's rule).
     let zone: Bool
     /// `state FILE`: where API edits are written (absolute path), so a restart reads them back.
-    let stateFile: String?
+    var stateFile: String? { servers.stateFile }
     let keepalive: Int                    // idle connections kept per worker (0 = none)
     let keepaliveRequests: Int
     let keepaliveTimeoutMillis: Int
@@ -387,11 +395,12 @@ final class UpstreamRuntime: @unchecked Sendable {
     /// The name as `$upstream_addr` prints it when no server is live.
     let nameBytes: [UInt8]
     init(name: String, servers: ServerSet, zone: Bool = false, stateFile: String? = nil,
+         mergedFrom: (old: UpstreamServers, basis: ServerList)? = nil,
          keepalive: Int, keepaliveRequests: Int, keepaliveTimeoutMillis: Int, keepaliveTimeNanos: UInt64 = 3_600_000_000_000) {
         self.name = name
-        self.servers = UpstreamServers(servers)
+        self.servers = UpstreamServers(servers, stateFile: stateFile, mergedFrom: mergedFrom)
         self.policy = servers.policy
-        self.zone = zone; self.stateFile = stateFile
+        self.zone = zone
         self.keepalive = keepalive; self.keepaliveRequests = keepaliveRequests
         self.keepaliveTimeoutMillis = keepaliveTimeoutMillis
         self.keepaliveTimeNanos = keepaliveTimeNanos

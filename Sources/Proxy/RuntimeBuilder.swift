@@ -361,7 +361,8 @@ struct Builder {
         let shared = try sharedRoutes(share, factory: factory, in: u)
         let policy = BalancerPolicy(factory: factory, hashKey: hashKey, route: route, share: shared)
         let set = ServerSet(version: (previousSet?.version ?? 0) + 1, list: list, health: health, policy: policy)
-        return UpstreamRuntime(name: u.name, servers: set, zone: u.zone != nil, stateFile: u.stateFile,
+        let mergedFrom = previousUpstream.flatMap { p in previousSet.map { (old: p.servers, basis: $0.list) } }
+        return UpstreamRuntime(name: u.name, servers: set, zone: u.zone != nil, stateFile: u.stateFile, mergedFrom: mergedFrom,
                                keepalive: u.keepalive ?? 0, keepaliveRequests: u.keepaliveRequests,
                                keepaliveTimeoutMillis: millis(u.keepaliveTimeout),
                                keepaliveTimeNanos: UInt64(millis(u.keepaliveTime)) * 1_000_000)

@@ -1,3 +1,4 @@
+import Balancing
 import Config
 import EventLoop
 import Glibc
@@ -208,6 +209,8 @@ public final class Server {
             return
         }
         runtime = new
+        // API edits that old workers took while this loaded are carried over; later ones are forwarded.
+        new.commit(now: Instant(nanoseconds: Clock.monotonicNanos())) { [log] in log.log(.error, $0) }
         stats.noteReload(ok: true, time: Int(time(nil)))
         let socks = socketList(for: new)
         let retired = sockets.filter { listening[$0.key] == nil }

@@ -49,6 +49,33 @@ struct ServerList: Sendable, Equatable {
         if !fromStateFile { out.servers += unclaimed.filter { $0.origin == nil } }
         return out
     }
+
+    /// The list a reload publishes when the API edited the old list after the reload merged it: `self` was
+    /// merged from `basis`, and `edited` is `basis` with those later edits. The edits apply on top, as if they
+    /// had come after the reload: a patched server that the reload kept takes the patch; one deleted stays
+    /// deleted; one added is added with the id the API answered. The reload's new lines, whose ids nobody has
+    /// seen yet, move past the added ones' ids.
+    func rebased(basis: ServerList, edited: ServerList) -> ServerList {
+        let before = Dictionary(basis.servers.map { ($0.id, $0) }) { a, _ in a }
+        let after = Dictionary(edited.servers.map { ($0.id, $0) }) { a, _ in a }
+        let shift = max(0, edited.nextID - basis.nextID)
+        var out = ServerList(servers: [], nextID: nextID + shift, deleted: deleted)
+        for var s in servers {
+            guard let was = before[s.id] else {
+                s = LiveServer(id: s.id + shift, config: s.config, address: s.address, origin: s.origin)
+                out.servers.append(s)
+                continue
+            }
+            guard let now = after[s.id] else {
+                if let origin = s.origin { out.deleted.append(origin) }
+                continue
+            }
+            if now != was { s.config = now.config }
+            out.servers.append(s)
+        }
+        out.servers += edited.servers.filter { before[$0.id] == nil }
+        return out
+    }
 }
 
 /// One published version of an upstream's servers: a worker's balancer is made from one of these, and every
@@ -77,32 +104,61 @@ final class ServerSet: @unchecked Sendable {
 /// An upstream's current `ServerSet`, shared by every worker. Workers read `version` (one atomic load a
 /// request) and take the lock only when it moved, to make a balancer for the new set; an edit builds the new
 /// set under the lock and publishes it by storing the version last.
+///
+/// A reload makes a new one of these from this one's list. Until every worker serves the new configuration,
+/// some still edit this one through the API: from the moment the reload commits (`commit` on the new one)
+/// this one hands each edit to its successor, and the edits that came between the reload's merge and its
+/// commit are carried over then, so no edit is lost to a reload.
 final class UpstreamServers: Sendable {
     let version: Atomic<Int>
     private let published: Lock<ServerSet>
     /// Edits one at a time (the set lock is held only to swap): building a set may write the state file.
-    private let editing = Lock(())
+    /// Holds the set that replaced this one at a committed reload, which takes every edit from then on.
+    private let editing = Lock<UpstreamServers?>(nil)
+    /// `state FILE`: written with every edit's list before it is published.
+    let stateFile: String?
+    /// The servers a reload merged this one from, and the list it read from them, until the reload commits.
+    private let mergedFrom: Lock<(old: UpstreamServers, basis: ServerList)?>
 
-    init(_ initial: ServerSet) {
+    init(_ initial: ServerSet, stateFile: String? = nil, mergedFrom: (old: UpstreamServers, basis: ServerList)? = nil) {
         version = Atomic(initial.version)
         published = Lock(initial)
+        self.stateFile = stateFile
+        self.mergedFrom = Lock(mergedFrom)
     }
 
     var current: ServerSet { published.withLock { $0 } }
 
-    /// Applies `change` to the current list; if it succeeds, builds and publishes the next version. `persist`
-    /// runs with the new list before it is published (the state file), still one edit at a time.
-    func edit<T>(now: Instant, persist: (ServerList) -> Void,
+    /// Applies `change` to the current list; if it succeeds, writes the state file (`report` hears why it could
+    /// not), then builds and publishes the next version. After a reload, the edit goes to the successor.
+    func edit<T>(now: Instant, report: (String) -> Void,
                  _ change: (inout ServerList) throws(APIError) -> T) throws(APIError) -> T {
-        try editing.withLock { (_: inout Void) throws(APIError) -> T in
+        try editing.withLock { (successor: inout UpstreamServers?) throws(APIError) -> T in
+            if let successor { return try successor.edit(now: now, report: report, change) }
             let old = current
             var list = old.list
             let result = try change(&list)
             let next = try ServerSet.successor(of: old, list: list, now: now)
-            persist(list)
+            if let stateFile, let failure = StateFile.write(list, to: stateFile) { report(failure) }
             published.withLock { $0 = next }
             version.store(next.version, ordering: .releasing)
             return result
+        }
+    }
+
+    /// The reload that made this one commits: it takes over from the servers it was merged from. Edits they
+    /// took since the merge are applied here (ServerList.rebased), and they forward every later one. The old
+    /// ones are let go of, so a runtime does not keep its predecessor's alive.
+    func commit(now: Instant, report: (String) -> Void) {
+        guard let (old, basis) = mergedFrom.withLock({ m in defer { m = nil }; return m }) else { return }
+        old.editing.withLock { (successor: inout UpstreamServers?) in
+            let edited = old.current.list
+            if edited != basis {
+                _ = try? edit(now: now, report: report) { (list: inout ServerList) throws(APIError) in
+                    list = list.rebased(basis: basis, edited: edited)
+                }
+            }
+            successor = self
         }
     }
 }

@@ -119,6 +119,29 @@ import Testing
         #expect(merged.deleted == [PeerConfig("10.0.0.2:80")])
     }
 
+    /// Edits made to the old list after a reload merged it apply to the merged list as if they came after it.
+    @Test func editsAfterTheMergeAreRebasedOntoIt() throws {
+        let basis = Self.list(["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"])
+        let lines = [PeerConfig("10.0.0.1:80"), PeerConfig("10.0.0.2:80"), PeerConfig("10.0.0.3:80", weight: 4),
+                     PeerConfig("10.0.0.4:80")]
+        let merged = ServerList.merging(lines: lines.map { ($0, SocketAddress.parse($0.address)!) }, previous: basis)
+        #expect(merged.servers.map(\.id) == [0, 1, 3, 4])   // :3's line changed: a new server, as :4
+        var edited = basis
+        _ = try ServerEdits.patch(id: 0, body: Self.body(#"{"weight": 9}"#), list: &edited)
+        _ = try ServerEdits.delete(id: 1, list: &edited)
+        _ = try ServerEdits.patch(id: 2, body: Self.body(#"{"down": true}"#), list: &edited)   // the reload replaced it
+        _ = try ServerEdits.add(body: Self.body(#"{"server": "10.0.0.9:80"}"#), list: &edited)
+        let out = merged.rebased(basis: basis, edited: edited)
+        #expect(out.servers.map(\.config.address) == ["10.0.0.1:80", "10.0.0.3:80", "10.0.0.4:80", "10.0.0.9:80"])
+        #expect(out.servers.map(\.id) == [0, 4, 5, 3])
+        #expect(out.servers[0].config.weight == 9 && out.servers[0].origin == PeerConfig("10.0.0.1:80"))
+        #expect(out.servers[1].config.weight == 4 && !out.servers[1].config.isDown)   // the file's newer line
+        #expect(out.deleted == [PeerConfig("10.0.0.2:80")])
+        #expect(out.nextID == 6)
+        // Nothing edited: the merge as it was.
+        #expect(merged.rebased(basis: basis, edited: basis) == merged)
+    }
+
     /// The state file is `server` lines the configuration reader reads back into the same list.
     @Test func theStateFileReadsBackAsTheSameServers() throws {
         var l = Self.list(["127.0.0.1:8081", "127.0.0.1:8091"])

@@ -9,7 +9,7 @@ import Testing
 /// in-flight requests' counts exact, and survive a reload; without sockets.
 @Suite struct RuntimeAPITests {
     static func edit(_ up: UpstreamRuntime, _ change: (inout ServerList) throws(APIError) -> JSON) throws {
-        _ = try up.servers.edit(now: Instant(nanoseconds: Clock.monotonicNanos()), persist: { _ in }, change)
+        _ = try up.servers.edit(now: Instant(nanoseconds: Clock.monotonicNanos()), report: { _ in }, change)
     }
 
     @Test func anEditIsPickedUpByEveryWorkerAtItsNextRequest() throws {
@@ -63,6 +63,40 @@ import Testing
             "zone pool 64k; server 127.0.0.1:9 weight=2; server 127.0.0.1:10; server 127.0.0.1:11;", previous: new, generation: 3)
         let first = try #require(changed.upstreams[0].current.list.servers.first { $0.config.address == "127.0.0.1:9" })
         #expect(first.config.weight == 2 && !first.config.isDraining)
+    }
+
+    /// Workers still on the old configuration edit the old servers while a reload loads and until they adopt
+    /// the new one: an edit made after the reload merged the old list is carried over when it commits, and an
+    /// edit made after the commit goes to the new servers.
+    @Test func anEditDuringAReloadIsNotLost() throws {
+        let text = "zone pool 64k; server 127.0.0.1:9; server 127.0.0.1:10;"
+        let old = try ReloadBalancerTests.runtime(text, generation: 1)
+        let new = try ReloadBalancerTests.runtime(text + " server 127.0.0.1:11;", previous: old, generation: 2)
+        // Between the merge and the commit: an old worker drains :9 and adds :12.
+        try Self.edit(old.upstreams[0]) { (list: inout ServerList) throws(APIError) in
+            try ServerEdits.patch(id: 0, body: .object([("drain", .bool(true))]), list: &list)
+        }
+        try Self.edit(old.upstreams[0]) { (list: inout ServerList) throws(APIError) in
+            try ServerEdits.add(body: .object([("server", .string("127.0.0.1:12"))]), list: &list)
+        }
+        #expect(!new.upstreams[0].current.list.servers[0].config.isDraining)   // not yet: the reload has not committed
+        new.commit(now: Instant(nanoseconds: Clock.monotonicNanos())) { Issue.record("\($0)") }
+        var servers = new.upstreams[0].current.list.servers
+        #expect(servers.map(\.config.address) == ["127.0.0.1:9", "127.0.0.1:10", "127.0.0.1:11", "127.0.0.1:12"])
+        #expect(servers.map(\.id) == [0, 1, 3, 2])   // :12 keeps the id the API answered; the new line moves on
+        #expect(servers[0].config.isDraining)
+        // After the commit, an old worker's edit lands in the new servers.
+        try Self.edit(old.upstreams[0]) { (list: inout ServerList) throws(APIError) in
+            try ServerEdits.patch(id: 1, body: .object([("weight", .int(5))]), list: &list)
+        }
+        servers = new.upstreams[0].current.list.servers
+        #expect(servers[1].config.weight == 5)
+        #expect(old.upstreams[0].current.list.servers[1].config.weight == 1)
+        // A reload that never commits (it failed after loading) leaves the old servers taking their edits.
+        let failed = try ReloadBalancerTests.runtime(text + " server 127.0.0.1:11;", previous: new, generation: 3)
+        try Self.edit(new.upstreams[0]) { (list: inout ServerList) throws(APIError) in try ServerEdits.delete(id: 3, list: &list) }
+        #expect(new.upstreams[0].current.list.servers.count == 3)
+        #expect(failed.upstreams[0].current.list.servers.count == 4)
     }
 
     @Test func aRefusedEditPublishesNothing() throws {
