@@ -97,7 +97,7 @@ wait_port() { # PORT: bounded wait until something accepts on it
 }
 
 read -r B1 B2 P_RR P_IPHASH P_GZIP1 P_GZIP9 P_CACHE P_JVM P_HAPROXY B_WS P_WS P_HAPROXY_RR P_TLS_EC P_TLS_RSA P_FRONT \
-  P_CACHE_GZIP P_LOCAL <<<"$(python3 "$HERE/free_ports.py" 17)"
+  P_CACHE_GZIP P_LOCAL P_OPS <<<"$(python3 "$HERE/free_ports.py" 18)"
 
 # TLS scenarios' certificates (self-signed): ECDSA P-256 and RSA 2048, readable by the proxies' user.
 TLS_DIR=$TMP/tls
@@ -114,7 +114,7 @@ render() { # TEMPLATE PREFIX > file
       -e "s|@P_CACHE@|$P_CACHE|g; s|@P_CACHE_GZIP@|$P_CACHE_GZIP|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
       -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" \
       -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g; s|@P_FRONT@|$P_FRONT|g" \
-      -e "s|@P_LOCAL@|$P_LOCAL|g; s|@WWW@|$TMP/backend/www|g" "$1"
+      -e "s|@P_LOCAL@|$P_LOCAL|g; s|@P_OPS@|$P_OPS|g; s|@WWW@|$TMP/backend/www|g" "$1"
 }
 
 # ---- backend ------------------------------------------------------------------------------------
@@ -199,6 +199,7 @@ alive() { [ "$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)"
 SCENARIOS=(
   "rr50|50|P_RR|/1k.bin|"
   "front_rr50|50|P_FRONT|/1k.bin|X-Forwarded-For: 192.0.2.1"
+  "ops_rr50|50|P_OPS|/1k.bin|"
   "rr1000|1000|P_RR|/1k.bin|"
   "ip_hash|50|P_IPHASH|/1k.bin|"
   "rr_cookie|50|P_RR|/1k.bin|$JVM_COOKIE"
@@ -417,7 +418,8 @@ for round in $(seq "$ROUNDS"); do
     for proxy in "${order[@]}"; do
       # nginx has no jvm_route; rr_cookie is switchyard's round-robin with jvm_route's cookie, run next to it
       # in each round, so the two differ only by sticky routing and share the machine's moment.
-      [ "$scen" = jvm_route ] || [ "$scen" = rr_cookie ] && [ "$proxy" = nginx ] && continue
+      # ops_rr50's metrics, api and health_check are not nginx's either.
+      [ "$scen" = jvm_route ] || [ "$scen" = rr_cookie ] || [ "$scen" = ops_rr50 ] && [ "$proxy" = nginx ] && continue
       if [ "$scen" = cache_hit ] && [ "$proxy" = switchyard ] && [ "$SWITCHYARD_CACHE" = no ]; then continue; fi
       start_proxy "$proxy"
       warm_cache "$scen"
