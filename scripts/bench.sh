@@ -153,12 +153,14 @@ proxy_command() { # KIND PREFIX: the exact command line (the same flags for both
     nginx) echo "$NGINX -p $2 -c $2/proxy.conf -g 'daemon off;'" ;;
   esac
 }
-render_proxy_conf() { # KIND: writes $TMP/KIND/proxy.conf (and the switchyard-only include)
+render_proxy_conf() { # KIND [no-ops]: writes $TMP/KIND/proxy.conf (and the switchyard-only include; no-ops
+  # leaves ops_rr50's server out)
   local kind=$1 prefix=$TMP/$1
   rm -rf "$prefix/cache"; mkdir -p "$prefix/logs" "$prefix/cache"
   render "$HERE/proxy.conf.in" "$prefix" >"$prefix/proxy.conf"
   if [ "$kind" = switchyard ]; then
-    render "$HERE/only-switchyard.conf.in" "$prefix" >"$prefix/only-switchyard.conf"
+    render "$HERE/only-switchyard.conf.in" "$prefix" |
+      if [ "${2:-}" = no-ops ]; then sed '/^# ops_rr50 begin/,/^# ops_rr50 end/d'; else cat; fi >"$prefix/only-switchyard.conf"
   else
     : >"$prefix/only-switchyard.conf"
   fi
@@ -524,7 +526,7 @@ cache_gzip_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *,cache_gzip1,* ]]; }
 callgrind_wanted() { balancers_wanted || cache_gzip_wanted; }
 if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
    && command -v objcopy >/dev/null; then
-  render_proxy_conf switchyard
+  render_proxy_conf switchyard no-ops
   # valgrind cannot read the Swift toolchain's debug info; the code is the same without it.
   objcopy --strip-debug "$SWITCHYARD" "$TMP/switchyard-nodebug"
   # Started as root it would drop to nobody after valgrind made its files and gdbserver FIFOs as root, and
@@ -541,9 +543,11 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
     python3 "$HERE/two_clients.py" "$P_LOCAL" 50 /r || ok=0
     python3 "$HERE/two_clients.py" "$P_LOCAL" 50 /1k.bin || ok=0
     callgrind_control -z "$PROXY_PID" >/dev/null || ok=0
-    # front_rr50: rr_cookie's requests through realip, a limit_req zone and allow/deny (issue 16's cost).
+    # front_rr50: rr_cookie's requests with an X-Forwarded-For line through realip, a limit_req zone and
+    # allow/deny (issue 16's cost), against rr_xff: the same requests through plain round-robin.
     # return200 and static1k: responses switchyard makes itself (`return 200 "ok"`, a 1 KiB file from root).
     for entry in "rr_cookie $P_RR /1k.bin" "ip_hash $P_IPHASH /1k.bin" "jvm_route $P_JVM /1k.bin" \
+                 "rr_xff $P_RR /1k.bin X-Forwarded-For: 192.0.2.1" \
                  "front_rr50 $P_FRONT /1k.bin X-Forwarded-For: 192.0.2.1" "return200 $P_LOCAL /r" "static1k $P_LOCAL /1k.bin"; do
       read -r scen port path header <<<"$entry"
       [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" "$path" ${header:+"$header"} || ok=0

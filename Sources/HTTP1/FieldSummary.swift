@@ -20,6 +20,9 @@ struct FieldSummary {
     /// that field is for this hop only (RFC 9110 §7.6.1).
     var connectionNamesFields = false
     var host: ByteRange?
+    /// The first X-Forwarded-For line, and whether another came: realip reads it without a pass over the head.
+    var forwardedFor: ByteRange?
+    var forwardedForRepeated = false
     var expectContinue = false
     /// A Set-Cookie field was seen (responses): sticky routing reads cookies only from heads that have one.
     var hasSetCookie = false
@@ -60,6 +63,12 @@ struct FieldSummary {
             if named("if-none-match") && once(8) { return .unique }
             if named("content-range") && once(16) { return .unique }
             if named("authorization") && once(32) { return .unique }
+        case 15 where named("x-forwarded-for"):
+            if forwardedFor == nil {
+                forwardedFor = ByteRange(start: valueStart - base, end: valueEnd - base)
+            } else {
+                forwardedForRepeated = true
+            }
         case 17 where named("if-modified-since"):
             if once(64) { return .unique }
         case 19:

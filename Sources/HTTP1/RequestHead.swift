@@ -29,11 +29,14 @@ public struct RequestHead: HTTPHead, Equatable {
         @usableFromInline let hasUpgrade: Bool
         @usableFromInline let hostRange: ByteRange?
         @usableFromInline let ignoredLine: ByteRange?
+        @usableFromInline let forwardedFor: ByteRange?
+        @usableFromInline let forwardedForRepeated: Bool
 
         init(bytes: [UInt8], method: HTTPMethod, methodRange: ByteRange, target: ByteRange,
              targetForm: RequestTargetForm, path: ByteRange, query: ByteRange?, version: HTTPVersion,
              headers: [HeaderField], contentLength: Int64?, isChunked: Bool, keepAlive: Bool, expectsContinue: Bool,
-             connectionUpgrade: Bool, hasUpgrade: Bool, hostRange: ByteRange?, ignoredLine: ByteRange?) {
+             connectionUpgrade: Bool, hasUpgrade: Bool, hostRange: ByteRange?, ignoredLine: ByteRange?,
+             forwardedFor: ByteRange?, forwardedForRepeated: Bool) {
             self.bytes = bytes
             self.method = method
             self.methodRange = methodRange
@@ -51,6 +54,8 @@ public struct RequestHead: HTTPHead, Equatable {
             self.hasUpgrade = hasUpgrade
             self.hostRange = hostRange
             self.ignoredLine = ignoredLine
+            self.forwardedFor = forwardedFor
+            self.forwardedForRepeated = forwardedForRepeated
         }
     }
 
@@ -59,12 +64,14 @@ public struct RequestHead: HTTPHead, Equatable {
     init(bytes: [UInt8], method: HTTPMethod, methodRange: ByteRange, target: ByteRange,
          targetForm: RequestTargetForm, path: ByteRange, query: ByteRange?, version: HTTPVersion,
          headers: [HeaderField], contentLength: Int64?, isChunked: Bool, keepAlive: Bool, expectsContinue: Bool,
-         connectionUpgrade: Bool, hasUpgrade: Bool, hostRange: ByteRange?, ignoredLine: ByteRange?) {
+         connectionUpgrade: Bool, hasUpgrade: Bool, hostRange: ByteRange?, ignoredLine: ByteRange?,
+         forwardedFor: ByteRange? = nil, forwardedForRepeated: Bool = false) {
         fields = Fields(bytes: bytes, method: method, methodRange: methodRange, target: target,
                         targetForm: targetForm, path: path, query: query, version: version, headers: headers,
                         contentLength: contentLength, isChunked: isChunked, keepAlive: keepAlive,
                         expectsContinue: expectsContinue, connectionUpgrade: connectionUpgrade,
-                        hasUpgrade: hasUpgrade, hostRange: hostRange, ignoredLine: ignoredLine)
+                        hasUpgrade: hasUpgrade, hostRange: hostRange, ignoredLine: ignoredLine,
+                        forwardedFor: forwardedFor, forwardedForRepeated: forwardedForRepeated)
     }
 
     @inlinable public var bytes: [UInt8] { fields.bytes }
@@ -100,6 +107,9 @@ public struct RequestHead: HTTPHead, Equatable {
     @inlinable public var hostRange: ByteRange? { fields.hostRange }
     /// The first header line dropped for an invalid name (`ignore_invalid_headers`), for the log; nil when none.
     @inlinable public var ignoredLine: ByteRange? { fields.ignoredLine }
+    /// The first X-Forwarded-For line's value, and whether the head has more than one such line.
+    @inlinable public var forwardedFor: ByteRange? { fields.forwardedFor }
+    @inlinable public var forwardedForRepeated: Bool { fields.forwardedForRepeated }
 
     public static func == (a: RequestHead, b: RequestHead) -> Bool {
         if a.fields === b.fields { return true }
@@ -108,7 +118,8 @@ public struct RequestHead: HTTPHead, Equatable {
             && a.headers == b.headers && a.contentLength == b.contentLength && a.isChunked == b.isChunked
             && a.keepAlive == b.keepAlive && a.expectsContinue == b.expectsContinue
             && a.connectionUpgrade == b.connectionUpgrade && a.hasUpgrade == b.hasUpgrade
-            && a.hostRange == b.hostRange && a.ignoredLine == b.ignoredLine
+            && a.hostRange == b.hostRange && a.ignoredLine == b.ignoredLine && a.forwardedFor == b.forwardedFor
+            && a.forwardedForRepeated == b.forwardedForRepeated
     }
 
     /// How the request body is delimited: chunked, a Content-Length, or no body. Requests never read until close.

@@ -184,6 +184,7 @@ public struct RequestHeadParser: Sendable {
             connectionUpgrade: summary.connectionUpgrade,
             hasUpgrade: summary.hasUpgrade,
             hostRange: hostRange,
-            ignoredLine: ignoredLine.map { ByteRange(start: $0.start - base, end: $0.end - base) })
+            ignoredLine: ignoredLine.map { ByteRange(start: $0.start - base, end: $0.end - base) },
+            forwardedFor: summary.forwardedFor, forwardedForRepeated: summary.forwardedForRepeated)
     }
 }

@@ -203,16 +203,10 @@ extension Request {
             realClient = RealClient(bytes: bytes, port: pp.sourcePort)
             return
         case .xForwardedFor:
-            // One X-Forwarded-For line is the usual case: read in place, no list of lines made.
-            guard let head else { return }
-            var first: ArraySlice<UInt8>? = nil
-            var lines = 0
-            for h in head.headers where ASCII.equalsIgnoringCase(head.bytes(h.name), realIP.headerName) {
-                if lines == 0 { first = head.bytes(h.value) }
-                lines += 1
-            }
-            guard let first else { return }
-            found = lines == 1 ? realIP.resolve(CollectionOfOne(first)) : realIP.resolve(requestHeaders(realIP.headerName))
+            // The parser kept the first line: one line (the usual case) is read in place.
+            guard let head, let first = head.forwardedFor else { return }
+            found = head.forwardedForRepeated ? realIP.resolve(requestHeaders(realIP.headerName))
+                                              : realIP.resolve(CollectionOfOne(head.bytes(first)))
         case .named:
             guard let v = requestHeader(realIP.headerName) else { return }
             found = realIP.resolve(CollectionOfOne(v))

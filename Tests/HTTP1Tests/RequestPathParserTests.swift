@@ -38,6 +38,22 @@ struct RequestPathParserTests {
         #expect(String(decoding: head.bytes(line), as: UTF8.self) == "X_A: 1")
     }
 
+    /// realip reads X-Forwarded-For from what the parser kept: the first line, and whether more came.
+    @Test func theFirstForwardedForLineIsKept() throws {
+        func head(_ text: String) throws -> RequestHead {
+            var p = RequestHeadParser()
+            guard case .complete(let head, _) = bytes(text).withByteView({ p.parse($0) }) else { throw HTTPParseError.invalidRequest }
+            return head
+        }
+        let two = try head("GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-for: 10.0.0.1\r\nX-FORWARDED-FOR: 192.0.2.1\r\n\r\n")
+        #expect(String(decoding: two.bytes(try #require(two.forwardedFor)), as: UTF8.self) == "10.0.0.1")
+        #expect(two.forwardedForRepeated)
+        let one = try head("GET / HTTP/1.1\r\nAccept-Encoding: gzip\r\nX-Forwarded-For: 192.0.2.1, 10.0.0.2\r\nHost: a\r\n\r\n")
+        #expect(String(decoding: one.bytes(try #require(one.forwardedFor)), as: UTF8.self) == "192.0.2.1, 10.0.0.2")
+        #expect(!one.forwardedForRepeated)
+        #expect(try head("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Fo: 1\r\n\r\n").forwardedFor == nil)
+    }
+
     @Test func underscoresAndInvalidNamesCanBeAllowed() throws {
         let input = bytes("GET / HTTP/1.1\r\nHost: a\r\nX_A: 1\r\nX.B: 2\r\n\r\n")
         var underscores = RequestHeadParser(underscoresInHeaders: true)

@@ -91,23 +91,24 @@ public enum IPAddressText {
 
     /// `a.b.c.d`, each part one to three ASCII digits up to 255.
     public static func parseV4(bytes: ArraySlice<UInt8>) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(4)
-        var value = 0, digits = 0
+        // The octets gather in a word; the array is made once, at the end (realip parses one per request).
+        var word: UInt32 = 0
+        var value: UInt32 = 0, digits = 0, dots = 0
         for c in bytes {
             if c == UInt8(ascii: ".") {
-                guard digits > 0, out.count < 3 else { return nil }
-                out.append(UInt8(value)); value = 0; digits = 0
+                guard digits > 0, dots < 3 else { return nil }
+                word = word << 8 | value; value = 0; digits = 0; dots += 1
                 continue
             }
             guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), digits < 3 else { return nil }
-            value = value * 10 + Int(c - UInt8(ascii: "0"))
+            value = value * 10 + UInt32(c - UInt8(ascii: "0"))
             digits += 1
             if value > 255 { return nil }
         }
-        guard digits > 0, out.count == 3 else { return nil }
-        out.append(UInt8(value))
-        return out
+        guard digits > 0, dots == 3 else { return nil }
+        word = word << 8 | value
+        return [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
     }
 
     public static func parseV4(_ text: Substring) -> [UInt8]? {
