@@ -155,6 +155,14 @@ def main():
                            f"pairs: {' '.join(f'{c:+.1f}' for c in costs)})")
         checks.append((f"{what} cost < {limit}% req/s vs rr50, paired rounds", f"{cost:.1f}%",
                        "met" if cost < limit else "MISSED"))
+        # The same pairs by the proxy's CPU per request (user and kernel): what the features cost a worker that
+        # is CPU-bound, which rr50 on this machine is not.
+        cpu = [(v[scen], v["rr50"]) for v in
+               [{s: cpu_by_round[(s, rnd)].get("switchyard") for s in (scen, "rr50")}
+                for rnd in sorted({r for (_, r) in cpu_by_round})] if v[scen] and v["rr50"]]
+        cpu_costs = [(rr / fr - 1) * 100 for fr, rr in cpu]
+        ratio_lines.append(f"cost {scen} vs rr50 switchyard: {statistics.median(cpu_costs):+.1f}% CPU per request "
+                           f"(median of {len(cpu_costs)} per-round pairs: {' '.join(f'{c:+.1f}' for c in cpu_costs)})")
     # Sticky routing's cost, round by round against rr_cookie (the same request, run next to it; the two swap
     # places every round so neither always runs first).
     def sticky_pairs(table):
