@@ -17,6 +17,8 @@ public final class Runtime: @unchecked Sendable {
     let upstreams: [UpstreamRuntime]
     let workers: Int
     let workerConnections: Int
+    /// `multi_accept`: a listener's wake-up accepts every pending connection (a bounded batch), not one.
+    let multiAccept: Bool
     let errorLog: ErrorLogFile
     let accessLogFiles: [AccessLogFile]
     let limits: ParserLimits
@@ -46,9 +48,10 @@ public final class Runtime: @unchecked Sendable {
          healthChecks: [HealthCheckRuntime] = [], serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
          serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
-         limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = []) {
+         limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = [], multiAccept: Bool = false) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
+        self.multiAccept = multiAccept
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
         self.shutdownTimeoutMillis = shutdownTimeoutMillis; self.clientHeaderBufferSize = clientHeaderBufferSize
         self.clientHeaderTimeoutMillis = clientHeaderTimeoutMillis

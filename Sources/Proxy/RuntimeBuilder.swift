@@ -175,7 +175,8 @@ struct Builder {
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
                        userVariableCount: userSlots.count, maps: maps,
                        defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
-                       tlsContexts: tlsContexts, limitZones: limitZones, logFileCaches: logFileCaches)
+                       tlsContexts: tlsContexts, limitZones: limitZones, logFileCaches: logFileCaches,
+                       multiAccept: config.events.multiAccept)
     }
 
     // MARK: - Variables

@@ -113,8 +113,10 @@ final class Worker {
     }
 
     private func accept(_ s: ListenSocket) {
-        // Accept a bounded batch per wake-up so one busy listener cannot starve the connections.
-        for _ in 0..<64 {
+        // nginx's rule: one connection per wake-up (the listener stays readable while more wait, so the next
+        // loop pass takes the next one), and no accept4 that can only say EAGAIN; with `multi_accept on`, every
+        // pending one, in a bounded batch so one busy listener cannot starve the connections.
+        for _ in 0..<(runtime.multiAccept ? 64 : 1) {
             switch Socket.accept(s.fd) {
             case .accepted(let fd, let peer):
                 stats.accepted.add(1, ordering: .relaxed)
