@@ -69,9 +69,9 @@ enum APIHandler {
         case .http: return .array([.string("upstreams")])
         case .upstreams: return APIPage.upstreams(rt.upstreams, now: now)
         case .upstream(let name): return APIPage.upstream(try upstream(name, rt), now: now)
-        case .servers(let name): return .array(try upstream(name, rt).current.list.servers.map(ServerFields.json))
+        case .servers(let name): return .array(try upstream(name, rt).servers.latest.current.list.servers.map(ServerFields.json))
         case .server(let name, let id):
-            guard let s = try upstream(name, rt).current.list.servers.first(where: { $0.id == id }) else {
+            guard let s = try upstream(name, rt).servers.latest.current.list.servers.first(where: { $0.id == id }) else {
                 throw ServerEdits.notFound()
             }
             return ServerFields.json(s)

@@ -8,7 +8,7 @@ enum APIPage {
     }
 
     static func upstream(_ up: UpstreamRuntime, now: Instant) -> JSON {
-        let set = up.current   // one version: servers, health and indices agree
+        let set = up.servers.latest.current   // one version: servers, health and indices agree
         let statuses = set.health.snapshot(now: now)
         let metrics = set.health.metrics()
         var peers: [JSON] = []

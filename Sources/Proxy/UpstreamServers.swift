@@ -129,6 +129,10 @@ final class UpstreamServers: Sendable {
 
     var current: ServerSet { published.withLock { $0 } }
 
+    /// These servers, or after a committed reload the ones that took over from them: what the API shows, so a
+    /// worker that has not yet adopted the new configuration answers a GET with the edits forwarded since.
+    var latest: UpstreamServers { editing.withLock { $0 }?.latest ?? self }
+
     /// Applies `change` to the current list; if it succeeds, writes the state file (`report` hears why it could
     /// not), then builds and publishes the next version. After a reload, the edit goes to the successor.
     func edit<T>(now: Instant, report: (String) -> Void,

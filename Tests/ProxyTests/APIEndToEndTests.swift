@@ -204,6 +204,33 @@ import Testing
         for _ in 0..<4 { #expect(try Self.who(f) == "a") }
     }
 
+    /// Servers added while reloads come one after another are all there afterwards: an edit that a worker still
+    /// on the old configuration takes while the new one is applied is carried over, not lost.
+    @Test func editsDuringReloadsAreAllKept() throws {
+        let b = try Self.backends(["a", "b"])
+        let f = try Fixture(http: Self.http(b))
+        defer { f.proxy.stop() }
+        #expect(eventually { f.errorLog().contains("started") })
+        let added = 30
+        for i in 0..<added {
+            f.proxy.signal(SIGHUP)
+            let (status, _) = try Self.call(f, "POST", "/api/9/http/upstreams/pool/servers",
+                                            #"{"server": "127.0.0.\#(i + 10):9", "down": true}"#)
+            #expect(status == 201)
+        }
+        func servers() throws -> [String] {
+            try #require(try Self.call(f, "GET", "/api/9/http/upstreams/pool/servers").1.array).compactMap { $0["server"]?.string }
+        }
+        #expect(Set(try servers()).count == 2 + added)
+        // And once more after the reloads are through (each logs its summary once every worker runs it).
+        let reloads = { f.errorLog().split(separator: "\n").filter { $0.contains("reconfigured in") }.count }
+        #expect(eventually { reloads() > 0 })
+        f.proxy.signal(SIGHUP)
+        #expect(eventually { f.errorLog().hasSuffix("\n") && reloads() >= 2 })
+        let after = try servers()
+        #expect(after.count == 2 + added && Set(after).count == 2 + added)
+    }
+
     /// `state FILE`: the edits are in the file, and a new process reads them back.
     @Test func editsSurviveARestartThroughTheStateFile() throws {
         let b = try Self.backends(["a", "b"])
