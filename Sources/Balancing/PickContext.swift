@@ -30,4 +30,16 @@ public struct PickContext: Sendable {
         self.route = route?[...]
         self.sessionID = sessionID?[...]
     }
+
+    /// Every field as the engine evaluated it, the route and session id as slices of the request head: the
+    /// context is made in one step, not built up field by field (each step a copy of four references).
+    public init(clientAddress: [UInt8], hashKey: [UInt8]?, route: ArraySlice<UInt8>?, sessionID: ArraySlice<UInt8>?,
+                strictAffinity: Bool, unixTime: Int64) {
+        self.clientAddress = clientAddress
+        self.hashKey = hashKey
+        self.route = route
+        self.sessionID = sessionID
+        self.strictAffinity = strictAffinity
+        self.unixTime = unixTime
+    }
 }

@@ -56,32 +56,34 @@ final class BalancerPolicy {
     func makeBalancer() -> any Balancer { factory.make() }
 
     func context(for r: Request) -> PickContext {
-        var ctx = PickContext(clientAddress: r.clientAddressBytes)
         // `proxy_next_upstream off`: a session whose server is unusable gets 502, not a stand-in.
-        ctx.strictAffinity = r.proxy?.nextUpstream.conditions.isEmpty ?? false
-        if let key = hashKey { ctx.hashKey = r.evaluate(key) }
+        let strict = r.proxy?.nextUpstream.conditions.isEmpty ?? false
+        let key = hashKey.map { r.evaluate($0) }
+        var route: ArraySlice<UInt8>? = nil, session: ArraySlice<UInt8>? = nil
+        var unixTime: Int64 = 0
         if isJVMRoute {
             // Slices of the request head: no copy of the session id or its route.
             if let head = r.head, let id = SessionID.find(in: head, args: r.args, cookie: sessionCookie, urlName: sessionURLName) {
-                ctx.sessionID = id
-                ctx.route = SessionRoute.route(fromSessionID: id, reverse: reverse)
+                session = id
+                route = SessionRoute.route(fromSessionID: id, reverse: reverse)
             }
-            return ctx
-        }
-        switch route {
-        case .none, .jvmRoute: break
-        case .stickyRoute(let templates):
-            for t in templates {
-                let v = r.evaluate(t)
-                if !v.isEmpty { ctx.route = v[...]; ctx.sessionID = v[...]; break }
+        } else {
+            switch self.route {
+            case .none, .jvmRoute: break
+            case .stickyRoute(let templates):
+                for t in templates {
+                    let v = r.evaluate(t)
+                    if !v.isEmpty { route = v[...]; session = v[...]; break }
+                }
+            case .stickyCookie:
+                if let v = r.cookie(stickyCookieName), !v.isEmpty { route = v; session = v }
+                if signedCookie { unixTime = Int64(time(nil)) }
+            case .stickyLearn(_, let lookup):
+                if let v = Self.firstNonEmpty(lookup, r) { route = v[...]; session = v[...] }
             }
-        case .stickyCookie:
-            if let v = r.cookie(stickyCookieName), !v.isEmpty { ctx.route = v; ctx.sessionID = v }
-            if signedCookie { ctx.unixTime = Int64(time(nil)) }
-        case .stickyLearn(_, let lookup):
-            if let v = Self.firstNonEmpty(lookup, r) { ctx.route = v[...]; ctx.sessionID = v[...] }
         }
-        return ctx
+        return PickContext(clientAddress: r.clientAddressBytes, hashKey: key, route: route, sessionID: session,
+                           strictAffinity: strict, unixTime: unixTime)
     }
 
     /// What a response teaches or tells the client about its server: the `sticky cookie` to set (returned as a
