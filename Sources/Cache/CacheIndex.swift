@@ -16,6 +16,14 @@ public struct CacheIndexEntry: Sendable, Equatable {
     public var filling: Bool
     /// When that fill started, for `proxy_cache_lock_age`.
     public var fillStarted: Int64
+    /// An upstream error that `proxy_intercept_errors` answered with an error page, cached as its status alone
+    /// (nginx's node `error`): until `errorValidUntil` a request for the key gets that status (and its error
+    /// page) without going upstream. 0: none. A committed entry file clears it.
+    public var errorStatus: Int = 0
+    public var errorValidUntil: Int64 = 0
+
+    /// The cached error status for a request at `now`, nil when there is none or it has expired.
+    public func cachedError(now: Int64) -> Int? { errorStatus != 0 && errorValidUntil > now ? errorStatus : nil }
 }
 
 /// Limits of one `proxy_cache_path` zone.
@@ -208,6 +216,7 @@ public final class CacheIndex: Sendable {
                 s.nodes[i].entry.exists = true
                 s.nodes[i].entry.filling = false
                 s.nodes[i].entry.lastAccess = now
+                s.nodes[i].entry.errorStatus = 0
                 s.moveToFront(i)
                 return s.nodes[i].generation
             } else {
@@ -216,6 +225,27 @@ public final class CacheIndex: Sendable {
                     fillStarted: 0)
                 return s.insert(key, entry, maxEntries: limits.maxEntries)
             }
+        }
+    }
+
+    /// An intercepted upstream error is cached as its status until `validUntil` (nginx's ngx_http_file_cache_free
+    /// with `c->error`): no file, and an entry file the key may have stays as it is.
+    public func commitError(_ key: CacheDigest, status: Int, validUntil: Int64, now: Int64) {
+        locked { s in
+            let i: Int
+            if let found = s.map[key] {
+                i = found
+            } else {
+                let entry = CacheIndexEntry(size: 0, validUntil: 0, lastAccess: now, uses: 1, exists: false, filling: false,
+                                            fillStarted: 0)
+                s.insert(key, entry, maxEntries: limits.maxEntries)
+                guard let inserted = s.map[key] else { return }
+                i = inserted
+            }
+            s.nodes[i].entry.errorStatus = status
+            s.nodes[i].entry.errorValidUntil = validUntil
+            s.nodes[i].entry.filling = false
+            s.nodes[i].entry.lastAccess = now
         }
     }
 

@@ -126,6 +126,13 @@ final class CacheExchange {
         let now = Int64(time(nil))
         let found = zone.index.find(key.digest, now: now)
         uses = found.entry.uses
+        // An intercepted error cached for this key: its status again, through the location's error_page.
+        if let status = found.entry.cachedError(now: now) {
+            r.cacheStatus = CacheStatus.hit.bytes
+            exchange.servedFromCache()
+            exchange.client.sendError(status, closeAfter: false)
+            return .served
+        }
         var entry = found.hot
         var entryValidUntil = found.entry.validUntil
         // While the loader runs, the index may not know an entry that is on disk: look at the file itself.
@@ -491,6 +498,17 @@ final class CacheExchange {
                 zone.storage.remove(d)
             }
         }
+    }
+
+    /// `proxy_intercept_errors` answered the upstream's error with an error page: the error is cached as its
+    /// status alone, for as long as the response would have been (its Cache-Control or Expires, else
+    /// `proxy_cache_valid` for the status), as nginx keeps it in the zone's node.
+    func errorIntercepted(_ resp: ResponseHead) {
+        guard invalidation == nil, mayStore, uses >= location.rules.minUses else { return }
+        let now = Int64(time(nil))
+        guard case .store(let plan) = CachePolicy.store(facts, facts(of: resp), location.rules, now: now,
+                                                        requestTime: requestTime) else { return }
+        zone.index.commitError(key.digest, status: resp.status, validUntil: plan.validUntil, now: now)
     }
 
     /// The edits for the request sent upstream; nil when this request is not cached (an invalidating one goes as

@@ -737,6 +737,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 request.errorHeaders.appendCRLF()
             }
         }
+        cache?.errorIntercepted(resp)
         dropUpstreamAnswer()
         client.sendError(status, closeAfter: false)
     }

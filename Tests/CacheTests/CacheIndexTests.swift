@@ -27,6 +27,19 @@ private let t0: Int64 = 1_795_597_200
         #expect(index.totalSize == 8192)
     }
 
+    /// An intercepted error is kept as a status with its own validity; an entry file committed later clears it.
+    @Test func aCachedErrorHoldsUntilItExpiresOrAnEntryReplacesIt() {
+        let index = CacheIndex(limits: CacheIndexLimits(maxEntries: 10))
+        index.commitError(key(1), status: 404, validUntil: t0 + 60, now: t0)
+        #expect(index.lookup(key(1), now: t0 + 1).cachedError(now: t0 + 1) == 404)
+        #expect(index.lookup(key(1), now: t0 + 60).cachedError(now: t0 + 60) == nil)   // expired
+        #expect(!index.lookup(key(1), now: t0 + 61).exists)
+        index.commitError(key(1), status: 502, validUntil: t0 + 600, now: t0 + 62)
+        index.commit(key(1), bytes: 10, validUntil: t0 + 900, now: t0 + 63)
+        let e = index.lookup(key(1), now: t0 + 64)
+        #expect(e.cachedError(now: t0 + 64) == nil && e.exists && e.validUntil == t0 + 900)
+    }
+
     @Test func cacheLockLetsOneRequestFill() {
         let index = CacheIndex(limits: CacheIndexLimits(maxEntries: 10))
         #expect(index.beginFill(key(1), now: t0, lockAge: 5) == .fill)

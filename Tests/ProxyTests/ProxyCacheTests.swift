@@ -473,6 +473,46 @@ extension ProxyCacheTests {
 
     /// `proxy_cache_use_stale updating` (or the entry's own `stale-while-revalidate`): while one request
     /// refreshes an expired entry, the others get the old one at once (UPDATING); then the new one is a HIT.
+    /// nginx caches an upstream error that `proxy_intercept_errors` answered with an error page, as its status:
+    /// the next requests get the error page without going upstream until the error's validity ends; a bypassing
+    /// request fetches again, and a good answer replaces the cached error.
+    @Test func anInterceptedErrorIsCachedAsItsStatus() throws {
+        let found = Atomic<Bool>(false)
+        let backend = try MockBackend(name: "b1") { _ in
+            found.load(ordering: .acquiring) ? MockResponse(text: "found") : MockResponse(status: 404, text: "missing")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_key $uri;
+                    proxy_cache_valid any 1h;
+                    proxy_cache_bypass $arg_bypass;
+                    proxy_intercept_errors on;
+                    error_page 404 = @fallback;
+                    add_header X-Cache $upstream_cache_status;
+                }
+                location @fallback { add_header X-Cache $upstream_cache_status always; return 403 "fallback"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let first = try f.get("/e")
+        #expect(first.status == 403 && first.text == "fallback" && first.header("X-Cache") == "MISS")
+        found.store(true, ordering: .releasing)
+        let cached = try f.get("/e")
+        #expect(cached.status == 403 && cached.text == "fallback" && cached.header("X-Cache") == "HIT")
+        #expect(backend.requests == 1)
+        let bypassed = try f.get("/e?bypass=1")
+        #expect(bypassed.status == 200 && bypassed.text == "found" && bypassed.header("X-Cache") == "BYPASS")
+        let after = try f.get("/e")
+        #expect(after.status == 200 && after.text == "found" && after.header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+
     @Test(arguments: [("proxy_cache_use_stale updating;", ""), ("", "stale-while-revalidate=4000000000")])
     func staleEntryAnswersWhileAnotherRequestUpdatesIt(directive: String, cacheControl: String) throws {
         let release = Atomic<Bool>(false)
