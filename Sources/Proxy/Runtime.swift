@@ -15,6 +15,8 @@ public final class Runtime: @unchecked Sendable {
     public let generation: Int
     let listens: [ListenRuntime]
     let upstreams: [UpstreamRuntime]
+    /// Index in `upstreams` by name (the first of a name), for the next reload's builder.
+    let upstreamIndex: [String: Int]
     let workers: Int
     let workerConnections: Int
     let errorLog: ErrorLogFile
@@ -48,6 +50,9 @@ public final class Runtime: @unchecked Sendable {
          serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
          limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = []) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
+        var index: [String: Int] = [:]
+        for (i, u) in upstreams.enumerated() where index[u.name] == nil { index[u.name] = i }
+        self.upstreamIndex = index
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
         self.shutdownTimeoutMillis = shutdownTimeoutMillis; self.clientHeaderBufferSize = clientHeaderBufferSize

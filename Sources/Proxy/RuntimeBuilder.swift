@@ -35,6 +35,9 @@ struct Builder {
     var logFileCaches: [OpenLogFileCache] = []
     var logFileCacheIndex: [SourceLocation: Int] = [:]
     var upstreams: [UpstreamRuntime] = []
+    /// Each upstream's index in `upstreams` by name: 10,000 `proxy_pass` lines looking theirs up in a list of 1,000
+    /// upstreams were a tenth of a `-t`.
+    var upstreamIndex: [String: Int] = [:]
     /// `health_check` lines, by where they are written (a location may be built twice: `if` blocks).
     var healthChecks: [HealthCheckRuntime] = []
     var healthCheckPlaces: Set<SourceLocation> = []
@@ -81,7 +84,10 @@ struct Builder {
         cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
         limitZones = try LimitZoneSet(http.limitZones, previous: previous?.limitZones)
-        for up in http.upstreams { upstreams.append(try upstream(up)) }
+        for up in http.upstreams {
+            if upstreamIndex[up.name] == nil { upstreamIndex[up.name] = upstreams.count }
+            upstreams.append(try upstream(up))
+        }
         proxyGroups = groupsForVariableProxyPass(http)
         var maps: [any VariableBlock] = try http.maps.map { m throws(ConfigError) in try map(m) }
         for s in http.splitClients {
@@ -303,7 +309,7 @@ struct Builder {
                                          isDraining: s.drain, slowStart: s.slowStart), a))
             }
         }
-        let previousUpstream = previous?.upstreams.first { $0.name == u.name }
+        let previousUpstream = previous.flatMap { p in p.upstreamIndex[u.name].map { p.upstreams[$0] } }
         let previousSet = previousUpstream?.current
         // Servers that stay keep their ids and the runtime API's edits (ServerList.merging).
         let list = ServerList.merging(lines: lines, previous: previousSet?.list, fromStateFile: u.stateFile != nil)
@@ -604,7 +610,7 @@ struct Builder {
             case .api(let write): action = .api(write: write)
             case .dashboard(let api): action = .dashboard(DashboardPage(api: api))
             case .jvmRouteStatus(let upstreamName):
-                guard let i = upstreams.firstIndex(where: { $0.name == upstreamName }) else {
+                guard let i = upstreamIndex[upstreamName] else {
                     throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)
                 }
                 action = .jvmRouteStatus(upstream: i)
@@ -762,7 +768,7 @@ struct Builder {
         var keepaliveUpstream = false
         switch url.target {
         case .upstream(let name):
-            guard let i = upstreams.firstIndex(where: { $0.name == name }) else {
+            guard let i = upstreamIndex[name] else {
                 throw ConfigError("no upstream \"\(name)\" for \"proxy_pass\"", at: url.location)
             }
             target = .upstream(i)
