@@ -30,14 +30,10 @@ final class HTTPDraft: SettingsOwner {
     var matches: [MatchConfig] = []
     let location: SourceLocation
 
-    /// The directives whose fields `init` presets below: their merges run even when no file writes them,
-    /// so every server and location inherits the preset (ConfigBuilder merges only the directives in use).
-    static let presetDirectives = ["proxy_temp_path", "client_body_temp_path", "root", "access_log"]
-
     init(location: SourceLocation, prefix: String, defaults: DefaultPaths) {
         self.location = location
-        // Default paths are relative to the prefix, like the ones written in the file. A field preset here
-        // names its directive in `presetDirectives`.
+        // Default paths are relative to the prefix, like the ones written in the file. Unset still: lower levels
+        // inherit the preset as they would a value written here.
         settings.proxy.tempPath = ConfigPath.absolute(defaults.proxyTemp, base: prefix)
         settings.client.bodyTempPath = ConfigPath.absolute(defaults.clientBodyTemp, base: prefix)
         settings.content.documentRoot = .root(ConfigPath.absolute("html", base: prefix))

@@ -20,12 +20,17 @@ struct Arity: Sendable {
     func accepts(_ count: Int) -> Bool { count >= minimum && count <= maximum }
 }
 
-/// What a directive does to the configuration being built, and how its value merges downwards.
+/// What a directive does to the configuration being built, and which of its fields lower levels inherit.
 struct DirectiveHandler {
     typealias Apply = (ConfigBuilder, Directive) throws -> Void
-    /// Child, then parent: the parent is `inout` only so its field is read in place (a key-path read of a value
-    /// copies the whole HTTPSettings first); a merge never changes it.
-    typealias Merge = (inout HTTPSettings, inout HTTPSettings) -> Void
+
+    /// A field of `HTTPSettings` this directive writes, which lower levels inherit when they do not set it. The
+    /// merge itself is `HTTPSettings.inherit(from:)`, in direct code; this is the row's own account of the field
+    /// (through its key path), which MergeTests holds that merge to.
+    struct Merge {
+        let isSet: (HTTPSettings) -> Bool
+        let markSet: (inout HTTPSettings) -> Void
+    }
 
     let apply: Apply
     /// Fields this directive writes in `HTTPSettings`, inherited by lower levels that do not set them.

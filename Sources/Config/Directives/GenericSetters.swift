@@ -28,12 +28,8 @@ extension DirectiveHandler {
     }
 
     static func merge<Value: Sendable>(_ path: SettingPath<Value>) -> Merge {
-        { child, parent in inherit(&child[keyPath: path], from: &parent[keyPath: path]) }
-    }
-
-    /// Both sides are inout so each key path is applied in place, with no copy of the settings it starts from.
-    private static func inherit<Value>(_ child: inout Setting<Value>, from parent: inout Setting<Value>) {
-        child.inherit(from: parent)
+        Merge(isSet: { $0[keyPath: path].isSet },
+              markSet: { settings in settings[keyPath: path].set(settings[keyPath: path].wrappedValue) })
     }
 
     /// A field read through an inout key-path access, for the same reason (a plain read copies the root).
