@@ -348,13 +348,14 @@ final class ProxyRuntime: @unchecked Sendable {
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
-         tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true) {
+         tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
+         setHeaderNames: NameSet? = nil) {
         self.tls = tls
         self.followsAccelRedirect = followsAccelRedirect
         self.honoursAccelLimitRate = honoursAccelLimitRate
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
-        setHeaderNames = NameSet(bytes: setHeaders.map { $0.lowercased })
+        self.setHeaderNames = setHeaderNames ?? NameSet(bytes: setHeaders.map { $0.lowercased })
         passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)
         self.httpVersion11 = httpVersion11; self.keepaliveUpstream = keepaliveUpstream; self.redirect = redirect
         self.nextUpstream = nextUpstream; self.connectTimeoutMillis = connectTimeoutMillis
