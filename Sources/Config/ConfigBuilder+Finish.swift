@@ -21,19 +21,24 @@ extension ConfigBuilder {
         var servers: [ServerConfig] = []
         var defaultServers: [ListenAddress: SourceLocation] = [:]
         // Servers no directive wrote settings in (listen and server_name are not settings) all merge to the same
-        // value: merged once, copied to each.
-        var untouched: HTTPSettings? = nil
-        for draft in http.servers {
-            var settings = draft.settings
-            if draft.touched {
-                merge(&settings, from: http.settings)
-            } else if let known = untouched {
-                settings = known
+        // value: merged once, one box shared by all.
+        var untouched: SettingsBox? = nil
+        // Each server's drafts are let go once frozen (taken from the list in order), so the memory they held
+        // serves the configuration built next instead of fresh pages.
+        var drafts = http.servers
+        http.servers = []
+        drafts.reverse()
+        while let draft = drafts.popLast() {
+            let box: SettingsBox
+            if !draft.touched, let known = untouched {
+                box = known
             } else {
+                var settings = draft.settings
                 merge(&settings, from: http.settings)
-                untouched = settings
+                box = SettingsBox(settings)
+                if !draft.touched { untouched = box }
             }
-            try check(settings, context, at: draft.location)
+            try check(box.value, context, at: draft.location)
             var listens = draft.listens
             if listens.isEmpty {
                 listens = [Listen(address: .inet(host: "*", port: options.defaultListenPort), location: draft.location)]
@@ -44,9 +49,9 @@ extension ConfigBuilder {
                 }
                 defaultServers[listen.address] = listen.location
             }
-            let locations = try draft.locations.map { try freeze($0, parent: settings, context) }
+            let locations = try draft.locations.map { try freeze($0, parent: box.value, context) }
             servers.append(ServerConfig(
-                listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settings: settings,
+                listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settingsBox: box,
                 rewrites: draft.rewrites, locations: locations, location: draft.location))
         }
         try check(http.settings, context, at: http.location)
@@ -69,8 +74,10 @@ extension ConfigBuilder {
     }
 
     private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext) throws -> LocationConfig {
-        var settings = draft.settings
-        merge(&settings, from: parent)
+        var merged = draft.settings
+        merge(&merged, from: parent)
+        // A `let` from here: the nested levels borrow it, and its last use moves it into the LocationConfig.
+        let settings = merged
         try check(settings, context, at: draft.location)
         var handler = draft.handler
         switch handler {
@@ -86,9 +93,9 @@ extension ConfigBuilder {
         if !draft.healthChecks.isEmpty { try checkHealthChecks(draft.healthChecks, handler: handler, context) }
         let nested = try draft.nested.map { try freeze($0, parent: settings, context) }
         let limitExcept = try draft.limitExcept.map { l in try freezeLimitExcept(l, parent: settings, context) }
+        let rewrites = try freezeIfs(draft.rewrites, parent: settings, context)
         return LocationConfig(
-            match: draft.match, settings: settings, handler: handler,
-            rewrites: try freezeIfs(draft.rewrites, parent: settings, context), nested: nested,
+            match: draft.match, settings: settings, handler: handler, rewrites: rewrites, nested: nested,
             location: draft.location, limitExcept: limitExcept, healthChecks: draft.healthChecks)
     }
 
@@ -114,12 +121,12 @@ extension ConfigBuilder {
     /// `limit_except`'s block merged from its location. Out of line: `freeze` recurses once per nesting level, and
     /// a second HTTPSettings in its frame would halve the depth the stack allows (ConfigDepthTests).
     @inline(never)
-    private func freezeLimitExcept(_ l: (methods: [String], settings: HTTPSettings, location: SourceLocation),
+    private func freezeLimitExcept(_ l: (methods: [String], draft: LocationDraft),
                                    parent: HTTPSettings, _ context: FinishContext) throws -> LimitExcept {
-        var inner = l.settings
+        var inner = l.draft.settings
         merge(&inner, from: parent)
-        try check(inner, context, at: l.location)
-        return LimitExcept(methods: Set(l.methods), settings: inner, location: l.location)
+        try check(inner, context, at: l.draft.location)
+        return LimitExcept(methods: Set(l.methods), settings: inner, location: l.draft.location)
     }
 
     /// The settings of each location-level `if` block, merged from the level around it, as a location's are.
