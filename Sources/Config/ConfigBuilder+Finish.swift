@@ -191,11 +191,12 @@ extension ConfigBuilder {
 
     /// Two servers on one address with the same exact name: the first wins, as in nginx.
     private func warnConflictingNames(_ servers: [ServerConfig]) {
-        var seen: Set<String> = []
-        for server in servers {
-            for listen in server.listens {
-                for case .exact(let name) in server.names where !name.isEmpty {
-                    if !seen.insert("\(listen.address) \(name)").inserted {
+        struct Key: Hashable { let address: ListenAddress; let name: String }
+        var seen: Set<Key> = []
+        for i in servers.indices {
+            for listen in servers[i].listens {
+                for case .exact(let name) in servers[i].names where !name.isEmpty {
+                    if !seen.insert(Key(address: listen.address, name: name)).inserted {
                         warn("conflicting server name \"\(name)\" on \(listen.address), ignored", at: nil)
                     }
                 }

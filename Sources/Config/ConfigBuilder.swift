@@ -49,7 +49,7 @@ final class ConfigBuilder {
             }
             throw ConfigError("unknown directive \"\(directive.name)\"", at: directive.location)
         }
-        guard let spec = specs.first(where: { $0.contexts.contains(context) || IfContext.allows($0, in: context) }) else {
+        guard let spec = specs.first(where: { $0.accepts(context) || IfContext.allows($0, in: context) }) else {
             throw ConfigError("\"\(directive.name)\" directive is not allowed here", at: directive.location)
         }
         if !spec.isBlock && directive.block != nil {
