@@ -23,6 +23,7 @@ extension ConfigBuilder {
         // Servers no directive wrote settings in (listen and server_name are not settings) all merge to the same
         // value: merged once, one box shared by all.
         var untouched: SettingsBox? = nil
+        var untouchedBelowUntouched: SettingsBox? = nil
         // Each server's drafts are let go once frozen (taken from the list in order), so the memory they held
         // serves the configuration built next instead of fresh pages.
         var drafts = http.servers
@@ -49,7 +50,13 @@ extension ConfigBuilder {
                 }
                 defaultServers[listen.address] = listen.location
             }
-            let locations = try draft.locations.map { try freeze($0, parent: box.value, context) }
+            // Below servers that set nothing (one parent value for all), an untouched location is shared by all.
+            var untouchedBelow: SettingsBox? = nil
+            let locations = try draft.locations.map { location in
+                try draft.touched
+                    ? freeze(location, parent: box.value, context, untouchedSibling: &untouchedBelow)
+                    : freeze(location, parent: box.value, context, untouchedSibling: &untouchedBelowUntouched)
+            }
             servers.append(ServerConfig(
                 listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settingsBox: box,
                 rewrites: draft.rewrites, locations: locations, location: draft.location))
@@ -73,11 +80,20 @@ extension ConfigBuilder {
         let limitZones: [String: String]
     }
 
-    private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext) throws -> LocationConfig {
-        var merged = draft.settings
-        merge(&merged, from: parent)
-        // A `let` from here: the nested levels borrow it, and its last use moves it into the LocationConfig.
-        let settings = merged
+    /// `untouchedSibling`: the settings of a location that set none under the same parent settings, which this one
+    /// shares if it sets none either (they merge to the same value: `location = /health { return 200; }` in every
+    /// server, say).
+    private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext,
+                        untouchedSibling: inout SettingsBox?) throws -> LocationConfig {
+        let shared = draft.touched ? nil : untouchedSibling
+        let settings: HTTPSettings
+        if let shared {
+            settings = shared.value
+        } else {
+            var merged = draft.settings
+            merge(&merged, from: parent)
+            settings = merged   // a `let`: the nested levels borrow it
+        }
         try check(settings, context, at: draft.location)
         var handler = draft.handler
         switch handler {
@@ -91,11 +107,16 @@ extension ConfigBuilder {
             break
         }
         if !draft.healthChecks.isEmpty { try checkHealthChecks(draft.healthChecks, handler: handler, context) }
-        let nested = try draft.nested.map { try freeze($0, parent: settings, context) }
+        var untouchedBelow: SettingsBox? = nil
+        let nested = try draft.nested.map { location in
+            try freeze(location, parent: settings, context, untouchedSibling: &untouchedBelow)
+        }
         let limitExcept = try draft.limitExcept.map { l in try freezeLimitExcept(l, parent: settings, context) }
         let rewrites = try freezeIfs(draft.rewrites, parent: settings, context)
+        let box = shared ?? SettingsBox(settings)
+        if !draft.touched { untouchedSibling = box }
         return LocationConfig(
-            match: draft.match, settings: settings, handler: handler, rewrites: rewrites, nested: nested,
+            match: draft.match, settingsBox: box, handler: handler, rewrites: rewrites, nested: nested,
             location: draft.location, limitExcept: limitExcept, healthChecks: draft.healthChecks)
     }
 

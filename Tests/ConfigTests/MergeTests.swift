@@ -152,4 +152,23 @@ struct MergeTests {
         #expect(firstLocation(loaded).nested[0].settings.files.tryFiles == nil)
         #expect(!firstLocation(loaded).nested[0].settings.content.isInternal)
     }
+
+    /// Locations that set nothing share their merged settings with such siblings under the same parent settings
+    /// (ConfigBuilder.freeze); each still ends up with its own parent's values.
+    @Test func untouchedLocationsInheritTheirOwnParents() throws {
+        let loaded = try load(http("""
+            proxy_read_timeout 90;
+            server { location /a {} location /b { proxy_read_timeout 10; location /b/c {} location /b/d {} } }
+            server { proxy_read_timeout 20; location /e {} location /x { internal; } location /y {} }
+            server { location /f {} }
+            """))
+        let servers = loaded.http!.servers
+        func timeout(_ l: LocationConfig) -> Duration { l.settings.proxy.readTimeout }
+        #expect(timeout(servers[0].locations[0]) == .seconds(90))
+        #expect(servers[0].locations[1].nested.map(timeout) == [.seconds(10), .seconds(10)])
+        #expect(servers[1].locations.map(timeout) == [.seconds(20), .seconds(20), .seconds(20)])
+        #expect(servers[1].locations[1].settings.content.isInternal)
+        #expect(!servers[1].locations[2].settings.content.isInternal)
+        #expect(timeout(servers[2].locations[0]) == .seconds(90))
+    }
 }
