@@ -32,14 +32,13 @@ extension ConfigBuilder {
         while let draft = drafts.popLast() {
             let box: SettingsBox
             if !draft.touched, let known = untouched {
-                box = known
+                box = known   // checked as the first of them was
             } else {
-                var settings = draft.settings
-                merge(&settings, from: http.settings)
+                let settings = merged(draft.takeSettings(), from: http.settings)
+                try check(settings, context, at: draft.location)
                 box = SettingsBox(settings)
                 if !draft.touched { untouched = box }
             }
-            try check(box.value, context, at: draft.location)
             var listens = draft.listens
             if listens.isEmpty {
                 listens = [Listen(address: .inet(host: "*", port: options.defaultListenPort), location: draft.location)]
@@ -86,14 +85,8 @@ extension ConfigBuilder {
     private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext,
                         untouchedSibling: inout SettingsBox?) throws -> LocationConfig {
         let shared = draft.touched ? nil : untouchedSibling
-        let settings: HTTPSettings
-        if let shared {
-            settings = shared.value
-        } else {
-            var merged = draft.settings
-            merge(&merged, from: parent)
-            settings = merged   // a `let`: the nested levels borrow it
-        }
+        // A `let`, made by a move: the nested levels borrow it, and the box takes it.
+        let settings = shared?.value ?? merged(draft.takeSettings(), from: parent)
         try check(settings, context, at: draft.location)
         var handler = draft.handler
         switch handler {
@@ -120,6 +113,12 @@ extension ConfigBuilder {
             location: draft.location, limitExcept: limitExcept, healthChecks: draft.healthChecks)
     }
 
+    /// `consuming`: the taken draft settings are merged where they are, not copied first.
+    private func merged(_ settings: consuming HTTPSettings, from parent: HTTPSettings) -> HTTPSettings {
+        merge(&settings, from: parent)
+        return settings
+    }
+
     /// `health_check` checks the upstream group the location's `proxy_pass` names, which must have a `zone`
     /// (nginx Plus: the group must reside in shared memory); its `match` must exist.
     @inline(never)
@@ -144,7 +143,7 @@ extension ConfigBuilder {
     @inline(never)
     private func freezeLimitExcept(_ l: (methods: [String], draft: LocationDraft),
                                    parent: HTTPSettings, _ context: FinishContext) throws -> LimitExcept {
-        var inner = l.draft.settings
+        var inner = l.draft.takeSettings()
         merge(&inner, from: parent)
         try check(inner, context, at: l.draft.location)
         return LimitExcept(methods: Set(l.methods), settings: inner, location: l.draft.location)
