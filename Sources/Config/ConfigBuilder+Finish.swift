@@ -21,19 +21,24 @@ extension ConfigBuilder {
         var servers: [ServerConfig] = []
         var defaultServers: [ListenAddress: SourceLocation] = [:]
         // Servers no directive wrote settings in (listen and server_name are not settings) all merge to the same
-        // value: merged once, copied to each.
-        var untouched: HTTPSettings? = nil
-        for draft in http.servers {
-            var settings = draft.settings
-            if draft.touched {
-                merge(&settings, from: http.settings)
-            } else if let known = untouched {
-                settings = known
+        // value: merged once, one box shared by all.
+        var untouched: SettingsBox? = nil
+        var untouchedBelowUntouched: SettingsBox? = nil
+        // Each server's drafts are let go once frozen (taken from the list in order), so the memory they held
+        // serves the configuration built next instead of fresh pages.
+        var drafts = http.servers
+        http.servers = []
+        drafts.reverse()
+        while let draft = drafts.popLast() {
+            let box: SettingsBox
+            if !draft.touched, let known = untouched {
+                box = known   // checked as the first of them was
             } else {
-                merge(&settings, from: http.settings)
-                untouched = settings
+                let settings = merged(draft.takeSettings(), from: http.settings)
+                try check(settings, context, at: draft.location)
+                box = SettingsBox(settings)
+                if !draft.touched { untouched = box }
             }
-            try check(settings, context, at: draft.location)
             var listens = draft.listens
             if listens.isEmpty {
                 listens = [Listen(address: .inet(host: "*", port: options.defaultListenPort), location: draft.location)]
@@ -44,9 +49,15 @@ extension ConfigBuilder {
                 }
                 defaultServers[listen.address] = listen.location
             }
-            let locations = try draft.locations.map { try freeze($0, parent: settings, context) }
+            // Below servers that set nothing (one parent value for all), an untouched location is shared by all.
+            var untouchedBelow: SettingsBox? = nil
+            let locations = try draft.locations.map { location in
+                try draft.touched
+                    ? freeze(location, parent: box.value, context, untouchedSibling: &untouchedBelow)
+                    : freeze(location, parent: box.value, context, untouchedSibling: &untouchedBelowUntouched)
+            }
             servers.append(ServerConfig(
-                listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settings: settings,
+                listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settingsBox: box,
                 rewrites: draft.rewrites, locations: locations, location: draft.location))
         }
         try check(http.settings, context, at: http.location)
@@ -68,9 +79,14 @@ extension ConfigBuilder {
         let limitZones: [String: String]
     }
 
-    private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext) throws -> LocationConfig {
-        var settings = draft.settings
-        merge(&settings, from: parent)
+    /// `untouchedSibling`: the settings of a location that set none under the same parent settings, which this one
+    /// shares if it sets none either (they merge to the same value: `location = /health { return 200; }` in every
+    /// server, say).
+    private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext,
+                        untouchedSibling: inout SettingsBox?) throws -> LocationConfig {
+        let shared = draft.touched ? nil : untouchedSibling
+        // A `let`, made by a move: the nested levels borrow it, and the box takes it.
+        let settings = shared?.value ?? merged(draft.takeSettings(), from: parent)
         try check(settings, context, at: draft.location)
         var handler = draft.handler
         switch handler {
@@ -84,12 +100,23 @@ extension ConfigBuilder {
             break
         }
         if !draft.healthChecks.isEmpty { try checkHealthChecks(draft.healthChecks, handler: handler, context) }
-        let nested = try draft.nested.map { try freeze($0, parent: settings, context) }
+        var untouchedBelow: SettingsBox? = nil
+        let nested = try draft.nested.map { location in
+            try freeze(location, parent: settings, context, untouchedSibling: &untouchedBelow)
+        }
         let limitExcept = try draft.limitExcept.map { l in try freezeLimitExcept(l, parent: settings, context) }
+        let rewrites = try freezeIfs(draft.rewrites, parent: settings, context)
+        let box = shared ?? SettingsBox(settings)
+        if !draft.touched { untouchedSibling = box }
         return LocationConfig(
-            match: draft.match, settings: settings, handler: handler,
-            rewrites: try freezeIfs(draft.rewrites, parent: settings, context), nested: nested,
+            match: draft.match, settingsBox: box, handler: handler, rewrites: rewrites, nested: nested,
             location: draft.location, limitExcept: limitExcept, healthChecks: draft.healthChecks)
+    }
+
+    /// `consuming`: the taken draft settings are merged where they are, not copied first.
+    private func merged(_ settings: consuming HTTPSettings, from parent: HTTPSettings) -> HTTPSettings {
+        merge(&settings, from: parent)
+        return settings
     }
 
     /// `health_check` checks the upstream group the location's `proxy_pass` names, which must have a `zone`
@@ -114,12 +141,12 @@ extension ConfigBuilder {
     /// `limit_except`'s block merged from its location. Out of line: `freeze` recurses once per nesting level, and
     /// a second HTTPSettings in its frame would halve the depth the stack allows (ConfigDepthTests).
     @inline(never)
-    private func freezeLimitExcept(_ l: (methods: [String], settings: HTTPSettings, location: SourceLocation),
+    private func freezeLimitExcept(_ l: (methods: [String], draft: LocationDraft),
                                    parent: HTTPSettings, _ context: FinishContext) throws -> LimitExcept {
-        var inner = l.settings
+        var inner = l.draft.takeSettings()
         merge(&inner, from: parent)
-        try check(inner, context, at: l.location)
-        return LimitExcept(methods: Set(l.methods), settings: inner, location: l.location)
+        try check(inner, context, at: l.draft.location)
+        return LimitExcept(methods: Set(l.methods), settings: inner, location: l.draft.location)
     }
 
     /// The settings of each location-level `if` block, merged from the level around it, as a location's are.
@@ -184,11 +211,12 @@ extension ConfigBuilder {
 
     /// Two servers on one address with the same exact name: the first wins, as in nginx.
     private func warnConflictingNames(_ servers: [ServerConfig]) {
-        var seen: Set<String> = []
-        for server in servers {
-            for listen in server.listens {
-                for case .exact(let name) in server.names where !name.isEmpty {
-                    if !seen.insert("\(listen.address) \(name)").inserted {
+        struct Key: Hashable { let address: ListenAddress; let name: String }
+        var seen: Set<Key> = []
+        for i in servers.indices {
+            for listen in servers[i].listens {
+                for case .exact(let name) in servers[i].names where !name.isEmpty {
+                    if !seen.insert(Key(address: listen.address, name: name)).inserted {
                         warn("conflicting server name \"\(name)\" on \(listen.address), ignored", at: nil)
                     }
                 }

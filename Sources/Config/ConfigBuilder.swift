@@ -4,11 +4,6 @@ final class ConfigBuilder {
     let options: LoadOptions
     private(set) var diagnostics: [ConfigDiagnostic] = []
     private let table: [String: [DirectiveSpec]]
-    /// The merges of the directives this configuration uses (plus the http level's presets): a directive
-    /// written nowhere leaves its field unset at every level, so merging it down would change nothing. With
-    /// every row merged at every level, merging was half of `-t` on a 5,000-server configuration.
-    private var merges: [DirectiveHandler.Merge] = []
-    private var mergedNames: Set<String> = []
     var noticedIgnored: Set<String> = []
 
     var main: MainConfig
@@ -30,12 +25,6 @@ final class ConfigBuilder {
         self.table = DirectiveTable.byName
         self.main = MainConfig(pidPath: ConfigPath.absolute(options.defaultPaths.pid, base: options.prefix))
         self.main.defaultErrorLogPath = ConfigPath.absolute(options.defaultPaths.errorLog, base: options.prefix)
-        for name in HTTPDraft.presetDirectives { useMerges(of: name) }
-    }
-
-    private func useMerges(of name: String) {
-        guard mergedNames.insert(name).inserted, let specs = table[name] else { return }
-        for spec in specs { merges += spec.handler.merges }
     }
 
     // MARK: - Walking directives
@@ -60,7 +49,7 @@ final class ConfigBuilder {
             }
             throw ConfigError("unknown directive \"\(directive.name)\"", at: directive.location)
         }
-        guard let spec = specs.first(where: { $0.contexts.contains(context) || IfContext.allows($0, in: context) }) else {
+        guard let spec = specs.first(where: { $0.accepts(context) || IfContext.allows($0, in: context) }) else {
             throw ConfigError("\"\(directive.name)\" directive is not allowed here", at: directive.location)
         }
         if !spec.isBlock && directive.block != nil {
@@ -72,7 +61,6 @@ final class ConfigBuilder {
         guard spec.arity.accepts(directive.arguments.count) else {
             throw ConfigError("invalid number of arguments in \"\(directive.name)\" directive", at: directive.location)
         }
-        useMerges(of: directive.name)
         try spec.handler.apply(self, directive)
     }
 
@@ -164,11 +152,10 @@ final class ConfigBuilder {
         }
     }
 
-    /// Out of line: the parent's copy (one per merge, not one per directive) stays out of freeze's recursive frame.
+    /// Out of line: the merge's code stays out of freeze's recursive frame.
     @inline(never)
     func merge(_ child: inout HTTPSettings, from parent: HTTPSettings) {
-        var parent = parent
-        for merge in merges { merge(&child, &parent) }
+        child.inherit(from: parent)
     }
 
     // MARK: - types {} and map {} bodies

@@ -31,6 +31,7 @@ public struct ConfigLoader {
                 directives += try reader.read(commandLine: globals)
             }
             try builder.run(directives, in: .main)
+            directives = []   // the parsed tree is not needed any more: its memory serves what finish() builds
             var configuration = try builder.finish()
             configuration.files = reader.files
             configuration.diagnostics = reader.diagnostics + builder.diagnostics

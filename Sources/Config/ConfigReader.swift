@@ -69,16 +69,16 @@ struct ConfigReader {
                 if !nested { throw ConfigError("unexpected \"}\"", at: place(file, token.line)) }
                 return directives
             }
-            // The lexer guarantees words then `;` or `{`.
-            var words: [Token] = []
-            while tokens[index].kind == .word {
-                words.append(tokens[index])
-                index += 1
-            }
+            // The lexer guarantees words then `;` or `{`: tokens[first] is the name, the arguments follow.
+            let first = index
+            while tokens[index].kind == .word { index += 1 }
             let terminator = tokens[index]
             index += 1
-            let name = String(decoding: words[0].bytes, as: UTF8.self)
-            let arguments = words.dropFirst().map { Argument($0.bytes, quoted: $0.quoted) }
+            let name = String(decoding: tokens[first].bytes, as: UTF8.self)
+            let nameQuoted = tokens[first].quoted
+            var arguments: [Argument] = []
+            arguments.reserveCapacity(index - first - 2)
+            for i in (first + 1)..<(index - 1) { arguments.append(Argument(tokens[i].bytes, quoted: tokens[i].quoted)) }
             let location = place(file, terminator.line)
             if terminator.kind == .blockStart {
                 guard blockDepth < Self.maxBlockDepth else {
@@ -90,9 +90,9 @@ struct ConfigReader {
                 defer { blockDepth -= 1; inUpstream = outer }
                 let children = try block(tokens, &index, file: file, endLine: endLine, nested: true)
                 directives.append(Directive(name: name, arguments: arguments, block: children, location: location))
-            } else if name == "include" && !words[0].quoted {
+            } else if name == "include" && !nameQuoted {
                 directives += try include(arguments, at: location)
-            } else if name == "state" && inUpstream && !words[0].quoted && arguments.count == 1 {
+            } else if name == "state" && inUpstream && !nameQuoted && arguments.count == 1 {
                 directives += try state(arguments[0].text, at: location)
             } else {
                 directives.append(Directive(name: name, arguments: arguments, block: nil, location: location))

@@ -99,12 +99,12 @@ struct Lexer {
                 position += 1
                 continue
             }
-            if Lexer.isSpace(byte) || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "{")
-                || nonBreakingSpace(at: position)
-            {
-                break
+            if Lexer.isSpace(byte) || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "{") { break }
+            // U+00A0 and the typographic quotes start with a byte ≥ 0x80: ASCII needs neither look.
+            if byte >= 0x80 {
+                if nonBreakingSpace(at: position) { break }
+                if let quoteError = typographicQuote(at: position) { throw quoteError }
             }
-            if let quoteError = typographicQuote(at: position) { throw quoteError }
             position += 1
         }
         let end = min(position, bytes.count)
@@ -113,6 +113,7 @@ struct Lexer {
 
     /// nginx's escapes: `\"` `\'` `\\` lose the backslash, `\t` `\r` `\n` become control bytes, others stay.
     static func unescape(_ raw: ArraySlice<UInt8>) -> [UInt8] {
+        if !raw.contains(UInt8(ascii: "\\")) { return Array(raw) }   // most words: one copy
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var index = raw.startIndex
@@ -203,6 +204,12 @@ struct NonBreakingSpaceScan {
     let firstLine: Int
 
     init(_ bytes: [UInt8]) {
+        // Nearly every file has none: one quick pass for the lead byte before the counting one.
+        guard bytes.contains(0xC2) else {
+            count = 0
+            firstLine = 0
+            return
+        }
         var count = 0
         var firstLine = 0
         var line = 1

@@ -12,7 +12,7 @@ final class BuildMemo {
     typealias RequestHeader = (name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)
     /// By the names and values configured (where they were written matters only to an error, and a compiled
     /// list had none).
-    private var requestHeaders: [[HeaderKey]: [RequestHeader]] = [:]
+    private var requestHeaders: [[HeaderKey]: (headers: [RequestHeader], names: NameSet)] = [:]
     private struct HeaderKey: Hashable {
         let name: String
         let value: Template
@@ -28,17 +28,22 @@ final class BuildMemo {
     }
 
     /// What proxy_set_header sends (ProxySettings.requestHeaders: the configured fields, then nginx's defaults),
-    /// compiled once per distinct list.
-    func requestHeaders(_ configured: [HeaderTemplate],
-                        _ make: (HeaderTemplate) throws(ConfigError) -> RequestHeader) throws(ConfigError) -> [RequestHeader] {
+    /// compiled once per distinct list, with the set of their names (ProxyRuntime.setHeaderNames).
+    func knownRequestHeaders(_ configured: [HeaderTemplate]) -> (headers: [RequestHeader], names: NameSet)? {
+        requestHeaders[configured.map { HeaderKey(name: $0.name, value: $0.value) }]
+    }
+
+    func requestHeaders(_ configured: [HeaderTemplate], _ make: (HeaderTemplate) throws(ConfigError) -> RequestHeader)
+        throws(ConfigError) -> (headers: [RequestHeader], names: NameSet) {
         let key = configured.map { HeaderKey(name: $0.name, value: $0.value) }
         if let known = requestHeaders[key] { return known }
         var made: [RequestHeader] = []
         var proxy = ProxySettings()
         proxy.setHeaders = configured
         for h in proxy.requestHeaders { made.append(try make(h)) }
-        requestHeaders[key] = made
-        return made
+        let entry = (headers: made, names: NameSet(bytes: made.map(\.lowercased)))
+        requestHeaders[key] = entry
+        return entry
     }
 
     func mimeTable(_ types: MimeTypes) -> MimeTable {

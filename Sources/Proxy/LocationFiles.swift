@@ -1,7 +1,7 @@
 /// What a location knows about files and redirects: its root or alias, `try_files`, `internal`, the style of the
 /// redirects it makes, and its error page rules. Built at load (RuntimeBuilder), read per request.
 struct LocationFiles {
-    var root = StaticRuntime(root: Array("html".utf8), isAlias: false, index: [CompiledTemplate(literal: Array("index.html".utf8))])
+    var root: StaticRuntime
     var tryFiles: TryFilesRuntime? = nil
     /// `internal`: a request that was not redirected here gets 404.
     var isInternal = false
@@ -13,6 +13,12 @@ struct LocationFiles {
     /// A proxied location whose name ends in `/`: its name without the slash is redirected to it (nginx's
     /// auto_redirect).
     var autoRedirect = false
+
+    /// The default root is built once: every location's files used to make its arrays again, only to replace them.
+    static let defaultRoot = StaticRuntime(root: Array("html".utf8), isAlias: false,
+                                           index: [CompiledTemplate(literal: Array("index.html".utf8))])
+
+    init(root: StaticRuntime = LocationFiles.defaultRoot) { self.root = root }
 }
 
 /// `absolute_redirect`, `port_in_redirect`, `server_name_in_redirect`.

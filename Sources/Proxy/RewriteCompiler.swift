@@ -71,7 +71,7 @@ extension Builder {
                                              handler: innerHandler, http: http, at: block.location)
                 var implicit: LocationRuntime? = nil
                 if let ifSettings = block.settings {
-                    implicit = try location(nil, settings: ifSettings, match: match, prefix: prefix, name: name,
+                    implicit = try location(.none, settings: ifSettings, match: match, prefix: prefix, name: name,
                                             rewrites: [], http: http, at: block.location, handler: innerHandler)
                 }
                 ops.append(.ifBlock(IfRuntime(condition: try condition(block.condition, at: block.location),

@@ -15,6 +15,8 @@ public final class Runtime: @unchecked Sendable {
     public let generation: Int
     let listens: [ListenRuntime]
     let upstreams: [UpstreamRuntime]
+    /// Index in `upstreams` by name (the first of a name), for the next reload's builder.
+    let upstreamIndex: [String: Int]
     let workers: Int
     let workerConnections: Int
     /// `multi_accept`: a listener's wake-up accepts every pending connection (a bounded batch), not one.
@@ -50,6 +52,9 @@ public final class Runtime: @unchecked Sendable {
          serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
          limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = [], multiAccept: Bool = false) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
+        var index: [String: Int] = [:]
+        for (i, u) in upstreams.enumerated() where index[u.name] == nil { index[u.name] = i }
+        self.upstreamIndex = index
         self.workers = workers; self.workerConnections = workerConnections; self.errorLog = errorLog
         self.multiAccept = multiAccept
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
@@ -346,13 +351,14 @@ final class ProxyRuntime: @unchecked Sendable {
          httpVersion11: Bool, keepaliveUpstream: Bool, redirect: RedirectRule, nextUpstream: NextUpstreamPolicy,
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
-         tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true) {
+         tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
+         setHeaderNames: NameSet? = nil) {
         self.tls = tls
         self.followsAccelRedirect = followsAccelRedirect
         self.honoursAccelLimitRate = honoursAccelLimitRate
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort
         self.uriReplacement = uriReplacement; self.setHeaders = setHeaders; self.hiddenHeaders = hiddenHeaders
-        setHeaderNames = NameSet(bytes: setHeaders.map { $0.lowercased })
+        self.setHeaderNames = setHeaderNames ?? NameSet(bytes: setHeaders.map { $0.lowercased })
         passServer = !hiddenHeaders.contains("server".utf8); passDate = !hiddenHeaders.contains("date".utf8)
         self.httpVersion11 = httpVersion11; self.keepaliveUpstream = keepaliveUpstream; self.redirect = redirect
         self.nextUpstream = nextUpstream; self.connectTimeoutMillis = connectTimeoutMillis

@@ -3,19 +3,20 @@ import Config
 /// The files part of a location at load: root or alias, index, try_files, the redirect style, error pages.
 extension Builder {
     func locationFiles(_ settings: HTTPSettings, at loc: SourceLocation) throws(ConfigError) -> LocationFiles {
-        var files = LocationFiles()
         var index: [CompiledTemplate] = []
         for name in settings.content.index {
             index.append(try compile(try template(name, at: loc), at: loc))
         }
+        let root: StaticRuntime
         switch settings.content.documentRoot {
         case .root(let r):
-            files.root = try staticRuntime(absolute(r), isAlias: false, aliasPrefix: nil, index: index, at: loc)
+            root = try staticRuntime(absolute(r), isAlias: false, aliasPrefix: nil, index: index, at: loc)
         case .alias(let a):
             var prefix: [UInt8]? = nil
             if case .prefix(let name) = settings.files.aliasScope { prefix = Array(name.utf8) }
-            files.root = try staticRuntime(absolute(a), isAlias: true, aliasPrefix: prefix, index: index, at: loc)
+            root = try staticRuntime(absolute(a), isAlias: true, aliasPrefix: prefix, index: index, at: loc)
         }
+        var files = LocationFiles(root: root)
         if let t = settings.files.tryFiles {
             var entries: [(template: CompiledTemplate, directory: Bool)] = []
             for f in t.files {

@@ -35,6 +35,9 @@ struct Builder {
     var logFileCaches: [OpenLogFileCache] = []
     var logFileCacheIndex: [SourceLocation: Int] = [:]
     var upstreams: [UpstreamRuntime] = []
+    /// Each upstream's index in `upstreams` by name: 10,000 `proxy_pass` lines looking theirs up in a list of 1,000
+    /// upstreams were a tenth of a `-t`.
+    var upstreamIndex: [String: Int] = [:]
     /// `health_check` lines, by where they are written (a location may be built twice: `if` blocks).
     var healthChecks: [HealthCheckRuntime] = []
     var healthCheckPlaces: Set<SourceLocation> = []
@@ -81,7 +84,10 @@ struct Builder {
         cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
         limitZones = try LimitZoneSet(http.limitZones, previous: previous?.limitZones)
-        for up in http.upstreams { upstreams.append(try upstream(up)) }
+        for up in http.upstreams {
+            if upstreamIndex[up.name] == nil { upstreamIndex[up.name] = upstreams.count }
+            upstreams.append(try upstream(up))
+        }
         proxyGroups = groupsForVariableProxyPass(http)
         var maps: [any VariableBlock] = try http.maps.map { m throws(ConfigError) in try map(m) }
         for s in http.splitClients {
@@ -206,15 +212,18 @@ struct Builder {
                 }
             }
         }
-        func visit(_ l: LocationConfig) throws(ConfigError) {
-            if case .regex(let p, _) = l.match { RegexNames.named(in: p).forEach(add) }
-            try visit(l.rewrites)
-            for n in l.nested { try visit(n) }
+        // By index, reading only the fields needed (no copy of each LocationConfig).
+        func visit(_ list: [LocationConfig]) throws(ConfigError) {
+            for i in list.indices {
+                if case .regex(let p, _) = list[i].match { RegexNames.named(in: p).forEach(add) }
+                try visit(list[i].rewrites)
+                if !list[i].nested.isEmpty { try visit(list[i].nested) }
+            }
         }
-        for s in http.servers {
-            for case .regex(let p, _) in s.names { RegexNames.named(in: p).forEach(add) }
-            try visit(s.rewrites)
-            for l in s.locations { try visit(l) }
+        for i in http.servers.indices {
+            for case .regex(let p, _) in http.servers[i].names { RegexNames.named(in: p).forEach(add) }
+            try visit(http.servers[i].rewrites)
+            try visit(http.servers[i].locations)
         }
     }
 
@@ -304,7 +313,7 @@ struct Builder {
                                          isDraining: s.drain, slowStart: s.slowStart), a))
             }
         }
-        let previousUpstream = previous?.upstreams.first { $0.name == u.name }
+        let previousUpstream = previous.flatMap { p in p.upstreamIndex[u.name].map { p.upstreams[$0] } }
         let previousSet = previousUpstream?.current
         // Servers that stay keep their ids and the runtime API's edits (ServerList.merging).
         let list = ServerList.merging(lines: lines, previous: previousSet?.list, fromStateFile: u.stateFile != nil)
@@ -455,14 +464,14 @@ struct Builder {
         case nil: break
         }
         let tree = try locations(s.locations, http: http)
-        let fallback = try location(nil, settings: s.settings, match: .prefix, prefix: [], name: "server",
+        let fallback = try location(.none, settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)
         // Named locations sit beside the tree: only internal redirects reach them (nginx allows them at the
         // server level only, which the parser checks).
         var named: [[UInt8]: LocationRuntime] = [:]
         for l in s.locations {
             guard case .named(let n) = l.match else { continue }
-            named[Array(n.utf8)] = try location(l, settings: l.settings, match: .prefix, prefix: [], name: n,
+            named[Array(n.utf8)] = try location(LocationOwn(l), settings: l.settings, match: .prefix, prefix: [], name: n,
                                                 rewrites: l.rewrites, http: http, at: l.location)
         }
         return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script, named: named,
@@ -509,24 +518,25 @@ struct Builder {
 
     private mutating func add(_ l: LocationConfig, children: LocationTree, to level: inout LocationLevel,
                               http: HTTPConfig) throws(ConfigError) {
-        let steps = l.rewrites
+        let own = LocationOwn(l)
+        let steps = l.rewrites, loc = l.location
         switch l.match {
         case .exact(let p):
-            level.exact[Array(p.utf8)] = try location(l, settings: l.settings, match: .exact, prefix: Array(p.utf8),
-                                                      name: "= \(p)", rewrites: steps, http: http, at: l.location,
+            level.exact[Array(p.utf8)] = try location(own, settings: l.settings, match: .exact, prefix: Array(p.utf8),
+                                                      name: "= \(p)", rewrites: steps, http: http, at: loc,
                                                       children: children)
         case .prefix(let p):
-            level.prefixes.append(try location(l, settings: l.settings, match: .prefix, prefix: Array(p.utf8), name: p,
-                                               rewrites: steps, http: http, at: l.location, children: children))
+            level.prefixes.append(try location(own, settings: l.settings, match: .prefix, prefix: Array(p.utf8),
+                                               name: p, rewrites: steps, http: http, at: loc, children: children))
         case .prefixNoRegex(let p):
-            level.prefixes.append(try location(l, settings: l.settings, match: .prefixNoRegex, prefix: Array(p.utf8),
-                                               name: "^~ \(p)", rewrites: steps, http: http, at: l.location,
-                                               children: children))
+            level.prefixes.append(try location(own, settings: l.settings, match: .prefixNoRegex,
+                                               prefix: Array(p.utf8), name: "^~ \(p)", rewrites: steps, http: http,
+                                               at: loc, children: children))
         case .regex(let p, let ci):
-            let re = try compileRegex(p, caseless: ci, at: l.location)
-            level.regexes.append(try location(l, settings: l.settings, match: .regex(re), prefix: [],
+            let re = try compileRegex(p, caseless: ci, at: loc)
+            level.regexes.append(try location(own, settings: l.settings, match: .regex(re), prefix: [],
                                               name: "\(ci ? "~*" : "~") \(p)", rewrites: steps, http: http,
-                                              at: l.location, children: children, namedCaptures: namedSlots(re)))
+                                              at: loc, children: children, namedCaptures: namedSlots(re)))
         case .named:
             break   // built beside the tree by server(_:http:)
         }
@@ -577,12 +587,12 @@ struct Builder {
         return sinks
     }
 
-    mutating func location(_ l: LocationConfig?, settings: HTTPSettings, match: LocationRuntime.Match, prefix: [UInt8],
+    mutating func location(_ l: LocationOwn, settings: HTTPSettings, match: LocationRuntime.Match, prefix: [UInt8],
                            name: String, rewrites steps: [RewriteStep], http: HTTPConfig,
                            at loc: SourceLocation, children: LocationTree = .empty,
                            namedCaptures: [(group: Int, slot: Int)] = [],
                            handler ifHandler: LocationHandler? = nil) throws(ConfigError) -> LocationRuntime {
-        let handler = ifHandler ?? l?.handler
+        let handler = ifHandler ?? l.handler
         let script = try compileScript(steps, settings: settings, match: match, prefix: prefix, name: name,
                                        handler: handler, http: http, at: loc)
         // error_page's internal redirect serves a location whose script starts with `return` as that response.
@@ -598,14 +608,14 @@ struct Builder {
                 let p = try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
                                   http: http, at: loc)
                 action = .proxy(p)
-                if let checks = l?.healthChecks, !checks.isEmpty { try addHealthChecks(checks, proxy: p, http: http) }
+                if !l.healthChecks.isEmpty { try addHealthChecks(l.healthChecks, proxy: p, http: http) }
             case .stubStatus: action = .stubStatus
             case .upstreamStatus: action = .upstreamStatus
             case .metrics: action = .metrics
             case .api(let write): action = .api(write: write)
             case .dashboard(let api): action = .dashboard(DashboardPage(api: api))
             case .jvmRouteStatus(let upstreamName):
-                guard let i = upstreams.firstIndex(where: { $0.name == upstreamName }) else {
+                guard let i = upstreamIndex[upstreamName] else {
                     throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)
                 }
                 action = .jvmRouteStatus(upstream: i)
@@ -649,7 +659,7 @@ struct Builder {
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
                                               auth: try authBasic(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
-        if let le = l?.limitExcept {
+        if let le = l.limitExcept {
             made.limitExcept = LimitExceptRuntime(
                 methods: le.methods,
                 identity: ClientIdentityRuntime(le.settings.access, trusted: try resolved(le.settings.access.realIPFrom),
@@ -763,7 +773,7 @@ struct Builder {
         var keepaliveUpstream = false
         switch url.target {
         case .upstream(let name):
-            guard let i = upstreams.firstIndex(where: { $0.name == name }) else {
+            guard let i = upstreamIndex[name] else {
                 throw ConfigError("no upstream \"\(name)\" for \"proxy_pass\"", at: url.location)
             }
             target = .upstream(i)
@@ -789,9 +799,14 @@ struct Builder {
         var port = "80"
         if case .address(_, let n)? = url?.target { port = String(n) }
         var keepaliveUpstream = keepaliveUpstream
-        let headers = try memo.requestHeaders(p.setHeaders) { h throws(ConfigError) in
-            (Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc))
+        // The closures below are formed only when needed: forming one copies the whole Builder it captures.
+        var headerList = memo.knownRequestHeaders(p.setHeaders)
+        if headerList == nil {
+            headerList = try memo.requestHeaders(p.setHeaders) { h throws(ConfigError) in
+                (Array(h.name.utf8), Array(h.name.lowercased().utf8), try compile(h.value, at: h.location ?? loc))
+            }
         }
+        let headers = headerList!.headers
         // nginx reuses upstream connections only when the request is HTTP/1.1 and Connection is not "close". A
         // value with variables (`Connection $args`) is decided per request: the upstream's answer says whether
         // the connection stays open (an empty value sends no header).
@@ -832,12 +847,14 @@ struct Builder {
                             redirect: redirect, nextUpstream: policy, connectTimeoutMillis: millis(p.connectTimeout),
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),
                             bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
-                            cache: try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
-                                                           zones: cacheZones, at: loc,
-                                                           compile: { t throws(ConfigError) in try compile(t, at: loc) }),
+                            cache: p.cache.zone == nil ? nil :
+                                try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
+                                                        zones: cacheZones, at: loc,
+                                                        compile: { t throws(ConfigError) in try compile(t, at: loc) }),
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
-                            honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"))
+                            honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
+                            setHeaderNames: headerList!.names)
     }
 
     /// Targeted fields of switchyard's own (proxy_cache_target_field) are for this cache only, so they are hidden
@@ -875,15 +892,17 @@ struct Builder {
         var groups = ProxyGroups()
         var hasVariables = false
         var statics: [(host: String, port: Int)] = []
-        func visit(_ l: LocationConfig) {
-            switch l.handler {
-            case .proxy(.dynamic)?: hasVariables = true
-            case .proxy(.static(let url))?: if case .address(let host, let port) = url.target { statics.append((host, port)) }
-            default: break
+        func visit(_ list: [LocationConfig]) {   // by index: see collectVariables
+            for i in list.indices {
+                switch list[i].handler {
+                case .proxy(.dynamic)?: hasVariables = true
+                case .proxy(.static(let url))?: if case .address(let host, let port) = url.target { statics.append((host, port)) }
+                default: break
+                }
+                if !list[i].nested.isEmpty { visit(list[i].nested) }
             }
-            l.nested.forEach(visit)
         }
-        for s in http.servers { s.locations.forEach(visit) }
+        for i in http.servers.indices { visit(http.servers[i].locations) }
         guard hasVariables else { return groups }
         for (i, u) in upstreams.enumerated() where groups.upstreams[Array(u.name.lowercased().utf8)] == nil {
             groups.upstreams[Array(u.name.lowercased().utf8)] = i
@@ -910,3 +929,22 @@ func millis(_ d: Duration) -> Int {
 private func errnoNow() -> Int32 { errno }
 
 private func sysconfCores() -> Int { sysconf(Int32(_SC_NPROCESSORS_ONLN)) }
+
+/// What `Builder.location` reads of a `LocationConfig` besides its settings (nothing, for a server's fallback and an
+/// `if` block's implicit location). An optional LocationConfig in its place cost a copy and a nil store of the
+/// whole struct at every location built.
+struct LocationOwn {
+    var handler: LocationHandler? = nil
+    var healthChecks: [HealthCheck] = []
+    var limitExcept: LimitExcept? = nil
+
+    static let none = LocationOwn()
+
+    private init() {}
+
+    init(_ l: LocationConfig) {
+        handler = l.handler
+        healthChecks = l.healthChecks
+        limitExcept = l.limitExcept
+    }
+}

@@ -31,7 +31,7 @@ struct MergeTests {
         """
 
     /// The http level presets four prefix-relative defaults; they reach every level even when no file writes
-    /// their directives (only the directives a configuration uses are merged down).
+    /// their directives.
     @Test func prefixDefaultsReachLocationsOfAFileThatSetsNothing() throws {
         let location = firstLocation(try load(http("server { location / { location /n {} } }")))
         for settings in [location.settings, location.nested[0].settings] {
@@ -125,5 +125,50 @@ struct MergeTests {
         #expect(loaded.http!.settings.gzip.$enabled.isSet)
         #expect(firstLocation(loaded).settings.gzip.$enabled.isSet)
         #expect(!firstLocation(loaded).settings.proxy.$readTimeout.isSet)
+    }
+
+    /// `HTTPSettings.inherit(from:)` is written field by field: every field a table row says it merges must be in
+    /// it, so a directive added to the table with a new field fails here until the merge has that field too.
+    @Test func everyMergedFieldIsInherited() {
+        var fields = 0
+        for spec in DirectiveTable.all {
+            for field in spec.handler.merges {
+                var parent = HTTPSettings.unset
+                field.markSet(&parent)
+                #expect(field.isSet(parent))
+                var child = HTTPSettings.unset
+                child.inherit(from: parent)
+                #expect(field.isSet(child), "\(spec.name): a field it sets is not inherited")
+                fields += 1
+            }
+        }
+        #expect(fields > 100)
+    }
+
+    /// nginx does not inherit `internal` and `try_files`; the field-by-field merge leaves them out.
+    @Test func internalAndTryFilesAreNotInherited() throws {
+        let loaded = try load(http("server { location / { internal; try_files $uri =404; location /a {} } }"))
+        #expect(firstLocation(loaded).settings.files.tryFiles != nil)
+        #expect(firstLocation(loaded).nested[0].settings.files.tryFiles == nil)
+        #expect(!firstLocation(loaded).nested[0].settings.content.isInternal)
+    }
+
+    /// Locations that set nothing share their merged settings with such siblings under the same parent settings
+    /// (ConfigBuilder.freeze); each still ends up with its own parent's values.
+    @Test func untouchedLocationsInheritTheirOwnParents() throws {
+        let loaded = try load(http("""
+            proxy_read_timeout 90;
+            server { location /a {} location /b { proxy_read_timeout 10; location /b/c {} location /b/d {} } }
+            server { proxy_read_timeout 20; location /e {} location /x { internal; } location /y {} }
+            server { location /f {} }
+            """))
+        let servers = loaded.http!.servers
+        func timeout(_ l: LocationConfig) -> Duration { l.settings.proxy.readTimeout }
+        #expect(timeout(servers[0].locations[0]) == .seconds(90))
+        #expect(servers[0].locations[1].nested.map(timeout) == [.seconds(10), .seconds(10)])
+        #expect(servers[1].locations.map(timeout) == [.seconds(20), .seconds(20), .seconds(20)])
+        #expect(servers[1].locations[1].settings.content.isInternal)
+        #expect(!servers[1].locations[2].settings.content.isInternal)
+        #expect(timeout(servers[2].locations[0]) == .seconds(90))
     }
 }

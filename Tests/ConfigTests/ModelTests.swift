@@ -461,4 +461,15 @@ struct ModelTests {
         #expect(client.sendfile)
         #expect(!client.tcpNodelay)
     }
+
+    /// `listen`, upstream `server` and `proxy_pass` tell an IPv4 literal from a name that must resolve.
+    @Test(arguments: [
+        ("127.0.0.1", true), ("0.0.0.0", true), ("255.255.255.255", true), ("01.2.3.4", true),
+        ("256.0.0.1", false), ("1.2.3", false), ("1.2.3.4.", false), ("1..2.3", false), (".1.2.3", false),
+        ("1234.1.1.1", false), ("1.2.3.4.5", false), ("", false), ("localhost", false), ("1.2.3.x", false),
+        ("\u{0663}.2.3.4", false), ("+1.2.3.4", false),
+    ] as [(String, Bool)])
+    func ipv4Literals(text: String, isIPv4: Bool) {
+        #expect(HostPort.isIPv4(text) == isIPv4)
+    }
 }

@@ -205,6 +205,6 @@ extension DirectiveTable {
         }
         let draft = LocationDraft(match: .named("limit_except"), location: directive.location)
         try builder.runBlock(directive, as: .limitExcept, frame: .location(draft))
-        owner.limitExcept = (methods.sorted(), draft.settings, directive.location)
+        owner.limitExcept = (methods.sorted(), draft)
     }
 }

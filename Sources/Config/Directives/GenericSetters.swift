@@ -28,12 +28,8 @@ extension DirectiveHandler {
     }
 
     static func merge<Value: Sendable>(_ path: SettingPath<Value>) -> Merge {
-        { child, parent in inherit(&child[keyPath: path], from: &parent[keyPath: path]) }
-    }
-
-    /// Both sides are inout so each key path is applied in place, with no copy of the settings it starts from.
-    private static func inherit<Value>(_ child: inout Setting<Value>, from parent: inout Setting<Value>) {
-        child.inherit(from: parent)
+        Merge(isSet: { $0[keyPath: path].isSet },
+              markSet: { settings in settings[keyPath: path].set(settings[keyPath: path].wrappedValue) })
     }
 
     /// A field read through an inout key-path access, for the same reason (a plain read copies the root).
@@ -161,12 +157,25 @@ enum Values {
         ConfigError("\"\(directive.name)\" directive invalid value", at: directive.location)
     }
 
+    /// Whether every byte is ASCII: then bytes and Characters are one to one, and byte-wise searching and slicing
+    /// give what the Character-wise forms do.
+    static func isASCII<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 }
+    }
+
     static func invalidParameter(_ directive: Directive, _ text: String) -> ConfigError {
         ConfigError("invalid parameter \"\(text)\"", at: directive.location)
     }
 
     /// Splits `name=value`; nil when the argument does not start with `name=`.
     static func parameter(_ argument: Argument, _ name: String) -> String? {
+        // ASCII (every parameter written right): compared as bytes, without building `name=` and the text each try.
+        let bytes = argument.bytes
+        if isASCII(bytes) {
+            let n = name.utf8.count
+            guard bytes.count > n, bytes[n] == UInt8(ascii: "="), bytes.starts(with: name.utf8) else { return nil }
+            return String(decoding: bytes[(n + 1)...], as: UTF8.self)
+        }
         let text = argument.text
         guard text.hasPrefix(name + "=") else { return nil }
         return String(text.dropFirst(name.count + 1))

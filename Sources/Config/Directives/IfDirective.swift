@@ -11,7 +11,7 @@ extension DirectiveTable {
             let draft = LocationDraft(match: .named("if"), location: directive.location)
             try builder.runBlock(directive, as: inLocation ? .locationIf : .serverIf, frame: .location(draft))
             builder.addRewriteStep(.if(IfBlock(
-                condition: condition, steps: draft.rewrites, settings: inLocation ? draft.settings : nil,
+                condition: condition, steps: draft.rewrites, settings: inLocation ? draft.takeSettings() : nil,
                 handler: draft.handler, location: directive.location)))
         })
     }

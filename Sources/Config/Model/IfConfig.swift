@@ -5,10 +5,25 @@ public struct IfBlock: Sendable, Equatable {
     /// The rewrite-module steps inside the block, run in order when the condition holds.
     public var steps: [RewriteStep]
     /// The block's own settings (merged from the enclosing level by `finish()`); nil in server context.
-    public var settings: HTTPSettings?
+    public var settings: HTTPSettings? {
+        get { settingsBox?.value }
+        set { settingsBox = newValue.map(SettingsBox.init) }
+    }
+    /// Boxed (SettingsBox.swift): inline, the 2.9 KB made every RewriteStep that large, and copying a `return`
+    /// step cost as much as copying the settings.
+    private var settingsBox: SettingsBox?
     /// A content handler of its own (`proxy_pass` inside the `if`).
     public var handler: LocationHandler?
     public let location: SourceLocation
+
+    init(condition: IfCondition, steps: [RewriteStep], settings: HTTPSettings?, handler: LocationHandler?,
+         location: SourceLocation) {
+        self.condition = condition
+        self.steps = steps
+        self.settingsBox = settings.map(SettingsBox.init)
+        self.handler = handler
+        self.location = location
+    }
 
     public static func == (a: IfBlock, b: IfBlock) -> Bool {
         a.condition == b.condition && a.steps == b.steps && a.location == b.location

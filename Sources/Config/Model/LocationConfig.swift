@@ -1,7 +1,16 @@
 /// One `location {}` block, with settings merged from its server (or parent location).
 public struct LocationConfig: Sendable {
     public var match: LocationMatch
-    public var settings: HTTPSettings
+    /// Held by reference, copied on write (SettingsBox.swift).
+    public var settings: HTTPSettings {
+        @inlinable _read { yield box.value }
+        _modify {
+            var value = box.value
+            yield &value
+            box = SettingsBox(value)
+        }
+    }
+    @usableFromInline var box: SettingsBox
     /// nil: no content handler (static files from `root`, which switchyard does not serve yet).
     public var handler: LocationHandler?
     /// `rewrite`/`return`/`set`/`break` in this location, in order.
@@ -13,6 +22,26 @@ public struct LocationConfig: Sendable {
     public var limitExcept: LimitExcept? = nil
     /// `health_check` lines (the location's `proxy_pass` names a zoned upstream).
     public var healthChecks: [HealthCheck] = []
+
+    init(match: LocationMatch, settings: HTTPSettings, handler: LocationHandler?, rewrites: [RewriteStep],
+         nested: [LocationConfig], location: SourceLocation, limitExcept: LimitExcept? = nil,
+         healthChecks: [HealthCheck] = []) {
+        self.init(match: match, settingsBox: SettingsBox(settings), handler: handler, rewrites: rewrites, nested: nested,
+                  location: location, limitExcept: limitExcept, healthChecks: healthChecks)
+    }
+
+    init(match: LocationMatch, settingsBox: SettingsBox, handler: LocationHandler?, rewrites: [RewriteStep],
+         nested: [LocationConfig], location: SourceLocation, limitExcept: LimitExcept? = nil,
+         healthChecks: [HealthCheck] = []) {
+        self.match = match
+        self.box = settingsBox
+        self.handler = handler
+        self.rewrites = rewrites
+        self.nested = nested
+        self.location = location
+        self.limitExcept = limitExcept
+        self.healthChecks = healthChecks
+    }
 }
 
 /// `limit_except GET { deny all; }`: the methods let through as the location says (`GET` brings `HEAD`); any

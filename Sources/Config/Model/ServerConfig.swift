@@ -3,12 +3,38 @@ public struct ServerConfig: Sendable {
     public var listens: [Listen]
     /// `server_name`; `[.exact("")]` when none is given, as nginx.
     public var names: [ServerName]
-    public var settings: HTTPSettings
+    /// Held by reference, copied on write (SettingsBox.swift).
+    public var settings: HTTPSettings {
+        @inlinable _read { yield box.value }
+        _modify {
+            var value = box.value
+            yield &value
+            box = SettingsBox(value)
+        }
+    }
+    @usableFromInline var box: SettingsBox
     /// `rewrite`/`return`/`set`/`break` at server level, run in order before location matching.
     public var rewrites: [RewriteStep]
     /// Top-level locations in configuration order (nested ones hang below them).
     public var locations: [LocationConfig]
     public var location: SourceLocation
+
+    init(listens: [Listen], names: [ServerName], settings: HTTPSettings, rewrites: [RewriteStep],
+         locations: [LocationConfig], location: SourceLocation) {
+        self.init(listens: listens, names: names, settingsBox: SettingsBox(settings), rewrites: rewrites,
+                  locations: locations, location: location)
+    }
+
+    /// Servers that set nothing share one box of the settings they all merge to.
+    init(listens: [Listen], names: [ServerName], settingsBox: SettingsBox, rewrites: [RewriteStep],
+         locations: [LocationConfig], location: SourceLocation) {
+        self.listens = listens
+        self.names = names
+        self.box = settingsBox
+        self.rewrites = rewrites
+        self.locations = locations
+        self.location = location
+    }
 }
 
 /// `listen address[:port] [default_server] [reuseport] [backlog=N] …`.
