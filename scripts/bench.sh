@@ -15,7 +15,7 @@
 #   BENCH_CALLGRIND=1 (count switchyard's user-space instructions per request under callgrind)
 #   BENCH_CALLGRIND_REQUESTS=2000
 #   BENCH_TLS_CLIENTS=4 (parallel `openssl s_time` clients in the handshake scenarios) BENCH_TLS_IDLE_CONNS=2000
-#   BENCH_ONLY=rr50,gzip1 (run only these scenarios) BENCH_KEEP=1 (keep the temp dir) BENCH_WRITE_DOC=1 (rewrite the generated blocks of BENCHMARKS.md) SWITCHYARD=path NGINX=path
+#   BENCH_ONLY=rr50,gzip1 (run only these scenarios; config_load is `-t` of a 5,000-server file) BENCH_KEEP=1 (keep the temp dir) BENCH_WRITE_DOC=1 (rewrite the generated blocks of BENCHMARKS.md) SWITCHYARD=path NGINX=path
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -577,6 +577,21 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
     awk -F'\t' '{ printf "  %-10s %8.0f\n", $1, $3 / $2 }' "$RESULTS/callgrind.tsv"
   else
     echo "callgrind: the measurement failed (see $RESULTS/callgrind-output.log)"
+  fi
+fi
+
+# ---- config load at scale (issue 15) --------------------------------------------------------------
+# `-t` of big_config.py's file (5,000 servers, 15,000 locations, 1,000 upstreams), median CPU seconds of
+# BENCH_CONFIG_LOAD_RUNS runs per binary (scripts/bench/config_load.sh).
+config_load_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *,config_load,* ]]; }
+if config_load_wanted; then
+  if load_out=$(SWITCHYARD="$SWITCHYARD" NGINX="$NGINX" "$HERE/config_load.sh" 5000 1000 "${BENCH_CONFIG_LOAD_RUNS:-5}" 2>&1); then
+    echo "$load_out"
+    echo "$load_out" | awk -F'|' '$2 ~ /switchyard/ { sy = $3 } $2 ~ /nginx/ { ng = $3 }
+      END { gsub(/ /, "", sy); gsub(/ /, "", ng); if (sy != "" && ng != "") printf "config_load\t%s\t%s\n", sy, ng }' \
+      >"$RESULTS/config-load.tsv"
+  else
+    echo "config_load: the measurement failed:"; echo "$load_out"
   fi
 fi
 

@@ -224,6 +224,12 @@ def main():
         cost = (rr - jvm) / rr * 100
         ratio_lines.append(f"ratio jvm_route/rr50 switchyard={jvm / rr:.2f} (unpaired, reference only: {cost:.1f}% req/s)")
 
+    # Config load at scale: `-t` CPU seconds of the generated 5,000-server file (issue 15: <= nginx's).
+    for _, sy_cpu, ng_cpu in read_tsv(os.path.join(results, "config-load.tsv")):
+        ratio = float(sy_cpu) / float(ng_cpu)
+        ratio_lines.append(f"ratio config_load switchyard/nginx={ratio:.2f} (-t CPU seconds {sy_cpu} vs {ng_cpu})")
+        checks.append(("config load (-t, 5,000 servers) CPU <= nginx's", f"{ratio:.2f}x", "met" if ratio <= 1 else "MISSED"))
+
     idle_table = ["| proxy | idle connections | failed | VmRSS before KiB | VmRSS after KiB | KiB per connection |",
                   "|---|---:|---:|---:|---:|---:|"]
     for proxy, opened, failed, before, after, _hwm in read_tsv(os.path.join(results, "idle.tsv")):
