@@ -68,15 +68,20 @@ struct DraftSettings {
     func take() -> HTTPSettings { box?.value.take() ?? .unset }
 }
 
-final class ServerDraft: SettingsOwner {
+/// What a server's and a location's draft share: settings made on the first write and moved out when the level
+/// is frozen (DraftSettings), and whether a directive touched them.
+class SettingsDraft: SettingsOwner {
     private var storage = DraftSettings()
-    var settings: HTTPSettings {
+    final var settings: HTTPSettings {
         get { storage.value }
         set { storage.value = newValue }
         _modify { yield &storage.value }
     }
-    func takeSettings() -> HTTPSettings { storage.take() }
-    var touched = false
+    final func takeSettings() -> HTTPSettings { storage.take() }
+    final var touched = false
+}
+
+final class ServerDraft: SettingsDraft {
     var listens: [Listen] = []
     var names: [ServerName] = []
     var rewrites: [RewriteStep] = []
@@ -86,16 +91,8 @@ final class ServerDraft: SettingsOwner {
     init(location: SourceLocation) { self.location = location }
 }
 
-final class LocationDraft: SettingsOwner {
+final class LocationDraft: SettingsDraft {
     let match: LocationMatch
-    private var storage = DraftSettings()
-    var settings: HTTPSettings {
-        get { storage.value }
-        set { storage.value = newValue }
-        _modify { yield &storage.value }
-    }
-    func takeSettings() -> HTTPSettings { storage.take() }
-    var touched = false
     var handler: LocationHandler?
     /// The static proxy_pass before its host is checked against the upstreams.
     var proxyPassLocation: SourceLocation?
