@@ -103,7 +103,7 @@ final class ListenRuntime: @unchecked Sendable {
 /// server_name lookup for one listen address, in nginx's order: exact, longest leading wildcard
 /// (`*.example.com`), longest trailing wildcard (`www.example.*`), then regexes in order; else the default.
 final class VirtualHosts: @unchecked Sendable {
-    let exact: [[UInt8]: ServerRuntime]
+    let exact: ByteKeyMap<ServerRuntime>
     let leadingWildcards: [(suffix: [UInt8], server: ServerRuntime)]   // ".example.com", longest first
     let trailingWildcards: [(prefix: [UInt8], server: ServerRuntime)]  // "www.example.", longest first
     let regexes: [(regex: Regex, server: ServerRuntime)]
@@ -117,7 +117,7 @@ final class VirtualHosts: @unchecked Sendable {
     init(exact: [[UInt8]: ServerRuntime], leadingWildcards: [([UInt8], ServerRuntime)],
          trailingWildcards: [([UInt8], ServerRuntime)], regexes: [(Regex, ServerRuntime)], defaultServer: ServerRuntime,
          regexNamed: [[(group: Int, slot: Int)]] = []) {
-        self.exact = exact
+        self.exact = ByteKeyMap(exact)
         self.regexNamed = regexNamed
         self.leadingWildcards = leadingWildcards.sorted { $0.0.count > $1.0.count }.map { (suffix: $0.0, server: $0.1) }
         self.trailingWildcards = trailingWildcards.sorted { $0.0.count > $1.0.count }.map { (prefix: $0.0, server: $0.1) }
@@ -160,13 +160,13 @@ final class ServerRuntime: @unchecked Sendable {
 
 /// The locations of one level: exact matches, prefixes (longest first), regexes (in order of appearance).
 final class LocationTree: @unchecked Sendable {
-    let exact: [[UInt8]: LocationRuntime]
+    let exact: ByteKeyMap<LocationRuntime>
     let prefixes: [LocationRuntime]   // sorted by prefix length, longest first
     let regexes: [LocationRuntime]    // in configuration order
     /// URIs that get nginx's auto redirect: a proxied location `/a/` answers `/a` with a 301 to `/a/`.
     let autoRedirects: Set<[UInt8]>
     init(exact: [[UInt8]: LocationRuntime], prefixes: [LocationRuntime], regexes: [LocationRuntime]) {
-        self.exact = exact
+        self.exact = ByteKeyMap(exact)
         self.prefixes = prefixes.sorted { $0.prefix.count > $1.prefix.count }
         self.regexes = regexes
         autoRedirects = Set((prefixes + exact.values).filter { $0.files.autoRedirect }.map { Array($0.prefix.dropLast()) })
