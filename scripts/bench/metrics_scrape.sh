@@ -22,11 +22,8 @@ SCRAPES=${SCRAPES:-200}
 bench_scratch metrics_scrape "$SWITCHYARD" "$NGINX" valgrind callgrind_control objcopy python3
 
 read -r B1 B2 P_PLAIN P_OPS <<<"$(python3 "$HERE/free_ports.py" 4)"
-mkdir -p "$TMP/www" "$TMP/proxy"
-head -c 1024 /dev/urandom >"$TMP/www/1k.bin"
-sed -e "s|@DIR@|$TMP|g; s|@NOFILE@|1024|g; s|@B1@|$B1|g; s|@B2@|$B2|g" "$HERE/backend.conf.in" >"$TMP/backend.conf"
-"$NGINX" -p "$TMP" -c "$TMP/backend.conf" >/dev/null 2>&1 &
-PIDS+=($!)
+mkdir -p "$TMP/proxy"
+static_backends "$B1" "$B2"
 
 { proxy_conf_head "$TMP/proxy"; cat <<CONF; } >"$TMP/proxy/proxy.conf"
     upstream plain { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 32; }

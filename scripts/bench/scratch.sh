@@ -45,3 +45,13 @@ http {
     proxy_set_header Connection "";
 CONF
 }
+
+# static_backends B1 B2: nginx serving $TMP/www/1k.bin (random bytes) on the two ports (backend.conf.in), stopped
+# with the rest.
+static_backends() {
+  mkdir -p "$TMP/www"
+  head -c 1024 /dev/urandom >"$TMP/www/1k.bin"
+  sed -e "s|@DIR@|$TMP|g; s|@NOFILE@|1024|g; s|@B1@|$1|g; s|@B2@|$2|g" "$HERE/backend.conf.in" >"$TMP/backend.conf"
+  "$NGINX" -p "$TMP" -c "$TMP/backend.conf" >/dev/null 2>&1 &
+  PIDS+=($!)
+}

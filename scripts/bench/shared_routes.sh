@@ -49,22 +49,10 @@ CONF
 "$NGINX" -p "$TMP" -c "$TMP/backend.conf" >/dev/null 2>&1 &
 PIDS+=($!)
 
-root=""; [ "$(id -u)" = 0 ] && root="user root;"
 for name in a b; do
   port=$PA; [ "$name" = b ] && port=$PB
   mkdir -p "$TMP/$name/logs"
-  cat >"$TMP/$name/proxy.conf" <<CONF
-worker_processes 1;
-pid $TMP/$name/proxy.pid;
-error_log $TMP/$name/error.log notice;
-$root
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_timeout 120s;
-    keepalive_requests 1000000;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
+  { proxy_conf_head "$TMP/$name" notice; cat <<CONF; } >"$TMP/$name/proxy.conf"
     upstream app {
         server 127.0.0.1:$B1;
         server 127.0.0.1:$B2;

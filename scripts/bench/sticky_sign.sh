@@ -17,11 +17,8 @@ N=${1:-2000}
 bench_scratch sticky_sign "$SWITCHYARD" "$NGINX" valgrind callgrind_control objcopy python3
 
 read -r B1 B2 P_PLAIN P_SIGNED <<<"$(python3 "$HERE/free_ports.py" 4)"
-mkdir -p "$TMP/www" "$TMP/proxy"
-head -c 1024 /dev/urandom >"$TMP/www/1k.bin"
-sed -e "s|@DIR@|$TMP|g; s|@NOFILE@|1024|g; s|@B1@|$B1|g; s|@B2@|$B2|g" "$HERE/backend.conf.in" >"$TMP/backend.conf"
-"$NGINX" -p "$TMP" -c "$TMP/backend.conf" >/dev/null 2>&1 &
-PIDS+=($!)
+mkdir -p "$TMP/proxy"
+static_backends "$B1" "$B2"
 
 echo "k1-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$TMP/proxy/sticky.keys"
 { proxy_conf_head "$TMP/proxy"; cat <<EOF; } >"$TMP/proxy/proxy.conf"
