@@ -394,8 +394,6 @@ final class UpstreamRuntime: @unchecked Sendable {
     let policy: BalancerPolicy
     /// `zone`: servers may be added and deleted through the API (nginx Plus's rule).
     let zone: Bool
-    /// `state FILE`: where API edits are written (absolute path), so a restart reads them back.
-    var stateFile: String? { servers.stateFile }
     let keepalive: Int                    // idle connections kept per worker (0 = none)
     let keepaliveRequests: Int
     let keepaliveTimeoutMillis: Int

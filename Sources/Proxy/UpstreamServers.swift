@@ -115,7 +115,8 @@ final class UpstreamServers: Sendable {
     /// Edits one at a time (the set lock is held only to swap): building a set may write the state file.
     /// Holds the set that replaced this one at a committed reload, which takes every edit from then on.
     private let editing = Lock<UpstreamServers?>(nil)
-    /// `state FILE`: written with every edit's list before it is published.
+    /// `state FILE` (absolute path): written with every edit's list before it is published, so a restart reads
+    /// the edits back.
     let stateFile: String?
     /// The servers a reload merged this one from, and the list it read from them, until the reload commits.
     private let mergedFrom: Lock<(old: UpstreamServers, basis: ServerList)?>
