@@ -81,10 +81,11 @@ struct DynamicProxyURL: Equatable {
     private static func unix(_ rest: ArraySlice<UInt8>, secure: Bool) -> Result<DynamicProxyURL, Invalid> {
         let colon = rest.firstIndex(of: UInt8(ascii: ":"))
         let path = rest[..<(colon ?? rest.endIndex)]
-        let shown = "unix:" + String(decoding: rest, as: UTF8.self)
-        if path.isEmpty { return .failure(Invalid(message: "no path in the unix domain socket \"\(shown)\"")) }
+        // The URL as the error lines show it: made only for a refusal, not for every request.
+        func shown() -> String { "unix:" + String(decoding: rest, as: UTF8.self) }
+        if path.isEmpty { return .failure(Invalid(message: "no path in the unix domain socket \"\(shown())\"")) }
         if path.count > SocketAddress.maxUnixPathLength {
-            return .failure(Invalid(message: "too long path in the unix domain socket \"\(shown)\""))
+            return .failure(Invalid(message: "too long path in the unix domain socket \"\(shown())\""))
         }
         let uri = colon.flatMap { $0 + 1 < rest.endIndex ? Array(rest[($0 + 1)...]) : nil }
         return .success(DynamicProxyURL(host: Array("localhost".utf8), port: 0, noPort: false, hostHeader: Array("localhost".utf8),
