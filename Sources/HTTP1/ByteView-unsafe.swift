@@ -208,6 +208,12 @@ public struct ByteView: RandomAccessCollection {
         precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
         return Array(UnsafeBufferPointer(start: base + start, count: end - start))
     }
+
+    /// Appends `start..<end` to `array` (one copy, into the capacity `array` already has when it is enough).
+    public func append(_ start: Int, _ end: Int, to array: inout [UInt8]) {
+        precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
+        array.append(contentsOf: UnsafeBufferPointer(start: base + start, count: end - start))
+    }
 }
 
 extension Array where Element == UInt8 {

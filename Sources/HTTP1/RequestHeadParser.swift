@@ -51,10 +51,17 @@ public struct RequestHeadParser: Sendable {
     }
 
     public mutating func parse(_ buffer: ByteView) -> HeadParseResult<RequestHead> {
+        var slot = RequestHeadSlot()
+        return parse(buffer, slot: &slot)
+    }
+
+    /// `parse(_:)` with the head's storage taken from `slot` when the last head made through it is no longer
+    /// held (see `RequestHeadSlot`).
+    public mutating func parse(_ buffer: ByteView, slot: inout RequestHeadSlot) -> HeadParseResult<RequestHead> {
         if let finished { return finished }
         let result: HeadParseResult<RequestHead>
         do throws(HTTPParseError) {
-            guard let head = try step(buffer) else { return .incomplete }
+            guard let head = try step(buffer, &slot) else { return .incomplete }
             result = .complete(head.0, consumed: head.1)
         } catch {
             result = .failed(error)
@@ -63,7 +70,7 @@ public struct RequestHeadParser: Sendable {
         return result
     }
 
-    private mutating func step(_ buffer: ByteView) throws(HTTPParseError) -> (RequestHead, Int)? {
+    private mutating func step(_ buffer: ByteView, _ slot: inout RequestHeadSlot) throws(HTTPParseError) -> (RequestHead, Int)? {
         while true {
             switch framer.next(buffer) {
             case .needMore:
@@ -86,7 +93,7 @@ public struct RequestHeadParser: Sendable {
                     try addHeader(buffer, start: start, end: end)
                 }
             case .endOfHead(let end):
-                return (try finish(buffer, end: end), end)
+                return (try finish(buffer, end: end, slot: &slot), end)
             }
         }
     }
@@ -151,7 +158,7 @@ public struct RequestHeadParser: Sendable {
     }
 
     /// Whole-head checks in nginx's order (ngx_http_process_request_header), then the copy out of the buffer.
-    private func finish(_ buffer: ByteView, end: Int) throws(HTTPParseError) -> RequestHead {
+    private mutating func finish(_ buffer: ByteView, end: Int, slot: inout RequestHeadSlot) throws(HTTPParseError) -> RequestHead {
         guard let line else { throw .invalidRequest }  // unreachable: the framer needs a start line first
         let base = framer.headStart ?? 0
         let is11 = line.version >= .http1_1
@@ -167,8 +174,7 @@ public struct RequestHeadParser: Sendable {
             if summary.contentLengthSeen { throw .contentLengthAndTransferEncoding }
         }
         let hostRange = line.authority.map { ByteRange(start: $0.start - base, end: $0.end - base) } ?? summary.host
-        return RequestHead(
-            bytes: buffer.array(base, end),
+        let facts = RequestHead.Facts(
             method: line.method,
             methodRange: ByteRange(start: 0, end: line.methodEnd - base),
             target: ByteRange(start: line.targetStart - base, end: line.targetEnd - base),
@@ -176,7 +182,6 @@ public struct RequestHeadParser: Sendable {
             path: ByteRange(start: line.pathStart - base, end: line.pathEnd - base),
             query: line.queryStart.map { ByteRange(start: $0 - base, end: line.queryEnd - base) },
             version: line.version,
-            headers: headers,
             contentLength: summary.contentLength,
             isChunked: summary.transferEncodingIsChunked,
             keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
@@ -186,5 +191,6 @@ public struct RequestHeadParser: Sendable {
             hostRange: hostRange,
             ignoredLine: ignoredLine.map { ByteRange(start: $0.start - base, end: $0.end - base) },
             forwardedFor: summary.forwardedFor, forwardedForRepeated: summary.forwardedForRepeated)
+        return slot.make(buffer, base, end, headers: &headers, facts: facts)
     }
 }

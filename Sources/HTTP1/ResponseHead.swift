@@ -4,84 +4,70 @@
 ///     if head.isInterim { parser.reset(); continue }   // 100 Continue: the real head follows
 ///     let framing = head.bodyFraming(requestMethod: request.method)
 /// ```
-/// The fields live in one immutable object (`Fields`): a head is passed, stored and dropped as one reference,
-/// and an optional head is a nullable pointer. As a struct of ten fields every copy of a `ResponseHead?` went
-/// through the runtime's generic value witnesses (about 1,000 instructions a proxied request, callgrind).
+/// The fields live in one object (`Fields`): a head is passed, stored and dropped as one reference, and an
+/// optional head is a nullable pointer. As a struct of ten fields every copy of a `ResponseHead?` went through
+/// the runtime's generic value witnesses (about 1,000 instructions a proxied request, callgrind). The object is
+/// never changed while anyone but its parser's recycling slot (`ResponseHeadSlot`) holds it.
 public struct ResponseHead: HTTPHead, Equatable {
     @usableFromInline
-    final class Fields: Sendable {
-        @usableFromInline let bytes: [UInt8]
-        @usableFromInline let version: HTTPVersion
-        @usableFromInline let status: Int
-        @usableFromInline let reason: ByteRange
-        @usableFromInline let headers: [HeaderField]
-        @usableFromInline let contentLength: Int64?
-        @usableFromInline let isChunked: Bool
-        @usableFromInline let keepAlive: Bool
-        @usableFromInline let connectionUpgrade: Bool
-        @usableFromInline let hasSetCookie: Bool
-        @usableFromInline let connectionNamesFields: Bool
-        @usableFromInline let accel: AccelFields
+    final class Fields: HeadStorage, @unchecked Sendable {
+        @usableFromInline var bytes: [UInt8]
+        @usableFromInline var headers: [HeaderField]
+        @usableFromInline var facts: Facts
 
-        init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
-             contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
-             connectionNamesFields: Bool, accel: AccelFields) {
+        init(bytes: [UInt8], headers: [HeaderField], facts: Facts) {
             self.bytes = bytes
-            self.version = version
-            self.status = status
-            self.reason = reason
             self.headers = headers
-            self.contentLength = contentLength
-            self.isChunked = isChunked
-            self.keepAlive = keepAlive
-            self.connectionUpgrade = connectionUpgrade
-            self.hasSetCookie = hasSetCookie
-            self.connectionNamesFields = connectionNamesFields
-            self.accel = accel
+            self.facts = facts
         }
     }
 
-    @usableFromInline let fields: Fields
-
-    init(bytes: [UInt8], version: HTTPVersion, status: Int, reason: ByteRange, headers: [HeaderField],
-         contentLength: Int64?, isChunked: Bool, keepAlive: Bool, connectionUpgrade: Bool, hasSetCookie: Bool,
-         connectionNamesFields: Bool = false, accel: AccelFields = []) {
-        fields = Fields(bytes: bytes, version: version, status: status, reason: reason, headers: headers,
-                        contentLength: contentLength, isChunked: isChunked, keepAlive: keepAlive,
-                        connectionUpgrade: connectionUpgrade, hasSetCookie: hasSetCookie,
-                        connectionNamesFields: connectionNamesFields, accel: accel)
+    /// Everything but the bytes and the field list: plain values, stored inline in `Fields`.
+    @usableFromInline
+    struct Facts: Equatable, Sendable {
+        @usableFromInline var version: HTTPVersion
+        @usableFromInline var status: Int
+        @usableFromInline var reason: ByteRange
+        @usableFromInline var contentLength: Int64?
+        @usableFromInline var isChunked: Bool
+        @usableFromInline var keepAlive: Bool
+        @usableFromInline var connectionUpgrade: Bool
+        @usableFromInline var hasSetCookie: Bool
+        @usableFromInline var connectionNamesFields: Bool
+        @usableFromInline var accel: AccelFields
     }
 
+    @usableFromInline var fields: Fields
+
+    init(fields: Fields) { self.fields = fields }
+
     @inlinable public var bytes: [UInt8] { fields.bytes }
-    @inlinable public var version: HTTPVersion { fields.version }
-    @inlinable public var status: Int { fields.status }
+    @inlinable public var version: HTTPVersion { fields.facts.version }
+    @inlinable public var status: Int { fields.facts.status }
     /// The reason phrase, possibly empty.
-    @inlinable public var reason: ByteRange { fields.reason }
+    @inlinable public var reason: ByteRange { fields.facts.reason }
     /// Header fields in order; repeated fields such as Set-Cookie stay separate and in order.
     @inlinable public var headers: [HeaderField] { fields.headers }
     /// Content-Length when present (always valid once parsed).
-    @inlinable public var contentLength: Int64? { fields.contentLength }
+    @inlinable public var contentLength: Int64? { fields.facts.contentLength }
     /// Transfer-Encoding: chunked.
-    @inlinable public var isChunked: Bool { fields.isChunked }
+    @inlinable public var isChunked: Bool { fields.facts.isChunked }
     /// The server allows the connection to be reused: HTTP/1.1 without `Connection: close`, HTTP/1.0 only with
     /// `Connection: keep-alive`. A body read until close also ends the connection; see `bodyFraming`.
-    @inlinable public var keepAlive: Bool { fields.keepAlive }
+    @inlinable public var keepAlive: Bool { fields.facts.keepAlive }
     /// Connection carries the `upgrade` token.
-    @inlinable public var connectionUpgrade: Bool { fields.connectionUpgrade }
+    @inlinable public var connectionUpgrade: Bool { fields.facts.connectionUpgrade }
     /// At least one Set-Cookie field is present.
-    @inlinable public var hasSetCookie: Bool { fields.hasSetCookie }
+    @inlinable public var hasSetCookie: Bool { fields.facts.hasSetCookie }
     /// Connection names a field besides close, keep-alive and upgrade (RFC 9110 §7.6.1: that field is for this hop
     /// only and is not forwarded).
-    @inlinable public var connectionNamesFields: Bool { fields.connectionNamesFields }
+    @inlinable public var connectionNamesFields: Bool { fields.facts.connectionNamesFields }
     /// The X-Accel-* instructions present (the proxy acts on them).
-    @inlinable public var accel: AccelFields { fields.accel }
+    @inlinable public var accel: AccelFields { fields.facts.accel }
 
     public static func == (a: ResponseHead, b: ResponseHead) -> Bool {
         if a.fields === b.fields { return true }
-        return a.bytes == b.bytes && a.version == b.version && a.status == b.status && a.reason == b.reason
-            && a.headers == b.headers && a.contentLength == b.contentLength && a.isChunked == b.isChunked
-            && a.keepAlive == b.keepAlive && a.connectionUpgrade == b.connectionUpgrade
-            && a.hasSetCookie == b.hasSetCookie
+        return a.bytes == b.bytes && a.headers == b.headers && a.fields.facts == b.fields.facts
     }
 
     /// A 1xx head (100 Continue, 103 Early Hints…) after which the final response head follows.

@@ -26,9 +26,8 @@ public struct ResponseHeadParser: Sendable {
     public mutating func reset() {
         framer.reset()
         statusLine = nil
-        // The finished head shares the fields' storage: keeping its capacity would copy it here, for nothing
-        // when no other head follows. The next head's first field allocates again.
-        headers = []
+        // The list a reused head gave back (see `HeadStorageSlot`), or empty after a new head took it.
+        headers.removeAll(keepingCapacity: true)
         summary = FieldSummary()
         completed = nil
         failure = nil
@@ -40,10 +39,17 @@ public struct ResponseHeadParser: Sendable {
     }
 
     public mutating func parse(_ buffer: ByteView) -> HeadParseResult<ResponseHead> {
+        var slot = ResponseHeadSlot()
+        return parse(buffer, slot: &slot)
+    }
+
+    /// `parse(_:)` with the head's storage taken from `slot` when the last head made through it is no longer
+    /// held (see `RequestHeadSlot`).
+    public mutating func parse(_ buffer: ByteView, slot: inout ResponseHeadSlot) -> HeadParseResult<ResponseHead> {
         if let completed { return .complete(completed.head, consumed: completed.consumed) }
         if let failure { return .failed(failure) }
         do throws(HTTPParseError) {
-            guard let head = try step(buffer) else { return .incomplete }
+            guard let head = try step(buffer, &slot) else { return .incomplete }
             completed = head
             return .complete(head.0, consumed: head.1)
         } catch {
@@ -52,7 +58,7 @@ public struct ResponseHeadParser: Sendable {
         }
     }
 
-    private mutating func step(_ buffer: ByteView) throws(HTTPParseError) -> (ResponseHead, Int)? {
+    private mutating func step(_ buffer: ByteView, _ slot: inout ResponseHeadSlot) throws(HTTPParseError) -> (ResponseHead, Int)? {
         while true {
             switch framer.next(buffer) {
             case .needMore:
@@ -68,7 +74,7 @@ public struct ResponseHeadParser: Sendable {
                     try addHeader(buffer, start: start, end: end)
                 }
             case .endOfHead(let end):
-                return (try finish(buffer, end: end), end)
+                return (try finish(buffer, end: end, slot: &slot), end)
             }
         }
     }
@@ -120,7 +126,7 @@ public struct ResponseHeadParser: Sendable {
     }
 
     /// Framing checks as nginx's proxy module does them (since 1.23): bad length, unknown coding, or both → 502.
-    private func finish(_ buffer: ByteView, end: Int) throws(HTTPParseError) -> ResponseHead {
+    private mutating func finish(_ buffer: ByteView, end: Int, slot: inout ResponseHeadSlot) throws(HTTPParseError) -> ResponseHead {
         guard let statusLine else { throw .upstreamInvalidStatusLine }
         let base = framer.headStart ?? 0
         if summary.contentLengthSeen && summary.contentLength == nil { throw .upstreamInvalidContentLength }
@@ -129,17 +135,16 @@ public struct ResponseHeadParser: Sendable {
             if summary.contentLengthSeen { throw .upstreamContentLengthAndTransferEncoding }
         }
         let is11 = statusLine.version >= .http1_1
-        return ResponseHead(
-            bytes: buffer.array(base, end),
+        let facts = ResponseHead.Facts(
             version: statusLine.version,
             status: statusLine.status,
             reason: ByteRange(start: statusLine.reasonStart - base, end: statusLine.reasonEnd - base),
-            headers: headers,
             contentLength: summary.contentLength,
             isChunked: summary.transferEncodingIsChunked,
             keepAlive: is11 ? !summary.connectionClose : (summary.connectionKeepAlive && !summary.connectionClose),
             connectionUpgrade: summary.connectionUpgrade,
             hasSetCookie: summary.hasSetCookie,
             connectionNamesFields: summary.connectionNamesFields, accel: summary.accel)
+        return slot.make(buffer, base, end, headers: &headers, facts: facts)
     }
 }

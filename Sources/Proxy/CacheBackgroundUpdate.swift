@@ -153,7 +153,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
 
     /// False while the head is incomplete or once the update ended.
     private func parseHead(_ buffer: IOBuffer) -> Bool {
-        switch tx.receiveHead(buffer.view) {
+        switch tx.receiveHead(buffer.view, slot: &worker.responseHeadSlot) {
         case .incomplete:
             return false
         case .interim(let consumed):

@@ -209,7 +209,8 @@ final class ClientConnection: RequestBodySource {
     private func processInput() {
         guard phase == .waitingHead, !input.isEmpty else { return }
         if counted == .none { count(.reading) }
-        let result = parser.parse(input.view)
+        if worker.hasReturningRequests { worker.settleReturningRequests() }
+        let result = parser.parse(input.view, slot: &worker.requestHeadSlot)
         switch result {
         case .incomplete:
             if waiting != .head {

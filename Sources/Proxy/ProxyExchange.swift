@@ -381,7 +381,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func parseHead() {
         guard let c = conn else { return }
-        switch tx.receiveHead(c.buffer.view) {
+        switch tx.receiveHead(c.buffer.view, slot: &worker.responseHeadSlot) {
         case .incomplete:
             return
         case .interim(let consumed):

@@ -112,11 +112,17 @@ struct UpstreamTransaction {
 
     /// Parses the response head out of `bytes` (what the connection has buffered from the head's start; the
     /// parser is incremental, so each call passes the same bytes again plus what arrived).
-    @inline(__always)
     mutating func receiveHead(_ bytes: ByteView) -> HeadStep {
+        var slot = ResponseHeadSlot()
+        return receiveHead(bytes, slot: &slot)
+    }
+
+    /// `receiveHead(_:)` with the head's storage from the worker's `slot` (see `ResponseHeadSlot`).
+    @inline(__always)
+    mutating func receiveHead(_ bytes: ByteView, slot: inout ResponseHeadSlot) -> HeadStep {
         if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
         guard state == .awaitingHead else { return .incomplete }
-        switch parser.parse(bytes) {
+        switch parser.parse(bytes, slot: &slot) {
         case .incomplete:
             if bytes.count >= headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
             return .incomplete

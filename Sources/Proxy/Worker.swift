@@ -2,6 +2,7 @@ import Config
 import Balancing
 import EventLoop
 import Glibc
+import HTTP1
 import Synchronization
 
 /// A listening socket and the configuration it serves, handed from the master to each worker. `shared`: every
@@ -43,6 +44,10 @@ final class Worker {
     let clock = LogClock()
     /// A static file's Content-Type and Last-Modified text, reused while they stay the same (StaticHeadMemo.swift).
     let staticMemo = StaticHeadMemo()
+    /// The storage the next request and upstream response heads reuse once their last ones are dropped
+    /// (`RequestHeadSlot`): a head costs no allocation on a worker that finishes one request before the next.
+    var requestHeadSlot = RequestHeadSlot()
+    var responseHeadSlot = ResponseHeadSlot()
     private(set) var accessLog: AccessLogWriter
     /// Writers for requests that started before a reload and end after it: they log to the files of the
     /// configuration they started on (a sink's file index means nothing in another runtime). Made on demand,
@@ -208,19 +213,26 @@ final class Worker {
     /// is still unwinding (it lives until the event that finished the response returns). Reset and reused once
     /// nothing else holds them, so keep-alive traffic allocates no request and keeps its buffers' capacity.
     private var returningRequests: [Request] = []
+    var hasReturningRequests: Bool { !returningRequests.isEmpty }
 
     func request(for c: ClientConnection) -> Request {
+        if !returningRequests.isEmpty { settleReturningRequests() }
         if let r = spareRequests.popLast() {
             r.connection = c
             return r
         }
+        return Request(connection: c)
+    }
+
+    /// Resets the requests given back whose holders have let go, and keeps them spare. A connection calls this
+    /// before it parses a head: the event that finished the last response has unwound by then, so the head
+    /// that request held is free, and the new head reuses its storage (`RequestHeadSlot`).
+    func settleReturningRequests() {
         while var r = returningRequests.popLast() {
             guard isKnownUniquelyReferenced(&r) else { continue }   // still held (a background fetch): not ours
             r.reset()
-            r.connection = c
-            return r
+            if spareRequests.count < 64 { spareRequests.append(r) }
         }
-        return Request(connection: c)
     }
 
     /// `stillHeld`: something besides the caller holds `r` (its exchange, unwinding): reset it later, not now.
