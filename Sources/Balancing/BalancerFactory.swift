@@ -78,6 +78,16 @@ public struct BalancerFactory: Sendable {
         self.share = share
     }
 
+    /// Whether a pick reads its `PickContext`: round-robin, least_conn and random without affinity choose by
+    /// weights and load alone, so the engine need not evaluate a client address, key or session for them.
+    public var readsPickContext: Bool {
+        guard affinity == .none else { return true }
+        switch kind {
+        case .ipHash, .hash: return true
+        case .roundRobin, .leastConn, .random: return false
+        }
+    }
+
     /// A fresh balancer for one worker thread.
     public func make() -> any Balancer {
         let base: any Balancer

@@ -35,12 +35,17 @@ final class BalancerPolicy {
     private let stickyCookieName: [UInt8]
     /// `sticky cookie … sign=`: picks need the wall clock (the values expire).
     private let signedCookie: Bool
+    /// The balancer picks without looking at the request (`BalancerFactory.readsPickContext`).
+    private let contextFree: Bool
+    /// What such a balancer is handed: made once, so a pick copies it instead of building one.
+    private let emptyContext = PickContext()
 
     init(factory: BalancerFactory, hashKey: CompiledTemplate?, route: RouteSource, share: SharedRoutes? = nil) {
         self.factory = factory
         self.hashKey = hashKey
         self.route = route
         self.share = share
+        contextFree = !factory.readsPickContext
         if case .jvmRoute(let spec) = route {
             (isJVMRoute, sessionCookie, sessionURLName, reverse) = (true, spec.cookieName, spec.sessionURLName, spec.reverse)
         } else {
@@ -56,6 +61,7 @@ final class BalancerPolicy {
     func makeBalancer() -> any Balancer { factory.make() }
 
     func context(for r: Request) -> PickContext {
+        if contextFree { return emptyContext }   // round-robin and the like: nothing of the request to read
         // `proxy_next_upstream off`: a session whose server is unusable gets 502, not a stand-in.
         let strict = r.proxy?.nextUpstream.conditions.isEmpty ?? false
         let key = hashKey.map { r.evaluate($0) }

@@ -34,6 +34,40 @@ import Testing
         }
     }
 
+    /// The engine skips building a context for the methods that say they do not read it: their picks must be the
+    /// same whatever the context holds.
+    @Test func methodsThatIgnoreThePickContextPickTheSameWithoutOne() throws {
+        let rich = PickContext(clientAddress: [10, 0, 0, 7], hashKey: bytes("k"), route: bytes("b"), sessionID: bytes("s.b"),
+                               strictAffinity: true)
+        for kind: BalancerKind in [.roundRobin, .leastConn, .random(two: false), .random(two: true)] {
+            // Two factories, so neither balancer's picks change the other's shared peer state.
+            let factory = try BalancerFactory(kind: kind, health: weighted([3, 1, 2]))
+            let twin = try BalancerFactory(kind: kind, health: weighted([3, 1, 2]))
+            #expect(!factory.readsPickContext, "\(kind)")
+            var withContext = factory.make(), without = twin.make()
+            if case .random = kind {   // seeded per balancer: compare two made with one seed
+                withContext = RandomPick(health: factory.health, two: kind == .random(two: true), seed: 7)
+                without = RandomPick(health: twin.health, two: kind == .random(two: true), seed: 7)
+            }
+            var same = true
+            for i in 0..<30 {
+                var s1 = PickState(), s2 = PickState()
+                let a = withContext.pick(rich, state: &s1, now: .seconds(UInt64(i)))
+                let b = without.pick(PickContext(), state: &s2, now: .seconds(UInt64(i)))
+                if a?.peer != b?.peer { same = false }
+                if let a { withContext.release(a.peer, .ok, now: .seconds(UInt64(i))) }
+                if let b { without.release(b.peer, .ok, now: .seconds(UInt64(i))) }
+            }
+            #expect(same, "\(kind)")
+        }
+        for kind: BalancerKind in [.ipHash, .hash(consistent: false), .hash(consistent: true)] {
+            #expect(try BalancerFactory(kind: kind, health: weighted([1, 1])).readsPickContext, "\(kind)")
+        }
+        let routed = makeHealth([PeerConfig(address("a"), route: bytes("1")), PeerConfig(address("b"), route: bytes("2"))])
+        let sticky = try BalancerFactory(kind: .roundRobin, affinity: .jvmRoute(JVMRouteSpec()), health: routed)
+        #expect(sticky.readsPickContext)
+    }
+
     @Test func jvmRouteFactoryReportsOverlapWarnings() throws {
         let peers = [PeerConfig(address("a"), route: bytes("1")), PeerConfig(address("b"), route: bytes("tomcat11"))]
         let factory = try BalancerFactory(
