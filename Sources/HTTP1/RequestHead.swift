@@ -111,8 +111,19 @@ public struct RequestHead: HTTPHead, Equatable {
 
     /// `normalizedPath()` with nginx's `merge_slashes` choice.
     public func normalizedPath(mergeSlashes: Bool) throws(HTTPParseError) -> [UInt8] {
-        if path.isEmpty && targetForm == .absolute { return [ASCII.slash] }
-        return try URIPath.normalize(bytes(path), mergeSlashes: mergeSlashes)
+        var out: [UInt8] = []
+        try normalizedPath(mergeSlashes: mergeSlashes, into: &out)
+        return out
+    }
+
+    /// The same, written over `out` (which keeps its capacity); on a throw `out` holds part of the path.
+    public func normalizedPath(mergeSlashes: Bool, into out: inout [UInt8]) throws(HTTPParseError) {
+        if path.isEmpty && targetForm == .absolute {
+            out.removeAll(keepingCapacity: true)
+            out.append(ASCII.slash)
+            return
+        }
+        try URIPath.normalize(bytes(path), mergeSlashes: mergeSlashes, into: &out)
     }
 
     /// The host lowercased without port or trailing dot, as nginx's `$host` (before the server_name fallback).

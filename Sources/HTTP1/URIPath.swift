@@ -16,6 +16,16 @@ public enum URIPath {
     /// `mergeSlashes: false` is nginx's `merge_slashes off`: `//` stays in `$uri`.
     public static func normalize<C: Collection<UInt8>>(_ raw: C, mergeSlashes: Bool) throws(HTTPParseError) -> [UInt8] {
         var out: [UInt8] = []
+        try normalize(raw, mergeSlashes: mergeSlashes, into: &out)
+        return out
+    }
+
+    /// The same, written over `out` (a request's `$uri`, whose capacity the next request keeps). On a throw
+    /// `out` holds part of the path.
+    public static func normalize<C: Collection<UInt8>>(_ raw: C, mergeSlashes: Bool, into out: inout [UInt8])
+        throws(HTTPParseError)
+    {
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(raw.count)
         var it = raw.makeIterator()
         guard it.next() == ASCII.slash else { throw .invalidURI }
@@ -41,7 +51,6 @@ public enum URIPath {
             }
         }
         try endSegment(&out, &segmentStart)
-        return out
     }
 
     /// Drops a `.` segment, or a `..` segment with the one before it, at the end of `out`.

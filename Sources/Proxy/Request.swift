@@ -98,19 +98,20 @@ final class Request {
     func reset() {
         head = nil; server = nil; location = nil
         uri.removeAll(keepingCapacity: true); args = []; hasArgs = false
-        captures.removeAll(keepingCapacity: true)
+        // Each removeAll costs a generic call even on an empty array: most requests leave these empty.
+        if !captures.isEmpty { captures.removeAll(keepingCapacity: true) }
         for i in userVariables.indices { userVariables[i] = nil }
         for i in mapValues.indices { mapValues[i] = nil }
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
         if !requestBodyFile.isEmpty { requestBodyFile = [] }
-        tries.removeAll(keepingCapacity: true)
+        if !tries.isEmpty { tries.removeAll(keepingCapacity: true) }
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         // A buffer a small file's body grew (StaticFiles.sendSmall) is not kept either.
-        if responseHead.capacity > 32 * 1024 { responseHead = [] } else { responseHead.removeAll(keepingCapacity: true) }
+        if responseHead.capacity > 32 * 1024 { responseHead = [] } else if !responseHead.isEmpty { responseHead.removeAll(keepingCapacity: true) }
         proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         // A head buffer grown large (proxy_set_body, huge fields) is not kept for the next request.
-        if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else { upstreamHead.removeAll(keepingCapacity: true) }
+        if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else if !upstreamHead.isEmpty { upstreamHead.removeAll(keepingCapacity: true) }
         pipelined = false; validLocation = true
         isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
         bodyConsumed = false; pendingLocation = nil

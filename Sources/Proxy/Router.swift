@@ -20,12 +20,14 @@ enum Router {
         // $uri is the normalized path; $args the query. merge_slashes is the default server's, as in nginx
         // (the path is parsed before the Host header picks the server).
         let merge = listen.hosts.defaultServer.mergeSlashes
-        guard let normalized = try? (merge ? head.normalizedPath() : head.normalizedPath(mergeSlashes: false)) else {
+        do throws(HTTPParseError) {
+            try head.normalizedPath(mergeSlashes: merge, into: &r.uri)   // into the recycled request's buffer
+        } catch {
+            r.uri.removeAll(keepingCapacity: true)   // no half-decoded $uri in the logs
             c.worker.log(.info, "client sent invalid request while reading client request line", c.id)
             r.location = r.server.fallback
             c.sendError(400, closeAfter: true); return
         }
-        r.uri = normalized
         if let q = head.query { r.args = head.bytes(q); r.hasArgs = true }
         process(r, c)
     }
