@@ -164,8 +164,7 @@ public struct RequestHeadParser: Sendable {
         let is11 = line.version >= .http1_1
         if summary.host == nil && is11 { throw .missingHost }
         if let host = summary.host {
-            let value = buffer[(host.start + base)..<(host.end + base)]
-            guard HostName.isValid(value) else { throw .invalidHost }
+            guard HostName.isValid(buffer.slice(host.start + base, host.end + base)) else { throw .invalidHost }
         }
         if summary.contentLengthSeen && summary.contentLength == nil { throw .invalidContentLength }
         if summary.transferEncodingSeen {

@@ -125,7 +125,7 @@ struct RequestLine {
             guard buffer[i] == ASCII.colon,
                 buffer.scan(from: i + 1, to: end, while: ASCII.isDigit) == end else { return false }
         }
-        return HostName.isValid(buffer[start..<end])
+        return HostName.isValid(buffer.slice(start, end))
     }
 
     /// Inside `[...]`: unreserved and sub-delims and `:` (nginx's sw_host_ip_literal).

@@ -172,7 +172,7 @@ final class Request {
         guard let range = head?.hostRange else { out.append(contentsOf: server?.name ?? []); return }
         // nginx's ngx_http_validate_host: no port, no trailing dot, lowercase (a `[v6]` literal kept whole).
         let h = head.bytes(range)
-        let n = HostName.hostLength(h) ?? h.count
+        let n = h.withByteView { HostName.hostLength($0) } ?? h.count
         for c in h.prefix(n) { out.append(ASCII.lower(c)) }
     }
 
