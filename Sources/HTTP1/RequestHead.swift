@@ -123,6 +123,12 @@ public struct RequestHead: HTTPHead, Equatable {
             out.append(ASCII.slash)
             return
         }
+        let path = self.path
+        if fields.bytes.withByteView({ URIPath.isNormalized($0.slice(path.start, path.end), mergeSlashes: mergeSlashes) }) {
+            if !out.isEmpty { out.removeAll(keepingCapacity: true) }   // a recycled request's is empty already
+            out.append(contentsOf: bytes(path))   // the usual path: one copy, no decoding walk
+            return
+        }
         try URIPath.normalize(bytes(path), mergeSlashes: mergeSlashes, into: &out)
     }
 

@@ -25,7 +25,7 @@ public enum URIPath {
     public static func normalize<C: Collection<UInt8>>(_ raw: C, mergeSlashes: Bool, into out: inout [UInt8])
         throws(HTTPParseError)
     {
-        out.removeAll(keepingCapacity: true)
+        if !out.isEmpty { out.removeAll(keepingCapacity: true) }
         out.reserveCapacity(raw.count)
         var it = raw.makeIterator()
         guard it.next() == ASCII.slash else { throw .invalidURI }
@@ -51,6 +51,23 @@ public enum URIPath {
             }
         }
         try endSegment(&out, &segmentStart)
+    }
+
+    /// Whether `path` normalizes to itself: it starts with `/` and has no `%`, no segment starting with `.`, and
+    /// (merging) no `//`. Most request paths are like that, and are then copied as they are.
+    static func isNormalized(_ path: ByteView, mergeSlashes: Bool) -> Bool {
+        let n = path.count
+        guard n > 0, path[0] == ASCII.slash, path.firstIndex(of: ASCII.percent, from: 0, to: n) == n else { return false }
+        var slash = 0
+        while slash < n {
+            let next = slash + 1
+            if next < n {
+                let b = path[next]
+                if b == ASCII.dot || (mergeSlashes && b == ASCII.slash) { return false }
+            }
+            slash = path.firstIndex(of: ASCII.slash, from: next, to: n)
+        }
+        return true
     }
 
     /// Drops a `.` segment, or a `..` segment with the one before it, at the end of `out`.

@@ -104,6 +104,27 @@ struct URIPathTests {
         #expect(got == expected, "\(raw)")
     }
 
+    /// The request's `$uri` as the router makes it (written over a buffer that still holds the last one, and copied
+    /// as it is when it is already normal): the same as the table's, with merge_slashes on and off.
+    @Test(arguments: rows)
+    func normalizesARequestsPathIntoABuffer(raw: String, expected: String?) throws {
+        guard raw.hasPrefix("/"), !raw.unicodeScalars.contains(where: { $0.value > 0x7e }) else { return }
+        let head = try request("GET \(raw) HTTP/1.1\r\nHost: h\r\n\r\n")
+        for merge in [true, false] {
+            var out = bytes("/an/earlier/request/uri")
+            let got: String?
+            do {
+                try head.normalizedPath(mergeSlashes: merge, into: &out)
+                got = text(out)
+            } catch {
+                got = nil
+            }
+            let reference = try? text(URIPath.normalize(bytes(raw), mergeSlashes: merge))
+            #expect(got == reference, "\(raw) merge_slashes \(merge)")
+            if merge { #expect(got == expected, "\(raw)") }
+        }
+    }
+
     static let parameters: [(String, String, String?)] = [
         ("/app/page;jsessionid=8F3A.tomcat1", "jsessionid", "8F3A.tomcat1"),
         ("/app/page;JSESSIONID=ab;other=1", "jsessionid", "ab"),
