@@ -22,11 +22,16 @@ public enum Cookies {
     /// start the name is compared in place, and a pair that does not match is skipped to its `;` (sticky
     /// routing asks this on every request, and a cookie header usually holds several pairs).
     public static func valueRange(named name: [UInt8], in b: [UInt8], _ header: ByteRange) -> ByteRange? {
+        b.withByteView { v in name.withByteView { valueRange(named: $0, in: v, header.start, header.end) } }
+    }
+
+    /// Over views: a pair that does not match is skipped to its `;` eight bytes a step (a browser's Cookie header
+    /// holds dozens of pairs), and the value's end found the same way.
+    private static func valueRange(named name: ByteView, in b: ByteView, _ start: Int, _ end: Int) -> ByteRange? {
         let n = name.count
-        let end = header.end
-        var i = header.start
+        var i = start
         while i < end {
-            while i < end && ASCII.isOWS(b[i]) { i += 1 }
+            i = b.scan(from: i, to: end, while: ASCII.isOWS)
             var j = i
             let nameEnd = i + n
             if nameEnd <= end {
@@ -36,19 +41,16 @@ public enum Cookies {
                     j += 1
                 }
                 if j == nameEnd {
-                    while j < end && ASCII.isOWS(b[j]) { j += 1 }
+                    j = b.scan(from: j, to: end, while: ASCII.isOWS)
                     if j < end && b[j] == ASCII.equals {
-                        var vs = j + 1
-                        while vs < end && ASCII.isOWS(b[vs]) { vs += 1 }
-                        var ve = vs
-                        while ve < end && b[ve] != ASCII.semicolon { ve += 1 }
+                        let vs = b.scan(from: j + 1, to: end, while: ASCII.isOWS)
+                        var ve = b.firstIndex(of: ASCII.semicolon, from: vs, to: end)
                         while ve > vs && ASCII.isOWS(b[ve - 1]) { ve -= 1 }
                         return ByteRange(start: vs, end: ve)
                     }
                 }
             }
-            while j < end && b[j] != ASCII.semicolon { j += 1 }
-            i = j + 1
+            i = b.firstIndex(of: ASCII.semicolon, from: j, to: end) + 1
         }
         return nil
     }
