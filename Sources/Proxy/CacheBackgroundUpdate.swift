@@ -58,10 +58,16 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             u.peers = ps
             u.peer = p.peer
             address = ps.set.addresses[p.peer.index]
-        } else if case .address(let a, _) = ProxyDestination.resolve(proxy, for: r, runtime: r.connection.runtime) {
-            address = a   // proxy_pass to one address, fixed or from variables
         } else {
-            return cache.finish()
+            switch ProxyDestination.resolve(proxy, for: r, runtime: r.connection.runtime) {
+            case .address(let a, _): address = a   // proxy_pass to one address, fixed or from variables
+            case .resolve(let name, let port, let resolver):
+                // A name the client's request resolved moments ago: its cached addresses (an update never waits).
+                guard let (list, turn) = u.worker.resolver(for: resolver).cachedAddresses(name) else { return cache.finish() }
+                let bytes = list[turn % list.count]
+                address = SocketAddress(family: bytes.count == 4 ? .v4 : .v6, bytes: bytes, port: port)
+            default: return cache.finish()
+            }
         }
         u.running = u
         u.connect(address)

@@ -66,8 +66,15 @@ final class DNSResolver {
         p.waiters.append(waiter)
         pending[key] = p
         send(p, now: now)
-        if p.deadline < timerDeadline || !timer.isArmed { armTimer(now: now) }
+        if p.nextSend < timerDeadline || !timer.isArmed { armTimer(now: now) }
         return nil
+    }
+
+    /// The cached addresses of `name`, without asking (the cache's background update, which cannot wait).
+    func cachedAddresses(_ name: [UInt8]) -> (addresses: [[UInt8]], turn: Int)? {
+        guard let hit = cache.lookup(DNSName.canonical(name), now: Clock.monotonicNanos()),
+              case .addresses(let list) = hit.answer else { return nil }
+        return (list, hit.turn)
     }
 
     /// `waiter` went away (its client closed): the query goes on for the others and the cache.
@@ -88,6 +95,7 @@ final class DNSResolver {
 
     /// Sends every unanswered question of `p` to the next server.
     private func send(_ p: PendingName, now: UInt64) {
+        p.nextSend = now &+ UInt64(Self.resendMillis) &* 1_000_000
         let index = nextServer
         nextServer = (nextServer + 1) % config.servers.count
         guard let s = socket(index) else { return }
@@ -226,7 +234,8 @@ final class DNSResolver {
 
     // MARK: - Time
 
-    /// Every second: names past `resolver_timeout` fail with 110; the others' unanswered questions go again.
+    /// Names past `resolver_timeout` fail with 110; those whose questions went a second ago without an answer
+    /// are sent again (to the next server).
     private func tick() {
         timerDeadline = .max
         closedTCP.removeAll()
@@ -234,7 +243,7 @@ final class DNSResolver {
         for p in Array(pending.values) where pending[p.name] === p {
             if p.deadline <= now {
                 finish(p, timedOut: true)
-            } else {
+            } else if p.nextSend <= now {
                 send(p, now: now)
             }
         }
@@ -242,8 +251,8 @@ final class DNSResolver {
     }
 
     private func armTimer(now: UInt64) {
-        let soonest = pending.values.lazy.map(\.deadline).min() ?? .max
-        let next = min(soonest, now &+ UInt64(Self.resendMillis) &* 1_000_000)
+        let next = pending.values.lazy.map { min($0.deadline, $0.nextSend) }.min() ?? .max
+        guard next != .max else { return }
         timerDeadline = next
         timer.arm(exactMillis: next > now ? Int((next - now + 999_999) / 1_000_000) : 0)
     }
@@ -265,6 +274,8 @@ final class DNSResolver {
 final class PendingName {
     let name: [UInt8]
     let deadline: UInt64
+    /// When unanswered questions go again.
+    var nextSend: UInt64 = .max
     var questions: [Question] = []
     var waiters: [any DNSResolveWaiter] = []
 
