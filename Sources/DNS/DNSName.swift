@@ -1,7 +1,8 @@
 /// Domain names on the wire (RFC 1035 §3.1, §4.1.4): labels, and compression pointers that refer back into the
 /// message. Names are kept as dotted ASCII bytes, lowercased (DNS compares names case-insensitively).
 public enum DNSName {
-    /// Longest name on the wire (RFC 1035 §2.3.4).
+    /// Longest name, written out with its dots: RFC 1035's 255 bytes, counted as nginx counts them (it asks for
+    /// and accepts four 63-byte labels, 257 bytes on the wire).
     public static let maxLength = 255
     /// Pointers followed while reading one name at most: a message of pointers to pointers is a loop or an
     /// attack, and either way nothing to wait on (nginx stops at 128 as well).
@@ -21,7 +22,7 @@ public enum DNSName {
             out.append(contentsOf: label)
         }
         out.append(0)
-        return out.count <= maxLength ? out : nil
+        return name.count <= maxLength ? out : nil
     }
 
     /// Reads the name at `offset`: the dotted lowercase name and the offset just after it where it sits
@@ -31,7 +32,6 @@ public enum DNSName {
         var position = offset
         var end: Int? = nil
         var pointers = 0
-        var wireLength = 0
         while true {
             guard position < message.count else { throw .truncated }
             let length = Int(message[position])
@@ -48,9 +48,8 @@ public enum DNSName {
             case 0:
                 if length == 0 { return (name, end ?? position + 1) }
                 guard position + 1 + length <= message.count else { throw .truncated }
-                wireLength += length + 1
-                guard wireLength < maxLength else { throw .badName }
                 if !name.isEmpty { name.append(UInt8(ascii: ".")) }
+                guard name.count + length <= maxLength else { throw .badName }
                 for b in message[(position + 1)...(position + length)] {
                     name.append(b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b)
                 }

@@ -11,8 +11,8 @@ protocol DNSResolveWaiter: AnyObject {
 
 /// A worker's DNS client for one `resolver` setting (nginx's ngx_resolver): it asks the name servers over UDP
 /// on the worker's loop and never blocks it. A name is asked once however many requests wait for it (A, and
-/// AAAA unless `ipv6=off`); unanswered questions are sent again every second, each send to the next server
-/// in turn, until `resolver_timeout`; a truncated answer is asked again over TCP (DNSTCPQuery.swift).
+/// AAAA unless `ipv6=off`); unanswered questions are sent again after 5 s (nginx's resend_timeout), each send to
+/// the next server in turn, until `resolver_timeout`; a truncated answer is asked again over TCP (DNSTCPQuery.swift).
 /// Answers are kept in the worker's `ResolverCache`, so the hot path of a cached name is one dictionary
 /// lookup and no lock.
 final class DNSResolver {
@@ -29,9 +29,11 @@ final class DNSResolver {
     private var datagram = [UInt8](repeating: 0, count: 4096)
     /// TCP queries closed while their own callback may be on the stack: freed at the next tick.
     private var closedTCP: [DNSTCPQuery] = []
-    static let resendMillis = 1000
-    /// CNAMEs followed by asking again (a chain the answer itself holds is followed in DNSResponse).
-    static let maxCNAMEQueries = 8
+    /// nginx's resend_timeout.
+    static let resendMillis = 5000
+    /// CNAMEs followed by asking again (a chain the answer itself holds is followed in DNSResponse); nginx's
+    /// NGX_RESOLVER_MAX_RECURSION.
+    static let maxCNAMEQueries = 50
 
     init(config: ResolverRuntime, worker: Worker) {
         self.config = config
@@ -52,21 +54,11 @@ final class DNSResolver {
             p.waiters.append(waiter)
             return nil
         }
-        var types: [UInt16] = []
-        if config.ipv4 { types.append(DNSType.a) }
-        if config.ipv6 { types.append(DNSType.aaaa) }
         // Not a name DNS can carry (an empty or too long label): nginx's "Format error".
         if DNSName.encode(key) == nil { return (.failed(1), 0) }
         let p = PendingName(name: key, deadline: now &+ UInt64(config.timeoutMillis) &* 1_000_000)
-        for type in types {
-            guard let q = question(key, type) else { continue }
-            p.questions.append(q)
-            byID[q.query.id] = p
-        }
         p.waiters.append(waiter)
-        pending[key] = p
-        send(p, now: now)
-        if p.nextSend < timerDeadline || !timer.isArmed { armTimer(now: now) }
+        ask(p, now: now)
         return nil
     }
 
@@ -150,52 +142,107 @@ final class DNSResolver {
         answered(p, i, response)
     }
 
-    /// A question's response (over UDP or TCP): its addresses or error; a CNAME whose target the answer did not
-    /// resolve is asked again under the target's name.
+    /// A question's response (over UDP or TCP). Once every question of the name has its answer, the name is
+    /// concluded as nginx's ngx_resolver_process_a does.
     func answered(_ p: PendingName, _ i: Int, _ response: DNSResponse) {
         closeTCP(&p.questions[i])
         if response.rcode != 0 {
             p.questions[i].finish(rcode: Int(response.rcode))
         } else {
             let (addresses, ttl, canonical) = response.addresses()
-            if addresses.isEmpty, let target = canonical, p.questions[i].cnames < Self.maxCNAMEQueries,
-               let next = question(target, response.questionType) {
-                byID[p.questions[i].query.id] = nil
-                let cnames = p.questions[i].cnames + 1
-                p.questions[i] = next
-                p.questions[i].cnames = cnames
-                p.questions[i].ttl = min(ttl, p.questions[i].ttl)
-                byID[next.query.id] = p
-                send(p, now: Clock.monotonicNanos())
-                return
-            }
             p.questions[i].finish(addresses: addresses, ttl: ttl)
+            if addresses.isEmpty { p.questions[i].cname = canonical }
         }
-        if p.questions.allSatisfy(\.done) { finish(p, timedOut: false) }
+        p.questions[i].order = p.answers
+        p.answers += 1
+        if p.questions.allSatisfy(\.done) { conclude(p) }
+    }
+
+    /// nginx's rules: an error in either answer fails the name (the last answer's own code first); else the
+    /// addresses of both (A first); else a CNAME in the last answer is followed as a new lookup of its target
+    /// (A and AAAA, from the cache if it is there); else "Host not found".
+    private func conclude(_ p: PendingName) {
+        let byArrival = p.questions.sorted { $0.order < $1.order }
+        if let failed = byArrival.reversed().first(where: { $0.rcode != 0 }) {
+            return finish(p, .failed(failed.rcode), ttl: 0)
+        }
+        var addresses: [[UInt8]] = []
+        var ttl = UInt32.max
+        for q in p.questions where !q.addresses.isEmpty {   // questions are in A, AAAA order
+            addresses.append(contentsOf: q.addresses)
+            ttl = min(ttl, q.ttl)
+        }
+        if !addresses.isEmpty { return finish(p, .addresses(addresses), ttl: ttl) }
+        if let last = byArrival.last, let target = last.cname, p.cnames < Self.maxCNAMEQueries {
+            return follow(p, to: target, ttl: last.ttl)
+        }
+        finish(p, .failed(3), ttl: 0)
+    }
+
+    /// The name is an alias whose target the answer did not resolve: its waiters wait for the target (cached,
+    /// being asked, or asked now, within the first request's deadline); the alias is cached with the target's
+    /// answer for the CNAME's TTL.
+    private func follow(_ p: PendingName, to target: [UInt8], ttl: UInt32) {
+        retire(p)
+        var aliases = p.aliases
+        aliases.append((p.name, ttl))
+        let now = Clock.monotonicNanos()
+        if let hit = cache.lookup(target, now: now) {
+            let answer = hit.answer
+            store(answer, for: aliases, waiters: p.waiters.count, now: now)
+            let waiters = p.waiters
+            p.waiters.removeAll()
+            for (turn, w) in waiters.enumerated() { w.nameResolved(answer, turn: hit.turn &+ turn) }
+            return
+        }
+        if let q = pending[target] {
+            q.waiters.append(contentsOf: p.waiters)
+            q.aliases.append(contentsOf: aliases)
+            p.waiters.removeAll()
+            return
+        }
+        guard DNSName.encode(target) != nil else { return finish(p, .failed(1), ttl: 0) }
+        let next = PendingName(name: target, deadline: p.deadline)
+        next.cnames = p.cnames + 1
+        next.aliases = aliases
+        next.waiters = p.waiters
+        p.waiters.removeAll()
+        ask(next, now: now)
+    }
+
+    /// Registers `p`'s questions and sends them.
+    private func ask(_ p: PendingName, now: UInt64) {
+        if config.ipv4, let q = question(p.name, DNSType.a) { p.questions.append(q); byID[q.query.id] = p }
+        if config.ipv6, let q = question(p.name, DNSType.aaaa) { p.questions.append(q); byID[q.query.id] = p }
+        pending[p.name] = p
+        send(p, now: now)
+        if p.nextSend < timerDeadline || !timer.isArmed { armTimer(now: now) }
+    }
+
+    /// `p` leaves the pending names (its IDs and TCP queries with it).
+    private func retire(_ p: PendingName) {
+        if pending[p.name] === p { pending[p.name] = nil }
+        for i in p.questions.indices {
+            if byID[p.questions[i].query.id] === p { byID[p.questions[i].query.id] = nil }
+            closeTCP(&p.questions[i])
+        }
+    }
+
+    /// Addresses go to the cache for `ttl` (or valid=), under the name and its aliases; errors are not kept,
+    /// as in nginx: the next request asks again.
+    private func store(_ answer: ResolverCache.Answer, for names: [(name: [UInt8], ttl: UInt32)], waiters: Int, now: UInt64) {
+        guard case .addresses(let list) = answer else { return }
+        for (name, ttl) in names {
+            cache.store(name, list, ttlSeconds: ttl, validSeconds: config.validSeconds, now: now, waiters: waiters)
+        }
     }
 
     /// The name's outcome goes to the cache and to every waiter, each with its turn.
-    private func finish(_ p: PendingName, timedOut: Bool) {
-        pending[p.name] = nil
-        for i in p.questions.indices {
-            byID[p.questions[i].query.id] = nil
-            closeTCP(&p.questions[i])
-        }
-        let answer: ResolverCache.Answer
-        var ttl = UInt32.max
-        if timedOut {
-            answer = .failed(DNSFailure.timedOut)
-        } else {
-            var addresses: [[UInt8]] = []
-            for q in p.questions {
-                addresses.append(contentsOf: q.addresses)
-                if !q.addresses.isEmpty { ttl = min(ttl, q.ttl) }
-            }
-            // No address at all: the first error a question got, else "Host not found" (nginx's NXDOMAIN).
-            answer = addresses.isEmpty ? .failed(p.questions.first { $0.rcode != 0 }?.rcode ?? 3) : .addresses(addresses)
-            cache.store(p.name, answer, ttlSeconds: ttl == .max ? 0 : ttl, validSeconds: config.validSeconds,
-                        now: Clock.monotonicNanos(), waiters: p.waiters.count)
-        }
+    private func finish(_ p: PendingName, _ answer: ResolverCache.Answer, ttl: UInt32) {
+        retire(p)
+        // An alias keeps the target's answer no longer than either TTL.
+        store(answer, for: [(p.name, ttl)] + p.aliases.map { ($0.name, min($0.ttl, ttl)) }, waiters: p.waiters.count,
+              now: Clock.monotonicNanos())
         let waiters = p.waiters
         p.waiters.removeAll()
         for (turn, w) in waiters.enumerated() { w.nameResolved(answer, turn: turn) }
@@ -242,7 +289,7 @@ final class DNSResolver {
         let now = Clock.monotonicNanos()
         for p in Array(pending.values) where pending[p.name] === p {
             if p.deadline <= now {
-                finish(p, timedOut: true)
+                finish(p, .failed(DNSFailure.timedOut), ttl: 0)
             } else if p.nextSend <= now {
                 send(p, now: now)
             }
@@ -278,6 +325,11 @@ final class PendingName {
     var nextSend: UInt64 = .max
     var questions: [Question] = []
     var waiters: [any DNSResolveWaiter] = []
+    /// Answers received so far (each question's `order`).
+    var answers = 0
+    /// CNAMEs followed to get here, and the names that led here (cached with this name's answer).
+    var cnames = 0
+    var aliases: [(name: [UInt8], ttl: UInt32)] = []
 
     init(name: [UInt8], deadline: UInt64) {
         self.name = name
@@ -293,7 +345,10 @@ struct Question {
     var addresses: [[UInt8]] = []
     var ttl = UInt32.max
     var rcode = 0
-    var cnames = 0
+    /// No address, only a CNAME to this name (followed when this answer came last).
+    var cname: [UInt8]? = nil
+    /// Which answer of the name this was.
+    var order = 0
     /// The TCP exchange of a truncated answer, while it runs.
     var tcp: DNSTCPQuery? = nil
     /// TCP failed for it: UDP resends only.

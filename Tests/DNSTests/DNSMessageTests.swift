@@ -34,6 +34,9 @@ struct DNSMessageTests {
         let long = Array(repeating: String(repeating: "x", count: 60), count: 5).joined(separator: ".")
         #expect(DNSQuery(id: 1, name: Array(long.utf8), type: 1).encode() == nil)
         #expect(DNSQuery(id: 1, name: [], type: 1).encode() == nil)
+        // nginx's longest: four 63-byte labels (255 written out, 257 on the wire).
+        let longest = Array(repeating: String(repeating: "a", count: 63), count: 4).joined(separator: ".")
+        #expect(DNSQuery(id: 1, name: Array(longest.utf8), type: 1).encode()?.count == 12 + 257 + 4)
     }
 
     /// Two A records whose owner names are compression pointers to the question's name.
