@@ -24,13 +24,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     let peers: UpstreamPeers?   // a let: read in place, no copy (two retains) per pick and release
     private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
     private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
-    /// proxy_pass with variables to a name the location's resolver asks (nil otherwise), then its addresses,
-    /// tried round robin from this request's turn as nginx's implicit group of a resolved name.
-    var nameToResolve: (name: [UInt8], port: UInt16, resolver: ResolverRuntime)? = nil
-    var resolved: [SocketAddress] = []
-    var resolvedTurn = 0
-    /// The worker's DNS client while this request waits for it.
-    var dnsWait: DNSResolver?
+    /// proxy_pass with variables to a name the location's resolver asks (ProxyExchange+Resolver.swift).
+    var resolution: NameResolution? = nil
     /// TLS toward the upstream: `proxy_pass https://…`, or a URL with variables that evaluated to https.
     private let tls: UpstreamTLS?
     private var state = State.idle
@@ -75,7 +70,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
         case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil; peers = nil
         case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message); peers = nil
-        case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; peers = nil; nameToResolve = (name, port, r)
+        case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; peers = nil; resolution = NameResolution(name, port, r)
         }
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
@@ -160,7 +155,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The first try. With `share=` on the upstream, a request whose session the local table does not know first
     /// asks memcached (at most the share's timeout): the pick is one step later, and then the same as ever.
     private func firstTry() {
-        if nameToResolve != nil, resolved.isEmpty { return startNameLookup() }   // nameResolved() goes on
+        if let n = resolution, n.addresses.isEmpty { return startNameLookup(n) }   // nameResolved() goes on
         if let shared = upstream?.policy.share, unusable == nil, startSharedLookup(shared) {
             state = .resolvingRoute
             return   // sharedRouteResolved() goes on
@@ -261,9 +256,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// Asks the upstream's balancer (or uses the one address of `proxy_pass http://host:port`).
     private func pickPeer() -> (SocketAddress, [UInt8])? {
         guard let up = upstream else {
-            if !resolved.isEmpty {   // each address once, from this request's turn
-                guard triesDone < resolved.count else { return nil }
-                let a = resolved[(resolvedTurn &+ triesDone) % resolved.count]
+            if let n = resolution {   // each address once, from this request's turn
+                guard triesDone < n.addresses.count else { return nil }
+                let a = n.addresses[(n.turn &+ triesDone) % n.addresses.count]
                 return (a, Array(a.description.utf8))
             }
             // One address: nothing to fall back to after the first try.
@@ -709,11 +704,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     // MARK: - Failures
 
     private func canRetry(_ f: UpstreamFailure) -> Bool {
-        guard upstream != nil || resolved.count > 1 else { return false }
+        guard upstream != nil || resolution?.addresses.count ?? 0 > 1 else { return false }
         let elapsed = Duration.nanoseconds(Int64(Clock.monotonicNanos() &- firstStart))
         return proxy.nextUpstream.mayRetry(f, isIdempotent: request.head.method.isIdempotent,
                                            requestSent: headSent > 0, responseBytesSentToClient: responseStarted,
-                                           tries: triesDone, peerTries: peers?.tries ?? max(resolved.count, 1),
+                                           tries: triesDone, peerTries: peers?.tries ?? max(resolution?.addresses.count ?? 1, 1),
                                            elapsed: elapsed, requestBodyUnbuffered: body.streamed)
     }
 
