@@ -595,6 +595,8 @@ struct Builder {
                            namedCaptures: [(group: Int, slot: Int)] = [],
                            handler ifHandler: LocationHandler? = nil) throws(ConfigError) -> LocationRuntime {
         let handler = ifHandler ?? l.handler
+        // A `resolver` names its servers at load even where no proxy_pass asks it (nginx: host not found).
+        if settings.resolver.resolver != nil { _ = try resolverRuntime(settings.resolver) }
         let script = try compileScript(steps, settings: settings, match: match, prefix: prefix, name: name,
                                        handler: handler, http: http, at: loc)
         // error_page's internal redirect serves a location whose script starts with `return` as that response.

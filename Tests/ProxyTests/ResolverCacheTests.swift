@@ -1,3 +1,4 @@
+import Config
 @testable import Proxy
 import Testing
 
@@ -46,5 +47,46 @@ struct ResolverCacheTests {
         #expect(c.lookup(Array("b".utf8), now: 3 * s) != nil)
         #expect(c.lookup(Array("c".utf8), now: 3 * s) == nil)
         #expect(c.lookup(Array("d".utf8), now: 3 * s) != nil)
+    }
+}
+
+/// `resolver` at load: names of name servers resolve now, where or whether any proxy_pass asks them.
+struct ResolverLoadTests {
+    private func load(_ http: String) throws -> Configuration {
+        let text = "events {} http { \(http) }"
+        return try ConfigLoader(options: LoadOptions(prefix: "/tmp"),
+                                source: InMemoryConfigSource(["/c/nginx.conf": text])).load(file: "/c/nginx.conf")
+    }
+
+    private func build(_ http: String) throws -> Runtime {
+        try RuntimeBuilder.build(try load(http), prefix: "/tmp", generation: 1, previous: nil, openFiles: false)
+    }
+
+    @Test func aServerNameThatDoesNotResolveIsEmergEvenUnused() {
+        #expect(throws: ConfigError.self) {
+            try build("resolver ns.invalid; server { listen 127.0.0.1:1; location / { return 200; } }")
+        }
+        do {
+            _ = try build("server { listen 127.0.0.1:1; location / { resolver ns.invalid:54; proxy_pass http://$host; } }")
+            Issue.record("loaded")
+        } catch let error as ConfigError {
+            #expect(error.description == "host not found in resolver \"ns.invalid:54\" in /c/nginx.conf:1")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func locationsWithOneSettingShareOneResolver() throws {
+        let config = try load("""
+            resolver 127.0.0.1 [::1]:5353 valid=5s; resolver_timeout 2s;
+            server { listen 127.0.0.1:1; location /a { proxy_pass http://$host; } location /b { resolver_timeout 2s; } }
+            """)
+        var b = Builder(config: config, prefix: "/tmp", previous: nil)
+        let locations = config.http!.servers[0].locations
+        let a = try #require(try b.resolverRuntime(locations[0].settings.resolver))
+        let other = try #require(try b.resolverRuntime(locations[1].settings.resolver))
+        #expect(a === other)
+        #expect(a.servers.map(\.description) == ["127.0.0.1:53", "[::1]:5353"])
+        #expect(a.timeoutMillis == 2000 && a.validSeconds == 5 && a.ipv4 && a.ipv6)
     }
 }
