@@ -1,5 +1,6 @@
 import Glibc
 import SwitchyardTestSupport
+import Synchronization
 import Testing
 
 /// `resolver`: a `proxy_pass` with variables whose host is a name is asked of the DNS server (TestDNSServer, on
@@ -148,5 +149,46 @@ struct ResolverEndToEndTests {
         #expect(eventually { f.errorLog().contains("reconfiguring") || f.errorLog().contains("reload") })
         #expect(try waiting.readResponse().status == 502)
         #expect(try f.get("/?host=app.test").status == 200)
+    }
+
+    /// proxy_cache_background_update cannot wait for DNS: it goes to the address the worker's cache holds for
+    /// the name the client's request resolved.
+    @Test func backgroundCacheUpdateUsesTheCachedAddress() throws {
+        let calls = Atomic<Int>(0)
+        let a = try MockBackend(name: "a") { _ in
+            let n = calls.add(1, ordering: .relaxed).newValue
+            return MockResponse(headers: [("X-Accel-Expires", n == 1 ? "@1" : "60")], text: "v\(n)")
+        }
+        let dns = try TestDNSServer(["app.test": .addresses([[127, 0, 0, 1]], ttl: 300)])
+        defer { a.stop(); dns.stop() }
+        let dir = try TempDir.make()
+        let f = try Fixture(http: """
+            proxy_cache_path \(dir) levels=1:2 keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                resolver 127.0.0.1:\(dns.port) ipv6=off;
+                location / {
+                    proxy_pass http://$arg_host:\(a.port);
+                    proxy_cache one;
+                    proxy_cache_key $uri;
+                    proxy_cache_use_stale updating;
+                    proxy_cache_background_update on;
+                    add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/bg?host=app.test").text == "v1")
+        _ = ProxyCacheTests.entries(dir, count: 1)
+        let stale = try f.get("/bg?host=app.test")
+        #expect(stale.text == "v1" && stale.header("X-Cache") == "STALE")
+        var last = try f.get("/bg?host=app.test")
+        for _ in 0..<500 where last.header("X-Cache") != "HIT" {
+            usleep(10_000)
+            last = try f.get("/bg?host=app.test")
+        }
+        #expect(last.header("X-Cache") == "HIT" && last.text == "v2")
+        #expect(a.requests == 2)
+        #expect(dns.count("app.test") == 1)
     }
 }
