@@ -62,13 +62,6 @@ final class DNSResolver {
         return nil
     }
 
-    /// The cached addresses of `name`, without asking (the cache's background update, which cannot wait).
-    func cachedAddresses(_ name: [UInt8]) -> (addresses: [[UInt8]], turn: Int)? {
-        guard let hit = cache.lookup(DNSName.canonical(name), now: Clock.monotonicNanos()),
-              case .addresses(let list) = hit.answer else { return nil }
-        return (list, hit.turn)
-    }
-
     /// `waiter` went away (its client closed): the query goes on for the others and the cache.
     func cancel(waiter: any DNSResolveWaiter) {
         for p in pending.values { p.waiters.removeAll { $0 === waiter } }
