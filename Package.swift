@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Balancing", dependencies: ["ASCIIBytes", "Digest", "Locking"], swiftSettings: engine),
         // limit_req's leaky bucket and limit_conn's counts: zone tables shared by the workers.
         .target(name: "Limits", dependencies: ["Locking"], swiftSettings: engine),
+        // The DNS message codec `resolver` uses: queries out, responses in, no sockets.
+        .target(name: "DNS", swiftSettings: engine),
 
         // Thin owners of one C library each.
         .target(name: "EventLoop", dependencies: ["CLibevent", "CSystem", "CTLS", "Locking"], swiftSettings: engine),
@@ -61,7 +63,7 @@ let package = Package(
             name: "Proxy",
             dependencies: [
                 "ASCIIBytes", "Config", "HTTP1", "Balancing", "Cache", "Gzip", "Deflate", "Digest", "Regex", "EventLoop",
-                "Limits", "Locking",
+                "Limits", "Locking", "DNS",
             ],
             swiftSettings: engine + pcreNames
         ),
@@ -85,6 +87,7 @@ let package = Package(
         .testTarget(name: "LockingTests", dependencies: ["Locking"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], exclude: ["Fixtures"], swiftSettings: strict + pcreNames),
         .testTarget(name: "BalancingTests", dependencies: ["Balancing", "Digest"], swiftSettings: strict),
+        .testTarget(name: "DNSTests", dependencies: ["DNS"], swiftSettings: strict),
         .testTarget(name: "LimitsTests", dependencies: ["Limits", "Locking"], swiftSettings: strict),
         .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict + pcreNames),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"], swiftSettings: strict),

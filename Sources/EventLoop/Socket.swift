@@ -100,6 +100,19 @@ public enum Socket {
         }
     }
 
+    /// A non-blocking UDP socket connected to `address` (a DNS server): `write` sends one datagram, `read` takes
+    /// one, and the kernel drops datagrams from any other source address.
+    public static func datagram(connectedTo address: SocketAddress) -> Result<Int32, Failure> {
+        let fd = socket(domain(address), Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { return .failure(Failure(call: "socket()", code: errno)) }
+        if connect(fd, to: address) != 0 {
+            let e = errno
+            Syscall.close(fd)
+            return .failure(Failure(call: "connect()", code: e))
+        }
+        return .success(fd)
+    }
+
     /// A blocking connection whose reads and writes give up after `timeoutSeconds` (tools and test clients,
     /// never the engine). Returns the descriptor, or the errno of the failed step.
     /// `source` binds the local end first (a test client on 127.0.0.2, 127.0.0.3 …; port 0 lets the kernel pick).

@@ -1,4 +1,5 @@
 import Balancing
+import DNS
 import EventLoop
 import HTTP1
 
@@ -58,13 +59,29 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             u.peers = ps
             u.peer = p.peer
             address = ps.set.addresses[p.peer.index]
-        } else if case .address(let a, _) = ProxyDestination.resolve(proxy, for: r, runtime: r.connection.runtime) {
-            address = a   // proxy_pass to one address, fixed or from variables
         } else {
-            return cache.finish()
+            switch ProxyDestination.resolve(proxy, for: r, runtime: r.connection.runtime) {
+            case .address(let a, _): address = a   // proxy_pass to one address, fixed or from variables
+            case .resolve(let name, let port, let resolver):
+                // Asked of the worker's resolver as a request would ask it (its cache first); the update keeps
+                // itself alive meanwhile and connects when the answer comes.
+                u.running = u
+                return u.resolveThenConnect(name, port: port, resolver)
+            default: return cache.finish()
+            }
         }
         u.running = u
         u.connect(address)
+    }
+
+    /// The name and port of a `proxy_pass` the resolver answers for this update.
+    private var resolving: (name: [UInt8], port: UInt16)?
+
+    private func resolveThenConnect(_ name: [UInt8], port: UInt16, _ resolver: ResolverRuntime) {
+        resolving = (name, port)
+        if let (answer, turn) = worker.resolver(for: resolver).resolve(name, waiter: self) {
+            nameResolved(answer, turn: turn)
+        }
     }
 
     private func connect(_ address: SocketAddress) {
@@ -214,5 +231,19 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         }
         reaper = t
         t.arm(exactMillis: 0)
+    }
+}
+
+extension CacheBackgroundUpdate: DNSResolveWaiter {
+    func nameResolved(_ answer: ResolverCache.Answer, turn: Int) {
+        guard let (name, port) = resolving, !ended else { return }
+        switch answer {
+        case .addresses(let list):
+            let bytes = list[turn % list.count]
+            connect(SocketAddress(family: bytes.count == 4 ? .v4 : .v6, bytes: bytes, port: port))
+        case .failed(let code):
+            done(failure: "\(String(decoding: name, as: UTF8.self)) could not be resolved (\(code): \(DNSFailure.text(code)))"
+                 + " while updating the cache in the background")
+        }
     }
 }

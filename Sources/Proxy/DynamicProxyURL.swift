@@ -137,12 +137,14 @@ enum ProxyDestination {
     case address(SocketAddress, label: [UInt8])
     /// The URL cannot be used: nginx's status and error_log message, reported when the request would go upstream.
     case unusable(status: Int, message: String)
+    /// A host name for the location's resolver (ProxyExchange+Resolver.swift), with the URL's port.
+    case resolve(name: [UInt8], port: UInt16, resolver: ResolverRuntime)
 
     static func resolve(_ proxy: ProxyRuntime, for r: Request, runtime: Runtime) -> ProxyDestination {
         switch proxy.target {
         case .upstream(let i): return .upstream(runtime.upstreams[i])
         case .address(let a, let label): return .address(a, label: label)
-        case .variable(let template, let groups):
+        case .variable(let template, let groups, let resolver):
             var text: [UInt8] = []
             r.evaluate(template, into: &text)
             switch DynamicProxyURL.parse(text) {
@@ -153,6 +155,7 @@ enum ProxyDestination {
                 case .upstream(let i): return .upstream(runtime.upstreams[i])
                 case .address(let a): return .address(a, label: Array(a.description.utf8))
                 case .needsResolver:
+                    if let resolver { return .resolve(name: url.host, port: url.port, resolver: resolver) }
                     return .unusable(status: 502, message: "no resolver defined to resolve \(String(decoding: url.host, as: UTF8.self))")
                 }
             }

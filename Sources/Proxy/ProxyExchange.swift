@@ -11,7 +11,8 @@ typealias UpstreamFailure = NextUpstreamPolicy.FailureKind
 /// send the head and body, parse the response head, then stream the body to the client with backpressure.
 final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUpgradeSink {
     /// `resolvingRoute`: the first pick waits for a shared-route lookup (`share=`, ProxyExchange+SharedRoute.swift).
-    enum State { case idle, resolvingRoute, connecting, handshaking, sending, readingHead, streaming, done }
+    /// `resolvingName`: the first try waits for the resolver (ProxyExchange+Resolver.swift).
+    enum State { case idle, resolvingRoute, resolvingName, connecting, handshaking, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
     /// The client's worker, held once: each `client.worker` read costs an unowned load and a checked retain.
@@ -23,6 +24,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     let peers: UpstreamPeers?   // a let: read in place, no copy (two retains) per pick and release
     private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
     private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
+    /// proxy_pass with variables to a name the location's resolver asks (ProxyExchange+Resolver.swift).
+    var resolution: NameResolution? = nil
     /// TLS toward the upstream: `proxy_pass https://…`, or a URL with variables that evaluated to https.
     private let tls: UpstreamTLS?
     private var state = State.idle
@@ -67,6 +70,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
         case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil; peers = nil
         case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message); peers = nil
+        case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; peers = nil; resolution = NameResolution(name, port, r)
         }
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
@@ -151,12 +155,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The first try. With `share=` on the upstream, a request whose session the local table does not know first
     /// asks memcached (at most the share's timeout): the pick is one step later, and then the same as ever.
     private func firstTry() {
+        if let n = resolution, n.addresses.isEmpty { return startNameLookup(n) }   // nameResolved() goes on
         if let shared = upstream?.policy.share, unusable == nil, startSharedLookup(shared) {
             state = .resolvingRoute
             return   // sharedRouteResolved() goes on
         }
         nextTry()
     }
+
+    /// The resolver's wait (ProxyExchange+Resolver.swift), with the state kept private here.
+    func setResolvingName() { state = .resolvingName }
+    func nameLookupEnded() { if state == .resolvingName { state = .idle } }
+    var isDone: Bool { state == .done }
 
     /// The shared lookup ended (a hit is in the local table now; a miss or a timeout changes nothing): pick.
     func sharedRouteResolved() {
@@ -165,7 +175,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         nextTry()
     }
 
-    private func nextTry() {
+    func nextTry() {
         if let u = unusable {   // nginx finds this out once the body is read, as here
             worker.log(.error, u.message, client.id)
             return failClient(u.status)
@@ -246,6 +256,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// Asks the upstream's balancer (or uses the one address of `proxy_pass http://host:port`).
     private func pickPeer() -> (SocketAddress, [UInt8])? {
         guard let up = upstream else {
+            if let n = resolution {   // each address once, from this request's turn
+                guard triesDone < n.addresses.count else { return nil }
+                let a = n.addresses[(n.turn &+ triesDone) % n.addresses.count]
+                return (a, Array(a.description.utf8))
+            }
             // One address: nothing to fall back to after the first try.
             guard let d = direct, triesDone == 0 else { return nil }
             return (d.address, d.label)
@@ -689,11 +704,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     // MARK: - Failures
 
     private func canRetry(_ f: UpstreamFailure) -> Bool {
-        guard upstream != nil else { return false }
+        guard upstream != nil || resolution?.addresses.count ?? 0 > 1 else { return false }
         let elapsed = Duration.nanoseconds(Int64(Clock.monotonicNanos() &- firstStart))
         return proxy.nextUpstream.mayRetry(f, isIdempotent: request.head.method.isIdempotent,
                                            requestSent: headSent > 0, responseBytesSentToClient: responseStarted,
-                                           tries: triesDone, peerTries: peers?.tries ?? 1,
+                                           tries: triesDone, peerTries: peers?.tries ?? max(resolution?.addresses.count ?? 1, 1),
                                            elapsed: elapsed, requestBodyUnbuffered: body.streamed)
     }
 
@@ -716,7 +731,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         request.tries[i].responseNanos = Clock.monotonicNanos() &- tryStart
     }
 
-    private func failClient(_ status: Int) {
+    func failClient(_ status: Int) {
         state = .done
         if let c = conn { c.close(); conn = nil }
         // proxy_cache hook: proxy_cache_use_stale error|timeout|… answers with the expired entry.
@@ -787,6 +802,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The client went away or timed out.
     func abort() {
         if state == .resolvingRoute, let shared = upstream?.policy.share { cancelSharedLookup(shared) }
+        if state == .resolvingName { cancelNameLookup() }
         guard state != .done else { return }
         state = .done
         endTry()

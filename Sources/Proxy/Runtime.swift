@@ -311,8 +311,9 @@ final class ProxyRuntime: @unchecked Sendable {
     enum Target {
         case upstream(Int)                 // index into Runtime.upstreams
         case address(SocketAddress, label: [UInt8])   // proxy_pass http://127.0.0.1:8081; label for $upstream_addr
-        /// `proxy_pass http://$backend`: the URL evaluated per request, then looked up in the groups.
-        case variable(CompiledTemplate, ProxyGroups)
+        /// `proxy_pass http://$backend`: the URL evaluated per request, then looked up in the groups; other
+        /// names are asked of the location's `resolver`, if it has one.
+        case variable(CompiledTemplate, ProxyGroups, ResolverRuntime?)
     }
     let target: Target
     let proxyHost: [UInt8]                 // $proxy_host: "tomcat-lb", "127.0.0.1:8081" (per request with variables)

@@ -51,6 +51,8 @@ struct Builder {
     var tlsContexts: [String: TLSContext] = [:]
     /// What `proxy_pass` URLs with variables can reach (upstream blocks, implicit groups).
     var proxyGroups = ProxyGroups()
+    /// `resolver` lines made into runtimes, one per distinct setting (ResolverRuntime.swift).
+    var resolvers: [ResolverKey: ResolverRuntime] = [:]
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
     /// What many locations build alike, built once (BuildMemo.swift).
@@ -593,6 +595,8 @@ struct Builder {
                            namedCaptures: [(group: Int, slot: Int)] = [],
                            handler ifHandler: LocationHandler? = nil) throws(ConfigError) -> LocationRuntime {
         let handler = ifHandler ?? l.handler
+        // A `resolver` names its servers at load even where no proxy_pass asks it (nginx: host not found).
+        if settings.resolver.resolver != nil { _ = try resolverRuntime(settings.resolver) }
         let script = try compileScript(steps, settings: settings, match: match, prefix: prefix, name: name,
                                        handler: handler, http: http, at: loc)
         // error_page's internal redirect serves a location whose script starts with `return` as that response.
@@ -606,7 +610,7 @@ struct Builder {
             switch handler {
             case .proxy(let pass):
                 let p = try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
-                                  http: http, at: loc)
+                                  http: http, resolver: settings.resolver, at: loc)
                 action = .proxy(p)
                 if !l.healthChecks.isEmpty { try addHealthChecks(l.healthChecks, proxy: p, http: http) }
             case .stubStatus: action = .stubStatus
@@ -757,7 +761,8 @@ struct Builder {
     }
 
     mutating func proxy(_ pass: ProxyPass, settings p: ProxySettings, ssl: ProxySSLSettings, locationPrefix: [UInt8],
-                        http: HTTPConfig, at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+                        http: HTTPConfig, resolver: ResolverSettings = ResolverSettings(),
+                        at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
         let url: ProxyURL
         switch pass {
         case .static(let u): url = u
@@ -765,7 +770,8 @@ struct Builder {
             // Evaluated per request (DynamicProxyURL): an upstream block by name, an IP address, else 502. As
             // nginx, TLS is prepared for every such location; an https URL uses it (proxy_ssl_* apply).
             let tls = try upstreamTLS(ssl, host: "", at: loc)
-            return try proxyRuntime(target: .variable(try compile(t, at: loc), proxyGroups), url: nil,
+            let target = ProxyRuntime.Target.variable(try compile(t, at: loc), proxyGroups, try resolverRuntime(resolver))
+            return try proxyRuntime(target: target, url: nil,
                                     keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc, tls: tls)
         }
         let tls = url.scheme == "https" ? try upstreamTLS(ssl, host: url.hostHeader, at: url.location) : nil

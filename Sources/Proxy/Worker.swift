@@ -76,6 +76,10 @@ final class Worker {
     private var prober: HealthProber?
     /// `share=memcached://…`: this worker's client per node list (MemcachedClient.swift).
     private var memcachedClients: [ObjectIdentifier: MemcachedClient] = [:]
+    /// `resolver`: this worker's DNS client per resolver setting (DNSResolver.swift). After a reload the old
+    /// ones are retired: still used by requests of the old configuration, closed once nothing is pending.
+    private var resolvers: [ObjectIdentifier: DNSResolver] = [:]
+    private var retiredResolvers: [DNSResolver] = []
 
     init(index: Int, runtime: Runtime, sockets: [ListenSocket], stats: SharedStats, mailbox: Mailbox) {
         self.index = index
@@ -270,6 +274,8 @@ final class Worker {
         listensByAddress = Self.listens(of: new)
         listen(on: sockets)
         closeUnusedMemcachedClients()
+        retiredResolvers.append(contentsOf: resolvers.values)
+        resolvers.removeAll()
         startProber()
     }
 
@@ -324,6 +330,10 @@ final class Worker {
         pool.closeAll()
         for c in memcachedClients.values { c.close() }
         memcachedClients.removeAll()
+        for r in resolvers.values { r.close() }
+        for r in retiredResolvers { r.close() }
+        resolvers.removeAll()
+        retiredResolvers.removeAll()
         flushTimer?.disarm()
         headTimer.disarm()
         mailboxWatcher?.disarm()
@@ -334,6 +344,10 @@ final class Worker {
         flushRetiredLogs()
         accessLog.flush()
         for c in memcachedClients.values { c.sendPendingWrites() }
+        if !retiredResolvers.isEmpty {
+            for r in retiredResolvers where r.isIdle { r.close() }
+            retiredResolvers.removeAll { $0.isIdle }
+        }
         flushTimer?.arm(exactMillis: 1000)
     }
 
@@ -379,6 +393,16 @@ final class Worker {
         let c = MemcachedClient(nodes: shared.share.nodes, addresses: shared.addresses, worker: self)
         memcachedClients[key] = c
         return c
+    }
+
+    /// This worker's DNS client for a location's `resolver`, made on first use (a request of the configuration
+    /// before a reload keeps using its retired one).
+    func resolver(for config: ResolverRuntime) -> DNSResolver {
+        if let r = resolvers[ObjectIdentifier(config)] { return r }
+        if let r = retiredResolvers.first(where: { $0.config === config }) { return r }
+        let r = DNSResolver(config: config, worker: self)
+        resolvers[ObjectIdentifier(config)] = r
+        return r
     }
 
     /// After a reload: clients of node lists the configuration no longer names close (their lookups end now).

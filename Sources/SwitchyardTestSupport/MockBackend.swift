@@ -119,6 +119,11 @@ public final class MockBackend: @unchecked Sendable {
         try self.init(name: name, listening: SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port), handler: handler)
     }
 
+    /// A backend on another loopback address (127.0.0.`last`) at `port`: hosts one DNS name resolves to.
+    public convenience init(name: String, loopback last: UInt8, port: UInt16, handler: @escaping Handler) throws {
+        try self.init(name: name, listening: SocketAddress(family: .v4, bytes: [127, 0, 0, last], port: port), handler: handler)
+    }
+
     /// A backend on a UNIX-domain socket (`server unix:/path`, `proxy_pass http://unix:/path:`).
     public convenience init(name: String, unixPath: String, handler: @escaping Handler) throws {
         try self.init(name: name, listening: SocketAddress(unixPath: unixPath), handler: handler)

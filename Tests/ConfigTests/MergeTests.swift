@@ -172,3 +172,40 @@ struct MergeTests {
         #expect(timeout(servers[2].locations[0]) == .seconds(90))
     }
 }
+
+/// `resolver` and `resolver_timeout` (ngx_http_core_module): parsed into `Resolver`, inherited downwards.
+struct ResolverConfigTests {
+    @Test func argumentsAreReadAsNginxReadsThem() throws {
+        let loaded = try load(http("resolver 10.0.0.2 [::1]:5353 ns.example:54 valid=30s ipv6=off;\nserver { location / {} }"))
+        let r = try #require(firstLocation(loaded).settings.resolver.resolver)
+        #expect(r.servers.map(\.host) == ["10.0.0.2", "::1", "ns.example"])
+        #expect(r.servers.map(\.port) == [53, 5353, 54])
+        #expect(r.validSeconds == 30)
+        #expect(r.ipv4 && !r.ipv6)
+        #expect(firstLocation(loaded).settings.resolver.timeout == .seconds(30))
+    }
+
+    @Test func inheritedAndOverriddenPerLevel() throws {
+        let loaded = try load(http("""
+            resolver 10.0.0.2;
+            resolver_timeout 5s;
+            server {
+                location /a { location /a/b {} }
+                location /c { resolver 10.0.0.3 ipv4=off; resolver_timeout 500ms; }
+            }
+            """))
+        let a = loaded.http!.servers[0].locations[0], c = loaded.http!.servers[0].locations[1]
+        for s in [a.settings, a.nested[0].settings] {
+            #expect(s.resolver.resolver?.servers.map(\.host) == ["10.0.0.2"])
+            #expect(s.resolver.timeout == .seconds(5))
+        }
+        #expect(c.settings.resolver.resolver?.servers.map(\.host) == ["10.0.0.3"])
+        #expect(c.settings.resolver.resolver?.ipv4 == false)
+        #expect(c.settings.resolver.timeout == .milliseconds(500))
+    }
+
+    @Test func noResolverByDefault() throws {
+        let loaded = try load(http("server { location / {} }"))
+        #expect(firstLocation(loaded).settings.resolver.resolver == nil)
+    }
+}

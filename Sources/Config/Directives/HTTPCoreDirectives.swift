@@ -30,16 +30,11 @@ extension DirectiveTable {
         DirectiveSpec("client_body_buffer_size", anyHTTPLevel, .exactly(1), .size(\.client.$bodyBufferSize)),
         DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1), .size(\.client.$headerBufferSize)),
         DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2), .bufferCount(\.client.$largeHeaderBuffers)),
-        // switchyard resolves host names only while loading (never on a worker), so it has no resolver for
-        // `proxy_pass` URLs with variables: saying so beats accepting a setting that would never be used.
-        DirectiveSpec("resolver", anyHTTPLevel, .atLeast(1), .custom { _, directive in
-            throw ConfigError("\"resolver\" is not supported by switchyard (no asynchronous DNS): name the backends "
-                                  + "in an upstream block or by IP address", at: directive.location)
+        // Name servers for `proxy_pass` URLs with variables (Proxy/DNSResolver.swift asks them on the worker).
+        DirectiveSpec("resolver", anyHTTPLevel, .atLeast(1), .value(\.resolver.$resolver) { _, directive in
+            try ResolverArguments.parse(directive)
         }),
-        DirectiveSpec("resolver_timeout", anyHTTPLevel, .exactly(1), .custom { _, directive in
-            throw ConfigError("\"resolver_timeout\" is not supported by switchyard (no asynchronous DNS)",
-                              at: directive.location)
-        }),
+        DirectiveSpec("resolver_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.resolver.$timeout)),
         // `client_body_temp_path path [level1 [level2 [level3]]]`: levels are digit counts (1 or 2) of the
         // subdirectories nginx spreads temp files over.
         DirectiveSpec("client_body_temp_path", anyHTTPLevel, .range(1, 4),

@@ -16,6 +16,14 @@ extension HTTPSettings {
         files.inherit(from: parent.files)
         ssl.inherit(from: parent.ssl)
         proxySSL.inherit(from: parent.proxySSL)
+        resolver.inherit(from: parent.resolver)
+    }
+}
+
+extension ResolverSettings {
+    mutating func inherit(from parent: ResolverSettings) {
+        $resolver.inherit(from: parent.$resolver)
+        $timeout.inherit(from: parent.$timeout)
     }
 }
 

@@ -14,6 +14,7 @@ public struct HTTPSettings: Sendable {
     public var files = FileSettings()
     public var ssl = SSLSettings()
     public var proxySSL = ProxySSLSettings()
+    public var resolver = ResolverSettings()
 
     public init() {}
 }
