@@ -87,7 +87,7 @@ final class DNSResolver {
         for q in p.questions where !q.done && q.tcp == nil {
             switch Syscall.write(s.fd, q.wire) {
             case .done: break
-            case .wouldBlock: break   // the resend a second later tries again
+            case .wouldBlock: break   // the next resend (resendMillis later) tries again
             case .eof, .error(_):
                 worker.log(.error, "send() failed while resolving \"\(String(decoding: p.name, as: UTF8.self))\" on \(config.servers[index])", 0)
             }
@@ -274,7 +274,7 @@ final class DNSResolver {
 
     // MARK: - Time
 
-    /// Names past `resolver_timeout` fail with 110; those whose questions went a second ago without an answer
+    /// Names past `resolver_timeout` fail with 110; those whose questions went `resendMillis` ago without an answer
     /// are sent again (to the next server).
     private func tick() {
         timerDeadline = .max
