@@ -279,10 +279,11 @@ final class ClientConnection: RequestBodySource {
     }
 
     private var locationAllowsKeepAlive: Bool {
-        let loc = currentRequest?.location
+        let current = currentRequest   // read once: each read is a load and a retain
+        let loc = current?.location
         let timeout = loc?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         return timeout > 0 && requestsServed < (loc?.keepaliveRequests ?? 1000) && !worker.isShuttingDown
-            && (currentRequest.map { $0.startNanos &- openedNanos } ?? 0) < (loc?.keepaliveTimeNanos ?? 3_600_000_000_000)
+            && (current.map { $0.startNanos &- openedNanos } ?? 0) < (loc?.keepaliveTimeNanos ?? 3_600_000_000_000)
             && !((requestIsPost || loc?.sniffsSafari == true)
                  && loc?.shaping.disablesKeepAlive(request, isPost: requestIsPost) == true)
     }
@@ -342,11 +343,11 @@ final class ClientConnection: RequestBodySource {
     @discardableResult
     func send(_ bytes: ByteView) -> Bool {
         if phase == .closing { return false }
-        request.bytesSent += Int64(bytes.count)
+        let req = request   // read once: each read of the property is a call and a retain
+        req.bytesSent += Int64(bytes.count)
         if sendRate != 0 {   // limit_rate: resolved at the first send of each request, 0 when unlimited
-            let r = request
-            if sendRate < 0 { resolveRate(r) }
-            if sendRate > 0 { return sendLimited(bytes, r) }
+            if sendRate < 0 { resolveRate(req) }
+            if sendRate > 0 { return sendLimited(bytes, req) }
         }
         if corked {
             let cb = worker.corkBuffer
@@ -577,8 +578,9 @@ final class ClientConnection: RequestBodySource {
     private func finishRequest() {
         guard phase != .closing else { return }
         count(.none)
-        worker.logAccess(request)
-        if !request.connectionHolds.isEmpty { request.releaseConnectionHolds() }   // after the log, as nginx's pool cleanup
+        let r = request
+        worker.logAccess(r)
+        if !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }   // after the log, as nginx's pool cleanup
         if !keepAliveAfterResponse { return closeAfterLastResponse() }
         if unreadBody != .none, !discardRest() { return }
         awaitNextRequest()
@@ -617,7 +619,7 @@ final class ClientConnection: RequestBodySource {
 
     /// Keep-alive: the next request is read (at once when it is already here).
     private func awaitNextRequest() {
-        let keepaliveTimeout = request.location?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
+        let keepaliveTimeout = currentRequest?.location?.keepaliveTimeoutMillis ?? runtime.defaultKeepaliveTimeoutMillis
         phase = .waitingHead
         sendRate = -1   // an error answered before the next request's head has no limit_rate
         responseDone = false
