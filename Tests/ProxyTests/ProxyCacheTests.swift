@@ -471,8 +471,6 @@ extension ProxyCacheTests {
         #expect(third.text == "version 2" && third.header("X-Cache") == "HIT")
     }
 
-    /// `proxy_cache_use_stale updating` (or the entry's own `stale-while-revalidate`): while one request
-    /// refreshes an expired entry, the others get the old one at once (UPDATING); then the new one is a HIT.
     /// nginx caches an upstream error that `proxy_intercept_errors` answered with an error page, as its status:
     /// the next requests get the error page without going upstream until the error's validity ends; a bypassing
     /// request fetches again, and a good answer replaces the cached error.
@@ -513,6 +511,8 @@ extension ProxyCacheTests {
         #expect(backend.requests == 2)
     }
 
+    /// `proxy_cache_use_stale updating` (or the entry's own `stale-while-revalidate`): while one request
+    /// refreshes an expired entry, the others get the old one at once (UPDATING); then the new one is a HIT.
     @Test(arguments: [("proxy_cache_use_stale updating;", ""), ("", "stale-while-revalidate=4000000000")])
     func staleEntryAnswersWhileAnotherRequestUpdatesIt(directive: String, cacheControl: String) throws {
         let release = Atomic<Bool>(false)

@@ -11,7 +11,7 @@ public struct LocationConfig: Sendable {
         }
     }
     @usableFromInline var box: SettingsBox
-    /// nil: no content handler (static files from `root`, which switchyard does not serve yet).
+    /// nil: no content handler of its own (static files from `root`/`alias`, `index`, `try_files`).
     public var handler: LocationHandler?
     /// `rewrite`/`return`/`set`/`break` in this location, in order.
     public var rewrites: [RewriteStep]
