@@ -26,7 +26,8 @@ public struct TestClientError: Error, CustomStringConvertible {
 /// A blocking HTTP/1.1 client for tests: one TCP connection, raw bytes out, parsed responses in, every read
 /// bounded by a timeout so a hung server fails the test instead of hanging it.
 public final class TestClient {
-    public let fd: Int32
+    /// The socket; -1 once `close()` ran.
+    public private(set) var fd: Int32
     private var buffer: [UInt8] = []
     private let chunk = IOBuffer(initialCapacity: 65536)
 
@@ -53,7 +54,16 @@ public final class TestClient {
         }
     }
 
-    deinit { Glibc.close(fd) }
+    /// Closes the connection now (a client that goes away mid-request). Closing twice would close whatever
+    /// socket another test's thread has been given the number since, so the descriptor is forgotten here and
+    /// `deinit` closes nothing more.
+    public func close() {
+        guard fd >= 0 else { return }
+        Glibc.close(fd)
+        fd = -1
+    }
+
+    deinit { close() }
 
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 

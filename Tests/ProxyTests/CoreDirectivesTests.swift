@@ -304,7 +304,7 @@ import Testing
         let c = try f.client()
         try c.send("GET /left HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(eventually { backend.requests == 1 })
-        close(c.fd)
+        c.close()
         #expect(f.logFile("logs/t.log", containing: "/left").contains("499 - /left"))
     }
 

@@ -82,7 +82,7 @@ import Testing
         for _ in 0..<5 {
             let c = try f.client()
             try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")   // waits a minute
-            close(c.fd)
+            c.close()
         }
         #expect(try f.get("/other").status == 204)
         #expect(f.logFile("logs/error.log", containing: "delaying request").contains("delaying request"))
@@ -211,7 +211,7 @@ import Testing
         try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(eventually { backend.requests == 1 })
         #expect(try f.get("/same").status == 503)
-        close(c.fd)
+        c.close()
         #expect(eventually { (try? f.get("/same").status) == 200 })
     }
 
