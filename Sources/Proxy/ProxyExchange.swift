@@ -388,7 +388,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
                 return sendFailed(r)
             }
-            worker.log(.error, "upstream prematurely closed connection while reading response header from upstream", client.id)
+            // A reset is nginx's recv() failure with its errno; only an orderly close is "prematurely closed".
+            let what = if case .error = r { "recv() failed \(r.failureText)" } else { "upstream prematurely closed connection" }
+            worker.log(.error, "\(what) while reading response header from upstream", client.id)
             return tryFailed(.error)
         }
         parseHead()

@@ -218,6 +218,20 @@ import Testing
         let log = f.errorLog()
         #expect(log.contains("writev() failed (104: Connection reset by peer) while sending request to upstream"), "\(log)")
     }
+
+    /// A backend that resets the connection instead of answering is nginx's recv() failure with its errno,
+    /// not "prematurely closed" (which is an orderly close), and the client gets its 502.
+    @Test func resetWhileWaitingForTheHeadLogsTheErrno() throws {
+        let backend = try ResettingBackend()
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://127.0.0.1:\(backend.port); } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/").status == 502)
+        let log = f.errorLog()
+        #expect(log.contains("recv() failed (104: Connection reset by peer) while reading response header from upstream"), "\(log)")
+    }
 }
 
 /// Accepts one connection, reads the request head, then resets the connection (SO_LINGER 0): a backend that
