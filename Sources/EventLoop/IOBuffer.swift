@@ -11,13 +11,16 @@ public final class IOBuffer {
     public internal(set) var tail = 0
     /// The capacity allocated on first use.
     public let initialCapacity: Int
+    /// Where released storage of the shelf's size goes, and where new storage comes from first.
+    let shelf: BufferShelf?
 
-    public init(initialCapacity: Int) {
+    public init(initialCapacity: Int, shelf: BufferShelf? = nil) {
         self.initialCapacity = max(initialCapacity, 64)
         self.capacity = 0
+        self.shelf = shelf
     }
 
-    deinit { storage.deallocate() }
+    deinit { giveBack() }
 
     public var readableCount: Int { tail - head }
     public var isEmpty: Bool { tail == head }
@@ -34,7 +37,21 @@ public final class IOBuffer {
     /// Frees the storage; the next write allocates `initialCapacity` again.
     public func release() {
         precondition(head == tail, "IOBuffer: releasing unread bytes")
-        storage.deallocate(); storage = ByteStorage(); capacity = 0; head = 0; tail = 0
+        giveBack(); storage = ByteStorage(); capacity = 0; head = 0; tail = 0
+    }
+
+    /// The storage goes to the shelf when it is the shelf's size and the shelf has room, else to free().
+    private func giveBack() {
+        guard storage.isAllocated else { return }
+        if let shelf, capacity == shelf.blockSize, shelf.keep(storage) { return }
+        storage.deallocate()
+    }
+
+    /// What `reserve(n)` grows an empty buffer of `initialCapacity` to: the size a shelf for such buffers holds.
+    public static func firstCapacity(initialCapacity: Int, reserving n: Int) -> Int {
+        var c = max(initialCapacity, 64)
+        while c < n { c *= 2 }
+        return c
     }
 
     public func didWrite(_ n: Int) {

@@ -290,6 +290,10 @@ extension IOBuffer {
         }
         var newCapacity = max(capacity, initialCapacity)
         while newCapacity - tail < n { newCapacity *= 2 }
+        if !storage.isAllocated, let shelf, newCapacity <= shelf.blockSize, let block = shelf.take() {
+            storage = block; capacity = shelf.blockSize
+            return
+        }
         guard let grown = realloc(storage.base, newCapacity) else { fatalError("IOBuffer: out of memory") }
         storage.base = grown; capacity = newCapacity
     }

@@ -94,7 +94,7 @@ final class ClientConnection: RequestBodySource {
         self.listen = listen
         self.id = id
         self.runtime = worker.runtime
-        self.input = IOBuffer(initialCapacity: runtime.clientHeaderBufferSize)
+        self.input = IOBuffer(initialCapacity: runtime.clientHeaderBufferSize, shelf: worker.inputShelf(for: runtime))
         self.output = IOBuffer(initialCapacity: 16 * 1024)
         self.parser = RequestHeadParser(limits: runtime.limits, underscoresInHeaders: listen.underscoresInHeaders,
                                         ignoreInvalidHeaders: listen.ignoreInvalidHeaders)
@@ -134,8 +134,11 @@ final class ClientConnection: RequestBodySource {
     }
 
     /// Reads what is available into `input`. Returns false when the connection was closed because of it.
+    /// How much one read of the client asks for (and so the input buffer's first size).
+    static func readChunk(_ runtime: Runtime) -> Int { max(runtime.clientHeaderBufferSize, 4096) }
+
     private func fill() -> Bool {
-        switch transport.read(into: input, chunk: max(runtime.clientHeaderBufferSize, 4096)) {
+        switch transport.read(into: input, chunk: Self.readChunk(runtime)) {
         case .done: return true
         case .wouldBlock: return true
         case .eof:

@@ -48,6 +48,19 @@ final class Worker {
     /// (`RequestHeadSlot`): a head costs no allocation on a worker that finishes one request before the next.
     var requestHeadSlot = RequestHeadSlot()
     var responseHeadSlot = ResponseHeadSlot()
+    /// Client input buffers between requests (BufferShelf.swift), sized for the current runtime's first read.
+    private var inputShelf: BufferShelf?
+
+    /// The shelf for a new connection's input buffer under `runtime`: made again when a reload changes
+    /// `client_header_buffer_size` (buffers of the old size then free as before).
+    func inputShelf(for runtime: Runtime) -> BufferShelf {
+        let size = IOBuffer.firstCapacity(initialCapacity: runtime.clientHeaderBufferSize,
+                                          reserving: ClientConnection.readChunk(runtime))
+        if let s = inputShelf, s.blockSize == size { return s }
+        let s = BufferShelf(blockSize: size, limit: 64)
+        inputShelf = s
+        return s
+    }
     private(set) var accessLog: AccessLogWriter
     /// Writers for requests that started before a reload and end after it: they log to the files of the
     /// configuration they started on (a sink's file index means nothing in another runtime). Made on demand,
