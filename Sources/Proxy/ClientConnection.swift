@@ -42,7 +42,14 @@ final class ClientConnection: RequestBodySource {
     /// The request being served; created on demand and dropped while the connection idles, so an idle
     /// keep-alive client holds no request state (nginx frees its request pool the same way).
     var request: Request {
-        if let r = currentRequest { return r }
+        @inline(__always) get {
+            if let r = currentRequest { return r }
+            return takeRequest()
+        }
+    }
+
+    @inline(never)
+    private func takeRequest() -> Request {
         let r = worker.request(for: self)
         currentRequest = r
         return r
@@ -76,9 +83,10 @@ final class ClientConnection: RequestBodySource {
     /// received, `.head` while a request head is due (since accept, or since the first byte after keep-alive).
     enum Waiting { case none, idle, head }
     var waiting = Waiting.none
-    /// Links and entry time of the wait queue (`WaitQueue`), kept by the worker.
-    var waitPrev: ClientConnection?
-    var waitNext: ClientConnection?
+    /// Links and entry time of the wait queue (`WaitQueue`), kept by the worker; unowned(unsafe) for the reason
+    /// given there.
+    unowned(unsafe) var waitPrev: ClientConnection?
+    unowned(unsafe) var waitNext: ClientConnection?
     var waitingSince: UInt64 = 0
     /// When the connection was accepted (`$connection_time`).
     let openedNanos = Clock.monotonicNanos()
