@@ -74,13 +74,22 @@ final class RealIPRuntime: @unchecked Sendable {
 
     func isTrusted(_ address: [UInt8]) -> Bool {
         switch address.count {
-        case 4:
-            let a = RealIPRuntime.word(address)
-            for block in v4 where a & block.mask == block.network { return true }
-            return false
+        case 4: return isTrusted(v4: RealIPRuntime.word(address))
         case 0: return trustsUnix
         default: return trusted.contains { $0.contains(address) }
         }
+    }
+
+    func isTrusted(_ address: ForwardedAddress) -> Bool {
+        switch address {
+        case .v4(let word): isTrusted(v4: word)
+        case .other(let bytes): isTrusted(bytes)
+        }
+    }
+
+    private func isTrusted(v4 a: UInt32) -> Bool {
+        for block in v4 where a & block.mask == block.network { return true }
+        return false
     }
 
     @inline(__always)
@@ -92,8 +101,8 @@ final class RealIPRuntime: @unchecked Sendable {
     /// named header) read as one comma list from the right. Each entry replaces the address; without
     /// `recursive` the last entry wins, with it the walk goes on while the entry is itself trusted. An entry
     /// that is not an address (an optional `:port` or `[v6]:port` is allowed) ends it with no change.
-    func resolve<Values: BidirectionalCollection<ArraySlice<UInt8>>>(_ values: Values) -> (address: [UInt8], port: UInt16)? {
-        var found: (address: [UInt8], port: UInt16)? = nil
+    func resolve<Values: BidirectionalCollection<ArraySlice<UInt8>>>(_ values: Values) -> (address: ForwardedAddress, port: UInt16)? {
+        var found: (address: ForwardedAddress, port: UInt16)? = nil
         for value in values.reversed() {
             var end = value.endIndex
             while end > value.startIndex {
@@ -114,22 +123,24 @@ final class RealIPRuntime: @unchecked Sendable {
     }
 
     /// `192.0.2.1`, `192.0.2.1:123`, `2001:db8::1`, `[2001:db8::1]:123`, read as bytes.
-    static func address(_ text: ArraySlice<UInt8>) -> (address: [UInt8], port: UInt16)? {
+    static func address(_ text: ArraySlice<UInt8>) -> (address: ForwardedAddress, port: UInt16)? {
         let colon = UInt8(ascii: ":")
         if text.first == UInt8(ascii: "[") {
             guard let close = text.firstIndex(of: UInt8(ascii: "]")),
                   let bytes = IPAddressText.parse(bytes: text[(text.startIndex + 1)..<close]), bytes.count == 16
             else { return nil }
             let rest = text[(close + 1)...]
-            if rest.isEmpty { return (bytes, 0) }
+            if rest.isEmpty { return (.other(bytes), 0) }
             guard rest.first == colon, let port = port(rest.dropFirst()) else { return nil }
-            return (bytes, port)
+            return (.other(bytes), port)
         }
-        guard let first = text.firstIndex(of: colon) else { return IPAddressText.parseV4(bytes: text).map { ($0, 0) } }
+        guard let first = text.firstIndex(of: colon) else {
+            return IPAddressText.parseV4Word(bytes: text).map { (.v4($0), 0) }
+        }
         // v4 with a port: exactly one colon; more is IPv6 without one.
-        if text[(first + 1)...].contains(colon) { return IPAddressText.parse(bytes: text).map { ($0, 0) } }
-        guard let bytes = IPAddressText.parseV4(bytes: text[..<first]), let port = port(text[(first + 1)...]) else { return nil }
-        return (bytes, port)
+        if text[(first + 1)...].contains(colon) { return IPAddressText.parse(bytes: text).map { (.other($0), 0) } }
+        guard let word = IPAddressText.parseV4Word(bytes: text[..<first]), let port = port(text[(first + 1)...]) else { return nil }
+        return (.v4(word), port)
     }
 
     /// 1 to 65535, ASCII digits only.
@@ -141,6 +152,23 @@ final class RealIPRuntime: @unchecked Sendable {
             n = n * 10 + Int(c - UInt8(ascii: "0"))
         }
         return n > 0 && n <= 65535 ? UInt16(n) : nil
+    }
+}
+
+/// A forwarded address as realip reads it: IPv4 as a word, so the usual case parses and checks without an
+/// array; the request writes the word into the bytes it keeps for it (`Request.realClientV4`).
+enum ForwardedAddress: Equatable {
+    case v4(UInt32)
+    /// IPv6 (16 bytes).
+    case other([UInt8])
+
+    /// The address's bytes (4 or 16).
+    var bytes: [UInt8] {
+        switch self {
+        case .v4(let w): [UInt8(truncatingIfNeeded: w >> 24), UInt8(truncatingIfNeeded: w >> 16),
+                          UInt8(truncatingIfNeeded: w >> 8), UInt8(truncatingIfNeeded: w)]
+        case .other(let b): b
+        }
     }
 }
 
@@ -195,7 +223,7 @@ extension Request {
     func applyRealIP(_ identity: ClientIdentityRuntime?) {
         guard realClient == nil, let realIP = identity?.realIP, head != nil else { return }
         guard realIP.isTrusted(connection.peer.bytes) else { return }
-        let found: (address: [UInt8], port: UInt16)?
+        let found: (address: ForwardedAddress, port: UInt16)?
         switch realIP.header {
         case .proxyProtocol:
             // The header's client, when the listener reads one and it named an address (nginx declines otherwise).
@@ -212,6 +240,18 @@ extension Request {
             found = realIP.resolve(CollectionOfOne(v))
         }
         guard let found else { return }
-        realClient = RealClient(bytes: found.address, port: found.port)
+        switch found.address {
+        case .v4(let word):
+            // The request keeps four bytes for this across keep-alive requests: written in place while nothing
+            // else holds them (a limit zone that stored them as a new key does; then they are copied once).
+            if realClientV4.count != 4 { realClientV4 = [0, 0, 0, 0] }
+            realClientV4[0] = UInt8(truncatingIfNeeded: word >> 24)
+            realClientV4[1] = UInt8(truncatingIfNeeded: word >> 16)
+            realClientV4[2] = UInt8(truncatingIfNeeded: word >> 8)
+            realClientV4[3] = UInt8(truncatingIfNeeded: word)
+            realClient = RealClient(bytes: realClientV4, port: found.port)
+        case .other(let bytes):
+            realClient = RealClient(bytes: bytes, port: found.port)
+        }
     }
 }

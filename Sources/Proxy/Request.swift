@@ -88,6 +88,8 @@ final class Request {
     private var requestID: [UInt8]? = nil
     /// The client address realip found (ClientIdentity.swift); nil: the connection's peer.
     var realClient: RealClient? = nil
+    /// The bytes an IPv4 `realClient` uses, kept across keep-alive requests (ClientIdentity.swift).
+    var realClientV4: [UInt8] = []
     /// realClient's `$remote_addr` text, once read.
     var realClientText: [UInt8]? = nil
     /// What limit_conn counted for this request, given back when it ends (LimitPhase.swift).

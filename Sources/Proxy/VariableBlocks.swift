@@ -84,7 +84,7 @@ final class GeoRuntime: VariableBlock, @unchecked Sendable {
             if a.isEmpty { a = [255, 255, 255, 255] }   // a UNIX-domain client, as nginx's geo reads it
         }
         if let proxies, proxies.isTrusted(a), let found = proxies.resolve(r.requestHeaders(proxies.headerName)) {
-            a = found.address
+            a = found.address.bytes
         }
         return a
     }

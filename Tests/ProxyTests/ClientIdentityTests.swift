@@ -13,7 +13,7 @@ import Testing
     func walk(_ values: [String], recursive: Bool) -> String? {
         let r = RealIPRuntime(trusted: trusted, header: .xForwardedFor, recursive: recursive)
         guard let found = r.resolve(values.map { Array($0.utf8)[...] }) else { return nil }
-        return found.address.map(String.init).joined(separator: ".") + (found.port == 0 ? "" : ":\(found.port)")
+        return found.address.bytes.map(String.init).joined(separator: ".") + (found.port == 0 ? "" : ":\(found.port)")
     }
 
     /// nginx's realip.t cases: the last entry without recursion, the first untrusted from the right with it,

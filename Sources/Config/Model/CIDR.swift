@@ -91,7 +91,13 @@ public enum IPAddressText {
 
     /// `a.b.c.d`, each part one to three ASCII digits up to 255.
     public static func parseV4(bytes: ArraySlice<UInt8>) -> [UInt8]? {
-        // The octets gather in a word; the array is made once, at the end (realip parses one per request).
+        guard let word = parseV4Word(bytes: bytes) else { return nil }
+        return [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+    }
+
+    /// `parseV4(bytes:)` as one big-endian word, no array: realip reads one forwarded address a request.
+    public static func parseV4Word(bytes: ArraySlice<UInt8>) -> UInt32? {
         var word: UInt32 = 0
         var value: UInt32 = 0, digits = 0, dots = 0
         for c in bytes {
@@ -106,9 +112,7 @@ public enum IPAddressText {
             if value > 255 { return nil }
         }
         guard digits > 0, dots == 3 else { return nil }
-        word = word << 8 | value
-        return [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
-                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+        return word << 8 | value
     }
 
     public static func parseV4(_ text: Substring) -> [UInt8]? {
