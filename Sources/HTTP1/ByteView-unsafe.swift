@@ -49,6 +49,25 @@ public struct ByteView: RandomAccessCollection {
         return base[i]
     }
 
+    /// Whether `other`'s bytes are at `at`, exactly: the range is checked once, then compared eight bytes a
+    /// step (a cookie name, which sticky routing looks for on every request, is usually written as expected).
+    @inline(__always)
+    public func matches(_ other: ByteView, at: Int) -> Bool {
+        precondition(at >= 0 && at <= count && other.count <= count &- at, "ByteView range out of range")
+        var i = 0
+        let n = other.count
+        while i &+ 8 <= n {
+            if UnsafeRawPointer(base + (at &+ i)).loadUnaligned(as: UInt64.self)
+                != UnsafeRawPointer(other.base + i).loadUnaligned(as: UInt64.self) { return false }
+            i &+= 8
+        }
+        while i < n {
+            if base[at &+ i] != other.base[i] { return false }
+            i &+= 1
+        }
+        return true
+    }
+
     // Scans: the range is checked once, then the loop reads without per-byte checks (these are the parsers'
     // hot loops: every byte of every head goes through one of them).
 

@@ -35,6 +35,7 @@ public enum Cookies {
             var j = i
             let nameEnd = i + n
             if nameEnd <= end {
+                if b.matches(name, at: i) { j = nameEnd }   // the exact case, word by word
                 while j < nameEnd {
                     let c = b[j], m = name[j &- i]
                     if c != m && ASCII.lower(c) != ASCII.lower(m) { break }   // the exact case is the usual one

@@ -29,7 +29,24 @@ struct CookieTests {
         ("JSESSION=1; JSESSIONID", "JSESSIONID", nil),
         ("x=JSESSIONID=1; JSESSIONID=2", "JSESSIONID", "2"),
         ("\tb\t=\t4\t", "b", "4"),
+        // Names of eight bytes and more are compared a word at a time first, then case-insensitively.
+        ("jsessionid=5", "JSESSIONID", "5"),
+        ("JSESSIONIX=1; JSESSIONID=2", "JSESSIONID", "2"),
+        ("XSESSIONID=1; JSESSIONID=2", "JSESSIONID", "2"),
+        ("JSESSIONI", "JSESSIONID", nil),
     ]
+
+    @Test func viewMatchesExactBytesOnly() {
+        let hay = bytes("xxJSESSIONIDyy")
+        hay.withByteView { h in
+            bytes("JSESSIONID").withByteView { n in
+                #expect(h.matches(n, at: 2))
+                #expect(!h.matches(n, at: 1) && !h.matches(n, at: 3))
+            }
+            bytes("jsessionid").withByteView { #expect(!h.matches($0, at: 2)) }
+            bytes("").withByteView { #expect(h.matches($0, at: 14)) }
+        }
+    }
 
     @Test(arguments: rows)
     func cookieValue(header: String, name: String, expected: String?) {
