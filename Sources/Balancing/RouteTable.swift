@@ -15,6 +15,9 @@ public struct RouteTable: Sendable {
         let start: Int
         let end: Int
         let index: Int
+        /// The route's last eight bytes (all of it when shorter), packed: the whole route for most clusters'
+        /// ids, so one integer compare rejects or accepts it.
+        let tail: UInt64
     }
     /// Problems worth a config-load warning that are not errors (overlapping ids).
     public let warnings: [String]
@@ -79,7 +82,7 @@ public struct RouteTable: Sendable {
         var flat: [UInt8] = []
         var entries: [Entry] = []
         for (route, index) in routes {
-            entries.append(Entry(start: flat.count, end: flat.count + route.count, index: index))
+            entries.append(Entry(start: flat.count, end: flat.count + route.count, index: index, tail: packTail(route[...])))
             flat.append(contentsOf: route)
         }
         return (flat, entries)
@@ -87,13 +90,29 @@ public struct RouteTable: Sendable {
 
     public func peer(for route: ArraySlice<UInt8>) -> PeerID? {
         if entries.count > 8 { return byRoute[Array(route)].map(PeerID.init) }
+        let tail = Self.packTail(route)
+        let n = route.count
         var k = 0
         while k < entries.count {
             let e = entries[k]
-            if same(e.start, e.end, route) { return PeerID(e.index) }
+            if e.tail == tail && e.end - e.start == n && (n <= 8 || same(e.start, e.end &- 8, route.dropLast(8))) {
+                return PeerID(e.index)
+            }
             k += 1
         }
         return nil
+    }
+
+    /// The last eight bytes of `b` (fewer when it is shorter) packed into one word.
+    private static func packTail(_ b: ArraySlice<UInt8>) -> UInt64 {
+        var w: UInt64 = 0
+        var i = b.endIndex
+        let stop = b.count > 8 ? b.endIndex - 8 : b.startIndex
+        while i > stop {
+            i -= 1
+            w = w << 8 | UInt64(b[i])
+        }
+        return w
     }
 
     public func peer(for route: [UInt8]) -> PeerID? { peer(for: route[...]) }

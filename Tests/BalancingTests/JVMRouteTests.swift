@@ -51,6 +51,22 @@ import Testing
         }
     }
 
+    /// Routes longer than eight bytes that end alike, and routes that are the end of another: the packed last
+    /// eight bytes only narrow the search, the whole route decides.
+    @Test func longRoutesThatShareTheirEndAreTold() throws {
+        let routes = ["east-tomcat1", "west-tomcat1", "tomcat1", "t1", "x-t1"]
+        let peers = routes.enumerated().map { PeerConfig("10.0.2.\($0.offset + 1):8080", route: bytes($0.element)) }
+        let table = try RouteTable(peers: peers, kind: "srun_id")
+        for (k, route) in routes.enumerated() {
+            #expect(table.peer(for: bytes(route)) == PeerID(k), "\(route)")
+            let id = bytes("8F3A.\(route)")
+            #expect(table.peer(for: id[5...]) == PeerID(k), "\(route) as a slice")
+        }
+        for unknown in ["north-tomcat1", "ast-tomcat1", "-tomcat1", "st-tomcat1", "tomcat1x"] {
+            #expect(table.peer(for: bytes(unknown)) == nil, "\(unknown)")
+        }
+    }
+
     @Test func prefixOverlapWarns() throws {
         let peers = [PeerConfig(address("a"), route: bytes("tom")), PeerConfig(address("b"), route: bytes("tomcat"))]
         let table = try RouteTable(peers: peers, kind: "srun_id")
