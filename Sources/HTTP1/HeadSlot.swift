@@ -15,14 +15,28 @@ public struct RequestHeadSlot {
     }
 }
 
-/// `RequestHeadSlot`'s counterpart for upstream response heads.
+/// `RequestHeadSlot`'s counterpart for upstream response heads. A response parser lives for one exchange (a
+/// request parser for its connection), so the field list a reused head gives back is kept here, as `spare`,
+/// and the next exchange's parser starts with it instead of growing a new one.
 public struct ResponseHeadSlot {
     var fields: ResponseHead.Fields?
+    var spare: [HeaderField] = []
     public init() {}
 
     mutating func make(_ buffer: ByteView, _ start: Int, _ end: Int, headers: inout [HeaderField],
                        facts: ResponseHead.Facts) -> ResponseHead {
-        ResponseHead(fields: HeadStorageSlot.take(&fields, buffer, start, end, &headers, facts))
+        let head = ResponseHead(fields: HeadStorageSlot.take(&fields, buffer, start, end, &headers, facts))
+        if spare.capacity == 0 { swap(&headers, &spare) }
+        return head
+    }
+
+    /// The kept list for a parser that has none yet (its first head).
+    @inline(__always)
+    mutating func lend(to headers: inout [HeaderField]) {
+        if headers.capacity == 0 && spare.capacity > 0 {
+            swap(&headers, &spare)
+            headers.removeAll(keepingCapacity: true)   // the last head's fields are still in it
+        }
     }
 }
 

@@ -48,6 +48,7 @@ public struct ResponseHeadParser: Sendable {
     public mutating func parse(_ buffer: ByteView, slot: inout ResponseHeadSlot) -> HeadParseResult<ResponseHead> {
         if let completed { return .complete(completed.head, consumed: completed.consumed) }
         if let failure { return .failed(failure) }
+        slot.lend(to: &headers)
         do throws(HTTPParseError) {
             guard let head = try step(buffer, &slot) else { return .incomplete }
             completed = head

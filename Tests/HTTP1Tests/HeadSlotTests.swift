@@ -79,4 +79,22 @@ import Testing
             #expect(reused == expected)
         }
     }
+
+    /// Each exchange has its own parser, which starts with the field list the slot kept from the last reused
+    /// head: heads still held (every other one here) read as they did, and the others as fresh parses.
+    @Test func aNewParserPerResponseReadsAsAFreshOne() throws {
+        var slot = ResponseHeadSlot()
+        var held: [(ResponseHead, ResponseSummary)] = []
+        for (k, text) in [longResponse, shortResponse, longResponse, longResponse, shortResponse, shortResponse].enumerated() {
+            var parser = ResponseHeadParser()
+            let head = try #require(response(text, &parser, &slot))
+            var fresh = ResponseHeadParser()
+            guard case .complete(let expected, _) = fresh.parse(Array(text.utf8)) else {
+                Issue.record("the reference parse failed"); return
+            }
+            #expect(ResponseSummary(head) == ResponseSummary(expected))
+            if k % 2 == 0 { held.append((head, ResponseSummary(head))) }
+        }
+        for (head, summary) in held { #expect(ResponseSummary(head) == summary) }
+    }
 }
