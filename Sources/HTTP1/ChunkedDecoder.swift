@@ -38,14 +38,18 @@ public struct ChunkedDecoder: Sendable {
     /// The largest chunk size accepted: 2^62, so sums of sizes cannot overflow Int64.
     public static let maxChunkSize: Int64 = 1 << 62
 
-    private let limits: ParserLimits
-    private let error: HTTPParseError
+    // 56 bytes in all, counters and limits as 32-bit values (the limits are clamped): two decoders sit inline
+    // in every proxy exchange (request body, upstream response), which then stays within malloc's fast sizes.
+    private let headerLineMax: Int32
+    private let headMax: Int32
+    private let maxHeaders: Int32
+    private let upstream: Bool
     private var state = State.sizeStart
     private var chunkSize: Int64 = 0
     private var remaining: Int64 = 0
-    private var lineLength = 0
-    private var trailerBytes = 0
-    private var trailerCount = 0
+    private var lineLength: Int32 = 0
+    private var trailerBytes: Int32 = 0
+    private var trailerCount: Int32 = 0
     /// Body bytes emitted so far (for client_max_body_size accounting).
     public private(set) var decodedBytes: Int64 = 0
 
@@ -54,9 +58,15 @@ public struct ChunkedDecoder: Sendable {
     ///     `maxHeaders` their count.
     ///   - upstream: report errors as an upstream's (502) instead of a client's (400).
     public init(limits: ParserLimits = ParserLimits(), upstream: Bool = false) {
-        self.limits = limits
-        self.error = upstream ? .upstreamInvalidChunkedResponse : .invalidChunkedBody
+        // Below Int32.max: a counter passes its limit by one at most, and must not overflow doing so.
+        func clamped(_ v: Int) -> Int32 { Int32(clamping: min(v, Int(Int32.max) - 1)) }
+        headerLineMax = clamped(limits.headerLineMax)
+        headMax = clamped(limits.headMax)
+        maxHeaders = clamped(limits.maxHeaders)
+        self.upstream = upstream
     }
+
+    private var error: HTTPParseError { upstream ? .upstreamInvalidChunkedResponse : .invalidChunkedBody }
 
     /// Body bytes announced so far: those emitted plus what the current chunk still owes. Known as soon as a
     /// size line ends, so `client_max_body_size` can refuse a body before its bytes come (nginx does).
@@ -101,12 +111,12 @@ public struct ChunkedDecoder: Sendable {
         case .sizeStart, .size, .beforeExtension, .extensionNameStart, .extensionName, .afterExtensionName,
             .extensionValueStart, .extensionToken, .extensionQuoted, .extensionQuotedEscape, .sizeLineLF:
             lineLength += 1
-            guard lineLength <= limits.headerLineMax else { throw fail() }
+            guard lineLength <= headerLineMax else { throw fail() }
             try sizeLine(b)
         case .trailerLineStart, .trailerName, .trailerValue, .trailerLF, .lastLF:
             lineLength += 1
             trailerBytes += 1
-            guard lineLength <= limits.headerLineMax, trailerBytes <= limits.headMax else { throw fail() }
+            guard lineLength <= headerLineMax, trailerBytes <= headMax else { throw fail() }
             try trailer(b)
         case .dataEnd:
             if b == ASCII.cr {
@@ -228,7 +238,7 @@ public struct ChunkedDecoder: Sendable {
                 state = .done
             } else {
                 trailerCount += 1
-                guard ASCII.isTChar(b), trailerCount <= limits.maxHeaders else { throw fail() }
+                guard ASCII.isTChar(b), trailerCount <= maxHeaders else { throw fail() }
                 state = .trailerName
             }
         case .trailerName:
