@@ -573,8 +573,15 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
       awk -v n="$CALLGRIND_REQUESTS" '/^desc: Trigger: dump / { scen = $4 } /^totals:/ { total = $2 }
         END { if (scen != "") printf "%s\t%s\t%s\n", scen, n, total }' "$f"
     done >"$RESULTS/callgrind.tsv"
+    # Allocations per request, and how many took malloc's slow path (callgrind_allocs.py says why it matters).
+    for f in "$TMP"/callgrind.out.*; do
+      scen=$(awk '/^desc: Trigger: dump / { print $4; exit }' "$f")
+      [ -n "$scen" ] && printf '%s\t%s\n' "$scen" "$(python3 "$HERE/callgrind_allocs.py" "$f" "$CALLGRIND_REQUESTS")"
+    done >"$RESULTS/callgrind-allocs.tsv"
     echo "callgrind: user-space instructions per request (two alternating sessions, $CALLGRIND_REQUESTS requests):"
     awk -F'\t' '{ printf "  %-10s %8.0f\n", $1, $3 / $2 }' "$RESULTS/callgrind.tsv"
+    echo "callgrind: malloc calls per request, and those on malloc's slow path:"
+    awk -F'\t' '{ printf "  %-10s %6s %6s\n", $1, $2, $3 }' "$RESULTS/callgrind-allocs.tsv"
   else
     echo "callgrind: the measurement failed (see $RESULTS/callgrind-output.log)"
   fi
