@@ -30,7 +30,10 @@ final class SessionCounter: Sendable {
             for word in 1...Self.wordsPerBucket { words.store(base + word, 0) }
         }
         let bit = Int(hash % UInt64(Self.bits))
-        words.setBits(base + 1 + bit / 64, 1 << UInt64(bit % 64))
+        let word = base + 1 + bit / 64, mask: UInt64 = 1 << UInt64(bit % 64)
+        // A session seen this bucket already has its bit: read first, so the usual request writes nothing and
+        // the line stays shared between the worker threads instead of bouncing on a locked OR each time.
+        if words.load(word) & mask == 0 { words.setBits(word, mask) }
     }
 
     /// Distinct sessions noted within the window (the current bucket and the five before it).
