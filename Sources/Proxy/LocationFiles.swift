@@ -54,7 +54,16 @@ enum FileLookup {
     /// nginx's ngx_http_map_uri_to_path: root + URI; an alias replaces its location's prefix of the URI, or,
     /// in a regex location, is the whole path (unless try_files asked for the URI to go after it).
     static func path(root: [UInt8], uri: [UInt8], isAlias: Bool, aliasPrefix: [UInt8]?, addURIToAlias: Bool) -> [UInt8] {
-        var path = root
+        var path: [UInt8] = []
+        Self.path(root: root, uri: uri, isAlias: isAlias, aliasPrefix: aliasPrefix, addURIToAlias: addURIToAlias, into: &path)
+        return path
+    }
+
+    /// The same into `path`'s memory (its capacity kept).
+    static func path(root: [UInt8], uri: [UInt8], isAlias: Bool, aliasPrefix: [UInt8]?, addURIToAlias: Bool,
+                     into path: inout [UInt8]) {
+        path.removeAll(keepingCapacity: true)
+        path.append(contentsOf: root)
         if !isAlias {
             path.append(contentsOf: uri)
         } else if let prefix = aliasPrefix {
@@ -62,7 +71,6 @@ enum FileLookup {
         } else if addURIToAlias {
             path.append(contentsOf: uri)
         }
-        return path
     }
 
     /// The file part of nginx's try_files phase over evaluated candidates (`values[i]` without a trailing `/`
@@ -115,10 +123,12 @@ enum FileLookup {
 }
 
 extension StaticRuntime {
-    /// The file path for the request's URI.
+    /// The file path for the request's URI, written into the buffer the request keeps for it (`Request.filePath`):
+    /// building it as a new array was a malloc and a free for every file served.
     func path(for r: Request) -> [UInt8] {
         let base = rootTemplate.map { r.evaluate($0) } ?? root
-        return FileLookup.path(root: base, uri: r.uri, isAlias: isAlias, aliasPrefix: aliasPrefix,
-                               addURIToAlias: r.addURIToAlias)
+        FileLookup.path(root: base, uri: r.uri, isAlias: isAlias, aliasPrefix: aliasPrefix,
+                        addURIToAlias: r.addURIToAlias, into: &r.filePath)
+        return r.filePath
     }
 }

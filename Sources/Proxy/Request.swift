@@ -90,6 +90,8 @@ final class Request {
     var realClient: RealClient? = nil
     /// The bytes an IPv4 `realClient` uses, kept across keep-alive requests (ClientIdentity.swift).
     var realClientV4: [UInt8] = []
+    /// A served file's path, rewritten in place for each request (`StaticRuntime.path(for:)`).
+    var filePath: [UInt8] = []
     /// realClient's `$remote_addr` text, once read.
     var realClientText: [UInt8]? = nil
     /// What limit_conn counted for this request, given back when it ends (LimitPhase.swift).
