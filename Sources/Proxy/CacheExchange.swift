@@ -308,26 +308,26 @@ final class CacheExchange {
                                                 var v = d; v.etag = .keep; return v }, age: age)
         r.responseHead = out
         if let body = e.inlineBody, r.head.method != .head { return sendWhole(out, body) }
-        _ = c.send(out)
+        r.sink.send(out)
         if r.head.method == .head || e.bodyLength == 0 {
-            c.responseComplete()
+            r.sink.responseComplete()
             return
         }
-        let sender = FileSender(connection: c, fd: e.file.fd, offset: Int64(e.bodyOffset), remaining: Int64(e.bodyLength),
+        let sender = FileSender(request: r, fd: e.file.fd, offset: Int64(e.bodyOffset), remaining: Int64(e.bodyLength),
                                 sharedOwner: e.file)
-        c.fileSender = sender
+        r.sink.fileSender = sender
         sender.resume()
     }
 
     /// A HIT whose body is in memory: head and body in one write, and the response is done.
     private func sendWhole(_ head: [UInt8], _ body: [UInt8]) {
-        let r = exchange.request, c = exchange.client
-        c.cork()
-        _ = c.send(head)
+        let r = exchange.request
+        r.sink.cork()
+        r.sink.send(head)
         r.bodyBytesSent += Int64(body.count)
-        _ = c.send(body)
-        c.responseComplete()
-        c.uncork()
+        r.sink.send(body)
+        r.sink.responseComplete()
+        r.sink.uncork()
     }
 
     /// A compressed HIT: the entry's head with gzip's edits and the compressed length, then the variant's bytes
@@ -345,16 +345,16 @@ final class CacheExchange {
         case .entry(let v): inline = v.inlineBody
         }
         if r.head.method == .head || body.count == 0 {
-            _ = c.send(out)
-            c.responseComplete()
+            r.sink.send(out)
+            r.sink.responseComplete()
             return
         }
         if let inline { return sendWhole(out, inline) }
         guard case .entry(let v) = body else { return }
-        _ = c.send(out)
-        let sender = FileSender(connection: c, fd: v.file.fd, offset: Int64(v.bodyOffset), remaining: Int64(v.bodyLength),
+        r.sink.send(out)
+        let sender = FileSender(request: r, fd: v.file.fd, offset: Int64(v.bodyOffset), remaining: Int64(v.bodyLength),
                                 sharedOwner: v.file)
-        c.fileSender = sender
+        r.sink.fileSender = sender
         sender.resume()
     }
 

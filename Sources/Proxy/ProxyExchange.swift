@@ -15,6 +15,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     enum State { case idle, resolvingRoute, resolvingName, connecting, handshaking, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
+    /// Where the response goes (ResponseSink.swift): the client, or the parent's SSI splice for a subrequest.
+    /// unowned(unsafe), as `Request.sink`: the sink outlives the exchange, and a checked read costs a retain and a
+    /// release on every send.
+    unowned(unsafe) let sink: any ResponseSink
     /// The client's worker, held once: each `client.worker` read costs an unowned load and a checked retain.
     let worker: Worker
     let request: Request
@@ -65,6 +69,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         self.client = client
         worker = client.worker
         self.request = request
+        self.sink = request.sink
         self.proxy = proxy
         switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
         case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
@@ -468,7 +473,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
         clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown
         if compress, let d = decision {
-            gzip = GzipStream(decision: d, client: client, chunked: clientChunked)
+            gzip = GzipStream(decision: d, request: request, chunked: clientChunked)
             if gzip == nil { decision?.reason = .disabled }   // zlib had no memory: send it plain (still chunked)
         }
         if clientCloseDelimited { client.keepAliveAfterResponse = false }
@@ -496,9 +501,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         responseStarted = true
         state = .streaming
         // The head and the body bytes that came with it leave in one write.
-        client.cork()
-        defer { client.uncork() }
-        _ = client.send(request.responseHead)
+        let sink = self.sink
+        sink.cork()
+        defer { sink.uncork() }
+        sink.send(request.responseHead)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
         if framing == .none {   // a HEAD, 1xx, 204, 304: done with the head
             cache?.bodyComplete()   // proxy_cache hook: a 204 is stored too
@@ -517,7 +523,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func pumpBodyDown() {
         guard let c = conn, state == .streaming else { return }
-        while client.canAcceptOutput {
+        while sink.canAcceptOutput {
             switch c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
@@ -555,7 +561,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             worker.log(.error, f.logLine, client.id)
             return abortMidResponse()
         }
-        if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
+        if sink.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
     }
 
     /// The client sink: a body piece goes to the cache tee, then gzip or the client's framing.
@@ -606,9 +612,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if clientChunked {
             chunkOut.removeAll(keepingCapacity: true)
             ChunkedEncoder.appendChunk(piece, to: &chunkOut)   // the one chunk writer (HTTP1), as RequestBody's
-            _ = client.send(chunkOut)
+            sink.send(chunkOut)
         } else {
-            client.send(piece)
+            sink.send(piece)
         }
     }
 
@@ -622,10 +628,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
         flushCompressor(end: true)
         if clientChunked && gzip == nil {   // gzip's last piece carries it
-            if !request.location.shaping.hasTrailers { _ = client.send(Self.lastChunk) } else {
+            if !request.location.shaping.hasTrailers { sink.send(Self.lastChunk) } else {
                 var last: [UInt8] = []
                 Trailers.appendLastChunk(request, status: request.status, into: &last)   // add_trailer
-                _ = client.send(last)
+                sink.send(last)
             }
         }
         finishUpstream(reusable: reusable)
@@ -675,7 +681,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         c.requestsServed += 1
         // TLS 1.3 sends its session ticket after the handshake: the session is resumable only now.
         if c.requestsServed == 1, let up = tls, let stream = c.transport.tls { up.keep(stream.session, for: c.address) }
-        let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty, now &- c.openedNanos < up.keepaliveTimeNanos {
@@ -683,7 +688,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         } else {
             c.close()
         }
-        client.responseComplete()
+        sink.responseComplete()
     }
 
     /// The tunnel (Tunnel.swift) takes the upstream connection; the peer stays busy until it closes.

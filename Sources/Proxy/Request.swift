@@ -21,6 +21,9 @@ struct UpstreamTry {
 /// keep-alive traffic allocates no request object and keeps the arrays' capacity.
 final class Request {
     unowned(unsafe) var connection: ClientConnection
+    /// Where the response goes (ResponseSink.swift): the connection, or the parent's SSI splice for a
+    /// subrequest. unowned(unsafe) like `connection`: the connection, or the splice's parent request, outlives it.
+    unowned(unsafe) var sink: any ResponseSink
     var head: RequestHead!
     var server: ServerRuntime!
     var location: LocationRuntime!
@@ -93,7 +96,7 @@ final class Request {
     /// What limit_conn counted for this request, given back when it ends (LimitPhase.swift).
     var connectionHolds: [ConnectionHold] = []
 
-    init(connection: ClientConnection) { self.connection = connection }
+    init(connection: ClientConnection) { self.connection = connection; self.sink = connection }
 
     func reset() {
         head = nil; server = nil; location = nil

@@ -116,15 +116,15 @@ enum Responses {
             if !body.isEmpty { ChunkedEncoder.appendChunkHeader(body.count, to: &out); out.append(contentsOf: body); out.appendCRLF() }
             Trailers.appendLastChunk(r, status: status, into: &out)
             r.bodyBytesSent = Int64(body.count)
-            _ = c.send(out)
-            return c.responseComplete()
+            r.sink.send(out)
+            return r.sink.responseComplete()
         }
         let headCount = w.count
         if r.head?.method != .head { w.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
-        _ = c.send(w.bytes)
+        r.sink.send(w.bytes)
         if w.count > headCount { w.bytes.removeSubrange(headCount...) }   // the head alone stays, for $sent_http_*
         r.responseHead = w.bytes
-        c.responseComplete()
+        r.sink.responseComplete()
     }
 
     /// nginx's stub_status body, byte for byte.

@@ -165,7 +165,7 @@ enum Router {
         case .proxy(let p):
             r.proxy = p
             let ex = ProxyExchange(client: c, request: r, proxy: p)
-            c.exchange = ex
+            r.sink.exchange = ex
             ex.start()
         case .files(let f):
             StaticFiles.serve(r, files: f, on: c)

@@ -111,13 +111,13 @@ enum StaticFiles {
             return sendSmall(r, c, fd: fd, status: code, offset: start, length: length, type: type, etag: etag,
                              lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip)
         }
-        let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
+        let sender = FileSender(request: r, fd: fd, offset: start, remaining: length)
         if let m = multipart { sender.sendParts(m) }
         if let d = gzip, d.compress {
             // The compressed length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
             let chunked = r.head.version >= .http1_1 && r.location.shaping.chunkedTransferEncoding
             if !chunked { c.keepAliveAfterResponse = false }
-            sender.gzip = GzipStream(decision: d, client: c, chunked: chunked)
+            sender.gzip = GzipStream(decision: d, request: r, chunked: chunked)
             sender.chunked = chunked
         }
         sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
@@ -176,10 +176,10 @@ enum StaticFiles {
             return
         }
         r.bodyBytesSent += length
-        _ = c.send(w.bytes)
+        r.sink.send(w.bytes)
         w.bytes.removeSubrange(headCount...)   // the head alone stays, for $sent_http_*
         r.responseHead = w.bytes
-        c.responseComplete()
+        r.sink.responseComplete()
     }
 
     /// nginx's index module for a URI ending in `/`: the first index file that exists is served through an
@@ -226,12 +226,12 @@ enum StaticFiles {
                   range: range, gzip: gzip, compressing: sender?.gzip != nil || compressedHead,
                   chunked: sender?.chunked == true, into: &w)
         r.responseHead = w.bytes
-        _ = c.send(r.responseHead)
+        r.sink.send(r.responseHead)
         if let sender {
-            c.fileSender = sender
+            r.sink.fileSender = sender
             sender.resume()
         } else {
-            c.responseComplete()
+            r.sink.responseComplete()
         }
     }
 
@@ -303,6 +303,10 @@ enum StaticFiles {
 /// `pieceSize` pieces through the compressor: memory per response is one piece plus the gzip stream's buffer.
 final class FileSender {
     unowned let connection: ClientConnection
+    /// The request whose body this is, and where it goes (its `sink`: the client, or an SSI splice); both outlive
+    /// the sender (unowned(unsafe): a checked read is a retain and a release per piece).
+    unowned(unsafe) let request: Request
+    unowned(unsafe) let sink: any ResponseSink
     let fd: Int32
     var offset: Int64
     var remaining: Int64
@@ -317,8 +321,9 @@ final class FileSender {
     /// Keeps a shared descriptor open while sending (a cache entry's `CacheFile`); nil: the sender owns `fd`.
     private let sharedOwner: AnyObject?
 
-    init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64, sharedOwner: AnyObject? = nil) {
-        self.connection = connection; self.fd = fd; self.offset = offset; self.remaining = remaining
+    init(request: Request, fd: Int32, offset: Int64, remaining: Int64, sharedOwner: AnyObject? = nil) {
+        self.connection = request.connection; self.request = request; self.sink = request.sink
+        self.fd = fd; self.offset = offset; self.remaining = remaining
         self.sharedOwner = sharedOwner
     }
 
@@ -333,12 +338,12 @@ final class FileSender {
     /// Sends more; the connection calls again when the socket is writable.
     func resume() {
         let c = connection
-        guard c.outputIsEmpty else { return }
+        guard sink.outputIsEmpty else { return }
         if let g = gzip { return compressMore(g) }
-        if !c.transport.canSendFile { return copyMore() }
-        let r = c.request
+        if !sink.takesSendfile { return copyMore() }
+        let r = request
         while remaining > 0 || startNextPart() {
-            if !c.outputIsEmpty { c.waitWritable(); return }   // a part's header is still queued
+            if !sink.outputIsEmpty { sink.waitWritable(); return }   // a part's header is still queued
             var count = Int(min(remaining, 1 << 20))
             if r.limitRate > 0 {   // limit_rate: no more than the rate allows, then wait for the timer
                 let allowance = c.rateAllowance(r)
@@ -351,53 +356,53 @@ final class FileSender {
                 r.bodyBytesSent += Int64(n); r.bytesSent += Int64(n)
                 if r.limitRate > 0 { r.rateSent += Int64(n) }
             case .wouldBlock:
-                c.waitWritable(); return
+                sink.waitWritable(); return
             case .eof:
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
             case .error(let e):
                 c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
-        c.responseComplete()
+        sink.responseComplete()
     }
 
     /// TLS cannot use sendfile: the file is read a piece at a time and sent through the connection (which
     /// applies limit_rate), a bounded amount per turn.
     private func copyMore() {
-        let c = connection
-        let r = c.request
+        let c = connection, sink = sink
+        let r = request
         if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
         var budget = Self.turnBudget
         while remaining > 0 {
-            if budget <= 0 { c.waitWritable(); return }
+            if budget <= 0 { sink.waitWritable(); return }
             let want = Int(min(remaining, Int64(piece.count)))
             switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
             case .done(let n):
                 remaining -= Int64(n); offset += Int64(n); budget -= n
                 r.bodyBytesSent += Int64(n)
-                let more = piece[..<n].withByteView { c.send($0) }
+                let more = piece[..<n].withByteView { sink.send($0) }
                 if c.phase == .closing { return }
-                if !more || !c.outputIsEmpty { c.waitWritable(); return }   // resumed once the output drains
+                if !more || !sink.outputIsEmpty { sink.waitWritable(); return }   // resumed once the output drains
             case .eof:
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
             case .wouldBlock:
-                c.waitWritable(); return
+                sink.waitWritable(); return
             case .error(let e):
                 c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
-        c.responseComplete()
+        sink.responseComplete()
     }
 
     /// Reads and compresses while the client takes output, a bounded amount per call; a regular file's read does
     /// not wait on the network, and one piece at a time keeps the loop responsive.
     private func compressMore(_ g: GzipStream) {
-        let c = connection
+        let c = connection, sink = sink
         if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
         var budget = Self.turnBudget
         while remaining > 0 {
             // Output over the limit, or this turn's share used: continue when the socket is writable again.
-            if !c.canAcceptOutput || budget <= 0 { c.waitWritable(); return }
+            if !sink.canAcceptOutput || budget <= 0 { sink.waitWritable(); return }
             let want = Int(min(remaining, Int64(piece.count)))
             let r = Syscall.read(fd, into: &piece, count: want)
             switch r {
@@ -408,12 +413,12 @@ final class FileSender {
             case .eof:
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
             case .wouldBlock:
-                c.waitWritable(); return
+                sink.waitWritable(); return
             case .error(let e):
                 c.worker.log(.crit, "read() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
         g.finish()   // the trailer and, when chunked, the last chunk
-        c.responseComplete()
+        sink.responseComplete()
     }
 }
