@@ -371,7 +371,8 @@ final class CacheExchange {
     }
 
     /// The upstream answered: a 304 to our conditional request refreshes and serves the entry (REVALIDATED);
-    /// an error status `proxy_cache_use_stale http_5xx` (or `stale-if-error`) covers serves it as STALE.
+    /// an error status `proxy_cache_use_stale http_5xx` covers serves it as STALE. `stale-if-error` does not
+    /// cover a status the upstream answered with (nginx since 1.19.3): only errors and timeouts (`serveStale`).
     /// False: the answer goes to the client (and maybe into the cache) as usual.
     func answeredFromCache(_ resp: ResponseHead) -> Bool {
         guard let s = stale else { return false }
@@ -380,9 +381,7 @@ final class CacheExchange {
             serve(refresh(s, notModified: resp), as: .revalidated)
             return true
         }
-        guard location.useStale.covers(status: resp.status)
-                || (CacheLocation.StaleConditions.anyStatus.covers(status: resp.status) && Int64(time(nil)) < staleIfErrorUntil)
-        else { return false }
+        guard location.useStale.covers(status: resp.status) else { return false }
         stale = nil
         releaseLock()
         serve(s, as: .stale)
