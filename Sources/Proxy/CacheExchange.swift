@@ -284,10 +284,14 @@ final class CacheExchange {
         // RFC 9111 §4.2.3: every response from the cache says how old it is (the stored head has no Age).
         let age = CacheAge.current(initialAge: e.meta.initialAge, storedAt: e.meta.storedAt, now: Int64(time(nil)))
         // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
-        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age) { return }
+        let ssi = r.location.ssi == nil ? nil : SSIProxyStage.applies(r, resp)
+        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age, ranges: ssi == nil) { return }
+        if let s = ssi {   // ssi on: the body through the filter (SSICacheHit.swift), before gzip
+            return SSICacheHit.serve(e, s, r, c, proxy: exchange.proxy, age: age)
+        }
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): the entry's gzip variant, compressed
         // once and stored beside it (CacheGzipHit.swift), is sent; bodies over 1 MiB are sent as stored.
-        var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
+        var gzip = r.isSubrequest ? nil : r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
             if e.bodyLength <= Self.maxGzipOnHit,
                let body = CacheGzipHit.body(of: e, key: key, decision: d, zone: zone,

@@ -21,12 +21,13 @@ struct FilteredHead {
 enum CacheFilters {
     /// True when the filters answered (the caller sends nothing more).
     /// `age`: the entry's current `Age`, sent with the 304 or 206 too.
+    /// `ranges: false`: the body will change (SSI), so no range is served from it.
     static func answer(_ e: CacheHotEntry, request r: Request, proxy: ProxyRuntime, connection c: ClientConnection,
-                       age: Int64) -> Bool {
+                       age: Int64, ranges: Bool = true) -> Bool {
         let resp = e.response
         guard resp.status == 200, !e.meta.flags.contains(.headOnly), ConditionalFields.present(in: r.head) else { return false }
         let fields = ConditionalFields(r.head)
-        let wantsRange = fields.range != nil
+        let wantsRange = ranges && fields.range != nil
         guard fields.hasPreconditions || wantsRange else { return false }
         let etag = resp.firstHeader("etag")
         let lastModified = e.meta.lastModified

@@ -56,6 +56,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private var responseStarted = false
     private var chunkOut: [UInt8] = []
     private var gzip: GzipStream?
+    /// `ssi on` for this response (SSIFilter.swift): the body goes through it before gzip and the framing.
+    private(set) var ssi: SSIFilter?
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
     /// The body is read for the cache only (a HEAD sent upstream as GET).
@@ -105,7 +107,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     func startUpstream() {
         // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
         if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
-        client.claimBody()   // the body is read here (a cache HIT leaves it to the connection to skip)
+        if !request.isSubrequest { client.claimBody() }   // the body is read here (a cache HIT leaves it to the connection to skip)
         buildHead()
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
@@ -460,15 +462,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
         // A response being stored also passes the not_modified filter: a 304 to the client, the body to the cache.
         let notModified = cache?.answersNotModified(resp, request: request) == true
-        let part = notModified ? nil : cache?.singleRange(resp, request: request)
         let bodyForCacheOnly = cache?.convertsHead == true || notModified
         let framing = tx.framing
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none || notModified
-        var decision = notModified ? nil : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
+        // ssi on (SSIRuntime.swift): the body changes, so its length is unknown and no range is served from it.
+        let ssiRuntime = bodyless || bodyForCacheOnly || request.location.ssi == nil ? nil : SSIProxyStage.applies(request, resp)
+        let part = notModified || ssiRuntime != nil ? nil : cache?.singleRange(resp, request: request)
+        var decision = notModified || request.isSubrequest ? nil
+            : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
-        let lengthUnknown = compress || framing == .chunked || framing == .untilClose
+        let lengthUnknown = compress || framing == .chunked || framing == .untilClose || ssiRuntime != nil
         // chunked_transfer_encoding off: an unknown length is close-delimited for HTTP/1.1 clients too.
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
         clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown
@@ -476,7 +481,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             gzip = GzipStream(decision: d, request: request, chunked: clientChunked)
             if gzip == nil { decision?.reason = .disabled }   // zlib had no memory: send it plain (still chunked)
         }
-        if clientCloseDelimited { client.keepAliveAfterResponse = false }
+        if clientCloseDelimited && !request.isSubrequest { client.keepAliveAfterResponse = false }
         var extra: [UInt8] = []
         if let ps = peers, let pick = lastPick,
            let line = ps.set.policy.afterResponse(request, pick: pick, set: ps.set, now: now) {
@@ -497,6 +502,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                       var v = d; v.etag = .keep; return v },
                                   filtered: notModified ? .notModified : (part != nil ? .singleRange : nil), into: &w)
         request.responseHead = w.bytes
+        if let s = ssiRuntime {
+            request.responseHead = SSIHead.edit(request.responseHead, keepLastModified: s.lastModified)
+            ssi = SSIFilter(runtime: s, request: request, output: self)
+        }
         request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
         responseStarted = true
         state = .streaming
@@ -569,6 +578,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }
+        if let f = ssi { return f.write(piece) }
         if rangeLeft >= 0 { return sendRangePart(piece) }
         if let g = gzip { return g.write(piece) }
         sendFramed(piece)
@@ -626,6 +636,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func endOfBody(reusable: Bool) {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
+        if ssi != nil { return finishUpstream(reusable: reusable) }   // the filter ends the body (ssiEnd)
         flushCompressor(end: true)
         if clientChunked && gzip == nil {   // gzip's last piece carries it
             if !request.location.shaping.hasTrailers { sink.send(Self.lastChunk) } else {
@@ -688,7 +699,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         } else {
             c.close()
         }
-        sink.responseComplete()
+        if let f = ssi { f.finish() } else { sink.responseComplete() }
     }
 
     /// The tunnel (Tunnel.swift) takes the upstream connection; the peer stays busy until it closes.
@@ -742,8 +753,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // proxy_cache hook: proxy_cache_use_stale error|timeout|… answers with the expired entry.
         if let f = lastFailure, let cx = cache, cx.serveStale(after: f) { return }
         cache?.finish()
-        client.exchange = nil
-        client.sendError(status, closeAfter: !body.complete)   // unread body bytes must not parse as a request
+        sink.exchange = nil
+        client.answering(request) { client.sendError(status, closeAfter: !body.complete) }   // unread body bytes must not parse as a request
     }
 
     /// proxy_intercept_errors: the upstream's error is dropped (its connection closed) and the location's
@@ -759,7 +770,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         cache?.errorIntercepted(resp)
         dropUpstreamAnswer()
-        client.sendError(status, closeAfter: false)
+        client.answering(request) { client.sendError(status, closeAfter: false) }
     }
 
     /// The upstream's answer is not relayed (an intercepted error, an X-Accel-Redirect): the try ends, its
@@ -771,7 +782,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(.ok, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         cache?.finish()
-        client.exchange = nil
+        sink.exchange = nil
         if request.head.bodyFraming != .none {
             request.bodyConsumed = true
             if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
@@ -784,13 +795,16 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func acceleratedRedirect(_ target: [UInt8], _ resp: ResponseHead) {
         request.upstreamResponse = resp   // $upstream_http_* still read it after the redirect
         dropUpstreamAnswer()
-        if target.first == UInt8(ascii: "@") { return InternalRedirect.toNamed(target, request, client) }
-        let (raw, args) = FileLookup.splitArgs(target)
-        guard let uri = URIPathSafety.decodedSafe(raw) else {
-            worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client.id)
-            return client.sendError(404, closeAfter: false)
+        let client = self.client, request = self.request
+        client.answering(request) {
+            if target.first == UInt8(ascii: "@") { return InternalRedirect.toNamed(target, request, client) }
+            let (raw, args) = FileLookup.splitArgs(target)
+            guard let uri = URIPathSafety.decodedSafe(raw) else {
+                worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client.id)
+                return client.sendError(404, closeAfter: false)
+            }
+            InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, request, client)
         }
-        InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, request, client)
     }
 
     /// The response already started: the only honest signal left is closing the client connection.
@@ -800,12 +814,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.finish()
         releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
-        client.exchange = nil
+        sink.exchange = nil
+        ssi?.abort(); ssi = nil
         client.close()
     }
 
     /// The client went away or timed out.
     func abort() {
+        if let f = ssi { ssi = nil; f.abort() }
         if state == .resolvingRoute, let shared = upstream?.policy.share { cancelSharedLookup(shared) }
         if state == .resolvingName { cancelNameLookup() }
         guard state != .done else { return }
@@ -826,4 +842,29 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         peers?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil
     }
+}
+
+/// The SSI filter's output for a proxied response: gzip, else the client's framing; at the end the gzip trailer
+/// or the last chunk (with add_trailer's fields), then the response is complete.
+extension ProxyExchange: SSIBodyOutput {
+    func ssiWrite(_ piece: ByteView) {
+        if let g = gzip { g.write(piece) } else { sendFramed(piece) }
+    }
+
+    func ssiEnd() {
+        let filter = ssi
+        ssi = nil   // the filter holds this exchange as its output: the cycle ends here
+        flushCompressor(end: true)
+        if clientChunked && gzip == nil {
+            if !request.location.shaping.hasTrailers { sink.send(Self.lastChunk) } else {
+                var last: [UInt8] = []
+                Trailers.appendLastChunk(request, status: request.status, into: &last)
+                sink.send(last)
+            }
+        }
+        sink.responseComplete()
+        _ = filter
+    }
+
+    var ssiCanAcceptOutput: Bool { sink.canAcceptOutput }
 }

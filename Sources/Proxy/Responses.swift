@@ -47,7 +47,14 @@ enum Responses {
             return send(status: status, contentType: r.location?.defaultType ?? [], body: [], on: c)
         }
         let bytes = r.evaluate(body)
-        send(status: status, contentType: r.location?.defaultType ?? Array("text/plain".utf8), body: bytes, on: c)
+        // nginx's ngx_http_send_response: the type the URI's extension maps to, else default_type.
+        let type: [UInt8]
+        if let loc = r.location {
+            type = loc.charset == nil && !r.uriHasExtension ? loc.defaultType : StaticFiles.contentType(r.uri, loc)
+        } else {
+            type = Array("text/plain".utf8)
+        }
+        send(status: status, contentType: type, body: bytes, on: c)
     }
 
     static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection) {
@@ -93,6 +100,9 @@ enum Responses {
         // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead.
         if c.unreadBody != .none, !c.discardBodyBeforeResponse() { return }
         let r = c.request
+        if let s = SSIMadeResponse.applies(r, status: status, contentType: contentType, body: body) {   // ssi on
+            return SSIMadeResponse.send(s, status: status, contentType: contentType, body: body, extra: extra, on: c)
+        }
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256 + body.count)
         w.appendStatusLine(status)

@@ -42,7 +42,7 @@ enum StaticFiles {
         // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
         // worker's memo (the same text while the file's size and mtime stay), its body from one read.
         if status == 200 && method == .get && info.size <= smallFile && r.location.gzip == nil
-            && !ConditionalFields.present(in: r.head) {
+            && r.location.ssi == nil && !ConditionalFields.present(in: r.head) {
             r.status = 200
             var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
             w.appendStatusLine(200)
@@ -62,6 +62,8 @@ enum StaticFiles {
             etag.append(UInt8(ascii: "\""))
         }
         let lastModified = c.worker.staticMemo.lastModified(info.mtime)
+        // SSI comes after the not_modified filter and before ranges (which then do not apply), as in nginx.
+        let ssi = r.location.ssi.flatMap { $0.applies(to: c.worker.staticMemo.contentType(path, r.location)[...]) ? $0 : nil }
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
@@ -78,7 +80,7 @@ enum StaticFiles {
                 return c.sendError(412, closeAfter: false)
             case .send: break
             }
-            switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)), size: info.size) {
+            if ssi == nil { switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)), size: info.size) {
             case .whole: break
             case .unsatisfiable:
                 Syscall.close(fd)
@@ -93,10 +95,15 @@ enum StaticFiles {
                     multipart = parts
                     length = parts.contentLength
                 }
-            }
+            } }
+        }
+        if let s = ssi {
+            return SSIFileResponse.serve(r, c, s, fd: fd, size: info.size, status: code,
+                                         type: c.worker.staticMemo.contentType(path, r.location), etag: etag,
+                                         lastModified: lastModified, method: method)
         }
         let type = multipart?.contentType ?? c.worker.staticMemo.contentType(path, r.location)
-        let gzip = r.location.gzip.map {
+        let gzip = r.isSubrequest ? nil : r.location.gzip.map {   // a subrequest's body is not compressed
             GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag)
         }
         if method == .head {
@@ -313,6 +320,8 @@ final class FileSender {
     /// Set when the body is compressed; `chunked` is the client's framing then.
     var gzip: GzipStream?
     var chunked = false
+    /// Set when the body goes through SSI (SSIBodyWriter.swift): the filter reads the file, the writer frames.
+    var ssi: (filter: SSIFilter, writer: SSIBodyWriter)?
     /// nginx reads a file it must filter in `output_buffers` pieces (default 32k).
     static let pieceSize = 32 * 1024
     /// Input compressed per event-loop turn at most, so one big file does not hold up the worker's other clients.
@@ -339,6 +348,7 @@ final class FileSender {
     func resume() {
         let c = connection
         guard sink.outputIsEmpty else { return }
+        if let s = ssi { return filterMore(s.filter) }
         if let g = gzip { return compressMore(g) }
         if !sink.takesSendfile { return copyMore() }
         let r = request
@@ -394,6 +404,31 @@ final class FileSender {
         sink.responseComplete()
     }
 
+    /// Reads the file into the SSI filter while the client takes output, a bounded amount per call; the filter
+    /// completes the response once its includes have (it may already have, or be waiting for them).
+    private func filterMore(_ f: SSIFilter) {
+        let c = connection, sink = sink
+        if remaining > 0 && piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
+        var budget = Self.turnBudget
+        while remaining > 0 {
+            if !sink.canAcceptOutput || budget <= 0 { sink.waitWritable(); return }
+            let want = Int(min(remaining, Int64(piece.count)))
+            switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
+            case .done(let n):
+                remaining -= Int64(n); offset += Int64(n); budget -= n
+                piece[..<n].withByteView { f.write($0) }
+                if c.phase == .closing { return }
+            case .eof:
+                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
+            case .wouldBlock:
+                sink.waitWritable(); return
+            case .error(let e):
+                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
+            }
+        }
+        f.finish()
+    }
+
     /// Reads and compresses while the client takes output, a bounded amount per call; a regular file's read does
     /// not wait on the network, and one piece at a time keeps the loop responsive.
     private func compressMore(_ g: GzipStream) {
@@ -420,5 +455,20 @@ final class FileSender {
         }
         g.finish()   // the trailer and, when chunked, the last chunk
         sink.responseComplete()
+    }
+}
+
+extension Request {
+    /// Whether the URI's last segment has an extension: `return` then takes the type it maps to (nginx's
+    /// ngx_http_set_content_type), else default_type. A short scan of the URI in place.
+    var uriHasExtension: Bool {
+        var i = uri.count
+        while i > 0 {
+            i -= 1
+            let b = uri[i]
+            if b == UInt8(ascii: ".") { return true }
+            if b == UInt8(ascii: "/") { return false }
+        }
+        return false
     }
 }
