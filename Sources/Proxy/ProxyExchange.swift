@@ -533,6 +533,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func pumpBodyDown() {
         guard let c = conn, state == .streaming else { return }
         while sink.canAcceptOutput {
+            if let f = ssi, f.holdsTooMuch { f.noteProducerHeld(); break }   // SSI holds enough behind includes
             switch c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
@@ -570,7 +571,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             worker.log(.error, f.logLine, client.id)
             return abortMidResponse()
         }
-        if sink.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
+        if sink.canAcceptOutput && ssi?.holdsTooMuch != true { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else {
+            c.reader.disarm()
+            ssi?.noteProducerHeld()
+        }
     }
 
     /// The client sink: a body piece goes to the cache tee, then gzip or the client's framing.

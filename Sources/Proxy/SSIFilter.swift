@@ -52,8 +52,8 @@ final class SSIFilter {
     /// $1..$9 of the last `if` regex.
     private var captures: [[UInt8]] = []
 
-    /// Held output beyond this pauses nothing (the parent's own bytes are in memory, as nginx's postponed
-    /// buffers); includes that cannot stream buffer up to it before pausing their producer.
+    /// The page's bytes held behind includes, and an include's body held before its turn, up to this; then their
+    /// producer pauses.
     static let includeBufferLimit = 64 * 1024
     /// nginx's subrequest_output_buffer_size on this platform: an `include … set=` body larger than this fails.
     static let setBodyLimit = 4096
@@ -106,6 +106,7 @@ final class SSIFilter {
     private func emit(_ v: ByteView) {
         if v.isEmpty { return }
         if segments.isEmpty { output.ssiWrite(v); return }
+        heldBytes += v.count
         if case .bytes(var b)? = segments.last {
             segments[segments.count - 1] = .bytes([])
             b.append(contentsOf: Array(v))
@@ -132,7 +133,19 @@ final class SSIFilter {
         advance()
         replayDeferred()
         endIfDone()
+        if producerHeld && !holdsTooMuch && !ended {   // the page's own producer paused for the hold: on again
+            producerHeld = false
+            let s = request.sink
+            if let fs = s.fileSender { fs.resume() } else if let ex = s.exchange { ex.clientDrained() }
+        }
     }
+
+    /// The page's bytes held behind pending includes, and whether they reached the limit: its producer (the
+    /// upstream read, the file read) pauses then, and is resumed when includes complete, so memory stays bounded.
+    private var heldBytes = 0
+    private var producerHeld = false
+    var holdsTooMuch: Bool { heldBytes >= Self.includeBufferLimit }
+    func noteProducerHeld() { producerHeld = true }
 
     /// Drops completed includes from the front, sending their held bytes and the text after them.
     private func advance() {
@@ -140,6 +153,7 @@ final class SSIFilter {
             switch first {
             case .bytes(let b):
                 segments.removeFirst()
+                heldBytes -= b.count
                 b.withByteView { output.ssiWrite($0) }
             case .include(let inc):
                 if !inc.completed {
@@ -217,6 +231,7 @@ final class SSIFilter {
         for s in segments { if case .include(let inc) = s { inc.abort() } }
         segments = []
         deferred = []
+        heldBytes = 0
     }
 
     // MARK: - Commands

@@ -411,6 +411,7 @@ final class FileSender {
         if remaining > 0 && piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
         var budget = Self.turnBudget
         while remaining > 0 {
+            if f.holdsTooMuch { f.noteProducerHeld(); return }   // resumed when includes complete
             if !sink.canAcceptOutput || budget <= 0 { sink.waitWritable(); return }
             let want = Int(min(remaining, Int64(piece.count)))
             switch Syscall.pread(fd, into: &piece, count: want, at: offset) {

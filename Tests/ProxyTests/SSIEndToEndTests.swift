@@ -142,4 +142,26 @@ import Testing
         #expect(hit.status == 200)
         #expect(String(decoding: hit.body, as: UTF8.self) == "aPARTb2")
     }
+
+    /// Large bodies on both sides of includes: the page's bytes behind a pending include, an include's body held
+    /// until its turn, and the parts in order, with bounded buffers (the producers pause and resume).
+    @Test func largePagesAndIncludesStayInOrder() throws {
+        let big = String(repeating: "0123456789abcdef", count: 16 * 1024)   // 256 KiB
+        let backend = try MockBackend(name: "b") { req in
+            let n = req.target.hasPrefix("/one") ? "1" : "2"
+            return MockResponse(headers: [("Content-Type", "text/plain")], body: Array((n + big + n).utf8))
+        }
+        defer { backend.stop() }
+        let page = "<" + big + "<!--# include virtual=\"/up/one\" -->" + big + "<!--# include virtual=\"/up/two\" -->"
+            + big + ">"
+        let f = try Fixture(http: """
+            types { text/html html; }
+            server { listen 127.0.0.1:PORT; ssi on; location / { } location /up/ { proxy_pass http://\(backend.address)/; } }
+            """, files: ["html/big.html": page])
+        defer { f.proxy.stop() }
+        let r = try f.get("/big.html")
+        let expected = "<" + big + "1" + big + "1" + big + "2" + big + "2" + big + ">"
+        #expect(r.body.count == expected.utf8.count)
+        #expect(String(decoding: r.body, as: UTF8.self) == expected)
+    }
 }
