@@ -164,4 +164,23 @@ import Testing
         #expect(r.body.count == expected.utf8.count)
         #expect(String(decoding: r.body, as: UTF8.self) == expected)
     }
+
+    /// A static page through SSI, then gzip: compressed, chunked, and decompressing to the processed page.
+    @Test func staticPageIsGzippedAfterSSI() throws {
+        let body = String(repeating: "<p>static</p>", count: 200)
+        let f = try Fixture(http: """
+            types { text/html html; }
+            server { listen 127.0.0.1:PORT; ssi on; gzip on; gzip_min_length 1;
+                     location / { } location = /ret.html { return 200 "RET"; } }
+            """, files: ["html/z.html": body + "<!--# include virtual=\"/ret.html\" --><!--# echo var=\"arg_a\" -->"])
+        defer { f.proxy.stop() }
+        let r = try f.get("/z.html?a=end", headers: ["Accept-Encoding": "gzip"])
+        #expect(r.header("Content-Encoding") == "gzip")
+        #expect(r.header("Transfer-Encoding") == "chunked")
+        #expect(r.header("Last-Modified") == nil)
+        let inflater = try Inflater(format: .gzip)
+        var out: [UInt8] = []
+        _ = try r.body.withUnsafeBytes { try inflater.decode($0, into: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == body + "RETend")
+    }
 }
