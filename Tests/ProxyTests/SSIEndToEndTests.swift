@@ -183,4 +183,16 @@ import Testing
         _ = try r.body.withUnsafeBytes { try inflater.decode($0, into: &out) }
         #expect(String(decoding: out, as: UTF8.self) == body + "RETend")
     }
+
+    /// An include is not checked by the access phase (nginx's is the main request's), but clients are.
+    @Test func includesSkipTheAccessPhase() throws {
+        let f = try Fixture(http: """
+            types { text/html html; }
+            server { listen 127.0.0.1:PORT; ssi on; location / { }
+                     location = /private.html { deny all; } }
+            """, files: ["html/pub.html": "[<!--# include virtual=\"/private.html\" -->]", "html/private.html": "SECRET"])
+        defer { f.proxy.stop() }
+        #expect(try f.get("/private.html").status == 403)
+        #expect(String(decoding: try f.get("/pub.html").body, as: UTF8.self) == "[SECRET]")
+    }
 }
