@@ -70,4 +70,31 @@ struct SSIParserTests {
         Self.check("x<!--#echo", [.text("x"), .failed(#"unexpected end of the response in "echo" SSI command"#)])
         Self.check("x<!--", [.text("x<!--")])
     }
+
+    /// A fixed-seed xorshift, so the random cases are the same on every run.
+    struct XorShift: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+    }
+
+    /// Random bytes from SSI's own alphabet, split at random (fixed seed): the same items for every split, no
+    /// crash, no value beyond the parser's bound.
+    @Test func randomInputsAreSplitInvariant() {
+        let alphabet = Array("<!--#-> =\"'\\abcehilostvxr$\n".utf8)
+        var rng = XorShift(state: 0x5eed_55_1)
+        for _ in 0..<2000 {
+            let n = Int.random(in: 0...120, using: &rng)
+            let bytes = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let whole = Self.parse([text], valueLength: 8)
+            var pieces: [String] = []
+            var rest = bytes[...]
+            while !rest.isEmpty {
+                let k = Int.random(in: 1...max(1, rest.count), using: &rng)
+                pieces.append(String(decoding: rest.prefix(k), as: UTF8.self)); rest = rest.dropFirst(k)
+            }
+            #expect(Self.parse(pieces, valueLength: 8) == whole, "\(text.debugDescription) split \(pieces)")
+            for case .command(_, let params) in whole { #expect(params.values.allSatisfy { $0.utf8.count <= 8 }) }
+        }
+    }
 }
