@@ -21,6 +21,8 @@ final class BuildMemo {
     var accessLogs: (logs: [AccessLog], cache: OpenLogFileCache?, sinks: [AccessLogSink])?
     /// Texts parsed as templates (root paths, index names).
     var parsed: [String: Template] = [:]
+    /// The configuration's variable names for SSI's lookups, made at the first `ssi on` location.
+    var ssiNames: SSIVariableNames?
 
     private struct HiddenKey: Hashable {
         let hide: [String]

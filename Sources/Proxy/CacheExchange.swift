@@ -284,10 +284,14 @@ final class CacheExchange {
         // RFC 9111 §4.2.3: every response from the cache says how old it is (the stored head has no Age).
         let age = CacheAge.current(initialAge: e.meta.initialAge, storedAt: e.meta.storedAt, now: Int64(time(nil)))
         // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
-        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age) { return }
+        let ssi = r.location.ssi == nil ? nil : SSIProxyStage.applies(r, resp)
+        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age, ranges: ssi == nil) { return }
+        if let s = ssi {   // ssi on: the body through the filter (SSICacheHit.swift), before gzip
+            return SSICacheHit.serve(e, s, r, c, proxy: exchange.proxy, age: age)
+        }
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): the entry's gzip variant, compressed
         // once and stored beside it (CacheGzipHit.swift), is sent; bodies over 1 MiB are sent as stored.
-        var gzip = r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
+        var gzip = r.isSubrequest ? nil : r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
             if e.bodyLength <= Self.maxGzipOnHit,
                let body = CacheGzipHit.body(of: e, key: key, decision: d, zone: zone,
@@ -308,26 +312,26 @@ final class CacheExchange {
                                                 var v = d; v.etag = .keep; return v }, age: age)
         r.responseHead = out
         if let body = e.inlineBody, r.head.method != .head { return sendWhole(out, body) }
-        _ = c.send(out)
+        r.sink.send(out)
         if r.head.method == .head || e.bodyLength == 0 {
-            c.responseComplete()
+            r.sink.responseComplete()
             return
         }
-        let sender = FileSender(connection: c, fd: e.file.fd, offset: Int64(e.bodyOffset), remaining: Int64(e.bodyLength),
+        let sender = FileSender(request: r, fd: e.file.fd, offset: Int64(e.bodyOffset), remaining: Int64(e.bodyLength),
                                 sharedOwner: e.file)
-        c.fileSender = sender
+        r.sink.fileSender = sender
         sender.resume()
     }
 
     /// A HIT whose body is in memory: head and body in one write, and the response is done.
     private func sendWhole(_ head: [UInt8], _ body: [UInt8]) {
-        let r = exchange.request, c = exchange.client
-        c.cork()
-        _ = c.send(head)
+        let r = exchange.request
+        r.sink.cork()
+        r.sink.send(head)
         r.bodyBytesSent += Int64(body.count)
-        _ = c.send(body)
-        c.responseComplete()
-        c.uncork()
+        r.sink.send(body)
+        r.sink.responseComplete()
+        r.sink.uncork()
     }
 
     /// A compressed HIT: the entry's head with gzip's edits and the compressed length, then the variant's bytes
@@ -345,16 +349,16 @@ final class CacheExchange {
         case .entry(let v): inline = v.inlineBody
         }
         if r.head.method == .head || body.count == 0 {
-            _ = c.send(out)
-            c.responseComplete()
+            r.sink.send(out)
+            r.sink.responseComplete()
             return
         }
         if let inline { return sendWhole(out, inline) }
         guard case .entry(let v) = body else { return }
-        _ = c.send(out)
-        let sender = FileSender(connection: c, fd: v.file.fd, offset: Int64(v.bodyOffset), remaining: Int64(v.bodyLength),
+        r.sink.send(out)
+        let sender = FileSender(request: r, fd: v.file.fd, offset: Int64(v.bodyOffset), remaining: Int64(v.bodyLength),
                                 sharedOwner: v.file)
-        c.fileSender = sender
+        r.sink.fileSender = sender
         sender.resume()
     }
 
@@ -371,7 +375,8 @@ final class CacheExchange {
     }
 
     /// The upstream answered: a 304 to our conditional request refreshes and serves the entry (REVALIDATED);
-    /// an error status `proxy_cache_use_stale http_5xx` (or `stale-if-error`) covers serves it as STALE.
+    /// an error status `proxy_cache_use_stale http_5xx` covers serves it as STALE. `stale-if-error` does not
+    /// cover a status the upstream answered with (nginx since 1.19.3): only errors and timeouts (`serveStale`).
     /// False: the answer goes to the client (and maybe into the cache) as usual.
     func answeredFromCache(_ resp: ResponseHead) -> Bool {
         guard let s = stale else { return false }
@@ -380,9 +385,7 @@ final class CacheExchange {
             serve(refresh(s, notModified: resp), as: .revalidated)
             return true
         }
-        guard location.useStale.covers(status: resp.status)
-                || (CacheLocation.StaleConditions.anyStatus.covers(status: resp.status) && Int64(time(nil)) < staleIfErrorUntil)
-        else { return false }
+        guard location.useStale.covers(status: resp.status) else { return false }
         stale = nil
         releaseLock()
         serve(s, as: .stale)

@@ -21,12 +21,13 @@ struct FilteredHead {
 enum CacheFilters {
     /// True when the filters answered (the caller sends nothing more).
     /// `age`: the entry's current `Age`, sent with the 304 or 206 too.
+    /// `ranges: false`: the body will change (SSI), so no range is served from it.
     static func answer(_ e: CacheHotEntry, request r: Request, proxy: ProxyRuntime, connection c: ClientConnection,
-                       age: Int64) -> Bool {
+                       age: Int64, ranges: Bool = true) -> Bool {
         let resp = e.response
         guard resp.status == 200, !e.meta.flags.contains(.headOnly), ConditionalFields.present(in: r.head) else { return false }
         let fields = ConditionalFields(r.head)
-        let wantsRange = fields.range != nil
+        let wantsRange = ranges && fields.range != nil
         guard fields.hasPreconditions || wantsRange else { return false }
         let etag = resp.firstHeader("etag")
         let lastModified = e.meta.lastModified
@@ -103,26 +104,26 @@ enum CacheFilters {
 
     /// Head and body (nil: none) in one write.
     private static func send(head: [UInt8], body: [UInt8]?, _ r: Request, _ c: ClientConnection) {
-        c.cork()
-        _ = c.send(head)
+        r.sink.cork()
+        r.sink.send(head)
         if let body, r.head.method != .head {
             r.bodyBytesSent += Int64(body.count)
-            _ = c.send(body)
+            r.sink.send(body)
         }
-        c.responseComplete()
-        c.uncork()
+        r.sink.responseComplete()
+        r.sink.uncork()
     }
 
     /// Head, then the entry's bytes with sendfile from its shared descriptor.
     private static func send(head: [UInt8], file e: CacheHotEntry, offset: Int64, count: Int64, parts: MultipartRanges?,
                              _ r: Request, _ c: ClientConnection) {
-        _ = c.send(head)
-        if r.head.method == .head { return c.responseComplete() }
+        r.sink.send(head)
+        if r.head.method == .head { return r.sink.responseComplete() }
         let base = Int64(e.bodyOffset)
-        let sender = FileSender(connection: c, fd: e.file.fd, offset: base + offset, remaining: count, sharedOwner: e.file)
+        let sender = FileSender(request: r, fd: e.file.fd, offset: base + offset, remaining: count, sharedOwner: e.file)
         sender.base = base
         if let m = parts { sender.sendParts(m) }
-        c.fileSender = sender
+        r.sink.fileSender = sender
         sender.resume()
     }
 }

@@ -49,7 +49,6 @@ final class CacheLocation: @unchecked Sendable {
         static let http404 = StaleConditions(rawValue: 1 << 9)
         static let http429 = StaleConditions(rawValue: 1 << 10)
         /// Every status condition: what an entry's `stale-if-error` covers.
-        static let anyStatus: StaleConditions = [.http500, .http502, .http503, .http504, .http403, .http404, .http429]
 
         static let byName: [String: StaleConditions] = [
             "error": .error, "timeout": .timeout, "invalid_header": .invalidHeader, "updating": .updating,

@@ -38,7 +38,8 @@ final class ClientConnection: RequestBodySource {
     private(set) var writer: Watcher!
     private var parser: RequestHeadParser
     private(set) var phase = Phase.waitingHead
-    private var currentRequest: Request?
+    /// The request being served; a subrequest takes its place while it is routed (ClientConnection+Subrequest.swift).
+    var currentRequest: Request?
     /// The request being served; created on demand and dropped while the connection idles, so an idle
     /// keep-alive client holds no request state (nginx frees its request pool the same way).
     var request: Request {
@@ -563,10 +564,12 @@ final class ClientConnection: RequestBodySource {
         if output.isEmpty {
             writer.disarm()
             if phase == .closing { startLingering(); return }
+            if let f = currentRequest?.ssi?.filter, f.hasPendingIncludes { f.clientDrained() }   // SSIFilter.swift
             if let fs = fileSender { fs.resume(); return }
             if responseDone { finishRequest(); return }
             exchange?.clientDrained()
         } else if output.readableCount < Self.outputLimit / 2 {
+            if let f = currentRequest?.ssi?.filter, f.hasPendingIncludes { f.clientDrained() }
             exchange?.clientDrained()
         }
     }
@@ -700,6 +703,7 @@ final class ClientConnection: RequestBodySource {
         rateTimer?.disarm()
         delayTimer?.disarm()
         if let r = currentRequest, !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }
+        currentRequest?.ssi?.filter?.abort()   // SSI includes under way (SSIFilter.swift)
         count(.none)
         worker.wait(self, .none)
         reader.disarm()

@@ -110,17 +110,21 @@ enum GzipStage {
 final class GzipStream {
     private let filter: GzipBodyFilter
     private let chunked: Bool
-    private unowned let client: ClientConnection
+    /// unowned(unsafe): the request and its sink outlive the response's compressor (a checked read is a retain
+    /// and a release per piece).
+    private unowned(unsafe) let sink: any ResponseSink
+    private unowned(unsafe) let request: Request
 
-    init?(decision: GzipDecision, client: ClientConnection, chunked: Bool) {
+    init?(decision: GzipDecision, request: Request, chunked: Bool) {
         guard decision.compress, let f = try? GzipBodyFilter(decision: decision) else { return nil }
         filter = f
         self.chunked = chunked
-        self.client = client
+        self.sink = request.sink
+        self.request = request
     }
 
     /// Compresses and sends `piece`; a full client output only pauses the producer (the caller checks
-    /// `client.canAcceptOutput` before reading more), so at most one piece's output is over the limit.
+    /// `sink.canAcceptOutput` before reading more), so at most one piece's output is over the limit.
     func write(_ piece: ByteView) { run(piece, .none) }
 
     /// Everything given so far becomes decodable by the client now (the upstream paused).
@@ -129,13 +133,13 @@ final class GzipStream {
     /// Writes the gzip trailer, and the last chunk (`0\r\n\r\n`) when chunked, in one send; sets `$gzip_ratio`.
     func finish() {
         run(.empty, .finish)
-        client.request.gzipRatio = filter.ratio
+        request.gzipRatio = filter.ratio
     }
 
     private func run(_ input: ByteView, _ flush: GzipFlush) {
         let before = filter.bytesOut
-        let c = client, chunked = chunked
-        filter.compress(input, flush: flush, chunked: chunked) { framed in _ = c.send(framed) }
-        c.request.bodyBytesSent += Int64(filter.bytesOut - before)
+        let sink = sink, chunked = chunked
+        filter.compress(input, flush: flush, chunked: chunked) { framed in sink.send(framed) }
+        request.bodyBytesSent += Int64(filter.bytesOut - before)
     }
 }

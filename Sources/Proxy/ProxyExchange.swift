@@ -15,6 +15,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     enum State { case idle, resolvingRoute, resolvingName, connecting, handshaking, sending, readingHead, streaming, done }
 
     unowned let client: ClientConnection
+    /// Where the response goes (ResponseSink.swift): the client, or the parent's SSI splice for a subrequest.
+    /// unowned(unsafe), as `Request.sink`: the sink outlives the exchange, and a checked read costs a retain and a
+    /// release on every send.
+    unowned(unsafe) let sink: any ResponseSink
     /// The client's worker, held once: each `client.worker` read costs an unowned load and a checked retain.
     let worker: Worker
     let request: Request
@@ -52,6 +56,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private var responseStarted = false
     private var chunkOut: [UInt8] = []
     private var gzip: GzipStream?
+    /// `ssi on` for this response (SSIFilter.swift): the body goes through it before gzip and the framing.
+    private(set) var ssi: SSIFilter?
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
     /// The body is read for the cache only (a HEAD sent upstream as GET).
@@ -65,6 +71,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         self.client = client
         worker = client.worker
         self.request = request
+        self.sink = request.sink
         self.proxy = proxy
         switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
         case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
@@ -100,7 +107,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     func startUpstream() {
         // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
         if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
-        client.claimBody()   // the body is read here (a cache HIT leaves it to the connection to skip)
+        if !request.isSubrequest { client.claimBody() }   // the body is read here (a cache HIT leaves it to the connection to skip)
         buildHead()
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
@@ -457,23 +464,26 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // proxy_cache_convert_head: a HEAD went upstream as GET; its body fills the cache, the client gets the head.
         // A response being stored also passes the not_modified filter: a 304 to the client, the body to the cache.
         let notModified = cache?.answersNotModified(resp, request: request) == true
-        let part = notModified ? nil : cache?.singleRange(resp, request: request)
         let bodyForCacheOnly = cache?.convertsHead == true || notModified
         let framing = tx.framing
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none || notModified
-        var decision = notModified ? nil : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
+        // ssi on (SSIRuntime.swift): the body changes, so its length is unknown and no range is served from it.
+        let ssiRuntime = bodyless || bodyForCacheOnly || request.location.ssi == nil ? nil : SSIProxyStage.applies(request, resp)
+        let part = notModified || ssiRuntime != nil ? nil : cache?.singleRange(resp, request: request)
+        var decision = notModified || request.isSubrequest ? nil
+            : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
-        let lengthUnknown = compress || framing == .chunked || framing == .untilClose
+        let lengthUnknown = compress || framing == .chunked || framing == .untilClose || ssiRuntime != nil
         // chunked_transfer_encoding off: an unknown length is close-delimited for HTTP/1.1 clients too.
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
         clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown
         if compress, let d = decision {
-            gzip = GzipStream(decision: d, client: client, chunked: clientChunked)
+            gzip = GzipStream(decision: d, request: request, chunked: clientChunked)
             if gzip == nil { decision?.reason = .disabled }   // zlib had no memory: send it plain (still chunked)
         }
-        if clientCloseDelimited { client.keepAliveAfterResponse = false }
+        if clientCloseDelimited && !request.isSubrequest { client.keepAliveAfterResponse = false }
         var extra: [UInt8] = []
         if let ps = peers, let pick = lastPick,
            let line = ps.set.policy.afterResponse(request, pick: pick, set: ps.set, now: now) {
@@ -494,13 +504,18 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                       var v = d; v.etag = .keep; return v },
                                   filtered: notModified ? .notModified : (part != nil ? .singleRange : nil), into: &w)
         request.responseHead = w.bytes
+        if let s = ssiRuntime {
+            request.responseHead = SSIHead.edit(request.responseHead, keepLastModified: s.lastModified)
+            ssi = SSIFilter(runtime: s, request: request, output: self)
+        }
         request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
         responseStarted = true
         state = .streaming
         // The head and the body bytes that came with it leave in one write.
-        client.cork()
-        defer { client.uncork() }
-        _ = client.send(request.responseHead)
+        let sink = self.sink
+        sink.cork()
+        defer { sink.uncork() }
+        sink.send(request.responseHead)
         if bodyForCacheOnly { gzip = nil; clientChunked = false; discardBody = true }
         if framing == .none {   // a HEAD, 1xx, 204, 304: done with the head
             cache?.bodyComplete()   // proxy_cache hook: a 204 is stored too
@@ -519,7 +534,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func pumpBodyDown() {
         guard let c = conn, state == .streaming else { return }
-        while client.canAcceptOutput {
+        while sink.canAcceptOutput {
+            if let f = ssi, f.holdsTooMuch { f.noteProducerHeld(); break }   // SSI holds enough behind includes
             switch c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
@@ -557,7 +573,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             worker.log(.error, f.logLine, client.id)
             return abortMidResponse()
         }
-        if client.canAcceptOutput { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else { c.reader.disarm() }
+        if sink.canAcceptOutput && ssi?.holdsTooMuch != true { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else {
+            c.reader.disarm()
+            ssi?.noteProducerHeld()
+        }
     }
 
     /// The client sink: a body piece goes to the cache tee, then gzip or the client's framing.
@@ -565,6 +584,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }
+        if let f = ssi { return f.write(piece) }
         if rangeLeft >= 0 { return sendRangePart(piece) }
         if let g = gzip { return g.write(piece) }
         sendFramed(piece)
@@ -608,9 +628,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if clientChunked {
             chunkOut.removeAll(keepingCapacity: true)
             ChunkedEncoder.appendChunk(piece, to: &chunkOut)   // the one chunk writer (HTTP1), as RequestBody's
-            _ = client.send(chunkOut)
+            sink.send(chunkOut)
         } else {
-            client.send(piece)
+            sink.send(piece)
         }
     }
 
@@ -622,12 +642,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func endOfBody(reusable: Bool) {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
+        if ssi != nil { return finishUpstream(reusable: reusable) }   // the filter ends the body (ssiEnd)
         flushCompressor(end: true)
         if clientChunked && gzip == nil {   // gzip's last piece carries it
-            if !request.location.shaping.hasTrailers { _ = client.send(Self.lastChunk) } else {
+            if !request.location.shaping.hasTrailers { sink.send(Self.lastChunk) } else {
                 var last: [UInt8] = []
                 Trailers.appendLastChunk(request, status: request.status, into: &last)   // add_trailer
-                _ = client.send(last)
+                sink.send(last)
             }
         }
         finishUpstream(reusable: reusable)
@@ -677,7 +698,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         c.requestsServed += 1
         // TLS 1.3 sends its session ticket after the handshake: the session is resumable only now.
         if c.requestsServed == 1, let up = tls, let stream = c.transport.tls { up.keep(stream.session, for: c.address) }
-        let client = self.client
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty, now &- c.openedNanos < up.keepaliveTimeNanos {
@@ -685,7 +705,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         } else {
             c.close()
         }
-        client.responseComplete()
+        if let f = ssi { f.finish() } else { sink.responseComplete() }
     }
 
     /// The tunnel (Tunnel.swift) takes the upstream connection; the peer stays busy until it closes.
@@ -739,8 +759,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // proxy_cache hook: proxy_cache_use_stale error|timeout|… answers with the expired entry.
         if let f = lastFailure, let cx = cache, cx.serveStale(after: f) { return }
         cache?.finish()
-        client.exchange = nil
-        client.sendError(status, closeAfter: !body.complete)   // unread body bytes must not parse as a request
+        sink.exchange = nil
+        client.answering(request) { client.sendError(status, closeAfter: !body.complete) }   // unread body bytes must not parse as a request
     }
 
     /// proxy_intercept_errors: the upstream's error is dropped (its connection closed) and the location's
@@ -756,7 +776,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         cache?.errorIntercepted(resp)
         dropUpstreamAnswer()
-        client.sendError(status, closeAfter: false)
+        client.answering(request) { client.sendError(status, closeAfter: false) }
     }
 
     /// The upstream's answer is not relayed (an intercepted error, an X-Accel-Redirect): the try ends, its
@@ -768,7 +788,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(.ok, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         cache?.finish()
-        client.exchange = nil
+        sink.exchange = nil
         if request.head.bodyFraming != .none {
             request.bodyConsumed = true
             if !body.complete { client.keepAliveAfterResponse = false }   // unread body bytes must not parse
@@ -781,13 +801,16 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func acceleratedRedirect(_ target: [UInt8], _ resp: ResponseHead) {
         request.upstreamResponse = resp   // $upstream_http_* still read it after the redirect
         dropUpstreamAnswer()
-        if target.first == UInt8(ascii: "@") { return InternalRedirect.toNamed(target, request, client) }
-        let (raw, args) = FileLookup.splitArgs(target)
-        guard let uri = URIPathSafety.decodedSafe(raw) else {
-            worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client.id)
-            return client.sendError(404, closeAfter: false)
+        let client = self.client, request = self.request
+        client.answering(request) {
+            if target.first == UInt8(ascii: "@") { return InternalRedirect.toNamed(target, request, client) }
+            let (raw, args) = FileLookup.splitArgs(target)
+            guard let uri = URIPathSafety.decodedSafe(raw) else {
+                worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client.id)
+                return client.sendError(404, closeAfter: false)
+            }
+            InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, request, client)
         }
-        InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, request, client)
     }
 
     /// The response already started: the only honest signal left is closing the client connection.
@@ -797,12 +820,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.finish()
         releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
-        client.exchange = nil
+        sink.exchange = nil
+        ssi?.abort(); ssi = nil
         client.close()
     }
 
     /// The client went away or timed out.
     func abort() {
+        if let f = ssi { ssi = nil; f.abort() }
         if state == .resolvingRoute, let shared = upstream?.policy.share { cancelSharedLookup(shared) }
         if state == .resolvingName { cancelNameLookup() }
         guard state != .done else { return }
@@ -823,4 +848,29 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         peers?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil
     }
+}
+
+/// The SSI filter's output for a proxied response: gzip, else the client's framing; at the end the gzip trailer
+/// or the last chunk (with add_trailer's fields), then the response is complete.
+extension ProxyExchange: SSIBodyOutput {
+    func ssiWrite(_ piece: ByteView) {
+        if let g = gzip { g.write(piece) } else { sendFramed(piece) }
+    }
+
+    func ssiEnd() {
+        let filter = ssi
+        ssi = nil   // the filter holds this exchange as its output: the cycle ends here
+        flushCompressor(end: true)
+        if clientChunked && gzip == nil {
+            if !request.location.shaping.hasTrailers { sink.send(Self.lastChunk) } else {
+                var last: [UInt8] = []
+                Trailers.appendLastChunk(request, status: request.status, into: &last)
+                sink.send(last)
+            }
+        }
+        sink.responseComplete()
+        _ = filter
+    }
+
+    var ssiCanAcceptOutput: Bool { sink.canAcceptOutput }
 }

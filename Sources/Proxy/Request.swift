@@ -21,6 +21,9 @@ struct UpstreamTry {
 /// keep-alive traffic allocates no request object and keeps the arrays' capacity.
 final class Request {
     unowned(unsafe) var connection: ClientConnection
+    /// Where the response goes (ResponseSink.swift): the connection, or the parent's SSI splice for a
+    /// subrequest. unowned(unsafe) like `connection`: the connection, or the splice's parent request, outlives it.
+    unowned(unsafe) var sink: any ResponseSink
     var head: RequestHead!
     var server: ServerRuntime!
     var location: LocationRuntime!
@@ -96,8 +99,11 @@ final class Request {
     var realClientText: [UInt8]? = nil
     /// What limit_conn counted for this request, given back when it ends (LimitPhase.swift).
     var connectionHolds: [ConnectionHold] = []
+    /// SSI: the context shared with the main request, the subrequest depth and splice (SSIInclude.swift); nil
+    /// for a request that neither runs SSI nor is a subrequest.
+    var ssi: SSIRequestState? = nil
 
-    init(connection: ClientConnection) { self.connection = connection }
+    init(connection: ClientConnection) { self.connection = connection; self.sink = connection }
 
     func reset() {
         head = nil; server = nil; location = nil
@@ -125,6 +131,7 @@ final class Request {
         limitRate = -1; limitRateAfter = 0; rateSent = 0
         limitReqStatus = .unset; limitConnStatus = .unset
         if !connectionHolds.isEmpty { releaseConnectionHolds() }   // the connection gave them back already
+        if ssi != nil { ssi = nil }
     }
 
     // MARK: - Variables
@@ -302,6 +309,7 @@ final class Request {
             let rate = limitRate >= 0 ? limitRate : (location?.shaping.rate(for: self).rate ?? 0)
             ASCIIDecimal.append(rate, to: &out)
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
+        case .dateLocal, .dateGMT: out.append(contentsOf: SSIDate.now(gmt: v == .dateGMT, format: ssi?.filter?.timefmt))
         case .mapResult(let index): c.runtime.maps[index].value(for: self, index: index, into: &out)
         }
     }

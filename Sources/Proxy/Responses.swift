@@ -47,7 +47,14 @@ enum Responses {
             return send(status: status, contentType: r.location?.defaultType ?? [], body: [], on: c)
         }
         let bytes = r.evaluate(body)
-        send(status: status, contentType: r.location?.defaultType ?? Array("text/plain".utf8), body: bytes, on: c)
+        // nginx's ngx_http_send_response: the type the URI's extension maps to, else default_type.
+        let type: [UInt8]
+        if let loc = r.location {
+            type = loc.charset == nil && !r.uriHasExtension ? loc.defaultType : StaticFiles.contentType(r.uri, loc)
+        } else {
+            type = Array("text/plain".utf8)
+        }
+        send(status: status, contentType: type, body: bytes, on: c)
     }
 
     static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection) {
@@ -93,6 +100,9 @@ enum Responses {
         // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead.
         if c.unreadBody != .none, !c.discardBodyBeforeResponse() { return }
         let r = c.request
+        if let s = SSIMadeResponse.applies(r, status: status, contentType: contentType, body: body) {   // ssi on
+            return SSIMadeResponse.send(s, status: status, contentType: contentType, body: body, extra: extra, on: c)
+        }
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256 + body.count)
         w.appendStatusLine(status)
@@ -116,15 +126,15 @@ enum Responses {
             if !body.isEmpty { ChunkedEncoder.appendChunkHeader(body.count, to: &out); out.append(contentsOf: body); out.appendCRLF() }
             Trailers.appendLastChunk(r, status: status, into: &out)
             r.bodyBytesSent = Int64(body.count)
-            _ = c.send(out)
-            return c.responseComplete()
+            r.sink.send(out)
+            return r.sink.responseComplete()
         }
         let headCount = w.count
         if r.head?.method != .head { w.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
-        _ = c.send(w.bytes)
+        r.sink.send(w.bytes)
         if w.count > headCount { w.bytes.removeSubrange(headCount...) }   // the head alone stays, for $sent_http_*
         r.responseHead = w.bytes
-        c.responseComplete()
+        r.sink.responseComplete()
     }
 
     /// nginx's stub_status body, byte for byte.

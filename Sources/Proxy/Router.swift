@@ -89,7 +89,8 @@ enum Router {
         if let limits = r.location.limits, !LimitPhase.connections(limits, r, c) { return }
         var identity = r.location.identity
         if let le = r.location.limitExcept { identity = le.identity(for: r.head.method, location: identity) }
-        if let identity, !accessPhase(identity, r, c) { return }
+        // nginx's access phase is the main request's: a subrequest (an SSI include) skips it.
+        if let identity, !r.isSubrequest, !accessPhase(identity, r, c) { return }
         if let tf = r.location.files.tryFiles {
             if TryFilesPhase.run(tf, r, c) { return }
         }
@@ -165,7 +166,7 @@ enum Router {
         case .proxy(let p):
             r.proxy = p
             let ex = ProxyExchange(client: c, request: r, proxy: p)
-            c.exchange = ex
+            r.sink.exchange = ex
             ex.start()
         case .files(let f):
             StaticFiles.serve(r, files: f, on: c)

@@ -238,6 +238,8 @@ final class LocationRuntime: @unchecked Sendable {
     var limitExcept: LimitExceptRuntime? = nil
     /// lingering_close, lingering_time, lingering_timeout. Set like `identity`.
     var lingering = Lingering.standard
+    /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.
+    var ssi: SSIRuntime? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

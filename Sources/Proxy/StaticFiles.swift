@@ -42,7 +42,7 @@ enum StaticFiles {
         // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
         // worker's memo (the same text while the file's size and mtime stay), its body from one read.
         if status == 200 && method == .get && info.size <= smallFile && r.location.gzip == nil
-            && !ConditionalFields.present(in: r.head) {
+            && r.location.ssi == nil && !ConditionalFields.present(in: r.head) {
             r.status = 200
             var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
             w.appendStatusLine(200)
@@ -62,6 +62,8 @@ enum StaticFiles {
             etag.append(UInt8(ascii: "\""))
         }
         let lastModified = c.worker.staticMemo.lastModified(info.mtime)
+        // SSI comes after the not_modified filter and before ranges (which then do not apply), as in nginx.
+        let ssi = r.location.ssi.flatMap { $0.applies(to: c.worker.staticMemo.contentType(path, r.location)[...]) ? $0 : nil }
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
@@ -78,7 +80,7 @@ enum StaticFiles {
                 return c.sendError(412, closeAfter: false)
             case .send: break
             }
-            switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)), size: info.size) {
+            if ssi == nil { switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)), size: info.size) {
             case .whole: break
             case .unsatisfiable:
                 Syscall.close(fd)
@@ -93,10 +95,15 @@ enum StaticFiles {
                     multipart = parts
                     length = parts.contentLength
                 }
-            }
+            } }
+        }
+        if let s = ssi {
+            return SSIFileResponse.serve(r, c, s, fd: fd, size: info.size, status: code,
+                                         type: c.worker.staticMemo.contentType(path, r.location), etag: etag,
+                                         lastModified: lastModified, method: method)
         }
         let type = multipart?.contentType ?? c.worker.staticMemo.contentType(path, r.location)
-        let gzip = r.location.gzip.map {
+        let gzip = r.isSubrequest ? nil : r.location.gzip.map {   // a subrequest's body is not compressed
             GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag)
         }
         if method == .head {
@@ -111,13 +118,13 @@ enum StaticFiles {
             return sendSmall(r, c, fd: fd, status: code, offset: start, length: length, type: type, etag: etag,
                              lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip)
         }
-        let sender = FileSender(connection: c, fd: fd, offset: start, remaining: length)
+        let sender = FileSender(request: r, fd: fd, offset: start, remaining: length)
         if let m = multipart { sender.sendParts(m) }
         if let d = gzip, d.compress {
             // The compressed length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
             let chunked = r.head.version >= .http1_1 && r.location.shaping.chunkedTransferEncoding
             if !chunked { c.keepAliveAfterResponse = false }
-            sender.gzip = GzipStream(decision: d, client: c, chunked: chunked)
+            sender.gzip = GzipStream(decision: d, request: r, chunked: chunked)
             sender.chunked = chunked
         }
         sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
@@ -176,10 +183,10 @@ enum StaticFiles {
             return
         }
         r.bodyBytesSent += length
-        _ = c.send(w.bytes)
+        r.sink.send(w.bytes)
         w.bytes.removeSubrange(headCount...)   // the head alone stays, for $sent_http_*
         r.responseHead = w.bytes
-        c.responseComplete()
+        r.sink.responseComplete()
     }
 
     /// nginx's index module for a URI ending in `/`: the first index file that exists is served through an
@@ -226,12 +233,12 @@ enum StaticFiles {
                   range: range, gzip: gzip, compressing: sender?.gzip != nil || compressedHead,
                   chunked: sender?.chunked == true, into: &w)
         r.responseHead = w.bytes
-        _ = c.send(r.responseHead)
+        r.sink.send(r.responseHead)
         if let sender {
-            c.fileSender = sender
+            r.sink.fileSender = sender
             sender.resume()
         } else {
-            c.responseComplete()
+            r.sink.responseComplete()
         }
     }
 
@@ -303,12 +310,18 @@ enum StaticFiles {
 /// `pieceSize` pieces through the compressor: memory per response is one piece plus the gzip stream's buffer.
 final class FileSender {
     unowned let connection: ClientConnection
+    /// The request whose body this is, and where it goes (its `sink`: the client, or an SSI splice); both outlive
+    /// the sender (unowned(unsafe): a checked read is a retain and a release per piece).
+    unowned(unsafe) let request: Request
+    unowned(unsafe) let sink: any ResponseSink
     let fd: Int32
     var offset: Int64
     var remaining: Int64
     /// Set when the body is compressed; `chunked` is the client's framing then.
     var gzip: GzipStream?
     var chunked = false
+    /// Set when the body goes through SSI (SSIBodyWriter.swift): the filter reads the file, the writer frames.
+    var ssi: (filter: SSIFilter, writer: SSIBodyWriter)?
     /// nginx reads a file it must filter in `output_buffers` pieces (default 32k).
     static let pieceSize = 32 * 1024
     /// Input compressed per event-loop turn at most, so one big file does not hold up the worker's other clients.
@@ -317,8 +330,9 @@ final class FileSender {
     /// Keeps a shared descriptor open while sending (a cache entry's `CacheFile`); nil: the sender owns `fd`.
     private let sharedOwner: AnyObject?
 
-    init(connection: ClientConnection, fd: Int32, offset: Int64, remaining: Int64, sharedOwner: AnyObject? = nil) {
-        self.connection = connection; self.fd = fd; self.offset = offset; self.remaining = remaining
+    init(request: Request, fd: Int32, offset: Int64, remaining: Int64, sharedOwner: AnyObject? = nil) {
+        self.connection = request.connection; self.request = request; self.sink = request.sink
+        self.fd = fd; self.offset = offset; self.remaining = remaining
         self.sharedOwner = sharedOwner
     }
 
@@ -333,12 +347,13 @@ final class FileSender {
     /// Sends more; the connection calls again when the socket is writable.
     func resume() {
         let c = connection
-        guard c.outputIsEmpty else { return }
+        guard sink.outputIsEmpty else { return }
+        if let s = ssi { return filterMore(s.filter) }
         if let g = gzip { return compressMore(g) }
-        if !c.transport.canSendFile { return copyMore() }
-        let r = c.request
+        if !sink.takesSendfile { return copyMore() }
+        let r = request
         while remaining > 0 || startNextPart() {
-            if !c.outputIsEmpty { c.waitWritable(); return }   // a part's header is still queued
+            if !sink.outputIsEmpty { sink.waitWritable(); return }   // a part's header is still queued
             var count = Int(min(remaining, 1 << 20))
             if r.limitRate > 0 {   // limit_rate: no more than the rate allows, then wait for the timer
                 let allowance = c.rateAllowance(r)
@@ -351,53 +366,79 @@ final class FileSender {
                 r.bodyBytesSent += Int64(n); r.bytesSent += Int64(n)
                 if r.limitRate > 0 { r.rateSent += Int64(n) }
             case .wouldBlock:
-                c.waitWritable(); return
+                sink.waitWritable(); return
             case .eof:
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
             case .error(let e):
                 c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
-        c.responseComplete()
+        sink.responseComplete()
     }
 
     /// TLS cannot use sendfile: the file is read a piece at a time and sent through the connection (which
     /// applies limit_rate), a bounded amount per turn.
     private func copyMore() {
-        let c = connection
-        let r = c.request
+        let c = connection, sink = sink
+        let r = request
         if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
         var budget = Self.turnBudget
         while remaining > 0 {
-            if budget <= 0 { c.waitWritable(); return }
+            if budget <= 0 { sink.waitWritable(); return }
             let want = Int(min(remaining, Int64(piece.count)))
             switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
             case .done(let n):
                 remaining -= Int64(n); offset += Int64(n); budget -= n
                 r.bodyBytesSent += Int64(n)
-                let more = piece[..<n].withByteView { c.send($0) }
+                let more = piece[..<n].withByteView { sink.send($0) }
                 if c.phase == .closing { return }
-                if !more || !c.outputIsEmpty { c.waitWritable(); return }   // resumed once the output drains
+                if !more || !sink.outputIsEmpty { sink.waitWritable(); return }   // resumed once the output drains
             case .eof:
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
             case .wouldBlock:
-                c.waitWritable(); return
+                sink.waitWritable(); return
             case .error(let e):
                 c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
-        c.responseComplete()
+        sink.responseComplete()
+    }
+
+    /// Reads the file into the SSI filter while the client takes output, a bounded amount per call; the filter
+    /// completes the response once its includes have (it may already have, or be waiting for them).
+    private func filterMore(_ f: SSIFilter) {
+        let c = connection, sink = sink
+        if remaining > 0 && piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
+        var budget = Self.turnBudget
+        while remaining > 0 {
+            if f.holdsTooMuch { f.noteProducerHeld(); return }   // resumed when includes complete
+            if !sink.canAcceptOutput || budget <= 0 { sink.waitWritable(); return }
+            let want = Int(min(remaining, Int64(piece.count)))
+            switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
+            case .done(let n):
+                remaining -= Int64(n); offset += Int64(n); budget -= n
+                piece[..<n].withByteView { f.write($0) }
+                if c.phase == .closing { return }
+            case .eof:
+                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
+            case .wouldBlock:
+                sink.waitWritable(); return
+            case .error(let e):
+                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
+            }
+        }
+        f.finish()
     }
 
     /// Reads and compresses while the client takes output, a bounded amount per call; a regular file's read does
     /// not wait on the network, and one piece at a time keeps the loop responsive.
     private func compressMore(_ g: GzipStream) {
-        let c = connection
+        let c = connection, sink = sink
         if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
         var budget = Self.turnBudget
         while remaining > 0 {
             // Output over the limit, or this turn's share used: continue when the socket is writable again.
-            if !c.canAcceptOutput || budget <= 0 { c.waitWritable(); return }
+            if !sink.canAcceptOutput || budget <= 0 { sink.waitWritable(); return }
             let want = Int(min(remaining, Int64(piece.count)))
             let r = Syscall.read(fd, into: &piece, count: want)
             switch r {
@@ -408,12 +449,27 @@ final class FileSender {
             case .eof:
                 c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
             case .wouldBlock:
-                c.waitWritable(); return
+                sink.waitWritable(); return
             case .error(let e):
                 c.worker.log(.crit, "read() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
             }
         }
         g.finish()   // the trailer and, when chunked, the last chunk
-        c.responseComplete()
+        sink.responseComplete()
+    }
+}
+
+extension Request {
+    /// Whether the URI's last segment has an extension: `return` then takes the type it maps to (nginx's
+    /// ngx_http_set_content_type), else default_type. A short scan of the URI in place.
+    var uriHasExtension: Bool {
+        var i = uri.count
+        while i > 0 {
+            i -= 1
+            let b = uri[i]
+            if b == UInt8(ascii: ".") { return true }
+            if b == UInt8(ascii: "/") { return false }
+        }
+        return false
     }
 }

@@ -50,14 +50,14 @@ extension FileSender {
     func startNextPart() -> Bool {
         guard let part = nextParts.first else {
             if closingBoundary.isEmpty { return false }
-            connection.request.bodyBytesSent += Int64(closingBoundary.count)
-            _ = connection.send(closingBoundary)
+            request.bodyBytesSent += Int64(closingBoundary.count)
+            sink.send(closingBoundary)
             closingBoundary = []
             return false
         }
         nextParts = nextParts.dropFirst()
-        connection.request.bodyBytesSent += Int64(part.header.count)
-        _ = connection.send(part.header)
+        request.bodyBytesSent += Int64(part.header.count)
+        sink.send(part.header)
         offset = base + part.span.start
         remaining = part.span.count
         return true

@@ -18,6 +18,7 @@ enum VariableID: Sendable, Equatable {
     /// `$proxy_protocol_addr`, `_port`, `_server_addr`, `_server_port`, `_tlv_NAME` (ClientProxyProtocol.swift).
     case proxyProtocolAddr, proxyProtocolPort, proxyProtocolServerAddr, proxyProtocolServerPort
     case proxyProtocolTLV(ProxyProtocol.TLVName)
+    case dateLocal, dateGMT     // SSI's $date_local, $date_gmt (SSIDate.swift)
     case https, ssl(TLSVariable)   // $https, $ssl_* (TLSVariables.swift)
     case connectionsActive, connectionsReading, connectionsWriting, connectionsWaiting   // stub_status's
     case userVariable(Int)      // a `set $name` or `map` result, by slot
@@ -49,7 +50,7 @@ enum VariableID: Sendable, Equatable {
     static func resolveFixed(_ lowercasedName: String) -> VariableID? { fixed[lowercasedName] }
 
     private static let fixed: [String: VariableID] = [
-        "remote_addr": .remoteAddr, "remote_port": .remotePort, "remote_user": .remoteUser,
+        "date_local": .dateLocal, "date_gmt": .dateGMT, "remote_addr": .remoteAddr, "remote_port": .remotePort, "remote_user": .remoteUser,
         "realip_remote_addr": .realIPRemoteAddr, "realip_remote_port": .realIPRemotePort,
         "binary_remote_addr": .binaryRemoteAddr, "host": .host, "hostname": .hostname, "args": .args,
         "query_string": .args, "is_args": .isArgs, "uri": .uri, "document_uri": .uri, "request_uri": .requestURI,

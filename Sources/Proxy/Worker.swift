@@ -236,6 +236,7 @@ final class Worker {
         if !returningRequests.isEmpty { settleReturningRequests() }
         if let r = spareRequests.popLast() {
             r.connection = c
+            r.sink = c
             return r
         }
         return Request(connection: c)

@@ -130,7 +130,7 @@ struct BinaryTests {
         let lines = result.stderr.split(separator: "\n")
         #expect(result.status == 0)
         #expect(lines.first == "nginx version: nginx/1.22.1 (switchyard/0.1.0)")
-        #expect(lines.last?.hasPrefix("configure arguments: --without-http_charset_module --without-http_ssi_module") == true)
+        #expect(lines.last?.hasPrefix("configure arguments: --without-http_charset_module --without-http_userid_module") == true)
         #expect(lines.last?.contains(" --without-http_fastcgi_module ") == true)
         #expect(lines.last?.contains(" --with-http_stub_status_module") == true)
         #expect(lines.last?.contains(" --without-http_memcached_module ") == true)

@@ -17,6 +17,18 @@ extension HTTPSettings {
         ssl.inherit(from: parent.ssl)
         proxySSL.inherit(from: parent.proxySSL)
         resolver.inherit(from: parent.resolver)
+        ssi.inherit(from: parent.ssi)
+    }
+}
+
+extension SSISettings {
+    mutating func inherit(from parent: SSISettings) {
+        $enabled.inherit(from: parent.$enabled)
+        $types.inherit(from: parent.$types)
+        $lastModified.inherit(from: parent.$lastModified)
+        $minFileChunk.inherit(from: parent.$minFileChunk)
+        $silentErrors.inherit(from: parent.$silentErrors)
+        $valueLength.inherit(from: parent.$valueLength)
     }
 }
 

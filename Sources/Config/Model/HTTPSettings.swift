@@ -15,6 +15,7 @@ public struct HTTPSettings: Sendable {
     public var ssl = SSLSettings()
     public var proxySSL = ProxySSLSettings()
     public var resolver = ResolverSettings()
+    public var ssi = SSISettings()
 
     public init() {}
 }

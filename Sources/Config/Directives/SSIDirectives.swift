@@ -1,0 +1,17 @@
+/// ngx_http_ssi_module directives, with nginx's contexts (`ssi` also in `if` in a location, IfContext) and its
+/// validation wording.
+extension DirectiveTable {
+    static var ssi: [DirectiveSpec] {
+        [
+        DirectiveSpec("ssi", anyHTTPLevel, .exactly(1), .flag(\.ssi.$enabled)),
+        DirectiveSpec("ssi_types", anyHTTPLevel, .atLeast(1), .value(\.ssi.$types) { _, directive in
+            // text/html is always processed, as in nginx.
+            Set(directive.arguments.map { $0.text.lowercased() }).union(["text/html"])
+        }),
+        DirectiveSpec("ssi_last_modified", anyHTTPLevel, .exactly(1), .flag(\.ssi.$lastModified)),
+        DirectiveSpec("ssi_min_file_chunk", anyHTTPLevel, .exactly(1), .size(\.ssi.$minFileChunk)),
+        DirectiveSpec("ssi_silent_errors", anyHTTPLevel, .exactly(1), .flag(\.ssi.$silentErrors)),
+        DirectiveSpec("ssi_value_length", anyHTTPLevel, .exactly(1), .size(\.ssi.$valueLength)),   // a size slot in nginx
+        ]
+    }
+}

@@ -1,0 +1,137 @@
+import Config
+import EventLoop
+import Gzip
+import HTTP1
+
+/// The body path after the SSI filter for responses switchyard makes itself (a file, `return`, an error page):
+/// gzip when the location compresses, else the client's framing (chunked for HTTP/1.1, close-delimited for
+/// 1.0; a subrequest's body is never framed), into the request's sink. At the end: the gzip trailer or the last
+/// chunk, then the response is complete.
+final class SSIBodyWriter: SSIBodyOutput {
+    private unowned(unsafe) let request: Request   // the request (and its sink) outlive its filter's writer
+    private unowned(unsafe) let sink: any ResponseSink
+    private let gzip: GzipStream?
+    private let chunked: Bool
+    private var chunk: [UInt8] = []
+
+    init(request: Request, gzip: GzipStream?, chunked: Bool) {
+        self.request = request
+        self.sink = request.sink
+        self.gzip = gzip
+        self.chunked = chunked
+    }
+
+    func ssiWrite(_ piece: ByteView) {
+        if piece.isEmpty { return }
+        if let g = gzip { return g.write(piece) }
+        request.bodyBytesSent += Int64(piece.count)
+        if chunked {
+            chunk.removeAll(keepingCapacity: true)
+            ChunkedEncoder.appendChunk(piece, to: &chunk)
+            sink.send(chunk)
+        } else {
+            sink.send(piece)
+        }
+    }
+
+    func ssiEnd() {
+        if let g = gzip { g.finish() } else if chunked {
+            var last: [UInt8] = []
+            ChunkedEncoder.appendLastChunk(to: &last)
+            sink.send(last)
+        }
+        sink.responseComplete()
+    }
+
+    var ssiCanAcceptOutput: Bool { sink.canAcceptOutput }
+}
+
+/// How a response with SSI is framed for the client: chunked for HTTP/1.1 (unless `chunked_transfer_encoding
+/// off`), else close-delimited, which ends keep-alive. A subrequest's body goes unframed into its splice.
+enum SSIFraming {
+    static func chunked(_ r: Request, _ c: ClientConnection) -> Bool {
+        if r.isSubrequest { return false }
+        let chunked = r.head.version >= .http1_1 && r.location.shaping.chunkedTransferEncoding
+        if !chunked { c.keepAliveAfterResponse = false }
+        return chunked
+    }
+}
+
+/// SSI on a static file: the head without length, ranges and (unless `ssi_last_modified on`) validators, then the
+/// file read in pieces through the filter (FileSender's `ssi` path, with the client's backpressure).
+enum SSIFileResponse {
+    static func serve(_ r: Request, _ c: ClientConnection, _ s: SSIRuntime, fd: Int32, size: Int64, status: Int,
+                      type: [UInt8], etag: [UInt8], lastModified: [UInt8], method: HTTPMethod) {
+        r.status = status
+        let chunked = SSIFraming.chunked(r, c)
+        let decision = r.isSubrequest ? nil : r.location.gzip.map {
+            GzipStage.decideForFile($0, request: r, status: status, contentType: type, length: size, etag: etag)
+        }
+        let compressing = decision?.compress == true
+        var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512)
+        w.appendStatusLine(status)
+        ResponseHeadBuilder.appendServer(c, &w.bytes)
+        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        StaticFiles.appendFileFields(r.location, status: status, length: nil, type: type, etag: etag,
+                                     lastModified: lastModified, range: nil, gzip: decision, compressing: compressing,
+                                     chunked: chunked, into: &w)
+        if chunked && !compressing { w.append("Transfer-Encoding: chunked\r\n") }
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
+        r.responseHead = SSIHead.edit(w.bytes, keepLastModified: s.lastModified)
+        if method == .head || size == 0 {
+            Syscall.close(fd)
+            r.sink.send(r.responseHead)
+            if size == 0 && method != .head && chunked {   // an empty body still ends
+                var last: [UInt8] = []; ChunkedEncoder.appendLastChunk(to: &last); r.sink.send(last)
+            }
+            return r.sink.responseComplete()
+        }
+        let gzip = compressing ? decision.flatMap { GzipStream(decision: $0, request: r, chunked: chunked) } : nil
+        let writer = SSIBodyWriter(request: r, gzip: gzip, chunked: chunked)
+        let filter = SSIFilter(runtime: s, request: r, output: writer)
+        let sender = FileSender(request: r, fd: fd, offset: 0, remaining: size)
+        sender.ssi = (filter, writer)
+        r.sink.cork()
+        r.sink.send(r.responseHead)
+        r.sink.fileSender = sender
+        sender.resume()
+        r.sink.uncork()
+    }
+}
+
+/// SSI on a response switchyard makes (`return` with text, an error page): the head without a length, the body
+/// through the filter. Not for a HEAD, a 204/304 or an empty body (nginx's SSI leaves those alone).
+enum SSIMadeResponse {
+    static func applies(_ r: Request, status: Int, contentType: [UInt8], body: [UInt8]) -> SSIRuntime? {
+        guard let s = r.location?.ssi, !body.isEmpty, status != 204, status != 304, r.head?.method != .head,
+              s.applies(to: contentType[...]) else { return nil }
+        return s
+    }
+
+    static func send(_ s: SSIRuntime, status: Int, contentType: [UInt8], body: [UInt8], extra: [([UInt8], [UInt8])],
+                     on c: ClientConnection) {
+        let r = c.request
+        r.status = status
+        let chunked = SSIFraming.chunked(r, c)
+        var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256)
+        w.appendStatusLine(status)
+        ResponseHeadBuilder.appendServer(c, &w.bytes)
+        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        if !contentType.isEmpty { w.appendHeader("Content-Type", contentType) }
+        if chunked { w.append("Transfer-Encoding: chunked\r\n") }
+        for (name, value) in extra { w.appendHeader(name, value) }
+        if let pending = r.pendingLocation, extra.isEmpty {
+            w.appendHeader("Location", Responses.absoluteLocation(pending, r, c))
+        }
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
+        r.responseHead = w.bytes
+        let writer = SSIBodyWriter(request: r, gzip: nil, chunked: chunked)
+        let filter = SSIFilter(runtime: s, request: r, output: writer)
+        let sink = r.sink
+        sink.cork()
+        sink.send(r.responseHead)
+        body.withByteView { filter.write($0) }
+        filter.finish()
+        sink.uncork()
+    }
+}

@@ -1,0 +1,40 @@
+import ASCIIBytes
+
+/// nginx's SSI header filter on a response head already built: the body will change, so its length, its ranges
+/// and (unless `ssi_last_modified on`) its validators go; with `ssi_last_modified on` a strong ETag becomes weak.
+/// The framing line (`Transfer-Encoding: chunked`, or none for a close-delimited body) is the handler's, which
+/// builds the head knowing the length is unknown. Pure: tested on byte strings.
+enum SSIHead {
+    static func edit(_ head: [UInt8], keepLastModified: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(head.count)
+        var i = 0
+        var first = true
+        while i < head.count {
+            var end = i
+            while end < head.count && head[end] != 10 { end += 1 }
+            let lineEnd = min(end + 1, head.count)
+            let line = head[i..<lineEnd]
+            defer { i = lineEnd }
+            if first { first = false; out.append(contentsOf: line); continue }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { out.append(contentsOf: line); continue }
+            let name = line[line.startIndex..<colon]
+            if ASCII.equalsLowercased(name, "content-length") || ASCII.equalsLowercased(name, "accept-ranges")
+                || ASCII.equalsLowercased(name, "content-range") {
+                continue
+            }
+            if ASCII.equalsLowercased(name, "last-modified") && !keepLastModified { continue }
+            if ASCII.equalsLowercased(name, "etag") {
+                if !keepLastModified { continue }
+                var value = ASCII.trim(line[(colon + 1)...])
+                while let last = value.last, last == 13 || last == 10 { value = value.dropLast() }
+                if value.first == UInt8(ascii: "\"") {   // strong: made weak
+                    out.append(contentsOf: Array("ETag: W/".utf8)); out.append(contentsOf: value); out.append(contentsOf: [13, 10])
+                    continue
+                }
+            }
+            out.append(contentsOf: line)
+        }
+        return out
+    }
+}
