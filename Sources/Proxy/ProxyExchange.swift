@@ -27,7 +27,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The upstream's balancer, resolved once: picks, retries and releases all use it, across a reload too.
     let peers: UpstreamPeers?   // a let: read in place, no copy (two retains) per pick and release
     private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
-    private let unusable: (status: Int, message: String)?            // proxy_pass with variables that failed
+    private let unusable: Unusable?   // proxy_pass with variables that failed
+    /// Boxed: rare, and 32 bytes inline would take the exchange past 1,032 bytes, glibc's largest fast (tcache)
+    /// size, which every proxied request's allocation then misses (bench.sh's callgrind allocation row).
+    private final class Unusable {
+        let status: Int
+        let message: String
+        init(_ status: Int, _ message: String) { self.status = status; self.message = message }
+    }
     /// proxy_pass with variables to a name the location's resolver asks (ProxyExchange+Resolver.swift).
     var resolution: NameResolution? = nil
     /// TLS toward the upstream: `proxy_pass https://…`, or a URL with variables that evaluated to https.
@@ -76,7 +83,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
         case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
         case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil; peers = nil
-        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = (status, message); peers = nil
+        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = Unusable(status, message); peers = nil
         case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; peers = nil; resolution = NameResolution(name, port, r)
         }
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
