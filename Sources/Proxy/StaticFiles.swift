@@ -379,83 +379,72 @@ final class FileSender {
     /// TLS cannot use sendfile: the file is read a piece at a time and sent through the connection (which
     /// applies limit_rate), a bounded amount per turn.
     private func copyMore() {
-        let c = connection, sink = sink
-        let r = request
-        if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
-        var budget = Self.turnBudget
-        while remaining > 0 {
-            if budget <= 0 { sink.waitWritable(); return }
-            let want = Int(min(remaining, Int64(piece.count)))
-            switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
-            case .done(let n):
-                remaining -= Int64(n); offset += Int64(n); budget -= n
-                r.bodyBytesSent += Int64(n)
-                let more = piece[..<n].withByteView { sink.send($0) }
-                if c.phase == .closing { return }
-                if !more || !sink.outputIsEmpty { sink.waitWritable(); return }   // resumed once the output drains
-            case .eof:
-                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
-            case .wouldBlock:
-                sink.waitWritable(); return
-            case .error(let e):
-                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
-            }
+        let r = request, sink = sink
+        let done = pumpPieces({ .no }) { piece in
+            r.bodyBytesSent += Int64(piece.count)
+            return sink.send(piece) && sink.outputIsEmpty   // else resumed once the output drains
         }
-        sink.responseComplete()
+        if done { sink.responseComplete() }
     }
 
     /// Reads the file into the SSI filter while the client takes output, a bounded amount per call; the filter
     /// completes the response once its includes have (it may already have, or be waiting for them).
     private func filterMore(_ f: SSIFilter) {
-        let c = connection, sink = sink
-        if remaining > 0 && piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
-        var budget = Self.turnBudget
-        while remaining > 0 {
-            if f.holdsTooMuch { f.noteProducerHeld(); return }   // resumed when includes complete
-            if !sink.canAcceptOutput || budget <= 0 { sink.waitWritable(); return }
-            let want = Int(min(remaining, Int64(piece.count)))
-            switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
-            case .done(let n):
-                remaining -= Int64(n); offset += Int64(n); budget -= n
-                piece[..<n].withByteView { f.write($0) }
-                if c.phase == .closing { return }
-            case .eof:
-                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
-            case .wouldBlock:
-                sink.waitWritable(); return
-            case .error(let e):
-                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
-            }
-        }
-        f.finish()
+        let sink = sink
+        let done = pumpPieces({
+            if f.holdsTooMuch { f.noteProducerHeld(); return .resumedElsewhere }   // resumed when includes complete
+            return sink.canAcceptOutput ? .no : .untilWritable
+        }) { piece in f.write(piece); return true }
+        if done { f.finish() }
     }
 
     /// Reads and compresses while the client takes output, a bounded amount per call; a regular file's read does
     /// not wait on the network, and one piece at a time keeps the loop responsive.
     private func compressMore(_ g: GzipStream) {
+        let sink = sink
+        let done = pumpPieces({ sink.canAcceptOutput ? .no : .untilWritable }) { piece in g.write(piece); return true }
+        if done {
+            g.finish()   // the trailer and, when chunked, the last chunk
+            sink.responseComplete()
+        }
+    }
+
+    /// Whether `pumpPieces` stops before its next read: not, until the socket is writable (output over its
+    /// limit), or because someone else resumes it (the SSI filter, once its includes drain).
+    private enum Pause { case no, untilWritable, resumedElsewhere }
+
+    /// The loop the three above share: reads the file a piece at a time (at most `turnBudget` bytes a call) and
+    /// hands each piece to `take`, which says whether to go on at once. True when the whole file went; false when
+    /// it stopped, with its resumption arranged: `pause` said so, the budget ran out or `take` declined (the
+    /// socket's writability resumes it), the client went away, or the file failed (truncated, or a read error:
+    /// logged, connection closed).
+    private func pumpPieces(_ pause: () -> Pause, _ take: (ByteView) -> Bool) -> Bool {
         let c = connection, sink = sink
-        if piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
+        if remaining > 0 && piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
         var budget = Self.turnBudget
         while remaining > 0 {
-            // Output over the limit, or this turn's share used: continue when the socket is writable again.
-            if !sink.canAcceptOutput || budget <= 0 { sink.waitWritable(); return }
+            switch pause() {
+            case .resumedElsewhere: return false
+            case .untilWritable: sink.waitWritable(); return false
+            case .no: break
+            }
+            if budget <= 0 { sink.waitWritable(); return false }
             let want = Int(min(remaining, Int64(piece.count)))
-            let r = Syscall.read(fd, into: &piece, count: want)
-            switch r {
+            switch Syscall.pread(fd, into: &piece, count: want, at: offset) {
             case .done(let n):
                 remaining -= Int64(n); offset += Int64(n); budget -= n
-                piece[..<n].withByteView { g.write($0) }
-                if c.phase == .closing { return }   // the client went away while we sent
+                let goOn = piece[..<n].withByteView { take($0) }
+                if c.phase == .closing { return false }   // the client went away while we sent
+                if !goOn { sink.waitWritable(); return false }
             case .eof:
-                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
+                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return false
             case .wouldBlock:
-                sink.waitWritable(); return
+                sink.waitWritable(); return false
             case .error(let e):
-                c.worker.log(.crit, "read() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
+                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return false
             }
         }
-        g.finish()   // the trailer and, when chunked, the last chunk
-        sink.responseComplete()
+        return true
     }
 }
 
