@@ -477,6 +477,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let bodyless = framing == .none || notModified
         // ssi on (SSIRuntime.swift): the body changes, so its length is unknown and no range is served from it.
         let ssiRuntime = bodyless || bodyForCacheOnly || request.location.ssi == nil ? nil : SSIProxyStage.applies(request, resp)
+        // A HEAD has no body to process, but nginx's SSI header filter edits its head as the GET's would be
+        // (no Content-Length, Accept-Ranges, and validators unless ssi_last_modified).
+        let ssiHeadOnly = ssiRuntime == nil && request.location.ssi != nil && request.head.method == .head && !notModified
+            ? SSIProxyStage.applies(request, resp) : nil
         let part = notModified || ssiRuntime != nil ? nil : cache?.singleRange(resp, request: request)
         var decision = notModified || request.isSubrequest ? nil
             : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
@@ -514,6 +518,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if let s = ssiRuntime {
             request.responseHead = SSIHead.edit(request.responseHead, keepLastModified: s.lastModified)
             ssi = SSIFilter(runtime: s, request: request, output: self)
+        } else if let s = ssiHeadOnly {
+            request.responseHead = SSIHead.edit(request.responseHead, keepLastModified: s.lastModified)
         }
         request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
         responseStarted = true

@@ -1,4 +1,5 @@
 import Deflate
+import HTTP1
 import SwitchyardTestSupport
 import Testing
 
@@ -62,6 +63,27 @@ import Testing
             let again = try c.readResponse()
             #expect(String(decoding: again.body, as: UTF8.self) == Self.expected)
         }
+    }
+
+    /// A HEAD for a page SSI would process gets the head its GET would have: no Content-Length (nginx's SSI
+    /// header filter clears it whatever the method), no validators, and no body.
+    @Test func headOfAProxiedPageHasTheGetsFields() throws {
+        let backend = try MockBackend(name: "b") { _ in
+            MockResponse(headers: [("Content-Type", "text/html"), ("ETag", "\"e1\""), ("Accept-Ranges", "bytes")],
+                         text: "<!--# echo var=\"x\" -->page")
+        }
+        defer { backend.stop() }
+        let f = try fixture(backend)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("HEAD /up/p HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let head = try c.readResponse(method: .head)
+        #expect(head.status == 200)
+        #expect(head.header("Content-Length") == nil && head.header("ETag") == nil && head.header("Accept-Ranges") == nil)
+        #expect(head.body.isEmpty)
+        // The connection goes on: the GET after it is processed.
+        try c.send("GET /up/p HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(String(decoding: try c.readResponse().body, as: UTF8.self) == "(none)page")
     }
 
     @Test func proxiedPageWithIncludesIsGzippedAfterSSI() throws {
