@@ -80,25 +80,26 @@ enum TryFilesPhase {
     }
 }
 
-/// nginx's ngx_http_parse_unsafe_uri, for a redirect an upstream names: `%XX` decoded (a bad escape or a NUL
-/// refuses it), then no `..` segment.
+/// nginx's ngx_http_parse_unsafe_uri, for the URIs an upstream (`X-Accel-Redirect`) or a page (SSI `include`)
+/// names: `%XX` decoded as ngx_unescape_uri decodes (a `%` before a byte that is not hex is dropped and the byte
+/// kept; a second byte that is not hex drops all three), then refused when it is not absolute, holds a NUL, or
+/// climbs with a `..` segment.
 enum URIPathSafety {
     static func decodedSafe(_ uri: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(uri.count)
         var i = 0
         while i < uri.count {
-            var b = uri[i]
-            if b == UInt8(ascii: "%") {
-                guard i + 2 < uri.count, let h = ASCII.hexValue(uri[i + 1]), let l = ASCII.hexValue(uri[i + 2]) else { return nil }
-                b = h << 4 | l
-                i += 2
-            }
-            if b == 0 { return nil }
-            out.append(b)
+            let b = uri[i]
             i += 1
+            guard b == UInt8(ascii: "%") else { out.append(b); continue }
+            guard i < uri.count else { break }
+            guard let h = ASCII.hexValue(uri[i]) else { out.append(uri[i]); i += 1; continue }
+            guard i + 1 < uri.count else { break }
+            if let l = ASCII.hexValue(uri[i + 1]) { out.append(h << 4 | l) }
+            i += 2
         }
-        return out.first == UInt8(ascii: "/") && !climbs(out) ? out : nil
+        return out.first == UInt8(ascii: "/") && !out.contains(0) && !climbs(out) ? out : nil
     }
 
     static func climbs(_ uri: [UInt8]) -> Bool {

@@ -36,34 +36,3 @@ enum SSIEncoding {
         }
     }
 }
-
-/// An include's URI, as nginx's ngx_http_parse_unsafe_uri reads it: `%XX` decoded (a decoded `?` is part of
-/// the path; only a literal `?` starts the arguments), then refused when it has a `..` segment or a NUL.
-enum SSIURI {
-    static func normalized(_ uri: [UInt8]) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(uri.count)
-        var i = 0
-        while i < uri.count {
-            let b = uri[i]
-            if b == 0x25, i + 2 < uri.count, let h = hex(uri[i + 1]), let l = hex(uri[i + 2]) {
-                out.append(h << 4 | l); i += 3; continue
-            }
-            out.append(b); i += 1
-        }
-        if out.contains(0) { return nil }
-        for s in out.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) where s.elementsEqual("..".utf8) {
-            return nil
-        }
-        return out
-    }
-
-    private static func hex(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x30...0x39: return b - 0x30
-        case 0x41...0x46: return b - 0x41 + 10
-        case 0x61...0x66: return b - 0x61 + 10
-        default: return nil
-        }
-    }
-}

@@ -410,9 +410,8 @@ final class SSIFilter {
             let dir = request.uri.lastIndex(of: UInt8(ascii: "/")).map { Array(request.uri[...$0]) } ?? [UInt8(ascii: "/")]
             uri = dir + uri
         }
-        var args: [UInt8]? = nil
-        if let q = uri.firstIndex(of: UInt8(ascii: "?")) { args = Array(uri[(q + 1)...]); uri = Array(uri[..<q]) }
-        guard let path = SSIURI.normalized(uri) else { return error("unsafe URI \"\(str(uri))\" was detected") }
+        let (raw, args) = FileLookup.splitArgs(uri)   // a literal `?` starts the arguments, a decoded one does not
+        guard let path = URIPathSafety.decodedSafe(raw) else { return error("unsafe URI \"\(str(raw))\" was detected") }
         if request.ssiDepth <= 0 {
             return error("subrequests cycle while processing \"\(str(path))\"")
         }

@@ -28,8 +28,21 @@ struct SSIPartsTests {
     }
 
     @Test func includeURIsMayNotClimb() {
-        #expect(SSIURI.normalized(Array("/a/b.html".utf8)) != nil)
-        #expect(SSIURI.normalized(Array("/a/../b".utf8)) == nil)
-        #expect(SSIURI.normalized(Array("/a/%2E%2e/b".utf8)) == nil)
+        #expect(URIPathSafety.decodedSafe(Array("/a/b.html".utf8)) != nil)
+        #expect(URIPathSafety.decodedSafe(Array("/a/../b".utf8)) == nil)
+        #expect(URIPathSafety.decodedSafe(Array("/a/%2E%2e/b".utf8)) == nil)
+        #expect(URIPathSafety.decodedSafe(Array("/a%00b".utf8)) == nil)
+    }
+
+    /// ngx_unescape_uri's handling of escapes that are not two hex digits, which both X-Accel-Redirect and
+    /// `include` go through: a `%` before a non-hex byte is dropped, a bad second byte drops all three.
+    @Test func badEscapesAreDecodedAsNginxDoes() {
+        func d(_ s: String) -> String? { URIPathSafety.decodedSafe(Array(s.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+        #expect(d("/a%41%62") == "/aAb")
+        #expect(d("/a%zzb") == "/azzb")
+        #expect(d("/a%4zb") == "/ab")
+        #expect(d("/a%4") == "/a" && d("/a%") == "/a")
+        #expect(d("/a%2e%2E") == "/a..")
+        #expect(d("a/b") == nil)
     }
 }
