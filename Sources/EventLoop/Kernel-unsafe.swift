@@ -41,6 +41,13 @@ extension Syscall {
         return bytes.withUnsafeMutableBytes { b in retrying { Glibc.pread(fd, b.baseAddress, count, off_t(offset)) } }
     }
 
+    /// Up to `buffer.count` bytes of a file at `offset` into `buffer` (a head writer's spare room: a small
+    /// file's body joins its head in one buffer, so both leave in one write).
+    public static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> IOResult {
+        if buffer.isEmpty { return .done(0) }
+        return retrying { Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+    }
+
     /// Opens the file at `path` (its bytes, no NUL) read-only and close-on-exec: the descriptor, or -1 with errno set.
     public static func openReadOnly(_ path: [UInt8]) -> Int32 {
         withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
@@ -57,18 +64,6 @@ extension Syscall {
         var st = Glibc.stat()
         guard Glibc.fstat(fd, &st) == 0 else { return nil }
         return FileStatus(st)
-    }
-
-    /// Reads up to `count` bytes of a file at `offset` onto the end of `bytes` (one `pread`, retried on EINTR):
-    /// a small file's body joins its head in one buffer, so both leave in one write.
-    public static func appendRead(_ fd: Int32, count: Int, at offset: Int64, to bytes: inout [UInt8]) -> IOResult {
-        if count == 0 { return .done(0) }
-        // Read into scratch memory, then one copy onto the array: growing the array first would zero it byte by byte.
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { scratch in
-            let r = retrying { Glibc.pread(fd, scratch.baseAddress, count, off_t(offset)) }
-            if case .done(let n) = r { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<n])) }
-            return r
-        }
     }
 
     /// `stat` of the file at `path` (its bytes, no NUL), following links; nil with errno set when it fails.

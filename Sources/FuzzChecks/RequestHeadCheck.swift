@@ -22,7 +22,7 @@ public enum RequestHeadCheck {
         w.appendRequestLine(method: head.bytes(head.methodRange), target: head.bytes(head.target), version: head.version)
         for i in head.headers.indices { w.appendHeader(from: head, at: i) }
         w.appendEnd()
-        return w.bytes
+        return w.finish()
     }
 
     static func reparse(_ head: RequestHead) throws(FuzzFailure) {

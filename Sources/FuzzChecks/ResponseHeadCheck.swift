@@ -19,7 +19,7 @@ public enum ResponseHeadCheck {
         w.appendStatusLine(head.status, reason: head.bytes(head.reason), version: head.version)
         for i in head.headers.indices { w.appendHeader(from: head, at: i) }
         w.appendEnd()
-        let bytes = w.bytes
+        let bytes = w.finish()
         var parser = ResponseHeadParser()
         let again = parser.parse(bytes)
         guard case .complete(let h, let consumed) = again else {

@@ -143,7 +143,7 @@ public enum SessionCheck {
         for c in cookies { w.appendHeader("Cookie", c) }
         w.appendEnd()
         var parser = RequestHeadParser()
-        guard case .complete(let head, _) = w.bytes.withByteView({ parser.parse($0) }) else { return nil }
+        guard case .complete(let head, _) = w.withByteView({ parser.parse($0) }) else { return nil }
         return head
     }
 }

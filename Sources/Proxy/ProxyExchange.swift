@@ -135,7 +135,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
         UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
                               cache: cache?.headEditsIfCaching(), into: &w)
-        request.upstreamHead = w.bytes
+        request.upstreamHead = w.finish()
     }
 
     /// The buffered body is complete: `$request_body` can read it (proxy_set_body, logs), then the head that
@@ -514,7 +514,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                   chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
                                       var v = d; v.etag = .keep; return v },
                                   filtered: notModified ? .notModified : (part != nil ? .singleRange : nil), into: &w)
-        request.responseHead = w.bytes
+        request.responseHead = w.finish()
         if let s = ssiRuntime {
             request.responseHead = SSIHead.edit(request.responseHead, keepLastModified: s.lastModified)
             ssi = SSIFilter(runtime: s, request: request, output: self)

@@ -24,7 +24,7 @@ enum ResponseHeadBuilder {
         var w = HeadWriter(capacity: resp.bytes.count + 256)
         write(for: r, upstream: resp, proxy: proxy, connection: c, chunked: chunked, extra: extra, gzip: gzip,
               filtered: filtered, age: age, bodyLength: bodyLength, into: &w)
-        return w.bytes
+        return w.finish()
     }
 
     /// `build` into a writer the caller owns (the proxy's: the request's reused head buffer, no allocation).
@@ -33,8 +33,8 @@ enum ResponseHeadBuilder {
                       age: Int64? = nil, bodyLength: Int? = nil, into w: inout HeadWriter) {
         let compressing = gzip?.compress == true
         w.appendStatusLine(filtered?.status ?? (r.errorStatus != 0 ? r.errorStatus : resp.status))   // error_page's status
-        if !proxy.passServer { appendServer(c, &w.bytes) }
-        if !proxy.passDate { appendDate(c, &w.bytes) }
+        if !proxy.passServer { appendServer(c, &w) }
+        if !proxy.passDate { appendDate(c, &w) }
         let b = resp.bytes
         // Held once here: a static's accessor (and a class's field) read per field costs a call and a retain.
         let hop = hopByHop, hidden = proxy.hiddenHeaders
@@ -74,20 +74,23 @@ enum ResponseHeadBuilder {
                 w.appendName(of: b, h.name)
                 let start = w.count
                 if case .replace(let rules) = proxy.redirect {
-                    appendRedirected(b[h.value.start..<h.value.end], refresh: !isLocation, rules: rules, request: r,
-                                     into: &w.bytes)
+                    w.withBytes {
+                        appendRedirected(b[h.value.start..<h.value.end], refresh: !isLocation, rules: rules, request: r,
+                                         into: &$0)
+                    }
                 } else {
                     w.append(b, h.value)
                 }
                 // nginx's header filter makes a relative Location absolute (absolute_redirect on, the default).
-                if isLocation && w.count > start && w.bytes[start] == UInt8(ascii: "/") {
-                    w.bytes.insert(contentsOf: absolutePrefix(r, c), at: start)
+                if isLocation && w.count > start && w[start] == UInt8(ascii: "/") {
+                    let prefix = absolutePrefix(r, c)
+                    w.withBytes { $0.insert(contentsOf: prefix, at: start) }
                 }
                 w.appendCRLF()
             } else if rewritesCookies && ASCII.named(b, h.name, "set-cookie") {
                 w.flush(b, run: &run)
                 w.appendName(of: b, h.name)
-                proxy.rewrites.rewriteCookie(b[h.value.start..<h.value.end], request: r, into: &w.bytes)
+                w.withBytes { proxy.rewrites.rewriteCookie(b[h.value.start..<h.value.end], request: r, into: &$0) }
                 w.appendCRLF()
             } else {
                 w.relayField(of: b, h, run: &run)
@@ -104,31 +107,34 @@ enum ResponseHeadBuilder {
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }
         if let a = age { w.appendHeader("Age", a) }
         if !extra.isEmpty { w.append(contentsOf: extra) }
-        appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &w.bytes)
+        appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &w)
     }
 
     /// `Connection`, `expires` and `add_header`, then the blank line: shared by every response kind.
-    static func appendCommonTail(_ r: Request, status: Int, connection c: ClientConnection, into out: inout [UInt8]) {
-        if !r.errorHeaders.isEmpty { out.append(contentsOf: r.errorHeaders) }
+    static func appendCommonTail(_ r: Request, status: Int, connection c: ClientConnection, into w: inout HeadWriter) {
+        if !r.errorHeaders.isEmpty { w.append(r.errorHeaders) }
         // Asked once: the answer reads the location's keep-alive limits through several references.
         if r.head != nil && c.keepAliveAfterResponse {
-            out.append(static: "Connection: keep-alive\r\n")
-            if let k = r.location?.keepaliveHeader { out.append(contentsOf: k) }
+            w.append("Connection: keep-alive\r\n")
+            if let k = r.location?.keepaliveHeader { w.append(k) }
         } else {
-            out.append(static: "Connection: close\r\n")
+            w.append("Connection: close\r\n")
         }
         if let loc = r.location {
-            if let e = loc.expires { e.append(status: status, request: r, into: &out) }
+            // Both edit the head built so far (a replaced Expires, ETag): through the writer's array.
+            if let e = loc.expires { w.withBytes { e.append(status: status, request: r, into: &$0) } }
             let ok = switch status { case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308: true; default: false }
-            appendAddHeaders(r, loc, alwaysOnly: !ok, into: &out)
+            appendAddHeaders(r, loc, alwaysOnly: !ok, into: &w)
         }
-        out.appendCRLF()
+        w.appendCRLF()
     }
 
     /// The location's `add_header` lines (only the `always` ones for other statuses); a value that evaluates
     /// empty adds no header, as in nginx.
-    static func appendAddHeaders(_ r: Request, _ loc: LocationRuntime, alwaysOnly: Bool, into out: inout [UInt8]) {
-        appendFields(loc.addHeaders, r, alwaysOnly: alwaysOnly, into: &out)
+    static func appendAddHeaders(_ r: Request, _ loc: LocationRuntime, alwaysOnly: Bool, into w: inout HeadWriter) {
+        let fields = loc.addHeaders
+        guard !fields.isEmpty else { return }
+        w.withBytes { appendFields(fields, r, alwaysOnly: alwaysOnly, into: &$0) }
     }
 
     /// `add_header` / `add_trailer` fields as `Name: value` lines, skipping those whose value is empty. `ETag`
@@ -163,12 +169,12 @@ enum ResponseHeadBuilder {
     private static let serverWithVersion = Array("Server: switchyard/\(Version.switchyard)\r\n".utf8)
     private static let serverPlain = Array("Server: switchyard\r\n".utf8)
 
-    static func appendServer(_ c: ClientConnection, _ out: inout [UInt8]) {
-        out.append(contentsOf: c.runtime.serverTokens ? serverWithVersion : serverPlain)
+    static func appendServer(_ c: ClientConnection, _ w: inout HeadWriter) {
+        w.append(c.runtime.serverTokens ? serverWithVersion : serverPlain)
     }
 
-    static func appendDate(_ c: ClientConnection, _ out: inout [UInt8]) {
-        out.append(contentsOf: c.worker.clock.httpDateLine())
+    static func appendDate(_ c: ClientConnection, _ w: inout HeadWriter) {
+        w.append(c.worker.clock.httpDateLine())
     }
 
     /// nginx's `ngx_http_proxy_rewrite_redirect`: the first rule that matches rewrites the value (after `url=` in

@@ -106,8 +106,8 @@ enum Responses {
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256 + body.count)
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w.bytes)
-        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendDate(c, &w)
         if !contentType.isEmpty { w.appendHeader("Content-Type", contentType) }
         let trailers = Trailers.expected(r, status: status)   // add_trailer: chunked, trailers after the body
         if trailers {
@@ -119,9 +119,9 @@ enum Responses {
         if let pending = r.pendingLocation, extra.isEmpty {   // an error_page answering a redirect keeps its Location
             w.appendHeader("Location", absoluteLocation(pending, r, c))
         }
-        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
         if trailers {
-            r.responseHead = w.bytes   // the trailers' values may read $sent_http_*
+            r.responseHead = w.finish()   // the trailers' values may read $sent_http_*
             var out = r.responseHead
             if !body.isEmpty { ChunkedEncoder.appendChunkHeader(body.count, to: &out); out.append(contentsOf: body); out.appendCRLF() }
             Trailers.appendLastChunk(r, status: status, into: &out)
@@ -130,10 +130,10 @@ enum Responses {
             return r.sink.responseComplete()
         }
         let headCount = w.count
-        if r.head?.method != .head { w.append(contentsOf: body); r.bodyBytesSent = Int64(body.count) }
-        r.sink.send(w.bytes)
-        if w.count > headCount { w.bytes.removeSubrange(headCount...) }   // the head alone stays, for $sent_http_*
-        r.responseHead = w.bytes
+        if r.head?.method != .head { w.append(body); r.bodyBytesSent = Int64(body.count) }
+        _ = w.withByteView { r.sink.send($0) }
+        w.truncate(to: headCount)   // the head alone stays, for $sent_http_*
+        r.responseHead = w.finish()
         r.sink.responseComplete()
     }
 

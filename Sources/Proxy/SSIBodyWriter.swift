@@ -70,14 +70,14 @@ enum SSIFileResponse {
         let compressing = decision?.compress == true
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512)
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w.bytes)
-        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendDate(c, &w)
         StaticFiles.appendFileFields(r.location, status: status, length: nil, type: type, etag: etag,
                                      lastModified: lastModified, range: nil, gzip: decision, compressing: compressing,
                                      chunked: chunked, into: &w)
         if chunked && !compressing { w.append("Transfer-Encoding: chunked\r\n") }
-        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
-        r.responseHead = SSIHead.edit(w.bytes, keepLastModified: s.lastModified)
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
+        r.responseHead = SSIHead.edit(w.finish(), keepLastModified: s.lastModified)
         if method == .head || size == 0 {
             Syscall.close(fd)
             r.sink.send(r.responseHead)
@@ -115,16 +115,16 @@ enum SSIMadeResponse {
         let chunked = SSIFraming.chunked(r, c)
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256)
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w.bytes)
-        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendDate(c, &w)
         if !contentType.isEmpty { w.appendHeader("Content-Type", contentType) }
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }
         for (name, value) in extra { w.appendHeader(name, value) }
         if let pending = r.pendingLocation, extra.isEmpty {
             w.appendHeader("Location", Responses.absoluteLocation(pending, r, c))
         }
-        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
-        r.responseHead = w.bytes
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
+        r.responseHead = w.finish()
         let writer = SSIBodyWriter(request: r, gzip: nil, chunked: chunked)
         let filter = SSIFilter(runtime: s, request: r, output: writer)
         let sink = r.sink

@@ -46,11 +46,11 @@ enum StaticFiles {
             r.status = 200
             var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
             w.appendStatusLine(200)
-            ResponseHeadBuilder.appendServer(c, &w.bytes)
-            ResponseHeadBuilder.appendDate(c, &w.bytes)
-            w.append(contentsOf: c.worker.staticMemo.wholeFileFields(path, info, r.location))
-            ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w.bytes)
-            return sendBody(r, c, fd: fd, offset: 0, length: info.size, after: &w)
+            ResponseHeadBuilder.appendServer(c, &w)
+            ResponseHeadBuilder.appendDate(c, &w)
+            w.append(c.worker.staticMemo.wholeFileFields(path, info, r.location))
+            ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w)
+            return sendBody(r, c, fd: fd, offset: 0, length: info.size, after: w)
         }
 
         let filters = r.location.filters
@@ -163,18 +163,23 @@ enum StaticFiles {
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(length))
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                   range: range, gzip: gzip, compressing: false, chunked: false, into: &w)
-        sendBody(r, c, fd: fd, offset: offset, length: length, after: &w)
+        sendBody(r, c, fd: fd, offset: offset, length: length, after: w)
     }
 
     /// `length` bytes of `fd` from `offset` appended to the head in `w`, sent in one write; `fd` is closed here.
     private static func sendBody(_ r: Request, _ c: ClientConnection, fd: Int32, offset: Int64, length: Int64,
-                                 after w: inout HeadWriter) {
+                                 after w: consuming HeadWriter) {
         let headCount = w.count
-        let read = Syscall.appendRead(fd, count: Int(length), at: offset, to: &w.bytes)
+        var read = IOResult.done(0)
+        w.appendFilling(upTo: Int(length)) { room in
+            read = Syscall.pread(fd, into: room, at: offset)
+            if case .done(let n) = read { return n }
+            return 0
+        }
         Syscall.close(fd)
         guard case .done(let n) = read, n == Int(length) else {
-            w.bytes.removeSubrange(headCount...)
-            r.responseHead = w.bytes
+            w.truncate(to: headCount)
+            r.responseHead = w.finish()
             switch read {
             case .error(let e): c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id)
             default: c.worker.log(.error, "file was truncated while sending", c.id)
@@ -183,9 +188,9 @@ enum StaticFiles {
             return
         }
         r.bodyBytesSent += length
-        r.sink.send(w.bytes)
-        w.bytes.removeSubrange(headCount...)   // the head alone stays, for $sent_http_*
-        r.responseHead = w.bytes
+        _ = w.withByteView { r.sink.send($0) }
+        w.truncate(to: headCount)   // the head alone stays, for $sent_http_*
+        r.responseHead = w.finish()
         r.sink.responseComplete()
     }
 
@@ -232,7 +237,7 @@ enum StaticFiles {
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                   range: range, gzip: gzip, compressing: sender?.gzip != nil || compressedHead,
                   chunked: sender?.chunked == true, into: &w)
-        r.responseHead = w.bytes
+        r.responseHead = w.finish()
         r.sink.send(r.responseHead)
         if let sender {
             r.sink.fileSender = sender
@@ -247,11 +252,11 @@ enum StaticFiles {
                                   etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
                                   gzip: GzipDecision?, compressing: Bool, chunked: Bool, into w: inout HeadWriter) {
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w.bytes)
-        ResponseHeadBuilder.appendDate(c, &w.bytes)
+        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendDate(c, &w)
         appendFileFields(r.location, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                          range: range, gzip: gzip, compressing: compressing, chunked: chunked, into: &w)
-        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w.bytes)
+        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
     }
 
     /// The fields that describe the file: from Content-Type to Accept-Ranges.

@@ -36,7 +36,7 @@ final class StaticHeadMemo {
         StaticFiles.appendFileFields(loc, status: 200, length: info.size, type: contentType(path, loc), etag: etag,
                                      lastModified: lastModified(info.mtime), range: nil, gzip: nil, compressing: false,
                                      chunked: false, into: &w)
-        fields = w.bytes
+        fields = w.finish()
         fieldsLocation = loc
         fieldsExtension = Array(path[ext])
         fieldsSize = info.size

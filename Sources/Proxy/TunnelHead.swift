@@ -17,16 +17,16 @@ enum TunnelHead {
                       connection c: ClientConnection) -> [UInt8] {
         var w = HeadWriter(capacity: resp.bytes.count + 128)
         w.appendStatusLine(resp.status)
-        if !proxy.passServer { ResponseHeadBuilder.appendServer(c, &w.bytes) }
-        if !proxy.passDate { ResponseHeadBuilder.appendDate(c, &w.bytes) }
+        if !proxy.passServer { ResponseHeadBuilder.appendServer(c, &w) }
+        if !proxy.passDate { ResponseHeadBuilder.appendDate(c, &w) }
         let b = resp.bytes
         for h in resp.headers {
             if dropped.contains(b, h.name) || proxy.hiddenHeaders.contains(b, h.name) { continue }
             w.appendField(of: b, name: h.name, value: h.value)
         }
         w.append("Connection: upgrade\r\n")
-        if let loc = r.location { ResponseHeadBuilder.appendAddHeaders(r, loc, alwaysOnly: true, into: &w.bytes) }
+        if let loc = r.location { ResponseHeadBuilder.appendAddHeaders(r, loc, alwaysOnly: true, into: &w) }
         w.appendEnd()
-        return w.bytes
+        return w.finish()
     }
 }

@@ -31,7 +31,7 @@ enum UpstreamRequest {
                       cache: CacheEdits? = nil) -> [UInt8] {
         var w = HeadWriter(capacity: r.head.bytes.count + 256)
         write(r, proxy: proxy, bodyLength: bodyLength, chunked: chunked, cache: cache, into: &w)
-        return w.bytes
+        return w.finish()
     }
 
     /// `build` into a writer the caller owns (the exchange's: the request's reused buffer, no allocation).
@@ -49,7 +49,7 @@ enum UpstreamRequest {
             // proxy_method replaces the method (proxy_set_body the body, which goes out with the head); otherwise
             // a cache fill of a HEAD asks for the whole entry, as nginx's proxy_cache_convert_head.
             if !proxy.plainRequest, let method = proxy.rewrites.method {
-                r.evaluate(method, into: &w.bytes)
+                w.withBytes { r.evaluate(method, into: &$0) }
             } else if let c = cache, c.headAsGET, head.method == .head {
                 w.append("GET")
             } else if r.methodIsGET {   // an error_page's internal redirect asks with GET
@@ -58,7 +58,7 @@ enum UpstreamRequest {
                 w.append(head.bytes, head.methodRange)
             }
             w.append(32)
-            appendURI(r, proxy: proxy, to: &w.bytes)
+            w.withBytes { appendURI(r, proxy: proxy, to: &$0) }
         }
         w.appendRequestLineEnd(proxy.httpVersion11 ? .http1_1 : .http1_0)
         // By index: a `for` over the tuples would copy each (three retains) to read two of its fields.
@@ -66,7 +66,7 @@ enum UpstreamRequest {
         for i in sets.indices {
             if caching && cacheStripped.contains(sets[i].lowercased) { continue }
             let field = w.beginField(sets[i].name)
-            r.evaluate(sets[i].value, into: &w.bytes)
+            w.withBytes { r.evaluate(sets[i].value, into: &$0) }
             w.endFieldUnlessEmpty(field)   // empty value: header not sent
         }
         let b = head.bytes

@@ -18,7 +18,7 @@ struct HeadWriterFieldTests {
         w.append(head.bytes, head.headers[1].value)
         w.appendCRLF()
         w.appendEnd()
-        #expect(text(w.bytes) == "HTTP/1.1 200 OK\r\nX-One: a b\r\nx-two: c\r\nX-One: c\r\n\r\n")
+        #expect(text(w.finish()) == "HTTP/1.1 200 OK\r\nX-One: a b\r\nx-two: c\r\nX-One: c\r\n\r\n")
     }
 
     @Test func aFieldWhoseValueComesOutEmptyIsDropped() {
@@ -33,7 +33,7 @@ struct HeadWriterFieldTests {
         w.append("X-Literal: 1\r\n")
         w.appendHeader("Content-Length", Int64(12))
         w.appendEnd()
-        #expect(text(w.bytes) == "GET /a HTTP/1.1\r\nHost: example.org\r\nX-Literal: 1\r\nContent-Length: 12\r\n\r\n")
+        #expect(text(w.finish()) == "GET /a HTTP/1.1\r\nHost: example.org\r\nX-Literal: 1\r\nContent-Length: 12\r\n\r\n")
     }
 
     @Test func requestLineFromPieces() {
@@ -42,7 +42,7 @@ struct HeadWriterFieldTests {
         w.append(32)
         w.append(contentsOf: bytes("/x?y"))
         w.appendRequestLineEnd(.http1_0)
-        #expect(text(w.bytes) == "PURGE /x?y HTTP/1.0\r\n")
+        #expect(text(w.finish()) == "PURGE /x?y HTTP/1.0\r\n")
     }
 
     /// The usual statuses are written from whole lines, the others from their phrases: the same bytes.
@@ -51,11 +51,11 @@ struct HeadWriterFieldTests {
             var w = HeadWriter()
             w.appendStatusLine(status)
             let phrase = StatusReason.phrase(for: status).map { "\($0)" } ?? ""
-            #expect(text(w.bytes) == "HTTP/1.1 \(status) \(phrase)\r\n")
+            #expect(text(w.finish()) == "HTTP/1.1 \(status) \(phrase)\r\n")
         }
         var old = HeadWriter()
         old.appendStatusLine(200, version: .http1_0)
-        #expect(text(old.bytes) == "HTTP/1.0 200 OK\r\n")
+        #expect(text(old.finish()) == "HTTP/1.0 200 OK\r\n")
     }
 
     @Test func reusesTheBufferItIsGiven() {
@@ -65,10 +65,10 @@ struct HeadWriterFieldTests {
         let capacity = kept.capacity
         var w = HeadWriter(reusing: &kept)
         #expect(kept.isEmpty)
-        #expect(w.count == 0 && w.bytes.capacity == capacity)
+        #expect(w.count == 0)
         w.appendStatusLine(204)
         w.appendEnd()
-        kept = w.bytes
+        kept = w.finish()
         #expect(text(kept) == "HTTP/1.1 204 No Content\r\n\r\n" && kept.capacity == capacity)
     }
 }

@@ -19,6 +19,7 @@ struct AppResponse {
         if let location { w.appendHeader("Location", Array(location.utf8)) }
         if !keepAlive { w.appendHeader("Connection", "close") }
         w.appendEnd()
-        return headRequest ? w.bytes : w.bytes + body
+        if !headRequest { w.append(body) }
+        return w.finish()
     }
 }

@@ -1,60 +1,20 @@
 public import ASCIIBytes
-/// The one head writer: start line, header lines, final CRLF, appended to one byte array. No Strings, no
-/// formatting machinery: literals are copied straight from the binary, numbers are written digit by digit, and
-/// fields relayed from a parsed head are copied from its bytes by range (no slice, so no reference counting per
-/// field). The proxy writes its upstream request heads and client response heads through it
-/// (Proxy/UpstreamRequest.swift, Proxy/ResponseHeadBuilder.swift), into a buffer the request keeps across
-/// keep-alive requests (`init(reusing:)`), so a head costs no allocation.
-/// ```
-/// var w = HeadWriter()
-/// w.appendStatusLine(200)
-/// w.appendHeader("Content-Length", 42)
-/// w.appendHeader("Server", "switchyard")
-/// w.appendEnd()
-/// socket.write(w.bytes)
-/// ```
-public struct HeadWriter: Sendable {
-    public var bytes: [UInt8]
-
-    @inlinable
-    public init(capacity: Int = 512) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-    }
-
-    /// Starts writing after existing bytes (e.g. to reuse an array's capacity).
-    @inlinable
-    public init(appendingTo bytes: [UInt8]) {
-        self.bytes = bytes
-    }
-
-    /// Writes into `buffer`'s memory: its storage moves into the writer emptied (capacity kept) and `buffer` is
-    /// left empty; hand `bytes` back when done. A buffer kept across requests makes each head without malloc;
-    /// one with less than `minimumCapacity` grows once, here, instead of at several appends.
-    @inlinable
-    public init(reusing buffer: inout [UInt8], minimumCapacity: Int = 0) {
-        bytes = []
-        swap(&bytes, &buffer)
-        bytes.removeAll(keepingCapacity: true)
-        if bytes.capacity < minimumCapacity { bytes.reserveCapacity(minimumCapacity) }
-    }
-
-    @inlinable public var count: Int { bytes.count }
-
+/// The lines of an HTTP/1 head, written through HeadWriter's raw appends (HeadWriter-unsafe.swift).
+extension HeadWriter {
     // MARK: - Start lines
 
     /// `HTTP/1.1 404 Not Found\r\n`; a code with no known phrase gets `HTTP/1.1 599 \r\n`, as nginx writes it.
     @inlinable
     public mutating func appendStatusLine(_ status: Int, version: HTTPVersion = .http1_1) {
         if version.major == 1 && version.minor == 1, let line = StatusReason.line(for: status) {   // one copy
-            bytes.append(contentsOf: line.buffer)
+            append(line)
             return
         }
         appendVersion(version)
-        bytes.append(ASCII.sp)
+        append(ASCII.sp)
         appendStatusCode(status)
-        bytes.append(ASCII.sp)
-        if let phrase = StatusReason.phrase(for: status) { bytes.append(contentsOf: phrase.buffer) }
+        append(ASCII.sp)
+        if let phrase = StatusReason.phrase(for: status) { append(phrase) }
         appendCRLF()
     }
 
@@ -64,10 +24,10 @@ public struct HeadWriter: Sendable {
         _ status: Int, reason: R, version: HTTPVersion = .http1_1
     ) {
         appendVersion(version)
-        bytes.append(ASCII.sp)
+        append(ASCII.sp)
         appendStatusCode(status)
-        bytes.append(ASCII.sp)
-        bytes.append(contentsOf: reason)
+        append(ASCII.sp)
+        append(contentsOf: reason)
         appendCRLF()
     }
 
@@ -76,9 +36,9 @@ public struct HeadWriter: Sendable {
     public mutating func appendRequestLine<M: Collection<UInt8>, T: Collection<UInt8>>(
         method: M, target: T, version: HTTPVersion = .http1_1
     ) {
-        bytes.append(contentsOf: method)
-        bytes.append(ASCII.sp)
-        bytes.append(contentsOf: target)
+        append(contentsOf: method)
+        append(ASCII.sp)
+        append(contentsOf: target)
         appendRequestLineEnd(version)
     }
 
@@ -99,7 +59,7 @@ public struct HeadWriter: Sendable {
             append(end)
             return
         }
-        bytes.append(ASCII.sp)
+        append(ASCII.sp)
         appendVersion(version)
         appendCRLF()
     }
@@ -119,9 +79,9 @@ public struct HeadWriter: Sendable {
     /// `Name: 123\r\n`
     @inlinable
     public mutating func appendHeader(_ name: StaticString, _ value: Int64) {
-        bytes.append(contentsOf: name.buffer)
+        append(name)
         appendColonSpace()
-        ASCIIDecimal.append(value, to: &bytes)
+        appendDecimal(value)
         appendCRLF()
     }
 
@@ -134,9 +94,9 @@ public struct HeadWriter: Sendable {
     /// `Name: value\r\n`. The caller guarantees both are valid (no CR/LF): values relayed from a parsed head are.
     @inlinable
     public mutating func appendHeader<N: Collection<UInt8>, V: Collection<UInt8>>(_ name: N, _ value: V) {
-        bytes.append(contentsOf: name)
+        append(contentsOf: name)
         appendColonSpace()
-        bytes.append(contentsOf: value)
+        append(contentsOf: value)
         appendCRLF()
     }
 
@@ -204,10 +164,10 @@ public struct HeadWriter: Sendable {
     /// out empty drops the whole line (nginx sends no field whose value evaluates empty).
     @inlinable
     public mutating func beginField<N: Collection<UInt8>>(_ name: N) -> (lineStart: Int, valueStart: Int) {
-        let lineStart = bytes.count
-        bytes.append(contentsOf: name)
+        let lineStart = count
+        append(contentsOf: name)
         appendColonSpace()
-        return (lineStart, bytes.count)
+        return (lineStart, count)
     }
 
     /// Ends a field `beginField` started: CRLF after a value, or the line removed when nothing followed `Name: `.
@@ -215,8 +175,8 @@ public struct HeadWriter: Sendable {
     @inlinable
     @discardableResult
     public mutating func endFieldUnlessEmpty(_ field: (lineStart: Int, valueStart: Int)) -> Bool {
-        if bytes.count == field.valueStart {
-            bytes.removeSubrange(field.lineStart...)
+        if count == field.valueStart {
+            truncate(to: field.lineStart)
             return false
         }
         appendCRLF()
@@ -232,52 +192,28 @@ public struct HeadWriter: Sendable {
     // MARK: - Pieces
 
     @inlinable @inline(__always)
-    public mutating func append(_ byte: UInt8) { bytes.append(byte) }
-
-    /// A literal's bytes, copied from the binary (no temporary array).
-    @inlinable @inline(__always)
-    public mutating func append(_ literal: StaticString) { bytes.append(contentsOf: literal.buffer) }
+    public mutating func appendDecimal(_ value: Int) { appendDecimal(Int64(value)) }
 
     @inlinable @inline(__always)
-    public mutating func append<C: Collection<UInt8>>(contentsOf c: C) { bytes.append(contentsOf: c) }
-
-    /// `source[range]`, copied through a view: one memcpy and no slice (a slice would retain `source`).
-    @inlinable @inline(__always)
-    public mutating func append(_ source: [UInt8], _ range: ByteRange) {
-        source.withByteView { v in bytes.append(contentsOf: v.slice(range.start, range.end)) }
-    }
+    public mutating func appendCRLF() { append(ASCII.cr, ASCII.lf) }
 
     @inlinable @inline(__always)
-    public mutating func appendDecimal(_ value: Int64) { ASCIIDecimal.append(value, to: &bytes) }
-
-    /// Two single-byte appends (a literal array would be built and walked).
-    @inlinable @inline(__always)
-    public mutating func appendCRLF() {
-        bytes.append(ASCII.cr)
-        bytes.append(ASCII.lf)
-    }
-
-    @inlinable @inline(__always)
-    public mutating func appendColonSpace() {
-        bytes.append(ASCII.colon)
-        bytes.append(ASCII.sp)
-    }
+    public mutating func appendColonSpace() { append(ASCII.colon, ASCII.sp) }
 
     @inlinable @inline(__always)
     mutating func appendVersion(_ version: HTTPVersion) {
-        let prefix: StaticString = "HTTP/"
-        bytes.append(contentsOf: prefix.buffer)
-        bytes.append(48 &+ version.major)
-        bytes.append(ASCII.dot)
-        bytes.append(48 &+ version.minor)
+        append("HTTP/")
+        append(48 &+ version.major)
+        append(ASCII.dot)
+        append(48 &+ version.minor)
     }
 
     /// Always three digits, like nginx's `%03ui`.
     @inlinable @inline(__always)
     mutating func appendStatusCode(_ status: Int) {
         let s = max(0, min(status, 999))
-        bytes.append(UInt8(s / 100) &+ 48)
-        bytes.append(UInt8(s / 10 % 10) &+ 48)
-        bytes.append(UInt8(s % 10) &+ 48)
+        append(UInt8(s / 100) &+ 48)
+        append(UInt8(s / 10 % 10) &+ 48)
+        append(UInt8(s % 10) &+ 48)
     }
 }
