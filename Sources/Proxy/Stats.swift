@@ -26,11 +26,11 @@ public final class SharedStats: Sendable {
 
     func countResponse(_ status: Int) {
         switch status / 100 {
-        case 1: responses1xx.add(1, ordering: .relaxed)
-        case 2: responses2xx.add(1, ordering: .relaxed)
-        case 3: responses3xx.add(1, ordering: .relaxed)
-        case 4: responses4xx.add(1, ordering: .relaxed)
-        case 5: responses5xx.add(1, ordering: .relaxed)
+        case 1: responses1xx.wrappingAdd(1, ordering: .relaxed)
+        case 2: responses2xx.wrappingAdd(1, ordering: .relaxed)
+        case 3: responses3xx.wrappingAdd(1, ordering: .relaxed)
+        case 4: responses4xx.wrappingAdd(1, ordering: .relaxed)
+        case 5: responses5xx.wrappingAdd(1, ordering: .relaxed)
         default: break   // 0: a connection closed before any status (nginx logs 000 / 499 style codes only)
         }
     }

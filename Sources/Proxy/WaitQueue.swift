@@ -6,7 +6,7 @@
 /// Intrusive: the links live in the connections, so joining and leaving cost no allocation. A connection is
 /// in at most one queue; `ClientConnection.waiting` says which.
 ///
-/// The links are unowned(unsafe), as `ClientConnection.worker`: the worker's table owns every queued connection,
+/// The links are unowned(unsafe): the worker's table owns every queued connection,
 /// and `close()` leaves its queue before the table lets it go. Strong links cost 5 retains and 8 releases a
 /// keep-alive request (callgrind, return200).
 final class WaitQueue {
