@@ -27,7 +27,8 @@ final class LogClock {
     func timeLocal() -> [UInt8] { refresh(); return local }
     func timeISO8601() -> [UInt8] { refresh(); return iso }
     func httpDate() -> [UInt8] { refresh(); return http }
-    func httpDateLine() -> [UInt8] { refresh(); return dateLine }
+    /// The `Date` line copied into a head where it is (handing out the array would cost a retain and a release).
+    func appendDateLine(to w: inout HeadWriter) { refresh(); w.append(dateLine) }
 
     /// `$msec`: seconds with millisecond resolution.
     static func msec() -> [UInt8] {

@@ -174,7 +174,7 @@ enum ResponseHeadBuilder {
     }
 
     static func appendDate(_ c: ClientConnection, _ w: inout HeadWriter) {
-        w.append(c.worker.clock.httpDateLine())
+        c.worker.clock.appendDateLine(to: &w)
     }
 
     /// nginx's `ngx_http_proxy_rewrite_redirect`: the first rule that matches rewrites the value (after `url=` in

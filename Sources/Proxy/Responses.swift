@@ -38,7 +38,8 @@ enum Responses {
     /// `return code [text|URL]`.
     static func respond(_ status: Int, body: CompiledTemplate?, on c: ClientConnection) {
         let r = c.request
-        if [301, 302, 303, 307, 308].contains(status), let body {
+        let redirects = switch status { case 301, 302, 303, 307, 308: true; default: false }
+        if redirects, let body {
             // `redirect` hands it to an error_page for that code, as nginx finalizes a redirect `return`.
             return redirect(status, location: r.evaluate(body), on: c)
         }
