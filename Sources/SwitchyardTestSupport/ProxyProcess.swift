@@ -121,46 +121,6 @@ public enum Package {
     }
 }
 
-/// Temporary directories and small file helpers for tests.
-public enum TempDir {
-    public static func make() throws -> String {
-        var template = Array("/tmp/switchyard-test-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else { throw TestClientError("mkdtemp failed") }
-        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        // Started as root, the proxy serves as `nobody`: it must be able to read the prefix (as under /srv).
-        _ = chmod(path, 0o755)
-        return path
-    }
-
-    public static func write(_ path: String, _ text: String) throws {
-        var dir = path.split(separator: "/").dropLast().joined(separator: "/")
-        dir = "/" + dir
-        var built = ""
-        for part in dir.split(separator: "/") { built += "/" + part; _ = mkdir(built, 0o755) }
-        guard let f = fopen(path, "w") else { throw TestClientError("cannot write \(path)") }
-        fputs(text, f)
-        fclose(f)
-    }
-
-    public static func read(_ path: String) throws -> String {
-        String(decoding: try readBytes(path), as: UTF8.self)
-    }
-
-    /// A file's bytes (a cache entry, a gzip variant).
-    public static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "r") else { throw TestClientError("cannot read \(path)") }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            out.append(contentsOf: buf[0..<n])
-        }
-        return out
-    }
-}
-
 /// The ports this test process has handed out, each held by a socket bound to it (see `freePort`).
 private let heldPorts = Lock<[UInt16: Int32]>([:])
 

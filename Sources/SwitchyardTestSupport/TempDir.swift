@@ -1,0 +1,63 @@
+import Glibc
+import Locking
+
+/// Temporary directories and small file helpers for tests. Every directory `make()` creates is removed when
+/// the test process exits (a `make test` used to leave some 2,000 in /tmp); with SWITCHYARD_KEEP_TEST_DIRS=1
+/// they stay, for a post-mortem: a test's prefix holds its config, error log and access log.
+public enum TempDir {
+    public static func make() throws -> String {
+        var template = Array("/tmp/switchyard-test-XXXXXX".utf8CString)
+        guard mkdtemp(&template) != nil else { throw TestClientError("mkdtemp failed") }
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Started as root, the proxy serves as `nobody`: it must be able to read the prefix (as under /srv).
+        _ = chmod(path, 0o755)
+        if cleanupAtExit { made.withLock { $0.append(path) } }
+        return path
+    }
+
+    private static let made = Lock<[String]>([])
+
+    /// Registers the removal once, the first time a directory is made (a static's initializer runs once).
+    private static let cleanupAtExit: Bool = {
+        if let keep = getenv("SWITCHYARD_KEEP_TEST_DIRS"), String(cString: keep) == "1" { return false }
+        atexit { TempDir.removeAll() }
+        return true
+    }()
+
+    /// One `rm -rf` for all of them: the processes the tests started are stopped by now.
+    private static func removeAll() {
+        let paths = made.withLock { $0 }
+        for start in stride(from: 0, to: paths.count, by: 500) {
+            let batch = paths[start..<min(start + 500, paths.count)]
+            _ = system("rm -rf " + batch.map { "'\($0)'" }.joined(separator: " "))
+        }
+    }
+
+    public static func write(_ path: String, _ text: String) throws {
+        var dir = path.split(separator: "/").dropLast().joined(separator: "/")
+        dir = "/" + dir
+        var built = ""
+        for part in dir.split(separator: "/") { built += "/" + part; _ = mkdir(built, 0o755) }
+        guard let f = fopen(path, "w") else { throw TestClientError("cannot write \(path)") }
+        fputs(text, f)
+        fclose(f)
+    }
+
+    public static func read(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// A file's bytes (a cache entry, a gzip variant).
+    public static func readBytes(_ path: String) throws -> [UInt8] {
+        guard let f = fopen(path, "r") else { throw TestClientError("cannot read \(path)") }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+}
