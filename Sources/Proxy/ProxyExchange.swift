@@ -28,7 +28,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     let proxy: ProxyRuntime
     let upstream: UpstreamRuntime?
     /// The upstream's balancer, resolved once: picks, retries and releases all use it, across a reload too.
-    let peers: UpstreamPeers?   // a let: read in place, no copy (two retains) per pick and release
+    /// A class reference of `self` is read borrowed; the two-reference `UpstreamPeers` it replaces was copied
+    /// (two retains and releases) at each of four uses a request.
+    let box: BalancerBox?
+    /// The upstream and its balancer, for a background cache update that goes on after this exchange.
+    var peers: UpstreamPeers? { box.map { UpstreamPeers(box: $0) } }
     private let direct: (address: SocketAddress, label: [UInt8])?   // proxy_pass to one address
     private let unusable: Unusable?   // proxy_pass with variables that failed
     /// Boxed: rare, and 32 bytes inline would take the exchange past 1,032 bytes, glibc's largest fast (tcache)
@@ -84,10 +88,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         self.sink = request.sink
         self.proxy = proxy
         switch ProxyDestination.resolve(proxy, for: request, runtime: client.runtime) {
-        case .upstream(let u): upstream = u; direct = nil; unusable = nil; peers = UpstreamPeers(u, worker: client.worker)
-        case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil; peers = nil
-        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = Unusable(status, message); peers = nil
-        case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; peers = nil; resolution = NameResolution(name, port, r)
+        case .upstream(let u): upstream = u; direct = nil; unusable = nil; box = client.worker.balancer(for: u)
+        case .address(let a, let label): upstream = nil; direct = (a, label); unusable = nil; box = nil
+        case .unusable(let status, let message): upstream = nil; direct = nil; unusable = Unusable(status, message); box = nil
+        case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; box = nil; resolution = NameResolution(name, port, r)
         }
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
@@ -282,7 +286,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             guard let d = direct, triesDone == 0 else { return nil }
             return (d.address, d.label)
         }
-        guard let p = peers!.pick(for: request, state: &pickState, now: Instant(nanoseconds: Clock.monotonicNanos()))
+        // The pick context (hash key, session id, route) is evaluated per pick: a retry is rare.
+        guard let p = box!.balancer.pick(up.policy.context(for: request), state: &pickState,
+                                         now: Instant(nanoseconds: Clock.monotonicNanos()))
         else { return nil }
         let counters = up.policy.factory.counters
         if triesDone > 0 { counters.noteRetry() }
@@ -291,14 +297,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         peerAnswered = false
         lastPick = p
         if let shared = up.policy.share { sendSharedWrites(shared) }   // a move the pick recorded
-        let set = peers!.set
-        return (set.addresses[p.peer.index], set.labels[p.peer.index])
+        return (box!.set.addresses[p.peer.index], box!.set.labels[p.peer.index])
     }
 
     /// A kept-alive connection turned out dead before the server saw the request: reconnect to the same
     /// server (the pick stands; nginx does the same for cached connections).
     private func retrySamePeer(_ p: PeerID, _ up: UpstreamRuntime) {
-        let set = peers!.set
+        let set = box!.set
         let address = set.addresses[p.index]
         triesDone += 1
         tryStart = Clock.monotonicNanos()
@@ -499,8 +504,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         if clientCloseDelimited && !request.isSubrequest { client.keepAliveAfterResponse = false }
         var extra: [UInt8] = []
-        if let ps = peers, let pick = lastPick,
-           let line = ps.set.policy.afterResponse(request, pick: pick, set: ps.set, now: now) {
+        if box != nil, let pick = lastPick,
+           let line = box!.set.policy.afterResponse(request, pick: pick, set: box!.set, now: now) {
             extra = line
         }
         if let shared = upstream?.policy.share { sendSharedWrites(shared) }   // what the response taught
@@ -746,7 +751,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let elapsed = Duration.nanoseconds(Int64(Clock.monotonicNanos() &- firstStart))
         return proxy.nextUpstream.mayRetry(f, isIdempotent: request.head.method.isIdempotent,
                                            requestSent: headSent > 0, responseBytesSentToClient: responseStarted,
-                                           tries: triesDone, peerTries: peers?.tries ?? max(resolution?.addresses.count ?? 1, 1),
+                                           tries: triesDone, peerTries: box?.balancer.tries ?? max(resolution?.addresses.count ?? 1, 1),
                                            elapsed: elapsed, requestBodyUnbuffered: body.streamed)
     }
 
@@ -858,10 +863,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// failure after the head, like a client gone, does not mark the server failed).
     private func releasePeer(_ outcome: PeerOutcome, now: Instant) {
         guard let p = peer else { return }
-        if let ps = peers, let t = request.tries.last, t.status != 0 {   // the metrics page's per-server figures
-            ps.set.health.record(p, status: t.status, headerNanos: t.headerNanos, responseNanos: t.responseNanos)
+        if box != nil, let t = request.tries.last, t.status != 0 {   // the metrics page's per-server figures
+            box!.set.health.record(p, status: t.status, headerNanos: t.headerNanos, responseNanos: t.responseNanos)
         }
-        peers?.release(p, peerAnswered ? .ok : outcome, now: now)
+        box?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil
     }
 }

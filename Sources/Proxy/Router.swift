@@ -148,41 +148,41 @@ enum Router {
 
     static func dispatch(_ r: Request, connection c: ClientConnection) {
         let loc = r.location!
-        let head = r.head!
-        if head.method == .trace || head.method == .connect {
+        // Fields read through `r.head`: a local copy of the head would retain its arrays.
+        let method = r.head.method
+        if method == .trace || method == .connect {
             // nginx answers both with 405 before it decides on keep-alive, so it closes: a request pipelined
             // behind one is never served.
             c.sendError(405, closeAfter: true); return
         }
-        if let length = head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
+        if let length = r.head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
             c.worker.log(.error, "client intended to send too large body: \(length) bytes", c.id)
             c.sendError(413, closeAfter: true); return
         }
-        guard let action = loc.action else {
+        // One switch on the optional: binding the action first copied it (a retain of its payload) twice.
+        switch loc.action {
+        case nil:
             StaticFiles.serve(r, files: loc.files.root, on: c)
-            return
-        }
-        switch action {
-        case .proxy(let p):
+        case .proxy(let p)?:
             r.proxy = p
             let ex = ProxyExchange(client: c, request: r, proxy: p)
             r.sink.exchange = ex
             ex.start()
-        case .files(let f):
+        case .files(let f)?:
             StaticFiles.serve(r, files: f, on: c)
-        case .respond(let status, let body):
+        case .respond(let status, let body)?:
             Responses.respond(status, body: body, on: c)
-        case .stubStatus:
+        case .stubStatus?:
             Responses.stubStatus(on: c)
-        case .upstreamStatus:
+        case .upstreamStatus?:
             Responses.upstreamStatus(on: c)
-        case .metrics:
+        case .metrics?:
             Responses.metrics(on: c)
-        case .api(let write):
+        case .api(let write)?:
             APIHandler.serve(on: c, write: write)
-        case .dashboard(let page):
+        case .dashboard(let page)?:
             page.serve(on: c)
-        case .jvmRouteStatus(let index):
+        case .jvmRouteStatus(let index)?:
             Responses.jvmRouteStatus(upstream: index, on: c)
         }
     }

@@ -5,13 +5,9 @@ import Balancing
 /// swaps the worker's table, not this: a request in flight gives its peers back to the balancer of the
 /// runtime it started on, and the worker never makes a box for a retired upstream.
 struct UpstreamPeers {
-    let upstream: UpstreamRuntime
     let box: BalancerBox
-
-    init(_ up: UpstreamRuntime, worker: Worker) {
-        upstream = up
-        box = worker.balancer(for: up)
-    }
+    /// The upstream block the box balances (the box holds it).
+    var upstream: UpstreamRuntime { box.upstream }
 
     /// The servers' version the box's balancer picks from: addresses, labels and health by pick index.
     var set: ServerSet { box.set }

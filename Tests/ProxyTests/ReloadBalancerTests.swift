@@ -30,7 +30,7 @@ import Testing
         let worker = Worker(index: 0, runtime: old, sockets: [], stats: SharedStats(), mailbox: Mailbox())
         let up = old.upstreams[0]
         // A request starts: its balancer is resolved once, and it picks the first server.
-        let peers = UpstreamPeers(up, worker: worker)
+        let peers = UpstreamPeers(box: worker.balancer(for: up))
         var state = PickState()
         let now = Instant(nanoseconds: Clock.monotonicNanos())
         let pick = try #require(peers.box.balancer.pick(PickContext(), state: &state, now: now))
