@@ -532,7 +532,8 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
   # Started as root it would drop to nobody after valgrind made its files and gdbserver FIFOs as root, and
   # callgrind_control would then wait forever: keep root here (`user root`, as nginx allows).
   user=(); [ "$(id -u)" = 0 ] && user=("user root;")
-  valgrind --tool=callgrind --callgrind-out-file="$TMP/callgrind.out" "$TMP/switchyard-nodebug" \
+  # BENCH_VALGRIND_OPTS: more callgrind options (e.g. --dump-instr=yes, for instruction-level counts).
+  valgrind --tool=callgrind ${BENCH_VALGRIND_OPTS:-} --callgrind-out-file="$TMP/callgrind.out" "$TMP/switchyard-nodebug" \
     -p "$TMP/switchyard" -c "$TMP/switchyard/proxy.conf" -g "daemon off; ${user[*]}" >>"$RESULTS/callgrind-output.log" 2>&1 &
   PROXY_PID=$!; STARTED[$PROXY_PID]=callgrind
   for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$P_JVM") 2>/dev/null && break; sleep 0.1; done
