@@ -65,8 +65,14 @@ enum UpstreamRequest {
         let sets = proxy.setHeaders
         for i in sets.indices {
             if caching && cacheStripped.contains(sets[i].lowercased) { continue }
+            // A value without variables is written as it is, and an empty one (`proxy_set_header Connection "";`,
+            // the keep-alive idiom) is no field at all: no line written and taken back.
+            if let constant = sets[i].value.constant {
+                if !constant.isEmpty { w.appendHeader(sets[i].name, constant) }
+                continue
+            }
             let field = w.beginField(sets[i].name)
-            w.withBytes { r.evaluate(sets[i].value, into: &$0) }
+            r.evaluate(sets[i].value, into: &w)
             w.endFieldUnlessEmpty(field)   // empty value: header not sent
         }
         let b = head.bytes

@@ -46,19 +46,25 @@ import Testing
                     proxy_pass http://app;
                     proxy_http_version 1.1;
                     proxy_set_header Connection "";
+                    proxy_set_header X-Fixed "v 1";
+                    proxy_set_header X-Empty "";
                 }
             }
             """)
         defer { f.proxy.stop() }
         let c = try f.client()
         for _ in 0..<20 {
-            try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            try c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Empty: from-client\r\n\r\n")
             let r = try c.readResponse()
             #expect(r.status == 200 && r.text == "ok")
             #expect(r.header("Connection") == "keep-alive")
         }
         #expect(backend.requests == 20)
         #expect(backend.connections == 1)   // one upstream connection reused for all
+        // An empty value sends no field (and hides the client's), a constant one goes as written.
+        let seen = try #require(backend.received.last)
+        #expect(seen.header("Connection") == nil && seen.header("X-Empty") == nil)
+        #expect(seen.header("X-Fixed") == "v 1" && seen.header("Host") == "app")   // $proxy_host: the upstream name
     }
 
     /// `keepalive 2` bounds the idle upstream connections: five responses in flight at once use five

@@ -1,0 +1,17 @@
+import HTTP1
+
+extension Request {
+    /// A template's value written straight into a head (a `proxy_set_header` value). Literals, captures and the
+    /// variable `proxy_set_header Host` uses by default, `$proxy_host`, go in as bytes; any other variable takes
+    /// the array path (`append(_:to:)`), which costs the writer a commit and a re-read of its storage.
+    func evaluate(_ t: CompiledTemplate, into w: inout HeadWriter) {
+        for p in t.parts {
+            switch p {
+            case .literal(let b): w.append(b)
+            case .capture(let n): if n < captures.count { w.append(captures[n]) }
+            case .variable(.proxyHost) where dynamicURL == nil && proxy != nil: w.append(proxy!.proxyHost)
+            case .variable(let v): w.withBytes { append(v, to: &$0) }
+            }
+        }
+    }
+}
