@@ -162,12 +162,26 @@ public struct ByteView: RandomAccessCollection {
 
     /// Whether `start..<end` holds the bytes of `literal`; with `foldingCase` the view's ASCII letters are
     /// lowercased first (the literal is then lowercase).
+    /// Eight bytes a step (a field name is compared with several literals for every field of every head);
+    /// a name of eight or more bytes ends with one overlapping word, a shorter one byte by byte.
     @inline(__always)
     func matches(_ start: Int, _ end: Int, _ literal: StaticString, foldingCase: Bool = false) -> Bool {
         precondition(start >= 0 && start <= end && end <= count, "ByteView range out of range")
         let n = literal.utf8CodeUnitCount
         guard end - start == n else { return false }
         let p = literal.utf8Start
+        if n >= 8 {
+            @inline(__always) func word(_ k: Int) -> Bool {
+                let w = UnsafeRawPointer(base + (start &+ k)).loadUnaligned(as: UInt64.self)
+                return (foldingCase ? Self.lowercased(w) : w) == UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
+            }
+            var k = 0
+            while k &+ 8 <= n {
+                if !word(k) { return false }
+                k &+= 8
+            }
+            return k == n || word(n &- 8)
+        }
         var k = 0
         while k < n {
             let b = base[start + k]
@@ -175,6 +189,15 @@ public struct ByteView: RandomAccessCollection {
             k += 1
         }
         return true
+    }
+
+    /// `w` with each byte 'A'...'Z' lowercased, every other byte as it is (exact for any input: the range test
+    /// works on each byte with its top bit cleared, so no carry crosses into a neighbour).
+    @inline(__always)
+    static func lowercased(_ w: UInt64) -> UInt64 {
+        let low7 = w & 0x7f7f_7f7f_7f7f_7f7f
+        let upper = (low7 &+ 0x3f3f_3f3f_3f3f_3f3f) & ~(low7 &+ 0x2525_2525_2525_2525) & ~w & 0x8080_8080_8080_8080
+        return w | (upper >> 2)
     }
 
     /// The view of `start..<end` (indices start at 0 again).

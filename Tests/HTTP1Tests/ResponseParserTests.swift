@@ -216,6 +216,38 @@ struct ResponseParserTests {
         }
     }
 
+    /// The fields the parser acts on are recognized in any letter case and not when one byte differs: names of
+    /// eight bytes and more are compared a word at a time (the last word overlapping).
+    @Test func framingFieldsAnyCaseAndNearMisses() throws {
+        func upperCased(_ b: UInt8) -> UInt8 { b >= 97 && b <= 122 ? b - 32 : b }
+        let lengthName = Array("content-length".utf8)
+        for position in lengthName.indices {
+            var upper = lengthName
+            upper[position] = upperCased(upper[position])
+            var mixed = lengthName.map(upperCased)
+            mixed[position] = lengthName[position]
+            for name in [upper, mixed] {
+                let wire = bytes("HTTP/1.1 200 OK\r\n") + name + bytes(": 5\r\n\r\n")
+                var parser = ResponseHeadParser()
+                guard case .complete(let head, _) = parser.parse(wire) else { Issue.record("\(text(name))"); continue }
+                #expect(head.contentLength == 5, "\(text(name))")
+            }
+            for other in [UInt8(ascii: "x"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "~")] where other != lengthName[position] {
+                var near = lengthName
+                near[position] = other
+                let wire = bytes("HTTP/1.1 200 OK\r\n") + near + bytes(": 5\r\n\r\n")
+                var parser = ResponseHeadParser()
+                if case .complete(let head, _) = parser.parse(wire) {
+                    #expect(head.contentLength == nil, "\(text(near))")
+                }
+            }
+        }
+        var parser = ResponseHeadParser()
+        let chunked = bytes("HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: CHUNKED\r\nSET-COOKIE: a=b\r\n\r\n")
+        guard case .complete(let head, _) = parser.parse(chunked) else { Issue.record("chunked"); return }
+        #expect(head.bodyFraming(requestMethod: .get) == .chunked && head.hasSetCookie)
+    }
+
     /// Field names are scanned eight bytes at a time while they hold letters, digits and `-`: every other token
     /// byte, and bytes that are no token byte, at every position of names up to 20 bytes long.
     @Test func fieldNameBytesAtEveryPosition() {
