@@ -26,6 +26,9 @@ public enum ChunkedEncoder {
         out.append(ASCII.lf)
     }
 
+    /// The last chunk with no trailers, to send as it is.
+    public static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
+
     /// Appends the last chunk with no trailers: `"0\r\n\r\n"`.
     public static func appendLastChunk(to out: inout [UInt8]) {
         let last: StaticString = "0\r\n\r\n"

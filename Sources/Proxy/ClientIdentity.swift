@@ -165,8 +165,7 @@ enum ForwardedAddress: Equatable {
     /// The address's bytes (4 or 16).
     var bytes: [UInt8] {
         switch self {
-        case .v4(let w): [UInt8(truncatingIfNeeded: w >> 24), UInt8(truncatingIfNeeded: w >> 16),
-                          UInt8(truncatingIfNeeded: w >> 8), UInt8(truncatingIfNeeded: w)]
+        case .v4(let w): IPAddressText.v4Bytes(w)
         case .other(let b): b
         }
     }

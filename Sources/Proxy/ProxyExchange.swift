@@ -622,7 +622,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private var gzipFlushTimer: Watcher?
     /// "0\r\n\r\n", made once (not an array per chunked response).
-    private static let lastChunk: [UInt8] = { var b: [UInt8] = []; ChunkedEncoder.appendLastChunk(to: &b); return b }()
 
     /// An upstream that stays quiet for 20 ms gets its compressed bytes flushed to the client (a slow stream is
     /// never held back in the compressor); flushing at every momentary EAGAIN would cost compression and sends.
@@ -663,16 +662,20 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func endOfBody(reusable: Bool) {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
-        if ssi != nil { return finishUpstream(reusable: reusable) }   // the filter ends the body (ssiEnd)
+        if ssi == nil { endClientBody() }   // else the filter ends it (ssiEnd)
+        finishUpstream(reusable: reusable)
+    }
+
+    /// The end of the client's body: the compressor's last piece, or the last chunk (with add_trailer's fields).
+    private func endClientBody() {
         flushCompressor(end: true)
         if clientChunked && gzip == nil {   // gzip's last piece carries it
-            if !request.location.shaping.hasTrailers { sink.send(Self.lastChunk) } else {
+            if !request.location.shaping.hasTrailers { sink.send(ChunkedEncoder.lastChunk) } else {
                 var last: [UInt8] = []
                 Trailers.appendLastChunk(request, status: request.status, into: &last)   // add_trailer
                 sink.send(last)
             }
         }
-        finishUpstream(reusable: reusable)
     }
 
     // MARK: - TLS to the upstream
@@ -881,14 +884,7 @@ extension ProxyExchange: SSIBodyOutput {
     func ssiEnd() {
         let filter = ssi
         ssi = nil   // the filter holds this exchange as its output: the cycle ends here
-        flushCompressor(end: true)
-        if clientChunked && gzip == nil {
-            if !request.location.shaping.hasTrailers { sink.send(Self.lastChunk) } else {
-                var last: [UInt8] = []
-                Trailers.appendLastChunk(request, status: request.status, into: &last)
-                sink.send(last)
-            }
-        }
+        endClientBody()
         sink.responseComplete()
         _ = filter
     }

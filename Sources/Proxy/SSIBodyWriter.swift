@@ -35,11 +35,7 @@ final class SSIBodyWriter: SSIBodyOutput {
     }
 
     func ssiEnd() {
-        if let g = gzip { g.finish() } else if chunked {
-            var last: [UInt8] = []
-            ChunkedEncoder.appendLastChunk(to: &last)
-            sink.send(last)
-        }
+        if let g = gzip { g.finish() } else if chunked { sink.send(ChunkedEncoder.lastChunk) }
         sink.responseComplete()
     }
 
@@ -82,7 +78,7 @@ enum SSIFileResponse {
             Syscall.close(fd)
             r.sink.send(r.responseHead)
             if size == 0 && method != .head && chunked {   // an empty body still ends
-                var last: [UInt8] = []; ChunkedEncoder.appendLastChunk(to: &last); r.sink.send(last)
+                r.sink.send(ChunkedEncoder.lastChunk)
             }
             return r.sink.responseComplete()
         }

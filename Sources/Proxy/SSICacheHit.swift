@@ -21,7 +21,7 @@ enum SSICacheHit {
         if r.head.method == .head || e.bodyLength == 0 {
             sink.send(r.responseHead)
             if chunked && r.head.method != .head {
-                var last: [UInt8] = []; ChunkedEncoder.appendLastChunk(to: &last); sink.send(last)
+                sink.send(ChunkedEncoder.lastChunk)
             }
             return sink.responseComplete()
         }

@@ -80,22 +80,25 @@ enum StaticFiles {
                 return c.sendError(412, closeAfter: false)
             case .send: break
             }
-            if ssi == nil { switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)), size: info.size) {
-            case .whole: break
-            case .unsatisfiable:
-                Syscall.close(fd)
-                return sendRangeNotSatisfiable(size: info.size, on: c)
-            case .partial(let spans):
-                code = 206
-                if spans.count == 1 {
-                    start = spans[0].start; length = spans[0].count; range = (spans[0].start, spans[0].end - 1)
-                } else {
-                    let parts = MultipartRanges(spans: spans, length: info.size, contentType: contentType(path, r.location)[...],
-                                                boundary: Self.boundary(c))
-                    multipart = parts
-                    length = parts.contentLength
+            if ssi == nil {   // SSI output has no ranges (nginx's ssi filter drops them)
+                switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)),
+                              size: info.size) {
+                case .whole: break
+                case .unsatisfiable:
+                    Syscall.close(fd)
+                    return sendRangeNotSatisfiable(size: info.size, on: c)
+                case .partial(let spans):
+                    code = 206
+                    if spans.count == 1 {
+                        start = spans[0].start; length = spans[0].count; range = (spans[0].start, spans[0].end - 1)
+                    } else {
+                        let parts = MultipartRanges(spans: spans, length: info.size, contentType: contentType(path, r.location)[...],
+                                                    boundary: Self.boundary(c))
+                        multipart = parts
+                        length = parts.contentLength
+                    }
                 }
-            } }
+            }
         }
         if let s = ssi {
             return SSIFileResponse.serve(r, c, s, fd: fd, size: info.size, status: code,

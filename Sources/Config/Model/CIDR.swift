@@ -91,9 +91,13 @@ public enum IPAddressText {
 
     /// `a.b.c.d`, each part one to three ASCII digits up to 255.
     public static func parseV4(bytes: ArraySlice<UInt8>) -> [UInt8]? {
-        guard let word = parseV4Word(bytes: bytes) else { return nil }
-        return [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
-                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+        parseV4Word(bytes: bytes).map(v4Bytes)
+    }
+
+    /// An IPv4 address word as its four bytes, most significant first.
+    public static func v4Bytes(_ word: UInt32) -> [UInt8] {
+        [UInt8(truncatingIfNeeded: word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+         UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
     }
 
     /// `parseV4(bytes:)` as one big-endian word, no array: realip reads one forwarded address a request.
