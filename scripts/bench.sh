@@ -15,6 +15,7 @@
 #   BENCH_CALLGRIND=1 (count switchyard's user-space instructions per request under callgrind)
 #   BENCH_CALLGRIND_REQUESTS=2000
 #   BENCH_TLS_CLIENTS=4 (parallel `openssl s_time` clients in the handshake scenarios) BENCH_TLS_IDLE_CONNS=2000
+#   BENCH_UPSTREAM_KEEPALIVE=32 (`keepalive N` of every upstream block in both proxies' config)
 #   BENCH_ONLY=rr50,gzip1 (run only these scenarios; config_load is `-t` of a 5,000-server file) BENCH_KEEP=1 (keep the temp dir) BENCH_WRITE_DOC=1 (rewrite the generated blocks of BENCHMARKS.md) SWITCHYARD=path NGINX=path
 set -euo pipefail
 
@@ -26,6 +27,10 @@ HAPROXY=${HAPROXY-$(command -v haproxy || true)}   # HAPROXY= (empty) skips the 
 ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
+# Idle upstream connections each proxy keeps (`keepalive N` in every upstream block). At 32, below the 50 and
+# 1,000 clients of the rr scenarios, both proxies close connections one burst frees and open new ones for the
+# next (0.13 to 0.31 a request); at 64, neither opens any in rr50 (BENCHMARKS.md, 2026-12-06, day).
+KEEPALIVE=${BENCH_UPSTREAM_KEEPALIVE:-32}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 PROFILE=${BENCH_PROFILE:-1}
 PIN=${BENCH_PIN:-1}
@@ -114,7 +119,7 @@ render() { # TEMPLATE PREFIX > file
       -e "s|@P_CACHE@|$P_CACHE|g; s|@P_CACHE_GZIP@|$P_CACHE_GZIP|g; s|@P_JVM@|$P_JVM|g; s|@PORT@|$P_HAPROXY|g" \
       -e "s|@B_WS@|$B_WS|g; s|@P_WS@|$P_WS|g; s|@P_HAPROXY_RR@|$P_HAPROXY_RR|g" \
       -e "s|@TLS@|$TLS_DIR|g; s|@P_TLS_EC@|$P_TLS_EC|g; s|@P_TLS_RSA@|$P_TLS_RSA|g; s|@P_FRONT@|$P_FRONT|g" \
-      -e "s|@P_LOCAL@|$P_LOCAL|g; s|@P_OPS@|$P_OPS|g; s|@WWW@|$TMP/backend/www|g" "$1"
+      -e "s|@P_LOCAL@|$P_LOCAL|g; s|@P_OPS@|$P_OPS|g; s|@WWW@|$TMP/backend/www|g; s|@KEEPALIVE@|$KEEPALIVE|g" "$1"
 }
 
 # ---- backend ------------------------------------------------------------------------------------
