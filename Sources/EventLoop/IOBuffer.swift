@@ -47,6 +47,22 @@ public final class IOBuffer {
         storage.deallocate()
     }
 
+    /// For a buffer that changed jobs (an upgraded connection's relay buffer, Tunnel.swift): with no storage, takes
+    /// a block from `other` when it has one, so the next read needs no malloc.
+    public func take(from other: BufferShelf) {
+        guard !storage.isAllocated, let block = other.take() else { return }
+        storage = block; capacity = other.blockSize; head = 0; tail = 0
+    }
+
+    /// Like `release()`, giving storage of `other`'s block size to `other` (when it has room) instead of this
+    /// buffer's own shelf.
+    public func release(to other: BufferShelf) {
+        precondition(head == tail, "IOBuffer: releasing unread bytes")
+        guard storage.isAllocated else { return }
+        if capacity != other.blockSize || !other.keep(storage) { giveBack() }
+        storage = ByteStorage(); capacity = 0; head = 0; tail = 0
+    }
+
     /// What `reserve(n)` grows an empty buffer of `initialCapacity` to: the size a shelf for such buffers holds.
     public static func firstCapacity(initialCapacity: Int, reserving n: Int) -> Int {
         var c = max(initialCapacity, 64)

@@ -34,8 +34,15 @@ final class Tunnel {
     private var alreadyCounted = 0
     private var headLeft = 0
 
-    private var down: IOBuffer { client.output }
-    private var up: IOBuffer { client.input }
+    /// The flows' buffers (the client's output and input) and the client's socket, held here: reading them
+    /// through the unowned `client` costs a strong retain and a release at every use, several per message.
+    private let down: IOBuffer
+    private let up: IOBuffer
+    private let clientTransport: Transport
+    private let upstreamTransport: Transport
+    /// Each flow's buffer goes back after every message (`wait`); taking it from a shelf of the size a read
+    /// grows it to keeps that from being a malloc and a free per message.
+    private let shelf: BufferShelf
 
     /// Switches `client` to a tunnel with `upstream`; `head` is the 101 head for the client. The upstream bytes
     /// read past the 101 head and the client bytes read past the request head are relayed first.
@@ -51,6 +58,10 @@ final class Tunnel {
     private init(client: ClientConnection, upstream: UpstreamConnection, head: [UInt8], request: Request,
                  proxy: ProxyRuntime, onClose: @escaping () -> Void) {
         self.client = client
+        down = client.output
+        up = client.input
+        clientTransport = client.transport
+        upstreamTransport = upstream.transport
         self.upstream = upstream
         self.request = request
         self.onClose = onClose
@@ -60,7 +71,6 @@ final class Tunnel {
         // The upstream's watchers answer to the exchange or the pool: the tunnel watches the socket itself.
         upstream.reader.disarm()
         upstream.writer.disarm()
-        let down = client.output
         alreadyCounted = down.readableCount   // output the connection sent (and counted) before the switch
         headLeft = head.count
         down.append(head)
@@ -68,8 +78,9 @@ final class Tunnel {
         upstream.buffer.clear()
         if upstream.buffer.hasStorage { upstream.buffer.release() }
         request.requestLength += Int64(client.input.readableCount)
-        machine = TunnelMachine(limit: Self.bufferLimit(proxy), pendingDown: down.readableCount,
-                                pendingUp: client.input.readableCount)
+        let limit = Self.bufferLimit(proxy)
+        machine = TunnelMachine(limit: limit, pendingDown: down.readableCount, pendingUp: up.readableCount)
+        shelf = client.worker.tunnelShelf(size: IOBuffer.firstCapacity(initialCapacity: down.initialCapacity, reserving: limit))
         let loop = client.worker.loop
         clientReader = Watcher(loop: loop, fd: client.fd, events: .read) { [unowned self] _ in
             self.machine.clientReadable(); self.run()
@@ -99,7 +110,7 @@ final class Tunnel {
             case .read(let f, let max): read(f, max: max)
             case .write(let f): write(f)
             case .shutdownWrite(let f):
-                (f == .down ? client.transport : upstream.transport).shutdownWrite()
+                (f == .down ? clientTransport : upstreamTransport).shutdownWrite()
                 machine.didShutdown(f)
             case .wait(let interest): return wait(interest)
             case .close(let e): return finish(e)
@@ -108,12 +119,22 @@ final class Tunnel {
         wait(machine.interest)
     }
 
+    // read and write name the fields in each branch: a local binding of a buffer or transport would be a
+    // retain and a release per message.
     private func read(_ f: TunnelMachine.Flow, max: Int) {
-        let (buffer, transport) = f == .down ? (down, upstream.transport) : (up, client.transport)
-        switch transport.read(into: buffer, chunk: max) {
+        let r: IOResult
+        if f == .down {
+            down.take(from: shelf)
+            r = upstreamTransport.read(into: down, chunk: max)
+        } else {
+            up.take(from: shelf)
+            r = clientTransport.read(into: up, chunk: max)
+        }
+        switch r {
         case .done(let n):
             if f == .up { request.requestLength += Int64(n) }
-            machine.didRead(f, buffer.tail < buffer.capacity ? .drained(n) : .bytes(n))   // room left: drained
+            let roomLeft = f == .down ? down.tail < down.capacity : up.tail < up.capacity
+            machine.didRead(f, roomLeft ? .drained(n) : .bytes(n))
         case .wouldBlock: machine.didRead(f, .wouldBlock)
         case .eof: machine.didRead(f, .end)
         case .error(let e):
@@ -123,8 +144,7 @@ final class Tunnel {
     }
 
     private func write(_ f: TunnelMachine.Flow) {
-        let (buffer, transport) = f == .down ? (down, client.transport) : (up, upstream.transport)
-        let r = transport.write(from: buffer)
+        let r = f == .down ? clientTransport.write(from: down) : upstreamTransport.write(from: up)
         switch r {
         case .done(let n):
             if f == .down { count(written: n) }
@@ -146,16 +166,17 @@ final class Tunnel {
         request.bodyBytesSent += Int64(n - head)
     }
 
-    /// Arms exactly the watchers the machine needs; an empty buffer gives its memory back (an idle tunnel holds
-    /// no buffers, as an idle keep-alive connection holds none).
+    /// Arms exactly the watchers the machine needs; an empty buffer gives its memory back, to the worker's
+    /// tunnel shelf (at most 64 blocks) or free() (an idle tunnel holds no buffers, as an idle keep-alive
+    /// connection holds none).
     private func wait(_ i: TunnelMachine.Interest) {
         set(clientReader, i.readClient, nil)
         set(upstreamReader, i.readUpstream, nil)
         set(clientWriter, i.writeClient, clientSendMillis)
         set(upstreamWriter, i.writeUpstream, upstreamSendMillis)
         idleTimer.arm(timeoutMillis: idleMillis)   // any activity moves the idle deadline (lazily, as nginx)
-        if down.isEmpty && down.hasStorage { down.release() }
-        if up.isEmpty && up.hasStorage { up.release() }
+        if down.isEmpty && down.hasStorage { down.release(to: shelf) }
+        if up.isEmpty && up.hasStorage { up.release(to: shelf) }
     }
 
     private func set(_ w: Watcher, _ on: Bool, _ timeout: Int?) {

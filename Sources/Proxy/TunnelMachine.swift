@@ -44,7 +44,9 @@ struct TunnelMachine: Equatable {
         var sinkShut = false
     }
 
-    private(set) var flows = [State(), State()]
+    /// Two fields, not an array: the machine runs twice per relayed message, and an array's element access
+    /// costs a uniqueness check and bounds checks each time.
+    private var down = State(), up = State()
     private(set) var ending: Ending?
     let limit: Int
 
@@ -52,13 +54,15 @@ struct TunnelMachine: Equatable {
     /// after it; what the client sent after its request head).
     init(limit: Int, pendingDown: Int = 0, pendingUp: Int = 0) {
         self.limit = limit
-        flows[Flow.down.rawValue].buffered = pendingDown
-        flows[Flow.up.rawValue].buffered = pendingUp
+        down.buffered = pendingDown
+        up.buffered = pendingUp
     }
 
     subscript(_ f: Flow) -> State {
-        get { flows[f.rawValue] }
-        set { flows[f.rawValue] = newValue }
+        get { f == .down ? down : up }
+        _modify {
+            if f == .down { yield &down } else { yield &up }
+        }
     }
 
     var isClosed: Bool { ending != nil }

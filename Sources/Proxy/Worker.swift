@@ -61,6 +61,17 @@ final class Worker {
         inputShelf = s
         return s
     }
+    /// Relay buffers of upgraded connections (Tunnel.swift): an idle tunnel gives its buffers back after each
+    /// message, and the next message takes one from here instead of malloc.
+    private var tunnelShelf: BufferShelf?
+
+    /// The shelf for tunnel buffers of `size` bytes: made again when a reload changes the size.
+    func tunnelShelf(size: Int) -> BufferShelf {
+        if let s = tunnelShelf, s.blockSize == size { return s }
+        let s = BufferShelf(blockSize: size, limit: 64)
+        tunnelShelf = s
+        return s
+    }
     private(set) var accessLog: AccessLogWriter
     /// Writers for requests that started before a reload and end after it: they log to the files of the
     /// configuration they started on (a sink's file index means nothing in another runtime). Made on demand,

@@ -47,4 +47,30 @@ import Testing
         }
         #expect(shelf.count == 1)
     }
+
+    /// A buffer that changed jobs (an upgraded connection's relay buffer) borrows from another shelf: it takes a
+    /// block only while it has no storage, gives blocks of that shelf's size back to it, and anything else to
+    /// its own shelf or free().
+    @Test func aBufferCanBorrowFromAnotherShelf() {
+        let own = BufferShelf(blockSize: Self.size, limit: 4)
+        let relay = BufferShelf(blockSize: 16 * 1024, limit: 1)
+        let b = IOBuffer(initialCapacity: 1024, shelf: own)
+        b.take(from: relay)
+        #expect(!b.hasStorage)   // the relay shelf is empty: nothing taken, the read will malloc
+        b.reserve(16 * 1024)
+        let address = b.writable.baseAddress
+        b.release(to: relay)
+        #expect(relay.count == 1 && own.count == 0 && !b.hasStorage)
+        b.take(from: relay)
+        #expect(b.writable.baseAddress == address && b.capacity == 16 * 1024 && relay.count == 0)
+        b.append([1, 2, 3])
+        b.take(from: relay)   // holds storage already: no change
+        #expect(b.readableCount == 3 && b.writable.baseAddress == address.map { $0 + 3 })
+        b.consume(3)
+        // Storage of the buffer's own size goes to its own shelf; the relay shelf is not its size.
+        b.release(to: relay)
+        b.reserve(4096)
+        b.release(to: relay)
+        #expect(own.count == 1 && relay.count == 1)
+    }
 }
