@@ -526,7 +526,7 @@ fi
 # ip_hash and jvm_route; its counters are zeroed before and dumped after each scenario, so each dump is that
 # scenario's cost. The kernel's share (the same syscalls for all three) is not counted.
 # cache_gzip1's pair: a compressed HIT and an identity HIT of the same 100 KiB entry (issue 20: within 10%).
-balancers_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,(rr_cookie|ip_hash|jvm_route|front_rr50|return200|static1k), ]]; }
+balancers_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," =~ ,(rr_cookie|ip_hash|jvm_route|front_rr50|return200|static1k|ws_msg), ]]; }
 cache_gzip_wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *,cache_gzip1,* ]]; }
 callgrind_wanted() { balancers_wanted || cache_gzip_wanted; }
 if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null && command -v callgrind_control >/dev/null \
@@ -559,6 +559,10 @@ if [ "$CALLGRIND" = 1 ] && callgrind_wanted && command -v valgrind >/dev/null &&
       [ "$ok" = 1 ] && python3 "$HERE/two_clients.py" "$port" "$CALLGRIND_REQUESTS" "$path" ${header:+"$header"} || ok=0
       callgrind_control -d "$scen" "$PROXY_PID" >/dev/null || ok=0   # dumps and zeroes the counters
     done
+    # ws_msg: CALLGRIND_REQUESTS WebSocket messages echoed through one tunnel, one at a time (ws_count.py); the
+    # count is per message (two relays, one each way; the tunnel's own handshake is spread over them).
+    [ "$ok" = 1 ] && python3 "$HERE/ws_count.py" "$P_WS" "$CALLGRIND_REQUESTS" || ok=0
+    callgrind_control -d ws_msg "$PROXY_PID" >/dev/null || ok=0
   fi
   if cache_gzip_wanted; then
     # Fill the entry and its gzip variant, warm both paths, then count each kind of HIT on its own.
