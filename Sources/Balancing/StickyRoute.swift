@@ -31,12 +31,16 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     private let signer: CookieSigner?
     private let counters: SessionRoutingCounters?
     private var verified = VerifiedCookies()
+    /// The inner balancer's, held here: `inner.health` is a protocol requirement, read through a witness call
+    /// and a retain each time in this generic type (twice per bound request).
+    public let health: PeerHealth
 
     public init(
         inner: Inner, binding: StickyBinding, failback: FailbackTable? = nil, signer: CookieSigner? = nil,
         counters: SessionRoutingCounters? = nil
     ) {
         self.inner = inner
+        health = inner.health
         self.binding = binding
         self.failback = failback
         self.signer = signer
@@ -45,11 +49,10 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
         case .routes(let table): (routes, learned) = (table, nil)
         case .learned(let table): (routes, learned) = (RouteTable(keys: []), table)
         }
-        addressHashes = inner.health.peers.map { StableHash.hash64($0.address.utf8) }
-        peerByAddress = Dictionary(inner.health.peers.enumerated().map { ($1.address, $0) }) { first, _ in first }
+        addressHashes = health.peers.map { StableHash.hash64($0.address.utf8) }
+        peerByAddress = Dictionary(health.peers.enumerated().map { ($1.address, $0) }) { first, _ in first }
     }
 
-    public var health: PeerHealth { inner.health }
     public var tries: Int { inner.tries }
 
     /// The server `route` is bound to, if any.
