@@ -29,11 +29,8 @@ public enum ChunkedEncoder {
     /// The last chunk with no trailers, to send as it is.
     public static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
 
-    /// Appends the last chunk with no trailers: `"0\r\n\r\n"`.
-    public static func appendLastChunk(to out: inout [UInt8]) {
-        let last: StaticString = "0\r\n\r\n"
-        out.append(contentsOf: last.buffer)
-    }
+    /// Appends the last chunk with no trailers (`lastChunk`).
+    public static func appendLastChunk(to out: inout [UInt8]) { out.append(contentsOf: lastChunk) }
 
     /// Appends one whole chunk (header, data, CRLF); nothing for empty data.
     public static func appendChunk<C: Collection<UInt8>>(_ data: C, to out: inout [UInt8]) {

@@ -621,7 +621,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     private var gzipFlushTimer: Watcher?
-    /// "0\r\n\r\n", made once (not an array per chunked response).
 
     /// An upstream that stays quiet for 20 ms gets its compressed bytes flushed to the client (a slow stream is
     /// never held back in the compressor); flushing at every momentary EAGAIN would cost compression and sends.

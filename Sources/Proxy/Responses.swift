@@ -132,8 +132,16 @@ enum Responses {
         }
         let headCount = w.count
         if r.head?.method != .head { w.append(body); r.bodyBytesSent = Int64(body.count) }
+        sendWhole(w, headCount: headCount, r)
+    }
+
+    /// Sends what `w` holds, a head of `headCount` bytes and the body after it, in one write and completes the
+    /// response; the head alone stays in `r.responseHead`, for `$sent_http_*`. Inlined: as a call it cost
+    /// return200 about 30 instructions (callgrind).
+    @inline(__always)
+    static func sendWhole(_ w: consuming HeadWriter, headCount: Int, _ r: Request) {
         _ = w.withByteView { r.sink.send($0) }
-        w.truncate(to: headCount)   // the head alone stays, for $sent_http_*
+        w.truncate(to: headCount)
         r.responseHead = w.finish()
         r.sink.responseComplete()
     }

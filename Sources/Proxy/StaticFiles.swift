@@ -191,10 +191,7 @@ enum StaticFiles {
             return
         }
         r.bodyBytesSent += length
-        _ = w.withByteView { r.sink.send($0) }
-        w.truncate(to: headCount)   // the head alone stays, for $sent_http_*
-        r.responseHead = w.finish()
-        r.sink.responseComplete()
+        Responses.sendWhole(w, headCount: headCount, r)
     }
 
     /// nginx's index module for a URI ending in `/`: the first index file that exists is served through an
