@@ -42,6 +42,41 @@ import Testing
         #expect(eventually(seconds: 3) { ((try? f.get("/").text) == "ok") && backend.connections >= 2 })
     }
 
+    /// `keepalive 1` after a burst of three requests at once: the two connections beyond the limit are kept for
+    /// the trim period (a second burst right after reuses all three, where nginx would open two new ones), then
+    /// closed, leaving one (README's differences table).
+    @Test func idleConnectionsBeyondTheLimitOutliveABurstThenClose() throws {
+        let gates = [MockGate(), MockGate()]
+        let backend = try MockBackend(name: "b1") { req in
+            let gate = gates[req.target.hasPrefix("/burst1") ? 0 : 1]
+            return MockResponse(body: Array("held ".utf8), hold: MockHold(gate: gate, rest: Array("done".utf8)))
+        }
+        defer { gates.forEach { $0.open() }; backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { server \(backend.address); keepalive 1; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for (n, gate) in gates.enumerated() {
+            let before = backend.requests
+            var clients: [TestClient] = []
+            for _ in 0..<3 {
+                let c = try f.client()
+                try c.send("GET /burst\(n + 1) HTTP/1.1\r\nHost: x\r\n\r\n")
+                clients.append(c)
+            }
+            #expect(eventually { backend.requests == before + 3 })
+            gate.open()
+            for c in clients { #expect(try c.readResponse().text == "held done"); c.close() }
+            #expect(backend.connections == 3, "burst \(n + 1) opened new connections")
+        }
+        #expect(eventually(seconds: 6) { backend.openConnections == 1 })
+        #expect(backend.connections == 3)
+    }
+
     /// Once every server of a group has failed, nginx's pick is "busy": the try is listed under the group's name.
     @Test func noLiveUpstreamsNamesTheGroupInUpstreamAddr() throws {
         let (a, b) = (deadPort(), deadPort())
