@@ -67,34 +67,6 @@ import Testing
         #expect(seen.header("X-Fixed") == "v 1" && seen.header("Host") == "app")   // $proxy_host: the upstream name
     }
 
-    /// `keepalive 2` bounds the idle upstream connections: five responses in flight at once use five
-    /// connections; once they are done the proxy keeps two and closes three, and the next request reuses one.
-    @Test func upstreamKeepaliveKeepsAtMostNIdleConnections() throws {
-        let gate = MockGate()
-        let backend = try MockBackend(name: "b1") { _ in
-            MockResponse(body: Array("o".utf8), hold: MockHold(gate: gate, rest: Array("k".utf8)))
-        }
-        defer { backend.stop() }
-        let f = try Fixture(http: """
-            upstream app { server \(backend.address); keepalive 2; }
-            server {
-                listen 127.0.0.1:PORT;
-                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
-            }
-            """, main: "worker_processes 1;")
-        defer { f.proxy.stop() }
-        let clients = try (0..<5).map { _ in try f.client() }
-        for c in clients { try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }
-        #expect(eventually { backend.requests == 5 })   // all five held upstream at once
-        #expect(backend.connections == 5)
-        gate.open()
-        for c in clients { #expect(try c.readResponse().text == "ok") }
-        #expect(eventually { backend.openConnections == 2 })
-        try clients[0].send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try clients[0].readResponse().text == "ok")
-        #expect(backend.connections == 5)
-    }
-
     /// An idle connection hands its request object to the worker, and another connection's next request takes it:
     /// nothing of the first request (arguments, upstream tries, status) shows in the second.
     @Test func aRecycledRequestCarriesNothingOver() throws {

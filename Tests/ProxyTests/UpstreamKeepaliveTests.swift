@@ -1,8 +1,8 @@
 import SwitchyardTestSupport
 import Testing
 
-/// Upstream keep-alive decided as nginx does (by what the upstream answers, and by `keepalive_time`), and what
-/// `$upstream_addr` says when no server is live.
+/// Upstream keep-alive decided as nginx does (by what the upstream answers, and by `keepalive_time`), the pool's
+/// bound of `keepalive N` idle connections, and what `$upstream_addr` says when no server is live.
 @Suite(.serialized) struct UpstreamKeepaliveTests {
     /// `proxy_set_header Connection $args`: an empty value sends no header, so the connection is kept; a request
     /// that sends `Connection: close` gets a close from the upstream and a new connection follows.
@@ -42,6 +42,29 @@ import Testing
         #expect(eventually(seconds: 3) { ((try? f.get("/").text) == "ok") && backend.connections >= 2 })
     }
 
+    /// `keepalive 2` bounds the idle upstream connections: five responses in flight at once use five
+    /// connections; once they have been idle a trim period the proxy keeps two and has closed three, and the next
+    /// request reuses one.
+    @Test func upstreamKeepaliveKeepsAtMostNIdleConnections() throws {
+        let gate = MockGate()
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(body: Array("o".utf8), hold: MockHold(gate: gate, rest: Array("k".utf8)))
+        }
+        defer { backend.stop() }
+        let f = try keptAliveProxy(to: backend, limit: 2)
+        defer { f.proxy.stop() }
+        let clients = try (0..<5).map { _ in try f.client() }
+        for c in clients { try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }
+        #expect(eventually { backend.requests == 5 })   // all five held upstream at once
+        #expect(backend.connections == 5)
+        gate.open()
+        for c in clients { #expect(try c.readResponse().text == "ok") }
+        #expect(eventually { backend.openConnections == 2 })
+        try clients[0].send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try clients[0].readResponse().text == "ok")
+        #expect(backend.connections == 5)
+    }
+
     /// `keepalive 1` after a burst of three requests at once: the two connections beyond the limit are kept for
     /// the trim period (a second burst right after reuses all three, where nginx would open two new ones), then
     /// closed, leaving one (README's differences table).
@@ -52,13 +75,7 @@ import Testing
             return MockResponse(body: Array("held ".utf8), hold: MockHold(gate: gate, rest: Array("done".utf8)))
         }
         defer { gates.forEach { $0.open() }; backend.stop() }
-        let f = try Fixture(http: """
-            upstream app { server \(backend.address); keepalive 1; }
-            server {
-                listen 127.0.0.1:PORT;
-                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
-            }
-            """)
+        let f = try keptAliveProxy(to: backend, limit: 1)
         defer { f.proxy.stop() }
         for (n, gate) in gates.enumerated() {
             let before = backend.requests
@@ -126,5 +143,16 @@ import Testing
             #expect(r.header("X-R")?.hasSuffix(", -") == true)
         }
         #expect(seen)
+    }
+
+    /// One worker proxying to `backend` over kept-alive connections, `limit` of them idle at most.
+    private func keptAliveProxy(to backend: MockBackend, limit: Int) throws -> Fixture {
+        try Fixture(http: """
+            upstream app { server \(backend.address); keepalive \(limit); }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+            }
+            """, main: "worker_processes 1;")
     }
 }
