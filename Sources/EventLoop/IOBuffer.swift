@@ -34,10 +34,14 @@ public final class IOBuffer {
 
     public func clear() { head = 0; tail = 0 }
 
-    /// Frees the storage; the next write allocates `initialCapacity` again.
-    public func release() {
+    /// Frees the storage; the next write allocates `initialCapacity` again. With `other` (the shelf of a buffer
+    /// that changed jobs, Tunnel.swift), storage of `other`'s block size goes there when it has room, not to this
+    /// buffer's own shelf.
+    public func release(to other: BufferShelf? = nil) {
         precondition(head == tail, "IOBuffer: releasing unread bytes")
-        giveBack(); storage = ByteStorage(); capacity = 0; head = 0; tail = 0
+        let kept = other.map { storage.isAllocated && capacity == $0.blockSize && $0.keep(storage) } ?? false
+        if !kept { giveBack() }
+        storage = ByteStorage(); capacity = 0; head = 0; tail = 0
     }
 
     /// The storage goes to the shelf when it is the shelf's size and the shelf has room, else to free().
@@ -52,15 +56,6 @@ public final class IOBuffer {
     public func take(from other: BufferShelf) {
         guard !storage.isAllocated, let block = other.take() else { return }
         storage = block; capacity = other.blockSize; head = 0; tail = 0
-    }
-
-    /// Like `release()`, giving storage of `other`'s block size to `other` (when it has room) instead of this
-    /// buffer's own shelf.
-    public func release(to other: BufferShelf) {
-        precondition(head == tail, "IOBuffer: releasing unread bytes")
-        guard storage.isAllocated else { return }
-        if capacity != other.blockSize || !other.keep(storage) { giveBack() }
-        storage = ByteStorage(); capacity = 0; head = 0; tail = 0
     }
 
     /// What `reserve(n)` grows an empty buffer of `initialCapacity` to: the size a shelf for such buffers holds.
