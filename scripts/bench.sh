@@ -28,8 +28,9 @@ ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-5}
 WARMUP=${BENCH_WARMUP:-1}
 # Idle upstream connections each proxy keeps (`keepalive N` in every upstream block). At 32, below the 50 and
-# 1,000 clients of the rr scenarios, both proxies close connections one burst frees and open new ones for the
-# next (0.13 to 0.31 a request); at 64, neither opens any in rr50 (BENCHMARKS.md, 2026-12-06, day).
+# 1,000 clients of the rr scenarios, nginx closes connections one burst frees and opens new ones for the next
+# (0.14 to 0.5 a request; switchyard keeps them a trim period, README's differences); at 64 neither opens any in
+# rr50 (BENCHMARKS.md, 2026-12-06).
 KEEPALIVE=${BENCH_UPSTREAM_KEEPALIVE:-32}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 PROFILE=${BENCH_PROFILE:-1}
