@@ -12,15 +12,19 @@ public final class ErrorLogFile: Sendable {
     private struct State { var fd: Int32; var path: String? }
     private let state: Lock<State>
     public let level: LogLevel
+    /// The errno of a file that could not be opened (lines then go to stderr); the runtime builder refuses it.
+    let openError: Int32?
 
     /// `path == nil` writes to stderr.
     public init(path: String?, level: LogLevel) {
         self.level = level
         var fd: Int32 = 2
+        var failure: Int32? = nil
         if let path, path != "stderr" {
             fd = LogFileOpener.open(path)
-            if fd < 0 { fd = 2 }
+            if fd < 0 { failure = errno; fd = 2 }
         }
+        openError = failure
         state = Lock(State(fd: fd, path: path == "stderr" ? nil : path))
     }
 

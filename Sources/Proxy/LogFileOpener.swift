@@ -29,6 +29,20 @@ public enum LogFileOpener {
         return viaHelper
     }
 
+    /// What `open` would fail with, found without creating anything (`-t`, which has no side effects): an
+    /// existing file must be writable and not a directory, a new one needs a directory that takes files.
+    /// The errno, or nil when the open would succeed.
+    static func probe(_ path: String) -> Int32? {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { return EISDIR }
+            return access(path, W_OK) == 0 ? nil : errno
+        }
+        let e = errno
+        guard e == ENOENT, let d = directory(of: path) else { return e }
+        return access(d, W_OK | X_OK) == 0 ? nil : errno
+    }
+
     /// The directories of the log files opened so far (before the drop).
     static var directories: [String] { state.withLock { $0.directories } }
 

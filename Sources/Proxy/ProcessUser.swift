@@ -31,16 +31,9 @@ struct ProcessUser {
         return nil
     }
 
-    /// nginx's ngx_create_paths: a directory the workers write in later is created now, while root, and given
-    /// to the user (owner only: group and others keep what they had). Missing parents are made 0755, root's.
+    /// nginx's ngx_create_paths: a directory the workers write in later (made while loading: TempDirectories,
+    /// CacheZone) is given to the user, owner only: group and others keep what they had.
     func own(_ directory: String) {
-        var current = ""
-        let parts = directory.split(separator: "/")
-        for part in parts.dropLast() {
-            current += "/" + part
-            _ = mkdir(current, 0o755)
-        }
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST { return }
         var st = stat()
         guard stat(directory, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return }
         if st.st_uid != uid { _ = chown(directory, uid, gid_t.max) }

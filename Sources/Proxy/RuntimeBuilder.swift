@@ -9,8 +9,8 @@ import Regex
 /// regexes to pcre2 code, upstream host names to addresses (resolved here, never on a worker), servers
 /// grouped by listen address. Every error names the directive's file:line.
 public enum RuntimeBuilder {
-    /// `openFiles: false` (for `-t`) checks everything but opens no log file, so testing a configuration has
-    /// no side effects and does not need the log directories.
+    /// `openFiles: false` (for `-t`) checks everything but opens no log file: it asks whether each would open
+    /// (`LogFileOpener.probe`), so testing a configuration has no side effects and fails where a start would.
     /// `warn` receives the `[warn]` diagnostics found while building (overlapping srun_ids, …).
     public static func build(_ config: Configuration, prefix: String, generation: Int,
                              previous: Runtime?, openFiles: Bool = true,
@@ -63,12 +63,15 @@ struct Builder {
     }
 
     mutating func build(generation: Int) throws(ConfigError) -> Runtime {
-        let errorLog: ErrorLogFile
+        let errorLogPath: String?, errorLogLevel: LogLevel
         if let e = config.main.errorLogs.first {
-            errorLog = ErrorLogFile(path: e.path == "stderr" || !openFiles ? nil : absolute(e.path), level: e.level)
+            errorLogPath = e.path == "stderr" ? nil : absolute(e.path); errorLogLevel = e.level
         } else {
-            errorLog = ErrorLogFile(path: openFiles ? config.main.defaultErrorLogPath : nil, level: .error)
+            let path = config.main.defaultErrorLogPath
+            errorLogPath = path.isEmpty ? nil : path; errorLogLevel = .error
         }
+        let errorLog = ErrorLogFile(path: openFiles ? errorLogPath : nil, level: errorLogLevel)
+        if let path = errorLogPath { try checkOpened(path, openFiles ? errorLog.openError : nil, at: nil) }
         let workers: Int
         switch config.main.workerProcesses {
         case .auto: workers = max(1, Int(sysconfCores()))
@@ -563,9 +566,7 @@ struct Builder {
             let index: Int
             if dynamicPath != nil { index = 0 } else if let i = logFiles[path] { index = i } else {
                 let f = AccessLogFile(path: path, open: openFiles)
-                if openFiles && !f.isOpen {
-                    throw ConfigError("open() \"\(path)\" failed (\(errnoNow()): \(Syscall.describe(errnoNow())))", at: a.location ?? loc)
-                }
+                try checkOpened(path, openFiles && !f.isOpen ? errnoNow() : nil, at: a.location ?? loc)
                 index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index
             }
             let escape: LogEscape = format.escape == .json ? .json : (format.escape == .none ? .none : .default)
@@ -924,6 +925,13 @@ struct Builder {
             }
         }
         return groups
+    }
+
+    /// nginx opens every log file while loading, so one it cannot open stops a start or a reload. `-t` opens
+    /// nothing (`openFiles` false) and asks whether the open would succeed instead.
+    func checkOpened(_ path: String, _ openError: Int32?, at location: SourceLocation?) throws(ConfigError) {
+        guard let e = openFiles ? openError : LogFileOpener.probe(path) else { return }
+        throw ConfigError("open() \"\(path)\" failed (\(e): \(Syscall.describe(e)))", at: location)
     }
 
     func absolute(_ path: String) -> String {

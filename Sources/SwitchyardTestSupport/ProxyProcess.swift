@@ -16,10 +16,9 @@ public final class ProxyProcess {
     /// The process's stderr goes to `prefix/stderr.log`.
     public init(config: String, files: [String: String] = [:], waitForPort: UInt16? = nil,
                 extraArguments: [String] = []) throws {
-        prefix = try TempDir.make()
+        prefix = try TempDir.makePrefix()
         try TempDir.write(prefix + "/conf/nginx.conf", config)
         for (path, text) in files { try TempDir.write(prefix + "/" + path, text) }
-        _ = mkdir(prefix + "/logs", 0o755)
         let args = [Self.binary, "-p", prefix, "-c", prefix + "/conf/nginx.conf", "-g", "daemon off;"] + extraArguments
         guard access(Self.binary, X_OK) == 0 else {
             throw TestClientError("no switchyard executable at \(Self.binary): build it (swift build) with the tests")

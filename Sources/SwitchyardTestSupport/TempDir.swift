@@ -15,6 +15,14 @@ public enum TempDir {
         return path
     }
 
+    /// A scratch prefix laid out as nginx's: `logs/` is there, so the default error and access logs open (a
+    /// start, and `-t`, refuse a log file whose directory is missing, as nginx does).
+    public static func makePrefix() throws -> String {
+        let prefix = try make()
+        _ = mkdir(prefix + "/logs", 0o755)
+        return prefix
+    }
+
     private static let made = Lock<[String]>([])
 
     /// Registers the removal once, the first time a directory is made (a static's initializer runs once).

@@ -35,6 +35,9 @@ struct Launcher {
             do {
                 runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil,
                                                    openFiles: false, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
+                if let failure = TempDirectories.probe(tempDirectories(configuration, prefix: invocation.prefix)) {
+                    throw ConfigError(failure, at: nil)
+                }
             } catch {
                 output.line("switchyard: [emerg] \(error)")
                 output.line("switchyard: configuration file \(invocation.configFile) test failed")

@@ -14,6 +14,10 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
         output.line("switchyard: [emerg] \(error)")
         return 1
     }
+    if let failure = TempDirectories.create(tempDirectories(configuration, prefix: invocation.prefix)) {
+        output.line("switchyard: [emerg] \(failure)")
+        return 1
+    }
     let main = configuration.main
     let user = main.user.map { u in u.group.map { "\(u.name) \($0)" } ?? u.name }
     let options = Server.Options(pidPath: main.pidPath, daemon: main.daemon, user: user,
@@ -24,14 +28,28 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     let prefix = invocation.prefix, file = invocation.configFile
     return server.run(reload: { generation, previous in
         let loaded = try ConfigLoader(options: loadOptions.value).load(file: file)
-        return try RuntimeBuilder.build(loaded, prefix: prefix, generation: generation, previous: previous)
+        let runtime = try RuntimeBuilder.build(loaded, prefix: prefix, generation: generation, previous: previous)
+        if let failure = TempDirectories.create(tempDirectories(loaded, prefix: prefix)) {
+            throw ConfigError(failure, at: nil)
+        }
+        return runtime
     })
 }
 
-/// The directories workers create files in: every `client_body_temp_path`, the `proxy_temp_path` of caching
-/// locations and every `proxy_cache_path` (nginx's ngx_create_paths list). Started as root, the master creates
-/// them and gives them to `user` before dropping privileges.
+/// The directories workers create files in (nginx's ngx_create_paths list): the temp directories and every
+/// `proxy_cache_path`. Started as root, the master gives them to `user` before dropping privileges.
 func writableDirectories(_ configuration: Configuration, prefix: String) -> [String] {
+    var out = tempDirectories(configuration, prefix: prefix)
+    for p in configuration.http?.proxyCachePaths ?? [] {
+        let path = Invocation.absolute(p.path, base: prefix)
+        if !out.contains(path) { out.append(path) }
+    }
+    return out
+}
+
+/// Every `client_body_temp_path` and the `proxy_temp_path` of caching locations: made while loading
+/// (TempDirectories). A cache path is made by its zone, parents included.
+func tempDirectories(_ configuration: Configuration, prefix: String) -> [String] {
     guard let http = configuration.http else { return [] }
     var out: [String] = []
     func add(_ path: String) {
@@ -47,7 +65,6 @@ func writableDirectories(_ configuration: Configuration, prefix: String) -> [Str
     }
     add(http.settings)
     for server in http.servers { add(server.settings); walk(server.locations) }
-    for p in http.proxyCachePaths { add(p.path) }
     return out
 }
 

@@ -44,6 +44,7 @@ private final class Scratch {
     init() throws {
         path = NSTemporaryDirectory() + "switchyard-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path + "/conf", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: path + "/logs", withIntermediateDirectories: true)
     }
     func write(_ relative: String, _ text: String) throws {
         try text.write(toFile: path + "/" + relative, atomically: true, encoding: .utf8)

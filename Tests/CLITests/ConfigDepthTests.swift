@@ -20,7 +20,7 @@ import Testing
     static func path(_ k: Int) -> String { String(repeating: "/l", count: k) }
 
     private func check(_ text: String) throws -> (status: Int32, stderr: String, file: String) {
-        let prefix = try TempDir.make()
+        let prefix = try TempDir.makePrefix()
         try TempDir.write(prefix + "/conf/nginx.conf", text)
         let p = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
         return (p.status, p.stderr, prefix + "/conf/nginx.conf")

@@ -1,3 +1,4 @@
+import Glibc
 import SwitchyardTestSupport
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
         ("location /s { jvm_route_status nosuch; }", "no upstream \"nosuch\" for \"jvm_route_status\" in"),
     ])
     func testFailsOnRuntimeErrors(location: String, message: String) throws {
-        let prefix = try TempDir.make()
+        let prefix = try TempDir.makePrefix()
         try TempDir.write(prefix + "/conf/nginx.conf", """
             events {}
             http { access_log off; server { listen 127.0.0.1:1; \(location) } }
@@ -17,5 +18,40 @@ import Testing
         #expect(p.status == 1)
         #expect(p.stderr.contains("switchyard: [emerg] \(message) \(prefix)/conf/nginx.conf:2"))
         #expect(p.stderr.contains("test failed"))
+    }
+}
+
+/// As in nginx, a log file or a temp directory that cannot be made stops `-t` and a start, instead of a server
+/// running without its log or failing requests later. `-t` makes nothing on the way.
+@Suite struct UnusablePathTests {
+    @Test(arguments: [
+        ("error_log missing/error.log;\nhttp { access_log off;", "open", "missing/error.log", false),
+        ("http { access_log missing/access.log;", "open", "missing/access.log", true),
+        ("http { access_log off; client_body_temp_path missing/body;", "mkdir", "missing/body", false),
+    ])
+    func failsTestAndStart(head: String, call: String, path: String, inFile: Bool) throws {
+        let prefix = try TempDir.makePrefix()
+        // Not a local address: were the path accepted, the start would fail on bind, never serve.
+        try TempDir.write(prefix + "/conf/nginx.conf", "events {}\n\(head) server { listen 192.0.2.1:80; } }\n")
+        var expected = "[emerg] \(call)() \"\(prefix)/\(path)\" failed (2: No such file or directory)"
+        if inFile { expected += " in \(prefix)/conf/nginx.conf:2" }
+        let test = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
+        #expect(test.status == 1)
+        #expect(test.stderr.contains(expected), "\(test.stderr)")
+        let start = try ProxyProcess.run(arguments: ["-p", prefix, "-g", "daemon off; master_process off;"], prefix: prefix)
+        #expect(start.status == 1)
+        #expect(start.stderr.contains(expected), "\(start.stderr)")
+    }
+
+    @Test func testMakesNothing() throws {
+        let prefix = try TempDir.makePrefix()
+        try TempDir.write(prefix + "/conf/nginx.conf", """
+            events {}
+            http { access_log logs/a.log; client_body_temp_path body; server { listen 192.0.2.1:80; } }
+            """)
+        let test = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
+        #expect(test.status == 0, "\(test.stderr)")
+        #expect(access(prefix + "/body", F_OK) != 0)
+        #expect(access(prefix + "/logs/a.log", F_OK) != 0)
     }
 }

@@ -59,6 +59,7 @@ struct ErrorMessageTests {
          "host not found in upstream \"backend.invalid:8080\" in /c/nginx.conf:4"),
         ("proxy_pass host with port", http("server {\nlocation / {\nproxy_pass http://backend.invalid:8080;\n}\n}"),
          "host not found in upstream \"backend.invalid:8080\" in /c/nginx.conf:5"),
+        ("duplicate listen", http("server {\nlisten 80;\nlisten 0.0.0.0:80;\n}"), "a duplicate listen 0.0.0.0:80 in /c/nginx.conf:5"),
         ("duplicate default spelled two ways", http("server {\nlisten 0.0.0.0:80 default_server;\n}\nserver {\nlisten 80 default;\n}"),
          "a duplicate default server for 0.0.0.0:80 in /c/nginx.conf:7"),
         // nginx 1.22.1's own texts for each (nginx -t), but for `ipv4=`, which is 1.23.1's.

@@ -593,13 +593,17 @@ extension ProxyCacheTests {
 
 extension ProxyCacheTests {
     /// `use_temp_path=on` (nginx's default) writes responses under proxy_temp_path first; off writes them
-    /// beside the entry. An unusable proxy_temp_path shows which one was used: the answer is served either way.
+    /// beside the entry. A proxy_temp_path made unusable after the start (a file where the directory was) shows
+    /// which one was used: the answer is served either way.
     @Test(arguments: [("use_temp_path=on", false), ("use_temp_path=off", true), ("", false)])
     func useTempPathDecidesWhereResponsesAreWritten(parameter: String, cached: Bool) throws {
         let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "t") }
         defer { backend.stop() }
-        let f = try Self.fixture(backend, dir: try TempDir.make(), zone: parameter, extra: "proxy_temp_path /dev/null/temp;")
+        let temp = try TempDir.make() + "/temp"
+        let f = try Self.fixture(backend, dir: try TempDir.make(), zone: parameter, extra: "proxy_temp_path \(temp);")
         defer { f.proxy.stop() }
+        #expect(rmdir(temp) == 0)   // made by the start, as nginx makes its temp paths
+        try TempDir.write(temp, "not a directory\n")
         #expect(try f.get("/t").text == "t")
         let second = try f.get("/t")
         #expect(second.text == "t" && second.header("X-Cache") == (cached ? "HIT" : "MISS"))
