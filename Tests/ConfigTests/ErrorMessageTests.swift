@@ -50,7 +50,7 @@ struct ErrorMessageTests {
         ("duplicate events", ["nginx.conf": "events {}\nevents {}"], "\"events\" directive is duplicate in /c/nginx.conf:2"),
         ("listen port", http("server {\nlisten 99999;\n}"), "invalid port in \"99999\" of the \"listen\" directive in /c/nginx.conf:4"),
         ("listen parameter", http("server {\nlisten 80 foo;\n}"), "invalid parameter \"foo\" in /c/nginx.conf:4"),
-        ("ssl_protocols", http("server {\nssl_protocols TLSv9;\n}"), "invalid value \"TLSv9\" in \"ssl_protocols\" directive in /c/nginx.conf:4"),
+        ("ssl_protocols", http("server {\nssl_protocols TLSv9;\n}"), "invalid value \"TLSv9\" in /c/nginx.conf:4"),
         ("listen host", http("server {\nlisten nowhere:80;\n}"),
          "host not found in \"nowhere:80\" of the \"listen\" directive in /c/nginx.conf:4"),
         ("duplicate default", http("server {\nlisten 80 default_server;\n}\nserver {\nlisten 80 default_server;\n}"),
@@ -271,5 +271,32 @@ struct CoreDirectiveArgumentTests {
     @Test func proxyIgnoreHeadersAddsUp() throws {
         let config = try load(http("server { location / { proxy_ignore_headers Expires; proxy_ignore_headers Vary; } }"))
         #expect(firstLocation(config).settings.proxy.ignoreHeaders == ["Expires", "Vary"])
+    }
+
+    /// nginx's bitmask directives: a second one at a level adds to the first, a value given twice is a warning,
+    /// and `off` among them turns the set off. Jellyfin's documented server block sets ssl_protocols and then
+    /// includes certbot's options file, which sets it again.
+    @Test func bitmaskDirectivesAddUp() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        let config = try load(http("""
+            server { ssl_protocols TLSv1.2; ssl_protocols TLSv1.3 TLSv1.2; ssl_session_cache shared:A:1m;
+              ssl_session_cache shared:B:1m;
+              location / { proxy_next_upstream error; proxy_next_upstream timeout; proxy_cache_use_stale error;
+                proxy_cache_use_stale off; gzip_proxied expired; gzip_proxied any; keepalive_disable none msie6;
+                proxy_ssl_protocols TLSv1.3; proxy_ssl_protocols TLSv1.2; proxy_ignore_headers Vary Vary; } }
+            """), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.description) == [
+            "[warn] duplicate value \"TLSv1.2\" in /c/nginx.conf:3", "[warn] duplicate value \"Vary\" in /c/nginx.conf:7",
+        ])
+        let server = config.http!.servers[0].settings
+        #expect(server.ssl.protocols == [.tls1_2, .tls1_3])
+        #expect(server.ssl.sessionCache == (try load(http("ssl_session_cache shared:B:1m;"))).http!.settings.ssl.sessionCache)
+        let l = firstLocation(config).settings
+        #expect(l.proxy.nextUpstream == [.error, .timeout])
+        #expect(l.proxy.cache.useStale.isEmpty)
+        #expect(l.gzip.proxied == [.expired, .any])
+        #expect(l.client.keepaliveDisable == [.msie6])
+        #expect(l.proxySSL.protocols == [.tls1_2, .tls1_3])
+        #expect(loadError(http("proxy_next_upstream error off bogus;")) == "invalid value \"bogus\" in /c/nginx.conf:3")
     }
 }

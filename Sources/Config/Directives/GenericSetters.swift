@@ -27,6 +27,19 @@ extension DirectiveHandler {
         }
     }
 
+    /// nginx's bitmask slots (`ngx_conf_set_bitmask_slot`), and `ssl_session_cache`, which read a second
+    /// directive at the same level on top of the first instead of refusing it. `combine` gets the level's value
+    /// so far (nil for its first directive) and returns the new one.
+    static func accumulate<Value: Sendable>(
+        _ path: SettingPath<Value>, _ combine: @escaping (ConfigBuilder, Directive, Value?) throws -> Value
+    ) -> DirectiveHandler {
+        DirectiveHandler(merges: [merge(path)]) { builder, directive in
+            let current = read(&builder.settings[keyPath: path])
+            let value = try combine(builder, directive, current.isSet ? current.wrappedValue : nil)
+            builder.settings[keyPath: path].set(value)
+        }
+    }
+
     static func merge<Value: Sendable>(_ path: SettingPath<Value>) -> Merge {
         Merge(isSet: { $0[keyPath: path].isSet },
               markSet: { settings in settings[keyPath: path].set(settings[keyPath: path].wrappedValue) })
@@ -153,6 +166,19 @@ enum Values {
     }
 
     /// nginx's text for the size and time slots: `"proxy_buffer_size" directive invalid value`.
+    /// A bitmask directive's words added to `flags`: an unknown word is `invalid value`, one already there a
+    /// `[warn] duplicate value`, as in nginx.
+    static func addFlags<Flag: Hashable>(
+        _ builder: ConfigBuilder, _ directive: Directive, to flags: inout Set<Flag>, _ flag: (String) -> Flag?
+    ) throws {
+        for argument in directive.arguments {
+            guard let f = flag(argument.text) else {
+                throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+            }
+            if !flags.insert(f).inserted { builder.warn("duplicate value \"\(argument.text)\"", at: directive.location) }
+        }
+    }
+
     static func invalidValue(_ directive: Directive) -> ConfigError {
         ConfigError("\"\(directive.name)\" directive invalid value", at: directive.location)
     }

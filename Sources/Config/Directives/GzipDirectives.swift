@@ -22,13 +22,10 @@ extension DirectiveTable {
             return version
         }),
         DirectiveSpec("gzip_vary", anyHTTPLevel, .exactly(1), .flag(\.gzip.$vary)),
-        DirectiveSpec("gzip_proxied", anyHTTPLevel, .atLeast(1), .value(\.gzip.$proxied) { _, directive in
-            Set(try directive.arguments.map { argument in
-                guard let flag = GzipProxied(rawValue: argument.text) else {
-                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
-                }
-                return flag
-            })
+        DirectiveSpec("gzip_proxied", anyHTTPLevel, .atLeast(1), .accumulate(\.gzip.$proxied) { builder, directive, current in
+            var flags = current ?? []
+            try Values.addFlags(builder, directive, to: &flags) { GzipProxied(rawValue: $0) }
+            return flags
         }),
         DirectiveSpec("gzip_disable", anyHTTPLevel, .atLeast(1), .append(\.gzip.$disable) { builder, directive in
             try directive.arguments.map { argument in

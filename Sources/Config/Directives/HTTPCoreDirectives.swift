@@ -148,20 +148,14 @@ extension DirectiveTable {
         [
         DirectiveSpec("ignore_invalid_headers", [.http, .server], .exactly(1), .flag(\.client.$ignoreInvalidHeaders)),
         DirectiveSpec("underscores_in_headers", [.http, .server], .exactly(1), .flag(\.client.$underscoresInHeaders)),
-        DirectiveSpec("keepalive_disable", anyHTTPLevel, .atLeast(1), .value(\.client.$keepaliveDisable) { _, directive in
-            var browsers: Set<KeepaliveDisable> = []
-            var seen: Set<String> = []
-            for argument in directive.arguments {
-                let text = argument.text
-                guard text == "none" || KeepaliveDisable(rawValue: text) != nil else {
-                    throw ConfigError("invalid value \"\(text)\"", at: directive.location)
-                }
-                guard seen.insert(text).inserted else {
-                    throw ConfigError("duplicate value \"\(text)\"", at: directive.location)
-                }
-                if let browser = KeepaliveDisable(rawValue: text) { browsers.insert(browser) }
+        // A bitmask in nginx, where `none` is a flag that disables nothing (`none msie6` still disables msie6).
+        DirectiveSpec("keepalive_disable", anyHTTPLevel, .atLeast(1), .accumulate(\.client.$keepaliveDisable) {
+            builder, directive, current in
+            var flags = Set<KeepaliveDisable?>((current ?? []).map { $0 })
+            try Values.addFlags(builder, directive, to: &flags) { word -> KeepaliveDisable?? in
+                word == "none" ? .some(nil) : KeepaliveDisable(rawValue: word).map { .some($0) }
             }
-            return seen.contains("none") ? [] : browsers
+            return Set(flags.compactMap { $0 })
         }),
         DirectiveSpec("client_body_in_file_only", anyHTTPLevel, .exactly(1), .choice(\.client.$bodyInFileOnly)),
         DirectiveSpec("chunked_transfer_encoding", anyHTTPLevel, .exactly(1), .flag(\.client.$chunkedTransferEncoding)),

@@ -33,8 +33,9 @@ extension DirectiveTable {
         }),
         DirectiveSpec("proxy_redirect", anyHTTPLevel, .range(1, 2),
             DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$redirect)], redirect)),
-        DirectiveSpec("proxy_next_upstream", anyHTTPLevel, .atLeast(1), .value(\.proxy.$nextUpstream) { _, directive in
-            try flags(directive, NextUpstreamCondition.self)
+        DirectiveSpec("proxy_next_upstream", anyHTTPLevel, .atLeast(1), .accumulate(\.proxy.$nextUpstream) {
+            builder, directive, current in
+            try bitmaskWithOff(builder, directive, current) { NextUpstreamCondition(rawValue: $0) }
         }),
         DirectiveSpec("proxy_next_upstream_tries", anyHTTPLevel, .exactly(1), .number(\.proxy.$nextUpstreamTries)),
         DirectiveSpec("proxy_next_upstream_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$nextUpstreamTimeout)),
@@ -61,11 +62,8 @@ extension DirectiveTable {
                 let known = ["X-Accel-Redirect", "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Accel-Buffering",
                              "X-Accel-Charset", "Expires", "Cache-Control", "Set-Cookie", "Vary"]
                 var names = builder.settings.proxy.$ignoreHeaders.isSet ? builder.settings.proxy.ignoreHeaders : []
-                for argument in directive.arguments {
-                    guard let name = known.first(where: { $0.lowercased() == argument.text.lowercased() }) else {
-                        throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
-                    }
-                    names.insert(name)
+                try Values.addFlags(builder, directive, to: &names) { word in
+                    known.first { $0.lowercased() == word.lowercased() }
                 }
                 builder.settings.proxy.$ignoreHeaders.set(names)
             }),
@@ -98,10 +96,12 @@ extension DirectiveTable {
         DirectiveSpec("proxy_cache_valid", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$valid) { _, directive in
             [try cacheValid(directive)]
         }),
-        DirectiveSpec("proxy_cache_methods", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$methods) { _, directive in
+        // A bitmask in nginx: GET and HEAD are always in it, so naming them again is no duplicate here.
+        DirectiveSpec("proxy_cache_methods", anyHTTPLevel, .atLeast(1), .accumulate(\.proxy.cache.$methods) {
+            _, directive, current in
             let known = ["GET", "HEAD", "POST", "PUT", "DELETE", "MKCOL", "COPY", "MOVE", "OPTIONS", "PROPFIND",
                          "PROPPATCH", "LOCK", "UNLOCK", "PATCH"]
-            var methods: Set<String> = ["GET", "HEAD"]
+            var methods: Set<String> = current ?? ["GET", "HEAD"]
             for argument in directive.arguments {
                 guard known.contains(argument.text.uppercased()) else {
                     throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
@@ -117,18 +117,11 @@ extension DirectiveTable {
         DirectiveSpec("proxy_no_cache", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$noCache) { _, directive in
             try directive.arguments.map { try Values.template(directive, $0) }
         }),
-        DirectiveSpec("proxy_cache_use_stale", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$useStale) { _, directive in
+        DirectiveSpec("proxy_cache_use_stale", anyHTTPLevel, .atLeast(1), .accumulate(\.proxy.cache.$useStale) {
+            builder, directive, current in
             let known: Set<String> = ["error", "timeout", "invalid_header", "updating", "http_500", "http_502",
-                                      "http_503", "http_504", "http_403", "http_404", "http_429", "off"]
-            let words = directive.arguments.map(\.text)
-            for word in words where !known.contains(word) {
-                throw ConfigError("invalid value \"\(word)\"", at: directive.location)
-            }
-            if words.contains("off") {
-                guard words.count == 1 else { throw ConfigError("invalid value \"off\"", at: directive.location) }
-                return []
-            }
-            return Set(words)
+                                      "http_503", "http_504", "http_403", "http_404", "http_429"]
+            return try bitmaskWithOff(builder, directive, current) { known.contains($0) ? $0 : nil }
         }),
         DirectiveSpec("proxy_cache_background_update", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$backgroundUpdate)),
         DirectiveSpec("proxy_cache_lock", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$lock)),
@@ -261,18 +254,17 @@ extension DirectiveTable {
         builder.settings.proxy.$cookieFlags.set((current.isSet ? current.wrappedValue : []) + [CookieFlagsRule(cookie: cookie, flags: flags)])
     }
 
-    /// Words naming enum cases, where `off` alone means the empty set.
-    static func flags<Flag: RawRepresentable & Hashable & CaseIterable>(
-        _ directive: Directive, _ type: Flag.Type
-    ) throws -> Set<Flag> where Flag.RawValue == String {
-        let words = directive.arguments.map(\.text)
-        if words == ["off"] { return [] }
-        return Set(try words.map { word in
-            guard let flag = Flag(rawValue: word) else {
-                throw ConfigError("invalid value \"\(word)\"", at: directive.location)
-            }
-            return flag
-        })
+    /// nginx's bitmask with an `off` flag (proxy_next_upstream, proxy_cache_use_stale): the flags of every
+    /// directive at a level add up, and `off` anywhere among them makes the whole set empty.
+    static func bitmaskWithOff<Flag: Hashable>(
+        _ builder: ConfigBuilder, _ directive: Directive, _ current: Set<Flag>?, _ flag: (String) -> Flag?
+    ) throws -> Set<Flag> {
+        var flags = Set<Flag?>((current ?? []).map { $0 })
+        try Values.addFlags(builder, directive, to: &flags) { word -> Flag?? in
+            word == "off" ? .some(nil) : flag(word).map { .some($0) }
+        }
+        // A level already off (set, and empty) stays off.
+        return flags.contains(nil) || current?.isEmpty == true ? [] : Set(flags.compactMap { $0 })
     }
 
     private static func cacheValid(_ directive: Directive) throws -> CacheValid {

@@ -12,7 +12,9 @@ extension DirectiveTable {
         DirectiveSpec("ssl_certificate", server, .exactly(1), .append(\.ssl.$certificates) { b, d in [b.confFile(d)] }),
         DirectiveSpec("ssl_certificate_key", server, .exactly(1), .append(\.ssl.$certificateKeys) { b, d in [b.confFile(d)] }),
         DirectiveSpec("ssl_password_file", server, .exactly(1), .value(\.ssl.$passwordFile) { b, d in b.confFile(d) }),
-        DirectiveSpec("ssl_protocols", server, .atLeast(1), .value(\.ssl.$protocols) { _, d in try SSLValues.protocols(d) }),
+        DirectiveSpec("ssl_protocols", server, .atLeast(1), .accumulate(\.ssl.$protocols) { b, d, current in
+            try SSLValues.protocols(b, d, adding: current)
+        }),
         DirectiveSpec("ssl_ciphers", server, .exactly(1), .string(\.ssl.$ciphers)),
         DirectiveSpec("ssl_prefer_server_ciphers", server, .exactly(1), .flag(\.ssl.$preferServerCiphers)),
         DirectiveSpec("ssl_ecdh_curve", server, .exactly(1), .string(\.ssl.$ecdhCurve)),
@@ -20,7 +22,8 @@ extension DirectiveTable {
         DirectiveSpec("ssl_conf_command", server, .exactly(2), .append(\.ssl.$confCommands) { _, d in
             [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
         }),
-        DirectiveSpec("ssl_session_cache", server, .range(1, 2), .value(\.ssl.$sessionCache) { _, d in
+        // Read again on top in nginx: of two at one level, the later one's cache is the one used.
+        DirectiveSpec("ssl_session_cache", server, .range(1, 2), .accumulate(\.ssl.$sessionCache) { _, d, _ in
             try SSLValues.sessionCache(d)
         }),
         DirectiveSpec("ssl_session_timeout", server, .exactly(1), .seconds(\.ssl.$sessionTimeout)),
@@ -54,8 +57,8 @@ extension DirectiveTable {
         DirectiveSpec("proxy_ssl_verify_depth", anyHTTPLevel, .exactly(1), .number(\.proxySSL.$verifyDepth)),
         DirectiveSpec("proxy_ssl_trusted_certificate", anyHTTPLevel, .exactly(1),
                       .value(\.proxySSL.$trustedCertificate) { b, d in b.confFile(d) }),
-        DirectiveSpec("proxy_ssl_protocols", anyHTTPLevel, .atLeast(1), .value(\.proxySSL.$protocols) { _, d in
-            try SSLValues.protocols(d)
+        DirectiveSpec("proxy_ssl_protocols", anyHTTPLevel, .atLeast(1), .accumulate(\.proxySSL.$protocols) {
+            b, d, current in try SSLValues.protocols(b, d, adding: current)
         }),
         DirectiveSpec("proxy_ssl_ciphers", anyHTTPLevel, .exactly(1), .string(\.proxySSL.$ciphers)),
         DirectiveSpec("proxy_ssl_certificate", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$certificate) { b, d in b.confFile(d) }),
@@ -80,13 +83,13 @@ extension DirectiveTable {
 
 /// nginx's parsers for the ssl values.
 enum SSLValues {
-    static func protocols(_ directive: Directive) throws -> [SSLProtocol] {
-        try directive.arguments.map { argument in
-            guard let p = SSLProtocol(rawValue: argument.text) else {
-                throw ConfigError("invalid value \"\(argument.text)\" in \"\(directive.name)\" directive", at: directive.location)
-            }
-            return p
-        }
+    /// A bitmask in nginx: a second directive at one level adds its protocols to the first one's.
+    static func protocols(_ builder: ConfigBuilder, _ directive: Directive, adding current: [SSLProtocol]?) throws
+        -> [SSLProtocol]
+    {
+        var set = Set(current ?? [])
+        try Values.addFlags(builder, directive, to: &set) { SSLProtocol(rawValue: $0) }
+        return SSLProtocol.allCases.filter(set.contains)
     }
 
     /// `off`, `none`, `builtin[:N]`, `shared:NAME:SIZE` (nginx stores about 4000 sessions per megabyte).
