@@ -73,6 +73,13 @@ extension Syscall {
         return FileStatus(st)
     }
 
+    /// `realpath(3)`: the path with its links and `.`/`..` resolved; nil with errno set when it fails.
+    public static func realpath(_ path: [UInt8]) -> [UInt8]? {
+        guard let resolved = withCString(path, { Glibc.realpath($0, nil) }) else { return nil }
+        defer { free(resolved) }
+        return Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
+    }
+
     /// The path NUL-terminated in scratch memory (the stack, for any path a file system takes): no array copy
     /// and no malloc per open or stat.
     private static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {

@@ -193,7 +193,7 @@ final class Request {
         switch v {
         case .uri: return head != nil
         case .args: return hasArgs
-        case .isArgs, .mapResult: return true
+        case .isArgs, .mapResult, .http2: return true
         case .userVariable(let slot): return slot < userVariables.count && userVariables[slot] != nil
         case .httpHeader(let name): return head?.firstHeader(name) != nil
         case .sentHTTPHeader(let name): return HeaderScan.value(of: name, inHead: responseHead) != nil
@@ -294,6 +294,13 @@ final class Request {
         case .upstreamBytesReceived: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesReceived, to: &o) }
         case .upstreamBytesSent: appendTries(&out) { t, o in ASCIIDecimal.append(t.bytesSent, to: &o) }
         case .pipe: out.append(pipelined ? UInt8(ascii: "p") : UInt8(ascii: "."))
+        case .documentRoot: appendDocumentRoot(to: &out)
+        case .realpathRoot:
+            var root: [UInt8] = []
+            appendDocumentRoot(to: &root)
+            if let resolved = Syscall.realpath(root) { out.append(contentsOf: resolved) }
+        case .requestFilename: out.append(contentsOf: staticRoot.path(for: self))
+        case .http2: break
         case .upstreamHTTPHeader(let name): upstreamResponse?.appendJoinedValues(of: name, to: &out)
         case .upstreamCookie(let name):
             if let r = upstreamResponse {
@@ -320,6 +327,17 @@ final class Request {
     }
 
     private static let contentTypeName = Array("content-type".utf8)
+
+    /// `$document_root`: the location's root or alias (evaluated when it has variables), as nginx's.
+    private func appendDocumentRoot(to out: inout [UInt8]) {
+        let files = staticRoot
+        if let t = files.rootTemplate { evaluate(t, into: &out) } else { out.append(contentsOf: files.root) }
+    }
+
+    /// The location's root or alias; before a location is found (a server-level `if`), the default root.
+    private var staticRoot: StaticRuntime {
+        location?.files.root ?? StaticRuntime(root: connection.runtime.defaultRoot, isAlias: false, index: [])
+    }
 
     private func appendProtocol(_ out: inout [UInt8]) {
         out.append(static: "HTTP/")

@@ -13,6 +13,8 @@ enum VariableID: Sendable, Equatable {
     case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
     case gzipRatio, pipe, upstreamBytesReceived, upstreamBytesSent
+    case documentRoot, realpathRoot, requestFilename   // the location's root or alias (StaticRuntime)
+    case http2                  // always empty: HTTP/2 is not served
     case limitRate              // $limit_rate: the response's send rate (ClientShaping)
     case limitReqStatus, limitConnStatus   // LimitPhase.swift
     /// `$proxy_protocol_addr`, `_port`, `_server_addr`, `_server_port`, `_tlv_NAME` (ClientProxyProtocol.swift).
@@ -73,5 +75,7 @@ enum VariableID: Sendable, Equatable {
         "proxy_protocol_addr": .proxyProtocolAddr, "proxy_protocol_port": .proxyProtocolPort,
         "proxy_protocol_server_addr": .proxyProtocolServerAddr, "proxy_protocol_server_port": .proxyProtocolServerPort, "pipe": .pipe, "https": .https,
         "upstream_bytes_received": .upstreamBytesReceived, "upstream_bytes_sent": .upstreamBytesSent,
+        "document_root": .documentRoot, "realpath_root": .realpathRoot, "request_filename": .requestFilename,
+        "http2": .http2,
     ]
 }

@@ -41,6 +41,35 @@ import Testing
         #expect(try f.get("/exec").status == 204)
     }
 
+    /// The file variables real configs test with `if` (jenkins.io's `if (!-f $request_filename)`, the SPA
+    /// fallback): `$request_filename` is root + URI (alias: the alias for the location's prefix),
+    /// `$document_root` the root or alias, `$realpath_root` that with its links resolved. `$http2` is empty.
+    @Test func fileVariables() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root site;
+                location / {
+                    if (!-f $request_filename) { rewrite ^ /index.html break; }
+                    add_header X-File $request_filename;
+                    add_header X-Root $document_root;
+                }
+                location /a/ { alias site/b/; return 200 "$request_filename|$document_root|[$http2]"; }
+                location /real { root link; return 200 "$realpath_root"; }
+            }
+            """, files: ["site/index.html": "app\n", "site/asset.css": "css\n", "site/b/x": "x\n"])
+        defer { f.proxy.stop() }
+        let prefix = f.proxy.prefix
+        #expect(symlink(prefix + "/site", prefix + "/link") == 0)
+        let asset = try f.get("/asset.css")
+        #expect(asset.text == "css\n")
+        #expect(asset.header("X-File") == prefix + "/site/asset.css")
+        #expect(asset.header("X-Root") == prefix + "/site")
+        #expect(try f.get("/some/route").text == "app\n")
+        #expect(try f.get("/a/x").text == "\(prefix)/site/b/x|\(prefix)/site/b/|[]")
+        #expect(try f.get("/real").text == prefix + "/site")
+    }
+
     @Test func ifInALocationAppliesItsSettings() throws {
         let a = try MockBackend(name: "a") { req in MockResponse(text: "a \(req.target)") }
         defer { a.stop() }
