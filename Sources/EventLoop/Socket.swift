@@ -82,13 +82,36 @@ public enum Socket {
         case connected(Int32)
         case inProgress(Int32)
         case failed(Int32)
+        /// The bind to `ConnectOptions.source` failed (nginx answers that with a 500, not a next upstream).
+        case bindFailed(Int32)
+    }
+
+    /// `proxy_socket_keepalive` and `proxy_bind` for one connection.
+    public struct ConnectOptions {
+        public var keepalive = false
+        /// The local address to connect from (port 0: any).
+        public var source: SocketAddress? = nil
+        /// IP_TRANSPARENT: `source` may be an address this host does not have (the client's, for a transparent
+        /// proxy; needs CAP_NET_ADMIN and routing set up for it).
+        public var transparent = false
+        public init(keepalive: Bool = false, source: SocketAddress? = nil, transparent: Bool = false) {
+            self.keepalive = keepalive; self.source = source; self.transparent = transparent
+        }
     }
 
     /// Starts a non-blocking connect with TCP_NODELAY set (on TCP).
-    public static func connect(_ address: SocketAddress) -> ConnectResult {
+    public static func connect(_ address: SocketAddress, options: ConnectOptions = ConnectOptions()) -> ConnectResult {
         let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { return .failed(errno) }
         if address.family != .unix { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
+        if options.keepalive { setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1) }
+        if let source = options.source, address.family != .unix {
+            if options.transparent {
+                if source.family == .v6 { setOption(fd, Int32(IPPROTO_IPV6), IPV6_TRANSPARENT, 1) }
+                else { setOption(fd, Int32(IPPROTO_IP), IP_TRANSPARENT, 1) }
+            }
+            if bind(fd, to: source) != 0 { let e = errno; Syscall.close(fd); return .bindFailed(e) }
+        }
         while true {
             let rc = connect(fd, to: address)
             if rc == 0 { return .connected(fd) }

@@ -27,6 +27,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     /// TLS toward the upstream (the client request's choice), and the name it checks; nil for plain HTTP.
     private let tls: UpstreamTLS?
     private let tlsName: String
+    /// The client request's proxy_bind and proxy_socket_keepalive, evaluated while it exists.
+    private let connectOptions: Socket.ConnectOptions
     private var handshaking = false
     private var reaper: Watcher?
     private var ended = false
@@ -43,6 +45,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize)
         if case .variable = proxy.target { tls = r.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         tlsName = tls?.serverName(for: r, proxy: proxy) ?? ""
+        connectOptions = proxy.socketSetup.isDefault ? Socket.ConnectOptions() : proxy.socketSetup.options(for: r)
     }
 
     /// Picks a server (with the client's request, while it exists) and starts the exchange.
@@ -86,7 +89,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
 
     private func connect(_ address: SocketAddress) {
         switch UpstreamConnection.open(to: address, owner: self, bufferSize: max(proxy.bufferSize, 16 * 1024),
-                                       loop: worker.loop, pool: worker.pool) {
+                                       loop: worker.loop, pool: worker.pool, options: connectOptions) {
         case .connected(let c):
             conn = c
             tx.connected()
@@ -97,6 +100,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             c.writer.arm(timeoutMillis: proxy.connectTimeoutMillis)
         case .failed(let e):
             done(failure: "connect() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background")
+        case .bindFailed(let e):
+            done(failure: "bind() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background")
         }
     }
 

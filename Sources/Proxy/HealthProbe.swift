@@ -46,7 +46,7 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
         case .inProgress(let c):
             conn = c
             c.writer.arm(timeoutMillis: check.connectTimeoutMillis)
-        case .failed(let e):
+        case .failed(let e), .bindFailed(let e):   // checks bind nothing (proxy_bind is the requests')
             done(false, "connecting to upstream", "connect() failed (\(e): \(Syscall.describe(e)))")
         }
     }

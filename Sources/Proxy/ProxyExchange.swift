@@ -236,8 +236,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// the exchange wait for writability (which costs an epoll round, two epoll_ctl and a getsockopt).
     private func openConnection(to address: SocketAddress) {
         tx.restart(connected: false)
+        let setup = proxy.socketSetup
+        let options = setup.isDefault ? Socket.ConnectOptions() : setup.options(for: request)
         switch UpstreamConnection.open(to: address, owner: self, bufferSize: max(proxy.bufferSize, 16 * 1024),
-                                       loop: worker.loop, pool: worker.pool) {
+                                       loop: worker.loop, pool: worker.pool, options: options) {
         case .connected(let c):
             conn = c
             connected()
@@ -258,6 +260,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             }
         case .failed(let e):
             connectFailed(e, address)
+        case .bindFailed(let e):
+            bindFailed(e, options.source)
         }
     }
 
@@ -265,6 +269,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         request.tries[request.tries.count - 1].connectNanos = Clock.monotonicNanos() &- tryStart
         state = .sending
         tx.connected()
+    }
+
+    /// proxy_bind's address could not be bound: nginx's [crit] and a 500, with no other server tried.
+    private func bindFailed(_ e: Int32, _ source: SocketAddress?) {
+        worker.log(.crit, "bind(\(source.map { $0.port == 0 ? $0.host : "\($0)" } ?? "")) failed (\(e): \(Syscall.describe(e))) while connecting to upstream", client.id)
+        endTry()
+        releasePeer(.ok, now: worker.now())
+        failClient(500)
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {

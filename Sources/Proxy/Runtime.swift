@@ -348,6 +348,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let followsAccelRedirect: Bool
     /// An upstream's `X-Accel-Limit-Rate` sets the response's rate (unless ignored the same way).
     let honoursAccelLimitRate: Bool
+    /// `proxy_bind`, `proxy_socket_keepalive` (UpstreamSocketSetup.swift).
+    let socketSetup: UpstreamSocketSetup
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -355,8 +357,9 @@ final class ProxyRuntime: @unchecked Sendable {
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
-         setHeaderNames: NameSet? = nil) {
+         setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup()) {
         self.tls = tls
+        self.socketSetup = socketSetup
         self.followsAccelRedirect = followsAccelRedirect
         self.honoursAccelLimitRate = honoursAccelLimitRate
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort

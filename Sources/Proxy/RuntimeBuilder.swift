@@ -865,7 +865,17 @@ struct Builder {
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
-                            setHeaderNames: headerList!.names)
+                            setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc))
+    }
+
+    /// `proxy_bind` (a constant parsed now, one with variables compiled) and `proxy_socket_keepalive`.
+    func socketSetup(_ p: ProxySettings, at loc: SourceLocation) throws(ConfigError) -> UpstreamSocketSetup {
+        var setup = UpstreamSocketSetup(keepalive: p.socketKeepalive)
+        if let b = p.bind {
+            setup.transparent = b.transparent
+            if b.address.isLiteral { setup.bindAddress = UpstreamSocketSetup.address(b.address.source) } else { setup.bind = try compile(b.address, at: loc) }
+        }
+        return setup
     }
 
     /// Targeted fields of switchyard's own (proxy_cache_target_field) are for this cache only, so they are hidden

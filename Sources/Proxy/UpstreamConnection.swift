@@ -53,12 +53,13 @@ final class UpstreamConnection {
 
     /// How opening a connection went: connected at once (loopback usually is), in progress (wait for
     /// writability, or just write), or failed with an errno.
-    enum Opening { case connected(UpstreamConnection), inProgress(UpstreamConnection), failed(Int32) }
+    /// `bindFailed`: the socket could not take `proxy_bind`'s address.
+    enum Opening { case connected(UpstreamConnection), inProgress(UpstreamConnection), failed(Int32), bindFailed(Int32) }
 
     /// Starts a connection to `address` for `owner`, with a read buffer of `bufferSize`.
     static func open(to address: SocketAddress, owner: some UpstreamConnectionOwner, bufferSize: Int,
-                     loop: Loop, pool: UpstreamPool) -> Opening {
-        switch Socket.connect(address) {
+                     loop: Loop, pool: UpstreamPool, options: Socket.ConnectOptions = Socket.ConnectOptions()) -> Opening {
+        switch Socket.connect(address, options: options) {
         case .connected(let fd):
             let c = UpstreamConnection(fd: fd, address: address, bufferSize: bufferSize, loop: loop, pool: pool)
             c.owner = owner
@@ -69,6 +70,8 @@ final class UpstreamConnection {
             return .inProgress(c)
         case .failed(let e):
             return .failed(e)
+        case .bindFailed(let e):
+            return .bindFailed(e)
         }
     }
 

@@ -300,3 +300,13 @@ struct CoreDirectiveArgumentTests {
         #expect(loadError(http("proxy_next_upstream error off bogus;")) == "invalid value \"bogus\" in /c/nginx.conf:3")
     }
 }
+
+extension ErrorMessageTests {
+    @Test func proxyBindChecksItsAddress() {
+        #expect(loadError(http("proxy_bind example.com;")) == "invalid address \"example.com\" in /c/nginx.conf:3")
+        #expect(loadError(http("proxy_bind 127.0.0.1 sometimes;")) == "invalid parameter \"sometimes\" in /c/nginx.conf:3")
+        #expect(loadError(http("proxy_bind off transparent;")) == "invalid parameter \"transparent\" in /c/nginx.conf:3")
+        #expect(loadError(http("proxy_bind [::1]:0; proxy_socket_keepalive on;")) == "loaded")
+        #expect(loadError(http("server { location / { proxy_bind $remote_addr transparent; } }")) == "loaded")
+    }
+}

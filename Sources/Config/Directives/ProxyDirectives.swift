@@ -47,6 +47,23 @@ extension DirectiveTable {
         DirectiveSpec("proxy_busy_buffers_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$busyBuffersSize)),
         DirectiveSpec("proxy_buffering", anyHTTPLevel, .exactly(1), .flag(\.proxy.$buffering)),
         DirectiveSpec("proxy_request_buffering", anyHTTPLevel, .exactly(1), .flag(\.proxy.$requestBuffering)),
+        DirectiveSpec("proxy_socket_keepalive", anyHTTPLevel, .exactly(1), .flag(\.proxy.$socketKeepalive)),
+        DirectiveSpec("proxy_bind", anyHTTPLevel, .range(1, 2), .value(\.proxy.$bind) { _, directive in
+            let arguments = directive.arguments
+            if arguments[0].text == "off" {
+                guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
+                return nil
+            }
+            if arguments.count == 2 && arguments[1].text != "transparent" {
+                throw Values.invalidParameter(directive, arguments[1].text)
+            }
+            let address = try Values.template(directive, arguments[0])
+            // A constant must be an address literal, as nginx's ngx_parse_addr_port reads it (no name lookup).
+            if address.isLiteral && !isBindAddress(arguments[0].text) {
+                throw ConfigError("invalid address \"\(arguments[0].text)\"", at: directive.location)
+            }
+            return ProxyBind(address: address, transparent: arguments.count == 2)
+        }),
         DirectiveSpec("proxy_temp_path", anyHTTPLevel, .range(1, 4), .value(\.proxy.$tempPath) { builder, directive in
             builder.absolutePath(directive.arguments[0].text)
         }),
@@ -252,6 +269,22 @@ extension DirectiveTable {
             throw ConfigError("duplicate parameter \"\(arguments[0].text)\"", at: directive.location)
         }
         builder.settings.proxy.$cookieFlags.set((current.isSet ? current.wrappedValue : []) + [CookieFlagsRule(cookie: cookie, flags: flags)])
+    }
+
+    /// `address[:port]` as nginx's ngx_parse_addr_port reads it: an IPv4 or IPv6 literal, IPv6 in brackets when
+    /// a port follows.
+    static func isBindAddress(_ text: String) -> Bool {
+        if IPAddressText.parse(Substring(text)) != nil { return true }
+        var host = Substring(text), port = Substring("")
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.isEmpty || rest.hasPrefix(":") else { return false }
+            port = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]; port = text[text.index(after: colon)...]
+        }
+        return IPAddressText.parse(host) != nil && (port.isEmpty || UInt16(port) != nil)
     }
 
     /// nginx's bitmask with an `off` flag (proxy_next_upstream, proxy_cache_use_stale): the flags of every

@@ -57,6 +57,8 @@ extension ProxySettings {
         $busyBuffersSize.inherit(from: parent.$busyBuffersSize)
         $buffering.inherit(from: parent.$buffering)
         $requestBuffering.inherit(from: parent.$requestBuffering)
+        $bind.inherit(from: parent.$bind)
+        $socketKeepalive.inherit(from: parent.$socketKeepalive)
         $tempPath.inherit(from: parent.$tempPath)
         $tempFileWriteSize.inherit(from: parent.$tempFileWriteSize)
         $maxTempFileSize.inherit(from: parent.$maxTempFileSize)

@@ -21,6 +21,10 @@ public struct ProxySettings: Sendable {
     @Setting public var busyBuffersSize: Int = 8192
     @Setting public var buffering: Bool = true
     @Setting public var requestBuffering: Bool = true
+    /// `proxy_bind`: the local address upstream connections are made from; nil is `off`.
+    @Setting public var bind: ProxyBind? = nil
+    /// `proxy_socket_keepalive`: SO_KEEPALIVE on upstream connections.
+    @Setting public var socketKeepalive: Bool = false
     /// Absolute after load.
     @Setting public var tempPath: String = "proxy_temp"
     @Setting public var tempFileWriteSize: Int = 8192
@@ -77,6 +81,13 @@ public enum ProxyRedirectRule: Sendable, Equatable {
     case `default`
     case literal(Template, replacement: Template)
     case regex(String, caseInsensitive: Bool, replacement: Template)
+}
+
+/// `proxy_bind address [transparent]`: an IP address (a port too, rarely), or a template evaluated per request
+/// (`$remote_addr` with `transparent`, the client's own address).
+public struct ProxyBind: Sendable, Equatable {
+    public var address: Template
+    public var transparent: Bool
 }
 
 /// `proxy_next_upstream` conditions; `off` is the empty set.

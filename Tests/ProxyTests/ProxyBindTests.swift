@@ -1,0 +1,69 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// `proxy_bind` and `proxy_socket_keepalive`: the socket an upstream connection is made from. The upstream here
+/// is a server of the same switchyard answering with `$remote_addr`, the address the connection came from.
+@Suite struct ProxyBindTests {
+    @Test func bindSetsTheSourceAddress() throws {
+        let b = freePort()
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:\(b); return 200 "$remote_addr"; }
+            server {
+                listen 127.0.0.1:PORT;
+                location /bound { proxy_bind 127.0.0.2; proxy_pass http://127.0.0.1:\(b); }
+                location /var { proxy_bind $arg_from; proxy_pass http://127.0.0.1:\(b); }
+                location /plain { proxy_pass http://127.0.0.1:\(b); }
+                location /off { proxy_bind off; proxy_pass http://127.0.0.1:\(b); }
+                location /nonlocal { proxy_bind 192.0.2.1; proxy_pass http://127.0.0.1:\(b); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/bound").text == "127.0.0.2")
+        #expect(try f.get("/var?from=127.0.0.3").text == "127.0.0.3")
+        #expect(try f.get("/var").text == "127.0.0.1")   // evaluated empty: no bind
+        #expect(try f.get("/plain").text == "127.0.0.1")
+        #expect(try f.get("/off").text == "127.0.0.1")
+        // Not an address: logged, and the connection is made without a bind, as nginx does.
+        #expect(try f.get("/var?from=nowhere").text == "127.0.0.1")
+        #expect(f.errorLog().contains("invalid local address \"nowhere\""))
+        // An address this host does not have: nginx's [crit] and a 500.
+        #expect(try f.get("/nonlocal").status == 500)
+        #expect(f.errorLog().contains("[crit]"))
+        #expect(f.errorLog().contains("bind(192.0.2.1) failed (99: Cannot assign requested address)"))
+    }
+
+    /// SO_KEEPALIVE shows as the kernel's keepalive timer (`tr` 2 in /proc/net/tcp) on the kept upstream
+    /// connection, and only with the directive.
+    @Test func socketKeepaliveTurnsOnTheTimer() throws {
+        let b = freePort(), p = freePort()
+        let f = try Fixture(http: """
+            upstream up { server 127.0.0.1:\(b); keepalive 4; }
+            server { listen 127.0.0.1:\(b); return 200 "ok"; }
+            upstream plain { server 127.0.0.1:\(p); keepalive 4; }
+            server { listen 127.0.0.1:\(p); return 200 "ok"; }
+            server {
+                listen 127.0.0.1:PORT;
+                proxy_http_version 1.1; proxy_set_header Connection "";
+                location / { proxy_socket_keepalive on; proxy_pass http://up; }
+                location /plain { proxy_pass http://plain; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/").text == "ok")
+        #expect(try f.get("/plain").text == "ok")
+        #expect(try Self.timers(toPort: b) == ["02"])
+        #expect(try Self.timers(toPort: p) == ["00"])
+    }
+
+    /// The `tr` (active timer) field of each established IPv4 connection to 127.0.0.1:`port`.
+    static func timers(toPort port: UInt16) throws -> [String] {
+        let hex = String(port, radix: 16, uppercase: true)
+        let remote = "0100007F:" + String(repeating: "0", count: 4 - hex.count) + hex
+        return try TempDir.read("/proc/net/tcp").split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ")
+            guard f.count > 5, f[2] == remote, f[3] == "01" else { return nil }
+            return String(f[5].prefix(2))
+        }
+    }
+}
