@@ -68,6 +68,17 @@ enum ResponseHeadBuilder {
                     continue
                 }
             }
+            if let cs = proxy.charset, ASCII.named(b, h.name, "content-type"), cs.types.contains(b[h.value.start..<h.value.end]),
+               !CharsetTypes.namesCharset(b[h.value.start..<h.value.end]) {
+                // nginx's charset filter: a listed type that names no charset gets the location's.
+                w.flush(b, run: &run)
+                w.appendName(of: b, h.name)
+                w.append(b, h.value)
+                w.append(CharsetTypes.parameter)
+                w.append(cs.name)
+                w.appendCRLF()
+                continue
+            }
             let isLocation = ASCII.named(b, h.name, "location")
             if isLocation || ASCII.named(b, h.name, "refresh") {
                 w.flush(b, run: &run)

@@ -22,13 +22,20 @@ enum Responses {
         r.pendingLocation = nil
         if ErrorPages.serve(status, r, c) { return }
         if let tlsPage = TLSChecks.errorPage(status, tokens: c.runtime.serverTokens) {   // 495-497 answer 400
-            return send(status: 400, contentType: Array("text/html".utf8), body: r.head?.method == .head ? [] : tlsPage,
+            return send(status: 400, contentType: htmlType(r), body: r.head?.method == .head ? [] : tlsPage,
                         contentLength: Int64(tlsPage.count), on: c)
         }
         let page = errorPage(status, tokens: c.runtime.serverTokens)
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
-        send(status: status, contentType: Array("text/html".utf8), body: bodyless ? [] : page,
+        send(status: status, contentType: htmlType(r), body: bodyless ? [] : page,
              contentLength: Int64(page.count), on: c)
+    }
+
+    /// `text/html` with the location's charset, as nginx's charset filter marks its own pages.
+    static func htmlType(_ r: Request) -> [UInt8] {
+        var type = Array("text/html".utf8)
+        if let loc = r.location, let charset = loc.charset { loc.charsetTypes.append(charset, to: &type) }
+        return type
     }
 
     static func isRedirect(_ status: Int) -> Bool {
@@ -70,7 +77,7 @@ enum Responses {
         }
         let loc = absoluteLocation(location, r, c)
         let body = errorPage(status, tokens: c.runtime.serverTokens)
-        send(status: status, contentType: Array("text/html".utf8), body: r.head?.method == .head ? [] : body,
+        send(status: status, contentType: htmlType(r), body: r.head?.method == .head ? [] : body,
              contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)
     }
 

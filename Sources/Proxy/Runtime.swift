@@ -221,6 +221,8 @@ final class LocationRuntime: @unchecked Sendable {
     let keepaliveRequests: Int
     let defaultType: [UInt8]
     let charset: [UInt8]?
+    /// `charset_types` (CharsetTypes.swift); the default list unless `charset` is on and the list is set.
+    let charsetTypes: CharsetTypes
     let mimeTypes: MimeTable
     let gzip: GzipRuntime?
     let expires: ExpiresRuntime?
@@ -257,7 +259,8 @@ final class LocationRuntime: @unchecked Sendable {
          mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
          files: LocationFiles = LocationFiles(),
          keepaliveHeaderSeconds: Int64? = nil, keepaliveTimeMillis: Int = 3_600_000,
-         filters: ResponseFilters = ResponseFilters()) {
+         filters: ResponseFilters = ResponseFilters(), charsetTypes: CharsetTypes = .standard) {
+        self.charsetTypes = charsetTypes
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -350,6 +353,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let honoursAccelLimitRate: Bool
     /// `proxy_bind`, `proxy_socket_keepalive` (UpstreamSocketSetup.swift).
     let socketSetup: UpstreamSocketSetup
+    /// The location's `charset` and `charset_types`, for the upstream's Content-Type; nil with `charset off`.
+    let charset: (name: [UInt8], types: CharsetTypes)?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -357,9 +362,11 @@ final class ProxyRuntime: @unchecked Sendable {
          connectTimeoutMillis: Int, sendTimeoutMillis: Int, readTimeoutMillis: Int, bufferSize: Int,
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
-         setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup()) {
+         setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
+         charset: (name: [UInt8], types: CharsetTypes)? = nil) {
         self.tls = tls
         self.socketSetup = socketSetup
+        self.charset = charset
         self.followsAccelRedirect = followsAccelRedirect
         self.honoursAccelLimitRate = honoursAccelLimitRate
         self.target = target; self.proxyHost = proxyHost; self.proxyPort = proxyPort

@@ -607,11 +607,13 @@ struct Builder {
             if case .respond(let status, let body) = op { action = .respond(status: status, body: body) }
             break
         }
+        let charsetTypes = try charsetTypes(settings.content, at: loc)
         if action == nil, let handler {
             switch handler {
             case .proxy(let pass):
+                let charset = settings.content.charset.map { (name: Array($0.utf8), types: charsetTypes) }
                 let p = try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
-                                  http: http, resolver: settings.resolver, at: loc)
+                                  http: http, resolver: settings.resolver, charset: charset, at: loc)
                 action = .proxy(p)
                 if !l.healthChecks.isEmpty { try addHealthChecks(l.healthChecks, proxy: p, http: http) }
             case .stubStatus: action = .stubStatus
@@ -658,7 +660,7 @@ struct Builder {
                                shaping: try shaping(settings, at: loc), files: files,
                                keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
                                keepaliveTimeMillis: millis(c.keepaliveTime),
-                               filters: ResponseFilters(content))
+                               filters: ResponseFilters(content), charsetTypes: charsetTypes)
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
@@ -767,6 +769,7 @@ struct Builder {
 
     mutating func proxy(_ pass: ProxyPass, settings p: ProxySettings, ssl: ProxySSLSettings, locationPrefix: [UInt8],
                         http: HTTPConfig, resolver: ResolverSettings = ResolverSettings(),
+                        charset: (name: [UInt8], types: CharsetTypes)? = nil,
                         at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
         let url: ProxyURL
         switch pass {
@@ -776,8 +779,8 @@ struct Builder {
             // nginx, TLS is prepared for every such location; an https URL uses it (proxy_ssl_* apply).
             let tls = try upstreamTLS(ssl, host: "", at: loc)
             let target = ProxyRuntime.Target.variable(try compile(t, at: loc), proxyGroups, try resolverRuntime(resolver))
-            return try proxyRuntime(target: target, url: nil,
-                                    keepaliveUpstream: true, settings: p, locationPrefix: locationPrefix, at: loc, tls: tls)
+            return try proxyRuntime(target: target, url: nil, keepaliveUpstream: true, settings: p,
+                                    locationPrefix: locationPrefix, at: loc, tls: tls, charset: charset)
         }
         let tls = url.scheme == "https" ? try upstreamTLS(ssl, host: url.hostHeader, at: url.location) : nil
         let target: ProxyRuntime.Target
@@ -799,14 +802,15 @@ struct Builder {
             target = .address(a, label: Array(a.description.utf8))
         }
         return try proxyRuntime(target: target, url: url, keepaliveUpstream: keepaliveUpstream, settings: p,
-                                locationPrefix: locationPrefix, at: loc, tls: tls)
+                                locationPrefix: locationPrefix, at: loc, tls: tls, charset: charset)
     }
 
     /// `url` is nil for a `proxy_pass` with variables: `$proxy_host`, `$proxy_port` and the URI part are then
     /// known per request only, and `proxy_redirect default` has nothing to rewrite (nginx drops it too).
     /// `keepaliveUpstream` says whether the target may keep connections; the request headers decide the rest.
     func proxyRuntime(target: ProxyRuntime.Target, url: ProxyURL?, keepaliveUpstream: Bool, settings p: ProxySettings,
-                      locationPrefix: [UInt8], at loc: SourceLocation, tls: UpstreamTLS? = nil) throws(ConfigError) -> ProxyRuntime {
+                      locationPrefix: [UInt8], at loc: SourceLocation, tls: UpstreamTLS? = nil,
+                      charset: (name: [UInt8], types: CharsetTypes)? = nil) throws(ConfigError) -> ProxyRuntime {
         var port = "80"
         if case .address(_, let n)? = url?.target { port = String(n) }
         var keepaliveUpstream = keepaliveUpstream
@@ -865,7 +869,17 @@ struct Builder {
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
-                            setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc))
+                            setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc), charset: charset)
+    }
+
+    /// `charset_types` for a location with `charset` on; a `source_charset` other than `charset` would need a
+    /// `charset_map` between them, which nginx then refuses to start without, and switchyard has none.
+    func charsetTypes(_ content: ContentSettings, at loc: SourceLocation) throws(ConfigError) -> CharsetTypes {
+        guard let charset = content.charset else { return .standard }
+        if let source = content.sourceCharset, source.lowercased() != charset.lowercased() {
+            throw ConfigError("no \"charset_map\" between the charsets \"\(source)\" and \"\(charset)\"", at: loc)
+        }
+        return content.charsetTypes == CharsetTypes.standardNames ? .standard : CharsetTypes(content.charsetTypes)
     }
 
     /// `proxy_bind` (a constant parsed now, one with variables compiled) and `proxy_socket_keepalive`.

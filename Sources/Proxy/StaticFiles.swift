@@ -301,14 +301,9 @@ enum StaticFiles {
             let ext = ASCII.lowercased(path[(dot + 1)...])
             if let t = loc.mimeTypes.byExtension[ext] { type = t }
         }
-        if let cs = loc.charset, charsetTypes.contains(type) {
-            type.append(contentsOf: Array("; charset=".utf8)); type.append(contentsOf: cs)
-        }
+        if let cs = loc.charset { loc.charsetTypes.append(cs, to: &type) }
         return type
     }
-
-    static let charsetTypes: Set<[UInt8]> = Set(["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
-                                                  "application/javascript", "application/rss+xml"].map { Array($0.utf8) })
 }
 
 /// Streams a file region to the client with sendfile(2) as the socket accepts it, or, with `gzip`, reads it in

@@ -26,7 +26,7 @@ extension StaticFiles {
 
     /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers.
     static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
-        Responses.send(status: 416, contentType: Array("text/html".utf8),
+        Responses.send(status: 416, contentType: Responses.htmlType(c.request),
                        body: Responses.errorPage(416, tokens: c.runtime.serverTokens),
                        extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], on: c)
     }

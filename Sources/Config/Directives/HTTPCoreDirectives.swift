@@ -7,6 +7,13 @@ extension DirectiveTable {
             let text = directive.arguments[0].text
             return text == "off" ? nil : text
         }),
+        DirectiveSpec("charset_types", anyHTTPLevel, .atLeast(1), .append(\.content.$charsetTypes) { _, directive in
+            directive.arguments.map { $0.text.lowercased() }
+        }),
+        DirectiveSpec("source_charset", anyHTTPLevel, .exactly(1), .value(\.content.$sourceCharset) { _, directive in
+            directive.arguments[0].text
+        }),
+        DirectiveSpec("override_charset", anyHTTPLevel, .exactly(1), .flag(\.content.$overrideCharset)),
         DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
         DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),
         DirectiveSpec("tcp_nodelay", anyHTTPLevel, .exactly(1), .flag(\.client.$tcpNodelay)),

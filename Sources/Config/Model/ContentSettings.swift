@@ -7,6 +7,15 @@ public struct ContentSettings: Sendable {
     @Setting public var types = MimeTypes.nginxBuiltIn
     /// `charset`; nil is `off`.
     @Setting public var charset: String? = nil
+    /// `charset_types` (`*`: any type); text/html is always one, as in nginx.
+    @Setting public var charsetTypes: [String] = ["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
+                                                  "application/javascript", "application/rss+xml"]
+    /// `source_charset`: the charset responses are in. switchyard recodes nothing (there is no `charset_map`),
+    /// so one that differs from `charset` is an error, as in nginx without a map between the two.
+    @Setting public var sourceCharset: String? = nil
+    /// `override_charset`: recode a proxied response that names its charset; with no `charset_map` there is
+    /// nothing to recode to, in nginx too, so it changes nothing.
+    @Setting public var overrideCharset: Bool = false
     @Setting public var expires: Expires = .off
     /// `add_header`: a level that sets any does not inherit its parent's.
     @Setting public var addHeaders: [AddHeader] = []
