@@ -532,11 +532,18 @@ final class CacheExchange {
     }
 
     /// nginx's range filter on a response being stored: one part (nginx's `single_range` for a cacheable
-    /// response) when the upstream said Accept-Ranges and gave the length; the client gets that part while the
-    /// whole body fills the entry. Nil: send it as it is.
-    func singleRange(_ resp: ResponseHead, request r: Request) -> ByteSpan? {
-        guard writer != nil, resp.status == 200, !convertsHead, let length = resp.contentLength,
-              r.location.filters.maxRanges > 0, resp.firstHeader("accept-ranges") != nil,
+    /// response) when the upstream said Accept-Ranges (or `proxy_force_ranges`); the client gets that part while
+    /// the whole body fills the entry. Nil: send it as it is.
+    func singleRange(_ resp: ResponseHead, request r: Request, force: Bool) -> ByteSpan? {
+        guard writer != nil, !convertsHead else { return nil }
+        return Self.singlePart(resp, request: r, requireAcceptRanges: !force)
+    }
+
+    /// The one part a Range asks of a 200 with a known length; nil when the request has none, asks for more
+    /// than one part, or fails its If-Range (the whole response is sent then).
+    static func singlePart(_ resp: ResponseHead, request r: Request, requireAcceptRanges: Bool) -> ByteSpan? {
+        guard resp.status == 200, let length = resp.contentLength, r.location.filters.maxRanges > 0,
+              !requireAcceptRanges || resp.firstHeader("accept-ranges") != nil,
               ConditionalFields.present(in: r.head) else { return nil }
         let fields = ConditionalFields(r.head)
         guard fields.range != nil else { return nil }

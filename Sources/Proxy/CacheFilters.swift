@@ -52,7 +52,8 @@ enum CacheFilters {
             case .send: break
             }
         }
-        guard wantsRange, filters.maxRanges > 0, r.head.version >= .http1_0, resp.firstHeader("accept-ranges") != nil
+        guard wantsRange, filters.maxRanges > 0, r.head.version >= .http1_0,
+              proxy.forceRanges || resp.firstHeader("accept-ranges") != nil
         else { return false }
         let length = Int64(e.bodyLength)
         switch RangeFilter.evaluate(fields, length: length, lastModified: lastModified, etag: etag, maxRanges: filters.maxRanges) {

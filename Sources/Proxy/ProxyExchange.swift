@@ -501,7 +501,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // (no Content-Length, Accept-Ranges, and validators unless ssi_last_modified).
         let ssiHeadOnly = ssiRuntime == nil && request.location.ssi != nil && request.head.method == .head && !notModified
             ? SSIProxyStage.applies(request, resp) : nil
-        let part = notModified || ssiRuntime != nil ? nil : cache?.singleRange(resp, request: request)
+        // proxy_force_ranges: a response that is not stored gets nginx's single range too.
+        let part = notModified || ssiRuntime != nil ? nil
+            : cache?.singleRange(resp, request: request, force: proxy.forceRanges)
+                ?? (proxy.forceRanges && cache?.convertsHead != true
+                    ? CacheExchange.singlePart(resp, request: request, requireAcceptRanges: false) : nil)
         var decision = notModified || request.isSubrequest ? nil
             : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless

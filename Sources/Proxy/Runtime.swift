@@ -355,6 +355,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let socketSetup: UpstreamSocketSetup
     /// The location's `charset` and `charset_types`, for the upstream's Content-Type; nil with `charset off`.
     let charset: (name: [UInt8], types: CharsetTypes)?
+    /// `proxy_force_ranges`: ranges are served from a 200 whether or not it said Accept-Ranges, stored or not.
+    let forceRanges: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -363,8 +365,9 @@ final class ProxyRuntime: @unchecked Sendable {
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
-         charset: (name: [UInt8], types: CharsetTypes)? = nil) {
+         charset: (name: [UInt8], types: CharsetTypes)? = nil, forceRanges: Bool = false) {
         self.tls = tls
+        self.forceRanges = forceRanges
         self.socketSetup = socketSetup
         self.charset = charset
         self.followsAccelRedirect = followsAccelRedirect

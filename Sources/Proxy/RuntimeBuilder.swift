@@ -869,7 +869,8 @@ struct Builder {
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
-                            setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc), charset: charset)
+                            setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc), charset: charset,
+                            forceRanges: p.forceRanges)
     }
 
     /// `charset_types` for a location with `charset` on; a `source_charset` other than `charset` would need a

@@ -213,6 +213,36 @@ import Testing
         #expect(hit.status == 200 && hit.text == Self.text && hit.header("X-Cache") == "HIT")
         #expect(backend.requests == 1)
     }
+
+    /// proxy_force_ranges: a 200 that did not say Accept-Ranges (from a backend that ignores Range) is cut to the
+    /// one part asked, stored or not, and a stored one answers ranges on HITs; without it the 200 goes whole.
+    @Test func forceRangesCutsProxiedResponses() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], text: "0123456789") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location /plain { proxy_pass http://\(backend.address); }
+                location /forced { proxy_pass http://\(backend.address); proxy_force_ranges on; }
+                location /cached {
+                    proxy_pass http://\(backend.address); proxy_force_ranges on;
+                    proxy_cache one; proxy_cache_valid 200 1h; add_header X-Cache $upstream_cache_status;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let range = ["Range": "bytes=2-4"]
+        let plain = try f.get("/plain", headers: range)
+        #expect(plain.status == 200 && plain.text == "0123456789")
+        let forced = try f.get("/forced", headers: range)
+        #expect(forced.status == 206 && forced.text == "234" && forced.header("Content-Range") == "bytes 2-4/10")
+        #expect(try f.get("/forced", headers: ["Range": "bytes=0-1,5-6"]).text == "0123456789")   // one part only
+        let fill = try f.get("/cached", headers: range)
+        #expect(fill.status == 206 && fill.text == "234" && fill.header("X-Cache") == "MISS")
+        let hit = try f.get("/cached", headers: ["Range": "bytes=-3"])
+        #expect(hit.status == 206 && hit.text == "789" && hit.header("X-Cache") == "HIT")
+    }
 }
 
 /// proxy_cache's breadth: a zone named by a variable, bypass and no_cache with several values, the lifetime

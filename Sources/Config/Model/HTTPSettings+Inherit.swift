@@ -59,6 +59,7 @@ extension ProxySettings {
         $requestBuffering.inherit(from: parent.$requestBuffering)
         $bind.inherit(from: parent.$bind)
         $socketKeepalive.inherit(from: parent.$socketKeepalive)
+        $forceRanges.inherit(from: parent.$forceRanges)
         $tempPath.inherit(from: parent.$tempPath)
         $tempFileWriteSize.inherit(from: parent.$tempFileWriteSize)
         $maxTempFileSize.inherit(from: parent.$maxTempFileSize)

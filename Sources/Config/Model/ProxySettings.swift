@@ -25,6 +25,8 @@ public struct ProxySettings: Sendable {
     @Setting public var bind: ProxyBind? = nil
     /// `proxy_socket_keepalive`: SO_KEEPALIVE on upstream connections.
     @Setting public var socketKeepalive: Bool = false
+    /// `proxy_force_ranges`: byte ranges of a proxied 200, cached or not, whether or not it said Accept-Ranges.
+    @Setting public var forceRanges: Bool = false
     /// Absolute after load.
     @Setting public var tempPath: String = "proxy_temp"
     @Setting public var tempFileWriteSize: Int = 8192
