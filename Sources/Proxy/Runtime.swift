@@ -242,6 +242,9 @@ final class LocationRuntime: @unchecked Sendable {
     var lingering = Lingering.standard
     /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.
     var ssi: SSIRuntime? = nil
+    /// `subrequest_output_buffer_size`: the most of this location's answer to a subrequest kept in memory (an SSI
+    /// `include … set=`). Set like `identity`.
+    var subrequestOutputBufferSize = 4096
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

@@ -661,6 +661,7 @@ struct Builder {
                                keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content), charsetTypes: charsetTypes)
+        made.subrequestOutputBufferSize = content.subrequestOutputBufferSize
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),

@@ -55,7 +55,7 @@ final class SSIFilter {
     /// The page's bytes held behind includes, and an include's body held before its turn, up to this; then their
     /// producer pauses.
     static let includeBufferLimit = 64 * 1024
-    /// nginx's subrequest_output_buffer_size on this platform: an `include … set=` body larger than this fails.
+    /// nginx's default subrequest_output_buffer_size on this platform: an `include … set=` body larger fails.
     static let setBodyLimit = 4096
 
     init(runtime: SSIRuntime, request: Request, output: any SSIBodyOutput) {

@@ -57,7 +57,8 @@ final class SSIInclude: ResponseSink {
         let piece = bytes.slice(start, bytes.count)
         gotBody = true
         if storesInVariable {
-            if body.count + piece.count > SSIFilter.setBodyLimit {
+            // The subrequest's location's subrequest_output_buffer_size, as nginx's postpone filter reads it.
+            if body.count + piece.count > (subrequest?.location?.subrequestOutputBufferSize ?? SSIFilter.setBodyLimit) {
                 if !failed {
                     let c = filter.request.connection
                     c.worker.log(.error, "too big subrequest response while sending to client", c.id)

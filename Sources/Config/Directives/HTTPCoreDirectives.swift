@@ -14,6 +14,8 @@ extension DirectiveTable {
             directive.arguments[0].text
         }),
         DirectiveSpec("override_charset", anyHTTPLevel, .exactly(1), .flag(\.content.$overrideCharset)),
+        DirectiveSpec("subrequest_output_buffer_size", anyHTTPLevel, .exactly(1),
+                      .size(\.content.$subrequestOutputBufferSize)),
         DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
         DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),
         DirectiveSpec("tcp_nodelay", anyHTTPLevel, .exactly(1), .flag(\.client.$tcpNodelay)),

@@ -7,6 +7,8 @@ public struct ContentSettings: Sendable {
     @Setting public var types = MimeTypes.nginxBuiltIn
     /// `charset`; nil is `off`.
     @Setting public var charset: String? = nil
+    /// `subrequest_output_buffer_size`: the most of a subrequest's body kept in memory (an SSI `include … set=`).
+    @Setting public var subrequestOutputBufferSize: Int = 4096
     /// `charset_types` (`*`: any type); text/html is always one, as in nginx.
     @Setting public var charsetTypes: [String] = ["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
                                                   "application/javascript", "application/rss+xml"]

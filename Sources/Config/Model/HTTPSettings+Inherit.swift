@@ -131,6 +131,7 @@ extension ContentSettings {
         $types.inherit(from: parent.$types)
         $charset.inherit(from: parent.$charset)
         $charsetTypes.inherit(from: parent.$charsetTypes)
+        $subrequestOutputBufferSize.inherit(from: parent.$subrequestOutputBufferSize)
         $sourceCharset.inherit(from: parent.$sourceCharset)
         $overrideCharset.inherit(from: parent.$overrideCharset)
         $expires.inherit(from: parent.$expires)
