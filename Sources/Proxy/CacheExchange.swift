@@ -109,6 +109,10 @@ final class CacheExchange {
             cx.mayStore = false
             return .fetch(cx)
         }
+        // proxy_cache_max_range_offset: the request goes upstream as it came, Range and all, and is not stored.
+        if let limit = loc.maxRangeOffset, let range = r.requestHeader("range"), rangeStarts(range, atOrPast: limit) {
+            return .fetch(nil)
+        }
         let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
         cx.convertsHead = loc.convertHead && r.head.method == .head
         if decision == .bypass {
@@ -116,6 +120,22 @@ final class CacheExchange {
             return .fetch(cx)
         }
         return cx.lookup()
+    }
+
+    /// nginx's ngx_http_upstream_cache_check_range: a `bytes=` Range whose first part starts at `limit` or later, or
+    /// counts from the end (`-N`); any Range when the limit is 0.
+    static func rangeStarts(_ value: ArraySlice<UInt8>, atOrPast limit: Int64) -> Bool {
+        if limit == 0 { return true }
+        guard value.count >= 7, ASCII.equalsIgnoringCase(value.prefix(6), "bytes=".utf8) else { return false }
+        var i = value.startIndex + 6
+        while i < value.endIndex && value[i] == UInt8(ascii: " ") { i += 1 }
+        if i < value.endIndex && value[i] == UInt8(ascii: "-") { return true }
+        var offset: Int64 = 0
+        while i < value.endIndex, ASCII.isDigit(value[i]), offset < limit {
+            offset = offset &* 10 &+ Int64(value[i] - 48)
+            i += 1
+        }
+        return offset >= limit
     }
 
     /// nginx's rule for `proxy_cache_bypass` / `proxy_no_cache` values: non-empty and not "0".

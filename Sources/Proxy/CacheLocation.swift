@@ -31,6 +31,8 @@ final class CacheLocation: @unchecked Sendable {
     let backgroundUpdate: Bool
     /// `proxy_cache_convert_head` (default on): a HEAD goes upstream as GET, so the entry is complete.
     let convertHead: Bool
+    /// `proxy_cache_max_range_offset`; nil: no limit.
+    var maxRangeOffset: Int64? = nil
     /// `proxy_temp_path`, where responses are written first when the zone has `use_temp_path=on`.
     let tempPath: String
 
@@ -135,11 +137,13 @@ final class CacheLocation: @unchecked Sendable {
         var bypass: [CompiledTemplate] = [], noCache: [CompiledTemplate] = []
         for t in s.bypass { bypass.append(try compile(t)) }
         for t in s.noCache { noCache.append(try compile(t)) }
-        return CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
-                             useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
-                             lockAgeSeconds: Int64(s.lockAge.components.seconds), revalidate: s.revalidate,
-                             backgroundUpdate: s.backgroundUpdate,
-                             convertHead: s.convertHead, tempPath: tempPath, selector: selector)
+        var made = CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
+                                 useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
+                                 lockAgeSeconds: Int64(s.lockAge.components.seconds), revalidate: s.revalidate,
+                                 backgroundUpdate: s.backgroundUpdate,
+                                 convertHead: s.convertHead, tempPath: tempPath, selector: selector)
+        made.maxRangeOffset = s.maxRangeOffset.map { Int64($0) }
+        return made
     }
 
     /// `proxy_ignore_headers` names the cache acts on.

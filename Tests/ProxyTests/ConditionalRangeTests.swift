@@ -216,6 +216,25 @@ import Testing
 
     /// proxy_force_ranges: a 200 that did not say Accept-Ranges (from a backend that ignores Range) is cut to the
     /// one part asked, stored or not, and a stored one answers ranges on HITs; without it the 200 goes whole.
+    /// proxy_cache_max_range_offset: a Range starting at the limit or past it goes upstream as it came and is not
+    /// stored; one before it is served through the cache (its Range stripped upstream), as in nginx.
+    @Test func maxRangeOffsetSendsFarRangesUpstream() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: [("Content-Type", "text/plain")], text: "range=\(req.head.firstHeader("range").map { String(decoding: $0, as: UTF8.self) } ?? "none")")
+        }
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend, extra: "proxy_cache_max_range_offset 5;")
+        defer { f.proxy.stop() }
+        let far = try f.get("/c", headers: ["Range": "bytes=7-8"])
+        #expect(far.text == "range=bytes=7-8" && far.header("X-Cache") == nil)
+        #expect(try f.get("/c", headers: ["Range": "bytes=-2"]).text == "range=bytes=-2")
+        #expect(backend.requests == 2)
+        let near = try f.get("/c", headers: ["Range": "bytes=0-1"])
+        #expect(near.text == "range=none" && near.header("X-Cache") == "MISS")
+        #expect(try f.get("/c").header("X-Cache") == "HIT")
+        #expect(backend.requests == 3)
+    }
+
     @Test func forceRangesCutsProxiedResponses() throws {
         let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], text: "0123456789") }
         defer { backend.stop() }

@@ -147,6 +147,9 @@ extension DirectiveTable {
         DirectiveSpec("proxy_cache_lock_age", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.cache.$lockAge)),
         DirectiveSpec("proxy_cache_revalidate", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$revalidate)),
         DirectiveSpec("proxy_cache_convert_head", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$convertHead)),
+        DirectiveSpec("proxy_cache_max_range_offset", anyHTTPLevel, .exactly(1), .value(\.proxy.cache.$maxRangeOffset) {
+            _, directive in try Values.offset(directive, directive.arguments[0])
+        }),
         // switchyard's: RFC 9213 targeted fields this cache obeys before CDN-Cache-Control (`off`: none, not even that).
         DirectiveSpec("proxy_cache_target_field", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$targetFields) { _, directive in
             let words = directive.arguments.map(\.text)

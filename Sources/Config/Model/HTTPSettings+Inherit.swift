@@ -255,6 +255,7 @@ extension ProxyCacheSettings {
         $lockAge.inherit(from: parent.$lockAge)
         $revalidate.inherit(from: parent.$revalidate)
         $convertHead.inherit(from: parent.$convertHead)
+        $maxRangeOffset.inherit(from: parent.$maxRangeOffset)
         $targetFields.inherit(from: parent.$targetFields)
     }
 }

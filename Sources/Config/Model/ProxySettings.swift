@@ -124,6 +124,9 @@ public struct ProxyCacheSettings: Sendable {
     @Setting public var lockAge: Duration = .seconds(5)
     @Setting public var revalidate: Bool = false
     @Setting public var convertHead: Bool = true
+    /// `proxy_cache_max_range_offset`: a Range starting this far in or beyond goes upstream as it is, uncached;
+    /// nil is no limit.
+    @Setting public var maxRangeOffset: Int? = nil
     /// `proxy_cache_target_field`: RFC 9213's target list, lowercased, most specific first (CDN-Cache-Control last).
     @Setting public var targetFields: [String] = ["cdn-cache-control"]
 
