@@ -41,6 +41,13 @@ public enum GzipPolicy {
         return decision
     }
 
+    /// nginx's `ngx_http_gzip_ok` as `gzip_static on` asks it, in the content phase: the client's side alone
+    /// (Accept-Encoding, `gzip_http_version`, `gzip_proxied`, `gzip_disable`), with no response fields yet, so
+    /// `gzip_proxied` sees no Expires, Cache-Control, Last-Modified or ETag. `gzip on|off` does not matter here.
+    public static func clientAccepts(_ config: GzipConfig, _ request: GzipRequestFacts) -> Bool {
+        clientRefuses(config, request, GzipResponseFacts(status: 200, contentType: nil, contentLength: nil)) == nil
+    }
+
     private static func responseIneligible(
         _ config: GzipConfig, _ request: GzipRequestFacts, _ response: GzipResponseFacts
     ) -> GzipDecision.Reason? {

@@ -29,6 +29,14 @@ struct Row: CustomTestStringConvertible, Sendable {
     var testDescription: String { name }
 }
 
+/// One gzip_static client check: a change to the accepted baseline and whether the client still gets the `.gz`.
+struct ClientRow: CustomTestStringConvertible, Sendable {
+    let name: String
+    let accepted: Bool
+    let edit: @Sendable (inout GzipConfig, inout GzipRequestFacts) -> Void
+    var testDescription: String { name }
+}
+
 @Suite struct GzipPolicyTests {
     static let rows: [Row] = [
         Row(name: "baseline", reason: .compress, vary: true) { _, _, _ in },
@@ -197,6 +205,37 @@ struct Row: CustomTestStringConvertible, Sendable {
         let big = GzipPolicy.decide(referenceConfig(), okRequest(), r)
         #expect(big.windowBits == 15)
         #expect(big.memLevel == 8)
+    }
+
+    /// gzip_static's question: the client side only, whatever `gzip` and the response would say; `gzip_proxied`
+    /// sees no response fields yet, so `no_last_modified` and `no_etag` let a proxied request have the file.
+    static let clientRows: [ClientRow] = [
+        ClientRow(name: "accepted with gzip off", accepted: true) { c, _ in c.enabled = false },
+        ClientRow(name: "no Accept-Encoding", accepted: false) { _, q in q.acceptEncoding = nil },
+        ClientRow(name: "gzip;q=0", accepted: false) { _, q in q.acceptEncoding = bytes("gzip;q=0") },
+        ClientRow(name: "HTTP/1.0 below gzip_http_version", accepted: false) { _, q in q.httpVersion = .http10 },
+        ClientRow(name: "HTTP/1.0 with gzip_http_version 1.0", accepted: true) { c, q in
+            c.httpVersion = .http10
+            q.httpVersion = .http10
+        },
+        ClientRow(name: "Via with gzip_proxied off", accepted: false) { _, q in q.hasVia = true },
+        ClientRow(name: "Via with no_last_modified no_etag", accepted: true) { c, q in
+            c.proxied = [.noLastModified, .noETag]
+            q.hasVia = true
+        },
+        ClientRow(name: "gzip_disable matched", accepted: false) { _, q in q.userAgentDisabled = true },
+        ClientRow(name: "HEAD and Range do not matter", accepted: true) { _, q in
+            q.isHead = true
+            q.hasRange = true
+        },
+    ]
+
+    @Test(arguments: clientRows)
+    func clientAcceptsForGzipStatic(row: ClientRow) {
+        var c = referenceConfig()
+        var q = okRequest()
+        row.edit(&c, &q)
+        #expect(GzipPolicy.clientAccepts(c, q) == row.accepted)
     }
 
     @Test(arguments: ["off", "expired", "no-cache", "no-store", "private", "no_last_modified", "no_etag", "auth", "any"])
