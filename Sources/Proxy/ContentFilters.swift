@@ -24,12 +24,19 @@ struct GzipRuntime {
         return disableRegexes.contains { $0.firstMatch(in: ua) != nil }
     }
 
+    /// nil with `gzip off`: no gzip filter in the location.
     init?(_ s: GzipSettings) {
         guard s.enabled else { return nil }
+        self.init(checking: s)
+    }
+
+    /// The settings whatever `gzip` says: gzip_static asks their client checks with `gzip off` too (nginx keeps
+    /// gzip_http_version, gzip_proxied, gzip_disable and gzip_vary in its core module for both).
+    init(checking s: GzipSettings) {
         disableMSIE6 = s.disable.contains("msie6")
         disableRegexes = s.disable.filter { $0 != "msie6" }.compactMap { try? Regex($0, caseless: true) }
         var c = GzipConfig()
-        c.enabled = true
+        c.enabled = s.enabled
         c.types = GzipTypes(Array(s.types))
         c.minLength = s.minLength
         c.level = s.compLevel

@@ -50,11 +50,13 @@ enum GzipStage {
     /// location's `expires` adds (nginx's headers filter runs before gzip, so `gzip_proxied` sees them).
     /// A file's decision. A HEAD gets the head a GET would (nginx's gzip header filter runs before HEAD drops the
     /// body), so it is decided as a GET; the caller sends no body.
+    /// `encoded`: the file is gzip_static's `.gz` (Content-Encoding set: not compressed again, and no Vary from gzip).
     static func decideForFile(_ g: GzipRuntime, request r: Request, status: Int, contentType: [UInt8], length: Int64,
-                              etag: [UInt8]) -> GzipDecision {
+                              etag: [UInt8], encoded: Bool = false) -> GzipDecision {
         var req = requestFacts(g, r)
         req.isHead = false
         var res = GzipResponseFacts(status: status, contentType: contentType, contentLength: Int(length))
+        res.hasContentEncoding = encoded
         res.hasLastModified = true
         res.etag = etag
         if let e = r.location.expires, let h = e.headers(status: status, request: r) {
@@ -66,7 +68,7 @@ enum GzipStage {
     }
 
     /// The request's side, in one pass over its fields.
-    private static func requestFacts(_ g: GzipRuntime, _ r: Request) -> GzipRequestFacts {
+    static func requestFacts(_ g: GzipRuntime, _ r: Request) -> GzipRequestFacts {
         let head = r.head!
         var req = GzipRequestFacts(httpVersion: head.version >= .http1_1 ? .http11 : .http10, acceptEncoding: nil)
         req.isHead = head.method == .head

@@ -245,6 +245,8 @@ final class LocationRuntime: @unchecked Sendable {
     /// `subrequest_output_buffer_size`: the most of this location's answer to a subrequest kept in memory (an SSI
     /// `include … set=`). Set like `identity`.
     var subrequestOutputBufferSize = 4096
+    /// `gzip_static on|always` (GzipStaticFiles.swift); nil when off. Set like `identity`.
+    var gzipStatic: GzipStaticRuntime? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

@@ -667,6 +667,7 @@ struct Builder {
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
                                               auth: try authBasic(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
+        made.gzipStatic = GzipStaticRuntime(settings.gzip, gzip: made.gzip)
         if settings.ssi.enabled {
             if memo.ssiNames == nil { memo.ssiNames = SSIVariableNames(userSlots: userSlots, maps: mapIndex) }
             made.ssi = SSIRuntime(settings.ssi, names: memo.ssiNames!)

@@ -57,7 +57,7 @@ enum SSIFraming {
 /// file read in pieces through the filter (FileSender's `ssi` path, with the client's backpressure).
 enum SSIFileResponse {
     static func serve(_ r: Request, _ c: ClientConnection, _ s: SSIRuntime, fd: Int32, size: Int64, status: Int,
-                      type: [UInt8], etag: [UInt8], lastModified: [UInt8], method: HTTPMethod) {
+                      type: [UInt8], etag: [UInt8], lastModified: [UInt8], method: HTTPMethod, vary: Bool) {
         r.status = status
         let chunked = SSIFraming.chunked(r, c)
         let decision = r.isSubrequest ? nil : r.location.gzip.map {
@@ -70,7 +70,7 @@ enum SSIFileResponse {
         ResponseHeadBuilder.appendDate(c, &w)
         StaticFiles.appendFileFields(r.location, status: status, length: nil, type: type, etag: etag,
                                      lastModified: lastModified, range: nil, gzip: decision, compressing: compressing,
-                                     chunked: chunked, into: &w)
+                                     chunked: chunked, coding: StaticCoding(vary: vary), into: &w)
         if chunked && !compressing { w.append("Transfer-Encoding: chunked\r\n") }
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
         r.responseHead = SSIHead.edit(w.finish(), keepLastModified: s.lastModified)

@@ -20,25 +20,13 @@ enum StaticFiles {
             if status == 200 { return c.sendError(405, closeAfter: false) }
             return c.sendError(status, closeAfter: false)
         }
+        // gzip_static first, as nginx's content phase asks it before the static module; nil where it is off.
+        if let gs = r.location.gzipStatic, GzipStaticFiles.serve(r, gs, files, status: status, method: method, on: c) {
+            return
+        }
         let path = files.path(for: r)
-        // open, then fstat: the syscalls nginx makes (a stat of the path first would be one more).
-        let fd = Syscall.openToServe(path)
-        if fd < 0 { return openFailed(r, files, path, errno, on: c) }
-        guard let info = Syscall.fstat(fd) else {
-            let e = errno
-            Syscall.close(fd)
-            c.worker.log(.crit, "fstat() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
-            return c.sendError(500, closeAfter: false)
-        }
-        if info.isDirectory {
-            Syscall.close(fd)
-            return redirectDirectory(r, on: c)
-        }
-        if !info.isRegular {   // a FIFO or a device: nginx's "is not a regular file", 404
-            Syscall.close(fd)
-            c.worker.log(.crit, "\"\(String(decoding: path, as: UTF8.self))\" is not a regular file", c.id)
-            return c.sendError(404, closeAfter: false)
-        }
+        guard let opened = openRegular(r, path, on: c) else { return }
+        let (fd, info) = opened
         // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
         // worker's memo (the same text while the file's size and mtime stay), its body from one read.
         if status == 200 && method == .get && info.size <= smallFile && r.location.gzip == nil
@@ -52,7 +40,49 @@ enum StaticFiles {
             ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w)
             return sendBody(r, c, fd: fd, offset: 0, length: info.size, after: w)
         }
+        sendFile(r, c, fd: fd, info: info, path: path, status: status, method: method, coding: .plain)
+    }
 
+    /// open, then fstat: the syscalls nginx makes (a stat of the path first would be one more). nil when the
+    /// request was answered instead: the open's error, a directory's redirect, 404 for what is not a regular file.
+    static func openRegular(_ r: Request, _ path: [UInt8], on c: ClientConnection) -> (Int32, Syscall.FileStatus)? {
+        let fd = Syscall.openToServe(path)
+        if fd < 0 { openFailed(r, path, errno, on: c); return nil }
+        guard let info = Syscall.fstat(fd) else {
+            let e = errno
+            Syscall.close(fd)
+            logFailed("fstat", path, e, .crit, on: c)
+            c.sendError(500, closeAfter: false)
+            return nil
+        }
+        if info.isDirectory {
+            Syscall.close(fd)
+            redirectDirectory(r, on: c)
+            return nil
+        }
+        if !info.isRegular {   // a FIFO or a device: nginx's "is not a regular file", 404
+            Syscall.close(fd)
+            notRegular(path, on: c)
+            return nil
+        }
+        return (fd, info)
+    }
+
+    /// nginx's line for a file call that failed: `open() "/srv/a.css" failed (13: Permission denied)`.
+    static func logFailed(_ call: String, _ path: [UInt8], _ e: Int32, _ level: LogLevel, on c: ClientConnection) {
+        c.worker.log(level, "\(call)() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
+    }
+
+    static func notRegular(_ path: [UInt8], on c: ClientConnection) {
+        c.worker.log(.crit, "\"\(String(decoding: path, as: UTF8.self))\" is not a regular file", c.id)
+        c.sendError(404, closeAfter: false)
+    }
+
+    /// The open file's response past the small-file shortcut: validators, the not_modified and range filters, SSI,
+    /// gzip, then one of the three ways to send. `path` names the file for its Content-Type (for a `.gz` of
+    /// gzip_static, the file it stands for); `coding` is what gzip_static made of the response.
+    static func sendFile(_ r: Request, _ c: ClientConnection, fd: Int32, info: Syscall.FileStatus, path: [UInt8],
+                     status: Int, method: HTTPMethod, coding: StaticCoding) {
         let filters = r.location.filters
         var etag: [UInt8] = []
         if filters.etag {
@@ -63,7 +93,10 @@ enum StaticFiles {
         }
         let lastModified = c.worker.staticMemo.lastModified(info.mtime)
         // SSI comes after the not_modified filter and before ranges (which then do not apply), as in nginx.
-        let ssi = r.location.ssi.flatMap { $0.applies(to: c.worker.staticMemo.contentType(path, r.location)[...]) ? $0 : nil }
+        // A `.gz` body is not parsed for SSI commands.
+        let ssi = r.location.ssi.flatMap {
+            !coding.precompressed && $0.applies(to: c.worker.staticMemo.contentType(path, r.location)[...]) ? $0 : nil
+        }
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
@@ -73,8 +106,9 @@ enum StaticFiles {
             switch conditional(fields, filters, etag: etag, mtime: Int64(info.mtime)) {
             case .notModified:
                 Syscall.close(fd)
+                // nginx's not_modified filter drops Content-Encoding; the Vary stays.
                 return sendHead(r, c, status: 304, length: nil, type: [], etag: etag, lastModified: lastModified,
-                                range: nil, gzip: nil, then: nil)
+                                range: nil, gzip: nil, then: nil, coding: StaticCoding(vary: coding.vary))
             case .preconditionFailed:
                 Syscall.close(fd)
                 return c.sendError(412, closeAfter: false)
@@ -103,11 +137,12 @@ enum StaticFiles {
         if let s = ssi {
             return SSIFileResponse.serve(r, c, s, fd: fd, size: info.size, status: code,
                                          type: c.worker.staticMemo.contentType(path, r.location), etag: etag,
-                                         lastModified: lastModified, method: method)
+                                         lastModified: lastModified, method: method, vary: coding.vary)
         }
         let type = multipart?.contentType ?? c.worker.staticMemo.contentType(path, r.location)
         let gzip = r.isSubrequest ? nil : r.location.gzip.map {   // a subrequest's body is not compressed
-            GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag)
+            GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag,
+                                    encoded: coding.precompressed)
         }
         if method == .head {
             // The head a GET would get: compressed means Content-Encoding and no length (nor chunked, as nginx).
@@ -115,11 +150,12 @@ enum StaticFiles {
             let compressed = gzip?.compress == true
             return sendHead(r, c, status: code, length: compressed ? nil : length, type: type, etag: etag,
                             lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
-                            then: nil, compressedHead: compressed)
+                            then: nil, compressedHead: compressed, coding: coding)
         }
         if multipart == nil && gzip?.compress != true && length <= smallFile {
             return sendSmall(r, c, fd: fd, status: code, offset: start, length: length, type: type, etag: etag,
-                             lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip)
+                             lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
+                             coding: coding)
         }
         let sender = FileSender(request: r, fd: fd, offset: start, remaining: length)
         if let m = multipart { sender.sendParts(m) }
@@ -131,17 +167,17 @@ enum StaticFiles {
             sender.chunked = chunked
         }
         sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
-                 lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender)
+                 lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender,
+                 coding: coding)
     }
 
     /// The open failed: `stat` tells what the path is, as it did when it was asked first. A directory nobody may
     /// read still redirects; a missing file is 404 (logged as nginx logs it); else the open's own error.
-    private static func openFailed(_ r: Request, _ files: StaticRuntime, _ path: [UInt8], _ openErrno: Int32,
-                                   on c: ClientConnection) {
+    private static func openFailed(_ r: Request, _ path: [UInt8], _ openErrno: Int32, on c: ClientConnection) {
         guard let info = Syscall.stat(path) else {
             let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES…), not an invented one
             if e == EACCES || r.location.files.logNotFound || !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {
-                c.worker.log(.error, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
+                logFailed("open", path, e, .error, on: c)
             }
             return c.sendError(e == EACCES ? 403 : 404, closeAfter: false)
         }
@@ -161,11 +197,11 @@ enum StaticFiles {
     /// A small file's head and body in one buffer, one write; the descriptor is closed here.
     private static func sendSmall(_ r: Request, _ c: ClientConnection, fd: Int32, status: Int, offset: Int64,
                                   length: Int64, type: [UInt8], etag: [UInt8], lastModified: [UInt8],
-                                  range: (Int64, Int64, Int64)?, gzip: GzipDecision?) {
+                                  range: (Int64, Int64, Int64)?, gzip: GzipDecision?, coding: StaticCoding) {
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(length))
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
-                  range: range, gzip: gzip, compressing: false, chunked: false, into: &w)
+                  range: range, gzip: gzip, compressing: false, chunked: false, coding: coding, into: &w)
         sendBody(r, c, fd: fd, offset: offset, length: length, after: w)
     }
 
@@ -231,12 +267,13 @@ enum StaticFiles {
 
     private static func sendHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
                                  etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
-                                 gzip: GzipDecision?, then sender: FileSender?, compressedHead: Bool = false) {
+                                 gzip: GzipDecision?, then sender: FileSender?, compressedHead: Bool = false,
+                                 coding: StaticCoding) {
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512)
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                   range: range, gzip: gzip, compressing: sender?.gzip != nil || compressedHead,
-                  chunked: sender?.chunked == true, into: &w)
+                  chunked: sender?.chunked == true, coding: coding, into: &w)
         r.responseHead = w.finish()
         r.sink.send(r.responseHead)
         if let sender {
@@ -250,19 +287,21 @@ enum StaticFiles {
     /// The head of a file's response, literals copied straight into the request's kept head buffer.
     private static func writeHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
                                   etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
-                                  gzip: GzipDecision?, compressing: Bool, chunked: Bool, into w: inout HeadWriter) {
+                                  gzip: GzipDecision?, compressing: Bool, chunked: Bool, coding: StaticCoding,
+                                  into w: inout HeadWriter) {
         w.appendStatusLine(status)
         ResponseHeadBuilder.appendServer(c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         appendFileFields(r.location, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
-                         range: range, gzip: gzip, compressing: compressing, chunked: chunked, into: &w)
+                         range: range, gzip: gzip, compressing: compressing, chunked: chunked, coding: coding, into: &w)
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
     }
 
-    /// The fields that describe the file: from Content-Type to Accept-Ranges.
+    /// The fields that describe the file: from Content-Type to Accept-Ranges. `compressing`: gzip compresses the
+    /// body on the way out; `coding.precompressed`: the body is gzip_static's `.gz` as it is on disk.
     static func appendFileFields(_ loc: LocationRuntime, status: Int, length: Int64?, type: [UInt8], etag: [UInt8],
                                  lastModified: [UInt8], range: (Int64, Int64, Int64)?, gzip: GzipDecision?,
-                                 compressing: Bool, chunked: Bool, into w: inout HeadWriter) {
+                                 compressing: Bool, chunked: Bool, coding: StaticCoding, into w: inout HeadWriter) {
         if !type.isEmpty { w.appendHeader("Content-Type", type) }
         if let length { w.appendHeader("Content-Length", length) }
         if loc.filters.lastModifiedHeader == nil {   // else add_header's replaces it
@@ -281,8 +320,10 @@ enum StaticFiles {
         if compressing {
             w.append("Content-Encoding: gzip\r\n")
             if chunked { w.append("Transfer-Encoding: chunked\r\n") }
+        } else if coding.precompressed {
+            w.append("Content-Encoding: gzip\r\n")
         }
-        if gzip?.addVary == true { w.append("Vary: Accept-Encoding\r\n") }
+        if gzip?.addVary == true || coding.vary { w.append("Vary: Accept-Encoding\r\n") }
         if compressing {
             // no Accept-Ranges: byte offsets into a compressed body are not offered
         } else if let (s, e, total) = range {

@@ -35,7 +35,7 @@ final class StaticHeadMemo {
         var w = HeadWriter(capacity: 256)
         StaticFiles.appendFileFields(loc, status: 200, length: info.size, type: contentType(path, loc), etag: etag,
                                      lastModified: lastModified(info.mtime), range: nil, gzip: nil, compressing: false,
-                                     chunked: false, into: &w)
+                                     chunked: false, coding: .plain, into: &w)
         fields = w.finish()
         fieldsLocation = loc
         fieldsExtension = Array(path[ext])

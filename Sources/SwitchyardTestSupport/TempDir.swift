@@ -42,13 +42,23 @@ public enum TempDir {
     }
 
     public static func write(_ path: String, _ text: String) throws {
-        var dir = path.split(separator: "/").dropLast().joined(separator: "/")
-        dir = "/" + dir
-        var built = ""
-        for part in dir.split(separator: "/") { built += "/" + part; _ = mkdir(built, 0o755) }
+        makeParents(of: path)
         guard let f = fopen(path, "w") else { throw TestClientError("cannot write \(path)") }
         fputs(text, f)
         fclose(f)
+    }
+
+    /// A file of any bytes (a `.gz`: its NULs would end `write(_:_:)`'s text).
+    public static func write(_ path: String, bytes: [UInt8]) throws {
+        makeParents(of: path)
+        guard let f = fopen(path, "w") else { throw TestClientError("cannot write \(path)") }
+        defer { fclose(f) }
+        guard fwrite(bytes, 1, bytes.count, f) == bytes.count else { throw TestClientError("cannot write \(path)") }
+    }
+
+    private static func makeParents(of path: String) {
+        var built = ""
+        for part in path.split(separator: "/").dropLast() { built += "/" + part; _ = mkdir(built, 0o755) }
     }
 
     public static func read(_ path: String) throws -> String {

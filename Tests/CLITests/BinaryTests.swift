@@ -134,6 +134,7 @@ struct BinaryTests {
         #expect(lines.last?.hasPrefix("configure arguments: --without-http_charset_module --without-http_userid_module") == true)
         #expect(lines.last?.contains(" --without-http_fastcgi_module ") == true)
         #expect(lines.last?.contains(" --with-http_stub_status_module") == true)
+        #expect(lines.last?.contains(" --with-http_gzip_static_module ") == true)   // nginx-tests' has('gzip_static')
         #expect(lines.last?.contains(" --without-http_memcached_module ") == true)
         #expect(lines.last?.contains("http_upstream_random_module") == false)   // implemented: nothing to say
         #expect(lines.last?.contains("http_auth_basic_module") == false)

@@ -412,6 +412,26 @@ struct ModelTests {
         #expect(gzip.vary)
         #expect(gzip.proxied == [.expired, .noCache, .any])
         #expect(gzip.disable == ["MSIE [1-6]\\.", "msie6"])
+        #expect(gzip.staticMode == .off)
+    }
+
+    /// `gzip_static` at every level, inherited where a level leaves it unset; its words in any case, as nginx's
+    /// enum slot reads them.
+    @Test func gzipStaticAtEachLevel() throws {
+        let config = try load(http("""
+            gzip_static on;
+            server {
+                location / {}
+                location /assets/ { gzip_static ALWAYS; location /assets/old/ { gzip_static off; } }
+            }
+            server { gzip_static Off; location / {} }
+            """))
+        #expect(config.http!.settings.gzip.staticMode == .on)
+        let first = config.http!.servers[0].locations
+        #expect(first[0].settings.gzip.staticMode == .on)
+        #expect(first[1].settings.gzip.staticMode == .always)
+        #expect(first[1].nested[0].settings.gzip.staticMode == .off)
+        #expect(config.http!.servers[1].locations[0].settings.gzip.staticMode == .off)
     }
 
     @Test func logFormatsAndAccessLogs() throws {

@@ -82,10 +82,11 @@ extension DirectiveHandler {
         value(path) { builder, directive in builder.absolutePath(directive.arguments[0].text) }
     }
 
+    /// One word of a fixed set, any case (nginx's `ngx_conf_set_enum_slot` compares with `ngx_strcasecmp`).
     static func choice<Value: RawRepresentable & Sendable>(_ path: SettingPath<Value>) -> DirectiveHandler
     where Value.RawValue == String {
         value(path) { _, directive in
-            guard let choice = Value(rawValue: directive.arguments[0].text) else {
+            guard let choice = Value(rawValue: directive.arguments[0].text.lowercased()) else {
                 throw ConfigError("invalid value \"\(directive.arguments[0].text)\"", at: directive.location)
             }
             return choice

@@ -1,4 +1,4 @@
-/// ngx_http_gzip_module directives.
+/// ngx_http_gzip_module directives, and ngx_http_gzip_static_module's `gzip_static`.
 extension DirectiveTable {
     static var gzip: [DirectiveSpec] {
         [
@@ -37,6 +37,8 @@ extension DirectiveTable {
             }
         }),
         DirectiveSpec("gzip_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.gzip.$buffers)),
+        // ngx_http_gzip_static_module's one directive.
+        DirectiveSpec("gzip_static", anyHTTPLevel, .exactly(1), .choice(\.gzip.$staticMode)),
         ]
     }
 }

@@ -12,8 +12,15 @@ public struct GzipSettings: Sendable {
     /// `gzip_disable` patterns (`msie6` is nginx's special name); regexes are validated at load.
     @Setting public var disable: [String] = []
     @Setting public var buffers = BufferCount(count: 32, size: 4096)
+    /// `gzip_static` (ngx_http_gzip_static_module): send `FILE.gz` for `FILE`.
+    @Setting public var staticMode: GzipStaticMode = .off
 
     public init() {}
+}
+
+/// `gzip_static off|on|always`: `on` sends `FILE.gz` to clients the gzip checks accept, `always` to every client.
+public enum GzipStaticMode: String, Sendable, Equatable {
+    case off, on, always
 }
 
 /// `gzip_http_version 1.0|1.1`, `proxy_http_version 1.0|1.1`.

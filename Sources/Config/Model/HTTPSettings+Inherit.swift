@@ -89,6 +89,7 @@ extension GzipSettings {
         $proxied.inherit(from: parent.$proxied)
         $disable.inherit(from: parent.$disable)
         $buffers.inherit(from: parent.$buffers)
+        $staticMode.inherit(from: parent.$staticMode)
     }
 }
 
