@@ -76,11 +76,11 @@ enum GzipStaticFiles {
             guard vary else { return false }
             guard let opened = StaticFiles.openRegular(r, r.filePath, on: c) else { return true }
             StaticFiles.sendFile(r, c, fd: opened.0, info: opened.1, path: r.filePath, status: status, method: method,
-                             coding: StaticCoding(vary: true))
+                                 coding: StaticCoding(vary: true))
             return true
         }
         StaticFiles.sendFile(r, c, fd: fd, info: info, path: r.filePath, status: status, method: method,
-                         coding: StaticCoding(precompressed: true, vary: vary))
+                             coding: StaticCoding(precompressed: true, vary: vary))
         return true
     }
 

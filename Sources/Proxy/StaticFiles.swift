@@ -82,7 +82,7 @@ enum StaticFiles {
     /// gzip, then one of the three ways to send. `path` names the file for its Content-Type (for a `.gz` of
     /// gzip_static, the file it stands for); `coding` is what gzip_static made of the response.
     static func sendFile(_ r: Request, _ c: ClientConnection, fd: Int32, info: Syscall.FileStatus, path: [UInt8],
-                     status: Int, method: HTTPMethod, coding: StaticCoding) {
+                         status: Int, method: HTTPMethod, coding: StaticCoding) {
         let filters = r.location.filters
         var etag: [UInt8] = []
         if filters.etag {

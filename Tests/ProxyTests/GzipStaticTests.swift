@@ -52,7 +52,7 @@ import Testing
 
     /// Each directory under `html/` holds app.css and its app.css.gz (older and newer); the locations differ.
     func fixture() throws -> Fixture {
-        let dirs = ["", "always/", "filter/", "quiet/", "off/"]
+        let dirs = ["", "always/", "filter/", "quiet/", "off/", "ssi/"]
         var files: [String: String] = [:]
         for d in dirs { files["html/\(d)app.css"] = Self.css }
         files["html/plain.css"] = Self.css
@@ -73,6 +73,7 @@ import Testing
                 location /quiet/ { gzip_static on; gzip_vary off; }
                 location /spa/ { gzip_static on; try_files $uri /spa/index.html; }
                 location /off/ {}
+                location /ssi/ { gzip_static on; ssi on; ssi_types text/css; }
             }
             """, files: files)
         let html = f.proxy.prefix + "/html/"
@@ -222,6 +223,19 @@ import Testing
         // The connection stays usable after the HEAD.
         try c.send("GET /app.css HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
         #expect(try Self.same(c.readResponse().body, Self.cssGz))
+    }
+
+    /// In an `ssi on` location the .gz is sent as it is on disk (with its length): compressed bytes are not parsed;
+    /// the plain file goes through SSI (no length then) and keeps the Vary.
+    @Test func theGzFileIsNotParsedForSSI() throws {
+        let f = try fixture()
+        defer { f.proxy.stop() }
+        let gz = try f.get("/ssi/app.css", headers: Self.accepts)
+        #expect(Self.same(gz.body, Self.cssGz))
+        #expect(gz.header("Content-Length") == String(Self.cssGz.count) && gz.header("Transfer-Encoding") == nil)
+        let plain = try f.get("/ssi/app.css")
+        #expect(Self.same(plain.body, Array(Self.css.utf8)))
+        #expect(plain.header("Content-Length") == nil && plain.header("Vary") == "Accept-Encoding")
     }
 
     /// The single-page application idiom: a route no file has falls back to index.html, which has its .gz.
