@@ -114,7 +114,8 @@ enum StaticFiles {
                 return c.sendError(412, closeAfter: false)
             case .send: break
             }
-            if ssi == nil {   // SSI output has no ranges (nginx's ssi filter drops them)
+            // SSI output has no ranges (nginx's ssi filter drops them), nor has gzip_static's `.gz` in nginx.
+            if ssi == nil && !coding.precompressed {
                 switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)),
                               size: info.size) {
                 case .whole: break
@@ -324,8 +325,8 @@ enum StaticFiles {
             w.append("Content-Encoding: gzip\r\n")
         }
         if gzip?.addVary == true || coding.vary { w.append("Vary: Accept-Encoding\r\n") }
-        if compressing {
-            // no Accept-Ranges: byte offsets into a compressed body are not offered
+        if compressing || coding.precompressed {
+            // no Accept-Ranges: byte offsets into a compressed body are not offered (nor by nginx for a `.gz`)
         } else if let (s, e, total) = range {
             w.append("Content-Range: bytes ")
             w.appendDecimal(s); w.append(UInt8(ascii: "-")); w.appendDecimal(e)

@@ -196,7 +196,7 @@ import Testing
         #expect(plain.headers("Vary") == ["Accept-Encoding"])
     }
 
-    @Test func conditionalRequestsRangesAndHeadWorkOnTheGzFile() throws {
+    @Test func conditionalRequestsAndHeadWorkOnTheGzFileAndRangesDoNot() throws {
         let f = try fixture()
         defer { f.proxy.stop() }
         var headers = Self.accepts
@@ -211,11 +211,12 @@ import Testing
         let since = try f.get("/app.css", headers: ["Accept-Encoding": "gzip", "If-Modified-Since": Self.gzLastModified])
         #expect(since.status == 304)
 
+        // As nginx: a Range gets the whole .gz (no byte offsets into it are offered), the plain file its part.
         let range = try f.get("/app.css", headers: ["Accept-Encoding": "gzip", "Range": "bytes=0-9"])
-        #expect(range.status == 206)
-        #expect(Self.same(range.body, Array(Self.cssGz.prefix(10))))
-        #expect(range.header("Content-Range") == "bytes 0-9/\(Self.cssGz.count)")
+        #expect(range.status == 200 && range.header("Content-Range") == nil && range.header("Accept-Ranges") == nil)
+        #expect(Self.same(range.body, Self.cssGz))
         #expect(range.header("Content-Encoding") == "gzip")
+        #expect(try f.get("/app.css", headers: ["Range": "bytes=0-9"]).status == 206)
 
         let c = try f.client()
         try c.send("HEAD /app.css HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
