@@ -39,6 +39,7 @@ enum ResponseHeadBuilder {
         // Held once here: a static's accessor (and a class's field) read per field costs a call and a retain.
         let hop = hopByHop, hidden = proxy.hiddenHeaders
         let rewritesCookies = proxy.rewrites.rewritesCookies
+        let charset = proxy.charset   // `charset` on: the Content-Type may take it
         // Kept fields are relayed as received, neighbours in one copy (HeadWriter.relayField); anything else
         // written in between flushes the run first, so the order stays the upstream's.
         var run = HeadWriter.FieldRun()
@@ -68,7 +69,7 @@ enum ResponseHeadBuilder {
                     continue
                 }
             }
-            if let cs = proxy.charset, ASCII.named(b, h.name, "content-type"), cs.types.contains(b[h.value.start..<h.value.end]),
+            if let cs = charset, ASCII.named(b, h.name, "content-type"), cs.types.contains(b[h.value.start..<h.value.end]),
                !CharsetTypes.namesCharset(b[h.value.start..<h.value.end]) {
                 // nginx's charset filter: a listed type that names no charset gets the location's.
                 w.flush(b, run: &run)

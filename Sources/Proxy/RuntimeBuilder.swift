@@ -9,14 +9,16 @@ import Regex
 /// regexes to pcre2 code, upstream host names to addresses (resolved here, never on a worker), servers
 /// grouped by listen address. Every error names the directive's file:line.
 public enum RuntimeBuilder {
-    /// `openFiles: false` (for `-t`) checks everything but opens no log file: it asks whether each would open
-    /// (`LogFileOpener.probe`), so testing a configuration has no side effects and fails where a start would.
+    /// `openFiles: false` checks everything but opens no log file, so building has no side effects; with
+    /// `probeFiles` (`-t`) it asks whether each would open (`LogFileOpener.probe`), so testing a configuration
+    /// fails where a start would.
     /// `warn` receives the `[warn]` diagnostics found while building (overlapping srun_ids, …).
     public static func build(_ config: Configuration, prefix: String, generation: Int,
-                             previous: Runtime?, openFiles: Bool = true,
+                             previous: Runtime?, openFiles: Bool = true, probeFiles: Bool = false,
                              warn: (ConfigDiagnostic) -> Void = { _ in }) throws(ConfigError) -> Runtime {
         var b = Builder(config: config, prefix: prefix, previous: previous)
         b.openFiles = openFiles
+        b.probeFiles = probeFiles
         let runtime = try b.build(generation: generation)
         b.warnings.forEach(warn)
         return runtime
@@ -42,6 +44,10 @@ struct Builder {
     var healthChecks: [HealthCheckRuntime] = []
     var healthCheckPlaces: Set<SourceLocation> = []
     var openFiles = true
+    var probeFiles = false
+    /// The first log file that did not open: reported after every configuration error, as nginx opens its files
+    /// once the whole configuration is read.
+    var fileFailure: ConfigError? = nil
     /// proxy_cache hook: the zones of this configuration (CacheZone.swift).
     var cacheZones: [String: CacheZone] = [:]
     /// limit_req and limit_conn zones (LimitsRuntime.swift), and their keys compiled once.
@@ -71,13 +77,14 @@ struct Builder {
             errorLogPath = path.isEmpty ? nil : path; errorLogLevel = .error
         }
         let errorLog = ErrorLogFile(path: openFiles ? errorLogPath : nil, level: errorLogLevel)
-        if let path = errorLogPath { try checkOpened(path, openFiles ? errorLog.openError : nil, at: nil) }
+        if let path = errorLogPath { checkOpened(path, openFiles ? errorLog.openError : nil, at: nil) }
         let workers: Int
         switch config.main.workerProcesses {
         case .auto: workers = max(1, Int(sysconfCores()))
         case .count(let n): workers = max(1, n)
         }
         guard let http = config.http else {
+            if let failure = fileFailure { throw failure }
             return Runtime(generation: generation, listens: [], upstreams: [], workers: workers,
                            workerConnections: config.events.workerConnections, errorLog: errorLog, accessLogFiles: [],
                            limits: ParserLimits(), serverTokens: true, shutdownTimeoutMillis: nil,
@@ -175,6 +182,7 @@ struct Builder {
         let client = http.settings.client
         let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
                                   headMax: client.largeHeaderBuffers.size * client.largeHeaderBuffers.count, maxHeaders: 100)
+        if let failure = fileFailure { throw failure }
         HealthCheckRuntime.settle(upstreams, checks: healthChecks)
         return Runtime(generation: generation, listens: listens, upstreams: upstreams, workers: workers,
                        workerConnections: config.events.workerConnections, errorLog: errorLog,
@@ -566,7 +574,7 @@ struct Builder {
             let index: Int
             if dynamicPath != nil { index = 0 } else if let i = logFiles[path] { index = i } else {
                 let f = AccessLogFile(path: path, open: openFiles)
-                try checkOpened(path, openFiles && !f.isOpen ? errnoNow() : nil, at: a.location ?? loc)
+                checkOpened(path, openFiles && !f.isOpen ? errnoNow() : nil, at: a.location ?? loc)
                 index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index
             }
             let escape: LogEscape = format.escape == .json ? .json : (format.escape == .none ? .none : .default)
@@ -955,10 +963,10 @@ struct Builder {
     }
 
     /// nginx opens every log file while loading, so one it cannot open stops a start or a reload. `-t` opens
-    /// nothing (`openFiles` false) and asks whether the open would succeed instead.
-    func checkOpened(_ path: String, _ openError: Int32?, at location: SourceLocation?) throws(ConfigError) {
-        guard let e = openFiles ? openError : LogFileOpener.probe(path) else { return }
-        throw ConfigError("open() \"\(path)\" failed (\(e): \(Syscall.describe(e)))", at: location)
+    /// nothing and asks whether the open would succeed instead (`probeFiles`).
+    mutating func checkOpened(_ path: String, _ openError: Int32?, at location: SourceLocation?) {
+        guard fileFailure == nil, let e = openFiles ? openError : (probeFiles ? LogFileOpener.probe(path) : nil) else { return }
+        fileFailure = ConfigError("open() \"\(path)\" failed (\(e): \(Syscall.describe(e)))", at: location)
     }
 
     func absolute(_ path: String) -> String {

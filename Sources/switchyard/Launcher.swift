@@ -34,7 +34,7 @@ struct Launcher {
             let runtime: Runtime
             do {
                 runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil,
-                                                   openFiles: false, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
+                                                   openFiles: false, probeFiles: true, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
                 if let failure = TempDirectories.probe(tempDirectories(configuration, prefix: invocation.prefix)) {
                     throw ConfigError(failure, at: nil)
                 }

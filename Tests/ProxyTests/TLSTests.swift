@@ -198,6 +198,7 @@ import Testing
     func check(_ server: String) throws -> (Int32, String) {
         let conf = kit.path("t.conf")
         try TempDir.write(conf, "events {} http { server { listen 127.0.0.1:\(freePort()) ssl; \(server) } }\n")
+        _ = mkdir(kit.dir + "/logs", 0o755)   // the default logs' directory, which -t checks as a start would
         return try ProxyProcess.run(arguments: ["-t", "-p", kit.dir, "-c", conf], prefix: kit.dir)
     }
 
