@@ -470,24 +470,32 @@ final class ClientConnection: RequestBodySource {
         afterWrite()
     }
 
-    // MARK: - limit_req's delay
+    // MARK: - Held requests: limit_req's delay, auth_request's answer
 
-    /// Wakes a request limit_req holds back (nginx's delayed write event); made on first use.
+    /// Wakes a request held back (nginx's delayed write event, or its posted parent request); made on first use.
     private var delayTimer: Watcher?
+    /// The request the timer resumes: the main request, or a subrequest limit_req delays.
+    private var delayed: Request?
+    /// auth_request's subrequest while it runs, until the main request reads its answer (AuthRequestPhase.swift).
+    /// Here rather than on the request: one main request per connection waits at a time, and a close reaches it.
+    var authRequest: AuthSubrequest?
 
-    /// Holds the current request for `millis`, then runs the phases after limit_req. The socket stays
-    /// watched meanwhile, so a client that gives up is noticed and closed, which cancels the wait.
-    func delayRequest(millis: Int) {
+    /// Holds `r` for `millis` (0: until the loop's next turn), then runs its phases from limit_conn on, where the
+    /// access phase reads an auth subrequest's answer. The socket stays watched meanwhile, so a client that gives
+    /// up is noticed and closed, which cancels the wait.
+    func delayRequest(_ r: Request, millis: Int) {
         if delayTimer == nil {
             delayTimer = Watcher.timer(loop: worker.loop) { [unowned self] in self.delayElapsed() }
         }
+        delayed = r
         delayTimer!.arm(exactMillis: millis)
     }
 
     private func delayElapsed() {
         delayTimer?.disarm()
-        guard !closed, let r = currentRequest else { return }
-        Router.afterRequestLimits(r, self)
+        guard !closed, let r = delayed else { return }
+        delayed = nil
+        answering(r) { Router.afterRequestLimits(r, self) }
     }
 
     // MARK: - Corking
@@ -704,6 +712,8 @@ final class ClientConnection: RequestBodySource {
         if corked { corked = false; worker.corkBuffer.clear() }
         rateTimer?.disarm()
         delayTimer?.disarm()
+        delayed = nil
+        if let a = authRequest { authRequest = nil; a.abort() }   // its subrequest's upstream too
         if let r = currentRequest, !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }
         currentRequest?.ssi?.filter?.abort()   // SSI includes under way (SSIFilter.swift)
         count(.none)

@@ -3,22 +3,24 @@ import EventLoop
 import HTTP1
 import ASCIIBytes
 
-/// A location's ngx_http_access_module and ngx_http_realip_module settings, nil on a location that has
-/// neither, so a plain request pays one nil test.
+/// A location's ngx_http_access_module, ngx_http_auth_basic_module, ngx_http_auth_request_module and
+/// ngx_http_realip_module settings, nil on a location that has none, so a plain request pays one nil test.
 final class ClientIdentityRuntime: @unchecked Sendable {
     let rules: [AccessRule]
     let realIP: RealIPRuntime?
     let auth: AuthBasicRuntime?
-    /// `satisfy any`: the address rules or basic authentication suffice (default: both must pass).
+    let authRequest: AuthRequestRuntime?
+    /// `satisfy any`: one access module allowing suffices (default: every one that has a say must allow).
     let satisfyAny: Bool
 
     /// `trusted`: `set_real_ip_from` with its host names resolved.
-    init?(_ s: AccessSettings, trusted: [RealIPSource], auth: AuthBasicRuntime?) {
-        if s.rules.isEmpty && trusted.isEmpty && auth == nil { return nil }
+    init?(_ s: AccessSettings, trusted: [RealIPSource], auth: AuthBasicRuntime?, authRequest: AuthRequestRuntime?) {
+        if s.rules.isEmpty && trusted.isEmpty && auth == nil && authRequest == nil { return nil }
         rules = s.rules
         realIP = trusted.isEmpty ? nil
             : RealIPRuntime(trusted: trusted, header: s.realIPHeader, recursive: s.realIPRecursive)
         self.auth = auth
+        self.authRequest = authRequest
         satisfyAny = s.satisfyAny
     }
 }

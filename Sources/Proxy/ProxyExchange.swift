@@ -808,10 +808,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func intercept(_ resp: ResponseHead) {
         let status = resp.status
         if status == 401 {
-            resp.forEachHeader(named: "www-authenticate") { v in
-                request.errorHeaders.append(static: "WWW-Authenticate: "); request.errorHeaders.append(contentsOf: v)
-                request.errorHeaders.appendCRLF()
-            }
+            resp.forEachHeader(named: "www-authenticate") { request.addChallenge($0) }
         }
         cache?.errorIntercepted(resp)
         dropUpstreamAnswer()

@@ -15,3 +15,12 @@ extension Request {
         }
     }
 }
+
+extension Request {
+    /// A `WWW-Authenticate` field the refusal's page carries (an intercepted upstream 401, auth_request's 401).
+    func addChallenge(_ value: ArraySlice<UInt8>) {
+        errorHeaders.append(static: "WWW-Authenticate: ")
+        errorHeaders.append(contentsOf: value)
+        errorHeaders.appendCRLF()
+    }
+}

@@ -41,6 +41,9 @@ final class Request {
     var servingErrorPage = false
     /// error_page's internal redirect turned the method into GET (a HEAD stays HEAD), as nginx does.
     var methodIsGET = false
+    /// A subrequest (Subrequest.swift: an SSI include, auth_request): it writes into its sink, not the client, and
+    /// skips the access phase.
+    var isSubrequest = false
     /// try_files found the file under a regex location's alias: the URI goes after the alias path.
     var addURIToAlias = false
     /// A proxied try read the request body and its answer was replaced by an error_page (not sent again).
@@ -123,7 +126,7 @@ final class Request {
         // A head buffer grown large (proxy_set_body, huge fields) is not kept for the next request.
         if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else if !upstreamHead.isEmpty { upstreamHead.removeAll(keepingCapacity: true) }
         pipelined = false; validLocation = true
-        isInternal = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
+        isInternal = false; isSubrequest = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
         bodyConsumed = false; pendingLocation = nil
         requestID = nil; realClient = nil; realClientText = nil
         if !responseTrailers.isEmpty { responseTrailers = [] }
@@ -416,10 +419,18 @@ enum HeaderScan {
     /// Every value of a header, joined as nginx joins repeated fields for `$sent_http_NAME`: ", " ("; " for
     /// Cookie).
     static func appendValues(of lowercasedName: [UInt8], inHead head: [UInt8], to out: inout [UInt8]) {
+        var first = true
+        forEachValue(of: lowercasedName, inHead: head) { v in
+            if !first { out.append(HeaderJoin.separator(for: lowercasedName)); out.append(32) }
+            out.append(contentsOf: v); first = false
+        }
+    }
+
+    /// Each value of a header, in order.
+    static func forEachValue(of lowercasedName: [UInt8], inHead head: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
         var i = 0
         while i + 1 < head.count && !(head[i] == 13 && head[i + 1] == 10) { i += 1 }
         i += 2
-        var first = true
         while i < head.count {
             var end = i
             while end + 1 < head.count && !(head[end] == 13 && head[end + 1] == 10) { end += 1 }
@@ -428,8 +439,7 @@ enum HeaderScan {
                ASCII.equalsIgnoringCase(head[i..<colon], lowercasedName) {
                 var s = colon + 1
                 while s < end && head[s] == 32 { s += 1 }
-                if !first { out.append(HeaderJoin.separator(for: lowercasedName)); out.append(32) }
-                out.append(contentsOf: head[s..<end]); first = false
+                body(head[s..<end])
             }
             i = end + 2
         }

@@ -105,9 +105,10 @@ enum Responses {
     /// buffer, so no allocation), one write.
     static func send(status: Int, contentType: [UInt8], body: [UInt8], contentLength: Int64? = nil,
                      extra: [([UInt8], [UInt8])] = [], on c: ClientConnection) {
-        // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead.
-        if c.unreadBody != .none, !c.discardBodyBeforeResponse() { return }
         let r = c.request
+        // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead. Not by a
+        // subrequest's answer: the body is its main request's (which auth_request may yet let through to proxy_pass).
+        if c.unreadBody != .none, !r.isSubrequest, !c.discardBodyBeforeResponse() { return }
         if let s = SSIMadeResponse.applies(r, status: status, contentType: contentType, body: body) {   // ssi on
             return SSIMadeResponse.send(s, status: status, contentType: contentType, body: body, extra: extra, on: c)
         }

@@ -20,6 +20,13 @@ enum SetTargets {
     }
 }
 
+extension SetTarget {
+    /// A declared variable's target (`collectVariables` gave every other name a slot).
+    static func named(_ variable: String, slots: [String: Int]) -> SetTarget {
+        SetTargets.isArgs(variable) ? .args : SetTargets.isLimitRate(variable) ? .limitRate : .user(slots[variable.lowercased()]!)
+    }
+}
+
 /// The names of a pattern's named groups, `(?<name>…)`, `(?P<name>…)`, `(?'name'…)`, found without compiling it.
 enum RegexNames {
     static func named(in pattern: String) -> [String] {
@@ -59,9 +66,7 @@ extension Builder {
             case .return(let r):
                 ops.append(.respond(status: r.code, body: try r.value.map { v throws(ConfigError) in try compile(v, at: r.location) }))
             case .set(let variable, let value, let at):
-                let target: SetTarget = SetTargets.isArgs(variable) ? .args
-                    : SetTargets.isLimitRate(variable) ? .limitRate : .user(userSlots[variable.lowercased()]!)
-                ops.append(.set(target, try compile(value, at: at)))
+                ops.append(.set(SetTarget.named(variable, slots: userSlots), try compile(value, at: at)))
             case .break:
                 ops.append(.stop)
             case .if(let block):

@@ -10,8 +10,24 @@ struct CaptureRegex {
     let named: [(group: Int, slot: Int)]
 }
 
-/// What `set` writes: a variable of the configuration's own, or `$args`.
-enum SetTarget { case user(Int), args, limitRate }
+/// What `set` (and `auth_request_set`) writes: a variable of the configuration's own, `$args` or `$limit_rate`.
+enum SetTarget {
+    case user(Int), args, limitRate
+
+    func assign(_ v: [UInt8], to r: Request, _ c: ClientConnection) {
+        switch self {
+        case .user(let slot): r.userVariables[slot] = v
+        case .args: r.args = v[...]; r.hasArgs = !v.isEmpty
+        case .limitRate:
+            // A size (`40k`); anything else is logged and changes nothing, as nginx's set handler does.
+            if let rate = Units.size(String(decoding: v, as: UTF8.self)) {
+                r.limitRate = rate
+            } else {
+                c.worker.log(.error, "invalid $limit_rate \"\(String(decoding: v, as: UTF8.self))\"", c.id)
+            }
+        }
+    }
+}
 
 /// `rewrite regex replacement [flag]`, compiled.
 struct RewriteRule {
@@ -74,20 +90,7 @@ enum RewriteScript {
         for op in ops {
             switch op {
             case .set(let target, let value):
-                switch target {
-                case .user(let slot): r.userVariables[slot] = r.evaluate(value)
-                case .args:
-                    let v = r.evaluate(value)
-                    r.args = v[...]; r.hasArgs = !v.isEmpty
-                case .limitRate:
-                    // A size (`40k`); anything else is logged and changes nothing, as nginx's set handler does.
-                    let v = r.evaluate(value)
-                    if let rate = Units.size(String(decoding: v, as: UTF8.self)) {
-                        r.limitRate = rate
-                    } else {
-                        c.worker.log(.error, "invalid $limit_rate \"\(String(decoding: v, as: UTF8.self))\"", c.id)
-                    }
-                }
+                target.assign(r.evaluate(value), to: r, c)
             case .stop:
                 if uriChanged { r.validLocation = false }
                 uriChanged = false

@@ -78,7 +78,7 @@ enum Router {
             switch LimitPhase.requests(limits, r, c) {
             case .proceed: break
             case .answered: return
-            case .delayed(let millis): c.delayRequest(millis: millis); return
+            case .delayed(let millis): c.delayRequest(r, millis: millis); return
             }
         }
         afterRequestLimits(r, c)
@@ -97,12 +97,39 @@ enum Router {
         dispatch(r, connection: c)
     }
 
-    /// nginx's access phase; false when the request was refused. It comes after the pre-access phase (realip
-    /// ran there) and before try_files and the content handler.
+    /// nginx's access phase; false when the request was refused, or waits for auth_request's subrequest (the
+    /// connection runs this phase again once it answered). It comes after the pre-access phase (realip ran there)
+    /// and before try_files and the content handler.
     /// `satisfy all` needs every module that has a say to allow; `satisfy any` needs one, and otherwise answers
     /// with the refusal, 401 before 403 (nginx's access_code), so a browser still gets its password prompt.
     static func accessPhase(_ identity: ClientIdentityRuntime, _ r: Request, _ c: ClientConnection) -> Bool {
         var refusal = 0
+        if let ar = identity.authRequest {
+            // nginx's order: allow/deny, auth_basic, then auth_request; resumed, the first two had their say.
+            if let answered = c.authRequest {
+                refusal = answered.refusal
+            } else if let done = accessModules(identity, &refusal, r, c) {
+                return done
+            }
+            switch AuthRequestPhase.run(ar, refusal: refusal, r, c) {
+            case .held: return false
+            case .allowed:   // under `satisfy all` nothing refused before: `refusal` is 0
+                if identity.satisfyAny && !r.errorHeaders.isEmpty { r.errorHeaders = [] }   // nginx drops the challenge
+                return true
+            case .refused(let status):
+                if !identity.satisfyAny || (status != 401 && status != 403) { return refuse(status, r, c) }
+                if refusal != 401 { refusal = status }
+            }
+            return refuse(refusal, r, c)
+        }
+        if let done = accessModules(identity, &refusal, r, c) { return done }
+        return refusal == 0 ? true : refuse(refusal, r, c)
+    }
+
+    /// allow/deny and auth_basic: the phase's answer when one of them settles it, else nil with `refusal` set to
+    /// what `satisfy any` refuses with if nothing later allows.
+    private static func accessModules(_ identity: ClientIdentityRuntime, _ refusal: inout Int, _ r: Request,
+                                      _ c: ClientConnection) -> Bool? {
         if !identity.rules.isEmpty {
             if AccessRule.allows(identity.rules, address: r.clientAddressBytes) {
                 if identity.satisfyAny { return true }
@@ -115,13 +142,13 @@ enum Router {
         if let auth = identity.auth {
             switch AuthBasicCheck.run(auth, r, c) {
             case .declined: break
-            case .allowed: return true
+            case .allowed: if identity.satisfyAny { return true }
             case .refused(let status):
                 if !identity.satisfyAny || (status != 401 && status != 403) { return refuse(status, r, c) }
                 if refusal != 401 { refusal = status }
             }
         }
-        return refusal == 0 ? true : refuse(refusal, r, c)
+        return nil
     }
 
     private static func refuse(_ status: Int, _ r: Request, _ c: ClientConnection) -> Bool {

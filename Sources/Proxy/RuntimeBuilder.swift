@@ -210,13 +210,19 @@ struct Builder {
             let n = name.lowercased()
             if userSlots[n] == nil { userSlots[n] = userSlots.count }
         }
+        // `set` and `auth_request_set` declare a variable (nginx's NGX_HTTP_VAR_CHANGEABLE).
+        func declare(_ name: String, at: SourceLocation?) throws(ConfigError) {
+            if SetTargets.isArgs(name) || SetTargets.isLimitRate(name) { return }
+            if SetTargets.isReadOnly(name) { throw ConfigError("the duplicate \"\(name)\" variable", at: at) }
+            add(name)
+        }
+        func declare(_ access: AccessSettings) throws(ConfigError) {
+            for s in access.authRequestSets { try declare(s.name, at: s.location) }
+        }
         func visit(_ steps: [RewriteStep]) throws(ConfigError) {
             for step in steps {
                 switch step {
-                case .set(let name, _, let at):
-                    if SetTargets.isArgs(name) || SetTargets.isLimitRate(name) { continue }
-                    if SetTargets.isReadOnly(name) { throw ConfigError("the duplicate \"\(name)\" variable", at: at) }
-                    add(name)
+                case .set(let name, _, let at): try declare(name, at: at)
                 case .rewrite(let r): RegexNames.named(in: r.pattern).forEach(add)
                 case .if(let b):
                     if case .regex(_, let pattern, _, _) = b.condition { RegexNames.named(in: pattern).forEach(add) }
@@ -229,12 +235,14 @@ struct Builder {
         func visit(_ list: [LocationConfig]) throws(ConfigError) {
             for i in list.indices {
                 if case .regex(let p, _) = list[i].match { RegexNames.named(in: p).forEach(add) }
+                try declare(list[i].settings.access)
                 try visit(list[i].rewrites)
                 if !list[i].nested.isEmpty { try visit(list[i].nested) }
             }
         }
         for i in http.servers.indices {
             for case .regex(let p, _) in http.servers[i].names { RegexNames.named(in: p).forEach(add) }
+            try declare(http.servers[i].settings.access)
             try visit(http.servers[i].rewrites)
             try visit(http.servers[i].locations)
         }
@@ -673,7 +681,8 @@ struct Builder {
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
-                                              auth: try authBasic(settings.access, at: loc))
+                                              auth: try authBasic(settings.access, at: loc),
+                                              authRequest: try authRequest(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
         made.gzipStatic = GzipStaticRuntime(settings.gzip, gzip: made.gzip)
         if settings.ssi.enabled {
@@ -684,7 +693,8 @@ struct Builder {
             made.limitExcept = LimitExceptRuntime(
                 methods: le.methods,
                 identity: ClientIdentityRuntime(le.settings.access, trusted: try resolved(le.settings.access.realIPFrom),
-                                                auth: try authBasic(le.settings.access, at: le.location)))
+                                                auth: try authBasic(le.settings.access, at: le.location),
+                                                authRequest: try authRequest(le.settings.access, at: le.location)))
         }
         return made
     }
@@ -709,6 +719,16 @@ struct Builder {
         let base = file.base.hasSuffix("/") ? file.base : file.base + "/"
         return AuthBasicRuntime(realm: try compile(realm, at: loc), userFile: try compile(file.path, at: loc),
                                 base: Array(base.utf8))
+    }
+
+    /// auth_request of one location, with its auth_request_set lines (their variables have slots: collectVariables).
+    func authRequest(_ access: AccessSettings, at loc: SourceLocation) throws(ConfigError) -> AuthRequestRuntime? {
+        guard let uri = access.authRequest else { return nil }
+        var sets: [(target: SetTarget, value: CompiledTemplate)] = []
+        for s in access.authRequestSets {
+            sets.append((SetTarget.named(s.name, slots: userSlots), try compile(s.value, at: s.location ?? loc)))
+        }
+        return AuthRequestRuntime(uri: Array(uri.utf8), sets: sets)
     }
 
     /// limit_rate, keepalive_disable, chunked_transfer_encoding and add_trailer of one location.

@@ -142,6 +142,4 @@ extension Request {
         set { if let m = newValue, ssi == nil { ssi = SSIRequestState(main: m, depth: 51, include: nil) } }
     }
     var ssiDepth: Int { ssi?.depth ?? 51 }
-    /// A subrequest writes into an SSI splice, not the client.
-    var isSubrequest: Bool { ssi?.include != nil }
 }

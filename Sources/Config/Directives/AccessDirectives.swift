@@ -1,5 +1,5 @@
 /// ngx_http_access_module (`allow`, `deny`), ngx_http_auth_basic_module (`auth_basic`, `auth_basic_user_file`),
-/// `satisfy`, and ngx_http_realip_module (`set_real_ip_from`, `real_ip_header`,
+/// `satisfy`, ngx_http_auth_request_module (`auth_request`, `auth_request_set`), and ngx_http_realip_module (`set_real_ip_from`, `real_ip_header`,
 /// `real_ip_recursive`).
 extension DirectiveTable {
     static var access: [DirectiveSpec] {
@@ -39,6 +39,17 @@ extension DirectiveTable {
             default:
                 throw ConfigError("invalid value \"\(directive.arguments[0].text)\" in \"satisfy\" directive, it must be \"all\" or \"any\"", at: directive.location)
             }
+        }),
+        DirectiveSpec("auth_request", anyHTTPLevel, .exactly(1), .value(\.access.$authRequest) { _, directive in
+            directive.arguments[0].text == "off" ? nil : directive.arguments[0].text
+        }),
+        DirectiveSpec("auth_request_set", anyHTTPLevel, .exactly(2), .append(\.access.$authRequestSets) { _, directive in
+            let name = directive.arguments[0].text
+            guard name.hasPrefix("$"), name.count > 1 else {
+                throw ConfigError("invalid variable name \"\(name)\"", at: directive.location)
+            }
+            return [AuthRequestSet(name: String(name.dropFirst()), value: try Values.template(directive, directive.arguments[1]),
+                                   location: directive.location)]
         }),
         ]
     }

@@ -15,6 +15,10 @@ public struct AccessSettings: Sendable {
     @Setting public var authBasicUserFile: AuthUserFile? = nil
     /// `satisfy any`: either the address rules or basic authentication lets a request in (default `all`: both).
     @Setting public var satisfyAny: Bool = false
+    /// `auth_request`: the URI a subrequest asks before the request may in, or nil for `off`.
+    @Setting public var authRequest: String? = nil
+    /// `auth_request_set`, in file order; a level that has any does not inherit its parent's (nginx's rule).
+    @Setting public var authRequestSets: [AuthRequestSet] = []
 
     public init() {}
 }
@@ -28,6 +32,19 @@ public struct AuthUserFile: Sendable, Equatable {
     public init(path: Template, base: String) {
         self.path = path
         self.base = base
+    }
+}
+
+/// `auth_request_set $name value`: the value, evaluated in the auth subrequest once it answered, is set in the
+/// main request.
+public struct AuthRequestSet: Sendable, Equatable {
+    /// Without the `$`.
+    public let name: String
+    public let value: Template
+    public let location: SourceLocation?
+
+    public init(name: String, value: Template, location: SourceLocation?) {
+        self.name = name; self.value = value; self.location = location
     }
 }
 

@@ -170,6 +170,8 @@ extension AccessSettings {
         $authBasicRealm.inherit(from: parent.$authBasicRealm)
         $authBasicUserFile.inherit(from: parent.$authBasicUserFile)
         $satisfyAny.inherit(from: parent.$satisfyAny)
+        $authRequest.inherit(from: parent.$authRequest)
+        $authRequestSets.inherit(from: parent.$authRequestSets)
     }
 }
 

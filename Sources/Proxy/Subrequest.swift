@@ -1,0 +1,47 @@
+import EventLoop
+import HTTP1
+import ASCIIBytes
+
+/// nginx's ngx_http_subrequest, as SSI's `include` and `auth_request` use it: a GET for the URI, with the parent's
+/// header fields less those about a body, ranges, conditions and upgrades (they concern the parent's response, and
+/// a subrequest has no body), writing into `sink` instead of the client. HTTP/1.0, so handlers never chunk its
+/// body. The caller keeps what it needs of the request, then routes it (`Router.process` inside `answering`).
+enum Subrequest {
+    private static let dropped: [StaticString] = [
+        "content-length", "transfer-encoding", "expect", "range", "if-range", "if-modified-since",
+        "if-unmodified-since", "if-none-match", "if-match", "upgrade", "connection", "keep-alive", "te",
+    ]
+
+    /// The subrequest, ready to route; nil when its head does not parse (a URI with bytes a request line refuses).
+    static func make(uri: [UInt8], args: [UInt8]?, parent: Request, sink: any ResponseSink) -> Request? {
+        let c = parent.connection
+        guard let parentHead = parent.head else { return nil }
+        var wire = Array("GET ".utf8) + uri
+        if let a = args { wire.append(UInt8(ascii: "?")); wire.append(contentsOf: a) }
+        wire.append(contentsOf: Array(" HTTP/1.0\r\n".utf8))
+        let b = parentHead.bytes
+        for f in parentHead.headers {
+            let name = b[f.name.start..<f.name.end]
+            if dropped.contains(where: { ASCII.equalsLowercased(name, $0) }) { continue }
+            wire.append(contentsOf: name); wire.append(contentsOf: [58, 32])
+            wire.append(contentsOf: b[f.value.start..<f.value.end]); wire.append(contentsOf: [13, 10])
+        }
+        wire.append(contentsOf: [13, 10])
+        var parser = RequestHeadParser()
+        guard case .complete(let head, _) = wire.withByteView({ parser.parse($0) }) else { return nil }
+        let r = c.worker.request(for: c)
+        r.reset()
+        r.sink = sink
+        r.isSubrequest = true
+        r.head = head
+        r.server = parent.server
+        r.uri = uri
+        if let a = args { r.args = a[...]; r.hasArgs = true }
+        r.isInternal = true
+        r.startNanos = Clock.monotonicNanos()
+        r.userVariables = parent.userVariables
+        r.mapValues = Array(repeating: nil, count: parent.mapValues.count)
+        r.realClient = parent.realClient
+        return r
+    }
+}
