@@ -236,12 +236,15 @@ final class Request {
         case .isArgs: if !args.isEmpty { out.append(UInt8(ascii: "?")) }   // nginx: "?" only with args
         case .uri: out.append(contentsOf: uri)
         case .requestURI:   // nginx's unparsed URI: no scheme and host of an absolute-form target
+            // A subrequest reads its main request's (nginx copies unparsed_uri and request_line into it).
+            let head: RequestHead = isSubrequest ? mainRequest.head : head
             if head.path.isEmpty && head.targetForm == .absolute { out.append(UInt8(ascii: "/")) }
             out.append(contentsOf: head.bytes(head.requestURI))
         case .request:
-            out.append(contentsOf: head.bytes(head.methodRange)); out.append(32)
-            out.append(contentsOf: head.bytes(head.target)); out.append(32)
-            appendProtocol(&out)
+            let main = isSubrequest ? mainRequest : self
+            out.append(contentsOf: main.head.bytes(main.head.methodRange)); out.append(32)
+            out.append(contentsOf: main.head.bytes(main.head.target)); out.append(32)
+            main.appendProtocol(&out)
         case .requestMethod:
             // An internal redirect that asks with GET (error_page, X-Accel-Redirect) changes it, as in nginx.
             if methodIsGET { out.append(contentsOf: [0x47, 0x45, 0x54]) } else { out.append(contentsOf: head.bytes(head.methodRange)) }
@@ -322,6 +325,14 @@ final class Request {
         case .dateLocal, .dateGMT: out.append(contentsOf: SSIDate.now(gmt: v == .dateGMT, format: ssi?.filter?.timefmt))
         case .mapResult(let index): c.runtime.maps[index].value(for: self, index: index, into: &out)
         }
+    }
+
+    /// nginx's r->main: the client's request a subrequest (an SSI include, auth_request's) was made for, found
+    /// through what it writes into; the request itself otherwise.
+    var mainRequest: Request {
+        guard isSubrequest else { return self }
+        let parent = ssi?.include?.filter.request ?? (sink as? AuthSubrequest)?.main
+        return parent?.mainRequest ?? self
     }
 
     /// An upstream timing in seconds with milliseconds, or "-" when the try did not get that far.
