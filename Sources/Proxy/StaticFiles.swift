@@ -16,17 +16,19 @@ enum StaticFiles {
         if r.uri.last == UInt8(ascii: "/") && (method == .get || method == .head || method == .post) {
             return index(r, files: files, on: c)
         }
-        guard method == .get || method == .head else {
-            if status == 200 { return c.sendError(405, closeAfter: false) }
-            return c.sendError(status, closeAfter: false)
-        }
-        // gzip_static first, as nginx's content phase asks it before the static module; nil where it is off.
-        if let gs = r.location.gzipStatic, GzipStaticFiles.serve(r, gs, files, status: status, method: method, on: c) {
+        // nginx's static handler takes POST as far as the file: a missing one is a 404, a directory redirects,
+        // and only a file that is there refuses the method (below).
+        guard method == .get || method == .head || method == .post else { return refuseMethod(status, c) }
+        // gzip_static first (GET and HEAD), as nginx's content phase asks it before the static module; nil where
+        // it is off.
+        if method != .post, let gs = r.location.gzipStatic,
+           GzipStaticFiles.serve(r, gs, files, status: status, method: method, on: c) {
             return
         }
         let path = files.path(for: r)
         guard let opened = openRegular(r, path, on: c) else { return }
         let (fd, info) = opened
+        if method == .post { Syscall.close(fd); return refuseMethod(status, c) }
         // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
         // worker's memo (the same text while the file's size and mtime stay), its body from one read.
         if status == 200 && method == .get && info.size <= smallFile && r.location.gzip == nil
@@ -170,6 +172,11 @@ enum StaticFiles {
         sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
                  lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender,
                  coding: coding)
+    }
+
+    /// A method static files do not serve: 405, or the status of the error whose page this is.
+    private static func refuseMethod(_ status: Int, _ c: ClientConnection) {
+        c.sendError(status == 200 ? 405 : status, closeAfter: false)
     }
 
     /// The open failed: `stat` tells what the path is, as it did when it was asked first. A directory nobody may

@@ -190,6 +190,22 @@ struct TryFilesResolutionTests {
 
     /// index: several names, variables, a name starting with `/`, and the internal redirect that lets another
     /// location serve the index file (here one that adds a header).
+    /// nginx's static handler takes a POST as far as the file: missing is 404, a directory redirects, a file that
+    /// is there is 405; other methods are 405 at once.
+    @Test func aPostIsRefusedOnlyForAFileThatIsThere() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location / { root html; } }
+            """, files: ["html/a.txt": "A", "html/dir/b.txt": "B"])
+        defer { f.proxy.stop() }
+        func post(_ path: String, _ method: String = "POST") throws -> String {
+            try f.raw("\(method) \(path) HTTP/1.0\r\nContent-Length: 0\r\n\r\n")
+        }
+        #expect(try post("/a.txt").hasPrefix("HTTP/1.1 405 "))
+        #expect(try post("/missing.txt").hasPrefix("HTTP/1.1 404 "))
+        #expect(try post("/dir").hasPrefix("HTTP/1.1 301 "))
+        #expect(try post("/missing.txt", "PUT").hasPrefix("HTTP/1.1 405 "))
+    }
+
     @Test func indexRedirectsInternallyToTheIndexFile() throws {
         let f = try Fixture(http: """
             root html;
