@@ -43,11 +43,8 @@ final class AuthSubrequest: ResponseSink {
 
     /// The client went away: the subrequest's upstream exchange ends with it.
     func abort() {
-        let ex = exchange
-        exchange = nil
-        fileSender = nil
         done = true
-        ex?.abort()
+        abortProducer()
         subrequest = nil
     }
 }

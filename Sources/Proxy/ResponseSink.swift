@@ -33,3 +33,13 @@ extension ResponseSink {
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool { bytes.withByteView { send($0) } }
 }
+
+extension ResponseSink {
+    /// Lets go of the producer, ending a proxy exchange still under way (a client gone, for a subrequest's sink).
+    func abortProducer() {
+        let ex = exchange
+        exchange = nil
+        fileSender = nil
+        ex?.abort()
+    }
+}

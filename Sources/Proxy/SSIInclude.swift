@@ -110,11 +110,8 @@ final class SSIInclude: ResponseSink {
 
     /// The parent's client went away.
     func abort() {
-        let ex = exchange
-        exchange = nil
-        fileSender = nil
         completed = true
-        ex?.abort()
+        abortProducer()
         nested?.abort()
         subrequest = nil
     }

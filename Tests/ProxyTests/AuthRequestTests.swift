@@ -28,6 +28,15 @@ import Testing
         }
     }
 
+    /// Runs `body` with a switchyard in front of both servers, stopping all three after it.
+    static func withServers(_ body: (Fixture, MockBackend, MockBackend) throws -> Void) throws {
+        let auth = try Self.authServer(), app = try Self.app()
+        defer { auth.stop(); app.stop() }
+        let f = try Self.fixture(auth: auth.address, app: app)
+        defer { f.proxy.stop() }
+        try body(f, auth, app)
+    }
+
     static func fixture(auth: String, app: MockBackend) throws -> Fixture {
         try Fixture(http: """
             server {
@@ -65,64 +74,61 @@ import Testing
             """, files: ["html/files/a.txt": "file a\n"])
     }
 
+    /// An answer auth_request does not take (`status`, logged): the client gets a 500, the app nothing.
+    static func expectServerError(_ f: Fixture, _ app: MockBackend, cookie: String, saying status: Int) throws {
+        #expect(try f.get("/plain/p", headers: ["Cookie": cookie]).status == 500)
+        let log = f.logFile("logs/error.log", containing: "auth request unexpected status: \(status)")
+        #expect(log.contains("auth request unexpected status: \(status)"))
+        #expect(app.requests == 0)
+    }
+
     @Test func aSessionTheAuthServerKnowsReachesTheAppWithItsVariables() throws {
-        let auth = try Self.authServer(), app = try Self.app()
-        defer { auth.stop(); app.stop() }
-        let f = try Self.fixture(auth: auth.address, app: app)
-        defer { f.proxy.stop() }
-        let r = try f.get("/page?x=1", headers: ["Cookie": "session=good"])
-        #expect(r.status == 200)
-        #expect(r.text == "app GET /page?x=1 user=alice body=")
-        #expect(r.header("X-Auth-Status") == "202")
-        // The subrequest: a GET with the client's fields, its own X-Original-URI, no body; its body is not shown.
-        #expect(r.header("X-Auth-Saw") == "GET /page?x=1 length=- body=0")
-        #expect(!r.text.contains("AUTH-BODY"))
+        try Self.withServers { f, _, _ in
+            let r = try f.get("/page?x=1", headers: ["Cookie": "session=good"])
+            #expect(r.status == 200)
+            #expect(r.text == "app GET /page?x=1 user=alice body=")
+            #expect(r.header("X-Auth-Status") == "202")
+            // The subrequest: a GET with the client's fields, its own X-Original-URI, no body; its body is not shown.
+            #expect(r.header("X-Auth-Saw") == "GET /page?x=1 length=- body=0")
+            #expect(!r.text.contains("AUTH-BODY"))
+        }
     }
 
     /// A POST's body waits while the subrequest asks (without it), then goes to the app whole; the connection
     /// stays open for the next request.
     @Test func aBodyWaitsForTheAnswerAndGoesUpstreamWhole() throws {
-        let auth = try Self.authServer(), app = try Self.app()
-        defer { auth.stop(); app.stop() }
-        let f = try Self.fixture(auth: auth.address, app: app)
-        defer { f.proxy.stop() }
-        let c = try f.client()
-        for i in 0..<2 {
-            try c.send("POST /form HTTP/1.1\r\nHost: a\r\nCookie: session=good\r\nContent-Length: 7\r\n\r\nfield=\(i)")
-            let r = try c.readResponse()
-            #expect(r.status == 200)
-            #expect(r.text == "app POST /form user=alice body=field=\(i)")
-            #expect(r.header("X-Auth-Saw") == "GET /form length=- body=0")
+        try Self.withServers { f, _, _ in
+            let c = try f.client()
+            for i in 0..<2 {
+                try c.send("POST /form HTTP/1.1\r\nHost: a\r\nCookie: session=good\r\nContent-Length: 7\r\n\r\nfield=\(i)")
+                let r = try c.readResponse()
+                #expect(r.status == 200)
+                #expect(r.text == "app POST /form user=alice body=field=\(i)")
+                #expect(r.header("X-Auth-Saw") == "GET /form length=- body=0")
+            }
         }
     }
 
     @Test func refusalsAreTheAuthServersOr500() throws {
-        let auth = try Self.authServer(), app = try Self.app()
-        defer { auth.stop(); app.stop() }
-        let f = try Self.fixture(auth: auth.address, app: app)
-        defer { f.proxy.stop() }
-        let unknown = try f.get("/plain/p")
-        #expect(unknown.status == 401)
-        #expect(unknown.headers("WWW-Authenticate") == ["Bearer realm=\"a\"", "Basic realm=\"b\""])
-        #expect(!unknown.text.contains("who?"))
-        let forbidden = try f.get("/plain/p", headers: ["Cookie": "session=forbidden"])
-        #expect(forbidden.status == 403)
-        #expect(forbidden.header("WWW-Authenticate") == nil)
-        let broken = try f.get("/plain/p", headers: ["Cookie": "session=broken"])
-        #expect(broken.status == 500)
-        #expect(f.logFile("logs/error.log", containing: "auth request unexpected status").contains("auth request unexpected status: 404"))
-        #expect(app.requests == 0)
+        try Self.withServers { f, _, app in
+            let unknown = try f.get("/plain/p")
+            #expect(unknown.status == 401)
+            #expect(unknown.headers("WWW-Authenticate") == ["Bearer realm=\"a\"", "Basic realm=\"b\""])
+            #expect(!unknown.text.contains("who?"))
+            let forbidden = try f.get("/plain/p", headers: ["Cookie": "session=forbidden"])
+            #expect(forbidden.status == 403)
+            #expect(forbidden.header("WWW-Authenticate") == nil)
+            try Self.expectServerError(f, app, cookie: "session=broken", saying: 404)
+        }
     }
 
     /// error_page 401 sends the browser to sign in, with what auth_request_set took from the 401.
     @Test func theErrorPageOfA401SeesTheSetVariables() throws {
-        let auth = try Self.authServer(), app = try Self.app()
-        defer { auth.stop(); app.stop() }
-        let f = try Self.fixture(auth: auth.address, app: app)
-        defer { f.proxy.stop() }
-        let r = try f.get("/page")
-        #expect(r.status == 302)
-        #expect(r.header("Location")?.hasSuffix("/oauth2/start?rd=/page&user=anon") == true, "\(r.header("Location") ?? "")")
+        try Self.withServers { f, _, _ in
+            let r = try f.get("/page")
+            #expect(r.status == 302)
+            #expect(r.header("Location")?.hasSuffix("/oauth2/start?rd=/page&user=anon") == true, "\(r.header("Location") ?? "")")
+        }
     }
 
     @Test func anAuthServerThatIsDownIsA500() throws {
@@ -130,28 +136,23 @@ import Testing
         defer { app.stop() }
         let f = try Self.fixture(auth: "127.0.0.1:\(freePort())", app: app)
         defer { f.proxy.stop() }
-        let r = try f.get("/plain/p", headers: ["Cookie": "session=good"])
-        #expect(r.status == 500)
-        #expect(f.logFile("logs/error.log", containing: "auth request unexpected status").contains("unexpected status: 502"))
-        #expect(app.requests == 0)
+        try Self.expectServerError(f, app, cookie: "session=good", saying: 502)
     }
 
     /// nginx's access phase: allow/deny first, then auth_request, combined by `satisfy`.
     @Test func satisfyCombinesItWithAllowAndDeny() throws {
-        let auth = try Self.authServer(), app = try Self.app()
-        defer { auth.stop(); app.stop() }
-        let f = try Self.fixture(auth: auth.address, app: app)
-        defer { f.proxy.stop() }
-        #expect(try f.get("/lan/p").status == 200)          // an allowed address suffices: no subrequest
-        #expect(try f.get("/public/p").status == 200)       // auth_request off
-        #expect(try f.get("/closed/p", headers: ["Cookie": "session=good"]).status == 403)   // all: deny is final
-        #expect(auth.requests == 0)
-        #expect(try f.get("/wan/p", headers: ["Cookie": "session=good"]).status == 200)      // any: the session suffices
-        let refused = try f.get("/wan/p")
-        #expect(refused.status == 401)                      // any: 401 before deny's 403, with the challenge
-        #expect(refused.headers("WWW-Authenticate").count == 2)
-        #expect(try f.get("/wan/p", headers: ["Cookie": "session=forbidden"]).status == 403)
-        #expect(auth.requests == 3)
+        try Self.withServers { f, auth, _ in
+            #expect(try f.get("/lan/p").status == 200)          // an allowed address suffices: no subrequest
+            #expect(try f.get("/public/p").status == 200)       // auth_request off
+            #expect(try f.get("/closed/p", headers: ["Cookie": "session=good"]).status == 403)   // all: deny is final
+            #expect(auth.requests == 0)
+            #expect(try f.get("/wan/p", headers: ["Cookie": "session=good"]).status == 200)      // any: the session suffices
+            let refused = try f.get("/wan/p")
+            #expect(refused.status == 401)                      // any: 401 before deny's 403, with the challenge
+            #expect(refused.headers("WWW-Authenticate").count == 2)
+            #expect(try f.get("/wan/p", headers: ["Cookie": "session=forbidden"]).status == 403)
+            #expect(auth.requests == 3)
+        }
     }
 
     /// A subrequest answered at once (`return` in its location) decides as well; a static file is sent after it.
@@ -175,15 +176,13 @@ import Testing
     /// The client leaves while the auth server thinks: the subrequest's upstream connection is closed too, and
     /// the server goes on serving.
     @Test func aClientThatLeavesEndsTheSubrequest() throws {
-        let auth = try Self.authServer(), app = try Self.app()
-        defer { auth.stop(); app.stop() }
-        let f = try Self.fixture(auth: auth.address, app: app)
-        defer { f.proxy.stop() }
-        let c = try f.client()
-        try c.send("GET /page HTTP/1.1\r\nHost: a\r\nCookie: session=slow\r\n\r\n")
-        #expect(eventually { auth.requests == 1 && auth.openConnections == 1 })
-        c.close()
-        #expect(eventually { auth.openConnections == 0 })
-        #expect(try f.get("/page", headers: ["Cookie": "session=good"]).status == 200)
+        try Self.withServers { f, auth, _ in
+            let c = try f.client()
+            try c.send("GET /page HTTP/1.1\r\nHost: a\r\nCookie: session=slow\r\n\r\n")
+            #expect(eventually { auth.requests == 1 && auth.openConnections == 1 })
+            c.close()
+            #expect(eventually { auth.openConnections == 0 })
+            #expect(try f.get("/page", headers: ["Cookie": "session=good"]).status == 200)
+        }
     }
 }
