@@ -23,6 +23,7 @@ enum AuthRequestPhase {
     /// `refusal`: what the modules before it said under `satisfy any`, kept for the resumed phase.
     static func run(_ ar: AuthRequestRuntime, refusal: Int, _ r: Request, _ c: ClientConnection) -> Outcome {
         if let answered = c.authRequest {
+            guard answered.done else { return .held }   // its sink must outlive the subrequest's producer
             c.authRequest = nil   // an internal redirect asks again, as nginx's clears the module's context
             return answer(answered, ar, r, c)
         }

@@ -25,6 +25,14 @@ import Testing
         #expect(locs[2].settings.access.authRequestSets[0].value == (try Template("$upstream_http_x_group")))
     }
 
+    @Test func itsVariablesAreDefinedByTheConfiguration() throws {
+        let config = try load(http("""
+            auth_request_set $outer 1;
+            server { listen 80; location / { auth_request /a; auth_request_set $inner 2; set $s 3; } }
+            """))
+        #expect(config.http!.definedVariables == ["outer", "inner", "s"])
+    }
+
     @Test func severalSetLinesKeepTheirOrder() throws {
         let config = try load(http("""
             server { listen 80; location / { auth_request /a; auth_request_set $x 1; auth_request_set $y "$x-2"; } }

@@ -1,6 +1,6 @@
 /// ngx_http_access_module (`allow`, `deny`), ngx_http_auth_basic_module (`auth_basic`, `auth_basic_user_file`),
-/// `satisfy`, ngx_http_auth_request_module (`auth_request`, `auth_request_set`), and ngx_http_realip_module (`set_real_ip_from`, `real_ip_header`,
-/// `real_ip_recursive`).
+/// `satisfy`, ngx_http_auth_request_module (`auth_request`, `auth_request_set`), and ngx_http_realip_module
+/// (`set_real_ip_from`, `real_ip_header`, `real_ip_recursive`).
 extension DirectiveTable {
     static var access: [DirectiveSpec] {
         [

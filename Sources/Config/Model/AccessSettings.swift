@@ -13,7 +13,8 @@ public struct AccessSettings: Sendable {
     @Setting public var authBasicRealm: Template? = nil
     /// `auth_basic_user_file`: the htpasswd file (variables allowed).
     @Setting public var authBasicUserFile: AuthUserFile? = nil
-    /// `satisfy any`: either the address rules or basic authentication lets a request in (default `all`: both).
+    /// `satisfy any`: the address rules, basic authentication or auth_request lets a request in (default `all`:
+    /// every one that has a say).
     @Setting public var satisfyAny: Bool = false
     /// `auth_request`: the URI a subrequest asks before the request may in, or nil for `off`.
     @Setting public var authRequest: String? = nil

@@ -70,21 +70,22 @@ public struct HTTPConfig: Sendable {
 
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 
-    /// Variables the configuration itself defines (`map` targets and `set` names), for checking that
-    /// every `$name` a template reads exists.
+    /// Variables the configuration itself defines (`map` targets, `set` and `auth_request_set` names), for
+    /// checking that every `$name` a template reads exists.
     public var definedVariables: Set<String> {
         var names = Set(maps.map(\.variable) + splitClients.map(\.variable) + geos.map(\.variable))
-        func collect(_ steps: [RewriteStep]) {
+        func collect(_ steps: [RewriteStep], _ settings: HTTPSettings) {
             names.formUnion(steps.setNames)
+            names.formUnion(settings.access.authRequestSets.map(\.name))
         }
         func walk(_ locations: [LocationConfig]) {
             for location in locations {
-                collect(location.rewrites)
+                collect(location.rewrites, location.settings)
                 walk(location.nested)
             }
         }
         for server in servers {
-            collect(server.rewrites)
+            collect(server.rewrites, server.settings)
             walk(server.locations)
         }
         return names
