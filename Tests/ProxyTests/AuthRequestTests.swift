@@ -39,6 +39,7 @@ import Testing
 
     static func fixture(auth: String, app: MockBackend) throws -> Fixture {
         try Fixture(http: """
+            limit_req_zone $binary_remote_addr zone=authz:1m rate=4r/s;
             server {
                 listen 127.0.0.1:PORT;
                 auth_request /oauth2/auth;
@@ -68,6 +69,8 @@ import Testing
                 location /files/ { auth_request /yes; root html; }
                 location /files/no/ { auth_request /no; root html; }
                 location /quick/ { auth_request /yes; proxy_pass http://\(app.address); }
+                location /limited/ { auth_request /slowed; alias html/files/; }
+                location = /slowed { limit_req zone=authz burst=5; alias html/files/a.txt; }
                 location = /yes { return 204; }
                 location = /no { return 403; }
             }
@@ -171,6 +174,20 @@ import Testing
         // The answer made at once leaves the client's body unread for the proxied request after it.
         try c.send("POST /quick/p HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbody")
         #expect(try c.readResponse().text == "app POST /quick/p user=- body=body")
+    }
+
+    /// limit_req holds the subrequest back in its own location: the subrequest goes on after the delay, then the
+    /// main request.
+    @Test func aSubrequestLimitReqDelaysGoesOnAfterTheDelay() throws {
+        try Self.withServers { f, _, _ in
+            let c = try f.client()
+            for _ in 0..<3 {
+                try c.send("GET /limited/a.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+                let r = try c.readResponse()
+                #expect(r.status == 200 && r.text == "file a\n")
+            }
+            #expect(f.logFile("logs/error.log", containing: "delaying request").contains("by zone \"authz\""))
+        }
     }
 
     /// The client leaves while the auth server thinks: the subrequest's upstream connection is closed too, and
