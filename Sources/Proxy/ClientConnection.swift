@@ -476,6 +476,8 @@ final class ClientConnection: RequestBodySource {
     private var delayTimer: Watcher?
     /// The request the timer resumes: the main request, or a subrequest limit_req delays.
     private var delayed: Request?
+    /// What the timer does then: run the phases on (0), or send this refusal (auth_delay's 401).
+    private var delayedRefusal = 0
     /// auth_request's subrequest while it runs, until the main request reads its answer (AuthRequestPhase.swift).
     /// Here rather than on the request: one main request per connection waits at a time, and a close reaches it.
     var authRequest: AuthSubrequest?
@@ -483,11 +485,13 @@ final class ClientConnection: RequestBodySource {
     /// Holds `r` for `millis` (0: until the loop's next turn), then runs its phases from limit_conn on, where the
     /// access phase reads an auth subrequest's answer. The socket stays watched meanwhile, so a client that gives
     /// up is noticed and closed, which cancels the wait.
-    func delayRequest(_ r: Request, millis: Int) {
+    /// `refusal`: after the wait, answer with this status instead (auth_delay holding a 401).
+    func delayRequest(_ r: Request, millis: Int, thenRefuse refusal: Int = 0) {
         if delayTimer == nil {
             delayTimer = Watcher.timer(loop: worker.loop) { [unowned self] in self.delayElapsed() }
         }
         delayed = r
+        delayedRefusal = refusal
         delayTimer!.arm(exactMillis: millis)
     }
 
@@ -495,6 +499,9 @@ final class ClientConnection: RequestBodySource {
         delayTimer?.disarm()
         guard !closed, let r = delayed else { return }
         delayed = nil
+        let refusal = delayedRefusal
+        delayedRefusal = 0
+        if refusal != 0 { return answering(r) { sendError(refusal, closeAfter: false) } }
         answering(r) { Router.afterRequestLimits(r, self) }
     }
 

@@ -12,6 +12,8 @@ final class ClientIdentityRuntime: @unchecked Sendable {
     let authRequest: AuthRequestRuntime?
     /// `satisfy any`: one access module allowing suffices (default: every one that has a say must allow).
     let satisfyAny: Bool
+    /// `auth_delay`: how long a 401 waits before it is sent.
+    let authDelayMillis: Int
 
     /// `trusted`: `set_real_ip_from` with its host names resolved.
     init?(_ s: AccessSettings, trusted: [RealIPSource], auth: AuthBasicRuntime?, authRequest: AuthRequestRuntime?) {
@@ -22,6 +24,7 @@ final class ClientIdentityRuntime: @unchecked Sendable {
         self.auth = auth
         self.authRequest = authRequest
         satisfyAny = s.satisfyAny
+        authDelayMillis = millis(s.authDelay)
     }
 }
 

@@ -117,13 +117,13 @@ enum Router {
                 if identity.satisfyAny && !r.errorHeaders.isEmpty { r.errorHeaders = [] }   // nginx drops the challenge
                 return true
             case .refused(let status):
-                if !identity.satisfyAny || (status != 401 && status != 403) { return refuse(status, r, c) }
+                if !identity.satisfyAny || (status != 401 && status != 403) { return refuse(status, identity, r, c) }
                 if refusal != 401 { refusal = status }
             }
-            return refuse(refusal, r, c)
+            return refuse(refusal, identity, r, c)
         }
         if let done = accessModules(identity, &refusal, r, c) { return done }
-        return refusal == 0 ? true : refuse(refusal, r, c)
+        return refusal == 0 ? true : refuse(refusal, identity, r, c)
     }
 
     /// allow/deny and auth_basic: the phase's answer when one of them settles it, else nil with `refusal` set to
@@ -135,7 +135,7 @@ enum Router {
                 if identity.satisfyAny { return true }
             } else {
                 c.worker.log(.error, "access forbidden by rule", c.id)
-                if !identity.satisfyAny { return refuse(403, r, c) }
+                if !identity.satisfyAny { return refuse(403, identity, r, c) }
                 refusal = 403
             }
         }
@@ -144,16 +144,21 @@ enum Router {
             case .declined: break
             case .allowed: if identity.satisfyAny { return true }
             case .refused(let status):
-                if !identity.satisfyAny || (status != 401 && status != 403) { return refuse(status, r, c) }
+                if !identity.satisfyAny || (status != 401 && status != 403) { return refuse(status, identity, r, c) }
                 if refusal != 401 { refusal = status }
             }
         }
         return nil
     }
 
-    private static func refuse(_ status: Int, _ r: Request, _ c: ClientConnection) -> Bool {
+    private static func refuse(_ status: Int, _ identity: ClientIdentityRuntime, _ r: Request, _ c: ClientConnection) -> Bool {
         if status != 401 && !r.errorHeaders.isEmpty { r.errorHeaders = [] }   // no challenge on a 403 or 500
-        c.sendError(status, closeAfter: false)
+        // auth_delay: a 401 goes out late, so how long a wrong password took to check does not show.
+        if status == 401 && identity.authDelayMillis > 0 {
+            c.delayRequest(r, millis: identity.authDelayMillis, thenRefuse: 401)
+        } else {
+            c.sendError(status, closeAfter: false)
+        }
         return false
     }
 

@@ -19,9 +19,10 @@ enum StaticFiles {
         // nginx's static handler takes POST as far as the file: a missing one is a 404, a directory redirects,
         // and only a file that is there refuses the method (below).
         guard method == .get || method == .head || method == .post else { return refuseMethod(status, c) }
+        let loc: LocationRuntime = r.location   // read once: each read of the request's field is a retain
         // gzip_static first (GET and HEAD), as nginx's content phase asks it before the static module; nil where
         // it is off.
-        if method != .post, let gs = r.location.gzipStatic,
+        if method != .post, let gs = loc.gzipStatic,
            GzipStaticFiles.serve(r, gs, files, status: status, method: method, on: c) {
             return
         }
@@ -31,14 +32,14 @@ enum StaticFiles {
         if method == .post { Syscall.close(fd); return refuseMethod(status, c) }
         // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
         // worker's memo (the same text while the file's size and mtime stay), its body from one read.
-        if status == 200 && method == .get && info.size <= smallFile && r.location.gzip == nil
-            && r.location.ssi == nil && !ConditionalFields.present(in: r.head) {
+        if status == 200 && method == .get && info.size <= smallFile && loc.gzip == nil
+            && loc.ssi == nil && !ConditionalFields.present(in: r.head) {
             r.status = 200
             var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
             w.appendStatusLine(200)
             ResponseHeadBuilder.appendServer(c, &w)
             ResponseHeadBuilder.appendDate(c, &w)
-            w.append(c.worker.staticMemo.wholeFileFields(path, info, r.location))
+            w.append(c.worker.staticMemo.wholeFileFields(path, info, loc))
             ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w)
             return sendBody(r, c, fd: fd, offset: 0, length: info.size, after: w)
         }

@@ -1,5 +1,6 @@
 import Digest
 import Glibc
+import EventLoop
 import SwitchyardTestSupport
 import Testing
 
@@ -49,6 +50,24 @@ import Testing
             #expect(wrong.status == 401, "\(user)")
         }
         #expect(f.logFile("logs/error.log", containing: "password mismatch").contains("user \"alice\": password mismatch"))
+    }
+
+    /// auth_delay: a 401 is held for the delay (its challenge intact), a request that passes is not; the
+    /// connection stays usable after the held answer.
+    @Test func authDelayHoldsTheRefusal() throws {
+        let f = try Self.fixture("""
+            location / { auth_basic "Staff only"; auth_basic_user_file htpasswd; auth_delay 300ms; root html; }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        let start = Clock.monotonicNanos()
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        let refused = try c.readResponse()
+        #expect(Clock.monotonicNanos() - start >= 300_000_000)
+        #expect(refused.status == 401 && refused.header("WWW-Authenticate") == "Basic realm=\"Staff only\"")
+        let credentials = Self.basic("alice", "password")["Authorization"]!
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: \(credentials)\r\n\r\n")
+        #expect(try c.readResponse().text == "page\n")
     }
 
     @Test func aMissingOrUnknownUserGetsTheChallenge() throws {

@@ -32,6 +32,7 @@ extension DirectiveTable {
             AuthUserFile(path: try Values.template(directive, directive.arguments[0]),
                          base: builder.confPrefix.isEmpty ? builder.options.prefix : builder.confPrefix)
         }),
+        DirectiveSpec("auth_delay", anyHTTPLevel, .exactly(1), .milliseconds(\.access.$authDelay)),
         DirectiveSpec("satisfy", anyHTTPLevel, .exactly(1), .value(\.access.$satisfyAny) { _, directive in
             switch directive.arguments[0].text {
             case "all": return false

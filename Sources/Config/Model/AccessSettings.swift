@@ -16,6 +16,8 @@ public struct AccessSettings: Sendable {
     /// `satisfy any`: the address rules, basic authentication or auth_request lets a request in (default `all`:
     /// every one that has a say).
     @Setting public var satisfyAny: Bool = false
+    /// `auth_delay`: a 401 of the access phase waits this long before it is sent (a timing attack learns nothing).
+    @Setting public var authDelay: Duration = .zero
     /// `auth_request`: the URI a subrequest asks before the request may in, or nil for `off`.
     @Setting public var authRequest: String? = nil
     /// `auth_request_set`, in file order; a level that has any does not inherit its parent's (nginx's rule).

@@ -170,6 +170,7 @@ extension AccessSettings {
         $authBasicRealm.inherit(from: parent.$authBasicRealm)
         $authBasicUserFile.inherit(from: parent.$authBasicUserFile)
         $satisfyAny.inherit(from: parent.$satisfyAny)
+        $authDelay.inherit(from: parent.$authDelay)
         $authRequest.inherit(from: parent.$authRequest)
         $authRequestSets.inherit(from: parent.$authRequestSets)
     }
