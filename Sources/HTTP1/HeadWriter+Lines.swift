@@ -125,8 +125,9 @@ extension HeadWriter {
     /// Relays `field` of `source` (a parsed head's bytes) as `appendField` would write it. A field whose line
     /// already reads `Name: value\r\n` joins the run of such lines right before it in `source`, and a run is
     /// copied in one piece when something else is written (`flush`): a response's kept fields cost a copy or
-    /// two instead of four appends each. Call `flush` before writing anything else, and at the end.
-    @inlinable
+    /// two instead of four appends each. Call `flush` before writing anything else, and at the end. Always
+    /// inlined, with `flush`: once per field of every proxied head.
+    @inlinable @inline(__always)
     public mutating func relayField(of source: [UInt8], _ field: HeaderField, run: inout FieldRun) {
         let n = field.name.end, v = field.value.end
         if field.value.start == n &+ 2, v &+ 2 <= source.count, source[n] == ASCII.colon, source[n &+ 1] == ASCII.sp,
@@ -146,7 +147,7 @@ extension HeadWriter {
     }
 
     /// Copies the pending run of relayed lines, if any.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func flush(_ source: [UInt8], run: inout FieldRun) {
         guard run.end > run.start else { return }
         append(source, ByteRange(start: run.start, end: run.end))

@@ -48,6 +48,8 @@ enum StaticFiles {
 
     /// open, then fstat: the syscalls nginx makes (a stat of the path first would be one more). nil when the
     /// request was answered instead: the open's error, a directory's redirect, 404 for what is not a regular file.
+    /// Inlined: called apart, returning the status through an optional tuple cost every file 60 instructions.
+    @inline(__always)
     static func openRegular(_ r: Request, _ path: [UInt8], on c: ClientConnection) -> (Int32, Syscall.FileStatus)? {
         let fd = Syscall.openToServe(path)
         if fd < 0 { openFailed(r, path, errno, on: c); return nil }
