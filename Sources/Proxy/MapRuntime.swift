@@ -7,15 +7,11 @@ import Regex
 /// recipe: `~\.(?P<route>[^.]+)$ $route;`).
 final class MapRuntime: @unchecked Sendable {
     let source: CompiledTemplate
-    let exact: [[UInt8]: CompiledTemplate]
+    /// The exact keys, and with `hostnames` the wildcard ones.
+    let keys: HostPatterns<CompiledTemplate>
     let regexes: [(regex: Regex, value: CompiledTemplate)]
     let defaultValue: CompiledTemplate
     let hostnames: Bool
-    /// `*.example.com` / `.example.com` as their suffix (".example.com"), longest first; `matchesBare` for the
-    /// `.example.com` form, which also matches "example.com".
-    let leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)]
-    /// `mail.*` as its prefix ("mail."), longest first.
-    let trailing: [(prefix: [UInt8], value: CompiledTemplate)]
     /// `volatile`: evaluated at each use; otherwise the first result is kept for the rest of the request
     /// (internal redirects included), as nginx caches a variable's value.
     let volatile: Bool
@@ -25,10 +21,9 @@ final class MapRuntime: @unchecked Sendable {
          leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)] = [],
          trailing: [(prefix: [UInt8], value: CompiledTemplate)] = [], volatile: Bool = false) {
         self.volatile = volatile
-        self.source = source; self.exact = exact; self.regexes = regexes; self.defaultValue = defaultValue
+        self.source = source; self.regexes = regexes; self.defaultValue = defaultValue
         self.hostnames = hostnames
-        self.leading = leading.sorted { $0.suffix.count > $1.suffix.count }
-        self.trailing = trailing.sorted { $0.prefix.count > $1.prefix.count }
+        keys = HostPatterns(exact: exact, leading: leading, trailing: trailing)
     }
 
     func evaluate(for r: Request, into out: inout [UInt8]) {
@@ -47,19 +42,10 @@ final class MapRuntime: @unchecked Sendable {
 
     /// The exact and wildcard keys; nil when none matches.
     func lookup(_ key: [UInt8]) -> CompiledTemplate? {
-        if key.isEmpty { return exact[[]] }   // `'' close;`: the upgrade idiom's key for "no Upgrade header"
+        if key.isEmpty { return keys.exact[[]] }   // `'' close;`: the upgrade idiom's key for "no Upgrade header"
         var low = ASCII.lowercased(key[...])
         if hostnames, low.last == UInt8(ascii: ".") { low.removeLast() }
-        if let v = exact[low] { return v }
-        guard hostnames else { return nil }
-        for w in leading {
-            if low.count > w.suffix.count, low.suffix(w.suffix.count).elementsEqual(w.suffix) { return w.value }
-            if w.matchesBare, low.elementsEqual(w.suffix.dropFirst()) { return w.value }
-        }
-        for w in trailing where low.count > w.prefix.count && low.prefix(w.prefix.count).elementsEqual(w.prefix) {
-            return w.value
-        }
-        return nil
+        return hostnames ? keys.find(low) : keys.exact[low]
     }
 }
 
