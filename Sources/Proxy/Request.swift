@@ -2,6 +2,7 @@ import EventLoop
 import Gzip
 import HTTP1
 import ASCIIBytes
+import Digest
 
 /// One try at an upstream server, for `$upstream_addr`, `$upstream_status` and the timings (nginx lists every try).
 struct UpstreamTry {
@@ -105,6 +106,9 @@ final class Request {
     /// SSI: the context shared with the main request, the subrequest depth and splice (SSIInclude.swift); nil
     /// for a request that neither runs SSI nor is a subrequest.
     var ssi: SSIRequestState? = nil
+    /// `$secure_link_expires`: the expiry `$secure_link` read from the link, as nginx keeps it for the request
+    /// once that variable was evaluated.
+    var secureLinkExpires: [UInt8]? = nil
 
     init(connection: ClientConnection) { self.connection = connection; self.sink = connection }
 
@@ -135,6 +139,7 @@ final class Request {
         limitReqStatus = .unset; limitConnStatus = .unset
         if !connectionHolds.isEmpty { releaseConnectionHolds() }   // the connection gave them back already
         if ssi != nil { ssi = nil }
+        if secureLinkExpires != nil { secureLinkExpires = nil }
     }
 
     // MARK: - Variables
@@ -196,7 +201,7 @@ final class Request {
         switch v {
         case .uri: return head != nil
         case .args: return hasArgs
-        case .isArgs, .mapResult, .http2: return true
+        case .isArgs, .mapResult, .http2, .invalidReferer: return true
         case .userVariable(let slot): return slot < userVariables.count && userVariables[slot] != nil
         case .httpHeader(let name): return head?.firstHeader(name) != nil
         case .sentHTTPHeader(let name): return HeaderScan.value(of: name, inHead: responseHead) != nil
@@ -324,6 +329,30 @@ final class Request {
         case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
         case .dateLocal, .dateGMT: out.append(contentsOf: SSIDate.now(gmt: v == .dateGMT, format: ssi?.filter?.timefmt))
         case .mapResult(let index): c.runtime.maps[index].value(for: self, index: index, into: &out)
+        case .invalidReferer:
+            if let check = location?.referers, !check.isValid(head.firstHeader("referer")) { out.append(UInt8(ascii: "1")) }
+        case .secureLink: appendSecureLink(to: &out)
+        case .secureLinkExpires: if let e = secureLinkExpires { out.append(contentsOf: e) }
+        }
+    }
+
+    /// `$secure_link` by the location's mode; empty without one.
+    private func appendSecureLink(to out: inout [UInt8]) {
+        switch location?.secureLink {
+        case nil: return
+        case .secret(let secret)?:
+            if let link = SecureLink.secretLink(head.bytes(head.requestURI), secret: secret) { out.append(contentsOf: link) }
+        case .md5(let linkTemplate, let md5Template)?:
+            let value = evaluate(linkTemplate)
+            guard let link = SecureLink.split(value[...]) else { return }
+            // Kept before the hash is checked, so `secure_link_md5` may use `$secure_link_expires`.
+            if let e = link.expiresText { secureLinkExpires = Array(e) }
+            guard let digest = SecureLink.digest(of: link.hash) else { return }
+            let expected = MD5.digest(evaluate(md5Template))
+            let now = Int64(Clock.wallTime().seconds)
+            if let v = SecureLink.verdict(digest: digest, md5: expected, expires: link.expires, now: now) {
+                out.append(static: v)
+            }
         }
     }
 

@@ -247,6 +247,11 @@ final class LocationRuntime: @unchecked Sendable {
     var subrequestOutputBufferSize = 4096
     /// `gzip_static on|always` (GzipStaticFiles.swift); nil when off. Set like `identity`.
     var gzipStatic: GzipStaticRuntime? = nil
+    /// `valid_referers` for `$invalid_referer`; nil without one. Set like `identity`.
+    var referers: RefererCheck? = nil
+    /// `secure_link` and `secure_link_md5`, or `secure_link_secret`, for `$secure_link`; nil without. Set like
+    /// `identity`.
+    var secureLink: SecureLink? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

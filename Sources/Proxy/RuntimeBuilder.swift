@@ -61,6 +61,8 @@ struct Builder {
     var resolvers: [ResolverKey: ResolverRuntime] = [:]
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
+    /// The names of the server being built, for `valid_referers server_names` in its locations.
+    var serverNames: [ServerName] = []
     /// What many locations build alike, built once (BuildMemo.swift).
     let memo = BuildMemo()
 
@@ -484,6 +486,7 @@ struct Builder {
         case .regex(let p, _)?: name = Array(("~" + p).utf8)
         case nil: break
         }
+        serverNames = s.names
         let tree = try locations(s.locations, http: http)
         let fallback = try location(.none, settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)
@@ -685,6 +688,8 @@ struct Builder {
                                               authRequest: try authRequest(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
         made.gzipStatic = GzipStaticRuntime(settings.gzip, gzip: made.gzip)
+        made.referers = try refererCheck(settings.referer.validReferers)
+        made.secureLink = try secureLink(settings.secureLink, at: loc)
         if settings.ssi.enabled {
             if memo.ssiNames == nil { memo.ssiNames = SSIVariableNames(userSlots: userSlots, maps: mapIndex) }
             made.ssi = SSIRuntime(settings.ssi, names: memo.ssiNames!)

@@ -23,6 +23,8 @@ enum VariableID: Sendable, Equatable {
     case dateLocal, dateGMT     // SSI's $date_local, $date_gmt (SSIDate.swift)
     case https, ssl(TLSVariable)   // $https, $ssl_* (TLSVariables.swift)
     case connectionsActive, connectionsReading, connectionsWriting, connectionsWaiting   // stub_status's
+    case invalidReferer         // RefererCheck.swift
+    case secureLink, secureLinkExpires   // SecureLink.swift
     case userVariable(Int)      // a `set $name` or `map` result, by slot
     case mapResult(Int)         // a `map` block, evaluated lazily, by index
 
@@ -76,6 +78,7 @@ enum VariableID: Sendable, Equatable {
         "proxy_protocol_server_addr": .proxyProtocolServerAddr, "proxy_protocol_server_port": .proxyProtocolServerPort, "pipe": .pipe, "https": .https,
         "upstream_bytes_received": .upstreamBytesReceived, "upstream_bytes_sent": .upstreamBytesSent,
         "document_root": .documentRoot, "realpath_root": .realpathRoot, "request_filename": .requestFilename,
-        "http2": .http2,
+        "http2": .http2, "invalid_referer": .invalidReferer,
+        "secure_link": .secureLink, "secure_link_expires": .secureLinkExpires,
     ]
 }

@@ -51,7 +51,7 @@ struct NginxModule {
         NginxModule(name: "http_geo_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_map_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_split_clients_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_referer_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_referer_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_rewrite_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_proxy_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_fastcgi_module", builtByDefault: true, implemented: false),
@@ -78,7 +78,7 @@ struct NginxModule {
         NginxModule(name: "http_gunzip_module", builtByDefault: false, implemented: false),
         NginxModule(name: "http_gzip_static_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_auth_request_module", builtByDefault: false, implemented: true),
-        NginxModule(name: "http_secure_link_module", builtByDefault: false, implemented: false),
+        NginxModule(name: "http_secure_link_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_slice_module", builtByDefault: false, implemented: false),
         NginxModule(name: "http_stub_status_module", builtByDefault: false, implemented: true),
     ]

@@ -18,6 +18,34 @@ extension HTTPSettings {
         proxySSL.inherit(from: parent.proxySSL)
         resolver.inherit(from: parent.resolver)
         ssi.inherit(from: parent.ssi)
+        referer.inherit(from: parent.referer)
+        secureLink.inherit(from: parent.secureLink)
+    }
+}
+
+extension RefererSettings {
+    mutating func inherit(from parent: RefererSettings) {
+        // A level with its own list keeps it whole, but nginx merges the regexes apart: with none of its own it
+        // takes those above, and the regex server names of a `server_names` above too.
+        if $validReferers.isSet, var own = validReferers, let above = parent.validReferers {
+            if own.regexes.isEmpty { own.regexes = above.regexes }
+            own.inheritsServerNameRegexes = above.serverNames || above.inheritsServerNameRegexes
+            $validReferers.set(own)
+        }
+        $validReferers.inherit(from: parent.$validReferers)
+        $hashMaxSize.inherit(from: parent.$hashMaxSize)
+        $hashBucketSize.inherit(from: parent.$hashBucketSize)
+    }
+}
+
+extension SecureLinkSettings {
+    mutating func inherit(from parent: SecureLinkSettings) {
+        // nginx: a level with secure_link_secret takes neither expression from above; one with either
+        // expression (its own or inherited) drops the secret above.
+        if $secret.isSet { return }
+        $link.inherit(from: parent.$link)
+        $md5.inherit(from: parent.$md5)
+        if link == nil && md5 == nil { $secret.inherit(from: parent.$secret) }
     }
 }
 

@@ -16,6 +16,8 @@ public struct HTTPSettings: Sendable {
     public var proxySSL = ProxySSLSettings()
     public var resolver = ResolverSettings()
     public var ssi = SSISettings()
+    public var referer = RefererSettings()
+    public var secureLink = SecureLinkSettings()
 
     public init() {}
 }
