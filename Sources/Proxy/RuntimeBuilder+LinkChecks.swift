@@ -4,8 +4,10 @@ import Regex
 extension Builder {
     /// `valid_referers` with the server's names filled in (nginx adds them at merge time, so a `server_name`
     /// below the directive counts); nil without the directive.
-    func refererCheck(_ v: ValidReferers?) throws(ConfigError) -> RefererCheck? {
-        guard var v else { return nil }
+    mutating func refererCheck(_ written: ValidReferers?) throws(ConfigError) -> RefererCheck? {
+        guard let written else { return nil }
+        if let (last, check) = lastReferers, last == written { return check }
+        var v = written
         var nameRegexes: [Regex] = []
         for name in serverNames {
             switch name {
@@ -32,9 +34,11 @@ extension Builder {
         }
         var regexes: [Regex] = []
         for pattern in v.regexes { regexes.append(try compileRegex(pattern, caseless: true, at: v.location)) }
-        return RefererCheck(none: v.none, blocked: v.blocked,
-                            hosts: HostPatterns(exact: exact, leading: leading, trailing: trailing),
-                            serverNameRegexes: nameRegexes, regexes: regexes)
+        let check = RefererCheck(none: v.none, blocked: v.blocked,
+                                 hosts: HostPatterns(exact: exact, leading: leading, trailing: trailing),
+                                 serverNameRegexes: nameRegexes, regexes: regexes)
+        lastReferers = (written, check)
+        return check
     }
 
     /// The location's secure link mode: nginx reads `secure_link_secret` first, and the md5 mode needs both

@@ -62,7 +62,9 @@ struct Builder {
     /// `[warn]` lines found while building (overlapping srun_ids, …), for the caller to log.
     var warnings: [ConfigDiagnostic] = []
     /// The names of the server being built, for `valid_referers server_names` in its locations.
-    var serverNames: [ServerName] = []
+    var serverNames: [ServerName] = [] { didSet { lastReferers = nil } }
+    /// The server's last `valid_referers` compiled: the locations that inherit one share its check.
+    var lastReferers: (ValidReferers, RefererCheck)? = nil
     /// What many locations build alike, built once (BuildMemo.swift).
     let memo = BuildMemo()
 
