@@ -201,7 +201,7 @@ final class Request {
         switch v {
         case .uri: return head != nil
         case .args: return hasArgs
-        case .isArgs, .mapResult, .http2, .invalidReferer: return true
+        case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet: return true
         case .userVariable(let slot): return slot < userVariables.count && userVariables[slot] != nil
         case .httpHeader(let name): return head?.firstHeader(name) != nil
         case .sentHTTPHeader(let name): return HeaderScan.value(of: name, inHead: responseHead) != nil
@@ -331,6 +331,8 @@ final class Request {
         case .mapResult(let index): c.runtime.maps[index].value(for: self, index: index, into: &out)
         case .invalidReferer:
             if let check = location?.referers, !check.isValid(head.firstHeader("referer")) { out.append(UInt8(ascii: "1")) }
+        case .invalidRefererSet(let slot):
+            if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) } else { append(.invalidReferer, to: &out) }
         case .secureLink: appendSecureLink(to: &out)
         case .secureLinkExpires: if let e = secureLinkExpires { out.append(contentsOf: e) }
         }

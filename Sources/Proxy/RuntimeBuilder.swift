@@ -275,7 +275,11 @@ struct Builder {
                 if let g = named[name] { parts.append(.capture(g)); continue }
                 let lower = name.lowercased()
                 // A `set $http_x` or a named capture shadows the built-in of that name, as in nginx.
-                if let s = userSlots[lower] { parts.append(.variable(.userVariable(s))); continue }
+                if let s = userSlots[lower] {
+                    // `$invalid_referer` stays the referer check until a `set` gives it a value, as in nginx.
+                    parts.append(.variable(lower == "invalid_referer" ? .invalidRefererSet(s) : .userVariable(s)))
+                    continue
+                }
                 if let m = mapIndex[lower] { parts.append(.variable(.mapResult(m))); continue }
                 guard let v = VariableID.resolve(lower, userSlot: { _ in nil }) ?? (name.hasPrefix("cookie_") ? VariableID.cookie(Array(name.dropFirst(7).utf8)) : nil) else {
                     throw ConfigError("unknown \"\(name)\" variable", at: loc)

@@ -24,6 +24,8 @@ enum VariableID: Sendable, Equatable {
     case https, ssl(TLSVariable)   // $https, $ssl_* (TLSVariables.swift)
     case connectionsActive, connectionsReading, connectionsWriting, connectionsWaiting   // stub_status's
     case invalidReferer         // RefererCheck.swift
+    /// `$invalid_referer` where a `set` may change it (nginx's changeable variable): the slot once set, else the check.
+    case invalidRefererSet(Int)
     case secureLink, secureLinkExpires   // SecureLink.swift
     case userVariable(Int)      // a `set $name` or `map` result, by slot
     case mapResult(Int)         // a `map` block, evaluated lazily, by index
