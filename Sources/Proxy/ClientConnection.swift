@@ -409,12 +409,10 @@ final class ClientConnection: RequestBodySource {
         sendRate = rate
     }
 
-    /// Bytes the request may send now: nginx's `limit_rate * (elapsed + 1 s) - (sent - limit_rate_after)`, with
-    /// the elapsed time in milliseconds so the rate is smooth rather than a burst per second.
+    /// Bytes the request may send now (RateLimit), what it sent beyond `limit_rate_after` counting.
     func rateAllowance(_ r: Request) -> Int {
-        let elapsed = Int64((Clock.monotonicNanos() &- r.startNanos) / 1_000_000)
-        let allowed = Int64(r.limitRate) * (elapsed + 1000) / 1000 - (r.rateSent - r.limitRateAfter)
-        return Int(clamping: allowed)
+        RateLimit.allowance(rate: r.limitRate, elapsedMillis: Int64((Clock.monotonicNanos() &- r.startNanos) / 1_000_000),
+                            used: r.rateSent - r.limitRateAfter)
     }
 
     /// Keeps everything in `output` and writes what the rate allows (cork contents first, in order).
@@ -458,8 +456,7 @@ final class ClientConnection: RequestBodySource {
         if rateTimer == nil {
             rateTimer = Watcher.timer(loop: worker.loop) { [unowned self] in self.rateTimerFired() }
         }
-        let ms = max(1, deficit * 1000 / max(r.limitRate, 1) + 1)
-        rateTimer!.arm(exactMillis: ms)
+        rateTimer!.arm(exactMillis: RateLimit.waitMillis(deficit: deficit, rate: r.limitRate))
     }
 
     private func rateTimerFired() {

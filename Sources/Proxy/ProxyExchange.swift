@@ -80,6 +80,17 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// skip, and then to send.
     private var rangeSkip: Int64 = 0
     private var rangeLeft: Int64 = -1
+    /// proxy_limit_rate's count: body bytes read since the response began, and the timer that resumes reading.
+    private var upstreamRate = UpstreamRate()
+    private struct UpstreamRate {
+        var start: UInt64 = 0
+        var read: Int64 = 0
+        var timer: Watcher?
+        mutating func allowance(rate: Int) -> Int {
+            if start == 0 { start = Clock.monotonicNanos() }
+            return RateLimit.allowance(rate: rate, elapsedMillis: Int64((Clock.monotonicNanos() &- start) / 1_000_000), used: read)
+        }
+    }
 
     init(client: ClientConnection, request: Request, proxy: ProxyRuntime) {
         self.client = client
@@ -573,9 +584,16 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         guard let c = conn, state == .streaming else { return }
         while sink.canAcceptOutput {
             if let f = ssi, f.holdsTooMuch { f.noteProducerHeld(); break }   // SSI holds enough behind includes
-            switch c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) {
+            var chunk = max(proxy.bufferSize, 16 * 1024)
+            if proxy.limitRate > 0 {   // proxy_limit_rate: read no more than the rate allows by now
+                let allowance = upstreamRate.allowance(rate: proxy.limitRate)
+                if allowance <= 0 { return waitForUpstreamRate(c, deficit: -allowance) }
+                chunk = min(chunk, allowance)
+            }
+            switch c.transport.read(into: c.buffer, chunk: chunk) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
+                upstreamRate.read += Int64(n)
                 forwardBuffered()
                 if state != .streaming { return }
             case .wouldBlock:
@@ -595,6 +613,15 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             }
         }
         c.reader.disarm()   // the client is slow: stop reading until it drains
+    }
+
+    /// proxy_limit_rate: the upstream is not read (nor its read timeout run) until the rate allows more.
+    private func waitForUpstreamRate(_ c: UpstreamConnection, deficit: Int) {
+        c.reader.disarm()
+        if upstreamRate.timer == nil {
+            upstreamRate.timer = Watcher.timer(loop: worker.loop) { [weak self] in self?.pumpBodyDown() }
+        }
+        upstreamRate.timer!.arm(exactMillis: RateLimit.waitMillis(deficit: deficit, rate: proxy.limitRate))
     }
 
     /// Passes what the upstream buffer holds to the client in the client's framing.

@@ -367,6 +367,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let charset: (name: [UInt8], types: CharsetTypes)?
     /// `proxy_force_ranges`: ranges are served from a 200 whether or not it said Accept-Ranges, stored or not.
     let forceRanges: Bool
+    /// `proxy_limit_rate`: bytes a second the body is read from the upstream; 0 is no limit.
+    let limitRate: Int
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -375,8 +377,9 @@ final class ProxyRuntime: @unchecked Sendable {
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
-         charset: (name: [UInt8], types: CharsetTypes)? = nil, forceRanges: Bool = false) {
+         charset: (name: [UInt8], types: CharsetTypes)? = nil, forceRanges: Bool = false, limitRate: Int = 0) {
         self.tls = tls
+        self.limitRate = limitRate
         self.forceRanges = forceRanges
         self.socketSetup = socketSetup
         self.charset = charset

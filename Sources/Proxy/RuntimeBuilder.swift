@@ -911,7 +911,7 @@ struct Builder {
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
                             setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc), charset: charset,
-                            forceRanges: p.forceRanges)
+                            forceRanges: p.forceRanges, limitRate: p.limitRate)
     }
 
     /// `charset_types` for a location with `charset` on; a `source_charset` other than `charset` would need a

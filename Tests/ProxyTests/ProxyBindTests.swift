@@ -1,3 +1,4 @@
+import EventLoop
 import Glibc
 import SwitchyardTestSupport
 import Testing
@@ -52,8 +53,29 @@ import Testing
         defer { f.proxy.stop() }
         #expect(try f.get("/").text == "ok")
         #expect(try f.get("/plain").text == "ok")
-        #expect(try Self.timers(toPort: b) == ["02"])
+        let table = try TempDir.read("/proc/net/tcp")
+        #expect(try Self.timers(toPort: b) == ["02"], "\(table)")
         #expect(try Self.timers(toPort: p) == ["00"])
+    }
+
+    /// proxy_limit_rate: the body is read from the upstream at the rate (nginx's allowance: a second's worth at
+    /// once, then the rate; the first piece, read with the head, is not counted), so 300 KiB at 100 KiB a second
+    /// take well over a second.
+    @Test func limitRateSlowsTheUpstreamRead() throws {
+        let body = String(repeating: "r", count: 300 * 1024)
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: body) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /slow { proxy_limit_rate 100k; proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let start = Clock.monotonicNanos()
+        let slow = try f.get("/slow")
+        #expect(slow.text == body)
+        #expect(Clock.monotonicNanos() - start >= 1_200_000_000)
     }
 
     /// The `tr` (active timer) field of each established IPv4 connection to 127.0.0.1:`port`.

@@ -49,6 +49,7 @@ extension DirectiveTable {
         DirectiveSpec("proxy_request_buffering", anyHTTPLevel, .exactly(1), .flag(\.proxy.$requestBuffering)),
         DirectiveSpec("proxy_socket_keepalive", anyHTTPLevel, .exactly(1), .flag(\.proxy.$socketKeepalive)),
         DirectiveSpec("proxy_force_ranges", anyHTTPLevel, .exactly(1), .flag(\.proxy.$forceRanges)),
+        DirectiveSpec("proxy_limit_rate", anyHTTPLevel, .exactly(1), .size(\.proxy.$limitRate)),
         DirectiveSpec("proxy_bind", anyHTTPLevel, .range(1, 2), .value(\.proxy.$bind) { _, directive in
             let arguments = directive.arguments
             if arguments[0].text == "off" {

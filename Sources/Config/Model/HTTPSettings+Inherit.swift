@@ -88,6 +88,7 @@ extension ProxySettings {
         $bind.inherit(from: parent.$bind)
         $socketKeepalive.inherit(from: parent.$socketKeepalive)
         $forceRanges.inherit(from: parent.$forceRanges)
+        $limitRate.inherit(from: parent.$limitRate)
         $tempPath.inherit(from: parent.$tempPath)
         $tempFileWriteSize.inherit(from: parent.$tempFileWriteSize)
         $maxTempFileSize.inherit(from: parent.$maxTempFileSize)

@@ -27,6 +27,8 @@ public struct ProxySettings: Sendable {
     @Setting public var socketKeepalive: Bool = false
     /// `proxy_force_ranges`: byte ranges of a proxied 200, cached or not, whether or not it said Accept-Ranges.
     @Setting public var forceRanges: Bool = false
+    /// `proxy_limit_rate`: bytes a second read from the upstream per request; 0 is no limit.
+    @Setting public var limitRate: Int = 0
     /// Absolute after load.
     @Setting public var tempPath: String = "proxy_temp"
     @Setting public var tempFileWriteSize: Int = 8192
