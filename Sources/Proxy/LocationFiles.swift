@@ -6,6 +6,8 @@ struct LocationFiles {
     /// `internal`: a request that was not redirected here gets 404.
     var isInternal = false
     var logNotFound = true
+    /// `random_index on` (RandomIndex.swift).
+    var randomIndex = false
     var redirect = RedirectStyle()
     var recursiveErrorPages = false
     /// `proxy_intercept_errors on`: an upstream status ≥ 300 with an `error_page` is answered by that page.

@@ -35,6 +35,7 @@ extension Builder {
         }
         files.isInternal = settings.content.isInternal
         files.logNotFound = settings.files.logNotFound
+        files.randomIndex = settings.files.randomIndex
         files.redirect = RedirectStyle(absolute: settings.files.absoluteRedirect, port: settings.files.portInRedirect,
                                        serverName: settings.files.serverNameInRedirect)
         files.recursiveErrorPages = settings.files.recursiveErrorPages

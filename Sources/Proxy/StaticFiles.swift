@@ -14,6 +14,8 @@ enum StaticFiles {
         let status = r.errorStatus != 0 ? r.errorStatus : 200
         let method = r.methodIsGET ? HTTPMethod.get : r.head.method
         if r.uri.last == UInt8(ascii: "/") && (method == .get || method == .head || method == .post) {
+            // random_index first, as nginx's content phase asks it before the index module.
+            if r.location.files.randomIndex && RandomIndex.serve(r, files: files, on: c) { return }
             return index(r, files: files, on: c)
         }
         // nginx's static handler takes POST as far as the file: a missing one is a 404, a directory redirects,

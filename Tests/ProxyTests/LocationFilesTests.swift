@@ -272,3 +272,26 @@ struct TryFilesResolutionTests {
         #expect(try f.get("/int").status == 404)
     }
 }
+
+/// random_index: a directory's request is answered with one of its regular files, at random (dot files and
+/// subdirectories never); an empty directory leaves it to `index`, a missing one is a 404.
+@Suite struct RandomIndexTests {
+    @Test func aDirectoryAnswersWithOneOfItsFiles() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { random_index on; }
+            }
+            """, files: ["html/pics/a.txt": "A", "html/pics/b.txt": "B", "html/pics/.hidden": "H",
+                         "html/pics/sub/c.txt": "C", "html/dots/.keep": ""])
+        defer { f.proxy.stop() }
+        var seen: Set<String> = []
+        for _ in 0..<40 { seen.insert(try f.get("/pics/").text) }
+        #expect(seen == ["A", "B"])
+        // Only a dot file: random_index declines, and `index` (no index.html there) refuses the listing.
+        #expect(try f.get("/dots/").status == 403)
+        #expect(f.errorLog().contains("directory index of \"\(f.proxy.prefix)/html/dots/\" is forbidden"))
+        #expect(try f.get("/nowhere/").status == 404)
+        #expect(f.errorLog().contains("opendir() \"\(f.proxy.prefix)/html/nowhere/\" failed (2: No such file or directory)"))
+    }
+}

@@ -15,6 +15,7 @@ extension DirectiveTable {
         DirectiveSpec("port_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$portInRedirect)),
         DirectiveSpec("server_name_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$serverNameInRedirect)),
         DirectiveSpec("log_not_found", anyHTTPLevel, .exactly(1), .flag(\.files.$logNotFound)),
+        DirectiveSpec("random_index", [.location], .exactly(1), .flag(\.files.$randomIndex)),
         DirectiveSpec("recursive_error_pages", anyHTTPLevel, .exactly(1), .flag(\.files.$recursiveErrorPages)),
         // switchyard follows symbolic links as nginx does by default; the checks of `on` and `if_not_owner`
         // (a file opened component by component) are not built, and saying so beats ignoring them.

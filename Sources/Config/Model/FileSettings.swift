@@ -13,6 +13,8 @@ public struct FileSettings: Sendable {
     @Setting public var serverNameInRedirect: Bool = false
     /// `log_not_found`: a missing file is logged at `error`.
     @Setting public var logNotFound: Bool = true
+    /// `random_index` (location): a request for a directory gets one of its files at random.
+    @Setting public var randomIndex: Bool = false
     /// `recursive_error_pages`: an error while serving an `error_page` may use `error_page` again.
     @Setting public var recursiveErrorPages: Bool = false
     /// Which part of the URI an inherited `alias` replaces; set together with `alias`.

@@ -225,6 +225,7 @@ extension FileSettings {
         $portInRedirect.inherit(from: parent.$portInRedirect)
         $serverNameInRedirect.inherit(from: parent.$serverNameInRedirect)
         $logNotFound.inherit(from: parent.$logNotFound)
+        $randomIndex.inherit(from: parent.$randomIndex)
         $recursiveErrorPages.inherit(from: parent.$recursiveErrorPages)
         $aliasScope.inherit(from: parent.$aliasScope)
     }
