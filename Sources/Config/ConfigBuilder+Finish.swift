@@ -14,7 +14,9 @@ extension ConfigBuilder {
             return draft.freeze()
         }
         let context = FinishContext(
-            upstreams: Set(upstreams.map(\.name)), zones: Set(http.proxyCachePaths.map(\.zoneName)),
+            upstreams: Set(upstreams.map(\.name)),
+            upstreamsByLowercase: Dictionary(upstreams.map { ($0.name.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a }),
+            zones: Set(http.proxyCachePaths.map(\.zoneName)),
             formats: Set(http.logFormats.map(\.name)),
             zonedUpstreams: Set(upstreams.filter { $0.zone != nil }.map(\.name)), matches: Set(http.matches.map(\.name)),
             limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }))
@@ -70,6 +72,11 @@ extension ConfigBuilder {
 
     private struct FinishContext {
         let upstreams: Set<String>
+        /// nginx finds an upstream by its name in any case (`proxy_pass http://App;` reaches `upstream app`).
+        let upstreamsByLowercase: [String: String]
+        func upstream(named name: String) -> String? {
+            upstreams.contains(name) ? name : upstreamsByLowercase[name.lowercased()]
+        }
         let zones: Set<String>
         let formats: Set<String>
         /// Upstreams with a `zone` (the ones `health_check` may check) and the `match` blocks' names.
@@ -93,9 +100,10 @@ extension ConfigBuilder {
         case .proxy(.static(let url))?:
             handler = .proxy(.static(try resolve(url, context)))
         case .jvmRouteStatus(let name)?:
-            if !context.upstreams.contains(name) {
+            guard let canonical = context.upstream(named: name) else {
                 throw ConfigError("no upstream \"\(name)\" for \"jvm_route_status\"", at: draft.location)
             }
+            handler = .jvmRouteStatus(upstream: canonical)
         default:
             break
         }
@@ -172,7 +180,10 @@ extension ConfigBuilder {
             return url
         }
         guard case .upstream(let name) = url.target else { return url }
-        if context.upstreams.contains(name) { return url }
+        if let canonical = context.upstream(named: name) {
+            return ProxyURL(scheme: url.scheme, target: .upstream(canonical), hostHeader: url.hostHeader, uri: url.uri,
+                            location: url.location)
+        }
         guard HostPort.isIPLiteral(name) || options.resolveHost(name) else {
             throw ConfigError("host not found in upstream \"\(name)\"", at: url.location)
         }

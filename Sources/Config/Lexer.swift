@@ -63,6 +63,10 @@ struct Lexer {
             if byte == quote { break }
             position += 1
         }
+        if position - start >= Lexer.tokenMax {
+            line = startLine
+            throw error("too long parameter, probably missing terminating \"\(Character(UnicodeScalar(quote)))\" character")
+        }
         let word = Lexer.unescape(bytes[start..<position])
         position += 1
         // nginx needs a separator right after a closing quote.
@@ -108,8 +112,15 @@ struct Lexer {
             position += 1
         }
         let end = min(position, bytes.count)
+        if end - start >= Lexer.tokenMax {
+            line = startLine
+            throw error("too long parameter \"\(String(decoding: bytes[start..<start + 10], as: UTF8.self))...\" started")
+        }
         return Token(kind: .word, bytes: Lexer.unescape(bytes[start..<end]), quoted: false, line: startLine)
     }
+
+    /// nginx reads a file in 4 KiB buffers (NGX_CONF_BUFFER), and a token that does not fit in one is an error.
+    static let tokenMax = 4096
 
     /// nginx's escapes: `\"` `\'` `\\` lose the backslash, `\t` `\r` `\n` become control bytes, others stay.
     static func unescape(_ raw: ArraySlice<UInt8>) -> [UInt8] {

@@ -88,6 +88,7 @@ struct Builder {
         case .count(let n): workers = max(1, n)
         }
         guard let http = config.http else {
+            try checkConnections(listening: 0)
             if let failure = fileFailure { throw failure }
             return Runtime(generation: generation, listens: [], upstreams: [], workers: workers,
                            workerConnections: config.events.workerConnections, errorLog: errorLog, accessLogFiles: [],
@@ -97,6 +98,8 @@ struct Builder {
                            serverCount: 0)
         }
         try collectVariables(http)
+        // nginx compiles every log_format as it reads it: one naming an unknown variable is refused even unused.
+        for f in http.logFormats where !f.template.isLiteral { _ = try compile(f.template, at: f.location ?? .commandLine) }
         cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
         limitZones = try LimitZoneSet(http.limitZones, previous: previous?.limitZones)
@@ -183,6 +186,7 @@ struct Builder {
                                          ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders, ssl: ssl,
                                          proxyProtocol: entries.contains { $0.2.proxyProtocol }))
         }
+        try checkConnections(listening: listens.count)
         let client = http.settings.client
         let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
                                   headMax: client.largeHeaderBuffers.size * client.largeHeaderBuffers.count, maxHeaders: 100)
@@ -991,6 +995,14 @@ struct Builder {
             }
         }
         return groups
+    }
+
+    /// nginx's ngx_event_init_conf: a connection for each listening socket, and one more.
+    func checkConnections(listening: Int) throws(ConfigError) {
+        let connections = config.events.workerConnections
+        if connections < listening + 1 {
+            throw ConfigError("\(connections) worker_connections are not enough for \(listening) listening sockets", at: nil)
+        }
     }
 
     /// nginx opens every log file while loading, so one it cannot open stops a start or a reload. `-t` opens

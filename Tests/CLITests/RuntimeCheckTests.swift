@@ -19,6 +19,30 @@ import Testing
         #expect(p.stderr.contains("switchyard: [emerg] \(message) \(prefix)/conf/nginx.conf:2"))
         #expect(p.stderr.contains("test failed"))
     }
+
+    /// nginx's rule: a worker connection for each listening socket, and one more.
+    @Test func tooFewWorkerConnectionsFail() throws {
+        let prefix = try TempDir.makePrefix()
+        try TempDir.write(prefix + "/conf/nginx.conf", """
+            events { worker_connections 2; }
+            http { access_log off; server { listen 127.0.0.1:1; } server { listen 127.0.0.1:2; } }
+            """)
+        let p = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
+        #expect(p.status == 1)
+        #expect(p.stderr.contains("[emerg] 2 worker_connections are not enough for 2 listening sockets"), "\(p.stderr)")
+    }
+
+    /// nginx compiles every log_format as it reads it: one naming an unknown variable fails though no log uses it.
+    @Test func anUnusedLogFormatIsCompiledToo() throws {
+        let prefix = try TempDir.makePrefix()
+        try TempDir.write(prefix + "/conf/nginx.conf", """
+            events {}
+            http { log_format x '$nonexistent'; access_log off; server { listen 127.0.0.1:1; } }
+            """)
+        let p = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
+        #expect(p.status == 1)
+        #expect(p.stderr.contains("unknown \"nonexistent\" variable in \(prefix)/conf/nginx.conf:2"), "\(p.stderr)")
+    }
 }
 
 /// As in nginx, a log file or a temp directory that cannot be made stops `-t` and a start, instead of a server

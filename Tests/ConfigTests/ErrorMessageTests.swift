@@ -314,3 +314,22 @@ extension ErrorMessageTests {
         #expect(loadError(http("server { location / { proxy_bind $remote_addr transparent; } }")) == "loaded")
     }
 }
+
+extension ErrorMessageTests {
+    /// Validation as nginx's (issue 15, point 8): numbers as ngx_atoi reads them, no zero-sized buffers, no
+    /// token past nginx's 4 KiB read buffer; and upstream names in any case, as nginx compares them.
+    @Test func argumentsAreCheckedAsNginxChecksThem() throws {
+        #expect(loadError(http("upstream u { server 127.0.0.1:1 weight=+5; }")) == "invalid parameter \"weight=+5\" in /c/nginx.conf:3")
+        #expect(loadError(http("proxy_buffers 8 0k;")) == "\"proxy_buffers\" directive invalid value in /c/nginx.conf:3")
+        #expect(loadError(http("gzip_buffers 0 4k;")) == "\"gzip_buffers\" directive invalid value in /c/nginx.conf:3")
+        let long = String(repeating: "a", count: 5000)
+        #expect(loadError(http("server {\nlocation / { return 200 \(long); }\n}")) == "too long parameter \"aaaaaaaaaa...\" started in /c/nginx.conf:4")
+        #expect(loadError(http("server {\nlocation / { return 200 \"\(long)\"; }\n}"))
+            == "too long parameter, probably missing terminating \"\"\" character in /c/nginx.conf:4")
+        #expect(loadError(http("upstream App { server 127.0.0.1:1; }\nupstream app { server 127.0.0.1:2; }"))
+            == "duplicate upstream \"app\" in /c/nginx.conf:4")
+        let config = try load(http("upstream App { server 127.0.0.1:1; } server { location / { proxy_pass http://app; } }"))
+        guard case .proxy(.static(let url))? = firstLocation(config).handler else { Issue.record("no proxy_pass"); return }
+        #expect(url.target == .upstream("App"))
+    }
+}

@@ -17,7 +17,8 @@ extension DirectiveTable {
         DirectiveSpec("limit_except", [.location], .atLeast(1), block: true, .custom(limitExcept)),
         DirectiveSpec("upstream", [.http], .exactly(1), block: true, .custom { builder, directive in
             let name = directive.arguments[0].text
-            if builder.http!.upstreams.contains(where: { $0.name == name }) {
+            // Upstream names compare case-insensitively in nginx: `upstream App` and `upstream app` are one name.
+            if builder.http!.upstreams.contains(where: { $0.name.lowercased() == name.lowercased() }) {
                 throw ConfigError("duplicate upstream \"\(name)\"", at: directive.location)
             }
             let draft = UpstreamDraft(name: name, location: directive.location)

@@ -96,11 +96,12 @@ extension DirectiveHandler {
     /// `N size`, as `proxy_buffers 4 128k`.
     static func bufferCount(_ path: SettingPath<BufferCount>) -> DirectiveHandler {
         value(path) { _, directive in
-            let arguments = directive.arguments
-            guard let count = Units.size(arguments[0].text), count > 0 else {
-                throw ConfigError("invalid value \"\(arguments[0].text)\" in \"\(directive.name)\" directive", at: directive.location)
-            }
-            return BufferCount(count: count, size: try Values.size(directive, arguments[1]))
+            // nginx's ngx_conf_set_bufs_slot: a plain number and a size, neither of them 0.
+            let arguments = directive.arguments, number = arguments[0].text
+            guard number.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let count = Int(number), count > 0,
+                  let size = Units.size(arguments[1].text), size > 0
+            else { throw ConfigError("\"\(directive.name)\" directive invalid value", at: directive.location) }
+            return BufferCount(count: count, size: size)
         }
     }
 

@@ -158,7 +158,8 @@ enum UpstreamServerParser {
             let word = argument.text
             func number(_ name: String, minimum: Int) throws -> Int? {
                 guard let value = Values.parameter(argument, name) else { return nil }
-                guard let number = Int(value), number >= minimum else {
+                // nginx's ngx_atoi: digits only (`weight=+5` is refused).
+                guard value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = Int(value), number >= minimum else {
                     throw ConfigError("invalid parameter \"\(word)\"", at: directive.location)
                 }
                 return number
