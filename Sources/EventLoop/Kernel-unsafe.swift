@@ -73,8 +73,9 @@ extension Syscall {
         return FileStatus(st)
     }
 
-    /// The names of the regular files in a directory (by the entry's type, or `stat` where the file system does not
-    /// say), those starting with `.` left out; nil with errno set when the directory cannot be opened.
+    /// The names of the regular files in a directory (by the entry's type; `stat` for a link, which counts when
+    /// it leads to one, and where the file system does not say), those starting with `.` left out; nil with
+    /// errno set when the directory cannot be opened.
     public static func regularFiles(in directory: [UInt8]) -> [[UInt8]]? {
         guard let dir = withCString(directory, { opendir($0) }) else { return nil }
         defer { closedir(dir) }
@@ -83,7 +84,8 @@ extension Syscall {
             let name = withUnsafeBytes(of: &entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
             if name.isEmpty || name[0] == UInt8(ascii: ".") { continue }
             let type = entry.pointee.d_type
-            if type == UInt8(DT_REG) || (type == UInt8(DT_UNKNOWN) && stat(directory + name)?.isRegular == true) {
+            if type == UInt8(DT_REG)
+                || ((type == UInt8(DT_LNK) || type == UInt8(DT_UNKNOWN)) && stat(directory + name)?.isRegular == true) {
                 names.append(name)
             }
         }
