@@ -228,10 +228,9 @@ import Testing
                 listen 127.0.0.1:PORT;
                 ssi on;
                 location / { }
-                location = /small { return 200 "\(big)"; }
-                location = /large { subrequest_output_buffer_size 8k; return 200 "\(big)"; }
+                location = /large { subrequest_output_buffer_size 8k; }
             }
-            """, files: ["html/p.html": """
+            """, files: ["html/small": big, "html/large": big, "html/p.html": """
                 [<!--# include virtual="/small" set="s" --><!--# echo var="s" -->]\
                 [<!--# include virtual="/large" set="l" --><!--# echo var="l" -->]
                 """])
