@@ -15,6 +15,7 @@ fi
 tmp=$(mktemp -d /tmp/switchyard-test-install.XXXXXX)
 had_user=$(getent passwd switchyard >/dev/null && echo yes || echo no)
 installed=no
+lent_dirs=()
 fail() { echo "test-install: FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 # Waits up to 10 s for a command to succeed (no fixed sleeps).
@@ -27,6 +28,7 @@ cleanup() {
     kill -TERM "$pid"; for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$pid" 2>/dev/null
   fi
   rm -f /etc/switchyard/conf.d/test-install.conf
+  for d in "${lent_dirs[@]}"; do rmdir "$d" 2>/dev/null; done
   [ "$installed" = yes ] && dpkg -P switchyard >/dev/null 2>&1
   if [ "$had_user" = no ] && getent passwd switchyard >/dev/null; then
     userdel switchyard 2>/dev/null; getent group switchyard >/dev/null && groupdel switchyard 2>/dev/null
@@ -46,8 +48,13 @@ done
 [ -d "$dest/var/log/switchyard" ] && [ -d "$dest/var/cache/switchyard" ] || fail "no /var/log or /var/cache directory"
 # The configuration says `user switchyard;`, which -t checks: the user must exist (removed at the end).
 getent passwd switchyard >/dev/null || adduser --system --group --quiet --no-create-home --home /nonexistent switchyard
+# -t checks, as a start would, that the logs and temp directories can be made in the system's /var/log and
+# /var/cache directories, which only the package makes (below): lent, empty, for this check.
+for d in /var/log/switchyard /var/cache/switchyard; do [ -d "$d" ] || { mkdir "$d" && lent_dirs+=("$d"); }; done
 "$dest/usr/sbin/switchyard" -t -p "$dest/usr/share/switchyard" -c "$dest/etc/switchyard/switchyard.conf" \
   || fail "-t on the installed configuration"
+for d in "${lent_dirs[@]}"; do rmdir "$d"; done
+lent_dirs=()
 echo "# operator's change" >> "$dest/etc/switchyard/switchyard.conf"
 make --no-print-directory install PREFIX=/usr DESTDIR="$dest" >"$tmp/install.log" 2>&1 || fail "second make install"
 tail -n1 "$dest/etc/switchyard/switchyard.conf" | grep -q "operator's change" || fail "make install overwrote switchyard.conf"
