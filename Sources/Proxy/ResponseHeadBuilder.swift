@@ -116,14 +116,14 @@ enum ResponseHeadBuilder {
     /// nginx's charset filter on the upstream's Content-Type: a listed type that names no charset gets the
     /// location's. Apart from `write` (never inlined), which stays small enough for its field relay to be inlined.
     @inline(never)
-    private static func relayContentType(_ b: [UInt8], _ h: HeaderField, charset cs: (name: [UInt8], types: CharsetTypes),
+    private static func relayContentType(_ b: [UInt8], _ h: HeaderField, charset cs: ResponseCharset,
                                          run: inout HeadWriter.FieldRun, into w: inout HeadWriter) {
         let value = b[h.value.start..<h.value.end]
-        guard cs.types.contains(value), !CharsetTypes.namesCharset(value) else { return w.relayField(of: b, h, run: &run) }
+        guard cs.takes(value), !ResponseCharset.namesCharset(value) else { return w.relayField(of: b, h, run: &run) }
         w.flush(b, run: &run)
         w.appendName(of: b, h.name)
         w.append(b, h.value)
-        w.append(CharsetTypes.parameter)
+        w.append(ResponseCharset.parameter)
         w.append(cs.name)
         w.appendCRLF()
     }

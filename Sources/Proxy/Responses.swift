@@ -34,7 +34,7 @@ enum Responses {
     /// `text/html` with the location's charset, as nginx's charset filter marks its own pages.
     static func htmlType(_ r: Request) -> [UInt8] {
         var type = Array("text/html".utf8)
-        if let loc = r.location, let charset = loc.charset { loc.charsetTypes.append(charset, to: &type) }
+        r.location?.charset?.append(to: &type)
         return type
     }
 

@@ -220,9 +220,8 @@ final class LocationRuntime: @unchecked Sendable {
     let keepaliveTimeoutMillis: Int
     let keepaliveRequests: Int
     let defaultType: [UInt8]
-    let charset: [UInt8]?
-    /// `charset_types` (CharsetTypes.swift); the default list unless `charset` is on and the list is set.
-    let charsetTypes: CharsetTypes
+    /// `charset` and `charset_types` (ResponseCharset.swift); nil with `charset off`.
+    let charset: ResponseCharset?
     let mimeTypes: MimeTable
     let gzip: GzipRuntime?
     let expires: ExpiresRuntime?
@@ -265,12 +264,11 @@ final class LocationRuntime: @unchecked Sendable {
          script: [RewriteOp], namedCaptures: [(group: Int, slot: Int)], addHeaders: [HeaderAddition],
          errorPages: [Int: ErrorPageTarget], accessLogs: [AccessLogSink], clientMaxBodySize: Int64,
          clientBodyBufferSize: Int, clientBodyTemp: BodyTempPath, clientBodyTimeoutMillis: Int, sendTimeoutMillis: Int,
-         keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: [UInt8]?,
+         keepaliveTimeoutMillis: Int, keepaliveRequests: Int, defaultType: [UInt8], charset: ResponseCharset?,
          mimeTypes: MimeTable, gzip: GzipRuntime?, expires: ExpiresRuntime?, shaping: ClientShaping = ClientShaping(),
          files: LocationFiles = LocationFiles(),
          keepaliveHeaderSeconds: Int64? = nil, keepaliveTimeMillis: Int = 3_600_000,
-         filters: ResponseFilters = ResponseFilters(), charsetTypes: CharsetTypes = .standard) {
-        self.charsetTypes = charsetTypes
+         filters: ResponseFilters = ResponseFilters()) {
         self.match = match; self.prefix = prefix; self.displayName = displayName; self.children = children
         self.action = action; self.script = script; self.namedCaptures = namedCaptures
         self.addHeaders = addHeaders
@@ -364,7 +362,7 @@ final class ProxyRuntime: @unchecked Sendable {
     /// `proxy_bind`, `proxy_socket_keepalive` (UpstreamSocketSetup.swift).
     let socketSetup: UpstreamSocketSetup
     /// The location's `charset` and `charset_types`, for the upstream's Content-Type; nil with `charset off`.
-    let charset: (name: [UInt8], types: CharsetTypes)?
+    let charset: ResponseCharset?
     /// `proxy_force_ranges`: ranges are served from a 200 whether or not it said Accept-Ranges, stored or not.
     let forceRanges: Bool
     /// `proxy_limit_rate`: bytes a second the body is read from the upstream; 0 is no limit.
@@ -377,7 +375,7 @@ final class ProxyRuntime: @unchecked Sendable {
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
-         charset: (name: [UInt8], types: CharsetTypes)? = nil, forceRanges: Bool = false, limitRate: Int = 0) {
+         charset: ResponseCharset? = nil, forceRanges: Bool = false, limitRate: Int = 0) {
         self.tls = tls
         self.limitRate = limitRate
         self.forceRanges = forceRanges

@@ -636,11 +636,10 @@ struct Builder {
             if case .respond(let status, let body) = op { action = .respond(status: status, body: body) }
             break
         }
-        let charsetTypes = try charsetTypes(settings.content, at: loc)
+        let charset = try responseCharset(settings.content, at: loc)
         if action == nil, let handler {
             switch handler {
             case .proxy(let pass):
-                let charset = settings.content.charset.map { (name: Array($0.utf8), types: charsetTypes) }
                 let p = try proxy(pass, settings: settings.proxy, ssl: settings.proxySSL, locationPrefix: prefix,
                                   http: http, resolver: settings.resolver, charset: charset, at: loc)
                 action = .proxy(p)
@@ -683,13 +682,13 @@ struct Builder {
                                clientBodyTimeoutMillis: millis(c.bodyTimeout),
                                sendTimeoutMillis: millis(c.sendTimeout), keepaliveTimeoutMillis: millis(c.keepaliveTimeout),
                                keepaliveRequests: c.keepaliveRequests, defaultType: Array(content.defaultType.utf8),
-                               charset: content.charset.map { Array($0.utf8) }, mimeTypes: mime,
+                               charset: charset, mimeTypes: mime,
                                gzip: GzipRuntime(settings.gzip),
                                expires: ExpiresRuntime(content.expires, variable: expiresVariable),
                                shaping: try shaping(settings, at: loc), files: files,
                                keepaliveHeaderSeconds: c.keepaliveHeaderTimeout.map { $0.components.seconds },
                                keepaliveTimeMillis: millis(c.keepaliveTime),
-                               filters: ResponseFilters(content), charsetTypes: charsetTypes)
+                               filters: ResponseFilters(content))
         made.subrequestOutputBufferSize = content.subrequestOutputBufferSize
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
@@ -814,7 +813,7 @@ struct Builder {
 
     mutating func proxy(_ pass: ProxyPass, settings p: ProxySettings, ssl: ProxySSLSettings, locationPrefix: [UInt8],
                         http: HTTPConfig, resolver: ResolverSettings = ResolverSettings(),
-                        charset: (name: [UInt8], types: CharsetTypes)? = nil,
+                        charset: ResponseCharset? = nil,
                         at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
         let url: ProxyURL
         switch pass {
@@ -855,7 +854,7 @@ struct Builder {
     /// `keepaliveUpstream` says whether the target may keep connections; the request headers decide the rest.
     func proxyRuntime(target: ProxyRuntime.Target, url: ProxyURL?, keepaliveUpstream: Bool, settings p: ProxySettings,
                       locationPrefix: [UInt8], at loc: SourceLocation, tls: UpstreamTLS? = nil,
-                      charset: (name: [UInt8], types: CharsetTypes)? = nil) throws(ConfigError) -> ProxyRuntime {
+                      charset: ResponseCharset? = nil) throws(ConfigError) -> ProxyRuntime {
         var port = "80"
         if case .address(_, let n)? = url?.target { port = String(n) }
         var keepaliveUpstream = keepaliveUpstream
@@ -918,14 +917,14 @@ struct Builder {
                             forceRanges: p.forceRanges, limitRate: p.limitRate)
     }
 
-    /// `charset_types` for a location with `charset` on; a `source_charset` other than `charset` would need a
+    /// `charset` and `charset_types` of a location, nil with `charset off`; a `source_charset` other than `charset` would need a
     /// `charset_map` between them, which nginx then refuses to start without, and switchyard has none.
-    func charsetTypes(_ content: ContentSettings, at loc: SourceLocation) throws(ConfigError) -> CharsetTypes {
-        guard let charset = content.charset else { return .standard }
+    func responseCharset(_ content: ContentSettings, at loc: SourceLocation) throws(ConfigError) -> ResponseCharset? {
+        guard let charset = content.charset else { return nil }
         if let source = content.sourceCharset, source.lowercased() != charset.lowercased() {
             throw ConfigError("no \"charset_map\" between the charsets \"\(source)\" and \"\(charset)\"", at: loc)
         }
-        return content.charsetTypes == CharsetTypes.standardNames ? .standard : CharsetTypes(content.charsetTypes)
+        return ResponseCharset(name: Array(charset.utf8), types: content.charsetTypes)
     }
 
     /// `proxy_bind` (a constant parsed now, one with variables compiled) and `proxy_socket_keepalive`.

@@ -355,7 +355,7 @@ enum StaticFiles {
             let ext = ASCII.lowercased(path[(dot + 1)...])
             if let t = loc.mimeTypes.byExtension[ext] { type = t }
         }
-        if let cs = loc.charset { loc.charsetTypes.append(cs, to: &type) }
+        loc.charset?.append(to: &type)
         return type
     }
 }

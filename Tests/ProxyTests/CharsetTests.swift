@@ -1,3 +1,4 @@
+@testable import Proxy
 import SwitchyardTestSupport
 import Testing
 
@@ -46,5 +47,21 @@ import Testing
             _ = try Fixture(http: "charset utf-8; source_charset koi8-r; server { listen 127.0.0.1:PORT; }")
         }
         #expect(error?.description.contains("no \"charset_map\" between the charsets \"koi8-r\" and \"utf-8\"") == true)
+    }
+
+    /// The filter's rule without sockets: the media type in any case and with spaces before `;`, text/html always
+    /// listed, `*` any type, and a charset the value names already kept.
+    @Test func whichContentTypesTakeTheCharset() {
+        let css = ResponseCharset(name: Array("utf-8".utf8), types: ["text/css"])
+        #expect(css.takes(Array("Text/CSS ; q=1".utf8)))
+        #expect(css.takes(Array("text/html".utf8)))
+        #expect(!css.takes(Array("text/plain".utf8)))
+        #expect(ResponseCharset(name: [], types: ["*"]).takes(Array("image/png".utf8)))
+        var named = Array("text/css; Charset=latin1".utf8)
+        css.append(to: &named)
+        #expect(named == Array("text/css; Charset=latin1".utf8))
+        var plain = Array("text/css".utf8)
+        css.append(to: &plain)
+        #expect(plain == Array("text/css; charset=utf-8".utf8))
     }
 }
