@@ -19,6 +19,8 @@ final class HTTPDraft: SettingsOwner {
     var touched = false
     var servers: [ServerDraft] = []
     var upstreams: [UpstreamDraft] = []
+    /// The upstreams' names, lowercased: nginx compares them in any case (a set, for configs with thousands).
+    var upstreamNames: Set<String> = []
     var logFormats: [LogFormat] = [LogFormat.combined]
     var maps: [MapConfig] = []
     var splitClients: [SplitClientsConfig] = []

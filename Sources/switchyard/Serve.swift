@@ -50,21 +50,11 @@ func writableDirectories(_ configuration: Configuration, prefix: String) -> [Str
 /// Every `client_body_temp_path` and the `proxy_temp_path` of caching locations: made while loading
 /// (TempDirectories). A cache path is made by its zone, parents included.
 func tempDirectories(_ configuration: Configuration, prefix: String) -> [String] {
-    guard let http = configuration.http else { return [] }
     var out: [String] = []
-    func add(_ path: String) {
+    for path in configuration.http?.tempPaths ?? [] {
         let p = Invocation.absolute(path, base: prefix)
         if !out.contains(p) { out.append(p) }
     }
-    func add(_ s: HTTPSettings) {
-        add(s.client.bodyTempPath)
-        if s.proxy.cache.zone != nil { add(s.proxy.tempPath) }
-    }
-    func walk(_ locations: [LocationConfig]) {
-        for l in locations { add(l.settings); walk(l.nested) }
-    }
-    add(http.settings)
-    for server in http.servers { add(server.settings); walk(server.locations) }
     return out
 }
 

@@ -18,7 +18,7 @@ extension DirectiveTable {
         DirectiveSpec("upstream", [.http], .exactly(1), block: true, .custom { builder, directive in
             let name = directive.arguments[0].text
             // Upstream names compare case-insensitively in nginx: `upstream App` and `upstream app` are one name.
-            if builder.http!.upstreams.contains(where: { $0.name.lowercased() == name.lowercased() }) {
+            if !builder.http!.upstreamNames.insert(name.lowercased()).inserted {
                 throw ConfigError("duplicate upstream \"\(name)\"", at: directive.location)
             }
             let draft = UpstreamDraft(name: name, location: directive.location)
