@@ -13,7 +13,8 @@ extension Syscall.FileStatus {
         let mode = st.st_mode & S_IFMT
         self.init(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
                   isDirectory: mode == S_IFDIR, inode: UInt64(st.st_ino), mtimeNanoseconds: st.st_mtim.tv_nsec,
-                  isExecutable: st.st_mode & S_IXUSR != 0)
+                  isExecutable: st.st_mode & S_IXUSR != 0, device: UInt64(st.st_dev),
+                  ctime: st.st_ctim.tv_sec, ctimeNanoseconds: st.st_ctim.tv_nsec)
     }
 }
 

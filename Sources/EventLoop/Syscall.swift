@@ -37,6 +37,10 @@ public enum Syscall {
         public var mtimeNanoseconds: Int = 0
         /// The owner's execute bit (nginx's `-x` test).
         public var isExecutable: Bool = false
+        /// The file system holding the inode, and the inode's change stamp (a chmod or chown moves it).
+        public var device: UInt64 = 0
+        public var ctime: Int = 0
+        public var ctimeNanoseconds: Int = 0
     }
 
     /// How much freed memory glibc keeps at the top of an arena before giving it back (mallopt M_TRIM_THRESHOLD).

@@ -29,24 +29,40 @@ enum StaticFiles {
             return
         }
         let path = files.path(for: r)
+        // The common case, a whole small file to a GET without conditions or gzip: read through the descriptor
+        // the worker kept from the last time while the path still leads to that file (OpenFileMemo).
+        let plainGET = status == 200 && method == .get && loc.gzip == nil && loc.ssi == nil
+            && !ConditionalFields.present(in: r.head)
+        if plainGET, let kept = c.worker.openFiles.lookup(path, maxSize: smallFile) {
+            return sendWholeSmall(r, c, loc, path: path, fd: kept.fd, info: kept.info, keep: .kept)
+        }
         guard let opened = openRegular(r, path, on: c) else { return }
         let (fd, info) = opened
         if method == .post { Syscall.close(fd); return refuseMethod(status, c) }
-        // The common case, a whole small file to a GET without conditions or gzip: its fields come from the
-        // worker's memo (the same text while the file's size and mtime stay), its body from one read.
-        if status == 200 && method == .get && info.size <= smallFile && loc.gzip == nil
-            && loc.ssi == nil && !ConditionalFields.present(in: r.head) {
-            r.status = 200
-            var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
-            w.appendStatusLine(200)
-            ResponseHeadBuilder.appendServer(c, &w)
-            ResponseHeadBuilder.appendDate(c, &w)
-            w.append(c.worker.staticMemo.wholeFileFields(path, info, loc))
-            ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w)
-            return sendBody(r, c, fd: fd, offset: 0, length: info.size, after: w)
+        if plainGET && info.size <= smallFile {
+            return sendWholeSmall(r, c, loc, path: path, fd: fd, info: info, keep: .offer)
         }
         sendFile(r, c, fd: fd, info: info, path: path, status: status, method: method, coding: .plain)
     }
+
+    /// A whole small file's 200 to a plain GET: its fields come from the worker's memo (the same text while the
+    /// file's size and mtime stay), its body from one read.
+    @inline(__always)
+    private static func sendWholeSmall(_ r: Request, _ c: ClientConnection, _ loc: LocationRuntime, path: [UInt8],
+                                       fd: Int32, info: Syscall.FileStatus, keep: FileKeeping) {
+        r.status = 200
+        var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
+        w.appendStatusLine(200)
+        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendDate(c, &w)
+        w.append(c.worker.staticMemo.wholeFileFields(path, info, loc))
+        ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w)
+        sendBody(r, c, fd: fd, offset: 0, length: info.size, after: w, keep: keep, path: path, info: info)
+    }
+
+    /// What becomes of a file's descriptor once its body was read: closed; offered to the worker's
+    /// OpenFileMemo (which keeps or closes it); or left open, being the memo's.
+    enum FileKeeping { case close, offer, kept }
 
     /// open, then fstat: the syscalls nginx makes (a stat of the path first would be one more). nil when the
     /// request was answered instead: the open's error, a directory's redirect, 404 for what is not a regular file.
@@ -215,12 +231,14 @@ enum StaticFiles {
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(length))
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                   range: range, gzip: gzip, compressing: false, chunked: false, coding: coding, into: &w)
-        sendBody(r, c, fd: fd, offset: offset, length: length, after: w)
+        sendBody(r, c, fd: fd, offset: offset, length: length, after: w, keep: .close, path: [], info: nil)
     }
 
-    /// `length` bytes of `fd` from `offset` appended to the head in `w`, sent in one write; `fd` is closed here.
+    /// `length` bytes of `fd` from `offset` appended to the head in `w`, sent in one write; `fd` is closed, kept
+    /// or left as `keep` says (`path` and `info` name the file for the memo) before anything is sent.
     private static func sendBody(_ r: Request, _ c: ClientConnection, fd: Int32, offset: Int64, length: Int64,
-                                 after w: consuming HeadWriter) {
+                                 after w: consuming HeadWriter, keep: FileKeeping, path: [UInt8],
+                                 info: Syscall.FileStatus?) {
         let headCount = w.count
         var read = IOResult.done(0)
         w.appendFilling(upTo: Int(length)) { room in
@@ -228,8 +246,14 @@ enum StaticFiles {
             if case .done(let n) = read { return n }
             return 0
         }
-        Syscall.close(fd)
-        guard case .done(let n) = read, n == Int(length) else {
+        let whole: Bool
+        if case .done(let n) = read, n == Int(length) { whole = true } else { whole = false }
+        switch keep {
+        case .close: Syscall.close(fd)
+        case .offer: if whole, let info { c.worker.openFiles.offer(path, fd: fd, info: info) } else { Syscall.close(fd) }
+        case .kept: if !whole { c.worker.openFiles.forget(fd) }
+        }
+        guard whole else {
             w.truncate(to: headCount)
             r.responseHead = w.finish()
             switch read {

@@ -44,6 +44,8 @@ final class Worker {
     let clock = LogClock()
     /// A static file's Content-Type and Last-Modified text, reused while they stay the same (StaticHeadMemo.swift).
     let staticMemo = StaticHeadMemo()
+    /// Small static files' descriptors kept between requests, checked by `stat` each time.
+    let openFiles = OpenFileMemo()
     /// The storage the next request and upstream response heads reuse once their last ones are dropped
     /// (`RequestHeadSlot`): a head costs no allocation on a worker that finishes one request before the next.
     var requestHeadSlot = RequestHeadSlot()
@@ -292,6 +294,7 @@ final class Worker {
         guard !isShuttingDown else { return }
         runtime = new
         staticMemo.clear()
+        openFiles.clear()
         balancers.removeAll()
         lastBalancer = nil
         accessLog.flush()
@@ -353,6 +356,7 @@ final class Worker {
         flushRetiredLogs()
         accessLog.flush()
         pool.closeAll()
+        openFiles.clear()
         for c in memcachedClients.values { c.close() }
         memcachedClients.removeAll()
         for r in resolvers.values { r.close() }
@@ -366,6 +370,7 @@ final class Worker {
     }
 
     private func periodic() {
+        openFiles.sweep()
         flushRetiredLogs()
         accessLog.flush()
         for c in memcachedClients.values { c.sendPendingWrites() }
