@@ -45,6 +45,7 @@ int cswy_event_add_millis(void *ev, long millis) {
     return event_add((struct event *)ev, &tv);
 }
 int cswy_event_del(void *ev) { return event_del((struct event *)ev); }
+void cswy_event_active(void *ev) { event_active((struct event *)ev, EV_TIMEOUT, 0); }
 
 // libevent keeps its epoll descriptor private. The leading members read here have been the same since
 // libevent 2.0 (event-internal.h: `evsel`, `evbase`; epoll.c: `events`, `nevents`, `epfd`); the EPOLL_CTL_DEL

@@ -65,4 +65,6 @@ struct LibeventEvent {
     @inline(__always) func add(timeout: CommonTimeout) { cswy_event_add(pointer, timeout.pointer) }
     @inline(__always) func add(millis: Int) { cswy_event_add_millis(pointer, millis) }
     @inline(__always) func remove() { cswy_event_del(pointer) }
+    /// Queues the callback in the loop's current pass (`event_active`), pending or not.
+    @inline(__always) func activate() { cswy_event_active(pointer) }
 }

@@ -81,6 +81,15 @@ public final class Watcher {
         isArmed = true
     }
 
+    /// Runs the handler in this loop pass, after the callbacks already due (libevent's `event_active`): for work
+    /// that must wait until the current callback has returned. A timer armed for 0 ms would do the same at the
+    /// cost of one more `epoll_wait` (with no wait) before it fires.
+    public func fireSoon() {
+        guard !isArmed else { return }
+        event.activate()
+        isArmed = true
+    }
+
     public func disarm() {
         if isArmed { event.remove(); isArmed = false }
     }

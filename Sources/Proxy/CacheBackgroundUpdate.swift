@@ -235,7 +235,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             _ = me
         }
         reaper = t
-        t.arm(exactMillis: 0)
+        t.fireSoon()
     }
 }
 

@@ -49,7 +49,7 @@ final class HealthProber {
             graveyard += run.inFlight.values
             run.inFlight.removeAll()
         }
-        if !graveyard.isEmpty && !reaper.isArmed { reaper.arm(exactMillis: 0) }
+        if !graveyard.isEmpty { reaper.fireSoon() }
     }
 
     private func round(_ run: Run) {
@@ -80,7 +80,7 @@ final class HealthProber {
     private func finished(_ run: Run, serverID id: Int, _ outcome: HealthProbe.Outcome) {
         if let p = run.inFlight.removeValue(forKey: id) {
             graveyard.append(p)
-            if !reaper.isArmed { reaper.arm(exactMillis: 0) }
+            reaper.fireSoon()
         }
         let check = run.check
         let set = check.upstream.current

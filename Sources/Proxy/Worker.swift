@@ -281,7 +281,7 @@ final class Worker {
             stats.active.subtract(1, ordering: .relaxed)
             c.releaseSocket()
             graveyard.append(c)
-            if !reaper.isArmed { reaper.arm(exactMillis: 0) }
+            reaper.fireSoon()
         }
         if isShuttingDown && connections.isEmpty { onIdle?() }
     }

@@ -27,6 +27,7 @@ void cswy_event_free(void *ev);
 /// Arms `ev`; `timeout` is a value from cswy_event_base_common_timeout, or NULL for none.
 int cswy_event_add(void *ev, const void *timeout);
 int cswy_event_add_millis(void *ev, long millis);
+void cswy_event_active(void *ev);
 int cswy_event_del(void *ev);
 /// Re-registers `fd`, already added for reading by an event on `base`, in libevent's epoll instance with
 /// EPOLLEXCLUSIVE. 0 on success; -1 (registration unchanged) when the backend is not epoll or the kernel refuses.
