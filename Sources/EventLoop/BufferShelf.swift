@@ -19,6 +19,11 @@ public final class BufferShelf {
 
     public var count: Int { blocks.count }
 
+    /// One more block of `blockSize`, never lent: for a relay that reads into it and writes from it within one
+    /// call (an upgraded connection's, Tunnel.swift), so it is empty between calls and one serves every user of
+    /// the shelf. Allocated at its first read.
+    public private(set) lazy var scratch = IOBuffer(initialCapacity: blockSize)
+
     /// A block of `blockSize` bytes, if one is kept.
     func take() -> ByteStorage? { blocks.popLast() }
 

@@ -21,11 +21,13 @@ final class Tunnel {
     private let clientSendMillis: Int
     /// Gives the peer back to the balancer: it counts as busy (least_conn, max_conns) while the tunnel is open.
     private var onClose: (() -> Void)?
-    private var clientReader: Watcher!
-    private var clientWriter: Watcher!
-    private var upstreamReader: Watcher!
-    private var upstreamWriter: Watcher!
-    private var idleTimer: Watcher!
+    /// `let`s, made before `self` exists (their handlers reach it through a `Link`): a `var` watcher costs a
+    /// retain and a release at every call on it, and `wait` arms the idle timer after every message.
+    private let clientReader: Watcher
+    private let clientWriter: Watcher
+    private let upstreamReader: Watcher
+    private let upstreamWriter: Watcher
+    private let idleTimer: Watcher
     /// At most this many reads and writes per callback, so one busy tunnel cannot starve the worker's others.
     private static let budget = 32
 
@@ -43,6 +45,9 @@ final class Tunnel {
     /// Each flow's buffer goes back after every message (`wait`); taking it from a shelf of the size a read
     /// grows it to keeps that from being a malloc and a free per message.
     private let shelf: BufferShelf
+    /// The shelf's scratch block: a flow with nothing buffered reads into it and writes from it at once
+    /// (`relay`), so a message the sink takes whole never touches the flow's own buffer or the shelf.
+    private let scratch: IOBuffer
 
     /// Switches `client` to a tunnel with `upstream`; `head` is the 101 head for the client. The upstream bytes
     /// read past the 101 head and the client bytes read past the request head are relayed first.
@@ -81,22 +86,34 @@ final class Tunnel {
         let limit = Self.bufferLimit(proxy)
         machine = TunnelMachine(limit: limit, pendingDown: down.readableCount, pendingUp: up.readableCount)
         shelf = client.worker.tunnelShelf(size: IOBuffer.firstCapacity(initialCapacity: down.initialCapacity, reserving: limit))
+        scratch = shelf.scratch
         let loop = client.worker.loop
-        clientReader = Watcher(loop: loop, fd: client.fd, events: .read) { [unowned self] _ in
-            self.machine.clientReadable(); self.run()
-        }
-        clientWriter = Watcher(loop: loop, fd: client.fd, events: .write) { [unowned self] ev in
-            if ev.contains(.timeout) { return self.timedOut(.sendStalled(.down)) }
-            self.machine.clientWritable(); self.run()
-        }
-        upstreamReader = Watcher(loop: loop, fd: upstream.fd, events: .read) { [unowned self] _ in
-            self.machine.upstreamReadable(); self.run()
-        }
-        upstreamWriter = Watcher(loop: loop, fd: upstream.fd, events: .write) { [unowned self] ev in
-            if ev.contains(.timeout) { return self.timedOut(.sendStalled(.up)) }
-            self.machine.upstreamWritable(); self.run()
-        }
-        idleTimer = Watcher.timer(loop: loop) { [unowned self] in self.timedOut(.idle) }
+        // One call on the tunnel per callback: each use of an unowned reference is a checked retain and a release.
+        let link = Link()
+        clientReader = Watcher(loop: loop, fd: client.fd, events: .read) { _ in link.tunnel!.clientReadable() }
+        clientWriter = Watcher(loop: loop, fd: client.fd, events: .write) { ev in link.tunnel!.clientWritable(ev) }
+        upstreamReader = Watcher(loop: loop, fd: upstream.fd, events: .read) { _ in link.tunnel!.upstreamReadable() }
+        upstreamWriter = Watcher(loop: loop, fd: upstream.fd, events: .write) { ev in link.tunnel!.upstreamWritable(ev) }
+        idleTimer = Watcher.timer(loop: loop) { link.tunnel!.timedOut(.idle) }
+        link.tunnel = self
+    }
+
+    /// The watchers' way to their tunnel, which owns them (so the reference is unowned), set once it exists.
+    private final class Link {
+        unowned var tunnel: Tunnel?
+    }
+
+    private func clientReadable() { machine.clientReadable(); run() }
+    private func upstreamReadable() { machine.upstreamReadable(); run() }
+
+    private func clientWritable(_ ev: IOEvents) {
+        if ev.contains(.timeout) { return timedOut(.sendStalled(.down)) }
+        machine.clientWritable(); run()
+    }
+
+    private func upstreamWritable(_ ev: IOEvents) {
+        if ev.contains(.timeout) { return timedOut(.sendStalled(.up)) }
+        machine.upstreamWritable(); run()
     }
 
     /// nginx relays an upgraded connection through one `proxy_buffer_size` buffer each way; switchyard reads
@@ -105,9 +122,12 @@ final class Tunnel {
 
     /// Does what the machine asks until it must wait (or the budget is spent), then watches for that.
     private func run() {
-        for _ in 0..<Self.budget {
+        var left = Self.budget
+        while left > 0 {
+            left -= 1
             switch machine.next() {
-            case .read(let f, let max): read(f, max: max)
+            case .read(let f, let max):
+                if relays(f) { relay(f, max: max); left -= 1 } else { read(f, max: max) }
             case .write(let f): write(f)
             case .shutdownWrite(let f):
                 (f == .down ? clientTransport : upstreamTransport).shutdownWrite()
@@ -117,6 +137,28 @@ final class Tunnel {
             }
         }
         wait(machine.interest)
+    }
+
+    /// Whether a read of `f` goes through the scratch block: nothing of the flow is buffered and its sink took
+    /// everything so far, so the machine's next step after the read is the write of what it read.
+    @inline(__always)
+    private func relays(_ f: TunnelMachine.Flow) -> Bool {
+        f == .down ? down.isEmpty && machine[.down].sinkReady : up.isEmpty && machine[.up].sinkReady
+    }
+
+    /// A read into the scratch block and, when bytes came, the write the machine asks for next (nothing else can
+    /// come first: `next()` writes before it reads, and no other flow had bytes its sink would take). Bytes the
+    /// sink did not take move to the flow's buffer, so the scratch block is empty again when this returns.
+    private func relay(_ f: TunnelMachine.Flow, max: Int) {
+        let r = f == .down ? upstreamTransport.read(into: scratch, chunk: max) : clientTransport.read(into: scratch, chunk: max)
+        didRead(f, r, roomLeft: scratch.tail < scratch.capacity)
+        guard case .done = r else { return }
+        didWrite(f, f == .down ? clientTransport.write(from: scratch) : upstreamTransport.write(from: scratch))
+        if !scratch.isEmpty {
+            if f == .down { down.take(from: shelf); down.append(scratch.view) } else { up.take(from: shelf); up.append(scratch.view) }
+            scratch.clear()
+        }
+        if scratch.capacity > shelf.blockSize { scratch.release() }   // a TLS read grew it past a block's size
     }
 
     // read and write name the fields in each branch: a local binding of a buffer or transport would be a
@@ -130,10 +172,14 @@ final class Tunnel {
             up.take(from: shelf)
             r = clientTransport.read(into: up, chunk: max)
         }
+        didRead(f, r, roomLeft: f == .down ? down.tail < down.capacity : up.tail < up.capacity)
+    }
+
+    /// `roomLeft`: the read left space in the buffer, so it most likely emptied the socket.
+    private func didRead(_ f: TunnelMachine.Flow, _ r: IOResult, roomLeft: Bool) {
         switch r {
         case .done(let n):
             if f == .up { request.requestLength += Int64(n) }
-            let roomLeft = f == .down ? down.tail < down.capacity : up.tail < up.capacity
             machine.didRead(f, roomLeft ? .drained(n) : .bytes(n))
         case .wouldBlock: machine.didRead(f, .wouldBlock)
         case .eof: machine.didRead(f, .end)
@@ -144,7 +190,10 @@ final class Tunnel {
     }
 
     private func write(_ f: TunnelMachine.Flow) {
-        let r = f == .down ? clientTransport.write(from: down) : upstreamTransport.write(from: up)
+        didWrite(f, f == .down ? clientTransport.write(from: down) : upstreamTransport.write(from: up))
+    }
+
+    private func didWrite(_ f: TunnelMachine.Flow, _ r: IOResult) {
         switch r {
         case .done(let n):
             if f == .down { count(written: n) }
@@ -208,7 +257,7 @@ final class Tunnel {
     private func finish(_ e: TunnelMachine.Ending) {
         if finished { return }
         finished = true
-        for w in [clientReader, clientWriter, upstreamReader, upstreamWriter, idleTimer] { w?.disarm() }
+        for w in [clientReader, clientWriter, upstreamReader, upstreamWriter, idleTimer] { w.disarm() }
         upstream.close()
         onClose?()
         onClose = nil

@@ -75,23 +75,37 @@ struct TunnelMachine: Equatable {
     mutating func clientWritable() { self[.down].sinkReady = true }
     mutating func upstreamWritable() { self[.up].sinkReady = true }
 
+    // didRead and didWrite run once per relayed piece each: they name the field per branch, as the subscript's
+    // `_modify` accessor is a coroutine call per access.
     mutating func didRead(_ f: Flow, _ r: ReadResult) {
+        if case .failed = r { return end(.readFailed(f)) }
+        if f == .down { Self.note(read: r, &down) } else { Self.note(read: r, &up) }
+    }
+
+    @inline(__always)
+    private static func note(read r: ReadResult, _ s: inout State) {
         switch r {
-        case .bytes(let n): self[f].buffered += n
-        case .drained(let n): self[f].buffered += n; self[f].sourceReady = false
-        case .wouldBlock: self[f].sourceReady = false
-        case .end: self[f].sourceEnded = true
-        case .failed: end(.readFailed(f))
+        case .bytes(let n): s.buffered += n
+        case .drained(let n): s.buffered += n; s.sourceReady = false
+        case .wouldBlock: s.sourceReady = false
+        case .end: s.sourceEnded = true
+        case .failed: break
         }
     }
 
     mutating func didWrite(_ f: Flow, _ r: WriteResult) {
+        if case .failed = r { return end(.writeFailed(f)) }
+        if f == .down { Self.note(wrote: r, &down) } else { Self.note(wrote: r, &up) }
+    }
+
+    @inline(__always)
+    private static func note(wrote r: WriteResult, _ s: inout State) {
         switch r {
         case .wrote(let n):
-            self[f].buffered -= n
-            if self[f].buffered > 0 { self[f].sinkReady = false }   // a short write: the socket buffer is full
-        case .wouldBlock: self[f].sinkReady = false
-        case .failed: end(.writeFailed(f))
+            s.buffered -= n
+            if s.buffered > 0 { s.sinkReady = false }   // a short write: the socket buffer is full
+        case .wouldBlock: s.sinkReady = false
+        case .failed: break
         }
     }
 
