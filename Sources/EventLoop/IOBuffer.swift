@@ -80,6 +80,14 @@ public final class IOBuffer {
         return r
     }
 
+    /// `read(from:chunk:)` for a socket: one recv(2) (`Syscall.receive`), the call `Transport` reads with.
+    public func receive(from socket: Int32, chunk: Int) -> IOResult {
+        if capacity - tail < chunk / 2 || !storage.isAllocated { reserve(chunk) }
+        let r = Syscall.receive(socket, writable)
+        if case .done(let n) = r { tail += n }
+        return r
+    }
+
     /// Writes readable bytes to `fd`, consuming what was written.
     public func write(to fd: Int32) -> IOResult {
         if isEmpty { return .done(0) }

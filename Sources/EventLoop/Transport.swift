@@ -14,7 +14,7 @@ public struct Transport {
     @inline(__always)
     public func read(into buffer: IOBuffer, chunk: Int) -> IOResult {
         if let tls { return tls.read(into: buffer, chunk: chunk) }
-        return buffer.read(from: fd, chunk: chunk)
+        return buffer.receive(from: fd, chunk: chunk)
     }
 
     /// Writes `buffer`'s readable bytes, consuming what was written.
