@@ -108,7 +108,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
         tx = UpstreamTransaction(method: request.head.method, upgradeRequested: TunnelHead.requested(request.head),
-                                 headLimit: proxy.bufferSize)
+                                 headLimit: proxy.bufferSize, wire: proxy.wire)
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
     }
 
@@ -152,8 +152,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in.
     private func buildHead() {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
-        UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
-                              cache: cache?.headEditsIfCaching(), into: &w)
+        switch proxy.wire {   // the request's encoder (UpstreamTransaction.swift's seam)
+        case .http1:
+            UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
+                                  cache: cache?.headEditsIfCaching(), into: &w)
+        }
         request.upstreamHead = w.finish()
     }
 

@@ -367,6 +367,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let forceRanges: Bool
     /// `proxy_limit_rate`: bytes a second the body is read from the upstream; 0 is no limit.
     let limitRate: Int
+    /// The protocol spoken upstream: which encoder builds the request and which decoder reads the answer.
+    let wire: UpstreamProtocol
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -375,8 +377,10 @@ final class ProxyRuntime: @unchecked Sendable {
          requestBuffering: Bool, cache: CacheLocation? = nil, rewrites: ProxyRewrites = ProxyRewrites(),
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
-         charset: ResponseCharset? = nil, forceRanges: Bool = false, limitRate: Int = 0) {
+         charset: ResponseCharset? = nil, forceRanges: Bool = false, limitRate: Int = 0,
+         wire: UpstreamProtocol = .http1) {
         self.tls = tls
+        self.wire = wire
         self.limitRate = limitRate
         self.forceRanges = forceRanges
         self.socketSetup = socketSetup

@@ -11,6 +11,15 @@ import HTTP1
 ///                                           │  101 to a request that asked for an upgrade → upgraded
 ///     any failure → failed
 ///
+/// The wire protocol a transaction speaks (the seam between the executors and the protocols): which encoder
+/// builds what goes up (`UpstreamRequestEncoding`: `UpstreamRequest` for HTTP/1.x) and which decoder reads what
+/// comes back (`UpstreamTransaction.receiveHead`/`receiveBody`/`closed` dispatch on it). The executor, the retry
+/// walk, the balancers, the pool and the client's framing are the same whatever it is.
+enum UpstreamProtocol: Equatable {
+    /// `proxy_pass`: an HTTP/1.0 or 1.1 request, a response head and a Content-Length, chunked or close-delimited body.
+    case http1
+}
+
 /// Where a transaction's body pieces go: the client sink (ProxyExchange) or the cache sink (CacheBackgroundUpdate).
 protocol UpstreamBodySink: AnyObject {
     /// A piece of the body, de-chunked; never empty. Valid only during the call.
@@ -62,14 +71,17 @@ struct UpstreamTransaction {
     private(set) var remaining: Int64 = 0
     /// The method sent upstream (GET for a HEAD converted by the cache): it decides whether a body follows.
     private let method: HTTPMethod
+    /// The protocol whose decoder reads the response.
+    let wire: UpstreamProtocol
     private let upgradeRequested: Bool
     private let headLimit: Int
     private var parser: ResponseHeadParser
     private var decoder = ChunkedDecoder(upstream: true)
 
     /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted.
-    init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int) {
+    init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int, wire: UpstreamProtocol = .http1) {
         self.method = method
+        self.wire = wire
         self.upgradeRequested = upgradeRequested
         self.headLimit = headLimit
         parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
@@ -122,6 +134,14 @@ struct UpstreamTransaction {
     mutating func receiveHead(_ bytes: ByteView, slot: inout ResponseHeadSlot) -> HeadStep {
         if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
         guard state == .awaitingHead else { return .incomplete }
+        switch wire {
+        case .http1: return receiveHTTPHead(bytes, slot: &slot)
+        }
+    }
+
+    /// HTTP/1.x: a status line and header fields, interim 1xx heads skipped, the Upgrade exit.
+    @inline(__always)
+    private mutating func receiveHTTPHead(_ bytes: ByteView, slot: inout ResponseHeadSlot) -> HeadStep {
         switch parser.parse(bytes, slot: &slot) {
         case .incomplete:
             if bytes.count >= headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
@@ -155,6 +175,14 @@ struct UpstreamTransaction {
     /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
     mutating func receiveBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
         guard state == .body else { return .ended(consumed: 0, reusable: false) }
+        switch wire {
+        case .http1: return receiveHTTPBody(bytes, to: sink)
+        }
+    }
+
+    /// HTTP/1.x: the body framed by Content-Length, chunked coding or the connection's close.
+    @inline(__always)
+    private mutating func receiveHTTPBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
         switch framing {
         case .length:
             let n = Int(min(Int64(bytes.count), remaining))
@@ -180,7 +208,7 @@ struct UpstreamTransaction {
 
     /// The server closed the connection (EOF): the end of a close-delimited body, else a failure.
     mutating func closed() -> BodyStep {
-        if state == .body && framing == .untilClose {
+        if state == .body && framing == .untilClose && wire == .http1 {
             state = .done
             return .ended(consumed: 0, reusable: false)
         }
