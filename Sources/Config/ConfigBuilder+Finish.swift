@@ -99,6 +99,8 @@ extension ConfigBuilder {
         switch handler {
         case .proxy(.static(let url))?:
             handler = .proxy(.static(try resolve(url, context)))
+        case .fastcgi(.static(let url))?:
+            handler = .fastcgi(.static(try resolve(url, context)))
         case .jvmRouteStatus(let name)?:
             guard let canonical = context.upstream(named: name) else {
                 throw ConfigError("no upstream \"\(name)\" for \"jvm_route_status\"", at: draft.location)
@@ -165,6 +167,7 @@ extension ConfigBuilder {
             try check(settings, context, at: block.location)
             block.settings = settings
             if case .proxy(.static(let url))? = block.handler { block.handler = .proxy(.static(try resolve(url, context))) }
+            if case .fastcgi(.static(let url))? = block.handler { block.handler = .fastcgi(.static(try resolve(url, context))) }
             block.steps = try freezeIfs(block.steps, parent: settings, context)
             return .if(block)
         }
@@ -184,6 +187,8 @@ extension ConfigBuilder {
             return ProxyURL(scheme: url.scheme, target: .upstream(canonical), hostHeader: url.hostHeader, uri: url.uri,
                             location: url.location)
         }
+        // fastcgi_pass has no default port: a name that is no upstream block needs one (nginx's words).
+        if url.scheme == "fastcgi" { throw ConfigError("no port in upstream \"\(name)\"", at: url.location) }
         guard HostPort.isIPLiteral(name) || options.resolveHost(name) else {
             throw ConfigError("host not found in upstream \"\(name)\"", at: url.location)
         }

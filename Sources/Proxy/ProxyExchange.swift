@@ -107,7 +107,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
-        tx = UpstreamTransaction(method: request.head.method, upgradeRequested: TunnelHead.requested(request.head),
+        tx = UpstreamTransaction(method: request.head.method,
+                                 upgradeRequested: proxy.wire == .http1 && TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize, wire: proxy.wire)
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
     }
@@ -156,6 +157,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .http1:
             UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
                                   cache: cache?.headEditsIfCaching(), into: &w)
+        case .fastcgi:
+            FastCGIRequest.write(request, fastcgi: proxy.fastcgi!, bodyLength: body.lengthForUpstream, into: &w)
         }
         request.upstreamHead = w.finish()
     }
@@ -295,7 +298,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
-        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(address)\"", client.id)
+        let shown = proxy.wire == .http1 ? "\(address)" : "fastcgi://\(address)"   // nginx names FastCGI's scheme
+        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(shown)\"", client.id)
         tryFailed(.error)
     }
 
@@ -447,7 +451,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func parseHead() {
         guard let c = conn else { return }
-        switch tx.receiveHead(c.buffer.view, slot: &worker.responseHeadSlot) {
+        let step = tx.receiveHead(c.buffer.view, slot: &worker.responseHeadSlot)
+        if proxy.wire != .http1 { logStderr("while reading response header from upstream") }
+        switch step {
         case .incomplete:
             return
         case .interim(let consumed):
@@ -620,6 +626,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         c.reader.disarm()   // the client is slow: stop reading until it drains
     }
 
+    /// FastCGI: what the application wrote to FCGI_STDERR, one `[error]` line a piece as nginx logs it.
+    private func logStderr(_ phase: String) {
+        for piece in tx.takeStderr() {
+            let text = piece.withByteView { String(decoding: FastCGIRecordReader.trimmedStderr($0), as: UTF8.self) }
+            worker.log(.error, "FastCGI sent in stderr: \"\(text)\" \(phase)", client.id)
+        }
+    }
+
     /// proxy_limit_rate: the upstream is not read (nor its read timeout run) until the rate allows more.
     private func waitForUpstreamRate(_ c: UpstreamConnection, deficit: Int) {
         c.reader.disarm()
@@ -633,7 +647,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// Passes what the upstream buffer holds to the client in the client's framing.
     private func forwardBuffered() {
         guard let c = conn else { return }
-        switch tx.receiveBody(c.buffer.view, to: self) {
+        let step = tx.receiveBody(c.buffer.view, to: self)
+        if proxy.wire != .http1 { logStderr("while reading upstream") }
+        switch step {
         case .more(let consumed):
             c.buffer.consume(consumed)
         case .ended(let consumed, let reusable):
@@ -771,7 +787,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // TLS 1.3 sends its session ticket after the handshake: the session is resumable only now.
         if c.requestsServed == 1, let up = tls, let stream = c.transport.tls { up.keep(stream.session, for: c.address) }
         let resp = request.upstreamResponse
-        if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream, resp?.keepAlive == true,
+        if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream,
+           resp?.keepAlive == true || proxy.wire != .http1,   // FastCGI: FCGI_KEEP_CONN and FCGI_END_REQUEST decide
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty, now &- c.openedNanos < up.keepaliveTimeNanos {
             worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
         } else {

@@ -285,6 +285,12 @@ final class Request {
             if let d = dynamicURL { out.append(contentsOf: d.hostHeader) } else if let p = proxy { out.append(contentsOf: p.proxyHost) }
         case .proxyPort:
             if let d = dynamicURL { out.append(contentsOf: d.portText) } else if let p = proxy { out.append(contentsOf: p.proxyPort) }
+        case .fastcgiScriptName:
+            // Outside a fastcgi_pass location nginx has no split regex or index either: the URI as it is.
+            if let f = fastcgiRuntime { out.append(contentsOf: f.scriptName(uri).script) } else { out.append(contentsOf: uri) }
+        case .nginxVersion: out.append(contentsOf: Version.nginx.utf8)
+        case .fastcgiPathInfo:
+            if let f = fastcgiRuntime { out.append(contentsOf: f.scriptName(uri).pathInfo) }
         case .proxyAddXForwardedFor:
             if let xff = requestHeader("x-forwarded-for") {
                 out.append(contentsOf: xff); out.append(contentsOf: [44, 32])  // ", "
@@ -372,6 +378,12 @@ final class Request {
     }
 
     private static let contentTypeName = Array("content-type".utf8)
+
+    /// The current location's `fastcgi_pass` settings (read by `set` and try_files before the handler runs too).
+    private var fastcgiRuntime: FastCGIRuntime? {
+        if let loc = location, case .proxy(let p)? = loc.action, let f = p.fastcgi { return f }
+        return proxy?.fastcgi
+    }
 
     /// `$document_root`: the location's root or alias (evaluated when it has variables), as nginx's.
     private func appendDocumentRoot(to out: inout [UInt8]) {

@@ -1,5 +1,6 @@
 import Config
 import EventLoop
+import Glibc
 import HTTP1
 
 /// What a request body is read from: the client connection, through only what the body needs.
@@ -62,6 +63,11 @@ struct RequestBody {
     private let captureLimit: Int
     /// The error log level of nginx's "buffered to a temporary file" line: notice when every body goes there.
     private let spoolLogLevel: LogLevel
+    /// FastCGI: the body goes as FCGI_STDIN records of at most 32 KiB, then the empty one that ends the stream
+    /// (always buffered first: the location's ProxyRuntime has request buffering on).
+    private let records: Bool
+    /// The stream's end is in `staging` (which holds the record being written: header, a piece, padding).
+    private var recordsEnded = false
 
     /// `bodyless`: an earlier try of an internal redirect's chain took the body (proxy_intercept_errors).
     init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime, bodyless: Bool = false) {
@@ -72,6 +78,7 @@ struct RequestBody {
         memoryLimit = tempPath.fileOnly == .off ? captureLimit : 0
         spoolLogLevel = tempPath.fileOnly == .off ? .warn : .notice
         replaced = !proxy.plainRequest && (proxy.rewrites.body != nil || !proxy.rewrites.passRequestBody)
+        records = proxy.wire != .http1
         rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced
         switch framing {
         case .length(let n) where n > 0:
@@ -117,7 +124,10 @@ struct RequestBody {
         return spool == nil ? buffered : nil
     }
 
-    mutating func rewind() { sentOffset = 0 }
+    mutating func rewind() {
+        sentOffset = 0
+        if records { staging.removeAll(keepingCapacity: true); stagingSent = 0; recordsEnded = false }
+    }
 
     // MARK: - Buffering
 
@@ -218,7 +228,7 @@ struct RequestBody {
     // MARK: - Sending
 
     /// Whether the head's first write carries body bytes too (`writeHead`): a streamed body, or one in memory.
-    var joinsHead: Bool { streamed || (!replaced && spool == nil && !buffered.isEmpty) }
+    var joinsHead: Bool { !records && (streamed || (!replaced && spool == nil && !buffered.isEmpty)) }
 
     /// The head's first write. The body's first bytes go in the same writev, as nginx sends them: one segment,
     /// so the upstream's first read has both. Answers for the head only (body bytes it took are accounted
@@ -285,6 +295,7 @@ struct RequestBody {
 
     private mutating func sendBuffered(to fd: Transport) -> SendResult {
         if replaced { return .done }
+        if records { return sendRecords(to: fd) }
         if let s = spool {
             while sentOffset < s.size {
                 let r = s.send(to: fd, offset: &sentOffset)
@@ -306,6 +317,44 @@ struct RequestBody {
             }
         }
         return .done
+    }
+
+    /// FastCGI: the buffered body (memory or temp file) as FCGI_STDIN records, one at a time, then the stream's
+    /// end; nothing when there is no body (FastCGIRequest ended the stream in the head then).
+    private mutating func sendRecords(to fd: Transport) -> SendResult {
+        let total = spool?.size ?? Int64(buffered.count)
+        if total == 0 { return .done }
+        while true {
+            while stagingSent < staging.count {
+                let r = fd.write(staging, from: stagingSent)
+                switch r {
+                case .done(let n): stagingSent += n
+                case .wouldBlock: return .blocked
+                case .eof, .error: return .failed(r)
+                }
+            }
+            staging.removeAll(keepingCapacity: true)
+            stagingSent = 0
+            if recordsEnded { return .done }
+            if sentOffset >= total {
+                FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &staging)
+                recordsEnded = true
+                continue
+            }
+            let n = Int(min(Int64(FastCGI.stdinPiece), total - sentOffset))
+            if let s = spool {
+                var piece = [UInt8](repeating: 0, count: n)
+                guard case .done(let got) = Syscall.pread(s.fd, into: &piece, count: n, at: sentOffset), got > 0 else {
+                    return .failed(.error(EIO))
+                }
+                piece.withByteView { FastCGI.appendRecords(.stdin, $0.slice(0, got), to: &staging) }
+                sentOffset += Int64(got)
+            } else {
+                let from = Int(sentOffset)
+                buffered.withByteView { FastCGI.appendRecords(.stdin, $0.slice(from, from + n), to: &staging) }
+                sentOffset += Int64(n)
+            }
+        }
     }
 
     /// Streams a chunked body re-chunked: one client read's worth of chunks is staged at a time, so memory is

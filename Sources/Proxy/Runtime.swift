@@ -369,6 +369,8 @@ final class ProxyRuntime: @unchecked Sendable {
     let limitRate: Int
     /// The protocol spoken upstream: which encoder builds the request and which decoder reads the answer.
     let wire: UpstreamProtocol
+    /// `fastcgi_pass`: the parameters and the rest of the module's settings (FastCGIRequest.swift); nil for proxy_pass.
+    let fastcgi: FastCGIRuntime?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -378,9 +380,10 @@ final class ProxyRuntime: @unchecked Sendable {
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
          charset: ResponseCharset? = nil, forceRanges: Bool = false, limitRate: Int = 0,
-         wire: UpstreamProtocol = .http1) {
+         fastcgi: FastCGIRuntime? = nil) {
         self.tls = tls
-        self.wire = wire
+        self.fastcgi = fastcgi
+        self.wire = fastcgi.map { .fastcgi(keepConn: $0.keepConn) } ?? .http1
         self.limitRate = limitRate
         self.forceRanges = forceRanges
         self.socketSetup = socketSetup

@@ -18,6 +18,19 @@ import HTTP1
 enum UpstreamProtocol: Equatable {
     /// `proxy_pass`: an HTTP/1.0 or 1.1 request, a response head and a Content-Length, chunked or close-delimited body.
     case http1
+    /// `fastcgi_pass`: FastCGI records (FastCGIRequest.swift up, `FastCGIRecordReader` and `CGIHead` down);
+    /// `keepConn`: the request asked the application to keep the connection (FCGI_KEEP_CONN).
+    case fastcgi(keepConn: Bool)
+}
+
+/// A FastCGI response's decoding state, boxed: one reference in the transaction (inline, its fields would grow
+/// every proxied request's exchange).
+final class FastCGIResponse {
+    var records = FastCGIRecordReader()
+    var head = CGIHead()
+    /// FCGI_STDERR pieces not yet logged (the executor takes them after each step, `takeStderr`).
+    var stderr: [[UInt8]] = []
+    init() {}
 }
 
 /// Where a transaction's body pieces go: the client sink (ProxyExchange) or the cache sink (CacheBackgroundUpdate).
@@ -73,6 +86,8 @@ struct UpstreamTransaction {
     private let method: HTTPMethod
     /// The protocol whose decoder reads the response.
     let wire: UpstreamProtocol
+    /// FastCGI's decoding state; nil for HTTP.
+    private var fcgi: FastCGIResponse?
     private let upgradeRequested: Bool
     private let headLimit: Int
     private var parser: ResponseHeadParser
@@ -82,6 +97,7 @@ struct UpstreamTransaction {
     init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int, wire: UpstreamProtocol = .http1) {
         self.method = method
         self.wire = wire
+        if wire != .http1 { fcgi = FastCGIResponse() }
         self.upgradeRequested = upgradeRequested
         self.headLimit = headLimit
         parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
@@ -92,6 +108,7 @@ struct UpstreamTransaction {
     mutating func restart(connected: Bool) {
         // A parser is clean unless a head was cut short (each complete head resets it).
         if state == .sending || state == .awaitingHead || state == .failed { parser.reset() }
+        if fcgi != nil { fcgi = FastCGIResponse() }
         state = connected ? .sending : .connecting
         keepAlive = false
         framing = .none
@@ -136,6 +153,7 @@ struct UpstreamTransaction {
         guard state == .awaitingHead else { return .incomplete }
         switch wire {
         case .http1: return receiveHTTPHead(bytes, slot: &slot)
+        case .fastcgi: return receiveFastCGIHead(bytes)
         }
     }
 
@@ -177,6 +195,7 @@ struct UpstreamTransaction {
         guard state == .body else { return .ended(consumed: 0, reusable: false) }
         switch wire {
         case .http1: return receiveHTTPBody(bytes, to: sink)
+        case .fastcgi(let keepConn): return receiveFastCGIBody(bytes, to: sink, keepConn: keepConn)
         }
     }
 
@@ -213,6 +232,98 @@ struct UpstreamTransaction {
             return .ended(consumed: 0, reusable: false)
         }
         return .failed(fail("upstream prematurely closed connection", .error))
+    }
+
+    // MARK: - FastCGI
+
+    /// FCGI_STDERR pieces read since the last call, for the executor's `FastCGI sent in stderr` lines.
+    mutating func takeStderr() -> [[UInt8]] {
+        guard let f = fcgi, !f.stderr.isEmpty else { return [] }
+        defer { f.stderr = [] }
+        return f.stderr
+    }
+
+    /// Records until the CGI head is whole. What was walked is reported used (`.interim`) as it goes, the head's
+    /// bytes being kept in `CGIHead`, so stderr before the head never piles up in the connection's buffer; at the
+    /// head's end, the rest of its record stays in the buffer as the body's first bytes.
+    private mutating func receiveFastCGIHead(_ bytes: ByteView) -> HeadStep {
+        let f = fcgi!
+        var at = 0
+        while true {
+            let (event, next) = f.records.step(bytes, at: at)
+            switch event {
+            case .needMore:
+                return next > 0 ? .interim(consumed: next) : .incomplete
+            case .invalid(let text):
+                return .failed(fail(text, .invalidHeader))
+            case .stderr(let start, let n):
+                f.stderr.append(bytes.array(start, start + n))
+                at = next
+            case .endRequest:
+                return .failed(fail("upstream prematurely closed FastCGI stdout", .invalidHeader))
+            case .stdout(let start, let n):
+                if n == 0 { return .failed(fail("upstream prematurely closed FastCGI stdout", .invalidHeader)) }
+                switch f.head.take(bytes.slice(start, start + n)) {
+                case .incomplete:
+                    if f.head.bytes.count > headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
+                    at = next
+                case .complete(let used):
+                    f.records.unread(n - used)   // the body's first bytes, read again by receiveBody
+                    return fastCGIHead(consumed: start + used)
+                }
+            }
+        }
+    }
+
+    /// The CGI head as an HTTP head (`CGIHead.httpHead`), parsed by the one response parser, and the body's framing:
+    /// a Content-Length when the application gave one, else until FCGI_END_REQUEST.
+    private mutating func fastCGIHead(consumed: Int) -> HeadStep {
+        let f = fcgi!
+        let converted = f.head.httpHeadOrError()
+        guard let (bytes, _) = converted.head else {
+            return .failed(fail(converted.error ?? "upstream sent invalid header", .invalidHeader))
+        }
+        var p = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit + 64, headerLineMax: headLimit + 64,
+                                                        headMax: headLimit + 64, maxHeaders: 200))
+        guard case .complete(let resp, _) = p.parse(bytes) else {
+            return .failed(fail("upstream sent invalid header", .invalidHeader))
+        }
+        keepAlive = false   // reusable only once FCGI_END_REQUEST is read
+        switch resp.bodyFraming(requestMethod: method) {
+        case .none: framing = .none; state = .done
+        case .length(let n): framing = .length(n); remaining = n; state = .body
+        case .chunked, .untilClose: framing = .untilClose; state = .body
+        }
+        return .head(resp, consumed: consumed)
+    }
+
+    /// Stdout records to the sink (no more than a Content-Length the application gave), stderr kept for the log,
+    /// until FCGI_END_REQUEST: the end, reusable with FCGI_KEEP_CONN when nothing follows it.
+    private mutating func receiveFastCGIBody(_ bytes: ByteView, to sink: some UpstreamBodySink, keepConn: Bool) -> BodyStep {
+        let f = fcgi!
+        var at = 0
+        while true {
+            let (event, next) = f.records.step(bytes, at: at)
+            switch event {
+            case .needMore:
+                return .more(consumed: next)
+            case .invalid(let text):
+                return .failed(fail(text, .error))
+            case .stderr(let start, let n):
+                f.stderr.append(bytes.array(start, start + n))
+            case .stdout(let start, let n):
+                var k = n
+                if case .length = framing { k = Int(min(Int64(n), remaining)); remaining -= Int64(k) }
+                if k > 0 { sink.upstreamBody(bytes.slice(start, start + k)) }
+            case .endRequest:
+                if case .length = framing, remaining > 0 {
+                    return .failed(fail("upstream prematurely closed FastCGI request", .error))
+                }
+                state = .done
+                return .ended(consumed: next, reusable: keepConn && next == bytes.count)
+            }
+            at = next
+        }
     }
 
     private mutating func end(consumed: Int, of available: Int) -> BodyStep {

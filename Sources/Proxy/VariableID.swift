@@ -10,6 +10,8 @@ enum VariableID: Sendable, Equatable {
     case requestBody, requestBodyFile
     case connection, connectionRequests, connectionTime, contentLength, contentType, timeLocal, timeISO8601, msec, pid
     case proxyHost, proxyPort, proxyAddXForwardedFor
+    case fastcgiScriptName, fastcgiPathInfo   // FastCGIRuntime.scriptName: fastcgi_split_path_info, fastcgi_index
+    case nginxVersion           // $nginx_version: the nginx version `-v` names (fastcgi.conf's SERVER_SOFTWARE)
     case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus
     case gzipRatio, pipe, upstreamBytesReceived, upstreamBytesSent
@@ -81,6 +83,8 @@ enum VariableID: Sendable, Equatable {
         "upstream_bytes_received": .upstreamBytesReceived, "upstream_bytes_sent": .upstreamBytesSent,
         "document_root": .documentRoot, "realpath_root": .realpathRoot, "request_filename": .requestFilename,
         "http2": .http2, "invalid_referer": .invalidReferer,
+        "fastcgi_script_name": .fastcgiScriptName, "fastcgi_path_info": .fastcgiPathInfo,
+        "nginx_version": .nginxVersion,
         "secure_link": .secureLink, "secure_link_expires": .secureLinkExpires,
     ]
 }

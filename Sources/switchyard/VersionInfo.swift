@@ -54,7 +54,7 @@ struct NginxModule {
         NginxModule(name: "http_referer_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_rewrite_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_proxy_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_fastcgi_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_fastcgi_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_uwsgi_module", builtByDefault: true, implemented: false),
         NginxModule(name: "http_scgi_module", builtByDefault: true, implemented: false),
         NginxModule(name: "http_grpc_module", builtByDefault: true, implemented: false),

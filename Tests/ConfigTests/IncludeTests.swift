@@ -53,10 +53,10 @@ struct IncludeTests {
 
     @Test func ignoredDirectivesAreNamedOnce() throws {
         var diagnostics: [ConfigDiagnostic] = []
-        _ = try load(http("tcp_nopush on;\nfastcgi_buffers 8 256k;\nserver { tcp_nopush off; }"), diagnostics: &diagnostics)
+        _ = try load(http("tcp_nopush on;\noutput_buffers 8 256k;\nserver { tcp_nopush off; }"), diagnostics: &diagnostics)
         #expect(diagnostics.map(\.description) == [
             "[notice] directive \"tcp_nopush\" has no effect in switchyard, ignored in /c/nginx.conf:3",
-            "[notice] directive \"fastcgi_buffers\" has no effect in switchyard, ignored in /c/nginx.conf:4",
+            "[notice] directive \"output_buffers\" has no effect in switchyard, ignored in /c/nginx.conf:4",
         ])
     }
 

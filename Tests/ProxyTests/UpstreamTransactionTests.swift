@@ -183,3 +183,70 @@ struct UpstreamTransactionTests {
         #expect(r.last == .ended(consumed: 2, reusable: true))
     }
 }
+
+/// The transaction's FastCGI side: records in, the CGI head as an HTTP head, stdout as the body, the end.
+struct FastCGITransactionTests {
+    static func record(_ type: UInt8, _ text: String) -> [UInt8] {
+        let c = Array(text.utf8), pad = (8 - c.count % 8) % 8
+        return [1, type, 0, 1, UInt8(c.count >> 8), UInt8(c.count & 0xff), UInt8(pad), 0] + c + [UInt8](repeating: 0, count: pad)
+    }
+    static let end: [UInt8] = record(6, "") + [1, 3, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+
+    /// Feeds `bytes` cut at `cut` as an executor does (the used bytes dropped); the status, body, end and stderr.
+    static func run(_ bytes: [UInt8], cut: Int, keepConn: Bool) -> (status: Int?, body: String, reusable: Bool?, stderr: [String], failure: String?) {
+        var t = UpstreamTransaction(method: .get, headLimit: 4096, wire: .fastcgi(keepConn: keepConn))
+        t.connected(); t.requestSent()
+        var pending: [UInt8] = [], status: Int? = nil, reusable: Bool? = nil, stderr: [String] = []
+        let sink = PieceSink()
+        for piece in [Array(bytes.prefix(cut)), Array(bytes.dropFirst(cut))] {
+            pending += piece
+            while t.state == .awaitingHead {
+                let step = pending.withByteView { t.receiveHead($0) }
+                stderr += t.takeStderr().map { String(decoding: $0, as: UTF8.self) }
+                switch step {
+                case .interim(let n): pending.removeFirst(n); continue
+                case .head(let h, let n): status = h.status; pending.removeFirst(n)
+                case .failed(let f): return (status, "", nil, stderr, f.reason)
+                default: break
+                }
+                break
+            }
+            if t.state == .body {
+                switch pending.withByteView({ t.receiveBody($0, to: sink) }) {
+                case .more(let n): pending.removeFirst(n)
+                case .ended(let n, let r): pending.removeFirst(n); reusable = r
+                case .failed(let f): return (status, "", nil, stderr, f.reason)
+                }
+                stderr += t.takeStderr().map { String(decoding: $0, as: UTF8.self) }
+            }
+        }
+        return (status, String(decoding: sink.bytes, as: UTF8.self), reusable, stderr, nil)
+    }
+
+    @Test func headAndBodyCutAnywhere() {
+        let bytes = Self.record(7, "early") + Self.record(6, "Status: 404 Not Found\r\nContent-") + Self.record(6, "Type: text/html\r\n\r\nnot ")
+            + Self.record(7, "late") + Self.record(6, "found") + Self.end
+        for cut in 0...bytes.count {
+            let r = Self.run(bytes, cut: cut, keepConn: true)
+            #expect(r.status == 404 && r.body == "not found" && r.reusable == true && r.failure == nil, "cut \(cut)")
+            #expect(r.stderr.joined() == "earlylate", "cut \(cut)")
+        }
+        #expect(Self.run(bytes, cut: 0, keepConn: false).reusable == false)
+    }
+
+    @Test func contentLengthBoundsTheBodyAndAShortOneFails() {
+        let long = Self.record(6, "Content-Length: 3\r\n\r\nabcdef") + Self.end
+        #expect(Self.run(long, cut: 0, keepConn: false).body == "abc")
+        let short = Self.record(6, "Content-Length: 9\r\n\r\nabc") + Self.end
+        #expect(Self.run(short, cut: 0, keepConn: false).failure == "upstream prematurely closed FastCGI request")
+    }
+
+    @Test func malformedAnswersFailTheHead() {
+        #expect(Self.run(Self.end, cut: 0, keepConn: false).failure == "upstream prematurely closed FastCGI stdout")
+        #expect(Self.run(Array("HTTP/1.1 200 OK\r\n\r\n".utf8), cut: 3, keepConn: false).failure
+                == "upstream sent unsupported FastCGI protocol version: 72")
+        #expect(Self.run(Self.record(6, "Status: nope\r\n\r\n"), cut: 0, keepConn: false).failure == "upstream sent invalid status \"nope\"")
+        let huge = Self.record(6, "X-Big: " + String(repeating: "x", count: 5000))
+        #expect(Self.run(huge, cut: 0, keepConn: false).failure == "upstream sent too big header")
+    }
+}

@@ -1,4 +1,4 @@
-/// nginx directives that mean nothing to switchyard (its tables size themselves, it has no FastCGI, no pools):
+/// nginx directives that mean nothing to switchyard (its tables size themselves, it has no pools):
 /// accepted where nginx accepts them, their arguments checked as nginx checks them, and named once in a
 /// `[notice]`. An explicit list, never a catch-all: anything else unknown is an error.
 extension DirectiveTable {
@@ -6,15 +6,9 @@ extension DirectiveTable {
         let any = anyHTTPLevel
         let server: Set<ConfigContext> = [.http, .server]
         return [
-        // FastCGI tuning (the reference config sets these with no FastCGI backend).
-        ignored("fastcgi_connect_timeout", any, .exactly(1), .msec),
-        ignored("fastcgi_send_timeout", any, .exactly(1), .msec),
-        ignored("fastcgi_read_timeout", any, .exactly(1), .msec),
-        ignored("fastcgi_buffer_size", any, .exactly(1), .size),
-        ignored("fastcgi_buffers", any, .exactly(2), .buffers),
-        ignored("fastcgi_busy_buffers_size", any, .exactly(1), .size),
-        ignored("fastcgi_temp_file_write_size", any, .exactly(1), .size),
-        ignored("fastcgi_intercept_errors", any, .exactly(1), .flag),
+        // FastCGI response buffering: the answer streams through one bounded buffer, as proxy_pass's does.
+        ignored("fastcgi_buffering", any, .exactly(1), .flag),
+        ignored("fastcgi_max_temp_file_size", any, .exactly(1), .size),
         // TCP_CORK only matters together with sendfile(2) for static files.
         ignored("tcp_nopush", any, .exactly(1), .flag),
         // Hash table sizing: switchyard's tables grow on their own.

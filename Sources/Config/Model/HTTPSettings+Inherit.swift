@@ -6,6 +6,7 @@
 extension HTTPSettings {
     mutating func inherit(from parent: HTTPSettings) {
         proxy.inherit(from: parent.proxy)
+        fastcgi.inherit(from: parent.fastcgi)
         gzip.inherit(from: parent.gzip)
         client.inherit(from: parent.client)
         content.inherit(from: parent.content)
@@ -104,6 +105,31 @@ extension ProxySettings {
         $cookieFlags.inherit(from: parent.$cookieFlags)
         $passTrailers.inherit(from: parent.$passTrailers)
         cache.inherit(from: parent.cache)
+    }
+}
+
+extension FastCGISettings {
+    mutating func inherit(from parent: FastCGISettings) {
+        $params.inherit(from: parent.$params)
+        $index.inherit(from: parent.$index)
+        $splitPathInfo.inherit(from: parent.$splitPathInfo)
+        $hideHeaders.inherit(from: parent.$hideHeaders)
+        $passHeaders.inherit(from: parent.$passHeaders)
+        $ignoreHeaders.inherit(from: parent.$ignoreHeaders)
+        $nextUpstream.inherit(from: parent.$nextUpstream)
+        $nextUpstreamTries.inherit(from: parent.$nextUpstreamTries)
+        $nextUpstreamTimeout.inherit(from: parent.$nextUpstreamTimeout)
+        $connectTimeout.inherit(from: parent.$connectTimeout)
+        $sendTimeout.inherit(from: parent.$sendTimeout)
+        $readTimeout.inherit(from: parent.$readTimeout)
+        $bufferSize.inherit(from: parent.$bufferSize)
+        $buffers.inherit(from: parent.$buffers)
+        $busyBuffersSize.inherit(from: parent.$busyBuffersSize)
+        $tempFileWriteSize.inherit(from: parent.$tempFileWriteSize)
+        $interceptErrors.inherit(from: parent.$interceptErrors)
+        $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
+        $passRequestBody.inherit(from: parent.$passRequestBody)
+        $keepConn.inherit(from: parent.$keepConn)
     }
 }
 

@@ -4,6 +4,7 @@
 ///     location.settings.proxy.readTimeout   // effective value for that location
 public struct HTTPSettings: Sendable {
     public var proxy = ProxySettings()
+    public var fastcgi = FastCGISettings()
     public var gzip = GzipSettings()
     public var client = ClientSettings()
     public var content = ContentSettings()

@@ -33,6 +33,9 @@ public enum ProxyTarget: Sendable, Equatable {
 /// What answers requests in a location.
 public enum LocationHandler: Sendable, Equatable {
     case proxy(ProxyPass)
+    /// `fastcgi_pass address | unix:path | upstream`: a `ProxyURL` with scheme `fastcgi` (no URI part), or a
+    /// template evaluated per request as `proxy_pass`'s is.
+    case fastcgi(ProxyPass)
     case stubStatus
     /// `jvm_route_status upstream`: peer state of one upstream as text.
     case jvmRouteStatus(upstream: String)
