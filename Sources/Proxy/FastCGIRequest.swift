@@ -21,9 +21,12 @@ final class FastCGIRuntime: @unchecked Sendable {
     /// `fastcgi_split_path_info`: two captures, the script name and the path info.
     let split: Regex?
     let keepConn: Bool
+    /// `fastcgi_catch_stderr`: texts that make a stderr message before the head an invalid answer.
+    let catchStderr: [[UInt8]]
 
     init(params: [Param], passRequestHeaders: Bool, passRequestBody: Bool, index: [UInt8]?, split: Regex?,
-         keepConn: Bool) {
+         keepConn: Bool, catchStderr: [[UInt8]] = []) {
+        self.catchStderr = catchStderr
         self.params = params
         var names: [[UInt8]] = []
         for p in params where p.name.count > 5 && p.name.starts(with: "HTTP_".utf8) {

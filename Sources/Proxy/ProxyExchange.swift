@@ -109,7 +109,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         firstStart = Clock.monotonicNanos()
         tx = UpstreamTransaction(method: request.head.method,
                                  upgradeRequested: proxy.wire == .http1 && TunnelHead.requested(request.head),
-                                 headLimit: proxy.bufferSize, wire: proxy.wire)
+                                 headLimit: proxy.bufferSize, wire: proxy.wire, catchStderr: proxy.fastcgi?.catchStderr ?? [])
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
     }
 
@@ -172,6 +172,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// `$request_body` (the body when it is in memory) and `$request_body_file` (the temp file's name).
     private func keepBodyForVariables() {
+        if request.head.bodyFraming == .chunked, !body.streamed, let n = body.lengthForUpstream { request.chunkedBodyLength = n }
         if let bytes = body.inMemory { request.requestBody = bytes }
         if let path = body.filePath { request.requestBodyFile = Array(path.utf8) }
     }
@@ -460,7 +461,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             c.buffer.consume(consumed)
             return parseHead()   // interim 1xx: skip it, wait for the final head
         case .failed(let f):
-            worker.log(.error, "\(f.reason) while reading response header from upstream", client.id)
+            if !f.reason.isEmpty { worker.log(.error, "\(f.reason) while reading response header from upstream", client.id) }
             return tryFailed(f.kind)
         case .upgrade(let resp, let consumed):
             c.buffer.consume(consumed)

@@ -67,6 +67,8 @@ final class Request {
     var requestBody: [UInt8] = []
     /// `$request_body_file`: the temp file's name when the body went to one.
     var requestBodyFile: [UInt8] = []
+    /// The length of a chunked body once read whole, for `$content_length` (nginx's content_length_n); -1 unread.
+    var chunkedBodyLength: Int64 = -1
     var bytesSent: Int64 = 0
     var requestLength: Int64 = 0
     var tries: [UpstreamTry] = []
@@ -122,6 +124,7 @@ final class Request {
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
         if !requestBodyFile.isEmpty { requestBodyFile = [] }
+        chunkedBodyLength = -1
         if !tries.isEmpty { tries.removeAll(keepingCapacity: true) }
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
         // A buffer a small file's body grew (StaticFiles.sendSmall) is not kept either.
@@ -275,7 +278,9 @@ final class Request {
         case .connectionsReading: ASCIIDecimal.append(c.worker.stats.snapshot().reading, to: &out)
         case .connectionsWriting: ASCIIDecimal.append(c.worker.stats.snapshot().writing, to: &out)
         case .connectionsWaiting: ASCIIDecimal.append(c.worker.stats.snapshot().waiting, to: &out)
-        case .contentLength: if let v = requestHeader("content-length") { out.append(contentsOf: v) }
+        case .contentLength:
+            if let v = requestHeader("content-length") { out.append(contentsOf: v) }
+            else if chunkedBodyLength >= 0 { ASCIIDecimal.append(chunkedBodyLength, to: &out) }   // a chunked body read whole
         case .contentType: head.appendJoinedValues(of: Self.contentTypeName, to: &out)
         case .timeLocal: out.append(contentsOf: c.worker.clock.timeLocal())
         case .timeISO8601: out.append(contentsOf: c.worker.clock.timeISO8601())

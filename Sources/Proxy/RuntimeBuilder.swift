@@ -858,7 +858,7 @@ struct Builder {
         }
         let runtime = FastCGIRuntime(params: params, passRequestHeaders: f.passRequestHeaders,
                                      passRequestBody: f.passRequestBody, index: f.index.map { Array($0.utf8) },
-                                     split: split, keepConn: f.keepConn)
+                                     split: split, keepConn: f.keepConn, catchStderr: f.catchStderr.map { Array($0.utf8) })
         return try proxy(pass, settings: p, ssl: ProxySSLSettings(), locationPrefix: locationPrefix, http: http,
                          resolver: settings.resolver, charset: charset, fastcgi: runtime, at: loc)
     }

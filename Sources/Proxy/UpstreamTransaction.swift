@@ -26,11 +26,27 @@ enum UpstreamProtocol: Equatable {
 /// A FastCGI response's decoding state, boxed: one reference in the transaction (inline, its fields would grow
 /// every proxied request's exchange).
 final class FastCGIResponse {
+    /// `fastcgi_catch_stderr`'s texts.
+    let catchStderr: [[UInt8]]
     var records = FastCGIRecordReader()
     var head = CGIHead()
     /// FCGI_STDERR pieces not yet logged (the executor takes them after each step, `takeStderr`).
     var stderr: [[UInt8]] = []
-    init() {}
+    init(catchStderr: [[UInt8]]) { self.catchStderr = catchStderr }
+
+    /// Whether a stderr piece holds one of `fastcgi_catch_stderr`'s texts.
+    func caught(_ piece: ByteView) -> Bool {
+        for text in catchStderr where !text.isEmpty && piece.count >= text.count {
+            var i = 0
+            while i + text.count <= piece.count {
+                var k = 0
+                while k < text.count && piece[i + k] == text[k] { k += 1 }
+                if k == text.count { return true }
+                i += 1
+            }
+        }
+        return false
+    }
 }
 
 /// Where a transaction's body pieces go: the client sink (ProxyExchange) or the cache sink (CacheBackgroundUpdate).
@@ -94,10 +110,12 @@ struct UpstreamTransaction {
     private var decoder = ChunkedDecoder(upstream: true)
 
     /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted.
-    init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int, wire: UpstreamProtocol = .http1) {
+    /// `catchStderr`: FastCGI's `fastcgi_catch_stderr` texts.
+    init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int, wire: UpstreamProtocol = .http1,
+         catchStderr: [[UInt8]] = []) {
         self.method = method
         self.wire = wire
-        if wire != .http1 { fcgi = FastCGIResponse() }
+        if wire != .http1 { fcgi = FastCGIResponse(catchStderr: catchStderr) }
         self.upgradeRequested = upgradeRequested
         self.headLimit = headLimit
         parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
@@ -108,7 +126,7 @@ struct UpstreamTransaction {
     mutating func restart(connected: Bool) {
         // A parser is clean unless a head was cut short (each complete head resets it).
         if state == .sending || state == .awaitingHead || state == .failed { parser.reset() }
-        if fcgi != nil { fcgi = FastCGIResponse() }
+        if let f = fcgi { fcgi = FastCGIResponse(catchStderr: f.catchStderr) }
         state = connected ? .sending : .connecting
         keepAlive = false
         framing = .none
@@ -258,6 +276,8 @@ struct UpstreamTransaction {
                 return .failed(fail(text, .invalidHeader))
             case .stderr(let start, let n):
                 f.stderr.append(bytes.array(start, start + n))
+                // fastcgi_catch_stderr: an invalid answer, whose only log line is the stderr one (empty reason).
+                if !f.catchStderr.isEmpty && f.caught(bytes.slice(start, start + n)) { return .failed(fail("", .invalidHeader)) }
                 at = next
             case .endRequest:
                 return .failed(fail("upstream prematurely closed FastCGI stdout", .invalidHeader))

@@ -250,6 +250,7 @@ include fastcgi.conf;
         try c.send("POST /info.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
         #expect(try c.readResponse().text == "got 5")
         #expect(app.requests.last?.stdinText == "abcde")
+        #expect(app.requests.last?.param("CONTENT_LENGTH") == "5")   // nginx's length of a chunked body read whole
     }
 
     @Test func statusLocationAndTheResponseFraming() throws {
@@ -300,6 +301,26 @@ include fastcgi.conf;
         let log = f.logFile("logs/error.log", containing: "FastCGI sent in stderr")
         #expect(log.contains("[error]"))
         #expect(log.contains("FastCGI sent in stderr: \"PHP Warning:  Undefined variable $x in /srv/index.php on line 3\" while reading response header from upstream"))
+    }
+
+    /// fastcgi_catch_stderr: a matching stderr message before the head is an invalid answer (502), logged once.
+    @Test func catchStderrMakesTheAnswerInvalid() throws {
+        let app = try MockFastCGIBackend { _ in .cgi(text: "page", stderr: ["PHP Fatal error: out of memory"]) }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /catch { fastcgi_catch_stderr "Fatal error"; fastcgi_pass \(app.address); }
+                location /pass { fastcgi_catch_stderr "Parse error"; fastcgi_pass \(app.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/catch").status == 502)
+        #expect(try f.get("/pass").text == "page")
+        let log = f.logFile("logs/error.log", containing: "FastCGI sent in stderr")
+        #expect(log.contains("FastCGI sent in stderr: \"PHP Fatal error: out of memory\" while reading response header from upstream"))
+        #expect(log.split(separator: "\n").filter { $0.contains("FastCGI sent in stderr") }.count == 2)
+        #expect(!log.contains("invalid header"))
     }
 
     @Test func interceptErrorsHandsTheStatusToErrorPage() throws {

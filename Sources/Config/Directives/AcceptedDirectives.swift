@@ -9,6 +9,7 @@ extension DirectiveTable {
         // FastCGI response buffering: the answer streams through one bounded buffer, as proxy_pass's does.
         ignored("fastcgi_buffering", any, .exactly(1), .flag),
         ignored("fastcgi_max_temp_file_size", any, .exactly(1), .size),
+        ignored("fastcgi_temp_path", any, .range(1, 4), .tempPath),
         // TCP_CORK only matters together with sendfile(2) for static files.
         ignored("tcp_nopush", any, .exactly(1), .flag),
         // Hash table sizing: switchyard's tables grow on their own.
@@ -55,6 +56,8 @@ extension DirectiveTable {
     /// How an accepted directive's arguments are checked (nginx's `ngx_conf_set_*_slot` it would use).
     enum ArgumentCheck {
         case flag, size, msec, seconds, number, buffers, sizeOrOff, poolSize, openFileCache, aio, cpuAffinity, priority
+        /// `path [level1 [level2 [level3]]]`, nginx's ngx_conf_set_path_slot: each level 1 or 2 digits of the name.
+        case tempPath
         case words(Set<String>)
     }
 
@@ -81,6 +84,12 @@ extension DirectiveTable {
             guard let size = Units.size(arguments[1].text), size > 0 else {
                 throw ConfigError("invalid value \"\(arguments[1].text)\" in \"\(directive.name)\" directive",
                                   at: directive.location)
+            }
+        case .tempPath:
+            for argument in arguments.dropFirst() {
+                guard let level = Int(argument.text), (1...2).contains(level) else {
+                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+                }
             }
         case .sizeOrOff:
             if first != "off" { _ = try Values.size(directive, arguments[0]) }
