@@ -79,7 +79,9 @@ struct RequestBody {
         spoolLogLevel = tempPath.fileOnly == .off ? .warn : .notice
         replaced = !proxy.plainRequest && (proxy.rewrites.body != nil || !proxy.rewrites.passRequestBody)
         records = proxy.wire != .http1
-        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced
+        // FastCGI streams a Content-Length body only: a chunked one is read whole first (its records need no length,
+        // but nginx's chunked streaming to FastCGI is not done here; README).
+        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced && !records
         switch framing {
         case .length(let n) where n > 0:
             needsBufferingFirst = proxy.requestBuffering || replaced
@@ -269,6 +271,7 @@ struct RequestBody {
     mutating func send(to fd: Transport, client: some RequestBodySource) -> SendResult {
         if !streamed { return sendBuffered(to: fd) }
         if rechunked { return sendRechunked(to: fd, client: client) }
+        if records { return sendStreamedRecords(to: fd, client: client) }
         // Streaming: copy straight from the client's input buffer to the upstream socket.
         let input = client.input
         while remaining > 0 {
@@ -354,6 +357,37 @@ struct RequestBody {
                 buffered.withByteView { FastCGI.appendRecords(.stdin, $0.slice(from, from + n), to: &staging) }
                 sentOffset += Int64(n)
             }
+        }
+    }
+
+    /// FastCGI with `fastcgi_request_buffering off`: the client's bytes as they arrive, one FCGI_STDIN record (at
+    /// most 32 KiB) at a time, then the stream's end; the client is not read while the application is slow.
+    private mutating func sendStreamedRecords(to fd: Transport, client: some RequestBodySource) -> SendResult {
+        let input = client.input
+        while true {
+            while stagingSent < staging.count {
+                let r = fd.write(staging, from: stagingSent)
+                switch r {
+                case .done(let n): stagingSent += n; sentAnyStreamed = true
+                case .wouldBlock: client.pauseBody(); return .blocked
+                case .eof, .error: return .failed(r)
+                }
+            }
+            staging.removeAll(keepingCapacity: true)
+            stagingSent = 0
+            if recordsEnded { complete = true; return .done }
+            if remaining == 0 {
+                FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &staging)
+                recordsEnded = true
+                continue
+            }
+            if input.isEmpty { return .needClient }
+            let n = Int(min(Int64(min(input.readableCount, FastCGI.stdinPiece)), remaining))
+            let piece = input.view(prefix: n)
+            if capturing { captured.append(contentsOf: piece) }
+            FastCGI.appendRecords(.stdin, piece, to: &staging)
+            input.consume(n); remaining -= Int64(n)
+            client.countBodyBytes(Int64(n))
         }
     }
 

@@ -838,7 +838,7 @@ struct Builder {
         p.sendTimeout = f.sendTimeout
         p.readTimeout = f.readTimeout
         p.bufferSize = f.bufferSize
-        p.requestBuffering = true   // the body goes as FCGI_STDIN records once read
+        p.requestBuffering = f.requestBuffering   // off: a Content-Length body streams as FCGI_STDIN records
         p.interceptErrors = f.interceptErrors
         p.passRequestHeaders = f.passRequestHeaders
         p.passRequestBody = f.passRequestBody

@@ -73,6 +73,7 @@ public final class MockFastCGIBackend: @unchecked Sendable {
     private let handler: Lock<Handler>
     private let seen = Lock<[FastCGISeen]>([])
     private let connectionCount = Atomic<Int>(0)
+    private let stdinCount = Atomic<Int>(0)
     private let open = Lock<[Int32]>([])
     private var acceptor: WorkerThread?
     private let stopping = Atomic<Bool>(false)
@@ -99,6 +100,8 @@ public final class MockFastCGIBackend: @unchecked Sendable {
 
     /// Every request received, in order.
     public var requests: [FastCGISeen] { seen.withLock { $0 } }
+    /// FCGI_STDIN bytes read so far, over all requests (a streamed body shows up here before it ends).
+    public var stdinBytesReceived: Int { stdinCount.load(ordering: .relaxed) }
     /// Connections accepted so far.
     public var connections: Int { connectionCount.load(ordering: .relaxed) }
 
@@ -180,6 +183,7 @@ public final class MockFastCGIBackend: @unchecked Sendable {
             while true {
                 guard let r = reader.record(), r.type == 5 else { return }
                 sizes.append(r.content.count)
+                stdinCount.add(r.content.count, ordering: .relaxed)
                 if r.content.isEmpty { break }
                 stdin += r.content
             }

@@ -253,6 +253,22 @@ include fastcgi.conf;
         #expect(app.requests.last?.param("CONTENT_LENGTH") == "5")   // nginx's length of a chunked body read whole
     }
 
+    /// fastcgi_request_buffering off: a Content-Length body reaches the application as the client sends it.
+    @Test func requestBufferingOffStreamsTheBody() throws {
+        let app = try MockFastCGIBackend { req in .cgi(text: "got \(req.stdinText)") }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location / { fastcgi_request_buffering off; fastcgi_pass \(app.address); } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("POST /upload.php HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234")
+        #expect(eventually { app.stdinBytesReceived == 5 })   // before the client sent the rest
+        try c.send("56789")
+        #expect(try c.readResponse().text == "got 0123456789")
+        #expect(app.requests.last?.stdinRecords.last == 0)
+    }
+
     @Test func statusLocationAndTheResponseFraming() throws {
         let app = try MockFastCGIBackend { req in
             switch req.param("SCRIPT_NAME") ?? "" {

@@ -53,6 +53,7 @@ extension DirectiveTable {
         DirectiveSpec("fastcgi_pass_request_headers", any, .exactly(1), .flag(\.fastcgi.$passRequestHeaders)),
         DirectiveSpec("fastcgi_pass_request_body", any, .exactly(1), .flag(\.fastcgi.$passRequestBody)),
         DirectiveSpec("fastcgi_keep_conn", any, .exactly(1), .flag(\.fastcgi.$keepConn)),
+        DirectiveSpec("fastcgi_request_buffering", any, .exactly(1), .flag(\.fastcgi.$requestBuffering)),
         DirectiveSpec("fastcgi_catch_stderr", any, .exactly(1), .words(\.fastcgi.$catchStderr)),
         ]
     }

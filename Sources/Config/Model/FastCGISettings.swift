@@ -27,6 +27,8 @@ public struct FastCGISettings: Sendable {
     @Setting public var passRequestBody: Bool = true
     /// `fastcgi_keep_conn`: FCGI_KEEP_CONN, so the connection can go back to the upstream's `keepalive` pool.
     @Setting public var keepConn: Bool = false
+    /// `fastcgi_request_buffering off`: a Content-Length body streams to the application as it arrives.
+    @Setting public var requestBuffering: Bool = true
     /// `fastcgi_catch_stderr`: a stderr message before the head containing one of these makes the answer invalid.
     @Setting public var catchStderr: [String] = []
 

@@ -130,6 +130,7 @@ extension FastCGISettings {
         $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
         $passRequestBody.inherit(from: parent.$passRequestBody)
         $keepConn.inherit(from: parent.$keepConn)
+        $requestBuffering.inherit(from: parent.$requestBuffering)
         $catchStderr.inherit(from: parent.$catchStderr)
     }
 }
