@@ -147,7 +147,7 @@ enum ProxyDestination {
         case .variable(let template, let groups, let resolver):
             var text: [UInt8] = []
             // fastcgi_pass $var: `host:port`, `unix:/path` or an upstream's name, read as proxy_pass's URL would be.
-            if proxy.wire != .http1 { text.append(contentsOf: "http://".utf8) }
+            if proxy.fastcgi != nil { text.append(contentsOf: "http://".utf8) }
             r.evaluate(template, into: &text)
             switch DynamicProxyURL.parse(text) {
             case .failure(let e): return .unusable(status: 500, message: e.message)

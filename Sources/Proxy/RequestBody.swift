@@ -78,7 +78,7 @@ struct RequestBody {
         memoryLimit = tempPath.fileOnly == .off ? captureLimit : 0
         spoolLogLevel = tempPath.fileOnly == .off ? .warn : .notice
         replaced = !proxy.plainRequest && (proxy.rewrites.body != nil || !proxy.rewrites.passRequestBody)
-        records = proxy.wire != .http1
+        records = proxy.fastcgi != nil
         // FastCGI streams a Content-Length body only: a chunked one is read whole first (its records need no length,
         // but nginx's chunked streaming to FastCGI is not done here; README).
         rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced && !records

@@ -26,13 +26,15 @@ enum UpstreamProtocol: Equatable {
 /// A FastCGI response's decoding state, boxed: one reference in the transaction (inline, its fields would grow
 /// every proxied request's exchange).
 final class FastCGIResponse {
+    /// FCGI_KEEP_CONN was asked: the connection may be reused after FCGI_END_REQUEST.
+    let keepConn: Bool
     /// `fastcgi_catch_stderr`'s texts.
     let catchStderr: [[UInt8]]
     var records = FastCGIRecordReader()
     var head = CGIHead()
     /// FCGI_STDERR pieces not yet logged (the executor takes them after each step, `takeStderr`).
     var stderr: [[UInt8]] = []
-    init(catchStderr: [[UInt8]]) { self.catchStderr = catchStderr }
+    init(keepConn: Bool, catchStderr: [[UInt8]]) { self.keepConn = keepConn; self.catchStderr = catchStderr }
 
     /// Whether a stderr piece holds one of `fastcgi_catch_stderr`'s texts.
     func caught(_ piece: ByteView) -> Bool {
@@ -100,10 +102,14 @@ struct UpstreamTransaction {
     private(set) var remaining: Int64 = 0
     /// The method sent upstream (GET for a HEAD converted by the cache): it decides whether a body follows.
     private let method: HTTPMethod
-    /// The protocol whose decoder reads the response.
-    let wire: UpstreamProtocol
-    /// FastCGI's decoding state; nil for HTTP.
+    /// FastCGI's decoding state (and FCGI_KEEP_CONN); nil for HTTP. The protocol is read from it, so it costs the
+    /// transaction one reference, the exchange's allocation no more.
     private var fcgi: FastCGIResponse?
+    /// The protocol whose decoder reads the response.
+    var wire: UpstreamProtocol {
+        guard let f = fcgi else { return .http1 }
+        return .fastcgi(keepConn: f.keepConn)
+    }
     private let upgradeRequested: Bool
     private let headLimit: Int
     private var parser: ResponseHeadParser
@@ -114,8 +120,7 @@ struct UpstreamTransaction {
     init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int, wire: UpstreamProtocol = .http1,
          catchStderr: [[UInt8]] = []) {
         self.method = method
-        self.wire = wire
-        if wire != .http1 { fcgi = FastCGIResponse(catchStderr: catchStderr) }
+        if case .fastcgi(let keepConn) = wire { fcgi = FastCGIResponse(keepConn: keepConn, catchStderr: catchStderr) }
         self.upgradeRequested = upgradeRequested
         self.headLimit = headLimit
         parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
@@ -126,7 +131,7 @@ struct UpstreamTransaction {
     mutating func restart(connected: Bool) {
         // A parser is clean unless a head was cut short (each complete head resets it).
         if state == .sending || state == .awaitingHead || state == .failed { parser.reset() }
-        if let f = fcgi { fcgi = FastCGIResponse(catchStderr: f.catchStderr) }
+        if let f = fcgi { fcgi = FastCGIResponse(keepConn: f.keepConn, catchStderr: f.catchStderr) }
         state = connected ? .sending : .connecting
         keepAlive = false
         framing = .none
@@ -169,10 +174,8 @@ struct UpstreamTransaction {
     mutating func receiveHead(_ bytes: ByteView, slot: inout ResponseHeadSlot) -> HeadStep {
         if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
         guard state == .awaitingHead else { return .incomplete }
-        switch wire {
-        case .http1: return receiveHTTPHead(bytes, slot: &slot)
-        case .fastcgi: return receiveFastCGIHead(bytes)
-        }
+        guard let f = fcgi else { return receiveHTTPHead(bytes, slot: &slot) }
+        return receiveFastCGIHead(bytes, f)
     }
 
     /// HTTP/1.x: a status line and header fields, interim 1xx heads skipped, the Upgrade exit.
@@ -211,10 +214,8 @@ struct UpstreamTransaction {
     /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
     mutating func receiveBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
         guard state == .body else { return .ended(consumed: 0, reusable: false) }
-        switch wire {
-        case .http1: return receiveHTTPBody(bytes, to: sink)
-        case .fastcgi(let keepConn): return receiveFastCGIBody(bytes, to: sink, keepConn: keepConn)
-        }
+        guard let f = fcgi else { return receiveHTTPBody(bytes, to: sink) }
+        return receiveFastCGIBody(bytes, to: sink, f)
     }
 
     /// HTTP/1.x: the body framed by Content-Length, chunked coding or the connection's close.
@@ -245,7 +246,7 @@ struct UpstreamTransaction {
 
     /// The server closed the connection (EOF): the end of a close-delimited body, else a failure.
     mutating func closed() -> BodyStep {
-        if state == .body && framing == .untilClose && wire == .http1 {
+        if state == .body && framing == .untilClose && fcgi == nil {
             state = .done
             return .ended(consumed: 0, reusable: false)
         }
@@ -264,8 +265,7 @@ struct UpstreamTransaction {
     /// Records until the CGI head is whole. What was walked is reported used (`.interim`) as it goes, the head's
     /// bytes being kept in `CGIHead`, so stderr before the head never piles up in the connection's buffer; at the
     /// head's end, the rest of its record stays in the buffer as the body's first bytes.
-    private mutating func receiveFastCGIHead(_ bytes: ByteView) -> HeadStep {
-        let f = fcgi!
+    private mutating func receiveFastCGIHead(_ bytes: ByteView, _ f: FastCGIResponse) -> HeadStep {
         var at = 0
         while true {
             let (event, next) = f.records.step(bytes, at: at)
@@ -289,7 +289,7 @@ struct UpstreamTransaction {
                     at = next
                 case .complete(let used):
                     f.records.unread(n - used)   // the body's first bytes, read again by receiveBody
-                    return fastCGIHead(consumed: start + used)
+                    return fastCGIHead(consumed: start + used, f)
                 }
             }
         }
@@ -297,8 +297,7 @@ struct UpstreamTransaction {
 
     /// The CGI head as an HTTP head (`CGIHead.httpHead`), parsed by the one response parser, and the body's framing:
     /// a Content-Length when the application gave one, else until FCGI_END_REQUEST.
-    private mutating func fastCGIHead(consumed: Int) -> HeadStep {
-        let f = fcgi!
+    private mutating func fastCGIHead(consumed: Int, _ f: FastCGIResponse) -> HeadStep {
         let converted = f.head.httpHeadOrError()
         guard let (bytes, _) = converted.head else {
             return .failed(fail(converted.error ?? "upstream sent invalid header", .invalidHeader))
@@ -319,8 +318,7 @@ struct UpstreamTransaction {
 
     /// Stdout records to the sink (no more than a Content-Length the application gave), stderr kept for the log,
     /// until FCGI_END_REQUEST: the end, reusable with FCGI_KEEP_CONN when nothing follows it.
-    private mutating func receiveFastCGIBody(_ bytes: ByteView, to sink: some UpstreamBodySink, keepConn: Bool) -> BodyStep {
-        let f = fcgi!
+    private mutating func receiveFastCGIBody(_ bytes: ByteView, to sink: some UpstreamBodySink, _ f: FastCGIResponse) -> BodyStep {
         var at = 0
         while true {
             let (event, next) = f.records.step(bytes, at: at)
@@ -340,7 +338,7 @@ struct UpstreamTransaction {
                     return .failed(fail("upstream prematurely closed FastCGI request", .error))
                 }
                 state = .done
-                return .ended(consumed: next, reusable: keepConn && next == bytes.count)
+                return .ended(consumed: next, reusable: f.keepConn && next == bytes.count)
             }
             at = next
         }
