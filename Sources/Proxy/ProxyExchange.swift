@@ -109,13 +109,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
-        if let f = proxy.fastcgi {
-            tx = UpstreamTransaction(method: request.head.method, headLimit: proxy.bufferSize,
-                                     wire: .fastcgi(keepConn: f.keepConn), catchStderr: f.catchStderr)
-        } else {
-            tx = UpstreamTransaction(method: request.head.method, upgradeRequested: TunnelHead.requested(request.head),
-                                     headLimit: proxy.bufferSize)
-        }
+        tx = UpstreamTransaction(method: request.head.method,
+                                 upgradeRequested: proxy.fastcgi == nil && TunnelHead.requested(request.head),
+                                 headLimit: proxy.bufferSize)
+        if let f = proxy.fastcgi { tx.speakFastCGI(keepConn: f.keepConn, catchStderr: f.catchStderr) }
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
     }
 
@@ -458,15 +455,17 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func parseHead() {
         guard let c = conn else { return }
-        let step = tx.receiveHead(c.buffer.view, slot: &worker.responseHeadSlot)
-        if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
-        switch step {
+        // FastCGI's stderr is logged in each case before it is acted on (a `let` of the step would copy its payload).
+        switch tx.receiveHead(c.buffer.view, slot: &worker.responseHeadSlot) {
         case .incomplete:
+            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
             return
         case .interim(let consumed):
+            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
             c.buffer.consume(consumed)
             return parseHead()   // interim 1xx: skip it, wait for the final head
         case .failed(let f):
+            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
             if !f.reason.isEmpty { worker.log(.error, "\(f.reason) while reading response header from upstream", client.id) }
             return tryFailed(f.kind)
         case .upgrade(let resp, let consumed):
@@ -476,6 +475,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             request.tries[request.tries.count - 1].headerNanos = now &- tryStart
             upgraded(head: resp, connection: c, leftover: c.buffer.view)
         case .head(let resp, let consumed):
+            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
             c.buffer.consume(consumed)
             let now = Clock.monotonicNanos()
             request.tries[request.tries.count - 1].status = resp.status
@@ -654,15 +654,16 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// Passes what the upstream buffer holds to the client in the client's framing.
     private func forwardBuffered() {
         guard let c = conn else { return }
-        let step = tx.receiveBody(c.buffer.view, to: self)
-        if proxy.fastcgi != nil { logStderr("while reading upstream") }
-        switch step {
+        switch tx.receiveBody(c.buffer.view, to: self) {
         case .more(let consumed):
+            if proxy.fastcgi != nil { logStderr("while reading upstream") }
             c.buffer.consume(consumed)
         case .ended(let consumed, let reusable):
+            if proxy.fastcgi != nil { logStderr("while reading upstream") }
             c.buffer.consume(consumed)
             return endOfBody(reusable: reusable)
         case .failed(let f):
+            if proxy.fastcgi != nil { logStderr("while reading upstream") }
             worker.log(.error, f.logLine, client.id)
             return abortMidResponse()
         }

@@ -116,26 +116,43 @@ struct UpstreamTransaction {
     private var decoder = ChunkedDecoder(upstream: true)
 
     /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted.
-    /// `catchStderr`: FastCGI's `fastcgi_catch_stderr` texts.
-    init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int, wire: UpstreamProtocol = .http1,
-         catchStderr: [[UInt8]] = []) {
+    /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted. HTTP/1.x;
+    /// `speakFastCGI` turns it into a FastCGI transaction.
+    init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int) {
         self.method = method
-        if case .fastcgi(let keepConn) = wire { fcgi = FastCGIResponse(keepConn: keepConn, catchStderr: catchStderr) }
         self.upgradeRequested = upgradeRequested
         self.headLimit = headLimit
         parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
                                                          headMax: headLimit, maxHeaders: 200))
     }
 
+    /// A transaction speaking `wire` (`catchStderr`: FastCGI's `fastcgi_catch_stderr` texts).
+    init(method: HTTPMethod, headLimit: Int, wire: UpstreamProtocol, catchStderr: [[UInt8]] = []) {
+        self.init(method: method, headLimit: headLimit)
+        if case .fastcgi(let keepConn) = wire { speakFastCGI(keepConn: keepConn, catchStderr: catchStderr) }
+    }
+
+    /// The response is FastCGI records (the request went as FastCGIRequest encoded it). Kept out of `init`, so the
+    /// HTTP path's transaction is built in place as it always was.
+    @inline(never)
+    mutating func speakFastCGI(keepConn: Bool, catchStderr: [[UInt8]]) {
+        fcgi = FastCGIResponse(keepConn: keepConn, catchStderr: catchStderr)
+    }
+
     /// Starts over for another try (a retry or a new connection): same request, nothing read.
     mutating func restart(connected: Bool) {
         // A parser is clean unless a head was cut short (each complete head resets it).
         if state == .sending || state == .awaitingHead || state == .failed { parser.reset() }
-        if let f = fcgi { fcgi = FastCGIResponse(keepConn: f.keepConn, catchStderr: f.catchStderr) }
+        if fcgi != nil { restartFastCGI() }
         state = connected ? .sending : .connecting
         keepAlive = false
         framing = .none
         remaining = 0
+    }
+
+    @inline(never)
+    private mutating func restartFastCGI() {
+        if let f = fcgi { fcgi = FastCGIResponse(keepConn: f.keepConn, catchStderr: f.catchStderr) }
     }
 
     // MARK: - Connecting and sending
