@@ -319,6 +319,25 @@ include fastcgi.conf;
         #expect(log.contains("FastCGI sent in stderr: \"PHP Warning:  Undefined variable $x in /srv/index.php on line 3\" while reading response header from upstream"))
     }
 
+    /// X-Accel-Redirect from the application is followed (a PHP download script's idiom), unless
+    /// fastcgi_ignore_headers names it.
+    @Test func xAccelRedirectAndIgnoreHeaders() throws {
+        let app = try MockFastCGIBackend { _ in .cgi(headers: [("X-Accel-Redirect", "/protected/file.txt")], text: "app body") }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /protected/ { internal; return 200 "the protected file"; }
+                location /follow { fastcgi_pass \(app.address); }
+                location /ignore { fastcgi_ignore_headers X-Accel-Redirect; fastcgi_pass \(app.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/follow/download.php").text == "the protected file")
+        let ignored = try f.get("/ignore/download.php")
+        #expect(ignored.text == "app body" && ignored.header("X-Accel-Redirect") == nil)
+    }
+
     /// fastcgi_catch_stderr: a matching stderr message before the head is an invalid answer (502), logged once.
     @Test func catchStderrMakesTheAnswerInvalid() throws {
         let app = try MockFastCGIBackend { _ in .cgi(text: "page", stderr: ["PHP Fatal error: out of memory"]) }
