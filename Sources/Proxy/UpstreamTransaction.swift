@@ -115,7 +115,6 @@ struct UpstreamTransaction {
     private var parser: ResponseHeadParser
     private var decoder = ChunkedDecoder(upstream: true)
 
-    /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted.
     /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted. HTTP/1.x;
     /// `speakFastCGI` turns it into a FastCGI transaction.
     init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int) {
