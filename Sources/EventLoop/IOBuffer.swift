@@ -72,22 +72,6 @@ public final class IOBuffer {
         tail += n
     }
 
-    /// Reads once from `fd` into the tail, growing by at most `chunk` bytes. `.done(n)` means n bytes arrived.
-    public func read(from fd: Int32, chunk: Int) -> IOResult {
-        if capacity - tail < chunk / 2 || !storage.isAllocated { reserve(chunk) }
-        let r = Syscall.read(fd, writable)
-        if case .done(let n) = r { tail += n }
-        return r
-    }
-
-    /// `read(from:chunk:)` for a socket: one recv(2) (`Syscall.receive`), the call `Transport` reads with.
-    public func receive(from socket: Int32, chunk: Int) -> IOResult {
-        if capacity - tail < chunk / 2 || !storage.isAllocated { reserve(chunk) }
-        let r = Syscall.receive(socket, writable)
-        if case .done(let n) = r { tail += n }
-        return r
-    }
-
     /// Writes readable bytes to `fd`, consuming what was written.
     public func write(to fd: Int32) -> IOResult {
         if isEmpty { return .done(0) }

@@ -328,6 +328,21 @@ extension IOBuffer {
         storage.base = grown; capacity = newCapacity
     }
 
+    /// Reads once from `fd` into the tail, growing by at most `chunk` bytes. `.done(n)` means n bytes arrived.
+    public func read(from fd: Int32, chunk: Int) -> IOResult { fill(chunk) { Syscall.read(fd, $0) } }
+
+    /// `read(from:chunk:)` for a socket: one recv(2) (`Syscall.receive`), the call `Transport` reads with.
+    public func receive(from socket: Int32, chunk: Int) -> IOResult { fill(chunk) { Syscall.receive(socket, $0) } }
+
+    /// Room for at least half a `chunk` (a whole one when there is less), then one `call` into it.
+    @inline(__always)
+    private func fill(_ chunk: Int, _ call: (UnsafeMutableRawBufferPointer) -> IOResult) -> IOResult {
+        if capacity - tail < chunk / 2 || !storage.isAllocated { reserve(chunk) }
+        let r = call(writable)
+        if case .done(let n) = r { tail += n }
+        return r
+    }
+
     /// Free space at the tail (call `reserve` first); commit what was written with `didWrite`.
     public var writable: UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(start: storage.base.map { $0 + tail }, count: capacity - tail)

@@ -701,7 +701,7 @@ final class ClientConnection: RequestBodySource {
 
     private func drainAndClose() {
         input.clear()
-        switch input.read(from: fd, chunk: 4096) {
+        switch input.receive(from: fd, chunk: 4096) {
         case .done: input.clear()
         case .wouldBlock: break
         case .eof, .error: return close()
