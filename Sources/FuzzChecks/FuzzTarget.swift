@@ -7,6 +7,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case session
     case config
     case cacheEntry = "cache-entry"
+    case fastcgi
 
     public var name: String { rawValue }
 
@@ -19,6 +20,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .session: try SessionCheck.check(data)
         case .config: try ConfigCheck.check(data)
         case .cacheEntry: try CacheEntryCheck.check(data)
+        case .fastcgi: try FastCGICheck.check(data)
         }
     }
 }

@@ -225,6 +225,14 @@ public struct CGIHead: Sendable {
     public mutating func take(_ piece: ByteView) -> Result {
         let start = bytes.count
         piece.append(0, piece.count, to: &bytes)
+        // A block that starts with its blank line has no fields: the body starts after that line end, whatever
+        // follows it (a "\n\r\n" start is an empty block and a body beginning with CR LF, as nginx parses it).
+        if bytes.isEmpty { return .incomplete }
+        if bytes[0] == 10 { return finish(at: 1, start: start) }
+        if bytes[0] == 13 {
+            if bytes.count == 1 { return .incomplete }
+            if bytes[1] == 10 { return finish(at: 2, start: start) }
+        }
         var i = max(searched, 0)
         while i < bytes.count {
             if bytes[i] == 10 {
@@ -239,9 +247,6 @@ public struct CGIHead: Sendable {
             }
             i += 1
         }
-        // A block that starts with its blank line (no fields at all).
-        if bytes.count >= 1 && bytes[0] == 10 { return finish(at: 1, start: start) }
-        if bytes.count >= 2 && bytes[0] == 13 && bytes[1] == 10 { return finish(at: 2, start: start) }
         searched = max(0, i)
         return .incomplete
     }

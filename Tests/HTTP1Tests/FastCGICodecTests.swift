@@ -152,4 +152,18 @@ struct FastCGICodecTests {
             #expect(h.httpHeadOrError().head?.status == 201)
         }
     }
+
+    /// An answer whose first line is empty has no fields: the body is everything after that line end, even when
+    /// it starts with CR LF (found by the fastcgi fuzz target: whole, "\n\r\n" was taken for the block).
+    @Test func aBlockStartingWithItsBlankLineEndsThere() {
+        for (text, used) in [("\n\r\n<html>", 1), ("\r\n\r\nbody", 2), ("\nX: 1\n\n", 1)] {
+            let bytes = Array(text.utf8)
+            var whole = CGIHead()
+            #expect(bytes.withByteView { whole.take($0) } == .complete(used: used), "\(text.debugDescription)")
+            var split = CGIHead()
+            #expect(Array(bytes.prefix(1)).withByteView { split.take($0) }
+                    == (bytes[0] == 10 ? .complete(used: 1) : .incomplete), "\(text.debugDescription)")
+            #expect(whole.httpHeadOrError().head?.status == 200)
+        }
+    }
 }
