@@ -360,21 +360,27 @@ struct RequestBody {
         }
     }
 
+    /// Writes what is staged: nil once it is all out (the staging is then empty again), else why sending stops.
+    private mutating func flushStaging(to fd: Transport, client: some RequestBodySource) -> SendResult? {
+        while stagingSent < staging.count {
+            let r = fd.write(staging, from: stagingSent)
+            switch r {
+            case .done(let n): stagingSent += n; sentAnyStreamed = true
+            case .wouldBlock: client.pauseBody(); return .blocked
+            case .eof, .error: return .failed(r)
+            }
+        }
+        staging.removeAll(keepingCapacity: true)
+        stagingSent = 0
+        return nil
+    }
+
     /// FastCGI with `fastcgi_request_buffering off`: the client's bytes as they arrive, one FCGI_STDIN record (at
     /// most 32 KiB) at a time, then the stream's end; the client is not read while the application is slow.
     private mutating func sendStreamedRecords(to fd: Transport, client: some RequestBodySource) -> SendResult {
         let input = client.input
         while true {
-            while stagingSent < staging.count {
-                let r = fd.write(staging, from: stagingSent)
-                switch r {
-                case .done(let n): stagingSent += n; sentAnyStreamed = true
-                case .wouldBlock: client.pauseBody(); return .blocked
-                case .eof, .error: return .failed(r)
-                }
-            }
-            staging.removeAll(keepingCapacity: true)
-            stagingSent = 0
+            if let stop = flushStaging(to: fd, client: client) { return stop }
             if recordsEnded { complete = true; return .done }
             if remaining == 0 {
                 FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &staging)
@@ -396,17 +402,7 @@ struct RequestBody {
     private mutating func sendRechunked(to fd: Transport, client: some RequestBodySource) -> SendResult {
         if let status = badFraming { return .clientFailed(status) }
         while true {
-            while stagingSent < staging.count {
-                let from = stagingSent
-                let r = fd.write(staging, from: from)
-                switch r {
-                case .done(let n): stagingSent += n; sentAnyStreamed = true
-                case .wouldBlock: client.pauseBody(); return .blocked
-                case .eof, .error: return .failed(r)
-                }
-            }
-            staging.removeAll(keepingCapacity: true)
-            stagingSent = 0
+            if let stop = flushStaging(to: fd, client: client) { return stop }
             if decodedAll { complete = true; return .done }
             if client.input.isEmpty { return .needClient }
             var out = staging
