@@ -133,9 +133,6 @@ public struct FastCGIRecordReader: Sendable, Equatable {
         phase = .content
     }
 
-    /// Inside a record's content (a header was read and its content is not all taken).
-    public var insideRecord: Bool { phase != .header }
-
     /// One step over `bytes` from `at`: the event and where the next step starts. Stream content comes out
     /// as it is available (a record cut by a read comes out in pieces).
     public mutating func step(_ bytes: ByteView, at start: Int) -> (Event, next: Int) {
@@ -257,11 +254,7 @@ public struct CGIHead: Sendable {
     }
 
     /// The HTTP/1.1 head equivalent to the block: the status line from `Status` (the field itself dropped),
-    /// the other fields as they are. Nil and nginx's log text when the block is not valid.
-    public func httpHead() -> (head: [UInt8], status: Int)? {
-        httpHeadOrError().head
-    }
-
+    /// the other fields as they are; or nginx's log text when the block is not valid.
     public func httpHeadOrError() -> (head: (head: [UInt8], status: Int)?, error: String?) {
         var out: [UInt8] = []
         var fields: [UInt8] = []

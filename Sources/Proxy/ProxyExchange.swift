@@ -156,12 +156,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in.
     private func buildHead() {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
-        switch proxy.wire {   // the request's encoder (UpstreamTransaction.swift's seam)
-        case .http1:
+        if let f = proxy.fastcgi {   // the request's encoder (UpstreamTransaction.swift's seam)
+            FastCGIRequest.write(request, fastcgi: f, bodyLength: body.lengthForUpstream, into: &w)
+        } else {
             UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
                                   cache: cache?.headEditsIfCaching(), into: &w)
-        case .fastcgi:
-            FastCGIRequest.write(request, fastcgi: proxy.fastcgi!, bodyLength: body.lengthForUpstream, into: &w)
         }
         request.upstreamHead = w.finish()
     }

@@ -367,9 +367,9 @@ final class ProxyRuntime: @unchecked Sendable {
     let forceRanges: Bool
     /// `proxy_limit_rate`: bytes a second the body is read from the upstream; 0 is no limit.
     let limitRate: Int
-    /// The protocol spoken upstream: which encoder builds the request and which decoder reads the answer.
-    let wire: UpstreamProtocol
-    /// `fastcgi_pass`: the parameters and the rest of the module's settings (FastCGIRequest.swift); nil for proxy_pass.
+    /// `fastcgi_pass`: the parameters and the rest of the module's settings (FastCGIRequest.swift); nil for
+    /// proxy_pass. It decides the protocol spoken upstream: FastCGIRequest or UpstreamRequest encodes the request,
+    /// and the transaction speaks FastCGI (`UpstreamTransaction.speakFastCGI`) or HTTP/1.x.
     let fastcgi: FastCGIRuntime?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
@@ -383,7 +383,6 @@ final class ProxyRuntime: @unchecked Sendable {
          fastcgi: FastCGIRuntime? = nil) {
         self.tls = tls
         self.fastcgi = fastcgi
-        self.wire = fastcgi.map { .fastcgi(keepConn: $0.keepConn) } ?? .http1
         self.limitRate = limitRate
         self.forceRanges = forceRanges
         self.socketSetup = socketSetup

@@ -11,17 +11,10 @@ import HTTP1
 ///                                           │  101 to a request that asked for an upgrade → upgraded
 ///     any failure → failed
 ///
-/// The wire protocol a transaction speaks (the seam between the executors and the protocols): which encoder
-/// builds what goes up (`UpstreamRequestEncoding`: `UpstreamRequest` for HTTP/1.x) and which decoder reads what
-/// comes back (`UpstreamTransaction.receiveHead`/`receiveBody`/`closed` dispatch on it). The executor, the retry
-/// walk, the balancers, the pool and the client's framing are the same whatever it is.
-enum UpstreamProtocol: Equatable {
-    /// `proxy_pass`: an HTTP/1.0 or 1.1 request, a response head and a Content-Length, chunked or close-delimited body.
-    case http1
-    /// `fastcgi_pass`: FastCGI records (FastCGIRequest.swift up, `FastCGIRecordReader` and `CGIHead` down);
-    /// `keepConn`: the request asked the application to keep the connection (FCGI_KEEP_CONN).
-    case fastcgi(keepConn: Bool)
-}
+/// Two wire protocols share the machine, the seam between the executor and the protocols: HTTP/1.x, and FastCGI
+/// once `speakFastCGI` was called (a location whose `ProxyRuntime.fastcgi` is set: FastCGIRequest.swift encodes
+/// the request, `FastCGIRecordReader` and `CGIHead` decode the answer). The executor, the retry walk, the
+/// balancers, the pool and the client's framing are the same whichever it is.
 
 /// A FastCGI response's decoding state, boxed: one reference in the transaction (inline, its fields would grow
 /// every proxied request's exchange).
@@ -102,14 +95,9 @@ struct UpstreamTransaction {
     private(set) var remaining: Int64 = 0
     /// The method sent upstream (GET for a HEAD converted by the cache): it decides whether a body follows.
     private let method: HTTPMethod
-    /// FastCGI's decoding state (and FCGI_KEEP_CONN); nil for HTTP. The protocol is read from it, so it costs the
-    /// transaction one reference, the exchange's allocation no more.
+    /// FastCGI's decoding state (and FCGI_KEEP_CONN); nil for HTTP: the protocol costs the transaction one
+    /// reference, the exchange's allocation no more.
     private var fcgi: FastCGIResponse?
-    /// The protocol whose decoder reads the response.
-    var wire: UpstreamProtocol {
-        guard let f = fcgi else { return .http1 }
-        return .fastcgi(keepConn: f.keepConn)
-    }
     private let upgradeRequested: Bool
     private let headLimit: Int
     private var parser: ResponseHeadParser
@@ -123,12 +111,6 @@ struct UpstreamTransaction {
         self.headLimit = headLimit
         parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
                                                          headMax: headLimit, maxHeaders: 200))
-    }
-
-    /// A transaction speaking `wire` (`catchStderr`: FastCGI's `fastcgi_catch_stderr` texts).
-    init(method: HTTPMethod, headLimit: Int, wire: UpstreamProtocol, catchStderr: [[UInt8]] = []) {
-        self.init(method: method, headLimit: headLimit)
-        if case .fastcgi(let keepConn) = wire { speakFastCGI(keepConn: keepConn, catchStderr: catchStderr) }
     }
 
     /// The response is FastCGI records (the request went as FastCGIRequest encoded it). Kept out of `init`, so the
@@ -311,7 +293,7 @@ struct UpstreamTransaction {
         }
     }
 
-    /// The CGI head as an HTTP head (`CGIHead.httpHead`), parsed by the one response parser, and the body's framing:
+    /// The CGI head as an HTTP head (`CGIHead.httpHeadOrError`), parsed by the one response parser, and the body's framing:
     /// a Content-Length when the application gave one, else until FCGI_END_REQUEST.
     private mutating func fastCGIHead(consumed: Int, _ f: FastCGIResponse) -> HeadStep {
         let converted = f.head.httpHeadOrError()

@@ -194,7 +194,8 @@ struct FastCGITransactionTests {
 
     /// Feeds `bytes` cut at `cut` as an executor does (the used bytes dropped); the status, body, end and stderr.
     static func run(_ bytes: [UInt8], cut: Int, keepConn: Bool) -> (status: Int?, body: String, reusable: Bool?, stderr: [String], failure: String?) {
-        var t = UpstreamTransaction(method: .get, headLimit: 4096, wire: .fastcgi(keepConn: keepConn))
+        var t = UpstreamTransaction(method: .get, headLimit: 4096)
+        t.speakFastCGI(keepConn: keepConn, catchStderr: [])
         t.connected(); t.requestSent()
         var pending: [UInt8] = [], status: Int? = nil, reusable: Bool? = nil, stderr: [String] = []
         let sink = PieceSink()
