@@ -136,12 +136,12 @@ public struct StickyCookie: Sendable, Equatable {
 
 /// nginx's cookie date (`ngx_http_cookie_time`): `Thu, 31-Dec-37 23:55:55 GMT`, with a two-digit year up to
 /// 2037 and four digits after (old browsers read two digits above 37 as the 1900s).
-enum CookieDate {
+public enum CookieDate {
     static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].map { Array($0.utf8) }
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         .map { Array($0.utf8) }
 
-    static func append(_ unixTime: Int64, to out: inout [UInt8]) {
+    public static func append(_ unixTime: Int64, to out: inout [UInt8]) {
         let t = max(0, unixTime)
         let days = Int(t / 86400)
         let secs = Int(t % 86400)

@@ -41,10 +41,13 @@ public enum Base64 {
 
     /// The URL-safe alphabet as nginx's ngx_decode_base64url reads it (`secure_link`): the text ends at its
     /// first `=`, whatever follows; nil for another byte before it, or a length that holds no whole byte.
-    public static func decodeURL(_ text: some Collection<UInt8>) -> [UInt8]? {
+    public static func decodeURL(_ text: some Collection<UInt8>) -> [UInt8]? { decodeToPadding(text, url: true) }
+
+    /// The standard alphabet as nginx's ngx_decode_base64 reads it (`userid` cookies), by decodeURL's rule.
+    public static func decodeToPadding(_ text: some Collection<UInt8>, url: Bool = false) -> [UInt8]? {
         let data = text.prefix { $0 != UInt8(ascii: "=") }
         guard data.count % 4 != 1 else { return nil }
-        return bytes(of: data, url: true)
+        return bytes(of: data, url: url)
     }
 
     private static func bytes(of data: some Collection<UInt8>, url: Bool) -> [UInt8]? {

@@ -111,6 +111,8 @@ final class Request {
     /// `$secure_link_expires`: the expiry `$secure_link` read from the link, as nginx keeps it for the request
     /// once that variable was evaluated.
     var secureLinkExpires: [UInt8]? = nil
+    /// The visitor ids of `userid` (UserIDFilter.swift), made at their first use.
+    var userID: UserIDState? = nil
 
     init(connection: ClientConnection) { self.connection = connection; self.sink = connection }
 
@@ -143,6 +145,7 @@ final class Request {
         if !connectionHolds.isEmpty { releaseConnectionHolds() }   // the connection gave them back already
         if ssi != nil { ssi = nil }
         if secureLinkExpires != nil { secureLinkExpires = nil }
+        if userID != nil { userID = nil }
     }
 
     // MARK: - Variables
@@ -204,7 +207,7 @@ final class Request {
         switch v {
         case .uri: return head != nil
         case .args: return hasArgs
-        case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet: return true
+        case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet, .uidReset: return true
         case .userVariable(let slot): return slot < userVariables.count && userVariables[slot] != nil
         case .httpHeader(let name): return head?.firstHeader(name) != nil
         case .sentHTTPHeader(let name): return HeaderScan.value(of: name, inHead: responseHead) != nil
@@ -345,6 +348,9 @@ final class Request {
         case .invalidRefererSet(let slot):
             if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) } else { append(.invalidReferer, to: &out) }
         case .secureLink: appendSecureLink(to: &out)
+        case .uidGot: UserIDFilter.appendGot(self, to: &out)
+        case .uidSet: UserIDFilter.appendSet(self, to: &out)
+        case .uidReset(let slot): if let s = slot, let v = userVariables[s] { out.append(contentsOf: v) }
         case .secureLinkExpires: if let e = secureLinkExpires { out.append(contentsOf: e) }
         }
     }

@@ -145,6 +145,7 @@ enum ResponseHeadBuilder {
             if let e = loc.expires { w.withBytes { e.append(status: status, request: r, into: &$0) } }
             let ok = switch status { case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308: true; default: false }
             appendAddHeaders(r, loc, alwaysOnly: !ok, into: &w)
+            if let u = loc.userid { UserIDFilter.appendHeaders(r, u, into: &w) }
         }
         w.appendCRLF()
     }

@@ -251,6 +251,7 @@ final class LocationRuntime: @unchecked Sendable {
     /// `secure_link` and `secure_link_md5`, or `secure_link_secret`, for `$secure_link`; nil without. Set like
     /// `identity`.
     var secureLink: SecureLink? = nil
+    var userid: UserIDRuntime? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles
     /// `keepalive_timeout`'s second argument as the whole `Keep-Alive: timeout=N\r\n` line; nil without one.

@@ -280,8 +280,10 @@ struct Builder {
                 let lower = name.lowercased()
                 // A `set $http_x` or a named capture shadows the built-in of that name, as in nginx.
                 if let s = userSlots[lower] {
-                    // `$invalid_referer` stays the referer check until a `set` gives it a value, as in nginx.
-                    parts.append(.variable(lower == "invalid_referer" ? .invalidRefererSet(s) : .userVariable(s)))
+                    // `$invalid_referer` stays the referer check until a `set` gives it a value, as in nginx;
+                    // `$uid_reset` is empty (not `-`) until then.
+                    parts.append(.variable(lower == "invalid_referer" ? .invalidRefererSet(s)
+                        : lower == "uid_reset" ? .uidReset(s) : .userVariable(s)))
                     continue
                 }
                 if let m = mapIndex[lower] { parts.append(.variable(.mapResult(m))); continue }
@@ -706,6 +708,7 @@ struct Builder {
         made.gzipStatic = GzipStaticRuntime(settings.gzip, gzip: made.gzip)
         made.referers = try refererCheck(settings.referer.validReferers)
         made.secureLink = try secureLink(settings.secureLink, at: loc)
+        made.userid = UserIDRuntime(settings.userid, reset: userIDReset)
         if settings.ssi.enabled {
             if memo.ssiNames == nil { memo.ssiNames = SSIVariableNames(userSlots: userSlots, maps: mapIndex) }
             made.ssi = SSIRuntime(settings.ssi, names: memo.ssiNames!)

@@ -29,6 +29,9 @@ enum VariableID: Sendable, Equatable {
     /// `$invalid_referer` where a `set` may change it (nginx's changeable variable): the slot once set, else the check.
     case invalidRefererSet(Int)
     case secureLink, secureLinkExpires   // SecureLink.swift
+    case uidGot, uidSet                 // UserIDFilter.swift
+    /// `$uid_reset`: the slot of the `set $uid_reset` lines, if there are any; empty, never `-`, when unset.
+    case uidReset(Int?)
     case userVariable(Int)      // a `set $name` or `map` result, by slot
     case mapResult(Int)         // a `map` block, evaluated lazily, by index
 
@@ -50,6 +53,11 @@ enum VariableID: Sendable, Equatable {
         if let n = suffix("arg_") { return .arg(n) }
         if name.hasPrefix("proxy_protocol_tlv_") { return .proxyProtocolTLV(ProxyProtocol.TLVName(String(name.dropFirst(19)))) }
         if let v = fixed[name] { return v }
+        // Changeable, as nginx's: a `set $uid_reset` gives it a slot, which the userid filter reads.
+        if name.lowercased() == "uid_reset" {
+            if case .userVariable(let slot)? = userSlot(name) { return .uidReset(slot) }
+            return .uidReset(nil)
+        }
         if let v = TLSVariable(rawValue: name) { return .ssl(v) }
         return userSlot(name)
     }
@@ -86,5 +94,6 @@ enum VariableID: Sendable, Equatable {
         "fastcgi_script_name": .fastcgiScriptName, "fastcgi_path_info": .fastcgiPathInfo,
         "nginx_version": .nginxVersion,
         "secure_link": .secureLink, "secure_link_expires": .secureLinkExpires,
+        "uid_got": .uidGot, "uid_set": .uidSet,
     ]
 }

@@ -46,6 +46,8 @@ final class Worker {
     let staticMemo = StaticHeadMemo()
     /// Small static files' descriptors kept between requests, checked by `stat` each time.
     let openFiles = OpenFileMemo()
+    /// The start value and sequences of the visitor ids `userid` makes (UserIDFilter.swift).
+    var userIDs: UserIDSequence
     /// The storage the next request and upstream response heads reuse once their last ones are dropped
     /// (`RequestHeadSlot`): a head costs no allocation on a worker that finishes one request before the next.
     var requestHeadSlot = RequestHeadSlot()
@@ -110,6 +112,7 @@ final class Worker {
     init(index: Int, runtime: Runtime, sockets: [ListenSocket], stats: SharedStats, mailbox: Mailbox) {
         self.index = index
         self.runtime = runtime
+        self.userIDs = UserIDSequence(workerIndex: index)
         self.stats = stats
         self.mailbox = mailbox
         self.pool = UpstreamPool(loop: loop)

@@ -43,7 +43,7 @@ struct NginxModule {
         NginxModule(name: "http_charset_module", builtByDefault: true, implemented: false),
         NginxModule(name: "http_gzip_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_ssi_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_userid_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_userid_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_access_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_auth_basic_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_mirror_module", builtByDefault: true, implemented: false),

@@ -21,6 +21,7 @@ extension HTTPSettings {
         ssi.inherit(from: parent.ssi)
         referer.inherit(from: parent.referer)
         secureLink.inherit(from: parent.secureLink)
+        userid.inherit(from: parent.userid)
     }
 }
 
@@ -47,6 +48,20 @@ extension SecureLinkSettings {
         $link.inherit(from: parent.$link)
         $md5.inherit(from: parent.$md5)
         if link == nil && md5 == nil { $secret.inherit(from: parent.$secret) }
+    }
+}
+
+extension UserIDSettings {
+    mutating func inherit(from parent: UserIDSettings) {
+        $mode.inherit(from: parent.$mode)
+        $flags.inherit(from: parent.$flags)
+        $name.inherit(from: parent.$name)
+        $domain.inherit(from: parent.$domain)
+        $path.inherit(from: parent.$path)
+        $p3p.inherit(from: parent.$p3p)
+        $service.inherit(from: parent.$service)
+        $expires.inherit(from: parent.$expires)
+        $mark.inherit(from: parent.$mark)
     }
 }
 

@@ -19,6 +19,7 @@ public struct HTTPSettings: Sendable {
     public var ssi = SSISettings()
     public var referer = RefererSettings()
     public var secureLink = SecureLinkSettings()
+    public var userid = UserIDSettings()
 
     public init() {}
 }
