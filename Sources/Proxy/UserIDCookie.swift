@@ -27,7 +27,9 @@ struct UserIDValue: Equatable {
     var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(16)
-        for i in 0..<4 { withUnsafeBytes(of: words[i].littleEndian) { out.append(contentsOf: $0) } }
+        for i in 0..<4 {
+            for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: words[i] >> UInt32(8 * k))) }
+        }
         return out
     }
 
