@@ -27,7 +27,7 @@ enum AuthBasicCheck {
         let realm = r.evaluate(auth.realm)
         if realm == Array("off".utf8) { return .declined }
         guard let header = r.requestHeader("authorization"), let credentials = BasicAuth.credentials(of: header) else {
-            c.worker.log(.info, "no user/password was provided for basic authentication", c.id)
+            c.worker.log(.info, "no user/password was provided for basic authentication", c)
             return challenge(realm, r)
         }
         var path = r.evaluate(auth.userFile)
@@ -38,11 +38,11 @@ enum AuthBasicCheck {
         case .failure(let e):
             // nginx: a missing file refuses (403) at error level; any other failure is a 500 at crit.
             let missing = e.code == ENOENT
-            c.worker.log(missing ? .error : .crit, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e.code): \(Syscall.describe(e.code)))", c.id)
+            c.worker.log(missing ? .error : .crit, "open() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e.code): \(Syscall.describe(e.code)))", c)
             return .refused(missing ? 403 : 500)
         }
         guard let stored = file.entries[credentials.user] else {
-            c.worker.log(.error, "user \"\(String(decoding: credentials.user, as: UTF8.self))\" was not found in \"\(String(decoding: path, as: UTF8.self))\"", c.id)
+            c.worker.log(.error, "user \"\(String(decoding: credentials.user, as: UTF8.self))\" was not found in \"\(String(decoding: path, as: UTF8.self))\"", c)
             return challenge(realm, r)
         }
         let matches: Bool
@@ -51,13 +51,13 @@ enum AuthBasicCheck {
         case .mismatch: matches = false
         case .systemCrypt:
             guard let m = Syscall.cryptMatches(password: credentials.password, stored: stored) else {
-                c.worker.log(.crit, "crypt_r() failed", c.id)
+                c.worker.log(.crit, "crypt_r() failed", c)
                 return .refused(500)
             }
             matches = m
         }
         if matches { return .allowed }
-        c.worker.log(.error, "user \"\(String(decoding: credentials.user, as: UTF8.self))\": password mismatch", c.id)
+        c.worker.log(.error, "user \"\(String(decoding: credentials.user, as: UTF8.self))\": password mismatch", c)
         return challenge(realm, r)
     }
 

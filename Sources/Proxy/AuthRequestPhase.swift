@@ -29,7 +29,7 @@ enum AuthRequestPhase {
         }
         let auth = AuthSubrequest(main: r, refusal: refusal)
         guard let sub = Subrequest.make(uri: ar.uri, args: nil, parent: r, sink: auth) else {
-            c.worker.log(.error, "auth request to \"\(String(decoding: ar.uri, as: UTF8.self))\" could not be made", c.id)
+            c.worker.log(.error, "auth request to \"\(String(decoding: ar.uri, as: UTF8.self))\" could not be made", c)
             return .refused(500)
         }
         auth.subrequest = sub
@@ -54,7 +54,7 @@ enum AuthRequestPhase {
             HeaderScan.forEachValue(of: challengeName, inHead: sub.responseHead) { r.addChallenge($0) }
             return .refused(401)
         }
-        c.worker.log(.error, "auth request unexpected status: \(status)", c.id)
+        c.worker.log(.error, "auth request unexpected status: \(status)", c)
         return .refused(500)
     }
 }

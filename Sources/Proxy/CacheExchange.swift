@@ -89,7 +89,7 @@ final class CacheExchange {
             let name = r.evaluate(selector.name)
             if name.isEmpty { return .fetch(nil) }
             guard let chosen = selector.byName[name] else {
-                ex.client.worker.log(.error, "cache \"\(String(decoding: name, as: UTF8.self))\" not found", ex.client.id)
+                ex.client.worker.log(.error, "cache \"\(String(decoding: name, as: UTF8.self))\" not found", ex.client)
                 ex.servedFromCache()
                 ex.client.sendError(500, closeAfter: false)
                 return .served

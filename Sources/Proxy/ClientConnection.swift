@@ -162,7 +162,7 @@ final class ClientConnection: RequestBodySource {
             }
             close(); return false
         case .error(let e):
-            worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading client request", id)
+            worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading client request", self)
             close(); return false
         }
     }
@@ -173,7 +173,7 @@ final class ClientConnection: RequestBodySource {
             if input.isEmpty && requestsServed > 0 { close(); return }   // idle keep-alive ended
             headTimedOut()
         case .readingBody:
-            worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", id)
+            worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", self)
             exchange?.abort()
             sendError(408, closeAfter: true)
         case .processing, .discardingBody, .closing:
@@ -185,10 +185,10 @@ final class ClientConnection: RequestBodySource {
     func headTimedOut() {
         worker.wait(self, .none)
         if tlsPhase != .none {   // no request to answer yet: nginx closes a handshake that took too long
-            worker.log(.info, "client timed out (110: Connection timed out) while SSL handshaking", id)
+            worker.log(.info, "client timed out (110: Connection timed out) while SSL handshaking", self)
             close(); return
         }
-        worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", id)
+        worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", self)
         phase = .processing   // the 408 is being sent: bytes arriving meanwhile are not a new head
         request.reset()
         request.startNanos = Clock.monotonicNanos()
@@ -198,7 +198,7 @@ final class ClientConnection: RequestBodySource {
     /// Closed to free a slot for a new connection (the worker ran out of `worker_connections`).
     func evict() {
         if waiting == .head {
-            worker.log(.info, "closing a connection without a complete request head: worker_connections are not enough", id)
+            worker.log(.info, "closing a connection without a complete request head: worker_connections are not enough", self)
         }
         close()
     }
@@ -237,7 +237,7 @@ final class ClientConnection: RequestBodySource {
             if !reader.isArmed { reader.arm() }
         case .failed(let err):
             worker.wait(self, .none)
-            worker.log(.info, "\(err.reason) while reading client request headers", id)
+            worker.log(.info, "\(err.reason) while reading client request headers", self)
             keepAlive = false
             phase = .processing
             request.reset()
@@ -273,7 +273,7 @@ final class ClientConnection: RequestBodySource {
         r.requestLength = Int64(headLength)
         r.pipelined = nextIsPipelined; nextIsPipelined = false
         if let line = head.ignoredLine {
-            worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", id)
+            worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", self)
         }
         keepAlive = head.keepAlive && !worker.isShuttingDown
         requestIsPost = head.method == .post
@@ -338,7 +338,7 @@ final class ClientConnection: RequestBodySource {
             if request.head?.expectsContinue == true { keepAliveAfterResponse = false }
             return true
         case .invalid:
-            worker.log(.info, "client sent invalid chunked body", id)
+            worker.log(.info, "client sent invalid chunked body", self)
             sendError(400, closeAfter: true)
             return false
         }
@@ -558,7 +558,7 @@ final class ClientConnection: RequestBodySource {
             return
         }
         if ev.contains(.timeout) {
-            worker.log(.info, "client timed out (110: Connection timed out) while sending response to client", id)
+            worker.log(.info, "client timed out (110: Connection timed out) while sending response to client", self)
             exchange?.abort()
             close(); return
         }
@@ -590,7 +590,7 @@ final class ClientConnection: RequestBodySource {
     }
 
     private func writeFailed(_ result: IOResult) {
-        worker.log(.info, "writev() failed \(result.failureText) while sending to client", id)
+        worker.log(.info, "writev() failed \(result.failureText) while sending to client", self)
         if request.status == 0 { request.status = 499 }
         exchange?.abort()
         close()
@@ -639,7 +639,7 @@ final class ClientConnection: RequestBodySource {
             reader.arm(timeoutMillis: (request.location?.lingering ?? .standard).timeoutMillis)
             return false
         case .invalid:
-            worker.log(.info, "client sent invalid chunked body", id)
+            worker.log(.info, "client sent invalid chunked body", self)
             keepAlive = false
             lingeringClose()
             return false

@@ -24,11 +24,11 @@ final class ProxyProtocolInfo {
 
     /// `$proxy_protocol_tlv_NAME`: the value, or nothing (logged as nginx does when a name or the TLVs are bad).
     func appendTLV(_ name: ProxyProtocol.TLVName, to out: inout [UInt8], connection c: ClientConnection) {
-        if case .unknown(let text) = name { c.worker.log(.error, "unknown PROXY protocol TLV \"\(text)\"", c.id) }
+        if case .unknown(let text) = name { c.worker.log(.error, "unknown PROXY protocol TLV \"\(text)\"", c) }
         switch ProxyProtocol.tlv(name, in: tlvs) {
         case .found(let value): out.append(contentsOf: value)
         case .absent: break
-        case .broken: c.worker.log(.error, "broken PROXY protocol TLV", c.id)
+        case .broken: c.worker.log(.error, "broken PROXY protocol TLV", c)
         }
     }
 
@@ -71,7 +71,7 @@ extension ClientConnection {
         case .wouldBlock: return false
         case .eof: close(); return false
         case .error(let e):
-            worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading PROXY protocol", id)
+            worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading PROXY protocol", self)
             close(); return false
         case .done(let n):
             switch ProxyProtocol.parse(bytes[0..<n]) {
@@ -95,7 +95,7 @@ extension ClientConnection {
     }
 
     private func refuseProxyHeader(_ text: String) -> Bool {
-        worker.log(.error, "\(text) while reading PROXY protocol", id)
+        worker.log(.error, "\(text) while reading PROXY protocol", self)
         close()
         return false
     }

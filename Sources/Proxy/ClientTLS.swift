@@ -16,7 +16,7 @@ extension ClientConnection {
             case .wouldBlock: return false
             case .eof: close(); return false
             case .error(let e):
-                worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while SSL handshaking", id)
+                worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while SSL handshaking", self)
                 close(); return false
             case .done:
                 if first != 0x16 && first & 0x80 == 0 {
@@ -48,7 +48,7 @@ extension ClientConnection {
         case .closed:
             close(); return false
         case .failed(let text):
-            worker.log(.info, "SSL_do_handshake() failed\(text) while SSL handshaking", id)
+            worker.log(.info, "SSL_do_handshake() failed\(text) while SSL handshaking", self)
             close(); return false
         }
     }
@@ -75,7 +75,7 @@ extension ClientConnection {
         for pair in certificates.pairs {
             let cert = certificates.source(r.evaluate(pair.cert)), key = certificates.source(r.evaluate(pair.key))
             do { try stream.useCertificate(cert, key: key, passwords: certificates.passwords) } catch {
-                worker.log(.error, error.message + " while SSL handshaking", id)
+                worker.log(.error, error.message + " while SSL handshaking", self)
                 return false
             }
         }

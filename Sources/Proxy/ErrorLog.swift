@@ -12,6 +12,8 @@ public final class ErrorLogFile: Sendable {
     private struct State { var fd: Int32; var path: String? }
     private let state: Lock<State>
     public let level: LogLevel
+    /// The file's path; nil for stderr.
+    let path: String?
     /// The errno of a file that could not be opened (lines then go to stderr); the runtime builder refuses it.
     let openError: Int32?
 
@@ -25,6 +27,7 @@ public final class ErrorLogFile: Sendable {
             if fd < 0 { failure = errno; fd = 2 }
         }
         openError = failure
+        self.path = path == "stderr" ? nil : path
         state = Lock(State(fd: fd, path: path == "stderr" ? nil : path))
     }
 

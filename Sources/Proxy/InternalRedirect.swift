@@ -24,7 +24,7 @@ enum InternalRedirect {
     /// `@name` in this request's server; nginx answers 500 when it does not exist.
     static func toNamed(_ name: [UInt8], _ r: Request, _ c: ClientConnection) {
         guard let loc = r.server.named[name] else {
-            c.worker.log(.error, "could not find named location \"\(String(decoding: name, as: UTF8.self))\"", c.id)
+            c.worker.log(.error, "could not find named location \"\(String(decoding: name, as: UTF8.self))\"", c)
             return c.sendError(500, closeAfter: false)
         }
         guard count(r, c, name) else { return }
@@ -38,7 +38,7 @@ enum InternalRedirect {
         r.rewriteCycles += 1
         r.isInternal = true
         if r.rewriteCycles > 10 {
-            c.worker.log(.error, "rewrite or internal redirection cycle while internally redirecting to \"\(String(decoding: target, as: UTF8.self))\"", c.id)
+            c.worker.log(.error, "rewrite or internal redirection cycle while internally redirecting to \"\(String(decoding: target, as: UTF8.self))\"", c)
             r.servingErrorPage = true   // the 500 is nginx's own page, not an error_page
             c.sendError(500, closeAfter: false)
             return false

@@ -48,13 +48,13 @@ enum LimitPhase {
             return .proceed
         case .delayed(let millis, let excess, let zone):
             c.worker.log(l.requestDelayLogLevel,
-                         "delaying request\(dry), excess: \(thousandths(excess)), by zone \"\(zone)\"", c.id)
+                         "delaying request\(dry), excess: \(thousandths(excess)), by zone \"\(zone)\"", c)
             r.limitReqStatus = l.requestDryRun ? .delayedDryRun : .delayed
             return l.requestDryRun ? .proceed : .delayed(millis)
         case .rejected(let excess, let zone):
-            c.worker.log(l.requestLogLevel, "limiting requests\(dry), excess: \(thousandths(excess)) by zone \"\(zone)\"", c.id)
+            c.worker.log(l.requestLogLevel, "limiting requests\(dry), excess: \(thousandths(excess)) by zone \"\(zone)\"", c)
         case .noMemory(let zone):
-            c.worker.log(.alert, "could not allocate node in limit_req zone \"\(zone)\"", c.id)
+            c.worker.log(.alert, "could not allocate node in limit_req zone \"\(zone)\"", c)
         }
         if l.requestDryRun {
             r.limitReqStatus = .rejectedDryRun
@@ -77,9 +77,9 @@ enum LimitPhase {
                 continue
             case .overLimit:
                 let dry = l.connectionDryRun ? ", dry run," : ""
-                c.worker.log(l.connectionLogLevel, "limiting connections\(dry) by zone \"\(limit.zone.name)\"", c.id)
+                c.worker.log(l.connectionLogLevel, "limiting connections\(dry) by zone \"\(limit.zone.name)\"", c)
             case .noMemory:
-                c.worker.log(.alert, "could not allocate node in limit_conn zone \"\(limit.zone.name)\"", c.id)
+                c.worker.log(.alert, "could not allocate node in limit_conn zone \"\(limit.zone.name)\"", c)
             }
             r.releaseConnectionHolds()
             if l.connectionDryRun {
@@ -98,7 +98,7 @@ enum LimitPhase {
         let k = r.evaluate(t)
         if k.isEmpty { return nil }
         if k.count > longest {
-            c.worker.log(.error, "the value of the \"\(text)\" key is more than \(longest) bytes: \"\(String(decoding: k, as: UTF8.self))\"", c.id)
+            c.worker.log(.error, "the value of the \"\(text)\" key is more than \(longest) bytes: \"\(String(decoding: k, as: UTF8.self))\"", c)
             return nil
         }
         return k

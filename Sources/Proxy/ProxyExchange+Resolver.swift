@@ -48,7 +48,7 @@ extension ProxyExchange: DNSResolveWaiter {
             nextTry()
         case .failed(let code):
             // nginx: "%V could not be resolved (%i: %s)", and 502.
-            worker.log(.error, "\(String(decoding: n.name, as: UTF8.self)) could not be resolved (\(code): \(DNSFailure.text(code)))", client.id)
+            worker.log(.error, "\(String(decoding: n.name, as: UTF8.self)) could not be resolved (\(code): \(DNSFailure.text(code)))", client)
             nameLookupEnded()
             failClient(502)
         }

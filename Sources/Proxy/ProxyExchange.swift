@@ -219,13 +219,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     func nextTry() {
         if let u = unusable {   // nginx finds this out once the body is read, as here
-            worker.log(.error, u.message, client.id)
+            worker.log(.error, u.message, client)
             return failClient(u.status)
         }
         guard let (address, label) = pickPeer() else {
             if let up = upstream {
                 // nginx's NGX_BUSY: no live server left; $upstream_addr names the group for this try.
-                worker.log(.error, "no live upstreams while connecting to upstream", client.id)
+                worker.log(.error, "no live upstreams while connecting to upstream", client)
                 var none = UpstreamTry(address: up.nameBytes)
                 none.failedStatus = 502
                 request.tries.append(none)
@@ -294,7 +294,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// proxy_bind's address could not be bound: nginx's [crit] and a 500, with no other server tried.
     private func bindFailed(_ e: Int32, _ source: SocketAddress?) {
-        worker.log(.crit, "bind(\(source.map { $0.port == 0 ? $0.host : "\($0)" } ?? "")) failed (\(e): \(Syscall.describe(e))) while connecting to upstream", client.id)
+        worker.log(.crit, "bind(\(source.map { $0.port == 0 ? $0.host : "\($0)" } ?? "")) failed (\(e): \(Syscall.describe(e))) while connecting to upstream", client)
         endTry()
         releasePeer(.ok, now: worker.now())
         failClient(500)
@@ -302,7 +302,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
         let shown = proxy.fastcgi == nil ? "\(address)" : "fastcgi://\(address)"   // nginx names FastCGI's scheme
-        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(shown)\"", client.id)
+        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(shown)\"", client)
         tryFailed(.error)
     }
 
@@ -356,7 +356,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if state == .handshaking { return handshakeFailed("upstream timed out (110: Connection timed out) while SSL handshaking to upstream", .timeout) }
             let what = state == .connecting ? "upstream timed out (110: Connection timed out) while connecting to upstream"
                                              : "upstream timed out (110: Connection timed out) while sending request to upstream"
-            worker.log(.error, what, client.id)
+            worker.log(.error, what, client)
             return tryFailed(.timeout)
         }
         if state == .handshaking { return continueTLS(c) }
@@ -418,7 +418,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             guard let p = peer, let up = upstream else { return nextTry() }
             return retrySamePeer(p, up)
         }
-        worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client.id)
+        worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client)
         tryFailed(.error)
     }
 
@@ -431,7 +431,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return continueTLS(c)
         }
         if ev.contains(.timeout) {
-            worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client.id)
+            worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client)
             return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
         }
         if state == .streaming { return pumpBodyDown() }
@@ -446,7 +446,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             }
             // A reset is nginx's recv() failure with its errno; only an orderly close is "prematurely closed".
             let what = if case .error = r { "recv() failed \(r.failureText)" } else { "upstream prematurely closed connection" }
-            worker.log(.error, "\(what) while reading response header from upstream", client.id)
+            worker.log(.error, "\(what) while reading response header from upstream", client)
             return tryFailed(.error)
         }
         parseHead()
@@ -465,7 +465,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return parseHead()   // interim 1xx: skip it, wait for the final head
         case .failed(let f):
             if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
-            if !f.reason.isEmpty { worker.log(.error, "\(f.reason) while reading response header from upstream", client.id) }
+            if !f.reason.isEmpty { worker.log(.error, "\(f.reason) while reading response header from upstream", client) }
             return tryFailed(f.kind)
         case .upgrade(let resp, let consumed):
             c.buffer.consume(consumed)
@@ -620,12 +620,12 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             case .eof:
                 switch tx.closed() {
                 case .ended(_, let reusable): return endOfBody(reusable: reusable)
-                case .failed(let f): worker.log(.error, f.logLine, client.id)
+                case .failed(let f): worker.log(.error, f.logLine, client)
                 case .more: break
                 }
                 return abortMidResponse()
             case .error(let e):
-                worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client.id)
+                worker.log(.error, "recv() failed (\(e): \(Syscall.describe(e))) while reading upstream", client)
                 return abortMidResponse()
             }
         }
@@ -636,7 +636,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func logStderr(_ phase: String) {
         for piece in tx.takeStderr() {
             let text = piece.withByteView { String(decoding: FastCGIRecordReader.trimmedStderr($0), as: UTF8.self) }
-            worker.log(.error, "FastCGI sent in stderr: \"\(text)\" \(phase)", client.id)
+            worker.log(.error, "FastCGI sent in stderr: \"\(text)\" \(phase)", client)
         }
     }
 
@@ -663,7 +663,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return endOfBody(reusable: reusable)
         case .failed(let f):
             if proxy.fastcgi != nil { logStderr("while reading upstream") }
-            worker.log(.error, f.logLine, client.id)
+            worker.log(.error, f.logLine, client)
             return abortMidResponse()
         }
         if sink.canAcceptOutput && ssi?.holdsTooMuch != true { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else {
@@ -778,7 +778,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     private func handshakeFailed(_ message: String, _ kind: UpstreamFailure) {
-        worker.log(.error, message, client.id)
+        worker.log(.error, message, client)
         tryFailed(kind)
     }
 
@@ -899,7 +899,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if target.first == UInt8(ascii: "@") { return InternalRedirect.toNamed(target, request, client) }
             let (raw, args) = FileLookup.splitArgs(target)
             guard let uri = URIPathSafety.decodedSafe(raw) else {
-                worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client.id)
+                worker.log(.error, "unsafe URI \"\(String(decoding: raw, as: UTF8.self))\" was detected", client)
                 return client.sendError(404, closeAfter: false)
             }
             InternalRedirect.toURIAskingGET(uri, args: args.map { $0[...] }, request, client)

@@ -13,7 +13,7 @@ enum RandomIndex {
             let e = errno
             let status = switch e { case ENOENT, ENOTDIR, ENAMETOOLONG: 404; case EACCES: 403; default: 500 }
             c.worker.log(status == 500 ? .crit : .error,
-                         "opendir() \"\(String(decoding: directory, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
+                         "opendir() \"\(String(decoding: directory, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c)
             c.sendError(status, closeAfter: false)
             return true
         }

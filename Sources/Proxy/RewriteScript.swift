@@ -23,7 +23,7 @@ enum SetTarget {
             if let rate = Units.size(String(decoding: v, as: UTF8.self)) {
                 r.limitRate = rate
             } else {
-                c.worker.log(.error, "invalid $limit_rate \"\(String(decoding: v, as: UTF8.self))\"", c.id)
+                c.worker.log(.error, "invalid $limit_rate \"\(String(decoding: v, as: UTF8.self))\"", c)
             }
         }
     }
@@ -102,7 +102,7 @@ enum RewriteScript {
                 guard let caps = rule.regex.regex.captures(in: r.uri) else { continue }
                 r.setCaptures(caps, named: rule.regex.named)
                 if rule.logged {
-                    c.worker.log(.notice, "\"\(rule.pattern)\" matches \"\(String(decoding: r.uri, as: UTF8.self))\"", c.id)
+                    c.worker.log(.notice, "\"\(rule.pattern)\" matches \"\(String(decoding: r.uri, as: UTF8.self))\"", c)
                 }
                 if let outcome = apply(rule, r, c, uriChanged: &uriChanged) { return outcome }
             case .ifBlock(let block):
@@ -135,7 +135,7 @@ enum RewriteScript {
             r.args = []; r.hasArgs = false
         }
         if target.isEmpty {
-            c.worker.log(.error, "the rewritten URI has a zero length", c.id)
+            c.worker.log(.error, "the rewritten URI has a zero length", c)
             c.sendError(500, closeAfter: false)
             return .answered
         }

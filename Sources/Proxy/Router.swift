@@ -24,7 +24,7 @@ enum Router {
             try head.normalizedPath(mergeSlashes: merge, into: &r.uri)   // into the recycled request's buffer
         } catch {
             r.uri.removeAll(keepingCapacity: true)   // no half-decoded $uri in the logs
-            c.worker.log(.info, "client sent invalid request while reading client request line", c.id)
+            c.worker.log(.info, "client sent invalid request while reading client request line", c)
             r.location = r.server.fallback
             c.sendError(400, closeAfter: true); return
         }
@@ -61,7 +61,7 @@ enum Router {
             // A changed URI is looked up again (nginx's post-rewrite phase), at most 10 times.
             cycles += 1
             if cycles > 10 {
-                c.worker.log(.error, "rewrite or internal redirection cycle while processing \"\(String(decoding: r.uri, as: UTF8.self))\"", c.id)
+                c.worker.log(.error, "rewrite or internal redirection cycle while processing \"\(String(decoding: r.uri, as: UTF8.self))\"", c)
                 c.sendError(500, closeAfter: false); return
             }
             if !locate(r) { return }
@@ -134,7 +134,7 @@ enum Router {
             if AccessRule.allows(identity.rules, address: r.clientAddressBytes) {
                 if identity.satisfyAny { return true }
             } else {
-                c.worker.log(.error, "access forbidden by rule", c.id)
+                c.worker.log(.error, "access forbidden by rule", c)
                 if !identity.satisfyAny { return refuse(403, identity, r, c) }
                 refusal = 403
             }
@@ -188,7 +188,7 @@ enum Router {
             c.sendError(405, closeAfter: true); return
         }
         if let length = r.head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
-            c.worker.log(.error, "client intended to send too large body: \(length) bytes", c.id)
+            c.worker.log(.error, "client intended to send too large body: \(length) bytes", c)
             c.sendError(413, closeAfter: true); return
         }
         // One switch on the optional: binding the action first copied it (a retain of its payload) twice.

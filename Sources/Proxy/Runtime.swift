@@ -22,6 +22,8 @@ public final class Runtime: @unchecked Sendable {
     /// `multi_accept`: a listener's wake-up accepts every pending connection (a bounded batch), not one.
     let multiAccept: Bool
     let errorLog: ErrorLogFile
+    /// The files of `error_log` lines in http, server and location blocks (LocationRuntime.errorLogs), for SIGUSR1.
+    var levelErrorLogs: [ErrorLogFile] = []
     let accessLogFiles: [AccessLogFile]
     let limits: ParserLimits
     let serverTokens: Bool
@@ -251,6 +253,8 @@ final class LocationRuntime: @unchecked Sendable {
     /// `secure_link` and `secure_link_md5`, or `secure_link_secret`, for `$secure_link`; nil without. Set like
     /// `identity`.
     var secureLink: SecureLink? = nil
+    /// The `error_log` files of this level (nginx's clcf->error_log); empty: the main error log.
+    var errorLogs: [ErrorLogFile] = []
     var userid: UserIDRuntime? = nil
     /// root/alias, index, try_files, `internal`, redirect style, error page rules (LocationFiles.swift).
     let files: LocationFiles

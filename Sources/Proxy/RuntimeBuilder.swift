@@ -33,6 +33,10 @@ struct Builder {
     var mapIndex: [String: Int] = [:]
     var logFiles: [String: Int] = [:]
     var accessLogFiles: [AccessLogFile] = []
+    /// `error_log` files of http, server and location levels, one per path and level (ErrorLogs.swift).
+    var levelErrorLogs: [String: ErrorLogFile] = [:]
+    /// The main error log, which a level's line naming the same file and level shares.
+    var mainErrorLog: ErrorLogFile? = nil
     /// `open_log_file_cache` directives in use, and each one's index by where it is written.
     var logFileCaches: [OpenLogFileCache] = []
     var logFileCacheIndex: [SourceLocation: Int] = [:]
@@ -82,6 +86,7 @@ struct Builder {
         }
         let errorLog = ErrorLogFile(path: openFiles ? errorLogPath : nil, level: errorLogLevel)
         if let path = errorLogPath { checkOpened(path, openFiles ? errorLog.openError : nil, at: nil) }
+        mainErrorLog = errorLog
         let workers: Int
         switch config.main.workerProcesses {
         case .auto: workers = max(1, Int(sysconfCores()))
@@ -192,7 +197,7 @@ struct Builder {
                                   headMax: client.largeHeaderBuffers.size * client.largeHeaderBuffers.count, maxHeaders: 100)
         if let failure = fileFailure { throw failure }
         HealthCheckRuntime.settle(upstreams, checks: healthChecks)
-        return Runtime(generation: generation, listens: listens, upstreams: upstreams, workers: workers,
+        let runtime = Runtime(generation: generation, listens: listens, upstreams: upstreams, workers: workers,
                        workerConnections: config.events.workerConnections, errorLog: errorLog,
                        accessLogFiles: accessLogFiles, limits: limits, healthChecks: healthChecks,
                        serverTokens: http.settings.content.serverTokens != .off,
@@ -204,6 +209,8 @@ struct Builder {
                        defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
                        tlsContexts: tlsContexts, limitZones: limitZones, logFileCaches: logFileCaches,
                        multiAccept: config.events.multiAccept)
+        runtime.levelErrorLogs = levelErrorLogs.values.filter { $0 !== errorLog }
+        return runtime
     }
 
     // MARK: - Variables
@@ -709,6 +716,7 @@ struct Builder {
         made.referers = try refererCheck(settings.referer.validReferers)
         made.secureLink = try secureLink(settings.secureLink, at: loc)
         made.userid = UserIDRuntime(settings.userid, reset: userIDReset)
+        made.errorLogs = errorLogFiles(settings.logging.errorLogs)
         if settings.ssi.enabled {
             if memo.ssiNames == nil { memo.ssiNames = SSIVariableNames(userSlots: userSlots, maps: mapIndex) }
             made.ssi = SSIRuntime(settings.ssi, names: memo.ssiNames!)

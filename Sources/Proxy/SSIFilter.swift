@@ -237,7 +237,7 @@ final class SSIFilter {
     // MARK: - Commands
 
     private func error(_ message: String) {
-        request.connection.worker.log(.error, message, request.connection.id)
+        request.connection.worker.log(.error, message, request.connection)
         if capturing != nil { return }
         if !outputOn { return }
         if !runtime.silentErrors { emit(errmsg) }

@@ -61,7 +61,7 @@ final class SSIInclude: ResponseSink {
             if body.count + piece.count > (subrequest?.location?.subrequestOutputBufferSize ?? SSIFilter.setBodyLimit) {
                 if !failed {
                     let c = filter.request.connection
-                    c.worker.log(.error, "too big subrequest response while sending to client", c.id)
+                    c.worker.log(.error, "too big subrequest response while sending to client", c)
                 }
                 failed = true
                 return true

@@ -315,6 +315,7 @@ public final class Server {
         let rt = UncheckedBox(runtime)
         afterEachWorker({ $0.flushLogs() }) {
             if let e = rt.value.errorLog.reopen() { rt.value.errorLog.log(.alert, e) }
+            for f in rt.value.levelErrorLogs { if let e = f.reopen() { rt.value.errorLog.log(.alert, e) } }
             for f in rt.value.accessLogFiles where !f.reopen() {
                 rt.value.errorLog.log(.alert, "open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))")
             }

@@ -93,11 +93,11 @@ enum StaticFiles {
 
     /// nginx's line for a file call that failed: `open() "/srv/a.css" failed (13: Permission denied)`.
     static func logFailed(_ call: String, _ path: [UInt8], _ e: Int32, _ level: LogLevel, on c: ClientConnection) {
-        c.worker.log(level, "\(call)() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c.id)
+        c.worker.log(level, "\(call)() \"\(String(decoding: path, as: UTF8.self))\" failed (\(e): \(Syscall.describe(e)))", c)
     }
 
     static func notRegular(_ path: [UInt8], on c: ClientConnection) {
-        c.worker.log(.crit, "\"\(String(decoding: path, as: UTF8.self))\" is not a regular file", c.id)
+        c.worker.log(.crit, "\"\(String(decoding: path, as: UTF8.self))\" is not a regular file", c)
         c.sendError(404, closeAfter: false)
     }
 
@@ -257,8 +257,8 @@ enum StaticFiles {
             w.truncate(to: headCount)
             r.responseHead = w.finish()
             switch read {
-            case .error(let e): c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id)
-            default: c.worker.log(.error, "file was truncated while sending", c.id)
+            case .error(let e): c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c)
+            default: c.worker.log(.error, "file was truncated while sending", c)
             }
             c.close()
             return
@@ -286,18 +286,18 @@ enum StaticFiles {
             return indexError(r, c, candidate, e)
         }
         guard Syscall.stat(directory)?.isDirectory == true else { return indexError(r, c, directory, errno) }
-        c.worker.log(.error, "directory index of \"\(String(decoding: directory, as: UTF8.self))\" is forbidden", c.id)
+        c.worker.log(.error, "directory index of \"\(String(decoding: directory, as: UTF8.self))\" is forbidden", c)
         c.sendError(403, closeAfter: false)
     }
 
     private static func indexError(_ r: Request, _ c: ClientConnection, _ path: [UInt8], _ e: Int32) {
         let text = String(decoding: path, as: UTF8.self)
         if e == EACCES {
-            c.worker.log(.error, "\"\(text)\" is forbidden (\(e): \(Syscall.describe(e)))", c.id)
+            c.worker.log(.error, "\"\(text)\" is forbidden (\(e): \(Syscall.describe(e)))", c)
             return c.sendError(403, closeAfter: false)
         }
         if r.location.files.logNotFound {
-            c.worker.log(.error, "\"\(text)\" is not found (\(e): \(Syscall.describe(e)))", c.id)
+            c.worker.log(.error, "\"\(text)\" is not found (\(e): \(Syscall.describe(e)))", c)
         }
         c.sendError(404, closeAfter: false)
     }
@@ -446,9 +446,9 @@ final class FileSender {
             case .wouldBlock:
                 sink.waitWritable(); return
             case .eof:
-                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return
+                c.worker.log(.error, "file was truncated while sending", c); c.close(); return
             case .error(let e):
-                c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return
+                c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c); c.close(); return
             }
         }
         sink.responseComplete()
@@ -515,11 +515,11 @@ final class FileSender {
                 if c.phase == .closing { return false }   // the client went away while we sent
                 if !goOn { sink.waitWritable(); return false }
             case .eof:
-                c.worker.log(.error, "file was truncated while sending", c.id); c.close(); return false
+                c.worker.log(.error, "file was truncated while sending", c); c.close(); return false
             case .wouldBlock:
                 sink.waitWritable(); return false
             case .error(let e):
-                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c.id); c.close(); return false
+                c.worker.log(.crit, "pread() failed (\(e): \(Syscall.describe(e)))", c); c.close(); return false
             }
         }
         return true

@@ -26,7 +26,7 @@ struct StickyCookieIssuer {
             let bad = (name == "domain" ? domain : path).map { String(decoding: r.evaluate($0), as: UTF8.self) } ?? ""
             r.connection.worker.log(
                 .warn, "sticky cookie \"\(spec.name)\": \(name) \"\(Self.printable(bad))\" left out: it holds "
-                    + "\";\", \",\", whitespace or a control character", r.connection.id)
+                    + "\";\", \",\", whitespace or a control character", r.connection)
         }
         return Array("Set-Cookie: ".utf8) + value + [13, 10]
     }

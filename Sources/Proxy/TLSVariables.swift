@@ -73,7 +73,7 @@ enum TLSChecks {
     /// True when the request was answered.
     static func refuse(_ r: Request, connection c: ClientConnection) -> Bool {
         if c.plainOnTLSPort {
-            c.worker.log(.info, "client sent plain HTTP request to HTTPS port while reading client request headers", c.id)
+            c.worker.log(.info, "client sent plain HTTP request to HTTPS port while reading client request headers", c)
             r.location = r.server.fallback
             c.sendError(497, closeAfter: true)
             return true
@@ -82,13 +82,13 @@ enum TLSChecks {
         let mode = r.server.verifyClient
         if mode == .off { return false }
         if let code = tls.peerVerifyCode, code != 0, mode != .optionalNoCA || !optionalError(code) {
-            c.worker.log(.info, "client SSL certificate verify error: (\(code):\(String(decoding: tls.peerVerifyText, as: UTF8.self))) while reading client request headers", c.id)
+            c.worker.log(.info, "client SSL certificate verify error: (\(code):\(String(decoding: tls.peerVerifyText, as: UTF8.self))) while reading client request headers", c)
             r.location = r.server.fallback
             c.sendError(495, closeAfter: true)
             return true
         }
         if mode == .on && tls.peerVerifyCode == nil {
-            c.worker.log(.info, "client sent no required SSL certificate while reading client request headers", c.id)
+            c.worker.log(.info, "client sent no required SSL certificate while reading client request headers", c)
             r.location = r.server.fallback
             c.sendError(496, closeAfter: true)
             return true

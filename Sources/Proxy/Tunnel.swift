@@ -267,6 +267,6 @@ final class Tunnel {
     }
 
     private func log(_ upstreamSide: Bool, _ message: String) {
-        client.worker.log(upstreamSide ? .error : .info, message, client.id)
+        client.worker.log(upstreamSide ? .error : .info, message, client)
     }
 }

@@ -22,7 +22,7 @@ struct UpstreamSocketSetup {
             options.source = Self.address(String(decoding: text, as: UTF8.self))
             if options.source == nil {
                 r.connection.worker.log(.error, "invalid local address \"\(String(decoding: text, as: UTF8.self))\"",
-                                        r.connection.id)
+                                        r.connection)
             }
         }
         return options

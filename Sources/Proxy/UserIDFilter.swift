@@ -91,7 +91,7 @@ enum UserIDFilter {
             if Cookies.value(named: u.name, in: r.head.bytes(f.value)) != nil { line = r.head.bytes(f.value); break }
         }
         let c = r.connection
-        c.worker.log(.error, "\(what) \"\(String(decoding: line, as: UTF8.self))\"", c.id)
+        c.worker.log(.error, "\(what) \"\(String(decoding: line, as: UTF8.self))\"", c)
     }
 
     /// nginx's create_uid: keeps the id the client has unless `$uid_reset` is set (then a new one), re-issues it
@@ -112,7 +112,7 @@ enum UserIDFilter {
             if reset == Array("log".utf8) {
                 var text: [UInt8] = []
                 s.got.appendText(name: u.name, to: &text)
-                c.worker.log(.notice, "userid cookie \"\(String(decoding: text, as: UTF8.self))\" was reset", c.id)
+                c.worker.log(.notice, "userid cookie \"\(String(decoding: text, as: UTF8.self))\" was reset", c)
             }
         }
         let now = UInt32(truncatingIfNeeded: time(nil))
