@@ -101,6 +101,30 @@ extension Syscall {
         return names
     }
 
+    /// The names in a directory in readdir(3)'s order, those starting with `.` left out (nginx's autoindex
+    /// reads them so, then stats each); `.open` or `.read` with errno when opendir or readdir fails.
+    public static func directoryNames(in directory: [UInt8]) -> Result<[[UInt8]], DirectoryError> {
+        guard let dir = withCString(directory, { opendir($0) }) else { return .failure(DirectoryError(call: .open, code: errno)) }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                return errno == 0 ? .success(names) : .failure(DirectoryError(call: .read, code: errno))
+            }
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name.isEmpty || name[0] == UInt8(ascii: ".") { continue }
+            names.append(name)
+        }
+    }
+
+    /// `lstat` of the file at `path`: the link itself, not what it leads to; nil with errno set when it fails.
+    public static func lstat(_ path: [UInt8]) -> FileStatus? {
+        var st = Glibc.stat()
+        guard withCString(path, { fstatat(AT_FDCWD, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
+        return FileStatus(st)
+    }
+
     /// `realpath(3)`: the path with its links and `.`/`..` resolved; nil with errno set when it fails.
     public static func realpath(_ path: [UInt8]) -> [UInt8]? {
         guard let resolved = withCString(path, { Glibc.realpath($0, nil) }) else { return nil }

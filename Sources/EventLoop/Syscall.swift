@@ -43,6 +43,13 @@ public enum Syscall {
         public var ctimeNanoseconds: Int = 0
     }
 
+    /// A directory that could not be read: which call failed, and its errno.
+    public struct DirectoryError: Error, Sendable {
+        public enum Call: Sendable { case open, read }
+        public let call: Call
+        public let code: Int32
+    }
+
     /// How much freed memory glibc keeps at the top of an arena before giving it back (mallopt M_TRIM_THRESHOLD).
     public static func keepFreedHeap(upTo bytes: Int) { _ = cswy_malloc_trim_threshold(Int32(bytes)) }
 

@@ -1,14 +1,14 @@
 /// A UTC calendar time broken down from Unix seconds and back, with Howard Hinnant's days-from-civil
 /// algorithms (exact for the proleptic Gregorian calendar, no tables, no libc).
-struct CivilTime: Equatable {
-    var year: Int
-    var month: Int  // 1...12
-    var day: Int  // 1...31
-    var hour: Int
-    var minute: Int
-    var second: Int
+public struct CivilTime: Equatable, Sendable {
+    public var year: Int
+    public var month: Int  // 1...12
+    public var day: Int  // 1...31
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
     /// 0 = Sunday.
-    var weekday: Int
+    public var weekday: Int
 
     init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int = 0) {
         self.year = year
@@ -20,7 +20,7 @@ struct CivilTime: Equatable {
         self.weekday = weekday
     }
 
-    init(unixTime t: Int64) {
+    public init(unixTime t: Int64) {
         let days = Int(t >= 0 ? t / 86400 : (t - 86399) / 86400)  // floor division
         let secs = Int(t - Int64(days) * 86400)
         hour = secs / 3600

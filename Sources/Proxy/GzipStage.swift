@@ -67,6 +67,20 @@ enum GzipStage {
         return GzipPolicy.decide(g.config, req, res)
     }
 
+    /// The decision for a body switchyard makes with no length and no validators (an autoindex listing). A HEAD is
+    /// decided as a GET, as for a file.
+    static func decideForMade(_ g: GzipRuntime, request r: Request, status: Int, contentType: [UInt8]) -> GzipDecision {
+        var req = requestFacts(g, r)
+        req.isHead = false
+        var res = GzipResponseFacts(status: status, contentType: contentType, contentLength: nil)
+        if let e = r.location.expires, let h = e.headers(status: status, request: r) {
+            res.cacheControl = Array(h.cacheControl.utf8)
+            let now = Int64(time(nil))
+            res.expires = (HTTPDate.parse(Array(h.expires.utf8)) ?? now) < now ? .inThePast : .notInThePast
+        }
+        return GzipPolicy.decide(g.config, req, res)
+    }
+
     /// The request's side, in one pass over its fields.
     static func requestFacts(_ g: GzipRuntime, _ r: Request) -> GzipRequestFacts {
         let head = r.head!

@@ -8,6 +8,8 @@ struct LocationFiles {
     var logNotFound = true
     /// `random_index on` (RandomIndex.swift).
     var randomIndex = false
+    /// `autoindex on` (Autoindex.swift); nil where it is off, so other locations' directories cost nothing more.
+    var autoindex: AutoindexRuntime? = nil
     var redirect = RedirectStyle()
     var recursiveErrorPages = false
     /// `proxy_intercept_errors on`: an upstream status ≥ 300 with an `error_page` is answered by that page.

@@ -214,6 +214,8 @@ enum Router {
             APIHandler.serve(on: c, write: write)
         case .dashboard(let page)?:
             page.serve(on: c)
+        case .emptyGIF?:
+            EmptyGIF.serve(r, on: c)
         case .jvmRouteStatus(let index)?:
             Responses.jvmRouteStatus(upstream: index, on: c)
         }

@@ -187,6 +187,8 @@ enum LocationAction {
     case jvmRouteStatus(upstream: Int)
     /// `api [write=on]`: the runtime API for upstream servers (APIHandler.swift).
     case api(write: Bool)
+    /// `empty_gif` (EmptyGIF.swift).
+    case emptyGIF
     /// `dashboard [api=URI]`: the live page over the API, built at load (DashboardPage.swift).
     case dashboard(DashboardPage)
 }

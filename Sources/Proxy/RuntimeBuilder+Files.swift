@@ -36,6 +36,11 @@ extension Builder {
         files.isInternal = settings.content.isInternal
         files.logNotFound = settings.files.logNotFound
         files.randomIndex = settings.files.randomIndex
+        if settings.files.autoindex {
+            files.autoindex = AutoindexRuntime(format: settings.files.autoindexFormat,
+                                               localtime: settings.files.autoindexLocaltime,
+                                               exactSize: settings.files.autoindexExactSize)
+        }
         files.redirect = RedirectStyle(absolute: settings.files.absoluteRedirect, port: settings.files.portInRedirect,
                                        serverName: settings.files.serverNameInRedirect)
         files.recursiveErrorPages = settings.files.recursiveErrorPages

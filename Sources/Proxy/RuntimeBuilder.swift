@@ -661,6 +661,7 @@ struct Builder {
             case .metrics: action = .metrics
             case .api(let write): action = .api(write: write)
             case .dashboard(let api): action = .dashboard(DashboardPage(api: api))
+            case .emptyGIF: action = .emptyGIF
             case .jvmRouteStatus(let upstreamName):
                 guard let i = upstreamIndex[upstreamName] else {
                     throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)

@@ -286,6 +286,10 @@ enum StaticFiles {
             return indexError(r, c, candidate, e)
         }
         guard Syscall.stat(directory)?.isDirectory == true else { return indexError(r, c, directory, errno) }
+        // No index file: autoindex lists the directory (GET and HEAD), as nginx's content phase asks it next.
+        if let ai = r.location.files.autoindex, r.methodIsGET || r.head.method == .get || r.head.method == .head {
+            return Autoindex.serve(r, ai, directory: directory, on: c)
+        }
         c.worker.log(.error, "directory index of \"\(String(decoding: directory, as: UTF8.self))\" is forbidden", c)
         c.sendError(403, closeAfter: false)
     }

@@ -1,5 +1,5 @@
 /// ngx_http_core_module's rows for files and redirects: `try_files`, `merge_slashes`, the redirect style,
-/// `log_not_found`, `recursive_error_pages`, `disable_symlinks`.
+/// `log_not_found`, `recursive_error_pages`, `disable_symlinks`; autoindex's and empty_gif's rows.
 extension DirectiveTable {
     static var files: [DirectiveSpec] {
         [
@@ -16,6 +16,15 @@ extension DirectiveTable {
         DirectiveSpec("server_name_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$serverNameInRedirect)),
         DirectiveSpec("log_not_found", anyHTTPLevel, .exactly(1), .flag(\.files.$logNotFound)),
         DirectiveSpec("random_index", [.location], .exactly(1), .flag(\.files.$randomIndex)),
+        // ngx_http_autoindex_module.
+        DirectiveSpec("autoindex", anyHTTPLevel, .exactly(1), .flag(\.files.$autoindex)),
+        DirectiveSpec("autoindex_format", anyHTTPLevel, .exactly(1), .choice(\.files.$autoindexFormat)),
+        DirectiveSpec("autoindex_localtime", anyHTTPLevel, .exactly(1), .flag(\.files.$autoindexLocaltime)),
+        DirectiveSpec("autoindex_exact_size", anyHTTPLevel, .exactly(1), .flag(\.files.$autoindexExactSize)),
+        // ngx_http_empty_gif_module: the location answers with a 1x1 transparent GIF.
+        DirectiveSpec("empty_gif", [.location], .none, .custom { builder, directive in
+            try setHandler(builder, directive, .emptyGIF)
+        }),
         DirectiveSpec("recursive_error_pages", anyHTTPLevel, .exactly(1), .flag(\.files.$recursiveErrorPages)),
         // switchyard follows symbolic links as nginx does by default; the checks of `on` and `if_not_owner`
         // (a file opened component by component) are not built, and saying so beats ignoring them.

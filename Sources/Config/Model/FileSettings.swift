@@ -1,5 +1,6 @@
 /// ngx_http_core_module's settings for files and redirects: `try_files`, the redirect style, `log_not_found`,
-/// `merge_slashes`, `recursive_error_pages`, and where an `alias` was written.
+/// `merge_slashes`, `recursive_error_pages`, where an `alias` was written, and ngx_http_autoindex_module's
+/// settings (`autoindex`, `autoindex_format`, `autoindex_localtime`, `autoindex_exact_size`).
 public struct FileSettings: Sendable {
     /// `try_files`: read only at the level that writes it (nginx does not merge it).
     @Setting public var tryFiles: TryFiles? = nil
@@ -15,12 +16,25 @@ public struct FileSettings: Sendable {
     @Setting public var logNotFound: Bool = true
     /// `random_index` (location): a request for a directory gets one of its files at random.
     @Setting public var randomIndex: Bool = false
+    /// `autoindex`: a request for a directory that `index` found no file for gets a listing of it.
+    @Setting public var autoindex: Bool = false
+    /// `autoindex_format html | xml | json | jsonp`.
+    @Setting public var autoindexFormat: AutoindexFormat = .html
+    /// `autoindex_localtime`: the html listing's times in local time rather than UTC.
+    @Setting public var autoindexLocaltime: Bool = false
+    /// `autoindex_exact_size`: the html listing's sizes in bytes; off rounds them to K, M or G.
+    @Setting public var autoindexExactSize: Bool = true
     /// `recursive_error_pages`: an error while serving an `error_page` may use `error_page` again.
     @Setting public var recursiveErrorPages: Bool = false
     /// Which part of the URI an inherited `alias` replaces; set together with `alias`.
     @Setting public var aliasScope: AliasScope = .wholePath
 
     public init() {}
+}
+
+/// `autoindex_format`: what the directory listing is written as.
+public enum AutoindexFormat: String, Sendable {
+    case html, xml, json, jsonp
 }
 
 /// `try_files file ... uri|@name|=code`.

@@ -269,6 +269,10 @@ extension FileSettings {
         $serverNameInRedirect.inherit(from: parent.$serverNameInRedirect)
         $logNotFound.inherit(from: parent.$logNotFound)
         $randomIndex.inherit(from: parent.$randomIndex)
+        $autoindex.inherit(from: parent.$autoindex)
+        $autoindexFormat.inherit(from: parent.$autoindexFormat)
+        $autoindexLocaltime.inherit(from: parent.$autoindexLocaltime)
+        $autoindexExactSize.inherit(from: parent.$autoindexExactSize)
         $recursiveErrorPages.inherit(from: parent.$recursiveErrorPages)
         $aliasScope.inherit(from: parent.$aliasScope)
     }

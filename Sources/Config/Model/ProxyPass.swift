@@ -45,6 +45,8 @@ public enum LocationHandler: Sendable, Equatable {
     case metrics
     /// `api [write=on]`: nginx Plus's runtime API for upstream servers; without `write=on`, read only.
     case api(write: Bool)
+    /// `empty_gif`: nginx's 43-byte transparent GIF.
+    case emptyGIF
     /// `dashboard [api=URI]`: a live HTML page over the runtime API at `api` (default `/api`).
     case dashboard(api: String)
 }
