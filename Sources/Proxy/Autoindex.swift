@@ -46,10 +46,11 @@ enum Autoindex {
             StaticFiles.logFailed("readdir", path, f.code, .crit, on: c)
             return c.sendError(500, closeAfter: false)
         }
+        let type = contentType(format, r.location)
+        // A HEAD gets the head once the directory opened: nginx reads no entry for it.
+        if r.head.method == .head && !r.methodIsGET { return send(r, c, type: type, body: nil) }
         guard let entries = stat(names, in: directory, on: c) else { return c.sendError(500, closeAfter: false) }
         let listing = AutoindexListing(entries)
-
-        let type = contentType(format, r.location)
         let body: [UInt8]
         switch format {
         case .html:
@@ -115,10 +116,11 @@ enum Autoindex {
     }
 
     /// The head (no length: nginx sends the listing chunked, or close-delimited to HTTP/1.0), then the body
-    /// through SSI and gzip where they apply. An error page's listing keeps the error's status, as in nginx.
-    private static func send(_ r: Request, _ c: ClientConnection, type: [UInt8], body: [UInt8]) {
+    /// through SSI and gzip where they apply; no body: a HEAD's head alone. An error page's listing keeps the
+    /// error's status, as in nginx.
+    private static func send(_ r: Request, _ c: ClientConnection, type: [UInt8], body: [UInt8]?) {
         let status = r.errorStatus != 0 ? r.errorStatus : 200
-        let headOnly = r.head.method == .head && !r.methodIsGET
+        let headOnly = body == nil
         r.status = status
         let chunked = headOnly ? false : SSIFraming.chunked(r, c)
         let ssi = headOnly ? nil : r.location.ssi.flatMap { $0.applies(to: type[...]) ? $0 : nil }
@@ -137,7 +139,7 @@ enum Autoindex {
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
         r.responseHead = w.finish()
         let sink = r.sink
-        if headOnly {
+        guard let body else {
             sink.send(r.responseHead)
             return sink.responseComplete()
         }

@@ -16,10 +16,6 @@ struct AutoindexListing {
         init(name: [UInt8], isDirectory: Bool, isFile: Bool, mtime: Int64, size: Int64) {
             self.name = name; self.isDirectory = isDirectory; self.isFile = isFile; self.mtime = mtime; self.size = size
         }
-
-        init(_ name: String, directory: Bool = false, file: Bool = true, mtime: Int64 = 0, size: Int64 = 0) {
-            self.init(name: Array(name.utf8), isDirectory: directory, isFile: file && !directory, mtime: mtime, size: size)
-        }
     }
 
     /// nginx's NGX_HTTP_AUTOINDEX_NAME_LEN: the width of the html page's name column.

@@ -136,3 +136,10 @@ import Testing
             + "</list>\r\n")
     }
 }
+
+extension AutoindexListing.Entry {
+    /// A file by default; `file: false` is nginx's "other" (a broken link, a FIFO).
+    init(_ name: String, directory: Bool = false, file: Bool = true, mtime: Int64 = 0, size: Int64 = 0) {
+        self.init(name: Array(name.utf8), isDirectory: directory, isFile: file && !directory, mtime: mtime, size: size)
+    }
+}
