@@ -1,3 +1,4 @@
+import EventLoop
 import Glibc
 @testable import Proxy
 import SwitchyardTestSupport
@@ -141,5 +142,30 @@ import Testing
         #expect(cached.status == 304)
         #expect(cached.body.isEmpty)
         #expect(try f.raw("PUT /p.gif HTTP/1.0\r\n\r\n").hasPrefix("HTTP/1.1 405 Not Allowed\r\n"))
+    }
+}
+
+/// Syscall.directoryNames, what autoindex reads: every name but the dot ones, and which call failed with errno.
+@Suite struct DirectoryNamesTests {
+    @Test func namesAndFailures() throws {
+        let d = try TempDir.make()
+        for name in ["b", "a b", ".hidden", "\u{444}"] { #expect(creat(d + "/" + name, 0o644) >= 0) }
+        #expect(mkdir(d + "/sub", 0o755) == 0)
+        guard case .success(let names) = Syscall.directoryNames(in: Array(d.utf8)) else {
+            Issue.record("the directory did not read"); return
+        }
+        #expect(Set(names.map { String(decoding: $0, as: UTF8.self) }) == ["b", "a b", "\u{444}", "sub"])
+        guard case .failure(let missing) = Syscall.directoryNames(in: Array((d + "/nowhere").utf8)) else {
+            Issue.record("a missing directory read"); return
+        }
+        #expect(missing.call == .open && missing.code == ENOENT)
+        guard case .failure(let file) = Syscall.directoryNames(in: Array((d + "/b").utf8)) else {
+            Issue.record("a file read as a directory"); return
+        }
+        #expect(file.call == .open && file.code == ENOTDIR)
+        #expect(symlink(d + "/nowhere", d + "/broken") == 0)
+        #expect(Syscall.stat(Array((d + "/broken").utf8)) == nil)
+        let link = Syscall.lstat(Array((d + "/broken").utf8))
+        #expect(link != nil && link?.isRegular == false && link?.isDirectory == false)
     }
 }
