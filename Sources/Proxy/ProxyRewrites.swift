@@ -46,7 +46,7 @@ final class ProxyRewrites: @unchecked Sendable {
                 parts.attributes[i].value = Self.replace(parts.attributes[i].value, cookiePath, domain: false, r)
             }
         }
-        if let rule = cookieFlags.first(where: { $0.matches(parts.name, r) }) { parts.apply(rule.flags) }
+        if let rule = cookieFlags.first(where: { $0.matches(parts.name, r) }) { parts.apply(rule.flags, r) }
         parts.append(to: &out)
     }
 
@@ -84,7 +84,26 @@ struct CookieReplacement {
 
 /// One `proxy_cookie_flags` rule, compiled.
 struct CookieFlags {
-    enum Flag { case secure, httpOnly, sameSite([UInt8]), noSecure, noHttpOnly, noSameSite }
+    enum Flag {
+        case secure, httpOnly, sameSite([UInt8]), noSecure, noHttpOnly, noSameSite
+        /// Evaluated per response, then read as one of the others; empty or another word is no flag (nginx).
+        case evaluated(CompiledTemplate)
+
+        /// The flag a word names (any case), as nginx's proxy_cookie_flags masks.
+        static func named(_ word: [UInt8]) -> Flag? {
+            switch String(decoding: word, as: UTF8.self).lowercased() {
+            case "secure": .secure
+            case "httponly": .httpOnly
+            case "samesite=strict": .sameSite(Array("Strict".utf8))
+            case "samesite=lax": .sameSite(Array("Lax".utf8))
+            case "samesite=none": .sameSite(Array("None".utf8))
+            case "nosecure": .noSecure
+            case "nohttponly": .noHttpOnly
+            case "nosamesite": .noSameSite
+            default: nil
+            }
+        }
+    }
     let name: CompiledTemplate
     let regex: Regex?
     let flags: [Flag]
@@ -126,8 +145,13 @@ struct CookieParts {
         return attributes.firstIndex { ASCII.lowercased($0.name) == name }
     }
 
-    mutating func apply(_ flags: [CookieFlags.Flag]) {
-        for flag in flags {
+    mutating func apply(_ flags: [CookieFlags.Flag], _ r: Request) {
+        for given in flags {
+            var flag = given
+            if case .evaluated(let t) = given {
+                guard let named = CookieFlags.Flag.named(r.evaluate(t)) else { continue }
+                flag = named
+            }
             switch flag {
             case .secure:
                 if index(of: "secure") == nil { attributes.append(Attribute(name: Array("Secure".utf8), value: [], hasValue: false)) }
@@ -142,6 +166,7 @@ struct CookieParts {
             case .noSecure: if let i = index(of: "secure") { attributes.remove(at: i) }
             case .noHttpOnly: if let i = index(of: "httponly") { attributes.remove(at: i) }
             case .noSameSite: if let i = index(of: "samesite") { attributes.remove(at: i) }
+            case .evaluated: break
             }
         }
     }

@@ -807,15 +807,18 @@ struct Builder {
         for rule in p.cookieDomain { cookieDomain.append(try replacement(rule)) }
         for rule in p.cookiePath { cookiePath.append(try replacement(rule)) }
         for rule in p.cookieFlags {
-            let flags: [CookieFlags.Flag] = rule.flags.map { flag in
-                switch flag {
+            var flags: [CookieFlags.Flag] = []
+            for flag in rule.flags {
+                let made: CookieFlags.Flag = switch flag {
                 case .secure: .secure
                 case .httpOnly: .httpOnly
                 case .sameSite(let v): .sameSite(Array(v.utf8))
                 case .noSecure: .noSecure
                 case .noHttpOnly: .noHttpOnly
                 case .noSameSite: .noSameSite
+                case .evaluated(let t): .evaluated(try compile(t, at: loc))
                 }
+                flags.append(made)
             }
             switch rule.cookie {
             case .literal(let t): cookieFlags.append(CookieFlags(name: try compile(t, at: loc), regex: nil, flags: flags))

@@ -266,7 +266,7 @@ extension DirectiveTable {
             case "nosecure": flags.append(.noSecure)
             case "nohttponly": flags.append(.noHttpOnly)
             case "nosamesite": flags.append(.noSameSite)
-            default: throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
+            default: flags.append(.evaluated(try Values.template(directive, argument)))
             }
         }
         let cookie = try rewriteMatch(builder, directive, arguments[0])

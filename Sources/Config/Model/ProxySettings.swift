@@ -164,6 +164,9 @@ public struct CookieRewrite: Sendable, Equatable {
 public struct CookieFlagsRule: Sendable, Equatable {
     public enum Flag: Sendable, Equatable {
         case secure, httpOnly, sameSite(String), noSecure, noHttpOnly, noSameSite
+        /// A flag with variables (or a word that is none of the above), read when a response comes, as nginx's
+        /// complex value: one of the words above then, else nothing.
+        case evaluated(Template)
     }
     /// A cookie name (case-sensitive) or a regex over it.
     public let cookie: RewriteMatch
