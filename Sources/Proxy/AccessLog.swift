@@ -9,24 +9,43 @@ import Locking
 public final class AccessLogFile: Sendable {
     let path: String
     private let fdBox: Lock<Int32>
+    /// `access_log syslog:…`: each line one datagram to this server, nothing written to a file.
+    let syslog: SyslogPeer?
 
     init(path: String, open shouldOpen: Bool = true) {
         self.path = path
         fdBox = Lock(shouldOpen ? LogFileOpener.open(path) : -1)
+        syslog = nil
+    }
+
+    init(syslog peer: SyslogPeer, text: String) {
+        path = text
+        fdBox = Lock(-1)
+        syslog = peer
     }
 
     deinit { fdBox.withLock { if $0 >= 0 { close($0) } } }
 
     var isOpen: Bool { fdBox.withLock { $0 >= 0 } }
 
-    func write(_ bytes: [UInt8]) {
+    /// False only when a syslog line could not go (nginx's `send() to syslog failed`).
+    @discardableResult
+    func write(_ bytes: [UInt8]) -> Bool {
+        if let peer = syslog {
+            var datagram: [UInt8] = []
+            peer.appendHeader(severity: peer.target.severity, to: &datagram)
+            datagram += bytes.last == 10 ? bytes.dropLast() : bytes[...]
+            return peer.send(datagram)
+        }
         let fd = fdBox.withLock { $0 }
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return true }
         Syscall.writeAll(fd, bytes)
+        return true
     }
 
     /// Opens the path again (after logrotate moved the file); keeps the old descriptor on failure.
     func reopen() -> Bool {
+        if syslog != nil { return true }
         let fd = LogFileOpener.open(path)
         if fd < 0 { return false }
         fdBox.withLock { old in if old >= 0 { close(old) }; old = fd }
@@ -109,7 +128,7 @@ final class AccessLogWriter {
         line.append(10)
         if let path = sink.dynamicPath { return write(line, toPathOf: path, cache: sink.fileCache, r) }
         if sink.bufferSize == 0 {
-            files[sink.file].write(line)
+            if !files[sink.file].write(line) { r.connection.worker.log(.warn, "send() to syslog failed", r.connection) }
         } else {
             gzipLevels[sink.file] = sink.gzipLevel
             pending[sink.file].append(contentsOf: line)

@@ -12,13 +12,18 @@ public final class ErrorLogFile: Sendable {
     private struct State { var fd: Int32; var path: String? }
     private let state: Lock<State>
     public let level: LogLevel
-    /// The file's path; nil for stderr.
+    /// The file's path; nil for stderr or syslog.
     let path: String?
+    /// `error_log syslog:…`: lines go to this server instead (SyslogPeer.swift).
+    let syslog: SyslogPeer?
+    /// The next `error_log` of the same level of configuration (nginx's log->next): each line goes to every
+    /// file of the chain whose level admits it.
+    let also: ErrorLogFile?
     /// The errno of a file that could not be opened (lines then go to stderr); the runtime builder refuses it.
     let openError: Int32?
 
     /// `path == nil` writes to stderr.
-    public init(path: String?, level: LogLevel) {
+    public init(path: String?, level: LogLevel, also: ErrorLogFile? = nil) {
         self.level = level
         var fd: Int32 = 2
         var failure: Int32? = nil
@@ -28,7 +33,19 @@ public final class ErrorLogFile: Sendable {
         }
         openError = failure
         self.path = path == "stderr" ? nil : path
+        syslog = nil
+        self.also = also
         state = Lock(State(fd: fd, path: path == "stderr" ? nil : path))
+    }
+
+    /// `error_log syslog:…`: each line a datagram, its severity the line's level (nginx's ngx_syslog_writer).
+    init(syslog peer: SyslogPeer, level: LogLevel, also: ErrorLogFile? = nil) {
+        self.level = level
+        openError = nil
+        path = nil
+        syslog = peer
+        self.also = also
+        state = Lock(State(fd: -1, path: nil))
     }
 
     /// Each reload opens the file again; the replaced runtime's descriptor closes with it.
@@ -36,14 +53,29 @@ public final class ErrorLogFile: Sendable {
 
     public static let stderr = ErrorLogFile(path: nil, level: .notice)
 
-    @inline(__always) public func enabled(_ l: LogLevel) -> Bool { l >= level }
+    @inline(__always) public func enabled(_ l: LogLevel) -> Bool { l >= level || also?.enabled(l) == true }
 
     public func log(_ l: LogLevel, _ message: @autoclosure () -> String, connection: UInt64 = 0) {
-        guard l >= level else { return }
+        guard enabled(l) else { return }
+        let text = message()
+        var file: ErrorLogFile? = self
+        while let f = file {
+            if l >= f.level { f.write(l, text, connection: connection) }
+            file = f.also
+        }
+    }
+
+    private func write(_ l: LogLevel, _ message: String, connection: UInt64) {
         var line = Self.timestamp()
         line += " [\(l.rawValue)] \(getpid())#\(Self.threadID()): "
         if connection != 0 { line += "*\(connection) " }
-        line += message()
+        line += message
+        if let peer = syslog {
+            var datagram: [UInt8] = []
+            peer.appendHeader(severity: SyslogTarget.severities.firstIndex(of: l.rawValue) ?? 6, to: &datagram)
+            peer.send(datagram + Array(line.utf8))
+            return
+        }
         line += "\n"
         state.withLock { s in
             _ = line.withCString { Glibc.write(s.fd, $0, strlen($0)) }
@@ -53,14 +85,16 @@ public final class ErrorLogFile: Sendable {
     /// Reopens the file (after logrotate renamed it). Returns an error text on failure, keeping the old file.
     @discardableResult
     public func reopen() -> String? {
-        state.withLock { s in
-            guard let path = s.path else { return nil }
+        let mine: String? = state.withLock { s in
+            guard syslog == nil, let path = s.path else { return nil }
             let fd = LogFileOpener.open(path)
             if fd < 0 { return "open() \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))" }
             if s.fd != 2 { close(s.fd) }
             s.fd = fd
             return nil
         }
+        let rest = also?.reopen()
+        return mine ?? rest
     }
 
     static func threadID() -> Int32 { Clock.threadID() }

@@ -5,21 +5,46 @@ import Config
 /// the default server's before the Host is read, and the main error log where no level names one.
 extension Builder {
     /// One file per path and level across the configuration; the main error log's own file is shared.
-    mutating func errorLogFiles(_ logs: [ErrorLog]) -> [ErrorLogFile] {
-        logs.map { e in
-            let path = e.path == "stderr" ? nil : e.path
-            let key = "\(e.level.rawValue) \(path ?? "stderr")"
-            if let f = levelErrorLogs[key] { return f }
-            let f: ErrorLogFile
-            if let main = mainErrorLog, main.level == e.level, main.path == path {
-                f = main
-            } else {
-                f = ErrorLogFile(path: openFiles ? path : nil, level: e.level)
-                if let p = path { checkOpened(p, openFiles ? f.openError : nil, at: nil) }
+    mutating func errorLogFiles(_ logs: [ErrorLog], at loc: SourceLocation) throws(ConfigError) -> [ErrorLogFile] {
+        var files: [ErrorLogFile] = []
+        for e in logs {
+            if let target = e.syslog {
+                let key = "\(e.level.rawValue) \(e.path)"
+                if let f = levelErrorLogs[key] { files.append(f); continue }
+                let f = ErrorLogFile(syslog: try syslogPeer(target, at: loc), level: e.level)
+                levelErrorLogs[key] = f
+                files.append(f)
+                continue
             }
-            levelErrorLogs[key] = f
-            return f
+            files.append(errorLogFile(e))
         }
+        return files
+    }
+
+    private mutating func errorLogFile(_ e: ErrorLog) -> ErrorLogFile {
+        let path = e.path == "stderr" ? nil : e.path
+        let key = "\(e.level.rawValue) \(path ?? "stderr")"
+        if let f = levelErrorLogs[key] { return f }
+        let f: ErrorLogFile
+        if let main = mainErrorLog, main.also == nil, main.syslog == nil, main.level == e.level, main.path == path {
+            f = main
+        } else {
+            f = ErrorLogFile(path: openFiles ? path : nil, level: e.level)
+            if let p = path { checkOpened(p, openFiles ? f.openError : nil, at: nil) }
+        }
+        levelErrorLogs[key] = f
+        return f
+    }
+
+    /// The peer of a `syslog:` target, one per target; its server resolved now.
+    mutating func syslogPeer(_ target: SyslogTarget, at loc: SourceLocation?) throws(ConfigError) -> SyslogPeer {
+        if let p = syslogPeers[target] { return p }
+        guard let address = SyslogPeer.address(of: target.server) else {
+            throw ConfigError("host not found in syslog server \"\(target.server)\"", at: loc)
+        }
+        let p = SyslogPeer(target, address: address)
+        syslogPeers[target] = p
+        return p
     }
 }
 

@@ -37,6 +37,8 @@ struct Builder {
     var levelErrorLogs: [String: ErrorLogFile] = [:]
     /// The main error log, which a level's line naming the same file and level shares.
     var mainErrorLog: ErrorLogFile? = nil
+    /// One peer per `syslog:` target, shared by the error and access logs naming it (SyslogPeer.swift).
+    var syslogPeers: [SyslogTarget: SyslogPeer] = [:]
     /// `open_log_file_cache` directives in use, and each one's index by where it is written.
     var logFileCaches: [OpenLogFileCache] = []
     var logFileCacheIndex: [SourceLocation: Int] = [:]
@@ -77,15 +79,26 @@ struct Builder {
     }
 
     mutating func build(generation: Int) throws(ConfigError) -> Runtime {
-        let errorLogPath: String?, errorLogLevel: LogLevel
-        if let e = config.main.errorLogs.first {
-            errorLogPath = e.path == "stderr" ? nil : absolute(e.path); errorLogLevel = e.level
-        } else {
+        // Every main-level error_log, chained in order (nginx's log->next); none: the default file.
+        let errorLog: ErrorLogFile
+        if config.main.errorLogs.isEmpty {
             let path = config.main.defaultErrorLogPath
-            errorLogPath = path.isEmpty ? nil : path; errorLogLevel = .error
+            errorLog = ErrorLogFile(path: openFiles && !path.isEmpty ? path : nil, level: .error)
+            if !path.isEmpty { checkOpened(path, openFiles ? errorLog.openError : nil, at: nil) }
+        } else {
+            var chain: ErrorLogFile? = nil
+            for e in config.main.errorLogs.reversed() {
+                if let target = e.syslog {
+                    chain = ErrorLogFile(syslog: try syslogPeer(target, at: nil), level: e.level, also: chain)
+                    continue
+                }
+                let path = e.path == "stderr" ? nil : absolute(e.path)
+                let f = ErrorLogFile(path: openFiles ? path : nil, level: e.level, also: chain)
+                if let path { checkOpened(path, openFiles ? f.openError : nil, at: nil) }
+                chain = f
+            }
+            errorLog = chain!
         }
-        let errorLog = ErrorLogFile(path: openFiles ? errorLogPath : nil, level: errorLogLevel)
-        if let path = errorLogPath { checkOpened(path, openFiles ? errorLog.openError : nil, at: nil) }
         mainErrorLog = errorLog
         let workers: Int
         switch config.main.workerProcesses {
@@ -596,13 +609,18 @@ struct Builder {
             }
             let path = absolute(a.path)
             var dynamicPath: CompiledTemplate? = nil
-            if path.contains("$") {   // a path with variables: opened per line (AccessLogWriter)
+            if a.syslog == nil && path.contains("$") {   // a path with variables: opened per line (AccessLogWriter)
                 let template: Template
                 do { template = try Template(path) } catch { throw ConfigError(error.message, at: a.location ?? loc) }
                 dynamicPath = try compile(template, at: a.location ?? loc)
             }
             let index: Int
-            if dynamicPath != nil { index = 0 } else if let i = logFiles[path] { index = i } else {
+            if let target = a.syslog {
+                if let i = logFiles[a.path] { index = i } else {
+                    let f = AccessLogFile(syslog: try syslogPeer(target, at: a.location ?? loc), text: a.path)
+                    index = accessLogFiles.count; accessLogFiles.append(f); logFiles[a.path] = index
+                }
+            } else if dynamicPath != nil { index = 0 } else if let i = logFiles[path] { index = i } else {
                 let f = AccessLogFile(path: path, open: openFiles)
                 checkOpened(path, openFiles && !f.isOpen ? errnoNow() : nil, at: a.location ?? loc)
                 index = accessLogFiles.count; accessLogFiles.append(f); logFiles[path] = index
@@ -717,7 +735,7 @@ struct Builder {
         made.referers = try refererCheck(settings.referer.validReferers)
         made.secureLink = try secureLink(settings.secureLink, at: loc)
         made.userid = UserIDRuntime(settings.userid, reset: userIDReset)
-        made.errorLogs = errorLogFiles(settings.logging.errorLogs)
+        made.errorLogs = try errorLogFiles(settings.logging.errorLogs, at: loc)
         if settings.ssi.enabled {
             if memo.ssiNames == nil { memo.ssiNames = SSIVariableNames(userSlots: userSlots, maps: mapIndex) }
             made.ssi = SSIRuntime(settings.ssi, names: memo.ssiNames!)

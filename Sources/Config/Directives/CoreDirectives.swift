@@ -95,6 +95,16 @@ extension DirectiveTable {
             }
             level = parsed
         }
+        if target.hasPrefix("syslog:") {
+            return ErrorLog(path: target, level: level, syslog: try syslog(target, directive))
+        }
         return ErrorLog(path: target == "stderr" ? "stderr" : builder.absolutePath(target), level: level)
+    }
+
+    /// The `syslog:…` target of an error_log or access_log line, nginx's message when it is wrong.
+    static func syslog(_ target: String, _ directive: Directive) throws -> SyslogTarget {
+        do { return try SyslogTarget.parse(String(target.dropFirst(7))) } catch {
+            throw ConfigError(error.message, at: directive.location)
+        }
     }
 }

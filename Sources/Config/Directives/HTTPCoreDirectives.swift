@@ -345,6 +345,7 @@ extension DirectiveTable {
         var log = AccessLog(
             path: target.hasPrefix("syslog:") ? target : builder.absolutePath(target),
             format: arguments.count > 1 ? arguments[1].text : "combined", location: directive.location)
+        if target.hasPrefix("syslog:") { log.syslog = try syslog(target, directive) }
         for argument in arguments.dropFirst(2) {
             if let value = Values.parameter(argument, "buffer") {
                 guard let size = Units.size(value), size > 0 else {
@@ -373,6 +374,9 @@ extension DirectiveTable {
         if log.gzipLevel != nil && log.bufferSize == nil { log.bufferSize = 64 * 1024 }
         if log.flush != nil && log.bufferSize == nil {
             throw ConfigError("no buffer is defined for access_log \"\(target)\"", at: directive.location)
+        }
+        if log.bufferSize != nil && log.syslog != nil {
+            throw ConfigError("logs to syslog cannot be buffered", at: directive.location)
         }
         return [log]
     }

@@ -144,11 +144,14 @@ public struct AccessLog: Sendable, Equatable {
     /// `gzip[=level]`: the buffer is written as one gzip member each time it is flushed.
     public var gzipLevel: Int? = nil
     public var location: SourceLocation? = nil
+    /// `syslog:…`: the lines go to a syslog server (`path` keeps the text).
+    public var syslog: SyslogTarget? = nil
 }
 
 /// `error_log file|stderr [level]`.
 public struct ErrorLog: Sendable, Equatable {
-    /// Absolute path, or `stderr`.
+    /// Absolute path, `stderr`, or the `syslog:…` text.
     public var path: String
     public var level: LogLevel
+    public var syslog: SyslogTarget? = nil
 }
