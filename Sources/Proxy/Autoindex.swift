@@ -15,7 +15,7 @@ struct AutoindexRuntime {
 /// nginx's ngx_http_autoindex_module: a GET or HEAD for a directory (`/…/`) that `index` found no index file in
 /// is answered with a listing of it. The directory is read and each entry stat'ed (links followed, a broken
 /// link listed as itself), the page made by AutoindexListing, and sent with no length: chunked for HTTP/1.1,
-/// close-delimited for 1.0, through gzip and SSI where the location has them.
+/// close-delimited for 1.0, through the body filters (sub_filter, SSI) and gzip where the location has them.
 enum Autoindex {
     /// `directory` is the request's path on disk, ending in `/`.
     static func serve(_ r: Request, _ ai: AutoindexRuntime, directory: [UInt8], on c: ClientConnection) {
@@ -116,14 +116,14 @@ enum Autoindex {
     }
 
     /// The head (no length: nginx sends the listing chunked, or close-delimited to HTTP/1.0), then the body
-    /// through SSI and gzip where they apply; no body: a HEAD's head alone. An error page's listing keeps the
-    /// error's status, as in nginx.
+    /// through the body filters (sub_filter, SSI) and gzip where they apply; no body: a HEAD's head alone. An
+    /// error page's listing keeps the error's status, as in nginx.
     private static func send(_ r: Request, _ c: ClientConnection, type: [UInt8], body: [UInt8]?) {
         let status = r.errorStatus != 0 ? r.errorStatus : 200
         let headOnly = body == nil
         r.status = status
-        let chunked = headOnly ? false : SSIFraming.chunked(r, c)
-        let ssi = headOnly ? nil : r.location.ssi.flatMap { $0.applies(to: type[...]) ? $0 : nil }
+        let chunked = headOnly ? false : FilteredFraming.chunked(r, c)
+        let filters = headOnly || !r.location.filtersBody ? nil : BodyFilters.select(r, contentType: type[...])
         let decision = r.isSubrequest ? nil : r.location.gzip.map {
             GzipStage.decideForMade($0, request: r, status: status, contentType: type)
         }
@@ -144,16 +144,16 @@ enum Autoindex {
             return sink.responseComplete()
         }
         let gzip = compressing ? decision.flatMap { GzipStream(decision: $0, request: r, chunked: chunked) } : nil
-        let writer = SSIBodyWriter(request: r, gzip: gzip, chunked: chunked)
+        let writer = BodyWriter(request: r, gzip: gzip, chunked: chunked)
         sink.cork()
         sink.send(r.responseHead)
-        if let ssi {
-            let filter = SSIFilter(runtime: ssi, request: r, output: writer)
-            body.withByteView { filter.write($0) }
-            filter.finish()
+        if let f = filters {
+            let filter = f.start(r, output: writer)
+            body.withByteView { filter.bodyWrite($0) }
+            filter.bodyEnd()
         } else {
-            body.withByteView { writer.ssiWrite($0) }
-            writer.ssiEnd()
+            body.withByteView { writer.bodyWrite($0) }
+            writer.bodyEnd()
         }
         sink.uncork()
     }

@@ -304,10 +304,10 @@ final class CacheExchange {
         // RFC 9111 §4.2.3: every response from the cache says how old it is (the stored head has no Age).
         let age = CacheAge.current(initialAge: e.meta.initialAge, storedAt: e.meta.storedAt, now: Int64(time(nil)))
         // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
-        let ssi = r.location.ssi == nil ? nil : SSIProxyStage.applies(r, resp)
-        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age, ranges: ssi == nil) { return }
-        if let s = ssi {   // ssi on: the body through the filter (SSICacheHit.swift), before gzip
-            return SSICacheHit.serve(e, s, r, c, proxy: exchange.proxy, age: age)
+        let filters = r.location.filtersBody ? BodyFilters.forUpstream(r, resp) : nil
+        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age, ranges: filters == nil) { return }
+        if let f = filters {   // content filters (SSI): the body through them (FilteredCacheHit.swift), before gzip
+            return FilteredCacheHit.serve(e, f, r, c, proxy: exchange.proxy, age: age)
         }
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): the entry's gzip variant, compressed
         // once and stored beside it (CacheGzipHit.swift), is sent; bodies over 1 MiB are sent as stored.

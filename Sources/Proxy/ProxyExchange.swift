@@ -74,8 +74,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private var responseStarted = false
     private var chunkOut: [UInt8] = []
     private var gzip: GzipStream?
-    /// `ssi on` for this response (SSIFilter.swift): the body goes through it before gzip and the framing.
-    private(set) var ssi: SSIFilter?
+    /// The content filters of this response (BodyFilters.swift: SSI): the body goes through them before gzip
+    /// and the framing.
+    private(set) var filter: (any BodyFilter)?
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
     /// A response being stored answered with one range (CacheExchange.singleRange): the body offsets still to
@@ -522,14 +523,16 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let framing = tx.framing
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none || notModified
-        // ssi on (SSIRuntime.swift): the body changes, so its length is unknown and no range is served from it.
-        let ssiRuntime = bodyless || bodyForCacheOnly || request.location.ssi == nil ? nil : SSIProxyStage.applies(request, resp)
-        // A HEAD has no body to process, but nginx's SSI header filter edits its head as the GET's would be
-        // (no Content-Length, Accept-Ranges, and validators unless ssi_last_modified).
-        let ssiHeadOnly = ssiRuntime == nil && request.location.ssi != nil && request.head.method == .head && !notModified
-            ? SSIProxyStage.applies(request, resp) : nil
+        // Content filters (BodyFilters.swift: SSI): the body changes, so its length is unknown and no range is
+        // served from it.
+        let filtersBody = request.location.filtersBody
+        let filters = bodyless || bodyForCacheOnly || !filtersBody ? nil : BodyFilters.forUpstream(request, resp)
+        // A HEAD has no body to process, but nginx's header filters edit its head as the GET's would be
+        // (no Content-Length, Accept-Ranges, and validators unless kept).
+        let filtersHeadOnly = filters == nil && filtersBody && request.head.method == .head && !notModified
+            ? BodyFilters.forUpstream(request, resp) : nil
         // proxy_force_ranges: a response that is not stored gets nginx's single range too.
-        let part = notModified || ssiRuntime != nil ? nil
+        let part = notModified || filters != nil ? nil
             : cache?.singleRange(resp, request: request, force: proxy.forceRanges)
                 ?? (proxy.forceRanges && cache?.convertsHead != true
                     ? CacheExchange.singlePart(resp, request: request, requireAcceptRanges: false) : nil)
@@ -537,7 +540,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
-        let lengthUnknown = compress || framing == .chunked || framing == .untilClose || ssiRuntime != nil
+        let lengthUnknown = compress || framing == .chunked || framing == .untilClose || filters != nil
         // chunked_transfer_encoding off: an unknown length is close-delimited for HTTP/1.1 clients too.
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
         clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown
@@ -566,11 +569,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                       var v = d; v.etag = .keep; return v },
                                   filtered: notModified ? .notModified : (part != nil ? .singleRange : nil), into: &w)
         request.responseHead = w.finish()
-        if let s = ssiRuntime {
-            request.responseHead = SSIHead.edit(request.responseHead, keepLastModified: s.lastModified)
-            ssi = SSIFilter(runtime: s, request: request, output: self)
-        } else if let s = ssiHeadOnly {
-            request.responseHead = SSIHead.edit(request.responseHead, keepLastModified: s.lastModified)
+        if let f = filters {
+            request.responseHead = f.editHead(request.responseHead)
+            filter = f.start(request, output: self)
+        } else if let f = filtersHeadOnly {
+            request.responseHead = f.editHead(request.responseHead)
         }
         request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
         responseStarted = true
@@ -599,7 +602,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func pumpBodyDown() {
         guard let c = conn, state == .streaming else { return }
         while sink.canAcceptOutput {
-            if let f = ssi, f.holdsTooMuch { f.noteProducerHeld(); break }   // SSI holds enough behind includes
+            if let f = filter, f.holdsTooMuch { f.noteProducerHeld(); break }   // SSI holds enough behind includes
             var chunk = max(proxy.bufferSize, 16 * 1024)
             if proxy.limitRate > 0 {   // proxy_limit_rate: read no more than the rate allows by now
                 if upstreamRate == nil { upstreamRate = UpstreamRate() }
@@ -666,9 +669,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             worker.log(.error, f.logLine, client)
             return abortMidResponse()
         }
-        if sink.canAcceptOutput && ssi?.holdsTooMuch != true { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else {
+        if sink.canAcceptOutput && filter?.holdsTooMuch != true { c.reader.arm(timeoutMillis: proxy.readTimeoutMillis) } else {
             c.reader.disarm()
-            ssi?.noteProducerHeld()
+            filter?.noteProducerHeld()
         }
     }
 
@@ -677,7 +680,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }
-        if let f = ssi { return f.write(piece) }
+        if let f = filter { return f.bodyWrite(piece) }
         if rangeLeft >= 0 { return sendRangePart(piece) }
         if let g = gzip { return g.write(piece) }
         sendFramed(piece)
@@ -733,7 +736,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func endOfBody(reusable: Bool) {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
-        if ssi == nil { endClientBody() }   // else the filter ends it (ssiEnd)
+        if filter == nil { endClientBody() }   // else the filters end it (bodyEnd)
         finishUpstream(reusable: reusable)
     }
 
@@ -801,7 +804,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         } else {
             c.close()
         }
-        if let f = ssi { f.finish() } else { sink.responseComplete() }
+        if let f = filter { f.bodyEnd() } else { sink.responseComplete() }
     }
 
     /// The tunnel (Tunnel.swift) takes the upstream connection; the peer stays busy until it closes.
@@ -914,13 +917,13 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         sink.exchange = nil
-        ssi?.abort(); ssi = nil
+        filter?.abort(); filter = nil
         client.close()
     }
 
     /// The client went away or timed out.
     func abort() {
-        if let f = ssi { ssi = nil; f.abort() }
+        if let f = filter { filter = nil; f.abort() }
         if state == .resolvingRoute, let shared = upstream?.policy.share { cancelSharedLookup(shared) }
         if state == .resolvingName { cancelNameLookup() }
         guard state != .done else { return }
@@ -943,20 +946,20 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 }
 
-/// The SSI filter's output for a proxied response: gzip, else the client's framing; at the end the gzip trailer
-/// or the last chunk (with add_trailer's fields), then the response is complete.
-extension ProxyExchange: SSIBodyOutput {
-    func ssiWrite(_ piece: ByteView) {
+/// The content filters' output for a proxied response: gzip, else the client's framing; at the end the gzip
+/// trailer or the last chunk (with add_trailer's fields), then the response is complete.
+extension ProxyExchange: BodyOutput {
+    func bodyWrite(_ piece: ByteView) {
         if let g = gzip { g.write(piece) } else { sendFramed(piece) }
     }
 
-    func ssiEnd() {
-        let filter = ssi
-        ssi = nil   // the filter holds this exchange as its output: the cycle ends here
+    func bodyEnd() {
+        let first = filter
+        filter = nil   // the filters hold this exchange as their output: the cycle ends here
         endClientBody()
         sink.responseComplete()
-        _ = filter
+        _ = first
     }
 
-    var ssiCanAcceptOutput: Bool { sink.canAcceptOutput }
+    var bodyCanAcceptOutput: Bool { sink.canAcceptOutput }
 }

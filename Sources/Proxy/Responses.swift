@@ -109,8 +109,8 @@ enum Responses {
         // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead. Not by a
         // subrequest's answer: the body is its main request's (which auth_request may yet let through to proxy_pass).
         if c.unreadBody != .none, !r.isSubrequest, !c.discardBodyBeforeResponse() { return }
-        if let s = SSIMadeResponse.applies(r, status: status, contentType: contentType, body: body) {   // ssi on
-            return SSIMadeResponse.send(s, status: status, contentType: contentType, body: body, extra: extra, on: c)
+        if let f = FilteredMadeResponse.applies(r, status: status, contentType: contentType, body: body) {   // ssi on
+            return FilteredMadeResponse.send(f, status: status, contentType: contentType, body: body, extra: extra, on: c)
         }
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256 + body.count)

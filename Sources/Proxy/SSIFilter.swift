@@ -4,15 +4,6 @@ import HTTP1
 import Regex
 import ASCIIBytes
 
-/// Where an SSI filter's output goes: the response's body path (gzip or the client's framing, then the request's
-/// sink). `ssiEnd` comes once the input has ended and every include before the end has completed.
-protocol SSIBodyOutput: AnyObject {
-    func ssiWrite(_ piece: ByteView)
-    func ssiEnd()
-    /// Whether the client takes more now (an include that streams pauses its producer otherwise).
-    var ssiCanAcceptOutput: Bool { get }
-}
-
 /// What a main request and its subrequests share: SSI's own variables (`set`, `include … set=`).
 final class SSIMainContext {
     var variables: [[UInt8]: [UInt8]] = [:]
@@ -22,12 +13,14 @@ final class SSIMainContext {
 /// Text passes straight on while no include is pending; after an include, output is held in order behind it
 /// (`segments`), so the response is the parent's bytes with each include's body at its command's place. An
 /// include with `wait` or `set` also holds the *input* (the commands after it are run once it has completed).
-final class SSIFilter {
+/// Its output (`bodyEnd` once the input has ended and every include before the end has completed) goes to the
+/// response's body path (BodyFilter.swift).
+final class SSIFilter: BodyFilter {
     let runtime: SSIRuntime
     unowned let request: Request
     /// Held strongly: the filter is what keeps its output path alive while includes run (a ProxyExchange
-    /// output drops the filter at `ssiEnd`, which breaks the cycle).
-    let output: any SSIBodyOutput
+    /// output drops the filter at `bodyEnd`, which breaks the cycle).
+    let output: any BodyOutput
     let main: SSIMainContext
     private var parser: SSIParser
 
@@ -58,7 +51,7 @@ final class SSIFilter {
     /// nginx's default subrequest_output_buffer_size on this platform: an `include … set=` body larger fails.
     static let setBodyLimit = 4096
 
-    init(runtime: SSIRuntime, request: Request, output: any SSIBodyOutput) {
+    init(runtime: SSIRuntime, request: Request, output: any BodyOutput) {
         self.runtime = runtime
         self.request = request
         self.output = output
@@ -76,6 +69,10 @@ final class SSIFilter {
         if ended { return }
         parser.feed(piece) { event in self.handle(event) }
     }
+
+    func bodyWrite(_ piece: ByteView) { write(piece) }
+    func bodyEnd() { finish() }
+    var bodyCanAcceptOutput: Bool { output.bodyCanAcceptOutput }
 
     /// The response body ended.
     func finish() {
@@ -105,7 +102,7 @@ final class SSIFilter {
 
     private func emit(_ v: ByteView) {
         if v.isEmpty { return }
-        if segments.isEmpty { output.ssiWrite(v); return }
+        if segments.isEmpty { output.bodyWrite(v); return }
         heldBytes += v.count
         if case .bytes(var b)? = segments.last {
             segments[segments.count - 1] = .bytes([])
@@ -154,14 +151,14 @@ final class SSIFilter {
             case .bytes(let b):
                 segments.removeFirst()
                 heldBytes -= b.count
-                b.withByteView { output.ssiWrite($0) }
+                b.withByteView { output.bodyWrite($0) }
             case .include(let inc):
                 if !inc.completed {
                     // It becomes first: what it held goes now, and it streams from here on.
                     if !inc.body.isEmpty && !inc.storesInVariable {
                         let held = inc.body
                         inc.body = []
-                        held.withByteView { output.ssiWrite($0) }
+                        held.withByteView { output.bodyWrite($0) }
                     }
                     inc.resumeProducer()
                     return
@@ -181,7 +178,7 @@ final class SSIFilter {
                         segments.append(contentsOf: rest)
                         if !segments.isEmpty, case .include = segments.first! { continue }
                     } else if !inc.body.isEmpty {
-                        inc.body.withByteView { output.ssiWrite($0) }
+                        inc.body.withByteView { output.bodyWrite($0) }
                     }
                 }
             }
@@ -214,7 +211,7 @@ final class SSIFilter {
     private func endIfDone() {
         guard inputEnded, !ended, waitingFor == nil, deferred.isEmpty, segments.isEmpty else { return }
         ended = true
-        output.ssiEnd()
+        output.bodyEnd()
     }
 
     /// The client drained: the include first in line may go on.

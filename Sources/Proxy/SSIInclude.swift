@@ -70,8 +70,8 @@ final class SSIInclude: ResponseSink {
             return true
         }
         if filter.isStreaming(self) {
-            filter.output.ssiWrite(piece)
-            return filter.output.ssiCanAcceptOutput
+            filter.output.bodyWrite(piece)
+            return filter.output.bodyCanAcceptOutput
         }
         body.append(contentsOf: Array(piece))
         return body.count < SSIFilter.includeBufferLimit
@@ -90,7 +90,7 @@ final class SSIInclude: ResponseSink {
 
     var canAcceptOutput: Bool {
         if storesInVariable { return true }
-        return filter.isStreaming(self) ? filter.output.ssiCanAcceptOutput : body.count < SSIFilter.includeBufferLimit
+        return filter.isStreaming(self) ? filter.output.bodyCanAcceptOutput : body.count < SSIFilter.includeBufferLimit
     }
 
     var outputIsEmpty: Bool { canAcceptOutput }

@@ -31,7 +31,7 @@ enum StaticFiles {
         let path = files.path(for: r)
         // The common case, a whole small file to a GET without conditions or gzip: read through the descriptor
         // the worker kept from the last time while the path still leads to that file (OpenFileMemo).
-        let plainGET = status == 200 && method == .get && loc.gzip == nil && loc.ssi == nil
+        let plainGET = status == 200 && method == .get && loc.gzip == nil && !loc.filtersBody
             && !ConditionalFields.present(in: r.head)
         if plainGET, let kept = c.worker.openFiles.lookup(path, maxSize: smallFile) {
             return sendWholeSmall(r, c, loc, path: path, fd: kept.fd, info: kept.info, keep: .kept)
@@ -115,11 +115,10 @@ enum StaticFiles {
             etag.append(UInt8(ascii: "\""))
         }
         let lastModified = c.worker.staticMemo.lastModified(info.mtime)
-        // SSI comes after the not_modified filter and before ranges (which then do not apply), as in nginx.
-        // A `.gz` body is not parsed for SSI commands.
-        let ssi = r.location.ssi.flatMap {
-            !coding.precompressed && $0.applies(to: c.worker.staticMemo.contentType(path, r.location)[...]) ? $0 : nil
-        }
+        // The content filters (SSI) come after the not_modified filter and before ranges (which then do not apply),
+        // as in nginx. A `.gz` body is not filtered.
+        let bodyFilters = !r.location.filtersBody || coding.precompressed ? nil
+            : BodyFilters.select(r, contentType: c.worker.staticMemo.contentType(path, r.location)[...])
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
@@ -137,8 +136,8 @@ enum StaticFiles {
                 return c.sendError(412, closeAfter: false)
             case .send: break
             }
-            // SSI output has no ranges (nginx's ssi filter drops them), nor has gzip_static's `.gz` in nginx.
-            if ssi == nil && !coding.precompressed {
+            // Filtered output has no ranges (nginx's filters drop them), nor has gzip_static's `.gz` in nginx.
+            if bodyFilters == nil && !coding.precompressed {
                 switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)),
                               size: info.size) {
                 case .whole: break
@@ -158,8 +157,8 @@ enum StaticFiles {
                 }
             }
         }
-        if let s = ssi {
-            return SSIFileResponse.serve(r, c, s, fd: fd, size: info.size, status: code,
+        if let f = bodyFilters {
+            return FilteredFileResponse.serve(r, c, f, fd: fd, size: info.size, status: code,
                                          type: c.worker.staticMemo.contentType(path, r.location), etag: etag,
                                          lastModified: lastModified, method: method, vary: coding.vary)
         }
@@ -402,8 +401,9 @@ final class FileSender {
     /// Set when the body is compressed; `chunked` is the client's framing then.
     var gzip: GzipStream?
     var chunked = false
-    /// Set when the body goes through SSI (SSIBodyWriter.swift): the filter reads the file, the writer frames.
-    var ssi: (filter: SSIFilter, writer: SSIBodyWriter)?
+    /// Set when the body goes through content filters (FilteredResponses.swift): the first filter reads the file,
+    /// the writer frames.
+    var filter: (first: any BodyFilter, writer: BodyWriter)?
     /// nginx reads a file it must filter in `output_buffers` pieces (default 32k).
     static let pieceSize = 32 * 1024
     /// Input compressed per event-loop turn at most, so one big file does not hold up the worker's other clients.
@@ -430,7 +430,7 @@ final class FileSender {
     func resume() {
         let c = connection
         guard sink.outputIsEmpty else { return }
-        if let s = ssi { return filterMore(s.filter) }
+        if let f = filter { return filterMore(f.first) }
         if let g = gzip { return compressMore(g) }
         if !sink.takesSendfile { return copyMore() }
         let r = request
@@ -469,15 +469,15 @@ final class FileSender {
         if done { sink.responseComplete() }
     }
 
-    /// Reads the file into the SSI filter while the client takes output, a bounded amount per call; the filter
-    /// completes the response once its includes have (it may already have, or be waiting for them).
-    private func filterMore(_ f: SSIFilter) {
+    /// Reads the file into the content filters while the client takes output, a bounded amount per call; the filters
+    /// complete the response once done (SSI: once its includes have, which may already be the case).
+    private func filterMore(_ f: any BodyFilter) {
         let sink = sink
         let done = pumpPieces({
             if f.holdsTooMuch { f.noteProducerHeld(); return .resumedElsewhere }   // resumed when includes complete
             return sink.canAcceptOutput ? .no : .untilWritable
-        }) { piece in f.write(piece); return true }
-        if done { f.finish() }
+        }) { piece in f.bodyWrite(piece); return true }
+        if done { f.bodyEnd() }
     }
 
     /// Reads and compresses while the client takes output, a bounded amount per call; a regular file's read does

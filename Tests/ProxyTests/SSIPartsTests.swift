@@ -5,9 +5,9 @@ import Testing
 struct SSIPartsTests {
     @Test func headLosesLengthRangesAndValidators() {
         let head = Array("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 12\r\nLast-Modified: x\r\nETag: \"a-b\"\r\nAccept-Ranges: bytes\r\n\r\n".utf8)
-        #expect(String(decoding: SSIHead.edit(head, keepLastModified: false), as: UTF8.self)
+        #expect(String(decoding: BodyFilterHead.edit(head, keepLastModified: false), as: UTF8.self)
                 == "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n")
-        #expect(String(decoding: SSIHead.edit(head, keepLastModified: true), as: UTF8.self)
+        #expect(String(decoding: BodyFilterHead.edit(head, keepLastModified: true), as: UTF8.self)
                 == "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nLast-Modified: x\r\nETag: W/\"a-b\"\r\n\r\n")
     }
 

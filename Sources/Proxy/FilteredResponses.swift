@@ -3,11 +3,11 @@ import EventLoop
 import Gzip
 import HTTP1
 
-/// The body path after the SSI filter for responses switchyard makes itself (a file, `return`, an error page):
+/// The body path after the content filters for responses switchyard makes itself (a file, `return`, an error page):
 /// gzip when the location compresses, else the client's framing (chunked for HTTP/1.1, close-delimited for
 /// 1.0; a subrequest's body is never framed), into the request's sink. At the end: the gzip trailer or the last
 /// chunk, then the response is complete.
-final class SSIBodyWriter: SSIBodyOutput {
+final class BodyWriter: BodyOutput {
     private unowned(unsafe) let request: Request   // the request (and its sink) outlive its filter's writer
     private unowned(unsafe) let sink: any ResponseSink
     private let gzip: GzipStream?
@@ -21,7 +21,7 @@ final class SSIBodyWriter: SSIBodyOutput {
         self.chunked = chunked
     }
 
-    func ssiWrite(_ piece: ByteView) {
+    func bodyWrite(_ piece: ByteView) {
         if piece.isEmpty { return }
         if let g = gzip { return g.write(piece) }
         request.bodyBytesSent += Int64(piece.count)
@@ -34,17 +34,17 @@ final class SSIBodyWriter: SSIBodyOutput {
         }
     }
 
-    func ssiEnd() {
+    func bodyEnd() {
         if let g = gzip { g.finish() } else if chunked { sink.send(ChunkedEncoder.lastChunk) }
         sink.responseComplete()
     }
 
-    var ssiCanAcceptOutput: Bool { sink.canAcceptOutput }
+    var bodyCanAcceptOutput: Bool { sink.canAcceptOutput }
 }
 
-/// How a response with SSI is framed for the client: chunked for HTTP/1.1 (unless `chunked_transfer_encoding
+/// How a filtered response is framed for the client: chunked for HTTP/1.1 (unless `chunked_transfer_encoding
 /// off`), else close-delimited, which ends keep-alive. A subrequest's body goes unframed into its splice.
-enum SSIFraming {
+enum FilteredFraming {
     static func chunked(_ r: Request, _ c: ClientConnection) -> Bool {
         if r.isSubrequest { return false }
         let chunked = r.head.version >= .http1_1 && r.location.shaping.chunkedTransferEncoding
@@ -53,13 +53,13 @@ enum SSIFraming {
     }
 }
 
-/// SSI on a static file: the head without length, ranges and (unless `ssi_last_modified on`) validators, then the
-/// file read in pieces through the filter (FileSender's `ssi` path, with the client's backpressure).
-enum SSIFileResponse {
-    static func serve(_ r: Request, _ c: ClientConnection, _ s: SSIRuntime, fd: Int32, size: Int64, status: Int,
+/// Content filters on a static file: the head without length, ranges and (unless kept) validators, then the file
+/// read in pieces through the filters (FileSender's `filter` path, with the client's backpressure).
+enum FilteredFileResponse {
+    static func serve(_ r: Request, _ c: ClientConnection, _ f: BodyFilters, fd: Int32, size: Int64, status: Int,
                       type: [UInt8], etag: [UInt8], lastModified: [UInt8], method: HTTPMethod, vary: Bool) {
         r.status = status
-        let chunked = SSIFraming.chunked(r, c)
+        let chunked = FilteredFraming.chunked(r, c)
         let decision = r.isSubrequest ? nil : r.location.gzip.map {
             GzipStage.decideForFile($0, request: r, status: status, contentType: type, length: size, etag: etag)
         }
@@ -73,7 +73,7 @@ enum SSIFileResponse {
                                      chunked: chunked, coding: StaticCoding(vary: vary), into: &w)
         if chunked && !compressing { w.append("Transfer-Encoding: chunked\r\n") }
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
-        r.responseHead = SSIHead.edit(w.finish(), keepLastModified: s.lastModified)
+        r.responseHead = f.editHead(w.finish())
         if method == .head || size == 0 {
             Syscall.close(fd)
             r.sink.send(r.responseHead)
@@ -83,10 +83,10 @@ enum SSIFileResponse {
             return r.sink.responseComplete()
         }
         let gzip = compressing ? decision.flatMap { GzipStream(decision: $0, request: r, chunked: chunked) } : nil
-        let writer = SSIBodyWriter(request: r, gzip: gzip, chunked: chunked)
-        let filter = SSIFilter(runtime: s, request: r, output: writer)
+        let writer = BodyWriter(request: r, gzip: gzip, chunked: chunked)
+        let filter = f.start(r, output: writer)
         let sender = FileSender(request: r, fd: fd, offset: 0, remaining: size)
-        sender.ssi = (filter, writer)
+        sender.filter = (filter, writer)
         r.sink.cork()
         r.sink.send(r.responseHead)
         r.sink.fileSender = sender
@@ -95,20 +95,20 @@ enum SSIFileResponse {
     }
 }
 
-/// SSI on a response switchyard makes (`return` with text, an error page): the head without a length, the body
-/// through the filter. Not for a HEAD, a 204/304 or an empty body (nginx's SSI leaves those alone).
-enum SSIMadeResponse {
-    static func applies(_ r: Request, status: Int, contentType: [UInt8], body: [UInt8]) -> SSIRuntime? {
-        guard let s = r.location?.ssi, !body.isEmpty, status != 204, status != 304, r.head?.method != .head,
-              s.applies(to: contentType[...]) else { return nil }
-        return s
+/// Content filters on a response switchyard makes (`return` with text, an error page): the head without a length,
+/// the body through the filters. Not for a HEAD, a 204/304 or an empty body (nginx's filters leave those alone).
+enum FilteredMadeResponse {
+    static func applies(_ r: Request, status: Int, contentType: [UInt8], body: [UInt8]) -> BodyFilters? {
+        guard let loc = r.location, loc.filtersBody, !body.isEmpty, status != 204, status != 304,
+              r.head?.method != .head else { return nil }
+        return BodyFilters.select(r, contentType: contentType[...])
     }
 
-    static func send(_ s: SSIRuntime, status: Int, contentType: [UInt8], body: [UInt8], extra: [([UInt8], [UInt8])],
+    static func send(_ f: BodyFilters, status: Int, contentType: [UInt8], body: [UInt8], extra: [([UInt8], [UInt8])],
                      on c: ClientConnection) {
         let r = c.request
         r.status = status
-        let chunked = SSIFraming.chunked(r, c)
+        let chunked = FilteredFraming.chunked(r, c)
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256)
         w.appendStatusLine(status)
         ResponseHeadBuilder.appendServer(c, &w)
@@ -120,14 +120,14 @@ enum SSIMadeResponse {
             w.appendHeader("Location", Responses.absoluteLocation(pending, r, c))
         }
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
-        r.responseHead = w.finish()
-        let writer = SSIBodyWriter(request: r, gzip: nil, chunked: chunked)
-        let filter = SSIFilter(runtime: s, request: r, output: writer)
+        r.responseHead = w.finish()   // made without length or validators
+        let writer = BodyWriter(request: r, gzip: nil, chunked: chunked)
+        let filter = f.start(r, output: writer)
         let sink = r.sink
         sink.cork()
         sink.send(r.responseHead)
-        body.withByteView { filter.write($0) }
-        filter.finish()
+        body.withByteView { filter.bodyWrite($0) }
+        filter.bodyEnd()
         sink.uncork()
     }
 }

@@ -1,10 +1,11 @@
 import ASCIIBytes
 
-/// nginx's SSI header filter on a response head already built: the body will change, so its length, its ranges
-/// and (unless `ssi_last_modified on`) its validators go; with `ssi_last_modified on` a strong ETag becomes weak.
+/// nginx's header filters of the content filters (SSI) on a response head already built: the body will change,
+/// so its length, its ranges and (unless every filter keeps them: `ssi_last_modified on`) its validators go; kept,
+/// a strong ETag becomes weak.
 /// The framing line (`Transfer-Encoding: chunked`, or none for a close-delimited body) is the handler's, which
 /// builds the head knowing the length is unknown. Pure: tested on byte strings.
-enum SSIHead {
+enum BodyFilterHead {
     static func edit(_ head: [UInt8], keepLastModified: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.count)
