@@ -246,7 +246,9 @@ final class LocationRuntime: @unchecked Sendable {
     /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.
     var ssi: SSIRuntime? = nil
     /// Whether any content filter (BodyFilters.swift) is on here: the one test a response pays without them.
-    var filtersBody: Bool { ssi != nil }
+    var filtersBody: Bool { ssi != nil || subFilter != nil }
+    /// `sub_filter` lines and settings (SubFilterRuntime.swift); nil when the location has none. Set like `identity`.
+    var subFilter: SubFilterRuntime? = nil
     /// `subrequest_output_buffer_size`: the most of this location's answer to a subrequest kept in memory (an SSI
     /// `include … set=`). Set like `identity`.
     var subrequestOutputBufferSize = 4096

@@ -740,6 +740,14 @@ struct Builder {
             if memo.ssiNames == nil { memo.ssiNames = SSIVariableNames(userSlots: userSlots, maps: mapIndex) }
             made.ssi = SSIRuntime(settings.ssi, names: memo.ssiNames!)
         }
+        if !settings.subFilter.pairs.isEmpty {
+            var matches: [CompiledTemplate] = [], replacements: [CompiledTemplate] = []
+            for p in settings.subFilter.pairs {
+                matches.append(try compile(p.match, at: p.location))
+                replacements.append(try compile(p.replacement, at: p.location))
+            }
+            made.subFilter = SubFilterRuntime(matches: matches, replacements: replacements, settings: settings.subFilter)
+        }
         if let le = l.limitExcept {
             made.limitExcept = LimitExceptRuntime(
                 methods: le.methods,

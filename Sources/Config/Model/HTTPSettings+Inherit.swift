@@ -19,6 +19,7 @@ extension HTTPSettings {
         proxySSL.inherit(from: parent.proxySSL)
         resolver.inherit(from: parent.resolver)
         ssi.inherit(from: parent.ssi)
+        subFilter.inherit(from: parent.subFilter)
         referer.inherit(from: parent.referer)
         secureLink.inherit(from: parent.secureLink)
         userid.inherit(from: parent.userid)
@@ -338,5 +339,14 @@ extension ProxyCacheSettings {
         $convertHead.inherit(from: parent.$convertHead)
         $maxRangeOffset.inherit(from: parent.$maxRangeOffset)
         $targetFields.inherit(from: parent.$targetFields)
+    }
+}
+
+extension SubFilterSettings {
+    mutating func inherit(from parent: SubFilterSettings) {
+        $pairs.inherit(from: parent.$pairs)   // a level with its own lines keeps only those
+        $types.inherit(from: parent.$types)
+        $once.inherit(from: parent.$once)
+        $lastModified.inherit(from: parent.$lastModified)
     }
 }

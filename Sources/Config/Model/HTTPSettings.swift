@@ -17,6 +17,7 @@ public struct HTTPSettings: Sendable {
     public var proxySSL = ProxySSLSettings()
     public var resolver = ResolverSettings()
     public var ssi = SSISettings()
+    public var subFilter = SubFilterSettings()
     public var referer = RefererSettings()
     public var secureLink = SecureLinkSettings()
     public var userid = UserIDSettings()
