@@ -918,6 +918,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if let c = conn { c.close(); conn = nil }
         sink.exchange = nil
         filter?.abort(); filter = nil
+        sink.uncork()   // what already went out, while corked (the head, the body so far), reaches the client first
         client.close()
     }
 
