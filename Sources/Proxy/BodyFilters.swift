@@ -13,8 +13,9 @@ struct BodyFilters {
 
     /// The filters of `r`'s location that take a body of `contentType` (nil: none do). `encoded`: the body has a
     /// Content-Encoding, which sub_filter leaves alone (its strings cannot be found in compressed bytes).
+    /// A response without a Content-Type is taken only by `*` (nginx's ngx_http_test_content_type).
     static func select(_ r: Request, contentType: ArraySlice<UInt8>?, encoded: Bool = false) -> BodyFilters? {
-        guard let type = contentType else { return nil }
+        let type = contentType ?? []
         let loc: LocationRuntime = r.location
         let ssi = loc.ssi.flatMap { $0.applies(to: type) ? $0 : nil }
         var sub: (SubFilterRuntime, SubFilterPatterns)? = nil

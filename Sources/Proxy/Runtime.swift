@@ -245,8 +245,9 @@ final class LocationRuntime: @unchecked Sendable {
     var lingering = Lingering.standard
     /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.
     var ssi: SSIRuntime? = nil
-    /// Whether any content filter (BodyFilters.swift) is on here: the one test a response pays without them.
-    var filtersBody: Bool { ssi != nil || subFilter != nil }
+    /// Whether any content filter (BodyFilters.swift: `ssi`, `subFilter`) is on here, resolved at load: the one
+    /// test a response pays without them.
+    var filtersBody = false
     /// `sub_filter` lines and settings (SubFilterRuntime.swift); nil when the location has none. Set like `identity`.
     var subFilter: SubFilterRuntime? = nil
     /// `subrequest_output_buffer_size`: the most of this location's answer to a subrequest kept in memory (an SSI

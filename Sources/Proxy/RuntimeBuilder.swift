@@ -748,6 +748,7 @@ struct Builder {
             }
             made.subFilter = SubFilterRuntime(matches: matches, replacements: replacements, settings: settings.subFilter)
         }
+        made.filtersBody = made.ssi != nil || made.subFilter != nil
         if let le = l.limitExcept {
             made.limitExcept = LimitExceptRuntime(
                 methods: le.methods,

@@ -123,6 +123,18 @@ import Testing
         #expect(String(decoding: try f.get("/s.html?who=you").body, as: UTF8.self) == "hello you!")
     }
 
+    /// An include's body goes through its own location's filter (whose held tail goes out at the include's end),
+    /// not the page's: nginx's sub_filter_ssi.t.
+    @Test func anIncludesHeldTailIsSentAtItsEnd() throws {
+        let f = try Fixture(http: """
+            types { text/html html; }
+            server { listen 127.0.0.1:PORT; location / { ssi on; sub_filter notfoo bar; sub_filter page PAGE; } }
+            """, files: ["html/index.html": "page <!--#include virtual=\"/not.html\" --> truncated",
+                         "html/not.html": "response is not"])
+        defer { f.proxy.stop() }
+        #expect(String(decoding: try f.get("/index.html").body, as: UTF8.self) == "PAGE response is not truncated")
+    }
+
     /// A string split across two upstream reads is still found: the upstream sends the first part and waits until
     /// the client has received what comes before the string's first byte (the filter holds only the rest).
     @Test func aMatchAcrossTwoUpstreamReads() throws {
