@@ -80,9 +80,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
     /// A response being stored answered with one range (CacheExchange.singleRange): the body offsets still to
-    /// skip, and then to send.
-    private var rangeSkip: Int64 = 0
-    private var rangeLeft: Int64 = -1
+    /// skip, and then to send. Boxed, as `upstreamRate` below: rare, and inline its 16 bytes with the filter's
+    /// two words took the exchange past 1,032 bytes, glibc's largest fast (tcache) size.
+    private var range: RangePart?
+    private final class RangePart {
+        var skip: Int64
+        var left: Int64
+        init(skip: Int64, left: Int64) { self.skip = skip; self.left = left }
+    }
     /// proxy_limit_rate's count: body bytes read since the response began, and the timer that resumes reading.
     /// Boxed, made on the first read under a rate: inline, its 24 bytes took the exchange past 1,032 bytes,
     /// glibc's largest fast (tcache) size, and every proxied request's allocation onto malloc's slow path.
@@ -560,7 +565,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 + Array("\r\nContent-Length: ".utf8)
             ASCIIDecimal.append(s.count, to: &extra)
             extra += [13, 10]
-            rangeSkip = s.start; rangeLeft = s.count
+            range = RangePart(skip: s.start, left: s.count)
         }
         // Written into the request's head buffer (kept for $sent_http_*), whose capacity the last request left.
         var w = HeadWriter(reusing: &request.responseHead, minimumCapacity: resp.bytes.count + 256)
@@ -681,17 +686,17 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }
         if let f = filter { return f.bodyWrite(piece) }
-        if rangeLeft >= 0 { return sendRangePart(piece) }
+        if let part = range { return sendRangePart(piece, part) }
         if let g = gzip { return g.write(piece) }
         sendFramed(piece)
     }
 
     /// The part of `piece` inside the range the client asked for (the cache got all of it).
-    private func sendRangePart(_ piece: ByteView) {
-        let skip = Int(min(rangeSkip, Int64(piece.count)))
-        rangeSkip -= Int64(skip)
-        let take = Int(min(rangeLeft, Int64(piece.count - skip)))
-        rangeLeft -= Int64(take)
+    private func sendRangePart(_ piece: ByteView, _ part: RangePart) {
+        let skip = Int(min(part.skip, Int64(piece.count)))
+        part.skip -= Int64(skip)
+        let take = Int(min(part.left, Int64(piece.count - skip)))
+        part.left -= Int64(take)
         if take > 0 { sendFramed(piece.slice(skip, skip + take)) }
     }
 
