@@ -4,9 +4,8 @@ import ASCIIBytes
 /// A location's `ssi on` and its settings, frozen at load; nil on `LocationRuntime` when SSI is off, so a
 /// location without it pays one nil test per response.
 final class SSIRuntime: Sendable {
-    /// `ssi_types`, lowercased; `text/html` is always in, `*` matches any type.
-    let types: Set<[UInt8]>
-    let anyType: Bool
+    /// `ssi_types`.
+    let types: FilterTypes
     let lastModified: Bool
     let minFileChunk: Int
     let silentErrors: Bool
@@ -17,8 +16,7 @@ final class SSIRuntime: Sendable {
 
     init?(_ s: SSISettings, names: SSIVariableNames) {
         guard s.enabled else { return nil }
-        anyType = s.types.contains("*")
-        types = Set(s.types.map { Array($0.utf8) })
+        types = FilterTypes(s.types)
         lastModified = s.lastModified
         minFileChunk = s.minFileChunk
         silentErrors = s.silentErrors
@@ -27,13 +25,7 @@ final class SSIRuntime: Sendable {
     }
 
     /// Whether a response of `contentType` (parameters after `;` ignored, case-insensitive) is processed.
-    func applies(to contentType: ArraySlice<UInt8>) -> Bool {
-        if anyType { return true }
-        var end = contentType.startIndex
-        while end < contentType.endIndex && contentType[end] != UInt8(ascii: ";") { end += 1 }
-        let base = ASCII.lowercased(ASCII.trim(contentType[contentType.startIndex..<end]))
-        return !base.isEmpty && types.contains(base)
-    }
+    func applies(to contentType: ArraySlice<UInt8>) -> Bool { types.contains(contentType) }
 }
 
 /// The configuration's own variable names (`set` targets, named captures, `map`/`geo`/`split_clients` results),

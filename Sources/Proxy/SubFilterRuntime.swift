@@ -11,9 +11,8 @@ final class SubFilterRuntime: Sendable {
     let fixed: SubFilterPatterns?
     let once: Bool
     let lastModified: Bool
-    /// `sub_filter_types`, lowercased; `text/html` is always in, `*` matches any.
-    let types: Set<[UInt8]>
-    let anyType: Bool
+    /// `sub_filter_types`.
+    let types: FilterTypes
 
     init(matches: [CompiledTemplate], replacements: [CompiledTemplate], settings s: SubFilterSettings) {
         self.matches = matches
@@ -22,18 +21,11 @@ final class SubFilterRuntime: Sendable {
         fixed = constants.count == matches.count ? SubFilterPatterns(constants, lines: Array(matches.indices)) : nil
         once = s.once
         lastModified = s.lastModified
-        anyType = s.types.contains("*")
-        types = Set(s.types.map { Array($0.utf8) })
+        types = FilterTypes(s.types)
     }
 
     /// Whether a response of `contentType` (parameters after `;` ignored, case-insensitive) is filtered.
-    func applies(to contentType: ArraySlice<UInt8>) -> Bool {
-        if anyType { return true }
-        var end = contentType.startIndex
-        while end < contentType.endIndex && contentType[end] != UInt8(ascii: ";") { end += 1 }
-        let base = ASCII.lowercased(ASCII.trim(contentType[contentType.startIndex..<end]))
-        return !base.isEmpty && types.contains(base)
-    }
+    func applies(to contentType: ArraySlice<UInt8>) -> Bool { types.contains(contentType) }
 
     /// The search strings for `r`'s response: those with variables evaluated now, as nginx does when the head goes
     /// out; strings that come out empty are left out, and with none left the response is not filtered (nil).
