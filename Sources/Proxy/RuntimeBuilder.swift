@@ -691,7 +691,7 @@ struct Builder {
         if case .proxy? = handler, prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
         if case .fastcgi? = handler {
             if prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
-            files.interceptErrors = settings.fastcgi.interceptErrors
+            files.interceptErrors = settings.fastcgi.family.interceptErrors
         }
         if action == nil { action = .files(files.root) }
         var addHeaders: [HeaderAddition] = []
@@ -865,7 +865,7 @@ struct Builder {
     /// `proxy_pass` (upstream blocks, addresses, UNIX sockets, variables), with the FastCGI wire protocol.
     mutating func fastcgi(_ pass: ProxyPass, settings: HTTPSettings, locationPrefix: [UInt8], http: HTTPConfig,
                           charset: ResponseCharset?, at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
-        let f = settings.fastcgi
+        let f = settings.fastcgi.family, own = settings.fastcgi
         var p = ProxySettings()
         // nginx's fastcgi hides Status and the X-Accel-* fields; Date and Server are this proxy's, as for proxy_pass.
         p.hideHeaders = f.hideHeaders + ["Status"]
@@ -885,7 +885,7 @@ struct Builder {
         p.passRequestHeaders = f.passRequestHeaders
         p.passRequestBody = f.passRequestBody
         var split: Regex? = nil
-        if let s = f.splitPathInfo {
+        if let s = own.splitPathInfo {
             let regex = try compileRegex(s.pattern, caseless: false, at: s.location)
             guard regex.captureCount == 2 else {
                 throw ConfigError("pattern \"\(s.pattern)\" must have 2 captures", at: s.location)
@@ -899,8 +899,8 @@ struct Builder {
                                                ifNotEmpty: param.ifNotEmpty))
         }
         let runtime = FastCGIRuntime(params: params, passRequestHeaders: f.passRequestHeaders,
-                                     passRequestBody: f.passRequestBody, index: f.index.map { Array($0.utf8) },
-                                     split: split, keepConn: f.keepConn, catchStderr: f.catchStderr.map { Array($0.utf8) })
+                                     passRequestBody: f.passRequestBody, index: own.index.map { Array($0.utf8) },
+                                     split: split, keepConn: own.keepConn, catchStderr: own.catchStderr.map { Array($0.utf8) })
         return try proxy(pass, settings: p, ssl: ProxySSLSettings(), locationPrefix: locationPrefix, http: http,
                          resolver: settings.resolver, charset: charset, fastcgi: runtime, at: loc)
     }

@@ -35,8 +35,8 @@ struct ReferenceConfigTests {
         let settings = http.settings
         #expect(settings.content.defaultType == "application/octet-stream")
         #expect(settings.content.charset == "utf-8")
-        #expect(settings.fastcgi.connectTimeout == .seconds(30000) && settings.fastcgi.readTimeout == .seconds(30000))
-        #expect(settings.fastcgi.bufferSize == 256 * 1024 && settings.fastcgi.interceptErrors)
+        #expect(settings.fastcgi.family.connectTimeout == .seconds(30000) && settings.fastcgi.family.readTimeout == .seconds(30000))
+        #expect(settings.fastcgi.family.bufferSize == 256 * 1024 && settings.fastcgi.family.interceptErrors)
         #expect(settings.content.types["js"] == "application/javascript")
         #expect(http.logFormat(named: "main")!.template.variableNames == [
             "http_x_forwarded_for", "remote_addr", "remote_user", "time_local", "request", "status", "body_bytes_sent",

@@ -7,14 +7,6 @@ extension DirectiveTable {
         DirectiveSpec("fastcgi_pass", [.location], .exactly(1), .custom { builder, directive in
             try setHandler(builder, directive, .fastcgi(try FastCGIPassParser.parse(directive)))
         }),
-        DirectiveSpec("fastcgi_param", any, .range(2, 3), .append(\.fastcgi.$params) { _, directive in
-            let arguments = directive.arguments
-            if arguments.count == 3 && arguments[2].text != "if_not_empty" {
-                throw ConfigError("invalid parameter \"\(arguments[2].text)\"", at: directive.location)
-            }
-            return [FastCGIParam(name: arguments[0].text, value: try Values.template(directive, arguments[1]),
-                                 ifNotEmpty: arguments.count == 3, location: directive.location)]
-        }),
         DirectiveSpec("fastcgi_index", any, .exactly(1), .value(\.fastcgi.$index) { _, directive in
             directive.arguments[0].text
         }),
@@ -24,38 +16,9 @@ extension DirectiveTable {
             try builder.checkRegex(pattern, caseInsensitive: false, at: directive.location)
             return FastCGISplit(pattern: pattern, location: directive.location)
         }),
-        DirectiveSpec("fastcgi_hide_header", any, .exactly(1), .words(\.fastcgi.$hideHeaders)),
-        DirectiveSpec("fastcgi_pass_header", any, .exactly(1), .words(\.fastcgi.$passHeaders)),
-        DirectiveSpec("fastcgi_ignore_headers", any, .atLeast(1),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.fastcgi.$ignoreHeaders)]) { builder, directive in
-                let known = ["X-Accel-Redirect", "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Accel-Buffering",
-                             "X-Accel-Charset", "Expires", "Cache-Control", "Set-Cookie", "Vary"]
-                var names = builder.settings.fastcgi.$ignoreHeaders.isSet ? builder.settings.fastcgi.ignoreHeaders : []
-                try Values.addFlags(builder, directive, to: &names) { word in
-                    known.first { $0.lowercased() == word.lowercased() }
-                }
-                builder.settings.fastcgi.$ignoreHeaders.set(names)
-            }),
-        DirectiveSpec("fastcgi_next_upstream", any, .atLeast(1), .accumulate(\.fastcgi.$nextUpstream) {
-            builder, directive, current in
-            try bitmaskWithOff(builder, directive, current) { NextUpstreamCondition(rawValue: $0) }
-        }),
-        DirectiveSpec("fastcgi_next_upstream_tries", any, .exactly(1), .number(\.fastcgi.$nextUpstreamTries)),
-        DirectiveSpec("fastcgi_next_upstream_timeout", any, .exactly(1), .milliseconds(\.fastcgi.$nextUpstreamTimeout)),
-        DirectiveSpec("fastcgi_connect_timeout", any, .exactly(1), .milliseconds(\.fastcgi.$connectTimeout)),
-        DirectiveSpec("fastcgi_send_timeout", any, .exactly(1), .milliseconds(\.fastcgi.$sendTimeout)),
-        DirectiveSpec("fastcgi_read_timeout", any, .exactly(1), .milliseconds(\.fastcgi.$readTimeout)),
-        DirectiveSpec("fastcgi_buffer_size", any, .exactly(1), .size(\.fastcgi.$bufferSize)),
-        DirectiveSpec("fastcgi_buffers", any, .exactly(2), .bufferCount(\.fastcgi.$buffers)),
-        DirectiveSpec("fastcgi_busy_buffers_size", any, .exactly(1), .size(\.fastcgi.$busyBuffersSize)),
-        DirectiveSpec("fastcgi_temp_file_write_size", any, .exactly(1), .size(\.fastcgi.$tempFileWriteSize)),
-        DirectiveSpec("fastcgi_intercept_errors", any, .exactly(1), .flag(\.fastcgi.$interceptErrors)),
-        DirectiveSpec("fastcgi_pass_request_headers", any, .exactly(1), .flag(\.fastcgi.$passRequestHeaders)),
-        DirectiveSpec("fastcgi_pass_request_body", any, .exactly(1), .flag(\.fastcgi.$passRequestBody)),
         DirectiveSpec("fastcgi_keep_conn", any, .exactly(1), .flag(\.fastcgi.$keepConn)),
-        DirectiveSpec("fastcgi_request_buffering", any, .exactly(1), .flag(\.fastcgi.$requestBuffering)),
         DirectiveSpec("fastcgi_catch_stderr", any, .exactly(1), .words(\.fastcgi.$catchStderr)),
-        ]
+        ] + cgiFamily("fastcgi", \.fastcgi.family)
     }
 }
 

@@ -124,11 +124,9 @@ extension ProxySettings {
     }
 }
 
-extension FastCGISettings {
-    mutating func inherit(from parent: FastCGISettings) {
+extension CGIParamsSettings {
+    mutating func inherit(from parent: CGIParamsSettings) {
         $params.inherit(from: parent.$params)
-        $index.inherit(from: parent.$index)
-        $splitPathInfo.inherit(from: parent.$splitPathInfo)
         $hideHeaders.inherit(from: parent.$hideHeaders)
         $passHeaders.inherit(from: parent.$passHeaders)
         $ignoreHeaders.inherit(from: parent.$ignoreHeaders)
@@ -145,8 +143,16 @@ extension FastCGISettings {
         $interceptErrors.inherit(from: parent.$interceptErrors)
         $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
         $passRequestBody.inherit(from: parent.$passRequestBody)
-        $keepConn.inherit(from: parent.$keepConn)
         $requestBuffering.inherit(from: parent.$requestBuffering)
+    }
+}
+
+extension FastCGISettings {
+    mutating func inherit(from parent: FastCGISettings) {
+        family.inherit(from: parent.family)
+        $index.inherit(from: parent.$index)
+        $splitPathInfo.inherit(from: parent.$splitPathInfo)
+        $keepConn.inherit(from: parent.$keepConn)
         $catchStderr.inherit(from: parent.$catchStderr)
     }
 }

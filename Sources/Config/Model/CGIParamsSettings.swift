@@ -1,0 +1,38 @@
+/// What the CGI-family modules (ngx_http_fastcgi_module, and the uwsgi and scgi ones) share: the parameters
+/// sent to the application, the upstream's timeouts and retries, the head's buffer and the header filters.
+/// Each module has one (`fastcgi_*`, `uwsgi_*`, `scgi_*`); the same directive rows fill them (CGIFamilyDirectives).
+public struct CGIParamsSettings: Sendable {
+    /// `*_param`: a level that sets any does not inherit its parent's (nginx's array rule).
+    @Setting public var params: [CGIParam] = []
+    @Setting public var hideHeaders: [String] = []
+    @Setting public var passHeaders: [String] = []
+    @Setting public var ignoreHeaders: Set<String> = []
+    @Setting public var nextUpstream: Set<NextUpstreamCondition> = [.error, .timeout]
+    @Setting public var nextUpstreamTries: Int = 0
+    @Setting public var nextUpstreamTimeout: Duration = .zero
+    @Setting public var connectTimeout: Duration = .seconds(60)
+    @Setting public var sendTimeout: Duration = .seconds(60)
+    @Setting public var readTimeout: Duration = .seconds(60)
+    /// The largest response head accepted from the application (nginx: the first buffer, which holds it).
+    @Setting public var bufferSize: Int = 4096
+    /// Checked as nginx checks them; the response streams through one bounded buffer (README).
+    @Setting public var buffers = BufferCount(count: 8, size: 4096)
+    @Setting public var busyBuffersSize: Int = 8192
+    @Setting public var tempFileWriteSize: Int = 8192
+    @Setting public var interceptErrors: Bool = false
+    @Setting public var passRequestHeaders: Bool = true
+    @Setting public var passRequestBody: Bool = true
+    /// `*_request_buffering off`: a Content-Length body streams to the application as it arrives.
+    @Setting public var requestBuffering: Bool = true
+
+    public init() {}
+}
+
+/// `fastcgi_param` / `uwsgi_param` / `scgi_param NAME VALUE [if_not_empty]`.
+public struct CGIParam: Sendable, Equatable {
+    public let name: String
+    public let value: Template
+    /// `if_not_empty`: the parameter is not sent when its value is empty.
+    public let ifNotEmpty: Bool
+    public let location: SourceLocation?
+}
