@@ -1,5 +1,3 @@
-import ASCIIBytes
-
 /// The FastCGI 1.0 wire format (the responder role), as nginx's ngx_http_fastcgi_module speaks it: one request
 /// per connection at a time, request id 1, records padded to a multiple of 8 bytes. Pure values: the encoder
 /// appends to byte arrays, the decoder (`FastCGIRecordReader`) walks bytes it is given and keeps its place
@@ -100,6 +98,17 @@ public enum FastCGI {
     }
 }
 
+/// FCGI_PARAMS content being written: name-value pairs in FastCGI's length encoding.
+public struct FastCGIPairs: CGIPairSink {
+    public var bytes: [UInt8] = []
+
+    public init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    public mutating func add(name: some Collection<UInt8>, value: some Collection<UInt8>) {
+        FastCGI.appendPair(name: name, value: value, to: &bytes)
+    }
+}
+
 /// Walks the records of a FastCGI response: their headers checked as nginx checks them, their content handed
 /// out by stream. It keeps its place inside a record between calls, so the bytes may be cut anywhere; a record
 /// header is read once all its 8 bytes are there (the caller keeps bytes it was not told were used).
@@ -197,120 +206,5 @@ public struct FastCGIRecordReader: Sendable, Equatable {
             end -= 1
         }
         return bytes.slice(0, end)
-    }
-}
-
-/// The CGI header block a FastCGI application writes before its body (`Status: 404 Not Found`,
-/// `Content-Type: …`, `Location: …`, a blank line), collected across records and turned into the HTTP
-/// response head the rest of the proxy reads, as nginx's ngx_http_fastcgi_process_header does: the status
-/// from `Status` (its first three digits), else 302 when there is a `Location`, else 200.
-public struct CGIHead: Sendable {
-    /// The block's bytes so far (lines as the application wrote them, CRLF or LF).
-    public private(set) var bytes: [UInt8] = []
-    private var searched = 0
-
-    public init() {}
-
-    public enum Result: Equatable {
-        /// The blank line is not there yet: every byte given was taken.
-        case incomplete
-        /// The blank line ended the block after `used` of the bytes given; the rest is body.
-        case complete(used: Int)
-    }
-
-    /// Takes stdout bytes; stops at the end of the header block.
-    public mutating func take(_ piece: ByteView) -> Result {
-        let start = bytes.count
-        piece.append(0, piece.count, to: &bytes)
-        // A block that starts with its blank line has no fields: the body starts after that line end, whatever
-        // follows it (a "\n\r\n" start is an empty block and a body beginning with CR LF, as nginx parses it).
-        if bytes.isEmpty { return .incomplete }
-        if bytes[0] == 10 { return finish(at: 1, start: start) }
-        if bytes[0] == 13 {
-            if bytes.count == 1 { return .incomplete }
-            if bytes[1] == 10 { return finish(at: 2, start: start) }
-        }
-        var i = max(searched, 0)
-        while i < bytes.count {
-            if bytes[i] == 10 {
-                // A line end: a blank line follows when the next is LF, or CR LF.
-                if i + 1 < bytes.count && bytes[i + 1] == 10 {
-                    return finish(at: i + 2, start: start)
-                }
-                if i + 2 < bytes.count && bytes[i + 1] == 13 && bytes[i + 2] == 10 {
-                    return finish(at: i + 3, start: start)
-                }
-                if i + 2 >= bytes.count { break }   // may be completed by the next piece
-            }
-            i += 1
-        }
-        searched = max(0, i)
-        return .incomplete
-    }
-
-    private mutating func finish(at end: Int, start: Int) -> Result {
-        bytes.removeSubrange(end...)
-        return .complete(used: end - start)
-    }
-
-    /// The HTTP/1.1 head equivalent to the block: the status line from `Status` (the field itself dropped),
-    /// the other fields as they are; or nginx's log text when the block is not valid.
-    public func httpHeadOrError() -> (head: (head: [UInt8], status: Int)?, error: String?) {
-        var out: [UInt8] = []
-        var fields: [UInt8] = []
-        var statusValue: [UInt8]? = nil
-        var hasLocation = false
-        var lineStart = 0
-        var i = 0
-        while i < bytes.count {
-            guard bytes[i] == 10 else { i += 1; continue }
-            var lineEnd = i
-            if lineEnd > lineStart && bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-            let line = bytes[lineStart..<lineEnd]
-            lineStart = i + 1
-            i += 1
-            if line.isEmpty { break }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
-                  line[line.startIndex..<colon].allSatisfy(ASCII.isTChar)
-            else { return (nil, "upstream sent invalid header") }
-            let name = line[line.startIndex..<colon]
-            var v = colon + 1
-            while v < line.endIndex && (line[v] == 32 || line[v] == 9) { v += 1 }
-            let value = line[v...]
-            if ASCII.equalsLowercased(name, "status") {
-                if statusValue == nil { statusValue = Array(value) }
-                continue
-            }
-            if ASCII.equalsLowercased(name, "location") { hasLocation = true }
-            fields.append(contentsOf: name)
-            fields.append(contentsOf: ": ".utf8)
-            fields.append(contentsOf: value)
-            fields.append(contentsOf: [13, 10])
-        }
-        var status = 200
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
-        if let s = statusValue {
-            guard s.count >= 3, s[0..<3].allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-                return (nil, "upstream sent invalid status \"\(String(decoding: s, as: UTF8.self))\"")
-            }
-            status = Int(s[0] - 48) * 100 + Int(s[1] - 48) * 10 + Int(s[2] - 48)
-            guard status >= 100 && status <= 999 else {
-                return (nil, "upstream sent invalid status \"\(String(decoding: s, as: UTF8.self))\"")
-            }
-            out.append(contentsOf: s[0..<3])
-            var r = 3
-            while r < s.count && (s[r] == 32 || s[r] == 9) { r += 1 }
-            out.append(32)
-            if r < s.count { out.append(contentsOf: s[r...]) }
-        } else if hasLocation {
-            status = 302
-            out.append(contentsOf: "302 Moved Temporarily".utf8)
-        } else {
-            out.append(contentsOf: "200 OK".utf8)
-        }
-        out.append(contentsOf: [13, 10])
-        out.append(contentsOf: fields)
-        out.append(contentsOf: [13, 10])
-        return ((out, status), nil)
     }
 }
