@@ -99,8 +99,8 @@ extension ConfigBuilder {
         switch handler {
         case .proxy(.static(let url))?:
             handler = .proxy(.static(try resolve(url, context)))
-        case .fastcgi(.static(let url))?:
-            handler = .fastcgi(.static(try resolve(url, context)))
+        case .cgi(let wire, .static(let url))?:
+            handler = .cgi(wire, .static(try resolve(url, context)))
         case .jvmRouteStatus(let name)?:
             guard let canonical = context.upstream(named: name) else {
                 throw ConfigError("no upstream \"\(name)\" for \"jvm_route_status\"", at: draft.location)
@@ -167,7 +167,7 @@ extension ConfigBuilder {
             try check(settings, context, at: block.location)
             block.settings = settings
             if case .proxy(.static(let url))? = block.handler { block.handler = .proxy(.static(try resolve(url, context))) }
-            if case .fastcgi(.static(let url))? = block.handler { block.handler = .fastcgi(.static(try resolve(url, context))) }
+            if case .cgi(let wire, .static(let url))? = block.handler { block.handler = .cgi(wire, .static(try resolve(url, context))) }
             block.steps = try freezeIfs(block.steps, parent: settings, context)
             return .if(block)
         }
@@ -187,8 +187,9 @@ extension ConfigBuilder {
             return ProxyURL(scheme: url.scheme, target: .upstream(canonical), hostHeader: url.hostHeader, uri: url.uri,
                             location: url.location)
         }
-        // fastcgi_pass has no default port: a name that is no upstream block needs one (nginx's words).
-        if url.scheme == "fastcgi" { throw ConfigError("no port in upstream \"\(name)\"", at: url.location) }
+        // fastcgi_pass, uwsgi_pass and scgi_pass have no default port: a name that is no upstream block needs one
+        // (nginx's words).
+        if CGIProtocol(rawValue: url.scheme) != nil { throw ConfigError("no port in upstream \"\(name)\"", at: url.location) }
         guard HostPort.isIPLiteral(name) || options.resolveHost(name) else {
             throw ConfigError("host not found in upstream \"\(name)\"", at: url.location)
         }

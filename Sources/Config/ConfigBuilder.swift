@@ -47,11 +47,9 @@ final class ConfigBuilder {
                 }
                 return
             }
-            if directive.name.hasPrefix("fastcgi_cache") || directive.name.hasPrefix("fastcgi_store")
-                || directive.name == "fastcgi_no_cache" {
-                // The FastCGI module is built, its cache is not: say so rather than "unknown".
-                throw ConfigError("\"\(directive.name)\" directive is not supported: switchyard does not cache or store "
-                                  + "FastCGI responses (proxy_cache caches proxied ones)", at: directive.location)
+            if let refusal = CGIRefusals.message(for: directive.name) {
+                // The module is built, this part of it is not: say so rather than "unknown".
+                throw ConfigError(refusal, at: directive.location)
             }
             throw ConfigError("unknown directive \"\(directive.name)\"", at: directive.location)
         }

@@ -146,9 +146,13 @@ enum ProxyDestination {
         case .address(let a, let label): return .address(a, label: label)
         case .variable(let template, let groups, let resolver):
             var text: [UInt8] = []
-            // fastcgi_pass $var: `host:port`, `unix:/path` or an upstream's name, read as proxy_pass's URL would be.
-            if proxy.fastcgi != nil { text.append(contentsOf: "http://".utf8) }
+            // fastcgi_pass $var (uwsgi_pass, scgi_pass): `host:port`, `unix:/path` or an upstream's name, read as
+            // proxy_pass's URL would be; uwsgi's may start with its scheme.
+            if proxy.cgi != nil { text.append(contentsOf: "http://".utf8) }
             r.evaluate(template, into: &text)
+            if case .uwsgi? = proxy.cgi?.wire, text.count > 15, ASCII.equalsLowercased(text[7..<15], "uwsgi://") {
+                text.removeSubrange(7..<15)
+            }
             switch DynamicProxyURL.parse(text) {
             case .failure(let e): return .unusable(status: 500, message: e.message)
             case .success(let url):

@@ -116,9 +116,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         firstStart = Clock.monotonicNanos()
         tx = UpstreamTransaction(method: request.head.method,
-                                 upgradeRequested: proxy.fastcgi == nil && TunnelHead.requested(request.head),
+                                 upgradeRequested: proxy.cgi == nil && TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
-        if let f = proxy.fastcgi { tx.speakFastCGI(keepConn: f.keepConn, catchStderr: f.catchStderr) }
+        if let f = proxy.cgi { tx.speakCGI(records: f.records, keepConn: f.keepConn, catchStderr: f.catchStderr) }
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
     }
 
@@ -144,7 +144,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
         if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
         if !request.isSubrequest { client.claimBody() }   // the body is read here (a cache HIT leaves it to the connection to skip)
-        buildHead()
+        guard buildHead() else { return }
         // A client waiting for permission gets it as the body is about to be read (nginx does the same).
         if request.head.expectsContinue, !body.complete, client.input.isEmpty {
             _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -154,28 +154,40 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if body.failed { return failClient(body.failureStatus) }
             if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
             client.bodyComplete()
-            bodyRead()
+            guard bodyRead() else { return }
         }
         firstTry()
     }
 
-    /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in.
-    private func buildHead() {
+    /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in. false
+    /// when it cannot be written (a uwsgi packet over 64 KiB): the client has had its 500 then.
+    private func buildHead() -> Bool {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
-        if let f = proxy.fastcgi {   // the request's encoder (UpstreamTransaction.swift's seam)
-            FastCGIRequest.write(request, fastcgi: f, bodyLength: body.lengthForUpstream, into: &w)
+        if let f = proxy.cgi {   // the request's encoder (UpstreamTransaction.swift's seam)
+            switch f.wire {
+            case .fastcgi: FastCGIRequest.write(request, fastcgi: f, bodyLength: body.lengthForUpstream, into: &w)
+            case .scgi: SCGIRequest.write(request, scgi: f, bodyLength: body.lengthForUpstream, into: &w)
+            case .uwsgi(let m1, let m2):
+                if let size = UWSGIRequest.write(request, uwsgi: f, modifier1: m1, modifier2: m2, into: &w) {
+                    request.upstreamHead = w.finish()
+                    worker.log(.alert, "uwsgi request is too big: \(size)", client)
+                    failClient(500)
+                    return false
+                }
+            }
         } else {
             UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
                                   cache: cache?.headEditsIfCaching(), into: &w)
         }
         request.upstreamHead = w.finish()
+        return true
     }
 
     /// The buffered body is complete: `$request_body` can read it (proxy_set_body, logs), then the head that
-    /// states its length is built.
-    private func bodyRead() {
+    /// states its length is built (false: it could not be, the client had its error).
+    private func bodyRead() -> Bool {
         keepBodyForVariables()
-        buildHead()
+        return buildHead()
     }
 
     /// `$request_body` (the body when it is in memory) and `$request_body_file` (the temp file's name).
@@ -192,8 +204,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if body.failed { return failClient(body.failureStatus) }
             if body.complete {
                 client.bodyComplete()
-                bodyRead()
-                firstTry()
+                if bodyRead() { firstTry() }
             }
             return
         }
@@ -307,7 +318,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
-        let shown = proxy.fastcgi == nil ? "\(address)" : "fastcgi://\(address)"   // nginx names FastCGI's scheme
+        let shown = proxy.cgi.map { "\($0.scheme)\(address)" } ?? "\(address)"   // nginx names the CGI family's scheme
         worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(shown)\"", client)
         tryFailed(.error)
     }
@@ -463,14 +474,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // FastCGI's stderr is logged in each case before it is acted on (a `let` of the step would copy its payload).
         switch tx.receiveHead(c.buffer.view, slot: &worker.responseHeadSlot) {
         case .incomplete:
-            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
+            if proxy.cgi != nil { logStderr("while reading response header from upstream") }
             return
         case .interim(let consumed):
-            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
+            if proxy.cgi != nil { logStderr("while reading response header from upstream") }
             c.buffer.consume(consumed)
             return parseHead()   // interim 1xx: skip it, wait for the final head
         case .failed(let f):
-            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
+            if proxy.cgi != nil { logStderr("while reading response header from upstream") }
             if !f.reason.isEmpty { worker.log(.error, "\(f.reason) while reading response header from upstream", client) }
             return tryFailed(f.kind)
         case .upgrade(let resp, let consumed):
@@ -480,7 +491,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             request.tries[request.tries.count - 1].headerNanos = now &- tryStart
             upgraded(head: resp, connection: c, leftover: c.buffer.view)
         case .head(let resp, let consumed):
-            if proxy.fastcgi != nil { logStderr("while reading response header from upstream") }
+            if proxy.cgi != nil { logStderr("while reading response header from upstream") }
             c.buffer.consume(consumed)
             let now = Clock.monotonicNanos()
             request.tries[request.tries.count - 1].status = resp.status
@@ -663,14 +674,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         guard let c = conn else { return }
         switch tx.receiveBody(c.buffer.view, to: self) {
         case .more(let consumed):
-            if proxy.fastcgi != nil { logStderr("while reading upstream") }
+            if proxy.cgi != nil { logStderr("while reading upstream") }
             c.buffer.consume(consumed)
         case .ended(let consumed, let reusable):
-            if proxy.fastcgi != nil { logStderr("while reading upstream") }
+            if proxy.cgi != nil { logStderr("while reading upstream") }
             c.buffer.consume(consumed)
             return endOfBody(reusable: reusable)
         case .failed(let f):
-            if proxy.fastcgi != nil { logStderr("while reading upstream") }
+            if proxy.cgi != nil { logStderr("while reading upstream") }
             worker.log(.error, f.logLine, client)
             return abortMidResponse()
         }
@@ -803,7 +814,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if c.requestsServed == 1, let up = tls, let stream = c.transport.tls { up.keep(stream.session, for: c.address) }
         let resp = request.upstreamResponse
         if reusable, let up = upstream, up.keepalive > 0, proxy.keepaliveUpstream,
-           resp?.keepAlive == true || proxy.fastcgi != nil,   // FastCGI: FCGI_KEEP_CONN and FCGI_END_REQUEST decide
+           resp?.keepAlive == true || proxy.cgi != nil,   // FastCGI: FCGI_KEEP_CONN and FCGI_END_REQUEST decide
            c.requestsServed < up.keepaliveRequests, c.buffer.isEmpty, now &- c.openedNanos < up.keepaliveTimeNanos {
             worker.pool.put(c, group: up.name, limit: up.keepalive, timeoutMillis: up.keepaliveTimeoutMillis)
         } else {

@@ -391,9 +391,9 @@ final class Request {
     private static let contentTypeName = Array("content-type".utf8)
 
     /// The current location's `fastcgi_pass` settings (read by `set` and try_files before the handler runs too).
-    private var fastcgiRuntime: FastCGIRuntime? {
-        if let loc = location, case .proxy(let p)? = loc.action, let f = p.fastcgi { return f }
-        return proxy?.fastcgi
+    private var fastcgiRuntime: CGIRuntime? {
+        if let loc = location, case .proxy(let p)? = loc.action, let f = p.cgi { return f }
+        return proxy?.cgi
     }
 
     /// `$document_root`: the location's root or alias (evaluated when it has variables), as nginx's.

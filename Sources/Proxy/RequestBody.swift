@@ -63,8 +63,8 @@ struct RequestBody {
     private let captureLimit: Int
     /// The error log level of nginx's "buffered to a temporary file" line: notice when every body goes there.
     private let spoolLogLevel: LogLevel
-    /// FastCGI: the body goes as FCGI_STDIN records of at most 32 KiB, then the empty one that ends the stream
-    /// (always buffered first: the location's ProxyRuntime has request buffering on).
+    /// FastCGI: the body goes as FCGI_STDIN records of at most 32 KiB, then the empty one that ends the stream.
+    /// (uwsgi and SCGI send it as it is, as proxy_pass does.)
     private let records: Bool
     /// The stream's end is in `staging` (which holds the record being written: header, a piece, padding).
     private var recordsEnded = false
@@ -78,10 +78,11 @@ struct RequestBody {
         memoryLimit = tempPath.fileOnly == .off ? captureLimit : 0
         spoolLogLevel = tempPath.fileOnly == .off ? .warn : .notice
         replaced = !proxy.plainRequest && (proxy.rewrites.body != nil || !proxy.rewrites.passRequestBody)
-        records = proxy.fastcgi != nil
-        // FastCGI streams a Content-Length body only: a chunked one is read whole first (its records need no length,
-        // but nginx's chunked streaming to FastCGI is not done here; README).
-        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced && !records
+        records = proxy.cgi?.records == true
+        // The CGI family streams a Content-Length body only: a chunked one is read whole first (FastCGI's records
+        // need no length, but nginx's chunked streaming to FastCGI is not done here; README; uwsgi and SCGI need
+        // CONTENT_LENGTH first, as nginx's).
+        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced && proxy.cgi == nil
         switch framing {
         case .length(let n) where n > 0:
             needsBufferingFirst = proxy.requestBuffering || replaced

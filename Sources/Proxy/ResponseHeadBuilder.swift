@@ -85,7 +85,7 @@ enum ResponseHeadBuilder {
                 // nginx's header filter makes a relative Location absolute (absolute_redirect on, the default). A
                 // FastCGI application's stays relative: nginx's upstream module leaves it out of that filter's reach
                 // when no proxy_redirect rule applies, and fastcgi has none.
-                if isLocation && w.count > start && w[start] == UInt8(ascii: "/") && proxy.fastcgi == nil {
+                if isLocation && w.count > start && w[start] == UInt8(ascii: "/") && proxy.cgi == nil {
                     let prefix = absolutePrefix(r, c)
                     w.withBytes { $0.insert(contentsOf: prefix, at: start) }
                 }

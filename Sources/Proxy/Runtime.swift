@@ -379,10 +379,11 @@ final class ProxyRuntime: @unchecked Sendable {
     let forceRanges: Bool
     /// `proxy_limit_rate`: bytes a second the body is read from the upstream; 0 is no limit.
     let limitRate: Int
-    /// `fastcgi_pass`: the parameters and the rest of the module's settings (FastCGIRequest.swift); nil for
-    /// proxy_pass. It decides the protocol spoken upstream: FastCGIRequest or UpstreamRequest encodes the request,
-    /// and the transaction speaks FastCGI (`UpstreamTransaction.speakFastCGI`) or HTTP/1.x.
-    let fastcgi: FastCGIRuntime?
+    /// `fastcgi_pass`, `uwsgi_pass`, `scgi_pass`: the protocol, the parameters and the rest of the module's
+    /// settings (CGIRuntime.swift); nil for proxy_pass. It decides the protocol spoken upstream: FastCGIRequest,
+    /// UWSGIRequest, SCGIRequest or UpstreamRequest encodes the request, and the transaction speaks FastCGI
+    /// records, a CGI stream (`UpstreamTransaction.speakCGI`) or HTTP/1.x.
+    let cgi: CGIRuntime?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -392,9 +393,9 @@ final class ProxyRuntime: @unchecked Sendable {
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
          charset: ResponseCharset? = nil, forceRanges: Bool = false, limitRate: Int = 0,
-         fastcgi: FastCGIRuntime? = nil) {
+         cgi: CGIRuntime? = nil) {
         self.tls = tls
-        self.fastcgi = fastcgi
+        self.cgi = cgi
         self.limitRate = limitRate
         self.forceRanges = forceRanges
         self.socketSetup = socketSetup

@@ -671,9 +671,9 @@ struct Builder {
                                   http: http, resolver: settings.resolver, charset: charset, at: loc)
                 action = .proxy(p)
                 if !l.healthChecks.isEmpty { try addHealthChecks(l.healthChecks, proxy: p, http: http) }
-            case .fastcgi(let pass):
-                action = .proxy(try fastcgi(pass, settings: settings, locationPrefix: prefix, http: http,
-                                            charset: charset, at: loc))
+            case .cgi(let wire, let pass):
+                action = .proxy(try cgi(wire, pass, settings: settings, locationPrefix: prefix, http: http,
+                                        charset: charset, at: loc))
             case .stubStatus: action = .stubStatus
             case .upstreamStatus: action = .upstreamStatus
             case .metrics: action = .metrics
@@ -689,9 +689,9 @@ struct Builder {
         }
         var files = try locationFiles(settings, at: loc)
         if case .proxy? = handler, prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
-        if case .fastcgi? = handler {
+        if case .cgi(let wire, _)? = handler {
             if prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
-            files.interceptErrors = settings.fastcgi.family.interceptErrors
+            files.interceptErrors = Self.family(wire, settings).interceptErrors
         }
         if action == nil { action = .files(files.root) }
         var addHeaders: [HeaderAddition] = []
@@ -860,14 +860,24 @@ struct Builder {
                              setsContentLength: p.setHeaders.contains { $0.name.lowercased() == "content-length" })
     }
 
-    /// `fastcgi_pass`: the location's `fastcgi_*` settings as the proxy settings the exchange reads (timeouts,
-    /// retries, hidden headers, the head's size), its parameters compiled, then the same target resolution as
-    /// `proxy_pass` (upstream blocks, addresses, UNIX sockets, variables), with the FastCGI wire protocol.
-    mutating func fastcgi(_ pass: ProxyPass, settings: HTTPSettings, locationPrefix: [UInt8], http: HTTPConfig,
-                          charset: ResponseCharset?, at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
-        let f = settings.fastcgi.family, own = settings.fastcgi
+    /// The `fastcgi_*`, `uwsgi_*` or `scgi_*` settings the CGI family shares.
+    static func family(_ wire: CGIProtocol, _ settings: HTTPSettings) -> CGIParamsSettings {
+        switch wire {
+        case .fastcgi: settings.fastcgi.family
+        case .uwsgi: settings.uwsgi.family
+        case .scgi: settings.scgi
+        }
+    }
+
+    /// `fastcgi_pass`, `uwsgi_pass`, `scgi_pass`: the location's `*_*` settings as the proxy settings the exchange
+    /// reads (timeouts, retries, hidden headers, the head's size), its parameters compiled, then the same target
+    /// resolution as `proxy_pass` (upstream blocks, addresses, UNIX sockets, variables), with the module's wire
+    /// protocol.
+    mutating func cgi(_ protocol: CGIProtocol, _ pass: ProxyPass, settings: HTTPSettings, locationPrefix: [UInt8],
+                      http: HTTPConfig, charset: ResponseCharset?, at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
+        let f = Self.family(`protocol`, settings), own = settings.fastcgi
         var p = ProxySettings()
-        // nginx's fastcgi hides Status and the X-Accel-* fields; Date and Server are this proxy's, as for proxy_pass.
+        // nginx's CGI modules hide Status and the X-Accel-* fields; Date and Server are this proxy's, as for proxy_pass.
         p.hideHeaders = f.hideHeaders + ["Status"]
         p.passHeaders = f.passHeaders
         p.ignoreHeaders = f.ignoreHeaders
@@ -880,34 +890,47 @@ struct Builder {
         p.sendTimeout = f.sendTimeout
         p.readTimeout = f.readTimeout
         p.bufferSize = f.bufferSize
-        p.requestBuffering = f.requestBuffering   // off: a Content-Length body streams as FCGI_STDIN records
+        p.requestBuffering = f.requestBuffering   // off: a Content-Length body streams (FastCGI: as FCGI_STDIN records)
         p.interceptErrors = f.interceptErrors
         p.passRequestHeaders = f.passRequestHeaders
         p.passRequestBody = f.passRequestBody
         var split: Regex? = nil
-        if let s = own.splitPathInfo {
+        if `protocol` == .fastcgi, let s = own.splitPathInfo {
             let regex = try compileRegex(s.pattern, caseless: false, at: s.location)
             guard regex.captureCount == 2 else {
                 throw ConfigError("pattern \"\(s.pattern)\" must have 2 captures", at: s.location)
             }
             split = regex
         }
-        var params: [FastCGIRuntime.Param] = []
+        var params: [CGIRuntime.Param] = []
         for param in f.params {
-            params.append(FastCGIRuntime.Param(name: Array(param.name.utf8),
-                                               value: try compile(param.value, at: param.location ?? loc),
-                                               ifNotEmpty: param.ifNotEmpty))
+            params.append(CGIRuntime.Param(name: Array(param.name.utf8),
+                                           value: try compile(param.value, at: param.location ?? loc),
+                                           ifNotEmpty: param.ifNotEmpty))
         }
-        let runtime = FastCGIRuntime(params: params, passRequestHeaders: f.passRequestHeaders,
-                                     passRequestBody: f.passRequestBody, index: own.index.map { Array($0.utf8) },
-                                     split: split, keepConn: own.keepConn, catchStderr: own.catchStderr.map { Array($0.utf8) })
+        let runtime: CGIRuntime
+        switch `protocol` {
+        case .fastcgi:
+            runtime = CGIRuntime(wire: .fastcgi, params: params, passRequestHeaders: f.passRequestHeaders,
+                                 passRequestBody: f.passRequestBody, index: own.index.map { Array($0.utf8) },
+                                 split: split, keepConn: own.keepConn, catchStderr: own.catchStderr.map { Array($0.utf8) })
+        case .uwsgi:
+            // nginx keeps the modifiers' low byte (its slot is a number, stored in one byte).
+            let u = settings.uwsgi
+            runtime = CGIRuntime(wire: .uwsgi(modifier1: UInt8(truncatingIfNeeded: u.modifier1),
+                                              modifier2: UInt8(truncatingIfNeeded: u.modifier2)),
+                                 params: params, passRequestHeaders: f.passRequestHeaders, passRequestBody: f.passRequestBody)
+        case .scgi:
+            runtime = CGIRuntime(wire: .scgi, params: params, passRequestHeaders: f.passRequestHeaders,
+                                 passRequestBody: f.passRequestBody)
+        }
         return try proxy(pass, settings: p, ssl: ProxySSLSettings(), locationPrefix: locationPrefix, http: http,
-                         resolver: settings.resolver, charset: charset, fastcgi: runtime, at: loc)
+                         resolver: settings.resolver, charset: charset, cgi: runtime, at: loc)
     }
 
     mutating func proxy(_ pass: ProxyPass, settings p: ProxySettings, ssl: ProxySSLSettings, locationPrefix: [UInt8],
                         http: HTTPConfig, resolver: ResolverSettings = ResolverSettings(),
-                        charset: ResponseCharset? = nil, fastcgi: FastCGIRuntime? = nil,
+                        charset: ResponseCharset? = nil, cgi: CGIRuntime? = nil,
                         at loc: SourceLocation) throws(ConfigError) -> ProxyRuntime {
         let url: ProxyURL
         switch pass {
@@ -915,10 +938,10 @@ struct Builder {
         case .dynamic(let t):
             // Evaluated per request (DynamicProxyURL): an upstream block by name, an IP address, else 502. As
             // nginx, TLS is prepared for every such location; an https URL uses it (proxy_ssl_* apply).
-            let tls = fastcgi != nil ? nil : try upstreamTLS(ssl, host: "", at: loc)
+            let tls = cgi != nil ? nil : try upstreamTLS(ssl, host: "", at: loc)
             let target = ProxyRuntime.Target.variable(try compile(t, at: loc), proxyGroups, try resolverRuntime(resolver))
             return try proxyRuntime(target: target, url: nil, keepaliveUpstream: true, settings: p,
-                                    locationPrefix: locationPrefix, at: loc, tls: tls, charset: charset, fastcgi: fastcgi)
+                                    locationPrefix: locationPrefix, at: loc, tls: tls, charset: charset, cgi: cgi)
         }
         let tls = url.scheme == "https" ? try upstreamTLS(ssl, host: url.hostHeader, at: url.location) : nil
         let target: ProxyRuntime.Target
@@ -936,11 +959,11 @@ struct Builder {
             }
             target = .address(a, label: Array(a.description.utf8))
         case .unix(let path):
-            let a = try unixAddress(path, in: fastcgi != nil ? "fastcgi_pass" : "proxy_pass", at: url.location)
+            let a = try unixAddress(path, in: cgi?.passDirective ?? "proxy_pass", at: url.location)
             target = .address(a, label: Array(a.description.utf8))
         }
         return try proxyRuntime(target: target, url: url, keepaliveUpstream: keepaliveUpstream, settings: p,
-                                locationPrefix: locationPrefix, at: loc, tls: tls, charset: charset, fastcgi: fastcgi)
+                                locationPrefix: locationPrefix, at: loc, tls: tls, charset: charset, cgi: cgi)
     }
 
     /// `url` is nil for a `proxy_pass` with variables: `$proxy_host`, `$proxy_port` and the URI part are then
@@ -948,7 +971,7 @@ struct Builder {
     /// `keepaliveUpstream` says whether the target may keep connections; the request headers decide the rest.
     func proxyRuntime(target: ProxyRuntime.Target, url: ProxyURL?, keepaliveUpstream: Bool, settings p: ProxySettings,
                       locationPrefix: [UInt8], at loc: SourceLocation, tls: UpstreamTLS? = nil,
-                      charset: ResponseCharset? = nil, fastcgi: FastCGIRuntime? = nil) throws(ConfigError) -> ProxyRuntime {
+                      charset: ResponseCharset? = nil, cgi: CGIRuntime? = nil) throws(ConfigError) -> ProxyRuntime {
         var port = "80"
         if case .address(_, let n)? = url?.target { port = String(n) }
         var keepaliveUpstream = keepaliveUpstream
@@ -966,8 +989,9 @@ struct Builder {
         let connectionClose = headers.contains {
             $0.lowercased == Array("connection".utf8) && $0.value.constant.map { !$0.isEmpty } ?? false
         }
-        if let fastcgi {
-            keepaliveUpstream = keepaliveUpstream && fastcgi.keepConn   // fastcgi_keep_conn on, and the upstream's keepalive
+        if let cgi {
+            // fastcgi_keep_conn on, and the upstream's keepalive (uwsgi and SCGI connections are never reused).
+            keepaliveUpstream = keepaliveUpstream && cgi.keepConn
         } else {
             keepaliveUpstream = keepaliveUpstream && p.httpVersion == .http11 && !connectionClose
         }
@@ -1012,7 +1036,7 @@ struct Builder {
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
                             setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc), charset: charset,
-                            forceRanges: p.forceRanges, limitRate: p.limitRate, fastcgi: fastcgi)
+                            forceRanges: p.forceRanges, limitRate: p.limitRate, cgi: cgi)
     }
 
     /// `charset` and `charset_types` of a location, nil with `charset off`; a `source_charset` other than `charset` would need a
@@ -1073,8 +1097,8 @@ struct Builder {
         func visit(_ list: [LocationConfig]) {   // by index: see collectVariables
             for i in list.indices {
                 switch list[i].handler {
-                case .proxy(.dynamic)?, .fastcgi(.dynamic)?: hasVariables = true
-                case .proxy(.static(let url))?, .fastcgi(.static(let url))?:
+                case .proxy(.dynamic)?, .cgi(_, .dynamic)?: hasVariables = true
+                case .proxy(.static(let url))?, .cgi(_, .static(let url))?:
                     if case .address(let host, let port) = url.target { statics.append((host, port)) }
                 default: break
                 }

@@ -11,14 +11,18 @@ import HTTP1
 ///                                           │  101 to a request that asked for an upgrade → upgraded
 ///     any failure → failed
 ///
-/// Two wire protocols share the machine, the seam between the executor and the protocols: HTTP/1.x, and FastCGI
-/// once `speakFastCGI` was called (a location whose `ProxyRuntime.fastcgi` is set: FastCGIRequest.swift encodes
-/// the request, `FastCGIRecordReader` and `CGIHead` decode the answer). The executor, the retry walk, the
-/// balancers, the pool and the client's framing are the same whichever it is.
+/// Four wire protocols share the machine, the seam between the executor and the protocols: HTTP/1.x, and once
+/// `speakCGI` was called (a location whose `ProxyRuntime.cgi` is set) one of the CGI family: FastCGI
+/// (FastCGIRequest.swift encodes the request, `FastCGIRecordReader` and `CGIHead` decode the answer), or uwsgi
+/// and SCGI (UWSGIRequest.swift, SCGIRequest.swift; the answer is a `CGIHead`, which may start with a status
+/// line, then the body until the connection closes or a Content-Length is read). The executor, the retry walk,
+/// the balancers, the pool and the client's framing are the same whichever it is.
 
-/// A FastCGI response's decoding state, boxed: one reference in the transaction (inline, its fields would grow
-/// every proxied request's exchange).
-final class FastCGIResponse {
+/// A CGI-family response's decoding state, boxed: one reference in the transaction (inline, its fields would
+/// grow every proxied request's exchange).
+final class CGIResponse {
+    /// FastCGI: the answer comes in records. Else (uwsgi, SCGI) it is a head and a body on the bare stream.
+    let framed: Bool
     /// FCGI_KEEP_CONN was asked: the connection may be reused after FCGI_END_REQUEST.
     let keepConn: Bool
     /// `fastcgi_catch_stderr`'s texts.
@@ -27,7 +31,9 @@ final class FastCGIResponse {
     var head = CGIHead()
     /// FCGI_STDERR pieces not yet logged (the executor takes them after each step, `takeStderr`).
     var stderr: [[UInt8]] = []
-    init(keepConn: Bool, catchStderr: [[UInt8]]) { self.keepConn = keepConn; self.catchStderr = catchStderr }
+    init(framed: Bool, keepConn: Bool, catchStderr: [[UInt8]]) {
+        self.framed = framed; self.keepConn = keepConn; self.catchStderr = catchStderr
+    }
 
     /// Whether a stderr piece holds one of `fastcgi_catch_stderr`'s texts.
     func caught(_ piece: ByteView) -> Bool {
@@ -95,16 +101,16 @@ struct UpstreamTransaction {
     private(set) var remaining: Int64 = 0
     /// The method sent upstream (GET for a HEAD converted by the cache): it decides whether a body follows.
     private let method: HTTPMethod
-    /// FastCGI's decoding state (and FCGI_KEEP_CONN); nil for HTTP: the protocol costs the transaction one
+    /// The CGI family's decoding state (and FCGI_KEEP_CONN); nil for HTTP: the protocol costs the transaction one
     /// reference, the exchange's allocation no more.
-    private var fcgi: FastCGIResponse?
+    private var fcgi: CGIResponse?
     private let upgradeRequested: Bool
     private let headLimit: Int
     private var parser: ResponseHeadParser
     private var decoder = ChunkedDecoder(upstream: true)
 
     /// `headLimit`: `proxy_buffer_size`, the largest response head (and header line) accepted. HTTP/1.x;
-    /// `speakFastCGI` turns it into a FastCGI transaction.
+    /// `speakCGI` turns it into a FastCGI, uwsgi or SCGI transaction.
     init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int) {
         self.method = method
         self.upgradeRequested = upgradeRequested
@@ -113,11 +119,12 @@ struct UpstreamTransaction {
                                                          headMax: headLimit, maxHeaders: 200))
     }
 
-    /// The response is FastCGI records (the request went as FastCGIRequest encoded it). Kept out of `init`, so the
-    /// HTTP path's transaction is built in place as it always was.
+    /// The response is FastCGI records (`records`: the request went as FastCGIRequest encoded it), or a CGI head
+    /// and body on the bare stream (uwsgi, SCGI). Kept out of `init`, so the HTTP path's transaction is built in
+    /// place as it always was.
     @inline(never)
-    mutating func speakFastCGI(keepConn: Bool, catchStderr: [[UInt8]]) {
-        fcgi = FastCGIResponse(keepConn: keepConn, catchStderr: catchStderr)
+    mutating func speakCGI(records: Bool, keepConn: Bool = false, catchStderr: [[UInt8]] = []) {
+        fcgi = CGIResponse(framed: records, keepConn: keepConn, catchStderr: catchStderr)
     }
 
     /// Starts over for another try (a retry or a new connection): same request, nothing read.
@@ -133,7 +140,7 @@ struct UpstreamTransaction {
 
     @inline(never)
     private mutating func restartFastCGI() {
-        if let f = fcgi { fcgi = FastCGIResponse(keepConn: f.keepConn, catchStderr: f.catchStderr) }
+        if let f = fcgi { fcgi = CGIResponse(framed: f.framed, keepConn: f.keepConn, catchStderr: f.catchStderr) }
     }
 
     // MARK: - Connecting and sending
@@ -173,7 +180,7 @@ struct UpstreamTransaction {
         if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
         guard state == .awaitingHead else { return .incomplete }
         guard let f = fcgi else { return receiveHTTPHead(bytes, slot: &slot) }
-        return receiveFastCGIHead(bytes, f)
+        return f.framed ? receiveFastCGIHead(bytes, f) : receiveStreamCGIHead(bytes, f)
     }
 
     /// HTTP/1.x: a status line and header fields, interim 1xx heads skipped, the Upgrade exit.
@@ -212,7 +219,7 @@ struct UpstreamTransaction {
     /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
     mutating func receiveBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
         guard state == .body else { return .ended(consumed: 0, reusable: false) }
-        guard let f = fcgi else { return receiveHTTPBody(bytes, to: sink) }
+        guard let f = fcgi, f.framed else { return receiveHTTPBody(bytes, to: sink) }   // uwsgi, SCGI: framed as HTTP's
         return receiveFastCGIBody(bytes, to: sink, f)
     }
 
@@ -244,7 +251,7 @@ struct UpstreamTransaction {
 
     /// The server closed the connection (EOF): the end of a close-delimited body, else a failure.
     mutating func closed() -> BodyStep {
-        if state == .body && framing == .untilClose && fcgi == nil {
+        if state == .body && framing == .untilClose && fcgi?.framed != true {
             state = .done
             return .ended(consumed: 0, reusable: false)
         }
@@ -263,7 +270,7 @@ struct UpstreamTransaction {
     /// Records until the CGI head is whole. What was walked is reported used (`.interim`) as it goes, the head's
     /// bytes being kept in `CGIHead`, so stderr before the head never piles up in the connection's buffer; at the
     /// head's end, the rest of its record stays in the buffer as the body's first bytes.
-    private mutating func receiveFastCGIHead(_ bytes: ByteView, _ f: FastCGIResponse) -> HeadStep {
+    private mutating func receiveFastCGIHead(_ bytes: ByteView, _ f: CGIResponse) -> HeadStep {
         var at = 0
         while true {
             let (event, next) = f.records.step(bytes, at: at)
@@ -293,10 +300,24 @@ struct UpstreamTransaction {
         }
     }
 
-    /// The CGI head as an HTTP head (`CGIHead.httpHeadOrError`), parsed by the one response parser, and the body's framing:
-    /// a Content-Length when the application gave one, else until FCGI_END_REQUEST.
-    private mutating func fastCGIHead(consumed: Int, _ f: FastCGIResponse) -> HeadStep {
-        let converted = f.head.httpHeadOrError()
+    /// uwsgi and SCGI: the head on the bare stream, taken into `CGIHead` as it comes (reported used, as FastCGI's
+    /// records are), with an HTTP status line or a CGI `Status`; the body follows it.
+    private mutating func receiveStreamCGIHead(_ bytes: ByteView, _ f: CGIResponse) -> HeadStep {
+        if bytes.isEmpty { return .incomplete }
+        switch f.head.take(bytes) {
+        case .incomplete:
+            if f.head.bytes.count > headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
+            return .interim(consumed: bytes.count)
+        case .complete(let used):
+            return fastCGIHead(consumed: used, f)
+        }
+    }
+
+    /// The CGI head as an HTTP head (`CGIHead.httpHeadOrError`), parsed by the one response parser, and the body's
+    /// framing: a Content-Length when the application gave one, else until FCGI_END_REQUEST (FastCGI) or the
+    /// connection's close (uwsgi, SCGI, whose connections are never reused, as nginx's).
+    private mutating func fastCGIHead(consumed: Int, _ f: CGIResponse) -> HeadStep {
+        let converted = f.head.httpHeadOrError(statusLine: !f.framed)
         guard let (bytes, _) = converted.head else {
             return .failed(fail(converted.error ?? "upstream sent invalid header", .invalidHeader))
         }
@@ -308,7 +329,7 @@ struct UpstreamTransaction {
         keepAlive = false   // reusable only once FCGI_END_REQUEST is read
         switch resp.bodyFraming(requestMethod: method) {
         case .none: framing = .none; state = .done
-        case .length(let n): framing = .length(n); remaining = n; state = .body
+        case .length(let n): framing = .length(n); remaining = n; state = n == 0 && !f.framed ? .done : .body
         case .chunked, .untilClose: framing = .untilClose; state = .body
         }
         return .head(resp, consumed: consumed)
@@ -316,7 +337,7 @@ struct UpstreamTransaction {
 
     /// Stdout records to the sink (no more than a Content-Length the application gave), stderr kept for the log,
     /// until FCGI_END_REQUEST: the end, reusable with FCGI_KEEP_CONN when nothing follows it.
-    private mutating func receiveFastCGIBody(_ bytes: ByteView, to sink: some UpstreamBodySink, _ f: FastCGIResponse) -> BodyStep {
+    private mutating func receiveFastCGIBody(_ bytes: ByteView, to sink: some UpstreamBodySink, _ f: CGIResponse) -> BodyStep {
         var at = 0
         while true {
             let (event, next) = f.records.step(bytes, at: at)

@@ -10,7 +10,7 @@ enum VariableID: Sendable, Equatable {
     case requestBody, requestBodyFile
     case connection, connectionRequests, connectionTime, contentLength, contentType, timeLocal, timeISO8601, msec, pid
     case proxyHost, proxyPort, proxyAddXForwardedFor
-    case fastcgiScriptName, fastcgiPathInfo   // FastCGIRuntime.scriptName: fastcgi_split_path_info, fastcgi_index
+    case fastcgiScriptName, fastcgiPathInfo   // CGIRuntime.scriptName: fastcgi_split_path_info, fastcgi_index
     case nginxVersion           // $nginx_version: the nginx version `-v` names (fastcgi.conf's SERVER_SOFTWARE)
     case upstreamAddr, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
     case upstreamResponseLength, upstreamHTTPHeader([UInt8]), upstreamCookie([UInt8]), upstreamCacheStatus

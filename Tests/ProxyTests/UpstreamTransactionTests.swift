@@ -195,7 +195,7 @@ struct FastCGITransactionTests {
     /// Feeds `bytes` cut at `cut` as an executor does (the used bytes dropped); the status, body, end and stderr.
     static func run(_ bytes: [UInt8], cut: Int, keepConn: Bool) -> (status: Int?, body: String, reusable: Bool?, stderr: [String], failure: String?) {
         var t = UpstreamTransaction(method: .get, headLimit: 4096)
-        t.speakFastCGI(keepConn: keepConn, catchStderr: [])
+        t.speakCGI(records: true, keepConn: keepConn)
         t.connected(); t.requestSent()
         var pending: [UInt8] = [], status: Int? = nil, reusable: Bool? = nil, stderr: [String] = []
         let sink = PieceSink()
@@ -249,5 +249,76 @@ struct FastCGITransactionTests {
         #expect(Self.run(Self.record(6, "Status: nope\r\n\r\n"), cut: 0, keepConn: false).failure == "upstream sent invalid status \"nope\"")
         let huge = Self.record(6, "X-Big: " + String(repeating: "x", count: 5000))
         #expect(Self.run(huge, cut: 0, keepConn: false).failure == "upstream sent too big header")
+    }
+}
+
+/// The transaction's uwsgi and SCGI side: the head on the bare stream (a status line or CGI fields), the body
+/// until a Content-Length is read or the connection closes, never reusable.
+struct CGIStreamTransactionTests {
+    /// Feeds `bytes` cut at `cut` as an executor does (the used bytes dropped), then the connection's close.
+    static func run(_ bytes: [UInt8], cut: Int, method: HTTPMethod = .get) -> (status: Int?, body: String, reusable: Bool?, failure: String?) {
+        var t = UpstreamTransaction(method: method, headLimit: 4096)
+        t.speakCGI(records: false)
+        t.connected(); t.requestSent()
+        var pending: [UInt8] = [], status: Int? = nil, reusable: Bool? = nil
+        let sink = PieceSink()
+        for piece in [Array(bytes.prefix(cut)), Array(bytes.dropFirst(cut))] {
+            pending += piece
+            while t.state == .awaitingHead {
+                switch pending.withByteView({ t.receiveHead($0) }) {
+                case .interim(let n): pending.removeFirst(n); continue
+                case .head(let h, let n):
+                    status = h.status; pending.removeFirst(n)
+                    if t.state == .done { reusable = t.reusableAfterHead(leftover: pending.count) }
+                case .failed(let f): return (status, "", nil, f.reason)
+                default: break
+                }
+                break
+            }
+            if t.state == .body {
+                switch pending.withByteView({ t.receiveBody($0, to: sink) }) {
+                case .more(let n): pending.removeFirst(n)
+                case .ended(let n, let r): pending.removeFirst(n); reusable = r
+                case .failed(let f): return (status, "", nil, f.reason)
+                }
+            }
+        }
+        if t.state == .body || t.state == .awaitingHead {
+            switch t.closed() {
+            case .ended(_, let r): reusable = r
+            case .failed(let f): return (status, String(decoding: sink.bytes, as: UTF8.self), nil, f.reason)
+            default: break
+            }
+        }
+        return (status, String(decoding: sink.bytes, as: UTF8.self), reusable, nil)
+    }
+
+    @Test func aStatusLineOrCGIHeadCutAnywhereThenTheBodyUntilClose() {
+        for text in ["HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\nnot found",
+                     "Status: 404 Not Found\nContent-Type: text/html\n\nnot found"] {
+            let bytes = Array(text.utf8)
+            for cut in 0...bytes.count {
+                let r = Self.run(bytes, cut: cut)
+                #expect(r.status == 404 && r.body == "not found" && r.reusable == false && r.failure == nil, "\(cut)")
+            }
+        }
+    }
+
+    @Test func contentLengthBoundsTheBodyAndAShortOneFails() {
+        #expect(Self.run(Array("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef".utf8), cut: 0).body == "abc")
+        #expect(Self.run(Array("Content-Length: 0\r\n\r\n".utf8), cut: 0).reusable == false)
+        let short = Self.run(Array("Content-Length: 9\r\n\r\nabc".utf8), cut: 0)
+        #expect(short.failure == "upstream prematurely closed connection")
+        let head = Self.run(Array("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc".utf8), cut: 5, method: .head)
+        #expect(head.status == 200 && head.body == "" && head.reusable == false)
+    }
+
+    @Test func malformedAnswersFailTheHead() {
+        #expect(Self.run([], cut: 0).failure == "upstream prematurely closed connection")
+        #expect(Self.run(Array("HTTP/1.1 200 OK\r\nX: 1\r\n".utf8), cut: 4).failure == "upstream prematurely closed connection")
+        #expect(Self.run(Array("bad line\r\n\r\n".utf8), cut: 3).failure == "upstream sent invalid header")
+        #expect(Self.run(Array("Status: nope\r\n\r\n".utf8), cut: 0).failure == "upstream sent invalid status \"nope\"")
+        let huge = Array(("X-Big: " + String(repeating: "x", count: 5000)).utf8)
+        #expect(Self.run(huge, cut: 100).failure == "upstream sent too big header")
     }
 }

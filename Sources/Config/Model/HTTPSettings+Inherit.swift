@@ -7,6 +7,8 @@ extension HTTPSettings {
     mutating func inherit(from parent: HTTPSettings) {
         proxy.inherit(from: parent.proxy)
         fastcgi.inherit(from: parent.fastcgi)
+        uwsgi.inherit(from: parent.uwsgi)
+        scgi.inherit(from: parent.scgi)
         gzip.inherit(from: parent.gzip)
         client.inherit(from: parent.client)
         content.inherit(from: parent.content)
@@ -154,6 +156,14 @@ extension FastCGISettings {
         $splitPathInfo.inherit(from: parent.$splitPathInfo)
         $keepConn.inherit(from: parent.$keepConn)
         $catchStderr.inherit(from: parent.$catchStderr)
+    }
+}
+
+extension UWSGISettings {
+    mutating func inherit(from parent: UWSGISettings) {
+        family.inherit(from: parent.family)
+        $modifier1.inherit(from: parent.$modifier1)
+        $modifier2.inherit(from: parent.$modifier2)
     }
 }
 

@@ -5,6 +5,9 @@
 public struct HTTPSettings: Sendable {
     public var proxy = ProxySettings()
     public var fastcgi = FastCGISettings()
+    public var uwsgi = UWSGISettings()
+    /// `scgi_*`: the family's settings, SCGI has none of its own.
+    public var scgi = CGIParamsSettings()
     public var gzip = GzipSettings()
     public var client = ClientSettings()
     public var content = ContentSettings()

@@ -33,9 +33,9 @@ public enum ProxyTarget: Sendable, Equatable {
 /// What answers requests in a location.
 public enum LocationHandler: Sendable, Equatable {
     case proxy(ProxyPass)
-    /// `fastcgi_pass address | unix:path | upstream`: a `ProxyURL` with scheme `fastcgi` (no URI part), or a
-    /// template evaluated per request as `proxy_pass`'s is.
-    case fastcgi(ProxyPass)
+    /// `fastcgi_pass`, `uwsgi_pass`, `scgi_pass address | unix:path | upstream`: a `ProxyURL` whose scheme is the
+    /// protocol's name (no URI part), or a template evaluated per request as `proxy_pass`'s is.
+    case cgi(CGIProtocol, ProxyPass)
     case stubStatus
     /// `jvm_route_status upstream`: peer state of one upstream as text.
     case jvmRouteStatus(upstream: String)

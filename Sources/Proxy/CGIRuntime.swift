@@ -1,0 +1,117 @@
+import ASCIIBytes
+import HTTP1
+import Regex
+
+/// A location's `fastcgi_pass`, `uwsgi_pass` or `scgi_pass` settings frozen at load: the protocol, the
+/// parameters, and FastCGI's own (what decides `$fastcgi_script_name` and `$fastcgi_path_info`, FCGI_KEEP_CONN,
+/// `fastcgi_catch_stderr`). The rest (target, timeouts, retries, hidden headers) is the location's
+/// `ProxyRuntime`, whose `cgi` this is.
+final class CGIRuntime: @unchecked Sendable {
+    /// The wire protocol: which encoder writes the request (FastCGIRequest, UWSGIRequest, SCGIRequest) and how
+    /// the transaction reads the answer (FastCGI records, or a head and the body until close).
+    enum Wire: Equatable {
+        case fastcgi
+        case uwsgi(modifier1: UInt8, modifier2: UInt8)
+        case scgi
+    }
+    struct Param {
+        let name: [UInt8]
+        let value: CompiledTemplate
+        let ifNotEmpty: Bool
+    }
+    let wire: Wire
+    let params: [Param]
+    /// Parameters named `HTTP_*`, as header names (lowercase, `_` for `-`): such a client field is not sent
+    /// again by `*_pass_request_headers` (nginx: the parameter set explicitly wins).
+    let headerParams: NameSet
+    let passRequestHeaders: Bool
+    let passRequestBody: Bool
+    let index: [UInt8]?
+    /// `fastcgi_split_path_info`: two captures, the script name and the path info.
+    let split: Regex?
+    let keepConn: Bool
+    /// `fastcgi_catch_stderr`: texts that make a stderr message before the head an invalid answer.
+    let catchStderr: [[UInt8]]
+
+    init(wire: Wire = .fastcgi, params: [Param], passRequestHeaders: Bool, passRequestBody: Bool,
+         index: [UInt8]? = nil, split: Regex? = nil, keepConn: Bool = false, catchStderr: [[UInt8]] = []) {
+        self.wire = wire
+        self.catchStderr = catchStderr
+        self.params = params
+        var names: [[UInt8]] = []
+        for p in params where p.name.count > 5 && p.name.starts(with: "HTTP_".utf8) {
+            names.append(p.name.dropFirst(5).map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : ASCII.lower($0) })
+        }
+        headerParams = NameSet(bytes: names)
+        self.passRequestHeaders = passRequestHeaders
+        self.passRequestBody = passRequestBody
+        self.index = index
+        self.split = split
+        self.keepConn = keepConn
+    }
+
+    /// `$fastcgi_script_name` and `$fastcgi_path_info` for `uri`, as nginx's ngx_http_fastcgi_split: the split
+    /// regex's two captures when it matches (else the whole URI and no path info), then `fastcgi_index` after
+    /// a script name ending in `/`.
+    func scriptName(_ uri: [UInt8]) -> (script: [UInt8], pathInfo: [UInt8]) {
+        var script = uri
+        var pathInfo: [UInt8] = []
+        if let split, let m = split.firstMatch(in: uri), m.count >= 3 {
+            script = m[1].map { Array(uri[$0]) } ?? []
+            pathInfo = m[2].map { Array(uri[$0]) } ?? []
+        }
+        if let index, script.last == UInt8(ascii: "/") { script.append(contentsOf: index) }
+        return (script, pathInfo)
+    }
+
+    /// The answer comes in FastCGI records (else it is a head and a body on the bare stream).
+    var records: Bool { wire == .fastcgi }
+
+    /// The directive that named the target, for load-time errors.
+    var passDirective: String {
+        switch wire {
+        case .fastcgi: "fastcgi_pass"
+        case .uwsgi: "uwsgi_pass"
+        case .scgi: "scgi_pass"
+        }
+    }
+
+    /// nginx's scheme in its log lines' `upstream: "…"`.
+    var scheme: String {
+        switch wire {
+        case .fastcgi: "fastcgi://"
+        case .uwsgi: "uwsgi://"
+        case .scgi: "scgi://"
+        }
+    }
+}
+
+/// The variables every CGI-family request carries, in nginx's order: the location's `*_param`s (an
+/// `if_not_empty` one left out when empty), then with `*_pass_request_headers` each client header field as
+/// `HTTP_NAME`, unless a parameter of that name was set.
+enum CGIVars {
+    static func write(_ r: Request, _ f: CGIRuntime, into sink: inout some CGIPairSink) {
+        var value: [UInt8] = []
+        for p in f.params {
+            value.removeAll(keepingCapacity: true)
+            r.evaluate(p.value, into: &value)
+            if p.ifNotEmpty && value.isEmpty { continue }
+            sink.add(name: p.name, value: value)
+        }
+        guard f.passRequestHeaders else { return }
+        let head = r.head!, b = head.bytes
+        var name: [UInt8] = []
+        var key: [UInt8] = []
+        for h in head.headers {
+            key.removeAll(keepingCapacity: true)
+            for i in h.name.start..<h.name.end {
+                let c = b[i]
+                key.append(c == UInt8(ascii: "-") ? UInt8(ascii: "_") : ASCII.lower(c))
+            }
+            if f.headerParams.contains(key) { continue }
+            name.removeAll(keepingCapacity: true)
+            b.withByteView { FastCGI.appendHeaderParamName($0.slice(h.name.start, h.name.end), to: &name) }
+            sink.add(name: name, value: b[h.value.start..<h.value.end])
+        }
+    }
+}
