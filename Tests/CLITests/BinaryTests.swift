@@ -132,8 +132,9 @@ struct BinaryTests {
         #expect(result.status == 0)
         #expect(lines.first == "nginx version: nginx/1.22.1 (switchyard/0.1.0)")
         #expect(lines.last?.hasPrefix("configure arguments: --without-http_charset_module --without-http_mirror_module") == true)
-        #expect(lines.last?.contains(" --without-http_uwsgi_module ") == true)
+        #expect(lines.last?.contains(" --without-http_grpc_module ") == true)
         #expect(lines.last?.contains("fastcgi") == false)   // built, as in nginx's default build
+        #expect(lines.last?.contains("uwsgi") == false && lines.last?.contains("scgi") == false)
         #expect(lines.last?.contains(" --with-http_stub_status_module") == true)
         #expect(lines.last?.contains(" --with-http_gzip_static_module ") == true)   // nginx-tests' has('gzip_static')
         #expect(lines.last?.contains(" --with-http_sub_module") == true)   // nginx-tests' has('sub')
