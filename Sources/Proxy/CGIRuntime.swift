@@ -88,7 +88,9 @@ final class CGIRuntime: @unchecked Sendable {
 
 /// The variables every CGI-family request carries, in nginx's order: the location's `*_param`s (an
 /// `if_not_empty` one left out when empty), then with `*_pass_request_headers` each client header field as
-/// `HTTP_NAME`, unless a parameter of that name was set.
+/// `HTTP_NAME`, unless a parameter of that name was set. A field repeated (two `Cookie` lines, as HTTP/2 clients
+/// send them) goes once, its values joined with `; ` for Cookie and `, ` else, as nginx 1.23 joins them: a CGI
+/// application keeps one value a name.
 enum CGIVars {
     static func write(_ r: Request, _ f: CGIRuntime, into sink: inout some CGIPairSink) {
         var value: [UInt8] = []
@@ -99,19 +101,43 @@ enum CGIVars {
             sink.add(name: p.name, value: value)
         }
         guard f.passRequestHeaders else { return }
-        let head = r.head!, b = head.bytes
+        let head = r.head!, b = head.bytes, fields = head.headers
         var name: [UInt8] = []
         var key: [UInt8] = []
-        for h in head.headers {
+        for (i, h) in fields.enumerated() {
+            if fields[..<i].contains(where: { sameName(b, $0.name, h.name) }) { continue }   // joined before
             key.removeAll(keepingCapacity: true)
-            for i in h.name.start..<h.name.end {
-                let c = b[i]
+            for k in h.name.start..<h.name.end {
+                let c = b[k]
                 key.append(c == UInt8(ascii: "-") ? UInt8(ascii: "_") : ASCII.lower(c))
             }
             if f.headerParams.contains(key) { continue }
             name.removeAll(keepingCapacity: true)
             b.withByteView { FastCGI.appendHeaderParamName($0.slice(h.name.start, h.name.end), to: &name) }
-            sink.add(name: name, value: b[h.value.start..<h.value.end])
+            guard let later = fields[(i + 1)...].firstIndex(where: { sameName(b, $0.name, h.name) }) else {
+                sink.add(name: name, value: b[h.value.start..<h.value.end])
+                continue
+            }
+            value.removeAll(keepingCapacity: true)
+            value.append(contentsOf: b[h.value.start..<h.value.end])
+            let separator = ASCII.equalsLowercased(b[h.name.start..<h.name.end], "cookie") ? UInt8(ascii: ";") : UInt8(ascii: ",")
+            for g in fields[later...] where sameName(b, g.name, h.name) {
+                value.append(separator); value.append(32)
+                value.append(contentsOf: b[g.value.start..<g.value.end])
+            }
+            sink.add(name: name, value: value)
         }
+    }
+
+    /// Two field names equal but for case.
+    @inline(__always)
+    private static func sameName(_ b: [UInt8], _ x: ByteRange, _ y: ByteRange) -> Bool {
+        guard x.end - x.start == y.end - y.start else { return false }
+        var i = 0
+        while i < x.end - x.start {
+            if ASCII.lower(b[x.start + i]) != ASCII.lower(b[y.start + i]) { return false }
+            i += 1
+        }
+        return true
     }
 }

@@ -162,6 +162,22 @@ scgi_param  HTTP_HOST        $host;
         }
     }
 
+    /// Repeated fields go as one var, joined as nginx (1.23 on) joins them.
+    @Test(arguments: [MockCGIStreamBackend.Wire.uwsgi, .scgi])
+    func repeatedFieldsAreJoined(wire: MockCGIStreamBackend.Wire) throws {
+        let app = try MockCGIStreamBackend(wire) { _ in .http(text: "ok") }
+        defer { app.stop() }
+        let f = try Self.site(app)
+        defer { f.proxy.stop() }
+        let raw = try f.raw("GET / HTTP/1.0\r\nHost: x\r\nX-Forwarded-For: foo\r\nCookie: a=1\r\nx-forwarded-for: bar\r\n"
+                            + "Cookie: b=2\r\nFoo: x\r\n\r\n")
+        #expect(raw.hasPrefix("HTTP/1.1 200"))
+        let seen = try #require(app.requests.last)
+        #expect(seen.vars.filter { $0.name == "HTTP_X_FORWARDED_FOR" }.map(\.value) == ["foo, bar"])
+        #expect(seen.vars.filter { $0.name == "HTTP_COOKIE" }.map(\.value) == ["a=1; b=2"])
+        #expect(seen.value("HTTP_FOO") == "x")
+    }
+
     @Test(arguments: [MockCGIStreamBackend.Wire.uwsgi, .scgi])
     func aPostBodyFollowsTheVars(wire: MockCGIStreamBackend.Wire) throws {
         let app = try MockCGIStreamBackend(wire) { req in .http(text: "got \(req.bodyText)") }
