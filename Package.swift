@@ -82,6 +82,7 @@ let package = Package(
         .executableTarget(name: "FuzzConfig", dependencies: ["FuzzChecks"], path: "Fuzz/Config", swiftSettings: strict),
         .executableTarget(name: "FuzzCacheEntry", dependencies: ["FuzzChecks"], path: "Fuzz/CacheEntry", swiftSettings: strict),
         .executableTarget(name: "FuzzFastCGI", dependencies: ["FuzzChecks"], path: "Fuzz/FastCGI", swiftSettings: strict),
+        .executableTarget(name: "FuzzCGIStream", dependencies: ["FuzzChecks"], path: "Fuzz/CGIStream", swiftSettings: strict),
         .executableTarget(name: "session-app", dependencies: ["EventLoop", "HTTP1"], path: "examples/session-app/Sources", swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),

@@ -16,7 +16,7 @@ SWIFT=${SWIFT:-swift}
 SECONDS_EACH=${FUZZ_SECONDS:-30}
 RUNS=${FUZZ_RUNS:-}
 NICE=${FUZZ_NICE:-10}
-all=(request-head response-head chunked session config cache-entry fastcgi)
+all=(request-head response-head chunked session config cache-entry fastcgi cgi-stream)
 # Targets whose code is pure Swift with no pointer code (the config loader): AddressSanitizer has nothing to
 # watch there (Swift's own bounds and overflow traps are what fire), and it halves their speed, so they are
 # built with libFuzzer's coverage alone, into a scratch directory of their own.
@@ -29,6 +29,7 @@ targets=("$@")
 
 product() {  # request-head -> FuzzRequestHead, fastcgi -> FuzzFastCGI
   [ "$1" = fastcgi ] && { echo FuzzFastCGI; return; }
+  [ "$1" = cgi-stream ] && { echo FuzzCGIStream; return; }
   local out="Fuzz" part
   IFS=- read -ra parts <<<"$1"
   for part in "${parts[@]}"; do out+="${part^}"; done

@@ -8,6 +8,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case config
     case cacheEntry = "cache-entry"
     case fastcgi
+    case cgiStream = "cgi-stream"
 
     public var name: String { rawValue }
 
@@ -21,6 +22,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: try ConfigCheck.check(data)
         case .cacheEntry: try CacheEntryCheck.check(data)
         case .fastcgi: try FastCGICheck.check(data)
+        case .cgiStream: try CGIStreamCheck.check(data)
         }
     }
 }

@@ -30,7 +30,7 @@ public struct SCGIHeaders: CGIPairSink {
     /// Reads a netstring of pairs (what an SCGI application does): the pairs and the bytes it took; nil when
     /// it is not whole yet or malformed.
     public static func decode(_ b: [UInt8]) -> (pairs: [(name: [UInt8], value: [UInt8])], consumed: Int)? {
-        guard let colon = b.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon <= 10,
+        guard let colon = b.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon <= 10, colon == 1 || b[0] != 48,
               b[0..<colon].allSatisfy({ $0 >= 48 && $0 <= 57 }),
               let n = Int(String(decoding: b[0..<colon], as: UTF8.self)) else { return nil }
         let start = colon + 1, end = start + n
