@@ -103,7 +103,7 @@ struct UpstreamTransaction {
     private let method: HTTPMethod
     /// The CGI family's decoding state (and FCGI_KEEP_CONN); nil for HTTP: the protocol costs the transaction one
     /// reference, the exchange's allocation no more.
-    private var fcgi: CGIResponse?
+    private var cgi: CGIResponse?
     private let upgradeRequested: Bool
     private let headLimit: Int
     private var parser: ResponseHeadParser
@@ -124,14 +124,14 @@ struct UpstreamTransaction {
     /// place as it always was.
     @inline(never)
     mutating func speakCGI(records: Bool, keepConn: Bool = false, catchStderr: [[UInt8]] = []) {
-        fcgi = CGIResponse(framed: records, keepConn: keepConn, catchStderr: catchStderr)
+        cgi = CGIResponse(framed: records, keepConn: keepConn, catchStderr: catchStderr)
     }
 
     /// Starts over for another try (a retry or a new connection): same request, nothing read.
     mutating func restart(connected: Bool) {
         // A parser is clean unless a head was cut short (each complete head resets it).
         if state == .sending || state == .awaitingHead || state == .failed { parser.reset() }
-        if fcgi != nil { restartFastCGI() }
+        if cgi != nil { restartCGI() }
         state = connected ? .sending : .connecting
         keepAlive = false
         framing = .none
@@ -139,8 +139,8 @@ struct UpstreamTransaction {
     }
 
     @inline(never)
-    private mutating func restartFastCGI() {
-        if let f = fcgi { fcgi = CGIResponse(framed: f.framed, keepConn: f.keepConn, catchStderr: f.catchStderr) }
+    private mutating func restartCGI() {
+        if let f = cgi { cgi = CGIResponse(framed: f.framed, keepConn: f.keepConn, catchStderr: f.catchStderr) }
     }
 
     // MARK: - Connecting and sending
@@ -179,7 +179,7 @@ struct UpstreamTransaction {
     mutating func receiveHead(_ bytes: ByteView, slot: inout ResponseHeadSlot) -> HeadStep {
         if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
         guard state == .awaitingHead else { return .incomplete }
-        guard let f = fcgi else { return receiveHTTPHead(bytes, slot: &slot) }
+        guard let f = cgi else { return receiveHTTPHead(bytes, slot: &slot) }
         return f.framed ? receiveFastCGIHead(bytes, f) : receiveStreamCGIHead(bytes, f)
     }
 
@@ -219,7 +219,7 @@ struct UpstreamTransaction {
     /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
     mutating func receiveBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
         guard state == .body else { return .ended(consumed: 0, reusable: false) }
-        guard let f = fcgi, f.framed else { return receiveHTTPBody(bytes, to: sink) }   // uwsgi, SCGI: framed as HTTP's
+        guard let f = cgi, f.framed else { return receiveHTTPBody(bytes, to: sink) }   // uwsgi, SCGI: framed as HTTP's
         return receiveFastCGIBody(bytes, to: sink, f)
     }
 
@@ -251,18 +251,18 @@ struct UpstreamTransaction {
 
     /// The server closed the connection (EOF): the end of a close-delimited body, else a failure.
     mutating func closed() -> BodyStep {
-        if state == .body && framing == .untilClose && fcgi?.framed != true {
+        if state == .body && framing == .untilClose && cgi?.framed != true {
             state = .done
             return .ended(consumed: 0, reusable: false)
         }
         return .failed(fail("upstream prematurely closed connection", .error))
     }
 
-    // MARK: - FastCGI
+    // MARK: - The CGI family
 
     /// FCGI_STDERR pieces read since the last call, for the executor's `FastCGI sent in stderr` lines.
     mutating func takeStderr() -> [[UInt8]] {
-        guard let f = fcgi, !f.stderr.isEmpty else { return [] }
+        guard let f = cgi, !f.stderr.isEmpty else { return [] }
         defer { f.stderr = [] }
         return f.stderr
     }
@@ -294,7 +294,7 @@ struct UpstreamTransaction {
                     at = next
                 case .complete(let used):
                     f.records.unread(n - used)   // the body's first bytes, read again by receiveBody
-                    return fastCGIHead(consumed: start + used, f)
+                    return cgiHead(consumed: start + used, f)
                 }
             }
         }
@@ -309,14 +309,14 @@ struct UpstreamTransaction {
             if f.head.bytes.count > headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
             return .interim(consumed: bytes.count)
         case .complete(let used):
-            return fastCGIHead(consumed: used, f)
+            return cgiHead(consumed: used, f)
         }
     }
 
     /// The CGI head as an HTTP head (`CGIHead.httpHeadOrError`), parsed by the one response parser, and the body's
     /// framing: a Content-Length when the application gave one, else until FCGI_END_REQUEST (FastCGI) or the
     /// connection's close (uwsgi, SCGI, whose connections are never reused, as nginx's).
-    private mutating func fastCGIHead(consumed: Int, _ f: CGIResponse) -> HeadStep {
+    private mutating func cgiHead(consumed: Int, _ f: CGIResponse) -> HeadStep {
         let converted = f.head.httpHeadOrError(statusLine: !f.framed)
         guard let (bytes, _) = converted.head else {
             return .failed(fail(converted.error ?? "upstream sent invalid header", .invalidHeader))
