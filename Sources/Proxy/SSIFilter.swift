@@ -15,7 +15,7 @@ final class SSIMainContext {
 /// include with `wait` or `set` also holds the *input* (the commands after it are run once it has completed).
 /// Its output (`bodyEnd` once the input has ended and every include before the end has completed) goes to the
 /// response's body path (BodyFilter.swift).
-final class SSIFilter: BodyFilter {
+final class SSIFilter: BodyFilter, SubrequestSpliceHost {
     let runtime: SSIRuntime
     unowned let request: Request
     /// Held strongly: the filter is what keeps its output path alive while includes run (a ProxyExchange

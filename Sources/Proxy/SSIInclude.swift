@@ -1,12 +1,12 @@
 import Config
 import HTTP1
 
-/// The SSI splice: the sink of one subrequest (`include virtual=` / `file=`). Its handler writes a head and body
-/// into it as into a client connection; the head is dropped, the body goes to the parent's filter at the include's
-/// place — straight on while the include is first in line, else held until it is (or kept whole for `set=`).
+/// A subrequest's splice: the sink of one subrequest (SSI's `include virtual=` / `file=`, the addition filter's
+/// bodies). Its handler writes a head and body into it as into a client connection; the head is dropped, the body
+/// goes to the parent's filter (its SubrequestSpliceHost) at the subrequest's place — straight on while the include is first in line, else held until it is (or kept whole for `set=`).
 /// Backpressure is the client's while streaming, else this buffer's.
 final class SSIInclude: ResponseSink {
-    unowned let filter: SSIFilter
+    unowned let filter: any SubrequestSpliceHost
     let stub: [UInt8]?
     let setName: [UInt8]
     var storesInVariable: Bool { !setName.isEmpty }
@@ -26,7 +26,7 @@ final class SSIInclude: ResponseSink {
     /// The subrequest's own SSI filter, when its response is processed too (drains reach its includes).
     weak var nested: SSIFilter?
 
-    init(filter: SSIFilter, stub: [UInt8]?, setName: [UInt8]?) {
+    init(filter: any SubrequestSpliceHost, stub: [UInt8]? = nil, setName: [UInt8]? = nil) {
         self.filter = filter
         self.stub = stub
         self.setName = setName ?? []
