@@ -123,7 +123,7 @@ enum Autoindex {
         let headOnly = body == nil
         r.status = status
         let chunked = headOnly ? false : FilteredFraming.chunked(r, c)
-        let filters = headOnly || !r.location.filtersBody ? nil : BodyFilters.select(r, contentType: type[...])
+        let filters = headOnly || !r.location.filtersBody ? nil : BodyFilters.select(r, status: status, contentType: type[...])
         let decision = r.isSubrequest ? nil : r.location.gzip.map {
             GzipStage.decideForMade($0, request: r, status: status, contentType: type)
         }

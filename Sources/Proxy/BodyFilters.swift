@@ -2,26 +2,30 @@ import ASCIIBytes
 import HTTP1
 
 /// The filters that change a response's body, chosen per response where its handler builds the head (as nginx's
-/// header filters decide): `sub_filter`, then SSI, in nginx's order (its body filters run sub before ssi: SSI
-/// parses the substituted text, and an include's body, filtered by its own location, skips the page's
-/// sub_filter). After them the body goes to the handler's own gzip and framing (its `BodyOutput`), so a filtered
+/// header filters decide): `sub_filter`, then SSI, then the addition filter's splices, in nginx's order (its body
+/// filters run addition, sub, ssi, postpone: SSI parses the substituted text; an include's body and the added
+/// bodies, filtered by their own locations, join where nginx's postpone filter splices them, after the page's
+/// sub_filter and SSI). After them the body goes to the handler's own gzip and framing (its `BodyOutput`), so a filtered
 /// body is compressed after it changed. The head loses what the change makes untrue (BodyFilterHead). A location
 /// with none of them pays one nil test per response (`LocationRuntime.filtersBody`).
 struct BodyFilters {
     let ssi: SSIRuntime?
     let sub: (runtime: SubFilterRuntime, patterns: SubFilterPatterns)?
+    let addition: AdditionRuntime?
 
     /// The filters of `r`'s location that take a body of `contentType` (nil: none do). `encoded`: the body has a
     /// Content-Encoding, which sub_filter leaves alone (its strings cannot be found in compressed bytes).
     /// A response without a Content-Type is taken only by `*` (nginx's ngx_http_test_content_type).
-    static func select(_ r: Request, contentType: ArraySlice<UInt8>?, encoded: Bool = false) -> BodyFilters? {
+    /// `status`: the addition filter takes a 200 only.
+    static func select(_ r: Request, status: Int, contentType: ArraySlice<UInt8>?, encoded: Bool = false) -> BodyFilters? {
         let type = contentType ?? []
         let loc: LocationRuntime = r.location
         let ssi = loc.ssi.flatMap { $0.applies(to: type) ? $0 : nil }
         var sub: (SubFilterRuntime, SubFilterPatterns)? = nil
         if let f = loc.subFilter, !encoded, f.applies(to: type), let p = f.patterns(for: r) { sub = (f, p) }
-        if ssi == nil && sub == nil { return nil }
-        return BodyFilters(ssi: ssi, sub: sub)
+        let addition = loc.addition.flatMap { $0.applies(to: r, status: status, contentType: type) ? $0 : nil }
+        if ssi == nil && sub == nil && addition == nil { return nil }
+        return BodyFilters(ssi: ssi, sub: sub, addition: addition)
     }
 
     /// For a proxied or cached response: by its Content-Type and Content-Encoding. nginx's filters leave a
@@ -30,7 +34,7 @@ struct BodyFilters {
         guard resp.contentLength != 0 else { return nil }
         let coding = resp.firstHeader("content-encoding")
         let encoded = coding.map { c in !c.isEmpty && !ASCII.equalsLowercased(c, "identity") } ?? false
-        return select(r, contentType: resp.firstHeader("content-type"), encoded: encoded)
+        return select(r, status: resp.status, contentType: resp.firstHeader("content-type"), encoded: encoded)
     }
 
     /// Whether Last-Modified and ETag stay (made weak): every filter that applies must say so.
@@ -42,7 +46,8 @@ struct BodyFilters {
     /// The first filter of the chain, writing in the end to `output`.
     func start(_ r: Request, output: any BodyOutput) -> any BodyFilter {
         var first: (any BodyFilter)? = nil
-        if let s = ssi { first = SSIFilter(runtime: s, request: r, output: output) }
+        if let a = addition { first = AdditionStage(runtime: a, request: r, output: output) }
+        if let s = ssi { first = SSIFilter(runtime: s, request: r, output: first ?? output) }
         if let (f, p) = sub { first = SubFilterStage(f, patterns: p, request: r, next: first ?? output) }
         return first!
     }

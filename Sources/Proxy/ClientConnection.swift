@@ -579,12 +579,12 @@ final class ClientConnection: RequestBodySource {
         if output.isEmpty {
             writer.disarm()
             if phase == .closing { startLingering(); return }
-            if let f = currentRequest?.ssi?.filter, f.hasPendingIncludes { f.clientDrained() }   // SSIFilter.swift
+            if let st = currentRequest?.ssi { st.clientDrained() }   // SSIFilter.swift
             if let fs = fileSender { fs.resume(); return }
             if responseDone { finishRequest(); return }
             exchange?.clientDrained()
         } else if output.readableCount < Self.outputLimit / 2 {
-            if let f = currentRequest?.ssi?.filter, f.hasPendingIncludes { f.clientDrained() }
+            if let st = currentRequest?.ssi { st.clientDrained() }
             exchange?.clientDrained()
         }
     }
@@ -720,7 +720,7 @@ final class ClientConnection: RequestBodySource {
         delayed = nil
         if let a = authRequest { authRequest = nil; a.abort() }   // its subrequest's upstream too
         if let r = currentRequest, !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }
-        currentRequest?.ssi?.filter?.abort()   // SSI includes under way (SSIFilter.swift)
+        currentRequest?.ssi?.abort()   // SSI includes under way (SSIFilter.swift)
         count(.none)
         worker.wait(self, .none)
         reader.disarm()

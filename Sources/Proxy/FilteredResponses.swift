@@ -101,7 +101,7 @@ enum FilteredMadeResponse {
     static func applies(_ r: Request, status: Int, contentType: [UInt8], body: [UInt8]) -> BodyFilters? {
         guard let loc = r.location, loc.filtersBody, !body.isEmpty, status != 204, status != 304,
               r.head?.method != .head else { return nil }
-        return BodyFilters.select(r, contentType: contentType[...])
+        return BodyFilters.select(r, status: status, contentType: contentType[...])
     }
 
     static func send(_ f: BodyFilters, status: Int, contentType: [UInt8], body: [UInt8], extra: [([UInt8], [UInt8])],

@@ -245,11 +245,13 @@ final class LocationRuntime: @unchecked Sendable {
     var lingering = Lingering.standard
     /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.
     var ssi: SSIRuntime? = nil
-    /// Whether any content filter (BodyFilters.swift: `ssi`, `subFilter`) is on here, resolved at load: the one
+    /// Whether any content filter (BodyFilters.swift: `ssi`, `subFilter`, `addition`) is on here, resolved at load: the one
     /// test a response pays without them.
     var filtersBody = false
     /// `sub_filter` lines and settings (SubFilterRuntime.swift); nil when the location has none. Set like `identity`.
     var subFilter: SubFilterRuntime? = nil
+    /// `add_before_body` / `add_after_body` (AdditionRuntime.swift); nil when neither is set. Set like `identity`.
+    var addition: AdditionRuntime? = nil
     /// `subrequest_output_buffer_size`: the most of this location's answer to a subrequest kept in memory (an SSI
     /// `include … set=`). Set like `identity`.
     var subrequestOutputBufferSize = 4096

@@ -748,7 +748,8 @@ struct Builder {
             }
             made.subFilter = SubFilterRuntime(matches: matches, replacements: replacements, settings: settings.subFilter)
         }
-        made.filtersBody = made.ssi != nil || made.subFilter != nil
+        made.addition = AdditionRuntime(settings.addition)
+        made.filtersBody = made.ssi != nil || made.subFilter != nil || made.addition != nil
         if let le = l.limitExcept {
             made.limitExcept = LimitExceptRuntime(
                 methods: le.methods,

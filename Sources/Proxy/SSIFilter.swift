@@ -141,8 +141,10 @@ final class SSIFilter: BodyFilter, SubrequestSpliceHost {
     /// upstream read, the file read) pauses then, and is resumed when includes complete, so memory stays bounded.
     private var heldBytes = 0
     private var producerHeld = false
-    var holdsTooMuch: Bool { heldBytes >= Self.includeBufferLimit }
-    func noteProducerHeld() { producerHeld = true }
+    var holdsTooMuch: Bool { heldBytes >= Self.includeBufferLimit || nextFilter?.holdsTooMuch == true }
+    func noteProducerHeld() { producerHeld = true; nextFilter?.noteProducerHeld() }
+    /// The filter after this one (the addition filter's splices), when there is one.
+    private lazy var nextFilter: (any BodyFilter)? = output as? any BodyFilter
 
     /// Drops completed includes from the front, sending their held bytes and the text after them.
     private func advance() {
@@ -225,6 +227,7 @@ final class SSIFilter: BodyFilter, SubrequestSpliceHost {
     /// The client went away: stop every include's producer.
     func abort() {
         ended = true
+        nextFilter?.abort()
         for s in segments { if case .include(let inc) = s { inc.abort() } }
         segments = []
         deferred = []

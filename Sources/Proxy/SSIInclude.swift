@@ -126,9 +126,23 @@ final class SSIRequestState {
     let include: SSIInclude?
     /// The filter running on this request's own response, kept while its includes run.
     var filter: SSIFilter?
+    /// The addition filter on this (main) request's response, kept while its subrequests run.
+    var addition: AdditionStage?
 
     init(main: SSIMainContext, depth: Int, include: SSIInclude?) {
         self.main = main; self.depth = depth; self.include = include
+    }
+
+    /// The client drained: the splice first in line of each filter may go on.
+    func clientDrained() {
+        if let f = filter, f.hasPendingIncludes { f.clientDrained() }
+        if let a = addition, a.hasPendingIncludes { a.clientDrained() }
+    }
+
+    /// The client went away: every subrequest under way stops.
+    func abort() {
+        filter?.abort()
+        addition?.abort()
     }
 }
 

@@ -118,7 +118,7 @@ enum StaticFiles {
         // The content filters (SSI) come after the not_modified filter and before ranges (which then do not apply),
         // as in nginx. A `.gz` body is not filtered.
         let bodyFilters = !r.location.filtersBody || coding.precompressed ? nil
-            : BodyFilters.select(r, contentType: c.worker.staticMemo.contentType(path, r.location)[...])
+            : BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location)[...])
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status

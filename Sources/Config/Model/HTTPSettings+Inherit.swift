@@ -22,6 +22,7 @@ extension HTTPSettings {
         resolver.inherit(from: parent.resolver)
         ssi.inherit(from: parent.ssi)
         subFilter.inherit(from: parent.subFilter)
+        addition.inherit(from: parent.addition)
         referer.inherit(from: parent.referer)
         secureLink.inherit(from: parent.secureLink)
         userid.inherit(from: parent.userid)
@@ -364,5 +365,13 @@ extension SubFilterSettings {
         $types.inherit(from: parent.$types)
         $once.inherit(from: parent.$once)
         $lastModified.inherit(from: parent.$lastModified)
+    }
+}
+
+extension AdditionSettings {
+    mutating func inherit(from parent: AdditionSettings) {
+        $beforeBody.inherit(from: parent.$beforeBody)   // an explicit "" is set: it stops the inherited URI
+        $afterBody.inherit(from: parent.$afterBody)
+        $types.inherit(from: parent.$types)
     }
 }

@@ -21,6 +21,7 @@ public struct HTTPSettings: Sendable {
     public var resolver = ResolverSettings()
     public var ssi = SSISettings()
     public var subFilter = SubFilterSettings()
+    public var addition = AdditionSettings()
     public var referer = RefererSettings()
     public var secureLink = SecureLinkSettings()
     public var userid = UserIDSettings()
