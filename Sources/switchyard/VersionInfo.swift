@@ -72,7 +72,7 @@ struct NginxModule {
         NginxModule(name: "http_ssl_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_v2_module", builtByDefault: false, implemented: false),
         NginxModule(name: "http_realip_module", builtByDefault: false, implemented: true),
-        NginxModule(name: "http_addition_module", builtByDefault: false, implemented: false),
+        NginxModule(name: "http_addition_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_sub_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_dav_module", builtByDefault: false, implemented: false),
         NginxModule(name: "http_gunzip_module", builtByDefault: false, implemented: false),
