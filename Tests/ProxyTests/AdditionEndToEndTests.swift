@@ -1,4 +1,5 @@
 import Deflate
+import Glibc
 import HTTP1
 import SwitchyardTestSupport
 import Testing
@@ -148,5 +149,56 @@ import Testing
         defer { f.proxy.stop() }
         let r = try f.get("/viaproxy/big")
         #expect(Self.text(r) == "H" + big + "F")
+    }
+
+    /// The page's bytes wait while the before-body is under way (its upstream holds the rest of its answer), then
+    /// come after it; a client gone meanwhile stops the subrequest and leaves the server serving.
+    @Test func thePageWaitsForTheBeforeBodyAndAClientGoneStopsIt() throws {
+        let gate = MockGate(), gate2 = MockGate()
+        let backend = try MockBackend(name: "b") { req in
+            let g = req.target == "/slow" ? gate : gate2
+            return MockResponse(headers: [("Content-Type", "text/plain")], body: Array("H".utf8),
+                                hold: MockHold(gate: g, rest: Array("ead".utf8)))
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            types { text/html html; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { add_before_body /upparts/slow; }
+                location /gone/ { add_before_body /upparts/gone; }
+                location /upparts/ { proxy_pass http://\(backend.address)/; }
+            }
+            """, files: ["html/page.html": "<p>page</p>", "html/gone/page.html": "<p>page</p>"])
+        defer { f.proxy.stop() }
+        var got: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+        let c = try f.client()
+        try c.send("GET /page.html HTTP/1.0\r\nHost: h\r\n\r\n")
+        func readMore() -> Bool {
+            let n = read(c.fd, &chunk, chunk.count)
+            if n <= 0 { return false }
+            got.append(contentsOf: chunk[..<n])
+            return true
+        }
+        while !String(decoding: got, as: UTF8.self).contains("\r\n\r\nH") { #expect(readMore()) }
+        #expect(!String(decoding: got, as: UTF8.self).contains("page"))   // held until the before-body ends
+        gate.open()
+        while readMore() {}
+        #expect(String(decoding: got, as: UTF8.self).hasSuffix("\r\n\r\nHead<p>page</p>"))
+
+        let gone = try f.client()
+        try gone.send("GET /gone/page.html HTTP/1.0\r\nHost: h\r\n\r\n")
+        var seen: [UInt8] = []
+        while !String(decoding: seen, as: UTF8.self).contains("\r\n\r\nH") {
+            let n = read(gone.fd, &chunk, chunk.count)
+            #expect(n > 0)
+            if n <= 0 { break }
+            seen.append(contentsOf: chunk[..<n])
+        }
+        gone.close()
+        gate2.open()
+        let after = try f.get("/page.html")
+        #expect(String(decoding: after.body, as: UTF8.self) == "Head<p>page</p>")
+        #expect(!f.errorLog().contains("[alert]"))
     }
 }
