@@ -68,15 +68,10 @@ public final class MockFastCGIBackend: @unchecked Sendable {
     public let port: UInt16
     /// `127.0.0.1:PORT` or `unix:/path`: what `fastcgi_pass` or a `server` line names.
     public let address: String
-    private let listening: SocketAddress
-    private let listenFD: Int32
+    private let listener: MockListener
     private let handler: Lock<Handler>
     private let seen = Lock<[FastCGISeen]>([])
-    private let connectionCount = Atomic<Int>(0)
     private let stdinCount = Atomic<Int>(0)
-    private let open = Lock<[Int32]>([])
-    private var acceptor: WorkerThread?
-    private let stopping = Atomic<Bool>(false)
 
     public convenience init(port requested: UInt16 = 0, handler: @escaping Handler) throws {
         let port = requested == 0 ? freePort() : requested
@@ -88,14 +83,12 @@ public final class MockFastCGIBackend: @unchecked Sendable {
     }
 
     private init(listening: SocketAddress, handler: @escaping Handler) throws {
-        self.listening = listening
         self.handler = Lock(handler)
-        port = listening.port
-        address = listening.family == .unix ? listening.description : "127.0.0.1:\(listening.port)"
-        listenFD = try Socket.listen(listening, backlog: 64, reusePort: false)
-        _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL, 0) & ~O_NONBLOCK)
+        listener = try MockListener(listening)
+        port = listener.port
+        address = listener.address
         let me = UncheckedSendable(self)
-        acceptor = WorkerThread.spawn { me.value.acceptLoop() }
+        listener.start { fd, n in me.value.serve(fd, connection: n) }
     }
 
     /// Every request received, in order.
@@ -103,38 +96,14 @@ public final class MockFastCGIBackend: @unchecked Sendable {
     /// FCGI_STDIN bytes read so far, over all requests (a streamed body shows up here before it ends).
     public var stdinBytesReceived: Int { stdinCount.load(ordering: .relaxed) }
     /// Connections accepted so far.
-    public var connections: Int { connectionCount.load(ordering: .relaxed) }
+    public var connections: Int { listener.connections }
 
     public func setHandler(_ h: @escaping Handler) { handler.withLock { $0 = h } }
 
     /// Stops accepting and closes every connection.
-    public func stop() {
-        guard let t = acceptor else { return }
-        acceptor = nil
-        stopping.store(true, ordering: .relaxed)
-        _ = shutdown(listenFD, Int32(SHUT_RDWR))
-        for fd in open.withLock({ $0 }) { _ = shutdown(fd, Int32(SHUT_RDWR)) }
-        t.join()
-        Syscall.close(listenFD)
-        _ = Socket.removeSocketFile(listening)
-    }
+    public func stop() { listener.stop() }
 
     deinit { stop() }
-
-    private func acceptLoop() {
-        while !stopping.load(ordering: .relaxed) {
-            switch Socket.accept(listenFD) {
-            case .accepted(let fd, _):
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) & ~O_NONBLOCK)
-                let n = connectionCount.add(1, ordering: .relaxed).newValue
-                open.withLock { $0.append(fd) }
-                let me = UncheckedSendable(self)
-                _ = WorkerThread.spawn { me.value.serve(fd, connection: n) }
-            case .wouldBlock: continue
-            case .failed: return
-            }
-        }
-    }
 
     // MARK: - One connection
 
@@ -164,10 +133,6 @@ public final class MockFastCGIBackend: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32, connection: Int) {
-        defer {
-            open.withLock { $0.removeAll { $0 == fd } }
-            Syscall.close(fd)
-        }
         var reader = Reader(fd: fd)
         while true {
             guard let begin = reader.record(), begin.type == 1, begin.content.count == 8 else { return }
