@@ -534,7 +534,39 @@ int cswy_tls_peer_fingerprint(void *ssl, char *out, int max) {
     return w;
 }
 
+/* A group's name as nginx prints it: OpenSSL's short name, or 0x and its code for one OpenSSL does not know. */
+static int group_name(int nid, char *out, int max) {
+    if (nid & TLSEXT_nid_unknown) return snprintf(out, max, "0x%04x", nid & 0xffff);
+    const char *name = OBJ_nid2sn(nid);
+    return snprintf(out, max, "%s", name ? name : "");
+}
+
 int cswy_tls_peer_extra(void *ssl, int kind, char *out, int max) {
+    if (kind == 6) {   /* $ssl_curve: the group the key exchange used */
+        int nid = SSL_get_negotiated_group(ssl);
+        if (nid == NID_undef) return 0;
+        int n = group_name(nid, out, max);
+        return n < 0 || n >= max ? 0 : n;
+    }
+    if (kind == 7) {   /* $ssl_curves: the groups the client offered, in its order */
+        int count = SSL_get1_curves(ssl, NULL);
+        if (count <= 0) return 0;
+        int *groups = OPENSSL_malloc(count * sizeof(int));
+        if (!groups) return 0;
+        count = SSL_get1_curves(ssl, groups);
+        int w = 0;
+        for (int i = 0; i < count; i++) {
+            char name[64];
+            int n = group_name(groups[i], name, sizeof name);
+            if (n <= 0 || n >= (int)sizeof name) continue;
+            if (w + (w ? 1 : 0) + n >= max) break;
+            if (w) out[w++] = ':';
+            memcpy(out + w, name, n);
+            w += n;
+        }
+        OPENSSL_free(groups);
+        return w;
+    }
     if (kind == 5) {
         STACK_OF(SSL_CIPHER) *list = SSL_get_client_ciphers(ssl);
         int w = 0;

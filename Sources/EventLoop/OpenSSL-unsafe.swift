@@ -353,6 +353,10 @@ public final class TLSStream {
     public var peerValidUntil: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 3, $0, $1) } }
     public var peerDaysRemaining: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 4, $0, $1) } }
     public var clientCiphers: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 5, $0, $1) } }
+    /// `$ssl_curve`: the group of the key exchange (`prime256v1`, `X25519`, `0x…` for one OpenSSL does not name).
+    public var negotiatedCurve: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 6, $0, $1) } }
+    /// `$ssl_curves`: the groups the client offered, `:`-separated.
+    public var clientCurves: [UInt8] { peerText { cswy_tls_peer_extra(ssl, 7, $0, $1) } }
 }
 
 /// A TLS session kept to resume a later connection to the same upstream.

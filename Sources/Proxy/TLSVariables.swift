@@ -14,6 +14,7 @@ enum TLSVariable: String, Sendable, Equatable {
     case sslClientSDNLegacy = "ssl_client_s_dn_legacy", sslClientIDNLegacy = "ssl_client_i_dn_legacy"
     case sslClientVStart = "ssl_client_v_start", sslClientVEnd = "ssl_client_v_end"
     case sslClientVRemain = "ssl_client_v_remain", sslCiphers = "ssl_ciphers"
+    case sslCurve = "ssl_curve", sslCurves = "ssl_curves"
 }
 
 enum TLSVariables {
@@ -54,6 +55,8 @@ enum TLSVariables {
         case .sslClientVEnd: out.append(contentsOf: tls.peerValidUntil)
         case .sslClientVRemain: out.append(contentsOf: tls.peerDaysRemaining)
         case .sslCiphers: out.append(contentsOf: tls.clientCiphers)
+        case .sslCurve: out.append(contentsOf: tls.negotiatedCurve)
+        case .sslCurves: out.append(contentsOf: tls.clientCurves)
         }
     }
 

@@ -55,6 +55,17 @@ import Testing
         #expect(rsa.status == 200)
     }
 
+    /// `$ssl_curve` is the key exchange's group by nginx's name, `$ssl_curves` the client's offer.
+    @Test func curveVariablesNameTheGroups() throws {
+        defer { kit.remove() }
+        let f = try twoServers("ssl_ecdh_curve prime256v1; location /curve { return 200 \"$ssl_curve|$ssl_curves\"; }")
+        defer { f.proxy.stop() }
+        let c = try kit.connect(port: f.port, request: "GET /curve HTTP/1.0\r\nHost: localhost\r\n\r\n")[0]
+        let parts = c.body.split(separator: "|").map(String.init)
+        #expect(parts.first == "prime256v1")
+        #expect(parts.count == 2 && parts[1].split(separator: ":").contains("prime256v1") && parts[1].contains("X25519"), "\(c.body)")
+    }
+
     @Test func sniChoosesTheServerBlockAndItsCertificate() throws {
         defer { kit.remove() }
         let f = try twoServers()

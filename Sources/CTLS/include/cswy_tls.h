@@ -103,7 +103,8 @@ int cswy_tls_peer_pem(void *ssl, char *out, int max);
 int cswy_tls_peer_serial(void *ssl, char *out, int max);
 int cswy_tls_peer_fingerprint(void *ssl, char *out, int max);
 /// More of the client certificate and hello: 0 subject and 1 issuer in the legacy one-line form, 2 notBefore,
-/// 3 notAfter (nginx's "%b %e %T %Y GMT"), 4 days remaining, 5 the client's cipher list joined by ':'.
+/// 3 notAfter (nginx's "%b %e %T %Y GMT"), 4 days remaining, 5 the client's cipher list joined by ':',
+/// 6 the key exchange's group, 7 the groups the client offered joined by ':' (nginx's names, 0x… if unknown).
 int cswy_tls_peer_extra(void *ssl, int kind, char *out, int max);
 /// "OpenSSL 3.0.x …" of the library in use.
 const char *cswy_tls_library_version(void);
