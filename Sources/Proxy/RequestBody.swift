@@ -230,13 +230,15 @@ struct RequestBody {
 
     // MARK: - Sending
 
-    /// Whether the head's first write carries body bytes too (`writeHead`): a streamed body, or one in memory.
-    var joinsHead: Bool { !records && (streamed || (!replaced && spool == nil && !buffered.isEmpty)) }
+    /// Whether the head's first write carries body bytes too (`writeHead`): a streamed body, or one in memory
+    /// (FastCGI's as its first FCGI_STDIN record).
+    var joinsHead: Bool { streamed || (!replaced && spool == nil && !buffered.isEmpty) }
 
     /// The head's first write. The body's first bytes go in the same writev, as nginx sends them: one segment,
     /// so the upstream's first read has both. Answers for the head only (body bytes it took are accounted
     /// here); a chunked body the client framed badly is left for `send` to report (`badFraming`).
     mutating func writeHead(_ head: [UInt8], to fd: Int32, client: some RequestBodySource) -> IOResult {
+        if records { return writeHeadWithRecord(head, to: fd, client: client) }
         guard streamed else {
             guard joinsHead else { return Syscall.write(fd, head) }
             let r = head.withByteView { h in buffered.withByteView { Syscall.writev(fd, h, $0) } }
@@ -359,6 +361,35 @@ struct RequestBody {
                 sentOffset += Int64(n)
             }
         }
+    }
+
+    /// FastCGI: the params and the body's first FCGI_STDIN record in one writev, as nginx sends them (an
+    /// application's first read then has the body that came with the request). What the write leaves of the
+    /// record stays staged for `send`.
+    private mutating func writeHeadWithRecord(_ head: [UInt8], to fd: Int32, client: some RequestBodySource) -> IOResult {
+        if staging.isEmpty {
+            if streamed {
+                let input = client.input
+                if !input.isEmpty && remaining > 0 {
+                    let n = Int(min(Int64(min(input.readableCount, FastCGI.stdinPiece)), remaining))
+                    let piece = input.view(prefix: n)
+                    if capturing { captured.append(contentsOf: piece) }
+                    FastCGI.appendRecords(.stdin, piece, to: &staging)
+                    input.consume(n); remaining -= Int64(n)
+                    client.countBodyBytes(Int64(n))
+                }
+            } else if !replaced && spool == nil && sentOffset < Int64(buffered.count) {
+                let from = Int(sentOffset), n = min(FastCGI.stdinPiece, buffered.count - from)
+                buffered.withByteView { FastCGI.appendRecords(.stdin, $0.slice(from, from + n), to: &staging) }
+                sentOffset += Int64(n)
+            }
+        }
+        if staging.isEmpty { return Syscall.write(fd, head) }
+        let r = head.withByteView { h in staging.withByteView { Syscall.writev(fd, h, $0) } }
+        guard case .done(let n) = r, n > head.count else { return r }
+        stagingSent = n - head.count
+        if streamed { sentAnyStreamed = true }
+        return .done(head.count)
     }
 
     /// Writes what is staged: nil once it is all out (the staging is then empty again), else why sending stops.
