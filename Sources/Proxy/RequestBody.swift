@@ -356,9 +356,7 @@ struct RequestBody {
                 piece.withByteView { FastCGI.appendRecords(.stdin, $0.slice(0, got), to: &staging) }
                 sentOffset += Int64(got)
             } else {
-                let from = Int(sentOffset)
-                buffered.withByteView { FastCGI.appendRecords(.stdin, $0.slice(from, from + n), to: &staging) }
-                sentOffset += Int64(n)
+                stageBufferedRecord()
             }
         }
     }
@@ -369,19 +367,9 @@ struct RequestBody {
     private mutating func writeHeadWithRecord(_ head: [UInt8], to fd: Int32, client: some RequestBodySource) -> IOResult {
         if staging.isEmpty {
             if streamed {
-                let input = client.input
-                if !input.isEmpty && remaining > 0 {
-                    let n = Int(min(Int64(min(input.readableCount, FastCGI.stdinPiece)), remaining))
-                    let piece = input.view(prefix: n)
-                    if capturing { captured.append(contentsOf: piece) }
-                    FastCGI.appendRecords(.stdin, piece, to: &staging)
-                    input.consume(n); remaining -= Int64(n)
-                    client.countBodyBytes(Int64(n))
-                }
+                if !client.input.isEmpty && remaining > 0 { stageStreamedRecord(client) }
             } else if !replaced && spool == nil && sentOffset < Int64(buffered.count) {
-                let from = Int(sentOffset), n = min(FastCGI.stdinPiece, buffered.count - from)
-                buffered.withByteView { FastCGI.appendRecords(.stdin, $0.slice(from, from + n), to: &staging) }
-                sentOffset += Int64(n)
+                stageBufferedRecord()
             }
         }
         if staging.isEmpty { return Syscall.write(fd, head) }
@@ -390,6 +378,24 @@ struct RequestBody {
         stagingSent = n - head.count
         if streamed { sentAnyStreamed = true }
         return .done(head.count)
+    }
+
+    /// FastCGI: the next FCGI_STDIN record of a streamed body, from the client's input (not empty).
+    private mutating func stageStreamedRecord(_ client: some RequestBodySource) {
+        let input = client.input
+        let n = Int(min(Int64(min(input.readableCount, FastCGI.stdinPiece)), remaining))
+        let piece = input.view(prefix: n)
+        if capturing { captured.append(contentsOf: piece) }
+        FastCGI.appendRecords(.stdin, piece, to: &staging)
+        input.consume(n); remaining -= Int64(n)
+        client.countBodyBytes(Int64(n))
+    }
+
+    /// FastCGI: the next FCGI_STDIN record of a body held in memory.
+    private mutating func stageBufferedRecord() {
+        let from = Int(sentOffset), n = min(FastCGI.stdinPiece, buffered.count - from)
+        buffered.withByteView { FastCGI.appendRecords(.stdin, $0.slice(from, from + n), to: &staging) }
+        sentOffset += Int64(n)
     }
 
     /// Writes what is staged: nil once it is all out (the staging is then empty again), else why sending stops.
@@ -410,7 +416,6 @@ struct RequestBody {
     /// FastCGI with `fastcgi_request_buffering off`: the client's bytes as they arrive, one FCGI_STDIN record (at
     /// most 32 KiB) at a time, then the stream's end; the client is not read while the application is slow.
     private mutating func sendStreamedRecords(to fd: Transport, client: some RequestBodySource) -> SendResult {
-        let input = client.input
         while true {
             if let stop = flushStaging(to: fd, client: client) { return stop }
             if recordsEnded { complete = true; return .done }
@@ -419,13 +424,8 @@ struct RequestBody {
                 recordsEnded = true
                 continue
             }
-            if input.isEmpty { return .needClient }
-            let n = Int(min(Int64(min(input.readableCount, FastCGI.stdinPiece)), remaining))
-            let piece = input.view(prefix: n)
-            if capturing { captured.append(contentsOf: piece) }
-            FastCGI.appendRecords(.stdin, piece, to: &staging)
-            input.consume(n); remaining -= Int64(n)
-            client.countBodyBytes(Int64(n))
+            if client.input.isEmpty { return .needClient }
+            stageStreamedRecord(client)
         }
     }
 
