@@ -60,7 +60,7 @@ public struct BalancerFactory: Sendable {
                 binding = .routes(StickyCookie.routeTable(peers: peers))
                 signer = cookie.signer
             case .route:
-                let routes = try RouteTable(peers: peers, kind: "route")
+                let routes = try RouteTable(peers: peers, kind: "route", plusRules: true)
                 warnings = routes.warnings
                 binding = .routes(routes)
             case .learn(let learn):

@@ -2,8 +2,8 @@
 ///
 ///     if let pick = lb.pick(ctx, state: &state, now: now), pick.role == .balanced { /* set sticky cookie */ }
 public struct Pick: Sendable, Equatable {
-    /// Why this peer: the engine sets a `sticky cookie` only for `.balanced` picks, so a session on a
-    /// fallback keeps pointing at its owner and returns there when the owner recovers.
+    /// Why this peer: a `sticky cookie` names the picked server only for `.balanced` picks (a session on a
+    /// fallback gets its owner's cookie back, and returns there when the owner recovers).
     public enum Role: Sendable, Equatable {
         /// Chosen by the balancing method: no binding, or an unknown route.
         case balanced

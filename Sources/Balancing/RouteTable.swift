@@ -21,17 +21,35 @@ public struct RouteTable: Sendable {
     }
     /// Problems worth a config-load warning that are not errors (overlapping ids).
     public let warnings: [String]
+    /// With `plusRules`: the other servers of a route, by the index `peer(for:)` gives for it, primaries
+    /// before backups, each in configuration order. Empty for most tables.
+    private let sharing: [Int: [Int]]
+    /// A route naming a backup is followed only while no primary can serve (`plusRules`).
+    public let backupsWaitForPrimaries: Bool
 
     /// Builds the table from each peer's `route` (or `defaultRoute` when it has none; peers with
     /// neither are not routable). Two servers with one route are an error, since a session could not
-    /// know its server; a route that is a prefix or suffix of another is a warning, because the
-    /// nginx-upstream-jvm-route module (which compares suffixes) would confuse them.
-    public init(peers: [PeerConfig], defaultRoute: [UInt8]? = nil, kind: String = "route") throws(BalancingConfigError)
-    {
+    /// know its server, unless `plusRules` (`sticky route`, as nginx Plus has it: several servers may share a
+    /// route, its first usable one serves it, primaries first, and a backup's route is followed only while no
+    /// primary can serve); a route that is a prefix or suffix of another is a warning, because
+    /// the nginx-upstream-jvm-route module (which compares suffixes) would confuse them.
+    public init(
+        peers: [PeerConfig], defaultRoute: [UInt8]? = nil, kind: String = "route", plusRules: Bool = false
+    ) throws(BalancingConfigError) {
         var byRoute: [[UInt8]: Int] = [:]
         var ordered: [([UInt8], Int)] = []
-        for (index, peer) in peers.enumerated() {
+        var sharing: [Int: [Int]] = [:]
+        // Primaries first, so a route's first server is a primary whenever one has it.
+        let order = plusRules
+            ? peers.indices.filter { !peers[$0].isBackup } + peers.indices.filter { peers[$0].isBackup }
+            : Array(peers.indices)
+        for index in order {
+            let peer = peers[index]
             guard let route = peer.route ?? defaultRoute, !route.isEmpty else { continue }
+            if let other = byRoute[route], plusRules {
+                sharing[other, default: []].append(index)
+                continue
+            }
             if let other = byRoute[route] {
                 let defaulted = peer.route == nil || peers[other].route == nil
                 throw BalancingConfigError(
@@ -65,7 +83,15 @@ public struct RouteTable: Sendable {
         self.byRoute = byRoute
         (flat, entries) = Self.flatten(ordered)
         self.warnings = warnings
+        self.sharing = sharing
+        backupsWaitForPrimaries = plusRules
     }
+
+    /// Whether some route has more than one server.
+    public var hasSharedRoutes: Bool { !sharing.isEmpty }
+
+    /// The servers after `first` that share its route, in the order they serve it.
+    public func others(sharingRouteOf first: PeerID) -> [Int] { sharing[first.index] ?? [] }
 
     /// Builds the table from explicit keys (e.g. `sticky cookie` values), one per peer.
     init(keys: [[UInt8]]) {
@@ -76,6 +102,8 @@ public struct RouteTable: Sendable {
         self.byRoute = byRoute
         (flat, entries) = Self.flatten(byRoute.map { ($0.key, $0.value) }.sorted { $0.1 < $1.1 })
         self.warnings = []
+        self.sharing = [:]
+        backupsWaitForPrimaries = false
     }
 
     private static func flatten(_ routes: [([UInt8], Int)]) -> ([UInt8], [Entry]) {

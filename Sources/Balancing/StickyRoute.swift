@@ -77,7 +77,10 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
                 route = nil
             }
         }
-        guard let route, !route.isEmpty, let owner = owner(of: route, now: now) else {
+        guard let route, !route.isEmpty, let owner = owner(of: route, now: now),
+              !routes.backupsWaitForPrimaries || !health.limits[owner.index].isBackup || !anyPrimaryUsable(now: now.signed)
+        else {
+            // No route, an unknown one, or a backup's while a primary can serve: backups wait for the primaries.
             let pick = inner.pick(ctx, state: &state, now: now)
             if let pick, let session = ctx.sessionID { health.noteSession(pick.peer, sessionID: session, now: now) }
             return pick
@@ -90,6 +93,8 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
         } else if health.take(owner.index, state: &state, now: signedNow, allowDraining: true) {
             result = Pick(owner, .owner)
             result?.refresh = refresh
+        } else if routes.hasSharedRoutes, let other = sameRoute(as: owner, state: &state, now: signedNow) {
+            result = Pick(PeerID(other), .owner)
         } else if !ctx.strictAffinity {
             let key = StableHash.hash64(session)
             result = fallback(key: key, state: &state, now: signedNow).map { Pick(PeerID($0), .fallback) }
@@ -122,6 +127,23 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
         }
         counters?.failbackKept.wrappingAdd(1, ordering: .relaxed)
         return Pick(PeerID(index), .fallback)
+    }
+
+    /// Another server of the owner's route (`sticky route` lets several share one), taken for this try.
+    private func sameRoute(as owner: PeerID, state: inout PickState, now: Int64) -> Int? {
+        for index in routes.others(sharingRouteOf: owner) {
+            if routes.backupsWaitForPrimaries && health.limits[index].isBackup && anyPrimaryUsable(now: now) { return nil }
+            if health.take(index, state: &state, now: now, allowDraining: true) { return index }
+        }
+        return nil
+    }
+
+    /// Whether a primary server could take a request now: until none can, a route naming a backup is not followed.
+    private func anyPrimaryUsable(now: Int64) -> Bool {
+        for (index, peer) in health.limits.enumerated() where !peer.isBackup {
+            if health.availability(index, now: now) != .unavailable { return true }
+        }
+        return false
     }
 
     public mutating func release(_ peer: PeerID, _ outcome: PeerOutcome, now: Instant) {

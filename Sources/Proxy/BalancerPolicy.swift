@@ -108,11 +108,18 @@ final class BalancerPolicy {
             }
             return nil
         }
-        // The role first: binding the cookie's payload on every response would retain it for nothing.
-        if pick.role == .balanced || pick.refresh, case .stickyCookie(let cookie) = route {
-            return cookie.header(for: up.peers[pick.peer.index], request: r, unixTime: Int64(time(nil)))
-        }
         switch route {
+        case .stickyCookie(let cookie):
+            // Every response sets the cookie, as nginx's does, so its expiry restarts with each visit. A new
+            // binding (or a signed cookie past half its life) names the picked server; otherwise the client's
+            // own value goes back, so a session on a stand-in keeps pointing at its owner.
+            let unixTime = Int64(time(nil))
+            if pick.role == .balanced || pick.refresh || (pick.role == .owner && !cookie.isSigned) {
+                return cookie.header(for: up.peers[pick.peer.index], request: r, unixTime: unixTime)
+            }
+            if let v = r.cookie(stickyCookieName), !v.isEmpty {
+                return cookie.header(value: Array(v), request: r, unixTime: unixTime)
+            }
         case .stickyLearn(let create, _):
             if let session = Self.firstNonEmpty(create, r) {
                 factory.learnTable?.learn(session, address: up.peers[pick.peer.index].address, now: now)

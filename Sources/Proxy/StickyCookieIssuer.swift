@@ -17,9 +17,14 @@ struct StickyCookieIssuer {
     var isSigned: Bool { spec.signer != nil }
 
     func header(for peer: PeerConfig, request r: Request, unixTime: Int64) -> [UInt8] {
+        header(value: spec.value(for: peer, unixTime: unixTime), request: r, unixTime: unixTime)
+    }
+
+    /// The header carrying `value` as it is: the client's own signed cookie sent back with fresh attributes.
+    func header(value cookieValue: [UInt8], request r: Request, unixTime: Int64) -> [UInt8] {
         var dropped: [String] = []
         let value = spec.setCookie(
-            value: spec.value(for: peer, unixTime: unixTime), domain: domain.map { r.evaluate($0) },
+            value: cookieValue, domain: domain.map { r.evaluate($0) },
             path: path.map { r.evaluate($0) }, sameSite: sameSite.map { r.evaluate($0) }, unixTime: unixTime,
             dropped: &dropped)
         for name in dropped {

@@ -222,3 +222,67 @@ func pickOnce<B: Balancer>(_ lb: inout B, _ ctx: PickContext, at now: Instant, o
 
     private func health(_ cluster: Cluster) -> PeerHealth { cluster.health }
 }
+
+/// `sticky route`'s nginx Plus rules: servers may share a route, and a backup's route waits for the primaries.
+@Suite struct StickyRoutePlusRulesTests {
+    static func routed(_ route: String) -> PickContext {
+        PickContext(clientAddress: [10, 1, 1, 1], route: bytes(route), sessionID: bytes(route))
+    }
+
+    /// Two primaries and two backups; primary 0 and backup 2 share route "a", primary 1 and backup 3 "b".
+    static func upstream() throws -> (PeerHealth, StickyRoute<RoundRobin>) {
+        let peers = [
+            PeerConfig("10.0.0.1:80", maxFails: 1, failTimeout: .seconds(10), route: bytes("a")),
+            PeerConfig("10.0.0.2:80", maxFails: 1, failTimeout: .seconds(10), route: bytes("b")),
+            PeerConfig("10.0.0.3:80", isBackup: true, route: bytes("a")),
+            PeerConfig("10.0.0.4:80", isBackup: true, route: bytes("b")),
+        ]
+        let health = PeerHealth(peers: peers)
+        let table = try RouteTable(peers: peers, kind: "route", plusRules: true)
+        return (health, StickyRoute(inner: RoundRobin(health: health), binding: .routes(table)))
+    }
+
+    @Test func aSharedRouteIsServedByItsFirstUsableServer() throws {
+        var (_, lb) = try Self.upstream()
+        #expect(pickOnce(&lb, Self.routed("b"), at: .seconds(1)) == Pick(PeerID(1), .owner))
+        // Both primaries fail: each route goes on to the backup that shares it, not to a stand-in.
+        _ = pickOnce(&lb, Self.routed("a"), at: .seconds(2), outcome: .failed)
+        _ = pickOnce(&lb, Self.routed("b"), at: .seconds(2), outcome: .failed)
+        #expect(pickOnce(&lb, Self.routed("a"), at: .seconds(3)) == Pick(PeerID(2), .owner))
+        #expect(pickOnce(&lb, Self.routed("b"), at: .seconds(3)) == Pick(PeerID(3), .owner))
+    }
+
+    @Test func aRetryTriesTheRoutesOtherServer() throws {
+        var (_, lb) = try Self.upstream()
+        _ = pickOnce(&lb, Self.routed("x"), at: .seconds(1))   // round-robin moves on; the primaries stay up
+        var state = PickState()
+        let first = try #require(lb.pick(Self.routed("a"), state: &state, now: .seconds(1)))
+        #expect(first == Pick(PeerID(0), .owner))
+        lb.release(first.peer, .failed, now: .seconds(1))
+        // Primary 1 is still up, so backup 2 waits: the retry is balanced among the primaries.
+        #expect(lb.pick(Self.routed("a"), state: &state, now: .seconds(1))?.peer == PeerID(1))
+    }
+
+    @Test func aBackupsRouteIsFollowedOnlyWhenNoPrimaryCanServe() throws {
+        let peers = [
+            PeerConfig("10.0.0.1:80", maxFails: 1, failTimeout: .seconds(10)),
+            PeerConfig("10.0.0.2:80", maxFails: 1, failTimeout: .seconds(10)),
+            PeerConfig("10.0.0.3:80", isBackup: true, route: bytes("c")),
+        ]
+        let health = PeerHealth(peers: peers)
+        var lb = StickyRoute(inner: RoundRobin(health: health),
+                             binding: .routes(try RouteTable(peers: peers, kind: "route", plusRules: true)))
+        let picks = (0..<4).map { _ in pickOnce(&lb, Self.routed("c"), at: .seconds(1))! }
+        #expect(picks == [Pick(PeerID(0), .balanced), Pick(PeerID(1), .balanced),
+                          Pick(PeerID(0), .balanced), Pick(PeerID(1), .balanced)])
+        _ = pickOnce(&lb, Self.routed("x"), at: .seconds(2), outcome: .failed)
+        _ = pickOnce(&lb, Self.routed("x"), at: .seconds(2), outcome: .failed)
+        #expect(pickOnce(&lb, Self.routed("c"), at: .seconds(3)) == Pick(PeerID(2), .owner))
+    }
+
+    @Test func jvmRouteKeepsRefusingADuplicate() {
+        let peers = [PeerConfig("10.0.0.1:80", route: bytes("a")), PeerConfig("10.0.0.2:80", route: bytes("a"))]
+        #expect(throws: BalancingConfigError.self) { try RouteTable(peers: peers, kind: "srun_id") }
+        #expect((try? RouteTable(peers: peers, kind: "route", plusRules: true))?.hasSharedRoutes == true)
+    }
+}
