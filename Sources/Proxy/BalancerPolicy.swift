@@ -16,8 +16,9 @@ final class BalancerPolicy {
         case stickyRoute([CompiledTemplate])
         /// `sticky cookie NAME`: the cookie holds the server's route; a balanced pick sets it.
         case stickyCookie(StickyCookieIssuer)
-        /// `sticky learn`: `lookup` finds the session, `create` (read from the response) teaches the table.
-        case stickyLearn(create: [CompiledTemplate], lookup: [CompiledTemplate])
+        /// `sticky learn`: `lookup` finds the session, `create` (read from the response) teaches the table:
+        /// once the response is complete, or with `header` as soon as its head arrives.
+        case stickyLearn(create: [CompiledTemplate], lookup: [CompiledTemplate], atHeader: Bool)
     }
 
     let factory: BalancerFactory
@@ -46,6 +47,7 @@ final class BalancerPolicy {
         self.route = route
         self.share = share
         contextFree = !factory.readsPickContext
+        if case .stickyLearn(_, _, false) = route { learnsAtEnd = true } else { learnsAtEnd = false }
         if case .jvmRoute(let spec) = route {
             (isJVMRoute, sessionCookie, sessionURLName, reverse) = (true, spec.cookieName, spec.sessionURLName, spec.reverse)
         } else {
@@ -84,7 +86,7 @@ final class BalancerPolicy {
             case .stickyCookie:
                 if let v = r.cookie(stickyCookieName), !v.isEmpty { route = v; session = v }
                 if signedCookie { unixTime = Int64(time(nil)) }
-            case .stickyLearn(_, let lookup):
+            case .stickyLearn(_, let lookup, _):
                 if let v = Self.firstNonEmpty(lookup, r) { route = v[...]; session = v[...] }
             }
         }
@@ -120,15 +122,27 @@ final class BalancerPolicy {
             if let v = r.cookie(stickyCookieName), !v.isEmpty {
                 return cookie.header(value: Array(v), request: r, unixTime: unixTime)
             }
-        case .stickyLearn(let create, _):
-            if let session = Self.firstNonEmpty(create, r) {
-                factory.learnTable?.learn(session, address: up.peers[pick.peer.index].address, now: now)
-                up.health.noteSession(pick.peer, sessionID: session, now: now)
-            }
+        case .stickyLearn(let create, _, true):
+            learn(create, r, pick: pick, set: up, now: now)
         default:
             break
         }
         return nil
+    }
+
+    /// `sticky learn` without `header`: the session is learnt when its response is complete (nginx Plus), so
+    /// requests that arrive while the first response is still coming are balanced.
+    /// Stored: read at the end of every proxied response, where matching the enum would retain its payload.
+    let learnsAtEnd: Bool
+
+    func afterBody(_ r: Request, pick: Pick, set up: ServerSet, now: Instant) {
+        if case .stickyLearn(let create, _, false) = route { learn(create, r, pick: pick, set: up, now: now) }
+    }
+
+    private func learn(_ create: [CompiledTemplate], _ r: Request, pick: Pick, set up: ServerSet, now: Instant) {
+        guard let session = Self.firstNonEmpty(create, r) else { return }
+        factory.learnTable?.learn(session, address: up.peers[pick.peer.index].address, now: now)
+        up.health.noteSession(pick.peer, sessionID: session, now: now)
     }
 
     /// failback=stay: the application set a new session id (a re-stamp after a take-over, or a new session), so

@@ -807,6 +807,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         request.tries[request.tries.count - 1].responseNanos = now &- tryStart
         state = .done
         conn = nil
+        if box != nil, box!.set.policy.learnsAtEnd, let pick = lastPick, peer != nil {
+            box!.set.policy.afterBody(request, pick: pick, set: box!.set, now: worker.now())
+            if let shared = upstream?.policy.share { sendSharedWrites(shared) }
+        }
         releasePeer(.ok, now: worker.now())
         cache?.finish()
         c.requestsServed += 1

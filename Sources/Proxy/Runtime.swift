@@ -2,6 +2,7 @@ import Config
 import Balancing
 import EventLoop
 import HTTP1
+import Locking
 import Regex
 
 // The compiled, immutable form of a configuration that workers serve from (nginx's cycle; Hummingbird's
@@ -70,6 +71,14 @@ public final class Runtime: @unchecked Sendable {
         self.logFileCaches = logFileCaches
         self.healthChecks = healthChecks
     }
+
+    /// Set by the reload that replaces this runtime; runs when the last connection, exchange or tunnel that
+    /// started under it lets go of it (nginx's old worker processes exiting).
+    private let retirement = Lock<(@Sendable () -> Void)?>(nil)
+
+    func onRetired(_ body: @escaping @Sendable () -> Void) { retirement.withLock { $0 = body } }
+
+    deinit { retirement.withLock { $0 }?() }
 
     /// The reload that built this runtime commits: each upstream's servers take over the runtime API's edits
     /// from the servers they were merged from (UpstreamServers.commit). Before any worker serves this runtime.

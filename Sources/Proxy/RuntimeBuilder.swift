@@ -409,7 +409,8 @@ struct Builder {
                 let learn = StickySpec.Learn(zoneName: l.zoneName, zoneBytes: l.zoneSize, timeout: l.timeout, header: l.header)
                 affinity = .sticky(StickySpec(method: .learn(learn)))
                 route = .stickyLearn(create: try l.create.map { t throws(ConfigError) in try compile(t, at: u.location) },
-                                     lookup: try l.lookup.map { t throws(ConfigError) in try compile(t, at: u.location) })
+                                     lookup: try l.lookup.map { t throws(ConfigError) in try compile(t, at: u.location) },
+                                     atHeader: l.header)
             }
         }
         let factory: BalancerFactory

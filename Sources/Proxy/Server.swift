@@ -163,14 +163,19 @@ public final class Server {
     private func startWorker(_ i: Int) {
         let mailbox = Mailbox()
         let handle = WorkerHandle(mailbox: mailbox)
-        let box = UncheckedBox((runtime, socketList(for: runtime)[i], stats))
+        // Handed over, not captured: the thread's closure lives as long as the thread, and would keep the first
+        // runtime alive through every reload.
+        let start = HandOff((runtime, socketList(for: runtime)[i], stats))
         let thread = WorkerThread.spawn {
-            let (rt, socks, stats) = box.value
-            let w = Worker(index: i, runtime: rt, sockets: socks, stats: stats, mailbox: mailbox)
+            let w = Self.makeWorker(i, start.take(), mailbox)
             handle.attach(w)
             w.run()
         }
         workers.append((handle, thread))
+    }
+
+    private static func makeWorker(_ i: Int, _ start: (Runtime, [ListenSocket], SharedStats), _ mailbox: Mailbox) -> Worker {
+        Worker(index: i, runtime: start.0, sockets: start.1, stats: start.2, mailbox: mailbox)
     }
 
     // MARK: - Signals
@@ -209,6 +214,11 @@ public final class Server {
             return
         }
         runtime = new
+        // nginx's master logs "worker process N exited with code 0" when an old worker is done; tools that wait
+        // for that line (nginx's test suite among them) see this one when the replaced configuration is freed.
+        old.onRetired { [log = new.errorLog, generation = old.generation] in
+            log.log(.notice, "configuration \(generation) exited with code 0: its last connection is done")
+        }
         // API edits that old workers took while this loaded are carried over; later ones are forwarded.
         new.commit(now: Instant(nanoseconds: Clock.monotonicNanos())) { [log] in log.log(.error, $0) }
         stats.noteReload(ok: true, time: Int(time(nil)))
@@ -439,6 +449,16 @@ final class WorkerHandle: @unchecked Sendable {
 
 /// Carries a non-Sendable value across a thread handoff the code has proven safe (handed over once, then
 /// used by one thread only).
+/// A value passed to another thread once: after `take()` the box (and a closure holding it) no longer keeps it.
+final class HandOff<T>: @unchecked Sendable {
+    private var value: T?
+    init(_ value: T) { self.value = value }
+    func take() -> T {
+        defer { value = nil }
+        return value!
+    }
+}
+
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }

@@ -6,9 +6,10 @@ import Proxy
 func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     let output = ErrorOutput(logFile: invocation.errorLog)
     Server.holdSignals()   // before the cache threads start: they must not take a signal the master handles
-    let runtime: Runtime
+    // Held here only until the master takes it: a reload frees it once its last connection is done.
+    var first: Runtime?
     do {
-        runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 1, previous: nil,
+        first = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 1, previous: nil,
                                            warn: { output.line("switchyard: \($0)") })
     } catch {
         output.line("switchyard: [emerg] \(error)")
@@ -23,7 +24,8 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     let options = Server.Options(pidPath: main.pidPath, daemon: main.daemon, user: user,
                                  rlimitNofile: main.workerRlimitNofile,
                                  writableDirectories: writableDirectories(configuration, prefix: invocation.prefix))
-    let server = Server(options: options, runtime: runtime)
+    let server = Server(options: options, runtime: first!)
+    first = nil
     let loadOptions = UncheckedLoadOptions(Launcher.loadOptions(invocation))
     let prefix = invocation.prefix, file = invocation.configFile
     return server.run(reload: { generation, previous in

@@ -78,12 +78,18 @@ import SwitchyardTestSupport
         proxy.signal(SIGHUP)
         #expect(proxy.waitForReloads(1))
         #expect(proxy.backendOnNewConnection() == "new")
+        // The old configuration is still in use: nginx's old worker would not have exited either.
+        let retired = "configuration 1 exited with code 0"
+        #expect(!proxy.errorLog.contains(retired))
 
         gate.open()
         let slow = try c.readResponse()
         #expect(slow.status == 200 && slow.header("X-Backend") == "old")
         try c.send("GET /next HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try c.readResponse().header("X-Backend") == "new")
+        // Its last request is done and the connection moved on: it is freed, and the log says so once.
+        #expect(waitFor { proxy.errorLog.contains(retired) }, "\(proxy.errorLog)")
+        #expect(proxy.errorLog.split(separator: "\n").filter { $0.contains(retired) }.count == 1)
 
         #expect(waitFor { proxy.file("logs/new.log").contains("GET /next ") })
         #expect(proxy.file("logs/old.log").contains("GET /slow "))

@@ -196,6 +196,52 @@ import Testing
         #expect(balanced == ["a", "b", "c"])
     }
 
+    /// A backup sharing a primary's route serves it once the primary is dead (nginx Plus lets servers share
+    /// routes; switchyard refused the config as a duplicate).
+    @Test func stickyRouteSharedWithABackup() throws {
+        let nodes = try Self.backends(["a", "b"])
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Self.fixture("sticky route $cookie_route; server 127.0.0.1:1 route=r1; "
+                                 + Self.servers(nodes, ["a": "backup route=r1", "b": "backup route=r2"]))
+        defer { f.proxy.stop() }
+        for _ in 0..<4 { #expect(try Self.who(f, headers: ["Cookie": "route=r1"]) == "a") }
+    }
+
+    // MARK: - sticky learn
+
+    /// `sticky learn` learns a session when its response is complete (nginx Plus): until then a request with
+    /// that session is balanced. With `header`, the response head teaches it at once.
+    @Test(arguments: [false, true]) func stickyLearnLearnsWhenTheResponseEnds(header: Bool) throws {
+        let gate = MockGate()
+        let nodes = try ["a", "b"].map { name in
+            try MockBackend(name: name) { req in
+                let cookie = [("Set-Cookie", "sid=s1")]
+                if req.target == "/slow" {
+                    return MockResponse(headers: cookie, body: Array("slow ".utf8), hold: MockHold(gate: gate, rest: Array(name.utf8)))
+                }
+                return MockResponse(text: name)
+            }
+        }
+        defer { nodes.forEach { $0.stop() } }
+        let f = try Self.fixture(Self.servers(nodes) + " sticky learn create=$upstream_cookie_sid lookup=$cookie_sid"
+                                 + " zone=z:1m\(header ? " header" : "");")
+        defer { f.proxy.stop() }
+        let session = ["Cookie": "sid=s1"]
+        let slow = try f.client()
+        try slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(eventually { nodes[0].requests == 1 })
+        if header {
+            // Round-robin alone alternates: two answers from a in a row mean the session is bound.
+            #expect(eventually { (try? Self.who(f, headers: session)) == "a" && (try? Self.who(f, headers: session)) == "a" })
+        } else {
+            let answers = try (0..<4).map { _ in try Self.who(f, headers: session) }
+            #expect(answers.contains("b"), "\(answers)")
+        }
+        gate.open()
+        #expect(try slow.readResponse().text == "slow a")
+        for _ in 0..<4 { #expect(try Self.who(f, headers: session) == "a") }
+    }
+
     // MARK: - jvm_route overlap warning
 
     /// srun_ids where one is a prefix of another start with a `[warn]` naming both servers and the file:line
