@@ -154,9 +154,13 @@ extension ConfigBuilder {
     private func freezeLimitExcept(_ l: (methods: [String], draft: LocationDraft),
                                    parent: HTTPSettings, _ context: FinishContext) throws -> LimitExcept {
         var inner = l.draft.takeSettings()
+        let ownsLocation = l.draft.handler != nil || inner.logging.$accessLogs.isSet
         merge(&inner, from: parent)
         try check(inner, context, at: l.draft.location)
-        return LimitExcept(methods: Set(l.methods), settings: inner, location: l.draft.location)
+        var handler = l.draft.handler
+        if case .proxy(.static(let url))? = handler { handler = .proxy(.static(try resolve(url, context))) }
+        return LimitExcept(methods: Set(l.methods), settings: inner, location: l.draft.location, handler: handler,
+                           ownsLocation: ownsLocation)
     }
 
     /// The settings of each location-level `if` block, merged from the level around it, as a location's are.

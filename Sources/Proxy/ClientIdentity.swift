@@ -33,8 +33,12 @@ final class ClientIdentityRuntime: @unchecked Sendable {
 final class LimitExceptRuntime: @unchecked Sendable {   // immutable after load
     let methods: Set<HTTPMethod>
     let identity: ClientIdentityRuntime?
+    /// The block's own location (its `proxy_pass` or `access_log`), which serves the other methods; nil when it
+    /// only restricts access.
+    let location: LocationRuntime?
 
-    init(methods: Set<String>, identity: ClientIdentityRuntime?) {
+    init(methods: Set<String>, identity: ClientIdentityRuntime?, location: LocationRuntime? = nil) {
+        self.location = location
         let table: [String: HTTPMethod] = [
             "GET": .get, "HEAD": .head, "POST": .post, "PUT": .put, "DELETE": .delete, "MKCOL": .mkcol, "COPY": .copy,
             "MOVE": .move, "OPTIONS": .options, "PROPFIND": .propfind, "PROPPATCH": .proppatch, "LOCK": .lock,
@@ -42,11 +46,6 @@ final class LimitExceptRuntime: @unchecked Sendable {   // immutable after load
         ]
         self.methods = Set(methods.compactMap { table[$0] })
         self.identity = identity
-    }
-
-    /// The access settings for a request of `method`.
-    func identity(for method: HTTPMethod, location: ClientIdentityRuntime?) -> ClientIdentityRuntime? {
-        methods.contains(method) ? location : identity
     }
 }
 

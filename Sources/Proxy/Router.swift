@@ -88,7 +88,10 @@ enum Router {
     static func afterRequestLimits(_ r: Request, _ c: ClientConnection) {
         if let limits = r.location.limits, !LimitPhase.connections(limits, r, c) { return }
         var identity = r.location.identity
-        if let le = r.location.limitExcept { identity = le.identity(for: r.head.method, location: identity) }
+        if let le = r.location.limitExcept, !le.methods.contains(r.head.method) {
+            identity = le.identity
+            if let own = le.location { r.location = own }   // nginx serves these methods by the block's configuration
+        }
         // nginx's access phase is the main request's: a subrequest (an SSI include) skips it.
         if let identity, !r.isSubrequest, !accessPhase(identity, r, c) { return }
         if let tf = r.location.files.tryFiles {

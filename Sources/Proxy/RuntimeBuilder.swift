@@ -756,7 +756,11 @@ struct Builder {
                 methods: le.methods,
                 identity: ClientIdentityRuntime(le.settings.access, trusted: try resolved(le.settings.access.realIPFrom),
                                                 auth: try authBasic(le.settings.access, at: le.location),
-                                                authRequest: try authRequest(le.settings.access, at: le.location)))
+                                                authRequest: try authRequest(le.settings.access, at: le.location)),
+                location: le.ownsLocation
+                    ? try location(.none, settings: le.settings, match: match, prefix: prefix, name: name, rewrites: [],
+                                   http: http, at: le.location, handler: le.handler ?? handler)
+                    : nil)
         }
         return made
     }

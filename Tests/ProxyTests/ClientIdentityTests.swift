@@ -81,6 +81,29 @@ import Testing
         #expect(try f.raw("POST /open HTTP/1.0\r\nContent-Length: 0\r\n\r\n").hasPrefix("HTTP/1.1 404"))
     }
 
+    /// A `limit_except` block with its own `proxy_pass` and `access_log` serves the other methods: those go to its
+    /// backend, with the location's URI (a block's proxy_pass has no URI part), and are logged in its file.
+    @Test func limitExceptWithItsOwnProxyPass() throws {
+        let reads = try MockBackend(name: "reads") { r in MockResponse(text: "reads " + r.target) }
+        let writes = try MockBackend(name: "writes") { r in MockResponse(text: "writes \(r.method) " + r.target) }
+        defer { reads.stop(); writes.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /api/ {
+                    proxy_pass http://\(reads.address)/v1/;
+                    limit_except GET { proxy_pass http://\(writes.address); access_log logs/writes.log; }
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/api/x").text == "reads /v1/x")
+        let posted = try f.raw("POST /api/x HTTP/1.0\r\nContent-Length: 0\r\n\r\n")
+        #expect(posted.hasSuffix("writes POST /api/x"), "\(posted)")
+        let log = f.logFile("logs/writes.log", containing: "POST /api/x")
+        #expect(log.contains("POST /api/x") && !log.contains("GET /api/x"), "\(log)")
+    }
+
     /// The status pages are kept to operators like any location: stub_status, upstream_status and
     /// jvm_route_status answer the allowed network and refuse the rest, with the forwarded client deciding
     /// behind a trusted balancer.

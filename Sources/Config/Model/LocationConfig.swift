@@ -46,18 +46,25 @@ public struct LocationConfig: Sendable {
 
 /// `limit_except GET { deny all; }`: the methods let through as the location says (`GET` brings `HEAD`); any
 /// other method is checked by the block's `allow`/`deny`/`auth_basic`, merged from the location as nginx merges
-/// the block's own location configuration.
+/// the block's own location configuration. A block with its own `proxy_pass` or `access_log` serves those
+/// methods as a location of its own (nginx switches the request to the block's configuration).
 public final class LimitExcept: Sendable {   // a class: a location holds a reference, not a second HTTPSettings
     public let methods: Set<String>
     public let settings: HTTPSettings
     public let location: SourceLocation
+    /// The block's own `proxy_pass` (nil: the location's handler serves).
+    public let handler: LocationHandler?
+    /// The block sets `proxy_pass` or `access_log`: the other methods are served by a location made from it.
+    public let ownsLocation: Bool
 
-    init(methods: Set<String>, settings: HTTPSettings, location: SourceLocation) {
+    init(methods: Set<String>, settings: HTTPSettings, location: SourceLocation, handler: LocationHandler? = nil,
+         ownsLocation: Bool = false) {
         self.methods = methods; self.settings = settings; self.location = location
+        self.handler = handler; self.ownsLocation = ownsLocation
     }
 
-    /// nginx's NGX_HTTP_LMT_CONF directives that switchyard has: access and basic authentication.
-    static let allowed: Set<String> = ["allow", "deny", "auth_basic", "auth_basic_user_file"]
+    /// nginx's NGX_HTTP_LMT_CONF directives: access, basic authentication, `access_log` and `proxy_pass`.
+    static let allowed: Set<String> = ["allow", "deny", "auth_basic", "auth_basic_user_file", "access_log", "proxy_pass"]
     /// The methods nginx's limit_except knows.
     static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "MKCOL", "COPY", "MOVE", "OPTIONS",
                                             "PROPFIND", "PROPPATCH", "LOCK", "UNLOCK", "PATCH"]
