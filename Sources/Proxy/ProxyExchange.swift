@@ -916,6 +916,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// ngx_http_upstream_process_headers does. A URI that is not absolute or climbs out with `..` is a 404.
     private func acceleratedRedirect(_ target: [UInt8], _ resp: ResponseHead) {
         request.upstreamResponse = resp   // $upstream_http_* still read it after the redirect
+        AcceleratedRedirectCarry.carry(resp, proxy: proxy, into: request)
         dropUpstreamAnswer()
         let client = self.client, request = self.request
         client.answering(request) {

@@ -84,6 +84,11 @@ final class Request {
     var responseTrailers: [UInt8] = []
     /// Fields an intercepted upstream error keeps on the error page (a 401's WWW-Authenticate).
     var errorHeaders: [UInt8] = []
+    /// What an upstream's X-Accel-Redirect carries onto the response it redirects to (nginx's `redirect` header
+    /// list): Set-Cookie, Content-Disposition, Cache-Control, Expires and Accept-Ranges lines, and its
+    /// Content-Type, which the redirected response takes instead of its own.
+    var carriedHeaders: [UInt8] = []
+    var carriedContentType: [UInt8]? = nil
     var proxy: ProxyRuntime?
     /// The evaluated `proxy_pass` URL when it has variables ($proxy_host, $proxy_port, the URI sent upstream).
     var dynamicURL: DynamicProxyURL?
@@ -140,6 +145,7 @@ final class Request {
         requestID = nil; realClient = nil; realClientText = nil
         if !responseTrailers.isEmpty { responseTrailers = [] }
         if !errorHeaders.isEmpty { errorHeaders = [] }
+        if !carriedHeaders.isEmpty || carriedContentType != nil { carriedHeaders = []; carriedContentType = nil }
         limitRate = -1; limitRateAfter = 0; rateSent = 0
         limitReqStatus = .unset; limitConnStatus = .unset
         if !connectionHolds.isEmpty { releaseConnectionHolds() }   // the connection gave them back already

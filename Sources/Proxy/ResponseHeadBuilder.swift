@@ -133,6 +133,7 @@ enum ResponseHeadBuilder {
     /// `Connection`, `expires` and `add_header`, then the blank line: shared by every response kind.
     static func appendCommonTail(_ r: Request, status: Int, connection c: ClientConnection, into w: inout HeadWriter) {
         if !r.errorHeaders.isEmpty { w.append(r.errorHeaders) }
+        if !r.carriedHeaders.isEmpty { w.append(r.carriedHeaders) }
         // Asked once: the answer reads the location's keep-alive limits through several references.
         if r.head != nil && c.keepAliveAfterResponse {
             w.append("Connection: keep-alive\r\n")

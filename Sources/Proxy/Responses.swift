@@ -57,7 +57,9 @@ enum Responses {
         let bytes = r.evaluate(body)
         // nginx's ngx_http_send_response: the type the URI's extension maps to, else default_type.
         let type: [UInt8]
-        if let loc = r.location {
+        if let carried = r.carriedContentType {   // an X-Accel-Redirect's: nginx sets a type only when none is
+            type = carried
+        } else if let loc = r.location {
             type = loc.charset == nil && !r.uriHasExtension ? loc.defaultType : StaticFiles.contentType(r.uri, loc)
         } else {
             type = Array("text/plain".utf8)
@@ -117,7 +119,8 @@ enum Responses {
         w.appendStatusLine(status)
         ResponseHeadBuilder.appendServer(c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
-        if !contentType.isEmpty { w.appendHeader("Content-Type", contentType) }
+        // A 204 has no type (nginx's header filter clears it).
+        if !contentType.isEmpty && status != 204 { w.appendHeader("Content-Type", contentType) }
         let trailers = Trailers.expected(r, status: status)   // add_trailer: chunked, trailers after the body
         if trailers {
             w.append("Transfer-Encoding: chunked\r\n")

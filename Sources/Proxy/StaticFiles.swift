@@ -32,7 +32,7 @@ enum StaticFiles {
         // The common case, a whole small file to a GET without conditions or gzip: read through the descriptor
         // the worker kept from the last time while the path still leads to that file (OpenFileMemo).
         let plainGET = status == 200 && method == .get && loc.gzip == nil && !loc.filtersBody
-            && !ConditionalFields.present(in: r.head)
+            && !ConditionalFields.present(in: r.head) && r.carriedContentType == nil
         if plainGET, let kept = c.worker.openFiles.lookup(path, maxSize: smallFile) {
             return sendWholeSmall(r, c, loc, path: path, fd: kept.fd, info: kept.info, keep: .kept)
         }
@@ -162,7 +162,7 @@ enum StaticFiles {
                                          type: c.worker.staticMemo.contentType(path, r.location), etag: etag,
                                          lastModified: lastModified, method: method, vary: coding.vary)
         }
-        let type = multipart?.contentType ?? c.worker.staticMemo.contentType(path, r.location)
+        let type = multipart?.contentType ?? r.carriedContentType ?? c.worker.staticMemo.contentType(path, r.location)
         let gzip = r.isSubrequest ? nil : r.location.gzip.map {   // a subrequest's body is not compressed
             GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag,
                                     encoded: coding.precompressed)

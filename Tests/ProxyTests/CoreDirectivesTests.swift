@@ -297,6 +297,41 @@ import Testing
         #expect(try f.get("/ignored").status == 204)
     }
 
+    /// The application's file name, type, cookie and caching fields go with the file it redirects to (nginx's
+    /// list); its other fields do not. The cookie is rewritten as a relayed one is.
+    @Test func xAccelRedirectCarriesTheApplicationsFields() throws {
+        let backend = try MockBackend(name: "app") { _ in
+            MockResponse(status: 204, headers: [
+                ("X-Accel-Redirect", "/files/a.txt"), ("Content-Type", "application/pdf"),
+                ("Content-Disposition", "attachment; filename=\"report.pdf\""), ("Set-Cookie", "seen=1; Domain=app.internal"),
+                ("Cache-Control", "private"), ("X-Other", "dropped"),
+            ], body: [])
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root html;
+                location /app { proxy_pass http://\(backend.address); proxy_cookie_domain app.internal example.com; }
+                location /files/ { internal; }
+            }
+            """, files: ["html/files/a.txt": "protected\n"])
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET /app HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try c.readResponse()
+        #expect(r.status == 200 && r.text == "protected\n")
+        #expect(r.headers("Content-Type") == ["application/pdf"])
+        #expect(r.header("Content-Disposition") == "attachment; filename=\"report.pdf\"")
+        #expect(r.header("Set-Cookie") == "seen=1; Domain=example.com")
+        #expect(r.header("Cache-Control") == "private")
+        #expect(r.header("X-Other") == nil)
+        // The next request on the connection carries nothing over.
+        try c.send("GET /none HTTP/1.1\r\nHost: x\r\n\r\n")
+        let next = try c.readResponse()
+        #expect(next.status == 404 && next.header("Content-Disposition") == nil && next.header("Set-Cookie") == nil)
+    }
+
     /// A client that leaves while its request waits on the upstream is logged as nginx logs it: 499, with the
     /// upstream's times so far (no header time: none came). nginx-tests proxy.t "client close".
     @Test func anAbandonedRequestIsLogged() throws {
