@@ -35,33 +35,44 @@ final class ProxyRewrites: @unchecked Sendable {
     }
 
     /// `Set-Cookie` as nginx's `ngx_http_proxy_rewrite_cookie` leaves it: the `domain=` and `path=` attributes
-    /// rewritten by the first rule that matches each, then the flags of the first rule naming the cookie.
+    /// rewritten by the first rule that matches each, then the flags of the first rule naming the cookie. A cookie
+    /// some rule matched is written again with `; ` between its attributes, as nginx writes it; else it is sent
+    /// as it came.
     func rewriteCookie(_ value: ArraySlice<UInt8>, request r: Request, into out: inout [UInt8]) {
         var parts = CookieParts(value)
+        var matched = false
         for i in parts.attributes.indices {
             let name = ASCII.lowercased(parts.attributes[i].name)
-            if name == Self.domain, !cookieDomain.isEmpty {
-                parts.attributes[i].value = Self.replace(parts.attributes[i].value, cookieDomain, domain: true, r)
-            } else if name == Self.path, !cookiePath.isEmpty {
-                parts.attributes[i].value = Self.replace(parts.attributes[i].value, cookiePath, domain: false, r)
+            if name == Self.domain, !cookieDomain.isEmpty,
+               let v = Self.replace(parts.attributes[i].value, cookieDomain, domain: true, r) {
+                parts.attributes[i].value = v
+                matched = true
+            } else if name == Self.path, !cookiePath.isEmpty,
+                      let v = Self.replace(parts.attributes[i].value, cookiePath, domain: false, r) {
+                parts.attributes[i].value = v
+                matched = true
             }
         }
-        if let rule = cookieFlags.first(where: { $0.matches(parts.name, r) }) { parts.apply(rule.flags, r) }
-        parts.append(to: &out)
+        if let rule = cookieFlags.first(where: { $0.matches(parts.name, r) }) {
+            parts.apply(rule.flags, r)
+            matched = true
+        }
+        if matched { parts.appendNormalized(to: &out) } else { out.append(contentsOf: value) }
     }
 
     private static let domain = Array("domain".utf8), path = Array("path".utf8)
 
     /// Domains compare whole and case-insensitively (a leading dot kept aside); paths by case-sensitive prefix.
-    /// A regex that matches replaces the whole value, its captures available to the replacement.
-    private static func replace(_ value: [UInt8], _ rules: [CookieReplacement], domain: Bool, _ r: Request) -> [UInt8] {
+    /// A regex matches the whole value as written (dot included) and replaces it, its captures available to the
+    /// replacement (nginx's regex handler).
+    private static func replace(_ value: [UInt8], _ rules: [CookieReplacement], domain: Bool, _ r: Request) -> [UInt8]? {
         let dot = domain && value.first == UInt8(ascii: ".") ? 1 : 0
         let subject = Array(value[dot...])
         for rule in rules {
             if let re = rule.regex {
-                guard let groups = re.firstMatch(in: subject) else { continue }
-                r.captures = groups.map { range in range.map { Array(subject[$0]) } ?? [] }
-                return Array(value[..<dot]) + r.evaluate(rule.to)
+                guard let groups = re.firstMatch(in: value) else { continue }
+                r.captures = groups.map { range in range.map { Array(value[$0]) } ?? [] }
+                return r.evaluate(rule.to)
             }
             let from = rule.from.constant ?? r.evaluate(rule.from)
             if domain {
@@ -71,7 +82,7 @@ final class ProxyRewrites: @unchecked Sendable {
             guard subject.starts(with: from) else { continue }
             return r.evaluate(rule.to) + subject[from.count...]
         }
-        return value
+        return nil
     }
 }
 
@@ -116,7 +127,7 @@ struct CookieFlags {
 
 /// A `Set-Cookie` value split at its semicolons: `name=value`, then attributes as written.
 struct CookieParts {
-    struct Attribute { var lead: [UInt8] = [32]; var name: [UInt8]; var value: [UInt8]; var hasValue: Bool }
+    struct Attribute { var name: [UInt8]; var value: [UInt8]; var hasValue: Bool }
     var first: [UInt8]
     var attributes: [Attribute] = []
 
@@ -125,11 +136,10 @@ struct CookieParts {
         first = Array(pieces.first ?? [])
         for piece in pieces.dropFirst() {
             let trimmed = piece.drop { $0 == 32 || $0 == 9 }
-            let lead = Array(piece[..<trimmed.startIndex])
             if let eq = trimmed.firstIndex(of: UInt8(ascii: "=")) {
-                attributes.append(Attribute(lead: lead, name: Array(trimmed[..<eq]), value: Array(trimmed[(eq + 1)...]), hasValue: true))
+                attributes.append(Attribute(name: Array(trimmed[..<eq]), value: Array(trimmed[(eq + 1)...]), hasValue: true))
             } else {
-                attributes.append(Attribute(lead: lead, name: Array(trimmed), value: [], hasValue: false))
+                attributes.append(Attribute(name: Array(trimmed), value: [], hasValue: false))
             }
         }
     }
@@ -171,11 +181,12 @@ struct CookieParts {
         }
     }
 
-    func append(to out: inout [UInt8]) {
+    /// nginx's form of a rewritten cookie: `; ` before each attribute, empty ones left out.
+    func appendNormalized(to out: inout [UInt8]) {
         out.append(contentsOf: first)
-        for a in attributes {
+        for a in attributes where !a.name.isEmpty {
             out.append(UInt8(ascii: ";"))
-            out.append(contentsOf: a.lead)
+            out.append(32)
             out.append(contentsOf: a.name)
             if a.hasValue { out.append(UInt8(ascii: "=")); out.append(contentsOf: a.value) }
         }

@@ -828,17 +828,19 @@ struct Builder {
         var cookieDomain: [CookieReplacement] = [], cookiePath: [CookieReplacement] = [], cookieFlags: [CookieFlags] = []
         if let t = p.method { method = try compile(t, at: loc) }
         if let t = p.setBody { body = try compile(t, at: loc) }
-        func replacement(_ rule: CookieRewrite) throws(ConfigError) -> CookieReplacement {
+        // A domain regex matches without regard to case (`~` and `~*` alike), as nginx compiles it.
+        func replacement(_ rule: CookieRewrite, domain: Bool) throws(ConfigError) -> CookieReplacement {
             switch rule.match {
             case .literal(let t):
                 return CookieReplacement(from: try compile(t, at: loc), regex: nil, to: try compile(rule.replacement, at: loc))
             case .regex(let pattern, let ci):
-                return CookieReplacement(from: CompiledTemplate(parts: []), regex: try compileRegex(pattern, caseless: ci, at: loc),
+                return CookieReplacement(from: CompiledTemplate(parts: []),
+                                         regex: try compileRegex(pattern, caseless: ci || domain, at: loc),
                                          to: try compile(rule.replacement, at: loc))
             }
         }
-        for rule in p.cookieDomain { cookieDomain.append(try replacement(rule)) }
-        for rule in p.cookiePath { cookiePath.append(try replacement(rule)) }
+        for rule in p.cookieDomain { cookieDomain.append(try replacement(rule, domain: true)) }
+        for rule in p.cookiePath { cookiePath.append(try replacement(rule, domain: false)) }
         for rule in p.cookieFlags {
             var flags: [CookieFlags.Flag] = []
             for flag in rule.flags {
@@ -855,9 +857,9 @@ struct Builder {
             }
             switch rule.cookie {
             case .literal(let t): cookieFlags.append(CookieFlags(name: try compile(t, at: loc), regex: nil, flags: flags))
-            case .regex(let pattern, let ci):
+            case .regex(let pattern, _):   // nginx matches cookie names by regex without regard to case
                 cookieFlags.append(CookieFlags(name: CompiledTemplate(parts: []),
-                                                        regex: try compileRegex(pattern, caseless: ci, at: loc), flags: flags))
+                                                        regex: try compileRegex(pattern, caseless: true, at: loc), flags: flags))
             }
         }
         return ProxyRewrites(method: method, body: body, cookieDomain: cookieDomain, cookiePath: cookiePath,

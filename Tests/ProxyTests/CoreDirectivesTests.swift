@@ -111,7 +111,8 @@ import Testing
     @Test func proxyCookieDomainPathAndFlags() throws {
         let backend = try MockBackend(name: "b1") { _ in
             MockResponse(headers: [("Set-Cookie", "a=1; Domain=.internal.example; Path=/app/x; Secure"),
-                                   ("Set-Cookie", "b=2; path=/other")], text: "ok")
+                                   ("Set-Cookie", "b=2; path=/other"), ("Set-Cookie", "c=3;Domain=WWW.Shop.COM;Secure")],
+                         text: "ok")
         }
         defer { backend.stop() }
         let f = try Fixture(http: """
@@ -119,7 +120,8 @@ import Testing
                 listen 127.0.0.1:PORT;
                 location / {
                     proxy_pass http://\(backend.address);
-                    proxy_cookie_domain internal.example public.example;
+                    proxy_cookie_domain .internal.example .public.example;
+                    proxy_cookie_domain ~^www\\.(.+)\\.com$ $1.example;
                     proxy_cookie_path /app/ /;
                     proxy_cookie_flags a nosecure httponly samesite=lax;
                 }
@@ -131,12 +133,16 @@ import Testing
             """)
         defer { f.proxy.stop() }
         let cookies = try f.get("/").headers("Set-Cookie")
-        #expect(cookies == ["a=1; Domain=.public.example; Path=/x; HttpOnly; SameSite=Lax", "b=2; path=/other"])
+        // A plain rule's leading dots are dropped (the cookie keeps its own), a domain regex ignores case, and a
+        // cookie a rule matched is written again with nginx's `; ` separators.
+        #expect(cookies == ["a=1; Domain=.public.example; Path=/x; HttpOnly; SameSite=Lax", "b=2; path=/other",
+                            "c=3; Domain=Shop.example; Secure"])
         // Flags with variables, read per response: an empty value or an unknown word is no flag.
         let varied = try f.get("/var/?c=b&f1=SameSite=None&f2=bogus&f3=secure").headers("Set-Cookie")
-        #expect(varied == ["a=1; Domain=.internal.example; Path=/app/x; Secure", "b=2; path=/other; SameSite=None; Secure"])
+        #expect(varied == ["a=1; Domain=.internal.example; Path=/app/x; Secure", "b=2; path=/other; SameSite=None; Secure",
+                           "c=3;Domain=WWW.Shop.COM;Secure"])
         #expect(try f.get("/var/?c=a&f1=nosecure").headers("Set-Cookie")
-            == ["a=1; Domain=.internal.example; Path=/app/x", "b=2; path=/other"])
+            == ["a=1; Domain=.internal.example; Path=/app/x", "b=2; path=/other", "c=3;Domain=WWW.Shop.COM;Secure"])
     }
 
     @Test func expiresWithVariables() throws {

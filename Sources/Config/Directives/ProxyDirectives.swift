@@ -227,9 +227,20 @@ extension DirectiveTable {
         if current.isSet && current.wrappedValue.isEmpty {
             throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
         }
-        let rule = CookieRewrite(match: try rewriteMatch(builder, directive, arguments[0]),
-                                 replacement: try Values.template(directive, arguments[1]))
+        var from = arguments[0], to = arguments[1]
+        // proxy_cookie_domain compares and writes domains without their leading dot (a cookie's own dot is kept
+        // aside and put back), so nginx drops the dot from both of a plain rule's texts.
+        if directive.name == "proxy_cookie_domain", from.bytes.first != UInt8(ascii: "~") {
+            from = Self.withoutLeadingDot(from)
+            to = Self.withoutLeadingDot(to)
+        }
+        let rule = CookieRewrite(match: try rewriteMatch(builder, directive, from),
+                                 replacement: try Values.template(directive, to))
         builder.settings[keyPath: path].set((current.isSet ? current.wrappedValue : []) + [rule])
+    }
+
+    private static func withoutLeadingDot(_ a: Argument) -> Argument {
+        a.bytes.first == UInt8(ascii: ".") ? Argument(Array(a.bytes.dropFirst()), quoted: a.quoted) : a
     }
 
     /// `~regex`, `~*regex` or a text with variables.
