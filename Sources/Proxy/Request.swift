@@ -426,8 +426,10 @@ final class Request {
         }
     }
 
+    /// `$request_id`: one per main request, so a subrequest (an SSI include) reads its main request's.
     private func id() -> [UInt8] {
         if let r = requestID { return r }
+        if isSubrequest, case let main = mainRequest, main !== self { return main.id() }
         var r: [UInt8] = []
         r.reserveCapacity(32)
         for _ in 0..<2 { Bytes.appendFixedHex(UInt64.random(in: .min ... .max), to: &r) }

@@ -93,9 +93,10 @@ struct Launcher {
     /// The same resolution the runtime does for upstream servers (getaddrinfo, at load only).
     static func resolves(_ host: String) -> Bool { !SocketAddress.resolve(host: host, port: 80).isEmpty }
 
-    /// `-T`: every file read, as nginx prints them.
+    /// `-T`: every file read, as nginx prints them: a file included several times once.
     static func dump(_ files: [ConfigFile]) {
-        for file in files {
+        var printed: Set<String> = []
+        for file in files where printed.insert(file.path).inserted {
             ErrorOutput.standardOutput(Array("# configuration file \(file.path):\n".utf8) + file.bytes + [0x0A])
         }
     }

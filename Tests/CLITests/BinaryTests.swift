@@ -104,14 +104,15 @@ struct BinaryTests {
 
     @Test func dumpPrintsEveryFile() throws {
         let scratch = try Scratch()
-        try scratch.write("conf/nginx.conf", "events {}\nhttp { include a.conf; }\n")
+        // Included twice (in two servers): printed once, as nginx does.
+        try scratch.write("conf/nginx.conf", "events {}\nhttp { server { include a.conf; } server { include a.conf; } }\n")
         try scratch.write("conf/a.conf", "gzip on;\n")
         let result = try run(["-p", scratch.path, "-T", "-q"])
         #expect(result.status == 0)
         #expect(result.stdout == """
             # configuration file \(scratch.path)/conf/nginx.conf:
             events {}
-            http { include a.conf; }
+            http { server { include a.conf; } server { include a.conf; } }
 
             # configuration file \(scratch.path)/conf/a.conf:
             gzip on;

@@ -238,4 +238,22 @@ import Testing
         #expect(try f.get("/p.html").text == "[][\(big)]")
         #expect(f.errorLog().contains("too big subrequest response while sending to client"))
     }
+
+    /// `$request_id` is the main request's: an included subrequest reads the same id.
+    @Test func anIncludeSharesTheRequestID() throws {
+        let f = try Fixture(http: """
+            types { text/html html; }
+            server {
+                listen 127.0.0.1:PORT;
+                ssi on;
+                location / { add_header X-Request-Id $request_id; }
+                location = /id { return 200 "$request_id"; }
+            }
+            """, files: ["html/p.html": "<!--# include virtual=\"/id\" -->"])
+        defer { f.proxy.stop() }
+        let r = try f.get("/p.html")
+        let id = try #require(r.header("X-Request-Id"))
+        #expect(id.utf8.count == 32 && r.text == id)
+        #expect(try f.get("/p.html").header("X-Request-Id") != id)   // a new main request, a new id
+    }
 }
