@@ -145,8 +145,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
         if !request.isSubrequest { client.claimBody() }   // the body is read here (a cache HIT leaves it to the connection to skip)
         guard buildHead() else { return }
-        // A client waiting for permission gets it as the body is about to be read (nginx does the same).
-        if request.head.expectsContinue, !body.complete, client.input.isEmpty {
+        // A client waiting for permission gets it as the body is about to be read (nginx does the same, even for
+        // a `Content-Length: 0` it has nothing to wait for).
+        if request.head.expectsContinue, !body.complete || request.head.contentLength == 0, client.input.isEmpty {
             _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         if body.needsBufferingFirst {
@@ -556,7 +557,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
-        let lengthUnknown = compress || framing == .chunked || framing == .untilClose || filters != nil
+        // add_trailer makes a response with a length chunked too, its trailers after the last chunk (nginx's
+        // chunked filter); the location's flag first, so responses without trailers pay one test.
+        let trailers = request.location.shaping.hasTrailers && Trailers.expected(request, status: resp.status)
+        let lengthUnknown = compress || framing == .chunked || framing == .untilClose || filters != nil || trailers
         // chunked_transfer_encoding off: an unknown length is close-delimited for HTTP/1.1 clients too.
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
         clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown

@@ -35,6 +35,12 @@ enum Router {
     /// nginx's phases from the server rewrite on: the server's script, the location search, then the location's
     /// part (`inLocation`). An internal redirect to a URI starts here again.
     static func process(_ r: Request, _ c: ClientConnection) {
+        let method = r.head.method
+        if method == .trace || method == .connect {
+            // nginx refuses both as it reads the head, before any phase (a `return` included), with 405 before it
+            // decides on keep-alive, so it closes: a request pipelined behind one is never served.
+            c.sendError(405, closeAfter: true); return
+        }
         if !r.server.script.isEmpty {
             // nginx's server rewrite phase: once, before the search; `last` there only ends the script.
             r.location = r.server.fallback
@@ -184,12 +190,6 @@ enum Router {
     static func dispatch(_ r: Request, connection c: ClientConnection) {
         let loc = r.location!
         // Fields read through `r.head`: a local copy of the head would retain its arrays.
-        let method = r.head.method
-        if method == .trace || method == .connect {
-            // nginx answers both with 405 before it decides on keep-alive, so it closes: a request pipelined
-            // behind one is never served.
-            c.sendError(405, closeAfter: true); return
-        }
         if let length = r.head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
             c.worker.log(.error, "client intended to send too large body: \(length) bytes", c)
             c.sendError(413, closeAfter: true); return

@@ -32,7 +32,7 @@ enum StaticFiles {
         // The common case, a whole small file to a GET without conditions or gzip: read through the descriptor
         // the worker kept from the last time while the path still leads to that file (OpenFileMemo).
         let plainGET = status == 200 && method == .get && loc.gzip == nil && !loc.filtersBody
-            && !ConditionalFields.present(in: r.head) && r.carriedContentType == nil
+            && !ConditionalFields.present(in: r.head) && r.carriedContentType == nil && !loc.shaping.hasTrailers
         if plainGET, let kept = c.worker.openFiles.lookup(path, maxSize: smallFile) {
             return sendWholeSmall(r, c, loc, path: path, fd: kept.fd, info: kept.info, keep: .kept)
         }
@@ -175,7 +175,9 @@ enum StaticFiles {
                             lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
                             then: nil, compressedHead: compressed, coding: coding)
         }
-        if multipart == nil && gzip?.compress != true && length <= smallFile {
+        // add_trailer: the body goes as one chunk, the trailers after it (nginx's chunked filter); not for a HEAD.
+        let trailers = multipart == nil && gzip?.compress != true && Trailers.expected(r, status: code)
+        if multipart == nil && gzip?.compress != true && length <= smallFile && !trailers {
             return sendSmall(r, c, fd: fd, status: code, offset: start, length: length, type: type, etag: etag,
                              lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
                              coding: coding)
@@ -189,7 +191,8 @@ enum StaticFiles {
             sender.gzip = GzipStream(decision: d, request: r, chunked: chunked)
             sender.chunked = chunked
         }
-        sendHead(r, c, status: code, length: sender.gzip == nil ? length : nil, type: type, etag: etag,
+        if trailers { sender.chunked = true }
+        sendHead(r, c, status: code, length: sender.gzip == nil && !trailers ? length : nil, type: type, etag: etag,
                  lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender,
                  coding: coding)
     }
@@ -311,11 +314,18 @@ enum StaticFiles {
                                  coding: StaticCoding) {
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512)
+        let oneChunk = sender.map { $0.gzip == nil && $0.chunked } ?? false
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                   range: range, gzip: gzip, compressing: sender?.gzip != nil || compressedHead,
-                  chunked: sender?.chunked == true, coding: coding, into: &w)
+                  chunked: sender?.chunked == true, coding: coding, oneChunk: oneChunk, into: &w)
         r.responseHead = w.finish()
         r.sink.send(r.responseHead)
+        if oneChunk, let sender, sender.remaining > 0 {   // the whole body is one chunk: its size line now
+            var line: [UInt8] = []
+            ChunkedEncoder.appendChunkHeader(Int(sender.remaining), to: &line)
+            r.sink.send(line)
+            sender.chunkOpen = true
+        }
         if let sender {
             r.sink.fileSender = sender
             sender.resume()
@@ -328,12 +338,13 @@ enum StaticFiles {
     private static func writeHead(_ r: Request, _ c: ClientConnection, status: Int, length: Int64?, type: [UInt8],
                                   etag: [UInt8], lastModified: [UInt8], range: (Int64, Int64, Int64)?,
                                   gzip: GzipDecision?, compressing: Bool, chunked: Bool, coding: StaticCoding,
-                                  into w: inout HeadWriter) {
+                                  oneChunk: Bool = false, into w: inout HeadWriter) {
         w.appendStatusLine(status)
         ResponseHeadBuilder.appendServer(c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         appendFileFields(r.location, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                          range: range, gzip: gzip, compressing: compressing, chunked: chunked, coding: coding, into: &w)
+        if oneChunk { w.append("Transfer-Encoding: chunked\r\n") }   // add_trailer's plain body
         ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
     }
 
@@ -398,9 +409,12 @@ final class FileSender {
     let fd: Int32
     var offset: Int64
     var remaining: Int64
-    /// Set when the body is compressed; `chunked` is the client's framing then.
+    /// Set when the body is compressed; `chunked` is the client's framing then. Without gzip, `chunked` means
+    /// the file goes as one chunk followed by add_trailer's fields.
     var gzip: GzipStream?
     var chunked = false
+    /// The one chunk's size line went out: its CRLF follows the body.
+    var chunkOpen = false
     /// Set when the body goes through content filters (FilteredResponses.swift): the first filter reads the file,
     /// the writer frames.
     var filter: (first: any BodyFilter, writer: BodyWriter)?
@@ -455,6 +469,16 @@ final class FileSender {
                 c.worker.log(.info, "sendfile() failed (\(e): \(Syscall.describe(e)))", c); c.close(); return
             }
         }
+        complete()
+    }
+
+    /// The end of a plain body: with add_trailer, the chunk's end and the last chunk with the trailers first.
+    private func complete() {
+        if chunked && gzip == nil {
+            var end: [UInt8] = chunkOpen ? [13, 10] : []
+            Trailers.appendLastChunk(request, status: request.status, into: &end)
+            sink.send(end)
+        }
         sink.responseComplete()
     }
 
@@ -466,7 +490,7 @@ final class FileSender {
             r.bodyBytesSent += Int64(piece.count)
             return sink.send(piece) && sink.outputIsEmpty   // else resumed once the output drains
         }
-        if done { sink.responseComplete() }
+        if done { complete() }
     }
 
     /// Reads the file into the content filters while the client takes output, a bounded amount per call; the filters

@@ -31,13 +31,18 @@ import Testing
     /// `add_trailer`: a response switchyard makes goes out chunked with the trailer after the last chunk
     /// (listed statuses, or `always`); a field whose value is empty is left out, as with add_header.
     @Test func addTrailerFollowsTheLastChunk() throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "proxied") }   // with Content-Length
+        defer { backend.stop() }
         let f = try Fixture(http: """
             server {
                 listen 127.0.0.1:PORT;
+                location /p { proxy_pass http://\(backend.address); add_trailer X-Up $upstream_status; }
                 location /t { add_trailer X-Trailer "done $uri"; add_trailer X-Empty "$arg_none"; return 200 "body"; }
                 location /e { add_trailer X-Trailer v; add_trailer X-Always yes always; return 404 "no"; }
+                location /files/ { add_trailer X-File "$uri"; }
             }
-            """)
+            """, files: ["html/files/a.txt": "file body\n", "html/files/empty": "",
+                         "html/files/big": String(repeating: "b", count: 40_000)])
         defer { f.proxy.stop() }
         func raw(_ path: String) throws -> String {
             let c = try f.client()
@@ -55,6 +60,19 @@ import Testing
         #expect(ok.hasSuffix("\r\n4\r\nbody\r\n0\r\nX-Trailer: done /t\r\n\r\n"), "\(ok)")
         let notFound = try raw("/e")
         #expect(notFound.hasSuffix("0\r\nX-Always: yes\r\n\r\n"), "\(notFound)")
+        // A static file: one chunk (small or sent by sendfile), no Content-Length, the trailers after it.
+        let file = try raw("/files/a.txt")
+        #expect(file.contains("Transfer-Encoding: chunked\r\n") && !file.contains("Content-Length"), "\(file)")
+        #expect(file.hasSuffix("\r\n\r\na\r\nfile body\n\r\n0\r\nX-File: /files/a.txt\r\n\r\n"), "\(file)")
+        let big = try raw("/files/big")
+        #expect(big.hasSuffix("\r\n\r\n9c40\r\n" + String(repeating: "b", count: 40_000) + "\r\n0\r\nX-File: /files/big\r\n\r\n"))
+        #expect(try raw("/files/empty").hasSuffix("\r\n\r\n0\r\nX-File: /files/empty\r\n\r\n"))
+        // A proxied answer with a length is made chunked for its trailers, as nginx's chunked filter does.
+        let proxied = try raw("/p")
+        #expect(!proxied.contains("Content-Length") && proxied.hasSuffix("\r\n\r\n7\r\nproxied\r\n0\r\nX-Up: 200\r\n\r\n"),
+                "\(proxied)")
+        // A HEAD keeps the length (nginx's chunked filter leaves a HEAD alone).
+        #expect(try f.raw("HEAD /files/a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").contains("Content-Length: 10"))
     }
 
     /// `$request_body` is the body read into memory for proxy_pass (nginx's rule): proxy_set_body can wrap it,

@@ -151,6 +151,17 @@ import Testing
         #expect(backend.requests == 0)
     }
 
+    /// TRACE is refused as the head is read, before any phase: a `return` (server or location) never answers it.
+    @Test func traceIsRefusedBeforeReturn() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location / { return 200 "served"; } }
+            server { listen 127.0.0.1:PORT; server_name s; return 200 "served"; }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.raw("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 405"))
+        #expect(try f.raw("TRACE / HTTP/1.1\r\nHost: s\r\n\r\n").hasPrefix("HTTP/1.1 405"))
+    }
+
     /// Item 11: errors after which nginx ends keep-alive (its special response handler: 400, 413, 414, 500,
     /// 501) close here too; a 404 keeps the connection.
     @Test func pipelinedRequestBehindAClosingErrorIsNotServed() throws {
