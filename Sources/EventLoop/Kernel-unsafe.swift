@@ -14,7 +14,8 @@ extension Syscall.FileStatus {
         self.init(size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, isRegular: mode == S_IFREG,
                   isDirectory: mode == S_IFDIR, inode: UInt64(st.st_ino), mtimeNanoseconds: st.st_mtim.tv_nsec,
                   isExecutable: st.st_mode & S_IXUSR != 0, device: UInt64(st.st_dev),
-                  ctime: st.st_ctim.tv_sec, ctimeNanoseconds: st.st_ctim.tv_nsec)
+                  ctime: st.st_ctim.tv_sec, ctimeNanoseconds: st.st_ctim.tv_nsec,
+                  permissions: UInt32(st.st_mode & 0o7777))
     }
 }
 
@@ -123,6 +124,58 @@ extension Syscall {
         var st = Glibc.stat()
         guard withCString(path, { fstatat(AT_FDCWD, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
         return FileStatus(st)
+    }
+
+    /// Every name in a directory but `.` and `..`, hidden ones included (nginx's tree walk for WebDAV's DELETE
+    /// and COPY reads them so); `.open` or `.read` with errno when opendir or readdir fails.
+    public static func allNames(in directory: [UInt8]) -> Result<[[UInt8]], DirectoryError> {
+        guard let dir = withCString(directory, { opendir($0) }) else { return .failure(DirectoryError(call: .open, code: errno)) }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                return errno == 0 ? .success(names) : .failure(DirectoryError(call: .read, code: errno))
+            }
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name == [0x2e] || name == [0x2e, 0x2e] || name.isEmpty { continue }
+            names.append(name)
+        }
+    }
+
+    // Path calls for WebDAV (DAVFiles.swift): true, or false with errno set.
+
+    public static func mkdir(_ path: [UInt8], mode: UInt32) -> Bool {
+        withCString(path) { Glibc.mkdir($0, mode_t(mode)) } == 0
+    }
+
+    public static func rmdir(_ path: [UInt8]) -> Bool {
+        withCString(path) { Glibc.rmdir($0) } == 0
+    }
+
+    public static func unlink(_ path: [UInt8]) -> Bool {
+        withCString(path) { Glibc.unlink($0) } == 0
+    }
+
+    public static func rename(_ from: [UInt8], to: [UInt8]) -> Bool {
+        withCString(from) { f in withCString(to) { Glibc.rename(f, $0) } } == 0
+    }
+
+    public static func chmod(_ path: [UInt8], mode: UInt32) -> Bool {
+        withCString(path) { Glibc.chmod($0, mode_t(mode)) } == 0
+    }
+
+    /// Creates or truncates a file to write (nginx's ngx_copy_file target): the descriptor, or -1 with errno set.
+    public static func openToWrite(_ path: [UInt8], mode: UInt32) -> Int32 {
+        withCString(path) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode)) }
+    }
+
+    /// Sets a file's access and modification times to `seconds`, as nginx's ngx_set_file_time (utimes(2)) does.
+    public static func setFileTime(_ path: [UInt8], seconds: Int64) -> Bool {
+        var times = (timespec(tv_sec: Int(seconds), tv_nsec: 0), timespec(tv_sec: Int(seconds), tv_nsec: 0))
+        return withCString(path) { p in
+            withUnsafePointer(to: &times) { $0.withMemoryRebound(to: timespec.self, capacity: 2) { utimensat(AT_FDCWD, p, $0, 0) } }
+        } == 0
     }
 
     /// `realpath(3)`: the path with its links and `.`/`..` resolved; nil with errno set when it fails.

@@ -41,6 +41,8 @@ public enum Syscall {
         public var device: UInt64 = 0
         public var ctime: Int = 0
         public var ctimeNanoseconds: Int = 0
+        /// The permission bits (`st_mode & 07777`), which a WebDAV COPY gives the copy.
+        public var permissions: UInt32 = 0
     }
 
     /// A directory that could not be read: which call failed, and its errno.

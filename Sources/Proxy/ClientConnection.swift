@@ -74,6 +74,8 @@ final class ClientConnection: RequestBodySource {
     var exchange: ProxyExchange?
     /// A runtime API request's body on its way in (APIHandler.swift).
     var apiBody: APIBodyReader?
+    /// A WebDAV PUT's body on its way to its temp file (DAVUpload.swift); dropping it removes the file.
+    var davUpload: DAVUpload?
     /// After a 101 the connection is a tunnel (Tunnel.swift), which owns the socket's events until it closes.
     private(set) var tunnel: Tunnel?
     var fileSender: FileSender?
@@ -131,7 +133,13 @@ final class ClientConnection: RequestBodySource {
             processInput()
         case .readingBody:
             if !fill() { return }
-            if let e = exchange { e.clientBodyArrived() } else if let a = apiBody { _ = a.take(from: self) }
+            if let e = exchange {
+                e.clientBodyArrived()
+            } else if let a = apiBody {
+                _ = a.take(from: self)
+            } else if let u = davUpload {
+                _ = u.take(from: self)
+            }
         case .processing:
             // The client sent more while we work (a pipelined request, or it closed). Peek by reading into the
             // input buffer, bounded, and stop watching when it is full: nginx does the same.
@@ -175,6 +183,7 @@ final class ClientConnection: RequestBodySource {
         case .readingBody:
             worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", self)
             exchange?.abort()
+            davUpload = nil
             sendError(408, closeAfter: true)
         case .processing, .discardingBody, .closing:
             close()
@@ -727,6 +736,7 @@ final class ClientConnection: RequestBodySource {
         writer.disarm()
         exchange?.abort()
         exchange = nil
+        davUpload = nil
         fileSender = nil
         tunnel?.abort()
         if phase != .closing { transport.tls?.shutdown() }   // close_notify, as nginx's ngx_ssl_shutdown

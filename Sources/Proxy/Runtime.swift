@@ -266,6 +266,8 @@ final class LocationRuntime: @unchecked Sendable {
     var subrequestOutputBufferSize = 4096
     /// `gzip_static on|always` (GzipStaticFiles.swift); nil when off. Set like `identity`.
     var gzipStatic: GzipStaticRuntime? = nil
+    /// `dav_methods` and its settings (DAVRuntime.swift); nil when no method is named. Set like `identity`.
+    var dav: DAVRuntime? = nil
     /// `valid_referers` for `$invalid_referer`; nil without one. Set like `identity`.
     var referers: RefererCheck? = nil
     /// `secure_link` and `secure_link_md5`, or `secure_link_secret`, for `$secure_link`; nil without. Set like

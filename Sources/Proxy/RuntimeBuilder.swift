@@ -733,6 +733,7 @@ struct Builder {
                                               authRequest: try authRequest(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
         made.gzipStatic = GzipStaticRuntime(settings.gzip, gzip: made.gzip)
+        made.dav = DAVRuntime(settings.dav)
         made.referers = try refererCheck(settings.referer.validReferers)
         made.secureLink = try secureLink(settings.secureLink, at: loc)
         made.userid = UserIDRuntime(settings.userid, reset: userIDReset)

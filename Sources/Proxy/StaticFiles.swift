@@ -20,7 +20,11 @@ enum StaticFiles {
         }
         // nginx's static handler takes POST as far as the file: a missing one is a 404, a directory redirects,
         // and only a file that is there refuses the method (below).
-        guard method == .get || method == .head || method == .post else { return refuseMethod(status, c) }
+        guard method == .get || method == .head || method == .post else {
+            // WebDAV's methods, where `dav_methods` names them (nil elsewhere: read only for a method refused).
+            if let dav = r.location.dav, dav.handles(method) { return DAVHandler.serve(r, dav, files: files, on: c) }
+            return refuseMethod(status, c)
+        }
         let loc: LocationRuntime = r.location   // read once: each read of the request's field is a retain
         // gzip_static first (GET and HEAD), as nginx's content phase asks it before the static module; nil where
         // it is off.

@@ -26,6 +26,16 @@ extension HTTPSettings {
         referer.inherit(from: parent.referer)
         secureLink.inherit(from: parent.secureLink)
         userid.inherit(from: parent.userid)
+        dav.inherit(from: parent.dav)
+    }
+}
+
+extension DAVSettings {
+    mutating func inherit(from parent: DAVSettings) {
+        $methods.inherit(from: parent.$methods)
+        $access.inherit(from: parent.$access)
+        $createFullPutPath.inherit(from: parent.$createFullPutPath)
+        $minDeleteDepth.inherit(from: parent.$minDeleteDepth)
     }
 }
 

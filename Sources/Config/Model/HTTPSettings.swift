@@ -25,6 +25,7 @@ public struct HTTPSettings: Sendable {
     public var referer = RefererSettings()
     public var secureLink = SecureLinkSettings()
     public var userid = UserIDSettings()
+    public var dav = DAVSettings()
 
     public init() {}
 }
