@@ -30,11 +30,11 @@ enum DAVHandler {
     static func text(_ bytes: some Sequence<UInt8>) -> String { String(decoding: Array(bytes), as: UTF8.self) }
 
     /// The methods but PUT take no body (nginx: 415).
-    private static func refusesBody(_ r: Request, _ c: ClientConnection, _ what: String) -> Bool {
+    private static func refusesBody(_ r: Request, _ c: ClientConnection, _ what: @autoclosure () -> String) -> Bool {
         switch r.head.bodyFraming {
         case .none, .length(0): return false
         default:
-            log(c, .error, "\(what) with body is unsupported")
+            log(c, .error, what())
             c.sendError(415, closeAfter: false)
             return true
         }
@@ -121,7 +121,7 @@ enum DAVHandler {
     // MARK: - DELETE
 
     private static func delete(_ r: Request, _ dav: DAVRuntime, _ files: StaticRuntime, _ c: ClientConnection) {
-        if refusesBody(r, c, "DELETE") { return }
+        if refusesBody(r, c, "DELETE with body is unsupported") { return }
         if let depth = DAVRules.shallowDelete(r.uri, minimum: dav.minDeleteDepth) {
             log(c, .error, "insufficient URI depth:\(depth) to DELETE")
             return c.sendError(409, closeAfter: false)
@@ -165,7 +165,7 @@ enum DAVHandler {
     // MARK: - MKCOL
 
     private static func mkcol(_ r: Request, _ dav: DAVRuntime, _ files: StaticRuntime, _ c: ClientConnection) {
-        if refusesBody(r, c, "MKCOL") { return }
+        if refusesBody(r, c, "MKCOL with body is unsupported") { return }
         if r.uri.last != UInt8(ascii: "/") {
             log(c, .error, "MKCOL can create a collection only")
             return c.sendError(409, closeAfter: false)
@@ -179,7 +179,7 @@ enum DAVHandler {
     // MARK: - COPY, MOVE
 
     private static func copyOrMove(_ r: Request, _ dav: DAVRuntime, _ files: StaticRuntime, _ c: ClientConnection, move: Bool) {
-        if refusesBody(r, c, "COPY and MOVE") { return }
+        if refusesBody(r, c, "COPY and MOVE with body are unsupported") { return }
         let header = r.head.firstHeader("Destination")
         let destination: DAVRules.Destination
         switch DAVRules.destination(header, host: r.hostHeaderForRouting(), tls: c.isTLS) {

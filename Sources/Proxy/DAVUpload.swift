@@ -52,9 +52,13 @@ final class DAVUpload {
         case .chunked:
             var failure: BodySpool.Failure? = nil
             let result: (consumed: Int, finished: Bool)
+            let limit = maxSize
             do {
+                // Bytes beyond client_max_body_size are not written: the body is refused below.
                 result = try decoder.decode(input.view) { piece in
-                    if failure == nil { failure = spool.append(piece) }
+                    if failure == nil && (limit == 0 || spool.size + Int64(piece.count) <= limit) {
+                        failure = spool.append(piece)
+                    }
                 }
             } catch {
                 return fail(400, .info, "client sent invalid chunked body", c)
