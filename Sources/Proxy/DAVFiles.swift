@@ -30,7 +30,8 @@ struct DAVFiles {
 
     /// ngx_walk_tree: every entry below `directory` but `.` and `..`, by `lstat` (links are not followed);
     /// `visit(path, status, kind, entering)` is called for files and other entries once, for directories before
-    /// (`entering`) and after their own entries. False when a directory could not be read (logged).
+    /// (`entering`) and after their own entries. False when `directory` itself could not be read; an entry that
+    /// cannot be stat'ed or a subdirectory that cannot be read is logged and passed over, as nginx's walk does.
     func walk(_ directory: [UInt8], _ visit: ([UInt8], Syscall.FileStatus, Kind, Bool) -> Void) -> Bool {
         let names: [[UInt8]]
         switch Syscall.allNames(in: directory) {
@@ -43,13 +44,13 @@ struct DAVFiles {
             let path = directory + [UInt8(ascii: "/")] + name
             guard let st = Syscall.lstat(path) else {
                 failed(.crit, "lstat()", path, errno)
-                return false
+                continue
             }
             if st.isRegular {
                 visit(path, st, .file, false)
             } else if st.isDirectory {
                 visit(path, st, .directory, true)
-                if !walk(path, visit) { return false }
+                _ = walk(path, visit)
                 visit(path, st, .directory, false)
             } else {
                 visit(path, st, .other, false)
