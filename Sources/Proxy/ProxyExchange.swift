@@ -88,7 +88,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         var left: Int64
         init(skip: Int64, left: Int64) { self.skip = skip; self.left = left }
     }
-    /// proxy_limit_rate's count: body bytes read since the response began, and the timer that resumes reading.
+    /// proxy_limit_rate's count: bytes read since the response began (the head's read included), and the timer
+    /// that resumes reading.
     /// Boxed, made on the first read under a rate: inline, its 24 bytes took the exchange past 1,032 bytes,
     /// glibc's largest fast (tcache) size, and every proxied request's allocation onto malloc's slow path.
     private var upstreamRate: UpstreamRate?
@@ -454,7 +455,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         if state == .streaming { return pumpBodyDown() }
         guard state == .readingHead || state == .sending else { return }
-        let r = c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024))
+        // Under proxy_limit_rate the head's read takes proxy_buffer_size at most, as nginx's does: the body that
+        // comes with it is not limited.
+        let r = c.transport.read(into: c.buffer, chunk: proxy.limitRate > 0 ? proxy.bufferSize : max(proxy.bufferSize, 16 * 1024))
         switch r {
         case .done(let n): request.tries[request.tries.count - 1].bytesReceived += Int64(n)
         case .wouldBlock: return
@@ -625,7 +628,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if let f = filter, f.holdsTooMuch { f.noteProducerHeld(); break }   // SSI holds enough behind includes
             var chunk = max(proxy.bufferSize, 16 * 1024)
             if proxy.limitRate > 0 {   // proxy_limit_rate: read no more than the rate allows by now
-                if upstreamRate == nil { upstreamRate = UpstreamRate() }
+                if upstreamRate == nil {   // what came with the head counts, as nginx counts its preread buffer
+                    upstreamRate = UpstreamRate()
+                    upstreamRate!.read = request.tries[request.tries.count - 1].bytesReceived
+                }
                 let allowance = upstreamRate!.allowance(rate: proxy.limitRate)
                 if allowance <= 0 { return waitForUpstreamRate(c, deficit: -allowance) }
                 chunk = min(chunk, allowance)
