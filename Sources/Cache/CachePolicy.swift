@@ -10,6 +10,9 @@ public struct CacheRequestFacts: Sendable, Equatable {
     public var bypass = false
     /// `proxy_no_cache` evaluated to true.
     public var noCache = false
+    /// The request asked the upstream for one slice of its key's resource (`slice`, `$slice_range` in the key):
+    /// its 206 may be stored, as nginx stores it with `proxy_cache_valid 206`.
+    public var asksSlice = false
 
     public init(method: [UInt8]) { self.method = method }
 }
@@ -139,7 +142,7 @@ public enum CachePolicy {
     ) -> CacheStoreDecision {
         if request.noCache { return .dontStore(.noCacheDirective) }
         guard rules.methods.contains(request.method) else { return .dontStore(.method) }
-        if response.status < 200 || response.status == 206 { return .dontStore(.status) }
+        if response.status < 200 || (response.status == 206 && !request.asksSlice) { return .dontStore(.status) }
         let cc = rules.ignoreHeaders.contains(.cacheControl) ? nil : response.directives.map(CacheControl.init)
         let stripped = cc?.strippedFields ?? []
         if response.hasSetCookie && !rules.ignoreHeaders.contains(.setCookie) && !stripped.contains(setCookie) {

@@ -18,6 +18,7 @@ struct BodyFilters {
     /// A response without a Content-Type is taken only by `*` (nginx's ngx_http_test_content_type).
     /// `status`: the addition filter takes a 200 only.
     static func select(_ r: Request, status: Int, contentType: ArraySlice<UInt8>?, encoded: Bool = false) -> BodyFilters? {
+        if r.sliceRange != nil { return nil }   // a slice's bytes must stay as its Content-Range says (SliceDriver)
         let type = contentType ?? []
         let loc: LocationRuntime = r.location
         let ssi = loc.ssi.flatMap { $0.applies(to: type) ? $0 : nil }

@@ -100,6 +100,7 @@ final class CacheExchange {
         facts.hasAuthorization = r.requestHeader("authorization") != nil
         facts.bypass = loc.bypass.contains { isTrue(r.evaluate($0)) }
         facts.noCache = loc.noCache.contains { isTrue(r.evaluate($0)) }
+        facts.asksSlice = r.sliceRange != nil
         let decision = CachePolicy.request(facts, loc.rules)
         if decision == .notCacheable {
             // RFC 9111 §4.4: an unsafe method's non-error answer invalidates the URI's entry (responseStarted).

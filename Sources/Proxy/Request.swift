@@ -118,6 +118,8 @@ final class Request {
     var secureLinkExpires: [UInt8]? = nil
     /// The visitor ids of `userid` (UserIDFilter.swift), made at their first use.
     var userID: UserIDState? = nil
+    /// `$slice_range`: `bytes=START-END` of the slice this request fetches (SliceDriver.swift); nil outside `slice`.
+    var sliceRange: [UInt8]? = nil
 
     init(connection: ClientConnection) { self.connection = connection; self.sink = connection }
 
@@ -152,6 +154,7 @@ final class Request {
         if ssi != nil { ssi = nil }
         if secureLinkExpires != nil { secureLinkExpires = nil }
         if userID != nil { userID = nil }
+        if sliceRange != nil { sliceRange = nil }
     }
 
     // MARK: - Variables
@@ -358,6 +361,7 @@ final class Request {
         case .uidSet: UserIDFilter.appendSet(self, to: &out)
         case .uidReset(let slot): if let s = slot, let v = userVariables[s] { out.append(contentsOf: v) }
         case .secureLinkExpires: if let e = secureLinkExpires { out.append(contentsOf: e) }
+        case .sliceRange: if let s = sliceRange { out.append(contentsOf: s) }
         }
     }
 
@@ -385,7 +389,7 @@ final class Request {
     /// through what it writes into; the request itself otherwise.
     var mainRequest: Request {
         guard isSubrequest else { return self }
-        let parent = ssi?.include?.filter.request ?? (sink as? AuthSubrequest)?.main
+        let parent = ssi?.include?.filter.request ?? (sink as? AuthSubrequest)?.main ?? (sink as? SliceFetch)?.driver.request
         return parent?.mainRequest ?? self
     }
 

@@ -264,6 +264,9 @@ final class LocationRuntime: @unchecked Sendable {
     /// `subrequest_output_buffer_size`: the most of this location's answer to a subrequest kept in memory (an SSI
     /// `include … set=`). Set like `identity`.
     var subrequestOutputBufferSize = 4096
+    /// `slice`: a main request proxied here is fetched in ranges of this size (SliceDriver.swift); 0: off. Set like
+    /// `identity`.
+    var sliceSize: Int64 = 0
     /// `gzip_static on|always` (GzipStaticFiles.swift); nil when off. Set like `identity`.
     var gzipStatic: GzipStaticRuntime? = nil
     /// `dav_methods` and its settings (DAVRuntime.swift); nil when no method is named. Set like `identity`.

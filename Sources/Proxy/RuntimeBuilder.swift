@@ -726,6 +726,7 @@ struct Builder {
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content))
         made.subrequestOutputBufferSize = content.subrequestOutputBufferSize
+        made.sliceSize = Int64(content.sliceSize)
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),

@@ -128,6 +128,8 @@ final class SSIRequestState {
     var filter: SSIFilter?
     /// The addition filter on this (main) request's response, kept while its subrequests run.
     var addition: AdditionStage?
+    /// The slice filter on this (main) request's response, kept while its slices are fetched (SliceDriver.swift).
+    var slice: SliceDriver?
 
     init(main: SSIMainContext, depth: Int, include: SSIInclude?) {
         self.main = main; self.depth = depth; self.include = include
@@ -137,12 +139,14 @@ final class SSIRequestState {
     func clientDrained() {
         if let f = filter, f.hasPendingIncludes { f.clientDrained() }
         if let a = addition, a.hasPendingIncludes { a.clientDrained() }
+        if let s = slice { s.clientDrained() }
     }
 
     /// The client went away: every subrequest under way stops.
     func abort() {
         filter?.abort()
         addition?.abort()
+        slice?.abort()
     }
 }
 

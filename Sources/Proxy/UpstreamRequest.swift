@@ -64,7 +64,10 @@ enum UpstreamRequest {
         // By index: a `for` over the tuples would copy each (three retains) to read two of its fields.
         let sets = proxy.setHeaders
         for i in sets.indices {
-            if caching && cacheStripped.contains(sets[i].lowercased) { continue }
+            // A slice's `Range` ($slice_range) goes up with the cache too: each slice is stored under its own key.
+            if caching && cacheStripped.contains(sets[i].lowercased) && !(r.sliceRange != nil && isRange(sets[i].lowercased)) {
+                continue
+            }
             // A value without variables is written as it is, and an empty one (`proxy_set_header Connection "";`,
             // the keep-alive idiom) is no field at all: no line written and taken back.
             if let constant = sets[i].value.constant {
@@ -108,6 +111,8 @@ enum UpstreamRequest {
         if let c = cache { w.append(contentsOf: c.conditions) }
         w.appendEnd()
     }
+
+    private static func isRange(_ lowercasedName: [UInt8]) -> Bool { lowercasedName.elementsEqual("range".utf8) }
 
     private static func appendURI(_ r: Request, proxy: ProxyRuntime, to out: inout [UInt8]) {
         let head = r.head!

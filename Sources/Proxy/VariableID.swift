@@ -30,6 +30,7 @@ enum VariableID: Sendable, Equatable {
     case invalidRefererSet(Int)
     case secureLink, secureLinkExpires   // SecureLink.swift
     case uidGot, uidSet                 // UserIDFilter.swift
+    case sliceRange                     // SliceDriver.swift: the range of the slice a request fetches
     /// `$uid_reset`: the slot of the `set $uid_reset` lines, if there are any; empty, never `-`, when unset.
     case uidReset(Int?)
     case userVariable(Int)      // a `set $name` or `map` result, by slot
@@ -94,6 +95,6 @@ enum VariableID: Sendable, Equatable {
         "fastcgi_script_name": .fastcgiScriptName, "fastcgi_path_info": .fastcgiPathInfo,
         "nginx_version": .nginxVersion,
         "secure_link": .secureLink, "secure_link_expires": .secureLinkExpires,
-        "uid_got": .uidGot, "uid_set": .uidSet,
+        "uid_got": .uidGot, "uid_set": .uidSet, "slice_range": .sliceRange,
     ]
 }

@@ -16,6 +16,7 @@ extension DirectiveTable {
         DirectiveSpec("override_charset", anyHTTPLevel, .exactly(1), .flag(\.content.$overrideCharset)),
         DirectiveSpec("subrequest_output_buffer_size", anyHTTPLevel, .exactly(1),
                       .size(\.content.$subrequestOutputBufferSize)),
+        DirectiveSpec("slice", anyHTTPLevel, .exactly(1), .size(\.content.$sliceSize)),   // ngx_http_slice_filter_module
         DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
         DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),
         DirectiveSpec("tcp_nodelay", anyHTTPLevel, .exactly(1), .flag(\.client.$tcpNodelay)),

@@ -9,6 +9,8 @@ public struct ContentSettings: Sendable {
     @Setting public var charset: String? = nil
     /// `subrequest_output_buffer_size`: the most of a subrequest's body kept in memory (an SSI `include … set=`).
     @Setting public var subrequestOutputBufferSize: Int = 4096
+    /// `slice`: the size of the ranges a proxied response is fetched in (ngx_http_slice_filter_module); 0: off.
+    @Setting public var sliceSize: Int = 0
     /// `charset_types` (`*`: any type); text/html is always one, as in nginx.
     @Setting public var charsetTypes: [String] = ["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
                                                   "application/javascript", "application/rss+xml"]

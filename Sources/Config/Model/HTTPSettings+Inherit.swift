@@ -233,6 +233,7 @@ extension ContentSettings {
         $charset.inherit(from: parent.$charset)
         $charsetTypes.inherit(from: parent.$charsetTypes)
         $subrequestOutputBufferSize.inherit(from: parent.$subrequestOutputBufferSize)
+        $sliceSize.inherit(from: parent.$sliceSize)
         $sourceCharset.inherit(from: parent.$sourceCharset)
         $overrideCharset.inherit(from: parent.$overrideCharset)
         $expires.inherit(from: parent.$expires)

@@ -1,0 +1,72 @@
+import ASCIIBytes
+import HTTP1
+
+/// The client's head made from the first slice's (a subrequest's head as its handler wrote it: status line,
+/// Server, Date, the upstream's fields, add_header's): nginx's slice header filter turns the 206 into the whole
+/// response, then the not_modified and range filters answer the client. Pure: tested on byte strings.
+enum SliceHead {
+    /// Fields the slice's own framing and range put in, and the connection's: the caller writes the client's.
+    static let framing: [StaticString] = ["content-length", "content-range", "accept-ranges", "transfer-encoding",
+                                          "connection", "keep-alive"]
+    /// A response passed through keeps its range fields; the client's framing and connection are the caller's.
+    static let connectionFields: [StaticString] = ["content-length", "transfer-encoding", "connection", "keep-alive"]
+    /// A 304 leaves out what describes a body too, as nginx's not_modified filter does.
+    static let notModified: [StaticString] = framing + ["content-type", "content-encoding"]
+
+    /// `head` with its status line replaced by `status`'s (nil: kept), the fields named in `dropped` left out and
+    /// `extra` (whole lines) added before the blank line.
+    static func rewrite(_ head: [UInt8], status: Int?, dropped: [StaticString], extra: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(head.count + extra.count + 32)
+        var i = 0
+        var first = true
+        while i < head.count {
+            var end = i
+            while end < head.count && head[end] != 10 { end += 1 }
+            let lineEnd = min(end + 1, head.count)
+            let line = head[i..<lineEnd]
+            i = lineEnd
+            if first {
+                first = false
+                if let s = status { out.append(contentsOf: statusLine(s)) } else { out.append(contentsOf: line) }
+                continue
+            }
+            if line.count <= 2 && (line.first == 13 || line.first == 10) { break }   // the blank line
+            if let colon = line.firstIndex(of: UInt8(ascii: ":")),
+               dropped.contains(where: { ASCII.equalsLowercased(line[line.startIndex..<colon], $0) }) {
+                continue
+            }
+            out.append(contentsOf: line)
+        }
+        out.append(contentsOf: extra)
+        out.append(contentsOf: [13, 10])
+        return out
+    }
+
+    static func statusLine(_ status: Int) -> [UInt8] {
+        if let line = StatusReason.line(for: status) {
+            return line.withUTF8Buffer { Array($0) }
+        }
+        var out = Array("HTTP/1.1 ".utf8)
+        ASCIIDecimal.append(Int64(status), to: &out)
+        out.append(32)
+        if let phrase = StatusReason.phrase(for: status) { phrase.withUTF8Buffer { out.append(contentsOf: $0) } }
+        out.append(contentsOf: [13, 10])
+        return out
+    }
+
+    /// A `Name: value` line.
+    static func field(_ name: StaticString, _ value: [UInt8]) -> [UInt8] {
+        var out = name.withUTF8Buffer { Array($0) }
+        out.append(contentsOf: [58, 32])
+        out.append(contentsOf: value)
+        out.append(contentsOf: [13, 10])
+        return out
+    }
+
+    static func field(_ name: StaticString, _ value: Int64) -> [UInt8] {
+        var digits: [UInt8] = []
+        ASCIIDecimal.append(value, to: &digits)
+        return field(name, digits)
+    }
+}
