@@ -80,7 +80,7 @@ struct NginxModule {
         NginxModule(name: "http_auth_request_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_secure_link_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_random_index_module", builtByDefault: false, implemented: true),
-        NginxModule(name: "http_slice_module", builtByDefault: false, implemented: false),
+        NginxModule(name: "http_slice_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_stub_status_module", builtByDefault: false, implemented: true),
     ]
 
