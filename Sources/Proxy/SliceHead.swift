@@ -43,30 +43,23 @@ enum SliceHead {
         return out
     }
 
+    /// The status line, written by the one head writer.
     static func statusLine(_ status: Int) -> [UInt8] {
-        if let line = StatusReason.line(for: status) {
-            return line.withUTF8Buffer { Array($0) }
-        }
-        var out = Array("HTTP/1.1 ".utf8)
-        ASCIIDecimal.append(Int64(status), to: &out)
-        out.append(32)
-        if let phrase = StatusReason.phrase(for: status) { phrase.withUTF8Buffer { out.append(contentsOf: $0) } }
-        out.append(contentsOf: [13, 10])
-        return out
+        var w = HeadWriter(capacity: 64)
+        w.appendStatusLine(status)
+        return w.finish()
     }
 
     /// A `Name: value` line.
     static func field(_ name: StaticString, _ value: [UInt8]) -> [UInt8] {
-        var out = name.withUTF8Buffer { Array($0) }
-        out.append(contentsOf: [58, 32])
-        out.append(contentsOf: value)
-        out.append(contentsOf: [13, 10])
-        return out
+        var w = HeadWriter(capacity: 64)
+        w.appendHeader(name, value)
+        return w.finish()
     }
 
     static func field(_ name: StaticString, _ value: Int64) -> [UInt8] {
-        var digits: [UInt8] = []
-        ASCIIDecimal.append(value, to: &digits)
-        return field(name, digits)
+        var w = HeadWriter(capacity: 64)
+        w.appendHeader(name, value)
+        return w.finish()
     }
 }
