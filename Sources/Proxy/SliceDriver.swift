@@ -75,7 +75,8 @@ final class SliceDriver {
         let r = request, c = connection
         let f = SliceFetch(driver: self)
         fetch = f
-        guard let sr = Subrequest.make(uri: r.uri, args: r.hasArgs ? Array(r.args) : nil, parent: r, sink: f) else {
+        guard let sr = Subrequest.make(uri: r.uri, args: r.hasArgs ? Array(r.args) : nil, parent: r, sink: f,
+                                       escaped: true) else {
             return cut("could not make the slice subrequest for \"\(String(decoding: r.uri, as: UTF8.self))\"")
         }
         sr.location = r.location

@@ -13,10 +13,14 @@ enum Subrequest {
     ]
 
     /// The subrequest, ready to route; nil when its head does not parse (a URI with bytes a request line refuses).
-    static func make(uri: [UInt8], args: [UInt8]?, parent: Request, sink: any ResponseSink) -> Request? {
+    /// `escaped`: the head's target is the URI percent-encoded (as nginx sends a subrequest's URI upstream), so a
+    /// decoded `$uri` with spaces or `%` still makes a request line.
+    static func make(uri: [UInt8], args: [UInt8]?, parent: Request, sink: any ResponseSink,
+                     escaped: Bool = false) -> Request? {
         let c = parent.connection
         guard let parentHead = parent.head else { return nil }
-        var wire = Array("GET ".utf8) + uri
+        var wire = Array("GET ".utf8)
+        if escaped { UpstreamRequest.escape(uri, into: &wire) } else { wire.append(contentsOf: uri) }
         if let a = args { wire.append(UInt8(ascii: "?")); wire.append(contentsOf: a) }
         wire.append(contentsOf: Array(" HTTP/1.0\r\n".utf8))
         let b = parentHead.bytes

@@ -114,6 +114,9 @@ import Testing
         let beyond = try f.get("/file", headers: ["Range": "bytes=30-40"])
         #expect(beyond.status == 416)
         #expect(beyond.header("Content-Range") == "bytes */20")
+        // A URI with an escaped space: the slices ask for it escaped, as nginx sends a subrequest's URI.
+        let spaced = try f.get("/a%20file", headers: ["Range": "bytes=5-6"])
+        #expect(Self.text(spaced) == "56")
         // Keep-alive holds across sliced answers.
         let c = try f.client()
         for _ in 0..<3 {
