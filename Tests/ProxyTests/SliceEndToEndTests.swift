@@ -197,6 +197,25 @@ import Testing
         #expect(backend.requests == 5)
     }
 
+    @Test func aClientThatGoesAwayMidwayStopsTheSlices() throws {
+        let backend = try Self.backend()
+        defer { backend.stop() }
+        let f = try fixture(backend)
+        defer { f.proxy.stop() }
+        // Not read at all: the output fills, the slices pause, then the client closes under them.
+        for _ in 0..<3 {
+            let c = try f.client()
+            try c.send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n")
+            var first = [UInt8](repeating: 0, count: 16)
+            #expect(read(c.fd, &first, first.count) > 0)
+            c.close()
+        }
+        let r = try f.get("/big", headers: ["Range": "bytes=299990-"])
+        #expect(r.status == 206)
+        #expect(r.body.count == 10)
+        #expect(!f.errorLog().contains("[alert]"))
+    }
+
     @Test func aLargeBodyStreamsThroughManySlices() throws {
         let backend = try Self.backend()
         defer { backend.stop() }
