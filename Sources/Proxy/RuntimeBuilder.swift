@@ -726,7 +726,7 @@ struct Builder {
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content))
         made.subrequestOutputBufferSize = content.subrequestOutputBufferSize
-        made.sliceSize = Int64(content.sliceSize)
+        if content.sliceSize > 0 && RuntimeBuilder.sendsSliceRange(settings) { made.sliceSize = Int64(content.sliceSize) }
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
@@ -1174,5 +1174,17 @@ struct LocationOwn {
         handler = l.handler
         healthChecks = l.healthChecks
         limitExcept = l.limitExcept
+    }
+}
+
+extension RuntimeBuilder {
+    /// nginx's slice filter starts only once `$slice_range` is evaluated: a location that sends it upstream
+    /// (`proxy_set_header`, `fastcgi_param`, `uwsgi_param`, `scgi_param`) or keys its cache with it. A `slice`
+    /// without either proxies as usual.
+    static func sendsSliceRange(_ s: HTTPSettings) -> Bool {
+        func uses(_ t: Template) -> Bool { t.variableNames.contains { $0.lowercased() == "slice_range" } }
+        return s.proxy.setHeaders.contains { uses($0.value) } || uses(s.proxy.cache.key)
+            || s.fastcgi.family.params.contains { uses($0.value) } || s.uwsgi.family.params.contains { uses($0.value) }
+            || s.scgi.params.contains { uses($0.value) }
     }
 }

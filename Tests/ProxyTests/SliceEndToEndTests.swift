@@ -58,6 +58,7 @@ import Testing
                     proxy_set_header Range $slice_range;
                     add_header X-Cache-Status $upstream_cache_status;
                 }
+                location /plain/ { slice 4; proxy_pass http://\(backend.address)/; }
                 location /big { slice 65536; proxy_pass http://\(backend.address); proxy_set_header Range $slice_range; }
             }
             """)
@@ -154,6 +155,21 @@ import Testing
         let missing = try f.get("/missing")
         #expect(missing.status == 404)
         #expect(Self.text(missing) == "no")
+    }
+
+    @Test func sliceWithoutSliceRangeProxiesAsUsual() throws {
+        let backend = try Self.backend()
+        defer { backend.stop() }
+        let f = try fixture(backend)
+        defer { f.proxy.stop() }
+        // nginx's filter starts only once $slice_range is evaluated: here the client's Range goes up as it is.
+        let part = try f.get("/plain/file", headers: ["Range": "bytes=5-6"])
+        #expect(part.status == 206)
+        #expect(Self.text(part) == "56")
+        let whole = try f.get("/plain/file")
+        #expect(whole.status == 200)
+        #expect(Self.text(whole) == "0123456789abcdefghij")
+        #expect(backend.requests == 2)
     }
 
     @Test func aSliceThatDoesNotMatchCutsTheResponse() throws {
