@@ -151,6 +151,7 @@ final class SliceDriver {
             ended = true
             detach()
             let r = request, c = connection
+            r.sliceRange = nil   // an error_page may redirect it to a location that proxies and caches
             c.answering(r) {
                 if status == 416 {
                     StaticFiles.sendRangeNotSatisfiable(size: self.state.completeLength, on: c)
