@@ -200,8 +200,10 @@ enum Router {
             StaticFiles.serve(r, files: loc.files.root, on: c)
         case .proxy(let p)?:
             r.proxy = p
-            // `slice`: the main request's answer is fetched in slices, each a subrequest (SliceDriver.swift).
-            if loc.sliceSize > 0 && !r.isSubrequest { return SliceDriver.start(r, c, size: loc.sliceSize) }
+            // `slice`: a main GET's (or HEAD's) answer is fetched in slices, each a subrequest (SliceDriver.swift).
+            if loc.sliceSize > 0 && !r.isSubrequest && (r.head.method == .get || r.head.method == .head) {
+                return SliceDriver.start(r, c, size: loc.sliceSize)
+            }
             let ex = ProxyExchange(client: c, request: r, proxy: p)
             r.sink.exchange = ex
             ex.start()

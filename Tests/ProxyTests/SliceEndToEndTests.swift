@@ -170,6 +170,13 @@ import Testing
         #expect(whole.status == 200)
         #expect(Self.text(whole) == "0123456789abcdefghij")
         #expect(backend.requests == 2)
+        // Another method is proxied as usual too ($slice_range is empty: no Range goes up).
+        let c = try f.client()
+        try c.send("POST /file HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
+        let posted = try c.readResponse()
+        #expect(posted.status == 200)
+        #expect(Self.text(posted) == "0123456789abcdefghij")
+        #expect(backend.requests == 3)
     }
 
     @Test func aSliceThatDoesNotMatchCutsTheResponse() throws {
