@@ -105,18 +105,7 @@ extension Syscall {
     /// The names in a directory in readdir(3)'s order, those starting with `.` left out (nginx's autoindex
     /// reads them so, then stats each); `.open` or `.read` with errno when opendir or readdir fails.
     public static func directoryNames(in directory: [UInt8]) -> Result<[[UInt8]], DirectoryError> {
-        guard let dir = withCString(directory, { opendir($0) }) else { return .failure(DirectoryError(call: .open, code: errno)) }
-        defer { closedir(dir) }
-        var names: [[UInt8]] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(dir) else {
-                return errno == 0 ? .success(names) : .failure(DirectoryError(call: .read, code: errno))
-            }
-            let name = withUnsafeBytes(of: &entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if name.isEmpty || name[0] == UInt8(ascii: ".") { continue }
-            names.append(name)
-        }
+        names(in: directory) { !$0.isEmpty && $0[0] != UInt8(ascii: ".") }
     }
 
     /// `lstat` of the file at `path`: the link itself, not what it leads to; nil with errno set when it fails.
@@ -129,6 +118,11 @@ extension Syscall {
     /// Every name in a directory but `.` and `..`, hidden ones included (nginx's tree walk for WebDAV's DELETE
     /// and COPY reads them so); `.open` or `.read` with errno when opendir or readdir fails.
     public static func allNames(in directory: [UInt8]) -> Result<[[UInt8]], DirectoryError> {
+        names(in: directory) { !$0.isEmpty && $0 != [0x2e] && $0 != [0x2e, 0x2e] }
+    }
+
+    /// The names readdir(3) gives that `keep` accepts, in its order.
+    private static func names(in directory: [UInt8], keep: ([UInt8]) -> Bool) -> Result<[[UInt8]], DirectoryError> {
         guard let dir = withCString(directory, { opendir($0) }) else { return .failure(DirectoryError(call: .open, code: errno)) }
         defer { closedir(dir) }
         var names: [[UInt8]] = []
@@ -138,8 +132,7 @@ extension Syscall {
                 return errno == 0 ? .success(names) : .failure(DirectoryError(call: .read, code: errno))
             }
             let name = withUnsafeBytes(of: &entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if name == [0x2e] || name == [0x2e, 0x2e] || name.isEmpty { continue }
-            names.append(name)
+            if keep(name) { names.append(name) }
         }
     }
 

@@ -9,32 +9,26 @@ enum BodyFilterHead {
     static func edit(_ head: [UInt8], keepLastModified: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.count)
-        var i = 0
-        var first = true
-        while i < head.count {
-            var end = i
-            while end < head.count && head[end] != 10 { end += 1 }
-            let lineEnd = min(end + 1, head.count)
-            let line = head[i..<lineEnd]
-            defer { i = lineEnd }
-            if first { first = false; out.append(contentsOf: line); continue }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { out.append(contentsOf: line); continue }
+        HeadLines.forEach(head) { line, isStatusLine in
+            if isStatusLine { out.append(contentsOf: line); return true }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { out.append(contentsOf: line); return true }
             let name = line[line.startIndex..<colon]
             if ASCII.equalsLowercased(name, "content-length") || ASCII.equalsLowercased(name, "accept-ranges")
                 || ASCII.equalsLowercased(name, "content-range") {
-                continue
+                return true
             }
-            if ASCII.equalsLowercased(name, "last-modified") && !keepLastModified { continue }
+            if ASCII.equalsLowercased(name, "last-modified") && !keepLastModified { return true }
             if ASCII.equalsLowercased(name, "etag") {
-                if !keepLastModified { continue }
+                if !keepLastModified { return true }
                 var value = ASCII.trim(line[(colon + 1)...])
                 while let last = value.last, last == 13 || last == 10 { value = value.dropLast() }
                 if value.first == UInt8(ascii: "\"") {   // strong: made weak
                     out.append(contentsOf: Array("ETag: W/".utf8)); out.append(contentsOf: value); out.append(contentsOf: [13, 10])
-                    continue
+                    return true
                 }
             }
             out.append(contentsOf: line)
+            return true
         }
         return out
     }

@@ -18,25 +18,18 @@ enum SliceHead {
     static func rewrite(_ head: [UInt8], status: Int?, dropped: [StaticString], extra: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.count + extra.count + 32)
-        var i = 0
-        var first = true
-        while i < head.count {
-            var end = i
-            while end < head.count && head[end] != 10 { end += 1 }
-            let lineEnd = min(end + 1, head.count)
-            let line = head[i..<lineEnd]
-            i = lineEnd
-            if first {
-                first = false
+        HeadLines.forEach(head) { line, isStatusLine in
+            if isStatusLine {
                 if let s = status { out.append(contentsOf: statusLine(s)) } else { out.append(contentsOf: line) }
-                continue
+                return true
             }
-            if line.count <= 2 && (line.first == 13 || line.first == 10) { break }   // the blank line
+            if line.count <= 2 && (line.first == 13 || line.first == 10) { return false }   // the blank line
             if let colon = line.firstIndex(of: UInt8(ascii: ":")),
                dropped.contains(where: { ASCII.equalsLowercased(line[line.startIndex..<colon], $0) }) {
-                continue
+                return true
             }
             out.append(contentsOf: line)
+            return true
         }
         out.append(contentsOf: extra)
         out.append(contentsOf: [13, 10])
