@@ -16,7 +16,7 @@ extension ConfigBuilder {
         let context = FinishContext(
             upstreams: Set(upstreams.map(\.name)),
             upstreamsByLowercase: Dictionary(upstreams.map { ($0.name.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a }),
-            zones: Set(http.proxyCachePaths.map(\.zoneName)),
+            zones: Dictionary(http.cachePaths.map { ($0.zoneName, $0.module) }, uniquingKeysWith: { a, _ in a }),
             formats: Set(http.logFormats.map(\.name)),
             zonedUpstreams: Set(upstreams.filter { $0.zone != nil }.map(\.name)), matches: Set(http.matches.map(\.name)),
             limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }))
@@ -66,7 +66,7 @@ extension ConfigBuilder {
         warnConflictingNames(servers)
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
-            maps: http.maps, splitClients: http.splitClients, geos: http.geos, proxyCachePaths: http.proxyCachePaths,
+            maps: http.maps, splitClients: http.splitClients, geos: http.geos, cachePaths: http.cachePaths,
             limitZones: http.limitZones, matches: http.matches)
     }
 
@@ -77,7 +77,8 @@ extension ConfigBuilder {
         func upstream(named name: String) -> String? {
             upstreams.contains(name) ? name : upstreamsByLowercase[name.lowercased()]
         }
-        let zones: Set<String>
+        /// Cache zone name → the module whose `*_cache_path` declared it.
+        let zones: [String: CacheModule]
         let formats: Set<String>
         /// Upstreams with a `zone` (the ones `health_check` may check) and the `match` blocks' names.
         let zonedUpstreams: Set<String>
@@ -204,10 +205,7 @@ extension ConfigBuilder {
     }
 
     private func check(_ settings: HTTPSettings, _ context: FinishContext, at location: SourceLocation) throws {
-        // `proxy_cache $variable` names its zone per request (an unknown one is a 500 then, as in nginx).
-        if let zone = settings.proxy.cache.zone, !zone.contains("$"), !context.zones.contains(zone) {
-            throw ConfigError("\"proxy_cache\" zone \"\(zone)\" is unknown", at: location)
-        }
+        try checkCacheZone(settings.proxy.cache, .proxy, context, at: location)
         for log in settings.logging.accessLogs where !context.formats.contains(log.format) {
             throw ConfigError("unknown log format \"\(log.format)\"", at: log.location ?? location)
         }
@@ -219,12 +217,23 @@ extension ConfigBuilder {
         }
     }
 
+    /// A location's `*_cache zone`: declared by that module's `*_cache_path` (another module's zone is nginx's
+    /// "different use"). `*_cache $variable` names its zone per request (an unknown one is a 500 then, as in nginx).
+    private func checkCacheZone(_ cache: UpstreamCacheSettings, _ module: CacheModule, _ context: FinishContext,
+                                at location: SourceLocation) throws {
+        guard let zone = cache.zone, !zone.contains("$") else { return }
+        guard let owner = context.zones[zone] else {
+            throw ConfigError("\"\(module.prefix)_cache\" zone \"\(zone)\" is unknown", at: location)
+        }
+        if owner != module { throw DirectiveTable.differentUse(zone, location) }
+    }
+
     /// A zone `limit_req` or `limit_conn` names: nginx adds it as a zero-size zone that only the matching
     /// `*_zone` directive gives a size, so an undeclared one fails as that, and another module's as a clash.
     private func checkLimitZone(_ name: String, declaredBy directive: String, _ context: FinishContext,
                                 at location: SourceLocation) throws {
         guard let declared = context.limitZones[name] else {
-            if context.zones.contains(name) { throw DirectiveTable.differentUse(name, location) }
+            if context.zones[name] != nil { throw DirectiveTable.differentUse(name, location) }
             throw ConfigError("zero size shared memory zone \"\(name)\"", at: location)
         }
         if declared != directive { throw DirectiveTable.differentUse(name, location) }

@@ -25,7 +25,7 @@ final class HTTPDraft: SettingsOwner {
     var maps: [MapConfig] = []
     var splitClients: [SplitClientsConfig] = []
     var geos: [GeoConfig] = []
-    var proxyCachePaths: [ProxyCachePath] = []
+    var cachePaths: [CachePath] = []
     /// `limit_req_zone` and `limit_conn_zone`, in file order; names are unique.
     var limitZones: [LimitZoneConfig] = []
     /// `match` blocks (health checks), in file order; names are unique.

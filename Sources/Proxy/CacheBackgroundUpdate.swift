@@ -3,9 +3,9 @@ import DNS
 import EventLoop
 import HTTP1
 
-/// `proxy_cache_background_update on`: the refresh of an expired entry, run after its stale copy was sent
-/// (nginx's background subrequest). It sends the request built from the client's (conditional with
-/// `proxy_cache_revalidate`), reads the answer and only fills the cache through the `CacheExchange` that
+/// `proxy_cache_background_update on` (and `fastcgi_`, `uwsgi_`, `scgi_`): the refresh of an expired entry, run
+/// after its stale copy was sent (nginx's background subrequest). It sends the request built from the client's
+/// in the location's protocol (conditional with `*_cache_revalidate`), reads the answer and only fills the cache through the `CacheExchange` that
 /// holds the key's update lock; nothing goes to any client. One try, with the location's timeouts: a failure
 /// is logged and the stale entry stays for the next request to try again. An https upstream gets the exchange's
 /// TLS (UpstreamHandshake.swift) and every byte goes through the connection's transport.
@@ -41,8 +41,11 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         self.cache = cache
         worker = r.connection.worker
         self.proxy = proxy
-        head = cache.upstreamHead(for: r, proxy: proxy)
-        tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize)
+        head = cache.upstreamHead(for: r, proxy: proxy) ?? []
+        // A CGI application is asked with the client's method (the CGI modules do not convert a HEAD) and
+        // answers in its protocol; an HTTP upstream with a GET.
+        tx = UpstreamTransaction(method: proxy.cgi == nil ? .get : r.head.method, headLimit: proxy.bufferSize)
+        if let f = proxy.cgi { tx.speakCGI(records: f.records, keepConn: false, catchStderr: f.catchStderr) }
         if case .variable = proxy.target { tls = r.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         tlsName = tls?.serverName(for: r, proxy: proxy) ?? ""
         connectOptions = proxy.socketSetup.isDefault ? Socket.ConnectOptions() : proxy.socketSetup.options(for: r)
@@ -52,6 +55,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     /// `peers`: the client request's balancer (its pick context is reused when already evaluated).
     static func start(_ cache: CacheExchange, request r: Request, proxy: ProxyRuntime, peers: UpstreamPeers?) {
         let u = CacheBackgroundUpdate(cache: cache, request: r, proxy: proxy)
+        if u.head.isEmpty { return cache.finish() }   // a request that cannot be encoded (uwsgi's size limit)
         let address: SocketAddress
         if let ps = peers {
             var state = PickState()

@@ -642,9 +642,13 @@ final class CacheExchange {
         return edits
     }
 
-    /// The request head a background update sends.
-    func upstreamHead(for r: Request, proxy: ProxyRuntime) -> [UInt8] {
-        UpstreamRequest.build(r, proxy: proxy, bodyLength: nil, cache: headEdits())
+    /// The request a background update sends, in the location's protocol (HTTP, or its CGI encoder); nil when
+    /// it cannot be written (a uwsgi packet over 64 KiB).
+    func upstreamHead(for r: Request, proxy: ProxyRuntime) -> [UInt8]? {
+        guard let f = proxy.cgi else { return UpstreamRequest.build(r, proxy: proxy, bodyLength: nil, cache: headEdits()) }
+        var w = HeadWriter(capacity: r.head.bytes.count + 256)
+        if CGIRequest.write(r, f, bodyLength: nil, cache: headEdits(), into: &w) != nil { return nil }
+        return w.finish()
     }
 }
 

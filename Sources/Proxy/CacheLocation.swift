@@ -2,7 +2,7 @@ import Balancing
 import Cache
 import Config
 
-/// A location's `proxy_cache*` settings, compiled: the zone, the key template, the pure policy's rules,
+/// A location's `proxy_cache*` (or `fastcgi_cache*`, `uwsgi_cache*`, `scgi_cache*`) settings, compiled: the zone, the key template, the pure policy's rules,
 /// and the switches the engine acts on (bypass, no_cache, lock, use_stale, revalidate, convert_head).
 final class CacheLocation: @unchecked Sendable {
     /// The zone; nil only for a `proxy_cache $variable` location, which is never used as it is (`selector`).
@@ -96,9 +96,10 @@ final class CacheLocation: @unchecked Sendable {
     /// Where a response for this location is written before it becomes an entry (nil: beside the entry).
     var tempDirectory: String? { zone.useTempPath && !tempPath.isEmpty ? tempPath : nil }
 
-    /// Compiles a location's settings; nil when `proxy_cache` is off. An unknown zone is a configuration error.
-    static func build(_ s: ProxyCacheSettings, ignoreHeaders: Set<String>, tempPath: String = "", zones: [String: CacheZone],
-                      at loc: SourceLocation,
+    /// Compiles a location's settings of `module` (`proxy_cache*`, `fastcgi_cache*`, …); nil when its `*_cache` is
+    /// off. An unknown zone is a configuration error; `*_cache $variable` chooses among the module's zones only.
+    static func build(_ s: UpstreamCacheSettings, module: CacheModule = .proxy, ignoreHeaders: Set<String>,
+                      tempPath: String = "", zones: [String: CacheZone], at loc: SourceLocation,
                       compile: (Template) throws(ConfigError) -> CompiledTemplate) throws(ConfigError) -> CacheLocation? {
         guard let name = s.zone, name != "off" else { return nil }
         if name.contains("$") {   // proxy_cache $variable: chosen per request among every zone
@@ -106,18 +107,20 @@ final class CacheLocation: @unchecked Sendable {
             do { template = try Template(name) } catch { throw ConfigError(error.message, at: loc) }
             let selectorName = try compile(template)
             var byName: [[UInt8]: CacheLocation] = [:]
-            for (zoneName, zone) in zones {
+            for (zoneName, zone) in zones where zone.module == module {
                 byName[Array(zoneName.utf8)] = try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath,
                                                          compile: compile)
             }
             return try build(s, zone: nil, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile,
                              selector: ZoneSelector(name: selectorName, byName: byName))
         }
-        guard let zone = zones[name] else { throw ConfigError("\"proxy_cache\" zone \"\(name)\" is unknown", at: loc) }
+        guard let zone = zones[name], zone.module == module else {
+            throw ConfigError("\"\(module.prefix)_cache\" zone \"\(name)\" is unknown", at: loc)
+        }
         return try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile)
     }
 
-    private static func build(_ s: ProxyCacheSettings, zone: CacheZone?, ignoreHeaders: Set<String>, tempPath: String,
+    private static func build(_ s: UpstreamCacheSettings, zone: CacheZone?, ignoreHeaders: Set<String>, tempPath: String,
                               compile: (Template) throws(ConfigError) -> CompiledTemplate,
                               selector: ZoneSelector? = nil) throws(ConfigError) -> CacheLocation {
         var rules = CacheRules()

@@ -17,6 +17,8 @@ import Synchronization
 final class CacheZone: @unchecked Sendable {
     let name: String
     let path: String
+    /// The module whose `*_cache_path` declared it: only that module's `*_cache` may use it.
+    let module: CacheModule
     let storage: FileStorage
     let index: CacheIndex
     /// `use_temp_path=on` (nginx's default): responses are written under the location's `proxy_temp_path`
@@ -33,9 +35,10 @@ final class CacheZone: @unchecked Sendable {
     static let managerIntervalMillis = 200
 
     /// `start: false` (for `-t`) builds the zone without touching the disk or starting its threads.
-    init(config: ProxyCachePath, errorLog: ErrorLogFile, start: Bool = true) {
+    init(config: CachePath, errorLog: ErrorLogFile, start: Bool = true) {
         name = config.zoneName
         path = config.path
+        module = config.module
         let levels = CacheLevels(config.levels) ?? CacheLevels([])!
         storage = FileStorage(root: config.path, levels: levels)
         index = CacheIndex(limits: CacheIndexLimits(zoneBytes: config.zoneSize, maxSize: config.maxSize ?? .max,
@@ -93,11 +96,11 @@ final class CacheZone: @unchecked Sendable {
 
     /// The zones a new runtime serves with: kept from `previous` when name and path match, else new.
     /// Zones the new configuration drops stop their threads once the old runtime is gone (they are weakly held).
-    static func zones(for paths: [ProxyCachePath], previous: [String: CacheZone], errorLog: ErrorLogFile,
+    static func zones(for paths: [CachePath], previous: [String: CacheZone], errorLog: ErrorLogFile,
                       start: Bool = true) -> [String: CacheZone] {
         var out: [String: CacheZone] = [:]
         for p in paths {
-            if let old = previous[p.zoneName], old.path == p.path { out[p.zoneName] = old; continue }
+            if let old = previous[p.zoneName], old.path == p.path, old.module == p.module { out[p.zoneName] = old; continue }
             out[p.zoneName] = CacheZone(config: p, errorLog: errorLog, start: start)
         }
         return out

@@ -166,16 +166,12 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func buildHead() -> Bool {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
         if let f = proxy.cgi {   // the request's encoder (UpstreamTransaction.swift's seam)
-            switch f.wire {
-            case .fastcgi: FastCGIRequest.write(request, fastcgi: f, bodyLength: body.lengthForUpstream, into: &w)
-            case .scgi: SCGIRequest.write(request, scgi: f, bodyLength: body.lengthForUpstream, into: &w)
-            case .uwsgi(let m1, let m2):
-                if let size = UWSGIRequest.write(request, uwsgi: f, modifier1: m1, modifier2: m2, into: &w) {
-                    request.upstreamHead = w.finish()
-                    worker.log(.alert, "uwsgi request is too big: \(size)", client)
-                    failClient(500)
-                    return false
-                }
+            if let size = CGIRequest.write(request, f, bodyLength: body.lengthForUpstream,
+                                           cache: cache?.headEditsIfCaching(), into: &w) {
+                request.upstreamHead = w.finish()
+                worker.log(.alert, "uwsgi request is too big: \(size)", client)
+                failClient(500)
+                return false
             }
         } else {
             UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,

@@ -118,7 +118,7 @@ struct Builder {
         try collectVariables(http)
         // nginx compiles every log_format as it reads it: one naming an unknown variable is refused even unused.
         for f in http.logFormats where !f.template.isLiteral { _ = try compile(f.template, at: f.location ?? .commandLine) }
-        cacheZones = CacheZone.zones(for: http.proxyCachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
+        cacheZones = CacheZone.zones(for: http.cachePaths, previous: previous?.cacheZones ?? [:], errorLog: errorLog,
                                      start: openFiles)
         limitZones = try LimitZoneSet(http.limitZones, previous: previous?.limitZones)
         for up in http.upstreams {

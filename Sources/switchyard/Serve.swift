@@ -42,7 +42,7 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
 /// `proxy_cache_path`. Started as root, the master gives them to `user` before dropping privileges.
 func writableDirectories(_ configuration: Configuration, prefix: String) -> [String] {
     var out = tempDirectories(configuration, prefix: prefix)
-    for p in configuration.http?.proxyCachePaths ?? [] {
+    for p in configuration.http?.cachePaths ?? [] {
         let path = Invocation.absolute(p.path, base: prefix)
         if !out.contains(path) { out.append(path) }
     }

@@ -358,7 +358,7 @@ struct ModelTests {
             location /r { proxy_redirect http://a/ /; proxy_redirect ~*^http://b(.*)$ $1; proxy_redirect default; }
             }
             """))
-        let cachePath = config.http!.proxyCachePaths[0]
+        let cachePath = config.http!.cachePaths[0]
         #expect(cachePath.path == "/p/cache")
         #expect(cachePath.levels == [1, 2])
         #expect(cachePath.zoneName == "cache_one")

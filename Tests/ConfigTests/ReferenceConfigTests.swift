@@ -49,7 +49,7 @@ struct ReferenceConfigTests {
         #expect(settings.proxy.bufferSize == 64 << 10)
         #expect(settings.proxy.buffers == BufferCount(count: 4, size: 128 << 10))
         #expect(settings.proxy.tempPath == "/home/temp_dir")
-        #expect(http.proxyCachePaths.map(\.zoneName) == ["cache_one"])
+        #expect(http.cachePaths.map(\.zoneName) == ["cache_one"])
         #expect(settings.gzip.compLevel == 9)
         #expect(settings.gzip.types.contains("application/x-javascript"))
 

@@ -113,7 +113,7 @@ extension DirectiveTable {
             }
             throw differentUse(zone.name, directive.location)
         }
-        if http.proxyCachePaths.contains(where: { $0.zoneName == zone.name }) { throw differentUse(zone.name, directive.location) }
+        if http.cachePaths.contains(where: { $0.zoneName == zone.name }) { throw differentUse(zone.name, directive.location) }
         http.limitZones.append(zone)
     }
 

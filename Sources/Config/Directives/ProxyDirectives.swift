@@ -105,52 +105,7 @@ extension DirectiveTable {
             DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieFlags)]) { builder, directive in
                 try cookieFlags(builder, directive)
             }),
-        DirectiveSpec("proxy_cache", anyHTTPLevel, .exactly(1), .value(\.proxy.cache.$zone) { _, directive in
-            let zone = directive.arguments[0].text
-            return zone == "off" ? nil : zone
-        }),
-        DirectiveSpec("proxy_cache_key", anyHTTPLevel, .exactly(1), .value(\.proxy.cache.$key) { _, directive in
-            try Values.template(directive, directive.arguments[0])
-        }),
-        DirectiveSpec("proxy_cache_valid", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$valid) { _, directive in
-            [try cacheValid(directive)]
-        }),
-        // A bitmask in nginx: GET and HEAD are always in it, so naming them again is no duplicate here.
-        DirectiveSpec("proxy_cache_methods", anyHTTPLevel, .atLeast(1), .accumulate(\.proxy.cache.$methods) {
-            _, directive, current in
-            let known = ["GET", "HEAD", "POST", "PUT", "DELETE", "MKCOL", "COPY", "MOVE", "OPTIONS", "PROPFIND",
-                         "PROPPATCH", "LOCK", "UNLOCK", "PATCH"]
-            var methods: Set<String> = current ?? ["GET", "HEAD"]
-            for argument in directive.arguments {
-                guard known.contains(argument.text.uppercased()) else {
-                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
-                }
-                methods.insert(argument.text.uppercased())
-            }
-            return methods
-        }),
-        DirectiveSpec("proxy_cache_min_uses", anyHTTPLevel, .exactly(1), .number(\.proxy.cache.$minUses)),
-        DirectiveSpec("proxy_cache_bypass", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$bypass) { _, directive in
-            try directive.arguments.map { try Values.template(directive, $0) }
-        }),
-        DirectiveSpec("proxy_no_cache", anyHTTPLevel, .atLeast(1), .append(\.proxy.cache.$noCache) { _, directive in
-            try directive.arguments.map { try Values.template(directive, $0) }
-        }),
-        DirectiveSpec("proxy_cache_use_stale", anyHTTPLevel, .atLeast(1), .accumulate(\.proxy.cache.$useStale) {
-            builder, directive, current in
-            let known: Set<String> = ["error", "timeout", "invalid_header", "updating", "http_500", "http_502",
-                                      "http_503", "http_504", "http_403", "http_404", "http_429"]
-            return try bitmaskWithOff(builder, directive, current) { known.contains($0) ? $0 : nil }
-        }),
-        DirectiveSpec("proxy_cache_background_update", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$backgroundUpdate)),
-        DirectiveSpec("proxy_cache_lock", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$lock)),
-        DirectiveSpec("proxy_cache_lock_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.cache.$lockTimeout)),
-        DirectiveSpec("proxy_cache_lock_age", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.cache.$lockAge)),
-        DirectiveSpec("proxy_cache_revalidate", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$revalidate)),
         DirectiveSpec("proxy_cache_convert_head", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$convertHead)),
-        DirectiveSpec("proxy_cache_max_range_offset", anyHTTPLevel, .exactly(1), .value(\.proxy.cache.$maxRangeOffset) {
-            _, directive in try Values.offset(directive, directive.arguments[0])
-        }),
         // switchyard's: RFC 9213 targeted fields this cache obeys before CDN-Cache-Control (`off`: none, not even that).
         DirectiveSpec("proxy_cache_target_field", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$targetFields) { _, directive in
             let words = directive.arguments.map(\.text)
@@ -166,14 +121,7 @@ extension DirectiveTable {
             if !names.contains("cdn-cache-control") { names.append("cdn-cache-control") }
             return names
         }),
-        DirectiveSpec("proxy_cache_path", [.http], .atLeast(2), .custom { builder, directive in
-            let path = try cachePath(builder, directive)
-            if builder.http!.proxyCachePaths.contains(where: { $0.zoneName == path.zoneName }) {
-                throw ConfigError("duplicate zone \"\(path.zoneName)\"", at: directive.location)
-            }
-            builder.http!.proxyCachePaths.append(path)
-        }),
-        ]
+        ] + upstreamCache(.proxy, \.proxy.cache)
     }
 
     /// `proxy_redirect off | default | from to`: rules accumulate at one level, replacing the inherited ones.
@@ -314,69 +262,6 @@ extension DirectiveTable {
         }
         // A level already off (set, and empty) stays off.
         return flags.contains(nil) || current?.isEmpty == true ? [] : Set(flags.compactMap { $0 })
-    }
-
-    private static func cacheValid(_ directive: Directive) throws -> CacheValid {
-        var arguments = directive.arguments
-        let time = try Values.seconds(directive, arguments.removeLast())
-        if arguments.isEmpty { return CacheValid(codes: .list([200, 301, 302]), time: time) }
-        if arguments.contains(where: { $0.text == "any" }) {
-            guard arguments.count == 1 else { throw ConfigError("invalid value \"any\"", at: directive.location) }
-            return CacheValid(codes: .any, time: time)
-        }
-        return CacheValid(codes: .list(try arguments.map { argument in
-            guard let code = Int(argument.text), (100...599).contains(code) else {
-                throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
-            }
-            return code
-        }), time: time)
-    }
-
-    private static func cachePath(_ builder: ConfigBuilder, _ directive: Directive) throws -> ProxyCachePath {
-        let path = builder.absolutePath(directive.arguments[0].text)
-        var levels: [Int] = []
-        var zone: (String, Int)?
-        var inactive = Duration.seconds(600)
-        var maxSize: Int?
-        var minFree: Int?
-        var useTempPath = true
-        func invalid(_ argument: Argument) -> ConfigError {
-            ConfigError("invalid \(argument.text.split(separator: "=").first ?? "") value \"\(argument.text)\"", at: directive.location)
-        }
-        for argument in directive.arguments.dropFirst() {
-            if let value = Values.parameter(argument, "levels") {
-                let parts = value.split(separator: ":", omittingEmptySubsequences: false)
-                levels = parts.compactMap { Int($0) }
-                guard levels.count == parts.count, (1...3).contains(levels.count), levels.allSatisfy({ $0 == 1 || $0 == 2 })
-                else { throw ConfigError("invalid \"levels\" \"\(argument.text)\"", at: directive.location) }
-            } else if let value = Values.parameter(argument, "keys_zone") {
-                let parts = value.split(separator: ":")
-                guard parts.count == 2, !parts[0].isEmpty, let size = Units.size(String(parts[1])), size > 0 else {
-                    throw ConfigError("invalid keys zone size \"\(argument.text)\"", at: directive.location)
-                }
-                zone = (String(parts[0]), size)
-            } else if let value = Values.parameter(argument, "inactive") {
-                guard let seconds = Units.seconds(value) else { throw invalid(argument) }
-                inactive = .seconds(seconds)
-            } else if let value = Values.parameter(argument, "max_size") {
-                guard let size = Units.offset(value) else { throw invalid(argument) }
-                maxSize = size
-            } else if let value = Values.parameter(argument, "min_free") {
-                guard let size = Units.offset(value) else { throw invalid(argument) }
-                minFree = size
-            } else if let value = Values.parameter(argument, "use_temp_path") {
-                guard value == "on" || value == "off" else { throw invalid(argument) }
-                useTempPath = value == "on"
-            } else {
-                throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
-            }
-        }
-        guard let zone else {
-            throw ConfigError("\"proxy_cache_path\" must have \"keys_zone\" parameter", at: directive.location)
-        }
-        return ProxyCachePath(
-            path: path, levels: levels, zoneName: zone.0, zoneSize: zone.1, inactive: inactive, maxSize: maxSize,
-            minFree: minFree, useTempPath: useTempPath, location: directive.location)
     }
 }
 

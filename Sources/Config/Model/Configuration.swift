@@ -62,7 +62,8 @@ public struct HTTPConfig: Sendable {
     public var maps: [MapConfig]
     public var splitClients: [SplitClientsConfig]
     public var geos: [GeoConfig]
-    public var proxyCachePaths: [ProxyCachePath]
+    /// Every module's `*_cache_path`; zone names are unique across them.
+    public var cachePaths: [CachePath]
     /// `limit_req_zone` and `limit_conn_zone`: tables shared by every worker.
     public var limitZones: [LimitZoneConfig]
     /// `match` blocks for `health_check`.
@@ -112,8 +113,10 @@ public struct LogFormat: Sendable, Equatable {
         location: nil)
 }
 
-/// `proxy_cache_path path [levels=1:2] keys_zone=name:size [inactive=time] [max_size=size] …`.
-public struct ProxyCachePath: Sendable, Equatable {
+/// `proxy_cache_path path [levels=1:2] keys_zone=name:size [inactive=time] [max_size=size] …`, and its
+/// `fastcgi_`, `uwsgi_`, `scgi_` twins: the zone belongs to the module that declared it.
+public struct CachePath: Sendable, Equatable {
+    public let module: CacheModule
     /// Absolute after load.
     public let path: String
     /// Directory levels, each 1 or 2 hex characters (`levels=1:2` is `[1, 2]`).

@@ -349,8 +349,8 @@ extension ProxySSLSettings {
     }
 }
 
-extension ProxyCacheSettings {
-    mutating func inherit(from parent: ProxyCacheSettings) {
+extension UpstreamCacheSettings {
+    mutating func inherit(from parent: UpstreamCacheSettings) {
         $zone.inherit(from: parent.$zone)
         $key.inherit(from: parent.$key)
         $valid.inherit(from: parent.$valid)

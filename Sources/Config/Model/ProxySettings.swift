@@ -49,7 +49,8 @@ public struct ProxySettings: Sendable {
     @Setting public var cookieFlags: [CookieFlagsRule] = []
     /// `proxy_pass_trailers` (nginx 1.27.2): pass the upstream's trailer fields to the client.
     @Setting public var passTrailers: Bool = false
-    public var cache = ProxyCacheSettings()
+    /// `proxy_cache*`: the same settings as `fastcgi_cache*`, `uwsgi_cache*` and `scgi_cache*`.
+    public var cache = UpstreamCacheSettings()
 
     public init() {}
 
@@ -106,44 +107,6 @@ public enum NextUpstreamCondition: String, Sendable, CaseIterable {
     case http404 = "http_404"
     case http429 = "http_429"
     case nonIdempotent = "non_idempotent"
-}
-
-/// `proxy_cache*` directives.
-public struct ProxyCacheSettings: Sendable {
-    /// `proxy_cache zone`; nil is `off`.
-    @Setting public var zone: String? = nil
-    @Setting public var key: Template = try! Template("$scheme$proxy_host$request_uri")
-    @Setting public var valid: [CacheValid] = []
-    @Setting public var methods: Set<String> = ["GET", "HEAD"]
-    @Setting public var minUses: Int = 1
-    @Setting public var bypass: [Template] = []
-    @Setting public var noCache: [Template] = []
-    /// `proxy_cache_use_stale`; empty is `off`.
-    @Setting public var useStale: Set<String> = []
-    @Setting public var backgroundUpdate: Bool = false
-    @Setting public var lock: Bool = false
-    @Setting public var lockTimeout: Duration = .seconds(5)
-    @Setting public var lockAge: Duration = .seconds(5)
-    @Setting public var revalidate: Bool = false
-    @Setting public var convertHead: Bool = true
-    /// `proxy_cache_max_range_offset`: a Range starting this far in or beyond goes upstream as it is, uncached;
-    /// nil is no limit.
-    @Setting public var maxRangeOffset: Int? = nil
-    /// `proxy_cache_target_field`: RFC 9213's target list, lowercased, most specific first (CDN-Cache-Control last).
-    @Setting public var targetFields: [String] = ["cdn-cache-control"]
-
-    public init() {}
-}
-
-/// `proxy_cache_valid [code ...] time`: no codes means 200, 301, 302; `any` matches every code.
-public struct CacheValid: Sendable, Equatable {
-    public enum Codes: Sendable, Equatable {
-        case any
-        case list([Int])
-    }
-
-    public let codes: Codes
-    public let time: Duration
 }
 
 /// What `proxy_cookie_domain`, `proxy_cookie_path` and `proxy_redirect` match: a text (may hold variables,
