@@ -206,6 +206,9 @@ extension ConfigBuilder {
 
     private func check(_ settings: HTTPSettings, _ context: FinishContext, at location: SourceLocation) throws {
         try checkCacheZone(settings.proxy.cache, .proxy, context, at: location)
+        try checkCacheZone(settings.fastcgi.family.cache, .fastcgi, context, at: location)
+        try checkCacheZone(settings.uwsgi.family.cache, .uwsgi, context, at: location)
+        try checkCacheZone(settings.scgi.cache, .scgi, context, at: location)
         for log in settings.logging.accessLogs where !context.formats.contains(log.format) {
             throw ConfigError("unknown log format \"\(log.format)\"", at: log.location ?? location)
         }
@@ -221,11 +224,17 @@ extension ConfigBuilder {
     /// "different use"). `*_cache $variable` names its zone per request (an unknown one is a 500 then, as in nginx).
     private func checkCacheZone(_ cache: UpstreamCacheSettings, _ module: CacheModule, _ context: FinishContext,
                                 at location: SourceLocation) throws {
-        guard let zone = cache.zone, !zone.contains("$") else { return }
-        guard let owner = context.zones[zone] else {
-            throw ConfigError("\"\(module.prefix)_cache\" zone \"\(zone)\" is unknown", at: location)
+        guard let zone = cache.zone else { return }
+        if !zone.contains("$") {
+            guard let owner = context.zones[zone] else {
+                throw ConfigError("\"\(module.prefix)_cache\" zone \"\(zone)\" is unknown", at: location)
+            }
+            if owner != module { throw DirectiveTable.differentUse(zone, location) }
         }
-        if owner != module { throw DirectiveTable.differentUse(zone, location) }
+        // The CGI modules have no default key (nginx checks as it merges each level that caches).
+        if module != .proxy && !cache.$key.isSet {
+            throw ConfigError("no \"\(module.prefix)_cache_key\" for \"\(module.prefix)_cache\"", at: location)
+        }
     }
 
     /// A zone `limit_req` or `limit_conn` names: nginx adds it as a zero-size zone that only the matching

@@ -1,4 +1,5 @@
 import ASCIIBytes
+import Config
 import HTTP1
 import Regex
 
@@ -76,6 +77,15 @@ final class CGIRuntime: @unchecked Sendable {
         }
     }
 
+    /// Whose `*_cache_path` zones the location's `*_cache` may name.
+    var cacheModule: CacheModule {
+        switch wire {
+        case .fastcgi: .fastcgi
+        case .uwsgi: .uwsgi
+        case .scgi: .scgi
+        }
+    }
+
     /// nginx's scheme in its log lines' `upstream: "…"`.
     var scheme: String {
         switch wire {
@@ -91,8 +101,14 @@ final class CGIRuntime: @unchecked Sendable {
 /// `HTTP_NAME`, unless a parameter of that name was set. A field repeated (two `Cookie` lines, as HTTP/2 clients
 /// send them) goes once, its values joined with `; ` for Cookie and `, ` else, as nginx 1.23 joins them: a CGI
 /// application keeps one value a name.
+///
+/// When the location caches the request (`caching` not nil), the client's validators and ranges are not sent
+/// (the stored answer must be the whole resource, good for every later client) and a revalidation's validators
+/// go as `HTTP_IF_MODIFIED_SINCE` / `HTTP_IF_NONE_MATCH`, unless a parameter of that name was set: nginx's
+/// cache parameters.
 enum CGIVars {
-    static func write(_ r: Request, _ f: CGIRuntime, into sink: inout some CGIPairSink) {
+    static func write(_ r: Request, _ f: CGIRuntime, caching: [(name: String, value: [UInt8])]? = nil,
+                      into sink: inout some CGIPairSink) {
         var value: [UInt8] = []
         for p in f.params {
             value.removeAll(keepingCapacity: true)
@@ -100,12 +116,15 @@ enum CGIVars {
             if p.ifNotEmpty && value.isEmpty { continue }
             sink.add(name: p.name, value: value)
         }
+        if let validators = caching { addValidators(validators, f, into: &sink) }
         guard f.passRequestHeaders else { return }
         let head = r.head!, b = head.bytes, fields = head.headers
+        let caching = caching != nil
         var name: [UInt8] = []
         var key: [UInt8] = []
         for (i, h) in fields.enumerated() {
             if fields[..<i].contains(where: { sameName(b, $0.name, h.name) }) { continue }   // joined before
+            if caching && UpstreamRequest.cacheStripped.contains(b, h.name) { continue }
             key.removeAll(keepingCapacity: true)
             for k in h.name.start..<h.name.end {
                 let c = b[k]
@@ -126,6 +145,22 @@ enum CGIVars {
                 value.append(contentsOf: b[g.value.start..<g.value.end])
             }
             sink.add(name: name, value: value)
+        }
+    }
+
+    /// A revalidation's `If-Modified-Since` / `If-None-Match` as their CGI variables, each unless a parameter
+    /// of that name was set (the parameter wins, as in nginx).
+    private static func addValidators(_ validators: [(name: String, value: [UInt8])], _ f: CGIRuntime,
+                                      into sink: inout some CGIPairSink) {
+        for v in validators {
+            var key: [UInt8] = []
+            var name = Array("HTTP_".utf8)
+            for c in v.name.utf8 {
+                key.append(c == UInt8(ascii: "-") ? UInt8(ascii: "_") : ASCII.lower(c))
+                name.append(c == UInt8(ascii: "-") ? UInt8(ascii: "_") : (c &- 97 < 26 ? c & 0xDF : c))
+            }
+            if f.headerParams.contains(key) { continue }
+            sink.add(name: name, value: v.value)
         }
     }
 

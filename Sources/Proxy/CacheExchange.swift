@@ -642,12 +642,22 @@ final class CacheExchange {
         return edits
     }
 
+    /// The cache's edits for a CGI application's request (CGIVars): nil when this request is not cached (an
+    /// invalidating one goes as it came); else the stale entry's validators when revalidating, none otherwise.
+    /// The client's own validators and ranges are left out either way, as nginx's CGI modules do when caching.
+    func cgiValidatorsIfCaching() -> [(name: String, value: [UInt8])]? {
+        guard invalidation == nil else { return nil }
+        requestTime = Int64(time(nil))   // built as the request goes upstream (each try)
+        guard revalidating, let s = stale else { return [] }
+        return CacheRevalidation.headers(for: s.meta)
+    }
+
     /// The request a background update sends, in the location's protocol (HTTP, or its CGI encoder); nil when
     /// it cannot be written (a uwsgi packet over 64 KiB).
     func upstreamHead(for r: Request, proxy: ProxyRuntime) -> [UInt8]? {
         guard let f = proxy.cgi else { return UpstreamRequest.build(r, proxy: proxy, bodyLength: nil, cache: headEdits()) }
         var w = HeadWriter(capacity: r.head.bytes.count + 256)
-        if CGIRequest.write(r, f, bodyLength: nil, cache: headEdits(), into: &w) != nil { return nil }
+        if CGIRequest.write(r, f, bodyLength: nil, cache: self, into: &w) != nil { return nil }
         return w.finish()
     }
 }

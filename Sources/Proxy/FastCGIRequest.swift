@@ -5,12 +5,14 @@ import HTTP1
 /// `HTTP_*`), the end of FCGI_PARAMS, and the end of FCGI_STDIN when no body follows (a body goes as FCGI_STDIN
 /// records from `RequestBody`, which ends the stream itself).
 enum FastCGIRequest {
-    static func write(_ r: Request, fastcgi f: CGIRuntime, bodyLength: Int64?, into w: inout HeadWriter) {
+    /// `caching`: CGIVars' cache edits (nil: the location does not cache this request).
+    static func write(_ r: Request, fastcgi f: CGIRuntime, bodyLength: Int64?,
+                      caching: [(name: String, value: [UInt8])]? = nil, into w: inout HeadWriter) {
         var out: [UInt8] = []
         out.reserveCapacity(r.head.bytes.count * 2 + 1024)
         FastCGI.appendBeginRequest(keepConn: f.keepConn, to: &out)
         var pairs = FastCGIPairs(capacity: r.head.bytes.count + 1024)
-        CGIVars.write(r, f, into: &pairs)
+        CGIVars.write(r, f, caching: caching, into: &pairs)
         if !pairs.bytes.isEmpty { pairs.bytes.withByteView { FastCGI.appendRecords(.params, $0, to: &out) } }
         FastCGI.appendHeader(.params, length: 0, padding: 0, to: &out)
         if !(f.passRequestBody && (bodyLength ?? 0) > 0) { FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &out) }

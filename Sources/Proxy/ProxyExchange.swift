@@ -166,8 +166,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func buildHead() -> Bool {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
         if let f = proxy.cgi {   // the request's encoder (UpstreamTransaction.swift's seam)
-            if let size = CGIRequest.write(request, f, bodyLength: body.lengthForUpstream,
-                                           cache: cache?.headEditsIfCaching(), into: &w) {
+            if let size = CGIRequest.write(request, f, bodyLength: body.lengthForUpstream, cache: cache, into: &w) {
                 request.upstreamHead = w.finish()
                 worker.log(.alert, "uwsgi request is too big: \(size)", client)
                 failClient(500)

@@ -904,6 +904,11 @@ struct Builder {
         p.interceptErrors = f.interceptErrors
         p.passRequestHeaders = f.passRequestHeaders
         p.passRequestBody = f.passRequestBody
+        // The module's cache: the same machinery as proxy_cache, with nginx's differences for the CGI modules
+        // (a HEAD goes as it came; written beside the entry, there being no `*_temp_path` here).
+        p.cache = f.cache
+        p.cache.convertHead = false
+        p.tempPath = ""
         var split: Regex? = nil
         if `protocol` == .fastcgi, let s = own.splitPathInfo {
             let regex = try compileRegex(s.pattern, caseless: false, at: s.location)
@@ -1039,7 +1044,8 @@ struct Builder {
                             sendTimeoutMillis: millis(p.sendTimeout), readTimeoutMillis: millis(p.readTimeout),
                             bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
                             cache: p.cache.zone == nil ? nil :
-                                try CacheLocation.build(p.cache, ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
+                                try CacheLocation.build(p.cache, module: cgi?.cacheModule ?? .proxy,
+                                                        ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
                                                         zones: cacheZones, at: loc,
                                                         compile: { t throws(ConfigError) in try compile(t, at: loc) }),
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,

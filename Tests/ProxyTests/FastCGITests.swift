@@ -496,7 +496,7 @@ include fastcgi.conf;
         ("fastcgi_split_path_info ^(.+\\.php(/.*)$;", "pcre2_compile() failed"),
         ("fastcgi_read_timeout forever;", "\"fastcgi_read_timeout\" directive invalid value"),
         ("fastcgi_keep_conn maybe;", "invalid value \"maybe\" in \"fastcgi_keep_conn\" directive, it must be \"on\" or \"off\""),
-        ("fastcgi_cache zone;", "\"fastcgi_cache\" directive is not supported"),
+        ("fastcgi_store on;", "\"fastcgi_store\" directive is not supported"),
     ])
     func badArgumentsAreEmergencies(line: String, message: String) throws {
         let prefix = try TempDir.make()

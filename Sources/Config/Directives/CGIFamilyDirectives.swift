@@ -1,6 +1,6 @@
 /// The directives the CGI-family modules share, one row set per module prefix (`fastcgi`, `uwsgi`, `scgi`)
 /// filling that module's `CGIParamsSettings`: nginx declares the same slots in each module, with the same
-/// arguments and defaults.
+/// arguments and defaults. The cache's rows (`*_cache*`, UpstreamCacheDirectives) fill its `cache`.
 extension DirectiveTable {
     static func cgiFamily(_ prefix: String, _ family: WritableKeyPath<HTTPSettings, CGIParamsSettings>) -> [DirectiveSpec] {
         let any = anyHTTPLevel
@@ -47,6 +47,6 @@ extension DirectiveTable {
         DirectiveSpec("\(prefix)_pass_request_headers", any, .exactly(1), .flag(at(\.$passRequestHeaders))),
         DirectiveSpec("\(prefix)_pass_request_body", any, .exactly(1), .flag(at(\.$passRequestBody))),
         DirectiveSpec("\(prefix)_request_buffering", any, .exactly(1), .flag(at(\.$requestBuffering))),
-        ]
+        ] + upstreamCache(CacheModule(rawValue: prefix)!, family.appending(path: \.cache))
     }
 }

@@ -1,5 +1,5 @@
-/// ngx_http_fastcgi_module directives. `fastcgi_cache*` and `fastcgi_store*` are not rows: ConfigBuilder refuses
-/// them with a message saying FastCGI responses are not cached.
+/// ngx_http_fastcgi_module directives: FastCGI's own, the family's rows and the cache's (`fastcgi_cache*`).
+/// `fastcgi_store*` are not rows: ConfigBuilder refuses them with a message saying responses are not stored.
 extension DirectiveTable {
     static var fastcgi: [DirectiveSpec] {
         let any = anyHTTPLevel

@@ -1,5 +1,5 @@
-/// ngx_http_scgi_module directives: `scgi_pass` and the family's rows. The cache and store directives are
-/// refused by name (CGIRefusals).
+/// ngx_http_scgi_module directives: `scgi_pass`, the family's rows and the cache's (`scgi_cache*`). The store
+/// directives are refused by name (CGIRefusals).
 extension DirectiveTable {
     static var scgi: [DirectiveSpec] {
         [

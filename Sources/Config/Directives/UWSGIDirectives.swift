@@ -1,5 +1,5 @@
-/// ngx_http_uwsgi_module directives: `uwsgi_pass`, the packet's modifiers, and the family's rows. The cache,
-/// store and SSL directives are refused by name (CGIRefusals).
+/// ngx_http_uwsgi_module directives: `uwsgi_pass`, the packet's modifiers, the family's rows and the cache's
+/// (`uwsgi_cache*`). The store and SSL directives are refused by name (CGIRefusals).
 extension DirectiveTable {
     static var uwsgi: [DirectiveSpec] {
         let any = anyHTTPLevel

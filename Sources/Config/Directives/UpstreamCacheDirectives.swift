@@ -72,7 +72,11 @@ extension DirectiveTable {
 
     private static func cacheValid(_ directive: Directive) throws -> CacheValid {
         var arguments = directive.arguments
-        let time = try Values.seconds(directive, arguments.removeLast())
+        let last = arguments.removeLast()
+        guard let seconds = Units.seconds(last.text) else {
+            throw ConfigError("invalid time value \"\(last.text)\"", at: directive.location)   // nginx's words
+        }
+        let time = Duration.seconds(seconds)
         if arguments.isEmpty { return CacheValid(codes: .list([200, 301, 302]), time: time) }
         if arguments.contains(where: { $0.text == "any" }) {
             guard arguments.count == 1 else { throw ConfigError("invalid value \"any\"", at: directive.location) }

@@ -24,6 +24,8 @@ public struct CGIParamsSettings: Sendable {
     @Setting public var passRequestBody: Bool = true
     /// `*_request_buffering off`: a Content-Length body streams to the application as it arrives.
     @Setting public var requestBuffering: Bool = true
+    /// `*_cache*`: the response cache, the same as `proxy_cache*` (no default key: nginx's CGI modules need one).
+    public var cache = UpstreamCacheSettings()
 
     public init() {}
 }

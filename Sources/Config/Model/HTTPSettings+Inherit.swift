@@ -157,6 +157,7 @@ extension CGIParamsSettings {
         $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
         $passRequestBody.inherit(from: parent.$passRequestBody)
         $requestBuffering.inherit(from: parent.$requestBuffering)
+        cache.inherit(from: parent.cache)
     }
 }
 
