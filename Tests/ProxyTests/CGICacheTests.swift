@@ -200,6 +200,32 @@ import Testing
         #expect(app.requests.count == 3)
     }
 
+    /// `fastcgi_cache $variable` chooses among the FastCGI zones; a proxy_cache_path zone is not one of them
+    /// (nginx's `cache "…" not found` and a 500).
+    @Test func zoneChosenPerRequest() throws {
+        let app = try MockFastCGIBackend { _ in .cgi(text: "chosen") }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            fastcgi_cache_path one keys_zone=one:1m;
+            fastcgi_cache_path two keys_zone=two:1m;
+            proxy_cache_path pz keys_zone=pz:1m;
+            fastcgi_cache_key $request_uri;
+            fastcgi_cache_valid 200 1m;
+            add_header X-Cache $upstream_cache_status always;
+            server {
+                listen 127.0.0.1:PORT;
+                location / { fastcgi_pass \(app.address); fastcgi_cache $arg_z; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/?z=one").header("X-Cache") == "MISS")
+        #expect(try f.get("/?z=one").header("X-Cache") == "HIT")
+        #expect(try f.get("/?z=two").header("X-Cache") == "MISS")
+        #expect(try f.get("/?z=pz").status == 500)
+        #expect(f.errorLog().contains("cache \"pz\" not found"))
+        #expect(app.requests.count == 2)
+    }
+
     /// `-t`: nginx's messages for the cache's configuration errors.
     @Test(arguments: [
         ("fastcgi_cache_path cache keys_zone=one:1m;", "location / { fastcgi_pass 127.0.0.1:9000; fastcgi_cache one; }",
