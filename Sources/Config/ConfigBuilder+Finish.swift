@@ -55,8 +55,8 @@ extension ConfigBuilder {
             var untouchedBelow: SettingsBox? = nil
             let locations = try draft.locations.map { location in
                 try draft.touched
-                    ? freeze(location, parent: box.value, context, untouchedSibling: &untouchedBelow)
-                    : freeze(location, parent: box.value, context, untouchedSibling: &untouchedBelowUntouched)
+                    ? freeze(location, parent: box, context, untouchedSibling: &untouchedBelow)
+                    : freeze(location, parent: box, context, untouchedSibling: &untouchedBelowUntouched)
             }
             servers.append(ServerConfig(
                 listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settingsBox: box,
@@ -90,12 +90,14 @@ extension ConfigBuilder {
     /// `untouchedSibling`: the settings of a location that set none under the same parent settings, which this one
     /// shares if it sets none either (they merge to the same value: `location = /health { return 200; }` in every
     /// server, say).
-    private func freeze(_ draft: LocationDraft, parent: HTTPSettings, _ context: FinishContext,
+    ///
+    /// No HTTPSettings lives in this frame (the parent and the result are boxes): `freeze` recurses once per
+    /// nesting level, and each HTTPSettings slot in its frame (a debug build has several per value) costs depth
+    /// the stack allows (ConfigDepthTests).
+    private func freeze(_ draft: LocationDraft, parent: SettingsBox, _ context: FinishContext,
                         untouchedSibling: inout SettingsBox?) throws -> LocationConfig {
         let shared = draft.touched ? nil : untouchedSibling
-        // A `let`, made by a move: the nested levels borrow it, and the box takes it.
-        let settings = shared?.value ?? merged(draft.takeSettings(), from: parent)
-        try check(settings, context, at: draft.location)
+        let box = try shared ?? settled(draft, parent: parent, context)
         var handler = draft.handler
         switch handler {
         case .proxy(.static(let url))?:
@@ -113,15 +115,28 @@ extension ConfigBuilder {
         if !draft.healthChecks.isEmpty { try checkHealthChecks(draft.healthChecks, handler: handler, context) }
         var untouchedBelow: SettingsBox? = nil
         let nested = try draft.nested.map { location in
-            try freeze(location, parent: settings, context, untouchedSibling: &untouchedBelow)
+            try freeze(location, parent: box, context, untouchedSibling: &untouchedBelow)
         }
-        let limitExcept = try draft.limitExcept.map { l in try freezeLimitExcept(l, parent: settings, context) }
-        let rewrites = try freezeIfs(draft.rewrites, parent: settings, context)
-        let box = shared ?? SettingsBox(settings)
+        let limitExcept = try draft.limitExcept.map { l in try freezeLimitExcept(l, parent: box, context) }
+        let rewrites = try freezeIfs(draft.rewrites, parentBox: box, context)
         if !draft.touched { untouchedSibling = box }
         return LocationConfig(
             match: draft.match, settingsBox: box, handler: handler, rewrites: rewrites, nested: nested,
             location: draft.location, limitExcept: limitExcept, healthChecks: draft.healthChecks)
+    }
+
+    /// A location's own settings merged from its parent's, checked, and boxed (out of `freeze`'s frame).
+    @inline(never)
+    private func settled(_ draft: LocationDraft, parent: SettingsBox, _ context: FinishContext) throws -> SettingsBox {
+        let settings = merged(draft.takeSettings(), from: parent.value)
+        try check(settings, context, at: draft.location)
+        return SettingsBox(settings)
+    }
+
+    /// `freezeIfs` from a box, out of `freeze`'s frame.
+    @inline(never)
+    private func freezeIfs(_ steps: [RewriteStep], parentBox: SettingsBox, _ context: FinishContext) throws -> [RewriteStep] {
+        steps.isEmpty ? steps : try freezeIfs(steps, parent: parentBox.value, context)
     }
 
     /// `consuming`: the taken draft settings are merged where they are, not copied first.
@@ -153,10 +168,10 @@ extension ConfigBuilder {
     /// a second HTTPSettings in its frame would halve the depth the stack allows (ConfigDepthTests).
     @inline(never)
     private func freezeLimitExcept(_ l: (methods: [String], draft: LocationDraft),
-                                   parent: HTTPSettings, _ context: FinishContext) throws -> LimitExcept {
+                                   parent: SettingsBox, _ context: FinishContext) throws -> LimitExcept {
         var inner = l.draft.takeSettings()
         let ownsLocation = l.draft.handler != nil || inner.logging.$accessLogs.isSet
-        merge(&inner, from: parent)
+        merge(&inner, from: parent.value)
         try check(inner, context, at: l.draft.location)
         var handler = l.draft.handler
         if case .proxy(.static(let url))? = handler { handler = .proxy(.static(try resolve(url, context))) }

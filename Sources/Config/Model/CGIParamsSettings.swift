@@ -25,7 +25,15 @@ public struct CGIParamsSettings: Sendable {
     /// `*_request_buffering off`: a Content-Length body streams to the application as it arrives.
     @Setting public var requestBuffering: Bool = true
     /// `*_cache*`: the response cache, the same as `proxy_cache*` (no default key: nginx's CGI modules need one).
-    public var cache = UpstreamCacheSettings()
+    /// Kept out of line, copied on write: `HTTPSettings` is copied at every level of a configuration's recursive
+    /// freeze, and three caches inline made a 100-level nesting overflow the stack.
+    public var cache: UpstreamCacheSettings {
+        get { cacheStorage.value }
+        set {
+            if isKnownUniquelyReferenced(&cacheStorage) { cacheStorage.value = newValue } else { cacheStorage = CacheStorage(newValue) }
+        }
+    }
+    private var cacheStorage = CacheStorage(UpstreamCacheSettings())
 
     public init() {}
 }
@@ -37,4 +45,10 @@ public struct CGIParam: Sendable, Equatable {
     /// `if_not_empty`: the parameter is not sent when its value is empty.
     public let ifNotEmpty: Bool
     public let location: SourceLocation?
+}
+
+/// The box of `CGIParamsSettings.cache`: never mutated while shared (the setter copies first).
+private final class CacheStorage: @unchecked Sendable {
+    var value: UpstreamCacheSettings
+    init(_ value: UpstreamCacheSettings) { self.value = value }
 }
