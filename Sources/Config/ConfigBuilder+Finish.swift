@@ -67,7 +67,7 @@ extension ConfigBuilder {
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
             maps: http.maps, splitClients: http.splitClients, geos: http.geos, cachePaths: http.cachePaths,
-            limitZones: http.limitZones, matches: http.matches)
+            limitZones: http.limitZones, matches: http.matches, charsetMaps: http.charsetMaps)
     }
 
     private struct FinishContext {

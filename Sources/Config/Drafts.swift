@@ -30,6 +30,8 @@ final class HTTPDraft: SettingsOwner {
     var limitZones: [LimitZoneConfig] = []
     /// `match` blocks (health checks), in file order; names are unique.
     var matches: [MatchConfig] = []
+    /// `charset_map` blocks, in file order.
+    var charsetMaps: [CharsetMapConfig] = []
     let location: SourceLocation
 
     init(location: SourceLocation, prefix: String, defaults: DefaultPaths) {

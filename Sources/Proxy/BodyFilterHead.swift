@@ -6,7 +6,8 @@ import ASCIIBytes
 /// The framing line (`Transfer-Encoding: chunked`, or none for a close-delimited body) is the handler's, which
 /// builds the head knowing the length is unknown. Pure: tested on byte strings.
 enum BodyFilterHead {
-    static func edit(_ head: [UInt8], keepLastModified: Bool) -> [UInt8] {
+    /// `validators: false`: Last-Modified and ETag are left as they are (the charset filter's edit).
+    static func edit(_ head: [UInt8], keepLastModified: Bool, validators: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.count)
         HeadLines.forEach(head) { line, isStatusLine in
@@ -17,6 +18,7 @@ enum BodyFilterHead {
                 || ASCII.equalsLowercased(name, "content-range") {
                 return true
             }
+            if !validators { out.append(contentsOf: line); return true }
             if ASCII.equalsLowercased(name, "last-modified") && !keepLastModified { return true }
             if ASCII.equalsLowercased(name, "etag") {
                 if !keepLastModified { return true }

@@ -9,6 +9,8 @@ import HTTP1
 /// body is compressed after it changed. The head loses what the change makes untrue (BodyFilterHead). A location
 /// with none of them pays one nil test per response (`LocationRuntime.filtersBody`).
 struct BodyFilters {
+    /// The charset filter's table (ResponseCharset.swift): between sub_filter and SSI, as in nginx.
+    let charset: CharsetTable?
     let ssi: SSIRuntime?
     let sub: (runtime: SubFilterRuntime, patterns: SubFilterPatterns)?
     let addition: AdditionRuntime?
@@ -17,16 +19,21 @@ struct BodyFilters {
     /// Content-Encoding, which sub_filter leaves alone (its strings cannot be found in compressed bytes).
     /// A response without a Content-Type is taken only by `*` (nginx's ngx_http_test_content_type).
     /// `status`: the addition filter takes a 200 only.
-    static func select(_ r: Request, status: Int, contentType: ArraySlice<UInt8>?, encoded: Bool = false) -> BodyFilters? {
+    /// `charset`: the table an upstream's response is recoded with (nil: none); for a response the location made
+    /// (`upstream: false`) the location's own rule decides from the marked Content-Type.
+    static func select(_ r: Request, status: Int, contentType: ArraySlice<UInt8>?, encoded: Bool = false,
+                       upstream: Bool = false, charset upstreamTable: CharsetTable? = nil) -> BodyFilters? {
         if r.sliceRange != nil { return nil }   // a slice's bytes must stay as its Content-Range says (SliceDriver)
         let type = contentType ?? []
         let loc: LocationRuntime = r.location
+        var charset = upstreamTable
+        if !upstream, !r.isSubrequest, let cs = loc.charset { charset = cs.ownRecode(Array(type), encoded: encoded, request: r) }
         let ssi = loc.ssi.flatMap { $0.applies(to: type) ? $0 : nil }
         var sub: (SubFilterRuntime, SubFilterPatterns)? = nil
         if let f = loc.subFilter, !encoded, f.applies(to: type), let p = f.patterns(for: r) { sub = (f, p) }
         let addition = loc.addition.flatMap { $0.applies(to: r, status: status, contentType: type) ? $0 : nil }
-        if ssi == nil && sub == nil && addition == nil { return nil }
-        return BodyFilters(ssi: ssi, sub: sub, addition: addition)
+        if charset == nil && ssi == nil && sub == nil && addition == nil { return nil }
+        return BodyFilters(charset: charset, ssi: ssi, sub: sub, addition: addition)
     }
 
     /// For a proxied or cached response: by its Content-Type and Content-Encoding. nginx's filters leave a
@@ -35,20 +42,31 @@ struct BodyFilters {
         guard resp.contentLength != 0 else { return nil }
         let coding = resp.firstHeader("content-encoding")
         let encoded = coding.map { c in !c.isEmpty && !ASCII.equalsLowercased(c, "identity") } ?? false
-        return select(r, status: resp.status, contentType: resp.firstHeader("content-type"), encoded: encoded)
+        var table: CharsetTable? = nil
+        if !r.isSubrequest, let cs = r.location.charset, let type = resp.firstHeader("content-type") {
+            table = cs.plan(type, override: resp.firstHeader("x-accel-charset"), status: resp.status,
+                            encoded: coding != nil && !coding!.isEmpty, request: r).recode
+        }
+        return select(r, status: resp.status, contentType: resp.firstHeader("content-type"), encoded: encoded,
+                      upstream: true, charset: table)
     }
 
     /// Whether Last-Modified and ETag stay (made weak): every filter that applies must say so.
     var keepsValidators: Bool { (ssi?.lastModified ?? true) && (sub?.runtime.lastModified ?? true) }
 
-    /// The head without length, ranges and (unless kept) validators.
-    func editHead(_ head: [UInt8]) -> [UInt8] { BodyFilterHead.edit(head, keepLastModified: keepsValidators) }
+    /// The head without length, ranges and (unless kept) validators. The charset filter alone leaves the
+    /// validators as they are, as nginx's does.
+    func editHead(_ head: [UInt8]) -> [UInt8] {
+        if ssi == nil && sub == nil && addition == nil { return BodyFilterHead.edit(head, keepLastModified: true, validators: false) }
+        return BodyFilterHead.edit(head, keepLastModified: keepsValidators)
+    }
 
     /// The first filter of the chain, writing in the end to `output`.
     func start(_ r: Request, output: any BodyOutput) -> any BodyFilter {
         var first: (any BodyFilter)? = nil
         if let a = addition { first = AdditionStage(runtime: a, request: r, output: output) }
         if let s = ssi { first = SSIFilter(runtime: s, request: r, output: first ?? output) }
+        if let t = charset { first = CharsetStage(t, next: first ?? output) }
         if let (f, p) = sub { first = SubFilterStage(f, patterns: p, request: r, next: first ?? output) }
         return first!
     }

@@ -23,6 +23,8 @@ final class BuildMemo {
     var parsed: [String: Template] = [:]
     /// The configuration's variable names for SSI's lookups, made at the first `ssi on` location.
     var ssiNames: SSIVariableNames?
+    /// The http block's `charset_map` tables and charset names (ResponseCharset.swift).
+    var charsetMaps: CharsetMaps?
 
     private struct HiddenKey: Hashable {
         let hide: [String]

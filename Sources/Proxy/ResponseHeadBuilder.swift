@@ -1,3 +1,4 @@
+import Config
 import Cache
 import Regex
 import EventLoop
@@ -96,7 +97,7 @@ enum ResponseHeadBuilder {
                 w.withBytes { proxy.rewrites.rewriteCookie(b[h.value.start..<h.value.end], request: r, into: &$0) }
                 w.appendCRLF()
             } else if let cs = charset, ASCII.named(b, h.name, "content-type") {
-                relayContentType(b, h, charset: cs, run: &run, into: &w)
+                relayContentType(r, resp, h, status: filtered?.status ?? resp.status, charset: cs, c, run: &run, into: &w)
             } else {
                 w.relayField(of: b, h, run: &run)
             }
@@ -115,18 +116,24 @@ enum ResponseHeadBuilder {
         appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &w)
     }
 
-    /// nginx's charset filter on the upstream's Content-Type: a listed type that names no charset gets the
-    /// location's. Apart from `write` (never inlined), which stays small enough for its field relay to be inlined.
+    /// nginx's charset filter on the upstream's Content-Type (ResponseCharset.plan): a listed type that names no
+    /// charset gets the location's; with `override_charset` or `X-Accel-Charset`, one that names its own gets the
+    /// one it is recoded to. Apart from `write` (never inlined), which stays small enough for its field relay to be
+    /// inlined.
     @inline(never)
-    private static func relayContentType(_ b: [UInt8], _ h: HeaderField, charset cs: ResponseCharset,
+    private static func relayContentType(_ r: Request, _ resp: ResponseHead, _ h: HeaderField, status: Int,
+                                         charset cs: ResponseCharset, _ c: ClientConnection,
                                          run: inout HeadWriter.FieldRun, into w: inout HeadWriter) {
+        let b = resp.bytes
         let value = b[h.value.start..<h.value.end]
-        guard cs.takes(value), !ResponseCharset.namesCharset(value) else { return w.relayField(of: b, h, run: &run) }
+        let coding = resp.firstHeader("content-encoding")
+        let plan = cs.plan(value, override: resp.firstHeader("x-accel-charset"), status: status,
+                           encoded: coding != nil && !coding!.isEmpty, request: r)
+        if let e = plan.error { c.worker.log(.error, e, c) }
+        guard let type = plan.contentType else { return w.relayField(of: b, h, run: &run) }
         w.flush(b, run: &run)
         w.appendName(of: b, h.name)
-        w.append(b, h.value)
-        w.append(ResponseCharset.parameter)
-        w.append(cs.name)
+        w.append(type)
         w.appendCRLF()
     }
 

@@ -34,7 +34,7 @@ enum Responses {
     /// `text/html` with the location's charset, as nginx's charset filter marks its own pages.
     static func htmlType(_ r: Request) -> [UInt8] {
         var type = Array("text/html".utf8)
-        r.location?.charset?.append(to: &type)
+        r.location?.charset?.append(to: &type, request: r)
         return type
     }
 
@@ -60,7 +60,7 @@ enum Responses {
         if let carried = r.carriedContentType {   // an X-Accel-Redirect's: nginx sets a type only when none is
             type = carried
         } else if let loc = r.location {
-            type = loc.charset == nil && !r.uriHasExtension ? loc.defaultType : StaticFiles.contentType(r.uri, loc)
+            type = loc.charset == nil && !r.uriHasExtension ? loc.defaultType : StaticFiles.contentType(r.uri, loc, request: r)
         } else {
             type = Array("text/plain".utf8)
         }

@@ -1,3 +1,4 @@
+import ASCIIBytes
 import Balancing
 public import Config
 import EventLoop
@@ -664,7 +665,7 @@ struct Builder {
             if case .respond(let status, let body) = op { action = .respond(status: status, body: body) }
             break
         }
-        let charset = try responseCharset(settings.content, at: loc)
+        let charset = try responseCharset(settings.content, http: http, at: loc)
         if action == nil, let handler {
             switch handler {
             case .proxy(let pass):
@@ -753,6 +754,11 @@ struct Builder {
         }
         made.addition = AdditionRuntime(settings.addition)
         made.filtersBody = made.ssi != nil || made.subFilter != nil || made.addition != nil
+        if let cs = charset {   // recoding is possible here, or the charset is per request
+            var proxied = false
+            if case .proxy? = action { proxied = true }
+            if cs.recodesOwn || cs.perRequest || (proxied && !cs.maps.isEmpty) { made.filtersBody = true }
+        }
         if let le = l.limitExcept {
             made.limitExcept = LimitExceptRuntime(
                 methods: le.methods,
@@ -1055,14 +1061,46 @@ struct Builder {
                             forceRanges: p.forceRanges, limitRate: p.limitRate, cgi: cgi)
     }
 
-    /// `charset` and `charset_types` of a location, nil with `charset off`; a `source_charset` other than `charset` would need a
-    /// `charset_map` between them, which nginx then refuses to start without, and switchyard has none.
-    func responseCharset(_ content: ContentSettings, at loc: SourceLocation) throws(ConfigError) -> ResponseCharset? {
-        guard let charset = content.charset else { return nil }
-        if let source = content.sourceCharset, source.lowercased() != charset.lowercased() {
-            throw ConfigError("no \"charset_map\" between the charsets \"\(source)\" and \"\(charset)\"", at: loc)
+    /// The charset filter of a location (ResponseCharset.swift): nil where neither `charset` nor any `charset_map`
+    /// is configured. Two fixed charsets that differ need a `charset_map` between them (either way), else nginx's
+    /// `[emerg]`, which it prints without a place.
+    func responseCharset(_ content: ContentSettings, http: HTTPConfig, at loc: SourceLocation) throws(ConfigError) -> ResponseCharset? {
+        let maps = charsetMaps(http)
+        if content.charset == nil && maps.isEmpty { return nil }
+        let destination = try charsetName(content.charset, at: loc)
+        let source = try charsetName(content.sourceCharset, at: loc)
+        if case .fixed(let d) = destination, case .fixed(let s) = source, !ASCII.equalsIgnoringCase(d, s),
+           maps.table(from: s, to: d) == nil {
+            throw ConfigError("no \"charset_map\" between the charsets \"\(content.sourceCharset!)\" and \"\(content.charset!)\"",
+                              at: nil)
         }
-        return ResponseCharset(name: Array(charset.utf8), types: content.charsetTypes)
+        return ResponseCharset(destination: destination, source: source, override: content.overrideCharset, maps: maps,
+                               types: content.charsetTypes)
+    }
+
+    private func charsetName(_ text: String?, at loc: SourceLocation) throws(ConfigError) -> ResponseCharset.Name {
+        guard let text else { return .off }
+        guard text.hasPrefix("$") else { return .fixed(Array(text.utf8)) }
+        let template: Template
+        do { template = try Template(text) } catch { throw ConfigError(error.message, at: loc) }
+        return .variable(try compile(template, at: loc))
+    }
+
+    /// The http block's maps and charset names, made at the first location that asks.
+    func charsetMaps(_ http: HTTPConfig) -> CharsetMaps {
+        if let done = memo.charsetMaps { return done }
+        var names: [String] = []
+        func add(_ c: ContentSettings) {
+            for n in [c.charset, c.sourceCharset] { if let n, !n.hasPrefix("$") { names.append(n) } }
+        }
+        func walk(_ locations: [LocationConfig]) {
+            for l in locations { add(l.settings.content); walk(l.nested) }
+        }
+        add(http.settings.content)
+        for s in http.servers { add(s.settings.content); walk(s.locations) }
+        let made = CharsetMaps(http.charsetMaps, names: names)
+        memo.charsetMaps = made
+        return made
     }
 
     /// `proxy_bind` (a constant parsed now, one with variables compiled) and `proxy_socket_keepalive`.

@@ -122,7 +122,7 @@ enum StaticFiles {
         // The content filters (SSI) come after the not_modified filter and before ranges (which then do not apply),
         // as in nginx. A `.gz` body is not filtered.
         let bodyFilters = !r.location.filtersBody || coding.precompressed ? nil
-            : BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location)[...])
+            : BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r)[...])
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
@@ -153,7 +153,7 @@ enum StaticFiles {
                     if spans.count == 1 {
                         start = spans[0].start; length = spans[0].count; range = (spans[0].start, spans[0].end - 1)
                     } else {
-                        let parts = MultipartRanges(spans: spans, length: info.size, contentType: contentType(path, r.location)[...],
+                        let parts = MultipartRanges(spans: spans, length: info.size, contentType: contentType(path, r.location, request: r)[...],
                                                     boundary: Self.boundary(c))
                         multipart = parts
                         length = parts.contentLength
@@ -163,10 +163,15 @@ enum StaticFiles {
         }
         if let f = bodyFilters {
             return FilteredFileResponse.serve(r, c, f, fd: fd, size: info.size, status: code,
-                                         type: c.worker.staticMemo.contentType(path, r.location), etag: etag,
+                                         type: c.worker.staticMemo.contentType(path, r.location, request: r), etag: etag,
                                          lastModified: lastModified, method: method, vary: coding.vary)
         }
-        let type = multipart?.contentType ?? r.carriedContentType ?? c.worker.staticMemo.contentType(path, r.location)
+        var type = multipart?.contentType ?? r.carriedContentType ?? c.worker.staticMemo.contentType(path, r.location, request: r)
+        // A `.gz` whose text would need recoding is sent as it is, without the charset (nginx's filter leaves a
+        // body with a Content-Encoding alone).
+        if coding.precompressed, let cs = r.location.charset, cs.ownRecode(type, encoded: false, request: r) != nil {
+            type = ResponseCharset.unmarked(type)
+        }
         let gzip = r.isSubrequest ? nil : r.location.gzip.map {   // a subrequest's body is not compressed
             GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag,
                                     encoded: coding.precompressed)
@@ -391,13 +396,13 @@ enum StaticFiles {
     }
 
     /// Content-Type from the extension, with `charset` for text types as nginx's charset_types default.
-    static func contentType(_ path: [UInt8], _ loc: LocationRuntime) -> [UInt8] {
+    static func contentType(_ path: [UInt8], _ loc: LocationRuntime, request r: Request? = nil) -> [UInt8] {
         var type = loc.defaultType
         if let dot = path.lastIndex(of: UInt8(ascii: ".")), !path[dot...].contains(UInt8(ascii: "/")) {
             let ext = ASCII.lowercased(path[(dot + 1)...])
             if let t = loc.mimeTypes.byExtension[ext] { type = t }
         }
-        loc.charset?.append(to: &type)
+        loc.charset?.append(to: &type, request: r)
         return type
     }
 }

@@ -46,7 +46,8 @@ final class StaticHeadMemo {
 
     /// `Content-Type` for `path` in `loc` (StaticFiles.contentType), reused while the location and the
     /// extension are the previous response's: the extension's lower-cased copy and two hash lookups are skipped.
-    func contentType(_ path: [UInt8], _ loc: LocationRuntime) -> [UInt8] {
+    func contentType(_ path: [UInt8], _ loc: LocationRuntime, request r: Request? = nil) -> [UInt8] {
+        if loc.charset?.perRequest == true { return StaticFiles.contentType(path, loc, request: r) }   // `charset $var`
         let ext = Self.extensionRange(path)
         if loc === typeLocation && path[ext].elementsEqual(typeExtension) { return type }
         type = StaticFiles.contentType(path, loc)

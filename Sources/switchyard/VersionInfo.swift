@@ -40,7 +40,7 @@ struct NginxModule {
     let implemented: Bool
 
     static let all: [NginxModule] = [
-        NginxModule(name: "http_charset_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_charset_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_gzip_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_ssi_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_userid_module", builtByDefault: true, implemented: true),

@@ -2,9 +2,10 @@
 import SwitchyardTestSupport
 import Testing
 
-/// `charset`, `charset_types`, `source_charset` and `override_charset`: nginx's charset filter without recoding.
+/// `charset`, `charset_types`, `source_charset`, `override_charset` and `charset_map`: nginx's charset filter.
 /// The charset goes on the Content-Type of a listed type that names none: files, `return`, switchyard's own
-/// pages and proxied responses alike (h5bp's character_encodings.conf sets exactly this).
+/// pages and proxied responses alike (h5bp's character_encodings.conf sets exactly this); with a map between the
+/// source charset and `charset`, the body is recoded.
 @Suite struct CharsetTests {
     @Test func charsetGoesOnListedTypesThatNameNone() throws {
         let backend = try MockBackend(name: "b") { req in
@@ -40,13 +41,98 @@ import Testing
         #expect(try f.get("/p/png").header("Content-Type") == "image/png")
     }
 
-    /// Recoding needs a `charset_map` between the two charsets; nginx refuses to start without one, and
-    /// switchyard has none.
+    /// Recoding needs a `charset_map` between the two charsets; nginx refuses to start without one (its message
+    /// names no place).
     @Test func aSourceCharsetToRecodeFromIsRefused() throws {
         let error = #expect(throws: TestClientError.self) {
             _ = try Fixture(http: "charset utf-8; source_charset koi8-r; server { listen 127.0.0.1:PORT; }")
         }
-        #expect(error?.description.contains("no \"charset_map\" between the charsets \"koi8-r\" and \"utf-8\"") == true)
+        #expect(error?.description.contains("no \"charset_map\" between the charsets \"koi8-r\" and \"utf-8\"\n") == true)
+    }
+
+    static let koiUTF = "charset_map koi8-r utf-8 { C6 D184; A3 D191; }"
+    static let koi: [UInt8] = [0x41, 0xc6, 0xa3]   // "Aфё" in koi8-r
+
+    /// A file in UTF-8 served as koi8-r: the characters the map has become its bytes, the others `&#NNNN;`; the
+    /// length changes, so there is none (chunked), and no ranges; the validators stay, as in nginx.
+    @Test func aFileIsRecodedFromTheSourceCharset() throws {
+        let f = try Fixture(http: """
+            \(Self.koiUTF)
+            server {
+                listen 127.0.0.1:PORT;
+                location / { root site; charset koi8-r; source_charset utf-8; }
+                location /same/ { root site; charset KOI8-R; source_charset koi8-r; }
+            }
+            """, files: ["site/a.html": "Aфё é", "site/same/a.html": "Aфё"])
+        defer { f.proxy.stop() }
+        let r = try f.get("/a.html", headers: ["Range": "bytes=0-1"])
+        #expect(r.status == 200)
+        #expect(r.header("Content-Type") == "text/html; charset=koi8-r")
+        #expect(r.body == Self.koi + Array(" &#233;".utf8))
+        #expect(r.header("Content-Length") == nil && r.header("Accept-Ranges") == nil)
+        #expect(r.header("ETag")?.hasPrefix("\"") == true && r.header("Last-Modified") != nil)
+        let same = try f.get("/same/a.html")
+        #expect(same.header("Content-Type") == "text/html; charset=KOI8-R")
+        #expect(same.text == "Aфё" && same.header("Content-Length") == "5")
+    }
+
+    /// A proxied response names its charset: `override_charset on` recodes it to `charset` and says so; off, it
+    /// passes as it is. `X-Accel-Charset` from the upstream asks for a charset where the location sets none. A
+    /// compressed body is never recoded.
+    @Test func proxiedResponsesAreRecoded() throws {
+        let backend = try MockBackend(name: "b") { req in
+            switch req.target {
+            case "/koi": MockResponse(headers: [("Content-Type", "text/html; charset=\"KOI8-R\"")], body: Self.koi)
+            case "/accel": MockResponse(headers: [("Content-Type", "text/plain; charset=utf-8"), ("X-Accel-Charset", "koi8-r")],
+                                        text: "Aфё€")
+            case "/gz": MockResponse(headers: [("Content-Type", "text/html; charset=koi8-r"), ("Content-Encoding", "gzip")],
+                                     body: Self.koi)
+            default: MockResponse(headers: [("Content-Type", "text/html; charset=koi8-r")], body: Self.koi)
+            }
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            \(Self.koiUTF)
+            server {
+                listen 127.0.0.1:PORT;
+                location / { charset utf-8; override_charset on; proxy_pass http://\(backend.address); }
+                location /plain/ { charset utf-8; proxy_pass http://\(backend.address)/; }
+                location /accel { proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let koi = try f.get("/koi")
+        #expect(koi.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(koi.text == "Aфё" && koi.header("Content-Length") == nil)
+        let plain = try f.get("/plain/koi")
+        #expect(plain.header("Content-Type") == "text/html; charset=\"KOI8-R\"" && plain.body == Self.koi)
+        let accel = try f.get("/accel")
+        #expect(accel.header("Content-Type") == "text/plain; charset=koi8-r")
+        #expect(accel.body == Self.koi + Array("&#8364;".utf8))
+        #expect(accel.header("X-Accel-Charset") == nil)
+        let gz = try f.get("/gz")
+        #expect(gz.header("Content-Type") == "text/html; charset=koi8-r" && gz.body == Self.koi)
+    }
+
+    /// `charset $var`: the name is the variable's value per response; one nginx does not know and that is not the
+    /// source either is nginx's error line, and the response goes unmarked.
+    @Test func aCharsetFromAVariable() throws {
+        let f = try Fixture(http: """
+            \(Self.koiUTF)
+            server {
+                listen 127.0.0.1:PORT;
+                location / { root site; charset $arg_c; source_charset utf-8; }
+            }
+            """, files: ["site/a.html": "Aфё"])
+        defer { f.proxy.stop() }
+        let koi = try f.get("/a.html?c=koi8-r")
+        #expect(koi.header("Content-Type") == "text/html; charset=koi8-r" && koi.body == Self.koi)
+        let utf = try f.get("/a.html?c=UTF-8")
+        #expect(utf.header("Content-Type") == "text/html; charset=UTF-8" && utf.text == "Aфё")
+        let other = try f.get("/a.html?c=latin1")
+        #expect(other.header("Content-Type") == "text/html" && other.text == "Aфё")
+        #expect(f.logFile("logs/error.log", containing: "no \"charset_map\" between the charsets \"utf-8\" and \"latin1\"")
+            .contains("[error]"))
     }
 
     /// The filter's rule without sockets: the media type in any case and with spaces before `;`, text/html always

@@ -50,6 +50,7 @@ extension DirectiveTable {
             try builder.runBlock(directive, as: .map, frame: .entries(draft))
             builder.http!.geos.append(draft.freeze())
         }),
+        DirectiveSpec("charset_map", [.http], .exactly(2), block: true, .custom(CharsetMapDraft.directive)),
         DirectiveSpec("types", anyHTTPLevel, .none, block: true, DirectiveHandler(merges: [DirectiveHandler.merge(\.content.$types)]) {
             builder, directive in
             // A level's own `types {}` replaces the inherited map instead of extending it.

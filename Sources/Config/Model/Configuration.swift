@@ -68,6 +68,8 @@ public struct HTTPConfig: Sendable {
     public var limitZones: [LimitZoneConfig]
     /// `match` blocks for `health_check`.
     public var matches: [MatchConfig] = []
+    /// `charset_map` blocks, in file order; no two between the same charsets.
+    public var charsetMaps: [CharsetMapConfig] = []
 
     public func upstream(named name: String) -> UpstreamConfig? { upstreams.first { $0.name == name } }
 
