@@ -63,7 +63,7 @@ UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/syste
 LOGROTATEDIR ?= /etc/logrotate.d
 INSTALL_BIN = .build-install/release/switchyard
 # Files of the default configuration, never overwritten by an install.
-CONF_FILES = switchyard.conf mime.types sites-available/default conf.d/README
+CONF_FILES = switchyard.conf mime.types koi-utf koi-win win-utf sites-available/default conf.d/README
 EXAMPLE_FILES = $(wildcard examples/*.conf) examples/README.md
 
 install-build: setup-build

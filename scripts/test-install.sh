@@ -40,7 +40,7 @@ trap cleanup EXIT
 step "make install DESTDIR (PREFIX=/usr, the build make deb reuses)"
 dest=$tmp/destdir
 make --no-print-directory install PREFIX=/usr DESTDIR="$dest" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; fail "make install"; }
-for f in usr/sbin/switchyard etc/switchyard/switchyard.conf etc/switchyard/mime.types etc/switchyard/sites-available/default \
+for f in usr/sbin/switchyard etc/switchyard/switchyard.conf etc/switchyard/mime.types etc/switchyard/koi-utf etc/switchyard/sites-available/default \
          etc/switchyard/sites-enabled/default usr/share/man/man8/switchyard.8.gz usr/share/switchyard/html/index.html \
          usr/share/doc/switchyard/examples/README.md lib/systemd/system/switchyard.service etc/logrotate.d/switchyard; do
   [ -e "$dest/$f" ] || fail "make install did not install /$f"

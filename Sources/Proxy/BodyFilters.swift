@@ -43,12 +43,16 @@ struct BodyFilters {
         let coding = resp.firstHeader("content-encoding")
         let encoded = coding.map { c in !c.isEmpty && !ASCII.equalsLowercased(c, "identity") } ?? false
         var table: CharsetTable? = nil
-        if !r.isSubrequest, let cs = r.location.charset, let type = resp.firstHeader("content-type") {
-            table = cs.plan(type, override: resp.firstHeader("x-accel-charset"), status: resp.status,
-                            encoded: coding != nil && !coding!.isEmpty, request: r).recode
-        }
+        if !r.isSubrequest, let cs = r.location.charset { table = cs.plan(for: resp, status: resp.status, request: r).recode }
         return select(r, status: resp.status, contentType: resp.firstHeader("content-type"), encoded: encoded,
                       upstream: true, charset: table)
+    }
+
+    /// The charset filter is the only one and maps byte for byte (an 8-bit `charset_map`): the body keeps its
+    /// length, so the handler may send it with its length and ranges, mapping the bytes itself.
+    var sameLengthRecode: [UInt8]? {
+        guard ssi == nil, sub == nil, addition == nil, case .bytes(let t)? = charset else { return nil }
+        return t
     }
 
     /// Whether Last-Modified and ETag stay (made weak): every filter that applies must say so.

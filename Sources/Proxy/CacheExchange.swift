@@ -306,7 +306,10 @@ final class CacheExchange {
         let age = CacheAge.current(initialAge: e.meta.initialAge, storedAt: e.meta.storedAt, now: Int64(time(nil)))
         // not_modified and range filters: 304, 412, 206 or 416 instead of the whole entry.
         let filters = r.location.filtersBody ? BodyFilters.forUpstream(r, resp) : nil
-        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age, ranges: filters == nil) { return }
+        // An 8-bit charset_map keeps the length: ranges are served from the entry, their bytes recoded.
+        let recode = filters?.sameLengthRecode
+        if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age,
+                               ranges: filters == nil || recode != nil, recode: recode) { return }
         if let f = filters {   // content filters (SSI): the body through them (FilteredCacheHit.swift), before gzip
             return FilteredCacheHit.serve(e, f, r, c, proxy: exchange.proxy, age: age)
         }

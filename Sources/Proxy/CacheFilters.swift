@@ -23,7 +23,7 @@ enum CacheFilters {
     /// `age`: the entry's current `Age`, sent with the 304 or 206 too.
     /// `ranges: false`: the body will change (SSI), so no range is served from it.
     static func answer(_ e: CacheHotEntry, request r: Request, proxy: ProxyRuntime, connection c: ClientConnection,
-                       age: Int64, ranges: Bool = true) -> Bool {
+                       age: Int64, ranges: Bool = true, recode: [UInt8]? = nil) -> Bool {
         let resp = e.response
         guard resp.status == 200, !e.meta.flags.contains(.headOnly), ConditionalFields.present(in: r.head) else { return false }
         let fields = ConditionalFields(r.head)
@@ -68,24 +68,33 @@ enum CacheFilters {
             appendLength(s.count, to: &extra)
             let head = build(r, resp, proxy, c, .singleRange, extra: extra, age: age)
             if let body = e.inlineBody {
-                send(head: head, body: Array(body[Int(s.start)..<Int(s.end)]), r, c)
+                send(head: head, body: mapped(Array(body[Int(s.start)..<Int(s.end)]), recode), r, c)
             } else {
-                send(head: head, file: e, offset: s.start, count: s.count, parts: nil, r, c)
+                send(head: head, file: e, offset: s.start, count: s.count, parts: nil, recode: recode, r, c)
             }
             return true
         case .partial(let spans):
-            let m = MultipartRanges(spans: spans, length: length, contentType: resp.firstHeader("content-type") ?? [],
+            // Each part's Content-Type is the one the charset filter gives the response.
+            let marked = r.location.charset?.plan(for: resp, status: resp.status, request: r).contentType
+            let m = MultipartRanges(spans: spans, length: length,
+                                    contentType: marked.map { $0[...] } ?? resp.firstHeader("content-type") ?? [],
                                     boundary: StaticFiles.boundary(c))
             var extra = Array("Content-Type: ".utf8) + m.contentType + [13, 10]
             appendLength(m.contentLength, to: &extra)
             let head = build(r, resp, proxy, c, .multipart, extra: extra, age: age)
             if let body = e.inlineBody {
-                send(head: head, body: m.body(from: body), r, c)
+                send(head: head, body: m.body(from: recode == nil ? body : mapped(Array(body), recode)), r, c)
             } else {
-                send(head: head, file: e, offset: 0, count: 0, parts: m, r, c)
+                send(head: head, file: e, offset: 0, count: 0, parts: m, recode: recode, r, c)
             }
             return true
         }
+    }
+
+    /// The bytes through an 8-bit charset table (nil: as they are).
+    private static func mapped(_ bytes: [UInt8], _ table: [UInt8]?) -> [UInt8] {
+        guard let table else { return bytes }
+        return bytes.map { table[Int($0)] }
     }
 
     private static func appendLength(_ n: Int64, to out: inout [UInt8]) {
@@ -117,13 +126,14 @@ enum CacheFilters {
 
     /// Head, then the entry's bytes with sendfile from its shared descriptor.
     private static func send(head: [UInt8], file e: CacheHotEntry, offset: Int64, count: Int64, parts: MultipartRanges?,
-                             _ r: Request, _ c: ClientConnection) {
+                             recode: [UInt8]? = nil, _ r: Request, _ c: ClientConnection) {
         r.sink.send(head)
         if r.head.method == .head { return r.sink.responseComplete() }
         let base = Int64(e.bodyOffset)
         let sender = FileSender(request: r, fd: e.file.fd, offset: base + offset, remaining: count, sharedOwner: e.file)
         sender.base = base
         if let m = parts { sender.sendParts(m) }
+        sender.recode = recode
         r.sink.fileSender = sender
         sender.resume()
     }

@@ -557,8 +557,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
         // add_trailer makes a response with a length chunked too, its trailers after the last chunk (nginx's
         // chunked filter); the location's flag first, so responses without trailers pay one test.
+        // (An 8-bit charset_map keeps the length: nginx keeps the upstream's.)
         let trailers = request.location.shaping.hasTrailers && Trailers.expected(request, status: resp.status)
-        let lengthUnknown = compress || framing == .chunked || framing == .untilClose || filters != nil || trailers
+        let lengthUnknown = compress || framing == .chunked || framing == .untilClose
+            || (filters != nil && filters!.sameLengthRecode == nil) || trailers
         // chunked_transfer_encoding off: an unknown length is close-delimited for HTTP/1.1 clients too.
         clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
         clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown
@@ -588,9 +590,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                   filtered: notModified ? .notModified : (part != nil ? .singleRange : nil), into: &w)
         request.responseHead = w.finish()
         if let f = filters {
-            request.responseHead = f.editHead(request.responseHead)
+            if f.sameLengthRecode == nil { request.responseHead = f.editHead(request.responseHead) }
             filter = f.start(request, output: self)
-        } else if let f = filtersHeadOnly {
+        } else if let f = filtersHeadOnly, f.sameLengthRecode == nil {
             request.responseHead = f.editHead(request.responseHead)
         }
         request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))

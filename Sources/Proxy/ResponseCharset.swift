@@ -124,6 +124,14 @@ struct ResponseCharset {
         return p
     }
 
+    /// `plan` for an upstream's (or a stored) response: its Content-Type, `X-Accel-Charset` and Content-Encoding.
+    func plan(for resp: ResponseHead, status: Int, request r: Request) -> CharsetPlan {
+        guard let type = resp.firstHeader("content-type") else { return .keep }
+        let coding = resp.firstHeader("content-encoding")
+        return plan(type, override: resp.firstHeader("x-accel-charset"), status: status,
+                    encoded: coding != nil && !coding!.isEmpty, request: r)
+    }
+
     /// The table for a response this location made itself, whose Content-Type `append` marked: from the
     /// `source_charset` to the charset it names. nil when nothing is recoded.
     func ownRecode(_ markedType: [UInt8], encoded: Bool, request r: Request) -> CharsetTable? {

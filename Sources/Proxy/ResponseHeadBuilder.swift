@@ -125,9 +125,8 @@ enum ResponseHeadBuilder {
                                          charset cs: ResponseCharset, _ c: ClientConnection,
                                          run: inout HeadWriter.FieldRun, into w: inout HeadWriter) {
         let b = resp.bytes
-        let value = b[h.value.start..<h.value.end]
         let coding = resp.firstHeader("content-encoding")
-        let plan = cs.plan(value, override: resp.firstHeader("x-accel-charset"), status: status,
+        let plan = cs.plan(b[h.value.start..<h.value.end], override: resp.firstHeader("x-accel-charset"), status: status,
                            encoded: coding != nil && !coding!.isEmpty, request: r)
         if let e = plan.error { c.worker.log(.error, e, c) }
         guard let type = plan.contentType else { return w.relayField(of: b, h, run: &run) }

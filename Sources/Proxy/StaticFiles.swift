@@ -121,8 +121,12 @@ enum StaticFiles {
         let lastModified = c.worker.staticMemo.lastModified(info.mtime)
         // The content filters (SSI) come after the not_modified filter and before ranges (which then do not apply),
         // as in nginx. A `.gz` body is not filtered.
-        let bodyFilters = !r.location.filtersBody || coding.precompressed ? nil
+        var bodyFilters = !r.location.filtersBody || coding.precompressed ? nil
             : BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r)[...])
+        // The charset filter alone with an 8-bit map keeps the length: ranges are served, their bytes recoded, as in
+        // nginx (its range filter cuts before the charset filter recodes). With gzip on, the filter path compresses.
+        let recode = r.location.gzip == nil ? bodyFilters?.sameLengthRecode : nil
+        if recode != nil { bodyFilters = nil }
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
         var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
@@ -189,9 +193,10 @@ enum StaticFiles {
         if multipart == nil && gzip?.compress != true && length <= smallFile && !trailers {
             return sendSmall(r, c, fd: fd, status: code, offset: start, length: length, type: type, etag: etag,
                              lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
-                             coding: coding)
+                             coding: coding, recode: recode)
         }
         let sender = FileSender(request: r, fd: fd, offset: start, remaining: length)
+        sender.recode = recode
         if let m = multipart { sender.sendParts(m) }
         if let d = gzip, d.compress {
             // The compressed length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
@@ -237,19 +242,20 @@ enum StaticFiles {
     /// A small file's head and body in one buffer, one write; the descriptor is closed here.
     private static func sendSmall(_ r: Request, _ c: ClientConnection, fd: Int32, status: Int, offset: Int64,
                                   length: Int64, type: [UInt8], etag: [UInt8], lastModified: [UInt8],
-                                  range: (Int64, Int64, Int64)?, gzip: GzipDecision?, coding: StaticCoding) {
+                                  range: (Int64, Int64, Int64)?, gzip: GzipDecision?, coding: StaticCoding,
+                                  recode: [UInt8]? = nil) {
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(length))
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                   range: range, gzip: gzip, compressing: false, chunked: false, coding: coding, into: &w)
-        sendBody(r, c, fd: fd, offset: offset, length: length, after: w, keep: .close, path: [], info: nil)
+        sendBody(r, c, fd: fd, offset: offset, length: length, after: w, keep: .close, path: [], info: nil, recode: recode)
     }
 
     /// `length` bytes of `fd` from `offset` appended to the head in `w`, sent in one write; `fd` is closed, kept
     /// or left as `keep` says (`path` and `info` name the file for the memo) before anything is sent.
     private static func sendBody(_ r: Request, _ c: ClientConnection, fd: Int32, offset: Int64, length: Int64,
                                  after w: consuming HeadWriter, keep: FileKeeping, path: [UInt8],
-                                 info: Syscall.FileStatus?) {
+                                 info: Syscall.FileStatus?, recode: [UInt8]? = nil) {
         let headCount = w.count
         var read = IOResult.done(0)
         w.appendFilling(upTo: Int(length)) { room in
@@ -273,6 +279,9 @@ enum StaticFiles {
             }
             c.close()
             return
+        }
+        if let t = recode {
+            w.withBytes { bytes in for i in headCount..<bytes.count { bytes[i] = t[Int(bytes[i])] } }
         }
         r.bodyBytesSent += length
         Responses.sendWhole(w, headCount: headCount, r)
@@ -427,6 +436,9 @@ final class FileSender {
     /// Set when the body goes through content filters (FilteredResponses.swift): the first filter reads the file,
     /// the writer frames.
     var filter: (first: any BodyFilter, writer: BodyWriter)?
+    /// Set when the charset filter recodes the body byte for byte (an 8-bit `charset_map`): the length and ranges
+    /// stay, the bytes are read and mapped instead of sent with sendfile.
+    var recode: [UInt8]?
     /// nginx reads a file it must filter in `output_buffers` pieces (default 32k).
     static let pieceSize = 32 * 1024
     /// Input compressed per event-loop turn at most, so one big file does not hold up the worker's other clients.
@@ -455,6 +467,7 @@ final class FileSender {
         guard sink.outputIsEmpty else { return }
         if let f = filter { return filterMore(f.first) }
         if let g = gzip { return compressMore(g) }
+        if let t = recode { return recodeMore(t) }
         if !sink.takesSendfile { return copyMore() }
         let r = request
         while remaining > 0 || startNextPart() {
@@ -500,6 +513,24 @@ final class FileSender {
             return sink.send(piece) && sink.outputIsEmpty   // else resumed once the output drains
         }
         if done { complete() }
+    }
+
+    /// The charset filter's byte-for-byte recoding: each piece mapped and sent, a multipart body's parts in turn
+    /// (their headers as they are), a bounded amount per call.
+    private func recodeMore(_ table: [UInt8]) {
+        let r = request, sink = sink
+        if piece.isEmpty { piece = [UInt8](repeating: 0, count: Self.pieceSize) }
+        var out: [UInt8] = []
+        while remaining > 0 || startNextPart() {
+            let done = pumpPieces({ .no }) { view in
+                out.removeAll(keepingCapacity: true)
+                for b in view { out.append(table[Int(b)]) }
+                r.bodyBytesSent += Int64(out.count)
+                return sink.send(out) && sink.outputIsEmpty   // else resumed once the output drains
+            }
+            if !done { return }
+        }
+        sink.responseComplete()
     }
 
     /// Reads the file into the content filters while the client takes output, a bounded amount per call; the filters

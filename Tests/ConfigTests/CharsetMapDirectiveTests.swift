@@ -37,3 +37,20 @@ struct CharsetMapDirectiveTests {
                 == "\"charset_map\" directive is not allowed here in /c/nginx.conf:3")
     }
 }
+
+/// The maps packaging installs beside switchyard.conf (Debian nginx's koi-utf, koi-win, win-utf) load as they are.
+struct ShippedCharsetMapsTests {
+    @Test func theShippedMapsLoad() throws {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        var files: [String: String] = [:]
+        for name in ["koi-utf", "koi-win", "win-utf"] {
+            files[name] = String(decoding: try FileSystemConfigSource().read(path + "/packaging/etc/" + name), as: UTF8.self)
+        }
+        files["nginx.conf"] = "events {}\nhttp { include koi-utf; include koi-win; include win-utf; }\n"
+        let maps = try load(files).http!.charsetMaps
+        #expect(maps.map { "\($0.from) \($0.to)" } == ["koi8-r utf-8", "koi8-r windows-1251", "windows-1251 utf-8"])
+        #expect(maps[0].lines.count == 128)
+        #expect(maps[0].lines.first { $0.byte == 0xc6 }?.target == [0xd1, 0x84])   // ф
+    }
+}

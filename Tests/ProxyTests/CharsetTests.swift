@@ -150,4 +150,47 @@ import Testing
         css.append(to: &plain)
         #expect(plain == Array("text/css; charset=utf-8".utf8))
     }
+
+    /// An 8-bit map keeps the length: the response keeps Content-Length and its ranges (one, or several as
+    /// multipart), the bytes recoded, as nginx's range filter cuts before its charset filter recodes. Files small
+    /// and large, and a cached response's ranges alike.
+    @Test func eightBitRecodingKeepsLengthAndRanges() throws {
+        let backend = try MockBackend(name: "b") { _ in
+            MockResponse(headers: [("Content-Type", "text/html; charset=B"), ("Accept-Ranges", "bytes")],
+                         text: String(repeating: "X", count: 30))
+        }
+        defer { backend.stop() }
+        let big = String(repeating: "X", count: 40_000) + "Z"
+        let f = try Fixture(http: """
+            charset_map B A { 58 59; }
+            proxy_cache_path cache keys_zone=c:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / { root site; charset A; source_charset B; }
+                location /p/ { charset A; override_charset on; proxy_pass http://\(backend.address)/; }
+                location /c/ { charset A; override_charset on; proxy_pass http://\(backend.address)/;
+                               proxy_cache c; proxy_cache_valid 200 1m; }
+            }
+            """, files: ["site/t.html": "X0123456789X", "site/big.html": big])
+        defer { f.proxy.stop() }
+        let whole = try f.get("/t.html")
+        #expect(whole.text == "Y0123456789Y" && whole.header("Content-Length") == "12")
+        #expect(whole.header("Content-Type") == "text/html; charset=A" && whole.header("Accept-Ranges") == "bytes")
+        let one = try f.get("/t.html", headers: ["Range": "bytes=0-3"])
+        #expect(one.status == 206 && one.text == "Y012" && one.header("Content-Range") == "bytes 0-3/12")
+        let parts = try f.get("/t.html", headers: ["Range": "bytes=0-0,-1"])
+        #expect(parts.status == 206 && parts.text.contains("\r\nY\r\n--"))
+        #expect(parts.text.contains("Content-Type: text/html; charset=A\r\n"))
+        let large = try f.get("/big.html")
+        #expect(large.body.count == 40_001 && !large.text.contains("X") && large.text.hasSuffix("YZ"))
+        let tail = try f.get("/big.html", headers: ["Range": "bytes=-3"])
+        #expect(tail.status == 206 && tail.text == "YYZ")
+        let proxied = try f.get("/p/x")
+        #expect(proxied.text == String(repeating: "Y", count: 30) && proxied.header("Content-Length") == "30")
+        #expect(proxied.header("Content-Type") == "text/html; charset=A")
+        _ = try f.get("/c/x")
+        let cached = try f.get("/c/x", headers: ["Range": "bytes=0-1,5-5"])
+        #expect(cached.status == 206 && cached.text.contains("Content-Type: text/html; charset=A\r\n"))
+        #expect(cached.text.contains("\r\nYY\r\n") && !cached.text.contains("XX"))
+    }
 }
