@@ -310,7 +310,9 @@ final class CacheExchange {
         let recode = filters?.sameLengthRecode
         if CacheFilters.answer(e, request: r, proxy: exchange.proxy, connection: c, age: age,
                                ranges: filters == nil || recode != nil, recode: recode) { return }
-        if let f = filters {   // content filters (SSI): the body through them (FilteredCacheHit.swift), before gzip
+        // Content filters (SSI): the body through them (FilteredCacheHit.swift), before gzip. An 8-bit charset map
+        // alone is applied below as the bytes go, keeping the length (unless gzip may compress: then the filter path).
+        if let f = filters, recode == nil || r.location.gzip != nil {
             return FilteredCacheHit.serve(e, f, r, c, proxy: exchange.proxy, age: age)
         }
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): the entry's gzip variant, compressed
@@ -335,7 +337,9 @@ final class CacheExchange {
                                             chunked: false, extra: extra, gzip: gzip.map { d in
                                                 var v = d; v.etag = .keep; return v }, age: age)
         r.responseHead = out
-        if let body = e.inlineBody, r.head.method != .head { return sendWhole(out, body) }
+        if let body = e.inlineBody, r.head.method != .head {
+            return sendWhole(out, recode.map { t in body.map { t[Int($0)] } } ?? body)
+        }
         r.sink.send(out)
         if r.head.method == .head || e.bodyLength == 0 {
             r.sink.responseComplete()
@@ -343,6 +347,7 @@ final class CacheExchange {
         }
         let sender = FileSender(request: r, fd: e.file.fd, offset: Int64(e.bodyOffset), remaining: Int64(e.bodyLength),
                                 sharedOwner: e.file)
+        sender.recode = recode
         r.sink.fileSender = sender
         sender.resume()
     }

@@ -77,8 +77,8 @@ struct ResponseCharset {
 
     /// The Content-Type of a response switchyard makes (a file, a page): marked when the filter applies. With a
     /// variable charset and no request (the worker's memo), left alone: such locations do not use the memo.
-    func append(to contentType: inout [UInt8], request r: Request? = nil) {
-        let p = plan(contentType, override: nil as [UInt8]?, status: 200, encoded: false, request: r)
+    func append(to contentType: inout [UInt8], status: Int = 200, request r: Request? = nil) {
+        let p = plan(contentType, override: nil as [UInt8]?, status: status, encoded: false, request: r)
         if let e = p.error, let r { r.connection.worker.log(.error, e, r.connection) }
         if let t = p.contentType { contentType = t }
     }

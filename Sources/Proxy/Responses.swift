@@ -32,9 +32,9 @@ enum Responses {
     }
 
     /// `text/html` with the location's charset, as nginx's charset filter marks its own pages.
-    static func htmlType(_ r: Request) -> [UInt8] {
+    static func htmlType(_ r: Request, status: Int = 200) -> [UInt8] {
         var type = Array("text/html".utf8)
-        r.location?.charset?.append(to: &type, request: r)
+        r.location?.charset?.append(to: &type, status: status, request: r)
         return type
     }
 
@@ -79,7 +79,7 @@ enum Responses {
         }
         let loc = absoluteLocation(location, r, c)
         let body = errorPage(status, tokens: c.runtime.serverTokens)
-        send(status: status, contentType: htmlType(r), body: r.head?.method == .head ? [] : body,
+        send(status: status, contentType: htmlType(r, status: status), body: r.head?.method == .head ? [] : body,
              contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)
     }
 

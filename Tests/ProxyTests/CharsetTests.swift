@@ -189,8 +189,38 @@ import Testing
         #expect(proxied.text == String(repeating: "Y", count: 30) && proxied.header("Content-Length") == "30")
         #expect(proxied.header("Content-Type") == "text/html; charset=A")
         _ = try f.get("/c/x")
+        let hit = try f.get("/c/x")
+        #expect(hit.text == String(repeating: "Y", count: 30) && hit.header("Content-Length") == "30")
         let cached = try f.get("/c/x", headers: ["Range": "bytes=0-1,5-5"])
         #expect(cached.status == 206 && cached.text.contains("Content-Type: text/html; charset=A\r\n"))
         #expect(cached.text.contains("\r\nYY\r\n") && !cached.text.contains("XX"))
+    }
+
+    /// A FastCGI application's response that names its charset, recoded with `override_charset on`; its body comes
+    /// in one-byte records, so UTF-8 characters arrive split. A redirect's page is not marked (nginx's rule for
+    /// 301 and 302).
+    @Test func fastCGIResponsesAndRedirects() throws {
+        let app = try MockFastCGIBackend { _ in
+            .cgi(headers: [("Content-Type", "text/html; charset=utf-8")], body: Array("Aфё€".utf8), recordSize: 1)
+        }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            \(Self.koiUTF)
+            charset koi8-r;
+            server {
+                listen 127.0.0.1:PORT;
+                location /php { override_charset on; fastcgi_pass \(app.address); }
+                location /moved { return 301 /php; }
+                location /found { return 302 /php; }
+                location /gone { return 410; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let php = try f.get("/php")
+        #expect(php.header("Content-Type") == "text/html; charset=koi8-r")
+        #expect(php.body == Self.koi + Array("&#8364;".utf8))
+        #expect(try f.get("/moved").header("Content-Type") == "text/html")
+        #expect(try f.get("/found").header("Content-Type") == "text/html")
+        #expect(try f.get("/gone").header("Content-Type") == "text/html; charset=koi8-r")
     }
 }
