@@ -43,6 +43,14 @@ struct ResponseCharset {
         return []
     }
 
+    /// Only marks, never recodes nor reads a response's own charset: a fixed `charset`, no `source_charset`, no
+    /// `override_charset`, no `charset_map` in the configuration (h5bp's `charset utf-8;`). The proxy's head
+    /// writes such a Content-Type in place, without making a plan.
+    var marksOnly: Bool {
+        guard case .fixed = destination, case .off = source, !override else { return false }
+        return maps.isEmpty
+    }
+
     /// A name is a variable: the Content-Type of a file is made per response, not kept by the worker's memo.
     var perRequest: Bool {
         if case .variable = destination { return true }
@@ -168,16 +176,6 @@ struct ResponseCharset {
     }
 
     private static func text<C: Collection<UInt8>>(_ b: C) -> String { String(decoding: Array(b), as: UTF8.self) }
-
-    /// The value has a `charset=` parameter already (the upstream's own: nginx keeps it).
-    static func namesCharset<C: Collection<UInt8>>(_ contentType: C) -> Bool where C.Index == Int {
-        var i = contentType.startIndex
-        while contentType.endIndex - i >= 8 {
-            if ASCII.equalsLowercased(contentType[i..<i + 8], "charset=") { return true }
-            i += 1
-        }
-        return false
-    }
 
     static let parameter = Array("; charset=".utf8)
 }

@@ -125,6 +125,19 @@ enum ResponseHeadBuilder {
                                          charset cs: ResponseCharset, _ c: ClientConnection,
                                          run: inout HeadWriter.FieldRun, into w: inout HeadWriter) {
         let b = resp.bytes
+        if cs.marksOnly && resp.firstHeader("x-accel-charset") == nil {
+            // The common case, in place: a listed type that names no charset gets the location's.
+            let value = b[h.value.start..<h.value.end]
+            guard cs.takes(value), CharsetParameter(value) == nil, status != 301 && status != 302 else {
+                return w.relayField(of: b, h, run: &run)
+            }
+            w.flush(b, run: &run)
+            w.appendName(of: b, h.name)
+            w.append(b, h.value)
+            w.append(ResponseCharset.parameter)
+            w.append(cs.name)
+            return w.appendCRLF()
+        }
         let coding = resp.firstHeader("content-encoding")
         let plan = cs.plan(b[h.value.start..<h.value.end], override: resp.firstHeader("x-accel-charset"), status: status,
                            encoded: coding != nil && !coding!.isEmpty, request: r)

@@ -1,4 +1,5 @@
 @testable import Proxy
+import Config
 import SwitchyardTestSupport
 import Testing
 
@@ -222,5 +223,40 @@ import Testing
         #expect(try f.get("/moved").header("Content-Type") == "text/html")
         #expect(try f.get("/found").header("Content-Type") == "text/html")
         #expect(try f.get("/gone").header("Content-Type") == "text/html; charset=koi8-r")
+    }
+
+    /// nginx's header filter as a value (ResponseCharset.plan): what the Content-Type becomes and whether the body
+    /// is recoded, for the response's own charset, `override_charset`, `X-Accel-Charset`, a Content-Encoding.
+    @Test func thePlanFollowsNginxsHeaderFilter() {
+        let maps = CharsetMaps([CharsetMapConfig(from: "koi8-r", to: "utf-8",
+                                                 lines: [.init(byte: 0xc6, target: [0xd1, 0x84])],
+                                                 location: SourceLocation(file: "t", line: 1))],
+                               names: ["windows-1251"])
+        let off = ResponseCharset(destination: .off, maps: maps, types: ResponseCharset.standardTypes)
+        let utf = ResponseCharset(destination: .fixed(Array("utf-8".utf8)), maps: maps, types: ResponseCharset.standardTypes)
+        let over = ResponseCharset(destination: .fixed(Array("utf-8".utf8)), override: true, maps: maps,
+                                   types: ResponseCharset.standardTypes)
+        func plan(_ cs: ResponseCharset, _ type: String, xa: String? = nil, status: Int = 200, encoded: Bool = false)
+            -> (String?, Bool, String?) {
+            let p = cs.plan(Array(type.utf8), override: xa.map { Array($0.utf8) }, status: status, encoded: encoded,
+                            request: nil)
+            return (p.contentType.map { String(decoding: $0, as: UTF8.self) }, p.recode != nil, p.error)
+        }
+        #expect(plan(off, "text/html") == (nil, false, nil))
+        #expect(plan(utf, "text/html") == ("text/html; charset=utf-8", false, nil))
+        #expect(plan(utf, "image/png") == (nil, false, nil))
+        #expect(plan(utf, "text/html", status: 302) == ("text/html", false, nil))
+        #expect(plan(utf, "text/html; charset=koi8-r") == (nil, false, nil))               // override_charset off
+        #expect(plan(over, "text/html;  charset=\"KOI8-R\"") == ("text/html; charset=utf-8", true, nil))
+        #expect(plan(over, "image/png; charset=koi8-r") == ("image/png; charset=utf-8", true, nil))   // types: not asked
+        #expect(plan(over, "text/html; charset=koi8-r", encoded: true) == (nil, false, nil))
+        #expect(plan(over, "text/html; charset=UTF-8") == ("text/html; charset=utf-8", false, nil))
+        #expect(plan(over, "text/html; charset=windows-1251")
+                == (nil, false, "no \"charset_map\" between the charsets \"windows-1251\" and \"utf-8\""))
+        #expect(plan(over, "text/html; charset=latin1")
+                == (nil, false, "no \"charset_map\" between the charsets \"latin1\" and \"utf-8\""))
+        #expect(plan(off, "text/plain; charset=utf-8", xa: "koi8-r") == ("text/plain; charset=koi8-r", true, nil))
+        #expect(plan(off, "text/plain; charset=utf-8", xa: "latin1") == (nil, false, "unknown charset \"latin1\" to override"))
+        #expect(plan(utf, "") == (nil, false, nil))
     }
 }

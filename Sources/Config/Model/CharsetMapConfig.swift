@@ -12,6 +12,8 @@ public struct CharsetMapConfig: Sendable, Equatable {
     public struct Line: Sendable, Equatable {
         public let byte: UInt8
         public let target: [UInt8]
+
+        public init(byte: UInt8, target: [UInt8]) { self.byte = byte; self.target = target }
     }
 
     public init(from: String, to: String, lines: [Line] = [], location: SourceLocation) {
