@@ -17,6 +17,8 @@ struct ResponseCharset {
     let destination: Name
     let source: Name
     let override: Bool
+    /// The upstream's `X-Accel-Charset` names the charset to recode to (unless `proxy_ignore_headers` lists it).
+    let honoursAccelCharset: Bool
     let maps: CharsetMaps
     /// `charset_types *`.
     let any: Bool
@@ -28,8 +30,10 @@ struct ResponseCharset {
     private static let standardList = list(standardTypes)
     private static let noMaps = CharsetMaps([], names: [])
 
-    init(destination: Name, source: Name = .off, override: Bool = false, maps: CharsetMaps? = nil, types names: [String]) {
+    init(destination: Name, source: Name = .off, override: Bool = false, maps: CharsetMaps? = nil, types names: [String],
+         honoursAccelCharset: Bool = true) {
         self.destination = destination; self.source = source; self.override = override
+        self.honoursAccelCharset = honoursAccelCharset
         self.maps = maps ?? Self.noMaps
         any = names.contains("*")
         types = names == Self.standardTypes ? Self.standardList : Self.list(names)
@@ -136,7 +140,7 @@ struct ResponseCharset {
     func plan(for resp: ResponseHead, status: Int, request r: Request) -> CharsetPlan {
         guard let type = resp.firstHeader("content-type") else { return .keep }
         let coding = resp.firstHeader("content-encoding")
-        return plan(type, override: resp.firstHeader("x-accel-charset"), status: status,
+        return plan(type, override: honoursAccelCharset ? resp.firstHeader("x-accel-charset") : nil, status: status,
                     encoded: coding != nil && !coding!.isEmpty, request: r)
     }
 

@@ -125,7 +125,8 @@ enum ResponseHeadBuilder {
                                          charset cs: ResponseCharset, _ c: ClientConnection,
                                          run: inout HeadWriter.FieldRun, into w: inout HeadWriter) {
         let b = resp.bytes
-        if cs.marksOnly && resp.firstHeader("x-accel-charset") == nil {
+        let accel = cs.honoursAccelCharset ? resp.firstHeader("x-accel-charset") : nil
+        if cs.marksOnly && accel == nil {
             // The common case, in place: a listed type that names no charset gets the location's.
             let value = b[h.value.start..<h.value.end]
             guard cs.takes(value), CharsetParameter(value) == nil, status != 301 && status != 302 else {
@@ -139,7 +140,7 @@ enum ResponseHeadBuilder {
             return w.appendCRLF()
         }
         let coding = resp.firstHeader("content-encoding")
-        let plan = cs.plan(b[h.value.start..<h.value.end], override: resp.firstHeader("x-accel-charset"), status: status,
+        let plan = cs.plan(b[h.value.start..<h.value.end], override: accel, status: status,
                            encoded: coding != nil && !coding!.isEmpty, request: r)
         if let e = plan.error { c.worker.log(.error, e, c) }
         guard let type = plan.contentType else { return w.relayField(of: b, h, run: &run) }

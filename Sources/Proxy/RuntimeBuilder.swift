@@ -665,7 +665,11 @@ struct Builder {
             if case .respond(let status, let body) = op { action = .respond(status: status, body: body) }
             break
         }
-        let charset = try responseCharset(settings.content, http: http, at: loc)
+        // `proxy_ignore_headers X-Accel-Charset` (or the CGI modules' own): the upstream's field asks for nothing.
+        var ignored = settings.proxy.ignoreHeaders
+        if case .cgi(let wire, _)? = handler { ignored = Self.family(wire, settings).ignoreHeaders }
+        let charset = try responseCharset(settings.content, http: http, ignoresAccelCharset: ignored.contains("X-Accel-Charset"),
+                                          at: loc)
         if action == nil, let handler {
             switch handler {
             case .proxy(let pass):
@@ -1064,7 +1068,8 @@ struct Builder {
     /// The charset filter of a location (ResponseCharset.swift): nil where neither `charset` nor any `charset_map`
     /// is configured. Two fixed charsets that differ need a `charset_map` between them (either way), else nginx's
     /// `[emerg]`, which it prints without a place.
-    func responseCharset(_ content: ContentSettings, http: HTTPConfig, at loc: SourceLocation) throws(ConfigError) -> ResponseCharset? {
+    func responseCharset(_ content: ContentSettings, http: HTTPConfig, ignoresAccelCharset: Bool = false,
+                         at loc: SourceLocation) throws(ConfigError) -> ResponseCharset? {
         let maps = charsetMaps(http)
         if content.charset == nil && maps.isEmpty { return nil }
         let destination = try charsetName(content.charset, at: loc)
@@ -1075,7 +1080,7 @@ struct Builder {
                               at: nil)
         }
         return ResponseCharset(destination: destination, source: source, override: content.overrideCharset, maps: maps,
-                               types: content.charsetTypes)
+                               types: content.charsetTypes, honoursAccelCharset: !ignoresAccelCharset)
     }
 
     private func charsetName(_ text: String?, at loc: SourceLocation) throws(ConfigError) -> ResponseCharset.Name {

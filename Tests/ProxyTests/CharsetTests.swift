@@ -99,6 +99,7 @@ import Testing
                 location / { charset utf-8; override_charset on; proxy_pass http://\(backend.address); }
                 location /plain/ { charset utf-8; proxy_pass http://\(backend.address)/; }
                 location /accel { proxy_pass http://\(backend.address); }
+                location /ign/ { proxy_pass http://\(backend.address)/; proxy_ignore_headers X-Accel-Charset; }
             }
             """)
         defer { f.proxy.stop() }
@@ -111,6 +112,8 @@ import Testing
         #expect(accel.header("Content-Type") == "text/plain; charset=koi8-r")
         #expect(accel.body == Self.koi + Array("&#8364;".utf8))
         #expect(accel.header("X-Accel-Charset") == nil)
+        let ignored = try f.get("/ign/accel")   // proxy_ignore_headers: the field asks for nothing
+        #expect(ignored.header("Content-Type") == "text/plain; charset=utf-8" && ignored.text == "Aфё€")
         let gz = try f.get("/gz")
         #expect(gz.header("Content-Type") == "text/html; charset=koi8-r" && gz.body == Self.koi)
     }
