@@ -27,7 +27,13 @@ struct BodyFilters {
         let type = contentType ?? []
         let loc: LocationRuntime = r.location
         var charset = upstreamTable
-        if !upstream, !r.isSubrequest, let cs = loc.charset { charset = cs.ownRecode(Array(type), encoded: encoded, request: r) }
+        if let cs = loc.charset {
+            if r.isSubrequest {   // to the main request's charset, from the subrequest's own
+                charset = cs.subrequestRecode(r, upstreamType: upstream ? type : nil, encoded: encoded)
+            } else if !upstream {
+                charset = cs.ownRecode(Array(type), encoded: encoded, request: r)
+            }
+        }
         let ssi = loc.ssi.flatMap { $0.applies(to: type) ? $0 : nil }
         var sub: (SubFilterRuntime, SubFilterPatterns)? = nil
         if let f = loc.subFilter, !encoded, f.applies(to: type), let p = f.patterns(for: r) { sub = (f, p) }
@@ -44,6 +50,7 @@ struct BodyFilters {
         let encoded = coding.map { c in !c.isEmpty && !ASCII.equalsLowercased(c, "identity") } ?? false
         var table: CharsetTable? = nil
         if !r.isSubrequest, let cs = r.location.charset { table = cs.plan(for: resp, status: resp.status, request: r).recode }
+        // (A subrequest's table is chosen in `select`, from its main request's charset.)
         return select(r, status: resp.status, contentType: resp.firstHeader("content-type"), encoded: encoded,
                       upstream: true, charset: table)
     }

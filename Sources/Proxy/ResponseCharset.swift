@@ -55,6 +55,13 @@ struct ResponseCharset {
         return maps.isEmpty
     }
 
+    /// A subrequest served here may be recoded to its main request's charset: a map exists and the body's charset
+    /// is known (`source_charset`).
+    var mayRecodeSubrequests: Bool {
+        if case .off = source { return false }
+        return !maps.isEmpty
+    }
+
     /// A name is a variable: the Content-Type of a file is made per response, not kept by the worker's memo.
     var perRequest: Bool {
         if case .variable = destination { return true }
@@ -152,6 +159,28 @@ struct ResponseCharset {
         if ASCII.equalsIgnoringCase(src, dst) { return nil }
         return maps.table(from: src, to: dst)
     }
+
+    /// A subrequest's body (an SSI include, an added body) is recoded to the charset its main request's head names
+    /// (nginx's main_request_charset), from the charset its own response names (`upstreamType`'s parameter), else
+    /// its location's `source_charset`. nil when the main request names none, the two are the same, the body has a
+    /// Content-Encoding, or no map joins them.
+    func subrequestRecode<C: Collection<UInt8>>(_ r: Request, upstreamType: C?, encoded: Bool) -> CharsetTable?
+    where C.Index == Int {
+        guard !maps.isEmpty, !encoded else { return nil }
+        let main = r.mainRequest
+        guard main !== r, let type = HeaderScan.value(of: Self.contentTypeName, inHead: main.responseHead),
+              let p = CharsetParameter(type) else { return nil }
+        let dst = type[p.value]
+        let src: [UInt8]
+        if let t = upstreamType, let q = CharsetParameter(t) { src = Array(t[q.value]) } else {
+            guard let s = evaluate(source, r) else { return nil }
+            src = s
+        }
+        if ASCII.equalsIgnoringCase(src, dst) { return nil }
+        return maps.table(from: src, to: dst)
+    }
+
+    private static let contentTypeName = Array("content-type".utf8)
 
     /// `type` without the `; charset=` this filter would add (a `.gz` of gzip_static that needs recoding is sent as
     /// it is, unmarked, as nginx sends it).

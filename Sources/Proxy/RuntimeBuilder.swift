@@ -761,7 +761,10 @@ struct Builder {
         if let cs = charset {   // recoding is possible here, or the charset is per request
             var proxied = false
             if case .proxy? = action { proxied = true }
-            if cs.recodesOwn || cs.perRequest || (proxied && !cs.maps.isEmpty) { made.filtersBody = true }
+            // (With a map and a source_charset, a subrequest served here is recoded to its main request's charset.)
+            if cs.recodesOwn || cs.perRequest || (proxied && !cs.maps.isEmpty) || cs.mayRecodeSubrequests {
+                made.filtersBody = true
+            }
         }
         if let le = l.limitExcept {
             made.limitExcept = LimitExceptRuntime(

@@ -262,4 +262,21 @@ import Testing
         #expect(plan(off, "text/plain; charset=utf-8", xa: "latin1") == (nil, false, "unknown charset \"latin1\" to override"))
         #expect(plan(utf, "") == (nil, false, nil))
     }
+
+    /// An SSI include's body is recoded to the page's charset (nginx recodes a subrequest to its main request's),
+    /// from the charset its own location's files are in; the page itself is recoded before SSI reads it.
+    @Test func anSSIIncludeIsRecodedToThePagesCharset() throws {
+        let f = try Fixture(http: """
+            \(Self.koiUTF)
+            server {
+                listen 127.0.0.1:PORT;
+                location / { root site; ssi on; charset koi8-r; source_charset utf-8; }
+                location /inc/ { root site; source_charset utf-8; }
+            }
+            """, files: ["site/page.html": "ф<!--# include virtual=\"/inc/part.html\" -->ё", "site/inc/part.html": "[ф]"])
+        defer { f.proxy.stop() }
+        let r = try f.get("/page.html")
+        #expect(r.header("Content-Type") == "text/html; charset=koi8-r")
+        #expect(r.body == [0xc6] + Array("[".utf8) + [0xc6] + Array("]".utf8) + [0xa3])
+    }
 }
