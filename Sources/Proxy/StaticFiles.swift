@@ -124,8 +124,14 @@ enum StaticFiles {
         var bodyFilters = !r.location.filtersBody || coding.precompressed ? nil
             : BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r)[...])
         // The charset filter alone with an 8-bit map keeps the length: ranges are served, their bytes recoded, as in
-        // nginx (its range filter cuts before the charset filter recodes). With gzip on, the filter path compresses.
-        let recode = r.location.gzip == nil ? bodyFilters?.sameLengthRecode : nil
+        // nginx (its range filter cuts before the charset filter recodes). A body gzip compresses takes the filter
+        // path (nginx's gzip drops the length first, and with it the ranges).
+        var recode = bodyFilters?.sameLengthRecode
+        if recode != nil, !r.isSubrequest, let g = r.location.gzip,
+           GzipStage.decideForFile(g, request: r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r),
+                                   length: info.size, etag: etag).compress {
+            recode = nil
+        }
         if recode != nil { bodyFilters = nil }
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
