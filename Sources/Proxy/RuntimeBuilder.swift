@@ -915,6 +915,8 @@ struct Builder {
         p.bufferSize = f.bufferSize
         p.requestBuffering = f.requestBuffering   // off: a Content-Length body streams (FastCGI: as FCGI_STDIN records)
         p.interceptErrors = f.interceptErrors
+        p.forceRanges = f.forceRanges
+        p.limitRate = f.limitRate
         p.passRequestHeaders = f.passRequestHeaders
         p.passRequestBody = f.passRequestBody
         // The module's cache: the same machinery as proxy_cache, with nginx's differences for the CGI modules

@@ -170,6 +170,26 @@ include fastcgi.conf;
 
     /// fastcgi_index for a URI ending in `/`, through `index index.php` (an internal redirect to /index.php) and
     /// straight to a location that passes `/`.
+    /// `fastcgi_force_ranges on`: the application's 200 (no Accept-Ranges) is cut to the client's range, as
+    /// `proxy_force_ranges` does; `fastcgi_limit_rate` is a size, as nginx reads it.
+    @Test func fastcgiForceRanges() throws {
+        let app = try MockFastCGIBackend { _ in
+            .cgi(headers: [("Content-Type", "text/plain"), ("Content-Length", "10")], text: "0123456789")
+        }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /forced { fastcgi_pass \(app.address); fastcgi_force_ranges on; fastcgi_limit_rate 1m; }
+                location /plain { fastcgi_pass \(app.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let cut = try f.get("/forced", headers: ["Range": "bytes=2-4"])
+        #expect(cut.status == 206 && cut.text == "234" && cut.header("Content-Range") == "bytes 2-4/10")
+        #expect(try f.get("/plain", headers: ["Range": "bytes=2-4"]).status == 200)
+    }
+
     @Test func fastcgiIndexNamesTheScriptOfADirectoryURI() throws {
         let app = try MockFastCGIBackend { _ in .cgi(text: "index") }
         defer { app.stop() }

@@ -44,6 +44,8 @@ extension DirectiveTable {
         DirectiveSpec("\(prefix)_busy_buffers_size", any, .exactly(1), .size(at(\.$busyBuffersSize))),
         DirectiveSpec("\(prefix)_temp_file_write_size", any, .exactly(1), .size(at(\.$tempFileWriteSize))),
         DirectiveSpec("\(prefix)_intercept_errors", any, .exactly(1), .flag(at(\.$interceptErrors))),
+        DirectiveSpec("\(prefix)_force_ranges", any, .exactly(1), .flag(at(\.$forceRanges))),
+        DirectiveSpec("\(prefix)_limit_rate", any, .exactly(1), .size(at(\.$limitRate))),
         DirectiveSpec("\(prefix)_pass_request_headers", any, .exactly(1), .flag(at(\.$passRequestHeaders))),
         DirectiveSpec("\(prefix)_pass_request_body", any, .exactly(1), .flag(at(\.$passRequestBody))),
         DirectiveSpec("\(prefix)_request_buffering", any, .exactly(1), .flag(at(\.$requestBuffering))),

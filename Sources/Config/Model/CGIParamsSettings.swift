@@ -20,6 +20,10 @@ public struct CGIParamsSettings: Sendable {
     @Setting public var busyBuffersSize: Int = 8192
     @Setting public var tempFileWriteSize: Int = 8192
     @Setting public var interceptErrors: Bool = false
+    /// `*_force_ranges`: byte ranges answered from the application's response whatever its Accept-Ranges.
+    @Setting public var forceRanges: Bool = false
+    /// `*_limit_rate`: bytes per second read from the application (0: no limit).
+    @Setting public var limitRate: Int = 0
     @Setting public var passRequestHeaders: Bool = true
     @Setting public var passRequestBody: Bool = true
     /// `*_request_buffering off`: a Content-Length body streams to the application as it arrives.

@@ -154,6 +154,8 @@ extension CGIParamsSettings {
         $busyBuffersSize.inherit(from: parent.$busyBuffersSize)
         $tempFileWriteSize.inherit(from: parent.$tempFileWriteSize)
         $interceptErrors.inherit(from: parent.$interceptErrors)
+        $forceRanges.inherit(from: parent.$forceRanges)
+        $limitRate.inherit(from: parent.$limitRate)
         $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
         $passRequestBody.inherit(from: parent.$passRequestBody)
         $requestBuffering.inherit(from: parent.$requestBuffering)
