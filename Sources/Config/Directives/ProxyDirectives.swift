@@ -95,11 +95,11 @@ extension DirectiveTable {
         DirectiveSpec("proxy_pass_trailers", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passTrailers)),
         DirectiveSpec("proxy_cookie_domain", anyHTTPLevel, .range(1, 2),
             DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieDomain)]) { builder, directive in
-                try cookieRewrite(builder, directive, \.proxy.$cookieDomain)
+                try cookieRewrite(builder, directive, \.proxy.$cookieDomain, domains: true)
             }),
         DirectiveSpec("proxy_cookie_path", anyHTTPLevel, .range(1, 2),
             DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookiePath)]) { builder, directive in
-                try cookieRewrite(builder, directive, \.proxy.$cookiePath)
+                try cookieRewrite(builder, directive, \.proxy.$cookiePath, domains: false)
             }),
         DirectiveSpec("proxy_cookie_flags", anyHTTPLevel, .range(1, 8),
             DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieFlags)]) { builder, directive in
@@ -161,7 +161,7 @@ extension DirectiveTable {
     /// `proxy_cookie_domain|path off | from to`: rules accumulate at one level; `off` clears them and
     /// allows no other rule at that level (nginx's "is duplicate").
     private static func cookieRewrite(_ builder: ConfigBuilder, _ directive: Directive,
-                                      _ path: SettingPath<[CookieRewrite]>) throws {
+                                      _ path: SettingPath<[CookieRewrite]>, domains: Bool) throws {
         let arguments = directive.arguments
         let current = DirectiveHandler.read(&builder.settings[keyPath: path])
         if arguments.count == 1 {
@@ -178,7 +178,7 @@ extension DirectiveTable {
         var from = arguments[0], to = arguments[1]
         // proxy_cookie_domain compares and writes domains without their leading dot (a cookie's own dot is kept
         // aside and put back), so nginx drops the dot from both of a plain rule's texts.
-        if directive.name == "proxy_cookie_domain", from.bytes.first != UInt8(ascii: "~") {
+        if domains, from.bytes.first != UInt8(ascii: "~") {
             from = Self.withoutLeadingDot(from)
             to = Self.withoutLeadingDot(to)
         }
