@@ -7,7 +7,7 @@ import ASCIIBytes
 /// builds the head knowing the length is unknown. Pure: tested on byte strings.
 enum BodyFilterHead {
     /// `validators: false`: Last-Modified and ETag are left as they are (the charset filter's edit).
-    static func edit(_ head: [UInt8], keepLastModified: Bool, validators: Bool = true) -> [UInt8] {
+    static func edit(_ head: [UInt8], keepLastModified: Bool, validators: Bool = true, dropEncoding: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(head.count)
         HeadLines.forEach(head) { line, isStatusLine in
@@ -18,6 +18,7 @@ enum BodyFilterHead {
                 || ASCII.equalsLowercased(name, "content-range") {
                 return true
             }
+            if dropEncoding && ASCII.equalsLowercased(name, "content-encoding") { return true }
             if !validators { out.append(contentsOf: line); return true }
             if ASCII.equalsLowercased(name, "last-modified") && !keepLastModified { return true }
             if ASCII.equalsLowercased(name, "etag") {

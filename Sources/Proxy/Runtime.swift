@@ -269,6 +269,8 @@ final class LocationRuntime: @unchecked Sendable {
     var sliceSize: Int64 = 0
     /// `gzip_static on|always` (GzipStaticFiles.swift); nil when off. Set like `identity`.
     var gzipStatic: GzipStaticRuntime? = nil
+    /// `gunzip on` (GunzipRuntime.swift); it makes `filtersBody` true.
+    var gunzip: GunzipRuntime? = nil
     /// `dav_methods` and its settings (DAVRuntime.swift); nil when no method is named. Set like `identity`.
     var dav: DAVRuntime? = nil
     /// `valid_referers` for `$invalid_referer`; nil without one. Set like `identity`.

@@ -739,6 +739,7 @@ struct Builder {
                                               authRequest: try authRequest(settings.access, at: loc))
         made.limits = try limits(settings.limits, at: loc)
         made.gzipStatic = GzipStaticRuntime(settings.gzip, gzip: made.gzip)
+        made.gunzip = GunzipRuntime(settings.gzip, gzip: made.gzip)
         made.dav = DAVRuntime(settings.dav)
         made.referers = try refererCheck(settings.referer.validReferers)
         made.secureLink = try secureLink(settings.secureLink, at: loc)
@@ -757,7 +758,7 @@ struct Builder {
             made.subFilter = SubFilterRuntime(matches: matches, replacements: replacements, settings: settings.subFilter)
         }
         made.addition = AdditionRuntime(settings.addition)
-        made.filtersBody = made.ssi != nil || made.subFilter != nil || made.addition != nil
+        made.filtersBody = made.ssi != nil || made.subFilter != nil || made.addition != nil || made.gunzip != nil
         if let cs = charset {   // recoding is possible here, or the charset is per request
             var proxied = false
             if case .proxy? = action { proxied = true }

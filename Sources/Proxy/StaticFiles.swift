@@ -120,9 +120,19 @@ enum StaticFiles {
         }
         let lastModified = c.worker.staticMemo.lastModified(info.mtime)
         // The content filters (SSI) come after the not_modified filter and before ranges (which then do not apply),
-        // as in nginx. A `.gz` body is not filtered.
-        var bodyFilters = !r.location.filtersBody || coding.precompressed ? nil
-            : BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r)[...])
+        // as in nginx. A `.gz` body is not filtered, but for gunzip: inflated for a client that does not take
+        // gzip (then the others see its text), with a Vary either way.
+        var coding = coding
+        var bodyFilters: BodyFilters? = nil
+        if coding.precompressed, let g = r.location.gunzip {
+            coding.vary = coding.vary || g.vary
+            if g.inflates(r) {
+                bodyFilters = BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r)[...],
+                                                 gunzip: true)
+            }
+        } else if r.location.filtersBody && !coding.precompressed {
+            bodyFilters = BodyFilters.select(r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r)[...])
+        }
         // The charset filter alone with an 8-bit map keeps the length: ranges are served, their bytes recoded, as in
         // nginx (its range filter cuts before the charset filter recodes). A body gzip compresses takes the filter
         // path (nginx's gzip drops the length first, and with it the ranges).

@@ -1,4 +1,5 @@
-/// ngx_http_gzip_module directives, and ngx_http_gzip_static_module's `gzip_static`.
+/// ngx_http_gzip_module directives, ngx_http_gzip_static_module's `gzip_static` and ngx_http_gunzip_module's two
+/// (the three modules share the client checks: gzip_http_version, gzip_proxied, gzip_disable, gzip_vary).
 extension DirectiveTable {
     static var gzip: [DirectiveSpec] {
         [
@@ -39,6 +40,8 @@ extension DirectiveTable {
         DirectiveSpec("gzip_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.gzip.$buffers)),
         // ngx_http_gzip_static_module's one directive.
         DirectiveSpec("gzip_static", anyHTTPLevel, .exactly(1), .choice(\.gzip.$staticMode)),
+        DirectiveSpec("gunzip", anyHTTPLevel, .exactly(1), .flag(\.gzip.$gunzip)),
+        DirectiveSpec("gunzip_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.gzip.$gunzipBuffers)),
         ]
     }
 }

@@ -14,6 +14,10 @@ public struct GzipSettings: Sendable {
     @Setting public var buffers = BufferCount(count: 32, size: 4096)
     /// `gzip_static` (ngx_http_gzip_static_module): send `FILE.gz` for `FILE`.
     @Setting public var staticMode: GzipStaticMode = .off
+    /// `gunzip` (ngx_http_gunzip_module): inflate a gzip-encoded response for clients that do not accept gzip.
+    @Setting public var gunzip: Bool = false
+    /// `gunzip_buffers`: checked as nginx checks it; the inflated output goes out piece by piece as it is made.
+    @Setting public var gunzipBuffers = BufferCount(count: 32, size: 4096)
 
     public init() {}
 }

@@ -193,6 +193,8 @@ extension GzipSettings {
         $disable.inherit(from: parent.$disable)
         $buffers.inherit(from: parent.$buffers)
         $staticMode.inherit(from: parent.$staticMode)
+        $gunzip.inherit(from: parent.$gunzip)
+        $gunzipBuffers.inherit(from: parent.$gunzipBuffers)
     }
 }
 
