@@ -183,6 +183,19 @@ extension Inflater {
         return used
     }
 
+    /// `decode` for bytes in contiguous memory (a `ByteView`, an array slice), so its callers hold no pointer.
+    @discardableResult
+    public func decode(contiguous input: some Collection<UInt8>, into output: inout [UInt8]) throws(DeflateError) -> Int {
+        var result: Result<Int, DeflateError> = .success(0)
+        let direct: Void? = input.withContiguousStorageIfAvailable { bytes in
+            do throws(DeflateError) { result = .success(try decode(UnsafeRawBufferPointer(bytes), into: &output)) } catch {
+                result = .failure(error)
+            }
+        }
+        if direct == nil { return try decode(contiguous: Array(input), into: &output) }
+        return try result.get()
+    }
+
     private func run(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(DeflateError) -> Int {
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = uInt(input.count)

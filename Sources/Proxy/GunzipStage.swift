@@ -30,19 +30,17 @@ final class GunzipStage: BodyFilter {
     func bodyWrite(_ piece: ByteView) {
         if failed || piece.isEmpty { return }
         out.removeAll(keepingCapacity: true)
-        piece.withRawBytes { raw in
-            var used = 0
-            while used < raw.count && !failed {
-                if inflater == nil || inflater!.isFinished {   // the first member, or one more after the last's end
-                    do { inflater = try Inflater(format: .gzip) } catch { return fail("inflateInit2() failed: \(error)") }
-                }
-                do {
-                    let n = try inflater!.decode(UnsafeRawBufferPointer(rebasing: raw[used...]), into: &out)
-                    if n == 0 && !inflater!.isFinished { break }   // zlib took nothing more: wait for the next piece
-                    used += n
-                } catch {
-                    fail("inflate() failed: \(error)")
-                }
+        var used = 0
+        while used < piece.count && !failed {
+            if inflater == nil || inflater!.isFinished {   // the first member, or one more after the last's end
+                do { inflater = try Inflater(format: .gzip) } catch { fail("inflateInit2() failed: \(error)"); break }
+            }
+            do {
+                let n = try inflater!.decode(contiguous: piece.slice(used, piece.count), into: &out)
+                if n == 0 && !inflater!.isFinished { break }   // zlib took nothing more: wait for the next piece
+                used += n
+            } catch {
+                fail("inflate() failed: \(error)")
             }
         }
         if !out.isEmpty { out.withByteView { next.bodyWrite($0) } }
