@@ -3,7 +3,7 @@ import Config
 import HTTP1
 import Regex
 
-/// A location's `fastcgi_pass`, `uwsgi_pass` or `scgi_pass` settings frozen at load: the protocol, the
+/// A location's `fastcgi_pass`, `uwsgi_pass`, `scgi_pass` or `memcached_pass` settings frozen at load: the protocol, the
 /// parameters, and FastCGI's own (what decides `$fastcgi_script_name` and `$fastcgi_path_info`, FCGI_KEEP_CONN,
 /// `fastcgi_catch_stderr`). The rest (target, timeouts, retries, hidden headers) is the location's
 /// `ProxyRuntime`, whose `cgi` this is.
@@ -14,6 +14,8 @@ final class CGIRuntime: @unchecked Sendable {
         case fastcgi
         case uwsgi(modifier1: UInt8, modifier2: UInt8)
         case scgi
+        /// `get $memcached_key` (MemcachedRequest.swift), the answer read by HTTP1's MemcachedReply.
+        case memcached(gzipFlag: UInt32)
     }
     struct Param {
         let name: [UInt8]
@@ -33,10 +35,15 @@ final class CGIRuntime: @unchecked Sendable {
     let keepConn: Bool
     /// `fastcgi_catch_stderr`: texts that make a stderr message before the head an invalid answer.
     let catchStderr: [[UInt8]]
+    /// memcached: `$memcached_key`, nil when no `set` of the configuration names it (every request is then a 500,
+    /// as in nginx, where the variable is never set).
+    let memcachedKey: CompiledTemplate?
 
     init(wire: Wire = .fastcgi, params: [Param], passRequestHeaders: Bool, passRequestBody: Bool,
-         index: [UInt8]? = nil, split: Regex? = nil, keepConn: Bool = false, catchStderr: [[UInt8]] = []) {
+         index: [UInt8]? = nil, split: Regex? = nil, keepConn: Bool = false, catchStderr: [[UInt8]] = [],
+         memcachedKey: CompiledTemplate? = nil) {
         self.wire = wire
+        self.memcachedKey = memcachedKey
         self.catchStderr = catchStderr
         self.params = params
         var names: [[UInt8]] = []
@@ -74,6 +81,7 @@ final class CGIRuntime: @unchecked Sendable {
         case .fastcgi: "fastcgi_pass"
         case .uwsgi: "uwsgi_pass"
         case .scgi: "scgi_pass"
+        case .memcached: "memcached_pass"
         }
     }
 
@@ -83,6 +91,7 @@ final class CGIRuntime: @unchecked Sendable {
         case .fastcgi: .fastcgi
         case .uwsgi: .uwsgi
         case .scgi: .scgi
+        case .memcached: .proxy   // (memcached has no cache directives: its settings never turn one on)
         }
     }
 
@@ -92,6 +101,7 @@ final class CGIRuntime: @unchecked Sendable {
         case .fastcgi: "fastcgi://"
         case .uwsgi: "uwsgi://"
         case .scgi: "scgi://"
+        case .memcached: "memcached://"
         }
     }
 }

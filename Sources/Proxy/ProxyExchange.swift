@@ -119,8 +119,19 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         tx = UpstreamTransaction(method: request.head.method,
                                  upgradeRequested: proxy.cgi == nil && TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
-        if let f = proxy.cgi { tx.speakCGI(records: f.records, keepConn: f.keepConn, catchStderr: f.catchStderr) }
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
+        if let f = proxy.cgi { speak(f) }
+    }
+
+    /// The CGI family's (and memcached's) reading of the answer. memcached's reply must name the key sent, and
+    /// its head is made here: the location's type for the URI (nginx sets it before going upstream).
+    @inline(never)
+    private func speak(_ f: CGIRuntime) {
+        guard case .memcached(let gzipFlag) = f.wire else {
+            return tx.speakCGI(records: f.records, keepConn: f.keepConn, catchStderr: f.catchStderr)
+        }
+        tx.speakMemcached(key: MemcachedRequest.key(request, f) ?? [], gzipFlag: gzipFlag,
+                          contentType: StaticFiles.contentType(request.uri, request.location, request: request))
     }
 
     // MARK: - Start
@@ -162,14 +173,15 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     /// The head sent upstream, with the cache's edits (no Range/If-*, HEAD as GET, revalidation) built in. false
-    /// when it cannot be written (a uwsgi packet over 64 KiB): the client has had its 500 then.
+    /// when it cannot be written (a uwsgi packet over 64 KiB, memcached without a key): the client has had its
+    /// error then.
     private func buildHead() -> Bool {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
         if let f = proxy.cgi {   // the request's encoder (UpstreamTransaction.swift's seam)
-            if let size = CGIRequest.write(request, f, bodyLength: body.lengthForUpstream, cache: cache, into: &w) {
+            if let refusal = CGIRequest.write(request, f, bodyLength: body.lengthForUpstream, cache: cache, into: &w) {
                 request.upstreamHead = w.finish()
-                worker.log(.alert, "uwsgi request is too big: \(size)", client)
-                failClient(500)
+                if let line = refusal.logLine { worker.log(line.level, line.text, client) }
+                failClient(refusal.status)
                 return false
             }
         } else {

@@ -697,7 +697,7 @@ struct Builder {
         if case .proxy? = handler, prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
         if case .cgi(let wire, _)? = handler {
             if prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
-            files.interceptErrors = Self.family(wire, settings).interceptErrors
+            files.interceptErrors = wire == .memcached || Self.family(wire, settings).interceptErrors   // memcached: always
         }
         if action == nil { action = .files(files.root) }
         var addHeaders: [HeaderAddition] = []
@@ -890,6 +890,7 @@ struct Builder {
         case .fastcgi: settings.fastcgi.family
         case .uwsgi: settings.uwsgi.family
         case .scgi: settings.scgi
+        case .memcached: settings.memcached.family
         }
     }
 
@@ -954,6 +955,16 @@ struct Builder {
         case .scgi:
             runtime = CGIRuntime(wire: .scgi, params: params, passRequestHeaders: f.passRequestHeaders,
                                  passRequestBody: f.passRequestBody)
+        case .memcached:
+            // nginx's module: the request's body is read and dropped, and `$memcached_key` is whatever `set` gave
+            // it (set nowhere: every request is a 500, as in nginx). Errors are always intercepted (a miss is the
+            // location's 404 and error_page applies): `locationFiles` above.
+            p.passRequestBody = false
+            p.passRequestHeaders = false
+            let key = try? compile(try! Template("$memcached_key"), at: loc)
+            runtime = CGIRuntime(wire: .memcached(gzipFlag: UInt32(truncatingIfNeeded: settings.memcached.gzipFlag)),
+                                 params: [], passRequestHeaders: false, passRequestBody: false,
+                                 keepConn: true, memcachedKey: key)   // reused after END, with the upstream's keepalive
         }
         return try proxy(pass, settings: p, ssl: ProxySSLSettings(), locationPrefix: locationPrefix, http: http,
                          resolver: settings.resolver, charset: charset, cgi: runtime, at: loc)

@@ -31,8 +31,23 @@ final class CGIResponse {
     var head = CGIHead()
     /// FCGI_STDERR pieces not yet logged (the executor takes them after each step, `takeStderr`).
     var stderr: [[UInt8]] = []
+    /// memcached (not CGI, but the same seam): the `get`'s answer, and what its head is made with.
+    var memcached: MemcachedReply?
+    var memcachedGzipFlag: UInt32 = 0
+    var memcachedContentType: [UInt8] = []
     init(framed: Bool, keepConn: Bool, catchStderr: [[UInt8]]) {
         self.framed = framed; self.keepConn = keepConn; self.catchStderr = catchStderr
+    }
+
+    /// A fresh state for another try of the same request.
+    func restarted() -> CGIResponse {
+        let f = CGIResponse(framed: framed, keepConn: keepConn, catchStderr: catchStderr)
+        if let m = memcached {
+            f.memcached = MemcachedReply(key: m.key)
+            f.memcachedGzipFlag = memcachedGzipFlag
+            f.memcachedContentType = memcachedContentType
+        }
+        return f
     }
 
     /// Whether a stderr piece holds one of `fastcgi_catch_stderr`'s texts.
@@ -127,6 +142,17 @@ struct UpstreamTransaction {
         cgi = CGIResponse(framed: records, keepConn: keepConn, catchStderr: catchStderr)
     }
 
+    /// The answer is memcached's to `get key` (`key` escaped as it was sent): a hit becomes a 200 of
+    /// `contentType` with the value's length (gzip-encoded when its flags have `gzipFlag`), a miss a 404.
+    @inline(never)
+    mutating func speakMemcached(key: [UInt8], gzipFlag: UInt32, contentType: [UInt8]) {
+        let f = CGIResponse(framed: false, keepConn: true, catchStderr: [])
+        f.memcached = MemcachedReply(key: key)
+        f.memcachedGzipFlag = gzipFlag
+        f.memcachedContentType = contentType
+        cgi = f
+    }
+
     /// Starts over for another try (a retry or a new connection): same request, nothing read.
     mutating func restart(connected: Bool) {
         // A parser is clean unless a head was cut short (each complete head resets it).
@@ -140,7 +166,7 @@ struct UpstreamTransaction {
 
     @inline(never)
     private mutating func restartCGI() {
-        if let f = cgi { cgi = CGIResponse(framed: f.framed, keepConn: f.keepConn, catchStderr: f.catchStderr) }
+        if let f = cgi { cgi = f.restarted() }
     }
 
     // MARK: - Connecting and sending
@@ -180,6 +206,7 @@ struct UpstreamTransaction {
         if state == .sending { state = .awaitingHead }   // an early answer (e.g. 413 before the body was all sent)
         guard state == .awaitingHead else { return .incomplete }
         guard let f = cgi else { return receiveHTTPHead(bytes, slot: &slot) }
+        if f.memcached != nil { return receiveMemcachedHead(bytes, f) }
         return f.framed ? receiveFastCGIHead(bytes, f) : receiveStreamCGIHead(bytes, f)
     }
 
@@ -219,7 +246,8 @@ struct UpstreamTransaction {
     /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
     mutating func receiveBody(_ bytes: ByteView, to sink: some UpstreamBodySink) -> BodyStep {
         guard state == .body else { return .ended(consumed: 0, reusable: false) }
-        guard let f = cgi, f.framed else { return receiveHTTPBody(bytes, to: sink) }   // uwsgi, SCGI: framed as HTTP's
+        guard let f = cgi, f.framed || f.memcached != nil else { return receiveHTTPBody(bytes, to: sink) }   // uwsgi, SCGI: framed as HTTP's
+        if f.memcached != nil { return receiveMemcachedBody(bytes, to: sink, f) }
         return receiveFastCGIBody(bytes, to: sink, f)
     }
 
@@ -360,6 +388,62 @@ struct UpstreamTransaction {
                 return .ended(consumed: next, reusable: f.keepConn && next == bytes.count)
             }
             at = next
+        }
+    }
+
+    // MARK: - memcached
+
+    /// The `VALUE` or `END` line as an HTTP head, parsed by the one response parser: 200 with the value's length
+    /// (none for a HEAD, whose connection is then not reused: the value is still on it), or nginx's 404 for a miss.
+    private mutating func receiveMemcachedHead(_ bytes: ByteView, _ f: CGIResponse) -> HeadStep {
+        var w = HeadWriter(capacity: 128 + f.memcachedContentType.count)
+        let consumed: Int
+        switch f.memcached!.head(bytes, limit: headLimit) {
+        case .incomplete:
+            return .incomplete
+        case .invalid(let text):
+            return .failed(fail(text, .invalidHeader))
+        case .notFound(let used):
+            consumed = used
+            w.append("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            framing = .length(0); remaining = 0; state = .done; keepAlive = true
+        case .found(let flags, let length, let used):
+            consumed = used
+            w.append("HTTP/1.1 200 OK\r\n")
+            if !f.memcachedContentType.isEmpty { w.appendHeader("Content-Type", f.memcachedContentType) }
+            w.appendHeader("Content-Length", length)
+            if f.memcachedGzipFlag != 0 && flags & f.memcachedGzipFlag != 0 { w.append("Content-Encoding: gzip\r\n") }
+            w.append("\r\n")
+            keepAlive = true
+            if method == .head {
+                framing = .none; state = .done; keepAlive = false
+            } else {
+                framing = .length(length); remaining = length; state = .body
+            }
+        }
+        var p = ResponseHeadParser(limits: ParserLimits(requestLineMax: 1024, headerLineMax: 1024, headMax: 2048, maxHeaders: 8))
+        guard case .complete(let resp, _) = p.parse(w.finish()) else {
+            return .failed(fail("memcached sent invalid response", .invalidHeader))
+        }
+        return .head(resp, consumed: consumed)
+    }
+
+    /// The value's bytes to the sink, then its `\r\nEND\r\n`: the end, the connection reusable when the trailer
+    /// was right and nothing followed it.
+    private mutating func receiveMemcachedBody(_ bytes: ByteView, to sink: some UpstreamBodySink, _ f: CGIResponse) -> BodyStep {
+        var used = 0
+        if remaining > 0 {
+            used = Int(min(Int64(bytes.count), remaining))
+            if used > 0 { sink.upstreamBody(bytes.slice(0, used)) }
+            remaining -= Int64(used)
+            if remaining > 0 { return .more(consumed: used) }
+        }
+        switch f.memcached!.trailer(bytes.slice(used, bytes.count)) {
+        case .more(let n):
+            return .more(consumed: used + n)
+        case .ended(let n, let valid):
+            state = .done
+            return .ended(consumed: used + n, reusable: valid && used + n == bytes.count)
         }
     }
 

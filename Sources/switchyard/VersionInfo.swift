@@ -58,7 +58,7 @@ struct NginxModule {
         NginxModule(name: "http_uwsgi_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_scgi_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_grpc_module", builtByDefault: true, implemented: false),
-        NginxModule(name: "http_memcached_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_memcached_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_limit_conn_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_limit_req_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_empty_gif_module", builtByDefault: true, implemented: true),

@@ -1,7 +1,7 @@
 /// Every directive switchyard understands, one row each; the modules' rows live in their own files.
 enum DirectiveTable {
     static var all: [DirectiveSpec] {
-        core + events + blocks + http + proxy + fastcgi + uwsgi + scgi + gzip + rewrite + upstream + access + limits + files + accepted + conditional + ssl + healthChecks + ssi + subFilter + addition
+        core + events + blocks + http + proxy + fastcgi + uwsgi + scgi + memcached + gzip + rewrite + upstream + access + limits + files + accepted + conditional + ssl + healthChecks + ssi + subFilter + addition
             + linkChecks + userid + dav
     }
 

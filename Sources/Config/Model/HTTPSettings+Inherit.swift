@@ -9,6 +9,8 @@ extension HTTPSettings {
         fastcgi.inherit(from: parent.fastcgi)
         uwsgi.inherit(from: parent.uwsgi)
         scgi.inherit(from: parent.scgi)
+        memcached.family.inherit(from: parent.memcached.family)
+        memcached.$gzipFlag.inherit(from: parent.memcached.$gzipFlag)
         gzip.inherit(from: parent.gzip)
         client.inherit(from: parent.client)
         content.inherit(from: parent.content)

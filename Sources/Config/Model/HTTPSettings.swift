@@ -8,6 +8,7 @@ public struct HTTPSettings: Sendable {
     public var uwsgi = UWSGISettings()
     /// `scgi_*`: the family's settings, SCGI has none of its own.
     public var scgi = CGIParamsSettings()
+    public var memcached = MemcachedSettings()
     public var gzip = GzipSettings()
     public var client = ClientSettings()
     public var content = ContentSettings()
