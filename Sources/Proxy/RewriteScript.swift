@@ -118,6 +118,7 @@ enum RewriteScript {
     private static func apply(_ rule: RewriteRule, _ r: Request, _ c: ClientConnection, uriChanged: inout Bool) -> Outcome? {
         var target = rule.setsArgs ? replacementWithArgs(rule.replacement, r) : r.evaluate(rule.replacement)
         if rule.redirects || rule.flag == .redirect || rule.flag == .permanent {
+            target = RedirectUnescape.apply(target)   // before the request's own args go on, as nginx
             if rule.keepsArgs, !r.args.isEmpty {
                 target.append(rule.setsArgs ? UInt8(ascii: "&") : UInt8(ascii: "?"))
                 target.append(contentsOf: r.args)

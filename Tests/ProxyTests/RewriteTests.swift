@@ -271,3 +271,26 @@ import Testing
         #expect(try TestClient.get(port: f.port, "/", host: "re.example").text == "~^RE\\.example$")
     }
 }
+
+/// A redirect's Location is unescaped as nginx's NGX_UNESCAPE_REDIRECT does: an argument carrying a URL arrives
+/// readable, a CR LF stays escaped, and the part after the first `?` is left as it came (rewrite_unescape.t).
+@Suite(.serialized) struct RewriteRedirectUnescapeTests {
+    @Test func redirectTargetIsUnescapedUpToItsQuery() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /t1 { rewrite ^ $arg_r? redirect; }
+                location /t2 { rewrite ^ http://example.com/$arg_r; }
+                location /ret { return 302 http://x/$arg_r; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/t1?r=http%3A%2F%2Fexample.com%2F%3Ffrom%3Dx").header("Location")
+            == "http://example.com/?from%3Dx")
+        #expect(try f.get("/t1?r=http%3A%2F%2Fexample.com%0D%0Asplit").header("Location")
+            == "http://example.com%0D%0Asplit")
+        #expect(try f.get("/t2?r=a%2Fb&k=v").header("Location") == "http://example.com/a/b?r=a%2Fb&k=v")
+        // `return` sends its text as it is.
+        #expect(try f.get("/ret?r=a%2Fb").header("Location") == "http://x/a%2Fb")
+    }
+}
