@@ -340,7 +340,7 @@ final class Request {
             if let r = upstreamResponse {
                 var found = false
                 r.forEachHeader(named: "set-cookie") { v in
-                    if !found, let value = Cookies.value(named: name, in: v) { out.append(contentsOf: value); found = true }
+                    if !found, let value = SetCookieValue.of(name, in: v) { out.append(contentsOf: value); found = true }
                 }
             }
         case .upstreamCacheStatus: if let s = cacheStatus { out.append(contentsOf: s) }
