@@ -139,6 +139,8 @@ final class ClientConnection: RequestBodySource {
                 _ = a.take(from: self)
             } else if let u = davUpload {
                 _ = u.take(from: self)
+            } else if mirrors?.bodyWait != nil {
+                MirrorPhase.bodyArrived(self)
             }
         case .processing:
             // The client sent more while we work (a pipelined request, or it closed). Peek by reading into the
@@ -184,6 +186,7 @@ final class ClientConnection: RequestBodySource {
             worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", self)
             exchange?.abort()
             davUpload = nil
+            mirrors?.bodyWait = nil
             sendError(408, closeAfter: true)
         case .processing, .discardingBody, .closing:
             close()
@@ -488,6 +491,22 @@ final class ClientConnection: RequestBodySource {
     /// auth_request's subrequest while it runs, until the main request reads its answer (AuthRequestPhase.swift).
     /// Here rather than on the request: one main request per connection waits at a time, and a close reaches it.
     var authRequest: AuthSubrequest?
+    /// `mirror` subrequests under way and a request waiting for the body they copy (MirrorPhase.swift); nil on a
+    /// connection that never mirrored.
+    private(set) var mirrors: MirrorSet?
+    var mirrorSet: MirrorSet {
+        if let m = mirrors { return m }
+        let m = MirrorSet()
+        mirrors = m
+        return m
+    }
+
+    /// The last mirror of the finished request is done: the connection goes on (the next request, or the close).
+    func mirrorsFinished() {
+        guard let m = mirrors, m.finishHeld, !m.holds else { return }
+        m.finishHeld = false
+        finishRequest()
+    }
 
     /// Holds `r` for `millis` (0: until the loop's next turn), then runs its phases from limit_conn on, where the
     /// access phase reads an auth subrequest's answer. The socket stays watched meanwhile, so a client that gives
@@ -615,6 +634,7 @@ final class ClientConnection: RequestBodySource {
 
     private func finishRequest() {
         guard phase != .closing else { return }
+        if let m = mirrors, m.holds { m.finishHeld = true; return }   // nginx's r->main->count: mirrors still run
         count(.none)
         let r = request
         worker.logAccess(r)
@@ -728,6 +748,7 @@ final class ClientConnection: RequestBodySource {
         delayTimer?.disarm()
         delayed = nil
         if let a = authRequest { authRequest = nil; a.abort() }   // its subrequest's upstream too
+        mirrors?.abort()
         if let r = currentRequest, !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }
         currentRequest?.ssi?.abort()   // SSI includes under way (SSIFilter.swift)
         count(.none)

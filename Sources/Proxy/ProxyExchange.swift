@@ -120,6 +120,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                  upgradeRequested: proxy.cgi == nil && TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
+        if let copy = request.mirroredBody { body.preset(copy) }
         if let f = proxy.cgi { speak(f) }
     }
 

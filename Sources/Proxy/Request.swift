@@ -65,6 +65,8 @@ final class Request {
     var bodyBytesSent: Int64 = 0
     /// `$request_body`: the body when it was buffered in memory for proxy_pass (shared with RequestBody's buffer).
     var requestBody: [UInt8] = []
+    /// A mirror subrequest's copy of the client's body (MirrorPhase.swift): its proxy sends this.
+    var mirroredBody: [UInt8]?
     /// `$request_body_file`: the temp file's name when the body went to one.
     var requestBodyFile: [UInt8] = []
     /// The length of a chunked body once read whole, for `$content_length` (nginx's content_length_n); -1 unread.
@@ -132,6 +134,7 @@ final class Request {
         for i in mapValues.indices { mapValues[i] = nil }
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
+        if mirroredBody != nil { mirroredBody = nil }
         if !requestBodyFile.isEmpty { requestBodyFile = [] }
         chunkedBodyLength = -1
         if !tries.isEmpty { tries.removeAll(keepingCapacity: true) }

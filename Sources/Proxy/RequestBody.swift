@@ -127,6 +127,12 @@ struct RequestBody {
         return spool == nil ? buffered : nil
     }
 
+    /// A mirror subrequest's body, already read from the client (a copy): sent from memory, as a buffered one.
+    mutating func preset(_ bytes: [UInt8]) {
+        buffered = bytes; received = Int64(bytes.count); remaining = 0
+        complete = true; needsBufferingFirst = false; streamed = false; capturing = false
+    }
+
     mutating func rewind() {
         sentOffset = 0
         if records { staging.removeAll(keepingCapacity: true); stagingSent = 0; recordsEnded = false }

@@ -103,6 +103,7 @@ enum Router {
         if let tf = r.location.files.tryFiles {
             if TryFilesPhase.run(tf, r, c) { return }
         }
+        if let m = r.location.mirror, !MirrorPhase.run(m, r, c) { return }
         dispatch(r, connection: c)
     }
 

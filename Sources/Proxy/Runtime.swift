@@ -264,6 +264,11 @@ final class LocationRuntime: @unchecked Sendable {
     /// `subrequest_output_buffer_size`: the most of this location's answer to a subrequest kept in memory (an SSI
     /// `include … set=`). Set like `identity`.
     var subrequestOutputBufferSize = 4096
+    /// `mirror` URIs and `mirror_request_body` (MirrorPhase.swift); nil when the location mirrors nothing. Set
+    /// like `identity`.
+    var mirror: MirrorRuntime? = nil
+    /// `log_subrequest on`: a mirror's subrequest answered here is logged too. Set like `identity`.
+    var logSubrequest = false
     /// `slice`: a main request proxied here is fetched in ranges of this size (SliceDriver.swift); 0: off. Set like
     /// `identity`.
     var sliceSize: Int64 = 0

@@ -731,6 +731,10 @@ struct Builder {
                                keepaliveTimeMillis: millis(c.keepaliveTime),
                                filters: ResponseFilters(content))
         made.subrequestOutputBufferSize = content.subrequestOutputBufferSize
+        if !content.mirrors.isEmpty {
+            made.mirror = MirrorRuntime(uris: content.mirrors.map { Array($0.utf8) }, requestBody: content.mirrorRequestBody)
+        }
+        made.logSubrequest = content.logSubrequest
         if content.sliceSize > 0 && RuntimeBuilder.sendsSliceRange(settings) { made.sliceSize = Int64(content.sliceSize) }
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))

@@ -46,7 +46,7 @@ struct NginxModule {
         NginxModule(name: "http_userid_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_access_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_auth_basic_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_mirror_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_mirror_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_autoindex_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_geo_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_map_module", builtByDefault: true, implemented: true),

@@ -50,7 +50,6 @@ extension DirectiveTable {
         ignored("msie_padding", any, .exactly(1), .flag),
         ignored("msie_refresh", any, .exactly(1), .flag),
         // Subrequests (SSI includes) are never logged, nginx's default.
-        ignored("log_subrequest", any, .exactly(1), .flag),
         ignored("client_body_in_single_buffer", any, .exactly(1), .flag),
         // Scheduling knobs of nginx's own process model.
         ignored("worker_cpu_affinity", [.main], .atLeast(1), .cpuAffinity),

@@ -16,6 +16,12 @@ extension DirectiveTable {
         DirectiveSpec("override_charset", anyHTTPLevel, .exactly(1), .flag(\.content.$overrideCharset)),
         DirectiveSpec("subrequest_output_buffer_size", anyHTTPLevel, .exactly(1),
                       .size(\.content.$subrequestOutputBufferSize)),
+        // ngx_http_mirror_module: `off` is an empty list, so a level with it mirrors nothing.
+        DirectiveSpec("mirror", anyHTTPLevel, .exactly(1), .append(\.content.$mirrors) { _, directive in
+            directive.arguments[0].text == "off" ? [] : [directive.arguments[0].text]
+        }),
+        DirectiveSpec("mirror_request_body", anyHTTPLevel, .exactly(1), .flag(\.content.$mirrorRequestBody)),
+        DirectiveSpec("log_subrequest", anyHTTPLevel, .exactly(1), .flag(\.content.$logSubrequest)),
         DirectiveSpec("slice", anyHTTPLevel, .exactly(1), .size(\.content.$sliceSize)),   // ngx_http_slice_filter_module
         DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
         DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),

@@ -34,6 +34,12 @@ public struct ContentSettings: Sendable {
     @Setting public var ifModifiedSince: IfModifiedSince = .exact
     @Setting public var etag: Bool = true
     @Setting public var maxRanges: Int? = nil
+    /// `mirror`: the URIs a main request is mirrored to (ngx_http_mirror_module); `mirror off` is an empty list.
+    @Setting public var mirrors: [String] = []
+    /// `mirror_request_body`: the mirrors get the client's body (read before the handler runs).
+    @Setting public var mirrorRequestBody: Bool = true
+    /// `log_subrequest`: a subrequest's answer is written to the access log of its location too.
+    @Setting public var logSubrequest: Bool = false
 
     public init() {}
 }

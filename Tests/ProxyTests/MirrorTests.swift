@@ -1,0 +1,91 @@
+import Glibc
+import Synchronization
+import SwitchyardTestSupport
+import Testing
+
+/// ngx_http_mirror_module end to end: the mirrors see the request's method, args and body (when asked), their
+/// answers are dropped, the client's answer does not wait for them, and its next request does.
+@Suite(.serialized) struct MirrorTests {
+    /// What the shadow backend was sent, in order.
+    final class Seen: Sendable {
+        private let lines = Mutex<[String]>([])
+        func add(_ s: String) { lines.withLock { $0.append(s) } }
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    static func config(app: MockBackend, shadow: MockBackend) -> String {
+        """
+        log_format m "$uri?$args $request_method";
+        server {
+            listen 127.0.0.1:PORT;
+            location / { mirror /shadow; mirror /shadow/2; proxy_pass http://\(app.address); }
+            location /nobody { mirror /shadow; mirror_request_body off; proxy_pass http://\(app.address); }
+            location /off { mirror off; proxy_pass http://\(app.address); }
+            location /shadow {
+                internal;
+                log_subrequest on;
+                access_log logs/mirror.log m;
+                proxy_pass http://\(shadow.address);
+            }
+        }
+        """
+    }
+
+    @Test func mirrorsGetTheMethodArgsAndBody() throws {
+        let seen = Seen()
+        let shadow = try MockBackend(name: "shadow") { req in
+            seen.add("\(req.method) \(req.target) \(String(decoding: req.body, as: UTF8.self))")
+            return MockResponse(status: 500, text: "dropped")
+        }
+        let app = try MockBackend(name: "app") { req in
+            MockResponse(text: "app \(req.method) \(req.target) \(String(decoding: req.body, as: UTF8.self))")
+        }
+        defer { shadow.stop(); app.stop() }
+        let f = try Fixture(http: Self.config(app: app, shadow: shadow))
+        defer { f.proxy.stop() }
+
+        let c = try f.client()
+        // The head first, the body in a second write: the mirrors wait for it, the app gets it too.
+        try c.send("POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n")
+        try c.send("hello")
+        let r = try c.readResponse()
+        #expect(r.status == 200 && r.text == "app POST /a?x=1 hello")
+        #expect(eventually { seen.all.count == 2 })
+        #expect(Set(seen.all) == ["POST /shadow?x=1 hello", "POST /shadow/2?x=1 hello"])
+
+        try c.send("POST /nobody HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(try c.readResponse().text == "app POST /nobody abc")
+        #expect(eventually { seen.all.count == 3 })
+        #expect(seen.all.last == "POST /shadow ")
+
+        #expect(try f.get("/off").text == "app GET /off ")
+        #expect(try f.get("/b").text == "app GET /b ")
+        #expect(eventually { seen.all.count == 5 })
+        #expect(shadow.requests == 5)
+        let log = f.logFile("logs/mirror.log", containing: "/shadow/2?- GET\n")
+        #expect(log.contains("/shadow?x=1 POST\n") && log.contains("/shadow/2?- GET\n"))
+    }
+
+    /// A mirror that has not answered yet does not hold the client's answer; the next request on the connection
+    /// is read once it has.
+    @Test func theNextRequestWaitsForTheMirrors() throws {
+        let gate = MockGate()
+        let shadow = try MockBackend(name: "shadow") { _ in
+            MockResponse(body: [], hold: MockHold(gate: gate, rest: Array("ok".utf8)))
+        }
+        let app = try MockBackend(name: "app") { req in MockResponse(text: "app \(req.target)") }
+        defer { gate.open(); shadow.stop(); app.stop() }
+        let f = try Fixture(http: Self.config(app: app, shadow: shadow))
+        defer { f.proxy.stop() }
+
+        let c = try f.client()
+        try c.send("GET /one HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(try c.readResponse().text == "app /one")
+        #expect(eventually { shadow.requests == 2 })
+        try c.send("GET /two HTTP/1.1\r\nHost: h\r\n\r\n")
+        usleep(100_000)   // not a race: the app must not have been asked while the mirrors are held
+        #expect(app.requests == 1)
+        gate.open()
+        #expect(try c.readResponse().text == "app /two")
+    }
+}
