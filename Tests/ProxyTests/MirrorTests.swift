@@ -88,4 +88,26 @@ import Testing
         gate.open()
         #expect(try c.readResponse().text == "app /two")
     }
+
+    /// A mirror whose upstream cannot be reached answers its 502 into its own sink: the client's answers and the
+    /// connection are untouched.
+    @Test func aFailingMirrorLeavesTheClientAlone() throws {
+        let app = try MockBackend(name: "app") { req in MockResponse(text: "app \(req.target)") }
+        defer { app.stop() }
+        let dead = freePort()
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { mirror /dead; proxy_pass http://\(app.address); }
+                location /dead { internal; proxy_pass http://127.0.0.1:\(dead); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        for i in 0..<3 {
+            try c.send("GET /\(i) HTTP/1.1\r\nHost: h\r\n\r\n")
+            let r = try c.readResponse()
+            #expect(r.status == 200 && r.text == "app /\(i)")
+        }
+    }
 }
