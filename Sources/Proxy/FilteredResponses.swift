@@ -13,6 +13,10 @@ final class BodyWriter: BodyOutput {
     private let gzip: GzipStream?
     private let chunked: Bool
     private var chunk: [UInt8] = []
+    /// nginx's postpone_output: the head and the first body bytes wait until this many are due or the body ends
+    /// (`holdHead`), so a subrequest the page waits for can still fail the response before anything went out.
+    static let postponeOutput = 1460
+    private var held: [UInt8]?
 
     init(request: Request, gzip: GzipStream?, chunked: Bool) {
         self.request = request
@@ -21,20 +25,36 @@ final class BodyWriter: BodyOutput {
         self.chunked = chunked
     }
 
+    /// The head goes out with the first body bytes instead of now (see `postponeOutput`).
+    func holdHead(_ head: [UInt8]) { held = head }
+
     func bodyWrite(_ piece: ByteView) {
         if piece.isEmpty { return }
-        if let g = gzip { return g.write(piece) }
+        if let g = gzip { releaseHeld(); return g.write(piece) }
         request.bodyBytesSent += Int64(piece.count)
         if chunked {
             chunk.removeAll(keepingCapacity: true)
             ChunkedEncoder.appendChunk(piece, to: &chunk)
-            sink.send(chunk)
+            chunk.withByteView { out($0) }
         } else {
-            sink.send(piece)
+            out(piece)
         }
     }
 
+    private func out(_ bytes: ByteView) {
+        guard held != nil else { sink.send(bytes); return }
+        held!.append(contentsOf: bytes)
+        if held!.count >= Self.postponeOutput { releaseHeld() }
+    }
+
+    private func releaseHeld() {
+        guard let h = held else { return }
+        held = nil
+        sink.send(h)
+    }
+
     func bodyEnd() {
+        releaseHeld()
         if let g = gzip { g.finish() } else if chunked { sink.send(ChunkedEncoder.lastChunk) }
         sink.responseComplete()
     }
@@ -88,7 +108,8 @@ enum FilteredFileResponse {
         let sender = FileSender(request: r, fd: fd, offset: 0, remaining: size)
         sender.filter = (filter, writer)
         r.sink.cork()
-        r.sink.send(r.responseHead)
+        // SSI's includes can fail the page (BodyWriter.postponeOutput); other filters stream as they come.
+        if f.ssi != nil { writer.holdHead(r.responseHead) } else { r.sink.send(r.responseHead) }
         r.sink.fileSender = sender
         sender.resume()
         r.sink.uncork()

@@ -58,13 +58,14 @@ final class SSIInclude: ResponseSink {
         gotBody = true
         if storesInVariable {
             // The subrequest's location's subrequest_output_buffer_size, as nginx's postpone filter reads it.
+            // Over it the whole request fails, as nginx's NGX_ERROR from a subrequest: the connection closes (with
+            // nothing sent yet when the page's output was still postponed, BodyWriter).
             if body.count + piece.count > (subrequest?.location?.subrequestOutputBufferSize ?? SSIFilter.setBodyLimit) {
-                if !failed {
-                    let c = filter.request.connection
-                    c.worker.log(.error, "too big subrequest response while sending to client", c)
-                }
                 failed = true
-                return true
+                let c = filter.request.connection
+                c.worker.log(.error, "too big subrequest response while sending to client", c)
+                c.close()
+                return false
             }
             body.append(contentsOf: Array(piece))
             return true
