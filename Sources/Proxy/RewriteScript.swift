@@ -116,8 +116,10 @@ enum RewriteScript {
 
     /// A matched rewrite: a redirect answers; otherwise $uri (and maybe $args) change.
     private static func apply(_ rule: RewriteRule, _ r: Request, _ c: ClientConnection, uriChanged: inout Bool) -> Outcome? {
-        var target = rule.setsArgs ? replacementWithArgs(rule.replacement, r) : r.evaluate(rule.replacement)
-        if rule.redirects || rule.flag == .redirect || rule.flag == .permanent {
+        let redirects = rule.redirects || rule.flag == .redirect || rule.flag == .permanent
+        var target = rule.setsArgs || redirects
+            ? replacementWithArgs(rule.replacement, r, redirect: redirects) : r.evaluate(rule.replacement)
+        if redirects {
             target = RedirectUnescape.apply(target)   // before the request's own args go on, as nginx
             if rule.keepsArgs, !r.args.isEmpty {
                 target.append(rule.setsArgs ? UInt8(ascii: "&") : UInt8(ascii: "?"))
@@ -151,8 +153,9 @@ enum RewriteScript {
 
     /// A replacement with new args (`$1?c=$1`): a capture after the `?` is escaped for the query when the
     /// request's path came percent-encoded, so `%25` stays `%25` in `$args` (nginx's copy_capture_code with
-    /// is_args and quoted_uri; nginx-tests rewrite.t).
-    private static func replacementWithArgs(_ t: CompiledTemplate, _ r: Request) -> [UInt8] {
+    /// is_args and quoted_uri; nginx-tests rewrite.t). In a redirect every capture is (nginx's e->quote), and
+    /// RedirectUnescape then decodes what a Location may carry as it is.
+    private static func replacementWithArgs(_ t: CompiledTemplate, _ r: Request, redirect: Bool = false) -> [UInt8] {
         let head = r.head!
         let path = head.bytes(head.target).prefix { $0 != UInt8(ascii: "?") }
         guard path.contains(UInt8(ascii: "%")) else { return r.evaluate(t) }
@@ -166,7 +169,7 @@ enum RewriteScript {
             case .variable(let v): r.append(v, to: &out)
             case .capture(let n):
                 guard n < r.captures.count else { continue }
-                if inArgs { escapeArgs(r.captures[n], into: &out) } else { out.append(contentsOf: r.captures[n]) }
+                if inArgs || redirect { escapeArgs(r.captures[n], into: &out) } else { out.append(contentsOf: r.captures[n]) }
             }
         }
         return out
