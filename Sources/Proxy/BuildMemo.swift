@@ -25,6 +25,8 @@ final class BuildMemo {
     var ssiNames: SSIVariableNames?
     /// The http block's `charset_map` tables and charset names (ResponseCharset.swift).
     var charsetMaps: CharsetMaps?
+    /// The files ssl directives name, read once per load: a password file that is a FIFO gives its text once.
+    var tlsFiles: [String: [UInt8]] = [:]
 
     private struct HiddenKey: Hashable {
         let hide: [String]

@@ -62,7 +62,7 @@ extension Builder {
             pairs.append(DynamicCertificates.Pair(cert: try template(cert), key: try template(key)))
             if directory.isEmpty { directory = cert.variable != nil ? cert.directory : key.directory }
         }
-        let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try TLSFiles.passwords(f) } ?? []
+        let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try readPasswords(f) } ?? []
         return DynamicCertificates(pairs: pairs, passwords: passwords, directory: Array(directory.utf8))
     }
 }

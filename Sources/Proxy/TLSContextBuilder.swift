@@ -22,7 +22,7 @@ extension Builder {
         for f in [ssl.passwordFile, ssl.dhparam, ssl.clientCertificate, ssl.trustedCertificate, ssl.crl] {
             if let f { files.append(f) }
         }
-        for f in files { key += "|" + f.path + ":" + String(decoding: TLSFiles.read(f.path) ?? [], as: UTF8.self) }
+        for f in files { key += "|" + f.path + ":" + String(decoding: tlsFile(f.path) ?? [], as: UTF8.self) }
         // Kept from the running configuration, or shared with a server of this one built from the same settings
         // and files (its sessions and tickets then resume on either, as the same id context says they may).
         if let kept = previous?.tlsContexts[key] ?? tlsContexts[key] { tlsContexts[key] = kept; return kept }
@@ -36,7 +36,7 @@ extension Builder {
         if ssl.ecdhCurve != "auto" {
             do { try ctx.setCurves(ssl.ecdhCurve) } catch { throw fail(error, at) }
         }
-        let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try TLSFiles.passwords(f) } ?? []
+        let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try readPasswords(f) } ?? []
         if DynamicCertificates.named(in: ssl) {
             ctx.loadCertificatesPerHandshake()   // nothing loaded now: each handshake evaluates the names
         } else {
@@ -65,7 +65,7 @@ extension Builder {
         if !ssl.sessionTicketKeys.isEmpty {
             var keys: [[UInt8]] = []
             for f in ssl.sessionTicketKeys {
-                guard let bytes = TLSFiles.read(f.path) else {
+                guard let bytes = tlsFile(f.path) else {
                     throw ConfigError("open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: f.location)
                 }
                 guard bytes.count == 48 || bytes.count == 80 else {
@@ -98,6 +98,25 @@ extension Builder {
     }
 }
 
+extension Builder {
+    /// A file an ssl directive names, read at most once per load (then remembered): a FIFO gives its text once,
+    /// and the context's key and its loading see the same bytes.
+    func tlsFile(_ path: String) -> [UInt8]? {
+        if let known = memo.tlsFiles[path] { return known }
+        guard let bytes = TLSFiles.read(path) else { return nil }
+        memo.tlsFiles[path] = bytes
+        return bytes
+    }
+
+    /// ssl_password_file's passwords, tried in turn for an encrypted key.
+    func readPasswords(_ f: SSLFile) throws(ConfigError) -> [String] {
+        guard let bytes = tlsFile(f.path) else {
+            throw ConfigError("open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: f.location)
+        }
+        return try TLSFiles.passwords(bytes, of: f)
+    }
+}
+
 /// Reading the files ssl directives name.
 enum TLSFiles {
     static func read(_ path: String) -> [UInt8]? {
@@ -113,11 +132,8 @@ enum TLSFiles {
         return out
     }
 
-    /// ssl_password_file: one password a line.
-    static func passwords(_ f: SSLFile) throws(ConfigError) -> [String] {
-        guard let bytes = read(f.path) else {
-            throw ConfigError("open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: f.location)
-        }
+    /// ssl_password_file: one password a line (CRLF or LF).
+    static func passwords(_ bytes: [UInt8], of f: SSLFile) throws(ConfigError) -> [String] {
         let lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { line in
             String(decoding: line.last == 13 ? line.dropLast() : line, as: UTF8.self)
         }

@@ -68,7 +68,7 @@ extension Builder {
     mutating func upstreamTLS(_ ssl: ProxySSLSettings, host: String, at loc: SourceLocation) throws(ConfigError) -> UpstreamTLS {
         var key = "upstream|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.verify)|\(ssl.verifyDepth)|\(ssl.confCommands)|\(ssl.sessionReuse)"
         for f in [ssl.trustedCertificate, ssl.certificate, ssl.certificateKey, ssl.passwordFile] {
-            if let f { key += "|" + f.path + ":" + String(decoding: TLSFiles.read(f.path) ?? [], as: UTF8.self) }
+            if let f { key += "|" + f.path + ":" + String(decoding: tlsFile(f.path) ?? [], as: UTF8.self) }
         }
         let ctx: TLSContext
         if let kept = previous?.tlsContexts[key] ?? tlsContexts[key] {
@@ -86,7 +86,7 @@ extension Builder {
                 guard let key = ssl.certificateKey else {
                     throw ConfigError("no \"proxy_ssl_certificate_key\" is defined for certificate \"\(cert.path)\"", at: cert.location)
                 }
-                let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try TLSFiles.passwords(f) } ?? []
+                let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try readPasswords(f) } ?? []
                 do { try ctx.useCertificate(cert.path, key: key.path, passwords: passwords) } catch {
                     throw ConfigError(error.message, at: cert.location)
                 }
