@@ -12,6 +12,9 @@
 #include <openssl/rand.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
 
 // MARK: errors
 
@@ -41,8 +44,12 @@ int cswy_tls_error(char *buf, int len, int sys_errno) {
 // MARK: contexts
 
 static int ticket_index = -1;
+static int ring_index = -1;
+static int session_ctx_index = -1;
+static void make_indexes(void);
 
 void *cswy_tls_ctx_new(int server) {
+    make_indexes();
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx) return NULL;
     // nginx's options: no compression, no client-initiated renegotiation, an EOF without close_notify is
@@ -230,24 +237,111 @@ static void ticket_keys_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int id
     if (ptr) OPENSSL_clear_free(ptr, sizeof(ticket_keys) + ((ticket_keys *)ptr)->count * ((ticket_keys *)ptr)->size);
 }
 
+// nginx's rotating keys for a shared session cache with no key files: the current key encrypts, the previous
+// one still decrypts, the next one waits. Shared by every context naming the same cache (all worker threads).
+typedef struct {
+    pthread_mutex_t lock;
+    int refs;
+    time_t expire[3];
+    unsigned char keys[3][80];   // the 80-byte file format: name, HMAC key, AES-256 key
+} ticket_ring;
+
+void *cswy_tls_ticket_ring_new(void) {
+    ticket_ring *r = OPENSSL_zalloc(sizeof(ticket_ring));
+    if (!r) return NULL;
+    pthread_mutex_init(&r->lock, NULL);
+    r->refs = 1;
+    return r;
+}
+
+void cswy_tls_ticket_ring_free(void *ring) {
+    ticket_ring *r = ring;
+    if (!r) return;
+    pthread_mutex_lock(&r->lock);
+    int left = --r->refs;
+    pthread_mutex_unlock(&r->lock);
+    if (left > 0) return;
+    pthread_mutex_destroy(&r->lock);
+    OPENSSL_clear_free(r, sizeof(ticket_ring));
+}
+
+static void ring_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+    (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+    cswy_tls_ticket_ring_free(ptr);
+}
+
+// ngx_ssl_rotate_ticket_keys: the current key's expiry follows its last use by the session timeout; once the
+// previous key has expired, the current one becomes the previous and the next one the current. Copies the
+// current and previous keys to `out` (0 or -1).
+int cswy_tls_ticket_ring_rotate(void *ring, long now, long timeout, unsigned char out[160]) {
+    ticket_ring *r = ring;
+    time_t expire = now + timeout;
+    int rc = 0;
+    pthread_mutex_lock(&r->lock);
+    if (r->expire[0] == 0) {
+        if (RAND_bytes(r->keys[0], 80) != 1) { rc = -1; goto done; }
+        r->expire[0] = expire;
+        // the next key starts as the current one: the first rotation below makes both previous and current it
+        memcpy(r->keys[2], r->keys[0], 80);
+    }
+    if (r->expire[1] < now) {
+        memcpy(r->keys[1], r->keys[0], 80);
+        r->expire[1] = r->expire[0];
+        memcpy(r->keys[0], r->keys[2], 80);
+        if (RAND_bytes(r->keys[2], 80) != 1) { rc = -1; goto done; }
+        r->expire[2] = 0;
+    }
+    r->expire[0] = expire;
+    memcpy(out, r->keys[0], 160);
+done:
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+static int ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
+                           EVP_MAC_CTX *hctx, int enc);
+
+int cswy_tls_ctx_ticket_ring(void *ctx, void *ring) {
+    ticket_ring *r = ring;
+    pthread_mutex_lock(&r->lock);
+    r->refs++;
+    pthread_mutex_unlock(&r->lock);
+    if (SSL_CTX_set_ex_data(ctx, ring_index, r) != 1) { cswy_tls_ticket_ring_free(r); return -1; }
+    return SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_callback) == 1 ? 0 : -1;
+}
+
 // nginx's key files: 16 bytes of name, then HMAC and AES keys of 16 (48-byte file, AES-128) or 32 bytes
-// (80-byte file, AES-256); HMAC-SHA256 either way. The first key encrypts, every key decrypts.
+// (80-byte file, AES-256); HMAC-SHA256 either way. The first key encrypts, every key decrypts. The keys are
+// those of the connection's first context (the listening address's default server), not of the one SNI chose:
+// OpenSSL looks for the session before SNI is known, as nginx's session_ctx.
 static int ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
                            EVP_MAC_CTX *hctx, int enc) {
-    ticket_keys *tk = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ticket_index);
-    if (!tk) return -1;
-    int half = tk->size == 48 ? 16 : 32;
+    SSL_CTX *sctx = SSL_get_ex_data(ssl, session_ctx_index);
+    if (!sctx) sctx = SSL_get_SSL_CTX(ssl);
+    const unsigned char *keys;
+    int count, size;
+    unsigned char rotated[160];
+    ticket_keys *tk = SSL_CTX_get_ex_data(sctx, ticket_index);
+    if (tk) {
+        keys = tk->keys; count = tk->count; size = tk->size;
+    } else {
+        ticket_ring *ring = SSL_CTX_get_ex_data(sctx, ring_index);
+        if (!ring) return -1;
+        if (cswy_tls_ticket_ring_rotate(ring, (long)time(NULL), SSL_CTX_get_timeout(sctx), rotated) != 0) return -1;
+        keys = rotated; count = 2; size = 80;
+    }
+    int half = size == 48 ? 16 : 32;
     const EVP_CIPHER *cipher = half == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
     const unsigned char *key = NULL;
     int i = 0;
     if (enc) {
-        key = tk->keys;
+        key = keys;
         memcpy(name, key, 16);
         if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(cipher)) != 1) return -1;
         if (EVP_EncryptInit_ex(ectx, cipher, NULL, key + 16 + half, iv) != 1) return -1;
     } else {
-        for (i = 0; i < tk->count; i++) {
-            if (memcmp(name, tk->keys + i * tk->size, 16) == 0) { key = tk->keys + i * tk->size; break; }
+        for (i = 0; i < count; i++) {
+            if (memcmp(name, keys + i * size, 16) == 0) { key = keys + i * size; break; }
         }
         if (!key) return 0;
         if (EVP_DecryptInit_ex(ectx, cipher, NULL, key + 16 + half, iv) != 1) return -1;
@@ -256,16 +350,15 @@ static int ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, 
     params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)(key + 16), half);
     params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
     params[2] = OSSL_PARAM_construct_end();
-    if (EVP_MAC_CTX_set_params(hctx, params) != 1) return -1;
-    return enc ? 1 : (i == 0 ? 1 : 2);   // 2: decrypted with an older key, a new ticket is issued
+    int ok = EVP_MAC_CTX_set_params(hctx, params) == 1;
+    OPENSSL_cleanse(rotated, sizeof rotated);
+    if (!ok) return -1;
+    if (enc) return 1;
+    // 2: a new ticket is issued, as nginx asks for TLSv1.3 and for a ticket made with an older key
+    return SSL_version(ssl) == TLS1_3_VERSION || i != 0 ? 2 : 1;
 }
 
 int cswy_tls_ctx_ticket_keys(void *ctx, const unsigned char *keys, int count, int size) {
-    if (ticket_index < 0) {
-        // Indexes are process-wide: made once, on the master thread, before any worker runs.
-        ticket_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ticket_keys_free);
-        if (ticket_index < 0) return -1;
-    }
     ticket_keys *tk = OPENSSL_malloc(sizeof(ticket_keys) + (size_t)count * size);
     if (!tk) return -1;
     tk->count = count;
@@ -273,6 +366,18 @@ int cswy_tls_ctx_ticket_keys(void *ctx, const unsigned char *keys, int count, in
     memcpy(tk->keys, keys, (size_t)count * size);
     if (SSL_CTX_set_ex_data(ctx, ticket_index, tk) != 1) { OPENSSL_free(tk); return -1; }
     return SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_callback) == 1 ? 0 : -1;
+}
+
+// Indexes are process-wide: made once, before the first context (on the master thread, before any worker runs).
+static void make_indexes_once(void) {
+    ticket_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ticket_keys_free);
+    ring_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ring_free);
+    session_ctx_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static void make_indexes(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_indexes_once);
 }
 
 static const unsigned char http1_protocols[] = "\x08http/1.1\x08http/1.0\x08http/0.9";
@@ -367,6 +472,8 @@ void *cswy_tls_new(void *ctx, int fd, int server, void *app) {
     if (SSL_set_fd(ssl, fd) != 1) { SSL_free(ssl); return NULL; }
     if (server) SSL_set_accept_state(ssl); else SSL_set_connect_state(ssl);
     SSL_set_app_data(ssl, app);
+    // The first context, whose ticket keys stay the connection's after SNI switches contexts.
+    if (server) SSL_set_ex_data(ssl, session_ctx_index, ctx);
     return ssl;
 }
 

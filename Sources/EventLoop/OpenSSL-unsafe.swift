@@ -118,6 +118,11 @@ public final class TLSContext: @unchecked Sendable {
                   "SSL_CTX_set_tlsext_ticket_key_evp_cb() failed")
     }
 
+    /// nginx's rotating ticket keys of a shared session cache, for a context with no key files.
+    public func useTicketRing(_ ring: TLSTicketRing) throws(Failure) {
+        try check(cswy_tls_ctx_ticket_ring(pointer, ring.pointer), "SSL_CTX_set_tlsext_ticket_key_evp_cb() failed")
+    }
+
     /// Offers http/1.1 in ALPN (HTTP/2 is not served).
     public func offerHTTP1() { cswy_tls_ctx_alpn_http1(pointer) }
 
@@ -148,6 +153,28 @@ public final class TLSContext: @unchecked Sendable {
     /// ssl_certificate with variables: each handshake on this context asks the connection's
     /// `TLSStream.loadCertificates` for its certificates, once SNI is known.
     public func loadCertificatesPerHandshake() { cswy_tls_ctx_cert_loader(pointer, certificateTrampoline) }
+}
+
+/// The session ticket keys of one `ssl_session_cache shared:NAME`, rotated as nginx rotates them (the current key
+/// encrypts until the previous one's expiry, a session timeout after its last use, passes); every context naming
+/// that cache shares it, from every worker thread (it has its own lock).
+public final class TLSTicketRing: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+
+    public init() {
+        guard let p = cswy_tls_ticket_ring_new() else { fatalError("OPENSSL_zalloc() failed") }
+        pointer = p
+    }
+
+    deinit { cswy_tls_ticket_ring_free(pointer) }
+
+    /// One rotation step at `now` (seconds since the epoch), as a ticket's encryption or decryption takes:
+    /// the names (16 bytes) of the current and the previous key.
+    public func rotate(now: Int, timeoutSeconds: Int) -> (current: [UInt8], previous: [UInt8]) {
+        var keys = [UInt8](repeating: 0, count: 160)
+        _ = cswy_tls_ticket_ring_rotate(pointer, now, timeoutSeconds, &keys)
+        return (Array(keys[0..<16]), Array(keys[80..<96]))
+    }
 }
 
 /// OpenSSL calls this during a ClientHello, after SNI, with the connection's stream as `app`; 0 when loaded.

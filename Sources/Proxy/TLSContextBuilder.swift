@@ -1,6 +1,7 @@
 import Config
 import EventLoop
 import Glibc
+import Locking
 
 // The TLS contexts of a configuration: one per server block that names certificates (as nginx, whether or not
 // it listens with ssl) and one per location that proxies to https. A context whose settings and files are
@@ -77,6 +78,9 @@ extension Builder {
                 keys.append(bytes)
             }
             do { try ctx.setTicketKeys(keys) } catch { throw fail(error, ssl.sessionTicketKeys[0].location) }
+        } else if case .store(_, let zone?) = ssl.sessionCache {
+            // nginx keeps a shared cache's ticket keys in its zone and rotates them (OpenSSL's own keys never change)
+            do { try ctx.useTicketRing(TicketRings.ring(named: zone)) } catch { throw fail(error, at) }
         }
         if ssl.verifyClient != .off {
             let mode = TLSFiles.verifyMode(ssl.verifyClient)
@@ -114,6 +118,21 @@ extension Builder {
             throw ConfigError("open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: f.location)
         }
         return try TLSFiles.passwords(bytes, of: f)
+    }
+}
+
+/// The ticket keys of each `ssl_session_cache shared:NAME`, by name, for the process's life: as nginx's zone,
+/// a reload that keeps the name keeps the keys, so tickets issued before it still resume.
+enum TicketRings {
+    private static let rings = Lock<[String: TLSTicketRing]>([:])
+
+    static func ring(named name: String) -> TLSTicketRing {
+        rings.withLock { all in
+            if let ring = all[name] { return ring }
+            let ring = TLSTicketRing()
+            all[name] = ring
+            return ring
+        }
     }
 }
 

@@ -2,7 +2,8 @@ import Glibc
 import SwitchyardTestSupport
 import Testing
 
-/// What a TLS connection takes from which server: the password file read once (a FIFO).
+/// What a TLS connection takes from which server: the password file read once (a FIFO), and ticket keys of the
+/// address's default server whatever SNI selects (nginx's session_ctx).
 @Suite(.serialized) struct TLSServerScopeTests {
     let kit: TLSTestKit
 
@@ -31,5 +32,30 @@ import Testing
             """)
         defer { f.proxy.stop() }
         #expect(try kit.connect(port: f.port)[0].body == "ok")
+    }
+
+    @Test func ticketsAreThoseOfTheDefaultServerWhateverSNISelects() throws {
+        defer { kit.remove() }
+        let f = try Fixture(http: """
+            ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name localhost;
+                ssl_session_ticket_key \(kit.path("ticket1.key"));
+                location / { return 200 "default $ssl_session_reused"; }
+            }
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name tickets;
+                ssl_session_ticket_key \(kit.path("ticket2.key"));
+                location / { return 200 "tickets $ssl_session_reused"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for version in ["1.2", "1.3"] {
+            let r = try kit.connect(port: f.port, request: "GET / HTTP/1.0\r\nHost: tickets\r\n\r\n", sni: "tickets",
+                                    tls: version, connections: 2, resume: true)
+            #expect(r.map(\.body) == ["tickets .", "tickets r"], "TLS \(version)")
+        }
     }
 }

@@ -41,6 +41,13 @@ void cswy_tls_ctx_session_cache(void *ctx, int mode, long size, long timeout_sec
 void cswy_tls_ctx_tickets(void *ctx, int on);
 /// Ticket keys, 48 or 80 bytes each (nginx's file format), the first encrypts; 0 or -1.
 int cswy_tls_ctx_ticket_keys(void *ctx, const unsigned char *keys, int count, int size);
+/// nginx's rotating ticket keys of a shared session cache (no key files): a ring every context naming that
+/// cache shares (each context holds a reference; the creator frees its own).
+void *cswy_tls_ticket_ring_new(void);
+void cswy_tls_ticket_ring_free(void *ring);
+int cswy_tls_ctx_ticket_ring(void *ctx, void *ring);
+/// One rotation step at `now` (seconds) with the session timeout: the current and previous keys into `out`.
+int cswy_tls_ticket_ring_rotate(void *ring, long now, long timeout, unsigned char out[160]);
 /// ALPN on a server context: http/1.1 (also 1.0, 0.9) when the client offers it.
 void cswy_tls_ctx_alpn_http1(void *ctx);
 /// Client certificates: the mode, CA file for verification (and the names sent), trusted file, depth, CRL.
