@@ -67,7 +67,7 @@ extension Builder {
     /// The client context of a `proxy_pass https://` location, kept across reloads when unchanged.
     mutating func upstreamTLS(_ ssl: ProxySSLSettings, host: String, at loc: SourceLocation) throws(ConfigError) -> UpstreamTLS {
         var key = "upstream|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.verify)|\(ssl.verifyDepth)|\(ssl.confCommands)|\(ssl.sessionReuse)"
-        for f in [ssl.trustedCertificate, ssl.certificate, ssl.certificateKey, ssl.passwordFile] {
+        for f in [ssl.trustedCertificate, ssl.crl, ssl.certificate, ssl.certificateKey, ssl.passwordFile] {
             if let f { key += "|" + f.path + ":" + String(decoding: tlsFile(f.path) ?? [], as: UTF8.self) }
         }
         let ctx: TLSContext
@@ -80,6 +80,9 @@ extension Builder {
             if ssl.verify {
                 do { try ctx.trust(ssl.trustedCertificate?.path, depth: ssl.verifyDepth) } catch {
                     throw ConfigError(error.message, at: ssl.trustedCertificate?.location ?? loc)
+                }
+                if let crl = ssl.crl {
+                    do { try ctx.useCRL(crl.path) } catch { throw ConfigError(error.message, at: crl.location) }
                 }
             }
             if let cert = ssl.certificate {

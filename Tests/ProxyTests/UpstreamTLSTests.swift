@@ -104,4 +104,36 @@ import Testing
         let resumed = try f.get("/fresh").text
         #expect(resumed.split(separator: " ")[2] == "r")
     }
+
+    /// proxy_ssl_crl: a backend whose certificate the CA revoked fails verification (502); an empty list passes.
+    @Test func aRevokedBackendCertificateIsRefusedWithProxySSLCRL() throws {
+        defer { kit.remove() }
+        let script = """
+            set -e
+            cd '\(kit.dir)'
+            printf '[ca]\\ndefault_ca=my\\n[my]\\ndatabase=index.txt\\ndefault_md=sha256\\ndefault_crl_days=1\\n' > ca.conf
+            touch index.txt
+            openssl ca -config ca.conf -keyfile ca.key -cert ca.crt -gencrl -out empty.crl 2>/dev/null
+            openssl ca -config ca.conf -keyfile ca.key -cert ca.crt -revoke rsa.crt 2>/dev/null
+            openssl ca -config ca.conf -keyfile ca.key -cert ca.crt -gencrl -out revoked.crl 2>/dev/null
+            """
+        try TempDir.write(kit.path("crl.sh"), script)
+        let (status, err) = try TLSTestKit.run(["/bin/bash", kit.path("crl.sh")], in: kit.dir)
+        #expect(status == 0, "\(err)")
+        let b = try backend("rsa")
+        defer { b.proxy.stop() }
+        let f = try Fixture(http: """
+            proxy_ssl_verify on; proxy_ssl_trusted_certificate \(kit.path("ca.crt")); proxy_ssl_name localhost;
+            proxy_ssl_crl \(kit.path("revoked.crl"));
+            server {
+                listen 127.0.0.1:PORT;
+                location /revoked { proxy_pass https://127.0.0.1:\(b.port); }
+                location /empty { proxy_pass https://127.0.0.1:\(b.port); proxy_ssl_crl \(kit.path("empty.crl")); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/empty").status == 200)
+        #expect(try f.get("/revoked").status == 502)
+        #expect(f.errorLog().contains("upstream SSL certificate verify error: (23:certificate revoked)"))
+    }
 }

@@ -69,7 +69,7 @@ extension DirectiveTable {
         DirectiveSpec("proxy_ssl_conf_command", anyHTTPLevel, .exactly(2), .append(\.proxySSL.$confCommands) { _, d in
             [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
         }),
-        noticed("proxy_ssl_crl", anyHTTPLevel),
+        DirectiveSpec("proxy_ssl_crl", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$crl) { b, d in b.confFile(d) }),
         ]
     }
 }

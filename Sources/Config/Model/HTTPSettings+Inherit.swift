@@ -349,6 +349,7 @@ extension ProxySSLSettings {
         $verify.inherit(from: parent.$verify)
         $verifyDepth.inherit(from: parent.$verifyDepth)
         $trustedCertificate.inherit(from: parent.$trustedCertificate)
+        $crl.inherit(from: parent.$crl)
         $protocols.inherit(from: parent.$protocols)
         $ciphers.inherit(from: parent.$ciphers)
         $certificate.inherit(from: parent.$certificate)

@@ -47,6 +47,8 @@ public struct ProxySSLSettings: Sendable {
     @Setting public var verify: Bool = false
     @Setting public var verifyDepth: Int = 1
     @Setting public var trustedCertificate: SSLFile? = nil
+    /// proxy_ssl_crl: revoked certificates, checked with the upstream's chain when proxy_ssl_verify is on.
+    @Setting public var crl: SSLFile? = nil
     @Setting public var protocols: [SSLProtocol] = [.tls1_2, .tls1_3]
     @Setting public var ciphers: String = "DEFAULT"
     @Setting public var certificate: SSLFile? = nil
