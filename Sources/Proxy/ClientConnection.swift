@@ -35,6 +35,9 @@ final class ClientConnection: RequestBodySource {
     var tlsPhase = TLSPhase.none
     /// Plain HTTP arrived on a TLS address: its head is read, then answered with nginx's 497 (a 400).
     var plainOnTLSPort = false
+    /// The SNI name when it selected a server by name (nginx's hc->ssl_servername): a Host naming another server
+    /// that verifies client certificates is then refused with 421.
+    var sniServerName: [UInt8]?
     /// `listen … proxy_protocol`: the PROXY header is still to come (ClientProxyProtocol.swift), and what it said.
     var proxyHeaderDue: Bool
     var proxyProtocol: ProxyProtocolInfo?

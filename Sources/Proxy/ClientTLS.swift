@@ -55,7 +55,9 @@ extension ClientConnection {
 
     /// SNI: the context of the server the name selects on this address (its default without a name).
     private func serverForName(_ name: [UInt8]?, _ stream: TLSStream) -> TLSStream.ServerChoice {
-        let server = name.map { listen.hosts.select(host: $0) } ?? listen.hosts.defaultServer
+        let named = name.flatMap { listen.hosts.find(host: $0) }
+        let server = named ?? listen.hosts.defaultServer
+        sniServerName = named != nil ? name : nil
         stream.chosen = server
         if server.rejectHandshake { return .reject }
         guard let ctx = server.tls else { return .keep }

@@ -11,9 +11,11 @@ enum Router {
         if let only = listen.hosts.onlyServer {
             r.server = only
         } else {
-            r.server = listen.hosts.select(host: r.hostHeaderForRouting()) { index, caps in
+            let host = r.hostHeaderForRouting()
+            r.server = listen.hosts.select(host: host) { index, caps in
                 r.setCaptures(caps, named: listen.hosts.regexNamed.isEmpty ? [] : listen.hosts.regexNamed[index])
             }
+            if c.sniServerName != nil, TLSChecks.refuseMisdirected(r, host: host, connection: c) { return }
         }
         r.applyRealIP(r.server.fallback.identity)   // nginx's post-read phase: the server's realip settings
         if c.plainOnTLSPort || c.isTLS, TLSChecks.refuse(r, connection: c) { return }
@@ -249,7 +251,14 @@ extension VirtualHosts {
 
     /// `matched` receives a regex name's index and captures (nginx's `$1`, `$name` from server_name).
     func select(host: [UInt8], matched: (Int, [[UInt8]]) -> Void) -> ServerRuntime {
-        if host.isEmpty { return exact[host] ?? defaultServer }   // no Host: the server named "" (nginx)
+        find(host: host, matched: matched) ?? defaultServer
+    }
+
+    /// The server whose name matches `host`, or nil (the address's default then serves).
+    func find(host: [UInt8]) -> ServerRuntime? { find(host: host) { _, _ in } }
+
+    func find(host: [UInt8], matched: (Int, [[UInt8]]) -> Void) -> ServerRuntime? {
+        if host.isEmpty { return exact[host] }   // no Host: the server named "" (nginx)
         if let s = exact[host] { return s }
         for w in leadingWildcards where host.count > w.suffix.count && host.suffix(w.suffix.count).elementsEqual(w.suffix) {
             return w.server
@@ -264,7 +273,7 @@ extension VirtualHosts {
         for (i, rx) in regexes.enumerated() {
             if let caps = rx.regex.captures(in: host) { matched(i, caps); return rx.server }
         }
-        return defaultServer
+        return nil
     }
 }
 

@@ -99,6 +99,22 @@ enum TLSChecks {
         return false
     }
 
+    /// Answers 421 when the Host names another server than SNI selected and that one verifies clients.
+    static func refuseMisdirected(_ r: Request, host: [UInt8], connection c: ClientConnection) -> Bool {
+        guard let sni = c.sniServerName, r.head.hostRange != nil,
+              misdirected(sni: sni, host: host, hostServerVerifies: r.server.verifyClient != .off) else { return false }
+        c.worker.log(.info, "client attempted to request the server name different from the one that was negotiated while reading client request headers", c)
+        r.location = r.server.fallback
+        c.sendError(421, closeAfter: true)
+        return true
+    }
+
+    /// nginx's 421: the Host names another server than the one SNI selected, and that server verifies client
+    /// certificates, which the handshake made under the SNI server's settings did not check for it.
+    static func misdirected(sni: [UInt8], host: [UInt8], hostServerVerifies: Bool) -> Bool {
+        sni != host && hostServerVerifies
+    }
+
     /// Errors `optional_no_ca` lets pass (nginx's ngx_ssl_verify_error_optional).
     static func optionalError(_ code: Int) -> Bool { [2, 18, 19, 20, 21, 27].contains(code) }
 

@@ -1,9 +1,11 @@
 import Glibc
+@testable import Proxy
 import SwitchyardTestSupport
 import Testing
 
-/// What a TLS connection takes from which server: the password file read once (a FIFO), and ticket keys of the
-/// address's default server whatever SNI selects (nginx's session_ctx).
+/// What a TLS connection takes from which server: the password file read once (a FIFO), ticket keys of the
+/// address's default server whatever SNI selects (nginx's session_ctx), and the 421 when the Host names a server
+/// that verifies client certificates other than the one SNI selected.
 @Suite(.serialized) struct TLSServerScopeTests {
     let kit: TLSTestKit
 
@@ -57,5 +59,41 @@ import Testing
                                     tls: version, connections: 2, resume: true)
             #expect(r.map(\.body) == ["tickets .", "tickets r"], "TLS \(version)")
         }
+    }
+
+    @Test func aHostNamingAServerThatVerifiesClientsIsMisdirected() throws {
+        defer { kit.remove() }
+        let f = try Fixture(http: """
+            ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name open;
+                location / { return 200 "open"; }
+            }
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name verifying;
+                ssl_verify_client optional; ssl_client_certificate \(kit.path("client-ca.crt"));
+                location / { return 200 "verifying"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func get(host: String, sni: String?) throws -> TLSTestKit.Connection {
+            try kit.connect(port: f.port, request: "GET / HTTP/1.0\r\nHost: \(host)\r\n\r\n", sni: sni)[0]
+        }
+        let misdirected = try get(host: "verifying", sni: "open")
+        #expect(misdirected.status == 421)
+        #expect(misdirected.response.contains("421 Misdirected Request"))
+        #expect(f.errorLog().contains("client attempted to request the server name different from the one that was negotiated"))
+        #expect(try get(host: "open", sni: "verifying").body == "open")         // the Host's server verifies nothing
+        #expect(try get(host: "VERIFYING", sni: "verifying").body == "verifying")   // the same name, any case
+        #expect(try get(host: "verifying", sni: "unknown").body == "verifying")  // SNI selected no server by name
+        #expect(try get(host: "verifying", sni: nil).body == "verifying")
+    }
+
+    @Test func misdirectedOnlyWhenTheNamesDifferAndTheHostsServerVerifies() {
+        #expect(TLSChecks.misdirected(sni: Array("a".utf8), host: Array("b".utf8), hostServerVerifies: true))
+        #expect(!TLSChecks.misdirected(sni: Array("a".utf8), host: Array("b".utf8), hostServerVerifies: false))
+        #expect(!TLSChecks.misdirected(sni: Array("a".utf8), host: Array("a".utf8), hostServerVerifies: true))
     }
 }
