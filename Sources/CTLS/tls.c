@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/ocsp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -46,6 +47,7 @@ int cswy_tls_error(char *buf, int len, int sys_errno) {
 static int ticket_index = -1;
 static int ring_index = -1;
 static int session_ctx_index = -1;
+static int staple_index = -1;
 static void make_indexes(void);
 
 void *cswy_tls_ctx_new(int server) {
@@ -368,11 +370,47 @@ int cswy_tls_ctx_ticket_keys(void *ctx, const unsigned char *keys, int count, in
     return SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_callback) == 1 ? 0 : -1;
 }
 
+typedef struct {
+    long len;
+    unsigned char der[];
+} staple;
+
+static void staple_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+    (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+    OPENSSL_free(ptr);
+}
+
+// The client asked for the certificate's status: the context's response (the one SNI chose), a copy OpenSSL frees.
+static int status_callback(SSL *ssl, void *arg) {
+    (void)arg;
+    staple *st = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), staple_index);
+    if (!st) return SSL_TLSEXT_ERR_NOACK;
+    unsigned char *copy = OPENSSL_memdup(st->der, st->len);
+    if (!copy) return SSL_TLSEXT_ERR_NOACK;
+    if (SSL_set_tlsext_status_ocsp_resp(ssl, copy, st->len) != 1) { OPENSSL_free(copy); return SSL_TLSEXT_ERR_NOACK; }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int cswy_tls_ctx_staple(void *ctx, const unsigned char *der, long len) {
+    const unsigned char *p = der;
+    OCSP_RESPONSE *response = d2i_OCSP_RESPONSE(NULL, &p, len);
+    if (!response) return -1;
+    OCSP_RESPONSE_free(response);
+    staple *st = OPENSSL_malloc(sizeof(staple) + (size_t)len);
+    if (!st) return -1;
+    st->len = len;
+    memcpy(st->der, der, (size_t)len);
+    if (SSL_CTX_set_ex_data(ctx, staple_index, st) != 1) { OPENSSL_free(st); return -1; }
+    SSL_CTX_set_tlsext_status_cb(ctx, status_callback);
+    return 0;
+}
+
 // Indexes are process-wide: made once, before the first context (on the master thread, before any worker runs).
 static void make_indexes_once(void) {
     ticket_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ticket_keys_free);
     ring_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ring_free);
     session_ctx_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    staple_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, staple_free);
 }
 
 static void make_indexes(void) {

@@ -123,6 +123,11 @@ public final class TLSContext: @unchecked Sendable {
         try check(cswy_tls_ctx_ticket_ring(pointer, ring.pointer), "SSL_CTX_set_tlsext_ticket_key_evp_cb() failed")
     }
 
+    /// An OCSP response (DER) stapled to every handshake whose client asks for the certificate's status.
+    public func staple(_ der: [UInt8], path: String) throws(Failure) {
+        try check(cswy_tls_ctx_staple(pointer, der, der.count), "d2i_OCSP_RESPONSE_bio(\"\(path)\") failed")
+    }
+
     /// Offers http/1.1 in ALPN (HTTP/2 is not served).
     public func offerHTTP1() { cswy_tls_ctx_alpn_http1(pointer) }
 

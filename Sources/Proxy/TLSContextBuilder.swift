@@ -18,9 +18,11 @@ extension Builder {
         }
         var key = "server|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.preferServerCiphers)|\(ssl.ecdhCurve)|\(ssl.sessionCache)"
             + "|\(ssl.sessionTimeout)|\(ssl.sessionTickets)|\(ssl.verifyClient)|\(ssl.verifyDepth)|\(ssl.confCommands)"
+            + "|\(ssl.stapling)"
             + "|\(String(decoding: name, as: UTF8.self))"
         var files: [SSLFile] = ssl.certificates + ssl.certificateKeys + ssl.sessionTicketKeys
-        for f in [ssl.passwordFile, ssl.dhparam, ssl.clientCertificate, ssl.trustedCertificate, ssl.crl] {
+        for f in [ssl.passwordFile, ssl.dhparam, ssl.clientCertificate, ssl.trustedCertificate, ssl.crl,
+                  ssl.stapling ? ssl.staplingFile : nil] {
             if let f { files.append(f) }
         }
         for f in files { key += "|" + f.path + ":" + String(decoding: tlsFile(f.path) ?? [], as: UTF8.self) }
@@ -95,6 +97,7 @@ extension Builder {
         if let crl = ssl.crl {
             do { try ctx.useCRL(crl.path) } catch { throw fail(error, crl.location) }
         }
+        if ssl.stapling { try staple(ctx, ssl, at: at) }
         ctx.offerHTTP1()
         ctx.enableServerNameSelection()
         tlsContexts[key] = ctx
@@ -103,6 +106,22 @@ extension Builder {
 }
 
 extension Builder {
+    /// ssl_stapling: the response of ssl_stapling_file, sent to clients that ask for the certificate's status.
+    /// Without a file nothing is stapled (no OCSP responder is queried), said once per load.
+    mutating func staple(_ ctx: TLSContext, _ ssl: SSLSettings, at: SourceLocation?) throws(ConfigError) {
+        guard let file = ssl.staplingFile else {
+            let text = "\"ssl_stapling\" staples only an \"ssl_stapling_file\": no OCSP responder is queried"
+            if !warnings.contains(where: { $0.message == text }) {
+                warnings.append(ConfigDiagnostic(level: .notice, message: text, location: at))
+            }
+            return
+        }
+        guard let der = tlsFile(file.path) else {
+            throw ConfigError("open() \"\(file.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: file.location)
+        }
+        do { try ctx.staple(der, path: file.path) } catch { throw ConfigError(error.message, at: file.location) }
+    }
+
     /// A file an ssl directive names, read at most once per load (then remembered): a FIFO gives its text once,
     /// and the context's key and its loading see the same bytes.
     func tlsFile(_ path: String) -> [UInt8]? {

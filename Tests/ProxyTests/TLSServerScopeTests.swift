@@ -97,3 +97,70 @@ import Testing
         #expect(!TLSChecks.misdirected(sni: Array("a".utf8), host: Array("a".utf8), hostServerVerifies: true))
     }
 }
+
+/// ssl_stapling with ssl_stapling_file: the file's OCSP response goes to clients that ask for the status, per
+/// server (SNI's choice); without a file nothing is stapled. The client is `openssl s_client -status`.
+@Suite(.serialized) struct TLSStaplingTests {
+    let kit: TLSTestKit
+
+    init() throws { kit = try TLSTestKit() }
+
+    /// What `openssl s_client -status` printed about the staple for `sni`.
+    func status(port: UInt16, sni: String) throws -> String {
+        let (_, out) = try TLSTestKit.run(["/bin/sh", "-c", "openssl s_client -status -connect 127.0.0.1:\(port) -servername \(sni) </dev/null 2>&1"],
+                                          in: kit.dir, stdout: true)
+        return out
+    }
+
+    @Test func theFilesResponseIsStapledByTheServerSNISelects() throws {
+        defer { kit.remove() }
+        let script = """
+            set -e
+            cd '\(kit.dir)'
+            printf '[ca]\\ndefault_ca=my\\n[my]\\ndatabase=index.txt\\ndefault_md=sha256\\n' > ca.conf
+            touch index.txt
+            openssl ca -config ca.conf -keyfile ca.key -cert ca.crt -valid rsa.crt 2>/dev/null
+            openssl ocsp -issuer ca.crt -cert rsa.crt -reqout req.der 2>/dev/null
+            openssl ocsp -index index.txt -CA ca.crt -rsigner ca.crt -rkey ca.key -reqin req.der -respout resp.der -ndays 1 2>/dev/null
+            """
+        try TempDir.write(kit.path("ocsp.sh"), script)
+        let (made, err) = try TLSTestKit.run(["/bin/bash", kit.path("ocsp.sh")], in: kit.dir)
+        #expect(made == 0, "\(err)")
+        let f = try Fixture(http: """
+            ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+            ssl_stapling on;
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name localhost;
+                ssl_stapling_file \(kit.path("resp.der"));
+            }
+            server {
+                listen 127.0.0.1:PORT ssl;
+                server_name plain;
+            }
+            """)
+        defer { f.proxy.stop() }
+        let stapled = try status(port: f.port, sni: "localhost")
+        #expect(stapled.contains("OCSP Response Status: successful"), "\(stapled)")
+        #expect(stapled.contains("Cert Status: good"))
+        let none = try status(port: f.port, sni: "plain")
+        #expect(none.contains("OCSP response: no response sent"), "\(none)")
+    }
+
+    @Test func aFileThatIsNoOCSPResponseIsEmergAtItsLine() throws {
+        defer { kit.remove() }
+        let conf = kit.path("t.conf")
+        try TempDir.write(conf, """
+            events {} http { server { listen 127.0.0.1:\(freePort()) ssl;
+            ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+            ssl_stapling on;
+            ssl_stapling_file \(kit.path("rsa.crt"));
+            } }
+            """)
+        _ = mkdir(kit.dir + "/logs", 0o755)
+        let (status, out) = try ProxyProcess.run(arguments: ["-t", "-p", kit.dir, "-c", conf], prefix: kit.dir)
+        #expect(status != 0)
+        #expect(out.contains("[emerg] d2i_OCSP_RESPONSE_bio(\"\(kit.path("rsa.crt"))\") failed"), "\(out)")
+        #expect(out.contains("in \(conf):4"))
+    }
+}

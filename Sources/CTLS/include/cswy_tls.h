@@ -48,6 +48,8 @@ void cswy_tls_ticket_ring_free(void *ring);
 int cswy_tls_ctx_ticket_ring(void *ctx, void *ring);
 /// One rotation step at `now` (seconds) with the session timeout: the current and previous keys into `out`.
 int cswy_tls_ticket_ring_rotate(void *ring, long now, long timeout, unsigned char out[160]);
+/// ssl_stapling_file: a DER OCSP response sent to clients that ask for the status (-1 when it does not parse).
+int cswy_tls_ctx_staple(void *ctx, const unsigned char *der, long len);
 /// ALPN on a server context: http/1.1 (also 1.0, 0.9) when the client offers it.
 void cswy_tls_ctx_alpn_http1(void *ctx);
 /// Client certificates: the mode, CA file for verification (and the names sent), trusted file, depth, CRL.

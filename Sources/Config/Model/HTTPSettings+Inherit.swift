@@ -339,6 +339,8 @@ extension SSLSettings {
         $clientCertificate.inherit(from: parent.$clientCertificate)
         $trustedCertificate.inherit(from: parent.$trustedCertificate)
         $crl.inherit(from: parent.$crl)
+        $stapling.inherit(from: parent.$stapling)
+        $staplingFile.inherit(from: parent.$staplingFile)
     }
 }
 

@@ -35,6 +35,9 @@ public struct SSLSettings: Sendable {
     @Setting public var clientCertificate: SSLFile? = nil
     @Setting public var trustedCertificate: SSLFile? = nil
     @Setting public var crl: SSLFile? = nil
+    @Setting public var stapling: Bool = false
+    /// ssl_stapling_file: an OCSP response (DER) stapled as it is, instead of one fetched from a responder.
+    @Setting public var staplingFile: SSLFile? = nil
 
     public init() {}
 }
