@@ -170,12 +170,12 @@ enum TLSFiles {
         return out
     }
 
-    /// ssl_password_file: one password a line (CRLF or LF).
+    /// ssl_password_file: one password a line (CRLF or LF); empty lines are skipped, as nginx skips them.
     static func passwords(_ bytes: [UInt8], of f: SSLFile) throws(ConfigError) -> [String] {
-        let lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { line in
-            String(decoding: line.last == 13 ? line.dropLast() : line, as: UTF8.self)
+        let passwords = bytes.split(separator: 10).compactMap { line -> String? in
+            let text = line.last == 13 ? line.dropLast() : line
+            return text.isEmpty ? nil : String(decoding: text, as: UTF8.self)
         }
-        let passwords = lines.last == "" ? Array(lines.dropLast()) : lines
         if passwords.isEmpty { throw ConfigError("empty file \"\(f.path)\"", at: f.location) }
         return passwords
     }

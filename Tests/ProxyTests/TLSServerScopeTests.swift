@@ -1,3 +1,4 @@
+import Config
 import Glibc
 @testable import Proxy
 import SwitchyardTestSupport
@@ -162,5 +163,19 @@ import Testing
         #expect(status != 0)
         #expect(out.contains("[emerg] d2i_OCSP_RESPONSE_bio(\"\(kit.path("rsa.crt"))\") failed"), "\(out)")
         #expect(out.contains("in \(conf):4"))
+    }
+}
+
+@Suite struct TLSPasswordFileTests {
+    let file = SSLFile(path: "/etc/pw", location: nil)
+
+    @Test func oneAPasswordALineAndEmptyLinesSkipped() throws {
+        #expect(try TLSFiles.passwords(Array("wrong\r\n\r\nright\n\n".utf8), of: file) == ["wrong", "right"])
+        #expect(try TLSFiles.passwords(Array("only".utf8), of: file) == ["only"])
+        #expect(try TLSFiles.passwords(Array("a b \n".utf8), of: file) == ["a b "])   // spaces are the password's
+    }
+
+    @Test func aFileWithNoPasswordIsAnError() {
+        #expect(throws: ConfigError.self) { try TLSFiles.passwords(Array("\r\n\n".utf8), of: file) }
     }
 }
