@@ -125,11 +125,11 @@ public enum CacheEntryFormat {
         meta.initialAge = Int64(get(p, 92, 4))
         meta.bodyID = get(p, 96, 8)
         meta.gzipParameters = UInt32(get(p, 104, 4))
-        if flags.contains(.gzipVariant) {
-            meta.key = key.gzipVariant
-        } else if key.digest != digest {
+        // The file is the main key's, a secondary key's (`key.variant(varyHash)`), or either one's gzip variant.
+        if key.digest != digest && !(flags.contains(.gzipVariant) && key.gzipVariant.digest == digest) {
             meta.key = key.variant(varyHash)
         }
+        if flags.contains(.gzipVariant) && meta.key.digest != digest { meta.key = meta.key.gzipVariant }
         guard meta.key.digest == digest else { return nil }
         return Layout(meta: meta, head: head, bodyOffset: total, bodyLength: Int(bodyLength))
     }

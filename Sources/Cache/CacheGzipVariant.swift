@@ -24,8 +24,7 @@ public enum CacheGzipVariant {
         m.gzipParameters = parameters
         m.etag = []
         m.lastModified = nil
-        m.varyNames = []
-        m.varyHash = CacheVary.none
+        m.varyNames = []   // the entry's hash stays: it names a secondary entry's key, for the loader (CacheEntryFormat)
         return m
     }
 

@@ -31,7 +31,11 @@ final class CacheExchange {
 
     let location: CacheLocation
     let facts: CacheRequestFacts
-    let key: CacheKey
+    /// The entry this request looks up, locks, stores and revalidates: the main key, or the secondary key of this
+    /// request's `Vary` variant when the main entry varies and is another variant's (CacheVary).
+    private(set) var key: CacheKey
+    /// `proxy_cache_key`'s own key: where a response goes that is not this secondary key's variant.
+    private let mainKey: CacheKey
     /// Used before the response starts only (lookup, serving, lock wait): a background fill outlives it.
     private unowned let exchange: ProxyExchange
     /// The client's request head, copied: vary hashes and the method, for as long as a fill runs.
@@ -71,7 +75,7 @@ final class CacheExchange {
     static let lockPollMillis = 20
 
     private init(location: CacheLocation, facts: CacheRequestFacts, key: CacheKey, exchange: ProxyExchange) {
-        self.location = location; self.facts = facts; self.key = key; self.exchange = exchange
+        self.location = location; self.facts = facts; self.key = key; self.mainKey = key; self.exchange = exchange
         requestHead = exchange.request.head
         worker = exchange.client.worker
         clientID = exchange.client.id
@@ -145,22 +149,17 @@ final class CacheExchange {
     private func lookup() -> Start {
         let r = exchange.request
         let now = Int64(time(nil))
-        let found = zone.index.find(key.digest, now: now)
+        var found = zone.index.find(key.digest, now: now)
+        if servedCachedError(found, now: now) { return .served }
+        var (entry, entryValidUntil) = entry(found)
+        // The main entry varies and is another variant: this request's own lives under its secondary key.
+        if let e = entry, !e.meta.varyNames.isEmpty, case let h = varyHash(e.meta.varyNames), h != e.meta.varyHash {
+            key = mainKey.variant(h)
+            found = zone.index.find(key.digest, now: now)
+            if servedCachedError(found, now: now) { return .served }
+            (entry, entryValidUntil) = self.entry(found)
+        }
         uses = found.entry.uses
-        // An intercepted error cached for this key: its status again, through the location's error_page.
-        if let status = found.entry.cachedError(now: now) {
-            r.cacheStatus = CacheStatus.hit.bytes
-            exchange.servedFromCache()
-            exchange.client.sendError(status, closeAfter: false)
-            return .served
-        }
-        var entry = found.hot
-        var entryValidUntil = found.entry.validUntil
-        // While the loader runs, the index may not know an entry that is on disk: look at the file itself.
-        if entry == nil, found.entry.exists || zone.isLoading, let loaded = load(known: found) {
-            entry = loaded
-            if !found.entry.exists { entryValidUntil = loaded.meta.validUntil }
-        }
         if let e = entry, usable(e) {
             if CacheRevalidation.isFresh(entryValidUntil, now: now) {
                 serve(e, as: .hit)
@@ -202,6 +201,23 @@ final class CacheExchange {
             return .served
         }
         return .fetch(self)
+    }
+
+    /// An intercepted error cached for this key: its status again, through the location's error_page.
+    private func servedCachedError(_ found: CacheLookup, now: Int64) -> Bool {
+        guard let status = found.entry.cachedError(now: now) else { return false }
+        exchange.request.cacheStatus = CacheStatus.hit.bytes
+        exchange.servedFromCache()
+        exchange.client.sendError(status, closeAfter: false)
+        return true
+    }
+
+    /// The entry `found` names, hot or opened, and until when it is fresh.
+    private func entry(_ found: CacheLookup) -> (CacheHotEntry?, Int64) {
+        if let hot = found.hot { return (hot, found.entry.validUntil) }
+        // While the loader runs, the index may not know an entry that is on disk: look at the file itself.
+        guard found.entry.exists || zone.isLoading, let loaded = load(known: found) else { return (nil, found.entry.validUntil) }
+        return (loaded, found.entry.exists ? found.entry.validUntil : loaded.meta.validUntil)
     }
 
     /// May this request be answered by `e`? Not another user's Vary variant, not a private entry for a
@@ -252,9 +268,9 @@ final class CacheExchange {
 
     private func varyHash(_ names: [[UInt8]]) -> CacheDigest {
         let head = requestHead
-        return CacheVary.hash(names: names) { name in
-            head.headers.first { ASCII.equalsIgnoringCase(head.bytes($0.name), name) }.map { Array(head.bytes($0.value)) }
-        }
+        return CacheVary.hash(names: names, fields: { name in
+            head.headers.compactMap { ASCII.equalsIgnoringCase(head.bytes($0.name), name) ? head.bytes($0.value) : nil }
+        })
     }
 
     // MARK: - proxy_cache_lock
@@ -320,7 +336,7 @@ final class CacheExchange {
         var gzip = r.isSubrequest ? nil : r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if let d = gzip, d.compress {
             if e.bodyLength <= Self.maxGzipOnHit,
-               let body = CacheGzipHit.body(of: e, key: key, decision: d, zone: zone,
+               let body = CacheGzipHit.body(of: e, key: e.meta.key, decision: d, zone: zone,
                                             tempDirectory: { [location] in location.tempDirectory }, log: log) {
                 serveCompressed(e, body, d, age: age)
                 return
@@ -495,8 +511,14 @@ final class CacheExchange {
                                                         requestTime: requestTime) else {
             return releaseLock()
         }
+        let variant = plan.varyNames.isEmpty ? nil : varyHash(plan.varyNames)
+        let storeKey = CacheVary.storeKey(main: mainKey, lookedUp: key, responseHash: variant)
+        if storeKey != key {   // not this secondary key's variant: it replaces the main entry (nginx takes no lock there)
+            releaseLock()
+            key = storeKey
+        }
         var meta = CacheEntryMeta(key: key, validUntil: plan.validUntil, storedAt: now, varyNames: plan.varyNames,
-                                  varyHash: plan.varyNames.isEmpty ? CacheVary.none : varyHash(plan.varyNames),
+                                  varyHash: variant ?? CacheVary.none,
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
         meta.initialAge = plan.initialAge
         meta.bodyID = UInt64.random(in: 1...UInt64.max)   // a gzip variant is tied to this body (CacheGzipVariant)

@@ -263,6 +263,27 @@ private func readAll(_ h: CacheReadHandle) throws -> [UInt8] {
         #expect(throws: CacheStorageError.notFound) { try storage.open(main.digest) }
     }
 
+    /// A secondary (Vary) entry's gzip variant is found again under its own key, and only there.
+    @Test func secondaryEntrysGzipVariantRoundTrips() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let storage = FileStorage(root: dir.path, levels: levels)
+        let main = CacheKey(b("h/page"))
+        let vh = CacheVary.hash(names: [b("accept-encoding")]) { _ in b("deflate") }
+        var source = meta("h/page")
+        source.key = main.variant(vh)
+        source.varyHash = vh
+        source.bodyID = 42
+        let v = CacheGzipVariant.meta(of: source, parameters: 1)
+        #expect(v.key == main.variant(vh).gzipVariant && v.key != main.gzipVariant)
+        let w = try storage.beginWrite(v, head: CacheGzipVariant.head(bodyLength: 3))
+        try b("gz!").withByteView { try w.append($0) }
+        _ = try w.commit()
+        let h = try storage.open(v.key.digest)
+        #expect(h.meta.key == v.key && CacheGzipVariant.matches(h.meta, source, parameters: 1))
+        #expect(throws: CacheStorageError.notFound) { try storage.open(main.gzipVariant.digest) }
+    }
+
     @Test func fullDiskIsAnErrorValue() throws {
         // /dev/full fails every write with ENOSPC.
         let fd = open("/dev/full", O_WRONLY)
