@@ -5,7 +5,7 @@
 /// 16 key MD5 [16]    32 vary hash [16]
 /// 48 valid-until i64 56 last-modified i64 (-1: none)     64 stored-at i64
 /// 72 body length u64 80 key length u32  84 head length u32 88 etag length u16  90 vary length u16
-/// 92 initial age u32 96 body id u64     104 gzip parameters u32  108 zero u32
+/// 92 initial age u32 96 body id u64     104 gzip parameters u32  108 variant line u32
 /// 112 key text, etag, vary names ("a,b"), response head bytes, then the body
 /// ```
 ///
@@ -49,7 +49,7 @@ public enum CacheEntryFormat {
         put(&out, UInt64(min(max(meta.initialAge, 0), CacheAge.maxDelta)), 4)
         put(&out, meta.bodyID, 8)
         put(&out, UInt64(meta.gzipParameters), 4)
-        put(&out, 0, 4)
+        put(&out, UInt64(meta.variantLine), 4)   // was a zero field: older entries read 0
         out += meta.key.text
         out += meta.etag
         out += vary
@@ -125,6 +125,7 @@ public enum CacheEntryFormat {
         meta.initialAge = Int64(get(p, 92, 4))
         meta.bodyID = get(p, 96, 8)
         meta.gzipParameters = UInt32(get(p, 104, 4))
+        meta.variantLine = UInt32(get(p, 108, 4))
         // The file is the main key's, a secondary key's (`key.variant(varyHash)`), or either one's gzip variant.
         if key.digest != digest && !(flags.contains(.gzipVariant) && key.gzipVariant.digest == digest) {
             meta.key = key.variant(varyHash)

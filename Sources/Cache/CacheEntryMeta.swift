@@ -33,6 +33,9 @@ public struct CacheEntryMeta: Sendable, Equatable {
     /// Names the stored body (random, set when a response is stored, kept by a 304's update); a gzip variant carries
     /// the id of the body it was compressed from, so it is used only while that body is the one stored.
     public var bodyID: UInt64 = 0
+    /// Which line of Vary variants the entry belongs to (`CacheVary.isCurrent`): a main entry stored where there was
+    /// none draws a new one, one that replaces a live main entry keeps its; a secondary entry has its main entry's.
+    public var variantLine: UInt32 = 0
     /// A gzip variant's zlib parameters (`CacheGzipVariant.parameters`); 0 for other entries.
     public var gzipParameters: UInt32 = 0
 

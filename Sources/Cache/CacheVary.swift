@@ -81,6 +81,19 @@ public enum CacheVary {
         return lookedUp
     }
 
+    /// May a secondary entry stand beside this main entry? Only if it is of the main entry's line: otherwise the
+    /// entry it was a variant of was dropped since (an unsafe method's invalidation, eviction), and it may hold
+    /// what the invalidation meant to remove.
+    public static func isCurrent(_ secondary: CacheEntryMeta, main: CacheEntryMeta) -> Bool {
+        secondary.variantLine == main.variantLine
+    }
+
+    /// The `variantLine` of a response stored under the main key: a replaced live main entry's variants stay
+    /// current, a main entry stored where there was none starts a new line.
+    public static func variantLine(replacing mainLine: UInt32?) -> UInt32 {
+        mainLine ?? UInt32.random(in: 1...UInt32.max)
+    }
+
     /// The hash of "no Vary": stored in entries whose response had none.
     public static let none = CacheDigest(bytes: [UInt8](repeating: 0, count: 16))!
 }

@@ -36,6 +36,8 @@ final class CacheExchange {
     private(set) var key: CacheKey
     /// `proxy_cache_key`'s own key: where a response goes that is not this secondary key's variant.
     private let mainKey: CacheKey
+    /// The line of the entry found under `mainKey`, which a new main entry keeps (CacheVary.variantLine).
+    private var mainLine: UInt32?
     /// Used before the response starts only (lookup, serving, lock wait): a background fill outlives it.
     private unowned let exchange: ProxyExchange
     /// The client's request head, copied: vary hashes and the method, for as long as a fill runs.
@@ -152,12 +154,14 @@ final class CacheExchange {
         var found = zone.index.find(key.digest, now: now)
         if servedCachedError(found, now: now) { return .served }
         var (entry, entryValidUntil) = entry(found)
+        mainLine = entry?.meta.variantLine
         // The main entry varies and is another variant: this request's own lives under its secondary key.
         if let e = entry, !e.meta.varyNames.isEmpty, case let h = varyHash(e.meta.varyNames), h != e.meta.varyHash {
             key = mainKey.variant(h)
             found = zone.index.find(key.digest, now: now)
             if servedCachedError(found, now: now) { return .served }
             (entry, entryValidUntil) = self.entry(found)
+            if let s = entry, !CacheVary.isCurrent(s.meta, main: e.meta) { entry = nil }   // left from before an invalidation
         }
         uses = found.entry.uses
         if let e = entry, usable(e) {
@@ -521,6 +525,7 @@ final class CacheExchange {
                                   varyHash: variant ?? CacheVary.none,
                                   flags: plan.sharedWithAuthorization ? .sharedWithAuthorization : [])
         meta.initialAge = plan.initialAge
+        meta.variantLine = key == mainKey ? CacheVary.variantLine(replacing: mainLine) : mainLine ?? 0
         meta.bodyID = UInt64.random(in: 1...UInt64.max)   // a gzip variant is tied to this body (CacheGzipVariant)
         if headOnly { meta.flags.insert(.headOnly) }
         // Validators for proxy_cache_revalidate: of a 200 or 206 only, as nginx (a 201 is fetched again whole).

@@ -55,3 +55,23 @@ private func hash(_ names: [String], _ lines: [(String, String)]) -> CacheDigest
         #expect(CacheVary.storeKey(main: main, lookedUp: secondary, responseHash: gzip) == main)
     }
 }
+
+@Suite struct CacheVaryLineTests {
+    private func meta(line: UInt32) -> CacheEntryMeta {
+        var m = CacheEntryMeta(key: CacheKey(b("/page")), validUntil: 0, storedAt: 0)
+        m.variantLine = line
+        return m
+    }
+
+    /// A secondary entry counts only beside the main entry whose line it was stored in: one left from before an
+    /// invalidation (the main entry dropped, a new one drawn a new line) is not served.
+    @Test func secondaryEntriesFollowTheirMainEntrysLine() {
+        let line = CacheVary.variantLine(replacing: nil)
+        #expect(line != 0)
+        #expect(CacheVary.variantLine(replacing: line) == line)   // a live main entry replaced: variants stay
+        #expect(CacheVary.isCurrent(meta(line: line), main: meta(line: line)))
+        let redrawn = (0..<4).map { _ in CacheVary.variantLine(replacing: nil) }
+        #expect(redrawn.contains { $0 != line })   // a new line after the main entry was dropped
+        #expect(!CacheVary.isCurrent(meta(line: line), main: meta(line: line &+ 1)))
+    }
+}

@@ -1,3 +1,4 @@
+import Synchronization
 import SwitchyardTestSupport
 import Testing
 
@@ -51,6 +52,37 @@ import Testing
         #expect(try get(second, ["X": "1"]) == ("HIT", "x=1"))
         #expect(try get(second, ["X": "2"]) == ("HIT", "x=2"))
         #expect(backend.requests == 3)
+    }
+
+    /// RFC 9111 §4.4 with variants: a POST's answer drops the entry under the key, and the variants stored beside
+    /// it are not served after it either.
+    @Test func anInvalidationDropsEveryVariant() throws {
+        let version = Atomic<Int>(1)
+        let backend = try MockBackend(name: "b1") { req in
+            if req.method == "POST" {
+                version.add(1, ordering: .relaxed)
+                return MockResponse(text: "done")
+            }
+            return MockResponse(headers: [("Vary", "Accept-Encoding")],
+                                text: "v\(version.load(ordering: .relaxed)) \(req.header("Accept-Encoding") ?? "-")")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        func get(_ ae: String) throws -> (String?, String) {
+            let r = try f.get("/doc", headers: ["Accept-Encoding": ae])
+            return (r.header("X-Cache"), r.text)
+        }
+        #expect(try get("gzip") == ("MISS", "v1 gzip"))
+        #expect(try get("deflate") == ("MISS", "v1 deflate"))
+        _ = ProxyCacheTests.entries(dir, count: 2)
+        #expect(try get("deflate") == ("HIT", "v1 deflate"))
+        let answer = try f.raw("POST /doc HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(try get("gzip") == ("MISS", "v2 gzip"))
+        #expect(try get("deflate") == ("MISS", "v2 deflate"))
+        #expect(try get("deflate") == ("HIT", "v2 deflate"))
     }
 
     /// A response without Vary, fetched for one variant, becomes the entry every request gets.
