@@ -61,6 +61,9 @@ final class CacheExchange {
     private(set) var convertsHead = false
     /// False after a `proxy_cache_lock_timeout` (nginx passes the request on without caching the answer).
     private var mayStore = true
+    /// A MISS below `proxy_cache_min_uses` (nginx's NGX_HTTP_CACHE_SCARCE): the request goes up as it came, Range and
+    /// validators too, and the answer passes as sent (a 206 stays a 206), since it will not be stored.
+    private var scarce = false
     private var uses = 1
     private var holdsLock = false
     private var writer: (any CacheWriter)?
@@ -173,6 +176,11 @@ final class CacheExchange {
         }
         guard let s = stale else {
             r.cacheStatus = CacheStatus.miss.bytes
+            if uses < location.rules.minUses {
+                scarce = true
+                mayStore = false
+                return .fetch(self)
+            }
             if location.lock {
                 if zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .wait {
                     waitForFill()
@@ -573,7 +581,10 @@ final class CacheExchange {
     /// The edits for the request sent upstream; nil when this request is not cached (an invalidating one goes as
     /// it came, validators and all).
     func headEditsIfCaching() -> UpstreamRequest.CacheEdits? {
-        invalidation == nil ? headEdits() : nil
+        guard invalidation == nil else { return nil }
+        var edits = headEdits()
+        edits.keepsClientConditions = scarce
+        return edits
     }
 
     /// nginx's not_modified filter on a response being stored (nginx disables it for responses it does not
@@ -681,7 +692,7 @@ final class CacheExchange {
     /// invalidating one goes as it came); else the stale entry's validators when revalidating, none otherwise.
     /// The client's own validators and ranges are left out either way, as nginx's CGI modules do when caching.
     func cgiValidatorsIfCaching() -> [(name: String, value: [UInt8])]? {
-        guard invalidation == nil else { return nil }
+        guard invalidation == nil, !scarce else { return nil }
         requestTime = Int64(time(nil))   // built as the request goes upstream (each try)
         guard revalidating, let s = stale else { return [] }
         return CacheRevalidation.headers(for: s.meta)

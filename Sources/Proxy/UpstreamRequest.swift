@@ -19,6 +19,9 @@ enum UpstreamRequest {
         var headAsGET = false
         /// Header lines (each ending in CRLF) added last.
         var conditions: [UInt8] = []
+        /// The answer will not be stored (`proxy_cache_min_uses` not reached yet): the client's `Range` and
+        /// validators go up, as nginx sends such a request with its non-cache headers.
+        var keepsClientConditions = false
     }
 
     /// Never sent when caching, by the client or by `proxy_set_header`.
@@ -39,6 +42,7 @@ enum UpstreamRequest {
                       cache: CacheEdits? = nil, into w: inout HeadWriter) {
         let head = r.head!
         let caching = cache != nil
+        let strips = caching && !cache!.keepsClientConditions
         let methodAsSent = (proxy.plainRequest || proxy.rewrites.method == nil) && !r.methodIsGET
             && !(caching && head.method == .head && cache!.headAsGET)
         if methodAsSent && r.dynamicURL == nil && (proxy.uriReplacement == nil || !r.validLocation)
@@ -65,7 +69,7 @@ enum UpstreamRequest {
         let sets = proxy.setHeaders
         for i in sets.indices {
             // A slice's `Range` ($slice_range) goes up with the cache too: each slice is stored under its own key.
-            if caching && cacheStripped.contains(sets[i].lowercased) && !(r.sliceRange != nil && isRange(sets[i].lowercased)) {
+            if strips && cacheStripped.contains(sets[i].lowercased) && !(r.sliceRange != nil && isRange(sets[i].lowercased)) {
                 continue
             }
             // A value without variables is written as it is, and an empty one (`proxy_set_header Connection "";`,
@@ -88,7 +92,7 @@ enum UpstreamRequest {
             var run = HeadWriter.FieldRun()   // passed fields as received, neighbours in one copy
             for h in head.headers {
                 if drop.contains(b, h.name) { continue }
-                if caching && cacheStripped.contains(b, h.name) { continue }
+                if strips && cacheStripped.contains(b, h.name) { continue }
                 if setNames.contains(b, h.name) { continue }
                 if hasConnection && head.isNamedInConnection(b[h.name.start..<h.name.end]) { continue }
                 w.relayField(of: b, h, run: &run)

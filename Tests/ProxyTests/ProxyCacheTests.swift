@@ -119,6 +119,30 @@ import Testing
         #expect(seen.header("Range") == nil && seen.header("If-None-Match") == nil)
     }
 
+    /// Below `proxy_cache_min_uses` nothing will be stored: the request goes up with its Range and validators
+    /// (nginx's NGX_HTTP_CACHE_SCARCE) and the 206 comes back as sent; once stored, the cache answers the Range.
+    @Test func belowMinUsesARangeGoesUpAsItCame() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            req.header("Range") == nil ? MockResponse(headers: [("Accept-Ranges", "bytes")], text: "SEE-THIS")
+                : MockResponse(status: 206, headers: [("Content-Range", "bytes 4-7/8")], text: "THIS")
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir, extra: "proxy_cache_min_uses 2;")
+        defer { f.proxy.stop() }
+        let ask = ["Range": "bytes=4-", "If-None-Match": "\"x\""]
+        let scarce = try f.get("/m", headers: ask)
+        #expect(scarce.status == 206 && scarce.text == "THIS" && scarce.header("X-Cache") == "MISS")
+        #expect(backend.received.last?.header("Range") == "bytes=4-")
+        #expect(backend.received.last?.header("If-None-Match") == "\"x\"")
+        _ = try f.get("/m", headers: ask)   // the second use: fetched whole and stored
+        #expect(backend.received.last?.header("Range") == nil)
+        _ = Self.entries(dir, count: 1)
+        let hit = try f.get("/m", headers: ["Range": "bytes=4-"])
+        #expect(hit.status == 206 && hit.text == "THIS" && hit.header("X-Cache") == "HIT")
+        #expect(backend.requests == 2)
+    }
+
     @Test func entriesSurviveARestart() throws {
         let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "kept") }
         defer { backend.stop() }
