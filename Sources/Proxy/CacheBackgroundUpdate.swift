@@ -36,6 +36,16 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     private var tx: UpstreamTransaction
     /// The reference cycle that keeps an update running; broken by `done`.
     private var running: CacheBackgroundUpdate?
+    /// Run once the update has ended (ClientConnection.closeWaitsFor).
+    private var whenEnded: (() -> Void)?
+
+    /// Until it ends, a client connection that closes after its STALE answer stays open (as nginx's, whose
+    /// background update is a subrequest of that connection): a client that reads to the end and asks again gets
+    /// the refreshed entry, not UPDATING. `f` runs at once when the update has ended already.
+    func afterEnd(_ f: @escaping () -> Void) {
+        if ended { return f() }
+        whenEnded = f
+    }
 
     private init(cache: CacheExchange, request r: Request, proxy: ProxyRuntime) {
         self.cache = cache
@@ -55,6 +65,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     /// `peers`: the client request's balancer (its pick context is reused when already evaluated).
     static func start(_ cache: CacheExchange, request r: Request, proxy: ProxyRuntime, peers: UpstreamPeers?) {
         let u = CacheBackgroundUpdate(cache: cache, request: r, proxy: proxy)
+        // A main request's connection closing after this answer waits for the update (a subrequest's does not).
+        defer { if u.running != nil && !u.ended && r.connection.currentRequest === r { r.connection.closeWaitsFor = u } }
         if u.head.isEmpty { return cache.finish() }   // a request that cannot be encoded (uwsgi's size limit)
         let address: SocketAddress
         if let ps = peers {
@@ -233,6 +245,10 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             peer = nil
         }
         cache.finish()
+        if let f = whenEnded {
+            whenEnded = nil
+            f()
+        }
         let t = Watcher.timer(loop: worker.loop) { [unowned self] in
             let me = self.running
             self.running = nil

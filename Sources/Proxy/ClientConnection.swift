@@ -82,6 +82,9 @@ final class ClientConnection: RequestBodySource {
     /// After a 101 the connection is a tunnel (Tunnel.swift), which owns the socket's events until it closes.
     private(set) var tunnel: Tunnel?
     var fileSender: FileSender?
+    /// A cache background update this request started (`CacheBackgroundUpdate.afterEnd`): a close after the
+    /// response waits for it.
+    var closeWaitsFor: CacheBackgroundUpdate?
     /// Called when buffered output has drained below the limit (resumes the producer).
     private var responseDone = false
     private var readTimeoutMillis: Int
@@ -642,6 +645,10 @@ final class ClientConnection: RequestBodySource {
         let r = request
         worker.logAccess(r)
         if !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }   // after the log, as nginx's pool cleanup
+        if let u = closeWaitsFor {
+            closeWaitsFor = nil
+            if !keepAliveAfterResponse { return u.afterEnd { [weak self] in self?.closeAfterLastResponse() } }
+        }
         if !keepAliveAfterResponse { return closeAfterLastResponse() }
         if unreadBody != .none, !discardRest() { return }
         awaitNextRequest()

@@ -707,6 +707,36 @@ extension ProxyCacheTests {
         #expect(backend.requests == 2)
     }
 
+    /// A connection that closes after its STALE answer stays open until the update it started has ended, as nginx's
+    /// (whose update is a subrequest of it): a client that reads to the end and asks again gets the refreshed entry.
+    @Test func aClosingConnectionWaitsForItsBackgroundUpdate() throws {
+        let release = Atomic<Bool>(false)
+        let calls = Atomic<Int>(0)
+        let backend = try MockBackend(name: "b1") { _ in
+            if calls.add(1, ordering: .relaxed).newValue == 1 {
+                return MockResponse(headers: [("X-Accel-Expires", "@1")], text: "old")
+            }
+            for _ in 0..<1000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+            return MockResponse(headers: [("X-Accel-Expires", "60")], text: "new")
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_use_stale updating; proxy_cache_background_update on;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/bg").text == "old")
+        let c = try f.client()
+        try c.send("GET /bg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let stale = try c.readResponse()
+        #expect(stale.text == "old" && stale.header("X-Cache") == "STALE")
+        for _ in 0..<500 where backend.requests < 2 { usleep(10_000) }
+        var p = pollfd(fd: c.fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&p, 1, 0) == 0)   // the backend holds the update: no close yet
+        release.store(true, ordering: .releasing)
+        var byte: UInt8 = 0
+        #expect(read(c.fd, &byte, 1) == 0)   // closed once the update has ended
+        let after = try f.get("/bg")
+        #expect(after.text == "new" && after.header("X-Cache") == "HIT")
+    }
+
     /// A failed background update is logged; the stale entry keeps answering and the next request tries again.
     @Test func failedBackgroundUpdateLeavesTheStaleEntry() throws {
         let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("X-Accel-Expires", "@1")], text: "kept") }
