@@ -121,17 +121,15 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                  headLimit: proxy.bufferSize)
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
         if let copy = request.mirroredBody { body.preset(copy) }
-        if let f = proxy.cgi { speak(f) }
+        if let f = proxy.cgi { tx.speakCGI(records: f.records, keepConn: f.keepConn, catchStderr: f.catchStderr) }
     }
 
-    /// The CGI family's (and memcached's) reading of the answer. memcached's reply must name the key sent, and
-    /// its head is made here: the location's type for the URI (nginx sets it before going upstream).
+    /// memcached's reply must name the key sent (`get KEY\r\n`, just written), and its head is made here: the
+    /// location's type for the URI, as nginx sets it before going upstream.
     @inline(never)
-    private func speak(_ f: CGIRuntime) {
-        guard case .memcached(let gzipFlag) = f.wire else {
-            return tx.speakCGI(records: f.records, keepConn: f.keepConn, catchStderr: f.catchStderr)
-        }
-        tx.speakMemcached(key: MemcachedRequest.key(request, f) ?? [], gzipFlag: gzipFlag,
+    private func speakMemcached(gzipFlag: UInt32) {
+        let get = request.upstreamHead
+        tx.speakMemcached(key: Array(get[4..<get.count - 2]), gzipFlag: gzipFlag,
                           contentType: StaticFiles.contentType(request.uri, request.location, request: request))
     }
 
@@ -184,6 +182,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 if let line = refusal.logLine { worker.log(line.level, line.text, client) }
                 failClient(refusal.status)
                 return false
+            }
+            if case .memcached(let gzipFlag) = f.wire {
+                request.upstreamHead = w.finish()
+                speakMemcached(gzipFlag: gzipFlag)
+                return true
             }
         } else {
             UpstreamRequest.write(request, proxy: proxy, bodyLength: body.lengthForUpstream, chunked: body.chunkedUpstream,
@@ -591,7 +594,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // gunzip: a gzip body goes inflated or not by the client's Accept-Encoding (nginx's r->gzip_vary).
         if let g = request.location.gunzip, g.vary, decision?.addVary != true,
            GunzipRuntime.isGzip(resp.firstHeader("content-encoding")) {
-            extra += ResponseHeadBuilder.varyAcceptEncoding
+            extra += Array("Vary: Accept-Encoding\r\n".utf8)
         }
         if let s = part, let length = resp.contentLength {   // 206: Content-Range and the part's length
             extra += Array("Content-Range: ".utf8) + ContentRange.single(s, length: length)

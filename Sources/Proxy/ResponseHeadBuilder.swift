@@ -13,8 +13,6 @@ import ASCIIBytes
 enum ResponseHeadBuilder {
     static let hopByHop = NameSet(["connection", "keep-alive", "transfer-encoding", "te", "trailer",
                                    "upgrade", "proxy-connection", "content-length"])
-    /// The one Vary line gzip, gzip_static and gunzip add.
-    static let varyAcceptEncoding: [UInt8] = Array("Vary: Accept-Encoding\r\n".utf8)
 
     /// `gzip`: the policy's decision (header edits apply when it compresses; `Vary` whenever it says so).
     /// `filtered`: a 304 / 206 made from a stored 200 (CacheFilters.swift): its status, the fields it drops,
