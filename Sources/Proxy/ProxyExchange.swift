@@ -120,7 +120,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                                  upgradeRequested: proxy.cgi == nil && TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
         body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
-        if let copy = request.mirroredBody { body.preset(copy) }
         if let f = proxy.cgi { tx.speakCGI(records: f.records, keepConn: f.keepConn, catchStderr: f.catchStderr) }
     }
 
@@ -155,6 +154,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // proxy_cache_convert_head: a HEAD goes upstream as GET, and its answer is framed as one.
         if cache?.convertsHead == true { tx = UpstreamTransaction(method: .get, headLimit: proxy.bufferSize) }
         if !request.isSubrequest { client.claimBody() }   // the body is read here (a cache HIT leaves it to the connection to skip)
+        else if let copy = request.mirroredBody { body.preset(copy) }   // a mirror's copy of its main request's body
         guard buildHead() else { return }
         // A client waiting for permission gets it as the body is about to be read (nginx does the same, even for
         // a `Content-Length: 0` it has nothing to wait for).
@@ -592,7 +592,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         if let shared = upstream?.policy.share { sendSharedWrites(shared) }   // what the response taught
         // gunzip: a gzip body goes inflated or not by the client's Accept-Encoding (nginx's r->gzip_vary).
-        if let g = request.location.gunzip, g.vary, decision?.addVary != true,
+        if filtersBody, let g = request.location.gunzip, g.vary, decision?.addVary != true,
            GunzipRuntime.isGzip(resp.firstHeader("content-encoding")) {
             extra += Array("Vary: Accept-Encoding\r\n".utf8)
         }
