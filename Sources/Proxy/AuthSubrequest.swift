@@ -4,7 +4,7 @@ import HTTP1
 /// header-only); its status, response head and upstream fields stay in the subrequest for the main request to read.
 /// The connection holds it (`ClientConnection.authRequest`) from the start until the main request has read the
 /// answer, so a client that goes away meanwhile ends the subrequest's upstream too (`abort`).
-final class AuthSubrequest: ResponseSink {
+final class AuthSubrequest: DroppingResponseSink {
     /// The main request, resumed when the answer comes after the start returned.
     let main: Request
     /// What the access modules before auth_request refused with under `satisfy any` (nginx's r->access_code).
@@ -33,13 +33,6 @@ final class AuthSubrequest: ResponseSink {
         fileSender = nil
         if !starting { main.connection.delayRequest(main, millis: 0) }
     }
-
-    func cork() {}
-    func uncork() {}
-    var canAcceptOutput: Bool { true }
-    var outputIsEmpty: Bool { true }
-    func waitWritable() {}
-    var takesSendfile: Bool { false }
 
     /// The client went away: the subrequest's upstream exchange ends with it.
     func abort() {

@@ -4,7 +4,7 @@ import HTTP1
 
 /// One mirror's subrequest and its sink: the answer is dropped (nginx makes it header-only and discards it). With
 /// `log_subrequest on` at its location it is logged when it completes.
-final class MirrorSubrequest: ResponseSink {
+final class MirrorSubrequest: DroppingResponseSink {
     unowned let connection: ClientConnection
     var subrequest: Request?
     private(set) var done = false
@@ -24,13 +24,6 @@ final class MirrorSubrequest: ResponseSink {
         if let sub = subrequest, sub.location?.logSubrequest == true { connection.worker.logAccess(sub) }
         connection.mirrorSet.finished(self, connection)
     }
-
-    func cork() {}
-    func uncork() {}
-    var canAcceptOutput: Bool { true }
-    var outputIsEmpty: Bool { true }
-    func waitWritable() {}
-    var takesSendfile: Bool { false }
 
     /// The client went away: the subrequest's upstream exchange ends with it.
     func abort() {

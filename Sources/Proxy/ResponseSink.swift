@@ -43,3 +43,16 @@ extension ResponseSink {
         ex?.abort()
     }
 }
+
+/// A sink whose answer is thrown away (auth_request's and mirror's subrequests): it takes everything at once,
+/// holds nothing, and never takes a file by sendfile.
+protocol DroppingResponseSink: ResponseSink {}
+
+extension DroppingResponseSink {
+    func cork() {}
+    func uncork() {}
+    var canAcceptOutput: Bool { true }
+    var outputIsEmpty: Bool { true }
+    func waitWritable() {}
+    var takesSendfile: Bool { false }
+}
