@@ -402,6 +402,12 @@ struct RequestBody {
         let from = Int(sentOffset), n = min(FastCGI.stdinPiece, buffered.count - from)
         buffered.withByteView { FastCGI.appendRecords(.stdin, $0.slice(from, from + n), to: &staging) }
         sentOffset += Int64(n)
+        // The last piece and the stream's end leave in one write, as nginx chains them: a small body reaches the
+        // application whole in one segment (an application's first read may be all it reads before answering).
+        if sentOffset == Int64(buffered.count) && !recordsEnded {
+            FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &staging)
+            recordsEnded = true
+        }
     }
 
     /// Writes what is staged: nil once it is all out (the staging is then empty again), else why sending stops.
