@@ -316,22 +316,8 @@ int cswy_tls_ctx_ticket_ring(void *ctx, void *ring) {
 // (80-byte file, AES-256); HMAC-SHA256 either way. The first key encrypts, every key decrypts. The keys are
 // those of the connection's first context (the listening address's default server), not of the one SNI chose:
 // OpenSSL looks for the session before SNI is known, as nginx's session_ctx.
-static int ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
-                           EVP_MAC_CTX *hctx, int enc) {
-    SSL_CTX *sctx = SSL_get_ex_data(ssl, session_ctx_index);
-    if (!sctx) sctx = SSL_get_SSL_CTX(ssl);
-    const unsigned char *keys;
-    int count, size;
-    unsigned char rotated[160];
-    ticket_keys *tk = SSL_CTX_get_ex_data(sctx, ticket_index);
-    if (tk) {
-        keys = tk->keys; count = tk->count; size = tk->size;
-    } else {
-        ticket_ring *ring = SSL_CTX_get_ex_data(sctx, ring_index);
-        if (!ring) return -1;
-        if (cswy_tls_ticket_ring_rotate(ring, (long)time(NULL), SSL_CTX_get_timeout(sctx), rotated) != 0) return -1;
-        keys = rotated; count = 2; size = 80;
-    }
+static int ticket_crypt(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
+                        EVP_MAC_CTX *hctx, int enc, const unsigned char *keys, int count, int size) {
     int half = size == 48 ? 16 : 32;
     const EVP_CIPHER *cipher = half == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
     const unsigned char *key = NULL;
@@ -352,12 +338,26 @@ static int ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, 
     params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)(key + 16), half);
     params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
     params[2] = OSSL_PARAM_construct_end();
-    int ok = EVP_MAC_CTX_set_params(hctx, params) == 1;
-    OPENSSL_cleanse(rotated, sizeof rotated);
-    if (!ok) return -1;
+    if (EVP_MAC_CTX_set_params(hctx, params) != 1) return -1;
     if (enc) return 1;
     // 2: a new ticket is issued, as nginx asks for TLSv1.3 and for a ticket made with an older key
     return SSL_version(ssl) == TLS1_3_VERSION || i != 0 ? 2 : 1;
+}
+
+static int ticket_callback(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *ectx,
+                           EVP_MAC_CTX *hctx, int enc) {
+    SSL_CTX *sctx = SSL_get_ex_data(ssl, session_ctx_index);
+    if (!sctx) sctx = SSL_get_SSL_CTX(ssl);
+    ticket_keys *tk = SSL_CTX_get_ex_data(sctx, ticket_index);
+    if (tk) return ticket_crypt(ssl, name, iv, ectx, hctx, enc, tk->keys, tk->count, tk->size);
+    ticket_ring *ring = SSL_CTX_get_ex_data(sctx, ring_index);
+    if (!ring) return -1;
+    // The ring's two keys copied out under its lock, and wiped from the stack on every way out.
+    unsigned char rotated[160];
+    int rc = cswy_tls_ticket_ring_rotate(ring, (long)time(NULL), SSL_CTX_get_timeout(sctx), rotated) != 0 ? -1
+        : ticket_crypt(ssl, name, iv, ectx, hctx, enc, rotated, 2, 80);
+    OPENSSL_cleanse(rotated, sizeof rotated);
+    return rc;
 }
 
 int cswy_tls_ctx_ticket_keys(void *ctx, const unsigned char *keys, int count, int size) {
