@@ -1,6 +1,7 @@
 import ASCIIBytes
 import Config
 import Gzip
+import HTTP1
 
 /// `gunzip on` of one location (nginx's ngx_http_gunzip_module), made at load; nil where it is off, so other
 /// locations pay one nil test. A response with `Content-Encoding: gzip` (that coding alone, as nginx) is inflated
@@ -22,6 +23,14 @@ struct GunzipRuntime {
     /// Whether a gzip body is inflated for `r`.
     func inflates(_ r: Request) -> Bool {
         r.isSubrequest || !GzipPolicy.clientAccepts(checks.config, GzipStage.requestFacts(checks, r))
+    }
+
+    /// gunzip's `Vary: Accept-Encoding` on an upstream's or a cached gzip response (nginx's r->gzip_vary): the
+    /// answer depends on the client whether it was inflated or not. A location without gunzip pays a flag test.
+    @inline(__always)
+    static func varies(_ r: Request, _ resp: ResponseHead) -> Bool {
+        guard r.location.filtersBody, r.location.gunzip?.vary == true else { return false }
+        return isGzip(resp.firstHeader("content-encoding"))
     }
 
     /// Whether a `Content-Encoding` value names gzip and nothing else.

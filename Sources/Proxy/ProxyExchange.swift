@@ -591,11 +591,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             extra = line
         }
         if let shared = upstream?.policy.share { sendSharedWrites(shared) }   // what the response taught
-        // gunzip: a gzip body goes inflated or not by the client's Accept-Encoding (nginx's r->gzip_vary).
-        if filtersBody, let g = request.location.gunzip, g.vary, decision?.addVary != true,
-           GunzipRuntime.isGzip(resp.firstHeader("content-encoding")) {
-            extra += Array("Vary: Accept-Encoding\r\n".utf8)
-        }
         if let s = part, let length = resp.contentLength {   // 206: Content-Range and the part's length
             extra += Array("Content-Range: ".utf8) + ContentRange.single(s, length: length)
                 + Array("\r\nContent-Length: ".utf8)

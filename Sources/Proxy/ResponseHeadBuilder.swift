@@ -104,7 +104,7 @@ enum ResponseHeadBuilder {
         }
         w.flush(b, run: &run)
         if compressing { w.append("Content-Encoding: gzip\r\n") }
-        if gzip?.addVary == true { w.append("Vary: Accept-Encoding\r\n") }
+        if gzip?.addVary == true || GunzipRuntime.varies(r, resp) { w.append("Vary: Accept-Encoding\r\n") }
         if let n = bodyLength {
             w.appendHeader("Content-Length", Int64(n))
         } else if let n = resp.contentLength, !chunked, !compressing, filtered == nil {

@@ -112,6 +112,32 @@ import Testing
         #expect(try f.get("/page").body == Self.text)   // and the next request is served
     }
 
+    /// A cached gzip entry: inflated for a client without gzip, as stored for one with it, a Vary either way.
+    @Test func aCachedGzipEntryIsInflatedToo() throws {
+        let b = try backend()
+        defer { b.stop() }
+        let dir = try TempDir.make()
+        let f = try Fixture(http: """
+            proxy_cache_path \(dir) keys_zone=gz:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                gzip_vary on;
+                location / { gunzip on; proxy_cache gz; proxy_cache_valid 200 1m;
+                             add_header X-Cache $upstream_cache_status; proxy_pass http://\(b.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for expected in ["MISS", "HIT", "HIT"] {
+            let plain = try f.get("/page")
+            #expect(plain.header("X-Cache") == expected)
+            #expect(plain.body == Self.text && plain.header("Content-Encoding") == nil)
+            #expect(plain.header("Vary") == "Accept-Encoding")
+        }
+        let gz = try f.get("/page", headers: Self.gzipOK)
+        #expect(gz.header("X-Cache") == "HIT" && gz.body == Self.gz && gz.header("Content-Encoding") == "gzip")
+        #expect(gz.header("Vary") == "Accept-Encoding")
+    }
+
     @Test func gzipStaticAlwaysWithGunzip() throws {
         let f = try Fixture(http: """
             types { text/plain txt; }
