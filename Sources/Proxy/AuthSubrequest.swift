@@ -21,9 +21,6 @@ final class AuthSubrequest: DroppingResponseSink {
         self.refusal = refusal
     }
 
-    @discardableResult
-    func send(_ bytes: ByteView) -> Bool { true }
-
     /// The main request goes on at the loop's next turn (nginx posts the parent), not inside the handler that
     /// finished: that one still unwinds through this sink.
     func responseComplete() {

@@ -13,9 +13,6 @@ final class MirrorSubrequest: DroppingResponseSink {
 
     init(connection: ClientConnection) { self.connection = connection }
 
-    @discardableResult
-    func send(_ bytes: ByteView) -> Bool { true }
-
     func responseComplete() {
         if done { return }
         done = true

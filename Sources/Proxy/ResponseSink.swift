@@ -49,6 +49,8 @@ extension ResponseSink {
 protocol DroppingResponseSink: ResponseSink {}
 
 extension DroppingResponseSink {
+    @discardableResult
+    func send(_ bytes: ByteView) -> Bool { true }
     func cork() {}
     func uncork() {}
     var canAcceptOutput: Bool { true }

@@ -9,8 +9,7 @@ extension HTTPSettings {
         fastcgi.inherit(from: parent.fastcgi)
         uwsgi.inherit(from: parent.uwsgi)
         scgi.inherit(from: parent.scgi)
-        memcached.family.inherit(from: parent.memcached.family)
-        memcached.$gzipFlag.inherit(from: parent.memcached.$gzipFlag)
+        memcached.inherit(from: parent.memcached)
         gzip.inherit(from: parent.gzip)
         client.inherit(from: parent.client)
         content.inherit(from: parent.content)
@@ -172,6 +171,13 @@ extension FastCGISettings {
         $splitPathInfo.inherit(from: parent.$splitPathInfo)
         $keepConn.inherit(from: parent.$keepConn)
         $catchStderr.inherit(from: parent.$catchStderr)
+    }
+}
+
+extension MemcachedSettings {
+    mutating func inherit(from parent: MemcachedSettings) {
+        family.inherit(from: parent.family)
+        $gzipFlag.inherit(from: parent.$gzipFlag)
     }
 }
 
