@@ -165,39 +165,46 @@ extension Inflater {
     private var scratch: UnsafeMutablePointer<UInt8> { memory.scratch }
 
     /// Decompresses `input`, appending the plain bytes to `output`. Returns how many input bytes were
-    /// consumed: fewer than `input.count` only when the stream ended inside `input`.
+    /// consumed: fewer than `input.count` when the stream ended inside `input`, or when `output` grew by
+    /// `limit` bytes or more (checked after each scratch buffer). A caller that bounds its output calls again
+    /// with the rest; zlib may also hold output for input it already took, which a call with no input drains.
     @discardableResult
-    public func decode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(DeflateError) -> Int {
+    public func decode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int = .max) throws(DeflateError) -> Int {
         guard !isFinished else {
             if input.isEmpty { return 0 }
             throw DeflateError(.afterEnd, code: 0)
         }
+        let stop = limit == .max ? .max : output.count + limit
         var used = 0
-        // avail_in is 32-bit: feed huge buffers in slices.
-        while used < input.count && !isFinished {
+        // avail_in is 32-bit: feed huge buffers in slices. An empty input still runs once: it drains.
+        repeat {
             let n = min(input.count - used, Int(Int32.max))
-            let taken = try run(UnsafeRawBufferPointer(rebasing: input[used..<used + n]), into: &output)
+            let taken = try run(UnsafeRawBufferPointer(rebasing: input[used..<used + n]), into: &output, stop: stop)
             used += taken
-            if taken < n && !isFinished { break }  // zlib made no progress: never spin
-        }
+            if (taken < n && !isFinished) || output.count >= stop { break }  // no progress, or the output's bound
+        } while used < input.count && !isFinished
         return used
     }
 
     /// `decode` for bytes in contiguous memory (a `ByteView`, an array slice), so its callers hold no pointer.
     @discardableResult
-    public func decode(contiguous input: some Collection<UInt8>, into output: inout [UInt8]) throws(DeflateError) -> Int {
+    public func decode(contiguous input: some Collection<UInt8>, into output: inout [UInt8], limit: Int = .max)
+        throws(DeflateError) -> Int
+    {
         var result: Result<Int, DeflateError> = .success(0)
         let direct: Void? = input.withContiguousStorageIfAvailable { bytes in
-            do throws(DeflateError) { result = .success(try decode(UnsafeRawBufferPointer(bytes), into: &output)) } catch {
+            do throws(DeflateError) { result = .success(try decode(UnsafeRawBufferPointer(bytes), into: &output, limit: limit)) } catch {
                 result = .failure(error)
             }
         }
-        if direct == nil { return try decode(contiguous: Array(input), into: &output) }
+        if direct == nil { return try decode(contiguous: Array(input), into: &output, limit: limit) }
         return try result.get()
     }
 
-    private func run(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(DeflateError) -> Int {
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+    /// Inflates until zlib took all of `input` and had room to spare, or `output` reached `stop` bytes.
+    private func run(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], stop: Int) throws(DeflateError) -> Int {
+        // An empty buffer may have no address: zlib accepts a null `next_in` with nothing available.
+        stream.pointee.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }
         stream.pointee.avail_in = uInt(input.count)
         defer {
             stream.pointee.next_in = nil
@@ -223,7 +230,9 @@ extension Inflater {
             case Z_OK, Z_BUF_ERROR:
                 // Done when all input is taken and zlib had room to spare (nothing left pending),
                 // or when zlib can make no progress at all.
-                if (stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0) || (rc == Z_BUF_ERROR && produced == 0) {
+                if (stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0) || (rc == Z_BUF_ERROR && produced == 0)
+                    || output.count >= stop
+                {
                     bytesIn += consumed
                     return consumed
                 }

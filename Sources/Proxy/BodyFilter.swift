@@ -19,4 +19,12 @@ protocol BodyFilter: BodyOutput {
     /// resumes it (after `noteProducerHeld`) once it holds less.
     var holdsTooMuch: Bool { get }
     func noteProducerHeld()
+    /// The client drained: output the filter made but held for it goes out now (gunzip's inflation, which a
+    /// small body can make huge). The producer calls it on the first filter before it reads more.
+    func continueOutput()
+}
+
+extension BodyFilter {
+    /// Only gunzip holds output this way, and it is always the first filter: the others have nothing to do.
+    func continueOutput() {}
 }

@@ -12,10 +12,14 @@ struct GunzipRuntime {
     /// The gzip module's client checks (`Accept-Encoding`, gzip_http_version, gzip_proxied, gzip_disable) and
     /// gzip_vary: the location's gzip settings, whatever `gzip` says.
     let checks: GzipRuntime
+    /// `gunzip_buffers` (number × size): the inflated output one step makes before the client must take it.
+    let stepOutput: Int
+    static let defaultStepOutput = 32 * 4096
 
     init?(_ settings: GzipSettings, gzip: GzipRuntime?) {
         guard settings.gunzip else { return nil }
         checks = gzip ?? GzipRuntime(checking: settings)
+        stepOutput = max(settings.gunzipBuffers.count * settings.gunzipBuffers.size, 4096)
     }
 
     var vary: Bool { checks.config.vary }

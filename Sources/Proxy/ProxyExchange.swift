@@ -769,6 +769,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// The client's output drained: read more from upstream.
     func clientDrained() {
+        filter?.continueOutput()   // gunzip's held output first; it may end the response
         if state == .streaming { pumpBodyDown() } else if state == .sending { pumpBodyUp() }
     }
 

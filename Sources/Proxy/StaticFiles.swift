@@ -553,6 +553,7 @@ final class FileSender {
     /// complete the response once done (SSI: once its includes have, which may already be the case).
     private func filterMore(_ f: any BodyFilter) {
         let sink = sink
+        f.continueOutput()   // gunzip's held output first
         let done = pumpPieces({
             if f.holdsTooMuch { f.noteProducerHeld(); return .resumedElsewhere }   // resumed when includes complete
             return sink.canAcceptOutput ? .no : .untilWritable

@@ -26,6 +26,26 @@ import Testing
         #expect(out == input)
     }
 
+    /// A bounded caller: each call makes at most `limit` plus one scratch buffer (16 KiB) of output and says how
+    /// much input it took; calls with the rest, then with no input at all, drain what zlib holds, to the end.
+    @Test(arguments: [4096, 50_000])
+    func outputLimitBoundsEachCallAndLosesNothing(limit: Int) throws {
+        let input = [UInt8](repeating: 0x61, count: 3 << 20) + TestData.text(20_000)
+        let data = try compressed(input)
+        let inf = try Inflater(format: .gzip)
+        var out: [UInt8] = []
+        var used = 0, calls = 0
+        while !inf.isFinished && calls < 10_000 {
+            let before = out.count
+            used += try data[used...].withUnsafeBytes { try inf.decode($0, into: &out, limit: limit) }
+            #expect(out.count - before <= limit + 16 * 1024)
+            calls += 1
+        }
+        #expect(inf.isFinished && used == data.count)
+        #expect(out == input)
+        #expect(calls > input.count / (limit + 16 * 1024))   // it did stop at the bound
+    }
+
     @Test func stopsAtEndAndReportsTrailingBytes() throws {
         let data = try compressed(Array("body".utf8)) + Array("NEXT".utf8)
         let inf = try Inflater(format: .auto)

@@ -165,4 +165,52 @@ import Testing
         #expect(f.errorLog().contains("inflate() failed"))
         #expect(try f.get("/readme.txt").body == Self.text + Self.text)
     }
+
+    /// A gzip bomb: a body a thousandfold smaller than its text (32 members of 4 MiB of zeros, 128 MiB inflated),
+    /// from an upstream and from gzip_static. The proxy inflates a step at a time while the client takes it, so
+    /// its memory grows by a few buffers, not by the text (before, each 16-32 KiB read became 16-32 MiB at once).
+    @Test func aGzipBombInflatesInBoundedMemory() throws {
+        let member = GzipStaticTests.gzip([UInt8](repeating: 0, count: 4 << 20), level: 9)
+        let bomb = Array([[UInt8]](repeating: member, count: 32).joined())
+        let plainSize = 128 << 20
+        let b = try MockBackend(name: "b") { _ in
+            MockResponse(headers: [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")], body: bomb)
+        }
+        defer { b.stop() }
+        let f = try Fixture(http: """
+            types { text/plain txt; }
+            server {
+                listen 127.0.0.1:PORT;
+                root html;
+                location /up/ { gunzip on; proxy_pass http://\(b.address); }
+                location / { gunzip on; gzip_static always; }
+            }
+            """, files: ["html/bomb.txt": "unused: gzip_static always sends the .gz"])
+        defer { f.proxy.stop() }
+        try TempDir.write(f.proxy.prefix + "/html/bomb.txt.gz", bytes: bomb)
+        let before = try ProxyStreamingTests.peakRSS(f.proxy.pid)
+
+        for path in ["/up/bomb", "/bomb.txt"] {
+            // HTTP/1.0: the body is delimited by the close, so every byte after the head is text.
+            let c = try f.client()
+            try c.send("GET \(path) HTTP/1.0\r\nHost: x\r\n\r\n")
+            var head: [UInt8] = [], bodyBytes = 0, nonZero = 0
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = read(c.fd, &chunk, chunk.count)
+                if n <= 0 { break }
+                var from = 0
+                if head.count < 4 || head.suffix(4) != [13, 10, 13, 10] {
+                    while from < n && (head.count < 4 || head.suffix(4) != [13, 10, 13, 10]) { head.append(chunk[from]); from += 1 }
+                }
+                bodyBytes += n - from
+                for i in from..<n where chunk[i] != 0 { nonZero += 1 }
+            }
+            #expect(String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK\r\n"), "\(path)")
+            #expect(bodyBytes == plainSize && nonZero == 0, "\(path): \(bodyBytes) bytes, \(nonZero) not zero")
+        }
+        let peak = try ProxyStreamingTests.peakRSS(f.proxy.pid)
+        #expect(peak - before < 12 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+        #expect(!f.errorLog().contains("[error]"))
+    }
 }

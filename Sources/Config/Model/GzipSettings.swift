@@ -16,7 +16,7 @@ public struct GzipSettings: Sendable {
     @Setting public var staticMode: GzipStaticMode = .off
     /// `gunzip` (ngx_http_gunzip_module): inflate a gzip-encoded response for clients that do not accept gzip.
     @Setting public var gunzip: Bool = false
-    /// `gunzip_buffers`: checked as nginx checks it; the inflated output goes out piece by piece as it is made.
+    /// `gunzip_buffers`: number × size is the inflated output made before the client must take it (GunzipStage).
     @Setting public var gunzipBuffers = BufferCount(count: 32, size: 4096)
 
     public init() {}
