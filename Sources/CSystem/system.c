@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
@@ -18,6 +19,8 @@ int cswy_eventfd(unsigned int initval, int flags) { return eventfd(initval, flag
 int cswy_efd_nonblock(void) { return EFD_NONBLOCK; }
 int cswy_malloc_trim_threshold(int bytes) { return mallopt(M_TRIM_THRESHOLD, bytes); }
 int cswy_efd_cloexec(void) { return EFD_CLOEXEC; }
+
+int cswy_o_path(void) { return O_PATH; }
 
 void *cswy_event_base_new(void) {
     struct event_config *cfg = event_config_new();

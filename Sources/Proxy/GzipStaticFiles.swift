@@ -52,7 +52,7 @@ enum GzipStaticFiles {
         // buffer is not shared when it grows.
         _ = files.path(for: r)
         r.filePath.append(contentsOf: suffix)
-        let fd = Syscall.openToServe(r.filePath)
+        let fd = r.openToServe(r.filePath)
         if fd < 0 {
             openFailed(r.filePath, errno, on: c)
             r.filePath.removeLast(suffix.count)

@@ -59,7 +59,7 @@ enum TryFilesPhase {
         let base = root.rootTemplate.map { r.evaluate($0) } ?? root.root
         let match = FileLookup.tryFiles(values, root: base, isAlias: root.isAlias, aliasPrefix: root.aliasPrefix,
                                         uri: r.uri) { path in
-            guard let s = Syscall.stat(path) else { return .missing }
+            guard let s = r.statFile(path) else { return .missing }
             return s.isDirectory ? .directory : .file
         }
         if case .found(let uri, let addURI) = match {

@@ -17,6 +17,8 @@ struct LocationFiles {
     /// A proxied location whose name ends in `/`: its name without the slash is redirected to it (nginx's
     /// auto_redirect).
     var autoRedirect = false
+    /// `disable_symlinks on | if_not_owner` (SymlinkPolicy.swift); nil where it is off.
+    var symlinks: SymlinkPolicy? = nil
 
     /// The default root is built once: every location's files used to make its arrays again, only to replace them.
     static let defaultRoot = StaticRuntime(root: Array("html".utf8), isAlias: false,

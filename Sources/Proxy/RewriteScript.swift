@@ -214,7 +214,7 @@ enum RewriteScript {
             r.setCaptures(caps, named: re.named)
             return !negated
         case .file(let t, let test, let negated):
-            let info = Syscall.stat(r.evaluate(t))
+            let info = r.statFile(r.evaluate(t))
             let result: Bool
             switch test {
             case .file: result = info?.isRegular == true

@@ -1,4 +1,5 @@
 import Config
+import EventLoop
 
 /// The files part of a location at load: root or alias, index, try_files, the redirect style, error pages.
 extension Builder {
@@ -35,6 +36,11 @@ extension Builder {
         }
         files.isInternal = settings.content.isInternal
         files.logNotFound = settings.files.logNotFound
+        let links = settings.files.disableSymlinks
+        if links.mode != .off {
+            files.symlinks = SymlinkPolicy(rule: links.mode == .on ? .refuse : .sameOwner,
+                                           from: try links.from.map { t throws(ConfigError) in try compile(t, at: loc) })
+        }
         files.randomIndex = settings.files.randomIndex
         if settings.files.autoindex {
             files.autoindex = AutoindexRuntime(format: settings.files.autoindexFormat,

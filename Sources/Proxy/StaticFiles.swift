@@ -37,14 +37,15 @@ enum StaticFiles {
         // the worker kept from the last time while the path still leads to that file (OpenFileMemo).
         let plainGET = status == 200 && method == .get && loc.gzip == nil && !loc.filtersBody
             && !ConditionalFields.present(in: r.head) && r.carriedContentType == nil && !loc.shaping.hasTrailers
-        if plainGET, let kept = c.worker.openFiles.lookup(path, maxSize: smallFile) {
+        // The memo is keyed by path alone: a location that checks links opens the file each time.
+        if plainGET, loc.files.symlinks == nil, let kept = c.worker.openFiles.lookup(path, maxSize: smallFile) {
             return sendWholeSmall(r, c, loc, path: path, fd: kept.fd, info: kept.info, keep: .kept)
         }
         guard let opened = openRegular(r, path, on: c) else { return }
         let (fd, info) = opened
         if method == .post { Syscall.close(fd); return refuseMethod(status, c) }
         if plainGET && info.size <= smallFile {
-            return sendWholeSmall(r, c, loc, path: path, fd: fd, info: info, keep: .offer)
+            return sendWholeSmall(r, c, loc, path: path, fd: fd, info: info, keep: loc.files.symlinks == nil ? .offer : .close)
         }
         sendFile(r, c, fd: fd, info: info, path: path, status: status, method: method, coding: .plain)
     }
@@ -73,7 +74,7 @@ enum StaticFiles {
     /// Inlined: called apart, returning the status through an optional tuple cost every file 60 instructions.
     @inline(__always)
     static func openRegular(_ r: Request, _ path: [UInt8], on c: ClientConnection) -> (Int32, Syscall.FileStatus)? {
-        let fd = Syscall.openToServe(path)
+        let fd = r.openToServe(path)
         if fd < 0 { openFailed(r, path, errno, on: c); return nil }
         guard let info = Syscall.fstat(fd) else {
             let e = errno
@@ -235,15 +236,16 @@ enum StaticFiles {
     /// The open failed: `stat` tells what the path is, as it did when it was asked first. A directory nobody may
     /// read still redirects; a missing file is 404 (logged as nginx logs it); else the open's own error.
     private static func openFailed(_ r: Request, _ path: [UInt8], _ openErrno: Int32, on c: ClientConnection) {
-        guard let info = Syscall.stat(path) else {
-            let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES…), not an invented one
-            if e == EACCES || r.location.files.logNotFound || !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {
+        guard let info = r.statFile(path) else {
+            let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES, ELOOP for a refused link), not an invented one
+            let forbidden = e == EACCES || e == ELOOP
+            if forbidden || r.location.files.logNotFound || !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {
                 logFailed("open", path, e, .error, on: c)
             }
-            return c.sendError(e == EACCES ? 403 : 404, closeAfter: false)
+            return c.sendError(forbidden ? 403 : 404, closeAfter: false)
         }
         if info.isDirectory { return redirectDirectory(r, on: c) }
-        c.sendError(openErrno == EACCES ? 403 : 404, closeAfter: false)
+        c.sendError(openErrno == EACCES || openErrno == ELOOP ? 403 : 404, closeAfter: false)
     }
 
     /// nginx's directory redirect: the URI with a slash, the arguments kept.
@@ -314,14 +316,14 @@ enum StaticFiles {
                 return InternalRedirect.toURI(name, args: r.hasArgs ? r.args : nil, r, c)
             }
             let candidate = directory + name
-            if Syscall.stat(candidate) != nil {
+            if r.statFile(candidate) != nil {
                 return InternalRedirect.toURI(r.uri + name, args: r.hasArgs ? r.args : nil, r, c)
             }
             let e = errno
             if e == ENOENT { continue }
             return indexError(r, c, candidate, e)
         }
-        guard Syscall.stat(directory)?.isDirectory == true else { return indexError(r, c, directory, errno) }
+        guard r.statFile(directory)?.isDirectory == true else { return indexError(r, c, directory, errno) }
         // No index file: autoindex lists the directory (GET and HEAD), as nginx's content phase asks it next.
         if let ai = r.location.files.autoindex, r.methodIsGET || r.head.method == .get || r.head.method == .head {
             return Autoindex.serve(r, ai, directory: directory, on: c)
@@ -332,7 +334,7 @@ enum StaticFiles {
 
     private static func indexError(_ r: Request, _ c: ClientConnection, _ path: [UInt8], _ e: Int32) {
         let text = String(decoding: path, as: UTF8.self)
-        if e == EACCES {
+        if e == EACCES || e == ELOOP {   // ELOOP: a link disable_symlinks refuses
             c.worker.log(.error, "\"\(text)\" is forbidden (\(e): \(Syscall.describe(e)))", c)
             return c.sendError(403, closeAfter: false)
         }

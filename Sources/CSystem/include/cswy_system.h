@@ -11,6 +11,7 @@ int cswy_eventfd(unsigned int initval, int flags);
 int cswy_efd_nonblock(void);
 int cswy_malloc_trim_threshold(int bytes);
 int cswy_efd_cloexec(void);
+int cswy_o_path(void);
 
 // libevent: one event_base per thread, created without libevent's locks.
 enum { CSWY_EV_TIMEOUT = 0x01, CSWY_EV_READ = 0x02, CSWY_EV_WRITE = 0x04, CSWY_EV_SIGNAL = 0x08, CSWY_EV_PERSIST = 0x10 };

@@ -26,21 +26,36 @@ extension DirectiveTable {
             try setHandler(builder, directive, .emptyGIF)
         }),
         DirectiveSpec("recursive_error_pages", anyHTTPLevel, .exactly(1), .flag(\.files.$recursiveErrorPages)),
-        // switchyard follows symbolic links as nginx does by default; the checks of `on` and `if_not_owner`
-        // (a file opened component by component) are not built, and saying so beats ignoring them.
-        DirectiveSpec("disable_symlinks", anyHTTPLevel, .range(1, 2), .custom { _, directive in
-            let arguments = directive.arguments.map(\.text)
-            switch arguments[0] {
-            case "off":
-                if arguments.count > 1 {
-                    throw ConfigError("invalid parameter \"\(arguments[1])\"", at: directive.location)
+        // nginx's syntax and checks: `off`, `on` or `if_not_owner`, and `from=part` (variables allowed), in
+        // either order.
+        DirectiveSpec("disable_symlinks", anyHTTPLevel, .range(1, 2), .custom { builder, directive in
+            var mode: DisableSymlinks.Mode?
+            var from: Template?
+            for argument in directive.arguments {
+                switch argument.text {
+                case "off": mode = .off
+                case "on": mode = .on
+                case "if_not_owner": mode = .ifNotOwner
+                case let text where text.hasPrefix("from="):
+                    do { from = try Template(bytes: Array(argument.bytes.dropFirst(5))) } catch let e as TemplateError {
+                        throw ConfigError(e.message, at: directive.location)
+                    }
+                default:
+                    throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
                 }
-            case "on", "if_not_owner":
-                throw ConfigError("\"disable_symlinks \(arguments[0])\" is not supported by switchyard (only \"off\")",
-                                  at: directive.location)
-            default:
-                throw ConfigError("invalid value \"\(arguments[0])\"", at: directive.location)
             }
+            guard let mode else {
+                throw ConfigError("\"disable_symlinks\" must have \"off\", \"on\" or \"if_not_owner\" parameter",
+                                  at: directive.location)
+            }
+            if directive.arguments.count == 2 && from == nil {
+                throw ConfigError("duplicate parameters \"\(directive.arguments[0].text) \(directive.arguments[1].text)\"",
+                                  at: directive.location)
+            }
+            if mode == .off && from != nil {
+                throw ConfigError("\"from=\" cannot be used with \"off\" parameter", at: directive.location)
+            }
+            builder.settings.files.$disableSymlinks.set(DisableSymlinks(mode: mode, from: from))
         }),
         ]
     }

@@ -28,8 +28,22 @@ public struct FileSettings: Sendable {
     @Setting public var recursiveErrorPages: Bool = false
     /// Which part of the URI an inherited `alias` replaces; set together with `alias`.
     @Setting public var aliasScope: AliasScope = .wholePath
+    /// `disable_symlinks off | on | if_not_owner [from=part]`.
+    @Setting public var disableSymlinks = DisableSymlinks.off
 
     public init() {}
+}
+
+/// `disable_symlinks`: whether a file is opened through symbolic links. `on` refuses any link in the path,
+/// `ifNotOwner` a link whose owner is not its target's; the path up to `from` (a template, often
+/// `$document_root`) is not checked.
+public struct DisableSymlinks: Sendable, Equatable {
+    public enum Mode: Sendable, Equatable { case off, on, ifNotOwner }
+    public let mode: Mode
+    public let from: Template?
+
+    public init(mode: Mode, from: Template? = nil) { self.mode = mode; self.from = from }
+    public static let off = DisableSymlinks(mode: .off)
 }
 
 /// `autoindex_format`: what the directory listing is written as.

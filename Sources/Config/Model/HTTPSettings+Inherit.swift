@@ -320,6 +320,7 @@ extension FileSettings {
         $autoindexExactSize.inherit(from: parent.$autoindexExactSize)
         $recursiveErrorPages.inherit(from: parent.$recursiveErrorPages)
         $aliasScope.inherit(from: parent.$aliasScope)
+        $disableSymlinks.inherit(from: parent.$disableSymlinks)
     }
 }
 
