@@ -119,7 +119,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         tx = UpstreamTransaction(method: request.head.method,
                                  upgradeRequested: proxy.cgi == nil && TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
-        body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed)
+        body = RequestBody(head: request.head, location: request.location, proxy: proxy, bodyless: request.bodyConsumed,
+                           buffered: request.mirrorsAwaitingBody != nil)
         if let f = proxy.cgi { tx.speakCGI(records: f.records, keepConn: f.keepConn, catchStderr: f.catchStderr) }
     }
 
@@ -200,6 +201,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// states its length is built (false: it could not be, the client had its error).
     private func bodyRead() -> Bool {
         keepBodyForVariables()
+        if let m = request.mirrorsAwaitingBody {   // mirrors that waited for the whole body start now, with it
+            request.mirrorsAwaitingBody = nil
+            MirrorPhase.start(m, request, client, body: body.mirrorCopy)
+        }
         return buildHead()
     }
 

@@ -66,7 +66,9 @@ final class Request {
     /// `$request_body`: the body when it was buffered in memory for proxy_pass (shared with RequestBody's buffer).
     var requestBody: [UInt8] = []
     /// A mirror subrequest's copy of the client's body (MirrorPhase.swift): its proxy sends this.
-    var mirroredBody: [UInt8]?
+    var mirroredBody: MirroredBody?
+    /// `mirror` whose subrequests wait for this request's body, read whole by its proxy first (MirrorPhase.swift).
+    var mirrorsAwaitingBody: MirrorRuntime?
     /// `$request_body_file`: the temp file's name when the body went to one.
     var requestBodyFile: [UInt8] = []
     /// The length of a chunked body once read whole, for `$content_length` (nginx's content_length_n); -1 unread.
@@ -135,6 +137,7 @@ final class Request {
         status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
         if mirroredBody != nil { mirroredBody = nil }
+        if mirrorsAwaitingBody != nil { mirrorsAwaitingBody = nil }
         if !requestBodyFile.isEmpty { requestBodyFile = [] }
         chunkedBodyLength = -1
         if !tries.isEmpty { tries.removeAll(keepingCapacity: true) }

@@ -70,7 +70,9 @@ struct RequestBody {
     private var recordsEnded = false
 
     /// `bodyless`: an earlier try of an internal redirect's chain took the body (proxy_intercept_errors).
-    init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime, bodyless: Bool = false) {
+    /// `buffered`: read whole first whatever proxy_request_buffering says (mirrors wait for the body, as nginx's
+    /// mirror_request_body turns unbuffered proxying off).
+    init(head: RequestHead, location: LocationRuntime, proxy: ProxyRuntime, bodyless: Bool = false, buffered: Bool = false) {
         framing = bodyless ? .none : head.bodyFraming
         maxSize = location.clientMaxBodySize
         tempPath = location.clientBodyTemp
@@ -82,11 +84,12 @@ struct RequestBody {
         // The CGI family streams a Content-Length body only: a chunked one is read whole first (FastCGI's records
         // need no length, but nginx's chunked streaming to FastCGI is not done here; README; uwsgi and SCGI need
         // CONTENT_LENGTH first, as nginx's).
-        rechunked = framing == .chunked && !proxy.requestBuffering && proxy.httpVersion11 && !replaced && proxy.cgi == nil
+        let buffering = proxy.requestBuffering || buffered
+        rechunked = framing == .chunked && !buffering && proxy.httpVersion11 && !replaced && proxy.cgi == nil
         switch framing {
         case .length(let n) where n > 0:
-            needsBufferingFirst = proxy.requestBuffering || replaced
-            streamed = !proxy.requestBuffering && !replaced
+            needsBufferingFirst = buffering || replaced
+            streamed = !buffering && !replaced
             capturing = streamed && n <= captureLimit
             remaining = n
             complete = false
@@ -127,10 +130,22 @@ struct RequestBody {
         return spool == nil ? buffered : nil
     }
 
-    /// A mirror subrequest's body, already read from the client (a copy): sent from memory, as a buffered one.
-    mutating func preset(_ bytes: [UInt8]) {
-        buffered = bytes; received = Int64(bytes.count); remaining = 0
+    /// A mirror subrequest's body, already read from the client: sent as a buffered one, from memory or from
+    /// the main request's temp file (shared; each body keeps its own offset).
+    mutating func preset(_ body: MirroredBody) {
+        switch body {
+        case .memory(let bytes): buffered = bytes
+        case .file(let s): spool = s
+        }
+        received = body.count; remaining = 0
         complete = true; needsBufferingFirst = false; streamed = false; capturing = false
+    }
+
+    /// The whole body once read, for mirrors to send: nil while incomplete, streamed, or replaced.
+    var mirrorCopy: MirroredBody? {
+        guard complete, !streamed, !failed else { return nil }
+        if let s = spool { return .file(s) }
+        return .memory(buffered)
     }
 
     mutating func rewind() {

@@ -17,7 +17,7 @@ enum Subrequest {
     /// `escaped`: the head's target is the URI percent-encoded (as nginx sends a subrequest's URI upstream), so a
     /// decoded `$uri` with spaces or `%` still makes a request line.
     static func make(uri: [UInt8], args: [UInt8]?, parent: Request, sink: any ResponseSink,
-                     escaped: Bool = false, parentsMethod: Bool = false, body: [UInt8]? = nil) -> Request? {
+                     escaped: Bool = false, parentsMethod: Bool = false, body: MirroredBody? = nil) -> Request? {
         let c = parent.connection
         guard let parentHead = parent.head else { return nil }
         var wire = parentsMethod ? Array(parentHead.bytes(parentHead.methodRange)) + [32] : Array("GET ".utf8)
@@ -33,7 +33,7 @@ enum Subrequest {
         }
         if let body {
             wire.append(contentsOf: Array("Content-Length: ".utf8))
-            ASCIIDecimal.append(body.count, to: &wire)
+            ASCIIDecimal.append(Int(body.count), to: &wire)
             wire.append(contentsOf: [13, 10])
         }
         wire.append(contentsOf: [13, 10])
@@ -52,7 +52,13 @@ enum Subrequest {
         r.userVariables = parent.userVariables
         r.mapValues = Array(repeating: nil, count: parent.mapValues.count)
         r.realClient = parent.realClient
-        if let body { r.requestBody = body; r.mirroredBody = body }
+        if let body {
+            r.mirroredBody = body
+            switch body {
+            case .memory(let bytes): r.requestBody = bytes
+            case .file(let spool): r.requestBodyFile = Array(spool.path.utf8)
+            }
+        }
         return r
     }
 }

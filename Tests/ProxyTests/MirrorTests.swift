@@ -66,6 +66,44 @@ import Testing
         #expect(log.contains("/shadow?x=1 POST\n") && log.contains("/shadow/2?- GET\n"))
     }
 
+    /// Bodies beyond client_body_buffer_size (16 KiB by default), by length and chunked: the proxy reads them whole
+    /// (to its temp file), then each mirror sends the same bytes with a Content-Length, as nginx does.
+    @Test func largeAndChunkedBodiesAreMirroredWhole() throws {
+        let seen = Seen()
+        let shadow = try MockBackend(name: "shadow") { req in
+            seen.add("\(req.method) \(req.target) \(req.body.count) \(StableDigest.of(req.body))")
+            return MockResponse(text: "dropped")
+        }
+        let app = try MockBackend(name: "app") { req in
+            MockResponse(text: "app \(req.body.count) \(StableDigest.of(req.body))")
+        }
+        defer { shadow.stop(); app.stop() }
+        let f = try Fixture(http: Self.config(app: app, shadow: shadow))
+        defer { f.proxy.stop() }
+        let big = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+        let digest = StableDigest.of(big)
+
+        let c = try f.client()
+        try c.send("PUT /upload HTTP/1.1\r\nHost: h\r\nContent-Length: \(big.count)\r\n\r\n")
+        try c.send(big)
+        #expect(try c.readResponse().text == "app \(big.count) \(digest)")
+        #expect(eventually { seen.all.count == 2 })
+        #expect(Set(seen.all) == ["PUT /shadow \(big.count) \(digest)", "PUT /shadow/2 \(big.count) \(digest)"])
+
+        try c.send("POST /chunked HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n")
+        var i = 0
+        while i < big.count {
+            let n = min(70_000, big.count - i)
+            try c.send(Array(String(n, radix: 16).utf8) + [13, 10] + big[i..<(i + n)] + [13, 10])
+            i += n
+        }
+        try c.send("0\r\n\r\n")
+        #expect(try c.readResponse().text == "app \(big.count) \(digest)")
+        #expect(eventually { seen.all.count == 4 })
+        #expect(Set(seen.all.suffix(2)) == ["POST /shadow \(big.count) \(digest)", "POST /shadow/2 \(big.count) \(digest)"])
+        #expect(f.errorLog().contains("a client request body is buffered to a temporary file"))
+    }
+
     /// A mirror that has not answered yet does not hold the client's answer; the next request on the connection
     /// is read once it has.
     @Test func theNextRequestWaitsForTheMirrors() throws {
@@ -109,5 +147,14 @@ import Testing
             let r = try c.readResponse()
             #expect(r.status == 200 && r.text == "app /\(i)")
         }
+    }
+}
+
+/// A short fingerprint of a body, so a mismatch prints two numbers and not 300 KiB.
+enum StableDigest {
+    static func of(_ bytes: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 }
