@@ -404,11 +404,19 @@ extension IOBuffer {
     /// `read(from:chunk:)` for a socket: one recv(2) (`Syscall.receive`), the call `Transport` reads with.
     public func receive(from socket: Int32, chunk: Int) -> IOResult { fill(chunk) { Syscall.receive(socket, $0) } }
 
-    /// Room for at least half a `chunk` (a whole one when there is less), then one `call` into it.
+    /// `receive(from:chunk:)` that takes at most `limit` bytes, however much room the buffer has (a rate
+    /// limit's allowance: the plain read fills all the free space).
+    public func receive(from socket: Int32, atMost limit: Int) -> IOResult {
+        fill(limit, atMost: limit) { Syscall.receive(socket, $0) }
+    }
+
+    /// Room for at least half a `chunk` (a whole one when there is less), then one `call` into it (into no more
+    /// than `atMost` bytes of it).
     @inline(__always)
-    private func fill(_ chunk: Int, _ call: (UnsafeMutableRawBufferPointer) -> IOResult) -> IOResult {
+    private func fill(_ chunk: Int, atMost: Int = .max, _ call: (UnsafeMutableRawBufferPointer) -> IOResult) -> IOResult {
         if capacity - tail < chunk / 2 || !storage.isAllocated { reserve(chunk) }
-        let r = call(writable)
+        let space = writable
+        let r = call(atMost < space.count ? UnsafeMutableRawBufferPointer(rebasing: space[..<atMost]) : space)
         if case .done(let n) = r { tail += n }
         return r
     }

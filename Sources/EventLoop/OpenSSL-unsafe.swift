@@ -265,17 +265,18 @@ public final class TLSStream {
     /// Reads decrypted bytes into `buffer` (growing it by about `chunk`): records until the socket has no more
     /// or the space is used, then whatever OpenSSL still holds (a record's rest, or records it read ahead, at
     /// most its read buffer), so nothing waits inside the connection where no readiness event would announce it.
-    public func read(into buffer: IOBuffer, chunk: Int) -> IOResult {
+    /// `atMost`: no more than this many bytes (a rate limit's allowance; what stays in OpenSSL is read next time).
+    public func read(into buffer: IOBuffer, chunk: Int, atMost: Int = .max) -> IOResult {
         if buffer.capacity - buffer.tail < chunk / 2 || !buffer.hasStorage { buffer.reserve(chunk) }
         var total = 0
-        while true {
+        while total < atMost {
             let space = buffer.writable
             if space.count == 0 {
                 if cswy_tls_has_pending(ssl) == 0 { break }
                 buffer.reserve(max(Int(cswy_tls_pending(ssl)), 16_384))
                 continue
             }
-            let n = cswy_tls_read(ssl, space.baseAddress, space.count)
+            let n = cswy_tls_read(ssl, space.baseAddress, min(space.count, atMost - total))
             if n > 0 { buffer.didWrite(n); total += n; continue }
             if total > 0 { break }   // what stopped the loop shows again at the next read
             switch note(n) {

@@ -17,6 +17,12 @@ public struct Transport {
         return buffer.receive(from: fd, chunk: chunk)
     }
 
+    /// `read(into:chunk:)` of no more than `limit` bytes (proxy_limit_rate's allowance).
+    public func read(into buffer: IOBuffer, atMost limit: Int) -> IOResult {
+        if let tls { return tls.read(into: buffer, chunk: limit, atMost: limit) }
+        return buffer.receive(from: fd, atMost: limit)
+    }
+
     /// Writes `buffer`'s readable bytes, consuming what was written.
     @inline(__always)
     public func write(from buffer: IOBuffer) -> IOResult {

@@ -644,7 +644,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         guard let c = conn, state == .streaming else { return }
         while sink.canAcceptOutput {
             if let f = filter, f.holdsTooMuch { f.noteProducerHeld(); break }   // SSI holds enough behind includes
-            var chunk = max(proxy.bufferSize, 16 * 1024)
+            let chunk = max(proxy.bufferSize, 16 * 1024)
+            var limit = Int.max
             if proxy.limitRate > 0 {   // proxy_limit_rate: read no more than the rate allows by now
                 if upstreamRate == nil {   // what came with the head counts, as nginx counts its preread buffer
                     upstreamRate = UpstreamRate()
@@ -652,9 +653,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 }
                 let allowance = upstreamRate!.allowance(rate: proxy.limitRate)
                 if allowance <= 0 { return waitForUpstreamRate(c, deficit: -allowance) }
-                chunk = min(chunk, allowance)
+                limit = min(chunk, allowance)
             }
-            switch c.transport.read(into: c.buffer, chunk: chunk) {
+            switch limit == .max ? c.transport.read(into: c.buffer, chunk: chunk) : c.transport.read(into: c.buffer, atMost: limit) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
                 upstreamRate?.read += Int64(n)

@@ -59,23 +59,30 @@ import Testing
     }
 
     /// proxy_limit_rate: the body is read from the upstream at the rate (nginx's allowance: a second's worth at
-    /// once, then the rate; the first piece, read with the head, is not counted), so 300 KiB at 100 KiB a second
-    /// take well over a second.
+    /// once, then the rate; what came with the head counts), so 300 KiB at 100 KiB a second take two seconds.
+    /// Each read takes no more than the allowance, however much room the buffer has: reads that filled the
+    /// buffer once made the body arrive a third early.
     @Test func limitRateSlowsTheUpstreamRead() throws {
         let body = String(repeating: "r", count: 300 * 1024)
-        let backend = try MockBackend(name: "b") { _ in MockResponse(text: body) }
+        let small = String(repeating: "s", count: 40_000)
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target == "/small" ? small : body) }
         defer { backend.stop() }
         let f = try Fixture(http: """
             server {
                 listen 127.0.0.1:PORT;
                 location /slow { proxy_limit_rate 100k; proxy_pass http://\(backend.address); }
+                location /small { proxy_limit_rate 20000; proxy_buffer_size 4k; proxy_pass http://\(backend.address); }
             }
             """)
         defer { f.proxy.stop() }
-        let start = Clock.monotonicNanos()
+        var start = Clock.monotonicNanos()
         let slow = try f.get("/slow")
         #expect(slow.text == body)
-        #expect(Clock.monotonicNanos() - start >= 1_200_000_000)
+        #expect(Clock.monotonicNanos() - start >= 1_950_000_000)
+        // 40,000 bytes at 20,000 a second: a second (nginx's proxy_limit_rate.t); 0.64 s when a read overshot.
+        start = Clock.monotonicNanos()
+        #expect(try f.get("/small").text == small)
+        #expect(Clock.monotonicNanos() - start >= 950_000_000)
     }
 
     /// The `tr` (active timer) field of each established IPv4 connection to 127.0.0.1:`port`.
