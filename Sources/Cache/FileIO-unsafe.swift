@@ -104,6 +104,18 @@ package enum FileIO {
         guard n == bytes.count else { throw n < 0 ? error("pwrite") : .io(operation: "pwrite", errno: EIO) }
     }
 
+    static func chmod(_ fd: Int32, _ mode: UInt32) throws(CacheStorageError) {
+        guard Glibc.fchmod(fd, mode_t(mode)) == 0 else { throw error("fchmod") }
+    }
+
+    /// Access and modification time both `seconds` (nginx's ngx_set_file_time).
+    static func setModified(_ fd: Int32, _ seconds: Int64) throws(CacheStorageError) {
+        var times = [timespec(tv_sec: Int(seconds), tv_nsec: 0), timespec(tv_sec: Int(seconds), tv_nsec: 0)]
+        guard times.withUnsafeMutableBufferPointer({ Glibc.futimens(fd, $0.baseAddress) }) == 0 else {
+            throw error("futimens")
+        }
+    }
+
     static func fsync(_ fd: Int32) throws(CacheStorageError) {
         guard Glibc.fsync(fd) == 0 else { throw error("fsync") }
     }
@@ -113,11 +125,11 @@ package enum FileIO {
     }
 
     /// `rename(2)`; across filesystems (a `proxy_temp_path` elsewhere) the file is copied beside `to`
-    /// first, so the entry still appears whole.
-    static func renameOrCopy(_ from: String, _ to: String) throws(CacheStorageError) {
+    /// first, so the entry still appears whole. Missing directories of `to` are made with `directoryMode`.
+    static func renameOrCopy(_ from: String, _ to: String, directoryMode: UInt32 = 0o700) throws(CacheStorageError) {
         if Glibc.rename(from, to) == 0 { return }
         if errno == ENOENT, let slash = to.lastIndex(of: "/") {   // the entry's level directories are new
-            try makeDirectories(String(to[..<slash]))
+            try makeDirectories(String(to[..<slash]), mode: directoryMode)
             if Glibc.rename(from, to) == 0 { return }
         }
         guard errno == EXDEV else { throw error("rename") }
@@ -135,6 +147,12 @@ package enum FileIO {
                 try write(dst, chunk)
                 offset += n
             }
+            var st = stat()   // the copy keeps the mode and times commit gave the temp file (proxy_store's)
+            if fstat(src, &st) == 0 {
+                _ = fchmod(dst, st.st_mode & 0o7777)
+                var times = [st.st_atim, st.st_mtim]
+                _ = times.withUnsafeMutableBufferPointer { futimens(dst, $0.baseAddress) }
+            }
             close(dst)
             try rename(near, to)
         } catch {
@@ -148,11 +166,11 @@ package enum FileIO {
     package static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
     /// mkdir -p, tolerating directories created concurrently by other workers.
-    package static func makeDirectories(_ path: String) throws(CacheStorageError) {
+    package static func makeDirectories(_ path: String, mode: UInt32 = 0o700) throws(CacheStorageError) {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part
-            if Glibc.mkdir(current, 0o700) != 0 && errno != EEXIST { throw error("mkdir") }
+            if Glibc.mkdir(current, mode_t(mode)) != 0 && errno != EEXIST { throw error("mkdir") }
         }
     }
 }

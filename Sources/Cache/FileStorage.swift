@@ -120,23 +120,37 @@ public final class FileStorage: CacheStorage {
     }
 }
 
-/// A temp file being filled; `commit` stamps the body length and renames it into place.
+/// A temp file being filled; `commit` stamps the body length and renames it into place. A plain file
+/// (`proxy_store`, StoredFile.swift) has no prefix and no stamp: it takes its mode and modification time instead.
 /// `package` (not public) so CacheTests can drive it against /dev/full without @testable.
 package final class FileCacheWriter: CacheWriter {
     private var fd: Int32
     private var finished = false
-    let temp: String
-    let final: String
+    package let temp: String
+    package let final: String
     let fsync: Bool
     let prefixLength: Int
+    let plain: PlainFile?
     private var bodyBytes = 0
 
-    package init(fd: Int32, temp: String, final: String, prefixLength: Int, fsync: Bool) {
+    /// What a plain file gets at commit: its mode, the mode of directories made for it, and a modification
+    /// time (seconds since the epoch) when known.
+    package struct PlainFile: Sendable, Equatable {
+        package var mode: UInt32
+        package var directoryMode: UInt32
+        package var modified: Int64?
+        package init(mode: UInt32, directoryMode: UInt32, modified: Int64?) {
+            self.mode = mode; self.directoryMode = directoryMode; self.modified = modified
+        }
+    }
+
+    package init(fd: Int32, temp: String, final: String, prefixLength: Int, fsync: Bool, plain: PlainFile? = nil) {
         self.fd = fd
         self.temp = temp
         self.final = final
         self.prefixLength = prefixLength
         self.fsync = fsync
+        self.plain = plain
     }
 
     deinit { abort() }
@@ -164,11 +178,16 @@ package final class FileCacheWriter: CacheWriter {
     package func commit() throws(CacheStorageError) -> Int {
         guard !finished, fd >= 0 else { throw .io(operation: "commit", errno: EBADF) }
         do {
-            try FileIO.pwrite(fd, CacheEntryFormat.bodyLengthBytes(UInt64(bodyBytes)), at: CacheEntryFormat.bodyLengthOffset)
+            if let p = plain {
+                try FileIO.chmod(fd, p.mode)
+                if let t = p.modified { try FileIO.setModified(fd, t) }
+            } else {
+                try FileIO.pwrite(fd, CacheEntryFormat.bodyLengthBytes(UInt64(bodyBytes)), at: CacheEntryFormat.bodyLengthOffset)
+            }
             if fsync { try FileIO.fsync(fd) }
             FileIO.close(fd)
             fd = -1
-            try FileIO.renameOrCopy(temp, final)
+            try FileIO.renameOrCopy(temp, final, directoryMode: plain?.directoryMode ?? 0o700)
         } catch {
             abort()
             throw error

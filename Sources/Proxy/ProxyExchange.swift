@@ -1,6 +1,7 @@
 import Config
 import Glibc
 import Balancing
+import Cache
 import EventLoop
 import Gzip
 import HTTP1
@@ -557,6 +558,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let notModified = cache?.answersNotModified(resp, request: request) == true
         let bodyForCacheOnly = cache?.convertsHead == true || notModified
         let framing = tx.framing
+        if let s = proxy.store, ProxyStore.stores(status: resp.status, framing: framing) {
+            request.storeFile = ProxyStore.begin(s, request, resp)   // proxy_store's file (ProxyStore.swift)
+        }
         let clientHTTP11 = request.head.version >= .http1_1
         let bodyless = framing == .none || notModified
         // Content filters (BodyFilters.swift: SSI): the body changes, so its length is unknown and no range is
@@ -723,6 +727,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The client sink: a body piece goes to the cache tee, then gzip or the client's framing.
     func upstreamBody(_ piece: ByteView) {
         cache?.bodyPiece(piece)   // proxy_cache hook: tee into the entry
+        if let w = request.storeFile, !ProxyStore.write(w, piece, request) { request.storeFile = nil }   // proxy_store's tee
         request.upstreamResponseLength += Int64(piece.count)
         if discardBody { return }
         if let f = filter { return f.bodyWrite(piece) }
@@ -782,6 +787,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func endOfBody(reusable: Bool) {
         gzipFlushTimer?.disarm()
         cache?.bodyComplete()   // proxy_cache hook: commit the entry
+        if let w = request.storeFile { request.storeFile = nil; ProxyStore.commit(w, request) }
         if filter == nil { endClientBody() }   // else the filters end it (bodyEnd)
         finishUpstream(reusable: reusable)
     }
@@ -965,6 +971,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         state = .done
         endTry()
         cache?.finish()
+        dropStore()
         releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         sink.exchange = nil
@@ -982,8 +989,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         state = .done
         endTry()
         cache?.finish()
+        dropStore()
         if let c = conn { c.close(); conn = nil }
         releasePeer(.ok, now: worker.now())
+    }
+
+    /// proxy_store: an answer cut short leaves no file (the writer removes its temp file).
+    private func dropStore() {
+        if let w = request.storeFile { request.storeFile = nil; w.abort() }
     }
 
     /// Gives the peer back to the balancer once: `outcome` counts only if it never answered with a head (a

@@ -1,3 +1,4 @@
+import Cache
 import EventLoop
 import Gzip
 import HTTP1
@@ -78,6 +79,9 @@ final class Request {
     var tries: [UpstreamTry] = []
     var upstreamResponse: ResponseHead?
     var upstreamResponseLength: Int64 = 0
+    /// proxy_store: the temp file this request's 200 is copied into while it streams (ProxyStore.swift). Here
+    /// rather than on the exchange, which must stay within glibc's fast allocation size.
+    var storeFile: FileCacheWriter?
     var cacheStatus: [UInt8]? = nil
     var responseHead: [UInt8] = []    // the head sent to the client, for $sent_http_*
     /// The head a proxied request sends upstream (ProxyExchange): kept here, like `responseHead`, so its
@@ -142,6 +146,7 @@ final class Request {
         chunkedBodyLength = -1
         if !tries.isEmpty { tries.removeAll(keepingCapacity: true) }
         upstreamResponse = nil; upstreamResponseLength = 0; cacheStatus = nil
+        if storeFile != nil { storeFile = nil }   // dropped unfinished: the writer removes its temp file
         // A buffer a small file's body grew (StaticFiles.sendSmall) is not kept either.
         if responseHead.capacity > 32 * 1024 { responseHead = [] } else if !responseHead.isEmpty { responseHead.removeAll(keepingCapacity: true) }
         proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
@@ -419,7 +424,7 @@ final class Request {
     }
 
     /// The location's root or alias; before a location is found (a server-level `if`), the default root.
-    private var staticRoot: StaticRuntime {
+    var staticRoot: StaticRuntime {
         location?.files.root ?? StaticRuntime(root: connection.runtime.defaultRoot, isAlias: false, index: [])
     }
 

@@ -407,6 +407,8 @@ final class ProxyRuntime: @unchecked Sendable {
     /// UWSGIRequest, SCGIRequest or UpstreamRequest encodes the request, and the transaction speaks FastCGI
     /// records, a CGI stream (`UpstreamTransaction.speakCGI`) or HTTP/1.x.
     let cgi: CGIRuntime?
+    /// `proxy_store` (ProxyStore.swift); nil when the location does not store.
+    let store: StoreRuntime?
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -416,9 +418,10 @@ final class ProxyRuntime: @unchecked Sendable {
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
          charset: ResponseCharset? = nil, forceRanges: Bool = false, limitRate: Int = 0,
-         cgi: CGIRuntime? = nil) {
+         cgi: CGIRuntime? = nil, store: StoreRuntime? = nil) {
         self.tls = tls
         self.cgi = cgi
+        self.store = store
         self.limitRate = limitRate
         self.forceRanges = forceRanges
         self.socketSetup = socketSetup

@@ -1083,7 +1083,17 @@ struct Builder {
                             followsAccelRedirect: !p.ignoreHeaders.contains("X-Accel-Redirect"),
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
                             setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc), charset: charset,
-                            forceRanges: p.forceRanges, limitRate: p.limitRate, cgi: cgi)
+                            forceRanges: p.forceRanges, limitRate: p.limitRate, cgi: cgi,
+                            store: try storeRuntime(p, at: loc))
+    }
+
+    /// `proxy_store` and `proxy_store_access`, compiled; nil with `proxy_store off`.
+    func storeRuntime(_ p: ProxySettings, at loc: SourceLocation) throws(ConfigError) -> StoreRuntime? {
+        switch p.store {
+        case .off: return nil
+        case .mappedURI: return StoreRuntime(path: nil, access: p.storeAccess, tempDirectory: p.tempPath)
+        case .path(let t): return StoreRuntime(path: try compile(t, at: loc), access: p.storeAccess, tempDirectory: p.tempPath)
+        }
     }
 
     /// The charset filter of a location (ResponseCharset.swift): nil where neither `charset` nor any `charset_map`

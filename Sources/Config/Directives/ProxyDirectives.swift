@@ -69,6 +69,22 @@ extension DirectiveTable {
         DirectiveSpec("proxy_temp_path", anyHTTPLevel, .range(1, 4), .value(\.proxy.$tempPath) { builder, directive in
             builder.absolutePath(directive.arguments[0].text)
         }),
+        // nginx: "is incompatible with proxy_cache" when both are on at one level (proxy_cache checks the other way).
+        DirectiveSpec("proxy_store", anyHTTPLevel, .exactly(1), .value(\.proxy.$store) { builder, directive in
+            let text = directive.arguments[0].text
+            if text == "off" { return .off }
+            if builder.settings.proxy.cache.$zone.isSet && builder.settings.proxy.cache.zone != nil {
+                throw ConfigError("\"proxy_store\" directive is incompatible with \"proxy_cache\"", at: directive.location)
+            }
+            if text == "on" { return .mappedURI }
+            return .path(try Values.template(directive, directive.arguments[0]))
+        }),
+        DirectiveSpec("proxy_store_access", anyHTTPLevel, .range(1, 3), .value(\.proxy.$storeAccess) { _, directive in
+            switch DAVAccess.parse(directive.arguments.map(\.text)) {   // nginx's one access slot, as dav_access
+            case .success(let mode): return mode
+            case .failure(let bad): throw ConfigError("invalid value \"\(directive.arguments[bad.index].text)\"", at: directive.location)
+            }
+        }),
         DirectiveSpec("proxy_temp_file_write_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$tempFileWriteSize)),
         DirectiveSpec("proxy_max_temp_file_size", anyHTTPLevel, .exactly(1), .offset(\.proxy.$maxTempFileSize)),
         DirectiveSpec("proxy_intercept_errors", anyHTTPLevel, .exactly(1), .flag(\.proxy.$interceptErrors)),

@@ -10,9 +10,13 @@ extension DirectiveTable {
             cache.appending(path: path)
         }
         return [
-        DirectiveSpec("\(prefix)_cache", any, .exactly(1), .value(at(\.$zone)) { _, directive in
+        DirectiveSpec("\(prefix)_cache", any, .exactly(1), .value(at(\.$zone)) { builder, directive in
             let zone = directive.arguments[0].text
-            return zone == "off" ? nil : zone
+            if zone == "off" { return nil }
+            if module == .proxy && builder.settings.proxy.$store.isSet && builder.settings.proxy.store != .off {
+                throw ConfigError("\"proxy_cache\" directive is incompatible with \"proxy_store\"", at: directive.location)
+            }
+            return zone
         }),
         DirectiveSpec("\(prefix)_cache_key", any, .exactly(1), .value(at(\.$key)) { _, directive in
             try Values.template(directive, directive.arguments[0])

@@ -162,14 +162,15 @@ public struct MapEntry: Sendable, Equatable {
 }
 
 extension HTTPConfig {
-    /// Every `client_body_temp_path`, and the `proxy_temp_path` of caching levels, each once (nginx's
+    /// Every `client_body_temp_path`, and the `proxy_temp_path` of caching and storing levels, each once (nginx's
     /// ngx_create_paths list, before the cache paths). Levels that set nothing share their parent's settings box:
     /// each box is looked at once, which keeps this off a 20,000-location load's profile.
     public var tempPaths: [String] {
         var seen: Set<ObjectIdentifier> = []
         var out: [String] = []
         func add(_ s: HTTPSettings) {
-            for p in [s.client.bodyTempPath] + (s.proxy.cache.zone != nil ? [s.proxy.tempPath] : []) where !out.contains(p) {
+            let writesProxyTemp = s.proxy.cache.zone != nil || s.proxy.store != .off
+            for p in [s.client.bodyTempPath] + (writesProxyTemp ? [s.proxy.tempPath] : []) where !out.contains(p) {
                 out.append(p)
             }
         }

@@ -18,7 +18,7 @@ public enum DAVMethod: String, Sendable, Hashable, CaseIterable {
     case off, put, delete, mkcol, copy, move
 }
 
-/// `dav_access user:rw group:r all:r`, read as nginx's ngx_conf_set_access_slot reads it.
+/// `dav_access user:rw group:r all:r` (and `proxy_store_access`), read as nginx's ngx_conf_set_access_slot reads it.
 public enum DAVAccess {
     /// The mode the words make, or the index of the first word that is not `user:`, `group:` or `all:` followed
     /// by `r` or `rw`. Without a `user:` word the owner gets `rw`.

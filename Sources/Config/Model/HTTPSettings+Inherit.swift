@@ -123,6 +123,8 @@ extension ProxySettings {
         $tempPath.inherit(from: parent.$tempPath)
         $tempFileWriteSize.inherit(from: parent.$tempFileWriteSize)
         $maxTempFileSize.inherit(from: parent.$maxTempFileSize)
+        $store.inherit(from: parent.$store)
+        $storeAccess.inherit(from: parent.$storeAccess)
         $interceptErrors.inherit(from: parent.$interceptErrors)
         $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
         $passRequestBody.inherit(from: parent.$passRequestBody)

@@ -49,6 +49,10 @@ public struct ProxySettings: Sendable {
     @Setting public var cookieFlags: [CookieFlagsRule] = []
     /// `proxy_pass_trailers` (nginx 1.27.2): pass the upstream's trailer fields to the client.
     @Setting public var passTrailers: Bool = false
+    /// `proxy_store`: a whole 200 from the upstream is also saved as a file.
+    @Setting public var store: StoreTarget = .off
+    /// `proxy_store_access`: the mode of stored files (directories made for them get the matching search bits).
+    @Setting public var storeAccess: UInt32 = 0o600
     /// `proxy_cache*`: the same settings as `fastcgi_cache*`, `uwsgi_cache*` and `scgi_cache*`.
     public var cache = UpstreamCacheSettings()
 
@@ -66,6 +70,15 @@ public struct ProxySettings: Sendable {
         let configured = Set(setHeaders.map { $0.name.lowercased() })
         return setHeaders + ProxySettings.defaultRequestHeaders.filter { !configured.contains($0.name.lowercased()) }
     }
+}
+
+/// `proxy_store on | off | string`: where a proxied 200 is saved.
+public enum StoreTarget: Sendable, Equatable {
+    case off
+    /// `on`: the file `root` or `alias` maps the URI to (`$request_filename`).
+    case mappedURI
+    /// A path, variables allowed.
+    case path(Template)
 }
 
 /// `proxy_set_header name value`.
