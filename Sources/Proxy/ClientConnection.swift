@@ -641,6 +641,7 @@ final class ClientConnection: RequestBodySource {
     private func finishRequest() {
         guard phase != .closing else { return }
         if let m = mirrors, m.holds { m.finishHeld = true; return }   // nginx's r->main->count: mirrors still run
+        if let target = request.location?.postAction, PostAction.run(target, request, self) { return }
         count(.none)
         let r = request
         worker.logAccess(r)

@@ -37,6 +37,9 @@ final class MirrorSet {
     var bodyWait: (request: Request, runtime: MirrorRuntime, length: Int)?
     /// The main request's response is out; the connection finishes it when the last mirror is done.
     var finishHeld = false
+    /// The finished request's post_action subrequest was made (PostAction.swift): it is not made again when the
+    /// connection comes back to finish the request.
+    var postActionRan = false
     private var timer: Watcher?
 
     var holds: Bool { !running.isEmpty }

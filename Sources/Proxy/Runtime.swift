@@ -269,6 +269,9 @@ final class LocationRuntime: @unchecked Sendable {
     var mirror: MirrorRuntime? = nil
     /// `log_subrequest on`: a mirror's subrequest answered here is logged too. Set like `identity`.
     var logSubrequest = false
+    /// `post_action` (PostAction.swift): the URI or `@name` asked once a main request's response is finished;
+    /// nil without one. Set like `identity`.
+    var postAction: [UInt8]? = nil
     /// `slice`: a main request proxied here is fetched in ranges of this size (SliceDriver.swift); 0: off. Set like
     /// `identity`.
     var sliceSize: Int64 = 0

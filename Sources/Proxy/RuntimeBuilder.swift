@@ -735,6 +735,7 @@ struct Builder {
             made.mirror = MirrorRuntime(uris: content.mirrors.map { Array($0.utf8) }, requestBody: content.mirrorRequestBody)
         }
         made.logSubrequest = content.logSubrequest
+        made.postAction = content.postAction.map { Array($0.utf8) }
         if content.sliceSize > 0 && RuntimeBuilder.sendsSliceRange(settings) { made.sliceSize = Int64(content.sliceSize) }
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))

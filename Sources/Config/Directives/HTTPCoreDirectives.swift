@@ -22,6 +22,10 @@ extension DirectiveTable {
         }),
         DirectiveSpec("mirror_request_body", anyHTTPLevel, .exactly(1), .flag(\.content.$mirrorRequestBody)),
         DirectiveSpec("log_subrequest", anyHTTPLevel, .exactly(1), .flag(\.content.$logSubrequest)),
+        // Undocumented in nginx (nginx-tests' post_action.t): a URI or @name asked after the response.
+        DirectiveSpec("post_action", anyHTTPLevel, .exactly(1), .value(\.content.$postAction) { _, directive in
+            directive.arguments[0].text == "off" ? nil : directive.arguments[0].text
+        }),
         DirectiveSpec("slice", anyHTTPLevel, .exactly(1), .size(\.content.$sliceSize)),   // ngx_http_slice_filter_module
         DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
         DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),

@@ -40,6 +40,8 @@ public struct ContentSettings: Sendable {
     @Setting public var mirrorRequestBody: Bool = true
     /// `log_subrequest`: a subrequest's answer is written to the access log of its location too.
     @Setting public var logSubrequest: Bool = false
+    /// `post_action URI|@name`: asked once the response is finished, its answer discarded; nil is `off`.
+    @Setting public var postAction: String? = nil
 
     public init() {}
 }

@@ -251,6 +251,7 @@ extension ContentSettings {
         $mirrors.inherit(from: parent.$mirrors)
         $mirrorRequestBody.inherit(from: parent.$mirrorRequestBody)
         $logSubrequest.inherit(from: parent.$logSubrequest)
+        $postAction.inherit(from: parent.$postAction)
         $sliceSize.inherit(from: parent.$sliceSize)
         $sourceCharset.inherit(from: parent.$sourceCharset)
         $overrideCharset.inherit(from: parent.$overrideCharset)
