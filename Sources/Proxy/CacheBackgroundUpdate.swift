@@ -27,6 +27,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     /// TLS toward the upstream (the client request's choice), and the name it checks; nil for plain HTTP.
     private let tls: UpstreamTLS?
     private let tlsName: String
+    /// proxy_ssl_certificate with variables, evaluated with the client request that started the update.
+    private let tlsCertificate: UpstreamCertificate?
     /// The client request's proxy_bind and proxy_socket_keepalive, evaluated while it exists.
     private let connectOptions: Socket.ConnectOptions
     private var handshaking = false
@@ -58,6 +60,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         if let f = proxy.cgi { tx.speakCGI(records: f.records, keepConn: false, catchStderr: f.catchStderr) }
         if case .variable = proxy.target { tls = r.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
         tlsName = tls?.serverName(for: r, proxy: proxy) ?? ""
+        tlsCertificate = tls?.certificate(for: r)
         connectOptions = proxy.socketSetup.isDefault ? Socket.ConnectOptions() : proxy.socketSetup.options(for: r)
     }
 
@@ -137,7 +140,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     private func startTLS(_ c: UpstreamConnection) {
         guard let up = tls else { return sendHead() }
         handshaking = true
-        handshook(UpstreamHandshake.start(c, up, name: tlsName, timeoutMillis: proxy.connectTimeoutMillis))
+        handshook(UpstreamHandshake.start(c, up, name: tlsName, certificate: tlsCertificate,
+                                          timeoutMillis: proxy.connectTimeoutMillis))
     }
 
     private func continueTLS(_ c: UpstreamConnection) {

@@ -811,6 +811,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         guard let up = tls else { return sendHead() }
         state = .handshaking
         handshook(UpstreamHandshake.start(c, up, name: up.serverName(for: request, proxy: proxy),
+                                          certificate: up.certificateNames == nil ? nil : up.certificate(for: request),
                                           timeoutMillis: proxy.connectTimeoutMillis))
     }
 

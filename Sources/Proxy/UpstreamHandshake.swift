@@ -15,9 +15,16 @@ enum UpstreamHandshake {
         case failed(String, UpstreamFailure)
     }
 
-    /// Puts TLS on the connected `c` and takes the first step.
-    static func start(_ c: UpstreamConnection, _ up: UpstreamTLS, name: String, timeoutMillis: Int) -> Step {
+    /// Puts TLS on the connected `c` and takes the first step. `certificate`: the client certificate chosen
+    /// by variables for this connection (UpstreamTLS.certificate(for:)).
+    static func start(_ c: UpstreamConnection, _ up: UpstreamTLS, name: String, certificate: UpstreamCertificate? = nil,
+                      timeoutMillis: Int) -> Step {
         let stream = TLSStream(context: up.context, fd: c.fd)
+        if let pick = certificate {
+            do { try stream.useCertificate(pick.cert, key: pick.key, passwords: pick.passwords) } catch {
+                return .failed(error.message, .error)
+            }
+        }
         if up.sendsServerName && UpstreamTLS.sendable(name) { stream.setServerName(name) }
         if let s = up.session(for: c.address) { stream.resume(s) }
         c.transport.tls = stream

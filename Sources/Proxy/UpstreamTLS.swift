@@ -15,12 +15,26 @@ final class UpstreamTLS: @unchecked Sendable {
     let defaultName: [UInt8]
     let verify: Bool
     let sessionReuse: Bool
+    /// proxy_ssl_certificate / _key with variables: the pair evaluated for each new connection (nginx's
+    /// ngx_http_upstream_ssl_certificate; nothing cached, as in nginx 1.22). nil: the context holds the
+    /// certificate, or there is none.
+    let certificateNames: DynamicCertificates?
     private let sessions = Lock<[SocketAddress: TLSSession]>([:])
 
     init(context: TLSContext, sendsServerName: Bool, name: CompiledTemplate?, defaultName: [UInt8], verify: Bool,
-         sessionReuse: Bool) {
+         sessionReuse: Bool, certificateNames: DynamicCertificates? = nil) {
         self.context = context; self.sendsServerName = sendsServerName; self.name = name
         self.defaultName = defaultName; self.verify = verify; self.sessionReuse = sessionReuse
+        self.certificateNames = certificateNames
+    }
+
+    /// The certificate to load on `r`'s new connection when proxy_ssl_certificate names variables; nil when
+    /// it does not, or when its value is empty for `r` (no client certificate then, as in nginx).
+    func certificate(for r: Request) -> UpstreamCertificate? {
+        guard let d = certificateNames, let pair = d.pairs.first else { return nil }
+        let cert = r.evaluate(pair.cert)
+        if cert.isEmpty { return nil }
+        return UpstreamCertificate(cert: d.source(cert), key: d.source(r.evaluate(pair.key)), passwords: d.passwords)
     }
 
     func session(for address: SocketAddress) -> TLSSession? {
@@ -63,9 +77,24 @@ final class UpstreamTLS: @unchecked Sendable {
     }
 }
 
+/// A client certificate chosen by variables for one upstream connection: paths (or `data:`) as OpenSSL reads them.
+struct UpstreamCertificate {
+    let cert: String
+    let key: String
+    let passwords: [String]
+}
+
 extension Builder {
     /// The client context of a `proxy_pass https://` location, kept across reloads when unchanged.
     mutating func upstreamTLS(_ ssl: ProxySSLSettings, host: String, at loc: SourceLocation) throws(ConfigError) -> UpstreamTLS {
+        var ssl = ssl
+        // `proxy_ssl_certificate ""` (nginx 1.21.0): no client certificate, whatever a level above set.
+        if let c = ssl.certificate, c.path.isEmpty, c.variable == nil { ssl.certificate = nil }
+        var names: DynamicCertificates?
+        if let cert = ssl.certificate, let key = ssl.certificateKey, cert.variable != nil || key.variable != nil {
+            names = try upstreamCertificateNames(cert, key, ssl.passwordFile, at: loc)
+            ssl.certificate = nil   // loaded per connection, not into the context
+        }
         var key = "upstream|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.verify)|\(ssl.verifyDepth)|\(ssl.confCommands)|\(ssl.sessionReuse)"
         for f in [ssl.trustedCertificate, ssl.crl, ssl.certificate, ssl.certificateKey, ssl.passwordFile] {
             if let f { key += "|" + f.path + ":" + String(decoding: tlsFile(f.path) ?? [], as: UTF8.self) }
@@ -103,7 +132,23 @@ extension Builder {
             throw ConfigError("no proxy_ssl_trusted_certificate for proxy_ssl_verify", at: loc)
         }
         let name = try ssl.name.map { t throws(ConfigError) in try compile(t, at: loc) }
+        // A session made with one request's client certificate must not be resumed for a request whose variables
+        // chose another, or none: with variables, every connection makes a new one.
         return UpstreamTLS(context: ctx, sendsServerName: ssl.serverName, name: name, defaultName: Array(host.utf8),
-                           verify: ssl.verify, sessionReuse: ssl.sessionReuse)
+                           verify: ssl.verify, sessionReuse: ssl.sessionReuse && names == nil, certificateNames: names)
+    }
+
+    /// proxy_ssl_certificate / _key naming variables: their templates, the password file read now (as nginx
+    /// keeps its passwords for later), relative names under the configuration's directory.
+    private func upstreamCertificateNames(_ cert: SSLFile, _ key: SSLFile, _ passwordFile: SSLFile?,
+                                          at loc: SourceLocation) throws(ConfigError) -> DynamicCertificates {
+        func template(_ f: SSLFile) throws(ConfigError) -> CompiledTemplate {
+            guard let t = f.variable else { return CompiledTemplate(literal: Array(f.path.utf8)) }
+            return try compile(t, at: f.location ?? loc)
+        }
+        let pair = DynamicCertificates.Pair(cert: try template(cert), key: try template(key))
+        let passwords = try passwordFile.map { f throws(ConfigError) in try readPasswords(f) } ?? []
+        let directory = cert.variable != nil ? cert.directory : key.directory
+        return DynamicCertificates(pairs: [pair], passwords: passwords, directory: Array(directory.utf8))
     }
 }

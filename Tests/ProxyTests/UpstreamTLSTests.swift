@@ -136,4 +136,48 @@ import Testing
         #expect(try f.get("/revoked").status == 502)
         #expect(f.errorLog().contains("upstream SSL certificate verify error: (23:certificate revoked)"))
     }
+
+    /// proxy_ssl_certificate / _key with variables (nginx 1.21.0): the pair is chosen per upstream connection,
+    /// an empty value sends none, and `proxy_ssl_certificate ""` cancels a certificate set above. No session is
+    /// resumed there: it would carry another request's certificate.
+    @Test func theClientCertificateIsChosenByVariablesOrLeftOut() throws {
+        defer { kit.remove() }
+        let b = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT ssl;
+                ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+                ssl_verify_client optional_no_ca; ssl_trusted_certificate \(kit.path("client-ca.crt"));
+                ssl_session_cache shared:SSL:1m;
+                location / { return 200 "$ssl_client_verify $ssl_client_s_dn"; }
+                location ~ /reused$ { return 200 "$ssl_session_reused"; }
+            }
+            """)
+        defer { b.proxy.stop() }
+        let f = try Fixture(http: """
+            map $arg_c $client_cert { default ""; client \(kit.path("client.crt")); self \(kit.path("self.crt")); }
+            map $arg_c $client_key { default ""; client \(kit.path("client.key")); self \(kit.path("self.key")); }
+            server {
+                listen 127.0.0.1:PORT;
+                location /vars {
+                    proxy_pass https://127.0.0.1:\(b.port);
+                    proxy_ssl_certificate $client_cert; proxy_ssl_certificate_key $client_key;
+                }
+                location /fixed {
+                    proxy_pass https://127.0.0.1:\(b.port);
+                    proxy_ssl_certificate \(kit.path("client.crt")); proxy_ssl_certificate_key \(kit.path("client.key"));
+                    location /fixed/cancel { proxy_pass https://127.0.0.1:\(b.port); proxy_ssl_certificate ""; proxy_ssl_certificate_key ""; }
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/vars?c=client").text == "SUCCESS CN=client")
+        #expect(try f.get("/vars?c=self").text == "FAILED:self-signed certificate CN=localhost")
+        #expect(try f.get("/vars").text == "NONE ")
+        #expect(try f.get("/fixed").text == "SUCCESS CN=client")
+        #expect(try f.get("/fixed/cancel").text == "NONE ")
+        #expect(try f.get("/vars/reused?c=client").text == ".")
+        #expect(try f.get("/vars/reused?c=self").text == ".")
+        _ = try f.get("/fixed/reused")
+        #expect(try f.get("/fixed/reused").text == "r")   // a fixed certificate's sessions are resumed as before
+    }
 }

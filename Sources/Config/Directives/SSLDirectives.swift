@@ -61,9 +61,12 @@ extension DirectiveTable {
             b, d, current in try SSLValues.protocols(b, d, adding: current)
         }),
         DirectiveSpec("proxy_ssl_ciphers", anyHTTPLevel, .exactly(1), .string(\.proxySSL.$ciphers)),
-        DirectiveSpec("proxy_ssl_certificate", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$certificate) { b, d in b.confFile(d) }),
+        // Variables allowed (evaluated per upstream connection); an empty value sends no certificate (nginx 1.21.0).
+        DirectiveSpec("proxy_ssl_certificate", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$certificate) { b, d in
+            b.confFileOrEmpty(d)
+        }),
         DirectiveSpec("proxy_ssl_certificate_key", anyHTTPLevel, .exactly(1),
-                      .value(\.proxySSL.$certificateKey) { b, d in b.confFile(d) }),
+                      .value(\.proxySSL.$certificateKey) { b, d in b.confFileOrEmpty(d) }),
         DirectiveSpec("proxy_ssl_password_file", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$passwordFile) { b, d in b.confFile(d) }),
         DirectiveSpec("proxy_ssl_session_reuse", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$sessionReuse)),
         DirectiveSpec("proxy_ssl_conf_command", anyHTTPLevel, .exactly(2), .append(\.proxySSL.$confCommands) { _, d in
@@ -133,6 +136,11 @@ extension ConfigBuilder {
         }
         if text.hasPrefix("data:") { return SSLFile(path: text, location: directive.location) }
         return SSLFile(path: confPath(text), location: directive.location)
+    }
+
+    /// As `confFile`, with an empty value kept empty (`proxy_ssl_certificate ""`: no certificate).
+    func confFileOrEmpty(_ directive: Directive) -> SSLFile {
+        directive.arguments[0].text.isEmpty ? SSLFile(path: "", location: directive.location) : confFile(directive)
     }
 
     /// One `[notice]` per load for `listen … http2` and `http2 on`.
