@@ -107,11 +107,30 @@ enum RewriteScript {
                 if let outcome = apply(rule, r, c, uriChanged: &uriChanged) { return outcome }
             case .ifBlock(let block):
                 guard holds(block.condition, r) else { continue }
-                if let loc = block.location { r.location = loc }
+                if let loc = block.location {
+                    if orphansProxyHandler(from: r.location, to: loc) {
+                        c.worker.log(.alert, "no upstream configuration", c)
+                        c.sendError(500, closeAfter: false)
+                        return .answered
+                    }
+                    r.location = loc
+                }
                 if let outcome = run(block.ops, r, c, uriChanged: &uriChanged, errorStatus: errorStatus) { return outcome }
             }
         }
         return nil
+    }
+
+    /// nginx keeps the content handler an earlier matched `if` set (its proxy_pass) when a later matched `if` sets
+    /// none, and runs it with the later block's settings, which name no upstream when the enclosing location has
+    /// no proxy_pass: ngx_http_upstream_init_request's `[alert] no upstream configuration` and a 500 (nginx-tests
+    /// proxy_if.t, "proxy_pass inside if"). Answered here, at the match, rather than at the content phase.
+    private static func orphansProxyHandler(from current: LocationRuntime?, to next: LocationRuntime) -> Bool {
+        guard case .proxy? = current?.action else { return false }
+        switch next.action {
+        case nil, .files?: return true
+        default: return false
+        }
     }
 
     /// A matched rewrite: a redirect answers; otherwise $uri (and maybe $args) change.

@@ -297,4 +297,34 @@ import Testing
         // `return` sends its text as it is.
         #expect(try f.get("/ret?r=a%2Fb").header("Location") == "http://x/a%2Fb")
     }
+
+    /// nginx keeps the proxy_pass an earlier matched `if` set as the content handler when a later matched `if`
+    /// sets none; in a location without proxy_pass it then has no upstream: `[alert] no upstream configuration`
+    /// and a 500 (nginx-tests proxy_if.t). A later `if` inside a proxying location proxies as its location does.
+    @Test func aProxyPassFromAnEarlierIfHasNoUpstreamInALaterOne() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: "backend \(req.target)") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /crash {
+                    set $true 1;
+                    if ($true) { proxy_pass http://\(backend.address); }
+                    if ($true) { }
+                }
+                location /one { if ($arg_p) { proxy_pass http://\(backend.address); } }
+                location /proxied {
+                    proxy_pass http://\(backend.address);
+                    if ($arg_a) { }
+                    if ($arg_b) { }
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/crash").status == 500)
+        #expect(f.errorLog().contains("[alert]") && f.errorLog().contains("no upstream configuration"))
+        #expect(try f.get("/one?p=1").text == "backend /one?p=1")
+        #expect(try f.get("/one").status == 404)
+        #expect(try f.get("/proxied?a=1&b=1").text == "backend /proxied?a=1&b=1")
+    }
 }
