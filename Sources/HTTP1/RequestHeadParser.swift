@@ -20,6 +20,9 @@ public struct RequestHeadParser: Sendable {
     /// (see `ASCII.isNginxNameByte`) are dropped, so a backend that folds `X_Forwarded_For` into
     /// `X-Forwarded-For` (CGI, WSGI) cannot be handed a spoofed one.
     public let ignoreInvalidHeaders: Bool
+    /// An invalid Host field is taken as absent instead of failing the head: set for a second read of a head
+    /// that failed with `.invalidHost`, whose 400 is then answered through the server's error_page, as nginx's.
+    public var invalidHostAsAbsent = false
     private var framer: HeadFramer
     private var line: RequestLine?
     /// How far the method of an unfinished request line has been checked (absolute offset), nil once its end was seen.
@@ -163,8 +166,10 @@ public struct RequestHeadParser: Sendable {
         let base = framer.headStart ?? 0
         let is11 = line.version >= .http1_1
         if summary.host == nil && is11 { throw .missingHost }
-        if let host = summary.host {
-            guard HostName.isValid(buffer.slice(host.start + base, host.end + base)) else { throw .invalidHost }
+        var host = summary.host
+        if let h = host, !HostName.isValid(buffer.slice(h.start + base, h.end + base)) {
+            guard invalidHostAsAbsent else { throw .invalidHost }
+            host = nil
         }
         if summary.contentLengthSeen && summary.contentLength == nil { throw .invalidContentLength }
         if summary.transferEncodingSeen {
@@ -172,7 +177,7 @@ public struct RequestHeadParser: Sendable {
             guard summary.transferEncodingIsChunked else { throw .unknownTransferEncoding }
             if summary.contentLengthSeen { throw .contentLengthAndTransferEncoding }
         }
-        let hostRange = line.authority.map { ByteRange(start: $0.start - base, end: $0.end - base) } ?? summary.host
+        let hostRange = line.authority.map { ByteRange(start: $0.start - base, end: $0.end - base) } ?? host
         let facts = RequestHead.Facts(
             method: line.method,
             methodRange: ByteRange(start: 0, end: line.methodEnd - base),

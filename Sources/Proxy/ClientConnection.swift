@@ -253,14 +253,19 @@ final class ClientConnection: RequestBodySource {
                 reader.disarm()
             }
             if !reader.isArmed { reader.arm() }
+        case .failed(let err) where err == .invalidHost:
+            // Read again without the Host: the 400 goes through the default server's error_page (nginx's order).
+            var again = parser
+            again.reset()
+            again.invalidHostAsAbsent = true
+            parser.reset()
+            guard case .complete(let head, let consumed) = again.parse(input.view, slot: &worker.requestHeadSlot) else {
+                return refuseHead(err)
+            }
+            input.consume(consumed)
+            begin(head, headLength: consumed, invalidHost: true)
         case .failed(let err):
-            worker.wait(self, .none)
-            worker.log(.info, "\(err.reason) while reading client request headers", self)
-            keepAlive = false
-            phase = .processing
-            request.reset()
-            request.startNanos = Clock.monotonicNanos()
-            sendError(err.status, closeAfter: true)
+            refuseHead(err)
         case .complete(let head, let consumed):
             input.consume(consumed)
             parser.reset()
@@ -268,9 +273,20 @@ final class ClientConnection: RequestBodySource {
         }
     }
 
+    /// A head that cannot be read: nginx's 400 (or 414, 431, 501, 505), then the connection closes.
+    private func refuseHead(_ err: HTTPParseError) {
+        worker.wait(self, .none)
+        worker.log(.info, "\(err.reason) while reading client request headers", self)
+        keepAlive = false
+        phase = .processing
+        request.reset()
+        request.startNanos = Clock.monotonicNanos()
+        sendError(err.status, closeAfter: true)
+    }
+
     // MARK: - Request start
 
-    private func begin(_ head: RequestHead, headLength: Int) {
+    private func begin(_ head: RequestHead, headLength: Int, invalidHost: Bool = false) {
         worker.wait(self, .none)
         if runtime !== worker.runtime {   // a kept-alive connection moves to a reloaded config at its next request
             runtime = worker.runtime
@@ -300,7 +316,7 @@ final class ClientConnection: RequestBodySource {
         if r.userVariables.count != runtime.userVariableCount {
             r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
         }
-        Router.route(r, runtime: runtime, listen: listen, connection: self)
+        Router.route(r, runtime: runtime, listen: listen, connection: self, invalidHost: invalidHost)
     }
 
     /// Whether the connection stays open after this response. Decided before the head is written, as nginx does

@@ -6,8 +6,12 @@ import ASCIIBytes
 /// Routes a parsed request: virtual server by Host, location by nginx's algorithm, rewrite/set, then the
 /// location's action. Pure decisions live in `VirtualHosts.select` and `LocationTree.find`, tested without sockets.
 enum Router {
-    static func route(_ r: Request, runtime: Runtime, listen: ListenRuntime, connection c: ClientConnection) {
+    /// `invalidHost`: the head came without its invalid Host field; it is answered with the default server's 400
+    /// (its error_page applies, as in nginx, where the request line and fields are read by then).
+    static func route(_ r: Request, runtime: Runtime, listen: ListenRuntime, connection c: ClientConnection,
+                      invalidHost: Bool = false) {
         let head = r.head!
+        if invalidHost { return refuseInvalidHost(r, listen, c) }
         if let only = listen.hosts.onlyServer {
             r.server = only
         } else {
@@ -32,6 +36,17 @@ enum Router {
         }
         if let q = head.query { r.args = head.bytes(q); r.hasArgs = true }
         process(r, c)
+    }
+
+    private static func refuseInvalidHost(_ r: Request, _ listen: ListenRuntime, _ c: ClientConnection) {
+        r.server = listen.hosts.defaultServer
+        if (try? r.head.normalizedPath(mergeSlashes: r.server.mergeSlashes, into: &r.uri)) == nil {
+            r.uri.removeAll(keepingCapacity: true)
+        }
+        if let q = r.head.query { r.args = r.head.bytes(q); r.hasArgs = true }
+        c.worker.log(.info, "client sent invalid host header while reading client request headers", c)
+        r.location = r.server.fallback
+        c.sendError(400, closeAfter: true)
     }
 
     /// nginx's phases from the server rewrite on: the server's script, the location search, then the location's

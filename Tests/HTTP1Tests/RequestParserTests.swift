@@ -447,6 +447,25 @@ struct RequestParserTests {
         #expect(offset == wire.count)
     }
 
+    /// A second read for an invalid Host's 400 (answered through error_page): the head parses without it; other
+    /// failures stay failures.
+    @Test func anInvalidHostCanBeReadAsAbsent() throws {
+        var parser = RequestHeadParser()
+        parser.invalidHostAsAbsent = true
+        let wire = bytes("GET /p?a=1 HTTP/1.1\r\nHost: a..b\r\nX-A: 1\r\n\r\n")
+        guard case .complete(let head, let consumed) = wire.withByteView({ parser.parse($0) }) else {
+            Issue.record("an invalid Host read as absent did not parse")
+            return
+        }
+        #expect(head.hostRange == nil && consumed == wire.count)
+        #expect(head.firstHeader("x-a").map { Array($0) } == bytes("1"))
+        parser.reset()
+        let duplicate = bytes("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").withByteView { parser.parse($0) }
+        #expect(duplicate == .failed(.duplicateHost))
+        var plain = RequestHeadParser()
+        #expect(wire.withByteView { plain.parse($0) } == .failed(.invalidHost))
+    }
+
     @Test func resultIsRepeatedUntilReset() throws {
         var parser = RequestHeadParser()
         let bad = bytes("BAD\u{1} / HTTP/1.1\r\n")

@@ -77,4 +77,25 @@ import Testing
         try t.send("GET /time HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try t.readResponse().header("Connection") == "close")
     }
+
+    /// An invalid Host is nginx's 400, answered through the default server's error_page (the request line and
+    /// fields are read by then); the redirect it makes names the local address, there being no valid host.
+    @Test func anInvalidHostsBadRequestGoesThroughErrorPage() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                error_page 400 /bad;
+                location /bad { return 301 /moved; }
+            }
+            server { listen 127.0.0.1:PORT; server_name other; location / { return 200 "other"; } }
+            """)
+        defer { f.proxy.stop() }
+        let text = try f.raw("GET /x?a=1 HTTP/1.0\r\nHost: a..b\r\n\r\n")
+        #expect(text.contains("Location: http://127.0.0.1:\(f.port)/moved\r\n"))
+        #expect(f.errorLog().contains("client sent invalid host header while reading client request headers"))
+        let plain = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { return 200; } }")
+        defer { plain.proxy.stop() }
+        let refused = try plain.raw("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n")
+        #expect(refused.hasPrefix("HTTP/1.1 400 ") && refused.contains("Connection: close\r\n"))
+    }
 }
