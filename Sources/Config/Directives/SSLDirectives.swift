@@ -43,11 +43,17 @@ extension DirectiveTable {
         ignored("ssl_early_data", server, .exactly(1), .flag),
         DirectiveSpec("ssl_stapling", server, .exactly(1), .flag(\.ssl.$stapling)),
         DirectiveSpec("ssl_stapling_file", server, .exactly(1), .value(\.ssl.$staplingFile) { b, d in b.confFile(d) }),
-        ignored("ssl_stapling_verify", server, .exactly(1), .flag),
-        noticed("ssl_stapling_responder", server),
-        noticed("ssl_ocsp", server),
-        noticed("ssl_ocsp_responder", server),
-        noticed("ssl_ocsp_cache", server),
+        DirectiveSpec("ssl_stapling_verify", server, .exactly(1), .flag(\.ssl.$staplingVerify)),
+        DirectiveSpec("ssl_stapling_responder", server, .exactly(1), .value(\.ssl.$staplingResponder) { _, d in
+            try SSLValues.responder(d)
+        }),
+        DirectiveSpec("ssl_ocsp", server, .exactly(1), .choice(\.ssl.$ocsp)),
+        DirectiveSpec("ssl_ocsp_responder", server, .exactly(1), .value(\.ssl.$ocspResponder) { _, d in
+            try SSLValues.responder(d)
+        }),
+        DirectiveSpec("ssl_ocsp_cache", server, .exactly(1), .value(\.ssl.$ocspCache) { _, d in
+            try SSLValues.ocspCache(d)
+        }),
 
         DirectiveSpec("proxy_ssl_server_name", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$serverName)),
         DirectiveSpec("proxy_ssl_name", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$name) { _, d in
@@ -77,13 +83,6 @@ extension DirectiveTable {
     }
 }
 
-extension DirectiveTable {
-    /// A directive taking any one argument that switchyard does not act on (OCSP), named in a `[notice]`.
-    static func noticed(_ name: String, _ contexts: Set<ConfigContext>) -> DirectiveSpec {
-        DirectiveSpec(name, contexts, .exactly(1), .custom { builder, directive in builder.noticeIgnored(directive) })
-    }
-}
-
 /// nginx's parsers for the ssl values.
 enum SSLValues {
     /// A bitmask in nginx: a second directive at one level adds its protocols to the first one's.
@@ -93,6 +92,28 @@ enum SSLValues {
         var set = Set(current ?? [])
         try Values.addFlags(builder, directive, to: &set) { SSLProtocol(rawValue: $0) }
         return SSLProtocol.allCases.filter(set.contains)
+    }
+
+    /// An OCSP responder's URL: `http://host[:port][/path]` only, as nginx's.
+    static func responder(_ directive: Directive) throws -> OCSPResponderURL {
+        let text = directive.arguments[0].text
+        switch OCSPResponderURL.parse(Array(text.utf8)) {
+        case .success(let url): return url
+        case .failure(let e): throw ConfigError("\(e.reason) in OCSP responder \"\(text)\" in \"\(directive.name)\"", at: directive.location)
+        }
+    }
+
+    /// `off` or `[shared:]name:size` (nginx's zone is shared anyway; the size is checked as nginx checks it).
+    static func ocspCache(_ directive: Directive) throws -> OCSPCacheZone? {
+        let text = directive.arguments[0].text
+        if text == "off" { return nil }
+        let rest = text.hasPrefix("shared:") ? Substring(text.dropFirst(7)) : Substring(text)
+        guard let colon = rest.lastIndex(of: ":"), colon != rest.startIndex,
+              let size = Units.size(String(rest[rest.index(after: colon)...])) else {
+            throw ConfigError("invalid OCSP cache \"\(text)\"", at: directive.location)
+        }
+        if size < 8192 { throw ConfigError("OCSP cache \"\(text)\" is too small", at: directive.location) }
+        return OCSPCacheZone(name: String(rest[..<colon]), size: size)
     }
 
     /// `off`, `none`, `builtin[:N]`, `shared:NAME:SIZE` (nginx stores about 4000 sessions per megabyte).

@@ -351,6 +351,11 @@ extension SSLSettings {
         $crl.inherit(from: parent.$crl)
         $stapling.inherit(from: parent.$stapling)
         $staplingFile.inherit(from: parent.$staplingFile)
+        $staplingResponder.inherit(from: parent.$staplingResponder)
+        $staplingVerify.inherit(from: parent.$staplingVerify)
+        $ocsp.inherit(from: parent.$ocsp)
+        $ocspResponder.inherit(from: parent.$ocspResponder)
+        $ocspCache.inherit(from: parent.$ocspCache)
     }
 }
 

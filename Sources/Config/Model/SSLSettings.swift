@@ -38,6 +38,15 @@ public struct SSLSettings: Sendable {
     @Setting public var stapling: Bool = false
     /// ssl_stapling_file: an OCSP response (DER) stapled as it is, instead of one fetched from a responder.
     @Setting public var staplingFile: SSLFile? = nil
+    /// ssl_stapling_responder: the responder asked instead of the certificate's AIA one.
+    @Setting public var staplingResponder: OCSPResponderURL? = nil
+    @Setting public var staplingVerify: Bool = false
+    /// ssl_ocsp: client certificates (`leaf`: the client's own only) checked with their OCSP responder.
+    @Setting public var ocsp: SSLOCSP = .off
+    /// ssl_ocsp_responder: the responder asked instead of each certificate's AIA one.
+    @Setting public var ocspResponder: OCSPResponderURL? = nil
+    /// ssl_ocsp_cache; nil for `off`.
+    @Setting public var ocspCache: OCSPCacheZone? = nil
 
     public init() {}
 }
@@ -72,6 +81,17 @@ public enum SSLSessionCache: Sendable, Equatable {
     case off, none
     /// A store of about this many sessions (builtin's count plus what the shared zone's size holds).
     case store(sessions: Int, sharedName: String?)
+}
+
+/// `ssl_ocsp_cache [shared:]name:size`.
+public struct OCSPCacheZone: Sendable, Equatable {
+    public let name: String
+    public let size: Int
+}
+
+/// `ssl_ocsp off | on | leaf`.
+public enum SSLOCSP: String, Sendable {
+    case off, on, leaf
 }
 
 public enum SSLVerifyClient: String, Sendable {
