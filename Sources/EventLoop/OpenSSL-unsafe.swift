@@ -12,6 +12,8 @@ import CTLS
 public final class TLSContext: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     public let isServer: Bool
+    /// ssl_stapling with responders: each certificate as `prepareStapling` found it (OCSP-unsafe.swift).
+    public internal(set) var staples: [OCSPStapleSetup] = []
 
     /// A failed step, with OpenSSL's error text as nginx prints it (`SSL: error:…`).
     public struct Failure: Error, Sendable {

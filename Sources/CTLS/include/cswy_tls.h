@@ -118,4 +118,7 @@ int cswy_tls_peer_extra(void *ssl, int kind, char *out, int max);
 /// "OpenSSL 3.0.x …" of the library in use.
 const char *cswy_tls_library_version(void);
 
+// OCSP: client certificates checked with their responders, and stapled responses.
+#include "cswy_ocsp.h"
+
 #endif
