@@ -35,6 +35,8 @@ final class ClientConnection: RequestBodySource {
     var tlsPhase = TLSPhase.none
     /// Plain HTTP arrived on a TLS address: its head is read, then answered with nginx's 497 (a 400).
     var plainOnTLSPort = false
+    /// ssl_ocsp's check of the client certificate (ClientOCSPCheck.swift), and then its verdict.
+    var ocspCheck: ClientOCSPCheck?
     /// The SNI name when it selected a server by name (nginx's hc->ssl_servername): a Host naming another server
     /// that verifies client certificates is then refused with 421.
     var sniServerName: [UInt8]?
@@ -211,6 +213,14 @@ final class ClientConnection: RequestBodySource {
         request.reset()
         request.startNanos = Clock.monotonicNanos()
         sendError(408, closeAfter: true)
+    }
+
+    /// ssl_ocsp's check ended: the requests the client sent meanwhile are read now (some may wait inside TLS).
+    func resumeAfterOCSP() {
+        guard tlsPhase == .ocsp, !closed else { return }
+        tlsPhase = .none
+        reader.arm()
+        onReadable(.read)
     }
 
     /// Closed to free a slot for a new connection (the worker ran out of `worker_connections`).
@@ -775,6 +785,7 @@ final class ClientConnection: RequestBodySource {
         delayTimer?.disarm()
         delayed = nil
         if let a = authRequest { authRequest = nil; a.abort() }   // its subrequest's upstream too
+        ocspCheck?.cancel()
         mirrors?.abort()
         if let r = currentRequest, !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }
         currentRequest?.ssi?.abort()   // SSI includes under way (SSIFilter.swift)

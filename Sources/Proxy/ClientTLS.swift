@@ -2,7 +2,8 @@ import Config
 import EventLoop
 
 /// Where a client connection on a `listen … ssl` address is before it reads requests.
-enum TLSPhase { case none, peek, handshake }
+/// `.ocsp`: the handshake is done and the client certificate's OCSP check (ssl_ocsp) is under way.
+enum TLSPhase { case none, peek, handshake, ocsp }
 
 // The TLS start of a client connection: the first byte decides TLS or plain HTTP (nginx's 497), then the
 // handshake runs on the connection's own readiness events, bounded like a request head by
@@ -33,11 +34,17 @@ extension ClientConnection {
             tlsPhase = .handshake
         }
         guard let tls = transport.tls else { return true }
+        if tlsPhase == .ocsp { return false }
         switch tls.handshake() {
         case .done:
             tlsPhase = .none
+            // The server whose context the handshake ended with: SNI's choice when it has one, else the default.
+            let chosen = tls.chosen as? ServerRuntime
+            let server = chosen?.tls != nil ? chosen! : listen.hosts.defaultServer
             tls.chooseServer = nil; tls.loadCertificates = nil; tls.chosen = nil
             writer.disarm()
+            if let stapling = server.stapling, let due = tls.stapleDue { stapling.refresh(due, worker: worker) }
+            if let ocsp = server.clientOCSP, let ctx = server.tls { return checkOCSP(tls, ocsp, ctx) }
             return true
         case .wantRead:
             writer.disarm()
@@ -82,6 +89,26 @@ extension ClientConnection {
             }
         }
         return true
+    }
+
+    /// ssl_ocsp: checks the client certificate's chain before any request is read; true when that is done
+    /// already (nothing to check, or answered from the cache), else the connection waits, not reading, until
+    /// the check ends and `resumeAfterOCSP` goes on.
+    private func checkOCSP(_ tls: TLSStream, _ config: ClientOCSPRuntime, _ ctx: TLSContext) -> Bool {
+        switch OCSPChain.of(tls) {
+        case .nothing:
+            return true
+        case .failed(let why):
+            worker.log(.error, why + " while SSL handshaking", self)
+            close(); return false
+        case .chain(let chain):
+            let check = ClientOCSPCheck(config: config, context: ctx, chain: chain, worker: worker, connection: id)
+            ocspCheck = check
+            if check.start(done: { [unowned self] in self.resumeAfterOCSP() }) { return true }
+            tlsPhase = .ocsp
+            reader.disarm()
+            return false
+        }
     }
 
     var isTLS: Bool { transport.tls != nil }

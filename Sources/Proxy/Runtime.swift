@@ -158,14 +158,20 @@ final class ServerRuntime: @unchecked Sendable {
     let verifyClient: TLSContext.VerifyClient
     /// ssl_certificate with variables: what each handshake on `tls` loads (DynamicCertificates.swift).
     let dynamicCertificates: DynamicCertificates?
+    /// ssl_ocsp: the check of client certificates after each handshake on `tls` (nil: none).
+    let clientOCSP: ClientOCSPRuntime?
+    /// ssl_stapling with responders: where `tls`'s staples are fetched (nil: none, or a file's).
+    let stapling: StaplingRuntime?
     init(name: [UInt8], locations: LocationTree, fallback: LocationRuntime, script: [RewriteOp] = [],
          named: [[UInt8]: LocationRuntime] = [:], mergeSlashes: Bool = true,
          tls: TLSContext? = nil, rejectHandshake: Bool = false, verifyClient: TLSContext.VerifyClient = .off,
-         dynamicCertificates: DynamicCertificates? = nil) {
+         dynamicCertificates: DynamicCertificates? = nil, clientOCSP: ClientOCSPRuntime? = nil,
+         stapling: StaplingRuntime? = nil) {
         self.name = name; self.locations = locations; self.fallback = fallback; self.script = script
         self.named = named; self.mergeSlashes = mergeSlashes
         self.tls = tls; self.rejectHandshake = rejectHandshake; self.verifyClient = verifyClient
         self.dynamicCertificates = dynamicCertificates
+        self.clientOCSP = clientOCSP; self.stapling = stapling
     }
 }
 

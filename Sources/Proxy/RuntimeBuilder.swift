@@ -532,11 +532,18 @@ struct Builder {
             named[Array(n.utf8)] = try location(LocationOwn(l), settings: l.settings, match: .prefix, prefix: [], name: n,
                                                 rewrites: l.rewrites, http: http, at: l.location)
         }
+        let tls = try serverTLS(s, name: name)
+        var ocsp: ClientOCSPRuntime? = nil, stapling: StaplingRuntime? = nil
+        if let tls {
+            ocsp = try clientOCSP(s)
+            stapling = try staplingRuntime(s, context: tls)
+        }
         return ServerRuntime(name: name, locations: tree, fallback: fallback, script: fallback.script, named: named,
                              mergeSlashes: s.settings.files.mergeSlashes,
-                             tls: try serverTLS(s, name: name), rejectHandshake: s.settings.ssl.rejectHandshake,
+                             tls: tls, rejectHandshake: s.settings.ssl.rejectHandshake,
                              verifyClient: TLSFiles.verifyMode(s.settings.ssl.verifyClient),
-                             dynamicCertificates: try dynamicCertificates(s))
+                             dynamicCertificates: try dynamicCertificates(s),
+                             clientOCSP: ocsp, stapling: stapling)
     }
 
     /// One list of sibling locations being built: the trees of their nested lists are built first.

@@ -18,7 +18,7 @@ extension Builder {
         }
         var key = "server|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.preferServerCiphers)|\(ssl.ecdhCurve)|\(ssl.sessionCache)"
             + "|\(ssl.sessionTimeout)|\(ssl.sessionTickets)|\(ssl.verifyClient)|\(ssl.verifyDepth)|\(ssl.confCommands)"
-            + "|\(ssl.stapling)"
+            + "|\(ssl.stapling)|\(ssl.staplingVerify)|\(ssl.staplingResponder.map { "\($0.hostHeader)\($0.path)" } ?? "")"
             + "|\(String(decoding: name, as: UTF8.self))"
         var files: [SSLFile] = ssl.certificates + ssl.certificateKeys + ssl.sessionTicketKeys
         for f in [ssl.passwordFile, ssl.dhparam, ssl.clientCertificate, ssl.trustedCertificate, ssl.crl,
@@ -106,13 +106,25 @@ extension Builder {
 }
 
 extension Builder {
-    /// ssl_stapling: the response of ssl_stapling_file, sent to clients that ask for the certificate's status.
-    /// Without a file nothing is stapled (no OCSP responder is queried), said once per load.
+    /// ssl_stapling: the response of ssl_stapling_file, sent to clients that ask for the certificate's status;
+    /// without a file, each certificate's response is fetched from its responder once a client asks
+    /// (StaplingRuntime.swift). What cannot be stapled is a warning, as nginx's, and the server runs on.
     mutating func staple(_ ctx: TLSContext, _ ssl: SSLSettings, at: SourceLocation?) throws(ConfigError) {
         guard let file = ssl.staplingFile else {
-            let text = "\"ssl_stapling\" staples only an \"ssl_stapling_file\": no OCSP responder is queried"
-            if !warnings.contains(where: { $0.message == text }) {
-                warnings.append(ConfigDiagnostic(level: .notice, message: text, location: at))
+            if DynamicCertificates.named(in: ssl) {
+                return warn("\"ssl_stapling\" ignored, not supported with certificates loaded per handshake", at: at)
+            }
+            if ssl.verifyClient == .off, let t = ssl.trustedCertificate {
+                do { try ctx.trustForStapling(t.path) } catch { throw ConfigError(error.message, at: t.location) }
+            }
+            let setups: [OCSPStapleSetup]
+            do { setups = try ctx.prepareStapling(verify: ssl.staplingVerify) } catch { throw ConfigError(error.message, at: at) }
+            for setup in setups {
+                if !setup.issuerFound {
+                    warn("\"ssl_stapling\" ignored, issuer certificate not found for certificate \"\(setup.subject)\"", at: at)
+                } else if setup.aia == nil && ssl.staplingResponder == nil {
+                    warn("\"ssl_stapling\" ignored, no OCSP responder URL in the certificate \"\(setup.subject)\"", at: at)
+                }
             }
             return
         }
@@ -120,6 +132,12 @@ extension Builder {
             throw ConfigError("open() \"\(file.path)\" failed (\(errno): \(Syscall.describe(errno)))", at: file.location)
         }
         do { try ctx.staple(der, path: file.path) } catch { throw ConfigError(error.message, at: file.location) }
+    }
+
+    private mutating func warn(_ text: String, at: SourceLocation?) {
+        if !warnings.contains(where: { $0.message == text }) {
+            warnings.append(ConfigDiagnostic(level: .warn, message: text, location: at))
+        }
     }
 
     /// A file an ssl directive names, read at most once per load (then remembered): a FIFO gives its text once,

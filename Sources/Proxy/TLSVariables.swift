@@ -33,7 +33,11 @@ enum TLSVariables {
             guard c.request.server?.verifyClient ?? .off != .off, let code = tls.peerVerifyCode else {
                 out.append(static: "NONE"); return
             }
-            if code == 0 { out.append(static: "SUCCESS"); return }
+            if code == 0 {
+                // ssl_ocsp's verdict, when the certificate itself verified
+                if let why = c.ocspCheck?.failure { out.append(static: "FAILED:"); out.append(contentsOf: why.utf8); return }
+                out.append(static: "SUCCESS"); return
+            }
             out.append(static: "FAILED:"); out.append(contentsOf: tls.peerVerifyText)
         case .sslClientSDN: out.append(contentsOf: tls.peerSubject)
         case .sslClientIDN: out.append(contentsOf: tls.peerIssuer)
@@ -70,7 +74,8 @@ enum TLSVariables {
 }
 
 /// Checks before a request on a TLS address is served (nginx's ngx_http_process_request): plain HTTP to the
-/// TLS port (497), a client certificate that failed verification (495) or was required and not sent (496).
+/// TLS port (497), a client certificate that failed verification or its OCSP check (495) or was required and
+/// not sent (496).
 /// Each is answered as a 400 with nginx's text, or as `error_page` for that code says.
 enum TLSChecks {
     /// True when the request was answered.
@@ -94,6 +99,12 @@ enum TLSChecks {
             c.worker.log(.info, "client sent no required SSL certificate while reading client request headers", c)
             r.location = r.server.fallback
             c.sendError(496, closeAfter: true)
+            return true
+        }
+        if let why = c.ocspCheck?.failure {
+            c.worker.log(.info, "client SSL certificate verify error: \(why) while reading client request headers", c)
+            r.location = r.server.fallback
+            c.sendError(495, closeAfter: true)
             return true
         }
         return false

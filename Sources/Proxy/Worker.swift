@@ -108,6 +108,8 @@ final class Worker {
     /// ones are retired: still used by requests of the old configuration, closed once nothing is pending.
     private var resolvers: [ObjectIdentifier: DNSResolver] = [:]
     private var retiredResolvers: [DNSResolver] = []
+    /// OCSP requests (ssl_ocsp, ssl_stapling), made on first use.
+    private(set) lazy var ocspFetcher = OCSPFetcher(worker: self)
 
     init(index: Int, runtime: Runtime, sockets: [ListenSocket], stats: SharedStats, mailbox: Mailbox) {
         self.index = index
