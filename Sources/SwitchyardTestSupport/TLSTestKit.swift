@@ -65,13 +65,14 @@ public final class TLSTestKit {
 
     /// `connections` connections in a row to 127.0.0.1:`port`, each sending `request` (with `Host`),
     /// resuming the previous session when `resume`; `sni` nil sends none. `tls` is `1.2`, `1.3` or nil (any).
+    /// `clientCert` sends `client.crt` (or `certName`.crt, with its key) when asked for one.
     public func connect(port: UInt16, request: String = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n",
                         sni: String? = "localhost", tls: String? = nil, connections: Int = 1, resume: Bool = false,
-                        alpn: [String] = [], clientCert: Bool = false, ciphers: String? = nil,
-                        verifyCA: Bool = false) throws -> [Connection] {
+                        alpn: [String] = [], clientCert: Bool = false, certName: String = "client",
+                        ciphers: String? = nil, verifyCA: Bool = false) throws -> [Connection] {
         var args = ["/usr/bin/python3", dir + "/client.py", String(port), request, sni ?? "", tls ?? "",
                     String(connections), resume ? "1" : "0", alpn.joined(separator: ","),
-                    clientCert ? dir + "/client.crt:" + dir + "/client.key" : "", ciphers ?? "",
+                    clientCert ? dir + "/\(certName).crt:" + dir + "/\(certName).key" : "", ciphers ?? "",
                     verifyCA ? dir + "/ca.crt" : ""]
         args = args.map { $0 }
         let (status, out) = try Self.run(args, in: dir, stdout: true)
