@@ -138,7 +138,9 @@ int cswy_ocsp_chain_check(void *ctx, void *chain, int index, const unsigned char
 // MARK: stapling
 
 // One certificate of a context and its fetched response, shared by every worker thread that handshakes with
-// the context (hence the lock). `refresh`: when the next fetch may start; `loading`: one is under way.
+// the context (hence the lock). `refresh`: when the next fetch may start; `loading`: when a handshake took the
+// fetch on (0: none under way). A handshake that failed after taking it never fetches: five minutes later
+// another may take it.
 typedef struct {
     X509 *cert;
     X509 *issuer;
@@ -149,7 +151,7 @@ typedef struct {
     long len;
     time_t valid;
     time_t refresh;
-    int loading;
+    time_t loading;
 } staple_entry;
 
 #define STAPLE_MAX 8
@@ -204,8 +206,8 @@ static int status_callback(SSL *ssl, void *arg) {
             if (copy && SSL_set_tlsext_status_ocsp_resp(ssl, copy, e->len) == 1) rc = SSL_TLSEXT_ERR_OK;
             else OPENSSL_free(copy);
         }
-        if (!e->loading && e->refresh <= now) {
-            e->loading = 1;
+        if (e->refresh <= now && (e->loading == 0 || e->loading + 300 <= now)) {
+            e->loading = now;
             SSL_set_ex_data(ssl, due_index, (void *)(intptr_t)(i + 1));
         }
         pthread_mutex_unlock(&e->lock);

@@ -38,13 +38,10 @@ extension ClientConnection {
         switch tls.handshake() {
         case .done:
             tlsPhase = .none
-            // The server whose context the handshake ended with: SNI's choice when it has one, else the default.
-            let chosen = tls.chosen as? ServerRuntime
-            let server = chosen?.tls != nil ? chosen! : listen.hosts.defaultServer
+            let chosen = listen.hosts.afterHandshake ? tls.chosen : nil
             tls.chooseServer = nil; tls.loadCertificates = nil; tls.chosen = nil
             writer.disarm()
-            if let stapling = server.stapling, let due = tls.stapleDue { stapling.refresh(due, worker: worker) }
-            if let ocsp = server.clientOCSP, let ctx = server.tls { return checkOCSP(tls, ocsp, ctx) }
+            if listen.hosts.afterHandshake { return afterHandshake(tls, chosen: chosen as? ServerRuntime) }
             return true
         case .wantRead:
             writer.disarm()
@@ -88,6 +85,15 @@ extension ClientConnection {
                 return false
             }
         }
+        return true
+    }
+
+    /// ssl_stapling's refresh the handshake found due, and ssl_ocsp, for the server whose context the handshake
+    /// ended with: SNI's choice when it has a context, else the address's default. True when requests can be read.
+    private func afterHandshake(_ tls: TLSStream, chosen: ServerRuntime?) -> Bool {
+        let server = chosen?.tls != nil ? chosen! : listen.hosts.defaultServer
+        if let stapling = server.stapling, let due = tls.stapleDue { stapling.refresh(due, worker: worker) }
+        if let ocsp = server.clientOCSP, let ctx = server.tls { return checkOCSP(tls, ocsp, ctx) }
         return true
     }
 

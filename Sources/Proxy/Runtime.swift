@@ -124,6 +124,9 @@ final class VirtualHosts: @unchecked Sendable {
     /// The server every request gets whatever its Host (one server block on the address, no regex names whose
     /// captures would matter): routing then skips reading and lowercasing the Host header.
     let onlyServer: ServerRuntime?
+    /// Some server here checks client certificates with OCSP or fetches staples: only then does a finished
+    /// handshake look for the server it ended with (ClientTLS.swift).
+    let afterHandshake: Bool
 
     init(exact: [[UInt8]: ServerRuntime], leadingWildcards: [([UInt8], ServerRuntime)],
          trailingWildcards: [([UInt8], ServerRuntime)], regexes: [(Regex, ServerRuntime)], defaultServer: ServerRuntime,
@@ -137,6 +140,9 @@ final class VirtualHosts: @unchecked Sendable {
         let unnamed = regexes.isEmpty && exact.values.allSatisfy { $0 === defaultServer }
             && leadingWildcards.allSatisfy { $0.1 === defaultServer } && trailingWildcards.allSatisfy { $0.1 === defaultServer }
         onlyServer = unnamed ? defaultServer : nil
+        let all = [defaultServer] + Array(exact.values) + leadingWildcards.map(\.1) + trailingWildcards.map(\.1)
+            + regexes.map(\.1)
+        afterHandshake = all.contains { $0.clientOCSP != nil || $0.stapling != nil }
     }
 }
 
