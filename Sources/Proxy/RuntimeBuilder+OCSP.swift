@@ -37,8 +37,18 @@ extension Builder {
         for setup in context.staples {
             if !setup.issuerFound { targets.append(nil); continue }
             if let configured { targets.append(configured); continue }
-            guard let aia = setup.aia, case .success(let url) = OCSPResponderURL.parse(aia) else { targets.append(nil); continue }
-            targets.append(OCSPTarget(url: url, addresses: [], resolver: resolver, timeoutMillis: timeout))
+            guard let aia = setup.aia else { targets.append(nil); continue }   // warned when the context was made
+            switch OCSPResponderURL.parse(aia) {
+            case .success(let url):
+                targets.append(OCSPTarget(url: url, addresses: [], resolver: resolver, timeoutMillis: timeout))
+            case .failure(let e):
+                targets.append(nil)
+                let text = "\"ssl_stapling\" ignored, \(e.reason) in OCSP responder \"\(String(decoding: aia, as: UTF8.self))\""
+                    + " in the certificate \"\(setup.subject)\""
+                if !warnings.contains(where: { $0.message == text }) {
+                    warnings.append(ConfigDiagnostic(level: .warn, message: text, location: s.location))
+                }
+            }
         }
         return StaplingRuntime(context: context, targets: targets)
     }
