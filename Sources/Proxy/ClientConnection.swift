@@ -667,9 +667,10 @@ final class ClientConnection: RequestBodySource {
     private func finishRequest() {
         guard phase != .closing else { return }
         if let m = mirrors, m.holds { m.finishHeld = true; return }   // nginx's r->main->count: mirrors still run
-        if let target = request.location?.postAction, PostAction.run(target, request, self) { return }
-        count(.none)
         let r = request
+        // post_action: tested through the flag, so a location without one copies no array (and no reference).
+        if let loc = r.location, loc.hasPostAction, PostAction.run(loc.postAction!, r, self) { return }
+        count(.none)
         worker.logAccess(r)
         if !r.connectionHolds.isEmpty { r.releaseConnectionHolds() }   // after the log, as nginx's pool cleanup
         if let u = closeWaitsFor {

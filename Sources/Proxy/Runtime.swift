@@ -283,7 +283,8 @@ final class LocationRuntime: @unchecked Sendable {
     var logSubrequest = false
     /// `post_action` (PostAction.swift): the URI or `@name` asked once a main request's response is finished;
     /// nil without one. Set like `identity`.
-    var postAction: [UInt8]? = nil
+    var postAction: [UInt8]? = nil { didSet { hasPostAction = postAction != nil } }
+    private(set) var hasPostAction = false
     /// `slice`: a main request proxied here is fetched in ranges of this size (SliceDriver.swift); 0: off. Set like
     /// `identity`.
     var sliceSize: Int64 = 0
