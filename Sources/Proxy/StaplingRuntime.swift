@@ -2,7 +2,7 @@ import Config
 import EventLoop
 
 /// `ssl_stapling` with responders for one context (nginx's ngx_ssl_stapling_update): the context holds each
-/// certificate's response (OCSP-unsafe.swift), served to every client that asks while it is valid; a
+/// certificate's response (OpenSSL-unsafe.swift, its OCSP part), served to every client that asks while it is valid; a
 /// handshake that finds one due (never fetched, an hour old, or near its nextUpdate) has its worker fetch it,
 /// so the first client gets no staple, as with nginx. A failed fetch is tried again five minutes later.
 final class StaplingRuntime: Sendable {
