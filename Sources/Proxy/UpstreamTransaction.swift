@@ -120,7 +120,12 @@ struct UpstreamTransaction {
     /// reference, the exchange's allocation no more.
     private var cgi: CGIResponse?
     private let upgradeRequested: Bool
-    private let headLimit: Int
+    /// `proxy_buffer_size`, kept by the parser's limits: a stored copy would take the exchange that holds this
+    /// transaction past glibc's largest fast allocation (see `ProxyExchange.upstreamRate`).
+    private var headLimit: Int { parser.limits.headMax }
+    /// Bytes of interim 1xx heads skipped so far: together they get `headLimit` too, so an upstream that sends
+    /// interim heads without end is a 502 instead of a request held (and a worker busy) for ever.
+    private var interimBytes = 0
     private var parser: ResponseHeadParser
     private var decoder = ChunkedDecoder(upstream: true)
 
@@ -129,7 +134,6 @@ struct UpstreamTransaction {
     init(method: HTTPMethod, upgradeRequested: Bool = false, headLimit: Int) {
         self.method = method
         self.upgradeRequested = upgradeRequested
-        self.headLimit = headLimit
         parser = ResponseHeadParser(limits: ParserLimits(requestLineMax: headLimit, headerLineMax: headLimit,
                                                          headMax: headLimit, maxHeaders: 200))
     }
@@ -162,6 +166,7 @@ struct UpstreamTransaction {
         keepAlive = false
         framing = .none
         remaining = 0
+        interimBytes = 0
     }
 
     @inline(never)
@@ -225,7 +230,11 @@ struct UpstreamTransaction {
                 state = .upgraded
                 return .upgrade(resp, consumed: consumed)
             }
-            if resp.status >= 100 && resp.status < 200 && resp.status != 101 { return .interim(consumed: consumed) }
+            if resp.status >= 100 && resp.status < 200 && resp.status != 101 {
+                interimBytes += consumed
+                if interimBytes > headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
+                return .interim(consumed: consumed)
+            }
             keepAlive = resp.keepAlive
             framing = resp.bodyFraming(requestMethod: method)
             switch framing {

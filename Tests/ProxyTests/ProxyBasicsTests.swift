@@ -186,6 +186,26 @@ import Testing
         #expect(try c.readResponse().text == "11:11")   // a chunked body goes up with a Content-Length
     }
 
+    /// Interim heads from the application are skipped, not relayed; past `proxy_buffer_size` of them the answer
+    /// is a 502, where following them would hold the request (and its worker) for as long as they come.
+    @Test func interimHeadsAreSkippedWithinTheHeadBuffer() throws {
+        let continueHead = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        let backend = try MockBackend(name: "b") { req in
+            var r = MockResponse(text: "final")
+            let heads = req.target == "/many" ? 2_000 : 3
+            r.interim = Array([[UInt8]](repeating: continueHead, count: heads).joined())
+            return r
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }")
+        defer { f.proxy.stop() }
+        let few = try f.get("/few")
+        #expect(few.status == 200 && few.text == "final")
+        #expect(try f.get("/many").status == 502)
+        #expect(f.errorLog().contains("upstream sent too big header while reading response header from upstream"))
+        #expect(try f.get("/few").status == 200)
+    }
+
     @Test func expectContinueTraceAndHTTP10KeepAliveRules() throws {
         let backend = try MockBackend(name: "b") { req in MockResponse(text: "got \(req.body.count)") }
         defer { backend.stop() }

@@ -111,6 +111,29 @@ struct UpstreamTransactionTests {
         #expect(r.body == [UInt8(ascii: "x")])
     }
 
+    /// Interim heads share the head's limit: an upstream that sends them without end is refused, not followed.
+    @Test func endlessInterimHeadsFail() {
+        var t = Self.sent(limit: 256)
+        let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        var step = UpstreamTransaction.HeadStep.incomplete
+        var heads = 0
+        while heads < 100 {
+            step = interim.withByteView { t.receiveHead($0) }
+            guard case .interim = step else { break }
+            heads += 1
+        }
+        guard case .failed(let f) = step else { Issue.record("\(step) after \(heads) heads"); return }
+        #expect(heads == 256 / interim.count)
+        #expect(f.kind == .invalidHeader)
+        #expect(f.logLine == "upstream sent too big header while reading response header from upstream")
+        t.restart(connected: true)   // a retry starts with the whole allowance again
+        t.requestSent()
+        guard case .head(let h, _) = Self.run(&t, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n").head else {
+            Issue.record("no head after the restart"); return
+        }
+        #expect(h.status == 204)
+    }
+
     /// A head split at every byte parses the same.
     @Test func headSplitAnywhere() {
         let text = Array("HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n".utf8)
