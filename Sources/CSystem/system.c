@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <malloc.h>
 #include <event2/event.h>
@@ -34,6 +35,24 @@ void cswy_event_base_free(void *base) { event_base_free((struct event_base *)bas
 int cswy_event_base_dispatch(void *base) { return event_base_dispatch((struct event_base *)base); }
 int cswy_event_base_loop_once(void *base) { return event_base_loop((struct event_base *)base, EVLOOP_ONCE); }
 int cswy_event_base_loopbreak(void *base) { return event_base_loopbreak((struct event_base *)base); }
+
+// The event clock: a request reads the time a dozen times (the timers it arms, its timing variables, the
+// balancer's clock), each clock_gettime a vDSO call; nginx reads it once per wake-up. Here once per callback.
+// event_nanos is 0 until read in the current callback; event_clock_on is set only inside a callback.
+static __thread unsigned long long event_nanos;
+static __thread int event_clock_on;
+
+unsigned long long cswy_event_nanos(void) {
+    if (event_nanos) return event_nanos;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    unsigned long long n = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+    if (event_clock_on) event_nanos = n;
+    return n;
+}
+void cswy_event_clock_enter(void) { event_nanos = 0; event_clock_on = 1; }
+void cswy_event_clock_leave(void) { event_clock_on = 0; event_nanos = 0; }
+
 const void *cswy_event_base_common_timeout(void *base, long millis) {
     struct timeval tv = { millis / 1000, (millis % 1000) * 1000 };
     return event_base_init_common_timeout((struct event_base *)base, &tv);

@@ -58,7 +58,7 @@ public final class Watcher {
     /// request, each a libevent queue update. The timeout then fires at most that much early.
     public func arm(timeoutMillis: Int? = nil) {
         if let ms = timeoutMillis {
-            let deadline = Int64(Clock.monotonicNanos() / 1_000_000) &+ Int64(ms)
+            let deadline = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(ms)
             if isArmed && deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
             if let t = loop.commonTimeout(millis: ms) { event.add(timeout: t) } else { event.add(millis: ms) }
             deadlineMillis = deadline

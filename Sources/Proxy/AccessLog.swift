@@ -164,7 +164,7 @@ final class AccessLogWriter {
             caches[cache] = LogFileCache(max: spec.max, minUses: spec.minUses, inactiveMillis: Int64(spec.inactiveSeconds) * 1000,
                                          validMillis: Int64(spec.validSeconds) * 1000)
         }
-        let now = Int64(Clock.monotonicNanos() / 1_000_000)
+        let now = Int64(Clock.eventNanos() / 1_000_000)
         var closing: [Int32] = []
         defer { for fd in closing { close(fd) } }
         if case .cached(let fd) = caches[cache]!.begin(bytes, now: now, closing: &closing) {

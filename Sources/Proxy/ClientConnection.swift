@@ -104,7 +104,7 @@ final class ClientConnection: RequestBodySource {
     unowned(unsafe) var waitNext: ClientConnection?
     var waitingSince: UInt64 = 0
     /// When the connection was accepted (`$connection_time`).
-    let openedNanos = Clock.monotonicNanos()
+    let openedNanos = Clock.eventNanos()
 
     init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
         self.worker = worker
@@ -211,7 +211,7 @@ final class ClientConnection: RequestBodySource {
         worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", self)
         phase = .processing   // the 408 is being sent: bytes arriving meanwhile are not a new head
         request.reset()
-        request.startNanos = Clock.monotonicNanos()
+        request.startNanos = Clock.eventNanos()
         sendError(408, closeAfter: true)
     }
 
@@ -290,7 +290,7 @@ final class ClientConnection: RequestBodySource {
         keepAlive = false
         phase = .processing
         request.reset()
-        request.startNanos = Clock.monotonicNanos()
+        request.startNanos = Clock.eventNanos()
         sendError(err.status, closeAfter: true)
     }
 
@@ -312,7 +312,7 @@ final class ClientConnection: RequestBodySource {
         let fresh = currentRequest == nil
         let r = request
         if !fresh { r.reset() }
-        r.startNanos = Clock.monotonicNanos()
+        r.startNanos = Clock.eventNanos()
         r.head = head
         r.requestLength = Int64(headLength)
         r.pipelined = nextIsPipelined; nextIsPipelined = false
@@ -456,7 +456,7 @@ final class ClientConnection: RequestBodySource {
 
     /// Bytes the request may send now (RateLimit), what it sent beyond `limit_rate_after` counting.
     func rateAllowance(_ r: Request) -> Int {
-        RateLimit.allowance(rate: r.limitRate, elapsedMillis: Int64((Clock.monotonicNanos() &- r.startNanos) / 1_000_000),
+        RateLimit.allowance(rate: r.limitRate, elapsedMillis: Int64((Clock.eventNanos() &- r.startNanos) / 1_000_000),
                             used: r.rateSent - r.limitRateAfter)
     }
 

@@ -94,7 +94,7 @@ final class HealthProber {
         // A server is out while any check of its upstream holds it unhealthy.
         let unhealthy = runs.contains { $0.check.upstream === check.upstream && $0.states[id]?.unhealthy == true }
         if health.isUnhealthy(peer) && !unhealthy {   // back in rotation: `slow_start` ramps from now
-            health.noteHealthy(peer, now: Instant(nanoseconds: Clock.monotonicNanos()))
+            health.noteHealthy(peer, now: Instant(nanoseconds: Clock.eventNanos()))
         }
         health.setUnhealthy(peer, unhealthy)
         guard let change else { return }

@@ -35,7 +35,7 @@ enum LimitPhase {
 
     static func requests(_ l: LimitsRuntime, _ r: Request, _ c: ClientConnection) -> Outcome {
         if l.requests.isEmpty || r.limitReqStatus != .unset { return .proceed }
-        let now = Int64(Clock.monotonicNanos() / 1_000_000)
+        let now = Int64(Clock.eventNanos() / 1_000_000)
         let verdict = RequestLimiter.check(l.requests, now: now) { i in
             key(l.requestKeys[i], text: l.requestKeyTexts[i], longest: 65535, r, c)
         }

@@ -95,11 +95,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// glibc's largest fast (tcache) size, and every proxied request's allocation onto malloc's slow path.
     private var upstreamRate: UpstreamRate?
     private final class UpstreamRate {
-        let start = Clock.monotonicNanos()
+        let start = Clock.eventNanos()
         var read: Int64 = 0
         var timer: Watcher?
         func allowance(rate: Int) -> Int {
-            RateLimit.allowance(rate: rate, elapsedMillis: Int64((Clock.monotonicNanos() &- start) / 1_000_000), used: read)
+            RateLimit.allowance(rate: rate, elapsedMillis: Int64((Clock.eventNanos() &- start) / 1_000_000), used: read)
         }
     }
 
@@ -116,7 +116,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; box = nil; resolution = NameResolution(name, port, r)
         }
         if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
-        firstStart = Clock.monotonicNanos()
+        firstStart = Clock.eventNanos()
         tx = UpstreamTransaction(method: request.head.method,
                                  upgradeRequested: proxy.cgi == nil && TunnelHead.requested(request.head),
                                  headLimit: proxy.bufferSize)
@@ -270,7 +270,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return failClient(lastFailure.map(NextUpstreamPolicy.clientStatus(for:)) ?? 502)
         }
         triesDone += 1
-        tryStart = Clock.monotonicNanos()
+        tryStart = Clock.eventNanos()
         request.tries.append(UpstreamTry(address: label))
         headSent = 0
         body.rewind()
@@ -323,7 +323,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     private func connected() {
-        request.tries[request.tries.count - 1].connectNanos = Clock.monotonicNanos() &- tryStart
+        request.tries[request.tries.count - 1].connectNanos = Clock.eventNanos() &- tryStart
         state = .sending
         tx.connected()
     }
@@ -358,7 +358,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         // The pick context (hash key, session id, route) is evaluated per pick: a retry is rare.
         guard let p = box!.balancer.pick(up.policy.context(for: request), state: &pickState,
-                                         now: Instant(nanoseconds: Clock.monotonicNanos()))
+                                         now: Instant(nanoseconds: Clock.eventNanos()))
         else { return nil }
         let counters = up.policy.factory.counters
         if triesDone > 0 { counters.noteRetry() }
@@ -376,7 +376,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let set = box!.set
         let address = set.addresses[p.index]
         triesDone += 1
-        tryStart = Clock.monotonicNanos()
+        tryStart = Clock.eventNanos()
         request.tries.append(UpstreamTry(address: set.labels[p.index]))
         headSent = 0
         body.rewind()
@@ -507,14 +507,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return tryFailed(f.kind)
         case .upgrade(let resp, let consumed):
             c.buffer.consume(consumed)
-            let now = Clock.monotonicNanos()
+            let now = Clock.eventNanos()
             request.tries[request.tries.count - 1].status = resp.status
             request.tries[request.tries.count - 1].headerNanos = now &- tryStart
             upgraded(head: resp, connection: c, leftover: c.buffer.view)
         case .head(let resp, let consumed):
             if proxy.cgi != nil { logStderr("while reading response header from upstream") }
             c.buffer.consume(consumed)
-            let now = Clock.monotonicNanos()
+            let now = Clock.eventNanos()
             request.tries[request.tries.count - 1].status = resp.status
             request.tries[request.tries.count - 1].headerNanos = now &- tryStart
             if resp.status >= 403, canRetry(.httpStatus(resp.status)) {
@@ -840,7 +840,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func finishUpstream(reusable: Bool) {
         guard let c = conn else { return }
-        let now = Clock.monotonicNanos()
+        let now = Clock.eventNanos()
         request.tries[request.tries.count - 1].responseNanos = now &- tryStart
         state = .done
         conn = nil
@@ -869,7 +869,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let head = TunnelHead.build(for: request, upstream: resp, proxy: proxy, connection: client)
         request.status = resp.status
         request.responseHead = head
-        request.tries[request.tries.count - 1].responseNanos = Clock.monotonicNanos() &- tryStart
+        request.tries[request.tries.count - 1].responseNanos = Clock.eventNanos() &- tryStart
         state = .done
         conn = nil
         cache?.finish()   // a 101 is never stored: give back a proxy_cache_lock this request held
@@ -883,7 +883,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func canRetry(_ f: UpstreamFailure) -> Bool {
         guard upstream != nil || resolution?.addresses.count ?? 0 > 1 else { return false }
-        let elapsed = Duration.nanoseconds(Int64(Clock.monotonicNanos() &- firstStart))
+        let elapsed = Duration.nanoseconds(Int64(Clock.eventNanos() &- firstStart))
         return proxy.nextUpstream.mayRetry(f, isIdempotent: request.head.method.isIdempotent,
                                            requestSent: headSent > 0, responseBytesSentToClient: responseStarted,
                                            tries: triesDone, peerTries: box?.balancer.tries ?? max(resolution?.addresses.count ?? 1, 1),
@@ -906,7 +906,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// The current try's `$upstream_response_time`, when it ends without a whole response.
     private func endTry() {
         guard let i = request.tries.indices.last, request.tries[i].responseNanos == .max, tryStart != 0 else { return }
-        request.tries[i].responseNanos = Clock.monotonicNanos() &- tryStart
+        request.tries[i].responseNanos = Clock.eventNanos() &- tryStart
     }
 
     func failClient(_ status: Int) {

@@ -280,7 +280,7 @@ final class Request {
             // An internal redirect that asks with GET (error_page, X-Accel-Redirect) changes it, as in nginx.
             if methodIsGET { out.append(contentsOf: [0x47, 0x45, 0x54]) } else { out.append(contentsOf: head.bytes(head.methodRange)) }
         case .requestLength: ASCIIDecimal.append(requestLength, to: &out)
-        case .requestTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- startNanos, to: &out)
+        case .requestTime: Bytes.appendMillisAsSeconds(nanos: Clock.eventNanos() &- startNanos, to: &out)
         case .requestID: out.append(contentsOf: id())
         case .scheme: if c.isTLS { out.append(static: "https") } else { out.append(static: "http") }
         case .https: if c.isTLS { out.append(static: "on") }
@@ -296,7 +296,7 @@ final class Request {
         case .connectionRequests: ASCIIDecimal.append(c.requestsServed, to: &out)
         case .requestBody: out.append(contentsOf: requestBody)
         case .requestBodyFile: out.append(contentsOf: requestBodyFile)
-        case .connectionTime: Bytes.appendMillisAsSeconds(nanos: Clock.monotonicNanos() &- c.openedNanos, to: &out)
+        case .connectionTime: Bytes.appendMillisAsSeconds(nanos: Clock.eventNanos() &- c.openedNanos, to: &out)
         case .connectionsActive: ASCIIDecimal.append(c.worker.stats.snapshot().active, to: &out)
         case .connectionsReading: ASCIIDecimal.append(c.worker.stats.snapshot().reading, to: &out)
         case .connectionsWriting: ASCIIDecimal.append(c.worker.stats.snapshot().writing, to: &out)

@@ -48,7 +48,7 @@ enum Subrequest {
         r.uri = uri
         if let a = args { r.args = a[...]; r.hasArgs = true }
         r.isInternal = true
-        r.startNanos = Clock.monotonicNanos()
+        r.startNanos = Clock.eventNanos()
         r.userVariables = parent.userVariables
         r.mapValues = Array(repeating: nil, count: parent.mapValues.count)
         r.realClient = parent.realClient

@@ -32,7 +32,7 @@ final class UpstreamConnection {
     var owner: (any UpstreamConnectionOwner)?
     var requestsServed = 0
     /// When it was opened: upstream `keepalive_time` stops reusing it after that long.
-    let openedNanos = Clock.monotonicNanos()
+    let openedNanos = Clock.eventNanos()
     var pooled = false
     /// The pool's trim tick when it was last pooled (UpstreamPool.trim).
     var pooledAtTick = 0

@@ -207,7 +207,7 @@ final class Worker {
         case .idle:
             idleQueue.append(c, since: 0)
         case .head:
-            let now = Clock.monotonicNanos()
+            let now = Clock.eventNanos()
             headQueue.append(c, since: now)
             if !headTimer.isArmed { armHeadTimer(deadline: headDeadline(of: c), now: now) }
         case .none:
@@ -228,7 +228,7 @@ final class Worker {
     /// is in deadline order while `client_header_timeout` stays the same; after a reload changes it, a
     /// shorter deadline behind a longer one waits for it.
     private func expireHeads() {
-        let now = Clock.monotonicNanos()
+        let now = Clock.eventNanos()
         while let c = headQueue.first {
             let deadline = headDeadline(of: c)
             if deadline > now { return armHeadTimer(deadline: deadline, now: now) }
@@ -419,7 +419,7 @@ final class Worker {
         return w
     }
 
-    func now() -> Instant { Instant(nanoseconds: Clock.monotonicNanos()) }
+    func now() -> Instant { Instant(nanoseconds: Clock.eventNanos()) }
 
     /// This worker's memcached client for `shared`'s node list, made on first use.
     func memcached(_ shared: SharedRoutes) -> MemcachedClient {

@@ -21,6 +21,11 @@ void cswy_event_base_free(void *base);
 int cswy_event_base_dispatch(void *base);
 int cswy_event_base_loop_once(void *base);
 int cswy_event_base_loopbreak(void *base);
+/// The event clock: monotonic nanoseconds read at most once per event callback on this thread (between
+/// cswy_event_clock_enter and _leave, which the engine's callback trampoline calls); a fresh reading elsewhere.
+unsigned long long cswy_event_nanos(void);
+void cswy_event_clock_enter(void);
+void cswy_event_clock_leave(void);
 /// A shared "common timeout" of `millis` for this base (libevent's O(1) queue for equal durations).
 const void *cswy_event_base_common_timeout(void *base, long millis);
 void *cswy_event_new(void *base, int fd, short flags, cswy_event_callback cb, void *arg);
