@@ -26,7 +26,7 @@ public struct ResponseHeadParser: Sendable {
     public mutating func reset() {
         framer.reset()
         statusLine = nil
-        // The list a reused head gave back (see `HeadStorageSlot`), or empty after a new head took it.
+        // The list a reused head gave back (see `HeadStoragePool`), or empty after a new head took it.
         headers.removeAll(keepingCapacity: true)
         summary = FieldSummary()
         completed = nil

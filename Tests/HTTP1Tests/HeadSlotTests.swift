@@ -1,4 +1,4 @@
-import HTTP1
+@testable import HTTP1
 import Testing
 
 /// A worker parses every head through one slot (`RequestHeadSlot`, `ResponseHeadSlot`): a head someone still holds
@@ -78,6 +78,24 @@ import Testing
             #expect(ResponseSummary(reused) == ResponseSummary(expected))
             #expect(reused == expected)
         }
+    }
+
+    /// Many requests in flight at once (a worker under load): once they end, the heads that follow are made in
+    /// their storages, not in new ones, and a head still held is never one of them.
+    @Test func storagesOfHeadsReleasedTogetherAreReused() throws {
+        var parser = RequestHeadParser()
+        var slot = RequestHeadSlot()
+        var inFlight = try (0..<10).map { _ in try #require(request(longRequest, &parser, &slot)) }
+        let stillHeld = try #require(request(shortRequest, &parser, &slot))
+        let released = Set(inFlight.map { ObjectIdentifier($0.fields) })
+        inFlight.removeAll()
+        for k in 0..<30 {
+            let next = try #require(request(k % 2 == 0 ? shortRequest : longRequest, &parser, &slot))
+            #expect(released.contains(ObjectIdentifier(next.fields)), "head \(k) got a new storage")
+            #expect(next.fields !== stillHeld.fields)
+        }
+        #expect(RequestSummary(stillHeld, consumed: 0).headers == ["Host: two"])
+        #expect(slot.pool.count == 11)
     }
 
     /// Each exchange has its own parser, which starts with the field list the slot kept from the last reused
