@@ -219,6 +219,13 @@ def main():
         checks.append(("a proxied keep-alive request: at most 1 malloc (its exchange), none on malloc's slow path "
                        "(callgrind; rr_cookie, ip_hash, jvm_route)", f"{most:.2f} malloc, {slow:.2f} slow",
                        "met" if most < 1.1 and slow < 0.05 else "MISSED"))
+    # Under load (wrk, 50 connections) the same path still allocates only its exchange: heads parsed while
+    # other requests hold theirs reuse the worker's storages. Its slow-path share is printed, not a target: with
+    # 50 exchanges alive at once, glibc's tcache (7 chunks a size) cannot hold them all.
+    if "rr50_load" in allocs:
+        m, sl = allocs["rr50_load"]
+        checks.append(("a proxied keep-alive request under load: at most 1 malloc (its exchange) (callgrind, "
+                       "rr50_load: wrk -c50)", f"{m:.2f} malloc, {sl:.2f} slow", "met" if m < 1.1 else "MISSED"))
     # A compressed HIT against an identity HIT of the same entry (issue 20: within 10%).
     if "cache_gzip1" in instructions and "cache_plain" in instructions:
         extra = (instructions["cache_gzip1"] / instructions["cache_plain"] - 1) * 100
