@@ -43,7 +43,11 @@ struct BlockHasher<Compression: BlockCompression>: Sendable {
             compression.compress(bytes, at: i)
             i += 64
         }
-        if i < bytes.count { pending += bytes[i...] }
+        if i < bytes.count {
+            // Room for the rest and the padding in one allocation (the padding never takes it past two blocks).
+            if pending.capacity < 128 { pending.reserveCapacity(128) }
+            pending += bytes[i...]
+        }
     }
 
     /// The digest: the padding appended, then `words` of the final state in the hash's byte order (the same
@@ -51,6 +55,7 @@ struct BlockHasher<Compression: BlockCompression>: Sendable {
     mutating func finish(_ words: (Compression) -> [UInt32]) -> [UInt8] {
         pad()
         var out: [UInt8] = []
+        out.reserveCapacity(32)
         for word in words(compression) {
             for i in 0..<4 {
                 let shift = Compression.bigEndianLength ? 24 - 8 * UInt32(i) : 8 * UInt32(i)
@@ -63,14 +68,21 @@ struct BlockHasher<Compression: BlockCompression>: Sendable {
     /// Appends the padding; `compression` then holds the final state.
     mutating func pad() {
         let bitLength = length &* 8
-        // 0x80, zeros up to 56 bytes into a block, the bit length: ends exactly on a block boundary.
+        // 0x80, zeros up to 56 bytes into a block, the bit length: ends exactly on a block boundary. Written into
+        // `pending` itself (one or two blocks), not through a tail array and `update`.
         let zeros = (pending.count < 56 ? 55 : 119) - pending.count
-        var tail = [UInt8](repeating: 0, count: 1 + zeros + 8)
-        tail[0] = 0x80
+        if pending.capacity < 128 { pending.reserveCapacity(128) }
+        pending.append(0x80)
+        pending.append(contentsOf: repeatElement(0, count: zeros))
         for i in 0..<8 {
             let shift = Compression.bigEndianLength ? 56 - 8 * UInt64(i) : 8 * UInt64(i)
-            tail[1 + zeros + i] = UInt8(truncatingIfNeeded: bitLength >> shift)
+            pending.append(UInt8(truncatingIfNeeded: bitLength >> shift))
         }
-        update(tail)
+        var base = 0
+        while base < pending.count {
+            compression.compress(pending, at: base)
+            base += 64
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 }

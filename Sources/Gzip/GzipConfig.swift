@@ -107,7 +107,7 @@ public struct GzipTypes: Sendable, Hashable {
 
     /// Matches a `Content-Type` value: parameters (`; charset=…`) and case are ignored. A missing
     /// type matches only `*` (nginx: `ngx_http_test_content_type`).
-    public func matches(contentType: [UInt8]?) -> Bool {
+    public func matches(contentType: ArraySlice<UInt8>?) -> Bool {
         if matchesAny { return true }
         guard let value = contentType else { return false }
         var end = value.firstIndex(of: UInt8(ascii: ";")) ?? value.endIndex

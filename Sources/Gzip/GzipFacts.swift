@@ -32,8 +32,9 @@ public struct GzipResponseFacts: Sendable, Equatable {
     }
 
     public var status: Int
-    /// The `Content-Type` value, parameters included; nil when absent.
-    public var contentType: [UInt8]?
+    /// The `Content-Type` value, parameters included; nil when absent. A slice of the head's bytes: the facts
+    /// are gathered for every response of a gzip location, and copies were two allocations a response.
+    public var contentType: ArraySlice<UInt8>?
     /// The `Content-Length`, nil when unknown (chunked or read-until-close).
     public var contentLength: Int?
     /// A non-empty `Content-Encoding` is present (even `identity`: nginx does not look inside).
@@ -43,11 +44,11 @@ public struct GzipResponseFacts: Sendable, Equatable {
     public var expires: Expires = .absent
     public var hasLastModified = false
     /// The `ETag` value, to be weakened when compressing; nil when absent.
-    public var etag: [UInt8]?
+    public var etag: ArraySlice<UInt8>?
     /// The response already says `Vary: Accept-Encoding` (or `*`): do not add a second one.
     public var varyCoversAcceptEncoding = false
 
-    public init(status: Int, contentType: [UInt8]?, contentLength: Int?) {
+    public init(status: Int, contentType: ArraySlice<UInt8>?, contentLength: Int?) {
         self.status = status
         self.contentType = contentType
         self.contentLength = contentLength

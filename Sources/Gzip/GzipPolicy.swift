@@ -96,8 +96,8 @@ public enum GzipPolicy {
     }
 
     /// nginx `ngx_http_weak_etag`: `W/…` stays, `"…"` gains `W/`, anything else is dropped.
-    static func weakened(_ etag: [UInt8]) -> GzipDecision.ETagEdit {
-        if etag.count >= 2 && etag[0] == UInt8(ascii: "W") && etag[1] == UInt8(ascii: "/") { return .keep }
+    static func weakened(_ etag: ArraySlice<UInt8>) -> GzipDecision.ETagEdit {
+        if etag.starts(with: [UInt8(ascii: "W"), UInt8(ascii: "/")]) { return .keep }
         if etag.first == UInt8(ascii: "\"") { return .weaken }
         return .remove
     }

@@ -18,7 +18,7 @@ enum GzipStage {
         for f in resp.headers {
             switch f.name.end - f.name.start {
             case 4:
-                if ASCII.named(b, f.name, "etag") { if res.etag == nil { res.etag = Array(b[f.value.start..<f.value.end]) } }
+                if ASCII.named(b, f.name, "etag") { if res.etag == nil { res.etag = b[f.value.start..<f.value.end] } }
                 else if ASCII.named(b, f.name, "date") { if date == nil { date = f.value } }
                 else if ASCII.named(b, f.name, "vary") {
                     let v = b[f.value.start..<f.value.end]
@@ -29,7 +29,7 @@ enum GzipStage {
             case 7:
                 if ASCII.named(b, f.name, "expires"), expires == nil { expires = f.value }
             case 12:
-                if ASCII.named(b, f.name, "content-type"), res.contentType == nil { res.contentType = Array(b[f.value.start..<f.value.end]) }
+                if ASCII.named(b, f.name, "content-type"), res.contentType == nil { res.contentType = b[f.value.start..<f.value.end] }
             case 13:
                 if ASCII.named(b, f.name, "cache-control") { append(b, f.value, to: &res.cacheControl) }
                 else if ASCII.named(b, f.name, "last-modified") { res.hasLastModified = true }
@@ -55,10 +55,10 @@ enum GzipStage {
                               etag: [UInt8], encoded: Bool = false) -> GzipDecision {
         var req = requestFacts(g, r)
         req.isHead = false
-        var res = GzipResponseFacts(status: status, contentType: contentType, contentLength: Int(length))
+        var res = GzipResponseFacts(status: status, contentType: contentType[...], contentLength: Int(length))
         res.hasContentEncoding = encoded
         res.hasLastModified = true
-        res.etag = etag
+        res.etag = etag[...]
         if let e = r.location.expires, let h = e.headers(status: status, request: r) {
             res.cacheControl = Array(h.cacheControl.utf8)
             let now = Int64(time(nil))
@@ -72,7 +72,7 @@ enum GzipStage {
     static func decideForMade(_ g: GzipRuntime, request r: Request, status: Int, contentType: [UInt8]) -> GzipDecision {
         var req = requestFacts(g, r)
         req.isHead = false
-        var res = GzipResponseFacts(status: status, contentType: contentType, contentLength: nil)
+        var res = GzipResponseFacts(status: status, contentType: contentType[...], contentLength: nil)
         if let e = r.location.expires, let h = e.headers(status: status, request: r) {
             res.cacheControl = Array(h.cacheControl.utf8)
             let now = Int64(time(nil))

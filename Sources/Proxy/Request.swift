@@ -189,6 +189,7 @@ final class Request {
             if case .remoteAddr = v { return remoteAddrText }
         }
         var out: [UInt8] = []
+        out.reserveCapacity(128)   // one allocation for the usual key or value, not one per part appended
         evaluate(t, into: &out)
         return out
     }

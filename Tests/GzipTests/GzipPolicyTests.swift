@@ -17,7 +17,7 @@ private func referenceConfig() -> GzipConfig {
 
 private func okRequest() -> GzipRequestFacts { GzipRequestFacts(acceptEncoding: bytes("gzip, deflate")) }
 private func okResponse() -> GzipResponseFacts {
-    GzipResponseFacts(status: 200, contentType: bytes("text/html; charset=utf-8"), contentLength: 5000)
+    GzipResponseFacts(status: 200, contentType: bytes("text/html; charset=utf-8")[...], contentLength: 5000)
 }
 
 /// One policy row: a change to the baseline (eligible, accepted) and the expected reason + Vary.
@@ -54,14 +54,14 @@ struct ClientRow: CustomTestStringConvertible, Sendable {
         Row(name: "below min_length", reason: .tooShort, vary: false) { _, _, r in r.contentLength = 1023 },
         Row(name: "exactly min_length", reason: .compress, vary: true) { _, _, r in r.contentLength = 1024 },
         Row(name: "unknown length", reason: .compress, vary: true) { _, _, r in r.contentLength = nil },
-        Row(name: "type not listed", reason: .type, vary: false) { _, _, r in r.contentType = bytes("image/png") },
+        Row(name: "type not listed", reason: .type, vary: false) { _, _, r in r.contentType = bytes("image/png")[...] },
         Row(name: "listed type any case", reason: .compress, vary: true) { _, _, r in
-            r.contentType = bytes("Text/CSS ;charset=utf-8")
+            r.contentType = bytes("Text/CSS ;charset=utf-8")[...]
         },
         Row(name: "no content type", reason: .type, vary: false) { _, _, r in r.contentType = nil },
         Row(name: "star matches all", reason: .compress, vary: true) { c, _, r in
             c.types = GzipTypes(["*"])
-            r.contentType = bytes("image/png")
+            r.contentType = bytes("image/png")[...]
         },
         Row(name: "star matches missing type", reason: .compress, vary: true) { c, _, r in
             c.types = GzipTypes(["*"])
@@ -154,7 +154,7 @@ struct ClientRow: CustomTestStringConvertible, Sendable {
         Row(name: "no_etag with ETag", reason: .proxied, vary: true) { c, q, r in
             c.proxied = .noETag
             q.hasVia = true
-            r.etag = bytes("\"v1\"")
+            r.etag = bytes("\"v1\"")[...]
         },
         Row(name: "no_etag without ETag", reason: .compress, vary: true) { c, q, _ in
             c.proxied = .noETag
@@ -181,13 +181,13 @@ struct ClientRow: CustomTestStringConvertible, Sendable {
     ])
     func strongETagBecomesWeak(etag: String, edit: GzipDecision.ETagEdit) {
         var r = okResponse()
-        r.etag = bytes(etag)
+        r.etag = bytes(etag)[...]
         #expect(GzipPolicy.decide(referenceConfig(), okRequest(), r).etag == edit)
     }
 
     @Test func etagUntouchedWhenNotCompressing() {
         var r = okResponse()
-        r.etag = bytes("\"abc\"")
+        r.etag = bytes("\"abc\"")[...]
         var q = okRequest()
         q.acceptEncoding = nil
         #expect(GzipPolicy.decide(referenceConfig(), q, r).etag == .keep)
