@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "RegexTests", dependencies: ["Regex"], swiftSettings: strict + pcreNames),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"], swiftSettings: strict),
         .testTarget(name: "GzipTests", dependencies: ["Gzip", "Deflate", "HTTP1"], swiftSettings: strict),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "HTTP1", "Digest"], swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "HTTP1", "Digest", "SwitchyardTestSupport"], swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(
             name: "ProxyTests",

@@ -1,5 +1,6 @@
 import Cache
 import Glibc
+import SwitchyardTestSupport
 import Testing
 
 /// proxy_store's file through the cache's writer: no entry prefix, the bytes as they came; at commit the mode,
@@ -8,29 +9,6 @@ import Testing
     private static func info(_ path: String) -> stat? {
         var st = stat()
         return stat(path, &st) == 0 ? st : nil
-    }
-
-    private static func contents(_ path: String) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var out: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 256)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { return out }
-            out += chunk[0..<n]
-        }
-    }
-
-    private static func names(_ dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var out: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return out
     }
 
     @Test func commitGivesTheFileItsModeTimeAndPlace() throws {
@@ -42,14 +20,14 @@ import Testing
                                      FileCacheWriter.PlainFile(mode: 0o640, directoryMode: 0o750, modified: 1_796_551_200))
         try w.append(bytes: Array("hello ".utf8))
         try w.append(bytes: Array("world".utf8))
-        #expect(Self.names(dir.path + "/temp").count == 1)
+        #expect(TempDir.names(in: dir.path + "/temp").count == 1)
         #expect(Self.info(final) == nil)   // nothing in place before the commit
         #expect(try w.commit() == 11)
-        #expect(Self.contents(final) == Array("hello world".utf8))
+        #expect(try TempDir.readBytes(final) == Array("hello world".utf8))
         #expect(Self.info(final).map { $0.st_mode & 0o777 } == 0o640)
         #expect(Self.info(final).map { $0.st_mtim.tv_sec } == 1_796_551_200)
         #expect(Self.info(dir.path + "/a/b").map { $0.st_mode & 0o777 } == 0o750)
-        #expect(Self.names(dir.path + "/temp").isEmpty)
+        #expect(TempDir.names(in: dir.path + "/temp").isEmpty)
     }
 
     @Test func anAbortOrADroppedWriterLeavesNothing() throws {
@@ -59,12 +37,12 @@ import Testing
         let w = try StoredFile.begin(final: dir.path + "/x", tempDirectory: dir.path, plain)
         try w.append(bytes: Array("part".utf8))
         w.abort()
-        #expect(Self.names(dir.path).isEmpty)
+        #expect(TempDir.names(in: dir.path).isEmpty)
         do {
             let dropped = try StoredFile.begin(final: dir.path + "/y", tempDirectory: dir.path, plain)
             try dropped.append(bytes: Array("part".utf8))
         }
-        #expect(Self.names(dir.path).isEmpty)
+        #expect(TempDir.names(in: dir.path).isEmpty)
         #expect(throws: CacheStorageError.self) {
             _ = try StoredFile.begin(final: dir.path + "/z", tempDirectory: dir.path + "/missing", plain)
         }

@@ -36,17 +36,6 @@ import Testing
         return stat(path, &st) == 0 ? Int(st.st_mtim.tv_sec) : nil
     }
 
-    static func entries(_ dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var out: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return out
-    }
-
     @Test func aWhole200IsStoredWithItsModeAndTime() throws {
         let backend = try MockBackend(name: "b") { req in
             if req.target.hasPrefix("/missing") { return MockResponse(status: 404, text: "no") }
@@ -74,7 +63,7 @@ import Testing
         try c.send("HEAD /s/head HTTP/1.0\r\nHost: h\r\n\r\n")
         #expect(try c.readResponse(method: .head).status == 200)
         #expect(Self.mode(root + "/s/head") == nil)   // a HEAD's answer has no body to store
-        #expect(Self.entries(f.proxy.prefix + "/temp").isEmpty)
+        #expect(TempDir.names(in: f.proxy.prefix + "/temp").isEmpty)
     }
 
     @Test func aCutAnswerLeavesNoFile() throws {
@@ -86,11 +75,11 @@ import Testing
         defer { f.proxy.stop() }
         let c = try f.client()
         try c.send("GET /s/cut HTTP/1.0\r\nHost: h\r\n\r\n")
-        #expect(eventually { Self.entries(f.proxy.prefix + "/temp").count == 1 })   // being written
+        #expect(eventually { TempDir.names(in: f.proxy.prefix + "/temp").count == 1 })   // being written
         backend.stop()   // the upstream goes away before the rest: the client's connection is closed
         _ = try? c.readResponse()   // cut short: the connection closes
         gate.open()
-        #expect(eventually { Self.entries(f.proxy.prefix + "/temp").isEmpty })
+        #expect(eventually { TempDir.names(in: f.proxy.prefix + "/temp").isEmpty })
         #expect(Self.mode(f.proxy.prefix + "/store/s/cut") == nil)
     }
 
@@ -104,9 +93,9 @@ import Testing
         defer { f.proxy.stop() }
         let c = try f.client()
         try c.send("GET /s/gone HTTP/1.0\r\nHost: h\r\n\r\n")
-        #expect(eventually { Self.entries(f.proxy.prefix + "/temp").count == 1 })
+        #expect(eventually { TempDir.names(in: f.proxy.prefix + "/temp").count == 1 })
         c.close()
-        #expect(eventually { Self.entries(f.proxy.prefix + "/temp").isEmpty })
+        #expect(eventually { TempDir.names(in: f.proxy.prefix + "/temp").isEmpty })
         #expect(Self.mode(f.proxy.prefix + "/store/s/gone") == nil)
     }
 }
