@@ -114,7 +114,7 @@ final class CacheExchange {
         if decision == .notCacheable {
             // RFC 9111 §4.4: an unsafe method's non-error answer invalidates the URI's entry (responseStarted).
             guard !CacheInvalidation.isSafe(facts.method) else { return .fetch(nil) }
-            let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
+            let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key, reserving: 128)), exchange: ex)
             cx.invalidation = Invalidation(uri: Array(r.head.bytes(r.head.requestURI)), host: r.hostBytes())
             cx.mayStore = false
             return .fetch(cx)
@@ -123,7 +123,7 @@ final class CacheExchange {
         if let limit = loc.maxRangeOffset, let range = r.requestHeader("range"), rangeStarts(range, atOrPast: limit) {
             return .fetch(nil)
         }
-        let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key)), exchange: ex)
+        let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key, reserving: 128)), exchange: ex)
         cx.convertsHead = loc.convertHead && r.head.method == .head
         if decision == .bypass {
             r.cacheStatus = CacheStatus.bypass.bytes

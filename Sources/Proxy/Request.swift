@@ -189,7 +189,17 @@ final class Request {
             if case .remoteAddr = v { return remoteAddrText }
         }
         var out: [UInt8] = []
-        out.reserveCapacity(128)   // one allocation for the usual key or value, not one per part appended
+        evaluate(t, into: &out)
+        return out
+    }
+
+    /// `evaluate(_:)` into room for `capacity` bytes reserved first: one allocation for a value of several parts
+    /// (a cache key), where appending part by part regrew it. Not the default: an empty value (a `bypass`
+    /// variable, mostly unset) would pay an allocation it never had.
+    func evaluate(_ t: CompiledTemplate, reserving capacity: Int) -> [UInt8] {
+        if t.constant != nil || t.parts.count == 1 { return evaluate(t) }   // nothing to regrow
+        var out: [UInt8] = []
+        out.reserveCapacity(capacity)
         evaluate(t, into: &out)
         return out
     }
