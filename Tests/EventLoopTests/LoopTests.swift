@@ -13,6 +13,28 @@ import Testing
         #expect(fired == 1)
     }
 
+    /// The event clock: one reading for a whole callback (what a request measures and arms its timers with),
+    /// a new one in the next callback, and fresh readings outside callbacks.
+    @Test func eventClockIsReadOncePerCallback() {
+        let loop = Loop()
+        var inFirst: (UInt64, UInt64) = (0, 0)
+        var inSecond: UInt64 = 0
+        let second = Watcher.timer(loop: loop) { inSecond = Clock.eventNanos() }
+        let first = Watcher.timer(loop: loop) {
+            let a = Clock.eventNanos()
+            usleep(2_000)
+            inFirst = (a, Clock.eventNanos())
+            second.arm(exactMillis: 1)
+        }
+        first.arm(exactMillis: 1)
+        loop.run()
+        #expect(inFirst.0 != 0 && inFirst.0 == inFirst.1)
+        #expect(inSecond >= inFirst.0 + 2_000_000)
+        let outside = Clock.eventNanos()
+        usleep(1_000)
+        #expect(Clock.eventNanos() >= outside + 1_000_000)
+    }
+
     /// Re-arming a pending timer is lazy (it stays when its deadline would move less than the slack), yet a
     /// timer re-armed again and again keeps being pushed back, and fires only once left alone.
     @Test func rearmedTimerKeepsMovingAndFiresOnceLeftAlone() throws {
