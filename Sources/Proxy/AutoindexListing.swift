@@ -51,7 +51,7 @@ struct AutoindexListing {
     private func appendRow(_ e: Entry, utf8: Bool, exactSize: Bool, offset: Int, to out: inout [UInt8]) {
         let width = Self.nameWidth
         out.append(contentsOf: "<a href=\"".utf8)
-        Self.appendURIComponent(e.name, to: &out)
+        URIComponent.append(e.name, to: &out)   // a path segment for `href`: `:` cannot start a scheme nor `?` a query
         if e.isDirectory { out.append(UInt8(ascii: "/")) }
         out.append(contentsOf: "\">".utf8)
 
@@ -230,24 +230,6 @@ struct AutoindexListing {
 
     static func needsHTMLEscape(_ s: [UInt8]) -> Bool {
         s.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "\"") }
-    }
-
-    /// A path segment for `href`: everything but letters, digits and `-._~` as `%XX` (nginx's
-    /// NGX_ESCAPE_URI_COMPONENT), so `:` cannot start a scheme nor `?` a query.
-    static func appendURIComponent(_ s: [UInt8], to out: inout [UInt8]) {
-        let hex: StaticString = "0123456789ABCDEF"
-        for c in s {
-            switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                out.append(c)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex.utf8Start[Int(c >> 4)])
-                out.append(hex.utf8Start[Int(c & 0xf)])
-            }
-        }
     }
 
     /// A JSON string's inside (nginx's ngx_escape_json): `"` and `\` escaped, control bytes as `\n`-style or

@@ -11,14 +11,7 @@ enum OCSPRequestBytes {
         var out = Array("GET ".utf8)
         out.append(contentsOf: responder.path.utf8)
         if out.last != UInt8(ascii: "/") { out.append(UInt8(ascii: "/")) }
-        for b in Base64.encode(der) {
-            switch b {
-            case UInt8(ascii: "+"): out.append(contentsOf: "%2B".utf8)
-            case UInt8(ascii: "/"): out.append(contentsOf: "%2F".utf8)
-            case UInt8(ascii: "="): out.append(contentsOf: "%3D".utf8)
-            default: out.append(b)
-            }
-        }
+        URIComponent.append(Base64.encode(der), to: &out)   // base64's `+`, `/` and `=` as %2B, %2F, %3D
         out.append(contentsOf: " HTTP/1.0\r\nHost: ".utf8)
         out.append(contentsOf: responder.hostHeader.utf8)
         out.append(contentsOf: "\r\n\r\n".utf8)

@@ -13,7 +13,7 @@ extension Builder {
             throw ConfigError("\"ssl_ocsp\" is incompatible with \"ssl_verify_client optional_no_ca\"", at: s.location)
         }
         let resolver = try resolverRuntime(s.settings.resolver)
-        let timeout = Self.millis(s.settings.resolver.timeout)
+        let timeout = millis(s.settings.resolver.timeout)
         var responder: OCSPTarget? = nil
         if let url = ssl.ocspResponder {
             responder = try target(url, directive: "ssl_ocsp_responder", timeoutMillis: timeout, at: s.location)
@@ -28,7 +28,7 @@ extension Builder {
         let ssl = s.settings.ssl
         guard ssl.stapling, ssl.staplingFile == nil, !context.staples.isEmpty else { return nil }
         let resolver = try resolverRuntime(s.settings.resolver)
-        let timeout = Self.millis(s.settings.resolver.timeout)
+        let timeout = millis(s.settings.resolver.timeout)
         var configured: OCSPTarget? = nil
         if let url = ssl.staplingResponder {
             configured = try target(url, directive: "ssl_stapling_responder", timeoutMillis: timeout, at: s.location)
@@ -61,10 +61,5 @@ extension Builder {
             throw ConfigError("host not found in OCSP responder \"\(url.host)\" in \"\(directive)\"", at: at)
         }
         return OCSPTarget(url: url, addresses: addresses, resolver: nil, timeoutMillis: timeoutMillis)
-    }
-
-    private static func millis(_ d: Duration) -> Int {
-        let c = d.components
-        return Int(c.seconds) * 1000 + Int(c.attoseconds / 1_000_000_000_000_000)
     }
 }
