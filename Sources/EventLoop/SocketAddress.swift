@@ -69,6 +69,13 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// An IPv4 or IPv6 literal host (IPv6 with or without brackets) and a port; nil for a name, and for `*`, which
+    /// `parse` reads as the wildcard address (a listen address), never a host to connect to.
+    public static func literal(host: String, port: UInt16) -> SocketAddress? {
+        if host == "*" { return nil }
+        return parse(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)")
+    }
+
     /// Resolves a host name (blocking: only while loading a configuration, never on a worker).
     public static func resolve(host: String, port: UInt16) -> [SocketAddress] {
         if let a = parse(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)") {

@@ -62,7 +62,7 @@ final class OCSPFetch: UpstreamConnectionOwner, DNSResolveWaiter {
     private func begin() {
         guard finish != nil else { return }
         if !addresses.isEmpty { return connectNext() }
-        if let literal = SocketAddress.resolve(literal: target.url.host, port: target.url.port) {
+        if let literal = SocketAddress.literal(host: target.url.host, port: target.url.port) {
             addresses = [literal]
             return connectNext()
         }
@@ -183,12 +183,5 @@ final class OCSPFetch: UpstreamConnectionOwner, DNSResolveWaiter {
         let f = finish
         finish = nil
         f?(result)
-    }
-}
-
-extension SocketAddress {
-    /// An IPv4 or IPv6 literal (without brackets) and a port; nil for a name.
-    static func resolve(literal host: String, port: UInt16) -> SocketAddress? {
-        SocketAddress.parse(host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 }

@@ -151,6 +151,15 @@ import Testing
         #expect(SocketAddress.parse(text)?.description == expected)
     }
 
+    /// A host to connect to given as a literal (an OCSP responder from a certificate's AIA): `*` is no address.
+    @Test func literalHostsAreAddressesButTheWildcardIsNot() {
+        #expect(SocketAddress.literal(host: "127.0.0.1", port: 80)?.description == "127.0.0.1:80")
+        #expect(SocketAddress.literal(host: "::1", port: 80)?.description == "[::1]:80")
+        #expect(SocketAddress.literal(host: "[::1]", port: 80)?.description == "[::1]:80")
+        #expect(SocketAddress.literal(host: "*", port: 80) == nil)
+        #expect(SocketAddress.literal(host: "ocsp.example", port: 80) == nil)
+    }
+
     @Test(arguments: ["nonsense", "[::1", "1.2.3.4:99999"])
     func rejectsBadAddresses(text: String) {
         #expect(SocketAddress.parse(text) == nil)
