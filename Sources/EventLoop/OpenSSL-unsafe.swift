@@ -431,17 +431,25 @@ public final class OCSPChain {
 
     /// The DER OCSP request for certificate `index` (issued by `index + 1`).
     public func request(at index: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: ocspRequestMax)
-        let n = cswy_ocsp_chain_request(pointer, Int32(index), &out, Int32(out.count))
+        var n: Int32 = 0
+        // Written in place: one allocation a certificate, not a zeroed 4 KiB buffer and a copy of its prefix.
+        let out = [UInt8](unsafeUninitializedCapacity: ocspRequestMax) { buf, count in
+            n = cswy_ocsp_chain_request(pointer, Int32(index), buf.baseAddress!, Int32(buf.count))
+            count = max(0, Int(n))
+        }
         if n <= 0 { _ = TLSContext.errorText(); return nil }
-        return Array(out.prefix(Int(n)))
+        return out
     }
 
     /// The responder URL of certificate `index`'s Authority Information Access, nil when it names none.
     public func responder(at index: Int) -> [UInt8]? {
-        var out = [CChar](repeating: 0, count: ocspRequestMax)
-        let n = cswy_ocsp_chain_aia(pointer, Int32(index), &out, Int32(out.count))
-        return n > 0 ? out.prefix(Int(n)).map { UInt8(bitPattern: $0) } : nil
+        let out = [UInt8](unsafeUninitializedCapacity: ocspRequestMax) { buf, count in
+            let n = buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                cswy_ocsp_chain_aia(pointer, Int32(index), $0, Int32(buf.count))
+            }
+            count = max(0, Int(n))
+        }
+        return out.isEmpty ? nil : out
     }
 
     /// Judges a response for certificate `index` against `context`'s trusted certificates.
@@ -487,10 +495,13 @@ extension TLSContext {
 
     /// The DER OCSP request for stapled certificate `index`.
     public func stapleRequest(_ index: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: ocspRequestMax)
-        let n = cswy_ocsp_staple_request(pointer, Int32(index), &out, Int32(out.count))
+        var n: Int32 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: ocspRequestMax) { buf, count in
+            n = cswy_ocsp_staple_request(pointer, Int32(index), buf.baseAddress!, Int32(buf.count))
+            count = max(0, Int(n))
+        }
         if n <= 0 { _ = Self.errorText(); return nil }
-        return Array(out.prefix(Int(n)))
+        return out
     }
 
     /// A fetched response for stapled certificate `index`: nil once it is stapled, else why not (nginx's text).
