@@ -1,3 +1,4 @@
+import EventLoop
 import Glibc
 import Locking
 
@@ -61,16 +62,10 @@ public enum TempDir {
         for part in path.split(separator: "/").dropLast() { built += "/" + part; _ = mkdir(built, 0o755) }
     }
 
-    /// The names in a directory, "." and ".." left out, unsorted; empty when it cannot be opened.
+    /// The names in a directory, "." and ".." left out, unsorted (the engine's `Syscall.allNames`); empty when it
+    /// cannot be read.
     public static func names(in dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var out: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return out
+        ((try? Syscall.allNames(in: Array(dir.utf8)).get()) ?? []).map { String(decoding: $0, as: UTF8.self) }
     }
 
     public static func read(_ path: String) throws -> String {
