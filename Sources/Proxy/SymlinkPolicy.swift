@@ -14,7 +14,12 @@ struct SymlinkPolicy {
     /// `from` is the whole path (nothing left to check).
     func unchecked(_ path: [UInt8], _ r: Request) -> Int? {
         guard let t = from else { return 0 }
-        let f = r.evaluate(t)
+        return Self.unchecked(path, from: r.evaluate(t))
+    }
+
+    /// `unchecked` for `from` evaluated to `f`: the prefix ends at a `/` of the path (the one after it, or its own
+    /// last byte), or it is not a prefix at all (0).
+    static func unchecked(_ path: [UInt8], from f: [UInt8]) -> Int? {
         guard !f.isEmpty, f.count <= path.count, path.starts(with: f) else { return 0 }
         if f.count == path.count { return nil }
         let slash = UInt8(ascii: "/")
