@@ -1,4 +1,5 @@
-/// ngx_http_ssl_module (`ssl_*`, http and server levels) and the `proxy_ssl_*` directives of ngx_http_proxy_module.
+/// ngx_http_ssl_module (`ssl_*`, http and server levels), and the TLS toward upstreams: `proxy_ssl_*` of
+/// ngx_http_proxy_module and `uwsgi_ssl_*` of ngx_http_uwsgi_module (UpstreamSSLDirectives.swift).
 /// Files are only named here; RuntimeBuilder loads them, so a bad certificate is `[emerg] … in file:line`.
 extension DirectiveTable {
     static var ssl: [DirectiveSpec] {
@@ -54,32 +55,7 @@ extension DirectiveTable {
         DirectiveSpec("ssl_ocsp_cache", server, .exactly(1), .value(\.ssl.$ocspCache) { _, d in
             try SSLValues.ocspCache(d)
         }),
-
-        DirectiveSpec("proxy_ssl_server_name", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$serverName)),
-        DirectiveSpec("proxy_ssl_name", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$name) { _, d in
-            try Values.template(d, d.arguments[0])
-        }),
-        DirectiveSpec("proxy_ssl_verify", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$verify)),
-        DirectiveSpec("proxy_ssl_verify_depth", anyHTTPLevel, .exactly(1), .number(\.proxySSL.$verifyDepth)),
-        DirectiveSpec("proxy_ssl_trusted_certificate", anyHTTPLevel, .exactly(1),
-                      .value(\.proxySSL.$trustedCertificate) { b, d in b.confFile(d) }),
-        DirectiveSpec("proxy_ssl_protocols", anyHTTPLevel, .atLeast(1), .accumulate(\.proxySSL.$protocols) {
-            b, d, current in try SSLValues.protocols(b, d, adding: current)
-        }),
-        DirectiveSpec("proxy_ssl_ciphers", anyHTTPLevel, .exactly(1), .string(\.proxySSL.$ciphers)),
-        // Variables allowed (evaluated per upstream connection); an empty value sends no certificate (nginx 1.21.0).
-        DirectiveSpec("proxy_ssl_certificate", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$certificate) { b, d in
-            b.confFileOrEmpty(d)
-        }),
-        DirectiveSpec("proxy_ssl_certificate_key", anyHTTPLevel, .exactly(1),
-                      .value(\.proxySSL.$certificateKey) { b, d in b.confFileOrEmpty(d) }),
-        DirectiveSpec("proxy_ssl_password_file", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$passwordFile) { b, d in b.confFile(d) }),
-        DirectiveSpec("proxy_ssl_session_reuse", anyHTTPLevel, .exactly(1), .flag(\.proxySSL.$sessionReuse)),
-        DirectiveSpec("proxy_ssl_conf_command", anyHTTPLevel, .exactly(2), .append(\.proxySSL.$confCommands) { _, d in
-            [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
-        }),
-        DirectiveSpec("proxy_ssl_crl", anyHTTPLevel, .exactly(1), .value(\.proxySSL.$crl) { b, d in b.confFile(d) }),
-        ]
+        ] + upstreamSSL("proxy", \.proxySSL)
     }
 }
 
