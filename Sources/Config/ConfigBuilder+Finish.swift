@@ -209,7 +209,7 @@ extension ConfigBuilder {
         }
         // fastcgi_pass, uwsgi_pass and scgi_pass have no default port: a name that is no upstream block needs one
         // (nginx's words).
-        if CGIProtocol(rawValue: url.scheme) != nil { throw ConfigError("no port in upstream \"\(name)\"", at: url.location) }
+        if url.scheme == "suwsgi" || CGIProtocol(rawValue: url.scheme) != nil { throw ConfigError("no port in upstream \"\(name)\"", at: url.location) }
         guard HostPort.isIPLiteral(name) || options.resolveHost(name) else {
             throw ConfigError("host not found in upstream \"\(name)\"", at: url.location)
         }

@@ -95,15 +95,23 @@ final class CGIRuntime: @unchecked Sendable {
         }
     }
 
-    /// nginx's scheme in its log lines' `upstream: "…"`.
-    var scheme: String {
+    /// nginx's scheme in its log lines' `upstream: "…"`; `secure`: the try speaks TLS (`suwsgi://`).
+    func scheme(secure: Bool) -> String {
         switch wire {
         case .fastcgi: "fastcgi://"
-        case .uwsgi: "uwsgi://"
+        case .uwsgi: secure ? "suwsgi://" : "uwsgi://"
         case .scgi: "scgi://"
         case .memcached: "memcached://"
         }
     }
+
+    /// uwsgi may go over TLS (`uwsgi_pass suwsgi://…`, with the uwsgi_ssl_* settings); the others never do.
+    var speaksTLS: Bool {
+        if case .uwsgi = wire { true } else { false }
+    }
+
+    /// The module's name as its directives start (`uwsgi` in `uwsgi_ssl_verify`).
+    var module: String { String(passDirective.dropLast(5)) }
 }
 
 /// The variables every CGI-family request carries, in nginx's order: the location's `*_param`s (an

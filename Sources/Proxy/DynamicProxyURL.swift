@@ -19,7 +19,7 @@ struct DynamicProxyURL: Equatable {
     var portText: [UInt8]
     /// The URI part, sent as-is instead of the request's URI; nil when the URL has none.
     var uri: [UInt8]?
-    /// `https://`: the try handshakes TLS with the location's proxy_ssl_* settings.
+    /// `https://` (uwsgi's `suwsgi://`): the try handshakes TLS with the location's proxy_ssl_* (uwsgi_ssl_*) settings.
     var secure = false
     /// `http://unix:/path:/uri`: the socket file (the host is then `localhost`, as in nginx).
     var unixPath: [UInt8]? = nil
@@ -150,8 +150,12 @@ enum ProxyDestination {
             // proxy_pass's URL would be; uwsgi's may start with its scheme.
             if proxy.cgi != nil { text.append(contentsOf: "http://".utf8) }
             r.evaluate(template, into: &text)
-            if case .uwsgi? = proxy.cgi?.wire, text.count > 15, ASCII.equalsLowercased(text[7..<15], "uwsgi://") {
-                text.removeSubrange(7..<15)
+            if case .uwsgi? = proxy.cgi?.wire {
+                if text.count > 15, ASCII.equalsLowercased(text[7..<15], "uwsgi://") {
+                    text.removeSubrange(7..<15)
+                } else if text.count > 16, ASCII.equalsLowercased(text[7..<16], "suwsgi://") {
+                    text.replaceSubrange(0..<16, with: "https://".utf8)   // over TLS, with the uwsgi_ssl_* settings
+                }
             }
             switch DynamicProxyURL.parse(text) {
             case .failure(let e): return .unusable(status: 500, message: e.message)

@@ -337,7 +337,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
-        let shown = proxy.cgi.map { "\($0.scheme)\(address)" } ?? "\(address)"   // nginx names the CGI family's scheme
+        let shown = proxy.cgi.map { "\($0.scheme(secure: tls != nil))\(address)" } ?? "\(address)"   // nginx names the CGI family's scheme
         worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(shown)\"", client)
         tryFailed(.error)
     }

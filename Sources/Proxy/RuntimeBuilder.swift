@@ -978,8 +978,9 @@ struct Builder {
                                  params: [], passRequestHeaders: false, passRequestBody: false,
                                  keepConn: true, memcachedKey: key)   // reused after END, with the upstream's keepalive
         }
-        return try proxy(pass, settings: p, ssl: ProxySSLSettings(), locationPrefix: locationPrefix, http: http,
-                         resolver: settings.resolver, charset: charset, cgi: runtime, at: loc)
+        return try proxy(pass, settings: p, ssl: `protocol` == .uwsgi ? settings.uwsgiSSL : ProxySSLSettings(),
+                         locationPrefix: locationPrefix, http: http, resolver: settings.resolver, charset: charset,
+                         cgi: runtime, at: loc)
     }
 
     mutating func proxy(_ pass: ProxyPass, settings p: ProxySettings, ssl: ProxySSLSettings, locationPrefix: [UInt8],
@@ -991,13 +992,14 @@ struct Builder {
         case .static(let u): url = u
         case .dynamic(let t):
             // Evaluated per request (DynamicProxyURL): an upstream block by name, an IP address, else 502. As
-            // nginx, TLS is prepared for every such location; an https URL uses it (proxy_ssl_* apply).
-            let tls = cgi != nil ? nil : try upstreamTLS(ssl, host: "", at: loc)
+            // nginx, TLS is prepared for every such location; an https (suwsgi) URL uses it (proxy_ssl_*, uwsgi_ssl_*).
+            let speaksTLS = cgi?.speaksTLS ?? true
+            let tls = speaksTLS ? try upstreamTLS(ssl, module: cgi?.module ?? "proxy", host: "", at: loc) : nil
             let target = ProxyRuntime.Target.variable(try compile(t, at: loc), proxyGroups, try resolverRuntime(resolver))
             return try proxyRuntime(target: target, url: nil, keepaliveUpstream: true, settings: p,
                                     locationPrefix: locationPrefix, at: loc, tls: tls, charset: charset, cgi: cgi)
         }
-        let tls = url.scheme == "https" ? try upstreamTLS(ssl, host: url.hostHeader, at: url.location) : nil
+        let tls = url.isSecure ? try upstreamTLS(ssl, module: cgi?.module ?? "proxy", host: url.hostHeader, at: url.location) : nil
         let target: ProxyRuntime.Target
         var keepaliveUpstream = false
         switch url.target {

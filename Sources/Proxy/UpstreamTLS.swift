@@ -86,7 +86,9 @@ struct UpstreamCertificate {
 
 extension Builder {
     /// The client context of a `proxy_pass https://` location, kept across reloads when unchanged.
-    mutating func upstreamTLS(_ ssl: ProxySSLSettings, host: String, at loc: SourceLocation) throws(ConfigError) -> UpstreamTLS {
+    /// `module` names the directives in messages: `proxy` (proxy_ssl_*) or `uwsgi` (uwsgi_ssl_*).
+    mutating func upstreamTLS(_ ssl: ProxySSLSettings, module: String = "proxy", host: String,
+                              at loc: SourceLocation) throws(ConfigError) -> UpstreamTLS {
         var ssl = ssl
         // `proxy_ssl_certificate ""` (nginx 1.21.0): no client certificate, whatever a level above set.
         if let c = ssl.certificate, c.path.isEmpty, c.variable == nil { ssl.certificate = nil }
@@ -116,7 +118,7 @@ extension Builder {
             }
             if let cert = ssl.certificate {
                 guard let key = ssl.certificateKey else {
-                    throw ConfigError("no \"proxy_ssl_certificate_key\" is defined for certificate \"\(cert.path)\"", at: cert.location)
+                    throw ConfigError("no \"\(module)_ssl_certificate_key\" is defined for certificate \"\(cert.path)\"", at: cert.location)
                 }
                 let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try readPasswords(f) } ?? []
                 do { try ctx.useCertificate(cert.path, key: key.path, passwords: passwords) } catch {
@@ -129,7 +131,7 @@ extension Builder {
         }
         tlsContexts[key] = ctx
         if ssl.verify && ssl.trustedCertificate == nil {
-            throw ConfigError("no proxy_ssl_trusted_certificate for proxy_ssl_verify", at: loc)
+            throw ConfigError("no \(module)_ssl_trusted_certificate for \(module)_ssl_verify", at: loc)
         }
         let name = try ssl.name.map { t throws(ConfigError) in try compile(t, at: loc) }
         // A session made with one request's client certificate must not be resumed for a request whose variables

@@ -405,9 +405,15 @@ scgi_param  HTTP_HOST        $host;
         ("uwsgi_intercept_errors maybe;", "invalid value \"maybe\" in \"uwsgi_intercept_errors\" directive, it must be \"on\" or \"off\""),
         ("uwsgi_store on;", "\"uwsgi_store\" directive is not supported: switchyard does not store uwsgi responses"),
         ("scgi_store_access user:rw;", "\"scgi_store_access\" directive is not supported: switchyard does not store SCGI"),
-        ("uwsgi_ssl_verify on;", "\"uwsgi_ssl_verify\" directive is not supported: switchyard does not speak uwsgi over SSL"),
-        ("uwsgi_pass suwsgi://127.0.0.1:9000;", "\"suwsgi://\" is not supported"),
         ("scgi_pass unix:;", "no path in the unix domain socket"),
+        // uwsgi over TLS: nginx's checks of its settings (SCGI has no TLS)
+        ("uwsgi_pass suwsgi://127.0.0.1:9000; uwsgi_ssl_verify on;", "no uwsgi_ssl_trusted_certificate for uwsgi_ssl_verify"),
+        ("uwsgi_pass suwsgi://127.0.0.1:9000; uwsgi_ssl_certificate /etc/hostname;",
+         "no \"uwsgi_ssl_certificate_key\" is defined for certificate \"/etc/hostname\""),
+        ("uwsgi_pass suwsgi://127.0.0.1:9000; uwsgi_ssl_protocols TLSv9;", "invalid value \"TLSv9\""),
+        ("uwsgi_ssl_verify_depth 1; uwsgi_ssl_verify_depth 2;", "\"uwsgi_ssl_verify_depth\" directive is duplicate"),
+        ("uwsgi_pass suwsgi://nosuchupstream;", "no port in upstream \"nosuchupstream\""),
+        ("scgi_ssl_verify on;", "unknown directive \"scgi_ssl_verify\""),
     ])
     func badArgumentsAreEmergencies(line: String, message: String) throws {
         let prefix = try TempDir.make()

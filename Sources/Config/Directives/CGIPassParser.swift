@@ -8,15 +8,12 @@ enum CGIPassParser {
         var text = argument.text
         let template = try Values.template(directive, argument)
         if !template.isLiteral { return .dynamic(template) }
+        var scheme = wire.rawValue
         if wire == .uwsgi {
-            // uwsgi_pass may name its scheme; suwsgi:// is uwsgi over TLS, which is not built (README).
+            // uwsgi_pass may name its scheme; suwsgi:// is uwsgi over TLS (the uwsgi_ssl_* settings apply).
             if text.lowercased().hasPrefix("uwsgi://") { text = String(text.dropFirst(8)) }
-            else if text.lowercased().hasPrefix("suwsgi://") {
-                throw ConfigError("\"suwsgi://\" is not supported: switchyard does not speak uwsgi over SSL",
-                                  at: directive.location)
-            }
+            else if text.lowercased().hasPrefix("suwsgi://") { text = String(text.dropFirst(9)); scheme = "suwsgi" }
         }
-        let scheme = wire.rawValue
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else { throw ConfigError("no path in the unix domain socket", at: directive.location) }

@@ -1,5 +1,5 @@
-/// The CGI-family directives whose module is built but whose part is not: the response store of each, and
-/// uwsgi over TLS. Refused with a message naming what is missing rather than "unknown directive".
+/// The CGI-family directives whose module is built but whose part is not: the response store of each. Refused
+/// with a message naming what is missing rather than "unknown directive".
 enum CGIRefusals {
     static func message(for name: String) -> String? {
         for (prefix, shown) in [("fastcgi_", "FastCGI"), ("uwsgi_", "uwsgi"), ("scgi_", "SCGI")] where name.hasPrefix(prefix) {
@@ -7,9 +7,6 @@ enum CGIRefusals {
             if rest.hasPrefix("store") {
                 return "\"\(name)\" directive is not supported: switchyard does not store \(shown) responses "
                     + "(\(prefix)cache caches them)"
-            }
-            if prefix == "uwsgi_" && rest.hasPrefix("ssl_") {
-                return "\"\(name)\" directive is not supported: switchyard does not speak uwsgi over SSL"
             }
         }
         return nil

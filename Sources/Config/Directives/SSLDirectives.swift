@@ -55,7 +55,7 @@ extension DirectiveTable {
         DirectiveSpec("ssl_ocsp_cache", server, .exactly(1), .value(\.ssl.$ocspCache) { _, d in
             try SSLValues.ocspCache(d)
         }),
-        ] + upstreamSSL("proxy", \.proxySSL)
+        ] + upstreamSSL("proxy", \.proxySSL) + upstreamSSL("uwsgi", \.uwsgiSSL)
     }
 }
 

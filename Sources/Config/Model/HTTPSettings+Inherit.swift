@@ -20,6 +20,7 @@ extension HTTPSettings {
         files.inherit(from: parent.files)
         ssl.inherit(from: parent.ssl)
         proxySSL.inherit(from: parent.proxySSL)
+        uwsgiSSL.inherit(from: parent.uwsgiSSL)
         resolver.inherit(from: parent.resolver)
         ssi.inherit(from: parent.ssi)
         subFilter.inherit(from: parent.subFilter)

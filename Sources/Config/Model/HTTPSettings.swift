@@ -19,6 +19,8 @@ public struct HTTPSettings: Sendable {
     public var files = FileSettings()
     public var ssl = SSLSettings()
     public var proxySSL = ProxySSLSettings()
+    /// `uwsgi_ssl_*`: the same settings for `uwsgi_pass suwsgi://…`.
+    public var uwsgiSSL = ProxySSLSettings()
     public var resolver = ResolverSettings()
     public var ssi = SSISettings()
     public var subFilter = SubFilterSettings()

@@ -11,7 +11,8 @@ public enum ProxyPass: Sendable, Equatable {
 
 /// A `proxy_pass` URL without variables.
 public struct ProxyURL: Sendable, Equatable {
-    /// `http` or `https`.
+    /// `http` or `https`; for the CGI family its protocol's name (`fastcgi`, `uwsgi`, `scgi`), and `suwsgi` for
+    /// uwsgi over TLS.
     public let scheme: String
     public let target: ProxyTarget
     /// The host part as written (`tomcat-lb`, `127.0.0.1:8081`): nginx's `$proxy_host`.
@@ -19,6 +20,9 @@ public struct ProxyURL: Sendable, Equatable {
     /// The URI part (`/app/`) when given: it replaces the matched location prefix.
     public let uri: String?
     public let location: SourceLocation
+
+    /// TLS toward the server: `https://`, or uwsgi's `suwsgi://`.
+    public var isSecure: Bool { scheme == "https" || scheme == "suwsgi" }
 }
 
 /// Where a static `proxy_pass` sends requests.

@@ -51,7 +51,7 @@ public struct SSLSettings: Sendable {
     public init() {}
 }
 
-/// `proxy_ssl_*` directives: TLS toward the upstream (`proxy_pass https://…`).
+/// `proxy_ssl_*` directives: TLS toward the upstream (`proxy_pass https://…`); `uwsgi_ssl_*` for `suwsgi://`.
 public struct ProxySSLSettings: Sendable {
     @Setting public var serverName: Bool = false
     /// `proxy_ssl_name`; nil: the proxy_pass host (`$proxy_host`).
