@@ -931,6 +931,8 @@ struct Builder {
         p.interceptErrors = f.interceptErrors
         p.forceRanges = f.forceRanges
         p.limitRate = f.limitRate
+        p.bind = f.bind
+        p.socketKeepalive = f.socketKeepalive
         p.passRequestHeaders = f.passRequestHeaders
         p.passRequestBody = f.passRequestBody
         // The module's cache: the same machinery as proxy_cache, with nginx's differences for the CGI modules

@@ -393,6 +393,47 @@ scgi_param  HTTP_HOST        $host;
         }
     }
 
+    /// `*_bind` and `*_socket_keepalive` (as `proxy_bind`'s): while the application holds the request, its
+    /// connection in /proc/net/tcp comes from the bound address and has the kernel's keepalive timer (`tr` 2).
+    @Test(arguments: [MockCGIStreamBackend.Wire.uwsgi, .scgi])
+    func bindAndSocketKeepaliveShapeTheConnection(wire: MockCGIStreamBackend.Wire) throws {
+        let app = try MockCGIStreamBackend(wire) { _ in CGIStreamReply(bytes: [], hang: true) }
+        defer { app.stop() }
+        let name = wire == .uwsgi ? "uwsgi" : "scgi"
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { \(name)_pass \(app.address); \(name)_bind 127.0.0.2; \(name)_socket_keepalive on; }
+                location /plain { \(name)_pass \(app.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        var clients: [TestClient] = []   // each holds its request (and its upstream connection) open
+        func held(_ path: String) throws -> [String] {
+            let c = try f.client()
+            clients.append(c)
+            let before = app.packetsRead
+            try c.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            #expect(eventually(seconds: 10) { app.packetsRead > before })
+            return try Self.connections(toPort: app.port).sorted()
+        }
+        #expect(try held("/") == ["0200007F 02"])
+        #expect(try held("/plain") == ["0100007F 00", "0200007F 02"])
+        #expect(f.errorLog().contains("[alert]") == false)
+    }
+
+    /// Each established IPv4 connection to 127.0.0.1:`port` in /proc/net/tcp: its local address (hex) and its
+    /// active timer (`tr`).
+    static func connections(toPort port: UInt16) throws -> [String] {
+        let hex = String(port, radix: 16, uppercase: true)
+        let remote = "0100007F:" + String(repeating: "0", count: 4 - hex.count) + hex
+        return try TempDir.read("/proc/net/tcp").split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ")
+            guard f.count > 5, f[2] == remote, f[3] == "01" else { return nil }
+            return String(f[1].prefix(8)) + " " + String(f[5].prefix(2))
+        }
+    }
+
     /// `-t` on bad arguments and on the parts that are not built: nginx's `[emerg] … in file:line`.
     @Test(arguments: [
         ("uwsgi_pass 127.0.0.1:99999;", "invalid port in upstream \"127.0.0.1:99999\""),
@@ -414,6 +455,11 @@ scgi_param  HTTP_HOST        $host;
         ("uwsgi_ssl_verify_depth 1; uwsgi_ssl_verify_depth 2;", "\"uwsgi_ssl_verify_depth\" directive is duplicate"),
         ("uwsgi_pass suwsgi://nosuchupstream;", "no port in upstream \"nosuchupstream\""),
         ("scgi_ssl_verify on;", "unknown directive \"scgi_ssl_verify\""),
+        ("scgi_bind example.com;", "invalid address \"example.com\""),
+        ("uwsgi_bind 127.0.0.1 sometimes;", "invalid parameter \"sometimes\""),
+        ("fastcgi_bind off transparent;", "invalid parameter \"transparent\""),
+        ("memcached_socket_keepalive maybe;", "invalid value \"maybe\" in \"memcached_socket_keepalive\" directive"),
+        ("uwsgi_bind 127.0.0.1; uwsgi_bind off;", "\"uwsgi_bind\" directive is duplicate"),
     ])
     func badArgumentsAreEmergencies(line: String, message: String) throws {
         let prefix = try TempDir.make()

@@ -46,6 +46,8 @@ extension DirectiveTable {
         DirectiveSpec("\(prefix)_intercept_errors", any, .exactly(1), .flag(at(\.$interceptErrors))),
         DirectiveSpec("\(prefix)_force_ranges", any, .exactly(1), .flag(at(\.$forceRanges))),
         DirectiveSpec("\(prefix)_limit_rate", any, .exactly(1), .size(at(\.$limitRate))),
+        DirectiveSpec("\(prefix)_bind", any, .range(1, 2), .value(at(\.$bind)) { _, d in try bind(d) }),
+        DirectiveSpec("\(prefix)_socket_keepalive", any, .exactly(1), .flag(at(\.$socketKeepalive))),
         DirectiveSpec("\(prefix)_pass_request_headers", any, .exactly(1), .flag(at(\.$passRequestHeaders))),
         DirectiveSpec("\(prefix)_pass_request_body", any, .exactly(1), .flag(at(\.$passRequestBody))),
         DirectiveSpec("\(prefix)_request_buffering", any, .exactly(1), .flag(at(\.$requestBuffering))),

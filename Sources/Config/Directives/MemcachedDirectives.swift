@@ -31,6 +31,8 @@ extension DirectiveTable {
         DirectiveSpec("memcached_send_timeout", any, .exactly(1), .milliseconds(at(\.$sendTimeout))),
         DirectiveSpec("memcached_read_timeout", any, .exactly(1), .milliseconds(at(\.$readTimeout))),
         DirectiveSpec("memcached_buffer_size", any, .exactly(1), .size(at(\.$bufferSize))),
+        DirectiveSpec("memcached_bind", any, .range(1, 2), .value(at(\.$bind)) { _, d in try bind(d) }),
+        DirectiveSpec("memcached_socket_keepalive", any, .exactly(1), .flag(at(\.$socketKeepalive))),
         ]
     }
 }

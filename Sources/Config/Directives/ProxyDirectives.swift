@@ -50,22 +50,7 @@ extension DirectiveTable {
         DirectiveSpec("proxy_socket_keepalive", anyHTTPLevel, .exactly(1), .flag(\.proxy.$socketKeepalive)),
         DirectiveSpec("proxy_force_ranges", anyHTTPLevel, .exactly(1), .flag(\.proxy.$forceRanges)),
         DirectiveSpec("proxy_limit_rate", anyHTTPLevel, .exactly(1), .size(\.proxy.$limitRate)),
-        DirectiveSpec("proxy_bind", anyHTTPLevel, .range(1, 2), .value(\.proxy.$bind) { _, directive in
-            let arguments = directive.arguments
-            if arguments[0].text == "off" {
-                guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
-                return nil
-            }
-            if arguments.count == 2 && arguments[1].text != "transparent" {
-                throw Values.invalidParameter(directive, arguments[1].text)
-            }
-            let address = try Values.template(directive, arguments[0])
-            // A constant must be an address literal, as nginx's ngx_parse_addr_port reads it (no name lookup).
-            if address.isLiteral && !isBindAddress(arguments[0].text) {
-                throw ConfigError("invalid address \"\(arguments[0].text)\"", at: directive.location)
-            }
-            return ProxyBind(address: address, transparent: arguments.count == 2)
-        }),
+        DirectiveSpec("proxy_bind", anyHTTPLevel, .range(1, 2), .value(\.proxy.$bind) { _, d in try bind(d) }),
         DirectiveSpec("proxy_temp_path", anyHTTPLevel, .range(1, 4), .value(\.proxy.$tempPath) { builder, directive in
             builder.absolutePath(directive.arguments[0].text)
         }),
@@ -249,6 +234,25 @@ extension DirectiveTable {
             throw ConfigError("duplicate parameter \"\(arguments[0].text)\"", at: directive.location)
         }
         builder.settings.proxy.$cookieFlags.set((current.isSet ? current.wrappedValue : []) + [CookieFlagsRule(cookie: cookie, flags: flags)])
+    }
+
+    /// `proxy_bind` (and the CGI family's, memcached's): `off`, or an address literal or a template evaluated per
+    /// request, optionally `transparent`.
+    static func bind(_ directive: Directive) throws -> ProxyBind? {
+        let arguments = directive.arguments
+        if arguments[0].text == "off" {
+            guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
+            return nil
+        }
+        if arguments.count == 2 && arguments[1].text != "transparent" {
+            throw Values.invalidParameter(directive, arguments[1].text)
+        }
+        let address = try Values.template(directive, arguments[0])
+        // A constant must be an address literal, as nginx's ngx_parse_addr_port reads it (no name lookup).
+        if address.isLiteral && !isBindAddress(arguments[0].text) {
+            throw ConfigError("invalid address \"\(arguments[0].text)\"", at: directive.location)
+        }
+        return ProxyBind(address: address, transparent: arguments.count == 2)
     }
 
     /// `address[:port]` as nginx's ngx_parse_addr_port reads it: an IPv4 or IPv6 literal, IPv6 in brackets when

@@ -24,6 +24,10 @@ public struct CGIParamsSettings: Sendable {
     @Setting public var forceRanges: Bool = false
     /// `*_limit_rate`: bytes per second read from the application (0: no limit).
     @Setting public var limitRate: Int = 0
+    /// `*_bind`: the local address connections to the application are made from; nil is `off`.
+    @Setting public var bind: ProxyBind? = nil
+    /// `*_socket_keepalive`: SO_KEEPALIVE on connections to the application.
+    @Setting public var socketKeepalive: Bool = false
     @Setting public var passRequestHeaders: Bool = true
     @Setting public var passRequestBody: Bool = true
     /// `*_request_buffering off`: a Content-Length body streams to the application as it arrives.

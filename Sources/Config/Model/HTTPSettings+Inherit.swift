@@ -160,6 +160,8 @@ extension CGIParamsSettings {
         $interceptErrors.inherit(from: parent.$interceptErrors)
         $forceRanges.inherit(from: parent.$forceRanges)
         $limitRate.inherit(from: parent.$limitRate)
+        $bind.inherit(from: parent.$bind)
+        $socketKeepalive.inherit(from: parent.$socketKeepalive)
         $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
         $passRequestBody.inherit(from: parent.$passRequestBody)
         $requestBuffering.inherit(from: parent.$requestBuffering)
