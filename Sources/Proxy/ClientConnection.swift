@@ -283,20 +283,27 @@ final class ClientConnection: RequestBodySource {
         }
     }
 
-    /// A head that cannot be read: nginx's 400 (or 414, 431, 501, 505), then the connection closes.
+    /// A head that cannot be read: nginx's 400 (or 414, 431, 501, 505), then the connection closes. As in nginx,
+    /// it is still a request of the listening address's default server: that server's error_page and
+    /// `add_header … always` apply to the answer, and its access log shows the first line as `$request`.
     private func refuseHead(_ err: HTTPParseError) {
-        worker.wait(self, .none)
         worker.log(.info, "\(err.reason) while reading client request headers", self)
+        let received = input.view
+        let r = startRequest(RequestHead.unparsed(received, limit: parser.limits.requestLineMax),
+                             headLength: received.count)
         keepAlive = false
-        phase = .processing
-        request.reset()
-        request.startNanos = Clock.eventNanos()
+        unreadBody = .none
+        sendRate = -1
+        r.server = listen.hosts.defaultServer
+        r.location = r.server.fallback
         sendError(err.status, closeAfter: true)
     }
 
     // MARK: - Request start
 
-    private func begin(_ head: RequestHead, headLength: Int, invalidHost: Bool = false) {
+    /// What every request starts with, a readable head or not: the current configuration, the counters, and a
+    /// request (reset if this connection still holds its last one) carrying `head`.
+    private func startRequest(_ head: RequestHead, headLength: Int) -> Request {
         worker.wait(self, .none)
         if runtime !== worker.runtime {   // a kept-alive connection moves to a reloaded config at its next request
             runtime = worker.runtime
@@ -315,6 +322,14 @@ final class ClientConnection: RequestBodySource {
         r.startNanos = Clock.eventNanos()
         r.head = head
         r.requestLength = Int64(headLength)
+        if r.userVariables.count != runtime.userVariableCount {
+            r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
+        }
+        return r
+    }
+
+    private func begin(_ head: RequestHead, headLength: Int, invalidHost: Bool = false) {
+        let r = startRequest(head, headLength: headLength)
         r.pipelined = nextIsPipelined; nextIsPipelined = false
         if let line = head.ignoredLine {
             worker.log(.info, "client sent invalid header line: \"\(String(decoding: head.bytes(line), as: UTF8.self))\"", self)
@@ -323,9 +338,6 @@ final class ClientConnection: RequestBodySource {
         requestIsPost = head.method == .post
         unreadBody = head.bodyFraming
         sendRate = -1
-        if r.userVariables.count != runtime.userVariableCount {
-            r.userVariables = Array(repeating: nil, count: runtime.userVariableCount)
-        }
         Router.route(r, runtime: runtime, listen: listen, connection: self, invalidHost: invalidHost)
     }
 

@@ -284,6 +284,8 @@ final class Request {
             out.append(contentsOf: head.bytes(head.requestURI))
         case .request:
             let main = isSubrequest ? mainRequest : self
+            // A head that could not be read shows its first line as it came (nginx's request_start fallback).
+            if main.head.isUnparsed { out.append(contentsOf: main.head.bytes); break }
             out.append(contentsOf: main.head.bytes(main.head.methodRange)); out.append(32)
             out.append(contentsOf: main.head.bytes(main.head.target)); out.append(32)
             main.appendProtocol(&out)

@@ -1,0 +1,55 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// A head that cannot be read (a bad request line, a URI or a head too large) is still a request of the
+/// address's default server, as in nginx: that server's `add_header … always` and error_page apply to the
+/// 400 (414, 431), and its access log has the line, with what came first as `$request`.
+@Suite struct RefusedHeadTests {
+    @Test func theDefaultServerAnswersAndLogsIt() throws {
+        let dir = try TempDir.make()
+        try TempDir.write(dir + "/www/bad.html", "a page for bad requests\n")
+        let pages = freePort()
+        let f = try Fixture(http: """
+            log_format refused '$status "$request" $request_length';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log \(dir)/access.log refused;
+                add_header X-Always "yes" always;
+                add_header X-Not-Always "no";
+                location / { return 200 "ok"; }
+            }
+            server {
+                listen 127.0.0.1:PORT;
+                server_name other.test;
+                add_header X-Other "other" always;
+            }
+            server {
+                listen 127.0.0.1:\(pages);
+                root \(dir)/www;
+                error_page 400 414 /bad.html;
+            }
+            """)
+        defer { f.proxy.stop() }
+        let garbage = try f.raw("HELLO\r\n\r\n")
+        #expect(garbage.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(garbage.contains("\r\nX-Always: yes\r\n"))
+        #expect(!garbage.contains("X-Not-Always") && !garbage.contains("X-Other"))
+        #expect(garbage.contains("\r\nConnection: close\r\n"))
+        let long = try f.raw("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(long.hasPrefix("HTTP/1.1 414 "))
+        #expect(long.contains("\r\nX-Always: yes\r\n"))
+        #expect(try f.get("/").text == "ok")   // the server is as it was
+
+        let c = try TestClient(port: pages)
+        try c.send("\u{1}\u{2} nonsense\r\n\r\n")
+        let page = try c.readResponse()
+        #expect(page.status == 400)
+        #expect(page.text == "a page for bad requests\n")
+
+        #expect(eventually(seconds: 5) { ((try? TempDir.read(dir + "/access.log")) ?? "").contains("200 \"GET / HTTP/1.1\"") })
+        let log = try TempDir.read(dir + "/access.log")
+        #expect(log.contains("400 \"HELLO\" 9\n"), "\(log)")
+        #expect(log.contains("414 \"GET /aaaa"), "\(log)")
+    }
+}
