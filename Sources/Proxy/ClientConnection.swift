@@ -172,6 +172,13 @@ final class ClientConnection: RequestBodySource {
         case .done: return true
         case .wouldBlock: return true
         case .eof:
+            if phase == .processing, let x = exchange, !responseDone, x.proxy.survivesClientClose {
+                // proxy_ignore_client_abort (or proxy_store): the request goes on, and the answer goes out to a
+                // client that only closed its sending side (a write error still ends it, as in nginx).
+                keepAlive = false
+                reader.disarm()
+                return true
+            }
             if phase == .processing, exchange != nil, !responseDone {
                 // Client went away mid-response: abort the upstream side too (nginx's 499).
                 request.status = request.status == 0 ? 499 : request.status

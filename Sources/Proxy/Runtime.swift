@@ -425,6 +425,9 @@ final class ProxyRuntime: @unchecked Sendable {
     let cgi: CGIRuntime?
     /// `proxy_store` (ProxyStore.swift); nil when the location does not store.
     let store: StoreRuntime?
+    /// A client that closes its side while the request is under way does not end it (nginx's upstream stops
+    /// watching the client): `proxy_ignore_client_abort on` (the CGI family's too), or `proxy_store`.
+    let survivesClientClose: Bool
 
     init(target: Target, proxyHost: [UInt8], proxyPort: [UInt8], uriReplacement: [UInt8]?,
          setHeaders: [(name: [UInt8], lowercased: [UInt8], value: CompiledTemplate)], hiddenHeaders: NameSet,
@@ -434,8 +437,9 @@ final class ProxyRuntime: @unchecked Sendable {
          tls: UpstreamTLS? = nil, followsAccelRedirect: Bool = true, honoursAccelLimitRate: Bool = true,
          setHeaderNames: NameSet? = nil, socketSetup: UpstreamSocketSetup = UpstreamSocketSetup(),
          charset: ResponseCharset? = nil, forceRanges: Bool = false, limitRate: Int = 0,
-         cgi: CGIRuntime? = nil, store: StoreRuntime? = nil) {
+         cgi: CGIRuntime? = nil, store: StoreRuntime? = nil, ignoresClientAbort: Bool = false) {
         self.tls = tls
+        survivesClientClose = ignoresClientAbort || store != nil
         self.cgi = cgi
         self.store = store
         self.limitRate = limitRate

@@ -933,6 +933,7 @@ struct Builder {
         p.limitRate = f.limitRate
         p.bind = f.bind
         p.socketKeepalive = f.socketKeepalive
+        p.ignoreClientAbort = f.ignoreClientAbort
         p.passRequestHeaders = f.passRequestHeaders
         p.passRequestBody = f.passRequestBody
         // The module's cache: the same machinery as proxy_cache, with nginx's differences for the CGI modules
@@ -1096,7 +1097,7 @@ struct Builder {
                             honoursAccelLimitRate: !p.ignoreHeaders.contains("X-Accel-Limit-Rate"),
                             setHeaderNames: headerList!.names, socketSetup: try socketSetup(p, at: loc), charset: charset,
                             forceRanges: p.forceRanges, limitRate: p.limitRate, cgi: cgi,
-                            store: try storeRuntime(p, at: loc))
+                            store: try storeRuntime(p, at: loc), ignoresClientAbort: p.ignoreClientAbort)
     }
 
     /// `proxy_store` and `proxy_store_access`, compiled; nil with `proxy_store off`.

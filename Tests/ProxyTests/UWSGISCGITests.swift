@@ -460,6 +460,7 @@ scgi_param  HTTP_HOST        $host;
         ("fastcgi_bind off transparent;", "invalid parameter \"transparent\""),
         ("memcached_socket_keepalive maybe;", "invalid value \"maybe\" in \"memcached_socket_keepalive\" directive"),
         ("uwsgi_bind 127.0.0.1; uwsgi_bind off;", "\"uwsgi_bind\" directive is duplicate"),
+        ("scgi_ignore_client_abort maybe;", "invalid value \"maybe\" in \"scgi_ignore_client_abort\" directive"),
     ])
     func badArgumentsAreEmergencies(line: String, message: String) throws {
         let prefix = try TempDir.make()

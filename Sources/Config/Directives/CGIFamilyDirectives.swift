@@ -48,6 +48,7 @@ extension DirectiveTable {
         DirectiveSpec("\(prefix)_limit_rate", any, .exactly(1), .size(at(\.$limitRate))),
         DirectiveSpec("\(prefix)_bind", any, .range(1, 2), .value(at(\.$bind)) { _, d in try bind(d) }),
         DirectiveSpec("\(prefix)_socket_keepalive", any, .exactly(1), .flag(at(\.$socketKeepalive))),
+        DirectiveSpec("\(prefix)_ignore_client_abort", any, .exactly(1), .flag(at(\.$ignoreClientAbort))),
         DirectiveSpec("\(prefix)_pass_request_headers", any, .exactly(1), .flag(at(\.$passRequestHeaders))),
         DirectiveSpec("\(prefix)_pass_request_body", any, .exactly(1), .flag(at(\.$passRequestBody))),
         DirectiveSpec("\(prefix)_request_buffering", any, .exactly(1), .flag(at(\.$requestBuffering))),

@@ -28,6 +28,8 @@ public struct CGIParamsSettings: Sendable {
     @Setting public var bind: ProxyBind? = nil
     /// `*_socket_keepalive`: SO_KEEPALIVE on connections to the application.
     @Setting public var socketKeepalive: Bool = false
+    /// `*_ignore_client_abort`: a client closing its side does not end the request to the application.
+    @Setting public var ignoreClientAbort: Bool = false
     @Setting public var passRequestHeaders: Bool = true
     @Setting public var passRequestBody: Bool = true
     /// `*_request_buffering off`: a Content-Length body streams to the application as it arrives.

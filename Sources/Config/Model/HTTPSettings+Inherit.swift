@@ -162,6 +162,7 @@ extension CGIParamsSettings {
         $limitRate.inherit(from: parent.$limitRate)
         $bind.inherit(from: parent.$bind)
         $socketKeepalive.inherit(from: parent.$socketKeepalive)
+        $ignoreClientAbort.inherit(from: parent.$ignoreClientAbort)
         $passRequestHeaders.inherit(from: parent.$passRequestHeaders)
         $passRequestBody.inherit(from: parent.$passRequestBody)
         $requestBuffering.inherit(from: parent.$requestBuffering)
