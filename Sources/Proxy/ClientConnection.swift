@@ -118,8 +118,7 @@ final class ClientConnection: RequestBodySource {
         self.runtime = worker.runtime
         self.input = IOBuffer(initialCapacity: runtime.clientHeaderBufferSize, shelf: worker.inputShelf(for: runtime))
         self.output = IOBuffer(initialCapacity: 16 * 1024)
-        self.parser = RequestHeadParser(limits: runtime.limits, underscoresInHeaders: listen.underscoresInHeaders,
-                                        ignoreInvalidHeaders: listen.ignoreInvalidHeaders)
+        self.parser = Self.parser(for: listen)
         self.readTimeoutMillis = runtime.clientHeaderTimeoutMillis
         reader = Watcher(loop: worker.loop, fd: fd, events: .read) { [unowned self] ev in self.onReadable(ev) }
         writer = Watcher(loop: worker.loop, fd: fd, events: .write) { [unowned self] ev in self.onWritable(ev) }
@@ -153,7 +152,7 @@ final class ClientConnection: RequestBodySource {
         case .processing:
             // The client sent more while we work (a pipelined request, or it closed). Peek by reading into the
             // input buffer, bounded, and stop watching when it is full: nginx does the same.
-            if input.readableCount >= runtime.limits.headMax { reader.disarm(); return }
+            if input.readableCount >= parser.limits.headMax { reader.disarm(); return }
             _ = fill()
         case .discardingBody:
             if !fill() { return }
@@ -161,6 +160,12 @@ final class ClientConnection: RequestBodySource {
         case .closing:
             drainAndClose()
         }
+    }
+
+    /// A head parser with the settings of `listen`'s default server.
+    private static func parser(for listen: ListenRuntime) -> RequestHeadParser {
+        RequestHeadParser(limits: listen.limits, underscoresInHeaders: listen.underscoresInHeaders,
+                          ignoreInvalidHeaders: listen.ignoreInvalidHeaders)
     }
 
     /// Reads what is available into `input`. Returns false when the connection was closed because of it.
@@ -315,6 +320,7 @@ final class ClientConnection: RequestBodySource {
         if runtime !== worker.runtime {   // a kept-alive connection moves to a reloaded config at its next request
             runtime = worker.runtime
             listen = worker.listen(replacing: listen)
+            parser = Self.parser(for: listen)   // its next head is read with the new default server's settings
         }
         requestsServed += 1
         worker.stats.requests.wrappingAdd(1, ordering: .relaxed)   // wrapping: one locked add, no overflow loop

@@ -95,17 +95,21 @@ final class ListenRuntime: @unchecked Sendable {
     let reusePort: Bool
     let backlog: Int32
     let hosts: VirtualHosts
-    /// The default server's `underscores_in_headers` and `ignore_invalid_headers`, for the request parser.
+    /// The default server's `underscores_in_headers`, `ignore_invalid_headers` and `large_client_header_buffers`
+    /// (its `limits`), for the request parser: nginx reads a head with the default server's settings, the Host
+    /// field not being known yet.
     let underscoresInHeaders: Bool
     let ignoreInvalidHeaders: Bool
+    let limits: ParserLimits
     /// `listen … ssl`: connections start with a TLS handshake (servers' contexts in `ServerRuntime.tls`).
     let ssl: Bool
     /// `listen … proxy_protocol`: each connection starts with a PROXY protocol header (ClientProxyProtocol.swift).
     let proxyProtocol: Bool
     init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts,
-         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, ssl: Bool = false,
-         proxyProtocol: Bool = false) {
+         underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, limits: ParserLimits = ParserLimits(),
+         ssl: Bool = false, proxyProtocol: Bool = false) {
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
+        self.limits = limits
         self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
         self.ssl = ssl; self.proxyProtocol = proxyProtocol
     }

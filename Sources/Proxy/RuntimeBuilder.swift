@@ -202,13 +202,13 @@ struct Builder {
                                                              defaultServer: defaultServer,
                                                              regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
                                          underscoresInHeaders: defaultClient.underscoresInHeaders,
-                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders, ssl: ssl,
+                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders,
+                                         limits: Self.parserLimits(defaultClient), ssl: ssl,
                                          proxyProtocol: entries.contains { $0.2.proxyProtocol }))
         }
         try checkConnections(listening: listens.count)
         let client = http.settings.client
-        let limits = ParserLimits(requestLineMax: client.largeHeaderBuffers.size, headerLineMax: client.largeHeaderBuffers.size,
-                                  headMax: client.largeHeaderBuffers.size * client.largeHeaderBuffers.count, maxHeaders: 100)
+        let limits = Self.parserLimits(client)
         if let failure = fileFailure { throw failure }
         HealthCheckRuntime.settle(upstreams, checks: healthChecks)
         let runtime = Runtime(generation: generation, listens: listens, upstreams: upstreams, workers: workers,
@@ -225,6 +225,12 @@ struct Builder {
                        multiAccept: config.events.multiAccept)
         runtime.levelErrorLogs = levelErrorLogs.values.filter { $0 !== errorLog }
         return runtime
+    }
+
+    /// `large_client_header_buffers N SIZE`: a request line or a field line up to SIZE, the head up to N of them.
+    static func parserLimits(_ client: ClientSettings) -> ParserLimits {
+        let b = client.largeHeaderBuffers
+        return ParserLimits(requestLineMax: b.size, headerLineMax: b.size, headMax: b.size * b.count, maxHeaders: 100)
     }
 
     // MARK: - Variables

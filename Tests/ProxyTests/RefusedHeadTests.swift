@@ -52,4 +52,23 @@ import Testing
         #expect(log.contains("400 \"HELLO\" 9\n"), "\(log)")
         #expect(log.contains("414 \"GET /aaaa"), "\(log)")
     }
+
+    /// nginx reads a head with the default server's `large_client_header_buffers` (the Host field is not known
+    /// yet): another server's larger buffers do not apply to the address.
+    @Test func theDefaultServersHeaderBuffersApply() throws {
+        let other = freePort()
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; large_client_header_buffers 4 16k; location / { return 200 "big"; } }
+            server { listen 127.0.0.1:PORT; server_name small.test; large_client_header_buffers 2 1k; }
+            server { listen 127.0.0.1:\(other); location / { return 200 "default"; } }
+            server { listen 127.0.0.1:\(other); server_name big.test; large_client_header_buffers 4 16k; }
+            """)
+        defer { f.proxy.stop() }
+        let uri = "/" + String(repeating: "a", count: 12_000)
+        let big = try f.get(uri)
+        #expect(big.status == 200)
+        #expect(big.text == "big")
+        #expect(try TestClient.get(port: other, uri, host: "big.test").status == 414)   // http's 8k
+        #expect(try TestClient.get(port: other, "/").text == "default")
+    }
 }
