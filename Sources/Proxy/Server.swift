@@ -15,6 +15,10 @@ public final class Server {
         public var daemon: Bool
         public var user: String?
         public var rlimitNofile: Int?
+        /// `worker_rlimit_core`, bytes.
+        public var rlimitCore: Int? = nil
+        /// `working_directory`: changed to once the process runs as `user`.
+        public var workingDirectory: String? = nil
         /// Directories the workers write in (temp and cache paths): created and given to `user` before the drop.
         public var writableDirectories: [String]
         public init(pidPath: String?, daemon: Bool, user: String?, rlimitNofile: Int?, writableDirectories: [String] = []) {
@@ -56,10 +60,12 @@ public final class Server {
         // clients). Keep up to 16 MiB of free heap per arena instead; idle memory is still given back beyond it.
         Syscall.keepFreedHeap(upTo: 16 << 20)
         Server.holdSignals()
-        if let n = options.rlimitNofile {
+        for (resource, name, value) in [(RLIMIT_NOFILE, "RLIMIT_NOFILE", options.rlimitNofile),
+                                        (RLIMIT_CORE, "RLIMIT_CORE", options.rlimitCore)] {
+            guard let n = value else { continue }
             var rl = rlimit(rlim_cur: rlim_t(n), rlim_max: rlim_t(n))
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) != 0 {
-                log.log(.alert, "setrlimit(RLIMIT_NOFILE, \(n)) failed (\(errno): \(Syscall.describe(errno)))")
+            if setrlimit(Int32(resource.rawValue), &rl) != 0 {
+                log.log(.alert, "setrlimit(\(name), \(n)) failed (\(errno): \(Syscall.describe(errno)))")
             }
         }
         // Started as root: `user`, else nginx's default `nobody`. An unknown name stops the start, as in nginx.
@@ -81,6 +87,11 @@ public final class Server {
         if let user, !startHelper(for: user) { return 1 }
         if let pid = options.pidPath, !writePidFile(pid) { finishHelper(); return 1 }
         if let user, !drop(to: user) { return 1 }
+        if let dir = options.workingDirectory, chdir(dir) != 0 {   // nginx's workers do it as `user`; fatal there too
+            log.log(.alert, "chdir(\"\(dir)\") failed (\(errno): \(Syscall.describe(errno)))")
+            finishHelper()
+            return 1
+        }
         for i in 0..<runtime.workers { startWorker(i) }
         masterMailboxWatcher = masterMailbox.attach(to: loop)
         var handled = Server.handledSignals

@@ -1,10 +1,15 @@
 import Config
+import Glibc
 import Proxy
 
 /// Serving: compile the loaded configuration into a runtime and hand it to the master, with a loader that
 /// repeats load + compile on every reload (so a broken file on reload is reported and the old one kept).
 func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     let output = ErrorOutput(logFile: invocation.errorLog)
+    // `env NAME=VALUE`, before any thread starts (setenv is not safe beside another thread's getenv). A reload
+    // does not change the environment of a running process.
+    for (name, value) in configuration.main.environment { setenv(name, value, 1) }
+    if !configuration.main.environment.isEmpty { tzset() }   // local time follows a TZ set here
     Server.holdSignals()   // before the cache threads start: they must not take a signal the master handles
     // Held here only until the master takes it: a reload frees it once its last connection is done.
     var first: Runtime?
@@ -21,9 +26,11 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     }
     let main = configuration.main
     let user = main.user.map { u in u.group.map { "\(u.name) \($0)" } ?? u.name }
-    let options = Server.Options(pidPath: main.pidPath, daemon: main.daemon, user: user,
+    var options = Server.Options(pidPath: main.pidPath, daemon: main.daemon, user: user,
                                  rlimitNofile: main.workerRlimitNofile,
                                  writableDirectories: writableDirectories(configuration, prefix: invocation.prefix))
+    options.rlimitCore = main.workerRlimitCore
+    options.workingDirectory = main.workingDirectory
     let server = Server(options: options, runtime: first!)
     first = nil
     let loadOptions = UncheckedLoadOptions(Launcher.loadOptions(invocation))

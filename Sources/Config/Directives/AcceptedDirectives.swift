@@ -55,6 +55,13 @@ extension DirectiveTable {
         ignored("worker_cpu_affinity", [.main], .atLeast(1), .cpuAffinity),
         ignored("worker_priority", [.main], .exactly(1), .priority),
         ignored("timer_resolution", [.main], .exactly(1), .msec),
+        // Every regex is JIT-compiled where pcre2 can, `pcre_jit off` or not (the same answers either way).
+        ignored("pcre_jit", [.main], .exactly(1), .flag),
+        // Thread pools serve `aio threads`, and switchyard does no aio (`aio` is accepted the same way).
+        ignored("thread_pool", [.main], .range(2, 3), .threadPool),
+        // The accept mutex's lock file: switchyard's workers are threads, with no accept mutex.
+        ignored("lock_file", [.main], .exactly(1), .text),
+        ignored("debug_points", [.main], .exactly(1), .words(["stop", "abort"])),
         ignored("accept_mutex_delay", [.events], .exactly(1), .msec),
         ]
     }
@@ -65,6 +72,10 @@ extension DirectiveTable {
         /// `path [level1 [level2 [level3]]]`, nginx's ngx_conf_set_path_slot: each level 1 or 2 digits of the name.
         case tempPath
         case words(Set<String>)
+        /// Any one word (a path).
+        case text
+        /// `name threads=N [max_queue=N]`, nginx's ngx_thread_pool.
+        case threadPool
     }
 
     static func ignored(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck) -> DirectiveSpec {
@@ -129,6 +140,21 @@ extension DirectiveTable {
             guard allowed.contains(first) else {
                 throw ConfigError("invalid value \"\(first)\" in \"\(directive.name)\" directive", at: directive.location)
             }
+        case .text: break
+        case .threadPool:
+            var threads = false
+            for argument in arguments.dropFirst() {
+                let text = argument.text
+                let value: Substring
+                if text.hasPrefix("threads=") { value = text.dropFirst(8); threads = true }
+                else if text.hasPrefix("max_queue=") { value = text.dropFirst(10) }
+                else { throw ConfigError("invalid parameter \"\(text)\"", at: directive.location) }
+                guard let n = Int(value), n > 0 || text.hasPrefix("max_queue=") && n == 0 else {
+                    throw ConfigError("invalid \(text.hasPrefix("threads=") ? "threads" : "max_queue") value \"\(value)\"",
+                                      at: directive.location)
+                }
+            }
+            if !threads { throw ConfigError("\"\(directive.name)\" must have \"threads\" parameter", at: directive.location) }
         }
     }
 }

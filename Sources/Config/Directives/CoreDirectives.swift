@@ -16,6 +16,26 @@ extension DirectiveTable {
             try builder.once(directive)
             builder.main.workerRlimitNofile = try Values.number(directive, directive.arguments[0])
         }),
+        DirectiveSpec("worker_rlimit_core", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
+            builder.main.workerRlimitCore = try Values.size(directive, directive.arguments[0])
+        }),
+        DirectiveSpec("working_directory", [.main], .exactly(1), .custom { builder, directive in
+            try builder.once(directive)
+            builder.main.workingDirectory = builder.absolutePath(directive.arguments[0].text)
+        }),
+        DirectiveSpec("env", [.main], .exactly(1), .custom { builder, directive in
+            let text = directive.arguments[0].text
+            guard let eq = text.firstIndex(of: "=") else { return }   // kept: switchyard keeps its environment
+            builder.main.environment.append((String(text[..<eq]), String(text[text.index(after: eq)...])))
+        }),
+        // nginx's dynamic modules are shared objects built against nginx; switchyard loads none. The line is
+        // accepted (Debian's modules-enabled/*.conf holds one per installed module package) and the module's
+        // directives stay unknown, so a configuration that uses one still fails on it.
+        DirectiveSpec("load_module", [.main], .exactly(1), .custom { builder, directive in
+            builder.warn("switchyard has no dynamic modules: \"\(directive.arguments[0].text)\" is not loaded",
+                         at: directive.location)
+        }),
         DirectiveSpec("pid", [.main], .exactly(1), .custom { builder, directive in
             try builder.once(directive)
             builder.main.pidPath = builder.absolutePath(directive.arguments[0].text)

@@ -16,6 +16,13 @@ public struct Configuration: Sendable {
 public struct MainConfig: Sendable {
     public var workerProcesses: WorkerProcesses = .count(1)
     public var workerRlimitNofile: Int? = nil
+    /// `worker_rlimit_core`: RLIMIT_CORE in bytes.
+    public var workerRlimitCore: Int? = nil
+    /// `working_directory`: absolute; the process changes to it once it runs as `user`.
+    public var workingDirectory: String? = nil
+    /// `env NAME=VALUE`: set in the process's environment when it starts (`env NAME` keeps NAME, as every
+    /// inherited variable is kept).
+    public var environment: [(name: String, value: String)] = []
     /// Absolute path of the pid file (default `logs/switchyard.pid` under the prefix).
     public var pidPath: String
     /// `error_log` lines of the main context; empty means `defaultErrorLogPath` at `error`.
