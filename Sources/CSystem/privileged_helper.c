@@ -29,7 +29,7 @@ enum { CALL_SOCKET = 0, CALL_BIND = 1, CALL_LISTEN = 2, CALL_CHANNEL = 3, CALL_O
 enum { MAX_REQUEST = 4200 };
 
 struct listen_request {
-    unsigned char op, v6, reuseport, pad;
+    unsigned char op, v6, reuseport, v6only;
     int backlog;
     unsigned short port;
     unsigned char addr[16];
@@ -59,9 +59,10 @@ static void answer(int chan, int err, int call, int fd) {
     if (fd >= 0) close(fd);
 }
 
-/// The same socket Socket.listen makes: non-blocking, SO_REUSEADDR, SO_REUSEPORT on request, v6-only for v6.
+/// The same socket Socket.listen makes: non-blocking, SO_REUSEADDR, SO_REUSEPORT on request, v6-only for v6
+/// unless `ipv6only=off`.
 static void do_listen(int chan, const struct listen_request *r) {
-    int one = 1;
+    int one = 1, v6only = r->v6only;
     int fd = socket(r->v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) { answer(chan, errno, CALL_SOCKET, -1); return; }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -70,7 +71,7 @@ static void do_listen(int chan, const struct listen_request *r) {
     if (r->v6) {
         struct sockaddr_in6 sa;
         memset(&sa, 0, sizeof sa);
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
         sa.sin6_family = AF_INET6;
         sa.sin6_port = htons(r->port);
         memcpy(&sa.sin6_addr, r->addr, 16);
@@ -278,11 +279,12 @@ static int ask(int chan, const void *request, size_t len, int *fd, int *call) {
 }
 
 int cswy_helper_listen(int chan, int v6, const unsigned char *addr, unsigned short port, int backlog,
-                       int reuseport, int *call) {
+                       int reuseport, int v6only, int *call) {
     struct listen_request r;
     memset(&r, 0, sizeof r);
     r.op = OP_LISTEN;
     r.v6 = v6 ? 1 : 0;
+    r.v6only = v6only ? 1 : 0;
     r.reuseport = reuseport ? 1 : 0;
     r.backlog = backlog;
     r.port = port;

@@ -27,7 +27,8 @@ public enum Socket {
     /// A non-blocking listening socket with SO_REUSEADDR (and SO_REUSEPORT when asked). A UNIX-domain
     /// address first clears a stale socket file (one nobody accepts on: a crash left it), and its new file is
     /// made writable by all, as nginx makes it; a live socket's file is left alone and the bind fails.
-    public static func listen(_ address: SocketAddress, backlog: Int32, reusePort: Bool) throws(Failure) -> Int32 {
+    public static func listen(_ address: SocketAddress, backlog: Int32, reusePort: Bool,
+                              ipv6Only: Bool = true) throws(Failure) -> Int32 {
         let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { throw Failure(call: "socket()", code: errno) }
         if address.family == .unix {
@@ -36,7 +37,7 @@ public enum Socket {
             setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
             if reusePort { setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
         }
-        if address.family == .v6 { setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
+        if address.family == .v6 { setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, ipv6Only ? 1 : 0) }
         let rc = bind(fd, to: address)
         if rc != 0 { let e = errno; Syscall.close(fd); throw Failure(call: "bind() to \(address)", code: e) }
         if address.family == .unix, chmod(address.path, 0o666) != 0 {
@@ -49,6 +50,32 @@ public enum Socket {
             throw Failure(call: "listen() to \(address)", code: e)
         }
         return fd
+    }
+
+    /// Sets `options` on a listening socket, after its listen() as nginx does (a reload sets them again on a
+    /// socket it keeps). What the kernel refuses is returned, `setsockopt(NAME) failed (…)`, for a `[warn]`.
+    public static func configure(_ fd: Int32, _ options: ListenerOptions, tcp isTCP: Bool) -> [String] {
+        var failures: [String] = []
+        func set(_ level: Int32, _ name: Int32, _ value: Int, _ label: String) {
+            var v = Int32(clamping: value)
+            if setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+                failures.append("setsockopt(\(label), \(value)) failed (\(errno): \(Syscall.describe(errno)))")
+            }
+        }
+        let tcp = Int32(IPPROTO_TCP)
+        if let n = options.receiveBuffer { set(SOL_SOCKET, SO_RCVBUF, n, "SO_RCVBUF") }
+        if let n = options.sendBuffer { set(SOL_SOCKET, SO_SNDBUF, n, "SO_SNDBUF") }
+        guard isTCP else { return failures }   // a UNIX-domain socket has only the buffers
+        if let k = options.keepalive {
+            set(SOL_SOCKET, SO_KEEPALIVE, k.on ? 1 : 0, "SO_KEEPALIVE")
+            if let n = k.idle { set(tcp, TCP_KEEPIDLE, n, "TCP_KEEPIDLE") }
+            if let n = k.interval { set(tcp, TCP_KEEPINTVL, n, "TCP_KEEPINTVL") }
+            if let n = k.count { set(tcp, TCP_KEEPCNT, n, "TCP_KEEPCNT") }
+        }
+        if let n = options.fastOpen { set(tcp, TCP_FASTOPEN, n, "TCP_FASTOPEN") }
+        // 1 second, as nginx: how long a connection waited in the queue cannot be known.
+        set(tcp, TCP_DEFER_ACCEPT, options.deferAccept ? 1 : 0, "TCP_DEFER_ACCEPT")
+        return failures
     }
 
     /// Unlinks `address`'s file when it is a socket that refuses connections. Anything else (a regular

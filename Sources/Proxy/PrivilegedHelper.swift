@@ -33,13 +33,13 @@ final class PrivilegedHelper: Sendable {
     }
 
     /// The listening socket Socket.listen would make, bound by root.
-    func listen(_ address: SocketAddress, backlog: Int32, reusePort: Bool) throws(Socket.Failure) -> Int32 {
+    func listen(_ address: SocketAddress, backlog: Int32, reusePort: Bool, ipv6Only: Bool) throws(Socket.Failure) -> Int32 {
         var call: Int32 = 3
         let fd = channel.withLock { chan in
             address.family == .unix
                 ? cswy_helper_listen_unix(chan, address.path, backlog, &call)
                 : cswy_helper_listen(chan, address.family == .v6 ? 1 : 0, address.bytes, address.port, backlog,
-                                     reusePort ? 1 : 0, &call)
+                                     reusePort ? 1 : 0, ipv6Only ? 1 : 0, &call)
         }
         if fd >= 0 { return fd }
         let name = ["socket()", "bind() to \(address)", "listen() to \(address)"]

@@ -94,6 +94,8 @@ final class ListenRuntime: @unchecked Sendable {
     let address: SocketAddress
     let reusePort: Bool
     let backlog: Int32
+    /// `listen`'s socket parameters (rcvbuf, sndbuf, deferred, fastopen, so_keepalive, ipv6only).
+    let socketOptions: ListenerOptions
     let hosts: VirtualHosts
     /// The default server's `underscores_in_headers`, `ignore_invalid_headers` and `large_client_header_buffers`
     /// (its `limits`), for the request parser: nginx reads a head with the default server's settings, the Host
@@ -105,10 +107,12 @@ final class ListenRuntime: @unchecked Sendable {
     let ssl: Bool
     /// `listen … proxy_protocol`: each connection starts with a PROXY protocol header (ClientProxyProtocol.swift).
     let proxyProtocol: Bool
-    init(address: SocketAddress, reusePort: Bool, backlog: Int32, hosts: VirtualHosts,
+    init(address: SocketAddress, reusePort: Bool, backlog: Int32, socketOptions: ListenerOptions = ListenerOptions(),
+         hosts: VirtualHosts,
          underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, limits: ParserLimits = ParserLimits(),
          ssl: Bool = false, proxyProtocol: Bool = false) {
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
+        self.socketOptions = socketOptions
         self.limits = limits
         self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
         self.ssl = ssl; self.proxyProtocol = proxyProtocol

@@ -194,9 +194,17 @@ struct Builder {
                                   at: l.location ?? (defaults.first ?? entries[0]).0.location)
             }
             let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
+            let ls = entries.map { $0.2 }
+            let socketOptions = ListenerOptions(
+                receiveBuffer: ls.compactMap(\.receiveBuffer).first, sendBuffer: ls.compactMap(\.sendBuffer).first,
+                deferAccept: ls.contains { $0.deferred }, fastOpen: ls.compactMap(\.fastOpen).first,
+                keepalive: ls.compactMap(\.keepalive).first.map {
+                    ListenerOptions.Keepalive(on: $0.on, idle: $0.idle, interval: $0.interval, count: $0.count)
+                },
+                ipv6Only: ls.allSatisfy(\.ipv6only))
             // Header parsing follows the default server's ignore_invalid_headers and underscores_in_headers.
             let defaultClient = (defaults.first ?? entries[0]).0.settings.client
-            listens.append(ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog),
+            listens.append(ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog), socketOptions: socketOptions,
                                          hosts: VirtualHosts(exact: exact, leadingWildcards: leading,
                                                              trailingWildcards: trailing, regexes: regexes,
                                                              defaultServer: defaultServer,

@@ -132,6 +132,7 @@ public final class Server {
         for l in rt.listens {
             if let bound = sockets[l.address] {
                 next[l.address] = bound
+                configure(bound.fds, l)   // a reload sets the options again, as nginx does
                 if bound.reusePort != l.reusePort {
                     log.log(.notice, "\(l.address) keeps its listening sockets\(bound.reusePort ? " with" : " without") reuseport until a restart")
                 }
@@ -140,8 +141,10 @@ public final class Server {
             var fds: [Int32] = []
             do {
                 for _ in 0..<(l.reusePort ? workerCount : 1) {
-                    fds.append(try listenSocket(l.address, backlog: l.backlog, reusePort: l.reusePort))
+                    fds.append(try listenSocket(l.address, backlog: l.backlog, reusePort: l.reusePort,
+                                                ipv6Only: l.socketOptions.ipv6Only))
                 }
+                configure(fds, l)
                 next[l.address] = BoundListener(address: l.address, fds: fds, reusePort: l.reusePort)
             } catch {
                 for fd in fds { Syscall.close(fd) }
@@ -155,6 +158,16 @@ public final class Server {
     }
 
     private var listening: [SocketAddress: BoundListener] = [:]
+
+    /// `listen`'s socket options on each of the address's sockets; what the kernel refuses is nginx's
+    /// `[alert] setsockopt(…) failed, ignored`.
+    private func configure(_ fds: [Int32], _ l: ListenRuntime) {
+        for fd in fds {
+            for failure in Socket.configure(fd, l.socketOptions, tcp: l.address.family != .unix) {
+                log.log(.alert, "\(failure) for \(l.address), ignored")
+            }
+        }
+    }
 
     /// Each worker's listeners (indexed by worker): its own socket of a `reuseport` address, the shared one of
     /// any other.
@@ -416,9 +429,10 @@ public final class Server {
     }
 
     /// Binds through the helper once privileges are dropped (a reload may add a port below 1024).
-    private func listenSocket(_ address: SocketAddress, backlog: Int32, reusePort: Bool) throws(Socket.Failure) -> Int32 {
-        if let helper { return try helper.listen(address, backlog: backlog, reusePort: reusePort) }
-        return try Socket.listen(address, backlog: backlog, reusePort: reusePort)
+    private func listenSocket(_ address: SocketAddress, backlog: Int32, reusePort: Bool,
+                              ipv6Only: Bool) throws(Socket.Failure) -> Int32 {
+        if let helper { return try helper.listen(address, backlog: backlog, reusePort: reusePort, ipv6Only: ipv6Only) }
+        return try Socket.listen(address, backlog: backlog, reusePort: reusePort, ipv6Only: ipv6Only)
     }
 
     /// The pid file's directory may be root's: the helper removes it then.

@@ -328,6 +328,17 @@ extension ErrorMessageTests {
 }
 
 extension ErrorMessageTests {
+    /// `listen`'s fastopen= and so_keepalive=, with nginx's words for a bad value.
+    @Test func listenSocketParametersAreChecked() {
+        #expect(loadError(http("server { listen 80 fastopen=many; }")) == "invalid fastopen \"many\" in /c/nginx.conf:3")
+        for bad in ["sometimes", "1:2", "x::", "::0", ":::"] {
+            #expect(loadError(http("server { listen 80 so_keepalive=\(bad); }")) == "invalid so_keepalive value: \"\(bad)\" in /c/nginx.conf:3")
+        }
+        #expect(loadError(http("server { listen 80 so_keepalive=on fastopen=0; }")) == "loaded")
+    }
+}
+
+extension ErrorMessageTests {
     /// Validation as nginx's (issue 15, point 8): numbers as ngx_atoi reads them, no zero-sized buffers, no
     /// token past nginx's 4 KiB read buffer; and upstream names in any case, as nginx compares them.
     @Test func argumentsAreCheckedAsNginxChecksThem() throws {

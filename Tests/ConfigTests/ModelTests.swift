@@ -57,6 +57,10 @@ struct ModelTests {
          Listen(address: .inet(host: "*", port: 82), receiveBuffer: 65536, sendBuffer: 1 << 20, deferred: true, bind: true,
                 ipv6only: false)),
         ("listen unix:/tmp/s.sock;", Listen(address: .unix(path: "/tmp/s.sock"))),
+        ("listen 83 fastopen=256 so_keepalive=30m::10;",
+         Listen(address: .inet(host: "*", port: 83), fastOpen: 256, keepalive: ListenKeepalive(on: true, idle: 1800, count: 10))),
+        ("listen 84 so_keepalive=off;", Listen(address: .inet(host: "*", port: 84), keepalive: ListenKeepalive(on: false))),
+        ("listen 85 so_keepalive=:75s:;", Listen(address: .inet(host: "*", port: 85), keepalive: ListenKeepalive(on: true, interval: 75))),
     ])
     func listen(line: String, expected: Listen) throws {
         let config = try load(http("server {\n\(line)\n}"))

@@ -45,9 +45,9 @@ int cswy_event_base_epoll_exclusive(void *base, int fd);
 int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, const char *sockets, int sockets_len,
                       int *chan);
 /// A listening socket bound by the helper, or -errno; *call says which step failed (0 socket, 1 bind, 2 listen,
-/// 3 the channel).
+/// 3 the channel). `v6only`: IPV6_V6ONLY for an IPv6 address.
 int cswy_helper_listen(int chan, int v6, const unsigned char *addr, unsigned short port, int backlog,
-                       int reuseport, int *call);
+                       int reuseport, int v6only, int *call);
 /// A listening UNIX-domain socket bound by the helper at `path` (a stale socket file replaced), or -errno.
 int cswy_helper_listen_unix(int chan, const char *path, int backlog, int *call);
 /// Asks the helper to remove a socket file it bound; 0 or -errno.

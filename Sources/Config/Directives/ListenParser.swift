@@ -31,6 +31,13 @@ enum ListenParser {
                         throw ConfigError("invalid sndbuf \"\(value)\"", at: directive.location)
                     }
                     listen.sendBuffer = size
+                } else if let value = Values.parameter(argument, "fastopen") {
+                    guard let n = Int(value), n >= 0 else {
+                        throw ConfigError("invalid fastopen \"\(value)\"", at: directive.location)
+                    }
+                    listen.fastOpen = n
+                } else if let value = Values.parameter(argument, "so_keepalive") {
+                    listen.keepalive = try keepalive(value, directive)
                 } else if let value = Values.parameter(argument, "ipv6only") {
                     guard value == "on" || value == "off" else {
                         throw ConfigError("invalid ipv6only flags \"\(value)\"", at: directive.location)
@@ -42,6 +49,26 @@ enum ListenParser {
             }
         }
         return listen
+    }
+
+    /// `so_keepalive=on|off|[keepidle]:[keepintvl]:[keepcnt]`, as nginx reads it: times with units, a count.
+    static func keepalive(_ value: String, _ directive: Directive) throws -> ListenKeepalive {
+        if value == "on" { return ListenKeepalive(on: true) }
+        if value == "off" { return ListenKeepalive(on: false) }
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+        func invalid() -> ConfigError { ConfigError("invalid so_keepalive value: \"\(value)\"", at: directive.location) }
+        guard parts.count == 3, parts.contains(where: { !$0.isEmpty }) else { throw invalid() }
+        func seconds(_ p: Substring) throws -> Int? {
+            if p.isEmpty { return nil }
+            guard let n = Units.seconds(String(p)), n > 0 else { throw invalid() }
+            return n
+        }
+        var count: Int? = nil
+        if !parts[2].isEmpty {
+            guard let n = Int(parts[2]), n > 0 else { throw invalid() }
+            count = n
+        }
+        return ListenKeepalive(on: true, idle: try seconds(parts[0]), interval: try seconds(parts[1]), count: count)
     }
 
     /// `8080`, `*:8080`, `127.0.0.1:8080`, `127.0.0.1` (port 80), `[::1]:8080`, `localhost:8080`, `unix:/path`.

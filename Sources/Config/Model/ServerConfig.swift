@@ -47,6 +47,10 @@ public struct Listen: Sendable, Equatable {
     public var receiveBuffer: Int? = nil
     public var sendBuffer: Int? = nil
     public var deferred: Bool = false
+    /// `fastopen=N`: the TCP Fast Open queue's length.
+    public var fastOpen: Int? = nil
+    /// `so_keepalive=on|off|[keepidle]:[keepintvl]:[keepcnt]`.
+    public var keepalive: ListenKeepalive? = nil
     public var bind: Bool = false
     public var ipv6only: Bool = true
     /// `listen … ssl`: connections on the address speak TLS.
@@ -56,6 +60,19 @@ public struct Listen: Sendable, Equatable {
     /// `listen … proxy_protocol`: every connection starts with a PROXY protocol header (v1 or v2).
     public var proxyProtocol: Bool = false
     public var location: SourceLocation?
+}
+
+/// `so_keepalive=`: `on`, `off`, or the TCP keepalive idle time and interval (seconds) and probe count, each
+/// optional (`30m::10`).
+public struct ListenKeepalive: Sendable, Equatable {
+    public var on: Bool
+    public var idle: Int?
+    public var interval: Int?
+    public var count: Int?
+
+    public init(on: Bool, idle: Int? = nil, interval: Int? = nil, count: Int? = nil) {
+        self.on = on; self.idle = idle; self.interval = interval; self.count = count
+    }
 }
 
 /// Where a server listens.
