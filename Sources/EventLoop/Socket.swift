@@ -213,6 +213,13 @@ public enum Socket {
 
     public static func setNoDelay(_ fd: Int32) { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
 
+    /// SO_LINGER on with a zero time: the close that follows sends a RST and frees the socket's buffers at once
+    /// (nginx's reset_timedout_connection).
+    public static func resetOnClose(_ fd: Int32) {
+        var l = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+    }
+
     /// Half-closes the write side (lingering close, as nginx does before closing on an error response).
     public static func shutdownWrite(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
 }

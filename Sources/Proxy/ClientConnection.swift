@@ -204,10 +204,9 @@ final class ClientConnection: RequestBodySource {
             headTimedOut()
         case .readingBody:
             worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", self)
-            exchange?.abort()
-            davUpload = nil
-            mirrors?.bodyWait = nil
-            sendError(408, closeAfter: true)
+            request.status = 408   // logged as nginx logs it; nothing more is sent
+            worker.logAccess(request)
+            closeAbruptly(resetting: request.location)
         case .processing, .discardingBody, .closing:
             close()
         }
@@ -221,11 +220,27 @@ final class ClientConnection: RequestBodySource {
             close(); return
         }
         worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", self)
-        phase = .processing   // the 408 is being sent: bytes arriving meanwhile are not a new head
-        request.reset()
-        request.startNanos = Clock.eventNanos()
-        sendError(408, closeAfter: true)
+        // As nginx: nothing is sent. A head that had begun is a request of the default server, logged as 408.
+        guard !input.isEmpty else { return close() }
+        let received = input.view
+        let r = startRequest(RequestHead.unparsed(received, limit: parser.limits.requestLineMax),
+                             headLength: received.count)
+        keepAlive = false
+        r.server = listen.hosts.defaultServer
+        r.location = r.server.fallback
+        r.status = 408
+        worker.logAccess(r)
+        closeAbruptly(resetting: r.location)
     }
+
+    /// A client timed out, or `return 444`: the connection closes with nothing more sent; with
+    /// reset_timedout_connection on in `location`, with a RST that frees its buffers at once.
+    func closeAbruptly(resetting location: LocationRuntime?) {
+        resetsOnClose = location?.resetsTimedOut ?? false
+        close()
+    }
+
+    private var resetsOnClose = false
 
     /// ssl_ocsp's check ended: the requests the client sent meanwhile are read now (some may wait inside TLS).
     func resumeAfterOCSP() {
@@ -644,8 +659,8 @@ final class ClientConnection: RequestBodySource {
         }
         if ev.contains(.timeout) {
             worker.log(.info, "client timed out (110: Connection timed out) while sending response to client", self)
-            exchange?.abort()
-            close(); return
+            if phase == .processing, let r = currentRequest { worker.logAccess(r) }   // nginx logs what it sent
+            closeAbruptly(resetting: currentRequest?.location); return
         }
         if sendRate > 0, let limited = currentRequest {
             guard drainLimited(limited) else { return }
@@ -840,7 +855,10 @@ final class ClientConnection: RequestBodySource {
     }
 
     /// Called by the worker after removing it from its table.
-    func releaseSocket() { Syscall.close(fd) }
+    func releaseSocket() {
+        if resetsOnClose { Socket.resetOnClose(fd) }
+        Syscall.close(fd)
+    }
 
     /// Graceful stop: close if idle between requests.
     func closeIfIdle() {

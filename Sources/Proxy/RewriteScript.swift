@@ -210,7 +210,7 @@ enum RewriteScript {
     /// `return`: 444 closes without a response, as in nginx.
     private static func answer(_ status: Int, _ body: CompiledTemplate?, _ r: Request, _ c: ClientConnection,
                                errorStatus: Int) {
-        if status == 444 { r.status = 444; c.worker.logAccess(r); c.close(); return }
+        if status == 444 { r.status = 444; c.worker.logAccess(r); c.closeAbruptly(resetting: r.location); return }
         // Serving an error_page: a redirect keeps its own status, a `return 4xx` sends that error's page,
         // anything else goes out with the error's status (nginx's err_status).
         if errorStatus != 0, !Responses.isRedirect(status), status < 400 || body != nil {

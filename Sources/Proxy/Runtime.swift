@@ -272,6 +272,9 @@ final class LocationRuntime: @unchecked Sendable {
     var limitExcept: LimitExceptRuntime? = nil
     /// lingering_close, lingering_time, lingering_timeout. Set like `identity`.
     var lingering = Lingering.standard
+    /// reset_timedout_connection: a connection closed on a client timeout or by `return 444` is reset
+    /// (ClientConnection.closeAbruptly). Set like `identity`.
+    var resetsTimedOut = false
     /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.
     var ssi: SSIRuntime? = nil
     /// Whether any content filter (BodyFilters.swift: `ssi`, `subFilter`, `addition`) is on here, resolved at load: the one

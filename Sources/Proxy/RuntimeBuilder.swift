@@ -760,6 +760,7 @@ struct Builder {
         if content.sliceSize > 0 && RuntimeBuilder.sendsSliceRange(settings) { made.sliceSize = Int64(content.sliceSize) }
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
+        made.resetsTimedOut = c.resetTimedoutConnection
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
                                               auth: try authBasic(settings.access, at: loc),
                                               authRequest: try authRequest(settings.access, at: loc))

@@ -37,16 +37,40 @@ import Testing
         #expect(f.errorLog().contains("[info]"))
     }
 
-    @Test func slowClientHeaderGets408() throws {
+    /// nginx sends nothing to a client whose head or body times out: the connection closes (a RST with
+    /// reset_timedout_connection on) and the access log has the request as 408.
+    @Test func aSlowClientIsClosedAndLoggedAs408() throws {
+        let dir = try TempDir.make()
+        let reset = freePort()
         let f = try Fixture(http: """
-            client_header_timeout 200ms;
-            server { listen 127.0.0.1:PORT; location / { return 200 "ok"; } }
+            client_header_timeout 200ms; client_body_timeout 200ms;
+            log_format timed '$status "$request"';
+            access_log \(dir)/access.log timed;
+            server { listen 127.0.0.1:PORT; location / { return 200 "ok"; } location /body { proxy_pass http://127.0.0.1:1; } }
+            server {
+                listen 127.0.0.1:\(reset); reset_timedout_connection on;
+                location / { return 200 "ok"; } location /close { return 444; }
+            }
             """)
         defer { f.proxy.stop() }
-        let c = try f.client()
-        try c.send("GET / HTTP/1.1\r\nHost: x\r\n")   // never finished
-        let r = try c.readResponse()
-        #expect(r.status == 408)
-        #expect(c.isClosedByPeer())
+        let head = try f.client()
+        try head.send("GET /slow HTTP/1.1\r\nHost: x\r\n")   // never finished
+        #expect(head.closedByServer(reset: false))
+        let body = try f.client()
+        try body.send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+        #expect(body.closedByServer(reset: false))
+        let idle = try f.client()   // nothing sent: closed, and no request to log
+        #expect(idle.closedByServer(reset: false))
+        let resetHead = try TestClient(port: reset)
+        try resetHead.send("GET /slow HTTP/1.1\r\nHost: x\r\n")
+        #expect(resetHead.closedByServer(reset: true))
+        let closed = try TestClient(port: reset)
+        try closed.send("GET /close HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(closed.closedByServer(reset: true))
+        let log = try TempDir.read(dir + "/access.log")
+        #expect(log.split(separator: "\n").filter { $0 == "408 \"GET /slow HTTP/1.1\"" }.count == 2, "\(log)")
+        #expect(log.contains("408 \"POST /body HTTP/1.1\"\n"))
+        #expect(log.contains("444 \"GET /close HTTP/1.1\"\n"))
+        #expect(log.split(separator: "\n").count == 4)
     }
 }
