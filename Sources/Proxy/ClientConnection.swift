@@ -696,6 +696,14 @@ final class ClientConnection: RequestBodySource {
         close()
     }
 
+    /// The upstream's answer broke off after its head was passed on: what the client was given still goes out
+    /// (the output may hold much of it behind a small send buffer), then the connection closes, so the client
+    /// sees a short body or no last chunk, as nginx's do.
+    func responseTruncated() {
+        keepAlive = false
+        responseComplete()
+    }
+
     /// The response is fully produced: finish when the output drains.
     func responseComplete() {
         responseDone = true

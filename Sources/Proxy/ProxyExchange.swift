@@ -978,7 +978,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         sink.exchange = nil
         filter?.abort(); filter = nil
         sink.uncork()   // what already went out, while corked (the head, the body so far), reaches the client first
-        client.close()
+        // The main response ends short, after what it holds is written; a subrequest's (an SSI include) cuts the
+        // whole response, as before.
+        if request.isSubrequest { client.close() } else { client.responseTruncated() }
     }
 
     /// The client went away or timed out.
