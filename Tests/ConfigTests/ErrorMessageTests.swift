@@ -356,3 +356,20 @@ extension ErrorMessageTests {
         #expect(url.target == .upstream("App"))
     }
 }
+
+extension ErrorMessageTests {
+    /// ngx_http_v2_module's settings load, covered by the one notice that HTTP/2 is not served; their values are
+    /// checked as nginx checks them.
+    @Test func http2SettingsAreCheckedAndNoticedOnce() throws {
+        let config = try load(http("""
+            http2_recv_buffer_size 256k;
+            server { http2_max_concurrent_streams 64; http2_idle_timeout 3m; http2_max_field_size 16k;
+                location / { http2_push_preload on; http2_chunk_size 8k; http2_push /a.css; } }
+            """))
+        #expect(config.diagnostics.filter { $0.message.hasPrefix("HTTP/2 is not served yet") }.count == 1)
+        #expect(loadError(http("server { http2_idle_timeout soon; }")).hasPrefix("\"http2_idle_timeout\" directive invalid value"))
+        #expect(loadError(http("server { location / { http2_push_preload maybe; } }")).hasPrefix("invalid value \"maybe\""))
+        #expect(loadError(http("server { location / { http2_max_concurrent_streams 8; } }"))
+            .hasPrefix("\"http2_max_concurrent_streams\" directive is not allowed here"))
+    }
+}

@@ -40,6 +40,8 @@ extension DirectiveTable {
         ignored("open_file_cache_errors", any, .exactly(1), .flag),
         ignored("aio", any, .exactly(1), .aio),
         ignored("directio", any, .exactly(1), .sizeOrOff),
+        ignored("directio_alignment", any, .exactly(1), .size),
+        ignored("read_ahead", any, .exactly(1), .size),
         ignored("sendfile_max_chunk", any, .exactly(1), .size),
         // Output shaping of nginx's buffer chains: switchyard writes each piece as it is produced.
         ignored("output_buffers", any, .exactly(2), .buffers),
@@ -63,7 +65,31 @@ extension DirectiveTable {
         ignored("lock_file", [.main], .exactly(1), .text),
         ignored("debug_points", [.main], .exactly(1), .words(["stop", "abort"])),
         ignored("accept_mutex_delay", [.events], .exactly(1), .msec),
+        // ngx_http_v2_module's settings, in TLS configurations beside `listen … http2`: HTTP/2 is not served yet,
+        // so they are checked and covered by the one notice that says so.
+        http2("http2_recv_buffer_size", [.http], .exactly(1), .size),
+        http2("http2_pool_size", server, .exactly(1), .size),
+        http2("http2_streams_index_size", server, .exactly(1), .number),
+        http2("http2_max_concurrent_streams", server, .exactly(1), .number),
+        http2("http2_max_concurrent_pushes", server, .exactly(1), .number),
+        http2("http2_max_requests", server, .exactly(1), .number),
+        http2("http2_max_field_size", server, .exactly(1), .size),
+        http2("http2_max_header_size", server, .exactly(1), .size),
+        http2("http2_body_preread_size", server, .exactly(1), .size),
+        http2("http2_idle_timeout", server, .exactly(1), .msec),
+        http2("http2_recv_timeout", server, .exactly(1), .msec),
+        http2("http2_chunk_size", any, .exactly(1), .size),
+        http2("http2_push_preload", any, .exactly(1), .flag),
+        http2("http2_push", any, .exactly(1), .text),
         ]
+    }
+
+    /// An HTTP/2 setting: its arguments checked, and the notice that HTTP/2 is not served (once, as `http2`'s).
+    static func http2(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck) -> DirectiveSpec {
+        DirectiveSpec(name, contexts, arity, .custom { builder, directive in
+            try checkArguments(directive, check)
+            builder.noticeHTTP2(at: directive.location)
+        })
     }
 
     /// How an accepted directive's arguments are checked (nginx's `ngx_conf_set_*_slot` it would use).
