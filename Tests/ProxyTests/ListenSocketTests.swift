@@ -21,14 +21,8 @@ import Testing
         #expect(try Self.acceptedTimers(onPort: plain) == ["00"])
     }
 
-    /// The `tr` field of each established connection whose local end is 127.0.0.1:`port` (the server's side).
+    /// The active timer of each established connection whose local end is 127.0.0.1:`port` (the server's side).
     static func acceptedTimers(onPort port: UInt16) throws -> [String] {
-        let hex = String(port, radix: 16, uppercase: true)
-        let local = "0100007F:" + String(repeating: "0", count: 4 - hex.count) + hex
-        return try TempDir.read("/proc/net/tcp").split(separator: "\n").compactMap { line in
-            let f = line.split(separator: " ")
-            guard f.count > 5, f[1] == local, f[3] == "01" else { return nil }
-            return String(f[5].prefix(2))
-        }
+        try TCPTable.established().filter { $0.local == TCPTable.loopback(port) }.map(\.timer)
     }
 }

@@ -85,14 +85,8 @@ import Testing
         #expect(Clock.monotonicNanos() - start >= 950_000_000)
     }
 
-    /// The `tr` (active timer) field of each established IPv4 connection to 127.0.0.1:`port`.
+    /// The active timer of each established IPv4 connection to 127.0.0.1:`port`.
     static func timers(toPort port: UInt16) throws -> [String] {
-        let hex = String(port, radix: 16, uppercase: true)
-        let remote = "0100007F:" + String(repeating: "0", count: 4 - hex.count) + hex
-        return try TempDir.read("/proc/net/tcp").split(separator: "\n").compactMap { line in
-            let f = line.split(separator: " ")
-            guard f.count > 5, f[2] == remote, f[3] == "01" else { return nil }
-            return String(f[5].prefix(2))
-        }
+        try TCPTable.established().filter { $0.remote == TCPTable.loopback(port) }.map(\.timer)
     }
 }

@@ -422,16 +422,9 @@ scgi_param  HTTP_HOST        $host;
         #expect(f.errorLog().contains("[alert]") == false)
     }
 
-    /// Each established IPv4 connection to 127.0.0.1:`port` in /proc/net/tcp: its local address (hex) and its
-    /// active timer (`tr`).
+    /// Each established IPv4 connection to 127.0.0.1:`port`: its local address (hex) and its active timer.
     static func connections(toPort port: UInt16) throws -> [String] {
-        let hex = String(port, radix: 16, uppercase: true)
-        let remote = "0100007F:" + String(repeating: "0", count: 4 - hex.count) + hex
-        return try TempDir.read("/proc/net/tcp").split(separator: "\n").compactMap { line in
-            let f = line.split(separator: " ")
-            guard f.count > 5, f[2] == remote, f[3] == "01" else { return nil }
-            return String(f[1].prefix(8)) + " " + String(f[5].prefix(2))
-        }
+        try TCPTable.established().filter { $0.remote == TCPTable.loopback(port) }.map { "\($0.localAddress) \($0.timer)" }
     }
 
     /// `-t` on bad arguments and on the parts that are not built: nginx's `[emerg] … in file:line`.
