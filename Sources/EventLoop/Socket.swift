@@ -53,7 +53,7 @@ public enum Socket {
     }
 
     /// Sets `options` on a listening socket, after its listen() as nginx does (a reload sets them again on a
-    /// socket it keeps). What the kernel refuses is returned, `setsockopt(NAME) failed (…)`, for a `[warn]`.
+    /// socket it keeps). What the kernel refuses is returned, `setsockopt(NAME, N) failed (…)`, for the log.
     public static func configure(_ fd: Int32, _ options: ListenerOptions, tcp isTCP: Bool) -> [String] {
         var failures: [String] = []
         func set(_ level: Int32, _ name: Int32, _ value: Int, _ label: String) {

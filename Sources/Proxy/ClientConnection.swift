@@ -222,12 +222,7 @@ final class ClientConnection: RequestBodySource {
         worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", self)
         // As nginx: nothing is sent. A head that had begun is a request of the default server, logged as 408.
         guard !input.isEmpty else { return close() }
-        let received = input.view
-        let r = startRequest(RequestHead.unparsed(received, limit: parser.limits.requestLineMax),
-                             headLength: received.count)
-        keepAlive = false
-        r.server = listen.hosts.defaultServer
-        r.location = r.server.fallback
+        let r = startUnreadRequest()
         r.status = 408
         worker.logAccess(r)
         closeAbruptly(resetting: r.location)
@@ -315,6 +310,14 @@ final class ClientConnection: RequestBodySource {
     /// `add_header … always` apply to the answer, and its access log shows the first line as `$request`.
     private func refuseHead(_ err: HTTPParseError) {
         worker.log(.info, "\(err.reason) while reading client request headers", self)
+        _ = startUnreadRequest()
+        sendError(err.status, closeAfter: true)
+    }
+
+    /// The request of a head that was not read whole (refused, or timed out): what came of it, as nginx's
+    /// request of the listening address's default server, its own settings (no location searched); the
+    /// connection is not kept.
+    private func startUnreadRequest() -> Request {
         let received = input.view
         let r = startRequest(RequestHead.unparsed(received, limit: parser.limits.requestLineMax),
                              headLength: received.count)
@@ -323,7 +326,7 @@ final class ClientConnection: RequestBodySource {
         sendRate = -1
         r.server = listen.hosts.defaultServer
         r.location = r.server.fallback
-        sendError(err.status, closeAfter: true)
+        return r
     }
 
     // MARK: - Request start
