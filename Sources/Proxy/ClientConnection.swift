@@ -221,7 +221,8 @@ final class ClientConnection: RequestBodySource {
         }
         worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", self)
         // As nginx: nothing is sent. A head that had begun is a request of the default server, logged as 408.
-        guard !input.isEmpty else { return close() }
+        // A PROXY protocol header still due is not a request yet: nginx closes without a log line too.
+        guard !input.isEmpty, !proxyHeaderDue else { return close() }
         let r = startUnreadRequest()
         r.status = 408
         worker.logAccess(r)
@@ -397,10 +398,12 @@ final class ClientConnection: RequestBodySource {
         reader.arm(timeoutMillis: timeoutMillis)
     }
 
-    /// The body was read completely: stop watching the client until the response is written.
+    /// The body was read completely: the client is only watched for what it sends next (or its close), with no
+    /// timer, as nginx sets none while the request is processed: an answer may take the upstream's whole
+    /// proxy_read_timeout. (A timer here closed a POST whose answer took longer than client_header_timeout.)
     func bodyComplete() {
         phase = .processing
-        reader.arm(timeoutMillis: runtime.clientHeaderTimeoutMillis)
+        reader.arm()
     }
 
     /// A proxied request reads its body itself (RequestBody.swift): nothing is left to discard.

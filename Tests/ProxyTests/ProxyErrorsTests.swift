@@ -1,3 +1,4 @@
+import Glibc
 import SwitchyardTestSupport
 import Testing
 
@@ -72,5 +73,28 @@ import Testing
         #expect(log.contains("408 \"POST /body HTTP/1.1\"\n"))
         #expect(log.contains("444 \"GET /close HTTP/1.1\"\n"))
         #expect(log.split(separator: "\n").count == 4)
+    }
+}
+
+extension ProxyErrorsTests {
+    /// Once a request's body is read, nothing times the client while the upstream works (nginx sets no client
+    /// read timer then): a POST whose answer takes longer than client_header_timeout still gets it. The
+    /// connection used to close silently at client_header_timeout.
+    @Test func aSlowAnswerToAPostIsNotCutByTheHeadTimeout() throws {
+        let backend = try MockBackend(name: "slow") { req in
+            usleep(1_500_000)
+            return MockResponse(text: "took a while for \(req.body.count) bytes")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            client_header_timeout 500ms;
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        let r = try c.readResponse()
+        #expect(r.status == 200)
+        #expect(r.text == "took a while for 5 bytes")
     }
 }

@@ -71,4 +71,20 @@ import Testing
         #expect(try TestClient.get(port: other, uri, host: "big.test").status == 414)   // http's 8k
         #expect(try TestClient.get(port: other, "/").text == "default")
     }
+
+    /// A PROXY protocol header that never completes is not a request: closed at client_header_timeout, with no
+    /// access log line (nginx reads the header before it makes a request).
+    @Test func aHalfSentProxyHeaderIsClosedUnlogged() throws {
+        let dir = try TempDir.make()
+        let f = try Fixture(http: """
+            client_header_timeout 300ms;
+            server { listen 127.0.0.1:PORT proxy_protocol; access_log \(dir)/access.log; return 200 "ok"; }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("PROXY TCP4 192.0.2.1")
+        var byte: UInt8 = 0
+        #expect(read(c.fd, &byte, 1) == 0)
+        #expect(((try? TempDir.read(dir + "/access.log")) ?? "") == "")
+    }
 }
