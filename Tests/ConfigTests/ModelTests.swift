@@ -61,6 +61,8 @@ struct ModelTests {
          Listen(address: .inet(host: "*", port: 83), fastOpen: 256, keepalive: ListenKeepalive(on: true, idle: 1800, count: 10))),
         ("listen 84 so_keepalive=off;", Listen(address: .inet(host: "*", port: 84), keepalive: ListenKeepalive(on: false))),
         ("listen 85 so_keepalive=:75s:;", Listen(address: .inet(host: "*", port: 85), keepalive: ListenKeepalive(on: true, interval: 75))),
+        ("listen 86 so_keepalive=30m;", Listen(address: .inet(host: "*", port: 86), keepalive: ListenKeepalive(on: true, idle: 1800))),
+        ("listen 87 so_keepalive=1:2;", Listen(address: .inet(host: "*", port: 87), keepalive: ListenKeepalive(on: true, idle: 1, interval: 2))),
     ])
     func listen(line: String, expected: Listen) throws {
         let config = try load(http("server {\n\(line)\n}"))

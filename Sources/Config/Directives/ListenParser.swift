@@ -51,24 +51,27 @@ enum ListenParser {
         return listen
     }
 
-    /// `so_keepalive=on|off|[keepidle]:[keepintvl]:[keepcnt]`, as nginx reads it: times with units, a count.
+    /// `so_keepalive=on|off|[keepidle][:[keepintvl][:[keepcnt]]]`, as nginx reads it: two times with units and
+    /// a count, each optional (`30m`, `30m::10`, `:75s`); a zero is as good as absent, but not all three.
     static func keepalive(_ value: String, _ directive: Directive) throws -> ListenKeepalive {
         if value == "on" { return ListenKeepalive(on: true) }
         if value == "off" { return ListenKeepalive(on: false) }
-        let parts = value.split(separator: ":", omittingEmptySubsequences: false)
         func invalid() -> ConfigError { ConfigError("invalid so_keepalive value: \"\(value)\"", at: directive.location) }
-        guard parts.count == 3, parts.contains(where: { !$0.isEmpty }) else { throw invalid() }
-        func seconds(_ p: Substring) throws -> Int? {
-            if p.isEmpty { return nil }
-            guard let n = Units.seconds(String(p)), n > 0 else { throw invalid() }
-            return n
+        // The idle time up to the first colon, the interval up to the second, the count is the rest.
+        let parts = value.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        func seconds(_ i: Int) throws -> Int? {
+            guard i < parts.count, !parts[i].isEmpty else { return nil }
+            guard let n = Units.seconds(String(parts[i])) else { throw invalid() }
+            return n > 0 ? n : nil
         }
+        let idle = try seconds(0), interval = try seconds(1)
         var count: Int? = nil
-        if !parts[2].isEmpty {
-            guard let n = Int(parts[2]), n > 0 else { throw invalid() }
-            count = n
+        if parts.count > 2, !parts[2].isEmpty {
+            guard let n = Int(parts[2]), n >= 0 else { throw invalid() }
+            count = n > 0 ? n : nil
         }
-        return ListenKeepalive(on: true, idle: try seconds(parts[0]), interval: try seconds(parts[1]), count: count)
+        if idle == nil && interval == nil && count == nil { throw invalid() }
+        return ListenKeepalive(on: true, idle: idle, interval: interval, count: count)
     }
 
     /// `8080`, `*:8080`, `127.0.0.1:8080`, `127.0.0.1` (port 80), `[::1]:8080`, `localhost:8080`, `unix:/path`.
