@@ -978,9 +978,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         sink.exchange = nil
         filter?.abort(); filter = nil
         sink.uncork()   // what already went out, while corked (the head, the body so far), reaches the client first
-        // The main response ends short, after what it holds is written; a subrequest's (an SSI include) cuts the
-        // whole response, as before.
-        if request.isSubrequest { client.close() } else { client.responseTruncated() }
+        // The main response ends short, after what it holds is written. A subrequest whose answer is dropped
+        // (auth_request, mirror) had what it needed, the head: it ends as answered, and the main request goes on;
+        // one whose answer is part of the client's response (an SSI include, a slice) cuts that response.
+        if !request.isSubrequest { client.responseTruncated() } else if sink is DroppingResponseSink {
+            sink.responseComplete()
+        } else {
+            client.close()
+        }
     }
 
     /// The client went away or timed out.

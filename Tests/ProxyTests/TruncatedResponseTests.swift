@@ -7,9 +7,9 @@ import Testing
 /// (`sndbuf=8k`) and a client that reads late keep most of it in the proxy's own output when the upstream
 /// closes; that output used to be dropped with the connection.
 @Suite struct TruncatedResponseTests {
-    @Test func whatCameBeforeTheBreakStillGoesOut() throws {
+    /// The backend: every answer says 50,000 bytes and gives 40,000 before closing.
+    static func shortBackend(port: UInt16) throws -> PythonProcess {
         let dir = try TempDir.make()
-        let port = freePort()
         try TempDir.write(dir + "/short.py", """
             import socket, sys
             s = socket.socket()
@@ -17,16 +17,24 @@ import Testing
             s.bind(("127.0.0.1", int(sys.argv[1])))
             s.listen(4)
             print("ready", flush=True)
-            c, _ = s.accept()
-            data = b""
-            while b"\\r\\n\\r\\n" not in data:
-                data += c.recv(4096)
-            c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 50000\\r\\n\\r\\n" + b"x" * 40000)
-            c.close()
+            while True:
+                c, _ = s.accept()
+                data = b""
+                while b"\\r\\n\\r\\n" not in data:
+                    data += c.recv(4096)
+                c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 50000\\r\\n\\r\\n" + b"x" * 40000)
+                c.close()
             """)
         let backend = try PythonProcess(path: dir + "/short.py", [String(port)])
-        defer { backend.stop() }
         #expect(eventually(seconds: 20) { backend.stdout().contains("ready") })
+        return backend
+    }
+
+    @Test func whatCameBeforeTheBreakStillGoesOut() throws {
+        let dir = try TempDir.make()
+        let port = freePort()
+        let backend = try Self.shortBackend(port: port)
+        defer { backend.stop() }
         let log = dir + "/access.log"
         let f = try Fixture(http: """
             log_format sent '$status $body_bytes_sent';
@@ -51,5 +59,36 @@ import Testing
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(text.split(separator: "\r\n\r\n", maxSplits: 1).last?.count == 40000, "\(received.count) bytes")
         #expect(eventually(seconds: 5) { ((try? TempDir.read(log)) ?? "") == "200 40000\n" })
+    }
+
+    /// A subrequest whose answer is dropped had what it needed once the head came: auth_request's decides by
+    /// it, a mirror's is ignored, and a break in the body after it leaves the main request and its connection
+    /// alone (the connection used to be closed: no answer at all behind auth_request).
+    @Test func aBrokenSubrequestAnswerLeavesTheMainRequest() throws {
+        let port = freePort()
+        let backend = try Self.shortBackend(port: port)
+        defer { backend.stop() }
+        let www = try TempDir.make()
+        try TempDir.write(www + "/guarded", "allowed")
+        try TempDir.write(www + "/mirrored", "served")
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root \(www);   # static answers: a `return` would come before both phases
+                location = /auth { internal; proxy_pass http://127.0.0.1:\(port); }
+                location = /copy { internal; proxy_pass http://127.0.0.1:\(port); }
+                location /guarded { auth_request /auth; }
+                location /mirrored { mirror /copy; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        for (path, text) in [("/guarded", "allowed"), ("/mirrored", "served"), ("/guarded", "allowed")] {
+            try c.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            let r = try c.readResponse()
+            #expect(r.status == 200)
+            #expect(r.text == text)
+        }
+        #expect(eventually(seconds: 10) { f.errorLog().components("upstream prematurely closed connection").count == 4 }, "\(f.errorLog())")
     }
 }
