@@ -316,8 +316,8 @@ final class ClientConnection: RequestBodySource {
     }
 
     /// The request of a head that was not read whole (refused, or timed out): what came of it, as nginx's
-    /// request of the listening address's default server, its own settings (no location searched); the
-    /// connection is not kept.
+    /// request of the listening address's default server (on TLS, the server SNI chose), with that server's own
+    /// settings (no location searched); the connection is not kept.
     private func startUnreadRequest() -> Request {
         let received = input.view
         let r = startRequest(RequestHead.unparsed(received, limit: parser.limits.requestLineMax),
@@ -325,7 +325,7 @@ final class ClientConnection: RequestBodySource {
         keepAlive = false
         unreadBody = .none
         sendRate = -1
-        r.server = listen.hosts.defaultServer
+        r.server = sniServerName.flatMap { listen.hosts.find(host: $0) } ?? listen.hosts.defaultServer
         r.location = r.server.fallback
         return r
     }

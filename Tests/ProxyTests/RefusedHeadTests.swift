@@ -87,4 +87,28 @@ import Testing
         #expect(read(c.fd, &byte, 1) == 0)
         #expect(((try? TempDir.read(dir + "/access.log")) ?? "") == "")
     }
+
+    /// On TLS the server SNI chose answers a head it cannot read, as nginx's request then belongs to it.
+    @Test func onTLSTheServerSNIChoseAnswers() throws {
+        let kit = try TLSTestKit()
+        defer { kit.remove() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT ssl; server_name localhost;
+                ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+                add_header X-Server "default" always;
+            }
+            server {
+                listen 127.0.0.1:PORT ssl; server_name ec.test;
+                ssl_certificate \(kit.path("ec.crt")); ssl_certificate_key \(kit.path("ec.key"));
+                add_header X-Server "ec" always;
+            }
+            """)
+        defer { f.proxy.stop() }
+        let named = try kit.connect(port: f.port, request: "HELLO\r\n\r\n", sni: "ec.test")
+        #expect(named.first?.status == 400)
+        #expect(named.first?.response.contains("\r\nX-Server: ec\r\n") == true, "\(named.first?.response ?? "")")
+        let unnamed = try kit.connect(port: f.port, request: "HELLO\r\n\r\n", sni: nil)
+        #expect(unnamed.first?.response.contains("\r\nX-Server: default\r\n") == true)
+    }
 }
