@@ -94,18 +94,20 @@ public struct RequestHead: HTTPHead, Equatable {
 
     /// The head of a request whose head could not be read (a bad request line, a head too large): nginx still
     /// answers it as a request of the default server (its error_page, add_header … always, access log). It holds
-    /// the first line as received, up to CR or LF and at most `limit` bytes, and nothing else: no method, no
-    /// target, no fields, HTTP/1.0, not kept alive.
+    /// the first line as received (after any empty lines, which are skipped as before a request line), up to CR
+    /// or LF and at most `limit` bytes, and nothing else: no method, no target, no fields, HTTP/1.0, not kept alive.
     public static func unparsed(_ input: ByteView, limit: Int) -> RequestHead {
-        let stop = min(input.count, max(0, limit))
-        var end = 0
+        var start = 0
+        while start < input.count && (input[start] == ASCII.cr || input[start] == ASCII.lf) { start += 1 }
+        let stop = min(input.count, start + max(0, limit))
+        var end = start
         while end < stop && input[end] != ASCII.cr && input[end] != ASCII.lf { end += 1 }
         let empty = ByteRange(start: 0, end: 0)
         let facts = Facts(method: .other, methodRange: empty, target: empty, targetForm: .origin, path: empty,
                           query: nil, version: .http1_0, contentLength: nil, isChunked: false, keepAlive: false,
                           expectsContinue: false, connectionUpgrade: false, hasUpgrade: false, hostRange: nil,
                           ignoredLine: nil, forwardedFor: nil, forwardedForRepeated: false)
-        return RequestHead(fields: Fields(bytes: input.array(0, end), headers: [], facts: facts))
+        return RequestHead(fields: Fields(bytes: input.array(start, end), headers: [], facts: facts))
     }
 
     /// Made by `unparsed`: a parsed head always has a method.

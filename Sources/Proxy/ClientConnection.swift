@@ -204,7 +204,7 @@ final class ClientConnection: RequestBodySource {
             headTimedOut()
         case .readingBody:
             worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", self)
-            request.status = 408   // logged as nginx logs it; nothing more is sent
+            if request.status == 0 { request.status = 408 }   // logged as nginx logs it; nothing more is sent
             worker.logAccess(request)
             closeAbruptly(resetting: request.location)
         case .processing, .discardingBody, .closing:
@@ -233,8 +233,12 @@ final class ClientConnection: RequestBodySource {
     /// reset_timedout_connection on in `location`, with a RST that frees its buffers at once.
     func closeAbruptly(resetting location: LocationRuntime?) {
         resetsOnClose = location?.resetsTimedOut ?? false
+        abrupt = true
         close()
     }
+
+    /// Closed by closeAbruptly: TLS ends without close_notify, as nginx's quiet shutdown of a timed-out one.
+    private var abrupt = false
 
     private var resetsOnClose = false
 
@@ -853,7 +857,7 @@ final class ClientConnection: RequestBodySource {
         davUpload = nil
         fileSender = nil
         tunnel?.abort()
-        if phase != .closing { transport.tls?.shutdown() }   // close_notify, as nginx's ngx_ssl_shutdown
+        if phase != .closing && !abrupt { transport.tls?.shutdown() }   // close_notify, as nginx's ngx_ssl_shutdown
         phase = .closing
         worker.connectionClosed(self)
     }
