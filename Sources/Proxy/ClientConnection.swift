@@ -184,17 +184,23 @@ final class ClientConnection: RequestBodySource {
                 reader.disarm()
                 return true
             }
-            if phase == .processing, exchange != nil, !responseDone {
-                // Client went away mid-response: abort the upstream side too (nginx's 499).
-                request.status = request.status == 0 ? 499 : request.status
-                exchange?.abort()
-                worker.logAccess(request)   // nginx logs the abandoned request, with its upstream times so far
-            }
-            close(); return false
+            clientLeft(); return false
         case .error(let e):
             worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading client request", self)
-            close(); return false
+            clientLeft(); return false
         }
+    }
+
+    /// The client went away (a close, a reset, a failed write) while a proxied answer was under way: the upstream
+    /// side ends too, and the request is logged as nginx logs it, with its upstream times so far (499 when no
+    /// answer had started). Then the connection closes.
+    private func clientLeft() {
+        if phase == .processing, exchange != nil, !responseDone {
+            if request.status == 0 { request.status = 499 }
+            exchange?.abort()
+            worker.logAccess(request)
+        }
+        close()
     }
 
     private func readTimedOut() {
@@ -701,9 +707,7 @@ final class ClientConnection: RequestBodySource {
 
     private func writeFailed(_ result: IOResult) {
         worker.log(.info, "writev() failed \(result.failureText) while sending to client", self)
-        if request.status == 0 { request.status = 499 }
-        exchange?.abort()
-        close()
+        clientLeft()
     }
 
     /// The upstream's answer broke off after its head was passed on: what the client was given still goes out

@@ -54,4 +54,36 @@ import Testing
         #expect(read(plain.fd, &byte, 1) == 0)   // closed, nothing written
         #expect(eventually(seconds: 10) { ((try? TempDir.read(dir + "/access.log")) ?? "").contains("/ignore 200") })
     }
+
+    /// A client that resets its connection in the middle of a proxied answer (a failed write or read on the
+    /// proxy's side, not an orderly close) is logged as nginx logs it, with the status it was sent; it used to
+    /// leave no access log line.
+    @Test func aClientResetMidAnswerIsLogged() throws {
+        let backend = try MockBackend(name: "big") { _ in
+            MockResponse(stream: MockStream(length: 50 << 20) { _, piece in
+                for i in piece.indices { piece[i] = 120 }
+            })
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Fixture(http: """
+            log_format status '$uri $status';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log \(dir)/access.log status;
+                location / { proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var got = 0
+        while got < 256 * 1024 { let n = read(c.fd, &chunk, chunk.count); if n <= 0 { break }; got += n }
+        var l = linger(l_onoff: 1, l_linger: 0)   // the close sends a RST
+        setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+        c.close()
+        #expect(eventually(seconds: 10) { ((try? TempDir.read(dir + "/access.log")) ?? "") == "/big 200\n" },
+                "\((try? TempDir.read(dir + "/access.log")) ?? "")")
+    }
 }
