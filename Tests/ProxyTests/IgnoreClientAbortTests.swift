@@ -13,6 +13,18 @@ import Testing
         func wait() { for _ in 0..<10_000 where !open.load(ordering: .acquiring) { usleep(1000) } }
     }
 
+    /// A server with `locations`, logging `$uri $status` to `dir`/access.log.
+    static func proxy(logIn dir: String, _ locations: String) throws -> Fixture {
+        try Fixture(http: """
+            log_format status '$uri $status';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log \(dir)/access.log status;
+                \(locations)
+            }
+            """)
+    }
+
     @Test func aHalfClosedClientStillGetsTheAnswer() throws {
         let release = Release()
         func held() throws -> MockBackend {   // one each: a mock answers one request at a time
@@ -24,14 +36,9 @@ import Testing
         let backend = try held(), other = try held()
         defer { backend.stop(); other.stop() }
         let dir = try TempDir.make()
-        let f = try Fixture(http: """
-            log_format status '$uri $status';
-            server {
-                listen 127.0.0.1:PORT;
-                access_log \(dir)/access.log status;
-                location /ignore { proxy_ignore_client_abort on; proxy_pass http://\(backend.address); }
-                location /plain { proxy_pass http://\(other.address); }
-            }
+        let f = try Self.proxy(logIn: dir, """
+            location /ignore { proxy_ignore_client_abort on; proxy_pass http://\(backend.address); }
+            location /plain { proxy_pass http://\(other.address); }
             """)
         defer { f.proxy.stop() }
         func halfClosed(_ path: String) throws -> TestClient {
@@ -66,14 +73,7 @@ import Testing
         }
         defer { backend.stop() }
         let dir = try TempDir.make()
-        let f = try Fixture(http: """
-            log_format status '$uri $status';
-            server {
-                listen 127.0.0.1:PORT;
-                access_log \(dir)/access.log status;
-                location / { proxy_pass http://\(backend.address); }
-            }
-            """)
+        let f = try Self.proxy(logIn: dir, "location / { proxy_pass http://\(backend.address); }")
         defer { f.proxy.stop() }
         let c = try f.client()
         try c.send("GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n")
