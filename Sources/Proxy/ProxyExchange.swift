@@ -976,6 +976,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         releasePeer(.failed, now: worker.now())
         if let c = conn { c.close(); conn = nil }
         sink.exchange = nil
+        // What the compressor holds goes out, flushed (not finished), as nginx's NGX_HTTP_FLUSH: the client can
+        // decode all it was given. (Behind other filters, they are dropped with what they hold.)
+        if filter == nil && !request.isSubrequest { flushCompressor(end: false) }
         filter?.abort(); filter = nil
         sink.uncork()   // what already went out, while corked (the head, the body so far), reaches the client first
         // The main response ends short, after what it holds is written. A subrequest whose answer is dropped

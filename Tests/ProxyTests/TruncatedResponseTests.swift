@@ -1,3 +1,4 @@
+import Deflate
 import Glibc
 import SwitchyardTestSupport
 import Testing
@@ -22,7 +23,8 @@ import Testing
                 data = b""
                 while b"\\r\\n\\r\\n" not in data:
                     data += c.recv(4096)
-                c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 50000\\r\\n\\r\\n" + b"x" * 40000)
+                c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/html\\r\\nContent-Length: 50000\\r\\n\\r\\n"
+                          + b"x" * 40000)
                 c.close()
             """)
         let backend = try PythonProcess(path: dir + "/short.py", [String(port)])
@@ -90,5 +92,55 @@ import Testing
             #expect(r.text == text)
         }
         #expect(eventually(seconds: 10) { f.errorLog().components("upstream prematurely closed connection").count == 4 }, "\(f.errorLog())")
+    }
+
+    /// Gzipped, the answer broken off is flushed, not finished: the client decodes every byte that came (and
+    /// sees no last chunk). What the compressor held used to be dropped with it.
+    @Test func aGzippedBreakIsFlushed() throws {
+        let port = freePort()
+        let backend = try Self.shortBackend(port: port)
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; gzip on; gzip_min_length 1; location / { proxy_pass http://127.0.0.1:\(port); } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(c.fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            received += chunk[0..<n]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.contains("\r\nContent-Encoding: gzip\r\n") && text.contains("\r\nTransfer-Encoding: chunked\r\n"))
+        var body = Array(received[(Self.headEnd(received) ?? received.count)...])
+        var gzipped: [UInt8] = []
+        while let lineEnd = Self.crlf(body, from: 0), let size = Int(String(decoding: body[..<lineEnd], as: UTF8.self), radix: 16),
+              size > 0, body.count >= lineEnd + 2 + size + 2 {
+            gzipped += body[(lineEnd + 2)..<(lineEnd + 2 + size)]
+            body.removeFirst(lineEnd + 2 + size + 2)
+        }
+        #expect(body.isEmpty, "\(body.count) bytes after the last whole chunk (a last chunk would be 0\\r\\n\\r\\n)")
+        let inflater = try Inflater(format: .gzip)
+        var out: [UInt8] = []
+        _ = try gzipped.withUnsafeBytes { try inflater.decode($0, into: &out) }
+        #expect(out.count == 40000)
+    }
+
+    static func crlf(_ b: [UInt8], from: Int) -> Int? {
+        var i = from
+        while i + 1 < b.count { if b[i] == 13 && b[i + 1] == 10 { return i }; i += 1 }
+        return nil
+    }
+
+    static func headEnd(_ b: [UInt8]) -> Int? {
+        var i = 0
+        while i + 3 < b.count {
+            if b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i + 4 }
+            i += 1
+        }
+        return nil
     }
 }
