@@ -129,10 +129,11 @@ public final class Server {
     /// sockets as they were bound, so nothing in their backlogs is lost.
     private func bindListeners(for rt: Runtime) throws(Socket.Failure) {
         var next: [SocketAddress: BoundListener] = [:]
+        var kept: [(BoundListener, ListenRuntime)] = []
         for l in rt.listens {
             if let bound = sockets[l.address] {
                 next[l.address] = bound
-                configure(bound.fds, l)   // a reload sets the options again, as nginx does
+                kept.append((bound, l))
                 if bound.reusePort != l.reusePort {
                     log.log(.notice, "\(l.address) keeps its listening sockets\(bound.reusePort ? " with" : " without") reuseport until a restart")
                 }
@@ -152,6 +153,9 @@ public final class Server {
                 throw error
             }
         }
+        // Every new address is bound: the kept sockets take the new options now, as nginx sets them again at a
+        // reload (not before, so a reload that fails leaves them as the running configuration has them).
+        for (bound, l) in kept { configure(bound.fds, l) }
         // Sockets no longer listed close after the workers have moved to the new list (see `reloadNow`).
         sockets = next.merging(sockets) { new, _ in new }
         listening = next
