@@ -50,13 +50,7 @@ import Testing
         let c = try f.client()
         try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(eventually(seconds: 10) { f.errorLog().contains("upstream prematurely closed connection") })
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(c.fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            received += chunk[0..<n]
-        }
+        let received = Self.readToClose(c)
         let text = String(decoding: received, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(text.split(separator: "\r\n\r\n", maxSplits: 1).last?.count == 40000, "\(received.count) bytes")
@@ -106,13 +100,7 @@ import Testing
         defer { f.proxy.stop() }
         let c = try f.client()
         try c.send("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(c.fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            received += chunk[0..<n]
-        }
+        let received = Self.readToClose(c)
         let text = String(decoding: received, as: UTF8.self)
         #expect(text.contains("\r\nContent-Encoding: gzip\r\n") && text.contains("\r\nTransfer-Encoding: chunked\r\n"))
         var body = Array(received[(Self.headEnd(received) ?? received.count)...])
@@ -127,6 +115,17 @@ import Testing
         var out: [UInt8] = []
         _ = try gzipped.withUnsafeBytes { try inflater.decode($0, into: &out) }
         #expect(out.count == 40000)
+    }
+
+    /// Every byte the proxy writes on `c` until it closes.
+    static func readToClose(_ c: TestClient) -> [UInt8] {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(c.fd, &chunk, chunk.count)
+            if n <= 0 { return received }
+            received += chunk[0..<n]
+        }
     }
 
     static func crlf(_ b: [UInt8], from: Int) -> Int? {
