@@ -73,14 +73,17 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// `parse` reads as the wildcard address (a listen address), never a host to connect to.
     public static func literal(host: String, port: UInt16) -> SocketAddress? {
         if host == "*" { return nil }
-        return parse(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)")
+        return parse(hostPort(host, port))
     }
 
     /// Resolves a host name (blocking: only while loading a configuration, never on a worker).
     public static func resolve(host: String, port: UInt16) -> [SocketAddress] {
-        if let a = parse(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)") {
-            return [a]
-        }
+        if let a = parse(hostPort(host, port)) { return [a] }
         return Socket.resolve(host: host, port: port)
+    }
+
+    /// `host:port` as `parse` reads it, an IPv6 literal put in brackets.
+    private static func hostPort(_ host: String, _ port: UInt16) -> String {
+        host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

@@ -86,10 +86,7 @@ extension DirectiveTable {
 
     /// An HTTP/2 setting: its arguments checked, and the notice that HTTP/2 is not served (once, as `http2`'s).
     static func http2(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck) -> DirectiveSpec {
-        DirectiveSpec(name, contexts, arity, .custom { builder, directive in
-            try checkArguments(directive, check)
-            builder.noticeHTTP2(at: directive.location)
-        })
+        withoutEffect(name, contexts, arity, check) { builder, directive in builder.noticeHTTP2(at: directive.location) }
     }
 
     /// How an accepted directive's arguments are checked (nginx's `ngx_conf_set_*_slot` it would use).
@@ -105,9 +102,15 @@ extension DirectiveTable {
     }
 
     static func ignored(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck) -> DirectiveSpec {
+        withoutEffect(name, contexts, arity, check) { builder, directive in builder.noticeIgnored(directive) }
+    }
+
+    /// A directive accepted without effect: its arguments checked as nginx checks them, then `notice` says so.
+    static func withoutEffect(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck,
+                              notice: @escaping (ConfigBuilder, Directive) -> Void) -> DirectiveSpec {
         DirectiveSpec(name, contexts, arity, .custom { builder, directive in
             try checkArguments(directive, check)
-            builder.noticeIgnored(directive)
+            notice(builder, directive)
         })
     }
 
