@@ -37,6 +37,16 @@ public final class ProxyProcess {
         return (code, (try? TempDir.read(err)) ?? "")
     }
 
+    /// `-t` of `config`, written as conf/nginx.conf in a new prefix: the exit status, stderr, and the file's path
+    /// (what an `[emerg] … in FILE:LINE` names).
+    public static func test(config: String) throws -> (status: Int32, stderr: String, file: String) {
+        let prefix = try TempDir.make()
+        try TempDir.write(prefix + "/logs/.keep", "")
+        try TempDir.write(prefix + "/conf/nginx.conf", config)
+        let (status, stderr) = try run(arguments: ["-t", "-p", prefix, "-c", "conf/nginx.conf"], prefix: prefix)
+        return (status, stderr, prefix + "/conf/nginx.conf")
+    }
+
     /// The switchyard executable of the build configuration that is running (override with SWITCHYARD_BIN).
     public static var binary: String { Package.executable("switchyard", override: "SWITCHYARD_BIN") }
 

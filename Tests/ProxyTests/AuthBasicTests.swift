@@ -143,13 +143,11 @@ import Testing
     }
 
     @Test func badSatisfyValueIsAConfigurationError() throws {
-        let prefix = try TempDir.make()
-        try TempDir.write(prefix + "/conf/nginx.conf", """
+        let (status, stderr, file) = try ProxyProcess.test(config: """
             events {}
             http { server { listen 127.0.0.1:1; satisfy some; } }
             """)
-        let (status, stderr) = try ProxyProcess.run(arguments: ["-t", "-p", prefix, "-c", "conf/nginx.conf"], prefix: prefix)
         #expect(status != 0)
-        #expect(stderr.contains("invalid value \"some\" in \"satisfy\" directive, it must be \"all\" or \"any\" in \(prefix)/conf/nginx.conf:2"))
+        #expect(stderr.contains("invalid value \"some\" in \"satisfy\" directive, it must be \"all\" or \"any\" in \(file):2"))
     }
 }

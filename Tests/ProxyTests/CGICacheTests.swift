@@ -244,13 +244,11 @@ import Testing
         ("", "location / { fastcgi_cache_convert_head on; }", "unknown directive \"fastcgi_cache_convert_head\""),
     ])
     func configurationErrors(http: String, server: String, message: String) throws {
-        let prefix = try TempDir.make()
-        try TempDir.write(prefix + "/conf/nginx.conf", """
+        let (status, stderr, _) = try ProxyProcess.test(config: """
             events {}
             http { \(http)
             server { listen 127.0.0.1:1; \(server) } }
             """)
-        let (status, stderr) = try ProxyProcess.run(arguments: ["-t", "-p", prefix, "-c", "conf/nginx.conf"], prefix: prefix)
         #expect(status != 0)
         #expect(stderr.contains("[emerg]") && stderr.contains(message), "\(stderr)")
     }

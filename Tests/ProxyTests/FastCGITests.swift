@@ -519,14 +519,12 @@ include fastcgi.conf;
         ("fastcgi_store on;", "\"fastcgi_store\" directive is not supported"),
     ])
     func badArgumentsAreEmergencies(line: String, message: String) throws {
-        let prefix = try TempDir.make()
-        try TempDir.write(prefix + "/conf/nginx.conf", """
+        let (status, stderr, file) = try ProxyProcess.test(config: """
             events {}
             http { server { listen 127.0.0.1:1;
             location /php { \(line) } } }
             """)
-        let (status, stderr) = try ProxyProcess.run(arguments: ["-t", "-p", prefix, "-c", "conf/nginx.conf"], prefix: prefix)
         #expect(status != 0)
-        #expect(stderr.contains("[emerg]") && stderr.contains(message) && stderr.contains("\(prefix)/conf/nginx.conf:3"), "\(stderr)")
+        #expect(stderr.contains("[emerg]") && stderr.contains(message) && stderr.contains("\(file):3"), "\(stderr)")
     }
 }

@@ -33,9 +33,7 @@ import Testing
     }
 
     @Test func acceptedWithAWarningOrANotice() throws {
-        let prefix = try TempDir.make()
-        try TempDir.write(prefix + "/logs/.keep", "")
-        try TempDir.write(prefix + "/conf/nginx.conf", """
+        let (status, stderr, file) = try ProxyProcess.test(config: """
             load_module modules/ngx_http_geoip_module.so;
             pcre_jit on;
             thread_pool default threads=32 max_queue=65536;
@@ -44,9 +42,8 @@ import Testing
             events {}
             http { server { listen 127.0.0.1:1; } }
             """)
-        let (status, stderr) = try ProxyProcess.run(arguments: ["-t", "-p", prefix, "-c", "conf/nginx.conf"], prefix: prefix)
         #expect(status == 0, "\(stderr)")
-        #expect(stderr.contains("[warn] switchyard has no dynamic modules: \"modules/ngx_http_geoip_module.so\" is not loaded in \(prefix)/conf/nginx.conf:1"))
+        #expect(stderr.contains("[warn] switchyard has no dynamic modules: \"modules/ngx_http_geoip_module.so\" is not loaded in \(file):1"))
         #expect(stderr.contains("[notice] directive \"pcre_jit\" has no effect in switchyard, ignored"))
         #expect(stderr.contains("[notice] directive \"thread_pool\" has no effect in switchyard, ignored"))
     }
@@ -65,11 +62,9 @@ import Testing
         ("events {} http { load_module x.so; }", "\"load_module\" directive is not allowed here"),
     ])
     func badArgumentsAreEmergencies(line: String, message: String) throws {
-        let prefix = try TempDir.make()
         let rest = line.hasPrefix("events") ? "" : "events {}\nhttp {}"
-        try TempDir.write(prefix + "/conf/nginx.conf", "\(line)\n\(rest)\n")
-        let (status, stderr) = try ProxyProcess.run(arguments: ["-t", "-p", prefix, "-c", "conf/nginx.conf"], prefix: prefix)
+        let (status, stderr, file) = try ProxyProcess.test(config: "\(line)\n\(rest)\n")
         #expect(status != 0)
-        #expect(stderr.contains("[emerg]") && stderr.contains(message) && stderr.contains("\(prefix)/conf/nginx.conf:1"), "\(stderr)")
+        #expect(stderr.contains("[emerg]") && stderr.contains(message) && stderr.contains("\(file):1"), "\(stderr)")
     }
 }

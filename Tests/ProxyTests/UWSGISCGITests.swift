@@ -456,14 +456,12 @@ scgi_param  HTTP_HOST        $host;
         ("scgi_ignore_client_abort maybe;", "invalid value \"maybe\" in \"scgi_ignore_client_abort\" directive"),
     ])
     func badArgumentsAreEmergencies(line: String, message: String) throws {
-        let prefix = try TempDir.make()
-        try TempDir.write(prefix + "/conf/nginx.conf", """
+        let (status, stderr, file) = try ProxyProcess.test(config: """
             events {}
             http { server { listen 127.0.0.1:1;
             location /app { \(line) } } }
             """)
-        let (status, stderr) = try ProxyProcess.run(arguments: ["-t", "-p", prefix, "-c", "conf/nginx.conf"], prefix: prefix)
         #expect(status != 0)
-        #expect(stderr.contains("[emerg]") && stderr.contains(message) && stderr.contains("\(prefix)/conf/nginx.conf:3"), "\(stderr)")
+        #expect(stderr.contains("[emerg]") && stderr.contains(message) && stderr.contains("\(file):3"), "\(stderr)")
     }
 }
