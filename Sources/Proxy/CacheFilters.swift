@@ -131,7 +131,7 @@ enum CacheFilters {
         if r.head.method == .head { return r.sink.responseComplete() }
         let base = Int64(e.bodyOffset)
         let sender = FileSender(request: r, fd: e.file.fd, offset: base + offset, remaining: count, sharedOwner: e.file)
-        sender.base = base
+        sender.layout = FileBodyLayout(fileStart: base)
         if let m = parts { sender.sendParts(m) }
         sender.recode = recode
         r.sink.fileSender = sender

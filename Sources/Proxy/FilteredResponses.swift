@@ -76,7 +76,8 @@ enum FilteredFraming {
 /// Content filters on a static file: the head without length, ranges and (unless kept) validators, then the file
 /// read in pieces through the filters (FileSender's `filter` path, with the client's backpressure).
 enum FilteredFileResponse {
-    static func serve(_ r: Request, _ c: ClientConnection, _ f: BodyFilters, fd: Int32, size: Int64, status: Int,
+    static func serve(_ r: Request, _ c: ClientConnection, _ f: BodyFilters, fd: Int32, layout: FileBodyLayout,
+                      size: Int64, status: Int,
                       type: [UInt8], etag: [UInt8], lastModified: [UInt8], method: HTTPMethod, vary: Bool) {
         r.status = status
         let chunked = FilteredFraming.chunked(r, c)
@@ -105,7 +106,7 @@ enum FilteredFileResponse {
         let gzip = compressing ? decision.flatMap { GzipStream(decision: $0, request: r, chunked: chunked) } : nil
         let writer = BodyWriter(request: r, gzip: gzip, chunked: chunked)
         let filter = f.start(r, output: writer)
-        let sender = FileSender(request: r, fd: fd, offset: 0, remaining: size)
+        let sender = FileSender(request: r, fd: fd, layout: layout, start: 0, count: size)
         sender.filter = (filter, writer)
         r.sink.cork()
         // SSI's includes can fail the page (BodyWriter.postponeOutput); other filters stream as they come.

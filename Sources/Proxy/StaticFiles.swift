@@ -108,15 +108,18 @@ enum StaticFiles {
 
     /// The open file's response past the small-file shortcut: validators, the not_modified and range filters, SSI,
     /// gzip, then one of the three ways to send. `path` names the file for its Content-Type (for a `.gz` of
-    /// gzip_static, the file it stands for); `coding` is what gzip_static made of the response.
+    /// gzip_static, the file it stands for); `coding` is what gzip_static made of the response. `layout` makes the
+    /// body from the file when it is not the file as it is (flv's `start=`): validators, ranges and lengths then
+    /// count the body's bytes.
     static func sendFile(_ r: Request, _ c: ClientConnection, fd: Int32, info: Syscall.FileStatus, path: [UInt8],
-                         status: Int, method: HTTPMethod, coding: StaticCoding) {
+                         status: Int, method: HTTPMethod, coding: StaticCoding, layout: FileBodyLayout = FileBodyLayout()) {
         let filters = r.location.filters
+        let size = layout.length(fileSize: info.size)
         var etag: [UInt8] = []
         if filters.etag {
             etag.reserveCapacity(24)
             etag.append(UInt8(ascii: "\""))
-            Bytes.appendHex(info.mtime, to: &etag); etag.append(UInt8(ascii: "-")); Bytes.appendHex(Int(info.size), to: &etag)
+            Bytes.appendHex(info.mtime, to: &etag); etag.append(UInt8(ascii: "-")); Bytes.appendHex(Int(size), to: &etag)
             etag.append(UInt8(ascii: "\""))
         }
         let lastModified = c.worker.staticMemo.lastModified(info.mtime)
@@ -140,13 +143,13 @@ enum StaticFiles {
         var recode = bodyFilters?.sameLengthRecode
         if recode != nil, !r.isSubrequest, let g = r.location.gzip,
            GzipStage.decideForFile(g, request: r, status: status, contentType: c.worker.staticMemo.contentType(path, r.location, request: r),
-                                   length: info.size, etag: etag).compress {
+                                   length: size, etag: etag).compress {
             recode = nil
         }
         if recode != nil { bodyFilters = nil }
 
         // nginx's not_modified and range filters, for a 200 only (an error page's file is sent as it is).
-        var start: Int64 = 0, length = info.size, range: (Int64, Int64)? = nil, code = status
+        var start: Int64 = 0, length = size, range: (Int64, Int64)? = nil, code = status
         var multipart: MultipartRanges? = nil
         if status == 200, ConditionalFields.present(in: r.head) {
             let fields = ConditionalFields(r.head)
@@ -164,17 +167,17 @@ enum StaticFiles {
             // Filtered output has no ranges (nginx's filters drop them), nor has gzip_static's `.gz` in nginx.
             if bodyFilters == nil && !coding.precompressed {
                 switch ranges(fields, filters, etag: etag, mtime: headerMtime(r, filters, Int64(info.mtime)),
-                              size: info.size) {
+                              size: size) {
                 case .whole: break
                 case .unsatisfiable:
                     Syscall.close(fd)
-                    return sendRangeNotSatisfiable(size: info.size, on: c)
+                    return sendRangeNotSatisfiable(size: size, on: c)
                 case .partial(let spans):
                     code = 206
                     if spans.count == 1 {
                         start = spans[0].start; length = spans[0].count; range = (spans[0].start, spans[0].end - 1)
                     } else {
-                        let parts = MultipartRanges(spans: spans, length: info.size, contentType: contentType(path, r.location, request: r)[...],
+                        let parts = MultipartRanges(spans: spans, length: size, contentType: contentType(path, r.location, request: r)[...],
                                                     boundary: Self.boundary(c))
                         multipart = parts
                         length = parts.contentLength
@@ -183,7 +186,7 @@ enum StaticFiles {
             }
         }
         if let f = bodyFilters {
-            return FilteredFileResponse.serve(r, c, f, fd: fd, size: info.size, status: code,
+            return FilteredFileResponse.serve(r, c, f, fd: fd, layout: layout, size: size, status: code,
                                          type: c.worker.staticMemo.contentType(path, r.location, request: r), etag: etag,
                                          lastModified: lastModified, method: method, vary: coding.vary)
         }
@@ -194,7 +197,7 @@ enum StaticFiles {
             type = ResponseCharset.unmarked(type)
         }
         let gzip = r.isSubrequest ? nil : r.location.gzip.map {   // a subrequest's body is not compressed
-            GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: info.size, etag: etag,
+            GzipStage.decideForFile($0, request: r, status: code, contentType: type, length: size, etag: etag,
                                     encoded: coding.precompressed)
         }
         if method == .head {
@@ -202,17 +205,17 @@ enum StaticFiles {
             Syscall.close(fd)
             let compressed = gzip?.compress == true
             return sendHead(r, c, status: code, length: compressed ? nil : length, type: type, etag: etag,
-                            lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
+                            lastModified: lastModified, range: range.map { ($0.0, $0.1, size) }, gzip: gzip,
                             then: nil, compressedHead: compressed, coding: coding)
         }
         // add_trailer: the body goes as one chunk, the trailers after it (nginx's chunked filter); not for a HEAD.
         let trailers = multipart == nil && gzip?.compress != true && Trailers.expected(r, status: code)
         if multipart == nil && gzip?.compress != true && length <= smallFile && !trailers {
-            return sendSmall(r, c, fd: fd, status: code, offset: start, length: length, type: type, etag: etag,
-                             lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip,
+            return sendSmall(r, c, fd: fd, status: code, body: layout.split(start: start, count: length), type: type, etag: etag,
+                             lastModified: lastModified, range: range.map { ($0.0, $0.1, size) }, gzip: gzip,
                              coding: coding, recode: recode)
         }
-        let sender = FileSender(request: r, fd: fd, offset: start, remaining: length)
+        let sender = FileSender(request: r, fd: fd, layout: layout, start: start, count: length)
         sender.recode = recode
         if let m = multipart { sender.sendParts(m) }
         if let d = gzip, d.compress {
@@ -224,7 +227,7 @@ enum StaticFiles {
         }
         if trailers { sender.chunked = true }
         sendHead(r, c, status: code, length: sender.gzip == nil && !trailers ? length : nil, type: type, etag: etag,
-                 lastModified: lastModified, range: range.map { ($0.0, $0.1, info.size) }, gzip: gzip, then: sender,
+                 lastModified: lastModified, range: range.map { ($0.0, $0.1, size) }, gzip: gzip, then: sender,
                  coding: coding)
     }
 
@@ -258,23 +261,27 @@ enum StaticFiles {
     static let smallFile: Int64 = 16 * 1024
 
     /// A small file's head and body in one buffer, one write; the descriptor is closed here.
-    private static func sendSmall(_ r: Request, _ c: ClientConnection, fd: Int32, status: Int, offset: Int64,
-                                  length: Int64, type: [UInt8], etag: [UInt8], lastModified: [UInt8],
+    private static func sendSmall(_ r: Request, _ c: ClientConnection, fd: Int32, status: Int,
+                                  body: (prefix: ArraySlice<UInt8>, fileOffset: Int64, fileCount: Int64),
+                                  type: [UInt8], etag: [UInt8], lastModified: [UInt8],
                                   range: (Int64, Int64, Int64)?, gzip: GzipDecision?, coding: StaticCoding,
                                   recode: [UInt8]? = nil) {
         r.status = status
+        let length = Int64(body.prefix.count) + body.fileCount
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(length))
         writeHead(r, c, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                   range: range, gzip: gzip, compressing: false, chunked: false, coding: coding, into: &w)
-        sendBody(r, c, fd: fd, offset: offset, length: length, after: w, keep: .close, path: [], info: nil, recode: recode)
+        sendBody(r, c, fd: fd, offset: body.fileOffset, length: body.fileCount, after: w, prefix: body.prefix,
+                 keep: .close, path: [], info: nil, recode: recode)
     }
 
-    /// `length` bytes of `fd` from `offset` appended to the head in `w`, sent in one write; `fd` is closed, kept
-    /// or left as `keep` says (`path` and `info` name the file for the memo) before anything is sent.
+    /// `prefix` and then `length` bytes of `fd` from `offset` appended to the head in `w`, sent in one write; `fd` is
+    /// closed, kept or left as `keep` says (`path` and `info` name the file for the memo) before anything is sent.
     private static func sendBody(_ r: Request, _ c: ClientConnection, fd: Int32, offset: Int64, length: Int64,
-                                 after w: consuming HeadWriter, keep: FileKeeping, path: [UInt8],
-                                 info: Syscall.FileStatus?, recode: [UInt8]? = nil) {
+                                 after w: consuming HeadWriter, prefix: ArraySlice<UInt8> = [], keep: FileKeeping,
+                                 path: [UInt8], info: Syscall.FileStatus?, recode: [UInt8]? = nil) {
         let headCount = w.count
+        if !prefix.isEmpty { w.append(contentsOf: prefix) }
         var read = IOResult.done(0)
         w.appendFilling(upTo: Int(length)) { room in
             read = Syscall.pread(fd, into: room, at: offset)
@@ -301,7 +308,7 @@ enum StaticFiles {
         if let t = recode {
             w.withBytes { bytes in for i in headCount..<bytes.count { bytes[i] = t[Int(bytes[i])] } }
         }
-        r.bodyBytesSent += length
+        r.bodyBytesSent += length + Int64(prefix.count)
         Responses.sendWhole(w, headCount: headCount, r)
     }
 
@@ -471,13 +478,42 @@ final class FileSender {
         self.sharedOwner = sharedOwner
     }
 
+    /// The body's bytes `start ..< start + count` as `layout` makes them from the file (FileBodyLayout.swift).
+    convenience init(request: Request, fd: Int32, layout: FileBodyLayout, start: Int64, count: Int64) {
+        self.init(request: request, fd: fd, offset: 0, remaining: 0)
+        self.layout = layout
+        aim(start: start, count: count)
+    }
+
     deinit { if sharedOwner == nil { Syscall.close(fd) } }
 
     /// `multipart/byteranges`: the parts after the current one, and the closing boundary (StaticRanges.swift).
     var nextParts: ArraySlice<(header: [UInt8], span: ByteSpan)> = []
     var closingBoundary: [UInt8] = []
-    /// Where the body starts in `fd` (a cache entry's body follows its header).
-    var base: Int64 = 0
+    /// How the body is made from `fd`: where it starts (a cache entry's body follows its header), and bytes that
+    /// go before the file's (flv's header). Parts' spans count the body's bytes.
+    var layout = FileBodyLayout()
+    /// The layout's bytes the current region starts with, not yet sent; the file's part follows.
+    private var pendingPrefix: ArraySlice<UInt8> = []
+
+    /// Points the sender at the body's bytes `start ..< start + count`.
+    func aim(start: Int64, count: Int64) {
+        let part = layout.split(start: start, count: count)
+        pendingPrefix = part.prefix
+        offset = part.fileOffset
+        remaining = part.fileCount
+    }
+
+    /// Bytes of the current region are left: the layout's prefix, or the file's.
+    private var regionLeft: Bool { remaining > 0 || !pendingPrefix.isEmpty }
+
+    /// Hands the region's prefix bytes to `take` (once); false when `take` asked to wait.
+    private func takePrefix(_ take: (ByteView) -> Bool) -> Bool {
+        guard !pendingPrefix.isEmpty else { return true }
+        let bytes = Array(pendingPrefix)
+        pendingPrefix = []
+        return bytes.withByteView { take($0) }
+    }
 
     /// Sends more; the connection calls again when the socket is writable.
     func resume() {
@@ -488,8 +524,12 @@ final class FileSender {
         if let t = recode { return recodeMore(t) }
         if !sink.takesSendfile { return copyMore() }
         let r = request
-        while remaining > 0 || startNextPart() {
+        while regionLeft || startNextPart() {
             if !sink.outputIsEmpty { sink.waitWritable(); return }   // a part's header is still queued
+            if !pendingPrefix.isEmpty {   // queued as output: sendfile goes after it
+                _ = takePrefix { view in r.bodyBytesSent += Int64(view.count); return sink.send(view) }
+                continue
+            }
             var count = Int(min(remaining, 1 << 20))
             if r.limitRate > 0 {   // limit_rate: no more than the rate allows, then wait for the timer
                 let allowance = c.rateAllowance(r)
@@ -539,7 +579,7 @@ final class FileSender {
         let r = request, sink = sink
         if piece.isEmpty { piece = [UInt8](repeating: 0, count: Self.pieceSize) }
         var out: [UInt8] = []
-        while remaining > 0 || startNextPart() {
+        while regionLeft || startNextPart() {
             let done = pumpPieces({ .no }) { view in
                 out.removeAll(keepingCapacity: true)
                 for b in view { out.append(table[Int(b)]) }
@@ -585,6 +625,11 @@ final class FileSender {
     /// logged, connection closed).
     private func pumpPieces(_ pause: () -> Pause, _ take: (ByteView) -> Bool) -> Bool {
         let c = connection, sink = sink
+        if !pendingPrefix.isEmpty {
+            let goOn = takePrefix(take)
+            if c.phase == .closing { return false }
+            if !goOn { sink.waitWritable(); return false }
+        }
         if remaining > 0 && piece.isEmpty { piece = [UInt8](repeating: 0, count: Int(min(remaining, Int64(Self.pieceSize)))) }
         var budget = Self.turnBudget
         while remaining > 0 {

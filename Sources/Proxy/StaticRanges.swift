@@ -42,7 +42,7 @@ extension FileSender {
     func sendParts(_ m: MultipartRanges) {
         nextParts = m.parts[...]
         closingBoundary = m.trailer
-        remaining = 0
+        aim(start: 0, count: 0)
     }
 
     /// Queues the next part's header and points the sender at its bytes; after the last, the closing boundary.
@@ -58,8 +58,7 @@ extension FileSender {
         nextParts = nextParts.dropFirst()
         request.bodyBytesSent += Int64(part.header.count)
         sink.send(part.header)
-        offset = base + part.span.start
-        remaining = part.span.count
+        aim(start: part.span.start, count: part.span.count)
         return true
     }
 }
