@@ -984,7 +984,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // The main response ends short, after what it holds is written. A subrequest whose answer is dropped
         // (auth_request, mirror) had what it needed, the head: it ends as answered, and the main request goes on;
         // one whose answer is part of the client's response (an SSI include, a slice) cuts that response.
-        if !request.isSubrequest { client.responseTruncated() } else if sink is DroppingResponseSink {
+        if !request.isSubrequest { client.responseTruncated() } else if sink is any DroppingResponseSink {
             sink.responseComplete()
         } else {
             client.close()
