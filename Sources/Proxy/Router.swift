@@ -241,6 +241,8 @@ enum Router {
             page.serve(on: c)
         case .emptyGIF?:
             EmptyGIF.serve(r, on: c)
+        case .flv(let f)?:
+            FLVFiles.serve(r, files: f, on: c)
         case .jvmRouteStatus(let index)?:
             Responses.jvmRouteStatus(upstream: index, on: c)
         }

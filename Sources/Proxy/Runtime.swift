@@ -218,6 +218,8 @@ enum LocationAction {
     case api(write: Bool)
     /// `empty_gif` (EmptyGIF.swift).
     case emptyGIF
+    /// `flv` (FLVFiles.swift): the location's files, with `start=`.
+    case flv(StaticRuntime)
     /// `dashboard [api=URI]`: the live page over the API, built at load (DashboardPage.swift).
     case dashboard(DashboardPage)
 }

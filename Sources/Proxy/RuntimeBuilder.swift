@@ -707,6 +707,7 @@ struct Builder {
             case .api(let write): action = .api(write: write)
             case .dashboard(let api): action = .dashboard(DashboardPage(api: api))
             case .emptyGIF: action = .emptyGIF
+            case .flv: break   // the location's files, below
             case .jvmRouteStatus(let upstreamName):
                 guard let i = upstreamIndex[upstreamName] else {
                     throw ConfigError("no upstream \"\(upstreamName)\" for \"jvm_route_status\"", at: loc)
@@ -720,6 +721,7 @@ struct Builder {
             if prefix.last == UInt8(ascii: "/"), prefix.count > 1 { files.autoRedirect = true }
             files.interceptErrors = wire == .memcached || Self.family(wire, settings).interceptErrors   // memcached: always
         }
+        if action == nil, case .flv? = handler { action = .flv(files.root) }
         if action == nil { action = .files(files.root) }
         var addHeaders: [HeaderAddition] = []
         for h in settings.content.addHeaders {

@@ -76,6 +76,7 @@ struct NginxModule {
         NginxModule(name: "http_sub_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_dav_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_gunzip_module", builtByDefault: false, implemented: true),
+        NginxModule(name: "http_flv_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_gzip_static_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_auth_request_module", builtByDefault: false, implemented: true),
         NginxModule(name: "http_secure_link_module", builtByDefault: false, implemented: true),

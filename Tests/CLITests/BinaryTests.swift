@@ -139,6 +139,7 @@ struct BinaryTests {
         #expect(lines.last?.contains("uwsgi") == false && lines.last?.contains("scgi") == false)
         #expect(lines.last?.contains(" --with-http_stub_status_module") == true)
         #expect(lines.last?.contains(" --with-http_gzip_static_module ") == true)   // nginx-tests' has('gzip_static')
+        #expect(lines.last?.contains(" --with-http_flv_module ") == true)   // nginx-tests' has('flv')
         #expect(lines.last?.contains(" --with-http_sub_module") == true)   // nginx-tests' has('sub')
         #expect(lines.last?.contains(" --with-http_addition_module") == true)   // nginx-tests' has('addition')
         #expect(lines.last?.contains(" --with-http_dav_module ") == true)   // nginx-tests' has('dav')

@@ -25,6 +25,10 @@ extension DirectiveTable {
         DirectiveSpec("empty_gif", [.location], .none, .custom { builder, directive in
             try setHandler(builder, directive, .emptyGIF)
         }),
+        // ngx_http_flv_module: pseudo-streaming of FLV files from a `start=` byte offset.
+        DirectiveSpec("flv", [.location], .none, .custom { builder, directive in
+            try setHandler(builder, directive, .flv)
+        }),
         DirectiveSpec("recursive_error_pages", anyHTTPLevel, .exactly(1), .flag(\.files.$recursiveErrorPages)),
         // nginx's syntax and checks: `off`, `on` or `if_not_owner`, and `from=part` (variables allowed), in
         // either order.

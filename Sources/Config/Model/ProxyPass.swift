@@ -51,6 +51,8 @@ public enum LocationHandler: Sendable, Equatable {
     case api(write: Bool)
     /// `empty_gif`: nginx's 43-byte transparent GIF.
     case emptyGIF
+    /// `flv`: the location's files, an FLV file from a `start=` byte offset behind an FLV header.
+    case flv
     /// `dashboard [api=URI]`: a live HTML page over the runtime API at `api` (default `/api`).
     case dashboard(api: String)
 }
