@@ -31,7 +31,7 @@ extension HTTPParseError {
     public static let tooLongURI = HTTPParseError(status: 414, reason: "client sent too long URI")
     public static let tooLongHeaderLine = HTTPParseError(status: 431, reason: "client sent too long header line")
     public static let tooLargeHeader = HTTPParseError(status: 431, reason: "client sent too large request header")
-    public static let tooManyHeaders = HTTPParseError(status: 431, reason: "client sent too many header lines")
+    public static let tooManyHeaders = HTTPParseError(status: 400, reason: "client sent too many header lines")
     public static let missingHost = HTTPParseError(
         status: 400, reason: "client sent HTTP/1.1 request without \"Host\" header")
     public static let duplicateHost = HTTPParseError(status: 400, reason: "client sent duplicate Host header")

@@ -12,7 +12,7 @@ public struct ParserLimits: Sendable, Equatable {
     public var headerLineMax: Int
     /// Longest head, leading empty lines and the final empty line included. Longer → 431 (502 upstream).
     public var headMax: Int
-    /// Most header fields in one head. More → 431 (502 upstream).
+    /// Most header fields in one head (`max_headers`). More → 400 (502 upstream).
     public var maxHeaders: Int
 
     public init(requestLineMax: Int = 8192, headerLineMax: Int = 8192, headMax: Int = 32768, maxHeaders: Int = 100) {

@@ -235,10 +235,12 @@ struct Builder {
         return runtime
     }
 
-    /// `large_client_header_buffers N SIZE`: a request line or a field line up to SIZE, the head up to N of them.
+    /// `large_client_header_buffers N SIZE`: a request line or a field line up to SIZE, the head up to N of them;
+    /// `max_headers`: the fields.
     static func parserLimits(_ client: ClientSettings) -> ParserLimits {
         let b = client.largeHeaderBuffers
-        return ParserLimits(requestLineMax: b.size, headerLineMax: b.size, headMax: b.size * b.count, maxHeaders: 100)
+        return ParserLimits(requestLineMax: b.size, headerLineMax: b.size, headMax: b.size * b.count,
+                            maxHeaders: client.maxHeaders)
     }
 
     // MARK: - Variables

@@ -468,6 +468,7 @@ struct ModelTests {
             client_body_buffer_size 1m;
             client_header_buffer_size 2k;
             large_client_header_buffers 8 16k;
+            max_headers 50;
             client_body_temp_path temp/body 1 2;
             sendfile on;
             tcp_nodelay off;
@@ -482,6 +483,10 @@ struct ModelTests {
         #expect(client.bodyBufferSize == 1 << 20)
         #expect(client.headerBufferSize == 2048)
         #expect(client.largeHeaderBuffers == BufferCount(count: 8, size: 16384))
+        #expect(client.maxHeaders == 50)
+        #expect(try load(http("server { listen 80; }")).http!.servers[0].settings.client.maxHeaders == 1000)
+        #expect(loadError(http("max_headers 1k;")) == "\"max_headers\" directive invalid number in /c/nginx.conf:3")
+        #expect(loadError(http("server { location / { max_headers 5; } }")) == "\"max_headers\" directive is not allowed here in /c/nginx.conf:3")
         #expect(client.bodyTempPath == "/p/temp/body")
         #expect(client.bodyTempLevels == [1, 2])
         #expect(client.sendfile)

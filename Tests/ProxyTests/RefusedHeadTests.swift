@@ -72,6 +72,24 @@ import Testing
         #expect(try TestClient.get(port: other, "/").text == "default")
     }
 
+    /// `max_headers` (Debian's nginx 1.22 has it): more fields than it allows is a 400, counted with the default
+    /// server's value as the other limits of a head are.
+    @Test func maxHeadersCountsTheFields() throws {
+        let f = try Fixture(http: """
+            max_headers 3;
+            server { listen 127.0.0.1:PORT; max_headers 5; location / { return 200 "ok"; } }
+            server { listen 127.0.0.1:PORT; server_name few.test; max_headers 1; return 200 "few"; }
+            """)
+        defer { f.proxy.stop() }
+        func send(_ fields: Int) throws -> String {
+            let extra = (1..<fields).map { "X-Blah: \($0)\r\n" }.joined()
+            return try f.raw("GET / HTTP/1.0\r\nHost: few.test\r\n\(extra)\r\n")
+        }
+        #expect(try send(5).hasSuffix("\r\n\r\nfew"))
+        #expect(try send(6).hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(f.logFile("logs/error.log", containing: "client sent too many header lines").contains("client sent too many header lines"))
+    }
+
     /// A PROXY protocol header that never completes is not a request: closed at client_header_timeout, with no
     /// access log line (nginx reads the header before it makes a request).
     @Test func aHalfSentProxyHeaderIsClosedUnlogged() throws {

@@ -50,6 +50,7 @@ extension DirectiveTable {
         DirectiveSpec("client_body_buffer_size", anyHTTPLevel, .exactly(1), .size(\.client.$bodyBufferSize)),
         DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1), .size(\.client.$headerBufferSize)),
         DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2), .bufferCount(\.client.$largeHeaderBuffers)),
+        DirectiveSpec("max_headers", [.http, .server], .exactly(1), .number(\.client.$maxHeaders)),
         // Name servers for `proxy_pass` URLs with variables (Proxy/DNSResolver.swift asks them on the worker).
         DirectiveSpec("resolver", anyHTTPLevel, .atLeast(1), .value(\.resolver.$resolver) { _, directive in
             try ResolverArguments.parse(directive)

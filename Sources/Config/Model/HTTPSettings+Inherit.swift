@@ -225,6 +225,7 @@ extension ClientSettings {
         $bodyBufferSize.inherit(from: parent.$bodyBufferSize)
         $headerBufferSize.inherit(from: parent.$headerBufferSize)
         $largeHeaderBuffers.inherit(from: parent.$largeHeaderBuffers)
+        $maxHeaders.inherit(from: parent.$maxHeaders)
         $bodyTempPath.inherit(from: parent.$bodyTempPath)
         $bodyTempLevels.inherit(from: parent.$bodyTempLevels)
         $resetTimedoutConnection.inherit(from: parent.$resetTimedoutConnection)

@@ -48,6 +48,8 @@ public struct ClientSettings: Sendable {
     @Setting public var bodyBufferSize: Int = 16384
     @Setting public var headerBufferSize: Int = 1024
     @Setting public var largeHeaderBuffers = BufferCount(count: 4, size: 8192)
+    /// `max_headers`: more header fields in a request is a 400 (Debian's nginx 1.22 has it, default 1000).
+    @Setting public var maxHeaders: Int = 1000
     /// `client_body_temp_path`: where request bodies over `client_body_buffer_size` are spooled.
     @Setting public var bodyTempPath: String = "client_body_temp"
     /// Its levels: `client_body_temp_path /tmp/b 1 2` → `[1, 2]` (`/tmp/b/7/45/0000004567`).
