@@ -17,7 +17,7 @@ extension ConfigBuilder {
             upstreams: Set(upstreams.map(\.name)),
             upstreamsByLowercase: Dictionary(upstreams.map { ($0.name.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a }),
             zones: Dictionary(http.cachePaths.map { ($0.zoneName, $0.module) }, uniquingKeysWith: { a, _ in a }),
-            formats: Set(http.logFormats.map(\.name)),
+            formats: Set(http.logFormats.map { $0.name.lowercased() }),
             zonedUpstreams: Set(upstreams.filter { $0.zone != nil }.map(\.name)), matches: Set(http.matches.map(\.name)),
             limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }))
         var servers: [ServerConfig] = []
@@ -224,7 +224,7 @@ extension ConfigBuilder {
         try checkCacheZone(settings.fastcgi.family.cache, .fastcgi, context, at: location)
         try checkCacheZone(settings.uwsgi.family.cache, .uwsgi, context, at: location)
         try checkCacheZone(settings.scgi.cache, .scgi, context, at: location)
-        for log in settings.logging.accessLogs where !context.formats.contains(log.format) {
+        for log in settings.logging.accessLogs where !context.formats.contains(log.format.lowercased()) {
             throw ConfigError("unknown log format \"\(log.format)\"", at: log.location ?? location)
         }
         for limit in settings.limits.requests {
@@ -246,9 +246,10 @@ extension ConfigBuilder {
             }
             if owner != module { throw DirectiveTable.differentUse(zone, location) }
         }
-        // The CGI modules have no default key (nginx checks as it merges each level that caches).
+        // The CGI modules have no default key: nginx warns as it merges each level that caches, and then keys every
+        // response with the empty string (CacheLocation.build does the same).
         if module != .proxy && !cache.$key.isSet {
-            throw ConfigError("no \"\(module.prefix)_cache_key\" for \"\(module.prefix)_cache\"", at: location)
+            warn("no \"\(module.prefix)_cache_key\" for \"\(module.prefix)_cache\"", at: location)
         }
     }
 

@@ -65,6 +65,20 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         self.pieces = pieces
     }
 
+    /// Templates one after another, each parsed on its own (a variable name ends where its template does).
+    public init(concatenating parts: [Template]) {
+        var pieces: [Piece] = []
+        for piece in parts.lazy.flatMap(\.pieces) {
+            if case .literal(let next) = piece, case .literal(let last)? = pieces.last {
+                pieces[pieces.count - 1] = .literal(last + next)
+            } else {
+                pieces.append(piece)
+            }
+        }
+        self.pieces = pieces
+        source = parts.map(\.source).joined()
+    }
+
     /// A template with no variables.
     public init(literal text: String) {
         source = text

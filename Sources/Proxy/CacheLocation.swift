@@ -102,6 +102,10 @@ final class CacheLocation: @unchecked Sendable {
                       tempPath: String = "", zones: [String: CacheZone], at loc: SourceLocation,
                       compile: (Template) throws(ConfigError) -> CompiledTemplate) throws(ConfigError) -> CacheLocation? {
         guard let name = s.zone, name != "off" else { return nil }
+        var s = s
+        // A CGI module's cache without its `*_cache_key` (a `[warn]` at load): every response has the empty key, as
+        // in nginx.
+        if module != .proxy && !s.$key.isSet { s.key = Template(literal: "") }
         if name.contains("$") {   // proxy_cache $variable: chosen per request among every zone
             let template: Template
             do { template = try Template(name) } catch { throw ConfigError(error.message, at: loc) }

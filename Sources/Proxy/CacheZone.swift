@@ -29,10 +29,13 @@ final class CacheZone: @unchecked Sendable {
     /// The error log of the runtime that created the zone (a reload keeps it: same file path in practice).
     let errorLog: ErrorLogFile
 
-    /// Files handled per loader batch and pause between batches (nginx's loader_files / loader_sleep).
+    /// Files handled per loader batch (nginx's loader_files default), unless `loader_files=` says.
     static let loaderBatch = 100
-    /// How often the manager runs (nginx's manager wakes up at least every 10 s; we are cheaper and prompter).
+    /// How often the manager runs (nginx's manager wakes up at least every 10 s; we are cheaper and prompter), and
+    /// the most entries it removes a pass, unless `manager_sleep=` and `manager_files=` say.
     static let managerIntervalMillis = 200
+    static let managerPassLimit = 10_000
+    let pacing: CachePacing
 
     /// `start: false` (for `-t`) builds the zone without touching the disk or starting its threads.
     init(config: CachePath, errorLog: ErrorLogFile, start: Bool = true) {
@@ -45,6 +48,7 @@ final class CacheZone: @unchecked Sendable {
                                                     inactive: Int64(config.inactive.components.seconds),
                                                     minFree: config.minFree ?? 0))
         useTempPath = config.useTempPath
+        pacing = config.pacing
         self.errorLog = errorLog
         guard start else { return }
         CacheDirectory.make(config.path)
@@ -57,9 +61,15 @@ final class CacheZone: @unchecked Sendable {
     private func startLoader(levels: CacheLevels) {
         let weak = WeakZone(self)
         let root = path
+        let batchSize = max(1, pacing.loaderFiles ?? Self.loaderBatch)
+        let pauseMillis = pacing.loaderSleepMillis ?? 0
         WorkerThread.spawn {
             let walker = CacheDiskWalker(root: root, levels: levels)
-            while let batch = walker.next(max: Self.loaderBatch) {
+            var pause = Self.timespec(millis: pauseMillis)
+            var first = true
+            while let batch = walker.next(max: batchSize) {
+                if !first && pauseMillis > 0 { nanosleep(&pause, nil) }
+                first = false
                 guard let zone = weak.zone else { return }
                 for item in batch {
                     if case .corrupt(let p) = item {
@@ -76,15 +86,21 @@ final class CacheZone: @unchecked Sendable {
 
     private func startManager() {
         let weak = WeakZone(self)
+        let limit = max(1, pacing.managerFiles ?? Self.managerPassLimit)
+        let intervalMillis = max(1, pacing.managerSleepMillis ?? Self.managerIntervalMillis)
         WorkerThread.spawn {
-            var ts = timespec(tv_sec: 0, tv_nsec: Self.managerIntervalMillis * 1_000_000)
+            var ts = Self.timespec(millis: intervalMillis)
             while true {
                 guard let zone = weak.zone else { return }
                 let free = zone.index.limits.minFree > 0 ? Self.freeBytes(zone.path) : nil
-                for key in zone.index.manage(now: Int64(time(nil)), limit: 10_000, freeBytes: free) { zone.storage.remove(key) }
+                for key in zone.index.manage(now: Int64(time(nil)), limit: limit, freeBytes: free) { zone.storage.remove(key) }
                 nanosleep(&ts, nil)
             }
         }.detach()
+    }
+
+    static func timespec(millis: Int) -> Glibc.timespec {
+        Glibc.timespec(tv_sec: millis / 1000, tv_nsec: (millis % 1000) * 1_000_000)
     }
 
     /// Space left for unprivileged users on the zone's filesystem (what `min_free` is compared with).

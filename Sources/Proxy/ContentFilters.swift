@@ -46,6 +46,8 @@ struct GzipRuntime {
         for p in s.proxied { if let v = Gzip.GzipProxied(parameter: p.rawValue) { proxied.insert(v) } }
         c.proxied = proxied.isEmpty ? .off : proxied
         c.buffers = GzipBuffers(count: s.buffers.count, size: s.buffers.size)
+        c.windowBits = s.windowBits
+        c.memLevel = s.memLevel
         config = c
     }
 }

@@ -228,8 +228,6 @@ import Testing
 
     /// `-t`: nginx's messages for the cache's configuration errors.
     @Test(arguments: [
-        ("fastcgi_cache_path cache keys_zone=one:1m;", "location / { fastcgi_pass 127.0.0.1:9000; fastcgi_cache one; }",
-         "no \"fastcgi_cache_key\" for \"fastcgi_cache\""),
         ("fastcgi_cache_path cache keys_zone=one:1m;", "location / { fastcgi_cache two; fastcgi_cache_key $uri; }",
          "\"fastcgi_cache\" zone \"two\" is unknown"),
         ("proxy_cache_path cache keys_zone=one:1m;", "location / { scgi_cache one; scgi_cache_key $uri; }",
@@ -277,5 +275,30 @@ import Testing
         #expect(app.requests.count == 1)
         _ = try f.get("/no/", headers: ["If-Modified-Since": "blah"])
         #expect(app.requests.last?.param("HTTP_IF_MODIFIED_SINCE") == "blah")
+    }
+
+    /// `fastcgi_cache` without `fastcgi_cache_key` loads with nginx's `[warn]`, and then, as in nginx, every
+    /// response is stored under the empty key: the first one answers every URI.
+    @Test func aMissingKeyWarnsAndKeysEverythingAlike() throws {
+        let (status, stderr, _) = try ProxyProcess.test(config: """
+            events {}
+            http { fastcgi_cache_path cache keys_zone=one:1m;
+            server { listen 127.0.0.1:1; location / { fastcgi_pass 127.0.0.1:9000; fastcgi_cache one; } } }
+            """)
+        #expect(status == 0 && stderr.contains("[warn] no \"fastcgi_cache_key\" for \"fastcgi_cache\""), "\(stderr)")
+        let app = try MockFastCGIBackend { seen in .cgi(text: "uri=\(seen.param("REQUEST_URI") ?? "")") }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            fastcgi_cache_path cache keys_zone=NAME:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                location / { fastcgi_pass \(app.address); fastcgi_cache NAME; fastcgi_cache_valid 200 1m;
+                             fastcgi_param REQUEST_URI $request_uri; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/a").text == "uri=/a")
+        #expect(try f.get("/b").text == "uri=/a")
+        #expect(app.requests.count == 1)
     }
 }

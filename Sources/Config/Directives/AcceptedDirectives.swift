@@ -65,6 +65,14 @@ extension DirectiveTable {
         ignored("lock_file", [.main], .exactly(1), .text),
         ignored("debug_points", [.main], .exactly(1), .words(["stop", "abort"])),
         ignored("accept_mutex_delay", [.events], .exactly(1), .msec),
+        // Debug logging for some clients only: switchyard has no debug level (nginx built without --with-debug
+        // ignores it too).
+        ignored("debug_connection", [.events], .exactly(1), .text),
+        // Sizing of nginx's epoll and aio batches, and its undocumented gzip buffering knobs.
+        ignored("epoll_events", [.events], .exactly(1), .number),
+        ignored("worker_aio_requests", [.events], .exactly(1), .number),
+        ignored("gzip_no_buffer", any, .exactly(1), .flag),
+        ignored("postpone_gzipping", any, .exactly(1), .size),
         // ngx_http_v2_module's settings, in TLS configurations beside `listen … http2`: HTTP/2 is not served yet,
         // so they are checked and covered by the one notice that says so.
         http2("http2_recv_buffer_size", [.http], .exactly(1), .size),

@@ -34,7 +34,7 @@ extension DirectiveTable {
         }),
         DirectiveSpec("auth_delay", anyHTTPLevel, .exactly(1), .milliseconds(\.access.$authDelay)),
         DirectiveSpec("satisfy", anyHTTPLevel, .exactly(1), .value(\.access.$satisfyAny) { _, directive in
-            switch directive.arguments[0].text {
+            switch directive.arguments[0].text.lowercased() {   // nginx's enum slot: any case
             case "all": return false
             case "any": return true
             default:

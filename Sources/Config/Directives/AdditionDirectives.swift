@@ -4,10 +4,7 @@ extension DirectiveTable {
         [
         DirectiveSpec("add_before_body", anyHTTPLevel, .exactly(1), .value(\.addition.$beforeBody) { _, d in d.arguments[0].text }),
         DirectiveSpec("add_after_body", anyHTTPLevel, .exactly(1), .value(\.addition.$afterBody) { _, d in d.arguments[0].text }),
-        DirectiveSpec("addition_types", anyHTTPLevel, .atLeast(1), .value(\.addition.$types) { _, directive in
-            // text/html is always in, as in nginx.
-            Set(directive.arguments.map { $0.text.lowercased() }).union(["text/html"])
-        }),
+        DirectiveSpec("addition_types", anyHTTPLevel, .atLeast(1), .accumulate(\.addition.$types, Values.mimeTypes)),
         ]
     }
 }

@@ -167,20 +167,35 @@ enum Values {
         }
     }
 
-    /// nginx's text for the size and time slots: `"proxy_buffer_size" directive invalid value`.
     /// A bitmask directive's words added to `flags`: an unknown word is `invalid value`, one already there a
     /// `[warn] duplicate value`, as in nginx.
     static func addFlags<Flag: Hashable>(
         _ builder: ConfigBuilder, _ directive: Directive, to flags: inout Set<Flag>, _ flag: (String) -> Flag?
     ) throws {
         for argument in directive.arguments {
-            guard let f = flag(argument.text) else {
+            // nginx's ngx_conf_set_bitmask_slot compares with ngx_strcasecmp: `HTTP_502` is `http_502`.
+            guard let f = flag(argument.text.lowercased()) else {
                 throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
             }
             if !flags.insert(f).inserted { builder.warn("duplicate value \"\(argument.text)\"", at: directive.location) }
         }
     }
 
+    /// nginx's ngx_http_types_slot (`gzip_types`, `ssi_types`, `sub_filter_types`, `addition_types`): MIME types
+    /// in lower case, text/html always among them; a second directive at a level adds to the first, a type given
+    /// twice is a `[warn]`, and `*` (any type) ends the list.
+    static func mimeTypes(_ builder: ConfigBuilder, _ directive: Directive, _ current: Set<String>?) -> Set<String> {
+        var types = current ?? ["text/html"]
+        if types.contains("*") { return types }
+        for argument in directive.arguments {
+            let type = argument.text.lowercased()
+            if type == "*" { return ["*"] }
+            if !types.insert(type).inserted { builder.warn("duplicate MIME type \"\(type)\"", at: directive.location) }
+        }
+        return types
+    }
+
+    /// nginx's text for the size and time slots: `"proxy_buffer_size" directive invalid value`.
     static func invalidValue(_ directive: Directive) -> ConfigError {
         ConfigError("\"\(directive.name)\" directive invalid value", at: directive.location)
     }

@@ -4,10 +4,7 @@ extension DirectiveTable {
     static var gzip: [DirectiveSpec] {
         [
         DirectiveSpec("gzip", anyHTTPLevel, .exactly(1), .flag(\.gzip.$enabled)),
-        DirectiveSpec("gzip_types", anyHTTPLevel, .atLeast(1), .value(\.gzip.$types) { _, directive in
-            // text/html is always compressed, as in nginx.
-            Set(directive.arguments.map { $0.text.lowercased() }).union(["text/html"])
-        }),
+        DirectiveSpec("gzip_types", anyHTTPLevel, .atLeast(1), .accumulate(\.gzip.$types, Values.mimeTypes)),
         DirectiveSpec("gzip_min_length", anyHTTPLevel, .exactly(1), .offset(\.gzip.$minLength)),
         DirectiveSpec("gzip_comp_level", anyHTTPLevel, .exactly(1), .value(\.gzip.$compLevel) { _, directive in
             let level = try Values.number(directive, directive.arguments[0])
@@ -38,10 +35,26 @@ extension DirectiveTable {
             }
         }),
         DirectiveSpec("gzip_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.gzip.$buffers)),
+        // zlib's window and hash sizes: powers of two only, as nginx's post handlers check them.
+        DirectiveSpec("gzip_window", anyHTTPLevel, .exactly(1), .value(\.gzip.$windowBits) { _, directive in
+            try powerOfTwo(directive, from: 9, to: 15, names: "512, 1k, 2k, 4k, 8k, 16k, or 32k")
+        }),
+        DirectiveSpec("gzip_hash", anyHTTPLevel, .exactly(1), .value(\.gzip.$memLevel) { _, directive in
+            try powerOfTwo(directive, from: 9, to: 17, names: "512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k") - 9
+        }),
         // ngx_http_gzip_static_module's one directive.
         DirectiveSpec("gzip_static", anyHTTPLevel, .exactly(1), .choice(\.gzip.$staticMode)),
         DirectiveSpec("gunzip", anyHTTPLevel, .exactly(1), .flag(\.gzip.$gunzip)),
         DirectiveSpec("gunzip_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.gzip.$gunzipBuffers)),
         ]
+    }
+
+    /// A size that must be 2^low … 2^high bytes (nginx's size slot, then its post handler's check): its exponent.
+    private static func powerOfTwo(_ directive: Directive, from low: Int, to high: Int, names: String) throws -> Int {
+        let size = try Values.size(directive, directive.arguments[0])
+        guard let bits = (low...high).first(where: { 1 << $0 == size }) else {
+            throw ConfigError("\"\(directive.name)\" directive must be \(names)", at: directive.location)
+        }
+        return bits
     }
 }

@@ -122,9 +122,10 @@ extension DirectiveTable {
             if builder.http!.logFormats.contains(where: { $0.name == name }) {
                 throw ConfigError("duplicate \"log_format\" name \"\(name)\"", at: directive.location)
             }
-            let joined = Argument(arguments.flatMap(\.bytes))
+            // Each argument is its own piece, as nginx compiles them: `'$status' 'ms'` is $status, then "ms".
+            let template = Template(concatenating: try arguments.map { try Values.template(directive, $0) })
             builder.http!.logFormats.append(LogFormat(
-                name: name, escape: escape, template: try Values.template(directive, joined), location: directive.location))
+                name: name, escape: escape, template: template, location: directive.location))
         }),
         DirectiveSpec("access_log", anyHTTPLevel, .atLeast(1), .append(\.logging.$accessLogs) { builder, directive in
             try accessLog(builder, directive)

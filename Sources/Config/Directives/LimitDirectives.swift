@@ -156,7 +156,8 @@ extension DirectiveTable {
     /// `limit_req_log_level` / `limit_conn_log_level`: info, notice, warn or error.
     private static func logLevel(_ builder: ConfigBuilder, _ directive: Directive) throws -> LogLevel {
         let text = directive.arguments[0].text
-        guard let level = LogLevel(rawValue: text), [.info, .notice, .warn, .error].contains(level) else {
+        // nginx's enum slot: any case.
+        guard let level = LogLevel(rawValue: text.lowercased()), [.info, .notice, .warn, .error].contains(level) else {
             throw ConfigError("invalid value \"\(text)\"", at: directive.location)
         }
         return level

@@ -4,10 +4,7 @@ extension DirectiveTable {
     static var ssi: [DirectiveSpec] {
         [
         DirectiveSpec("ssi", anyHTTPLevel, .exactly(1), .flag(\.ssi.$enabled)),
-        DirectiveSpec("ssi_types", anyHTTPLevel, .atLeast(1), .value(\.ssi.$types) { _, directive in
-            // text/html is always processed, as in nginx.
-            Set(directive.arguments.map { $0.text.lowercased() }).union(["text/html"])
-        }),
+        DirectiveSpec("ssi_types", anyHTTPLevel, .atLeast(1), .accumulate(\.ssi.$types, Values.mimeTypes)),
         DirectiveSpec("ssi_last_modified", anyHTTPLevel, .exactly(1), .flag(\.ssi.$lastModified)),
         DirectiveSpec("ssi_min_file_chunk", anyHTTPLevel, .exactly(1), .size(\.ssi.$minFileChunk)),
         DirectiveSpec("ssi_silent_errors", anyHTTPLevel, .exactly(1), .flag(\.ssi.$silentErrors)),

@@ -66,7 +66,7 @@ enum SSLValues {
         -> [SSLProtocol]
     {
         var set = Set(current ?? [])
-        try Values.addFlags(builder, directive, to: &set) { SSLProtocol(rawValue: $0) }
+        try Values.addFlags(builder, directive, to: &set) { word in SSLProtocol.allCases.first { $0.rawValue.lowercased() == word } }
         return SSLProtocol.allCases.filter(set.contains)
     }
 

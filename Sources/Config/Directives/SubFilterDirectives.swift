@@ -12,10 +12,7 @@ extension DirectiveTable {
             return [SubFilterPair(match: try Values.template(directive, arguments[0]),
                                   replacement: try Values.template(directive, arguments[1]), location: directive.location)]
         }),
-        DirectiveSpec("sub_filter_types", anyHTTPLevel, .atLeast(1), .value(\.subFilter.$types) { _, directive in
-            // text/html is always filtered, as in nginx.
-            Set(directive.arguments.map { $0.text.lowercased() }).union(["text/html"])
-        }),
+        DirectiveSpec("sub_filter_types", anyHTTPLevel, .atLeast(1), .accumulate(\.subFilter.$types, Values.mimeTypes)),
         DirectiveSpec("sub_filter_once", anyHTTPLevel, .exactly(1), .flag(\.subFilter.$once)),
         DirectiveSpec("sub_filter_last_modified", anyHTTPLevel, .exactly(1), .flag(\.subFilter.$lastModified)),
         ]

@@ -102,6 +102,7 @@ extension DirectiveTable {
         var maxSize: Int?
         var minFree: Int?
         var useTempPath = true
+        var pacing = CachePacing()
         func invalid(_ argument: Argument) -> ConfigError {
             ConfigError("invalid \(argument.text.split(separator: "=").first ?? "") value \"\(argument.text)\"", at: directive.location)
         }
@@ -129,6 +130,23 @@ extension DirectiveTable {
             } else if let value = Values.parameter(argument, "use_temp_path") {
                 guard value == "on" || value == "off" else { throw invalid(argument) }
                 useTempPath = value == "on"
+            } else if let (name, value) = Self.pacingParameter(argument) {
+                // nginx's ngx_atoi for the counts and ngx_parse_time (milliseconds) for the times.
+                let number: Int?
+                if name.hasSuffix("_files") {
+                    number = value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) && !value.isEmpty ? Int(value) : nil
+                } else {
+                    number = Units.milliseconds(value)
+                }
+                guard let number else { throw invalid(argument) }
+                switch name {
+                case "loader_files": pacing.loaderFiles = number
+                case "loader_sleep": pacing.loaderSleepMillis = number
+                case "loader_threshold": pacing.loaderThresholdMillis = number
+                case "manager_files": pacing.managerFiles = number
+                case "manager_sleep": pacing.managerSleepMillis = number
+                default: pacing.managerThresholdMillis = number
+                }
             } else {
                 throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
             }
@@ -138,6 +156,15 @@ extension DirectiveTable {
         }
         return CachePath(
             module: module, path: path, levels: levels, zoneName: zone.0, zoneSize: zone.1, inactive: inactive,
-            maxSize: maxSize, minFree: minFree, useTempPath: useTempPath, location: directive.location)
+            maxSize: maxSize, minFree: minFree, useTempPath: useTempPath, pacing: pacing, location: directive.location)
+    }
+
+    /// `loader_files=100` → ("loader_files", "100") for the six pacing parameters; nil for any other argument.
+    private static func pacingParameter(_ argument: Argument) -> (String, String)? {
+        for name in ["loader_files", "loader_sleep", "loader_threshold", "manager_files", "manager_sleep",
+                     "manager_threshold"] {
+            if let value = Values.parameter(argument, name) { return (name, value) }
+        }
+        return nil
     }
 }

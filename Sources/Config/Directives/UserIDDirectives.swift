@@ -3,7 +3,7 @@ extension DirectiveTable {
     static var userid: [DirectiveSpec] {
         [
         DirectiveSpec("userid", anyHTTPLevel, .exactly(1), .value(\.userid.$mode) { _, directive in
-            switch directive.arguments[0].text {
+            switch directive.arguments[0].text.lowercased() {   // nginx's enum slot: any case
             case "off": .off
             case "log": .log
             case "v1": .v1

@@ -100,7 +100,11 @@ public struct HTTPConfig: Sendable {
         }
         return names
     }
-    public func logFormat(named name: String) -> LogFormat? { logFormats.first { $0.name == name } }
+    /// `access_log`'s format, found as nginx finds it: the first one whose name matches in any case.
+    public func logFormat(named name: String) -> LogFormat? {
+        let key = name.lowercased()
+        return logFormats.first { $0.name.lowercased() == key }
+    }
 }
 
 /// `log_format name [escape=default|json|none] string ...`: the strings joined into one template.
@@ -137,7 +141,23 @@ public struct CachePath: Sendable, Equatable {
     public let maxSize: Int?
     public let minFree: Int?
     public let useTempPath: Bool
+    /// `loader_*=` and `manager_*=`: how the background threads pace their passes.
+    public let pacing: CachePacing
     public let location: SourceLocation
+}
+
+/// A cache path's `loader_files`, `loader_sleep`, `loader_threshold`, `manager_files`, `manager_sleep` and
+/// `manager_threshold`: files per pass, the pause between passes, and a pass's time limit (milliseconds). nil: not
+/// given, switchyard's own pace (the loader walks without pausing, the manager runs every 200 ms).
+public struct CachePacing: Sendable, Equatable {
+    public var loaderFiles: Int?
+    public var loaderSleepMillis: Int?
+    public var loaderThresholdMillis: Int?
+    public var managerFiles: Int?
+    public var managerSleepMillis: Int?
+    public var managerThresholdMillis: Int?
+
+    public init() {}
 }
 
 /// `map $source $variable { … }`.

@@ -12,6 +12,10 @@ public struct GzipSettings: Sendable {
     /// `gzip_disable` patterns (`msie6` is nginx's special name); regexes are validated at load.
     @Setting public var disable: [String] = []
     @Setting public var buffers = BufferCount(count: 32, size: 4096)
+    /// `gzip_window` as zlib's window bits (512 → 9 … 32k → 15) and `gzip_hash` as its memLevel (512 → 0 …
+    /// 128k → 8), as nginx turns them; each response may then shrink them (GzipMemory).
+    @Setting public var windowBits: Int = 15
+    @Setting public var memLevel: Int = 8
     /// `gzip_static` (ngx_http_gzip_static_module): send `FILE.gz` for `FILE`.
     @Setting public var staticMode: GzipStaticMode = .off
     /// `gunzip` (ngx_http_gunzip_module): inflate a gzip-encoded response for clients that do not accept gzip.

@@ -206,6 +206,8 @@ extension GzipSettings {
         $proxied.inherit(from: parent.$proxied)
         $disable.inherit(from: parent.$disable)
         $buffers.inherit(from: parent.$buffers)
+        $windowBits.inherit(from: parent.$windowBits)
+        $memLevel.inherit(from: parent.$memLevel)
         $staticMode.inherit(from: parent.$staticMode)
         $gunzip.inherit(from: parent.$gunzip)
         $gunzipBuffers.inherit(from: parent.$gunzipBuffers)

@@ -1,0 +1,109 @@
+@testable import Config
+import Testing
+
+/// Configurations nginx 1.22 loads that switchyard refused, found by running both `-t`s over nginx's test suite's
+/// configurations and their mutations: each loads now, with nginx's meaning.
+struct NginxLoadsTests {
+    /// nginx's bitmask and enum slots compare with ngx_strcasecmp.
+    @Test func keywordsInAnyCase() throws {
+        let config = try load(http("""
+            proxy_next_upstream Error timeout HTTP_502;
+            proxy_cache_use_stale Updating;
+            gzip_proxied Any;
+            keepalive_disable MSIE6;
+            satisfy ANY;
+            ssl_protocols TLSV1.2;
+            limit_req_log_level Warn;
+            userid ON;
+            server { listen 80; }
+            """))
+        let s = config.http!.servers[0].settings
+        #expect(s.proxy.nextUpstream == [.error, .timeout, .http502])
+        #expect(s.proxy.cache.useStale == ["updating"])
+        #expect(s.gzip.proxied == [.any])
+        #expect(s.client.keepaliveDisable == [.msie6])
+        #expect(s.access.satisfyAny)
+        #expect(s.ssl.protocols == [.tls1_2])
+        #expect(s.limits.requestLogLevel == .warn)
+        #expect(s.userid.mode == .on)
+        #expect(loadError(http("proxy_next_upstream HTTP_999;")) == "invalid value \"HTTP_999\" in /c/nginx.conf:3")
+    }
+
+    /// ngx_http_types_slot: a second `gzip_types` adds to the first (a type given twice is a `[warn]`), `*` ends the
+    /// list; the same for ssi_types, sub_filter_types and addition_types.
+    @Test func typeListsAddUp() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        let config = try load(http("""
+            gzip_types text/css;
+            gzip_types application/JSON text/css;
+            ssi_types text/plain;
+            ssi_types *;
+            ssi_types text/xml;
+            sub_filter_types a/b;
+            sub_filter_types c/d;
+            addition_types e/f;
+            server { listen 80; }
+            """), diagnostics: &diagnostics)
+        let s = config.http!.servers[0].settings
+        #expect(s.gzip.types == ["text/html", "text/css", "application/json"])
+        #expect(s.ssi.types == ["*"])
+        #expect(s.subFilter.types == ["text/html", "a/b", "c/d"])
+        #expect(s.addition.types == ["text/html", "e/f"])
+        #expect(diagnostics.map(\.description) == ["[warn] duplicate MIME type \"text/css\" in /c/nginx.conf:4"])
+    }
+
+    /// log_format: names match in any case, and each argument is compiled on its own (a variable ends with its
+    /// argument, as nginx's ngx_http_log_compile_format reads them).
+    @Test func logFormats() throws {
+        let config = try load(http("""
+            log_format Main '$remote_addr $status' 'ms';
+            server { listen 80; access_log /p/a.log main; access_log /p/b.log COMBINED; }
+            """))
+        let format = try #require(config.http!.logFormat(named: "MAIN"))
+        #expect(format.template.pieces == [.variable("remote_addr"), .literal(Array(" ".utf8)), .variable("status"),
+                                           .literal(Array("ms".utf8))])
+        #expect(config.http!.logFormat(named: "Combined")?.name == "combined")
+        #expect(loadError(http("log_format x '$status' '$';")) == "invalid variable name in /c/nginx.conf:3")
+    }
+
+    /// The cache paths' loader and manager pacing parameters, checked as nginx checks them.
+    @Test func cachePathPacing() throws {
+        let config = try load(http("""
+            proxy_cache_path /p/c keys_zone=c:1m loader_files=50 loader_sleep=10ms loader_threshold=1s
+                             manager_files=20 manager_sleep=5 manager_threshold=300ms;   # a bare number: seconds
+            fastcgi_cache_path /p/f keys_zone=f:1m manager_sleep=50ms;
+            """))
+        let pacing = config.http!.cachePaths[0].pacing
+        #expect(pacing.loaderFiles == 50 && pacing.loaderSleepMillis == 10 && pacing.loaderThresholdMillis == 1000)
+        #expect(pacing.managerFiles == 20 && pacing.managerSleepMillis == 5000 && pacing.managerThresholdMillis == 300)
+        #expect(config.http!.cachePaths[1].pacing.managerSleepMillis == 50)
+        #expect(config.http!.cachePaths[1].pacing.loaderFiles == nil)
+        #expect(loadError(http("proxy_cache_path /p/c keys_zone=c:1m manager_files=x;"))
+            == "invalid manager_files value \"manager_files=x\" in /c/nginx.conf:3")
+        #expect(loadError(http("proxy_cache_path /p/c keys_zone=c:1m loader_sleep=soon;"))
+            == "invalid loader_sleep value \"loader_sleep=soon\" in /c/nginx.conf:3")
+    }
+
+    /// gzip_window and gzip_hash become zlib's window bits and memLevel, as nginx turns them.
+    @Test func gzipWindowAndHash() throws {
+        let config = try load(http("gzip_window 4k; gzip_hash 16k; server { listen 80; location / { gzip_window 512; } }"))
+        let server = config.http!.servers[0]
+        #expect(server.settings.gzip.windowBits == 12 && server.settings.gzip.memLevel == 5)
+        #expect(server.locations[0].settings.gzip.windowBits == 9 && server.locations[0].settings.gzip.memLevel == 5)
+        let plain = try load(http("server { listen 80; }")).http!.servers[0].settings.gzip
+        #expect(plain.windowBits == 15 && plain.memLevel == 8)
+        #expect(loadError(http("gzip_window 3k;")) == "\"gzip_window\" directive must be 512, 1k, 2k, 4k, 8k, 16k, or 32k in /c/nginx.conf:3")
+        #expect(loadError(http("gzip_hash 256;")) == "\"gzip_hash\" directive must be 512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k in /c/nginx.conf:3")
+        #expect(loadError(http("gzip_window 1k; gzip_window 1k;")) == "\"gzip_window\" directive is duplicate in /c/nginx.conf:3")
+    }
+
+    /// Directives of nginx's event and gzip modules that tune what switchyard does not have: accepted, checked.
+    @Test func tuningDirectivesAreAccepted() throws {
+        _ = try load(["nginx.conf": """
+            events { debug_connection 127.0.0.1; epoll_events 512; worker_aio_requests 32; }
+            http { gzip_no_buffer on; postpone_gzipping 1k; }
+            """])
+        #expect(loadError(["nginx.conf": "events { epoll_events x; }\nhttp {}\n"]) == "\"epoll_events\" directive invalid number in /c/nginx.conf:1")
+        #expect(loadError(http("debug_connection 127.0.0.1;")) == "\"debug_connection\" directive is not allowed here in /c/nginx.conf:3")
+    }
+}
