@@ -107,3 +107,31 @@ struct NginxLoadsTests {
         #expect(loadError(http("debug_connection 127.0.0.1;")) == "\"debug_connection\" directive is not allowed here in /c/nginx.conf:3")
     }
 }
+
+/// `listen` with a port range (Debian's nginx 1.22 has it): one listening address per port, the parameters on each.
+struct ListenPortRangeTests {
+    @Test func aRangeListensOnEachPort() throws {
+        let config = try load(http("""
+            server { listen 127.0.0.1:8100-8102 reuseport; listen [::1]:8200-8201; listen 8300-8300 default_server; }
+            """))
+        let listens = config.http!.servers[0].listens
+        #expect(listens.map(\.address.description) == ["127.0.0.1:8100", "127.0.0.1:8101", "127.0.0.1:8102",
+                                                       "[::1]:8200", "[::1]:8201", "0.0.0.0:8300"])
+        #expect(listens[0..<3].allSatisfy(\.reuseport) && listens[5].defaultServer)
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1:8101-8100", "invalid port range in \"127.0.0.1:8101-8100\" of the \"listen\" directive"),
+        ("127.0.0.1:0-5", "invalid port in \"127.0.0.1:0-5\" of the \"listen\" directive"),
+        ("8100-70000", "invalid port in \"8100-70000\" of the \"listen\" directive"),
+        ("127.0.0.1:81-x", "invalid port in \"127.0.0.1:81-x\" of the \"listen\" directive"),
+    ])
+    func nginxsMessages(address: String, message: String) {
+        #expect(loadError(http("server { listen \(address); }")) == message + " in /c/nginx.conf:3")
+    }
+
+    @Test func overlappingRangesAreDuplicates() {
+        #expect(loadError(http("server { listen 127.0.0.1:80-82; listen 127.0.0.1:82; }"))
+            == "a duplicate listen 127.0.0.1:82 in /c/nginx.conf:3")
+    }
+}

@@ -58,12 +58,13 @@ extension DirectiveTable {
             try builder.runBlock(directive, as: .types, frame: .types)
         }),
         DirectiveSpec("listen", [.server], .atLeast(1), .custom { builder, directive in
-            let listen = try ListenParser.parse(directive, builder: builder)
-            // nginx refuses one server listening twice on an address (`*:80` and `0.0.0.0:80` are the same one).
-            if builder.currentServer!.listens.contains(where: { $0.address.description == listen.address.description }) {
-                throw ConfigError("a duplicate listen \(listen.address)", at: directive.location)
+            for listen in try ListenParser.parse(directive, builder: builder) {
+                // nginx refuses one server listening twice on an address (`*:80` and `0.0.0.0:80` are the same one).
+                if builder.currentServer!.listens.contains(where: { $0.address.description == listen.address.description }) {
+                    throw ConfigError("a duplicate listen \(listen.address)", at: directive.location)
+                }
+                builder.currentServer!.listens.append(listen)
             }
-            builder.currentServer!.listens.append(listen)
         }),
         DirectiveSpec("server_name", [.server], .atLeast(1), .custom { builder, directive in
             for argument in directive.arguments {

@@ -1,8 +1,10 @@
 /// `listen` arguments: the address forms and parameters nginx accepts (the ones switchyard can honour).
 enum ListenParser {
-    static func parse(_ directive: Directive, builder: ConfigBuilder) throws -> Listen {
+    /// One `Listen` per port: a port range (`8100-8103`, as Debian's nginx 1.22 takes) listens on each.
+    static func parse(_ directive: Directive, builder: ConfigBuilder) throws -> [Listen] {
         let text = directive.arguments[0].text
-        var listen = Listen(address: try address(text, directive, builder), location: directive.location)
+        let addresses = try self.addresses(text, directive, builder)
+        var listen = Listen(address: addresses[0], location: directive.location)
         for argument in directive.arguments.dropFirst() {
             let parameter = argument.text
             switch parameter {
@@ -48,7 +50,11 @@ enum ListenParser {
                 }
             }
         }
-        return listen
+        return addresses.map { address in
+            var one = listen
+            one.address = address
+            return one
+        }
     }
 
     /// `so_keepalive=on|off|[keepidle][:[keepintvl][:[keepcnt]]]`, as nginx reads it: two times with units and
@@ -74,37 +80,50 @@ enum ListenParser {
         return ListenKeepalive(on: true, idle: idle, interval: interval, count: count)
     }
 
-    /// `8080`, `*:8080`, `127.0.0.1:8080`, `127.0.0.1` (port 80), `[::1]:8080`, `localhost:8080`, `unix:/path`.
-    static func address(_ text: String, _ directive: Directive, _ builder: ConfigBuilder) throws -> ListenAddress {
+    /// `8080`, `*:8080`, `127.0.0.1:8080`, `127.0.0.1` (port 80), `[::1]:8080`, `localhost:8080`, `unix:/path`,
+    /// and a port range in place of a port (`127.0.0.1:8100-8103`, `8100-8103`): one address per port.
+    static func addresses(_ text: String, _ directive: Directive, _ builder: ConfigBuilder) throws -> [ListenAddress] {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else { throw ConfigError("no path in the unix domain socket \"\(text)\"", at: directive.location) }
-            return .unix(path: path)
+            return [.unix(path: path)]
         }
         let split = HostPort.split(text)
         guard let split else {
             throw ConfigError("invalid host in \"\(text)\" of the \"listen\" directive", at: directive.location)
         }
-        // A bare number is a port on every address; a bare host listens on port 80.
-        if split.port == nil, let port = Int(split.host), !split.bracketed {
-            guard (1...65535).contains(port) else {
-                throw ConfigError("invalid port in \"\(text)\" of the \"listen\" directive", at: directive.location)
-            }
-            return .inet(host: "*", port: port)
+        // A bare number (or range) is a port on every address; a bare host listens on port 80.
+        if split.port == nil, !split.bracketed, let ports = try ports(split.host, text, directive) {
+            return ports.map { .inet(host: "*", port: $0) }
         }
-        var port = 80
+        var ports: ClosedRange<Int> = 80...80
         if let portText = split.port {
-            guard let value = Int(portText), (1...65535).contains(value) else {
+            guard let range = try self.ports(portText, text, directive) else {
                 throw ConfigError("invalid port in \"\(text)\" of the \"listen\" directive", at: directive.location)
             }
-            port = value
+            ports = range
         }
         // `0.0.0.0` and `*` are the same socket: one spelling keeps default_server checks honest.
         let host = split.host == "0.0.0.0" ? "*" : split.host
         if host != "*" && !split.bracketed && !HostPort.isIPv4(host) && !builder.options.resolveHost(host) {
             throw ConfigError("host not found in \"\(text)\" of the \"listen\" directive", at: directive.location)
         }
-        return .inet(host: host, port: port)
+        return ports.map { .inet(host: host, port: $0) }
+    }
+
+    /// `8080` or `8100-8103` as ports; nil when `part` is not made of digits (and one `-`). A port out of 1-65535
+    /// is nginx's `invalid port`, a range that runs backwards its `invalid port range`.
+    private static func ports(_ part: String, _ text: String, _ directive: Directive) throws -> ClosedRange<Int>? {
+        let bounds = part.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard bounds.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }) else { return nil }
+        let values = bounds.map { Int($0) ?? 0 }
+        guard values.allSatisfy({ (1...65535).contains($0) }) else {
+            throw ConfigError("invalid port in \"\(text)\" of the \"listen\" directive", at: directive.location)
+        }
+        guard values[0] <= values[values.count - 1] else {
+            throw ConfigError("invalid port range in \"\(text)\" of the \"listen\" directive", at: directive.location)
+        }
+        return values[0]...values[values.count - 1]
     }
 }
 
