@@ -58,9 +58,11 @@ extension ConfigBuilder {
                     ? freeze(location, parent: box, context, untouchedSibling: &untouchedBelow)
                     : freeze(location, parent: box, context, untouchedSibling: &untouchedBelowUntouched)
             }
-            servers.append(ServerConfig(
+            var server = ServerConfig(
                 listens: listens, names: draft.names.isEmpty ? [.exact("")] : draft.names, settingsBox: box,
-                rewrites: draft.rewrites, locations: locations, location: draft.location))
+                rewrites: draft.rewrites, locations: locations, location: draft.location)
+            server.handler = draft.handler
+            servers.append(server)
         }
         try check(http.settings, context, at: http.location)
         warnConflictingNames(servers)

@@ -111,6 +111,12 @@ final class ConfigBuilder {
         return nil
     }
 
+    /// The innermost block is a `server` (not a location or an `if` in it).
+    var isAtServerLevel: Bool {
+        if case .server = frames.last! { return true }
+        return false
+    }
+
     var currentUpstream: UpstreamDraft {
         guard case .upstream(let draft) = frames.last! else { preconditionFailure("not in upstream") }
         return draft

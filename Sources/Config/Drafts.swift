@@ -87,6 +87,8 @@ class SettingsDraft: SettingsOwner {
 
 final class ServerDraft: SettingsDraft {
     var listens: [Listen] = []
+    /// `stub_status` at server level: what answers a request no location matches.
+    var handler: LocationHandler?
     var names: [ServerName] = []
     var rewrites: [RewriteStep] = []
     var locations: [LocationDraft] = []
@@ -98,6 +100,8 @@ final class ServerDraft: SettingsDraft {
 final class LocationDraft: SettingsDraft {
     let match: LocationMatch
     var handler: LocationHandler?
+    /// The `*_pass` modules written here: each refuses a second of its own, whatever came between (nginx).
+    var passModules: Set<String> = []
     /// The static proxy_pass before its host is checked against the upstreams.
     var proxyPassLocation: SourceLocation?
     var rewrites: [RewriteStep] = []

@@ -538,7 +538,7 @@ struct Builder {
         }
         serverNames = s.names
         let tree = try locations(s.locations, http: http)
-        let fallback = try location(.none, settings: s.settings, match: .prefix, prefix: [], name: "server",
+        let fallback = try location(LocationOwn(handler: s.handler), settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)
         // Named locations sit beside the tree: only internal redirects reach them (nginx allows them at the
         // server level only, which the parser checks).
@@ -1281,6 +1281,9 @@ struct LocationOwn {
     static let none = LocationOwn()
 
     private init() {}
+
+    /// A server's fallback: the handler written at server level, if any.
+    init(handler: LocationHandler?) { self.handler = handler }
 
     init(_ l: LocationConfig) {
         handler = l.handler

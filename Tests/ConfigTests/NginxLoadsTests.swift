@@ -135,3 +135,34 @@ struct ListenPortRangeTests {
             == "a duplicate listen 127.0.0.1:82 in /c/nginx.conf:3")
     }
 }
+
+/// Content handlers as nginx sets them: the last handler directive of a location answers, only a `*_pass` given
+/// twice is a duplicate, switchyard's own pages refuse company, and `stub_status` may stand at server level.
+struct HandlerTests {
+    @Test func theLastHandlerAnswers() throws {
+        let config = try load(http("""
+            server { listen 80; stub_status;
+                     location /a { proxy_pass http://127.0.0.1:81; flv; }
+                     location /b { flv; proxy_pass http://127.0.0.1:81; }
+                     location /c { stub_status; stub_status; empty_gif; empty_gif; }
+                     location /d { proxy_pass http://127.0.0.1:81; fastcgi_pass 127.0.0.1:9000; } }
+            """))
+        let server = config.http!.servers[0]
+        #expect(server.handler == .stubStatus)
+        #expect(server.locations[0].handler == .flv)
+        if case .proxy? = server.locations[1].handler {} else { Issue.record("proxy_pass, written last, answers /b") }
+        #expect(server.locations[2].handler == .emptyGIF)
+        if case .cgi(.fastcgi, _)? = server.locations[3].handler {} else { Issue.record("fastcgi_pass answers /d") }
+        #expect(try load(http("server { listen 80; }")).http!.servers[0].handler == nil)
+    }
+
+    @Test func duplicatesNginxRefuses() {
+        #expect(loadError(http("server { location / { proxy_pass http://127.0.0.1:81; proxy_pass http://127.0.0.1:82; } }"))
+            == "\"proxy_pass\" directive is duplicate in /c/nginx.conf:3")
+        #expect(loadError(http("server { location / { fastcgi_pass 127.0.0.1:1; flv; fastcgi_pass 127.0.0.1:2; } }"))
+            == "\"fastcgi_pass\" directive is duplicate in /c/nginx.conf:3")   // nginx checks fastcgi's own setting
+        #expect(loadError(http("server { location / { metrics; flv; } }")) == "\"flv\" directive is duplicate in /c/nginx.conf:3")
+        #expect(loadError(http("server { location / { if ($args) { stub_status; } } }"))
+            == "\"stub_status\" directive is not allowed here in /c/nginx.conf:3")
+    }
+}

@@ -450,4 +450,15 @@ import Testing
         _ = try f.get("/x")
         #expect(f.logFile("logs/none.log", containing: "|") == "/x|\n")
     }
+
+    /// `stub_status` at server level (its documented context) answers what no location matches, as in nginx;
+    /// the locations keep their own handlers.
+    @Test func stubStatusAtServerLevel() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; stub_status; location /x { return 200 "x"; } }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/anything").text.hasPrefix("Active connections: 1"))
+        #expect(try f.get("/x").text == "x")
+    }
 }

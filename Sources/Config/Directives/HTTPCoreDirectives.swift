@@ -264,12 +264,22 @@ extension DirectiveTable {
         return value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && !Array("\"'`<>\\".utf8).contains($0) }
     }
 
-    /// A location has one content handler; a second one is nginx's "is duplicate".
+    /// A location has one content handler, and as in nginx each handler directive sets it: the last one written
+    /// answers. Only a `*_pass` given twice is nginx's "is duplicate" (each module checks its own); switchyard's own
+    /// handlers (`api`, `dashboard`, …) refuse any other. At server level (`stub_status` only) it answers the
+    /// requests no location matches.
     static func setHandler(_ builder: ConfigBuilder, _ directive: Directive, _ handler: LocationHandler) throws {
+        if builder.isAtServerLevel, let server = builder.currentServer {
+            server.handler = handler
+            return
+        }
         guard let location = builder.currentLocation else {
             throw ConfigError("\"\(directive.name)\" directive is not allowed here", at: directive.location)
         }
-        if location.handler != nil {
+        if let earlier = location.handler, !earlier.isNginxs || !handler.isNginxs {
+            throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+        }
+        if let module = handler.passModule, !location.passModules.insert(module).inserted {
             throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
         }
         location.handler = handler

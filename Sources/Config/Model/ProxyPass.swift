@@ -55,4 +55,21 @@ public enum LocationHandler: Sendable, Equatable {
     case flv
     /// `dashboard [api=URI]`: a live HTML page over the runtime API at `api` (default `/api`).
     case dashboard(api: String)
+
+    /// One of nginx's handlers (not switchyard's status pages, API or dashboard).
+    var isNginxs: Bool {
+        switch self {
+        case .proxy, .cgi, .stubStatus, .emptyGIF, .flv: true
+        case .jvmRouteStatus, .upstreamStatus, .metrics, .api, .dashboard: false
+        }
+    }
+
+    /// The module of a `*_pass` (nil for the other handlers): the one handler nginx refuses twice in a location.
+    var passModule: String? {
+        switch self {
+        case .proxy: "proxy"
+        case .cgi(let wire, _): wire.rawValue
+        default: nil
+        }
+    }
 }

@@ -17,6 +17,8 @@ public struct ServerConfig: Sendable {
     public var rewrites: [RewriteStep]
     /// Top-level locations in configuration order (nested ones hang below them).
     public var locations: [LocationConfig]
+    /// A handler written at server level (`stub_status`): it answers requests no location matches.
+    public var handler: LocationHandler? = nil
     public var location: SourceLocation
 
     init(listens: [Listen], names: [ServerName], settings: HTTPSettings, rewrites: [RewriteStep],
