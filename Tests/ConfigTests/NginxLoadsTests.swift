@@ -166,3 +166,24 @@ struct HandlerTests {
             == "\"stub_status\" directive is not allowed here in /c/nginx.conf:3")
     }
 }
+
+/// An empty file or URL in an ssl directive is none, as nginx reads it: it undoes an inherited value.
+struct EmptySSLValuesTests {
+    @Test func emptyIsUnset() throws {
+        let config = try load(http("""
+            ssl_crl /c/crl.pem;
+            ssl_trusted_certificate /c/ca.pem;
+            proxy_ssl_crl /c/crl.pem;
+            ssl_ocsp_responder http://ocsp.test/;
+            server { listen 80; ssl_crl ""; ssl_trusted_certificate ""; ssl_ocsp_responder "";
+                     location / { proxy_ssl_crl ""; proxy_ssl_trusted_certificate ""; } }
+            """))
+        let server = config.http!.servers[0]
+        #expect(config.http!.settings.ssl.crl?.path == "/c/crl.pem")
+        #expect(server.settings.ssl.crl == nil && server.settings.ssl.trustedCertificate == nil)
+        #expect(server.settings.ssl.ocspResponder == nil)
+        #expect(server.locations[0].settings.proxySSL.crl == nil)
+        #expect(server.locations[0].settings.proxySSL.trustedCertificate == nil)
+        #expect(server.settings.proxySSL.crl?.path == "/c/crl.pem")
+    }
+}

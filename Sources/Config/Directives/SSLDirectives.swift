@@ -33,9 +33,9 @@ extension DirectiveTable {
         DirectiveSpec("ssl_reject_handshake", server, .exactly(1), .flag(\.ssl.$rejectHandshake)),
         DirectiveSpec("ssl_verify_client", server, .exactly(1), .choice(\.ssl.$verifyClient)),
         DirectiveSpec("ssl_verify_depth", server, .exactly(1), .number(\.ssl.$verifyDepth)),
-        DirectiveSpec("ssl_client_certificate", server, .exactly(1), .value(\.ssl.$clientCertificate) { b, d in b.confFile(d) }),
-        DirectiveSpec("ssl_trusted_certificate", server, .exactly(1), .value(\.ssl.$trustedCertificate) { b, d in b.confFile(d) }),
-        DirectiveSpec("ssl_crl", server, .exactly(1), .value(\.ssl.$crl) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_client_certificate", server, .exactly(1), .value(\.ssl.$clientCertificate) { b, d in b.confFileOrUnset(d) }),
+        DirectiveSpec("ssl_trusted_certificate", server, .exactly(1), .value(\.ssl.$trustedCertificate) { b, d in b.confFileOrUnset(d) }),
+        DirectiveSpec("ssl_crl", server, .exactly(1), .value(\.ssl.$crl) { b, d in b.confFileOrUnset(d) }),
         DirectiveSpec("http2", server, .exactly(1), .custom { builder, directive in
             _ = try Values.flag(directive)
             builder.noticeHTTP2(at: directive.location)
@@ -70,9 +70,10 @@ enum SSLValues {
         return SSLProtocol.allCases.filter(set.contains)
     }
 
-    /// An OCSP responder's URL: `http://host[:port][/path]` only, as nginx's.
-    static func responder(_ directive: Directive) throws -> OCSPResponderURL {
+    /// An OCSP responder's URL: `http://host[:port][/path]` only, as nginx's; `""` is none (the certificate's own).
+    static func responder(_ directive: Directive) throws -> OCSPResponderURL? {
         let text = directive.arguments[0].text
+        if text.isEmpty { return nil }
         switch OCSPResponderURL.parse(Array(text.utf8)) {
         case .success(let url): return url
         case .failure(let e): throw ConfigError("\(e.reason) in OCSP responder \"\(text)\" in \"\(directive.name)\"", at: directive.location)
@@ -136,6 +137,11 @@ extension ConfigBuilder {
     }
 
     /// As `confFile`, with an empty value kept empty (`proxy_ssl_certificate ""`: no certificate).
+    /// A file whose empty value means none, as nginx reads an empty path: `ssl_crl "";` undoes an inherited one.
+    func confFileOrUnset(_ directive: Directive) -> SSLFile? {
+        directive.arguments[0].text.isEmpty ? nil : confFile(directive)
+    }
+
     func confFileOrEmpty(_ directive: Directive) -> SSLFile {
         directive.arguments[0].text.isEmpty ? SSLFile(path: "", location: directive.location) : confFile(directive)
     }

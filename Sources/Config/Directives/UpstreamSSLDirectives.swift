@@ -16,7 +16,7 @@ extension DirectiveTable {
         DirectiveSpec(p + "verify", anyHTTPLevel, .exactly(1), .flag(path(\.$verify))),
         DirectiveSpec(p + "verify_depth", anyHTTPLevel, .exactly(1), .number(path(\.$verifyDepth))),
         DirectiveSpec(p + "trusted_certificate", anyHTTPLevel, .exactly(1),
-                      .value(path(\.$trustedCertificate)) { b, d in b.confFile(d) }),
+                      .value(path(\.$trustedCertificate)) { b, d in b.confFileOrUnset(d) }),
         DirectiveSpec(p + "protocols", anyHTTPLevel, .atLeast(1), .accumulate(path(\.$protocols)) {
             b, d, current in try SSLValues.protocols(b, d, adding: current)
         }),
@@ -32,7 +32,7 @@ extension DirectiveTable {
         DirectiveSpec(p + "conf_command", anyHTTPLevel, .exactly(2), .append(path(\.$confCommands)) { _, d in
             [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
         }),
-        DirectiveSpec(p + "crl", anyHTTPLevel, .exactly(1), .value(path(\.$crl)) { b, d in b.confFile(d) }),
+        DirectiveSpec(p + "crl", anyHTTPLevel, .exactly(1), .value(path(\.$crl)) { b, d in b.confFileOrUnset(d) }),
         ]
     }
 }
