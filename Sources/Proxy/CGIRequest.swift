@@ -28,11 +28,13 @@ enum CGIRequest {
     }
 
     /// nil when written.
-    static func write(_ r: Request, _ f: CGIRuntime, bodyLength: Int64?, cache: CacheExchange?,
-                      into w: inout HeadWriter) -> Refusal? {
+    static func write(_ r: Request, _ f: CGIRuntime, bodyLength: Int64?, bodyStreams: Bool = false,
+                      cache: CacheExchange?, into w: inout HeadWriter) -> Refusal? {
         let validators = cache?.cgiValidatorsIfCaching()
         switch f.wire {
-        case .fastcgi: FastCGIRequest.write(r, fastcgi: f, bodyLength: bodyLength, caching: validators, into: &w)
+        case .fastcgi:
+            FastCGIRequest.write(r, fastcgi: f, bodyLength: bodyLength, bodyStreams: bodyStreams, caching: validators,
+                                 into: &w)
         case .scgi: SCGIRequest.write(r, scgi: f, bodyLength: bodyLength, caching: validators, into: &w)
         case .uwsgi(let m1, let m2):
             return UWSGIRequest.write(r, uwsgi: f, modifier1: m1, modifier2: m2, caching: validators, into: &w)

@@ -5,8 +5,9 @@ import HTTP1
 /// `HTTP_*`), the end of FCGI_PARAMS, and the end of FCGI_STDIN when no body follows (a body goes as FCGI_STDIN
 /// records from `RequestBody`, which ends the stream itself).
 enum FastCGIRequest {
-    /// `caching`: CGIVars' cache edits (nil: the location does not cache this request).
-    static func write(_ r: Request, fastcgi f: CGIRuntime, bodyLength: Int64?,
+    /// `caching`: CGIVars' cache edits (nil: the location does not cache this request). `bodyStreams`: a body of
+    /// unknown length follows (a chunked one, decoded as it arrives).
+    static func write(_ r: Request, fastcgi f: CGIRuntime, bodyLength: Int64?, bodyStreams: Bool = false,
                       caching: [(name: String, value: [UInt8])]? = nil, into w: inout HeadWriter) {
         var out: [UInt8] = []
         out.reserveCapacity(r.head.bytes.count * 2 + 1024)
@@ -15,7 +16,9 @@ enum FastCGIRequest {
         CGIVars.write(r, f, caching: caching, into: &pairs)
         if !pairs.bytes.isEmpty { pairs.bytes.withByteView { FastCGI.appendRecords(.params, $0, to: &out) } }
         FastCGI.appendHeader(.params, length: 0, padding: 0, to: &out)
-        if !(f.passRequestBody && (bodyLength ?? 0) > 0) { FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &out) }
+        if !(f.passRequestBody && ((bodyLength ?? 0) > 0 || bodyStreams)) {
+            FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &out)
+        }
         w.append(contentsOf: out)
     }
 }

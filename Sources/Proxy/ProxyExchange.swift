@@ -179,7 +179,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private func buildHead() -> Bool {
         var w = HeadWriter(reusing: &request.upstreamHead, minimumCapacity: request.head.bytes.count + 256)
         if let f = proxy.cgi {   // the request's encoder (UpstreamTransaction.swift's seam)
-            if let refusal = CGIRequest.write(request, f, bodyLength: body.lengthForUpstream, cache: cache, into: &w) {
+            if let refusal = CGIRequest.write(request, f, bodyLength: body.lengthForUpstream,
+                                              bodyStreams: body.streamed && body.lengthForUpstream == nil, cache: cache,
+                                              into: &w) {
                 request.upstreamHead = w.finish()
                 if let line = refusal.logLine { worker.log(line.level, line.text, client) }
                 failClient(refusal.status)

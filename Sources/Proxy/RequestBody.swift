@@ -21,8 +21,8 @@ protocol RequestBodySource: AnyObject {
 ///   sent with a Content-Length (a chunked body is de-chunked). Memory stays bounded whatever the size, and a
 ///   failed try can resend the body to the next server.
 /// - `proxy_request_buffering off`: a Content-Length body streams through as it arrives; a chunked one streams
-///   re-chunked when `proxy_http_version 1.1` (an HTTP/1.0 upstream needs a length, so it is buffered as above).
-///   A streamed body cannot be resent once bytes went out.
+///   re-chunked when `proxy_http_version 1.1` (an HTTP/1.0 upstream needs a length, so it is buffered as above),
+///   or decoded into FCGI_STDIN records for FastCGI. A streamed body cannot be resent once bytes went out.
 /// - `client_body_in_file_only on|clean` (buffered mode only): every body goes to the temp file, whose name
 ///   `$request_body_file` gives; `proxy_pass_request_body off` and `proxy_set_body`: the client's body is read
 ///   as usual, then not sent.
@@ -36,7 +36,8 @@ struct RequestBody {
     private let tempPath: BodyTempPath
     private(set) var needsBufferingFirst: Bool
     private(set) var streamed: Bool
-    /// Streaming a chunked body: decoded from the client, framed again for the upstream.
+    /// Streaming a chunked body: decoded from the client, framed again for the upstream (chunks, or FastCGI's
+    /// records when `records`).
     private let rechunked: Bool
     private var buffered: [UInt8] = []
     private var spool: BodySpool?
@@ -81,11 +82,11 @@ struct RequestBody {
         spoolLogLevel = tempPath.fileOnly == .off ? .warn : .notice
         replaced = !proxy.plainRequest && (proxy.rewrites.body != nil || !proxy.rewrites.passRequestBody)
         records = proxy.cgi?.records == true
-        // The CGI family streams a Content-Length body only: a chunked one is read whole first (FastCGI's records
-        // need no length, but nginx's chunked streaming to FastCGI is not done here; README; uwsgi and SCGI need
-        // CONTENT_LENGTH first, as nginx's).
+        // A chunked body streams to an HTTP/1.1 upstream re-chunked, and to FastCGI as records (which need no
+        // length); uwsgi and SCGI read it whole first, as nginx's, since they need CONTENT_LENGTH before the body.
         let buffering = proxy.requestBuffering || buffered
-        rechunked = framing == .chunked && !buffering && proxy.httpVersion11 && !replaced && proxy.cgi == nil
+        rechunked = framing == .chunked && !buffering && !replaced
+            && (proxy.cgi == nil ? proxy.httpVersion11 : records)
         switch framing {
         case .length(let n) where n > 0:
             needsBufferingFirst = buffering || replaced
@@ -111,7 +112,7 @@ struct RequestBody {
     }
 
     /// The upstream request says `Transfer-Encoding: chunked`.
-    var chunkedUpstream: Bool { rechunked }
+    var chunkedUpstream: Bool { rechunked && !records }
 
     var rewindable: Bool { !streamed }
 
@@ -198,12 +199,19 @@ struct RequestBody {
             return 400
         }
         if rechunk && out.count > start {
-            // What one read brought goes up as one chunk, however the client cut it (nginx does the same).
+            // What one read brought goes up as one chunk (or FastCGI records), however the client cut it (nginx does
+            // the same).
             if capturing { capture(out[start...]) }
-            var size: [UInt8] = []
-            ChunkedEncoder.appendChunkHeader(out.count - start, to: &size)
-            out.insert(contentsOf: size, at: start)
-            ChunkedEncoder.appendChunkEnd(to: &out)
+            if records {
+                let decoded = Array(out[start...])
+                out.removeSubrange(start...)
+                decoded.withByteView { FastCGI.appendRecords(.stdin, $0, to: &out) }
+            } else {
+                var size: [UInt8] = []
+                ChunkedEncoder.appendChunkHeader(out.count - start, to: &size)
+                out.insert(contentsOf: size, at: start)
+                ChunkedEncoder.appendChunkEnd(to: &out)
+            }
         }
         input.consume(consumed)
         client.countBodyBytes(Int64(consumed))
@@ -213,7 +221,14 @@ struct RequestBody {
             client.logBody(.error, "client intended to send too large chunked body: \(read)+\(decoder.declaredBytes - read) bytes")
             return 413
         }
-        if rechunk && decodedAll { ChunkedEncoder.appendLastChunk(to: &out) }
+        if rechunk && decodedAll {
+            if records {
+                FastCGI.appendHeader(.stdin, length: 0, padding: 0, to: &out)
+                recordsEnded = true
+            } else {
+                ChunkedEncoder.appendLastChunk(to: &out)
+            }
+        }
         return nil
     }
 
@@ -294,7 +309,7 @@ struct RequestBody {
     /// Writes what can be written to the upstream socket `fd`.
     mutating func send(to fd: Transport, client: some RequestBodySource) -> SendResult {
         if !streamed { return sendBuffered(to: fd) }
-        if rechunked { return sendRechunked(to: fd, client: client) }
+        if rechunked { return sendRechunked(to: fd, client: client) }   // chunks, or FastCGI records
         if records { return sendStreamedRecords(to: fd, client: client) }
         // Streaming: copy straight from the client's input buffer to the upstream socket.
         let input = client.input
@@ -387,7 +402,14 @@ struct RequestBody {
     /// record stays staged for `send`.
     private mutating func writeHeadWithRecord(_ head: [UInt8], to fd: Int32, client: some RequestBodySource) -> IOResult {
         if staging.isEmpty {
-            if streamed {
+            if rechunked {
+                if !decodedAll && !client.input.isEmpty {
+                    var out: [UInt8] = []
+                    badFraming = decodeChunks(from: client, into: &out, rechunk: true)
+                    received = decoder.decodedBytes
+                    if badFraming == nil { staging = out }
+                }
+            } else if streamed {
                 if !client.input.isEmpty && remaining > 0 { stageStreamedRecord(client) }
             } else if !replaced && spool == nil && sentOffset < Int64(buffered.count) {
                 stageBufferedRecord()
@@ -462,7 +484,7 @@ struct RequestBody {
         if let status = badFraming { return .clientFailed(status) }
         while true {
             if let stop = flushStaging(to: fd, client: client) { return stop }
-            if decodedAll { complete = true; return .done }
+            if decodedAll && (!records || recordsEnded) { complete = true; return .done }
             if client.input.isEmpty { return .needClient }
             var out = staging
             staging = []

@@ -289,6 +289,30 @@ include fastcgi.conf;
         #expect(app.requests.last?.stdinRecords.last == 0)
     }
 
+    /// fastcgi_request_buffering off with a chunked body: decoded and sent as FCGI_STDIN records as the chunks
+    /// arrive (nginx's), with no CONTENT_LENGTH; a bad chunk is the client's 400; an empty body ends the stream once.
+    @Test func requestBufferingOffStreamsAChunkedBody() throws {
+        let app = try MockFastCGIBackend { req in .cgi(text: "got \(req.stdinText) [\(req.param("CONTENT_LENGTH") ?? "-")]") }
+        defer { app.stop() }
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT;
+                     location / { fastcgi_request_buffering off; fastcgi_param CONTENT_LENGTH $content_length;
+                                  fastcgi_pass \(app.address); } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("POST /upload.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n")
+        #expect(eventually { app.stdinBytesReceived == 5 })   // before the client sent the rest
+        try c.send("5\r\n56789\r\n0\r\n\r\n")
+        #expect(try c.readResponse().text == "got 0123456789 []")
+        #expect(app.requests.last?.stdinRecords.last == 0)
+        try c.send("POST /e.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        #expect(try c.readResponse().text == "got  []")
+        #expect(app.requests.last?.stdinRecords == [0])
+        let bad = try f.raw("POST /b.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+        #expect(bad.hasPrefix("HTTP/1.1 400 "))
+    }
+
     @Test func statusLocationAndTheResponseFraming() throws {
         let app = try MockFastCGIBackend { req in
             switch req.param("SCRIPT_NAME") ?? "" {
