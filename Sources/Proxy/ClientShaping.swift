@@ -57,34 +57,14 @@ final class ClientShaping: @unchecked Sendable {
         return n * scale
     }
 
-    /// `keepalive_disable`: nginx's user-agent sniffing (ngx_http_process_user_agent). MSIE 4–6 (6 only without
-    /// SV1) lose keep-alive after a POST, Safari on Mac OS X always.
-    /// `isPost` comes from the connection (read once per request): the default `msie6` then costs one test.
+    /// `keepalive_disable`, on nginx's browser flags (UserAgentFlags): MSIE 4–6 lose keep-alive after a POST,
+    /// Safari on Mac OS X always. `isPost` comes from the connection (read once per request): the default `msie6`
+    /// then costs one test, and the flags are read only for a POST or where safari is named.
     @inline(__always)
     func disablesKeepAlive(_ r: Request, isPost: Bool) -> Bool {
         if !keepaliveDisableSafari && (!keepaliveDisableMSIE6 || !isPost) { return false }
-        return sniffsBrowser(r)
+        let agent = r.userAgentFlags
+        return (keepaliveDisableMSIE6 && isPost && agent.contains(.msie6))
+            || (keepaliveDisableSafari && agent.contains(.safari))
     }
-
-    private func sniffsBrowser(_ r: Request) -> Bool {
-        guard let head = r.head else { return false }
-        guard let ua = r.requestHeader("user-agent") else { return false }
-        let agent = Array(ua)
-        if let i = Bytes.firstIndex(of: Self.msie, in: agent), i + 7 < agent.count {
-            guard keepaliveDisableMSIE6, head.method == .post, agent[i + 6] == UInt8(ascii: ".") else { return false }
-            switch agent[i + 5] {
-            case UInt8(ascii: "4"), UInt8(ascii: "5"): return true
-            case UInt8(ascii: "6"): return Bytes.firstIndex(of: Self.sv1, in: agent) == nil
-            default: return false
-            }
-        }
-        guard keepaliveDisableSafari, Bytes.firstIndex(of: Self.opera, in: agent) == nil,
-              Bytes.firstIndex(of: Self.gecko, in: agent) == nil, Bytes.firstIndex(of: Self.chrome, in: agent) == nil
-        else { return false }
-        return Bytes.firstIndex(of: Self.safari, in: agent) != nil && Bytes.firstIndex(of: Self.macOSX, in: agent) != nil
-    }
-
-    private static let msie = Array("MSIE ".utf8), sv1 = Array("SV1".utf8), opera = Array("Opera".utf8)
-    private static let gecko = Array("Gecko/".utf8), chrome = Array("Chrome/".utf8)
-    private static let safari = Array("Safari/".utf8), macOSX = Array("Mac OS X".utf8)
 }

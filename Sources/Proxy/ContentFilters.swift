@@ -14,14 +14,13 @@ struct GzipRuntime {
     /// Whether `gzip_disable` has anything to check (most configurations: no).
     var disablesAny: Bool { disableMSIE6 || !disableRegexes.isEmpty }
 
-    /// `gzip_disable`: a regex on User-Agent, or nginx's `msie6` (MSIE 4–6 without SV1).
-    func disables(userAgent ua: [UInt8]) -> Bool {
-        if disableMSIE6, let i = Bytes.firstIndex(of: Array("MSIE ".utf8), in: ua), i + 6 < ua.count,
-           (UInt8(ascii: "4")...UInt8(ascii: "6")).contains(ua[i + 5]), ua[i + 6] == UInt8(ascii: "."),
-           Bytes.firstIndex(of: Array("SV1".utf8), in: ua) == nil {
-            return true
-        }
-        return disableRegexes.contains { $0.firstMatch(in: ua) != nil }
+    /// `gzip_disable`: nginx's `msie6` (the request's browser flags: MSIE 4–6 without SV1), or a regex on the
+    /// first User-Agent.
+    func disables(_ agent: UserAgentFlags, userAgent ua: ArraySlice<UInt8>?) -> Bool {
+        if disableMSIE6 && agent.contains(.msie6) { return true }
+        guard let ua, !disableRegexes.isEmpty else { return false }
+        let bytes = Array(ua)
+        return disableRegexes.contains { $0.firstMatch(in: bytes) != nil }
     }
 
     /// nil with `gzip off`: no gzip filter in the location.

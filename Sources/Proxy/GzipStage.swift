@@ -106,7 +106,7 @@ enum GzipStage {
             default: break
             }
         }
-        if let ua, g.disablesAny { req.userAgentDisabled = g.disables(userAgent: Array(b[ua.start..<ua.end])) }
+        if g.disablesAny { req.userAgentDisabled = g.disables(r.userAgentFlags, userAgent: ua.map { b[$0.start..<$0.end] }) }
         // One line (the usual case) is read in place, without a copy; several were joined above.
         if req.acceptEncoding == nil, let v = acceptEncoding { req.acceptsGzip = AcceptEncoding.allowsGzip(b[v.start..<v.end]) }
         return req

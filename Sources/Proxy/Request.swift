@@ -41,6 +41,8 @@ final class Request {
     var isInternal = false
     /// An error_page is being served (nginx's r->error_page): no other one unless recursive_error_pages.
     var servingErrorPage = false
+    /// `userAgentFlags` once read: nil until something asks, so a request nothing asks about never scans its head.
+    private var userAgentMemo: UserAgentFlags? = nil
     /// error_page's internal redirect turned the method into GET (a HEAD stays HEAD), as nginx does.
     var methodIsGET = false
     /// A subrequest (Subrequest.swift: an SSI include, auth_request): it writes into its sink, not the client, and
@@ -154,6 +156,7 @@ final class Request {
         if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else if !upstreamHead.isEmpty { upstreamHead.removeAll(keepingCapacity: true) }
         pipelined = false; validLocation = true
         isInternal = false; isSubrequest = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
+        userAgentMemo = nil
         bodyConsumed = false; pendingLocation = nil
         requestID = nil; realClient = nil; realClientText = nil
         if !responseTrailers.isEmpty { responseTrailers = [] }
@@ -202,6 +205,16 @@ final class Request {
         out.reserveCapacity(capacity)
         evaluate(t, into: &out)
         return out
+    }
+
+    /// nginx's browser flags of the first User-Agent (keepalive_disable, gzip_disable msie6), read from the head
+    /// at the first ask.
+    var userAgentFlags: UserAgentFlags {
+        if let known = userAgentMemo { return known }
+        guard let head else { return [] }   // not kept: a head may yet come
+        let flags = UserAgentFlags(head: head)
+        userAgentMemo = flags
+        return flags
     }
 
     /// A request header by literal name, case-insensitively, with no allocation.

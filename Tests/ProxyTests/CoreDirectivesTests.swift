@@ -398,6 +398,23 @@ import Testing
         #expect(try d.readResponse().header("Connection") == "keep-alive")
     }
 
+    /// The default `keepalive_disable msie6`: MSIE 4 to 6 (6 without SV1) lose keep-alive after a POST only.
+    @Test func keepaliveDisableMSIE6AfterAPost() throws {
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { return 204; } }")
+        defer { f.proxy.stop() }
+        func connection(_ method: String, _ agent: String) throws -> String? {
+            let c = try f.client()
+            defer { c.close() }
+            try c.send("\(method) / HTTP/1.1\r\nHost: x\r\nUser-Agent: \(agent)\r\nContent-Length: 0\r\n\r\n")
+            return try c.readResponse().header("Connection")
+        }
+        let ie6 = "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"
+        #expect(try connection("POST", ie6) == "close")
+        #expect(try connection("GET", ie6) == "keep-alive")
+        #expect(try connection("POST", "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1)") == "keep-alive")
+        #expect(try connection("POST", "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1) Opera 8.50") == "keep-alive")
+    }
+
     /// `underscores_in_headers on` keeps `X_Foo`; without it the line is dropped with nginx's info message.
     @Test func underscoresInHeadersKeepsThem() throws {
         let other = freePort()
