@@ -28,10 +28,10 @@ enum ErrorPages {
             } else {
                 var code = 302
                 if case .code(let n) = s, Responses.isRedirect(n) { code = n }
-                Responses.redirect(code, location: value, on: c)
+                Responses.redirect(code, location: value, on: c, byErrorPage: true)
             }
         case .redirect(let t, let code):
-            Responses.redirect(code, location: r.evaluate(t), on: c)
+            Responses.redirect(code, location: r.evaluate(t), on: c, byErrorPage: true)
         }
         return true
     }

@@ -12,6 +12,8 @@ struct LocationFiles {
     var autoindex: AutoindexRuntime? = nil
     var redirect = RedirectStyle()
     var recursiveErrorPages = false
+    /// `msie_padding`: the error pages switchyard makes are padded for MSIE and Chrome (Responses.errorBody).
+    var msiePadding = true
     /// `proxy_intercept_errors on`: an upstream status ≥ 300 with an `error_page` is answered by that page.
     var interceptErrors = false
     /// A proxied location whose name ends in `/`: its name without the slash is redirected to it (nginx's
@@ -27,11 +29,13 @@ struct LocationFiles {
     init(root: StaticRuntime = LocationFiles.defaultRoot) { self.root = root }
 }
 
-/// `absolute_redirect`, `port_in_redirect`, `server_name_in_redirect`.
+/// `absolute_redirect`, `port_in_redirect`, `server_name_in_redirect`, `msie_refresh`.
 struct RedirectStyle: Equatable {
     var absolute = true
     var port = true
     var serverName = false
+    /// MSIE gets a refresh page instead (Responses.redirect).
+    var msieRefresh = false
 }
 
 /// `try_files`, compiled: each file's template without its trailing `/` (which makes it a directory test).

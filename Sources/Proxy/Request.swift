@@ -207,8 +207,8 @@ final class Request {
         return out
     }
 
-    /// nginx's browser flags of the first User-Agent (keepalive_disable, gzip_disable msie6), read from the head
-    /// at the first ask.
+    /// nginx's browser flags of the first User-Agent (keepalive_disable, gzip_disable msie6, msie_refresh,
+    /// msie_padding), read from the head at the first ask.
     var userAgentFlags: UserAgentFlags {
         if let known = userAgentMemo { return known }
         guard let head else { return [] }   // not kept: a head may yet come

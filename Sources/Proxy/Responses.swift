@@ -11,6 +11,18 @@ enum Responses {
         return Array("<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
     }
 
+    /// An error page as it goes out: `page`, with nginx's padding after it (`msie_padding`, on by default) for
+    /// MSIE and Chrome, which show a "friendly" page of their own instead of a short one. nginx pads the pages of
+    /// errors only, not those of redirects (and HTTP/0.9, which it does not pad either, is not served).
+    static func errorBody(_ page: [UInt8], status: Int, _ r: Request) -> [UInt8] {
+        guard status >= 400, (r.location ?? r.server?.fallback)?.files.msiePadding ?? true,
+              !r.userAgentFlags.isDisjoint(with: [.msie, .chrome]) else { return page }
+        return page + msiePadding
+    }
+
+    static let msiePadding = Array(String(repeating: "<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n",
+                                          count: 6).utf8)
+
     static func sendError(_ status: Int, on c: ClientConnection) {
         let r = c.request
         // nginx's special response handler ends keep-alive after these, so nothing pipelined behind one is served.
@@ -22,10 +34,11 @@ enum Responses {
         r.pendingLocation = nil
         if ErrorPages.serve(status, r, c) { return }
         if let tlsPage = TLSChecks.errorPage(status, tokens: c.runtime.serverTokens) {   // 495-497 answer 400
-            return send(status: 400, contentType: htmlType(r), body: r.head?.method == .head ? [] : tlsPage,
-                        contentLength: Int64(tlsPage.count), on: c)
+            let body = errorBody(tlsPage, status: status, r)
+            return send(status: 400, contentType: htmlType(r), body: r.head?.method == .head ? [] : body,
+                        contentLength: Int64(body.count), on: c)
         }
-        let page = errorPage(status, tokens: c.runtime.serverTokens)
+        let page = errorBody(errorPage(status, tokens: c.runtime.serverTokens), status: status, r)
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
         send(status: status, contentType: htmlType(r), body: bodyless ? [] : page,
              contentLength: Int64(page.count), on: c)
@@ -45,10 +58,10 @@ enum Responses {
     /// `return code [text|URL]`.
     static func respond(_ status: Int, body: CompiledTemplate?, on c: ClientConnection) {
         let r = c.request
-        let redirects = switch status { case 301, 302, 303, 307, 308: true; default: false }
-        if redirects, let body {
-            // `redirect` hands it to an error_page for that code, as nginx finalizes a redirect `return`.
-            return redirect(status, location: r.evaluate(body), on: c)
+        if isRedirect(status) {
+            // `redirect` hands it to an error_page for that code, as nginx finalizes a redirect `return`; with no
+            // URL the Location is empty, as nginx's.
+            return redirect(status, location: body.map { r.evaluate($0) } ?? [], on: c)
         }
         guard let body else {
             if status >= 400 { return sendError(status, on: c) }
@@ -67,7 +80,8 @@ enum Responses {
         send(status: status, contentType: type, body: bytes, on: c)
     }
 
-    static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection) {
+    /// `byErrorPage`: an error_page's redirect, which msie_refresh turns into a refresh whatever its status.
+    static func redirect(_ status: Int, location: [UInt8], on c: ClientConnection, byErrorPage: Bool = false) {
         let r = c.request
         // A redirect is an answer like an error: an error_page for its status takes over, and the Location stays
         // for that page's answer unless it redirects again (nginx keeps headers_out.location).
@@ -77,10 +91,24 @@ enum Responses {
             if ErrorPages.serve(status, r, c) { return }
             r.pendingLocation = nil
         }
+        // msie_refresh: nginx answers MSIE's 301s and 302s, and any redirect of an error_page, with a refresh page.
+        if byErrorPage || status == 301 || status == 302, r.location?.files.redirect.msieRefresh == true,
+           r.userAgentFlags.contains(.msie) {
+            return refresh(to: location, on: c)
+        }
         let loc = absoluteLocation(location, r, c)
         let body = errorPage(status, tokens: c.runtime.serverTokens)
         send(status: status, contentType: htmlType(r, status: status), body: r.head?.method == .head ? [] : body,
              contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)
+    }
+
+    /// The refresh page instead of a redirect: 200, text/html, no Location (nor the one an error_page kept).
+    private static func refresh(to location: [UInt8], on c: ClientConnection) {
+        let r = c.request
+        r.pendingLocation = nil
+        let body = RefreshPage.body(to: location)
+        send(status: 200, contentType: htmlType(r), body: r.head?.method == .head ? [] : body,
+             contentLength: Int64(body.count), on: c)
     }
 
     /// nginx makes a relative redirect absolute (absolute_redirect) with the request's scheme and host, or the

@@ -48,8 +48,10 @@ extension Builder {
                                                exactSize: settings.files.autoindexExactSize)
         }
         files.redirect = RedirectStyle(absolute: settings.files.absoluteRedirect, port: settings.files.portInRedirect,
-                                       serverName: settings.files.serverNameInRedirect)
+                                       serverName: settings.files.serverNameInRedirect,
+                                       msieRefresh: settings.files.msieRefresh)
         files.recursiveErrorPages = settings.files.recursiveErrorPages
+        files.msiePadding = settings.content.msiePadding
         files.interceptErrors = settings.proxy.interceptErrors
         return files
     }

@@ -48,9 +48,6 @@ extension DirectiveTable {
         ignored("postpone_output", any, .exactly(1), .size),
         ignored("send_lowat", any, .exactly(1), .size),
         ignored("proxy_send_lowat", any, .exactly(1), .size),   // nginx on Linux: "not supported, ignored" too
-        // Internet Explorer's quirks: error pages padded past 512 bytes, redirects sent as a refresh page.
-        ignored("msie_padding", any, .exactly(1), .flag),
-        ignored("msie_refresh", any, .exactly(1), .flag),
         // Subrequests (SSI includes) are never logged, nginx's default.
         ignored("client_body_in_single_buffer", any, .exactly(1), .flag),
         // Scheduling knobs of nginx's own process model.

@@ -1,4 +1,5 @@
-/// ngx_http_core_module's rows for files and redirects: `try_files`, `merge_slashes`, the redirect style,
+/// ngx_http_core_module's rows for files and redirects: `try_files`, `merge_slashes`, the redirect style (with
+/// `msie_refresh`),
 /// `log_not_found`, `recursive_error_pages`, `disable_symlinks`; autoindex's and empty_gif's rows.
 extension DirectiveTable {
     static var files: [DirectiveSpec] {
@@ -14,6 +15,7 @@ extension DirectiveTable {
         DirectiveSpec("absolute_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$absoluteRedirect)),
         DirectiveSpec("port_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$portInRedirect)),
         DirectiveSpec("server_name_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$serverNameInRedirect)),
+        DirectiveSpec("msie_refresh", anyHTTPLevel, .exactly(1), .flag(\.files.$msieRefresh)),
         DirectiveSpec("log_not_found", anyHTTPLevel, .exactly(1), .flag(\.files.$logNotFound)),
         DirectiveSpec("random_index", [.location], .exactly(1), .flag(\.files.$randomIndex)),
         // ngx_http_autoindex_module.

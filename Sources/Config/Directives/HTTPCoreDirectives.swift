@@ -28,6 +28,7 @@ extension DirectiveTable {
         }),
         DirectiveSpec("slice", anyHTTPLevel, .exactly(1), .size(\.content.$sliceSize)),   // ngx_http_slice_filter_module
         DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
+        DirectiveSpec("msie_padding", anyHTTPLevel, .exactly(1), .flag(\.content.$msiePadding)),
         DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),
         DirectiveSpec("tcp_nodelay", anyHTTPLevel, .exactly(1), .flag(\.client.$tcpNodelay)),
         DirectiveSpec("reset_timedout_connection", anyHTTPLevel, .exactly(1), .flag(\.client.$resetTimedoutConnection)),

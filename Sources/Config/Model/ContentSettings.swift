@@ -28,6 +28,9 @@ public struct ContentSettings: Sendable {
     /// `error_page`: a level that sets any does not inherit its parent's.
     @Setting public var errorPages: [ErrorPage] = []
     @Setting public var serverTokens: ServerTokens = .on
+    /// `msie_padding`: switchyard's own error pages carry nginx's padding comment for MSIE and Chrome, whose
+    /// friendly error page would replace a short one.
+    @Setting public var msiePadding: Bool = true
     /// `internal;` — the location only serves internal redirects.
     @Setting public var isInternal: Bool = false
     /// `if_modified_since`, `etag`, `max_ranges` (nil: unlimited): the not_modified and range filters.

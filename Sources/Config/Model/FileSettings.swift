@@ -12,6 +12,8 @@ public struct FileSettings: Sendable {
     @Setting public var portInRedirect: Bool = true
     /// `server_name_in_redirect`: its host is the server's first name instead of the request's Host.
     @Setting public var serverNameInRedirect: Bool = false
+    /// `msie_refresh`: MSIE gets a redirect switchyard makes as a page that refreshes to the URL.
+    @Setting public var msieRefresh: Bool = false
     /// `log_not_found`: a missing file is logged at `error`.
     @Setting public var logNotFound: Bool = true
     /// `random_index` (location): a request for a directory gets one of its files at random.
