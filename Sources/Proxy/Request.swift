@@ -208,7 +208,7 @@ final class Request {
     }
 
     /// nginx's browser flags of the first User-Agent (keepalive_disable, gzip_disable msie6, msie_refresh,
-    /// msie_padding), read from the head at the first ask.
+    /// msie_padding, `$msie`), read from the head at the first ask.
     var userAgentFlags: UserAgentFlags {
         if let known = userAgentMemo { return known }
         guard let head else { return [] }   // not kept: a head may yet come
@@ -251,7 +251,7 @@ final class Request {
         switch v {
         case .uri: return head != nil
         case .args: return hasArgs
-        case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet, .uidReset: return true
+        case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet, .uidReset, .browser, .browserSet: return true
         case .userVariable(let slot): return slot < userVariables.count && userVariables[slot] != nil
         case .httpHeader(let name): return head?.firstHeader(name) != nil
         case .sentHTTPHeader(let name): return HeaderScan.value(of: name, inHead: responseHead) != nil
@@ -394,12 +394,26 @@ final class Request {
         case .invalidRefererSet(let slot):
             if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) } else { append(.invalidReferer, to: &out) }
         case .secureLink: appendSecureLink(to: &out)
+        case .browser(let b): appendBrowser(b, to: &out)
+        case .browserSet(let b, let slot):
+            if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) } else { appendBrowser(b, to: &out) }
         case .uidGot: UserIDFilter.appendGot(self, to: &out)
         case .uidSet: UserIDFilter.appendSet(self, to: &out)
         case .uidReset(let slot): if let s = slot, let v = userVariables[s] { out.append(contentsOf: v) }
         case .secureLinkExpires: if let e = secureLinkExpires { out.append(contentsOf: e) }
         case .sliceRange: if let s = sliceRange { out.append(contentsOf: s) }
         }
+    }
+
+    /// `$msie` from the User-Agent's flags; `$modern_browser`, `$ancient_browser` from the location's lines (the
+    /// server's before a location is chosen).
+    private func appendBrowser(_ v: BrowserVariable, to out: inout [UInt8]) {
+        if v == .msie {
+            if userAgentFlags.contains(.msie) { out.append(UInt8(ascii: "1")) }
+            return
+        }
+        let check = (location ?? server?.fallback)?.browsers ?? BrowserCheck.standard
+        check.append(modern: v == .modernBrowser, agent: head?.firstHeader("user-agent"), to: &out)
     }
 
     /// `$secure_link` by the location's mode; empty without one.

@@ -12,11 +12,11 @@ enum SetTargets {
     static func isLimitRate(_ name: String) -> Bool { name.lowercased() == "limit_rate" }
 
     /// Built-in variables nginx does not let `set` change (`set $uri …` is "the duplicate "uri" variable").
-    /// Prefix families (`$http_…`, `$arg_…`) may be shadowed, as nginx allows; `$limit_rate` and
-    /// `$invalid_referer` are changeable.
+    /// Prefix families (`$http_…`, `$arg_…`) may be shadowed, as nginx allows; `$limit_rate`,
+    /// `$invalid_referer`, `$msie`, `$modern_browser` and `$ancient_browser` are changeable.
     static func isReadOnly(_ name: String) -> Bool {
         let n = name.lowercased()
-        if n == "limit_rate" || n == "invalid_referer" { return false }
+        if n == "limit_rate" || n == "invalid_referer" || BrowserVariable(rawValue: n) != nil { return false }
         return VariableID.resolveFixed(n) != nil
     }
 }

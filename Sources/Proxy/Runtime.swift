@@ -309,6 +309,9 @@ final class LocationRuntime: @unchecked Sendable {
     var dav: DAVRuntime? = nil
     /// `valid_referers` for `$invalid_referer`; nil without one. Set like `identity`.
     var referers: RefererCheck? = nil
+    /// `modern_browser`, `ancient_browser` and their values, for `$modern_browser` and `$ancient_browser`. Set like
+    /// `identity` where a level has any of them.
+    var browsers = BrowserCheck.standard
     /// `secure_link` and `secure_link_md5`, or `secure_link_secret`, for `$secure_link`; nil without. Set like
     /// `identity`.
     var secureLink: SecureLink? = nil

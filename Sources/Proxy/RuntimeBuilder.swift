@@ -317,10 +317,11 @@ struct Builder {
                 let lower = name.lowercased()
                 // A `set $http_x` or a named capture shadows the built-in of that name, as in nginx.
                 if let s = userSlots[lower] {
-                    // `$invalid_referer` stays the referer check until a `set` gives it a value, as in nginx;
-                    // `$uid_reset` is empty (not `-`) until then.
+                    // `$invalid_referer` and the browser variables stay their checks until a `set` gives them
+                    // a value, as in nginx; `$uid_reset` is empty (not `-`) until then.
                     parts.append(.variable(lower == "invalid_referer" ? .invalidRefererSet(s)
-                        : lower == "uid_reset" ? .uidReset(s) : .userVariable(s)))
+                        : lower == "uid_reset" ? .uidReset(s)
+                        : BrowserVariable(rawValue: lower).map { .browserSet($0, s) } ?? .userVariable(s)))
                     continue
                 }
                 if let m = mapIndex[lower] { parts.append(.variable(.mapResult(m))); continue }
@@ -773,6 +774,8 @@ struct Builder {
         made.gunzip = GunzipRuntime(settings.gzip, gzip: made.gzip)
         made.dav = DAVRuntime(settings.dav)
         made.referers = try refererCheck(settings.referer.validReferers)
+        let b = settings.browser
+        if b.$modern.isSet || b.$ancient.isSet || b.$modernValue.isSet || b.$ancientValue.isSet { made.browsers = BrowserCheck(b) }
         made.secureLink = try secureLink(settings.secureLink, at: loc)
         made.userid = UserIDRuntime(settings.userid, reset: userIDReset)
         made.errorLogs = try errorLogFiles(settings.logging.errorLogs, at: loc)

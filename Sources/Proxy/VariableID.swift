@@ -29,6 +29,9 @@ enum VariableID: Sendable, Equatable {
     /// `$invalid_referer` where a `set` may change it (nginx's changeable variable): the slot once set, else the check.
     case invalidRefererSet(Int)
     case secureLink, secureLinkExpires   // SecureLink.swift
+    case browser(BrowserVariable)        // $msie, $modern_browser, $ancient_browser (BrowserCheck.swift)
+    /// One of them where a `set` may change it (nginx's changeable variable): the slot once set, else the check.
+    case browserSet(BrowserVariable, Int)
     case uidGot, uidSet                 // UserIDFilter.swift
     case sliceRange                     // SliceDriver.swift: the range of the slice a request fetches
     /// `$uid_reset`: the slot of the `set $uid_reset` lines, if there are any; empty, never `-`, when unset.
@@ -95,6 +98,7 @@ enum VariableID: Sendable, Equatable {
         "fastcgi_script_name": .fastcgiScriptName, "fastcgi_path_info": .fastcgiPathInfo,
         "nginx_version": .nginxVersion,
         "secure_link": .secureLink, "secure_link_expires": .secureLinkExpires,
+        "msie": .browser(.msie), "modern_browser": .browser(.modernBrowser), "ancient_browser": .browser(.ancientBrowser),
         "uid_got": .uidGot, "uid_set": .uidSet, "slice_range": .sliceRange,
     ]
 }

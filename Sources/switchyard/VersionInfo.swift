@@ -62,7 +62,7 @@ struct NginxModule {
         NginxModule(name: "http_limit_conn_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_limit_req_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_empty_gif_module", builtByDefault: true, implemented: true),
-        NginxModule(name: "http_browser_module", builtByDefault: true, implemented: false),
+        NginxModule(name: "http_browser_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_hash_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_ip_hash_module", builtByDefault: true, implemented: true),
         NginxModule(name: "http_upstream_least_conn_module", builtByDefault: true, implemented: true),

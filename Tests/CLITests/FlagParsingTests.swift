@@ -48,6 +48,7 @@ struct FlagParsingTests {
         let arguments = NginxModule.configureArguments
         #expect(arguments.contains("--without-http_grpc_module"))
         #expect(!arguments.contains { $0.contains("http_fastcgi_module") })
+        #expect(!arguments.contains { $0.contains("http_browser_module") })
         #expect(!arguments.contains { $0.contains("http_uwsgi_module") || $0.contains("http_scgi_module") })
         #expect(arguments.contains("--with-http_stub_status_module"))
         #expect(!arguments.contains { $0.contains("http_proxy_module") })

@@ -2,7 +2,7 @@
 enum DirectiveTable {
     static var all: [DirectiveSpec] {
         core + events + blocks + http + proxy + fastcgi + uwsgi + scgi + memcached + gzip + rewrite + upstream + access + limits + files + accepted + conditional + ssl + healthChecks + ssi + subFilter + addition
-            + linkChecks + userid + dav
+            + linkChecks + browser + userid + dav
     }
 
     /// The rows by name, built once per process rather than on every load (building it was a sixth of a

@@ -26,9 +26,19 @@ extension HTTPSettings {
         subFilter.inherit(from: parent.subFilter)
         addition.inherit(from: parent.addition)
         referer.inherit(from: parent.referer)
+        browser.inherit(from: parent.browser)
         secureLink.inherit(from: parent.secureLink)
         userid.inherit(from: parent.userid)
         dav.inherit(from: parent.dav)
+    }
+}
+
+extension BrowserSettings {
+    mutating func inherit(from parent: BrowserSettings) {
+        $modern.inherit(from: parent.$modern)
+        $ancient.inherit(from: parent.$ancient)
+        $modernValue.inherit(from: parent.$modernValue)
+        $ancientValue.inherit(from: parent.$ancientValue)
     }
 }
 

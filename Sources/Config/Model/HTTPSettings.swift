@@ -26,6 +26,7 @@ public struct HTTPSettings: Sendable {
     public var subFilter = SubFilterSettings()
     public var addition = AdditionSettings()
     public var referer = RefererSettings()
+    public var browser = BrowserSettings()
     public var secureLink = SecureLinkSettings()
     public var userid = UserIDSettings()
     public var dav = DAVSettings()
