@@ -35,7 +35,8 @@ struct Launcher {
             do {
                 runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil,
                                                    openFiles: false, probeFiles: true, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
-                if let failure = TempDirectories.probe(tempDirectories(configuration, prefix: invocation.prefix)) {
+                if let failure = TempDirectories.probe(tempDirectories(configuration, prefix: invocation.prefix))
+                    ?? PidFileCheck.probe(configuration.main.pidPath) {
                     throw ConfigError(failure, at: nil)
                 }
             } catch {

@@ -96,6 +96,18 @@ struct BinaryTests {
             """)
     }
 
+    /// nginx's -t opens the pid file: one in a directory that does not exist fails the test, as the start would.
+    @Test func aPidFileThatCannotBeMadeFailsTheTest() throws {
+        let scratch = try Scratch()
+        try scratch.write("conf/nginx.conf", "pid nodir/x.pid;\nevents {}\nhttp {}\n")
+        let result = try run(["-p", scratch.path, "-t"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix(
+            "switchyard: [emerg] open() \"\(scratch.path)/nodir/x.pid\" failed (2: No such file or directory)\n"))
+        try FileManager.default.createDirectory(atPath: scratch.path + "/nodir", withIntermediateDirectories: false)
+        #expect(try run(["-p", scratch.path, "-t"]).status == 0)
+    }
+
     @Test func quietTestPrintsNothingOnSuccess() throws {
         let result = try run(["-p", packageRoot, "-t", "-q"])
         #expect(result.status == 0)
