@@ -187,3 +187,23 @@ struct EmptySSLValuesTests {
         #expect(server.settings.proxySSL.crl?.path == "/c/crl.pem")
     }
 }
+
+/// Contexts and repeats nginx allows: `fastcgi_split_path_info` at every level (a second one replaces the first),
+/// `post_action` in a location's `if`, `open_log_file_cache … min_uses=0`.
+struct NginxContextsTests {
+    @Test func accepted() throws {
+        let config = try load(http("""
+            fastcgi_split_path_info ^(.+)(.*)$;
+            open_log_file_cache max=3 min_uses=0;
+            server { listen 80;
+                     location / { fastcgi_split_path_info ^(a)(b)$; fastcgi_split_path_info ^(.+\\.php)(/.+)$; }
+                     location /p { if ($args) { post_action /after; } } }
+            """))
+        #expect(config.http!.settings.fastcgi.splitPathInfo?.pattern == "^(.+)(.*)$")
+        #expect(config.http!.servers[0].locations[0].settings.fastcgi.splitPathInfo?.pattern == "^(.+\\.php)(/.+)$")
+        #expect(loadError(http("server { location / { if ($args) { fastcgi_split_path_info ^(a)(b)$; } } }"))
+            == "\"fastcgi_split_path_info\" directive is not allowed here in /c/nginx.conf:3")
+        #expect(loadError(http("server { if ($args) { post_action /p; } }"))
+            == "\"post_action\" directive is not allowed here in /c/nginx.conf:3")
+    }
+}

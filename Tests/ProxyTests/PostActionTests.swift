@@ -40,4 +40,26 @@ import Testing
         #expect(c.isClosedByPeer())
         #expect(seen.all.count == 2)
     }
+
+    /// `post_action` in a location's `if` (nginx allows it there): the branch taken decides.
+    @Test func aPostActionInAnIf() throws {
+        let seen = MirrorTests.Seen()
+        let after = try MockBackend(name: "after") { req in
+            seen.add("\(req.method) \(req.target)")
+            return MockResponse(text: "HIDDEN")
+        }
+        let app = try MockBackend(name: "app") { req in MockResponse(text: "app \(req.target)") }
+        defer { after.stop(); app.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { if ($arg_track) { post_action /after; } proxy_pass http://\(app.address); }
+                location /after { internal; proxy_pass http://\(after.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/a").text == "app /a")
+        #expect(try f.get("/b?track=1").text == "app /b?track=1")
+        #expect(eventually { seen.all == ["GET /after"] })
+    }
 }

@@ -10,8 +10,9 @@ extension DirectiveTable {
         DirectiveSpec("fastcgi_index", any, .exactly(1), .value(\.fastcgi.$index) { _, directive in
             directive.arguments[0].text
         }),
-        DirectiveSpec("fastcgi_split_path_info", [.location], .exactly(1), .value(\.fastcgi.$splitPathInfo) {
-            builder, directive in
+        // nginx takes it at every level, and a second one at a level replaces the first.
+        DirectiveSpec("fastcgi_split_path_info", any, .exactly(1), .accumulate(\.fastcgi.$splitPathInfo) {
+            builder, directive, _ in
             let pattern = directive.arguments[0].text
             try builder.checkRegex(pattern, caseInsensitive: false, at: directive.location)
             return FastCGISplit(pattern: pattern, location: directive.location)

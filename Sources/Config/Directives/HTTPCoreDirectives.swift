@@ -23,7 +23,7 @@ extension DirectiveTable {
         DirectiveSpec("mirror_request_body", anyHTTPLevel, .exactly(1), .flag(\.content.$mirrorRequestBody)),
         DirectiveSpec("log_subrequest", anyHTTPLevel, .exactly(1), .flag(\.content.$logSubrequest)),
         // Undocumented in nginx (nginx-tests' post_action.t): a URI or @name asked after the response.
-        DirectiveSpec("post_action", anyHTTPLevel, .exactly(1), .value(\.content.$postAction) { _, directive in
+        DirectiveSpec("post_action", anyHTTPLevel.union([.locationIf]), .exactly(1), .value(\.content.$postAction) { _, directive in
             directive.arguments[0].text == "off" ? nil : directive.arguments[0].text
         }),
         DirectiveSpec("slice", anyHTTPLevel, .exactly(1), .size(\.content.$sliceSize)),   // ngx_http_slice_filter_module
@@ -247,7 +247,10 @@ extension DirectiveTable {
             let parts = argument.text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0]), value = parts.count == 2 ? String(parts[1]) : nil
             if let value, counts.contains(name) {
-                guard let n = Int(value), n > 0 else { throw Values.invalidParameter(directive, argument.text) }
+                // ngx_atoi: `min_uses=0` is a number; `max` must be one that caches something.
+                guard let n = Int(value), name == "max" ? n > 0 : n >= 0 else {
+                    throw Values.invalidParameter(directive, argument.text)
+                }
                 if name == "max" { hasMax = true }
             } else if let value, times.contains(name) {
                 guard Units.seconds(value) != nil else { throw Values.invalidParameter(directive, argument.text) }
