@@ -6,13 +6,19 @@ import Testing
 /// method and without its args; what it answers never reaches the client, and the connection's next request
 /// waits for it.
 @Suite(.serialized) struct PostActionTests {
-    @Test func thePostActionRunsAfterTheResponseAndIsDiscarded() throws {
+    /// The application, and the post action's backend, which records what it was asked.
+    static func backends() throws -> (MirrorTests.Seen, MockBackend, MockBackend) {
         let seen = MirrorTests.Seen()
         let after = try MockBackend(name: "after") { req in
             seen.add("\(req.method) \(req.target)")
             return MockResponse(text: "HIDDEN")
         }
         let app = try MockBackend(name: "app") { req in MockResponse(text: "app \(req.target)") }
+        return (seen, after, app)
+    }
+
+    @Test func thePostActionRunsAfterTheResponseAndIsDiscarded() throws {
+        let (seen, after, app) = try Self.backends()
         defer { after.stop(); app.stop() }
         let f = try Fixture(http: """
             server {
@@ -43,12 +49,7 @@ import Testing
 
     /// `post_action` in a location's `if` (nginx allows it there): the branch taken decides.
     @Test func aPostActionInAnIf() throws {
-        let seen = MirrorTests.Seen()
-        let after = try MockBackend(name: "after") { req in
-            seen.add("\(req.method) \(req.target)")
-            return MockResponse(text: "HIDDEN")
-        }
-        let app = try MockBackend(name: "app") { req in MockResponse(text: "app \(req.target)") }
+        let (seen, after, app) = try Self.backends()
         defer { after.stop(); app.stop() }
         let f = try Fixture(http: """
             server {
