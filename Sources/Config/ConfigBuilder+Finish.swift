@@ -19,7 +19,8 @@ extension ConfigBuilder {
             zones: Dictionary(http.cachePaths.map { ($0.zoneName, $0.module) }, uniquingKeysWith: { a, _ in a }),
             formats: Set(http.logFormats.map { $0.name.lowercased() }),
             zonedUpstreams: Set(upstreams.filter { $0.zone != nil }.map(\.name)), matches: Set(http.matches.map(\.name)),
-            limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }))
+            limitZones: Dictionary(http.limitZones.map { ($0.name, $0.directiveName) }, uniquingKeysWith: { a, _ in a }),
+            mergeLocation: http.end)
         var servers: [ServerConfig] = []
         var defaultServers: [ListenAddress: SourceLocation] = [:]
         // Servers no directive wrote settings in (listen and server_name are not settings) all merge to the same
@@ -64,7 +65,7 @@ extension ConfigBuilder {
             server.handler = draft.handler
             servers.append(server)
         }
-        try check(http.settings, context, at: http.location)
+        try check(http.settings, context, at: http.location, merged: false)
         warnConflictingNames(servers)
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,
@@ -87,6 +88,8 @@ extension ConfigBuilder {
         let matches: Set<String>
         /// Zone name → the directive that declared it (`limit_req_zone` or `limit_conn_zone`).
         let limitZones: [String: String]
+        /// Where nginx reports what it finds while merging the levels: the http block's closing `}`.
+        let mergeLocation: SourceLocation
     }
 
     /// `untouchedSibling`: the settings of a location that set none under the same parent settings, which this one
@@ -221,7 +224,15 @@ extension ConfigBuilder {
             location: url.location)
     }
 
-    private func check(_ settings: HTTPSettings, _ context: FinishContext, at location: SourceLocation) throws {
+    /// `merged`: a level below http, merged from its parent. nginx makes its merge-time checks (the buffers') only
+    /// there: http's own settings meet them in each server.
+    private func check(_ settings: HTTPSettings, _ context: FinishContext, at location: SourceLocation,
+                       merged: Bool = true) throws {
+        if merged {
+            for buffers in UpstreamBuffers.all(settings) {
+                if let problem = buffers.problem { throw ConfigError(problem, at: context.mergeLocation) }
+            }
+        }
         try checkCacheZone(settings.proxy.cache, .proxy, context, at: location)
         try checkCacheZone(settings.fastcgi.family.cache, .fastcgi, context, at: location)
         try checkCacheZone(settings.uwsgi.family.cache, .uwsgi, context, at: location)

@@ -89,7 +89,9 @@ struct ConfigReader {
                 inUpstream = name == "upstream"
                 defer { blockDepth -= 1; inUpstream = outer }
                 let children = try block(tokens, &index, file: file, endLine: endLine, nested: true)
-                directives.append(Directive(name: name, arguments: arguments, block: children, location: location))
+                // `block` returned past the `}` that closed it.
+                directives.append(Directive(name: name, arguments: arguments, block: children, location: location,
+                                            blockEnd: place(file, tokens[index - 1].line)))
             } else if name == "include" && !nameQuoted {
                 directives += try include(arguments, at: location)
             } else if name == "state" && inUpstream && !nameQuoted && arguments.count == 1 {

@@ -7,12 +7,17 @@ public struct Directive: Sendable, Equatable {
     /// The directives inside `{ … }`, nil for a directive ended by `;`.
     public let block: [Directive]?
     public let location: SourceLocation
+    /// Where a block's closing `}` stands (nil for a directive ended by `;`): nginx reports the checks it makes
+    /// after reading a block, such as the http block's merge, at that line.
+    public let blockEnd: SourceLocation?
 
-    public init(name: String, arguments: [Argument], block: [Directive]?, location: SourceLocation) {
+    public init(name: String, arguments: [Argument], block: [Directive]?, location: SourceLocation,
+                blockEnd: SourceLocation? = nil) {
         self.name = name
         self.arguments = arguments
         self.block = block
         self.location = location
+        self.blockEnd = blockEnd
     }
 }
 

@@ -33,9 +33,12 @@ final class HTTPDraft: SettingsOwner {
     /// `charset_map` blocks, in file order.
     var charsetMaps: [CharsetMapConfig] = []
     let location: SourceLocation
+    /// The block's closing `}`: nginx merges the levels after reading the block, and reports its merge checks there.
+    let end: SourceLocation
 
-    init(location: SourceLocation, prefix: String, defaults: DefaultPaths) {
+    init(location: SourceLocation, end: SourceLocation, prefix: String, defaults: DefaultPaths) {
         self.location = location
+        self.end = end
         // Default paths are relative to the prefix, like the ones written in the file. Unset still: lower levels
         // inherit the preset as they would a value written here.
         settings.proxy.tempPath = ConfigPath.absolute(defaults.proxyTemp, base: prefix)

@@ -9,13 +9,10 @@ extension DirectiveTable {
         // FastCGI, uwsgi and SCGI response buffering: the answer streams through one bounded buffer, as
         // proxy_pass's does.
         ignored("fastcgi_buffering", any, .exactly(1), .flag),
-        ignored("fastcgi_max_temp_file_size", any, .exactly(1), .size),
         ignored("fastcgi_temp_path", any, .range(1, 4), .tempPath),
         ignored("uwsgi_buffering", any, .exactly(1), .flag),
-        ignored("uwsgi_max_temp_file_size", any, .exactly(1), .size),
         ignored("uwsgi_temp_path", any, .range(1, 4), .tempPath),
         ignored("scgi_buffering", any, .exactly(1), .flag),
-        ignored("scgi_max_temp_file_size", any, .exactly(1), .size),
         ignored("scgi_temp_path", any, .range(1, 4), .tempPath),
         // TCP_CORK only matters together with sendfile(2) for static files.
         ignored("tcp_nopush", any, .exactly(1), .flag),

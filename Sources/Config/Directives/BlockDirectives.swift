@@ -4,7 +4,8 @@ extension DirectiveTable {
         [
         DirectiveSpec("http", [.main], .none, block: true, .custom { builder, directive in
             if builder.http != nil { throw ConfigError("\"http\" directive is duplicate", at: directive.location) }
-            let draft = HTTPDraft(location: directive.location, prefix: builder.options.prefix, defaults: builder.options.defaultPaths)
+            let draft = HTTPDraft(location: directive.location, end: directive.blockEnd ?? directive.location,
+                                  prefix: builder.options.prefix, defaults: builder.options.defaultPaths)
             builder.http = draft
             try builder.runBlock(directive, as: .http, frame: .http(draft))
         }),

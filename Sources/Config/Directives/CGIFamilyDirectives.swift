@@ -43,6 +43,8 @@ extension DirectiveTable {
         DirectiveSpec("\(prefix)_buffers", any, .exactly(2), .bufferCount(at(\.$buffers))),
         DirectiveSpec("\(prefix)_busy_buffers_size", any, .exactly(1), .size(at(\.$busyBuffersSize))),
         DirectiveSpec("\(prefix)_temp_file_write_size", any, .exactly(1), .size(at(\.$tempFileWriteSize))),
+        // No temp files are written: the value only meets nginx's check against the buffers.
+        DirectiveSpec("\(prefix)_max_temp_file_size", any, .exactly(1), .size(at(\.$maxTempFileSize)).noticedIgnored),
         DirectiveSpec("\(prefix)_intercept_errors", any, .exactly(1), .flag(at(\.$interceptErrors))),
         DirectiveSpec("\(prefix)_force_ranges", any, .exactly(1), .flag(at(\.$forceRanges))),
         DirectiveSpec("\(prefix)_limit_rate", any, .exactly(1), .size(at(\.$limitRate))),

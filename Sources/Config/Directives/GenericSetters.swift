@@ -114,6 +114,16 @@ extension DirectiveHandler {
     static func custom(_ apply: @escaping Apply) -> DirectiveHandler {
         DirectiveHandler(apply)
     }
+
+    /// The same row, named in the `[notice]` of directives without effect: its value is kept only for a check
+    /// nginx makes against other settings (`fastcgi_max_temp_file_size` against the buffers).
+    var noticedIgnored: DirectiveHandler {
+        let apply = self.apply
+        return DirectiveHandler(merges: merges) { builder, directive in
+            try apply(builder, directive)
+            builder.noticeIgnored(directive)
+        }
+    }
 }
 
 /// nginx's argument parsers with nginx's error wording.

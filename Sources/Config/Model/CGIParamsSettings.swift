@@ -19,6 +19,8 @@ public struct CGIParamsSettings: Sendable {
     @Setting public var buffers = BufferCount(count: 8, size: 4096)
     @Setting public var busyBuffersSize: Int = 8192
     @Setting public var tempFileWriteSize: Int = 8192
+    /// `*_max_temp_file_size`: no temp files are written (README); kept for nginx's check against the buffers.
+    @Setting public var maxTempFileSize: Int = 1 << 30
     @Setting public var interceptErrors: Bool = false
     /// `*_force_ranges`: byte ranges answered from the application's response whatever its Accept-Ranges.
     @Setting public var forceRanges: Bool = false

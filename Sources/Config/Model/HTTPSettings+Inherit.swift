@@ -167,6 +167,7 @@ extension CGIParamsSettings {
         $buffers.inherit(from: parent.$buffers)
         $busyBuffersSize.inherit(from: parent.$busyBuffersSize)
         $tempFileWriteSize.inherit(from: parent.$tempFileWriteSize)
+        $maxTempFileSize.inherit(from: parent.$maxTempFileSize)
         $interceptErrors.inherit(from: parent.$interceptErrors)
         $forceRanges.inherit(from: parent.$forceRanges)
         $limitRate.inherit(from: parent.$limitRate)
