@@ -135,10 +135,30 @@ final class ConfigBuilder {
 
     private var seenOnce: Set<String> = []
 
-    /// nginx's "is duplicate" for directives outside the merged settings: once per block (`scope`).
-    func once(_ directive: Directive, scope: String = "") throws {
-        if !seenOnce.insert(scope + " " + directive.name).inserted {
+    /// nginx's "is duplicate" for directives outside the merged settings: once per block (`scope`). `marking`
+    /// false checks without counting this one (nginx's `worker_priority 0` leaves its slot unset).
+    func once(_ directive: Directive, scope: String = "", marking: Bool = true) throws {
+        let key = scope + " " + directive.name
+        if seenOnce.contains(key) {
             throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+        }
+        if marking { seenOnce.insert(key) }
+    }
+
+    /// Whether `key` is new, remembering it: for nginx's own duplicate words (`duplicate thread pool "x"`).
+    func firstTime(_ key: String) -> Bool { seenOnce.insert(key).inserted }
+    func seen(_ key: String) -> Bool { seenOnce.contains(key) }
+
+    /// The innermost block as a `once` scope: each http, server, location or `if` level is its own.
+    var levelScope: String {
+        switch frames.last! {
+        case .main: return "main"
+        case .events: return "events"
+        case .http(let draft): return "level \(ObjectIdentifier(draft))"
+        case .server(let draft): return "level \(ObjectIdentifier(draft))"
+        case .location(let draft): return "level \(ObjectIdentifier(draft))"
+        case .upstream(let draft): return "upstream " + draft.name
+        case .types, .entries: return "entries"
         }
     }
 

@@ -49,12 +49,12 @@ extension DirectiveTable {
         ignored("client_body_in_single_buffer", any, .exactly(1), .flag),
         // Scheduling knobs of nginx's own process model.
         ignored("worker_cpu_affinity", [.main], .atLeast(1), .cpuAffinity),
-        ignored("worker_priority", [.main], .exactly(1), .priority),
+        ignored("worker_priority", [.main], .exactly(1), .priority, .many),   // its check counts nonzero ones
         ignored("timer_resolution", [.main], .exactly(1), .msec),
         // Every regex is JIT-compiled where pcre2 can, `pcre_jit off` or not (the same answers either way).
         ignored("pcre_jit", [.main], .exactly(1), .flag),
         // Thread pools serve `aio threads`, and switchyard does no aio (`aio` is accepted the same way).
-        ignored("thread_pool", [.main], .range(2, 3), .threadPool),
+        ignored("thread_pool", [.main], .range(2, 3), .threadPool, .many),   // one per name, in its check
         // The accept mutex's lock file: switchyard's workers are threads, with no accept mutex.
         ignored("lock_file", [.main], .exactly(1), .text),
         ignored("debug_points", [.main], .exactly(1), .words(["stop", "abort"])),
@@ -74,22 +74,27 @@ extension DirectiveTable {
         http2("http2_streams_index_size", server, .exactly(1), .number),
         http2("http2_max_concurrent_streams", server, .exactly(1), .number),
         http2("http2_max_concurrent_pushes", server, .exactly(1), .number),
-        http2("http2_max_requests", server, .exactly(1), .number),
-        http2("http2_max_field_size", server, .exactly(1), .size),
-        http2("http2_max_header_size", server, .exactly(1), .size),
+        http2("http2_max_requests", server, .exactly(1), .number, .many),   // obsolete: nginx warns, refuses no repeat
+        http2("http2_max_field_size", server, .exactly(1), .size, .many),   // obsolete: nginx warns, refuses no repeat
+        http2("http2_max_header_size", server, .exactly(1), .size, .many),   // obsolete: nginx warns, refuses no repeat
         http2("http2_body_preread_size", server, .exactly(1), .size),
-        http2("http2_idle_timeout", server, .exactly(1), .msec),
-        http2("http2_recv_timeout", server, .exactly(1), .msec),
+        http2("http2_idle_timeout", server, .exactly(1), .msec, .many),   // obsolete: nginx warns, refuses no repeat
+        http2("http2_recv_timeout", server, .exactly(1), .msec, .many),   // obsolete: nginx warns, refuses no repeat
         http2("http2_chunk_size", any, .exactly(1), .size),
         http2("http2_push_preload", any, .exactly(1), .flag),
-        http2("http2_push", any, .exactly(1), .text),
+        http2("http2_push", any, .exactly(1), .http2Push, .many),
         ]
     }
 
     /// An HTTP/2 setting: its arguments checked, and the notice that HTTP/2 is not served (once, as `http2`'s).
-    static func http2(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck) -> DirectiveSpec {
-        withoutEffect(name, contexts, arity, check) { builder, directive in builder.noticeHTTP2(at: directive.location) }
+    static func http2(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck,
+                      _ repeats: Repeats = .duplicate) -> DirectiveSpec {
+        withoutEffect(name, contexts, arity, check, repeats) { builder, directive in builder.noticeHTTP2(at: directive.location) }
     }
+
+    /// A second use at one level: nginx's slots (`ngx_conf_set_*_slot` and most handlers) refuse it as "is
+    /// duplicate"; `many` for the few that take repeats or check them their own way.
+    enum Repeats { case duplicate, many }
 
     /// How an accepted directive's arguments are checked (nginx's `ngx_conf_set_*_slot` it would use).
     enum ArgumentCheck {
@@ -101,22 +106,28 @@ extension DirectiveTable {
         case text
         /// `name threads=N [max_queue=N]`, nginx's ngx_thread_pool.
         case threadPool
+        /// `off` or a URI, repeated: URIs add up, `off` stands alone.
+        case http2Push
     }
 
-    static func ignored(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck) -> DirectiveSpec {
-        withoutEffect(name, contexts, arity, check) { builder, directive in builder.noticeIgnored(directive) }
+    static func ignored(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck,
+                        _ repeats: Repeats = .duplicate) -> DirectiveSpec {
+        withoutEffect(name, contexts, arity, check, repeats) { builder, directive in builder.noticeIgnored(directive) }
     }
 
-    /// A directive accepted without effect: its arguments checked as nginx checks them, then `notice` says so.
+    /// A directive accepted without effect: its arguments checked as nginx checks them, a second one at the same
+    /// level refused as nginx refuses it, then `notice` says so.
     static func withoutEffect(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck,
+                              _ repeats: Repeats = .duplicate,
                               notice: @escaping (ConfigBuilder, Directive) -> Void) -> DirectiveSpec {
         DirectiveSpec(name, contexts, arity, .custom { builder, directive in
-            try checkArguments(directive, check)
+            if repeats == .duplicate { try builder.once(directive, scope: builder.levelScope) }
+            try checkArguments(builder, directive, check)
             notice(builder, directive)
         })
     }
 
-    static func checkArguments(_ directive: Directive, _ check: ArgumentCheck) throws {
+    static func checkArguments(_ builder: ConfigBuilder, _ directive: Directive, _ check: ArgumentCheck) throws {
         let arguments = directive.arguments
         let first = arguments[0].text
         switch check {
@@ -164,6 +175,8 @@ extension DirectiveTable {
         case .priority:
             var digits = Substring(first)
             if digits.hasPrefix("-") || digits.hasPrefix("+") { digits = digits.dropFirst() }
+            // nginx refuses a second one only after a nonzero priority (0 is its "unset").
+            try builder.once(directive, marking: Int(digits) != 0)
             guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), Int(digits) != nil else {
                 throw ConfigError("invalid number \"\(first)\"", at: directive.location)
             }
@@ -173,6 +186,9 @@ extension DirectiveTable {
             }
         case .text: break
         case .threadPool:
+            if !builder.firstTime("thread_pool " + first) {
+                throw ConfigError("duplicate thread pool \"\(first)\"", at: directive.location)
+            }
             var threads = false
             for argument in arguments.dropFirst() {
                 let text = argument.text
@@ -186,6 +202,17 @@ extension DirectiveTable {
                 }
             }
             if !threads { throw ConfigError("\"\(directive.name)\" must have \"threads\" parameter", at: directive.location) }
+        case .http2Push:
+            let scope = builder.levelScope, off = first == "off"
+            if off && !builder.firstTime(scope + " http2_push off") {
+                throw ConfigError("\"http2_push\" directive is duplicate", at: directive.location)
+            }
+            if builder.seen(scope + (off ? " http2_push uri" : " http2_push off")) {
+                throw ConfigError("\"http2_push\" directive " + (off ? "\"off\" parameter cannot be used with URI"
+                                                                   : "URI cannot be used with \"off\" parameter"),
+                                  at: directive.location)
+            }
+            if !off { _ = builder.firstTime(scope + " http2_push uri") }
         }
     }
 }

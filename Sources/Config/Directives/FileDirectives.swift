@@ -35,6 +35,7 @@ extension DirectiveTable {
         // nginx's syntax and checks: `off`, `on` or `if_not_owner`, and `from=part` (variables allowed), in
         // either order.
         DirectiveSpec("disable_symlinks", anyHTTPLevel, .range(1, 2), .custom { builder, directive in
+            try builder.once(directive, scope: builder.levelScope)
             var mode: DisableSymlinks.Mode?
             var from: Template?
             for argument in directive.arguments {

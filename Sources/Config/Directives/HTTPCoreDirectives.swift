@@ -16,9 +16,14 @@ extension DirectiveTable {
         DirectiveSpec("override_charset", anyHTTPLevel, .exactly(1), .flag(\.content.$overrideCharset)),
         DirectiveSpec("subrequest_output_buffer_size", anyHTTPLevel, .exactly(1),
                       .size(\.content.$subrequestOutputBufferSize)),
-        // ngx_http_mirror_module: `off` is an empty list, so a level with it mirrors nothing.
-        DirectiveSpec("mirror", anyHTTPLevel, .exactly(1), .append(\.content.$mirrors) { _, directive in
-            directive.arguments[0].text == "off" ? [] : [directive.arguments[0].text]
+        // ngx_http_mirror_module: `off` is an empty list, so a level with it mirrors nothing; it stands alone at a
+        // level (nginx's "is duplicate" either way round), URIs add up.
+        DirectiveSpec("mirror", anyHTTPLevel, .exactly(1), .append(\.content.$mirrors) { builder, directive in
+            let off = directive.arguments[0].text == "off", current = builder.settings.content.$mirrors
+            if current.isSet && (off || current.wrappedValue.isEmpty) {
+                throw ConfigError("\"mirror\" directive is duplicate", at: directive.location)
+            }
+            return off ? [] : [directive.arguments[0].text]
         }),
         DirectiveSpec("mirror_request_body", anyHTTPLevel, .exactly(1), .flag(\.content.$mirrorRequestBody)),
         DirectiveSpec("log_subrequest", anyHTTPLevel, .exactly(1), .flag(\.content.$logSubrequest)),
@@ -95,7 +100,10 @@ extension DirectiveTable {
             }),
         DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .words(\.content.$index)),
         // Not inherited: `internal` marks one location only.
-        DirectiveSpec("internal", [.location], .none, .custom { builder, _ in builder.settings.content.$isInternal.set(true) }),
+        DirectiveSpec("internal", [.location], .none, .custom { builder, directive in
+            try builder.once(directive, scope: builder.levelScope)
+            builder.settings.content.$isInternal.set(true)
+        }),
         DirectiveSpec("expires", anyHTTPLevel, .range(1, 2), .value(\.content.$expires) { _, directive in
             try expires(directive)
         }),

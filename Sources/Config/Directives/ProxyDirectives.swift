@@ -130,10 +130,13 @@ extension DirectiveTable {
         let arguments = directive.arguments
         let current = builder.settings.proxy.$redirect
         var rules: [ProxyRedirectRule] = []
+        // nginx: nothing after `off` at one level, and `off` only as a level's first.
+        if current.isSet, case .off = current.wrappedValue { throw duplicate(directive) }
         if current.isSet, case .rules(let existing) = current.wrappedValue { rules = existing }
         if arguments.count == 1 {
             switch arguments[0].text {
             case "off":
+                if current.isSet { throw duplicate(directive) }
                 builder.settings.proxy.$redirect.set(.off)
                 return
             case "default":
@@ -157,6 +160,10 @@ extension DirectiveTable {
             }
         }
         builder.settings.proxy.$redirect.set(.rules(rules))
+    }
+
+    private static func duplicate(_ directive: Directive) -> ConfigError {
+        ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
     }
 
     /// `proxy_cookie_domain|path off | from to`: rules accumulate at one level; `off` clears them and
