@@ -82,3 +82,24 @@ struct DuplicateDirectiveTests {
             == "\"proxy_redirect\" directive is duplicate in /c/nginx.conf:4")
     }
 }
+
+/// `proxy_redirect default` is built from the location's own proxy_pass URL, so nginx wants that first.
+struct ProxyRedirectDefaultTests {
+    @Test func afterTheLocationsProxyPass() {
+        #expect(loadError(http("server { location / { proxy_pass http://127.0.0.1:81/a/;\nproxy_redirect default; } }"))
+            == "loaded")
+    }
+
+    @Test func beforeProxyPassOrOutsideALocation() {
+        let message = "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive in /c/nginx.conf:4"
+        #expect(loadError(http("server { location / {\nproxy_redirect default; proxy_pass http://127.0.0.1:81; } }")) == message)
+        #expect(loadError(http("server {\nproxy_redirect default; location / { proxy_pass http://127.0.0.1:81; } }")) == message)
+        #expect(loadError(http("server { location / { proxy_pass http://127.0.0.1:81; location /a {\nproxy_redirect default; } } }"))
+            == message)
+    }
+
+    @Test func withAProxyPassWithVariables() {
+        #expect(loadError(http("server { location / { proxy_pass http://$host;\nproxy_redirect default; } }"))
+            == "\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive with variables in /c/nginx.conf:4")
+    }
+}

@@ -361,7 +361,7 @@ struct ModelTests {
                 proxy_cache_lock on;
                 proxy_ignore_headers set-cookie Expires;
             }
-            location /r { proxy_redirect http://a/ /; proxy_redirect ~*^http://b(.*)$ $1; proxy_redirect default; }
+            location /r { proxy_pass http://127.0.0.1:8081; proxy_redirect http://a/ /; proxy_redirect ~*^http://b(.*)$ $1; proxy_redirect default; }
             }
             """))
         let cachePath = config.http!.cachePaths[0]

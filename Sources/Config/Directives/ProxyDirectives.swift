@@ -140,6 +140,17 @@ extension DirectiveTable {
                 builder.settings.proxy.$redirect.set(.off)
                 return
             case "default":
+                // nginx builds the default rule from this location's proxy_pass, so it must come first and be a URL.
+                switch builder.currentLocation?.handler {
+                case .proxy(.static)?:
+                    break
+                case .proxy(.dynamic)?:
+                    throw ConfigError("\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive with variables",
+                                      at: directive.location)
+                default:
+                    throw ConfigError("\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive",
+                                      at: directive.location)
+                }
                 rules.append(.default)
             default:
                 throw ConfigError("invalid parameter \"\(arguments[0].text)\"", at: directive.location)
