@@ -32,6 +32,8 @@ final class HTTPDraft: SettingsOwner {
     var matches: [MatchConfig] = []
     /// `charset_map` blocks, in file order.
     var charsetMaps: [CharsetMapConfig] = []
+    /// Addresses whose `listen` gave socket options (`Listen.setsSocketOptions`).
+    var addressesWithOptions: Set<String> = []
     let location: SourceLocation
     /// The block's closing `}`: nginx merges the levels after reading the block, and reports its merge checks there.
     let end: SourceLocation

@@ -59,10 +59,15 @@ extension DirectiveTable {
             try builder.runBlock(directive, as: .types, frame: .types)
         }),
         DirectiveSpec("listen", [.server], .atLeast(1), .custom { builder, directive in
-            for listen in try ListenParser.parse(directive, builder: builder) {
+            let (listens, setsSocketOptions) = try ListenParser.parse(directive, builder: builder)
+            for listen in listens {
                 // nginx refuses one server listening twice on an address (`*:80` and `0.0.0.0:80` are the same one).
                 if builder.currentServer!.listens.contains(where: { $0.address.description == listen.address.description }) {
                     throw ConfigError("a duplicate listen \(listen.address)", at: directive.location)
+                }
+                // One socket per address: nginx takes its options from one `listen`, whichever server it is in.
+                if setsSocketOptions && !builder.http!.addressesWithOptions.insert(listen.address.description).inserted {
+                    throw ConfigError("duplicate listen options for \(listen.address)", at: directive.location)
                 }
                 builder.currentServer!.listens.append(listen)
             }

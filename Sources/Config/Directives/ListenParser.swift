@@ -1,23 +1,28 @@
 /// `listen` arguments: the address forms and parameters nginx accepts (the ones switchyard can honour).
 enum ListenParser {
-    /// One `Listen` per port: a port range (`8100-8103`, as Debian's nginx 1.22 takes) listens on each.
-    static func parse(_ directive: Directive, builder: ConfigBuilder) throws -> [Listen] {
+    /// One `Listen` per port: a port range (`8100-8103`, as Debian's nginx 1.22 takes) listens on each. And whether
+    /// it gave a socket option (backlog=, rcvbuf=, sndbuf=, deferred, bind, ipv6only=, reuseport, so_keepalive=,
+    /// fastopen=): nginx's `lsopt.set`, which only one `listen` of an address may have.
+    static func parse(_ directive: Directive, builder: ConfigBuilder) throws -> (listens: [Listen], setsSocketOptions: Bool) {
         let text = directive.arguments[0].text
         let addresses = try self.addresses(text, directive, builder)
         var listen = Listen(address: addresses[0], location: directive.location)
+        var setsSocketOptions = false
         for argument in directive.arguments.dropFirst() {
             let parameter = argument.text
             switch parameter {
             case "default_server", "default": listen.defaultServer = true
-            case "reuseport": listen.reuseport = true
-            case "deferred": listen.deferred = true
-            case "bind": listen.bind = true
+            case "reuseport": listen.reuseport = true; setsSocketOptions = true
+            case "deferred": listen.deferred = true; setsSocketOptions = true
+            case "bind": listen.bind = true; setsSocketOptions = true
             case "ssl": listen.ssl = true
             case "proxy_protocol": listen.proxyProtocol = true
             case "http2":
                 listen.http2 = true
                 builder.noticeHTTP2(at: directive.location)
             default:
+                // Every `name=value` parameter left is a socket option.
+                setsSocketOptions = true
                 if let value = Values.parameter(argument, "backlog") {
                     guard let backlog = Int(value), backlog != 0 else {
                         throw ConfigError("invalid backlog \"\(value)\"", at: directive.location)
@@ -50,11 +55,12 @@ enum ListenParser {
                 }
             }
         }
-        return addresses.map { address in
+        let listens = addresses.map { address in
             var one = listen
             one.address = address
             return one
         }
+        return (listens, setsSocketOptions)
     }
 
     /// `so_keepalive=on|off|[keepidle][:[keepintvl][:[keepcnt]]]`, as nginx reads it: two times with units and
