@@ -66,6 +66,7 @@ extension ConfigBuilder {
             servers.append(server)
         }
         try check(http.settings, context, at: http.location, merged: false)
+        try http.checkZoneSizes()
         warnConflictingNames(servers)
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,

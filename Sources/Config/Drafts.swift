@@ -32,8 +32,10 @@ final class HTTPDraft: SettingsOwner {
     var matches: [MatchConfig] = []
     /// `charset_map` blocks, in file order.
     var charsetMaps: [CharsetMapConfig] = []
-    /// Addresses whose `listen` gave socket options (`Listen.setsSocketOptions`).
+    /// Addresses whose `listen` gave socket options (ListenParser's `setsSocketOptions`).
     var addressesWithOptions: Set<String> = []
+    /// Upstreams' `zone` names in file order, with the size one of them gave (0: none yet).
+    var upstreamZones: [(name: String, size: Int)] = []
     let location: SourceLocation
     /// The block's closing `}`: nginx merges the levels after reading the block, and reports its merge checks there.
     let end: SourceLocation

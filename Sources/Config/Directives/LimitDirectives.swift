@@ -113,7 +113,9 @@ extension DirectiveTable {
             }
             throw differentUse(zone.name, directive.location)
         }
-        if http.cachePaths.contains(where: { $0.zoneName == zone.name }) { throw differentUse(zone.name, directive.location) }
+        if http.cachePaths.contains(where: { $0.zoneName == zone.name }) || http.isUpstreamZone(zone.name) {
+            throw differentUse(zone.name, directive.location)
+        }
         http.limitZones.append(zone)
     }
 

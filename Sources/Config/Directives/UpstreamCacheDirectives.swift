@@ -68,7 +68,9 @@ extension DirectiveTable {
                 if other.module == module { throw ConfigError("duplicate zone \"\(path.zoneName)\"", at: directive.location) }
                 throw differentUse(path.zoneName, directive.location)
             }
-            if http.limitZones.contains(where: { $0.name == path.zoneName }) { throw differentUse(path.zoneName, directive.location) }
+            if http.limitZones.contains(where: { $0.name == path.zoneName }) || http.isUpstreamZone(path.zoneName) {
+                throw differentUse(path.zoneName, directive.location)
+            }
             http.cachePaths.append(path)
         }),
         ]
@@ -113,11 +115,11 @@ extension DirectiveTable {
                 guard levels.count == parts.count, (1...3).contains(levels.count), levels.allSatisfy({ $0 == 1 || $0 == 2 })
                 else { throw ConfigError("invalid \"levels\" \"\(argument.text)\"", at: directive.location) }
             } else if let value = Values.parameter(argument, "keys_zone") {
-                let parts = value.split(separator: ":")
-                guard parts.count == 2, !parts[0].isEmpty, let size = Units.size(String(parts[1])), size > 0 else {
-                    throw ConfigError("invalid keys zone size \"\(argument.text)\"", at: directive.location)
-                }
-                zone = (String(parts[0]), size)
+                // nginx: the size after the first `:`, at least two pages; an empty name is a missing keys_zone.
+                guard let colon = value.firstIndex(of: ":"), let size = Units.size(String(value[value.index(after: colon)...]))
+                else { throw ConfigError("invalid keys zone size \"\(argument.text)\"", at: directive.location) }
+                if size < 2 * 4096 { throw ConfigError("keys zone \"\(argument.text)\" is too small", at: directive.location) }
+                zone = (String(value[..<colon]), size)
             } else if let value = Values.parameter(argument, "inactive") {
                 guard let seconds = Units.seconds(value) else { throw invalid(argument) }
                 inactive = .seconds(seconds)
@@ -151,7 +153,7 @@ extension DirectiveTable {
                 throw ConfigError("invalid parameter \"\(argument.text)\"", at: directive.location)
             }
         }
-        guard let zone else {
+        guard let zone, !zone.0.isEmpty else {
             throw ConfigError("\"\(directive.name)\" must have \"keys_zone\" parameter", at: directive.location)
         }
         return CachePath(

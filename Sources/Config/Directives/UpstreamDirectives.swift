@@ -50,14 +50,19 @@ extension DirectiveTable {
         }),
         DirectiveSpec("zone", [.upstream], .range(1, 2), .custom { builder, directive in
             try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
+            let name = directive.arguments[0].text
+            guard !name.isEmpty else { throw ConfigError("invalid zone name \"\"", at: directive.location) }
             var size: Int?
             if directive.arguments.count == 2 {
                 guard let parsed = Units.size(directive.arguments[1].text) else {
                     throw ConfigError("invalid zone size \"\(directive.arguments[1].text)\"", at: directive.location)
                 }
+                // nginx's minimum: eight pages.
+                guard parsed >= 8 * 4096 else { throw ConfigError("zone \"\(name)\" is too small", at: directive.location) }
                 size = parsed
             }
-            builder.currentUpstream.zone = (directive.arguments[0].text, size)
+            try builder.http!.declareUpstreamZone(name, size: size ?? 0, at: directive.location)
+            builder.currentUpstream.zone = (name, size)
         }),
         DirectiveSpec("state", [.upstream], .exactly(1), .custom { builder, directive in
             // The reader made the path absolute and read the file's `server` lines in after this directive.
