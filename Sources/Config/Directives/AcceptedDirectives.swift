@@ -36,8 +36,8 @@ extension DirectiveTable {
         ignored("open_file_cache_min_uses", any, .exactly(1), .number),
         ignored("open_file_cache_errors", any, .exactly(1), .flag),
         ignored("aio", any, .exactly(1), .aio),
-        ignored("directio", any, .exactly(1), .sizeOrOff),
-        ignored("directio_alignment", any, .exactly(1), .size),
+        ignored("directio", any, .exactly(1), .offsetOrOff),
+        ignored("directio_alignment", any, .exactly(1), .offset),
         ignored("read_ahead", any, .exactly(1), .size),
         ignored("sendfile_max_chunk", any, .exactly(1), .size),
         // Output shaping of nginx's buffer chains: switchyard writes each piece as it is produced.
@@ -98,7 +98,8 @@ extension DirectiveTable {
 
     /// How an accepted directive's arguments are checked (nginx's `ngx_conf_set_*_slot` it would use).
     enum ArgumentCheck {
-        case flag, size, msec, seconds, number, buffers, sizeOrOff, poolSize, openFileCache, aio, cpuAffinity, priority
+        /// `size` takes k and m (nginx's size slot), `offset` g too (its offset slot).
+        case flag, size, offset, msec, seconds, number, buffers, offsetOrOff, poolSize, openFileCache, aio, cpuAffinity, priority
         /// `path [level1 [level2 [level3]]]`, nginx's ngx_conf_set_path_slot: each level 1 or 2 digits of the name.
         case tempPath
         case words(Set<String>)
@@ -133,25 +134,19 @@ extension DirectiveTable {
         switch check {
         case .flag: _ = try Values.flag(directive)
         case .size: _ = try Values.size(directive, arguments[0])
+        case .offset: _ = try Values.offset(directive, arguments[0])
         case .msec: _ = try Values.milliseconds(directive, arguments[0])
         case .seconds: _ = try Values.seconds(directive, arguments[0])
         case .number: _ = try Values.number(directive, arguments[0])
-        case .buffers:
-            guard let count = Int(first), count > 0, first.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-                throw ConfigError("invalid value \"\(first)\" in \"\(directive.name)\" directive", at: directive.location)
-            }
-            guard let size = Units.size(arguments[1].text), size > 0 else {
-                throw ConfigError("invalid value \"\(arguments[1].text)\" in \"\(directive.name)\" directive",
-                                  at: directive.location)
-            }
+        case .buffers: _ = try Values.bufferCount(directive)
         case .tempPath:
             for argument in arguments.dropFirst() {
                 guard let level = Int(argument.text), (1...2).contains(level) else {
                     throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
                 }
             }
-        case .sizeOrOff:
-            if first != "off" { _ = try Values.size(directive, arguments[0]) }
+        case .offsetOrOff:
+            if first != "off" { _ = try Values.offset(directive, arguments[0]) }
         case .poolSize:
             // ngx_http_core_pool_size: at least NGX_MIN_POOL_SIZE (112 on 64-bit), a multiple of 16.
             let size = try Values.size(directive, arguments[0])

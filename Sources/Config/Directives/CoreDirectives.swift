@@ -18,7 +18,7 @@ extension DirectiveTable {
         }),
         DirectiveSpec("worker_rlimit_core", [.main], .exactly(1), .custom { builder, directive in
             try builder.once(directive)
-            builder.main.workerRlimitCore = try Values.size(directive, directive.arguments[0])
+            builder.main.workerRlimitCore = try Values.offset(directive, directive.arguments[0])   // nginx: an offset slot
         }),
         DirectiveSpec("working_directory", [.main], .exactly(1), .custom { builder, directive in
             try builder.once(directive)

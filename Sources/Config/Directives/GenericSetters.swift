@@ -95,14 +95,7 @@ extension DirectiveHandler {
 
     /// `N size`, as `proxy_buffers 4 128k`.
     static func bufferCount(_ path: SettingPath<BufferCount>) -> DirectiveHandler {
-        value(path) { _, directive in
-            // nginx's ngx_conf_set_bufs_slot: a plain number and a size, neither of them 0.
-            let arguments = directive.arguments, number = arguments[0].text
-            guard number.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let count = Int(number), count > 0,
-                  let size = Units.size(arguments[1].text), size > 0
-            else { throw ConfigError("\"\(directive.name)\" directive invalid value", at: directive.location) }
-            return BufferCount(count: count, size: size)
-        }
+        value(path) { _, directive in try Values.bufferCount(directive) }
     }
 
     /// Several words into a set or list of strings (`gzip_types`, `proxy_hide_header`).
@@ -158,6 +151,15 @@ enum Values {
     static func offset(_ directive: Directive, _ argument: Argument) throws -> Int {
         guard let size = Units.offset(argument.text) else { throw invalidValue(directive) }
         return size
+    }
+
+    /// nginx's ngx_conf_set_bufs_slot: a plain number and a size, neither of them 0.
+    static func bufferCount(_ directive: Directive) throws -> BufferCount {
+        let arguments = directive.arguments, number = arguments[0].text
+        guard number.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let count = Int(number), count > 0,
+              let size = Units.size(arguments[1].text), size > 0
+        else { throw invalidValue(directive) }
+        return BufferCount(count: count, size: size)
     }
 
     static func number(_ directive: Directive, _ argument: Argument) throws -> Int {

@@ -5,7 +5,7 @@ extension DirectiveTable {
         [
         DirectiveSpec("gzip", anyHTTPLevel, .exactly(1), .flag(\.gzip.$enabled)),
         DirectiveSpec("gzip_types", anyHTTPLevel, .atLeast(1), .accumulate(\.gzip.$types, Values.mimeTypes)),
-        DirectiveSpec("gzip_min_length", anyHTTPLevel, .exactly(1), .offset(\.gzip.$minLength)),
+        DirectiveSpec("gzip_min_length", anyHTTPLevel, .exactly(1), .size(\.gzip.$minLength)),
         DirectiveSpec("gzip_comp_level", anyHTTPLevel, .exactly(1), .value(\.gzip.$compLevel) { _, directive in
             let level = try Values.number(directive, directive.arguments[0])
             guard (1...9).contains(level) else {

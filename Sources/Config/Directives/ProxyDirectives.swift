@@ -71,7 +71,7 @@ extension DirectiveTable {
             }
         }),
         DirectiveSpec("proxy_temp_file_write_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$tempFileWriteSize)),
-        DirectiveSpec("proxy_max_temp_file_size", anyHTTPLevel, .exactly(1), .offset(\.proxy.$maxTempFileSize)),
+        DirectiveSpec("proxy_max_temp_file_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$maxTempFileSize)),
         DirectiveSpec("proxy_intercept_errors", anyHTTPLevel, .exactly(1), .flag(\.proxy.$interceptErrors)),
         DirectiveSpec("proxy_pass_request_headers", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestHeaders)),
         DirectiveSpec("proxy_pass_request_body", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestBody)),
