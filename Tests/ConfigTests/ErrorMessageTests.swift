@@ -107,6 +107,8 @@ struct ErrorMessageTests {
         ("exact nesting", http("server {\nlocation = / {\nlocation /b {}\n}\n}"),
          "location \"/b\" cannot be inside the exact location \"/\" in /c/nginx.conf:5"),
         ("outside", http("server {\nlocation /a {\nlocation /b {}\n}\n}"), "location \"/b\" is outside location \"/a\" in /c/nginx.conf:5"),
+        ("outside regex", http("server {\nlocation ~ ^/a {\nlocation /b {}\n}\n}"),
+         "location \"/b\" is outside location \"^/a\" in /c/nginx.conf:5"),
         ("named nesting", http("server {\nlocation /x {\nlocation @b {}\n}\n}"),
          "named location \"@b\" can be on the server level only in /c/nginx.conf:5"),
         ("duplicate location", http("server {\nlocation / {}\nlocation / {}\n}"), "duplicate location \"/\" in /c/nginx.conf:5"),

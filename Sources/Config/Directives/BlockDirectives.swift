@@ -158,20 +158,18 @@ extension DirectiveTable {
             throw ConfigError("location \"\(childName)\" cannot be inside the exact location \"\(name)\"", at: location)
         case .named(let name):
             throw ConfigError("location \"\(childName)\" cannot be inside the named location \"\(name)\"", at: location)
-        case .prefix(let name), .prefixNoRegex(let name):
+        case .prefix(let name), .prefixNoRegex(let name), .regex(let name, _):
             if case .named = child {
                 throw ConfigError("named location \"\(childName)\" can be on the server level only", at: location)
             }
+            // nginx compares a non-regex child with the parent's name as written, a regex parent's pattern too: so
+            // `location ~ ^/a { location /b {} }` is outside it (and `location ^/a…` would not be).
             switch child {
             case .exact(let path), .prefix(let path), .prefixNoRegex(let path):
                 if !path.hasPrefix(name) {
                     throw ConfigError("location \"\(path)\" is outside location \"\(name)\"", at: location)
                 }
             default: break
-            }
-        case .regex:
-            if case .named = child {
-                throw ConfigError("named location \"\(childName)\" can be on the server level only", at: location)
             }
         }
     }
