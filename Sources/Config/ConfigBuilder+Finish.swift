@@ -230,6 +230,11 @@ extension ConfigBuilder {
     private func check(_ settings: HTTPSettings, _ context: FinishContext, at location: SourceLocation,
                        merged: Bool = true) throws {
         if merged {
+            // ngx_http_core_module's server merge (a location has its server's values).
+            if settings.client.largeHeaderBuffers.size < settings.client.connectionPoolSize {
+                throw ConfigError("the \"large_client_header_buffers\" size must be equal to or greater than \"connection_pool_size\"",
+                                  at: context.mergeLocation)
+            }
             for buffers in UpstreamBuffers.all(settings) {
                 if let problem = buffers.problem { throw ConfigError(problem, at: context.mergeLocation) }
             }

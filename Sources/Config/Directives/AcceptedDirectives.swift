@@ -28,7 +28,6 @@ extension DirectiveTable {
         ignored("proxy_headers_hash_max_size", any, .exactly(1), .number),
         ignored("proxy_headers_hash_bucket_size", any, .exactly(1), .number),
         // Memory pools: switchyard allocates per connection and request without nginx's pools.
-        ignored("connection_pool_size", server, .exactly(1), .poolSize),
         ignored("request_pool_size", server, .exactly(1), .poolSize),
         // File I/O tuning for static files.
         ignored("open_file_cache", any, .range(1, 2), .openFileCache),

@@ -56,6 +56,12 @@ extension DirectiveTable {
         DirectiveSpec("client_body_buffer_size", anyHTTPLevel, .exactly(1), .size(\.client.$bodyBufferSize)),
         DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1), .size(\.client.$headerBufferSize)),
         DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2), .bufferCount(\.client.$largeHeaderBuffers)),
+        // No pools in switchyard: the value only meets nginx's check against large_client_header_buffers.
+        DirectiveSpec("connection_pool_size", [.http, .server], .exactly(1), DirectiveHandler.value(\.client.$connectionPoolSize) {
+            builder, directive in
+            try DirectiveTable.checkArguments(builder, directive, .poolSize)
+            return try Values.size(directive, directive.arguments[0])
+        }.noticedIgnored),
         DirectiveSpec("max_headers", [.http, .server], .exactly(1), .number(\.client.$maxHeaders)),
         // Name servers for `proxy_pass` URLs with variables (Proxy/DNSResolver.swift asks them on the worker).
         DirectiveSpec("resolver", anyHTTPLevel, .atLeast(1), .value(\.resolver.$resolver) { _, directive in

@@ -238,6 +238,7 @@ extension ClientSettings {
         $bodyBufferSize.inherit(from: parent.$bodyBufferSize)
         $headerBufferSize.inherit(from: parent.$headerBufferSize)
         $largeHeaderBuffers.inherit(from: parent.$largeHeaderBuffers)
+        $connectionPoolSize.inherit(from: parent.$connectionPoolSize)
         $maxHeaders.inherit(from: parent.$maxHeaders)
         $bodyTempPath.inherit(from: parent.$bodyTempPath)
         $bodyTempLevels.inherit(from: parent.$bodyTempLevels)

@@ -49,6 +49,9 @@ public struct ClientSettings: Sendable {
     @Setting public var bodyBufferSize: Int = 16384
     @Setting public var headerBufferSize: Int = 1024
     @Setting public var largeHeaderBuffers = BufferCount(count: 4, size: 8192)
+    /// `connection_pool_size`: switchyard has no pools (README); kept for nginx's check that a large header buffer
+    /// is at least this big (default 64 pointers: 512 bytes).
+    @Setting public var connectionPoolSize: Int = 512
     /// `max_headers`: more header fields in a request is a 400 (Debian's nginx 1.22 has it, default 1000).
     @Setting public var maxHeaders: Int = 1000
     /// `client_body_temp_path`: where request bodies over `client_body_buffer_size` are spooled.
