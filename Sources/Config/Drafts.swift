@@ -13,6 +13,13 @@ protocol SettingsOwner: AnyObject {
     var touched: Bool { get set }
 }
 
+/// What nginx compares between two buffered `access_log`s of one file.
+struct LogBuffer: Equatable {
+    let size: Int
+    let flush: Duration?
+    let gzipLevel: Int?
+}
+
 /// Mutable blocks while directives run; `ConfigBuilder.finish()` turns them into the public model.
 final class HTTPDraft: SettingsOwner {
     var settings = HTTPSettings()
@@ -36,6 +43,8 @@ final class HTTPDraft: SettingsOwner {
     var addressesWithOptions: Set<String> = []
     /// Upstreams' `zone` names in file order, with the size one of them gave (0: none yet).
     var upstreamZones: [(name: String, size: Int)] = []
+    /// The buffer of each buffered access log file, by absolute path, as its first `access_log … buffer=` gave it.
+    var logBuffers: [String: LogBuffer] = [:]
     let location: SourceLocation
     /// The block's closing `}`: nginx merges the levels after reading the block, and reports its merge checks there.
     let end: SourceLocation

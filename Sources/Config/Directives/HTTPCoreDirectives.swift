@@ -413,11 +413,20 @@ extension DirectiveTable {
         }
         // nginx: gzip without buffer= buffers 64k; flush needs a buffer.
         if log.gzipLevel != nil && log.bufferSize == nil { log.bufferSize = 64 * 1024 }
+        // nginx names a path with variables in full (it has made it absolute by then), another as written.
+        let hasVariables = log.syslog == nil && target.contains("$")
         if log.flush != nil && log.bufferSize == nil {
-            throw ConfigError("no buffer is defined for access_log \"\(target)\"", at: directive.location)
+            throw ConfigError("no buffer is defined for access_log \"\(hasVariables ? log.path : target)\"", at: directive.location)
         }
-        if log.bufferSize != nil && log.syslog != nil {
-            throw ConfigError("logs to syslog cannot be buffered", at: directive.location)
+        if let size = log.bufferSize {
+            if hasVariables { throw ConfigError("buffered logs cannot have variables in name", at: directive.location) }
+            if log.syslog != nil { throw ConfigError("logs to syslog cannot be buffered", at: directive.location) }
+            // One file, one buffer: every buffered access_log of it, at any level, must describe the same one.
+            let buffer = LogBuffer(size: size, flush: log.flush, gzipLevel: log.gzipLevel)
+            if let first = builder.http!.logBuffers[log.path], first != buffer {
+                throw ConfigError("access_log \"\(target)\" already defined with conflicting parameters", at: directive.location)
+            }
+            builder.http!.logBuffers[log.path] = buffer
         }
         return [log]
     }
