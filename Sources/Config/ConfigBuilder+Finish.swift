@@ -239,10 +239,10 @@ extension ConfigBuilder {
                 if let problem = buffers.problem { throw ConfigError(problem, at: context.mergeLocation) }
             }
         }
-        try checkCacheZone(settings.proxy.cache, .proxy, context, at: location)
-        try checkCacheZone(settings.fastcgi.family.cache, .fastcgi, context, at: location)
-        try checkCacheZone(settings.uwsgi.family.cache, .uwsgi, context, at: location)
-        try checkCacheZone(settings.scgi.cache, .scgi, context, at: location)
+        try checkCacheZone(settings.proxy.cache, .proxy, context, at: location, merged: merged)
+        try checkCacheZone(settings.fastcgi.family.cache, .fastcgi, context, at: location, merged: merged)
+        try checkCacheZone(settings.uwsgi.family.cache, .uwsgi, context, at: location, merged: merged)
+        try checkCacheZone(settings.scgi.cache, .scgi, context, at: location, merged: merged)
         for log in settings.logging.accessLogs where !context.formats.contains(log.format.lowercased()) {
             throw ConfigError("unknown log format \"\(log.format)\"", at: log.location ?? location)
         }
@@ -256,12 +256,15 @@ extension ConfigBuilder {
 
     /// A location's `*_cache zone`: declared by that module's `*_cache_path` (another module's zone is nginx's
     /// "different use"). `*_cache $variable` names its zone per request (an unknown one is a 500 then, as in nginx).
+    /// nginx finds an unknown zone as it merges a level (reported at the http block's `}`); one only http names, with
+    /// no server to inherit it, is left for its shared memory check ("zero size", without a place).
     private func checkCacheZone(_ cache: UpstreamCacheSettings, _ module: CacheModule, _ context: FinishContext,
-                                at location: SourceLocation) throws {
+                                at location: SourceLocation, merged: Bool) throws {
         guard let zone = cache.zone else { return }
         if !zone.contains("$") {
             guard let owner = context.zones[zone] else {
-                throw ConfigError("\"\(module.prefix)_cache\" zone \"\(zone)\" is unknown", at: location)
+                if !merged { throw ConfigError("zero size shared memory zone \"\(zone)\"", at: nil) }
+                throw ConfigError("\"\(module.prefix)_cache\" zone \"\(zone)\" is unknown", at: context.mergeLocation)
             }
             if owner != module { throw DirectiveTable.differentUse(zone, location) }
         }

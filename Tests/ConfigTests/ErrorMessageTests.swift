@@ -117,7 +117,8 @@ struct ErrorMessageTests {
         ("cache zone missing", http("proxy_cache_path /tmp/x levels=1:2;"),
          "\"proxy_cache_path\" must have \"keys_zone\" parameter in /c/nginx.conf:3"),
         ("unknown cache zone", http("server {\nlocation / {\nproxy_cache nope;\n}\n}"),
-         "\"proxy_cache\" zone \"nope\" is unknown in /c/nginx.conf:4"),
+         "\"proxy_cache\" zone \"nope\" is unknown in /c/nginx.conf:8"),   // found merging: the http block's }
+        ("cache zone only in http", http("proxy_cache nope;"), "zero size shared memory zone \"nope\""),
         ("unknown log format", http("access_log /tmp/a nope;"), "unknown log format \"nope\" in /c/nginx.conf:3"),
         ("duplicate log format", http("log_format main a;\nlog_format main b;"), "duplicate \"log_format\" name \"main\" in /c/nginx.conf:4"),
         ("map default twice", http("map $a $b {\ndefault 1;\ndefault 2;\n}"), "duplicate default map parameter in /c/nginx.conf:5"),
