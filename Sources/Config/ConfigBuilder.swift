@@ -10,6 +10,9 @@ final class ConfigBuilder {
     var events: EventsConfig?
     var http: HTTPDraft?
     private var frames: [Frame] = [.main]
+    /// A number for each block entered, parallel to `frames` (main is 0): the scope of `once` at a level.
+    private var levels: [Int] = [0]
+    private var blocksEntered = 0
 
     enum Frame {
         /// `map`, `split_clients`, `geo`: lines that are entries, not directives.
@@ -71,7 +74,9 @@ final class ConfigBuilder {
     /// Runs a block's directives with `frame` on top.
     func runBlock(_ directive: Directive, as context: ConfigContext, frame: Frame) throws {
         frames.append(frame)
-        defer { frames.removeLast() }
+        blocksEntered += 1
+        levels.append(blocksEntered)
+        defer { frames.removeLast(); levels.removeLast() }
         try run(directive.block ?? [], in: context)
     }
 
@@ -149,18 +154,8 @@ final class ConfigBuilder {
     func firstTime(_ key: String) -> Bool { seenOnce.insert(key).inserted }
     func seen(_ key: String) -> Bool { seenOnce.contains(key) }
 
-    /// The innermost block as a `once` scope: each http, server, location or `if` level is its own.
-    var levelScope: String {
-        switch frames.last! {
-        case .main: return "main"
-        case .events: return "events"
-        case .http(let draft): return "level \(ObjectIdentifier(draft))"
-        case .server(let draft): return "level \(ObjectIdentifier(draft))"
-        case .location(let draft): return "level \(ObjectIdentifier(draft))"
-        case .upstream(let draft): return "upstream " + draft.name
-        case .types, .entries: return "entries"
-        }
-    }
+    /// The innermost block as a `once` scope: main, events, and each http, server, location or `if` block its own.
+    var levelScope: String { "level \(levels.last!)" }
 
     func absolutePath(_ path: String) -> String { ConfigPath.absolute(path, base: options.prefix) }
     /// The main configuration file's directory: ssl_* files resolve against it, as nginx's conf prefix.
