@@ -47,6 +47,7 @@ struct DuplicateDirectiveTests {
         #expect(loadError(["nginx.conf": "thread_pool a threads=2;\nthread_pool a threads=4;\nevents {}\n"])
             == "duplicate thread pool \"a\" in /c/nginx.conf:2")
         #expect(loadError(http("server { http2_max_requests 10;\nhttp2_max_requests 20; }")) == "loaded")
+        #expect(loadError(["nginx.conf": "events { debug_connection 127.0.0.1;\ndebug_connection 10.0.0.0/8; }\n"]) == "loaded")
         #expect(loadError(http("http2_push /a;\nhttp2_push /b;")) == "loaded")
         #expect(loadError(http("http2_push /a;\nhttp2_push off;"))
             == "\"http2_push\" directive \"off\" parameter cannot be used with URI in /c/nginx.conf:4")

@@ -60,7 +60,7 @@ extension DirectiveTable {
         ignored("accept_mutex_delay", [.events], .exactly(1), .msec),
         // Debug logging for some clients only: switchyard has no debug level (nginx built without --with-debug
         // ignores it too).
-        ignored("debug_connection", [.events], .exactly(1), .text),
+        ignored("debug_connection", [.events], .exactly(1), .text, .many),   // a list: one per address
         // Sizing of nginx's epoll and aio batches, and its undocumented gzip buffering knobs.
         ignored("epoll_events", [.events], .exactly(1), .number),
         ignored("worker_aio_requests", [.events], .exactly(1), .number),
