@@ -3,12 +3,12 @@ SWIFT_BIN ?= $(firstword $(wildcard /opt/swift/usr/bin) $(dir $(shell command -v
 export PATH := $(SWIFT_BIN):$(PATH)
 SWIFT ?= swift
 
-.PHONY: all build release test run bench sanitize soak repeat-tests fuzz clean install-build install uninstall deb test-install setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install setup-deb
+.PHONY: all build release test run bench sanitize soak repeat-tests fuzz config-diff clean install-build install uninstall deb test-install setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install setup-deb setup-config-diff
 
 all: build
 
 # Explicit rules: make never applies a pattern rule to a .PHONY target, so `setup-%:` would silently do nothing.
-setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install setup-deb:
+setup-build setup-test setup-run setup-bench setup-sanitize setup-soak setup-repeat-tests setup-test-install setup-deb setup-config-diff:
 	@scripts/setup.sh $(@:setup-%=%)
 
 build: setup-build
@@ -47,6 +47,14 @@ repeat-tests: setup-repeat-tests
 # on a crash. Not part of `make test` (which replays the corpus only). See docs/FUZZING.md.
 fuzz: setup-build
 	scripts/fuzz.sh $(FUZZ_TARGETS)
+
+# `switchyard -t` against Debian's `nginx -t` over nginx-tests' configs, conf/, examples/, the reference
+# deployment, /etc/nginx and hand-written cases; lists each disagreement scripts/config-diff/known.txt does not
+# accept, and fails when there is one. CONFIG_DIFF_MUTATE=1 adds the mutation round (about ten minutes),
+# CONFIG_DIFF_MUTATE_SECONDS=N bounds it. SWITCHYARD=path skips the release build. Not part of `make test`.
+# See docs/CONFIG-DIFF.md.
+config-diff: setup-config-diff $(if $(SWITCHYARD),,release)
+	scripts/config-diff/config-diff.py all
 
 # ---- Installing (README "Install"). One release build with the Swift runtime linked statically, in
 # .build-install, with the installed paths compiled in (scripts/gen-install-paths.sh); `make run` and

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages switchyard needs to build, test, run the demo and benchmark.
-# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak|repeat-tests|test-install]
+# Idempotent: installs only what is missing. Usage: scripts/setup.sh [build|test|run|bench|sanitize|soak|repeat-tests|test-install|config-diff]
 set -euo pipefail
 want=(libevent-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config curl)
 case "${1:-build}" in
@@ -11,6 +11,7 @@ case "${1:-build}" in
   soak)  want+=(nginx wrk) ;;
   repeat-tests) want+=(memcached nginx wrk python3-websockets prometheus chromium) ;;
   deb)   want+=(dpkg-dev binutils) ;;
+  config-diff) want+=(nginx openssl git python3) ;;
   # systemd for systemd-analyze verify; util-linux for setpriv/unshare (the unit's sandbox without systemd).
   test-install) want+=(dpkg-dev binutils lintian logrotate adduser man-db systemd util-linux) ;;
 esac
