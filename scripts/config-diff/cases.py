@@ -211,6 +211,7 @@ CASES = [
     ('op_ssl_ciphers_bogus', H(server_body='ssl_ciphers BOGUS-CIPHER;')),
     ('op_ssl_ciphers_bogus_with_ssl', H(server_body='listen 127.0.0.1:18443 ssl; ssl_certificate c.pem; ssl_certificate_key k.pem; ssl_ciphers BOGUS-CIPHER;')),
     ('op_ssl_ecdh_curve_bogus', H(server_body='listen 127.0.0.1:18443 ssl; ssl_certificate c.pem; ssl_certificate_key k.pem; ssl_ecdh_curve bogus;')),
+    ('op_ssl_verify_client_no_ca_at_all', H(server_body='listen 127.0.0.1:18443 ssl; ssl_certificate c.pem; ssl_certificate_key k.pem; ssl_verify_client on;')),
     ('op_ssl_protocols_sslv3', H(server_body='ssl_protocols SSLv2 SSLv3 TLSv1;')),
     ('op_auth_basic_user_file_missing', H(loc_body='auth_basic "x"; auth_basic_user_file %%DIR%%/nonexistent.htpasswd;')),
     ('op_upstream_backup_with_ip_hash', 'events {}\nhttp { upstream u { ip_hash; server 127.0.0.1:1; server 127.0.0.1:2 backup; } }\n'),

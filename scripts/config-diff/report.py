@@ -127,7 +127,8 @@ def report(cfg, show_known=False):
 
     say('')
     if new:
-        say('%d disagreements not in %s:' % (len(new), os.path.relpath(cfg.known, cfg.repo)))
+        say('%d disagreements not in %s%s:' % (len(new), os.path.relpath(cfg.known, cfg.repo),
+                                                ' (a mutation group counts once)' if muts else ''))
         out.extend('  ' + line for line in new)
     else:
         say('no disagreements beyond %s' % os.path.relpath(cfg.known, cfg.repo))
@@ -136,7 +137,9 @@ def report(cfg, show_known=False):
            '' if show_known else '; `report --known` lists them'))
     if show_known:
         for k in sorted(matched, key=lambda k: k.line):
-            say('  known.txt:%-4d %s: %s' % (k.line, ' '.join(sorted(set(matched[k]))[:6]), k.reason))
+            ids = sorted(set(matched[k]))
+            more = ' and %d more' % (len(ids) - 4) if len(ids) > 4 else ''
+            say('  known.txt:%-3d %s%s: %s' % (k.line, ' '.join(ids[:4]), more, k.reason))
     # A known corpus or case entry that matched nothing is fixed (or its config gone): time to drop it.
     ran = {'corpus'} if base else set()
     ran |= {'case'} if cases else set()
@@ -163,5 +166,5 @@ def write_groups(cfg, groups, group_known):
             f.write('\n== %s | %s | %s | n=%d%s\n   msg: %s\n' % (
                 LABEL[side], directive, kind, len(rs), ' | known.txt:%d' % k.line if k else '', shape[:200]))
             for r in rs[:3]:
-                f.write('   [%s %s] %s  :: %s\n' % (r['vid'], r['id'], r['detail'][:70],
-                                                   r['orig'][:90].replace('\n', ' ')))
+                detail, orig = (x.replace(cfg.work + '/', '') for x in (r['detail'], r['orig']))
+                f.write('   [%s %s] %s  :: %s\n' % (r['vid'], r['id'], detail[:70], orig[:90].replace('\n', ' ')))
