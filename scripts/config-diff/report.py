@@ -87,11 +87,11 @@ def report(cfg, show_known=False):
             meta['nginx_tests'], ', the reference deployment' if 'reference' in ids else '',
             ', Debian\'s /etc/nginx' if 'debian-etc' in ids else ''))
     cols = ('both accept', 'both reject', LABEL['nginx'], LABEL['switchyard'])
-    say('%-22s %12s %12s %19s %24s' % (('',) + cols))
+    say('%-26s %12s %12s %19s %24s' % (('',) + cols))
     for name, rs in (('corpus configs', base), ('hand-written cases', cases), ('mutations', muts)):
         if rs:
             c = counts(rs)
-            say('%-22s %12d %12d %19d %24d' % ((name + ' (%d)' % len(rs),) + tuple(c[k] for k in cols)))
+            say('%-26s %12d %12d %19d %24d' % ((name + ' (%d)' % len(rs),) + tuple(c[k] for k in cols)))
 
     new, matched = [], collections.defaultdict(list)
     for where, rs in (('corpus', base), ('case', cases)):
