@@ -8,7 +8,7 @@ import random
 import re
 import time
 
-from common import read_jsonl, run_one, side_of
+from common import ToolError, read_jsonl, run_one, side_of
 from corpus import load_meta
 from nginxconf import ParseError, flatten_includes, parse, walk
 
@@ -124,7 +124,10 @@ ROUNDS = [('1', round1, None, 'mutations.jsonl'), ('2', round2, None, 'mutations
 
 def candidates(cfg, gen, per_group):
     """One variant per (directive, context, kind, detail, argument shape), at most per_group per group."""
-    ok = {r['id'] for r in read_jsonl(cfg.path('results', 'baseline.jsonl')) if r['ng_ok'] and r['sy_ok']}
+    base = read_jsonl(cfg.path('results', 'baseline.jsonl'))
+    if not base:
+        raise ToolError('no baseline in %s: run `baseline` first' % cfg.work)
+    ok = {r['id'] for r in base if r['ng_ok'] and r['sy_ok']}
     cands, seen = [], set()
     for m in load_meta(cfg)['entries']:
         if m['id'] not in ok:
