@@ -144,7 +144,7 @@ final class CacheLocation: @unchecked Sendable {
         var bypass: [CompiledTemplate] = [], noCache: [CompiledTemplate] = []
         for t in s.bypass { bypass.append(try compile(t)) }
         for t in s.noCache { noCache.append(try compile(t)) }
-        var made = CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
+        let made = CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
                                  useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
                                  lockAgeSeconds: Int64(s.lockAge.components.seconds), revalidate: s.revalidate,
                                  backgroundUpdate: s.backgroundUpdate,

@@ -2,7 +2,6 @@ import Config
 import Glibc
 import EventLoop
 import Proxy
-private import Glibc
 private import Regex
 
 /// What one invocation does, in nginx's order: version, then load the configuration, then signal,

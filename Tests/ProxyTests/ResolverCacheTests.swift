@@ -1,4 +1,5 @@
 import Config
+import EventLoop
 @testable import Proxy
 import Testing
 
