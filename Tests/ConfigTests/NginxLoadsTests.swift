@@ -207,3 +207,18 @@ struct NginxContextsTests {
             == "\"post_action\" directive is not allowed here in /c/nginx.conf:3")
     }
 }
+
+/// Empty values and argument counts nginx refuses, where switchyard's `-t` passed them.
+struct EmptyValuesNginxRefusesTests {
+    @Test(arguments: [
+        ("server { location / { rewrite ^ \"\" redirect; } }", "empty replacement"),
+        ("server { location / { index a.html \"\"; } }", "index \"\" in \"index\" directive is invalid"),
+        ("server { listen \"\"; }", "no host in \"\" of the \"listen\" directive"),
+        ("geo \"\" $g { default 1; }", "invalid variable name \"\""),
+        ("server { location / { proxy_cookie_flags b secure httponly samesite=lax nosecure; } }",
+         "invalid number of arguments in \"proxy_cookie_flags\" directive"),
+    ])
+    func refused(config: String, message: String) {
+        #expect(loadError(http(config)) == message + " in /c/nginx.conf:3")
+    }
+}

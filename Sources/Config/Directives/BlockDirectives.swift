@@ -45,6 +45,9 @@ extension DirectiveTable {
         }),
         DirectiveSpec("geo", [.http], .range(1, 2), block: true, .custom { builder, directive in
             let args = directive.arguments
+            if args.count == 2 && args[0].text.isEmpty {
+                throw ConfigError("invalid variable name \"\"", at: directive.location)
+            }
             let draft = GeoDraft(source: args.count == 2 ? try Values.template(directive, args[0]) : nil,
                                  variable: try definedVariable(directive, args[args.count - 1]),
                                  location: directive.location)

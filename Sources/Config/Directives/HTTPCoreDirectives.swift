@@ -104,7 +104,14 @@ extension DirectiveTable {
                     builder.settings.files.$aliasScope.set(.wholePath)
                 }
             }),
-        DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .words(\.content.$index)),
+        DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .append(\.content.$index) { _, directive in
+            try directive.arguments.map { argument in
+                guard !argument.text.isEmpty else {
+                    throw ConfigError("index \"\" in \"index\" directive is invalid", at: directive.location)
+                }
+                return argument.text
+            }
+        }),
         // Not inherited: `internal` marks one location only.
         DirectiveSpec("internal", [.location], .none, .custom { builder, directive in
             try builder.once(directive, scope: builder.levelScope)

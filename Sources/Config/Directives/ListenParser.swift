@@ -94,6 +94,7 @@ enum ListenParser {
             guard !path.isEmpty else { throw ConfigError("no path in the unix domain socket \"\(text)\"", at: directive.location) }
             return [.unix(path: path)]
         }
+        if text.isEmpty { throw ConfigError("no host in \"\" of the \"listen\" directive", at: directive.location) }
         let split = HostPort.split(text)
         guard let split else {
             throw ConfigError("invalid host in \"\(text)\" of the \"listen\" directive", at: directive.location)

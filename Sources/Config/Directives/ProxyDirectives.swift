@@ -102,7 +102,7 @@ extension DirectiveTable {
             DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookiePath)]) { builder, directive in
                 try cookieRewrite(builder, directive, \.proxy.$cookiePath, domains: false)
             }),
-        DirectiveSpec("proxy_cookie_flags", anyHTTPLevel, .range(1, 8),
+        DirectiveSpec("proxy_cookie_flags", anyHTTPLevel, .range(1, 4),   // a cookie and up to three flags (TAKE1234)
             DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieFlags)]) { builder, directive in
                 try cookieFlags(builder, directive)
             }),

@@ -6,6 +6,7 @@ extension DirectiveTable {
             let arguments = directive.arguments
             let pattern = arguments[0].text
             try builder.checkRegex(pattern, caseInsensitive: false, at: directive.location)
+            if arguments[1].text.isEmpty { throw ConfigError("empty replacement", at: directive.location) }
             var flag = Rewrite.Flag.none
             if arguments.count == 3 {
                 guard let parsed = Rewrite.Flag(rawValue: arguments[2].text), parsed != .none else {
