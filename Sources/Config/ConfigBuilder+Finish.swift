@@ -235,9 +235,7 @@ extension ConfigBuilder {
                 throw ConfigError("the \"large_client_header_buffers\" size must be equal to or greater than \"connection_pool_size\"",
                                   at: context.mergeLocation)
             }
-            for buffers in UpstreamBuffers.all(settings) {
-                if let problem = buffers.problem { throw ConfigError(problem, at: context.mergeLocation) }
-            }
+            if let problem = UpstreamBuffers.firstProblem(settings) { throw ConfigError(problem, at: context.mergeLocation) }
         }
         try checkCacheZone(settings.proxy.cache, .proxy, context, at: location, merged: merged)
         try checkCacheZone(settings.fastcgi.family.cache, .fastcgi, context, at: location, merged: merged)
