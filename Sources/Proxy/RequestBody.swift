@@ -69,6 +69,8 @@ struct RequestBody {
     private let records: Bool
     /// The stream's end is in `staging` (which holds the record being written: header, a piece, padding).
     private var recordsEnded = false
+    /// A chunked body streamed to FastCGI: one client read's decoded bytes, before they are framed as records.
+    private var recordScratch: [UInt8] = []
 
     /// `bodyless`: an earlier try of an internal redirect's chain took the body (proxy_intercept_errors).
     /// `buffered`: read whole first whatever proxy_request_buffering says (mirrors wait for the body, as nginx's
@@ -191,27 +193,30 @@ struct RequestBody {
         let input = client.input
         let consumed: Int
         let start = out.count
+        // Streamed to FastCGI, a read's decoded bytes are framed as records: they collect in `recordScratch` (its
+        // capacity kept across reads) rather than in `out`, so they are not copied out again.
+        let intoRecords = rechunk && records
+        if intoRecords { recordScratch.removeAll(keepingCapacity: true) }
         do {
-            let r = try decoder.decode(input.view) { piece in out.append(contentsOf: piece) }
+            let r = try decoder.decode(input.view) { piece in
+                if intoRecords { recordScratch.append(contentsOf: piece) } else { out.append(contentsOf: piece) }
+            }
             consumed = r.consumed; decodedAll = r.finished
         } catch {
             client.logBody(.info, "client sent invalid chunked body")
             return 400
         }
-        if rechunk && out.count > start {
-            // What one read brought goes up as one chunk (or FastCGI records), however the client cut it (nginx does
-            // the same).
+        // What one read brought goes up as one chunk (or FastCGI records), however the client cut it (nginx does
+        // the same).
+        if intoRecords && !recordScratch.isEmpty {
+            if capturing { capture(recordScratch) }
+            recordScratch.withByteView { FastCGI.appendRecords(.stdin, $0, to: &out) }
+        } else if rechunk && out.count > start {
             if capturing { capture(out[start...]) }
-            if records {
-                let decoded = Array(out[start...])
-                out.removeSubrange(start...)
-                decoded.withByteView { FastCGI.appendRecords(.stdin, $0, to: &out) }
-            } else {
-                var size: [UInt8] = []
-                ChunkedEncoder.appendChunkHeader(out.count - start, to: &size)
-                out.insert(contentsOf: size, at: start)
-                ChunkedEncoder.appendChunkEnd(to: &out)
-            }
+            var size: [UInt8] = []
+            ChunkedEncoder.appendChunkHeader(out.count - start, to: &size)
+            out.insert(contentsOf: size, at: start)
+            ChunkedEncoder.appendChunkEnd(to: &out)
         }
         input.consume(consumed)
         client.countBodyBytes(Int64(consumed))
