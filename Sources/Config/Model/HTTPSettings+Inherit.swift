@@ -1,37 +1,10 @@
-/// nginx's merge (`ngx_http_*_merge_loc_conf`): every setting a level left unset takes its parent's, field by
-/// field, in direct code. The table's rows name the fields they write as key paths (`DirectiveHandler.merges`);
-/// applied at run time, a path through a `$` projection cost ~2,500 instructions, so merging through them was a
-/// sixth of `-t` at 5,000 servers. MergeTests.everyMergedFieldIsInherited holds this list to the table's.
-/// Not inherited, as in nginx: `internal` (`content.isInternal`) and `try_files` (`files.tryFiles`).
-extension HTTPSettings {
-    mutating func inherit(from parent: HTTPSettings) {
-        proxy.inherit(from: parent.proxy)
-        fastcgi.inherit(from: parent.fastcgi)
-        uwsgi.inherit(from: parent.uwsgi)
-        scgi.inherit(from: parent.scgi)
-        memcached.inherit(from: parent.memcached)
-        gzip.inherit(from: parent.gzip)
-        client.inherit(from: parent.client)
-        content.inherit(from: parent.content)
-        logging.inherit(from: parent.logging)
-        rewrite.inherit(from: parent.rewrite)
-        access.inherit(from: parent.access)
-        limits.inherit(from: parent.limits)
-        files.inherit(from: parent.files)
-        ssl.inherit(from: parent.ssl)
-        proxySSL.inherit(from: parent.proxySSL)
-        uwsgiSSL.inherit(from: parent.uwsgiSSL)
-        resolver.inherit(from: parent.resolver)
-        ssi.inherit(from: parent.ssi)
-        subFilter.inherit(from: parent.subFilter)
-        addition.inherit(from: parent.addition)
-        referer.inherit(from: parent.referer)
-        browser.inherit(from: parent.browser)
-        secureLink.inherit(from: parent.secureLink)
-        userid.inherit(from: parent.userid)
-        dav.inherit(from: parent.dav)
-    }
-}
+// nginx's merge (`ngx_http_*_merge_loc_conf`), one module at a time: every setting a level left unset takes its
+// parent's, field by field, in direct code. The table's rows name the fields they write as key paths
+// (`DirectiveHandler.merges`); applied at run time, a path through a `$` projection cost ~2,500 instructions, so
+// merging through them was a sixth of `-t` at 5,000 servers. MergeTests.everyMergedFieldIsInherited holds this
+// list to the table's. `HTTPSettings.inherit(from:)`, which calls these, is in HTTPSettings.swift: a module a
+// level did not write is shared with its parent instead.
+// Not inherited, as in nginx: `internal` (`content.isInternal`) and `try_files` (`files.tryFiles`).
 
 extension BrowserSettings {
     mutating func inherit(from parent: BrowserSettings) {

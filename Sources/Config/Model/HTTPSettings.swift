@@ -3,35 +3,97 @@
 ///
 ///     location.settings.proxy.readTimeout   // effective value for that location
 public struct HTTPSettings: Sendable {
-    public var proxy = ProxySettings()
-    public var fastcgi = FastCGISettings()
-    public var uwsgi = UWSGISettings()
+    @CopyOnWrite public var proxy: ProxySettings
+    @CopyOnWrite public var fastcgi: FastCGISettings
+    @CopyOnWrite public var uwsgi: UWSGISettings
     /// `scgi_*`: the family's settings, SCGI has none of its own.
-    public var scgi = CGIParamsSettings()
-    public var memcached = MemcachedSettings()
-    public var gzip = GzipSettings()
-    public var client = ClientSettings()
-    public var content = ContentSettings()
-    public var logging = LoggingSettings()
-    public var rewrite = RewriteSettings()
-    public var access = AccessSettings()
-    public var limits = LimitSettings()
-    public var files = FileSettings()
-    public var ssl = SSLSettings()
-    public var proxySSL = ProxySSLSettings()
+    @CopyOnWrite public var scgi: CGIParamsSettings
+    @CopyOnWrite public var memcached: MemcachedSettings
+    @CopyOnWrite public var gzip: GzipSettings
+    @CopyOnWrite public var client: ClientSettings
+    @CopyOnWrite public var content: ContentSettings
+    @CopyOnWrite public var logging: LoggingSettings
+    @CopyOnWrite public var rewrite: RewriteSettings
+    @CopyOnWrite public var access: AccessSettings
+    @CopyOnWrite public var limits: LimitSettings
+    @CopyOnWrite public var files: FileSettings
+    @CopyOnWrite public var ssl: SSLSettings
+    @CopyOnWrite public var proxySSL: ProxySSLSettings
     /// `uwsgi_ssl_*`: the same settings for `uwsgi_pass suwsgi://…`.
-    public var uwsgiSSL = ProxySSLSettings()
-    public var resolver = ResolverSettings()
-    public var ssi = SSISettings()
-    public var subFilter = SubFilterSettings()
-    public var addition = AdditionSettings()
-    public var referer = RefererSettings()
-    public var browser = BrowserSettings()
-    public var secureLink = SecureLinkSettings()
-    public var userid = UserIDSettings()
-    public var dav = DAVSettings()
+    @CopyOnWrite public var uwsgiSSL: ProxySSLSettings
+    @CopyOnWrite public var resolver: ResolverSettings
+    @CopyOnWrite public var ssi: SSISettings
+    @CopyOnWrite public var subFilter: SubFilterSettings
+    @CopyOnWrite public var addition: AdditionSettings
+    @CopyOnWrite public var referer: RefererSettings
+    @CopyOnWrite public var browser: BrowserSettings
+    @CopyOnWrite public var secureLink: SecureLinkSettings
+    @CopyOnWrite public var userid: UserIDSettings
+    @CopyOnWrite public var dav: DAVSettings
 
-    public init() {}
+    /// Every field at its default, unset: built once; every new level starts as a copy of it (a pointer per
+    /// module), and a module still in these boxes was not written at its level (`inherit(from:)`).
+    static let unset = HTTPSettings(defaults: ())
+
+    public init() { self = Self.unset }
+
+    private init(defaults: Void) {
+        proxy = ProxySettings()
+        fastcgi = FastCGISettings()
+        uwsgi = UWSGISettings()
+        scgi = CGIParamsSettings()
+        memcached = MemcachedSettings()
+        gzip = GzipSettings()
+        client = ClientSettings()
+        content = ContentSettings()
+        logging = LoggingSettings()
+        rewrite = RewriteSettings()
+        access = AccessSettings()
+        limits = LimitSettings()
+        files = FileSettings()
+        ssl = SSLSettings()
+        proxySSL = ProxySSLSettings()
+        uwsgiSSL = ProxySSLSettings()
+        resolver = ResolverSettings()
+        ssi = SSISettings()
+        subFilter = SubFilterSettings()
+        addition = AdditionSettings()
+        referer = RefererSettings()
+        browser = BrowserSettings()
+        secureLink = SecureLinkSettings()
+        userid = UserIDSettings()
+        dav = DAVSettings()
+    }
+
+    /// nginx's merge (HTTPSettings+Inherit.swift has each module's, field by field). Here, because the modules'
+    /// boxes are private to this file: a module this level did not write shares its parent's.
+    mutating func inherit(from parent: HTTPSettings) {
+        _proxy.share(from: parent._proxy, unset: Self.unset._proxy) { $0.inherit(from: $1) }
+        _fastcgi.share(from: parent._fastcgi, unset: Self.unset._fastcgi) { $0.inherit(from: $1) }
+        _uwsgi.share(from: parent._uwsgi, unset: Self.unset._uwsgi) { $0.inherit(from: $1) }
+        _scgi.share(from: parent._scgi, unset: Self.unset._scgi) { $0.inherit(from: $1) }
+        _memcached.share(from: parent._memcached, unset: Self.unset._memcached) { $0.inherit(from: $1) }
+        _gzip.share(from: parent._gzip, unset: Self.unset._gzip) { $0.inherit(from: $1) }
+        _client.share(from: parent._client, unset: Self.unset._client) { $0.inherit(from: $1) }
+        _content.merge(from: parent._content) { $0.inherit(from: $1) }
+        _logging.share(from: parent._logging, unset: Self.unset._logging) { $0.inherit(from: $1) }
+        _rewrite.share(from: parent._rewrite, unset: Self.unset._rewrite) { $0.inherit(from: $1) }
+        _access.share(from: parent._access, unset: Self.unset._access) { $0.inherit(from: $1) }
+        _limits.share(from: parent._limits, unset: Self.unset._limits) { $0.inherit(from: $1) }
+        _files.merge(from: parent._files) { $0.inherit(from: $1) }
+        _ssl.share(from: parent._ssl, unset: Self.unset._ssl) { $0.inherit(from: $1) }
+        _proxySSL.share(from: parent._proxySSL, unset: Self.unset._proxySSL) { $0.inherit(from: $1) }
+        _uwsgiSSL.share(from: parent._uwsgiSSL, unset: Self.unset._uwsgiSSL) { $0.inherit(from: $1) }
+        _resolver.share(from: parent._resolver, unset: Self.unset._resolver) { $0.inherit(from: $1) }
+        _ssi.share(from: parent._ssi, unset: Self.unset._ssi) { $0.inherit(from: $1) }
+        _subFilter.share(from: parent._subFilter, unset: Self.unset._subFilter) { $0.inherit(from: $1) }
+        _addition.share(from: parent._addition, unset: Self.unset._addition) { $0.inherit(from: $1) }
+        _referer.share(from: parent._referer, unset: Self.unset._referer) { $0.inherit(from: $1) }
+        _browser.share(from: parent._browser, unset: Self.unset._browser) { $0.inherit(from: $1) }
+        _secureLink.share(from: parent._secureLink, unset: Self.unset._secureLink) { $0.inherit(from: $1) }
+        _userid.share(from: parent._userid, unset: Self.unset._userid) { $0.inherit(from: $1) }
+        _dav.share(from: parent._dav, unset: Self.unset._dav) { $0.inherit(from: $1) }
+    }
 }
 
 /// Connection and request limits of the client side (`client_*`, `keepalive_*`, `send_timeout`, TCP flags).
