@@ -4,19 +4,19 @@
 extension DirectiveTable {
     static var access: [DirectiveSpec] {
         [
-        DirectiveSpec("allow", anyHTTPLevel, .exactly(1), .append(\.access.$rules) { builder, directive in
+        DirectiveSpec("allow", anyHTTPLevel, .exactly(1), .append(\.modules.access.$rules) { builder, directive in
             [AccessRule(allow: true, target: try accessTarget(builder, directive))]
         }),
-        DirectiveSpec("deny", anyHTTPLevel, .exactly(1), .append(\.access.$rules) { builder, directive in
+        DirectiveSpec("deny", anyHTTPLevel, .exactly(1), .append(\.modules.access.$rules) { builder, directive in
             [AccessRule(allow: false, target: try accessTarget(builder, directive))]
         }),
-        DirectiveSpec("set_real_ip_from", anyHTTPLevel, .exactly(1), .append(\.access.$realIPFrom) { builder, directive in
+        DirectiveSpec("set_real_ip_from", anyHTTPLevel, .exactly(1), .append(\.modules.access.$realIPFrom) { builder, directive in
             let text = directive.arguments[0].text
             if text == "unix:" { return [.unix] }
             if case .invalid = CIDR.parse(text), isHostName(text) { return [.host(text, at: directive.location)] }
             return [.block(try addressBlock(builder, directive, text))]
         }),
-        DirectiveSpec("real_ip_header", anyHTTPLevel, .exactly(1), .value(\.access.$realIPHeader) { _, directive in
+        DirectiveSpec("real_ip_header", anyHTTPLevel, .exactly(1), .value(\.modules.access.$realIPHeader) { _, directive in
             let name = directive.arguments[0].text.lowercased()
             switch name {
             case "x-forwarded-for": return .xForwardedFor
@@ -24,16 +24,16 @@ extension DirectiveTable {
             default: return .named(name)
             }
         }),
-        DirectiveSpec("real_ip_recursive", anyHTTPLevel, .exactly(1), .flag(\.access.$realIPRecursive)),
-        DirectiveSpec("auth_basic", anyHTTPLevel, .exactly(1), .value(\.access.$authBasicRealm) { _, directive in
+        DirectiveSpec("real_ip_recursive", anyHTTPLevel, .exactly(1), .flag(\.modules.access.$realIPRecursive)),
+        DirectiveSpec("auth_basic", anyHTTPLevel, .exactly(1), .value(\.modules.access.$authBasicRealm) { _, directive in
             directive.arguments[0].text == "off" ? nil : try Values.template(directive, directive.arguments[0])
         }),
-        DirectiveSpec("auth_basic_user_file", anyHTTPLevel, .exactly(1), .value(\.access.$authBasicUserFile) { builder, directive in
+        DirectiveSpec("auth_basic_user_file", anyHTTPLevel, .exactly(1), .value(\.modules.access.$authBasicUserFile) { builder, directive in
             AuthUserFile(path: try Values.template(directive, directive.arguments[0]),
                          base: builder.confPrefix.isEmpty ? builder.options.prefix : builder.confPrefix)
         }),
-        DirectiveSpec("auth_delay", anyHTTPLevel, .exactly(1), .milliseconds(\.access.$authDelay)),
-        DirectiveSpec("satisfy", anyHTTPLevel, .exactly(1), .value(\.access.$satisfyAny) { _, directive in
+        DirectiveSpec("auth_delay", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.access.$authDelay)),
+        DirectiveSpec("satisfy", anyHTTPLevel, .exactly(1), .value(\.modules.access.$satisfyAny) { _, directive in
             switch directive.arguments[0].text.lowercased() {   // nginx's enum slot: any case
             case "all": return false
             case "any": return true
@@ -41,10 +41,10 @@ extension DirectiveTable {
                 throw ConfigError("invalid value \"\(directive.arguments[0].text)\" in \"satisfy\" directive, it must be \"all\" or \"any\"", at: directive.location)
             }
         }),
-        DirectiveSpec("auth_request", anyHTTPLevel, .exactly(1), .value(\.access.$authRequest) { _, directive in
+        DirectiveSpec("auth_request", anyHTTPLevel, .exactly(1), .value(\.modules.access.$authRequest) { _, directive in
             directive.arguments[0].text == "off" ? nil : directive.arguments[0].text
         }),
-        DirectiveSpec("auth_request_set", anyHTTPLevel, .exactly(2), .append(\.access.$authRequestSets) { _, directive in
+        DirectiveSpec("auth_request_set", anyHTTPLevel, .exactly(2), .append(\.modules.access.$authRequestSets) { _, directive in
             let name = directive.arguments[0].text
             guard name.hasPrefix("$"), name.count > 1 else {
                 throw ConfigError("invalid variable name \"\(name)\"", at: directive.location)

@@ -2,9 +2,9 @@
 extension DirectiveTable {
     static var addition: [DirectiveSpec] {
         [
-        DirectiveSpec("add_before_body", anyHTTPLevel, .exactly(1), .value(\.addition.$beforeBody) { _, d in d.arguments[0].text }),
-        DirectiveSpec("add_after_body", anyHTTPLevel, .exactly(1), .value(\.addition.$afterBody) { _, d in d.arguments[0].text }),
-        DirectiveSpec("addition_types", anyHTTPLevel, .atLeast(1), .accumulate(\.addition.$types, Values.mimeTypes)),
+        DirectiveSpec("add_before_body", anyHTTPLevel, .exactly(1), .value(\.modules.addition.$beforeBody) { _, d in d.arguments[0].text }),
+        DirectiveSpec("add_after_body", anyHTTPLevel, .exactly(1), .value(\.modules.addition.$afterBody) { _, d in d.arguments[0].text }),
+        DirectiveSpec("addition_types", anyHTTPLevel, .atLeast(1), .accumulate(\.modules.addition.$types, Values.mimeTypes)),
         ]
     }
 }

@@ -55,7 +55,7 @@ extension DirectiveTable {
             builder.http!.geos.append(draft.freeze())
         }),
         DirectiveSpec("charset_map", [.http], .exactly(2), block: true, .custom(CharsetMapDraft.directive)),
-        DirectiveSpec("types", anyHTTPLevel, .none, block: true, DirectiveHandler(merges: [DirectiveHandler.merge(\.content.$types)]) {
+        DirectiveSpec("types", anyHTTPLevel, .none, block: true, DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.content.$types)]) {
             builder, directive in
             // A level's own `types {}` replaces the inherited map instead of extending it.
             if !builder.settings.content.$types.isSet { builder.settings.content.$types.set(MimeTypes()) }

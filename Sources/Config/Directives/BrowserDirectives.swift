@@ -3,7 +3,7 @@
 extension DirectiveTable {
     static var browser: [DirectiveSpec] {
         [
-        DirectiveSpec("modern_browser", anyHTTPLevel, .range(1, 2), .accumulate(\.browser.$modern) { _, directive, current in
+        DirectiveSpec("modern_browser", anyHTTPLevel, .range(1, 2), .accumulate(\.modules.browser.$modern) { _, directive, current in
             var modern = current ?? ModernBrowsers()
             let arguments = directive.arguments
             if arguments.count == 1 {
@@ -23,7 +23,7 @@ extension DirectiveTable {
             modern.versions.append(ModernBrowser(family: family, version: version))
             return modern
         }),
-        DirectiveSpec("ancient_browser", anyHTTPLevel, .atLeast(1), .accumulate(\.browser.$ancient) { _, directive, current in
+        DirectiveSpec("ancient_browser", anyHTTPLevel, .atLeast(1), .accumulate(\.modules.browser.$ancient) { _, directive, current in
             var ancient = current ?? AncientBrowsers()
             for argument in directive.arguments {
                 if argument.text == "netscape4" { ancient.netscape4 = true } else { ancient.substrings.append(argument.bytes) }
@@ -32,9 +32,9 @@ extension DirectiveTable {
         }),
         // A second line replaces the first, as in nginx (no "is duplicate").
         DirectiveSpec("modern_browser_value", anyHTTPLevel, .exactly(1),
-                      .accumulate(\.browser.$modernValue) { _, directive, _ in directive.arguments[0].bytes }),
+                      .accumulate(\.modules.browser.$modernValue) { _, directive, _ in directive.arguments[0].bytes }),
         DirectiveSpec("ancient_browser_value", anyHTTPLevel, .exactly(1),
-                      .accumulate(\.browser.$ancientValue) { _, directive, _ in directive.arguments[0].bytes }),
+                      .accumulate(\.modules.browser.$ancientValue) { _, directive, _ in directive.arguments[0].bytes }),
         ]
     }
 }

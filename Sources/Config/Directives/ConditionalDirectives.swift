@@ -3,9 +3,9 @@
 extension DirectiveTable {
     static var conditional: [DirectiveSpec] {
         [
-        DirectiveSpec("if_modified_since", anyHTTPLevel, .exactly(1), .choice(\.content.$ifModifiedSince)),
-        DirectiveSpec("etag", anyHTTPLevel, .exactly(1), .flag(\.content.$etag)),
-        DirectiveSpec("max_ranges", anyHTTPLevel, .exactly(1), .value(\.content.$maxRanges) { _, directive in
+        DirectiveSpec("if_modified_since", anyHTTPLevel, .exactly(1), .choice(\.modules.content.$ifModifiedSince)),
+        DirectiveSpec("etag", anyHTTPLevel, .exactly(1), .flag(\.modules.content.$etag)),
+        DirectiveSpec("max_ranges", anyHTTPLevel, .exactly(1), .value(\.modules.content.$maxRanges) { _, directive in
             try Values.number(directive, directive.arguments[0])
         }),
         ]

@@ -65,7 +65,7 @@ extension DirectiveTable {
         DirectiveSpec("error_log", [.main], .range(1, 2), .custom { builder, directive in
             builder.main.errorLogs.append(try errorLog(builder, directive))
         }),
-        DirectiveSpec("error_log", anyHTTPLevel, .range(1, 2), .append(\.logging.$errorLogs) { builder, directive in
+        DirectiveSpec("error_log", anyHTTPLevel, .range(1, 2), .append(\.modules.logging.$errorLogs) { builder, directive in
             [try errorLog(builder, directive)]
         }),
         ]

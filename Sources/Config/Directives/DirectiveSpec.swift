@@ -62,7 +62,7 @@ struct DirectiveHandler {
 /// One row of the directive table: nginx's `ngx_command_t`.
 ///
 ///     DirectiveSpec("proxy_connect_timeout", [.http, .server, .location], .exactly(1),
-///                   .milliseconds(\.proxy.$connectTimeout))
+///                   .milliseconds(\.modules.proxy.$connectTimeout))
 struct DirectiveSpec {
     let name: String
     let contexts: Set<ConfigContext>

@@ -11,18 +11,18 @@ extension DirectiveTable {
             }
             builder.settings.files.$tryFiles.set(try tryFiles(directive))
         }),
-        DirectiveSpec("merge_slashes", [.http, .server], .exactly(1), .flag(\.files.$mergeSlashes)),
-        DirectiveSpec("absolute_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$absoluteRedirect)),
-        DirectiveSpec("port_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$portInRedirect)),
-        DirectiveSpec("server_name_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.files.$serverNameInRedirect)),
-        DirectiveSpec("msie_refresh", anyHTTPLevel, .exactly(1), .flag(\.files.$msieRefresh)),
-        DirectiveSpec("log_not_found", anyHTTPLevel, .exactly(1), .flag(\.files.$logNotFound)),
-        DirectiveSpec("random_index", [.location], .exactly(1), .flag(\.files.$randomIndex)),
+        DirectiveSpec("merge_slashes", [.http, .server], .exactly(1), .flag(\.modules.files.$mergeSlashes)),
+        DirectiveSpec("absolute_redirect", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$absoluteRedirect)),
+        DirectiveSpec("port_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$portInRedirect)),
+        DirectiveSpec("server_name_in_redirect", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$serverNameInRedirect)),
+        DirectiveSpec("msie_refresh", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$msieRefresh)),
+        DirectiveSpec("log_not_found", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$logNotFound)),
+        DirectiveSpec("random_index", [.location], .exactly(1), .flag(\.modules.files.$randomIndex)),
         // ngx_http_autoindex_module.
-        DirectiveSpec("autoindex", anyHTTPLevel, .exactly(1), .flag(\.files.$autoindex)),
-        DirectiveSpec("autoindex_format", anyHTTPLevel, .exactly(1), .choice(\.files.$autoindexFormat)),
-        DirectiveSpec("autoindex_localtime", anyHTTPLevel, .exactly(1), .flag(\.files.$autoindexLocaltime)),
-        DirectiveSpec("autoindex_exact_size", anyHTTPLevel, .exactly(1), .flag(\.files.$autoindexExactSize)),
+        DirectiveSpec("autoindex", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$autoindex)),
+        DirectiveSpec("autoindex_format", anyHTTPLevel, .exactly(1), .choice(\.modules.files.$autoindexFormat)),
+        DirectiveSpec("autoindex_localtime", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$autoindexLocaltime)),
+        DirectiveSpec("autoindex_exact_size", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$autoindexExactSize)),
         // ngx_http_empty_gif_module: the location answers with a 1x1 transparent GIF.
         DirectiveSpec("empty_gif", [.location], .none, .custom { builder, directive in
             try setHandler(builder, directive, .emptyGIF)
@@ -31,7 +31,7 @@ extension DirectiveTable {
         DirectiveSpec("flv", [.location], .none, .custom { builder, directive in
             try setHandler(builder, directive, .flv)
         }),
-        DirectiveSpec("recursive_error_pages", anyHTTPLevel, .exactly(1), .flag(\.files.$recursiveErrorPages)),
+        DirectiveSpec("recursive_error_pages", anyHTTPLevel, .exactly(1), .flag(\.modules.files.$recursiveErrorPages)),
         // nginx's syntax and checks: `off`, `on` or `if_not_owner`, and `from=part` (variables allowed), in
         // either order.
         DirectiveSpec("disable_symlinks", anyHTTPLevel, .range(1, 2), .custom { builder, directive in

@@ -2,43 +2,43 @@
 extension DirectiveTable {
     static var http: [DirectiveSpec] {
         [
-        DirectiveSpec("default_type", anyHTTPLevel, .exactly(1), .string(\.content.$defaultType)),
-        DirectiveSpec("charset", anyHTTPLevel, .exactly(1), .value(\.content.$charset) { _, directive in
+        DirectiveSpec("default_type", anyHTTPLevel, .exactly(1), .string(\.modules.content.$defaultType)),
+        DirectiveSpec("charset", anyHTTPLevel, .exactly(1), .value(\.modules.content.$charset) { _, directive in
             let text = directive.arguments[0].text
             return text == "off" ? nil : text
         }),
-        DirectiveSpec("charset_types", anyHTTPLevel, .atLeast(1), .append(\.content.$charsetTypes) { _, directive in
+        DirectiveSpec("charset_types", anyHTTPLevel, .atLeast(1), .append(\.modules.content.$charsetTypes) { _, directive in
             directive.arguments.map { $0.text.lowercased() }
         }),
-        DirectiveSpec("source_charset", anyHTTPLevel, .exactly(1), .value(\.content.$sourceCharset) { _, directive in
+        DirectiveSpec("source_charset", anyHTTPLevel, .exactly(1), .value(\.modules.content.$sourceCharset) { _, directive in
             directive.arguments[0].text
         }),
-        DirectiveSpec("override_charset", anyHTTPLevel, .exactly(1), .flag(\.content.$overrideCharset)),
+        DirectiveSpec("override_charset", anyHTTPLevel, .exactly(1), .flag(\.modules.content.$overrideCharset)),
         DirectiveSpec("subrequest_output_buffer_size", anyHTTPLevel, .exactly(1),
-                      .size(\.content.$subrequestOutputBufferSize)),
+                      .size(\.modules.content.$subrequestOutputBufferSize)),
         // ngx_http_mirror_module: `off` is an empty list, so a level with it mirrors nothing; it stands alone at a
         // level (nginx's "is duplicate" either way round), URIs add up.
-        DirectiveSpec("mirror", anyHTTPLevel, .exactly(1), .append(\.content.$mirrors) { builder, directive in
+        DirectiveSpec("mirror", anyHTTPLevel, .exactly(1), .append(\.modules.content.$mirrors) { builder, directive in
             let off = directive.arguments[0].text == "off", current = builder.settings.content.$mirrors
             if current.isSet && (off || current.wrappedValue.isEmpty) {
                 throw ConfigError("\"mirror\" directive is duplicate", at: directive.location)
             }
             return off ? [] : [directive.arguments[0].text]
         }),
-        DirectiveSpec("mirror_request_body", anyHTTPLevel, .exactly(1), .flag(\.content.$mirrorRequestBody)),
-        DirectiveSpec("log_subrequest", anyHTTPLevel, .exactly(1), .flag(\.content.$logSubrequest)),
+        DirectiveSpec("mirror_request_body", anyHTTPLevel, .exactly(1), .flag(\.modules.content.$mirrorRequestBody)),
+        DirectiveSpec("log_subrequest", anyHTTPLevel, .exactly(1), .flag(\.modules.content.$logSubrequest)),
         // Undocumented in nginx (nginx-tests' post_action.t): a URI or @name asked after the response.
-        DirectiveSpec("post_action", anyHTTPLevel.union([.locationIf]), .exactly(1), .value(\.content.$postAction) { _, directive in
+        DirectiveSpec("post_action", anyHTTPLevel.union([.locationIf]), .exactly(1), .value(\.modules.content.$postAction) { _, directive in
             directive.arguments[0].text == "off" ? nil : directive.arguments[0].text
         }),
-        DirectiveSpec("slice", anyHTTPLevel, .exactly(1), .size(\.content.$sliceSize)),   // ngx_http_slice_filter_module
-        DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.content.$serverTokens)),
-        DirectiveSpec("msie_padding", anyHTTPLevel, .exactly(1), .flag(\.content.$msiePadding)),
-        DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.client.$sendfile)),
-        DirectiveSpec("tcp_nodelay", anyHTTPLevel, .exactly(1), .flag(\.client.$tcpNodelay)),
-        DirectiveSpec("reset_timedout_connection", anyHTTPLevel, .exactly(1), .flag(\.client.$resetTimedoutConnection)),
+        DirectiveSpec("slice", anyHTTPLevel, .exactly(1), .size(\.modules.content.$sliceSize)),   // ngx_http_slice_filter_module
+        DirectiveSpec("server_tokens", anyHTTPLevel, .exactly(1), .choice(\.modules.content.$serverTokens)),
+        DirectiveSpec("msie_padding", anyHTTPLevel, .exactly(1), .flag(\.modules.content.$msiePadding)),
+        DirectiveSpec("sendfile", anyHTTPLevel, .exactly(1), .flag(\.modules.client.$sendfile)),
+        DirectiveSpec("tcp_nodelay", anyHTTPLevel, .exactly(1), .flag(\.modules.client.$tcpNodelay)),
+        DirectiveSpec("reset_timedout_connection", anyHTTPLevel, .exactly(1), .flag(\.modules.client.$resetTimedoutConnection)),
         DirectiveSpec("keepalive_timeout", anyHTTPLevel, .range(1, 2),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.client.$keepaliveTimeout), DirectiveHandler.merge(\.client.$keepaliveHeaderTimeout)]) {
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.client.$keepaliveTimeout), DirectiveHandler.merge(\.modules.client.$keepaliveHeaderTimeout)]) {
                 builder, directive in
                 if builder.settings.client.$keepaliveTimeout.isSet {
                     throw ConfigError("\"keepalive_timeout\" directive is duplicate", at: directive.location)
@@ -47,31 +47,31 @@ extension DirectiveTable {
                 let header = directive.arguments.count > 1 ? try Values.seconds(directive, directive.arguments[1]) : nil
                 builder.settings.client.$keepaliveHeaderTimeout.set(header)
             }),
-        DirectiveSpec("keepalive_requests", anyHTTPLevel, .exactly(1), .number(\.client.$keepaliveRequests)),
-        DirectiveSpec("keepalive_time", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$keepaliveTime)),
-        DirectiveSpec("client_header_timeout", [.http, .server], .exactly(1), .milliseconds(\.client.$headerTimeout)),
-        DirectiveSpec("client_body_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$bodyTimeout)),
-        DirectiveSpec("send_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$sendTimeout)),
-        DirectiveSpec("client_max_body_size", anyHTTPLevel, .exactly(1), .offset(\.client.$maxBodySize)),
-        DirectiveSpec("client_body_buffer_size", anyHTTPLevel, .exactly(1), .size(\.client.$bodyBufferSize)),
-        DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1), .size(\.client.$headerBufferSize)),
-        DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2), .bufferCount(\.client.$largeHeaderBuffers)),
+        DirectiveSpec("keepalive_requests", anyHTTPLevel, .exactly(1), .number(\.modules.client.$keepaliveRequests)),
+        DirectiveSpec("keepalive_time", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.client.$keepaliveTime)),
+        DirectiveSpec("client_header_timeout", [.http, .server], .exactly(1), .milliseconds(\.modules.client.$headerTimeout)),
+        DirectiveSpec("client_body_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.client.$bodyTimeout)),
+        DirectiveSpec("send_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.client.$sendTimeout)),
+        DirectiveSpec("client_max_body_size", anyHTTPLevel, .exactly(1), .offset(\.modules.client.$maxBodySize)),
+        DirectiveSpec("client_body_buffer_size", anyHTTPLevel, .exactly(1), .size(\.modules.client.$bodyBufferSize)),
+        DirectiveSpec("client_header_buffer_size", [.http, .server], .exactly(1), .size(\.modules.client.$headerBufferSize)),
+        DirectiveSpec("large_client_header_buffers", [.http, .server], .exactly(2), .bufferCount(\.modules.client.$largeHeaderBuffers)),
         // No pools in switchyard: the value only meets nginx's check against large_client_header_buffers.
-        DirectiveSpec("connection_pool_size", [.http, .server], .exactly(1), DirectiveHandler.value(\.client.$connectionPoolSize) {
+        DirectiveSpec("connection_pool_size", [.http, .server], .exactly(1), DirectiveHandler.value(\.modules.client.$connectionPoolSize) {
             builder, directive in
             try DirectiveTable.checkArguments(builder, directive, .poolSize)
             return try Values.size(directive, directive.arguments[0])
         }.noticedIgnored),
-        DirectiveSpec("max_headers", [.http, .server], .exactly(1), .number(\.client.$maxHeaders)),
+        DirectiveSpec("max_headers", [.http, .server], .exactly(1), .number(\.modules.client.$maxHeaders)),
         // Name servers for `proxy_pass` URLs with variables (Proxy/DNSResolver.swift asks them on the worker).
-        DirectiveSpec("resolver", anyHTTPLevel, .atLeast(1), .value(\.resolver.$resolver) { _, directive in
+        DirectiveSpec("resolver", anyHTTPLevel, .atLeast(1), .value(\.modules.resolver.$resolver) { _, directive in
             try ResolverArguments.parse(directive)
         }),
-        DirectiveSpec("resolver_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.resolver.$timeout)),
+        DirectiveSpec("resolver_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.resolver.$timeout)),
         // `client_body_temp_path path [level1 [level2 [level3]]]`: levels are digit counts (1 or 2) of the
         // subdirectories nginx spreads temp files over.
         DirectiveSpec("client_body_temp_path", anyHTTPLevel, .range(1, 4),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.client.$bodyTempPath), DirectiveHandler.merge(\.client.$bodyTempLevels)]) {
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.client.$bodyTempPath), DirectiveHandler.merge(\.modules.client.$bodyTempLevels)]) {
                 builder, directive in
                 if builder.settings.client.$bodyTempPath.isSet {
                     throw ConfigError("\"client_body_temp_path\" directive is duplicate", at: directive.location)
@@ -86,11 +86,11 @@ extension DirectiveTable {
                 builder.settings.client.$bodyTempPath.set(builder.absolutePath(directive.arguments[0].text))
                 builder.settings.client.$bodyTempLevels.set(levels)
             }),
-        DirectiveSpec("root", anyHTTPLevel, .exactly(1), .value(\.content.$documentRoot) { builder, directive in
+        DirectiveSpec("root", anyHTTPLevel, .exactly(1), .value(\.modules.content.$documentRoot) { builder, directive in
             .root(builder.absolutePath(directive.arguments[0].text))
         }),
         DirectiveSpec("alias", [.location], .exactly(1),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.content.$documentRoot), DirectiveHandler.merge(\.files.$aliasScope)]) {
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.content.$documentRoot), DirectiveHandler.merge(\.modules.files.$aliasScope)]) {
                 builder, directive in
                 if builder.settings.content.$documentRoot.isSet {
                     throw ConfigError("\"alias\" directive is duplicate", at: directive.location)
@@ -104,7 +104,7 @@ extension DirectiveTable {
                     builder.settings.files.$aliasScope.set(.wholePath)
                 }
             }),
-        DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .append(\.content.$index) { _, directive in
+        DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .append(\.modules.content.$index) { _, directive in
             try directive.arguments.map { argument in
                 guard !argument.text.isEmpty else {
                     throw ConfigError("index \"\" in \"index\" directive is invalid", at: directive.location)
@@ -117,17 +117,17 @@ extension DirectiveTable {
             try builder.once(directive, scope: builder.levelScope)
             builder.settings.content.$isInternal.set(true)
         }),
-        DirectiveSpec("expires", anyHTTPLevel, .range(1, 2), .value(\.content.$expires) { _, directive in
+        DirectiveSpec("expires", anyHTTPLevel, .range(1, 2), .value(\.modules.content.$expires) { _, directive in
             try expires(directive)
         }),
-        DirectiveSpec("add_header", anyHTTPLevel, .range(2, 3), .append(\.content.$addHeaders) { _, directive in
+        DirectiveSpec("add_header", anyHTTPLevel, .range(2, 3), .append(\.modules.content.$addHeaders) { _, directive in
             [try addedField(directive)]
         }),
         // ngx_http_headers_module: trailers go out only at the end of a chunked response (HTTP/1.1).
-        DirectiveSpec("add_trailer", anyHTTPLevel, .range(2, 3), .append(\.content.$addTrailers) { _, directive in
+        DirectiveSpec("add_trailer", anyHTTPLevel, .range(2, 3), .append(\.modules.content.$addTrailers) { _, directive in
             [try addedField(directive)]
         }),
-        DirectiveSpec("error_page", anyHTTPLevel, .atLeast(2), .append(\.content.$errorPages) { _, directive in
+        DirectiveSpec("error_page", anyHTTPLevel, .atLeast(2), .append(\.modules.content.$errorPages) { _, directive in
             [try errorPage(directive)]
         }),
         DirectiveSpec("log_format", [.http], .atLeast(2), .custom { builder, directive in
@@ -149,7 +149,7 @@ extension DirectiveTable {
             builder.http!.logFormats.append(LogFormat(
                 name: name, escape: escape, template: template, location: directive.location))
         }),
-        DirectiveSpec("access_log", anyHTTPLevel, .atLeast(1), .append(\.logging.$accessLogs) { builder, directive in
+        DirectiveSpec("access_log", anyHTTPLevel, .atLeast(1), .append(\.modules.logging.$accessLogs) { builder, directive in
             try accessLog(builder, directive)
         }),
         DirectiveSpec("stub_status", [.server, .location], .range(0, 1), .custom { builder, directive in
@@ -190,10 +190,10 @@ extension DirectiveTable {
     /// Request parsing, keep-alive, request bodies and the send rate.
     static var clientRows: [DirectiveSpec] {
         [
-        DirectiveSpec("ignore_invalid_headers", [.http, .server], .exactly(1), .flag(\.client.$ignoreInvalidHeaders)),
-        DirectiveSpec("underscores_in_headers", [.http, .server], .exactly(1), .flag(\.client.$underscoresInHeaders)),
+        DirectiveSpec("ignore_invalid_headers", [.http, .server], .exactly(1), .flag(\.modules.client.$ignoreInvalidHeaders)),
+        DirectiveSpec("underscores_in_headers", [.http, .server], .exactly(1), .flag(\.modules.client.$underscoresInHeaders)),
         // A bitmask in nginx, where `none` is a flag that disables nothing (`none msie6` still disables msie6).
-        DirectiveSpec("keepalive_disable", anyHTTPLevel, .atLeast(1), .accumulate(\.client.$keepaliveDisable) {
+        DirectiveSpec("keepalive_disable", anyHTTPLevel, .atLeast(1), .accumulate(\.modules.client.$keepaliveDisable) {
             builder, directive, current in
             var flags = Set<KeepaliveDisable?>((current ?? []).map { $0 })
             try Values.addFlags(builder, directive, to: &flags) { word -> KeepaliveDisable?? in
@@ -201,18 +201,18 @@ extension DirectiveTable {
             }
             return Set(flags.compactMap { $0 })
         }),
-        DirectiveSpec("client_body_in_file_only", anyHTTPLevel, .exactly(1), .choice(\.client.$bodyInFileOnly)),
-        DirectiveSpec("chunked_transfer_encoding", anyHTTPLevel, .exactly(1), .flag(\.client.$chunkedTransferEncoding)),
-        DirectiveSpec("lingering_close", anyHTTPLevel, .exactly(1), .choice(\.client.$lingeringClose)),
-        DirectiveSpec("lingering_time", anyHTTPLevel, .exactly(1), .seconds(\.client.$lingeringTime)),
-        DirectiveSpec("lingering_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.client.$lingeringTimeout)),
-        DirectiveSpec("limit_rate", anyHTTPLevel, .exactly(1), .value(\.client.$limitRate) { _, directive in
+        DirectiveSpec("client_body_in_file_only", anyHTTPLevel, .exactly(1), .choice(\.modules.client.$bodyInFileOnly)),
+        DirectiveSpec("chunked_transfer_encoding", anyHTTPLevel, .exactly(1), .flag(\.modules.client.$chunkedTransferEncoding)),
+        DirectiveSpec("lingering_close", anyHTTPLevel, .exactly(1), .choice(\.modules.client.$lingeringClose)),
+        DirectiveSpec("lingering_time", anyHTTPLevel, .exactly(1), .seconds(\.modules.client.$lingeringTime)),
+        DirectiveSpec("lingering_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.client.$lingeringTimeout)),
+        DirectiveSpec("limit_rate", anyHTTPLevel, .exactly(1), .value(\.modules.client.$limitRate) { _, directive in
             try sizeTemplate(directive)
         }),
-        DirectiveSpec("limit_rate_after", anyHTTPLevel, .exactly(1), .value(\.client.$limitRateAfter) { _, directive in
+        DirectiveSpec("limit_rate_after", anyHTTPLevel, .exactly(1), .value(\.modules.client.$limitRateAfter) { _, directive in
             try sizeTemplate(directive)
         }),
-        DirectiveSpec("open_log_file_cache", anyHTTPLevel, .range(1, 4), .value(\.logging.$openLogFileCache) { _, directive in
+        DirectiveSpec("open_log_file_cache", anyHTTPLevel, .range(1, 4), .value(\.modules.logging.$openLogFileCache) { _, directive in
             try openLogFileCache(directive)
         }),
         ]

@@ -17,7 +17,7 @@ extension DirectiveTable {
             try declare(LimitZoneConfig(name: zone.name, size: zone.size, key: key, keyText: directive.arguments[0].text,
                                         kind: .connections, location: directive.location), builder, directive)
         }),
-        DirectiveSpec("limit_req", anyHTTPLevel, .range(1, 3), .append(\.limits.$requests) { builder, directive in
+        DirectiveSpec("limit_req", anyHTTPLevel, .range(1, 3), .append(\.modules.limits.$requests) { builder, directive in
             let limit = try requestLimit(directive)
             let current = builder.settings.limits.$requests
             if current.isSet, current.wrappedValue.contains(where: { $0.zone == limit.zone }) {
@@ -25,7 +25,7 @@ extension DirectiveTable {
             }
             return [limit]
         }),
-        DirectiveSpec("limit_conn", anyHTTPLevel, .exactly(2), .append(\.limits.$connections) { builder, directive in
+        DirectiveSpec("limit_conn", anyHTTPLevel, .exactly(2), .append(\.modules.limits.$connections) { builder, directive in
             let text = directive.arguments[1].text
             guard text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let count = Int(text), count > 0 else {
                 throw ConfigError("invalid number of connections \"\(text)\"", at: directive.location)
@@ -38,12 +38,12 @@ extension DirectiveTable {
             }
             return [ConnectionLimit(zone: zone, count: count, location: directive.location)]
         }),
-        DirectiveSpec("limit_req_log_level", anyHTTPLevel, .exactly(1), .value(\.limits.$requestLogLevel, logLevel)),
-        DirectiveSpec("limit_conn_log_level", anyHTTPLevel, .exactly(1), .value(\.limits.$connectionLogLevel, logLevel)),
-        DirectiveSpec("limit_req_status", anyHTTPLevel, .exactly(1), .value(\.limits.$requestStatus, status)),
-        DirectiveSpec("limit_conn_status", anyHTTPLevel, .exactly(1), .value(\.limits.$connectionStatus, status)),
-        DirectiveSpec("limit_req_dry_run", anyHTTPLevel, .exactly(1), .flag(\.limits.$requestDryRun)),
-        DirectiveSpec("limit_conn_dry_run", anyHTTPLevel, .exactly(1), .flag(\.limits.$connectionDryRun)),
+        DirectiveSpec("limit_req_log_level", anyHTTPLevel, .exactly(1), .value(\.modules.limits.$requestLogLevel, logLevel)),
+        DirectiveSpec("limit_conn_log_level", anyHTTPLevel, .exactly(1), .value(\.modules.limits.$connectionLogLevel, logLevel)),
+        DirectiveSpec("limit_req_status", anyHTTPLevel, .exactly(1), .value(\.modules.limits.$requestStatus, status)),
+        DirectiveSpec("limit_conn_status", anyHTTPLevel, .exactly(1), .value(\.modules.limits.$connectionStatus, status)),
+        DirectiveSpec("limit_req_dry_run", anyHTTPLevel, .exactly(1), .flag(\.modules.limits.$requestDryRun)),
+        DirectiveSpec("limit_conn_dry_run", anyHTTPLevel, .exactly(1), .flag(\.modules.limits.$connectionDryRun)),
         ]
     }
 

@@ -4,24 +4,24 @@ extension DirectiveTable {
     static var linkChecks: [DirectiveSpec] {
         [
         DirectiveSpec("valid_referers", [.server, .location], .atLeast(1),
-                      .accumulate(\.referer.$validReferers) { builder, directive, current in
+                      .accumulate(\.modules.referer.$validReferers) { builder, directive, current in
             var referers = (current ?? nil) ?? ValidReferers(location: directive.location)
             for argument in directive.arguments {
                 try addReferer(argument.text, to: &referers, builder, directive)
             }
             return referers
         }),
-        DirectiveSpec("referer_hash_max_size", [.server, .location], .exactly(1), .number(\.referer.$hashMaxSize)),
-        DirectiveSpec("referer_hash_bucket_size", [.server, .location], .exactly(1), .number(\.referer.$hashBucketSize)),
-        DirectiveSpec("secure_link", anyHTTPLevel, .exactly(1), .value(\.secureLink.$link) { builder, directive in
+        DirectiveSpec("referer_hash_max_size", [.server, .location], .exactly(1), .number(\.modules.referer.$hashMaxSize)),
+        DirectiveSpec("referer_hash_bucket_size", [.server, .location], .exactly(1), .number(\.modules.referer.$hashBucketSize)),
+        DirectiveSpec("secure_link", anyHTTPLevel, .exactly(1), .value(\.modules.secureLink.$link) { builder, directive in
             try refuseMixedSecureLink(builder, directive)
             return try Values.template(directive, directive.arguments[0])
         }),
-        DirectiveSpec("secure_link_md5", anyHTTPLevel, .exactly(1), .value(\.secureLink.$md5) { builder, directive in
+        DirectiveSpec("secure_link_md5", anyHTTPLevel, .exactly(1), .value(\.modules.secureLink.$md5) { builder, directive in
             try refuseMixedSecureLink(builder, directive)
             return try Values.template(directive, directive.arguments[0])
         }),
-        DirectiveSpec("secure_link_secret", anyHTTPLevel, .exactly(1), .value(\.secureLink.$secret) { builder, directive in
+        DirectiveSpec("secure_link_secret", anyHTTPLevel, .exactly(1), .value(\.modules.secureLink.$secret) { builder, directive in
             try refuseMixedSecureLink(builder, directive)
             return directive.arguments[0].text
         }),

@@ -4,14 +4,14 @@ extension DirectiveTable {
     static var memcached: [DirectiveSpec] {
         let any = anyHTTPLevel
         func at<Value>(_ path: WritableKeyPath<CGIParamsSettings, Setting<Value>>) -> SettingPath<Value> {
-            let family: WritableKeyPath<HTTPSettings, CGIParamsSettings> = \HTTPSettings.memcached.family
+            let family: WritableKeyPath<HTTPSettings, CGIParamsSettings> = \HTTPSettings.modules.memcached.family
             return family.appending(path: path)
         }
         return [
         DirectiveSpec("memcached_pass", [.location], .exactly(1), .custom { builder, directive in
             try setHandler(builder, directive, .cgi(.memcached, try CGIPassParser.parse(directive, .memcached)))
         }),
-        DirectiveSpec("memcached_gzip_flag", any, .exactly(1), .number(\.memcached.$gzipFlag)),
+        DirectiveSpec("memcached_gzip_flag", any, .exactly(1), .number(\.modules.memcached.$gzipFlag)),
         DirectiveSpec("memcached_next_upstream", any, .atLeast(1), .accumulate(at(\.$nextUpstream)) {
             builder, directive, current in
             // memcached's own words: an answer that is not memcached's, and a miss (the next server may hold it).

@@ -18,44 +18,44 @@ extension DirectiveTable {
             }
             try setHandler(builder, directive, .proxy(pass))
         }),
-        DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.proxy.$setHeaders) { _, directive in
+        DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.modules.proxy.$setHeaders) { _, directive in
             [HeaderTemplate(
                 name: directive.arguments[0].text, value: try Values.template(directive, directive.arguments[1]),
                 location: directive.location)]
         }),
-        DirectiveSpec("proxy_hide_header", anyHTTPLevel, .exactly(1), .words(\.proxy.$hideHeaders)),
-        DirectiveSpec("proxy_pass_header", anyHTTPLevel, .exactly(1), .words(\.proxy.$passHeaders)),
-        DirectiveSpec("proxy_http_version", anyHTTPLevel, .exactly(1), .value(\.proxy.$httpVersion) { _, directive in
+        DirectiveSpec("proxy_hide_header", anyHTTPLevel, .exactly(1), .words(\.modules.proxy.$hideHeaders)),
+        DirectiveSpec("proxy_pass_header", anyHTTPLevel, .exactly(1), .words(\.modules.proxy.$passHeaders)),
+        DirectiveSpec("proxy_http_version", anyHTTPLevel, .exactly(1), .value(\.modules.proxy.$httpVersion) { _, directive in
             guard let version = HTTPVersion(rawValue: directive.arguments[0].text) else {
                 throw ConfigError("invalid value \"\(directive.arguments[0].text)\"", at: directive.location)
             }
             return version
         }),
         DirectiveSpec("proxy_redirect", anyHTTPLevel, .range(1, 2),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$redirect)], redirect)),
-        DirectiveSpec("proxy_next_upstream", anyHTTPLevel, .atLeast(1), .accumulate(\.proxy.$nextUpstream) {
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.proxy.$redirect)], redirect)),
+        DirectiveSpec("proxy_next_upstream", anyHTTPLevel, .atLeast(1), .accumulate(\.modules.proxy.$nextUpstream) {
             builder, directive, current in
             try bitmaskWithOff(builder, directive, current) { NextUpstreamCondition(rawValue: $0) }
         }),
-        DirectiveSpec("proxy_next_upstream_tries", anyHTTPLevel, .exactly(1), .number(\.proxy.$nextUpstreamTries)),
-        DirectiveSpec("proxy_next_upstream_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$nextUpstreamTimeout)),
-        DirectiveSpec("proxy_connect_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$connectTimeout)),
-        DirectiveSpec("proxy_send_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$sendTimeout)),
-        DirectiveSpec("proxy_read_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.proxy.$readTimeout)),
-        DirectiveSpec("proxy_buffer_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$bufferSize)),
-        DirectiveSpec("proxy_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.proxy.$buffers)),
-        DirectiveSpec("proxy_busy_buffers_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$busyBuffersSize)),
-        DirectiveSpec("proxy_buffering", anyHTTPLevel, .exactly(1), .flag(\.proxy.$buffering)),
-        DirectiveSpec("proxy_request_buffering", anyHTTPLevel, .exactly(1), .flag(\.proxy.$requestBuffering)),
-        DirectiveSpec("proxy_socket_keepalive", anyHTTPLevel, .exactly(1), .flag(\.proxy.$socketKeepalive)),
-        DirectiveSpec("proxy_force_ranges", anyHTTPLevel, .exactly(1), .flag(\.proxy.$forceRanges)),
-        DirectiveSpec("proxy_limit_rate", anyHTTPLevel, .exactly(1), .size(\.proxy.$limitRate)),
-        DirectiveSpec("proxy_bind", anyHTTPLevel, .range(1, 2), .value(\.proxy.$bind) { _, d in try bind(d) }),
-        DirectiveSpec("proxy_temp_path", anyHTTPLevel, .range(1, 4), .value(\.proxy.$tempPath) { builder, directive in
+        DirectiveSpec("proxy_next_upstream_tries", anyHTTPLevel, .exactly(1), .number(\.modules.proxy.$nextUpstreamTries)),
+        DirectiveSpec("proxy_next_upstream_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.proxy.$nextUpstreamTimeout)),
+        DirectiveSpec("proxy_connect_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.proxy.$connectTimeout)),
+        DirectiveSpec("proxy_send_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.proxy.$sendTimeout)),
+        DirectiveSpec("proxy_read_timeout", anyHTTPLevel, .exactly(1), .milliseconds(\.modules.proxy.$readTimeout)),
+        DirectiveSpec("proxy_buffer_size", anyHTTPLevel, .exactly(1), .size(\.modules.proxy.$bufferSize)),
+        DirectiveSpec("proxy_buffers", anyHTTPLevel, .exactly(2), .bufferCount(\.modules.proxy.$buffers)),
+        DirectiveSpec("proxy_busy_buffers_size", anyHTTPLevel, .exactly(1), .size(\.modules.proxy.$busyBuffersSize)),
+        DirectiveSpec("proxy_buffering", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$buffering)),
+        DirectiveSpec("proxy_request_buffering", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$requestBuffering)),
+        DirectiveSpec("proxy_socket_keepalive", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$socketKeepalive)),
+        DirectiveSpec("proxy_force_ranges", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$forceRanges)),
+        DirectiveSpec("proxy_limit_rate", anyHTTPLevel, .exactly(1), .size(\.modules.proxy.$limitRate)),
+        DirectiveSpec("proxy_bind", anyHTTPLevel, .range(1, 2), .value(\.modules.proxy.$bind) { _, d in try bind(d) }),
+        DirectiveSpec("proxy_temp_path", anyHTTPLevel, .range(1, 4), .value(\.modules.proxy.$tempPath) { builder, directive in
             builder.absolutePath(directive.arguments[0].text)
         }),
         // nginx: "is incompatible with proxy_cache" when both are on at one level (proxy_cache checks the other way).
-        DirectiveSpec("proxy_store", anyHTTPLevel, .exactly(1), .value(\.proxy.$store) { builder, directive in
+        DirectiveSpec("proxy_store", anyHTTPLevel, .exactly(1), .value(\.modules.proxy.$store) { builder, directive in
             let text = directive.arguments[0].text
             if text == "off" { return .off }
             if builder.settings.proxy.cache.$zone.isSet && builder.settings.proxy.cache.zone != nil {
@@ -64,21 +64,21 @@ extension DirectiveTable {
             if text == "on" { return .mappedURI }
             return .path(try Values.template(directive, directive.arguments[0]))
         }),
-        DirectiveSpec("proxy_store_access", anyHTTPLevel, .range(1, 3), .value(\.proxy.$storeAccess) { _, directive in
+        DirectiveSpec("proxy_store_access", anyHTTPLevel, .range(1, 3), .value(\.modules.proxy.$storeAccess) { _, directive in
             switch DAVAccess.parse(directive.arguments.map(\.text)) {   // nginx's one access slot, as dav_access
             case .success(let mode): return mode
             case .failure(let bad): throw ConfigError("invalid value \"\(directive.arguments[bad.index].text)\"", at: directive.location)
             }
         }),
-        DirectiveSpec("proxy_temp_file_write_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$tempFileWriteSize)),
-        DirectiveSpec("proxy_max_temp_file_size", anyHTTPLevel, .exactly(1), .size(\.proxy.$maxTempFileSize)),
-        DirectiveSpec("proxy_intercept_errors", anyHTTPLevel, .exactly(1), .flag(\.proxy.$interceptErrors)),
-        DirectiveSpec("proxy_pass_request_headers", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestHeaders)),
-        DirectiveSpec("proxy_pass_request_body", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passRequestBody)),
-        DirectiveSpec("proxy_ignore_client_abort", anyHTTPLevel, .exactly(1), .flag(\.proxy.$ignoreClientAbort)),
+        DirectiveSpec("proxy_temp_file_write_size", anyHTTPLevel, .exactly(1), .size(\.modules.proxy.$tempFileWriteSize)),
+        DirectiveSpec("proxy_max_temp_file_size", anyHTTPLevel, .exactly(1), .size(\.modules.proxy.$maxTempFileSize)),
+        DirectiveSpec("proxy_intercept_errors", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$interceptErrors)),
+        DirectiveSpec("proxy_pass_request_headers", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$passRequestHeaders)),
+        DirectiveSpec("proxy_pass_request_body", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$passRequestBody)),
+        DirectiveSpec("proxy_ignore_client_abort", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$ignoreClientAbort)),
         // A bitmask in nginx: several directives at one level add up; a level that sets none inherits.
         DirectiveSpec("proxy_ignore_headers", anyHTTPLevel, .atLeast(1),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$ignoreHeaders)]) { builder, directive in
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.proxy.$ignoreHeaders)]) { builder, directive in
                 let known = ["X-Accel-Redirect", "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Accel-Buffering",
                              "X-Accel-Charset", "Expires", "Cache-Control", "Set-Cookie", "Vary"]
                 var names = builder.settings.proxy.$ignoreHeaders.isSet ? builder.settings.proxy.ignoreHeaders : []
@@ -87,28 +87,28 @@ extension DirectiveTable {
                 }
                 builder.settings.proxy.$ignoreHeaders.set(names)
             }),
-        DirectiveSpec("proxy_method", anyHTTPLevel, .exactly(1), .value(\.proxy.$method) { _, directive in
+        DirectiveSpec("proxy_method", anyHTTPLevel, .exactly(1), .value(\.modules.proxy.$method) { _, directive in
             try Values.template(directive, directive.arguments[0])
         }),
-        DirectiveSpec("proxy_set_body", anyHTTPLevel, .exactly(1), .value(\.proxy.$setBody) { _, directive in
+        DirectiveSpec("proxy_set_body", anyHTTPLevel, .exactly(1), .value(\.modules.proxy.$setBody) { _, directive in
             try Values.template(directive, directive.arguments[0])
         }),
-        DirectiveSpec("proxy_pass_trailers", anyHTTPLevel, .exactly(1), .flag(\.proxy.$passTrailers)),
+        DirectiveSpec("proxy_pass_trailers", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.$passTrailers)),
         DirectiveSpec("proxy_cookie_domain", anyHTTPLevel, .range(1, 2),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieDomain)]) { builder, directive in
-                try cookieRewrite(builder, directive, \.proxy.$cookieDomain, domains: true)
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.proxy.$cookieDomain)]) { builder, directive in
+                try cookieRewrite(builder, directive, \.modules.proxy.$cookieDomain, domains: true)
             }),
         DirectiveSpec("proxy_cookie_path", anyHTTPLevel, .range(1, 2),
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookiePath)]) { builder, directive in
-                try cookieRewrite(builder, directive, \.proxy.$cookiePath, domains: false)
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.proxy.$cookiePath)]) { builder, directive in
+                try cookieRewrite(builder, directive, \.modules.proxy.$cookiePath, domains: false)
             }),
         DirectiveSpec("proxy_cookie_flags", anyHTTPLevel, .range(1, 4),   // a cookie and up to three flags (TAKE1234)
-            DirectiveHandler(merges: [DirectiveHandler.merge(\.proxy.$cookieFlags)]) { builder, directive in
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.proxy.$cookieFlags)]) { builder, directive in
                 try cookieFlags(builder, directive)
             }),
-        DirectiveSpec("proxy_cache_convert_head", anyHTTPLevel, .exactly(1), .flag(\.proxy.cache.$convertHead)),
+        DirectiveSpec("proxy_cache_convert_head", anyHTTPLevel, .exactly(1), .flag(\.modules.proxy.cache.$convertHead)),
         // switchyard's: RFC 9213 targeted fields this cache obeys before CDN-Cache-Control (`off`: none, not even that).
-        DirectiveSpec("proxy_cache_target_field", anyHTTPLevel, .atLeast(1), .value(\.proxy.cache.$targetFields) { _, directive in
+        DirectiveSpec("proxy_cache_target_field", anyHTTPLevel, .atLeast(1), .value(\.modules.proxy.cache.$targetFields) { _, directive in
             let words = directive.arguments.map(\.text)
             if words == ["off"] { return [] }
             var names: [String] = []
@@ -122,7 +122,7 @@ extension DirectiveTable {
             if !names.contains("cdn-cache-control") { names.append("cdn-cache-control") }
             return names
         }),
-        ] + upstreamCache(.proxy, \.proxy.cache)
+        ] + upstreamCache(.proxy, \.modules.proxy.cache)
     }
 
     /// `proxy_redirect off | default | from to`: rules accumulate at one level, replacing the inherited ones.

@@ -34,8 +34,8 @@ extension DirectiveTable {
             builder.addRewriteStep(.break)
         }),
         ifBlock,
-        DirectiveSpec("rewrite_log", anyHTTPLevel, .exactly(1), .flag(\.rewrite.$log)),
-        DirectiveSpec("uninitialized_variable_warn", anyHTTPLevel, .exactly(1), .flag(\.rewrite.$uninitializedWarn)),
+        DirectiveSpec("rewrite_log", anyHTTPLevel, .exactly(1), .flag(\.modules.rewrite.$log)),
+        DirectiveSpec("uninitialized_variable_warn", anyHTTPLevel, .exactly(1), .flag(\.modules.rewrite.$uninitializedWarn)),
         ]
     }
 

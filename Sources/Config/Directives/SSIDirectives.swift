@@ -3,12 +3,12 @@
 extension DirectiveTable {
     static var ssi: [DirectiveSpec] {
         [
-        DirectiveSpec("ssi", anyHTTPLevel, .exactly(1), .flag(\.ssi.$enabled)),
-        DirectiveSpec("ssi_types", anyHTTPLevel, .atLeast(1), .accumulate(\.ssi.$types, Values.mimeTypes)),
-        DirectiveSpec("ssi_last_modified", anyHTTPLevel, .exactly(1), .flag(\.ssi.$lastModified)),
-        DirectiveSpec("ssi_min_file_chunk", anyHTTPLevel, .exactly(1), .size(\.ssi.$minFileChunk)),
-        DirectiveSpec("ssi_silent_errors", anyHTTPLevel, .exactly(1), .flag(\.ssi.$silentErrors)),
-        DirectiveSpec("ssi_value_length", anyHTTPLevel, .exactly(1), .size(\.ssi.$valueLength)),   // a size slot in nginx
+        DirectiveSpec("ssi", anyHTTPLevel, .exactly(1), .flag(\.modules.ssi.$enabled)),
+        DirectiveSpec("ssi_types", anyHTTPLevel, .atLeast(1), .accumulate(\.modules.ssi.$types, Values.mimeTypes)),
+        DirectiveSpec("ssi_last_modified", anyHTTPLevel, .exactly(1), .flag(\.modules.ssi.$lastModified)),
+        DirectiveSpec("ssi_min_file_chunk", anyHTTPLevel, .exactly(1), .size(\.modules.ssi.$minFileChunk)),
+        DirectiveSpec("ssi_silent_errors", anyHTTPLevel, .exactly(1), .flag(\.modules.ssi.$silentErrors)),
+        DirectiveSpec("ssi_value_length", anyHTTPLevel, .exactly(1), .size(\.modules.ssi.$valueLength)),   // a size slot in nginx
         ]
     }
 }

@@ -5,54 +5,54 @@ extension DirectiveTable {
     static var ssl: [DirectiveSpec] {
         let server: Set<ConfigContext> = [.http, .server]
         return [
-        DirectiveSpec("ssl", server, .exactly(1), .value(\.ssl.$enabled) { builder, directive in
+        DirectiveSpec("ssl", server, .exactly(1), .value(\.modules.ssl.$enabled) { builder, directive in
             builder.warn("the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead",
                          at: directive.location)
             return try Values.flag(directive)
         }),
-        DirectiveSpec("ssl_certificate", server, .exactly(1), .append(\.ssl.$certificates) { b, d in [b.confFile(d)] }),
-        DirectiveSpec("ssl_certificate_key", server, .exactly(1), .append(\.ssl.$certificateKeys) { b, d in [b.confFile(d)] }),
-        DirectiveSpec("ssl_password_file", server, .exactly(1), .value(\.ssl.$passwordFile) { b, d in b.confFile(d) }),
-        DirectiveSpec("ssl_protocols", server, .atLeast(1), .accumulate(\.ssl.$protocols) { b, d, current in
+        DirectiveSpec("ssl_certificate", server, .exactly(1), .append(\.modules.ssl.$certificates) { b, d in [b.confFile(d)] }),
+        DirectiveSpec("ssl_certificate_key", server, .exactly(1), .append(\.modules.ssl.$certificateKeys) { b, d in [b.confFile(d)] }),
+        DirectiveSpec("ssl_password_file", server, .exactly(1), .value(\.modules.ssl.$passwordFile) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_protocols", server, .atLeast(1), .accumulate(\.modules.ssl.$protocols) { b, d, current in
             try SSLValues.protocols(b, d, adding: current)
         }),
-        DirectiveSpec("ssl_ciphers", server, .exactly(1), .string(\.ssl.$ciphers)),
-        DirectiveSpec("ssl_prefer_server_ciphers", server, .exactly(1), .flag(\.ssl.$preferServerCiphers)),
-        DirectiveSpec("ssl_ecdh_curve", server, .exactly(1), .string(\.ssl.$ecdhCurve)),
-        DirectiveSpec("ssl_dhparam", server, .exactly(1), .value(\.ssl.$dhparam) { b, d in b.confFile(d) }),
-        DirectiveSpec("ssl_conf_command", server, .exactly(2), .append(\.ssl.$confCommands) { _, d in
+        DirectiveSpec("ssl_ciphers", server, .exactly(1), .string(\.modules.ssl.$ciphers)),
+        DirectiveSpec("ssl_prefer_server_ciphers", server, .exactly(1), .flag(\.modules.ssl.$preferServerCiphers)),
+        DirectiveSpec("ssl_ecdh_curve", server, .exactly(1), .string(\.modules.ssl.$ecdhCurve)),
+        DirectiveSpec("ssl_dhparam", server, .exactly(1), .value(\.modules.ssl.$dhparam) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_conf_command", server, .exactly(2), .append(\.modules.ssl.$confCommands) { _, d in
             [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
         }),
         // Read again on top in nginx: of two at one level, the later one's cache is the one used.
-        DirectiveSpec("ssl_session_cache", server, .range(1, 2), .accumulate(\.ssl.$sessionCache) { _, d, _ in
+        DirectiveSpec("ssl_session_cache", server, .range(1, 2), .accumulate(\.modules.ssl.$sessionCache) { _, d, _ in
             try SSLValues.sessionCache(d)
         }),
-        DirectiveSpec("ssl_session_timeout", server, .exactly(1), .seconds(\.ssl.$sessionTimeout)),
-        DirectiveSpec("ssl_session_tickets", server, .exactly(1), .flag(\.ssl.$sessionTickets)),
-        DirectiveSpec("ssl_session_ticket_key", server, .exactly(1), .append(\.ssl.$sessionTicketKeys) { b, d in [b.confFile(d)] }),
-        DirectiveSpec("ssl_reject_handshake", server, .exactly(1), .flag(\.ssl.$rejectHandshake)),
-        DirectiveSpec("ssl_verify_client", server, .exactly(1), .choice(\.ssl.$verifyClient)),
-        DirectiveSpec("ssl_verify_depth", server, .exactly(1), .number(\.ssl.$verifyDepth)),
-        DirectiveSpec("ssl_client_certificate", server, .exactly(1), .value(\.ssl.$clientCertificate) { b, d in b.confFileOrUnset(d) }),
-        DirectiveSpec("ssl_trusted_certificate", server, .exactly(1), .value(\.ssl.$trustedCertificate) { b, d in b.confFileOrUnset(d) }),
-        DirectiveSpec("ssl_crl", server, .exactly(1), .value(\.ssl.$crl) { b, d in b.confFileOrUnset(d) }),
+        DirectiveSpec("ssl_session_timeout", server, .exactly(1), .seconds(\.modules.ssl.$sessionTimeout)),
+        DirectiveSpec("ssl_session_tickets", server, .exactly(1), .flag(\.modules.ssl.$sessionTickets)),
+        DirectiveSpec("ssl_session_ticket_key", server, .exactly(1), .append(\.modules.ssl.$sessionTicketKeys) { b, d in [b.confFile(d)] }),
+        DirectiveSpec("ssl_reject_handshake", server, .exactly(1), .flag(\.modules.ssl.$rejectHandshake)),
+        DirectiveSpec("ssl_verify_client", server, .exactly(1), .choice(\.modules.ssl.$verifyClient)),
+        DirectiveSpec("ssl_verify_depth", server, .exactly(1), .number(\.modules.ssl.$verifyDepth)),
+        DirectiveSpec("ssl_client_certificate", server, .exactly(1), .value(\.modules.ssl.$clientCertificate) { b, d in b.confFileOrUnset(d) }),
+        DirectiveSpec("ssl_trusted_certificate", server, .exactly(1), .value(\.modules.ssl.$trustedCertificate) { b, d in b.confFileOrUnset(d) }),
+        DirectiveSpec("ssl_crl", server, .exactly(1), .value(\.modules.ssl.$crl) { b, d in b.confFileOrUnset(d) }),
         DirectiveSpec("http2", server, .exactly(1), .custom { builder, directive in
             _ = try Values.flag(directive)
             builder.noticeHTTP2(at: directive.location)
         }),
         ignored("ssl_buffer_size", server, .exactly(1), .size),
         ignored("ssl_early_data", server, .exactly(1), .flag),
-        DirectiveSpec("ssl_stapling", server, .exactly(1), .flag(\.ssl.$stapling)),
-        DirectiveSpec("ssl_stapling_file", server, .exactly(1), .value(\.ssl.$staplingFile) { b, d in b.confFile(d) }),
-        DirectiveSpec("ssl_stapling_verify", server, .exactly(1), .flag(\.ssl.$staplingVerify)),
-        DirectiveSpec("ssl_stapling_responder", server, .exactly(1), .value(\.ssl.$staplingResponder) { _, d in
+        DirectiveSpec("ssl_stapling", server, .exactly(1), .flag(\.modules.ssl.$stapling)),
+        DirectiveSpec("ssl_stapling_file", server, .exactly(1), .value(\.modules.ssl.$staplingFile) { b, d in b.confFile(d) }),
+        DirectiveSpec("ssl_stapling_verify", server, .exactly(1), .flag(\.modules.ssl.$staplingVerify)),
+        DirectiveSpec("ssl_stapling_responder", server, .exactly(1), .value(\.modules.ssl.$staplingResponder) { _, d in
             try SSLValues.responder(d)
         }),
-        DirectiveSpec("ssl_ocsp", server, .exactly(1), .choice(\.ssl.$ocsp)),
-        DirectiveSpec("ssl_ocsp_responder", server, .exactly(1), .value(\.ssl.$ocspResponder) { _, d in
+        DirectiveSpec("ssl_ocsp", server, .exactly(1), .choice(\.modules.ssl.$ocsp)),
+        DirectiveSpec("ssl_ocsp_responder", server, .exactly(1), .value(\.modules.ssl.$ocspResponder) { _, d in
             try SSLValues.responder(d)
         }),
-        DirectiveSpec("ssl_ocsp_cache", server, .exactly(1), .value(\.ssl.$ocspCache) { _, d in
+        DirectiveSpec("ssl_ocsp_cache", server, .exactly(1), .value(\.modules.ssl.$ocspCache) { _, d in
             try SSLValues.ocspCache(d)
         }),
         ] + upstreamSSL("proxy", \.proxySSL) + upstreamSSL("uwsgi", \.uwsgiSSL)

@@ -2,7 +2,7 @@
 extension DirectiveTable {
     static var subFilter: [DirectiveSpec] {
         [
-        DirectiveSpec("sub_filter", anyHTTPLevel, .exactly(2), .append(\.subFilter.$pairs) { builder, directive in
+        DirectiveSpec("sub_filter", anyHTTPLevel, .exactly(2), .append(\.modules.subFilter.$pairs) { builder, directive in
             let arguments = directive.arguments
             if arguments[0].bytes.isEmpty { throw ConfigError("empty search pattern", at: directive.location) }
             let current = builder.settings.subFilter.$pairs
@@ -12,9 +12,9 @@ extension DirectiveTable {
             return [SubFilterPair(match: try Values.template(directive, arguments[0]),
                                   replacement: try Values.template(directive, arguments[1]), location: directive.location)]
         }),
-        DirectiveSpec("sub_filter_types", anyHTTPLevel, .atLeast(1), .accumulate(\.subFilter.$types, Values.mimeTypes)),
-        DirectiveSpec("sub_filter_once", anyHTTPLevel, .exactly(1), .flag(\.subFilter.$once)),
-        DirectiveSpec("sub_filter_last_modified", anyHTTPLevel, .exactly(1), .flag(\.subFilter.$lastModified)),
+        DirectiveSpec("sub_filter_types", anyHTTPLevel, .atLeast(1), .accumulate(\.modules.subFilter.$types, Values.mimeTypes)),
+        DirectiveSpec("sub_filter_once", anyHTTPLevel, .exactly(1), .flag(\.modules.subFilter.$once)),
+        DirectiveSpec("sub_filter_last_modified", anyHTTPLevel, .exactly(1), .flag(\.modules.subFilter.$lastModified)),
         ]
     }
 }

@@ -7,8 +7,8 @@ extension DirectiveTable {
         DirectiveSpec("uwsgi_pass", [.location], .exactly(1), .custom { builder, directive in
             try setHandler(builder, directive, .cgi(.uwsgi, try CGIPassParser.parse(directive, .uwsgi)))
         }),
-        DirectiveSpec("uwsgi_modifier1", any, .exactly(1), .number(\.uwsgi.$modifier1)),
-        DirectiveSpec("uwsgi_modifier2", any, .exactly(1), .number(\.uwsgi.$modifier2)),
-        ] + cgiFamily("uwsgi", \.uwsgi.family)
+        DirectiveSpec("uwsgi_modifier1", any, .exactly(1), .number(\.modules.uwsgi.$modifier1)),
+        DirectiveSpec("uwsgi_modifier2", any, .exactly(1), .number(\.modules.uwsgi.$modifier2)),
+        ] + cgiFamily("uwsgi", \.modules.uwsgi.family)
     }
 }

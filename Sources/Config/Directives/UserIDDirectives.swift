@@ -2,7 +2,7 @@
 extension DirectiveTable {
     static var userid: [DirectiveSpec] {
         [
-        DirectiveSpec("userid", anyHTTPLevel, .exactly(1), .value(\.userid.$mode) { _, directive in
+        DirectiveSpec("userid", anyHTTPLevel, .exactly(1), .value(\.modules.userid.$mode) { _, directive in
             switch directive.arguments[0].text.lowercased() {   // nginx's enum slot: any case
             case "off": .off
             case "log": .log
@@ -11,18 +11,18 @@ extension DirectiveTable {
             default: throw ConfigError("invalid value \"\(directive.arguments[0].text)\"", at: directive.location)
             }
         }),
-        DirectiveSpec("userid_service", anyHTTPLevel, .exactly(1), .value(\.userid.$service) { _, directive in
+        DirectiveSpec("userid_service", anyHTTPLevel, .exactly(1), .value(\.modules.userid.$service) { _, directive in
             try Values.number(directive, directive.arguments[0])
         }),
-        DirectiveSpec("userid_name", anyHTTPLevel, .exactly(1), .string(\.userid.$name)),
-        DirectiveSpec("userid_domain", anyHTTPLevel, .exactly(1), .value(\.userid.$domain) { _, directive in
+        DirectiveSpec("userid_name", anyHTTPLevel, .exactly(1), .string(\.modules.userid.$name)),
+        DirectiveSpec("userid_domain", anyHTTPLevel, .exactly(1), .value(\.modules.userid.$domain) { _, directive in
             directive.arguments[0].text == "none" ? nil : directive.arguments[0].text
         }),
-        DirectiveSpec("userid_path", anyHTTPLevel, .exactly(1), .string(\.userid.$path)),
-        DirectiveSpec("userid_p3p", anyHTTPLevel, .exactly(1), .value(\.userid.$p3p) { _, directive in
+        DirectiveSpec("userid_path", anyHTTPLevel, .exactly(1), .string(\.modules.userid.$path)),
+        DirectiveSpec("userid_p3p", anyHTTPLevel, .exactly(1), .value(\.modules.userid.$p3p) { _, directive in
             directive.arguments[0].text == "none" ? nil : directive.arguments[0].text
         }),
-        DirectiveSpec("userid_expires", anyHTTPLevel, .exactly(1), .value(\.userid.$expires) { _, directive in
+        DirectiveSpec("userid_expires", anyHTTPLevel, .exactly(1), .value(\.modules.userid.$expires) { _, directive in
             switch directive.arguments[0].text {
             case "max": return .max
             case "off": return .off
@@ -32,7 +32,7 @@ extension DirectiveTable {
             }
         }),
         // A bitmask, as nginx's: a second line at the same level adds to the first.
-        DirectiveSpec("userid_flags", anyHTTPLevel, .range(1, 3), .accumulate(\.userid.$flags) { _, directive, current in
+        DirectiveSpec("userid_flags", anyHTTPLevel, .range(1, 3), .accumulate(\.modules.userid.$flags) { _, directive, current in
             var flags = current ?? []
             for argument in directive.arguments {
                 switch argument.text.lowercased() {
@@ -47,7 +47,7 @@ extension DirectiveTable {
             }
             return flags
         }),
-        DirectiveSpec("userid_mark", anyHTTPLevel, .exactly(1), .value(\.userid.$mark) { _, directive in
+        DirectiveSpec("userid_mark", anyHTTPLevel, .exactly(1), .value(\.modules.userid.$mark) { _, directive in
             let text = directive.arguments[0].text
             if text == "off" { return nil }
             let b = Array(text.utf8)

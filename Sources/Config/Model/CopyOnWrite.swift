@@ -1,11 +1,11 @@
 /// One module's group inside `HTTPSettings`, held by reference and copied on its first write. A level that
-/// writes nothing of a module shares the group with the level above (`inherit(from:unset:merge:)` hands the
+/// writes nothing of a module shares the group with the level above (`share(from:unset:merge:)` hands the
 /// parent's box down), so a server or location costs a pointer per untouched module instead of a copy of all of
 /// them: inline, HTTPSettings was 6.4 KB, and copying it into 20,000 levels was a quarter of `-t` at 5,000
 /// servers (BENCHMARKS.md, config_load).
-@propertyWrapper
+@dynamicMemberLookup
 public struct CopyOnWrite<Group: Sendable>: Sendable {
-    /// Written only while uniquely referenced (`wrappedValue`'s modify), so sharing it across threads is safe.
+    /// Written only while uniquely referenced (`value`'s modify), so sharing it across threads is safe.
     @usableFromInline final class Box: @unchecked Sendable {
         @usableFromInline var value: Group
         @usableFromInline init(_ value: Group) { self.value = value }
@@ -13,13 +13,24 @@ public struct CopyOnWrite<Group: Sendable>: Sendable {
 
     @usableFromInline var box: Box
 
-    public init(wrappedValue: Group) { box = Box(wrappedValue) }
+    init(_ value: Group) { box = Box(value) }
 
-    public var wrappedValue: Group {
-        @inlinable _read { yield box.value }
-        @inlinable _modify {
+    @inlinable public var value: Group {
+        _read { yield box.value }
+        _modify {
             if !isKnownUniquelyReferenced(&box) { box = Box(box.value) }
             yield &box.value
+        }
+    }
+
+    /// One field, for the directive table's key paths (`\.modules.proxy.$readTimeout`): a key path writes a
+    /// computed component by reading it out and setting it back, so through `HTTPSettings.proxy` each directive
+    /// copied the whole group twice; through this subscript it copies the one setting.
+    public subscript<Field>(dynamicMember path: WritableKeyPath<Group, Field>) -> Field {
+        get { box.value[keyPath: path] }
+        set {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.value) }
+            box.value[keyPath: path] = newValue
         }
     }
 
@@ -28,12 +39,12 @@ public struct CopyOnWrite<Group: Sendable>: Sendable {
     mutating func share(from parent: CopyOnWrite, unset: CopyOnWrite, merge: (inout Group, Group) -> Void) {
         if box === parent.box { return }
         if box === unset.box { box = parent.box; return }
-        merge(&wrappedValue, parent.wrappedValue)
+        merge(&value, parent.value)
     }
 
     /// nginx's merge of a module with fields that are not inherited (`internal`, `try_files`): field by field.
     mutating func merge(from parent: CopyOnWrite, merge: (inout Group, Group) -> Void) {
         if box === parent.box { return }
-        merge(&wrappedValue, parent.wrappedValue)
+        merge(&value, parent.value)
     }
 }

@@ -3,96 +3,203 @@
 ///
 ///     location.settings.proxy.readTimeout   // effective value for that location
 public struct HTTPSettings: Sendable {
-    @CopyOnWrite public var proxy: ProxySettings
-    @CopyOnWrite public var fastcgi: FastCGISettings
-    @CopyOnWrite public var uwsgi: UWSGISettings
+    /// Each module's box (CopyOnWrite.swift). Code reads and writes a module through its property below; the
+    /// directive table's key paths go through these (`\.modules.proxy.$readTimeout`) to reach the setting in place.
+    public struct Modules: Sendable {
+        public var proxy: CopyOnWrite<ProxySettings>
+        public var fastcgi: CopyOnWrite<FastCGISettings>
+        public var uwsgi: CopyOnWrite<UWSGISettings>
+        public var scgi: CopyOnWrite<CGIParamsSettings>
+        public var memcached: CopyOnWrite<MemcachedSettings>
+        public var gzip: CopyOnWrite<GzipSettings>
+        public var client: CopyOnWrite<ClientSettings>
+        public var content: CopyOnWrite<ContentSettings>
+        public var logging: CopyOnWrite<LoggingSettings>
+        public var rewrite: CopyOnWrite<RewriteSettings>
+        public var access: CopyOnWrite<AccessSettings>
+        public var limits: CopyOnWrite<LimitSettings>
+        public var files: CopyOnWrite<FileSettings>
+        public var ssl: CopyOnWrite<SSLSettings>
+        public var proxySSL: CopyOnWrite<ProxySSLSettings>
+        public var uwsgiSSL: CopyOnWrite<ProxySSLSettings>
+        public var resolver: CopyOnWrite<ResolverSettings>
+        public var ssi: CopyOnWrite<SSISettings>
+        public var subFilter: CopyOnWrite<SubFilterSettings>
+        public var addition: CopyOnWrite<AdditionSettings>
+        public var referer: CopyOnWrite<RefererSettings>
+        public var browser: CopyOnWrite<BrowserSettings>
+        public var secureLink: CopyOnWrite<SecureLinkSettings>
+        public var userid: CopyOnWrite<UserIDSettings>
+        public var dav: CopyOnWrite<DAVSettings>
+    }
+
+    public var modules: Modules
+
+    @inlinable public var proxy: ProxySettings {
+        _read { yield modules.proxy.value }
+        _modify { yield &modules.proxy.value }
+    }
+    @inlinable public var fastcgi: FastCGISettings {
+        _read { yield modules.fastcgi.value }
+        _modify { yield &modules.fastcgi.value }
+    }
+    @inlinable public var uwsgi: UWSGISettings {
+        _read { yield modules.uwsgi.value }
+        _modify { yield &modules.uwsgi.value }
+    }
     /// `scgi_*`: the family's settings, SCGI has none of its own.
-    @CopyOnWrite public var scgi: CGIParamsSettings
-    @CopyOnWrite public var memcached: MemcachedSettings
-    @CopyOnWrite public var gzip: GzipSettings
-    @CopyOnWrite public var client: ClientSettings
-    @CopyOnWrite public var content: ContentSettings
-    @CopyOnWrite public var logging: LoggingSettings
-    @CopyOnWrite public var rewrite: RewriteSettings
-    @CopyOnWrite public var access: AccessSettings
-    @CopyOnWrite public var limits: LimitSettings
-    @CopyOnWrite public var files: FileSettings
-    @CopyOnWrite public var ssl: SSLSettings
-    @CopyOnWrite public var proxySSL: ProxySSLSettings
+    @inlinable public var scgi: CGIParamsSettings {
+        _read { yield modules.scgi.value }
+        _modify { yield &modules.scgi.value }
+    }
+    @inlinable public var memcached: MemcachedSettings {
+        _read { yield modules.memcached.value }
+        _modify { yield &modules.memcached.value }
+    }
+    @inlinable public var gzip: GzipSettings {
+        _read { yield modules.gzip.value }
+        _modify { yield &modules.gzip.value }
+    }
+    @inlinable public var client: ClientSettings {
+        _read { yield modules.client.value }
+        _modify { yield &modules.client.value }
+    }
+    @inlinable public var content: ContentSettings {
+        _read { yield modules.content.value }
+        _modify { yield &modules.content.value }
+    }
+    @inlinable public var logging: LoggingSettings {
+        _read { yield modules.logging.value }
+        _modify { yield &modules.logging.value }
+    }
+    @inlinable public var rewrite: RewriteSettings {
+        _read { yield modules.rewrite.value }
+        _modify { yield &modules.rewrite.value }
+    }
+    @inlinable public var access: AccessSettings {
+        _read { yield modules.access.value }
+        _modify { yield &modules.access.value }
+    }
+    @inlinable public var limits: LimitSettings {
+        _read { yield modules.limits.value }
+        _modify { yield &modules.limits.value }
+    }
+    @inlinable public var files: FileSettings {
+        _read { yield modules.files.value }
+        _modify { yield &modules.files.value }
+    }
+    @inlinable public var ssl: SSLSettings {
+        _read { yield modules.ssl.value }
+        _modify { yield &modules.ssl.value }
+    }
+    @inlinable public var proxySSL: ProxySSLSettings {
+        _read { yield modules.proxySSL.value }
+        _modify { yield &modules.proxySSL.value }
+    }
     /// `uwsgi_ssl_*`: the same settings for `uwsgi_pass suwsgi://…`.
-    @CopyOnWrite public var uwsgiSSL: ProxySSLSettings
-    @CopyOnWrite public var resolver: ResolverSettings
-    @CopyOnWrite public var ssi: SSISettings
-    @CopyOnWrite public var subFilter: SubFilterSettings
-    @CopyOnWrite public var addition: AdditionSettings
-    @CopyOnWrite public var referer: RefererSettings
-    @CopyOnWrite public var browser: BrowserSettings
-    @CopyOnWrite public var secureLink: SecureLinkSettings
-    @CopyOnWrite public var userid: UserIDSettings
-    @CopyOnWrite public var dav: DAVSettings
+    @inlinable public var uwsgiSSL: ProxySSLSettings {
+        _read { yield modules.uwsgiSSL.value }
+        _modify { yield &modules.uwsgiSSL.value }
+    }
+    @inlinable public var resolver: ResolverSettings {
+        _read { yield modules.resolver.value }
+        _modify { yield &modules.resolver.value }
+    }
+    @inlinable public var ssi: SSISettings {
+        _read { yield modules.ssi.value }
+        _modify { yield &modules.ssi.value }
+    }
+    @inlinable public var subFilter: SubFilterSettings {
+        _read { yield modules.subFilter.value }
+        _modify { yield &modules.subFilter.value }
+    }
+    @inlinable public var addition: AdditionSettings {
+        _read { yield modules.addition.value }
+        _modify { yield &modules.addition.value }
+    }
+    @inlinable public var referer: RefererSettings {
+        _read { yield modules.referer.value }
+        _modify { yield &modules.referer.value }
+    }
+    @inlinable public var browser: BrowserSettings {
+        _read { yield modules.browser.value }
+        _modify { yield &modules.browser.value }
+    }
+    @inlinable public var secureLink: SecureLinkSettings {
+        _read { yield modules.secureLink.value }
+        _modify { yield &modules.secureLink.value }
+    }
+    @inlinable public var userid: UserIDSettings {
+        _read { yield modules.userid.value }
+        _modify { yield &modules.userid.value }
+    }
+    @inlinable public var dav: DAVSettings {
+        _read { yield modules.dav.value }
+        _modify { yield &modules.dav.value }
+    }
 
     /// Every field at its default, unset: built once; every new level starts as a copy of it (a pointer per
     /// module), and a module still in these boxes was not written at its level (`inherit(from:)`).
-    static let unset = HTTPSettings(defaults: ())
+    static let unset = HTTPSettings(modules: Modules(
+        proxy: CopyOnWrite(ProxySettings()),
+        fastcgi: CopyOnWrite(FastCGISettings()),
+        uwsgi: CopyOnWrite(UWSGISettings()),
+        scgi: CopyOnWrite(CGIParamsSettings()),
+        memcached: CopyOnWrite(MemcachedSettings()),
+        gzip: CopyOnWrite(GzipSettings()),
+        client: CopyOnWrite(ClientSettings()),
+        content: CopyOnWrite(ContentSettings()),
+        logging: CopyOnWrite(LoggingSettings()),
+        rewrite: CopyOnWrite(RewriteSettings()),
+        access: CopyOnWrite(AccessSettings()),
+        limits: CopyOnWrite(LimitSettings()),
+        files: CopyOnWrite(FileSettings()),
+        ssl: CopyOnWrite(SSLSettings()),
+        proxySSL: CopyOnWrite(ProxySSLSettings()),
+        uwsgiSSL: CopyOnWrite(ProxySSLSettings()),
+        resolver: CopyOnWrite(ResolverSettings()),
+        ssi: CopyOnWrite(SSISettings()),
+        subFilter: CopyOnWrite(SubFilterSettings()),
+        addition: CopyOnWrite(AdditionSettings()),
+        referer: CopyOnWrite(RefererSettings()),
+        browser: CopyOnWrite(BrowserSettings()),
+        secureLink: CopyOnWrite(SecureLinkSettings()),
+        userid: CopyOnWrite(UserIDSettings()),
+        dav: CopyOnWrite(DAVSettings())))
 
     public init() { self = Self.unset }
 
-    private init(defaults: Void) {
-        proxy = ProxySettings()
-        fastcgi = FastCGISettings()
-        uwsgi = UWSGISettings()
-        scgi = CGIParamsSettings()
-        memcached = MemcachedSettings()
-        gzip = GzipSettings()
-        client = ClientSettings()
-        content = ContentSettings()
-        logging = LoggingSettings()
-        rewrite = RewriteSettings()
-        access = AccessSettings()
-        limits = LimitSettings()
-        files = FileSettings()
-        ssl = SSLSettings()
-        proxySSL = ProxySSLSettings()
-        uwsgiSSL = ProxySSLSettings()
-        resolver = ResolverSettings()
-        ssi = SSISettings()
-        subFilter = SubFilterSettings()
-        addition = AdditionSettings()
-        referer = RefererSettings()
-        browser = BrowserSettings()
-        secureLink = SecureLinkSettings()
-        userid = UserIDSettings()
-        dav = DAVSettings()
-    }
+    private init(modules: Modules) { self.modules = modules }
 
-    /// nginx's merge (HTTPSettings+Inherit.swift has each module's, field by field). Here, because the modules'
-    /// boxes are private to this file: a module this level did not write shares its parent's.
+    /// nginx's merge (HTTPSettings+Inherit.swift has each module's, field by field): a module this level did not
+    /// write shares its parent's.
     mutating func inherit(from parent: HTTPSettings) {
-        _proxy.share(from: parent._proxy, unset: Self.unset._proxy) { $0.inherit(from: $1) }
-        _fastcgi.share(from: parent._fastcgi, unset: Self.unset._fastcgi) { $0.inherit(from: $1) }
-        _uwsgi.share(from: parent._uwsgi, unset: Self.unset._uwsgi) { $0.inherit(from: $1) }
-        _scgi.share(from: parent._scgi, unset: Self.unset._scgi) { $0.inherit(from: $1) }
-        _memcached.share(from: parent._memcached, unset: Self.unset._memcached) { $0.inherit(from: $1) }
-        _gzip.share(from: parent._gzip, unset: Self.unset._gzip) { $0.inherit(from: $1) }
-        _client.share(from: parent._client, unset: Self.unset._client) { $0.inherit(from: $1) }
-        _content.merge(from: parent._content) { $0.inherit(from: $1) }
-        _logging.share(from: parent._logging, unset: Self.unset._logging) { $0.inherit(from: $1) }
-        _rewrite.share(from: parent._rewrite, unset: Self.unset._rewrite) { $0.inherit(from: $1) }
-        _access.share(from: parent._access, unset: Self.unset._access) { $0.inherit(from: $1) }
-        _limits.share(from: parent._limits, unset: Self.unset._limits) { $0.inherit(from: $1) }
-        _files.merge(from: parent._files) { $0.inherit(from: $1) }
-        _ssl.share(from: parent._ssl, unset: Self.unset._ssl) { $0.inherit(from: $1) }
-        _proxySSL.share(from: parent._proxySSL, unset: Self.unset._proxySSL) { $0.inherit(from: $1) }
-        _uwsgiSSL.share(from: parent._uwsgiSSL, unset: Self.unset._uwsgiSSL) { $0.inherit(from: $1) }
-        _resolver.share(from: parent._resolver, unset: Self.unset._resolver) { $0.inherit(from: $1) }
-        _ssi.share(from: parent._ssi, unset: Self.unset._ssi) { $0.inherit(from: $1) }
-        _subFilter.share(from: parent._subFilter, unset: Self.unset._subFilter) { $0.inherit(from: $1) }
-        _addition.share(from: parent._addition, unset: Self.unset._addition) { $0.inherit(from: $1) }
-        _referer.share(from: parent._referer, unset: Self.unset._referer) { $0.inherit(from: $1) }
-        _browser.share(from: parent._browser, unset: Self.unset._browser) { $0.inherit(from: $1) }
-        _secureLink.share(from: parent._secureLink, unset: Self.unset._secureLink) { $0.inherit(from: $1) }
-        _userid.share(from: parent._userid, unset: Self.unset._userid) { $0.inherit(from: $1) }
-        _dav.share(from: parent._dav, unset: Self.unset._dav) { $0.inherit(from: $1) }
+        let unset = Self.unset.modules
+        modules.proxy.share(from: parent.modules.proxy, unset: unset.proxy) { $0.inherit(from: $1) }
+        modules.fastcgi.share(from: parent.modules.fastcgi, unset: unset.fastcgi) { $0.inherit(from: $1) }
+        modules.uwsgi.share(from: parent.modules.uwsgi, unset: unset.uwsgi) { $0.inherit(from: $1) }
+        modules.scgi.share(from: parent.modules.scgi, unset: unset.scgi) { $0.inherit(from: $1) }
+        modules.memcached.share(from: parent.modules.memcached, unset: unset.memcached) { $0.inherit(from: $1) }
+        modules.gzip.share(from: parent.modules.gzip, unset: unset.gzip) { $0.inherit(from: $1) }
+        modules.client.share(from: parent.modules.client, unset: unset.client) { $0.inherit(from: $1) }
+        modules.content.merge(from: parent.modules.content) { $0.inherit(from: $1) }
+        modules.logging.share(from: parent.modules.logging, unset: unset.logging) { $0.inherit(from: $1) }
+        modules.rewrite.share(from: parent.modules.rewrite, unset: unset.rewrite) { $0.inherit(from: $1) }
+        modules.access.share(from: parent.modules.access, unset: unset.access) { $0.inherit(from: $1) }
+        modules.limits.share(from: parent.modules.limits, unset: unset.limits) { $0.inherit(from: $1) }
+        modules.files.merge(from: parent.modules.files) { $0.inherit(from: $1) }
+        modules.ssl.share(from: parent.modules.ssl, unset: unset.ssl) { $0.inherit(from: $1) }
+        modules.proxySSL.share(from: parent.modules.proxySSL, unset: unset.proxySSL) { $0.inherit(from: $1) }
+        modules.uwsgiSSL.share(from: parent.modules.uwsgiSSL, unset: unset.uwsgiSSL) { $0.inherit(from: $1) }
+        modules.resolver.share(from: parent.modules.resolver, unset: unset.resolver) { $0.inherit(from: $1) }
+        modules.ssi.share(from: parent.modules.ssi, unset: unset.ssi) { $0.inherit(from: $1) }
+        modules.subFilter.share(from: parent.modules.subFilter, unset: unset.subFilter) { $0.inherit(from: $1) }
+        modules.addition.share(from: parent.modules.addition, unset: unset.addition) { $0.inherit(from: $1) }
+        modules.referer.share(from: parent.modules.referer, unset: unset.referer) { $0.inherit(from: $1) }
+        modules.browser.share(from: parent.modules.browser, unset: unset.browser) { $0.inherit(from: $1) }
+        modules.secureLink.share(from: parent.modules.secureLink, unset: unset.secureLink) { $0.inherit(from: $1) }
+        modules.userid.share(from: parent.modules.userid, unset: unset.userid) { $0.inherit(from: $1) }
+        modules.dav.share(from: parent.modules.dav, unset: unset.dav) { $0.inherit(from: $1) }
     }
 }
 
