@@ -33,7 +33,8 @@ struct UpstreamBuffers {
     var problem: String? {
         if buffers.count < 2 { return "there must be at least 2 \"\(module)_buffers\"" }
         let size = max(bufferSize, buffers.size)
-        let atLeast = "the maximum of the value of \"\(module)_buffer_size\" and one of the \"\(module)_buffers\""
+        // Made only for a message: this runs at every level of a configuration.
+        var atLeast: String { "the maximum of the value of \"\(module)_buffer_size\" and one of the \"\(module)_buffers\"" }
         let busy = busyBuffersSize ?? 2 * size
         if busy < size {
             return "\"\(module)_busy_buffers_size\" must be equal to or greater than " + atLeast
