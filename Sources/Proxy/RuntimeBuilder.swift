@@ -1161,14 +1161,9 @@ struct Builder {
     func charsetMaps(_ http: HTTPConfig) -> CharsetMaps {
         if let done = memo.charsetMaps { return done }
         var names: [String] = []
-        func add(_ c: ContentSettings) {
-            for n in [c.charset, c.sourceCharset] { if let n, !n.hasPrefix("$") { names.append(n) } }
+        http.forEachSettings { s in
+            for n in [s.content.charset, s.content.sourceCharset] { if let n, !n.hasPrefix("$") { names.append(n) } }
         }
-        func walk(_ locations: [LocationConfig]) {
-            for l in locations { add(l.settings.content); walk(l.nested) }
-        }
-        add(http.settings.content)
-        for s in http.servers { add(s.settings.content); walk(s.locations) }
         let made = CharsetMaps(http.charsetMaps, names: names)
         memo.charsetMaps = made
         return made

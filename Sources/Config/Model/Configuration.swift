@@ -189,28 +189,35 @@ public struct MapEntry: Sendable, Equatable {
 }
 
 extension HTTPConfig {
-    /// Every `client_body_temp_path`, and the `proxy_temp_path` of caching and storing levels, each once (nginx's
-    /// ngx_create_paths list, before the cache paths). Levels that set nothing share their parent's settings box:
-    /// each box is looked at once, which keeps this off a 20,000-location load's profile.
-    public var tempPaths: [String] {
+    /// Every level's settings, http's first, then each server's and its locations' (nested ones too) in
+    /// configuration order, each settings box once: levels that set nothing share one box, and a walk of 20,000
+    /// levels that copied each one stood out in a large configuration's load.
+    public func forEachSettings(_ body: (borrowing HTTPSettings) throws -> Void) rethrows {
         var seen: Set<ObjectIdentifier> = []
+        func walk(_ locations: [LocationConfig]) throws {
+            for i in locations.indices {
+                let box = locations[i].box
+                if seen.insert(ObjectIdentifier(box)).inserted { try body(box.value) }
+                try walk(locations[i].nested)
+            }
+        }
+        try body(settings)
+        for i in servers.indices {
+            let box = servers[i].box
+            if seen.insert(ObjectIdentifier(box)).inserted { try body(box.value) }
+            try walk(servers[i].locations)
+        }
+    }
+
+    /// Every `client_body_temp_path`, and the `proxy_temp_path` of caching and storing levels, each once (nginx's
+    /// ngx_create_paths list, before the cache paths).
+    public var tempPaths: [String] {
         var out: [String] = []
-        func add(_ s: HTTPSettings) {
-            let writesProxyTemp = s.proxy.cache.zone != nil || s.proxy.store != .off
-            for p in [s.client.bodyTempPath] + (writesProxyTemp ? [s.proxy.tempPath] : []) where !out.contains(p) {
+        forEachSettings { s in
+            for p in [s.client.bodyTempPath] + (s.proxy.cache.zone != nil || s.proxy.store != .off ? [s.proxy.tempPath] : [])
+            where !out.contains(p) {
                 out.append(p)
             }
-        }
-        func walk(_ locations: [LocationConfig]) {
-            for l in locations {
-                if seen.insert(ObjectIdentifier(l.box)).inserted { add(l.box.value) }
-                walk(l.nested)
-            }
-        }
-        add(settings)
-        for server in servers {
-            if seen.insert(ObjectIdentifier(server.box)).inserted { add(server.box.value) }
-            walk(server.locations)
         }
         return out
     }
