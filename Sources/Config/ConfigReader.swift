@@ -75,7 +75,6 @@ struct ConfigReader {
             let terminator = tokens[index]
             index += 1
             let name = String(decoding: tokens[first].bytes, as: UTF8.self)
-            let nameQuoted = tokens[first].quoted
             var arguments: [Argument] = []
             arguments.reserveCapacity(index - first - 2)
             for i in (first + 1)..<(index - 1) { arguments.append(Argument(tokens[i].bytes, quoted: tokens[i].quoted)) }
@@ -92,9 +91,9 @@ struct ConfigReader {
                 // `block` returned past the `}` that closed it.
                 directives.append(Directive(name: name, arguments: arguments, block: children, location: location,
                                             blockEnd: place(file, tokens[index - 1].line)))
-            } else if name == "include" && !nameQuoted {
+            } else if name == "include" {   // quoted or not, as every directive name in nginx
                 directives += try include(arguments, at: location)
-            } else if name == "state" && inUpstream && !nameQuoted && arguments.count == 1 {
+            } else if name == "state" && inUpstream && arguments.count == 1 {
                 directives += try state(arguments[0].text, at: location)
             } else {
                 directives.append(Directive(name: name, arguments: arguments, block: nil, location: location))

@@ -12,9 +12,11 @@ public final class AccessLogFile: Sendable {
     /// `access_log syslog:…`: each line one datagram to this server, nothing written to a file.
     let syslog: SyslogPeer?
 
+    /// An empty `path` is the standard error (`access_log ""`, as nginx's empty file name): a copy of its
+    /// descriptor, which a reopen leaves alone.
     init(path: String, open shouldOpen: Bool = true) {
         self.path = path
-        fdBox = Lock(shouldOpen ? LogFileOpener.open(path) : -1)
+        fdBox = Lock(!shouldOpen ? -1 : path.isEmpty ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3) : LogFileOpener.open(path))
         syslog = nil
     }
 
@@ -45,7 +47,7 @@ public final class AccessLogFile: Sendable {
 
     /// Opens the path again (after logrotate moved the file); keeps the old descriptor on failure.
     func reopen() -> Bool {
-        if syslog != nil { return true }
+        if syslog != nil || path.isEmpty { return true }
         let fd = LogFileOpener.open(path)
         if fd < 0 { return false }
         fdBox.withLock { old in if old >= 0 { close(old) }; old = fd }

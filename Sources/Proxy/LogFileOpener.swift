@@ -33,6 +33,7 @@ public enum LogFileOpener {
     /// existing file must be writable and not a directory, a new one needs a directory that takes files.
     /// The errno, or nil when the open would succeed.
     static func probe(_ path: String) -> Int32? {
+        if path.isEmpty { return nil }   // the standard error (`access_log ""`)
         var st = stat()
         if stat(path, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR { return EISDIR }

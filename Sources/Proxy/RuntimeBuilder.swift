@@ -542,12 +542,13 @@ struct Builder {
         let fallback = try location(LocationOwn(handler: s.handler), settings: s.settings, match: .prefix, prefix: [], name: "server",
                                     rewrites: s.rewrites, http: http, at: s.location)
         // Named locations sit beside the tree: only internal redirects reach them (nginx allows them at the
-        // server level only, which the parser checks).
+        // server level only, which the parser checks). A name written twice is the first one's, as nginx finds it.
         var named: [[UInt8]: LocationRuntime] = [:]
         for l in s.locations {
             guard case .named(let n) = l.match else { continue }
-            named[Array(n.utf8)] = try location(LocationOwn(l), settings: l.settings, match: .prefix, prefix: [], name: n,
-                                                rewrites: l.rewrites, http: http, at: l.location)
+            let built = try location(LocationOwn(l), settings: l.settings, match: .prefix, prefix: [], name: n,
+                                     rewrites: l.rewrites, http: http, at: l.location)
+            if named[Array(n.utf8)] == nil { named[Array(n.utf8)] = built }
         }
         let tls = try serverTLS(s, name: name)
         var ocsp: ClientOCSPRuntime? = nil, stapling: StaplingRuntime? = nil
@@ -633,7 +634,7 @@ struct Builder {
             guard let format = http.logFormat(named: a.format) else {
                 throw ConfigError("unknown log format \"\(a.format)\"", at: a.location ?? loc)
             }
-            let path = absolute(a.path)
+            let path = a.path.isEmpty ? "" : absolute(a.path)   // "": the standard error
             var dynamicPath: CompiledTemplate? = nil
             if a.syslog == nil && path.contains("$") {   // a path with variables: opened per line (AccessLogWriter)
                 let template: Template

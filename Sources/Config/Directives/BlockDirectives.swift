@@ -182,8 +182,8 @@ extension DirectiveTable {
             switch match {
             case .exact(let path): return "=" + path
             case .prefix(let path), .prefixNoRegex(let path): return "/" + path
-            case .named(let name): return name
-            case .regex: return nil
+            // nginx checks no duplicate named location: the first of a name is the one found (RuntimeBuilder).
+            case .named, .regex: return nil
             }
         }
         guard let own = key(match) else { return }

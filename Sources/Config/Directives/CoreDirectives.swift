@@ -104,7 +104,7 @@ extension DirectiveTable {
         ]
     }
 
-    /// `error_log file|stderr [level]`.
+    /// `error_log file|stderr|"" [level]`.
     static func errorLog(_ builder: ConfigBuilder, _ directive: Directive) throws -> ErrorLog {
         let target = directive.arguments[0].text
         var level = LogLevel.error
@@ -118,7 +118,8 @@ extension DirectiveTable {
         if target.hasPrefix("syslog:") {
             return ErrorLog(path: target, level: level, syslog: try syslog(target, directive))
         }
-        return ErrorLog(path: target == "stderr" ? "stderr" : builder.absolutePath(target), level: level)
+        // nginx's ngx_conf_open_file: an empty name is the standard error, as `stderr` is.
+        return ErrorLog(path: target == "stderr" || target.isEmpty ? "stderr" : builder.absolutePath(target), level: level)
     }
 
     /// The `syslog:…` target of an error_log or access_log line, nginx's message when it is wrong.

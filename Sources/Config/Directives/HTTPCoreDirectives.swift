@@ -390,8 +390,9 @@ extension DirectiveTable {
             return []
         }
         let target = arguments[0].text
+        // An empty name is the standard error (nginx's ngx_conf_open_file); `stderr` is a file of that name.
         var log = AccessLog(
-            path: target.hasPrefix("syslog:") ? target : builder.absolutePath(target),
+            path: target.hasPrefix("syslog:") || target.isEmpty ? target : builder.absolutePath(target),
             format: arguments.count > 1 ? arguments[1].text : "combined", location: directive.location)
         if target.hasPrefix("syslog:") { log.syslog = try syslog(target, directive) }
         for argument in arguments.dropFirst(2) {

@@ -44,34 +44,35 @@ enum IfContext {
 /// Parses `if`'s arguments: `($a)`, `( $a = b )`, `($a ~* "re")`, `(!-f $path)`.
 enum IfConditionParser {
     static func parse(_ directive: Directive) throws -> IfCondition {
-        var words = directive.arguments.map { ($0.bytes, $0.quoted) }
+        var words = directive.arguments.map(\.bytes)
         func invalid() -> ConfigError {
             ConfigError("invalid condition \"\(directive.arguments.map(\.text).joined(separator: " "))\"",
                         at: directive.location)
         }
         // nginx strips the "(" of the first word and the ")" of the last one; a bare "(" or ")" goes.
-        guard var first = words.first, first.0.first == UInt8(ascii: "(") else { throw invalid() }
-        first.0.removeFirst()
-        if first.0.isEmpty { words.removeFirst() } else { words[0] = first }
-        guard var last = words.last, last.0.last == UInt8(ascii: ")") else { throw invalid() }
-        last.0.removeLast()
-        if last.0.isEmpty { words.removeLast() } else { words[words.count - 1] = last }
+        guard var first = words.first, first.first == UInt8(ascii: "(") else { throw invalid() }
+        first.removeFirst()
+        if first.isEmpty { words.removeFirst() } else { words[0] = first }
+        guard var last = words.last, last.last == UInt8(ascii: ")") else { throw invalid() }
+        last.removeLast()
+        if last.isEmpty { words.removeLast() } else { words[words.count - 1] = last }
         guard !words.isEmpty else { throw invalid() }
         func template(_ bytes: [UInt8]) throws -> Template {
             do { return try Template(bytes: bytes) } catch { throw ConfigError(error.message, at: directive.location) }
         }
-        let head = String(decoding: words[0].0, as: UTF8.self)
-        if head.hasPrefix("$") && !words[0].1 {
-            let subject = try template(words[0].0)
+        let head = String(decoding: words[0], as: UTF8.self)
+        // Quotes do not matter: nginx's `if ("$a" = b)` and `if "($a)"` read the words as written without them.
+        if head.hasPrefix("$") {
+            let subject = try template(words[0])
             guard subject.pieces.count == 1, case .variable = subject.pieces[0] else { throw invalid() }
             if words.count == 1 { return .variable(subject) }
             guard words.count == 3 else { throw invalid() }
-            let op = String(decoding: words[1].0, as: UTF8.self)
+            let op = String(decoding: words[1], as: UTF8.self)
             switch op {
             case "=", "!=":
-                return .compare(subject, try template(words[2].0), negated: op == "!=")
+                return .compare(subject, try template(words[2]), negated: op == "!=")
             case "~", "~*", "!~", "!~*":
-                return .regex(subject, pattern: String(decoding: words[2].0, as: UTF8.self),
+                return .regex(subject, pattern: String(decoding: words[2], as: UTF8.self),
                               caseInsensitive: op.hasSuffix("*"), negated: op.hasPrefix("!"))
             default:
                 throw ConfigError("unexpected \"\(op)\" in condition", at: directive.location)
@@ -83,6 +84,6 @@ enum IfConditionParser {
         if negated { test.removeFirst() }
         guard test.count == 2, test.hasPrefix("-"), let kind = IfCondition.FileTest(rawValue: String(test.dropFirst()))
         else { throw invalid() }
-        return .file(try template(words[1].0), test: kind, negated: negated)
+        return .file(try template(words[1]), test: kind, negated: negated)
     }
 }

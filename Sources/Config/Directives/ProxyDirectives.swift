@@ -247,10 +247,9 @@ extension DirectiveTable {
             default: flags.append(.evaluated(try Values.template(directive, argument)))
             }
         }
+        // nginx 1.22 takes a cookie named twice (1.19.3 to 1.19.7 refused it with "duplicate parameter"; 1.19.8
+        // dropped the check with variables in the flags): the first rule that matches a cookie applies.
         let cookie = try rewriteMatch(builder, directive, arguments[0])
-        if case .literal(let t) = cookie, current.wrappedValue.contains(where: { $0.cookie == .literal(t) }) && current.isSet {
-            throw ConfigError("duplicate parameter \"\(arguments[0].text)\"", at: directive.location)
-        }
         builder.settings.proxy.$cookieFlags.set((current.isSet ? current.wrappedValue : []) + [CookieFlagsRule(cookie: cookie, flags: flags)])
     }
 

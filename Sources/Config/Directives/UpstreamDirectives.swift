@@ -48,8 +48,8 @@ extension DirectiveTable {
             try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             builder.currentUpstream.keepaliveTime = try Values.milliseconds(directive, directive.arguments[0])
         }),
+        // nginx takes a second `zone` too: the upstream's is the last one, and each one written is declared.
         DirectiveSpec("zone", [.upstream], .range(1, 2), .custom { builder, directive in
-            try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
             let name = directive.arguments[0].text
             guard !name.isEmpty else { throw ConfigError("invalid zone name \"\"", at: directive.location) }
             var size: Int?

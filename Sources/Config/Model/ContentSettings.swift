@@ -148,7 +148,7 @@ public struct OpenLogFileCache: Sendable, Equatable {
 
 /// `access_log path [format [buffer=size] [flush=time] [gzip[=level]] [if=condition]]`.
 public struct AccessLog: Sendable, Equatable {
-    /// Absolute after load (relative paths resolve against the prefix).
+    /// Absolute after load (relative paths resolve against the prefix); empty for the standard error.
     public var path: String
     public var format: String
     public var bufferSize: Int? = nil
