@@ -1,4 +1,5 @@
 import Glibc
+@testable import Proxy
 import SwitchyardTestSupport
 import Testing
 
@@ -31,5 +32,13 @@ struct NginxAgreementRuntimeTests {
         let response = try f.get("/x")
         #expect(response.status == 200)
         #expect(response.text == "first")
+    }
+
+    /// client_body_temp_path takes nginx's levels (up to three, 10 digits in all): the directories are the file
+    /// name's last digits, as ngx_create_hashed_filename cuts them.
+    @Test func bodyTempLevelsBeyondTwo() {
+        let spread = BodyTempPath(directory: "/t", levels: [4, 4, 2]).path(for: 1_234_567_890)
+        #expect(spread.directories == ["/t", "/t/7890", "/t/7890/3456", "/t/7890/3456/12"])
+        #expect(spread.file == "/t/7890/3456/12/1234567890")
     }
 }

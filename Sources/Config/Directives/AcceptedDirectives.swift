@@ -139,11 +139,7 @@ extension DirectiveTable {
         case .number: _ = try Values.number(directive, arguments[0])
         case .buffers: _ = try Values.bufferCount(directive)
         case .tempPath:
-            for argument in arguments.dropFirst() {
-                guard let level = Int(argument.text), (1...2).contains(level) else {
-                    throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
-                }
-            }
+            _ = try Values.pathLevels(directive)
         case .offsetOrOff:
             if first != "off" { _ = try Values.offset(directive, arguments[0]) }
         case .poolSize:
@@ -152,7 +148,7 @@ extension DirectiveTable {
             if size < 112 { throw ConfigError("the pool size must be no less than 112", at: directive.location) }
             if size % 16 != 0 { throw ConfigError("the pool size must be a multiple of 16", at: directive.location) }
         case .openFileCache:
-            try fileCacheParameters(directive, counts: ["max"], times: ["inactive"],
+            try fileCacheParameters(directive, counts: ["max"], times: ["inactive"], positiveMax: true,
                                     missingMax: "\"open_file_cache\" must have the \"max\" parameter")
         case .aio:
             guard first == "on" || first == "off" || first == "threads" || first.hasPrefix("threads=") else {
@@ -190,7 +186,7 @@ extension DirectiveTable {
                 if text.hasPrefix("threads=") { value = text.dropFirst(8); threads = true }
                 else if text.hasPrefix("max_queue=") { value = text.dropFirst(10) }
                 else { throw ConfigError("invalid parameter \"\(text)\"", at: directive.location) }
-                guard let n = Int(value), n > 0 || text.hasPrefix("max_queue=") && n == 0 else {
+                guard let n = Values.decimal(value), n > 0 || text.hasPrefix("max_queue=") && n == 0 else {
                     throw ConfigError("invalid \(text.hasPrefix("threads=") ? "threads" : "max_queue") value \"\(value)\"",
                                       at: directive.location)
                 }

@@ -3,11 +3,15 @@
 /// same resolution (upstream by name, address at load, implicit groups and the resolver for variables) serves
 /// proxy_pass and the CGI family.
 enum CGIPassParser {
+    /// `memcached_pass` takes no variables in nginx 1.22: its text is an address or an upstream's name as written,
+    /// so `$host:11211` is a host that is not found and `$host` an implicit group with no port, as nginx says.
     static func parse(_ directive: Directive, _ wire: CGIProtocol) throws -> ProxyPass {
         let argument = directive.arguments[0]
         var text = argument.text
-        let template = try Values.template(directive, argument)
-        if !template.isLiteral { return .dynamic(template) }
+        if wire != .memcached {
+            let template = try Values.template(directive, argument)
+            if !template.isLiteral { return .dynamic(template) }
+        }
         var scheme = wire.rawValue
         if wire == .uwsgi {
             // uwsgi_pass may name its scheme; suwsgi:// is uwsgi over TLS (the uwsgi_ssl_* settings apply).
@@ -27,7 +31,7 @@ enum CGIPassParser {
             return .static(ProxyURL(scheme: scheme, target: .upstream(split.host), hostHeader: text, uri: nil,
                                     location: directive.location))
         }
-        guard let port = Int(portText), (1...65535).contains(port) else {
+        guard let port = Values.decimal(portText), (1...65535).contains(port) else {
             throw ConfigError("invalid port in upstream \"\(text)\"", at: directive.location)
         }
         return .static(ProxyURL(scheme: scheme, target: .address(host: split.host, port: port), hostHeader: text,

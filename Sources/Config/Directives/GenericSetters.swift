@@ -162,10 +162,27 @@ enum Values {
         return BufferCount(count: count, size: size)
     }
 
+    /// nginx's ngx_atoi: decimal digits only (no sign, no space), at least one, and no overflow. Swift's
+    /// `Int("+5")` takes a sign nginx refuses.
+    static func decimal<S: StringProtocol>(_ text: S) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Int(text)
+    }
+
+    /// The levels after a `*_temp_path`'s directory, as nginx's ngx_conf_set_path_slot reads them: each a
+    /// number above 0, together at most 10 digits of the 10-digit temp file name.
+    static func pathLevels(_ directive: Directive) throws -> [Int] {
+        var levels: [Int] = []
+        for argument in directive.arguments.dropFirst() {
+            guard let level = decimal(argument.text), (1...10).contains(level) else { throw invalidValue(directive) }
+            levels.append(level)
+        }
+        guard levels.reduce(0, +) <= 10 else { throw invalidValue(directive) }
+        return levels
+    }
+
     static func number(_ directive: Directive, _ argument: Argument) throws -> Int {
-        guard !argument.text.isEmpty, argument.text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-            let number = Int(argument.text)
-        else {
+        guard let number = decimal(argument.text) else {
             throw ConfigError("\"\(directive.name)\" directive invalid number", at: directive.location)
         }
         return number

@@ -76,13 +76,7 @@ extension DirectiveTable {
                 if builder.settings.client.$bodyTempPath.isSet {
                     throw ConfigError("\"client_body_temp_path\" directive is duplicate", at: directive.location)
                 }
-                var levels: [Int] = []
-                for argument in directive.arguments.dropFirst() {
-                    guard let n = Int(argument.text), (1...2).contains(n) else {
-                        throw ConfigError("invalid value \"\(argument.text)\" in \"client_body_temp_path\" directive", at: directive.location)
-                    }
-                    levels.append(n)
-                }
+                let levels = try Values.pathLevels(directive)
                 builder.settings.client.$bodyTempPath.set(builder.absolutePath(directive.arguments[0].text))
                 builder.settings.client.$bodyTempLevels.set(levels)
             }),
@@ -238,15 +232,15 @@ extension DirectiveTable {
     /// `open_log_file_cache off | max=N [inactive=time] [min_uses=N] [valid=time]`: for access logs whose
     /// paths hold variables (the others are opened once per configuration anyway).
     static func openLogFileCache(_ directive: Directive) throws -> OpenLogFileCache? {
-        try fileCacheParameters(directive, counts: ["max", "min_uses"], times: ["inactive", "valid"],
-                                missingMax: "\"open_log_file_cache\" must have \"max\" parameter")
-        if directive.arguments[0].text == "off" { return nil }
+        guard try fileCacheParameters(directive, counts: ["max", "min_uses"], times: ["inactive", "valid"],
+                                      positiveMax: false, missingMax: "\"open_log_file_cache\" must have \"max\" parameter")
+        else { return nil }
         var cache = OpenLogFileCache(max: 0, location: directive.location)
-        for argument in directive.arguments {
+        for argument in directive.arguments {   // every one a checked `name=value`: `off` returned above
             let parts = argument.text.split(separator: "=", maxSplits: 1).map(String.init)
             switch parts[0] {
-            case "max": cache.max = Int(parts[1])!
-            case "min_uses": cache.minUses = Int(parts[1])!
+            case "max": cache.max = Values.decimal(parts[1])!
+            case "min_uses": cache.minUses = Values.decimal(parts[1])!
             case "inactive": cache.inactiveSeconds = Units.seconds(parts[1])!
             default: cache.validSeconds = Units.seconds(parts[1])!
             }
@@ -254,32 +248,30 @@ extension DirectiveTable {
         return cache
     }
 
-    /// nginx's `open_file_cache` / `open_log_file_cache` arguments: `off` alone, or `name=value` parameters
-    /// (positive counts, times) of which `max` is required; `missingMax` is nginx's own wording for each.
+    /// nginx's `open_file_cache` / `open_log_file_cache` arguments, read in order: `name=value` parameters (counts
+    /// as ngx_atoi reads them, times) and `off`, which wins wherever it stands; without `off`, `max` must be above
+    /// 0 (`positiveMax`: open_file_cache refuses `max=0` as a parameter; open_log_file_cache says `missingMax`,
+    /// nginx's own wording for each). False for `off`.
+    @discardableResult
     static func fileCacheParameters(_ directive: Directive, counts: Set<String>, times: Set<String>,
-                                    missingMax: String) throws {
-        let arguments = directive.arguments
-        if arguments[0].text == "off" {
-            guard arguments.count == 1 else { throw Values.invalidParameter(directive, arguments[1].text) }
-            return
-        }
-        var hasMax = false
-        for argument in arguments {
-            let parts = argument.text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                                    positiveMax: Bool, missingMax: String) throws -> Bool {
+        var max = 0, off = false
+        for argument in directive.arguments {
+            let text = argument.text
+            if text == "off" { off = true; continue }
+            let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0]), value = parts.count == 2 ? String(parts[1]) : nil
-            if let value, counts.contains(name) {
-                // ngx_atoi: `min_uses=0` is a number; `max` must be one that caches something.
-                guard let n = Int(value), name == "max" ? n > 0 : n >= 0 else {
-                    throw Values.invalidParameter(directive, argument.text)
-                }
-                if name == "max" { hasMax = true }
-            } else if let value, times.contains(name) {
-                guard Units.seconds(value) != nil else { throw Values.invalidParameter(directive, argument.text) }
+            if let value, counts.contains(name), let n = Values.decimal(value), !(positiveMax && name == "max" && n == 0) {
+                if name == "max" { max = n }
+            } else if let value, times.contains(name), Units.seconds(value) != nil {
+                continue
             } else {
-                throw Values.invalidParameter(directive, argument.text)
+                throw ConfigError("invalid \"\(directive.name)\" parameter \"\(text)\"", at: directive.location)
             }
         }
-        if !hasMax { throw ConfigError(missingMax, at: directive.location) }
+        if off { return false }
+        if max == 0 { throw ConfigError(missingMax, at: directive.location) }
+        return true
     }
 
     /// The API's URI is written into the page's script: a path (`/api`) or an http(s) URL, of visible ASCII
@@ -359,7 +351,7 @@ extension DirectiveTable {
             arguments.removeLast()
             if last == "=" {
                 response = .fromTarget
-            } else if let code = Int(last.dropFirst()), (100...599).contains(code) {
+            } else if let code = Values.decimal(last.dropFirst()), (100...599).contains(code) {
                 response = .code(code)
             } else {
                 throw ConfigError("invalid value \"\(last)\"", at: directive.location)
@@ -370,7 +362,7 @@ extension DirectiveTable {
         }
         var codes: [Int] = []
         for text in arguments {
-            guard let code = Int(text) else { throw ConfigError("invalid value \"\(text)\"", at: directive.location) }
+            guard let code = Values.decimal(text) else { throw ConfigError("invalid value \"\(text)\"", at: directive.location) }
             guard (300...599).contains(code) else {
                 throw ConfigError("value \"\(text)\" must be between 300 and 599", at: directive.location)
             }
@@ -409,7 +401,7 @@ extension DirectiveTable {
             } else if argument.text == "gzip" {
                 log.gzipLevel = 1
             } else if let value = Values.parameter(argument, "gzip") {
-                guard let level = Int(value), (1...9).contains(level) else {
+                guard let level = Values.decimal(value), (1...9).contains(level) else {
                     throw ConfigError("invalid compression level \"\(value)\"", at: directive.location)
                 }
                 log.gzipLevel = level

@@ -32,16 +32,16 @@ extension DirectiveTable {
                 guard let ms = Units.milliseconds(value) else { throw invalid(word) }
                 check.jitter = .milliseconds(ms)
             } else if let value = Values.parameter(argument, "fails") {
-                guard let n = Int(value), n > 0 else { throw invalid(word) }
+                guard let n = Values.decimal(value), n > 0 else { throw invalid(word) }
                 check.fails = n
             } else if let value = Values.parameter(argument, "passes") {
-                guard let n = Int(value), n > 0 else { throw invalid(word) }
+                guard let n = Values.decimal(value), n > 0 else { throw invalid(word) }
                 check.passes = n
             } else if let value = Values.parameter(argument, "uri") {
                 guard value.hasPrefix("/") else { throw invalid(word) }
                 check.uri = value
             } else if let value = Values.parameter(argument, "port") {
-                guard let n = Int(value), n > 0, n < 65536 else { throw invalid(word) }
+                guard let n = Values.decimal(value), n > 0, n < 65536 else { throw invalid(word) }
                 check.port = n
             } else if let value = Values.parameter(argument, "match") {
                 guard !value.isEmpty else { throw invalid(word) }
@@ -101,7 +101,7 @@ final class MatchDraft: EntryLines {
     /// `200` or `200-399`.
     private static func statusRange(_ text: String, _ line: Directive) throws -> ClosedRange<Int> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        let bounds = parts.map { part in part.allSatisfy(\.isASCII) ? Int(part) : nil }
+        let bounds = parts.map { part in Values.decimal(part) }
         guard parts.count <= 2, let low = bounds.first ?? nil, let high = bounds.last ?? nil,
               low >= 100, high <= 599, low <= high
         else { throw ConfigError("invalid status \"\(text)\"", at: line.location) }

@@ -24,8 +24,8 @@ enum ListenParser {
                 // Every `name=value` parameter left is a socket option.
                 setsSocketOptions = true
                 if let value = Values.parameter(argument, "backlog") {
-                    guard let backlog = Int(value), backlog != 0 else {
-                        throw ConfigError("invalid backlog \"\(value)\"", at: directive.location)
+                    guard let backlog = Values.decimal(value), backlog != 0 else {
+                        throw ConfigError("invalid backlog \"\(argument.text)\"", at: directive.location)   // nginx names the whole parameter
                     }
                     listen.backlog = backlog
                 } else if let value = Values.parameter(argument, "rcvbuf") {
@@ -39,8 +39,8 @@ enum ListenParser {
                     }
                     listen.sendBuffer = size
                 } else if let value = Values.parameter(argument, "fastopen") {
-                    guard let n = Int(value), n >= 0 else {
-                        throw ConfigError("invalid fastopen \"\(value)\"", at: directive.location)
+                    guard let n = Values.decimal(value), n >= 0 else {
+                        throw ConfigError("invalid fastopen \"\(argument.text)\"", at: directive.location)
                     }
                     listen.fastOpen = n
                 } else if let value = Values.parameter(argument, "so_keepalive") {
@@ -79,7 +79,7 @@ enum ListenParser {
         let idle = try seconds(0), interval = try seconds(1)
         var count: Int? = nil
         if parts.count > 2, !parts[2].isEmpty {
-            guard let n = Int(parts[2]), n >= 0 else { throw invalid() }
+            guard let n = Values.decimal(parts[2]) else { throw invalid() }
             count = n > 0 ? n : nil
         }
         if idle == nil && interval == nil && count == nil { throw invalid() }

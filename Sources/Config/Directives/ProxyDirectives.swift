@@ -52,7 +52,8 @@ extension DirectiveTable {
         DirectiveSpec("proxy_limit_rate", anyHTTPLevel, .exactly(1), .size(\.modules.proxy.$limitRate)),
         DirectiveSpec("proxy_bind", anyHTTPLevel, .range(1, 2), .value(\.modules.proxy.$bind) { _, d in try bind(d) }),
         DirectiveSpec("proxy_temp_path", anyHTTPLevel, .range(1, 4), .value(\.modules.proxy.$tempPath) { builder, directive in
-            builder.absolutePath(directive.arguments[0].text)
+            _ = try Values.pathLevels(directive)   // checked as nginx checks them; switchyard's temp files use none
+            return builder.absolutePath(directive.arguments[0].text)
         }),
         // nginx: "is incompatible with proxy_cache" when both are on at one level (proxy_cache checks the other way).
         DirectiveSpec("proxy_store", anyHTTPLevel, .exactly(1), .value(\.modules.proxy.$store) { builder, directive in
@@ -346,7 +347,7 @@ enum ProxyPassParser {
         }
         var port = scheme == "https" ? 443 : 80
         if let portText = split.port {
-            guard let value = Int(portText), (1...65535).contains(value) else {
+            guard let value = Values.decimal(portText), (1...65535).contains(value) else {
                 throw ConfigError("invalid port in upstream \"\(hostPort)\"", at: directive.location)
             }
             port = value

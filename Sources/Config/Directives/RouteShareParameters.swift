@@ -59,7 +59,7 @@ struct RouteShareParameters {
         for node in list {
             guard let colon = node.lastIndex(of: ":") else { return nil }
             let host = node[..<colon]
-            guard let port = Int(node[node.index(after: colon)...]), (1...65535).contains(port), !host.isEmpty,
+            guard let port = Values.decimal(node[node.index(after: colon)...]), (1...65535).contains(port), !host.isEmpty,
                   !host.contains("/"), !host.contains(" ")
             else { return nil }
             if host.hasPrefix("[") != host.hasSuffix("]") { return nil }

@@ -102,7 +102,7 @@ enum SSLValues {
         var shared: String?
         for text in args {
             if text == "builtin" { sessions += 20480; continue }
-            if text.hasPrefix("builtin:"), let n = Int(text.dropFirst(8)), n > 0 { sessions += n; continue }
+            if text.hasPrefix("builtin:"), let n = Values.decimal(text.dropFirst(8)), n > 0 { sessions += n; continue }
             if text.hasPrefix("shared:") {
                 let rest = text.dropFirst(7)
                 if let colon = rest.lastIndex(of: ":"), colon != rest.startIndex,

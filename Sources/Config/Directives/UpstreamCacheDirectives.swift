@@ -89,8 +89,8 @@ extension DirectiveTable {
             return CacheValid(codes: .any, time: time)
         }
         return CacheValid(codes: .list(try arguments.map { argument in
-            guard let code = Int(argument.text), (100...599).contains(code) else {
-                throw ConfigError("invalid value \"\(argument.text)\"", at: directive.location)
+            guard let code = Values.decimal(argument.text), (100...599).contains(code) else {
+                throw ConfigError("invalid status \"\(argument.text)\"", at: directive.location)   // nginx's words
             }
             return code
         }), time: time)
@@ -111,7 +111,7 @@ extension DirectiveTable {
         for argument in directive.arguments.dropFirst() {
             if let value = Values.parameter(argument, "levels") {
                 let parts = value.split(separator: ":", omittingEmptySubsequences: false)
-                levels = parts.compactMap { Int($0) }
+                levels = parts.compactMap { Values.decimal($0) }
                 guard levels.count == parts.count, (1...3).contains(levels.count), levels.allSatisfy({ $0 == 1 || $0 == 2 })
                 else { throw ConfigError("invalid \"levels\" \"\(argument.text)\"", at: directive.location) }
             } else if let value = Values.parameter(argument, "keys_zone") {

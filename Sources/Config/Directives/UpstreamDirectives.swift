@@ -221,7 +221,7 @@ enum UpstreamServerParser {
         }
         var port = 80
         if let portText = split.port {
-            guard let value = Int(portText), (1...65535).contains(value) else {
+            guard let value = Values.decimal(portText), (1...65535).contains(value) else {
                 throw ConfigError("invalid port in upstream \"\(text)\"", at: directive.location)
             }
             port = value

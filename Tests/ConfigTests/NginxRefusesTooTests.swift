@@ -1,0 +1,68 @@
+@testable import Config
+import Testing
+
+/// Numbers and temp path levels as nginx 1.22.1 reads them, which `make config-diff` found switchyard reading
+/// otherwise.
+struct NginxLevelsAndCountsTests {
+    /// ngx_conf_set_path_slot: up to three levels, together at most 10 digits; switchyard spreads request bodies
+    /// over all of them (the levels of proxy_temp_path and the CGI family's are checked only).
+    @Test func tempPathLevelsAsNginxTakesThem() throws {
+        let config = try load(http("""
+            client_body_temp_path body 4 4 2; proxy_temp_path proxy 3 1; fastcgi_temp_path fcgi 10;
+            """))
+        #expect(config.http!.settings.client.bodyTempLevels == [4, 4, 2])
+        #expect(config.http!.settings.proxy.tempPath == "/p/proxy")
+    }
+
+    /// `off` anywhere among open_file_cache's parameters turns it off, as nginx reads them in order.
+    @Test func fileCacheOffWinsWhereverItStands() {
+        #expect(loadError(http("open_file_cache off max=1;")) == "loaded")
+        #expect(loadError(http("open_log_file_cache max=10 off;")) == "loaded")
+    }
+}
+
+/// Configurations `make config-diff` found switchyard loading and nginx 1.22.1 refusing: refused now, in nginx's
+/// words.
+struct NginxRefusesTooTests {
+    /// Numbers nginx reads with ngx_atoi take no sign: Swift's `Int("+5")` did.
+    @Test(arguments: [
+        ("open_file_cache max=+5;", "invalid \"open_file_cache\" parameter \"max=+5\""),
+        ("open_log_file_cache max=5 min_uses=+1;", "invalid \"open_log_file_cache\" parameter \"min_uses=+1\""),
+        ("proxy_cache_valid +200 1m;", "invalid status \"+200\""),
+        ("error_page +404 /x;", "invalid value \"+404\""),
+        ("error_page 404 =+200 /x;", "invalid value \"=+200\""),
+        ("access_log /p/a.log combined gzip=+5;", "invalid compression level \"+5\""),
+        ("server { listen 80 backlog=+5; }", "invalid backlog \"backlog=+5\""),
+        ("server { listen 80 fastopen=+5; }", "invalid fastopen \"fastopen=+5\""),
+        ("server { listen 80 so_keepalive=1:1:+3; }", "invalid so_keepalive value: \"1:1:+3\""),
+        ("ssl_session_cache builtin:+100;", "invalid session cache \"builtin:+100\""),
+        ("server { location / { proxy_pass http://127.0.0.1:+80; } }", "invalid port in upstream \"127.0.0.1:+80\""),
+        ("server { location / { fastcgi_pass 127.0.0.1:+9000; } }", "invalid port in upstream \"127.0.0.1:+9000\""),
+        ("upstream u { server 127.0.0.1:+80; }", "invalid port in upstream \"127.0.0.1:+80\""),
+        ("proxy_cache_path /p/c levels=+1:2 keys_zone=c:1m;", "invalid \"levels\" \"levels=+1:2\""),
+    ])
+    func signedNumbers(config: String, message: String) {
+        #expect(loadError(http(config)) == message + " in /c/nginx.conf:3")
+    }
+
+    /// ngx_conf_set_path_slot's "invalid value": a level that is no number, 0, or levels over 10 digits.
+    @Test(arguments: [
+        ("proxy_temp_path temp/p bogus;", "proxy_temp_path"),
+        ("proxy_temp_path temp/p 0;", "proxy_temp_path"),
+        ("fastcgi_temp_path temp/f +1;", "fastcgi_temp_path"),
+        ("uwsgi_temp_path temp/u 11;", "uwsgi_temp_path"),
+        ("client_body_temp_path temp/b 4 4 3;", "client_body_temp_path"),
+    ])
+    func tempPathLevels(config: String, name: String) {
+        #expect(loadError(http(config)) == "\"\(name)\" directive invalid value in /c/nginx.conf:3")
+    }
+
+    /// nginx 1.22's memcached_pass has no variables: the text is an address or an implicit upstream as written.
+    @Test func memcachedPassTakesNoVariables() {
+        #expect(loadError(http("server { location / { memcached_pass $http_foo; } }"))
+            == "no port in upstream \"$http_foo\" in /c/nginx.conf:3")
+        #expect(loadError(http("server { location / { memcached_pass $host:11211; } }"))
+            == "host not found in upstream \"$host:11211\" in /c/nginx.conf:3")
+        #expect(loadError(http("server { location / { fastcgi_pass $host:9000; } }")) == "loaded")
+    }
+}
