@@ -79,7 +79,7 @@ start memcached-n2 11212 "$memcached_bin" "${as_user[@]}" -l 127.0.0.1 -p 11212 
 start tomcat1 8081 "$bin/session-app" --port 8081 --jvm-route tomcat1 --memcached "$nodes" "${app1[@]}"
 start tomcat2 8091 "$bin/session-app" --port 8091 --jvm-route tomcat2 --memcached "$nodes" "${app2[@]}"
 # The parents of the config's temp and log paths (proxy_temp_path temp/proxy_temp): switchyard, like nginx,
-# makes only the last directory of a temp path and refuses to start when its parent is missing.
+# makes only the last directory of a temp or cache path and refuses to start when its parent is missing.
 mkdir -p "$root/logs" "$root/temp"
 start switchyard 8080 "$bin/switchyard" "${proxy_args[@]}"
 

@@ -52,6 +52,24 @@ public enum Socket {
         return fd
     }
 
+    /// `-t`'s check of a listening address, as nginx's test binds it: a socket with SO_REUSEADDR is bound and
+    /// closed at once, nothing listens. An address in use passes (the running server holds it, as nginx's test
+    /// allows); any other failure (an address this machine does not have, a port the user may not bind, a
+    /// socket file's missing directory) is returned. A UNIX-domain file made by the bind is removed again.
+    public static func probeBind(_ address: SocketAddress, ipv6Only: Bool = true) -> Failure? {
+        let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { return Failure(call: "socket()", code: errno) }
+        defer { Syscall.close(fd) }
+        if address.family != .unix { setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
+        if address.family == .v6 { setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, ipv6Only ? 1 : 0) }
+        if bind(fd, to: address) != 0 {
+            let e = errno
+            return e == EADDRINUSE ? nil : Failure(call: "bind() to \(address)", code: e)
+        }
+        if address.family == .unix { unlink(address.path) }
+        return nil
+    }
+
     /// Sets `options` on a listening socket, after its listen() as nginx does (a reload sets them again on a
     /// socket it keeps). What the kernel refuses is returned, `setsockopt(NAME, N) failed (…)`, for the log.
     public static func configure(_ fd: Int32, _ options: ListenerOptions, tcp isTCP: Bool) -> [String] {

@@ -129,15 +129,11 @@ private final class WeakZone: @unchecked Sendable {
     init(_ zone: CacheZone) { self.zone = zone }
 }
 
-/// `mkdir -p` for the zone root, so the first write and the loader find it.
+/// The zone root, so the first write and the loader find it: its last component only, as nginx's
+/// ngx_create_paths makes it. A missing parent is TempDirectories' `[emerg] mkdir() … failed`, which stops the
+/// start or the reload that named the path.
 enum CacheDirectory {
     static func make(_ path: String) {
-        var current = ""
-        let parts = path.split(separator: "/")
-        for (i, part) in parts.enumerated() {
-            current += "/" + part
-            // Parents others may pass through (the workers may run as `user`); the zone itself is private.
-            mkdir(current, i == parts.count - 1 ? 0o700 : 0o755)
-        }
+        mkdir(path, 0o700)
     }
 }

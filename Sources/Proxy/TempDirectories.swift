@@ -1,9 +1,9 @@
 import Glibc
 import EventLoop
 
-/// nginx's ngx_create_paths for the temp directories workers write request bodies and cache fills into: each
-/// is made while the configuration loads, its last component only (the parents must exist), so a missing
-/// parent stops a start or a reload with `[emerg] mkdir() "…" failed` rather than failing requests later.
+/// nginx's ngx_create_paths for the directories workers write request bodies, cache fills and cache entries
+/// into: each is made while the configuration loads, its last component only (the parents must exist), so a
+/// missing parent stops a start or a reload with `[emerg] mkdir() "…" failed` rather than failing requests later.
 /// A path that exists already, even as a file, is left as it is, as in nginx.
 public enum TempDirectories {
     /// Makes each directory; the first failure's text, or nil.

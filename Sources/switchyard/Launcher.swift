@@ -34,8 +34,9 @@ struct Launcher {
             do {
                 runtime = try RuntimeBuilder.build(configuration, prefix: invocation.prefix, generation: 0, previous: nil,
                                                    openFiles: false, probeFiles: true, warn: { if !invocation.quiet { output.line("switchyard: \($0)") } })
+                // nginx's test then binds the listening addresses (ngx_open_listening_sockets), last.
                 if let failure = TempDirectories.probe(tempDirectories(configuration, prefix: invocation.prefix))
-                    ?? PidFileCheck.probe(configuration.main.pidPath) {
+                    ?? PidFileCheck.probe(configuration.main.pidPath) ?? runtime.probeListens() {
                     throw ConfigError(failure, at: nil)
                 }
             } catch {

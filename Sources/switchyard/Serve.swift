@@ -48,19 +48,15 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
 /// The directories workers create files in (nginx's ngx_create_paths list): the temp directories and every
 /// `proxy_cache_path`. Started as root, the master gives them to `user` before dropping privileges.
 func writableDirectories(_ configuration: Configuration, prefix: String) -> [String] {
-    var out = tempDirectories(configuration, prefix: prefix)
-    for p in configuration.http?.cachePaths ?? [] {
-        let path = Invocation.absolute(p.path, base: prefix)
-        if !out.contains(path) { out.append(path) }
-    }
-    return out
+    tempDirectories(configuration, prefix: prefix)
 }
 
-/// Every `client_body_temp_path` and the `proxy_temp_path` of caching locations: made while loading
-/// (TempDirectories). A cache path is made by its zone, parents included.
+/// Every `client_body_temp_path`, the `proxy_temp_path` of caching and storing locations, and every cache path:
+/// made while loading (TempDirectories), their last component only, as nginx's ngx_create_paths makes them, so
+/// a cache path whose parent is missing stops `-t`, a start or a reload with `[emerg] mkdir() … failed`.
 func tempDirectories(_ configuration: Configuration, prefix: String) -> [String] {
     var out: [String] = []
-    for path in configuration.http?.tempPaths ?? [] {
+    for path in (configuration.http?.tempPaths ?? []) + (configuration.http?.cachePaths ?? []).map(\.path) {
         let p = Invocation.absolute(path, base: prefix)
         if !out.contains(p) { out.append(p) }
     }

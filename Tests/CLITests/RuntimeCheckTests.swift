@@ -52,6 +52,8 @@ import Testing
         ("error_log missing/error.log;\nhttp { access_log off;", "open", "missing/error.log", false),
         ("http { access_log missing/access.log;", "open", "missing/access.log", true),
         ("http { access_log off; client_body_temp_path missing/body;", "mkdir", "missing/body", false),
+        // nginx makes a cache path's last directory only, as a temp path's.
+        ("http { access_log off; proxy_cache_path missing/cache keys_zone=c:1m;", "mkdir", "missing/cache", false),
     ])
     func failsTestAndStart(head: String, call: String, path: String, inFile: Bool) throws {
         let prefix = try TempDir.makePrefix()
@@ -71,11 +73,45 @@ import Testing
         let prefix = try TempDir.makePrefix()
         try TempDir.write(prefix + "/conf/nginx.conf", """
             events {}
-            http { access_log logs/a.log; client_body_temp_path body; server { listen 192.0.2.1:80; } }
+            http { access_log logs/a.log; client_body_temp_path body; proxy_cache_path cache keys_zone=c:1m;
+                   server { listen 127.0.0.1:\(freePort()); } }
             """)
         let test = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
         #expect(test.status == 0, "\(test.stderr)")
         #expect(access(prefix + "/body", F_OK) != 0)
+        #expect(access(prefix + "/cache", F_OK) != 0)
         #expect(access(prefix + "/logs/a.log", F_OK) != 0)
+    }
+}
+
+/// nginx's `-t` binds the listening addresses (and releases them): one this machine cannot bind fails the test
+/// as a start would, with nginx's line; one a running server holds passes.
+@Suite struct ListenCheckTests {
+    @Test(arguments: [
+        ("192.0.2.10:18080", "bind() to 192.0.2.10:18080 failed (99: Cannot assign requested address)"),
+        ("[2001:db8::10]:18080", "bind() to [2001:db8::10]:18080 failed (99: Cannot assign requested address)"),
+    ])
+    func anAddressNotOnThisMachineFails(address: String, message: String) throws {
+        let prefix = try TempDir.makePrefix()
+        try TempDir.write(prefix + "/conf/nginx.conf", """
+            events {}
+            http { access_log off; server { listen 127.0.0.1:\(freePort()); listen \(address); } }
+            """)
+        let p = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
+        #expect(p.status == 1)
+        #expect(p.stderr.contains("switchyard: [emerg] \(message)\n"), "\(p.stderr)")
+        #expect(p.stderr.contains("test failed"))
+    }
+
+    @Test func anAddressInUsePasses() throws {
+        let prefix = try TempDir.makePrefix()
+        // deadPort(): bound by this test process without SO_REUSEADDR, so any other bind of it is refused.
+        try TempDir.write(prefix + "/conf/nginx.conf", """
+            events {}
+            http { access_log off; server { listen 127.0.0.1:\(deadPort()); listen unix:\(prefix)/s.sock; } }
+            """)
+        let p = try ProxyProcess.run(arguments: ["-p", prefix, "-t"], prefix: prefix)
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(access(prefix + "/s.sock", F_OK) != 0)   // the probe's socket file is gone again
     }
 }
