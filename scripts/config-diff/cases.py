@@ -278,6 +278,26 @@ CASES = [
     ('op_listen_ssl_mixed', 'events {}\nhttp { server { listen 127.0.0.1:18443 ssl; ssl_certificate c.pem; ssl_certificate_key k.pem; } server { listen 127.0.0.1:18443; server_name b; } }\n'),
     ('op_listen_deferred_twice', 'events {}\nhttp { server { listen 127.0.0.1:18080 deferred; } server { listen 127.0.0.1:18080 deferred; server_name b; } }\n'),
     ('op_pid_dir_missing', 'pid %%DIR%%/nodir/x.pid;\nevents {}\nhttp {}\n'),
+    # Found beside the cases above (ngx_atoi takes no sign, ngx_conf_set_path_slot's levels, `off` anywhere).
+    ('plus_open_log_file_cache', H('open_log_file_cache max=5 min_uses=+1;')),
+    ('plus_proxy_cache_valid', H('proxy_cache_valid +200 1m;')),
+    ('plus_error_page_code', H('error_page 404 =+200 /x;')),
+    ('plus_access_log_gzip', H('access_log logs/a.log combined gzip=+5;')),
+    ('plus_listen_backlog', H(server_body='listen 127.0.0.1:18082 backlog=+5;')),
+    ('plus_listen_so_keepalive', H(server_body='listen 127.0.0.1:18082 so_keepalive=1:1:+3;')),
+    ('plus_ssl_session_cache', H('ssl_session_cache builtin:+100;')),
+    ('plus_proxy_pass_port', H(loc_body='proxy_pass http://127.0.0.1:+80;')),
+    ('plus_upstream_port', 'events {}\nhttp { upstream u { server 127.0.0.1:+80; } }\n'),
+    ('plus_cache_levels', H('proxy_cache_path cpl levels=+1:2 keys_zone=c:1m;')),
+    ('client_body_temp_path_level_3', H('client_body_temp_path cbt 3;')),
+    ('client_body_temp_path_levels_11', H('client_body_temp_path cbt 4 4 3;')),
+    ('fastcgi_temp_path_level_3', H('fastcgi_temp_path ftp 3 1;')),
+    ('fastcgi_temp_path_plus', H('fastcgi_temp_path ftp +1;')),
+    ('open_file_cache_off_then_max', H('open_file_cache off max=1;')),
+    ('memcached_pass_variable_port', H(loc_body='set $memcached_key $uri; memcached_pass $host:11211;')),
+    ('error_log_empty_main', 'error_log "";\nevents {}\nhttp {}\n'),
+    ('dup_upstream_zone_other_name', 'events {}\nhttp { upstream u { zone a 64k; zone b 64k; server 127.0.0.1:18081; } }\n'),
+    ('quoted_if_variable', H(loc_body='if ( "$args" = "a" ) { return 204; }')),
 ]
 
 
