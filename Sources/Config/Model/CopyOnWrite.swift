@@ -35,16 +35,13 @@ public struct CopyOnWrite<Group: Sendable>: Sendable {
     }
 
     /// nginx's merge of one module. A group still in `unset`'s box was never written at this level, so the
-    /// merge's result is the parent's group itself: share it. Only for groups whose every field is inherited.
-    mutating func share(from parent: CopyOnWrite, unset: CopyOnWrite, merge: (inout Group, Group) -> Void) {
+    /// merge's result is the parent's group itself: share it. `inheritsWhole` says whether that holds for the
+    /// parent's group: a module with fields a level does not inherit (`internal`, `try_files`) shares only a
+    /// parent's that left them unset, and is merged field by field otherwise.
+    mutating func share(from parent: CopyOnWrite, unset: CopyOnWrite, inheritsWhole: (Group) -> Bool = { _ in true },
+                        merge: (inout Group, Group) -> Void) {
         if box === parent.box { return }
-        if box === unset.box { box = parent.box; return }
-        merge(&value, parent.value)
-    }
-
-    /// nginx's merge of a module with fields that are not inherited (`internal`, `try_files`): field by field.
-    mutating func merge(from parent: CopyOnWrite, merge: (inout Group, Group) -> Void) {
-        if box === parent.box { return }
+        if box === unset.box && inheritsWhole(parent.value) { box = parent.box; return }
         merge(&value, parent.value)
     }
 }

@@ -182,12 +182,14 @@ public struct HTTPSettings: Sendable {
         modules.memcached.share(from: parent.modules.memcached, unset: unset.memcached) { $0.inherit(from: $1) }
         modules.gzip.share(from: parent.modules.gzip, unset: unset.gzip) { $0.inherit(from: $1) }
         modules.client.share(from: parent.modules.client, unset: unset.client) { $0.inherit(from: $1) }
-        modules.content.merge(from: parent.modules.content) { $0.inherit(from: $1) }
+        modules.content.share(from: parent.modules.content, unset: unset.content,
+                              inheritsWhole: { !$0.$isInternal.isSet }) { $0.inherit(from: $1) }
         modules.logging.share(from: parent.modules.logging, unset: unset.logging) { $0.inherit(from: $1) }
         modules.rewrite.share(from: parent.modules.rewrite, unset: unset.rewrite) { $0.inherit(from: $1) }
         modules.access.share(from: parent.modules.access, unset: unset.access) { $0.inherit(from: $1) }
         modules.limits.share(from: parent.modules.limits, unset: unset.limits) { $0.inherit(from: $1) }
-        modules.files.merge(from: parent.modules.files) { $0.inherit(from: $1) }
+        modules.files.share(from: parent.modules.files, unset: unset.files,
+                            inheritsWhole: { !$0.$tryFiles.isSet }) { $0.inherit(from: $1) }
         modules.ssl.share(from: parent.modules.ssl, unset: unset.ssl) { $0.inherit(from: $1) }
         modules.proxySSL.share(from: parent.modules.proxySSL, unset: unset.proxySSL) { $0.inherit(from: $1) }
         modules.uwsgiSSL.share(from: parent.modules.uwsgiSSL, unset: unset.uwsgiSSL) { $0.inherit(from: $1) }
