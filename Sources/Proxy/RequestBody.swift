@@ -39,6 +39,10 @@ struct RequestBody {
     /// Streaming a chunked body: decoded from the client, framed again for the upstream (chunks, or FastCGI's
     /// records when `records`).
     private let rechunked: Bool
+    /// The body read whole (buffered mode). A streamed body is never kept here, so a chunked body streamed to
+    /// FastCGI uses it for one client read's decoded bytes before they are framed as records: a field of its own
+    /// took ProxyExchange, which holds this inline, past glibc's largest tcache size (1,032 bytes), and every
+    /// proxied request's one allocation onto malloc's slow path.
     private var buffered: [UInt8] = []
     private var spool: BodySpool?
     private var sentOffset: Int64 = 0
@@ -69,8 +73,6 @@ struct RequestBody {
     private let records: Bool
     /// The stream's end is in `staging` (which holds the record being written: header, a piece, padding).
     private var recordsEnded = false
-    /// A chunked body streamed to FastCGI: one client read's decoded bytes, before they are framed as records.
-    private var recordScratch: [UInt8] = []
 
     /// `bodyless`: an earlier try of an internal redirect's chain took the body (proxy_intercept_errors).
     /// `buffered`: read whole first whatever proxy_request_buffering says (mirrors wait for the body, as nginx's
@@ -193,13 +195,13 @@ struct RequestBody {
         let input = client.input
         let consumed: Int
         let start = out.count
-        // Streamed to FastCGI, a read's decoded bytes are framed as records: they collect in `recordScratch` (its
+        // Streamed to FastCGI, a read's decoded bytes are framed as records: they collect in `buffered` (its
         // capacity kept across reads) rather than in `out`, so they are not copied out again.
         let intoRecords = rechunk && records
-        if intoRecords { recordScratch.removeAll(keepingCapacity: true) }
+        if intoRecords { buffered.removeAll(keepingCapacity: true) }
         do {
             let r = try decoder.decode(input.view) { piece in
-                if intoRecords { recordScratch.append(contentsOf: piece) } else { out.append(contentsOf: piece) }
+                if intoRecords { buffered.append(contentsOf: piece) } else { out.append(contentsOf: piece) }
             }
             consumed = r.consumed; decodedAll = r.finished
         } catch {
@@ -208,9 +210,9 @@ struct RequestBody {
         }
         // What one read brought goes up as one chunk (or FastCGI records), however the client cut it (nginx does
         // the same).
-        if intoRecords && !recordScratch.isEmpty {
-            if capturing { capture(recordScratch) }
-            recordScratch.withByteView { FastCGI.appendRecords(.stdin, $0, to: &out) }
+        if intoRecords && !buffered.isEmpty {
+            if capturing { capture(buffered) }
+            buffered.withByteView { FastCGI.appendRecords(.stdin, $0, to: &out) }
         } else if rechunk && out.count > start {
             if capturing { capture(out[start...]) }
             var size: [UInt8] = []
