@@ -31,8 +31,11 @@ enum CacheGzipHit {
         let found = zone.index.find(variantKey.digest, now: now)
         if let v = found.hot {
             if CacheGzipVariant.matches(v.meta, e.meta, parameters: parameters) { return .entry(v) }
-        } else if found.entry.exists, let v = load(variantKey, generation: found.generation, zone: zone),
+        } else if found.entry.exists || zone.isLoading,
+                  let v = load(variantKey, generation: found.generation, indexed: found.entry.exists, zone: zone),
                   CacheGzipVariant.matches(v.meta, e.meta, parameters: parameters) {
+            // While the loader runs the index may not know a variant that is on disk (after a restart): its file
+            // is looked at, as for the entry itself (CacheExchange.entry), not compressed and written again.
             return .entry(v)
         }
         guard let bytes = compress(e, d) else { return nil }
@@ -71,21 +74,27 @@ enum CacheGzipHit {
             }
             let size = try w.commit()
             let generation = zone.index.commit(digest, bytes: size, validUntil: e.meta.validUntil, now: now)
-            return load(meta.key, generation: generation, zone: zone)
+            return load(meta.key, generation: generation, indexed: true, zone: zone)
         } catch {
             if error != .noSpace { log("cache file \"\(zone.storage.path(for: digest))\" could not be written: \(error)") }
             return nil
         }
     }
 
-    /// Opens a stored variant and keeps it hot; nil when it is missing or damaged (then removed).
-    private static func load(_ key: CacheKey, generation: UInt64, zone: CacheZone) -> CacheHotEntry? {
+    /// Opens a stored variant and keeps it hot; nil when it is missing or damaged (then removed). A file the index
+    /// did not know yet (`indexed` false: the loader has not reached it) is entered into the index first.
+    private static func load(_ key: CacheKey, generation: UInt64, indexed: Bool, zone: CacheZone) -> CacheHotEntry? {
         guard let handle = try? zone.storage.open(key.digest) else { return nil }
         guard let hot = CacheHotEntry(handle: handle) else {
             handle.close()
             zone.storage.remove(key.digest)
             zone.index.remove(key.digest)
             return nil
+        }
+        var generation = generation
+        if !indexed {
+            generation = zone.index.commit(key.digest, bytes: hot.bodyOffset + hot.bodyLength,
+                                           validUntil: hot.meta.validUntil, now: Int64(time(nil)))
         }
         zone.index.attachHot(key.digest, hot, generation: generation)
         return hot
