@@ -46,10 +46,11 @@ struct ModelTests {
         #expect(config.http!.logFormat(named: "combined") != nil)
     }
 
+    /// Every socket option sets `bind`, as nginx's lsopt.bind: the address gets its own socket.
     @Test(arguments: [
         ("listen 8080;", Listen(address: .inet(host: "*", port: 8080))),
         ("listen 127.0.0.1:8081 default_server reuseport backlog=1024;",
-         Listen(address: .inet(host: "127.0.0.1", port: 8081), defaultServer: true, reuseport: true, backlog: 1024)),
+         Listen(address: .inet(host: "127.0.0.1", port: 8081), defaultServer: true, reuseport: true, backlog: 1024, bind: true)),
         ("listen 127.0.0.1;", Listen(address: .inet(host: "127.0.0.1", port: 80))),
         ("listen [::1]:8080 default;", Listen(address: .inet(host: "::1", port: 8080), defaultServer: true)),
         ("listen localhost:81;", Listen(address: .inet(host: "localhost", port: 81))),
@@ -58,11 +59,11 @@ struct ModelTests {
                 ipv6only: false)),
         ("listen unix:/tmp/s.sock;", Listen(address: .unix(path: "/tmp/s.sock"))),
         ("listen 83 fastopen=256 so_keepalive=30m::10;",
-         Listen(address: .inet(host: "*", port: 83), fastOpen: 256, keepalive: ListenKeepalive(on: true, idle: 1800, count: 10))),
-        ("listen 84 so_keepalive=off;", Listen(address: .inet(host: "*", port: 84), keepalive: ListenKeepalive(on: false))),
-        ("listen 85 so_keepalive=:75s:;", Listen(address: .inet(host: "*", port: 85), keepalive: ListenKeepalive(on: true, interval: 75))),
-        ("listen 86 so_keepalive=30m;", Listen(address: .inet(host: "*", port: 86), keepalive: ListenKeepalive(on: true, idle: 1800))),
-        ("listen 87 so_keepalive=1:2;", Listen(address: .inet(host: "*", port: 87), keepalive: ListenKeepalive(on: true, idle: 1, interval: 2))),
+         Listen(address: .inet(host: "*", port: 83), fastOpen: 256, keepalive: ListenKeepalive(on: true, idle: 1800, count: 10), bind: true)),
+        ("listen 84 so_keepalive=off;", Listen(address: .inet(host: "*", port: 84), keepalive: ListenKeepalive(on: false), bind: true)),
+        ("listen 85 so_keepalive=:75s:;", Listen(address: .inet(host: "*", port: 85), keepalive: ListenKeepalive(on: true, interval: 75), bind: true)),
+        ("listen 86 so_keepalive=30m;", Listen(address: .inet(host: "*", port: 86), keepalive: ListenKeepalive(on: true, idle: 1800), bind: true)),
+        ("listen 87 so_keepalive=1:2;", Listen(address: .inet(host: "*", port: 87), keepalive: ListenKeepalive(on: true, idle: 1, interval: 2), bind: true)),
     ])
     func listen(line: String, expected: Listen) throws {
         let config = try load(http("server {\n\(line)\n}"))

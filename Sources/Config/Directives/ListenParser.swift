@@ -2,7 +2,8 @@
 enum ListenParser {
     /// One `Listen` per port: a port range (`8100-8103`, as Debian's nginx 1.22 takes) listens on each. And whether
     /// it gave a socket option (backlog=, rcvbuf=, sndbuf=, deferred, bind, ipv6only=, reuseport, so_keepalive=,
-    /// fastopen=): nginx's `lsopt.set`, which only one `listen` of an address may have.
+    /// fastopen=): nginx's `lsopt.set`, which only one `listen` of an address may have. Each of those also sets
+    /// `bind`, as nginx's `lsopt.bind`: the address gets its own socket even beside a `*:port` one.
     static func parse(_ directive: Directive, builder: ConfigBuilder) throws -> (listens: [Listen], setsSocketOptions: Bool) {
         let text = directive.arguments[0].text
         let addresses = try self.addresses(text, directive, builder)
@@ -55,6 +56,9 @@ enum ListenParser {
                 }
             }
         }
+        // nginx: "If the … backlog, rcvbuf, sndbuf, accept_filter, deferred, ipv6only, reuseport, or so_keepalive
+        // parameters are used then for a given address:port pair a separate bind() call will always be made."
+        if setsSocketOptions { listen.bind = true }
         let listens = addresses.map { address in
             var one = listen
             one.address = address

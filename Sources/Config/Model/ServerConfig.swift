@@ -53,6 +53,9 @@ public struct Listen: Sendable, Equatable {
     public var fastOpen: Int? = nil
     /// `so_keepalive=on|off|[keepidle]:[keepintvl]:[keepcnt]`.
     public var keepalive: ListenKeepalive? = nil
+    /// `bind`, or any socket option (backlog=, rcvbuf=, reuseport, …), as in nginx: the address gets its own
+    /// socket. Without it, an address on a port that also has a wildcard listen (`*:port`, `[::]:port`) is served
+    /// through the wildcard's socket (the local address tells which address's servers a connection gets).
     public var bind: Bool = false
     public var ipv6only: Bool = true
     /// `listen … ssl`: connections on the address speak TLS.
