@@ -106,7 +106,8 @@ final class ClientConnection: RequestBodySource {
     /// When the connection was accepted (`$connection_time`).
     let openedNanos = Clock.eventNanos()
 
-    init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64) {
+    /// `local`: the socket's local address when the accept already asked for it (a wildcard socket's sharers).
+    init(worker: Worker, fd: Int32, peer: SocketAddress, listen: ListenRuntime, id: UInt64, local: SocketAddress? = nil) {
         self.worker = worker
         self.fd = fd
         self.transport = Transport(fd: fd)
@@ -122,6 +123,7 @@ final class ClientConnection: RequestBodySource {
         self.readTimeoutMillis = runtime.clientHeaderTimeoutMillis
         reader = Watcher(loop: worker.loop, fd: fd, events: .read) { [unowned self] ev in self.onReadable(ev) }
         writer = Watcher(loop: worker.loop, fd: fd, events: .write) { [unowned self] ev in self.onWritable(ev) }
+        if let local { self.local = local }
         // No read timeout while the head is due: the worker's head queue times the whole head from now.
         reader.arm()
         worker.wait(self, .head)

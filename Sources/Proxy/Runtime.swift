@@ -107,15 +107,28 @@ final class ListenRuntime: @unchecked Sendable {
     let ssl: Bool
     /// `listen … proxy_protocol`: each connection starts with a PROXY protocol header (ClientProxyProtocol.swift).
     let proxyProtocol: Bool
+    /// On a wildcard address's socket (`*:port`, `[::]:port`): the addresses of the same port without `bind`,
+    /// which have no socket of their own and are served through this one (nginx's ngx_http_add_addrs). A
+    /// connection gets the servers of its local address (`serving(local:)`); empty for every other socket, whose
+    /// connections take this runtime as it is, with no getsockname().
+    let sharers: [ListenRuntime]
     init(address: SocketAddress, reusePort: Bool, backlog: Int32, socketOptions: ListenerOptions = ListenerOptions(),
          hosts: VirtualHosts,
          underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, limits: ParserLimits = ParserLimits(),
-         ssl: Bool = false, proxyProtocol: Bool = false) {
+         ssl: Bool = false, proxyProtocol: Bool = false, sharers: [ListenRuntime] = []) {
+        self.sharers = sharers
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
         self.socketOptions = socketOptions
         self.limits = limits
         self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
         self.ssl = ssl; self.proxyProtocol = proxyProtocol
+    }
+
+    /// The address whose servers a connection to `local` (its getsockname()) gets on this socket: the sharer
+    /// with that IP address, else this wildcard address itself (nginx's ngx_http_init_connection).
+    func serving(local: SocketAddress) -> ListenRuntime {
+        for s in sharers where s.address.family == local.family && s.address.bytes == local.bytes { return s }
+        return self
     }
 }
 

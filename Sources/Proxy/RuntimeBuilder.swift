@@ -162,57 +162,41 @@ struct Builder {
                 byAddress[addr, default: []].append((s, rt, l))
             }
         }
-        var listens: [ListenRuntime] = []
+        // The sockets to open, as nginx's ngx_http_init_listening picks them: on a port that has a wildcard
+        // address (`*:port`, or `[::]:port` for IPv6 ones), only the wildcard and the addresses with `bind` (or a
+        // socket option) get a socket; the others are served through the wildcard's, which carries them, and a
+        // connection gets the servers of the address getsockname() names (Worker.accept). A port with no
+        // wildcard gives every address its own socket.
+        struct Port: Hashable { let family: SocketAddress.Family; let port: UInt16 }
+        var wildcards: [Port: SocketAddress] = [:]
+        for addr in order where addr.family != .unix && addr.bytes.allSatisfy({ $0 == 0 }) {
+            wildcards[Port(family: addr.family, port: addr.port)] = addr
+        }
+        var sharers: [SocketAddress: [ListenRuntime]] = [:]
+        var sockets: [SocketAddress] = []
         for addr in order {
             let entries = byAddress[addr]!
-            let defaults = entries.filter { $0.2.defaultServer }
-            if defaults.count > 1 {
-                throw ConfigError("a duplicate default server for \(addr)", at: defaults[1].2.location)
+            if addr.family != .unix, let wildcard = wildcards[Port(family: addr.family, port: addr.port)],
+               wildcard != addr, !entries.contains(where: { $0.2.bind }) {
+                sharers[wildcard, default: []].append(try listenRuntime(addr, entries, sharers: []))
+            } else {
+                sockets.append(addr)
             }
-            let defaultServer = (defaults.first ?? entries[0]).1
-            var exact: [[UInt8]: ServerRuntime] = [:]
-            var leading: [([UInt8], ServerRuntime)] = [], trailing: [([UInt8], ServerRuntime)] = []
-            var regexes: [(Regex, ServerRuntime)] = []
-            var regexNamed: [[(group: Int, slot: Int)]] = []
-            for (cfg, rt, _) in entries {
-                for n in cfg.names {
-                    switch n {
-                    case .exact(let name): if exact[Array(name.utf8)] == nil { exact[Array(name.utf8)] = rt }
-                    case .wildcardPrefix(let w): leading.append((w.hasPrefix("*") ? Array(w.utf8.dropFirst()) : Array(w.utf8), rt))
-                    case .wildcardSuffix(let w): trailing.append((Array(w.dropLast().utf8), rt))
-                    case .regex(let pattern, let loc):
-                        let re = try compileRegex(pattern, caseless: true, at: loc)
-                        regexes.append((re, rt)); regexNamed.append(namedSlots(re))
-                    }
-                }
+        }
+        // nginx opens a port's bound addresses before its wildcard: on Linux the second of `*:80` and
+        // `127.0.0.1:80 bind` fails (EADDRINUSE, unless both have reuseport), and the error names the wildcard.
+        let lastOfPort = Dictionary(sockets.enumerated().map { (Port(family: $0.element.family, port: $0.element.port), $0.offset) },
+                                    uniquingKeysWith: { _, later in later })
+        sockets = sockets.enumerated().sorted { a, b in
+            func key(_ e: (offset: Int, element: SocketAddress)) -> Int {
+                let port = Port(family: e.element.family, port: e.element.port)
+                return e.element.family != .unix && wildcards[port] == e.element ? 2 * lastOfPort[port]! + 1 : 2 * e.offset
             }
-            let reuse = entries.contains { $0.2.reuseport }
-            let ssl = entries.contains { $0.2.ssl || $0.0.settings.ssl.enabled }
-            if ssl, (defaults.first ?? entries[0]).1.tls == nil {
-                let l = (defaults.first ?? entries[0]).2
-                throw ConfigError("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
-                                  at: l.location ?? (defaults.first ?? entries[0]).0.location)
-            }
-            let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
-            let ls = entries.map { $0.2 }
-            let socketOptions = ListenerOptions(
-                receiveBuffer: ls.compactMap(\.receiveBuffer).first, sendBuffer: ls.compactMap(\.sendBuffer).first,
-                deferAccept: ls.contains { $0.deferred }, fastOpen: ls.compactMap(\.fastOpen).first,
-                keepalive: ls.compactMap(\.keepalive).first.map {
-                    ListenerOptions.Keepalive(on: $0.on, idle: $0.idle, interval: $0.interval, count: $0.count)
-                },
-                ipv6Only: ls.allSatisfy(\.ipv6only))
-            // Header parsing follows the default server's ignore_invalid_headers and underscores_in_headers.
-            let defaultClient = (defaults.first ?? entries[0]).0.settings.client
-            listens.append(ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog), socketOptions: socketOptions,
-                                         hosts: VirtualHosts(exact: exact, leadingWildcards: leading,
-                                                             trailingWildcards: trailing, regexes: regexes,
-                                                             defaultServer: defaultServer,
-                                                             regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
-                                         underscoresInHeaders: defaultClient.underscoresInHeaders,
-                                         ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders,
-                                         limits: Self.parserLimits(defaultClient), ssl: ssl,
-                                         proxyProtocol: entries.contains { $0.2.proxyProtocol }))
+            return key(a) < key(b)
+        }.map(\.element)
+        var listens: [ListenRuntime] = []
+        for addr in sockets {
+            listens.append(try listenRuntime(addr, byAddress[addr]!, sharers: sharers[addr] ?? []))
         }
         try checkConnections(listening: listens.count)
         let client = http.settings.client
@@ -233,6 +217,61 @@ struct Builder {
                        multiAccept: config.events.multiAccept)
         runtime.levelErrorLogs = levelErrorLogs.values.filter { $0 !== errorLog }
         return runtime
+    }
+
+    /// One listen address's runtime: its servers (the first, or the `default_server` one, is the default), its
+    /// ssl and proxy_protocol flags, and the socket options of its entries; `sharers` are the addresses a
+    /// wildcard address's socket also serves (nginx's ngx_http_add_addrs).
+    private func listenRuntime(_ addr: SocketAddress, _ entries: [(ServerConfig, ServerRuntime, Listen)],
+                               sharers: [ListenRuntime]) throws(ConfigError) -> ListenRuntime {
+        let defaults = entries.filter { $0.2.defaultServer }
+        if defaults.count > 1 {
+            throw ConfigError("a duplicate default server for \(addr)", at: defaults[1].2.location)
+        }
+        let defaultServer = (defaults.first ?? entries[0]).1
+        var exact: [[UInt8]: ServerRuntime] = [:]
+        var leading: [([UInt8], ServerRuntime)] = [], trailing: [([UInt8], ServerRuntime)] = []
+        var regexes: [(Regex, ServerRuntime)] = []
+        var regexNamed: [[(group: Int, slot: Int)]] = []
+        for (cfg, rt, _) in entries {
+            for n in cfg.names {
+                switch n {
+                case .exact(let name): if exact[Array(name.utf8)] == nil { exact[Array(name.utf8)] = rt }
+                case .wildcardPrefix(let w): leading.append((w.hasPrefix("*") ? Array(w.utf8.dropFirst()) : Array(w.utf8), rt))
+                case .wildcardSuffix(let w): trailing.append((Array(w.dropLast().utf8), rt))
+                case .regex(let pattern, let loc):
+                    let re = try compileRegex(pattern, caseless: true, at: loc)
+                    regexes.append((re, rt)); regexNamed.append(namedSlots(re))
+                }
+            }
+        }
+        let reuse = entries.contains { $0.2.reuseport }
+        let ssl = entries.contains { $0.2.ssl || $0.0.settings.ssl.enabled }
+        if ssl, (defaults.first ?? entries[0]).1.tls == nil {
+            let l = (defaults.first ?? entries[0]).2
+            throw ConfigError("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+                              at: l.location ?? (defaults.first ?? entries[0]).0.location)
+        }
+        let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
+        let ls = entries.map { $0.2 }
+        let socketOptions = ListenerOptions(
+            receiveBuffer: ls.compactMap(\.receiveBuffer).first, sendBuffer: ls.compactMap(\.sendBuffer).first,
+            deferAccept: ls.contains { $0.deferred }, fastOpen: ls.compactMap(\.fastOpen).first,
+            keepalive: ls.compactMap(\.keepalive).first.map {
+                ListenerOptions.Keepalive(on: $0.on, idle: $0.idle, interval: $0.interval, count: $0.count)
+            },
+            ipv6Only: ls.allSatisfy(\.ipv6only))
+        // Header parsing follows the default server's ignore_invalid_headers and underscores_in_headers.
+        let defaultClient = (defaults.first ?? entries[0]).0.settings.client
+        return ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog), socketOptions: socketOptions,
+                             hosts: VirtualHosts(exact: exact, leadingWildcards: leading,
+                                                 trailingWildcards: trailing, regexes: regexes,
+                                                 defaultServer: defaultServer,
+                                                 regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
+                             underscoresInHeaders: defaultClient.underscoresInHeaders,
+                             ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders,
+                             limits: Self.parserLimits(defaultClient), ssl: ssl,
+                             proxyProtocol: entries.contains { $0.2.proxyProtocol }, sharers: sharers)
     }
 
     /// `large_client_header_buffers N SIZE`: a request line or a field line up to SIZE, the head up to N of them;

@@ -173,7 +173,15 @@ final class Worker {
                 let id = stats.nextConnectionID.add(1, ordering: .relaxed).newValue
                 // nginx's debug line; the thread id in the line's prefix names the worker that accepted.
                 if runtime.errorLog.enabled(.debug) { log(.debug, "accept: \(peer) fd:\(fd)", id) }
-                connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer, listen: s.listen, id: id)
+                // A wildcard socket that serves other addresses of its port: the local address picks whose
+                // servers, ssl and proxy_protocol the connection gets, before anything is read (nginx's
+                // getsockname() in ngx_http_init_connection). Any other socket's connections skip this.
+                if !s.listen.sharers.isEmpty, let local = Socket.localAddress(fd) {
+                    connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer, listen: s.listen.serving(local: local),
+                                                       id: id, local: local)
+                } else {
+                    connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer, listen: s.listen, id: id)
+                }
             case .wouldBlock:
                 return
             case .failed(let e):
@@ -316,8 +324,9 @@ final class Worker {
     /// is gone from the configuration: the connection finishes under the configuration it came in on).
     func listen(replacing old: ListenRuntime) -> ListenRuntime { listensByAddress[old.address] ?? old }
 
+    /// Every address's listener: those with sockets and those served through a wildcard's socket (`sharers`).
     private static func listens(of rt: Runtime) -> [SocketAddress: ListenRuntime] {
-        Dictionary(rt.listens.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(rt.listens.flatMap { [$0] + $0.sharers }.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Stops accepting and, graceful, closes idle connections now and lets busy ones finish; fast, closes every

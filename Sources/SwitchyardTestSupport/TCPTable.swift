@@ -22,6 +22,17 @@ public enum TCPTable {
         }
     }
 
+    /// The local addresses of the listening sockets on `port` (`00000000:1F90` is 0.0.0.0:8080), sorted.
+    public static func listening(port: UInt16) throws -> [String] {
+        let hex = String(port, radix: 16, uppercase: true)
+        let suffix = ":" + String(repeating: "0", count: 4 - hex.count) + hex
+        return try TempDir.read("/proc/net/tcp").split(separator: "\n").compactMap { line -> String? in
+            let f = line.split(separator: " ")
+            guard f.count > 3, f[3] == "0A", f[1].hasSuffix(suffix) else { return nil }
+            return String(f[1])
+        }.sorted()
+    }
+
     /// 127.0.0.1:`port` as the table writes it.
     public static func loopback(_ port: UInt16) -> String {
         let hex = String(port, radix: 16, uppercase: true)

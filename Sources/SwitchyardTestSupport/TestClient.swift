@@ -32,17 +32,18 @@ public final class TestClient {
     private let chunk = IOBuffer(initialCapacity: 65536)
 
     /// `source` is the client's own address, any of 127/8 (e.g. "127.0.3.1"): loopback accepts them all, so
-    /// one test can be many clients to `ip_hash` or `$remote_addr`.
-    public init(port: UInt16, from source: String? = nil, timeoutSeconds: Int = 10) throws {
+    /// one test can be many clients to `ip_hash` or `$remote_addr`. `host` is the server's address (an IPv4 or
+    /// IPv6 literal; any of 127/8 reaches a server listening on `*:port`).
+    public init(port: UInt16, host: String = "127.0.0.1", from source: String? = nil, timeoutSeconds: Int = 10) throws {
         var local: SocketAddress?
         if let source {
             guard let a = SocketAddress.parse(source + ":0") else { throw TestClientError("bad source address \(source)") }
             local = a
         }
-        switch Socket.connectBlocking(SocketAddress(family: .v4, bytes: [127, 0, 0, 1], port: port), from: local,
-                                      timeoutSeconds: timeoutSeconds) {
+        guard let server = SocketAddress.literal(host: host, port: port) else { throw TestClientError("bad host \(host)") }
+        switch Socket.connectBlocking(server, from: local, timeoutSeconds: timeoutSeconds) {
         case .success(let fd): self.fd = fd
-        case .failure(let f): throw TestClientError("connect to 127.0.0.1:\(port): \(f)")
+        case .failure(let f): throw TestClientError("connect to \(server): \(f)")
         }
     }
 
