@@ -350,7 +350,7 @@ final class ClientConnection: RequestBodySource {
         worker.wait(self, .none)
         if runtime !== worker.runtime {   // a kept-alive connection moves to a reloaded config at its next request
             runtime = worker.runtime
-            listen = worker.listen(replacing: listen)
+            listen = worker.listen(replacing: listen) { self.local }
             parser = Self.parser(for: listen)   // its next head is read with the new default server's settings
         }
         requestsServed += 1

@@ -112,11 +112,13 @@ final class ListenRuntime: @unchecked Sendable {
     /// connection gets the servers of its local address (`serving(local:)`); empty for every other socket, whose
     /// connections take this runtime as it is, with no getsockname().
     let sharers: [ListenRuntime]
+    /// This address is one of a wildcard's `sharers`: its connections come through `*:port` (`[::]:port`).
+    let carried: Bool
     init(address: SocketAddress, reusePort: Bool, backlog: Int32, socketOptions: ListenerOptions = ListenerOptions(),
          hosts: VirtualHosts,
          underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, limits: ParserLimits = ParserLimits(),
-         ssl: Bool = false, proxyProtocol: Bool = false, sharers: [ListenRuntime] = []) {
-        self.sharers = sharers
+         ssl: Bool = false, proxyProtocol: Bool = false, sharers: [ListenRuntime] = [], carried: Bool = false) {
+        self.sharers = sharers; self.carried = carried
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
         self.socketOptions = socketOptions
         self.limits = limits
@@ -129,6 +131,12 @@ final class ListenRuntime: @unchecked Sendable {
     func serving(local: SocketAddress) -> ListenRuntime {
         for s in sharers where s.address.family == local.family && s.address.bytes == local.bytes { return s }
         return self
+    }
+
+    /// The address of the socket this address's connections come through: the wildcard of its port when it is
+    /// carried, else its own.
+    var socketAddress: SocketAddress {
+        carried ? SocketAddress(family: address.family, bytes: address.bytes.map { _ in 0 }, port: address.port) : address
     }
 }
 

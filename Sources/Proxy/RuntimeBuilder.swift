@@ -178,7 +178,7 @@ struct Builder {
             let entries = byAddress[addr]!
             if addr.family != .unix, let wildcard = wildcards[Port(family: addr.family, port: addr.port)],
                wildcard != addr, !entries.contains(where: { $0.2.bind }) {
-                sharers[wildcard, default: []].append(try listenRuntime(addr, entries, sharers: []))
+                sharers[wildcard, default: []].append(try listenRuntime(addr, entries, carried: true))
             } else {
                 sockets.append(addr)
             }
@@ -196,7 +196,7 @@ struct Builder {
         }.map(\.element)
         var listens: [ListenRuntime] = []
         for addr in sockets {
-            listens.append(try listenRuntime(addr, byAddress[addr]!, sharers: sharers[addr] ?? []))
+            listens.append(try listenRuntime(addr, byAddress[addr]!, sharers: sharers[addr] ?? [], carried: false))
         }
         try checkConnections(listening: listens.count)
         let client = http.settings.client
@@ -221,9 +221,9 @@ struct Builder {
 
     /// One listen address's runtime: its servers (the first, or the `default_server` one, is the default), its
     /// ssl and proxy_protocol flags, and the socket options of its entries; `sharers` are the addresses a
-    /// wildcard address's socket also serves (nginx's ngx_http_add_addrs).
+    /// wildcard address's socket also serves (nginx's ngx_http_add_addrs), `carried` says this is one of them.
     private func listenRuntime(_ addr: SocketAddress, _ entries: [(ServerConfig, ServerRuntime, Listen)],
-                               sharers: [ListenRuntime]) throws(ConfigError) -> ListenRuntime {
+                               sharers: [ListenRuntime] = [], carried: Bool) throws(ConfigError) -> ListenRuntime {
         let defaults = entries.filter { $0.2.defaultServer }
         if defaults.count > 1 {
             throw ConfigError("a duplicate default server for \(addr)", at: defaults[1].2.location)
@@ -271,7 +271,7 @@ struct Builder {
                              underscoresInHeaders: defaultClient.underscoresInHeaders,
                              ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders,
                              limits: Self.parserLimits(defaultClient), ssl: ssl,
-                             proxyProtocol: entries.contains { $0.2.proxyProtocol }, sharers: sharers)
+                             proxyProtocol: entries.contains { $0.2.proxyProtocol }, sharers: sharers, carried: carried)
     }
 
     /// `large_client_header_buffers N SIZE`: a request line or a field line up to SIZE, the head up to N of them;

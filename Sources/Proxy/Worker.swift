@@ -320,9 +320,16 @@ final class Worker {
         startProber()
     }
 
-    /// The current configuration's listener for the address `old` listened on (`old` itself when the address
-    /// is gone from the configuration: the connection finishes under the configuration it came in on).
-    func listen(replacing old: ListenRuntime) -> ListenRuntime { listensByAddress[old.address] ?? old }
+    /// The current configuration's listener for a connection that came in through `old` (`old` itself when the
+    /// address is gone from the configuration: the connection finishes under the configuration it came in on).
+    /// A connection through a wildcard's socket gets what a new one to its local address would: the address a
+    /// reload added beside the wildcard, or the wildcard's own servers when it dropped the address.
+    func listen(replacing old: ListenRuntime, local: () -> SocketAddress) -> ListenRuntime {
+        if let socket = listensByAddress[old.socketAddress] {
+            return socket.sharers.isEmpty ? socket : socket.serving(local: local())
+        }
+        return listensByAddress[old.address] ?? old
+    }
 
     /// Every address's listener: those with sockets and those served through a wildcard's socket (`sharers`).
     private static func listens(of rt: Runtime) -> [SocketAddress: ListenRuntime] {

@@ -208,13 +208,19 @@ import Testing
         try kept.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(try kept.readResponse().text == "renamed 127.0.0.1:\(port)\n")
 
-        // Dropping the carried address needs no socket: 127.0.0.1 falls to the wildcard's servers.
+        // Dropping the carried address needs no socket: 127.0.0.1 falls to the wildcard's servers, for new
+        // connections and for the kept-alive one.
         try reload("server { listen PORT; return 200 \"only $server_addr\\n\"; }", 2)
         #expect(try Self.get(port, host: "127.0.0.1") == "only 127.0.0.1\n")
-        // And adding one back neither.
+        try kept.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try kept.readResponse().text == "only 127.0.0.1\n")
+        // And adding one back neither; the kept-alive connection, which came in when the wildcard carried
+        // nothing, gets its address's servers again.
         try reload(Self.servers, 3)
         #expect(try Self.get(port, host: "127.0.0.1") == "specific 127.0.0.1:\(port)\n")
         #expect(try Self.get(port, host: "127.0.0.2") == "wildcard 127.0.0.2:\(port)\n")
+        try kept.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try kept.readResponse().text == "specific 127.0.0.1:\(port)\n")
         #expect(!p.file("logs/error.log").contains("[emerg]"))
         #expect(try TCPTable.listening(port: port) == [Self.wildcard(port)])
     }
