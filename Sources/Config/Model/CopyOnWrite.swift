@@ -1,8 +1,8 @@
 /// One module's group inside `HTTPSettings`, held by reference and copied on its first write. A level that
-/// writes nothing of a module shares the group with the level above (`share(from:unset:merge:)` hands the
-/// parent's box down), so a server or location costs a pointer per untouched module instead of a copy of all of
-/// them: inline, HTTPSettings was 6.4 KB, and copying it into 20,000 levels was a quarter of `-t` at 5,000
-/// servers (BENCHMARKS.md, config_load).
+/// writes nothing of a module shares the group with the level above (`share` hands the parent's box down), so a
+/// server or location costs a pointer per untouched module instead of a copy of all of them: inline,
+/// HTTPSettings was 6.4 KB, and copying it into 20,000 levels was a quarter of `-t` at 5,000 servers
+/// (BENCHMARKS.md, config_load).
 @dynamicMemberLookup
 public struct CopyOnWrite<Group: Sendable>: Sendable {
     /// Written only while uniquely referenced (`value`'s modify), so sharing it across threads is safe.
