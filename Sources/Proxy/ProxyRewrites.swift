@@ -121,7 +121,8 @@ struct CookieFlags {
 
     func matches(_ cookie: [UInt8], _ r: Request) -> Bool {
         if let re = regex { return re.firstMatch(in: cookie) != nil }
-        return cookie == (name.constant ?? r.evaluate(name))
+        // A name matches in any case, as nginx compares it (ngx_strncasecmp); a regex as it was written.
+        return ASCII.equalsIgnoringCase(cookie, name.constant ?? r.evaluate(name))
     }
 }
 

@@ -161,6 +161,10 @@ import Testing
                            "c=3;Domain=WWW.Shop.COM;Secure"])
         #expect(try f.get("/var/?c=a&f1=nosecure").headers("Set-Cookie")
             == ["a=1; Domain=.internal.example; Path=/app/x", "b=2; path=/other", "c=3;Domain=WWW.Shop.COM;Secure"])
+        // The cookie's name matches in any case, as nginx compares it.
+        #expect(try f.get("/var/?c=B&f1=httponly").headers("Set-Cookie")
+            == ["a=1; Domain=.internal.example; Path=/app/x; Secure", "b=2; path=/other; HttpOnly",
+                "c=3;Domain=WWW.Shop.COM;Secure"])
     }
 
     @Test func expiresWithVariables() throws {
