@@ -35,8 +35,8 @@ final class CGIRuntime: @unchecked Sendable {
     let keepConn: Bool
     /// `fastcgi_catch_stderr`: texts that make a stderr message before the head an invalid answer.
     let catchStderr: [[UInt8]]
-    /// memcached: `$memcached_key`, nil when no `set` of the configuration names it (every request is then a 500,
-    /// as in nginx, where the variable is never set).
+    /// memcached: `$memcached_key` (a configuration whose `set`s never name it does not load, as in nginx); nil for
+    /// the other wires.
     let memcachedKey: CompiledTemplate?
 
     init(wire: Wire = .fastcgi, params: [Param], passRequestHeaders: Bool, passRequestBody: Bool,

@@ -1034,11 +1034,12 @@ struct Builder {
                                  passRequestBody: f.passRequestBody)
         case .memcached:
             // nginx's module: the request's body is read and dropped, and `$memcached_key` is whatever `set` gave
-            // it (set nowhere: every request is a 500, as in nginx). Errors are always intercepted (a miss is the
-            // location's 404 and error_page applies): `locationFiles` above.
+            // it (not set for a request: a 500). A configuration that sets it nowhere is nginx's `unknown
+            // "memcached_key" variable`. Errors are always intercepted (a miss is the location's 404 and error_page
+            // applies): `locationFiles` above.
             p.passRequestBody = false
             p.passRequestHeaders = false
-            let key = try? compile(try! Template("$memcached_key"), at: loc)
+            let key = try compile(try! Template("$memcached_key"), at: loc)
             runtime = CGIRuntime(wire: .memcached(gzipFlag: UInt32(truncatingIfNeeded: settings.memcached.gzipFlag)),
                                  params: [], passRequestHeaders: false, passRequestBody: false,
                                  keepConn: true, memcachedKey: key)   // reused after END, with the upstream's keepalive

@@ -7,6 +7,8 @@ import Testing
     @Test(arguments: [
         ("location / { return 200 \"$nosuchvar\"; }", "unknown \"nosuchvar\" variable in"),
         ("location /s { jvm_route_status nosuch; }", "no upstream \"nosuch\" for \"jvm_route_status\" in"),
+        // nginx: a memcached_pass with no `set $memcached_key` anywhere in the configuration.
+        ("location / { memcached_pass 127.0.0.1:11211; }", "unknown \"memcached_key\" variable in"),
     ])
     func testFailsOnRuntimeErrors(location: String, message: String) throws {
         let prefix = try TempDir.makePrefix()
