@@ -28,6 +28,14 @@ struct NginxLoadsTooTests {
             == "zero size shared memory zone \"a\"")
     }
 
+    /// nginx takes `any` among status codes in `proxy_cache_valid` (each code and `any` get the time, so every
+    /// status does); a bad code beside it is still refused.
+    @Test func anyAmongCacheValidCodes() throws {
+        let config = try load(http("proxy_cache_valid 200 any 10m; server { listen 80; }"))
+        #expect(config.http!.settings.proxy.cache.valid == [CacheValid(codes: .any, time: .seconds(600))])
+        #expect(loadError(http("proxy_cache_valid 200 any 99 10m; server { listen 80; }")) == "invalid status \"99\" in /c/nginx.conf:3")
+    }
+
     /// nginx 1.22 takes a cookie named in two proxy_cookie_flags lines; the first that matches applies.
     @Test func aCookieMayBeNamedTwice() throws {
         let config = try load(http("""

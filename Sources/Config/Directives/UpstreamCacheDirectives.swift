@@ -84,16 +84,15 @@ extension DirectiveTable {
         }
         let time = Duration.seconds(seconds)
         if arguments.isEmpty { return CacheValid(codes: .list([200, 301, 302]), time: time) }
-        if arguments.contains(where: { $0.text == "any" }) {
-            guard arguments.count == 1 else { throw ConfigError("invalid value \"any\"", at: directive.location) }
-            return CacheValid(codes: .any, time: time)
-        }
-        return CacheValid(codes: .list(try arguments.map { argument in
+        let codes = try arguments.filter { $0.text != "any" }.map { argument in
             guard let code = Values.decimal(argument.text), (100...599).contains(code) else {
                 throw ConfigError("invalid status \"\(argument.text)\"", at: directive.location)   // nginx's words
             }
             return code
-        }), time: time)
+        }
+        // `any` among codes (nginx takes `200 any 10m`): every status gets this time, the codes beside it too.
+        if codes.count < arguments.count { return CacheValid(codes: .any, time: time) }
+        return CacheValid(codes: .list(codes), time: time)
     }
 
     private static func cachePath(_ builder: ConfigBuilder, _ directive: Directive, _ module: CacheModule) throws -> CachePath {
