@@ -28,7 +28,8 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
     let user = main.user.map { u in u.group.map { "\(u.name) \($0)" } ?? u.name }
     var options = Server.Options(pidPath: main.pidPath, daemon: main.daemon, user: user,
                                  rlimitNofile: main.workerRlimitNofile,
-                                 writableDirectories: writableDirectories(configuration, prefix: invocation.prefix))
+                                 // the directories workers create files in: started as root, the master gives them to `user`
+                                 writableDirectories: tempDirectories(configuration, prefix: invocation.prefix))
     options.rlimitCore = main.workerRlimitCore
     options.workingDirectory = main.workingDirectory
     let server = Server(options: options, runtime: first!)
@@ -43,12 +44,6 @@ func serve(_ configuration: Configuration, _ invocation: Invocation) -> Int32 {
         }
         return runtime
     })
-}
-
-/// The directories workers create files in (nginx's ngx_create_paths list): the temp directories and every
-/// `proxy_cache_path`. Started as root, the master gives them to `user` before dropping privileges.
-func writableDirectories(_ configuration: Configuration, prefix: String) -> [String] {
-    tempDirectories(configuration, prefix: prefix)
 }
 
 /// Every `client_body_temp_path`, the `proxy_temp_path` of caching and storing locations, and every cache path:
