@@ -32,6 +32,23 @@ struct MergeTests {
 
     /// The http level presets four prefix-relative defaults; they reach every level even when no file writes
     /// their directives.
+    /// The settings' modules are shared copy-on-write boxes (CopyOnWrite.swift): a level that writes a module gets
+    /// its own copy, so its siblings, its parent and the next configuration keep theirs.
+    @Test func aModuleWrittenAtOneLevelChangesNoOtherLevel() throws {
+        let config = try load(http("""
+            server { listen 80; location /a { proxy_read_timeout 7s; } location /b {} }
+            server { listen 81; }
+            """))
+        let servers = config.http!.servers
+        #expect(servers[0].locations[0].settings.proxy.readTimeout == .seconds(7))
+        #expect(servers[0].locations[1].settings.proxy.readTimeout == .seconds(60))
+        #expect(servers[0].settings.proxy.readTimeout == .seconds(60))
+        #expect(servers[1].settings.proxy.readTimeout == .seconds(60))
+        let next = try load(http("server { listen 80; location / {} }"))
+        #expect(next.http!.servers[0].locations[0].settings.proxy.readTimeout == .seconds(60))
+        #expect(HTTPSettings().proxy.readTimeout == .seconds(60))
+    }
+
     @Test func prefixDefaultsReachLocationsOfAFileThatSetsNothing() throws {
         let location = firstLocation(try load(http("server { location / { location /n {} } }")))
         for settings in [location.settings, location.nested[0].settings] {
