@@ -200,11 +200,12 @@ extension ConfigBuilder {
     }
 
     /// `proxy_pass http://NAME` names an upstream when one exists; otherwise NAME must be an address or
-    /// a host that resolves, as nginx requires at load time.
+    /// a host that resolves, as nginx requires at load time. nginx names the host alone (its implicit upstream's
+    /// host, resolved after the URL was parsed), not the port written with it.
     private func resolve(_ url: ProxyURL, _ context: FinishContext) throws -> ProxyURL {
         if case .address(let host, _) = url.target {
             guard HostPort.isIPLiteral(host) || options.resolveHost(host) else {
-                throw ConfigError("host not found in upstream \"\(url.hostHeader)\"", at: url.location)
+                throw ConfigError("host not found in upstream \"\(host)\"", at: url.location)
             }
             return url
         }

@@ -1077,7 +1077,7 @@ struct Builder {
             keepaliveUpstream = upstreams[i].keepalive > 0
         case .address(let host, let p):
             guard let a = SocketAddress.resolve(host: host, port: UInt16(p)).first else {
-                throw ConfigError("host not found in upstream \"\(host):\(p)\"", at: url.location)
+                throw ConfigError("host not found in upstream \"\(host)\"", at: url.location)   // nginx's words: no port
             }
             target = .address(a, label: Array(a.description.utf8))
         case .unix(let path):

@@ -32,8 +32,11 @@ extension DirectiveTable {
         }),
         DirectiveSpec("keepalive", [.upstream], .exactly(1), .custom { builder, directive in
             try builder.once(directive, scope: "upstream " + builder.currentUpstream.name)
-            let count = try Values.number(directive, directive.arguments[0])
-            guard count > 0 else { throw ConfigError("invalid value \"\(count)\" in \"keepalive\" directive", at: directive.location) }
+            // ngx_http_upstream_keepalive reads it with ngx_atoi: no number, a sign or 0 are one "invalid value".
+            let text = directive.arguments[0].text
+            guard let count = Values.decimal(text), count > 0 else {
+                throw ConfigError("invalid value \"\(text)\" in \"keepalive\" directive", at: directive.location)
+            }
             builder.currentUpstream.keepalive = count
         }),
         DirectiveSpec("keepalive_requests", [.upstream], .exactly(1), .custom { builder, directive in
