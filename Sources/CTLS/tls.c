@@ -98,13 +98,16 @@ int cswy_tls_ctx_curves(void *ctx, const char *list) {
     return SSL_CTX_set1_groups_list(ctx, list) == 1 ? 0 : -1;
 }
 
-int cswy_tls_ctx_conf_command(void *ctx, const char *name, const char *value) {
+int cswy_tls_ctx_conf_command(void *ctx, const char *name, const char *value, const char *path, int *used_path) {
     SSL_CONF_CTX *cctx = SSL_CONF_CTX_new();
     if (!cctx) return -1;
-    SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CERTIFICATE
-                                 | SSL_CONF_FLAG_SHOW_ERRORS);
+    // nginx's flags: server and client commands both (proxy_ssl_conf_command configures a client context).
+    SSL_CONF_CTX_set_flags(cctx, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CLIENT
+                                 | SSL_CONF_FLAG_CERTIFICATE | SSL_CONF_FLAG_SHOW_ERRORS);
     SSL_CONF_CTX_set_ssl_ctx(cctx, ctx);
-    int rc = SSL_CONF_cmd(cctx, name, value);
+    int type = SSL_CONF_cmd_value_type(cctx, name);
+    *used_path = type == SSL_CONF_TYPE_FILE || type == SSL_CONF_TYPE_DIR;
+    int rc = SSL_CONF_cmd(cctx, name, *used_path ? path : value);
     SSL_CONF_CTX_finish(cctx);
     SSL_CONF_CTX_free(cctx);
     return rc > 0 ? 0 : -1;

@@ -63,8 +63,12 @@ public final class TLSContext: @unchecked Sendable {
         try check(cswy_tls_ctx_curves(pointer, list), "SSL_CTX_set1_curves_list(\"\(list)\") failed")
     }
 
-    public func confCommand(_ name: String, _ value: String) throws(Failure) {
-        try check(cswy_tls_ctx_conf_command(pointer, name, value), "SSL_CONF_cmd(\"\(name)\", \"\(value)\") failed")
+    /// `ssl_conf_command NAME VALUE`: `path` is VALUE resolved against the configuration's directory, passed
+    /// instead when OpenSSL says NAME takes a file or a directory (nginx's rule).
+    public func confCommand(_ name: String, _ value: String, path: String) throws(Failure) {
+        var usedPath: Int32 = 0
+        let rc = cswy_tls_ctx_conf_command(pointer, name, value, path, &usedPath)
+        try check(rc, "SSL_CONF_cmd(\"\(name)\", \"\(usedPath != 0 ? path : value)\") failed")
     }
 
     /// A certificate file (certificate, then its chain) and its key; an encrypted key is tried with each

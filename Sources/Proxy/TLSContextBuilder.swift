@@ -26,6 +26,7 @@ extension Builder {
             if let f { files.append(f) }
         }
         for f in files { key += "|" + f.path + ":" + String(decoding: tlsFile(f.path) ?? [], as: UTF8.self) }
+        key += confCommandFiles(ssl.confCommands)
         // Kept from the running configuration, or shared with a server of this one built from the same settings
         // and files (its sessions and tickets then resume on either, as the same id context says they may).
         if let kept = previous?.tlsContexts[key] ?? tlsContexts[key] { tlsContexts[key] = kept; return kept }
@@ -52,9 +53,6 @@ extension Builder {
         }
         if let dh = ssl.dhparam {
             do { try ctx.useDHParameters(dh.path) } catch { throw fail(error, dh.location) }
-        }
-        for c in ssl.confCommands {
-            do { try ctx.confCommand(c.name, c.value) } catch { throw fail(error, at) }
         }
         let cache: TLSContext.SessionCache
         switch ssl.sessionCache {
@@ -98,6 +96,11 @@ extension Builder {
             do { try ctx.useCRL(crl.path) } catch { throw fail(error, crl.location) }
         }
         if ssl.stapling { try staple(ctx, ssl, at: at) }
+        // Last, as nginx applies them: a command overrides what the directives above set (`Options SessionTicket`
+        // after `ssl_session_tickets off`, another `Certificate`).
+        for c in ssl.confCommands {
+            do { try ctx.confCommand(c.name, c.value, path: c.path) } catch { throw fail(error, at) }
+        }
         ctx.offerHTTP1()
         ctx.enableServerNameSelection()
         tlsContexts[key] = ctx
@@ -147,6 +150,17 @@ extension Builder {
         guard let bytes = TLSFiles.read(path) else { return nil }
         memo.tlsFiles[path] = bytes
         return bytes
+    }
+
+    /// The files `ssl_conf_command`s may name (`Certificate`, `ChainCAFile`, …), for a context's key: a reload
+    /// after one of them changed builds the context again. Which commands take files only OpenSSL knows, so every
+    /// value's resolved name is tried; one that names no file adds nothing.
+    func confCommandFiles(_ commands: [SSLConfCommand]) -> String {
+        var key = ""
+        for c in commands {
+            if let bytes = tlsFile(c.path) { key += "|" + c.path + ":" + String(decoding: bytes, as: UTF8.self) }
+        }
+        return key
     }
 
     /// ssl_password_file's passwords, tried in turn for an encrypted key.

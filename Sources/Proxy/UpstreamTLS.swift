@@ -101,6 +101,7 @@ extension Builder {
         for f in [ssl.trustedCertificate, ssl.crl, ssl.certificate, ssl.certificateKey, ssl.passwordFile] {
             if let f { key += "|" + f.path + ":" + String(decoding: tlsFile(f.path) ?? [], as: UTF8.self) }
         }
+        key += confCommandFiles(ssl.confCommands)
         let ctx: TLSContext
         if let kept = previous?.tlsContexts[key] ?? tlsContexts[key] {
             ctx = kept
@@ -126,7 +127,7 @@ extension Builder {
                 }
             }
             for c in ssl.confCommands {
-                do { try ctx.confCommand(c.name, c.value) } catch { throw ConfigError(error.message, at: loc) }
+                do { try ctx.confCommand(c.name, c.value, path: c.path) } catch { throw ConfigError(error.message, at: loc) }
             }
         }
         tlsContexts[key] = ctx

@@ -205,6 +205,34 @@ import Testing
         #expect(try kit.connect(port: f.port)[0].body == "ok")
     }
 
+    /// `ssl_conf_command` applies after every other directive, as nginx applies it, and a command that takes a
+    /// file finds it under the configuration's directory, as nginx resolves it (nginx's ssl_conf_command.t).
+    @Test func confCommandsComeLastAndNameFilesUnderTheConfigurationsDirectory() throws {
+        defer { kit.remove() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT ssl;
+                ssl_protocols TLSv1.2;
+                ssl_session_tickets off;
+                ssl_conf_command Options SessionTicket;
+                ssl_prefer_server_ciphers on;
+                ssl_conf_command Options -ServerPreference;
+                ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256;
+                ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));
+                ssl_conf_command Certificate override.crt;
+                ssl_conf_command PrivateKey override.key;
+                location / { return 200 "ok $ssl_session_reused"; }
+            }
+            """, files: ["conf/override.crt": try TempDir.read(kit.path("wrong.crt")),
+                         "conf/override.key": try TempDir.read(kit.path("wrong.key"))])
+        defer { f.proxy.stop() }
+        let r = try kit.connect(port: f.port, connections: 2, resume: true,
+                                ciphers: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384")
+        #expect(r.count == 2 && r.allSatisfy { $0.subject.contains("wrong.test") })   // the command's certificate
+        #expect(r.map(\.reused) == [false, true])   // a ticket, though ssl_session_tickets is off
+        #expect(r.first?.cipher == "ECDHE-RSA-AES128-GCM-SHA256")   // the client's order, not the server's
+    }
+
     /// `-t` on a configuration with `listen … ssl`: its stderr and exit status.
     func check(_ server: String) throws -> (Int32, String) {
         let conf = kit.path("t.conf")

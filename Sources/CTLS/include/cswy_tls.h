@@ -26,7 +26,9 @@ int cswy_tls_ctx_protocols(void *ctx, int mask);
 int cswy_tls_ctx_ciphers(void *ctx, const char *list);
 void cswy_tls_ctx_prefer_server_ciphers(void *ctx, int on);
 int cswy_tls_ctx_curves(void *ctx, const char *list);
-int cswy_tls_ctx_conf_command(void *ctx, const char *name, const char *value);
+/* SSL_CONF_cmd with `path` (the value resolved against the configuration's directory) when OpenSSL says the
+   command takes a file or directory, else `value`, as nginx's ngx_ssl_conf_commands; *used_path says which. */
+int cswy_tls_ctx_conf_command(void *ctx, const char *name, const char *value, const char *path, int *used_path);
 /// A certificate (with its chain) and its key; `passwords` holds `count` NUL-terminated strings back to back,
 /// tried in turn for an encrypted key. `what` names the step that failed (1 certificate, 2 key, 3 pairing).
 /// Either file may be given inline as nginx's `data:` followed by the PEM text.

@@ -20,8 +20,8 @@ extension DirectiveTable {
         DirectiveSpec("ssl_prefer_server_ciphers", server, .exactly(1), .flag(\.modules.ssl.$preferServerCiphers)),
         DirectiveSpec("ssl_ecdh_curve", server, .exactly(1), .string(\.modules.ssl.$ecdhCurve)),
         DirectiveSpec("ssl_dhparam", server, .exactly(1), .value(\.modules.ssl.$dhparam) { b, d in b.confFile(d) }),
-        DirectiveSpec("ssl_conf_command", server, .exactly(2), .append(\.modules.ssl.$confCommands) { _, d in
-            [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
+        DirectiveSpec("ssl_conf_command", server, .exactly(2), .append(\.modules.ssl.$confCommands) { b, d in
+            [b.confCommand(d)]
         }),
         // Read again on top in nginx: of two at one level, the later one's cache is the one used.
         DirectiveSpec("ssl_session_cache", server, .range(1, 2), .accumulate(\.modules.ssl.$sessionCache) { _, d, _ in
@@ -122,6 +122,12 @@ enum SSLValues {
 }
 
 extension ConfigBuilder {
+    /// `ssl_conf_command NAME VALUE`, with VALUE also resolved as a file name (OpenSSL is asked which to use).
+    func confCommand(_ directive: Directive) -> SSLConfCommand {
+        let value = directive.arguments[1].text
+        return SSLConfCommand(name: directive.arguments[0].text, value: value, path: confPath(value))
+    }
+
     /// A file path of an ssl directive: relative to the main configuration file's directory, as nginx's;
     /// `data:` and PEM text as they are. A name with variables keeps its template too (ssl_certificate uses it).
     func confFile(_ directive: Directive) -> SSLFile {

@@ -29,8 +29,8 @@ extension DirectiveTable {
                       .value(path(\.$certificateKey)) { b, d in b.confFileOrEmpty(d) }),
         DirectiveSpec(p + "password_file", anyHTTPLevel, .exactly(1), .value(path(\.$passwordFile)) { b, d in b.confFile(d) }),
         DirectiveSpec(p + "session_reuse", anyHTTPLevel, .exactly(1), .flag(path(\.$sessionReuse))),
-        DirectiveSpec(p + "conf_command", anyHTTPLevel, .exactly(2), .append(path(\.$confCommands)) { _, d in
-            [SSLConfCommand(name: d.arguments[0].text, value: d.arguments[1].text)]
+        DirectiveSpec(p + "conf_command", anyHTTPLevel, .exactly(2), .append(path(\.$confCommands)) { b, d in
+            [b.confCommand(d)]
         }),
         DirectiveSpec(p + "crl", anyHTTPLevel, .exactly(1), .value(path(\.$crl)) { b, d in b.confFileOrUnset(d) }),
         ]

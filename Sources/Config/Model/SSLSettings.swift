@@ -99,7 +99,18 @@ public enum SSLVerifyClient: String, Sendable {
     case optionalNoCA = "optional_no_ca"
 }
 
+/// `ssl_conf_command` / `proxy_ssl_conf_command`: an OpenSSL configuration command, applied after every other
+/// setting of the context. `path` is the value resolved against the configuration's directory, which OpenSSL
+/// gets instead of the value when the command takes a file or a directory (`Certificate`, `ChainCAFile`, …), as
+/// nginx resolves them; Config cannot tell which commands do, the engine asks OpenSSL.
 public struct SSLConfCommand: Sendable, Equatable {
     public var name: String
     public var value: String
+    public var path: String
+
+    public init(name: String, value: String, path: String) {
+        self.name = name
+        self.value = value
+        self.path = path
+    }
 }
