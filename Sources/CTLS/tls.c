@@ -133,9 +133,10 @@ static BIO *source_bio(const char *source) {
 // at load and, for ssl_certificate with variables, at each handshake.
 static int load_pair(SSL_CTX *ctx, SSL *ssl, const char *cert, const char *key, const char *passwords, int count,
                      int *what) {
-    *what = 1;
+    *what = 4;
     BIO *bio = source_bio(cert);
     if (!bio) return -1;
+    *what = 1;
     X509 *x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
     if (!x) { BIO_free(bio); return -1; }
     if ((ctx ? SSL_CTX_use_certificate(ctx, x) : SSL_use_certificate(ssl, x)) != 1) { X509_free(x); BIO_free(bio); return -1; }
@@ -157,8 +158,10 @@ static int load_pair(SSL_CTX *ctx, SSL *ssl, const char *cert, const char *key, 
     EVP_PKEY *pkey = NULL;
     const char *pw = count > 0 ? passwords : NULL;
     for (int i = 0;; i++) {
+        *what = 5;
         bio = source_bio(key);
         if (!bio) return -1;
+        *what = 2;
         pkey = PEM_read_bio_PrivateKey(bio, NULL, password_callback, (void *)pw);
         BIO_free(bio);
         if (pkey || i + 1 >= count) break;

@@ -30,7 +30,12 @@ public struct ConfigLoader {
             if let globals = options.globalDirectives, !globals.isEmpty {
                 directives += try reader.read(commandLine: globals)
             }
-            try builder.run(directives, in: .main)
+            do {
+                try builder.run(directives, in: .main)
+            } catch let error as ConfigError where reader.truncated != nil {
+                throw Self.first(error, reader.truncated!)
+            }
+            if let truncated = reader.truncated { throw truncated }
             directives = []   // the parsed tree is not needed any more: its memory serves what finish() builds
             var configuration = try builder.finish()
             configuration.files = reader.files
@@ -41,6 +46,16 @@ public struct ConfigLoader {
         } catch {
             throw ConfigError("\(error)", at: nil)
         }
+    }
+
+    /// A directive's error on a line before the one where the file ended inside a block, or that end of file:
+    /// what nginx, which runs each directive as it reads it, reports first. Only the running of directives is
+    /// weighed so (what the end of file cut off cannot make `finish()`'s checks say anything true).
+    private static func first(_ error: ConfigError, _ truncated: ConfigError) -> ConfigError {
+        guard let at = error.location, let end = truncated.location, at.file == end.file, at.line < end.line else {
+            return truncated
+        }
+        return error
     }
 }
 

@@ -11,6 +11,11 @@ struct ConfigReader {
     private var blockDepth = 0
     /// The innermost open block is an `upstream` (across included files): only there is `state FILE` read.
     private var inUpstream = false
+    /// A file that ended inside a block: its "unexpected end of file", kept while the blocks read so far are
+    /// closed where the file ends, so the loader can report a directive's error from an earlier line first, as
+    /// nginx does (it runs each directive as it reads it: `rewrite ^/(\d{3})$ …;` is "not terminated by ;" at its
+    /// own line, not an end of file four lines later).
+    private(set) var truncated: ConfigError?
     /// The deepest block nesting accepted. Everything after the reader (the builder, the merge, the runtime
     /// builder, the location search on worker threads, even freeing the trees) walks blocks recursively, so this
     /// bound keeps a reload from overflowing the stack: far above real configurations (a handful of levels),
@@ -59,8 +64,11 @@ struct ConfigReader {
     ) throws(ConfigError) -> [Directive] {
         var directives: [Directive] = []
         while true {
+            if truncated != nil { return directives }   // nothing after the end of a cut file is read (nginx stops)
             guard index < tokens.count else {
-                if nested { throw ConfigError("unexpected end of file, expecting \"}\"", at: place(file, endLine)) }
+                if nested && truncated == nil {
+                    truncated = ConfigError("unexpected end of file, expecting \"}\"", at: place(file, endLine))
+                }
                 return directives
             }
             let token = tokens[index]

@@ -116,7 +116,7 @@ final class GeoDraft: EntryLines {
             GeoRange.overwrite(&ranges!, first: first, last: last, value: value)
             return
         }
-        let block = try DirectiveTable.addressBlock(builder, line, key)
+        let block = try DirectiveTable.addressBlock(builder, line, key, what: "network")
         if let value {
             if let old = networks[block] {
                 builder.warn("duplicate network \"\(key)\", value: \"\(String(decoding: value, as: UTF8.self))\", "

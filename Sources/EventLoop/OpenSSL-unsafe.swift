@@ -92,6 +92,9 @@ public final class TLSContext: @unchecked Sendable {
         switch what {
         case 1: return Failure(message: "cannot load certificate \"\(cert)\": PEM_read_bio_X509_AUX() failed" + errorText())
         case 2: return Failure(message: "cannot load certificate key \"\(key)\": PEM_read_bio_PrivateKey() failed" + errorText())
+        // The file could not be opened: nginx's words name the BIO call.
+        case 4: return Failure(message: "cannot load certificate \"\(cert)\": BIO_new_file() failed" + errorText())
+        case 5: return Failure(message: "cannot load certificate key \"\(key)\": BIO_new_file() failed" + errorText())
         default: return Failure(message: "SSL_CTX_use_PrivateKey(\"\(key)\") failed" + errorText())
         }
     }

@@ -14,7 +14,7 @@ extension Builder {
         guard !ssl.certificates.isEmpty || ssl.rejectHandshake else { return nil }
         if ssl.certificateKeys.count < ssl.certificates.count {
             let cert = ssl.certificates[ssl.certificateKeys.count]
-            throw ConfigError("no \"ssl_certificate_key\" is defined for certificate \"\(cert.path)\"", at: cert.location)
+            throw ConfigError("no \"ssl_certificate_key\" is defined for certificate \"\(cert.written ?? cert.path)\"", at: cert.location)
         }
         var key = "server|\(ssl.protocols)|\(ssl.ciphers)|\(ssl.preferServerCiphers)|\(ssl.ecdhCurve)|\(ssl.sessionCache)"
             + "|\(ssl.sessionTimeout)|\(ssl.sessionTickets)|\(ssl.verifyClient)|\(ssl.verifyDepth)|\(ssl.confCommands)"

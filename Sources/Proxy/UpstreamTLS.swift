@@ -119,7 +119,7 @@ extension Builder {
             }
             if let cert = ssl.certificate {
                 guard let key = ssl.certificateKey else {
-                    throw ConfigError("no \"\(module)_ssl_certificate_key\" is defined for certificate \"\(cert.path)\"", at: cert.location)
+                    throw ConfigError("no \"\(module)_ssl_certificate_key\" is defined for certificate \"\(cert.written ?? cert.path)\"", at: cert.location)
                 }
                 let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try readPasswords(f) } ?? []
                 do { try ctx.useCertificate(cert.path, key: key.path, passwords: passwords) } catch {

@@ -69,3 +69,30 @@ struct NginxRefusesTooTests {
         #expect(loadError(http("server { location / { fastcgi_pass $host:9000; } }")) == "loaded")
     }
 }
+
+/// Configurations both refuse, in nginx 1.22.1's words and at its line (`make config-diff`'s message column).
+struct NginxRefusalWordsTests {
+    @Test(arguments: [
+        ("server { location / { root /tmp; alias /tmp/; } }", "\"alias\" directive is duplicate, \"root\" directive was specified earlier"),
+        ("server { location / { alias /tmp/; root /tmp; } }", "\"root\" directive is duplicate, \"alias\" directive was specified earlier"),
+        ("server { location / { root /a; root /b; } }", "\"root\" directive is duplicate"),
+        ("set_real_ip_from 10.0.0.0/33;", "host not found in set_real_ip_from \"10.0.0.0/33\""),
+        ("allow 10.0.0.0/33;", "invalid parameter \"10.0.0.0/33\""),
+        ("geo $g { 10.0.0.0/33 a; }", "invalid network \"10.0.0.0/33\""),
+        ("expires 30 days;", "\"expires\" directive invalid value"),
+    ])
+    func words(config: String, message: String) {
+        #expect(loadError(http(config)) == message + " in /c/nginx.conf:3")
+    }
+
+    /// A `{` in an unquoted regex opens a block in nginx's reading too: nginx stops at the directive that cannot
+    /// take one (its own line), where switchyard used to read on and report the file's end.
+    @Test func anUnquotedBraceIsReportedAtItsDirective() {
+        let rewrite = "server {\nlocation / {\nrewrite ^/(\\d{3})$ /x/$1 last;\n}\n}\n"
+        #expect(loadError(http(rewrite)) == "directive \"rewrite\" is not terminated by \";\" in /c/nginx.conf:5")
+        let condition = "server {\nlocation / {\nif ($uri ~ ^/a{2}$) { return 404; }\n}\n}\n"
+        #expect(loadError(http(condition)) == "invalid condition \"^/a\" in /c/nginx.conf:5")
+        // A file that only ends too soon still says so, at its end.
+        #expect(loadError(http("server {\nlocation / {\n")) == "unexpected end of file, expecting \"}\" in /c/nginx.conf:7")
+    }
+}

@@ -30,7 +30,8 @@ int cswy_tls_ctx_curves(void *ctx, const char *list);
    command takes a file or directory, else `value`, as nginx's ngx_ssl_conf_commands; *used_path says which. */
 int cswy_tls_ctx_conf_command(void *ctx, const char *name, const char *value, const char *path, int *used_path);
 /// A certificate (with its chain) and its key; `passwords` holds `count` NUL-terminated strings back to back,
-/// tried in turn for an encrypted key. `what` names the step that failed (1 certificate, 2 key, 3 pairing).
+/// tried in turn for an encrypted key. `what` names the step that failed (1 certificate, 2 key, 3 pairing,
+/// 4 and 5 opening the certificate or the key file).
 /// Either file may be given inline as nginx's `data:` followed by the PEM text.
 int cswy_tls_ctx_certificate(void *ctx, const char *cert, const char *key, const char *passwords, int count, int *what);
 /// ssl_certificate with variables: `load(app)` is called during each handshake, after SNI, and returns 0 once it

@@ -13,8 +13,12 @@ extension DirectiveTable {
         DirectiveSpec("set_real_ip_from", anyHTTPLevel, .exactly(1), .append(\.modules.access.$realIPFrom) { builder, directive in
             let text = directive.arguments[0].text
             if text == "unix:" { return [.unix] }
-            if case .invalid = CIDR.parse(text), isHostName(text) { return [.host(text, at: directive.location)] }
-            return [.block(try addressBlock(builder, directive, text))]
+            guard case .invalid = CIDR.parse(text) else { return [.block(try addressBlock(builder, directive, text))] }
+            // Not an address or block: nginx resolves it as a name, and says so when that fails.
+            guard isHostName(text) else {
+                throw ConfigError("host not found in set_real_ip_from \"\(text)\"", at: directive.location)
+            }
+            return [.host(text, at: directive.location)]
         }),
         DirectiveSpec("real_ip_header", anyHTTPLevel, .exactly(1), .value(\.modules.access.$realIPHeader) { _, directive in
             let name = directive.arguments[0].text.lowercased()
@@ -74,14 +78,17 @@ extension DirectiveTable {
         } && text.utf8.contains { c in c | 0x20 >= 0x61 && c | 0x20 <= 0x7A }
     }
 
-    static func addressBlock(_ builder: ConfigBuilder, _ directive: Directive, _ text: String) throws -> CIDR {
+    /// `what` names it in the refusal, as nginx's callers do: "invalid parameter" (allow, deny, geo's proxy) or
+    /// "invalid network" (a geo block's network).
+    static func addressBlock(_ builder: ConfigBuilder, _ directive: Directive, _ text: String,
+                             what: String = "parameter") throws -> CIDR {
         switch CIDR.parse(text) {
         case .block(let block): return block
         case .lowBitsSet(let block):
             builder.warn("low address bits of \(text) are meaningless", at: directive.location)
             return block
         case .invalid:
-            throw ConfigError("invalid parameter \"\(text)\"", at: directive.location)
+            throw ConfigError("invalid \(what) \"\(text)\"", at: directive.location)
         }
     }
 }

@@ -80,15 +80,15 @@ extension DirectiveTable {
                 builder.settings.client.$bodyTempPath.set(builder.absolutePath(directive.arguments[0].text))
                 builder.settings.client.$bodyTempLevels.set(levels)
             }),
-        DirectiveSpec("root", anyHTTPLevel, .exactly(1), .value(\.modules.content.$documentRoot) { builder, directive in
-            .root(builder.absolutePath(directive.arguments[0].text))
-        }),
+        DirectiveSpec("root", anyHTTPLevel, .exactly(1),
+            DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.content.$documentRoot)]) { builder, directive in
+                try refuseSecondDocumentRoot(builder, directive)
+                builder.settings.content.$documentRoot.set(.root(builder.absolutePath(directive.arguments[0].text)))
+            }),
         DirectiveSpec("alias", [.location], .exactly(1),
             DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.content.$documentRoot), DirectiveHandler.merge(\.modules.files.$aliasScope)]) {
                 builder, directive in
-                if builder.settings.content.$documentRoot.isSet {
-                    throw ConfigError("\"alias\" directive is duplicate", at: directive.location)
-                }
+                try refuseSecondDocumentRoot(builder, directive)
                 builder.settings.content.$documentRoot.set(.alias(builder.absolutePath(directive.arguments[0].text)))
                 // The URI part it replaces: this location's name, or the whole path in a regex location.
                 switch builder.currentLocation?.match {
@@ -308,8 +308,8 @@ extension DirectiveTable {
         var arguments = directive.arguments
         var modified = false
         if arguments.count == 2 {
-            guard arguments[0].text == "modified" else {
-                throw ConfigError("invalid value \"\(arguments[0].text)\"", at: directive.location)
+            guard arguments[0].text == "modified" else {   // nginx: "invalid value" from the handler itself
+                throw ConfigError("\"expires\" directive invalid value", at: directive.location)
             }
             modified = true
             arguments.removeFirst()
@@ -430,4 +430,17 @@ extension DirectiveTable {
         }
         return [log]
     }
+}
+
+/// nginx's ngx_http_core_root: `root` and `alias` share one slot, so a second of either at one level is refused,
+/// and the message names the first when it was the other one.
+private func refuseSecondDocumentRoot(_ builder: ConfigBuilder, _ directive: Directive) throws {
+    guard builder.settings.content.$documentRoot.isSet else { return }
+    let earlier: String
+    if case .alias = builder.settings.content.documentRoot { earlier = "alias" } else { earlier = "root" }
+    guard earlier != directive.name else {
+        throw ConfigError("\"\(directive.name)\" directive is duplicate", at: directive.location)
+    }
+    throw ConfigError("\"\(directive.name)\" directive is duplicate, \"\(earlier)\" directive was specified earlier",
+                      at: directive.location)
 }

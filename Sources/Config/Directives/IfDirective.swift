@@ -49,11 +49,15 @@ enum IfConditionParser {
             ConfigError("invalid condition \"\(directive.arguments.map(\.text).joined(separator: " "))\"",
                         at: directive.location)
         }
-        // nginx strips the "(" of the first word and the ")" of the last one; a bare "(" or ")" goes.
-        guard var first = words.first, first.first == UInt8(ascii: "(") else { throw invalid() }
+        // nginx strips the "(" of the first word and the ")" of the last one; a bare "(" or ")" goes. Without
+        // them, nginx names the word that lacks it.
+        func lacking(_ word: Argument?) -> ConfigError {
+            ConfigError("invalid condition \"\(word?.text ?? "")\"", at: directive.location)
+        }
+        guard var first = words.first, first.first == UInt8(ascii: "(") else { throw lacking(directive.arguments.first) }
         first.removeFirst()
         if first.isEmpty { words.removeFirst() } else { words[0] = first }
-        guard var last = words.last, last.last == UInt8(ascii: ")") else { throw invalid() }
+        guard var last = words.last, last.last == UInt8(ascii: ")") else { throw lacking(directive.arguments.last) }
         last.removeLast()
         if last.isEmpty { words.removeLast() } else { words[words.count - 1] = last }
         guard !words.isEmpty else { throw invalid() }

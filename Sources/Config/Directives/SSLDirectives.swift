@@ -139,7 +139,9 @@ extension ConfigBuilder {
             return f
         }
         if text.hasPrefix("data:") { return SSLFile(path: text, location: directive.location) }
-        return SSLFile(path: confPath(text), location: directive.location)
+        var f = SSLFile(path: confPath(text), location: directive.location)
+        f.written = text
+        return f
     }
 
     /// As `confFile`, with an empty value kept empty (`proxy_ssl_certificate ""`: no certificate).

@@ -8,6 +8,8 @@ public struct SSLFile: Sendable, Equatable {
     public var variable: Template? = nil
     /// The configuration's directory, ending in "/" (set with `variable`).
     public var directory: String = ""
+    /// The name as the directive wrote it, before resolving: what nginx's messages about the directive say.
+    public var written: String? = nil
 
     public init(path: String, location: SourceLocation?) { self.path = path; self.location = location }
 }
