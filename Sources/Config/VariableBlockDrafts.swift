@@ -90,7 +90,7 @@ final class GeoDraft: EntryLines {
             proxyRecursive = true
             return
         case ("proxy", 1):
-            proxies.append(try DirectiveTable.addressBlock(builder, line, args[0].text))
+            proxies.append(try DirectiveTable.addressBlock(builder, line, args[0].text, what: "network"))
             return
         case ("default", 1):
             defaultValue = args[0].bytes

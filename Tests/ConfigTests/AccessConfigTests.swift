@@ -105,8 +105,8 @@ import Testing
     @Test func errors() {
         #expect(loadError(http("allow 1.2.3.4.5;")) == "invalid parameter \"1.2.3.4.5\" in /c/nginx.conf:3")
         #expect(loadError(http("deny;")) == "invalid number of arguments in \"deny\" directive in /c/nginx.conf:3")
-        #expect(loadError(http("set_real_ip_from 10.0.0.1/40;")) == "invalid parameter \"10.0.0.1/40\" in /c/nginx.conf:3")
-        #expect(loadError(http("set_real_ip_from -x;")) == "invalid parameter \"-x\" in /c/nginx.conf:3")
+        #expect(loadError(http("set_real_ip_from 10.0.0.1/40;")) == "host not found in set_real_ip_from \"10.0.0.1/40\" in /c/nginx.conf:3")
+        #expect(loadError(http("set_real_ip_from -x;")) == "host not found in set_real_ip_from \"-x\" in /c/nginx.conf:3")
         #expect(loadError(http("real_ip_recursive maybe;")).contains("real_ip_recursive"))
     }
 

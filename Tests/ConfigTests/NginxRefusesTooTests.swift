@@ -79,6 +79,7 @@ struct NginxRefusalWordsTests {
         ("set_real_ip_from 10.0.0.0/33;", "host not found in set_real_ip_from \"10.0.0.0/33\""),
         ("allow 10.0.0.0/33;", "invalid parameter \"10.0.0.0/33\""),
         ("geo $g { 10.0.0.0/33 a; }", "invalid network \"10.0.0.0/33\""),
+        ("geo $g { proxy 10.0.0.0/33; }", "invalid network \"10.0.0.0/33\""),
         ("expires 30 days;", "\"expires\" directive invalid value"),
     ])
     func words(config: String, message: String) {

@@ -57,7 +57,7 @@ import Testing
         let r = config.http!.geos[1]
         #expect(r.source != nil && r.ranges == [GeoRange(first: 0x0a0a_0300, last: 0x0a0b_02ff, value: Array("foo".utf8))])
         #expect(loadError(http("geo $g { ranges; 1.2.3.4 x; }")) == "invalid range \"1.2.3.4\" in /c/nginx.conf:3")
-        #expect(loadError(http("geo $g { 1.2.3.4-1.2.3.5 x; }")) == "invalid parameter \"1.2.3.4-1.2.3.5\" in /c/nginx.conf:3")
+        #expect(loadError(http("geo $g { 1.2.3.4-1.2.3.5 x; }")) == "invalid network \"1.2.3.4-1.2.3.5\" in /c/nginx.conf:3")
         #expect(loadError(http("geo $g { a b c; }")) == "invalid number of the geo parameters in /c/nginx.conf:3")
     }
 }

@@ -78,8 +78,8 @@ extension DirectiveTable {
         } && text.utf8.contains { c in c | 0x20 >= 0x61 && c | 0x20 <= 0x7A }
     }
 
-    /// `what` names it in the refusal, as nginx's callers do: "invalid parameter" (allow, deny, geo's proxy) or
-    /// "invalid network" (a geo block's network).
+    /// `what` names it in the refusal, as nginx's callers do: "invalid parameter" (allow, deny) or "invalid
+    /// network" (a geo block's network or proxy).
     static func addressBlock(_ builder: ConfigBuilder, _ directive: Directive, _ text: String,
                              what: String = "parameter") throws -> CIDR {
         switch CIDR.parse(text) {
