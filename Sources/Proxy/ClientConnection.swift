@@ -186,11 +186,23 @@ final class ClientConnection: RequestBodySource {
                 reader.disarm()
                 return true
             }
+            if mirrorsOutliveClient() { return true }
             clientLeft(); return false
         case .error(let e):
             worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading client request", self)
+            if mirrorsOutliveClient() { return true }
             clientLeft(); return false
         }
+    }
+
+    /// The answer is out and only its mirrors hold the request (nginx's r->main->count): a client that goes away
+    /// now ends neither them nor the request, which is logged once they are done, then the connection closes.
+    /// nginx reads nothing from the client meanwhile, so it finishes them the same way.
+    private func mirrorsOutliveClient() -> Bool {
+        guard let m = mirrors, m.finishHeld else { return false }
+        keepAlive = false
+        reader.disarm()
+        return true
     }
 
     /// The client went away (a close, a reset, a failed write) while a proxied answer was under way: the upstream

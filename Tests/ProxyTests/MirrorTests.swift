@@ -150,6 +150,32 @@ import Testing
         #expect(try c.readResponse().text == "app /two")
     }
 
+    /// A client that closes once it has its answer, while the mirrors still run, ends neither them nor its
+    /// request: as with nginx, the mirrors finish and both they and the request are logged.
+    @Test func aClientThatLeavesLeavesTheMirrorsRunning() throws {
+        let gate = MockGate()
+        let shadow = try MockBackend(name: "shadow") { _ in
+            MockResponse(body: [], hold: MockHold(gate: gate, rest: Array("ok".utf8)))
+        }
+        let app = try MockBackend(name: "app") { req in MockResponse(text: "app \(req.target)") }
+        defer { gate.open(); shadow.stop(); app.stop() }
+        let config = Self.config(app: app, shadow: shadow)
+            .replacingOccurrences(of: "listen 127.0.0.1:PORT;", with: "listen 127.0.0.1:PORT; access_log logs/main.log m;")
+        let f = try Fixture(http: config)
+        defer { f.proxy.stop() }
+
+        let c = try f.client()
+        try c.send("GET /gone HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        #expect(try c.readResponse().text == "app /gone")
+        #expect(eventually { shadow.requests == 2 })
+        c.close()
+        usleep(100_000)   // not a race: the proxy is to see the close while the mirrors are still held
+        gate.open()
+        let mirrored = f.logFile("logs/mirror.log", containing: "/shadow/2?- GET\n")
+        #expect(mirrored.contains("/shadow?- GET\n") && mirrored.contains("/shadow/2?- GET\n"), "\(mirrored)")
+        #expect(f.logFile("logs/main.log", containing: "/gone?- GET\n").contains("/gone?- GET\n"))
+    }
+
     /// A mirror whose upstream cannot be reached answers its 502 into its own sink: the client's answers and the
     /// connection are untouched.
     @Test func aFailingMirrorLeavesTheClientAlone() throws {
