@@ -76,6 +76,9 @@ for kind in "${KINDS[@]}"; do
   esac
   reports=$scratch/sanitize-reports/$kind
   rm -rf "$reports"; mkdir -p "$reports/tests" "$reports/load"
+  # Started as root, switchyard drops to `nobody` (as nginx does): a report written after that must be able to
+  # create its file here, or the sanitizer prints "Can't open file" to the proxy's stderr and the report is lost.
+  chmod 1777 "$reports/tests" "$reports/load"
   echo "sanitize: $kind: building (swift build --build-tests --sanitize=$kind --scratch-path $scratch)"
   t0=$SECONDS
   [ "${SANITIZE_BUILD:-1}" = 0 ] || nice -n 10 "$SWIFT" build --build-tests --sanitize="$kind" --scratch-path "$scratch" 2>&1 | grep -E "error|warning: unre|Compiling|Build" | grep -v Compiling || true
