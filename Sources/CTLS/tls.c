@@ -186,19 +186,18 @@ int cswy_tls_use_certificate(void *ssl, const char *cert, const char *key, const
     return load_pair(NULL, ssl, cert, key, passwords, count, what);
 }
 
-static cswy_tls_cert_loader cert_loader;
-
 // OpenSSL asks for the certificates once the ClientHello (and SNI) is known: the connection's owner loads them.
+// The loader is the context's callback argument, not a global: a reload builds contexts on the master thread
+// while workers run handshakes, and a global rewritten then was a data race (ThreadSanitizer, tls.c).
 static int cert_callback(SSL *ssl, void *arg) {
-    (void)arg;
+    cswy_tls_cert_loader load = (cswy_tls_cert_loader)arg;
     void *app = SSL_get_app_data(ssl);
-    if (!app || !cert_loader) return 1;
-    return cert_loader(app) == 0 ? 1 : 0;
+    if (!app || !load) return 1;
+    return load(app) == 0 ? 1 : 0;
 }
 
 void cswy_tls_ctx_cert_loader(void *ctx, cswy_tls_cert_loader load) {
-    cert_loader = load;
-    SSL_CTX_set_cert_cb((SSL_CTX *)ctx, cert_callback, NULL);
+    SSL_CTX_set_cert_cb((SSL_CTX *)ctx, cert_callback, (void *)load);
 }
 
 int cswy_tls_ctx_dhparam(void *ctx, const char *path) {
@@ -479,15 +478,14 @@ int cswy_tls_ctx_trusted(void *ctx, const char *path, int depth) {
     return 0;
 }
 
-static cswy_tls_sni_resolver sni_resolver;
-
+// The resolver is the context's callback argument, set before the context reaches a worker (see cert_callback).
 static int sni_callback(SSL *ssl, int *alert, void *arg) {
-    (void)arg;
+    cswy_tls_sni_resolver resolve = (cswy_tls_sni_resolver)arg;
     void *app = SSL_get_app_data(ssl);
-    if (!app || !sni_resolver) return SSL_TLSEXT_ERR_OK;
+    if (!app || !resolve) return SSL_TLSEXT_ERR_OK;
     const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     void *chosen = NULL;
-    if (sni_resolver(app, name, name ? (long)strlen(name) : 0, &chosen) != 0) {
+    if (resolve(app, name, name ? (long)strlen(name) : 0, &chosen) != 0) {
         *alert = SSL_AD_UNRECOGNIZED_NAME;
         return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
@@ -504,7 +502,7 @@ static int sni_callback(SSL *ssl, int *alert, void *arg) {
 }
 
 void cswy_tls_ctx_sni(void *ctx, cswy_tls_sni_resolver resolve) {
-    sni_resolver = resolve;
+    SSL_CTX_set_tlsext_servername_arg((SSL_CTX *)ctx, (void *)resolve);
     SSL_CTX_set_tlsext_servername_callback((SSL_CTX *)ctx, sni_callback);
 }
 
