@@ -57,11 +57,13 @@ final class MockListener: @unchecked Sendable {
                 let n = connectionCount.add(1, ordering: .relaxed).newValue
                 open.withLock { $0.append(fd) }
                 let me = UncheckedSendable(self)
-                _ = WorkerThread.spawn {
+                // Detached: `stop` ends it by shutting its socket and nobody waits for it (a thread neither joined
+                // nor detached keeps its stack: ThreadSanitizer's "thread leak", one per connection served).
+                WorkerThread.spawn {
                     serve(fd, n)
                     me.value.open.withLock { $0.removeAll { $0 == fd } }
                     Syscall.close(fd)
-                }
+                }.detach()
             case .wouldBlock: continue
             case .failed: return
             }
