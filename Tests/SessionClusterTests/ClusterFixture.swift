@@ -27,6 +27,8 @@ final class ClusterFixture {
     /// Added to the upstream block (e.g. `zone tomcat-lb 64k; drain_idle 2s;`) and to the server block (a location).
     let upstreamDirectives: String
     let serverDirectives: String
+    /// The app nodes' `--operation-timeout`, also how long a request waits for a held session lock.
+    let operationTimeoutMillis: Int
     private(set) var memcached: [ChildProcess] = []
     private(set) var apps: [ChildProcess] = []
     private(set) var proxy: ProxyProcess!
@@ -47,7 +49,8 @@ final class ClusterFixture {
     /// nodes are named tomcat1, tomcat2, …
     init(_ variant: Variant, startMemcached: Bool = true, nodes: Int = 2, appMode: [String]? = nil,
          jvmRouteParameters: String = "", serverParameters: String = "", upstreamDirectives: String = "",
-         serverDirectives: String = "") throws {
+         serverDirectives: String = "", operationTimeoutMillis: Int = 10_000) throws {
+        self.operationTimeoutMillis = operationTimeoutMillis
         self.upstreamDirectives = upstreamDirectives
         self.serverDirectives = serverDirectives
         self.variant = variant
@@ -89,8 +92,10 @@ final class ClusterFixture {
         case .jvmRouteSticky: args += ["--sticky", "--failover-node", i % 2 == 0 ? "n2" : "n1"]  // the reference: n2 on tomcat1, n1 on tomcat2
         case .roundRobinNonSticky: args += ["--non-sticky", "--locking", "auto"]
         }
-        // A short operation timeout keeps a test with a dead memcached quick; connection refused is immediate anyway.
-        return args + ["--operation-timeout", "500"]
+        // Long by default: a killed or absent memcached refuses at once, and a live node that answers after the
+        // timeout is skipped for a second, so a session written meanwhile to the other node only is lost with
+        // it (at 500 ms, live nodes reached it on a loaded machine: a sanitized app at load 15).
+        return args + ["--operation-timeout", String(operationTimeoutMillis)]
     }
 
     private func startApp(_ i: Int) throws {

@@ -146,7 +146,7 @@ import Testing
     }
 
     @Test func aHeldLockIsWaitedForThenTheRequestGoesOn() throws {
-        let cluster = try ClusterFixture(.roundRobinNonSticky)
+        let cluster = try ClusterFixture(.roundRobinNonSticky, operationTimeoutMillis: 500)
         defer { cluster.stop() }
         var browser = Browser(port: cluster.proxyPort)
         let first = try browser.refresh()
