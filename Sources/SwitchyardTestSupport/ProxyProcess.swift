@@ -50,6 +50,12 @@ public final class ProxyProcess {
     /// The switchyard executable of the build configuration that is running (override with SWITCHYARD_BIN).
     public static var binary: String { Package.executable("switchyard", override: "SWITCHYARD_BIN") }
 
+    /// False when the proxies under test are AddressSanitizer builds (`make sanitize` sets SWITCHYARD_SANITIZER):
+    /// freed memory stays resident in ASan's quarantine, so a bound on a proxy's RSS says nothing about its use.
+    public static var residentSizeIsMeaningful: Bool {
+        getenv("SWITCHYARD_SANITIZER").map { String(cString: $0) } != "address"
+    }
+
     public func waitUntilListening(_ port: UInt16, seconds: Int = 20) throws {
         for _ in 0..<(seconds * 100) {
             if let c = try? TestClient(port: port) {

@@ -311,7 +311,9 @@ import Testing
         #expect(mismatch == nil)
         #expect(reader.compressedCount < size / 20)
         let peak = try ProxyStreamingTests.peakRSS(f.proxy.pid)
-        #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+        if ProxyProcess.residentSizeIsMeaningful {
+            #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+        }
     }
 }
 

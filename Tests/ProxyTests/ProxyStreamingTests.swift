@@ -43,7 +43,9 @@ import Testing
 
         let peak = try Self.peakRSS(f.proxy.pid)
         // 200 MiB crossed the proxy; its peak memory grew by a few buffers, not by a body.
-        #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+        if ProxyProcess.residentSizeIsMeaningful {
+            #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+        }
     }
 
     @Test func errorPageServesAConfiguredPage() throws {
@@ -85,7 +87,9 @@ import Testing
         backend.join()
         #expect(r.text == "received \(200 << 20) bytes, Content-Length \(200 << 20), Transfer-Encoding -")
         let peak = try Self.peakRSS(f.proxy.pid)
-        #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+        if ProxyProcess.residentSizeIsMeaningful {
+            #expect(peak - before < 32 * 1024, "peak RSS grew from \(before) KiB to \(peak) KiB")
+        }
         // nginx's warning names the temp file: in the level directories, already unlinked.
         let log = f.logFile("logs/error.log", containing: "buffered to a temporary file")
         #expect(log.contains("[warn]"))

@@ -285,6 +285,8 @@ struct WebSocketTests {
         #expect(status.contains("Writing: 1001 "), "\(status)")
         let perTunnel = Double(during - before) / 1000
         print("websocket: RSS \(before) KiB → \(during) KiB with 1000 idle tunnels: \(perTunnel) KiB per tunnel")
-        #expect(during - before < 64 * 1000, "RSS grew \(during - before) KiB for 1000 idle tunnels")
+        if ProxyProcess.residentSizeIsMeaningful {
+            #expect(during - before < 64 * 1000, "RSS grew \(during - before) KiB for 1000 idle tunnels")
+        }
     }
 }
