@@ -231,6 +231,16 @@ import Testing
         #expect(r.count == 2 && r.allSatisfy { $0.subject.contains("wrong.test") })   // the command's certificate
         #expect(r.map(\.reused) == [false, true])   // a ticket, though ssl_session_tickets is off
         #expect(r.first?.cipher == "ECDHE-RSA-AES128-GCM-SHA256")   // the client's order, not the server's
+        // The configuration unchanged and the command's file replaced: a reload builds the context again.
+        try TempDir.write(f.proxy.prefix + "/conf/override.crt", try TempDir.read(kit.path("client.crt")))
+        try TempDir.write(f.proxy.prefix + "/conf/override.key", try TempDir.read(kit.path("client.key")))
+        f.proxy.signal(SIGHUP)
+        var swapped = false
+        for _ in 0..<20 where !swapped {   // each try is a TLS client process: bounded by count
+            swapped = (try? kit.connect(port: f.port))?.first?.subject.contains("CN = client") == true
+            if !swapped { usleep(200_000) }
+        }
+        #expect(swapped)
     }
 
     /// `-t` on a configuration with `listen … ssl`: its stderr and exit status.
