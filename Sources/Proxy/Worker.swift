@@ -176,12 +176,10 @@ final class Worker {
                 // A wildcard socket that serves other addresses of its port: the local address picks whose
                 // servers, ssl and proxy_protocol the connection gets, before anything is read (nginx's
                 // getsockname() in ngx_http_init_connection). Any other socket's connections skip this.
-                if !s.listen.sharers.isEmpty, let local = Socket.localAddress(fd) {
-                    connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer, listen: s.listen.serving(local: local),
-                                                       id: id, local: local)
-                } else {
-                    connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer, listen: s.listen, id: id)
-                }
+                let local = s.listen.sharers.isEmpty ? nil : Socket.localAddress(fd)
+                connections[fd] = ClientConnection(worker: self, fd: fd, peer: peer,
+                                                   listen: local.map { s.listen.serving(local: $0) } ?? s.listen,
+                                                   id: id, local: local)
             case .wouldBlock:
                 return
             case .failed(let e):
