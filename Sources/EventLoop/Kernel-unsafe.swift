@@ -204,13 +204,22 @@ extension Syscall {
     /// All of `bytes` to a file (log files: `write`, not `send`), retrying short writes; false on an error.
     @discardableResult
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        appendAll(fd, bytes) == .done(bytes.count)
+    }
+
+    /// `writeAll` telling how it ended: `.done(bytes.count)`, `.error(errno)`, or `.done(k)` with fewer bytes
+    /// when a write took none (what an access log reports as nginx does: `failed (28: …)`, `was incomplete`).
+    public static func appendAll(_ fd: Int32, _ bytes: [UInt8]) -> IOResult {
         var offset = 0
         while offset < bytes.count {
             let r = bytes.withUnsafeBytes { b in retrying { Glibc.write(fd, b.baseAddress! + offset, b.count - offset) } }
-            guard case .done(let n) = r, n > 0 else { return false }
-            offset += n
+            switch r {
+            case .done(let n): offset += n
+            case .error(let e): return .error(e)
+            case .eof, .wouldBlock: return .done(offset)
+            }
         }
-        return true
+        return .done(offset)
     }
 
     /// Gathers two buffers into one send (a response head and the first body bytes).

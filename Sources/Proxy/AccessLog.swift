@@ -3,6 +3,7 @@ import Deflate
 import Glibc
 import EventLoop
 import Locking
+import Synchronization
 
 /// An open access-log file, shared by workers (each line is one write(2) on O_APPEND, so lines never
 /// interleave). Reopened on SIGUSR1.
@@ -30,20 +31,26 @@ public final class AccessLogFile: Sendable {
 
     var isOpen: Bool { fdBox.withLock { $0 >= 0 } }
 
-    /// False only when a syslog line could not go (nginx's `send() to syslog failed`).
-    @discardableResult
-    func write(_ bytes: [UInt8]) -> Bool {
+    /// What the error log should say of a write that failed: every syslog line that could not go (nginx's
+    /// `send() to syslog failed`); for a file, nginx's alert, at most once a minute per file (a full disk
+    /// fails every line, and each would otherwise be an error-log line too).
+    func write(_ bytes: [UInt8]) -> (level: LogLevel, text: String)? {
         if let peer = syslog {
             var datagram: [UInt8] = []
             peer.appendHeader(severity: peer.target.severity, to: &datagram)
             datagram += bytes.last == 10 ? bytes.dropLast() : bytes[...]
-            return peer.send(datagram)
+            return peer.send(datagram) ? nil : (.warn, "send() to syslog failed")
         }
         let fd = fdBox.withLock { $0 }
-        guard fd >= 0 else { return true }
-        Syscall.writeAll(fd, bytes)
-        return true
+        guard fd >= 0 else { return nil }
+        let result = Syscall.appendAll(fd, bytes)
+        if result == .done(bytes.count) { return nil }
+        return AccessLogFailure.report(result, of: bytes.count, path: path.isEmpty ? "stderr" : path,
+                                       lastReport: lastReport).map { (.alert, $0) }
     }
+
+    /// The monotonic second of the last failure reported (`write`).
+    private let lastReport = Atomic<Int>(Int.min)
 
     /// Opens the path again (after logrotate moved the file); keeps the old descriptor on failure.
     func reopen() -> Bool {
@@ -87,8 +94,14 @@ final class AccessLogWriter {
     private var caches: [LogFileCache?]
     private let cacheSpecs: [OpenLogFileCache]
 
-    init(files: [AccessLogFile], caches: [OpenLogFileCache] = []) {
+    /// Where a failed write is reported when no request is at hand (a buffer's flush).
+    private let errorLog: ErrorLogFile
+    /// The monotonic second of the last failed write to a path with variables reported (once a minute).
+    private let dynamicReport = Atomic<Int>(Int.min)
+
+    init(files: [AccessLogFile], caches: [OpenLogFileCache] = [], errorLog: ErrorLogFile) {
         self.files = files
+        self.errorLog = errorLog
         pending = Array(repeating: [], count: files.count)
         gzipLevels = Array(repeating: 0, count: files.count)
         cacheSpecs = caches
@@ -130,7 +143,10 @@ final class AccessLogWriter {
         line.append(10)
         if let path = sink.dynamicPath { return write(line, toPathOf: path, cache: sink.fileCache, r) }
         if sink.bufferSize == 0 {
-            if !files[sink.file].write(line) { r.connection.worker.log(.warn, "send() to syslog failed", r.connection) }
+            if let failure = files[sink.file].write(line) {
+                let context = failure.level == .alert ? " while logging request" : ""   // nginx's, for a file
+                r.connection.worker.log(failure.level, failure.text + context, r.connection)
+            }
         } else {
             gzipLevels[sink.file] = sink.gzipLevel
             pending[sink.file].append(contentsOf: line)
@@ -140,7 +156,9 @@ final class AccessLogWriter {
 
     private func flush(_ i: Int) {
         if pending[i].isEmpty { return }
-        files[i].write(gzipLevels[i] > 0 ? GzipEncoder.member(pending[i], level: gzipLevels[i]) : pending[i])
+        if let failure = files[i].write(gzipLevels[i] > 0 ? GzipEncoder.member(pending[i], level: gzipLevels[i]) : pending[i]) {
+            errorLog.log(failure.level, failure.text)
+        }
         pending[i].removeAll(keepingCapacity: true)
     }
 
@@ -154,10 +172,11 @@ final class AccessLogWriter {
         if bytes.isEmpty || bytes.contains(0) || Bytes.firstIndex(of: Self.parent, in: bytes + [UInt8(ascii: "/")]) != nil {
             return
         }
+        let name = String(decoding: bytes, as: UTF8.self)
         guard let cache else {
-            let fd = open(String(decoding: bytes, as: UTF8.self), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { return }
-            Syscall.writeAll(fd, line)
+            let fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return openFailed(name, errno, r) }
+            append(line, to: fd, name, r)
             close(fd)
             return
         }
@@ -170,13 +189,30 @@ final class AccessLogWriter {
         var closing: [Int32] = []
         defer { for fd in closing { close(fd) } }
         if case .cached(let fd) = caches[cache]!.begin(bytes, now: now, closing: &closing) {
-            Syscall.writeAll(fd, line)
+            append(line, to: fd, name, r)
             return
         }
-        let fd = open(String(decoding: bytes, as: UTF8.self), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { caches[cache]!.openFailed(bytes, closing: &closing); return }
-        Syscall.writeAll(fd, line)
+        let fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let e = errno
+            caches[cache]!.openFailed(bytes, closing: &closing)
+            return openFailed(name, e, r)
+        }
+        append(line, to: fd, name, r)
         if caches[cache]!.opened(bytes, fd: fd, now: now, closing: &closing) { close(fd) }
+    }
+
+    /// nginx logs each file a path with variables names that does not open, at `crit`.
+    private func openFailed(_ name: String, _ e: Int32, _ r: Request) {
+        r.connection.worker.log(.crit, "open() \"\(name)\" failed (\(e): \(Syscall.describe(e))) while logging request", r.connection)
+    }
+
+    private func append(_ line: [UInt8], to fd: Int32, _ name: String, _ r: Request) {
+        let result = Syscall.appendAll(fd, line)
+        if result == .done(line.count) { return }
+        if let text = AccessLogFailure.report(result, of: line.count, path: name, lastReport: dynamicReport) {
+            r.connection.worker.log(.alert, text + " while logging request", r.connection)
+        }
     }
 
     private static let parent = Array("/../".utf8)

@@ -118,7 +118,7 @@ final class Worker {
         self.stats = stats
         self.mailbox = mailbox
         self.pool = UpstreamPool(loop: loop)
-        self.accessLog = AccessLogWriter(files: runtime.accessLogFiles, caches: runtime.logFileCaches)
+        self.accessLog = AccessLogWriter(files: runtime.accessLogFiles, caches: runtime.logFileCaches, errorLog: runtime.errorLog)
         listensByAddress = Self.listens(of: runtime)
         listen(on: sockets)
         mailboxWatcher = mailbox.attach(to: loop)
@@ -309,7 +309,7 @@ final class Worker {
         balancers.removeAll()
         lastBalancer = nil
         accessLog.flush()
-        accessLog = AccessLogWriter(files: new.accessLogFiles, caches: new.logFileCaches)
+        accessLog = AccessLogWriter(files: new.accessLogFiles, caches: new.logFileCaches, errorLog: new.errorLog)
         listensByAddress = Self.listens(of: new)
         listen(on: sockets)
         closeUnusedMemcachedClients()
@@ -428,7 +428,7 @@ final class Worker {
 
     private func retiredWriter(for rt: Runtime) -> AccessLogWriter {
         if let r = retiredLogs.first(where: { $0.runtime === rt }) { return r.writer }
-        let w = AccessLogWriter(files: rt.accessLogFiles, caches: rt.logFileCaches)
+        let w = AccessLogWriter(files: rt.accessLogFiles, caches: rt.logFileCaches, errorLog: rt.errorLog)
         retiredLogs.append((rt, w))
         return w
     }
