@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "HTTP1", dependencies: ["ASCIIBytes"], swiftSettings: engine),
         .target(name: "Config", swiftSettings: strict),
         .target(name: "Digest", swiftSettings: engine),
+        // RecencyList: an LRU list in one array, for the tables that evict by recency.
+        .target(name: "Containers", swiftSettings: engine),
         .target(name: "Balancing", dependencies: ["ASCIIBytes", "Digest", "Locking"], swiftSettings: engine),
         // limit_req's leaky bucket and limit_conn's counts: zone tables shared by the workers.
         .target(name: "Limits", dependencies: ["Locking"], swiftSettings: engine),
@@ -87,6 +89,7 @@ let package = Package(
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "LockingTests", dependencies: ["Locking"], swiftSettings: strict),
+        .testTarget(name: "ContainersTests", dependencies: ["Containers"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Regex"], exclude: ["Fixtures"], swiftSettings: strict + pcreNames),
         .testTarget(name: "BalancingTests", dependencies: ["Balancing", "Digest"], swiftSettings: strict),
         .testTarget(name: "DNSTests", dependencies: ["DNS"], swiftSettings: strict),
