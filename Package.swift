@@ -45,11 +45,11 @@ let package = Package(
         .target(name: "HTTP1", dependencies: ["ASCIIBytes"], swiftSettings: engine),
         .target(name: "Config", swiftSettings: strict),
         .target(name: "Digest", swiftSettings: engine),
-        // RecencyList: an LRU list in one array, for the tables that evict by recency.
+        // RecencyList: the LRU list under sticky learn's table, limit_req's zones and the cache index.
         .target(name: "Containers", swiftSettings: engine),
-        .target(name: "Balancing", dependencies: ["ASCIIBytes", "Digest", "Locking"], swiftSettings: engine),
+        .target(name: "Balancing", dependencies: ["ASCIIBytes", "Containers", "Digest", "Locking"], swiftSettings: engine),
         // limit_req's leaky bucket and limit_conn's counts: zone tables shared by the workers.
-        .target(name: "Limits", dependencies: ["Locking"], swiftSettings: engine),
+        .target(name: "Limits", dependencies: ["Containers", "Locking"], swiftSettings: engine),
         // The DNS message codec `resolver` uses: queries out, responses in, no sockets.
         .target(name: "DNS", swiftSettings: engine),
 
@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: engine),
         .target(name: "Regex", dependencies: ["CPCRE2"], swiftSettings: engine),
 
-        .target(name: "Cache", dependencies: ["ASCIIBytes", "HTTP1", "Digest", "Locking"], swiftSettings: engine),
+        .target(name: "Cache", dependencies: ["ASCIIBytes", "Containers", "HTTP1", "Digest", "Locking"], swiftSettings: engine),
         .target(name: "Gzip", dependencies: ["ASCIIBytes", "HTTP1", "Deflate"], swiftSettings: engine),
 
         .target(

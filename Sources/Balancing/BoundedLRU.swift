@@ -1,11 +1,13 @@
+import Containers
+
 /// The bounded, idle-expiring session map under `sticky learn`'s zone and jvm_route's failback table: session
 /// id → `Value`, least recently used first out once `capacity` entries are held, and an entry unused for longer
 /// than the caller's timeout is gone.
 ///
 /// A value type without a lock: each table wraps it in its own (one `Lock`, or a few shards). The index is
 /// keyed by the id's stable hash and each entry keeps its id to rule out a collision, so a lookup compares a
-/// slice of the request in place (no copy). The LRU list lives in arrays (no per-entry objects); `head` is the
-/// most recently used. Times are signed monotonic nanoseconds (`Instant.signed`).
+/// slice of the request in place (no copy). The LRU order is a `RecencyList` (no per-entry objects). Times are
+/// signed monotonic nanoseconds (`Instant.signed`).
 ///
 ///     var lru = BoundedLRU<String>(capacity: 2)
 ///     lru.set(hash: h, key: id, value: "127.0.0.1:8081", now: t, timeout: ttl)
@@ -16,16 +18,11 @@ struct BoundedLRU<Value: Sendable>: Sendable {
         var key: [UInt8]
         var value: Value?
         var lastUsed: Int64
-        var prev = -1
-        var next = -1
     }
 
     let capacity: Int
     private var index: [UInt64: Int] = [:]
-    private var nodes: [Node] = []
-    private var free: [Int] = []
-    private var head = -1
-    private var tail = -1
+    private var nodes = RecencyList<Node>()
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -40,7 +37,7 @@ struct BoundedLRU<Value: Sendable>: Sendable {
             return nil
         }
         nodes[slot].lastUsed = now
-        moveToFront(slot)
+        nodes.moveToFront(slot)
         return nodes[slot].value
     }
 
@@ -52,21 +49,11 @@ struct BoundedLRU<Value: Sendable>: Sendable {
             if !nodes[slot].key.elementsEqual(key) { nodes[slot].key = Array(key) }
             nodes[slot].value = value
             nodes[slot].lastUsed = now
-            moveToFront(slot)
+            nodes.moveToFront(slot)
             return
         }
-        if index.count >= capacity, tail >= 0 { remove(tail) }
-        let node = Node(hash: hash, key: Array(key), value: value, lastUsed: now)
-        let slot: Int
-        if let reused = free.popLast() {
-            nodes[reused] = node
-            slot = reused
-        } else {
-            nodes.append(node)
-            slot = nodes.count - 1
-        }
-        index[hash] = slot
-        linkFront(slot)
+        if index.count >= capacity, nodes.tail >= 0 { remove(nodes.tail) }
+        index[hash] = nodes.insertFront(Node(hash: hash, key: Array(key), value: value, lastUsed: now))
     }
 
     /// Drops `key`'s entry; true when there was one.
@@ -79,38 +66,16 @@ struct BoundedLRU<Value: Sendable>: Sendable {
     /// Drops up to two idle entries from the cold end, so a table nobody looks up again still empties.
     private mutating func expireTail(now: Int64, timeout: Int64) {
         for _ in 0..<2 {
+            let tail = nodes.tail
             guard tail >= 0, now - nodes[tail].lastUsed > timeout else { return }
             remove(tail)
         }
     }
 
-    private mutating func unlink(_ slot: Int) {
-        let (prev, next) = (nodes[slot].prev, nodes[slot].next)
-        if prev >= 0 { nodes[prev].next = next } else { head = next }
-        if next >= 0 { nodes[next].prev = prev } else { tail = prev }
-        nodes[slot].prev = -1
-        nodes[slot].next = -1
-    }
-
-    private mutating func linkFront(_ slot: Int) {
-        nodes[slot].prev = -1
-        nodes[slot].next = head
-        if head >= 0 { nodes[head].prev = slot }
-        head = slot
-        if tail < 0 { tail = slot }
-    }
-
-    private mutating func moveToFront(_ slot: Int) {
-        guard head != slot else { return }
-        unlink(slot)
-        linkFront(slot)
-    }
-
     private mutating func remove(_ slot: Int) {
-        unlink(slot)
         index[nodes[slot].hash] = nil
         nodes[slot].key = []
         nodes[slot].value = nil
-        free.append(slot)
+        nodes.remove(slot)
     }
 }

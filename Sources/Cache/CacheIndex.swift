@@ -1,3 +1,4 @@
+import Containers
 import Locking
 
 /// One key's state in the in-memory index (nginx's `ngx_http_file_cache_node_t`).
@@ -123,7 +124,7 @@ public final class CacheIndex: Sendable {
             if let i = s.map[key] {
                 s.nodes[i].entry.uses += 1
                 s.nodes[i].entry.lastAccess = now
-                s.moveToFront(i)
+                s.nodes.moveToFront(i)
                 return CacheLookup(entry: s.nodes[i].entry, hot: s.nodes[i].hot, generation: s.nodes[i].generation)
             }
             let entry = CacheIndexEntry(
@@ -217,7 +218,7 @@ public final class CacheIndex: Sendable {
                 s.nodes[i].entry.filling = false
                 s.nodes[i].entry.lastAccess = now
                 s.nodes[i].entry.errorStatus = 0
-                s.moveToFront(i)
+                s.nodes.moveToFront(i)
                 return s.nodes[i].generation
             } else {
                 let entry = CacheIndexEntry(
@@ -266,11 +267,11 @@ public final class CacheIndex: Sendable {
             s.pendingDeletes.removeAll()
             var missingFree = 0
             if limits.minFree > 0, let free = freeBytes { missingFree = max(0, limits.minFree - free) }
-            var i = s.tail
+            var i = s.nodes.tail
             var visited = 0
             while i >= 0 && visited < limit {
                 visited += 1
-                let prev = s.nodes[i].prev
+                let newer = s.nodes.newer(than: i)
                 let e = s.nodes[i].entry
                 let idle = e.lastAccess + limits.inactive <= now
                 let overBudget = s.totalSize > limits.maxSize || missingFree > 0
@@ -281,7 +282,7 @@ public final class CacheIndex: Sendable {
                 } else if !idle && !overBudget {
                     break  // everything further towards the head is newer and within budget
                 }
-                i = prev
+                i = newer
             }
             return files
         }
@@ -319,24 +320,19 @@ public final class CacheIndex: Sendable {
     }
 }
 
-/// The index's data behind the mutex: a dictionary into an array-backed doubly linked LRU list
-/// (head = most recent), so every update is O(1) without per-node allocation.
+/// The index's data behind the mutex: a dictionary into a `RecencyList` (head = most recent), so every update
+/// is O(1) without per-node allocation.
 struct CacheIndexState: ~Copyable {
     struct Node {
         var key: CacheDigest
         var entry: CacheIndexEntry
-        var prev: Int
-        var next: Int
         /// Changes at every commit: tells a hot entry read from an older version apart.
         var generation: UInt64 = 0
         var hot: CacheHotEntry? = nil
     }
 
-    var nodes: [Node] = []
-    var free: [Int] = []
+    var nodes = RecencyList<Node>()
     var map: [CacheDigest: Int] = [:]
-    var head = -1
-    var tail = -1
     var totalSize = 0
     /// Files of entries pushed out because the zone was full; handed out by `manage`.
     var pendingDeletes: [CacheDigest] = []
@@ -370,29 +366,17 @@ struct CacheIndexState: ~Copyable {
     @discardableResult
     mutating func insert(_ key: CacheDigest, _ entry: CacheIndexEntry, maxEntries: Int) -> UInt64 {
         // A full zone pushes out its least recently used entry (nginx's forced expire).
-        var i = tail
+        var i = nodes.tail
         while map.count >= maxEntries && i >= 0 {
-            let prev = nodes[i].prev
+            let newer = nodes.newer(than: i)
             if !nodes[i].entry.filling {
                 if nodes[i].entry.exists { pendingDeletes.append(nodes[i].key) }
                 remove(nodes[i].key)
             }
-            i = prev
+            i = newer
         }
         nextGeneration += 1
-        let node = Node(key: key, entry: entry, prev: -1, next: head, generation: nextGeneration)
-        let index: Int
-        if let f = free.popLast() {
-            nodes[f] = node
-            index = f
-        } else {
-            nodes.append(node)
-            index = nodes.count - 1
-        }
-        if head >= 0 { nodes[head].prev = index }
-        head = index
-        if tail < 0 { tail = index }
-        map[key] = index
+        map[key] = nodes.insertFront(Node(key: key, entry: entry, generation: nextGeneration))
         totalSize += entry.size
         return nextGeneration
     }
@@ -400,28 +384,8 @@ struct CacheIndexState: ~Copyable {
     mutating func remove(_ key: CacheDigest) {
         guard let i = map.removeValue(forKey: key) else { return }
         dropHot(i)
-        unlink(i)
         totalSize -= nodes[i].entry.size
         nodes[i].entry.size = 0
-        free.append(i)
-    }
-
-    mutating func moveToFront(_ i: Int) {
-        guard head != i else { return }
-        unlink(i)
-        nodes[i].prev = -1
-        nodes[i].next = head
-        if head >= 0 { nodes[head].prev = i }
-        head = i
-        if tail < 0 { tail = i }
-    }
-
-    private mutating func unlink(_ i: Int) {
-        let p = nodes[i].prev
-        let n = nodes[i].next
-        if p >= 0 { nodes[p].next = n } else { head = n }
-        if n >= 0 { nodes[n].prev = p } else { tail = p }
-        nodes[i].prev = -1
-        nodes[i].next = -1
+        nodes.remove(i)
     }
 }

@@ -1,3 +1,5 @@
+import Containers
+
 /// One limit_req zone's entries: key → the key's bucket (excess and last time), least recently used last,
 /// bounded by the zone's bytes as nginx's shared memory is. A value type under the zone's lock
 /// (`RequestLimitZone`); every method is one of nginx's steps, with time passed in.
@@ -10,8 +12,6 @@ public struct RequestLimitTable: Sendable {
         /// with a count is never expired.
         var count: Int
         var cost: Int
-        var prev = -1
-        var next = -1
     }
 
     /// What a lookup found (nginx's NGX_BUSY, NGX_OK, NGX_AGAIN, NGX_ERROR).
@@ -29,10 +29,7 @@ public struct RequestLimitTable: Sendable {
     let budget: ZoneBudget
     private(set) var used = 0
     private var index: [[UInt8]: Int] = [:]
-    private var nodes: [Node] = []
-    private var free: [Int] = []
-    private var head = -1
-    private var tail = -1
+    private var nodes = RecencyList<Node>()
 
     /// nginx's node: 32 bytes of rbtree node before `color`, 48 of limit_req's node before the key.
     public init(size: Int) { budget = ZoneBudget(size: size, nodeHeader: 80) }
@@ -43,7 +40,7 @@ public struct RequestLimitTable: Sendable {
     /// accounted here; otherwise it is held (`pending`) until `account(_:)`.
     public mutating func lookup(_ key: [UInt8], rate: Int, burst: Int, account: Bool, now: Int64) -> Lookup {
         if let slot = index[key] {
-            moveToFront(slot)
+            nodes.moveToFront(slot)
             let ms = LeakyBucket.elapsed(since: nodes[slot].last, now: now)
             let excess = LeakyBucket.excess(after: nodes[slot].excess, elapsed: ms, rate: rate)
             if excess > burst { return .busy(excess: excess) }
@@ -61,18 +58,10 @@ public struct RequestLimitTable: Sendable {
             expire(force: true, rate: rate, now: now)
             if used + cost > budget.bytes { return .noMemory }
         }
-        let node = Node(key: key, excess: 0, last: account ? now : LeakyBucket.never, count: account ? 0 : 1, cost: cost)
-        let slot: Int
-        if let reused = free.popLast() {
-            nodes[reused] = node
-            slot = reused
-        } else {
-            nodes.append(node)
-            slot = nodes.count - 1
-        }
+        let slot = nodes.insertFront(
+            Node(key: key, excess: 0, last: account ? now : LeakyBucket.never, count: account ? 0 : 1, cost: cost))
         index[key] = slot
         used += cost
-        linkFront(slot)
         return account ? .accounted(excess: 0) : .pending(slot: slot, excess: 0)
     }
 
@@ -100,8 +89,8 @@ public struct RequestLimitTable: Sendable {
     mutating func expire(force: Bool, rate: Int, now: Int64) {
         var n = force ? 0 : 1
         while n < 3 {
-            guard tail >= 0 else { return }
-            let slot = tail
+            let slot = nodes.tail
+            guard slot >= 0 else { return }
             if nodes[slot].count > 0 { return }
             if n != 0 {
                 let ms = LeakyBucket.elapsed(since: nodes[slot].last, now: now)
@@ -114,32 +103,9 @@ public struct RequestLimitTable: Sendable {
     }
 
     private mutating func remove(_ slot: Int) {
-        unlink(slot)
         index[nodes[slot].key] = nil
         used -= nodes[slot].cost
         nodes[slot].key = []
-        free.append(slot)
-    }
-
-    private mutating func unlink(_ slot: Int) {
-        let (prev, next) = (nodes[slot].prev, nodes[slot].next)
-        if prev >= 0 { nodes[prev].next = next } else { head = next }
-        if next >= 0 { nodes[next].prev = prev } else { tail = prev }
-        nodes[slot].prev = -1
-        nodes[slot].next = -1
-    }
-
-    private mutating func linkFront(_ slot: Int) {
-        nodes[slot].prev = -1
-        nodes[slot].next = head
-        if head >= 0 { nodes[head].prev = slot }
-        head = slot
-        if tail < 0 { tail = slot }
-    }
-
-    private mutating func moveToFront(_ slot: Int) {
-        guard head != slot else { return }
-        unlink(slot)
-        linkFront(slot)
+        nodes.remove(slot)
     }
 }
