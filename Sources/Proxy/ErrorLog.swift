@@ -55,6 +55,9 @@ public final class ErrorLogFile: Sendable {
 
     @inline(__always) public func enabled(_ l: LogLevel) -> Bool { l >= level || also?.enabled(l) == true }
 
+    /// Some file of the chain writes to stderr (no echo of a line there is needed then).
+    var reachesStderr: Bool { (syslog == nil && path == nil) || also?.reachesStderr == true }
+
     public func log(_ l: LogLevel, _ message: @autoclosure () -> String, connection: UInt64 = 0) {
         guard enabled(l) else { return }
         let text = message()

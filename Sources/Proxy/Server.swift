@@ -49,7 +49,9 @@ public final class Server {
         self.workerCount = max(1, runtime.workers)
     }
 
-    private var log: ErrorLogFile { runtime.errorLog }
+    private var log: MasterLog { MasterLog(file: runtime.errorLog, starting: starting) }
+    /// Until the "started" notice: the master's warnings and errors also go to stderr (MasterLog).
+    private var starting = true
 
     /// Runs until stopped; returns the process exit code.
     public func run(reload: @escaping Loader) -> Int32 {
@@ -96,6 +98,7 @@ public final class Server {
         masterMailboxWatcher = masterMailbox.attach(to: loop)
         var handled = Server.handledSignals
         pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+        starting = false
         log.log(.notice, "switchyard/\(Version.switchyard) started, \(runtime.workers) worker thread(s)")
         loop.run()
         for w in workers { w.thread.join() }
@@ -380,15 +383,21 @@ public final class Server {
 
     /// Written beside the target and renamed over it: the file appears whole, so `-s reload` (or a test) that
     /// reads it the moment it exists never sees it empty. (Created in place, it was empty between open and write.)
+    /// A failure is nginx's message about the pid file's own path (the temporary name is ours), and stops the
+    /// start, as in nginx: a pid file left empty (a full disk) would make every later `-s` fail.
     private func writePidFile(_ path: String) -> Bool {
         let temp = "\(path).\(getpid()).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 {
-            log.log(.emerg, "open() \"\(temp)\" failed (\(errno): \(Syscall.describe(errno)))"); return false
+            log.log(.emerg, "open() \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))"); return false
         }
-        let text = "\(getpid())\n"
-        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        let written = Syscall.appendAll(fd, Array("\(getpid())\n".utf8))
         close(fd)
+        if case .error(let e) = written {
+            log.log(.crit, "pwrite() \"\(path)\" failed (\(e): \(Syscall.describe(e)))")
+            unlink(temp)
+            return false
+        }
         if rename(temp, path) != 0 {
             log.log(.emerg, "rename() \"\(temp)\" to \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))")
             unlink(temp)

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTestSupport
 import Testing
 
 /// Runs the built `switchyard` binary the way a user does.
@@ -106,6 +107,26 @@ struct BinaryTests {
             "switchyard: [emerg] open() \"\(scratch.path)/nodir/x.pid\" failed (2: No such file or directory)\n"))
         try FileManager.default.createDirectory(atPath: scratch.path + "/nodir", withIntermediateDirectories: false)
         #expect(try run(["-p", scratch.path, "-t"]).status == 0)
+    }
+
+    /// A start that fails says why on stderr too (and in the error log), as nginx does before it lets go of
+    /// stderr: a failed start under systemd shows its reason in the journal. The pid file is named as configured.
+    @Test func aStartThatFailsSaysWhyOnStderr() throws {
+        let busy = try MockBackend(name: "busy") { _ in MockResponse(text: "") }
+        defer { busy.stop() }
+        let scratch = try Scratch()
+        let main = "daemon off; master_process off; error_log logs/error.log; events {}"
+        try scratch.write("conf/nginx.conf", "\(main) pid logs/sy.pid; http { server { listen 127.0.0.1:\(busy.port); } }\n")
+        let bind = try run(["-p", scratch.path])
+        let reason = "bind() to 127.0.0.1:\(busy.port) failed (98: Address already in use)"
+        #expect(bind.status == 1)
+        #expect(bind.stderr == "switchyard: [emerg] \(reason)\n")
+        #expect(try String(contentsOfFile: scratch.path + "/logs/error.log", encoding: .utf8).contains(reason))
+
+        try scratch.write("conf/nginx.conf", "\(main) pid nodir/sy.pid; http { server { listen 127.0.0.1:\(freePort()); } }\n")
+        let pid = try run(["-p", scratch.path])
+        #expect(pid.status == 1)
+        #expect(pid.stderr == "switchyard: [emerg] open() \"\(scratch.path)/nodir/sy.pid\" failed (2: No such file or directory)\n")
     }
 
     @Test func quietTestPrintsNothingOnSuccess() throws {
