@@ -85,7 +85,9 @@ final class Worker {
     /// virtual hosts at its next request.
     private var listensByAddress: [SocketAddress: ListenRuntime] = [:]
     private var connections: [Int32: ClientConnection] = [:]
-    private var acceptors: [Watcher] = []
+    private var acceptors: [(watcher: Watcher, socket: ListenSocket)] = []
+    /// Re-arms the acceptors after a pause for want of descriptors (`pauseAccepting`); made on first use.
+    private var acceptResume: Watcher?
     private var mailboxWatcher: Watcher?
     private var balancers: [ObjectIdentifier: BalancerBox] = [:]
     /// How many upstreams this worker holds a balancer for (the current runtime's only, after a reload).
@@ -142,14 +144,33 @@ final class Worker {
     // MARK: - Accepting
 
     private func listen(on sockets: [ListenSocket]) {
-        for w in acceptors { w.disarm() }
+        for a in acceptors { a.watcher.disarm() }
+        acceptResume?.disarm()
         acceptors = sockets.map { s in
-            let w = Watcher(loop: loop, fd: s.fd, events: .read) { [unowned self] _ in self.accept(s) }
-            // A descriptor every worker watches wakes one of them per connection (EPOLLEXCLUSIVE); a reuseport
-            // socket is this worker's own.
-            if s.shared { ExclusiveAccept.arm(w, fd: s.fd, loop: loop) } else { w.arm() }
-            return w
+            (Watcher(loop: loop, fd: s.fd, events: .read) { [unowned self] _ in self.accept(s) }, s)
         }
+        armAcceptors()
+    }
+
+    private func armAcceptors() {
+        // A descriptor every worker watches wakes one of them per connection (EPOLLEXCLUSIVE); a reuseport
+        // socket is this worker's own.
+        for (w, s) in acceptors {
+            if s.shared { ExclusiveAccept.arm(w, fd: s.fd, loop: loop) } else { w.arm() }
+        }
+    }
+
+    /// Out of descriptors (EMFILE, ENFILE): a listener with a connection waiting stays readable, so accepting
+    /// again at once would spin, logging each failure. As nginx does, this worker stops accepting for 500 ms
+    /// (its accept_mutex_delay default); connections wait in the backlog meanwhile, as descriptors free up.
+    private func pauseAccepting() {
+        for a in acceptors { a.watcher.disarm() }
+        if acceptResume == nil {
+            acceptResume = Watcher.timer(loop: loop) { [unowned self] in
+                if !self.isShuttingDown { self.armAcceptors() }
+            }
+        }
+        acceptResume?.arm(exactMillis: 500)
     }
 
     private func accept(_ s: ListenSocket) {
@@ -185,6 +206,7 @@ final class Worker {
             case .failed(let e):
                 if e == EMFILE || e == ENFILE {
                     log(.crit, "accept4() failed (\(e): \(Syscall.describe(e)))", 0)
+                    pauseAccepting()
                 }
                 return
             }
@@ -345,8 +367,9 @@ final class Worker {
         }
         isShuttingDown = true
         prober?.stop()
-        for w in acceptors { w.disarm() }
+        for a in acceptors { a.watcher.disarm() }
         acceptors.removeAll()
+        acceptResume?.disarm()
         stoppedAccepting()
         onIdle = { [unowned self] in
             self.finish()
