@@ -127,6 +127,9 @@ public enum Socket {
         case connected(Int32)
         case inProgress(Int32)
         case failed(Int32)
+        /// No socket could be made (EMFILE, ENFILE, ENOBUFS): this machine's shortage, not the peer's fault
+        /// (nginx answers it with a 500, and does not count it against the server).
+        case socketFailed(Int32)
         /// The bind to `ConnectOptions.source` failed (nginx answers that with a 500, not a next upstream).
         case bindFailed(Int32)
     }
@@ -147,7 +150,7 @@ public enum Socket {
     /// Starts a non-blocking connect with TCP_NODELAY set (on TCP).
     public static func connect(_ address: SocketAddress, options: ConnectOptions = ConnectOptions()) -> ConnectResult {
         let fd = socket(domain(address), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { return .failed(errno) }
+        if fd < 0 { return .socketFailed(errno) }
         if address.family != .unix { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
         if options.keepalive { setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1) }
         if let source = options.source, address.family != .unix {

@@ -119,6 +119,8 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             c.writer.arm(timeoutMillis: proxy.connectTimeoutMillis)
         case .failed(let e):
             done(failure: "connect() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background")
+        case .socketFailed(let e):   // this machine's shortage: the server is not counted as failed
+            done(failure: "socket() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background", peerFailed: false)
         case .bindFailed(let e):
             done(failure: "bind() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background")
         }
@@ -238,14 +240,14 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
 
     /// Ends the update: the connection closed, the server's outcome reported, the unfinished entry (if any)
     /// discarded and the update lock released; this object goes once the current callback has unwound.
-    private func done(failure: String?) {
+    private func done(failure: String?, peerFailed: Bool = true) {
         guard !ended else { return }
         ended = true
         if let message = failure { cache.log(message) }
         conn?.close()
         conn = nil
         if let p = peer {
-            peers?.release(p, failure == nil ? .ok : .failed, now: worker.now())
+            peers?.release(p, failure == nil || !peerFailed ? .ok : .failed, now: worker.now())
             peer = nil
         }
         cache.finish()

@@ -25,7 +25,7 @@ final class DNSTCPQuery {
             writer = Watcher(loop: loop, fd: fd, events: .write, persist: false) { [unowned self] _ in self.writable() }
             reader?.arm()
             writer?.arm()
-        case .failed, .bindFailed:
+        case .failed, .socketFailed, .bindFailed:
             failed = true
         }
     }

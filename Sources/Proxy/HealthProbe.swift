@@ -15,6 +15,8 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
         let phase: String
         /// The system error or protocol fault (logged at error level when it makes the server unhealthy).
         let reason: String?
+        /// No probe was made (no socket: this machine's shortage): no verdict on the server.
+        var skipped = false
     }
 
     private let check: HealthCheckRuntime
@@ -48,6 +50,11 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
             c.writer.arm(timeoutMillis: check.connectTimeoutMillis)
         case .failed(let e), .bindFailed(let e):   // checks bind nothing (proxy_bind is the requests')
             done(false, "connecting to upstream", "connect() failed (\(e): \(Syscall.describe(e)))")
+        case .socketFailed(let e):
+            guard !ended else { return }
+            ended = true
+            finish(Outcome(passed: false, phase: "connecting to upstream",
+                           reason: "socket() failed (\(e): \(Syscall.describe(e)))", skipped: true))
         }
     }
 

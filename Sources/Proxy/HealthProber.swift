@@ -85,6 +85,10 @@ final class HealthProber {
         let check = run.check
         let set = check.upstream.current
         guard let index = set.list.servers.firstIndex(where: { $0.id == id }) else { return }
+        if outcome.skipped {   // this machine's failure, not the server's: no verdict
+            return log.log(.alert, "\(outcome.reason ?? "") while \(outcome.phase), health check \"\(check.matchName)\" of peer "
+                           + "\(set.addresses[index]) in upstream \"\(check.upstream.name)\"")
+        }
         let peer = PeerID(index)
         let health = set.health
         var state = run.states[id] ?? HealthCheckState(unhealthy: health.isUnhealthy(peer))

@@ -125,7 +125,7 @@ final class MemcachedNodeConnection {
             watch(fd)
             state = .connecting
             writer?.arm(exactMillis: Self.connectTimeoutMillis)
-        case .failed(let e), .bindFailed(let e):
+        case .failed(let e), .socketFailed(let e), .bindFailed(let e):
             fail("connect() failed (\(e): \(Syscall.describe(e)))")
         }
     }

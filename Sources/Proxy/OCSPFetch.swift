@@ -109,7 +109,7 @@ final class OCSPFetch: UpstreamConnectionOwner, DNSResolveWaiter {
         case .inProgress(let c):
             conn = c
             c.writer.arm(timeoutMillis: remainingMillis)
-        case .failed(let e), .bindFailed(let e):
+        case .failed(let e), .socketFailed(let e), .bindFailed(let e):
             connectNext(after: "connect() to \(address) failed (\(e): \(Syscall.describe(e))) while requesting certificate status")
         }
     }

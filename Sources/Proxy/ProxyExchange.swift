@@ -319,8 +319,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             }
         case .failed(let e):
             connectFailed(e, address)
+        case .socketFailed(let e):
+            failedHere(.alert, "socket() failed (\(e): \(Syscall.describe(e))) while connecting to upstream")
         case .bindFailed(let e):
-            bindFailed(e, options.source)
+            let source = options.source.map { $0.port == 0 ? $0.host : "\($0)" } ?? ""
+            failedHere(.crit, "bind(\(source)) failed (\(e): \(Syscall.describe(e))) while connecting to upstream")
         }
     }
 
@@ -330,9 +333,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         tx.connected()
     }
 
-    /// proxy_bind's address could not be bound: nginx's [crit] and a 500, with no other server tried.
-    private func bindFailed(_ e: Int32, _ source: SocketAddress?) {
-        worker.log(.crit, "bind(\(source.map { $0.port == 0 ? $0.host : "\($0)" } ?? "")) failed (\(e): \(Syscall.describe(e))) while connecting to upstream", client)
+    /// A failure of this machine's, not the server's: no socket (out of descriptors), or proxy_bind's address
+    /// could not be bound. As nginx: a 500, no other server tried, and the server not counted as failed (under
+    /// descriptor exhaustion every server would otherwise be marked down for fail_timeout).
+    private func failedHere(_ level: LogLevel, _ message: String) {
+        worker.log(level, message, client)
         endTry()
         releasePeer(.ok, now: worker.now())
         failClient(500)

@@ -54,7 +54,10 @@ final class UpstreamConnection {
     /// How opening a connection went: connected at once (loopback usually is), in progress (wait for
     /// writability, or just write), or failed with an errno.
     /// `bindFailed`: the socket could not take `proxy_bind`'s address.
-    enum Opening { case connected(UpstreamConnection), inProgress(UpstreamConnection), failed(Int32), bindFailed(Int32) }
+    /// `socketFailed` and `bindFailed` are this machine's (Socket.ConnectResult), not the peer's.
+    enum Opening {
+        case connected(UpstreamConnection), inProgress(UpstreamConnection), failed(Int32), socketFailed(Int32), bindFailed(Int32)
+    }
 
     /// Starts a connection to `address` for `owner`, with a read buffer of `bufferSize`.
     static func open(to address: SocketAddress, owner: some UpstreamConnectionOwner, bufferSize: Int,
@@ -70,6 +73,8 @@ final class UpstreamConnection {
             return .inProgress(c)
         case .failed(let e):
             return .failed(e)
+        case .socketFailed(let e):
+            return .socketFailed(e)
         case .bindFailed(let e):
             return .bindFailed(e)
         }

@@ -29,4 +29,49 @@ import Testing
         try c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(try c.readResponse().text == "ok")
     }
+
+    /// No socket for the upstream (out of descriptors) is this machine's shortage, not the servers' fault: as
+    /// nginx, a 500 with `[alert] socket() failed`, and no server counted as failed; marked failed (the old
+    /// behaviour, a 502), both servers of the upstream stayed out for fail_timeout after descriptors came back.
+    @Test func noSocketForTheUpstreamIsA500AndNoServerIsMarkedDown() throws {
+        let backend = try MockBackend(name: "app") { _ in MockResponse(text: "app") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { server 127.0.0.1:\(backend.port); server 127.0.0.1:\(backend.port) max_fails=1; }
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://app; } }
+            """, main: "worker_rlimit_nofile 64;")
+        defer { f.proxy.stop() }
+        var held: [TestClient] = []
+        defer { for c in held { c.close() } }
+        for _ in 0..<120 { held.append(try f.client()) }
+        #expect(eventually(seconds: 5) { f.errorLog().contains("accept4() failed (24: Too many open files)") })
+        try held[0].send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try held[0].readResponse().status == 500)
+        #expect(f.errorLog().contains("[alert]") && f.errorLog().contains("socket() failed (24: Too many open files) while connecting to upstream"))
+        for c in held { c.close() }
+        held.removeAll()
+        // Both servers are still in: the next request goes through once descriptors are back.
+        #expect(eventually(seconds: 5) { (try? f.get("/").text) == "app" })
+        #expect(!f.errorLog().contains("no live upstreams"))
+    }
+
+    /// A health check that cannot make its socket gives no verdict: the server stays in (an alert says why).
+    @Test func aHealthCheckWithoutASocketGivesNoVerdict() throws {
+        let backend = try MockBackend(name: "app") { _ in MockResponse(text: "app") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { zone app 64k; server 127.0.0.1:\(backend.port); }
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://app; health_check interval=50ms fails=1; } }
+            """, main: "worker_rlimit_nofile 64;")
+        defer { f.proxy.stop() }
+        var held: [TestClient] = []
+        defer { for c in held { c.close() } }
+        for _ in 0..<120 { held.append(try f.client()) }
+        #expect(eventually(seconds: 5) { f.errorLog().contains("socket() failed (24: Too many open files) while connecting to upstream, health check") })
+        #expect(!f.errorLog().contains("peer is unhealthy"), "\(f.errorLog())")
+        for c in held { c.close() }
+        held.removeAll()
+        #expect(eventually(seconds: 5) { (try? f.get("/").text) == "app" })
+        #expect(!f.errorLog().contains("peer is unhealthy"))
+    }
 }

@@ -122,7 +122,7 @@ final class MemcachedConnection {
             try wait(for: Int16(POLLOUT), deadline: deadline, doing: "connect")
             let e = Socket.pendingError(s)
             if e != 0 { throw Failure("connect to \(address): \(Syscall.describe(e))") }
-        case .failed(let e), .bindFailed(let e):
+        case .failed(let e), .socketFailed(let e), .bindFailed(let e):
             throw Failure("connect to \(address): \(Syscall.describe(e))")
         }
     }
