@@ -237,18 +237,28 @@ enum StaticFiles {
     }
 
     /// The open failed: `stat` tells what the path is, as it did when it was asked first. A directory nobody may
-    /// read still redirects; a missing file is 404 (logged as nginx logs it); else the open's own error.
+    /// read still redirects; otherwise the error decides, as in nginx's static handler: missing is 404 (logged
+    /// with `log_not_found`), forbidden 403, and anything else (out of descriptors, an I/O error) is this
+    /// server's failure, a 500 with `[crit]`: a file that is there is never answered as missing.
     private static func openFailed(_ r: Request, _ path: [UInt8], _ openErrno: Int32, on c: ClientConnection) {
-        guard let info = r.statFile(path) else {
-            let e = errno   // the real reason (ENOENT, ENOTDIR, EACCES, ELOOP for a refused link), not an invented one
-            let forbidden = e == EACCES || e == ELOOP
-            if forbidden || r.location.files.logNotFound || !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {
-                logFailed("open", path, e, .error, on: c)
-            }
-            return c.sendError(forbidden ? 403 : 404, closeAfter: false)
+        let e: Int32
+        if let info = r.statFile(path) {
+            if info.isDirectory { return redirectDirectory(r, on: c) }
+            e = openErrno
+        } else {
+            e = errno   // the real reason (ENOENT, ENOTDIR, EACCES, ELOOP for a refused link), not an invented one
         }
-        if info.isDirectory { return redirectDirectory(r, on: c) }
-        c.sendError(openErrno == EACCES || openErrno == ELOOP ? 403 : 404, closeAfter: false)
+        switch e {
+        case ENOENT, ENOTDIR, ENAMETOOLONG:
+            if r.location.files.logNotFound { logFailed("open", path, e, .error, on: c) }
+            c.sendError(404, closeAfter: false)
+        case EACCES, ELOOP:   // ELOOP: a link disable_symlinks refuses
+            logFailed("open", path, e, .error, on: c)
+            c.sendError(403, closeAfter: false)
+        default:
+            logFailed("open", path, e, .crit, on: c)
+            c.sendError(500, closeAfter: false)
+        }
     }
 
     /// nginx's directory redirect: the URI with a slash, the arguments kept.
@@ -344,6 +354,10 @@ enum StaticFiles {
         if e == EACCES || e == ELOOP {   // ELOOP: a link disable_symlinks refuses
             c.worker.log(.error, "\"\(text)\" is forbidden (\(e): \(Syscall.describe(e)))", c)
             return c.sendError(403, closeAfter: false)
+        }
+        if !(e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG) {   // an I/O error: nginx's crit and 500, not a 404
+            logFailed("stat", path, e, .crit, on: c)
+            return c.sendError(500, closeAfter: false)
         }
         if r.location.files.logNotFound {
             c.worker.log(.error, "\"\(text)\" is not found (\(e): \(Syscall.describe(e)))", c)

@@ -74,4 +74,23 @@ import Testing
         #expect(eventually(seconds: 5) { (try? f.get("/").text) == "app" })
         #expect(!f.errorLog().contains("peer is unhealthy"))
     }
+
+    /// A file that is there but cannot be opened for want of descriptors is this server's failure: nginx's
+    /// `[crit] open() … failed (24: …)` and a 500, never a 404 (which a cache in front would keep).
+    @Test func aFileThatCannotBeOpenedForWantOfDescriptorsIsA500() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; root html; }
+            """, main: "worker_rlimit_nofile 64;", files: ["html/f.txt": "file\n"])
+        defer { f.proxy.stop() }
+        var held: [TestClient] = []
+        defer { for c in held { c.close() } }
+        for _ in 0..<120 { held.append(try f.client()) }
+        #expect(eventually(seconds: 5) { f.errorLog().contains("accept4() failed (24: Too many open files)") })
+        try held[0].send("GET /f.txt HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try held[0].readResponse().status == 500)
+        #expect(f.errorLog().contains("[crit]") && f.errorLog().contains("f.txt\" failed (24: Too many open files)"))
+        for c in held { c.close() }
+        held.removeAll()
+        #expect(eventually(seconds: 5) { (try? f.get("/f.txt").text) == "file\n" })
+    }
 }
