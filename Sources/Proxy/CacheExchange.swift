@@ -268,6 +268,8 @@ final class CacheExchange {
             log("cache file \"\(zone.storage.path(for: key.digest))\" is corrupt or truncated, removed")
             zone.storage.remove(key.digest)
             zone.index.remove(key.digest)
+        } catch .io(let op, let e) {   // out of descriptors, an I/O error: nginx's words; the request goes upstream
+            log("\(op)() \"\(zone.storage.path(for: key.digest))\" failed (\(e): \(Syscall.describe(e)))")
         } catch {
             log("cache file \"\(zone.storage.path(for: key.digest))\" could not be read: \(error)")
         }

@@ -93,4 +93,31 @@ import Testing
         held.removeAll()
         #expect(eventually(seconds: 5) { (try? f.get("/f.txt").text) == "file\n" })
     }
+
+    /// A cached entry that cannot be opened for want of descriptors is logged in nginx's words and the request
+    /// goes upstream (the kept-alive connection is there already), answered whole.
+    @Test func aCacheEntryThatCannotBeOpenedGoesUpstream() throws {
+        let backend = try MockBackend(name: "app") { _ in MockResponse(text: "fresh") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path cache levels=1:2 keys_zone=c:1m;
+            upstream app { server 127.0.0.1:\(backend.port); keepalive 4; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_cache c; proxy_cache_valid 200 1h; proxy_http_version 1.1;
+                             proxy_set_header Connection ""; proxy_pass http://app; }
+            }
+            """, main: "worker_rlimit_nofile 64;")
+        defer { f.proxy.stop() }
+        #expect(try f.get("/a").text == "fresh")   // stored, and a kept-alive upstream connection
+        var held: [TestClient] = []
+        defer { for c in held { c.close() } }
+        for _ in 0..<120 { held.append(try f.client()) }
+        #expect(eventually(seconds: 5) { f.errorLog().contains("accept4() failed (24: Too many open files)") })
+        try held[0].send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try held[0].readResponse().text == "fresh")
+        let log = f.errorLog()
+        #expect(log.contains("open() \"") && log.contains("\" failed (24: Too many open files)") && !log.contains("could not be read"),
+                "\(log)")
+    }
 }
