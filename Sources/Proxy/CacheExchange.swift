@@ -268,10 +268,8 @@ final class CacheExchange {
             log("cache file \"\(zone.storage.path(for: key.digest))\" is corrupt or truncated, removed")
             zone.storage.remove(key.digest)
             zone.index.remove(key.digest)
-        } catch .io(let op, let e) {   // out of descriptors, an I/O error: nginx's words; the request goes upstream
-            log("\(op)() \"\(zone.storage.path(for: key.digest))\" failed (\(e): \(Syscall.describe(e)))")
-        } catch {
-            log("cache file \"\(zone.storage.path(for: key.digest))\" could not be read: \(error)")
+        } catch {   // out of descriptors, an I/O error: logged, and the request goes upstream
+            log(error.text(cacheFile: zone.storage.path(for: key.digest)))
         }
         return nil
     }
@@ -662,12 +660,7 @@ final class CacheExchange {
     }
 
     private func writeFailed(_ error: CacheStorageError) {
-        let path = zone.storage.path(for: key.digest)
-        switch error {
-        case .noSpace: log("write() to cache file \"\(path)\" failed (28: No space left on device), not cached")
-        case .io(let op, let e): log("\(op)() on cache file \"\(path)\" failed (\(e): \(Syscall.describe(e))), not cached")
-        default: log("cache file \"\(path)\" could not be written: \(error)")
-        }
+        log(error.text(cacheFile: zone.storage.path(for: key.digest)) + ", not cached")
         releaseLock()
     }
 

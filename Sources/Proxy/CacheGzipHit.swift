@@ -76,7 +76,7 @@ enum CacheGzipHit {
             let generation = zone.index.commit(digest, bytes: size, validUntil: e.meta.validUntil, now: now)
             return load(meta.key, generation: generation, indexed: true, zone: zone)
         } catch {
-            if error != .noSpace { log("cache file \"\(zone.storage.path(for: digest))\" could not be written: \(error)") }
+            if error != .noSpace { log(error.text(cacheFile: zone.storage.path(for: digest))) }
             return nil
         }
     }

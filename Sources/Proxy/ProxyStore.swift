@@ -65,13 +65,7 @@ enum ProxyStore {
     }
 
     private static func failed(_ error: CacheStorageError, _ r: Request, what: String) {
-        let text: String
-        switch error {
-        case .noSpace: text = "write() to \(what) failed (28: No space left on device)"
-        case .io(let op, let e): text = "\(op)() on \(what) failed (\(e): \(Syscall.describe(e)))"
-        default: text = "\(what) could not be written: \(error)"
-        }
-        r.connection.worker.log(.crit, text + ", not stored", r.connection)
+        r.connection.worker.log(.crit, error.text(about: what) + ", not stored", r.connection)
     }
 }
 
