@@ -7,8 +7,10 @@ import ASCIIBytes
 public enum URIPath {
     /// Decodes `%XX`, merges repeated slashes (nginx `merge_slashes on`), and resolves `.` and `..` segments,
     /// including ones spelled with escapes (`/%2e%2e/`), as nginx's complex-URI parser does.
-    /// Throws 400 for a path not starting with `/`, a bad or truncated escape, a decoded NUL, or `..` above
-    /// the root. A decoded `%25` or `%3F` is a literal byte, never an escape or a query start.
+    /// Throws 400 for a path not starting with `/`, a bad or truncated escape, a decoded NUL, CR or LF, or `..`
+    /// above the root. A decoded `%25` or `%3F` is a literal byte, never an escape or a query start. nginx takes
+    /// `%0D%0A` into `$uri`, where a common `return 301 https://$host$uri;` or `add_header … $uri` splits the
+    /// response (and `proxy_set_header … $uri` the request upstream); no path needs a line break.
     public static func normalize<C: Collection<UInt8>>(_ raw: C) throws(HTTPParseError) -> [UInt8] {
         try normalize(raw, mergeSlashes: true)
     }
@@ -38,7 +40,7 @@ public enum URIPath {
                     throw .invalidURI
                 }
                 ch = h << 4 | l
-                guard ch != 0 else { throw .invalidURI }
+                guard ch != 0 && ch != ASCII.cr && ch != ASCII.lf else { throw .invalidURI }
             }
             if ch == ASCII.slash {
                 let before = out.count

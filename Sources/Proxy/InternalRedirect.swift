@@ -83,7 +83,8 @@ enum TryFilesPhase {
 /// nginx's ngx_http_parse_unsafe_uri, for the URIs an upstream (`X-Accel-Redirect`) or a page (SSI `include`)
 /// names: `%XX` decoded as ngx_unescape_uri decodes (a `%` before a byte that is not hex is dropped and the byte
 /// kept; a second byte that is not hex drops all three), then refused when it is not absolute, holds a NUL, or
-/// climbs with a `..` segment.
+/// climbs with a `..` segment; and, as a client's path (URIPath.normalize), when it holds a CR or LF, which
+/// `$uri` would carry into a head.
 enum URIPathSafety {
     static func decodedSafe(_ uri: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []
@@ -99,7 +100,8 @@ enum URIPathSafety {
             if let l = ASCII.hexValue(uri[i + 1]) { out.append(h << 4 | l) }
             i += 2
         }
-        return out.first == UInt8(ascii: "/") && !out.contains(0) && !climbs(out) ? out : nil
+        let unsafe = out.contains { $0 == 0 || $0 == ASCII.cr || $0 == ASCII.lf }
+        return out.first == UInt8(ascii: "/") && !unsafe && !climbs(out) ? out : nil
     }
 
     static func climbs(_ uri: [UInt8]) -> Bool {

@@ -102,6 +102,10 @@ struct URIPathTests {
         ("/a/../..", nil),
         ("/a/%2e%2e/%2E./b", nil),
         ("/a%00b", nil),
+        ("/a%0d%0aSet-Cookie:%20x", nil),   // a line break in $uri would split a head it is written into
+        ("/a%0Ab", nil),
+        ("/a%0Db", nil),
+        ("/a%09b", "/a\tb"),
         ("/a%zz", nil),
         ("/a%4", nil),
         ("/a%", nil),

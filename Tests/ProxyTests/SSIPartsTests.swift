@@ -32,6 +32,8 @@ struct SSIPartsTests {
         #expect(URIPathSafety.decodedSafe(Array("/a/../b".utf8)) == nil)
         #expect(URIPathSafety.decodedSafe(Array("/a/%2E%2e/b".utf8)) == nil)
         #expect(URIPathSafety.decodedSafe(Array("/a%00b".utf8)) == nil)
+        #expect(URIPathSafety.decodedSafe(Array("/a%0D%0AX:%20y".utf8)) == nil)   // would split a head via $uri
+        #expect(URIPathSafety.decodedSafe(Array("/a%0Ab".utf8)) == nil)
     }
 
     /// ngx_unescape_uri's handling of escapes that are not two hex digits, which both X-Accel-Redirect and
