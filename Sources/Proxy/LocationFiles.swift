@@ -1,3 +1,5 @@
+import ASCIIBytes
+
 /// What a location knows about files and redirects: its root or alias, `try_files`, `internal`, the style of the
 /// redirects it makes, and its error page rules. Built at load (RuntimeBuilder), read per request.
 struct LocationFiles {
@@ -67,6 +69,16 @@ enum FileLookup {
         var path: [UInt8] = []
         Self.path(root: root, uri: uri, isAlias: isAlias, aliasPrefix: aliasPrefix, addURIToAlias: addURIToAlias, into: &path)
         return path
+    }
+
+    /// `location /img { alias /data/images/; }` (the location's name without the alias's final slash, a common
+    /// mistake) maps `/img../secret` to `/data/images/../secret`, and nginx serves the file above the alias
+    /// directory. True when the URI goes on after the location's name with a `..` segment: the only way a
+    /// normalized URI can climb (it has no `..` segment of its own).
+    static func climbsOutOfAlias(_ uri: [UInt8], prefix: [UInt8]) -> Bool {
+        let i = prefix.count
+        guard uri.count >= i + 2, uri[i] == ASCII.dot, uri[i + 1] == ASCII.dot, uri.starts(with: prefix) else { return false }
+        return uri.count == i + 2 || uri[i + 2] == ASCII.slash
     }
 
     /// The same into `path`'s memory (its capacity kept).

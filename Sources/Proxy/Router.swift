@@ -189,7 +189,8 @@ enum Router {
         return false
     }
 
-    /// Finds the location for `r.uri`; false when nginx's auto redirect answered instead (a 301 to `uri/`).
+    /// Finds the location for `r.uri`; false when it answered instead: nginx's auto redirect (a 301 to `uri/`),
+    /// or a 404 for a URI that would climb out of the location's alias (FileLookup.climbsOutOfAlias).
     static func locate(_ r: Request) -> Bool {
         var captures: [[UInt8]] = []
         var redirect = false
@@ -202,6 +203,12 @@ enum Router {
             return false
         }
         if !captures.isEmpty { r.setCaptures(captures, named: loc.namedCaptures) }
+        if let prefix = loc.files.root.aliasPrefix, FileLookup.climbsOutOfAlias(r.uri, prefix: prefix) {
+            r.connection.worker.log(.error, "\"\(String(decoding: r.uri, as: UTF8.self))\" climbs out of the alias of "
+                                    + "location \"\(String(decoding: prefix, as: UTF8.self))\"", r.connection)
+            r.connection.sendError(404, closeAfter: false)
+            return false
+        }
         return true
     }
 
