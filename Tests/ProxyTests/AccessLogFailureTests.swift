@@ -71,7 +71,7 @@ import Testing
         #expect(try f.get("/?f=b").text == "ok")
         #expect(eventually(seconds: 5) { lines(f, "missing-dir/").count == 2 })
         let failures = lines(f, "missing-dir/")
-        #expect(failures.count == 2, "\(f.errorLog())")
+        try #require(failures.count == 2, "\(f.errorLog())")   // required: the lines are read by index below
         #expect(failures.allSatisfy { $0.contains(" [crit] ") && $0.contains("open() \"")
             && $0.hasSuffix("failed (2: No such file or directory) while logging request") })
         #expect(failures[0].contains("missing-dir/a.log\"") && failures[1].contains("missing-dir/b.log\""))
