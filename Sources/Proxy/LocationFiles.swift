@@ -73,12 +73,20 @@ enum FileLookup {
 
     /// `location /img { alias /data/images/; }` (the location's name without the alias's final slash, a common
     /// mistake) maps `/img../secret` to `/data/images/../secret`, and nginx serves the file above the alias
-    /// directory. True when the URI goes on after the location's name with a `..` segment: the only way a
-    /// normalized URI can climb (it has no `..` segment of its own).
-    static func climbsOutOfAlias(_ uri: [UInt8], prefix: [UInt8]) -> Bool {
-        let i = prefix.count
-        guard uri.count >= i + 2, uri[i] == ASCII.dot, uri[i + 1] == ASCII.dot, uri.starts(with: prefix) else { return false }
-        return uri.count == i + 2 || uri[i + 2] == ASCII.slash
+    /// directory; `location ~ ^/img(.*)$ { alias /data/images/$1; }` does the same through its capture. A
+    /// normalized URI has no `..` segment of its own, so the only way it climbs is a piece of it that starts with
+    /// one: the rest after a prefix location's name, or a regex location's capture (`$0`, the whole match, never
+    /// does). True for such a request.
+    static func climbsOutOfAlias(_ uri: [UInt8], _ files: StaticRuntime, captures: [[UInt8]]) -> Bool {
+        guard files.isAlias else { return false }
+        if let prefix = files.aliasPrefix { return uri.starts(with: prefix) && startsWithDotDotSegment(uri[prefix.count...]) }
+        return files.rootTemplate != nil && captures.dropFirst().contains { startsWithDotDotSegment($0[...]) }
+    }
+
+    private static func startsWithDotDotSegment(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let i = bytes.startIndex
+        guard bytes.count >= 2, bytes[i] == ASCII.dot, bytes[i + 1] == ASCII.dot else { return false }
+        return bytes.count == 2 || bytes[i + 2] == ASCII.slash
     }
 
     /// The same into `path`'s memory (its capacity kept).

@@ -203,9 +203,9 @@ enum Router {
             return false
         }
         if !captures.isEmpty { r.setCaptures(captures, named: loc.namedCaptures) }
-        if let prefix = loc.files.root.aliasPrefix, FileLookup.climbsOutOfAlias(r.uri, prefix: prefix) {
+        if loc.files.root.isAlias, FileLookup.climbsOutOfAlias(r.uri, loc.files.root, captures: r.captures) {
             r.connection.worker.log(.error, "\"\(String(decoding: r.uri, as: UTF8.self))\" climbs out of the alias of "
-                                    + "location \"\(String(decoding: prefix, as: UTF8.self))\"", r.connection)
+                                    + "location \"\(loc.displayName)\"", r.connection)
             r.connection.sendError(404, closeAfter: false)
             return false
         }
