@@ -216,11 +216,18 @@ final class Worker {
     /// Frees a slot for a new connection: closes the longest-idle keep-alive connection (nginx does), else the
     /// connection whose request head has been due longest (a slow or stalled client: nginx keeps those, and a
     /// slowloris then starves every new client). False when every slot is busy with a request.
+    /// Each time, as nginx, a warning at most once a second: worker_connections is too small for the load.
     private func makeRoom() -> Bool {
         guard let victim = idleQueue.first ?? headQueue.first else { return false }
+        let second = Int(Clock.eventNanos() / 1_000_000_000)
+        if second != lastReuseWarning {
+            lastReuseWarning = second
+            log(.warn, "\(runtime.workerConnections) worker_connections are not enough, reusing connections", 0)
+        }
         victim.evict()
         return true
     }
+    private var lastReuseWarning = -1
 
     /// Moves `c` to the wait queue `kind` (out of any, for `.none`); joining `.head` starts its head deadline.
     func wait(_ c: ClientConnection, _ kind: ClientConnection.Waiting) {
