@@ -50,11 +50,8 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
             c.writer.arm(timeoutMillis: check.connectTimeoutMillis)
         case .failed(let e), .bindFailed(let e):   // checks bind nothing (proxy_bind is the requests')
             done(false, "connecting to upstream", "connect() failed (\(e): \(Syscall.describe(e)))")
-        case .socketFailed(let e):
-            guard !ended else { return }
-            ended = true
-            finish(Outcome(passed: false, phase: "connecting to upstream",
-                           reason: "socket() failed (\(e): \(Syscall.describe(e)))", skipped: true))
+        case .socketFailed(let e):   // this machine's shortage: no verdict on the server
+            done(false, "connecting to upstream", "socket() failed (\(e): \(Syscall.describe(e)))", skipped: true)
         }
     }
 
@@ -166,10 +163,10 @@ final class HealthProbe: UpstreamConnectionOwner, UpstreamBodySink {
         }
     }
 
-    private func done(_ passed: Bool, _ phase: String, _ reason: String?) {
+    private func done(_ passed: Bool, _ phase: String, _ reason: String?, skipped: Bool = false) {
         guard !ended else { return }
         ended = true
         conn?.close()   // kept (closed) until the prober drops this probe after the callback unwound
-        finish(Outcome(passed: passed, phase: phase, reason: reason))
+        finish(Outcome(passed: passed, phase: phase, reason: reason, skipped: skipped))
     }
 }

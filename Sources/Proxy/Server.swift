@@ -391,10 +391,12 @@ public final class Server {
         if fd < 0 {
             log.log(.emerg, "open() \"\(path)\" failed (\(errno): \(Syscall.describe(errno)))"); return false
         }
-        let written = Syscall.appendAll(fd, Array("\(getpid())\n".utf8))
+        let text = Array("\(getpid())\n".utf8)
+        let written = Syscall.appendAll(fd, text)
         close(fd)
-        if case .error(let e) = written {
-            log.log(.crit, "pwrite() \"\(path)\" failed (\(e): \(Syscall.describe(e)))")
+        if written != .done(text.count) {
+            let why = if case .error(let e) = written { "failed (\(e): \(Syscall.describe(e)))" } else { "was incomplete" }
+            log.log(.crit, "pwrite() \"\(path)\" \(why)")
             unlink(temp)
             return false
         }

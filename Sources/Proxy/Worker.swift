@@ -88,6 +88,8 @@ final class Worker {
     private var acceptors: [(watcher: Watcher, socket: ListenSocket)] = []
     /// Re-arms the acceptors after a pause for want of descriptors (`pauseAccepting`); made on first use.
     private var acceptResume: Watcher?
+    /// The second of the last "worker_connections are not enough" warning (`makeRoom`).
+    private var lastReuseWarning = -1
     private var mailboxWatcher: Watcher?
     private var balancers: [ObjectIdentifier: BalancerBox] = [:]
     /// How many upstreams this worker holds a balancer for (the current runtime's only, after a reload).
@@ -227,7 +229,6 @@ final class Worker {
         victim.evict()
         return true
     }
-    private var lastReuseWarning = -1
 
     /// Moves `c` to the wait queue `kind` (out of any, for `.none`); joining `.head` starts its head deadline.
     func wait(_ c: ClientConnection, _ kind: ClientConnection.Waiting) {
