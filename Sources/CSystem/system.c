@@ -32,13 +32,13 @@ void *cswy_event_base_new(void) {
     return base;
 }
 void cswy_event_base_free(void *base) { event_base_free((struct event_base *)base); }
-int cswy_event_base_dispatch(void *base) { return event_base_dispatch((struct event_base *)base); }
-int cswy_event_base_loop_once(void *base) { return event_base_loop((struct event_base *)base, EVLOOP_ONCE); }
 int cswy_event_base_loopbreak(void *base) { return event_base_loopbreak((struct event_base *)base); }
 
 // The event clock: a request reads the time a dozen times (the timers it arms, its timing variables, the
-// balancer's clock), each clock_gettime a vDSO call; nginx reads it once per wake-up. Here once per callback.
-// event_nanos is 0 until read in the current callback; event_clock_on is set only inside a callback.
+// balancer's clock), each clock_gettime a vDSO call. nginx reads it once per wake-up (after epoll_wait), and so
+// does this: event_nanos is 0 until read in the current wake-up, and kept for every callback of that wake-up.
+// Outside a callback (event_clock_on 0) each read is fresh. One wake-up is one EVLOOP_ONCE pass, so the loop
+// below runs libevent one pass at a time (event_base_dispatch would run them all without a word in between).
 static __thread unsigned long long event_nanos;
 static __thread int event_clock_on;
 
@@ -50,8 +50,25 @@ unsigned long long cswy_event_nanos(void) {
     if (event_clock_on) event_nanos = n;
     return n;
 }
-void cswy_event_clock_enter(void) { event_nanos = 0; event_clock_on = 1; }
-void cswy_event_clock_leave(void) { event_clock_on = 0; event_nanos = 0; }
+void cswy_event_clock_enter(void) { event_clock_on = 1; }
+void cswy_event_clock_leave(void) { event_clock_on = 0; }
+
+int cswy_event_base_loop_once(void *base) {
+    event_nanos = 0;   // a new wake-up reads the clock afresh
+    int r = event_base_loop((struct event_base *)base, EVLOOP_ONCE);
+    event_nanos = 0;
+    return r;
+}
+// event_base_dispatch, one wake-up at a time: until nothing is registered (1), an error (-1), or
+// event_base_loopbreak / loopexit (which event_base_loop leaves set when it returns).
+int cswy_event_base_dispatch(void *base) {
+    struct event_base *b = (struct event_base *)base;
+    for (;;) {
+        int r = cswy_event_base_loop_once(b);
+        if (r != 0) return r;
+        if (event_base_got_break(b) || event_base_got_exit(b)) return 0;
+    }
+}
 
 const void *cswy_event_base_common_timeout(void *base, long millis) {
     struct timeval tv = { millis / 1000, (millis % 1000) * 1000 };

@@ -10,10 +10,11 @@ public enum Clock {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    /// Monotonic nanoseconds as read once per event callback (inside a `Watcher`'s handler), fresh elsewhere:
-    /// the time of the event being handled, for what a request measures and the timers it arms. nginx reads its
-    /// clock once per wake-up; a request's dozen fresh readings cost a vDSO call each. Not for timing work inside
-    /// one callback (a reload's load time): that is `monotonicNanos`.
+    /// Monotonic nanoseconds as read once per wake-up of the loop (inside a `Watcher`'s handler), fresh elsewhere:
+    /// the time of the events being handled, for what a request measures and the timers it arms. nginx reads its
+    /// clock once per wake-up too; a request's dozen fresh readings cost a vDSO call each, and one per callback
+    /// still cost one a request. Not for timing work inside one callback (a reload's load time): that is
+    /// `monotonicNanos`.
     @inline(__always)
     public static func eventNanos() -> UInt64 { UInt64(cswy_event_nanos()) }
 

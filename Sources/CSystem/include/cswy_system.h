@@ -21,8 +21,9 @@ void cswy_event_base_free(void *base);
 int cswy_event_base_dispatch(void *base);
 int cswy_event_base_loop_once(void *base);
 int cswy_event_base_loopbreak(void *base);
-/// The event clock: monotonic nanoseconds read at most once per event callback on this thread (between
-/// cswy_event_clock_enter and _leave, which the engine's callback trampoline calls); a fresh reading elsewhere.
+/// The event clock: monotonic nanoseconds read at most once per wake-up of the loop on this thread (one
+/// cswy_event_base_loop_once pass; callbacks run between cswy_event_clock_enter and _leave, which the engine's
+/// trampoline calls); a fresh reading outside callbacks.
 unsigned long long cswy_event_nanos(void);
 void cswy_event_clock_enter(void);
 void cswy_event_clock_leave(void);
