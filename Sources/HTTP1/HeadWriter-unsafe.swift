@@ -52,7 +52,8 @@ public struct HeadWriter: ~Copyable {
     public init(reusing buffer: inout [UInt8], minimumCapacity: Int = 0) {
         storage = []
         swap(&storage, &buffer)
-        storage.removeAll(keepingCapacity: true)
+        // Usually empty already (a request's reset empties its head): removeAll costs ~60 instructions even then.
+        if !storage.isEmpty { storage.removeAll(keepingCapacity: true) }
         let wanted = Swift.max(minimumCapacity, 64)
         if storage.capacity < wanted { storage.reserveCapacity(wanted) }
         base = storage.withUnsafeMutableBufferPointer { $0.baseAddress! }
