@@ -103,6 +103,8 @@ final class ClientConnection: RequestBodySource {
     unowned(unsafe) var waitPrev: ClientConnection?
     unowned(unsafe) var waitNext: ClientConnection?
     var waitingSince: UInt64 = 0
+    /// The `client_header_timeout` of the head queue this connection is in (`HeadWaitQueues`).
+    var headWaitMillis = 0
     /// When the connection was accepted (`$connection_time`).
     let openedNanos = Clock.eventNanos()
 
@@ -120,7 +122,7 @@ final class ClientConnection: RequestBodySource {
         self.input = IOBuffer(initialCapacity: runtime.clientHeaderBufferSize, shelf: worker.inputShelf(for: runtime))
         self.output = IOBuffer(initialCapacity: 16 * 1024)
         self.parser = Self.parser(for: listen)
-        self.readTimeoutMillis = runtime.clientHeaderTimeoutMillis
+        self.readTimeoutMillis = listen.headerTimeoutMillis
         reader = Watcher(loop: worker.loop, fd: fd, events: .read) { [unowned self] ev in self.onReadable(ev) }
         writer = Watcher(loop: worker.loop, fd: fd, events: .write) { [unowned self] ev in self.onWritable(ev) }
         if let local { self.local = local }

@@ -30,7 +30,6 @@ public final class Runtime: @unchecked Sendable {
     let serverTokens: Bool
     let shutdownTimeoutMillis: Int?
     let clientHeaderBufferSize: Int
-    let clientHeaderTimeoutMillis: Int
     let defaultKeepaliveTimeoutMillis: Int
     let userVariableCount: Int
     /// `map`, `split_clients` and `geo` blocks, indexed by `VariableID.mapResult`.
@@ -50,7 +49,7 @@ public final class Runtime: @unchecked Sendable {
 
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
-         healthChecks: [HealthCheckRuntime] = [], serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int, clientHeaderTimeoutMillis: Int,
+         healthChecks: [HealthCheckRuntime] = [], serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int,
          defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
          serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
          limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = [], multiAccept: Bool = false) {
@@ -62,7 +61,6 @@ public final class Runtime: @unchecked Sendable {
         self.multiAccept = multiAccept
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
         self.shutdownTimeoutMillis = shutdownTimeoutMillis; self.clientHeaderBufferSize = clientHeaderBufferSize
-        self.clientHeaderTimeoutMillis = clientHeaderTimeoutMillis
         self.defaultKeepaliveTimeoutMillis = defaultKeepaliveTimeoutMillis; self.userVariableCount = userVariableCount
         self.maps = maps; self.defaultRoot = defaultRoot; self.serverCount = serverCount
         self.cacheZones = cacheZones
@@ -103,6 +101,9 @@ final class ListenRuntime: @unchecked Sendable {
     let underscoresInHeaders: Bool
     let ignoreInvalidHeaders: Bool
     let limits: ParserLimits
+    /// The default server's `client_header_timeout`: how long a head may take on this address (nginx's rule,
+    /// the same reason: the server is not known until the head is).
+    let headerTimeoutMillis: Int
     /// `listen … ssl`: connections start with a TLS handshake (servers' contexts in `ServerRuntime.tls`).
     let ssl: Bool
     /// `listen … proxy_protocol`: each connection starts with a PROXY protocol header (ClientProxyProtocol.swift).
@@ -117,11 +118,12 @@ final class ListenRuntime: @unchecked Sendable {
     init(address: SocketAddress, reusePort: Bool, backlog: Int32, socketOptions: ListenerOptions = ListenerOptions(),
          hosts: VirtualHosts,
          underscoresInHeaders: Bool = false, ignoreInvalidHeaders: Bool = true, limits: ParserLimits = ParserLimits(),
-         ssl: Bool = false, proxyProtocol: Bool = false, sharers: [ListenRuntime] = [], carried: Bool = false) {
+         headerTimeoutMillis: Int = 60_000, ssl: Bool = false, proxyProtocol: Bool = false, sharers: [ListenRuntime] = [], carried: Bool = false) {
         self.sharers = sharers; self.carried = carried
         self.address = address; self.reusePort = reusePort; self.backlog = backlog; self.hosts = hosts
         self.socketOptions = socketOptions
         self.limits = limits
+        self.headerTimeoutMillis = headerTimeoutMillis
         self.underscoresInHeaders = underscoresInHeaders; self.ignoreInvalidHeaders = ignoreInvalidHeaders
         self.ssl = ssl; self.proxyProtocol = proxyProtocol
     }

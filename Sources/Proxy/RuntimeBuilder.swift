@@ -112,7 +112,7 @@ struct Builder {
             return Runtime(generation: generation, listens: [], upstreams: [], workers: workers,
                            workerConnections: config.events.workerConnections, errorLog: errorLog, accessLogFiles: [],
                            limits: ParserLimits(), serverTokens: true, shutdownTimeoutMillis: nil,
-                           clientHeaderBufferSize: 1024, clientHeaderTimeoutMillis: 60_000,
+                           clientHeaderBufferSize: 1024,
                            defaultKeepaliveTimeoutMillis: 75_000, userVariableCount: 0, maps: [], defaultRoot: [],
                            serverCount: 0)
         }
@@ -209,7 +209,6 @@ struct Builder {
                        serverTokens: http.settings.content.serverTokens != .off,
                        shutdownTimeoutMillis: config.main.workerShutdownTimeout.map(millis),
                        clientHeaderBufferSize: client.headerBufferSize,
-                       clientHeaderTimeoutMillis: millis(client.headerTimeout),
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
                        userVariableCount: userSlots.count, maps: maps,
                        defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
@@ -261,7 +260,8 @@ struct Builder {
                 ListenerOptions.Keepalive(on: $0.on, idle: $0.idle, interval: $0.interval, count: $0.count)
             },
             ipv6Only: ls.allSatisfy(\.ipv6only))
-        // Header parsing follows the default server's ignore_invalid_headers and underscores_in_headers.
+        // Header parsing follows the default server's ignore_invalid_headers, underscores_in_headers and
+        // client_header_timeout.
         let defaultClient = (defaults.first ?? entries[0]).0.settings.client
         return ListenRuntime(address: addr, reusePort: reuse, backlog: Int32(backlog), socketOptions: socketOptions,
                              hosts: VirtualHosts(exact: exact, leadingWildcards: leading,
@@ -270,7 +270,8 @@ struct Builder {
                                                  regexNamed: regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed),
                              underscoresInHeaders: defaultClient.underscoresInHeaders,
                              ignoreInvalidHeaders: defaultClient.ignoreInvalidHeaders,
-                             limits: Self.parserLimits(defaultClient), ssl: ssl,
+                             limits: Self.parserLimits(defaultClient),
+                             headerTimeoutMillis: millis(defaultClient.headerTimeout), ssl: ssl,
                              proxyProtocol: entries.contains { $0.2.proxyProtocol }, sharers: sharers, carried: carried)
     }
 

@@ -101,9 +101,7 @@ final class Worker {
     /// Connections between keep-alive requests, and connections whose request head is due, each oldest first:
     /// out of slots, the worker closes idle ones first, then the oldest incomplete heads (`makeRoom`).
     private let idleQueue = WaitQueue()
-    private let headQueue = WaitQueue()
-    /// Fires at the oldest due head's `client_header_timeout` deadline.
-    private var headTimer: Watcher!
+    private var heads: HeadWaitQueues!
     /// Worker 0 runs the current runtime's health checks: one prober for the whole process (HealthProber.swift).
     private var prober: HealthProber?
     /// `share=memcached://…`: this worker's client per node list (MemcachedClient.swift).
@@ -131,7 +129,7 @@ final class Worker {
         }
         flushTimer = Watcher.timer(loop: loop) { [unowned self] in self.periodic() }
         flushTimer?.arm(exactMillis: 1000)
-        headTimer = Watcher.timer(loop: loop) { [unowned self] in self.expireHeads() }
+        heads = HeadWaitQueues(loop: loop)
         startProber()
     }
 
@@ -220,7 +218,7 @@ final class Worker {
     /// slowloris then starves every new client). False when every slot is busy with a request.
     /// Each time, as nginx, a warning at most once a second: worker_connections is too small for the load.
     private func makeRoom() -> Bool {
-        guard let victim = idleQueue.first ?? headQueue.first else { return false }
+        guard let victim = idleQueue.first ?? heads.oldest else { return false }
         let second = Int(Clock.eventNanos() / 1_000_000_000)
         if second != lastReuseWarning {
             lastReuseWarning = second
@@ -235,40 +233,14 @@ final class Worker {
         if c.waiting == kind { return }
         switch c.waiting {
         case .idle: idleQueue.remove(c)
-        case .head: headQueue.remove(c)
+        case .head: heads.remove(c)
         case .none: break
         }
         c.waiting = kind
         switch kind {
-        case .idle:
-            idleQueue.append(c, since: 0)
-        case .head:
-            let now = Clock.eventNanos()
-            headQueue.append(c, since: now)
-            if !headTimer.isArmed { armHeadTimer(deadline: headDeadline(of: c), now: now) }
-        case .none:
-            break
-        }
-    }
-
-    private func headDeadline(of c: ClientConnection) -> UInt64 {
-        c.waitingSince &+ UInt64(c.runtime.clientHeaderTimeoutMillis) &* 1_000_000
-    }
-
-    private func armHeadTimer(deadline: UInt64, now: UInt64) {
-        let ms = deadline > now ? Int((deadline - now + 999_999) / 1_000_000) : 0
-        headTimer.arm(exactMillis: ms)
-    }
-
-    /// Times out every head whose deadline has passed, oldest first, then waits for the next one. The queue
-    /// is in deadline order while `client_header_timeout` stays the same; after a reload changes it, a
-    /// shorter deadline behind a longer one waits for it.
-    private func expireHeads() {
-        let now = Clock.eventNanos()
-        while let c = headQueue.first {
-            let deadline = headDeadline(of: c)
-            if deadline > now { return armHeadTimer(deadline: deadline, now: now) }
-            c.headTimedOut()   // leaves the queue
+        case .idle: idleQueue.append(c, since: 0)
+        case .head: heads.append(c, now: Clock.eventNanos())
+        case .none: break
         }
     }
 
@@ -342,6 +314,7 @@ final class Worker {
         accessLog = AccessLogWriter(files: new.accessLogFiles, caches: new.logFileCaches, errorLog: new.errorLog)
         listensByAddress = Self.listens(of: new)
         listen(on: sockets)
+        heads.prune()
         closeUnusedMemcachedClients()
         retiredResolvers.append(contentsOf: resolvers.values)
         resolvers.removeAll()
@@ -414,7 +387,7 @@ final class Worker {
         resolvers.removeAll()
         retiredResolvers.removeAll()
         flushTimer?.disarm()
-        headTimer.disarm()
+        heads.stop()
         mailboxWatcher?.disarm()
         loop.stop()
     }

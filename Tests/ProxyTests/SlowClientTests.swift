@@ -92,6 +92,34 @@ import Testing
         #expect(sent < bytes.count, "the whole head was trickled without a timeout")
         #expect(elapsed >= 900, "timed out after \(elapsed) ms, before client_header_timeout's 1 s")
     }
+
+    /// Each address reads its heads with its default server's `client_header_timeout`, as nginx does, also a
+    /// shorter one behind a longer one that is due first (the slowloris guard an operator sets per server). It
+    /// was the `http` level's for every address.
+    @Test func aServersClientHeaderTimeoutBoundsHeadsOnItsAddress() throws {
+        let (short, long) = (freePort(), freePort())
+        let p = try ProxyProcess(config: """
+            worker_processes 1;
+            events { worker_connections 64; }
+            http {
+                access_log off;
+                client_header_timeout 10s;
+                server { listen 127.0.0.1:\(long); location / { return 200 "long"; } }
+                server { listen 127.0.0.1:\(short); client_header_timeout 500ms; location / { return 200 "short"; } }
+            }
+            """, waitForPort: short)
+        defer { p.stop() }
+        let first = try TestClient(port: long, timeoutSeconds: 5)
+        try first.send("GET / HTTP/1.1\r\nHost: x\r\n")   // due first, for 10 s
+        usleep(100_000)
+        let second = try TestClient(port: short, timeoutSeconds: 5)
+        try second.send("GET / HTTP/1.1\r\nHost: x\r\n")
+        #expect(second.closedByServer(), "the 500 ms head was not timed out within the client's 5 s")
+        #expect(!first.hasInput())   // its 10 s are not up
+        try first.send("\r\n")
+        let r = try first.readResponse()
+        #expect(r.status == 200 && r.text == "long")
+    }
 }
 
 extension TestClient {
