@@ -1,3 +1,4 @@
+import Config
 import Cache
 import EventLoop
 import Gzip
@@ -245,6 +246,11 @@ final class Request {
         for c in h.prefix(n) { out.append(ASCII.lower(c)) }
     }
 
+    private func setOnlyName(_ slot: Int) -> [UInt8]? {
+        let names = connection.runtime.setOnlyVariableNames
+        return slot < names.count ? names[slot] : nil
+    }
+
     /// Whether an empty value of `v` is one nginx found (an empty string), not a variable that is not there
     /// (which a log writes as `-`). Asked only for empty values, so the usual line pays nothing.
     func isFoundEmpty(_ v: VariableID) -> Bool {
@@ -252,7 +258,9 @@ final class Request {
         case .uri: return head != nil
         case .args: return hasArgs
         case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet, .uidReset, .browser, .browserSet: return true
-        case .userVariable(let slot): return slot < userVariables.count && userVariables[slot] != nil
+        // A variable only `set` declares reads as an empty value before it is set (nginx's rewrite getter).
+        case .userVariable(let slot):
+            return slot < userVariables.count && userVariables[slot] != nil || setOnlyName(slot) != nil
         case .httpHeader(let name): return head?.firstHeader(name) != nil
         case .sentHTTPHeader(let name): return HeaderScan.value(of: name, inHead: responseHead) != nil
         default: return false
@@ -386,7 +394,17 @@ final class Request {
             // Before the first send the location's limit_rate is not read yet: read it now (as nginx's getter does).
             let rate = limitRate >= 0 ? limitRate : (location?.shaping.rate(for: self).rate ?? 0)
             ASCIIDecimal.append(rate, to: &out)
-        case .userVariable(let slot): if slot < userVariables.count, let v = userVariables[slot] { out.append(contentsOf: v) }
+        case .userVariable(let slot):
+            if slot < userVariables.count, let v = userVariables[slot] {
+                out.append(contentsOf: v)
+            } else if let name = setOnlyName(slot) {
+                // nginx's rewrite getter: warned about once, then the empty value stays for the request (nginx
+                // keeps a variable's first value), so a log line of the same request warns no more.
+                if location?.warnsUninitialized ?? true {
+                    c.worker.log(.warn, "using uninitialized \"\(String(decoding: name, as: UTF8.self))\" variable", c)
+                }
+                userVariables[slot] = []
+            }
         case .dateLocal, .dateGMT: out.append(contentsOf: SSIDate.now(gmt: v == .dateGMT, format: ssi?.filter?.timefmt))
         case .mapResult(let index): c.runtime.maps[index].value(for: self, index: index, into: &out)
         case .invalidReferer:

@@ -32,6 +32,9 @@ public final class Runtime: @unchecked Sendable {
     let clientHeaderBufferSize: Int
     let defaultKeepaliveTimeoutMillis: Int
     let userVariableCount: Int
+    /// Per user variable slot, its name when only `set` declares it: read unset, it is warned about
+    /// (`uninitialized_variable_warn`); nil for the others.
+    let setOnlyVariableNames: [[UInt8]?]
     /// `map`, `split_clients` and `geo` blocks, indexed by `VariableID.mapResult`.
     let maps: [any VariableBlock]
     let defaultRoot: [UInt8]
@@ -50,7 +53,7 @@ public final class Runtime: @unchecked Sendable {
     init(generation: Int, listens: [ListenRuntime], upstreams: [UpstreamRuntime], workers: Int,
          workerConnections: Int, errorLog: ErrorLogFile, accessLogFiles: [AccessLogFile], limits: ParserLimits,
          healthChecks: [HealthCheckRuntime] = [], serverTokens: Bool, shutdownTimeoutMillis: Int?, clientHeaderBufferSize: Int,
-         defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, maps: [any VariableBlock], defaultRoot: [UInt8],
+         defaultKeepaliveTimeoutMillis: Int, userVariableCount: Int, setOnlyVariableNames: [[UInt8]?] = [], maps: [any VariableBlock], defaultRoot: [UInt8],
          serverCount: Int, cacheZones: [String: CacheZone] = [:], tlsContexts: [String: TLSContext] = [:],
          limitZones: LimitZoneSet = LimitZoneSet(), logFileCaches: [OpenLogFileCache] = [], multiAccept: Bool = false) {
         self.generation = generation; self.listens = listens; self.upstreams = upstreams
@@ -62,6 +65,7 @@ public final class Runtime: @unchecked Sendable {
         self.accessLogFiles = accessLogFiles; self.limits = limits; self.serverTokens = serverTokens
         self.shutdownTimeoutMillis = shutdownTimeoutMillis; self.clientHeaderBufferSize = clientHeaderBufferSize
         self.defaultKeepaliveTimeoutMillis = defaultKeepaliveTimeoutMillis; self.userVariableCount = userVariableCount
+        self.setOnlyVariableNames = setOnlyVariableNames
         self.maps = maps; self.defaultRoot = defaultRoot; self.serverCount = serverCount
         self.cacheZones = cacheZones
         self.tlsContexts = tlsContexts
@@ -300,6 +304,8 @@ final class LocationRuntime: @unchecked Sendable {
     /// reset_timedout_connection: a connection closed on a client timeout or by `return 444` is reset
     /// (ClientConnection.closeAbruptly). Set like `identity`.
     var resetsTimedOut = false
+    /// `uninitialized_variable_warn` (on by default). Set like `identity`.
+    var warnsUninitialized = true
     /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.
     var ssi: SSIRuntime? = nil
     /// Whether any content filter (BodyFilters.swift: `ssi`, `subFilter`, `addition`) is on here, resolved at load: the one

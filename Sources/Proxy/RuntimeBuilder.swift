@@ -31,6 +31,9 @@ struct Builder {
     let prefix: String
     let previous: Runtime?
     var userSlots: [String: Int] = [:]
+    /// Per slot, the name of a variable only `set` declares (nil for the others), for
+    /// `uninitialized_variable_warn`.
+    var setOnlyNames: [[UInt8]?] = []
     var mapIndex: [String: Int] = [:]
     var logFiles: [String: Int] = [:]
     var accessLogFiles: [AccessLogFile] = []
@@ -210,7 +213,7 @@ struct Builder {
                        shutdownTimeoutMillis: config.main.workerShutdownTimeout.map(millis),
                        clientHeaderBufferSize: client.headerBufferSize,
                        defaultKeepaliveTimeoutMillis: millis(client.keepaliveTimeout),
-                       userVariableCount: userSlots.count, maps: maps,
+                       userVariableCount: userSlots.count, setOnlyVariableNames: setOnlyNames, maps: maps,
                        defaultRoot: Array(absolute("html").utf8), serverCount: serverCount, cacheZones: cacheZones,
                        tlsContexts: tlsContexts, limitZones: limitZones, logFileCaches: logFileCaches,
                        multiAccept: config.events.multiAccept)
@@ -291,15 +294,19 @@ struct Builder {
         // The same order as `Runtime.maps`: maps, then split_clients, then geo blocks.
         let defined = http.maps.map(\.variable) + http.splitClients.map(\.variable) + http.geos.map(\.variable)
         for (i, name) in defined.enumerated() { mapIndex[name.lowercased()] = i }
-        func add(_ name: String) {
+        // The names only `set` declares: read before any `set` ran, nginx warns (uninitialized_variable_warn);
+        // a named capture or auth_request_set gives a name a getter of its own, which does not.
+        var setNames = Set<String>(), quietNames = Set<String>()
+        func add(_ name: String, bySet: Bool = false) {
             let n = name.lowercased()
             if userSlots[n] == nil { userSlots[n] = userSlots.count }
+            if bySet { setNames.insert(n) } else { quietNames.insert(n) }
         }
         // `set` and `auth_request_set` declare a variable (nginx's NGX_HTTP_VAR_CHANGEABLE).
-        func declare(_ name: String, at: SourceLocation?) throws(ConfigError) {
+        func declare(_ name: String, at: SourceLocation?, bySet: Bool = false) throws(ConfigError) {
             if SetTargets.isArgs(name) || SetTargets.isLimitRate(name) { return }
             if SetTargets.isReadOnly(name) { throw ConfigError("the duplicate \"\(name)\" variable", at: at) }
-            add(name)
+            add(name, bySet: bySet)
         }
         func declare(_ access: AccessSettings) throws(ConfigError) {
             for s in access.authRequestSets { try declare(s.name, at: s.location) }
@@ -307,10 +314,10 @@ struct Builder {
         func visit(_ steps: [RewriteStep]) throws(ConfigError) {
             for step in steps {
                 switch step {
-                case .set(let name, _, let at): try declare(name, at: at)
-                case .rewrite(let r): RegexNames.named(in: r.pattern).forEach(add)
+                case .set(let name, _, let at): try declare(name, at: at, bySet: true)
+                case .rewrite(let r): RegexNames.named(in: r.pattern).forEach { add($0) }
                 case .if(let b):
-                    if case .regex(_, let pattern, _, _) = b.condition { RegexNames.named(in: pattern).forEach(add) }
+                    if case .regex(_, let pattern, _, _) = b.condition { RegexNames.named(in: pattern).forEach { add($0) } }
                     try visit(b.steps)
                 default: break
                 }
@@ -319,17 +326,25 @@ struct Builder {
         // By index, reading only the fields needed (no copy of each LocationConfig).
         func visit(_ list: [LocationConfig]) throws(ConfigError) {
             for i in list.indices {
-                if case .regex(let p, _) = list[i].match { RegexNames.named(in: p).forEach(add) }
+                if case .regex(let p, _) = list[i].match { RegexNames.named(in: p).forEach { add($0) } }
                 try declare(list[i].settings.access)
                 try visit(list[i].rewrites)
                 if !list[i].nested.isEmpty { try visit(list[i].nested) }
             }
         }
         for i in http.servers.indices {
-            for case .regex(let p, _) in http.servers[i].names { RegexNames.named(in: p).forEach(add) }
+            for case .regex(let p, _) in http.servers[i].names { RegexNames.named(in: p).forEach { add($0) } }
             try declare(http.servers[i].settings.access)
             try visit(http.servers[i].rewrites)
             try visit(http.servers[i].locations)
+        }
+        // nginx gives `set` its getter only for names outside the prefixed families: unset, `$http_x` and the
+        // like still read the header (or argument, cookie).
+        let prefixed = ["http_", "sent_http_", "upstream_http_", "cookie_", "upstream_cookie_", "arg_"]
+        setOnlyNames = Array(repeating: nil, count: userSlots.count)
+        for (name, slot) in userSlots where setNames.contains(name) && !quietNames.contains(name)
+            && !prefixed.contains(where: name.hasPrefix) {
+            setOnlyNames[slot] = Array(name.utf8)
         }
     }
 
@@ -807,6 +822,7 @@ struct Builder {
         made.lingering = Lingering(mode: c.lingeringClose, timeMillis: millis(c.lingeringTime),
                                    timeoutMillis: millis(c.lingeringTimeout))
         made.resetsTimedOut = c.resetTimedoutConnection
+        made.warnsUninitialized = settings.rewrite.uninitializedWarn
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
                                               auth: try authBasic(settings.access, at: loc),
                                               authRequest: try authRequest(settings.access, at: loc))

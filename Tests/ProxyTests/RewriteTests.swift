@@ -270,6 +270,34 @@ import Testing
         #expect(try TestClient.get(port: f.port, "/", host: "www.dot.example.com").text == "dot.example.com")
         #expect(try TestClient.get(port: f.port, "/", host: "re.example").text == "~^RE\\.example$")
     }
+
+    /// `uninitialized_variable_warn` (on by default): a variable only `set` declares, read before any `set`
+    /// ran, is warned about once a request, as nginx's rewrite getter does, and is then an empty value, found,
+    /// so a log writes nothing for it (a named capture that did not match stays `-`). Off in a location, no
+    /// warning. It used to read as absent (`-`), silently.
+    @Test func uninitializedVariableWarn() throws {
+        let f = try Fixture(http: """
+            log_format u '[$foo] [$quiet]';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/u.log u;
+                location / { if ($arg_a) { set $foo 1; } return 200 "foo=$foo"; }
+                location /off { uninitialized_variable_warn off; return 200 "foo=$foo"; }
+                location ~ ^/cap/(?<quiet>.*)$ { return 200 "q=$quiet"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/").text == "foo=")
+        #expect(try f.get("/?a=1").text == "foo=1")
+        #expect(try f.get("/off").text == "foo=")
+        #expect(try f.get("/cap/x").text == "q=x")
+        let log = f.logFile("logs/u.log", containing: "[x]")
+        #expect(log == "[] [-]\n[1] [-]\n[] [-]\n[] [x]\n")
+        // One for `/` (its body; the log line of that request reads the value kept), one for `/cap/x`'s log line.
+        let warnings = f.errorLog().split(separator: "\n").filter { $0.contains("[warn]") }
+        #expect(warnings.count == 2 && warnings.allSatisfy { $0.contains("using uninitialized \"foo\" variable") },
+                "\(warnings)")
+    }
 }
 
 /// A redirect's Location is unescaped as nginx's NGX_UNESCAPE_REDIRECT does: an argument carrying a URL arrives
@@ -327,4 +355,5 @@ import Testing
         #expect(try f.get("/one").status == 404)
         #expect(try f.get("/proxied?a=1&b=1").text == "backend /proxied?a=1&b=1")
     }
+
 }
