@@ -54,6 +54,40 @@ private final class Crowd {
         #expect(try Self.get(c, "/").text == "ok")
     }
 
+    /// A reload signalled while the process is out of descriptors cannot read its configuration: as any reload
+    /// that fails, `[emerg] open() … failed (24: …)`, the running configuration goes on serving, and the next
+    /// reload, with descriptors back, goes through.
+    @Test func aReloadOutOfDescriptorsKeepsServingTheOldConfiguration() throws {
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { return 200 \"ok\"; } }", main: Self.main)
+        defer { f.proxy.stop() }
+        let crowd = try Crowd(f)
+        #expect(Self.outOfDescriptors(f))
+        f.proxy.signal(SIGHUP)
+        let log = f.logFile("logs/error.log", containing: "reload failed")
+        #expect(log.contains("nginx.conf\" failed (24: Too many open files)"), "\(log)")
+        #expect(log.contains("reload failed, still serving the previous configuration"))
+        #expect(try Self.get(crowd.first, "/").text == "ok")
+        crowd.leave()
+        // Descriptors back: a new client served (the closed ones queued before it were taken and let go), and
+        // the worker's count of them well under the limit (the closes it has yet to see would fail the reload).
+        let c = try f.client()
+        defer { c.close() }
+        #expect(try Self.get(c, "/").text == "ok")
+        #expect(eventually(seconds: 5) { Self.descriptors(of: f.proxy.pid) < 40 })
+        f.proxy.signal(SIGHUP)
+        #expect(f.logFile("logs/error.log", containing: "reconfigured").contains("reconfigured"))
+        #expect(try Self.get(c, "/").text == "ok")
+    }
+
+    /// How many descriptors the process has open (its /proc fd directory's entries).
+    private static func descriptors(of pid: pid_t) -> Int {
+        guard let d = opendir("/proc/\(pid)/fd") else { return 0 }
+        defer { closedir(d) }
+        var n = 0
+        while readdir(d) != nil { n += 1 }
+        return n - 2   // `.` and `..`
+    }
+
     /// No socket for the upstream: as nginx, a 500 with `[alert] socket() failed`, and no server counted as
     /// failed. Marked failed (the old behaviour, a 502), both servers stayed out for fail_timeout after the
     /// descriptors came back.
