@@ -37,9 +37,8 @@ struct CommonTimeout {
 /// alive, and its `deinit` frees the event first).
 private let trampoline: @convention(c) (Int32, Int16, UnsafeMutableRawPointer?) -> Void = { _, what, arg in
     let watcher = Unmanaged<Watcher>.fromOpaque(arg!).takeUnretainedValue()
-    if !watcher.persistent { watcher.isArmed = false }   // libevent made a one-shot event non-pending
     cswy_event_clock_enter()   // `Clock.eventNanos`: one clock reading for the whole wake-up
-    watcher.handler(IOEvents(rawValue: what))
+    watcher.fired(IOEvents(rawValue: what))
     cswy_event_clock_leave()
 }
 

@@ -14,20 +14,33 @@ public struct IOEvents: OptionSet, Sendable {
 }
 
 /// A libevent event: a file descriptor's readiness, a timer (fd -1), or a signal.
+///
+/// A persistent descriptor watcher keeps its timeout in a timer event of its own, which it moves itself
+/// (`ownsTimer`). libevent's own timeout on a persistent event cannot be taken back: `event_add` without one
+/// leaves the pending timeout in place, and every activation adds it again (its persist closure), so a
+/// connection once armed with its keep-alive or body timeout was closed by it later while an upstream worked
+/// on a request. It also cost an `event_add` on every activation, whatever the lazy re-arm decided.
 public final class Watcher {
     /// Set once in `init` (libevent needs `self` to create it).
     private var event = LibeventEvent()
-    /// Internal, not private: libevent's callback (`Libevent-unsafe.swift`) calls it and clears `isArmed`.
+    /// `ownsTimer`: the timeout's own timer event, made at the first timeout.
+    private var timer = LibeventEvent()
+    /// Internal, not private: libevent's callback (`Libevent-unsafe.swift`) goes through `fired`.
     let handler: (IOEvents) -> Void
     private let loop: Loop
     public internal(set) var isArmed = false
     let persistent: Bool
-    /// When the pending timeout fires, in monotonic milliseconds; 0 when armed without one.
+    /// A persistent descriptor watcher: its timeout is `timer`, not libevent's.
+    private let ownsTimer: Bool
+    /// `ownsTimer`: the timeout in effect (0: none); activity moves its deadline on.
+    private var timeoutMillis = 0
+    /// When the pending timeout fires, in monotonic milliseconds; 0 when none is pending.
     private var deadlineMillis: Int64 = 0
 
     private init(loop: Loop, fd: Int32, flags: Int16, handler: @escaping (IOEvents) -> Void) {
         self.loop = loop
         self.persistent = flags & Int16(CSWY_EV_PERSIST) != 0
+        self.ownsTimer = persistent && fd >= 0 && flags & Int16(CSWY_EV_SIGNAL) == 0
         self.handler = handler
         self.event = makeEvent(base: loop.base, fd: fd, flags: flags)
         precondition(event.isCreated, "event_new failed")
@@ -49,7 +62,10 @@ public final class Watcher {
         Watcher(loop: loop, fd: signum, flags: Int16(CSWY_EV_SIGNAL | CSWY_EV_PERSIST), handler: { _ in handler() })
     }
 
-    deinit { event.free() }
+    deinit {
+        event.free()
+        timer.free()
+    }
 
     /// Arms the watcher; with a timeout it also fires `.timeout` after that many milliseconds of no events.
     ///
@@ -57,16 +73,61 @@ public final class Watcher {
     /// `lazySlack(ms)` leaves it as it is: a keep-alive connection re-arms its timeouts several times per
     /// request, each a libevent queue update. The timeout then fires at most that much early.
     public func arm(timeoutMillis: Int? = nil) {
+        if ownsTimer { return armOwningTimer(timeoutMillis) }
         if let ms = timeoutMillis {
             let deadline = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(ms)
             if isArmed && deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
             if let t = loop.commonTimeout(millis: ms) { event.add(timeout: t) } else { event.add(millis: ms) }
             deadlineMillis = deadline
         } else {
+            if deadlineMillis != 0 && isArmed { event.remove() }   // `event_add` alone would keep the timeout
             event.add()
             deadlineMillis = 0
         }
         isArmed = true
+    }
+
+    /// `arm` of a persistent descriptor watcher: the descriptor is registered once, and the timeout is its timer.
+    /// Taken back, the timeout stops counting but its timer stays pending, ignored when it fires: a connection
+    /// drops its keep-alive timeout as each request starts and takes it again as the request ends, and the timer
+    /// pending from the last time is then close enough to stay, so a keep-alive request touches no timer at all.
+    private func armOwningTimer(_ ms: Int?) {
+        if !isArmed {
+            event.add()
+            isArmed = true
+        }
+        guard let ms else {
+            timeoutMillis = 0
+            return
+        }
+        timeoutMillis = ms
+        moveTimer()
+    }
+
+    /// The timer to `timeoutMillis` from now, lazily: a pending deadline closer than the slack stays.
+    private func moveTimer() {
+        let deadline = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(timeoutMillis)
+        if deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(timeoutMillis) { return }
+        if !timer.isCreated { timer = makeEvent(base: loop.base, fd: -1, flags: 0) }
+        if let t = loop.commonTimeout(millis: timeoutMillis) { timer.add(timeout: t) } else { timer.add(millis: timeoutMillis) }
+        deadlineMillis = deadline
+    }
+
+    /// What libevent reports, on the way to `handler` (from `Libevent-unsafe.swift`'s callback). A one-shot
+    /// event is no longer pending. An owned timeout starts again from any activity of the descriptor, and after
+    /// it fires (libevent's rule for a persistent event's timeout); its timer firing while no timeout counts is
+    /// not reported.
+    func fired(_ events: IOEvents) {
+        if !persistent {
+            isArmed = false
+        } else if ownsTimer {
+            if events.contains(.timeout) {
+                deadlineMillis = 0
+                guard timeoutMillis != 0 else { return }
+            }
+            if timeoutMillis != 0 { moveTimer() }
+        }
+        handler(events)
     }
 
     /// How far a pending deadline may be from the requested one and stay: nginx's 300 ms, and at most a
@@ -92,5 +153,8 @@ public final class Watcher {
 
     public func disarm() {
         if isArmed { event.remove(); isArmed = false }
+        if ownsTimer && deadlineMillis != 0 { timer.remove() }
+        timeoutMillis = 0
+        deadlineMillis = 0
     }
 }

@@ -396,6 +396,10 @@ final class ClientConnection: RequestBodySource {
         requestIsPost = head.method == .post
         unreadBody = head.bodyFraming
         sendRate = -1
+        // As nginx as a request starts (ngx_http_process_request): no read timer on the client. A kept-alive
+        // connection whose whole head came in one read still had its keep-alive timeout, which then cut a
+        // request whose answer took longer.
+        reader.arm()
         Router.route(r, runtime: runtime, listen: listen, connection: self, invalidHost: invalidHost)
     }
 

@@ -110,6 +110,53 @@ import Testing
         Syscall.close(serverSide)
     }
 
+    /// A persistent descriptor watcher's timeout: re-armed without one, it is gone, also after a byte came
+    /// (libevent's own stayed, and every wake-up added it again); while bytes keep coming it does not fire; once
+    /// they stop, it does.
+    @Test func aPersistentWatchersTimeoutCanBeTakenBackAndMovesWithActivity() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { Syscall.close(fds[0]); Syscall.close(fds[1]) }
+        let loop = Loop()
+        var timeouts = 0, reads = 0
+        let reader = Watcher(loop: loop, fd: fds[0], events: .read) { ev in
+            if ev.contains(.timeout) { timeouts += 1; return }
+            var byte: UInt8 = 0
+            if read(fds[0], &byte, 1) == 1 { reads += 1 }
+        }
+        func feed() { var b: UInt8 = 1; _ = write(fds[1], &b, 1) }
+        // Steps 50 ms apart: 0 arms with 200 ms and takes it back, then a byte; 1-10 silence (500 ms, two and a
+        // half timeouts); 10 arms with 200 ms again and a byte; 11-16 a byte each; 17-28 silence (600 ms).
+        var step = 0
+        var ticker: Watcher!
+        ticker = Watcher.timer(loop: loop) {
+            step += 1
+            switch step {
+            case 10:
+                #expect(timeouts == 0, "a timeout taken back fired \(timeouts) times")
+                reader.arm(timeoutMillis: 200)
+                feed()
+            case 11...16:
+                feed()
+            case 17:
+                #expect(timeouts == 0, "timed out while bytes kept coming")
+            case 28:
+                #expect(timeouts >= 1, "no timeout after 600 ms of silence")
+                reader.disarm()
+                return
+            default:
+                break
+            }
+            ticker.arm(exactMillis: 50)
+        }
+        reader.arm(timeoutMillis: 200)
+        reader.arm()
+        feed()
+        ticker.arm(exactMillis: 50)
+        loop.run()
+        #expect(reads == 8)
+    }
+
     @Test func readOnClosedPeerReportsEOF() throws {
         var fds: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)

@@ -97,4 +97,48 @@ extension ProxyErrorsTests {
         #expect(r.status == 200)
         #expect(r.text == "took a while for 5 bytes")
     }
+
+    /// The same once the connection has waited between requests: the keep-alive timeout it was watched with is
+    /// gone when the next request is under way. The reader's libevent timeout stayed (re-armed without one, a
+    /// persistent event keeps it and adds it again at every wake-up), and a second request whose answer took
+    /// longer than keepalive_timeout was cut with nothing sent.
+    @Test func aSlowAnswerOnAKeptAliveConnectionIsNotCutByTheKeepAliveTimeout() throws {
+        let backend = try MockBackend(name: "slow") { _ in
+            usleep(1_500_000)
+            return MockResponse(text: "took a while")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            keepalive_timeout 600ms;
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        for _ in 0..<2 {
+            try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            let r = try c.readResponse()
+            #expect(r.status == 200 && r.text == "took a while")
+        }
+    }
+
+    /// And once a body that came after the head is read: client_body_timeout times the reads of the body, not
+    /// the wait for the answer (the same leftover timeout closed the connection after it).
+    @Test func aSlowAnswerIsNotCutByTheBodyTimeout() throws {
+        let backend = try MockBackend(name: "slow") { req in
+            usleep(1_500_000)
+            return MockResponse(text: "took a while for \(req.body.count) bytes")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            client_body_timeout 600ms;
+            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+        usleep(200_000)   // the body in a read of its own: the reader waits for it with client_body_timeout
+        try c.send("hello")
+        let r = try c.readResponse()
+        #expect(r.status == 200 && r.text == "took a while for 5 bytes")
+    }
 }
