@@ -77,20 +77,30 @@ import Testing
 }
 
 extension ProxyErrorsTests {
-    /// Once a request's body is read, nothing times the client while the upstream works (nginx sets no client
-    /// read timer then): a POST whose answer takes longer than client_header_timeout still gets it. The
-    /// connection used to close silently at client_header_timeout.
-    @Test func aSlowAnswerToAPostIsNotCutByTheHeadTimeout() throws {
+    /// A backend that answers after 1.5 s, behind a proxy with `timeout` (a timeout directive) at the http level.
+    private static func slowlyAnswered(_ timeout: String) throws -> (MockBackend, Fixture) {
         let backend = try MockBackend(name: "slow") { req in
             usleep(1_500_000)
             return MockResponse(text: "took a while for \(req.body.count) bytes")
         }
-        defer { backend.stop() }
-        let f = try Fixture(http: """
-            client_header_timeout 500ms;
-            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
-            """)
-        defer { f.proxy.stop() }
+        do {
+            let f = try Fixture(http: """
+                \(timeout)
+                server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
+                """)
+            return (backend, f)
+        } catch {
+            backend.stop()
+            throw error
+        }
+    }
+
+    /// Once a request's body is read, nothing times the client while the upstream works (nginx sets no client
+    /// read timer then): a POST whose answer takes longer than client_header_timeout still gets it. The
+    /// connection used to close silently at client_header_timeout.
+    @Test func aSlowAnswerToAPostIsNotCutByTheHeadTimeout() throws {
+        let (backend, f) = try Self.slowlyAnswered("client_header_timeout 500ms;")
+        defer { backend.stop(); f.proxy.stop() }
         let c = try f.client()
         try c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
         let r = try c.readResponse()
@@ -103,37 +113,21 @@ extension ProxyErrorsTests {
     /// persistent event keeps it and adds it again at every wake-up), and a second request whose answer took
     /// longer than keepalive_timeout was cut with nothing sent.
     @Test func aSlowAnswerOnAKeptAliveConnectionIsNotCutByTheKeepAliveTimeout() throws {
-        let backend = try MockBackend(name: "slow") { _ in
-            usleep(1_500_000)
-            return MockResponse(text: "took a while")
-        }
-        defer { backend.stop() }
-        let f = try Fixture(http: """
-            keepalive_timeout 600ms;
-            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
-            """)
-        defer { f.proxy.stop() }
+        let (backend, f) = try Self.slowlyAnswered("keepalive_timeout 600ms;")
+        defer { backend.stop(); f.proxy.stop() }
         let c = try f.client()
         for _ in 0..<2 {
             try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             let r = try c.readResponse()
-            #expect(r.status == 200 && r.text == "took a while")
+            #expect(r.status == 200 && r.text == "took a while for 0 bytes")
         }
     }
 
     /// And once a body that came after the head is read: client_body_timeout times the reads of the body, not
     /// the wait for the answer (the same leftover timeout closed the connection after it).
     @Test func aSlowAnswerIsNotCutByTheBodyTimeout() throws {
-        let backend = try MockBackend(name: "slow") { req in
-            usleep(1_500_000)
-            return MockResponse(text: "took a while for \(req.body.count) bytes")
-        }
-        defer { backend.stop() }
-        let f = try Fixture(http: """
-            client_body_timeout 600ms;
-            server { listen 127.0.0.1:PORT; location / { proxy_pass http://\(backend.address); } }
-            """)
-        defer { f.proxy.stop() }
+        let (backend, f) = try Self.slowlyAnswered("client_body_timeout 600ms;")
+        defer { backend.stop(); f.proxy.stop() }
         let c = try f.client()
         try c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
         usleep(200_000)   // the body in a read of its own: the reader waits for it with client_body_timeout
