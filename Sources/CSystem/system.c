@@ -27,6 +27,7 @@ void *cswy_event_base_new(void) {
     struct event_config *cfg = event_config_new();
     if (!cfg) return NULL;
     event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
     struct event_base *base = event_base_new_with_config(cfg);
     event_config_free(cfg);
     return base;
