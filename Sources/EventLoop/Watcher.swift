@@ -75,16 +75,23 @@ public final class Watcher {
     public func arm(timeoutMillis: Int? = nil) {
         if ownsTimer { return armOwningTimer(timeoutMillis) }
         if let ms = timeoutMillis {
-            let deadline = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(ms)
-            if isArmed && deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
-            if let t = loop.commonTimeout(millis: ms) { event.add(timeout: t) } else { event.add(millis: ms) }
-            deadlineMillis = deadline
+            schedule(event, in: ms)
         } else {
-            if deadlineMillis != 0 && isArmed { event.remove() }   // `event_add` alone would keep the timeout
+            if deadlineMillis != 0 { event.remove() }   // `event_add` alone would keep the pending timeout
             event.add()
             deadlineMillis = 0
         }
         isArmed = true
+    }
+
+    /// `e` (the event itself, or the owned timer) to fire `ms` from now, lazily: a pending deadline closer than
+    /// the slack stays.
+    @inline(__always)
+    private func schedule(_ e: LibeventEvent, in ms: Int) {
+        let deadline = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(ms)
+        if deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
+        if let t = loop.commonTimeout(millis: ms) { e.add(timeout: t) } else { e.add(millis: ms) }
+        deadlineMillis = deadline
     }
 
     /// `arm` of a persistent descriptor watcher: the descriptor is registered once, and the timeout is its timer.
@@ -104,13 +111,10 @@ public final class Watcher {
         moveTimer()
     }
 
-    /// The timer to `timeoutMillis` from now, lazily: a pending deadline closer than the slack stays.
+    /// The owned timer to `timeoutMillis` from now (lazily).
     private func moveTimer() {
-        let deadline = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(timeoutMillis)
-        if deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(timeoutMillis) { return }
         if !timer.isCreated { timer = makeEvent(base: loop.base, fd: -1, flags: 0) }
-        if let t = loop.commonTimeout(millis: timeoutMillis) { timer.add(timeout: t) } else { timer.add(millis: timeoutMillis) }
-        deadlineMillis = deadline
+        schedule(timer, in: timeoutMillis)
     }
 
     /// What libevent reports, on the way to `handler` (from `Libevent-unsafe.swift`'s callback). A one-shot
@@ -120,6 +124,7 @@ public final class Watcher {
     func fired(_ events: IOEvents) {
         if !persistent {
             isArmed = false
+            deadlineMillis = 0
         } else if ownsTimer {
             if events.contains(.timeout) {
                 deadlineMillis = 0

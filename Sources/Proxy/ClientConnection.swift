@@ -305,13 +305,10 @@ final class ClientConnection: RequestBodySource {
         let result = parser.parse(input.view, slot: &worker.requestHeadSlot)
         switch result {
         case .incomplete:
-            if waiting != .head {
-                // The first bytes of a kept-alive (or pipelined) request: the head is due from now, timed by the
-                // worker's head queue; the keep-alive read timeout no longer applies.
-                worker.wait(self, .head)
-                reader.disarm()
-            }
-            if !reader.isArmed { reader.arm() }
+            // The first bytes of a kept-alive (or pipelined) request: the head is due from now, timed by the
+            // worker's head queue; the reader keeps watching with no timeout (the keep-alive one goes).
+            if waiting != .head { worker.wait(self, .head) }
+            reader.arm()
         case .failed(let err) where err == .invalidHost:
             // Read again without the Host: the 400 goes through the default server's error_page (nginx's order).
             var again = parser

@@ -157,6 +157,23 @@ import Testing
         #expect(reads == 8)
     }
 
+    /// A one-shot watcher keeps libevent's timeout; re-armed without one, the pending timeout goes too
+    /// (`event_add` alone would leave it), and the watcher fires only for its descriptor.
+    @Test func aOneShotWatchersTimeoutCanBeTakenBack() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { Syscall.close(fds[0]); Syscall.close(fds[1]) }
+        let loop = Loop()
+        var fired: [IOEvents] = []
+        let reader = Watcher(loop: loop, fd: fds[0], events: .read, persist: false) { ev in fired.append(ev) }
+        reader.arm(timeoutMillis: 100)
+        reader.arm()
+        let feed = Watcher.timer(loop: loop) { var b: UInt8 = 1; _ = write(fds[1], &b, 1) }
+        feed.arm(exactMillis: 300)   // three timeouts' worth of silence first
+        loop.run()
+        #expect(fired.count == 1 && fired[0].contains(.read) && !fired[0].contains(.timeout), "\(fired)")
+    }
+
     @Test func readOnClosedPeerReportsEOF() throws {
         var fds: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
