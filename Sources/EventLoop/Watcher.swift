@@ -98,7 +98,7 @@ public final class Watcher {
     /// Taken back, the timeout stops counting but its timer stays pending, ignored when it fires: a connection
     /// drops its keep-alive timeout as each request starts and takes it again as the request ends, and the timer
     /// pending from the last time is then close enough to stay, so a keep-alive request touches no timer at all.
-    private func armOwningTimer(_ ms: Int?) {
+    private func armOwningTimer(_ ms: Int?, exact: Bool = false) {
         if !isArmed {
             event.add()
             isArmed = true
@@ -108,13 +108,21 @@ public final class Watcher {
             return
         }
         timeoutMillis = ms
-        moveTimer()
+        if !exact { return moveTimer() }
+        makeTimer()
+        timer.add(millis: ms)
+        deadlineMillis = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(ms)
     }
 
     /// The owned timer to `timeoutMillis` from now (lazily).
     private func moveTimer() {
-        if !timer.isCreated { timer = makeEvent(base: loop.base, fd: -1, flags: 0) }
+        makeTimer()
         schedule(timer, in: timeoutMillis)
+    }
+
+    @inline(__always)
+    private func makeTimer() {
+        if !timer.isCreated { timer = makeEvent(base: loop.base, fd: -1, flags: 0) }
     }
 
     /// What libevent reports, on the way to `handler` (from `Libevent-unsafe.swift`'s callback). A one-shot
@@ -140,8 +148,10 @@ public final class Watcher {
     @inline(__always)
     static func lazySlack(_ ms: Int) -> Int64 { Int64(min(300, ms >> 4)) }
 
-    /// Arms with an exact timeout (not shared): for one-off timers with arbitrary durations.
+    /// Arms with an exact timeout (not shared): for one-off timers with arbitrary durations. On a persistent
+    /// descriptor watcher (an upstream's connect timeout) it is the owned timeout, as `arm(timeoutMillis:)`'s.
     public func arm(exactMillis ms: Int) {
+        if ownsTimer { return armOwningTimer(ms, exact: true) }
         event.add(millis: ms)
         deadlineMillis = 0
         isArmed = true

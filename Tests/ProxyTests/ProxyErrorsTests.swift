@@ -1,4 +1,5 @@
 import Glibc
+import EventLoop
 import SwitchyardTestSupport
 import Testing
 
@@ -134,5 +135,62 @@ extension ProxyErrorsTests {
         try c.send("hello")
         let r = try c.readResponse()
         #expect(r.status == 200 && r.text == "took a while for 5 bytes")
+    }
+}
+
+/// A host that is down, or behind a firewall that drops: a listening socket whose accept queue is full, so the
+/// kernel drops every further SYN and a connect to it neither succeeds nor fails.
+private final class BlackHole {
+    let address: String
+    private var fds: [Int32] = []
+
+    init() throws {
+        let listen = try Socket.listen(SocketAddress.parse("127.0.0.1:0")!, backlog: 0, reusePort: false)
+        fds.append(listen)
+        let at = Socket.localAddress(listen)!
+        address = "127.0.0.1:\(at.port)"
+        for _ in 0..<4 {   // the first fills the queue; the rest wait on their SYNs, as the proxy's will
+            if case .inProgress(let fd) = Socket.connect(at) { fds.append(fd) }
+        }
+    }
+
+    func close() { for fd in fds { Syscall.close(fd) } }
+}
+
+extension ProxyErrorsTests {
+    /// proxy_connect_timeout bounds a connect that never completes: the request goes on to the next server (a
+    /// node that died without a word, the failover case), or is a 504 with nginx's log line when there is none;
+    /// over TLS too. The connect timeout was swallowed: such a request waited until the kernel gave up (minutes).
+    @Test func aConnectThatNeverCompletesTimesOutAndFailsOver() throws {
+        let hole = try BlackHole()
+        defer { hole.close() }
+        let backend = try MockBackend(name: "alive") { _ in MockResponse(text: "from the live node") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_connect_timeout 300ms;
+            upstream pair { server \(hole.address); server \(backend.address); }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://pair; }
+                location /alone { proxy_pass http://\(hole.address); }
+                location /tls { proxy_pass https://\(hole.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for _ in 0..<2 {
+            let r = try f.get("/")
+            #expect(r.status == 200 && r.text == "from the live node")
+        }
+        for path in ["/alone", "/tls"] {
+            let start = Clock.monotonicNanos()
+            let r = try f.get(path)
+            let took = (Clock.monotonicNanos() - start) / 1_000_000
+            #expect(r.status == 504, "\(path)")
+            #expect(took >= 300 && took < 3_000, "\(path) took \(took) ms")
+        }
+        let timedOut = f.errorLog().split(separator: "\n").filter {
+            $0.contains("upstream timed out (110: Connection timed out) while connecting to upstream")
+        }
+        #expect(timedOut.count == 3, "\(f.errorLog())")
     }
 }
