@@ -27,9 +27,9 @@ void *cswy_event_base_new(void) {
     struct event_config *cfg = event_config_new();
     if (!cfg) return NULL;
     event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-    // CLOCK_MONOTONIC for timers: libevent's default, the coarse clock, lags by up to a tick (4 ms), and a
-    // deadline taken from it fires that much early (an auth_delay of 300 ms held a 401 for 297).
-    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+    // libevent's coarse clock (a tick, 4 ms here, may make a timer fire that much early: Watcher waits out the
+    // rest), not EVENT_BASE_FLAG_PRECISE_TIMER: with it, epoll's timeouts go through a timerfd, one
+    // timerfd_settime before every epoll_wait, on the path of every message a tunnel relays.
     struct event_base *base = event_base_new_with_config(cfg);
     event_config_free(cfg);
     return base;

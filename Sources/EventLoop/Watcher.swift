@@ -15,6 +15,11 @@ public struct IOEvents: OptionSet, Sendable {
 
 /// A libevent event: a file descriptor's readiness, a timer (fd -1), or a signal.
 ///
+/// A timeout never fires before its time. libevent times its timers with the coarse clock (a 4 ms tick here), and
+/// a deadline taken from a lagging reading fires up to a tick early; its precise clock would cost a
+/// `timerfd_settime` on every wake-up. So each watcher keeps its deadline on the event clock (`Clock.eventNanos`,
+/// CLOCK_MONOTONIC) and, when libevent fires early, waits out the rest instead of reporting (`fired`).
+///
 /// A persistent descriptor watcher keeps its timeout in a timer event of its own, which it moves itself
 /// (`ownsTimer`). libevent's own timeout on a persistent event cannot be taken back: `event_add` without one
 /// leaves the pending timeout in place, and every activation adds it again (its persist closure), so a
@@ -34,8 +39,8 @@ public final class Watcher {
     private let ownsTimer: Bool
     /// `ownsTimer`: the timeout in effect (0: none); activity moves its deadline on.
     private var timeoutMillis = 0
-    /// When the pending timeout fires, in monotonic milliseconds; 0 when none is pending.
-    private var deadlineMillis: Int64 = 0
+    /// When the pending timeout is due, in event-clock nanoseconds; 0 when none is pending.
+    private var deadline: UInt64 = 0
 
     private init(loop: Loop, fd: Int32, flags: Int16, handler: @escaping (IOEvents) -> Void) {
         self.loop = loop
@@ -77,9 +82,9 @@ public final class Watcher {
         if let ms = timeoutMillis {
             schedule(event, in: ms)
         } else {
-            if deadlineMillis != 0 { event.remove() }   // `event_add` alone would keep the pending timeout
+            if deadline != 0 { event.remove() }   // `event_add` alone would keep the pending timeout
             event.add()
-            deadlineMillis = 0
+            deadline = 0
         }
         isArmed = true
     }
@@ -88,10 +93,10 @@ public final class Watcher {
     /// the slack stays.
     @inline(__always)
     private func schedule(_ e: LibeventEvent, in ms: Int) {
-        let deadline = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(ms)
-        if deadlineMillis != 0 && abs(deadline &- deadlineMillis) < Self.lazySlack(ms) { return }
+        let due = Clock.eventNanos() &+ UInt64(ms) &* 1_000_000
+        if deadline != 0 && Int64(bitPattern: due &- deadline).magnitude < UInt64(Self.lazySlack(ms)) &* 1_000_000 { return }
         if let t = loop.commonTimeout(millis: ms) { e.add(timeout: t) } else { e.add(millis: ms) }
-        deadlineMillis = deadline
+        deadline = due
     }
 
     /// `arm` of a persistent descriptor watcher: the descriptor is registered once, and the timeout is its timer.
@@ -111,7 +116,7 @@ public final class Watcher {
         if !exact { return moveTimer() }
         makeTimer()
         timer.add(millis: ms)
-        deadlineMillis = Int64(Clock.eventNanos() / 1_000_000) &+ Int64(ms)
+        deadline = Clock.eventNanos() &+ UInt64(ms) &* 1_000_000
     }
 
     /// The owned timer to `timeoutMillis` from now (lazily).
@@ -125,22 +130,33 @@ public final class Watcher {
         if !timer.isCreated { timer = makeEvent(base: loop.base, fd: -1, flags: 0) }
     }
 
-    /// What libevent reports, on the way to `handler` (from `Libevent-unsafe.swift`'s callback). A one-shot
-    /// event is no longer pending. An owned timeout starts again from any activity of the descriptor, and after
-    /// it fires (libevent's rule for a persistent event's timeout); its timer firing while no timeout counts is
-    /// not reported.
+    /// What libevent reports, on the way to `handler` (from `Libevent-unsafe.swift`'s callback). A timeout that
+    /// came early waits out the rest. A one-shot event is no longer pending. An owned timeout starts again from
+    /// any activity of the descriptor, and after it fires (libevent's rule for a persistent event's timeout); its
+    /// timer firing while no timeout counts is not reported.
     func fired(_ events: IOEvents) {
         if !persistent {
+            if events.contains(.timeout) && waitsOutEarlyTimeout(event) { return }
             isArmed = false
-            deadlineMillis = 0
+            deadline = 0
         } else if ownsTimer {
             if events.contains(.timeout) {
-                deadlineMillis = 0
-                guard timeoutMillis != 0 else { return }
+                guard timeoutMillis != 0 else { deadline = 0; return }
+                if waitsOutEarlyTimeout(timer) { return }
+                deadline = 0
             }
             if timeoutMillis != 0 { moveTimer() }
         }
         handler(events)
+    }
+
+    /// A timeout libevent fired before `deadline` (its coarse clock lags): `e` again for the rest, whole
+    /// milliseconds rounded up, and true.
+    private func waitsOutEarlyTimeout(_ e: LibeventEvent) -> Bool {
+        let now = Clock.eventNanos()
+        guard deadline != 0 && now < deadline else { return false }
+        e.add(millis: Int((deadline &- now &+ 999_999) / 1_000_000))
+        return true
     }
 
     /// How far a pending deadline may be from the requested one and stay: nginx's 300 ms, and at most a
@@ -153,7 +169,7 @@ public final class Watcher {
     public func arm(exactMillis ms: Int) {
         if ownsTimer { return armOwningTimer(ms, exact: true) }
         event.add(millis: ms)
-        deadlineMillis = 0
+        deadline = Clock.eventNanos() &+ UInt64(ms) &* 1_000_000
         isArmed = true
     }
 
@@ -168,8 +184,8 @@ public final class Watcher {
 
     public func disarm() {
         if isArmed { event.remove(); isArmed = false }
-        if ownsTimer && deadlineMillis != 0 { timer.remove() }
+        if ownsTimer && deadline != 0 { timer.remove() }
         timeoutMillis = 0
-        deadlineMillis = 0
+        deadline = 0
     }
 }

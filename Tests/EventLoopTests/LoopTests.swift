@@ -174,6 +174,46 @@ import Testing
         #expect(fired.count == 1 && fired[0].contains(.read) && !fired[0].contains(.timeout), "\(fired)")
     }
 
+    /// Timeouts last at least what they say, by the monotonic clock: one-shot timers (shared and exact
+    /// durations), a one-shot descriptor watcher's and a persistent one's. libevent's coarse clock, which lags
+    /// by up to a tick (4 ms), fired most of these early.
+    @Test func timeoutsNeverFireEarly() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { Syscall.close(fds[0]); Syscall.close(fds[1]) }
+        let loop = Loop()
+        var early: [String] = []
+        var count = 0
+        func check(_ what: String, _ ms: Int, since start: UInt64) {
+            count += 1
+            let took = Clock.monotonicNanos() &- start
+            if took < UInt64(ms) * 1_000_000 { early.append("\(what) \(ms) ms after \(took / 1_000) us") }
+        }
+        var watchers: [Watcher] = []
+        for i in 0..<40 {
+            let ms = 3 + i % 20
+            let start = Clock.monotonicNanos()
+            let t = Watcher.timer(loop: loop) { check("timer", ms, since: start) }
+            if i < 20 { t.arm(timeoutMillis: ms) } else { t.arm(exactMillis: ms) }
+            watchers.append(t)
+        }
+        let oneShotStart = Clock.monotonicNanos()
+        let oneShot = Watcher(loop: loop, fd: fds[0], events: .read, persist: false) { _ in
+            check("one-shot reader", 9, since: oneShotStart)
+        }
+        oneShot.arm(timeoutMillis: 9)
+        var persistentStart = Clock.monotonicNanos()
+        var persistent: Watcher!
+        persistent = Watcher(loop: loop, fd: fds[1], events: .read) { _ in
+            check("persistent reader", 11, since: persistentStart)
+            if count >= 45 { persistent.disarm() } else { persistentStart = Clock.eventNanos() }   // it counts from the wake-up
+        }
+        persistent.arm(timeoutMillis: 11)
+        loop.run()
+        #expect(count == 45)
+        #expect(early.isEmpty, "\(early)")
+    }
+
     @Test func readOnClosedPeerReportsEOF() throws {
         var fds: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
