@@ -159,8 +159,9 @@ private final class BlackHole {
 
 extension ProxyErrorsTests {
     /// proxy_connect_timeout bounds a connect that never completes: the request goes on to the next server (a
-    /// node that died without a word, the failover case), or is a 504 with nginx's log line when there is none;
-    /// over TLS too. The connect timeout was swallowed: such a request waited until the kernel gave up (minutes).
+    /// node that died without a word, the failover case; a session of that node's too), or is a 504 with nginx's
+    /// log line when there is none; over TLS too. The connect timeout was swallowed: such a request waited until
+    /// the kernel gave up (minutes).
     @Test func aConnectThatNeverCompletesTimesOutAndFailsOver() throws {
         let hole = try BlackHole()
         defer { hole.close() }
@@ -169,9 +170,14 @@ extension ProxyErrorsTests {
         let f = try Fixture(http: """
             proxy_connect_timeout 300ms;
             upstream pair { server \(hole.address); server \(backend.address); }
+            upstream cluster {
+                jvm_route $cookie_JSESSIONID reverse;
+                server \(hole.address) srun_id=tomcat1; server \(backend.address) srun_id=tomcat2;
+            }
             server {
                 listen 127.0.0.1:PORT;
                 location / { proxy_pass http://pair; }
+                location /app { proxy_pass http://cluster; }
                 location /alone { proxy_pass http://\(hole.address); }
                 location /tls { proxy_pass https://\(hole.address); }
             }
@@ -181,6 +187,8 @@ extension ProxyErrorsTests {
             let r = try f.get("/")
             #expect(r.status == 200 && r.text == "from the live node")
         }
+        let session = try f.get("/app", headers: ["Cookie": "JSESSIONID=ABC.tomcat1"])
+        #expect(session.status == 200 && session.text == "from the live node")
         for path in ["/alone", "/tls"] {
             let start = Clock.monotonicNanos()
             let r = try f.get(path)
@@ -191,6 +199,6 @@ extension ProxyErrorsTests {
         let timedOut = f.errorLog().split(separator: "\n").filter {
             $0.contains("upstream timed out (110: Connection timed out) while connecting to upstream")
         }
-        #expect(timedOut.count == 3, "\(f.errorLog())")
+        #expect(timedOut.count == 4, "\(f.errorLog())")
     }
 }
