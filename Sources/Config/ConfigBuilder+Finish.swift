@@ -67,6 +67,7 @@ extension ConfigBuilder {
         }
         try check(http.settings, context, at: http.location, merged: false)
         try http.checkZoneSizes()
+        try checkHashSizes(servers: servers, maps: http.maps)
         warnConflictingNames(servers)
         return HTTPConfig(
             settings: http.settings, servers: servers, upstreams: upstreams, logFormats: http.logFormats,

@@ -139,6 +139,8 @@ final class ConfigBuilder {
     // MARK: - Helpers for handlers
 
     private var seenOnce: Set<String> = []
+    /// The hash sizing directives given 0 (`server_names_hash_max_size 0;`): see ConfigBuilder+HashSizes.swift.
+    var zeroHashSizes: Set<String> = []
 
     /// nginx's "is duplicate" for directives outside the merged settings: once per block (`scope`). `marking`
     /// false checks without counting this one (nginx's `worker_priority 0` leaves its slot unset).

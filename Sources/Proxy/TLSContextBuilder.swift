@@ -91,6 +91,10 @@ extension Builder {
                 try ctx.verifyClients(mode, clientCA: ssl.clientCertificate?.path, trusted: ssl.trustedCertificate?.path,
                                       depth: ssl.verifyDepth)
             } catch { throw fail(error, ssl.clientCertificate?.location ?? ssl.trustedCertificate?.location ?? at) }
+        } else if let t = ssl.trustedCertificate {
+            // Loaded whether or not clients are verified, as nginx does: for stapling's checks, and so that `-t`
+            // finds a file that is not there.
+            do { try ctx.trustForStapling(t.path) } catch { throw fail(error, t.location) }
         }
         if let crl = ssl.crl {
             do { try ctx.useCRL(crl.path) } catch { throw fail(error, crl.location) }
@@ -116,9 +120,6 @@ extension Builder {
         guard let file = ssl.staplingFile else {
             if DynamicCertificates.named(in: ssl) {
                 return warn("\"ssl_stapling\" ignored, not supported with certificates loaded per handshake", at: at)
-            }
-            if ssl.verifyClient == .off, let t = ssl.trustedCertificate {
-                do { try ctx.trustForStapling(t.path) } catch { throw ConfigError(error.message, at: t.location) }
             }
             let setups: [OCSPStapleSetup]
             do { setups = try ctx.prepareStapling(verify: ssl.staplingVerify) } catch { throw ConfigError(error.message, at: at) }

@@ -217,8 +217,43 @@ struct EmptyValuesNginxRefusesTests {
         ("geo \"\" $g { default 1; }", "invalid variable name \"\""),
         ("server { location / { proxy_cookie_flags b secure httponly samesite=lax nosecure; } }",
          "invalid number of arguments in \"proxy_cookie_flags\" directive"),
+        // One argument is only `off`: a cookie needs a flag (the config-diff mutation round).
+        ("server { location / { proxy_cookie_flags on; } }", "invalid parameter \"on\""),
+        ("server { location / { proxy_cookie_flags $arg_c; } }", "invalid parameter \"$arg_c\""),
+        ("server { location / { proxy_cookie_flags \"\"; } }", "invalid parameter \"\""),
     ])
     func refused(config: String, message: String) {
         #expect(loadError(http(config)) == message + " in /c/nginx.conf:3")
+    }
+}
+
+/// What the config-diff mutation round found `-t` passing where nginx 1.22.1 refuses (each checked with `nginx -t`).
+struct MutationsNginxRefusesTests {
+    /// A hash size of 0 leaves nginx no table to build: refused, with no file and line, when there are keys for it.
+    @Test(arguments: [
+        ("variables_hash_max_size 0;", "could not build variables_hash, you should increase variables_hash_max_size: 0"),
+        ("variables_hash_bucket_size 0;", "could not build variables_hash, you should increase variables_hash_bucket_size: 0"),
+        ("server_names_hash_bucket_size 0; server { listen 127.0.0.1:8080; } server { listen 127.0.0.1:8080; server_name b; }",
+         "could not build server_names_hash, you should increase server_names_hash_bucket_size: 0"),
+        ("server_names_hash_max_size 0; server_names_hash_bucket_size 0; server { listen 127.0.0.1:8080; server_name a; } server { listen 127.0.0.1:8080; server_name ~b; }",
+         "could not build server_names_hash, you should increase server_names_hash_max_size: 0"),
+        ("map_hash_max_size 0; map $uri $x { a 1; }", "could not build map_hash, you should increase map_hash_max_size: 0"),
+        // Nothing to build: loaded.
+        ("server_names_hash_bucket_size 0; server { listen 127.0.0.1:8080; server_name a; } server { listen 127.0.0.1:8081; }", "loaded"),
+        ("map_hash_bucket_size 0; map $uri $x { default 1; ~^/a 2; }", "loaded"),
+    ])
+    func zeroHashSizes(config: String, message: String) {
+        #expect(loadError(http(config)) == message)
+    }
+
+    /// debug_connection takes `unix:`, an address or block, or a name nginx resolves; nginx says it found no host
+    /// for anything else.
+    @Test(arguments: [
+        ("\"\"", "host not found in debug_connection \"\" in /c/nginx.conf:1"),
+        ("$foo", "host not found in debug_connection \"$foo\" in /c/nginx.conf:1"),
+        ("unix:", "loaded"), ("127.0.0.1", "loaded"), ("10.0.0.0/8", "loaded"), ("::1", "loaded"), ("localhost", "loaded"),
+    ])
+    func debugConnection(argument: String, message: String) {
+        #expect(loadError(["nginx.conf": "events { debug_connection \(argument); }\nhttp { }"]) == message)
     }
 }

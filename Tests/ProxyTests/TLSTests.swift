@@ -262,6 +262,11 @@ import Testing
         #expect(mismatch.0 != 0)
         #expect(mismatch.1.contains("key values mismatch"))
         // The certificate as the directive wrote it, as nginx names it.
+        // ssl_trusted_certificate is loaded without client verification too, as nginx loads it.
+        let trusted = try check("ssl_certificate rsa.crt; ssl_certificate_key rsa.key; ssl_trusted_certificate \(kit.path("none.crt"));")
+        #expect(trusted.0 != 0)
+        #expect(trusted.1.contains("[emerg] SSL_CTX_load_verify_locations(\"\(kit.path("none.crt"))\") failed"), "\(trusted.1)")
+        #expect(trusted.1.contains("in \(conf):1"))
         let noKey = try check("ssl_certificate rsa.crt;")
         #expect(noKey.1.contains("no \"ssl_certificate_key\" is defined for certificate \"rsa.crt\""))
         let noCertificate = try check("location / { return 200; }")

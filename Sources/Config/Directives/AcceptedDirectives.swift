@@ -16,13 +16,14 @@ extension DirectiveTable {
         ignored("scgi_temp_path", any, .range(1, 4), .tempPath),
         // TCP_CORK only matters together with sendfile(2) for static files.
         ignored("tcp_nopush", any, .exactly(1), .flag),
-        // Hash table sizing: switchyard's tables grow on their own.
-        ignored("server_names_hash_max_size", [.http], .exactly(1), .number),
-        ignored("server_names_hash_bucket_size", [.http], .exactly(1), .number),
-        ignored("variables_hash_max_size", [.http], .exactly(1), .number),
-        ignored("variables_hash_bucket_size", [.http], .exactly(1), .number),
-        ignored("map_hash_max_size", [.http], .exactly(1), .number),
-        ignored("map_hash_bucket_size", [.http], .exactly(1), .number),
+        // Hash table sizing: switchyard's tables grow on their own. A 0 is remembered: nginx cannot build the table
+        // with it, and refuses the configuration when it has one to build (ConfigBuilder+HashSizes.swift).
+        ignored("server_names_hash_max_size", [.http], .exactly(1), .hashSize),
+        ignored("server_names_hash_bucket_size", [.http], .exactly(1), .hashSize),
+        ignored("variables_hash_max_size", [.http], .exactly(1), .hashSize),
+        ignored("variables_hash_bucket_size", [.http], .exactly(1), .hashSize),
+        ignored("map_hash_max_size", [.http], .exactly(1), .hashSize),
+        ignored("map_hash_bucket_size", [.http], .exactly(1), .hashSize),
         ignored("types_hash_max_size", any, .exactly(1), .number),
         ignored("types_hash_bucket_size", any, .exactly(1), .number),
         ignored("proxy_headers_hash_max_size", any, .exactly(1), .number),
@@ -60,7 +61,7 @@ extension DirectiveTable {
         ignored("accept_mutex_delay", [.events], .exactly(1), .msec),
         // Debug logging for some clients only: switchyard has no debug level (nginx built without --with-debug
         // ignores it too).
-        ignored("debug_connection", [.events], .exactly(1), .text, .many),   // a list: one per address
+        ignored("debug_connection", [.events], .exactly(1), .debugConnection, .many),   // a list: one per address
         // Sizing of nginx's epoll and aio batches, and its undocumented gzip buffering knobs.
         ignored("epoll_events", [.events], .exactly(1), .number),
         ignored("worker_aio_requests", [.events], .exactly(1), .number),
@@ -108,6 +109,10 @@ extension DirectiveTable {
         case threadPool
         /// `off` or a URI, repeated: URIs add up, `off` stands alone.
         case http2Push
+        /// `unix:`, an address or block, or a host name (nginx resolves it, and says when it cannot).
+        case debugConnection
+        /// A number; 0 is remembered for the check of the tables nginx builds (`ConfigBuilder.zeroHashSizes`).
+        case hashSize
     }
 
     static func ignored(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck,
@@ -137,6 +142,8 @@ extension DirectiveTable {
         case .msec: _ = try Values.milliseconds(directive, arguments[0])
         case .seconds: _ = try Values.seconds(directive, arguments[0])
         case .number: _ = try Values.number(directive, arguments[0])
+        case .hashSize:
+            if try Values.number(directive, arguments[0]) == 0 { builder.zeroHashSizes.insert(directive.name) }
         case .buffers: _ = try Values.bufferCount(directive)
         case .tempPath:
             _ = try Values.pathLevels(directive)
@@ -175,6 +182,10 @@ extension DirectiveTable {
                 throw ConfigError("invalid value \"\(first)\" in \"\(directive.name)\" directive", at: directive.location)
             }
         case .text: break
+        case .debugConnection:
+            guard first == "unix:" || CIDR.parse(first) != .invalid || isHostName(first) else {
+                throw ConfigError("host not found in debug_connection \"\(first)\"", at: directive.location)
+            }
         case .threadPool:
             if !builder.firstTime("thread_pool " + first) {
                 throw ConfigError("duplicate thread pool \"\(first)\"", at: directive.location)

@@ -231,6 +231,8 @@ extension DirectiveTable {
             builder.settings.proxy.$cookieFlags.set([])
             return
         }
+        // A cookie alone, without flags, is not a rule: nginx takes one argument only as `off`.
+        if arguments.count == 1 { throw Values.invalidParameter(directive, arguments[0].text) }
         if current.isSet && current.wrappedValue.isEmpty {
             throw ConfigError("\"proxy_cookie_flags\" directive is duplicate", at: directive.location)
         }
