@@ -184,6 +184,17 @@ CASES = [
     ('nested_temp_path_missing_parent', H('proxy_temp_path nonexist/deeper/proxy_temp;')),
     ('cache_path_missing_parent', H('proxy_cache_path nonexist2/deeper/cache keys_zone=c:1m;')),
 
+    # (2026-12-07, sixteenth session's mutation round)
+    ('proxy_cookie_flags_on_alone', H(loc_body='proxy_pass http://127.0.0.1:18081; proxy_cookie_flags on;')),
+    ('proxy_cookie_flags_cookie_alone', H(loc_body='proxy_pass http://127.0.0.1:18081; proxy_cookie_flags $arg_c;')),
+    ('debug_connection_empty', 'events { debug_connection ""; }\nhttp { }\n'),
+    ('debug_connection_variable', 'events { debug_connection $foo; }\nhttp { }\n'),
+    ('variables_hash_max_size_zero', H('variables_hash_max_size 0;')),
+    ('server_names_hash_bucket_size_zero', H('server_names_hash_bucket_size 0; server { listen 127.0.0.1:18080; server_name b; }')),
+    ('server_names_hash_bucket_size_zero_alone', H('server_names_hash_bucket_size 0;')),
+    ('map_hash_max_size_zero', H('map_hash_max_size 0; map $uri $m { /a 1; }')),
+    ('map_hash_max_size_zero_no_keys', H('map_hash_max_size 0; map $uri $m { default 1; }')),
+    ('ssl_trusted_certificate_missing', H(server_body='listen 127.0.0.1:18443 ssl; ssl_certificate %%DIR%%/c.pem; ssl_certificate_key %%DIR%%/k.pem; ssl_trusted_certificate %%DIR%%/missing.crt;')),
     # ---------------- operator mistakes picked by hand (not from mutations)
     ('op_listen_nonlocal_addr', H(server_body='listen 192.0.2.10:18080;')),
     ('op_listen_nonlocal_addr_v6', H(server_body='listen [2001:db8::10]:18080;')),
