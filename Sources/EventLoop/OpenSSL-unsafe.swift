@@ -469,9 +469,9 @@ public final class OCSPChain {
 }
 
 extension TLSContext {
-    /// ssl_trusted_certificate in the store (issuers of stapled certificates, signers of their responses),
-    /// without asking clients for certificates.
-    public func trustForStapling(_ path: String) throws(Failure) {
+    /// ssl_trusted_certificate in the store (issuers of stapled certificates, signers of their responses), loaded
+    /// as nginx loads it in every TLS server, without asking clients for certificates.
+    public func addTrusted(_ path: String) throws(Failure) {
         if cswy_ocsp_ctx_trust(pointer, path) != 0 {
             throw Failure(message: "SSL_CTX_load_verify_locations(\"\(path)\") failed" + Self.errorText())
         }

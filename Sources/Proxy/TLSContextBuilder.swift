@@ -94,7 +94,7 @@ extension Builder {
         } else if let t = ssl.trustedCertificate {
             // Loaded whether or not clients are verified, as nginx does: for stapling's checks, and so that `-t`
             // finds a file that is not there.
-            do { try ctx.trustForStapling(t.path) } catch { throw fail(error, t.location) }
+            do { try ctx.addTrusted(t.path) } catch { throw fail(error, t.location) }
         }
         if let crl = ssl.crl {
             do { try ctx.useCRL(crl.path) } catch { throw fail(error, crl.location) }
