@@ -107,6 +107,11 @@ struct BinaryTests {
             "switchyard: [emerg] open() \"\(scratch.path)/nodir/x.pid\" failed (2: No such file or directory)\n"))
         try FileManager.default.createDirectory(atPath: scratch.path + "/nodir", withIntermediateDirectories: false)
         #expect(try run(["-p", scratch.path, "-t"]).status == 0)
+        // A directory where the file should be: nginx's open fails with EISDIR (the config-diff mutation round).
+        try scratch.write("conf/nginx.conf", "pid nodir;\nevents {}\nhttp {}\n")
+        let directory = try run(["-p", scratch.path, "-t"])
+        #expect(directory.status == 1)
+        #expect(directory.stderr.hasPrefix("switchyard: [emerg] open() \"\(scratch.path)/nodir\" failed (21: Is a directory)\n"))
     }
 
     /// A start that fails says why on stderr too (and in the error log), as nginx does before it lets go of
