@@ -72,11 +72,12 @@ final class ConfigBuilder {
     }
 
     /// Runs a block's directives with `frame` on top.
-    func runBlock(_ directive: Directive, as context: ConfigContext, frame: Frame) throws {
+    func runBlock(_ directive: Directive, as context: ConfigContext, frame: Frame, entering: (() -> Void)? = nil) throws {
         frames.append(frame)
         blocksEntered += 1
         levels.append(blocksEntered)
         defer { frames.removeLast(); levels.removeLast() }
+        entering?()
         try run(directive.block ?? [], in: context)
     }
 
@@ -141,6 +142,10 @@ final class ConfigBuilder {
     private var seenOnce: Set<String> = []
     /// The hash sizing directives given 0 (`server_names_hash_max_size 0;`): see ConfigBuilder+HashSizes.swift.
     var zeroHashSizes: Set<String> = []
+    /// nginx's per-level tables and their sizes, for the same check.
+    var levelHashTables = LevelHashTables()
+    /// The blocks the current directive is in, outermost first (numbered as entered).
+    var currentLevels: [Int] { levels }
 
     /// nginx's "is duplicate" for directives outside the merged settings: once per block (`scope`). `marking`
     /// false checks without counting this one (nginx's `worker_priority 0` leaves its slot unset).

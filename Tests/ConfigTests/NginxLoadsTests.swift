@@ -246,6 +246,32 @@ struct MutationsNginxRefusesTests {
         #expect(loadError(http(config)) == message)
     }
 
+    /// The types and proxy headers tables: every server builds them (with its own or the http block's sizes), a
+    /// deeper level again only with its own `types {}` or proxy header directives.
+    @Test(arguments: [
+        ("types_hash_max_size 0; server { listen 127.0.0.1:8080; }", "types_hash_max_size"),
+        ("server { listen 127.0.0.1:8080; types_hash_max_size 0; }", "types_hash_max_size"),
+        ("server { listen 127.0.0.1:8080; location / { types_hash_max_size 0; location /a { types { } } } }", "types_hash_max_size"),
+        ("types_hash_bucket_size 0; server { listen 127.0.0.1:8080; types { text/html html; } }", "types_hash_bucket_size"),
+        ("proxy_headers_hash_max_size 0; server { listen 127.0.0.1:8080; location / { return 200; } }", "proxy_headers_hash_max_size"),
+        ("proxy_headers_hash_max_size 0; server { listen 127.0.0.1:8080; location / { proxy_headers_hash_max_size 512; proxy_pass http://127.0.0.1:1; } }",
+         "proxy_headers_hash_max_size"),
+        ("server { listen 127.0.0.1:8080; location / { proxy_hide_header X-A; proxy_headers_hash_max_size 0; } }", "proxy_headers_hash_max_size"),
+        ("server { listen 127.0.0.1:8080; location / { proxy_headers_hash_max_size 0; location /a { proxy_set_header X a; } } }",
+         "proxy_headers_hash_max_size"),
+        ("server { listen 127.0.0.1:8080; location / { proxy_pass_header Server; proxy_headers_hash_bucket_size 0; } }", "proxy_headers_hash_bucket_size"),
+        // A level that builds nothing of its own shares its parent's table: loaded.
+        ("types_hash_max_size 0; proxy_headers_hash_max_size 0;", nil),
+        ("types { text/html html; } server { listen 127.0.0.1:8080; location / { types_hash_max_size 0; } }", nil),
+        ("server { listen 127.0.0.1:8080; location / { proxy_pass http://127.0.0.1:1; proxy_headers_hash_max_size 0; } }", nil),
+    ] as [(String, String?)])
+    func zeroLevelHashSizes(config: String, directive: String?) {
+        let expected = directive.map { d in
+            "could not build \(d.hasPrefix("types") ? "types" : "proxy_headers")_hash, you should increase \(d): 0"
+        } ?? "loaded"
+        #expect(loadError(http(config)) == expected)
+    }
+
     /// debug_connection takes `unix:`, an address or block, or a name nginx resolves; nginx says it found no host
     /// for anything else.
     @Test(arguments: [

@@ -24,10 +24,10 @@ extension DirectiveTable {
         ignored("variables_hash_bucket_size", [.http], .exactly(1), .hashSize),
         ignored("map_hash_max_size", [.http], .exactly(1), .hashSize),
         ignored("map_hash_bucket_size", [.http], .exactly(1), .hashSize),
-        ignored("types_hash_max_size", any, .exactly(1), .number),
-        ignored("types_hash_bucket_size", any, .exactly(1), .number),
-        ignored("proxy_headers_hash_max_size", any, .exactly(1), .number),
-        ignored("proxy_headers_hash_bucket_size", any, .exactly(1), .number),
+        ignored("types_hash_max_size", any, .exactly(1), .levelHashSize),
+        ignored("types_hash_bucket_size", any, .exactly(1), .levelHashSize),
+        ignored("proxy_headers_hash_max_size", any, .exactly(1), .levelHashSize),
+        ignored("proxy_headers_hash_bucket_size", any, .exactly(1), .levelHashSize),
         // Memory pools: switchyard allocates per connection and request without nginx's pools.
         ignored("request_pool_size", server, .exactly(1), .poolSize),
         // File I/O tuning for static files.
@@ -113,6 +113,8 @@ extension DirectiveTable {
         case debugConnection
         /// A number; 0 is remembered for the check of the tables nginx builds (`ConfigBuilder.zeroHashSizes`).
         case hashSize
+        /// The same for a table built per level (`LevelHashTables`).
+        case levelHashSize
     }
 
     static func ignored(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck,
@@ -144,6 +146,9 @@ extension DirectiveTable {
         case .number: _ = try Values.number(directive, arguments[0])
         case .hashSize:
             if try Values.number(directive, arguments[0]) == 0 { builder.zeroHashSizes.insert(directive.name) }
+        case .levelHashSize:
+            let isZero = try Values.number(directive, arguments[0]) == 0
+            builder.levelHashTables.size(directive.name, isZero: isZero, at: builder.currentLevels)
         case .buffers: _ = try Values.bufferCount(directive)
         case .tempPath:
             _ = try Values.pathLevels(directive)

@@ -12,7 +12,10 @@ extension DirectiveTable {
         DirectiveSpec("server", [.http], .none, block: true, .custom { builder, directive in
             let draft = ServerDraft(location: directive.location)
             builder.http!.servers.append(draft)
-            try builder.runBlock(directive, as: .server, frame: .server(draft))
+            try builder.runBlock(directive, as: .server, frame: .server(draft)) {
+                builder.levelHashTables.build(.types, at: builder.currentLevels)
+                builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+            }
         }),
         DirectiveSpec("location", [.server, .location], .range(1, 2), block: true, .custom(location)),
         DirectiveSpec("limit_except", [.location], .atLeast(1), block: true, .custom(limitExcept)),
@@ -59,6 +62,7 @@ extension DirectiveTable {
             builder, directive in
             // A level's own `types {}` replaces the inherited map instead of extending it.
             if !builder.settings.content.$types.isSet { builder.settings.content.$types.set(MimeTypes()) }
+            builder.levelHashTables.build(.types, at: builder.currentLevels)
             try builder.runBlock(directive, as: .types, frame: .types)
         }),
         DirectiveSpec("listen", [.server], .atLeast(1), .custom { builder, directive in

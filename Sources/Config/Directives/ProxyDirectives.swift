@@ -18,13 +18,20 @@ extension DirectiveTable {
             }
             try setHandler(builder, directive, .proxy(pass))
         }),
-        DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.modules.proxy.$setHeaders) { _, directive in
-            [HeaderTemplate(
+        DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.modules.proxy.$setHeaders) { builder, directive in
+            builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+            return [HeaderTemplate(
                 name: directive.arguments[0].text, value: try Values.template(directive, directive.arguments[1]),
                 location: directive.location)]
         }),
-        DirectiveSpec("proxy_hide_header", anyHTTPLevel, .exactly(1), .words(\.modules.proxy.$hideHeaders)),
-        DirectiveSpec("proxy_pass_header", anyHTTPLevel, .exactly(1), .words(\.modules.proxy.$passHeaders)),
+        DirectiveSpec("proxy_hide_header", anyHTTPLevel, .exactly(1), .append(\.modules.proxy.$hideHeaders) { builder, directive in
+            builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+            return [directive.arguments[0].text]
+        }),
+        DirectiveSpec("proxy_pass_header", anyHTTPLevel, .exactly(1), .append(\.modules.proxy.$passHeaders) { builder, directive in
+            builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+            return [directive.arguments[0].text]
+        }),
         DirectiveSpec("proxy_http_version", anyHTTPLevel, .exactly(1), .value(\.modules.proxy.$httpVersion) { _, directive in
             guard let version = HTTPVersion(rawValue: directive.arguments[0].text) else {
                 throw ConfigError("invalid value \"\(directive.arguments[0].text)\"", at: directive.location)
