@@ -13,7 +13,7 @@ extension ConfigBuilder {
                 map.entries.contains { if case .exact = $0.key { true } else { false } }
             })
         }
-        if let (table, directive) = levelHashTables.firstZero() {
+        if let (table, directive) = firstZeroSizedHashTable {
             throw ConfigError("could not build \(table.rawValue)_hash, you should increase \(directive): 0", at: nil)
         }
         guard zeros else { return }

@@ -143,9 +143,21 @@ final class ConfigBuilder {
     /// The hash sizing directives given 0 (`server_names_hash_max_size 0;`): see ConfigBuilder+HashSizes.swift.
     var zeroHashSizes: Set<String> = []
     /// nginx's per-level tables and their sizes, for the same check.
-    var levelHashTables = LevelHashTables()
-    /// The blocks the current directive is in, outermost first (numbered as entered).
-    var currentLevels: [Int] { levels }
+    private var levelHashTables = LevelHashTables()
+
+    /// The current level sizes a per-level hash table (`types_hash_max_size 0;`).
+    func sizesHashTable(_ directive: Directive, isZero: Bool) {
+        levelHashTables.size(directive.name, isZero: isZero, at: levels.last!)
+    }
+
+    /// nginx builds `table` for the current level as it merges it: below http only (nothing merges into the
+    /// http block's own).
+    func buildsHashTable(_ table: LevelHashTables.Table) {
+        if currentServer != nil { levelHashTables.build(table, at: levels) }
+    }
+
+    /// The first per-level table nginx would build with a size of 0.
+    var firstZeroSizedHashTable: (table: LevelHashTables.Table, directive: String)? { levelHashTables.firstZero() }
 
     /// nginx's "is duplicate" for directives outside the merged settings: once per block (`scope`). `marking`
     /// false checks without counting this one (nginx's `worker_priority 0` leaves its slot unset).

@@ -8,7 +8,7 @@ struct LevelHashTables {
     enum Table: String { case types, proxyHeaders = "proxy_headers" }
 
     private struct Size {
-        let levels: [Int]
+        let level: Int
         let directive: String
         let isZero: Bool
     }
@@ -16,8 +16,8 @@ struct LevelHashTables {
     private var sizes: [Size] = []
     private var builds: [(levels: [Int], table: Table)] = []
 
-    mutating func size(_ directive: String, isZero: Bool, at levels: [Int]) {
-        sizes.append(Size(levels: levels, directive: directive, isZero: isZero))
+    mutating func size(_ directive: String, isZero: Bool, at level: Int) {
+        sizes.append(Size(level: level, directive: directive, isZero: isZero))
     }
 
     mutating func build(_ table: Table, at levels: [Int]) {
@@ -34,7 +34,7 @@ struct LevelHashTables {
                 // The innermost level on the build's path that sets this size.
                 var best: (depth: Int, zero: Bool)? = nil
                 for s in sizes where s.directive == directive {
-                    guard let level = s.levels.last, let depth = b.levels.firstIndex(of: level) else { continue }
+                    guard let depth = b.levels.firstIndex(of: s.level) else { continue }
                     if best == nil || depth >= best!.depth { best = (depth, s.isZero) }
                 }
                 if best?.zero == true { return (b.table, directive) }

@@ -262,6 +262,9 @@ struct MutationsNginxRefusesTests {
         ("server { listen 127.0.0.1:8080; location / { proxy_pass_header Server; proxy_headers_hash_bucket_size 0; } }", "proxy_headers_hash_bucket_size"),
         // A level that builds nothing of its own shares its parent's table: loaded.
         ("types_hash_max_size 0; proxy_headers_hash_max_size 0;", nil),
+        // The http block's own tables are not built (nothing merges into it); a server's are.
+        ("types_hash_max_size 0; types { text/html html; } proxy_headers_hash_max_size 0; proxy_set_header X a;", nil),
+        ("proxy_headers_hash_max_size 0; proxy_set_header X a; server { listen 127.0.0.1:8080; }", "proxy_headers_hash_max_size"),
         ("types { text/html html; } server { listen 127.0.0.1:8080; location / { types_hash_max_size 0; } }", nil),
         ("server { listen 127.0.0.1:8080; location / { proxy_pass http://127.0.0.1:1; proxy_headers_hash_max_size 0; } }", nil),
     ] as [(String, String?)])

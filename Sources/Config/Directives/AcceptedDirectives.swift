@@ -147,8 +147,7 @@ extension DirectiveTable {
         case .hashSize:
             if try Values.number(directive, arguments[0]) == 0 { builder.zeroHashSizes.insert(directive.name) }
         case .levelHashSize:
-            let isZero = try Values.number(directive, arguments[0]) == 0
-            builder.levelHashTables.size(directive.name, isZero: isZero, at: builder.currentLevels)
+            builder.sizesHashTable(directive, isZero: try Values.number(directive, arguments[0]) == 0)
         case .buffers: _ = try Values.bufferCount(directive)
         case .tempPath:
             _ = try Values.pathLevels(directive)

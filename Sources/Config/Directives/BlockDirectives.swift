@@ -13,8 +13,8 @@ extension DirectiveTable {
             let draft = ServerDraft(location: directive.location)
             builder.http!.servers.append(draft)
             try builder.runBlock(directive, as: .server, frame: .server(draft)) {
-                builder.levelHashTables.build(.types, at: builder.currentLevels)
-                builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+                builder.buildsHashTable(.types)
+                builder.buildsHashTable(.proxyHeaders)
             }
         }),
         DirectiveSpec("location", [.server, .location], .range(1, 2), block: true, .custom(location)),
@@ -62,7 +62,7 @@ extension DirectiveTable {
             builder, directive in
             // A level's own `types {}` replaces the inherited map instead of extending it.
             if !builder.settings.content.$types.isSet { builder.settings.content.$types.set(MimeTypes()) }
-            builder.levelHashTables.build(.types, at: builder.currentLevels)
+            builder.buildsHashTable(.types)
             try builder.runBlock(directive, as: .types, frame: .types)
         }),
         DirectiveSpec("listen", [.server], .atLeast(1), .custom { builder, directive in

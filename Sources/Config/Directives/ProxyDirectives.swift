@@ -19,17 +19,17 @@ extension DirectiveTable {
             try setHandler(builder, directive, .proxy(pass))
         }),
         DirectiveSpec("proxy_set_header", anyHTTPLevel, .exactly(2), .append(\.modules.proxy.$setHeaders) { builder, directive in
-            builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+            builder.buildsHashTable(.proxyHeaders)
             return [HeaderTemplate(
                 name: directive.arguments[0].text, value: try Values.template(directive, directive.arguments[1]),
                 location: directive.location)]
         }),
         DirectiveSpec("proxy_hide_header", anyHTTPLevel, .exactly(1), .append(\.modules.proxy.$hideHeaders) { builder, directive in
-            builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+            builder.buildsHashTable(.proxyHeaders)
             return [directive.arguments[0].text]
         }),
         DirectiveSpec("proxy_pass_header", anyHTTPLevel, .exactly(1), .append(\.modules.proxy.$passHeaders) { builder, directive in
-            builder.levelHashTables.build(.proxyHeaders, at: builder.currentLevels)
+            builder.buildsHashTable(.proxyHeaders)
             return [directive.arguments[0].text]
         }),
         DirectiveSpec("proxy_http_version", anyHTTPLevel, .exactly(1), .value(\.modules.proxy.$httpVersion) { _, directive in
