@@ -719,6 +719,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .ended(let consumed, let reusable):
             if proxy.cgi != nil { logStderr("while reading upstream") }
             c.buffer.consume(consumed)
+            if !c.buffer.isEmpty, let warning = tx.extraDataWarning {
+                worker.log(.warn, warning + " while reading upstream", client)
+            }
             return endOfBody(reusable: reusable)
         case .failed(let f):
             if proxy.cgi != nil { logStderr("while reading upstream") }

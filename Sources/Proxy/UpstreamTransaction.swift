@@ -247,6 +247,17 @@ struct UpstreamTransaction {
         }
     }
 
+    /// nginx's warning when bytes follow the end of an HTTP body in the same read (the connection is then not
+    /// reused), or nil for the CGI family's framings.
+    var extraDataWarning: String? {
+        guard cgi == nil else { return nil }
+        switch framing {
+        case .length: return "upstream sent more data than specified in \"Content-Length\" header"
+        case .chunked: return "upstream sent data after final chunk"
+        default: return nil
+        }
+    }
+
     /// After `.head`: the connection may be reused now (a bodyless answer with nothing after it).
     func reusableAfterHead(leftover: Int) -> Bool {
         state == .done && leftover == 0 && keepAlive

@@ -21,6 +21,8 @@ public struct MockResponse: Sendable {
     public var stream: MockStream?
     /// Raw bytes sent before the response's status line: interim (1xx) heads, e.g. a 103 Early Hints.
     public var interim: [UInt8] = []
+    /// Raw bytes sent right after the response, in the same write: a misbehaving server's extra data.
+    public var trailing: [UInt8] = []
 
     public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], chunked: Bool = false,
                 dropConnection: Bool = false, hang: Bool = false, hold: MockHold? = nil, stream: MockStream? = nil) {
@@ -290,6 +292,7 @@ private final class MockConnection {
             out += [13, 10]
             if !bodyless && r.stream == nil { out += r.body }
         }
+        if r.stream == nil && r.hold == nil { out += r.trailing }
         send(out)
         if let s = r.stream, !bodyless { sendStream(s, chunked: r.chunked) }
     }

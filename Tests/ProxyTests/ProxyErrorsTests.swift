@@ -202,3 +202,35 @@ extension ProxyErrorsTests {
         #expect(timedOut.count == 4, "\(f.errorLog())")
     }
 }
+
+extension ProxyErrorsTests {
+    /// Bytes after the end of a body (more than Content-Length says, or after the last chunk) get nginx's warning,
+    /// and the connection is not used again: each next request gets its own answer, never the extra bytes.
+    @Test func extraBytesAfterABodyAreWarnedAndTheConnectionIsNotReused() throws {
+        let forged = Array("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged".utf8)
+        let backend = try MockBackend(name: "sloppy") { req in
+            var r = MockResponse(body: Array("hello \(req.target)".utf8), chunked: req.target == "/chunked")
+            if req.target != "/clean" { r.trailing = forged }
+            return r
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream app { server \(backend.address); keepalive 4; }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        for path in ["/length", "/clean", "/chunked", "/clean"] {
+            try c.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            let r = try c.readResponse()
+            #expect(r.status == 200 && r.text == "hello \(path)")
+        }
+        let warnings = f.errorLog().split(separator: "\n").filter { $0.contains("[warn]") }
+        #expect(warnings.count == 2, "\(f.errorLog())")
+        #expect(warnings.first?.contains("upstream sent more data than specified in \"Content-Length\" header while reading upstream") == true)
+        #expect(warnings.last?.contains("upstream sent data after final chunk while reading upstream") == true)
+    }
+}
