@@ -74,6 +74,9 @@ struct MergeTests {
         #expect(settings.logging.accessLogs.map(\.path) == ["/var/log/s/access.log"])
         #expect(settings.client.bodyTempPath == "/var/cache/s/client_temp")
         #expect(settings.proxy.tempPath == "/p/tmp/proxy")
+        // `pid "";` is nginx's unset: the default stays (it was the prefix directory, which -t then refused).
+        let empty = InMemoryConfigSource(["/c/nginx.conf": "pid \"\";\nevents {}\nhttp { }\n"])
+        #expect(try ConfigLoader(options: options, source: empty).load(file: "/c/nginx.conf").main.pidPath == "/run/s.pid")
     }
 
     /// A directive used at one server only is still merged down everywhere it is set.

@@ -198,6 +198,8 @@ CASES = [
     ('types_hash_max_size_zero_location_shares', H(loc_body='types_hash_max_size 0;')),
     ('proxy_headers_hash_max_size_zero_own_headers', H(loc_body='proxy_pass http://127.0.0.1:18081; proxy_set_header X a; proxy_headers_hash_max_size 0;')),
     ('proxy_headers_hash_max_size_zero_location_shares', H(loc_body='proxy_pass http://127.0.0.1:18081; proxy_headers_hash_max_size 0;')),
+    ('pid_empty_is_the_default', H(main='pid "";')),
+    ('pid_directory', H(main='pid %%DIR%%;')),
     ('ssl_trusted_certificate_missing', H(server_body='listen 127.0.0.1:18443 ssl; ssl_certificate %%DIR%%/c.pem; ssl_certificate_key %%DIR%%/k.pem; ssl_trusted_certificate %%DIR%%/missing.crt;')),
     # ---------------- operator mistakes picked by hand (not from mutations)
     ('op_listen_nonlocal_addr', H(server_body='listen 192.0.2.10:18080;')),

@@ -38,7 +38,9 @@ extension DirectiveTable {
         }),
         DirectiveSpec("pid", [.main], .exactly(1), .custom { builder, directive in
             try builder.once(directive)
-            builder.main.pidPath = builder.absolutePath(directive.arguments[0].text)
+            // Empty is nginx's unset: the default path stays (ngx_core_module_init_conf).
+            let path = directive.arguments[0].text
+            if !path.isEmpty { builder.main.pidPath = builder.absolutePath(path) }
         }),
         DirectiveSpec("daemon", [.main], .exactly(1), .custom { builder, directive in
             try builder.once(directive)
