@@ -75,7 +75,7 @@ public final class Watcher {
     /// Arms the watcher; with a timeout it also fires `.timeout` after that many milliseconds of no events.
     ///
     /// Like nginx's lazy timers, re-arming a pending watcher whose deadline would move by less than
-    /// `lazySlack(ms)` leaves it as it is: a keep-alive connection re-arms its timeouts several times per
+    /// `lazySlackNanos(ms)` leaves it as it is: a keep-alive connection re-arms its timeouts several times per
     /// request, each a libevent queue update. The timeout then fires at most that much early.
     public func arm(timeoutMillis: Int? = nil) {
         if ownsTimer { return armOwningTimer(timeoutMillis) }
@@ -93,11 +93,21 @@ public final class Watcher {
     /// the slack stays.
     @inline(__always)
     private func schedule(_ e: LibeventEvent, in ms: Int) {
-        let due = Clock.eventNanos() &+ UInt64(ms) &* 1_000_000
-        if deadline != 0 && Int64(bitPattern: due &- deadline).magnitude < UInt64(Self.lazySlack(ms)) &* 1_000_000 { return }
+        let due = Self.due(in: ms)
+        if deadline != 0 && Int64(bitPattern: due &- deadline).magnitude < Self.lazySlackNanos(ms) { return }
         if let t = loop.commonTimeout(millis: ms) { e.add(timeout: t) } else { e.add(millis: ms) }
         deadline = due
     }
+
+    /// `e` to fire `ms` from now, exactly (its own libevent timeout, not a shared one).
+    private func addExactly(_ e: LibeventEvent, in ms: Int) {
+        e.add(millis: ms)
+        deadline = Self.due(in: ms)
+    }
+
+    /// The event-clock time `ms` from now.
+    @inline(__always)
+    private static func due(in ms: Int) -> UInt64 { Clock.eventNanos() &+ UInt64(ms) &* 1_000_000 }
 
     /// `arm` of a persistent descriptor watcher: the descriptor is registered once, and the timeout is its timer.
     /// Taken back, the timeout stops counting but its timer stays pending, ignored when it fires: a connection
@@ -115,8 +125,7 @@ public final class Watcher {
         timeoutMillis = ms
         if !exact { return moveTimer() }
         makeTimer()
-        timer.add(millis: ms)
-        deadline = Clock.eventNanos() &+ UInt64(ms) &* 1_000_000
+        addExactly(timer, in: ms)
     }
 
     /// The owned timer to `timeoutMillis` from now (lazily).
@@ -159,24 +168,26 @@ public final class Watcher {
         return true
     }
 
-    /// How far a pending deadline may be from the requested one and stay: nginx's 300 ms, and at most a
-    /// sixteenth of the timeout so short timeouts stay precise.
+    /// How far (in nanoseconds) a pending deadline may be from the requested one and stay: nginx's 300 ms, and at
+    /// most a sixteenth of the timeout so short timeouts stay precise.
     @inline(__always)
-    static func lazySlack(_ ms: Int) -> Int64 { Int64(min(300, ms >> 4)) }
+    static func lazySlackNanos(_ ms: Int) -> UInt64 { UInt64(min(300, ms >> 4)) &* 1_000_000 }
 
     /// Arms with an exact timeout (not shared): for one-off timers with arbitrary durations. On a persistent
     /// descriptor watcher (an upstream's connect timeout) it is the owned timeout, as `arm(timeoutMillis:)`'s.
     public func arm(exactMillis ms: Int) {
         if ownsTimer { return armOwningTimer(ms, exact: true) }
-        event.add(millis: ms)
-        deadline = Clock.eventNanos() &+ UInt64(ms) &* 1_000_000
+        addExactly(event, in: ms)
         isArmed = true
     }
 
     /// Runs the handler in this loop pass, after the callbacks already due (libevent's `event_active`): for work
     /// that must wait until the current callback has returned. A timer armed for 0 ms would do the same at the
     /// cost of one more `epoll_wait` (with no wait) before it fires.
+    /// Not for a persistent descriptor watcher: libevent reports it as a timeout, which such a watcher takes for
+    /// its own timer's.
     public func fireSoon() {
+        precondition(!ownsTimer, "fireSoon on a descriptor watcher")
         guard !isArmed else { return }
         event.activate()
         isArmed = true
