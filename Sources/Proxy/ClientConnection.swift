@@ -72,6 +72,8 @@ final class ClientConnection: RequestBodySource {
     /// leaves it to be skipped before the next request is read. A plain value, so a request with no body pays
     /// two stores for it.
     private(set) var unreadBody = BodyFraming.none
+    /// A claimed body was given up before its end (`abandonBody`): the connection's last request.
+    private var bodyLeftUnread = false
     /// The skip under way (BodyDiscard.swift), made when skipping starts.
     private var skipping: BodyDiscard?
     /// keepalive_disable msie6 concerns POST requests only: noted at `begin` so the check needs no head copy.
@@ -436,6 +438,15 @@ final class ClientConnection: RequestBodySource {
     /// A proxied request reads its body itself (RequestBody.swift): nothing is left to discard.
     func claimBody() { unreadBody = .none }
 
+    /// The exchange stops reading a body it claimed, not all read (its upstream answered first, or failed): the
+    /// client is only watched, bounded, as while a request is processed, and the connection closes after the
+    /// answer, lingering, so what the client still sends does not reset it before the answer is read.
+    func abandonBody() {
+        keepAlive = false
+        bodyLeftUnread = true
+        if phase == .readingBody { phase = .processing; reader.arm() }
+    }
+
     /// Skips what the input holds of the unread body; it is gone once the step is not `.more`.
     private func skipUnread() -> BodyDiscard.Step {
         if skipping == nil { skipping = BodyDiscard(unreadBody) }
@@ -766,7 +777,7 @@ final class ClientConnection: RequestBodySource {
     /// request already here. Otherwise the close saves the shutdown, a wait and a read per connection.
     private func closeAfterLastResponse() {
         let lingering = request.location?.lingering ?? .standard
-        if lingering.lingers(mayStillSend: unreadBody != .none || !input.isEmpty) { lingeringClose() } else { close() }
+        if lingering.lingers(mayStillSend: unreadBody != .none || bodyLeftUnread || !input.isEmpty) { lingeringClose() } else { close() }
     }
 
     /// The response went out before the body it ignored was all here: skip the rest, then serve what follows

@@ -279,7 +279,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if let up = upstream, let pooled = worker.pool.take(address, group: up.name) {
             conn = pooled; connReused = true
             pooled.owner = self
-            pooled.reader.arm(timeoutMillis: proxy.readTimeoutMillis)   // still registered: only the timer moves
+            pooled.reader.arm()   // still registered; proxy_read_timeout runs once the request is out
             state = .sending
             tx.restart(connected: true)
             request.tries[request.tries.count - 1].connectNanos = 0
@@ -395,6 +395,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     func upstreamWritable(_ ev: IOEvents) {
         guard let c = conn else { return }
+        guard state == .connecting || state == .handshaking || state == .sending else { return c.writer.disarm() }
         if ev.contains(.timeout) {
             if state == .handshaking { return handshakeFailed("upstream timed out (110: Connection timed out) while SSL handshaking to upstream", .timeout) }
             let what = state == .connecting ? "upstream timed out (110: Connection timed out) while connecting to upstream"
@@ -414,6 +415,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     private func sendHead() {
         guard let c = conn else { return }
+        // The server may answer before it has read the whole request (a 413, a 401): read while sending, as nginx
+        // does, with no timer until the request is out (the writer's proxy_send_timeout bounds the sending).
+        if !c.reader.isArmed { c.reader.arm() }
         while headSent < head.count {
             // The body's first bytes join the head's write on plain TCP (writev); TLS writes the head alone.
             let r = headSent == 0 && body.joinsHead && c.transport.tls == nil
@@ -452,17 +456,42 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// `result`: the failed call's, whose errno the log names.
     private func sendFailed(_ result: IOResult) {
-        // A reused keep-alive connection the server had already closed: try again on a fresh one, free of charge.
-        if connReused && !body.sentAnyStreamed {
-            conn?.close(); conn = nil
-            // Not counted as a try: the same server gets a fresh connection.
-            triesDone -= 1
-            request.tries.removeLast()
-            guard let p = peer, let up = upstream else { return nextTry() }
-            return retrySamePeer(p, up)
-        }
+        // The server may have answered before it stopped reading (a 413, then a close): that answer is relayed.
+        if let c = conn, answeredBeforeWriteFailed(c) { return }
         worker.log(.error, "writev() failed \(result.failureText) while sending request to upstream", client)
+        if connReused && !body.sentAnyStreamed && retriesOnFreshConnection() { return }
         tryFailed(.error)
+    }
+
+    /// What the server sent before a write failed, read now: true when it made a whole head (handled from there).
+    private func answeredBeforeWriteFailed(_ c: UpstreamConnection) -> Bool {
+        guard case .done(let n) = c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) else { return false }
+        request.tries[request.tries.count - 1].bytesReceived += Int64(n)
+        parseHead()
+        return state != .sending
+    }
+
+    /// A kept-alive connection failed before the answer's head was whole (a write failed, or it was closed or
+    /// reset while the head was due): the server may have closed it as it idled, or taken the request and died.
+    /// As nginx's cached-connection rule, the request goes again (one try more than proxy_next_upstream_tries)
+    /// only where proxy_next_upstream allows an error to: a POST, LOCK or PATCH, which the server may have
+    /// received, not unless `non_idempotent`; nothing with `off`. It goes to the same server on a fresh
+    /// connection, and the server is not counted as failed (README: differences). The failed try stays listed
+    /// in $upstream_addr and $upstream_status. False: not allowed, the failure takes its ordinary course.
+    private func retriesOnFreshConnection() -> Bool {
+        guard let p = peer, let up = upstream, body.rewindable || !body.sentAnyStreamed else { return false }
+        let elapsed = Duration.nanoseconds(Int64(Clock.eventNanos() &- firstStart))
+        guard proxy.nextUpstream.mayRetry(.error, isIdempotent: request.head.method.isIdempotent, requestSent: true,
+                                          responseBytesSentToClient: false, tries: triesDone - 1,
+                                          peerTries: max(box?.balancer.tries ?? 1, 1), elapsed: elapsed)
+        else { return false }
+        endTry()
+        request.tries[request.tries.count - 1].failedStatus = 502
+        conn?.close(); conn = nil
+        lastFailure = .error
+        triesDone -= 1   // the extra try
+        retrySamePeer(p, up)
+        return true
     }
 
     // MARK: - Receiving
@@ -474,7 +503,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return continueTLS(c)
         }
         if ev.contains(.timeout) {
-            worker.log(.error, "upstream timed out (110: Connection timed out) while reading response header from upstream", client)
+            let phase = state == .streaming ? "reading upstream" : "reading response header from upstream"
+            worker.log(.error, "upstream timed out (110: Connection timed out) while \(phase)", client)
             return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
         }
         if state == .streaming { return pumpBodyDown() }
@@ -486,12 +516,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .done(let n): request.tries[request.tries.count - 1].bytesReceived += Int64(n)
         case .wouldBlock: return
         case .eof, .error:
-            if connReused && c.buffer.isEmpty && request.tries.last?.status == 0 && body.rewindable {
-                return sendFailed(r)
-            }
             // A reset is nginx's recv() failure with its errno; only an orderly close is "prematurely closed".
             let what = if case .error = r { "recv() failed \(r.failureText)" } else { "upstream prematurely closed connection" }
             worker.log(.error, "\(what) while reading response header from upstream", client)
+            if connReused && request.tries.last?.status == 0 && retriesOnFreshConnection() { return }
             return tryFailed(.error)
         }
         parseHead()
@@ -513,6 +541,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if !f.reason.isEmpty { worker.log(.error, "\(f.reason) while reading response header from upstream", client) }
             return tryFailed(f.kind)
         case .upgrade(let resp, let consumed):
+            if state == .sending { stopSending(c) }
             c.buffer.consume(consumed)
             let now = Clock.eventNanos()
             request.tries[request.tries.count - 1].status = resp.status
@@ -520,6 +549,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             upgraded(head: resp, connection: c, leftover: c.buffer.view)
         case .head(let resp, let consumed):
             if proxy.cgi != nil { logStderr("while reading response header from upstream") }
+            if state == .sending { stopSending(c) }
             c.buffer.consume(consumed)
             let now = Clock.eventNanos()
             request.tries[request.tries.count - 1].status = resp.status
@@ -540,6 +570,15 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if resp.status >= 300, ErrorPages.intercepts(resp.status, request) { return intercept(resp) }
             beginResponse(resp)
         }
+    }
+
+    /// The server answered before the whole request was out (a 413 or 401 while the body still went up), as
+    /// nginx relays it: nothing more is sent (the transaction keeps the connection from the pool), and a client
+    /// body not read whole is given up, its connection closed after the answer.
+    private func stopSending(_ c: UpstreamConnection) {
+        c.writer.disarm()
+        state = .readingHead
+        if !body.complete && !request.isSubrequest { client.abandonBody() }
     }
 
     /// The Upgrade exit: a 101 to a request that carried `Upgrade` (nginx's rule, TunnelHead.requested). The
@@ -926,7 +965,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if let f = lastFailure, let cx = cache, cx.serveStale(after: f) { return }
         cache?.finish()
         sink.exchange = nil
-        client.answering(request) { client.sendError(status, closeAfter: !body.complete) }   // unread body bytes must not parse as a request
+        // Unread body bytes must not parse as a request: the client's connection ends with this answer.
+        let bodyCut = !body.complete
+        if bodyCut && !request.isSubrequest { client.abandonBody() }
+        client.answering(request) { client.sendError(status, closeAfter: bodyCut) }
     }
 
     /// proxy_intercept_errors: the upstream's error is dropped (its connection closed) and the location's

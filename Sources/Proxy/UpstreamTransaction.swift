@@ -111,6 +111,9 @@ struct UpstreamTransaction {
     private(set) var state = State.connecting
     /// The final head said the connection may stay open (`keepAlive`); the head itself goes to the executor.
     private(set) var keepAlive = false
+    /// The whole request went out (`requestSent`). An answer that came before (a 413 while the body still went up)
+    /// leaves the connection unusable: the server may still take what was not sent as the next request.
+    private(set) var requestComplete = false
     private(set) var framing = BodyFraming.none
     /// Body bytes still due under `.length`.
     private(set) var remaining: Int64 = 0
@@ -164,6 +167,7 @@ struct UpstreamTransaction {
         if cgi != nil { restartCGI() }
         state = connected ? .sending : .connecting
         keepAlive = false
+        requestComplete = false
         framing = .none
         remaining = 0
         interimBytes = 0
@@ -179,7 +183,13 @@ struct UpstreamTransaction {
     mutating func connected() { if state == .connecting { state = .sending } }
 
     /// The whole request (head and body) is out: the answer is due.
-    mutating func requestSent() { if state == .sending { state = .awaitingHead } }
+    mutating func requestSent() {
+        requestComplete = true
+        if state == .sending { state = .awaitingHead }
+    }
+
+    /// Whether the connection may serve another request, when the answer's framing says it may.
+    private func reusable(_ framingAllows: Bool) -> Bool { framingAllows && requestComplete }
 
     mutating func connectFailed(errno e: Int32, describe: String) -> Failure {
         fail("connect() failed (\(e): \(describe))", .error)
@@ -226,7 +236,10 @@ struct UpstreamTransaction {
             return .failed(fail(e.reason, .invalidHeader))
         case .complete(let resp, let consumed):
             parser.reset()
-            if resp.status == 101 && upgradeRequested {
+            if resp.status == 101 {
+                // A switch the request did not ask for (RFC 9110 §15.2.2): whatever follows is not HTTP, so the
+                // answer is refused like an invalid head, and the connection is never pooled.
+                guard upgradeRequested else { return .failed(fail("upstream sent 101 to a request without Upgrade", .invalidHeader)) }
                 state = .upgraded
                 return .upgrade(resp, consumed: consumed)
             }
@@ -260,7 +273,7 @@ struct UpstreamTransaction {
 
     /// After `.head`: the connection may be reused now (a bodyless answer with nothing after it).
     func reusableAfterHead(leftover: Int) -> Bool {
-        state == .done && leftover == 0 && keepAlive
+        reusable(state == .done && leftover == 0 && keepAlive)
     }
 
     /// Takes body bytes: their payload (de-chunked) goes to `sink`, one or more pieces, never empty ones.
@@ -405,7 +418,7 @@ struct UpstreamTransaction {
                     return .failed(fail("upstream prematurely closed FastCGI request", .error))
                 }
                 state = .done
-                return .ended(consumed: next, reusable: f.keepConn && next == bytes.count)
+                return .ended(consumed: next, reusable: reusable(f.keepConn && next == bytes.count))
             }
             at = next
         }
@@ -463,13 +476,13 @@ struct UpstreamTransaction {
             return .more(consumed: used + n)
         case .ended(let n, let valid):
             state = .done
-            return .ended(consumed: used + n, reusable: valid && used + n == bytes.count)
+            return .ended(consumed: used + n, reusable: reusable(valid && used + n == bytes.count))
         }
     }
 
     private mutating func end(consumed: Int, of available: Int) -> BodyStep {
         state = .done
-        return .ended(consumed: consumed, reusable: consumed == available && keepAlive)
+        return .ended(consumed: consumed, reusable: reusable(consumed == available && keepAlive))
     }
 
     private mutating func fail(_ reason: String, _ kind: UpstreamFailure) -> Failure {

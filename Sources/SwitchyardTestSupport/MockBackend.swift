@@ -23,6 +23,8 @@ public struct MockResponse: Sendable {
     public var interim: [UInt8] = []
     /// Raw bytes sent right after the response, in the same write: a misbehaving server's extra data.
     public var trailing: [UInt8] = []
+    /// Send only the response's first `cutAfter` bytes (head included), then close: a server dying mid-answer.
+    public var cutAfter: Int? = nil
 
     public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], chunked: Bool = false,
                 dropConnection: Bool = false, hang: Bool = false, hold: MockHold? = nil, stream: MockStream? = nil) {
@@ -154,6 +156,11 @@ public final class MockBackend: @unchecked Sendable {
     /// Changes the reply from now on (a node that starts failing).
     public func setHandler(_ h: @escaping Handler) { handler.withLock { $0 = h } }
 
+    /// Answer a request with a body as soon as its head is read (the handler sees an empty body), then read
+    /// nothing more on that connection, holding it open: a server that refuses an upload early (a 413, a 401).
+    public func answerBeforeBody() { answersEarly.store(true, ordering: .relaxed) }
+    fileprivate let answersEarly = Atomic<Bool>(false)
+
     /// Stops accepting and closes every connection; returns when the thread has ended.
     public func stop() {
         guard let t = thread else { return }
@@ -271,6 +278,12 @@ private final class MockConnection {
                 input.consume(consumed); parser.reset()
                 pendingHead = head
                 if head.isChunked { chunked = ChunkedDecoder() } else { bodyNeeded = Int(head.contentLength ?? 0) }
+                if (head.isChunked || bodyNeeded > 0) && backend.answersEarly.load(ordering: .relaxed) {
+                    write(backend.respond(to: MockRequest(head: head, body: [])), head: head)
+                    reader.disarm()
+                    held = true   // what follows stays unread in the socket
+                    return
+                }
             }
         }
     }
@@ -293,6 +306,7 @@ private final class MockConnection {
             if !bodyless && r.stream == nil { out += r.body }
         }
         if r.stream == nil && r.hold == nil { out += r.trailing }
+        if let n = r.cutAfter { send(Array(out.prefix(n))); close(); return }
         send(out)
         if let s = r.stream, !bodyless { sendStream(s, chunked: r.chunked) }
     }

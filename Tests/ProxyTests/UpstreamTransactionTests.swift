@@ -54,6 +54,23 @@ struct UpstreamTransactionTests {
         #expect(t.state == .done)
     }
 
+    /// An answer that came while the request was still going out (a 413 before the body was read): relayed, but
+    /// the connection is not reused, whatever its head says, nor after a bodyless answer; a retry starts over.
+    @Test func anAnswerBeforeTheRequestWasOutLeavesTheConnectionUnusable() {
+        var t = UpstreamTransaction(method: .post, headLimit: 4096)
+        t.connected()
+        let r = Self.run(&t, "HTTP/1.1 413 Too Large\r\nContent-Length: 4\r\n\r\nnope")
+        #expect(String(decoding: r.body, as: UTF8.self) == "nope")
+        #expect(r.last == .ended(consumed: 4, reusable: false))
+        t.restart(connected: true)
+        _ = Self.run(&t, "HTTP/1.1 401 No\r\nContent-Length: 0\r\n\r\n")
+        #expect(!t.reusableAfterHead(leftover: 0))
+        t.restart(connected: true)
+        t.requestSent()
+        _ = Self.run(&t, "HTTP/1.1 204 No Content\r\n\r\n")
+        #expect(t.reusableAfterHead(leftover: 0))
+    }
+
     @Test func bytesAfterTheBodyMakeTheConnectionUnusable() {
         var t = Self.sent()
         let r = Self.run(&t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiEXTRA")
@@ -180,7 +197,8 @@ struct UpstreamTransactionTests {
     }
 
     /// The Upgrade exit: a 101 to a request that asked for it hands over the connection with the bytes past the
-    /// head; without the request asking, a 101 is an ordinary bodyless answer.
+    /// head. Without the request asking, a 101 is refused as an invalid head: the bytes after it are another
+    /// protocol's, and as a bodyless answer the connection went back to the pool with them.
     @Test func switchingProtocolsEndsInTheUpgradeExit() {
         var t = Self.sent(upgrade: true)
         let text = Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\u{81}\u{2}hi".utf8)
@@ -192,8 +210,9 @@ struct UpstreamTransactionTests {
 
         var plain = Self.sent(upgrade: false)
         let r = Self.run(&plain, "HTTP/1.1 101 Switching Protocols\r\n\r\n")
-        guard case .head(let h2, _) = r.head else { Issue.record("\(r.head)"); return }
-        #expect(h2.status == 101 && plain.state == .done)
+        guard case .failed(let f) = r.head else { Issue.record("\(r.head)"); return }
+        #expect(f.kind == .invalidHeader && f.reason == "upstream sent 101 to a request without Upgrade")
+        #expect(plain.state == .failed)
     }
 
     @Test func restartForgetsTheLastTry() {
