@@ -6,7 +6,9 @@ import HTTP1
 enum Responses {
     /// nginx's error page body for `status`, naming switchyard where nginx names itself.
     static func errorPage(_ status: Int, tokens: Bool) -> [UInt8] {
-        let title = "\(status) \(StatusReason.phrase(for: status).map { "\($0)" } ?? "")"
+        // nginx's status line says "302 Moved Temporarily", its page "302 Found".
+        let phrase = status == 302 ? "Found" : StatusReason.phrase(for: status).map { "\($0)" } ?? ""
+        let title = "\(status) \(phrase)"
         let sig = tokens ? "switchyard/\(Version.switchyard)" : "switchyard"
         return Array("<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
     }

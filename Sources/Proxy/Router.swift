@@ -189,14 +189,23 @@ enum Router {
         return false
     }
 
-    /// Finds the location for `r.uri`; false when it answered instead: nginx's auto redirect (a 301 to `uri/`),
-    /// or a 404 for a URI that would climb out of the location's alias (FileLookup.climbsOutOfAlias).
+    /// Finds the location for `r.uri`; false when it answered instead: a 413 for a declared body over its limit,
+    /// nginx's auto redirect (a 301 to `uri/`), or a 404 for a URI that would climb out of the location's alias
+    /// (FileLookup.climbsOutOfAlias).
     static func locate(_ r: Request) -> Bool {
         var captures: [[UInt8]] = []
         var redirect = false
         let loc = r.server.locations.find(r.uri, captures: &captures, autoRedirect: &redirect) ?? r.server.fallback
         r.location = loc
         r.validLocation = true
+        // nginx's find-config phase: a declared length over the location's client_max_body_size is refused here,
+        // before the location's rewrite script (a `return` too) and its auto redirect.
+        if let length = r.head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize,
+           !r.isInternal && !r.isSubrequest {
+            r.connection.worker.log(.error, "client intended to send too large body: \(length) bytes", r.connection)
+            r.connection.sendError(413, closeAfter: true)
+            return false
+        }
         if redirect {
             let location = FileLookup.slashRedirect(uri: r.uri, args: r.hasArgs ? r.args : nil)
             Responses.redirect(301, location: location, on: r.connection)
@@ -214,11 +223,6 @@ enum Router {
 
     static func dispatch(_ r: Request, connection c: ClientConnection) {
         let loc = r.location!
-        // Fields read through `r.head`: a local copy of the head would retain its arrays.
-        if let length = r.head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize {
-            c.worker.log(.error, "client intended to send too large body: \(length) bytes", c)
-            c.sendError(413, closeAfter: true); return
-        }
         // One switch on the optional: binding the action first copied it (a retain of its payload) twice.
         switch loc.action {
         case nil:

@@ -109,7 +109,7 @@ enum UpstreamRequest {
             // No body goes up (nginx would still state the client's length), or proxy_set_header states it.
         } else if chunked {
             w.append("Transfer-Encoding: chunked\r\n")
-        } else if let n = bodyLength, n > 0 || head.contentLength != nil {
+        } else if let n = bodyLength, n > 0 || head.bodyFraming != .none {   // an empty chunked body too, as nginx
             w.appendHeader("Content-Length", n)
         }
         if let c = cache { w.append(contentsOf: c.conditions) }

@@ -99,3 +99,18 @@ import Testing
         #expect(refused.hasPrefix("HTTP/1.1 400 ") && refused.contains("Connection: close\r\n"))
     }
 }
+
+extension ErrorPageTests {
+    /// A redirect's page is titled as nginx titles it: "302 Found", though its status line says "302 Moved
+    /// Temporarily" (nginx's wording there); the page said "Moved Temporarily" too.
+    @Test func redirectPagesAreTitledAsNginxTitlesThem() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; location /t { return 302 /elsewhere; } location /p { return 301 /elsewhere; } }
+            """)
+        defer { f.proxy.stop() }
+        let temporary = try f.raw("GET /t HTTP/1.0\r\n\r\n")
+        #expect(temporary.hasPrefix("HTTP/1.1 302 Moved Temporarily\r\n"))
+        #expect(temporary.contains("<title>302 Found</title>") && temporary.contains("<h1>302 Found</h1>"), "\(temporary)")
+        #expect(try f.raw("GET /p HTTP/1.0\r\n\r\n").contains("<title>301 Moved Permanently</title>"))
+    }
+}
