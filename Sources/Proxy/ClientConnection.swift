@@ -243,11 +243,16 @@ final class ClientConnection: RequestBodySource {
             worker.log(.info, "client timed out (110: Connection timed out) while SSL handshaking", self)
             close(); return
         }
-        worker.log(.info, "client timed out (110: Connection timed out) while reading client request headers", self)
-        // As nginx: nothing is sent. A head that had begun is a request of the default server, logged as 408.
-        // A PROXY protocol header still due is not a request yet: nginx closes without a log line too.
-        guard !input.isEmpty, !proxyHeaderDue else { return close() }
+        // As nginx: nothing is sent. A head that had begun is a request of the default server, logged as 408 (its
+        // error line names it). A PROXY protocol header still due is not a request yet.
+        guard !input.isEmpty, !proxyHeaderDue else {
+            worker.log(.info, "client timed out (110: Connection timed out) while waiting for request", self)
+            return close()
+        }
         let r = startUnreadRequest()
+        let received = input.view
+        let part = received.firstIndex(of: 10) == nil ? "line" : "headers"   // no LF yet
+        worker.log(.info, "client timed out (110: Connection timed out) while reading client request \(part)", self)
         r.status = 408
         worker.logAccess(r)
         closeAbruptly(resetting: r.location)
@@ -335,8 +340,8 @@ final class ClientConnection: RequestBodySource {
     /// it is still a request of the listening address's default server: that server's error_page and
     /// `add_header … always` apply to the answer, and its access log shows the first line as `$request`.
     private func refuseHead(_ err: HTTPParseError) {
-        worker.log(.info, "\(err.reason) while reading client request headers", self)
         _ = startUnreadRequest()
+        worker.log(.info, "\(err.reason) while reading client request headers", self)
         sendError(err.status, closeAfter: true)
     }
 
@@ -474,7 +479,7 @@ final class ClientConnection: RequestBodySource {
 
     func pauseBody() { reader.disarm() }
     func countBodyBytes(_ n: Int64) { request.requestLength += n }
-    func logBody(_ level: LogLevel, _ message: String) { worker.log(level, message, id) }
+    func logBody(_ level: LogLevel, _ message: String) { worker.log(level, message, self) }
     func resumeBody() { if phase == .readingBody { reader.arm(timeoutMillis: readTimeoutMillis) } }
 
     /// Reads body bytes straight from the socket when the exchange needs more than the input buffer holds.

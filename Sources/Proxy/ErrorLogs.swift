@@ -61,12 +61,15 @@ extension ClientConnection {
 }
 
 extension Worker {
-    /// A message about a connection, to its level's error logs.
+    /// A message about a connection, to its level's error logs, with nginx's context after it (ErrorLogContext).
     func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ c: ClientConnection) {
         let files = c.errorLogs
-        if files.isEmpty { return runtime.errorLog.log(level, message(), connection: c.id) }
+        if files.isEmpty {
+            guard runtime.errorLog.enabled(level) else { return }
+            return runtime.errorLog.log(level, message() + c.logContext, connection: c.id)
+        }
         guard files.contains(where: { $0.enabled(level) }) else { return }
-        let text = message()
+        let text = message() + c.logContext
         for f in files { f.log(level, text, connection: c.id) }
     }
 }

@@ -47,6 +47,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     var resolution: NameResolution? = nil
     /// TLS toward the upstream: `proxy_pass https://…`, or a URL with variables that evaluated to https.
     private let tls: UpstreamTLS?
+    var usesTLS: Bool { tls != nil }
     private var state = State.idle
     /// Beside `state`, in the padding before the next reference (a Bool alone between two 8-byte fields takes 8:
     /// the exchange stays within glibc's fast allocation size, 1,032 bytes).
@@ -262,11 +263,11 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         guard let (address, label) = pickPeer() else {
             if let up = upstream {
-                // nginx's NGX_BUSY: no live server left; $upstream_addr names the group for this try.
-                worker.log(.error, "no live upstreams while connecting to upstream", client)
+                // nginx's NGX_BUSY: no live server left; $upstream_addr (and the log line) name the group.
                 var none = UpstreamTry(address: up.nameBytes)
                 none.failedStatus = 502
                 request.tries.append(none)
+                worker.log(.error, "no live upstreams while connecting to upstream", client)
                 return failClient(502)
             }
             return failClient(lastFailure.map(NextUpstreamPolicy.clientStatus(for:)) ?? 502)
@@ -344,8 +345,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     }
 
     private func connectFailed(_ e: Int32, _ address: SocketAddress) {
-        let shown = proxy.cgi.map { "\($0.scheme(secure: tls != nil))\(address)" } ?? "\(address)"   // nginx names the CGI family's scheme
-        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream, upstream: \"\(shown)\"", client)
+        worker.log(.error, "connect() failed (\(e): \(Syscall.describe(e))) while connecting to upstream", client)
         tryFailed(.error)
     }
 

@@ -7,6 +7,12 @@ import ASCIIBytes
 /// the configured `proxy_set_header` list (defaults `Host: $proxy_host`, `Connection: close`), then the
 /// client's headers except those the list names and the hop-by-hop ones.
 enum UpstreamRequest {
+    /// The request target of a head built here (between the request line's two spaces), for the error log.
+    static func target(of head: [UInt8]) -> ArraySlice<UInt8>? {
+        guard let first = head.firstIndex(of: 32), let second = head[(first + 1)...].firstIndex(of: 32) else { return nil }
+        return head[(first + 1)..<second]
+    }
+
     /// Client headers never forwarded: hop-by-hop, and the ones nginx's proxy module sets itself.
     static let dropped = NameSet(["connection", "keep-alive", "te", "trailer", "transfer-encoding",
                                   "upgrade", "proxy-connection", "expect", "content-length"])

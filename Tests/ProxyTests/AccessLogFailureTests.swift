@@ -73,7 +73,7 @@ import Testing
         let failures = lines(f, "missing-dir/")
         try #require(failures.count == 2, "\(f.errorLog())")   // required: the lines are read by index below
         #expect(failures.allSatisfy { $0.contains(" [crit] ") && $0.contains("open() \"")
-            && $0.hasSuffix("failed (2: No such file or directory) while logging request") })
+            && $0.contains("failed (2: No such file or directory) while logging request, client: 127.0.0.1, server: ") })
         #expect(failures[0].contains("missing-dir/a.log\"") && failures[1].contains("missing-dir/b.log\""))
     }
 

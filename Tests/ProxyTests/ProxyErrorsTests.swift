@@ -234,3 +234,43 @@ extension ProxyErrorsTests {
         #expect(warnings.last?.contains("upstream sent data after final chunk while reading upstream") == true)
     }
 }
+
+extension ProxyErrorsTests {
+    /// A request's error lines end as nginx's do (ngx_http_log_error): client, server, request, upstream, host
+    /// and referrer, so a line names its backend and fail2ban's filters (`limiting requests, … client: <HOST>,`)
+    /// match; before a request there is only the client and the listening address. The lines ended at the
+    /// message.
+    @Test func errorLinesCarryNginxsRequestContext() throws {
+        let dead = deadPort()
+        let f = try Fixture(http: """
+            limit_req_zone $binary_remote_addr zone=one:1m rate=1r/m;
+            upstream grp { server 127.0.0.1:\(dead); }
+            server {
+                listen 127.0.0.1:PORT;
+                server_name example.com www.example.com;
+                client_header_timeout 200ms;
+                location / { proxy_pass http://grp; }
+                location /unix { proxy_pass http://unix:/nonexistent.sock; }
+                location /limited { limit_req zone=one; proxy_pass http://grp; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try TestClient.get(port: f.port, "/a?b=1", host: "x", headers: ["Referer": "http://ref/"]).status == 502)
+        #expect(try TestClient.get(port: f.port, "/unix/p", host: "x").status == 502)
+        #expect(try TestClient.get(port: f.port, "/limited", host: "x").status == 502)   // passed the limit
+        #expect(try TestClient.get(port: f.port, "/limited", host: "x").status == 503)
+        let idle = try f.client()   // sends nothing: client_header_timeout, logged before any request
+        defer { idle.close() }
+        let log = f.logFile("logs/error.log", containing: "while waiting for request")
+        let refused = "connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, "
+            + "server: example.com, request: \"GET /a?b=1 HTTP/1.1\", upstream: \"http://127.0.0.1:\(dead)/a?b=1\", "
+            + "host: \"x\", referrer: \"http://ref/\"\n"
+        #expect(log.contains(refused), "\(log)")
+        #expect(log.contains("while connecting to upstream, client: 127.0.0.1, server: example.com, request: \"GET /unix/p HTTP/1.1\", "
+            + "upstream: \"http://unix:/nonexistent.sock:/unix/p\", host: \"x\"\n"), "\(log)")
+        #expect(log.contains("limiting requests, excess: 1.000 by zone \"one\", client: 127.0.0.1, server: example.com, "
+            + "request: \"GET /limited HTTP/1.1\", host: \"x\"\n"), "\(log)")
+        #expect(log.contains("client timed out (110: Connection timed out) while waiting for request, "
+            + "client: 127.0.0.1, server: 127.0.0.1:\(f.port)\n"), "\(log)")
+    }
+}

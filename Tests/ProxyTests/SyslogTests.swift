@@ -62,7 +62,7 @@ private struct TestFailure: Error { let text: String; init(_ t: String) { text =
         #expect(error.hasPrefix("<187>"))
         let host = String(decoding: ProcessInfo.hostname, as: UTF8.self)
         #expect(error.contains(" \(host) sy_test: "), "\(error)")
-        #expect(error.contains(" [error] ") && error.hasSuffix("failed (2: No such file or directory)"))
+        #expect(error.contains(" [error] ") && error.contains("failed (2: No such file or directory), client: 127.0.0.1, server: "))
         // The access line: user (1), notice (5): <13>, no host name, the format's text without a line feed.
         let access = try #require(daemon.next(containing: "GET /a/x 404"))
         #expect(access.hasPrefix("<13>"))

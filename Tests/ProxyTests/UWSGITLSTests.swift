@@ -72,6 +72,7 @@ import Testing
         #expect(try f.get("/wrong").status == 502)
         #expect(f.errorLog().contains("upstream SSL certificate does not match \"wrong.test\" while SSL handshaking to upstream"))
         #expect(try f.get("/down").status == 502)
-        #expect(f.errorLog().contains("while connecting to upstream, upstream: \"suwsgi://127.0.0.1:"))
+        #expect(f.errorLog().contains("while connecting to upstream, client: 127.0.0.1, server: "), "\(f.errorLog())")
+        #expect(f.errorLog().contains("request: \"GET /down HTTP/1.1\", upstream: \"suwsgi://127.0.0.1:"), "\(f.errorLog())")
     }
 }

@@ -134,7 +134,7 @@ import Testing
         defer { f.proxy.stop() }
         #expect(try f.get("/").status == 502)
         let log = f.logFile("logs/error.log", containing: "gone.sock")
-        #expect(log.contains("connect() failed (2: No such file or directory)") && log.contains("upstream: \"unix:\(dir)/gone.sock\""))
+        #expect(log.contains("connect() failed (2: No such file or directory)") && log.contains("upstream: \"http://unix:\(dir)/gone.sock:/\""))
     }
 
     /// Start replaces a stale socket file (a crash left it: nobody accepts on it); the file is removed on exit.

@@ -1,0 +1,60 @@
+import EventLoop
+import HTTP1
+
+/// What nginx appends to a connection's error log line (ngx_http_log_error): `, client: ADDR`, then
+/// `, server: NAME` (the request's server, the address's default one until the Host is known; before any request,
+/// the listening address), `, request: "LINE"`, `, upstream: "URL"` (the try under way or the last one),
+/// `, host: "HOST"` and `, referrer: "REFERER"` when sent. A line then names its request and its backend, and
+/// the filters written against nginx's lines (fail2ban's `client: <HOST>`) match switchyard's.
+/// Built only for a line that is written.
+extension ClientConnection {
+    var logContext: String {
+        var out: [UInt8] = Array(", client: ".utf8)
+        guard let r = currentRequest, r.head != nil else {
+            out.append(contentsOf: peerText)
+            out.append(contentsOf: ", server: ".utf8)
+            out.append(contentsOf: listen.address.description.utf8)
+            return String(decoding: out, as: UTF8.self)
+        }
+        out.append(contentsOf: r.remoteAddrText)
+        out.append(contentsOf: ", server: ".utf8)
+        out.append(contentsOf: (r.server ?? listen.hosts.defaultServer).name)
+        if !r.head.bytes.isEmpty {
+            out.append(contentsOf: ", request: \"".utf8)
+            r.append(.request, to: &out)
+            out.append(34)
+        }
+        if let upstream = exchange?.logUpstream {
+            out.append(contentsOf: ", upstream: \"".utf8)
+            out.append(contentsOf: upstream)
+            out.append(34)
+        }
+        if let host = r.head.firstHeader("host") {
+            out.append(contentsOf: ", host: \"".utf8)
+            out.append(contentsOf: host)
+            out.append(34)
+        }
+        if let referer = r.head.firstHeader("referer") {
+            out.append(contentsOf: ", referrer: \"".utf8)
+            out.append(contentsOf: referer)
+            out.append(34)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension ProxyExchange {
+    /// nginx's `upstream: "…"`: the scheme, the server of the current (or last) try, and for HTTP the URI it was
+    /// sent (`http://10.0.0.5:8080/cart?id=7`); nil before any server was picked.
+    var logUpstream: [UInt8]? {
+        guard let label = request.tries.last?.address else { return nil }
+        let secure = usesTLS
+        var out = Array((proxy.cgi?.scheme(secure: secure) ?? (secure ? "https://" : "http://")).utf8)
+        out.append(contentsOf: label)
+        if proxy.cgi == nil, let uri = UpstreamRequest.target(of: request.upstreamHead) {
+            if label.starts(with: "unix:".utf8) { out.append(58) }   // `unix:/path:/uri`, as nginx separates them
+            out.append(contentsOf: uri)
+        }
+        return out
+    }
+}
