@@ -85,6 +85,15 @@ public final class ErrorLogFile: Sendable {
         }
     }
 
+    /// A daemon's standard error becomes this file (nginx's ngx_log_redirect_stderr): it no longer holds the
+    /// starting shell's terminal or pipe (`out=$(switchyard 2>&1)` returned only when the server stopped), and
+    /// what the runtime itself writes there lands in the error log. Not for stderr or syslog logs.
+    public func becomeStderr() {
+        state.withLock { s in
+            if syslog == nil && s.path != nil && s.fd > 2 { _ = dup2(s.fd, 2) }
+        }
+    }
+
     /// Reopens the file (after logrotate renamed it). Returns an error text on failure, keeping the old file.
     @discardableResult
     public func reopen() -> String? {

@@ -245,6 +245,10 @@ public final class Server {
             return
         }
         runtime = new
+        if options.daemon { new.errorLog.becomeStderr() }
+        if max(1, new.workers) != workerCount {   // threads and their sockets are made once (README: differences)
+            log.log(.notice, "worker_processes \(new.workers) takes effect at a restart: \(workerCount) worker thread(s) serve until then")
+        }
         // nginx's master logs "worker process N exited with code 0" when an old worker is done; tools that wait
         // for that line (nginx's test suite among them) see this one when the replaced configuration is freed.
         old.onRetired { [log = new.errorLog, generation = old.generation] in
@@ -354,8 +358,10 @@ public final class Server {
         guard !stopping else { return }
         log.log(.notice, "signal 10 (SIGUSR1) received, reopening logs")
         let rt = UncheckedBox(runtime)
+        let daemon = options.daemon
         afterEachWorker({ $0.flushLogs() }) {
             if let e = rt.value.errorLog.reopen() { rt.value.errorLog.log(.alert, e) }
+            if daemon { rt.value.errorLog.becomeStderr() }   // the new file, as nginx's reopen does
             for f in rt.value.levelErrorLogs { if let e = f.reopen() { rt.value.errorLog.log(.alert, e) } }
             for f in rt.value.accessLogFiles where !f.reopen() {
                 rt.value.errorLog.log(.alert, "open() \"\(f.path)\" failed (\(errno): \(Syscall.describe(errno)))")
@@ -378,6 +384,7 @@ public final class Server {
         setsid()
         let null = open("/dev/null", O_RDWR)
         if null >= 0 { dup2(null, 0); dup2(null, 1); if null > 2 { close(null) } }
+        runtime.errorLog.becomeStderr()
         return true
     }
 
