@@ -1,5 +1,6 @@
 public import HTTP1
 import Glibc
+import Synchronization
 
 /// An entry kept ready for HITs in the zone's index (what nginx gets from `open_file_cache` plus its
 /// in-memory header buffer): the open file, the parsed stored response head and the body's place, so a
@@ -22,6 +23,8 @@ public final class CacheHotEntry: Sendable {
     /// The whole body when it is at most `inlineLimit` bytes and could be read; else nil (sent from `file`).
     public let inlineBody: [UInt8]?
     public static let inlineLimit = 8 * 1024
+    /// The second its file was last found still linked (`isStillStored`).
+    private let checkedAt = Atomic<Int64>(0)
 
     /// What the entry costs the zone beyond its index node (charged against `keys_zone`).
     public var cost: Int { response.bytes.count + (inlineBody?.count ?? 0) + CacheIndexLimits.bytesPerEntry }
@@ -42,6 +45,17 @@ public final class CacheHotEntry: Sendable {
         file = CacheFile(descriptor: handle.takeDescriptor())
         inlineBody = bodyLength > 0 && bodyLength <= Self.inlineLimit && !handle.meta.flags.contains(.headOnly)
             ? Self.read(file.fd, at: bodyOffset, count: bodyLength) : nil
+    }
+
+    /// Whether the entry's file is still on disk. Served from its open descriptor, an entry whose file a purge
+    /// removed (`rm` of the file or the cache directory) was still a HIT, with its old body and its disk space
+    /// held, for as long as it stayed hot; nginx opens the file for each HIT and misses at once. One `fstat` a
+    /// second at most per entry, shared by the workers.
+    public func isStillStored(now: Int64) -> Bool {
+        if checkedAt.load(ordering: .relaxed) >= now { return true }
+        guard FileIO.isLinked(file.fd) else { return false }
+        checkedAt.store(now, ordering: .relaxed)
+        return true
     }
 
     /// The whole body (for gzip on a HIT); nil when the read fails or comes up short.

@@ -38,6 +38,12 @@ package enum FileIO {
 
     package static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
+    /// False once the file has no name left (unlinked while open), or when fstat fails.
+    static func isLinked(_ fd: Int32) -> Bool {
+        var st = stat()
+        return fstat(fd, &st) == 0 && st.st_nlink > 0
+    }
+
     static func size(_ fd: Int32) throws(CacheStorageError) -> Int {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw error("fstat") }

@@ -156,14 +156,14 @@ final class CacheExchange {
         let now = Int64(time(nil))
         var found = zone.index.find(key.digest, now: now)
         if servedCachedError(found, now: now) { return .served }
-        var (entry, entryValidUntil) = entry(found)
+        var (entry, entryValidUntil) = entry(found, now: now)
         mainLine = entry?.meta.variantLine
         // The main entry varies and is another variant: this request's own lives under its secondary key.
         if let e = entry, !e.meta.varyNames.isEmpty, case let h = varyHash(e.meta.varyNames), h != e.meta.varyHash {
             key = mainKey.variant(h)
             found = zone.index.find(key.digest, now: now)
             if servedCachedError(found, now: now) { return .served }
-            (entry, entryValidUntil) = self.entry(found)
+            (entry, entryValidUntil) = self.entry(found, now: now)
             if let s = entry, !CacheVary.isCurrent(s.meta, main: e.meta) { entry = nil }   // left from before an invalidation
         }
         uses = found.entry.uses
@@ -225,8 +225,14 @@ final class CacheExchange {
     }
 
     /// The entry `found` names, hot or opened, and until when it is fresh.
-    private func entry(_ found: CacheLookup) -> (CacheHotEntry?, Int64) {
-        if let hot = found.hot { return (hot, found.entry.validUntil) }
+    private func entry(_ found: CacheLookup, now: Int64) -> (CacheHotEntry?, Int64) {
+        if let hot = found.hot {
+            if hot.isStillStored(now: now) { return (hot, found.entry.validUntil) }
+            // Its file was removed behind the cache's back (a purge by hand): a miss, as nginx's open would be,
+            // and the descriptor goes with the hot entry, giving the space back.
+            zone.index.remove(key.digest)
+            return (nil, 0)
+        }
         // While the loader runs, the index may not know an entry that is on disk: look at the file itself.
         guard found.entry.exists || zone.isLoading, let loaded = load(known: found) else { return (nil, found.entry.validUntil) }
         return (loaded, found.entry.exists ? found.entry.validUntil : loaded.meta.validUntil)

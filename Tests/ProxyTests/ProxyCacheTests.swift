@@ -758,3 +758,28 @@ extension ProxyCacheTests {
                 "\(f.errorLog())")
     }
 }
+
+extension ProxyCacheTests {
+    /// An entry whose file a purge removed by hand is a miss within a second, as in nginx (which opens the file
+    /// for each HIT): the new answer is fetched and stored. The entry, served from its open descriptor, stayed a
+    /// HIT with its old body, and its disk space held, for as long as it was hot.
+    @Test func anEntryWhoseFileWasRemovedIsAMiss() throws {
+        let version = Atomic<Int>(1)
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "version \(version.load(ordering: .relaxed))") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/page").header("X-Cache") == "MISS")
+        let hit = try f.get("/page")
+        #expect(hit.header("X-Cache") == "HIT" && hit.text == "version 1")
+        version.store(2, ordering: .relaxed)
+        for path in Self.entries(dir) { unlink(path) }
+        usleep(1_100_000)   // the file's presence is looked at once a second at most
+        let purged = try f.get("/page")
+        #expect(purged.header("X-Cache") == "MISS" && purged.text == "version 2")
+        let again = try f.get("/page")
+        #expect(again.header("X-Cache") == "HIT" && again.text == "version 2")
+        #expect(Self.entries(dir).count == 1)
+    }
+}
