@@ -111,6 +111,12 @@ public final class PeerHealth: Sendable {
         return .usable
     }
 
+    /// `max_fails` failures within `fail_timeout` keep `peer` out of picks now (nginx's "temporarily disabled").
+    public func isTemporarilyDisabled(_ peer: PeerID) -> Bool {
+        let limit = limits[peer.index].maxFails
+        return limit != 0 && slots[peer.index].fails.load(ordering: .relaxed) >= limit
+    }
+
     /// Takes the single trial request of a failed peer: only one worker wins the race, the others see
     /// the fresh `checked` and skip the peer for another `fail_timeout`.
     func claimTrial(_ index: Int, now: Int64) -> Bool {

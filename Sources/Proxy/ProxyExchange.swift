@@ -296,6 +296,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// the exchange wait for writability (which costs an epoll round, two epoll_ctl and a getsockopt).
     private func openConnection(to address: SocketAddress) {
         tx.restart(connected: false)
+        state = .connecting
         let setup = proxy.socketSetup
         let options = setup.isDefault ? Socket.ConnectOptions() : setup.options(for: request)
         switch UpstreamConnection.open(to: address, owner: self, bufferSize: max(proxy.bufferSize, 16 * 1024),
@@ -1071,6 +1072,21 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
         box?.release(p, peerAnswered ? .ok : outcome, now: now)
         peer = nil
+        // nginx's warning, each time a failure leaves the server at max_fails (a lone server is never counted).
+        if !peerAnswered && outcome == .failed, let b = box, b.set.health.isTemporarilyDisabled(p) {
+            worker.log(.warn, "upstream server temporarily disabled while \(phase)", client)
+        }
+    }
+
+    /// The phase a try is in, for a log line's "while …".
+    private var phase: String {
+        switch state {
+        case .connecting, .idle, .resolvingRoute, .resolvingName: "connecting to upstream"
+        case .handshaking: "SSL handshaking to upstream"
+        case .sending: "sending request to upstream"
+        case .readingHead: "reading response header from upstream"
+        case .streaming, .done: "reading upstream"
+        }
     }
 }
 

@@ -274,3 +274,29 @@ extension ProxyErrorsTests {
             + "client: 127.0.0.1, server: 127.0.0.1:\(f.port)\n"), "\(log)")
     }
 }
+
+extension ProxyErrorsTests {
+    /// A failure that takes a server to max_fails is warned as nginx warns it, with the request's context; a lone
+    /// server is never counted, so never warned. There was no such line: a server left the rotation silently.
+    @Test func aServerTakenOutByItsFailuresIsWarned() throws {
+        let dead = deadPort()
+        let backend = try MockBackend(name: "alive") { _ in MockResponse(text: "alive") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            upstream pair { server 127.0.0.1:\(dead); server \(backend.address); }
+            upstream lone { server 127.0.0.1:\(dead); }
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://pair; }
+                location /lone { proxy_pass http://lone; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for _ in 0..<2 { #expect(try f.get("/").text == "alive") }
+        #expect(try f.get("/lone").status == 502)
+        let warnings = f.errorLog().split(separator: "\n").filter { $0.contains("[warn]") }
+        #expect(warnings.count == 1, "\(f.errorLog())")
+        #expect(warnings.first?.contains("upstream server temporarily disabled while connecting to upstream, client: 127.0.0.1, "
+            + "server: , request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:\(dead)/\"") == true, "\(f.errorLog())")
+    }
+}
