@@ -266,6 +266,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 // nginx's NGX_BUSY: no live server left; $upstream_addr (and the log line) name the group.
                 var none = UpstreamTry(address: up.nameBytes)
                 none.failedStatus = 502
+                none.responseNanos = 0   // nginx's 0.000: the request ends here
                 request.tries.append(none)
                 worker.log(.error, "no live upstreams while connecting to upstream", client)
                 return failClient(502)

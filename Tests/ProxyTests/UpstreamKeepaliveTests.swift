@@ -101,7 +101,8 @@ import Testing
             upstream grp { server 127.0.0.1:\(a) max_fails=1 fail_timeout=60s; server 127.0.0.1:\(b) max_fails=1 fail_timeout=60s; }
             server {
                 listen 127.0.0.1:PORT;
-                location / { proxy_pass http://grp; add_header X-A $upstream_addr always; }
+                location / { proxy_pass http://grp; add_header X-A $upstream_addr always;
+                             add_header X-T "$upstream_response_time|$upstream_connect_time" always; }
             }
             """)
         defer { f.proxy.stop() }
@@ -111,6 +112,7 @@ import Testing
         let second = try f.get("/")
         #expect(second.status == 502)
         #expect(second.header("X-A") == "grp")
+        #expect(second.header("X-T") == "0.000|-")   // as nginx's: the try "took" nothing, and connected to nothing
         #expect(f.errorLog().contains("no live upstreams while connecting to upstream"))
     }
 
