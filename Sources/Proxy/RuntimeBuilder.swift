@@ -1297,12 +1297,20 @@ struct Builder {
         return groups
     }
 
-    /// nginx's ngx_event_init_conf: a connection for each listening socket, and one more.
-    func checkConnections(listening: Int) throws(ConfigError) {
+    /// nginx's ngx_event_init_conf: a connection for each listening socket, and one more. And its
+    /// ngx_event_module_init's warning when worker_connections exceed the descriptors a process may open
+    /// (worker_rlimit_nofile, else the limit now); here every worker thread draws on that one limit.
+    mutating func checkConnections(listening: Int) throws(ConfigError) {
         let connections = config.events.workerConnections
         if connections < listening + 1 {
             throw ConfigError("\(connections) worker_connections are not enough for \(listening) listening sockets", at: nil)
         }
+        var rl = rlimit()
+        guard let limit = config.main.workerRlimitNofile
+                ?? (getrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) == 0 && rl.rlim_cur != rlim_t.max ? Int(rl.rlim_cur) : nil),
+              connections > limit else { return }
+        warnings.append(ConfigDiagnostic(level: .warn, message: "\(connections) worker_connections exceed open file resource limit: \(limit)",
+                                         location: nil))
     }
 
     /// nginx opens every log file while loading, so one it cannot open stops a start or a reload. `-t` opens

@@ -32,6 +32,20 @@ import Testing
         #expect(n > 0 && String(decoding: link[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) == dir)
     }
 
+    /// More worker_connections than descriptors a process may open is warned at -t (and each load), as nginx's
+    /// ngx_event_module_init warns; within the limit there is no word. There was none either way.
+    @Test func workerConnectionsOverTheDescriptorLimitAreWarned() throws {
+        for (rlimit, warned) in [(100, true), (4096, false)] {
+            let (status, stderr, _) = try ProxyProcess.test(config: """
+                worker_rlimit_nofile \(rlimit);
+                events { worker_connections 1024; }
+                http { server { listen 127.0.0.1:1; } }
+                """)
+            #expect(status == 0, "\(stderr)")
+            #expect(stderr.contains("[warn] 1024 worker_connections exceed open file resource limit: 100") == warned, "\(stderr)")
+        }
+    }
+
     @Test func acceptedWithAWarningOrANotice() throws {
         let (status, stderr, file) = try ProxyProcess.test(config: """
             load_module modules/ngx_http_geoip_module.so;
