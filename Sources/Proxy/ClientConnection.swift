@@ -782,7 +782,8 @@ final class ClientConnection: RequestBodySource {
     /// request already here. Otherwise the close saves the shutdown, a wait and a read per connection.
     private func closeAfterLastResponse() {
         let lingering = request.location?.lingering ?? .standard
-        if lingering.lingers(mayStillSend: unreadBody != .none || bodyLeftUnread || !input.isEmpty) { lingeringClose() } else { close() }
+        let mayStillSend = unreadBody != .none || bodyLeftUnread || !input.isEmpty
+        if lingering.lingers(mayStillSend: mayStillSend) { lingeringClose() } else { close() }
     }
 
     /// The response went out before the body it ignored was all here: skip the rest, then serve what follows

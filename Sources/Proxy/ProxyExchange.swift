@@ -505,7 +505,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return continueTLS(c)
         }
         if ev.contains(.timeout) {
-            let phase = state == .streaming ? "reading upstream" : "reading response header from upstream"
             worker.log(.error, "upstream timed out (110: Connection timed out) while \(phase)", client)
             return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
         }

@@ -239,7 +239,9 @@ struct UpstreamTransaction {
             if resp.status == 101 {
                 // A switch the request did not ask for (RFC 9110 §15.2.2): whatever follows is not HTTP, so the
                 // answer is refused like an invalid head, and the connection is never pooled.
-                guard upgradeRequested else { return .failed(fail("upstream sent 101 to a request without Upgrade", .invalidHeader)) }
+                guard upgradeRequested else {
+                    return .failed(fail("upstream sent 101 to a request without Upgrade", .invalidHeader))
+                }
                 state = .upgraded
                 return .upgrade(resp, consumed: consumed)
             }
