@@ -36,8 +36,10 @@ public final class CacheHotEntry: Sendable {
         var parser = ResponseHeadParser()
         let parsed = parser.parse(handle.head)
         guard case .complete(let resp, _) = parsed else { return nil }
-        // A headers-only entry keeps the GET's Content-Length with no body stored.
-        if !handle.meta.flags.contains(.headOnly), let n = resp.contentLength, n != Int64(handle.bodyLength) { return nil }
+        // A headers-only entry keeps the GET's Content-Length with no body stored; so does a status that has no
+        // body (a 204 that says `Content-Length: 5` stores none, as it was framed).
+        let bodyless = handle.meta.flags.contains(.headOnly) || resp.bodyFraming(requestMethod: .get) == .none
+        if !bodyless, let n = resp.contentLength, n != Int64(handle.bodyLength) { return nil }
         meta = handle.meta
         response = resp
         bodyOffset = handle.bodyOffset

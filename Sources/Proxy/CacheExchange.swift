@@ -362,7 +362,7 @@ final class CacheExchange {
             gzip = nil
         }
         var extra: [UInt8] = []
-        if resp.contentLength == nil {
+        if resp.contentLength == nil && resp.bodyFraming(requestMethod: .get) != .none {   // none on a 204 (RFC 9110 §8.6)
             extra = Array("Content-Length: ".utf8)
             ASCIIDecimal.append(e.bodyLength, to: &extra)
             extra += [13, 10]

@@ -107,8 +107,8 @@ enum ResponseHeadBuilder {
         if gzip?.addVary == true || GunzipRuntime.varies(r, resp) { w.append("Vary: Accept-Encoding\r\n") }
         if let n = bodyLength {
             w.appendHeader("Content-Length", Int64(n))
-        } else if let n = resp.contentLength, !chunked, !compressing, filtered == nil {
-            w.appendHeader("Content-Length", n)
+        } else if let n = resp.contentLength, !chunked, !compressing, filtered == nil, resp.status != 204 {
+            w.appendHeader("Content-Length", n)   // never on a 204 (RFC 9110 §8.6), as nginx's header filter drops it
         }
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }
         if let a = age { w.appendHeader("Age", a) }

@@ -783,3 +783,30 @@ extension ProxyCacheTests {
         #expect(Self.entries(dir).count == 1)
     }
 }
+
+extension ProxyCacheTests {
+    /// A 204 is stored and served as the bodyless answer it is: one that says `Content-Length: 5` was stored
+    /// with no body and then refused at every read as damaged (removed, fetched again, an error line each
+    /// time), and a HIT on a plain 204 carried a `Content-Length: 0` no 204 may have (RFC 9110 §8.6); the
+    /// upstream's own was relayed too, where nginx's header filter drops it.
+    @Test(arguments: [false, true])
+    func aNoContentAnswerIsCachedAndServedWithoutLength(_ statesALength: Bool) throws {
+        let backend = try MockBackend(name: "b") { _ in
+            MockResponse(status: 204, headers: statesALength ? [("Content-Length", "5")] : [])
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(), extra: "proxy_cache_valid any 1m;")
+        defer { f.proxy.stop() }
+        var seen: [String] = []
+        for _ in 0..<3 {
+            let raw = try f.raw("GET /nothing HTTP/1.0\r\n\r\n")
+            #expect(raw.hasPrefix("HTTP/1.1 204 "), "\(raw)")
+            let head = raw.lowercased()
+            seen.append(head.contains("x-cache: hit") ? "HIT" : head.contains("x-cache: miss") ? "MISS" : "?")
+            #expect(!head.contains("content-length"), "\(raw)")   // the MISS relays none either, as nginx
+        }
+        #expect(seen == ["MISS", "HIT", "HIT"])
+        #expect(backend.requests == 1)
+        #expect(!f.errorLog().contains("bad response header"), "\(f.errorLog())")
+    }
+}
