@@ -2,7 +2,8 @@
 // (nginx keeps a root master for the same reasons). It stays root and answers three requests from the master,
 // one at a time, over a SOCK_SEQPACKET socketpair: bind+listen an address or a UNIX-domain socket file (the
 // socket goes back with SCM_RIGHTS), open a log file for append in a directory that held a log file at start,
-// remove the pid file, and remove a socket file it bound itself.
+// remove the pid file, remove a socket file it bound itself, and open for reading a TLS certificate, key or
+// other secret in a directory that held one at start (a reload reads keys only root may read, as nginx's master).
 // It holds no other descriptor and exits when the channel closes or the master dies (PR_SET_PDEATHSIG).
 // It is written in C and calls only async-signal-safe functions: it runs right after fork() in a process whose
 // other threads (cache loaders) may hold locks.
@@ -24,7 +25,7 @@
 #include <unistd.h>
 #include "cswy_system.h"
 
-enum { OP_LISTEN = 'L', OP_OPEN = 'O', OP_UNLINK_PID = 'U', OP_LISTEN_UNIX = 'S', OP_UNLINK_SOCKET = 'R' };
+enum { OP_LISTEN = 'L', OP_OPEN = 'O', OP_UNLINK_PID = 'U', OP_LISTEN_UNIX = 'S', OP_UNLINK_SOCKET = 'R', OP_READ = 'K' };
 enum { CALL_SOCKET = 0, CALL_BIND = 1, CALL_LISTEN = 2, CALL_CHANNEL = 3, CALL_OPEN = 4 };
 enum { MAX_REQUEST = 4200 };
 
@@ -172,6 +173,24 @@ static void do_open(int chan, const char *path, const char *dirs, int dirs_len) 
     answer(chan, 0, 0, fd);
 }
 
+/// A secret file for reading: directly inside a directory that held one at start, which only root may change
+/// (owned by root, not writable by group or others: nobody else could have put a link there), following a
+/// symbolic link (certbot's live/ names are links into archive/); regular files only.
+static void do_read(int chan, const char *path, const char *dirs, int dirs_len) {
+    if (!allowed(path, dirs, dirs_len)) { answer(chan, EACCES, CALL_OPEN, -1); return; }
+    char dir[MAX_REQUEST];
+    size_t dir_len = (size_t)(strrchr(path, '/') - path);
+    if (dir_len == 0) dir_len = 1;
+    memcpy(dir, path, dir_len);
+    dir[dir_len] = 0;
+    struct stat st;
+    if (stat(dir, &st) != 0 || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) { answer(chan, EACCES, CALL_OPEN, -1); return; }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) { answer(chan, errno, CALL_OPEN, -1); return; }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); answer(chan, EACCES, CALL_OPEN, -1); return; }
+    answer(chan, 0, 0, fd);
+}
+
 static void close_other_descriptors(int keep) {
     if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0) {
         for (int fd = 3; fd < keep; fd++) close(fd);
@@ -182,7 +201,8 @@ static void close_other_descriptors(int keep) {
     for (int fd = 3; fd < max; fd++) if (fd != keep) close(fd);
 }
 
-static void helper_main(int chan, pid_t parent, const char *pid_path, const char *dirs, int dirs_len) {
+static void helper_main(int chan, pid_t parent, const char *pid_path, const char *dirs, int dirs_len,
+                        const char *secrets, int secrets_len) {
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);   // ^C, reload, reopen are the master's; the helper ends with it
@@ -208,6 +228,9 @@ static void helper_main(int chan, pid_t parent, const char *pid_path, const char
         case OP_OPEN:
             do_open(chan, request + 1, dirs, dirs_len);
             break;
+        case OP_READ:
+            do_read(chan, request + 1, secrets, secrets_len);
+            break;
         case OP_LISTEN_UNIX:
             if (n > 1 + (ssize_t)sizeof(int)) {
                 int backlog;
@@ -231,7 +254,7 @@ static void helper_main(int chan, pid_t parent, const char *pid_path, const char
 }
 
 int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, const char *sockets, int sockets_len,
-                      int *chan) {
+                      const char *secrets, int secrets_len, int *chan) {
     // The socket files bound before the helper existed are its to remove too.
     for (int at = 0, i = 0; at < sockets_len && i < MAX_SOCKET_FILES; i++) {
         size_t n = strlen(sockets + at);
@@ -245,7 +268,7 @@ int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, cons
     if (pid < 0) { int e = errno; close(sv[0]); close(sv[1]); return -e; }
     if (pid == 0) {
         close(sv[0]);
-        helper_main(sv[1], parent, pid_path, dirs, dirs_len);
+        helper_main(sv[1], parent, pid_path, dirs, dirs_len, secrets, secrets_len);
     }
     close(sv[1]);
     *chan = sv[0];
@@ -319,17 +342,21 @@ int cswy_helper_unlink_socket(int chan, const char *path) {
     return ask(chan, request, 1 + len, NULL, &call);
 }
 
-int cswy_helper_open_append(int chan, const char *path) {
+static int open_by_helper(int chan, char op, const char *path) {
     char request[MAX_REQUEST];
     size_t len = strlen(path);
     if (len + 1 > sizeof request) return -ENAMETOOLONG;
-    request[0] = OP_OPEN;
+    request[0] = op;
     memcpy(request + 1, path, len);
     int fd, call;
     int rc = ask(chan, request, len + 1, &fd, &call);
     if (rc < 0) return rc;
     return fd >= 0 ? fd : -EPIPE;
 }
+
+int cswy_helper_open_append(int chan, const char *path) { return open_by_helper(chan, OP_OPEN, path); }
+
+int cswy_helper_open_read(int chan, const char *path) { return open_by_helper(chan, OP_READ, path); }
 
 int cswy_helper_unlink_pid(int chan) {
     char op = OP_UNLINK_PID;

@@ -72,11 +72,13 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// A certificate file (certificate, then its chain) and its key; an encrypted key is tried with each
-    /// password in turn (ssl_password_file). Either may be inline PEM after `data:`, as in nginx.
-    public func useCertificate(_ cert: String, key: String, passwords: [String]) throws(Failure) {
+    /// password in turn (ssl_password_file). Either may be inline PEM after `data:`, as in nginx. `named`: the
+    /// files' names for a failure's message when `cert` or `key` is their text (never a key's text in a log).
+    public func useCertificate(_ cert: String, key: String, passwords: [String],
+                               named: (cert: String, key: String)? = nil) throws(Failure) {
         var what: Int32 = 0
         let rc = Self.withPasswords(passwords) { cswy_tls_ctx_certificate(pointer, cert, key, $0, $1, &what) }
-        if rc != 0 { throw Self.certificateFailure(what, cert: cert, key: key) }
+        if rc != 0 { throw Self.certificateFailure(what, cert: named?.cert ?? cert, key: named?.key ?? key) }
     }
 
     /// `passwords` as C wants them: NUL-terminated strings back to back, and their count.

@@ -16,12 +16,16 @@ final class PrivilegedHelper: Sendable {
     }
 
     /// Forks the helper. `logDirectories` are the only directories it will open log files in; `socketFiles`
-    /// (UNIX-domain listeners bound already) and those it binds later are the only files it will remove.
-    static func spawn(pidPath: String?, logDirectories: [String], socketFiles: [String]) -> Result<PrivilegedHelper, Socket.Failure> {
+    /// (UNIX-domain listeners bound already) and those it binds later are the only files it will remove;
+    /// `secretDirectories` (those of the TLS files read at start) the only ones it will read files in.
+    static func spawn(pidPath: String?, logDirectories: [String], socketFiles: [String],
+                      secretDirectories: [String]) -> Result<PrivilegedHelper, Socket.Failure> {
         let dirs = nulSeparated(logDirectories), sockets = nulSeparated(socketFiles)
+        let secrets = nulSeparated(secretDirectories)
         var chan: Int32 = -1
         let pid = cswy_helper_spawn(pidPath ?? "", dirs, Int32(logDirectories.isEmpty ? 0 : dirs.count),
-                                    sockets, Int32(socketFiles.isEmpty ? 0 : sockets.count), &chan)
+                                    sockets, Int32(socketFiles.isEmpty ? 0 : sockets.count),
+                                    secrets, Int32(secretDirectories.isEmpty ? 0 : secrets.count), &chan)
         if pid < 0 { return .failure(Socket.Failure(call: "fork() of the privileged helper", code: -pid)) }
         return .success(PrivilegedHelper(pid: pid, channel: chan))
     }
@@ -49,6 +53,14 @@ final class PrivilegedHelper: Sendable {
     /// A log file opened for append by root, or -1 with errno set (EACCES outside the allowed directories).
     func openAppend(_ path: String) -> Int32 {
         let fd = channel.withLock { cswy_helper_open_append($0, path) }
+        if fd < 0 { errno = -fd; return -1 }
+        return fd
+    }
+
+    /// A certificate, key or other secret file opened for reading by root, or -1 with errno set (EACCES outside
+    /// the directories of the TLS files read at start, or in one that is not root's alone).
+    func openRead(_ path: String) -> Int32 {
+        let fd = channel.withLock { cswy_helper_open_read($0, path) }
         if fd < 0 { errno = -fd; return -1 }
         return fd
     }

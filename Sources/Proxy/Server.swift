@@ -423,10 +423,11 @@ public final class Server {
     private func startHelper(for user: ProcessUser) -> Bool {
         let socketFiles = sockets.keys.filter { $0.family == .unix }.map(\.path)
         switch PrivilegedHelper.spawn(pidPath: options.pidPath, logDirectories: LogFileOpener.directories,
-                                      socketFiles: socketFiles) {
+                                      socketFiles: socketFiles, secretDirectories: SecretFiles.directories) {
         case .success(let h):
             helper = h
             LogFileOpener.use(h)
+            SecretFiles.use(h)
             return true
         case .failure(let e):
             log.log(.emerg, "\(e)")
@@ -446,6 +447,7 @@ public final class Server {
 
     private func finishHelper() {
         LogFileOpener.use(nil)
+        SecretFiles.use(nil)
         helper?.finish()
         helper = nil
     }

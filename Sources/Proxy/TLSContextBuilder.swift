@@ -45,7 +45,10 @@ extension Builder {
             ctx.loadCertificatesPerHandshake()   // nothing loaded now: each handshake evaluates the names
         } else {
             for (cert, keyFile) in zip(ssl.certificates, ssl.certificateKeys) {
-                do { try ctx.useCertificate(cert.path, key: keyFile.path, passwords: passwords) } catch {
+                do {
+                    try ctx.useCertificate(SecretFiles.source(cert.path), key: SecretFiles.source(keyFile.path),
+                                           passwords: passwords, named: (cert.path, keyFile.path))
+                } catch {
                     throw fail(error, error.message.contains("certificate key") || error.message.contains("PrivateKey")
                                ? keyFile.location : cert.location)
                 }
@@ -190,18 +193,8 @@ enum TicketRings {
 
 /// Reading the files ssl directives name.
 enum TLSFiles {
-    static func read(_ path: String) -> [UInt8]? {
-        let fd = Syscall.openReadOnly(Array(path.utf8))
-        if fd < 0 { return nil }
-        defer { Syscall.close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            guard case .done(let n) = Syscall.read(fd, into: &chunk, count: chunk.count) else { break }
-            out.append(contentsOf: chunk.prefix(n))
-        }
-        return out
-    }
+    /// A TLS file's bytes (a key only root may read, through the privileged helper: SecretFiles).
+    static func read(_ path: String) -> [UInt8]? { SecretFiles.read(path) }
 
     /// ssl_password_file: one password a line (CRLF or LF); empty lines are skipped, as nginx skips them.
     static func passwords(_ bytes: [UInt8], of f: SSLFile) throws(ConfigError) -> [String] {

@@ -122,7 +122,10 @@ extension Builder {
                     throw ConfigError("no \"\(module)_ssl_certificate_key\" is defined for certificate \"\(cert.written ?? cert.path)\"", at: cert.location)
                 }
                 let passwords = try ssl.passwordFile.map { f throws(ConfigError) in try readPasswords(f) } ?? []
-                do { try ctx.useCertificate(cert.path, key: key.path, passwords: passwords) } catch {
+                do {
+                    try ctx.useCertificate(SecretFiles.source(cert.path), key: SecretFiles.source(key.path),
+                                           passwords: passwords, named: (cert.path, key.path))
+                } catch {
                     throw ConfigError(error.message, at: cert.location)
                 }
             }

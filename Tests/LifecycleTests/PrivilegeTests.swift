@@ -69,6 +69,42 @@ struct PrivilegeTests {
         #expect(r.status == 200 && r.text == "ok")
     }
 
+    /// A renewed certificate whose key only root may read (0600 in a root-owned directory, certbot's way) is
+    /// loaded by a reload after the drop, through the helper, as nginx's root master loads it. The reload failed
+    /// on the key and the old certificate went on being served until a restart. A key in a directory no TLS file
+    /// was read from at start is still refused.
+    @Test func aReloadReadsKeysOnlyRootMayRead() throws {
+        let kit = try TLSTestKit()
+        defer { kit.remove() }
+        for key in ["rsa.key", "ec.key"] { #expect(chmod(kit.path(key), 0o600) == 0) }
+        let port = freePort()
+        func conf(_ name: String) -> String {
+            nginxConf(port: port, http: """
+                server { listen 127.0.0.1:PORT ssl; ssl_certificate \(kit.path(name + ".crt"));
+                         ssl_certificate_key \(kit.path(name + ".key")); location / { return 200 "ok"; } }
+                """)
+        }
+        let proxy = try LiveProxy(port: port, config: conf("rsa"))
+        defer { proxy.process.stop() }
+        #expect(Accounts.statusOnceStarted(proxy)["Uid"]?.hasPrefix("0\t") == false)
+        #expect(try kit.connect(port: port).first?.subject.contains("localhost") == true)
+
+        try proxy.rewrite(conf("ec"))
+        proxy.signal(SIGHUP)
+        #expect(proxy.waitForReloads(1), "\(proxy.errorLog)")
+        #expect(!proxy.errorLog.contains("reload failed"), "\(proxy.errorLog)")
+        #expect(try kit.connect(port: port, sni: "ec.test").first?.subject.contains("ec.test") == true)
+
+        let elsewhere = try TempDir.make()
+        #expect(rename(kit.path("rsa.key"), elsewhere + "/rsa.key") == 0 && rename(kit.path("rsa.crt"), elsewhere + "/rsa.crt") == 0)
+        try proxy.rewrite(nginxConf(port: port, http: """
+            server { listen 127.0.0.1:PORT ssl; ssl_certificate \(elsewhere)/rsa.crt; ssl_certificate_key \(elsewhere)/rsa.key; }
+            """))
+        proxy.signal(SIGHUP)
+        #expect(waitFor { proxy.errorLog.contains("reload failed") }, "\(proxy.errorLog)")
+        #expect(proxy.errorLog.contains("cannot load certificate key \"\(elsewhere)/rsa.key\""), "\(proxy.errorLog)")
+    }
+
     /// The helper opens log files only in the directories that held logs at start: a process that lost root
     /// cannot use it to write elsewhere. A reload adding a log in another root-owned directory fails cleanly.
     @Test func theHelperOpensLogsOnlyWhereLogsWereAtStart() throws {

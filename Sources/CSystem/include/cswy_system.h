@@ -43,8 +43,9 @@ int cswy_event_base_epoll_exclusive(void *base, int fd);
 // directories allowed at start, and removes the pid file, for a master that dropped to an unprivileged user.
 // `dirs` is `ndirs` NUL-terminated paths laid end to end. Returns the child's pid (channel in *chan) or -errno.
 /// `sockets`: NUL-separated UNIX-domain socket files already bound, which the helper may remove at exit.
+/// `secrets`: NUL-separated directories of the TLS files read at start, the only ones it opens files for reading in.
 int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, const char *sockets, int sockets_len,
-                      int *chan);
+                      const char *secrets, int secrets_len, int *chan);
 /// A listening socket bound by the helper, or -errno; *call says which step failed (0 socket, 1 bind, 2 listen,
 /// 3 the channel). `v6only`: IPV6_V6ONLY for an IPv6 address.
 int cswy_helper_listen(int chan, int v6, const unsigned char *addr, unsigned short port, int backlog,
@@ -55,6 +56,8 @@ int cswy_helper_listen_unix(int chan, const char *path, int backlog, int *call);
 int cswy_helper_unlink_socket(int chan, const char *path);
 /// A log file opened by the helper for append (O_CLOEXEC), or -errno.
 int cswy_helper_open_append(int chan, const char *path);
+/// A secret file (certificate, key) opened by the helper for reading (O_CLOEXEC), or -errno.
+int cswy_helper_open_read(int chan, const char *path);
 /// Asks the helper to remove the pid file; 0 or -errno.
 int cswy_helper_unlink_pid(int chan);
 /// initgroups(3) (its gid_t argument differs in type between libcs).
