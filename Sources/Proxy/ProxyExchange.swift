@@ -706,6 +706,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 if allowance <= 0 { return waitForUpstreamRate(c, deficit: -allowance) }
                 limit = min(chunk, allowance)
             }
+            // TLS reads `chunk` at most too: a read that drains OpenSSL's buffer pulls the socket's next records into
+            // it, so one read took all the socket held (megabytes for each client too slow to take them). This loop
+            // reads what stays in OpenSSL next, or when the client drains.
+            if c.transport.tls != nil { limit = min(limit, chunk) }
             switch limit == .max ? c.transport.read(into: c.buffer, chunk: chunk) : c.transport.read(into: c.buffer, atMost: limit) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
