@@ -80,8 +80,11 @@ public final class ErrorLogFile: Sendable {
             return
         }
         line += "\n"
+        // Every byte, by count: a NUL a client sent (in a request line the context quotes) ended the line at it
+        // through strlen, without its line feed, and the next line was glued on.
+        let bytes = Array(line.utf8)
         state.withLock { s in
-            _ = line.withCString { Glibc.write(s.fd, $0, strlen($0)) }
+            _ = bytes.withUnsafeBytes { Glibc.write(s.fd, $0.baseAddress, $0.count) }
         }
     }
 

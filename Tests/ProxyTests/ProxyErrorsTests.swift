@@ -300,3 +300,22 @@ extension ProxyErrorsTests {
             + "server: , request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:\(dead)/\"") == true, "\(f.errorLog())")
     }
 }
+
+extension ProxyErrorsTests {
+    /// A NUL a client sends (quoted back in the line's `request: "…"`) is written like any byte: each error line
+    /// ends with its own line feed. The line ended at the NUL, without one, and the next was glued onto it.
+    @Test func aNulInARequestLineDoesNotCutTheLogLine() throws {
+        let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { return 200; } }")
+        defer { f.proxy.stop() }
+        for _ in 0..<2 { _ = try f.raw("G\u{1}T\u{0}X / HTTP/1.1\r\nHost: x\r\n\r\n") }
+        _ = f.logFile("logs/error.log", containing: "invalid")
+        // Read as bytes: a String made from a C string would itself stop at the NUL.
+        let fd = open(f.proxy.prefix + "/logs/error.log", O_RDONLY)
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536)
+        while fd >= 0 { let n = read(fd, &chunk, chunk.count); if n <= 0 { break }; bytes += chunk[0..<n] }
+        if fd >= 0 { close(fd) }
+        let refused = bytes.split(separator: 10).map { String(decoding: $0, as: UTF8.self) }.filter { $0.contains("client sent invalid") }
+        #expect(refused.count == 2, "\(refused)")
+        #expect(refused.allSatisfy { $0.hasPrefix("20") && $0.hasSuffix("request: \"G\u{1}T\u{0}X / HTTP/1.1\"") }, "\(refused)")
+    }
+}
