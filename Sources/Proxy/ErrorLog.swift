@@ -83,9 +83,7 @@ public final class ErrorLogFile: Sendable {
         // Every byte, by count: a NUL a client sent (in a request line the context quotes) ended the line at it
         // through strlen, without its line feed, and the next line was glued on.
         let bytes = Array(line.utf8)
-        state.withLock { s in
-            _ = bytes.withUnsafeBytes { Glibc.write(s.fd, $0.baseAddress, $0.count) }
-        }
+        state.withLock { s in _ = Syscall.appendAll(s.fd, bytes) }
     }
 
     /// A daemon's standard error becomes this file (nginx's ngx_log_redirect_stderr): it no longer holds the

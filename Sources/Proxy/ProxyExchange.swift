@@ -467,7 +467,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// What the server sent before a write failed, read now: true when it made a whole head (handled from there).
     private func answeredBeforeWriteFailed(_ c: UpstreamConnection) -> Bool {
-        guard case .done(let n) = c.transport.read(into: c.buffer, chunk: max(proxy.bufferSize, 16 * 1024)) else { return false }
+        guard case .done(let n) = read(c, chunk: max(proxy.bufferSize, 16 * 1024)) else { return false }
         request.tries[request.tries.count - 1].bytesReceived += Int64(n)
         parseHead()
         return state != .sending
@@ -498,6 +498,16 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     // MARK: - Receiving
 
+    /// One read of the upstream, of about `chunk` bytes. Over TLS `chunk` at most: a read that drains OpenSSL's
+    /// buffer pulls the socket's next records into it, so one read took all the socket held (megabytes a client
+    /// too slow to take them, at the head's read as in the body's). What stays in OpenSSL is read by the body
+    /// loop's next turn or when the client drains; a head is whole (or too big) within `chunk`, so nothing
+    /// waits there for a readiness event that will not come.
+    @inline(__always)
+    private func read(_ c: UpstreamConnection, chunk: Int) -> IOResult {
+        c.transport.tls == nil ? c.transport.read(into: c.buffer, chunk: chunk) : c.transport.read(into: c.buffer, atMost: chunk)
+    }
+
     func upstreamReadable(_ ev: IOEvents) {
         guard let c = conn else { return }
         if state == .handshaking {
@@ -512,7 +522,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         guard state == .readingHead || state == .sending else { return }
         // Under proxy_limit_rate the head's read takes proxy_buffer_size at most, as nginx's does: the body that
         // comes with it is not limited.
-        let r = c.transport.read(into: c.buffer, chunk: proxy.limitRate > 0 ? proxy.bufferSize : max(proxy.bufferSize, 16 * 1024))
+        let r = read(c, chunk: proxy.limitRate > 0 ? proxy.bufferSize : max(proxy.bufferSize, 16 * 1024))
         switch r {
         case .done(let n): request.tries[request.tries.count - 1].bytesReceived += Int64(n)
         case .wouldBlock: return
@@ -706,11 +716,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
                 if allowance <= 0 { return waitForUpstreamRate(c, deficit: -allowance) }
                 limit = min(chunk, allowance)
             }
-            // TLS reads `chunk` at most too: a read that drains OpenSSL's buffer pulls the socket's next records into
-            // it, so one read took all the socket held (megabytes for each client too slow to take them). This loop
-            // reads what stays in OpenSSL next, or when the client drains.
-            if c.transport.tls != nil { limit = min(limit, chunk) }
-            switch limit == .max ? c.transport.read(into: c.buffer, chunk: chunk) : c.transport.read(into: c.buffer, atMost: limit) {
+            switch limit == .max ? read(c, chunk: chunk) : c.transport.read(into: c.buffer, atMost: limit) {
             case .done(let n):
                 request.tries[request.tries.count - 1].bytesReceived += Int64(n)
                 upstreamRate?.read += Int64(n)

@@ -235,8 +235,9 @@ final class Tunnel {
 
     private func timedOut(_ e: TunnelMachine.Ending) {
         switch e {
+        // Both at info, as nginx logs them on the client's connection (its log level for a connection's errors).
         case .idle, .sendStalled(.up):
-            log(true, "upstream timed out (110: Connection timed out) while proxying upgraded connection")
+            log(false, "upstream timed out (110: Connection timed out) while proxying upgraded connection")
         default:
             log(false, "client timed out (110: Connection timed out) while proxying upgraded connection")
         }

@@ -185,24 +185,25 @@ import Testing
 extension UpstreamTLSTests {
     /// TLS clients too slow to take a large answer from an `https://` upstream cost the proxy a few buffers each,
     /// as from a plain one: the upstream is read only as fast as they take it. Each cost megabytes (10 clients:
-    /// +32 MiB): one TLS read took all the upstream socket held into memory.
+    /// +32 MiB): one TLS read took all the upstream socket held into memory. The bound leaves room for what
+    /// glibc keeps of freed memory (up to 16 MiB an arena, Server.run), which a busy machine shows.
     @Test func slowClientsOfATLSUpstreamHoldBoundedMemory() throws {
         defer { kit.remove() }
         let tls = "ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));"
         let tlsBackend = try Fixture(http: "server { listen 127.0.0.1:PORT ssl; \(tls) location / { root html; } }",
-                                     files: ["html/big.bin": String(repeating: "x", count: 10 << 20)])
+                                     files: ["html/big.bin": String(repeating: "x", count: 16 << 20)])
         defer { tlsBackend.proxy.stop() }
         let f = try Fixture(http: """
             server { listen 127.0.0.1:PORT ssl; \(tls) location / { proxy_pass https://127.0.0.1:\(tlsBackend.port); } }
             """)
         defer { f.proxy.stop() }
         let before = residentKiB(f.proxy.pid)
-        // Ten TLS clients with small receive buffers ask for the file, read 100 bytes, and hold on for 4 s.
+        // Twenty TLS clients with small receive buffers ask for the file, read 100 bytes, and hold on for 4 s.
         let script = """
             import ssl, socket, time
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
             held = []
-            for i in range(10):
+            for i in range(20):
                 raw = socket.socket(); raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
                 raw.connect(("127.0.0.1", \(f.port)))
                 s = ctx.wrap_socket(raw, server_hostname="localhost")
@@ -217,7 +218,7 @@ extension UpstreamTLSTests {
         usleep(1_500_000)   // the upstream sends until the proxy stops reading it
         let grown = residentKiB(f.proxy.pid) - before
         if ProxyProcess.residentSizeIsMeaningful {
-            #expect(grown < 12 * 1024, "RSS grew by \(grown) KiB for 10 stalled clients")
+            #expect(grown < 40 * 1024, "RSS grew by \(grown) KiB for 20 stalled clients")
         }
     }
 }
