@@ -24,7 +24,7 @@ extension ClientConnection {
             r.append(.request, to: &out)
             out.append(34)
         }
-        if let upstream = exchange?.logUpstream {
+        if let upstream = r.logUpstream {
             out.append(contentsOf: ", upstream: \"".utf8)
             out.append(contentsOf: upstream)
             out.append(34)
@@ -43,15 +43,25 @@ extension ClientConnection {
     }
 }
 
-extension ProxyExchange {
+extension ProxyRuntime {
+    /// TLS toward the upstream for `r`: `proxy_pass https://…`, or a URL with variables that evaluated to https.
+    func speaksTLS(for r: Request) -> Bool {
+        guard tls != nil else { return false }
+        if case .variable = target { return r.dynamicURL?.secure == true }
+        return true
+    }
+}
+
+extension Request {
     /// nginx's `upstream: "…"`: the scheme, the server of the current (or last) try, and for HTTP the URI it was
-    /// sent (`http://10.0.0.5:8080/cart?id=7`); nil before any server was picked.
+    /// sent (`http://10.0.0.5:8080/cart?id=7`); nil before any server was picked. From the request, so a
+    /// tunnel's lines (the exchange has handed it the connection) name their upstream too.
     var logUpstream: [UInt8]? {
-        guard let label = request.tries.last?.address else { return nil }
-        let secure = usesTLS
-        var out = Array((proxy.cgi?.scheme(secure: secure) ?? (secure ? "https://" : "http://")).utf8)
+        guard let p = proxy, let label = tries.last?.address else { return nil }
+        let secure = p.speaksTLS(for: self)
+        var out = Array((p.cgi?.scheme(secure: secure) ?? (secure ? "https://" : "http://")).utf8)
         out.append(contentsOf: label)
-        if proxy.cgi == nil, let uri = UpstreamRequest.target(of: request.upstreamHead) {
+        if p.cgi == nil, let uri = UpstreamRequest.target(of: upstreamHead) {
             if label.starts(with: "unix:".utf8) { out.append(58) }   // `unix:/path:/uri`, as nginx separates them
             out.append(contentsOf: uri)
         }

@@ -47,7 +47,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     var resolution: NameResolution? = nil
     /// TLS toward the upstream: `proxy_pass https://…`, or a URL with variables that evaluated to https.
     private let tls: UpstreamTLS?
-    var usesTLS: Bool { tls != nil }
     private var state = State.idle
     /// Beside `state`, in the padding before the next reference (a Bool alone between two 8-byte fields takes 8:
     /// the exchange stays within glibc's fast allocation size, 1,032 bytes).
@@ -116,7 +115,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         case .unusable(let status, let message): upstream = nil; direct = nil; unusable = Unusable(status, message); box = nil
         case .resolve(let name, let port, let r): upstream = nil; direct = nil; unusable = nil; box = nil; resolution = NameResolution(name, port, r)
         }
-        if case .variable = proxy.target { tls = request.dynamicURL?.secure == true ? proxy.tls : nil } else { tls = proxy.tls }
+        tls = proxy.speaksTLS(for: request) ? proxy.tls : nil
         firstStart = Clock.eventNanos()
         tx = UpstreamTransaction(method: request.head.method,
                                  upgradeRequested: proxy.cgi == nil && TunnelHead.requested(request.head),
