@@ -236,12 +236,7 @@ struct UpstreamTransaction {
             return .failed(fail(e.reason, .invalidHeader))
         case .complete(let resp, let consumed):
             parser.reset()
-            if resp.status == 101 {
-                // A switch the request did not ask for (RFC 9110 §15.2.2): whatever follows is not HTTP, so the
-                // answer is refused like an invalid head, and the connection is never pooled.
-                guard upgradeRequested else {
-                    return .failed(fail("upstream sent 101 to a request without Upgrade", .invalidHeader))
-                }
+            if resp.status == 101 && upgradeRequested {
                 state = .upgraded
                 return .upgrade(resp, consumed: consumed)
             }
@@ -250,7 +245,9 @@ struct UpstreamTransaction {
                 if interimBytes > headLimit { return .failed(fail("upstream sent too big header", .invalidHeader)) }
                 return .interim(consumed: consumed)
             }
-            keepAlive = resp.keepAlive
+            // A 101 nobody asked for (RFC 9110 §15.2.2) is relayed as the bodyless answer it is, as nginx relays it,
+            // but what follows on the connection is another protocol's: it is never pooled.
+            keepAlive = resp.keepAlive && resp.status != 101
             framing = resp.bodyFraming(requestMethod: method)
             switch framing {
             case .none: state = .done
