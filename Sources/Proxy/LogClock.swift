@@ -30,6 +30,15 @@ final class LogClock {
     /// The `Date` line copied into a head where it is (handing out the array would cost a retain and a release).
     func appendDateLine(to w: inout HeadWriter) { refresh(); w.append(dateLine) }
 
+    /// The wall clock's seconds as `$msec` reads them. time(2) reads the kernel's coarse clock, which may still
+    /// say the last second for a tick after `$msec` has moved on: a cookie's expiry computed from it came out a
+    /// second short of `$msec` + its lifetime (nginx's userid.t "expires time", now and then).
+    static func seconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec)
+    }
+
     /// `$msec`: seconds with millisecond resolution.
     static func msec() -> [UInt8] {
         var ts = timespec()

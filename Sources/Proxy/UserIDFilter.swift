@@ -154,7 +154,7 @@ enum UserIDFilter {
         case .max: v += Array("; expires=Thu, 31-Dec-37 23:55:55 GMT".utf8)
         case .seconds(let n):
             v += Array("; expires=".utf8)
-            CookieDate.append(Int64(time(nil)) + Int64(n), to: &v)
+            CookieDate.append(LogClock.seconds() + Int64(n), to: &v)
         }
         v += u.attributes
         w.appendHeader("Set-Cookie", v)
