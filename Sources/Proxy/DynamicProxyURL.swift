@@ -130,6 +130,16 @@ struct ProxyGroups: Sendable {
     var implicit: [HostPort: SocketAddress] = [:]
 }
 
+extension ProxyRuntime {
+    /// TLS toward the upstream for `r`: `proxy_pass https://…`, or a URL with variables that evaluated to https
+    /// (`ProxyDestination.resolve` set `r.dynamicURL`).
+    func speaksTLS(for r: Request) -> Bool {
+        guard tls != nil else { return false }
+        if case .variable = target { return r.dynamicURL?.secure == true }
+        return true
+    }
+}
+
 /// Where one request's `proxy_pass` leads: fixed at load for a URL without variables (no work per request),
 /// evaluated per request otherwise.
 enum ProxyDestination {

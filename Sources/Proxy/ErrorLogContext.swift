@@ -19,36 +19,18 @@ extension ClientConnection {
         out.append(contentsOf: r.remoteAddrText)
         out.append(contentsOf: ", server: ".utf8)
         out.append(contentsOf: (r.server ?? listen.hosts.defaultServer).name)
-        if !r.head.bytes.isEmpty {
-            out.append(contentsOf: ", request: \"".utf8)
-            r.append(.request, to: &out)
-            out.append(34)
-        }
-        if let upstream = r.logUpstream {
-            out.append(contentsOf: ", upstream: \"".utf8)
-            out.append(contentsOf: upstream)
-            out.append(34)
-        }
-        if let host = r.head.firstHeader("host") {
-            out.append(contentsOf: ", host: \"".utf8)
-            out.append(contentsOf: host)
-            out.append(34)
-        }
-        if let referer = r.head.firstHeader("referer") {
-            out.append(contentsOf: ", referrer: \"".utf8)
-            out.append(contentsOf: referer)
-            out.append(34)
-        }
+        if !r.head.bytes.isEmpty { quoted("request", &out) { r.append(.request, to: &$0) } }
+        if let upstream = r.logUpstream { quoted("upstream", &out) { $0.append(contentsOf: upstream) } }
+        if let host = r.head.firstHeader("host") { quoted("host", &out) { $0.append(contentsOf: host) } }
+        if let referer = r.head.firstHeader("referer") { quoted("referrer", &out) { $0.append(contentsOf: referer) } }
         return String(decoding: out, as: UTF8.self)
     }
-}
 
-extension ProxyRuntime {
-    /// TLS toward the upstream for `r`: `proxy_pass https://…`, or a URL with variables that evaluated to https.
-    func speaksTLS(for r: Request) -> Bool {
-        guard tls != nil else { return false }
-        if case .variable = target { return r.dynamicURL?.secure == true }
-        return true
+    /// `, name: "value"`.
+    private func quoted(_ name: String, _ out: inout [UInt8], _ value: (inout [UInt8]) -> Void) {
+        out.append(contentsOf: ", \(name): \"".utf8)
+        value(&out)
+        out.append(34)
     }
 }
 

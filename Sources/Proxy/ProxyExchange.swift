@@ -514,7 +514,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             return continueTLS(c)
         }
         if ev.contains(.timeout) {
-            worker.log(.error, "upstream timed out (110: Connection timed out) while \(phase)", client)
+            worker.log(.error, "upstream timed out (110: Connection timed out) \(whileText)", client)
             return state == .streaming ? abortMidResponse() : tryFailed(.timeout)
         }
         if state == .streaming { return pumpBodyDown() }
@@ -1083,18 +1083,19 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         peer = nil
         // nginx's warning, each time a failure leaves the server at max_fails (a lone server is never counted).
         if !peerAnswered && outcome == .failed, let b = box, b.set.health.isTemporarilyDisabled(p) {
-            worker.log(.warn, "upstream server temporarily disabled while \(phase)", client)
+            worker.log(.warn, "upstream server temporarily disabled \(whileText)", client)
         }
     }
 
-    /// The phase a try is in, for a log line's "while …".
-    private var phase: String {
+    /// nginx's "while …" for the phase this try is in (the transaction's words; its own state may have moved to
+    /// `.failed` by now, so the exchange's is read).
+    private var whileText: String {
         switch state {
-        case .connecting, .idle, .resolvingRoute, .resolvingName: "connecting to upstream"
-        case .handshaking: "SSL handshaking to upstream"
-        case .sending: "sending request to upstream"
-        case .readingHead: "reading response header from upstream"
-        case .streaming, .done: "reading upstream"
+        case .connecting, .idle, .resolvingRoute, .resolvingName: UpstreamTransaction.State.connecting.whileText
+        case .handshaking: "while SSL handshaking to upstream"
+        case .sending: UpstreamTransaction.State.sending.whileText
+        case .readingHead: UpstreamTransaction.State.awaitingHead.whileText
+        case .streaming, .done: UpstreamTransaction.State.body.whileText
         }
     }
 }

@@ -18,12 +18,7 @@ enum SecretFiles {
     static func read(_ path: String) -> [UInt8]? {
         var fd = Syscall.openReadOnly(Array(path.utf8))
         let e = errno
-        let helper = state.withLock { s -> PrivilegedHelper? in
-            if fd >= 0 && s.helper == nil, let d = LogFileOpener.directory(of: path), !s.directories.contains(d) {
-                s.directories.append(d)
-            }
-            return s.helper
-        }
+        let helper = noted(path, readable: fd >= 0)
         if fd < 0 {
             guard e == EACCES || e == EPERM, let helper else { errno = e; return nil }
             fd = helper.openRead(path)
@@ -44,15 +39,20 @@ enum SecretFiles {
     /// path again when that fails too, so the load reports the open's failure as before.
     static func source(_ path: String) -> String {
         if path.hasPrefix("data:") { return path }
-        if access(path, R_OK) == 0 {
-            _ = state.withLock { s in
-                if s.helper == nil, let d = LogFileOpener.directory(of: path), !s.directories.contains(d) { s.directories.append(d) }
-            }
-            return path
-        }
+        if access(path, R_OK) == 0 { _ = noted(path, readable: true); return path }
         // A NUL would end the text C reads early: such a file is no PEM, and its own path reports that.
         guard let text = read(path), !text.isEmpty, !text.contains(0) else { return path }
         return "data:" + String(decoding: text, as: UTF8.self)
+    }
+
+    /// Records a readable file's directory while there is no helper yet (before the drop); the helper, if any.
+    private static func noted(_ path: String, readable: Bool) -> PrivilegedHelper? {
+        state.withLock { s in
+            if readable && s.helper == nil, let d = LogFileOpener.directory(of: path), !s.directories.contains(d) {
+                s.directories.append(d)
+            }
+            return s.helper
+        }
     }
 
     /// The directories of the TLS files read so far (before the drop).

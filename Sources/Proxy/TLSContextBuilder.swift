@@ -151,7 +151,7 @@ extension Builder {
     /// and the context's key and its loading see the same bytes.
     func tlsFile(_ path: String) -> [UInt8]? {
         if let known = memo.tlsFiles[path] { return known }
-        guard let bytes = TLSFiles.read(path) else { return nil }
+        guard let bytes = SecretFiles.read(path) else { return nil }   // a key only root may read: SecretFiles
         memo.tlsFiles[path] = bytes
         return bytes
     }
@@ -193,9 +193,6 @@ enum TicketRings {
 
 /// Reading the files ssl directives name.
 enum TLSFiles {
-    /// A TLS file's bytes (a key only root may read, through the privileged helper: SecretFiles).
-    static func read(_ path: String) -> [UInt8]? { SecretFiles.read(path) }
-
     /// ssl_password_file: one password a line (CRLF or LF); empty lines are skipped, as nginx skips them.
     static func passwords(_ bytes: [UInt8], of f: SSLFile) throws(ConfigError) -> [String] {
         let passwords = bytes.split(separator: 10).compactMap { line -> String? in

@@ -491,16 +491,21 @@ struct UpstreamTransaction {
     }
 }
 
-extension UpstreamTransaction.Failure {
-    /// nginx's "while …" for the phase the failure happened in.
+extension UpstreamTransaction.State {
+    /// nginx's "while …" for a try in this phase.
     var whileText: String {
-        switch phase {
+        switch self {
         case .connecting: "while connecting to upstream"
         case .sending: "while sending request to upstream"
         case .awaitingHead: "while reading response header from upstream"
         default: "while reading upstream"
         }
     }
+}
+
+extension UpstreamTransaction.Failure {
+    /// nginx's "while …" for the phase the failure happened in.
+    var whileText: String { phase.whileText }
 
     /// The error log line as ProxyExchange writes it.
     var logLine: String { reason + " " + whileText }
