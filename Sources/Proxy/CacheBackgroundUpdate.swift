@@ -13,6 +13,11 @@ import HTTP1
 ///     CacheBackgroundUpdate.start(cacheExchange, request: r, proxy: proxy, peers: exchange.peers)   // then serve STALE
 ///
 /// It keeps itself alive until done (the request that started it is gone by then).
+///
+/// It also finishes a fill whose client went away (`carryOn`): a proxied request whose answer was being stored
+/// hands over its upstream connection, mid-body or still awaiting the head, and the rest is read into the entry,
+/// as nginx reads on a response it caches when the client closes (`u->cacheable`): the next request is a HIT, and
+/// `proxy_cache_lock`'s waiters get the entry instead of going upstream themselves.
 final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     private let cache: CacheExchange
     private unowned let worker: Worker
@@ -32,6 +37,9 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     /// The client request's proxy_bind and proxy_socket_keepalive, evaluated while it exists.
     private let connectOptions: Socket.ConnectOptions
     private var handshaking = false
+    /// The server sent a response head: a failure after it does not count against the server (nginx's peer is
+    /// freed as a success once the upstream request is finalized without going to the next one).
+    private var answered = false
     private var reaper: Watcher?
     private var ended = false
     /// The protocol: a GET (or a conditional GET) whose answer only fills the cache.
@@ -62,6 +70,37 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         tlsName = tls?.serverName(for: r, proxy: proxy) ?? ""
         tlsCertificate = tls?.certificate(for: r)
         connectOptions = proxy.socketSetup.isDefault ? Socket.ConnectOptions() : proxy.socketSetup.options(for: r)
+    }
+
+    /// A fill taken over on a connection that is open (and through TLS already): nothing to connect or send.
+    private init(carrying cache: CacheExchange, transaction: UpstreamTransaction, worker: Worker, proxy: ProxyRuntime) {
+        self.cache = cache
+        self.worker = worker
+        self.proxy = proxy
+        head = []
+        tx = transaction
+        tls = nil
+        tlsName = ""
+        tlsCertificate = nil
+        connectOptions = Socket.ConnectOptions()
+    }
+
+    /// Reads the rest of an answer being stored after its client left: `c` has sent the whole request and is in
+    /// `tx`'s state (awaiting the head, or in the body with `cache` writing the entry); what `c.buffer` holds is
+    /// read first. `answered`: the head came already. The peer goes back to `peers` when the fill ends.
+    static func carryOn(_ cache: CacheExchange, connection c: UpstreamConnection, transaction: UpstreamTransaction,
+                        worker: Worker, proxy: ProxyRuntime, peers: UpstreamPeers?, peer: PeerID?, answered: Bool) {
+        let u = CacheBackgroundUpdate(carrying: cache, transaction: transaction, worker: worker, proxy: proxy)
+        u.peers = peers
+        u.peer = peer
+        u.answered = answered
+        u.conn = c
+        u.running = u
+        c.owner = u
+        c.writer.disarm()
+        c.reader.arm(timeoutMillis: proxy.readTimeoutMillis)
+        if !c.buffer.isEmpty { u.process(c.buffer) }
+        if !u.ended { u.upstreamReadable([]) }   // what the socket (or TLS) holds now: no readiness event may come for it
     }
 
     /// Picks a server (with the client's request, while it exists) and starts the exchange.
@@ -191,12 +230,18 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         case .error(let e):
             return done(failure: "recv() failed (\(e): \(Syscall.describe(e))) while updating the cache in the background")
         }
-        if tx.state != .body && !parseHead(c.buffer) { return }
-        consumeBody(c.buffer)
+        process(c.buffer)
+    }
+
+    /// What was read: the head (once), then body pieces into the entry.
+    private func process(_ buffer: IOBuffer) {
+        if tx.state != .body && !parseHead(buffer) { return }
+        consumeBody(buffer)
     }
 
     /// False while the head is incomplete or once the update ended.
     private func parseHead(_ buffer: IOBuffer) -> Bool {
+        defer { logStderr() }
         switch tx.receiveHead(buffer.view, slot: &worker.responseHeadSlot) {
         case .incomplete:
             return false
@@ -208,6 +253,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
             return false
         case .head(let resp, let consumed), .upgrade(let resp, let consumed):
             buffer.consume(consumed)
+            answered = true
             if cache.refreshedByNotModified(resp) {
                 done(failure: nil)
                 return false
@@ -222,6 +268,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
     func upstreamBody(_ piece: ByteView) { cache.bodyPiece(piece) }
 
     private func consumeBody(_ buffer: IOBuffer) {
+        defer { logStderr() }
         switch tx.receiveBody(buffer.view, to: self) {
         case .more(let consumed):
             buffer.consume(consumed)
@@ -231,6 +278,11 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         case .failed:
             done(failure: "upstream sent invalid chunked response while updating the cache in the background")
         }
+    }
+
+    /// FastCGI: what the application wrote to FCGI_STDERR, logged as the exchange logs it (and not kept).
+    private func logStderr() {
+        for line in tx.takeStderrLines() { cache.log("\(line) while updating the cache in the background") }
     }
 
     private func finished() {
@@ -247,7 +299,7 @@ final class CacheBackgroundUpdate: UpstreamConnectionOwner, UpstreamBodySink {
         conn?.close()
         conn = nil
         if let p = peer {
-            peers?.release(p, failure == nil || !peerFailed ? .ok : .failed, now: worker.now())
+            peers?.release(p, failure == nil || !peerFailed || answered ? .ok : .failed, now: worker.now())
             peer = nil
         }
         cache.finish()

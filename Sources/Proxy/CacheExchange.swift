@@ -626,6 +626,12 @@ final class CacheExchange {
         return spans[0]
     }
 
+    /// Whether the answer is worth reading on after the client left (nginx's `u->cacheable`): before the head,
+    /// a request that may store what comes (or refresh its stale entry by a 304); after it, an entry being written.
+    func fillsWithoutClient(headReceived: Bool) -> Bool {
+        headReceived ? writer != nil : invalidation == nil && mayStore && uses >= location.rules.minUses
+    }
+
     /// A piece of the upstream body (decoded from chunked, before gzip) on its way to the client.
     func bodyPiece(_ piece: ByteView) {
         guard let w = writer else { return }

@@ -742,10 +742,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
 
     /// FastCGI: what the application wrote to FCGI_STDERR, one `[error]` line a piece as nginx logs it.
     private func logStderr(_ phase: String) {
-        for piece in tx.takeStderr() {
-            let text = piece.withByteView { String(decoding: FastCGIRecordReader.trimmedStderr($0), as: UTF8.self) }
-            worker.log(.error, "FastCGI sent in stderr: \"\(text)\" \(phase)", client)
-        }
+        for line in tx.takeStderrLines() { worker.log(.error, "\(line) \(phase)", client) }
     }
 
     /// proxy_limit_rate: the upstream is not read (nor its read timeout run) until the rate allows more.
@@ -1059,12 +1056,33 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if state == .resolvingRoute, let shared = upstream?.policy.share { cancelSharedLookup(shared) }
         if state == .resolvingName { cancelNameLookup() }
         guard state != .done else { return }
+        if let cx = cache, let c = conn, state == .streaming || (state == .readingHead && tx.requestComplete),
+           cx.fillsWithoutClient(headReceived: state == .streaming) {
+            return carryFillOn(cx, c)
+        }
         state = .done
         endTry()
         cache?.finish()
         dropStore()
         if let c = conn { c.close(); conn = nil }
         releasePeer(.ok, now: worker.now())
+    }
+
+    /// The client left while its answer was being stored: the connection, the transaction and the peer go to a
+    /// background fill (CacheBackgroundUpdate.carryOn) that reads the rest into the entry.
+    private func carryFillOn(_ cx: CacheExchange, _ c: UpstreamConnection) {
+        let answered = state == .streaming
+        state = .done
+        endTry()
+        dropStore()
+        gzipFlushTimer?.disarm()
+        upstreamRate?.timer?.disarm()
+        conn = nil
+        cache = nil
+        let p = peer
+        peer = nil
+        CacheBackgroundUpdate.carryOn(cx, connection: c, transaction: tx, worker: worker, proxy: proxy,
+                                      peers: peers, peer: p, answered: answered || peerAnswered)
     }
 
     /// proxy_store: an answer cut short leaves no file (the writer removes its temp file).

@@ -327,6 +327,13 @@ struct UpstreamTransaction {
         return f.stderr
     }
 
+    /// The same pieces as nginx's log lines, `FastCGI sent in stderr: "…"` (the phase's words still to add).
+    mutating func takeStderrLines() -> [String] {
+        takeStderr().map { piece in
+            piece.withByteView { "FastCGI sent in stderr: \"" + String(decoding: FastCGIRecordReader.trimmedStderr($0), as: UTF8.self) + "\"" }
+        }
+    }
+
     /// Records until the CGI head is whole. What was walked is reported used (`.interim`) as it goes, the head's
     /// bytes being kept in `CGIHead`, so stderr before the head never piles up in the connection's buffer; at the
     /// head's end, the rest of its record stays in the buffer as the body's first bytes.

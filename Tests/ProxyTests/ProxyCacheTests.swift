@@ -810,3 +810,42 @@ extension ProxyCacheTests {
         #expect(!f.errorLog().contains("bad response header"), "\(f.errorLog())")
     }
 }
+
+extension ProxyCacheTests {
+    /// A client that leaves while its answer is being stored (before the head, or in the middle of the body) does
+    /// not cost the entry: the rest is read into the cache, as nginx reads on a response it caches, so a
+    /// `proxy_cache_lock` waiter gets the entry and the server is asked once. The fill used to end with the client:
+    /// the waiter went upstream itself, and so did every request after it.
+    @Test(arguments: [false, true])
+    func aFillGoesOnWhenItsClientLeaves(midBody: Bool) throws {
+        let gate = MockGate()
+        let release = Atomic<Bool>(false)
+        let first = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
+        let rest = [UInt8](repeating: UInt8(ascii: "b"), count: 300_000)
+        let backend = try MockBackend(name: "b1") { _ in
+            if midBody { return MockResponse(body: first, hold: MockHold(gate: gate, rest: rest)) }
+            for _ in 0..<1000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+            return MockResponse(body: first + rest)
+        }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.fixture(backend, dir: dir, extra: "proxy_cache_lock on; proxy_cache_lock_timeout 30s;")
+        defer { f.proxy.stop() }
+        let leaving = try f.client()
+        try leaving.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        if midBody { #expect(try leaving.readInterim() == 200) } else {
+            #expect(eventually(seconds: 10) { backend.received.count == 1 })
+        }
+        let waiting = try f.client()
+        try waiting.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        leaving.close()
+        #expect(f.logFile("logs/cache.log", containing: "/big MISS").contains("/big MISS"))
+        gate.open()
+        release.store(true, ordering: .releasing)
+        let r = try waiting.readResponse()
+        #expect(r.status == 200 && r.body == first + rest)
+        #expect(r.header("X-Cache") == "HIT")
+        #expect(Self.entries(dir, count: 1).count == 1)
+        #expect(backend.requests == 1)
+    }
+}
