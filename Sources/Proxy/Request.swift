@@ -323,7 +323,10 @@ final class Request {
         case .serverAddr: out.append(contentsOf: Array(c.local.host.utf8))
         case .serverPort: if c.local.family != .unix { ASCIIDecimal.append(Int(c.local.port), to: &out) }
         case .serverProtocol: appendProtocol(&out)
-        case .status: ASCIIDecimal.append(status, to: &out)
+        case .status:   // the answer's, else an error_page's error (nginx's err_status), in three digits ("000")
+            let s = status != 0 ? status : errorStatus
+            if s < 100 { out.append(UInt8(ascii: "0")); if s < 10 { out.append(UInt8(ascii: "0")) } }
+            ASCIIDecimal.append(s, to: &out)
         case .bodyBytesSent: ASCIIDecimal.append(bodyBytesSent, to: &out)
         case .bytesSent: ASCIIDecimal.append(bytesSent, to: &out)
         case .connection: ASCIIDecimal.append(Int64(bitPattern: c.id), to: &out)

@@ -4,13 +4,35 @@ import HTTP1
 
 /// Responses switchyard makes itself: error pages (nginx's bodies), `return`, redirects, and the status pages.
 enum Responses {
-    /// nginx's error page body for `status`, naming switchyard where nginx names itself.
-    static func errorPage(_ status: Int, tokens: Bool) -> [UInt8] {
-        // nginx's status line says "302 Moved Temporarily", its page "302 Found".
-        let phrase = status == 302 ? "Found" : StatusReason.phrase(for: status).map { "\($0)" } ?? ""
-        let title = "\(status) \(phrase)"
+    /// nginx's page for `status` (naming switchyard where nginx names itself), or nil for a code nginx has no
+    /// page for: that answer goes out empty, with `Content-Length: 0` and no type (a `return 418`).
+    static func errorPage(_ status: Int, tokens: Bool) -> [UInt8]? {
         let sig = tokens ? "switchyard/\(Version.switchyard)" : "switchyard"
+        if let text = badRequestText(status) {   // sent as 400s: the title says why, the heading "400 Bad Request"
+            return Array("<html>\r\n<head><title>400 \(text)</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>\(text)</center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
+        }
+        let title: String
+        switch status {
+        case 302: title = "302 Found"   // nginx's status line says "302 Moved Temporarily", its page "302 Found"
+        case 401: title = "401 Authorization Required"   // and "401 Unauthorized"
+        case 498: title = "404 Not Found"   // nginx's "canceled", answered with the 404 page
+        case 301, 303, 307, 308, 400...406, 408...416, 421, 429, 500...505, 507:
+            title = "\(status) \(StatusReason.phrase(for: status).map { "\($0)" } ?? "")"
+        default: return nil
+        }
         return Array("<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
+    }
+
+    /// The statuses nginx answers with 400 and a page of their own: a request head too large (494, when a
+    /// `return` asks for it), and the TLS client's errors (495-497).
+    static func badRequestText(_ status: Int) -> String? {
+        switch status {
+        case 494: "Request Header Or Cookie Too Large"
+        case 495: "The SSL certificate error"
+        case 496: "No required SSL certificate was sent"
+        case 497: "The plain HTTP request was sent to HTTPS port"
+        default: nil
+        }
     }
 
     /// An error page as it goes out: `page`, with nginx's padding after it (`msie_padding`, on by default) for
@@ -35,14 +57,11 @@ enum Responses {
         r.errorStatus = 0   // nginx's err_status becomes this error's (an error_page below may set it again)
         r.pendingLocation = nil
         if ErrorPages.serve(status, r, c) { return }
-        if let tlsPage = TLSChecks.errorPage(status, tokens: c.runtime.serverTokens) {   // 495-497 answer 400
-            let body = errorBody(tlsPage, status: status, r)
-            return send(status: 400, contentType: htmlType(r), body: r.head?.method == .head ? [] : body,
-                        contentLength: Int64(body.count), on: c)
+        guard let page = errorPage(status, tokens: c.runtime.serverTokens).map({ errorBody($0, status: status, r) }) else {
+            return send(status: status, contentType: [], body: [], on: c)   // no page for this code: empty
         }
-        let page = errorBody(errorPage(status, tokens: c.runtime.serverTokens), status: status, r)
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
-        send(status: status, contentType: htmlType(r), body: bodyless ? [] : page,
+        send(status: badRequestText(status) == nil ? status : 400, contentType: htmlType(r), body: bodyless ? [] : page,
              contentLength: Int64(page.count), on: c)
     }
 
@@ -69,6 +88,7 @@ enum Responses {
             if status >= 400 { return sendError(status, on: c) }
             return send(status: status, contentType: r.location?.defaultType ?? [], body: [], on: c)
         }
+        r.status = status   // $status in the text is the answer's, as nginx sets it before evaluating
         let bytes = r.evaluate(body)
         // nginx's ngx_http_send_response: the type the URI's extension maps to, else default_type.
         let type: [UInt8]
@@ -99,7 +119,7 @@ enum Responses {
             return refresh(to: location, on: c)
         }
         let loc = absoluteLocation(location, r, c)
-        let body = errorPage(status, tokens: c.runtime.serverTokens)
+        let body = errorPage(status, tokens: c.runtime.serverTokens) ?? []
         send(status: status, contentType: htmlType(r, status: status), body: r.head?.method == .head ? [] : body,
              contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)
     }

@@ -207,13 +207,20 @@ enum RewriteScript {
         }
     }
 
-    /// `return`: 444 closes without a response, as in nginx.
+    /// `return`: 444 closes without a response, as in nginx (with a reset under `reset_timedout_connection`);
+    /// so do 408 and 499, nginx's codes for a client that timed out or went away (logged with them).
     private static func answer(_ status: Int, _ body: CompiledTemplate?, _ r: Request, _ c: ClientConnection,
                                errorStatus: Int) {
-        if status == 444 { r.status = 444; c.worker.logAccess(r); c.closeAbruptly(resetting: r.location); return }
+        if status == 444 || status == 408 || status == 499 {
+            r.status = status
+            c.worker.logAccess(r)
+            c.closeAbruptly(resetting: status == 444 ? r.location : nil)
+            return
+        }
         // Serving an error_page: a redirect keeps its own status, a `return 4xx` sends that error's page,
         // anything else goes out with the error's status (nginx's err_status).
         if errorStatus != 0, !Responses.isRedirect(status), status < 400 || body != nil {
+            r.status = errorStatus   // $status in the text is the answer's
             let text = body.map { r.evaluate($0) } ?? []
             return Responses.send(status: errorStatus, contentType: r.location.defaultType, body: text, on: c)
         }

@@ -412,7 +412,8 @@ enum StaticFiles {
                                  compressing: Bool, chunked: Bool, coding: StaticCoding, into w: inout HeadWriter) {
         if !type.isEmpty { w.appendHeader("Content-Type", type) }
         if let length { w.appendHeader("Content-Length", length) }
-        if loc.filters.lastModifiedHeader == nil {   // else add_header's replaces it
+        // Not on an error page's answer: nginx's header filter keeps Last-Modified on a 200, 206 or 304 only.
+        if loc.filters.lastModifiedHeader == nil, status == 200 || status == 206 || status == 304 {   // else add_header's replaces it
             w.appendHeader("Last-Modified", lastModified)
         }
         var tag: [UInt8]? = etag

@@ -26,7 +26,7 @@ extension StaticFiles {
 
     /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers.
     static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
-        let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens), status: 416, c.request)
+        let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens)!, status: 416, c.request)
         Responses.send(status: 416, contentType: Responses.htmlType(c.request), body: page,
                        extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], on: c)
     }

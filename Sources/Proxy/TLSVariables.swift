@@ -128,17 +128,4 @@ enum TLSChecks {
 
     /// Errors `optional_no_ca` lets pass (nginx's ngx_ssl_verify_error_optional).
     static func optionalError(_ code: Int) -> Bool { [2, 18, 19, 20, 21, 27].contains(code) }
-
-    /// nginx's pages for 495, 496 and 497, each sent with status 400; nil for any other status.
-    static func errorPage(_ status: Int, tokens: Bool) -> [UInt8]? {
-        let text: String
-        switch status {
-        case 495: text = "The SSL certificate error"
-        case 496: text = "No required SSL certificate was sent"
-        case 497: text = "The plain HTTP request was sent to HTTPS port"
-        default: return nil
-        }
-        let sig = tokens ? "switchyard/\(Version.switchyard)" : "switchyard"
-        return Array("<html>\r\n<head><title>400 \(text)</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>\(text)</center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
-    }
 }

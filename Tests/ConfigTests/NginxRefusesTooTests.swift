@@ -97,3 +97,26 @@ struct NginxRefusalWordsTests {
         #expect(loadError(http("server {\nlocation / {\n")) == "unexpected end of file, expecting \"}\" in /c/nginx.conf:7")
     }
 }
+
+/// Found side by side with nginx 1.22.1 (an audit of the responses switchyard makes): refused or warned about as
+/// nginx does.
+struct NginxChecksResponsesTests {
+    /// 499 is nginx's code for a client gone (nothing to replace); a named location has no URI prefix for `alias`.
+    @Test(arguments: [
+        ("server { error_page 499 /x; }", "invalid value \"499\""),
+        ("server { location @n { alias /tmp/; } }", "\"alias\" directive cannot be used inside the named location"),
+    ])
+    func refused(config: String, message: String) {
+        #expect(loadError(http(config)) == message + " in /c/nginx.conf:3")
+    }
+
+    /// An absolute index ends the search (an internal redirect): names after it are never tried.
+    @Test func anAbsoluteIndexBeforeOthersIsWarnedAbout() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http("server { index /x.html y.html; }"), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.message) == ["only the last index in \"index\" directive should be absolute"])
+        diagnostics = []
+        _ = try load(http("server { index y.html /x.html; }"), diagnostics: &diagnostics)
+        #expect(diagnostics.isEmpty)
+    }
+}

@@ -89,6 +89,9 @@ extension DirectiveTable {
             DirectiveHandler(merges: [DirectiveHandler.merge(\.modules.content.$documentRoot), DirectiveHandler.merge(\.modules.files.$aliasScope)]) {
                 builder, directive in
                 try refuseSecondDocumentRoot(builder, directive)
+                if case .named? = builder.currentLocation?.match {   // no URI prefix to replace (nginx refuses it too)
+                    throw ConfigError("\"alias\" directive cannot be used inside the named location", at: directive.location)
+                }
                 builder.settings.content.$documentRoot.set(.alias(builder.absolutePath(directive.arguments[0].text)))
                 // The URI part it replaces: this location's name, or the whole path in a regex location.
                 switch builder.currentLocation?.match {
@@ -98,10 +101,14 @@ extension DirectiveTable {
                     builder.settings.files.$aliasScope.set(.wholePath)
                 }
             }),
-        DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .append(\.modules.content.$index) { _, directive in
-            try directive.arguments.map { argument in
+        DirectiveSpec("index", anyHTTPLevel, .atLeast(1), .append(\.modules.content.$index) { builder, directive in
+            try directive.arguments.enumerated().map { i, argument in
                 guard !argument.text.isEmpty else {
                     throw ConfigError("index \"\" in \"index\" directive is invalid", at: directive.location)
+                }
+                // An absolute index is an internal redirect that ends the search: names after it are never tried.
+                if argument.text.first == "/" && i < directive.arguments.count - 1 {
+                    builder.warn("only the last index in \"index\" directive should be absolute", at: directive.location)
                 }
                 return argument.text
             }
@@ -362,7 +369,10 @@ extension DirectiveTable {
         }
         var codes: [Int] = []
         for text in arguments {
-            guard let code = Values.decimal(text) else { throw ConfigError("invalid value \"\(text)\"", at: directive.location) }
+            // 499 is nginx's code for a client that went away: there is no answer to replace.
+            guard let code = Values.decimal(text), code != 499 else {
+                throw ConfigError("invalid value \"\(text)\"", at: directive.location)
+            }
             guard (300...599).contains(code) else {
                 throw ConfigError("value \"\(text)\" must be between 300 and 599", at: directive.location)
             }

@@ -1,0 +1,92 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// Answers switchyard makes itself, as nginx makes them: `return` with any code, the pages it has (and the codes
+/// it has none for), `$status` while the answer is being made, and an error page served from a file.
+@Suite struct MadeResponsesTests {
+    /// nginx has pages for some codes only; `return 418` (or `try_files … =999`) goes out empty, with
+    /// `Content-Length: 0` and no type. 408 and 499 close without an answer, logged with their code; 494 is
+    /// answered as nginx answers a head too large, a 400 with its own page. The 401 page says "Authorization
+    /// Required", as nginx's. Each got a page of its own here (`<title>418 </title>`, a 408 page, …).
+    @Test func codesAreAnsweredWithNginxsPagesOrNone() throws {
+        let dir = try TempDir.make()
+        try TempDir.write(dir + "/htpasswd", "u:{PLAIN}p\n")
+        let f = try Fixture(http: """
+            log_format s '$uri $status';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/made.log s;
+                location /teapot { return 418; }
+                location /legal { return 451; }
+                location /toolarge { return 494; }
+                location /timeout { return 408; }
+                location /gone { return 499; }
+                location /files { try_files $uri =999; }
+                location /private { auth_basic "x"; auth_basic_user_file \(dir)/htpasswd; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for path in ["/teapot", "/legal", "/files/none"] {
+            let r = try f.get(path)
+            #expect(r.header("Content-Length") == "0" && r.body.isEmpty, "\(path)")
+            #expect(r.header("Content-Type") == nil, "\(path)")
+        }
+        #expect(try f.get("/files/none").status == 999)
+        let large = try f.get("/toolarge")
+        #expect(large.status == 400)
+        #expect(large.text.contains("<title>400 Request Header Or Cookie Too Large</title>"))
+        for path in ["/timeout", "/gone"] {
+            #expect(try f.raw("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n").isEmpty, "\(path)")
+        }
+        let log = f.logFile("logs/made.log", containing: "/gone")
+        #expect(log.contains("/timeout 408") && log.contains("/gone 499"), "\(log)")
+        let denied = try f.get("/private")
+        #expect(denied.status == 401)
+        #expect(denied.text.contains("<title>401 Authorization Required</title>")
+                && denied.text.contains("<h1>401 Authorization Required</h1>"))
+    }
+
+    /// `$status` read while the answer is made is the answer's (nginx sets it before the text is evaluated), or the
+    /// error an error_page is answering (nginx's err_status), in three digits: `000` before there is any. It read
+    /// 0 in all three (`{"code":0}` for a JSON error page built from it).
+    @Test func statusIsTheAnswersWhileItIsMade() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: "got \(req.header("X-Status") ?? "none")") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root /nonexistent;
+                error_page 404 @json;
+                location @json { default_type application/json; return 503 '{"code":$status}'; }
+                location /plain { return 200 "status $status"; }
+                location /up { proxy_pass http://\(backend.address); proxy_set_header X-Status $status; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let missing = try f.get("/missing")
+        #expect(missing.status == 404 && missing.text == #"{"code":404}"#)
+        #expect(try f.get("/plain").text == "status 200")
+        #expect(try f.get("/up").text == "got 000")
+    }
+
+    /// An error page served from a file carries no Last-Modified (nginx's header filter keeps it on a 200, 206 or
+    /// 304 only): a cache between would otherwise revalidate an error as if it were the page.
+    @Test func anErrorPageFromAFileHasNoLastModified() throws {
+        let dir = try TempDir.make()
+        try TempDir.write(dir + "/404.html", "<p>not here</p>\n")
+        try TempDir.write(dir + "/page.html", "page\n")
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root \(dir);
+                error_page 404 /404.html;
+            }
+            """)
+        defer { f.proxy.stop() }
+        let missing = try f.get("/nothing")
+        #expect(missing.status == 404 && missing.text == "<p>not here</p>\n")
+        #expect(missing.header("Last-Modified") == nil)
+        #expect(try f.get("/page.html").header("Last-Modified") != nil)
+    }
+}
