@@ -56,6 +56,15 @@ struct BoundedLRU<Value: Sendable>: Sendable {
         index[hash] = nodes.insertFront(Node(hash: hash, key: Array(key), value: value, lastUsed: now))
     }
 
+    /// Every entry, least recently used first (a reload's new table takes them over in the same order).
+    func forEachOldestFirst(_ body: (Node) -> Void) {
+        var slot = nodes.tail
+        while slot >= 0 {
+            body(nodes[slot])
+            slot = nodes.newer(than: slot)
+        }
+    }
+
     /// Drops `key`'s entry; true when there was one.
     mutating func remove(hash: UInt64, key: ArraySlice<UInt8>) -> Bool {
         guard let slot = index[hash], nodes[slot].key.elementsEqual(key) else { return false }

@@ -86,6 +86,11 @@ public struct CookieSigner: Sendable, Equatable {
         return out
     }
 
+    /// The server id of a value `verify` found valid: what precedes its expiry and MAC.
+    public static func serverID(ofVerified value: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        value.dropLast(suffixLength)
+    }
+
     /// Checks `value` with every key.
     public func verify(_ value: ArraySlice<UInt8>, unixTime: Int64) -> Verdict {
         let n = value.count

@@ -81,6 +81,25 @@ public final class FailbackTable: Sendable {
         update(hash) { $0.set(hash: hash, key: session, value: moved, now: now.signed, timeout: timeoutNanoseconds) }
     }
 
+    /// A table for a reload that changed the size, the timeout or the sharing: this one's moved sessions are
+    /// carried over with their idle clocks (the newest kept when it is smaller), so a reload made during an
+    /// outage, say to give `failback_timeout` more time, sends no session back to an owner it left.
+    public func carriedOver(capacity: Int, timeout: Duration, share: RouteShare?) -> FailbackTable {
+        let next = FailbackTable(capacity: capacity, timeout: timeout, share: share)
+        for shard in shards {
+            shard.withLock { lru in
+                lru.forEachOldestFirst { node in
+                    guard let moved = node.value else { return }
+                    next.update(node.hash) {
+                        $0.set(hash: node.hash, key: node.key[...], value: moved, now: node.lastUsed,
+                               timeout: next.timeoutNanoseconds)
+                    }
+                }
+            }
+        }
+        return next
+    }
+
     /// Forgets `session` (its app re-stamped it, or its stand-in is gone). True when there was an entry.
     @discardableResult
     public func forget(_ session: ArraySlice<UInt8>) -> Bool {

@@ -28,14 +28,15 @@ public struct JVMRouteSpec: Sendable, Equatable {
         public static let standard = Failback.stay(
             capacity: StickyLearnTable.capacity(forZoneBytes: defaultZoneBytes), timeout: defaultTimeout)
 
-        /// A new table for `.stay`, or `previous` when it has the same size, timeout and sharing (kept across a
-        /// reload).
+        /// The table for `.stay` across a reload: `previous` when it has the same size, timeout and sharing, else
+        /// a new one holding `previous`'s moved sessions.
         func table(reusing previous: FailbackTable?, share: RouteShare? = nil) -> FailbackTable? {
             guard case .stay(let capacity, let timeout) = self else { return nil }
-            if let previous, previous.capacity == max(1, capacity), previous.timeout == timeout, previous.share === share {
+            guard let previous else { return FailbackTable(capacity: capacity, timeout: timeout, share: share) }
+            if previous.capacity == max(1, capacity), previous.timeout == timeout, previous.share === share {
                 return previous
             }
-            return FailbackTable(capacity: capacity, timeout: timeout, share: share)
+            return previous.carriedOver(capacity: capacity, timeout: timeout, share: share)
         }
     }
 

@@ -111,6 +111,15 @@ public final class PeerHealth: Sendable {
         return .usable
     }
 
+    /// Whether a server is out, not merely busy: `down`, failed by its health check, or failed `max_fails` times
+    /// within `fail_timeout` (a server at `max_conns` is not).
+    func isOutOfService(_ index: Int, now: Int64) -> Bool {
+        let peer = limits[index]
+        if peer.isDown || slots[index].unhealthy.load(ordering: .relaxed) { return true }
+        return peer.maxFails != 0 && slots[index].fails.load(ordering: .relaxed) >= peer.maxFails
+            && now - slots[index].checked.load(ordering: .relaxed) <= failTimeouts[index]
+    }
+
     /// `max_fails` failures within `fail_timeout` keep `peer` out of picks now (nginx's "temporarily disabled").
     public func isTemporarilyDisabled(_ peer: PeerID) -> Bool {
         let limit = limits[peer.index].maxFails

@@ -11,6 +11,12 @@ import Synchronization
 /// (`proxy_next_upstream off`) refuses instead: nil, so the engine answers 502.
 /// A `drain`ing server still takes the requests bound to it, and no others.
 ///
+/// A route that names no server of this configuration (its node was taken out, or never was) is a session all
+/// the same: with a session id (jvm_route) it goes to the same deterministic stand-in, as if its owner were down,
+/// instead of to `inner` on every request. A route without one (`sticky cookie`, `sticky route`: it names a
+/// server, not a session) goes to `inner`, and the engine binds it anew (a new cookie). Those routes' clients of
+/// a dead owner are spread over stand-ins by client address, the same one for a client on every instance.
+///
 /// With a `failback` table (jvm_route's `failback=stay`) a session a stand-in served is remembered there, and
 /// keeps going to that stand-in after its owner recovers, until it has been idle for the table's timeout. With
 /// a `signer` (`sticky cookie … sign=`) the route is a signed cookie value: verified (once per worker, then
@@ -77,16 +83,22 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
                 route = nil
             }
         }
-        guard let route, !route.isEmpty, let owner = owner(of: route, now: now),
-              !routes.backupsWaitForPrimaries || !health.limits[owner.index].isBackup || !anyPrimaryUsable(now: now.signed)
+        guard let route, !route.isEmpty else { return balanced(ctx, state: &state, now: now) }
+        guard let owner = owner(of: route, now: now) else {
+            if learned == nil, !ctx.strictAffinity, let session = ctx.sessionID {
+                return unknownRoute(session, failback: failback, state: &state, now: now)
+            }
+            return balanced(ctx, state: &state, now: now)
+        }
+        guard !routes.backupsWaitForPrimaries || !health.limits[owner.index].isBackup || !anyPrimaryUsable(now: now.signed)
         else {
-            // No route, an unknown one, or a backup's while a primary can serve: backups wait for the primaries.
-            let pick = inner.pick(ctx, state: &state, now: now)
-            if let pick, let session = ctx.sessionID { health.noteSession(pick.peer, sessionID: session, now: now) }
-            return pick
+            return balanced(ctx, state: &state, now: now)   // a backup's route while a primary can serve: backups wait
         }
         let session = ctx.sessionID ?? route
         let signedNow = now.signed
+        // The stand-in's key: the session's, or for a route that names only its server, the route and the client.
+        let key = ctx.sessionID != nil ? StableHash.hash64(session)
+            : StableHash.hash64(route) ^ StableHash.mix(StableHash.hash64(ctx.clientAddress))
         var result: Pick?
         if let failback, !ctx.strictAffinity, let moved = standIn(failback, session, owner: owner, state: &state, now: now) {
             result = moved
@@ -96,9 +108,11 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
         } else if routes.hasSharedRoutes, let other = sameRoute(as: owner, state: &state, now: signedNow) {
             result = Pick(PeerID(other), .owner)
         } else if !ctx.strictAffinity {
-            let key = StableHash.hash64(session)
             result = fallback(key: key, state: &state, now: signedNow).map { Pick(PeerID($0), .fallback) }
-            if let failback, let moved = result {
+            result?.refresh = refresh   // a signed cookie still names its owner: kept valid while the owner is away
+            // Remembered only when the owner is out (down, failed, unhealthy): one busy at max_conns, or that
+            // failed once below max_fails, gets the session back with its next request.
+            if let failback, let moved = result, health.isOutOfService(owner.index, now: signedNow) {
                 failback.record(session, standIn: addressHashes[moved.peer.index],
                                 address: failback.share == nil ? nil : health.peers[moved.peer.index].address, now: now)
                 counters?.failbackMoved.wrappingAdd(1, ordering: .relaxed)
@@ -107,6 +121,30 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
         if let result {
             health.noteSession(result.peer, sessionID: session, now: now)
         }
+        return result
+    }
+
+    /// A request with no route to follow: the balancing method's pick.
+    private mutating func balanced(_ ctx: PickContext, state: inout PickState, now: Instant) -> Pick? {
+        let pick = inner.pick(ctx, state: &state, now: now)
+        if let pick, let session = ctx.sessionID { health.noteSession(pick.peer, sessionID: session, now: now) }
+        return pick
+    }
+
+    /// A session whose route names no server here: the stand-in it moved to (failback=stay), else its
+    /// deterministic one, as for an owner that is down.
+    private func unknownRoute(_ session: ArraySlice<UInt8>, failback: FailbackTable?, state: inout PickState,
+                              now: Instant) -> Pick? {
+        var result: Pick?
+        if let failback, let hash = failback.standIn(for: session, now: now),
+           let index = addressHashes.firstIndex(of: hash), !state.tried.contains(index),
+           health.take(index, state: &state, now: now.signed, allowDraining: true) {
+            counters?.failbackKept.wrappingAdd(1, ordering: .relaxed)
+            result = Pick(PeerID(index), .fallback)
+        } else {
+            result = fallback(key: StableHash.hash64(session), state: &state, now: now.signed).map { Pick(PeerID($0), .fallback) }
+        }
+        if let result { health.noteSession(result.peer, sessionID: session, now: now) }
         return result
     }
 

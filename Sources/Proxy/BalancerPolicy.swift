@@ -78,13 +78,15 @@ final class BalancerPolicy {
         } else {
             switch self.route {
             case .none, .jvmRoute: break
+            // A sticky route or cookie names a server, not a session: no session id (StickyRoute spreads a dead
+            // owner's clients by their address, and binds an unknown route anew).
             case .stickyRoute(let templates):
                 for t in templates {
                     let v = r.evaluate(t)
-                    if !v.isEmpty { route = v[...]; session = v[...]; break }
+                    if !v.isEmpty { route = v[...]; break }
                 }
             case .stickyCookie:
-                if let v = r.cookie(stickyCookieName), !v.isEmpty { route = v; session = v }
+                if let v = r.cookie(stickyCookieName), !v.isEmpty { route = v }
                 if signedCookie { unixTime = Int64(time(nil)) }
             case .stickyLearn(_, let lookup, _):
                 if let v = Self.firstNonEmpty(lookup, r) { route = v[...]; session = v[...] }
@@ -116,10 +118,16 @@ final class BalancerPolicy {
             // binding (or a signed cookie past half its life) names the picked server; otherwise the client's
             // own value goes back, so a session on a stand-in keeps pointing at its owner.
             let unixTime = Int64(time(nil))
-            if pick.role == .balanced || pick.refresh || (pick.role == .owner && !cookie.isSigned) {
+            if pick.role == .balanced || (pick.role == .owner && (pick.refresh || !cookie.isSigned)) {
                 return cookie.header(for: up.peers[pick.peer.index], request: r, unixTime: unixTime)
             }
             if let v = r.cookie(stickyCookieName), !v.isEmpty {
+                // On a stand-in, a signed cookie past half its life is signed again for its owner: a client that
+                // stays active through a long outage keeps its binding, and goes home when the owner is back.
+                if pick.refresh, let signer = cookie.spec.signer {
+                    return cookie.header(value: signer.issue(serverID: Array(CookieSigner.serverID(ofVerified: v)), unixTime: unixTime),
+                                         request: r, unixTime: unixTime)
+                }
                 return cookie.header(value: Array(v), request: r, unixTime: unixTime)
             }
         case .stickyLearn(let create, _, true):

@@ -154,3 +154,46 @@ import Testing
         #expect(try BalancerFactory(kind: .roundRobin, affinity: .jvmRoute(back), health: cluster.health).failbackTable == nil)
     }
 }
+
+/// What a reload or a busy owner does to the moved sessions (found by an audit of node loss and recovery).
+@Suite struct FailbackKeptTests {
+    private func s(_ text: String) -> ArraySlice<UInt8> { bytes(text)[...] }
+
+    /// A reload that changes the table's size or timeout (say, more time during an outage) carries the moved
+    /// sessions over with their idle clocks; the new table was empty, and every moved session went back to its
+    /// owner at once, with the stale state `stay` is there to avoid.
+    @Test func aReloadThatChangesTheTableKeepsItsSessions() throws {
+        let old = FailbackTable(capacity: 100, timeout: .seconds(60))
+        for n in 0..<30 { old.record(s("S\(n).t1"), standIn: UInt64(n % 3), now: .seconds(UInt64(n))) }
+        let spec = JVMRouteSpec.Failback.stay(capacity: 200, timeout: .seconds(3600))
+        let new = try #require(spec.table(reusing: old))
+        #expect(new !== old && new.timeout == .seconds(3600))
+        #expect(new.count == 30)
+        #expect(new.standIn(for: s("S7.t1"), now: .seconds(1000)) == 1, "idle 993 s: past the old timeout, within the new")
+        // Smaller: the most recently used are the ones kept.
+        let small = try #require(JVMRouteSpec.Failback.stay(capacity: 16, timeout: .seconds(60)).table(reusing: old))
+        #expect(small.count <= 16)
+        #expect(small.standIn(for: s("S29.t1"), now: .seconds(30)) == 2)
+        #expect(small.standIn(for: s("S0.t1"), now: .seconds(30)) == nil)
+    }
+
+    /// A request that finds its owner merely busy (at max_conns) goes to the stand-in for that request only:
+    /// the next goes home. It was remembered, and kept away for failback_timeout.
+    @Test func aBusyOwnerDoesNotMoveTheSession() {
+        let peers = (1...3).map {
+            PeerConfig("10.0.0.\($0):8080", maxFails: 1, failTimeout: .seconds(10), maxConns: 1, route: bytes("tomcat\($0)"))
+        }
+        let health = PeerHealth(peers: peers)
+        let routes = try! RouteTable(peers: peers, kind: "srun_id")
+        let table = FailbackTable(capacity: 100, timeout: .seconds(1800))
+        var lb = StickyRoute(inner: RoundRobin(health: health), binding: .routes(routes), failback: table)
+        let session = Cluster.session("B.tomcat1")
+        var busy = PickState()
+        let holding = lb.pick(session, state: &busy, now: .seconds(1))!   // a slow request holds tomcat1
+        #expect(holding == Pick(PeerID(0), .owner))
+        #expect(pickOnce(&lb, session, at: .seconds(2))?.role == .fallback)
+        #expect(table.count == 0)
+        lb.release(holding.peer, .ok, now: .seconds(3))
+        #expect(pickOnce(&lb, session, at: .seconds(4)) == Pick(PeerID(0), .owner))
+    }
+}

@@ -53,16 +53,65 @@ func pickOnce<B: Balancer>(_ lb: inout B, _ ctx: PickContext, at now: Instant, o
         }
     }
 
-    @Test func noSessionOrUnknownRouteUsesTheInnerRoundRobin() {
+    @Test func noSessionOrNoRouteUsesTheInnerRoundRobin() {
         let cluster = Cluster()
         var lb = cluster.worker()
         let plain = (0..<6).map { _ in pickOnce(&lb, PickContext(), at: .seconds(1))! }
         #expect(plain.map(\.peer.index) == [0, 1, 2, 0, 1, 2])
         #expect(plain.allSatisfy { $0.role == .balanced })
-        let unknown = pickOnce(&lb, Cluster.session("8F3AC2.tomcat9"), at: .seconds(1))!
-        #expect(unknown.role == .balanced)
         let noRoute = pickOnce(&lb, Cluster.session("8F3AC2"), at: .seconds(1))!
         #expect(noRoute.role == .balanced)
+    }
+
+    /// A session whose route names no server here (its node was taken out of the configuration) keeps one
+    /// stand-in, the one it had while that node was down (rendezvous hashing over the same live servers), on
+    /// every worker and instance. It went round-robin on every request: scattered over the cluster.
+    @Test func aSessionOfARemovedNodeKeepsTheStandInItHad() {
+        let before = Cluster()
+        before.kill(0, at: .seconds(100))
+        var old = before.worker()
+        // tomcat1's line removed: tomcat2 and tomcat3 at indices 0 and 1.
+        let peers = (2...3).map { PeerConfig("10.0.0.\($0):8080", maxFails: 1, failTimeout: .seconds(10), route: bytes("tomcat\($0)")) }
+        let health = PeerHealth(peers: peers)
+        let table = try! RouteTable(peers: peers, kind: "srun_id")
+        var new1 = StickyRoute(inner: RoundRobin(health: health), binding: .routes(table))
+        var new2 = StickyRoute(inner: RoundRobin(health: health), binding: .routes(table))
+        var seen = Set<Int>()
+        for n in 0..<100 {
+            let ctx = Cluster.session("S\(n).tomcat1")
+            let had = pickOnce(&old, ctx, at: .seconds(101))!
+            #expect(had.role == .fallback)
+            for at in 102...104 {
+                let now = pickOnce(&new1, ctx, at: .seconds(UInt64(at)))!
+                #expect(now.role == .fallback && peers[now.peer.index].address == before.health.peers[had.peer.index].address)
+                #expect(pickOnce(&new2, ctx, at: .seconds(UInt64(at)))!.peer == now.peer)
+            }
+            seen.insert(had.peer.index)
+        }
+        #expect(seen == [1, 2])   // spread over both survivors
+        // `proxy_next_upstream off`: no stand-in is implied, the method balances.
+        var strict = Cluster.session("S1.tomcat1")
+        strict.strictAffinity = true
+        #expect(pickOnce(&new1, strict, at: .seconds(105))!.role == .balanced)
+    }
+
+    /// A route that names only its server (`sticky cookie`, `sticky route`: no session id): a dead owner's clients
+    /// are spread over the stand-ins by client address, each the same everywhere; they all went to one.
+    @Test func aServerRoutesClientsAreSpreadByAddress() {
+        let cluster = Cluster()
+        cluster.kill(0, at: .seconds(100))
+        var a = cluster.worker(), b = cluster.worker()
+        var seen = Set<Int>()
+        for n in 0..<40 {
+            let ctx = PickContext(clientAddress: [10, 1, UInt8(n), 7], route: bytes("tomcat1"))
+            let first = pickOnce(&a, ctx, at: .seconds(101))!
+            #expect(first.role == .fallback)
+            #expect(pickOnce(&b, ctx, at: .seconds(102))!.peer == first.peer)
+            seen.insert(first.peer.index)
+        }
+        #expect(seen == [1, 2])
+        // An unknown server route is balanced (the engine binds the client anew).
+        #expect(pickOnce(&a, PickContext(clientAddress: [10, 1, 1, 1], route: bytes("tomcat9")), at: .seconds(103))!.role == .balanced)
     }
 
     @Test func deadOwnerSendsTheSessionToTheSameFallbackFromEveryWorker() {

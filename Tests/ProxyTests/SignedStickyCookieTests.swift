@@ -70,6 +70,31 @@ import Testing
         #expect(try f.get("/status").text.contains("\"sticky_cookies_expired\":1"))
     }
 
+    /// A client kept on a stand-in while its owner is down gets its cookie signed again for the owner once it is
+    /// past half its life, as the owner would have: it was sent back unchanged until it expired, and the client
+    /// was then balanced afresh, its session moved a second time within one outage.
+    @Test func aCookieOnAStandInIsRefreshedForItsOwner() throws {
+        let nodes = try nodes()
+        defer { nodes.forEach { $0.stop() } }
+        let f = try start("srv sign=sticky.keys sign_timeout=4s", nodes: nodes)
+        defer { f.proxy.stop() }
+        let first = try f.get("/")
+        let cookie = try #require(srv(first))
+        let owner = node(first)
+        nodes.first { $0.name == owner }!.setHandler { _ in MockResponse(dropConnection: true) }   // the owner fails
+        var latest = cookie.value
+        var standIns = Set<String>()
+        for _ in 0..<60 where latest == cookie.value {
+            let r = try f.get("/", headers: ["Cookie": "srv=\(latest)"])
+            standIns.insert(node(r))
+            latest = srv(r)?.value ?? latest
+            usleep(100_000)
+        }
+        #expect(latest != cookie.value, "never refreshed")
+        #expect(latest.hasPrefix(owner + "."), "the refreshed cookie names \(latest), not the owner \(owner)")
+        #expect(standIns.count == 1 && !standIns.contains(owner))
+    }
+
     /// Rotation: the new key listed first signs, the old one still verifies; once the old key leaves the file,
     /// its cookies are replaced. Each step is a reload, which reads the key file again.
     @Test func keysRotateOnReload() throws {
