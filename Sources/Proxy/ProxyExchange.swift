@@ -663,6 +663,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             extra += [13, 10]
             range = RangePart(skip: s.start, left: s.count)
         }
+        // The status first: add_header and expires values (a `map $status`) read it as the head is written.
+        request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
         // Written into the request's head buffer (kept for $sent_http_*), whose capacity the last request left.
         var w = HeadWriter(reusing: &request.responseHead, minimumCapacity: resp.bytes.count + 256)
         ResponseHeadBuilder.write(for: request, upstream: resp, proxy: proxy, connection: client,
@@ -676,7 +678,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         } else if let f = filtersHeadOnly, f.sameLengthRecode == nil {
             request.responseHead = f.editHead(request.responseHead)
         }
-        request.status = notModified ? 304 : (part != nil ? 206 : (request.errorStatus != 0 ? request.errorStatus : resp.status))
         responseStarted = true
         state = .streaming
         // The head and the body bytes that came with it leave in one write.

@@ -49,7 +49,7 @@ import Testing
 
     /// `$status` read while the answer is made is the answer's (nginx sets it before the text is evaluated), or the
     /// error an error_page is answering (nginx's err_status), in three digits: `000` before there is any. It read
-    /// 0 in all three (`{"code":0}` for a JSON error page built from it).
+    /// 0 in all four (`{"code":0}` for a JSON error page built from it).
     @Test func statusIsTheAnswersWhileItIsMade() throws {
         let backend = try MockBackend(name: "b") { req in MockResponse(text: "got \(req.header("X-Status") ?? "none")") }
         defer { backend.stop() }
@@ -61,6 +61,7 @@ import Testing
                 location @json { default_type application/json; return 503 '{"code":$status}'; }
                 location /plain { return 200 "status $status"; }
                 location /up { proxy_pass http://\(backend.address); proxy_set_header X-Status $status; }
+                location /tagged { proxy_pass http://\(backend.address); add_header X-St $status always; }
             }
             """)
         defer { f.proxy.stop() }
@@ -68,6 +69,7 @@ import Testing
         #expect(missing.status == 404 && missing.text == #"{"code":404}"#)
         #expect(try f.get("/plain").text == "status 200")
         #expect(try f.get("/up").text == "got 000")
+        #expect(try f.get("/tagged").header("X-St") == "200")   // a proxied answer's, as its head is written
     }
 
     /// An error page served from a file carries no Last-Modified (nginx's header filter keeps it on a 200, 206 or
