@@ -256,7 +256,12 @@ final class Request {
     func isFoundEmpty(_ v: VariableID) -> Bool {
         switch v {
         case .uri: return head != nil
-        case .args: return hasArgs
+        // nginx's getters: empty args are not found ("-"), an empty `?x=` or `x=` cookie is; $host and
+        // $server_name always are (an empty one logs nothing).
+        case .args: return false
+        case .arg(let name): return QueryArgs.value(named: name, in: args) != nil
+        case .cookie(let name): return cookie(name) != nil
+        case .host, .serverName: return true
         case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet, .uidReset, .browser, .browserSet: return true
         // A variable only `set` declares reads as an empty value before it is set (nginx's rewrite getter).
         case .userVariable(let slot):
