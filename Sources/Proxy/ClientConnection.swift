@@ -566,7 +566,7 @@ final class ClientConnection: RequestBodySource {
         if rateTimer?.isArmed == true { return true }
         while !output.isEmpty {
             let allowance = rateAllowance(r)
-            if allowance <= 0 { waitForRate(r, deficit: -allowance); return true }
+            if allowance <= 0 { waitForRate(r, deficit: -allowance, want: output.readableCount); return true }
             let n = min(allowance, output.readableCount)
             let result = transport.write(output.view(prefix: n))
             switch result {
@@ -584,13 +584,14 @@ final class ClientConnection: RequestBodySource {
         return true
     }
 
-    /// Sleeps until `deficit` bytes are allowed again; the socket is not watched meanwhile.
-    func waitForRate(_ r: Request, deficit: Int) {
+    /// Sleeps until `deficit` bytes and then a batch (at most `want`, what is left to send) are allowed; the
+    /// socket is not watched meanwhile.
+    func waitForRate(_ r: Request, deficit: Int, want: Int) {
         writer.disarm()
         if rateTimer == nil {
             rateTimer = Watcher.timer(loop: worker.loop) { [unowned self] in self.rateTimerFired() }
         }
-        rateTimer!.arm(exactMillis: RateLimit.waitMillis(deficit: deficit, rate: r.limitRate))
+        rateTimer!.arm(exactMillis: RateLimit.waitMillis(deficit: deficit, rate: r.limitRate, want: want))
     }
 
     private func rateTimerFired() {

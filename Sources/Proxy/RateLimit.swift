@@ -8,8 +8,13 @@ enum RateLimit {
         Int(clamping: Int64(rate) * (elapsedMillis + 1000) / 1000 - used)
     }
 
-    /// How long until `deficit` more bytes are allowed, at least a millisecond.
-    static func waitMillis(deficit: Int, rate: Int) -> Int {
-        max(1, deficit * 1000 / max(rate, 1) + 1)
+    /// How long until `deficit` more bytes are allowed and then a batch of sending: a tenth of a second's worth,
+    /// at least 1 KiB (a second's worth when that is less), or `want` when less is left to send. Waking for what
+    /// the last millisecond allowed sent a slow download as a few bytes a segment, 250 a second (nginx, by
+    /// the second, sends one burst a second).
+    static func waitMillis(deficit: Int, rate: Int, want: Int = .max) -> Int {
+        let rate = max(rate, 1)
+        let batch = min(want, rate, max(rate / 10, 1024))
+        return max(1, (deficit + batch) * 1000 / rate + 1)
     }
 }

@@ -548,7 +548,7 @@ final class FileSender {
             var count = Int(min(remaining, 1 << 20))
             if r.limitRate > 0 {   // limit_rate: no more than the rate allows, then wait for the timer
                 let allowance = c.rateAllowance(r)
-                if allowance <= 0 { c.waitForRate(r, deficit: -allowance); return }
+                if allowance <= 0 { c.waitForRate(r, deficit: -allowance, want: count); return }
                 count = min(count, allowance)
             }
             switch Syscall.sendfile(c.fd, file: fd, offset: &offset, count: count) {

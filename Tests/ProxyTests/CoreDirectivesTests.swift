@@ -205,6 +205,39 @@ import Testing
         #expect(try f.get("/fast").text == body)
     }
 
+    /// A slow download goes out in batches (a tenth of a second's worth, at least 1 KiB): 3,000 bytes at 1,000 a
+    /// second after the first second's worth arrive in a handful of reads, static or proxied. The timer woke for what
+    /// each millisecond allowed, and the body left as segments of 4 to 8 bytes, about 250 a second.
+    @Test(arguments: ["/file.txt", "/proxied"])
+    func limitRateSendsInBatches(_ path: String) throws {
+        let body = String(repeating: "y", count: 4000)
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: body) }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        try TempDir.write(dir + "/file.txt", body)
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                limit_rate 1000;
+                location / { root \(dir); }
+                location /proxied { proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        var reads = 0, total = 0
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(c.fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            reads += 1
+            total += n
+        }
+        #expect(total > 4000)
+        #expect(reads <= 12, "\(reads) reads for \(total) bytes")
+    }
+
     /// `set $limit_rate` sets the rate (a size, `40k`), which `$limit_rate` then reads back in bytes; a value
     /// that is no size is logged and changes nothing (nginx-tests http_variables.t). The set rate slows the send.
     @Test func setLimitRate() throws {
