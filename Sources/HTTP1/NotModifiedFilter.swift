@@ -35,16 +35,17 @@ public enum NotModifiedFilter {
         return .notModified
     }
 
-    /// nginx's `ngx_http_test_if_unmodified`: without Last-Modified, or with an unparsable date, it fails.
+    /// nginx's `ngx_http_test_if_unmodified`: without Last-Modified, or with an unparsable date, it fails. The
+    /// date is read as nginx reads it (`HTTPDate.parseAsNginx`), as are the others a client sends.
     static func unmodified(since value: ArraySlice<UInt8>, lastModified: Int64?) -> Bool {
-        guard let lm = lastModified, let t = HTTPDate.parse(value) else { return false }
+        guard let lm = lastModified, let t = HTTPDate.parseAsNginx(value) else { return false }
         return t >= lm
     }
 
     /// nginx's `ngx_http_test_if_modified`: true sends the full response.
     static func modified(since value: ArraySlice<UInt8>, lastModified: Int64?, mode: IfModifiedSinceMode) -> Bool {
         guard let lm = lastModified, mode != .off else { return true }
-        guard let t = HTTPDate.parse(value) else { return true }
+        guard let t = HTTPDate.parseAsNginx(value) else { return true }
         if t == lm { return false }
         return mode == .exact || t < lm
     }

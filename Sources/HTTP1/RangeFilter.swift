@@ -38,7 +38,7 @@ public enum RangeFilter {
             guard let etag else { return false }
             return value.elementsEqual(etag)
         }
-        guard let lm = lastModified, let t = HTTPDate.parse(value) else { return false }
+        guard let lm = lastModified, let t = HTTPDate.parseAsNginx(value) else { return false }
         return t == lm
     }
 

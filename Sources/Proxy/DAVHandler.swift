@@ -112,7 +112,7 @@ enum DAVHandler {
         how.pathAccess = upload.dav.access
         how.createPath = upload.dav.createFullPutPath
         how.deleteSource = true
-        if let date = r.head.firstHeader("Date") { how.time = HTTPDate.parse(date) }
+        if let date = r.head.firstHeader("Date") { how.time = HTTPDate.parseAsNginx(date) }
         upload.settle()
         guard work.rename(temp, to: path, how) else { return c.sendError(500, closeAfter: false) }
         if status == 201 { created(r, c, location: true) } else { noContent(c) }

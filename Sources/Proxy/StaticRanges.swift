@@ -18,10 +18,11 @@ extension StaticFiles {
                                     maxRanges: filters.maxRanges)
     }
 
-    /// The Last-Modified time the range filter sees: the file's, or the one `add_header` gives (nil if empty).
+    /// The Last-Modified time the range filter sees: the file's, or the one `add_header` gives (nil if empty),
+    /// read as nginx's headers filter reads it.
     static func headerMtime(_ r: Request, _ filters: ResponseFilters, _ mtime: Int64) -> Int64? {
         guard let t = filters.lastModifiedHeader else { return mtime }
-        return HTTPDate.parse(r.evaluate(t))
+        return HTTPDate.parseAsNginx(r.evaluate(t)[...])
     }
 
     /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers.

@@ -45,6 +45,23 @@ struct ConditionalFilterTests {
         #expect(verdict(Self.fields("If-None-Match: \"5d-1\"", "If-Modified-Since: \(Self.earlier)")) == .send)
     }
 
+    /// Client dates are read as nginx reads them: what follows the time (old IE's `; length=`, a zone other than
+    /// GMT, none) does not matter; a date nginx refuses is still refused.
+    @Test func clientDatesReadAsNginxReadsThem() {
+        for lm in ["Sun, 09 Sep 2001 01:46:40 GMT; length=10240", "Sun, 09 Sep 2001 01:46:40 UTC",
+                   "Sun, 09 Sep 2001 01:46:40", "Sun,  09 Sep 2001 01:46:40 GMT"] {
+            #expect(verdict(Self.fields("If-Modified-Since: \(lm)")) == .notModified, "\(lm)")
+            #expect(verdict(Self.fields("If-Unmodified-Since: \(lm)")) == .send, "\(lm)")
+            let f = Self.fields("Range: bytes=0-1", "If-Range: \(lm)")
+            #expect(RangeFilter.evaluate(f, length: 10, lastModified: Self.lm, etag: nil, maxRanges: .max) == Self.spans((0, 2)))
+        }
+        let refused = "Sun, 09 sep 2001 01:46:40 GMT"
+        #expect(verdict(Self.fields("If-Modified-Since: \(refused)")) == .send)
+        #expect(verdict(Self.fields("If-Unmodified-Since: \(refused)")) == .preconditionFailed)
+        let f = Self.fields("Range: bytes=0-1", "If-Range: \(refused)")
+        #expect(RangeFilter.evaluate(f, length: 10, lastModified: Self.lm, etag: nil, maxRanges: .max) == .whole)
+    }
+
     @Test func preconditionsFailWith412() {
         #expect(verdict(Self.fields("If-Unmodified-Since: \(Self.earlier)")) == .preconditionFailed)
         #expect(verdict(Self.fields("If-Unmodified-Since: \(Self.lmText)")) == .send)

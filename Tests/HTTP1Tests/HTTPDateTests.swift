@@ -63,6 +63,79 @@ struct HTTPDateTests {
         #expect(HTTPDate.parse(bytes(input)) == expected)
     }
 
+    /// nginx's ngx_parse_http_time, each vector checked against nginx 1.22.1 (If-Modified-Since on a file with that
+    /// mtime answers 304; the refused ones fail If-Unmodified-Since on a file of 1970).
+    static let lm: Int64 = 1_796_691_074   // Tue, 08 Dec 2026 00:51:14 GMT
+    static let parsedAsNginx: [(String, Int64?)] = [
+        ("Tue, 08 Dec 2026 00:51:14 GMT", lm),
+        // Reading stops after the time: a zone other than GMT, none, old IE's length, anything else.
+        ("Tue, 08 Dec 2026 00:51:14 GMT; length=10240", lm),
+        ("Tue, 08 Dec 2026 00:51:14 UTC", lm),
+        ("Tue, 08 Dec 2026 00:51:14 +0000", lm),
+        ("Tue, 08 Dec 2026 00:51:14", lm),
+        ("Tue, 08 Dec 2026 00:51:14 GMT junk", lm),
+        ("Tue, 08 Dec 2026 00:51:14GMT", lm),
+        // The weekday is not read, and the spaces after its comma may be any number.
+        ("Tue,  08 Dec 2026 00:51:14 GMT", lm),
+        ("Tue,08 Dec 2026 00:51:14 GMT", lm),
+        (", 08 Dec 2026 00:51:14 GMT", lm),
+        ("Wed, 08 Dec 2026 00:51:14 GMT", lm),
+        ("Tuesday, 08-Dec-26 00:51:14 GMT", lm),
+        ("Tuesday, 08-Dec-26 00:51:14", lm),
+        ("Tue Dec  8 00:51:14 2026", lm),
+        ("Tue Dec 8 00:51:14 2026", lm),
+        ("Tue Dec 08 00:51:14 2026", lm),
+        ("Tue Dec  8 00:51:14 2026 GMT", lm),
+        ("Tue Dec-08 00:51:14 2026", lm),
+        ("Tue   Dec  8 00:51:14 2026", lm),
+        // Months by the letters nginx looks at; day 00 is the day before the 1st; leap days; before 1970.
+        ("Tue, 08 Dxx 2026 00:51:14 GMT", lm),
+        ("Thu, 08 Jxx 2027 00:00:00 GMT", 1_815_004_800),
+        ("Tue, 08 Jun 2027 00:00:00 GMT", 1_812_412_800),
+        ("Sat, 08 Mxy 2027 00:00:00 GMT", 1_809_734_400),
+        ("Mon, 08 Mar 2027 00:00:00 GMT", 1_804_464_000),
+        ("Sun, 08 Axx 2027 00:00:00 GMT", 1_817_683_200),
+        ("Mon, 00 Dec 2026 00:00:00 GMT", 1_795_996_800),
+        ("Fri, 00 Jan 2027 00:00:00 GMT", 1_798_675_200),
+        ("Tue, 29 Feb 2028 00:00:00 GMT", 1_835_395_200),
+        ("Fri, 01 Jan 1960 00:00:00 GMT", -315_619_200),
+        // Refused by nginx too.
+        ("Tue, 08  Dec 2026 00:51:14 GMT", nil),
+        ("Tue, 08 dec 2026 00:51:14 GMT", nil),
+        ("Tue, 8 Dec 2026 00:51:14 GMT", nil),
+        ("Tue, 08 Dec 2026 0:51:14 GMT", nil),
+        ("Tue, 08 Dec 2026 00:51:1", nil),
+        ("Tue Dec  8 00:51:14 202", nil),
+        ("Dec  8 00:51:14 2026", nil),
+        ("08 Dec 2026 00:51:14 GMT", nil),
+        ("Tue, 07 Dec 2026 24:51:14 GMT", nil),
+        ("Tue, 08 Dec 2026 00:51:60 GMT", nil),
+        ("Tue, 32 Dec 2026 00:51:14 GMT", nil),
+        ("Tue,\t08 Dec 2026 00:51:14 GMT", nil),
+        ("Mon, 29 Feb 2027 00:00:00 GMT", nil),
+        ("Wed, 30 Feb 2028 00:00:00 GMT", nil),
+        ("Tue Xyz  8 00:51:14 2027", nil),
+        ("Tue, 08 Dec 26 00:51:14 GMT", nil),
+        ("Tue, 08-Dec-2026 00:51:14 GMT", nil),
+        ("Tue, 08 Dec 2026", nil),
+        ("Tue", nil),
+        ("", nil),
+    ]
+
+    @Test(arguments: parsedAsNginx)
+    func parsesAsNginx(input: String, expected: Int64?) {
+        #expect(HTTPDate.parseAsNginx(bytes(input)[...]) == expected)
+        // Inside a larger buffer (a request head's slice), the same.
+        let inHead = bytes("If-Modified-Since: " + input + "\r\n")
+        #expect(HTTPDate.parseAsNginx(inHead[19..<(inHead.count - 2)]) == expected)
+    }
+
+    @Test func parsesAsNginxWhatParseReads() {
+        for (input, expected) in Self.parsed where expected != nil {
+            #expect(HTTPDate.parseAsNginx(bytes(input)[...]) == expected, "\(input)")
+        }
+    }
+
     @Test func roundTripsAcrossCenturies() {
         // Steps of 86_399 s + 7 walk every weekday, month length and leap-year rule from 1970 to 2300.
         var t: Int64 = 0
@@ -70,7 +143,7 @@ struct HTTPDateTests {
         while t < 10_413_792_000 {
             let imf = HTTPDate.imfFixdate(t)
             #expect(imf.count == 29)
-            guard HTTPDate.parse(imf) == t else {
+            guard HTTPDate.parse(imf) == t, HTTPDate.parseAsNginx(imf[...]) == t else {
                 Issue.record("\(text(imf)) did not parse back to \(t)")
                 return
             }

@@ -39,6 +39,44 @@ import Testing
         #expect(try f.get("/t.txt", headers: ["If-Match": tag]).text == Self.text)
     }
 
+    /// Dates in If-Modified-Since, If-Unmodified-Since and If-Range are read as nginx reads them: what follows the
+    /// time (old IE's `; length=`, a zone other than GMT, none) does not matter, nor spaces after the comma.
+    @Test func clientDatesAreReadAsNginxReadsThem() throws {
+        let f = try Self.staticFixture()
+        defer { f.proxy.stop() }
+        let lm = try #require(try f.get("/t.txt").header("Last-Modified"))
+        let time = String(lm.dropLast(4))   // "Tue, 08 Dec 2026 00:51:14"
+        for v in [lm + "; length=19", time + " UTC", time + " +0000", time, String(time.prefix(4)) + " " + time.dropFirst(4)] {
+            let ims = try f.get("/t.txt", headers: ["If-Modified-Since": v])
+            #expect(ims.status == 304 && ims.body.isEmpty, "\(v)")
+            #expect(try f.get("/t.txt", headers: ["If-Unmodified-Since": v]).text == Self.text, "\(v)")
+            let part = try f.get("/t.txt", headers: ["Range": "bytes=4-7", "If-Range": v])
+            #expect(part.status == 206 && part.text == "THIS", "\(v)")
+        }
+        // What nginx refuses stays refused: a lowercase month is no date.
+        let lower = String(time.prefix(8)) + time.dropFirst(8).prefix(3).lowercased() + time.dropFirst(11)
+        #expect(try f.get("/t.txt", headers: ["If-Modified-Since": lower]).status == 200)
+        #expect(try f.get("/t.txt", headers: ["If-Unmodified-Since": lower]).status == 412)
+        #expect(try f.get("/t.txt", headers: ["Range": "bytes=4-7", "If-Range": lower]).status == 200)
+    }
+
+    @Test func cachedClientDatesAreReadAsNginxReadsThem() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        let ie = Self.lastModified + "; length=19", utc = String(Self.lastModified.dropLast(4)) + " UTC"
+        // The response being stored, then the entry.
+        let miss = try f.get("/d", headers: ["If-Modified-Since": ie])
+        #expect(miss.status == 304 && miss.header("X-Cache") == "MISS")
+        let hit = try f.get("/d", headers: ["If-Modified-Since": utc])
+        #expect(hit.status == 304 && hit.header("X-Cache") == "HIT")
+        #expect(try f.get("/d", headers: ["If-Unmodified-Since": ie]).status == 200)
+        let part = try f.get("/d", headers: ["Range": "bytes=4-7", "If-Range": utc])
+        #expect(part.status == 206 && part.text == "THIS")
+        #expect(backend.requests == 1)
+    }
+
     /// A file rewritten between requests is served as it is now (nginx without open_file_cache): a small file's
     /// fields come from the worker's memo of the previous response while its size and mtime stay, and its body
     /// is read again for every request.
