@@ -51,10 +51,11 @@ public enum NotModifiedFilter {
     }
 
     /// nginx's `ngx_http_test_if_match`: `*`, or one entity tag of the list equal to the response's
-    /// (with `weak`, as If-None-Match compares, a `W/` prefix on either side is ignored).
+    /// (with `weak`, as If-None-Match compares, a `W/` prefix on either side is ignored). `*` matches any
+    /// representation there is, with an ETag or not (`etag off`, an upstream that sent none), as in nginx.
     public static func matches(_ header: ArraySlice<UInt8>, etag: ArraySlice<UInt8>?, weak: Bool) -> Bool {
-        guard var tag = etag else { return false }
         if header.count == 1 && header.first == UInt8(ascii: "*") { return true }
+        guard var tag = etag else { return false }
         if weak && tag.count > 2 && tag.starts(with: weakPrefix) { tag = tag.dropFirst(2) }
         var p = header.startIndex
         let end = header.endIndex

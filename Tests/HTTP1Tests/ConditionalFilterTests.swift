@@ -40,6 +40,8 @@ struct ConditionalFilterTests {
         #expect(verdict(Self.fields("If-None-Match: *")) == .notModified)
         #expect(verdict(Self.fields("If-None-Match: \"5d-2\"")) == .send)
         #expect(verdict(Self.fields("If-None-Match: \"5d-1\""), etag: nil) == .send)
+        #expect(verdict(Self.fields("If-None-Match: *"), etag: nil) == .notModified)   // any representation
+        #expect(verdict(Self.fields("If-None-Match: *"), etag: nil, lastModified: nil) == .notModified)
         #expect(verdict(Self.fields("If-None-Match: \"5d-1\""), etag: Array("W/\"5d-1\"".utf8)[...]) == .notModified)
         // Both present: both must hold.
         #expect(verdict(Self.fields("If-None-Match: \"5d-1\"", "If-Modified-Since: \(Self.earlier)")) == .send)
@@ -71,6 +73,8 @@ struct ConditionalFilterTests {
         // If-Match compares strongly: a weak tag does not match.
         #expect(verdict(Self.fields("If-Match: W/\"5d-1\"")) == .preconditionFailed)
         #expect(verdict(Self.fields("If-Match: *")) == .send)
+        #expect(verdict(Self.fields("If-Match: *"), etag: nil) == .send)   // with no ETag too
+        #expect(verdict(Self.fields("If-Match: \"5d-1\""), etag: nil) == .preconditionFailed)
     }
 
     func ranges(_ spec: String, length: Int64 = 1000, max: Int = .max) -> RangeVerdict {

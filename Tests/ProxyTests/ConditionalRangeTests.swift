@@ -116,7 +116,11 @@ import Testing
         #expect(full.header("ETag") == nil)
         #expect(try f.get("/t.txt", headers: ["If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"]).status == 304)
         #expect(try f.get("/t.txt", headers: ["If-Modified-Since": "Fri, 05 Jul 1985 14:30:52 GMT"]).status == 200)
-        #expect(try f.get("/t.txt", headers: ["If-None-Match": "*"]).status == 200)   // no ETag to match
+        // `*` matches the file whether or not it has an ETag, as in nginx.
+        let star = try f.get("/t.txt", headers: ["If-None-Match": "*"])
+        #expect(star.status == 304 && star.body.isEmpty)
+        #expect(try f.get("/t.txt", headers: ["If-Match": "*"]).text == Self.text)
+        #expect(try f.get("/t.txt", headers: ["If-Match": "\"x\""]).status == 412)
     }
 
     @Test func staticFileRanges() throws {
@@ -187,6 +191,24 @@ import Testing
         #expect(try f.get("/c", headers: ["If-None-Match": "\"v2\""]).status == 200)
         #expect(try f.get("/c", headers: ["If-Unmodified-Since": "Fri, 05 Jul 1985 14:30:52 GMT"]).status == 412)
         #expect(try f.get("/c", headers: ["If-Match": "\"v2\""]).status == 412)
+        #expect(backend.requests == 1)
+    }
+
+    /// `*` matches a stored response that has no ETag, on the MISS that stores it and on HITs.
+    @Test func cachedEntryWithoutETagMatchesStar() throws {
+        let backend = try MockBackend(name: "b1") { _ in
+            MockResponse(headers: [("Last-Modified", Self.lastModified), ("Content-Type", "text/plain")], text: Self.text)
+        }
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend)
+        defer { f.proxy.stop() }
+        let miss = try f.get("/s", headers: ["If-None-Match": "*"])
+        #expect(miss.status == 304 && miss.header("X-Cache") == "MISS" && miss.body.isEmpty)
+        let hit = try f.get("/s", headers: ["If-None-Match": "*"])
+        #expect(hit.status == 304 && hit.header("X-Cache") == "HIT" && hit.body.isEmpty)
+        let im = try f.get("/s", headers: ["If-Match": "*"])
+        #expect(im.status == 200 && im.header("X-Cache") == "HIT" && im.text == Self.text)
+        #expect(try f.get("/s", headers: ["If-Match": "\"v1\""]).status == 412)
         #expect(backend.requests == 1)
     }
 
