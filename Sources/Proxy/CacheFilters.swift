@@ -7,11 +7,18 @@ struct FilteredHead {
     let status: Int
     /// Stored fields the new head leaves out.
     let dropped: NameSet
+    /// The status `add_header` and `expires` go by: nginx's range filter runs after them, so the 416 it makes of
+    /// a 200 gets what they gave the 200.
+    var tailStatus: Int { status == 416 ? 200 : status }
 
     /// nginx's 304: no Content-Type, Content-Length, Accept-Ranges or Content-Encoding.
     static let notModified = FilteredHead(status: 304, dropped: NameSet(["content-type", "accept-ranges", "content-encoding"]))
     static let singleRange = FilteredHead(status: 206, dropped: NameSet(["accept-ranges", "content-range"]))
     static let multipart = FilteredHead(status: 206, dropped: NameSet(["accept-ranges", "content-range", "content-type"]))
+    /// nginx's 416 is its error page: the validators and Accept-Ranges go (ngx_http_send_special_response), the
+    /// type is the page's. The coding goes too (nginx keeps it, on a page that is not so coded).
+    static let unsatisfiable = FilteredHead(status: 416, dropped: NameSet(["content-type", "content-encoding", "accept-ranges",
+                                                                           "content-range", "etag", "last-modified"]))
 }
 
 /// nginx's not_modified and range filters on a response served from the cache: a client that has the entry
@@ -60,7 +67,7 @@ enum CacheFilters {
         case .whole:
             return false
         case .unsatisfiable:
-            StaticFiles.sendRangeNotSatisfiable(size: length, on: c)
+            StaticFiles.sendRangeNotSatisfiable(size: length, upstream: resp, proxy: proxy, on: c)
             return true
         case .partial(let spans) where spans.count == 1:
             let s = spans[0]

@@ -113,7 +113,7 @@ enum ResponseHeadBuilder {
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }
         if let a = age { w.appendHeader("Age", a) }
         if !extra.isEmpty { w.append(contentsOf: extra) }
-        appendCommonTail(r, status: filtered?.status ?? resp.status, connection: c, into: &w)
+        appendCommonTail(r, status: filtered?.tailStatus ?? resp.status, connection: c, into: &w)
     }
 
     /// nginx's charset filter on the upstream's Content-Type (ResponseCharset.plan): a listed type that names no

@@ -154,9 +154,10 @@ enum Responses {
     }
 
     /// Sends a complete response that switchyard produced: head and body in one buffer (the request's kept head
-    /// buffer, so no allocation), one write.
+    /// buffer, so no allocation), one write. `tailStatus`: the status `add_header` and `expires` go by, when not
+    /// this one (a 416 the range filter made of a 200).
     static func send(status: Int, contentType: [UInt8], body: [UInt8], contentLength: Int64? = nil,
-                     extra: [([UInt8], [UInt8])] = [], on c: ClientConnection) {
+                     extra: [([UInt8], [UInt8])] = [], tailStatus: Int? = nil, on c: ClientConnection) {
         let r = c.request
         // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead. Not by a
         // subrequest's answer: the body is its main request's (which auth_request may yet let through to proxy_pass).
@@ -181,7 +182,7 @@ enum Responses {
         if let pending = r.pendingLocation, extra.isEmpty {   // an error_page answering a redirect keeps its Location
             w.appendHeader("Location", absoluteLocation(pending, r, c))
         }
-        ResponseHeadBuilder.appendCommonTail(r, status: status, connection: c, into: &w)
+        ResponseHeadBuilder.appendCommonTail(r, status: tailStatus ?? status, connection: c, into: &w)
         if trailers {
             r.responseHead = w.finish()   // the trailers' values may read $sent_http_*
             var out = r.responseHead

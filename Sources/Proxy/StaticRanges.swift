@@ -25,11 +25,33 @@ extension StaticFiles {
         return HTTPDate.parseAsNginx(r.evaluate(t)[...])
     }
 
-    /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers.
+    /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers. nginx's header filters ran on the
+    /// 200 before the range filter made it a 416, so `add_header` and `expires` give it what they give a 200
+    /// (nginx runs them again for the error page: an `always` line comes twice there, once here).
     static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
         let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens)!, status: 416, c.request)
         Responses.send(status: 416, contentType: Responses.htmlType(c.request), body: page,
-                       extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], on: c)
+                       extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], tailStatus: 200, on: c)
+    }
+
+    /// The 416 made of a proxied or cached 200 (`resp`): its fields stay, as in nginx, but for those about the
+    /// body (type, length, coding, ranges) and its validators; then `add_header` and `expires` as for the 200.
+    static func sendRangeNotSatisfiable(size: Int64, upstream resp: ResponseHead, proxy: ProxyRuntime, on c: ClientConnection) {
+        let r = c.request
+        let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens), status: 416, r)
+        var extra = Array("Content-Type: ".utf8) + Responses.htmlType(r) + [13, 10]
+        extra += Array("Content-Range: ".utf8) + ContentRange.unsatisfied(length: size) + [13, 10]
+        r.status = 416
+        r.responseHead = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: proxy, connection: c, chunked: false,
+                                                   extra: extra, gzip: nil, filtered: .unsatisfiable, bodyLength: page.count)
+        r.sink.cork()
+        r.sink.send(r.responseHead)
+        if r.head.method != .head {
+            r.bodyBytesSent = Int64(page.count)
+            r.sink.send(page)
+        }
+        r.sink.responseComplete()
+        r.sink.uncork()
     }
 
     /// A multipart boundary: unique enough per response (nginx uses a counter; only the body must not contain it).

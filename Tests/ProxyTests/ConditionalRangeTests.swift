@@ -8,6 +8,14 @@ import Testing
 @Suite(.serialized) struct ConditionalRangeTests {
     static let text = "SEE-THIS-0123456789"
 
+    /// `method` on a new connection, its response read as that method's.
+    static func request(_ f: Fixture, _ method: String, _ path: String, _ headers: [String: String]) throws -> TestResponse {
+        let c = try f.client()
+        defer { c.close() }
+        try c.send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n" + headers.map { "\($0): \($1)\r\n" }.joined() + "\r\n")
+        return try c.readResponse(method: method == "HEAD" ? .head : .get)
+    }
+
     static func staticFixture(_ extra: String = "") throws -> Fixture {
         try Fixture(http: """
             server {
@@ -153,6 +161,25 @@ import Testing
         #expect(none.status == 200 && none.header("Accept-Ranges") == nil)
     }
 
+    /// nginx's 416 is made of the 200 after add_header and expires ran on it: it keeps what they added (an
+    /// `always` line once here; nginx runs them again for its error page and sends such a line twice).
+    @Test func rangeNotSatisfiableKeepsAddHeaderAndExpires() throws {
+        let f = try Self.staticFixture("add_header X-A 1; add_header X-B 2 always; expires 1h;")
+        defer { f.proxy.stop() }
+        for method in ["GET", "HEAD"] {
+            let bad = try Self.request(f, method, "/t.txt", ["Range": "bytes=100-"])
+            #expect(bad.status == 416 && bad.header("Content-Range") == "bytes */19", "\(method)")
+            #expect(bad.header("Content-Type") == "text/html" && bad.headers("X-A") == ["1"] && bad.headers("X-B") == ["2"])
+            #expect(bad.header("Cache-Control") == "max-age=3600" && bad.header("Expires") != nil)
+            #expect(bad.header("ETag") == nil && bad.header("Last-Modified") == nil && bad.header("Accept-Ranges") == nil)
+            #expect(method == "HEAD" ? bad.body.isEmpty : bad.text.contains("416 Requested Range Not Satisfiable"))
+        }
+        // Other errors keep nginx's rule: `always` lines only, no expires.
+        let missing = try f.get("/nope.txt")
+        #expect(missing.status == 404 && missing.header("X-A") == nil && missing.headers("X-B") == ["2"])
+        #expect(missing.header("Cache-Control") == nil)
+    }
+
     static func cacheFixture(_ backend: MockBackend, extra: String = "") throws -> Fixture {
         try Fixture(http: """
             proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
@@ -246,7 +273,11 @@ import Testing
         let multi = try f.get("/r", headers: ["Range": "bytes=0-2,4-7"])
         #expect(multi.status == 206 && multi.text.contains("\r\n\r\nSEE\r\n--") && multi.text.contains("\r\n\r\nTHIS\r\n--"))
         #expect(multi.header("Content-Length") == String(multi.body.count))
-        #expect(try f.get("/r", headers: ["Range": "bytes=50-"]).header("Content-Range") == "bytes */19")
+        // The 416 is made of the stored 200 after add_header: X-Cache stays, the validators go.
+        let bad = try f.get("/r", headers: ["Range": "bytes=50-"])
+        #expect(bad.status == 416 && bad.header("Content-Range") == "bytes */19" && bad.header("X-Cache") == "HIT")
+        #expect(bad.header("ETag") == nil && bad.header("Last-Modified") == nil && bad.header("Accept-Ranges") == nil)
+        #expect(bad.header("Content-Type") == "text/html" && bad.text.contains("416 Requested Range Not Satisfiable"))
         #expect(backend.requests == 1)
     }
 
