@@ -367,6 +367,11 @@ final class CacheExchange {
             ASCIIDecimal.append(e.bodyLength, to: &extra)
             extra += [13, 10]
         }
+        // proxy_force_ranges: the range filter's own Accept-Ranges on a 200 it lets through whole.
+        if exchange.proxy.forceRanges, resp.status == 200, r.errorStatus == 0, r.location.filters.maxRanges > 0,
+           !r.isSubrequest {
+            extra += ProxyExchange.acceptRanges
+        }
         let out = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
                                             chunked: false, extra: extra, gzip: gzip.map { d in
                                                 var v = d; v.etag = .keep; return v }, age: age)
@@ -604,26 +609,23 @@ final class CacheExchange {
                                          mode: r.location.filters.ifModifiedSince) == .notModified
     }
 
-    /// nginx's range filter on a response being stored: one part (nginx's `single_range` for a cacheable
-    /// response) when the upstream said Accept-Ranges (or `proxy_force_ranges`); the client gets that part while
-    /// the whole body fills the entry. Nil: send it as it is.
-    func singleRange(_ resp: ResponseHead, request r: Request, force: Bool) -> ByteSpan? {
-        guard writer != nil, !convertsHead else { return nil }
-        return Self.singlePart(resp, request: r, requireAcceptRanges: !force)
+    /// Whether nginx's range filter may cut a response being stored that said Accept-Ranges (its `allow_ranges`
+    /// for a cacheable response): the client gets the part while the whole body fills the entry.
+    func rangesWhileStoring(_ resp: ResponseHead) -> Bool {
+        writer != nil && !convertsHead && resp.firstHeader("accept-ranges") != nil
     }
 
-    /// The one part a Range asks of a 200 with a known length; nil when the request has none, asks for more
-    /// than one part, or fails its If-Range (the whole response is sent then).
-    static func singlePart(_ resp: ResponseHead, request r: Request, requireAcceptRanges: Bool) -> ByteSpan? {
-        guard resp.status == 200, let length = resp.contentLength, r.location.filters.maxRanges > 0,
-              !requireAcceptRanges || resp.firstHeader("accept-ranges") != nil,
-              ConditionalFields.present(in: r.head) else { return nil }
+    /// nginx's range filter on a proxied 200 it may cut, with its `single_range` (one part at most): the part, a
+    /// 416 when nothing asked is in the body, or the whole response (no Range, more than one part, a failed
+    /// If-Range). Nil where the filter leaves the response alone: not a 200, no length, `max_ranges 0`.
+    static func singleRange(_ resp: ResponseHead, request r: Request) -> RangeVerdict? {
+        guard resp.status == 200, r.errorStatus == 0, let length = resp.contentLength, r.location.filters.maxRanges > 0
+        else { return nil }
+        guard ConditionalFields.present(in: r.head) else { return .whole }
         let fields = ConditionalFields(r.head)
-        guard fields.range != nil else { return nil }
         let lastModified = resp.firstHeader("last-modified").flatMap { HTTPDate.parse($0) }
-        guard case .partial(let spans) = RangeFilter.evaluate(fields, length: length, lastModified: lastModified,
-                                                              etag: resp.firstHeader("etag"), maxRanges: 1) else { return nil }
-        return spans[0]
+        return RangeFilter.evaluate(fields, length: length, lastModified: lastModified, etag: resp.firstHeader("etag"),
+                                    maxRanges: 1)
     }
 
     /// Whether the answer is worth reading on after the client left (nginx's `u->cacheable`): before the head,

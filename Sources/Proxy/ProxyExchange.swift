@@ -80,7 +80,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     private(set) var filter: (any BodyFilter)?
     /// proxy_cache: the lookup, fill and stale entry of this request (CacheExchange.swift); nil when not caching.
     private var cache: CacheExchange?
-    /// A response being stored answered with one range (CacheExchange.singleRange): the body offsets still to
+    /// A response answered with one range (CacheExchange.singleRange): the body offsets still to
     /// skip, and then to send. Boxed, as `upstreamRate` below: rare, and inline its 16 bytes with the filter's
     /// two words took the exchange past 1,032 bytes, glibc's largest fast (tcache) size.
     private var range: RangePart?
@@ -591,6 +591,19 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         if !body.complete && !request.isSubrequest { client.abandonBody() }
     }
 
+    static let acceptRanges = Array("Accept-Ranges: bytes\r\n".utf8)
+
+    /// Nothing the Range asks is in the body: nginx's 416, made of the response's head, replaces it; the
+    /// upstream's answer is dropped (its connection closed, a fill of the cache or proxy_store given up), as
+    /// nginx finalizes the upstream request with the 416.
+    private func rangeNotSatisfiable(_ resp: ResponseHead, length: Int64) {
+        dropStore()
+        dropUpstreamAnswer()
+        client.answering(request) {
+            StaticFiles.sendRangeNotSatisfiable(size: length, upstream: resp, proxy: proxy, on: client)
+        }
+    }
+
     /// The Upgrade exit: a 101 to a request that carried `Upgrade` (nginx's rule, TunnelHead.requested). The
     /// tunnel takes the connection, with `leftover` (bytes after the 101 head) still in its buffer.
     func upgraded(head: ResponseHead, connection c: UpstreamConnection, leftover: ByteView) {
@@ -627,11 +640,14 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // (no Content-Length, Accept-Ranges, and validators unless kept).
         let filtersHeadOnly = filters == nil && filtersBody && request.head.method == .head && !notModified
             ? BodyFilters.forUpstream(request, resp) : nil
-        // proxy_force_ranges: a response that is not stored gets nginx's single range too.
-        let part = notModified || filters != nil ? nil
-            : cache?.singleRange(resp, request: request, force: proxy.forceRanges)
-                ?? (proxy.forceRanges && cache?.convertsHead != true
-                    ? CacheExchange.singlePart(resp, request: request, requireAcceptRanges: false) : nil)
+        // nginx's range filter where it may cut the response: proxy_force_ranges (stored or not), or a response
+        // being stored that said Accept-Ranges. A part, a 416 instead of the response, or the whole.
+        let cutsRanges = proxy.forceRanges && cache?.convertsHead != true || cache?.rangesWhileStoring(resp) == true
+        let ranges = notModified || filters != nil || !cutsRanges ? nil : CacheExchange.singleRange(resp, request: request)
+        if case .unsatisfiable = ranges, !request.isSubrequest, let length = resp.contentLength {
+            return rangeNotSatisfiable(resp, length: length)
+        }
+        let part: ByteSpan? = if case .partial(let spans) = ranges { spans[0] } else { nil }
         var decision = notModified || request.isSubrequest ? nil
             : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
         let compress = decision?.compress == true && !bodyless
@@ -656,6 +672,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             extra = line
         }
         if let shared = upstream?.policy.share { sendSharedWrites(shared) }   // what the response taught
+        // proxy_force_ranges: the upstream's Accept-Ranges is not relayed; the range filter adds its own to a
+        // 200 of known length it lets through whole (not one gzip compresses, whose length it no longer knows).
+        if proxy.forceRanges, case .whole = ranges, !compress, !request.isSubrequest { extra += Self.acceptRanges }
         if let s = part, let length = resp.contentLength {   // 206: Content-Range and the part's length
             extra += Array("Content-Range: ".utf8) + ContentRange.single(s, length: length)
                 + Array("\r\nContent-Length: ".utf8)

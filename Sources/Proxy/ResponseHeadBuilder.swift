@@ -53,7 +53,8 @@ enum ResponseHeadBuilder {
                 continue
             }
             if let f = filtered, f.dropped.contains(b, h.name) { continue }
-            if compressing && ASCII.named(b, h.name, "accept-ranges") { continue }
+            // proxy_force_ranges: the range filter, not the upstream, says whether ranges are served.
+            if (compressing || proxy.forceRanges) && ASCII.named(b, h.name, "accept-ranges") { continue }
             if compressing && ASCII.named(b, h.name, "etag"), let edit = gzip?.etag {
                 switch edit {
                 case .keep: break

@@ -38,7 +38,7 @@ extension StaticFiles {
     /// body (type, length, coding, ranges) and its validators; then `add_header` and `expires` as for the 200.
     static func sendRangeNotSatisfiable(size: Int64, upstream resp: ResponseHead, proxy: ProxyRuntime, on c: ClientConnection) {
         let r = c.request
-        let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens), status: 416, r)
+        let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens)!, status: 416, r)
         var extra = Array("Content-Type: ".utf8) + Responses.htmlType(r) + [13, 10]
         extra += Array("Content-Range: ".utf8) + ContentRange.unsatisfied(length: size) + [13, 10]
         r.status = 416

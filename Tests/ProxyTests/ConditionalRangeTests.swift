@@ -303,10 +303,13 @@ import Testing
         let hit = try f.get("/f")
         #expect(hit.status == 200 && hit.text == Self.text && hit.header("X-Cache") == "HIT")
         #expect(backend.requests == 1)
+        // Nothing satisfiable: nginx's 416 instead of the response, which is then not stored.
+        let bad = try f.get("/g", headers: ["Range": "bytes=50-"])
+        #expect(bad.status == 416 && bad.header("Content-Range") == "bytes */19" && bad.header("X-Cache") == "MISS")
+        #expect(try f.get("/g").header("X-Cache") == "MISS")
+        #expect(backend.requests == 3)
     }
 
-    /// proxy_force_ranges: a 200 that did not say Accept-Ranges (from a backend that ignores Range) is cut to the
-    /// one part asked, stored or not, and a stored one answers ranges on HITs; without it the 200 goes whole.
     /// proxy_cache_max_range_offset: a Range starting at the limit or past it goes upstream as it came and is not
     /// stored; one before it is served through the cache (its Range stripped upstream), as in nginx.
     @Test func maxRangeOffsetSendsFarRangesUpstream() throws {
@@ -326,15 +329,24 @@ import Testing
         #expect(backend.requests == 3)
     }
 
+    /// proxy_force_ranges: a 200 that did not say Accept-Ranges (from a backend that ignores Range) is cut to the
+    /// one part asked, stored or not, and a stored one answers ranges on HITs; without it the 200 goes whole. As
+    /// nginx's range filter: a 416 when nothing asked is in the body, and its own Accept-Ranges on a 200 it sends
+    /// whole (the upstream's is not relayed).
     @Test func forceRangesCutsProxiedResponses() throws {
-        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], text: "0123456789") }
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: [("Content-Type", "text/plain"), ("ETag", "\"e\""), ("X-Up", "1")]
+                + (req.target.hasSuffix("?ar") ? [("Accept-Ranges", "bytes")] : []), text: "0123456789")
+        }
         defer { backend.stop() }
         let f = try Fixture(http: """
             proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
             server {
                 listen 127.0.0.1:PORT;
                 location /plain { proxy_pass http://\(backend.address); }
-                location /forced { proxy_pass http://\(backend.address); proxy_force_ranges on; }
+                location /forced { proxy_pass http://\(backend.address); proxy_force_ranges on; add_header X-A 1; }
+                location /one { proxy_pass http://\(backend.address); proxy_force_ranges on; max_ranges 1; }
+                location /none { proxy_pass http://\(backend.address); proxy_force_ranges on; max_ranges 0; }
                 location /cached {
                     proxy_pass http://\(backend.address); proxy_force_ranges on;
                     proxy_cache one; proxy_cache_valid 200 1h; add_header X-Cache $upstream_cache_status;
@@ -347,11 +359,32 @@ import Testing
         #expect(plain.status == 200 && plain.text == "0123456789")
         let forced = try f.get("/forced", headers: range)
         #expect(forced.status == 206 && forced.text == "234" && forced.header("Content-Range") == "bytes 2-4/10")
-        #expect(try f.get("/forced", headers: ["Range": "bytes=0-1,5-6"]).text == "0123456789")   // one part only
+        #expect(forced.header("Accept-Ranges") == nil)
+        // Sent whole (one part only; no Range): the range filter's own Accept-Ranges, not the upstream's too.
+        for whole in [try f.get("/forced", headers: ["Range": "bytes=0-1,5-6"]), try f.get("/forced"), try f.get("/forced?ar")] {
+            #expect(whole.status == 200 && whole.text == "0123456789" && whole.headers("Accept-Ranges") == ["bytes"])
+        }
+        #expect(try f.get("/none?ar", headers: range).headers("Accept-Ranges") == [])   // max_ranges 0: no ranges
+        // Nothing satisfiable: a 416 made of the response's head (its own fields, add_header), not the body.
+        for spec in ["bytes=5000-", "bytes=3-1", "bytes=-0"] {
+            let bad = try f.get("/forced", headers: ["Range": spec])
+            #expect(bad.status == 416 && bad.header("Content-Range") == "bytes */10", "\(spec)")
+            #expect(bad.text.contains("416 Requested Range Not Satisfiable") && bad.header("Content-Type") == "text/html")
+            #expect(bad.header("X-Up") == "1" && bad.header("X-A") == "1" && bad.header("ETag") == nil)
+            #expect(bad.header("Accept-Ranges") == nil)
+        }
+        #expect(try f.get("/one", headers: ["Range": "bytes=5000-"]).status == 416)
         let fill = try f.get("/cached", headers: range)
         #expect(fill.status == 206 && fill.text == "234" && fill.header("X-Cache") == "MISS")
         let hit = try f.get("/cached", headers: ["Range": "bytes=-3"])
         #expect(hit.status == 206 && hit.text == "789" && hit.header("X-Cache") == "HIT")
+        let wholeHit = try f.get("/cached")
+        #expect(wholeHit.header("X-Cache") == "HIT" && wholeHit.headers("Accept-Ranges") == ["bytes"])
+        let badHit = try f.get("/cached", headers: ["Range": "bytes=5000-"])
+        #expect(badHit.status == 416 && badHit.header("X-Cache") == "HIT" && badHit.header("X-Up") == "1")
+        // A MISS with nothing satisfiable is not stored, as in nginx.
+        #expect(try f.get("/cached?b", headers: ["Range": "bytes=5000-"]).status == 416)
+        #expect(try f.get("/cached?b").header("X-Cache") == "MISS")
     }
 }
 
