@@ -23,7 +23,7 @@ enum APIHandler {
             let reader = APIBodyReader(length: Int(n), write: write)
             if !reader.take(from: c) {
                 // curl asks before a body over 1 KiB: permission as the body is about to be read, as nginx gives it.
-                if head.expectsContinue && c.input.isEmpty { _ = c.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+                c.sendContinue()
                 c.apiBody = reader
                 c.wantBody(timeoutMillis: c.request.location.clientBodyTimeoutMillis)
             }

@@ -19,7 +19,7 @@ struct AutoindexRuntime {
 enum Autoindex {
     /// `directory` is the request's path on disk, ending in `/`.
     static func serve(_ r: Request, _ ai: AutoindexRuntime, directory: [UInt8], on c: ClientConnection) {
-        if c.unreadBody != .none, !r.isSubrequest, !c.discardBodyBeforeResponse() { return }
+        if c.unreadBody != .none, !r.isSubrequest, !c.discardBodyBeforeResponse(status: 200) { return }
         var format = ai.format
         var callback: [UInt8]? = nil
         if format == .jsonp {

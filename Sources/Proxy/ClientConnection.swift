@@ -461,14 +461,29 @@ final class ClientConnection: RequestBodySource {
         return step
     }
 
-    /// An answer is about to go out without reading the body: skip what already came, as nginx does before it
-    /// answers. False when that showed bad chunked framing and a 400 went out instead.
-    func discardBodyBeforeResponse() -> Bool {
+    /// `Expect: 100-continue` (HTTP/1.1): the client waits for leave to send its body; given as the body is about
+    /// to be read or skipped (nginx's ngx_http_test_expect), unless body bytes came already.
+    func sendContinue() {
+        let r = request
+        guard r.head?.expectsContinue == true, !r.continueSent, input.isEmpty else { return }
+        r.continueSent = true
+        _ = send(Self.continueLine)
+    }
+
+    private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// An answer with `status` is about to go out without reading the body: skip what already came, as nginx does
+    /// before it answers. A client waiting for 100 Continue is given it before an answer below 400 (nginx asks for
+    /// the body it discards then, and the connection stays); an error asks for nothing (nginx's expect_tested), the
+    /// body may never come, and the connection ends with it. False when that showed bad chunked framing and a 400
+    /// went out instead.
+    func discardBodyBeforeResponse(status: Int) -> Bool {
         switch skipUnread() {
         case .done: return true
         case .more:
-            // A client waiting for 100 Continue may never send the body: the connection ends with this answer.
-            if request.head?.expectsContinue == true { keepAliveAfterResponse = false }
+            if request.head?.expectsContinue == true {
+                if status < 400 { sendContinue() } else { keepAliveAfterResponse = false }
+            }
             return true
         case .invalid:
             worker.log(.info, "client sent invalid chunked body", self)
@@ -794,7 +809,7 @@ final class ClientConnection: RequestBodySource {
         switch skipUnread() {
         case .done:
             return true
-        case .more where request.head?.expectsContinue == true:
+        case .more where request.head?.expectsContinue == true && !request.continueSent:
             skipping = nil; unreadBody = .none   // no 100 Continue went out: the body may never come
             lingeringClose()
             return false

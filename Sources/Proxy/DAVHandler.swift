@@ -86,7 +86,7 @@ enum DAVHandler {
                                dav: dav, files: files)
         c.claimBody()
         if !upload.take(from: c) {
-            if r.head.expectsContinue && c.input.isEmpty { _ = c.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+            c.sendContinue()
             c.davUpload = upload
             c.wantBody(timeoutMillis: r.location.clientBodyTimeoutMillis)
         }

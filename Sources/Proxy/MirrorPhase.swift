@@ -49,7 +49,7 @@ enum MirrorPhase {
             return true
         }
         if c.input.readableCount < n {
-            if r.head.expectsContinue, c.input.isEmpty { _ = c.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+            c.sendContinue()
             c.mirrorSet.bodyWait = (r, m, n)
             c.wantBody(timeoutMillis: r.location.clientBodyTimeoutMillis)
             return false

@@ -160,9 +160,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         guard buildHead() else { return }
         // A client waiting for permission gets it as the body is about to be read (nginx does the same, even for
         // a `Content-Length: 0` it has nothing to wait for).
-        if request.head.expectsContinue, !body.complete || request.head.contentLength == 0, client.input.isEmpty {
-            _ = client.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-        }
+        if !body.complete || request.head.contentLength == 0 { client.sendContinue() }
         if body.needsBufferingFirst {
             body.bufferFromClient(client)
             if body.failed { return failClient(body.failureStatus) }

@@ -36,6 +36,8 @@ final class Request {
     // Bools here share hasArgs' padding: a larger Request cost ~100 instructions a request in malloc (callgrind).
     /// `$pipe`: the request arrived behind another one on the connection, before that one was answered.
     var pipelined = false
+    /// `HTTP/1.1 100 Continue` went out: the client was asked for its body, which then comes.
+    var continueSent = false
     /// False once a `break` keeps a URI a rewrite changed in this location (nginx's valid_location).
     var validLocation = true
     /// Reached by an internal redirect (nginx's r->internal): `internal` locations serve only such requests.
@@ -155,7 +157,7 @@ final class Request {
         proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
         // A head buffer grown large (proxy_set_body, huge fields) is not kept for the next request.
         if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else if !upstreamHead.isEmpty { upstreamHead.removeAll(keepingCapacity: true) }
-        pipelined = false; validLocation = true
+        pipelined = false; continueSent = false; validLocation = true
         isInternal = false; isSubrequest = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
         userAgentMemo = nil
         bodyConsumed = false; pendingLocation = nil

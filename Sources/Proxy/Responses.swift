@@ -161,7 +161,7 @@ enum Responses {
         let r = c.request
         // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead. Not by a
         // subrequest's answer: the body is its main request's (which auth_request may yet let through to proxy_pass).
-        if c.unreadBody != .none, !r.isSubrequest, !c.discardBodyBeforeResponse() { return }
+        if c.unreadBody != .none, !r.isSubrequest, !c.discardBodyBeforeResponse(status: status) { return }
         if let f = FilteredMadeResponse.applies(r, status: status, contentType: contentType, body: body) {   // ssi on
             return FilteredMadeResponse.send(f, status: status, contentType: contentType, body: body, extra: extra, on: c)
         }

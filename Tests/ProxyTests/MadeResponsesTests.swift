@@ -72,6 +72,30 @@ import Testing
         #expect(try f.get("/tagged").header("X-St") == "200")   // a proxied answer's, as its head is written
     }
 
+    /// A client that waits for `100 Continue` before its body gets it before an answer switchyard makes (nginx asks
+    /// for the body it then skips), and the connection goes on; the answer went out at once and the connection
+    /// closed. An error asks for nothing (the body may never come): that connection still ends with it.
+    @Test func anAnswerAsksForTheBodyItSkips() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /ok { return 200 "ok"; }
+                location /no { return 403; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try c.readInterim() == 100)
+        let answer = try c.readResponse()
+        #expect(answer.status == 200 && answer.text == "ok" && answer.header("Connection") != "close")
+        try c.send("hello")
+        try c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try c.readResponse().text == "ok")
+        let refused = try f.raw("POST /no HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        #expect(refused.hasPrefix("HTTP/1.1 403 ") && refused.contains("Connection: close"), "\(refused)")
+    }
+
     /// An error page served from a file carries no Last-Modified (nginx's header filter keeps it on a 200, 206 or
     /// 304 only): a cache between would otherwise revalidate an error as if it were the page.
     @Test func anErrorPageFromAFileHasNoLastModified() throws {
