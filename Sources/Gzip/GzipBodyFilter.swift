@@ -90,7 +90,7 @@ public final class GzipBodyFilter {
     /// `$gzip_ratio` once the stream has ended; nil (logged as `-`) before or when empty.
     public var ratio: GzipRatio? {
         guard encoder.isFinished else { return nil }
-        // nginx counts its 10-byte header plus deflate output, not the 8-byte trailer.
-        return GzipRatio(bytesIn: encoder.bytesIn, bytesOut: encoder.bytesOut - 8)
+        // nginx counts the whole member: its 10-byte header, the deflate output and the 8-byte trailer.
+        return GzipRatio(bytesIn: encoder.bytesIn, bytesOut: encoder.bytesOut)
     }
 }

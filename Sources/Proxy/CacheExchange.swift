@@ -396,7 +396,6 @@ final class CacheExchange {
         let r = exchange.request
         r.sink.cork()
         r.sink.send(head)
-        r.bodyBytesSent += Int64(body.count)
         r.sink.send(body)
         r.sink.responseComplete()
         r.sink.uncork()

@@ -124,7 +124,6 @@ enum CacheFilters {
         r.sink.cork()
         r.sink.send(head)
         if let body, r.head.method != .head {
-            r.bodyBytesSent += Int64(body.count)
             r.sink.send(body)
         }
         r.sink.responseComplete()

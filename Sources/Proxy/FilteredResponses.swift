@@ -31,7 +31,6 @@ final class BodyWriter: BodyOutput {
     func bodyWrite(_ piece: ByteView) {
         if piece.isEmpty { return }
         if let g = gzip { releaseHeld(); return g.write(piece) }
-        request.bodyBytesSent += Int64(piece.count)
         if chunked {
             chunk.removeAll(keepingCapacity: true)
             ChunkedEncoder.appendChunk(piece, to: &chunk)

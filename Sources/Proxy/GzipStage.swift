@@ -153,9 +153,7 @@ final class GzipStream {
     }
 
     private func run(_ input: ByteView, _ flush: GzipFlush) {
-        let before = filter.bytesOut
         let sink = sink, chunked = chunked
         filter.compress(input, flush: flush, chunked: chunked) { framed in sink.send(framed) }
-        request.bodyBytesSent += Int64(filter.bytesOut - before)
     }
 }

@@ -842,7 +842,6 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
     /// Sends body bytes in the client's framing: a chunk's size line, data and CRLF go out in one send.
     private func sendFramed(_ piece: ByteView) {
         if piece.isEmpty { return }
-        request.bodyBytesSent += Int64(piece.count)
         if clientChunked {
             chunkOut.removeAll(keepingCapacity: true)
             ChunkedEncoder.appendChunk(piece, to: &chunkOut)   // the one chunk writer (HTTP1), as RequestBody's

@@ -68,7 +68,9 @@ final class Request {
     var mapValues: [[UInt8]?] = []
     var startNanos: UInt64 = 0
     var status = 0
-    var bodyBytesSent: Int64 = 0
+    /// `$body_bytes_sent`: what went to the client after the head, as nginx counts it (sent less the head's
+    /// size): chunk framing, compressed bytes and multipart boundaries as they were sent.
+    var bodyBytesSent: Int64 { max(0, bytesSent - Int64(responseHead.count)) }
     /// `$request_body`: the body when it was buffered in memory for proxy_pass (shared with RequestBody's buffer).
     var requestBody: [UInt8] = []
     /// A mirror subrequest's copy of the client's body (MirrorPhase.swift): its proxy sends this.
@@ -143,7 +145,7 @@ final class Request {
         if !captures.isEmpty { captures.removeAll(keepingCapacity: true) }
         for i in userVariables.indices { userVariables[i] = nil }
         for i in mapValues.indices { mapValues[i] = nil }
-        status = 0; bodyBytesSent = 0; bytesSent = 0; requestLength = 0
+        status = 0; bytesSent = 0; requestLength = 0
         if !requestBody.isEmpty { requestBody = [] }
         if mirroredBody != nil { mirroredBody = nil }
         if mirrorsAwaitingBody != nil { mirrorsAwaitingBody = nil }

@@ -188,12 +188,11 @@ enum Responses {
             var out = r.responseHead
             if !body.isEmpty { ChunkedEncoder.appendChunkHeader(body.count, to: &out); out.append(contentsOf: body); out.appendCRLF() }
             Trailers.appendLastChunk(r, status: status, into: &out)
-            r.bodyBytesSent = Int64(body.count)
             r.sink.send(out)
             return r.sink.responseComplete()
         }
         let headCount = w.count
-        if r.head?.method != .head { w.append(body); r.bodyBytesSent = Int64(body.count) }
+        if r.head?.method != .head { w.append(body) }
         sendWhole(w, headCount: headCount, r)
     }
 

@@ -114,7 +114,6 @@ final class SliceDriver {
         switch mode {
         case .passThrough(let chunked):
             if headOnly || piece.isEmpty { return }
-            request.bodyBytesSent += Int64(piece.count)
             if chunked {
                 var framed: [UInt8] = []
                 ChunkedEncoder.appendChunk(piece, to: &framed)
@@ -125,7 +124,6 @@ final class SliceDriver {
         case .slices, .discard:
             let (skip, count) = state.take(piece.count)
             if count == 0 || headOnly { return }
-            request.bodyBytesSent += Int64(count)
             output(piece.slice(skip, skip + count))
         case .first:
             return

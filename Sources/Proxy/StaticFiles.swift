@@ -318,7 +318,6 @@ enum StaticFiles {
         if let t = recode {
             w.withBytes { bytes in for i in headCount..<bytes.count { bytes[i] = t[Int(bytes[i])] } }
         }
-        r.bodyBytesSent += length + Int64(prefix.count)
         Responses.sendWhole(w, headCount: headCount, r)
     }
 
@@ -542,7 +541,7 @@ final class FileSender {
         while regionLeft || startNextPart() {
             if !sink.outputIsEmpty { sink.waitWritable(); return }   // a part's header is still queued
             if !pendingPrefix.isEmpty {   // queued as output: sendfile goes after it
-                _ = takePrefix { view in r.bodyBytesSent += Int64(view.count); return sink.send(view) }
+                _ = takePrefix { view in sink.send(view) }
                 continue
             }
             var count = Int(min(remaining, 1 << 20))
@@ -554,7 +553,7 @@ final class FileSender {
             switch Syscall.sendfile(c.fd, file: fd, offset: &offset, count: count) {
             case .done(let n):
                 remaining -= Int64(n)
-                r.bodyBytesSent += Int64(n); r.bytesSent += Int64(n)
+                r.bytesSent += Int64(n)   // sendfile bypasses the sink's count
                 if r.limitRate > 0 { r.rateSent += Int64(n) }
             case .wouldBlock:
                 sink.waitWritable(); return
@@ -580,10 +579,9 @@ final class FileSender {
     /// TLS cannot use sendfile: the file is read a piece at a time and sent through the connection (which
     /// applies limit_rate), a bounded amount per turn.
     private func copyMore() {
-        let r = request, sink = sink
+        let sink = sink
         let done = pumpPieces({ .no }) { piece in
-            r.bodyBytesSent += Int64(piece.count)
-            return sink.send(piece) && sink.outputIsEmpty   // else resumed once the output drains
+            sink.send(piece) && sink.outputIsEmpty   // else resumed once the output drains
         }
         if done { complete() }
     }
@@ -591,14 +589,13 @@ final class FileSender {
     /// The charset filter's byte-for-byte recoding: each piece mapped and sent, a multipart body's parts in turn
     /// (their headers as they are), a bounded amount per call.
     private func recodeMore(_ table: [UInt8]) {
-        let r = request, sink = sink
+        let sink = sink
         if piece.isEmpty { piece = [UInt8](repeating: 0, count: Self.pieceSize) }
         var out: [UInt8] = []
         while regionLeft || startNextPart() {
             let done = pumpPieces({ .no }) { view in
                 out.removeAll(keepingCapacity: true)
                 for b in view { out.append(table[Int(b)]) }
-                r.bodyBytesSent += Int64(out.count)
                 return sink.send(out) && sink.outputIsEmpty   // else resumed once the output drains
             }
             if !done { return }

@@ -47,7 +47,6 @@ extension StaticFiles {
         r.sink.cork()
         r.sink.send(r.responseHead)
         if r.head.method != .head {
-            r.bodyBytesSent = Int64(page.count)
             r.sink.send(page)
         }
         r.sink.responseComplete()
@@ -73,13 +72,11 @@ extension FileSender {
     func startNextPart() -> Bool {
         guard let part = nextParts.first else {
             if closingBoundary.isEmpty { return false }
-            request.bodyBytesSent += Int64(closingBoundary.count)
             sink.send(closingBoundary)
             closingBoundary = []
             return false
         }
         nextParts = nextParts.dropFirst()
-        request.bodyBytesSent += Int64(part.header.count)
         sink.send(part.header)
         aim(start: part.span.start, count: part.span.count)
         return true

@@ -212,7 +212,6 @@ final class Tunnel {
         let head = min(n, headLeft)
         headLeft -= head
         request.bytesSent += Int64(n)
-        request.bodyBytesSent += Int64(n - head)
     }
 
     /// Arms exactly the watchers the machine needs; an empty buffer gives its memory back, to the worker's

@@ -65,6 +65,37 @@ import Testing
         #expect(empties.contains("[][][][]"), "\(empties)")
     }
 
+    /// `$body_bytes_sent` is what went to the client after the head, as nginx counts it: a chunked answer's
+    /// framing, a compressed body as compressed, an error page. It counted the payload only (100 for 111 bytes
+    /// sent chunked).
+    @Test(arguments: ["/chunked", "/gzip", "/missing"])
+    func bodyBytesSentIsWhatFollowedTheHead(_ path: String) throws {
+        let text = String(repeating: "abcdefghij", count: 50)
+        let backend = try MockBackend(name: "b") { _ in
+            MockResponse(headers: [("Content-Type", "text/plain")], body: Array(text.utf8), chunked: true)
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            log_format sent "$uri $body_bytes_sent";
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/sent.log sent;
+                location /chunked { proxy_pass http://\(backend.address); }
+                location /gzip { proxy_pass http://\(backend.address); gzip on; gzip_types text/plain; }
+                location /missing { root /nonexistent; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET \(path) HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)   // bytes: gzip is no UTF-8
+        while case let n = read(c.fd, &chunk, chunk.count), n > 0 { bytes += chunk[0..<n] }
+        let headEnd = try #require((3..<bytes.count).first { bytes[($0 - 3)...$0].elementsEqual([13, 10, 13, 10]) })
+        let body = bytes.count - (headEnd + 1)
+        let log = f.logFile("logs/sent.log", containing: path)
+        #expect(log.contains("\(path) \(body)\n"), "\(log) against \(body) body bytes received")
+    }
+
     /// `$sent_http_NAME` in add_header sees the fields added before it; `$upstream_http_NAME` joins repeated
     /// upstream fields; a repeated upstream Expires keeps its first value; add_header ETag '' removes the ETag.
     @Test func responseFieldVariablesAndReplacedFields() throws {
