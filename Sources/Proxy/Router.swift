@@ -76,7 +76,9 @@ enum Router {
             // `internal` is checked as the location is found, before its script (nginx's find-config phase).
             if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
             let script = r.location.script
-            if script.isEmpty { break }
+            // No location matched: nginx skips the location rewrite phase for the server's own location, whose
+            // rules are the server's and ran already in the server rewrite phase.
+            if script.isEmpty || r.location === r.server.fallback { break }
             var uriChanged = false
             let outcome = RewriteScript.run(script, r, c, uriChanged: &uriChanged, errorStatus: r.errorStatus)
             if case .answered? = outcome { return }

@@ -118,6 +118,27 @@ import Testing
         #expect(try f.get("/ret").text == "x=1")
     }
 
+    /// A server's rewrite rules run once, in nginx's server rewrite phase. A URI no location matches gets no
+    /// location rewrite phase (ngx_http_rewrite_handler skips the server's own location), so the rules do not run
+    /// again on the rewritten URI: that made `/public/public/p.txt` (404) with `break`, a cycle (500) with `last`.
+    @Test func serverRewriteRunsOnceWhenNoLocationMatches() throws {
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; server_name brk; root site; rewrite ^/(.*)$ /public/$1 break; }
+            server { listen 127.0.0.1:PORT; server_name lst; root site; rewrite ^/(.*)$ /public/$1 last; }
+            server {
+                listen 127.0.0.1:PORT; server_name beside; root site;
+                rewrite ^/static/(.*)$ /static/v2/$1 last;
+                location /api/ { return 200 "api"; }
+            }
+            server { listen 127.0.0.1:PORT; server_name set; root site; set $n "${n}x"; add_header X-N $n; }
+            """, files: ["site/public/p.txt": "pub\n", "site/static/v2/app.js": "v2\n", "site/p.txt": "root\n"])
+        defer { f.proxy.stop() }
+        #expect(try TestClient.get(port: f.port, "/p.txt", host: "brk").text == "pub\n")
+        #expect(try TestClient.get(port: f.port, "/p.txt", host: "lst").text == "pub\n")
+        #expect(try TestClient.get(port: f.port, "/static/app.js", host: "beside").text == "v2\n")
+        #expect(try TestClient.get(port: f.port, "/p.txt", host: "set").header("X-N") == "x")
+    }
+
     @Test func rewriteArgsAndRedirects() throws {
         let f = try Fixture(http: """
             server {
