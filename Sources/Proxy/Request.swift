@@ -40,7 +40,8 @@ final class Request {
     var continueSent = false
     /// False once a `break` keeps a URI a rewrite changed in this location (nginx's valid_location).
     var validLocation = true
-    /// Reached by an internal redirect (nginx's r->internal): `internal` locations serve only such requests.
+    /// Reached by an internal redirect or a rewrite of the URI (nginx's r->internal): `internal` locations serve
+    /// only such requests.
     var isInternal = false
     /// An error_page is being served (nginx's r->error_page): no other one unless recursive_error_pages.
     var servingErrorPage = false
@@ -55,6 +56,9 @@ final class Request {
     var addURIToAlias = false
     /// A proxied try read the request body and its answer was replaced by an error_page (not sent again).
     var bodyConsumed = false
+    /// A declared body over client_max_body_size was refused with 413 (nginx discards it then): the location of
+    /// that 413's error_page does not refuse it again.
+    var bodyRefused = false
     /// `$limit_req_status` and `$limit_conn_status` (LimitPhase.swift); set, each module has had its say.
     var limitReqStatus = LimitStatus.unset
     var limitConnStatus = LimitStatus.unset
@@ -162,7 +166,7 @@ final class Request {
         pipelined = false; continueSent = false; validLocation = true
         isInternal = false; isSubrequest = false; servingErrorPage = false; methodIsGET = false; addURIToAlias = false; errorStatus = 0
         userAgentMemo = nil
-        bodyConsumed = false; pendingLocation = nil
+        bodyConsumed = false; bodyRefused = false; pendingLocation = nil
         requestID = nil; realClient = nil; realClientText = nil
         if !responseTrailers.isEmpty { responseTrailers = [] }
         if !errorHeaders.isEmpty { errorHeaders = [] }

@@ -162,6 +162,7 @@ enum RewriteScript {
             return .answered
         }
         r.uri = target
+        r.isInternal = true   // nginx sets r->internal for a rewritten URI: `internal` locations take it
         r.rewriteCycles += 1
         switch rule.flag {
         case .last: uriChanged = true; return .research

@@ -201,9 +201,12 @@ enum Router {
         r.location = loc
         r.validLocation = true
         // nginx's find-config phase: a declared length over the location's client_max_body_size is refused here,
-        // before the location's rewrite script (a `return` too) and its auto redirect.
+        // before the location's rewrite script (a `return` too) and its auto redirect; for every location the
+        // request reaches (after a rewrite, try_files, an error_page), unless it was refused already (nginx's
+        // discard_body): the 413's own error_page is served.
         if let length = r.head.contentLength, loc.clientMaxBodySize > 0, length > loc.clientMaxBodySize,
-           !r.isInternal && !r.isSubrequest {
+           !r.bodyRefused && !r.isSubrequest {
+            r.bodyRefused = true
             r.connection.worker.log(.error, "client intended to send too large body: \(length) bytes", r.connection)
             r.connection.sendError(413, closeAfter: true)
             return false

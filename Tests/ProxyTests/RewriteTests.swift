@@ -139,6 +139,44 @@ import Testing
         #expect(try TestClient.get(port: f.port, "/p.txt", host: "set").header("X-N") == "x")
     }
 
+    /// A URI changed by `rewrite` is internal, as nginx marks it (r->internal): an `internal` location takes it,
+    /// whether the rewrite is a location's `last`, the server's, inside `if`, or without a flag. The client asking
+    /// for that location itself still gets 404. It was refused, 404.
+    /// A declared body over a location's client_max_body_size is refused with 413 in each location the request
+    /// reaches, as nginx's find-config phase does (a try_files fallback used to skip the check).
+    @Test func rewrittenURIReachesAnInternalLocation() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                rewrite ^/srv/(.*)$ /protected/$1 last;
+                location /protected/ { internal; alias site/files/; }
+                location /dl/ { rewrite ^/dl/(.*)$ /protected/$1 last; }
+                location /dlif/ { if ($arg_ok) { rewrite ^/dlif/(.*)$ /protected/$1 last; } return 403; }
+                location /dln/ { rewrite ^/dln/(.*)$ /protected/$1; }
+                location /up { rewrite ^ /small last; }
+                location /tf { try_files /nope /small; }
+                location /small { client_max_body_size 10; return 200 "small"; }
+                location /big { client_max_body_size 10; error_page 413 /toolarge; return 200 "big"; }
+                location /toolarge { client_max_body_size 10; return 200 "too large"; }
+            }
+            """, files: ["site/files/a.txt": "secret\n"])
+        defer { f.proxy.stop() }
+        #expect(try f.get("/dl/a.txt").text == "secret\n")
+        #expect(try f.get("/srv/a.txt").text == "secret\n")
+        #expect(try f.get("/dlif/a.txt?ok=1").text == "secret\n")
+        #expect(try f.get("/dln/a.txt").text == "secret\n")
+        #expect(try f.get("/protected/a.txt").status == 404)
+        for path in ["/up", "/tf", "/small"] {
+            let c = try f.client()
+            try c.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + String(repeating: "x", count: 100))
+            #expect(try c.readResponse().status == 413, "\(path)")
+        }
+        let c = try f.client()   // the 413's error_page is served, not refused again
+        try c.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + String(repeating: "x", count: 100))
+        let page = try c.readResponse()
+        #expect(page.status == 413 && page.text == "too large")
+    }
+
     @Test func rewriteArgsAndRedirects() throws {
         let f = try Fixture(http: """
             server {
