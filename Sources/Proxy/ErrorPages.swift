@@ -5,7 +5,7 @@ import HTTP1
 enum ErrorPages {
     /// True when `status` has an error_page here and it took over the request.
     static func serve(_ status: Int, _ r: Request, _ c: ClientConnection) -> Bool {
-        guard let loc = r.location, !r.servingErrorPage, r.rewriteCycles <= 10, let target = loc.errorPages[status] else {
+        guard let loc = r.location, !r.servingErrorPage, r.uriChanges <= 10, let target = loc.errorPages[status] else {
             return false
         }
         if !loc.files.recursiveErrorPages { r.servingErrorPage = true }
@@ -49,7 +49,7 @@ enum ErrorPages {
     /// `proxy_intercept_errors on`: whether an upstream answer with `status` is replaced by an error_page.
     static func intercepts(_ status: Int, _ r: Request) -> Bool {
         guard status >= 300, let loc = r.location, loc.files.interceptErrors, !r.servingErrorPage,
-              r.rewriteCycles <= 10 else { return false }
+              r.uriChanges <= 10 else { return false }
         return loc.errorPages[status] != nil
     }
 }

@@ -33,11 +33,12 @@ enum InternalRedirect {
         Router.inLocation(r, c)
     }
 
-    /// Counts one URI change; false (500 sent) past nginx's limit.
+    /// Counts one URI change (the count `rewrite … last` cycles share); false (500 sent) past nginx's limit.
     private static func count(_ r: Request, _ c: ClientConnection, _ target: [UInt8]) -> Bool {
-        r.rewriteCycles += 1
+        r.uriChanges += 1
         r.isInternal = true
-        if r.rewriteCycles > 10 {
+        r.uriReplaced = true
+        if r.uriChanges > 10 {
             c.worker.log(.error, "rewrite or internal redirection cycle while internally redirecting to \"\(String(decoding: target, as: UTF8.self))\"", c)
             r.servingErrorPage = true   // the 500 is nginx's own page, not an error_page
             c.sendError(500, closeAfter: false)

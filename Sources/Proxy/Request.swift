@@ -59,6 +59,9 @@ final class Request {
     /// A declared body over client_max_body_size was refused with 413 (nginx discards it then): the location of
     /// that 413's error_page does not refuse it again.
     var bodyRefused = false
+    /// A rewrite or an internal redirect replaced `$uri` (nginx's valid_unparsed_uri cleared): proxy_pass without
+    /// a URI part sends `$uri` and `$args` then, not the request line's URI.
+    var uriReplaced = false
     /// `$limit_req_status` and `$limit_conn_status` (LimitPhase.swift); set, each module has had its say.
     var limitReqStatus = LimitStatus.unset
     var limitConnStatus = LimitStatus.unset
@@ -112,7 +115,9 @@ final class Request {
     /// The evaluated `proxy_pass` URL when it has variables ($proxy_host, $proxy_port, the URI sent upstream).
     var dynamicURL: DynamicProxyURL?
     var gzipRatio: GzipRatio? = nil   // $gzip_ratio, formatted (by the Gzip module) only when a log asks
-    var rewriteCycles = 0
+    /// URI changes so far, nginx's one count (r->uri_changes) for `rewrite … last` cycles and internal redirects
+    /// alike: the 11th is a 500.
+    var uriChanges = 0
     /// `$limit_rate`: bytes per second, 0 for no limit, -1 until the first send reads the location's limit_rate.
     var limitRate = -1
     var limitRateAfter: Int64 = 0
@@ -160,7 +165,7 @@ final class Request {
         if storeFile != nil { storeFile = nil }   // dropped unfinished: the writer removes its temp file
         // A buffer a small file's body grew (StaticFiles.sendSmall) is not kept either.
         if responseHead.capacity > 32 * 1024 { responseHead = [] } else if !responseHead.isEmpty { responseHead.removeAll(keepingCapacity: true) }
-        proxy = nil; dynamicURL = nil; gzipRatio = nil; rewriteCycles = 0
+        proxy = nil; dynamicURL = nil; gzipRatio = nil; uriChanges = 0; uriReplaced = false
         // A head buffer grown large (proxy_set_body, huge fields) is not kept for the next request.
         if upstreamHead.capacity > 16 * 1024 { upstreamHead = [] } else if !upstreamHead.isEmpty { upstreamHead.removeAll(keepingCapacity: true) }
         pipelined = false; continueSent = false; validLocation = true

@@ -163,7 +163,7 @@ enum RewriteScript {
         }
         r.uri = target
         r.isInternal = true   // nginx sets r->internal for a rewritten URI: `internal` locations take it
-        r.rewriteCycles += 1
+        r.uriReplaced = true
         switch rule.flag {
         case .last: uriChanged = true; return .research
         case .breakHere: uriChanged = false; r.validLocation = false; return .proceed

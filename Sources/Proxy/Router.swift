@@ -68,10 +68,9 @@ enum Router {
         if locate(r) { inLocation(r, c) }
     }
 
-    /// The location's rewrite script (a changed URI is looked up again, at most 10 times), `internal`,
-    /// try_files, then the content handler. A redirect to a named location starts here.
+    /// The location's rewrite script (a changed URI is looked up again), `internal`, try_files, then the content
+    /// handler. A redirect to a named location starts here.
     static func inLocation(_ r: Request, _ c: ClientConnection) {
-        var cycles = 0
         while true {
             // `internal` is checked as the location is found, before its script (nginx's find-config phase).
             if r.location.files.isInternal && !r.isInternal { return c.sendError(404, closeAfter: false) }
@@ -83,9 +82,10 @@ enum Router {
             let outcome = RewriteScript.run(script, r, c, uriChanged: &uriChanged, errorStatus: r.errorStatus)
             if case .answered? = outcome { return }
             if !uriChanged { break }
-            // A changed URI is looked up again (nginx's post-rewrite phase), at most 10 times.
-            cycles += 1
-            if cycles > 10 {
+            // A changed URI is looked up again (nginx's post-rewrite phase); it counts against the same 10 URI
+            // changes as internal redirects do (InternalRedirect.count).
+            r.uriChanges += 1
+            if r.uriChanges > 10 {
                 c.worker.log(.error, "rewrite or internal redirection cycle while processing \"\(String(decoding: r.uri, as: UTF8.self))\"", c)
                 c.sendError(500, closeAfter: false); return
             }

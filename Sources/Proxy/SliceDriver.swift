@@ -82,7 +82,8 @@ final class SliceDriver {
         sr.location = r.location
         sr.captures = r.captures
         sr.validLocation = r.validLocation
-        sr.rewriteCycles = r.rewriteCycles
+        sr.uriChanges = r.uriChanges
+        sr.uriReplaced = r.uriReplaced
         sr.sliceRange = state.range
         f.subrequest = sr
         c.answering(sr) { Router.dispatch(sr, connection: c) }

@@ -52,7 +52,7 @@ enum UpstreamRequest {
         let methodAsSent = (proxy.plainRequest || proxy.rewrites.method == nil) && !r.methodIsGET
             && !(caching && head.method == .head && cache!.headAsGET)
         if methodAsSent && r.dynamicURL == nil && (proxy.uriReplacement == nil || !r.validLocation)
-            && r.rewriteCycles == 0 && head.targetForm == .origin && head.methodRange.end + 1 == head.requestURI.start {
+            && !r.uriReplaced && head.targetForm == .origin && head.methodRange.end + 1 == head.requestURI.start {
             // The usual case, method and URI as the client sent them (what appendURI would write): one copy.
             w.append(head.bytes, ByteRange(start: head.methodRange.start, end: head.requestURI.end))
         } else {
@@ -131,9 +131,9 @@ enum UpstreamRequest {
         if let uri = r.dynamicURL?.uri { out.append(contentsOf: uri); return }
         // After `rewrite … break` the changed URI goes as it is: proxy_pass's URI part is ignored (nginx docs).
         guard let replacement = proxy.uriReplacement, r.validLocation else {
-            // No URI part: the client's URI as sent, unless a rewrite or an internal redirect changed $uri (each
-            // counts a cycle; until then $uri is the normalized request path).
-            if r.rewriteCycles == 0 {
+            // No URI part: the client's URI as sent, unless a rewrite or an internal redirect replaced $uri (until
+            // then $uri is the normalized request path).
+            if !r.uriReplaced {
                 // Always origin-form, as nginx sends: an absolute-form target would let the origin pick its
                 // virtual host from the client's URI and ignore the Host this proxy sets (RFC 9112 §3.2.2).
                 if head.path.isEmpty && head.targetForm == .absolute { out.append(UInt8(ascii: "/")) }

@@ -226,6 +226,28 @@ import Testing
         #expect(f.logFile("logs/error.log", containing: "cycle").contains("rewrite or internal redirection cycle"))
     }
 
+    /// `rewrite … last` cycles and internal redirects share nginx's one count of URI changes (r->uri_changes):
+    /// the 11th change of either kind is a 500. Each used to have its own count, so a chain alternating them
+    /// never reached the limit.
+    @Test func rewritesAndInternalRedirectsShareTheChangeLimit() throws {
+        var chain = ""
+        for i in 0...10 {   // /m0 → /m1 … → /m11: even steps rewrite, odd ones are try_files fallbacks
+            chain += i % 2 == 0 ? "location = /m\(i) { rewrite ^ /m\(i + 1) last; }\n"
+                : "location = /m\(i) { try_files /nope /m\(i + 1); }\n"
+        }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                \(chain)
+                location ~ ^/m\\d+$ { return 200 "end $uri"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/m1").text == "end /m11")   // ten changes
+        #expect(try f.get("/m0").status == 500)        // eleven
+        #expect(f.logFile("logs/error.log", containing: "cycle").contains("rewrite or internal redirection cycle"))
+    }
+
     @Test func namedCapturesFromServerNameAndLocation() throws {
         let f = try Fixture(http: """
             server { listen 127.0.0.1:PORT; server_name ~^(?<sub>[a-z]+)\\.example\\.com$;
