@@ -125,7 +125,8 @@ enum FileLookup {
     }
 
     /// The `uri/` of a directory or auto redirect, escaped as nginx escapes it for `Location` (RFC 3986: controls,
-    /// non-ASCII, space, `"<>\\^`{|}`, and `?`, `%`, `#`), then `?args`.
+    /// non-ASCII, space, `"<>\\^`{|}`, and `?`, `%`, `#`), then `?args` when there are any (nginx tests args.len:
+    /// `GET /dir?` goes to `/dir/`).
     static func slashRedirect(uri: [UInt8], args: ArraySlice<UInt8>?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(uri.count + 2 + (args?.count ?? 0))
@@ -141,7 +142,7 @@ enum FileLookup {
             }
         }
         out.append(UInt8(ascii: "/"))
-        if let args { out.append(UInt8(ascii: "?")); out.append(contentsOf: args) }
+        if let args, !args.isEmpty { out.append(UInt8(ascii: "?")); out.append(contentsOf: args) }
         return out
     }
 

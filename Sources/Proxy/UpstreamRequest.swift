@@ -153,8 +153,10 @@ enum UpstreamRequest {
         appendArgs(r, &out)
     }
 
+    /// `?args`, none for empty args: nginx writes the `?` only when r->args is not empty, so a try_files or rewrite
+    /// target ending in `?$args` sends no bare `?` when the request had no query.
     private static func appendArgs(_ r: Request, _ out: inout [UInt8]) {
-        if r.hasArgs { out.append(UInt8(ascii: "?")); out.append(contentsOf: r.args) }
+        if !r.args.isEmpty { out.append(UInt8(ascii: "?")); out.append(contentsOf: r.args) }
     }
 
     private static let hexDigits: StaticString = "0123456789ABCDEF"

@@ -340,6 +340,32 @@ import Testing
         #expect(try f.get("/plain/x").text == "/inner/x")
     }
 
+    /// Empty args write no `?`: nginx adds `?args` only when r->args is not empty, so `try_files … /x?$args` or
+    /// `rewrite ^ /x?$args break` sends `/x` upstream for a request without a query (it went up as `/x?`), and a
+    /// directory's (or a proxied location's) slash redirect for `GET /dir?` is `/dir/`.
+    @Test func emptyArgsAddNoQuestionMark() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root site;
+                location /wp/ { try_files $uri $uri/ /hdr/index.php?$args; }
+                location /rb/ { rewrite ^ /hdr/x?$args break; proxy_pass http://\(backend.address); }
+                location /hdr/ { proxy_pass http://\(backend.address); }
+                location /api/ { proxy_pass http://\(backend.address)/in/; }
+            }
+            """, files: ["site/dir/index.html": "d\n"])
+        defer { f.proxy.stop() }
+        #expect(try f.get("/wp/x").text == "/hdr/index.php")
+        #expect(try f.get("/wp/x?a=1").text == "/hdr/index.php?a=1")
+        #expect(try f.get("/rb/").text == "/hdr/x")
+        #expect(try f.get("/rb/?a=1").text == "/hdr/x?a=1&a=1")   // no trailing `?`: the request's args go after
+        #expect(try f.get("/api/y?").text == "/in/y")
+        #expect(try f.get("/dir?").header("Location")?.hasSuffix("/dir/") == true)
+        #expect(try f.get("/api?").header("Location")?.hasSuffix("/api/") == true)
+    }
+
     @Test func serverNameVariableIsTheFirstNameAsWritten() throws {
         let f = try Fixture(http: """
             server { listen 127.0.0.1:PORT; server_name *.wc.example.com; location / { return 200 "$server_name"; } }
