@@ -24,3 +24,9 @@ extension Request {
         errorHeaders.appendCRLF()
     }
 }
+
+extension Request {
+    /// The request line's path holds a `%` (nginx's quoted_uri): `$uri` was decoded from it, so what goes upstream
+    /// or into args is escaped again. Read only where a URI is rebuilt, never on the usual path.
+    var pathIsQuoted: Bool { head.bytes(head.path).contains(UInt8(ascii: "%")) }
+}

@@ -171,14 +171,13 @@ enum RewriteScript {
         }
     }
 
-    /// A replacement with new args (`$1?c=$1`): a capture after the `?` is escaped for the query when the
-    /// request's path came percent-encoded, so `%25` stays `%25` in `$args` (nginx's copy_capture_code with
-    /// is_args and quoted_uri; nginx-tests rewrite.t). In a redirect every capture is (nginx's e->quote), and
-    /// RedirectUnescape then decodes what a Location may carry as it is.
+    /// A replacement with new args (`$1?c=$1`): a capture after the `?` is escaped for the query (NGX_ESCAPE_ARGS)
+    /// when the request's path came percent-encoded or with a `+`, so `%25` stays `%25` and `+` becomes `%2B` in
+    /// `$args` (nginx's copy_capture_code with is_args, and quoted_uri or plus_in_uri; nginx-tests rewrite.t). In a
+    /// redirect every capture is (nginx's e->quote), and RedirectUnescape then decodes what a Location may carry as
+    /// it is (not `"`, which stays `%22`).
     private static func replacementWithArgs(_ t: CompiledTemplate, _ r: Request, redirect: Bool = false) -> [UInt8] {
-        let head = r.head!
-        let path = head.bytes(head.target).prefix { $0 != UInt8(ascii: "?") }
-        guard path.contains(UInt8(ascii: "%")) else { return r.evaluate(t) }
+        guard r.pathIsQuoted || r.head.bytes(r.head.path).contains(UInt8(ascii: "+")) else { return r.evaluate(t) }
         var out: [UInt8] = []
         var inArgs = false
         for part in t.parts {
@@ -189,23 +188,10 @@ enum RewriteScript {
             case .variable(let v): r.append(v, to: &out)
             case .capture(let n):
                 guard n < r.captures.count else { continue }
-                if inArgs || redirect { escapeArgs(r.captures[n], into: &out) } else { out.append(contentsOf: r.captures[n]) }
+                if inArgs || redirect { URIEscape.append(r.captures[n], .args, to: &out) } else { out.append(contentsOf: r.captures[n]) }
             }
         }
         return out
-    }
-
-    /// nginx's NGX_ESCAPE_ARGS: controls, space, `#`, `%`, `&`, `+`, `;`, `?`, and bytes from 0x7f up.
-    private static func escapeArgs(_ bytes: [UInt8], into out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        for b in bytes {
-            switch b {
-            case 0...0x20, 0x23, 0x25, 0x26, 0x2b, 0x3b, 0x3f, 0x7f...0xff:
-                out.append(UInt8(ascii: "%")); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0x0f)])
-            default:
-                out.append(b)
-            }
-        }
     }
 
     /// `return`: 444 closes without a response, as in nginx (with a reset under `reset_timedout_connection`);

@@ -21,7 +21,7 @@ enum Subrequest {
         let c = parent.connection
         guard let parentHead = parent.head else { return nil }
         var wire = parentsMethod ? Array(parentHead.bytes(parentHead.methodRange)) + [32] : Array("GET ".utf8)
-        if escaped { UpstreamRequest.escape(uri, into: &wire) } else { wire.append(contentsOf: uri) }
+        if escaped { URIEscape.append(uri, .uri, to: &wire) } else { wire.append(contentsOf: uri) }
         if let a = args { wire.append(UInt8(ascii: "?")); wire.append(contentsOf: a) }
         wire.append(contentsOf: Array(" HTTP/1.0\r\n".utf8))
         let b = parentHead.bytes

@@ -139,17 +139,20 @@ enum UpstreamRequest {
                 if head.path.isEmpty && head.targetForm == .absolute { out.append(UInt8(ascii: "/")) }
                 out.append(contentsOf: head.bytes(head.requestURI)); return
             }
-            escape(r.uri, into: &out)
+            URIEscape.append(r.uri, .uri, to: &out)   // a replaced URI is internal: escaped, as below
             appendArgs(r, &out); return
         }
-        var uri = replacement
-        let prefix = r.location.prefix
-        if !prefix.isEmpty, r.uri.starts(with: prefix) {
-            uri.append(contentsOf: r.uri[prefix.count...])
-        } else if prefix.isEmpty {
-            uri.append(contentsOf: r.uri.dropFirst(replacement.last == UInt8(ascii: "/") ? 1 : 0))
+        // proxy_pass's URI part goes as written, then the rest of $uri after the location's prefix. nginx escapes
+        // that rest only when the client's path came percent-encoded or the request is internal; otherwise it is
+        // the bytes the client sent, which go as they came.
+        out.append(contentsOf: replacement)
+        let prefix = r.location.prefix, rest: ArraySlice<UInt8>
+        if prefix.isEmpty {
+            rest = r.uri.dropFirst(replacement.last == UInt8(ascii: "/") ? 1 : 0)
+        } else {
+            rest = r.uri.starts(with: prefix) ? r.uri[prefix.count...] : []
         }
-        escape(uri, into: &out)
+        if r.isInternal || r.pathIsQuoted { URIEscape.append(rest, .uri, to: &out) } else { out.append(contentsOf: rest) }
         appendArgs(r, &out)
     }
 
@@ -157,20 +160,5 @@ enum UpstreamRequest {
     /// target ending in `?$args` sends no bare `?` when the request had no query.
     private static func appendArgs(_ r: Request, _ out: inout [UInt8]) {
         if !r.args.isEmpty { out.append(UInt8(ascii: "?")); out.append(contentsOf: r.args) }
-    }
-
-    private static let hexDigits: StaticString = "0123456789ABCDEF"
-
-    /// Percent-encodes what may not appear raw in a request-target (nginx's NGX_ESCAPE_URI set, simplified).
-    static func escape(_ uri: [UInt8], into out: inout [UInt8]) {
-        let hex = Self.hexDigits.utf8Start   // a literal: no array built per call
-        for c in uri {
-            if c <= 0x20 || c >= 0x7f || c == UInt8(ascii: "%") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#")
-                || c == UInt8(ascii: "\"") {
-                out.append(UInt8(ascii: "%")); out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 0xf)])
-            } else {
-                out.append(c)
-            }
-        }
     }
 }

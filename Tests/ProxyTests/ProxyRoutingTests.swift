@@ -55,6 +55,34 @@ import Testing
         #expect(try f.get("/var?id=7").text == "w7 /var id=7")
     }
 
+    /// The URI sent for a proxy_pass with a URI part: that part as written, then the rest of `$uri` escaped with
+    /// nginx's NGX_ESCAPE_URI (`"<>\\^`{|}` too, which went decoded) when the client's path came percent-encoded
+    /// or the request is internal; otherwise the bytes the client sent, as they came (they were escaped, and a
+    /// `%` written in the URI part became `%25`). A regex location's capture in proxy_pass goes decoded, as nginx
+    /// sends it.
+    @Test func proxyPassURIIsEscapedAsNginxEscapesIt() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /api/ { proxy_pass http://\(backend.address)/hdr/; }
+                location /pc/ { proxy_pass http://\(backend.address)/x%20y/; }
+                location /p2/ { rewrite ^/p2/(.*)$ /hdr/$1 break; proxy_pass http://\(backend.address); }
+                location /ln/ { rewrite ^/ln/(.*)$ /api/$1 last; }
+                location ~ ^/re/(.*)$ { proxy_pass http://\(backend.address)/hdr/$1; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/api/a%3Cb%7B%7C%7D%5C%5E%60%22").text == "/hdr/a%3Cb%7B%7C%7D%5C%5E%60%22")
+        #expect(try f.get("/api/a%20b%3Fc%23d%25").text == "/hdr/a%20b%3Fc%23d%25")
+        #expect(try f.get("/api/a\"b{c}").text == "/hdr/a\"b{c}")   // sent raw, goes raw
+        #expect(try f.get("/ln/a\"b").text == "/hdr/a%22b")           // internal after the rewrite: escaped
+        #expect(try f.get("/pc/z").text == "/x%20y/z")
+        #expect(try f.get("/p2/a%3Cb").text == "/hdr/a%3Cb")
+        #expect(try f.get("/re/a%3Cb").text == "/hdr/a<b")
+    }
+
     @Test func staticFilesWithValidatorsAndRanges() throws {
         let f = try Fixture(http: """
             types { text/html html; text/css css; }

@@ -217,6 +217,34 @@ import Testing
         #expect(try f.get("/dup/plain?a=b").text == "uri:/dup/plain args:c=/dup/plain&a=b")
     }
 
+    /// Captures going into args, or into a redirect, are escaped with nginx's whole NGX_ESCAPE_ARGS set once the
+    /// path came with a `%` or a `+`: a `+` stays a `+` and not a space (`u=a%2Bb`), RFC 3986's disallowed bytes
+    /// are escaped, and a redirect keeps `"` as `%22` (nginx's redirect unescape decodes only bytes above `%`).
+    /// Escaped before: controls, space, `#%&+;?` and bytes from DEL up, and only for a path with a `%`.
+    @Test func capturesInArgsAndRedirectsUseNginxsArgsEscaping() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /show { return 200 "args=$args"; }
+                location /c1/ { rewrite ^/c1/(.*)$ /show?u=$1 last; }
+                location /c2/ { rewrite ^/c2/(.*)$ /show?u=$1 redirect; }
+                location /c3/ { rewrite ^/c3/(.*)$ /show/$1 redirect; }
+                location /p/ { rewrite ^/p/(.*)$ /hdr?u=$1 break; proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/c1/a+b").text == "args=u=a%2Bb")
+        #expect(try f.get("/c1/a%3Cb%5E%60").text == "args=u=a%3Cb%5E%60")
+        #expect(try f.get("/c1/plain").text == "args=u=plain")
+        #expect(try f.get("/c2/a%22b").header("Location")?.hasSuffix("/show?u=a%22b") == true)
+        #expect(try f.get("/c2/a+b").header("Location")?.hasSuffix("/show?u=a%2Bb") == true)
+        #expect(try f.get("/c3/a%22b").header("Location")?.hasSuffix("/show/a%22b") == true)
+        #expect(try f.get("/c3/a%7Cb").header("Location")?.hasSuffix("/show/a|b") == true)   // `|` is above `%`
+        #expect(try f.get("/p/a%3Cb").text == "/hdr?u=a%3Cb")
+    }
+
     @Test func rewriteCycleEndsIn500() throws {
         let f = try Fixture(http: """
             server { listen 127.0.0.1:PORT; location / { rewrite ^ /again last; } }
