@@ -10,6 +10,7 @@ enum InternalRedirect {
     static func toURI(_ uri: [UInt8], args: ArraySlice<UInt8>?, _ r: Request, _ c: ClientConnection) {
         guard count(r, c, uri) else { return }
         r.uri = uri
+        r.uriReplaced = true
         if let args { r.args = args; r.hasArgs = true } else { r.args = []; r.hasArgs = false }
         r.addURIToAlias = false
         Router.process(r, c)
@@ -21,7 +22,8 @@ enum InternalRedirect {
         toURI(uri, args: args, r, c)
     }
 
-    /// `@name` in this request's server; nginx answers 500 when it does not exist.
+    /// `@name` in this request's server; nginx answers 500 when it does not exist. `$uri` stays the request's, and
+    /// so does the URI proxy_pass sends without a URI part: nginx keeps valid_unparsed_uri here.
     static func toNamed(_ name: [UInt8], _ r: Request, _ c: ClientConnection) {
         guard let loc = r.server.named[name] else {
             c.worker.log(.error, "could not find named location \"\(String(decoding: name, as: UTF8.self))\"", c)
@@ -37,7 +39,6 @@ enum InternalRedirect {
     private static func count(_ r: Request, _ c: ClientConnection, _ target: [UInt8]) -> Bool {
         r.uriChanges += 1
         r.isInternal = true
-        r.uriReplaced = true
         if r.uriChanges > 10 {
             c.worker.log(.error, "rewrite or internal redirection cycle while internally redirecting to \"\(String(decoding: target, as: UTF8.self))\"", c)
             r.servingErrorPage = true   // the 500 is nginx's own page, not an error_page

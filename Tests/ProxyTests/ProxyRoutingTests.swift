@@ -83,6 +83,25 @@ import Testing
         #expect(try f.get("/re/a%3Cb").text == "/hdr/a<b")
     }
 
+    /// A redirect to a named location keeps the request's URI, so proxy_pass without a URI part there sends the
+    /// client's request-target as it came, as nginx does (it keeps valid_unparsed_uri): `try_files $uri @app`
+    /// sent `$uri` re-escaped, with merged slashes and `%7E` as `~`.
+    @Test func aNamedLocationProxiesTheClientsURI() throws {
+        let backend = try MockBackend(name: "b") { req in MockResponse(text: req.target) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /tf/ { try_files /nope @app; }
+                location /rw/ { rewrite ^/rw/(.*)$ /tf/$1 break; try_files /nope @app; }
+                location @app { proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/tf/a//b%7E%3C?x=1").text == "/tf/a//b%7E%3C?x=1")
+        #expect(try f.get("/rw/a//b?x=1").text == "/tf/a/b?x=1")   // a rewrite replaced it before
+    }
+
     @Test func staticFilesWithValidatorsAndRanges() throws {
         let f = try Fixture(http: """
             types { text/html html; text/css css; }
