@@ -189,6 +189,11 @@ final class ConfigBuilder {
         diagnostics.append(ConfigDiagnostic(level: .warn, message: message, location: location))
     }
 
+    /// A message at `level` that stops nothing: nginx logs some settings it ignores as `[emerg]` and loads on.
+    func report(_ level: LogLevel, _ message: String, at location: SourceLocation?) {
+        diagnostics.append(ConfigDiagnostic(level: level, message: message, location: location))
+    }
+
     /// Validates a regex through the caller's pcre2 check; the error reads as nginx's.
     func checkRegex(_ pattern: String, caseInsensitive: Bool, at location: SourceLocation) throws {
         if let message = options.validateRegex(pattern, caseInsensitive) {

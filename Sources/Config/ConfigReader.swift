@@ -36,14 +36,6 @@ struct ConfigReader {
             throw ConfigError(error.message, at: includedAt)
         }
         files.append(ConfigFile(path: path, bytes: bytes))
-        let scan = NonBreakingSpaceScan(bytes)
-        if scan.count > 0 {
-            let plural = scan.count == 1 ? "space" : "spaces"
-            diagnostics.append(ConfigDiagnostic(
-                level: .warn,
-                message: "treated \(scan.count) non-breaking \(plural) (U+00A0) as plain \(plural), the first",
-                location: SourceLocation(file: path, line: scan.firstLine)))
-        }
         return try parse(bytes, file: path)
     }
 
@@ -52,9 +44,26 @@ struct ConfigReader {
         try parse(Array(text.utf8), file: nil)
     }
 
+    /// One warning for the U+00A0 a file's text had where whitespace goes (pasted from a web page); in a comment or
+    /// in quotes it means nothing, and is not counted.
+    private mutating func noteNonBreakingSpaces(_ lexer: Lexer, file: String?) {
+        guard let file, lexer.nonBreakingSpaces > 0 else { return }
+        let n = lexer.nonBreakingSpaces, plural = n == 1 ? "space" : "spaces"
+        diagnostics.append(ConfigDiagnostic(
+            level: .warn, message: "treated \(n) non-breaking \(plural) (U+00A0) as plain \(plural), the first",
+            location: SourceLocation(file: file, line: lexer.firstNonBreakingSpaceLine)))
+    }
+
     private mutating func parse(_ bytes: [UInt8], file: String?) throws(ConfigError) -> [Directive] {
         var lexer = Lexer(bytes, file: file)
-        let (tokens, endLine) = try lexer.tokenize()
+        let tokens: [Token], endLine: Int
+        do {
+            (tokens, endLine) = try lexer.tokenize()
+        } catch {
+            noteNonBreakingSpaces(lexer, file: file)   // what was read before the error, which they may explain
+            throw error
+        }
+        noteNonBreakingSpaces(lexer, file: file)
         var index = 0
         return try block(tokens, &index, file: file, endLine: endLine, nested: false)
     }

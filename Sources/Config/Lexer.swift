@@ -7,6 +7,10 @@ struct Lexer {
     private var line = 1
     /// Words read since the last `;`, `{` or `}`: nginx's `cf->args->nelts`.
     private var pendingWords = 0
+    /// U+00A0 read as whitespace (not in comments or quotes, where it is left alone), and the first one's line,
+    /// for the loader's one warning.
+    private(set) var nonBreakingSpaces = 0
+    private(set) var firstNonBreakingSpaceLine = 0
 
     init(_ bytes: [UInt8], file: String?) {
         self.bytes = bytes
@@ -106,7 +110,7 @@ struct Lexer {
             if Lexer.isSpace(byte) || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "{") { break }
             // U+00A0 and the typographic quotes start with a byte ≥ 0x80: ASCII needs neither look.
             if byte >= 0x80 {
-                if nonBreakingSpace(at: position) { break }
+                if nonBreakingSpace(at: position) { break }   // counted by skipWhitespace, which reads it next
                 if let quoteError = typographicQuote(at: position) { throw quoteError }
             }
             position += 1
@@ -168,6 +172,8 @@ struct Lexer {
             } else if Lexer.isSpace(byte) {
                 position += 1
             } else if nonBreakingSpace(at: position) {
+                nonBreakingSpaces += 1
+                if firstNonBreakingSpaceLine == 0 { firstNonBreakingSpaceLine = line }
                 position += 2
             } else {
                 return
@@ -206,36 +212,5 @@ struct Lexer {
 
     private func error(_ message: String) -> ConfigError {
         ConfigError(message, at: file.map { SourceLocation(file: $0, line: line) } ?? .commandLine)
-    }
-}
-
-/// Counts U+00A0 in a file so the loader can warn once: how many, and the first line.
-struct NonBreakingSpaceScan {
-    let count: Int
-    let firstLine: Int
-
-    init(_ bytes: [UInt8]) {
-        // Nearly every file has none: one quick pass for the lead byte before the counting one.
-        guard bytes.contains(0xC2) else {
-            count = 0
-            firstLine = 0
-            return
-        }
-        var count = 0
-        var firstLine = 0
-        var line = 1
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 0x0A {
-                line += 1
-            } else if bytes[index] == 0xC2 && index + 1 < bytes.count && bytes[index + 1] == 0xA0 {
-                count += 1
-                if firstLine == 0 { firstLine = line }
-                index += 1
-            }
-            index += 1
-        }
-        self.count = count
-        self.firstLine = firstLine
     }
 }

@@ -238,7 +238,7 @@ struct BinaryTests {
         let result = try run(["-p", scratch.path, "-t"])
         #expect(result.status == 1)
         #expect(result.stderr == """
-            switchyard: [warn] treated 285 non-breaking spaces (U+00A0) as plain spaces, the first in \(file):1
+            switchyard: [warn] treated 46 non-breaking spaces (U+00A0) as plain spaces, the first in \(file):2
             switchyard: [emerg] unexpected typographic quote "‘" (U+2018) at column 23; use ASCII quotes ' or " in \(file):19
             switchyard: configuration file \(file) test failed
 

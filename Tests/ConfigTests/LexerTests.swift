@@ -83,9 +83,13 @@ struct LexerTests {
         #expect(lines == [1, 1, 2, 4, 4])
     }
 
-    @Test func nonBreakingSpaceScanCountsAndFindsFirstLine() {
-        let scan = NonBreakingSpaceScan(Array("a;\nb\u{00A0}\u{00A0}c;\n\u{00A0}".utf8))
-        #expect(scan.count == 3)
-        #expect(scan.firstLine == 2)
+    /// U+00A0 read as whitespace is counted for the loader's warning, with the first one's line; in a comment or
+    /// quotes it is left alone and not counted (a comment pasted with one was warned about, nginx says nothing).
+    @Test func nonBreakingSpacesAreCountedWhereTheySeparate() throws {
+        var lexer = Lexer(Array("# a\u{00A0}comment\na 'b\u{00A0}c';\nb\u{00A0}\u{00A0}c;\n\u{00A0}".utf8), file: "/c/x.conf")
+        let tokens = try lexer.tokenize().tokens
+        #expect(tokens.map { String(decoding: $0.bytes, as: UTF8.self) }.contains("b\u{00A0}c"))
+        #expect(lexer.nonBreakingSpaces == 3)
+        #expect(lexer.firstNonBreakingSpaceLine == 3)
     }
 }

@@ -120,3 +120,36 @@ struct NginxChecksResponsesTests {
         #expect(diagnostics.isEmpty)
     }
 }
+
+/// Lines real configurations carry (a corpus of 76 from public repositories, loaded by both with `-t`) that nginx
+/// 1.22.1 loads and switchyard refused as unknown: accepted now, with nginx's own message where it gives one.
+struct NginxLoadsWhatConfigsCarryTests {
+    @Test(arguments: [
+        ("server { fastcgi_send_lowat 1k; }", "[warn] \"fastcgi_send_lowat\" is not supported, ignored"),
+        ("server { send_lowat 1k; }", "[warn] \"send_lowat\" is not supported, ignored"),
+        ("server { listen 8080 accept_filter=httpready; }",
+         "[emerg] accept filters \"accept_filter=httpready\" are not supported on this platform, ignored"),
+        ("server { http2_max_field_size 8k; }",
+         "[warn] the \"http2_max_field_size\" directive is obsolete, use the \"large_client_header_buffers\" directive instead"),
+        ("server { http2_idle_timeout 3m; }",
+         "[warn] the \"http2_idle_timeout\" directive is obsolete, use the \"keepalive_timeout\" directive instead"),
+        ("server { aio_write on; open_file_cache_events on; ssi_ignore_recycled_buffers on; }", nil),
+    ] as [(String, String?)])
+    func loadsAsNginxDoes(config: String, message: String?) throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http(config), diagnostics: &diagnostics)
+        let said = diagnostics.filter { $0.level != .notice }.map(\.description)
+        #expect(said == (message.map { [$0 + " in /c/nginx.conf:3"] } ?? []))
+    }
+
+    /// A non-breaking space in a comment or in quotes is nothing to warn about (nginx says nothing); one where
+    /// whitespace goes still is.
+    @Test func aNonBreakingSpaceInACommentIsNotWarnedAbout() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http("# pasted\u{00A0}comment\nserver { return 200 'a\u{00A0}b'; }"), diagnostics: &diagnostics)
+        #expect(diagnostics.isEmpty)
+        _ = try load(http("server {\u{00A0}return 200 'a';\u{00A0}}"), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.description) == [
+            "[warn] treated 2 non-breaking spaces (U+00A0) as plain spaces, the first in /c/nginx.conf:3"])
+    }
+}

@@ -36,6 +36,8 @@ extension DirectiveTable {
         ignored("open_file_cache_min_uses", any, .exactly(1), .number),
         ignored("open_file_cache_errors", any, .exactly(1), .flag),
         ignored("aio", any, .exactly(1), .aio),
+        ignored("aio_write", any, .exactly(1), .flag),
+        ignored("open_file_cache_events", any, .exactly(1), .flag),   // kqueue's file events: nothing to do on Linux
         ignored("directio", any, .exactly(1), .offsetOrOff),
         ignored("directio_alignment", any, .exactly(1), .offset),
         ignored("read_ahead", any, .exactly(1), .size),
@@ -43,8 +45,10 @@ extension DirectiveTable {
         // Output shaping of nginx's buffer chains: switchyard writes each piece as it is produced.
         ignored("output_buffers", any, .exactly(2), .buffers),
         ignored("postpone_output", any, .exactly(1), .size),
-        ignored("send_lowat", any, .exactly(1), .size),
-        ignored("proxy_send_lowat", any, .exactly(1), .size),   // nginx on Linux: "not supported, ignored" too
+        // SO_SNDLOWAT cannot be set on Linux: nginx warns "… is not supported, ignored" for these, and so does switchyard.
+        unsupported("send_lowat", any, .exactly(1), .size),
+        unsupported("proxy_send_lowat", any, .exactly(1), .size),
+        unsupported("fastcgi_send_lowat", any, .exactly(1), .size),
         // Subrequests (SSI includes) are never logged, nginx's default.
         ignored("client_body_in_single_buffer", any, .exactly(1), .flag),
         // Scheduling knobs of nginx's own process model.
@@ -66,6 +70,7 @@ extension DirectiveTable {
         ignored("epoll_events", [.events], .exactly(1), .number),
         ignored("worker_aio_requests", [.events], .exactly(1), .number),
         ignored("gzip_no_buffer", any, .exactly(1), .flag),
+        ignored("ssi_ignore_recycled_buffers", any, .exactly(1), .flag),
         ignored("postpone_gzipping", any, .exactly(1), .size),
         // ngx_http_v2_module's settings, in TLS configurations beside `listen … http2`: HTTP/2 is not served yet,
         // so they are checked and covered by the one notice that says so.
@@ -74,12 +79,12 @@ extension DirectiveTable {
         http2("http2_streams_index_size", server, .exactly(1), .number),
         http2("http2_max_concurrent_streams", server, .exactly(1), .number),
         http2("http2_max_concurrent_pushes", server, .exactly(1), .number),
-        http2("http2_max_requests", server, .exactly(1), .number, .many),   // obsolete: nginx warns, refuses no repeat
-        http2("http2_max_field_size", server, .exactly(1), .size, .many),   // obsolete: nginx warns, refuses no repeat
-        http2("http2_max_header_size", server, .exactly(1), .size, .many),   // obsolete: nginx warns, refuses no repeat
+        http2("http2_max_requests", server, .exactly(1), .number, .many, obsoleteFor: "keepalive_requests"),
+        http2("http2_max_field_size", server, .exactly(1), .size, .many, obsoleteFor: "large_client_header_buffers"),
+        http2("http2_max_header_size", server, .exactly(1), .size, .many, obsoleteFor: "large_client_header_buffers"),
         http2("http2_body_preread_size", server, .exactly(1), .size),
-        http2("http2_idle_timeout", server, .exactly(1), .msec, .many),   // obsolete: nginx warns, refuses no repeat
-        http2("http2_recv_timeout", server, .exactly(1), .msec, .many),   // obsolete: nginx warns, refuses no repeat
+        http2("http2_idle_timeout", server, .exactly(1), .msec, .many, obsoleteFor: "keepalive_timeout"),
+        http2("http2_recv_timeout", server, .exactly(1), .msec, .many, obsoleteFor: "client_header_timeout"),
         http2("http2_chunk_size", any, .exactly(1), .size),
         http2("http2_push_preload", any, .exactly(1), .flag),
         http2("http2_push", any, .exactly(1), .http2Push, .many),
@@ -87,9 +92,24 @@ extension DirectiveTable {
     }
 
     /// An HTTP/2 setting: its arguments checked, and the notice that HTTP/2 is not served (once, as `http2`'s).
+    /// `obsoleteFor`: nginx 1.19.7 made it obsolete (a repeat is not refused) and warns which directive replaced it.
     static func http2(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck,
-                      _ repeats: Repeats = .duplicate) -> DirectiveSpec {
-        withoutEffect(name, contexts, arity, check, repeats) { builder, directive in builder.noticeHTTP2(at: directive.location) }
+                      _ repeats: Repeats = .duplicate, obsoleteFor replacement: String? = nil) -> DirectiveSpec {
+        withoutEffect(name, contexts, arity, check, repeats) { builder, directive in
+            if let replacement {
+                builder.warn("the \"\(name)\" directive is obsolete, use the \"\(replacement)\" directive instead",
+                             at: directive.location)
+            }
+            builder.noticeHTTP2(at: directive.location)
+        }
+    }
+
+    /// A setting nginx cannot apply on Linux and says so: `"NAME" is not supported, ignored` at [warn].
+    static func unsupported(_ name: String, _ contexts: Set<ConfigContext>, _ arity: Arity, _ check: ArgumentCheck)
+        -> DirectiveSpec {
+        withoutEffect(name, contexts, arity, check) { builder, directive in
+            builder.warn("\"\(name)\" is not supported, ignored", at: directive.location)
+        }
     }
 
     /// A second use at one level: nginx's slots (`ngx_conf_set_*_slot` and most handlers) refuse it as "is

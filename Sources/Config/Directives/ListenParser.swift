@@ -21,6 +21,11 @@ enum ListenParser {
             case "http2":
                 listen.http2 = true
                 builder.noticeHTTP2(at: directive.location)
+            case _ where parameter.hasPrefix("accept_filter="):
+                // FreeBSD's accept filters: nginx on Linux says so at [emerg] and loads on (a bind of its own still).
+                builder.report(.emerg, "accept filters \"\(parameter)\" are not supported on this platform, ignored",
+                               at: directive.location)
+                setsSocketOptions = true
             default:
                 // Every `name=value` parameter left is a socket option.
                 setsSocketOptions = true
