@@ -91,17 +91,31 @@ struct ExpiresRuntime {
     }
 
     /// The two headers for `status` (`expires modified` without a Last-Modified counts from now), for
-    /// rules that must see them before the head is built (`gzip_proxied` on a static file).
-    func headers(status: Int, request r: Request? = nil) -> ExpiresHeaders? {
+    /// rules that must see them before the head is built (`gzip_proxied` on a static file). A variable reading
+    /// `$sent_http_*` sees the response's Content-Type, the field it is there for.
+    func headers(status: Int, contentType: [UInt8], request r: Request? = nil) -> ExpiresHeaders? {
+        if let r, variable?.readsSentFields == true { r.responseHead = Self.contentTypeLine + contentType + [13, 10] }
         guard let setting = setting(for: r) else { return nil }
         return Cache.Expires.headers(setting, status: status, now: Int64(time(nil)), lastModified: nil)
     }
 
     /// `head` is the response head built so far: `expires modified` reads its Last-Modified.
     private static let expiresName = Array("expires".utf8), cacheControlName = Array("cache-control".utf8)
+    /// A head's first line is its status line: `$sent_http_*` reads the fields after it.
+    private static let contentTypeLine = Array("HTTP/1.1 200\r\nContent-Type: ".utf8)
 
     func append(status: Int, request r: Request, into head: inout [UInt8]) {
-        guard let setting = setting(for: r) else { return }
+        var chosen: ExpiresSetting?
+        if variable?.readsSentFields == true {
+            // nginx evaluates it in its headers filter, once the response's fields are set: the head so far is lent
+            // to `$sent_http_*` (the `map $sent_http_content_type` of nginx's own `expires` example).
+            swap(&r.responseHead, &head)
+            chosen = setting(for: r)
+            swap(&r.responseHead, &head)
+        } else {
+            chosen = setting(for: r)
+        }
+        guard let setting = chosen else { return }
         var lastModified: Int64? = nil
         if case .modified = setting, let lm = HeaderScan.value(of: Array("last-modified".utf8), inHead: head) {
             lastModified = HTTPDate.parse(lm)

@@ -47,7 +47,8 @@ enum GzipStage {
     }
 
     /// The decision for a static file: `status` (200, or an error_page's) with `length` bytes with nginx's validators, plus whatever the
-    /// location's `expires` adds (nginx's headers filter runs before gzip, so `gzip_proxied` sees them).
+    /// location's `expires` adds (nginx's headers filter runs before gzip, so `gzip_proxied` sees them; asked only
+    /// then, with a `Via`).
     /// A file's decision. A HEAD gets the head a GET would (nginx's gzip header filter runs before HEAD drops the
     /// body), so it is decided as a GET; the caller sends no body.
     /// `encoded`: the file is gzip_static's `.gz` (Content-Encoding set: not compressed again, and no Vary from gzip).
@@ -59,7 +60,7 @@ enum GzipStage {
         res.hasContentEncoding = encoded
         res.hasLastModified = true
         res.etag = etag[...]
-        if let e = r.location.expires, let h = e.headers(status: status, request: r) {
+        if req.hasVia, let e = r.location.expires, let h = e.headers(status: status, contentType: contentType, request: r) {
             res.cacheControl = Array(h.cacheControl.utf8)
             let now = Int64(time(nil))
             res.expires = (HTTPDate.parse(Array(h.expires.utf8)) ?? now) < now ? .inThePast : .notInThePast
@@ -73,7 +74,7 @@ enum GzipStage {
         var req = requestFacts(g, r)
         req.isHead = false
         var res = GzipResponseFacts(status: status, contentType: contentType[...], contentLength: nil)
-        if let e = r.location.expires, let h = e.headers(status: status, request: r) {
+        if req.hasVia, let e = r.location.expires, let h = e.headers(status: status, contentType: contentType, request: r) {
             res.cacheControl = Array(h.cacheControl.utf8)
             let now = Int64(time(nil))
             res.expires = (HTTPDate.parse(Array(h.expires.utf8)) ?? now) < now ? .inThePast : .notInThePast

@@ -35,6 +35,9 @@ struct Builder {
     /// `uninitialized_variable_warn`.
     var setOnlyNames: [[UInt8]?] = []
     var mapIndex: [String: Int] = [:]
+    /// The `map`, `split_clients` and `geo` results (by index) that read `$sent_http_*` or `$sent_trailer_*`,
+    /// themselves or through another map: a template naming one is handed the head built so far.
+    var sentFieldMaps: Set<Int> = []
     var logFiles: [String: Int] = [:]
     var accessLogFiles: [AccessLogFile] = []
     /// `error_log` files of http, server and location levels, one per path and level (ErrorLogs.swift).
@@ -294,6 +297,7 @@ struct Builder {
         // The same order as `Runtime.maps`: maps, then split_clients, then geo blocks.
         let defined = http.maps.map(\.variable) + http.splitClients.map(\.variable) + http.geos.map(\.variable)
         for (i, name) in defined.enumerated() { mapIndex[name.lowercased()] = i }
+        sentFieldMaps = Self.mapsReadingSentFields(http, mapIndex: mapIndex)
         // The names only `set` declares: read before any `set` ran, nginx warns (uninitialized_variable_warn);
         // a named capture or auth_request_set gives a name a getter of its own, which does not.
         var setNames = Set<String>(), quietNames = Set<String>()
@@ -348,6 +352,34 @@ struct Builder {
         }
     }
 
+    /// The map results that read the response's fields (`map $sent_http_content_type $expires`, nginx's `expires`
+    /// idiom), directly or through other maps, which may name each other in any order: a fixpoint over the blocks.
+    static func mapsReadingSentFields(_ http: HTTPConfig, mapIndex: [String: Int]) -> Set<Int> {
+        let sources: [[Template]] = http.maps.map { [$0.source, $0.defaultValue] + $0.entries.map(\.value) }
+            + http.splitClients.map { [$0.source] } + http.geos.map { $0.source.map { [$0] } ?? [] }
+        var direct = Set<Int>(), uses: [[Int]] = []
+        for (i, templates) in sources.enumerated() {
+            var named: [Int] = []
+            for t in templates {
+                for case .variable(let name) in t.pieces {
+                    let n = name.lowercased()
+                    if n.hasPrefix("sent_http_") || n.hasPrefix("sent_trailer_") { direct.insert(i) }
+                    if let m = mapIndex[n] { named.append(m) }
+                }
+            }
+            uses.append(named)
+        }
+        var found = direct
+        var grew = !found.isEmpty
+        while grew {
+            grew = false
+            for i in uses.indices where !found.contains(i) && uses[i].contains(where: found.contains) {
+                found.insert(i); grew = true
+            }
+        }
+        return found
+    }
+
     /// The slots a compiled regex's named groups fill.
     func namedSlots(_ re: Regex) -> [(group: Int, slot: Int)] {
         re.namedGroups.compactMap { g in userSlots[g.name.lowercased()].map { (group: g.index, slot: $0) } }
@@ -363,6 +395,7 @@ struct Builder {
 
     private func compileTemplate(_ t: Template, at loc: SourceLocation?, named: [String: Int]) throws(ConfigError) -> CompiledTemplate {
         var parts: [CompiledTemplate.Part] = []
+        var mapsReadSentFields = false
         for p in t.pieces {
             switch p {
             case .literal(let b): parts.append(.literal(b))
@@ -379,7 +412,11 @@ struct Builder {
                         : BrowserVariable(rawValue: lower).map { .browserSet($0, s) } ?? .userVariable(s)))
                     continue
                 }
-                if let m = mapIndex[lower] { parts.append(.variable(.mapResult(m))); continue }
+                if let m = mapIndex[lower] {
+                    parts.append(.variable(.mapResult(m)))
+                    if sentFieldMaps.contains(m) { mapsReadSentFields = true }
+                    continue
+                }
                 guard let v = VariableID.resolve(lower, userSlot: { _ in nil }) ?? (name.hasPrefix("cookie_") ? VariableID.cookie(Array(name.dropFirst(7).utf8)) : nil) else {
                     throw ConfigError("unknown \"\(name)\" variable", at: loc)
                 }
@@ -387,7 +424,7 @@ struct Builder {
                 parts.append(.variable(v))
             }
         }
-        return CompiledTemplate(parts: parts)
+        return CompiledTemplate(parts: parts, mapsReadSentFields: mapsReadSentFields)
     }
 
     /// A `unix:` address of `listen`, `server` or `proxy_pass`, checked as nginx checks it.

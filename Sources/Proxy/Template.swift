@@ -7,13 +7,14 @@ struct CompiledTemplate: Sendable {
         case capture(Int)          // $1..$9 of the last regex match (location, rewrite)
     }
     let parts: [Part]
-    /// Reads `$sent_http_*` or `$sent_trailer_*`: then the head (or trailer) built so far is handed to it, as
-    /// nginx's header filter sees the fields already added. Decided at load, so other templates pay nothing.
+    /// Reads `$sent_http_*` or `$sent_trailer_*`, itself or through a `map` (`mapsReadSentFields`): then the head
+    /// (or trailer) built so far is handed to it, as nginx's header filter sees the fields already added. Decided
+    /// at load, so other templates pay nothing.
     let readsSentFields: Bool
 
-    init(parts: [Part]) {
+    init(parts: [Part], mapsReadSentFields: Bool = false) {
         self.parts = parts
-        readsSentFields = parts.contains { p in
+        readsSentFields = mapsReadSentFields || parts.contains { p in
             switch p {
             case .variable(.sentHTTPHeader), .variable(.sentTrailer): return true
             default: return false

@@ -182,6 +182,53 @@ import Testing
         #expect(try f.get("/").header("Expires") == nil)
     }
 
+    /// nginx's own `expires` example: a map of `$sent_http_content_type`, read once the response's fields are set
+    /// (nginx evaluates it in its headers filter), for a file, a proxied answer and a made one; `add_header` reads
+    /// the same map; `$sent_http_x_ttl` reads the upstream's field.
+    @Test func expiresFromTheResponsesContentType() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(headers: [("Content-Type", req.target.hasPrefix("/css") ? "text/css" : "text/html"),
+                                   ("X-TTL", "1h")], text: "ok")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            types { text/html html; text/css css; image/png png; }
+            map $sent_http_content_type $expires { default off; text/html epoch; text/css max; ~image/ 1h; }
+            server {
+                listen 127.0.0.1:PORT;
+                location /s/ { expires $expires; alias html/; }
+                location /p/ { expires $expires; add_header X-E $expires; proxy_pass http://\(backend.address)/; }
+                location /ttl/ { expires $sent_http_x_ttl; proxy_pass http://\(backend.address)/; }
+                location /made { default_type text/html; expires $expires; return 200 "x"; }
+                location /g/ {
+                    expires $expires; alias html/;
+                    gzip on; gzip_types text/css text/html; gzip_min_length 1; gzip_proxied expired;
+                }
+            }
+            """, files: ["html/index.html": "<p>hi</p>", "html/a.css": "p{}", "html/i.png": "png", "html/f.bin": "bin"])
+        defer { f.proxy.stop() }
+        let html = try f.get("/s/index.html")
+        #expect(html.header("Expires") == "Thu, 01 Jan 1970 00:00:01 GMT")
+        #expect(html.header("Cache-Control") == "no-cache")
+        #expect(try f.get("/s/a.css").header("Expires") == "Thu, 31 Dec 2037 23:55:55 GMT")
+        #expect(try f.get("/s/i.png").header("Cache-Control") == "max-age=3600")
+        let bin = try f.get("/s/f.bin")   // the map's default: off
+        #expect(bin.header("Expires") == nil && bin.header("Cache-Control") == nil)
+        let proxied = try f.get("/p/css")
+        #expect(proxied.header("Cache-Control") == "max-age=315360000")
+        #expect(proxied.header("X-E") == "max")
+        #expect(try f.get("/p/page").header("X-E") == "epoch")
+        #expect(try f.get("/ttl/x").header("Cache-Control") == "max-age=3600")
+        #expect(try f.get("/made").header("Cache-Control") == "no-cache")
+        // gzip_proxied sees what expires adds (nginx's headers filter runs before gzip): a past Expires for the
+        // page lets it compress, the stylesheet's far one does not.
+        let via = ["Accept-Encoding": "gzip", "Via": "1.1 cdn"]
+        let page = try f.get("/g/index.html", headers: via)
+        #expect(page.header("Content-Encoding") == "gzip" && page.header("Cache-Control") == "no-cache")
+        let css = try f.get("/g/a.css", headers: via)
+        #expect(css.header("Content-Encoding") == nil && css.header("Cache-Control") == "max-age=315360000")
+    }
+
     /// 6,000 body bytes at 2,000 bytes per second after the first 2,000: nginx's formula allows a second's worth
     /// at once, so the rest needs at least one more second.
     @Test func limitRateSlowsTheResponse() throws {
