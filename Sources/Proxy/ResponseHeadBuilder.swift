@@ -76,19 +76,20 @@ enum ResponseHeadBuilder {
                 w.flush(b, run: &run)
                 w.appendName(of: b, h.name)
                 let start = w.count
+                var rewritten = false
                 if case .replace(let rules) = proxy.redirect {
                     w.withBytes {
-                        appendRedirected(b[h.value.start..<h.value.end], refresh: !isLocation, rules: rules, request: r,
-                                         into: &$0)
+                        rewritten = appendRedirected(b[h.value.start..<h.value.end], refresh: !isLocation, rules: rules,
+                                                     request: r, into: &$0)
                     }
                 } else {
                     w.append(b, h.value)
                 }
-                // nginx's header filter makes a relative Location absolute (absolute_redirect on, the default). A
-                // FastCGI application's stays relative: nginx's upstream module leaves it out of that filter's reach
-                // when no proxy_redirect rule applies, and fastcgi has none.
-                if isLocation && w.count > start && w[start] == UInt8(ascii: "/") && proxy.cgi == nil {
-                    let prefix = absolutePrefix(r, c)
+                // nginx's header filter makes a relative Location absolute (absolute_redirect), but it sees an
+                // upstream's only when a proxy_redirect rule rewrote it (ngx_http_upstream_rewrite_location): an
+                // upstream's own `/path` or `//host/path` goes out as it came.
+                if isLocation && rewritten && w.count > start && w[start] == UInt8(ascii: "/"),
+                   let prefix = Responses.absolutePrefix(r, c) {
                     w.withBytes { $0.insert(contentsOf: prefix, at: start) }
                 }
                 w.appendCRLF()
@@ -222,13 +223,13 @@ enum ResponseHeadBuilder {
 
     /// nginx's `ngx_http_proxy_rewrite_redirect`: the first rule that matches rewrites the value (after `url=` in
     /// Refresh). A text rule replaces the prefix it matches (case-insensitively); a regex rule the whole value,
-    /// with its captures available to the replacement.
+    /// with its captures available to the replacement. False when no rule matched (the value is copied as it is).
     private static func appendRedirected(_ value: ArraySlice<UInt8>, refresh: Bool, rules: [RedirectReplacement],
-                                         request r: Request, into out: inout [UInt8]) {
+                                         request r: Request, into out: inout [UInt8]) -> Bool {
         let v = Array(value)
         var start = 0
         if refresh {
-            guard let i = Bytes.firstIndex(of: Self.url, in: ASCII.lowercased(v)) else { out.append(contentsOf: v); return }
+            guard let i = Bytes.firstIndex(of: Self.url, in: ASCII.lowercased(v)) else { out.append(contentsOf: v); return false }
             start = i + Self.url.count
         }
         let subject = Array(v[start...])
@@ -238,7 +239,7 @@ enum ResponseHeadBuilder {
                 r.captures = groups.map { range in range.map { Array(subject[$0]) } ?? [] }
                 out.append(contentsOf: v[..<start])
                 r.evaluate(rule.to, into: &out)
-                return
+                return true
             }
             let from = rule.from.constant ?? r.evaluate(rule.from)
             guard !from.isEmpty, subject.count >= from.count, ASCII.equalsIgnoringCase(subject[..<from.count], from) else {
@@ -247,18 +248,11 @@ enum ResponseHeadBuilder {
             out.append(contentsOf: v[..<start])
             r.evaluate(rule.to, into: &out)
             out.append(contentsOf: subject[from.count...])
-            return
+            return true
         }
         out.append(contentsOf: v)
+        return false
     }
 
     private static let url = Array("url=".utf8)
-
-    /// `http://host[:port]` for a relative Location: the request's host, the local port unless it is 80.
-    static func absolutePrefix(_ r: Request, _ c: ClientConnection) -> [UInt8] {
-        var out = Array("http://".utf8)
-        out.append(contentsOf: r.hostBytes())
-        if c.local.port != 80 { out.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &out) }
-        return out
-    }
 }

@@ -136,8 +136,15 @@ enum Responses {
     /// nginx makes a relative redirect absolute (absolute_redirect) with the request's scheme and host, or the
     /// server's name (server_name_in_redirect), and the port unless 80 (port_in_redirect).
     static func absoluteLocation(_ location: [UInt8], _ r: Request, _ c: ClientConnection) -> [UInt8] {
+        guard location.first == UInt8(ascii: "/"), var abs = absolutePrefix(r, c) else { return location }
+        abs.append(contentsOf: location)
+        return abs
+    }
+
+    /// The `scheme://host[:port]` of `absoluteLocation`; nil with `absolute_redirect off`.
+    static func absolutePrefix(_ r: Request, _ c: ClientConnection) -> [UInt8]? {
         let style = r.location?.files.redirect ?? RedirectStyle()
-        guard location.first == UInt8(ascii: "/"), style.absolute else { return location }
+        guard style.absolute else { return nil }
         var abs = Array((c.isTLS ? "https://" : "http://").utf8)
         // The Host (valid, without port and trailing dot), else the local address, as nginx's header filter.
         let host = r.hostHeaderForRouting()
@@ -149,7 +156,6 @@ enum Responses {
             abs.append(contentsOf: Array(c.local.host.utf8))
         }
         if style.port && c.local.port != (c.isTLS ? 443 : 80) { abs.append(UInt8(ascii: ":")); ASCIIDecimal.append(Int(c.local.port), to: &abs) }
-        abs.append(contentsOf: location)
         return abs
     }
 

@@ -126,6 +126,41 @@ import Testing
         #expect(r.header("Refresh") == "5; url=/other/")
     }
 
+    /// An upstream's relative Location goes out as it came (nginx's upstream module keeps it from the header filter
+    /// that makes redirects absolute), with proxy_redirect default, off or a rule that does not match; one a rule
+    /// rewrote is made absolute, as a redirect switchyard makes (absolute_redirect, port_in_redirect).
+    @Test func anUpstreamsRelativeLocationStaysRelative() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            let to = req.header("X-To") ?? "/abs/path"
+            return MockResponse(status: req.target.hasSuffix("created") ? 201 : 302, headers: [("Location", to)], text: "")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location / { proxy_pass http://\(backend.address); }
+                location /off/ { proxy_redirect off; proxy_pass http://\(backend.address)/; }
+                location /other/ { proxy_redirect http://a.example/ /b/; proxy_pass http://\(backend.address)/; }
+                location /rule/ { proxy_redirect / /rel/; proxy_pass http://\(backend.address)/; }
+                location /plain/ { absolute_redirect off; proxy_redirect / /rel/; proxy_pass http://\(backend.address)/; }
+                location /noport/ { port_in_redirect off; proxy_redirect / /rel/; proxy_pass http://\(backend.address)/; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func location(_ path: String, _ to: String = "/abs/path") throws -> String? {
+            try f.get(path, headers: ["X-To": to]).header("Location")
+        }
+        #expect(try location("/x") == "/abs/path")
+        #expect(try location("/created") == "/abs/path")
+        #expect(try location("/x", "//cdn.example/x") == "//cdn.example/x")
+        #expect(try location("/off/x") == "/abs/path")
+        #expect(try location("/other/x") == "/abs/path")
+        #expect(try location("/other/x", "http://a.example/z") == "http://localhost:\(f.port)/b/z")
+        #expect(try location("/rule/x") == "http://localhost:\(f.port)/rel/abs/path")
+        #expect(try location("/plain/x") == "/rel/abs/path")
+        #expect(try location("/noport/x") == "http://localhost/rel/abs/path")
+    }
+
     @Test func proxyCookieDomainPathAndFlags() throws {
         let backend = try MockBackend(name: "b1") { _ in
             MockResponse(headers: [("Set-Cookie", "a=1; Domain=.internal.example; Path=/app/x; Secure"),
