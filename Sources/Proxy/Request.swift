@@ -375,8 +375,14 @@ final class Request {
         case .fastcgiPathInfo:
             if let f = fastcgiRuntime { out.append(contentsOf: f.scriptName(uri).pathInfo) }
         case .proxyAddXForwardedFor:
-            if let xff = requestHeader("x-forwarded-for") {
-                out.append(contentsOf: xff); out.append(contentsOf: [44, 32])  // ", "
+            // Every X-Forwarded-For line, each followed by ", ", as nginx 1.22 joins them (the parser noted the first
+            // and whether more came, so the usual single line is read in place).
+            if let head, let first = head.forwardedFor {
+                if head.forwardedForRepeated {
+                    head.forEachHeader(named: "x-forwarded-for") { out.append(contentsOf: $0); out.append(contentsOf: [44, 32]) }
+                } else {
+                    out.append(contentsOf: head.bytes(first)); out.append(contentsOf: [44, 32])
+                }
             }
             out.append(contentsOf: remoteAddrText)
         case .upstreamAddr: appendTries(&out) { t, o in o.append(contentsOf: t.address) }

@@ -171,6 +171,34 @@ import Testing
         #expect(try f.get("/up", headers: ["X-Forwarded-For": "192.0.2.9"]).text == "192.0.2.9, 192.0.2.9")
     }
 
+    /// `$proxy_add_x_forwarded_for` carries every X-Forwarded-For line the client sent, joined with ", ", then the
+    /// client's address (nginx 1.22): the peer, or with realip the address taken from the last line.
+    @Test func everyForwardedForLineIsPassedOn() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            MockResponse(text: req.header("X-Forwarded-For") ?? "-")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                location / { proxy_pass http://\(backend.address); }
+                location /real { set_real_ip_from 127.0.0.1; real_ip_header X-Forwarded-For; proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func forwarded(_ path: String, _ lines: [String]) throws -> String {
+            let fields = lines.map { "X-Forwarded-For: \($0)\r\n" }.joined()
+            let r = Substring(try f.raw("GET \(path) HTTP/1.1\r\nHost: h\r\n\(fields)Connection: close\r\n\r\n"))
+            return String(r[r.range(of: "\r\n\r\n")!.upperBound...])
+        }
+        #expect(try forwarded("/", ["1.1.1.1", "2.2.2.2"]) == "1.1.1.1, 2.2.2.2, 127.0.0.1")
+        #expect(try forwarded("/", ["1.1.1.1, 3.3.3.3", "2.2.2.2"]) == "1.1.1.1, 3.3.3.3, 2.2.2.2, 127.0.0.1")
+        #expect(try forwarded("/", ["1.1.1.1"]) == "1.1.1.1, 127.0.0.1")
+        #expect(try forwarded("/", []) == "127.0.0.1")
+        #expect(try forwarded("/real", ["1.1.1.1", "2.2.2.2"]) == "1.1.1.1, 2.2.2.2, 2.2.2.2")
+    }
+
     /// An untrusted peer's header is ignored.
     @Test func untrustedPeerKeepsItsAddress() throws {
         let f = try Fixture(http: """
