@@ -130,7 +130,7 @@ enum Autoindex {
         let compressing = decision?.compress == true
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512)
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendServer(r, c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         w.appendHeader("Content-Type", type)
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }

@@ -86,7 +86,7 @@ enum FilteredFileResponse {
         let compressing = decision?.compress == true
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512)
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendServer(r, c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         StaticFiles.appendFileFields(r.location, status: status, length: nil, type: type, etag: etag,
                                      lastModified: lastModified, range: nil, gzip: decision, compressing: compressing,
@@ -132,7 +132,7 @@ enum FilteredMadeResponse {
         let chunked = FilteredFraming.chunked(r, c)
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256)
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendServer(r, c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         if !contentType.isEmpty { w.appendHeader("Content-Type", contentType) }
         if chunked { w.append("Transfer-Encoding: chunked\r\n") }

@@ -34,7 +34,7 @@ enum ResponseHeadBuilder {
                       age: Int64? = nil, bodyLength: Int? = nil, into w: inout HeadWriter) {
         let compressing = gzip?.compress == true
         w.appendStatusLine(filtered?.status ?? (r.errorStatus != 0 ? r.errorStatus : resp.status))   // error_page's status
-        if !proxy.passServer { appendServer(c, &w) }
+        if !proxy.passServer { appendServer(r, c, &w) }
         if !proxy.passDate { appendDate(c, &w) }
         let b = resp.bytes
         // Held once here: a static's accessor (and a class's field) read per field costs a call and a retain.
@@ -213,8 +213,14 @@ enum ResponseHeadBuilder {
     private static let serverWithVersion = Array("Server: switchyard/\(Version.switchyard)\r\n".utf8)
     private static let serverPlain = Array("Server: switchyard\r\n".utf8)
 
-    static func appendServer(_ c: ClientConnection, _ w: inout HeadWriter) {
-        w.append(c.runtime.serverTokens ? serverWithVersion : serverPlain)
+    static func appendServer(_ r: Request, _ c: ClientConnection, _ w: inout HeadWriter) {
+        w.append(serverTokens(r, c) ? serverWithVersion : serverPlain)
+    }
+
+    /// `server_tokens` of the request's location (http, server and location levels, as nginx's header filter and
+    /// error pages read it); the default server's for a request no server took yet.
+    static func serverTokens(_ r: Request, _ c: ClientConnection) -> Bool {
+        (r.location ?? c.listen.hosts.defaultServer.fallback).serverTokens
     }
 
     static func appendDate(_ c: ClientConnection, _ w: inout HeadWriter) {

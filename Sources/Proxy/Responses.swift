@@ -57,7 +57,7 @@ enum Responses {
         r.errorStatus = 0   // nginx's err_status becomes this error's (an error_page below may set it again)
         r.pendingLocation = nil
         if ErrorPages.serve(status, r, c) { return }
-        guard let page = errorPage(status, tokens: c.runtime.serverTokens).map({ errorBody($0, status: status, r) }) else {
+        guard let page = errorPage(status, tokens: ResponseHeadBuilder.serverTokens(r, c)).map({ errorBody($0, status: status, r) }) else {
             return send(status: status, contentType: [], body: [], on: c)   // no page for this code: empty
         }
         let bodyless = status == 204 || status == 304 || r.head?.method == .head
@@ -119,7 +119,7 @@ enum Responses {
             return refresh(to: location, on: c)
         }
         let loc = absoluteLocation(location, r, c)
-        let body = errorPage(status, tokens: c.runtime.serverTokens) ?? []
+        let body = errorPage(status, tokens: ResponseHeadBuilder.serverTokens(r, c)) ?? []
         send(status: status, contentType: htmlType(r, status: status), body: r.head?.method == .head ? [] : body,
              contentLength: Int64(body.count), extra: [(Array("Location".utf8), loc)], on: c)
     }
@@ -174,7 +174,7 @@ enum Responses {
         r.status = status
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256 + body.count)
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendServer(r, c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         // A 204 has no type (nginx's header filter clears it).
         if !contentType.isEmpty && status != 204 { w.appendHeader("Content-Type", contentType) }

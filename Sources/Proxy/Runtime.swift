@@ -304,6 +304,8 @@ final class LocationRuntime: @unchecked Sendable {
     /// reset_timedout_connection: a connection closed on a client timeout or by `return 444` is reset
     /// (ClientConnection.closeAbruptly). Set like `identity`.
     var resetsTimedOut = false
+    /// `server_tokens` (on, or `build`): the version in `Server` and in error pages. Set like `identity`.
+    var serverTokens = true
     /// `uninitialized_variable_warn` (on by default). Set like `identity`.
     var warnsUninitialized = true
     /// `ssi on` and its settings (SSIRuntime.swift); nil when SSI is off. Set like `identity`.

@@ -860,6 +860,7 @@ struct Builder {
                                    timeoutMillis: millis(c.lingeringTimeout))
         made.resetsTimedOut = c.resetTimedoutConnection
         made.warnsUninitialized = settings.rewrite.uninitializedWarn
+        made.serverTokens = content.serverTokens != .off
         made.identity = ClientIdentityRuntime(settings.access, trusted: try resolved(settings.access.realIPFrom),
                                               auth: try authBasic(settings.access, at: loc),
                                               authRequest: try authRequest(settings.access, at: loc))

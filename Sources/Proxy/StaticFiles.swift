@@ -58,7 +58,7 @@ enum StaticFiles {
         r.status = 200
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 512 + Int(info.size))
         w.appendStatusLine(200)
-        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendServer(r, c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         w.append(c.worker.staticMemo.wholeFileFields(path, info, loc))
         ResponseHeadBuilder.appendCommonTail(r, status: 200, connection: c, into: &w)
@@ -396,7 +396,7 @@ enum StaticFiles {
                                   gzip: GzipDecision?, compressing: Bool, chunked: Bool, coding: StaticCoding,
                                   oneChunk: Bool = false, into w: inout HeadWriter) {
         w.appendStatusLine(status)
-        ResponseHeadBuilder.appendServer(c, &w)
+        ResponseHeadBuilder.appendServer(r, c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         appendFileFields(r.location, status: status, length: length, type: type, etag: etag, lastModified: lastModified,
                          range: range, gzip: gzip, compressing: compressing, chunked: chunked, coding: coding, into: &w)

@@ -29,7 +29,7 @@ extension StaticFiles {
     /// 200 before the range filter made it a 416, so `add_header` and `expires` give it what they give a 200
     /// (nginx runs them again for the error page: an `always` line comes twice there, once here).
     static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
-        let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens)!, status: 416, c.request)
+        let page = Responses.errorBody(Responses.errorPage(416, tokens: ResponseHeadBuilder.serverTokens(c.request, c))!, status: 416, c.request)
         Responses.send(status: 416, contentType: Responses.htmlType(c.request), body: page,
                        extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], tailStatus: 200, on: c)
     }

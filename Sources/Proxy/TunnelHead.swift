@@ -17,7 +17,7 @@ enum TunnelHead {
                       connection c: ClientConnection) -> [UInt8] {
         var w = HeadWriter(capacity: resp.bytes.count + 128)
         w.appendStatusLine(resp.status)
-        if !proxy.passServer { ResponseHeadBuilder.appendServer(c, &w) }
+        if !proxy.passServer { ResponseHeadBuilder.appendServer(r, c, &w) }
         if !proxy.passDate { ResponseHeadBuilder.appendDate(c, &w) }
         let b = resp.bytes
         for h in resp.headers {

@@ -1,5 +1,6 @@
 import Glibc
 import HTTP1
+import Proxy
 import SwitchyardTestSupport
 import Testing
 
@@ -215,6 +216,40 @@ import Testing
         #expect(try f.get("/?e=-1h").header("Cache-Control") == "no-cache")
         #expect(try f.get("/?e=bad").header("Expires") == nil)
         #expect(try f.get("/").header("Expires") == nil)
+    }
+
+    /// `server_tokens` at the server and location levels, as at the http level: the `Server` field and the error
+    /// page's signature carry the version where it is on, for made, proxied and file answers.
+    @Test func serverTokensPerServerAndLocation() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let second = freePort()
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                server_tokens off;
+                location / { return 404; }
+                location /p/ { proxy_pass http://\(backend.address)/; }
+                location /on { server_tokens on; return 404; }
+            }
+            server {
+                listen 127.0.0.1:\(second);
+                location / { return 404; }
+                location /off { server_tokens off; alias html/; }
+            }
+            """, files: ["html/f.txt": "file"])
+        defer { f.proxy.stop() }
+        let plain = "switchyard", versioned = "switchyard/\(Version.switchyard)"
+        let off = try f.get("/")
+        #expect(off.header("Server") == plain)
+        #expect(off.text.contains("<center>\(plain)</center>"), "\(off.text)")
+        #expect(try f.get("/p/").header("Server") == plain)
+        let on = try f.get("/on")
+        #expect(on.header("Server") == versioned)
+        #expect(on.text.contains("<center>\(versioned)</center>"), "\(on.text)")
+        #expect(try TestClient.get(port: second, "/").header("Server") == versioned)
+        #expect(try TestClient.get(port: second, "/off/f.txt").header("Server") == plain)
+        #expect(try TestClient.get(port: second, "/off/none").text.contains("<center>\(plain)</center>"))
     }
 
     /// nginx's own `expires` example: a map of `$sent_http_content_type`, read once the response's fields are set
