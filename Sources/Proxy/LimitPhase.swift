@@ -61,7 +61,7 @@ enum LimitPhase {
             return .proceed
         }
         r.limitReqStatus = .rejected
-        c.sendError(l.requestStatus, closeAfter: false)
+        refuse(l.requestStatus, r, c)
         return .answered
     }
 
@@ -87,10 +87,17 @@ enum LimitPhase {
                 return true
             }
             r.limitConnStatus = .rejected
-            c.sendError(l.connectionStatus, closeAfter: false)
+            refuse(l.connectionStatus, r, c)
             return false
         }
         return true
+    }
+
+    /// The refusal's error page; for 444 none: the connection closes with nothing sent, as with `return 444`
+    /// (nginx finalizes the request with NGX_HTTP_CLOSE, which no error_page catches).
+    private static func refuse(_ status: Int, _ r: Request, _ c: ClientConnection) {
+        if status == 444 { return RewriteScript.closeUnanswered(444, r, c) }
+        c.sendError(status, closeAfter: false)
     }
 
     /// A zone's key for this request; nil when empty (the limit does not apply) or longer than nginx allows.

@@ -198,12 +198,7 @@ enum RewriteScript {
     /// so do 408 and 499, nginx's codes for a client that timed out or went away (logged with them).
     private static func answer(_ status: Int, _ body: CompiledTemplate?, _ r: Request, _ c: ClientConnection,
                                errorStatus: Int) {
-        if status == 444 || status == 408 || status == 499 {
-            r.status = status
-            c.worker.logAccess(r)
-            c.closeAbruptly(resetting: status == 444 ? r.location : nil)
-            return
-        }
+        if status == 444 || status == 408 || status == 499 { return closeUnanswered(status, r, c) }
         // Serving an error_page: a redirect keeps its own status, a `return 4xx` sends that error's page,
         // anything else goes out with the error's status (nginx's err_status).
         if errorStatus != 0, !Responses.isRedirect(status), status < 400 || body != nil {
@@ -212,6 +207,14 @@ enum RewriteScript {
             return Responses.send(status: errorStatus, contentType: r.location.defaultType, body: text, on: c)
         }
         Responses.respond(status, body: body, on: c)
+    }
+
+    /// nginx's codes that answer nothing: the request is logged with `status` and the connection closed, reset
+    /// for 444 (NGX_HTTP_CLOSE, which nginx treats as a timed-out connection) under `reset_timedout_connection`.
+    static func closeUnanswered(_ status: Int, _ r: Request, _ c: ClientConnection) {
+        r.status = status
+        c.worker.logAccess(r)
+        c.closeAbruptly(resetting: status == 444 ? r.location : nil)
     }
 
     static func holds(_ condition: RewriteCondition, _ r: Request) -> Bool {

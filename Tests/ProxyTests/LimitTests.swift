@@ -195,6 +195,43 @@ import Testing
         #expect(log.contains("[info]") && log.contains("limiting connections by zone \"addr\""))
     }
 
+    /// `limit_req_status 444` and `limit_conn_status 444` answer as `return 444` does: the connection closes with
+    /// nothing sent (nginx's NGX_HTTP_CLOSE, which no error_page catches), and the request is logged with 444.
+    @Test func status444ClosesWithNothingSent() throws {
+        let gate = MockGate()
+        let backend = try MockBackend(name: "slow") { _ in
+            MockResponse(body: Array("o".utf8), hold: MockHold(gate: gate, rest: Array("k".utf8)))
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture("""
+            limit_req_zone $binary_remote_addr zone=one:1m rate=1r/m;
+            limit_conn_zone $binary_remote_addr zone=addr:1m;
+            log_format s '$uri $status';
+            server {
+                listen 127.0.0.1:PORT;
+                root html;
+                access_log logs/s.log s;
+                location /req/ { limit_req zone=one; limit_req_status 444; error_page 444 = /handled; }
+                location /held { proxy_pass http://\(backend.address); limit_conn addr 1; }
+                location /conn/ { limit_conn addr 1; limit_conn_status 444; }
+                location = /handled { return 200 "handled"; }
+            }
+            """, files: ["html/req/index.html": "r\n", "html/conn/index.html": "c\n"])
+        defer { f.proxy.stop() }
+        #expect(try f.get("/req/").status == 200)
+        let refused = try f.raw("GET /req/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(refused == "", "\(refused)")
+        let held = try f.client()
+        try held.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(eventually { backend.requests == 1 })
+        let closed = try f.raw("GET /conn/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(closed == "", "\(closed)")
+        gate.open()
+        #expect(try held.readResponse().text == "ok")
+        let log = f.logFile("logs/s.log", containing: "/conn/ 444\n")
+        #expect(log.contains("/req/ 444\n") && log.contains("/conn/ 444\n"), "\(log)")
+    }
+
     /// A request whose client disconnects mid-response gives its count back too.
     @Test func aClosedConnectionGivesItsCountBack() throws {
         let backend = try MockBackend(name: "hung") { _ in MockResponse(hang: true) }
