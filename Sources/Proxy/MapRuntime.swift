@@ -4,12 +4,14 @@ import Regex
 /// A `map $source $result {}` block: exact keys, then (with `hostnames`) the longest leading wildcard and the
 /// trailing wildcards, then regexes in order, else the default. Exact and wildcard keys match the value
 /// lowercased, as nginx's hash does; a regex key's named captures may be used in its value (the Tomcat route
-/// recipe: `~\.(?P<route>[^.]+)$ $route;`).
+/// recipe: `~\.(?P<route>[^.]+)$ $route;`) and, once it matched, anywhere else, as nginx's variables.
 final class MapRuntime: @unchecked Sendable {
     let source: CompiledTemplate
     /// The exact keys, and with `hostnames` the wildcard ones.
     let keys: HostPatterns<CompiledTemplate>
     let regexes: [(regex: Regex, value: CompiledTemplate)]
+    /// Per regex: the variable slots its named groups fill (empty when no regex names a group).
+    let regexNamed: [[(group: Int, slot: Int)]]
     let defaultValue: CompiledTemplate
     let hostnames: Bool
     /// `volatile`: evaluated at each use; otherwise the first result is kept for the rest of the request
@@ -19,8 +21,10 @@ final class MapRuntime: @unchecked Sendable {
     init(source: CompiledTemplate, exact: [[UInt8]: CompiledTemplate], regexes: [(regex: Regex, value: CompiledTemplate)],
          defaultValue: CompiledTemplate, hostnames: Bool = false,
          leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)] = [],
-         trailing: [(prefix: [UInt8], value: CompiledTemplate)] = [], volatile: Bool = false) {
+         trailing: [(prefix: [UInt8], value: CompiledTemplate)] = [], volatile: Bool = false,
+         regexNamed: [[(group: Int, slot: Int)]] = []) {
         self.volatile = volatile
+        self.regexNamed = regexNamed.allSatisfy(\.isEmpty) ? [] : regexNamed
         self.source = source; self.regexes = regexes; self.defaultValue = defaultValue
         self.hostnames = hostnames
         keys = HostPatterns(exact: exact, leading: leading, trailing: trailing)
@@ -29,8 +33,13 @@ final class MapRuntime: @unchecked Sendable {
     func evaluate(for r: Request, into out: inout [UInt8]) {
         let key = r.evaluate(source)
         if let v = lookup(key) { r.evaluate(v, into: &out); return }
-        for (re, value) in regexes {
+        for (i, (re, value)) in regexes.enumerated() {
             guard let caps = re.captures(in: key) else { continue }
+            if !regexNamed.isEmpty {
+                for n in regexNamed[i] where n.group < caps.count && n.slot < r.userVariables.count {
+                    r.userVariables[n.slot] = caps[n.group]
+                }
+            }
             let saved = r.captures
             r.captures = caps
             r.evaluate(value, into: &out)

@@ -336,6 +336,10 @@ struct Builder {
                 if !list[i].nested.isEmpty { try visit(list[i].nested) }
             }
         }
+        // A map regex's named groups are variables too, set when the map is evaluated and the regex matches.
+        for m in http.maps {
+            for case .regex(let p, _) in m.entries.map(\.key) { RegexNames.named(in: p).forEach { add($0) } }
+        }
         for i in http.servers.indices {
             for case .regex(let p, _) in http.servers[i].names { RegexNames.named(in: p).forEach { add($0) } }
             try declare(http.servers[i].settings.access)
@@ -589,6 +593,7 @@ struct Builder {
     func map(_ m: MapConfig) throws(ConfigError) -> MapRuntime {
         var exact: [[UInt8]: CompiledTemplate] = [:]
         var regexes: [(regex: Regex, value: CompiledTemplate)] = []
+        var regexNamed: [[(group: Int, slot: Int)]] = []
         var leading: [(suffix: [UInt8], matchesBare: Bool, value: CompiledTemplate)] = []
         var trailing: [(prefix: [UInt8], value: CompiledTemplate)] = []
         for e in m.entries {
@@ -610,11 +615,12 @@ struct Builder {
                 let re = try compileRegex(p, caseless: ci, at: e.location)
                 let named = Dictionary(re.namedGroups.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
                 regexes.append((re, try compile(e.value, at: e.location, named: named)))
+                regexNamed.append(namedSlots(re))
             }
         }
         return MapRuntime(source: try compile(m.source, at: m.location), exact: exact, regexes: regexes,
                           defaultValue: try compile(m.defaultValue, at: m.location), hostnames: m.hostnames,
-                          leading: leading, trailing: trailing, volatile: m.volatile)
+                          leading: leading, trailing: trailing, volatile: m.volatile, regexNamed: regexNamed)
     }
 
     // MARK: - Servers and locations

@@ -288,6 +288,24 @@ import Testing
         #expect(try TestClient.get(port: f.port, "/", host: "api.example.com").text == "sub=api")
     }
 
+    /// A map regex's named groups are variables once the map is evaluated and the regex matched, as nginx's are:
+    /// read after the map's result, in the same value or in a later one (a log line); not set before.
+    @Test func namedCapturesFromAMapRegex() throws {
+        let f = try Fixture(http: """
+            map $http_host $tenant { default none; ~^(?<tname>[a-z]+)\\.apps\\.test$ $tname; }
+            log_format t '$tenant $tname';
+            server { listen 127.0.0.1:PORT; access_log logs/t.log t;
+                location / { return 200 "tenant=$tenant name=$tname"; }
+                location /only { return 200 "name=[$tname]"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try TestClient.get(port: f.port, "/", host: "bar.apps.test").text == "tenant=bar name=bar")
+        #expect(try TestClient.get(port: f.port, "/", host: "other.test").text == "tenant=none name=")
+        #expect(try TestClient.get(port: f.port, "/only", host: "bar.apps.test").text == "name=[]")
+        #expect(f.logFile("logs/t.log", containing: "bar bar\n").contains("none -\n"))
+    }
+
     @Test func mapHostnamesAndCaseInsensitiveKeys() throws {
         let f = try Fixture(http: """
             map $arg_h $m {
