@@ -232,6 +232,20 @@ public enum Socket {
         return err
     }
 
+    /// TCP_INFO's fields nginx's `$tcpinfo_*` read: round-trip time and its variance (µs), the send congestion
+    /// window, the receive space. nil when the call fails (a UNIX-domain socket).
+    public struct TCPInfo: Sendable {
+        public let rtt: UInt32, rttvar: UInt32, sendCongestionWindow: UInt32, receiveSpace: UInt32
+    }
+
+    public static func tcpInfo(_ fd: Int32) -> TCPInfo? {
+        var info = tcp_info()
+        var len = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &len) == 0 else { return nil }
+        return TCPInfo(rtt: info.tcpi_rtt, rttvar: info.tcpi_rttvar, sendCongestionWindow: info.tcpi_snd_cwnd,
+                       receiveSpace: info.tcpi_rcv_space)
+    }
+
     public static func setNoDelay(_ fd: Int32) { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
 
     /// SO_LINGER on with a zero time: the close that follows sends a RST and frees the socket's buffers at once

@@ -764,6 +764,7 @@ final class ClientConnection: RequestBodySource {
     /// sees a short body or no last chunk, as nginx's do.
     func responseTruncated() {
         keepAlive = false
+        request.completion = .cut
         responseComplete()
     }
 
@@ -779,6 +780,7 @@ final class ClientConnection: RequestBodySource {
         guard phase != .closing else { return }
         if let m = mirrors, m.holds { m.finishHeld = true; return }   // nginx's r->main->count: mirrors still run
         let r = request
+        if r.completion == .open { r.completion = .complete }   // before post_action, as nginx sets it
         // post_action: tested through the flag, so a location without one copies no array (and no reference).
         if let loc = r.location, loc.hasPostAction, PostAction.run(loc.postAction!, r, self) { return }
         count(.none)

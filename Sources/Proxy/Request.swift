@@ -144,6 +144,10 @@ final class Request {
     var userID: UserIDState? = nil
     /// `$slice_range`: `bytes=START-END` of the slice this request fetches (SliceDriver.swift); nil outside `slice`.
     var sliceRange: [UInt8]? = nil
+    /// `$request_completion`: whether the response went out whole (nginx's r->request_complete); `cut` once an
+    /// upstream's answer broke off after its head was sent.
+    enum Completion { case open, cut, complete }
+    var completion = Completion.open
 
     init(connection: ClientConnection) { self.connection = connection; self.sink = connection }
 
@@ -154,7 +158,7 @@ final class Request {
         if !captures.isEmpty { captures.removeAll(keepingCapacity: true) }
         for i in userVariables.indices { userVariables[i] = nil }
         for i in mapValues.indices { mapValues[i] = nil }
-        status = 0; bytesSent = 0; requestLength = 0
+        status = 0; bytesSent = 0; requestLength = 0; completion = .open
         if !requestBody.isEmpty { requestBody = [] }
         if mirroredBody != nil { mirroredBody = nil }
         if mirrorsAwaitingBody != nil { mirrorsAwaitingBody = nil }
@@ -275,7 +279,8 @@ final class Request {
         case .arg(let name): return QueryArgs.value(named: name, in: args) != nil
         case .cookie(let name): return cookie(name) != nil
         case .host, .serverName: return true
-        case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet, .uidReset, .browser, .browserSet: return true
+        case .isArgs, .mapResult, .http2, .invalidReferer, .invalidRefererSet, .uidReset, .browser, .browserSet,
+             .requestCompletion: return true
         // A variable only `set` declares reads as an empty value before it is set (nginx's rewrite getter).
         case .userVariable(let slot):
             return slot < userVariables.count && userVariables[slot] != nil || setOnlyName(slot) != nil
@@ -447,6 +452,17 @@ final class Request {
         case .uidReset(let slot): if let s = slot, let v = userVariables[s] { out.append(contentsOf: v) }
         case .secureLinkExpires: if let e = secureLinkExpires { out.append(contentsOf: e) }
         case .sliceRange: if let s = sliceRange { out.append(contentsOf: s) }
+        case .requestCompletion: if completion == .complete { out.append(contentsOf: [79, 75]) }   // "OK"
+        case .tcpInfo(let field):
+            guard let info = Socket.tcpInfo(c.fd) else { break }
+            let value = switch field {
+            case .rtt: info.rtt
+            case .rttvar: info.rttvar
+            case .sendCongestionWindow: info.sendCongestionWindow
+            case .receiveSpace: info.receiveSpace
+            }
+            ASCIIDecimal.append(Int(value), to: &out)
+        case .upstreamTrailer: break
         }
     }
 

@@ -33,6 +33,12 @@ enum VariableID: Sendable, Equatable {
     /// One of them where a `set` may change it (nginx's changeable variable): the slot once set, else the check.
     case browserSet(BrowserVariable, Int)
     case uidGot, uidSet                 // UserIDFilter.swift
+    /// `$request_completion`: "OK" once the response went out whole (nginx's r->request_complete), else empty.
+    case requestCompletion
+    /// `$tcpinfo_rtt`, `_rttvar`, `_snd_cwnd`, `_rcv_space`: the client socket's TCP_INFO, read at each use.
+    case tcpInfo(TCPInfoField)
+    /// `$upstream_trailer_NAME`: never found, as nginx 1.22's proxy (upstream trailers are read and dropped).
+    case upstreamTrailer([UInt8])
     case sliceRange                     // SliceDriver.swift: the range of the slice a request fetches
     /// `$uid_reset`: the slot of the `set $uid_reset` lines, if there are any; empty, never `-`, when unset.
     case uidReset(Int?)
@@ -52,6 +58,7 @@ enum VariableID: Sendable, Equatable {
         if name.hasPrefix("upstream_cookie_") { return .upstreamCookie(Array(name.dropFirst(16).utf8)) }
         if let n = headerName("sent_http_") { return .sentHTTPHeader(n) }
         if let n = headerName("sent_trailer_") { return .sentTrailer(n) }
+        if let n = headerName("upstream_trailer_") { return .upstreamTrailer(n) }
         if let n = headerName("http_") { return .httpHeader(n) }
         if name.hasPrefix("cookie_") { return .cookie(Array(name.dropFirst(7).utf8)) }
         if let n = suffix("arg_") { return .arg(n) }
@@ -100,5 +107,12 @@ enum VariableID: Sendable, Equatable {
         "secure_link": .secureLink, "secure_link_expires": .secureLinkExpires,
         "msie": .browser(.msie), "modern_browser": .browser(.modernBrowser), "ancient_browser": .browser(.ancientBrowser),
         "uid_got": .uidGot, "uid_set": .uidSet, "slice_range": .sliceRange,
+        "request_completion": .requestCompletion, "tcpinfo_rtt": .tcpInfo(.rtt), "tcpinfo_rttvar": .tcpInfo(.rttvar),
+        "tcpinfo_snd_cwnd": .tcpInfo(.sendCongestionWindow), "tcpinfo_rcv_space": .tcpInfo(.receiveSpace),
     ]
+}
+
+/// Which field of TCP_INFO a `$tcpinfo_*` variable reads.
+enum TCPInfoField: Sendable, Equatable {
+    case rtt, rttvar, sendCongestionWindow, receiveSpace
 }

@@ -96,6 +96,45 @@ import Testing
         #expect(log.contains("\(path) \(body)\n"), "\(log) against \(body) body bytes received")
     }
 
+    /// Variables nginx has that were refused at load: `$request_completion` ("OK" once the response went out whole,
+    /// empty for `return 444` and while the answer is being made), `$tcpinfo_*` (the client socket's TCP_INFO) and
+    /// `$upstream_trailer_NAME` (not found: upstream trailers are not kept, as in nginx 1.22's proxy).
+    @Test func completionTCPInfoAndTrailerVariables() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            log_format c '$uri [$request_completion] $tcpinfo_rtt $tcpinfo_rttvar $tcpinfo_snd_cwnd $tcpinfo_rcv_space '
+                         '[$upstream_trailer_x_t]';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/c.log c;
+                location /made { return 200 "made"; }
+                # nginx keeps a variable's first value: a log of this request would say "" too, so none is written.
+                location /inline { access_log off; return 200 "[$request_completion]"; }
+                location /p { proxy_pass http://\(backend.address); }
+                location /close { return 444; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        #expect(try f.get("/inline").text == "[]")
+        #expect(try f.get("/made").text == "made")
+        #expect(try f.get("/p").text == "ok")
+        _ = try f.raw("GET /close HTTP/1.1\r\nHost: h\r\n\r\n")
+        let log = f.logFile("logs/c.log", containing: "/close ")
+        let lines = log.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(log)")
+        func fields(_ prefix: String) -> [Substring] {
+            lines.first { $0.hasPrefix(prefix) }?.split(separator: " ") ?? []
+        }
+        for (uri, completion) in [("/made", "[OK]"), ("/p", "[OK]"), ("/close", "[]")] {
+            let line = fields(uri + " ")
+            #expect(line.count == 7 && line[1] == completion, "\(log)")
+            #expect(line.count == 7 && line[2...5].allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }, "\(log)")
+            #expect(line.last == "[-]", "\(log)")
+        }
+        #expect(Int(fields("/p ").dropFirst(4).first ?? "") ?? 0 > 0, "\(log)")   // snd_cwnd
+    }
+
     /// `$sent_http_NAME` in add_header sees the fields added before it; `$upstream_http_NAME` joins repeated
     /// upstream fields; a repeated upstream Expires keeps its first value; add_header ETag '' removes the ETag.
     @Test func responseFieldVariablesAndReplacedFields() throws {
