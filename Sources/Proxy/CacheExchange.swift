@@ -352,6 +352,12 @@ final class CacheExchange {
         // gzip applies to a HIT as to a MISS (nginx filters cached responses too): the entry's gzip variant, compressed
         // once and stored beside it (CacheGzipHit.swift), is sent; bodies over 1 MiB are sent as stored.
         var gzip = r.isSubrequest ? nil : r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
+        if let d = gzip, d.compress, r.head.method == .head {   // the GET's head with gzip's edits, nothing compressed
+            r.responseHead = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: exchange.proxy, connection: c,
+                                                       chunked: false, gzip: d, age: age)
+            r.sink.send(r.responseHead)
+            return r.sink.responseComplete()
+        }
         if let d = gzip, d.compress {
             if e.bodyLength <= Self.maxGzipOnHit,
                let body = CacheGzipHit.body(of: e, key: e.meta.key, decision: d, zone: zone,

@@ -13,9 +13,10 @@ enum FilteredCacheHit {
         let chunked = FilteredFraming.chunked(r, c)
         var decision = r.isSubrequest ? nil : r.location.gzip.map { GzipStage.decide($0, request: r, response: resp) }
         if decision?.compress != true { decision = nil }
-        let gzip = decision.flatMap { GzipStream(decision: $0, request: r, chunked: chunked) }
+        let headOnly = r.head.method == .head   // its head as the GET's, with no compressor
+        let gzip = headOnly ? nil : decision.flatMap { GzipStream(decision: $0, request: r, chunked: chunked) }
         let head = ResponseHeadBuilder.build(for: r, upstream: resp, proxy: proxy, connection: c, chunked: chunked,
-                                             gzip: gzip != nil ? decision : nil, age: age)
+                                             gzip: gzip != nil || headOnly ? decision : nil, age: age)
         r.responseHead = f.editHead(head)
         let sink = r.sink
         if r.head.method == .head || e.bodyLength == 0 {

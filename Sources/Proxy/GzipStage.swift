@@ -9,8 +9,11 @@ import ASCIIBytes
 /// Gzip for a proxied response: asks the Gzip module's policy, then carries the filter for the body.
 /// The policy is pure (Gzip/GzipPolicy.swift); this file only gathers the facts from the heads.
 enum GzipStage {
+    /// A HEAD is decided as a GET (nginx's gzip header filter runs before the HEAD's body is dropped): the caller
+    /// writes its head with gzip's edits and compresses nothing.
     static func decide(_ g: GzipRuntime, request r: Request, response resp: ResponseHead) -> GzipDecision {
-        let req = requestFacts(g, r)
+        var req = requestFacts(g, r)
+        req.isHead = false
         var res = GzipResponseFacts(status: resp.status, contentType: nil, contentLength: resp.contentLength.map { Int($0) })
         // One pass over the response's fields (this runs for every response in a gzip location).
         let b = resp.bytes

@@ -648,7 +648,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let part: ByteSpan? = if case .partial(let spans) = ranges { spans[0] } else { nil }
         var decision = notModified || request.isSubrequest ? nil
             : request.location.gzip.map { GzipStage.decide($0, request: request, response: resp) }
-        let compress = decision?.compress == true && !bodyless
+        // A HEAD's head says what its GET's would (gzip's fields, no length), but no body goes out: no compressor,
+        // and no chunked framing (nginx's chunked filter skips a HEAD).
+        let clientBodyless = bodyless || request.head.method == .head
+        let compress = decision?.compress == true && !clientBodyless
         // A compressed body's length is unknown until the end: chunked for HTTP/1.1, close-delimited for 1.0.
         // add_trailer makes a response with a length chunked too, its trailers after the last chunk (nginx's
         // chunked filter); the location's flag first, so responses without trailers pay one test.
@@ -657,8 +660,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let lengthUnknown = compress || framing == .chunked || framing == .untilClose
             || (filters != nil && filters!.sameLengthRecode == nil) || trailers
         // chunked_transfer_encoding off: an unknown length is close-delimited for HTTP/1.1 clients too.
-        clientChunked = !bodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
-        clientCloseDelimited = !bodyless && !clientChunked && lengthUnknown
+        clientChunked = !clientBodyless && clientHTTP11 && lengthUnknown && request.location.shaping.chunkedTransferEncoding
+        clientCloseDelimited = !clientBodyless && !clientChunked && lengthUnknown
         if compress, let d = decision {
             gzip = GzipStream(decision: d, request: request, chunked: clientChunked)
             if gzip == nil { decision?.reason = .disabled }   // zlib had no memory: send it plain (still chunked)
@@ -685,8 +688,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // Written into the request's head buffer (kept for $sent_http_*), whose capacity the last request left.
         var w = HeadWriter(reusing: &request.responseHead, minimumCapacity: resp.bytes.count + 256)
         ResponseHeadBuilder.write(for: request, upstream: resp, proxy: proxy, connection: client,
-                                  chunked: clientChunked, extra: extra, gzip: gzip != nil ? decision : decision.map { d in
-                                      var v = d; v.etag = .keep; return v },
+                                  chunked: clientChunked, extra: extra, gzip: decision,
                                   filtered: notModified ? .notModified : (part != nil ? .singleRange : nil), into: &w)
         request.responseHead = w.finish()
         if let f = filters {

@@ -75,6 +75,31 @@ import Testing
         #expect(try f.get("/page", headers: gz.merging(["Via": "1.1 cdn"]) { a, _ in a }).header("Content-Encoding") == nil)
     }
 
+    /// A HEAD gets the head its GET would (nginx's gzip header filter runs before the HEAD's body is dropped):
+    /// `Content-Encoding: gzip`, `Vary`, a weak ETag, no length and no chunked framing; the connection stays
+    /// usable for the next request.
+    @Test func headGetsTheCompressedHead() throws {
+        let backend = try MockBackend(name: "b") { _ in
+            MockResponse(headers: [("Content-Type", "text/plain"), ("ETag", "\"v1\"")], body: Self.page)
+        }
+        defer { backend.stop() }
+        let f = try fixture(backend)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("HEAD /page HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        let head = try c.readResponse(method: .head)
+        #expect(head.status == 200 && head.header("Content-Encoding") == "gzip")
+        #expect(head.header("Vary") == "Accept-Encoding" && head.header("ETag") == "W/\"v1\"")
+        #expect(head.header("Content-Length") == nil && head.header("Transfer-Encoding") == nil)
+        try c.send("GET /page HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+        #expect(try Self.inflate(try c.readResponse().body) == Self.page)
+        // Without gzip from the client: the upstream's head, its length and Vary.
+        try c.send("HEAD /page HTTP/1.1\r\nHost: x\r\n\r\n")
+        let plain = try c.readResponse(method: .head)
+        #expect(plain.header("Content-Encoding") == nil && plain.header("Content-Length") == "\(Self.page.count)")
+        #expect(plain.header("Vary") == "Accept-Encoding")
+    }
+
     @Test func gzipProxiedAnyCompressesRequestsFromProxies() throws {
         let backend = try MockBackend(name: "b") { _ in MockResponse(headers: [("Content-Type", "text/plain")], body: Self.page) }
         defer { backend.stop() }
