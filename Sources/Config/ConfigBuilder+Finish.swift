@@ -286,15 +286,27 @@ extension ConfigBuilder {
         if declared != directive { throw DirectiveTable.differentUse(name, location) }
     }
 
-    /// Two servers on one address with the same exact name: the first wins, as in nginx.
+    /// Two servers on one address with the same name: the first wins, as in nginx, which says so for an exact
+    /// name and a wildcard alike (`*.a.com` and `.a.com` are one wildcard, and `.a.com` holds `a.com` too).
     private func warnConflictingNames(_ servers: [ServerConfig]) {
         struct Key: Hashable { let address: ListenAddress; let name: String }
         var seen: Set<Key> = []
         for i in servers.indices {
             for listen in servers[i].listens {
-                for case .exact(let name) in servers[i].names where !name.isEmpty {
-                    if !seen.insert(Key(address: listen.address, name: name)).inserted {
-                        warn("conflicting server name \"\(name)\" on \(listen.address), ignored", at: nil)
+                for name in servers[i].names {
+                    let keys: [String], text: String
+                    switch name {
+                    case .exact(let n) where !n.isEmpty: (keys, text) = (["=" + n], n)
+                    case .wildcardPrefix(let n) where n.hasPrefix("."): (keys, text) = (["=" + n.dropFirst(), "*" + n], n)
+                    case .wildcardPrefix(let n): (keys, text) = (["*" + n.dropFirst()], n)
+                    case .wildcardSuffix(let n): (keys, text) = (["+" + n], n)
+                    default: continue   // regexes are tried in order, and nginx lets two be equal
+                    }
+                    // Every part is looked up before any is kept: a name that conflicts leaves nothing behind.
+                    if keys.contains(where: { seen.contains(Key(address: listen.address, name: $0)) }) {
+                        warn("conflicting server name \"\(text)\" on \(listen.address), ignored", at: nil)
+                    } else {
+                        for k in keys { seen.insert(Key(address: listen.address, name: k)) }
                     }
                 }
             }

@@ -219,6 +219,19 @@ struct TableTests {
         #expect(diagnostics.map(\.description) == ["[warn] conflicting server name \"a\" on 0.0.0.0:80, ignored"])
     }
 
+    /// Wildcards conflict as nginx's hashes hold them (the names as nginx 1.22.1 warns about them, checked side by
+    /// side): `*.b.com` and `.b.com` are one wildcard, `.c.com` holds `c.com` too; regexes never conflict.
+    @Test func conflictingWildcardNamesWarn() throws {
+        var diagnostics: [ConfigDiagnostic] = []
+        _ = try load(http("""
+            server { listen 80; server_name a.* *.b.com c.com .e.com ~^x$; }
+            server { listen 80; server_name a.* .b.com .c.com e.com ~^x$; }
+            """), diagnostics: &diagnostics)
+        #expect(diagnostics.map(\.description) == ["a.*", ".b.com", ".c.com", "e.com"].map {
+            "[warn] conflicting server name \"\($0)\" on 0.0.0.0:80, ignored"
+        })
+    }
+
     @Test func duplicateTypeExtensionWarns() throws {
         var diagnostics: [ConfigDiagnostic] = []
         _ = try load(http("types {\napplication/json json JSON;\n}"), diagnostics: &diagnostics)
