@@ -459,6 +459,21 @@ struct ModelTests {
         #expect(config.http!.servers[0].settings.logging.accessLogs == [])
     }
 
+    /// `access_log off` beside other access_log lines at one level wins wherever it stands (nginx's off flag for the
+    /// level); the lines before it were written on. A level below still sets its own.
+    @Test func accessLogOffWinsAtItsLevel() throws {
+        let config = try load(http("""
+            server { access_log logs/a.log; access_log off; location /l { access_log logs/l.log; } }
+            server { access_log off; access_log logs/b.log; }
+            server { access_log logs/c.log; access_log logs/d.log; }
+            """))
+        let servers = config.http!.servers
+        #expect(servers[0].settings.logging.accessLogs == [])
+        #expect(servers[0].locations[0].settings.logging.accessLogs.map(\.path) == ["/p/logs/l.log"])
+        #expect(servers[1].settings.logging.accessLogs == [])
+        #expect(servers[2].settings.logging.accessLogs.map(\.path) == ["/p/logs/c.log", "/p/logs/d.log"])
+    }
+
     @Test func clientDirectives() throws {
         let config = try load(http("""
             keepalive_timeout 65 60;

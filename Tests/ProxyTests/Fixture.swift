@@ -15,7 +15,6 @@ struct Fixture {
             pid logs/switchyard.pid;
             events { worker_connections 1024; }
             http {
-                access_log off;
                 \(http.replacingOccurrences(of: "PORT", with: String(port)))
             }
             """

@@ -150,8 +150,12 @@ extension DirectiveTable {
             builder.http!.logFormats.append(LogFormat(
                 name: name, escape: escape, template: template, location: directive.location))
         }),
-        DirectiveSpec("access_log", anyHTTPLevel, .atLeast(1), .append(\.modules.logging.$accessLogs) { builder, directive in
-            try accessLog(builder, directive)
+        // `off` anywhere at a level wins over the level's other access_log lines, before or after it (nginx's
+        // llcf->off): the level's list stays empty once it has been seen (a path line alone never leaves it empty).
+        DirectiveSpec("access_log", anyHTTPLevel, .atLeast(1), .accumulate(\.modules.logging.$accessLogs) { builder, directive, level in
+            let logs = try accessLog(builder, directive)
+            if logs.isEmpty || level?.isEmpty == true { return [] }
+            return (level ?? []) + logs
         }),
         DirectiveSpec("stub_status", [.server, .location], .range(0, 1), .custom { builder, directive in
             try setHandler(builder, directive, .stubStatus)
