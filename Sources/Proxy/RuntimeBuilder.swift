@@ -252,10 +252,9 @@ struct Builder {
         }
         let reuse = entries.contains { $0.2.reuseport }
         let ssl = entries.contains { $0.2.ssl || $0.0.settings.ssl.enabled }
-        if ssl, (defaults.first ?? entries[0]).1.tls == nil {
-            let l = (defaults.first ?? entries[0]).2
+        if ssl, (defaults.first ?? entries[0]).1.tls == nil {   // at the default server's `server {`, as nginx says it
             throw ConfigError("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
-                              at: l.location ?? (defaults.first ?? entries[0]).0.location)
+                              at: (defaults.first ?? entries[0]).0.location)
         }
         let backlog = entries.compactMap { $0.2.backlog }.first ?? 511
         let ls = entries.map { $0.2 }

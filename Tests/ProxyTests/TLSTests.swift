@@ -271,6 +271,11 @@ import Testing
         #expect(noKey.1.contains("no \"ssl_certificate_key\" is defined for certificate \"rsa.crt\""))
         let noCertificate = try check("location / { return 200; }")
         #expect(noCertificate.1.contains("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in \(conf):1"))
+        // Named at the server's `server {` line, as nginx names it, not at its `listen`.
+        try TempDir.write(conf, "events {}\nhttp {\nserver {\nserver_name x;\nlisten 127.0.0.1:\(freePort()) ssl;\n}\n}\n")
+        let atServer = try ProxyProcess.run(arguments: ["-t", "-p", kit.dir, "-c", conf], prefix: kit.dir)
+        #expect(atServer.1.contains("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in \(conf):3"),
+                "\(atServer.1)")
         let http2 = try check("listen 127.0.0.1:\(freePort()) ssl http2; ssl_certificate \(kit.path("rsa.crt")); ssl_certificate_key \(kit.path("rsa.key"));")
         #expect(http2.0 == 0)
         #expect(http2.1.contains("[notice] HTTP/2 is not served yet"))
