@@ -414,8 +414,8 @@ final class CacheExchange {
         let out = ResponseHeadBuilder.build(for: r, upstream: e.response, proxy: exchange.proxy, connection: c,
                                             chunked: false, gzip: d, age: age, bodyLength: body.count)
         r.responseHead = out
-        // nginx counts the 10-byte gzip header and the deflate bytes, not the 8-byte trailer.
-        r.gzipRatio = GzipRatio(bytesIn: e.bodyLength, bytesOut: body.count - 8)
+        // nginx counts the whole member: the 10-byte header, the deflate bytes and the 8-byte trailer, as on a MISS.
+        r.gzipRatio = GzipRatio(bytesIn: e.bodyLength, bytesOut: body.count)
         let inline: [UInt8]?
         switch body {
         case .bytes(let b): inline = b

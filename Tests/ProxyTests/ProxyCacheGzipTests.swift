@@ -166,3 +166,34 @@ final class VersionCounter: Sendable {
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
     var current: Int { value.withLock { $0 } }
 }
+
+extension ProxyCacheGzipTests {
+    /// `$gzip_ratio` is the same for the same entry whether it was compressed on its way in (MISS) or sent as the
+    /// stored variant (HIT), both counting the whole gzip member as nginx does; a HIT left the trailer out.
+    @Test func aHitLogsTheSameGzipRatioAsItsMiss() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], body: Self.page) }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            log_format ratio "$upstream_cache_status $gzip_ratio";
+            proxy_cache_path \(try TempDir.make()) levels=1:2 keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                access_log logs/ratio.log ratio;
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_valid 200 1h;
+                    add_header X-Cache $upstream_cache_status;
+                    gzip on; gzip_comp_level 1; gzip_types text/plain;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let gz = ["Accept-Encoding": "gzip"]
+        #expect(try f.get("/p.txt", headers: gz).header("X-Cache") == "MISS")
+        #expect(try f.get("/p.txt", headers: gz).header("X-Cache") == "HIT")
+        let lines = f.logFile("logs/ratio.log", containing: "HIT").split(separator: "\n")
+        let ratios = lines.map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        #expect(lines.count == 2 && ratios[0] == ratios[1] && ratios[0] != "-", "\(lines)")
+    }
+}
