@@ -1,6 +1,5 @@
 import Balancing
 import EventLoop
-import Gzip
 import HTTP1
 
 /// Responses switchyard makes itself: error pages (nginx's bodies), `return`, redirects, and the status pages.
@@ -173,25 +172,17 @@ enum Responses {
             return FilteredMadeResponse.send(f, status: status, contentType: contentType, body: body, extra: extra, on: c)
         }
         r.status = status
-        let trailers = Trailers.expected(r, status: status)   // add_trailer: chunked, trailers after the body
-        var body = body, gzip: GzipDecision? = nil
-        if let g = r.location?.gzip, !body.isEmpty, !trailers, !r.isSubrequest {
-            gzip = compress(&body, g, status: status, contentType: contentType, r)
-        }
         var w = HeadWriter(reusing: &r.responseHead, minimumCapacity: 256 + body.count)
         w.appendStatusLine(status)
         ResponseHeadBuilder.appendServer(r, c, &w)
         ResponseHeadBuilder.appendDate(c, &w)
         // A 204 has no type (nginx's header filter clears it).
         if !contentType.isEmpty && status != 204 { w.appendHeader("Content-Type", contentType) }
+        let trailers = Trailers.expected(r, status: status)   // add_trailer: chunked, trailers after the body
         if trailers {
             w.append("Transfer-Encoding: chunked\r\n")
         } else if status != 204 && status != 304 {
-            w.appendHeader("Content-Length", gzip?.compress == true ? Int64(body.count) : contentLength ?? Int64(body.count))
-        }
-        if let d = gzip {
-            if d.compress { w.append("Content-Encoding: gzip\r\n") }
-            if d.addVary { w.append("Vary: Accept-Encoding\r\n") }
+            w.appendHeader("Content-Length", contentLength ?? Int64(body.count))
         }
         for (name, value) in extra { w.appendHeader(name, value) }
         if let pending = r.pendingLocation, extra.isEmpty {   // an error_page answering a redirect keeps its Location
@@ -209,29 +200,6 @@ enum Responses {
         let headCount = w.count
         if r.head?.method != .head { w.append(body) }
         sendWhole(w, headCount: headCount, r)
-    }
-
-    /// gzip for an answer switchyard makes (`return` text, its own pages): nginx's filter takes them as any other
-    /// (200, 403 or 404, a gzip_types type, at least gzip_min_length). The body is whole and small: compressed here
-    /// at once, and sent with its compressed length (nginx's, streamed, goes chunked).
-    @inline(never)
-    private static func compress(_ body: inout [UInt8], _ g: GzipRuntime, status: Int, contentType: [UInt8],
-                                 _ r: Request) -> GzipDecision {
-        let d = GzipStage.decideForMade(g, request: r, status: status, contentType: contentType, length: body.count)
-        guard d.compress, let filter = try? GzipBodyFilter(decision: d) else {
-            var plain = d
-            plain.reason = d.compress ? .disabled : d.reason   // zlib had no memory: sent as it is
-            return plain
-        }
-        var out: [UInt8] = []
-        body.withByteView { v in
-            var offset = 0
-            while offset < v.count { offset += filter.write(v.dropping(offset), into: &out) }
-        }
-        filter.finish(into: &out)
-        r.gzipRatio = filter.ratio
-        body = out
-        return d
     }
 
     /// Sends what `w` holds, a head of `headCount` bytes and the body after it, in one write and completes the
