@@ -135,13 +135,8 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
     /// deterministic one, as for an owner that is down.
     private func unknownRoute(_ session: ArraySlice<UInt8>, failback: FailbackTable?, state: inout PickState,
                               now: Instant) -> Pick? {
-        var result: Pick?
-        if let failback, let hash = failback.standIn(for: session, now: now),
-           let index = addressHashes.firstIndex(of: hash), !state.tried.contains(index),
-           health.take(index, state: &state, now: now.signed, allowDraining: true) {
-            counters?.failbackKept.wrappingAdd(1, ordering: .relaxed)
-            result = Pick(PeerID(index), .fallback)
-        } else {
+        var result = failback.flatMap { standIn($0, session, owner: nil, state: &state, now: now) }
+        if result == nil {
             result = fallback(key: StableHash.hash64(session), state: &state, now: now.signed).map { Pick(PeerID($0), .fallback) }
         }
         if let result { health.noteSession(result.peer, sessionID: session, now: now) }
@@ -150,11 +145,12 @@ public struct StickyRoute<Inner: Balancer>: Balancer {
 
     /// The stand-in a moved session stays on, taken for this try; nil when the session never moved, or its
     /// stand-in is gone from the upstream or unusable (then the entry goes: the owner, or a new stand-in, serves).
+    /// `owner` nil: the session's route names no server here.
     private func standIn(
-        _ table: FailbackTable, _ session: ArraySlice<UInt8>, owner: PeerID, state: inout PickState, now: Instant
+        _ table: FailbackTable, _ session: ArraySlice<UInt8>, owner: PeerID?, state: inout PickState, now: Instant
     ) -> Pick? {
         guard let hash = table.standIn(for: session, now: now) else { return nil }
-        guard let index = addressHashes.firstIndex(of: hash), index != owner.index else {
+        guard let index = addressHashes.firstIndex(of: hash), index != owner?.index else {
             table.forget(session)
             return nil
         }

@@ -130,17 +130,7 @@ enum FileLookup {
     static func slashRedirect(uri: [UInt8], args: ArraySlice<UInt8>?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(uri.count + 2 + (args?.count ?? 0))
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        for c in uri {
-            switch c {
-            case 0...0x20, 0x7f...0xff, UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"),
-                 UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"),
-                 UInt8(ascii: "?"), UInt8(ascii: "%"), UInt8(ascii: "#"):
-                out.append(UInt8(ascii: "%")); out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 0xf)])
-            default:
-                out.append(c)
-            }
-        }
+        URIEscape.append(uri, .uri, to: &out)   // nginx's NGX_ESCAPE_URI, the set a proxied URI is escaped with
         out.append(UInt8(ascii: "/"))
         if let args, !args.isEmpty { out.append(UInt8(ascii: "?")); out.append(contentsOf: args) }
         return out

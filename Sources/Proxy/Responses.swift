@@ -7,20 +7,22 @@ enum Responses {
     /// nginx's page for `status` (naming switchyard where nginx names itself), or nil for a code nginx has no
     /// page for: that answer goes out empty, with `Content-Length: 0` and no type (a `return 418`).
     static func errorPage(_ status: Int, tokens: Bool) -> [UInt8]? {
-        let sig = tokens ? "switchyard/\(Version.switchyard)" : "switchyard"
+        let title: String, heading: String, note: String
         if let text = badRequestText(status) {   // sent as 400s: the title says why, the heading "400 Bad Request"
-            return Array("<html>\r\n<head><title>400 \(text)</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>\(text)</center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
+            (title, heading, note) = ("400 \(text)", "400 Bad Request", "<center>\(text)</center>\r\n")
+        } else {
+            switch status {
+            case 302: title = "302 Found"   // nginx's status line says "302 Moved Temporarily", its page "302 Found"
+            case 401: title = "401 Authorization Required"   // and "401 Unauthorized"
+            case 498: title = "404 Not Found"   // nginx's "canceled", answered with the 404 page
+            case 301, 303, 307, 308, 400...406, 408...416, 421, 429, 500...505, 507:
+                title = "\(status) \(StatusReason.phrase(for: status).map { "\($0)" } ?? "")"
+            default: return nil
+            }
+            (heading, note) = (title, "")
         }
-        let title: String
-        switch status {
-        case 302: title = "302 Found"   // nginx's status line says "302 Moved Temporarily", its page "302 Found"
-        case 401: title = "401 Authorization Required"   // and "401 Unauthorized"
-        case 498: title = "404 Not Found"   // nginx's "canceled", answered with the 404 page
-        case 301, 303, 307, 308, 400...406, 408...416, 421, 429, 500...505, 507:
-            title = "\(status) \(StatusReason.phrase(for: status).map { "\($0)" } ?? "")"
-        default: return nil
-        }
-        return Array("<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
+        let sig = tokens ? "switchyard/\(Version.switchyard)" : "switchyard"
+        return Array("<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(heading)</h1></center>\r\n\(note)<hr><center>\(sig)</center>\r\n</body>\r\n</html>\r\n".utf8)
     }
 
     /// The statuses nginx answers with 400 and a page of their own: a request head too large (494, when a

@@ -341,16 +341,8 @@ import Testing
             }
             """)
         defer { f.proxy.stop() }
-        let c = try f.client()
-        try c.send("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        var reads = 0, total = 0
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(c.fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            reads += 1
-            total += n
-        }
+        let (bytes, reads) = try f.rawBytes("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let total = bytes.count
         #expect(total > 4000)
         #expect(reads <= 12, "\(reads) reads for \(total) bytes")
     }

@@ -32,15 +32,19 @@ struct Fixture {
 
     /// Sends `request` on a new connection and returns every byte the proxy writes until it closes.
     func raw(_ request: String) throws -> String {
+        String(decoding: try rawBytes(request).bytes, as: UTF8.self)
+    }
+
+    /// The same as bytes (a gzip body is no UTF-8), with how many reads returned them (how the answer was sent).
+    func rawBytes(_ request: String) throws -> (bytes: [UInt8], reads: Int) {
         let c = try client()
         try c.send(request)
-        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(c.fd, &chunk, chunk.count)
-            if n <= 0 { break }
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 65536), reads = 0
+        while case let n = read(c.fd, &chunk, chunk.count), n > 0 {
             bytes += chunk[0..<n]
+            reads += 1
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return (bytes, reads)
     }
 
     /// A log file's text once it contains `needle` (a line is written just after its response is sent), or what

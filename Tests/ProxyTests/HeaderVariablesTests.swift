@@ -86,10 +86,7 @@ import Testing
             }
             """)
         defer { f.proxy.stop() }
-        let c = try f.client()
-        try c.send("GET \(path) HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
-        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)   // bytes: gzip is no UTF-8
-        while case let n = read(c.fd, &chunk, chunk.count), n > 0 { bytes += chunk[0..<n] }
+        let bytes = try f.rawBytes("GET \(path) HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n").bytes
         let headEnd = try #require((3..<bytes.count).first { bytes[($0 - 3)...$0].elementsEqual([13, 10, 13, 10]) })
         let body = bytes.count - (headEnd + 1)
         let log = f.logFile("logs/sent.log", containing: path)
