@@ -71,12 +71,13 @@ enum GzipStage {
         return GzipPolicy.decide(g.config, req, res)
     }
 
-    /// The decision for a body switchyard makes with no length and no validators (an autoindex listing). A HEAD is
-    /// decided as a GET, as for a file.
-    static func decideForMade(_ g: GzipRuntime, request r: Request, status: Int, contentType: [UInt8]) -> GzipDecision {
+    /// The decision for a body switchyard makes, with no validators: an autoindex listing (no length), a page or a
+    /// `return` text (`length`, which gzip_min_length compares). A HEAD is decided as a GET, as for a file.
+    static func decideForMade(_ g: GzipRuntime, request r: Request, status: Int, contentType: [UInt8],
+                              length: Int? = nil) -> GzipDecision {
         var req = requestFacts(g, r)
         req.isHead = false
-        var res = GzipResponseFacts(status: status, contentType: contentType[...], contentLength: nil)
+        var res = GzipResponseFacts(status: status, contentType: contentType[...], contentLength: length)
         if req.hasVia, let e = r.location.expires, let h = e.headers(status: status, contentType: contentType, request: r) {
             res.cacheControl = Array(h.cacheControl.utf8)
             let now = Int64(time(nil))

@@ -1,5 +1,6 @@
 import Balancing
 import EventLoop
+import Gzip
 import HTTP1
 
 /// Responses switchyard makes itself: error pages (nginx's bodies), `return`, redirects, and the status pages.
@@ -164,9 +165,16 @@ enum Responses {
     /// Sends a complete response that switchyard produced: head and body in one buffer (the request's kept head
     /// buffer, so no allocation), one write. `tailStatus`: the status `add_header` and `expires` go by, when not
     /// this one (a 416 the range filter made of a 200).
+    /// `throughGzip: false`: the body is already what goes out (`sendThroughGzip`'s call, which comes before the
+    /// checks so that they run once).
     static func send(status: Int, contentType: [UInt8], body: [UInt8], contentLength: Int64? = nil,
-                     extra: [([UInt8], [UInt8])] = [], tailStatus: Int? = nil, on c: ClientConnection) {
+                     extra: [([UInt8], [UInt8])] = [], tailStatus: Int? = nil, throughGzip: Bool = true,
+                     on c: ClientConnection) {
         let r = c.request
+        if throughGzip, !body.isEmpty, r.location?.gzip != nil {   // no copy of the settings here
+            return sendThroughGzip(status: status, contentType: contentType, body: body, contentLength: contentLength,
+                                   extra: extra, tailStatus: tailStatus, on: c)
+        }
         // A body nobody reads is skipped first: bad chunked framing in it is answered with a 400 instead. Not by a
         // subrequest's answer: the body is its main request's (which auth_request may yet let through to proxy_pass).
         if c.unreadBody != .none, !r.isSubrequest, !c.discardBodyBeforeResponse(status: status) { return }
@@ -202,6 +210,51 @@ enum Responses {
         let headCount = w.count
         if r.head?.method != .head { w.append(body) }
         sendWhole(w, headCount: headCount, r)
+    }
+
+    /// gzip for an answer switchyard makes (`return` text, its own pages): nginx's filter takes them as any other
+    /// (200, 403 or 404, a gzip_types type, at least gzip_min_length long). The body is whole and small: compressed
+    /// here at once and sent with its compressed length (nginx's, streamed, goes chunked). Out of line, so that
+    /// `send` stays small enough to be inlined where a location has no gzip.
+    @inline(never)
+    private static func sendThroughGzip(status: Int, contentType: [UInt8], body: [UInt8], contentLength: Int64?,
+                                        extra: [([UInt8], [UInt8])], tailStatus: Int?, on c: ClientConnection) {
+        let r = c.request
+        r.status = status
+        var d = GzipStage.decideForMade(r.location.gzip!, request: r, status: status, contentType: contentType, length: body.count)
+        // A subrequest's answer is part of its main request's body; add_trailer makes the answer chunked, with its
+        // trailers after the body, and ssi's filters stream it (without gzip): all left plain.
+        guard d.compress || d.addVary, !r.isSubrequest, !Trailers.expected(r, status: status),
+              FilteredMadeResponse.applies(r, status: status, contentType: contentType, body: body) == nil else {
+            return send(status: status, contentType: contentType, body: body, contentLength: contentLength,
+                        extra: extra, tailStatus: tailStatus, throughGzip: false, on: c)
+        }
+        var packed = body, length = contentLength
+        if d.compress {
+            if let filter = try? GzipBodyFilter(decision: d) {
+                var out: [UInt8] = []
+                body.withByteView { v in
+                    var offset = 0
+                    while offset < v.count { offset += filter.write(v.dropping(offset), into: &out) }
+                }
+                filter.finish(into: &out)
+                r.gzipRatio = filter.ratio
+                packed = out
+                length = nil
+            } else {
+                d.reason = .disabled   // zlib had no memory: sent as it is
+            }
+        }
+        // Content-Encoding and Vary go where nginx's gzip filter puts them, before the caller's fields; a Location
+        // an error_page keeps comes after them, as `send` writes it when the caller has none.
+        var fields: [([UInt8], [UInt8])] = []
+        if d.compress { fields.append((Array("Content-Encoding".utf8), Array("gzip".utf8))) }
+        if d.addVary { fields.append((Array("Vary".utf8), Array("Accept-Encoding".utf8))) }
+        if extra.isEmpty, let pending = r.pendingLocation {
+            fields.append((Array("Location".utf8), absoluteLocation(pending, r, c)))
+        }
+        send(status: status, contentType: contentType, body: packed, contentLength: length, extra: fields + extra,
+             tailStatus: tailStatus, throughGzip: false, on: c)
     }
 
     /// Sends what `w` holds, a head of `headCount` bytes and the body after it, in one write and completes the

@@ -96,6 +96,36 @@ import Testing
         #expect(refused.hasPrefix("HTTP/1.1 403 ") && refused.contains("Connection: close"), "\(refused)")
     }
 
+    /// Answers switchyard makes go through gzip as nginx's do: `return` text of a gzip_types type and its own 404
+    /// page, for a client that accepts gzip, once at least gzip_min_length long; `Vary` whether compressed or not.
+    /// They went out plain (nginx compresses them, Debian's default nginx.conf has `gzip on`).
+    @Test func madeAnswersAreCompressedAsNginxs() throws {
+        let text = String(repeating: "switchyard makes this answer itself. ", count: 20)
+        let f = try Fixture(http: """
+            gzip on; gzip_vary on; gzip_types text/plain;
+            server {
+                listen 127.0.0.1:PORT;
+                root /nonexistent;
+                location /text { default_type text/plain; return 200 "\(text)"; }
+                location /short { default_type text/plain; return 200 "tiny"; }
+                location /teapot { default_type text/plain; return 500 "\(text)"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let gz = ["Accept-Encoding": "gzip"]
+        let packed = try f.get("/text", headers: gz)
+        #expect(packed.header("Content-Encoding") == "gzip" && packed.header("Vary") == "Accept-Encoding")
+        #expect(packed.header("Content-Length") == String(packed.body.count))
+        #expect(String(decoding: try ProxyGzipTests.inflate(packed.body), as: UTF8.self) == text)
+        let page = try f.get("/missing", headers: gz)
+        #expect(page.status == 404 && page.header("Content-Encoding") == "gzip")
+        #expect(String(decoding: try ProxyGzipTests.inflate(page.body), as: UTF8.self).contains("<title>404 Not Found</title>"))
+        let plain = try f.get("/text")
+        #expect(plain.header("Content-Encoding") == nil && plain.header("Vary") == "Accept-Encoding" && plain.text == text)
+        #expect(try f.get("/short", headers: gz).header("Content-Encoding") == nil)   // below gzip_min_length (20)
+        #expect(try f.get("/teapot", headers: gz).header("Content-Encoding") == nil)   // nginx: 200, 403 and 404 only
+    }
+
     /// An error page served from a file carries no Last-Modified (nginx's header filter keeps it on a 200, 206 or
     /// 304 only): a cache between would otherwise revalidate an error as if it were the page.
     @Test func anErrorPageFromAFileHasNoLastModified() throws {
