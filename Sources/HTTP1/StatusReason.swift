@@ -18,27 +18,22 @@ public enum StatusReason {
         }
     }
 
-    /// The phrase for `status`, or nil for a code without a standard phrase.
+    /// The phrase for `status`, or nil for a code nginx writes without one (its status-line table leaves out 102,
+    /// 203, 300, 305, 407, 417, 422, 451 and others: `return 451` goes out as `HTTP/1.1 451 `). 100 and 101 are
+    /// for the interim line and a tunnel's head, which nginx relays from the upstream.
     public static func phrase(for status: Int) -> StaticString? {
         switch status {
         case 100: "Continue"
         case 101: "Switching Protocols"
-        case 102: "Processing"
-        case 103: "Early Hints"
         case 200: "OK"
         case 201: "Created"
         case 202: "Accepted"
-        case 203: "Non-Authoritative Information"
         case 204: "No Content"
-        case 205: "Reset Content"
         case 206: "Partial Content"
-        case 207: "Multi-Status"
-        case 300: "Multiple Choices"
         case 301: "Moved Permanently"
         case 302: "Moved Temporarily"  // nginx's wording, kept for byte-identical responses
         case 303: "See Other"
         case 304: "Not Modified"
-        case 305: "Use Proxy"
         case 307: "Temporary Redirect"
         case 308: "Permanent Redirect"
         case 400: "Bad Request"
@@ -48,7 +43,6 @@ public enum StatusReason {
         case 404: "Not Found"
         case 405: "Not Allowed"  // nginx's wording
         case 406: "Not Acceptable"
-        case 407: "Proxy Authentication Required"
         case 408: "Request Time-out"  // nginx's wording
         case 409: "Conflict"
         case 410: "Gone"
@@ -58,16 +52,8 @@ public enum StatusReason {
         case 414: "Request-URI Too Large"
         case 415: "Unsupported Media Type"
         case 416: "Requested Range Not Satisfiable"
-        case 417: "Expectation Failed"
         case 421: "Misdirected Request"
-        case 422: "Unprocessable Entity"
-        case 423: "Locked"
-        case 424: "Failed Dependency"
-        case 426: "Upgrade Required"
-        case 428: "Precondition Required"
         case 429: "Too Many Requests"
-        case 431: "Request Header Fields Too Large"
-        case 451: "Unavailable For Legal Reasons"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"
         case 502: "Bad Gateway"

@@ -58,6 +58,19 @@ struct HeadWriterFieldTests {
         #expect(text(old.finish()) == "HTTP/1.0 200 OK\r\n")
     }
 
+    /// Codes nginx's status-line table has no phrase for go out with none (`return 451` is `HTTP/1.1 451 `): they
+    /// carried the RFC's phrase, a status line nginx never writes.
+    @Test func codesWithoutAPhraseInNginxsTableGoOutWithNone() {
+        for status in [102, 103, 203, 205, 207, 300, 305, 306, 407, 417, 418, 422, 426, 428, 431, 451, 506, 508] {
+            var w = HeadWriter()
+            w.appendStatusLine(status)
+            #expect(text(w.finish()) == "HTTP/1.1 \(status) \r\n")
+        }
+        var w = HeadWriter()
+        w.appendStatusLine(429)
+        #expect(text(w.finish()) == "HTTP/1.1 429 Too Many Requests\r\n")
+    }
+
     @Test func reusesTheBufferItIsGiven() {
         var kept: [UInt8] = []
         kept.reserveCapacity(1024)
