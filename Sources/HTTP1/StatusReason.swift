@@ -19,11 +19,10 @@ public enum StatusReason {
     }
 
     /// The phrase for `status`, or nil for a code nginx writes without one (its status-line table leaves out 102,
-    /// 203, 300, 305, 407, 417, 422, 451 and others: `return 451` goes out as `HTTP/1.1 451 `). 100 and 101 are
-    /// for the interim line and a tunnel's head, which nginx relays from the upstream.
+    /// 203, 300, 305, 407, 417, 422, 451 and others: `return 451` goes out as `HTTP/1.1 451 `). 101 is for a
+    /// tunnel's head, which nginx relays from the upstream.
     public static func phrase(for status: Int) -> StaticString? {
         switch status {
-        case 100: "Continue"
         case 101: "Switching Protocols"
         case 200: "OK"
         case 201: "Created"

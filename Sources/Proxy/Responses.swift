@@ -89,10 +89,12 @@ enum Responses {
         }
         guard let body else {
             if status >= 400 { return sendError(status, on: c) }
-            return send(status: status, contentType: r.location?.defaultType ?? [], body: [], on: c)
+            // nginx's `return 304` says `Content-Length: 0`; a 304 for a conditional request has none.
+            return send(status: status, contentType: r.location?.defaultType ?? [], body: [],
+                        contentLength: status == 304 ? 0 : nil, on: c)
         }
         r.status = status   // $status in the text is the answer's, as nginx sets it before evaluating
-        let bytes = r.evaluate(body)
+        var bytes = r.evaluate(body)
         // nginx's ngx_http_send_response: the type the URI's extension maps to, else default_type.
         let type: [UInt8]
         if let carried = r.carriedContentType {   // an X-Accel-Redirect's: nginx sets a type only when none is
@@ -101,6 +103,12 @@ enum Responses {
             type = loc.charset == nil && !r.uriHasExtension ? loc.defaultType : StaticFiles.contentType(r.uri, loc, request: r)
         } else {
             type = Array("text/plain".utf8)
+        }
+        // A 204 or 304 has no body, whatever the text: nginx sends the head alone (a 304 with the text's length).
+        if status == 204 || status == 304 {
+            let length = Int64(bytes.count)
+            bytes = []
+            return send(status: status, contentType: type, body: bytes, contentLength: length, on: c)
         }
         send(status: status, contentType: type, body: bytes, on: c)
     }
@@ -191,7 +199,7 @@ enum Responses {
         let trailers = Trailers.expected(r, status: status)   // add_trailer: chunked, trailers after the body
         if trailers {
             w.append("Transfer-Encoding: chunked\r\n")
-        } else if status != 204 && status != 304 {
+        } else if status != 204 && (status != 304 || contentLength != nil) {
             w.appendHeader("Content-Length", contentLength ?? Int64(body.count))
         }
         for (name, value) in extra { w.appendHeader(name, value) }

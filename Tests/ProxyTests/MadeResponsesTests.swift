@@ -47,6 +47,33 @@ import Testing
                 && denied.text.contains("<h1>401 Authorization Required</h1>"))
     }
 
+    /// `return 204 "text"` and `return 304 "text"` send the head alone, as nginx does (the 304 with the text's
+    /// length, a bare `return 304` with `Content-Length: 0`). The text went out after the head, so the next answer
+    /// on a kept-alive connection started with it.
+    @Test func noBodyAfterA204OrA304Return() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                location /nocontent { return 204 "text"; }
+                location /unchanged { return 304 "text"; }
+                location /bare { return 304; }
+                location /next { return 200 "next"; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        for path in ["/nocontent", "/unchanged", "/bare"] {
+            let wire = try f.raw("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let answers = wire.split(separator: "\r\n\r\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(answers.count == 3 && answers[1].hasPrefix("HTTP/1.1 200 OK") && answers[2] == "next", "\(path): \(wire)")
+            let head = answers[0]
+            switch path {
+            case "/nocontent": #expect(!head.contains("Content-Length") && !head.contains("Content-Type"), "\(head)")
+            case "/unchanged": #expect(head.contains("\r\nContent-Length: 4"), "\(head)")
+            default: #expect(head.contains("\r\nContent-Length: 0"), "\(head)")
+            }
+        }
+    }
+
     /// `$status` read while the answer is made is the answer's (nginx sets it before the text is evaluated), or the
     /// error an error_page is answering (nginx's err_status), in three digits: `000` before there is any. It read
     /// 0 in all four (`{"code":0}` for a JSON error page built from it).
