@@ -28,7 +28,18 @@ extension StaticFiles {
     /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers. nginx's header filters ran on the
     /// 200 before the range filter made it a 416, so `add_header` and `expires` give it what they give a 200
     /// (nginx runs them again for the error page: an `always` line comes twice there, once here).
+    /// An `error_page 416` answers it instead, with the Content-Range kept (nginx's range filter finalizes the
+    /// request with its 416, and the page's answer keeps the field it set).
     static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
+        let r = c.request
+        if r.location?.errorPages[416] != nil {
+            let kept = r.errorHeaders.count
+            r.errorHeaders.append(static: "Content-Range: ")
+            r.errorHeaders.append(contentsOf: ContentRange.unsatisfied(length: size))
+            r.errorHeaders.appendCRLF()
+            if ErrorPages.serve(416, r, c) { return }
+            r.errorHeaders.removeSubrange(kept...)
+        }
         let page = Responses.errorBody(Responses.errorPage(416, tokens: ResponseHeadBuilder.serverTokens(c.request, c))!, status: 416, c.request)
         Responses.send(status: 416, contentType: Responses.htmlType(c.request), body: page,
                        extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], tailStatus: 200, on: c)

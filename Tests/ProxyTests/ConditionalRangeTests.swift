@@ -161,6 +161,23 @@ import Testing
         #expect(none.status == 200 && none.header("Accept-Ranges") == nil)
     }
 
+    /// `error_page 416` answers a range nothing of the file satisfies, as nginx's range filter hands its 416 to the
+    /// error page, with the Content-Range kept. switchyard sent its own 416 page.
+    @Test func errorPage416AnswersAnUnsatisfiableRange() throws {
+        let f = try Fixture(http: """
+            server {
+                listen 127.0.0.1:PORT;
+                root files;
+                error_page 416 /416.html;
+            }
+            """, files: ["files/t.txt": Self.text, "files/416.html": "custom 416 page\n"])
+        defer { f.proxy.stop() }
+        let bad = try f.get("/t.txt", headers: ["Range": "bytes=100-"])
+        #expect(bad.status == 416 && bad.text == "custom 416 page\n", "\(bad.text)")
+        #expect(bad.headers("Content-Range") == ["bytes */19"])
+        #expect(try f.get("/t.txt", headers: ["Range": "bytes=0-2"]).text == "SEE")
+    }
+
     /// nginx's 416 is made of the 200 after add_header and expires ran on it: it keeps what they added (an
     /// `always` line once here; nginx runs them again for its error page and sends such a line twice).
     @Test func rangeNotSatisfiableKeepsAddHeaderAndExpires() throws {
