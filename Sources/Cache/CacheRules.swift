@@ -62,8 +62,10 @@ public struct CacheIgnoredHeaders: OptionSet, Sendable, Hashable {
     public static let cacheControl = CacheIgnoredHeaders(rawValue: 1 << 2)
     public static let setCookie = CacheIgnoredHeaders(rawValue: 1 << 3)
     public static let vary = CacheIgnoredHeaders(rawValue: 1 << 4)
+    /// An upstream's `X-Accel-Buffering` does not turn buffering, and with it storing, on or off.
+    public static let xAccelBuffering = CacheIgnoredHeaders(rawValue: 1 << 5)
 
-    /// `X-Accel-Expires`, `Expires`, `Cache-Control`, `Set-Cookie`, `Vary` (case-insensitive); other
+    /// `X-Accel-Expires`, `Expires`, `Cache-Control`, `Set-Cookie`, `Vary`, `X-Accel-Buffering` (case-insensitive); other
     /// names nginx accepts (`X-Accel-Redirect`, …) do not concern the cache and give `[]`; unknown gives nil.
     public init?(headerName: String) {
         switch headerName.lowercased() {
@@ -72,7 +74,8 @@ public struct CacheIgnoredHeaders: OptionSet, Sendable, Hashable {
         case "cache-control": self = .cacheControl
         case "set-cookie": self = .setCookie
         case "vary": self = .vary
-        case "x-accel-redirect", "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset": self = []
+        case "x-accel-buffering": self = .xAccelBuffering
+        case "x-accel-redirect", "x-accel-limit-rate", "x-accel-charset": self = []
         default: return nil
         }
     }

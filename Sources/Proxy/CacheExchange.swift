@@ -533,7 +533,7 @@ final class CacheExchange {
         }
         // A HEAD sent upstream as HEAD (convert_head off) is stored headers-only, usable by HEAD requests alone.
         let headOnly = requestHead.method == .head && !convertsHead
-        guard mayStore, uses >= location.rules.minUses else { return releaseLock() }
+        guard mayStore, uses >= location.rules.minUses, storesBuffered(resp) else { return releaseLock() }
         let now = Int64(time(nil))
         guard case .store(let plan) = CachePolicy.store(facts, facts(of: resp), location.rules, now: now,
                                                         requestTime: requestTime) else {
@@ -567,6 +567,17 @@ final class CacheExchange {
             writeFailed(error)
         }
         if headOnly { bodyComplete() }   // no body will follow
+    }
+
+    /// nginx stores only an answer it buffers: not under `proxy_buffering off`, nor when the upstream says
+    /// `X-Accel-Buffering: no` (`yes` turns buffering on under `off`), unless proxy_ignore_headers names the field.
+    /// A streamed answer (server-sent events, long polling) is never replayed from the cache.
+    private func storesBuffered(_ resp: ResponseHead) -> Bool {
+        guard !location.rules.ignoreHeaders.contains(.xAccelBuffering),
+              let value = resp.firstHeader("x-accel-buffering") else { return location.buffering }
+        if ASCII.equalsIgnoringCase(value, "no".utf8) { return false }
+        if ASCII.equalsIgnoringCase(value, "yes".utf8) { return true }
+        return location.buffering
     }
 
     /// RFC 9111 §4.4: drops the entries for the request's URI and the same-host URIs of the answer's `Location`

@@ -33,6 +33,9 @@ final class CacheLocation: @unchecked Sendable {
     let convertHead: Bool
     /// `proxy_cache_max_range_offset`; nil: no limit.
     var maxRangeOffset: Int64? = nil
+    /// `proxy_buffering`: nginx stores only an answer it buffers (an upstream's `X-Accel-Buffering` may say
+    /// otherwise, `storesBuffered`).
+    var buffering = true
     /// `proxy_temp_path`, where responses are written first when the zone has `use_temp_path=on`.
     let tempPath: String
 
@@ -99,7 +102,7 @@ final class CacheLocation: @unchecked Sendable {
     /// Compiles a location's settings of `module` (`proxy_cache*`, `fastcgi_cache*`, …); nil when its `*_cache` is
     /// off. An unknown zone is a configuration error; `*_cache $variable` chooses among the module's zones only.
     static func build(_ s: UpstreamCacheSettings, module: CacheModule = .proxy, ignoreHeaders: Set<String>,
-                      tempPath: String = "", zones: [String: CacheZone], at loc: SourceLocation,
+                      buffering: Bool = true, tempPath: String = "", zones: [String: CacheZone], at loc: SourceLocation,
                       compile: (Template) throws(ConfigError) -> CompiledTemplate) throws(ConfigError) -> CacheLocation? {
         guard let name = s.zone, name != "off" else { return nil }
         var s = s
@@ -112,16 +115,21 @@ final class CacheLocation: @unchecked Sendable {
             let selectorName = try compile(template)
             var byName: [[UInt8]: CacheLocation] = [:]
             for (zoneName, zone) in zones where zone.module == module {
-                byName[Array(zoneName.utf8)] = try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath,
-                                                         compile: compile)
+                let one = try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile)
+                one.buffering = buffering
+                byName[Array(zoneName.utf8)] = one
             }
-            return try build(s, zone: nil, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile,
-                             selector: ZoneSelector(name: selectorName, byName: byName))
+            let made = try build(s, zone: nil, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile,
+                                 selector: ZoneSelector(name: selectorName, byName: byName))
+            made.buffering = buffering
+            return made
         }
         guard let zone = zones[name], zone.module == module else {
             throw ConfigError("\"\(module.prefix)_cache\" zone \"\(name)\" is unknown", at: loc)
         }
-        return try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile)
+        let made = try build(s, zone: zone, ignoreHeaders: ignoreHeaders, tempPath: tempPath, compile: compile)
+        made.buffering = buffering
+        return made
     }
 
     private static func build(_ s: UpstreamCacheSettings, zone: CacheZone?, ignoreHeaders: Set<String>, tempPath: String,

@@ -1212,7 +1212,9 @@ struct Builder {
                             bufferSize: p.bufferSize, requestBuffering: p.requestBuffering,
                             cache: p.cache.zone == nil ? nil :
                                 try CacheLocation.build(p.cache, module: cgi?.cacheModule ?? .proxy,
-                                                        ignoreHeaders: p.ignoreHeaders, tempPath: p.tempPath,
+                                                        ignoreHeaders: p.ignoreHeaders,
+                                                        buffering: cgi == nil ? p.buffering : true,   // *_buffering: ignored
+                                                        tempPath: p.tempPath,
                                                         zones: cacheZones, at: loc,
                                                         compile: { t throws(ConfigError) in try compile(t, at: loc) }),
                             rewrites: try proxyRewrites(p, at: loc), tls: tls,

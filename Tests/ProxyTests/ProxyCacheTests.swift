@@ -93,6 +93,41 @@ import Testing
         #expect(backend.requests == 3)
     }
 
+    /// nginx stores only what it buffers: under `proxy_buffering off`, or when the upstream says
+    /// `X-Accel-Buffering: no`, every request goes upstream (a stream, server-sent events or a long poll, is not
+    /// replayed to later clients); `X-Accel-Buffering: yes` under `off` buffers, so stores; proxy_ignore_headers
+    /// X-Accel-Buffering ignores the field. switchyard stored them all.
+    @Test func unbufferedAnswersAreNotStored() throws {
+        let backend = try MockBackend(name: "b1") { req in
+            let say = req.target.split(separator: "?").dropFirst().first.map(String.init)
+            return MockResponse(headers: say.map { [("X-Accel-Buffering", $0)] } ?? [], text: "stream")
+        }
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                proxy_cache one;
+                proxy_cache_valid 200 1h;
+                add_header X-Cache $upstream_cache_status;
+                location /off/ { proxy_pass http://\(backend.address); proxy_buffering off; }
+                location /on/ { proxy_pass http://\(backend.address); }
+                location /ignoring/ { proxy_pass http://\(backend.address); proxy_ignore_headers X-Accel-Buffering; }
+            }
+            """)
+        defer { f.proxy.stop() }
+        func statuses(_ path: String) throws -> [String] {
+            try (0..<2).map { _ in try f.get(path).header("X-Cache") ?? "none" }
+        }
+        #expect(try statuses("/off/a") == ["MISS", "MISS"])
+        #expect(try statuses("/on/b?no") == ["MISS", "MISS"])
+        #expect(try statuses("/on/c?NO") == ["MISS", "MISS"])
+        #expect(try statuses("/off/d?yes") == ["MISS", "HIT"])
+        #expect(try statuses("/on/e") == ["MISS", "HIT"])
+        #expect(try statuses("/ignoring/f?no") == ["MISS", "HIT"])
+        #expect(backend.requests == 9)
+    }
+
     @Test func varyCookieIsNotSharedAcrossUsers() throws {
         let backend = try MockBackend(name: "b1") { req in
             MockResponse(headers: [("Vary", "Cookie")], text: "for \(req.header("Cookie") ?? "-")")
