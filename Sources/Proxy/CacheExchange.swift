@@ -64,6 +64,9 @@ final class CacheExchange {
     /// A MISS below `proxy_cache_min_uses` (nginx's NGX_HTTP_CACHE_SCARCE): the request goes up as it came, Range and
     /// validators too, and the answer passes as sent (a 206 stays a 206), since it will not be stored.
     private var scarce = false
+    /// The Range starts at or past `proxy_cache_max_range_offset`: a fresh entry answers it, else it goes up as
+    /// it came (as `scarce`) and the answer is not stored.
+    private var farRange = false
     private var uses = 1
     private var holdsLock = false
     private var writer: (any CacheWriter)?
@@ -119,12 +122,13 @@ final class CacheExchange {
             cx.mayStore = false
             return .fetch(cx)
         }
-        // proxy_cache_max_range_offset: the request goes upstream as it came, Range and all, and is not stored.
-        if let limit = loc.maxRangeOffset, let range = r.requestHeader("range"), rangeStarts(range, atOrPast: limit) {
-            return .fetch(nil)
-        }
         let cx = CacheExchange(location: loc, facts: facts, key: CacheKey(r.evaluate(loc.key, reserving: 128)), exchange: ex)
         cx.convertsHead = loc.convertHead && r.head.method == .head
+        // proxy_cache_max_range_offset: looked up as any request (a fresh entry answers, nginx's HIT); on a miss the
+        // request goes upstream as it came, Range and all, and is not stored.
+        if let limit = loc.maxRangeOffset, let range = r.requestHeader("range"), rangeStarts(range, atOrPast: limit) {
+            cx.farRange = true
+        }
         if decision == .bypass {
             r.cacheStatus = CacheStatus.bypass.bytes
             return .fetch(cx)
@@ -174,9 +178,10 @@ final class CacheExchange {
             }
             stale = e
         }
+        if farRange { stale = nil }   // an expired entry is not refreshed by a part of it
         guard let s = stale else {
             r.cacheStatus = CacheStatus.miss.bytes
-            if uses < location.rules.minUses {
+            if uses < location.rules.minUses || farRange {
                 scarce = true
                 mayStore = false
                 return .fetch(self)
