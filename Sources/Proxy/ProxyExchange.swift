@@ -949,6 +949,9 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         conn = nil
         cache?.finish()   // a 101 is never stored: give back a proxy_cache_lock this request held
         cache = nil
+        // The tunnel watches the socket itself. Left as the owner, this exchange (and through it the client, which
+        // owns the tunnel, which holds the connection) would be a cycle: the configuration never freed.
+        c.owner = nil
         Tunnel.start(client: client, upstream: c, head: head, request: request, proxy: proxy) { [self] in
             releasePeer(.ok, now: client.worker.now())
         }

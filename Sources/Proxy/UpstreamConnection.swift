@@ -86,6 +86,7 @@ final class UpstreamConnection {
     func close() {
         if closed { return }
         closed = true
+        owner = nil   // nothing more to report, and no reference kept to the exchange that had it
         reader.disarm(); writer.disarm()
         transport.tls?.shutdown()
         Syscall.close(fd)

@@ -192,6 +192,11 @@ struct WebSocketTests {
         // The tunnels were logged with the configuration they started on.
         let log = f.logFile("logs/ws.log", containing: "101 ")
         #expect(!log.contains("reloaded"), "\(log)")
+        // Once they are closed, the old configuration is freed (its maps, zones, open logs): a tunnel's
+        // upstream connection still named the exchange as its owner, which held the client, which held the
+        // tunnel, so a configuration that ever carried one stayed in memory, its log files open, for good.
+        let retired = "configuration 1 exited with code 0"
+        #expect(f.logFile("logs/error.log", containing: retired).contains(retired), "\(f.errorLog())")
     }
 
     @Test func aGracefulStopWaitsForTunnels() throws {
