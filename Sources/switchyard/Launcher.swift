@@ -21,6 +21,10 @@ struct Launcher {
             if !invocation.test && invocation.signal == nil { return 0 }
         }
         if let alert = output.openFailure() { output.line("switchyard: [alert] \(alert)") }
+        // Serving: the signals the master handles wait from here, while the files are read (a large map took
+        // seconds), instead of killing the process; they are acted on once it serves. -t and -s keep the default
+        // actions, so ^C still ends them.
+        if !invocation.test && invocation.signal == nil { Server.holdSignals() }
         guard let configuration = load() else {
             if invocation.test { output.line("switchyard: configuration file \(invocation.configFile) test failed") }
             return 1
