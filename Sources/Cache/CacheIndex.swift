@@ -15,7 +15,8 @@ public struct CacheIndexEntry: Sendable, Equatable {
     public var exists: Bool
     /// A request holds `proxy_cache_lock` and is fetching the response.
     public var filling: Bool
-    /// When that fill started, for `proxy_cache_lock_age`.
+    /// When that fill started, in milliseconds of the caller's fill clock (`beginFill`), for
+    /// `proxy_cache_lock_age`.
     public var fillStarted: Int64
     /// An upstream error that `proxy_intercept_errors` answered with an error page, cached as its status alone
     /// (nginx's node `error`): until `errorValidUntil` a request for the key gets that status (and its error
@@ -84,7 +85,7 @@ public enum CacheFillRole: Sendable, Equatable {
 ///
 ///     let index = CacheIndex(limits: CacheIndexLimits(zoneBytes: 200 << 20, maxSize: 30 << 30, inactive: 86_400))
 ///     let e = index.lookup(key, now: now)          // counts a use; e.exists -> open the file
-///     if index.beginFill(key, now: now, lockAge: 5) == .fill { ...; index.commit(key, bytes: n, validUntil: t, now: now) }
+///     if index.beginFill(key, now: now, clockMillis: ms, lockAgeMillis: 5_000) == .fill { ...; index.commit(key, bytes: n, validUntil: t, now: now) }
 ///
 /// Thread safety: all workers share one index, guarded by one `Lock` (a pthread mutex, which ThreadSanitizer
 /// sees). Every method holds it only for O(1) dictionary and list updates (eviction walks are bounded by `limit`); no
@@ -177,19 +178,21 @@ public final class CacheIndex: Sendable {
         }
     }
 
-    /// `proxy_cache_lock`: the first caller fills; others wait unless the fill is older than `lockAge`
-    /// seconds (`proxy_cache_lock_age`), in which case one more request is let through.
-    public func beginFill(_ key: CacheDigest, now: Int64, lockAge: Int64) -> CacheFillRole {
+    /// `proxy_cache_lock`: the first caller fills; others wait unless the fill is `lockAgeMillis` old
+    /// (`proxy_cache_lock_age`), in which case one more request is let through and the age counts from it.
+    /// `clockMillis`: a monotonic clock in milliseconds, the same for every caller (whole seconds of `now` made
+    /// a fill begun late in a second look a second old at once).
+    public func beginFill(_ key: CacheDigest, now: Int64, clockMillis: Int64, lockAgeMillis: Int64) -> CacheFillRole {
         locked { s in
             guard let i = s.map[key] else {
-                let entry = CacheIndexEntry(
-                    size: 0, validUntil: 0, lastAccess: now, uses: 1, exists: false, filling: true, fillStarted: now)
+                let entry = CacheIndexEntry(size: 0, validUntil: 0, lastAccess: now, uses: 1, exists: false,
+                                            filling: true, fillStarted: clockMillis)
                 s.insert(key, entry, maxEntries: limits.maxEntries)
                 return .fill
             }
-            if s.nodes[i].entry.filling && now - s.nodes[i].entry.fillStarted < lockAge { return .wait }
+            if s.nodes[i].entry.filling && clockMillis - s.nodes[i].entry.fillStarted < lockAgeMillis { return .wait }
             s.nodes[i].entry.filling = true
-            s.nodes[i].entry.fillStarted = now
+            s.nodes[i].entry.fillStarted = clockMillis
             return .fill
         }
     }

@@ -187,7 +187,7 @@ final class CacheExchange {
                 return .fetch(self)
             }
             if location.lock {
-                if zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .wait {
+                if beginFill(now: now) == .wait {
                     waitForFill()
                     return .waiting(self)
                 }
@@ -203,7 +203,7 @@ final class CacheExchange {
         // use_stale updating (or the entry's stale-while-revalidate): one request refreshes, the others get
         // the expired entry meanwhile.
         if location.useStale.contains(.updating) || now < entryValidUntil + windows.whileRevalidate {
-            if zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .wait {
+            if beginFill(now: now) == .wait {
                 stale = nil
                 serve(s, as: .updating)
                 return .served
@@ -307,6 +307,12 @@ final class CacheExchange {
         t.arm(exactMillis: Self.lockPollMillis)
     }
 
+    /// `proxy_cache_lock` for this key: `.fill` makes this request the one that fetches.
+    private func beginFill(now: Int64) -> CacheFillRole {
+        zone.index.beginFill(key.digest, now: now, clockMillis: Int64(Clock.monotonicNanos() / 1_000_000),
+                             lockAgeMillis: location.lockAgeMillis)
+    }
+
     private func pollFill() {
         let now = Int64(time(nil))
         let found = zone.index.peekHot(key.digest)
@@ -318,13 +324,20 @@ final class CacheExchange {
         }
         let waited = Int((Clock.monotonicNanos() &- waitStarted) / 1_000_000)
         if found?.entry.filling == true && waited < location.lockTimeoutMillis {
+            // proxy_cache_lock_age, for a request already waiting too: a fill that old lets this one through to
+            // fetch (and store) the answer, and the next waiter's turn comes a lock age later.
+            if beginFill(now: now) == .fill {
+                waitTimer = nil
+                holdsLock = true
+                return exchange.startUpstream()
+            }
             waitTimer?.arm(exactMillis: Self.lockPollMillis)
             return
         }
         waitTimer = nil
         if found?.entry.filling == true {
             mayStore = false   // lock_timeout: pass the request on, do not cache its answer
-        } else if location.lock, zone.index.beginFill(key.digest, now: now, lockAge: location.lockAgeSeconds) == .fill {
+        } else if location.lock, beginFill(now: now) == .fill {
             holdsLock = true   // the filler gave up without storing: this request fills now
         }
         exchange.startUpstream()

@@ -22,7 +22,7 @@ final class CacheLocation: @unchecked Sendable {
     let useStale: StaleConditions
     let lock: Bool
     let lockTimeoutMillis: Int
-    let lockAgeSeconds: Int64
+    let lockAgeMillis: Int64
     /// `proxy_cache_revalidate`: an expired entry with validators is asked for with If-None-Match /
     /// If-Modified-Since, and a 304 makes it fresh again.
     let revalidate: Bool
@@ -87,11 +87,11 @@ final class CacheLocation: @unchecked Sendable {
 
     init(zone: CacheZone?, key: CompiledTemplate, rules: CacheRules, bypass: [CompiledTemplate],
          noCache: [CompiledTemplate], useStale: StaleConditions, lock: Bool, lockTimeoutMillis: Int,
-         lockAgeSeconds: Int64, revalidate: Bool = false, backgroundUpdate: Bool = false, convertHead: Bool = true,
+         lockAgeMillis: Int64, revalidate: Bool = false, backgroundUpdate: Bool = false, convertHead: Bool = true,
          tempPath: String = "", selector: ZoneSelector? = nil) {
         self.zoneOrNil = zone; self.selector = selector; self.key = key; self.rules = rules; self.bypass = bypass; self.noCache = noCache
         self.useStale = useStale; self.lock = lock; self.lockTimeoutMillis = lockTimeoutMillis
-        self.lockAgeSeconds = lockAgeSeconds; self.revalidate = revalidate; self.backgroundUpdate = backgroundUpdate
+        self.lockAgeMillis = lockAgeMillis; self.revalidate = revalidate; self.backgroundUpdate = backgroundUpdate
         self.convertHead = convertHead
         self.tempPath = tempPath
     }
@@ -154,7 +154,7 @@ final class CacheLocation: @unchecked Sendable {
         for t in s.noCache { noCache.append(try compile(t)) }
         let made = CacheLocation(zone: zone, key: try compile(s.key), rules: rules, bypass: bypass, noCache: noCache,
                                  useStale: stale, lock: s.lock, lockTimeoutMillis: millis(s.lockTimeout),
-                                 lockAgeSeconds: Int64(s.lockAge.components.seconds), revalidate: s.revalidate,
+                                 lockAgeMillis: Int64(millis(s.lockAge)), revalidate: s.revalidate,
                                  backgroundUpdate: s.backgroundUpdate,
                                  convertHead: s.convertHead, tempPath: tempPath, selector: selector)
         made.maxRangeOffset = s.maxRangeOffset.map { Int64($0) }

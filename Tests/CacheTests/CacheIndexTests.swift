@@ -42,14 +42,21 @@ private let t0: Int64 = 1_795_597_200
 
     @Test func cacheLockLetsOneRequestFill() {
         let index = CacheIndex(limits: CacheIndexLimits(maxEntries: 10))
-        #expect(index.beginFill(key(1), now: t0, lockAge: 5) == .fill)
-        #expect(index.beginFill(key(1), now: t0 + 1, lockAge: 5) == .wait)
-        #expect(index.beginFill(key(1), now: t0 + 4, lockAge: 5) == .wait)
-        // proxy_cache_lock_age: a fill older than 5 s lets one more request through.
-        #expect(index.beginFill(key(1), now: t0 + 5, lockAge: 5) == .fill)
-        #expect(index.beginFill(key(1), now: t0 + 6, lockAge: 5) == .wait)
+        // The fill clock in milliseconds; `now` (whole seconds) only for the entry's last access.
+        func fill(_ ms: Int64) -> CacheFillRole {
+            index.beginFill(key(1), now: t0 + ms / 1000, clockMillis: 900 + ms, lockAgeMillis: 5_000)
+        }
+        #expect(fill(0) == .fill)
+        #expect(fill(1_000) == .wait)
+        // A second boundary crossed early in the fill does not make it a second old.
+        #expect(fill(4_999) == .wait)
+        // proxy_cache_lock_age: a fill 5 s old lets one more request through, and the age counts from it.
+        #expect(fill(5_000) == .fill)
+        #expect(fill(6_000) == .wait)
+        #expect(fill(9_999) == .wait)
+        #expect(fill(10_000) == .fill)
         index.endFill(key(1))
-        #expect(index.beginFill(key(1), now: t0 + 7, lockAge: 5) == .fill)
+        #expect(fill(10_001) == .fill)
         index.commit(key(1), bytes: 1, validUntil: t0 + 60, now: t0 + 8)
         #expect(index.peek(key(1))?.filling == false)
     }
@@ -87,7 +94,7 @@ private let t0: Int64 = 1_795_597_200
     @Test func fillingEntriesSurviveEviction() {
         let index = CacheIndex(limits: CacheIndexLimits(maxEntries: 100, maxSize: 0, inactive: 1))
         index.commit(key(1), bytes: 4096, validUntil: t0, now: t0)
-        #expect(index.beginFill(key(1), now: t0, lockAge: 5) == .fill)
+        #expect(index.beginFill(key(1), now: t0, clockMillis: 0, lockAgeMillis: 5_000) == .fill)
         #expect(index.manage(now: t0 + 100) == [])
         index.endFill(key(1))
         #expect(index.manage(now: t0 + 100) == [key(1)])

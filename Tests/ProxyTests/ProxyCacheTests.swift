@@ -1,3 +1,4 @@
+import EventLoop
 import Glibc
 import HTTP1
 import Synchronization
@@ -244,6 +245,36 @@ import Testing
         }
         #expect(backend.requests == 1)
         #expect(statuses == ["MISS": 1, "HIT": 49])
+    }
+
+    /// proxy_cache_lock_age lets one waiting request through each time the fill has gone on that long, as nginx:
+    /// requests already waiting included, one lock age apart. A waiter was let through only when it arrived after
+    /// the age (counted in whole seconds), so with a fill that hangs every waiter stayed until lock_timeout.
+    @Test func lockAgeLetsAWaiterThroughEachLockAge() throws {
+        let gate = MockGate()
+        let arrivals = Mutex<[UInt64]>([])
+        let backend = try MockBackend(name: "b1") { _ in
+            arrivals.withLock { $0.append(Clock.monotonicNanos()) }
+            return MockResponse(body: Array("fill".utf8), hold: MockHold(gate: gate, rest: Array("ed".utf8)))
+        }
+        defer { backend.stop() }
+        let f = try Self.fixture(backend, dir: try TempDir.make(),
+                                 extra: "proxy_cache_lock on; proxy_cache_lock_age 500ms; proxy_cache_lock_timeout 30s;")
+        defer { f.proxy.stop() }
+        var clients: [TestClient] = []
+        for i in 0..<4 {
+            let c = try f.client()
+            try c.send("GET /slow.html HTTP/1.1\r\nHost: x\r\n\r\n")
+            clients.append(c)
+            if i == 0 { #expect(eventually { backend.requests == 1 }) }   // the fill began: the rest wait
+        }
+        #expect(eventually { backend.requests == 4 }, "\(backend.requests) upstream requests")
+        let times = arrivals.withLock { $0 }
+        for (a, b) in zip(times, times.dropFirst()) {
+            #expect(b - a >= 400_000_000, "a waiter went up \((b - a) / 1_000_000) ms after the one before")
+        }
+        gate.open()
+        for c in clients { #expect(try c.readResponse().text == "filled") }
     }
 
     @Test func staleEntryServedWhenTheBackendIsDown() throws {
