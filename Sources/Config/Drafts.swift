@@ -174,6 +174,9 @@ final class MapDraft {
     let variable: String
     var defaultValue: Template?
     var entries: [MapEntry] = []
+    /// The exact keys in `entries`, for the duplicate check: searching `entries` for each new key made loading a
+    /// map of n keys take n²/2 string comparisons (3 s for 40,000 keys).
+    private var exactKeys: Set<String> = []
     var hostnames = false
     var volatile = false
     let location: SourceLocation
@@ -213,7 +216,7 @@ final class MapDraft {
             try builder.checkRegex(pattern, caseInsensitive: caseInsensitive, at: directive.location)
         }
         // nginx rejects a repeated exact key but accepts a repeated regex (the first one matches).
-        if case .exact = mapKey, entries.contains(where: { $0.key == mapKey }) {
+        if case .exact(let exact) = mapKey, !exactKeys.insert(exact).inserted {
             throw ConfigError("conflicting parameter \"\(key)\"", at: directive.location)
         }
         entries.append(MapEntry(key: mapKey, value: value, location: directive.location))

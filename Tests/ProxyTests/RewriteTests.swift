@@ -330,6 +330,23 @@ import Testing
         #expect(try f.get("/?h=other").text == "none")
     }
 
+    /// A generated map of 20,000 exact keys (and a regex after them) loads and answers for its first, middle and
+    /// last keys, case-insensitively, and the default for a key it lacks.
+    @Test func largeMapResolvesFirstMiddleAndLastKeys() throws {
+        let n = 20_000
+        let lines = (1...n).map { "/p\($0) v\($0);" } + ["~^/re/(?<id>\\d+)$ r$id;"]
+        let f = try Fixture(http: """
+            map $uri $bigmap { default none; include map.conf; }
+            server { listen 127.0.0.1:PORT; location / { return 200 "$bigmap"; } }
+            """, files: ["conf/map.conf": lines.joined(separator: "\n") + "\n"])
+        defer { f.proxy.stop() }
+        #expect(try f.get("/p1").text == "v1")
+        #expect(try f.get("/p\(n / 2)").text == "v\(n / 2)")
+        #expect(try f.get("/P\(n)").text == "v\(n)")
+        #expect(try f.get("/re/42").text == "r42")
+        #expect(try f.get("/p\(n + 1)").text == "none")
+    }
+
     @Test func upstreamByteCountsPerTry() throws {
         let backend = try MockBackend(name: "b") { _ in MockResponse(text: "hello") }
         defer { backend.stop() }
