@@ -213,15 +213,16 @@ final class ConfigBuilder {
         if directive.block != nil {
             throw ConfigError("unexpected \"{\"", at: directive.location)
         }
-        var types = settings.content.types
+        // In place (the `types` handler marked the setting set): a copy taken out of the settings and set back
+        // duplicated the level's whole table on every line, as the settings still held it, so a `types` block of
+        // n lines took time in n².
         for ext in directive.arguments {
-            if let previous = types[ext.text] {
+            if let previous = settings.content.types[ext.text] {
                 warn("duplicate extension \"\(ext.text.lowercased())\", content type: \"\(directive.name)\", "
                     + "previous content type: \"\(previous)\"", at: directive.location)
             }
-            types.add(type: directive.name, extension: ext.text)
+            settings.content.types.add(type: directive.name, extension: ext.text)
         }
-        settings.content.$types.set(types)
     }
 
     private func addMapEntry(_ directive: Directive) throws {
