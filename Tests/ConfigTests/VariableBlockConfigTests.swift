@@ -40,6 +40,30 @@ import Testing
         #expect(r.isEmpty)
     }
 
+    /// Overwriting only the ranges a new one overlaps gives what a per-address model gives: random ranges and
+    /// deletes over a small space, checked address by address, the list sorted, disjoint and nothing empty in it.
+    @Test func geoRangesOverwriteAgreesWithAPerAddressModel() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var ranges: [GeoRange] = []
+            var model = [[UInt8]?](repeating: nil, count: 64)
+            for step in 0..<40 {
+                let a = UInt32.random(in: 0..<64, using: &rng), b = UInt32.random(in: 0..<64, using: &rng)
+                let value: [UInt8]? = Int.random(in: 0..<4, using: &rng) == 0 ? nil : [UInt8(step)]
+                GeoRange.overwrite(&ranges, first: min(a, b), last: max(a, b), value: value)
+                for i in min(a, b)...max(a, b) { model[Int(i)] = value }
+            }
+            #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.last < $1.first } && ranges.allSatisfy { $0.first <= $0.last })
+            #expect((0..<64).map { GeoRange.find(ranges, UInt32($0))?.value } == model)
+        }
+        // The ends of the address space.
+        var r: [GeoRange] = []
+        GeoRange.overwrite(&r, first: 0, last: .max, value: [1])
+        GeoRange.overwrite(&r, first: 0, last: 0, value: [2])
+        GeoRange.overwrite(&r, first: .max, last: .max, value: [3])
+        #expect(r.map { [$0.first, $0.last] } == [[0, 0], [1, .max - 1], [.max, .max]])
+    }
+
     @Test func geoBlocks() throws {
         var diagnostics: [ConfigDiagnostic] = []
         let config = try load(http("""

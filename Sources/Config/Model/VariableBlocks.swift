@@ -40,17 +40,27 @@ public struct GeoRange: Sendable, Equatable {
     }
 
     /// Writes `value` over [first, last] of sorted, non-overlapping `ranges` (nil value: deletes it).
+    /// Only the ranges it overlaps are replaced, found by a binary search: rebuilding and sorting the whole list
+    /// for each line made a `ranges` block of n lines take time in n² log n.
     public static func overwrite(_ ranges: inout [GeoRange], first: UInt32, last: UInt32, value: [UInt8]?) {
-        var out: [GeoRange] = []
-        out.reserveCapacity(ranges.count + 2)
-        for r in ranges {
-            if r.last < first || r.first > last { out.append(r); continue }
-            if r.first < first { out.append(GeoRange(first: r.first, last: first - 1, value: r.value)) }
-            if r.last > last { out.append(GeoRange(first: last + 1, last: r.last, value: r.value)) }
+        // The first range ending at or after `first` (the ends are sorted as the starts are), then those that
+        // start at or before `last`: exactly the ones [first, last] overlaps.
+        var lo = 0, hi = ranges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ranges[mid].last < first { lo = mid + 1 } else { hi = mid }
         }
-        if let value { out.append(GeoRange(first: first, last: last, value: value)) }
-        out.sort { $0.first < $1.first }
-        ranges = out
+        var end = lo
+        while end < ranges.count && ranges[end].first <= last { end += 1 }
+        var replacement: [GeoRange] = []
+        if lo < end, ranges[lo].first < first {
+            replacement.append(GeoRange(first: ranges[lo].first, last: first - 1, value: ranges[lo].value))
+        }
+        if let value { replacement.append(GeoRange(first: first, last: last, value: value)) }
+        if lo < end, ranges[end - 1].last > last {
+            replacement.append(GeoRange(first: last + 1, last: ranges[end - 1].last, value: ranges[end - 1].value))
+        }
+        ranges.replaceSubrange(lo..<end, with: replacement)
     }
 
     /// The range holding `address` in sorted, non-overlapping `ranges`.
