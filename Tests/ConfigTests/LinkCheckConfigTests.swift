@@ -28,6 +28,33 @@ struct LinkCheckConfigTests {
         #expect(firstLocation(loaded).settings.referer.validReferers == v)
     }
 
+    /// Which names conflict, pair by pair in every wildcard form, is what `RefererHost.conflicts` says (the
+    /// check is a set of stems now, not a search of every name before).
+    @Test func everyPairOfRefererFormsConflictsAsNginxsHashDoes() throws {
+        let names = ["a.com", "*.a.com", ".a.com", "a.com.*", "a.*", "*.b.a.com", "b.a.com", ".B.A.com", "x.*"]
+        for first in names {
+            for second in names {
+                let a = try #require(RefererHost(name: first, uri: nil)), b = try #require(RefererHost(name: second, uri: nil))
+                var v = ValidReferers(location: SourceLocation(file: "/c/x", line: 1))
+                try v.add(host: first, uri: nil, at: v.location)
+                let refused = (try? v.add(host: second, uri: "/u", at: v.location)) == nil
+                #expect(refused == a.conflicts(with: b), "\(first) then \(second)")
+            }
+        }
+    }
+
+    /// A generated list of 20,000 names loads, and a name that repeats one is refused, on its line (the line of the `;`).
+    @Test func aLargeRefererListLoadsAndARepeatIsStillRefused() throws {
+        let names = (1...20_000).map { "h\($0).example.com" }
+        let loaded = try load(server("valid_referers \(names.joined(separator: " "))\n*.example.com\n.other.example.com;"))
+        let v = try #require(loaded.http!.servers[0].settings.referer.validReferers)
+        #expect(v.hosts.count == 20_002 && v.hosts.last?.name == ".other.example.com" && v.hosts[9_999].name == "h10000.example.com")
+        #expect(loadError(server("valid_referers \(names.joined(separator: " "))\nH1.example.com/x;"))
+            == "conflicting parameter \"h1.example.com\" in /c/nginx.conf:4")
+        #expect(loadError(server("valid_referers \(names.joined(separator: " "));\nvalid_referers *.a.com .h7.example.com;"))
+            == "conflicting parameter \".h7.example.com\" in /c/nginx.conf:4")
+    }
+
     /// nginx merges the regexes apart from the names: a level's own list keeps those above when it has none.
     @Test func aLevelWithoutRegexesKeepsTheRegexesAbove() throws {
         let loaded = try load(server("valid_referers server_names ~above; location / { valid_referers b.com; } location /r { valid_referers ~own; }"))

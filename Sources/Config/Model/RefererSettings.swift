@@ -20,7 +20,10 @@ public struct ValidReferers: Sendable, Equatable {
     /// merge time, so a `server_name` below the directive counts too).
     public var serverNames = false
     /// Host names and wildcards with an optional URI prefix (`example.com/galleries/`), lowercased.
-    public var hosts: [RefererHost] = []
+    public private(set) var hosts: [RefererHost] = []
+    /// The stems of `hosts` in the forms that conflict (`RefererHost.conflicts`), for `add`: searching `hosts`
+    /// for each new name made a list of n names take time in n².
+    private var stems: Set<RefererHost.Stem> = []
     /// `~regex`, without the `~`: matched caseless against the text after the scheme.
     public var regexes: [String] = []
     /// The regex server names of a `server_names` level above, which this level keeps (nginx merges the
@@ -84,6 +87,23 @@ public struct RefererHost: Sendable, Equatable {
         default: return stem == other.stem   // exact names and both leading forms
         }
     }
+
+    /// A stem as a hash key of the form it conflicts as: two hosts conflict exactly when their `stems` share one.
+    struct Stem: Hashable, Sendable {
+        enum Form: Hashable, Sendable { case exact, leading, trailing }
+        let form: Form
+        let stem: String
+    }
+
+    /// `.example.com` is both `example.com` and `*.example.com`.
+    var stems: [Stem] {
+        switch kind {
+        case .exact: return [Stem(form: .exact, stem: stem)]
+        case .leading: return [Stem(form: .leading, stem: stem)]
+        case .leadingWithBare: return [Stem(form: .exact, stem: stem), Stem(form: .leading, stem: stem)]
+        case .trailing: return [Stem(form: .trailing, stem: stem)]
+        }
+    }
 }
 
 extension ValidReferers {
@@ -92,9 +112,11 @@ extension ValidReferers {
         guard let host = RefererHost(name: name, uri: uri) else {
             throw ConfigError("invalid hostname or wildcard \"\(name)\"", at: location)
         }
-        if hosts.contains(where: { $0.conflicts(with: host) }) {
+        let stems = host.stems
+        if stems.contains(where: self.stems.contains) {
             throw ConfigError("conflicting parameter \"\(host.name)\"", at: location)   // lowercased, as nginx prints it
         }
+        self.stems.formUnion(stems)
         hosts.append(host)
     }
 }
