@@ -34,6 +34,9 @@ public enum CacheStorageError: Error, Equatable, Sendable {
     case noSpace
     /// Any other system error: the failing call and errno, for the `[error]` line.
     case io(operation: String, errno: Int32)
+    /// A file other than the entry could not be made: the temp file a response is written to first (in
+    /// `proxy_temp_path` with `use_temp_path=on`, a directory the operator may have got wrong), named in the line.
+    case create(path: String, errno: Int32)
 }
 
 /// An entry opened for reading: metadata, response head, and where the body is. For files, `fd`

@@ -67,10 +67,14 @@ public final class FileStorage: CacheStorage {
         let temp = tempDirectory.map { $0 + "/" + name } ?? "\(final).\(getpid()).\(n).tmp"
         let fd: Int32
         do {
-            fd = try FileIO.create(temp)
-        } catch .notFound {
-            try FileIO.makeDirectories(String(temp[..<temp.lastIndex(of: "/")!]))
-            fd = try FileIO.create(temp)
+            do {
+                fd = try FileIO.create(temp)
+            } catch .notFound {
+                try FileIO.makeDirectories(String(temp[..<temp.lastIndex(of: "/")!]))
+                fd = try FileIO.create(temp)
+            }
+        } catch .io(_, let e) {
+            throw .create(path: temp, errno: e)   // the temp file's path, not the entry's, is the one that failed
         }
         let prefix = CacheEntryFormat.prefix(meta, head: head)
         let writer = FileCacheWriter(fd: fd, temp: temp, final: final, prefixLength: prefix.count, fsync: fsyncOnCommit)

@@ -10,6 +10,7 @@ extension CacheStorageError {
         case .corrupt: "\(what) is corrupt or truncated"
         case .noSpace: "write() to \(what) failed (28: No space left on device)"
         case .io(let op, let e): "\(op)() on \(what) failed (\(e): \(Syscall.describe(e)))"
+        case .create(let path, let e): "open() \"\(path)\" failed (\(e): \(Syscall.describe(e)))"
         }
     }
 

@@ -277,6 +277,25 @@ import Testing
         for c in clients { #expect(try c.readResponse().text == "filled") }
     }
 
+    /// A temp file that cannot be made (`use_temp_path=on`, a proxy_temp_path gone wrong) is named in the error
+    /// line, as nginx names it; the line named the entry's final path, sending the operator to the wrong directory.
+    /// The answer is still served, uncached.
+    @Test func anUnwritableTempPathIsNamedInTheErrorLog() throws {
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(text: "fresh") }
+        defer { backend.stop() }
+        let temp = try TempDir.make() + "/proxy_temp"
+        let f = try Self.fixture(backend, dir: try TempDir.make(), zone: "use_temp_path=on", extra: "proxy_temp_path \(temp);")
+        defer { f.proxy.stop() }
+        // The directory was made at start; a file in its place now makes every temp file fail (20: Not a directory).
+        try #require(rmdir(temp) == 0)
+        try TempDir.write(temp, "not a directory")
+        let r = try f.get("/a.html")
+        #expect(r.status == 200 && r.text == "fresh" && r.header("X-Cache") == "MISS")
+        let log = f.logFile("logs/error.log", containing: "not cached")
+        #expect(log.contains("open() \"\(temp)/") && log.contains("failed (20: Not a directory), not cached"), "\(log)")
+        #expect(try f.get("/a.html").header("X-Cache") == "MISS")
+    }
+
     @Test func staleEntryServedWhenTheBackendIsDown() throws {
         // `X-Accel-Expires: @1` stores an entry that is already expired.
         let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("X-Accel-Expires", "@1")], text: "old news") }
