@@ -198,9 +198,9 @@ public enum CachePolicy {
     }
 
     /// Until when a response received at `now`, `initialAge` seconds old then, is fresh (RFC 9111 §4.2: while
-    /// its current age is below its freshness lifetime). `X-Accel-Expires` is nginx's own instruction to this
-    /// proxy and counts from now; the others count the age, and a response already as old as its lifetime is
-    /// refused as `max-age=0` is.
+    /// its current age is below its freshness lifetime). `X-Accel-Expires` (nginx's own instruction to this proxy)
+    /// and `proxy_cache_valid` (the operator's) count from now; the origin's Cache-Control and Expires count the
+    /// age, and a response already as old as its lifetime is refused as `max-age=0` is.
     private static func lifetime(
         _ response: CacheResponseFacts, cc: CacheControl?, _ rules: CacheRules, now: Int64, initialAge: Int64
     ) -> Lifetime {
@@ -230,8 +230,11 @@ public enum CachePolicy {
             guard let t = HTTPDate.parse(e), t - date > initialAge else { return .refused(.expires) }
             return .until(born + (t - date))
         }
+        // proxy_cache_valid is the operator's lifetime, not the origin's: it counts from the receipt, as nginx's
+        // does. Counted from the response's age, a backend slower than the lifetime (micro-caching, `valid 1s`
+        // in front of a slow page) had every answer refused, and every request went up.
         if let seconds = rules.validity(status: response.status) {
-            return seconds > initialAge ? .until(born + seconds) : .refused(.noValidity)
+            return seconds > 0 ? .until(now + seconds) : .refused(.noValidity)
         }
         return .refused(.noValidity)
     }

@@ -73,6 +73,22 @@ private let now: Int64 = 1_795_597_200  // Wed, 25 Nov 2026 09:00:00 GMT: the cl
         #expect(store { $0.xAccelExpires = b("60"); $0.age = b("100") }.plan?.validUntil == now + 60)
     }
 
+    /// proxy_cache_valid is the operator's lifetime and counts from the receipt, as nginx's: micro-caching
+    /// (`proxy_cache_valid 200 1s`) in front of a backend slower than a second stores its answers. Counted from
+    /// the age (the request's time, a Date rounded down), every one was refused and every request went up.
+    @Test func proxyCacheValidCountsFromTheReceipt() {
+        var rules = CacheRules()
+        rules.valid = [CacheValidRule(codes: [200], seconds: 1)]
+        var r = CacheResponseFacts(status: 200)
+        r.date = date(now - 2)
+        let slow = CachePolicy.store(CacheRequestFacts(method: b("GET")), r, rules, now: now, requestTime: now - 2)
+        #expect(slow.plan?.validUntil == now + 1)
+        // The origin's own lifetime still counts its age.
+        r.cacheControl = b("max-age=1")
+        #expect(CachePolicy.store(CacheRequestFacts(method: b("GET")), r, rules, now: now, requestTime: now - 2)
+                == .dontStore(.cacheControl))
+    }
+
     /// After a 304 the stored fields, updated, decide; the age is the 304's.
     @Test func revalidationUsesTheUpdatedFieldsAndThe304sAge() {
         var notModified = CacheResponseFacts(status: 304)
