@@ -944,6 +944,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         let head = TunnelHead.build(for: request, upstream: resp, proxy: proxy, connection: client)
         request.status = resp.status
         request.responseHead = head
+        // The handshake's time, for the metrics page (releasePeer); the tunnel sets the logged one when it ends.
         request.tries[request.tries.count - 1].responseNanos = Clock.eventNanos() &- tryStart
         state = .done
         conn = nil
@@ -952,7 +953,7 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         // The tunnel watches the socket itself. Left as the owner, this exchange (and through it the client, which
         // owns the tunnel, which holds the connection) would be a cycle: the configuration never freed.
         c.owner = nil
-        Tunnel.start(client: client, upstream: c, head: head, request: request, proxy: proxy) { [self] in
+        Tunnel.start(client: client, upstream: c, head: head, request: request, tryStart: tryStart, proxy: proxy) { [self] in
             releasePeer(.ok, now: client.worker.now())
         }
     }

@@ -15,6 +15,11 @@ final class Tunnel {
     private unowned let client: ClientConnection
     private let upstream: UpstreamConnection
     private let request: Request
+    /// The request's try at `upstream` (`request.tries`), whose `$upstream_bytes_sent`/`_received` count the
+    /// relayed bytes as they move and whose `$upstream_response_time` is the tunnel's lifetime, measured from
+    /// `tryStart` (the try's start, as nginx measures from its upstream request's start).
+    private let tryIndex: Int
+    private let tryStart: UInt64
     private var machine: TunnelMachine
     private let idleMillis: Int
     private let upstreamSendMillis: Int
@@ -53,15 +58,16 @@ final class Tunnel {
     /// read past the 101 head and the client bytes read past the request head are relayed first.
     @discardableResult
     static func start(client: ClientConnection, upstream: UpstreamConnection, head: [UInt8], request: Request,
-                      proxy: ProxyRuntime, onClose: @escaping () -> Void) -> Tunnel {
-        let t = Tunnel(client: client, upstream: upstream, head: head, request: request, proxy: proxy, onClose: onClose)
+                      tryStart: UInt64, proxy: ProxyRuntime, onClose: @escaping () -> Void) -> Tunnel {
+        let t = Tunnel(client: client, upstream: upstream, head: head, request: request, tryStart: tryStart,
+                       proxy: proxy, onClose: onClose)
         client.handOver(to: t)
         t.run()
         return t
     }
 
     private init(client: ClientConnection, upstream: UpstreamConnection, head: [UInt8], request: Request,
-                 proxy: ProxyRuntime, onClose: @escaping () -> Void) {
+                 tryStart: UInt64, proxy: ProxyRuntime, onClose: @escaping () -> Void) {
         self.client = client
         down = client.output
         up = client.input
@@ -69,6 +75,9 @@ final class Tunnel {
         upstreamTransport = upstream.transport
         self.upstream = upstream
         self.request = request
+        precondition(!request.tries.isEmpty, "a tunnel starts from an upstream try")
+        tryIndex = request.tries.count - 1
+        self.tryStart = tryStart
         self.onClose = onClose
         idleMillis = proxy.readTimeoutMillis
         upstreamSendMillis = proxy.sendTimeoutMillis
@@ -82,7 +91,9 @@ final class Tunnel {
         if !upstream.buffer.isEmpty { down.append(upstream.buffer.view) }
         upstream.buffer.clear()
         if upstream.buffer.hasStorage { upstream.buffer.release() }
-        request.requestLength += Int64(client.input.readableCount)
+        // The upstream's bytes past the 101 head are in the try's `bytesReceived` already (counted as read); the
+        // client's bytes past the request head count when written to the upstream, not in `$request_length`
+        // (nginx's is the request alone).
         let limit = Self.bufferLimit(proxy)
         machine = TunnelMachine(limit: limit, pendingDown: down.readableCount, pendingUp: up.readableCount)
         shelf = client.worker.tunnelShelf(size: IOBuffer.firstCapacity(initialCapacity: down.initialCapacity, reserving: limit))
@@ -179,7 +190,7 @@ final class Tunnel {
     private func didRead(_ f: TunnelMachine.Flow, _ r: IOResult, roomLeft: Bool) {
         switch r {
         case .done(let n):
-            if f == .up { request.requestLength += Int64(n) }
+            if f == .down { request.tries[tryIndex].bytesReceived += Int64(n) }   // once per read, not per byte
             machine.didRead(f, roomLeft ? .drained(n) : .bytes(n))
         case .wouldBlock: machine.didRead(f, .wouldBlock)
         case .eof: machine.didRead(f, .end)
@@ -196,7 +207,7 @@ final class Tunnel {
     private func didWrite(_ f: TunnelMachine.Flow, _ r: IOResult) {
         switch r {
         case .done(let n):
-            if f == .down { count(written: n) }
+            if f == .down { count(written: n) } else { request.tries[tryIndex].bytesSent += Int64(n) }
             machine.didWrite(f, .wrote(n))
         case .wouldBlock: machine.didWrite(f, .wouldBlock)
         case .eof, .error:
@@ -253,14 +264,17 @@ final class Tunnel {
 
     private var finished = false
 
-    /// Closes both sides once, gives the peer back, logs the request (status 101, bytes both ways).
+    /// Closes both sides once, gives the peer back, logs the request (status 101, bytes both ways, and the
+    /// tunnel's lifetime as `$upstream_response_time`).
     private func finish(_ e: TunnelMachine.Ending) {
         if finished { return }
         finished = true
         for w in [clientReader, clientWriter, upstreamReader, upstreamWriter, idleTimer] { w.disarm() }
         upstream.close()
-        onClose?()
+        onClose?()   // before the lifetime is set: the metrics page's response time stays the handshake's
         onClose = nil
+        // nginx ends an upgraded request's upstream state when it finalizes it: the response time runs to here.
+        request.tries[tryIndex].responseNanos = Clock.eventNanos() &- tryStart
         let client = self.client
         client.worker.logAccess(request)
         client.close()   // leaves the worker's table; its socket closes, and this tunnel goes with it

@@ -18,7 +18,7 @@ struct WebSocketTests {
         let servers = nodes.enumerated().map { "server \($1.address) srun_id=\($1.name);" }.joined(separator: " ")
         return """
             map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-            log_format ws '$status $bytes_sent $request_length $body_bytes_sent';
+            log_format ws '$status $bytes_sent $request_length $body_bytes_sent $upstream_bytes_sent $upstream_bytes_received $upstream_response_time';
             upstream wsapp { \(upstream) \(servers) }
             \(extra)
             server {
@@ -33,6 +33,21 @@ struct WebSocketTests {
 
     func requirePython() throws { try #require(WebSocketPython.available, Comment(rawValue: WebSocketPython.missing)) }
 
+    /// The first tunnel's line of logs/ws.log: the `ws` format's fields, in its order.
+    struct Logged {
+        let line: Substring
+        var fields: [Substring] { line.split(separator: " ") }
+        func int(_ i: Int) -> Int { i < fields.count ? Int(fields[i]) ?? -1 : -1 }
+        var status: Int { int(0) }
+        var bytesSent: Int { int(1) }
+        var requestLength: Int { int(2) }
+        var bodyBytesSent: Int { int(3) }
+        var upstreamBytesSent: Int { int(4) }
+        var upstreamBytesReceived: Int { int(5) }
+        var upstreamResponseTime: Double { fields.count > 6 ? Double(fields[6]) ?? -1 : -1 }
+        init(_ f: Fixture) { line = f.logFile("logs/ws.log", containing: "101 ").split(separator: "\n").first ?? "" }
+    }
+
     @Test func textBinaryAndPingPongCrossTheTunnel() throws {
         try requirePython()
         let node = try WebSocketNode("node1")
@@ -43,10 +58,9 @@ struct WebSocketTests {
         #expect(r.status == 0, "\(r.output)\n\(f.errorLog())")
         #expect(r.output.contains("greeting node1 /chat?room=1 a=b"))
         #expect(r.output.contains("echo ok"))
-        // Logged on close: status 101, bytes both ways beyond the heads.
-        let log = f.logFile("logs/ws.log", containing: "101 ")
-        let fields = log.split(separator: "\n").first?.split(separator: " ").compactMap { Int($0) } ?? []
-        #expect(fields.count == 4 && fields[0] == 101 && fields[1] > 1024 && fields[2] > 1024, "\(log)")
+        // Logged on close: status 101, bytes both ways beyond the heads (the client's in $upstream_bytes_sent).
+        let log = Logged(f)
+        #expect(log.status == 101 && log.bytesSent > 1024 && log.upstreamBytesSent > 1024, "\(log.line)")
     }
 
     @Test func tenMebibytesEachWay() throws {
@@ -58,9 +72,32 @@ struct WebSocketTests {
         let r = try PythonProcess.client(Self.url(f), "bulk", ["10"], seconds: 120)
         #expect(r.status == 0, "\(r.output)\n\(f.errorLog())")
         #expect(r.output.contains("bulk ok \(10 * 1024 * 1024)"))
-        let log = f.logFile("logs/ws.log", containing: "101 ")
-        let fields = log.split(separator: " ").compactMap { Int($0.split(separator: "\n")[0]) }
-        #expect(fields.count >= 3 && fields[1] > 10 * 1024 * 1024 && fields[2] > 10 * 1024 * 1024, "\(log)")
+        let log = Logged(f)
+        #expect(log.bytesSent > 10 * 1024 * 1024 && log.upstreamBytesSent > 10 * 1024 * 1024
+                && log.upstreamBytesReceived > 10 * 1024 * 1024, "\(log.line)")
+    }
+
+    /// nginx's log of a tunnel: what the client sent through it counts in `$upstream_bytes_sent` (not in
+    /// `$request_length`, which is the request alone), what the server sent in `$upstream_bytes_received`, and
+    /// `$upstream_response_time` is the tunnel's lifetime. They stopped at the handshake (the client's bytes went
+    /// to `$request_length`, the response time was the handshake's, 0.000).
+    @Test func theLogCountsTunnelBytesAsUpstreamTrafficAndItsLifetimeAsResponseTime() throws {
+        try requirePython()
+        let node = try WebSocketNode("node1")
+        defer { node.stop() }
+        let f = try Fixture(http: Self.config([node]))
+        defer { f.proxy.stop() }
+        // 1 MiB of random bytes each way, then the tunnel held open 1 s before the client closes it.
+        let r = try PythonProcess.client(Self.url(f), "bulk", ["1", "1"])
+        #expect(r.status == 0, "\(r.output)\n\(f.errorLog())")
+        #expect(r.output.contains("bulk ok \(1024 * 1024)"))
+        let log = Logged(f)
+        #expect(log.status == 101, "\(log.line)")
+        #expect(log.upstreamBytesSent >= 1024 * 1024, "\(log.line)")
+        #expect(log.upstreamBytesReceived >= 1024 * 1024, "\(log.line)")
+        #expect(log.requestLength > 0 && log.requestLength < 1024, "\(log.line)")
+        #expect(log.bytesSent >= 1024 * 1024 && log.bodyBytesSent < log.bytesSent, "\(log.line)")
+        #expect(log.upstreamResponseTime >= 0.9, "\(log.line)")
     }
 
     @Test func eitherSideMayClose() throws {
@@ -262,9 +299,8 @@ struct WebSocketTests {
                         && $0.contains(", upstream: \"http://127.0.0.1:") && $0.contains("/idle\", host: \"x\"") })
         // Logged as nginx counts: $body_bytes_sent is what followed the 101 head (the greeting frame, 2 + 13
         // bytes), $bytes_sent that plus the head, once.
-        let line = f.logFile("logs/ws.log", containing: "101 ").split(separator: "\n").first ?? ""
-        let fields = line.split(separator: " ").compactMap { Int($0) }
-        #expect(fields.count == 4 && fields[3] == 15 && fields[1] == fields[3] + r.head.bytes.count, "\(line)")
+        let log = Logged(f)
+        #expect(log.bodyBytesSent == 15 && log.bytesSent == log.bodyBytesSent + r.head.bytes.count, "\(log.line)")
     }
 
     /// 1,000 tunnels open at once, each echoing after all are up; the proxy's resident memory per idle tunnel is

@@ -2,7 +2,8 @@
 
 ws_client.py URL MODE [ARG...] [--cookie VALUE]     (a wss:// URL: TLS, the certificate not checked)
   echo            greeting, a text and a binary frame echoed, a ping answered by a pong
-  bulk MIB        MIB MiB each way in 64 KiB binary messages, echoes checked byte for byte
+  bulk MIB [HOLD] MIB MiB each way in 64 KiB binary messages, echoes checked byte for byte; then the
+                  tunnel stays open HOLD seconds (0 unless given) before the client closes it
   close-client    the client closes: the close handshake completes with 1000
   close-server    the server closes (code 4000) after "close-me"
   greet           prints the greeting (which node answered) and closes
@@ -56,7 +57,7 @@ async def echo(url, cookie):
     await ws.close()
 
 
-async def bulk(url, cookie, mib):
+async def bulk(url, cookie, mib, hold=0.0):
     ws, _ = await connect(url, cookie)
     piece = 64 * 1024
     count = mib * 1024 * 1024 // piece
@@ -80,6 +81,7 @@ async def bulk(url, cookie, mib):
     if sent.digest() != got.digest():
         fail("bulk digest")
     print(f"bulk ok {total}", flush=True)
+    await asyncio.sleep(hold)
     await ws.close()
 
 
@@ -167,7 +169,7 @@ def main():
     url, mode, rest = args[0], args[1], args[2:]
     runs = {
         "echo": lambda: echo(url, cookie),
-        "bulk": lambda: bulk(url, cookie, int(rest[0])),
+        "bulk": lambda: bulk(url, cookie, int(rest[0]), float(rest[1]) if len(rest) > 1 else 0.0),
         "close-client": lambda: close_client(url, cookie),
         "close-server": lambda: close_server(url, cookie),
         "greet": lambda: greet(url, cookie),
