@@ -102,6 +102,8 @@ final class ServerDraft: SettingsDraft {
     var names: [ServerName] = []
     var rewrites: [RewriteStep] = []
     var locations: [LocationDraft] = []
+    /// The non-regex names of `locations` (`LocationDraft.duplicateKey`), for the duplicate check.
+    var locationKeys: Set<String> = []
     let location: SourceLocation
 
     init(location: SourceLocation) { self.location = location }
@@ -116,6 +118,8 @@ final class LocationDraft: SettingsDraft {
     var proxyPassLocation: SourceLocation?
     var rewrites: [RewriteStep] = []
     var nested: [LocationDraft] = []
+    /// The non-regex names of `nested`, as `ServerDraft.locationKeys`.
+    var nestedKeys: Set<String> = []
     /// `limit_except`: its methods and the draft of its block (settings merged from this location at finish). The
     /// block's draft, not a copy of its settings: an optional holding an HTTPSettings inline cost ~3,000
     /// instructions to set to nil in every new location.

@@ -27,6 +27,21 @@ struct LargeBlockTests {
         #expect(config.http!.servers[0].settings.content.types.byExtension == ["x": "text/x"])
     }
 
+    /// A server of 20,000 locations keeps them in order, and a repeated one is still refused at its line, nested
+    /// ones checked among their own siblings only. Each location was compared with every earlier one.
+    @Test func aServerOfManyLocationsKeepsThemAndRefusesARepeat() throws {
+        let lines = (1...Self.size).map { "location /p\($0) { return 200; }" }
+        var files = http("server { include locations.conf; location /n { location /n/x {} location /n/y {} } }")
+        files["locations.conf"] = lines.joined(separator: "\n") + "\n"
+        let server = try load(files).http!.servers[0]
+        #expect(server.locations.count == Self.size + 1)
+        #expect(server.locations.last?.nested.count == 2)
+        files["locations.conf"]! += "location /p\(Self.size / 2) {}\n"
+        #expect(loadError(files) == "duplicate location \"/p\(Self.size / 2)\" in /c/locations.conf:\(Self.size + 1)")
+        files["locations.conf"] = "location /q { location /q/a {} location /q/a {} }\n"
+        #expect(loadError(files) == "duplicate location \"/q/a\" in /c/locations.conf:1")
+    }
+
     @Test func aLargeGeoRangesBlockKeepsEveryRange() throws {
         func address(_ n: Int) -> String { "10.\(n >> 16 & 255).\(n >> 8 & 255).\(n & 255)" }
         // Two addresses a range, in order, then one range over some of them and a delete.

@@ -148,11 +148,11 @@ extension DirectiveTable {
         let draft = LocationDraft(match: match, location: directive.location)
         if let parent = builder.currentLocation {
             try checkNesting(draft.match, inside: parent.match, at: directive.location)
-            try checkDuplicate(match, among: parent.nested, at: directive.location)
+            try checkDuplicate(match, among: &parent.nestedKeys, at: directive.location)
             parent.nested.append(draft)
         } else {
             let server = builder.currentServer!
-            try checkDuplicate(match, among: server.locations, at: directive.location)
+            try checkDuplicate(match, among: &server.locationKeys, at: directive.location)
             server.locations.append(draft)
         }
         try builder.runBlock(directive, as: .location, frame: .location(draft))
@@ -181,17 +181,18 @@ extension DirectiveTable {
         }
     }
 
-    private static func checkDuplicate(_ match: LocationMatch, among siblings: [LocationDraft], at location: SourceLocation) throws {
-        func key(_ match: LocationMatch) -> String? {
-            switch match {
-            case .exact(let path): return "=" + path
-            case .prefix(let path), .prefixNoRegex(let path): return "/" + path
-            // nginx checks no duplicate named location: the first of a name is the one found (RuntimeBuilder).
-            case .named, .regex: return nil
-            }
+    /// `siblings`: the keys of the locations before this one at its level. A set: comparing each new location with
+    /// every earlier one made a server of n locations take time in n² (5 s for 20,000).
+    private static func checkDuplicate(_ match: LocationMatch, among siblings: inout Set<String>,
+                                       at location: SourceLocation) throws {
+        let own: String
+        switch match {
+        case .exact(let path): own = "=" + path
+        case .prefix(let path), .prefixNoRegex(let path): own = "/" + path
+        // nginx checks no duplicate named location: the first of a name is the one found (RuntimeBuilder).
+        case .named, .regex: return
         }
-        guard let own = key(match) else { return }
-        if siblings.contains(where: { key($0.match) == own }) {
+        if !siblings.insert(own).inserted {
             throw ConfigError("duplicate location \"\(LocationDraft.name(of: match))\"", at: location)
         }
     }
