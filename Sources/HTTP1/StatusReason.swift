@@ -20,7 +20,7 @@ public enum StatusReason {
 
     /// The phrase for `status`, or nil for a code nginx writes without one (its status-line table leaves out 102,
     /// 203, 300, 305, 407, 417, 422, 451 and others: `return 451` goes out as `HTTP/1.1 451 `). 101 is for a
-    /// tunnel's head, which nginx relays from the upstream.
+    /// tunnel's head, which nginx relays from the upstream; 431 is the answer switchyard gives a head too large.
     public static func phrase(for status: Int) -> StaticString? {
         switch status {
         case 101: "Switching Protocols"
@@ -53,6 +53,7 @@ public enum StatusReason {
         case 416: "Requested Range Not Satisfiable"
         case 421: "Misdirected Request"
         case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"   // not nginx's (it answers 400): switchyard's own, README row
         case 500: "Internal Server Error"
         case 501: "Not Implemented"
         case 502: "Bad Gateway"
