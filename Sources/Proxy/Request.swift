@@ -9,7 +9,7 @@ import Digest
 /// One try at an upstream server, for `$upstream_addr`, `$upstream_status` and the timings (nginx lists every try).
 struct UpstreamTry {
     var address: [UInt8]
-    var status: Int = 0               // 0 until a response head arrived (printed as 502/504 by cause)
+    var status: Int = 0               // 0 until a response head arrived (printed as 502/504 by cause, else "-")
     // .max: not reached in this try (nginx prints "-"): no connection, no head, or the try still running.
     var connectNanos: UInt64 = .max
     var headerNanos: UInt64 = .max
@@ -392,7 +392,12 @@ final class Request {
             out.append(contentsOf: remoteAddrText)
         case .upstreamAddr: appendTries(&out) { t, o in o.append(contentsOf: t.address) }
         case .upstreamStatus:
-            appendTries(&out) { t, o in ASCIIDecimal.append(t.status != 0 ? t.status : t.failedStatus, to: &o) }
+            // A try that ended with no status (the client left, or timed out, before an answer) prints "-", as
+            // nginx's ngx_http_upstream_status_variable does for a zero status.
+            appendTries(&out) { t, o in
+                let status = t.status != 0 ? t.status : t.failedStatus
+                if status == 0 { o.append(UInt8(ascii: "-")) } else { ASCIIDecimal.append(status, to: &o) }
+            }
         case .upstreamResponseTime: appendTries(&out) { t, o in Self.appendTime(t.responseNanos, to: &o) }
         case .upstreamConnectTime: appendTries(&out) { t, o in Self.appendTime(t.connectNanos, to: &o) }
         case .upstreamHeaderTime: appendTries(&out) { t, o in Self.appendTime(t.headerNanos, to: &o) }

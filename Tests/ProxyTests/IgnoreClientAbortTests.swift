@@ -86,4 +86,31 @@ import Testing
         #expect(eventually(seconds: 10) { ((try? TempDir.read(dir + "/access.log")) ?? "") == "/big 200\n" },
                 "\((try? TempDir.read(dir + "/access.log")) ?? "")")
     }
+
+    /// A try the client ended before any answer came has no status: `$upstream_status` prints "-" for it, as
+    /// nginx 1.22.1 does (`GET /slow … 499`, `us=-` beside it, when both were run side by side). It printed 0.
+    @Test func aTryTheClientEndedHasNoUpstreamStatus() throws {
+        let release = Release()
+        let backend = try MockBackend(name: "slow") { _ in
+            release.wait()
+            return MockResponse(text: "late")
+        }
+        defer { release.open.store(true, ordering: .releasing); backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Fixture(http: """
+            log_format tries '$status [$upstream_addr] [$upstream_status]';
+            server {
+                listen 127.0.0.1:PORT;
+                access_log \(dir)/access.log tries;
+                location / { proxy_pass http://\(backend.address); }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(eventually(seconds: 10) { backend.received.count == 1 })
+        c.close()
+        #expect(eventually(seconds: 10) { ((try? TempDir.read(dir + "/access.log")) ?? "").contains("\n") })
+        #expect(try TempDir.read(dir + "/access.log") == "499 [\(backend.address)] [-]\n")
+    }
 }
