@@ -183,6 +183,7 @@ final class ClientConnection: RequestBodySource {
         case .done: return true
         case .wouldBlock: return true
         case .eof:
+            if phase == .readingBody { bodyCut(errno: nil); return false }
             if phase == .processing, let x = exchange, !responseDone, x.proxy.survivesClientClose {
                 // proxy_ignore_client_abort (or proxy_store): the request goes on, and the answer goes out to a
                 // client that only closed its sending side (a write error still ends it, as in nginx).
@@ -193,6 +194,7 @@ final class ClientConnection: RequestBodySource {
             if mirrorsOutliveClient() { return true }
             clientLeft(); return false
         case .error(let e):
+            if phase == .readingBody { bodyCut(errno: e); return false }
             worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e))) while reading client request", self)
             if mirrorsOutliveClient() { return true }
             clientLeft(); return false
@@ -218,6 +220,25 @@ final class ClientConnection: RequestBodySource {
             exchange?.abort()
             worker.logAccess(request)
         }
+        close()
+    }
+
+    /// The client closed (`errno` nil) or reset its connection before its request body was all read. As nginx's
+    /// failed ngx_http_read_client_request_body: the request ends as 400 with nothing sent, the line at info has
+    /// no phase of its own while the body is buffered and the upstream's "while sending request to upstream" once
+    /// it streams there, the upstream try (if any) ends, and the request is logged. It used to close silently.
+    private func bodyCut(errno: Int32?) {
+        let context = exchange?.sendsBodyUp == true ? " while sending request to upstream" : ""
+        if let e = errno {
+            worker.log(.info, "recv() failed (\(e): \(Syscall.describe(e)))\(context)", self)
+        } else {
+            worker.log(.info, "client prematurely closed connection\(context)", self)
+        }
+        let r = request
+        if r.status == 0 { r.status = 400 }
+        exchange?.abort()   // first, so the log has the try's upstream_response_time
+        exchange = nil
+        worker.logAccess(r)
         close()
     }
 

@@ -1073,6 +1073,10 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
         }
     }
 
+    /// The request body is streaming to a server already contacted (proxy_request_buffering off): what goes
+    /// wrong with the client's reads happened, in nginx's words, "while sending request to upstream".
+    var sendsBodyUp: Bool { state == .sending }
+
     /// The client went away or timed out.
     func abort() {
         if let f = filter { filter = nil; f.abort() }

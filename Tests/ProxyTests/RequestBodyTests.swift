@@ -162,6 +162,131 @@ import Testing
     }
 }
 
+/// A client that goes away while its request body is read: nginx 1.22.1 logs the request as 400 with nothing sent,
+/// and writes its info line for a close or a reset. Checked side by side with nginx 1.22.1 (audit F, finding 1):
+/// switchyard logged no access line for a close or a reset, and no error line for a close.
+extension RequestBodyTests {
+    /// How the client ends: a FIN, or a RST (SO_LINGER 0).
+    enum ClientEnd: String, CaseIterable { case close, reset }
+
+    private static let aborting = "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + String(repeating: "a", count: 5000)
+
+    /// A proxy logging `$status $body_bytes_sent "$request" $request_length [$upstream_addr] [$upstream_status]` to
+    /// `dir`/access.log: `/up` buffers the body (the default), `/stream/` streams it (proxy_request_buffering off).
+    private static func logged(_ dir: String, _ backend: MockBackend, _ extra: String = "") throws -> Fixture {
+        try Fixture(http: """
+            log_format body '$status $body_bytes_sent "$request" $request_length [$upstream_addr] [$upstream_status]';
+            \(extra)
+            server {
+                listen 127.0.0.1:PORT;
+                access_log \(dir)/access.log body;
+                location / { proxy_pass http://\(backend.address); }
+                location /stream/ { proxy_pass http://\(backend.address); proxy_http_version 1.1; proxy_request_buffering off; }
+                location = /ret { return 200 "r"; }
+            }
+            """)
+    }
+
+    private static func end(_ c: TestClient, _ how: ClientEnd) {
+        if how == .reset {
+            var l = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+        }
+        c.close()
+    }
+
+    /// The error log's lines that name `request`, without their time and pid.
+    private static func lines(_ f: Fixture, naming request: String) -> [String] {
+        f.errorLog().split(separator: "\n").filter { $0.contains("request: \"\(request)\"") }.map { line in
+            guard let bracket = line.range(of: "[") else { return String(line) }
+            return String(line[bracket.lowerBound...])
+        }
+    }
+
+    /// The upload is buffered (nothing went upstream yet): 400 with no bytes sent, `client prematurely closed
+    /// connection` or `recv() failed (104: …)` at info with no phase named, and the backend never contacted.
+    @Test(arguments: ClientEnd.allCases) func aBufferedUploadTheClientAbandonsIsLoggedAs400(how: ClientEnd) throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.logged(dir, backend)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send(Self.aborting)
+        usleep(300_000)   // the head and the first body bytes are read
+        Self.end(c, how)
+        #expect(eventually { ((try? TempDir.read(dir + "/access.log")) ?? "").contains("\n") })
+        #expect(try TempDir.read(dir + "/access.log") == "400 0 \"POST /up HTTP/1.1\" 5054 [-] [-]\n")
+        let message = how == .close ? "client prematurely closed connection" : "recv() failed (104: Connection reset by peer)"
+        let seen = Self.lines(f, naming: "POST /up HTTP/1.1")
+        #expect(seen.count == 1 && seen[0].hasPrefix("[info] ") && seen[0].contains(" \(message), client: 127.0.0.1, server: "),
+                "\(seen)")
+        #expect(backend.connections == 0)
+    }
+
+    /// The body streams upstream (proxy_request_buffering off): still 400 with nothing sent to the client, the
+    /// upstream try in the log, and nginx's line names the upstream phase ("while sending request to upstream").
+    @Test(arguments: ClientEnd.allCases) func aStreamedUploadTheClientAbandonsIsLoggedAs400(how: ClientEnd) throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.logged(dir, backend)
+        defer { f.proxy.stop() }
+        let c = try f.client()
+        try c.send(Self.aborting.replacingOccurrences(of: "/up", with: "/stream/up"))
+        #expect(eventually { backend.connections == 1 })
+        usleep(200_000)
+        Self.end(c, how)
+        #expect(eventually { ((try? TempDir.read(dir + "/access.log")) ?? "").contains("\n") })
+        #expect(try TempDir.read(dir + "/access.log") == "400 0 \"POST /stream/up HTTP/1.1\" 5061 [\(backend.address)] [-]\n")
+        let message = how == .close ? "client prematurely closed connection" : "recv() failed (104: Connection reset by peer)"
+        let seen = Self.lines(f, naming: "POST /stream/up HTTP/1.1")
+        #expect(seen.count == 1 && seen[0].hasPrefix("[info] ")
+                && seen[0].contains(" \(message) while sending request to upstream, client: 127.0.0.1, server: ")
+                && seen[0].contains(", upstream: \"http://\(backend.address)/stream/up\""), "\(seen)")
+        #expect(eventually { backend.openConnections == 0 })   // the upstream connection is closed, not kept
+        #expect(backend.requests == 0)
+    }
+
+    /// A connection closed between requests logs nothing more, and a request answered before the client went
+    /// away (its body left unread) is logged once, as itself (nginx's lines).
+    @Test func aCloseAfterAnAnswerLogsNothingMore() throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.logged(dir, backend, "")
+        defer { f.proxy.stop() }
+        for how in ClientEnd.allCases {
+            let c = try f.client()
+            try c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try c.readResponse().status == 200)
+            Self.end(c, how)
+            let unread = try f.client()
+            try unread.send(Self.aborting.replacingOccurrences(of: "/up", with: "/ret"))
+            #expect(try unread.readResponse().status == 200)
+            Self.end(unread, how)
+        }
+        // A kept-alive connection: its second request, cut mid-body, is logged as well (as a request of its own).
+        let kept = try f.client()
+        try kept.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try kept.readResponse().status == 200)
+        try kept.send(Self.aborting)
+        usleep(300_000)
+        kept.close()
+        #expect(eventually { ((try? TempDir.read(dir + "/access.log")) ?? "").split(separator: "\n").count == 6 })
+        usleep(300_000)   // time for a second line, were one written
+        #expect(try TempDir.read(dir + "/access.log") == """
+            200 2 "GET /a HTTP/1.1" 28 [\(backend.address)] [200]
+            200 1 "POST /ret HTTP/1.1" 55 [-] [-]
+            200 2 "GET /a HTTP/1.1" 28 [\(backend.address)] [200]
+            200 1 "POST /ret HTTP/1.1" 55 [-] [-]
+            200 2 "GET /a HTTP/1.1" 28 [\(backend.address)] [200]
+            400 0 "POST /up HTTP/1.1" 5054 [-] [-]
+
+            """)
+    }
+}
+
 /// An upstream that keeps the bytes of one request (up to its last chunk) and answers 200.
 final class RawBackend: @unchecked Sendable {
     let port: UInt16
