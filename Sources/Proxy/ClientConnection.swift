@@ -248,10 +248,14 @@ final class ClientConnection: RequestBodySource {
             if input.isEmpty && requestsServed > 0 { close(); return }   // idle keep-alive ended
             headTimedOut()
         case .readingBody:
-            worker.log(.info, "client timed out (110: Connection timed out) while reading client request body", self)
-            if request.status == 0 { request.status = 408 }   // logged as nginx logs it; nothing more is sent
-            worker.logAccess(request)
-            closeAbruptly(resetting: request.location)
+            // As nginx 1.22 (ngx_http_read_client_request_body_handler): 408 in the access log, nothing sent, and
+            // no error log line; a streamed body's upstream try ends first, so the log has its response time.
+            let r = request
+            if r.status == 0 { r.status = 408 }
+            exchange?.abort()
+            exchange = nil
+            worker.logAccess(r)
+            closeAbruptly(resetting: r.location)
         case .processing, .discardingBody, .closing:
             close()
         }

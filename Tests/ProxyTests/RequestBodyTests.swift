@@ -162,9 +162,10 @@ import Testing
     }
 }
 
-/// A client that goes away while its request body is read: nginx 1.22.1 logs the request as 400 with nothing sent,
-/// and writes its info line for a close or a reset. Checked side by side with nginx 1.22.1 (audit F, finding 1):
-/// switchyard logged no access line for a close or a reset, and no error line for a close.
+/// A client that goes away, or goes quiet, while its request body is read: nginx 1.22.1 logs the request (400, or
+/// 408 at client_body_timeout) with nothing sent, and writes its info line for a close or a reset. Checked side by
+/// side with nginx 1.22.1 (audit F, finding 1): switchyard logged no access line for a close or a reset, and no
+/// error line for a close.
 extension RequestBodyTests {
     /// How the client ends: a FIN, or a RST (SO_LINGER 0).
     enum ClientEnd: String, CaseIterable { case close, reset }
@@ -245,6 +246,32 @@ extension RequestBodyTests {
                 && seen[0].contains(" \(message) while sending request to upstream, client: 127.0.0.1, server: ")
                 && seen[0].contains(", upstream: \"http://\(backend.address)/stream/up\""), "\(seen)")
         #expect(eventually { backend.openConnections == 0 })   // the upstream connection is closed, not kept
+        #expect(backend.requests == 0)
+    }
+
+    /// client_body_timeout: 408 with nothing sent, and, as nginx 1.22.1 (ngx_http_read_client_request_body_handler
+    /// logs nothing), no error log line; buffered, the backend is never contacted.
+    @Test func anUploadThatTimesOutIsLoggedAs408WithNoErrorLine() throws {
+        let backend = try MockBackend(name: "b") { _ in MockResponse(text: "ok") }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try Self.logged(dir, backend, "client_body_timeout 300ms;")
+        defer { f.proxy.stop() }
+        let buffered = try f.client()
+        try buffered.send(Self.aborting)
+        #expect(buffered.closedByServer(reset: false))
+        #expect(backend.connections == 0)
+        let streamed = try f.client()
+        try streamed.send(Self.aborting.replacingOccurrences(of: "/up", with: "/stream/up"))
+        #expect(streamed.closedByServer(reset: false))
+        #expect(eventually { ((try? TempDir.read(dir + "/access.log")) ?? "").split(separator: "\n").count == 2 })
+        #expect(try TempDir.read(dir + "/access.log") == """
+            408 0 "POST /up HTTP/1.1" 5054 [-] [-]
+            408 0 "POST /stream/up HTTP/1.1" 5061 [\(backend.address)] [-]
+
+            """)
+        #expect(Self.lines(f, naming: "POST /up HTTP/1.1").isEmpty, "\(f.errorLog())")
+        #expect(Self.lines(f, naming: "POST /stream/up HTTP/1.1").isEmpty, "\(f.errorLog())")
         #expect(backend.requests == 0)
     }
 
