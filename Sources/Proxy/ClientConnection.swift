@@ -511,7 +511,7 @@ final class ClientConnection: RequestBodySource {
             }
             return true
         case .invalid:
-            worker.log(.info, "client sent invalid chunked body", self)
+            worker.log(.error, "client sent invalid chunked body", self)
             sendError(400, closeAfter: true)
             return false
         }
@@ -845,7 +845,7 @@ final class ClientConnection: RequestBodySource {
             reader.arm(timeoutMillis: (request.location?.lingering ?? .standard).timeoutMillis)
             return false
         case .invalid:
-            worker.log(.info, "client sent invalid chunked body", self)
+            worker.log(.error, "client sent invalid chunked body", self)
             keepAlive = false
             lingeringClose()
             return false

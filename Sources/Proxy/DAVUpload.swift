@@ -61,7 +61,7 @@ final class DAVUpload {
                     }
                 }
             } catch {
-                return fail(400, .info, "client sent invalid chunked body", c)
+                return fail(400, .error, "client sent invalid chunked body", c)
             }
             input.consume(result.consumed)
             c.countBodyBytes(Int64(result.consumed))

@@ -205,7 +205,7 @@ struct RequestBody {
             }
             consumed = r.consumed; decodedAll = r.finished
         } catch {
-            client.logBody(.info, "client sent invalid chunked body")
+            client.logBody(.error, "client sent invalid chunked body")
             return 400
         }
         // What one read brought goes up as one chunk (or FastCGI records), however the client cut it (nginx does

@@ -89,7 +89,8 @@ import Testing
         #expect(last.text == "TEST" && last.header("Connection") == "close")
     }
 
-    /// Bad chunked framing in a body nothing reads is a 400, as nginx finds it before answering.
+    /// Bad chunked framing in a body nothing reads is a 400, as nginx finds it before answering, and the line is
+    /// at error, nginx's level (it was at info, below the usual `error_log … error`).
     @Test func badChunkedBodyOnReturnIs400() throws {
         let f = try Fixture(http: "server { listen 127.0.0.1:PORT; location / { return 200 \"TEST\"; } }")
         defer { f.proxy.stop() }
@@ -98,6 +99,8 @@ import Testing
         let r = try c.readResponse()
         #expect(r.status == 400)
         #expect(c.isClosedByPeer())
+        let log = f.logFile("logs/error.log", containing: "invalid chunked body")
+        #expect(log.contains("[error]") && log.contains("client sent invalid chunked body"), "\(log)")
     }
 
     /// `proxy_pass_request_headers off` sends only the proxy_set_header list (the body still goes with its
