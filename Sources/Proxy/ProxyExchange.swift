@@ -167,6 +167,8 @@ final class ProxyExchange: UpstreamConnectionOwner, UpstreamBodySink, UpstreamUp
             if !body.complete { client.wantBody(timeoutMillis: request.location.clientBodyTimeoutMillis); return }
             client.bodyComplete()
             guard bodyRead() else { return }
+        } else if body.streamed, let status = body.prereadChunks(from: client) {
+            return failClient(status)   // nothing sent upstream yet: nginx's order
         }
         firstTry()
     }

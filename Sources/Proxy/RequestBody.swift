@@ -277,6 +277,21 @@ struct RequestBody {
     /// (FastCGI's as its first FCGI_STDIN record).
     var joinsHead: Bool { streamed || (!replaced && spool == nil && !buffered.isEmpty) }
 
+    /// A chunked body to be streamed: the chunks the client's input holds already are decoded (and checked)
+    /// before any server is contacted, as nginx reads its preread body before it starts the upstream, so a first
+    /// chunk larger than `client_max_body_size`, or bad framing, is answered without the server seeing a request
+    /// head. Nil, or the status to answer. The decoded bytes wait in `staging` for the head's writev.
+    /// (HTTP upstreams; a FastCGI stream's records are staged with its head, as before.)
+    mutating func prereadChunks(from client: some RequestBodySource) -> Int? {
+        guard rechunked, !records, staging.isEmpty, !decodedAll, !client.input.isEmpty else { return nil }
+        var out = staging
+        staging = []
+        let failure = decodeChunks(from: client, into: &out, rechunk: true)
+        received = decoder.decodedBytes
+        if failure == nil { staging = out }
+        return failure
+    }
+
     /// The head's first write. The body's first bytes go in the same writev, as nginx sends them: one segment,
     /// so the upstream's first read has both. Answers for the head only (body bytes it took are accounted
     /// here); a chunked body the client framed badly is left for `send` to report (`badFraming`).

@@ -103,6 +103,27 @@ import Testing
         #expect(log.contains("[error]") && log.contains("client sent invalid chunked body"), "\(log)")
     }
 
+    /// A chunked body streamed upstream (proxy_request_buffering off) whose first chunk, already read with the head,
+    /// is over client_max_body_size or badly framed is answered before any server is contacted, as nginx checks
+    /// the body it read with the head first. The server got the request head, then a closed connection.
+    @Test func aStreamedBodyBadFromItsFirstChunkNeverReachesTheServer() throws {
+        let backend = try Self.echo()
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            server { listen 127.0.0.1:PORT; client_max_body_size 1k;
+                     location / { proxy_pass http://\(backend.address); proxy_http_version 1.1; proxy_request_buffering off; } }
+            """)
+        defer { f.proxy.stop() }
+        for (chunk, status) in [("fffffff\r\nabc", 413), ("zz\r\nabc", 400)] {
+            let c = try f.client()
+            try c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk)
+            #expect(try c.readResponse().status == status, "\(chunk)")
+        }
+        #expect(try f.get("/fine").status == 200)
+        #expect(backend.connections == 1, "the server was contacted for a body refused from its first chunk")
+        #expect(f.logFile("logs/error.log", containing: "too large").contains("client intended to send too large chunked body"))
+    }
+
     /// `proxy_pass_request_headers off` sends only the proxy_set_header list (the body still goes with its
     /// length); `proxy_pass_request_body off` reads the body and sends neither it nor its length. Before: both
     /// were accepted with no effect.
