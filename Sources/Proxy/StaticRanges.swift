@@ -28,18 +28,9 @@ extension StaticFiles {
     /// 416 with `Content-Range: bytes */size`, as nginx's range filter answers. nginx's header filters ran on the
     /// 200 before the range filter made it a 416, so `add_header` and `expires` give it what they give a 200
     /// (nginx runs them again for the error page: an `always` line comes twice there, once here).
-    /// An `error_page 416` answers it instead, with the Content-Range kept (nginx's range filter finalizes the
-    /// request with its 416, and the page's answer keeps the field it set).
+    /// An `error_page 416` answers it instead (`servedByErrorPage`).
     static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
-        let r = c.request
-        if r.location?.errorPages[416] != nil {
-            let kept = r.errorHeaders.count
-            r.errorHeaders.append(static: "Content-Range: ")
-            r.errorHeaders.append(contentsOf: ContentRange.unsatisfied(length: size))
-            r.errorHeaders.appendCRLF()
-            if ErrorPages.serve(416, r, c) { return }
-            r.errorHeaders.removeSubrange(kept...)
-        }
+        if servedByErrorPage(size: size, c) { return }
         let page = Responses.errorBody(Responses.errorPage(416, tokens: ResponseHeadBuilder.serverTokens(c.request, c))!, status: 416, c.request)
         Responses.send(status: 416, contentType: Responses.htmlType(c.request), body: page,
                        extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], tailStatus: 200, on: c)
@@ -48,6 +39,7 @@ extension StaticFiles {
     /// The 416 made of a proxied or cached 200 (`resp`): its fields stay, as in nginx, but for those about the
     /// body (type, length, coding, ranges) and its validators; then `add_header` and `expires` as for the 200.
     static func sendRangeNotSatisfiable(size: Int64, upstream resp: ResponseHead, proxy: ProxyRuntime, on c: ClientConnection) {
+        if servedByErrorPage(size: size, c) { return }   // the upstream's answer was dropped already
         let r = c.request
         let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens)!, status: 416, r)
         var extra = Array("Content-Type: ".utf8) + Responses.htmlType(r) + [13, 10]
@@ -62,6 +54,20 @@ extension StaticFiles {
         }
         r.sink.responseComplete()
         r.sink.uncork()
+    }
+
+    /// `error_page 416` answers the 416 instead, with the Content-Range kept (nginx's range filter finalizes the
+    /// request with its 416, and the page's answer keeps the field it set). True when the page took over.
+    private static func servedByErrorPage(size: Int64, _ c: ClientConnection) -> Bool {
+        let r = c.request
+        guard r.location?.errorPages[416] != nil else { return false }
+        let kept = r.errorHeaders.count
+        r.errorHeaders.append(static: "Content-Range: ")
+        r.errorHeaders.append(contentsOf: ContentRange.unsatisfied(length: size))
+        r.errorHeaders.appendCRLF()
+        if ErrorPages.serve(416, r, c) { return true }
+        r.errorHeaders.removeSubrange(kept...)
+        return false
     }
 
     /// A multipart boundary: unique enough per response (nginx uses a counter; only the body must not contain it).

@@ -178,6 +178,37 @@ import Testing
         #expect(try f.get("/t.txt", headers: ["Range": "bytes=0-2"]).text == "SEE")
     }
 
+    /// The same for a proxied answer and a cached one: the error page answers the range filter's 416 (the upstream's
+    /// answer is dropped first), with the Content-Range kept. They got the built-in page.
+    @Test func errorPage416AnswersAProxiedOrCachedUnsatisfiableRange() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Fixture(http: """
+            proxy_cache_path \(try TempDir.make()) keys_zone=one:1m;
+            server {
+                listen 127.0.0.1:PORT;
+                error_page 416 /range-page;
+                location = /range-page { return 200 "no such range"; }
+                location / {
+                    proxy_pass http://\(backend.address);
+                    proxy_cache one;
+                    proxy_cache_valid 200 1h;
+                }
+            }
+            """)
+        defer { f.proxy.stop() }
+        let miss = try f.get("/m", headers: ["Range": "bytes=50-"])
+        #expect(miss.status == 416 && miss.text == "no such range" && miss.headers("Content-Range") == ["bytes */19"])
+        _ = try f.get("/h")
+        let c = try f.client()   // one kept-alive connection: the page's answer, then the next request
+        try c.send("GET /h HTTP/1.1\r\nHost: x\r\nRange: bytes=50-\r\n\r\n")
+        let hit = try c.readResponse()
+        #expect(hit.status == 416 && hit.text == "no such range" && hit.headers("Content-Range") == ["bytes */19"])
+        try c.send("GET /h HTTP/1.1\r\nHost: x\r\nRange: bytes=4-7\r\n\r\n")
+        #expect(try c.readResponse().text == "THIS")
+        #expect(backend.requests == 2)
+    }
+
     /// nginx's 416 is made of the 200 after add_header and expires ran on it: it keeps what they added (an
     /// `always` line once here; nginx runs them again for its error page and sends such a line twice).
     @Test func rangeNotSatisfiableKeepsAddHeaderAndExpires() throws {
