@@ -162,13 +162,19 @@ static int allowed(const char *path, const char *dirs, int dirs_len) {
     return 0;
 }
 
-/// O_NOFOLLOW: not through a symlink; O_NONBLOCK: a FIFO cannot hang the helper; regular files only.
+/// The user the master serves as (-1: none): the log files opened here become its, as nginx's reopen makes them.
+static long log_owner = -1;
+
+/// O_NOFOLLOW: not through a symlink; O_NONBLOCK: a FIFO cannot hang the helper; regular files only. As nginx's
+/// ngx_reopen_files: the file is given to the user the master serves as, readable and writable by it.
 static void do_open(int chan, const char *path, const char *dirs, int dirs_len) {
     if (!allowed(path, dirs, dirs_len)) { answer(chan, EACCES, CALL_OPEN, -1); return; }
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
     if (fd < 0) { answer(chan, errno, CALL_OPEN, -1); return; }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); answer(chan, EACCES, CALL_OPEN, -1); return; }
+    if (log_owner >= 0 && st.st_uid != (uid_t)log_owner) (void)fchown(fd, (uid_t)log_owner, (gid_t)-1);
+    if ((st.st_mode & (S_IRUSR | S_IWUSR)) != (S_IRUSR | S_IWUSR)) (void)fchmod(fd, st.st_mode | S_IRUSR | S_IWUSR);
     fcntl(fd, F_SETFL, O_APPEND);
     answer(chan, 0, 0, fd);
 }
@@ -254,7 +260,8 @@ static void helper_main(int chan, pid_t parent, const char *pid_path, const char
 }
 
 int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, const char *sockets, int sockets_len,
-                      const char *secrets, int secrets_len, int *chan) {
+                      const char *secrets, int secrets_len, long owner, int *chan) {
+    log_owner = owner;
     // The socket files bound before the helper existed are its to remove too.
     for (int at = 0, i = 0; at < sockets_len && i < MAX_SOCKET_FILES; i++) {
         size_t n = strlen(sockets + at);

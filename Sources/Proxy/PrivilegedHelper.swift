@@ -18,14 +18,16 @@ final class PrivilegedHelper: Sendable {
     /// Forks the helper. `logDirectories` are the only directories it will open log files in; `socketFiles`
     /// (UNIX-domain listeners bound already) and those it binds later are the only files it will remove;
     /// `secretDirectories` (those of the TLS files read at start) the only ones it will read files in.
+    /// `logOwner`: the uid the log files it opens are given (the user the master serves as).
     static func spawn(pidPath: String?, logDirectories: [String], socketFiles: [String],
-                      secretDirectories: [String]) -> Result<PrivilegedHelper, Socket.Failure> {
+                      secretDirectories: [String], logOwner: uid_t? = nil) -> Result<PrivilegedHelper, Socket.Failure> {
         let dirs = nulSeparated(logDirectories), sockets = nulSeparated(socketFiles)
         let secrets = nulSeparated(secretDirectories)
         var chan: Int32 = -1
         let pid = cswy_helper_spawn(pidPath ?? "", dirs, Int32(logDirectories.isEmpty ? 0 : dirs.count),
                                     sockets, Int32(socketFiles.isEmpty ? 0 : sockets.count),
-                                    secrets, Int32(secretDirectories.isEmpty ? 0 : secrets.count), &chan)
+                                    secrets, Int32(secretDirectories.isEmpty ? 0 : secrets.count),
+                                    logOwner.map { Int($0) } ?? -1, &chan)
         if pid < 0 { return .failure(Socket.Failure(call: "fork() of the privileged helper", code: -pid)) }
         return .success(PrivilegedHelper(pid: pid, channel: chan))
     }

@@ -423,7 +423,8 @@ public final class Server {
     private func startHelper(for user: ProcessUser) -> Bool {
         let socketFiles = sockets.keys.filter { $0.family == .unix }.map(\.path)
         switch PrivilegedHelper.spawn(pidPath: options.pidPath, logDirectories: LogFileOpener.directories,
-                                      socketFiles: socketFiles, secretDirectories: SecretFiles.directories) {
+                                      socketFiles: socketFiles, secretDirectories: SecretFiles.directories,
+                                      logOwner: user.uid) {
         case .success(let h):
             helper = h
             LogFileOpener.use(h)

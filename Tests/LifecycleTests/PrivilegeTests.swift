@@ -146,6 +146,12 @@ struct PrivilegeTests {
         #expect(try proxy.get("/after").status == 200)
         #expect(waitFor { proxy.file("logs/access.log").contains("GET /after ") })
         #expect(!proxy.file("logs/access.log.1").contains("GET /after "))
+        // The new files are the user's, as nginx's reopen chowns them (they were root's).
+        let nobody = try #require(Accounts.user("nobody"))
+        for name in ["access.log", "error.log"] {
+            var f = stat()
+            #expect(stat(proxy.prefix + "/logs/" + name, &f) == 0 && f.st_uid == nobody.uid, "\(name): uid \(f.st_uid)")
+        }
     }
 }
 

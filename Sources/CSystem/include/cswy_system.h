@@ -44,8 +44,9 @@ int cswy_event_base_epoll_exclusive(void *base, int fd);
 // `dirs` is `ndirs` NUL-terminated paths laid end to end. Returns the child's pid (channel in *chan) or -errno.
 /// `sockets`: NUL-separated UNIX-domain socket files already bound, which the helper may remove at exit.
 /// `secrets`: NUL-separated directories of the TLS files read at start, the only ones it opens files for reading in.
+/// `log_owner`: the uid a log file it opens is given (nginx's reopen chowns to `user`), or -1 for none.
 int cswy_helper_spawn(const char *pid_path, const char *dirs, int dirs_len, const char *sockets, int sockets_len,
-                      const char *secrets, int secrets_len, int *chan);
+                      const char *secrets, int secrets_len, long log_owner, int *chan);
 /// A listening socket bound by the helper, or -errno; *call says which step failed (0 socket, 1 bind, 2 listen,
 /// 3 the channel). `v6only`: IPV6_V6ONLY for an IPv6 address.
 int cswy_helper_listen(int chan, int v6, const unsigned char *addr, unsigned short port, int backlog,
