@@ -5,8 +5,8 @@ public struct PeerConfig: Sendable, Hashable {
     /// The peer's address (`ip:port`, `unix:/path`): logs, status pages, reload matching and the default
     /// `sticky cookie` value (nginx hashes the resolved address) use it.
     public var address: String
-    /// The `server` directive's address text when it differs from `address` (a host name that resolved
-    /// to several peers): `hash … consistent` places its points by this text, as nginx does.
+    /// The `server` directive's address text as written (a host name, a missing port, its case): `hash …
+    /// consistent` places its points by this text, as nginx does; nil for a server the runtime API added.
     public var server: String?
     public var weight: Int
     /// 0 disables failure accounting (nginx `max_fails=0`).

@@ -478,7 +478,7 @@ struct Builder {
                 lines.append((PeerConfig(a.description, weight: s.weight, maxFails: s.maxFails, failTimeout: s.failTimeout,
                                          isBackup: s.backup, isDown: s.down,
                                          maxConns: s.maxBusy > 0 ? s.maxBusy : s.maxConns, route: route,
-                                         isDraining: s.drain, slowStart: s.slowStart), a))
+                                         isDraining: s.drain, server: s.written, slowStart: s.slowStart), a))
             }
         }
         let previousUpstream = previous.flatMap { p in p.upstreamIndex[u.name].map { p.upstreams[$0] } }

@@ -162,6 +162,7 @@ enum UpstreamServerParser {
     static func parse(_ directive: Directive) throws -> UpstreamServer {
         let text = directive.arguments[0].text
         var server = UpstreamServer(address: try address(text, directive), location: directive.location)
+        server.written = text
         for argument in directive.arguments.dropFirst() {
             let word = argument.text
             func number(_ name: String, minimum: Int) throws -> Int? {

@@ -33,6 +33,9 @@ public enum Balancing: Sendable, Equatable {
 /// One `server` line in an upstream.
 public struct UpstreamServer: Sendable, Equatable {
     public var address: UpstreamAddress
+    /// The address as the `server` line wrote it (`app1:8080`, `10.0.0.1` without its port, `LOCALHOST:80`):
+    /// what nginx's `hash … consistent` places the server's points by, whatever it resolves to.
+    public var written: String? = nil
     public var weight: Int = 1
     public var maxFails: Int = 1
     public var failTimeout: Duration = .seconds(10)
