@@ -72,6 +72,10 @@ public struct ChunkedDecoder: Sendable {
     /// size line ends, so `client_max_body_size` can refuse a body before its bytes come (nginx does).
     public var declaredBytes: Int64 { decodedBytes + remaining }
 
+    /// The size the current (last begun) chunk announced: with `declaredBytes`, nginx's "too large chunked body"
+    /// line, `PREVIOUS+SIZE`, which it writes before any byte of that chunk is read.
+    public var currentChunkSize: Int64 { chunkSize }
+
     /// Whether the last chunk and trailers have been read.
     public var isFinished: Bool { state == .done }
 

@@ -67,8 +67,7 @@ final class DAVUpload {
             c.countBodyBytes(Int64(result.consumed))
             if let failure { return fail(500, .crit, failure.message, c) }
             if maxSize > 0 && decoder.declaredBytes > maxSize {
-                let read = decoder.decodedBytes
-                return fail(413, .error, "client intended to send too large chunked body: \(read)+\(decoder.declaredBytes - read) bytes", c)
+                return fail(413, .error, decoder.tooLargeLine, c)
             }
             if !result.finished { return false }
         default:

@@ -223,9 +223,7 @@ struct RequestBody {
         input.consume(consumed)
         client.countBodyBytes(Int64(consumed))
         if maxSize > 0 && decoder.declaredBytes > maxSize {
-            // nginx's line: the bytes already read, then what the current chunk announced beyond them.
-            let read = decoder.decodedBytes
-            client.logBody(.error, "client intended to send too large chunked body: \(read)+\(decoder.declaredBytes - read) bytes")
+            client.logBody(.error, decoder.tooLargeLine)
             return 413
         }
         if rechunk && decodedAll {
