@@ -74,6 +74,15 @@ public final class GzipBodyFilter {
         if encoder.isFinished { output.release() }
     }
 
+    /// A body held whole (a cached entry's, an answer switchyard makes) as one gzip member. Through `compress`,
+    /// which hands its output on as it fills: `write` stops taking input once its caller's output holds the
+    /// gzip_buffers total, and a loop that does not drain it between calls never ends.
+    public func compressWhole(_ input: ByteView) -> [UInt8] {
+        var out: [UInt8] = []
+        compress(input, flush: .finish, chunked: false) { out.append(contentsOf: $0) }
+        return out
+    }
+
     /// Bytes of compressed output per `emit` at most: the `gzip_buffers` total, capped at 64 KiB (more
     /// would not make fewer sends: the client's output limit is 64 KiB).
     public var outputCapacity: Int { output.capacity }

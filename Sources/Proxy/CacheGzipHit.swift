@@ -47,13 +47,7 @@ enum CacheGzipHit {
     /// The whole body through one gzip stream, as the gzip filter compresses a HIT (the same bytes).
     private static func compress(_ e: CacheHotEntry, _ d: GzipDecision) -> [UInt8]? {
         guard let plain = e.readBody(), let filter = try? GzipBodyFilter(decision: d) else { return nil }
-        var out: [UInt8] = []
-        plain.withByteView { p in
-            var offset = 0
-            while offset < p.count { offset += filter.write(p.dropping(offset), into: &out) }
-        }
-        filter.finish(into: &out)
-        return out
+        return plain.withByteView { filter.compressWhole($0) }
     }
 
     /// Writes the variant entry and keeps it hot; nil when it could not be written (the bytes are sent anyway).

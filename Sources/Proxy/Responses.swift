@@ -240,14 +240,8 @@ enum Responses {
         var packed = body, length = contentLength
         if d.compress {
             if let filter = try? GzipBodyFilter(decision: d) {
-                var out: [UInt8] = []
-                body.withByteView { v in
-                    var offset = 0
-                    while offset < v.count { offset += filter.write(v.dropping(offset), into: &out) }
-                }
-                filter.finish(into: &out)
+                packed = body.withByteView { filter.compressWhole($0) }
                 r.gzipRatio = filter.ratio
-                packed = out
                 length = nil
             } else {
                 d.reason = .disabled   // zlib had no memory: sent as it is

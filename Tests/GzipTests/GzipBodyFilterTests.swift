@@ -55,6 +55,23 @@ private func stream(_ input: [UInt8], chunk: Int, buffers: GzipBuffers) throws -
         #expect(r.filter.bytesOut == r.out.count)
     }
 
+    /// A whole body whose compressed size is many times gzip_buffers (pseudorandom bytes, 2 x 4 KiB buffers) comes
+    /// out as one member. The loops that fed a whole body to `write` never drained their output, so `write` took
+    /// no more input once it held the buffers' worth, and they spun for ever (a cache HIT's gzip variant of such
+    /// a body, up to 1 MiB, hung its worker).
+    @Test func aWholeBodyLargerThanItsBuffersIsCompressed() throws {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let input: [UInt8] = (0..<(256 * 1024)).map { _ in
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: seed >> 56)
+        }
+        let filter = try GzipBodyFilter(level: 1, windowBits: 15, memLevel: 8, buffers: GzipBuffers(count: 2, size: 4096))
+        let out = input.withByteView { filter.compressWhole($0) }
+        #expect(out.count > 8 * 4096)
+        #expect(try gunzip(out) == input)
+        #expect(filter.ratio?.bytesOut == out.count)
+    }
+
     @Test func emptyBodyIsAValidGzip() throws {
         let r = try stream([], chunk: 1, buffers: GzipBuffers(count: 1, size: 4096))
         #expect(try gunzip(r.out) == [])

@@ -77,6 +77,28 @@ import Testing
 
     /// An entry file of the previous format (version 3: no body id) left by an older switchyard is a MISS, removed
     /// and stored again, never served or a crash.
+    /// A HIT whose gzip variant is far larger than gzip_buffers (300 KiB that compress little, 2 x 4 KiB buffers)
+    /// is compressed and sent: the whole-body loop fed `write` without draining it, and spun for ever once the
+    /// output held the buffers' worth (the client got nothing, the worker thread was lost).
+    @Test func aHitLargerThanGzipBuffersIsCompressed() throws {
+        var seed: UInt64 = 7
+        let body: [UInt8] = (0..<(300 * 1024)).map { _ in
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(33 + (seed >> 33) % 94)   // printable, and poor to compress
+        }
+        let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], body: body) }
+        defer { backend.stop() }
+        let dir = try TempDir.make()
+        let f = try ProxyCacheTests.fixture(backend, dir: dir,
+                                            extra: "gzip on; gzip_comp_level 1; gzip_types text/plain; gzip_buffers 2 4k;")
+        defer { f.proxy.stop() }
+        _ = try f.get("/big.txt")
+        _ = ProxyCacheTests.entries(dir, count: 1)
+        let hit = try f.get("/big.txt", headers: ["Accept-Encoding": "gzip"])
+        #expect(hit.header("X-Cache") == "HIT" && hit.header("Content-Encoding") == "gzip")
+        #expect(try ProxyGzipTests.inflate(hit.body) == body)
+    }
+
     @Test func aVersion3EntryIsAMiss() throws {
         let backend = try MockBackend(name: "b1") { _ in MockResponse(headers: [("Content-Type", "text/plain")], body: Self.page) }
         defer { backend.stop() }
