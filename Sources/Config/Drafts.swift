@@ -102,7 +102,8 @@ final class ServerDraft: SettingsDraft {
     var names: [ServerName] = []
     var rewrites: [RewriteStep] = []
     var locations: [LocationDraft] = []
-    /// The non-regex names of `locations` (`LocationDraft.duplicateKey`), for the duplicate check.
+    /// The keys (`=path`, `/path`) of the exact and prefix locations in `locations`, for nginx's "duplicate
+    /// location" check (DirectiveTable.checkDuplicate).
     var locationKeys: Set<String> = []
     let location: SourceLocation
 

@@ -31,7 +31,7 @@ extension StaticFiles {
     /// An `error_page 416` answers it instead (`servedByErrorPage`).
     static func sendRangeNotSatisfiable(size: Int64, on c: ClientConnection) {
         if servedByErrorPage(size: size, c) { return }
-        let page = Responses.errorBody(Responses.errorPage(416, tokens: ResponseHeadBuilder.serverTokens(c.request, c))!, status: 416, c.request)
+        let page = page416(c)
         Responses.send(status: 416, contentType: Responses.htmlType(c.request), body: page,
                        extra: [(Array("Content-Range".utf8), ContentRange.unsatisfied(length: size))], tailStatus: 200, on: c)
     }
@@ -41,7 +41,7 @@ extension StaticFiles {
     static func sendRangeNotSatisfiable(size: Int64, upstream resp: ResponseHead, proxy: ProxyRuntime, on c: ClientConnection) {
         if servedByErrorPage(size: size, c) { return }   // the upstream's answer was dropped already
         let r = c.request
-        let page = Responses.errorBody(Responses.errorPage(416, tokens: c.runtime.serverTokens)!, status: 416, r)
+        let page = page416(c)
         var extra = Array("Content-Type: ".utf8) + Responses.htmlType(r) + [13, 10]
         extra += Array("Content-Range: ".utf8) + ContentRange.unsatisfied(length: size) + [13, 10]
         r.status = 416
@@ -54,6 +54,12 @@ extension StaticFiles {
         }
         r.sink.responseComplete()
         r.sink.uncork()
+    }
+
+    /// nginx's 416 page, with the location's server_tokens (both 416s used to read it differently).
+    private static func page416(_ c: ClientConnection) -> [UInt8] {
+        Responses.errorBody(Responses.errorPage(416, tokens: ResponseHeadBuilder.serverTokens(c.request, c))!,
+                            status: 416, c.request)
     }
 
     /// `error_page 416` answers the 416 instead, with the Content-Range kept (nginx's range filter finalizes the
