@@ -339,6 +339,18 @@ import Testing
         #expect(r.status == 200 && r.text == "0123456789" && r.header("X-Cache") == "HIT")
     }
 
+    /// The 416 made of a proxied 200 names switchyard as the location's server_tokens says (it read the http
+    /// level's, where the static file's 416 read the location's).
+    @Test func theProxied416PageFollowsTheLocationsServerTokens() throws {
+        let backend = try Self.validatedBackend()
+        defer { backend.stop() }
+        let f = try Self.cacheFixture(backend, extra: "server_tokens off;")
+        defer { f.proxy.stop() }
+        let bad = try f.get("/t", headers: ["Range": "bytes=50-"])
+        #expect(bad.status == 416 && bad.text.contains("<hr><center>switchyard</center>"), "\(bad.text)")
+        #expect(bad.header("Server") == "switchyard")
+    }
+
     @Test func responseBeingStoredAnswersOneRange() throws {
         let backend = try Self.validatedBackend()
         defer { backend.stop() }
